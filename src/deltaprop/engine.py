@@ -1,0 +1,79 @@
+"""The backward sweep: reverse-mode automatic differentiation over the recorded graph.
+
+The seeds call backpropagation dynamic programming: each node's error term is computed once, from
+the error terms of the nodes that consumed it, and reused by everything upstream. Here a node is a
+:class:`~deltaprop.tensor.Tensor` made by an operation; it keeps its parents (the operation's inputs)
+and a ``backward`` rule mapping the gradient of its output to the gradients of its inputs. The sweep
+
+1. orders the nodes so that every node comes after all of its consumers (an iterative depth-first
+   search, so a chain of 100,000 operations needs no deep recursion);
+2. walks that order once, summing each node's incoming gradients before passing them on.
+
+Leaves (tensors created by the user with ``requires_grad=True``, such as parameters) accumulate
+their gradient in ``.grad`` across calls, as in PyTorch. Gradients of intermediate nodes are dropped
+as soon as they have been passed on, unless the node asked for ``retain_grad()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def topological_order(root) -> list:
+    """Interior nodes reachable from ``root`` that need a gradient, consumers before producers."""
+    order = []
+    visited = {id(root)}
+    stack = [(root, iter(root._parents))]
+    # Depth-first search with an explicit stack of (node, iterator over its parents): a node is
+    # appended once all of its parents are, which yields producers before consumers; reversing
+    # gives the order the backward sweep needs.
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent._backward is not None and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def run_backward(root, seed: np.ndarray) -> None:
+    """Propagate ``seed`` (the gradient of some scalar with respect to ``root``) to every leaf."""
+    if root._backward is None:  # the root is itself a leaf
+        _accumulate_leaf(root, seed, set())
+        return
+    pending = {id(root): seed}
+    handed_out: set[int] = set()
+    for node in topological_order(root):
+        g = pending.pop(id(node), None)
+        if g is None:  # no path from the root carried a gradient here
+            continue
+        if node._retains_grad:
+            node.grad = g.copy() if node.grad is None else node.grad + g
+        parent_grads = node._backward(g)
+        for parent, pg in zip(node._parents, parent_grads):
+            if pg is None or not parent.requires_grad:
+                continue
+            if parent._backward is None:
+                _accumulate_leaf(parent, pg, handed_out)
+            else:
+                key = id(parent)
+                previous = pending.get(key)
+                # A new array, never an in-place add: a rule may pass the same array to several
+                # parents (addition does), so adding into one of them would corrupt the others.
+                pending[key] = pg if previous is None else previous + pg
+
+
+def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
+    """Add ``g`` to ``leaf.grad``; the stored array never aliases another leaf's or a read-only view."""
+    if leaf.grad is None:
+        if id(g) in handed_out or not g.flags.writeable or g.dtype != leaf.data.dtype:
+            g = np.array(g, dtype=leaf.data.dtype)
+        handed_out.add(id(g))
+        leaf.grad = g
+    else:
+        leaf.grad = leaf.grad + g

@@ -1,0 +1,37 @@
+"""The library's own error types.
+
+Every error deltaprop raises on purpose derives from :class:`DeltapropError`, so a caller (the
+command line among them) can tell "the input was wrong" from "deltaprop has a bug". Each subclass
+also derives from the built-in exception a Python user would expect (``ValueError`` for a bad value,
+``FileNotFoundError`` stays itself), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class DeltapropError(Exception):
+    """Base class of every error deltaprop raises on purpose."""
+
+
+class ShapeError(DeltapropError, ValueError):
+    """Operands whose shapes do not fit the operation."""
+
+
+class GradError(DeltapropError, RuntimeError):
+    """A misuse of automatic differentiation (backward on a tensor without a gradient, ...)."""
+
+
+class GradcheckError(DeltapropError, AssertionError):
+    """An analytic gradient disagrees with finite differences."""
+
+
+class DataError(DeltapropError, ValueError):
+    """A data file or array that cannot be used as it is (names the file, row or column)."""
+
+
+class ModelFileError(DeltapropError, ValueError):
+    """A model or checkpoint file that cannot be loaded safely."""
+
+
+class ConfigError(DeltapropError, ValueError):
+    """An option or hyperparameter with an impossible value (names the option)."""

@@ -1,0 +1,65 @@
+"""Whether operations record the graph that ``backward()`` walks.
+
+``no_grad()`` switches recording off, for evaluation and for optimizer updates; it works as a
+context manager and as a decorator, like PyTorch's. The switch is per thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+
+class _GradState(threading.local):
+    enabled = True
+
+
+_state = _GradState()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require a gradient record the graph."""
+    return _state.enabled
+
+
+class _GradSwitch:
+    """Sets grad mode to ``self._mode`` inside a ``with`` block or a decorated function."""
+
+    _mode: bool
+
+    def __enter__(self) -> None:
+        self._previous = _state.enabled
+        _state.enabled = self._mode
+
+    def __exit__(self, *exc_info) -> None:
+        _state.enabled = self._previous
+
+    def __call__(self, function):
+        mode = self._mode
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            previous = _state.enabled
+            _state.enabled = mode
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _state.enabled = previous
+
+        return wrapper
+
+
+class no_grad(_GradSwitch):
+    """Operations inside record no graph: nothing is kept for a backward pass.
+
+    >>> with deltaprop.no_grad():
+    ...     y = model(x)          # y.requires_grad is False
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradSwitch):
+    """Switch recording back on inside a ``no_grad`` block."""
+
+    _mode = True

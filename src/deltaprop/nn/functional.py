@@ -1,0 +1,71 @@
+"""The function form of every layer, activation and loss (``deltaprop.nn.functional``, as ``F``).
+
+Each is the primitive from :mod:`deltaprop.ops` under PyTorch's name and argument names, so
+``F.cross_entropy(logits, labels)`` reads as it does in PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..random import default_generator
+from ..tensor import Tensor
+
+linear = ops.linear
+relu = ops.relu
+sigmoid = ops.sigmoid
+tanh = ops.tanh
+mse_loss = ops.mse_loss
+l1_loss = ops.l1_loss
+binary_cross_entropy = ops.binary_cross_entropy
+binary_cross_entropy_with_logits = ops.binary_cross_entropy_with_logits
+cross_entropy = ops.cross_entropy
+nll_loss = ops.nll_loss
+
+
+def leaky_relu(input, negative_slope: float = 0.01):
+    return ops.leaky_relu(input, negative_slope)
+
+
+def elu(input, alpha: float = 1.0):
+    return ops.elu(input, alpha)
+
+
+def gelu(input, approximate: str = "none"):
+    return ops.gelu(input, approximate)
+
+
+def softmax(input, dim: int = -1):
+    return ops.softmax(input, dim)
+
+
+def log_softmax(input, dim: int = -1):
+    return ops.log_softmax(input, dim)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
+    return ops.huber_loss(input, target, reduction, delta)
+
+
+def identity(input):
+    return input
+
+
+def flatten(input, start_dim: int = 1, end_dim: int = -1):
+    return ops.flatten(input, start_dim, end_dim)
+
+
+def dropout(input, p: float = 0.5, training: bool = True):
+    """Zero each element with probability p and scale the rest by 1/(1 − p) ("inverted" dropout),
+    so the expected value is unchanged and evaluation needs no rescaling."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
+    if p == 1.0:
+        return ops.mul(input, np.zeros(data.shape, dtype=dtype))
+    keep = default_generator().random(data.shape, dtype=np.float32) >= p
+    return ops.mul(input, keep.astype(dtype) * dtype.type(1.0 / (1.0 - p)))

@@ -1,0 +1,109 @@
+"""Error functions E as modules, with PyTorch's names and arguments.
+
+Each wraps the fused primitive in :mod:`deltaprop.ops.loss`; ``reduction`` is 'mean' (default),
+'sum' or 'none'. Class weights and ``pos_weight`` are stored as arrays and move with ``to(dtype)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..ops.loss import REDUCTIONS
+from . import functional as F
+from .module import Module
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ConfigError(f"{type(self).__name__}: reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
+        self.reduction = reduction
+
+    def config(self) -> dict:
+        return {"reduction": self.reduction}
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else np.array(getattr(weight, "data", weight), dtype=np.float32))
+
+
+class MSELoss(_Loss):
+    """Mean squared error (ŷ − y)². The seeds' E = ½Σ(t − o)² is ``MSELoss(reduction='sum') / 2``."""
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error |ŷ − y|."""
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, self.reduction)
+
+
+class HuberLoss(_Loss):
+    """Squared error within ``delta`` of the target, absolute error beyond it."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction)
+        if delta <= 0:
+            raise ConfigError(f"HuberLoss: delta must be positive, got {delta}")
+        self.delta = float(delta)
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+    def config(self) -> dict:
+        return {"reduction": self.reduction, "delta": self.delta}
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy on probabilities (after a Sigmoid)."""
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
+    """Sigmoid + binary cross-entropy fused, stable for any logit; ``pos_weight`` rescales positives."""
+
+    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
+        super().__init__(weight, reduction)
+        self.register_buffer("pos_weight", None if pos_weight is None else np.array(getattr(pos_weight, "data", pos_weight), dtype=np.float32))
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax + cross-entropy from logits, fused; targets are class indices or probabilities.
+
+    ``weight`` gives each class a weight; ``label_smoothing`` ε mixes the target with the uniform
+    distribution. The output layer's error term is δ = softmax(a) − y (over N for 'mean').
+    """
+
+    def __init__(self, weight=None, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ConfigError(f"CrossEntropyLoss: label_smoothing must lie in [0, 1], got {label_smoothing}")
+        self.label_smoothing = float(label_smoothing)
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, self.weight, self.reduction, self.label_smoothing)
+
+    def config(self) -> dict:
+        return {"reduction": self.reduction, "label_smoothing": self.label_smoothing}
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood on log-probabilities (after LogSoftmax)."""
+
+    def forward(self, input, target):
+        return F.nll_loss(input, target, self.weight, self.reduction)

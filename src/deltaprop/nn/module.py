@@ -1,0 +1,263 @@
+"""``Module`` and ``Parameter``: networks as trees of layers that own their weights.
+
+Assigning a :class:`Parameter` or a :class:`Module` to an attribute registers it (as PyTorch's
+``Module.__setattr__`` does), so ``parameters()``, ``named_parameters()`` and ``state_dict()`` walk
+the tree with dotted names such as ``"0.weight"``. Registered objects also stay ordinary
+attributes, so reading ``self.weight`` in ``forward`` costs a plain attribute lookup.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that is a learnable weight of a module: it requires a gradient by default."""
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad: bool = True):
+        array = data.data if isinstance(data, Tensor) else np.asarray(data)
+        if array.dtype.kind != "f":
+            array = array.astype(np.float32)
+        Tensor.__init__(self, array, requires_grad=requires_grad, dtype=array.dtype)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+
+class IncompatibleKeys(NamedTuple):
+    missing_keys: list
+    unexpected_keys: list
+
+
+class Module:
+    """Base class of every layer and network.
+
+    Subclasses create their parameters and sub-modules in ``__init__`` (after calling
+    ``super().__init__()``) and compute in ``forward``; calling the module runs ``forward``.
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # -- registration ----------------------------------------------------------------------
+
+    def __setattr__(self, name: str, value) -> None:
+        registries = self.__dict__.get("_parameters"), self.__dict__.get("_modules"), self.__dict__.get("_buffers")
+        if registries[0] is None and isinstance(value, (Parameter, Module)):
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning parameters or modules")
+        if registries[0] is not None:
+            parameters, modules, buffers = registries
+            for registry in (parameters, modules, buffers):
+                registry.pop(name, None)
+            if isinstance(value, Parameter):
+                parameters[name] = value
+            elif isinstance(value, Module):
+                modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, parameter: Parameter | None) -> None:
+        """Register ``parameter`` under ``name``; None records an absent optional weight (bias=False)."""
+        setattr(self, name, parameter)
+        if parameter is None:
+            self._parameters[name] = None
+
+    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
+        """State that is saved with the model but not learned (BatchNorm's running statistics)."""
+        object.__setattr__(self, name, array)
+        self._buffers[name] = array
+
+    def _set_buffer(self, name: str, array: np.ndarray) -> None:
+        object.__setattr__(self, name, array)
+        self._buffers[name] = array
+
+    # -- running ---------------------------------------------------------------------------
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def train(self, mode: bool = True) -> "Module":
+        """Training mode (dropout active, batch statistics used); returns the module."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode: dropout off, running statistics used."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (set it to None, as PyTorch does by default)."""
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    # -- walking the tree ----------------------------------------------------------------------
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child_name}" if name else child_name, child) for child_name, child in module._modules.items() if child is not None]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator["Module"]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        for name, child in self._modules.items():
+            if child is not None:
+                yield name, child
+
+    def children(self) -> Iterator["Module"]:
+        for _, child in self.named_children():
+            yield child
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs; a parameter shared by two layers is listed once."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, parameter in module._parameters.items():
+                if parameter is None or id(parameter) in seen:
+                    continue
+                seen.add(id(parameter))
+                yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, parameter in self.named_parameters(recurse=recurse):
+            yield parameter
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        for module_name, module in self.named_modules(prefix):
+            for name, array in module._buffers.items():
+                if array is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), array
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        return sum(p.data.size for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
+        """Copies of every parameter and buffer, by dotted name: a snapshot that later training leaves alone."""
+        state = OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
+        return state
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy ``state`` into the parameters and buffers in place.
+
+        With ``strict`` (the default), a missing key, an unexpected key or a wrongly shaped array is
+        an error that names them all; without it, the matching keys are loaded and the others
+        reported in the returned ``(missing_keys, unexpected_keys)``.
+        """
+        targets = {name: p for name, p in self.named_parameters()}
+        buffer_owners = {}
+        for module_name, module in self.named_modules():
+            for name, array in module._buffers.items():
+                if array is not None:
+                    buffer_owners[f"{module_name}.{name}" if module_name else name] = (module, name)
+        expected = set(targets) | set(buffer_owners)
+        missing = sorted(expected - set(state))
+        unexpected = sorted(set(state) - expected)
+        wrong_shape = []
+        for name in sorted(expected & set(state)):
+            value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
+            current = targets[name].data if name in targets else getattr(*buffer_owners[name])
+            if value.shape != np.shape(current):
+                wrong_shape.append(f"{name} (expected {np.shape(current)}, got {value.shape})")
+        if wrong_shape or (strict and (missing or unexpected)):
+            problems = []
+            if missing:
+                problems.append("missing keys: " + ", ".join(missing))
+            if unexpected:
+                problems.append("unexpected keys: " + ", ".join(unexpected))
+            if wrong_shape:
+                problems.append("wrong shapes: " + ", ".join(wrong_shape))
+            raise ShapeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        for name in expected & set(state):
+            value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
+            if name in targets:
+                parameter = targets[name]
+                parameter.data = value.astype(parameter.data.dtype, copy=True)
+            else:
+                module, attribute = buffer_owners[name]
+                module._set_buffer(attribute, value.astype(np.asarray(getattr(module, attribute)).dtype, copy=True))
+        return IncompatibleKeys(missing, unexpected)
+
+    def to(self, dtype) -> "Module":
+        """Convert every floating-point parameter and buffer to ``dtype`` in place; returns the module."""
+        dtype = np.dtype(dtype)
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(dtype)
+            if parameter.grad is not None:
+                parameter.grad = parameter.grad.astype(dtype)
+        for module in self.modules():
+            for name, array in list(module._buffers.items()):
+                if array is not None and np.asarray(array).dtype.kind == "f":
+                    module._set_buffer(name, np.asarray(array).astype(dtype))
+        return self
+
+    def double(self) -> "Module":
+        """float64 everywhere: exact textbook arithmetic, and what gradcheck uses."""
+        return self.to(np.float64)
+
+    def float(self) -> "Module":
+        return self.to(np.float32)
+
+    def apply(self, function) -> "Module":
+        """Call ``function(module)`` on every module of the tree (children first, as PyTorch does)."""
+        for module in reversed(list(self.modules())):
+            function(module)
+        return self
+
+    # -- description -------------------------------------------------------------------------
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this layer (used to save architectures).
+
+        Built-in layers define it; a custom module without it can still save and load its weights
+        into an instance the user builds.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not describe its constructor arguments (config())")
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        head = f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("
+        return head + "\n" + "\n".join(lines) + "\n)"
+
+    def summary(self, input_shape, file=None) -> str:
+        """A table of layers, output shapes and parameter counts for an input of ``input_shape``."""
+        from ..summary import summary
+
+        return summary(self, input_shape, file=file)

@@ -1,0 +1,37 @@
+"""The primitives: every differentiable operation, its forward beside its gradient rule.
+
+| module        | operations                                                            |
+|---------------|-----------------------------------------------------------------------|
+| arithmetic    | add, sub, mul, div, pow, neg, matmul                                  |
+| reduction     | sum, mean, var, max, min                                              |
+| elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype            |
+| shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack |
+| activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
+| linear        | linear (x·Wᵀ + b as one primitive)                                    |
+| loss          | mse_loss, l1_loss, huber_loss, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
+"""
+
+from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .arithmetic import add, div, matmul, mul, neg, pow, sub
+from .elementwise import abs, astype, clip, exp, log, maximum, minimum, sqrt, where
+from .linear import linear
+from .loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
+from .reduction import max, mean, min, sum, var
+from .shape import concatenate, flatten, getitem, permute, reshape, squeeze, stack, unsqueeze
+
+__all__ = [
+    "abs", "add", "astype", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
+    "concatenate", "cross_entropy", "div", "elu", "exp", "flatten", "gelu", "getitem", "huber_loss",
+    "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "max", "maximum", "mean",
+    "min", "minimum", "mse_loss", "mul", "neg", "nll_loss", "permute", "pow", "relu", "reshape",
+    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "unsqueeze", "var",
+    "where",
+]

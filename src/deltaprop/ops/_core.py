@@ -1,0 +1,74 @@
+"""What every primitive shares: turning operands into tensors, recording, undoing broadcasting.
+
+A primitive is a function that computes its result with NumPy and defines, a few lines below, the
+rule that maps the gradient ``g`` of its output to the gradients of its inputs. The rule returns one
+entry per input, ``None`` for inputs that need no gradient, so no work is done for input data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..tensor import Tensor, _to_array
+
+record = Tensor._from_op
+
+
+def operand(x) -> Tensor:
+    """``x`` as a tensor; constants are wrapped without a gradient and keep NumPy's typing rules.
+
+    A Python number stays a Python number inside the wrapper, so ``float32_tensor * 2.0`` stays
+    float32 (NumPy treats Python scalars as "weak"). NumPy scalars become Python numbers for the
+    same reason; lists become arrays under the tensor dtype policy.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float, bool, np.ndarray)):
+        return Tensor._wrap(x)
+    if isinstance(x, np.generic):
+        return Tensor._wrap(x.item())
+    return Tensor._wrap(_to_array(x))
+
+
+def shape_of(x: Tensor) -> tuple:
+    return np.shape(x.data)
+
+
+def broadcast_error(op: str, a: Tensor, b: Tensor) -> ShapeError:
+    return ShapeError(f"{op}: shapes {shape_of(a)} and {shape_of(b)} cannot be broadcast together")
+
+
+def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``g`` back to ``shape``: the gradient rule of NumPy broadcasting, in one place.
+
+    An input of shape (3, 1) broadcast against (2, 3, 4) was used 2 * 4 times per element, so its
+    gradient is the sum of the output gradient over the axes it was stretched along.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    stretched = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    return g.sum(axis=stretched, keepdims=True).reshape(shape)
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """``axis`` (None, an int or a tuple, negatives allowed) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ShapeError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(int(a) % max(ndim, 1))
+    return tuple(sorted(normalized))
+
+
+def expand_reduced(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
+    """Broadcast the gradient of a reduction over ``axis`` back to the input's ``shape``."""
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, normalize_axes(axis, len(shape)))
+    return np.broadcast_to(g, shape)

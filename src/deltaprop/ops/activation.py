@@ -1,0 +1,123 @@
+"""Activation functions g and their derivatives g', side by side.
+
+Where the derivative is a function of the output, the rule reuses the saved output instead of
+recomputing anything: σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [o > 0]. These are the g'(a) of
+the seeds' δ_j = g'(a_j) Σ_l w_jl δ_l.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import operand, record
+from .special import erf
+
+
+def relu(a):
+    a = operand(a)
+    out = np.maximum(a.data, 0)
+
+    def backward(g):
+        return (g * (out > 0),)  # subgradient 0 at 0, as in PyTorch
+
+    return record(out, (a,), backward, "relu")
+
+
+def leaky_relu(a, negative_slope=0.01):
+    a = operand(a)
+    positive = a.data > 0
+    out = np.where(positive, a.data, a.data * negative_slope)
+
+    def backward(g):
+        return (np.where(positive, g, g * negative_slope),)
+
+    return record(out, (a,), backward, "leaky_relu")
+
+
+def sigmoid(a):
+    a = operand(a)
+    # σ(x) = 1 / (1 + e^(−x)) = exp(−log(1 + e^(−x))); logaddexp never overflows, and the result
+    # keeps full relative accuracy in both tails (unlike ½(1 + tanh(x/2)), which cancels for x << 0).
+    out = np.exp(-np.logaddexp(0, -a.data)).astype(a.data.dtype, copy=False)
+
+    def backward(g):
+        return (g * out * (1 - out),)  # σ' = σ(1 − σ)
+
+    return record(out, (a,), backward, "sigmoid")
+
+
+def tanh(a):
+    a = operand(a)
+    out = np.tanh(a.data)
+
+    def backward(g):
+        return (g * (1 - out * out),)  # tanh' = 1 − tanh²
+
+    return record(out, (a,), backward, "tanh")
+
+
+def softmax(a, axis=-1):
+    a = operand(a)
+    # Subtracting the maximum leaves softmax unchanged and keeps exp() from overflowing.
+    e = np.exp(a.data - a.data.max(axis=axis, keepdims=True))
+    out = e / e.sum(axis=axis, keepdims=True)
+
+    def backward(g):
+        # Jacobian-vector product of softmax: s ⊙ (g − Σ g s)
+        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+    return record(out, (a,), backward, "softmax")
+
+
+def log_softmax(a, axis=-1):
+    a = operand(a)
+    shifted = a.data - a.data.max(axis=axis, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    def backward(g):
+        # d log s_i / d x_j = [i = j] − s_j  =>  g − softmax · Σ g
+        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+    return record(out, (a,), backward, "log_softmax")
+
+
+def elu(a, alpha=1.0):
+    a = operand(a)
+    positive = a.data > 0
+    out = np.where(positive, a.data, alpha * np.expm1(np.minimum(a.data, 0)))
+
+    def backward(g):
+        return (np.where(positive, g, g * (out + alpha)),)  # for x <= 0: (α(eˣ − 1))' = out + α
+
+    return record(out, (a,), backward, "elu")
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def gelu(a, approximate="none"):
+    """x·Φ(x) with Φ the standard normal CDF; ``approximate='tanh'`` uses PyTorch's tanh formula."""
+    a = operand(a)
+    x = a.data
+    if approximate == "none":
+        cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+        out = x * cdf
+
+        def backward(g):
+            pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+            return (g * (cdf + x * pdf),)
+
+    elif approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
+        t = np.tanh(inner)
+        out = 0.5 * x * (1 + t)
+
+        def backward(g):
+            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner),)
+
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return record(out.astype(x.dtype, copy=False), (a,), backward, "gelu")

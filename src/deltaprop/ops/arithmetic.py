@@ -1,0 +1,136 @@
+"""Arithmetic with broadcasting: + - * / ** @ and negation, each beside its gradient rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ._core import broadcast_error, operand, record, shape_of, unbroadcast
+
+
+def add(a, b):
+    a, b = operand(a), operand(b)
+    try:
+        out = a.data + b.data
+    except ValueError:
+        raise broadcast_error("add", a, b) from None
+
+    def backward(g):
+        return (
+            unbroadcast(g, a.data.shape) if a.requires_grad else None,
+            unbroadcast(g, b.data.shape) if b.requires_grad else None,
+        )
+
+    return record(out, (a, b), backward, "add")
+
+
+def sub(a, b):
+    a, b = operand(a), operand(b)
+    try:
+        out = a.data - b.data
+    except ValueError:
+        raise broadcast_error("sub", a, b) from None
+
+    def backward(g):
+        return (
+            unbroadcast(g, a.data.shape) if a.requires_grad else None,
+            unbroadcast(-g, b.data.shape) if b.requires_grad else None,
+        )
+
+    return record(out, (a, b), backward, "sub")
+
+
+def mul(a, b):
+    a, b = operand(a), operand(b)
+    try:
+        out = a.data * b.data
+    except ValueError:
+        raise broadcast_error("mul", a, b) from None
+
+    def backward(g):
+        return (
+            unbroadcast(g * b.data, a.data.shape) if a.requires_grad else None,
+            unbroadcast(g * a.data, b.data.shape) if b.requires_grad else None,
+        )
+
+    return record(out, (a, b), backward, "mul")
+
+
+def div(a, b):
+    a, b = operand(a), operand(b)
+    try:
+        out = a.data / b.data
+    except ValueError:
+        raise broadcast_error("div", a, b) from None
+
+    def backward(g):
+        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b² = -out/b
+        return (
+            unbroadcast(g / b.data, a.data.shape) if a.requires_grad else None,
+            unbroadcast(-g * out / b.data, b.data.shape) if b.requires_grad else None,
+        )
+
+    return record(out, (a, b), backward, "div")
+
+
+def pow(a, b):
+    a, b = operand(a), operand(b)
+    try:
+        out = a.data**b.data
+    except ValueError:
+        raise broadcast_error("pow", a, b) from None
+
+    def backward(g):
+        ga = gb = None
+        if a.requires_grad:
+            # d(a^b)/da = b·a^(b-1)
+            ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.data.shape)
+        if b.requires_grad:
+            # d(a^b)/db = a^b·ln a; where a = 0 the limit a^b·ln a is 0 for b > 0, so take ln 1 there.
+            log_a = np.log(np.where(a.data == 0, 1, a.data))
+            gb = unbroadcast(g * out * log_a, b.data.shape)
+        return ga, gb
+
+    return record(out, (a, b), backward, "pow")
+
+
+def neg(a):
+    a = operand(a)
+
+    def backward(g):
+        return (-g,)
+
+    return record(-a.data, (a,), backward, "neg")
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules: 1-D operands are promoted, leading axes broadcast."""
+    a, b = operand(a), operand(b)
+    if np.ndim(a.data) == 0 or np.ndim(b.data) == 0:
+        raise ShapeError(f"matmul: both operands need at least one dimension, got shapes {shape_of(a)} and {shape_of(b)}")
+    try:
+        out = a.data @ b.data
+    except ValueError:
+        raise ShapeError(
+            f"matmul: shapes {shape_of(a)} and {shape_of(b)} do not align "
+            f"({shape_of(a)[-1]} columns against {shape_of(b)[-2 if np.ndim(b.data) > 1 else 0]} rows)"
+        ) from None
+
+    def backward(g):
+        x, y = a.data, b.data
+        # Promote 1-D operands as matmul did, so one pair of rules covers every case:
+        # for out = x @ y,  dx = g @ yᵀ  and  dy = xᵀ @ g  (on the last two axes).
+        if y.ndim == 1:
+            y = y[:, None]
+            g = g[..., None]
+        if x.ndim == 1:
+            x = x[None, :]
+            g = g[..., None, :]
+        ga = gb = None
+        if a.requires_grad:
+            ga = unbroadcast(g @ np.swapaxes(y, -1, -2), x.shape).reshape(a.data.shape)
+        if b.requires_grad:
+            gb = unbroadcast(np.swapaxes(x, -1, -2) @ g, y.shape).reshape(b.data.shape)
+        return ga, gb
+
+    return record(out, (a, b), backward, "matmul")

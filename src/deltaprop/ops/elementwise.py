@@ -1,0 +1,124 @@
+"""Elementwise functions: exp, log, sqrt, abs, clip, maximum, minimum, where, astype."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._core import broadcast_error, operand, record, unbroadcast
+
+
+def exp(a):
+    a = operand(a)
+    out = np.exp(a.data)
+
+    def backward(g):
+        return (g * out,)  # (eˣ)' = eˣ, the saved output
+
+    return record(out, (a,), backward, "exp")
+
+
+def log(a):
+    a = operand(a)
+    out = np.log(a.data)
+
+    def backward(g):
+        return (g / a.data,)
+
+    return record(out, (a,), backward, "log")
+
+
+def sqrt(a):
+    a = operand(a)
+    out = np.sqrt(a.data)
+
+    def backward(g):
+        return (g / (2 * out),)
+
+    return record(out, (a,), backward, "sqrt")
+
+
+def abs(a):
+    a = operand(a)
+
+    def backward(g):
+        return (g * np.sign(a.data),)  # subgradient 0 at 0, as in PyTorch
+
+    return record(np.abs(a.data), (a,), backward, "abs")
+
+
+def clip(a, min=None, max=None):
+    """Clamp into [min, max]; the gradient passes where min <= a <= max (PyTorch's choice at the edges)."""
+    a = operand(a)
+    if min is None and max is None:
+        raise ValueError("clip: give min, max or both")
+    out = np.clip(a.data, min, max)
+
+    def backward(g):
+        inside = np.ones(a.data.shape, dtype=bool)
+        if min is not None:
+            inside &= a.data >= min
+        if max is not None:
+            inside &= a.data <= max
+        return (g * inside,)
+
+    return record(out, (a,), backward, "clip")
+
+
+def _select(a, b, name, pick, a_wins):
+    a, b = operand(a), operand(b)
+    try:
+        out = pick(a.data, b.data)
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+    def backward(g):
+        # Ties split the gradient equally between the two operands, as PyTorch does.
+        share_a = np.where(a_wins(a.data, b.data), 1.0, np.where(a.data == b.data, 0.5, 0.0)).astype(g.dtype)
+        return (
+            unbroadcast(g * share_a, np.shape(a.data)) if a.requires_grad else None,
+            unbroadcast(g * (1 - share_a), np.shape(b.data)) if b.requires_grad else None,
+        )
+
+    return record(out, (a, b), backward, name)
+
+
+def maximum(a, b):
+    return _select(a, b, "maximum", np.maximum, np.greater)
+
+
+def minimum(a, b):
+    return _select(a, b, "minimum", np.minimum, np.less)
+
+
+def where(condition, a, b):
+    """Elements of ``a`` where ``condition`` holds, of ``b`` elsewhere; the condition carries no gradient."""
+    condition = np.asarray(condition.data if hasattr(condition, "data") else condition, dtype=bool)
+    a, b = operand(a), operand(b)
+    try:
+        out = np.where(condition, a.data, b.data)
+    except ValueError:
+        raise broadcast_error("where", a, b) from None
+
+    def backward(g):
+        return (
+            unbroadcast(np.where(condition, g, 0), np.shape(a.data)) if a.requires_grad else None,
+            unbroadcast(np.where(condition, 0, g), np.shape(b.data)) if b.requires_grad else None,
+        )
+
+    return record(out, (a, b), backward, "where")
+
+
+def astype(a, dtype):
+    """Convert to ``dtype``; the gradient is converted back to the input's dtype."""
+    a = operand(a)
+    dtype = np.dtype(dtype)
+    if dtype == a.data.dtype:
+        return a
+    if dtype.kind != "f":  # integers and booleans carry no gradient
+        return Tensor._wrap(a.data.astype(dtype))
+
+    def backward(g):
+        return (g.astype(a.data.dtype),)
+
+    return record(a.data.astype(dtype), (a,), backward, "astype")

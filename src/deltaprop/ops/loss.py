@@ -1,0 +1,274 @@
+"""Error functions E, each fused into one primitive with its gradient.
+
+Fusing is what keeps them stable: cross-entropy works on logits through a shifted log-sum-exp and
+never takes the log of a softmax computed separately, and binary cross-entropy from logits uses
+softplus. Fusing also makes the output layer's error term simple, as the seeds derive it: for
+softmax + cross-entropy, δ = (ŷ − y)/N; for squared error, δ = (ŷ − y)·2/N.
+
+Every loss takes ``reduction`` = 'mean' (average over elements, or over the summed class weights
+when weights are given, as PyTorch does), 'sum', or 'none' (one value per element).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DataError, ShapeError
+from ._core import operand, record
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(name: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+
+
+def _reduce(values: np.ndarray, reduction: str, denominator: float):
+    if reduction == "none":
+        return values
+    total = values.sum()
+    return total / denominator if reduction == "mean" else total
+
+
+def _upstream(g, reduction: str, denominator: float):
+    """∂E/∂(per-element loss) for the given reduction, ready to broadcast against the elements."""
+    if reduction == "mean":
+        return g / denominator
+    return g  # 'sum': a scalar; 'none': already one value per element
+
+
+def _pointwise(name, input, target, reduction, rule):
+    """A loss that pairs every element of ``input`` with the same element of ``target``.
+
+    ``rule(x, y)`` returns (values, ∂values/∂x, ∂values/∂y); the last may be None when the target
+    gets no gradient from this loss.
+    """
+    _check_reduction(name, reduction)
+    input, target = operand(input), operand(target)
+    x, y = input.data, np.asarray(target.data)
+    if x.shape != y.shape:
+        raise ShapeError(
+            f"{name}: input of shape {x.shape} and target of shape {y.shape} differ; "
+            f"reshape one to match (a column (N, 1) against a vector (N,) is the usual cause)"
+        )
+    if y.dtype != x.dtype:
+        y = y.astype(x.dtype)
+    values, d_input, d_target = rule(x, y)
+    n = max(values.size, 1)
+
+    def backward(g):
+        scale = _upstream(g, reduction, n)
+        gx = scale * d_input if input.requires_grad else None
+        gy = scale * d_target if target.requires_grad and d_target is not None else None
+        return gx, gy
+
+    return record(_reduce(values, reduction, n), (input, target), backward, name)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """E = (ŷ − y)²; ∂E/∂ŷ = 2(ŷ − y)."""
+
+    def rule(x, y):
+        diff = x - y
+        return diff * diff, 2 * diff, -2 * diff
+
+    return _pointwise("mse_loss", input, target, reduction, rule)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """E = |ŷ − y|; ∂E/∂ŷ = sign(ŷ − y) (0 at 0)."""
+
+    def rule(x, y):
+        diff = x - y
+        sign = np.sign(diff)
+        return np.abs(diff), sign, -sign
+
+    return _pointwise("l1_loss", input, target, reduction, rule)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """½d² where |d| <= delta, delta·(|d| − ½delta) beyond: squared near 0, absolute in the tails."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+
+    def rule(x, y):
+        diff = x - y
+        magnitude = np.abs(diff)
+        values = np.where(magnitude <= delta, 0.5 * diff * diff, delta * (magnitude - 0.5 * delta))
+        slope = np.clip(diff, -delta, delta)
+        return values, slope, -slope
+
+    return _pointwise("huber_loss", input, target, reduction, rule)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """E = −[y log p + (1 − y) log(1 − p)] on probabilities p; logs are clamped at −100 as in PyTorch."""
+
+    def rule(p, y):
+        if p.size and (p.min() < 0 or p.max() > 1):
+            raise DataError("binary_cross_entropy: input must hold probabilities in [0, 1]; for raw scores use binary_cross_entropy_with_logits")
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_q = np.maximum(np.log1p(-p), -100)
+        values = -(y * log_p + (1 - y) * log_q)
+        # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does.
+        d_input = (p - y) / np.maximum(p * (1 - p), 1e-12)
+        d_target = log_q - log_p
+        w = 1 if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=p.dtype)
+        return values * w, d_input * w, d_target * w
+
+    return _pointwise("binary_cross_entropy", input, target, reduction, rule)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """BCE on logits z, stable for any z: E = (1 − y)z + L·softplus(−z), L = 1 + (pos_weight − 1)y.
+
+    softplus(−z) = log(1 + e^(−z)) = max(−z, 0) + log1p(e^(−|z|)) never overflows; ∂E/∂z = σ(z) − y
+    without pos_weight, and (1 − y) − L·σ(−z) with it.
+    """
+
+    def rule(z, y):
+        softplus_neg = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
+        sigmoid_neg = np.exp(-np.logaddexp(0, z))  # σ(−z), stable in both tails
+        if pos_weight is None:
+            values = (1 - y) * z + softplus_neg
+            d_input = (1 - y) - sigmoid_neg
+            d_target = -z
+        else:
+            pw = np.asarray(pos_weight.data if hasattr(pos_weight, "data") else pos_weight, dtype=z.dtype)
+            scale = 1 + (pw - 1) * y
+            values = (1 - y) * z + scale * softplus_neg
+            d_input = (1 - y) - scale * sigmoid_neg
+            d_target = -z + (pw - 1) * softplus_neg
+        w = 1 if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=z.dtype)
+        return values * w, d_input * w, d_target * w
+
+    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule)
+
+
+def _classes_last(x: np.ndarray) -> np.ndarray:
+    """(N, C, d1, ...) -> (N·d1·..., C): the class axis last, every other axis one batch axis."""
+    if x.ndim <= 2:
+        return x.reshape(-1, x.shape[-1])
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _class_indices(name: str, target: np.ndarray, n_classes: int, expected_shape: tuple) -> np.ndarray:
+    if target.shape != expected_shape:
+        raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape; expected {expected_shape}")
+    if target.dtype.kind not in "iu":
+        if target.dtype.kind == "f" and np.all(target == np.round(target)):
+            target = target.astype(np.int64)
+        else:
+            raise DataError(f"{name}: class labels must be integers, got dtype {target.dtype}")
+    labels = target.reshape(-1)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels[(labels < 0) | (labels >= n_classes)][0]
+        raise DataError(f"{name}: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
+    return labels
+
+
+def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0):
+    """Softmax + cross-entropy from logits, fused: E = −Σ_c q_c log softmax(z)_c.
+
+    ``target`` holds class indices (shape (N,) for input (N, C), or (N, d1, ...) for (N, C, d1, ...))
+    or class probabilities of the input's shape. ``weight`` rescales each class; ``label_smoothing``
+    ε mixes the target with the uniform distribution: q = (1 − ε)q + ε/C. The gradient is
+    ∂E/∂z = (Σ_c a_c)·softmax(z) − a with a_c = w_c q_c, which for plain indices is softmax(z) − onehot.
+    """
+    name = "cross_entropy"
+    _check_reduction(name, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    input = operand(input)
+    z_full = input.data
+    if z_full.ndim == 0:
+        raise ShapeError(f"{name}: input needs a class axis, got a scalar")
+    n_classes = z_full.shape[1] if z_full.ndim > 1 else z_full.shape[0]
+    z = _classes_last(z_full)
+    logp = _log_softmax_rows(z)
+    t = np.asarray(target.data if hasattr(target, "data") else target)
+    w = None if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=z.dtype)
+    if w is not None and w.shape != (n_classes,):
+        raise ShapeError(f"{name}: weight has shape {w.shape}, expected one weight per class: ({n_classes},)")
+
+    if t.dtype.kind == "f" and t.shape == z_full.shape:  # class probabilities
+        q = _classes_last(t).astype(z.dtype, copy=False)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / n_classes
+        a = q if w is None else q * w
+        per_sample = -(a * logp).sum(axis=1)
+        denominator = per_sample.size
+        labels = None
+    else:
+        expected = (z_full.shape[0],) + z_full.shape[2:] if z_full.ndim > 1 else ()
+        labels = _class_indices(name, t, n_classes, expected)
+        rows = np.arange(labels.size)
+        sample_weight = 1.0 if w is None else w[labels]
+        per_sample = -logp[rows, labels] * ((1 - label_smoothing) * sample_weight)
+        if label_smoothing:
+            smooth = logp.sum(axis=1) if w is None else (logp * w).sum(axis=1)
+            per_sample -= (label_smoothing / n_classes) * smooth
+        denominator = labels.size if w is None else float(np.sum(sample_weight))
+        a = None
+
+    out_shape = (z_full.shape[0],) + z_full.shape[2:] if z_full.ndim > 1 else ()
+    values = per_sample.reshape(out_shape)
+
+    def backward(g):
+        scale = _upstream(g, reduction, denominator)
+        if reduction == "none":
+            scale = np.reshape(scale, (-1, 1))  # one upstream value per row of the (M, C) layout
+        p = np.exp(logp)
+        if a is None and w is None and not label_smoothing:
+            grad = p
+            grad[rows, labels] -= 1  # softmax − onehot: the seeds' (ŷ − y)
+        else:
+            coeff = a
+            if coeff is None:  # indices with weights and/or smoothing: build the weighted target
+                coeff = np.zeros_like(z)
+                coeff[rows, labels] = (1 - label_smoothing) * sample_weight
+                if label_smoothing:
+                    coeff += (label_smoothing / n_classes) * (1.0 if w is None else w)
+            grad = coeff.sum(axis=1, keepdims=True) * p - coeff
+        grad *= scale
+        if z_full.ndim > 2:
+            moved = (z_full.shape[0],) + z_full.shape[2:] + (n_classes,)
+            grad = np.moveaxis(grad.reshape(moved), -1, 1)
+        return (grad.reshape(z_full.shape),)
+
+    return record(_reduce(values, reduction, denominator), (input,), backward, name)
+
+
+def nll_loss(input, target, weight=None, reduction="mean"):
+    """E = −w_y · log p_y on log-probabilities (the output of log_softmax)."""
+    name = "nll_loss"
+    _check_reduction(name, reduction)
+    input = operand(input)
+    x_full = input.data
+    n_classes = x_full.shape[1] if x_full.ndim > 1 else x_full.shape[0]
+    x = _classes_last(x_full)
+    expected = (x_full.shape[0],) + x_full.shape[2:] if x_full.ndim > 1 else ()
+    labels = _class_indices(name, np.asarray(target.data if hasattr(target, "data") else target), n_classes, expected)
+    rows = np.arange(labels.size)
+    w = None if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=x.dtype)
+    sample_weight = np.ones(labels.size, dtype=x.dtype) if w is None else w[labels]
+    values = (-x[rows, labels] * sample_weight).reshape(expected)
+    denominator = labels.size if w is None else float(sample_weight.sum())
+
+    def backward(g):
+        scale = _upstream(g, reduction, denominator)
+        grad = np.zeros_like(x)
+        grad[rows, labels] = -sample_weight * np.reshape(scale, -1)
+        if x_full.ndim > 2:
+            moved = (x_full.shape[0],) + x_full.shape[2:] + (n_classes,)
+            grad = np.moveaxis(grad.reshape(moved), -1, 1)
+        return (grad.reshape(x_full.shape),)
+
+    return record(_reduce(values, reduction, denominator), (input,), backward, name)
