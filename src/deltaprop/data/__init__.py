@@ -1,0 +1,27 @@
+"""Data in, batches out: datasets, the DataLoader, splits, CSV/NPZ loading, preprocessing, digits.
+
+    >>> from deltaprop.data import ArrayDataset, DataLoader, load_digits, train_test_split
+    >>> X, y = load_digits()
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, seed=0)
+    >>> loader = DataLoader(ArrayDataset(X_train, y_train), batch_size=64, shuffle=True, seed=0)
+    >>> xb, yb = next(iter(loader))
+    >>> xb.shape, yb.shape
+    ((64, 64), (64,))
+
+Every problem with the data raises :class:`deltaprop.errors.DataError`, one sentence that names the
+file, row, column or value at fault.
+"""
+
+from .csv import load_csv
+from .dataset import ArrayDataset, TensorDataset
+from .digits import load_digits
+from .loader import DataLoader
+from .npz import load_npz
+from .preprocessing import LabelEncoder, StandardScaler, one_hot
+from .split import train_test_split
+from .table import Table
+
+__all__ = [
+    "ArrayDataset", "DataLoader", "LabelEncoder", "StandardScaler", "Table", "TensorDataset",
+    "load_csv", "load_digits", "load_npz", "one_hot", "train_test_split",
+]

@@ -1,0 +1,54 @@
+"""``ArrayDataset``: samples are the rows of a few arrays that share their first dimension.
+
+``dataset[i]`` is the tuple ``(X[i], y[i], ...)``, as in PyTorch's ``TensorDataset``. The arrays are
+kept whole so that :class:`~deltaprop.data.DataLoader` can cut a batch out of each with one
+fancy index instead of gathering samples one by one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DataError
+
+
+class ArrayDataset:
+    """Samples along the first axis of one or more arrays (NumPy arrays, tensors or nested lists).
+
+        >>> ds = ArrayDataset([[0, 1], [2, 3], [4, 5]], [7, 8, 9])
+        >>> len(ds)
+        3
+        >>> ds[1]
+        (array([2, 3]), np.int64(8))
+    """
+
+    def __init__(self, *arrays):
+        if not arrays:
+            raise DataError("ArrayDataset needs at least one array, got none")
+        # np.asarray reads deltaprop tensors through their __array__ without copying.
+        self.arrays = tuple(np.asarray(a) for a in arrays)
+        for position, array in enumerate(self.arrays):
+            if array.ndim == 0:
+                raise DataError(
+                    f"ArrayDataset: array {position} is a scalar; every array needs a first dimension "
+                    "that counts the samples"
+                )
+        lengths = [len(a) for a in self.arrays]
+        if len(set(lengths)) > 1:
+            raise DataError(
+                "ArrayDataset: every array must have the same first dimension (one row per sample), "
+                f"got lengths {lengths}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index) -> tuple:
+        return tuple(a[index] for a in self.arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{a.dtype}{list(a.shape)}" for a in self.arrays)
+        return f"ArrayDataset({shapes})"
+
+
+TensorDataset = ArrayDataset

@@ -1,0 +1,137 @@
+"""``DataLoader``: a dataset cut into batches, shuffled reproducibly, one epoch per iteration.
+
+Reproducibility rule: the order of epoch ``e`` is a function of ``(seed, e)`` alone. A loader made
+with ``seed=None`` draws its seed from :func:`deltaprop.random.default_generator` the first time it
+shuffles, so ``deltaprop.manual_seed(n)`` fixes it too. Because the order never depends on how many
+epochs ran before in this process, a training run resumed from a checkpoint (which stores
+:meth:`DataLoader.state_dict`) sees exactly the shuffles the uninterrupted run would have seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..random import default_generator
+from .dataset import ArrayDataset
+
+# Seeds drawn for seed=None loaders lie in [0, 2**63) so they stay exact in JSON and in int64.
+_SEED_BOUND = 2**63
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_seed(seed, where: str):
+    if seed is not None and (not _is_int(seed) or seed < 0):
+        raise ConfigError(f"{where}: seed must be None or a non-negative integer, got {seed!r}")
+    return None if seed is None else int(seed)
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches; each batch is a tuple of NumPy arrays.
+
+    ``batch_size`` samples per batch (the last one smaller unless ``drop_last``); ``shuffle``
+    draws a fresh order every epoch from ``(seed, epoch)``. Each ``iter(loader)`` runs the current
+    epoch and advances the epoch counter; :meth:`set_epoch` moves it by hand.
+
+    For an :class:`ArrayDataset` each batch is one fancy index per array (a copy, so changing a
+    batch in place never changes the dataset). Any other dataset (with ``len`` and ``[i]``) is
+    gathered sample by sample and stacked per field.
+    """
+
+    def __init__(self, dataset, batch_size: int = 32, shuffle: bool = False, drop_last: bool = False,
+                 seed: int | None = None):
+        if not _is_int(batch_size) or batch_size < 1:
+            raise ConfigError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        for name, value in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ConfigError(f"DataLoader: {name} must be True or False, got {value!r}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self._seed = _check_seed(seed, "DataLoader")
+        self._epoch = 0
+
+    # -- the epoch counter and its state ------------------------------------------------------
+
+    @property
+    def epoch(self) -> int:
+        """The epoch the next ``iter(loader)`` will run (0 for a fresh loader)."""
+        return self._epoch
+
+    @property
+    def seed(self) -> int | None:
+        """The seed behind the shuffles (None until a seed=None loader first shuffles)."""
+        return self._seed
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next iteration run epoch ``epoch`` (its order is fixed by the seed and ``epoch``)."""
+        if not _is_int(epoch) or epoch < 0:
+            raise ConfigError(f"DataLoader.set_epoch: epoch must be a non-negative integer, got {epoch!r}")
+        self._epoch = int(epoch)
+
+    def state_dict(self) -> dict:
+        """What a checkpoint needs to replay the same shuffles: plain ints, JSON-serialisable."""
+        if self.shuffle:
+            self._ensure_seed()
+        return {"seed": self._seed, "epoch": self._epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a state from :meth:`state_dict`: the next epoch and its order follow on exactly."""
+        if not isinstance(state, dict) or set(state) != {"seed", "epoch"}:
+            raise ConfigError(
+                "DataLoader.load_state_dict: expected a dict with the keys 'seed' and 'epoch', "
+                f"got {state!r}"
+            )
+        seed = _check_seed(state["seed"], "DataLoader.load_state_dict")
+        self.set_epoch(state["epoch"])
+        self._seed = seed
+
+    # -- batches --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """The number of batches in one epoch."""
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def order(self, epoch: int | None = None) -> np.ndarray:
+        """The sample indices of ``epoch`` (default: the next one) in the order they will be served."""
+        epoch = self._epoch if epoch is None else epoch
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        # A generator keyed on (seed, epoch): epochs are independent of one another, so any epoch
+        # can be replayed on its own.
+        return np.random.default_rng([self._ensure_seed(), epoch]).permutation(n)
+
+    def __iter__(self):
+        # Not a generator function: the order is drawn and the counter advanced as soon as iter()
+        # is called, so state_dict() taken during an epoch already points at the next one.
+        indices = self.order()
+        self._epoch += 1
+        return self._batches(indices)
+
+    def _batches(self, indices: np.ndarray):
+        stop = len(indices) - len(indices) % self.batch_size if self.drop_last else len(indices)
+        if isinstance(self.dataset, ArrayDataset):
+            arrays = self.dataset.arrays
+            for start in range(0, stop, self.batch_size):
+                batch = indices[start:start + self.batch_size]
+                yield tuple(a[batch] for a in arrays)
+            return
+        for start in range(0, stop, self.batch_size):
+            samples = [self.dataset[int(i)] for i in indices[start:start + self.batch_size]]
+            samples = [s if isinstance(s, tuple) else (s,) for s in samples]
+            yield tuple(np.stack([np.asarray(field) for field in fields]) for fields in zip(*samples))
+
+    def _ensure_seed(self) -> int:
+        if self._seed is None:
+            self._seed = int(default_generator().integers(_SEED_BOUND))
+        return self._seed
+
+    def __repr__(self) -> str:
+        return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                f"drop_last={self.drop_last}, seed={self._seed})")

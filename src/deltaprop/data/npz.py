@@ -1,0 +1,81 @@
+"""``load_npz``: features and targets from a NumPy ``.npz`` archive, never unpickling anything.
+
+``allow_pickle=False`` always: an archive is data, and a pickle inside one could run code on load.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..errors import DataError
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def load_npz(path, x_key: str = "X", y_key: str = "y") -> tuple:
+    """``(X, y)`` from the arrays named ``x_key`` and ``y_key`` in the archive at ``path``.
+
+    ``X`` comes back as float32 with samples along its first axis (any further shape kept, so
+    images stay images); ``y`` as stored (integers, floats or strings), one entry per sample.
+    """
+    import zipfile  # only for its BadZipFile; importing it costs more than the rest of deltaprop.data
+
+    name = os.fspath(path)
+    if os.path.isdir(name):
+        raise DataError(f"{name}: is a directory, not an .npz file")
+    try:
+        archive = np.load(name, allow_pickle=False)
+    except FileNotFoundError:
+        raise DataError(f"{name}: no such file") from None
+    except PermissionError:
+        raise DataError(f"{name}: cannot be read (permission denied)") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+        raise DataError(f"{name}: is not a NumPy .npz archive (write one with numpy.savez)") from None
+    if isinstance(archive, np.ndarray):
+        raise DataError(
+            f"{name}: holds a single unnamed array (.npy), not named arrays; "
+            f"save both with numpy.savez(path, {x_key}=X, {y_key}=y)"
+        )
+    with archive:
+        X = _array(archive, x_key, name)
+        y = _array(archive, y_key, name)
+
+    if X.ndim == 0 or y.ndim == 0:
+        raise DataError(f"{name}: arrays {x_key!r} and {y_key!r} need a first dimension that counts the samples")
+    if len(X) != len(y):
+        raise DataError(f"{name}: array {x_key!r} has {len(X)} samples but {y_key!r} has {len(y)}")
+    if len(X) == 0:
+        raise DataError(f"{name}: array {x_key!r} holds no samples")
+    if X.dtype.kind not in "biuf":
+        raise DataError(f"{name}: array {x_key!r} must hold numbers, it holds dtype {X.dtype}")
+    if y.dtype.kind not in "biufU":
+        raise DataError(f"{name}: array {y_key!r} must hold numbers or strings, it holds dtype {y.dtype}")
+    if X.dtype.kind == "f":
+        finite = np.isfinite(X)
+        if not finite.all():
+            sample = int(np.flatnonzero(~finite.reshape(len(X), -1).all(axis=1))[0])
+            raise DataError(
+                f"{name}: array {x_key!r} holds {int((~finite).sum())} NaN or infinite values "
+                f"(the first in sample {sample})"
+            )
+        if np.abs(X).max() > _FLOAT32_MAX:
+            raise DataError(
+                f"{name}: array {x_key!r} holds values too large for float32 (largest {np.abs(X).max():.4g})"
+            )
+    return X.astype(np.float32), y
+
+
+def _array(archive, key: str, name: str) -> np.ndarray:
+    if key not in archive.files:
+        there = ", ".join(repr(k) for k in archive.files) or "none"
+        raise DataError(f"{name}: has no array named {key!r}; the arrays there are {there}")
+    try:
+        return archive[key]
+    except ValueError:
+        # np.load refuses object arrays without allow_pickle; say which one and why.
+        raise DataError(
+            f"{name}: array {key!r} holds Python objects (dtype=object), which deltaprop never unpickles; "
+            "save it as numbers or strings"
+        ) from None
