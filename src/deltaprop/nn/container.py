@@ -6,6 +6,13 @@ from ..errors import ShapeError
 from .module import Module
 
 
+def _checked(owner: str, position: int, value) -> Module:
+    """``value`` if it is a Module: anything else would be stored as a plain attribute, never run."""
+    if not isinstance(value, Module):
+        raise TypeError(f"{owner}: item {position} is a {type(value).__name__}, not a Module")
+    return value
+
+
 class Sequential(Module):
     """Layers applied one after another: the seeds' feed-forward network.
 
@@ -14,10 +21,8 @@ class Sequential(Module):
 
     def __init__(self, *layers: Module):
         super().__init__()
-        for index, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: argument {index} is a {type(layer).__name__}, not a Module")
-            setattr(self, str(index), layer)
+        for layer in layers:
+            self.append(layer)
 
     def forward(self, x):
         for index, layer in enumerate(self._modules.values()):
@@ -41,7 +46,8 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, layer: Module) -> "Sequential":
-        setattr(self, str(len(self._modules)), layer)
+        index = len(self._modules)
+        setattr(self, str(index), _checked("Sequential", index, layer))
         return self
 
     def config(self) -> dict:
@@ -57,9 +63,8 @@ class ModuleList(Module):
             self.append(module)
 
     def append(self, module: Module) -> "ModuleList":
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: can hold only Modules, got a {type(module).__name__}")
-        setattr(self, str(len(self._modules)), module)
+        index = len(self._modules)
+        setattr(self, str(index), _checked("ModuleList", index, module))
         return self
 
     def extend(self, modules) -> "ModuleList":

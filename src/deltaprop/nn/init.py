@@ -11,20 +11,24 @@ import math
 
 import numpy as np
 
+from ..errors import ConfigError, ShapeError
 from ..random import default_generator
 
 
 def _fans(tensor) -> tuple[int, int]:
     shape = tensor.data.shape
     if len(shape) < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
+        raise ShapeError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
     """The gain that keeps activations' variance steady through ``nonlinearity``."""
-    linear_like = {"linear", "identity", "sigmoid", "conv1d", "conv2d"}
+    linear_like = {
+        "linear", "identity", "sigmoid",
+        "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    }
     if nonlinearity in linear_like:
         return 1.0
     if nonlinearity == "tanh":
@@ -36,7 +40,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+    raise ConfigError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
 
 
 def _fill(tensor, values: np.ndarray):
@@ -52,8 +56,8 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0):
     return _fill(tensor, default_generator().normal(mean, std, tensor.data.shape))
 
 
-def constant_(tensor, value: float):
-    return _fill(tensor, value)
+def constant_(tensor, val: float):
+    return _fill(tensor, val)
 
 
 def zeros_(tensor):
@@ -79,7 +83,7 @@ def xavier_normal_(tensor, gain: float = 1.0):
 
 def _kaiming_std(tensor, a, mode, nonlinearity) -> float:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise ConfigError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)

@@ -10,7 +10,7 @@ from ..errors import ConfigError, ShapeError
 from ..tensor import DEFAULT_DTYPE
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, floating_dtype
 
 
 class Linear(Module):
@@ -27,7 +27,7 @@ class Linear(Module):
                 raise ConfigError(f"Linear: {name} must be a positive integer, got {value!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        dtype = np.dtype(dtype or DEFAULT_DTYPE)
+        dtype = floating_dtype("Linear", DEFAULT_DTYPE if dtype is None else dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
         self.reset_parameters()
@@ -51,7 +51,12 @@ class Linear(Module):
         return f"Linear({self.in_features} -> {self.out_features})"
 
     def config(self) -> dict:
-        return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias is not None}
+        return {
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "bias": self.bias is not None,
+            "dtype": self.weight.dtype.name,
+        }
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -91,8 +96,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ConfigError(f"Dropout: p must lie in [0, 1), got {p}")
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or not 0.0 <= p <= 1.0:
+            raise ConfigError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
 
     def forward(self, x):

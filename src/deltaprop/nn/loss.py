@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..ops.loss import REDUCTIONS
+from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
@@ -28,10 +29,22 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
+def _weight_buffer(weight) -> np.ndarray | None:
+    return None if weight is None else np.array(weight.data if isinstance(weight, Tensor) else weight, dtype=np.float32)
+
+
+def _weight_list(weight: np.ndarray | None) -> list | None:
+    """A weight buffer as plain numbers, so that ``config()`` rebuilds the same loss from JSON."""
+    return None if weight is None else weight.tolist()
+
+
 class _WeightedLoss(_Loss):
     def __init__(self, weight=None, reduction: str = "mean"):
         super().__init__(reduction)
-        self.register_buffer("weight", None if weight is None else np.array(getattr(weight, "data", weight), dtype=np.float32))
+        self.register_buffer("weight", _weight_buffer(weight))
+
+    def config(self) -> dict:
+        return {"weight": _weight_list(self.weight), "reduction": self.reduction}
 
 
 class MSELoss(_Loss):
@@ -76,10 +89,13 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__(weight, reduction)
-        self.register_buffer("pos_weight", None if pos_weight is None else np.array(getattr(pos_weight, "data", pos_weight), dtype=np.float32))
+        self.register_buffer("pos_weight", _weight_buffer(pos_weight))
 
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
+
+    def config(self) -> dict:
+        return {**super().config(), "pos_weight": _weight_list(self.pos_weight)}
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -99,7 +115,7 @@ class CrossEntropyLoss(_WeightedLoss):
         return F.cross_entropy(input, target, self.weight, self.reduction, self.label_smoothing)
 
     def config(self) -> dict:
-        return {"reduction": self.reduction, "label_smoothing": self.label_smoothing}
+        return {**super().config(), "label_smoothing": self.label_smoothing}
 
 
 class NLLLoss(_WeightedLoss):

@@ -13,7 +13,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 
 
@@ -30,6 +30,17 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
+
+
+def floating_dtype(owner: str, dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype, refused unless it is floating point (weights must be)."""
+    try:
+        resolved = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise ConfigError(f"{owner}: dtype must be a floating-point type (float16, float32 or float64), got {dtype!r}")
+    return resolved
 
 
 class IncompatibleKeys(NamedTuple):
@@ -58,6 +69,10 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning parameters or modules")
         if registries[0] is not None:
             parameters, modules, buffers = registries
+            if name in buffers and (value is None or isinstance(value, np.ndarray)):
+                buffers[name] = value  # a new array for a buffer stays a buffer (and stays in state_dict)
+                object.__setattr__(self, name, value)
+                return
             for registry in (parameters, modules, buffers):
                 registry.pop(name, None)
             if isinstance(value, Parameter):
@@ -73,6 +88,10 @@ class Module:
 
     def register_parameter(self, name: str, parameter: Parameter | None) -> None:
         """Register ``parameter`` under ``name``; None records an absent optional weight (bias=False)."""
+        if parameter is not None and not isinstance(parameter, Parameter):
+            raise TypeError(
+                f"{type(self).__name__}: parameter {name!r} must be a Parameter or None, got a {type(parameter).__name__}"
+            )
         setattr(self, name, parameter)
         if parameter is None:
             self._parameters[name] = None
@@ -202,8 +221,8 @@ class Module:
         for name in expected & set(state):
             value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
             if name in targets:
-                parameter = targets[name]
-                parameter.data = value.astype(parameter.data.dtype, copy=True)
+                # In place, as PyTorch does: whoever holds the parameter's array sees the new values.
+                np.copyto(targets[name].data, value, casting="unsafe")
             else:
                 module, attribute = buffer_owners[name]
                 module._set_buffer(attribute, value.astype(np.asarray(getattr(module, attribute)).dtype, copy=True))
@@ -211,15 +230,16 @@ class Module:
 
     def to(self, dtype) -> "Module":
         """Convert every floating-point parameter and buffer to ``dtype`` in place; returns the module."""
-        dtype = np.dtype(dtype)
+        dtype = floating_dtype(type(self).__name__, dtype)
+        # copy=False: converting to the dtype a model already has leaves every array as it is.
         for parameter in self.parameters():
-            parameter.data = parameter.data.astype(dtype)
+            parameter.data = parameter.data.astype(dtype, copy=False)
             if parameter.grad is not None:
-                parameter.grad = parameter.grad.astype(dtype)
+                parameter.grad = parameter.grad.astype(dtype, copy=False)
         for module in self.modules():
             for name, array in list(module._buffers.items()):
                 if array is not None and np.asarray(array).dtype.kind == "f":
-                    module._set_buffer(name, np.asarray(array).astype(dtype))
+                    module._set_buffer(name, np.asarray(array).astype(dtype, copy=False))
         return self
 
     def double(self) -> "Module":
@@ -249,12 +269,13 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
         extra = self.extra_repr()
-        if not lines:
+        children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        if not children:
             return f"{type(self).__name__}({extra})"
-        head = f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("
-        return head + "\n" + "\n".join(lines) + "\n)"
+        # As PyTorch prints it: the layer's own settings on the first line inside, then its children.
+        lines = ([extra] if extra else []) + children
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
     def summary(self, input_shape, file=None) -> str:
         """A table of layers, output shapes and parameter counts for an input of ``input_shape``."""

@@ -24,7 +24,8 @@ def linear(x, weight, bias=None):
     x, weight = operand(x), operand(weight)
     X, W = x.data, weight.data
     if np.ndim(X) == 0 or X.shape[-1] != W.shape[1]:
-        raise ShapeError(f"linear: input of shape {np.shape(X)} has {np.shape(X)[-1:] or 'no'} features, the weight of shape {W.shape} expects {W.shape[1]}")
+        features = X.shape[-1] if np.ndim(X) else "no"
+        raise ShapeError(f"linear: input of shape {np.shape(X)} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
     if X.dtype != W.dtype and not x.requires_grad:
         X = X.astype(W.dtype)  # data arrives as float64 or integers; compute in the layer's dtype
     out = X @ W.T

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
+from ..tensor import Tensor
 from ._core import operand, record
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -21,7 +22,26 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(name: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+        raise ConfigError(f"{name}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+
+
+def _values(x, dtype=None) -> np.ndarray:
+    """The numbers in a target, class weight or pos_weight (a tensor, array, list or scalar)."""
+    return np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype)
+
+
+def _elementwise_weight(name: str, weight, x: np.ndarray, option: str = "weight"):
+    """``weight`` as an array that broadcasts to ``x``'s shape without enlarging it, or 1."""
+    if weight is None:
+        return 1
+    w = _values(weight, x.dtype)
+    try:
+        fits = np.broadcast_shapes(w.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{name}: {option} of shape {w.shape} does not broadcast to the input's shape {x.shape}")
+    return w
 
 
 def _reduce(values: np.ndarray, reduction: str, denominator: float):
@@ -52,6 +72,8 @@ def _pointwise(name, input, target, reduction, rule):
             f"{name}: input of shape {x.shape} and target of shape {y.shape} differ; "
             f"reshape one to match (a column (N, 1) against a vector (N,) is the usual cause)"
         )
+    if x.dtype.kind != "f":  # integer predictions: compare in floating point, never truncate the target
+        x = x.astype(y.dtype if y.dtype.kind == "f" else np.float32)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
     values, d_input, d_target = rule(x, y)
@@ -90,7 +112,7 @@ def l1_loss(input, target, reduction="mean"):
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """½d² where |d| <= delta, delta·(|d| − ½delta) beyond: squared near 0, absolute in the tails."""
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise ConfigError(f"huber_loss: delta must be positive, got {delta}")
 
     def rule(x, y):
         diff = x - y
@@ -115,7 +137,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does.
         d_input = (p - y) / np.maximum(p * (1 - p), 1e-12)
         d_target = log_q - log_p
-        w = 1 if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=p.dtype)
+        w = _elementwise_weight("binary_cross_entropy", weight, p)
         return values * w, d_input * w, d_target * w
 
     return _pointwise("binary_cross_entropy", input, target, reduction, rule)
@@ -136,12 +158,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
             d_input = (1 - y) - sigmoid_neg
             d_target = -z
         else:
-            pw = np.asarray(pos_weight.data if hasattr(pos_weight, "data") else pos_weight, dtype=z.dtype)
+            pw = _elementwise_weight("binary_cross_entropy_with_logits", pos_weight, z, "pos_weight")
             scale = 1 + (pw - 1) * y
             values = (1 - y) * z + scale * softplus_neg
             d_input = (1 - y) - scale * sigmoid_neg
             d_target = -z + (pw - 1) * softplus_neg
-        w = 1 if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=z.dtype)
+        w = _elementwise_weight("binary_cross_entropy_with_logits", weight, z)
         return values * w, d_input * w, d_target * w
 
     return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule)
@@ -154,9 +176,13 @@ def _classes_last(x: np.ndarray) -> np.ndarray:
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
-def _class_indices(name: str, target: np.ndarray, n_classes: int, expected_shape: tuple) -> np.ndarray:
+def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes: int, expected_shape: tuple):
+    """The labels as a flat integer array, after checking their shape, type and range."""
     if target.shape != expected_shape:
-        raise ShapeError(f"{name}: target of shape {target.shape} does not fit input of shape; expected {expected_shape}")
+        raise ShapeError(
+            f"{name}: target of shape {target.shape} does not fit input of shape {input_shape}; "
+            f"class labels of shape {expected_shape} were expected"
+        )
     if target.dtype.kind not in "iu":
         if target.dtype.kind == "f" and np.all(target == np.round(target)):
             target = target.astype(np.int64)
@@ -167,6 +193,24 @@ def _class_indices(name: str, target: np.ndarray, n_classes: int, expected_shape
         bad = labels[(labels < 0) | (labels >= n_classes)][0]
         raise DataError(f"{name}: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
     return labels
+
+
+def _class_layout(name: str, x: np.ndarray) -> tuple[int, tuple]:
+    """(number of classes, shape of the class labels) for an input (C,), (N, C) or (N, C, d1, ...)."""
+    if x.ndim == 0:
+        raise ShapeError(f"{name}: input needs a class axis, got a scalar")
+    if x.ndim == 1:
+        return x.shape[0], ()
+    return x.shape[1], (x.shape[0],) + x.shape[2:]
+
+
+def _class_weight(name: str, weight, n_classes: int, dtype):
+    if weight is None:
+        return None
+    w = _values(weight, dtype)
+    if w.shape != (n_classes,):
+        raise ShapeError(f"{name}: weight has shape {w.shape}, expected one weight per class: ({n_classes},)")
+    return w
 
 
 def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
@@ -185,18 +229,14 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     name = "cross_entropy"
     _check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
+        raise ConfigError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
     input = operand(input)
     z_full = input.data
-    if z_full.ndim == 0:
-        raise ShapeError(f"{name}: input needs a class axis, got a scalar")
-    n_classes = z_full.shape[1] if z_full.ndim > 1 else z_full.shape[0]
+    n_classes, out_shape = _class_layout(name, z_full)
     z = _classes_last(z_full)
     logp = _log_softmax_rows(z)
-    t = np.asarray(target.data if hasattr(target, "data") else target)
-    w = None if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=z.dtype)
-    if w is not None and w.shape != (n_classes,):
-        raise ShapeError(f"{name}: weight has shape {w.shape}, expected one weight per class: ({n_classes},)")
+    t = _values(target)
+    w = _class_weight(name, weight, n_classes, z.dtype)
 
     if t.dtype.kind == "f" and t.shape == z_full.shape:  # class probabilities
         q = _classes_last(t).astype(z.dtype, copy=False)
@@ -207,8 +247,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         denominator = per_sample.size
         labels = None
     else:
-        expected = (z_full.shape[0],) + z_full.shape[2:] if z_full.ndim > 1 else ()
-        labels = _class_indices(name, t, n_classes, expected)
+        labels = _class_indices(name, t, z_full.shape, n_classes, out_shape)
         rows = np.arange(labels.size)
         sample_weight = 1.0 if w is None else w[labels]
         per_sample = -logp[rows, labels] * ((1 - label_smoothing) * sample_weight)
@@ -218,7 +257,6 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         denominator = labels.size if w is None else float(np.sum(sample_weight))
         a = None
 
-    out_shape = (z_full.shape[0],) + z_full.shape[2:] if z_full.ndim > 1 else ()
     values = per_sample.reshape(out_shape)
 
     def backward(g):
@@ -252,12 +290,11 @@ def nll_loss(input, target, weight=None, reduction="mean"):
     _check_reduction(name, reduction)
     input = operand(input)
     x_full = input.data
-    n_classes = x_full.shape[1] if x_full.ndim > 1 else x_full.shape[0]
+    n_classes, expected = _class_layout(name, x_full)
     x = _classes_last(x_full)
-    expected = (x_full.shape[0],) + x_full.shape[2:] if x_full.ndim > 1 else ()
-    labels = _class_indices(name, np.asarray(target.data if hasattr(target, "data") else target), n_classes, expected)
+    labels = _class_indices(name, _values(target), x_full.shape, n_classes, expected)
     rows = np.arange(labels.size)
-    w = None if weight is None else np.asarray(weight.data if hasattr(weight, "data") else weight, dtype=x.dtype)
+    w = _class_weight(name, weight, n_classes, x.dtype)
     sample_weight = np.ones(labels.size, dtype=x.dtype) if w is None else w[labels]
     values = (-x[rows, labels] * sample_weight).reshape(expected)
     denominator = labels.size if w is None else float(sample_weight.sum())

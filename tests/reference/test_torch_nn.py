@@ -1,0 +1,300 @@
+"""deltaprop.nn against PyTorch: the same layers and losses on the same inputs and weights.
+
+Every case builds the deltaprop object and its PyTorch twin from one name and one set of keyword
+arguments (deltaprop keeps PyTorch's names), runs both, and compares the values, the input's
+gradient, the target's gradient where PyTorch defines one, and every parameter's gradient. float64
+is compared tightly, float32 loosely.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference deltaprop.nn is compared with")
+
+import deltaprop as dp  # noqa: E402
+from deltaprop import nn  # noqa: E402
+
+TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-4, atol=2e-5)}
+TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
+DTYPES = [np.float64, np.float32]
+
+
+def to_torch(value, dtype):
+    if value is None or isinstance(value, float):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        return torch.tensor(array, dtype=TORCH_DTYPES[dtype])
+    return torch.tensor(array)
+
+
+def copy_parameters(layer, twin, dtype):
+    """Give the PyTorch twin exactly the deltaprop layer's weights."""
+    twin.to(TORCH_DTYPES[dtype])
+    ours = dict(layer.named_parameters())
+    theirs = dict(twin.named_parameters())
+    assert ours.keys() == theirs.keys()
+    with torch.no_grad():
+        for name, parameter in theirs.items():
+            parameter.copy_(torch.from_numpy(ours[name].data.copy()))
+
+
+def run_both(layer, twin, inputs, grad_inputs, dtype):
+    """Forward both, backward the same random upstream gradient, compare everything."""
+    ours = [dp.tensor(np.asarray(x), dtype=dtype if np.asarray(x).dtype.kind == "f" else None,
+                      requires_grad=needs) for x, needs in zip(inputs, grad_inputs)]
+    theirs = [to_torch(x, dtype).requires_grad_(needs) if needs else to_torch(x, dtype)
+              for x, needs in zip(inputs, grad_inputs)]
+    out = layer(*ours)
+    expected = twin(*theirs)
+    tol = TOLERANCES[dtype]
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
+
+    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    for i, needs in enumerate(grad_inputs):
+        if needs:
+            np.testing.assert_allclose(ours[i].grad, theirs[i].grad.numpy(), err_msg=f"input {i}", **tol)
+    if isinstance(layer, nn.Module):
+        compare_parameter_grads(layer, twin, dtype)
+
+
+def compare_parameter_grads(layer, twin, dtype):
+    twin_parameters = dict(twin.named_parameters())
+    for name, parameter in layer.named_parameters():
+        np.testing.assert_allclose(parameter.grad, twin_parameters[name].grad.numpy(), err_msg=name,
+                                   **TOLERANCES[dtype])
+
+
+# -- layers and activations ------------------------------------------------------------------------
+
+LAYERS = [
+    ("Linear", dict(in_features=5, out_features=3), (4, 5)),
+    ("Linear", dict(in_features=5, out_features=3, bias=False), (4, 5)),
+    ("Linear", dict(in_features=5, out_features=2), (2, 3, 5)),  # leading axes folded into the batch
+    ("Linear", dict(in_features=4, out_features=3), (4,)),  # a single sample without batch axis
+    ("ReLU", {}, (4, 6)),
+    ("LeakyReLU", {}, (4, 6)),
+    ("LeakyReLU", dict(negative_slope=0.2), (4, 6)),
+    ("Sigmoid", {}, (4, 6)),
+    ("Tanh", {}, (4, 6)),
+    ("Softmax", dict(dim=-1), (4, 6)),
+    ("Softmax", dict(dim=0), (4, 6)),
+    ("Softmax", dict(dim=1), (2, 3, 4)),
+    ("LogSoftmax", dict(dim=-1), (4, 6)),
+    ("LogSoftmax", dict(dim=1), (2, 3, 4)),
+    ("GELU", {}, (4, 6)),
+    ("GELU", dict(approximate="tanh"), (4, 6)),
+    ("ELU", {}, (4, 6)),
+    ("ELU", dict(alpha=0.5), (4, 6)),
+    ("Identity", {}, (4, 6)),
+    ("Flatten", {}, (2, 3, 4)),
+    ("Flatten", dict(start_dim=0, end_dim=1), (2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape", LAYERS, ids=lambda v: str(v))
+def test_layer_matches_torch(name, kwargs, shape, dtype):
+    dp.manual_seed(0)
+    layer = getattr(nn, name)(**kwargs).to(dtype)
+    twin = getattr(torch.nn, name)(**kwargs)
+    copy_parameters(layer, twin, dtype)
+    x = np.random.default_rng(0).standard_normal(shape) * 2
+    run_both(layer, twin, [x], [True], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_dropout_in_eval_mode_matches_torch(dtype):
+    layer, twin = nn.Dropout(0.3).eval(), torch.nn.Dropout(0.3).eval()
+    run_both(layer, twin, [np.random.default_rng(0).standard_normal((5, 4))], [True], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_network_matches_torch(dtype):
+    """A small network and a fused loss: every parameter's gradient after one backward."""
+    dp.manual_seed(3)
+    layer = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3)).to(dtype)
+    twin = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
+                               torch.nn.Linear(8, 3))
+    copy_parameters(layer, twin, dtype)
+    x = np.random.default_rng(0).standard_normal((10, 6))
+    labels = np.random.default_rng(1).integers(0, 3, 10)
+    run_both(lambda x, y: nn.functional.cross_entropy(layer(x), y),
+             lambda x, y: torch.nn.functional.cross_entropy(twin(x), y), [x, labels], [True, False], dtype)
+    compare_parameter_grads(layer, twin, dtype)
+
+
+# -- losses ------------------------------------------------------------------------------------------
+
+RNG = np.random.default_rng(7)
+PROBABILITIES = 1 / (1 + np.exp(-RNG.standard_normal((5, 3))))
+BINARY_TARGETS = RNG.uniform(0.05, 0.95, (5, 3))
+HARD_TARGETS = RNG.integers(0, 2, (5, 3)).astype(np.float64)
+CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
+LOGITS = RNG.standard_normal((6, 4)) * 2
+LABELS = np.array([0, 3, 1, 1, 2, 3])
+SOFT_LABELS = np.exp(RNG.standard_normal((6, 4)))
+SOFT_LABELS /= SOFT_LABELS.sum(axis=1, keepdims=True)
+SPATIAL_LOGITS = RNG.standard_normal((2, 4, 3, 2))
+SPATIAL_LABELS = RNG.integers(0, 4, (2, 3, 2))
+LOG_PROBABILITIES = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
+REGRESSION = (RNG.standard_normal((4, 3)) * 2, RNG.standard_normal((4, 3)) * 2)
+
+# (name, constructor kwargs, input, target, does PyTorch differentiate the target)
+LOSSES = [
+    ("MSELoss", {}, *REGRESSION, True),
+    ("L1Loss", {}, *REGRESSION, True),
+    ("HuberLoss", {}, *REGRESSION, True),
+    ("HuberLoss", dict(delta=0.5), *REGRESSION, True),
+    ("BCELoss", {}, PROBABILITIES, BINARY_TARGETS, True),
+    ("BCELoss", {}, PROBABILITIES, HARD_TARGETS, True),
+    ("BCELoss", dict(weight=np.array([1.0, 0.5, 2.0])), PROBABILITIES, BINARY_TARGETS, True),
+    ("BCEWithLogitsLoss", {}, LOGITS[:5, :3] * 3, BINARY_TARGETS, True),
+    ("BCEWithLogitsLoss", dict(weight=np.array([1.0, 0.5, 2.0])), LOGITS[:5, :3], HARD_TARGETS, True),
+    ("BCEWithLogitsLoss", dict(pos_weight=np.array([3.0, 0.5, 1.5])), LOGITS[:5, :3], BINARY_TARGETS, True),
+    ("BCEWithLogitsLoss", dict(weight=np.array([[2.0], [1.0], [0.5], [1.0], [3.0]]),
+                               pos_weight=np.array([3.0, 0.5, 1.5])), LOGITS[:5, :3], BINARY_TARGETS, True),
+    ("CrossEntropyLoss", {}, LOGITS, LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT), LOGITS, LABELS, False),
+    ("CrossEntropyLoss", dict(label_smoothing=0.1), LOGITS, LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.2), LOGITS, LABELS, False),
+    ("CrossEntropyLoss", {}, LOGITS, SOFT_LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.1), LOGITS, SOFT_LABELS, False),
+    ("CrossEntropyLoss", {}, SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.1), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    ("CrossEntropyLoss", {}, LOGITS[0], LABELS[0], False),  # one sample, no batch axis
+    ("NLLLoss", {}, LOG_PROBABILITIES, LABELS, False),
+    ("NLLLoss", dict(weight=CLASS_WEIGHT), LOG_PROBABILITIES, LABELS, False),
+    ("NLLLoss", dict(weight=CLASS_WEIGHT), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name, kwargs, x, target, target_grad", LOSSES,
+                         ids=[f"{case[0]}-{i}" for i, case in enumerate(LOSSES)])
+def test_loss_matches_torch(name, kwargs, x, target, target_grad, reduction, dtype):
+    loss = getattr(nn, name)(reduction=reduction, **kwargs)
+    twin = getattr(torch.nn, name)(reduction=reduction, **{k: to_torch(v, dtype) for k, v in kwargs.items()})
+    run_both(loss, twin, [x, target], [True, target_grad], dtype)
+
+
+FUNCTION_OF = {
+    "MSELoss": "mse_loss", "L1Loss": "l1_loss", "HuberLoss": "huber_loss", "BCELoss": "binary_cross_entropy",
+    "BCEWithLogitsLoss": "binary_cross_entropy_with_logits", "CrossEntropyLoss": "cross_entropy",
+    "NLLLoss": "nll_loss",
+}
+
+
+@pytest.mark.parametrize("name, kwargs, x, target, target_grad", LOSSES,
+                         ids=[f"{case[0]}-{i}" for i, case in enumerate(LOSSES)])
+def test_functional_loss_matches_torch(name, kwargs, x, target, target_grad):
+    """Each loss's function form, under PyTorch's name and keywords, gives PyTorch's value."""
+    function = FUNCTION_OF[name]
+    ours = getattr(nn.functional, function)(dp.tensor(x, dtype=np.float64), dp.tensor(target, dtype=None if
+                                            target.dtype.kind == "i" else np.float64), reduction="sum", **kwargs)
+    theirs = getattr(torch.nn.functional, function)(torch.tensor(x), torch.tensor(target), reduction="sum",
+                                                    **{k: to_torch(v, np.float64) for k, v in kwargs.items()})
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)
+
+
+X = RNG.standard_normal((4, 5)) * 2
+FUNCTIONAL = [
+    ("relu", {}), ("leaky_relu", dict(negative_slope=0.3)), ("sigmoid", {}), ("tanh", {}),
+    ("softmax", dict(dim=0)), ("log_softmax", dict(dim=1)), ("gelu", dict(approximate="tanh")),
+    ("elu", dict(alpha=0.5)), ("dropout", dict(p=0.4, training=False)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", FUNCTIONAL, ids=lambda v: str(v))
+def test_functional_activation_matches_torch(name, kwargs):
+    """The function forms take PyTorch's names and keyword arguments."""
+    x = dp.tensor(X, dtype=np.float64, requires_grad=True)
+    x_torch = torch.tensor(X, requires_grad=True)
+    out, expected = getattr(nn.functional, name)(x, **kwargs), getattr(torch.nn.functional, name)(x_torch, **kwargs)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), **TOLERANCES[np.float64])
+    out.backward(np.cos(X))
+    expected.backward(torch.tensor(np.cos(X)))
+    np.testing.assert_allclose(x.grad, x_torch.grad.numpy(), **TOLERANCES[np.float64])
+
+
+def test_functional_linear_matches_torch():
+    w, b = RNG.standard_normal((3, 5)), RNG.standard_normal(3)
+    out = nn.functional.linear(dp.tensor(X, dtype=np.float64), weight=dp.tensor(w, dtype=np.float64),
+                               bias=dp.tensor(b, dtype=np.float64))
+    expected = torch.nn.functional.linear(torch.tensor(X), weight=torch.tensor(w), bias=torch.tensor(b))
+    np.testing.assert_allclose(out.data, expected.numpy(), **TOLERANCES[np.float64])
+
+
+# -- initialisation ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("in_features, out_features", [(64, 32), (784, 128), (3, 500)])
+def test_linear_default_init_follows_torch_formula(in_features, out_features):
+    dp.manual_seed(0)
+    layer = nn.Linear(in_features, out_features)
+    twin = torch.nn.Linear(in_features, out_features)
+    bound = 1 / math.sqrt(in_features)  # kaiming_uniform_(a=√5) works out to U(−1/√in, 1/√in)
+    for ours, theirs in ((layer.weight.data, twin.weight.detach().numpy()),
+                         (layer.bias.data, twin.bias.detach().numpy())):
+        assert np.abs(ours).max() <= bound
+        assert np.abs(theirs).max() <= bound + 1e-7
+    # Over many draws, the weights fill the interval: the spread of U(−b, b) is b/√3.
+    assert layer.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.1)
+    assert np.abs(layer.weight.data).max() > 0.95 * bound
+
+
+INITS = [
+    ("xavier_uniform_", {}),
+    ("xavier_uniform_", dict(gain=2.0)),
+    ("xavier_normal_", {}),
+    ("xavier_normal_", dict(gain=0.5)),
+    ("kaiming_uniform_", {}),
+    ("kaiming_uniform_", dict(a=math.sqrt(5))),
+    ("kaiming_uniform_", dict(mode="fan_out", nonlinearity="relu")),
+    ("kaiming_normal_", {}),
+    ("kaiming_normal_", dict(mode="fan_out", nonlinearity="tanh")),
+    ("normal_", dict(mean=0.5, std=2.0)),
+    ("uniform_", dict(a=-3.0, b=1.0)),
+]
+
+
+@pytest.mark.parametrize("shape", [(300, 200), (64, 16, 3, 3)])
+@pytest.mark.parametrize("name, kwargs", INITS, ids=lambda v: str(v))
+def test_init_statistics_match_torch(name, kwargs, shape):
+    dp.manual_seed(0)
+    ours = getattr(nn.init, name)(dp.zeros(shape), **kwargs).data
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn.init, name)(torch.zeros(shape), **kwargs).numpy().astype(np.float64)
+    assert ours.shape == shape
+    assert float(ours.mean()) == pytest.approx(theirs.mean(), abs=0.03 * theirs.std())
+    assert float(ours.std()) == pytest.approx(theirs.std(), rel=0.03)
+    if name.endswith("uniform_"):
+        low, high = theirs.min(), theirs.max()
+        span = high - low
+        # The bounds agree: ours stay inside PyTorch's interval and reach close to both ends.
+        assert low - 1e-3 * span <= ours.min() <= low + 0.01 * span
+        assert high - 0.01 * span <= ours.max() <= high + 1e-3 * span
+
+
+@pytest.mark.parametrize("name, kwargs, value", [
+    ("zeros_", {}, 0.0), ("ones_", {}, 1.0), ("constant_", dict(val=0.25), 0.25),
+])
+def test_constant_inits_match_torch(name, kwargs, value):
+    ours = getattr(nn.init, name)(dp.randn(4, 5), **kwargs)
+    theirs = getattr(torch.nn.init, name)(torch.randn(4, 5), **kwargs)
+    np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(ours.data, value)
+
+
+@pytest.mark.parametrize("nonlinearity, param", [
+    ("linear", None), ("sigmoid", None), ("conv2d", None), ("tanh", None), ("relu", None),
+    ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None),
+])
+def test_calculate_gain_matches_torch(nonlinearity, param):
+    expected = torch.nn.init.calculate_gain(nonlinearity, param)
+    assert nn.init.calculate_gain(nonlinearity, param) == pytest.approx(expected, rel=1e-12)

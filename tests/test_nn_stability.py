@@ -1,0 +1,94 @@
+"""Numerical safety: saturating activations and fused losses stay finite for huge float32 inputs.
+
+A logit of 1e4 overflows exp() in float32 (and in float64); the stable forms never compute it. Any
+NumPy overflow, division or invalid-value warning is turned into an error here, so a test fails
+even when a NaN is computed and later masked.
+"""
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn
+from deltaprop.nn import functional as F
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+HUGE = np.array([[1e4, -1e4, 0.0, 5e3], [-1e4, -1e4, 1e4, 2.0], [3e3, -7e3, 1e4, -1e4]], dtype=np.float32)
+LABELS = np.array([1, 0, 3])  # each points at a class whose logit is far below the maximum
+PROBABILITIES = np.array([[0.0, 1.0, 0.0, 0.0], [0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]], dtype=np.float32)
+BINARY_TARGETS = np.array([[0, 1, 1, 0], [1, 0, 1, 1], [0.5, 1, 0, 1]], dtype=np.float32)
+
+
+def value_and_grad(fn, x, projected=True):
+    """fn's output and the gradient of a random projection of it (or of its sum) with respect to ``x``."""
+    x = dp.tensor(x, requires_grad=True)
+    out = fn(x)
+    rng = np.random.default_rng(0)
+    out.backward(rng.standard_normal(out.shape).astype(np.float32) if projected else np.ones(out.shape, np.float32))
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    return out.data, x.grad
+
+
+CASES = [
+    ("sigmoid", F.sigmoid),
+    ("Sigmoid", nn.Sigmoid()),
+    ("softmax", lambda x: F.softmax(x, dim=1)),
+    ("softmax dim 0", lambda x: F.softmax(x, dim=0)),
+    ("log_softmax", lambda x: F.log_softmax(x, dim=1)),
+    ("cross_entropy", lambda x: F.cross_entropy(x, LABELS, reduction="none")),
+    ("cross_entropy weighted smoothed", lambda x: F.cross_entropy(x, LABELS, weight=[1, 2, 3, 4], label_smoothing=0.1)),
+    ("cross_entropy probabilities", lambda x: F.cross_entropy(x, PROBABILITIES, label_smoothing=0.2)),
+    ("nll of log_softmax", lambda x: F.nll_loss(F.log_softmax(x, dim=1), LABELS)),
+    ("bce_with_logits", lambda x: F.binary_cross_entropy_with_logits(x, BINARY_TARGETS, reduction="none")),
+    ("bce_with_logits pos_weight", lambda x: nn.BCEWithLogitsLoss(pos_weight=[3.0, 0.5, 1.0, 2.0])(x, BINARY_TARGETS)),
+    ("bce of sigmoid", lambda x: F.binary_cross_entropy(F.sigmoid(x), BINARY_TARGETS, reduction="none")),
+    ("BCELoss of sigmoid", lambda x: nn.BCELoss()(nn.Sigmoid()(x), BINARY_TARGETS)),
+    ("tanh", F.tanh),
+    ("gelu", F.gelu),
+    ("elu", F.elu),
+]
+
+
+@pytest.mark.parametrize("name, fn", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("scale", [1.0, -1.0], ids=["huge", "huge negated"])
+def test_finite_values_and_gradients_for_huge_float32_inputs(name, fn, scale):
+    value, grad = value_and_grad(fn, HUGE * scale)
+    assert np.all(np.isfinite(value)), name
+    assert np.all(np.isfinite(grad)), name
+
+
+def test_saturated_values_are_the_limits():
+    x = dp.tensor(np.array([1e4, -1e4], dtype=np.float32))
+    np.testing.assert_array_equal(F.sigmoid(x).data, [1.0, 0.0])
+    np.testing.assert_array_equal(F.softmax(x, dim=0).data, [1.0, 0.0])
+    np.testing.assert_allclose(F.log_softmax(x, dim=0).data, [0.0, -2e4])
+    # The loss of a confidently wrong prediction is large and exact, not inf.
+    np.testing.assert_allclose(F.cross_entropy(x, np.array(1)).item(), 2e4)
+    wrong = F.binary_cross_entropy_with_logits(x, dp.tensor([0.0, 1.0]), reduction="none")
+    right = F.binary_cross_entropy_with_logits(x, dp.tensor([1.0, 0.0]), reduction="none")
+    np.testing.assert_allclose(wrong.data, [1e4, 1e4])
+    np.testing.assert_allclose(right.data, [0.0, 0.0])
+
+
+def test_saturated_gradients_are_the_limits():
+    """∂/∂z of softmax cross-entropy is softmax − onehot, exactly ±1 or 0 when saturated."""
+    _, grad = value_and_grad(lambda x: F.cross_entropy(x, np.array([1]), reduction="sum"),
+                            np.array([[1e4, -1e4]], dtype=np.float32), projected=False)
+    np.testing.assert_array_equal(grad, [[1.0, -1.0]])
+    _, grad = value_and_grad(lambda x: F.binary_cross_entropy_with_logits(x, dp.tensor([0.0, 1.0]), reduction="sum"),
+                             np.array([1e4, -1e4], dtype=np.float32), projected=False)
+    np.testing.assert_array_equal(grad, [1.0, -1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_guards_the_log_of_zero(dtype):
+    """log 0 is clamped at −100, as PyTorch does, so p ∈ {0, 1} gives finite losses and gradients."""
+    p = dp.tensor(np.array([0.0, 1.0, 0.0, 1.0, 0.0], dtype=dtype), requires_grad=True)
+    y = dp.tensor(np.array([1.0, 0.0, 0.0, 1.0, 0.5], dtype=dtype))
+    loss = F.binary_cross_entropy(p, y, reduction="none")
+    np.testing.assert_allclose(loss.data, [100.0, 100.0, 0.0, 0.0, 50.0])
+    loss.sum().backward()
+    assert np.all(np.isfinite(p.grad))
+    assert p.grad[0] < 0 < p.grad[1]  # the gradient still points toward the target
+    np.testing.assert_array_equal(p.grad[2:4], 0)
