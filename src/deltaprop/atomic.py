@@ -1,0 +1,63 @@
+"""Atomic file writes: a file is either the old one or the complete new one, never half of each.
+
+The bytes go to a temporary file in the same folder, are flushed and fsync'ed, and the temporary
+file is renamed over the target (a rename within one file system is atomic on POSIX and Windows).
+A crash, ``kill -9`` or full disk at any moment leaves at worst a stray temporary file, never a
+truncated model or checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with open_atomic(path, "wb") as handle:
+        handle.write(data)
+
+
+def write_text(path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with open_atomic(path, "w") as handle:
+        handle.write(text)
+
+
+@contextlib.contextmanager
+def open_atomic(path, mode: str = "w"):
+    """A file handle whose content replaces ``path`` only when the ``with`` block succeeds."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        # mkstemp creates the file readable by its owner only; give it the mode a plain open() would.
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        encoding = None if "b" in mode else "utf-8"
+        newline = None if "b" in mode else ""
+        with os.fdopen(descriptor, mode, encoding=encoding, newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,92 @@
+"""The ``deltaprop`` command: train, predict, evaluate, summary, explain.
+
+Conventions: results go to stdout, progress and messages to stderr; an error is one sentence on
+stderr naming the file, row, column or option, with the traceback only under ``--debug``. Exit
+codes: 0 success, 1 a problem with the data or a model file, 2 a problem with the command line,
+130 interrupted by Ctrl-C (after writing a checkpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import ConfigError, DeltapropError
+from .options import UsageError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one sentence (not the usage block) and exit code 2."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _formatter(prog):
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=100)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import explain, inspect, predict, train
+
+    parser = _Parser(
+        prog="deltaprop",
+        description="Train neural networks by backpropagation on a CSV file or the bundled handwritten digits.",
+        epilog="examples:\n  deltaprop train                      # the main job: an MLP on the bundled digits\n"
+        "  deltaprop train iris.csv --target species --hidden 16\n"
+        "  deltaprop predict runs/iris/model.safetensors new.csv --out predictions.csv\n"
+        "  deltaprop explain                    # one backprop step of the classic 2-2-2 network\n\n"
+        "Run 'deltaprop COMMAND --help' for a command's options.",
+        formatter_class=_formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"deltaprop {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in (train, predict, inspect, explain):
+        module.register(commands, _formatter)
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.run(args)
+    except UsageError as error:
+        return _fail(error, EXIT_USAGE, debug)
+    except ConfigError as error:  # an impossible option value caught by the library itself
+        return _fail(error, EXIT_USAGE, debug)
+    except DeltapropError as error:
+        return _fail(error, EXIT_DATA, debug)
+    except KeyboardInterrupt:
+        print("deltaprop: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:  # e.g. the output folder cannot be written
+        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        return _fail(f"{where}{error.strerror or error}", EXIT_DATA, debug, cause=error)
+    except Exception as error:  # a bug in deltaprop: say so, briefly
+        if debug:
+            raise
+        print(f"deltaprop: internal error: {type(error).__name__}: {error} (run again with --debug for the traceback)", file=sys.stderr)
+        return EXIT_DATA
+
+
+def _fail(error, code: int, debug: bool, cause=None) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exception(cause or error)
+    print(f"deltaprop: error: {error}", file=sys.stderr)
+    return code

@@ -1,0 +1,97 @@
+"""``--config FILE.toml`` and the run folder's ``config.toml``.
+
+Precedence, lowest first: built-in defaults, the configuration stored in a checkpoint being
+resumed, the config file, the flags on the command line. The resolved configuration is written
+back as TOML, so ``deltaprop train --config runs/x/config.toml`` repeats a run exactly.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import atomic
+from .options import OPTIONS_BY_NAME, TRAIN_OPTIONS, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_PATH_KEYS = ("data", "out")
+
+
+def resolve(args, resume_state=None) -> dict:
+    config = {option.name: option.default for option in TRAIN_OPTIONS}
+    config.update({key: None for key in _PATH_KEYS})
+    if resume_state is not None:
+        saved = ((resume_state.get("metadata") or {}).get("settings") or {}).get("config") or {}
+        config.update(_validated(saved, "the checkpoint's configuration"))
+    if args.config is not None:
+        config.update(_validated(read(args.config), args.config))
+    for option in TRAIN_OPTIONS:
+        value = getattr(args, option.name)
+        if value is not None:
+            config[option.name] = option.parse(value)
+    if args.data is not None:
+        config["data"] = args.data
+    if args.out is not None:
+        config["out"] = args.out
+    return config
+
+
+def read(path) -> dict:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"config file {path} is a directory") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"config file {path} cannot be read ({error})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"config file {path} is not valid TOML: {error}") from None
+
+
+def _validated(values: dict, where) -> dict:
+    config = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name in _PATH_KEYS:
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"{where}: {key} must be a path (text), got {value!r}")
+            config[name] = value
+            continue
+        option = OPTIONS_BY_NAME.get(name)
+        if option is None:
+            known = ", ".join(sorted([*OPTIONS_BY_NAME, *_PATH_KEYS]))
+            raise UsageError(f"{where}: unknown option {key!r}; the options are {known}")
+        try:
+            config[name] = option.parse(value)
+        except UsageError as error:
+            raise UsageError(f"{where}: {error}") from None
+    return config
+
+
+def write(path, config: dict) -> None:
+    lines = ["# The resolved options of this run: `deltaprop train --config config.toml` repeats it.\n"]
+    for key, value in config.items():
+        if value is None:
+            lines.append(f"# {key} = (not set)\n")
+        else:
+            lines.append(f"{key} = {_toml_value(value)}\n")
+    atomic.write_text(path, "".join(lines))
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

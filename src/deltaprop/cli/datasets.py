@@ -1,0 +1,40 @@
+"""The DATA argument: a CSV file, an NPZ file, or nothing / ``digits`` for the bundled digits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..data import Table, load_csv, load_digits, load_npz
+
+BUNDLED = "digits"
+DIGITS_IMAGE_SHAPE = (1, 8, 8)
+
+
+def load_table(data: str | None, target=None, drop_missing: bool = False) -> tuple[Table, str]:
+    """The data set named by ``data`` and a short name for it (used to name the run folder)."""
+    if data is None or data == BUNDLED:
+        X, y = load_digits(return_X_y=True)
+        return Table(X=X, y=y, feature_names=[f"pixel_{i // 8}_{i % 8}" for i in range(64)], target_name="digit"), BUNDLED
+    path = Path(data)
+    if path.suffix.lower() == ".npz":
+        X, y = load_npz(path)
+        X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
+        return Table(X=X, y=y, feature_names=[f"x{i}" for i in range(X.shape[1])], target_name="y"), path.stem
+    return load_csv(path, target=_column(target), drop_missing=drop_missing), path.stem
+
+
+def image_shape(data: str | None, n_features: int) -> tuple | None:
+    """The (channels, height, width) a CNN sees: the digits' 1x8x8, or a square of single pixels."""
+    if data is None or data == BUNDLED:
+        return DIGITS_IMAGE_SHAPE
+    side = int(round(n_features**0.5))
+    return (1, side, side) if side * side == n_features else None
+
+
+def _column(target):
+    """A column given as digits on the command line is an index, otherwise a name."""
+    if isinstance(target, str) and target.lstrip("-").isdigit():
+        return int(target)
+    return target

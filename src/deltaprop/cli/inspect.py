@@ -1,0 +1,50 @@
+"""``deltaprop summary``: what a model file holds."""
+
+from __future__ import annotations
+
+from ..serialization import load
+from ..tabular import TabularModel
+
+
+def register(commands, formatter) -> None:
+    parser = commands.add_parser(
+        "summary",
+        help="show a model's layers, shapes, parameter counts and training settings",
+        description="Show the layers, output shapes and parameter counts of a saved model, and the settings it was trained with.",
+        epilog="example:\n  deltaprop summary runs/digits-20260101-120000/model.safetensors\n",
+        formatter_class=formatter,
+    )
+    parser.add_argument("model", metavar="MODEL", help="a model (or checkpoint) file")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    network = load(args.model)
+    metadata = network.metadata
+    lines = [f"Model file: {args.model}"]
+    if "tabular" in metadata:
+        model = TabularModel.from_metadata(network, metadata, where=args.model)
+        n_features = len(model.feature_names)
+        input_shape = model.input_shape or (n_features,)
+        lines.append(f"Task: {model.task}; target {model.target_name!r}; {n_features} features")
+        if model.classes is not None:
+            shown = ", ".join(map(str, model.classes[:20])) + (" ..." if len(model.classes) > 20 else "")
+            lines.append(f"Classes ({len(model.classes)}): {shown}")
+        lines.append(str(network.summary(input_shape)))
+        config = model.settings.get("config") or {}
+        if config:
+            lines.append("Training settings:")
+            width = max(map(len, config))
+            lines += [f"  {key:<{width}}  {_show(value)}" for key, value in config.items()]
+    else:
+        lines.append(repr(network))
+        lines.append(f"Parameters: {network.num_parameters():,}")
+    print("\n".join(lines))
+    return 0
+
+
+def _show(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value)) or "none"
+    return "-" if value is None else str(value)

@@ -1,0 +1,113 @@
+"""``deltaprop predict`` and ``deltaprop evaluate``: use a saved model on new rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+
+import numpy as np
+
+from .. import atomic
+from ..data import load_csv
+from ..errors import DataError
+from ..tabular import TabularModel
+from .datasets import BUNDLED, load_table
+from .report import metrics_table
+
+
+def register(commands, formatter) -> None:
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a saved model",
+        description="Predict the target for every row of DATA (a CSV with the training file's feature columns, in any order; "
+        "a target column, if present, is ignored). Classes are printed with their original labels.",
+        epilog="examples:\n  deltaprop predict runs/iris/model.safetensors new.csv\n"
+        "  deltaprop predict runs/iris/model.safetensors new.csv --proba --out predictions.csv\n",
+        formatter_class=formatter,
+    )
+    predict.add_argument("model", metavar="MODEL", help="a model file written by deltaprop train")
+    predict.add_argument("data", metavar="DATA", help="CSV file with the feature columns (or 'digits' for the bundled data)")
+    predict.add_argument("--out", metavar="FILE.csv", help="write the predictions here instead of to stdout")
+    predict.add_argument("--proba", action="store_true", help="add one probability column per class (classification)")
+    predict.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    predict.set_defaults(run=run_predict)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="measure a saved model on labelled data",
+        description="Compute the metrics table of a saved model on DATA, which must hold the target column.",
+        epilog="example:\n  deltaprop evaluate runs/iris/model.safetensors test.csv\n",
+        formatter_class=formatter,
+    )
+    evaluate.add_argument("model", metavar="MODEL", help="a model file written by deltaprop train")
+    evaluate.add_argument("data", metavar="DATA", help="CSV file with the features and the target column (or 'digits')")
+    evaluate.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    evaluate.set_defaults(run=run_evaluate)
+
+
+def _features_in_model_order(table, model: TabularModel, path) -> np.ndarray:
+    """The model's feature columns from ``table``, by name; a missing or unknown column is an error."""
+    have = list(table.feature_names)
+    missing = [name for name in model.feature_names if name not in have]
+    if missing:
+        raise DataError(f"{path}: has no column {missing[0]!r}, which the model was trained on ({len(missing)} missing); its columns are {', '.join(have)}")
+    extra = [name for name in have if name not in model.feature_names]
+    if extra:
+        raise DataError(f"{path}: has column(s) the model was not trained on: {', '.join(extra)}; remove them")
+    order = [have.index(name) for name in model.feature_names]
+    return table.X[:, order]
+
+
+def _read(path, model: TabularModel, need_target: bool):
+    if path == BUNDLED:
+        table, _ = load_table(BUNDLED)
+        return table.X, table.y
+    header = _header(path)
+    has_target = model.target_name in header
+    if need_target and not has_target:
+        raise DataError(f"{path}: has no target column {model.target_name!r} to evaluate against; its columns are {', '.join(header)}")
+    table = load_csv(path, target=model.target_name if has_target else False)
+    return _features_in_model_order(table, model, path), (table.y if has_target else None)
+
+
+def _header(path) -> list:
+    table = load_csv(path, target=False, header_only=True)
+    return list(table.feature_names)
+
+
+def run_predict(args) -> int:
+    model = TabularModel.load(args.model)
+    X, _ = _read(args.data, model, need_target=False)
+    predictions = model.predict(X)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = [f"predicted_{model.target_name}"]
+    rows = [[_cell(value)] for value in predictions]
+    if args.proba:
+        probabilities = model.predict_proba(X)
+        columns += [f"probability_{label}" for label in model.classes]
+        rows = [row + [f"{p:.6g}" for p in probs] for row, probs in zip(rows, probabilities)]
+    writer.writerow(columns)
+    writer.writerows(rows)
+    if args.out:
+        atomic.write_text(args.out, buffer.getvalue())
+        print(f"Wrote {len(rows)} predictions to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0
+
+
+def _cell(value) -> str:
+    return f"{value:.6g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+def run_evaluate(args) -> int:
+    model = TabularModel.load(args.model)
+    X, y = _read(args.data, model, need_target=True)
+    try:
+        results = model.evaluate(X, y)
+    except DataError as error:
+        raise DataError(f"{args.data}: {error}") from None
+    print(metrics_table(results, model.task, title=f"Metrics on {args.data} ({results['samples']} samples)"))
+    return 0

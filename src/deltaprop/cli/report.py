@@ -1,0 +1,17 @@
+"""Tables of results for the terminal."""
+
+from __future__ import annotations
+
+_CLASSIFICATION = ("accuracy", "precision", "recall", "f1")
+_REGRESSION = ("mae", "rmse", "r2")
+_LABELS = {"precision": "precision (macro)", "recall": "recall (macro)", "f1": "F1 (macro)", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+
+
+def metrics_table(results: dict, task: str, title: str) -> str:
+    keys = _CLASSIFICATION if task == "classification" else _REGRESSION
+    labels = [_LABELS.get(key, key) for key in keys]
+    width = max(map(len, labels))
+    lines = [title]
+    for key, label in zip(keys, labels):
+        lines.append(f"  {label:<{width}}  {results[key]:.4f}")
+    return "\n".join(lines)

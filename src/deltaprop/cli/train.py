@@ -1,0 +1,232 @@
+"""``deltaprop train``: fit a network to a table and leave a run folder behind.
+
+The run folder holds the model file, the last checkpoint, ``metrics.json``, ``history.csv``,
+``config.toml`` (the resolved options: ``deltaprop train --config`` on it repeats the run) and PNGs
+of the curves and, for classification, of the confusion matrix.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import atomic, nn, optim
+from ..data import LabelEncoder, StandardScaler, train_test_split
+from ..errors import DataError
+from ..random import manual_seed
+from ..serialization import load_checkpoint
+from ..tabular import TabularModel, build_mlp, infer_task
+from ..training import CSVLogger, EarlyStopping, ModelCheckpoint, Trainer
+from ..training.trainer import OPTIMIZERS
+from . import config as configuration
+from .datasets import image_shape, load_table
+from .options import TRAIN_OPTIONS, UsageError
+from .report import metrics_table
+
+MODEL_FILE = "model.safetensors"
+CHECKPOINT_FILE = "checkpoint.safetensors"
+EXAMPLES = """examples:
+  deltaprop train                                   # the main job: the bundled handwritten digits
+  deltaprop train data.csv --target label --hidden 128,64 --epochs 100
+  deltaprop train houses.csv --target price --task regression --loss huber
+  deltaprop train --config run.toml --lr 0.01       # flags override the config file
+  deltaprop train --resume runs/digits-20260101-120000/checkpoint.safetensors
+"""
+
+
+def register(commands, formatter) -> None:
+    parser = commands.add_parser(
+        "train",
+        help="train a network on a CSV/NPZ file, or on the bundled digits with no DATA",
+        description="Train a network by backpropagation and write a run folder (model, checkpoint, metrics, history, plots).",
+        epilog=EXAMPLES,
+        formatter_class=formatter,
+    )
+    parser.add_argument("data", nargs="?", default=None, metavar="DATA",
+                        help="CSV (header row; the target column is the last unless --target) or NPZ (arrays X, y); default: the bundled digits")
+    for option in TRAIN_OPTIONS:
+        if option.is_flag:
+            parser.add_argument(option.flag, dest=option.name, action="store_true", default=None, help=option.help)
+        else:
+            parser.add_argument(option.flag, dest=option.name, default=None, metavar=option.metavar, help=f"{option.help} (default: {_show(option.default)})")
+    parser.add_argument("--out", default=None, metavar="DIR", help="run folder (default: runs/<data>-<date>-<time>)")
+    parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="continue the run that wrote this checkpoint, exactly where it stopped")
+    parser.add_argument("--config", default=None, metavar="FILE.toml", help="read options from a TOML file; flags given here override it")
+    parser.add_argument("--quiet", action="store_true", help="no progress output, only the results")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.set_defaults(run=run)
+
+
+def _show(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value)) or "none"
+    return str(value)
+
+
+def run(args) -> int:
+    resume_state = None
+    if args.resume is not None:
+        resume_state = load_checkpoint(args.resume)
+    config = configuration.resolve(args, resume_state)
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+
+    table, data_name = load_table(config["data"], config["target"], config["drop_missing"])
+    if table.n_dropped:
+        log(f"Dropped {table.n_dropped} row(s) with missing or non-finite values.")
+    task = config["task"] if config["task"] != "auto" else infer_task(table.y)
+    prepared = _prepare(table, task, config)
+    network = _build_network(config, prepared, task)
+    loss = _loss(config["loss"], task)
+    optimizer = _optimizer(config, network)
+
+    out = Path(args.resume).parent if args.resume else Path(config["out"] or _default_folder(data_name))
+    out.mkdir(parents=True, exist_ok=True)
+    model = TabularModel(network, task, table.feature_names, table.target_name, prepared["scaler"], prepared["encoder"],
+                         prepared["target_scaler"], prepared["input_shape"], settings={"config": config})
+    configuration.write(out / "config.toml", config)
+
+    callbacks = [CSVLogger(out / "history.csv"), ModelCheckpoint(out / CHECKPOINT_FILE)]
+    if config["early_stopping"]:
+        callbacks.insert(0, EarlyStopping(patience=config["early_stopping"]))
+    metric = "accuracy" if task == "classification" else "r2"  # R² is the same in scaled and original units
+    trainer = Trainer(network, loss=loss, optimizer=optimizer, metrics=[metric], callbacks=callbacks,
+                      verbose=0 if args.quiet else 1, seed=config["seed"], output=sys.stderr)
+    trainer.metadata = model.metadata()
+    log(f"Training {_describe(network, prepared)} on {data_name}: {task}, {len(prepared['X_train'])} training / "
+        f"{len(prepared['X_val'])} validation / {len(prepared['X_test'])} test samples -> {out}")
+
+    started = time.perf_counter()
+    history = trainer.fit(
+        prepared["X_train"], prepared["y_train"], epochs=config["epochs"], batch_size=config["batch_size"],
+        validation_data=(prepared["X_val"], prepared["y_val"]) if len(prepared["X_val"]) else None,
+        resume_from=args.resume, interrupt_checkpoint=out / CHECKPOINT_FILE,
+    )
+    seconds = time.perf_counter() - started
+    if trainer.interrupted:
+        print(f"Interrupted: the checkpoint {out / CHECKPOINT_FILE} holds the run so far. "
+              f"Resume with: deltaprop train --resume {out / CHECKPOINT_FILE}", file=sys.stderr)
+        return 130
+    if trainer.diverged:
+        print(f"deltaprop: error: {trainer.stop_reason}. No model was saved; the last good checkpoint (if any) is {out / CHECKPOINT_FILE}.", file=sys.stderr)
+        return 1
+
+    model.save(out / MODEL_FILE)
+    results = model.evaluate(prepared["X_test_raw"], prepared["y_test_raw"])
+    report = {
+        "task": task,
+        "data": data_name,
+        "test": results,
+        "epochs_run": len(history),
+        "stop_reason": history.stop_reason,
+        "train_seconds": round(seconds, 3),
+        "final": history.last(),
+        "config": config,
+    }
+    atomic.write_text(out / "metrics.json", json.dumps(report, indent=2, default=_json_default) + "\n")
+    _plots(out, history, results, task, log)
+    print(metrics_table(results, task, title=f"Test metrics ({results['samples']} held-out samples)"))
+    log(f"Saved {out / MODEL_FILE} ({seconds:.1f} s of training)")
+    return 0
+
+
+def _prepare(table, task, config) -> dict:
+    X, y = table.X, table.y
+    encoder = target_scaler = None
+    stratify = None
+    if task == "classification":
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise DataError(f"the target column {table.target_name!r} has a single class ({encoder.classes_[0]!r}); classification needs at least two")
+        codes = encoder.transform(y)
+        if np.bincount(codes).min() >= 2:
+            stratify = codes
+    elif y.dtype.kind not in "iuf":
+        raise DataError(f"regression needs a numeric target, but column {table.target_name!r} holds text")
+    n_test = int(round(len(X) * config["test_split"]))
+    if n_test < 1 or len(X) - n_test < 2:
+        raise DataError(f"{len(X)} rows are too few to hold out a test split of {config['test_split']}")
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=config["test_split"], stratify=stratify, seed=config["seed"])
+    n_val = int(round(len(X_train) * config["val_split"]))
+    if n_val >= 1 and len(X_train) - n_val >= 1:
+        train_codes = encoder.transform(y_train) if encoder is not None else None
+        stratify_val = train_codes if train_codes is not None and np.bincount(train_codes).min() >= 2 else None
+        X_train, X_val, y_train, y_val = train_test_split(X_train, y_train, test_size=config["val_split"], stratify=stratify_val, seed=config["seed"] + 1)
+    else:
+        X_val, y_val = X_train[:0], y_train[:0]
+    scaler = StandardScaler().fit(X_train)
+    if task == "regression":
+        target_scaler = StandardScaler().fit(np.asarray(y_train, dtype=np.float32).reshape(-1, 1))
+    input_shape = None
+    if config["model"] == "cnn":
+        input_shape = image_shape(config["data"], X.shape[1])
+        if input_shape is None:
+            raise UsageError(f"--model cnn needs image data (the bundled digits, or a square number of pixel columns); this data has {X.shape[1]} features")
+    model = TabularModel(None, task, table.feature_names, table.target_name, scaler, encoder, target_scaler, input_shape)
+    return {
+        "X_train": model.features(X_train), "y_train": model.encode_target(y_train),
+        "X_val": model.features(X_val), "y_val": model.encode_target(y_val),
+        "X_test": model.features(X_test), "X_test_raw": X_test, "y_test_raw": y_test,
+        "scaler": scaler, "encoder": encoder, "target_scaler": target_scaler, "input_shape": input_shape,
+        "n_features": X.shape[1], "n_outputs": len(encoder.classes_) if encoder is not None else 1,
+    }
+
+
+def _build_network(config, prepared, task):
+    manual_seed(config["seed"])  # the initial weights follow from the seed too
+    if config["model"] == "cnn":
+        from ..nn.models import digits_cnn
+
+        return digits_cnn(n_classes=prepared["n_outputs"], input_shape=prepared["input_shape"])
+    return build_mlp(prepared["n_features"], config["hidden"], prepared["n_outputs"], config["activation"], config["dropout"])
+
+
+def _loss(name, task):
+    if name == "auto":
+        name = "cross_entropy" if task == "classification" else "mse"
+    if task == "classification" and name != "cross_entropy":
+        raise UsageError(f"--loss {name} is a regression loss; classification uses cross_entropy (or auto)")
+    if task == "regression" and name == "cross_entropy":
+        raise UsageError("--loss cross_entropy needs a classification target; use mse, l1 or huber for regression")
+    return {"cross_entropy": nn.CrossEntropyLoss, "mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}[name]()
+
+
+def _optimizer(config, network):
+    cls, _ = OPTIMIZERS[config["optimizer"]]
+    options = {"lr": config["lr"], "weight_decay": config["weight_decay"]}
+    if cls in (optim.SGD, optim.RMSprop):
+        options["momentum"] = config["momentum"]
+    return cls(network.parameters(), **options)
+
+
+def _describe(network, prepared) -> str:
+    sizes = [layer.out_features for layer in network if isinstance(layer, nn.Linear)]
+    if all(isinstance(layer, (nn.Linear, nn.Dropout)) or not layer._parameters for layer in network) and sizes:
+        return "an MLP " + "-".join(map(str, [prepared["n_features"], *sizes]))
+    return f"a network of {network.num_parameters():,} parameters"
+
+
+def _default_folder(data_name: str) -> str:
+    return f"runs/{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _plots(out, history, results, task, log) -> None:
+    from ..plots import PlottingUnavailable, plot_confusion_matrix, plot_history
+
+    try:
+        plot_history(history, out / "curves.png", title="Loss per epoch")
+        if task == "classification":
+            plot_confusion_matrix(results["confusion_matrix"], results["classes"], out / "confusion_matrix.png")
+    except PlottingUnavailable as reason:
+        log(f"Plots skipped: {reason}.")
+
+
+def _json_default(value):
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, (tuple, np.ndarray)):
+        return list(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -1,0 +1,197 @@
+"""A network together with what it needs to read a table: ``TabularModel``.
+
+The command line trains on rows of numbers with a target column. What it saves must predict from
+the same kind of rows later, without the code that trained it: the feature names (to find and
+order the columns), the scaler fitted on the training split, the mapping between class names and
+the network's output indices, and for regression the scaling of the target. All of it travels in
+the model file's JSON metadata next to the safetensors weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import nn
+from .data import LabelEncoder, StandardScaler
+from .errors import ConfigError, DataError
+from .grad_mode import no_grad
+from .tensor import Tensor
+from .training import metrics
+
+TASKS = ("classification", "regression")
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "leaky_relu": nn.LeakyReLU,
+    "gelu": nn.GELU,
+    "elu": nn.ELU,
+}
+_MAX_CLASSES_FOR_INTEGERS = 20
+
+
+def infer_task(y: np.ndarray) -> str:
+    """Classification for class names, or for whole numbers with few distinct values; else regression."""
+    if y.dtype.kind in "USO":
+        return "classification"
+    values = np.unique(y)
+    whole = y.dtype.kind in "iub" or bool(np.all(values == np.round(values)))
+    few = len(values) <= min(_MAX_CLASSES_FOR_INTEGERS, max(2, len(y) // 5))
+    return "classification" if whole and few else "regression"
+
+
+def build_mlp(n_inputs: int, hidden: tuple, n_outputs: int, activation: str = "relu", dropout: float = 0.0) -> nn.Sequential:
+    """Linear → activation (→ Dropout) for each hidden size, then a Linear output layer."""
+    if activation not in ACTIVATIONS:
+        raise ConfigError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    layers = []
+    width = n_inputs
+    for size in hidden:
+        layers += [nn.Linear(width, size), ACTIVATIONS[activation]()]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        width = size
+    layers.append(nn.Linear(width, n_outputs))
+    return nn.Sequential(*layers)
+
+
+class TabularModel:
+    """A trained network plus its feature scaler, class names and settings."""
+
+    def __init__(self, network, task: str, feature_names: list, target_name: str, scaler: StandardScaler,
+                 encoder: LabelEncoder | None = None, target_scaler: StandardScaler | None = None,
+                 input_shape: tuple | None = None, settings: dict | None = None):
+        if task not in TASKS:
+            raise ConfigError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+        self.network = network
+        self.task = task
+        self.feature_names = list(feature_names)
+        self.target_name = target_name
+        self.scaler = scaler
+        self.encoder = encoder
+        self.target_scaler = target_scaler
+        self.input_shape = tuple(input_shape) if input_shape else None
+        self.settings = settings or {}
+
+    @property
+    def classes(self) -> list | None:
+        return None if self.encoder is None else self.encoder.classes_.tolist()
+
+    # -- preparing inputs --------------------------------------------------------------------
+
+    def features(self, X: np.ndarray) -> np.ndarray:
+        """Scaled features, shaped as the network expects (images for a CNN)."""
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+            raise DataError(f"the model expects {len(self.feature_names)} features per row, got data of shape {X.shape}")
+        X = self.scaler.transform(X)
+        if self.input_shape:
+            X = X.reshape((len(X), *self.input_shape))
+        return X
+
+    def encode_target(self, y: np.ndarray) -> np.ndarray:
+        """Targets as the network is trained on: class indices, or scaled values as a column."""
+        if self.task == "classification":
+            return self.encoder.transform(y)
+        y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
+        return self.target_scaler.transform(y) if self.target_scaler is not None else y
+
+    # -- predicting ------------------------------------------------------------------------------
+
+    def outputs(self, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+        X = self.features(X)
+        self.network.eval()
+        with no_grad():
+            parts = [self.network(Tensor._wrap(X[i : i + batch_size])).data for i in range(0, len(X), batch_size)]
+        return np.concatenate(parts) if parts else np.empty((0,))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        if self.task != "classification":
+            raise ConfigError("class probabilities exist only for a classification model; this one does regression")
+        logits = self.outputs(X)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class names (as in the training file) or values in the target's own units."""
+        out = self.outputs(X)
+        if self.task == "classification":
+            return self.encoder.inverse_transform(out.argmax(axis=1))
+        if self.target_scaler is not None:
+            out = self.target_scaler.inverse_transform(out)
+        return out.reshape(-1)
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict:
+        """Metrics on (X, y): accuracy, macro precision/recall/F1 and the confusion matrix, or MAE/RMSE/R²."""
+        if self.task == "classification":
+            truth = self.encoder.transform(y)
+            predicted = self.outputs(X).argmax(axis=1)
+            return {
+                "samples": int(len(truth)),
+                "accuracy": metrics.accuracy(truth, predicted),
+                "precision": metrics.precision(truth, predicted),
+                "recall": metrics.recall(truth, predicted),
+                "f1": metrics.f1(truth, predicted),
+                "confusion_matrix": metrics.confusion_matrix(truth, predicted, len(self.classes)).tolist(),
+                "classes": [str(c) for c in self.classes],
+            }
+        predicted = self.predict(X)
+        truth = np.asarray(y, dtype=np.float64).reshape(-1)
+        return {
+            "samples": int(len(truth)),
+            "mae": metrics.mae(truth, predicted),
+            "rmse": metrics.rmse(truth, predicted),
+            "r2": metrics.r2(truth, predicted),
+        }
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def metadata(self) -> dict:
+        return {
+            "tabular": {
+                "task": self.task,
+                "feature_names": self.feature_names,
+                "target_name": self.target_name,
+                "scaler": self.scaler.to_dict(),
+                "encoder": None if self.encoder is None else self.encoder.to_dict(),
+                "target_scaler": None if self.target_scaler is None else self.target_scaler.to_dict(),
+                "input_shape": list(self.input_shape) if self.input_shape else None,
+            },
+            "settings": self.settings,
+        }
+
+    def save(self, path) -> None:
+        from .serialization import save
+
+        save(self.network, path, metadata=self.metadata())
+
+    @classmethod
+    def from_metadata(cls, network, metadata: dict, where="model file") -> "TabularModel":
+        info = metadata.get("tabular") if isinstance(metadata, dict) else None
+        if not isinstance(info, dict):
+            from .errors import ModelFileError
+
+            raise ModelFileError(f"{where}: a model without table metadata (it was not saved by `deltaprop train`)")
+        try:
+            return cls(
+                network,
+                task=info["task"],
+                feature_names=info["feature_names"],
+                target_name=info["target_name"],
+                scaler=StandardScaler.from_dict(info["scaler"]),
+                encoder=None if info.get("encoder") is None else LabelEncoder.from_dict(info["encoder"]),
+                target_scaler=None if info.get("target_scaler") is None else StandardScaler.from_dict(info["target_scaler"]),
+                input_shape=info.get("input_shape"),
+                settings=metadata.get("settings") or {},
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            from .errors import ModelFileError
+
+            raise ModelFileError(f"{where}: the table metadata is malformed ({error})") from None
+
+    @classmethod
+    def load(cls, path) -> "TabularModel":
+        from .serialization import load
+
+        network = load(path)
+        return cls.from_metadata(network, network.metadata, where=path)

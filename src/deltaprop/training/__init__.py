@@ -1,0 +1,11 @@
+"""Training: the fit loop, its history, callbacks and metrics."""
+
+from . import metrics
+from .callbacks import Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN
+from .history import History
+from .trainer import Trainer, fit
+
+__all__ = [
+    "CSVLogger", "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
+    "TerminateOnNaN", "Trainer", "fit", "metrics",
+]

@@ -1,0 +1,221 @@
+"""Callbacks: code that watches the fit loop and steers it (Keras' protocol and names).
+
+A callback receives the :class:`~deltaprop.training.trainer.Trainer` in ``set_trainer`` and then
+``on_train_begin``, ``on_epoch_begin``, ``on_batch_end``, ``on_epoch_end`` and ``on_train_end``.
+Setting ``trainer.stop_training = True`` ends training after the current batch. Callbacks that
+keep state across epochs expose ``state_dict()``/``load_state_dict()`` so a resumed run continues
+exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import ConfigError
+from .metrics import METRICS
+
+
+class Callback:
+    trainer = None
+
+    def set_trainer(self, trainer) -> None:
+        self.trainer = trainer
+
+    def on_train_begin(self, logs: dict | None = None) -> None: ...
+
+    def on_train_end(self, logs: dict | None = None) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+def _improvement_sign(monitor: str, mode: str) -> float:
+    """+1 when larger values of ``monitor`` are better, −1 when smaller are."""
+    if mode == "max":
+        return 1.0
+    if mode == "min":
+        return -1.0
+    if mode != "auto":
+        raise ConfigError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    metric = METRICS.get(name)
+    return 1.0 if metric is not None and metric.higher_is_better else -1.0
+
+
+def _monitored(logs: dict, monitor: str, who: str) -> float:
+    if monitor not in logs:
+        hint = " (pass validation_data or validation_split, or monitor 'loss')" if monitor.startswith("val_") else ""
+        raise ConfigError(f"{who} monitors {monitor!r}, but the epoch logs only have {', '.join(sorted(logs))}{hint}")
+    return float(logs[monitor])
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by at least ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights`` (the default) the model ends with the weights of its best epoch,
+    whether the stop fired or the epochs ran out.
+    """
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto", restore_best_weights: bool = True):
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ConfigError(f"EarlyStopping: patience must be a non-negative integer, got {patience!r}")
+        if min_delta < 0:
+            raise ConfigError(f"EarlyStopping: min_delta must be >= 0, got {min_delta}")
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = float(min_delta)
+        self.sign = _improvement_sign(monitor, mode)
+        self.restore_best_weights = restore_best_weights
+        self.best = None
+        self.best_epoch = None
+        self.best_weights = None
+        self.wait = 0
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = _monitored(logs, self.monitor, "EarlyStopping")
+        if math.isfinite(value) and (self.best is None or self.sign * (value - self.best) > self.min_delta):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.trainer.model.state_dict()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.trainer.stop_training = True
+            self.trainer.stop_reason = (
+                f"early stopping: {self.monitor} did not improve for {self.wait} epochs "
+                f"(best {self.best:.6g} at epoch {self.best_epoch})"
+            )
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self.best_weights is not None:
+            self.trainer.model.load_state_dict(self.best_weights)
+
+    def state_dict(self):
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_weights": self.best_weights}
+
+    def load_state_dict(self, state):
+        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self.best_weights = state.get("best_weights")
+
+
+class ModelCheckpoint(Callback):
+    """Write a training checkpoint (model, optimizer, epoch, random state) at the end of each epoch,
+    atomically; with ``save_best_only``, only when ``monitor`` improves. ``path`` may contain
+    ``{epoch}``. A checkpoint resumes with ``fit(..., resume_from=path)`` and loads as a model with
+    ``deltaprop.load(path)``."""
+
+    def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto"):
+        self.path = str(path)
+        self.monitor = monitor
+        self.save_best_only = save_best_only
+        self.sign = _improvement_sign(monitor, mode)
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_best_only:
+            value = _monitored(logs, self.monitor, "ModelCheckpoint")
+            if not math.isfinite(value) or (self.best is not None and self.sign * (value - self.best) <= 0):
+                return
+            self.best = value
+        self.trainer.save_checkpoint(self.path.format(epoch=epoch))
+
+    def state_dict(self):
+        return {"best": self.best}
+
+    def load_state_dict(self, state):
+        self.best = state["best"]
+
+
+class TerminateOnNaN(Callback):
+    """Stop at the first non-finite loss and restore the last good weights (those at the end of the
+    last epoch whose losses were all finite). Active in every ``fit`` unless one is passed."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._good_weights = self.trainer.model.state_dict()
+
+    def on_batch_end(self, batch, logs=None):
+        loss = logs["loss"]
+        if math.isfinite(loss):
+            return
+        trainer = self.trainer
+        trainer.model.load_state_dict(self._good_weights)
+        trainer.stop_training = True
+        trainer.diverged = True
+        lrs = sorted({group["lr"] for group in trainer.optimizer.param_groups})
+        lr_text = ", ".join(f"{lr:g}" for lr in lrs)
+        restored = f"the end of epoch {trainer.epoch - 1}" if trainer.epoch > 1 else "their initial values"
+        trainer.stop_reason = (
+            f"the loss became {loss} at epoch {trainer.epoch}, batch {batch + 1}; training stopped and the weights "
+            f"were restored to {restored}. The learning rate ({lr_text}) is the likely cause: try a smaller one"
+        )
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of each epoch.
+
+    ``schedule`` is either Keras-style, a function ``schedule(epoch, lr) -> new lr`` (epoch counts
+    from 0), or any ``deltaprop.optim.lr_scheduler`` object, stepped at the end of each epoch
+    (``ReduceLROnPlateau`` with the monitored value, by default ``val_loss`` when it exists).
+    """
+
+    def __init__(self, schedule, monitor: str | None = None):
+        self.schedule = schedule
+        self.monitor = monitor
+
+    def _is_scheduler(self) -> bool:
+        return hasattr(self.schedule, "step") and hasattr(self.schedule, "optimizer")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._is_scheduler():
+            return
+        for group in self.trainer.optimizer.param_groups:
+            new_lr = float(self.schedule(epoch - 1, group["lr"]))
+            if not math.isfinite(new_lr) or new_lr <= 0:
+                raise ConfigError(f"LearningRateScheduler: the schedule gave lr={new_lr} for epoch {epoch}; a learning rate must be positive")
+            group["lr"] = new_lr
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._is_scheduler():
+            return
+        if type(self.schedule).__name__ == "ReduceLROnPlateau":
+            monitor = self.monitor or ("val_loss" if "val_loss" in logs else "loss")
+            self.schedule.step(_monitored(logs, monitor, "ReduceLROnPlateau"))
+        else:
+            self.schedule.step()
+
+    def state_dict(self):
+        return {"scheduler": self.schedule.state_dict()} if self._is_scheduler() else {}
+
+    def load_state_dict(self, state):
+        if self._is_scheduler() and "scheduler" in state:
+            self.schedule.load_state_dict(state["scheduler"])
+
+
+class CSVLogger(Callback):
+    """Rewrite ``path`` with the whole history after every epoch (atomically: never a torn row)."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.trainer.history.to_csv(self.path)
+
+
+def as_callback(obj) -> Callback:
+    """A callback, or an ``lr_scheduler`` object wrapped as one."""
+    if isinstance(obj, Callback):
+        return obj
+    if hasattr(obj, "step") and hasattr(obj, "optimizer"):
+        return LearningRateScheduler(obj)
+    raise TypeError(f"callbacks must be Callback instances or learning-rate schedulers, got {type(obj).__name__}")
+

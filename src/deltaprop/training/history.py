@@ -1,0 +1,72 @@
+"""``History``: what ``fit`` returns, one row per epoch (Keras' ``History.history`` layout)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .. import atomic
+
+
+class History:
+    """Per-epoch logs: ``history["loss"]``, ``history["val_loss"]``, metrics, ``lr`` and ``time``.
+
+    ``epoch`` lists the epoch numbers (1-based); ``stop_reason`` says why training ended early
+    (early stopping, a non-finite loss, an interruption), or is None when all epochs ran.
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list] = {}
+        self.epoch: list[int] = []
+        self.stop_reason: str | None = None
+
+    def append(self, epoch: int, logs: dict) -> None:
+        row = len(self.epoch)
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            column = self.history.setdefault(key, [float("nan")] * row)
+            column.append(value)
+        for key, column in self.history.items():
+            if len(column) < row + 1:  # a key that this epoch did not log
+                column.append(float("nan"))
+
+    def __getitem__(self, key: str) -> list:
+        return self.history[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.history
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def last(self) -> dict:
+        """The logs of the last epoch."""
+        return {key: column[-1] for key, column in self.history.items()} if self.epoch else {}
+
+    def to_csv_text(self) -> str:
+        keys = list(self.history)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["epoch", *keys])
+        for row, epoch in enumerate(self.epoch):
+            writer.writerow([epoch, *(_format(self.history[key][row]) for key in keys)])
+        return buffer.getvalue()
+
+    def to_csv(self, path) -> None:
+        """Write one row per epoch to ``path`` (atomically)."""
+        atomic.write_text(path, self.to_csv_text())
+
+    def state_dict(self) -> dict:
+        return {"history": self.history, "epoch": self.epoch, "stop_reason": self.stop_reason}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.history = {key: list(values) for key, values in state["history"].items()}
+        self.epoch = list(state["epoch"])
+        self.stop_reason = state.get("stop_reason")
+
+    def __repr__(self) -> str:
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+def _format(value) -> str:
+    return repr(value) if isinstance(value, float) else str(value)

@@ -1,0 +1,81 @@
+"""What ``fit`` prints: a live progress bar on a terminal, one line per epoch anywhere else.
+
+On a terminal the bar is redrawn in place at most ten times a second (so training at batch size 1
+does not spend its time printing), with the running loss and samples per second. Redirected to a
+file or a pipe, each epoch becomes one line, which reads well in logs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+_REDRAW_SECONDS = 0.1
+_BAR_WIDTH = 24
+
+
+def format_logs(logs: dict) -> str:
+    parts = []
+    for key, value in logs.items():
+        if key in ("time", "lr"):
+            continue
+        parts.append(f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}")
+    return "  ".join(parts)
+
+
+class Progress:
+    def __init__(self, epochs: int, batches_per_epoch: int, verbose: int = 1, file=None):
+        self.epochs = epochs
+        self.batches = batches_per_epoch
+        self.file = file if file is not None else sys.stdout
+        self.verbose = verbose
+        self.live = verbose >= 1 and _is_terminal(self.file)
+        self._last_draw = 0.0
+
+    def start_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.started = time.perf_counter()
+        self.samples = 0
+
+    def batch_done(self, batch: int, samples: int, running_loss: float) -> None:
+        self.samples += samples
+        if not self.live:
+            return
+        now = time.perf_counter()
+        if now - self._last_draw < _REDRAW_SECONDS and batch + 1 < self.batches:
+            return
+        self._last_draw = now
+        done = (batch + 1) / max(self.batches, 1)
+        filled = int(done * _BAR_WIDTH)
+        bar = "=" * filled + (">" if filled < _BAR_WIDTH else "") + "." * max(_BAR_WIDTH - filled - 1, 0)
+        rate = self.samples / max(now - self.started, 1e-9)
+        width = len(str(self.batches))
+        self.file.write(
+            f"\rEpoch {self.epoch}/{self.epochs} [{bar}] {batch + 1:>{width}}/{self.batches}"
+            f"  loss {running_loss:.4f}  {rate:,.0f} samples/s "
+        )
+        self.file.flush()
+
+    def end_epoch(self, logs: dict) -> None:
+        if self.verbose < 1:
+            return
+        seconds = time.perf_counter() - self.started
+        rate = self.samples / max(seconds, 1e-9)
+        line = f"Epoch {self.epoch}/{self.epochs}  {format_logs(logs)}  {seconds:.2f}s  {rate:,.0f} samples/s"
+        if self.live:
+            self.file.write("\r" + line + " " * 8 + "\n")
+        else:
+            self.file.write(line + "\n")
+        self.file.flush()
+
+    def message(self, text: str) -> None:
+        if self.verbose >= 1:
+            self.file.write(text + "\n")
+            self.file.flush()
+
+
+def _is_terminal(file) -> bool:
+    try:
+        return file.isatty()
+    except (AttributeError, ValueError):
+        return False

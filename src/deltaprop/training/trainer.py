@@ -1,0 +1,389 @@
+"""The fit loop: mini-batches and epochs, validation, callbacks, checkpoints and exact resume.
+
+One training step is the seeds' whole algorithm: the forward phase computes and remembers every
+layer's a and o, the loss E is measured at the output, ``backward()`` propagates the error terms
+δ to every weight, and the optimizer moves each weight against its gradient, w ← w − r·g. An epoch
+runs that step over every mini-batch of the (shuffled) training set.
+
+A run is a function of its seed: the validation split, the shuffling of every epoch and every
+random draw (dropout) follow from it, and a checkpoint stores all of it (weights, optimizer state,
+position in the epoch, random state, history, callback state), so a resumed run ends with weights
+bitwise equal to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+
+import numpy as np
+
+from .. import nn, optim
+from .. import random as dp_random
+from ..data import ArrayDataset, DataLoader
+from ..errors import ConfigError, DataError
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+from .callbacks import Callback, ModelCheckpoint, TerminateOnNaN, as_callback
+from .history import History
+from .metrics import METRICS
+from .progress import Progress
+
+LOSSES = {
+    "cross_entropy": nn.CrossEntropyLoss,
+    "mse": nn.MSELoss,
+    "l1": nn.L1Loss,
+    "mae": nn.L1Loss,
+    "huber": nn.HuberLoss,
+    "bce": nn.BCELoss,
+    "bce_with_logits": nn.BCEWithLogitsLoss,
+    "nll": nn.NLLLoss,
+}
+
+OPTIMIZERS = {
+    "sgd": (optim.SGD, 0.01),
+    "adam": (optim.Adam, 1e-3),
+    "adamw": (optim.AdamW, 1e-3),
+    "rmsprop": (optim.RMSprop, 1e-2),
+    "adagrad": (optim.Adagrad, 1e-2),
+}
+
+# Losses that compare class indices with logits; the others compare values of the output's shape.
+_CLASS_INDEX_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
+
+
+def make_loss(loss):
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        return LOSSES[loss]()
+    if not callable(loss):
+        raise ConfigError(f"loss must be a loss module, a function or a name, got {type(loss).__name__}")
+    return loss
+
+
+def make_optimizer(optimizer, model, lr: float | None = None):
+    if isinstance(optimizer, str):
+        if optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        cls, default_lr = OPTIMIZERS[optimizer]
+        return cls(model.parameters(), lr=default_lr if lr is None else lr)
+    if not hasattr(optimizer, "step") or not hasattr(optimizer, "param_groups"):
+        raise ConfigError(f"optimizer must be a deltaprop.optim optimizer or a name, got {type(optimizer).__name__}")
+    return optimizer
+
+
+class Trainer:
+    """Trains ``model`` with ``loss`` and ``optimizer``; ``fit()`` below is the one-call form."""
+
+    def __init__(self, model, *, loss, optimizer, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None, output=None):
+        self.model = model
+        self.loss = make_loss(loss)
+        self.optimizer = make_optimizer(optimizer, model)
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise ConfigError(f"unknown metric {unknown[0]!r}; choose from {', '.join(METRICS)}")
+        self.metrics = list(metrics)
+        self.callbacks = [as_callback(c) for c in callbacks]
+        if not any(isinstance(c, TerminateOnNaN) for c in self.callbacks):
+            self.callbacks.insert(0, TerminateOnNaN())
+        # Checkpoints are written last at the end of an epoch, so they hold every other callback's
+        # state for that epoch (early stopping's counters, the scheduler's position).
+        self.callbacks.sort(key=lambda c: isinstance(c, ModelCheckpoint))
+        for callback in self.callbacks:
+            callback.set_trainer(self)
+        if verbose not in (0, 1, 2):
+            raise ConfigError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+        self.verbose = verbose
+        self.seed = seed
+        self.output = output
+        self.history = History()
+        self.metadata: dict = {}
+        self.stop_training = False
+        self.stop_reason = None
+        self.diverged = False
+        self.interrupted = False
+        self.epoch = 0
+        self._position = None  # (epoch, batches done, running sums) while an epoch is under way
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def fit(self, X, y, *, epochs: int, batch_size: int = 32, validation_data=None, validation_split: float = 0.0,
+            shuffle: bool = True, resume_from=None, interrupt_checkpoint=None) -> History:
+        _check_positive_int("epochs", epochs)
+        _check_positive_int("batch_size", batch_size)
+        if not 0.0 <= validation_split < 1.0:
+            raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split}")
+        X, y = self._prepare(X, y)
+        resume = None
+        if resume_from is not None:
+            from ..serialization import load_checkpoint
+
+            resume = load_checkpoint(resume_from)
+            self.seed = resume["state"]["seed"]
+        if self.seed is None:
+            self.seed = int(dp_random.default_generator().integers(2**31))
+        if validation_data is None and validation_split > 0:
+            X, y, validation_data = _split(X, y, validation_split, self.seed)
+        if validation_data is not None:
+            validation_data = self._prepare(*validation_data)
+        loader = DataLoader(ArrayDataset(X, y), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
+        if len(loader) == 0:
+            raise DataError("fit: there are no training samples")
+        start_epoch, skip_batches = 1, 0
+        if resume is not None:
+            start_epoch, skip_batches = self._restore(resume)
+
+        progress = Progress(epochs, len(loader), self.verbose, self.output)
+        batch_callbacks = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
+        self.stop_training = False
+        previous_handler = self._catch_interrupts() if interrupt_checkpoint is not None else None
+        try:
+            for callback in self.callbacks:
+                callback.on_train_begin()
+            for epoch in range(start_epoch, epochs + 1):
+                self.epoch = epoch
+                loader.set_epoch(epoch)
+                for callback in self.callbacks:
+                    callback.on_epoch_begin(epoch)
+                progress.start_epoch(epoch)
+                started = time.perf_counter()
+                sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "labels": [], "outputs": []}
+                self._run_epoch(loader, skip_batches, sums, progress, batch_callbacks, interrupt_checkpoint)
+                skip_batches = 0
+                if self.interrupted or self.diverged:
+                    break
+                logs = self._epoch_logs(sums, validation_data, batch_size, time.perf_counter() - started)
+                self._position = None
+                self.history.append(epoch, logs)
+                for callback in self.callbacks:
+                    callback.on_epoch_end(epoch, logs)
+                progress.end_epoch(logs)
+                if self.stop_training:
+                    break
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
+        for callback in self.callbacks:
+            callback.on_train_end()
+        self.history.stop_reason = self.stop_reason
+        if self.stop_reason:
+            progress.message(f"Stopped: {self.stop_reason}.")
+        return self.history
+
+    def _run_epoch(self, loader, skip, sums, progress, batch_callbacks, interrupt_checkpoint):
+        model, loss_fn, optimizer = self.model, self.loss, self.optimizer
+        keep_outputs = bool(self.metrics)
+        model.train()
+        for batch, (xb, yb) in enumerate(loader):
+            if batch < skip:
+                continue
+            output = model(xb)
+            loss = loss_fn(output, yb)
+            value = float(loss.data)
+            if math.isfinite(value):
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                n = len(xb)
+                sums["loss"] += value * n
+                sums["count"] += n
+                if keep_outputs:
+                    sums["outputs"].append(output.data)
+                    sums["labels"].append(yb)
+            logs = {"loss": value}
+            for callback in batch_callbacks:
+                callback.on_batch_end(batch, logs)
+            if self.stop_training:
+                return
+            progress.batch_done(batch, len(xb), sums["loss"] / max(sums["count"], 1))
+            if self._interrupt_requested:
+                self._position = (self.epoch, batch + 1, sums)
+                self.save_checkpoint(interrupt_checkpoint)
+                self.interrupted = True
+                self.stop_reason = f"interrupted at epoch {self.epoch}, batch {batch + 1}; checkpoint written to {interrupt_checkpoint}"
+                return
+
+    def _epoch_logs(self, sums, validation_data, batch_size, seconds) -> dict:
+        logs = {"loss": sums["loss"] / max(sums["count"], 1)}
+        if self.metrics and sums["outputs"]:
+            outputs = np.concatenate(sums["outputs"])
+            labels = np.concatenate(sums["labels"])
+            logs.update(self._metric_values(outputs, labels, ""))
+        if validation_data is not None:
+            logs.update(self.evaluate(*validation_data, batch_size=batch_size, prefix="val_", prepared=True))
+        logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        logs["time"] = seconds
+        return logs
+
+    # -- evaluation --------------------------------------------------------------------------------
+
+    def predict(self, X, batch_size: int = 256) -> np.ndarray:
+        """The model's outputs for ``X``, in evaluation mode and without recording a graph."""
+        X = self._features(X)
+        self.model.eval()
+        with no_grad():
+            outputs = [self.model(X[i : i + batch_size]).data for i in range(0, len(X), batch_size)]
+        return np.concatenate(outputs) if outputs else np.empty((0,))
+
+    def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False) -> dict:
+        """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``."""
+        if not prepared:
+            X, y = self._prepare(X, y)
+        batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
+        self.model.eval()
+        total, outputs = 0.0, []
+        with no_grad():
+            for i in range(0, len(X), batch_size):
+                output = self.model(X[i : i + batch_size])
+                total += float(self.loss(output, y[i : i + batch_size]).data) * len(output.data)
+                outputs.append(output.data)
+        logs = {prefix + "loss": total / max(len(X), 1)}
+        if outputs:
+            logs.update(self._metric_values(np.concatenate(outputs), y, prefix))
+        return logs
+
+    def _metric_values(self, outputs, targets, prefix) -> dict:
+        values = {}
+        for name in self.metrics:
+            metric = METRICS[name]
+            predicted = self.output_to_labels(outputs) if metric.needs_labels else outputs
+            values[prefix + name] = metric.function(targets.reshape(-1) if metric.needs_labels else targets, predicted)
+        return values
+
+    def output_to_labels(self, outputs: np.ndarray) -> np.ndarray:
+        """Class labels from the model's outputs: argmax of several columns, a threshold on one."""
+        if outputs.ndim > 1 and outputs.shape[-1] > 1:
+            return outputs.argmax(axis=-1)
+        threshold = 0.5 if isinstance(self.loss, nn.BCELoss) else 0.0  # probabilities vs logits
+        return (outputs.reshape(-1) > threshold).astype(np.int64)
+
+    # -- data --------------------------------------------------------------------------------
+
+    def _model_dtype(self):
+        for parameter in self.model.parameters():
+            return parameter.data.dtype
+        return np.dtype(np.float32)
+
+    def _features(self, X) -> np.ndarray:
+        X = X.data if isinstance(X, Tensor) else np.asarray(X)
+        if X.dtype.kind not in "fiub":
+            raise DataError(f"fit: features must be numbers, got an array of dtype {X.dtype}")
+        return np.ascontiguousarray(X, dtype=self._model_dtype())
+
+    def _prepare(self, X, y):
+        X = self._features(X)
+        y = y.data if isinstance(y, Tensor) else np.asarray(y)
+        if len(X) != len(y):
+            raise DataError(f"fit: X has {len(X)} samples but y has {len(y)}")
+        if isinstance(self.loss, _CLASS_INDEX_LOSSES) and y.dtype.kind == "f" and y.ndim == 1:
+            if not np.all(y == np.round(y)):
+                raise DataError("fit: a classification loss needs integer class labels in y, got fractional values")
+            y = y.astype(np.int64)
+        elif not isinstance(self.loss, _CLASS_INDEX_LOSSES):
+            y = np.asarray(y, dtype=self._model_dtype())
+            if y.ndim == 1:
+                y = y[:, None]  # one target per sample: a column, like the model's (N, 1) output
+        return X, y
+
+    # -- checkpoints -------------------------------------------------------------------------------
+
+    def save_checkpoint(self, path) -> None:
+        """Write everything needed to continue this run exactly (see :func:`fit`'s ``resume_from``)."""
+        from ..serialization import save_checkpoint
+
+        epoch, batches_done, sums = self._position or (self.epoch, 0, None)
+        state = {
+            "seed": self.seed,
+            "epoch": epoch if batches_done else self.epoch,
+            "batches_done": batches_done,
+            "running": _encode_sums(sums),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": dp_random.get_rng_state(),
+            "history": self.history.state_dict(),
+            "callbacks": [{"class": type(c).__name__, "state": c.state_dict()} for c in self.callbacks],
+        }
+        save_checkpoint(path, self.model, state, metadata=self.metadata)
+
+    def _restore(self, checkpoint) -> tuple[int, int]:
+        state = checkpoint["state"]
+        self.model.load_state_dict(checkpoint["model_state"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        dp_random.set_rng_state(state["rng"])
+        self.history.load_state_dict(state["history"])
+        saved = state["callbacks"]
+        for callback in self.callbacks:
+            match = next((s for s in saved if s["class"] == type(callback).__name__), None)
+            if match is not None:
+                saved.remove(match)
+                callback.load_state_dict(match["state"])
+        if state["batches_done"]:
+            self._position = (state["epoch"], state["batches_done"], _decode_sums(state["running"]))
+            return state["epoch"], state["batches_done"]
+        return state["epoch"] + 1, 0
+
+    # -- Ctrl-C ------------------------------------------------------------------------------------
+
+    _interrupt_requested = False
+
+    def _catch_interrupts(self):
+        """On SIGINT, finish the current batch, then checkpoint and stop (instead of dying mid-step)."""
+
+        def request_stop(signum, frame):
+            self._interrupt_requested = True
+
+        return signal.signal(signal.SIGINT, request_stop)
+
+
+def _encode_sums(sums):
+    if sums is None:
+        return None
+    return {
+        "loss": sums["loss"],
+        "count": sums["count"],
+        "outputs": np.concatenate(sums["outputs"]) if sums["outputs"] else None,
+        "labels": np.concatenate(sums["labels"]) if sums["labels"] else None,
+    }
+
+
+def _decode_sums(encoded):
+    return {
+        "loss": encoded["loss"],
+        "count": encoded["count"],
+        "outputs": [] if encoded["outputs"] is None else [encoded["outputs"]],
+        "labels": [] if encoded["labels"] is None else [encoded["labels"]],
+    }
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _split(X, y, fraction, seed):
+    """A random hold-out of ``fraction`` of the samples (the same one for the same seed)."""
+    n_validation = int(round(len(X) * fraction))
+    if n_validation == 0 or n_validation == len(X):
+        raise DataError(f"validation_split={fraction} leaves {len(X) - n_validation} training and {n_validation} validation samples out of {len(X)}")
+    order = np.random.default_rng(seed).permutation(len(X))
+    train, held_out = order[n_validation:], order[:n_validation]
+    return X[train], y[train], (X[held_out], y[held_out])
+
+
+def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, validation_data=None,
+        validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None,
+        shuffle: bool = True, resume_from=None, output=None) -> History:
+    """Train ``model`` on (X, y) and return the :class:`History` (Keras' ``fit``, as a function).
+
+    ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
+    'mse', ...); ``optimizer`` a ``deltaprop.optim`` optimizer or a name ('adam', 'sgd', ...).
+    ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
+    progress bar on a terminal and one line per epoch otherwise; 0 prints nothing. With ``seed``,
+    the run is repeatable; ``resume_from`` continues a run from a checkpoint written by
+    ``ModelCheckpoint`` exactly where it stopped.
+    """
+    trainer = Trainer(model, loss=loss, optimizer=optimizer, metrics=metrics, callbacks=callbacks,
+                      verbose=verbose, seed=seed, output=output)
+    return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                       validation_split=validation_split, shuffle=shuffle, resume_from=resume_from)
