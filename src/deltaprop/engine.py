@@ -61,6 +61,10 @@ def run_backward(root, seed: np.ndarray) -> None:
             if parent._backward is None:
                 _accumulate_leaf(parent, pg, handed_out)
             else:
+                if pg.dtype != parent.data.dtype:
+                    # A mixed-dtype operation (float32 with a float64 array) computed in float64;
+                    # its float32 input keeps float32 gradients, as its leaves do.
+                    pg = pg.astype(parent.data.dtype)
                 key = id(parent)
                 previous = pending.get(key)
                 # A new array, never an in-place add: a rule may pass the same array to several
@@ -69,11 +73,15 @@ def run_backward(root, seed: np.ndarray) -> None:
 
 
 def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
-    """Add ``g`` to ``leaf.grad``; the stored array never aliases another leaf's or a read-only view."""
+    """Add ``g`` to ``leaf.grad``, which always owns its memory and keeps the leaf's dtype."""
     if leaf.grad is None:
-        if id(g) in handed_out or not g.flags.writeable or g.dtype != leaf.data.dtype:
+        # Store ``g`` itself only when no other leaf can see its memory: a view (reshape's rule
+        # returns one) may share it with an array already handed to another leaf.
+        if id(g) in handed_out or not g.flags.owndata or not g.flags.writeable or g.dtype != leaf.data.dtype:
             g = np.array(g, dtype=leaf.data.dtype)
         handed_out.add(id(g))
         leaf.grad = g
     else:
-        leaf.grad = leaf.grad + g
+        total = leaf.grad + g
+        # A float64 g (from a mixed-dtype operation) must not turn a float32 leaf's grad into float64.
+        leaf.grad = total if total.dtype == leaf.data.dtype else total.astype(leaf.data.dtype)

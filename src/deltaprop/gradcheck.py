@@ -58,6 +58,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 flat[k] = original
                 numeric.reshape(-1)[k] = (upper - lower) / (2 * eps)
         excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+        # A NaN on either side is a failure, and the worst one (max() would let it pass silently).
+        excess = np.where(np.isnan(excess), np.inf, excess)
         if excess.size and excess.max() > 0:
             worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
             raise GradcheckError(

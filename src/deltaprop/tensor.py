@@ -408,14 +408,14 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     Python and NumPy floats become float32 unless ``dtype`` is given (float64 is kept when asked
     for); integers stay integers and cannot require a gradient.
     """
-    return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad)
+    return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
 
 
 def as_tensor(data, dtype=None) -> Tensor:
     """``data`` as a tensor, sharing memory with it where possible (no copy)."""
     if isinstance(data, Tensor) and dtype is None:
         return data
-    return Tensor(_to_array(data, dtype, copy=False))
+    return Tensor(data, dtype=dtype)
 
 
 from . import ops as _ops  # noqa: E402  (the operations import Tensor from this module)

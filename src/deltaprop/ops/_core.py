@@ -24,10 +24,10 @@ def operand(x) -> Tensor:
     """
     if isinstance(x, Tensor):
         return x
+    if isinstance(x, np.generic):  # first: np.float64 is also a Python float, but not a weak one
+        return Tensor._wrap(x.item())
     if isinstance(x, (int, float, bool, np.ndarray)):
         return Tensor._wrap(x)
-    if isinstance(x, np.generic):
-        return Tensor._wrap(x.item())
     return Tensor._wrap(_to_array(x))
 
 

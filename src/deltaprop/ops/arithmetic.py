@@ -87,7 +87,8 @@ def pow(a, b):
             ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.data.shape)
         if b.requires_grad:
             # d(a^b)/db = a^b·ln a; where a = 0 the limit a^b·ln a is 0 for b > 0, so take ln 1 there.
-            log_a = np.log(np.where(a.data == 0, 1, a.data))
+            # (cast: np.where makes an array of a Python-number base, which would promote to float64)
+            log_a = np.log(np.where(a.data == 0, 1, a.data)).astype(out.dtype, copy=False)
             gb = unbroadcast(g * out * log_a, b.data.shape)
         return ga, gb
 
@@ -111,10 +112,9 @@ def matmul(a, b):
     try:
         out = a.data @ b.data
     except ValueError:
-        raise ShapeError(
-            f"matmul: shapes {shape_of(a)} and {shape_of(b)} do not align "
-            f"({shape_of(a)[-1]} columns against {shape_of(b)[-2 if np.ndim(b.data) > 1 else 0]} rows)"
-        ) from None
+        columns, rows = shape_of(a)[-1], shape_of(b)[-2 if np.ndim(b.data) > 1 else 0]
+        reason = f"{columns} columns against {rows} rows" if columns != rows else "their batch axes cannot be broadcast"
+        raise ShapeError(f"matmul: shapes {shape_of(a)} and {shape_of(b)} do not align ({reason})") from None
 
     def backward(g):
         x, y = a.data, b.data

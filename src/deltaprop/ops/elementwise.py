@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import broadcast_error, operand, record, unbroadcast
 
@@ -98,7 +99,10 @@ def where(condition, a, b):
     try:
         out = np.where(condition, a.data, b.data)
     except ValueError:
-        raise broadcast_error("where", a, b) from None
+        raise ShapeError(
+            f"where: condition of shape {condition.shape} and values of shapes {np.shape(a.data)} and "
+            f"{np.shape(b.data)} cannot be broadcast together"
+        ) from None
 
     def backward(g):
         return (

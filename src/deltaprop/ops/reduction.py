@@ -61,7 +61,7 @@ def _extremum(a, axis, keepdims, reduce, name):
     def backward(g):
         # The gradient goes to the elements that attain the extremum, shared equally among ties.
         hit = a.data == expand_reduced(out, a.data.shape, axis, keepdims)
-        share = hit / hit.sum(axis=axis, keepdims=True)
+        share = (hit / hit.sum(axis=axis, keepdims=True)).astype(g.dtype, copy=False)
         return (expand_reduced(g, a.data.shape, axis, keepdims) * share,)
 
     return record(out, (a,), backward, name)

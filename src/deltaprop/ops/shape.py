@@ -28,8 +28,11 @@ def reshape(a, shape):
 def permute(a, axes=None):
     """Reorder the axes (all reversed when ``axes`` is None, as ``.T`` does)."""
     a = operand(a)
-    if axes is not None and sorted(int(x) % max(a.data.ndim, 1) for x in axes) != list(range(a.data.ndim)):
-        raise ShapeError(f"permute: {tuple(axes)} is not a permutation of the {a.data.ndim} axes of shape {a.data.shape}")
+    if axes is not None:
+        ndim = a.data.ndim
+        if not all(-ndim <= int(x) < ndim for x in axes) or sorted(int(x) % ndim for x in axes) != list(range(ndim)):
+            raise ShapeError(f"permute: {tuple(axes)} is not a permutation of the {ndim} axes of shape {a.data.shape}")
+        axes = tuple(int(x) % ndim for x in axes)  # non-negative, so argsort below inverts the permutation
     out = np.transpose(a.data, axes)
 
     def backward(g):
@@ -109,6 +112,7 @@ def concatenate(tensors, axis=0):
     tensors = [operand(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
+    normalize_axes(axis, np.ndim(tensors[0].data))  # a clear error for an axis out of range
     try:
         out = np.concatenate([t.data for t in tensors], axis=axis)
     except ValueError:
@@ -117,7 +121,7 @@ def concatenate(tensors, axis=0):
     ends = np.cumsum([t.data.shape[axis] for t in tensors])[:-1]
 
     def backward(g):
-        return tuple(np.split(g, ends, axis=axis))
+        return tuple(piece if t.requires_grad else None for t, piece in zip(tensors, np.split(g, ends, axis=axis)))
 
     return record(out, tuple(tensors), backward, "concatenate")
 
@@ -126,6 +130,7 @@ def stack(tensors, axis=0):
     tensors = [operand(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
+    normalize_axes(axis, np.ndim(tensors[0].data) + 1)  # the new axis may go after the last one
     try:
         out = np.stack([t.data for t in tensors], axis=axis)
     except ValueError:
@@ -133,6 +138,6 @@ def stack(tensors, axis=0):
         raise ShapeError(f"stack: all tensors need the same shape, got {shapes}") from None
 
     def backward(g):
-        return tuple(np.moveaxis(g, axis, 0))
+        return tuple(piece if t.requires_grad else None for t, piece in zip(tensors, np.moveaxis(g, axis, 0)))
 
     return record(out, tuple(tensors), backward, "stack")

@@ -8,7 +8,8 @@ Two classical expansions, each used where it converges fast, vectorised over the
   erfc(x) = e^(−x²)/√π · 1/(x + ½/(x + 1/(x + (3/2)/(x + ...)))).
 
 With 40 terms each, the error is below 1e-15 over the whole line (checked against ``math.erf`` in
-the tests); float32 inputs need half the terms for float32 accuracy.
+the tests). float32 inputs need 28 terms: with 20 the series was truncated 40 ulps short at |x| = 2.5;
+from 25 on, the error stays at the few ulps that float32 rounding of the sum leaves.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _SPLIT = 2.5
 
 def erf(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
-    terms = 40 if x.dtype == np.float64 else 20
+    terms = 40 if x.dtype == np.float64 else 28
     magnitude = np.abs(x)
     inner = np.minimum(magnitude, _SPLIT)
     outer = np.maximum(magnitude, _SPLIT)

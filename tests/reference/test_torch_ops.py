@@ -1,0 +1,385 @@
+"""Every core operation against PyTorch: values, result dtypes and gradients, in float64 and float32.
+
+One helper runs one expression in both frameworks (a second lambda only where the APIs differ:
+``axis=``/``keepdims=`` against ``dim=``/``keepdim=``, ``concatenate`` against ``cat``, ...), then
+backpropagates the same random projection of the result through both and compares every input's
+gradient. Random expression trees, built from a seeded generator, check that the rules compose.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import ops
+
+torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
+F = torch.nn.functional
+
+TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-4, atol=2e-5)}
+DTYPES = {"float64": (np.float64, torch.float64), "float32": (np.float32, torch.float32)}
+
+
+def anywhere(rng, shape):
+    return rng.uniform(-2.0, 2.0, size=shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 2.0, size=shape)
+
+
+def away_from_zero(rng, shape):
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.2, 2.0, size=shape)
+
+
+def distinct(rng, shape):
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(-0.02, 0.02, size=n)).reshape(shape)
+
+
+def low_fraction(rng, shape):
+    return rng.integers(-2, 2, size=shape) + rng.uniform(0.0, 0.4, size=shape)
+
+
+def high_fraction(rng, shape):
+    return rng.integers(-2, 2, size=shape) + rng.uniform(0.5, 0.9, size=shape)
+
+
+def on_kinks(*points):
+    """A recipe that puts about half the elements exactly on ``points``, the rest anywhere."""
+
+    def recipe(rng, shape):
+        return np.where(rng.random(shape) < 0.5, rng.choice(points, size=shape), anywhere(rng, shape))
+
+    return recipe
+
+
+def helper_test_op(shapes, torch_fn, dp_fn=None, dtype="float64", recipes=None, seed=0):
+    """Run ``torch_fn`` and ``dp_fn`` (default: the same function) on the same inputs and compare
+    the results, their dtypes, and the gradients of a random projection of the result."""
+    dp_fn = dp_fn or torch_fn
+    np_dtype, torch_dtype = DTYPES[dtype]
+    tolerance = TOLERANCES[dtype]
+    rng = np.random.default_rng(seed)
+    recipes = recipes or (anywhere,) * len(shapes)
+    arrays = [recipe(rng, shape).astype(np_dtype) for shape, recipe in zip(shapes, recipes)]
+    torch_inputs = [torch.tensor(a, dtype=torch_dtype, requires_grad=True) for a in arrays]
+    dp_inputs = [dp.tensor(a, dtype=np_dtype, requires_grad=True) for a in arrays]
+
+    expected = torch_fn(*torch_inputs)
+    got = dp_fn(*dp_inputs)
+    assert isinstance(got, dp.Tensor)
+    assert got.shape == tuple(expected.shape)
+    assert got.dtype.name == str(expected.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(got.data, expected.detach().numpy(), **tolerance, err_msg="forward values")
+
+    direction = rng.standard_normal(got.shape)
+    expected.backward(torch.tensor(direction, dtype=expected.dtype))
+    got.backward(direction)
+    for i, (t, d) in enumerate(zip(torch_inputs, dp_inputs)):
+        if t.grad is None:
+            assert d.grad is None or not np.any(d.grad), f"input {i}: torch has no gradient"
+            continue
+        assert d.grad is not None, f"input {i}: deltaprop computed no gradient"
+        assert d.grad.dtype == np_dtype
+        np.testing.assert_allclose(d.grad, t.grad.numpy(), **tolerance, err_msg=f"gradient of input {i}")
+
+
+def case(name, shapes, torch_fn, dp_fn=None, recipes=None, recipe=None):
+    recipes = recipes or ((recipe,) * len(shapes) if recipe else None)
+    return pytest.param(shapes, torch_fn, dp_fn, recipes, id=name)
+
+
+# -- the cases: every operation of tests/test_ops_gradcheck.py ------------------------------------------
+
+BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 3), (4, 1)), ((), (3,)), ((2, 3), ())]
+CASES = [
+    case(f"{name}-{sa}-{sb}", (sa, sb), fn, recipes=recipes)
+    for name, fn, recipes in [
+        ("add", lambda a, b: a + b, None),
+        ("sub", lambda a, b: a - b, None),
+        ("mul", lambda a, b: a * b, None),
+        ("div", lambda a, b: a / b, (anywhere, away_from_zero)),
+        ("pow", lambda a, b: a**b, (positive, anywhere)),
+    ]
+    for sa, sb in BROADCAST_PAIRS
+]
+
+CONST = np.array([0.5, -1.5, 2.0, 3.0])
+CASES += [
+    case("add-scalar", [(3, 4)], lambda a: a + 2.5),
+    case("rsub-scalar", [(3, 4)], lambda a: 1.0 - a),
+    case("rmul-int", [(3, 4)], lambda a: 3 * a),
+    case("rdiv-scalar", [(3, 4)], lambda a: 3.0 / a, recipe=away_from_zero),
+    case("pow-int", [(3, 4)], lambda a: a**3),
+    case("pow-half", [(3, 4)], lambda a: a**0.5, recipe=positive),
+    case("rpow-scalar", [(3, 4)], lambda a: 2.0**a),
+    case("neg", [(3, 4)], lambda a: -a),
+    case("rmul-array", [(3, 4)], lambda a: torch.tensor(CONST) * a, lambda a: CONST * a),
+    case("div-array", [(3, 4)], lambda a: a / torch.tensor(CONST), lambda a: a / CONST),
+    case("rpow-array", [(3, 4)], lambda a: torch.tensor(np.abs(CONST)) ** a, lambda a: np.abs(CONST) ** a),
+]
+
+MATMUL_SHAPES = [
+    ((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)),
+    ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((2, 1, 2, 3), (3, 3, 4)), ((3,), (2, 3, 4)), ((2, 4, 3), (3,)),
+]
+CASES += [case(f"matmul-{sa}-{sb}", (sa, sb), lambda a, b: a @ b) for sa, sb in MATMUL_SHAPES]
+CASES += [case("matmul-function", [(2, 3), (3, 2)], torch.matmul, dp.matmul)]
+
+
+def all_axes_if_none(axis, ndim):
+    return tuple(range(ndim)) if axis is None else axis
+
+
+def reduction_cases():
+    cases = []
+    for axis in [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]:
+        for keepdims in (False, True):
+            tag = f"axis{axis}-keepdims{keepdims}"
+
+            def both(torch_method, dp_method, axis=axis, keepdims=keepdims, **extra):
+                return (
+                    lambda a: getattr(a, torch_method)(dim=all_axes_if_none(axis, a.ndim), keepdim=keepdims, **extra),
+                    lambda a: getattr(a, dp_method)(axis=axis, keepdims=keepdims, **extra),
+                )
+
+            cases += [
+                case(f"sum-{tag}", [(2, 3, 4)], *both("sum", "sum")),
+                case(f"mean-{tag}", [(2, 3, 4)], *both("mean", "mean")),
+                case(f"var-{tag}", [(2, 3, 4)], *both("var", "var")),
+                case(f"var-c0-{tag}", [(2, 3, 4)], *both("var", "var", correction=0)),
+                case(f"max-{tag}", [(2, 3, 4)], *both("amax", "max"), recipe=distinct),
+                case(f"min-{tag}", [(2, 3, 4)], *both("amin", "min"), recipe=distinct),
+            ]
+    return cases
+
+
+CASES += reduction_cases()
+CASES += [
+    case("sum-all", [(3, 4)], lambda a: a.sum()),
+    case("mean-all", [(3, 4)], lambda a: a.mean()),
+    case("var-all", [(3, 4)], lambda a: a.var()),
+    case("max-all", [(3, 4)], lambda a: a.max(), recipe=distinct),
+    case("min-all", [(3, 4)], lambda a: a.min(), recipe=distinct),
+    # Ties: both frameworks share the gradient evenly among the elements that attain the extremum.
+    case("max-ties-axis", [(3, 4)], lambda a: torch.stack([a, a]).amax(dim=0), lambda a: dp.stack([a, a]).max(axis=0)),
+    case("max-ties-all", [(3, 4)], lambda a: torch.stack([a, a]).max(), lambda a: dp.stack([a, a]).max()),
+    case("min-ties-all", [(2, 2)], lambda a: a.min(), recipe=lambda rng, shape: np.ones(shape)),
+    case("sum-0d", [()], lambda a: a.sum()),
+]
+
+CASES += [
+    case("exp", [(3, 4)], lambda a: a.exp()),
+    case("log", [(3, 4)], lambda a: a.log(), recipe=positive),
+    case("sqrt", [(3, 4)], lambda a: a.sqrt(), recipe=positive),
+    case("abs", [(3, 4)], lambda a: a.abs(), recipe=away_from_zero),
+    case("clip-min", [(4, 5)], lambda a: a.clip(min=-0.5)),
+    case("clip-max", [(4, 5)], lambda a: a.clip(max=0.5)),
+    case("clip-both", [(4, 5)], lambda a: a.clip(-0.5, 0.5)),
+    # At the kinks, the conventions must agree with PyTorch's: the gradient passes at a clip bound,
+    # relu and abs have derivative 0 at 0.
+    case("clip-at-bounds", [(3, 4)], lambda a: a.clip(-0.5, 0.5), recipe=on_kinks(-0.5, 0.5, 0.0)),
+    case("relu-at-zero", [(3, 4)], lambda a: a.relu(), recipe=on_kinks(0.0)),
+    case("abs-at-zero", [(3, 4)], lambda a: a.abs(), recipe=on_kinks(0.0)),
+]
+for name, tfn, dfn in [("maximum", torch.maximum, dp.maximum), ("minimum", torch.minimum, dp.minimum)]:
+    CASES += [
+        case(f"{name}-{sa}-{sb}", (sa, sb), tfn, dfn, recipes=(low_fraction, high_fraction))
+        for sa, sb in [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (3,))]
+    ]
+    # Equal operands: both frameworks split the gradient evenly.
+    CASES.append(case(f"{name}-ties", [(3,)], lambda a, f=tfn: f(a, a * 1.0), lambda a, f=dfn: f(a, a * 1.0)))
+
+CONDITION = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+CASES += [
+    case("where", [(3, 4), (3, 4)], lambda a, b: torch.where(torch.tensor(CONDITION), a, b),
+         lambda a, b: dp.where(CONDITION, a, b)),
+    case("where-broadcast", [(4,), (3, 1)], lambda a, b: torch.where(torch.tensor(CONDITION), a, b),
+         lambda a, b: dp.where(CONDITION, a, b)),
+    case("where-from-comparison", [(3, 4)], lambda a: torch.where(a > 0, a, a * a),
+         lambda a: dp.where(a > 0, a, a * a)),
+    case("astype", [(3, 4)], lambda a: a.to(torch.float32) * 3.0, lambda a: a.astype(dp.float32) * 3.0),
+    case("astype-up", [(3, 4)], lambda a: a.to(torch.float64) ** 2, lambda a: a.astype(dp.float64) ** 2),
+]
+
+CASES += [
+    case("reshape", [(3, 4)], lambda a: a.reshape(2, 6)),
+    case("reshape-infer", [(3, 4)], lambda a: a.reshape(2, -1, 2)),
+    case("reshape-tuple", [(3, 4)], lambda a: a.reshape((4, 3))),
+    case("view", [(3, 4)], lambda a: a.view(-1)),
+    case("permute", [(2, 3, 4)], lambda a: a.permute(2, 0, 1)),
+    case("permute-negative", [(2, 3, 4)], lambda a: a.permute(-1, 0, 1)),
+    case("T", [(3, 4)], lambda a: a.T),
+    case("transpose", [(2, 3, 4)], lambda a: a.transpose(0, 2)),
+    case("transpose-negative", [(2, 3, 4)], lambda a: a.transpose(-1, 1)),
+    case("flatten", [(2, 3, 4)], lambda a: a.flatten()),
+    case("flatten-1", [(2, 3, 4)], lambda a: a.flatten(1)),
+    case("flatten-0-1", [(2, 3, 4)], lambda a: a.flatten(0, 1)),
+    case("squeeze", [(1, 3, 1, 2)], lambda a: a.squeeze()),
+    case("squeeze-axis", [(1, 3, 1, 2)], lambda a: a.squeeze(2)),
+    case("unsqueeze", [(3, 4)], lambda a: a.unsqueeze(1)),
+    case("unsqueeze-last", [(3, 4)], lambda a: a.unsqueeze(-1)),
+]
+
+CASES += [
+    case(f"getitem-{name}", [(3, 4)], fn)
+    for name, fn in [
+        ("int", lambda a: a[1]),
+        ("negative", lambda a: a[-1, 2]),
+        ("slices", lambda a: a[1:, ::2]),
+        ("ellipsis", lambda a: a[..., 1]),
+        ("newaxis", lambda a: a[None, 0]),
+        ("int-array-repeats", lambda a: a[[0, 2, 0, 0]]),
+        ("int-array-pairs", lambda a: a[np.array([0, 1, 1, 0]), np.array([2, 2, 0, 2])]),
+        ("int-array-and-slice", lambda a: a[[2, 2], 1:]),
+        ("bool-mask", lambda a: a[a > 0]),
+    ]
+]
+
+CASES += [
+    case("concatenate-axis0", [(1, 3), (2, 3), (3, 3)], lambda *t: torch.cat(t, dim=0), lambda *t: dp.concatenate(t, axis=0)),
+    case("concatenate-axis-1", [(2, 2, 3), (2, 2, 1)], lambda *t: torch.cat(t, dim=-1), lambda *t: dp.concatenate(t, axis=-1)),
+    case("stack-axis0", [(2, 3), (2, 3)], lambda *t: torch.stack(t), lambda *t: dp.stack(t)),
+    case("stack-axis1", [(2, 3), (2, 3), (2, 3)], lambda *t: torch.stack(t, dim=1), lambda *t: dp.stack(t, axis=1)),
+    case("stack-axis-1", [(2, 3), (2, 3)], lambda *t: torch.stack(t, dim=-1), lambda *t: dp.stack(t, axis=-1)),
+]
+
+CASES += [
+    case(name, [(2, 3, 4)], tfn, dfn, recipe=recipe)
+    for name, tfn, dfn, recipe in [
+        ("relu", lambda a: a.relu(), None, away_from_zero),
+        ("leaky_relu", F.leaky_relu, ops.leaky_relu, away_from_zero),
+        ("leaky_relu-0.2", lambda a: F.leaky_relu(a, 0.2), lambda a: a.leaky_relu(0.2), away_from_zero),
+        ("sigmoid", lambda a: a.sigmoid(), None, anywhere),
+        ("tanh", lambda a: a.tanh(), None, anywhere),
+        ("elu", F.elu, ops.elu, away_from_zero),
+        ("elu-alpha0.5", lambda a: F.elu(a, alpha=0.5), lambda a: ops.elu(a, alpha=0.5), away_from_zero),
+        ("gelu", F.gelu, ops.gelu, anywhere),
+        ("gelu-tanh", lambda a: F.gelu(a, approximate="tanh"), lambda a: ops.gelu(a, approximate="tanh"), anywhere),
+        ("softmax", lambda a: a.softmax(-1), None, anywhere),
+        ("softmax-axis0", lambda a: a.softmax(0), None, anywhere),
+        ("softmax-axis1", lambda a: a.softmax(1), None, anywhere),
+        ("log_softmax", lambda a: a.log_softmax(-1), None, anywhere),
+        ("log_softmax-axis0", lambda a: a.log_softmax(0), None, anywhere),
+        ("log_softmax-axis1", lambda a: a.log_softmax(1), None, anywhere),
+    ]
+]
+CASES += [
+    case("sigmoid-tails", [(2, 8)], lambda a: (a * 15).sigmoid()),
+    case("gelu-wide", [(40,)], lambda a: F.gelu(a * 3), lambda a: ops.gelu(a * 3)),
+    case("softmax-large-logits", [(3, 5)], lambda a: (a * 100).softmax(-1)),
+    case("log_softmax-large-logits", [(3, 5)], lambda a: (a * 100).log_softmax(-1)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shapes, torch_fn, dp_fn, recipes", CASES)
+def test_op_matches_torch(shapes, torch_fn, dp_fn, recipes, dtype):
+    helper_test_op(shapes, torch_fn, dp_fn, dtype=dtype, recipes=recipes)
+
+
+# -- random compositions ------------------------------------------------------------------------------
+
+# name: (torch implementation, deltaprop implementation); both keep the (3, 4) shape and stay finite.
+UNARY = {
+    "neg": (lambda a: -a, lambda a: -a),
+    "tanh": (torch.tanh, lambda a: a.tanh()),
+    "sigmoid": (torch.sigmoid, lambda a: a.sigmoid()),
+    "relu": (torch.relu, lambda a: a.relu()),
+    "leaky_relu": (lambda a: F.leaky_relu(a, 0.1), lambda a: a.leaky_relu(0.1)),
+    "gelu": (F.gelu, ops.gelu),
+    "elu": (F.elu, ops.elu),
+    "abs": (torch.abs, lambda a: a.abs()),
+    "square": (lambda a: a * a, lambda a: a * a),
+    "exp": (lambda a: a.clip(-3, 3).exp(), lambda a: a.clip(-3, 3).exp()),
+    "log1p_square": (lambda a: (a * a + 1).log(), lambda a: (a * a + 1).log()),
+    "sqrt1p_square": (lambda a: (a * a + 1).sqrt(), lambda a: (a * a + 1).sqrt()),
+    "softmax": (lambda a: a.softmax(-1), lambda a: a.softmax(-1)),
+    "log_softmax0": (lambda a: a.log_softmax(0), lambda a: a.log_softmax(0)),
+    "center": (lambda a: a - a.mean(dim=-1, keepdim=True), lambda a: a - a.mean(axis=-1, keepdims=True)),
+    "normalize": (
+        lambda a: a / (a.var(dim=0, keepdim=True) + 1).sqrt(),
+        lambda a: a / (a.var(axis=0, keepdims=True) + 1).sqrt(),
+    ),
+    "rowmax": (lambda a: a - a.amax(dim=1, keepdim=True), lambda a: a - a.max(axis=1, keepdims=True)),
+    "transpose_roundtrip": (lambda a: a.T.reshape(4, 3).reshape(3, 4), lambda a: a.T.reshape(4, 3).reshape(3, 4)),
+    "flip_rows": (lambda a: a[[2, 1, 0]], lambda a: a[[2, 1, 0]]),
+    "scale": (lambda a: a * 0.5 + 0.25, lambda a: a * 0.5 + 0.25),
+}
+BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b: a + b),
+    "sub": (lambda a, b: a - b, lambda a, b: a - b),
+    "mul": (lambda a, b: a * b, lambda a, b: a * b),
+    "div": (lambda a, b: a / (b * b + 1), lambda a, b: a / (b * b + 1)),
+    "maximum": (torch.maximum, dp.maximum),
+    "minimum": (torch.minimum, dp.minimum),
+    "where": (lambda a, b: torch.where(a > b, a, b * 2), lambda a, b: dp.where(a > b, a, b * 2)),
+    "pow": (lambda a, b: (a * a + 0.5) ** b.tanh(), lambda a, b: (a * a + 0.5) ** b.tanh()),
+    "stack_sum": (lambda a, b: torch.stack([a, b]).sum(dim=0), lambda a, b: dp.stack([a, b]).sum(axis=0)),
+    "concat_half": (
+        lambda a, b: torch.cat([a[:, :2], b[:, 2:]], dim=1),
+        lambda a, b: dp.concatenate([a[:, :2], b[:, 2:]], axis=1),
+    ),
+}
+LEAVES = ["a", "b", "c"]
+
+
+def random_tree(rng: random.Random, depth: int, root: bool = True):
+    """A nested tuple: a leaf name, ("matmul_w", sub), (unary, sub) or (binary, left, right)."""
+    if depth == 0 or (not root and rng.random() < 0.2):
+        return rng.choice(LEAVES)
+    kind = rng.random()
+    if kind < 0.1:
+        return ("matmul_w", random_tree(rng, depth - 1, root=False))  # x @ W with a (4, 4) weight leaf
+    if kind < 0.5:
+        return (rng.choice(sorted(UNARY)), random_tree(rng, depth - 1, root=False))
+    return (rng.choice(sorted(BINARY)), random_tree(rng, depth - 1, root=False), random_tree(rng, depth - 1, root=False))
+
+
+def evaluate(tree, leaves: dict, weight, side: int):
+    if isinstance(tree, str):
+        return leaves[tree]
+    name, *children = tree
+    args = [evaluate(child, leaves, weight, side) for child in children]
+    if name == "matmul_w":
+        return args[0] @ weight
+    table = UNARY if len(args) == 1 else BINARY
+    return table[name][side](*args)
+
+
+TREES = [random_tree(random.Random(seed), depth=4) for seed in range(50)]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("seed", range(len(TREES)), ids=[f"tree{i}" for i in range(len(TREES))])
+def test_random_composition_matches_torch(seed, dtype):
+    tree = TREES[seed]
+    np_dtype, torch_dtype = DTYPES[dtype]
+    rng = np.random.default_rng(seed)
+    arrays = {name: rng.uniform(-2.0, 2.0, size=(3, 4)).astype(np_dtype) for name in LEAVES}
+    w = rng.uniform(-0.5, 0.5, size=(4, 4)).astype(np_dtype)
+    torch_leaves = {k: torch.tensor(v, requires_grad=True) for k, v in arrays.items()}
+    dp_leaves = {k: dp.tensor(v, dtype=np_dtype, requires_grad=True) for k, v in arrays.items()}
+    torch_w, dp_w = torch.tensor(w, requires_grad=True), dp.tensor(w, dtype=np_dtype, requires_grad=True)
+    assert torch_leaves["a"].dtype == torch_dtype
+
+    expected = evaluate(tree, torch_leaves, torch_w, side=0)
+    got = evaluate(tree, dp_leaves, dp_w, side=1)
+    if not isinstance(got, dp.Tensor) or not got.requires_grad:
+        pytest.fail("a tree always reaches at least one leaf")
+    tolerance = TOLERANCES[dtype]
+    np.testing.assert_allclose(got.data, expected.detach().numpy(), **tolerance)
+    direction = rng.standard_normal(got.shape)
+    (expected * torch.tensor(direction, dtype=torch_dtype)).sum().backward()
+    (got * direction.astype(np_dtype)).sum().backward()
+    torch_leaves["W"], dp_leaves["W"] = torch_w, dp_w
+    for name in [*LEAVES, "W"]:
+        t, d = torch_leaves[name], dp_leaves[name]
+        if t.grad is None:  # the leaf does not occur in the tree
+            assert d.grad is None, f"leaf {name}: deltaprop has a gradient torch does not"
+        else:
+            np.testing.assert_allclose(d.grad, t.grad.numpy(), **tolerance, err_msg=f"gradient of {name}")

@@ -1,0 +1,319 @@
+"""Every primitive of deltaprop.ops (linear and the losses aside) against finite differences.
+
+Each case is a function of tensors and the recipe of its inputs. Inputs are built so that no
+element sits on a kink (relu and abs at 0, a tie in max or maximum, a clip bound), where the
+derivative is a convention and finite differences see the average of two slopes.
+
+A second test runs every rule once more in float32 and checks what it hands back: one gradient per
+parent, of the parent's shape and dtype (a rule that silently promotes to float64 doubles the cost
+of everything upstream).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import ops
+from deltaprop.engine import topological_order
+
+# -- input recipes: each maps (rng, shape) to a float64 array ---------------------------------------
+
+
+def anywhere(rng, shape):
+    return rng.uniform(-2.0, 2.0, size=shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 2.0, size=shape)
+
+
+def away_from_zero(rng, shape):
+    """|x| in [0.2, 2]: no element near the kink of relu, abs, leaky_relu or elu."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.2, 2.0, size=shape)
+
+
+def distinct(rng, shape):
+    """Values at least 0.1 apart, so max and min have no ties along any axis."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(-0.02, 0.02, size=n)).reshape(shape)
+
+
+def away_from_half(rng, shape):
+    """|x| in [0, 0.4] or [0.6, 1.5]: clear of the clip bounds ±0.5 used below."""
+    inner = rng.uniform(-0.4, 0.4, size=shape)
+    outer = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.6, 1.5, size=shape)
+    return np.where(rng.random(shape) < 0.5, inner, outer)
+
+
+def case(name, fn, *shapes, recipe=anywhere, recipes=None, eps=1e-6):
+    """A gradcheck case: ``fn`` applied to tensors of ``shapes`` drawn with ``recipe`` (or ``recipes``)."""
+    return pytest.param(fn, shapes, recipes or (recipe,) * len(shapes), eps, id=name)
+
+
+def make_inputs(shapes, recipes, seed, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    return [dp.tensor(recipe(rng, shape), requires_grad=True, dtype=dtype) for shape, recipe in zip(shapes, recipes)]
+
+
+# -- the cases -------------------------------------------------------------------------------------
+
+BROADCAST_PAIRS = [
+    ((3, 4), (3, 4)),
+    ((3, 4), (4,)),
+    ((4,), (3, 4)),
+    ((2, 1, 3), (4, 1)),
+    ((3, 1), (1, 5)),
+    ((), (3,)),
+    ((2, 3), ()),
+    ((), ()),
+    ((1,), (2, 3)),
+]
+
+BINARY = [
+    ("add", lambda a, b: a + b, anywhere, anywhere),
+    ("sub", lambda a, b: a - b, anywhere, anywhere),
+    ("mul", lambda a, b: a * b, anywhere, anywhere),
+    ("div", lambda a, b: a / b, anywhere, away_from_zero),
+    ("pow", lambda a, b: a**b, positive, anywhere),
+]
+
+CASES = [
+    case(f"{name}-{sa}-{sb}", fn, sa, sb, recipes=(ra, rb))
+    for name, fn, ra, rb in BINARY
+    for sa, sb in BROADCAST_PAIRS
+]
+
+# One operand a constant (a Python number or a NumPy array), on either side.
+CONST = np.array([0.5, -1.5, 2.0, 3.0])
+CASES += [
+    case("add-scalar", lambda a: a + 2.5, (3, 4)),
+    case("radd-scalar", lambda a: 2.5 + a, (3, 4)),
+    case("rsub-scalar", lambda a: 1.0 - a, (3, 4)),
+    case("rmul-array", lambda a: CONST * a, (3, 4)),
+    case("rdiv-scalar", lambda a: 3.0 / a, (3, 4), recipe=away_from_zero),
+    case("div-array", lambda a: a / CONST, (2, 4)),
+    case("pow-int", lambda a: a**3, (3, 4)),
+    case("pow-half", lambda a: a**0.5, (3, 4), recipe=positive),
+    case("pow-negative", lambda a: a**-2.0, (3, 4), recipe=away_from_zero),
+    case("rpow-scalar", lambda a: 2.0**a, (3, 4)),
+    case("rpow-array", lambda a: np.array([0.5, 1.5, 2.0, 3.0]) ** a, (3, 4)),
+    case("neg", lambda a: -a, (3, 4)),
+    case("neg-0d", lambda a: ops.neg(a), ()),
+]
+
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((3,), (3, 4)),
+    ((2, 3), (3,)),
+    ((2, 3), (3, 4)),
+    ((5, 2, 3), (5, 3, 4)),
+    ((5, 2, 3), (3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((2, 1, 2, 3), (3, 3, 4)),
+    ((3,), (2, 3, 4)),
+    ((2, 4, 3), (3,)),
+]
+CASES += [case(f"matmul-{sa}-{sb}", lambda a, b: a @ b, sa, sb) for sa, sb in MATMUL_SHAPES]
+
+AXES = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2), ()]
+REDUCTIONS = [
+    ("sum", lambda a, axis, keepdims: a.sum(axis=axis, keepdims=keepdims), anywhere),
+    ("mean", lambda a, axis, keepdims: a.mean(axis=axis, keepdims=keepdims), anywhere),
+    ("var", lambda a, axis, keepdims: a.var(axis=axis, keepdims=keepdims), anywhere),
+    ("var-c0", lambda a, axis, keepdims: a.var(axis=axis, keepdims=keepdims, correction=0), anywhere),
+    ("max", lambda a, axis, keepdims: a.max(axis=axis, keepdims=keepdims), distinct),
+    ("min", lambda a, axis, keepdims: a.min(axis=axis, keepdims=keepdims), distinct),
+]
+
+
+def reduce_with(fn, axis, keepdims):
+    def reduced(a):
+        return fn(a, axis, keepdims)
+
+    return reduced
+
+
+CASES += [
+    case(f"{name}-axis{axis}-keepdims{keepdims}", reduce_with(fn, axis, keepdims), (2, 3, 4), recipe=recipe)
+    for name, fn, recipe in REDUCTIONS
+    for axis in AXES
+    if not (name.startswith("var") and axis == ())  # one element per group: no variance to take
+    for keepdims in (False, True)
+]
+CASES += [
+    case(f"{name}-1d", reduce_with(fn, None, False), (5,), recipe=recipe) for name, fn, recipe in REDUCTIONS
+]
+CASES += [
+    case("sum-0d", lambda a: a.sum(), ()),
+    case("mean-0d", lambda a: a.mean(), ()),
+    case("max-0d", lambda a: a.max(), ()),
+    case("var-correction2", lambda a: a.var(axis=1, correction=2), (2, 5)),
+    case("dp.sum", lambda a: dp.sum(a, axis=0), (3, 4)),
+    case("dp.mean", lambda a: dp.mean(a, axis=-1, keepdims=True), (3, 4)),
+]
+
+CASES += [
+    case("exp", lambda a: a.exp(), (3, 4)),
+    case("log", lambda a: a.log(), (3, 4), recipe=positive),
+    case("sqrt", lambda a: a.sqrt(), (3, 4), recipe=positive),
+    case("abs", lambda a: a.abs(), (3, 4), recipe=away_from_zero),
+    case("abs-operator", lambda a: abs(a), (2, 3), recipe=away_from_zero),
+    case("exp-0d", lambda a: dp.exp(a), ()),
+    case("clip-min", lambda a: a.clip(min=-0.5), (4, 5), recipe=away_from_half),
+    case("clip-max", lambda a: a.clip(max=0.5), (4, 5), recipe=away_from_half),
+    case("clip-both", lambda a: a.clip(-0.5, 0.5), (4, 5), recipe=away_from_half),
+    case("clamp", lambda a: a.clamp(-0.5, 0.5), (4, 5), recipe=away_from_half),
+]
+
+
+def low_fraction(rng, shape):
+    """An integer plus [0, 0.4]; against ``high_fraction`` (integer plus [0.5, 0.9]) every pair
+    differs by at least 0.1, whatever the broadcasting: no ties in maximum or minimum."""
+    return rng.integers(-2, 2, size=shape) + rng.uniform(0.0, 0.4, size=shape)
+
+
+def high_fraction(rng, shape):
+    return rng.integers(-2, 2, size=shape) + rng.uniform(0.5, 0.9, size=shape)
+
+
+SELECT_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 3), (4, 1)), ((), (3,))]
+CASES += [
+    case(f"{name}-{sa}-{sb}", fn, sa, sb, recipes=(low_fraction, high_fraction))
+    for name, fn in [("maximum", dp.maximum), ("minimum", dp.minimum)]
+    for sa, sb in SELECT_SHAPES
+]
+CASES += [
+    case("maximum-constant", lambda a: dp.maximum(a, 0.0), (3, 4), recipe=away_from_zero),
+    case("minimum-constant-left", lambda a: dp.minimum(0.0, a), (3, 4), recipe=away_from_zero),
+    case("maximum-array", lambda a: ops.maximum(np.full(4, 0.25), a), (3, 4), recipe=high_fraction),
+]
+
+CONDITION = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+CASES += [
+    case("where-same", lambda a, b: dp.where(CONDITION, a, b), (3, 4), (3, 4)),
+    case("where-broadcast", lambda a, b: dp.where(CONDITION, a, b), (4,), (3, 1)),
+    case("where-0d", lambda a, b: dp.where(CONDITION, a, b), (), (3, 4)),
+    case("where-condition-broadcast", lambda a, b: dp.where(CONDITION[0], a, b), (3, 4), (2, 3, 4)),
+    case("where-tensor-condition", lambda a: dp.where(dp.tensor(CONDITION), a, -a), (3, 4)),
+    case("where-scalar-branch", lambda a: dp.where(CONDITION, a, 0.0), (3, 4)),
+    # float64 -> float32 -> float64: float32 rounding needs a wider step than the default
+    case("astype-float32", lambda a: a.astype(dp.float32) * 3.0, (3, 4), eps=1e-2),
+    case("astype-roundtrip", lambda a: a.astype(dp.float32).astype(dp.float64) ** 2, (3, 4), eps=1e-2),
+    case("astype-same", lambda a: a.astype(dp.float64) * a, (3, 4)),
+    case("double", lambda a: a.double() * 2.0, (2, 2)),
+]
+
+CASES += [
+    case("reshape", lambda a: a.reshape(2, 6) * np.arange(12.0).reshape(2, 6), (3, 4)),
+    case("reshape-tuple", lambda a: a.reshape((4, 3)), (3, 4)),
+    case("reshape-infer", lambda a: a.reshape(2, -1, 2), (3, 4)),
+    case("reshape-0d", lambda a: a.reshape(1, 1), ()),
+    case("view", lambda a: a.view(-1), (3, 4)),
+    case("permute", lambda a: a.permute(2, 0, 1), (2, 3, 4)),
+    case("permute-tuple", lambda a: a.permute((1, 2, 0)), (2, 3, 4)),
+    case("permute-negative", lambda a: a.permute(-1, 0, 1), (2, 3, 4)),
+    case("T", lambda a: a.T, (3, 4)),
+    case("T-3d", lambda a: a.T, (2, 3, 4)),
+    case("transpose-all", lambda a: a.transpose(), (2, 3, 4)),
+    case("transpose-0-2", lambda a: a.transpose(0, 2), (2, 3, 4)),
+    case("transpose-negative", lambda a: a.transpose(-1, 0), (2, 3, 4)),
+    case("flatten", lambda a: a.flatten(), (2, 3, 4)),
+    case("flatten-1", lambda a: a.flatten(1), (2, 3, 4)),
+    case("flatten-0-1", lambda a: a.flatten(0, 1), (2, 3, 4)),
+    case("flatten-0d", lambda a: a.flatten(), ()),
+    case("squeeze", lambda a: a.squeeze(), (1, 3, 1, 2)),
+    case("squeeze-axis", lambda a: a.squeeze(2), (1, 3, 1, 2)),
+    case("squeeze-negative", lambda a: a.squeeze(-2), (1, 3, 1, 2)),
+    case("unsqueeze-0", lambda a: a.unsqueeze(0), (3, 4)),
+    case("unsqueeze-last", lambda a: a.unsqueeze(-1), (3, 4)),
+    case("unsqueeze-middle", lambda a: a.unsqueeze(1), (3, 4)),
+]
+
+GETITEM = [
+    ("int", lambda a: a[1]),
+    ("negative-int", lambda a: a[-1, 2]),
+    ("slices", lambda a: a[1:, ::2]),
+    ("ellipsis", lambda a: a[..., 1]),
+    ("newaxis", lambda a: a[None, 0]),
+    ("int-array-repeats", lambda a: a[[0, 2, 0, 0]]),
+    ("int-array-pairs", lambda a: a[np.array([0, 1, 1, 0]), np.array([2, 2, 0, 2])]),
+    ("int-array-and-slice", lambda a: a[[2, 2], 1:]),
+    ("int-array-2d", lambda a: a[np.array([[0, 0], [1, 2]])]),
+    ("tensor-index", lambda a: a[dp.tensor([1, 1, 0])]),
+    ("bool-mask", lambda a: a[np.array([[True, False, True, False]] * 3)]),
+    ("bool-rows", lambda a: a[np.array([True, False, True])]),
+    ("bool-tensor-mask", lambda a: a[a > 0]),
+]
+CASES += [case(f"getitem-{name}", fn, (3, 4)) for name, fn in GETITEM]
+
+CASES += [
+    case("concatenate-axis0", lambda a, b, c: dp.concatenate([a, b, c], axis=0), (1, 3), (2, 3), (3, 3)),
+    case("concatenate-axis1", lambda a, b: dp.concatenate([a, b], axis=1), (2, 3), (2, 1)),
+    case("concatenate-axis-1", lambda a, b: dp.concatenate([a, b], axis=-1), (2, 2, 3), (2, 2, 2)),
+    case("concatenate-same-tensor", lambda a: dp.concatenate([a, a * 2.0, a], axis=0), (2, 3)),
+    case("concatenate-with-constant", lambda a: dp.concatenate([a, np.ones((1, 3))], axis=0), (2, 3)),
+    case("stack-axis0", lambda a, b, c: dp.stack([a, b, c]), (2, 3), (2, 3), (2, 3)),
+    case("stack-axis1", lambda a, b: dp.stack([a, b], axis=1), (2, 3), (2, 3)),
+    case("stack-axis-1", lambda a, b: dp.stack([a, b], axis=-1), (2, 3), (2, 3)),
+    case("stack-axis2", lambda a, b: dp.stack([a, b], axis=2), (2, 3), (2, 3)),
+    case("stack-0d", lambda a, b: dp.stack([a, b]), (), ()),
+]
+
+ACTIVATIONS = [
+    ("relu", lambda a: a.relu(), away_from_zero),
+    ("dp.relu", lambda a: dp.relu(a), away_from_zero),
+    ("leaky_relu", lambda a: a.leaky_relu(), away_from_zero),
+    ("leaky_relu-0.2", lambda a: ops.leaky_relu(a, 0.2), away_from_zero),
+    ("sigmoid", lambda a: a.sigmoid(), anywhere),
+    ("tanh", lambda a: a.tanh(), anywhere),
+    ("elu", lambda a: ops.elu(a), away_from_zero),
+    ("elu-alpha0.5", lambda a: ops.elu(a, alpha=0.5), away_from_zero),
+    ("gelu", lambda a: ops.gelu(a), anywhere),
+    ("gelu-tanh", lambda a: ops.gelu(a, approximate="tanh"), anywhere),
+    ("softmax", lambda a: a.softmax(), anywhere),
+    ("softmax-axis0", lambda a: a.softmax(axis=0), anywhere),
+    ("softmax-axis1", lambda a: dp.softmax(a, axis=1), anywhere),
+    ("log_softmax", lambda a: a.log_softmax(), anywhere),
+    ("log_softmax-axis0", lambda a: a.log_softmax(axis=0), anywhere),
+    ("log_softmax-axis1", lambda a: dp.log_softmax(a, axis=1), anywhere),
+]
+CASES += [case(name, fn, (2, 3, 4), recipe=recipe) for name, fn, recipe in ACTIVATIONS]
+CASES += [
+    case("gelu-wide", lambda a: ops.gelu(a), (20,), recipe=lambda rng, shape: rng.uniform(-5.0, 5.0, size=shape)),
+    case("sigmoid-tails", lambda a: a.sigmoid(), (6,), recipe=lambda rng, shape: np.linspace(-12.0, 12.0, 6)),
+    case("softmax-large", lambda a: (a * 50.0).softmax(), (2, 3)),
+]
+
+
+@pytest.mark.parametrize("fn, shapes, recipes, eps", CASES)
+def test_gradcheck(fn, shapes, recipes, eps):
+    inputs = make_inputs(shapes, recipes, seed=len(shapes) * 101 + sum(len(s) for s in shapes))
+    assert dp.gradcheck(fn, inputs, eps=eps)
+
+
+@pytest.mark.parametrize("fn, shapes, recipes, eps", CASES)
+def test_rules_keep_shape_and_dtype(fn, shapes, recipes, eps):
+    """In float32, every rule gives each parent a gradient of that parent's shape and dtype.
+
+    Where an operation promotes (a float32 tensor with a float64 array constant) only the shape is
+    checked here; the engine casts the gradient back (tests/test_engine.py).
+    """
+    inputs = make_inputs(shapes, recipes, seed=5, dtype=np.float32)
+    out = fn(*inputs)
+    assert out.requires_grad
+    nodes = topological_order(out)
+    assert nodes, "the function recorded no operation"
+    for node in nodes:
+        g = np.ones(node.shape, dtype=node.dtype)
+        grads = node._backward(g)
+        assert len(grads) == len(node._parents), node.grad_fn
+        for parent, pg in zip(node._parents, grads):
+            if not parent.requires_grad:
+                assert pg is None, f"{node.grad_fn} computed a gradient for an input that needs none"
+                continue
+            assert np.shape(pg) == parent.shape, f"{node.grad_fn}: gradient shape {np.shape(pg)} for input {parent.shape}"
+            if node.dtype != parent.dtype and node.grad_fn != "astype":
+                continue  # mixed dtypes (a float64 array constant) promote; the engine casts back
+            assert pg.dtype == parent.dtype, f"{node.grad_fn}: gradient dtype {pg.dtype} for input {parent.dtype}"
