@@ -465,3 +465,22 @@ def test_grad_error_is_a_runtime_error():
     with pytest.raises(RuntimeError):
         dp.tensor([1.0]).sum().backward()
     assert issubclass(GradError, dp.DeltapropError)
+
+
+def test_no_grad_instance_reused_in_nested_blocks_restores_each_level():
+    switch = dp.no_grad()
+    with switch:
+        with switch:
+            assert not dp.is_grad_enabled()
+        assert not dp.is_grad_enabled()
+    assert dp.is_grad_enabled()
+
+
+def test_no_grad_decorates_without_parentheses():
+    @dp.no_grad
+    def inside():
+        return dp.is_grad_enabled()
+
+    assert inside() is False
+    assert inside.__name__ == "inside"
+    assert dp.is_grad_enabled()

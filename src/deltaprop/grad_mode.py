@@ -23,16 +23,28 @@ def is_grad_enabled() -> bool:
 
 
 class _GradSwitch:
-    """Sets grad mode to ``self._mode`` inside a ``with`` block or a decorated function."""
+    """Sets grad mode to ``self._mode`` inside a ``with`` block or a decorated function.
+
+    Works with or without parentheses as a decorator (``@no_grad()`` and ``@no_grad``), and one
+    instance may be entered several times, nested: each exit restores what its own enter saw.
+    """
 
     _mode: bool
 
+    def __new__(cls, function=None):
+        switch = super().__new__(cls)
+        switch._saved = []
+        return switch if function is None else switch(function)
+
+    def __init__(self, function=None) -> None:
+        pass
+
     def __enter__(self) -> None:
-        self._previous = _state.enabled
+        self._saved.append(_state.enabled)
         _state.enabled = self._mode
 
     def __exit__(self, *exc_info) -> None:
-        _state.enabled = self._previous
+        _state.enabled = self._saved.pop()
 
     def __call__(self, function):
         mode = self._mode
