@@ -10,7 +10,7 @@
 The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is imported on first use.
 """
 
-from . import nn, ops
+from . import nn, ops, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .errors import DeltapropError
 from .gradcheck import gradcheck

@@ -1,0 +1,68 @@
+"""Hyperparameter checks shared by the optimizers and the learning-rate schedulers.
+
+Each check raises :class:`~deltaprop.errors.ConfigError` (a ``ValueError``) with one sentence that
+names the class, the option and the value it was given, e.g.
+``SGD: momentum must be non-negative, got -0.5``. NaN fails every check, because every comparison
+with NaN is false.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..errors import ConfigError
+
+
+def is_real(value) -> bool:
+    """A real number (Python or NumPy) that is not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_real(
+    owner: str,
+    name: str,
+    value,
+    *,
+    low: float = 0.0,
+    high: float = math.inf,
+    low_closed: bool = True,
+    high_closed: bool = False,
+    where: str = "",
+) -> None:
+    """``value`` must be a finite real number in the interval from ``low`` to ``high``."""
+    ok = is_real(value) and math.isfinite(value)
+    if ok:
+        ok = (value >= low if low_closed else value > low) and (value <= high if high_closed else value < high)
+    if not ok:
+        rule = _describe(low, high, low_closed, high_closed)
+        raise ConfigError(f"{owner}: {name} must be {rule}, got {value!r}{where}")
+
+
+def check_int(owner: str, name: str, value, *, low: int = 0, where: str = "") -> None:
+    """``value`` must be an integer no smaller than ``low``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        rule = {0: "a non-negative integer", 1: "a positive integer"}.get(low, f"an integer of at least {low}")
+        raise ConfigError(f"{owner}: {name} must be {rule}, got {value!r}{where}")
+
+
+def check_flag(owner: str, name: str, value, where: str = "") -> None:
+    """``value`` must be True or False (NumPy booleans included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{owner}: {name} must be True or False, got {value!r}{where}")
+
+
+def check_choice(owner: str, name: str, value, choices: tuple, where: str = "") -> None:
+    if value not in choices:
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise ConfigError(f"{owner}: {name} must be one of {listed}, got {value!r}{where}")
+
+
+def _describe(low: float, high: float, low_closed: bool, high_closed: bool) -> str:
+    if high == math.inf:
+        if low == 0:
+            return "non-negative" if low_closed else "positive"
+        return f"at least {low:g}" if low_closed else f"greater than {low:g}"
+    return f"in {'[' if low_closed else '('}{low:g}, {high:g}{']' if high_closed else ')'}"

@@ -1,0 +1,93 @@
+"""Adagrad: each weight's step shrinks with the sum of its squared gradients so far."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_flag, check_real
+from .optimizer import Optimizer, scalars
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi, Hazan & Singer), in PyTorch's form.
+
+    For each parameter θ with gradient g, at step t = 1, 2, ... (learning rate γ, learning-rate
+    decay η, weight decay λ)::
+
+        g ← −g                                   if maximize
+        g ← g + λ·θ                              if λ ≠ 0
+        γₜ = γ / (1 + (t − 1)·η)
+        s ← s + g²                               s starts at initial_accumulator_value
+        θ ← θ − γₜ · g / (√s + ε)
+
+    The state of a parameter is ``step`` (t) and ``sum`` (s). A parameter group's own
+    ``initial_accumulator_value`` is honoured; PyTorch (2.13) fills every group's accumulator from
+    the constructor's value instead, so the two differ only when groups set it differently.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
+        defaults = dict(
+            lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict, where: str) -> None:
+        check_real("Adagrad", "lr", options["lr"], low_closed=False, where=where)
+        check_real("Adagrad", "lr_decay", options["lr_decay"], where=where)
+        check_real("Adagrad", "weight_decay", options["weight_decay"], where=where)
+        check_real("Adagrad", "initial_accumulator_value", options["initial_accumulator_value"], where=where)
+        check_real("Adagrad", "eps", options["eps"], where=where)
+        check_flag("Adagrad", "maximize", options["maximize"], where)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = self._evaluate(closure)
+        states = self.state
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            lr_decay = group["lr_decay"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            maximize = group["maximize"]
+            made_for = None  # the (step, dtype) that the constants below were made for
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                x = p.data
+                state = states.get(p)
+                if state is None:
+                    state = {"step": 0, "sum": np.full_like(x, group["initial_accumulator_value"])}
+                    states[p] = state
+                t = state["step"] + 1
+                state["step"] = t
+                s = state["sum"]
+                if made_for != (t, x.dtype):
+                    made_for = (t, x.dtype)
+                    step_size, eps_, decay = scalars(x.dtype, lr / (1 + (t - 1) * lr_decay), eps, weight_decay)
+                if maximize:
+                    g = -g
+                if weight_decay:
+                    d = x * decay
+                    d += g
+                    g = d
+                # One scratch array serves every intermediate below: the step allocates nothing else.
+                scratch = g * g
+                s += scratch  # s ← s + g²
+                np.sqrt(s, out=scratch)
+                scratch += eps_
+                np.divide(g, scratch, out=scratch)
+                scratch *= step_size
+                x -= scratch  # θ ← θ − γₜ · g / (√s + ε)
+        return loss

@@ -1,0 +1,153 @@
+"""Adam (adaptive moment estimation) and AdamW (Adam with decoupled weight decay)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ._checks import check_flag, check_real
+from .optimizer import Optimizer, scalars
+
+
+class Adam(Optimizer):
+    """Adam: each weight moves by its gradient's running mean over the root of its running square.
+
+    For each parameter θ with gradient g, at step t = 1, 2, ... (learning rate γ, betas β₁ β₂,
+    weight decay λ)::
+
+        g ← −g                                   if maximize
+        g ← g + λ·θ                              if λ ≠ 0   (L2 penalty folded into the gradient)
+        m ← m + (1 − β₁)·(g − m)                 first moment  (= β₁·m + (1 − β₁)·g)
+        v ← β₂·v + (1 − β₂)·g²                   second moment
+        v̂ ← max(v̂, v)                            if amsgrad (the largest v seen so far)
+        θ ← θ − γ/(1 − β₁ᵗ) · m / (√(v or v̂) / √(1 − β₂ᵗ) + ε)
+
+    m and v start at zero; the two bias corrections undo that start. The state of a parameter is
+    ``step`` (t), ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq`` (v̂).
+    """
+
+    # AdamW shrinks the weights directly instead of adding λ·θ to the gradient.
+    _decoupled_weight_decay = False
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict, where: str) -> None:
+        name = self._name
+        check_real(name, "lr", options["lr"], low_closed=False, where=where)
+        betas = options["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ConfigError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}{where}")
+        check_real(name, "betas[0]", betas[0], high=1, where=where)
+        check_real(name, "betas[1]", betas[1], high=1, where=where)
+        check_real(name, "eps", options["eps"], where=where)
+        check_real(name, "weight_decay", options["weight_decay"], where=where)
+        check_flag(name, "amsgrad", options["amsgrad"], where)
+        check_flag(name, "maximize", options["maximize"], where)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = self._evaluate(closure)
+        states = self.state
+        decoupled = self._decoupled_weight_decay
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            amsgrad = group["amsgrad"]
+            maximize = group["maximize"]
+            made_for = None  # the (step, dtype) that the constants below were made for
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                x = p.data
+                state = states.get(p)
+                if state is None:
+                    state = {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = np.zeros_like(x)
+                    states[p] = state
+                t = state["step"] + 1
+                state["step"] = t
+                m = state["exp_avg"]
+                v = state["exp_avg_sq"]
+                if made_for != (t, x.dtype):
+                    made_for = (t, x.dtype)
+                    one_minus_beta1, beta2_, one_minus_beta2, root_correction2, eps_, step_size, decay = scalars(
+                        x.dtype, 1 - beta1, beta2, 1 - beta2, (1 - beta2**t) ** 0.5, eps, lr / (1 - beta1**t),
+                        1 - lr * weight_decay if decoupled else weight_decay,
+                    )
+                if maximize:
+                    g = -g
+                if weight_decay:
+                    if decoupled:
+                        x *= decay
+                    else:
+                        d = x * decay
+                        d += g
+                        g = d
+                # One scratch array serves every intermediate below: the step allocates nothing else.
+                scratch = g - m
+                scratch *= one_minus_beta1
+                m += scratch  # m ← m + (1 − β₁)(g − m)
+                v *= beta2_
+                np.multiply(g, g, out=scratch)
+                scratch *= one_minus_beta2
+                v += scratch  # v ← β₂v + (1 − β₂)g²
+                if amsgrad:
+                    v_max = state.get("max_exp_avg_sq")
+                    if v_max is None:  # amsgrad switched on after the first step
+                        v_max = state["max_exp_avg_sq"] = v.copy()
+                    np.maximum(v_max, v, out=v_max)
+                    np.sqrt(v_max, out=scratch)
+                else:
+                    np.sqrt(v, out=scratch)
+                scratch /= root_correction2
+                scratch += eps_  # √v / √(1 − β₂ᵗ) + ε
+                np.divide(m, scratch, out=scratch)
+                scratch *= step_size
+                x -= scratch  # θ ← θ − γ/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): the decay shrinks θ directly.
+
+    The same as :class:`Adam` except for the weight decay, which no longer passes through the
+    moments::
+
+        θ ← θ·(1 − γ·λ)                          before the update, instead of g ← g + λ·θ
+        g ← −g                                   if maximize
+        m ← m + (1 − β₁)·(g − m)
+        v ← β₂·v + (1 − β₂)·g²
+        v̂ ← max(v̂, v)                            if amsgrad
+        θ ← θ − γ/(1 − β₁ᵗ) · m / (√(v or v̂) / √(1 − β₂ᵗ) + ε)
+    """
+
+    _decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

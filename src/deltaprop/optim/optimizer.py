@@ -1,0 +1,264 @@
+"""``Optimizer``: what every update rule shares (parameter groups, state, saving and loading).
+
+An optimizer holds ``param_groups``, a list of dicts, each with its ``'params'`` and a value for
+every option (``lr``, ``momentum``, ...): options given in a group override the constructor's
+defaults, so two layers can learn at different rates. ``state`` maps a parameter to its own dict of
+running quantities (a momentum buffer, Adam's moments); it is filled on the first ``step()`` that
+sees the parameter's gradient. Subclasses write ``step()`` and ``_check_options()``, nothing else.
+
+``state_dict()`` follows PyTorch's layout, with parameters numbered 0, 1, ... in group order::
+
+    {'state': {0: {'step': 3, 'exp_avg': array(...), ...}, ...},
+     'param_groups': [{'lr': 0.001, 'betas': [0.9, 0.999], ..., 'params': [0, 1]}, ...]}
+
+Every value in it is a NumPy array or a plain Python number, bool, string, None or list, so a
+checkpoint can keep the arrays in safetensors and the rest in JSON (where the state's integer keys
+come back as strings: ``load_state_dict`` accepts both).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..errors import ConfigError, ModelFileError, ShapeError
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Base class of the optimizers.
+
+    ``params`` is an iterable of parameters (``model.parameters()``), or of dicts, each holding
+    ``'params'`` and any options that differ from ``defaults`` for that group.
+    """
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = dict(defaults)
+        self._check_options(self.defaults, "")
+        self.state: dict = {}
+        self.param_groups: list[dict] = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{self._name}: params must be an iterable of parameters or of dicts, got a single "
+                f"tensor; pass [tensor] instead"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{self._name}: params must be an ordered iterable (list, generator), not a set")
+        groups = list(params)
+        if not groups:
+            raise ConfigError(f"{self._name}: got an empty parameter list, so there is nothing to optimize")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    # -- groups ----------------------------------------------------------------------------
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters, with options that default to the constructor's."""
+        index = len(self.param_groups)
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{self._name}: parameter group {index} must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ConfigError(f"{self._name}: parameter group {index} has no 'params' entry")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(f"{self._name}: the params of parameter group {index} must be ordered (a list), not a set")
+        else:
+            params = list(params)
+        if not params:
+            raise ConfigError(f"{self._name}: parameter group {index} has an empty parameter list")
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for position, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"{self._name}: parameter group {index} holds a {type(p).__name__} at position "
+                    f"{position}; an optimizer updates tensors (parameters) only"
+                )
+            if not p.is_leaf:
+                raise ConfigError(
+                    f"{self._name}: the tensor at position {position} of parameter group {index} was "
+                    f"computed by an operation ({p.grad_fn}); an optimizer updates leaf tensors only"
+                )
+            if id(p) in seen:
+                raise ConfigError(
+                    f"{self._name}: the parameter of shape {p.shape} at position {position} of parameter "
+                    f"group {index} appears twice in the optimizer"
+                )
+            seen.add(id(p))
+        group = dict(self.defaults)
+        group.update((name, value) for name, value in param_group.items() if name != "params")
+        self._check_options(group, f" (parameter group {index})")
+        group["params"] = params
+        self.param_groups.append(group)
+
+    def _check_options(self, options: dict, where: str) -> None:
+        """Raise ConfigError for an impossible option; ``where`` ends the message (names the group)."""
+
+    # -- stepping --------------------------------------------------------------------------
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: set it to None (default), or to zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = np.zeros_like(p.data)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        raise NotImplementedError(f"{self._name} does not define step()")
+
+    @staticmethod
+    def _evaluate(closure):
+        """Run a closure that recomputes the loss (and its gradients) with recording switched on."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # -- saving and loading ----------------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        """A snapshot of the state and the options, parameters numbered in group order.
+
+        Arrays are copies, so later steps leave the snapshot alone.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            first = len(index)
+            for p in group["params"]:
+                index[id(p)] = len(index)
+            packed = {name: to_plain(value) for name, value in group.items() if name != "params"}
+            packed["params"] = list(range(first, len(index)))
+            groups.append(packed)
+        state = {}
+        for p, entry in self.state.items():
+            if id(p) in index:
+                state[index[id(p)]] = {name: to_plain(value) for name, value in entry.items()}
+        return {"state": dict(sorted(state.items())), "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a :meth:`state_dict`: the saved options and per-parameter state, copied.
+
+        The saved groups must hold as many parameters as this optimizer's, and every saved array
+        must have its parameter's shape; otherwise nothing is changed and the error names the group,
+        the parameter and the shapes. Floating-point arrays take their parameter's dtype.
+        """
+        name = f"{self._name}.load_state_dict"
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            found = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ModelFileError(f"{name}: expected a dict with 'state' and 'param_groups' entries, got {found}")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ShapeError(
+                f"{name}: the saved state has {len(saved_groups)} parameter groups, this optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        by_index: dict[int, Tensor] = {}
+        options = []
+        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            saved_params = saved.get("params") if isinstance(saved, dict) else None
+            if not isinstance(saved_params, (list, tuple)):
+                raise ModelFileError(
+                    f"{name}: saved parameter group {g} has no list of parameter indices ('params')"
+                )
+            if len(saved_params) != len(group["params"]):
+                raise ShapeError(
+                    f"{name}: parameter group {g} holds {len(saved_params)} parameters in the saved state "
+                    f"and {len(group['params'])} in this optimizer"
+                )
+            for i, p in zip(saved_params, group["params"]):
+                by_index[_index(name, i)] = p
+            merged = {key: value for key, value in group.items() if key != "params"}
+            for key, value in saved.items():
+                if key != "params":
+                    # JSON turns tuples (Adam's betas) into lists; give them back their type.
+                    if isinstance(merged.get(key), tuple) and isinstance(value, list):
+                        value = tuple(value)
+                    merged[key] = value
+            self._check_options(merged, f" (loaded parameter group {g})")
+            options.append(merged)
+
+        state = {}
+        for key, entry in state_dict["state"].items():
+            i = _index(name, key)
+            if i not in by_index:
+                raise ModelFileError(
+                    f"{name}: the saved state names parameter {key!r}, which no saved parameter group lists"
+                )
+            p = by_index[i]
+            if not isinstance(entry, dict):
+                raise ModelFileError(
+                    f"{name}: the saved state of parameter {i} is a {type(entry).__name__}, not a dict"
+                )
+            restored = {}
+            for field, value in entry.items():
+                if isinstance(value, Tensor):
+                    value = value.data
+                if isinstance(value, np.ndarray):
+                    if value.shape != p.data.shape:
+                        raise ShapeError(
+                            f"{name}: state {field!r} of parameter {i} has shape {value.shape}, the parameter "
+                            f"has shape {p.data.shape}"
+                        )
+                    dtype = p.data.dtype if value.dtype.kind == "f" else value.dtype
+                    restored[field] = np.array(value, dtype=dtype, copy=True)
+                else:
+                    restored[field] = to_plain(value)
+            state[p] = restored
+
+        for group, merged in zip(self.param_groups, options):
+            group.update(merged)
+        self.state = state
+
+    def __repr__(self) -> str:
+        lines = [f"{self._name} ("]
+        for g, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {g}")
+            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def scalars(dtype, *values) -> tuple:
+    """``values`` as 0-d arrays of ``dtype``, for the update loops' in-place arithmetic.
+
+    NumPy converts a Python float operand anew on every ufunc call, which on a small parameter costs
+    about as much as the arithmetic itself: with the constants converted once per group, an Adam
+    step on a 2-8-2 network took half the time (17 µs instead of 32 µs). The values and the rounding
+    are unchanged, since a Python float meets a float32 array as float32 anyway.
+    """
+    return tuple(np.array(value, dtype=dtype) for value in values)
+
+
+def _index(owner: str, key) -> int:
+    """A parameter index from a state dict: an int, or its decimal string after a JSON round trip."""
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        return int(key)
+    if isinstance(key, str) and key.isdigit():
+        return int(key)
+    raise ModelFileError(f"{owner}: parameter indices must be integers, got {key!r}")
+
+
+def to_plain(value):
+    """``value`` as something safetensors + JSON can hold: arrays copied, NumPy scalars made Python."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return [to_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_plain(item) for key, item in value.items()}
+    return value

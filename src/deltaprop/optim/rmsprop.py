@@ -1,0 +1,119 @@
+"""RMSprop: divide the gradient by a running root mean square of recent gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_flag, check_real
+from .optimizer import Optimizer, scalars
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), in PyTorch's form.
+
+    For each parameter θ with gradient g (learning rate γ, smoothing α, momentum μ, weight decay λ)::
+
+        g ← −g                                   if maximize
+        g ← g + λ·θ                              if λ ≠ 0
+        v ← α·v + (1 − α)·g²                     running mean square
+        a ← a + (1 − α)·(g − a)                  if centered: running mean of g
+        s ← √(v − a²) + ε   if centered,   s ← √v + ε   otherwise
+        b ← μ·b + g / s,   θ ← θ − γ·b           if μ > 0
+        θ ← θ − γ·g / s                          otherwise
+
+    v, a and b start at zero. The state of a parameter is ``step``, ``square_avg`` (v) and, when
+    used, ``grad_avg`` (a) and ``momentum_buffer`` (b).
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        defaults = dict(
+            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict, where: str) -> None:
+        check_real("RMSprop", "lr", options["lr"], low_closed=False, where=where)
+        check_real("RMSprop", "alpha", options["alpha"], high=1, high_closed=True, where=where)
+        check_real("RMSprop", "eps", options["eps"], where=where)
+        check_real("RMSprop", "weight_decay", options["weight_decay"], where=where)
+        check_real("RMSprop", "momentum", options["momentum"], where=where)
+        check_flag("RMSprop", "centered", options["centered"], where)
+        check_flag("RMSprop", "maximize", options["maximize"], where)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
+        loss = self._evaluate(closure)
+        states = self.state
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            alpha = group["alpha"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            momentum = group["momentum"]
+            centered = group["centered"]
+            maximize = group["maximize"]
+            made_for = None  # the dtype that the constants below were made for
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                x = p.data
+                state = states.get(p)
+                if state is None:
+                    state = {"step": 0, "square_avg": np.zeros_like(x)}
+                    if momentum > 0:
+                        state["momentum_buffer"] = np.zeros_like(x)
+                    if centered:
+                        state["grad_avg"] = np.zeros_like(x)
+                    states[p] = state
+                state["step"] += 1
+                v = state["square_avg"]
+                if made_for is None or made_for != x.dtype:
+                    made_for = x.dtype
+                    lr_, alpha_, one_minus_alpha, eps_, momentum_, decay = scalars(
+                        x.dtype, lr, alpha, 1 - alpha, eps, momentum, weight_decay
+                    )
+                if maximize:
+                    g = -g
+                if weight_decay:
+                    d = x * decay
+                    d += g
+                    g = d
+                # One scratch array serves every intermediate below: the step allocates nothing else.
+                scratch = g * g
+                scratch *= one_minus_alpha
+                v *= alpha_
+                v += scratch  # v ← αv + (1 − α)g²
+                if centered:
+                    a = state["grad_avg"]
+                    np.subtract(g, a, out=scratch)
+                    scratch *= one_minus_alpha
+                    a += scratch  # a ← a + (1 − α)(g − a)
+                    np.multiply(a, a, out=scratch)
+                    np.subtract(v, scratch, out=scratch)
+                    np.sqrt(scratch, out=scratch)
+                else:
+                    np.sqrt(v, out=scratch)
+                scratch += eps_
+                np.divide(g, scratch, out=scratch)  # g / s
+                if momentum > 0:
+                    b = state["momentum_buffer"]
+                    b *= momentum_
+                    b += scratch
+                    np.multiply(b, lr_, out=scratch)
+                else:
+                    scratch *= lr_
+                x -= scratch
+        return loss

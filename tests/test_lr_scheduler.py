@@ -1,0 +1,185 @@
+"""deltaprop.optim.lr_scheduler without a reference framework: the recursive schedules against their
+closed forms, saving and resuming, and validation. (tests/reference/ compares them with PyTorch.)"""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn, optim
+from deltaprop.errors import ConfigError, ModelFileError, ShapeError
+from deltaprop.optim import lr_scheduler
+
+BASE_LRS = (0.1, 0.04)
+
+
+def _optimizer():
+    groups = [{"params": [nn.Parameter(np.zeros(1))]}, {"params": [nn.Parameter(np.zeros(1))], "lr": BASE_LRS[1]}]
+    return optim.SGD(groups, lr=BASE_LRS[0])
+
+
+def _rates(scheduler, epochs: int) -> list:
+    rates = [scheduler.get_last_lr()]
+    for _ in range(epochs):
+        scheduler.step()
+        rates.append(scheduler.get_last_lr())
+    return rates
+
+
+CLOSED_FORMS = {
+    "StepLR": (
+        lambda opt: lr_scheduler.StepLR(opt, step_size=4, gamma=0.5),
+        lambda base, t: base * 0.5 ** (t // 4),
+    ),
+    "MultiStepLR": (
+        lambda opt: lr_scheduler.MultiStepLR(opt, milestones=[9, 3, 9], gamma=0.1),
+        lambda base, t: base * 0.1 ** sum(m <= t for m in (3, 9, 9)),
+    ),
+    "ExponentialLR": (
+        lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.8),
+        lambda base, t: base * 0.8**t,
+    ),
+    "CosineAnnealingLR": (
+        lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=8, eta_min=0.01),
+        lambda base, t: 0.01 + (base - 0.01) * (1 + math.cos(math.pi * t / 8)) / 2,
+    ),
+    "LambdaLR": (
+        lambda opt: lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (1 + 0.5 * epoch)),
+        lambda base, t: base / (1 + 0.5 * t),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
+def test_schedule_follows_its_closed_form(name):
+    build, closed_form = CLOSED_FORMS[name]
+    epochs = 30  # CosineAnnealingLR goes down and up again almost twice (T_max = 8)
+    rates = _rates(build(_optimizer()), epochs)
+    expected = [[closed_form(base, t) for base in BASE_LRS] for t in range(epochs + 1)]
+    np.testing.assert_allclose(rates, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_scheduler_sets_the_optimizer_lr_and_records_initial_lr():
+    optimizer = _optimizer()
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    scheduler.step()
+    assert [group["lr"] for group in optimizer.param_groups] == pytest.approx([0.05, 0.02])
+    assert [group["initial_lr"] for group in optimizer.param_groups] == list(BASE_LRS)
+    assert scheduler.last_epoch == 1
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
+def test_resumed_schedule_continues_identically(name):
+    build, _ = CLOSED_FORMS[name]
+    straight = _rates(build(_optimizer()), 20)
+
+    optimizer = _optimizer()
+    scheduler = build(optimizer)
+    for _ in range(7):
+        scheduler.step()
+    saved_optimizer = json.loads(json.dumps(optimizer.state_dict()))  # no arrays: SGD without momentum
+    saved_scheduler = json.loads(json.dumps(scheduler.state_dict()))
+
+    optimizer = _optimizer()
+    optimizer.load_state_dict(saved_optimizer)
+    scheduler = build(optimizer)
+    scheduler.load_state_dict(saved_scheduler)
+    resumed = _rates(scheduler, 13)
+    assert resumed == straight[7:]
+
+
+def test_resuming_with_last_epoch_needs_initial_lr():
+    with pytest.raises(ConfigError, match=r"last_epoch=5 resumes a schedule, but parameter group 0 has no 'initial_lr'"):
+        lr_scheduler.ExponentialLR(_optimizer(), gamma=0.9, last_epoch=5)
+    optimizer = _optimizer()
+    lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+    resumed = lr_scheduler.ExponentialLR(optimizer, gamma=0.9, last_epoch=5)
+    assert resumed.last_epoch == 6
+    assert resumed.base_lrs == list(BASE_LRS)
+
+
+def test_reduce_on_plateau_by_hand():
+    optimizer = _optimizer()
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=1, cooldown=1, min_lr=[0.03, 0.0])
+    # epoch 1 sets best = 1.0; epochs 2 and 3 do not improve: 2 bad epochs > patience 1, so halve
+    # (group 0 stops at min_lr 0.03); epoch 4 is cooldown; epochs 5 and 6 are bad again.
+    expected = [
+        [0.1, 0.04],
+        [0.1, 0.04],
+        [0.05, 0.02],
+        [0.05, 0.02],
+        [0.05, 0.02],
+        [0.03, 0.01],
+    ]
+    for metric, rates in zip([1.0, 1.0, 0.99995, 2.0, 2.0, dp.tensor(1.5)], expected):
+        scheduler.step(metric)
+        assert scheduler.get_last_lr() == pytest.approx(rates)
+    assert scheduler.best == 1.0
+    json.dumps(scheduler.state_dict())  # plain values only (best may be infinite: JSON writes Infinity)
+
+
+def test_reduce_on_plateau_state_round_trip():
+    metrics = [1.0, 0.9, 0.9, 0.95, 0.9, 0.8, 0.85, 0.85, 0.85, 0.85]
+    straight = lr_scheduler.ReduceLROnPlateau(_optimizer(), factor=0.5, patience=1)
+    straight_rates = []
+    for metric in metrics:
+        straight.step(metric)
+        straight_rates.append(straight.get_last_lr())
+    first_optimizer = _optimizer()
+    first = lr_scheduler.ReduceLROnPlateau(first_optimizer, factor=0.5, patience=1)
+    for metric in metrics[:4]:
+        first.step(metric)
+    optimizer = _optimizer()
+    optimizer.load_state_dict(first_optimizer.state_dict())
+    resumed = lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=1)
+    resumed.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    resumed_rates = []
+    for metric in metrics[4:]:
+        resumed.step(metric)
+        resumed_rates.append(resumed.get_last_lr())
+    assert resumed_rates == straight_rates[4:]
+    assert len({tuple(rates) for rates in straight_rates}) > 1
+
+
+def test_load_state_dict_rejects_another_schedulers_state():
+    step = lr_scheduler.StepLR(_optimizer(), step_size=3)
+    cosine = lr_scheduler.CosineAnnealingLR(_optimizer(), T_max=3)
+    with pytest.raises(ModelFileError, match="unexpected entries T_max, eta_min"):
+        step.load_state_dict(cosine.state_dict())
+    state = step.state_dict()
+    state["base_lrs"] = [0.1]
+    with pytest.raises(ShapeError, match="base_lrs holds 1 values, the optimizer has 2 parameter groups"):
+        step.load_state_dict(state)
+
+
+@pytest.mark.parametrize(
+    "name, options, match",
+    [
+        ("StepLR", dict(step_size=0), r"StepLR: step_size must be a positive integer, got 0"),
+        ("StepLR", dict(step_size=2.5), r"StepLR: step_size must be a positive integer, got 2.5"),
+        ("StepLR", dict(step_size=2, gamma=-0.5), r"StepLR: gamma must be positive, got -0.5"),
+        ("StepLR", dict(step_size=2, last_epoch=-2), r"last_epoch must be an integer of at least -1, got -2"),
+        ("MultiStepLR", dict(milestones=[2, -1]), r"each milestone must be a non-negative integer, got -1"),
+        ("ExponentialLR", dict(gamma=0), r"ExponentialLR: gamma must be positive, got 0"),
+        ("CosineAnnealingLR", dict(T_max=0), r"T_max must be a positive integer, got 0"),
+        ("CosineAnnealingLR", dict(T_max=5, eta_min=-1), r"eta_min must be non-negative, got -1"),
+        ("LambdaLR", dict(lr_lambda=[lambda epoch: 1.0]), r"expected 2 functions in lr_lambda .* got 1"),
+        ("LambdaLR", dict(lr_lambda=0.5), r"lr_lambda must be a function of the epoch, got 0.5"),
+        ("ReduceLROnPlateau", dict(factor=1.0), r"factor must be in \[0, 1\), got 1.0"),
+        ("ReduceLROnPlateau", dict(mode="avg"), r"mode must be one of 'min', 'max', got 'avg'"),
+        ("ReduceLROnPlateau", dict(threshold_mode="x"), r"threshold_mode must be one of 'rel', 'abs'"),
+        ("ReduceLROnPlateau", dict(patience=-1), r"patience must be a non-negative integer, got -1"),
+        ("ReduceLROnPlateau", dict(min_lr=[0.0]), r"min_lr lists 1 values, the optimizer has 2"),
+        ("ReduceLROnPlateau", dict(min_lr=-0.1), r"min_lr must be non-negative, got -0.1"),
+    ],
+)
+def test_impossible_scheduler_options_raise_config_error(name, options, match):
+    with pytest.raises(ConfigError, match=match):
+        getattr(lr_scheduler, name)(_optimizer(), **options)
+
+
+def test_a_scheduler_needs_a_deltaprop_optimizer():
+    with pytest.raises(TypeError, match="expected an optimizer from deltaprop.optim, got list"):
+        lr_scheduler.StepLR([], step_size=2)
