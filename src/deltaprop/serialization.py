@@ -223,7 +223,7 @@ def _model_dtype(model) -> str | None:
 def _encode(obj, key: str, tensors: dict):
     """JSON-able copy of ``obj``; arrays are moved into ``tensors`` and replaced by a reference."""
     if isinstance(obj, np.ndarray):
-        tensors[key] = np.ascontiguousarray(obj)
+        tensors[key] = _contiguous(obj)
         return {"__tensor__": key}
     if isinstance(obj, np.generic):
         return obj.item()
@@ -256,6 +256,12 @@ def _decode(obj, tensors: dict, path):
     return obj
 
 
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous array of the same shape (np.ascontiguousarray would turn 0-d into (1,))."""
+    array = np.asarray(array)
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
 def _unprefix(tensors: dict, prefix: str) -> dict:
     return {name[len(prefix):]: array for name, array in tensors.items() if name.startswith(prefix)}
 
@@ -266,7 +272,7 @@ def _unprefix(tensors: dict, prefix: str) -> dict:
 def _write(path, tensors: dict, info: dict) -> None:
     from safetensors.numpy import save as to_bytes
 
-    contiguous = {name: np.ascontiguousarray(array) for name, array in tensors.items()}
+    contiguous = {name: _contiguous(array) for name, array in tensors.items()}
     data = to_bytes(contiguous, metadata={"deltaprop": json.dumps(info, allow_nan=True)})
     atomic.write_bytes(path, data)
 
