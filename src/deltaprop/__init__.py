@@ -10,7 +10,7 @@
 The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is imported on first use.
 """
 
-from . import nn, ops, optim
+from . import data, nn, ops, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .errors import DeltapropError
 from .gradcheck import gradcheck
@@ -40,10 +40,40 @@ from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, 
 
 __version__ = "0.1.0"
 
+# Names whose modules are imported on first use, so that `import deltaprop` stays fast and the
+# tensor core never pays for training, file formats or plotting.
+_LAZY = {
+    "fit": ("training", "fit"),
+    "Trainer": ("training", "Trainer"),
+    "History": ("training", "History"),
+    "training": ("training", None),
+    "save": ("serialization", "save"),
+    "load": ("serialization", "load"),
+    "load_checkpoint": ("serialization", "load_checkpoint"),
+    "serialization": ("serialization", None),
+}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'deltaprop' has no attribute {name!r}")
+    import importlib
+
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f".{module_name}", __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 __all__ = [
-    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "clip", "concatenate",
+    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "clip", "concatenate", "data",
     "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "int32", "int64",
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
-    "nn", "no_grad", "ones", "ones_like", "ops", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
+    "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
+    "fit", "Trainer", "History", "save", "load", "load_checkpoint",
 ]
