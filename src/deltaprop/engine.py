@@ -22,7 +22,7 @@ import numpy as np
 def topological_order(root) -> list:
     """Interior nodes reachable from ``root`` that need a gradient, consumers before producers."""
     order = []
-    visited = {id(root)}
+    visited = {root}  # tensors hash by identity
     stack = [(root, iter(root._parents))]
     # Depth-first search with an explicit stack of (node, iterator over its parents): a node is
     # appended once all of its parents are, which yields producers before consumers; reversing
@@ -30,8 +30,8 @@ def topological_order(root) -> list:
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent._backward is not None and id(parent) not in visited:
-                visited.add(id(parent))
+            if parent._backward is not None and parent not in visited:
+                visited.add(parent)
                 stack.append((parent, iter(parent._parents)))
                 break
         else:
@@ -42,34 +42,44 @@ def topological_order(root) -> list:
 
 
 def run_backward(root, seed: np.ndarray) -> None:
-    """Propagate ``seed`` (the gradient of some scalar with respect to ``root``) to every leaf."""
+    """Propagate ``seed`` (the gradient of some scalar with respect to ``root``) to every leaf.
+
+    Each interior node collects the gradients its consumers send it in its ``_pending`` slot (the
+    seeds' v of the dynamic programme); it passes the sum on once, when its turn comes, and the
+    slot is emptied again.
+    """
     if root._backward is None:  # the root is itself a leaf
         _accumulate_leaf(root, seed, set())
         return
-    pending = {id(root): seed}
+    order = topological_order(root)
+    root._pending = seed
     handed_out: set[int] = set()
-    for node in topological_order(root):
-        g = pending.pop(id(node), None)
-        if g is None:  # no path from the root carried a gradient here
-            continue
-        if node._retains_grad:
-            node.grad = g.copy() if node.grad is None else node.grad + g
-        parent_grads = node._backward(g)
-        for parent, pg in zip(node._parents, parent_grads):
-            if pg is None or not parent.requires_grad:
+    try:
+        for node in order:
+            g = node._pending
+            if g is None:  # no path from the root carried a gradient here
                 continue
-            if parent._backward is None:
-                _accumulate_leaf(parent, pg, handed_out)
-            else:
+            node._pending = None
+            if node._retains_grad:
+                node.grad = g.copy() if node.grad is None else node.grad + g
+            for parent, pg in zip(node._parents, node._backward(g)):
+                if pg is None or not parent.requires_grad:
+                    continue
+                if parent._backward is None:
+                    _accumulate_leaf(parent, pg, handed_out)
+                    continue
                 if pg.dtype != parent.data.dtype:
                     # A mixed-dtype operation (float32 with a float64 array) computed in float64;
                     # its float32 input keeps float32 gradients, as its leaves do.
                     pg = pg.astype(parent.data.dtype)
-                key = id(parent)
-                previous = pending.get(key)
+                previous = parent._pending
                 # A new array, never an in-place add: a rule may pass the same array to several
                 # parents (addition does), so adding into one of them would corrupt the others.
-                pending[key] = pg if previous is None else previous + pg
+                parent._pending = pg if previous is None else previous + pg
+    except BaseException:
+        for node in order:  # a failed rule must not leave half-summed gradients behind
+            node._pending = None
+        raise
 
 
 def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:

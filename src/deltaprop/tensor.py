@@ -48,7 +48,7 @@ class Tensor:
     names and NumPy's broadcasting.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "_pending", "__weakref__")
 
     # With __array_ufunc__ = None, ``ndarray + tensor`` defers to Tensor.__radd__ instead of turning
     # the tensor into an array, so mixing the two keeps the graph.
@@ -61,6 +61,7 @@ class Tensor:
         self._backward = None
         self._op = None
         self._retains_grad = False
+        self._pending = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -78,6 +79,7 @@ class Tensor:
         out._backward = None
         out._op = None
         out._retains_grad = False
+        out._pending = None
         return out
 
     @classmethod
@@ -89,6 +91,7 @@ class Tensor:
         out.grad = None
         out._op = op
         out._retains_grad = False
+        out._pending = None
         if _grad_state.enabled:
             for parent in parents:
                 if parent.requires_grad:
