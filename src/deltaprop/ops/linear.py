@@ -23,7 +23,7 @@ def linear(x, weight, bias=None):
     """x·Wᵀ + b for x of shape (..., in_features) and W of shape (out_features, in_features)."""
     x, weight = operand(x), operand(weight)
     X, W = x.data, weight.data
-    if np.ndim(X) == 0 or X.shape[-1] != W.shape[1]:
+    if not getattr(X, "ndim", 0) or X.shape[-1] != W.shape[1]:
         features = X.shape[-1] if np.ndim(X) else "no"
         raise ShapeError(f"linear: input of shape {np.shape(X)} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
     if X.dtype != W.dtype and not x.requires_grad:

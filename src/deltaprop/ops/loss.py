@@ -232,10 +232,12 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         raise ConfigError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
     input = operand(input)
     z_full = input.data
+    t = _values(target)
+    if weight is None and not label_smoothing and z_full.ndim == 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1]:
+        return _cross_entropy_labels(input, t, reduction)
     n_classes, out_shape = _class_layout(name, z_full)
     z = _classes_last(z_full)
     logp = _log_softmax_rows(z)
-    t = _values(target)
     w = _class_weight(name, weight, n_classes, z.dtype)
 
     if t.dtype.kind == "f" and t.shape == z_full.shape:  # class probabilities
@@ -282,6 +284,31 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         return (grad.reshape(z_full.shape),)
 
     return record(_reduce(values, reduction, denominator), (input,), backward, name)
+
+
+def _cross_entropy_labels(input, labels: np.ndarray, reduction: str):
+    """The common case of :func:`cross_entropy`: logits (N, C), integer labels (N,), no class
+    weights, no smoothing. It keeps e = exp(z − max z) and s = Σ e from the forward pass, so the
+    loss is log s − (z_y − max z) and the backward pass is one division: δ = (e/s − onehot)/N."""
+    z = input.data
+    n, n_classes = z.shape
+    # One comparison catches both ends: a negative label viewed as unsigned is enormous.
+    if n and (labels.astype(np.int64, copy=False).view(np.uint64) >= n_classes).any():
+        bad = labels[(labels < 0) | (labels >= n_classes)][0]
+        raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    per_sample = np.log(s).reshape(n) - shifted[rows, labels]
+
+    def backward(g):
+        grad = e / s
+        grad[rows, labels] -= 1  # softmax − onehot: the seeds' (ŷ − y)
+        grad *= _upstream(g, reduction, n).reshape(-1, 1) if reduction == "none" else _upstream(g, reduction, n)
+        return (grad,)
+
+    return record(_reduce(per_sample, reduction, n), (input,), backward, "cross_entropy")
 
 
 def nll_loss(input, target, weight=None, reduction="mean"):
