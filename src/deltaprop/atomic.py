@@ -31,13 +31,18 @@ def open_atomic(path, mode: str = "w"):
     """A file handle whose content replaces ``path`` only when the ``with`` block succeeds."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        # mkstemp creates the file readable by its owner only; give it the mode a plain open() would.
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        # Name the file the caller asked for, not the temporary one nobody has heard of.
+        raise type(error)(error.errno, error.strerror, str(path)) from None
+    try:
         encoding = None if "b" in mode else "utf-8"
         newline = None if "b" in mode else ""
         with os.fdopen(descriptor, mode, encoding=encoding, newline=newline) as handle:
+            # Inside the with, so a failure here closes the descriptor too. mkstemp creates the file
+            # readable by its owner only; give it the mode a plain open() would.
+            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

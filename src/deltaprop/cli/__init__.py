@@ -59,7 +59,10 @@ def main(argv=None) -> int:
     debug = "--debug" in argv
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # point at the help of the command the option was given to
+            where = f"{parser.prog} {args.command}" if args.command else parser.prog
+            raise UsageError(f"unrecognized arguments: {' '.join(unknown)} (see '{where} --help')")
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE

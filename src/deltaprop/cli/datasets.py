@@ -26,11 +26,11 @@ def load_table(data: str | None, target=None, drop_missing: bool = False) -> tup
 
 
 def image_shape(data: str | None, n_features: int) -> tuple | None:
-    """The (channels, height, width) a CNN sees: the digits' 1x8x8, or a square of single pixels."""
-    if data is None or data == BUNDLED:
+    """The (channels, height, width) the digits CNN sees: 1x8x8, from the bundled digits or from
+    any table of 64 pixel columns (the network's last layer is sized for 8x8 inputs)."""
+    if data is None or data == BUNDLED or n_features == 8 * 8:
         return DIGITS_IMAGE_SHAPE
-    side = int(round(n_features**0.5))
-    return (1, side, side) if side * side == n_features else None
+    return None
 
 
 def _column(target):

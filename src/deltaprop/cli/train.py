@@ -82,6 +82,9 @@ def run(args) -> int:
     network = _build_network(config, prepared, task)
     loss = _loss(config["loss"], task)
     optimizer = _optimizer(config, network)
+    if config["early_stopping"] and not len(prepared["X_val"]):
+        raise UsageError(f"--early-stopping watches the validation loss, but --val-split {config['val_split']} "
+                         f"leaves no validation rows; give a larger --val-split")
 
     out = Path(args.resume).parent if args.resume else Path(config["out"] or _default_folder(data_name))
     out.mkdir(parents=True, exist_ok=True)
@@ -164,7 +167,7 @@ def _prepare(table, task, config) -> dict:
     if config["model"] == "cnn":
         input_shape = image_shape(config["data"], X.shape[1])
         if input_shape is None:
-            raise UsageError(f"--model cnn needs image data (the bundled digits, or a square number of pixel columns); this data has {X.shape[1]} features")
+            raise UsageError(f"--model cnn needs 8x8 images (the bundled digits, or 64 pixel columns); this data has {X.shape[1]} features")
     model = TabularModel(None, task, table.feature_names, table.target_name, scaler, encoder, target_scaler, input_shape)
     return {
         "X_train": model.features(X_train), "y_train": model.encode_target(y_train),
@@ -180,7 +183,7 @@ def _build_network(config, prepared, task):
     if config["model"] == "cnn":
         from ..nn.models import digits_cnn
 
-        return digits_cnn(n_classes=prepared["n_outputs"], input_shape=prepared["input_shape"])
+        return digits_cnn(num_classes=prepared["n_outputs"])
     return build_mlp(prepared["n_features"], config["hidden"], prepared["n_outputs"], config["activation"], config["dropout"])
 
 

@@ -88,7 +88,9 @@ class EarlyStopping(Callback):
                 self.best_weights = self.trainer.model.state_dict()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        # Keras' rule: `patience` epochs in a row without improvement end the run (0 and 1 alike
+        # stop at the first epoch that does not improve).
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.trainer.stop_training = True
             self.trainer.stop_reason = (

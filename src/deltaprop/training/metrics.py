@@ -11,6 +11,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ..errors import ShapeError
+
 
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
     """C[i, j] = number of samples of true class i predicted as class j."""
@@ -33,7 +35,9 @@ def _per_class(y_true, y_pred):
     true_positive = np.diag(matrix).astype(np.float64)
     predicted = matrix.sum(axis=0)
     actual = matrix.sum(axis=1)
-    present = actual > 0  # macro averages run over the classes that occur in y_true
+    # Macro averages run over the classes that occur in y_true or in y_pred (scikit-learn's rule):
+    # a class predicted but never true is a mistake the average must see.
+    present = (actual > 0) | (predicted > 0)
     return true_positive, predicted, actual, present
 
 
@@ -45,9 +49,10 @@ def precision(y_true, y_pred) -> float:
 
 
 def recall(y_true, y_pred) -> float:
-    """Macro recall: the mean over classes of TP / (TP + FN)."""
+    """Macro recall: the mean over classes of TP / (TP + FN); 0 for a class that never occurs."""
     tp, _, actual, present = _per_class(y_true, y_pred)
-    return float((tp[present] / actual[present]).mean()) if present.any() else float("nan")
+    per_class = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
+    return float(per_class[present].mean()) if present.any() else float("nan")
 
 
 def f1(y_true, y_pred) -> float:
@@ -59,22 +64,39 @@ def f1(y_true, y_pred) -> float:
     return float(per_class[present].mean()) if present.any() else float("nan")
 
 
+def _values(y_true, y_pred):
+    """Both as float64 of y_true's shape: a (N, 1) output against (N,) targets must not broadcast
+    into an (N, N) table of differences."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if y_pred.size != y_true.size:
+        raise ShapeError(f"regression metric: y_true has {y_true.size} values but y_pred has {y_pred.size}")
+    return y_true, y_pred.reshape(y_true.shape)
+
+
 def mae(y_true, y_pred) -> float:
-    return float(np.mean(np.abs(np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64))))
+    """Mean absolute error."""
+    y_true, y_pred = _values(y_true, y_pred)
+    return float(np.mean(np.abs(y_pred - y_true)))
 
 
 def rmse(y_true, y_pred) -> float:
-    diff = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
-    return float(np.sqrt(np.mean(diff * diff)))
+    """Root mean squared error (of each output column, then averaged over the columns)."""
+    y_true, y_pred = _values(y_true, y_pred)
+    diff = y_pred - y_true
+    return float(np.mean(np.sqrt(np.mean(diff * diff, axis=0))))
 
 
 def r2(y_true, y_pred) -> float:
-    """Coefficient of determination 1 − SS_res / SS_tot (averaged over output columns)."""
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
+    """Coefficient of determination 1 − SS_res / SS_tot (averaged over output columns).
+
+    A constant target column (SS_tot = 0) scores 1 when predicted exactly and 0 otherwise.
+    """
+    y_true, y_pred = _values(y_true, y_pred)
     residual = ((y_true - y_pred) ** 2).sum(axis=0)
     total = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)
-    scores = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), 0.0)
+    constant = np.where(residual == 0, 1.0, 0.0)
+    scores = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), constant)
     return float(np.mean(scores))
 
 

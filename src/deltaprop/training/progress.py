@@ -2,7 +2,8 @@
 
 On a terminal the bar is redrawn in place at most ten times a second (so training at batch size 1
 does not spend its time printing), with the running loss and samples per second. Redirected to a
-file or a pipe, each epoch becomes one line, which reads well in logs.
+file or a pipe, or with ``verbose=2`` (Keras' meaning), each epoch becomes one line, which reads
+well in logs.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ class Progress:
         self.batches = batches_per_epoch
         self.file = file if file is not None else sys.stdout
         self.verbose = verbose
-        self.live = verbose >= 1 and _is_terminal(self.file)
+        self.live = verbose == 1 and _is_terminal(self.file)
         self._last_draw = 0.0
+        self._drawn = 0  # length of the bar on screen, which the epoch's line must cover
 
     def start_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -50,11 +52,11 @@ class Progress:
         bar = "=" * filled + (">" if filled < _BAR_WIDTH else "") + "." * max(_BAR_WIDTH - filled - 1, 0)
         rate = self.samples / max(now - self.started, 1e-9)
         width = len(str(self.batches))
-        self.file.write(
-            f"\rEpoch {self.epoch}/{self.epochs} [{bar}] {batch + 1:>{width}}/{self.batches}"
-            f"  loss {running_loss:.4f}  {rate:,.0f} samples/s "
-        )
+        text = (f"Epoch {self.epoch}/{self.epochs} [{bar}] {batch + 1:>{width}}/{self.batches}"
+                f"  loss {running_loss:.4f}  {rate:,.0f} samples/s ")
+        self.file.write("\r" + text)
         self.file.flush()
+        self._drawn = len(text)
 
     def end_epoch(self, logs: dict) -> None:
         if self.verbose < 1:
@@ -63,13 +65,17 @@ class Progress:
         rate = self.samples / max(seconds, 1e-9)
         line = f"Epoch {self.epoch}/{self.epochs}  {format_logs(logs)}  {seconds:.2f}s  {rate:,.0f} samples/s"
         if self.live:
-            self.file.write("\r" + line + " " * 8 + "\n")
+            self.file.write("\r" + line.ljust(self._drawn) + "\n")
+            self._drawn = 0
         else:
             self.file.write(line + "\n")
         self.file.flush()
 
     def message(self, text: str) -> None:
         if self.verbose >= 1:
+            if self._drawn:  # training stopped mid-epoch: keep the bar, start a line of our own
+                self.file.write("\n")
+                self._drawn = 0
             self.file.write(text + "\n")
             self.file.flush()
 

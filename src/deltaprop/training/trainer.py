@@ -49,6 +49,9 @@ OPTIMIZERS = {
     "adagrad": (optim.Adagrad, 1e-2),
 }
 
+_quiet_overflow = np.errstate(over="ignore", invalid="ignore")
+_TRAINING_STREAM = 1  # the run's seed, extended by this number, seeds the draws made while training
+
 # Losses that compare class indices with logits; the others compare values of the output's shape.
 _CLASS_INDEX_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
 
@@ -113,6 +116,8 @@ class Trainer:
             shuffle: bool = True, resume_from=None, interrupt_checkpoint=None) -> History:
         _check_positive_int("epochs", epochs)
         _check_positive_int("batch_size", batch_size)
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0):
+            raise ConfigError(f"seed must be None or a non-negative integer, got {self.seed!r}")
         if not 0.0 <= validation_split < 1.0:
             raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split}")
         X, y = self._prepare(X, y)
@@ -124,6 +129,12 @@ class Trainer:
             self.seed = resume["state"]["seed"]
         if self.seed is None:
             self.seed = int(dp_random.default_generator().integers(2**31))
+        if resume is None:
+            # Dropout masks and any other draw made during training come from the library's
+            # generator: reseed it from the run's seed, on a stream of its own so the masks do not
+            # replay the draws that initialised the weights under manual_seed(seed). (A resumed run
+            # restores the generator's saved state instead.)
+            dp_random.manual_seed(_training_stream_seed(self.seed))
         if validation_data is None and validation_split > 0:
             X, y, validation_data = _split(X, y, validation_split, self.seed)
         if validation_data is not None:
@@ -172,6 +183,9 @@ class Trainer:
             progress.message(f"Stopped: {self.stop_reason}.")
         return self.history
 
+    # A diverging run overflows before its loss turns NaN; TerminateOnNaN reports that in one
+    # sentence naming the epoch, batch and learning rate, so NumPy's overflow warnings would be noise.
+    @_quiet_overflow
     def _run_epoch(self, loader, skip, sums, progress, batch_callbacks, interrupt_checkpoint):
         model, loss_fn, optimizer = self.model, self.loss, self.optimizer
         keep_outputs = bool(self.metrics)
@@ -205,6 +219,7 @@ class Trainer:
                 self.stop_reason = f"interrupted at epoch {self.epoch}, batch {batch + 1}; checkpoint written to {interrupt_checkpoint}"
                 return
 
+    @_quiet_overflow
     def _epoch_logs(self, sums, validation_data, batch_size, seconds) -> dict:
         logs = {"loss": sums["loss"] / max(sums["count"], 1)}
         if self.metrics and sums["outputs"]:
@@ -356,6 +371,11 @@ def _decode_sums(encoded):
     }
 
 
+def _training_stream_seed(seed: int) -> int:
+    """A seed for the library's generator during a run, derived from the run's seed."""
+    return int(np.random.SeedSequence((seed, _TRAINING_STREAM)).generate_state(1, np.uint64)[0])
+
+
 def _check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
@@ -379,8 +399,10 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
     'mse', ...); ``optimizer`` a ``deltaprop.optim`` optimizer or a name ('adam', 'sgd', ...).
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
-    progress bar on a terminal and one line per epoch otherwise; 0 prints nothing. With ``seed``,
-    the run is repeatable; ``resume_from`` continues a run from a checkpoint written by
+    progress bar on a terminal and one line per epoch otherwise; 2 always one line per epoch; 0
+    prints nothing. With ``seed`` the run is repeatable: the validation split, the shuffles and,
+    through the library's generator (reseeded from ``seed`` when training starts), every dropout
+    mask follow from it. ``resume_from`` continues a run from a checkpoint written by
     ``ModelCheckpoint`` exactly where it stopped.
     """
     trainer = Trainer(model, loss=loss, optimizer=optimizer, metrics=metrics, callbacks=callbacks,

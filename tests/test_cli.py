@@ -1,0 +1,460 @@
+"""The `deltaprop` command, driven for real: `python -m deltaprop ...` and the installed console script.
+
+Results go to stdout, progress and messages to stderr; an error is one sentence on stderr without a
+traceback (unless --debug) and exit code 1 for a problem with data or a model file, 2 for a problem
+with the command line; a run that fails before training leaves no run folder behind.
+"""
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deltaprop
+from deltaprop.serialization import load_checkpoint
+from deltaprop.tabular import TabularModel
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run(*args, cwd, executable=None, timeout=300):
+    """Run the command line in ``cwd``: ``python -m deltaprop ARGS``, or the given executable."""
+    command = [executable] if executable else [sys.executable, "-m", "deltaprop"]
+    return subprocess.run([*command, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def installed_script() -> str:
+    found = shutil.which("deltaprop", path=str(Path(sys.executable).parent)) or shutil.which("deltaprop")
+    assert found, "the `deltaprop` console script is not installed next to this Python"
+    return found
+
+
+def metric_from_stdout(stdout: str, name: str) -> float:
+    match = re.search(rf"^\s+{re.escape(name)}\s+(-?[0-9.]+)\s*$", stdout, re.MULTILINE)
+    assert match, f"no {name!r} line in:\n{stdout}"
+    return float(match.group(1))
+
+
+def assert_one_sentence_error(result, code, message):
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deltaprop: error: "), result.stderr
+    assert re.search(message, lines[0]), lines[0]
+
+
+def png_size(path: Path) -> tuple:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE
+    assert data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+# -- data files -------------------------------------------------------------------------------------------
+
+
+def _write_csv(path, header, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """Small CSV files: flowers with class names, houses for regression, and broken variants."""
+    folder = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 3)).round(4)
+    species = np.where(X[:, 0] + 0.5 * X[:, 1] > 0.3, "setosa", np.where(X[:, 2] > 0, "virginica", "versicolor"))
+    _write_csv(folder / "flowers.csv", ["sepal", "petal", "stem", "species"],
+               [[*row, label] for row, label in zip(X, species)])
+    # The same flowers with the columns in another order, with and without the species.
+    _write_csv(folder / "flowers_shuffled.csv", ["species", "stem", "sepal", "petal"],
+               [[label, row[2], row[0], row[1]] for row, label in zip(X, species)])
+    _write_csv(folder / "flowers_new.csv", ["stem", "sepal", "petal"], [[row[2], row[0], row[1]] for row in X[:12]])
+    _write_csv(folder / "flowers_unseen.csv", ["sepal", "petal", "stem", "species"],
+               [[0.1, 0.2, 0.3, "setosa"], [0.3, 0.2, 0.1, "tulip"]])
+    _write_csv(folder / "flowers_wrong.csv", ["sepal", "petal", "leaf"], [[0.1, 0.2, 0.3]])
+    _write_csv(folder / "flowers_extra.csv", ["sepal", "petal", "stem", "colour"], [[0.1, 0.2, 0.3, 1.0]])
+
+    H = rng.normal(size=(200, 4)).round(4)
+    price = (3 * H[:, 0] - 2 * H[:, 1] + 0.5 * H[:, 2] ** 2 + 10 + 0.1 * rng.normal(size=200)).round(4)
+    _write_csv(folder / "houses.csv", ["price", "rooms", "age", "garden", "floor"],
+               [[p, *row] for p, row in zip(price, H)])
+    _write_csv(folder / "houses_shuffled.csv", ["floor", "garden", "age", "rooms", "price"],
+               [[row[3], row[2], row[1], row[0], p] for p, row in zip(price, H)])
+
+    (folder / "garbage.safetensors").write_bytes(b"\x00\x01not a model at all" * 8)
+    (folder / "broken.toml").write_text("lr = [\n")
+    (folder / "unknown_key.toml").write_text("learning_rate = 0.1\n")
+    (folder / "bad_value.toml").write_text("epochs = -3\n")
+    (folder / "small.toml").write_text('data = "flowers.csv"\nepochs = 3\nlr = 0.01\nhidden = [8]\nseed = 4\n')
+    return folder
+
+
+@pytest.fixture(scope="module")
+def flowers_run(data):
+    """One classification run on the flowers (class names as labels), through the installed script."""
+    result = run("train", "flowers.csv", "--target", "species", "--epochs", 30, "--hidden", "16", "--lr", "0.01",
+                 "--out", "flowers-run", "--quiet", cwd=data, executable=installed_script())
+    assert result.returncode == 0, result.stderr
+    return data / "flowers-run", result
+
+
+@pytest.fixture(scope="module")
+def houses_run(data):
+    result = run("train", "houses.csv", "--target", "price", "--epochs", 40, "--hidden", "16", "--out", "houses-run",
+                 "--quiet", cwd=data)
+    assert result.returncode == 0, result.stderr
+    return data / "houses-run", result
+
+
+# -- the main job -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_main_job_trains_the_digits_and_writes_a_complete_run_folder(tmp_path):
+    out = tmp_path / "digits-run"
+    result = run("train", "--out", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    accuracy = metric_from_stdout(result.stdout, "accuracy")
+    assert accuracy >= 0.96
+    assert "Epoch" not in result.stdout and "Epoch 50/50" in result.stderr  # progress on stderr only
+    assert sorted(p.name for p in out.iterdir()) == [
+        "checkpoint.safetensors", "config.toml", "confusion_matrix.png", "curves.png", "history.csv",
+        "metrics.json", "model.safetensors",
+    ]
+
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["task"] == "classification" and report["data"] == "digits"
+    assert report["test"]["accuracy"] >= 0.96
+    assert round(report["test"]["accuracy"], 4) == accuracy
+    assert report["test"]["samples"] == 360 and np.sum(report["test"]["confusion_matrix"]) == 360
+    assert report["epochs_run"] == 50 and report["config"]["epochs"] == 50
+
+    with open(out / "history.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["epoch"]) for row in rows] == list(range(1, 51))
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "time"} <= set(rows[0])
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+
+    config = tomllib.loads((out / "config.toml").read_text())
+    assert config["hidden"] == [64, 32] and config["seed"] == 0 and config["out"] == str(out)
+
+    model = deltaprop.load(out / "model.safetensors")
+    assert model.metadata["tabular"]["feature_names"][0] == "pixel_0_0"
+    table = TabularModel.load(out / "model.safetensors")
+    X, y = deltaprop.data.load_digits()
+    assert (table.predict(X) == y).mean() > 0.96
+
+    checkpoint = load_checkpoint(out / "checkpoint.safetensors")
+    assert checkpoint["state"]["epoch"] == 50
+    for name, array in model.state_dict().items():
+        assert np.array_equal(checkpoint["model_state"][name], array), name
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image
+
+    for picture in ("curves.png", "confusion_matrix.png"):
+        width, height = png_size(out / picture)
+        assert width > 200 and height > 200
+        pixels = matplotlib.image.imread(out / picture)
+        assert pixels.shape[:2] == (height, width)
+
+
+# -- tables with class names and with numbers -------------------------------------------------------------
+
+
+def test_a_quiet_run_prints_only_the_results(flowers_run):
+    folder, result = flowers_run
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[0].startswith("Test metrics (30 held-out samples)")
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["accuracy", "precision", "recall", "F1"]
+    assert metric_from_stdout(result.stdout, "accuracy") >= 0.85
+    assert json.loads((folder / "metrics.json").read_text())["test"]["classes"] == ["setosa", "versicolor", "virginica"]
+
+
+def test_predict_prints_the_original_class_names(flowers_run, data):
+    folder, _ = flowers_run
+    result = run("predict", folder / "model.safetensors", "flowers_new.csv", cwd=data)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "predicted_species" and len(lines) == 13
+    assert set(lines[1:]) <= {"setosa", "versicolor", "virginica"}
+
+
+def test_predict_with_probabilities_into_a_file(flowers_run, data, tmp_path):
+    folder, _ = flowers_run
+    target = tmp_path / "predictions.csv"
+    model = folder / "model.safetensors"
+    result = run("predict", model, data / "flowers_new.csv", "--proba", "--out", target, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and "Wrote 12 predictions" in result.stderr
+    with open(target, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "predicted_species", "probability_setosa", "probability_versicolor", "probability_virginica",
+    ]
+    assert len(rows) == 12
+    for row in rows:
+        probabilities = {name: float(row[f"probability_{name}"]) for name in ("setosa", "versicolor", "virginica")}
+        assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+        assert row["predicted_species"] == max(probabilities, key=probabilities.get)
+    # The same predictions as on stdout.
+    plain = run("predict", model, data / "flowers_new.csv", cwd=tmp_path)
+    assert plain.stdout.splitlines()[1:] == [row["predicted_species"] for row in rows]
+
+
+def test_evaluate_reads_the_columns_by_name_in_any_order(flowers_run, data):
+    folder, _ = flowers_run
+    straight = run("evaluate", folder / "model.safetensors", "flowers.csv", cwd=data)
+    shuffled = run("evaluate", folder / "model.safetensors", "flowers_shuffled.csv", cwd=data)
+    assert straight.returncode == shuffled.returncode == 0, straight.stderr + shuffled.stderr
+    assert straight.stdout.splitlines()[0] == "Metrics on flowers.csv (150 samples)"
+    assert straight.stdout.splitlines()[1:] == shuffled.stdout.splitlines()[1:]
+    assert metric_from_stdout(straight.stdout, "accuracy") >= 0.85
+    # Predicting from the reordered file (its target column ignored) gives the same answers too.
+    by_name = run("predict", folder / "model.safetensors", "flowers_shuffled.csv", cwd=data)
+    in_order = run("predict", folder / "model.safetensors", "flowers.csv", cwd=data)
+    assert by_name.returncode == 0 and by_name.stdout == in_order.stdout
+
+
+def test_summary_shows_the_layers_and_the_settings(flowers_run, data):
+    folder, _ = flowers_run
+    result = run("summary", folder / "model.safetensors", cwd=data)
+    assert result.returncode == 0, result.stderr
+    assert "Classes (3): setosa, versicolor, virginica" in result.stdout
+    assert "Linear(3 -> 16)" in result.stdout and "Total parameters: 115" in result.stdout
+    assert re.search(r"^\s+epochs\s+30$", result.stdout, re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_the_digits_cnn_trains_saves_and_evaluates(tmp_path):
+    result = run("train", "--model", "cnn", "--epochs", 2, "--out", tmp_path / "cnn", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert metric_from_stdout(result.stdout, "accuracy") > 0.8
+    network = deltaprop.load(tmp_path / "cnn" / "model.safetensors")  # BatchNorm counters and all
+    assert network.metadata["tabular"]["input_shape"] == [1, 8, 8]
+    evaluated = run("evaluate", tmp_path / "cnn" / "model.safetensors", "digits", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert evaluated.stdout.startswith("Metrics on digits (1797 samples)")
+    summary = run("summary", tmp_path / "cnn" / "model.safetensors", cwd=tmp_path)
+    assert "Conv2d(1 -> 16" in summary.stdout and "(N, 16, 8, 8)" in summary.stdout
+
+
+def test_a_regression_table_trains_evaluates_and_predicts(houses_run, data):
+    folder, result = houses_run
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["MAE", "RMSE", "R²"]
+    assert metric_from_stdout(result.stdout, "R²") > 0.8
+    report = json.loads((folder / "metrics.json").read_text())
+    assert report["task"] == "regression" and set(report["test"]) == {"samples", "mae", "rmse", "r2"}
+    assert not (folder / "confusion_matrix.png").exists() and png_size(folder / "curves.png")[0] > 0
+
+    evaluated = run("evaluate", folder / "model.safetensors", "houses_shuffled.csv", cwd=data)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert metric_from_stdout(evaluated.stdout, "R²") > 0.8
+
+    predicted = run("predict", folder / "model.safetensors", "houses.csv", cwd=data)
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.splitlines()
+    assert lines[0] == "predicted_price" and len(lines) == 201
+    with open(data / "houses.csv", newline="") as handle:
+        truth = np.array([float(row["price"]) for row in csv.DictReader(handle)])
+    values = np.array([float(v) for v in lines[1:]])  # in the target's own units, not scaled
+    assert np.mean(np.abs(values - truth)) < 0.5 * np.std(truth)
+
+
+# -- configuration -----------------------------------------------------------------------------------------
+
+
+def test_a_flag_overrides_the_config_file_and_the_run_config_repeats_the_run(data, tmp_path):
+    first = run("train", "--config", data / "small.toml", "--epochs", 2, "--out", tmp_path / "first", "--quiet",
+                cwd=data)
+    assert first.returncode == 0, first.stderr
+    config = tomllib.loads((tmp_path / "first" / "config.toml").read_text())
+    assert config["epochs"] == 2  # the flag wins over the file's 3
+    assert config["lr"] == 0.01 and config["hidden"] == [8] and config["seed"] == 4  # the file wins over defaults
+    assert config["data"] == "flowers.csv"
+    with open(tmp_path / "first" / "history.csv", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 2
+
+    again = run("train", "--config", tmp_path / "first" / "config.toml", "--out", tmp_path / "again", "--quiet",
+                cwd=data)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    before = json.loads((tmp_path / "first" / "metrics.json").read_text())
+    after = json.loads((tmp_path / "again" / "metrics.json").read_text())
+    assert after["test"] == before["test"]
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert after["final"][key] == before["final"][key], key
+    assert (tmp_path / "again" / "model.safetensors").read_bytes() != b""
+    first_model = deltaprop.load(tmp_path / "first" / "model.safetensors")
+    again_model = deltaprop.load(tmp_path / "again" / "model.safetensors")
+    for name, array in first_model.state_dict().items():
+        assert np.array_equal(again_model.state_dict()[name], array), name
+
+
+def test_resume_continues_a_run_to_the_same_end(data, tmp_path):
+    common = ["flowers.csv", "--hidden", "8", "--dropout", "0.2", "--quiet"]
+    straight = run("train", *common, "--epochs", 4, "--out", tmp_path / "straight", cwd=data)
+    part = run("train", *common, "--epochs", 2, "--out", tmp_path / "part", cwd=data)
+    assert straight.returncode == part.returncode == 0, straight.stderr + part.stderr
+    resumed = run("train", "--resume", tmp_path / "part" / "checkpoint.safetensors", "--epochs", 4, "--quiet", cwd=data)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout == straight.stdout
+    a = deltaprop.load(tmp_path / "straight" / "model.safetensors").state_dict()
+    b = deltaprop.load(tmp_path / "part" / "model.safetensors").state_dict()
+    assert all(np.array_equal(a[name], b[name]) for name in a)
+
+
+# -- the command line itself ---------------------------------------------------------------------------------
+
+
+def test_progress_goes_to_stderr_and_results_to_stdout(data, tmp_path):
+    result = run("train", "flowers.csv", "--epochs", 2, "--hidden", "4", "--out", tmp_path / "run", cwd=data)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Test metrics") and "Epoch" not in result.stdout
+    assert "Training an MLP 3-4-3 on flowers" in result.stderr
+    assert "Epoch 1/2" in result.stderr and "Epoch 2/2" in result.stderr
+    assert "\r" not in result.stderr  # a pipe is not a terminal: one line per epoch
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "summary", "explain"])
+def test_every_command_has_help_with_an_example(command, tmp_path):
+    result = run(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith(f"usage: deltaprop {command}")
+    assert re.search(r"^examples?:$", result.stdout, re.MULTILINE)
+    assert re.search(rf"^\s+deltaprop {command}\b", result.stdout, re.MULTILINE)
+
+
+def test_the_installed_script_and_python_m_agree(tmp_path):
+    script = run("--help", cwd=tmp_path, executable=installed_script())
+    module = run("--help", cwd=tmp_path)
+    assert script.returncode == module.returncode == 0
+    assert script.stdout == module.stdout
+    assert "examples:" in script.stdout and "deltaprop train" in script.stdout
+    version = run("--version", cwd=tmp_path, executable=installed_script())
+    assert version.returncode == 0 and version.stdout.strip() == f"deltaprop {deltaprop.__version__}"
+
+
+def test_no_command_shows_the_help_and_is_a_usage_error(tmp_path):
+    result = run(cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("usage: deltaprop")
+
+
+# -- errors ---------------------------------------------------------------------------------------------------
+
+USAGE, DATA = 2, 1
+
+TRAIN_ERRORS = [
+    (["--bogus"], USAGE, r"unrecognized arguments: --bogus \(see 'deltaprop train --help'\)"),
+    (["--lr", "abc"], USAGE, r"--lr must be a number, got 'abc'"),
+    (["--lr", "0"], USAGE, r"--lr must be greater than 0"),
+    (["--lr", "nan"], USAGE, r"--lr must be a finite number"),
+    (["--epochs", "0"], USAGE, r"--epochs must be greater than 0"),
+    (["--epochs", "2.5"], USAGE, r"--epochs must be an integer, got '2.5'"),
+    (["--batch-size", "-4"], USAGE, r"--batch-size must be greater than 0"),
+    (["--hidden", "64,x"], USAGE, r"--hidden must be comma-separated positive layer sizes"),
+    (["--hidden", "0"], USAGE, r"--hidden must be"),
+    (["--activation", "swish"], USAGE, r"--activation must be one of relu, .*; got 'swish'"),
+    (["--optimizer", "lbfgs"], USAGE, r"--optimizer must be one of sgd, adam, .*; got 'lbfgs'"),
+    (["--loss", "hinge"], USAGE, r"--loss must be one of auto, .*; got 'hinge'"),
+    (["flowers.csv", "--loss", "mse"], USAGE, r"--loss mse is a regression loss"),
+    (["houses.csv", "--target", "price", "--loss", "cross_entropy"], USAGE, r"--loss cross_entropy needs a class"),
+    (["flowers.csv", "--model", "cnn"], USAGE, r"--model cnn needs 8x8 images .* 3 features"),
+    (["flowers.csv", "--early-stopping", "3", "--val-split", "0"], USAGE, r"--early-stopping watches the validation"),
+    (["--config", "broken.toml"], USAGE, r"config file broken.toml is not valid TOML"),
+    (["--config", "unknown_key.toml"], USAGE, r"unknown_key.toml: unknown option 'learning_rate'; the options are"),
+    (["--config", "bad_value.toml"], USAGE, r"bad_value.toml: --epochs must be greater than 0, got -3"),
+    (["--config", "missing.toml"], USAGE, r"config file missing.toml does not exist"),
+    (["missing.csv"], DATA, r"missing.csv: no such file"),
+    (["flowers.csv", "--target", "colour"], DATA, r"flowers.csv: has no column named 'colour'"),
+    (["flowers.csv", "--target", "9"], DATA, r"flowers.csv: has no column number 9"),
+    (["--resume", "garbage.safetensors"], DATA, r"garbage.safetensors: .*not a model file"),
+]
+
+
+@pytest.mark.parametrize("args, code, message", TRAIN_ERRORS, ids=[" ".join(args) for args, _, _ in TRAIN_ERRORS])
+def test_train_errors_are_one_sentence_and_leave_no_run_folder(data, tmp_path, args, code, message):
+    out = tmp_path / "never"
+    result = run("train", *args, "--out", out, cwd=data)
+    assert_one_sentence_error(result, code, message)
+    assert not out.exists()
+
+
+def test_a_diverging_run_fails_with_the_reason_and_saves_no_model(data, tmp_path):
+    out = tmp_path / "diverged"
+    result = run("train", "flowers.csv", "--optimizer", "sgd", "--lr", "1e9", "--epochs", 3, "--out", out, "--quiet",
+                 cwd=data)
+    assert result.returncode == DATA and result.stdout == "" and "Traceback" not in result.stderr
+    assert re.search(r"the loss became nan at epoch 1, batch \d+; .*learning rate \(1e\+09\)", result.stderr)
+    assert "RuntimeWarning" not in result.stderr
+    assert not (out / "model.safetensors").exists()
+
+
+@pytest.fixture
+def model_file(flowers_run):
+    return flowers_run[0] / "model.safetensors"
+
+
+MODEL_ERRORS = [
+    ("predict", "missing.safetensors", "flowers_new.csv", DATA, r"missing.safetensors: no such file"),
+    ("predict", "garbage.safetensors", "flowers_new.csv", DATA, r"garbage.safetensors: .*not a model file"),
+    ("predict", "flowers.csv", "flowers_new.csv", DATA, r"flowers.csv: .*not a model file"),
+    ("predict", "MODEL", "flowers_wrong.csv", DATA, r"flowers_wrong.csv: has no column 'stem', which the model was"),
+    ("predict", "MODEL", "flowers_extra.csv", DATA, r"flowers_extra.csv: has column\(s\) the model was not trained on"),
+    ("predict", "MODEL", "missing.csv", DATA, r"missing.csv: no such file"),
+    ("evaluate", "MODEL", "flowers_unseen.csv", DATA, r"flowers_unseen.csv: .*label 'tulip' was not seen"),
+    ("evaluate", "MODEL", "flowers_new.csv", DATA, r"flowers_new.csv: has no target column 'species' to evaluate"),
+    ("evaluate", "garbage.safetensors", "flowers.csv", DATA, r"garbage.safetensors: "),
+    ("summary", "garbage.safetensors", None, DATA, r"garbage.safetensors: "),
+    ("predict", "MODEL", None, USAGE, r"the following arguments are required: DATA"),
+]
+
+
+@pytest.mark.parametrize("command, model, data_file, code, message", MODEL_ERRORS,
+                         ids=[f"{command} {model} {data_file}" for command, model, data_file, _, _ in MODEL_ERRORS])
+def test_model_and_data_errors_at_predict_and_evaluate(data, model_file, command, model, data_file, code, message):
+    args = [command, model_file if model == "MODEL" else model] + ([data_file] if data_file else [])
+    assert_one_sentence_error(run(*args, cwd=data), code, message)
+
+
+def test_probabilities_of_a_regression_model_are_a_usage_error(houses_run, data):
+    result = run("predict", houses_run[0] / "model.safetensors", "houses.csv", "--proba", cwd=data)
+    assert_one_sentence_error(result, USAGE, r"class probabilities exist only for a classification model")
+
+
+def test_a_failed_predict_leaves_no_output_file(data, model_file, tmp_path):
+    target = tmp_path / "predictions.csv"
+    result = run("predict", model_file, "flowers_wrong.csv", "--out", target, cwd=data)
+    assert result.returncode == DATA and not target.exists()
+    missing_folder = tmp_path / "no" / "such" / "predictions.csv"
+    result = run("predict", model_file, "flowers_new.csv", "--out", missing_folder, cwd=data)
+    assert_one_sentence_error(result, DATA, re.escape(f"{missing_folder}: No such file or directory"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["train", "--lr", "abc"], ["train", "missing.csv"], ["predict", "garbage.safetensors", "flowers.csv"]],
+    ids=["usage", "data", "model file"],
+)
+def test_debug_adds_the_traceback(data, args):
+    plain = run(*args, cwd=data)
+    debug = run(*args, "--debug", cwd=data)
+    assert debug.returncode == plain.returncode != 0
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert debug.stderr.rstrip().endswith(plain.stderr.strip())  # the same sentence closes it

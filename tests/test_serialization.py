@@ -1,0 +1,337 @@
+"""Model files and checkpoints: safetensors weights, JSON architecture, never a pickle, written atomically."""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+import deltaprop as dp
+from deltaprop import atomic, nn, optim, serialization
+from deltaprop.errors import ModelFileError
+from deltaprop.serialization import load, load_checkpoint, read_metadata, save, save_checkpoint
+
+
+def _network(dtype="float32"):
+    """A model of the library's layers with parameters, buffers (one of them 0-d) and no-op layers."""
+    dp.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(5, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Dropout(0.2), nn.Linear(8, 8), nn.GELU(),
+        nn.LayerNorm(8), nn.Linear(8, 3), nn.LogSoftmax(dim=1),
+    ).to(dtype)
+    # Some training steps so the BatchNorm statistics and its batch counter are not their defaults.
+    x = dp.tensor(np.random.default_rng(1).normal(size=(16, 5)), dtype=dtype)
+    for _ in range(3):
+        model(x)
+    return model
+
+
+def _inputs(dtype="float32"):
+    return np.random.default_rng(2).normal(size=(7, 5)).astype(dtype)
+
+
+def _predict(model, x):
+    model.eval()
+    with dp.no_grad():
+        return model(dp.tensor(x)).data
+
+
+class Net(nn.Module):
+    """A user's own model class: deltaprop cannot rebuild it, only fill in its weights."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(5, 4)
+        self.second = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.second(self.first(x).relu())
+
+
+# -- model files ----------------------------------------------------------------------------------
+
+
+def test_the_official_safetensors_reader_opens_the_file(tmp_path):
+    model = _network()
+    path = tmp_path / "model.safetensors"
+    save(model, path)
+    tensors = load_file(path)
+    state = model.state_dict()
+    assert set(tensors) == set(state)
+    for name, array in state.items():
+        assert tensors[name].dtype == array.dtype and tensors[name].shape == array.shape, name
+        np.testing.assert_array_equal(tensors[name], array)
+    assert tensors["1.num_batches_tracked"].shape == ()  # a 0-d buffer stays 0-d
+    assert int(tensors["1.num_batches_tracked"]) == 3
+
+
+def test_the_architecture_and_metadata_are_json_in_the_header(tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(_network(), path, metadata={"classes": ["cat", "dog"], "note": "hi"})
+    data = path.read_bytes()
+    header_length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + header_length])
+    info = json.loads(header["__metadata__"]["deltaprop"])
+    assert info["format"] == "deltaprop.model" and info["version"] == 1 and info["dtype"] == "float32"
+    assert info["architecture"]["class"] == "Sequential"
+    layers = [child["class"] for child in info["architecture"]["children"]]
+    assert layers == ["Linear", "BatchNorm1d", "Tanh", "Dropout", "Linear", "GELU", "LayerNorm", "Linear", "LogSoftmax"]
+    assert info["architecture"]["children"][0]["config"]["in_features"] == 5
+    assert info["metadata"] == {"classes": ["cat", "dog"], "note": "hi"}
+    assert read_metadata(path) == {"classes": ["cat", "dog"], "note": "hi"}
+    # The rest of the file is exactly the raw tensor bytes the header accounts for.
+    end = max(entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__")
+    assert len(data) == 8 + header_length + end
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_round_trip_predicts_bitwise_the_same(tmp_path, dtype):
+    model = _network(dtype)
+    path = tmp_path / "model.safetensors"
+    save(model, path)
+    loaded = load(path)
+    assert type(loaded) is nn.Sequential and len(loaded) == len(model)
+    assert all(p.data.dtype == np.dtype(dtype) for p in loaded.parameters())
+    for name, array in model.state_dict().items():
+        restored = loaded.state_dict()[name]
+        assert restored.dtype == array.dtype and np.array_equal(restored, array), name
+    x = _inputs(dtype)
+    expected, got = _predict(model, x), _predict(loaded, x)
+    assert got.dtype == np.dtype(dtype)
+    assert np.array_equal(got, expected)  # bitwise: the same weights, the same arithmetic
+
+
+def test_loading_never_unpickles(tmp_path, monkeypatch):
+    path = tmp_path / "model.safetensors"
+    save(_network(), path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model file must never be unpickled")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    loaded = load(path)
+    assert len(list(loaded.parameters())) == len(list(_network().parameters()))
+    assert b"\x80\x04" not in path.read_bytes()[:8]  # not a pickle's protocol header
+
+
+def test_a_fresh_process_rebuilds_the_model_without_its_code(tmp_path):
+    model = _network()
+    x = _inputs()
+    save(model, tmp_path / "model.safetensors")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "expected.npy", _predict(model, x))
+    # The child process only imports deltaprop and loads the file: it never builds a model itself.
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import deltaprop as dp
+        from deltaprop.serialization import load
+
+        folder = sys.argv[1]
+        model = load(folder + "/model.safetensors")
+        model.eval()
+        with dp.no_grad():
+            out = model(dp.tensor(np.load(folder + "/x.npy"))).data
+        np.save(folder + "/got.npy", out)
+        print(type(model).__name__, len(model))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Sequential", "9"]
+    got, expected = np.load(tmp_path / "got.npy"), np.load(tmp_path / "expected.npy")
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+def test_a_custom_class_saves_its_weights_and_needs_an_instance_to_load(tmp_path):
+    dp.manual_seed(3)
+    model = Net()
+    path = tmp_path / "net.safetensors"
+    save(model, path, metadata={"epochs": 3})
+    assert set(load_file(path)) == {"first.weight", "first.bias", "second.weight", "second.bias"}
+    with pytest.raises(ModelFileError, match=r"custom class.*load\(path, model=YourModel\(\)\)"):
+        load(path)
+    dp.manual_seed(99)  # a differently initialised instance: the file must overwrite every weight
+    loaded = load(path, model=Net())
+    assert isinstance(loaded, Net) and loaded.metadata == {"epochs": 3}
+    x = _inputs()
+    assert np.array_equal(_predict(loaded, x), _predict(model, x))
+
+
+def test_a_library_container_holding_a_custom_layer_is_a_custom_model(tmp_path):
+    dp.manual_seed(0)
+    model = nn.Sequential(Net(), nn.ReLU())
+    assert serialization.architecture_of(model) is None
+    path = tmp_path / "mixed.safetensors"
+    save(model, path)
+    with pytest.raises(ModelFileError, match="custom class"):
+        load(path)
+    loaded = load(path, model=nn.Sequential(Net(), nn.ReLU()))
+    assert np.array_equal(loaded[0].first.weight.data, model[0].first.weight.data)
+
+
+def test_weights_that_do_not_fit_the_given_model_are_refused(tmp_path):
+    path = tmp_path / "net.safetensors"
+    save(Net(), path)
+    with pytest.raises(ModelFileError, match="do not fit"):
+        load(path, model=nn.Sequential(nn.Linear(5, 4), nn.Linear(4, 2)))
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no such file"),
+        (b"", "too short"),
+        (b"\xff" * 64, "truncated or not a model file"),
+        (b"\x05\x00\x00\x00\x00\x00\x00\x00{abc}", "not valid JSON"),
+    ],
+    ids=["missing", "empty", "garbage", "bad header"],
+)
+def test_a_broken_file_is_one_clear_error(tmp_path, content, message):
+    path = tmp_path / "model.safetensors"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=message):
+        load(path)
+
+
+def test_a_truncated_model_file_is_refused(tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(_network(), path)
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(ModelFileError):
+        load(path)
+
+
+# -- checkpoints ----------------------------------------------------------------------------------
+
+
+def test_a_checkpoint_holds_the_model_and_nested_training_state(tmp_path):
+    model = _network()
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    state = {
+        "epoch": 4,
+        "optimizer": opt.state_dict(),
+        "rng": dp.random.get_rng_state(),
+        "counter": np.array(7),  # a 0-d array stays 0-d
+        "by_index": {0: [1.5, None, True], 1: "text"},
+        "best": float("inf"),
+    }
+    path = tmp_path / "checkpoint.safetensors"
+    save_checkpoint(path, model, state, metadata={"run": "a"})
+    loaded = load_checkpoint(path)
+    assert set(loaded) == {"model_state", "state", "architecture", "metadata"}
+    assert loaded["metadata"] == {"run": "a"}
+    for name, array in model.state_dict().items():
+        assert np.array_equal(loaded["model_state"][name], array), name
+    restored = loaded["state"]
+    assert restored["epoch"] == 4 and restored["best"] == float("inf")
+    assert restored["rng"] == dp.random.get_rng_state()
+    assert restored["counter"].shape == () and int(restored["counter"]) == 7
+    assert restored["by_index"] == {0: [1.5, None, True], 1: "text"}
+    saved_opt = restored["optimizer"]
+    for index, entry in opt.state_dict()["state"].items():
+        for field, value in entry.items():
+            assert np.array_equal(saved_opt["state"][index][field], value), (index, field)
+    # The optimizer state goes back into an optimizer, and the model inside loads as a model.
+    optim.Adam(_network().parameters(), lr=0.5).load_state_dict(saved_opt)
+    x = _inputs()
+    assert np.array_equal(_predict(load(path), x), _predict(model, x))
+
+
+def test_a_model_file_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(_network(), path)
+    with pytest.raises(ModelFileError, match="not a deltaprop checkpoint"):
+        load_checkpoint(path)
+
+
+def test_state_that_json_cannot_hold_is_refused_before_anything_is_written(tmp_path):
+    path = tmp_path / "checkpoint.safetensors"
+    with pytest.raises(TypeError, match="cannot store a object"):
+        save_checkpoint(path, _network(), {"thing": object()})
+    assert not path.exists()
+
+
+# -- atomic writes ----------------------------------------------------------------------------------
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("failing", ["os.replace", "os.fsync", "the write"])
+def test_a_failed_checkpoint_write_leaves_the_previous_file_whole(tmp_path, monkeypatch, failing):
+    path = tmp_path / "checkpoint.safetensors"
+    model = _network()
+    save_checkpoint(path, model, {"epoch": 1})
+    before = path.read_bytes()
+    with dp.no_grad():
+        for p in model.parameters():
+            p.data += 1.0
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    if failing == "os.replace":
+        monkeypatch.setattr(atomic.os, "replace", crash)
+    elif failing == "os.fsync":
+        monkeypatch.setattr(atomic.os, "fsync", crash)
+    else:  # the disk fills up halfway through the bytes
+        def half_then_crash(target, data):
+            with atomic.open_atomic(target, "wb") as handle:
+                handle.write(data[: len(data) // 2])
+                crash()
+
+        monkeypatch.setattr(atomic, "write_bytes", half_then_crash)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(path, model, {"epoch": 2})
+    assert path.read_bytes() == before
+    assert _files(tmp_path) == ["checkpoint.safetensors"]  # no temporary file left behind
+    assert load_checkpoint(path)["state"]["epoch"] == 1
+
+
+def test_atomic_writes_leave_only_the_complete_file(tmp_path):
+    atomic.write_bytes(tmp_path / "a.bin", b"\x00\x01" * 1000)
+    atomic.write_text(tmp_path / "b.txt", "héllo\nwörld\n")
+    atomic.write_text(tmp_path / "b.txt", "replaced\r\n")  # newlines are written as given
+    assert _files(tmp_path) == ["a.bin", "b.txt"]
+    assert (tmp_path / "a.bin").read_bytes() == b"\x00\x01" * 1000
+    assert (tmp_path / "b.txt").read_bytes() == b"replaced\r\n"
+    assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o644  # not mkstemp's owner-only 0o600
+
+
+def test_atomic_write_keeps_an_existing_files_permissions(tmp_path):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(b"old")
+    os.chmod(path, 0o640)
+    atomic.write_bytes(path, b"new")
+    assert path.read_bytes() == b"new" and path.stat().st_mode & 0o777 == 0o640
+
+
+def test_an_exception_inside_open_atomic_keeps_the_old_content(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("old\n")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic.open_atomic(path) as handle:
+            handle.write("new, but only half of it")
+            raise KeyboardInterrupt
+    assert path.read_text() == "old\n" and _files(tmp_path) == ["history.csv"]
+
+
+def test_a_missing_folder_is_reported_with_the_target_name(tmp_path):
+    target = tmp_path / "no" / "such" / "model.safetensors"
+    with pytest.raises(FileNotFoundError) as caught:
+        atomic.write_bytes(target, b"x")
+    assert caught.value.filename == str(target)  # not the name of a temporary file

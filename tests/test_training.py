@@ -1,0 +1,544 @@
+"""fit(): history, progress output, callbacks, checkpoints that resume bitwise, and the digits end to end."""
+
+import csv
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn, optim
+from deltaprop.data import load_digits, train_test_split
+from deltaprop.errors import ConfigError, DataError
+from deltaprop.optim.lr_scheduler import ReduceLROnPlateau, StepLR
+from deltaprop.serialization import load, load_checkpoint
+from deltaprop.training import (
+    Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, Trainer, fit,
+)
+
+
+def _data(n=96, seed=0):
+    """Three classes that a small network separates within a few epochs."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5)
+    return X, y
+
+
+def _model(seed=1, dropout=0.0):
+    dp.manual_seed(seed)
+    layers = [nn.Linear(6, 16), nn.ReLU()]
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers, nn.Linear(16, 3))
+
+
+def _state(weights):
+    return weights.state_dict() if hasattr(weights, "state_dict") else weights
+
+
+def _same_weights(a, b) -> bool:
+    """Bitwise equality of two models or state dicts."""
+    a, b = _state(a), _state(b)
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+class Scripted(Callback):
+    """Replaces ``val_loss`` in the logs the later callbacks see by a scripted sequence, and keeps a
+    copy of the weights at every epoch's end: early stopping and checkpoints become predictable."""
+
+    def __init__(self, values):
+        self.values = values
+        self.weights = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss"] = self.values[epoch - 1]
+        self.weights[epoch] = self.trainer.model.state_dict()
+
+
+class TTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+# -- the history ------------------------------------------------------------------------------------
+
+
+def test_fit_returns_the_history_of_every_epoch():
+    X, y = _data()
+    model = _model()
+    X_val, y_val = _data(40, seed=5)
+    history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=4, batch_size=16,
+                  validation_data=(X_val, y_val), metrics=["accuracy", "f1"], verbose=0, seed=0)
+    assert isinstance(history, History) and len(history) == 4 and history.epoch == [1, 2, 3, 4]
+    assert list(history.history) == ["loss", "accuracy", "f1", "val_loss", "val_accuracy", "val_f1", "lr", "time"]
+    assert all(len(column) == 4 for column in history.history.values())
+    assert history["lr"] == [1e-3] * 4
+    assert all(t > 0 for t in history["time"])
+    assert history["loss"][-1] < history["loss"][0]
+    assert history.stop_reason is None
+    # The validation columns are the model's loss and metrics on the validation data after each epoch.
+    judge = Trainer(model, loss="cross_entropy", optimizer="sgd", metrics=["accuracy", "f1"], verbose=0)
+    last = judge.evaluate(X_val, y_val)
+    assert last == {"loss": pytest.approx(history["val_loss"][-1], rel=1e-6),
+                    "accuracy": history["val_accuracy"][-1], "f1": history["val_f1"][-1]}
+    assert history.last()["val_loss"] == history["val_loss"][-1]
+
+
+def test_validation_split_holds_out_a_seeded_part():
+    X, y = _data()
+    history = fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=16,
+                  validation_split=0.25, metrics=["accuracy"], verbose=0, seed=0)
+    # 24 of the 96 samples validate: every accuracy is a multiple of 1/24, or 1/72 in training.
+    assert all(abs(a * 24 - round(a * 24)) < 1e-9 for a in history["val_accuracy"])
+    assert all(abs(a * 72 - round(a * 72)) < 1e-9 for a in history["accuracy"])
+
+
+def test_regression_metrics_and_a_column_target():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    history = fit(model, X, y, loss="mse", optimizer="adam", epochs=30, batch_size=16, validation_split=0.25,
+                  metrics=["mae", "rmse", "r2"], verbose=0, seed=0)
+    assert history["val_r2"][-1] > history["val_r2"][0]
+    assert history["rmse"][-1] ** 2 == pytest.approx(history["loss"][-1], rel=1e-4)  # RMSE² is the MSE loss
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"epochs": 0}, ConfigError, "epochs must be a positive integer"),
+        ({"batch_size": 2.5}, ConfigError, "batch_size must be a positive integer"),
+        ({"validation_split": 1.0}, ConfigError, r"validation_split must lie in \[0, 1\)"),
+        ({"metrics": ["accuracy", "auc"]}, ConfigError, "unknown metric 'auc'"),
+        ({"loss": "hinge"}, ConfigError, "unknown loss 'hinge'"),
+        ({"optimizer": "lbfgs"}, ConfigError, "unknown optimizer 'lbfgs'"),
+        ({"verbose": 3}, ConfigError, "verbose must be 0, 1 or 2"),
+        ({"seed": -1}, ConfigError, "seed must be None or a non-negative integer"),
+        ({"y": np.zeros(5, dtype=np.int64)}, DataError, "X has 96 samples but y has 5"),
+        ({"y": np.full(96, 0.5)}, DataError, "integer class labels"),
+    ],
+    ids=lambda value: None if isinstance(value, (dict, str)) else value.__name__,
+)
+def test_bad_arguments_are_one_sentence_errors(options, error, message):
+    X, y = _data()
+    arguments = {"loss": "cross_entropy", "optimizer": "sgd", "epochs": 1, "verbose": 0, "y": y, **options}
+    with pytest.raises(error, match=message):
+        fit(_model(), X, arguments.pop("y"), **arguments)
+
+
+# -- what it prints ------------------------------------------------------------------------------------
+
+
+def test_a_terminal_gets_a_live_bar_with_loss_and_speed():
+    X, y = _data()
+    out = TTY()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=16, verbose=1, output=out, seed=0)
+    text = out.getvalue()
+    assert "\r" in text and "samples/s" in text
+    bars = [part for part in text.split("\r") if "[" in part]
+    assert bars and all("loss " in bar and "/6" in bar for bar in bars)  # 96 samples / 16 = 6 batches
+    lines = text.split("\n")
+    assert len(lines) == 3 and lines[-1] == ""  # one finished line per epoch
+    for epoch, line in enumerate(lines[:2], start=1):
+        final = line.split("\r")[-1]
+        assert final.startswith(f"Epoch {epoch}/2  loss ")
+        # The epoch's line covers the whole bar it replaces: nothing of the bar shows behind it.
+        assert len(final) >= max(len(part) for part in line.split("\r"))
+
+
+def test_a_file_gets_one_line_per_epoch():
+    X, y = _data()
+    out = io.StringIO()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=3, batch_size=16, validation_split=0.25,
+        metrics=["accuracy"], verbose=1, output=out, seed=0)
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue() and len(lines) == 3
+    for epoch, line in enumerate(lines, start=1):
+        assert line.startswith(f"Epoch {epoch}/3  loss ")
+        assert "val_loss" in line and "val_accuracy" in line and line.endswith("samples/s")
+
+
+def test_verbose_2_is_one_line_per_epoch_even_on_a_terminal():
+    X, y = _data()
+    out = TTY()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=16, verbose=2, output=out, seed=0)
+    assert "\r" not in out.getvalue() and len(out.getvalue().splitlines()) == 2
+
+
+def test_verbose_0_prints_nothing(capsys):
+    X, y = _data()
+    out = TTY()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=2, verbose=0, output=out, seed=0)
+    fit(_model(), X * 1e4, y, loss="cross_entropy", optimizer=optim.SGD(_model().parameters(), lr=1e8),
+        epochs=2, verbose=0, seed=0)  # even a run that diverges
+    assert out.getvalue() == ""
+    assert capsys.readouterr() == ("", "")
+
+
+def test_verbose_1_prints_to_stdout_by_default(capsys):
+    X, y = _data()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=2, verbose=1, seed=0)
+    captured = capsys.readouterr()
+    assert captured.out.count("Epoch ") == 2 and captured.err == ""
+
+
+# -- early stopping ---------------------------------------------------------------------------------------
+
+
+def test_early_stopping_stops_after_patience_epochs_and_restores_the_best():
+    X, y = _data()
+    script = Scripted([5.0, 4.0, 3.0, 3.5, 3.2, 3.1, 2.0, 1.0])
+    stopper = EarlyStopping(patience=3)
+    model = _model()
+    history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=8, callbacks=[script, stopper],
+                  verbose=0, seed=0)
+    # Epochs 4, 5 and 6 do not beat epoch 3's 3.0: three epochs without improvement end the run.
+    assert len(history) == 6 and stopper.stopped_epoch == 6 and stopper.best_epoch == 3
+    assert "early stopping" in history.stop_reason and "epoch 3" in history.stop_reason
+    assert _same_weights(model.state_dict(), script.weights[3])
+    assert not _same_weights(script.weights[6], script.weights[3])
+
+
+def test_the_best_weights_come_back_when_the_epochs_run_out():
+    X, y = _data()
+    script = Scripted([3.0, 1.0, 2.0, 2.5])
+    model = _model()
+    history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=4,
+                  callbacks=[script, EarlyStopping(patience=10)], verbose=0, seed=0)
+    assert len(history) == 4 and history.stop_reason is None
+    assert _same_weights(model.state_dict(), script.weights[2])
+
+
+def test_without_restore_the_last_weights_stay():
+    X, y = _data()
+    script = Scripted([3.0, 1.0, 2.0, 2.5])
+    model = _model()
+    fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=4,
+        callbacks=[script, EarlyStopping(patience=10, restore_best_weights=False)], verbose=0, seed=0)
+    assert _same_weights(model.state_dict(), script.weights[4])
+
+
+def test_min_delta_ignores_small_improvements():
+    X, y = _data()
+    script = Scripted([1.0, 0.95, 0.92, 0.5])
+    stopper = EarlyStopping(patience=2, min_delta=0.1)
+    history = fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=4, callbacks=[script, stopper],
+                  verbose=0, seed=0)
+    assert len(history) == 3 and stopper.best_epoch == 1
+
+
+@pytest.mark.parametrize("patience", [0, 1])
+def test_patience_0_and_1_stop_at_the_first_epoch_without_improvement(patience):
+    X, y = _data()
+    history = fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=5,
+                  callbacks=[Scripted([2.0, 1.0, 1.5, 0.5, 0.1]), EarlyStopping(patience=patience)], verbose=0, seed=0)
+    assert len(history) == 3
+
+
+def test_early_stopping_on_accuracy_wants_it_higher():
+    X, y = _data()
+    stopper = EarlyStopping(monitor="accuracy", patience=50)
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=3, metrics=["accuracy"], callbacks=[stopper],
+        verbose=0, seed=0)
+    assert stopper.sign == 1.0 and stopper.best is not None
+
+
+def test_monitoring_val_loss_without_validation_data_says_how_to_fix_it():
+    X, y = _data()
+    with pytest.raises(ConfigError, match="monitors 'val_loss'.*validation_split"):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=2, callbacks=[EarlyStopping()], verbose=0)
+
+
+def test_early_stopping_checks_its_options():
+    with pytest.raises(ConfigError, match="patience"):
+        EarlyStopping(patience=-1)
+    with pytest.raises(ConfigError, match="min_delta"):
+        EarlyStopping(min_delta=-0.1)
+    with pytest.raises(ConfigError, match="mode"):
+        EarlyStopping(mode="up")
+
+
+# -- checkpoints and the CSV log ------------------------------------------------------------------------
+
+
+def test_model_checkpoint_saves_only_the_best_epoch(tmp_path):
+    X, y = _data()
+    script = Scripted([2.0, 1.0, 1.5, 0.7, 0.9])
+    path = tmp_path / "best.safetensors"
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=5,
+        callbacks=[script, ModelCheckpoint(path, save_best_only=True)], verbose=0, seed=0)
+    checkpoint = load_checkpoint(path)
+    assert checkpoint["state"]["epoch"] == 4
+    assert _same_weights(checkpoint["model_state"], script.weights[4])
+    assert _same_weights(load(path), script.weights[4])  # a checkpoint also loads as a model
+
+
+def test_model_checkpoint_writes_every_epoch_to_a_pattern(tmp_path):
+    X, y = _data()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=3,
+        callbacks=[ModelCheckpoint(tmp_path / "epoch-{epoch}.safetensors", monitor="loss")], verbose=0, seed=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"epoch-{e}.safetensors" for e in (1, 2, 3)]
+    assert [load_checkpoint(tmp_path / f"epoch-{e}.safetensors")["state"]["epoch"] for e in (1, 2, 3)] == [1, 2, 3]
+
+
+def test_a_checkpoint_holds_optimizer_epoch_and_random_state(tmp_path):
+    X, y = _data()
+    model = _model(dropout=0.2)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    path = tmp_path / "checkpoint.safetensors"
+    fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=2, callbacks=[ModelCheckpoint(path)], verbose=0,
+        seed=7)
+    state = load_checkpoint(path)["state"]
+    assert state["epoch"] == 2 and state["batches_done"] == 0 and state["seed"] == 7
+    assert state["rng"] == dp.random.get_rng_state()  # the generator exactly as training left it
+    assert state["optimizer"]["param_groups"][0]["lr"] == 0.05
+    momenta = [entry["momentum_buffer"] for entry in state["optimizer"]["state"].values()]
+    assert len(momenta) == 4 and all(np.array_equal(m, opt.state[p]["momentum_buffer"])
+                                     for m, p in zip(momenta, model.parameters()))
+    assert state["history"]["epoch"] == [1, 2]
+    assert [c["class"] for c in state["callbacks"]] == ["TerminateOnNaN", "ModelCheckpoint"]
+
+
+def test_csv_logger_writes_one_row_per_epoch(tmp_path):
+    X, y = _data()
+    path = tmp_path / "history.csv"
+    history = fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=3, validation_split=0.25,
+                  metrics=["accuracy"], callbacks=[CSVLogger(path)], verbose=0, seed=0)
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "time"]
+    assert [int(row["epoch"]) for row in rows] == [1, 2, 3]
+    for key in ("loss", "val_loss", "accuracy", "lr"):
+        assert [float(row[key]) for row in rows] == history[key]  # repr() keeps every bit
+
+
+# -- learning-rate schedules -------------------------------------------------------------------------------
+
+
+def test_a_schedule_function_sets_each_epochs_rate():
+    X, y = _data()
+    seen = []
+    history = fit(_model(), X, y, loss="cross_entropy", optimizer=optim.SGD(_model().parameters(), lr=0.1), epochs=4,
+                  callbacks=[LearningRateScheduler(lambda epoch, lr: seen.append((epoch, lr)) or 0.1 / 2**epoch)],
+                  verbose=0, seed=0)
+    assert seen == [(0, 0.1), (1, 0.1), (2, 0.05), (3, 0.025)]  # Keras: epochs counted from 0
+    assert history["lr"] == [0.1, 0.05, 0.025, 0.0125]
+
+
+def test_step_lr_is_stepped_once_per_epoch():
+    X, y = _data()
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    # Given bare, the scheduler is wrapped into a LearningRateScheduler callback.
+    history = fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=5,
+                  callbacks=[StepLR(opt, step_size=2, gamma=0.5)], verbose=0, seed=0)
+    assert history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025], rel=1e-12)
+
+
+def test_reduce_lr_on_plateau_follows_the_monitored_value():
+    X, y = _data()
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    script = Scripted([1.0, 0.5, 0.6, 0.6, 0.6, 0.6])
+    plateau = LearningRateScheduler(ReduceLROnPlateau(opt, factor=0.5, patience=1))
+    history = fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=6, callbacks=[script, plateau],
+                  verbose=0, seed=0)
+    # Epochs 3 and 4 do not improve on 0.5: more than one bad epoch halves the rate for epoch 5.
+    assert history["lr"] == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.05, 0.05], rel=1e-12)
+
+
+def test_a_schedule_giving_a_non_positive_rate_is_refused():
+    X, y = _data()
+    with pytest.raises(ConfigError, match="lr=0.0 for epoch 1"):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2,
+            callbacks=[LearningRateScheduler(lambda epoch, lr: 0.0)], verbose=0)
+
+
+# -- a diverging run ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output", [io.StringIO, TTY], ids=["file", "terminal"])
+def test_a_huge_learning_rate_stops_at_the_first_non_finite_loss(output):
+    X, y = _data()
+    model = _model()
+    initial = model.state_dict()
+    out = output()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the one-sentence reason replaces NumPy's overflow warnings
+        history = fit(model, X * 1e3, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=1e6),
+                      epochs=5, batch_size=16, verbose=1, output=out, seed=0)
+    assert len(history) == 0
+    reason = history.stop_reason
+    assert reason.startswith("the loss became nan at epoch 1, batch ")
+    assert "learning rate (1e+06)" in reason and "their initial values" in reason
+    assert out.getvalue().endswith("\nStopped: " + reason + ".\n") or out.getvalue() == f"Stopped: {reason}.\n"
+    assert _same_weights(model.state_dict(), initial)
+
+
+def test_divergence_in_a_later_epoch_restores_the_end_of_the_last_good_one():
+    X, y = _data()
+    model = _model()
+    kept = Scripted([0.0] * 5)
+    blow_up = LearningRateScheduler(lambda epoch, lr: 1e9 if epoch == 2 else 0.05)
+    trainer = Trainer(model, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.05),
+                      callbacks=[kept, blow_up], verbose=0, seed=0)
+    history = trainer.fit(X * 100, y, epochs=5, batch_size=16)
+    assert trainer.diverged and len(history) == 2
+    assert "at epoch 3, batch" in history.stop_reason and "(1e+09)" in history.stop_reason
+    assert "the end of epoch 2" in history.stop_reason
+    assert _same_weights(model.state_dict(), kept.weights[2])
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+def test_terminate_on_nan_is_not_added_twice():
+    trainer = Trainer(_model(), loss="cross_entropy", optimizer="sgd", callbacks=[TerminateOnNaN()], verbose=0)
+    assert sum(isinstance(c, TerminateOnNaN) for c in trainer.callbacks) == 1
+    trainer = Trainer(_model(), loss="cross_entropy", optimizer="sgd", verbose=0)
+    assert isinstance(trainer.callbacks[0], TerminateOnNaN)
+
+
+# -- seeds and exact resumption -------------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_bitwise_the_same_run():
+    X, y = _data()
+    runs = []
+    for unrelated in (11, 22):
+        model = _model(dropout=0.3)
+        dp.manual_seed(unrelated)  # whatever the generator's state, the run's seed decides
+        history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=3, batch_size=16,
+                      validation_split=0.25, verbose=0, seed=42)
+        runs.append((model.state_dict(), history["loss"], history["val_loss"]))
+    assert _same_weights(runs[0][0], runs[1][0])
+    assert runs[0][1:] == runs[1][1:]
+    model = _model(dropout=0.3)
+    fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=3, batch_size=16, validation_split=0.25,
+        verbose=0, seed=43)
+    assert not _same_weights(model.state_dict(), runs[0][0])
+
+
+def _resume_setup(kind):
+    model = _model(seed=1, dropout=0.25)
+    if kind == "sgd":
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    else:
+        opt = optim.Adam(model.parameters(), lr=0.01)
+    return model, opt
+
+
+def _resume_fit(model, opt, epochs, **options):
+    X, y = _data()
+    callbacks = [EarlyStopping(patience=100), StepLR(opt, step_size=3, gamma=0.7), *options.pop("callbacks", [])]
+    return fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=epochs, batch_size=16, validation_split=0.25,
+               metrics=["accuracy"], callbacks=callbacks, verbose=0, **options)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_five_plus_five_epochs_with_a_resume_equal_ten_bitwise(tmp_path, kind):
+    model, opt = _resume_setup(kind)
+    straight = _resume_fit(model, opt, 10, seed=5)
+    ten = model.state_dict()
+
+    path = tmp_path / "checkpoint.safetensors"
+    model, opt = _resume_setup(kind)
+    _resume_fit(model, opt, 5, seed=5, callbacks=[ModelCheckpoint(path)])
+
+    # A new process, in effect: other weights, another optimizer state, the generator elsewhere.
+    dp.manual_seed(1234)
+    model = _model(seed=99, dropout=0.25)
+    if kind == "sgd":
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    else:
+        opt = optim.Adam(model.parameters(), lr=0.01)
+    dp.manual_seed(4321)
+    resumed = _resume_fit(model, opt, 10, resume_from=path)
+    assert _same_weights(model.state_dict(), ten)
+    assert resumed.epoch == list(range(1, 11))
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
+        assert resumed[key] == straight[key], key
+
+
+def test_an_interrupt_in_the_middle_of_an_epoch_resumes_bitwise(tmp_path):
+    model, opt = _resume_setup("adam")
+    straight = _resume_fit(model, opt, 4, seed=5)
+    four = model.state_dict()
+
+    class InterruptAt(Callback):
+        def __init__(self, step):
+            self.step, self.count = step, 0
+
+        def on_batch_end(self, batch, logs=None):
+            self.count += 1
+            if self.count == self.step:  # epoch 2, third of its five batches
+                self.trainer._interrupt_requested = True
+
+    path = tmp_path / "interrupted.safetensors"
+    model, opt = _resume_setup("adam")
+    X, y = _data()
+    trainer = Trainer(model, loss="cross_entropy", optimizer=opt, metrics=["accuracy"], verbose=0, seed=5,
+                      callbacks=[EarlyStopping(patience=100), StepLR(opt, step_size=3, gamma=0.7), InterruptAt(8)])
+    history = trainer.fit(X, y, epochs=4, batch_size=16, validation_split=0.25, interrupt_checkpoint=path)
+    assert trainer.interrupted and len(history) == 1
+    assert history.stop_reason == f"interrupted at epoch 2, batch 3; checkpoint written to {path}"
+    state = load_checkpoint(path)["state"]
+    assert (state["epoch"], state["batches_done"]) == (2, 3)
+
+    dp.manual_seed(777)
+    model = _model(seed=50, dropout=0.25)
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    resumed = _resume_fit(model, opt, 4, resume_from=path)
+    assert _same_weights(model.state_dict(), four)
+    for key in ("loss", "accuracy", "val_loss", "lr"):
+        assert resumed[key] == straight[key], key
+
+
+def test_a_checkpoint_written_when_the_write_fails_keeps_the_previous_epoch(tmp_path, monkeypatch):
+    from deltaprop import atomic
+
+    X, y = _data()
+    path = tmp_path / "checkpoint.safetensors"
+
+    class FailFromEpoch3(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 3:
+                monkeypatch.setattr(atomic.os, "replace", _disk_full)
+
+    with pytest.raises(OSError, match="No space left"):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=4,
+            callbacks=[FailFromEpoch3(), ModelCheckpoint(path)], verbose=0, seed=0)
+    monkeypatch.undo()
+    assert load_checkpoint(path)["state"]["epoch"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.safetensors"]
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+# -- the digits, end to end ------------------------------------------------------------------------------------
+
+
+def _digits_run(seed):
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, seed=0)
+    dp.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    history = fit(model, X_train, y_train, loss="cross_entropy", optimizer=optim.Adam(model.parameters(), lr=3e-3),
+                  epochs=20, batch_size=32, validation_split=0.1, metrics=["accuracy"], verbose=0, seed=seed)
+    trainer = Trainer(model, loss="cross_entropy", optimizer="sgd", metrics=["accuracy"], verbose=0)
+    return model, history, trainer.evaluate(X_test, y_test), trainer.predict(X_test)
+
+
+@pytest.mark.slow
+def test_an_mlp_learns_the_digits_and_repeats_exactly():
+    model, history, test, outputs = _digits_run(seed=0)
+    assert test["accuracy"] >= 0.96
+    assert history["val_accuracy"][-1] >= 0.9 and history["loss"][-1] < history["loss"][0]
+    again, history_again, test_again, outputs_again = _digits_run(seed=0)
+    assert _same_weights(again, model)
+    assert np.array_equal(outputs_again, outputs)
+    assert history_again["loss"] == history["loss"] and test_again == test
