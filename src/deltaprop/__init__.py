@@ -44,6 +44,8 @@ __version__ = "0.1.0"
 # tensor core never pays for training, file formats or plotting.
 _LAZY = {
     "fit": ("training", "fit"),
+    "evaluate": ("training", "evaluate"),
+    "predict": ("training", "predict"),
     "Trainer": ("training", "Trainer"),
     "History": ("training", "History"),
     "training": ("training", None),
@@ -51,6 +53,9 @@ _LAZY = {
     "load": ("serialization", "load"),
     "load_checkpoint": ("serialization", "load_checkpoint"),
     "serialization": ("serialization", None),
+    # The package itself: it is callable, deltaprop.explain(model, x, target) (see its docstring).
+    "explain": ("explain", None),
+    "draw_graph": ("visualize", "draw_graph"),
 }
 
 
@@ -75,5 +80,5 @@ __all__ = [
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
-    "fit", "Trainer", "History", "save", "load", "load_checkpoint",
+    "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

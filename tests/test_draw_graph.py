@@ -1,0 +1,140 @@
+"""deltaprop.draw_graph: DOT text for any graph, SVG/PNG through Graphviz's ``dot`` when present."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn
+from deltaprop import visualize
+from deltaprop.errors import ConfigError
+
+HAS_DOT = shutil.which("dot") is not None
+NEEDS_DOT = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's 'dot' program is not installed, so SVG/PNG rendering cannot be checked")
+
+NODE = re.compile(r'^  (n\d+) \[label="((?:[^"\\]|\\.)*)", fillcolor="#[0-9a-f]{6}"(?:, penwidth=2)?\];$')
+EDGE = re.compile(r"^  (n\d+) -> (n\d+);$")
+
+
+def mlp_loss():
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    x = dp.tensor(np.arange(6, dtype=np.float32).reshape(2, 3) / 6)
+    loss = nn.functional.cross_entropy(model(x), np.array([0, 1]))
+    loss.backward()
+    return model, loss
+
+
+def parse_dot(text: str) -> tuple[dict, list]:
+    """The nodes {id: label lines} and edges of our DOT output, checking every line's syntax."""
+    lines = text.strip().splitlines()
+    assert lines[0] == "digraph deltaprop {" and lines[-1] == "}"
+    nodes, edges = {}, []
+    for line in lines[1:-1]:
+        if line.lstrip().startswith(("graph [", "node [", "edge [")):
+            continue
+        if match := NODE.match(line):
+            nodes[match.group(1)] = match.group(2).split("\\n")
+        elif match := EDGE.match(line):
+            edges.append(match.groups())
+        else:
+            raise AssertionError(f"not a line of valid DOT output: {line!r}")
+    return nodes, edges
+
+
+def test_dot_of_a_small_mlp_names_every_operation_shape_value_and_gradient():
+    model, loss = mlp_loss()
+    graph = dp.draw_graph(loss, format="dot", names=dict(model.named_parameters()))
+    nodes, edges = parse_dot(graph.dot)
+    titles = [label[0] for label in nodes.values()]
+    assert titles.count("linear") == 2 and "relu" in titles and "cross_entropy" in titles
+    for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        assert f"parameter {name}" in titles
+    assert "input" in titles  # the data x, which needs no gradient
+    for label in nodes.values():
+        assert label[1].startswith("shape (") and label[2].startswith("value ")
+    parameter = next(label for label in nodes.values() if label[0] == "parameter 0.weight")
+    assert parameter[1] == "shape (4, 3)  float32" and parameter[3].startswith("grad min ")
+    # every edge joins declared nodes; 3 parents per linear, 1 for relu and for the loss
+    assert all(a in nodes and b in nodes for a, b in edges)
+    assert len(edges) == 3 + 1 + 3 + 1
+    assert graph.image is None and graph.path is None and str(graph) == graph.dot
+    assert repr(graph) == f"<Graph: {len(nodes)} nodes, dot text>"
+
+
+def test_constants_inside_operations_are_drawn_as_constants():
+    x = dp.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2 + 1).sum()  # 2 and 1 become tensors whose .data is a Python number
+    y.backward()
+    nodes, edges = parse_dot(visualize.to_dot(y))
+    constants = [label for label in nodes.values() if label[0] == "constant"]
+    assert sorted(label[2] for label in constants) == ["value 1", "value 2"]
+    assert all(label[1] == "shape ()" for label in constants)
+    leaf = next(label for label in nodes.values() if label[0] == "leaf (requires grad)")
+    assert leaf[3] == "grad [2, 2]"
+    assert len(nodes) == 6 and len(edges) == 5
+
+
+def test_labels_are_escaped_and_deep_graphs_need_no_recursion():
+    x = dp.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(3000):
+        y = y * 1.0
+    nodes, edges = parse_dot(visualize.to_dot(y, names={'a "quoted" \\ name': x}))
+    assert len(nodes) == 6001 and len(edges) == 6000
+    assert any('a \\"quoted\\" \\\\ name' in label[0] for label in nodes.values())
+
+
+def test_summaries():
+    assert visualize.summarize(np.float64(0.5)) == "0.5"
+    assert visualize.summarize(np.array([1.0, 2.0])) == "[1, 2]"
+    assert visualize.summarize(np.arange(10.0)) == "min 0  mean 4.5  max 9"
+    assert visualize.summarize(np.zeros((0, 3))) == "empty"
+
+
+@NEEDS_DOT
+def test_svg_is_rendered_when_graphviz_is_installed(tmp_path):
+    _, loss = mlp_loss()
+    graph = dp.draw_graph(loss, format="svg", path=tmp_path / "graph.svg")
+    root = ElementTree.fromstring(graph.image)
+    assert root.tag.endswith("svg") and "cross_entropy" in graph.image.decode()
+    assert graph.path == tmp_path / "graph.svg" and graph.path.read_bytes() == graph.image
+    assert graph._repr_svg_() == graph.image.decode() and graph._repr_png_() is None
+    # Graphviz itself accepts the DOT text
+    assert subprocess.run(["dot", "-Tcanon"], input=graph.dot, capture_output=True, text=True).returncode == 0
+
+
+@NEEDS_DOT
+def test_png_is_rendered_when_graphviz_is_installed(tmp_path):
+    _, loss = mlp_loss()
+    graph = dp.draw_graph(loss, format="png", path=tmp_path / "graph.png")
+    assert graph.image.startswith(b"\x89PNG") and graph._repr_png_() == graph.image
+
+
+def test_without_graphviz_a_warning_and_the_dot_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(visualize.shutil, "which", lambda name: None)
+    _, loss = mlp_loss()
+    with pytest.warns(RuntimeWarning, match="Graphviz's 'dot' program was not found.*Install Graphviz"):
+        graph = dp.draw_graph(loss, format="svg", path=tmp_path / "graph.svg")
+    assert graph.image is None and graph._repr_svg_() is None
+    assert graph.path == tmp_path / "graph.dot" and graph.path.read_text() == graph.dot
+    assert not (tmp_path / "graph.svg").exists()
+
+
+def test_dot_format_writes_the_text(tmp_path):
+    _, loss = mlp_loss()
+    graph = dp.draw_graph(loss, format="dot", path=tmp_path / "g.dot")
+    assert (tmp_path / "g.dot").read_text() == graph.dot
+
+
+def test_bad_arguments():
+    with pytest.raises(ConfigError, match="format must be one of svg, png, dot, got 'pdf'"):
+        dp.draw_graph(dp.tensor([1.0]), format="pdf")
+    with pytest.raises(TypeError, match="expected a Tensor, got a list"):
+        dp.draw_graph([1.0])

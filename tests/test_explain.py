@@ -1,0 +1,276 @@
+"""deltaprop.explain: the traced numbers against finite differences, the formulas of the seeds and
+the classic worked example's published values."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn
+from deltaprop.errors import ConfigError, ShapeError
+from deltaprop.explain import classic_network, explain
+from deltaprop.explain.classic import PUBLISHED
+
+# -- an independent NumPy model of the network, to differentiate numerically -------------------
+
+
+def _gelu(a):
+    return a * 0.5 * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))
+
+
+REFERENCE = {
+    "sigmoid": (nn.Sigmoid, lambda a: 1 / (1 + np.exp(-a))),
+    "tanh": (nn.Tanh, np.tanh),
+    "relu": (nn.ReLU, lambda a: np.maximum(a, 0)),
+    "leaky_relu": (lambda: nn.LeakyReLU(0.1), lambda a: np.where(a > 0, a, 0.1 * a)),
+    "elu": (nn.ELU, lambda a: np.where(a > 0, a, np.expm1(np.minimum(a, 0)))),
+    "gelu": (nn.GELU, _gelu),
+    "identity": (nn.Identity, lambda a: a),
+}
+
+
+def reference_error(params, activations, x, t, loss):
+    """E computed with NumPy alone from (W, b) pairs: the function the trace must be the gradient of."""
+    o = x
+    for (W, b), g in zip(params, activations):
+        a = W @ o + b
+        if g == "softmax":
+            e = np.exp(a - a.max())
+            o = e / e.sum()
+        else:
+            o = REFERENCE[g][1](a)
+    if loss == "sse":
+        return 0.5 * np.sum((t - o) ** 2)
+    if loss == "mse":
+        return np.mean((t - o) ** 2)
+    return -np.sum(t * np.log(o))
+
+
+def random_network(seed, sizes, hidden, last):
+    rng = np.random.default_rng(seed)
+    modules, params, activations = [], [], []
+    for k in range(1, len(sizes)):
+        linear = nn.Linear(sizes[k - 1], sizes[k], dtype=np.float64)
+        linear.weight.data[...] = rng.normal(0, 0.8, size=(sizes[k], sizes[k - 1]))
+        linear.bias.data[...] = rng.normal(0, 0.5, size=sizes[k])
+        name = hidden if k < len(sizes) - 1 else last
+        modules.append(linear)
+        if name == "softmax":
+            modules.append(nn.Softmax(dim=-1))
+        else:
+            modules.append(REFERENCE[name][0]())
+        params.append((linear.weight.data.copy(), linear.bias.data.copy()))
+        activations.append(name)
+    x = rng.normal(size=sizes[0])
+    return nn.Sequential(*modules), params, activations, x, rng
+
+
+def numeric(f, params, k, which, index, eps=1e-6):
+    """Central difference of f with respect to one weight or bias of layer k (1-based)."""
+    plus = [(W.copy(), b.copy()) for W, b in params]
+    minus = [(W.copy(), b.copy()) for W, b in params]
+    slot = 0 if which == "weight" else 1
+    plus[k - 1][slot][index] += eps
+    minus[k - 1][slot][index] -= eps
+    return (f(plus) - f(minus)) / (2 * eps)
+
+
+CASES = [(g, g, "sse") for g in REFERENCE] + [(g, "sigmoid", "mse") for g in ("tanh", "relu")] + [
+    (g, "softmax", "cross_entropy") for g in ("sigmoid", "leaky_relu")
+]
+
+
+@pytest.mark.parametrize(("hidden", "last", "loss"), CASES)
+def test_delta_and_weight_gradients_equal_finite_differences(hidden, last, loss):
+    model, params, activations, x, rng = random_network(7, [3, 4, 3, 2], hidden, last)
+    if loss == "cross_entropy":
+        t = np.array([0.0, 1.0])
+    else:
+        t = rng.uniform(0, 1, size=2)
+    trace = explain(model, x, t, loss=loss, lr=0.1)
+
+    def f(p):
+        return reference_error(p, activations, x, t, loss)
+
+    assert trace.error == pytest.approx(f(params), rel=1e-12)
+    for layer in trace.layers:
+        for node in layer.nodes:
+            # a_j^k moves exactly as b_j^k does, so ∂E/∂b_j^k = ∂E/∂a_j^k = δ_j^k
+            assert node.delta == pytest.approx(numeric(f, params, layer.k, "bias", node.j - 1), rel=1e-5, abs=1e-8)
+        for w in layer.weights:
+            assert w.grad == pytest.approx(numeric(f, params, layer.k, "weight", w.index), rel=1e-5, abs=1e-8)
+            assert w.updated == pytest.approx(w.value - 0.1 * w.grad, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("hidden", sorted(REFERENCE))
+def test_the_trace_obeys_the_seeds_formulas(hidden):
+    model, params, activations, x, rng = random_network(3, [2, 3, 2], hidden, "sigmoid")
+    t = rng.uniform(0, 1, size=2)
+    trace = explain(model, x, t)
+    layer1, layer2 = trace.layers
+    g = REFERENCE[hidden][1]
+    outputs_below = {label: value for label, value in trace.inputs}
+    for layer in trace.layers:
+        for node in layer.nodes:
+            weights = [w for w in layer.weights if w.j == node.j]
+            bias = layer.biases[node.j - 1]
+            # a_j^k = Σ_i w_ij^k o_i^(k−1) + b_j^k
+            assert node.a == pytest.approx(sum(w.value * outputs_below[w.source] for w in weights) + bias.value, rel=1e-12)
+            # g'(a) from the activation's gradient rule agrees with a numerical slope of g
+            slope = (REFERENCE[activations[layer.k - 1]][1](node.a + 1e-6) - REFERENCE[activations[layer.k - 1]][1](node.a - 1e-6)) / 2e-6
+            assert node.g_prime == pytest.approx(slope, rel=1e-5, abs=1e-8)
+            # ∂E/∂w_ij^k = δ_j^k · o_i^(k−1); ∂E/∂b_j^k = δ_j^k
+            for w in weights:
+                assert w.grad == pytest.approx(node.delta * outputs_below[w.source], rel=1e-12, abs=1e-15)
+            assert bias.grad == pytest.approx(node.delta, rel=1e-12, abs=1e-15)
+        outputs_below = {n.label: n.o for n in layer.nodes}
+    assert [n.o for n in layer1.nodes] == pytest.approx([float(g(n.a)) for n in layer1.nodes], rel=1e-12, abs=1e-15)
+    # output: δ = (o − t)·g'(a)
+    for node, target in zip(layer2.nodes, trace.targets):
+        assert node.dE_do == pytest.approx(node.o - target, rel=1e-12)
+        assert node.delta == pytest.approx((node.o - target) * node.g_prime, rel=1e-12)
+    # hidden: δ_j = g'(a_j) · Σ_l w_jl δ_l
+    delta2 = {n.label: n.delta for n in layer2.nodes}
+    for node in layer1.nodes:
+        total = sum(w.value * delta2[w.target] for w in layer2.weights if w.source == node.label)
+        assert node.dE_do == pytest.approx(total, rel=1e-10, abs=1e-15)
+        assert node.delta == pytest.approx(node.g_prime * total, rel=1e-10, abs=1e-15)
+
+
+def published(name):
+    """A published value with the tolerance of its last printed digit."""
+    text = PUBLISHED[name]
+    return pytest.approx(float(text), abs=0.5 * 10.0 ** -len(text.split(".")[1]))
+
+
+def test_the_classic_example_reproduces_the_published_numbers():
+    trace = classic_network().explain()
+    hidden, output = trace.layers
+    assert hidden.nodes[0].o == published("out_h1")
+    assert hidden.nodes[1].o == published("out_h2")
+    assert output.nodes[0].o == published("out_o1")
+    assert output.nodes[1].o == published("out_o2")
+    assert trace.error == published("E_total")
+    updated = {w.label: w.updated for layer in trace.layers for w in layer.weights}
+    for n in range(1, 9):
+        assert updated[f"w{n}"] == published(f"w{n}_updated"), f"w{n}"
+    assert "E = 0.298371109" in repr(trace) and len(repr(trace)) < 300
+
+
+def test_the_classic_weights_are_labelled_as_in_the_worked_example():
+    trace = classic_network().explain()
+    hidden, output = trace.layers
+    w = {w.label: w for layer in trace.layers for w in layer.weights}
+    assert (w["w2"].source, w["w2"].target, w["w2"].value) == ("i2", "h1", 0.2)
+    assert (w["w6"].source, w["w6"].target, w["w6"].value) == ("h2", "o1", 0.45)
+    # w_ij^k = weight[j−1, i−1]: w6 goes from node i = 2 to node j = 1 of layer 2
+    assert (w["w6"].i, w["w6"].j, w["w6"].parameter, w["w6"].index) == (2, 1, "2.weight", (0, 1))
+    assert [n.label for n in hidden.nodes] == ["h1", "h2"] and [n.label for n in output.nodes] == ["o1", "o2"]
+    assert {b.label for b in hidden.biases} == {"b1"} and {b.label for b in output.biases} == {"b2"}
+
+
+def test_frozen_biases_stay_and_the_error_falls_over_the_steps():
+    frozen = classic_network().explain(steps=20, freeze_biases=True)
+    assert all(b.updated == b.value and b.frozen for layer in frozen.layers for b in layer.biases)
+    assert len(frozen.errors_after) == 20
+    errors = [frozen.error, *frozen.errors_after]
+    assert all(later < earlier for earlier, later in zip(errors, errors[1:]))
+    # plain float64 NumPy gives 0.291027774 after the first update (the worked example prints 0.291027924)
+    assert frozen.errors_after[0] == pytest.approx(0.2910277737, abs=1e-9)
+    moving = classic_network().explain(freeze_biases=False)
+    assert all(b.updated == pytest.approx(b.value - 0.5 * b.grad) for layer in moving.layers for b in layer.biases)
+
+
+def test_the_models_own_weights_are_left_alone():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))  # float32, as users make them
+    before = [p.data.copy() for p in model.parameters()]
+    trace = explain(model, [0.5, -1.0], [0.25], steps=3)
+    assert all(np.array_equal(b, p.data) and p.grad is None for b, p in zip(before, model.parameters()))
+    assert trace.layers[0].weights[0].value == pytest.approx(float(before[0][0, 0]))
+
+
+def test_the_proportional_split_of_seeds_000():
+    trace = classic_network().explain()
+    (part,) = trace.blame
+    shares = {(s.source, s.target): s for s in part.shares}
+    assert shares[("o1", "h1")].fraction == pytest.approx(0.40 / (0.40 + 0.45))
+    e1 = 0.01 - trace.layers[1].nodes[0].o
+    assert shares[("o1", "h1")].error == pytest.approx(e1 * 0.40 / 0.85)
+    for source in ("o1", "o2"):
+        assert sum(s.fraction for s in part.shares if s.source == source) == pytest.approx(1.0)
+    received = dict(part.received)
+    assert received["h1"] == pytest.approx(shares[("o1", "h1")].error + shares[("o2", "h1")].error)
+
+
+def test_a_split_over_weights_that_cancel_is_left_undefined():
+    model = nn.Sequential(nn.Linear(2, 2, dtype=np.float64), nn.Sigmoid(), nn.Linear(2, 1, dtype=np.float64))
+    model[2].weight.data[...] = [[0.5, -0.5]]
+    trace = explain(model, [1.0, 2.0], [1.0])
+    assert all(s.fraction is None and s.error is None for s in trace.blame[0].shares)
+    assert "—" in trace.to_text()
+
+
+def test_cross_entropy_takes_a_class_index_and_gives_delta_o_minus_t():
+    model = nn.Sequential(nn.Linear(3, 4, dtype=np.float64), nn.ReLU(), nn.Linear(4, 3, dtype=np.float64))
+    trace = explain(model, [0.1, 0.2, 0.3], 1, loss="cross_entropy")
+    assert trace.targets == (0.0, 1.0, 0.0)
+    output = trace.layers[-1]
+    assert output.activation == "softmax" and output.nodes[0].g_prime is None
+    assert sum(n.o for n in output.nodes) == pytest.approx(1.0)
+    for node, target in zip(output.nodes, trace.targets):
+        assert node.delta == pytest.approx(node.o - target, rel=1e-12, abs=1e-15)
+    assert trace.error == pytest.approx(-math.log(output.nodes[1].o))
+
+
+def test_a_network_without_hidden_layer_or_biases():
+    model = nn.Linear(2, 2, bias=False, dtype=np.float64)
+    trace = explain(model, [1.0, 2.0], [0.0, 1.0], loss="mse")
+    (layer,) = trace.layers
+    assert layer.biases == () and trace.blame == ()
+    assert [w.parameter for w in layer.weights] == ["weight"] * 4
+    assert "nothing to split" in trace.to_text()
+
+
+def test_labels_of_several_hidden_layers():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    trace = explain(model, [1.0, 2.0], [0.5])
+    assert [n.label for n in trace.layers[1].nodes] == ["h2.1", "h2.2", "h2.3"]
+    assert trace.layers[2].weights[-1].label == "w13"  # 4 + 6 + 3 weights, numbered across the network
+
+
+def test_explain_is_callable_from_the_top_level_package_whatever_was_imported():
+    import deltaprop.explain.render  # noqa: F401  (importing a submodule must not break the call)
+
+    trace = dp.explain(classic_network().model, [0.05, 0.10], [0.01, 0.99])
+    assert trace.error == published("E_total")
+    assert "loss" in inspect.signature(dp.explain).parameters
+    assert "explain" in dir(dp) and "draw_graph" in dir(dp)
+
+
+@pytest.mark.parametrize(
+    ("model", "x", "target", "options", "error", "words"),
+    [
+        (lambda: nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.1)), [1, 2], [1, 2], {}, ConfigError, "module 1 is a Dropout"),
+        (lambda: nn.Sequential(nn.Sigmoid(), nn.Linear(2, 2)), [1, 2], [1, 2], {}, ConfigError, "must follow a Linear"),
+        (lambda: nn.Sequential(nn.Linear(2, 2), nn.Softmax()), [1, 2], [1, 2], {}, ConfigError, "needs loss 'cross_entropy'"),
+        (lambda: nn.Sequential(nn.Linear(2, 2), nn.Sigmoid()), [1, 2], 0, {"loss": "cross_entropy"}, ConfigError, "Softmax or nothing"),
+        (lambda: nn.Linear(2, 2), [1, 2, 3], [1, 2], {}, ShapeError, "x must be one sample of 2 values"),
+        (lambda: nn.Linear(2, 2), [[1, 2], [3, 4]], [1, 2], {}, ShapeError, "shape (2, 2)"),
+        (lambda: nn.Linear(2, 2), [1, 2], [1], {}, ShapeError, "target must be one sample of 2 values"),
+        (lambda: nn.Linear(2, 2), [1, 2], 5, {"loss": "cross_entropy"}, ConfigError, "integer in [0, 2)"),
+        (lambda: nn.Linear(2, 2), [1, 2], [0.2, 0.2], {"loss": "cross_entropy"}, ConfigError, "summing to 1"),
+        (lambda: nn.Linear(2, 2), [1, 2], [1, 2], {"loss": "hinge"}, ConfigError, "loss must be one of"),
+        (lambda: nn.Linear(2, 2), [1, 2], [1, 2], {"lr": 0}, ConfigError, "lr must be a positive number"),
+        (lambda: nn.Linear(2, 2), [1, 2], [1, 2], {"steps": 0}, ConfigError, "steps must be a positive integer"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Linear(2, 1)), [1, 2], [1], {}, ShapeError, "takes 2 inputs but layer 1 has 3"),
+    ],
+)
+def test_what_explain_refuses_is_named_in_one_sentence(model, x, target, options, error, words):
+    with pytest.raises(error) as caught:
+        explain(model(), x, target, **options)
+    message = str(caught.value)
+    assert words in message and message.startswith("explain: ") and "\n" not in message

@@ -1,0 +1,182 @@
+"""``deltaprop explain`` as a user runs it, the network file it reads and the formats it writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deltaprop.errors import DataError
+from deltaprop.explain import classic_network, network_from_dict
+from deltaprop.explain.classic import CLASSIC, PUBLISHED
+from deltaprop.explain.render import JSON_FIELDS
+
+
+def deltaprop_command(*args, check=True):
+    """Run the installed ``deltaprop`` script (or ``python -m deltaprop`` when it is not installed)."""
+    script = Path(sys.executable).with_name("deltaprop")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "deltaprop"]
+    result = subprocess.run(command + list(args), capture_output=True, text=True, encoding="utf-8", timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def key_paths(value, prefix="") -> set:
+    """Every key of a JSON value as a path: 'layers[].nodes[].delta'."""
+    paths = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            paths.add(path)
+            paths |= key_paths(item, path)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= key_paths(item, f"{prefix}[]")
+    return paths
+
+
+def test_the_default_command_prints_the_classic_worked_example():
+    result = deltaprop_command("explain")
+    out = result.stdout
+    # the worked example's published forward values, error and updated weights
+    for name in ("out_h1", "out_o1", "E_total", "w5_updated", "w1_updated"):
+        assert PUBLISHED[name] in out, f"{name} = {PUBLISHED[name]} is missing from the output"
+    for words in ("i1, i2", "h1, h2", "o1, o2", "w1..w4", "b1", "b2", "sigmoid", "Forward phase", "Backward phase"):
+        assert words in out
+    assert "--freeze-biases" in result.stderr  # the note on how to match the example's fixed biases
+
+
+def test_json_output_has_exactly_the_documented_keys():
+    result = deltaprop_command("explain", "--format", "json", "--steps", "3", "--freeze-biases")
+    data = json.loads(result.stdout)
+    assert key_paths(data) == set(JSON_FIELDS)
+    assert data["format"] == "deltaprop-explain" and data["version"] == 1
+    assert data["error"] == pytest.approx(float(PUBLISHED["E_total"]), abs=5e-10)
+    assert [s["step"] for s in data["steps"]] == [1, 2, 3]
+    w5 = data["layers"][1]["weights"][0]
+    assert (w5["label"], w5["from"], w5["to"], w5["parameter"], w5["index"]) == ("w5", "h1", "o1", "2.weight", [0, 0])
+    assert all(b["frozen"] and b["updated"] == b["value"] for layer in data["layers"] for b in layer["biases"])
+    assert result.stderr == ""
+
+
+def test_json_keys_of_a_network_without_biases_are_documented_too():
+    spec = {"layers": [{"weight": [[1.0, 2.0], [0.5, -1.0], [0.1, 0.2]]}], "input": [0.3, 0.4], "target": 2, "loss": "cross_entropy"}
+    data = json.loads(network_from_dict(spec).explain().to_json())
+    assert key_paths(data) <= set(JSON_FIELDS)
+    assert data["layers"][0]["nodes"][0]["g_prime"] is None  # softmax output: not element-wise
+
+
+def test_a_network_file_with_steps_and_markdown(tmp_path):
+    spec = {
+        "description": "a tanh network",
+        "layers": [
+            {"weight": [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]], "bias": [0.0, 0.1, -0.1], "activation": "tanh"},
+            {"weight": [[0.7, -0.8, 0.9]], "bias": [0.05], "activation": "identity"},
+        ],
+        "input": [1.0, -1.0],
+        "target": [0.5],
+        "loss": "mse",
+        "learning_rate": 0.1,
+    }
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    out = deltaprop_command("explain", "--network", str(path), "--steps", "4", "--format", "markdown").stdout
+    assert out.startswith("# deltaprop explain: a tanh network")
+    for line in out.splitlines():
+        if line.startswith("|"):
+            assert line.endswith("|")
+    steps = re.findall(r"^\| (\d) \| ([-\d.e]+) \|$", out, flags=re.MULTILINE)
+    assert [n for n, _ in steps] == ["1", "2", "3", "4"]
+    errors = [float(e) for _, e in steps]
+    assert errors == sorted(errors, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--steps", "0"], "--steps must be greater than 0"),
+        (["--format", "xml"], "--format"),
+        (["--network", "no-such-file.json"], "no-such-file.json"),
+    ],
+)
+def test_command_line_mistakes_are_one_sentence(args, words, tmp_path):
+    result = deltaprop_command("explain", *args, check=False)
+    assert result.returncode in (1, 2)
+    assert words in result.stderr and result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_a_bad_network_file_names_the_key(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"layers": [{"weight": [[1, 2]], "bias": [1, 2]}], "input": [1, 2], "target": [0]}), encoding="utf-8")
+    result = deltaprop_command("explain", "--network", str(path), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"deltaprop: error: {path}: layers[0].bias has 2 values, but layers[0].weight has 1 rows (one per node)"
+    )
+
+
+def _classic(**changes):
+    spec = json.loads(json.dumps(CLASSIC))
+    for key, value in changes.items():
+        if key.startswith("layer1_"):
+            spec["layers"][1][key[len("layer1_"):]] = value
+        elif value is None:
+            del spec[key]
+        else:
+            spec[key] = value
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ([1, 2], "must be a JSON object"),
+        (_classic(input=None), "the key 'input' is missing"),
+        (_classic(weights=[1]), "unknown key 'weights'"),
+        (_classic(layers=[]), "'layers' must be a non-empty list"),
+        (_classic(layers=[{"bias": [1.0]}]), "layers[0] has no 'weight' key"),
+        (_classic(layer1_weight=[[1, 2, 3], [4, 5, 6]]), "layers[1].weight has 3 columns, but layers[0] has 2 outputs"),
+        (_classic(layer1_weight=[[1, 2], [4]]), "'layers[1].weight[1]' has 1 numbers"),
+        (_classic(layer1_weight=[[1, "2"], [3, 4]]), "'layers[1].weight[0][1]' must be a finite number"),
+        (_classic(layer1_activation="swish"), "layers[1].activation must be one of"),
+        (_classic(layer1_negative_slope=0.2), "layers[1].negative_slope applies to the leaky_relu activation only"),
+        (_classic(layer1_colour="red"), "unknown key 'layers[1].colour'"),
+        (_classic(input=[1.0]), "'input' has 1 values, but layers[0].weight has 2 columns"),
+        (_classic(target=[1.0, 2.0, 3.0]), "'target' has 3 values, but the last layer has 2 outputs"),
+        (_classic(target=5, loss="cross_entropy", layer1_activation="softmax"), "class index 5, outside [0, 2)"),
+        (_classic(layer1_activation="softmax"), "'softmax' is allowed on the last layer only, with loss 'cross_entropy'"),
+        (_classic(loss="l1"), "'loss' must be one of sse, mse, cross_entropy"),
+        (_classic(learning_rate=-1), "'learning_rate' must be positive"),
+        (_classic(learning_rate=True), "'learning_rate' must be a finite number, got a boolean"),
+        (_classic(description=3), "'description' must be a string"),
+    ],
+)
+def test_network_file_errors_are_one_sentence_naming_the_key(spec, words):
+    with pytest.raises(DataError) as caught:
+        network_from_dict(spec, where="net.json")
+    message = str(caught.value)
+    assert message.startswith("net.json: ") and words in message and "\n" not in message
+
+
+def test_the_classic_network_is_the_documented_json():
+    network = classic_network()
+    assert network.loss == "sse" and network.learning_rate == 0.5
+    assert network.model[0].weight.data.tolist() == [[0.15, 0.20], [0.25, 0.30]]
+    assert network.model[2].bias.data.tolist() == [0.60, 0.60]
+    assert network.input.tolist() == [0.05, 0.10] and network.target.tolist() == [0.01, 0.99]
+
+
+def test_every_format_shows_the_same_numbers():
+    trace = classic_network().explain()
+    text, markdown, html = trace.to_text(), trace.to_markdown(), trace._repr_html_()
+    for value in ("0.593269992", "0.298371109", "0.35891648", "0.149780716"):
+        assert value in text and value in markdown and value in html
+    tables = sum(line.startswith("  ─") for line in text.splitlines())
+    assert tables == html.count("<table>") == sum(line.startswith("|---") for line in markdown.splitlines())
+    assert "<sub>ij</sub><sup>k</sup>" in html
+    assert str(trace) == text
