@@ -149,7 +149,8 @@ def test_the_main_job_trains_the_digits_and_writes_a_complete_run_folder(tmp_pat
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
 
     config = tomllib.loads((out / "config.toml").read_text())
-    assert config["hidden"] == [64, 32] and config["seed"] == 0 and config["out"] == str(out)
+    assert config["hidden"] == [64, 32] and config["seed"] == 0
+    assert "out" not in config  # repeating the run with --config must not overwrite this folder
 
     model = deltaprop.load(out / "model.safetensors")
     assert model.metadata["tabular"]["feature_names"][0] == "pixel_0_0"
@@ -286,12 +287,12 @@ def test_a_flag_overrides_the_config_file_and_the_run_config_repeats_the_run(dat
     config = tomllib.loads((tmp_path / "first" / "config.toml").read_text())
     assert config["epochs"] == 2  # the flag wins over the file's 3
     assert config["lr"] == 0.01 and config["hidden"] == [8] and config["seed"] == 4  # the file wins over defaults
-    assert config["data"] == "flowers.csv"
+    assert config["data"] == str((data / "flowers.csv").resolve())  # absolute: works from any folder
     with open(tmp_path / "first" / "history.csv", newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 2
 
     again = run("train", "--config", tmp_path / "first" / "config.toml", "--out", tmp_path / "again", "--quiet",
-                cwd=data)
+                cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
     before = json.loads((tmp_path / "first" / "metrics.json").read_text())

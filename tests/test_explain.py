@@ -12,8 +12,8 @@ import pytest
 import deltaprop as dp
 from deltaprop import nn
 from deltaprop.errors import ConfigError, ShapeError
-from deltaprop.explain import classic_network, explain
-from deltaprop.explain.classic import PUBLISHED
+from deltaprop.textbook import classic_network, explain
+from deltaprop.textbook.classic import PUBLISHED
 
 # -- an independent NumPy model of the network, to differentiate numerically -------------------
 
@@ -243,7 +243,7 @@ def test_labels_of_several_hidden_layers():
 
 
 def test_explain_is_callable_from_the_top_level_package_whatever_was_imported():
-    import deltaprop.explain.render  # noqa: F401  (importing a submodule must not break the call)
+    import deltaprop.textbook.render  # noqa: F401  (importing a submodule must not break the call)
 
     trace = dp.explain(classic_network().model, [0.05, 0.10], [0.01, 0.99])
     assert trace.error == published("E_total")

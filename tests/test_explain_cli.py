@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from deltaprop.errors import DataError
-from deltaprop.explain import classic_network, network_from_dict
-from deltaprop.explain.classic import CLASSIC, PUBLISHED
-from deltaprop.explain.render import JSON_FIELDS
+from deltaprop.textbook import classic_network, network_from_dict
+from deltaprop.textbook.classic import CLASSIC, PUBLISHED
+from deltaprop.textbook.render import JSON_FIELDS
 
 
 def deltaprop_command(*args, check=True):

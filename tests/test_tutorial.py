@@ -86,7 +86,7 @@ def test_the_tutorial_runs_and_prints_what_it_shows(tmp_path, monkeypatch):
 
 
 def test_the_tutorial_documents_every_json_key():
-    from deltaprop.explain.render import JSON_FIELDS
+    from deltaprop.textbook.render import JSON_FIELDS
 
     text = DOC.read_text(encoding="utf-8")
     missing = [key for key in JSON_FIELDS if f"`{key}`" not in text]

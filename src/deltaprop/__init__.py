@@ -53,8 +53,7 @@ _LAZY = {
     "load": ("serialization", "load"),
     "load_checkpoint": ("serialization", "load_checkpoint"),
     "serialization": ("serialization", None),
-    # The package itself: it is callable, deltaprop.explain(model, x, target) (see its docstring).
-    "explain": ("explain", None),
+    "explain": ("textbook", "explain"),
     "draw_graph": ("visualize", "draw_graph"),
 }
 

@@ -68,7 +68,7 @@ def load(path, model=None):
     if model is None:
         if info.get("architecture") is None:
             raise ModelFileError(f"{path}: the model is of a custom class, so only its weights are stored; build it and call load(path, model=YourModel())")
-        model = build(info["architecture"], limit=sum(t.size for t in tensors.values()), where=path)
+        model = _build_quietly(info["architecture"], limit=sum(t.size for t in tensors.values()), where=path)
         dtype = info.get("dtype")
         if dtype not in (None, "float16", "float32", "float64"):
             raise ModelFileError(f"{path}: unsupported parameter dtype {dtype!r}")
@@ -194,6 +194,19 @@ def build(spec, limit: int | None = None, where="model file"):
             raise ModelFileError(f"{where}: cannot build layer {name} with {config}: {error}") from None
 
     return make(spec, 0)
+
+
+def _build_quietly(spec, limit, where):
+    """:func:`build`, leaving the library's random stream as it was: the layers draw initial
+    weights that the file's weights replace at once, and loading a model must not change what a
+    seeded run does next."""
+    from . import random as dp_random
+
+    state = dp_random.get_rng_state()
+    try:
+        return build(spec, limit=limit, where=where)
+    finally:
+        dp_random.set_rng_state(state)
 
 
 def _check_argument(where, layer, key, value, limit) -> None:

@@ -89,10 +89,18 @@ class TabularModel:
             X = X.reshape((len(X), *self.input_shape))
         return X
 
+    def _class_codes(self, y: np.ndarray) -> np.ndarray:
+        try:
+            return self.encoder.transform(y)
+        except DataError as error:
+            # Say it in the user's terms: a class of the target column that training never saw.
+            detail = str(error).split(": ", 1)[-1]
+            raise DataError(f"column {self.target_name!r}: {detail}") from None
+
     def encode_target(self, y: np.ndarray) -> np.ndarray:
         """Targets as the network is trained on: class indices, or scaled values as a column."""
         if self.task == "classification":
-            return self.encoder.transform(y)
+            return self._class_codes(y)
         y = np.asarray(y, dtype=np.float32).reshape(-1, 1)
         return self.target_scaler.transform(y) if self.target_scaler is not None else y
 
@@ -124,7 +132,7 @@ class TabularModel:
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict:
         """Metrics on (X, y): accuracy, macro precision/recall/F1 and the confusion matrix, or MAE/RMSE/R²."""
         if self.task == "classification":
-            truth = self.encoder.transform(y)
+            truth = self._class_codes(y)
             predicted = self.outputs(X).argmax(axis=1)
             return {
                 "samples": int(len(truth)),

@@ -77,8 +77,15 @@ def _validated(values: dict, where) -> dict:
 
 
 def write(path, config: dict) -> None:
+    """The resolved options as TOML. The run folder (``out``) is left out, so repeating a run with
+    ``--config`` writes a new folder instead of overwriting this one; the data path is absolute, so
+    the file works from any working directory."""
     lines = ["# The resolved options of this run: `deltaprop train --config config.toml` repeats it.\n"]
     for key, value in config.items():
+        if key == "out":
+            continue
+        if key == "data" and value is not None and value != "digits":
+            value = str(Path(value).resolve())
         if value is None:
             lines.append(f"# {key} = (not set)\n")
         else:

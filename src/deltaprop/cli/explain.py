@@ -1,6 +1,6 @@
 """``deltaprop explain``: one backpropagation step shown in the seeds' notation.
 
-Only the command line lives here; the trace is computed by :mod:`deltaprop.explain`.
+Only the command line lives here; the trace is computed by :mod:`deltaprop.textbook`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def register(commands, formatter) -> None:
 
 
 def run(args) -> int:
-    from ..explain import classic_network, load_network
-    from ..explain.render import render
+    from ..textbook import classic_network, load_network
+    from ..textbook.render import render
 
     network = classic_network() if args.network is None else load_network(args.network)
     trace = network.explain(steps=args.steps, freeze_biases=args.freeze_biases)

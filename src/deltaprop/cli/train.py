@@ -114,7 +114,9 @@ def run(args) -> int:
               f"Resume with: deltaprop train --resume {out / CHECKPOINT_FILE}", file=sys.stderr)
         return 130
     if trainer.diverged:
-        print(f"deltaprop: error: {trainer.stop_reason}. No model was saved; the last good checkpoint (if any) is {out / CHECKPOINT_FILE}.", file=sys.stderr)
+        # Training has already printed why it stopped, unless --quiet kept it silent.
+        reason = f"{trainer.stop_reason}; " if args.quiet else "training diverged (see above); "
+        print(f"deltaprop: error: {reason}no model was saved, and {out / CHECKPOINT_FILE} holds the last finished epoch", file=sys.stderr)
         return 1
 
     model.save(out / MODEL_FILE)

@@ -277,8 +277,9 @@ class Module:
         lines = ([extra] if extra else []) + children
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
-    def summary(self, input_shape, file=None) -> str:
-        """A table of layers, output shapes and parameter counts for an input of ``input_shape``."""
+    def summary(self, input_shape, file=None):
+        """A :class:`~deltaprop.summary.Summary` (printed as a table) of the layers, output shapes and
+        parameter counts for one sample of ``input_shape`` (without the batch axis)."""
         from ..summary import summary
 
         return summary(self, input_shape, file=file)

@@ -3,9 +3,9 @@
 from . import metrics
 from .callbacks import Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN
 from .history import History
-from .trainer import Trainer, fit
+from .trainer import Trainer, evaluate, fit, predict
 
 __all__ = [
     "CSVLogger", "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
-    "TerminateOnNaN", "Trainer", "fit", "metrics",
+    "TerminateOnNaN", "Trainer", "evaluate", "fit", "metrics", "predict",
 ]

@@ -80,10 +80,11 @@ def make_optimizer(optimizer, model, lr: float | None = None):
 class Trainer:
     """Trains ``model`` with ``loss`` and ``optimizer``; ``fit()`` below is the one-call form."""
 
-    def __init__(self, model, *, loss, optimizer, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None, output=None):
+    def __init__(self, model, *, loss, optimizer=None, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None, output=None):
         self.model = model
         self.loss = make_loss(loss)
-        self.optimizer = make_optimizer(optimizer, model)
+        # An optimizer is needed to train; evaluating and predicting need none.
+        self.optimizer = None if optimizer is None else make_optimizer(optimizer, model)
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
             raise ConfigError(f"unknown metric {unknown[0]!r}; choose from {', '.join(METRICS)}")
@@ -114,6 +115,8 @@ class Trainer:
 
     def fit(self, X, y, *, epochs: int, batch_size: int = 32, validation_data=None, validation_split: float = 0.0,
             shuffle: bool = True, resume_from=None, interrupt_checkpoint=None) -> History:
+        if self.optimizer is None:
+            raise ConfigError("Trainer.fit needs an optimizer: Trainer(model, loss=..., optimizer='adam')")
         _check_positive_int("epochs", epochs)
         _check_positive_int("batch_size", batch_size)
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0):
@@ -409,3 +412,13 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
                       verbose=verbose, seed=seed, output=output)
     return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                        validation_split=validation_split, shuffle=shuffle, resume_from=resume_from)
+
+
+def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256) -> dict:
+    """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``."""
+    return Trainer(model, loss=loss, metrics=metrics, verbose=0).evaluate(X, y, batch_size=batch_size)
+
+
+def predict(model, X, batch_size: int = 256) -> np.ndarray:
+    """The model's outputs for ``X`` as an array, in evaluation mode and without recording a graph."""
+    return Trainer(model, loss="mse", verbose=0).predict(X, batch_size=batch_size)
