@@ -60,7 +60,7 @@ class Network:
     description: str | None = None
 
     def explain(self, *, steps: int = 1, freeze_biases: bool = False):
-        """:func:`deltaprop.explain.explain` on this network, its sample and its settings."""
+        """:func:`deltaprop.textbook.trace.explain` on this network, its sample and its settings."""
         from .trace import explain
 
         return explain(

@@ -1,4 +1,4 @@
-"""A :class:`~deltaprop.explain.trace.Trace` as terminal tables, Markdown, HTML or JSON.
+"""A :class:`~deltaprop.textbook.trace.Trace` as terminal tables, Markdown, HTML or JSON.
 
 The three human formats share one layout: :func:`blocks` turns the trace into headings, paragraphs
 and tables, and each writer only decides how a heading, a paragraph or a table looks. JSON is the

@@ -191,7 +191,7 @@ class Trace:
     """One training step of a dense network in the seeds' notation; see :func:`explain`.
 
     Render it with ``str(trace)`` (terminal tables), :meth:`to_markdown`, :meth:`to_json`
-    (documented keys, :data:`deltaprop.explain.render.JSON_FIELDS`) or, in a notebook, as HTML.
+    (documented keys, :data:`deltaprop.textbook.render.JSON_FIELDS`) or, in a notebook, as HTML.
     """
 
     title: str
