@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..errors import ConfigError
 from ..random import default_generator
 from ..tensor import Tensor
 
@@ -22,6 +23,16 @@ binary_cross_entropy = ops.binary_cross_entropy
 binary_cross_entropy_with_logits = ops.binary_cross_entropy_with_logits
 cross_entropy = ops.cross_entropy
 nll_loss = ops.nll_loss
+# Convolution, pooling and normalization: the primitives already take PyTorch's arguments.
+conv1d = ops.conv1d
+conv2d = ops.conv2d
+max_pool1d = ops.max_pool1d
+max_pool2d = ops.max_pool2d
+avg_pool1d = ops.avg_pool1d
+avg_pool2d = ops.avg_pool2d
+adaptive_avg_pool2d = ops.adaptive_avg_pool2d
+batch_norm = ops.batch_norm
+layer_norm = ops.layer_norm
 
 
 def leaky_relu(input, negative_slope: float = 0.01):
@@ -60,7 +71,7 @@ def dropout(input, p: float = 0.5, training: bool = True):
     """Zero each element with probability p and scale the rest by 1/(1 − p) ("inverted" dropout),
     so the expected value is unchanged and evaluation needs no rescaling."""
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
+        raise ConfigError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0.0:
         return input
     data = input.data if isinstance(input, Tensor) else np.asarray(input)

@@ -9,10 +9,22 @@
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
 | loss          | mse_loss, l1_loss, huber_loss, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
+| conv          | conv1d, conv2d, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d, batch_norm, layer_norm |
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
+from .conv import (
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    batch_norm,
+    conv1d,
+    conv2d,
+    layer_norm,
+    max_pool1d,
+    max_pool2d,
+)
 from .elementwise import abs, astype, clip, exp, log, maximum, minimum, sqrt, where
 from .linear import linear
 from .loss import (
@@ -34,4 +46,6 @@ __all__ = [
     "min", "minimum", "mse_loss", "mul", "neg", "nll_loss", "permute", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "unsqueeze", "var",
     "where",
+    "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "layer_norm",
+    "max_pool1d", "max_pool2d",
 ]

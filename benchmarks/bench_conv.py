@@ -1,0 +1,208 @@
+"""Training-step throughput of two small convolutional networks: deltaprop against PyTorch on the CPU.
+
+One step is what training repeats: forward, cross-entropy loss, backward, SGD update (and zeroing
+the gradients). Both libraries get the same architecture, the same initial weights, the same data
+and the same number of threads (PyTorch's is set to NumPy's BLAS thread count). The two are timed
+alternately in one process, block by block, so that a neighbour's load on a shared machine slows
+both alike; the table reports medians over blocks and the ratio of throughputs (≥ 1 means deltaprop
+is faster).
+
+    python benchmarks/bench_conv.py                 # both networks
+    python benchmarks/bench_conv.py --net conv2d --repeats 30
+    python benchmarks/bench_conv.py --profile conv2d   # cProfile of deltaprop's steps, no timing table
+
+Networks (PyTorch names):
+  conv1d  batch 100, input (1, 64): Conv1d(1, 32, 3, stride 2) - ReLU - Conv1d(32, 32, 3, stride 2)
+          - ReLU - Conv1d(32, 32, 3, stride 2) - ReLU - Flatten - Linear(224, 10)
+  conv2d  batch 64, input (1, 28, 28): Conv2d(1, 16, 3) - ReLU - Conv2d(16, 32, 3) - ReLU
+          - MaxPool2d(2) - Flatten - Linear(4608, 10)
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import time
+
+import numpy as np
+
+import deltaprop as dp
+from deltaprop import nn
+
+LEARNING_RATE = 0.01
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS uses (what PyTorch gets too, for a fair comparison)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        counts = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+        if counts:
+            return max(counts)
+    except ImportError:
+        pass
+    return os.cpu_count() or 1
+
+
+def conv1d_net(lib):
+    """The 1-d network in either library (``lib`` is deltaprop.nn or torch.nn)."""
+    return lib.Sequential(
+        lib.Conv1d(1, 32, 3, stride=2), lib.ReLU(),
+        lib.Conv1d(32, 32, 3, stride=2), lib.ReLU(),
+        lib.Conv1d(32, 32, 3, stride=2), lib.ReLU(),
+        lib.Flatten(), lib.Linear(32 * 7, 10),
+    )
+
+
+def conv2d_net(lib):
+    return lib.Sequential(
+        lib.Conv2d(1, 16, 3), lib.ReLU(),
+        lib.Conv2d(16, 32, 3), lib.ReLU(),
+        lib.MaxPool2d(2), lib.Flatten(), lib.Linear(32 * 12 * 12, 10),
+    )
+
+
+NETWORKS = {
+    # name: (builder, input shape without the batch axis, batch size)
+    "conv1d": (conv1d_net, (1, 64), 100),
+    "conv2d": (conv2d_net, (1, 28, 28), 64),
+}
+
+
+def make_steps(name: str):
+    """(deltaprop step, PyTorch step, description) for one network, with identical starting weights."""
+    import torch
+
+    builder, shape, batch = NETWORKS[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *shape)).astype(np.float32)
+    y = rng.integers(0, 10, batch)
+
+    dp.manual_seed(0)
+    model = builder(nn)
+    reference = builder(torch.nn)
+    with torch.no_grad():
+        for (_, p), (_, q) in zip(model.named_parameters(), reference.named_parameters()):
+            q.copy_(torch.from_numpy(p.data))
+
+    optimizer = dp.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    xs, ys = dp.tensor(x), dp.tensor(y)
+
+    def deltaprop_step():
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(xs), ys)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    torch_optimizer = torch.optim.SGD(reference.parameters(), lr=LEARNING_RATE)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def torch_step():
+        torch_optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(reference(xt), yt)
+        loss.backward()
+        torch_optimizer.step()
+        return loss
+
+    # The same first step in both libraries: the comparison is between equal computations.
+    first, first_reference = float(deltaprop_step().item()), float(torch_step().item())
+    if abs(first - first_reference) > 1e-4 * max(1.0, abs(first_reference)):
+        raise RuntimeError(f"{name}: first losses differ: deltaprop {first}, PyTorch {first_reference}")
+    return deltaprop_step, torch_step, f"batch {batch}, input {shape}"
+
+
+def time_block(step, steps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - start) / steps
+
+
+def compare(name: str, repeats: int, steps: int, pause: float) -> dict:
+    deltaprop_step, torch_step, description = make_steps(name)
+    for _ in range(3):  # warm up caches and allocators
+        deltaprop_step()
+        torch_step()
+    ours, theirs = [], []
+    for _ in range(repeats):
+        # The pause lets the other library's worker threads go to sleep first: OpenBLAS and OpenMP
+        # threads spin for a while after their last task, and on a 2-core machine a spinning
+        # neighbour slowed the other library's next block up to tenfold.
+        time.sleep(pause)
+        ours.append(time_block(deltaprop_step, steps))
+        time.sleep(pause)
+        theirs.append(time_block(torch_step, steps))
+    ours_s, theirs_s = statistics.median(ours), statistics.median(theirs)
+    batch = NETWORKS[name][2]
+    # Per-block ratios as well: each pair ran back to back, so it shares the machine's load.
+    return {
+        "description": description,
+        "deltaprop": batch / ours_s,  # samples per second
+        "torch": batch / theirs_s,
+        "deltaprop_ms": ours_s * 1e3,
+        "torch_ms": theirs_s * 1e3,
+        "ratio": theirs_s / ours_s,
+        "ratio_median_of_pairs": statistics.median(t / o for o, t in zip(ours, theirs)),
+    }
+
+
+def measure(repeats: int = 15, log=print, steps: int = 0, pause: float = 0.3, names=None) -> dict:
+    """``{network: row}`` for each network; a row holds samples/s of both libraries and their ratio.
+
+    (The entry point of ``benchmarks/run.py``'s conv section; the caller sets the thread count.)
+    """
+    table = {}
+    for name in names or NETWORKS:
+        row = compare(name, repeats, steps or (20 if name == "conv1d" else 4), pause)
+        table[name] = row
+        log(
+            f"{name:<8} {row['description']:<28} {row['deltaprop_ms']:>18.3f} {row['torch_ms']:>16.3f} "
+            f"{row['ratio']:>11.2f}x  (median of paired blocks {row['ratio_median_of_pairs']:.2f}x)"
+        )
+    return table
+
+
+def profile(name: str, steps: int) -> None:
+    deltaprop_step, _, _ = make_steps(name)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        deltaprop_step()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--net", choices=[*NETWORKS, "all"], default="all")
+    parser.add_argument("--repeats", type=int, default=15, help="timed blocks per library (default 15)")
+    parser.add_argument("--steps", type=int, default=0, help="steps per block (default: about 0.1 s worth)")
+    parser.add_argument("--threads", type=int, default=0, help="threads for both libraries (default: NumPy's BLAS count)")
+    parser.add_argument("--pause", type=float, default=0.3, help="seconds idle before each timed block (default 0.3)")
+    parser.add_argument("--profile", choices=list(NETWORKS), help="profile deltaprop's steps on this network instead")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    threads = args.threads or blas_threads()
+    torch.set_num_threads(threads)
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads, user_api="blas")
+    if args.profile:
+        profile(args.profile, args.steps or 50)
+        return
+    names = list(NETWORKS) if args.net == "all" else [args.net]
+    print(f"threads: {threads} (NumPy BLAS and PyTorch); numpy {np.__version__}, torch {torch.__version__}")
+    print(f"{'network':<8} {'shape':<28} {'deltaprop ms/step':>18} {'PyTorch ms/step':>16} {'throughput ratio':>17}")
+    measure(args.repeats, steps=args.steps, pause=args.pause, names=names)
+
+
+if __name__ == "__main__":
+    main()

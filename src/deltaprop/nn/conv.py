@@ -1,0 +1,122 @@
+"""Convolution layers: the same small weight kernel applied at every position of the input.
+
+A convolution is the seeds' weighted sum a_j = Σ_i w_ij o_i + b_j with two constraints: each output
+sees only a window of the input, and every window shares the same weights. Shapes follow PyTorch:
+inputs (N, C_in, L) or (N, C_in, H, W), weights (C_out, C_in, *kernel_size), bias (C_out,).
+The arithmetic lives in :mod:`deltaprop.ops.conv` (matrix products over the unfolded windows).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ..ops.conv import SPATIAL_AXES, conv_padding, int_tuple
+from ..tensor import DEFAULT_DTYPE
+from . import functional as F
+from . import init
+from .module import Module, Parameter, floating_dtype
+
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: options, weights, initialisation, validation, description."""
+
+    _dims: int  # number of spatial axes
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, dtype=None):
+        super().__init__()
+        name, n = type(self).__name__, self._dims
+        for option, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ConfigError(f"{name}: {option} must be a positive integer, got {value!r}")
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
+        self.stride = int_tuple(stride, n, "stride", name, 1)
+        self.dilation = int_tuple(dilation, n, "dilation", name, 1)
+        conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)  # validates
+        self.padding = padding if isinstance(padding, str) else int_tuple(padding, n, "padding", name, 0)
+        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        self.weight = Parameter(np.empty((self.out_channels, self.in_channels, *self.kernel_size), dtype=dtype))
+        self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # PyTorch's default: kaiming_uniform_ with a = √5, i.e. U(−1/√fan_in, 1/√fan_in), where
+        # fan_in = in_channels · kernel positions; the bias is drawn from the same range.
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_channels * math.prod(self.kernel_size))
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check(self, x) -> None:
+        shape = tuple(x.shape)
+        n = self._dims
+        if len(shape) not in (n + 1, n + 2) or shape[-n - 1] != self.in_channels:
+            raise ShapeError(
+                f"{self.describe()} expected input of shape (N, {self.in_channels}, {SPATIAL_AXES[n]}) "
+                f"or ({self.in_channels}, {SPATIAL_AXES[n]}), got shape {shape}"
+            )
+
+    def describe(self) -> str:
+        k = self.kernel_size
+        kernel = str(k[0]) if len(set(k)) == 1 else "x".join(map(str, k))
+        return f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, kernel {kernel})"
+
+    def config(self) -> dict:
+        return {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": self.padding if isinstance(self.padding, str) else list(self.padding),
+            "dilation": list(self.dilation),
+            "bias": self.bias is not None,
+            "dtype": self.weight.dtype.name,
+        }
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._dims:
+            text += f", padding={self.padding!r}"
+        if self.dilation != (1,) * self._dims:
+            text += f", dilation={self.dilation}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """1-d convolution over (N, C_in, L) inputs: out[n, o, l] = b_o + Σ_c Σ_k w[o, c, k]·x[n, c, s·l + d·k − p].
+
+    ``weight`` has shape (out_channels, in_channels, kernel_size); padding may also be 'same' or 'valid'.
+    """
+
+    _dims = 1
+
+    def forward(self, x):
+        self._check(x)
+        try:
+            return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+
+
+class Conv2d(_ConvNd):
+    """2-d convolution over (N, C_in, H, W) inputs, the layer of image networks.
+
+    ``weight`` has shape (out_channels, in_channels, kh, kw); every option takes an int or a pair
+    (height, width); padding may also be 'same' (stride 1) or 'valid'.
+    """
+
+    _dims = 2
+
+    def forward(self, x):
+        self._check(x)
+        try:
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+

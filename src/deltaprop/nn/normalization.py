@@ -1,0 +1,181 @@
+"""Normalization layers: rescale activations to zero mean and unit variance, then learn γ and β.
+
+``BatchNorm1d``/``BatchNorm2d`` normalise each channel over the batch (and the positions) while
+training, and keep running averages of the statistics for evaluation; ``LayerNorm`` normalises each
+sample over its last axes and behaves the same in both modes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ..tensor import DEFAULT_DTYPE
+from . import functional as F
+from . import init
+from .module import Module, Parameter, floating_dtype
+
+
+def _positive_float(owner: str, name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value > 0:
+        raise ConfigError(f"{owner}: {name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+class _BatchNorm(Module):
+    """y = γ·(x − μ)/√(σ² + ε) + β per channel, with batch statistics in training.
+
+    The buffers ``running_mean`` and ``running_var`` follow r ← (1 − momentum)·r + momentum·s after
+    each training batch (``momentum=None``: the plain average of all batches so far), and
+    ``num_batches_tracked`` counts the batches; all three are saved in ``state_dict()``.
+    """
+
+    _input_ndims: tuple  # accepted numbers of input axes
+    _layout: str
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
+            raise ConfigError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number)) or not 0 <= momentum <= 1):
+            raise ConfigError(f"{name}: momentum must be a number in [0, 1] or None, got {momentum!r}")
+        self.num_features = int(num_features)
+        self.eps = _positive_float(name, "eps", eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        if len(shape) not in self._input_ndims or shape[1] != self.num_features:
+            raise ShapeError(f"{self.describe()} expected input of shape {self._layout.format(C=self.num_features)}, got shape {shape}")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            # In place: the buffer stays the same array, registered under the same name.
+            self.num_batches_tracked[...] += 1
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked)
+        # Batch statistics while training, and always when no running statistics are kept.
+        use_batch = self.training or not self.track_running_stats
+        try:
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_batch, momentum, self.eps)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.num_features})"
+
+    def config(self) -> dict:
+        return {
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "affine": self.affine,
+            "track_running_stats": self.track_running_stats,
+            "dtype": self._dtype().name,
+        }
+
+    def _dtype(self) -> np.dtype:
+        array = self.weight.data if self.affine else self.running_mean
+        return np.dtype(DEFAULT_DTYPE) if array is None else array.dtype
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) inputs: statistics per feature C."""
+
+    _input_ndims = (2, 3)
+    _layout = "(N, {C}) or (N, {C}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) feature maps: statistics per channel over N, H and W."""
+
+    _input_ndims = (4,)
+    _layout = "(N, {C}, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalize each sample over its last axes ``normalized_shape``: y = γ·(x − μ)/√(σ² + ε) + β.
+
+    γ (``weight``) and β (``bias``) have shape ``normalized_shape``; ``elementwise_affine=False``
+    leaves them out, ``bias=False`` keeps only γ.
+    """
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True, dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
+            raise ConfigError(f"LayerNorm: normalized_shape must be a positive integer or a non-empty sequence of them, got {normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps = _positive_float("LayerNorm", "eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = floating_dtype("LayerNorm", DEFAULT_DTYPE if dtype is None else dtype)
+        self._dtype = dtype
+        if self.elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            self.register_parameter("bias", Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if bias else None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        k = len(self.normalized_shape)
+        if shape[len(shape) - k:] != self.normalized_shape or len(shape) < k:
+            raise ShapeError(f"{self.describe()} expected input of shape (..., {', '.join(map(str, self.normalized_shape))}), got shape {shape}")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def describe(self) -> str:
+        return f"LayerNorm({self.normalized_shape})"
+
+    def config(self) -> dict:
+        dtype = self.weight.dtype if self.weight is not None else self._dtype
+        return {
+            "normalized_shape": list(self.normalized_shape),
+            "eps": self.eps,
+            "elementwise_affine": self.elementwise_affine,
+            "bias": self.bias is not None or not self.elementwise_affine,
+            "dtype": np.dtype(dtype).name,
+        }
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -1,0 +1,151 @@
+"""Pooling layers: summarise each window of a feature map by its maximum or its mean.
+
+Pooling has no weights. It shrinks the map (a 2x2 window with stride 2 keeps one value in four) and
+makes the network tolerant to small shifts of its input. The gradient of a maximum flows only to
+the element that attained it; the gradient of a mean is shared equally by the window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ..ops.conv import SPATIAL_AXES, pool_options
+from . import functional as F
+from .module import Module
+
+
+def _option(value):
+    """An option as given (an int, or a tuple from a list), so ``config()`` gives back the same."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+class _Pool(Module):
+    _dims: int
+    _function: str  # name of the functional form in nn.functional
+
+    def _check(self, x) -> None:
+        shape = tuple(x.shape)
+        n = self._dims
+        if len(shape) not in (n + 1, n + 2):
+            raise ShapeError(f"{self.describe()} expected input of shape (N, C, {SPATIAL_AXES[n]}) or (C, {SPATIAL_AXES[n]}), got shape {shape}")
+
+    def describe(self) -> str:
+        k = self.kernel_size
+        return f"{type(self).__name__}(kernel {k if isinstance(k, int) else 'x'.join(map(str, k))})"
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{key}={value!r}" for key, value in self.config().items())
+
+
+class _MaxPoolNd(_Pool):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
+        super().__init__()
+        pool_options(type(self).__name__, self._dims, _option(kernel_size), _option(stride), _option(padding), _option(dilation))
+        self.kernel_size = _option(kernel_size)
+        self.stride = self.kernel_size if stride is None else _option(stride)
+        self.padding = _option(padding)
+        self.dilation = _option(dilation)
+        self.ceil_mode = bool(ceil_mode)
+
+    def forward(self, x):
+        self._check(x)
+        try:
+            return getattr(F, self._function)(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+
+    def config(self) -> dict:
+        return {
+            "kernel_size": self.kernel_size,
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "ceil_mode": self.ceil_mode,
+        }
+
+
+class MaxPool1d(_MaxPoolNd):
+    """The maximum of each window of an (N, C, L) input; the stride defaults to the kernel size."""
+
+    _dims, _function = 1, "max_pool1d"
+
+
+class MaxPool2d(_MaxPoolNd):
+    """The maximum of each window of an (N, C, H, W) input; the stride defaults to the kernel size."""
+
+    _dims, _function = 2, "max_pool2d"
+
+
+class _AvgPoolNd(_Pool):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
+        super().__init__()
+        pool_options(type(self).__name__, self._dims, _option(kernel_size), _option(stride), _option(padding), 1)
+        self.kernel_size = _option(kernel_size)
+        self.stride = self.kernel_size if stride is None else _option(stride)
+        self.padding = _option(padding)
+        self.ceil_mode = bool(ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+
+    def forward(self, x):
+        self._check(x)
+        try:
+            return getattr(F, self._function)(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+
+    def config(self) -> dict:
+        return {
+            "kernel_size": self.kernel_size,
+            "stride": self.stride,
+            "padding": self.padding,
+            "ceil_mode": self.ceil_mode,
+            "count_include_pad": self.count_include_pad,
+        }
+
+
+class AvgPool1d(_AvgPoolNd):
+    """The mean of each window of an (N, C, L) input; padding counts as zeros unless
+    ``count_include_pad=False``."""
+
+    _dims, _function = 1, "avg_pool1d"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """The mean of each window of an (N, C, H, W) input; padding counts as zeros unless
+    ``count_include_pad=False``."""
+
+    _dims, _function = 2, "avg_pool2d"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average an (N, C, H, W) input down to ``output_size`` whatever H and W are.
+
+    ``output_size`` is an int or a pair (None keeps that axis); 1 is the global average pooling
+    that ends most image classifiers, making them independent of the input size.
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        size = _option(output_size)
+        sizes = (size, size) if size is None or isinstance(size, (int, np.integer)) else size
+        if len(sizes) != 2 or any(
+            s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1) for s in sizes
+        ):
+            raise ConfigError(f"AdaptiveAvgPool2d: output_size must be a positive integer or a pair of them (None keeps an axis), got {output_size!r}")
+        self.output_size = size
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        if len(shape) not in (3, 4):
+            raise ShapeError(f"{self.describe()} expected input of shape (N, C, H, W) or (C, H, W), got shape {shape}")
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def describe(self) -> str:
+        return f"AdaptiveAvgPool2d({self.output_size!r})"
+
+    def config(self) -> dict:
+        return {"output_size": self.output_size}
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size!r}"

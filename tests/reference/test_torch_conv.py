@@ -1,0 +1,168 @@
+"""Convolution, pooling and normalization against PyTorch: same inputs, same weights, same numbers.
+
+Each case builds the deltaprop layer and its PyTorch twin from one class name and one set of
+keyword arguments, then compares the output, the input's gradient and every parameter's gradient
+(float64 tightly, float32 loosely). BatchNorm is also run for several training steps, comparing the
+running statistics, and then in evaluation mode.
+"""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference the convolution layers are compared with")
+
+import deltaprop as dp  # noqa: E402
+from deltaprop import nn  # noqa: E402
+
+TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-4, atol=2e-5)}
+TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
+DTYPES = [np.float64, np.float32]
+
+
+def twins(name, kwargs, dtype):
+    """The deltaprop layer and its PyTorch twin with identical, randomised weights (so that γ, β and
+    the biases are not the trivial 1 and 0)."""
+    dp.manual_seed(0)
+    ours = getattr(nn, name)(**kwargs).to(dtype)
+    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
+    with torch.no_grad():
+        for (key, p), (other, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+            assert key == other
+            p.data[...] = sample(p.shape, seed=7)
+            q.copy_(torch.from_numpy(p.data.copy()))
+    return ours, theirs
+
+
+def compare(ours, theirs, x, dtype, seed=1):
+    """Forward and backward the same upstream gradient through both; compare everything."""
+    tol = TOLERANCES[dtype]
+    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
+    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    out, expected = ours(xd), theirs(xt)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
+    upstream = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **tol)
+    reference = dict(theirs.named_parameters())
+    for key, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad, reference[key].grad.numpy(), err_msg=key, **tol)
+
+
+def sample(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+CASES = [
+    ("Conv1d", dict(in_channels=3, out_channels=4, kernel_size=3), (2, 3, 10)),
+    ("Conv1d", dict(in_channels=3, out_channels=4, kernel_size=3, stride=2, padding=1), (2, 3, 10)),
+    ("Conv1d", dict(in_channels=2, out_channels=3, kernel_size=2, dilation=3, padding=2, bias=False), (3, 2, 9)),
+    ("Conv1d", dict(in_channels=2, out_channels=3, kernel_size=4, padding="same"), (2, 2, 7)),
+    ("Conv1d", dict(in_channels=1, out_channels=32, kernel_size=3, stride=2), (5, 1, 64)),
+    ("Conv1d", dict(in_channels=2, out_channels=3, kernel_size=3), (2, 6)),  # unbatched
+    ("Conv2d", dict(in_channels=3, out_channels=4, kernel_size=3), (2, 3, 7, 6)),
+    ("Conv2d", dict(in_channels=3, out_channels=4, kernel_size=3, stride=2, padding=1), (2, 3, 7, 6)),
+    ("Conv2d", dict(in_channels=2, out_channels=3, kernel_size=(2, 3), stride=(1, 2), padding=(1, 0), dilation=(2, 1)), (2, 2, 7, 8)),
+    ("Conv2d", dict(in_channels=2, out_channels=2, kernel_size=3, dilation=2, padding="same", bias=False), (1, 2, 6, 7)),
+    ("Conv2d", dict(in_channels=2, out_channels=3, kernel_size=1, stride=2), (2, 2, 5, 5)),
+    ("Conv2d", dict(in_channels=2, out_channels=3, kernel_size=3, padding="valid"), (2, 5, 5)),  # unbatched
+    ("MaxPool1d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9)),
+    ("MaxPool1d", dict(kernel_size=2, dilation=2, ceil_mode=True), (2, 3, 10)),
+    ("MaxPool2d", dict(kernel_size=2), (2, 3, 8, 8)),
+    ("MaxPool2d", dict(kernel_size=2), (2, 3, 7, 9)),  # the last row and column are dropped
+    ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9, 8)),
+    ("MaxPool2d", dict(kernel_size=(3, 2), stride=(2, 1), dilation=(1, 2), ceil_mode=True), (2, 2, 9, 8)),
+    ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), (2, 5, 6)),  # unbatched
+    ("AvgPool1d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9)),
+    ("AvgPool1d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), (2, 3, 10)),
+    ("AvgPool2d", dict(kernel_size=2), (2, 3, 8, 8)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9, 8)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, count_include_pad=False), (2, 3, 9, 8)),
+    ("AvgPool2d", dict(kernel_size=(3, 2), stride=2, padding=(1, 1), ceil_mode=True), (2, 2, 8, 7)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), (2, 2, 8, 7)),
+    ("AdaptiveAvgPool2d", dict(output_size=1), (2, 3, 5, 4)),
+    ("AdaptiveAvgPool2d", dict(output_size=(2, 2)), (2, 3, 6, 4)),
+    ("AdaptiveAvgPool2d", dict(output_size=(3, 5)), (2, 3, 7, 9)),
+    ("AdaptiveAvgPool2d", dict(output_size=(None, 3)), (3, 5, 7)),  # unbatched
+    ("LayerNorm", dict(normalized_shape=6), (4, 6)),
+    ("LayerNorm", dict(normalized_shape=(3, 4), eps=1e-3), (2, 5, 3, 4)),
+    ("LayerNorm", dict(normalized_shape=(4,), elementwise_affine=False), (3, 4)),
+    ("LayerNorm", dict(normalized_shape=(4,), bias=False), (3, 4)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_layer_matches_pytorch(name, kwargs, shape, dtype):
+    compare(*twins(name, kwargs, dtype), sample(shape), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_max_pool_ties_after_relu_match_pytorch(dtype):
+    """ReLU leaves whole windows of zeros: each must pass its gradient on once, to the first zero."""
+    x = np.maximum(sample((2, 3, 6, 6)), 0) * (sample((2, 3, 6, 6), seed=3) > 0.5)
+    x[0, 0] = 0.0
+    for kwargs in (dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)):
+        compare(*twins("MaxPool2d", kwargs, dtype), x, dtype)
+
+
+BATCH_NORMS = [
+    ("BatchNorm1d", dict(num_features=3), (8, 3)),
+    ("BatchNorm1d", dict(num_features=3, momentum=0.3, eps=1e-3), (6, 3, 5)),
+    ("BatchNorm1d", dict(num_features=3, momentum=None), (6, 3)),
+    ("BatchNorm2d", dict(num_features=4), (5, 4, 3, 3)),
+    ("BatchNorm2d", dict(num_features=4, affine=False), (5, 4, 3, 3)),
+    ("BatchNorm2d", dict(num_features=4, track_running_stats=False), (5, 4, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape", BATCH_NORMS, ids=[f"{c[0]}-{i}" for i, c in enumerate(BATCH_NORMS)])
+def test_batch_norm_running_statistics_and_both_modes_match_pytorch(name, kwargs, shape, dtype):
+    ours, theirs = twins(name, kwargs, dtype)
+    for step in range(4):
+        # Shifted, scaled batches, so the running statistics travel far from 0 and 1.
+        x = sample(shape, seed=step) * (1 + step) + step
+        compare(ours, theirs, x, dtype, seed=step)
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            p.grad, q.grad = None, None
+    reference = theirs.state_dict()
+    state = ours.state_dict()
+    assert list(state) == list(reference)
+    for key in state:
+        np.testing.assert_allclose(state[key], reference[key].numpy(), err_msg=key, **TOLERANCES[dtype])
+        assert state[key].shape == tuple(reference[key].shape), key
+    ours.eval()
+    theirs.eval()
+    compare(ours, theirs, sample(shape, seed=9) * 2, dtype)
+
+
+def test_a_training_step_of_a_cnn_matches_pytorch():
+    """A whole network trained for a few SGD steps: the losses and final weights agree."""
+    def build(lib):
+        return lib.Sequential(
+            lib.Conv2d(1, 4, 3, padding=1), lib.BatchNorm2d(4), lib.ReLU(), lib.MaxPool2d(2),
+            lib.Conv2d(4, 6, 3, stride=2), lib.ReLU(), lib.AdaptiveAvgPool2d(1), lib.Flatten(), lib.Linear(6, 3),
+        )
+
+    dp.manual_seed(0)
+    ours, theirs = build(nn).double(), build(torch.nn).double()
+    with torch.no_grad():
+        for p, q in zip(ours.parameters(), theirs.parameters()):
+            q.copy_(torch.from_numpy(p.data.copy()))
+    x, y = sample((6, 1, 10, 10)), np.random.default_rng(1).integers(0, 3, 6)
+    for _ in range(3):
+        loss = nn.functional.cross_entropy(ours(dp.tensor(x, dtype=np.float64)), dp.tensor(y))
+        expected = torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y))
+        assert loss.item() == pytest.approx(expected.item(), rel=1e-10)
+        loss.backward()
+        expected.backward()
+        with torch.no_grad():
+            for p, q in zip(ours.parameters(), theirs.parameters()):
+                p.data -= 0.1 * p.grad
+                p.grad = None
+                q -= 0.1 * q.grad
+                q.grad = None
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-9, atol=1e-12)
