@@ -21,6 +21,24 @@ import numpy as np
 
 def topological_order(root) -> list:
     """Interior nodes reachable from ``root`` that need a gradient, consumers before producers."""
+    # The usual graph of a feed-forward network is a chain (loss <- linear <- relu <- linear):
+    # follow it while every node has a single interior parent, and search only where it branches.
+    order = [root]
+    node = root
+    while node is not None:
+        following = None
+        for parent in node._parents:
+            if parent._backward is not None:
+                if following is not None:  # a second interior parent: the graph branches here
+                    return _depth_first_order(root)
+                following = parent
+        if following is not None:
+            order.append(following)
+        node = following
+    return order
+
+
+def _depth_first_order(root) -> list:
     order = []
     visited = {root}  # tensors hash by identity
     stack = [(root, iter(root._parents))]
@@ -66,7 +84,11 @@ def run_backward(root, seed: np.ndarray) -> None:
                 if pg is None or not parent.requires_grad:
                     continue
                 if parent._backward is None:
-                    _accumulate_leaf(parent, pg, handed_out)
+                    if parent.grad is None and pg.base is None and type(pg) is np.ndarray and pg.dtype == parent.data.dtype and id(pg) not in handed_out:
+                        parent.grad = pg  # the usual case, inlined: a fresh array becomes .grad as it is
+                        handed_out.add(id(pg))
+                    else:
+                        _accumulate_leaf(parent, pg, handed_out)
                     continue
                 if pg.dtype != parent.data.dtype:
                     # A mixed-dtype operation (float32 with a float64 array) computed in float64;
@@ -86,8 +108,9 @@ def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
     """Add ``g`` to ``leaf.grad``, which always owns its memory and keeps the leaf's dtype."""
     if leaf.grad is None:
         # Store ``g`` itself only when no other leaf can see its memory: a view (reshape's rule
-        # returns one) may share it with an array already handed to another leaf.
-        if id(g) in handed_out or not g.flags.owndata or not g.flags.writeable or g.dtype != leaf.data.dtype:
+        # returns one, broadcasting returns a read-only one) may share it with an array already
+        # handed to another leaf, and so may ``g`` itself when a rule passed it to two parents.
+        if g.base is not None or g.dtype != leaf.data.dtype or id(g) in handed_out or type(g) is not np.ndarray:
             g = np.array(g, dtype=leaf.data.dtype)
         handed_out.add(id(g))
         leaf.grad = g

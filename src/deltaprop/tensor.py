@@ -24,6 +24,7 @@ int64 = np.int64
 bool_ = np.bool_
 
 DEFAULT_DTYPE = np.dtype(np.float32)
+_new_tensor = object.__new__
 
 
 def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
@@ -82,10 +83,10 @@ class Tensor:
         out._pending = None
         return out
 
-    @classmethod
-    def _from_op(cls, data: np.ndarray, parents: tuple, backward, op: str) -> "Tensor":
+    @staticmethod
+    def _from_op(data: np.ndarray, parents: tuple, backward, op: str) -> "Tensor":
         """The result of an operation: records ``parents`` and the rule only when a gradient is needed."""
-        out = object.__new__(cls)
+        out = _new_tensor(Tensor)
         # NumPy returns scalars, not arrays, from operations on 0-d arrays; keep .data an ndarray.
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
@@ -123,7 +124,7 @@ class Tensor:
                     f"{self.shape}, so pass backward(gradient=...) of that shape or reduce it first "
                     f"(e.g. .sum() or .mean())"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.array(1, dtype=self.data.dtype) if self.data.ndim == 0 else np.ones_like(self.data)
         else:
             seed = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
             if seed.shape != self.shape:

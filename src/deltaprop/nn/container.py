@@ -27,7 +27,7 @@ class Sequential(Module):
     def forward(self, x):
         for index, layer in enumerate(self._modules.values()):
             try:
-                x = layer(x)
+                x = layer.forward(x)  # what layer(x) does, one call frame fewer per layer
             except ShapeError as error:
                 # Say which layer of the stack failed: "layer 2 (Linear(64 -> 32)): ...".
                 raise ShapeError(f"layer {index} of Sequential: {error}") from None

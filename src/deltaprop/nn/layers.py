@@ -40,12 +40,13 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        shape = x.shape
-        if not shape or shape[-1] != self.in_features:
+        try:
+            return F.linear(x, self.weight, self.bias)
+        except ShapeError:
+            # The primitive checks the shape; say it again in terms of this layer.
             raise ShapeError(
-                f"{self.describe()} expected input of shape (N, {self.in_features}), got shape {tuple(shape)}"
-            )
-        return F.linear(x, self.weight, self.bias)
+                f"{self.describe()} expected input of shape (N, {self.in_features}), got shape {tuple(np.shape(getattr(x, 'data', x)))}"
+            ) from None
 
     def describe(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"

@@ -11,16 +11,17 @@ import math
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._core import operand, record
 from .special import erf
 
 
 def relu(a):
-    a = operand(a)
+    a = a if isinstance(a, Tensor) else operand(a)
     out = np.maximum(a.data, 0)
 
     def backward(g):
-        return (g * (out > 0),)  # subgradient 0 at 0, as in PyTorch
+        return (np.multiply(g, out > 0),)  # subgradient 0 at 0, as in PyTorch
 
     return record(out, (a,), backward, "relu")
 

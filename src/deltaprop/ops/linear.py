@@ -16,31 +16,41 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
+from ..tensor import Tensor
 from ._core import operand, record
 
 
 def linear(x, weight, bias=None):
-    """x·Wᵀ + b for x of shape (..., in_features) and W of shape (out_features, in_features)."""
-    x, weight = operand(x), operand(weight)
-    X, W = x.data, weight.data
-    if not getattr(X, "ndim", 0) or X.shape[-1] != W.shape[1]:
-        features = X.shape[-1] if np.ndim(X) else "no"
-        raise ShapeError(f"linear: input of shape {np.shape(X)} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
-    if X.dtype != W.dtype and not x.requires_grad:
+    """x·Wᵀ + b for x of shape (..., in_features) and W of shape (out_features, in_features).
+
+    ``x`` may be a plain array (the first layer's input is data): it then joins no graph at all.
+    """
+    # (isinstance first: on the hot path these are tensors, and the call to operand() is skipped)
+    weight = weight if isinstance(weight, Tensor) else operand(weight)
+    W = weight.data
+    x_is_node = isinstance(x, Tensor)
+    X = x.data if x_is_node else np.asarray(x)
+    if not X.ndim or X.shape[-1] != W.shape[1]:
+        features = X.shape[-1] if X.ndim else "no"
+        raise ShapeError(f"linear: input of shape {X.shape} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
+    if X.dtype != W.dtype and not (x_is_node and x.requires_grad):
         X = X.astype(W.dtype)  # data arrives as float64 or integers; compute in the layer's dtype
     out = X @ W.T
-    parents = (x, weight)
+    parents = (x, weight) if x_is_node else (weight,)
     if bias is not None:
-        bias = operand(bias)
+        bias = bias if isinstance(bias, Tensor) else operand(bias)
         out += bias.data  # ``out`` is a fresh array: adding in place saves a temporary
-        parents = (x, weight, bias)
+        parents += (bias,)
 
     def backward(g):
-        g2 = g.reshape(-1, g.shape[-1])  # (batch, out): leading axes folded into one batch axis
-        gx = (g @ W) if x.requires_grad else None
-        gw = (g2.T @ X.reshape(-1, X.shape[-1])) if weight.requires_grad else None
-        if bias is None:
-            return gx, gw
-        return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
+        # Leading axes folded into one batch axis: g2 is (batch, out), X2 is (batch, in).
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
+        grads = ((g2.T @ X2) if weight.requires_grad else None,)
+        if bias is not None:
+            grads += (np.add.reduce(g2, axis=0) if bias.requires_grad else None,)
+        if x_is_node:
+            grads = ((g @ W) if x.requires_grad else None,) + grads
+        return grads
 
     return record(out, parents, backward, "linear")

@@ -11,6 +11,8 @@ when weights are given, as PyTorch does), 'sum', or 'none' (one value per elemen
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
@@ -47,7 +49,7 @@ def _elementwise_weight(name: str, weight, x: np.ndarray, option: str = "weight"
 def _reduce(values: np.ndarray, reduction: str, denominator: float):
     if reduction == "none":
         return values
-    total = values.sum()
+    total = np.add.reduce(values, axis=None)
     return total / denominator if reduction == "mean" else total
 
 
@@ -286,24 +288,39 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     return record(_reduce(values, reduction, denominator), (input,), backward, name)
 
 
+@functools.lru_cache(maxsize=64)
+def _row_indices(n: int) -> np.ndarray:
+    """0 .. n−1, made once per batch size (the row half of every "pick each row's label" index)."""
+    rows = np.arange(n)
+    rows.flags.writeable = False
+    return rows
+
+
 def _cross_entropy_labels(input, labels: np.ndarray, reduction: str):
     """The common case of :func:`cross_entropy`: logits (N, C), integer labels (N,), no class
     weights, no smoothing. It keeps e = exp(z − max z) and s = Σ e from the forward pass, so the
     loss is log s − (z_y − max z) and the backward pass is one division: δ = (e/s − onehot)/N."""
     z = input.data
     n, n_classes = z.shape
-    # One comparison catches both ends: a negative label viewed as unsigned is enormous.
-    if n and (labels.astype(np.int64, copy=False).view(np.uint64) >= n_classes).any():
+    # (ufunc.reduce directly: the ndarray.max/.sum methods add a Python-level wrapper per call)
+    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = np.add.reduce(e, axis=1)
+    rows = _row_indices(n)
+    # Indexing itself rejects a label >= n_classes; a negative one would count from the end, so
+    # the smallest label is checked too. Both become the same one-sentence error.
+    try:
+        picked = shifted[rows, labels]
+    except IndexError:
+        picked = None
+    if picked is None or (n and np.minimum.reduce(labels) < 0):
         bad = labels[(labels < 0) | (labels >= n_classes)][0]
         raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
-    shifted = z - z.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    s = e.sum(axis=1, keepdims=True)
-    rows = np.arange(n)
-    per_sample = np.log(s).reshape(n) - shifted[rows, labels]
+    per_sample = np.log(s)
+    per_sample -= picked
 
     def backward(g):
-        grad = e / s
+        grad = e / s[:, None]
         grad[rows, labels] -= 1  # softmax − onehot: the seeds' (ŷ − y)
         grad *= _upstream(g, reduction, n).reshape(-1, 1) if reduction == "none" else _upstream(g, reduction, n)
         return (grad,)

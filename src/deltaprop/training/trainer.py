@@ -22,7 +22,7 @@ import numpy as np
 from .. import nn, optim
 from .. import random as dp_random
 from ..data import ArrayDataset, DataLoader
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, DeltapropError, ModelFileError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .callbacks import Callback, ModelCheckpoint, TerminateOnNaN, as_callback
@@ -129,6 +129,7 @@ class Trainer:
             from ..serialization import load_checkpoint
 
             resume = load_checkpoint(resume_from)
+            _check_resume_state(resume["state"], resume_from)
             self.seed = resume["state"]["seed"]
         if self.seed is None:
             self.seed = int(dp_random.default_generator().integers(2**31))
@@ -147,7 +148,12 @@ class Trainer:
             raise DataError("fit: there are no training samples")
         start_epoch, skip_batches = 1, 0
         if resume is not None:
-            start_epoch, skip_batches = self._restore(resume)
+            try:
+                start_epoch, skip_batches = self._restore(resume)
+            except ModelFileError as error:
+                raise ModelFileError(f"{resume_from}: {error}") from None
+            except (DeltapropError, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+                raise ModelFileError(f"{resume_from}: the checkpoint does not fit this run ({error})") from None
 
         progress = Progress(epochs, len(loader), self.verbose, self.output)
         batch_callbacks = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
@@ -169,6 +175,8 @@ class Trainer:
                 if self.interrupted or self.diverged:
                     break
                 logs = self._epoch_logs(sums, validation_data, batch_size, time.perf_counter() - started)
+                if not self._losses_are_finite(logs):
+                    break
                 self._position = None
                 self.history.append(epoch, logs)
                 for callback in self.callbacks:
@@ -192,35 +200,72 @@ class Trainer:
     def _run_epoch(self, loader, skip, sums, progress, batch_callbacks, interrupt_checkpoint):
         model, loss_fn, optimizer = self.model, self.loss, self.optimizer
         keep_outputs = bool(self.metrics)
+        outputs, labels = sums["outputs"], sums["labels"]
+        # The running sums live in locals during the epoch (this loop is the whole cost of fit()
+        # beyond the step itself at small batch sizes) and go back into ``sums`` whenever anyone
+        # may look: at an interruption and at the end.
+        loss_sum, count = sums["loss"], sums["count"]
         model.train()
-        for batch, (xb, yb) in enumerate(loader):
-            if batch < skip:
-                continue
-            output = model(xb)
-            loss = loss_fn(output, yb)
-            value = float(loss.data)
-            if math.isfinite(value):
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+        try:
+            for batch, (xb, yb) in enumerate(loader):
+                if batch < skip:
+                    continue
+                output = model(xb)
+                loss = loss_fn(output, yb)
+                value = float(loss.data)
                 n = len(xb)
-                sums["loss"] += value * n
-                sums["count"] += n
-                if keep_outputs:
-                    sums["outputs"].append(output.data)
-                    sums["labels"].append(yb)
-            logs = {"loss": value}
-            for callback in batch_callbacks:
-                callback.on_batch_end(batch, logs)
-            if self.stop_training:
-                return
-            progress.batch_done(batch, len(xb), sums["loss"] / max(sums["count"], 1))
-            if self._interrupt_requested:
-                self._position = (self.epoch, batch + 1, sums)
-                self.save_checkpoint(interrupt_checkpoint)
-                self.interrupted = True
-                self.stop_reason = f"interrupted at epoch {self.epoch}, batch {batch + 1}; checkpoint written to {interrupt_checkpoint}"
-                return
+                if math.isfinite(value):
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    loss_sum += value * n
+                    count += n
+                    if keep_outputs:
+                        outputs.append(output.data)
+                        labels.append(yb)
+                if batch_callbacks:
+                    logs = {"loss": value}
+                    for callback in batch_callbacks:
+                        callback.on_batch_end(batch, logs)
+                    if self.stop_training:
+                        return
+                progress.batch_done(batch, n, loss_sum / max(count, 1))
+                if self._interrupt_requested:
+                    sums["loss"], sums["count"] = loss_sum, count
+                    if not self._weights_are_finite(batch):
+                        return
+                    self._position = (self.epoch, batch + 1, sums)
+                    self.save_checkpoint(interrupt_checkpoint)
+                    self.interrupted = True
+                    self.stop_reason = f"interrupted at epoch {self.epoch}, batch {batch + 1}; checkpoint written to {interrupt_checkpoint}"
+                    return
+        finally:
+            sums["loss"], sums["count"] = loss_sum, count
+        self._weights_are_finite(len(loader) - 1)
+
+    # A run has diverged as soon as anything it would save is non-finite: TerminateOnNaN watches the
+    # loss of every batch; these two checks cover what it cannot see, before a checkpoint is written.
+
+    def _weights_are_finite(self, batch) -> bool:
+        """False (the run stopped as diverged) when the last step left non-finite weights behind a
+        finite loss, as an overflowing gradient can."""
+        if all(np.isfinite(p.data).all() for p in self.model.parameters()):
+            return True
+        self._diverge(f"the weights became non-finite at epoch {self.epoch}, batch {batch + 1}")
+        return False
+
+    def _losses_are_finite(self, logs) -> bool:
+        """False (the run stopped as diverged) when the epoch's losses are not finite: finite but
+        huge weights can overflow on the validation data."""
+        for key, what in (("loss", "the training loss"), ("val_loss", "the validation loss")):
+            if key in logs and not math.isfinite(logs[key]):
+                self._diverge(f"{what} became {logs[key]} at the end of epoch {self.epoch}")
+                return False
+        return True
+
+    def _diverge(self, what: str) -> None:
+        guard = next(c for c in self.callbacks if isinstance(c, TerminateOnNaN))
+        guard.stop(what)
 
     @_quiet_overflow
     def _epoch_logs(self, sums, validation_data, batch_size, seconds) -> dict:
@@ -288,11 +333,15 @@ class Trainer:
         X = X.data if isinstance(X, Tensor) else np.asarray(X)
         if X.dtype.kind not in "fiub":
             raise DataError(f"fit: features must be numbers, got an array of dtype {X.dtype}")
-        return np.ascontiguousarray(X, dtype=self._model_dtype())
+        with np.errstate(over="ignore"):  # a number too large for the dtype: _check_finite names it
+            return np.ascontiguousarray(X, dtype=self._model_dtype())
 
     def _prepare(self, X, y):
-        X = self._features(X)
+        original = X.data if isinstance(X, Tensor) else np.asarray(X)
+        X = self._features(original)
+        _check_finite("X", X, original)
         y = y.data if isinstance(y, Tensor) else np.asarray(y)
+
         if len(X) != len(y):
             raise DataError(f"fit: X has {len(X)} samples but y has {len(y)}")
         if isinstance(self.loss, _CLASS_INDEX_LOSSES) and y.dtype.kind == "f" and y.ndim == 1:
@@ -300,7 +349,10 @@ class Trainer:
                 raise DataError("fit: a classification loss needs integer class labels in y, got fractional values")
             y = y.astype(np.int64)
         elif not isinstance(self.loss, _CLASS_INDEX_LOSSES):
-            y = np.asarray(y, dtype=self._model_dtype())
+            original = y
+            with np.errstate(over="ignore"):
+                y = np.asarray(y, dtype=self._model_dtype())
+            _check_finite("y", y, original)
             if y.ndim == 1:
                 y = y[:, None]  # one target per sample: a column, like the model's (N, 1) output
         return X, y
@@ -349,8 +401,11 @@ class Trainer:
         """On SIGINT, finish the current batch, then checkpoint and stop (instead of dying mid-step)."""
 
         def request_stop(signum, frame):
+            if self._interrupt_requested:  # a second Ctrl-C: the user will not wait for the batch
+                raise KeyboardInterrupt
             self._interrupt_requested = True
 
+        self._interrupt_requested = False
         return signal.signal(signal.SIGINT, request_stop)
 
 
@@ -372,6 +427,38 @@ def _decode_sums(encoded):
         "outputs": [] if encoded["outputs"] is None else [encoded["outputs"]],
         "labels": [] if encoded["labels"] is None else [encoded["labels"]],
     }
+
+
+def _check_finite(name: str, values: np.ndarray, original) -> None:
+    """NaN, infinity or a number the model's dtype cannot hold is a DataError naming the first
+    sample: left in, it would surface as a NaN loss that looks like a learning rate too large."""
+    if values.dtype.kind != "f" or values.ndim == 0 or np.isfinite(values).all():
+        return
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    sample = int(np.flatnonzero(bad)[0])
+    if np.isfinite(np.asarray(original, dtype=np.float64).reshape(len(values), -1)[sample]).all():
+        what = f"values too large for {values.dtype.name} (the first in sample {sample})"
+    else:
+        count = int(bad.sum())
+        what = f"NaN or infinite values in {count} sample{'s' if count != 1 else ''} (the first is sample {sample})"
+    raise DataError(f"fit: {name} holds {what}; remove or fix those samples")
+
+
+def _check_resume_state(state, path) -> None:
+    """The fields the loop needs before it can restore anything, checked (the file is untrusted)."""
+    if not isinstance(state, dict):
+        raise ModelFileError(f"{path}: the checkpoint holds no training state")
+    for key in ("seed", "epoch", "batches_done"):
+        value = state.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ModelFileError(f"{path}: the checkpoint's {key!r} must be a non-negative integer, got {value!r}")
+    running = state.get("running")
+    if state["batches_done"] and not (
+        isinstance(running, dict)
+        and isinstance(running.get("loss"), (int, float)) and isinstance(running.get("count"), int)
+        and all(running.get(key) is None or isinstance(running.get(key), np.ndarray) for key in ("outputs", "labels"))
+    ):
+        raise ModelFileError(f"{path}: the checkpoint stopped inside an epoch but its running totals are malformed")
 
 
 def _training_stream_seed(seed: int) -> int:
