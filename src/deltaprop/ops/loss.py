@@ -232,9 +232,9 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     _check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ConfigError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
-    input = operand(input)
+    input = input if isinstance(input, Tensor) else operand(input)
     z_full = input.data
-    t = _values(target)
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
     if weight is None and not label_smoothing and z_full.ndim == 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1]:
         return _cross_entropy_labels(input, t, reduction)
     n_classes, out_shape = _class_layout(name, z_full)
