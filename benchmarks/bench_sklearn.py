@@ -131,6 +131,31 @@ def profile(name: str, solver: str) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
+def measure(repeats: int = 5, log=print, datasets_=None, solvers=("adam", "sgd", "lbfgs"), blas_threads: int = 1) -> dict:
+    """``{"dataset/solver": row}`` with the speed-up and both scores (the entry point of
+    ``benchmarks/run.py``'s estimator section). Both libraries run on ``blas_threads`` BLAS threads."""
+    table = {}
+    with blas_limit(blas_threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for name in datasets_ or (*CLASSIFICATION, *REGRESSION):
+            for solver in solvers:
+                case = run_case(name, solver, repeats, None)
+                t_ours = statistics.median(case["deltaprop"]["time"])
+                t_theirs = statistics.median(case["sklearn"]["time"])
+                row = {
+                    "solver": solver,
+                    "metric": case["metric"],
+                    "deltaprop_ms": t_ours * 1e3,
+                    "sklearn_ms": t_theirs * 1e3,
+                    "speedup": t_theirs / t_ours,
+                    "deltaprop_score": statistics.mean(case["deltaprop"]["score"]),
+                    "sklearn_score": statistics.mean(case["sklearn"]["score"]),
+                }
+                table[f"{name}/{solver}"] = row
+                log(f"  {name}/{solver}: {row['deltaprop_ms']:.1f} ms vs {row['sklearn_ms']:.1f} ms, speed-up {row['speedup']:.2f}x")
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=[*CLASSIFICATION, *REGRESSION],

@@ -1,0 +1,206 @@
+"""Run deltaprop's benchmarks, print the table, check the targets, write JSON.
+
+    python benchmarks/run.py                 # everything (several minutes)
+    python benchmarks/run.py --quick         # fewer repeats, for a first look
+    python benchmarks/run.py --only dense    # one section: dense, overhead, imports, memory, conv, estimators
+
+Every figure is a median over repeats; every ratio compares figures measured side by side in this
+one run (never a number remembered from another machine or day). The targets are those of the
+performance issue; a failed target is printed as FAIL and makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import dense  # noqa: E402
+import probes  # noqa: E402
+
+SECTIONS = ("dense", "overhead", "imports", "memory", "conv", "estimators")
+
+
+def _threads() -> int:
+    """The number of threads NumPy's BLAS uses; PyTorch is given the same."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
+        if counts:
+            return max(counts)
+    except ImportError:
+        pass
+    return os.cpu_count() or 1
+
+
+def machine() -> dict:
+    import numpy
+
+    info = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "blas_threads": _threads(),
+        "numpy": numpy.__version__,
+    }
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+    except ImportError:
+        pass
+    try:
+        import sklearn
+
+        info["sklearn"] = sklearn.__version__
+    except ImportError:
+        pass
+    return info
+
+
+class Targets:
+    def __init__(self):
+        self.rows = []
+
+    def check(self, label: str, value: float, threshold: float, higher_is_better: bool = True) -> None:
+        ok = value >= threshold if higher_is_better else value <= threshold
+        relation = ">=" if higher_is_better else "<="
+        self.rows.append({"target": label, "value": value, "threshold": threshold, "ok": ok,
+                          "text": f"{'PASS' if ok else 'FAIL'}  {label}: {value:.3g} {relation} {threshold:g}"})
+
+    @property
+    def all_ok(self) -> bool:
+        return all(row["ok"] for row in self.rows)
+
+
+def dense_section(results, targets, repeats):
+    print("\n== Training throughput, dense networks (samples/s, median; ratios side by side) ==")
+    table = dense.throughput(repeats=repeats, log=lambda line: print(line, flush=True))
+    results["dense"] = table
+    print(f"\n{'network':8s} {'deltaprop':>11s} {'dp fit':>11s} {'torch':>11s} {'sklearn':>11s} {'numpy':>11s}   {'dp/torch':>8s} {'dp/numpy':>8s} {'fit/torch':>9s}")
+    for network, row in table.items():
+        cells = [f"{row.get(k, float('nan')):11,.0f}" for k in ("deltaprop", "deltaprop_fit", "torch", "sklearn", "numpy")]
+        vs_torch = row["deltaprop"] / row["torch"] if "torch" in row else float("nan")
+        vs_numpy = row["deltaprop"] / row["numpy"]
+        fit_vs_torch = row["deltaprop_fit"] / row["torch"] if "torch" in row else float("nan")
+        print(f"{network:8s} {' '.join(cells)}   {vs_torch:8.2f} {vs_numpy:8.2f} {fit_vs_torch:9.2f}")
+        if "torch" in row:
+            targets.check(f"{network}: deltaprop / PyTorch", vs_torch, 1.5 if network != "wide" else 1.0)
+        targets.check(f"{network}: deltaprop / NumPy by hand", vs_numpy, 0.9 if network in ("medium", "wide") else 0.6)
+
+
+def overhead_section(results, targets):
+    print("\n== Per-operation overhead: (x * x).sum().backward() on 4 floats (microseconds, median) ==")
+    overhead = probes.op_overhead()
+    results["overhead_us"] = overhead
+    for name, micro in overhead.items():
+        print(f"  {name:10s} {micro:7.1f} us")
+
+
+def imports_section(results, targets):
+    print("\n== Import time (seconds, median of 5 fresh interpreters) ==")
+    times = probes.import_times(probes.IMPORTS)
+    results["import_seconds"] = times
+    for name, seconds in times.items():
+        print(f"  import {name:10s} {seconds:6.3f} s")
+    targets.check("import deltaprop (seconds)", times["deltaprop"], 0.3, higher_is_better=False)
+
+
+def memory_section(results, targets):
+    print("\n== Peak memory (RSS) of the medium run, one fresh process each (MiB) ==")
+    memory = probes.peak_memory(("numpy", "deltaprop", "torch", "sklearn"))
+    results["peak_rss_mb"] = memory
+    for name, mb in memory.items():
+        print(f"  {name:10s} {mb:8.1f} MiB")
+    if "torch" in memory:
+        targets.check("medium run peak RSS: deltaprop / PyTorch", memory["deltaprop"] / memory["torch"], 0.5, higher_is_better=False)
+
+
+def conv_section(results, targets, repeats):
+    print("\n== Convolutional networks: full training steps against PyTorch ==")
+    try:
+        import bench_conv
+    except ImportError as missing:
+        print(f"  skipped: {missing}")
+        return
+    table = bench_conv.measure(repeats=repeats, log=lambda line: print(line, flush=True))
+    results["conv"] = table
+    for network, row in table.items():
+        ratio = row["deltaprop"] / row["torch"]
+        print(f"  {network:8s} deltaprop {row['deltaprop']:9,.0f}/s  torch {row['torch']:9,.0f}/s  ratio {ratio:5.2f}")
+        targets.check(f"{network}: deltaprop / PyTorch", ratio, 0.8)
+
+
+def estimators_section(results, targets, repeats):
+    print("\n== deltaprop.sklearn estimators against scikit-learn's (fit time, default settings, one BLAS thread each) ==")
+    try:
+        import bench_sklearn
+    except ImportError as missing:
+        print(f"  skipped: {missing}")
+        return
+    table = bench_sklearn.measure(repeats=max(3, repeats // 2), log=lambda line: print(line, flush=True))
+    results["estimators"] = table
+    print(f"\n  {'data set/solver':24s} {'speed-up':>8s}   {'deltaprop':>9s} {'sklearn':>9s} (test {{accuracy|R²}})")
+    for name, row in table.items():
+        print(f"  {name:24s} {row['speedup']:7.2f}x   {row['deltaprop_score']:9.4f} {row['sklearn_score']:9.4f}")
+    by_solver = {}
+    for row in table.values():
+        by_solver.setdefault(row["solver"], []).append(row["speedup"])
+    for solver, speedups in by_solver.items():
+        geometric = math.exp(sum(math.log(v) for v in speedups) / len(speedups))
+        targets.check(f"estimators, solver {solver}: geometric-mean fit-time speed-up over scikit-learn", geometric, 2.0)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections (repeatable)")
+    parser.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"), help="where to write the results")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 7
+    threads = _threads()
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:
+        pass
+    results = {"machine": machine()}
+    print("Machine: " + ", ".join(f"{k} {v}" for k, v in results["machine"].items()))
+    targets = Targets()
+    for section in args.only or SECTIONS:
+        if section == "dense":
+            dense_section(results, targets, repeats)
+        elif section == "overhead":
+            overhead_section(results, targets)
+        elif section == "imports":
+            imports_section(results, targets)
+        elif section == "memory":
+            memory_section(results, targets)
+        elif section == "conv":
+            conv_section(results, targets, repeats)
+        elif section == "estimators":
+            estimators_section(results, targets, repeats)
+    print("\n== Targets ==")
+    for row in targets.rows:
+        print("  " + row["text"])
+    results["targets"] = targets.rows
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=2)
+    print(f"\nWrote {args.json}")
+    return 0 if targets.all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
