@@ -10,6 +10,17 @@ is faster).
     python benchmarks/bench_conv.py                 # both networks
     python benchmarks/bench_conv.py --net conv2d --repeats 30
     python benchmarks/bench_conv.py --profile conv2d   # cProfile of deltaprop's steps, no timing table
+    python benchmarks/bench_conv.py --malloc-top-pad 64   # both libraries with glibc's heap kept mapped
+
+About ``--malloc-top-pad``: glibc returns the top of the heap to the kernel whenever more than a
+few megabytes there are free, which happens at the end of every training step; the next step then
+page-faults its arrays back in. On the reference machine (a 2-vCPU VM, where a fault costs a few
+microseconds) that was 2.5 of deltaprop's 3.5 ms per conv1d step and 13 of 36 ms per conv2d step
+(getrusage: about 900 and 6,000 faults per step); PyTorch keeps long-lived buffers at the top of
+its heap and faulted about 50 times per step on its own. The option re-runs this script with
+``MALLOC_TOP_PAD_`` set (an environment variable read by glibc, affecting both libraries in the
+process alike) so the two configurations can be compared; the default run leaves the allocator
+alone.
 
 Networks (PyTorch names):
   conv1d  batch 100, input (1, 64): Conv1d(1, 32, 3, stride 2) - ReLU - Conv1d(32, 32, 3, stride 2)
@@ -25,6 +36,7 @@ import cProfile
 import os
 import pstats
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -184,8 +196,15 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=0, help="steps per block (default: about 0.1 s worth)")
     parser.add_argument("--threads", type=int, default=0, help="threads for both libraries (default: NumPy's BLAS count)")
     parser.add_argument("--pause", type=float, default=0.3, help="seconds idle before each timed block (default 0.3)")
+    parser.add_argument("--malloc-top-pad", type=int, default=0, metavar="MB",
+                        help="re-run with glibc's MALLOC_TOP_PAD_ set to this many MiB (see above)")
     parser.add_argument("--profile", choices=list(NETWORKS), help="profile deltaprop's steps on this network instead")
     args = parser.parse_args(argv)
+
+    if args.malloc_top_pad:
+        pad = str(args.malloc_top_pad << 20)
+        if os.environ.get("MALLOC_TOP_PAD_") != pad:  # glibc reads it at start-up only: re-execute
+            os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "MALLOC_TOP_PAD_": pad})
 
     import torch
 
@@ -199,7 +218,8 @@ def main(argv=None) -> None:
         profile(args.profile, args.steps or 50)
         return
     names = list(NETWORKS) if args.net == "all" else [args.net]
-    print(f"threads: {threads} (NumPy BLAS and PyTorch); numpy {np.__version__}, torch {torch.__version__}")
+    malloc = f"; MALLOC_TOP_PAD_={os.environ['MALLOC_TOP_PAD_']}" if "MALLOC_TOP_PAD_" in os.environ else ""
+    print(f"threads: {threads} (NumPy BLAS and PyTorch); numpy {np.__version__}, torch {torch.__version__}{malloc}")
     print(f"{'network':<8} {'shape':<28} {'deltaprop ms/step':>18} {'PyTorch ms/step':>16} {'throughput ratio':>17}")
     measure(args.repeats, steps=args.steps, pause=args.pause, names=names)
 
