@@ -47,6 +47,16 @@ CASES = [
     ("tanh", F.tanh),
     ("gelu", F.gelu),
     ("elu", F.elu),
+    # The same functions in their other spellings: modules, top-level ops and Tensor methods.
+    ("Softmax", nn.Softmax(dim=1)),
+    ("LogSoftmax", nn.LogSoftmax(dim=1)),
+    ("CrossEntropyLoss", lambda x: nn.CrossEntropyLoss()(x, LABELS)),
+    ("BCEWithLogitsLoss", lambda x: nn.BCEWithLogitsLoss()(x, BINARY_TARGETS)),
+    ("dp.softmax", lambda x: dp.softmax(x, 1)),
+    ("dp.log_softmax", lambda x: dp.log_softmax(x, 1)),
+    ("dp.sigmoid", dp.sigmoid),
+    ("Tensor.log_softmax", lambda x: x.log_softmax(axis=0)),
+    ("Tensor.sigmoid", lambda x: x.sigmoid()),
 ]
 
 
@@ -92,3 +102,21 @@ def test_bce_guards_the_log_of_zero(dtype):
     assert np.all(np.isfinite(p.grad))
     assert p.grad[0] < 0 < p.grad[1]  # the gradient still points toward the target
     np.testing.assert_array_equal(p.grad[2:4], 0)
+
+
+def test_class_probabilities_of_a_table_model_stay_finite():
+    """TabularModel.predict_proba is NumPy's own softmax of the network's logits: stable too."""
+    from deltaprop.data import LabelEncoder, StandardScaler
+    from deltaprop.tabular import TabularModel
+
+    network = nn.Linear(4, 4)
+    with dp.no_grad():
+        network.weight.data[...] = np.eye(4, dtype=np.float32)
+        network.bias.data[...] = 0.0
+    model = TabularModel(network, "classification", list("abcd"), "t", StandardScaler().fit(np.eye(4) * [1, 2, 3, 4]),
+                         LabelEncoder().fit(np.arange(4)))
+    model.scaler.mean_[:], model.scaler.scale_[:] = 0.0, 1.0  # the logits are the inputs themselves
+    probabilities = model.predict_proba(np.concatenate([HUGE, -HUGE]))
+    assert np.isfinite(probabilities).all()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(model.predict(HUGE[:1]), [0])

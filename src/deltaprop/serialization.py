@@ -17,6 +17,7 @@ or lists, and every size the file claims is checked before it is trusted. Anythi
 from __future__ import annotations
 
 import json
+import reprlib
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,18 @@ FORMAT_CHECKPOINT = "deltaprop.checkpoint"
 VERSION = 1
 
 _MAX_HEADER_BYTES = 100 * 2**20
+# The safetensors dtypes NumPy can hold (bfloat16 and the float8 kinds have no NumPy dtype).
+_NUMPY_DTYPES = frozenset({"BOOL", "U8", "I8", "U16", "I16", "F16", "U32", "I32", "F32", "U64", "I64", "F64"})
+_FLOAT_DTYPES = (None, "float16", "float32", "float64")
 _MAX_DEPTH = 32
 _MAX_LAYERS = 10_000
+# How many numbers the layers of an architecture may allocate, as a multiple of the numbers the file
+# holds (with a floor for small files): generous for any real model, whose weights are all in the
+# file, and a bound on the memory a hostile architecture can make us claim.
+_SIZE_SLACK = 16
+_SIZE_FLOOR = 2**22
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxother, _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 80, 80, 3, 8, 8
 
 
 # -- the public face ---------------------------------------------------------------------------
@@ -70,14 +81,19 @@ def load(path, model=None):
             raise ModelFileError(f"{path}: the model is of a custom class, so only its weights are stored; build it and call load(path, model=YourModel())")
         model = _build_quietly(info["architecture"], limit=sum(t.size for t in tensors.values()), where=path)
         dtype = info.get("dtype")
-        if dtype not in (None, "float16", "float32", "float64"):
-            raise ModelFileError(f"{path}: unsupported parameter dtype {dtype!r}")
+        if dtype not in _FLOAT_DTYPES:
+            raise ModelFileError(f"{path}: unsupported parameter dtype {_short(dtype)}")
         if dtype:
             model.to(dtype)
     parameter_names = {name for name, _ in model.named_parameters()}
     for name, array in tensors.items():
         if name in parameter_names and array.dtype.kind != "f":
-            raise ModelFileError(f"{path}: tensor {name!r} has dtype {array.dtype}, but a parameter must be floating point")
+            raise ModelFileError(
+                f"{path}: tensor {_short(name)} has dtype {array.dtype}, but a parameter must be floating point")
+        # Such weights predict nothing, and `deltaprop train` never saves them: the file is damaged.
+        if name in parameter_names and not np.isfinite(array).all():
+            raise ModelFileError(f"{path}: parameter {_short(name)} holds NaN or infinite values "
+                                 "(a damaged file, or a model saved after it diverged)")
     try:
         model.load_state_dict(tensors)
     except ShapeError as error:
@@ -162,11 +178,13 @@ def architecture_of(module) -> dict | None:
 def build(spec, limit: int | None = None, where="model file"):
     """Rebuild a module from :func:`architecture_of`'s description, trusting nothing in it.
 
-    ``limit`` bounds every integer argument (no layer of a valid file is bigger than the file's
+    ``limit`` (the number of values in the file's tensors) bounds every integer argument and, with
+    some slack, the size of all the layers together (no valid file describes layers bigger than its
     own tensors), so a hostile file cannot make us allocate absurd amounts of memory.
     """
     classes = _layer_classes()
     count = [0]
+    budget = [None if limit is None else max(_SIZE_SLACK * limit, _SIZE_FLOOR)]
 
     def make(node, depth):
         if depth > _MAX_DEPTH:
@@ -178,22 +196,48 @@ def build(spec, limit: int | None = None, where="model file"):
             raise ModelFileError(f"{where}: the architecture is malformed (a layer entry without a class name)")
         name = node["class"]
         if name not in classes:
-            raise ModelFileError(f"{where}: unknown layer {name!r}; known layers: {', '.join(sorted(classes))}")
+            raise ModelFileError(f"{where}: unknown layer {_short(name)}; known layers: {', '.join(sorted(classes))}")
         config = node.get("config", {})
         children = node.get("children", [])
         if not isinstance(config, dict) or not isinstance(children, list):
             raise ModelFileError(f"{where}: layer {name!r} has a malformed config or children list")
         for key, value in config.items():
             _check_argument(where, name, key, value, limit)
+        if budget[0] is not None:
+            budget[0] -= _size_bound(name, config)
+            if budget[0] < 0:
+                raise ModelFileError(
+                    f"{where}: the architecture asks for far more weights than the file's {limit} values "
+                    f"(at layer {name} with {_short(config)}); the file is damaged or hostile"
+                )
         built_children = [make(child, depth + 1) for child in children]
         try:
             return classes[name](*built_children, **config)
         except MemoryError:
-            raise ModelFileError(f"{where}: layer {name} with {config} would not fit in memory") from None
+            raise ModelFileError(f"{where}: layer {name} with {_short(config)} would not fit in memory") from None
         except (TypeError, ValueError) as error:
-            raise ModelFileError(f"{where}: cannot build layer {name} with {config}: {error}") from None
+            raise ModelFileError(f"{where}: cannot build layer {name} with {_short(config)}: {error}") from None
 
     return make(spec, 0)
+
+
+def _size_bound(name: str, config: dict) -> int:
+    """At least as many numbers as the layer allocates: the product of its integer arguments (the
+    weight of Linear is in*out, of Conv2d in*out*k*k: a square kernel counts twice in a 2-d layer)."""
+    bound = 1
+    for value in config.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, int) and not isinstance(item, bool):
+                bound *= max(abs(item), 1)
+    kernel = config.get("kernel_size")
+    if name.endswith("2d") and isinstance(kernel, int) and not isinstance(kernel, bool):
+        bound *= max(abs(kernel), 1)
+    return bound
+
+
+def _short(value) -> str:
+    """A repr cut to a readable length: names and configs in a hostile file can be huge."""
+    return _REPR.repr(value)
 
 
 def _build_quietly(spec, limit, where):
@@ -210,19 +254,23 @@ def _build_quietly(spec, limit, where):
 
 
 def _check_argument(where, layer, key, value, limit) -> None:
+    if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+        raise ModelFileError(f"{where}: layer {layer} has an invalid argument name {_short(key)}")
+    # NumPy parses a dtype string itself (with errors of its own, SyntaxError among them): allow names only.
+    if key == "dtype" and value not in _FLOAT_DTYPES:
+        raise ModelFileError(f"{where}: layer {layer} argument dtype={_short(value)} is not one of {', '.join(_FLOAT_DTYPES[1:])}")
     values = value if isinstance(value, list) else [value]
     for item in values:
         if isinstance(item, bool) or item is None or isinstance(item, str):
             continue
         if isinstance(item, int):
             if limit is not None and abs(item) > max(limit, 2**16):
-                raise ModelFileError(f"{where}: layer {layer} argument {key}={item} is larger than the file's own weights allow")
+                raise ModelFileError(
+                    f"{where}: layer {layer} argument {key}={_short(item)} is larger than the file's own weights allow")
             continue
         if isinstance(item, float):
             continue
-        raise ModelFileError(f"{where}: layer {layer} argument {key!r} has a value of unsupported type {type(item).__name__}")
-    if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-        raise ModelFileError(f"{where}: layer {layer} has an invalid argument name {key!r}")
+        raise ModelFileError(f"{where}: layer {layer} argument {key} has a value of unsupported type {type(item).__name__}")
 
 
 def _model_dtype(model) -> str | None:
@@ -255,8 +303,8 @@ def _decode(obj, tensors: dict, path):
     if isinstance(obj, dict):
         if set(obj) == {"__tensor__"}:
             name = obj["__tensor__"]
-            if name not in tensors:
-                raise ModelFileError(f"{path}: the checkpoint refers to a tensor {name!r} that is not in the file")
+            if not isinstance(name, str) or name not in tensors:
+                raise ModelFileError(f"{path}: the checkpoint refers to a tensor {_short(name)} that is not in the file")
             return tensors[name]
         if set(obj) == {"__items__"} and isinstance(obj["__items__"], list):
             items = obj["__items__"]
@@ -333,6 +381,10 @@ def _read(path: Path):
             raise ModelFileError(f"{path}: file format version {info.get('version')!r} is not supported (this deltaprop reads version {VERSION})")
         if not isinstance(info.get("metadata", {}), dict):
             raise ModelFileError(f"{path}: the model's metadata is not a JSON object")
+    for name, entry in header.items():
+        dtype = entry.get("dtype") if isinstance(entry, dict) and name != "__metadata__" else None
+        if isinstance(dtype, str) and dtype not in _NUMPY_DTYPES:
+            raise ModelFileError(f"{path}: tensor {_short(name)} has dtype {_short(dtype)}, which deltaprop cannot read")
     try:
         from safetensors import SafetensorError
         from safetensors.numpy import load as from_bytes

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import nn
 from .data import LabelEncoder, StandardScaler
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, DeltapropError, ModelFileError
 from .grad_mode import no_grad
 from .tensor import Tensor
 from .training import metrics
@@ -175,13 +175,14 @@ class TabularModel:
 
     @classmethod
     def from_metadata(cls, network, metadata: dict, where="model file") -> "TabularModel":
+        """The model described by a file's ``metadata`` around its ``network``, checked: a file is
+        untrusted, so anything that does not fit together is a ModelFileError here rather than a
+        crash (or a wrong answer) at predict time."""
         info = metadata.get("tabular") if isinstance(metadata, dict) else None
         if not isinstance(info, dict):
-            from .errors import ModelFileError
-
             raise ModelFileError(f"{where}: a model without table metadata (it was not saved by `deltaprop train`)")
         try:
-            return cls(
+            model = cls(
                 network,
                 task=info["task"],
                 feature_names=info["feature_names"],
@@ -193,9 +194,42 @@ class TabularModel:
                 settings=metadata.get("settings") or {},
             )
         except (KeyError, TypeError, ValueError) as error:
-            from .errors import ModelFileError
-
             raise ModelFileError(f"{where}: the table metadata is malformed ({error})") from None
+        problem = model._inconsistency()
+        if problem:
+            raise ModelFileError(f"{where}: the table metadata does not fit the network: {problem}")
+        return model
+
+    def _inconsistency(self) -> str | None:
+        """What in the metadata contradicts the rest or the network, or None when all fits."""
+        names = self.feature_names
+        if not names or not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
+            return "the feature names are not a list of distinct column names"
+        if not isinstance(self.target_name, str) or not self.target_name:
+            return f"the target name {self.target_name!r} is not a column name"
+        if not isinstance(self.settings, dict) or not isinstance(self.settings.get("config", {}), dict):
+            return "the training settings are not a JSON object"
+        if len(self.scaler.mean_) != len(names):
+            return f"the scaler holds {len(self.scaler.mean_)} features for {len(names)} feature names"
+        if (self.task == "classification") != (self.encoder is not None):
+            return f"a {self.task} model {'without' if self.encoder is None else 'with'} class names"
+        if self.target_scaler is not None and len(self.target_scaler.mean_) != 1:
+            return "the target scaler is not for one column"
+        if self.input_shape is not None and (
+            not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in self.input_shape)
+            or int(np.prod(self.input_shape)) != len(names)
+        ):
+            return f"the input shape {list(self.input_shape)} does not hold {len(names)} features"
+        # One row of zeros through the network: it must take the features and give one output per
+        # class (or one value), as predict will ask of it.
+        expected = len(self.classes) if self.encoder is not None else 1
+        try:
+            shape = self.outputs(np.zeros((1, len(names)), dtype=np.float32)).shape
+        except (DeltapropError, ValueError, TypeError) as error:
+            return f"it does not take {len(names)} features ({error})"
+        if shape != (1, expected):
+            return f"it gives outputs of shape {shape[1:]} per row, where {expected} are needed"
+        return None
 
     @classmethod
     def load(cls, path) -> "TabularModel":

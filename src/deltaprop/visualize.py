@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import atomic
 from .errors import ConfigError
 from .tensor import Tensor
 
@@ -78,9 +79,9 @@ def draw_graph(tensor: Tensor, format: str = "svg", path=None, names: dict | Non
         if format == "dot" or image is None:
             if image is None and format != "dot":
                 target = target.with_suffix(".dot")
-            target.write_text(dot, encoding="utf-8")
+            atomic.write_text(target, dot)
         else:
-            target.write_bytes(image)
+            atomic.write_bytes(target, image)
     return Graph(dot, format, image, target)
 
 

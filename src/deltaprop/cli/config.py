@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .. import atomic
+from ..errors import ModelFileError
 from .options import OPTIONS_BY_NAME, TRAIN_OPTIONS, UsageError
 
 if sys.version_info >= (3, 11):
@@ -25,8 +26,7 @@ def resolve(args, resume_state=None) -> dict:
     config = {option.name: option.default for option in TRAIN_OPTIONS}
     config.update({key: None for key in _PATH_KEYS})
     if resume_state is not None:
-        saved = ((resume_state.get("metadata") or {}).get("settings") or {}).get("config") or {}
-        config.update(_validated(saved, "the checkpoint's configuration"))
+        config.update(_saved(resume_state, args.resume))
     if args.config is not None:
         config.update(_validated(read(args.config), args.config))
     for option in TRAIN_OPTIONS:
@@ -38,6 +38,19 @@ def resolve(args, resume_state=None) -> dict:
     if args.out is not None:
         config["out"] = args.out
     return config
+
+
+def _saved(resume_state: dict, path) -> dict:
+    """The options stored in a checkpoint by ``deltaprop train`` (none in one written by ``fit``).
+    The file is untrusted: what is there must be valid options, else it is a damaged checkpoint."""
+    settings = resume_state["metadata"].get("settings", {})
+    saved = settings.get("config", {}) if isinstance(settings, dict) else None
+    if not isinstance(saved, dict):
+        raise ModelFileError(f"{path}: the checkpoint's run configuration is not a table of options")
+    try:
+        return _validated(saved, "the checkpoint's configuration")
+    except UsageError as error:
+        raise ModelFileError(f"{path}: {error}") from None
 
 
 def read(path) -> dict:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import Table, load_csv, load_digits, load_npz
+from ..errors import DataError
 
 BUNDLED = "digits"
 DIGITS_IMAGE_SHAPE = (1, 8, 8)
@@ -22,7 +23,11 @@ def load_table(data: str | None, target=None, drop_missing: bool = False) -> tup
         X, y = load_npz(path)
         X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
         return Table(X=X, y=y, feature_names=[f"x{i}" for i in range(X.shape[1])], target_name="y"), path.stem
-    return load_csv(path, target=_column(target), drop_missing=drop_missing), path.stem
+    try:
+        return load_csv(path, target=_column(target), drop_missing=drop_missing), path.stem
+    except DataError as error:
+        # The library's hint names its keyword argument; here the same choice is a flag.
+        raise DataError(str(error).replace("drop_missing=True", "--drop-missing")) from None
 
 
 def image_shape(data: str | None, n_features: int) -> tuple | None:

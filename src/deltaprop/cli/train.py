@@ -75,8 +75,10 @@ def run(args) -> int:
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
 
     table, data_name = load_table(config["data"], config["target"], config["drop_missing"])
-    if table.n_dropped:
-        log(f"Dropped {table.n_dropped} row(s) with missing or non-finite values.")
+    if table.n_dropped:  # said even with --quiet: it changes what the model learns from
+        rows = "row" if table.n_dropped == 1 else "rows"
+        print(f"deltaprop: dropped {table.n_dropped} {rows} of {config['data']} with missing or non-finite values "
+              f"({len(table)} left)", file=sys.stderr)
     task = config["task"] if config["task"] != "auto" else infer_task(table.y)
     prepared = _prepare(table, task, config)
     network = _build_network(config, prepared, task)
@@ -116,7 +118,12 @@ def run(args) -> int:
     if trainer.diverged:
         # Training has already printed why it stopped, unless --quiet kept it silent.
         reason = f"{trainer.stop_reason}; " if args.quiet else "training diverged (see above); "
-        print(f"deltaprop: error: {reason}no model was saved, and {out / CHECKPOINT_FILE} holds the last finished epoch", file=sys.stderr)
+        checkpoint = out / CHECKPOINT_FILE
+        if checkpoint.exists():
+            kept = f"{checkpoint} holds epoch {load_checkpoint(checkpoint)['state']['epoch']}, the last that finished"
+        else:
+            kept = "no epoch finished, so there is no checkpoint either"
+        print(f"deltaprop: error: {reason}no model was saved, and {kept}", file=sys.stderr)
         return 1
 
     model.save(out / MODEL_FILE)
@@ -145,7 +152,8 @@ def _prepare(table, task, config) -> dict:
     if task == "classification":
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
-            raise DataError(f"the target column {table.target_name!r} has a single class ({encoder.classes_[0]!r}); classification needs at least two")
+            raise DataError(f"the target column {table.target_name!r} has a single class "
+                            f"({encoder.classes_[0].item()!r}); classification needs at least two")
         codes = encoder.transform(y)
         if np.bincount(codes).min() >= 2:
             stratify = codes

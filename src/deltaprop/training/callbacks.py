@@ -147,8 +147,11 @@ class TerminateOnNaN(Callback):
 
     def on_batch_end(self, batch, logs=None):
         loss = logs["loss"]
-        if math.isfinite(loss):
-            return
+        if not math.isfinite(loss):
+            self.stop(f"the loss became {loss} at epoch {self.trainer.epoch}, batch {batch + 1}")
+
+    def stop(self, what: str) -> None:
+        """End the run as diverged: ``what`` happened; the last good weights come back."""
         trainer = self.trainer
         trainer.model.load_state_dict(self._good_weights)
         trainer.stop_training = True
@@ -157,8 +160,8 @@ class TerminateOnNaN(Callback):
         lr_text = ", ".join(f"{lr:g}" for lr in lrs)
         restored = f"the end of epoch {trainer.epoch - 1}" if trainer.epoch > 1 else "their initial values"
         trainer.stop_reason = (
-            f"the loss became {loss} at epoch {trainer.epoch}, batch {batch + 1}; training stopped and the weights "
-            f"were restored to {restored}. The learning rate ({lr_text}) is the likely cause: try a smaller one"
+            f"{what}; training stopped and the weights were restored to {restored}. "
+            f"The learning rate ({lr_text}) is the likely cause: try a smaller one"
         )
 
 
