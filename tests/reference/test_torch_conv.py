@@ -14,6 +14,9 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference the convol
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 
+# PyTorch warns that 'same' padding with an even kernel pads a copy of the input: its business.
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+
 TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-4, atol=2e-5)}
 TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
 DTYPES = [np.float64, np.float32]
