@@ -312,7 +312,8 @@ def test_resume_continues_a_run_to_the_same_end(data, tmp_path):
     straight = run("train", *common, "--epochs", 4, "--out", tmp_path / "straight", cwd=data)
     part = run("train", *common, "--epochs", 2, "--out", tmp_path / "part", cwd=data)
     assert straight.returncode == part.returncode == 0, straight.stderr + part.stderr
-    resumed = run("train", "--resume", tmp_path / "part" / "checkpoint.safetensors", "--epochs", 4, "--quiet", cwd=data)
+    # From another folder: the checkpoint records the data file's absolute path.
+    resumed = run("train", "--resume", tmp_path / "part" / "checkpoint.safetensors", "--epochs", 4, "--quiet", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout == straight.stdout
     a = deltaprop.load(tmp_path / "straight" / "model.safetensors").state_dict()

@@ -335,3 +335,23 @@ def test_a_missing_folder_is_reported_with_the_target_name(tmp_path):
     with pytest.raises(FileNotFoundError) as caught:
         atomic.write_bytes(target, b"x")
     assert caught.value.filename == str(target)  # not the name of a temporary file
+
+
+def test_a_successful_write_removes_old_temporaries_left_by_killed_writes(tmp_path):
+    import os
+    import time
+
+    from deltaprop import atomic
+
+    target = tmp_path / "checkpoint.safetensors"
+    old = tmp_path / ".checkpoint.safetensors.abc123.tmp"  # what kill -9 mid-write leaves
+    young = tmp_path / ".checkpoint.safetensors.def456.tmp"  # maybe a writer still at work
+    other = tmp_path / ".model.safetensors.xyz.tmp"  # another file's: not ours to judge
+    for leftover in (old, young, other):
+        leftover.write_bytes(b"partial")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    os.utime(other, (an_hour_ago, an_hour_ago))
+    atomic.write_bytes(target, b"complete")
+    assert target.read_bytes() == b"complete"
+    assert not old.exists() and young.exists() and other.exists()

@@ -9,8 +9,10 @@ truncated model or checkpoint.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -52,6 +54,21 @@ def open_atomic(path, mode: str = "w"):
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
+    _remove_stale_temporaries(folder, path.name)
+
+
+_STALE_SECONDS = 600
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    """Delete temporary files that earlier writes of ``name`` left behind when the process was
+    killed mid-write (they are never read). Only old ones: a young one may belong to a writer
+    that is still running."""
+    now = time.time()
+    for leftover in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > _STALE_SECONDS:
+                leftover.unlink()
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -28,16 +28,27 @@ def resolve(args, resume_state=None) -> dict:
     if resume_state is not None:
         config.update(_saved(resume_state, args.resume))
     if args.config is not None:
-        config.update(_validated(read(args.config), args.config))
+        from_file = _validated(read(args.config), args.config)
+        if from_file.get("data") is not None:  # a path in a config file is relative to that file
+            from_file["data"] = _absolute(from_file["data"], Path(args.config).resolve().parent)
+        config.update(from_file)
     for option in TRAIN_OPTIONS:
         value = getattr(args, option.name)
         if value is not None:
             config[option.name] = option.parse(value)
     if args.data is not None:
-        config["data"] = args.data
+        config["data"] = _absolute(args.data, Path.cwd())
     if args.out is not None:
         config["out"] = args.out
     return config
+
+
+def _absolute(data: str, folder: Path) -> str:
+    """The data path made absolute (the checkpoint and config.toml then work from any folder);
+    the name of the bundled data set stays as it is."""
+    from .datasets import BUNDLED
+
+    return data if data == BUNDLED else str((folder / data).resolve())
 
 
 def _saved(resume_state: dict, path) -> dict:
@@ -97,8 +108,6 @@ def write(path, config: dict) -> None:
     for key, value in config.items():
         if key == "out":
             continue
-        if key == "data" and value is not None and value != "digits":
-            value = str(Path(value).resolve())
         if value is None:
             lines.append(f"# {key} = (not set)\n")
         else:
