@@ -465,3 +465,28 @@ def test_two_spirals_are_learned(name):
     model = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 2))
     assert _accuracy(model, x, labels) < 0.8  # not already solved by the initial weights
     assert _fit(model, SPIRAL_OPTIMIZERS[name](model.parameters()), x, labels, max_steps=4000) == 1.0
+
+
+@pytest.mark.parametrize(
+    "make, damage",
+    [
+        (lambda ps: optim.Adam(ps, lr=0.01), lambda entry: entry.pop("exp_avg")),
+        (lambda ps: optim.Adam(ps, lr=0.01), lambda entry: entry.update(step="3")),
+        (lambda ps: optim.SGD(ps, lr=0.01, momentum=0.9), lambda entry: entry.pop("momentum_buffer")),
+        (lambda ps: optim.RMSprop(ps, lr=0.01, centered=True), lambda entry: entry.pop("grad_avg")),
+        (lambda ps: optim.Adagrad(ps, lr=0.01), lambda entry: entry.update(step=-1)),
+    ],
+)
+def test_a_damaged_parameter_state_is_refused_at_load_not_at_the_next_step(make, damage):
+    from deltaprop.errors import ModelFileError
+
+    layer = nn.Linear(3, 2)
+    optimizer = make(layer.parameters())
+    layer(np.ones((4, 3), np.float32)).sum().backward()
+    optimizer.step()
+    saved = optimizer.state_dict()
+    damage(saved["state"][0])
+    fresh = make(layer.parameters())
+    with pytest.raises(ModelFileError, match="parameter 0"):
+        fresh.load_state_dict(saved)
+    assert fresh.state == {}  # nothing was half-loaded

@@ -50,6 +50,9 @@ class Adagrad(Optimizer):
         check_real("Adagrad", "eps", options["eps"], where=where)
         check_flag("Adagrad", "maximize", options["maximize"], where)
 
+    def _state_fields(self, options: dict) -> dict:
+        return {"step": "count", "sum": "array"}
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)

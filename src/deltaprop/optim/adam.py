@@ -56,6 +56,12 @@ class Adam(Optimizer):
         check_flag(name, "amsgrad", options["amsgrad"], where)
         check_flag(name, "maximize", options["maximize"], where)
 
+    def _state_fields(self, options: dict) -> dict:
+        fields = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
+        if options["amsgrad"]:
+            fields["max_exp_avg_sq"] = "array"
+        return fields
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)

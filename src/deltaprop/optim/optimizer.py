@@ -167,6 +167,7 @@ class Optimizer:
                 f"{len(self.param_groups)}"
             )
         by_index: dict[int, Tensor] = {}
+        group_of: dict[int, int] = {}
         options = []
         for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             saved_params = saved.get("params") if isinstance(saved, dict) else None
@@ -181,6 +182,7 @@ class Optimizer:
                 )
             for i, p in zip(saved_params, group["params"]):
                 by_index[_index(name, i)] = p
+                group_of[_index(name, i)] = g
             merged = {key: value for key, value in group.items() if key != "params"}
             for key, value in saved.items():
                 if key != "params":
@@ -217,11 +219,27 @@ class Optimizer:
                     restored[field] = np.array(value, dtype=dtype, copy=True)
                 else:
                     restored[field] = to_plain(value)
+            self._check_state(name, i, restored, options[group_of[i]])
             state[p] = restored
 
         for group, merged in zip(self.param_groups, options):
             group.update(merged)
         self.state = state
+
+    def _state_fields(self, options: dict) -> dict:
+        """The per-parameter state a step of this optimizer reads, for a group with ``options``:
+        ``{name: "array" | "count"}``. Subclasses with state override it."""
+        return {}
+
+    def _check_state(self, name: str, index: int, entry: dict, options: dict) -> None:
+        """A loaded parameter state must hold what ``step()`` will read, of the right kind; a
+        hand-edited or damaged checkpoint fails here, not inside the next step."""
+        for field, kind in self._state_fields(options).items():
+            value = entry.get(field)
+            if kind == "array" and not isinstance(value, np.ndarray):
+                raise ModelFileError(f"{name}: the saved state of parameter {index} lacks the array {field!r}")
+            if kind == "count" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ModelFileError(f"{name}: the saved state of parameter {index} has no valid step count {field!r}")
 
     def __repr__(self) -> str:
         lines = [f"{self._name} ("]

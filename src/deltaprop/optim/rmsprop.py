@@ -52,6 +52,14 @@ class RMSprop(Optimizer):
         check_flag("RMSprop", "centered", options["centered"], where)
         check_flag("RMSprop", "maximize", options["maximize"], where)
 
+    def _state_fields(self, options: dict) -> dict:
+        fields = {"step": "count", "square_avg": "array"}
+        if options["momentum"] > 0:
+            fields["momentum_buffer"] = "array"
+        if options["centered"]:
+            fields["grad_avg"] = "array"
+        return fields
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)

@@ -56,6 +56,9 @@ class SGD(Optimizer):
                 f"{options['momentum']!r} and dampening={options['dampening']!r}{where}"
             )
 
+    def _state_fields(self, options: dict) -> dict:
+        return {"momentum_buffer": "array"} if options["momentum"] else {}
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
