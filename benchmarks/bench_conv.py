@@ -20,7 +20,7 @@ microseconds) that was 2.5 of deltaprop's 3.5 ms per conv1d step and 13 of 36 ms
 its heap and faulted about 50 times per step on its own. The option re-runs this script with
 ``MALLOC_TOP_PAD_`` set (an environment variable read by glibc, affecting both libraries in the
 process alike) so the two configurations can be compared; the default run leaves the allocator
-alone.
+alone. The table reports both libraries' page faults per step (median over blocks) beside the times.
 
 Networks (PyTorch names):
   conv1d  batch 100, input (1, 64): Conv1d(1, 32, 3, stride 2) - ReLU - Conv1d(32, 32, 3, stride 2)
@@ -35,6 +35,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import resource
 import statistics
 import sys
 import time
@@ -128,11 +129,14 @@ def make_steps(name: str):
     return deltaprop_step, torch_step, f"batch {batch}, input {shape}"
 
 
-def time_block(step, steps: int) -> float:
+def time_block(step, steps: int) -> tuple:
+    """Seconds and minor page faults (getrusage, whole process) per step, over ``steps`` steps."""
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     for _ in range(steps):
         step()
-    return (time.perf_counter() - start) / steps
+    seconds = (time.perf_counter() - start) / steps
+    return seconds, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / steps
 
 
 def compare(name: str, repeats: int, steps: int, pause: float) -> dict:
@@ -140,15 +144,19 @@ def compare(name: str, repeats: int, steps: int, pause: float) -> dict:
     for _ in range(3):  # warm up caches and allocators
         deltaprop_step()
         torch_step()
-    ours, theirs = [], []
+    ours, theirs, our_faults, their_faults = [], [], [], []
     for _ in range(repeats):
         # The pause lets the other library's worker threads go to sleep first: OpenBLAS and OpenMP
         # threads spin for a while after their last task, and on a 2-core machine a spinning
         # neighbour slowed the other library's next block up to tenfold.
         time.sleep(pause)
-        ours.append(time_block(deltaprop_step, steps))
+        seconds, faults = time_block(deltaprop_step, steps)
+        ours.append(seconds)
+        our_faults.append(faults)
         time.sleep(pause)
-        theirs.append(time_block(torch_step, steps))
+        seconds, faults = time_block(torch_step, steps)
+        theirs.append(seconds)
+        their_faults.append(faults)
     ours_s, theirs_s = statistics.median(ours), statistics.median(theirs)
     batch = NETWORKS[name][2]
     # Per-block ratios as well: each pair ran back to back, so it shares the machine's load.
@@ -160,6 +168,9 @@ def compare(name: str, repeats: int, steps: int, pause: float) -> dict:
         "torch_ms": theirs_s * 1e3,
         "ratio": theirs_s / ours_s,
         "ratio_median_of_pairs": statistics.median(t / o for o, t in zip(ours, theirs)),
+        # Page faults per step (the allocator's churn; see --malloc-top-pad above), median of blocks.
+        "deltaprop_faults": statistics.median(our_faults),
+        "torch_faults": statistics.median(their_faults),
     }
 
 
@@ -174,7 +185,8 @@ def measure(repeats: int = 15, log=print, steps: int = 0, pause: float = 0.3, na
         table[name] = row
         log(
             f"{name:<8} {row['description']:<28} {row['deltaprop_ms']:>18.3f} {row['torch_ms']:>16.3f} "
-            f"{row['ratio']:>11.2f}x  (median of paired blocks {row['ratio_median_of_pairs']:.2f}x)"
+            f"{row['ratio']:>11.2f}x  (median of paired blocks {row['ratio_median_of_pairs']:.2f}x; "
+            f"page faults/step {row['deltaprop_faults']:,.0f} and {row['torch_faults']:,.0f})"
         )
     return table
 
