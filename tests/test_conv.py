@@ -79,9 +79,11 @@ def test_conv2d_gradients(options):
     assert dp.gradcheck(lambda *a: F.conv2d(*a, **options), [x, w, b])
 
 
+@pytest.mark.parametrize("block_bytes", [1, 2000, 3000], ids=lambda b: f"{b}B")
 @pytest.mark.parametrize("options", [CONV2D_OPTIONS[1], CONV2D_OPTIONS[2], CONV2D_OPTIONS[3]], ids=str)
-def test_conv_in_blocks_of_rows_equals_conv_at_once(monkeypatch, options):
-    """Large convolutions unfold a few output rows at a time; force one row per block here."""
+def test_conv_in_blocks_of_rows_equals_conv_at_once(monkeypatch, options, block_bytes):
+    """Large convolutions unfold a few output rows at a time; force small blocks here: one row per
+    block (1 byte), or one to three rows with a shorter last block for some of the options."""
     from deltaprop.ops import conv
 
     x, w, b = randn(2, 2, 6, 7), randn(3, 2, 2, 3, seed=1), randn(3, seed=2)
@@ -90,7 +92,7 @@ def test_conv_in_blocks_of_rows_equals_conv_at_once(monkeypatch, options):
     grads = [t.grad.copy() for t in (x, w, b)]
     for t in (x, w, b):
         t.grad = None
-    monkeypatch.setattr(conv, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", block_bytes)
     blocked = F.conv2d(x, w, b, **options)
     blocked.backward(np.ones(blocked.shape))
     np.testing.assert_allclose(blocked.data, whole.data, rtol=1e-12)

@@ -33,6 +33,7 @@ dozen small operations.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -152,6 +153,34 @@ def _batched(op: str, n: int, X: np.ndarray, channels=None) -> bool:
     return X.ndim == n + 2
 
 
+class _Workspace(threading.local):
+    """Scratch buffers of one thread, reused by every call: see :func:`_scratch`."""
+
+    def __init__(self):
+        self.buffers = {}
+
+
+_workspace = _Workspace()
+
+
+def _scratch(name: str, shape: tuple, dtype) -> np.ndarray:
+    """This thread's reusable buffer ``name``, as an uninitialised array of ``shape`` and ``dtype``.
+
+    For temporaries that never leave a primitive (column blocks, gradient columns). Drawn fresh on
+    every call, these megabytes went back to the kernel at the end of each training step (glibc
+    trims the top of its heap) and were page-faulted in again on the next. A buffer here lives as
+    long as its thread and only grows. Hence the rules: never return one, never keep one in a
+    backward closure (another call reuses it before the backward runs), and draw each name once
+    per call. Per thread, so two threads training their own models never share one.
+    """
+    dtype = np.dtype(dtype)
+    size = math.prod(shape) * dtype.itemsize
+    buffer = _workspace.buffers.get(name)
+    if buffer is None or buffer.size < size:
+        buffer = _workspace.buffers[name] = np.empty(size, np.uint8)
+    return buffer[:size].view(dtype).reshape(shape)
+
+
 # -- convolution ---------------------------------------------------------------------------------
 
 
@@ -200,19 +229,14 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
     dtype = np.result_type(X, W)
     rows = CK + (bias is not None)
     blocks, row_width = _row_blocks(out_shape, N, rows * dtype.itemsize)
-    scratch = np.empty(rows * (blocks[0][1] - blocks[0][0]) * row_width, dtype=dtype)
-
-    held = [None]  # the block of rows whose columns the scratch buffer holds
 
     def unfold(r0, r1) -> np.ndarray:
-        """Columns of output rows r0 .. r1 − 1, in the scratch buffer: (C·K [+ 1], (r1 − r0)·width)."""
-        cols = scratch[: rows * (r1 - r0) * row_width].reshape(rows, (r1 - r0) * row_width)
-        if held[0] != (r0, r1):
-            block = windows[(slice(None),) * (n + 1) + (slice(r0, r1),)]
-            np.copyto(cols[:CK].reshape(block.shape), block)
-            if bias is not None:
-                cols[CK] = 1
-            held[0] = (r0, r1)
+        """Columns of output rows r0 .. r1 − 1, (C·K [+ 1], (r1 − r0)·width), in this thread's workspace."""
+        cols = _scratch("columns", (rows, (r1 - r0) * row_width), dtype)
+        block = windows[(slice(None),) * (n + 1) + (slice(r0, r1),)]
+        np.copyto(cols[:CK].reshape(block.shape), block)
+        if bias is not None:
+            cols[CK] = 1
         return cols
 
     W2 = W.reshape(O, CK)
@@ -236,10 +260,10 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
             gxp = _batch_last(xp.shape, np.result_type(W2, g2))
             stored = gxp.transpose(*range(1, n + 2), 0)  # (C, *S, N), contiguous
             W2t = W2[:, :CK].T
-            gcols_buffer = np.empty(CK * (blocks[0][1] - blocks[0][0]) * row_width, dtype=gxp.dtype)
-        # Last block first: the forward left its columns in the scratch buffer (with a single
-        # block, nothing is unfolded twice).
-        for r0, r1 in reversed(blocks):
+        # The columns are unfolded again, block by block, into the workspace: cheaper than keeping
+        # them from the forward (fresh memory, page-faulted every step) and always correct, since
+        # other layers have used the workspace since.
+        for r0, r1 in blocks:
             g2_block = g2[:, r0 * row_width : r1 * row_width]
             if need_w:
                 gw2 += g2_block @ unfold(r0, r1).T
@@ -247,7 +271,7 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
                 # col2im: the gradient of each column entry goes back to the input position it
                 # was copied from; positions shared by several windows receive the sum. One
                 # strided add per kernel offset, each over a whole block of rows and samples.
-                gcols = gcols_buffer[: CK * (r1 - r0) * row_width].reshape(CK, (r1 - r0) * row_width)
+                gcols = _scratch("gradient columns", (CK, (r1 - r0) * row_width), gxp.dtype)
                 np.matmul(W2t, g2_block, out=gcols)
                 gcols = gcols.reshape(C, *kernel, r1 - r0, *out_shape[1:], N)
                 for offset, index in _offsets(kernel, stride, dilation, (r1 - r0, *out_shape[1:]), r0):
