@@ -72,25 +72,46 @@ def _describe(module) -> str:
     return f"{type(module).__name__}({extra})" if extra else type(module).__name__
 
 
+_MISSING = object()
+
+
+def _observe_classes(classes, names: dict, observed: dict) -> dict:
+    """Wrap each class's forward (and __call__, which modules bind to it) so that a call on one of
+    the named instances records its output shape; returns what to put back."""
+    patched = {}
+    for cls in classes:
+        original = cls.forward
+
+        def forward(self, *args, _original=original, **kwargs):
+            out = _original(self, *args, **kwargs)
+            name = names.get(id(self))
+            if name is not None:
+                observed[name] = out.shape if isinstance(out, Tensor) else None
+            return out
+
+        patched[cls] = (cls.__dict__.get("forward", _MISSING), cls.__dict__.get("__call__", _MISSING))
+        cls.forward = forward
+        cls.__call__ = forward
+    return patched
+
+
+def _restore_classes(patched: dict) -> None:
+    for cls, saved in patched.items():
+        for attribute, value in zip(("forward", "__call__"), saved):
+            if value is _MISSING:
+                delattr(cls, attribute)
+            else:
+                setattr(cls, attribute, value)
+
+
 def summary(model, input_shape, file=None) -> Summary:
     """Summarise ``model`` for inputs of ``input_shape`` (one sample's shape, without the batch axis)."""
     input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
     result = Summary(input_shape=(2, *input_shape))
     observed = {}
     leaves = [(name, module) for name, module in model.named_modules() if not module._modules]
-
-    def observe(name, module):
-        original = module.forward
-
-        def forward(*args, **kwargs):
-            out = original(*args, **kwargs)
-            observed[name] = out.shape if isinstance(out, Tensor) else None
-            return out
-
-        object.__setattr__(module, "forward", forward)
-
-    for name, module in leaves:
-        observe(name, module)
+    names = {id(module): name for name, module in leaves}
+    patched = _observe_classes({type(module) for _, module in leaves}, names, observed)
     was_training = model.training
     dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     try:
@@ -98,8 +119,7 @@ def summary(model, input_shape, file=None) -> Summary:
         with no_grad():
             model(Tensor._wrap(np.zeros((2, *input_shape), dtype=dtype)))
     finally:
-        for _, module in leaves:
-            module.__dict__.pop("forward", None)
+        _restore_classes(patched)
         model.train(was_training)
 
     for name, module in model.named_modules():

@@ -113,6 +113,19 @@ class Module:
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
+    # Calling a module runs its forward. Each subclass that defines forward (and no __call__ of its
+    # own) gets __call__ bound straight to it: a call through Module.__call__ above repacks *args
+    # and **kwargs and adds a frame, about 0.25 µs, which on a small network is several percent of
+    # a whole training step. (There are no hooks to run in between.)
+    _call_is_forward = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__call__" in cls.__dict__:
+            cls._call_is_forward = False
+        elif "forward" in cls.__dict__ and cls._call_is_forward:
+            cls.__call__ = cls.forward
+
     def train(self, mode: bool = True) -> "Module":
         """Training mode (dropout active, batch statistics used); returns the module."""
         for module in self.modules():

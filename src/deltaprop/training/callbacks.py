@@ -1,7 +1,8 @@
 """Callbacks: code that watches the fit loop and steers it (Keras' protocol and names).
 
 A callback receives the :class:`~deltaprop.training.trainer.Trainer` in ``set_trainer`` and then
-``on_train_begin``, ``on_epoch_begin``, ``on_batch_end``, ``on_epoch_end`` and ``on_train_end``.
+``on_train_begin``, ``on_epoch_begin``, ``on_batch_end`` (after ``on_nonfinite_loss`` when the batch's loss
+is NaN or infinite), ``on_epoch_end`` and ``on_train_end``.
 Setting ``trainer.stop_training = True`` ends training after the current batch. Callbacks that
 keep state across epochs expose ``state_dict()``/``load_state_dict()`` so a resumed run continues
 exactly.
@@ -30,6 +31,11 @@ class Callback:
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
 
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def on_nonfinite_loss(self, batch: int, loss: float) -> None:
+        """Called, before on_batch_end, for a batch whose loss is NaN or infinite (the step was
+        skipped). Callbacks that only care about divergence use this rather than looking at every
+        batch, which keeps the per-batch cost of fit() down."""
 
     def state_dict(self) -> dict:
         return {}
@@ -145,10 +151,8 @@ class TerminateOnNaN(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._good_weights = self.trainer.model.state_dict()
 
-    def on_batch_end(self, batch, logs=None):
-        loss = logs["loss"]
-        if not math.isfinite(loss):
-            self.stop(f"the loss became {loss} at epoch {self.trainer.epoch}, batch {batch + 1}")
+    def on_nonfinite_loss(self, batch, loss):
+        self.stop(f"the loss became {loss} at epoch {self.trainer.epoch}, batch {batch + 1}")
 
     def stop(self, what: str) -> None:
         """End the run as diverged: ``what`` happened; the last good weights come back."""

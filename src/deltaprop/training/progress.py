@@ -37,12 +37,9 @@ class Progress:
     def start_epoch(self, epoch: int) -> None:
         self.epoch = epoch
         self.started = time.perf_counter()
-        self.samples = 0
 
     def batch_done(self, batch: int, samples: int, running_loss: float) -> None:
-        self.samples += samples
-        if not self.live:
-            return
+        """Redraw the bar (called only when ``live``): ``samples`` trained so far this epoch."""
         now = time.perf_counter()
         if now - self._last_draw < _REDRAW_SECONDS and batch + 1 < self.batches:
             return
@@ -50,7 +47,7 @@ class Progress:
         done = (batch + 1) / max(self.batches, 1)
         filled = int(done * _BAR_WIDTH)
         bar = "=" * filled + (">" if filled < _BAR_WIDTH else "") + "." * max(_BAR_WIDTH - filled - 1, 0)
-        rate = self.samples / max(now - self.started, 1e-9)
+        rate = samples / max(now - self.started, 1e-9)
         width = len(str(self.batches))
         text = (f"Epoch {self.epoch}/{self.epochs} [{bar}] {batch + 1:>{width}}/{self.batches}"
                 f"  loss {running_loss:.4f}  {rate:,.0f} samples/s ")
@@ -58,11 +55,11 @@ class Progress:
         self.file.flush()
         self._drawn = len(text)
 
-    def end_epoch(self, logs: dict) -> None:
+    def end_epoch(self, logs: dict, samples: int) -> None:
         if self.verbose < 1:
             return
         seconds = time.perf_counter() - self.started
-        rate = self.samples / max(seconds, 1e-9)
+        rate = samples / max(seconds, 1e-9)
         line = f"Epoch {self.epoch}/{self.epochs}  {format_logs(logs)}  {seconds:.2f}s  {rate:,.0f} samples/s"
         if self.live:
             self.file.write("\r" + line.ljust(self._drawn) + "\n")

@@ -181,7 +181,7 @@ class Trainer:
                 self.history.append(epoch, logs)
                 for callback in self.callbacks:
                     callback.on_epoch_end(epoch, logs)
-                progress.end_epoch(logs)
+                progress.end_epoch(logs, sums["count"])
                 if self.stop_training:
                     break
         finally:
@@ -205,6 +205,7 @@ class Trainer:
         # beyond the step itself at small batch sizes) and go back into ``sums`` whenever anyone
         # may look: at an interruption and at the end.
         loss_sum, count = sums["loss"], sums["count"]
+        live = progress.live
         model.train()
         try:
             for batch, (xb, yb) in enumerate(loader):
@@ -213,23 +214,27 @@ class Trainer:
                 output = model(xb)
                 loss = loss_fn(output, yb)
                 value = float(loss.data)
-                n = len(xb)
                 if math.isfinite(value):
                     optimizer.zero_grad()
                     loss.backward()
                     optimizer.step()
+                    n = len(xb)
                     loss_sum += value * n
                     count += n
                     if keep_outputs:
                         outputs.append(output.data)
                         labels.append(yb)
+                else:
+                    for callback in self.callbacks:
+                        callback.on_nonfinite_loss(batch, value)
                 if batch_callbacks:
                     logs = {"loss": value}
                     for callback in batch_callbacks:
                         callback.on_batch_end(batch, logs)
-                    if self.stop_training:
-                        return
-                progress.batch_done(batch, n, loss_sum / max(count, 1))
+                if self.stop_training:
+                    return
+                if live:
+                    progress.batch_done(batch, count, loss_sum / max(count, 1))
                 if self._interrupt_requested:
                     sums["loss"], sums["count"] = loss_sum, count
                     if not self._weights_are_finite(batch):
