@@ -266,7 +266,9 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
         for r0, r1 in blocks:
             g2_block = g2[:, r0 * row_width : r1 * row_width]
             if need_w:
-                gw2 += g2_block @ unfold(r0, r1).T
+                # cols · δᵀ, transposed afterwards (a small array): OpenBLAS ran this orientation
+                # 7-15% faster than δ · colsᵀ on the benchmark's blocks.
+                gw2 += (unfold(r0, r1) @ g2_block.T).T
             if x.requires_grad:
                 # col2im: the gradient of each column entry goes back to the input position it
                 # was copied from; positions shared by several windows receive the sum. One
