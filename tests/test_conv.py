@@ -176,6 +176,13 @@ def test_max_pool2d_gradients(options):
     assert dp.gradcheck(lambda x: F.max_pool2d(x, **options), [x])
 
 
+@pytest.mark.parametrize("kernel_size", [1, 17], ids=["one-offset", "289-offsets"])
+def test_max_pool2d_gradients_with_one_or_many_kernel_offsets(kernel_size):
+    # The winning offset is stored as uint8 up to 256 offsets and as uint16 beyond (17x17 = 289).
+    x = tensor(np.random.default_rng(0).permutation(2 * 18 * 18).reshape(1, 2, 18, 18) * 0.1)
+    assert dp.gradcheck(lambda x: F.max_pool2d(x, kernel_size), [x])
+
+
 @pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, dilation=1),
                                      dict(kernel_size=2, dilation=3, stride=1), dict(kernel_size=2, ceil_mode=True)], ids=str)
 def test_max_pool1d_gradients(options):
