@@ -7,6 +7,8 @@ tests/reference/test_torch_conv.py.
 
 import json
 import re
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -103,6 +105,57 @@ def test_conv_in_blocks_of_rows_equals_conv_at_once(monkeypatch, options, block_
         np.testing.assert_allclose(t.grad, 2 * expected, rtol=1e-12, atol=1e-12)
     assert dp.gradcheck(lambda *a: F.conv2d(*a, **options), [x, w, b])
     assert dp.gradcheck(lambda x, w: F.conv1d(x, w, stride=2, padding=1), [randn(2, 2, 9), randn(3, 2, 3, seed=1)])
+
+
+def conv_and_gradients(x, w, b, **options):
+    """Output and (x, w, b) gradients of conv2d with fresh leaves, for an upstream gradient of ones."""
+    leaves = [tensor(t.data) for t in (x, w, b)]
+    out = F.conv2d(*leaves, **options)
+    out.backward(np.ones(out.shape))
+    return out.data, [t.grad for t in leaves]
+
+
+def test_conv_scratch_buffers_are_reused_safely(monkeypatch):
+    """The column blocks live in a per-thread workspace: another convolution between a forward and
+    its backward, or one in another thread, must change nothing, and no result may share its memory."""
+    from deltaprop.ops import conv
+
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 1)  # several blocks, so the buffers are reused within a call
+    a = randn(2, 3, 7, 6), randn(4, 3, 3, 3, seed=1), randn(4, seed=2)
+    b = randn(3, 2, 9, 9, seed=3), randn(5, 2, 2, 2, seed=4), randn(5, seed=5)
+    expected = conv_and_gradients(*a, padding=1), conv_and_gradients(*b, stride=2)
+
+    first, second = [[tensor(t.data) for t in inputs] for inputs in (a, b)]
+    out_a = F.conv2d(*first, padding=1)
+    out_b = F.conv2d(*second, stride=2)  # overwrites the workspace before out_a's backward
+    out_a.backward(np.ones(out_a.shape))
+    out_b.backward(np.ones(out_b.shape))
+    for out, leaves, (data, grads) in zip((out_a, out_b), (first, second), expected):
+        np.testing.assert_allclose(out.data, data, rtol=1e-12)
+        for t, g in zip(leaves, grads):
+            np.testing.assert_allclose(t.grad, g, rtol=1e-12, atol=1e-12)
+        for buffer in conv._workspace.buffers.values():
+            assert not any(np.shares_memory(array, buffer) for array in (out.data, *(t.grad for t in leaves)))
+
+    def worker(inputs, options, reference, failures):
+        for _ in range(20):
+            data, grads = conv_and_gradients(*inputs, **options)
+            if not (np.allclose(data, reference[0], rtol=1e-12) and all(np.allclose(g, r, rtol=1e-12, atol=1e-12) for g, r in zip(grads, reference[1]))):
+                failures.append(options)
+
+    failures = []
+    threads = [threading.Thread(target=worker, args=(inputs, options, reference, failures))
+               for inputs, options, reference in ((a, dict(padding=1), expected[0]), (b, dict(stride=2), expected[1]))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so a shared buffer would be overwritten mid-use
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures
 
 
 def test_conv_of_an_unbatched_input():
