@@ -29,6 +29,9 @@ def _check_seed(seed, where: str):
     return None if seed is None else int(seed)
 
 
+_CHUNK_BYTES = 1 << 20
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches; each batch is a tuple of NumPy arrays.
 
@@ -117,13 +120,19 @@ class DataLoader:
     def _batches(self, indices: np.ndarray):
         stop = len(indices) - len(indices) % self.batch_size if self.drop_last else len(indices)
         if isinstance(self.dataset, ArrayDataset):
-            # One gather per epoch puts the samples in serving order; each batch is then a slice of
-            # that copy. Slicing is far cheaper than a fancy index per batch (it decides the speed
-            # of online learning, batch size 1), and the batches still never alias the dataset.
-            arrays = [a[indices[:stop]] for a in self.dataset.arrays]
+            # The samples are gathered into serving order a chunk of batches at a time, and each
+            # batch is a slice of that copy. Small batches share one gather (a fancy index per batch
+            # of one sample costs more than the sample: it decides the speed of online learning);
+            # big ones get a chunk of about a megabyte, still warm in the cache when the batch is
+            # used. Batches never alias the dataset.
+            arrays = self.dataset.arrays
             size = self.batch_size
-            for start in range(0, stop, size):
-                yield tuple([a[start:start + size] for a in arrays])
+            sample_bytes = sum(a[:1].nbytes for a in arrays) or 1
+            chunk = size * max(1, _CHUNK_BYTES // (size * sample_bytes))
+            for begin in range(0, stop, chunk):
+                gathered = [a[indices[begin:min(begin + chunk, stop)]] for a in arrays]
+                for start in range(0, len(gathered[0]), size):
+                    yield tuple([a[start:start + size] for a in gathered])
             return
         for start in range(0, stop, self.batch_size):
             samples = [self.dataset[int(i)] for i in indices[start:start + self.batch_size]]
