@@ -432,7 +432,10 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
     # Windows that never share an element let the backward write each offset's part in place;
     # when they also tile the (padded) input, every element is written once and nothing needs zeros.
     disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
-    tiled = all(s == k == d * (k - 1) + 1 and m * s == size for k, s, d, m, size in zip(kernel, stride, dilation, out_shape, xp.shape[2:]))
+    tiled = all(
+        s == k == d * (k - 1) + 1 and m * s == size
+        for k, s, d, m, size in zip(kernel, stride, dilation, out_shape, xp.shape[2:])
+    )
 
     def backward(g):
         if not batched:
