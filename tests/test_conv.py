@@ -140,7 +140,9 @@ def test_conv_scratch_buffers_are_reused_safely(monkeypatch):
     def worker(inputs, options, reference, failures):
         for _ in range(20):
             data, grads = conv_and_gradients(*inputs, **options)
-            if not (np.allclose(data, reference[0], rtol=1e-12) and all(np.allclose(g, r, rtol=1e-12, atol=1e-12) for g, r in zip(grads, reference[1]))):
+            same = np.allclose(data, reference[0], rtol=1e-12)
+            same &= all(np.allclose(g, r, rtol=1e-12, atol=1e-12) for g, r in zip(grads, reference[1]))
+            if not same:
                 failures.append(options)
 
     failures = []
