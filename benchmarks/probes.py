@@ -39,9 +39,22 @@ def _child_memory(library: str) -> dict:
     run = {"numpy": dense.numpy_loop, "deltaprop": dense.deltaprop_loop, "torch": dense.torch_loop, "sklearn": dense.sklearn_fit}[library](sizes, X, y, batch)
     for _ in range(3):
         run()
+    return {"peak_rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set size. On Linux, VmHWM of /proc/self/status: getrusage's
+    ru_maxrss survives exec, so a child started from a big parent would report the parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     # ru_maxrss is the peak resident set size: kilobytes on Linux, bytes on macOS.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"peak_rss_mb": peak / (1024 * 1024 if sys.platform == "darwin" else 1024)}
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def run_child(kind: str, library: str) -> dict:
