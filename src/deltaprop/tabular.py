@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import nn
+from .nn.activation import ELEMENTWISE
 from .data import LabelEncoder, StandardScaler
 from .errors import ConfigError, DataError, DeltapropError, ModelFileError
 from .grad_mode import no_grad
@@ -19,14 +20,7 @@ from .tensor import Tensor
 from .training import metrics
 
 TASKS = ("classification", "regression")
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "leaky_relu": nn.LeakyReLU,
-    "gelu": nn.GELU,
-    "elu": nn.ELU,
-}
+ACTIVATIONS = ELEMENTWISE
 _MAX_CLASSES_FOR_INTEGERS = 20
 
 

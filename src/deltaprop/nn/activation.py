@@ -122,3 +122,15 @@ class ELU(Module):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
+
+
+#: The element-wise activations by the name PyTorch's functional API gives them: what an option
+#: such as ``deltaprop train --activation`` accepts.
+ELEMENTWISE = {
+    "relu": ReLU,
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "leaky_relu": LeakyReLU,
+    "gelu": GELU,
+    "elu": ELU,
+}
