@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -15,6 +16,9 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from .. import ops
 from ..grad_mode import no_grad
 from ._base import BaseMLP
+
+# The targets a classifier learns; type_of_target's other answers are errors.
+LABEL_TYPES = ("binary", "multiclass", "multilabel-indicator")
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -157,12 +161,22 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
-            self.classes_ = self._label_binarizer.classes_
+        # One type_of_target and one np.unique: LabelBinarizer's fit and transform check the labels
+        # four times over, about 0.7 ms a fit, as much as a whole L-BFGS fit of a small data set.
+        target_type = type_of_target(y, input_name="y")
+        fresh = not hasattr(self, "classes_") or (not self.warm_start and not incremental)
+        if target_type not in LABEL_TYPES:  # continuous values, several outputs of several classes, ...
+            if fresh:
+                LabelBinarizer().fit(y)  # raises scikit-learn's own error for this target
+            unique_labels(y)  # and so does this one, which continued training called
+        if target_type == "multilabel-indicator":
+            classes, codes = np.arange(y.shape[1]), None
         else:
-            classes = unique_labels(y)
+            classes, codes = _labels_and_codes(y)
+        if fresh:
+            self.classes_ = classes
+            self._label_binarizer = _fitted_binarizer(classes, target_type, sp.issparse(y))
+        else:
             if self.warm_start:
                 if set(classes) != set(self.classes_):
                     raise ValueError(
@@ -173,9 +187,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 raise ValueError(
                     f"`y` has classes not in `self.classes_`: `self.classes_` is {self.classes_}, `y` has {classes}."
                 )
-        # bool, not int: the targets take the network's float type later, without an int64 copy now.
-        Y = self._label_binarizer.transform(y).astype(bool)
-        return X, Y, y
+            if target_type == "multilabel-indicator" and not self._label_binarizer.y_type_.startswith("multilabel"):
+                raise ValueError("The object was not fitted with multilabel input.")
+            if codes is not None:  # y's labels are among classes_ (checked above): index them there
+                codes = np.searchsorted(self.classes_, classes)[codes]
+        return X, _indicator(y, codes, target_type, self.classes_), y
 
     def _sample_weight(self, sample_weight, X, y, incremental):
         sample_weight = super()._sample_weight(sample_weight, X, y, incremental)
@@ -255,3 +271,49 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+# -- labels ------------------------------------------------------------------------------------------
+
+
+def _labels_and_codes(y):
+    """(the sorted labels of a vector of labels, each sample's index among them).
+
+    The labels come as ``unique_labels`` gives them: numbers keep their dtype, strings come in an
+    array as wide as the longest label (whatever the width or object dtype of ``y``).
+    """
+    labels, codes = np.unique(y, return_inverse=True)
+    if labels.dtype.kind in "OU":
+        labels = np.asarray(labels.tolist())
+    return labels, codes.reshape(-1)
+
+
+def _indicator(y, codes, target_type: str, classes) -> np.ndarray:
+    """The targets as ``LabelBinarizer.transform(y).astype(bool)`` has them: one column per class
+    (several classes), per label (multilabel), or a single column for two classes or one.
+
+    ``codes`` holds each sample's index into ``classes`` (not used for multilabel targets).
+    """
+    if target_type == "multilabel-indicator":
+        if y.shape[1] != len(classes):
+            raise ValueError(f"classes {classes} mismatch with the labels {np.arange(y.shape[1])} found in the data")
+        return (y.toarray() if sp.issparse(y) else y).astype(bool)
+    n = len(codes)
+    if len(classes) == 1:  # one class: every target is the negative one, as in label_binarize
+        return np.zeros((n, 1), dtype=bool)
+    if len(classes) == 2 and target_type == "binary":
+        return (codes == 1).reshape(n, 1)
+    Y = np.zeros((n, len(classes)), dtype=bool)
+    Y[np.arange(n), codes] = True
+    return Y
+
+
+def _fitted_binarizer(classes, target_type: str, sparse: bool) -> LabelBinarizer:
+    """The ``LabelBinarizer`` that ``fit(y)`` would give, made from what ``_validate_input`` knows.
+
+    Predictions decode through its ``inverse_transform`` (scikit-learn's own decoding, sparse
+    targets included); its ``fit`` would check the labels all over again.
+    """
+    binarizer = LabelBinarizer()
+    binarizer.classes_, binarizer.y_type_, binarizer.sparse_input_ = classes, target_type, sparse
+    return binarizer
