@@ -330,6 +330,48 @@ def test_convergence_warnings():
         MLPClassifier(max_iter=50, tol=10.0, n_iter_no_change=1, random_state=0).fit(X, y)  # stops early: no warning
 
 
+def test_lbfgs_runs_scipys_blas_on_one_thread_and_restores_it(monkeypatch):
+    """NumPy's and SciPy's OpenBLAS pools fought over the cores during L-BFGS (see _lbfgs.py):
+    SciPy's runs on one thread during the fit, NumPy's keeps its own, and both are as before after
+    the fit, also when the fit fails."""
+    from threadpoolctl import threadpool_info
+
+    from deltaprop.sklearn import _lbfgs, _network
+
+    scipy_pools = _lbfgs._scipy_only_blas()
+    if not scipy_pools:
+        pytest.skip("SciPy uses NumPy's BLAS here (no scipy.libs): there is one pool, nothing to limit")
+
+    def threads():
+        return {info["filepath"]: info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+    X, y = _data("multiclass")
+    seen = []
+    original = _network.Network.loss_and_grad
+
+    def spy(self, *args, **kwargs):
+        seen.append(threads())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_network.Network, "loss_and_grad", spy)
+    scipy_paths = {pool.filepath for pool in scipy_pools}
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = threads()
+        MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
+        assert threads() == before
+        assert seen and all(
+            during[path] == (1 if path in scipy_paths else before[path]) for during in seen for path in before
+        )
+
+        def failing(self, *args, **kwargs):
+            raise FloatingPointError("boom")
+
+        monkeypatch.setattr(_network.Network, "loss_and_grad", failing)
+        with pytest.raises(FloatingPointError):
+            MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
+        assert threads() == before
+
+
 def test_verbose_reports_every_epoch(capsys):
     X, y = _data("multiclass")
     with warnings.catch_warnings():
