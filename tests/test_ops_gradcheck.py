@@ -114,6 +114,10 @@ MATMUL_SHAPES = [
     ((2, 1, 2, 3), (3, 3, 4)),
     ((3,), (2, 3, 4)),
     ((2, 4, 3), (3,)),
+    # Outer products (inner dimension 1), which ops computes as broadcast products:
+    ((4, 1), (1, 5)),
+    ((2, 3, 1), (1, 4)),
+    ((3, 1), (2, 1, 4)),
 ]
 CASES += [case(f"matmul-{sa}-{sb}", lambda a, b: a @ b, sa, sb) for sa, sb in MATMUL_SHAPES]
 

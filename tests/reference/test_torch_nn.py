@@ -231,6 +231,27 @@ def test_functional_linear_matches_torch():
     np.testing.assert_allclose(out.data, expected.numpy(), **TOLERANCES[np.float64])
 
 
+@pytest.mark.parametrize(
+    "x_shape, out_features",
+    [((7, 5), 1), ((7, 1), 4), ((1, 5), 3), ((1, 1), 1), ((2, 3, 1), 2), ((2, 3, 4), 1)],
+    ids=["one output", "one input feature", "batch of one", "all one", "3-d, one feature", "3-d, one output"],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_with_unit_dimensions_matches_torch(x_shape, out_features, dtype):
+    """The shapes whose products are outer products (ops._core.mm computes them by broadcasting)."""
+    rng = np.random.default_rng(len(x_shape) * 10 + out_features)
+    X0, w, b = rng.standard_normal(x_shape), rng.standard_normal((out_features, x_shape[-1])), rng.standard_normal(out_features)
+    g = rng.standard_normal(x_shape[:-1] + (out_features,))
+    x, weight, bias = (dp.tensor(v, dtype=dtype, requires_grad=True) for v in (X0, w, b))
+    xt, wt, bt = (torch.tensor(v.astype(dtype), requires_grad=True) for v in (X0, w, b))
+    out = nn.functional.linear(x, weight, bias)
+    expected = torch.nn.functional.linear(xt, wt, bt)
+    out.backward(g.astype(dtype))
+    expected.backward(torch.tensor(g.astype(dtype)))
+    for mine, theirs in ((out.data, expected), (x.grad, xt.grad), (weight.grad, wt.grad), (bias.grad, bt.grad)):
+        np.testing.assert_allclose(mine, theirs.detach().numpy(), **TOLERANCES[dtype])
+
+
 # -- initialisation ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("in_features, out_features", [(64, 32), (784, 128), (3, 500)])

@@ -31,6 +31,21 @@ def operand(x) -> Tensor:
     return Tensor._wrap(_to_array(x))
 
 
+def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``, with an outer product (inner dimension 1, both operands at least 2-D) computed as
+    the broadcast product it is.
+
+    NumPy's matmul took 4 to 5 times longer for that shape than for an inner dimension of 2: 40
+    against 9 µs for (331, 1) @ (1, 100) in float32, 230 against 50 µs for (2000, 1) @ (1, 100).
+    It is what the backward pass of a layer with one output computes (regression, binary
+    classification), the forward pass of a layer with one input feature, and the weight gradient
+    of a batch of one. Each entry is the same single product either way.
+    """
+    if a.ndim >= 2 and b.ndim >= 2 and a.shape[-1] == 1 and b.shape[-2] == 1:
+        return np.multiply(a, b)
+    return a @ b
+
+
 def shape_of(x: Tensor) -> tuple:
     return np.shape(x.data)
 

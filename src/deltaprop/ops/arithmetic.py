@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
-from ._core import broadcast_error, operand, record, shape_of, unbroadcast
+from ._core import broadcast_error, mm, operand, record, shape_of, unbroadcast
 
 
 def add(a, b):
@@ -110,7 +110,7 @@ def matmul(a, b):
     if np.ndim(a.data) == 0 or np.ndim(b.data) == 0:
         raise ShapeError(f"matmul: both operands need at least one dimension, got shapes {shape_of(a)} and {shape_of(b)}")
     try:
-        out = a.data @ b.data
+        out = mm(a.data, b.data)
     except ValueError:
         columns, rows = shape_of(a)[-1], shape_of(b)[-2 if np.ndim(b.data) > 1 else 0]
         reason = f"{columns} columns against {rows} rows" if columns != rows else "their batch axes cannot be broadcast"
@@ -128,9 +128,9 @@ def matmul(a, b):
             g = g[..., None, :]
         ga = gb = None
         if a.requires_grad:
-            ga = unbroadcast(g @ np.swapaxes(y, -1, -2), x.shape).reshape(a.data.shape)
+            ga = unbroadcast(mm(g, np.swapaxes(y, -1, -2)), x.shape).reshape(a.data.shape)
         if b.requires_grad:
-            gb = unbroadcast(np.swapaxes(x, -1, -2) @ g, y.shape).reshape(b.data.shape)
+            gb = unbroadcast(mm(np.swapaxes(x, -1, -2), g), y.shape).reshape(b.data.shape)
         return ga, gb
 
     return record(out, (a, b), backward, "matmul")

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._core import operand, record
+from ._core import mm, operand, record
 
 
 def linear(x, weight, bias=None):
@@ -35,7 +35,7 @@ def linear(x, weight, bias=None):
         raise ShapeError(f"linear: input of shape {X.shape} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
     if X.dtype != W.dtype and not (x_is_node and x.requires_grad):
         X = X.astype(W.dtype)  # data arrives as float64 or integers; compute in the layer's dtype
-    out = X @ W.T
+    out = mm(X, W.T)
     parents = (x, weight) if x_is_node else (weight,)
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else operand(bias)
@@ -46,11 +46,11 @@ def linear(x, weight, bias=None):
         # Leading axes folded into one batch axis: g2 is (batch, out), X2 is (batch, in).
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
-        grads = ((g2.T @ X2) if weight.requires_grad else None,)
+        grads = (mm(g2.T, X2) if weight.requires_grad else None,)
         if bias is not None:
             grads += (np.add.reduce(g2, axis=0) if bias.requires_grad else None,)
         if x_is_node:
-            grads = ((g @ W) if x.requires_grad else None,) + grads
+            grads = (mm(g, W) if x.requires_grad else None,) + grads
         return grads
 
     return record(out, parents, backward, "linear")
