@@ -114,10 +114,10 @@ MATMUL_SHAPES = [
     ((2, 1, 2, 3), (3, 3, 4)),
     ((3,), (2, 3, 4)),
     ((2, 4, 3), (3,)),
-    # Outer products (inner dimension 1), which ops computes as broadcast products:
-    ((4, 1), (1, 5)),
-    ((2, 3, 1), (1, 4)),
-    ((3, 1), (2, 1, 4)),
+    # Outer products (inner dimension 1), large enough for ops._core.mm's broadcast path:
+    ((20, 1), (1, 16)),
+    ((2, 20, 1), (1, 16)),
+    ((20, 1), (2, 1, 16)),
 ]
 CASES += [case(f"matmul-{sa}-{sb}", lambda a, b: a @ b, sa, sb) for sa, sb in MATMUL_SHAPES]
 
@@ -321,3 +321,30 @@ def test_rules_keep_shape_and_dtype(fn, shapes, recipes, eps):
             if node.dtype != parent.dtype and node.grad_fn != "astype":
                 continue  # mixed dtypes (a float64 array constant) promote; the engine casts back
             assert pg.dtype == parent.dtype, f"{node.grad_fn}: gradient dtype {pg.dtype} for input {parent.dtype}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "sa, sb, broadcast",
+    [((20, 1), (1, 16), True), ((2, 20, 1), (1, 16), True), ((20, 1), (3, 1, 16), True),
+     ((4, 1), (1, 5), False), ((3, 4), (4, 5), False)],
+)
+def test_mm_equals_matmul_exactly(sa, sb, broadcast, dtype):
+    """ops._core.mm computes large outer products by broadcasting: the same single product per entry."""
+    from deltaprop.ops._core import _OUTER_MIN, mm
+
+    # The cases cover both of mm's paths (a changed threshold must move them, not empty one).
+    assert (sa[-1] == 1 and sa[-2] * sb[-1] >= _OUTER_MIN) == broadcast
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(sa).astype(dtype), rng.standard_normal(sb).astype(dtype)
+    out = mm(a, b)
+    np.testing.assert_array_equal(out, a @ b)
+    assert out.dtype == (a @ b).dtype and out.shape == (a @ b).shape
+
+
+def test_mm_refuses_what_matmul_refuses():
+    """An inner dimension of 1 against a mismatched one must not broadcast silently."""
+    from deltaprop.ops._core import mm
+
+    with pytest.raises(ValueError):
+        mm(np.ones((300, 1)), np.ones((300, 2)))

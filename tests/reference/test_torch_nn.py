@@ -233,12 +233,12 @@ def test_functional_linear_matches_torch():
 
 @pytest.mark.parametrize(
     "x_shape, out_features",
-    [((7, 5), 1), ((7, 1), 4), ((1, 5), 3), ((1, 1), 1), ((2, 3, 1), 2), ((2, 3, 4), 1)],
+    [((40, 8), 1), ((40, 1), 16), ((1, 24), 16), ((1, 1), 1), ((2, 30, 1), 16), ((2, 30, 12), 1)],
     ids=["one output", "one input feature", "batch of one", "all one", "3-d, one feature", "3-d, one output"],
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_linear_with_unit_dimensions_matches_torch(x_shape, out_features, dtype):
-    """The shapes whose products are outer products (ops._core.mm computes them by broadcasting)."""
+    """Shapes whose products are outer products, large enough for ops._core.mm's broadcast path."""
     rng = np.random.default_rng(len(x_shape) * 10 + out_features)
     X0, w, b = rng.standard_normal(x_shape), rng.standard_normal((out_features, x_shape[-1])), rng.standard_normal(out_features)
     g = rng.standard_normal(x_shape[:-1] + (out_features,))
