@@ -338,9 +338,9 @@ def test_lbfgs_runs_scipys_blas_on_one_thread_and_restores_it(monkeypatch):
 
     from deltaprop.sklearn import _lbfgs, _network
 
-    scipy_pools = _lbfgs._scipy_only_blas()
-    if not scipy_pools:
+    if _lbfgs._scipy_blas() is None:
         pytest.skip("SciPy uses NumPy's BLAS here (no scipy.libs): there is one pool, nothing to limit")
+    scipy_paths = {pool.filepath for pool in _lbfgs._scipy_blas().lib_controllers}
 
     def threads():
         return {info["filepath"]: info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
@@ -354,7 +354,6 @@ def test_lbfgs_runs_scipys_blas_on_one_thread_and_restores_it(monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(_network.Network, "loss_and_grad", spy)
-    scipy_paths = {pool.filepath for pool in scipy_pools}
     with threadpool_limits(limits=2, user_api="blas"):
         before = threads()
         MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
@@ -370,6 +369,70 @@ def test_lbfgs_runs_scipys_blas_on_one_thread_and_restores_it(monkeypatch):
         with pytest.raises(FloatingPointError):
             MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
         assert threads() == before
+
+
+_OVERLAPPING_FITS = """
+import threading
+import numpy as np
+from threadpoolctl import threadpool_info
+from deltaprop.sklearn import MLPClassifier, _lbfgs, _network
+
+if _lbfgs._scipy_blas() is None:
+    print("NO-SCIPY-BLAS")
+    raise SystemExit(0)
+rng = np.random.RandomState(0)
+X, y = rng.randn(60, 4), rng.randint(0, 3, 60)
+worker_inside, main_done = threading.Event(), threading.Event()
+original = _network.Network.loss_and_grad
+first_call = {"main": True, "worker": True}
+
+def choreographed(self, *args, **kwargs):
+    who = "main" if threading.current_thread() is threading.main_thread() else "worker"
+    if first_call[who]:
+        first_call[who] = False
+        if who == "main":  # the main thread's fit is running: start the worker's
+            worker.start()
+            assert worker_inside.wait(30)
+        else:  # the worker's fit is running: let it finish after the main thread's
+            worker_inside.set()
+            assert main_done.wait(30)
+    return original(self, *args, **kwargs)
+
+_network.Network.loss_and_grad = choreographed
+worker = threading.Thread(target=lambda: MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y))
+
+def threads():
+    return sorted((info["filepath"], info["num_threads"]) for info in threadpool_info() if info["user_api"] == "blas")
+
+before = threads()
+MLPClassifier(solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
+main_done.set()
+worker.join(60)
+print("BEFORE", before)
+print("AFTER ", threads())
+"""
+
+
+def test_overlapping_lbfgs_fits_in_threads_restore_scipys_blas_threads():
+    """A fit in the main thread and one in a worker that starts inside it and ends after it: SciPy's
+    BLAS ends with the thread count it had before both (had the worker limited it too, it would
+    have put back the 1 it saw). A fresh interpreter, so that no limit of this test module's holds
+    threadpoolctl's control of OpenBLAS."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}  # several threads to limit, on any machine
+    run = subprocess.run(
+        [sys.executable, "-c", _OVERLAPPING_FITS], capture_output=True, text=True, timeout=120, env=environment
+    )
+    assert run.returncode == 0, run.stderr
+    if "NO-SCIPY-BLAS" in run.stdout:
+        pytest.skip("SciPy uses NumPy's BLAS here (no scipy.libs): there is one pool, nothing to limit")
+    before = next(line for line in run.stdout.splitlines() if line.startswith("BEFORE"))[6:].strip()
+    after = next(line for line in run.stdout.splitlines() if line.startswith("AFTER"))[6:].strip()
+    assert after == before
+    assert before.count(", 2)") == 2  # both pools had two threads: a leaked limit of 1 would show
 
 
 def test_verbose_reports_every_epoch(capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -70,23 +71,28 @@ def _single_threaded_solver():
     whole fit ran 2.5 to 10 times slower than with SciPy's pool on one thread, which its work on
     vectors of a few thousand numbers never needed. Where SciPy shares NumPy's BLAS, or its BLAS
     is not found, nothing changes.
+
+    Only a fit in the main thread changes the setting, through threadpoolctl, which restores it
+    afterwards and lets go of OpenBLAS again (it lets one thread at a time set the size of the
+    process-wide pool). Fits overlapping in several threads would otherwise put back each other's
+    values: with one thread in charge, the value restored is always the user's.
     """
-    pools = _scipy_only_blas()
-    previous = [pool.num_threads for pool in pools]
-    for pool in pools:
-        pool.set_num_threads(1)
-    try:
+    scipy_blas = _scipy_blas() if threading.current_thread() is threading.main_thread() else None
+    if scipy_blas is None:
         yield
-    finally:
-        for pool, threads in zip(pools, previous):
-            pool.set_num_threads(threads)
+        return
+    with scipy_blas.limit(limits=1):
+        yield
 
 
 @functools.cache
-def _scipy_only_blas() -> tuple:
-    """The BLAS libraries that SciPy's wheel brought along (in ``scipy.libs/``): none where SciPy
-    links the BLAS that NumPy uses (conda, Linux distributions)."""
-    return tuple(
-        pool for pool in ThreadpoolController().select(user_api="blas").lib_controllers
+def _scipy_blas():
+    """A threadpoolctl controller of the BLAS libraries that SciPy's wheel brought along (in
+    ``scipy.libs/``), or None where SciPy links the BLAS that NumPy uses (conda, Linux
+    distributions)."""
+    controller = ThreadpoolController()
+    paths = [
+        pool.filepath for pool in controller.select(user_api="blas").lib_controllers
         if os.path.basename(os.path.dirname(pool.filepath)).startswith("scipy")
-    )
+    ]
+    return controller.select(filepath=paths) if paths else None
