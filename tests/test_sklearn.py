@@ -183,6 +183,22 @@ def test_no_hidden_layer_is_a_linear_model():
     assert mine.to_deltaprop()[0].weight.shape == (3, 6)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_one_feature_and_one_output_follow_sklearn(solver):
+    """One input feature and one output: the shapes whose products are outer products
+    (ops._core.mm), in training and in prediction, against scikit-learn in float64."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, (300, 1))
+    y = np.sin(2 * X[:, 0]) + 0.05 * rng.randn(300)
+    settings = {"hidden_layer_sizes": (40,), "solver": solver, "max_iter": 30, "random_state": 0}
+    mine = MLPRegressor(dtype="float64", **settings).fit(X, y)
+    theirs = reference.MLPRegressor(**settings).fit(X, y)
+    if solver == "adam":
+        np.testing.assert_allclose(mine.loss_curve_, theirs.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(mine.loss_, theirs.loss_, rtol=1e-6)
+    np.testing.assert_allclose(mine.predict(X), theirs.predict(X), rtol=1e-6, atol=1e-9)
+
+
 def test_warm_start_and_partial_fit_follow_sklearn():
     X, y = _data("multiclass")
     mine, theirs = _pair("multiclass", {"warm_start": True, "max_iter": 4}, dtype="float64")

@@ -25,7 +25,7 @@ from scipy.special import xlogy
 from .. import nn, ops
 from ..grad_mode import no_grad
 from ..nn.module import Parameter
-from ..ops._core import operand, record
+from ..ops._core import mm, operand, record
 
 
 def _identity(x):
@@ -271,11 +271,11 @@ def predict_raw(X, coefs, intercepts, activation_names, dtype) -> np.ndarray:
     a prediction independent of how the rows are batched.
     """
     with no_grad():
-        h = X @ np.asarray(coefs[0], dtype=dtype)
-        h = np.asarray(h, dtype=dtype)
+        first = np.asarray(coefs[0], dtype=dtype)
+        h = np.asarray(X @ first if sp.issparse(X) else mm(X, first), dtype=dtype)
         h += intercepts[0]
         for i, name in enumerate(activation_names):
             h = ACTIVATIONS[name].function(operand(h)).data
-            h = h @ np.asarray(coefs[i + 1], dtype=dtype)
+            h = mm(h, np.asarray(coefs[i + 1], dtype=dtype))
             h += intercepts[i + 1]
     return h
