@@ -17,27 +17,11 @@ import pytest
 import deltaprop as dp
 from deltaprop import ops
 from deltaprop.engine import topological_order
+from op_inputs import (
+    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from_zero, distinct, high_fraction, low_fraction, positive,
+)
 
-# -- input recipes: each maps (rng, shape) to a float64 array ---------------------------------------
-
-
-def anywhere(rng, shape):
-    return rng.uniform(-2.0, 2.0, size=shape)
-
-
-def positive(rng, shape):
-    return rng.uniform(0.5, 2.0, size=shape)
-
-
-def away_from_zero(rng, shape):
-    """|x| in [0.2, 2]: no element near the kink of relu, abs, leaky_relu or elu."""
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.2, 2.0, size=shape)
-
-
-def distinct(rng, shape):
-    """Values at least 0.1 apart, so max and min have no ties along any axis."""
-    n = int(np.prod(shape))
-    return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(-0.02, 0.02, size=n)).reshape(shape)
+# -- input recipes: each maps (rng, shape) to a float64 array (the common ones in op_inputs.py) ------
 
 
 def away_from_half(rng, shape):
@@ -86,7 +70,6 @@ CASES = [
 ]
 
 # One operand a constant (a Python number or a NumPy array), on either side.
-CONST = np.array([0.5, -1.5, 2.0, 3.0])
 CASES += [
     case("add-scalar", lambda a: a + 2.5, (3, 4)),
     case("radd-scalar", lambda a: 2.5 + a, (3, 4)),
@@ -103,22 +86,6 @@ CASES += [
     case("neg-0d", lambda a: ops.neg(a), ()),
 ]
 
-MATMUL_SHAPES = [
-    ((3,), (3,)),
-    ((3,), (3, 4)),
-    ((2, 3), (3,)),
-    ((2, 3), (3, 4)),
-    ((5, 2, 3), (5, 3, 4)),
-    ((5, 2, 3), (3, 4)),
-    ((2, 3), (5, 3, 4)),
-    ((2, 1, 2, 3), (3, 3, 4)),
-    ((3,), (2, 3, 4)),
-    ((2, 4, 3), (3,)),
-    # Outer products (inner dimension 1), large enough for ops._core.mm's broadcast path:
-    ((20, 1), (1, 16)),
-    ((2, 20, 1), (1, 16)),
-    ((20, 1), (2, 1, 16)),
-]
 CASES += [case(f"matmul-{sa}-{sb}", lambda a, b: a @ b, sa, sb) for sa, sb in MATMUL_SHAPES]
 
 AXES = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2), ()]
@@ -172,16 +139,6 @@ CASES += [
 ]
 
 
-def low_fraction(rng, shape):
-    """An integer plus [0, 0.4]; against ``high_fraction`` (integer plus [0.5, 0.9]) every pair
-    differs by at least 0.1, whatever the broadcasting: no ties in maximum or minimum."""
-    return rng.integers(-2, 2, size=shape) + rng.uniform(0.0, 0.4, size=shape)
-
-
-def high_fraction(rng, shape):
-    return rng.integers(-2, 2, size=shape) + rng.uniform(0.5, 0.9, size=shape)
-
-
 SELECT_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 3), (4, 1)), ((), (3,))]
 CASES += [
     case(f"{name}-{sa}-{sb}", fn, sa, sb, recipes=(low_fraction, high_fraction))
@@ -194,7 +151,6 @@ CASES += [
     case("maximum-array", lambda a: ops.maximum(np.full(4, 0.25), a), (3, 4), recipe=high_fraction),
 ]
 
-CONDITION = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 CASES += [
     case("where-same", lambda a, b: dp.where(CONDITION, a, b), (3, 4), (3, 4)),
     case("where-broadcast", lambda a, b: dp.where(CONDITION, a, b), (4,), (3, 1)),

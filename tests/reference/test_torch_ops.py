@@ -15,37 +15,15 @@ import pytest
 
 import deltaprop as dp
 from deltaprop import ops
+from op_inputs import (
+    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from_zero, distinct, high_fraction, low_fraction, positive,
+)
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
 F = torch.nn.functional
 
 TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-4, atol=2e-5)}
 DTYPES = {"float64": (np.float64, torch.float64), "float32": (np.float32, torch.float32)}
-
-
-def anywhere(rng, shape):
-    return rng.uniform(-2.0, 2.0, size=shape)
-
-
-def positive(rng, shape):
-    return rng.uniform(0.5, 2.0, size=shape)
-
-
-def away_from_zero(rng, shape):
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.2, 2.0, size=shape)
-
-
-def distinct(rng, shape):
-    n = int(np.prod(shape))
-    return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(-0.02, 0.02, size=n)).reshape(shape)
-
-
-def low_fraction(rng, shape):
-    return rng.integers(-2, 2, size=shape) + rng.uniform(0.0, 0.4, size=shape)
-
-
-def high_fraction(rng, shape):
-    return rng.integers(-2, 2, size=shape) + rng.uniform(0.5, 0.9, size=shape)
 
 
 def on_kinks(*points):
@@ -108,7 +86,6 @@ CASES = [
     for sa, sb in BROADCAST_PAIRS
 ]
 
-CONST = np.array([0.5, -1.5, 2.0, 3.0])
 CASES += [
     case("add-scalar", [(3, 4)], lambda a: a + 2.5),
     case("rsub-scalar", [(3, 4)], lambda a: 1.0 - a),
@@ -123,11 +100,6 @@ CASES += [
     case("rpow-array", [(3, 4)], lambda a: torch.tensor(np.abs(CONST)) ** a, lambda a: np.abs(CONST) ** a),
 ]
 
-MATMUL_SHAPES = [
-    ((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)),
-    ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((2, 1, 2, 3), (3, 3, 4)), ((3,), (2, 3, 4)), ((2, 4, 3), (3,)),
-    ((20, 1), (1, 16)), ((2, 20, 1), (1, 16)), ((20, 1), (2, 1, 16)),  # outer products (ops._core.mm)
-]
 CASES += [case(f"matmul-{sa}-{sb}", (sa, sb), lambda a, b: a @ b) for sa, sb in MATMUL_SHAPES]
 CASES += [case("matmul-function", [(2, 3), (3, 2)], torch.matmul, dp.matmul)]
 
@@ -195,7 +167,6 @@ for name, tfn, dfn in [("maximum", torch.maximum, dp.maximum), ("minimum", torch
     # Equal operands: both frameworks split the gradient evenly.
     CASES.append(case(f"{name}-ties", [(3,)], lambda a, f=tfn: f(a, a * 1.0), lambda a, f=dfn: f(a, a * 1.0)))
 
-CONDITION = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 CASES += [
     case("where", [(3, 4), (3, 4)], lambda a, b: torch.where(torch.tensor(CONDITION), a, b),
          lambda a, b: dp.where(CONDITION, a, b)),

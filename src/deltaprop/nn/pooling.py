@@ -24,6 +24,14 @@ class _Pool(Module):
     _dims: int
     _function: str  # name of the functional form in nn.functional
 
+    def forward(self, x):
+        self._check(x)
+        try:
+            # config() holds the constructor's options under the functional form's parameter names.
+            return getattr(F, self._function)(x, **self.config())
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+
     def _check(self, x) -> None:
         shape = tuple(x.shape)
         n = self._dims
@@ -47,13 +55,6 @@ class _MaxPoolNd(_Pool):
         self.padding = _option(padding)
         self.dilation = _option(dilation)
         self.ceil_mode = bool(ceil_mode)
-
-    def forward(self, x):
-        self._check(x)
-        try:
-            return getattr(F, self._function)(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
-        except ShapeError as error:
-            raise ShapeError(f"{self.describe()}: {error}") from None
 
     def config(self) -> dict:
         return {
@@ -86,13 +87,6 @@ class _AvgPoolNd(_Pool):
         self.padding = _option(padding)
         self.ceil_mode = bool(ceil_mode)
         self.count_include_pad = bool(count_include_pad)
-
-    def forward(self, x):
-        self._check(x)
-        try:
-            return getattr(F, self._function)(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
-        except ShapeError as error:
-            raise ShapeError(f"{self.describe()}: {error}") from None
 
     def config(self) -> dict:
         return {
