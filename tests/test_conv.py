@@ -115,27 +115,30 @@ def conv_and_gradients(x, w, b, **options):
     return out.data, [t.grad for t in leaves]
 
 
-def test_conv_scratch_buffers_are_reused_safely(monkeypatch):
-    """The column blocks live in a per-thread workspace: another convolution between a forward and
-    its backward, or one in another thread, must change nothing, and no result may share its memory."""
-    from deltaprop.ops import conv
+def test_conv_pooled_memory_is_reused_safely(monkeypatch):
+    """Column blocks, outputs and gradients come from the memory pool (ops/_memory.py), here for
+    arrays of every size: another convolution between a forward and its backward, or one in
+    another thread, must change nothing, and a result must keep its values while later calls reuse
+    the pool."""
+    from deltaprop.ops import _memory, conv
 
-    monkeypatch.setattr(conv, "_BLOCK_BYTES", 1)  # several blocks, so the buffers are reused within a call
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 1)  # several blocks, so blocks are reused within a call
+    monkeypatch.setattr(_memory, "MIN_BYTES", 0)
     a = randn(2, 3, 7, 6), randn(4, 3, 3, 3, seed=1), randn(4, seed=2)
     b = randn(3, 2, 9, 9, seed=3), randn(5, 2, 2, 2, seed=4), randn(5, seed=5)
     expected = conv_and_gradients(*a, padding=1), conv_and_gradients(*b, stride=2)
 
     first, second = [[tensor(t.data) for t in inputs] for inputs in (a, b)]
     out_a = F.conv2d(*first, padding=1)
-    out_b = F.conv2d(*second, stride=2)  # overwrites the workspace before out_a's backward
+    out_b = F.conv2d(*second, stride=2)  # draws from the pool before out_a's backward
     out_a.backward(np.ones(out_a.shape))
     out_b.backward(np.ones(out_b.shape))
+    for _ in range(3):  # more calls, which reuse every block that is free
+        conv_and_gradients(*a, padding=1), conv_and_gradients(*b, stride=2)
     for out, leaves, (data, grads) in zip((out_a, out_b), (first, second), expected):
         np.testing.assert_allclose(out.data, data, rtol=1e-12)
         for t, g in zip(leaves, grads):
             np.testing.assert_allclose(t.grad, g, rtol=1e-12, atol=1e-12)
-        for buffer in conv._workspace.buffers.values():
-            assert not any(np.shares_memory(array, buffer) for array in (out.data, *(t.grad for t in leaves)))
 
     def worker(inputs, options, reference, failures):
         for _ in range(20):

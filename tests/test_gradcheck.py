@@ -66,6 +66,26 @@ def test_wrong_rule_raises(rule):
         dp.gradcheck(lambda x: cube(x, rule), inputs((3, 4)))
 
 
+@pytest.mark.parametrize("layout", ["column-major", "batch-last"])
+def test_inputs_in_any_memory_order_are_checked_as_they_are(layout):
+    """The checker perturbs the input itself, element by element, whatever its memory order (a
+    flattened copy of a non-C-ordered input would be perturbed in vain, and every numeric
+    gradient would read 0). The wrong rule must still be caught at its element."""
+    data = np.random.default_rng(0).uniform(0.5, 2.0, size=(3, 4, 5))
+    data = np.asfortranarray(data) if layout == "column-major" else np.ascontiguousarray(data.transpose(1, 2, 0)).transpose(2, 0, 1)
+    x = dp.tensor(data, requires_grad=True)
+    assert not x.data.flags.c_contiguous
+    assert dp.gradcheck(lambda x: cube(x, lambda g, x: g * 3 * x**2), [x]) is True
+
+    def wrong_at_one_element(g, x):
+        grad = g * 3 * x**2
+        grad[2, 1, 3] += 0.5
+        return grad
+
+    with pytest.raises(GradcheckError, match=r"wrong at index \(2, 1, 3\)"):
+        dp.gradcheck(lambda x: cube(x, wrong_at_one_element), [x])
+
+
 def test_error_names_the_wrong_input_and_worst_index():
     """Only input 1's rule is wrong, and only at one element: the message must point there."""
     x, y = inputs((2, 3), (2, 3))

@@ -133,6 +133,20 @@ def test_linear_is_one_primitive_and_skips_the_gradient_of_data():
     assert x.grad is None and layer.weight.grad.shape == (2, 3) and layer.bias.grad.shape == (2,)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_linear_input_gradient_keeps_the_input_memory_order(order):
+    """A column-major input (a flattened feature map stored batch-last) gets a column-major
+    gradient, the same numbers as for a row-major one, so nothing below has to transpose it."""
+    rng = np.random.default_rng(0)
+    data, w, g = rng.standard_normal((6, 5)), rng.standard_normal((4, 5)), rng.standard_normal((6, 4))
+    x = dp.tensor(np.array(data, order=order), requires_grad=True, dtype=np.float64)
+    weight = dp.tensor(w, requires_grad=True, dtype=np.float64)
+    nn.functional.linear(x, weight).backward(g)
+    np.testing.assert_allclose(x.grad, g @ w, rtol=1e-12)
+    assert x.grad.flags.f_contiguous == (order == "F") and x.grad.flags.c_contiguous == (order == "C")
+    assert dp.gradcheck(nn.functional.linear, [x, weight])
+
+
 @pytest.mark.parametrize("layer, function", [
     (nn.ReLU(), "relu"), (nn.LeakyReLU(0.2), "leaky_relu"), (nn.Sigmoid(), "sigmoid"), (nn.Tanh(), "tanh"),
     (nn.Softmax(dim=0), "softmax"), (nn.LogSoftmax(dim=1), "log_softmax"), (nn.GELU("tanh"), "gelu"),

@@ -46,17 +46,18 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     for i in checked:
         x = args[i]
         analytic = np.zeros_like(x.data) if x.grad is None else x.grad
-        numeric = np.zeros_like(x.data)
-        flat = x.data.reshape(-1)  # a view: perturbing it perturbs the input in place
+        numeric = np.zeros(x.shape)
+        # Element by element, in place, by index: the input keeps its memory order (a column-major
+        # or batch-last input is checked as such), where a flattened copy would not be perturbed.
         with no_grad():
-            for k in range(flat.size):
-                original = flat[k]
-                flat[k] = original + eps
+            for index in np.ndindex(*x.shape):
+                original = x.data[index]
+                x.data[index] = original + eps
                 upper = projected(fn(*args).data)
-                flat[k] = original - eps
+                x.data[index] = original - eps
                 lower = projected(fn(*args).data)
-                flat[k] = original
-                numeric.reshape(-1)[k] = (upper - lower) / (2 * eps)
+                x.data[index] = original
+                numeric[index] = (upper - lower) / (2 * eps)
         excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         # A NaN on either side is a failure, and the worst one (max() would let it pass silently).
         excess = np.where(np.isnan(excess), np.inf, excess)

@@ -12,16 +12,25 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
+from . import _memory
 from ._core import operand, record
 from .special import erf
 
 
 def relu(a):
     a = a if isinstance(a, Tensor) else operand(a)
-    out = np.maximum(a.data, 0)
+    A = a.data
+    if A.nbytes < _memory.MIN_BYTES or A.dtype.kind != "f":
+        out = np.maximum(A, 0)
+    else:  # a convolution's activations: from the pool (see ops/_memory.py)
+        out = np.maximum(A, 0, out=_memory.empty_like(A))
 
     def backward(g):
-        return (np.multiply(g, out > 0),)  # subgradient 0 at 0, as in PyTorch
+        # subgradient 0 at 0, as in PyTorch
+        if g.nbytes < _memory.MIN_BYTES:
+            return (np.multiply(g, out > 0),)
+        mask = np.greater(out, 0, out=_memory.empty_like(out, np.bool_))
+        return (np.multiply(g, mask, out=_memory.empty_like(g)),)
 
     return record(out, (a,), backward, "relu")
 

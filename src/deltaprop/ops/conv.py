@@ -12,9 +12,10 @@ kernel positions and L the number of output positions per sample:
   view at once, never a loop over output positions.
 
 The columns are built a block of output rows at a time (about 4 MB), not whole: see
-``_row_blocks``. The blocks, and the gradient columns of the backward, live in a per-thread
-workspace reused by every call (``_scratch``), and the backward unfolds its blocks again rather
-than keeping the forward's. (Folding the input gradient instead as a convolution of the padded δ
+``_row_blocks``. The blocks, the gradient columns of the backward, and the large outputs and
+gradients come from the pool of ops/_memory.py, which hands the same memory back step after step
+instead of fresh pages (page faults had cost 20-30% of a step); the backward unfolds its blocks
+again rather than keeping the forward's. (Folding the input gradient instead as a convolution of the padded δ
 with the flipped kernel, which needs no col2im, was slower here: its product has only in_channels
 rows and its unfolded δ is larger; about 6.5 against 5.5 ms on one thread for the benchmark's
 second layer.)
@@ -39,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -47,6 +47,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..errors import ConfigError, ShapeError
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
+from . import _memory
 from ._core import operand, record
 
 SPATIAL_AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
@@ -124,7 +125,8 @@ def _offsets(kernel, stride, dilation, out_shape, first_row=0) -> list:
 def _batch_last(shape, dtype, fill=0) -> np.ndarray:
     """A new array of logical shape (N, C, *S), stored as (C, *S, N) and filled with ``fill``."""
     n = len(shape) - 2
-    stored = np.zeros((*shape[1:], shape[0]), dtype) if fill == 0 else np.full((*shape[1:], shape[0]), fill, dtype)
+    stored = _memory.empty((*shape[1:], shape[0]), dtype)
+    stored.fill(fill)
     return stored.transpose(n + 1, *range(n + 1))
 
 
@@ -151,7 +153,7 @@ def _like(g: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """``g`` in the memory order of ``reference``, copied once if it differs, so the two stream together."""
     if g.strides == reference.strides:
         return g
-    out = np.empty_like(reference, dtype=g.dtype)  # keeps the reference's axis order
+    out = _memory.empty_like(reference, g.dtype)  # keeps the reference's axis order
     out[...] = g
     return out
 
@@ -190,34 +192,6 @@ def _batched(op: str, n: int, X: np.ndarray, channels=None) -> bool:
         c = "C" if channels is None else channels
         raise ShapeError(f"{op}: expected input of shape (N, {c}, {SPATIAL_AXES[n]}) or ({c}, {SPATIAL_AXES[n]}), got shape {X.shape}")
     return X.ndim == n + 2
-
-
-class _Workspace(threading.local):
-    """Scratch buffers of one thread, reused by every call: see :func:`_scratch`."""
-
-    def __init__(self):
-        self.buffers = {}
-
-
-_workspace = _Workspace()
-
-
-def _scratch(name: str, shape: tuple, dtype) -> np.ndarray:
-    """This thread's reusable buffer ``name``, as an uninitialised array of ``shape`` and ``dtype``.
-
-    For temporaries that never leave a primitive (column blocks, gradient columns). Drawn fresh on
-    every call, these megabytes went back to the kernel at the end of each training step (glibc
-    trims the top of its heap) and were page-faulted in again on the next. A buffer here lives as
-    long as its thread and only grows. Hence the rules: never return one, never keep one in a
-    backward closure (another call reuses it before the backward runs), and draw each name once
-    per call. Per thread, so two threads training their own models never share one.
-    """
-    dtype = np.dtype(dtype)
-    size = math.prod(shape) * dtype.itemsize
-    buffer = _workspace.buffers.get(name)
-    if buffer is None or buffer.size < size:
-        buffer = _workspace.buffers[name] = np.empty(size, np.uint8)
-    return buffer[:size].view(dtype).reshape(shape)
 
 
 # -- convolution ---------------------------------------------------------------------------------
@@ -273,8 +247,8 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
     blocks, row_width = _row_blocks(out_shape, N, rows * dtype.itemsize)
 
     def unfold(r0, r1) -> np.ndarray:
-        """Columns of output rows r0 .. r1 − 1, (C·K [+ 1], (r1 − r0)·width), in this thread's workspace."""
-        cols = _scratch("columns", (rows, (r1 - r0) * row_width), dtype)
+        """Columns of output rows r0 .. r1 − 1, (C·K [+ 1], (r1 − r0)·width)."""
+        cols = _memory.empty((rows, (r1 - r0) * row_width), dtype)
         block = windows[(slice(None),) * (n + 1) + (slice(r0, r1),)]
         np.copyto(cols[:CK].reshape(block.shape), block)
         if bias is not None:
@@ -284,7 +258,7 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
     W2 = W.reshape(O, CK)
     if bias is not None:
         W2 = np.concatenate([W2, bias.data.reshape(O, 1).astype(W2.dtype, copy=False)], axis=1)
-    out = np.empty((O, L * N), dtype=np.result_type(W2, dtype))
+    out = _memory.empty((O, L * N), np.result_type(W2, dtype))
     for r0, r1 in blocks:
         np.matmul(W2, unfold(r0, r1), out=out[:, r0 * row_width : r1 * row_width])
     # (O, *out, N) in memory, (N, O, *out) to the user: a view, no copy (see "Batch-last layout").
@@ -302,9 +276,9 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
             gxp = _batch_last(xp.shape, np.result_type(W2, g2))
             stored = gxp.transpose(*range(1, n + 2), 0)  # (C, *S, N), contiguous
             W2t = W2[:, :CK].T
-        # The columns are unfolded again, block by block, into the workspace: cheaper than keeping
-        # them from the forward (fresh memory, page-faulted every step) and always correct, since
-        # other layers have used the workspace since.
+        # The columns are unfolded again, block by block: cheaper than keeping all of them from
+        # the forward (21 MB for the benchmark's second layer, where one block of 4 MB stays in
+        # the cache).
         for r0, r1 in blocks:
             g2_block = g2[:, r0 * row_width : r1 * row_width]
             if need_w:
@@ -315,7 +289,7 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
                 # col2im: the gradient of each column entry goes back to the input position it
                 # was copied from; positions shared by several windows receive the sum. One
                 # strided add per kernel offset, each over a whole block of rows and samples.
-                gcols = _scratch("gradient columns", (CK, (r1 - r0) * row_width), gxp.dtype)
+                gcols = _memory.empty((CK, (r1 - r0) * row_width), gxp.dtype)
                 np.matmul(W2t, g2_block, out=gcols)
                 gcols = gcols.reshape(C, *kernel, r1 - r0, *out_shape[1:], N)
                 offsets = _offsets(kernel, stride, dilation, (r1 - r0, *out_shape[1:]), r0)
@@ -325,6 +299,7 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
                         # np.add with out=, not ``+=`` on an indexed view, which would copy the
                         # result onto itself once more (the fold took 3.3 ms instead of 2.2 ms).
                         np.add(target, gcols[(slice(None),) + offset], out=target)
+                del gcols  # its block is free again for the next block of rows
         gx = gw = gb = None
         if x.requires_grad:
             gx = gxp[_interior(X.shape[2:], pads)]
@@ -408,7 +383,8 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
     offsets = _offsets(kernel, stride, dilation, out_shape)
     views = [xp[(Ellipsis,) + index] for _, index in offsets]
     # Whole-array maxima over the k kernel offsets; np.maximum keeps the operands' memory order.
-    out = views[0].copy(order="K")
+    out = _memory.empty_like(views[0])
+    np.copyto(out, views[0])
     # When a gradient will be asked for, also note which offset won: the first maximum in window
     # order (PyTorch's choice among ties, so each window passes on its gradient exactly once).
     # ``offset k is strictly greater than all before it`` is one comparison per offset, and
@@ -442,7 +418,7 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
             g = g[None]
         g = _like(g, out)
         # same memory order as the input it is the gradient of
-        gxp = np.empty_like(xp, dtype=g.dtype) if tiled else np.zeros_like(xp, dtype=g.dtype)
+        gxp = _memory.empty_like(xp, g.dtype) if tiled else _memory.zeros_like(xp, g.dtype)
         for k, (_, index) in enumerate(offsets):
             target = gxp[(Ellipsis,) + index]
             if disjoint:
@@ -494,7 +470,7 @@ def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_inclu
             g = g[None]
         share = g / divisor if isinstance(divisor, float) else g / divisor.astype(g.dtype)
         share = _like(share.astype(g.dtype, copy=False), out)
-        gxp = np.zeros_like(xp, dtype=g.dtype)
+        gxp = _memory.zeros_like(xp, g.dtype)
         for _, index in offsets:
             target = gxp[(Ellipsis,) + index]
             np.add(target, share, out=target)

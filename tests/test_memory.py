@@ -1,0 +1,163 @@
+"""The pool of large arrays (ops/_memory.py): reuse only when nothing refers to a block any more,
+memory order as NumPy's, bounds, threads, and training that is bitwise the same with and without it."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn
+from deltaprop.ops import _memory
+
+MB = 1 << 20
+
+
+@pytest.fixture(autouse=True)
+def fresh_pool(monkeypatch):
+    """Each test starts from an empty pool of this thread's (and puts the old one back after)."""
+    monkeypatch.setattr(_memory._pool, "blocks", [])
+
+
+def address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def test_a_block_is_reused_once_its_last_view_is_gone():
+    a = _memory.empty((MB,), np.float32)
+    first = address(a)
+    del a
+    b = _memory.empty((MB,), np.float32)
+    assert address(b) == first
+    assert _memory.held() == (1, 4 * MB)
+
+
+def test_a_block_is_not_reused_while_any_view_of_it_lives():
+    a = _memory.empty((MB,), np.float32)
+    a[:] = 1.0
+    view = a[::2].reshape(512, -1).T  # a view of a view: it still refers to the block
+    del a
+    b = _memory.empty((MB,), np.float32)
+    b[:] = 2.0
+    assert not np.shares_memory(b, view)
+    assert np.all(view == 1.0)
+    assert _memory.held()[0] == 2
+
+
+def test_a_tensor_keeps_its_block():
+    x = dp.tensor(np.ones((64, 16, 26, 26), np.float32))
+    y = nn.functional.relu(x)  # 2.8 MB: from the pool
+    kept = y.data.copy()
+    for _ in range(3):
+        nn.functional.relu(dp.tensor(np.full((64, 16, 26, 26), 5.0, np.float32)))
+    np.testing.assert_array_equal(y.data, kept)
+
+
+def test_small_arrays_come_from_numpy():
+    a = _memory.empty((100,), np.float64)
+    b = _memory.empty_like(np.zeros((10, 10), np.float32))
+    assert a.base is None and b.base is None
+    assert _memory.held() == (0, 0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: np.zeros((64, 48, 96), np.float32),
+    lambda: np.zeros((64, 48, 96), np.float32, order="F"),
+    lambda: np.zeros((48, 96, 64), np.float32).transpose(2, 0, 1),  # batch-last storage
+    lambda: np.zeros((64, 1, 48, 96), np.float64).transpose(3, 1, 2, 0),  # an axis of length 1
+    lambda: np.zeros((64, 96, 96), np.float32)[:, ::2, :],  # not contiguous
+])
+def test_empty_like_keeps_the_memory_order_numpy_keeps(make):
+    a = make()
+    ours, numpys = _memory.empty_like(a), np.empty_like(a)
+    assert ours.base is not None  # pooled: each of these is over a megabyte
+    assert ours.shape == a.shape and ours.dtype == a.dtype
+    assert strides(ours) == strides(numpys)
+    assert strides(_memory.empty_like(a, np.bool_)) == strides(np.empty_like(a, dtype=np.bool_))
+
+
+def strides(a: np.ndarray) -> tuple:
+    """The strides that matter: those of axes longer than 1 (any stride serves an axis of length 1)."""
+    return tuple(s for s, n in zip(a.strides, a.shape) if n > 1)
+
+
+def test_zeros_like_is_zero_even_in_reused_memory():
+    a = _memory.empty((MB,), np.float32)
+    a[:] = 7.0
+    del a
+    z = _memory.zeros_like(np.ones((1024, 1024), np.float32))
+    assert np.all(z == 0)
+
+
+def test_a_block_serves_requests_of_half_its_size_and_more():
+    a = _memory.empty((4 * MB,), np.uint8)
+    del a
+    b = _memory.empty((2 * MB,), np.uint8)  # half: served by the 4 MB block
+    assert _memory.held() == (1, 4 * MB)
+    del b
+    c = _memory.empty((MB,), np.uint8)  # a quarter: a block of its own
+    assert _memory.held() == (2, 5 * MB)
+    del c
+
+
+def test_free_blocks_beyond_the_limit_are_dropped(monkeypatch):
+    monkeypatch.setattr(_memory, "FREE_LIMIT", 5 * MB)
+    arrays = [_memory.empty((n * MB,), np.uint8) for n in (1, 2, 3)]
+    del arrays  # 6 MB of free blocks
+    big = _memory.empty((8 * MB,), np.uint8)  # fits none: the 3 MB block goes, 3 MB stay free
+    assert _memory.held() == (3, 11 * MB)
+    assert sorted(block.size for block in _memory._pool.blocks) == [MB, 2 * MB, 8 * MB]
+    del big
+
+
+def test_each_thread_has_its_own_pool():
+    mine = _memory.empty((MB,), np.float32)
+    freed = address(mine)
+    del mine  # free in this thread's pool, which the worker must not draw from
+    seen = {}
+
+    def worker():
+        other = _memory.empty((MB,), np.float32)
+        seen["address"] = address(other)
+        seen["held"] = _memory.held()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen["held"] == (1, 4 * MB)
+    assert seen["address"] != freed
+    assert _memory.held() == (1, 4 * MB)
+
+
+def conv_training(monkeypatch, min_bytes) -> list:
+    """Losses, final parameters and kept activations of a few SGD steps of a small CNN."""
+    monkeypatch.setattr(_memory, "MIN_BYTES", min_bytes)
+    dp.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 5 * 5, 3),
+    )
+    optimizer = dp.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 1, 12, 12)).astype(np.float32), rng.integers(0, 3, 16)
+    losses, kept = [], []
+    for _ in range(4):
+        optimizer.zero_grad()
+        hidden = model[:4](dp.tensor(x))  # an activation the caller keeps across steps
+        loss = nn.functional.cross_entropy(model[4:](hidden), dp.tensor(y))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        kept.append(hidden.data)
+    return losses + [p.data.copy() for p in model.parameters()] + kept
+
+
+def test_training_is_bitwise_the_same_with_every_array_pooled(monkeypatch):
+    pooled = conv_training(monkeypatch, 0)
+    assert _memory.held()[0] > 0
+    monkeypatch.setattr(_memory._pool, "blocks", [])
+    plain = conv_training(monkeypatch, float("inf"))
+    assert _memory.held() == (0, 0)
+    assert len(pooled) == len(plain)
+    for ours, theirs in zip(pooled, plain):
+        np.testing.assert_array_equal(ours, theirs)
