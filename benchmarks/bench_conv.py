@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import resource
@@ -214,6 +215,7 @@ def main(argv=None) -> None:
     parser.add_argument("--malloc-top-pad", type=int, default=0, metavar="MB",
                         help="re-run with glibc's MALLOC_TOP_PAD_ set to this many MiB (see above)")
     parser.add_argument("--profile", choices=list(NETWORKS), help="profile deltaprop's steps on this network instead")
+    parser.add_argument("--json", metavar="PATH", help="also write the table as JSON here (what benchmarks/run.py reads)")
     args = parser.parse_args(argv)
 
     if args.malloc_top_pad:
@@ -236,7 +238,10 @@ def main(argv=None) -> None:
     malloc = f"; MALLOC_TOP_PAD_={os.environ['MALLOC_TOP_PAD_']}" if "MALLOC_TOP_PAD_" in os.environ else ""
     print(f"threads: {threads} (NumPy BLAS and PyTorch); numpy {np.__version__}, torch {torch.__version__}{malloc}")
     print(f"{'network':<8} {'shape':<28} {'deltaprop ms/step':>18} {'PyTorch ms/step':>16} {'throughput ratio':>17}")
-    measure(args.repeats, steps=args.steps, pause=args.pause, names=names)
+    table = measure(args.repeats, steps=args.steps, pause=args.pause, names=names)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump({"threads": threads, "malloc_top_pad": os.environ.get("MALLOC_TOP_PAD_"), "networks": table}, handle, indent=2)
 
 
 if __name__ == "__main__":
