@@ -161,3 +161,13 @@ def test_training_is_bitwise_the_same_with_every_array_pooled(monkeypatch):
     assert len(pooled) == len(plain)
     for ours, theirs in zip(pooled, plain):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_the_pool_checks_at_import_that_reference_counts_tell_free_from_busy(monkeypatch):
+    assert _memory._calibrate() == _memory._FREE is not None
+    # An interpreter whose counts don't move with a new view (as CPython 3.14 may skip increments
+    # of borrowed references): the pool must stay off rather than hand out busy memory.
+    monkeypatch.setattr(_memory.sys, "getrefcount", lambda obj: 2)
+    assert _memory._calibrate() is None
+    monkeypatch.delattr(_memory.sys, "getrefcount")
+    assert _memory._calibrate() is None

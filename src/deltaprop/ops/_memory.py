@@ -14,7 +14,8 @@ a flat byte array this module owns; the view, and every view taken of it in turn
 to the block (``ndarray.base``). A block is free again when the pool's own reference is the only
 one left, which ``sys.getrefcount`` tells: no finalizer, no explicit release, and a user who keeps
 an activation simply keeps its block busy. (CPython counts references exactly; the check runs with
-the GIL held, so a view can't be taken of a block while it is found free.)
+the GIL held, so a view can't be taken of a block while it is found free. At import, a probe
+checks that a view shows as one more reference; where it does not, the pool stays off.)
 
 **Bounds.** Arrays below ``MIN_BYTES`` (128 KiB, glibc's initial mmap threshold) come from NumPy
 as before: the heap's free lists serve them without faults, and a pool lookup (about 3 µs) would
@@ -32,10 +33,6 @@ import threading
 
 import numpy as np
 
-# Only where references are counted exactly and under the GIL (CPython's default build); elsewhere
-# every array comes from NumPy.
-_COUNTED = hasattr(sys, "getrefcount") and getattr(sys, "_is_gil_enabled", lambda: True)()
-MIN_BYTES = 128 << 10 if _COUNTED else float("inf")
 FREE_LIMIT = 256 << 20
 _ALIGN = 1 << 12  # block sizes in whole pages
 
@@ -48,37 +45,51 @@ class _Pool(threading.local):
 _pool = _Pool()
 
 
-def _free_blocks() -> list:
-    """This thread's blocks that no array refers to any more."""
-    free = []
-    for block in _pool.blocks:
-        # References of a free block: the pool's list, ``block`` here, getrefcount's argument.
-        if sys.getrefcount(block) == 3:
-            free.append(block)
-    return free
+def _refcounts(blocks: list) -> list:
+    """The reference count of each block, read the one way this module ever reads them."""
+    return [sys.getrefcount(block) for block in blocks]
+
+
+def _calibrate():
+    """The count :func:`_refcounts` shows for a block that only its list holds, or None where the
+    counts can't tell a free block from a busy one: no ``sys.getrefcount``, a free-threaded build,
+    or an interpreter that counts differently (CPython 3.14 skips some increments, for one)."""
+    if not hasattr(sys, "getrefcount") or not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return None
+    probe = [np.empty(16, np.uint8)]
+    free = _refcounts(probe)[0]
+    view = probe[0][1:]
+    busy = _refcounts(probe)[0]
+    del view
+    return free if busy == free + 1 and _refcounts(probe)[0] == free else None
+
+
+_FREE = _calibrate()
+# Where free blocks can't be told apart, every array comes from NumPy.
+MIN_BYTES = 128 << 10 if _FREE is not None else float("inf")
 
 
 def _block(nbytes: int) -> np.ndarray:
     """A free block of at least ``nbytes`` bytes (and at most twice that), found or made."""
+    blocks = _pool.blocks
+    counts = _refcounts(blocks)
     best = None
-    for block in _pool.blocks:
-        size = block.size
-        # (refcount of a free block: the pool's list, ``block`` here, getrefcount's argument)
-        if nbytes <= size <= 2 * nbytes and (best is None or size < best.size) and sys.getrefcount(block) == 3:
+    for block, count in zip(blocks, counts):
+        if count == _FREE and nbytes <= block.size <= 2 * nbytes and (best is None or block.size < best.size):
             best = block
     if best is not None:
         return best
-    block = None  # the loop's last block would otherwise count as referred to
-    free = _free_blocks()
+    # None fits: drop free blocks, largest first, until at most FREE_LIMIT bytes of them are left.
+    free = sorted((block for block, count in zip(blocks, counts) if count == _FREE), key=lambda b: b.size, reverse=True)
     held = sum(block.size for block in free)
     dropped = set()
-    for block in sorted(free, key=lambda block: block.size, reverse=True):
+    for block in free:
         if held <= FREE_LIMIT:
             break
         dropped.add(id(block))
         held -= block.size
     if dropped:
-        _pool.blocks = [block for block in _pool.blocks if id(block) not in dropped]
+        _pool.blocks = [block for block in blocks if id(block) not in dropped]
     block = np.empty(-(-nbytes // _ALIGN) * _ALIGN, np.uint8)
     _pool.blocks.append(block)
     return block
