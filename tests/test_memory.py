@@ -100,14 +100,26 @@ def test_a_block_serves_requests_of_half_its_size_and_more():
     del c
 
 
-def test_free_blocks_beyond_the_limit_are_dropped(monkeypatch):
-    monkeypatch.setattr(_memory, "FREE_LIMIT", 5 * MB)
+def test_the_pool_stays_under_its_limit(monkeypatch):
+    monkeypatch.setattr(_memory, "LIMIT", 8 * MB)
     arrays = [_memory.empty((n * MB,), np.uint8) for n in (1, 2, 3)]
     del arrays  # 6 MB of free blocks
-    big = _memory.empty((8 * MB,), np.uint8)  # fits none: the 3 MB block goes, 3 MB stay free
-    assert _memory.held() == (3, 11 * MB)
-    assert sorted(block.size for block in _memory._pool.blocks) == [MB, 2 * MB, 8 * MB]
-    del big
+    four = _memory.empty((4 * MB,), np.uint8)  # fits none, and 10 MB would be over: the 3 MB block goes
+    assert sorted(block.size for block in _memory._pool.blocks) == [MB, 2 * MB, 4 * MB]
+    six = _memory.empty((6 * MB,), np.uint8)  # even with every free block gone, 10 MB: from NumPy
+    assert six.base is None and np.shares_memory(four, _memory._pool.blocks[0])
+    assert _memory.held() == (1, 4 * MB)
+    del four
+    _memory.release()
+    assert _memory.held() == (0, 0)
+
+
+def test_release_keeps_busy_blocks():
+    busy = _memory.empty((MB,), np.uint8)
+    free = _memory.empty((2 * MB,), np.uint8)
+    del free
+    _memory.release()
+    assert _memory.held() == (1, MB) and np.shares_memory(busy, _memory._pool.blocks[0])
 
 
 def test_each_thread_has_its_own_pool():

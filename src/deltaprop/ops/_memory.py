@@ -20,10 +20,12 @@ checks that a view shows as one more reference; where it does not, the pool stay
 **Bounds.** Arrays below ``MIN_BYTES`` (128 KiB, glibc's initial mmap threshold) come from NumPy
 as before: the heap's free lists serve them without faults, and a pool lookup (about 3 µs) would
 cost more than it saves. (With 1 MiB instead, the conv1d benchmark's 190-400 KB activations still
-faulted, and its steps took 2.4 instead of 1.6 ms.) A block serves requests of at least half its size. At
-most ``FREE_LIMIT`` bytes of free blocks are kept: when a request finds no block that fits, free
-blocks are dropped (largest first) until that holds, so a change of batch size does not keep the
-old sizes for ever. Each thread has its own pool.
+faulted, and its steps took 2.4 instead of 1.6 ms.) A block serves requests of at least half its
+size. The pool holds at most ``LIMIT`` bytes (256 MiB) per thread, busy and free: when a request
+finds no block that fits, free blocks are dropped (largest first) to make room, and a request that
+still finds none gets its array from NumPy. So a change of batch size does not keep the old sizes
+for ever, and what the pool keeps after training is bounded; :func:`release` drops the free
+blocks at once. Each thread has its own pool.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import threading
 
 import numpy as np
 
-FREE_LIMIT = 256 << 20
+LIMIT = 256 << 20
 _ALIGN = 1 << 12  # block sizes in whole pages
 
 
@@ -69,8 +71,9 @@ _FREE = _calibrate()
 MIN_BYTES = 128 << 10 if _FREE is not None else float("inf")
 
 
-def _block(nbytes: int) -> np.ndarray:
-    """A free block of at least ``nbytes`` bytes (and at most twice that), found or made."""
+def _block(nbytes: int):
+    """A free block of at least ``nbytes`` bytes (and at most twice that), found or made; None
+    when the pool is full."""
     blocks = _pool.blocks
     counts = _refcounts(blocks)
     best = None
@@ -79,20 +82,31 @@ def _block(nbytes: int) -> np.ndarray:
             best = block
     if best is not None:
         return best
-    # None fits: drop free blocks, largest first, until at most FREE_LIMIT bytes of them are left.
-    free = sorted((block for block, count in zip(blocks, counts) if count == _FREE), key=lambda b: b.size, reverse=True)
-    held = sum(block.size for block in free)
-    dropped = set()
-    for block in free:
-        if held <= FREE_LIMIT:
-            break
-        dropped.add(id(block))
-        held -= block.size
-    if dropped:
-        _pool.blocks = [block for block in blocks if id(block) not in dropped]
-    block = np.empty(-(-nbytes // _ALIGN) * _ALIGN, np.uint8)
-    _pool.blocks.append(block)
+    # None fits. The pool holds at most LIMIT bytes, busy and free: free blocks go, largest first,
+    # until the new one fits under it; if it still does not, the array comes from NumPy.
+    total = sum(block.size for block in blocks)
+    size = -(-nbytes // _ALIGN) * _ALIGN
+    if total + size > LIMIT:
+        free = sorted((block for block, count in zip(blocks, counts) if count == _FREE), key=lambda b: b.size, reverse=True)
+        dropped = set()
+        for block in free:
+            if total + size <= LIMIT:
+                break
+            dropped.add(id(block))
+            total -= block.size
+        if dropped:
+            _pool.blocks = blocks = [block for block in blocks if id(block) not in dropped]
+        if total + size > LIMIT:
+            return None
+    block = np.empty(size, np.uint8)
+    blocks.append(block)
     return block
+
+
+def release() -> None:
+    """Drop this thread's free blocks (the memory goes back to the allocator); busy ones stay."""
+    blocks = _pool.blocks
+    _pool.blocks = [block for block, count in zip(blocks, _refcounts(blocks)) if count != _FREE]
 
 
 def empty(shape, dtype) -> np.ndarray:
@@ -102,9 +116,10 @@ def empty(shape, dtype) -> np.ndarray:
     nbytes = dtype.itemsize
     for n in shape:
         nbytes *= n
-    if nbytes < MIN_BYTES:
+    block = _block(nbytes) if nbytes >= MIN_BYTES else None
+    if block is None:
         return np.empty(shape, dtype)
-    return _block(nbytes)[:nbytes].view(dtype).reshape(shape)
+    return block[:nbytes].view(dtype).reshape(shape)
 
 
 def empty_like(a: np.ndarray, dtype=None) -> np.ndarray:
