@@ -17,15 +17,16 @@ an activation simply keeps its block busy. (CPython counts references exactly; t
 the GIL held, so a view can't be taken of a block while it is found free. At import, a probe
 checks that a view shows as one more reference; where it does not, the pool stays off.)
 
-**Bounds.** Arrays below ``MIN_BYTES`` (128 KiB, glibc's initial mmap threshold) come from NumPy
-as before: the heap's free lists serve them without faults, and a pool lookup (about 3 µs) would
-cost more than it saves. (With 1 MiB instead, the conv1d benchmark's 190-400 KB activations still
-faulted, and its steps took 2.4 instead of 1.6 ms.) A block serves requests of at least half its
-size. The pool holds at most ``LIMIT`` bytes (256 MiB) per thread, busy and free: when a request
-finds no block that fits, free blocks are dropped (largest first) to make room, and a request that
-still finds none gets its array from NumPy. So a change of batch size does not keep the old sizes
-for ever, and what the pool keeps after training is bounded; :func:`release` drops the free
-blocks at once. Each thread has its own pool.
+**Bounds.** Arrays below ``MIN_BYTES`` (256 KiB) come from NumPy as before: the heap's free
+lists serve most of them without faults, and a pool lookup (about 3 µs) costs more than it saves.
+(At 128 KiB the medium dense network's 128 KiB ReLU outputs were pooled and its steps ran 1-3%
+slower; at 1 MiB the conv1d benchmark's 400 KB activations faulted, and its steps took 2.4 instead
+of 1.6 ms.) A block serves requests of at least half its size. The pool holds at most ``LIMIT``
+bytes (256 MiB) per thread, busy and free: when a request finds no block that fits, free blocks
+are dropped (largest first) to make room, and a request that still finds none gets its array from
+NumPy. So a change of batch size does not keep the old sizes for ever, and what the pool keeps
+after training is bounded; :func:`release` drops the free blocks at once. Each thread has its own
+pool.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _calibrate():
 
 _FREE = _calibrate()
 # Where free blocks can't be told apart, every array comes from NumPy.
-MIN_BYTES = 128 << 10 if _FREE is not None else float("inf")
+MIN_BYTES = 256 << 10 if _FREE is not None else float("inf")
 
 
 def _block(nbytes: int):
@@ -87,7 +88,8 @@ def _block(nbytes: int):
     total = sum(block.size for block in blocks)
     size = -(-nbytes // _ALIGN) * _ALIGN
     if total + size > LIMIT:
-        free = sorted((block for block, count in zip(blocks, counts) if count == _FREE), key=lambda b: b.size, reverse=True)
+        free = [block for block, count in zip(blocks, counts) if count == _FREE]
+        free.sort(key=lambda block: block.size, reverse=True)
         dropped = set()
         for block in free:
             if total + size <= LIMIT:
