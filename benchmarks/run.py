@@ -76,11 +76,21 @@ class Targets:
         ok = value >= threshold if higher_is_better else value <= threshold
         relation = ">=" if higher_is_better else "<="
         self.rows.append({"target": label, "value": value, "threshold": threshold, "ok": ok,
-                          "text": f"{'PASS' if ok else 'FAIL'}  {label}: {value:.3g} {relation} {threshold:g}"})
+                          "text": f"{'PASS' if ok else 'FAIL'}  {label}: {_shown(value, threshold, ok)} {relation} {threshold:g}"})
 
     @property
     def all_ok(self) -> bool:
         return all(row["ok"] for row in self.rows)
+
+
+def _shown(value: float, threshold: float, ok: bool) -> str:
+    """``value`` to 3 significant digits, or more where 3 would round a FAIL onto its threshold
+    (1.998 against 2 must not print as "2 >= 2")."""
+    for digits in (3, 4, 5, 6):
+        text = f"{value:.{digits}g}"
+        if ok or float(text) != threshold:
+            return text
+    return repr(value)
 
 
 def dense_section(results, targets, repeats):
@@ -189,7 +199,7 @@ def estimators_section(results, targets, repeats):
     for label, blas_threads in (("default BLAS threads", 0), ("one BLAS thread", 1)):
         print(f"\n== deltaprop.sklearn estimators against scikit-learn's (fit time, default settings, {label}) ==")
         table = bench_sklearn.measure(
-            repeats=max(3, repeats // 2), log=lambda line: print(line, flush=True), blas_threads=blas_threads
+            repeats=max(3, repeats - 2), log=lambda line: print(line, flush=True), blas_threads=blas_threads
         )
         results["estimators"][label] = table
         print(f"\n  {'data set/solver':24s} {'speed-up':>8s}   {'deltaprop':>9s} {'sklearn':>9s} (test {{accuracy|R²}})")

@@ -15,10 +15,10 @@ The columns are built a block of output rows at a time (about 4 MB), not whole: 
 ``_row_blocks``. The blocks, the gradient columns of the backward, and the large outputs and
 gradients come from the pool of ops/_memory.py, which hands the same memory back step after step
 instead of fresh pages (page faults had cost 20-30% of a step); the backward unfolds its blocks
-again rather than keeping the forward's. (Folding the input gradient instead as a convolution of the padded δ
-with the flipped kernel, which needs no col2im, was slower here: its product has only in_channels
-rows and its unfolded δ is larger; about 6.5 against 5.5 ms on one thread for the benchmark's
-second layer.)
+again rather than keeping the forward's. (Folding the input gradient instead as a convolution of
+the padded δ with the flipped kernel, which needs no col2im, was slower here: its product has only
+in_channels rows and its unfolded δ is larger; about 6.5 against 5.5 ms on one thread for the
+benchmark's second layer.)
 
 **Batch-last layout.** The product comes out as (out_channels, *positions, N). Instead of copying it
 to PyTorch's (N, C, ...) memory order, the result is that array with its axes permuted: a view, the
