@@ -50,20 +50,19 @@ def linear(x, weight, bias=None):
         if bias is not None:
             grads += (np.add.reduce(g2, axis=0) if bias.requires_grad else None,)
         if x_is_node:
-            grads = (_input_gradient(g, W, X) if x.requires_grad else None,) + grads
+            # δ·W, in the memory order of X: a flattened convolutional feature map arrives
+            # column-major (its batch axis innermost, see ops/conv.py), and its gradient made as
+            # (Wᵀ·δᵀ)ᵀ, the same product stored the other way round, goes back through the
+            # flatten and the pooling below without a transposing copy (0.3-0.5 ms per step of
+            # the conv2d benchmark). The stride test is the cheap form of "column-major".
+            if not x.requires_grad:
+                gx = None
+            elif X.ndim == 2 and X.strides[0] < X.strides[1]:
+                gx = mm(W.T, g.T).T
+            else:
+                gx = mm(g, W)
+            grads = (gx,) + grads
         return grads
 
     return record(out, parents, backward, "linear")
 
-
-def _input_gradient(g: np.ndarray, W: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """δ·W, in the memory order of the input X it is the gradient of.
-
-    A flattened convolutional feature map arrives column-major (its batch axis is innermost, see
-    ops/conv.py); its gradient made as (Wᵀ·δᵀ)ᵀ, the same product stored the other way round,
-    goes back through the flatten and the pooling below without a transposing copy (0.3-0.5 ms
-    per step of the conv2d benchmark).
-    """
-    if X.ndim == 2 and X.flags.f_contiguous and not X.flags.c_contiguous:
-        return mm(W.T, g.T).T
-    return mm(g, W)
