@@ -47,6 +47,7 @@ def test_a_block_is_not_reused_while_any_view_of_it_lives():
 def test_a_tensor_keeps_its_block():
     x = dp.tensor(np.ones((64, 16, 26, 26), np.float32))
     y = nn.functional.relu(x)  # 2.8 MB: from the pool
+    assert y.data.base is not None and _memory.held()[0] == 1
     kept = y.data.copy()
     for _ in range(3):
         nn.functional.relu(dp.tensor(np.full((64, 16, 26, 26), 5.0, np.float32)))
