@@ -281,21 +281,29 @@ def test_rules_keep_shape_and_dtype(fn, shapes, recipes, eps):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
-    "sa, sb, broadcast",
-    [((20, 1), (1, 16), True), ((2, 20, 1), (1, 16), True), ((20, 1), (3, 1, 16), True),
-     ((4, 1), (1, 5), False), ((3, 4), (4, 5), False)],
+    "sa, sb, path",
+    [((20, 1), (1, 16), "dot"), ((4, 1), (1, 5), "dot"), ((1, 1), (1, 7), "dot"),
+     ((2, 20, 1), (1, 16), "broadcast"), ((20, 1), (3, 1, 16), "broadcast"),
+     ((2, 4, 1), (1, 5), "matmul"), ((3, 4), (4, 5), "matmul")],
 )
-def test_mm_equals_matmul_exactly(sa, sb, broadcast, dtype):
-    """ops._core.mm computes large outer products by broadcasting: the same single product per entry."""
+def test_mm_equals_matmul_exactly(sa, sb, path, dtype):
+    """ops._core.mm computes outer products by np.dot (2-D) or broadcasting (large stacks): the same
+    single product per entry as matmul's."""
     from deltaprop.ops._core import _OUTER_MIN, mm
 
-    # The cases cover both of mm's paths (a changed threshold must move them, not empty one).
-    assert (sa[-1] == 1 and sa[-2] * sb[-1] >= _OUTER_MIN) == broadcast
+    # The cases cover each of mm's paths (a changed threshold must move them, not empty one).
+    outer = sa[-1] == 1
+    expected = "matmul" if not outer else "dot" if len(sa) == len(sb) == 2 else "broadcast" if sa[-2] * sb[-1] >= _OUTER_MIN else "matmul"
+    assert expected == path
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(sa).astype(dtype), rng.standard_normal(sb).astype(dtype)
+    a[0, ...] = -a[0, ...]  # negative products too
     out = mm(a, b)
     np.testing.assert_array_equal(out, a @ b)
     assert out.dtype == (a @ b).dtype and out.shape == (a @ b).shape
+    if outer:  # strided operands (a column of a larger array) too
+        wide = rng.standard_normal(sa[:-1] + (3,)).astype(dtype)
+        np.testing.assert_array_equal(mm(wide[..., 1:2], b), wide[..., 1:2] @ b)
 
 
 def test_mm_refuses_what_matmul_refuses():
@@ -304,3 +312,41 @@ def test_mm_refuses_what_matmul_refuses():
 
     with pytest.raises(ValueError):
         mm(np.ones((300, 1)), np.ones((300, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "layout",
+    ["small", "c-order", "batch-last", "strided", "larger-again"],
+)
+def test_relu_equals_numpy_maximum_on_every_path(layout, dtype):
+    """relu compares large arrays with a buffer of zeros (NumPy's maximum has no vector loop for a
+    scalar): the result, its memory order and its gradient must be those of np.maximum(A, 0)."""
+    from deltaprop.ops import activation
+
+    rng = np.random.default_rng(1)
+    if layout == "small":
+        A = rng.standard_normal((3, 4))
+    elif layout == "c-order":
+        A = rng.standard_normal((64, 40))
+    elif layout == "batch-last":  # a convolution's activations: (N, C, H, W) stored with N innermost
+        A = rng.standard_normal((6, 8, 8, 16)).transpose(3, 0, 1, 2)
+    elif layout == "strided":  # every other row of a batch
+        A = rng.standard_normal((200, 30))[::2]
+    else:  # more numbers than any earlier call: the buffer grows
+        A = rng.standard_normal((activation._RECTIFY_MIN * 9 + 5,))
+    A = A.astype(dtype)
+    A.flat[:4] = [np.nan, -0.0, np.inf, -np.inf]
+    expected = np.maximum(A, 0)
+
+    x = dp.tensor(A, dtype=dtype, requires_grad=True)
+    out = x.relu()
+    np.testing.assert_array_equal(out.data, expected)  # NaN where NaN, as np.maximum
+    assert out.dtype == dtype
+    if layout != "strided":
+        assert out.data.strides == A.strides  # the input's memory order, as np.maximum keeps it
+    g = rng.standard_normal(A.shape).astype(dtype)
+    out.backward(g)
+    np.testing.assert_array_equal(x.grad, g * (expected > 0))
+    for zeros in activation._zeros.values():
+        assert not zeros.flags.writeable and not zeros.any()

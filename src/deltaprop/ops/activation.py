@@ -20,10 +20,12 @@ from .special import erf
 def relu(a):
     a = a if isinstance(a, Tensor) else operand(a)
     A = a.data
-    if A.nbytes < _memory.MIN_BYTES or A.dtype.kind != "f":
+    if A.size < _RECTIFY_MIN or A.dtype.kind != "f":
         out = np.maximum(A, 0)
-    else:  # a convolution's activations: from the pool (see ops/_memory.py)
-        out = np.maximum(A, 0, out=_memory.empty_like(A))
+    else:
+        # A convolution's activations come from the pool (see ops/_memory.py), others from NumPy.
+        out = _memory.empty_like(A) if A.nbytes >= _memory.MIN_BYTES else np.empty_like(A)
+        _rectify(A, out)
 
     def backward(g):
         # subgradient 0 at 0, as in PyTorch
@@ -33,6 +35,31 @@ def relu(a):
         return (np.multiply(g, mask, out=_memory.empty_like(g)),)
 
     return record(out, (a,), backward, "relu")
+
+
+# NumPy's maximum has a vectorised loop for two arrays but not for an array and a scalar: on the
+# reference machine np.maximum(A, 0) took 12.3 µs for 33,100 float32 numbers and 94.7 µs for
+# 262,144, np.maximum(A, zeros) 2.5 and 35.2 µs (NumPy 2.4; float64 alike). So ReLU compares
+# with an array of zeros, one read-only buffer per dtype that grows as needed (np.zeros takes
+# large blocks from the kernel already zeroed, and pages that are only ever read all map the
+# kernel's one zero page, so even a large buffer costs little memory). Below _RECTIFY_MIN numbers
+# the extra calls cost more than the loop saves.
+_RECTIFY_MIN = 1024
+_zeros: dict = {}
+
+
+def _rectify(A: np.ndarray, out: np.ndarray) -> None:
+    """out = max(A, 0), for ``out`` made by ``empty_like(A)`` (so of ``A``'s memory order)."""
+    flat = A.ravel("K")  # a view when A is dense in some memory order; then so is out's
+    if flat.base is None or out.strides != A.strides:
+        np.maximum(A, 0, out=out)  # a strided view (a slice of a batch): the scalar loop
+        return
+    zeros = _zeros.get(A.dtype)
+    if zeros is None or zeros.size < flat.size:
+        zeros = np.zeros(max(flat.size, 2 * (0 if zeros is None else zeros.size)), A.dtype)
+        zeros.flags.writeable = False
+        _zeros[A.dtype] = zeros
+    np.maximum(flat, zeros[: flat.size], out=out.ravel("K"))
 
 
 def leaky_relu(a, negative_slope=0.01):
