@@ -235,6 +235,13 @@ def estimators_section(results, targets, repeats):
             )
             targets.check(f"estimators, solver {solver}, {label}: slowest data set's speed-up", min(speedups), 2.0)
 
+    import lbfgs_budget
+
+    print("\n== Where an 'lbfgs' fit's time goes, and the bound a hand-written NumPy objective sets (default BLAS threads) ==")
+    results["estimators"]["lbfgs budget"] = lbfgs_budget.measure(
+        repeats=max(3, repeats - 2), log=lambda line: print("  " + line, flush=True)
+    )
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
