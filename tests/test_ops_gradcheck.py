@@ -350,3 +350,23 @@ def test_relu_equals_numpy_maximum_on_every_path(layout, dtype):
     np.testing.assert_array_equal(x.grad, g * (expected > 0))
     for zeros in activation._zeros.values():
         assert not zeros.flags.writeable and not zeros.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("slope", [0.01, 0.3, 1.0, 0.0, 1.5, -0.2])
+def test_leaky_relu_equals_the_selection_on_every_path(slope, dtype):
+    """leaky_relu computes max(x, s·x) for slopes in (0, 1] and selects otherwise: both must give
+    exactly where(x > 0, x, s·x), and the gradient where(x > 0, g, s·g), infinities included."""
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((40, 30)).astype(dtype)
+    A.flat[:5] = [np.nan, -0.0, 0.0, np.inf, -np.inf]
+    g = rng.standard_normal(A.shape).astype(dtype)
+    g.flat[3], g.flat[6], g.flat[7] = np.inf, -np.inf, np.inf  # through x = inf and two ordinary x
+    x = dp.tensor(A, dtype=dtype, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        out = ops.leaky_relu(x, slope)
+        out.backward(g)
+        expected, expected_grad = np.where(A > 0, A, A * slope), np.where(A > 0, g, g * slope)
+    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(x.grad, expected_grad)
+    assert out.dtype == dtype and x.grad.dtype == dtype
