@@ -49,20 +49,9 @@ import numpy as np
 import deltaprop as dp
 from deltaprop import nn
 
+from common import blas_threads
+
 LEARNING_RATE = 0.01
-
-
-def blas_threads() -> int:
-    """How many threads NumPy's BLAS uses (what PyTorch gets too, for a fair comparison)."""
-    try:
-        from threadpoolctl import threadpool_info
-
-        counts = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-        if counts:
-            return max(counts)
-    except ImportError:
-        pass
-    return os.cpu_count() or 1
 
 
 def conv1d_net(lib):

@@ -40,8 +40,12 @@ def batches(X, y, batch):
 # -- the contestants: each returns a function that runs one pass over (X, y) ---------------------
 
 
-def numpy_loop(sizes, X, y, batch):
-    """The floor of any NumPy design: the seeds' algorithm written out by hand, no autodiff."""
+def numpy_loop(sizes, X, y, batch, shuffle=False):
+    """The floor of any NumPy design: the seeds' algorithm written out by hand, no autodiff.
+
+    With ``shuffle`` each pass draws a new order and copies the data into it (``X[perm]``, the
+    cheapest way by hand), then slices batches from the copy: the same work as ``fit``'s shuffling.
+    """
     rng = np.random.default_rng(0)
     W = [(rng.uniform(-1, 1, (sizes[i + 1], sizes[i])) / np.sqrt(sizes[i])).astype(np.float32) for i in range(len(sizes) - 1)]
     b = [np.zeros(sizes[i + 1], np.float32) for i in range(len(sizes) - 1)]
@@ -81,7 +85,16 @@ def numpy_loop(sizes, X, y, batch):
         for x, t in data:
             step(x, t)
 
-    return run
+    def run_shuffled():
+        order = rng.permutation(len(X))
+        for x, t in batches(X[order], y[order], batch):
+            step(x, t)
+
+    return run_shuffled if shuffle else run
+
+
+def numpy_loop_shuffled(sizes, X, y, batch):
+    return numpy_loop(sizes, X, y, batch, shuffle=True)
 
 
 def _deltaprop_model(sizes):
@@ -179,6 +192,7 @@ def sklearn_fit(sizes, X, y, batch):
 
 CONTESTANTS = {
     "numpy": numpy_loop,
+    "numpy_shuffled": numpy_loop_shuffled,
     "deltaprop": deltaprop_loop,
     "deltaprop_fit": deltaprop_fit,
     "torch": torch_loop,
@@ -210,3 +224,32 @@ def throughput(names=None, repeats=7, contestants=None, log=print) -> dict:
                             for name, values in times.items()}
         log(f"  {network}: " + ", ".join(f"{k} {v:,.0f}/s" for k, v in results[network].items()))
     return results
+
+
+def main() -> None:
+    """``python benchmarks/dense.py [--repeats N] [--json PATH]``: one process's figures (run.py
+    starts several and takes the medians)."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--networks", nargs="+", choices=list(NETWORKS), default=list(NETWORKS))
+    parser.add_argument("--json", help="write {network: {contestant: samples/s}} here")
+    args = parser.parse_args()
+    try:
+        import torch
+
+        from common import blas_threads
+
+        torch.set_num_threads(blas_threads())  # PyTorch gets NumPy's BLAS thread count
+    except ImportError:
+        pass
+    table = throughput(args.networks, repeats=args.repeats, log=lambda line: print(line, flush=True))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(table, handle)
+
+
+if __name__ == "__main__":
+    main()
