@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Tensor
 from ._core import operand, record
+from .activation import logistic
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -154,7 +155,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
     def rule(z, y):
         softplus_neg = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
-        sigmoid_neg = np.exp(-np.logaddexp(0, z))  # σ(−z), stable in both tails
+        sigmoid_neg = logistic(-z)  # σ(−z), accurate in both tails
         if pos_weight is None:
             values = (1 - y) * z + softplus_neg
             d_input = (1 - y) - sigmoid_neg
