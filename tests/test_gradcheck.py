@@ -186,3 +186,18 @@ def test_erf_is_odd_and_saturates():
     np.testing.assert_array_equal(erf(-x), -erf(x))
     assert erf(np.array(10.0)) == 1.0 and erf(np.array(-np.inf)) == -1.0
     assert erf(np.array(0.0)) == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "transposed", "0-d"])
+def test_erf_in_every_memory_layout(layout, dtype):
+    """erf fills in the elements beyond the series' split by position in memory: every layout
+    must put each value back where it came from (values on both sides of the split)."""
+    base = np.random.default_rng(3).standard_normal((60, 50)).astype(dtype) * 3
+    x = {"C": base, "F": np.asfortranarray(base), "strided": base[::2, ::3], "transposed": base.T,
+         "0-d": np.array(base[0, 0] + 3.0, dtype=dtype)}[layout]
+    assert layout == "0-d" or np.any(np.abs(x) >= 2.5) and np.any(np.abs(x) < 2.5)
+    expected = np.vectorize(math.erf)(x.astype(np.float64))
+    got = erf(x)
+    assert got.shape == x.shape and got.dtype == dtype
+    assert np.max(np.abs(got - expected)) < 8 * np.finfo(dtype).eps
