@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Tensor
 from ._core import operand, record
-from .activation import logistic
+from .activation import _against_zero, logistic
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -150,26 +150,51 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     """BCE on logits z, stable for any z: E = (1 − y)z + L·softplus(−z), L = 1 + (pos_weight − 1)y.
 
     softplus(−z) = log(1 + e^(−z)) = max(−z, 0) + log1p(e^(−|z|)) never overflows; ∂E/∂z = σ(z) − y
-    without pos_weight, and (1 − y) − L·σ(−z) with it.
+    without pos_weight (computed as in :func:`_logistic_loss`), and (1 − y) − L·σ(−z) with it.
     """
 
     def rule(z, y):
-        softplus_neg = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
-        sigmoid_neg = logistic(-z)  # σ(−z), accurate in both tails
         if pos_weight is None:
-            values = (1 - y) * z + softplus_neg
-            d_input = (1 - y) - sigmoid_neg
-            d_target = -z
+            values, d_input, d_target = _logistic_loss(z, y)
         else:
+            softplus_neg = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
+            sigmoid_neg = logistic(-z)  # σ(−z), accurate in both tails
             pw = _elementwise_weight("binary_cross_entropy_with_logits", pos_weight, z, "pos_weight")
             scale = 1 + (pw - 1) * y
             values = (1 - y) * z + scale * softplus_neg
             d_input = (1 - y) - scale * sigmoid_neg
             d_target = -z + (pw - 1) * softplus_neg
+        if weight is None:
+            return values, d_input, d_target
         w = _elementwise_weight("binary_cross_entropy_with_logits", weight, z)
         return values * w, d_input * w, d_target * w
 
     return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule)
+
+
+def _logistic_loss(z: np.ndarray, y: np.ndarray) -> tuple:
+    """(E, ∂E/∂z, ∂E/∂y) of E = max(z, 0) − y·z + log1p(e^(−|z|)), the cross-entropy of σ(z)
+    against y, in four arrays and in place.
+
+    No term can overflow and nothing cancels where E is small (z >> 0 with y = 1, z << 0 with
+    y = 0: there E is the log1p term alone). ∂E/∂z = σ(z) − y, with σ(z) = e^min(z, 0) / (1 + e^(−|z|))
+    and min(z, 0) = z − max(z, 0) exactly; ∂E/∂y = −z.
+    """
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e^(−|z|), in (0, 1]
+    positive_part = _against_zero(np.maximum, z, np.empty_like(z))
+    values = np.multiply(y, z)
+    np.subtract(positive_part, values, out=values)  # first, so that a small log1p term survives
+    log_term = np.log1p(e)
+    values += log_term
+    np.subtract(z, positive_part, out=positive_part)  # now min(z, 0)
+    np.exp(positive_part, out=positive_part)
+    e += 1
+    np.divide(positive_part, e, out=positive_part)  # σ(z)
+    positive_part -= y
+    np.negative(z, out=log_term)
+    return values, positive_part, log_term
 
 
 def _classes_last(x: np.ndarray) -> np.ndarray:
