@@ -133,13 +133,28 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     def rule(p, y):
         if p.size and (p.min() < 0 or p.max() > 1):
             raise DataError("binary_cross_entropy: input must hold probabilities in [0, 1]; for raw scores use binary_cross_entropy_with_logits")
+        # Five arrays, updated in place (the plain expressions made some twenty temporaries).
+        log_p = np.empty_like(p)
+        log_q = np.negative(p, out=np.empty_like(p))
         with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100)
-            log_q = np.maximum(np.log1p(-p), -100)
-        values = -(y * log_p + (1 - y) * log_q)
+            np.log(p, out=log_p)
+            np.log1p(log_q, out=log_q)
+        np.maximum(log_p, -100, out=log_p)
+        np.maximum(log_q, -100, out=log_q)
+        values = np.multiply(y, log_p)
+        scratch = np.subtract(1, y, out=np.empty_like(p))
+        scratch *= log_q
+        values += scratch
+        np.negative(values, out=values)  # −[y log p + (1 − y) log(1 − p)]
         # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does.
-        d_input = (p - y) / np.maximum(p * (1 - p), 1e-12)
-        d_target = log_q - log_p
+        d_input = np.subtract(p, y, out=scratch)
+        denominator = np.subtract(1, p, out=np.empty_like(p))
+        denominator *= p
+        np.maximum(denominator, 1e-12, out=denominator)
+        d_input /= denominator
+        d_target = np.subtract(log_q, log_p, out=denominator)
+        if weight is None:
+            return values, d_input, d_target
         w = _elementwise_weight("binary_cross_entropy", weight, p)
         return values * w, d_input * w, d_target * w
 
