@@ -118,10 +118,16 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         raise ConfigError(f"huber_loss: delta must be positive, got {delta}")
 
     def rule(x, y):
+        # With c = min(|d|, delta): E = c·(|d| − ½c) and ∂E/∂x = copysign(c, d). Below delta that
+        # is |d|·½|d| = ½d² (|d| − ½|d| is exact), beyond it delta·(|d| − ½delta): the same numbers
+        # as the selection, in passes that NumPy vectorises (np.where and np.clip do not).
         diff = x - y
         magnitude = np.abs(diff)
-        values = np.where(magnitude <= delta, 0.5 * diff * diff, delta * (magnitude - 0.5 * delta))
-        slope = np.clip(diff, -delta, delta)
+        capped = np.minimum(magnitude, delta)
+        values = np.multiply(capped, 0.5)
+        np.subtract(magnitude, values, out=values)
+        values *= capped
+        slope = np.copysign(capped, diff, out=capped)
         return values, slope, -slope
 
     return _pointwise("huber_loss", input, target, reduction, rule)
