@@ -213,3 +213,24 @@ def test_bce_with_logits_is_accurate_where_the_loss_is_tiny(target, dtype):
     gradient = 1 / (1 + np.exp(-zl)) - yl
     assert float(np.abs(x.grad - gradient).max()) <= 2 * np.finfo(dtype).eps
     assert loss.dtype == dtype and x.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("delta", [1.0, 0.3, 2.5])
+def test_huber_loss_equals_the_selection(delta, dtype):
+    """huber_loss computes c·(|d| − ½c) and copysign(c, d) with c = min(|d|, δ): exactly the
+    values of where(|d| <= δ, ½d², δ(|d| − ½δ)) and of clip(d, −δ, δ), specials included."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((60, 50)) * 3).astype(dtype)
+    y = rng.standard_normal((60, 50)).astype(dtype)
+    x.flat[:6] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30]
+    y.flat[:6] = 0
+    xt, yt = dp.tensor(x, dtype=dtype, requires_grad=True), dp.tensor(y, dtype=dtype, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = F.huber_loss(xt, yt, reduction="none", delta=delta)
+        loss.backward(np.ones_like(x))
+        d = x - y
+        expected = np.where(np.abs(d) <= delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
+    np.testing.assert_array_equal(loss.data, expected)
+    np.testing.assert_array_equal(xt.grad, np.clip(d, -delta, delta))
+    np.testing.assert_array_equal(yt.grad, -np.clip(d, -delta, delta))
