@@ -234,3 +234,21 @@ def test_huber_loss_equals_the_selection(delta, dtype):
     np.testing.assert_array_equal(loss.data, expected)
     np.testing.assert_array_equal(xt.grad, np.clip(d, -delta, delta))
     np.testing.assert_array_equal(yt.grad, -np.clip(d, -delta, delta))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_pointwise_losses_of_a_single_number(name, reduction):
+    """A 0-d input and target (one prediction, one target) give the value and gradients of the
+    same pair held in one-element arrays, in 0-d shapes."""
+    loss = getattr(F, name)
+    x0, y0 = (0.3, 0.8) if name == "binary_cross_entropy" else (-1.7, 0.8)
+    scalar_x, scalar_y = tensor(np.array(x0)), tensor(np.array(y0))
+    vector_x, vector_y = tensor(np.array([x0])), tensor(np.array([y0]))
+    scalar, vector = loss(scalar_x, scalar_y, reduction=reduction), loss(vector_x, vector_y, reduction=reduction)
+    scalar.backward(np.ones_like(scalar.data))
+    vector.backward(np.ones_like(vector.data))
+    assert scalar.shape == () and scalar_x.grad.shape == () and scalar_y.grad.shape == ()
+    np.testing.assert_allclose(scalar.data, np.reshape(vector.data, -1)[0], rtol=1e-12)
+    np.testing.assert_allclose(scalar_x.grad, vector_x.grad[0], rtol=1e-12)
+    np.testing.assert_allclose(scalar_y.grad, vector_y.grad[0], rtol=1e-12)

@@ -79,7 +79,12 @@ def _pointwise(name, input, target, reduction, rule):
         x = x.astype(y.dtype if y.dtype.kind == "f" else np.float32)
     if y.dtype != x.dtype:
         y = y.astype(x.dtype)
-    values, d_input, d_target = rule(x, y)
+    if x.ndim:
+        values, d_input, d_target = rule(x, y)
+    else:  # the rules work in place, and NumPy makes scalars, not arrays, of 0-d results
+        values, d_input, d_target = (
+            None if part is None else part.reshape(()) for part in rule(x.reshape(1), y.reshape(1))
+        )
     n = max(values.size, 1)
 
     def backward(g):
