@@ -524,3 +524,49 @@ def test_feature_names_are_recorded():
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     model = MLPClassifier(max_iter=2).fit(frame, y)
     np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+
+
+def test_lbfgs_hands_scipy_two_functions_and_follows_its_one_function_form_exactly():
+    """fit_lbfgs gives SciPy a loss function and a gradient function that reuses the loss pass
+    (faster than ``jac=True``'s caching wrapper): the iterates must be those of ``jac=True``, bit
+    for bit, and the gradient function must compute afresh when asked about another point."""
+    import scipy.optimize
+
+    from deltaprop.sklearn._lbfgs import _Evaluations, fit_lbfgs
+
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(30, 12))
+    b = rng.normal(size=30)
+
+    class Quartic:  # a smooth, non-quadratic objective over a flat parameter vector, in float64
+        def __init__(self):
+            self.theta = np.zeros(12)
+            self.grad = np.zeros(12)
+            self.calls = 0
+
+        def __call__(self):
+            self.calls += 1
+            r = A @ self.theta - b
+            self.grad[...] = A.T @ (r + r**3)
+            return float(0.5 * r @ r + 0.25 * np.sum(r**4))
+
+    def both(x):
+        network.theta[...] = x
+        return network(), network.grad.copy()
+
+    network = Quartic()
+    expected = scipy.optimize.minimize(both, np.zeros(12), method="L-BFGS-B", jac=True, options={"maxfun": 15000, "maxiter": 200, "gtol": 1e-10})
+    network = Quartic()
+    iterations, loss = fit_lbfgs(network, network, max_iter=200, max_fun=15000, tol=1e-10, verbose=False)
+    assert np.array_equal(network.theta, expected.x)
+    assert (iterations, loss, network.calls) == (expected.nit, expected.fun, expected.nfev)
+    assert expected.nit > 5  # a real descent, not one step
+
+    evaluate = _Evaluations(network, network)
+    x0, x1 = rng.normal(size=12), rng.normal(size=12)
+    evaluate.loss(x0)
+    calls = network.calls
+    assert np.array_equal(evaluate.gradient(x0.copy()), both(x0)[1]) and network.calls == calls + 1  # both() ran once
+    g1 = evaluate.gradient(x1)  # another point: computed there, not the cached one
+    assert np.array_equal(g1, both(x1)[1])
+    assert not np.array_equal(g1, both(x0)[1])
