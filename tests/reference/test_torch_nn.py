@@ -142,6 +142,8 @@ SOFT_LABELS = np.exp(RNG.standard_normal((6, 4)))
 SOFT_LABELS /= SOFT_LABELS.sum(axis=1, keepdims=True)
 SPATIAL_LOGITS = RNG.standard_normal((2, 4, 3, 2))
 SPATIAL_LABELS = RNG.integers(0, 4, (2, 3, 2))
+SPATIAL_SOFT_LABELS = np.exp(RNG.standard_normal((2, 4, 3, 2)))
+SPATIAL_SOFT_LABELS /= SPATIAL_SOFT_LABELS.sum(axis=1, keepdims=True)
 LOG_PROBABILITIES = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
 REGRESSION = (RNG.standard_normal((4, 3)) * 2, RNG.standard_normal((4, 3)) * 2)
 
@@ -163,8 +165,9 @@ LOSSES = [
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT), LOGITS, LABELS, False),
     ("CrossEntropyLoss", dict(label_smoothing=0.1), LOGITS, LABELS, False),
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.2), LOGITS, LABELS, False),
-    ("CrossEntropyLoss", {}, LOGITS, SOFT_LABELS, False),
-    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.1), LOGITS, SOFT_LABELS, False),
+    ("CrossEntropyLoss", {}, LOGITS, SOFT_LABELS, True),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.1), LOGITS, SOFT_LABELS, True),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT), SPATIAL_LOGITS, SPATIAL_SOFT_LABELS, True),
     ("CrossEntropyLoss", {}, SPATIAL_LOGITS, SPATIAL_LABELS, False),
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.1), SPATIAL_LOGITS, SPATIAL_LABELS, False),
     ("CrossEntropyLoss", {}, LOGITS[0], LABELS[0], False),  # one sample, no batch axis

@@ -123,10 +123,16 @@ def tanh(a):
     return record(out, (a,), backward, "tanh")
 
 
+def _row_max(x: np.ndarray, axis) -> np.ndarray:
+    """The maximum along ``axis``, kept as a size-1 axis: what softmax subtracts (it leaves softmax
+    unchanged and keeps exp() from overflowing). An empty input gives an empty softmax, as in
+    PyTorch, so its maximum may be anything that broadcasts: here −inf, where NumPy's max would fail."""
+    return np.max(x, axis=axis, keepdims=True, initial=-np.inf) if x.size == 0 else x.max(axis=axis, keepdims=True)
+
+
 def softmax(a, axis=-1):
     a = operand(a)
-    # Subtracting the maximum leaves softmax unchanged and keeps exp() from overflowing.
-    e = np.exp(a.data - a.data.max(axis=axis, keepdims=True))
+    e = np.exp(a.data - _row_max(a.data, axis))
     out = e / e.sum(axis=axis, keepdims=True)
 
     def backward(g):
@@ -138,8 +144,8 @@ def softmax(a, axis=-1):
 
 def log_softmax(a, axis=-1):
     a = operand(a)
-    shifted = a.data - a.data.max(axis=axis, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = a.data - _row_max(a.data, axis)
+    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if shifted.size else shifted
 
     def backward(g):
         # d log s_i / d x_j = [i = j] − s_j  =>  g − softmax · Σ g

@@ -48,16 +48,21 @@ def _elementwise_weight(name: str, weight, x: np.ndarray, option: str = "weight"
 
 
 def _reduce(values: np.ndarray, reduction: str, denominator: float):
+    """The per-element ``values`` reduced; 'mean' divides by ``denominator`` (the element count, or
+    the sum of the weights). A mean over nothing (no elements, or weights that sum to 0) is NaN, as
+    in PyTorch, without NumPy's warning about dividing by zero."""
     if reduction == "none":
         return values
     total = np.add.reduce(values, axis=None)
-    return total / denominator if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    return total / denominator if denominator else values.dtype.type(np.nan)
 
 
 def _upstream(g, reduction: str, denominator: float):
     """∂E/∂(per-element loss) for the given reduction, ready to broadcast against the elements."""
     if reduction == "mean":
-        return g / denominator
+        return g / denominator if denominator else g * np.nan  # the mean over nothing: see _reduce
     return g  # 'sum': a scalar; 'none': already one value per element
 
 
@@ -85,7 +90,7 @@ def _pointwise(name, input, target, reduction, rule):
         values, d_input, d_target = (
             None if part is None else part.reshape(()) for part in rule(x.reshape(1), y.reshape(1))
         )
-    n = max(values.size, 1)
+    n = values.size
 
     def backward(g):
         scale = _upstream(g, reduction, n)
@@ -279,6 +284,8 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     or class probabilities of the input's shape. ``weight`` rescales each class; ``label_smoothing``
     ε mixes the target with the uniform distribution: q = (1 − ε)q + ε/C. The gradient is
     ∂E/∂z = (Σ_c a_c)·softmax(z) − a with a_c = w_c q_c, which for plain indices is softmax(z) − onehot.
+    Probabilities that are themselves computed (a tensor that requires a gradient) get one, as in
+    PyTorch: ∂E/∂q_c = −(1 − ε)·w_c·log softmax(z)_c.
     """
     name = "cross_entropy"
     _check_reduction(name, reduction)
@@ -294,7 +301,10 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     logp = _log_softmax_rows(z)
     w = _class_weight(name, weight, n_classes, z.dtype)
 
+    soft_target = None  # the target as a graph node, when it holds probabilities that need a gradient
     if t.dtype.kind == "f" and t.shape == z_full.shape:  # class probabilities
+        if isinstance(target, Tensor) and target.requires_grad:
+            soft_target = target
         q = _classes_last(t).astype(z.dtype, copy=False)
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / n_classes
@@ -315,10 +325,23 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
 
     values = per_sample.reshape(out_shape)
 
+    def to_input_layout(grad):  # (M, C) rows back to the input's layout, classes on axis 1
+        if z_full.ndim > 2:
+            moved = (z_full.shape[0],) + z_full.shape[2:] + (n_classes,)
+            grad = np.moveaxis(grad.reshape(moved), -1, 1)
+        return grad.reshape(z_full.shape)
+
     def backward(g):
         scale = _upstream(g, reduction, denominator)
         if reduction == "none":
             scale = np.reshape(scale, (-1, 1))  # one upstream value per row of the (M, C) layout
+        # ∂E/∂q_c = −(1 − ε)·w_c·log softmax(z)_c, for probabilities that are themselves computed
+        grad_target = None
+        if soft_target is not None:
+            grad_target = logp * (-(1 - label_smoothing) * scale)
+            if w is not None:
+                grad_target *= w
+            grad_target = to_input_layout(grad_target)
         p = np.exp(logp)
         if a is None and w is None and not label_smoothing:
             grad = p
@@ -332,12 +355,12 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
                     coeff += (label_smoothing / n_classes) * (1.0 if w is None else w)
             grad = coeff.sum(axis=1, keepdims=True) * p - coeff
         grad *= scale
-        if z_full.ndim > 2:
-            moved = (z_full.shape[0],) + z_full.shape[2:] + (n_classes,)
-            grad = np.moveaxis(grad.reshape(moved), -1, 1)
-        return (grad.reshape(z_full.shape),)
+        if soft_target is None:
+            return (to_input_layout(grad),)
+        return to_input_layout(grad), grad_target
 
-    return record(_reduce(values, reduction, denominator), (input,), backward, name)
+    parents = (input,) if soft_target is None else (input, soft_target)
+    return record(_reduce(values, reduction, denominator), parents, backward, name)
 
 
 @functools.lru_cache(maxsize=64)

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ..errors import ShapeError
 from ._core import expand_reduced, normalize_axes, operand, record
 
 
@@ -25,37 +26,55 @@ def sum(a, axis=None, keepdims=False):
     return record(out, (a,), backward, "sum")
 
 
+def _mean(x: np.ndarray, axis, keepdims: bool, n: int) -> np.ndarray:
+    """NumPy's mean (its sum divided by the count, as ``np.mean`` computes it); the mean over no
+    elements is NaN without NumPy's "Mean of empty slice" warning, as in PyTorch."""
+    if n:
+        return x.mean(axis=axis, keepdims=keepdims)
+    with np.errstate(invalid="ignore"):
+        return np.true_divide(x.sum(axis=axis, keepdims=keepdims), 0)
+
+
 def mean(a, axis=None, keepdims=False):
     a = operand(a)
     n = _count(a.data.shape, axis)
-    out = a.data.mean(axis=axis, keepdims=keepdims)
+    out = _mean(a.data, axis, keepdims, n)
 
     def backward(g):
-        return (expand_reduced(g / n, a.data.shape, axis, keepdims),)
+        # Over no elements the gradient has no elements either: nothing to scale.
+        return (expand_reduced(g / n if n else g, a.data.shape, axis, keepdims),)
 
     return record(out, (a,), backward, "mean")
 
 
 def var(a, axis=None, keepdims=False, correction=1):
-    """Variance with PyTorch's default ``correction=1`` (the unbiased estimate); 0 gives NumPy's."""
+    """Variance with PyTorch's default ``correction=1`` (the unbiased estimate); 0 gives NumPy's.
+
+    Where there are no more elements than ``correction`` (one element, unbiased), the variance is
+    undefined: NaN, or inf where the squares don't sum to 0, and so is its gradient, as in PyTorch.
+    """
     a = operand(a)
     n = _count(a.data.shape, axis)
-    centred = a.data - a.data.mean(axis=axis, keepdims=True)
+    centred = a.data - _mean(a.data, axis, True, n)
     denominator = builtins.max(n - correction, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction gives nan/inf, as in PyTorch
+    with np.errstate(divide="ignore", invalid="ignore"):
         out = (centred * centred).sum(axis=axis, keepdims=keepdims) / denominator
 
     def backward(g):
         # d var / d x_i = 2 (x_i - mean) / (n - correction); the mean's own dependence on x_i cancels.
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (expand_reduced(g, a.data.shape, axis, keepdims) * centred * (2 / denominator),)
+            scale = np.true_divide(2, denominator, dtype=centred.dtype)  # inf where denominator is 0
+            return (expand_reduced(g, a.data.shape, axis, keepdims) * centred * scale,)
 
     return record(out, (a,), backward, "var")
 
 
 def _extremum(a, axis, keepdims, reduce, name):
     a = operand(a)
-    normalize_axes(axis, a.data.ndim)
+    axes = normalize_axes(axis, a.data.ndim)
+    if a.data.size == 0 and not _count(a.data.shape, axes):
+        over = "its elements" if axis is None else f"axis {axis}"
+        raise ShapeError(f"{name}: the input of shape {a.data.shape} is empty, and the {name}imum of no elements (over {over}) is undefined")
     out = reduce(a.data, axis=axis, keepdims=keepdims)
 
     def backward(g):
