@@ -73,6 +73,7 @@ def case(name, shapes, torch_fn, dp_fn=None, recipes=None, recipe=None):
 
 # -- the cases: every operation of tests/test_ops_gradcheck.py ------------------------------------------
 
+EXPONENTS = np.array([0.0, 1.0, 2.0, 3.0])
 BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 3), (4, 1)), ((), (3,)), ((2, 3), ())]
 CASES = [
     case(f"{name}-{sa}-{sb}", (sa, sb), fn, recipes=recipes)
@@ -94,6 +95,10 @@ CASES += [
     case("pow-int", [(3, 4)], lambda a: a**3),
     case("pow-half", [(3, 4)], lambda a: a**0.5, recipe=positive),
     case("rpow-scalar", [(3, 4)], lambda a: 2.0**a),
+    # exponent 0 at base 0: a^0 = 1 for every a, so its slope is 0 (not 0·0^(−1), which is NaN)
+    case("pow-zero-at-zero", [(3, 4)], lambda a: a**0.0, recipe=on_kinks(0.0)),
+    case("pow-exponents-at-zero", [(3, 4)], lambda a: a ** torch.tensor(EXPONENTS), lambda a: a**EXPONENTS,
+         recipe=lambda rng, shape: np.where(np.arange(shape[0])[:, None] == 1, 0.0, anywhere(rng, shape))),
     case("neg", [(3, 4)], lambda a: -a),
     case("rmul-array", [(3, 4)], lambda a: torch.tensor(CONST) * a, lambda a: CONST * a),
     case("div-array", [(3, 4)], lambda a: a / torch.tensor(CONST), lambda a: a / CONST),

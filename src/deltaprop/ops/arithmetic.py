@@ -83,8 +83,14 @@ def pow(a, b):
     def backward(g):
         ga = gb = None
         if a.requires_grad:
-            # d(a^b)/da = b·a^(b-1)
-            ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.data.shape)
+            # d(a^b)/da = b·a^(b-1), which is 0 where b = 0 (a^0 = 1 for every a, 0 included: the
+            # product 0·0^(−1) would be NaN there), as in PyTorch
+            # 0^(b−1) for b < 1 is inf, a true infinite slope; 0·inf at b = 0 is replaced below
+            with np.errstate(divide="ignore", invalid="ignore"):
+                slope = b.data * a.data ** (b.data - 1)
+            if np.any(b.data == 0):
+                slope = np.where(b.data == 0, 0, slope).astype(slope.dtype, copy=False)
+            ga = unbroadcast(g * slope, a.data.shape)
         if b.requires_grad:
             # d(a^b)/db = a^b·ln a; where a = 0 the limit a^b·ln a is 0 for b > 0, so take ln 1 there.
             # (cast: np.where makes an array of a Python-number base, which would promote to float64)
