@@ -542,3 +542,13 @@ def test_an_mlp_learns_the_digits_and_repeats_exactly():
     assert _same_weights(again, model)
     assert np.array_equal(outputs_again, outputs)
     assert history_again["loss"] == history["loss"] and test_again == test
+
+
+def test_predict_keeps_the_output_width_for_no_rows_and_batches_like_one_call():
+    """No rows give an empty (0, outputs) array, as the model itself gives (it was (0,)), and any
+    batch size gives the outputs of one call on all rows."""
+    X, _ = _data()
+    model = _model()
+    assert dp.predict(model, X[:0]).shape == (0, 3)
+    whole = model(dp.tensor(X)).data
+    np.testing.assert_allclose(dp.predict(model, X, batch_size=7), whole, rtol=1e-6, atol=1e-7)

@@ -142,7 +142,9 @@ class Trainer:
         if validation_data is None and validation_split > 0:
             X, y, validation_data = _split(X, y, validation_split, self.seed)
         if validation_data is not None:
-            validation_data = self._prepare(*validation_data)
+            validation_data = self._prepare(*validation_data, caller="fit (validation_data)")
+            if not len(validation_data[0]):
+                raise DataError("fit: validation_data holds no samples")
         loader = DataLoader(ArrayDataset(X, y), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
         if len(loader) == 0:
             raise DataError("fit: there are no training samples")
@@ -289,16 +291,19 @@ class Trainer:
 
     def predict(self, X, batch_size: int = 256) -> np.ndarray:
         """The model's outputs for ``X``, in evaluation mode and without recording a graph."""
-        X = self._features(X)
+        X = self._features(X, "predict")
         self.model.eval()
         with no_grad():
-            outputs = [self.model(X[i : i + batch_size]).data for i in range(0, len(X), batch_size)]
-        return np.concatenate(outputs) if outputs else np.empty((0,))
+            # (no rows still run the model once, on the empty batch: the result keeps its width)
+            outputs = [self.model(X[i : i + batch_size]).data for i in range(0, max(len(X), 1), batch_size)]
+        return np.concatenate(outputs)
 
     def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False) -> dict:
         """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``."""
         if not prepared:
-            X, y = self._prepare(X, y)
+            X, y = self._prepare(X, y, "evaluate")
+        if not len(X):
+            raise DataError("evaluate: there are no samples")
         batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
         self.model.eval()
         total, outputs = 0.0, []
@@ -307,9 +312,8 @@ class Trainer:
                 output = self.model(X[i : i + batch_size])
                 total += float(self.loss(output, y[i : i + batch_size]).data) * len(output.data)
                 outputs.append(output.data)
-        logs = {prefix + "loss": total / max(len(X), 1)}
-        if outputs:
-            logs.update(self._metric_values(np.concatenate(outputs), y, prefix))
+        logs = {prefix + "loss": total / len(X)}
+        logs.update(self._metric_values(np.concatenate(outputs), y, prefix))
         return logs
 
     def _metric_values(self, outputs, targets, prefix) -> dict:
@@ -334,30 +338,33 @@ class Trainer:
             return parameter.data.dtype
         return np.dtype(np.float32)
 
-    def _features(self, X) -> np.ndarray:
+    def _features(self, X, caller: str = "fit") -> np.ndarray:
         X = X.data if isinstance(X, Tensor) else np.asarray(X)
         if X.dtype.kind not in "fiub":
-            raise DataError(f"fit: features must be numbers, got an array of dtype {X.dtype}")
+            raise DataError(f"{caller}: features must be numbers, got an array of dtype {X.dtype}")
         with np.errstate(over="ignore"):  # a number too large for the dtype: _check_finite names it
             return np.ascontiguousarray(X, dtype=self._model_dtype())
 
-    def _prepare(self, X, y):
+    def _prepare(self, X, y, caller: str = "fit"):
+        """(X, y) checked and converted for the model; errors name ``caller`` ('fit', 'evaluate', ...)."""
         original = X.data if isinstance(X, Tensor) else np.asarray(X)
-        X = self._features(original)
-        _check_finite("X", X, original)
+        X = self._features(original, caller)
+        _check_finite(caller, "X", X, original)
         y = y.data if isinstance(y, Tensor) else np.asarray(y)
 
+        if X.ndim == 0 or y.ndim == 0:
+            raise DataError(f"{caller}: X and y need one row per sample, got shapes {X.shape} and {y.shape}")
         if len(X) != len(y):
-            raise DataError(f"fit: X has {len(X)} samples but y has {len(y)}")
+            raise DataError(f"{caller}: X has {_samples(len(X))} but y has {_samples(len(y))}")
         if isinstance(self.loss, _CLASS_INDEX_LOSSES) and y.dtype.kind == "f" and y.ndim == 1:
             if not np.all(y == np.round(y)):
-                raise DataError("fit: a classification loss needs integer class labels in y, got fractional values")
+                raise DataError(f"{caller}: a classification loss needs integer class labels in y, got fractional values")
             y = y.astype(np.int64)
         elif not isinstance(self.loss, _CLASS_INDEX_LOSSES):
             original = y
             with np.errstate(over="ignore"):
                 y = np.asarray(y, dtype=self._model_dtype())
-            _check_finite("y", y, original)
+            _check_finite(caller, "y", y, original)
             if y.ndim == 1:
                 y = y[:, None]  # one target per sample: a column, like the model's (N, 1) output
         return X, y
@@ -434,7 +441,11 @@ def _decode_sums(encoded):
     }
 
 
-def _check_finite(name: str, values: np.ndarray, original) -> None:
+def _samples(n: int) -> str:
+    return f"{n} sample" if n == 1 else f"{n} samples"
+
+
+def _check_finite(caller: str, name: str, values: np.ndarray, original) -> None:
     """NaN, infinity or a number the model's dtype cannot hold is a DataError naming the first
     sample: left in, it would surface as a NaN loss that looks like a learning rate too large."""
     if values.dtype.kind != "f" or values.ndim == 0 or np.isfinite(values).all():
@@ -446,7 +457,7 @@ def _check_finite(name: str, values: np.ndarray, original) -> None:
     else:
         count = int(bad.sum())
         what = f"NaN or infinite values in {count} sample{'s' if count != 1 else ''} (the first is sample {sample})"
-    raise DataError(f"fit: {name} holds {what}; remove or fix those samples")
+    raise DataError(f"{caller}: {name} holds {what}; remove or fix those samples")
 
 
 def _check_resume_state(state, path) -> None:
