@@ -127,6 +127,15 @@ def test_item_and_numpy():
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
 
 
+def test_float_and_int_of_a_one_element_tensor_as_in_pytorch():
+    loss = (dp.tensor([[1.5, 2.0]], requires_grad=True) ** 2).sum()
+    assert float(loss) == 6.25 and type(float(loss)) is float
+    assert int(dp.tensor([[7.9]])) == 7 and int(dp.tensor(-3)) == -3
+    assert f"{float(dp.tensor(0.5)):.2f}" == "0.50"
+    with pytest.raises(ValueError, match=r"one-element.*\(2,\)"):
+        float(dp.tensor([1.0, 2.0]))
+
+
 def test_detach_cuts_the_graph_and_shares_data():
     x = dp.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2

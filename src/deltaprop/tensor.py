@@ -218,6 +218,12 @@ class Tensor:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
         return bool(self.data)
 
+    def __float__(self) -> float:
+        return float(self.item())  # a one-element tensor, as in PyTorch (item() names the shape otherwise)
+
+    def __int__(self) -> int:
+        return int(self.item())
+
     __hash__ = object.__hash__  # tensors are compared elementwise, hashed by identity
 
     # -- arithmetic (NumPy broadcasting; reflected forms for scalar and array left operands) -----
