@@ -83,9 +83,9 @@ def pow(a, b):
     def backward(g):
         ga = gb = None
         if a.requires_grad:
-            # d(a^b)/da = b·a^(b-1), which is 0 where b = 0 (a^0 = 1 for every a, 0 included: the
-            # product 0·0^(−1) would be NaN there), as in PyTorch
-            # 0^(b−1) for b < 1 is inf, a true infinite slope; 0·inf at b = 0 is replaced below
+            # d(a^b)/da = b·a^(b-1), and 0 where b = 0 (a^0 = 1 for every a, 0 included), as in
+            # PyTorch: there the product is 0·0^(−1), NaN, so it is replaced. Elsewhere 0^(b−1) for
+            # b < 1 is inf, a true infinite slope, computed without NumPy's warning.
             with np.errstate(divide="ignore", invalid="ignore"):
                 slope = b.data * a.data ** (b.data - 1)
             if np.any(b.data == 0):

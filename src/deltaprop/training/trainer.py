@@ -352,7 +352,7 @@ class Trainer:
         _check_finite(caller, "X", X, original)
         y = y.data if isinstance(y, Tensor) else np.asarray(y)
 
-        if X.ndim == 0 or y.ndim == 0:
+        if y.ndim == 0:  # (X is at least 1-d here: _features makes it contiguous, which adds an axis to 0-d)
             raise DataError(f"{caller}: X and y need one row per sample, got shapes {X.shape} and {y.shape}")
         if len(X) != len(y):
             raise DataError(f"{caller}: X has {_samples(len(X))} but y has {_samples(len(y))}")
