@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_flag, check_real
-from .optimizer import Optimizer, scalars
+from .optimizer import Optimizer, effective_gradient, scalars
 
 
 class Adagrad(Optimizer):
@@ -79,12 +79,7 @@ class Adagrad(Optimizer):
                 if made_for != (t, x.dtype):
                     made_for = (t, x.dtype)
                     step_size, eps_, decay = scalars(x.dtype, lr / (1 + (t - 1) * lr_decay), eps, weight_decay)
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    d = x * decay
-                    d += g
-                    g = d
+                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
                 # One scratch array serves every intermediate below: the step allocates nothing else.
                 scratch = g * g
                 s += scratch  # s ← s + g²

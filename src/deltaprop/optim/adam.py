@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ._checks import check_flag, check_real
-from .optimizer import Optimizer, scalars
+from .optimizer import Optimizer, effective_gradient, scalars
 
 
 class Adam(Optimizer):
@@ -96,15 +96,9 @@ class Adam(Optimizer):
                         x.dtype, 1 - beta1, beta2, 1 - beta2, (1 - beta2**t) ** 0.5, eps, lr / (1 - beta1**t),
                         1 - lr * weight_decay if decoupled else weight_decay,
                     )
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    if decoupled:
-                        x *= decay
-                    else:
-                        d = x * decay
-                        d += g
-                        g = d
+                if weight_decay and decoupled:
+                    x *= decay  # θ ← θ·(1 − γλ)
+                g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
                 # One scratch array serves every intermediate below: the step allocates nothing else.
                 scratch = g - m
                 scratch *= one_minus_beta1

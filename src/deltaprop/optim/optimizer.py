@@ -250,6 +250,21 @@ class Optimizer:
         return "\n".join(lines)
 
 
+def effective_gradient(g, x, maximize: bool, decay):
+    """The gradient an update rule follows: ``−g`` if ``maximize``, then plus ``decay·θ`` (L2 decay).
+
+    ``decay`` is λ as a 0-d array of θ's dtype, or ``None`` for no decay. ``g`` itself is never
+    written to: it is the parameter's ``.grad``.
+    """
+    if maximize:
+        g = -g
+    if decay is not None:
+        d = x * decay
+        d += g
+        g = d  # g + λθ
+    return g
+
+
 @functools.lru_cache(maxsize=256)
 def scalars(dtype, *values) -> tuple:
     """``values`` as 0-d arrays of ``dtype``, for the update loops' in-place arithmetic.

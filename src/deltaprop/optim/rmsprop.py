@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_flag, check_real
-from .optimizer import Optimizer, scalars
+from .optimizer import Optimizer, effective_gradient, scalars
 
 
 class RMSprop(Optimizer):
@@ -93,12 +93,7 @@ class RMSprop(Optimizer):
                     lr_, alpha_, one_minus_alpha, eps_, momentum_, decay = scalars(
                         x.dtype, lr, alpha, 1 - alpha, eps, momentum, weight_decay
                     )
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    d = x * decay
-                    d += g
-                    g = d
+                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
                 # One scratch array serves every intermediate below: the step allocates nothing else.
                 scratch = g * g
                 scratch *= one_minus_alpha

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from ._checks import check_flag, check_real
-from .optimizer import Optimizer, scalars
+from .optimizer import Optimizer, effective_gradient, scalars
 
 
 class SGD(Optimizer):
@@ -81,12 +81,7 @@ class SGD(Optimizer):
                     lr_, momentum_, one_minus_dampening, decay = scalars(
                         x.dtype, lr, momentum, 1 - dampening, weight_decay
                     )
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    d = x * decay
-                    d += g
-                    g = d  # g + λθ
+                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
                 if momentum:
                     state = states.get(p)
                     if state is None:
