@@ -143,6 +143,27 @@ def test_reduce_on_plateau_state_round_trip():
     assert len({tuple(rates) for rates in straight_rates}) > 1
 
 
+def test_reduce_on_plateau_covers_a_group_added_later():
+    # One min_lr for all groups also covers a group added after the scheduler was made (as in
+    # PyTorch); a list of min_lrs cannot, and the refused step changes nothing.
+    optimizer = _optimizer()
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=0, min_lr=0.03)
+    scheduler.step(1.0)
+    optimizer.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.05})
+    scheduler.step(2.0)
+    assert scheduler.get_last_lr() == pytest.approx([0.05, 0.03, 0.03])
+    assert scheduler.min_lrs == [0.03, 0.03, 0.03]
+
+    optimizer = _optimizer()
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=0, min_lr=[0.0, 0.0])
+    scheduler.step(1.0)
+    optimizer.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.05})
+    before = scheduler.state_dict()
+    with pytest.raises(ConfigError, match="min_lrs holds 2 values but the optimizer now has 3 parameter groups"):
+        scheduler.step(2.0)
+    assert scheduler.state_dict() == before
+
+
 def test_load_state_dict_rejects_another_schedulers_state():
     step = lr_scheduler.StepLR(_optimizer(), step_size=3)
     cosine = lr_scheduler.CosineAnnealingLR(_optimizer(), T_max=3)

@@ -194,7 +194,7 @@ def _bad_lr(state):
         (_wrong_shape, ShapeError, r"'exp_avg' of parameter 2 has shape \(4, 5\), the parameter has shape \(2, 5\)"),
         (_unknown_index, ModelFileError, r"names parameter 9"),
         (_no_groups, ModelFileError, r"'state' and 'param_groups'"),
-        (_bad_lr, ConfigError, r"lr must be positive, got -1.0 \(loaded parameter group 0\)"),
+        (_bad_lr, ConfigError, r"lr must be non-negative, got -1.0 \(loaded parameter group 0\)"),
     ],
     ids=["group-count", "parameter-count", "array-shape", "unknown-index", "missing-entry", "bad-option"],
 )
@@ -222,10 +222,9 @@ def _params():
 @pytest.mark.parametrize(
     "build, match",
     [
-        (lambda: optim.SGD(_params(), lr=0), r"SGD: lr must be positive, got 0"),
-        (lambda: optim.SGD(_params(), lr=-0.1), r"SGD: lr must be positive, got -0.1"),
-        (lambda: optim.SGD(_params(), lr=float("nan")), r"SGD: lr must be positive, got nan"),
-        (lambda: optim.SGD(_params(), lr="0.1"), r"SGD: lr must be positive, got '0.1'"),
+        (lambda: optim.SGD(_params(), lr=-0.1), r"SGD: lr must be non-negative, got -0.1"),
+        (lambda: optim.SGD(_params(), lr=float("nan")), r"SGD: lr must be non-negative, got nan"),
+        (lambda: optim.SGD(_params(), lr="0.1"), r"SGD: lr must be non-negative, got '0.1'"),
         (lambda: optim.SGD(_params(), lr=0.1, momentum=-0.5), r"SGD: momentum must be non-negative, got -0.5"),
         (lambda: optim.SGD(_params(), lr=0.1, dampening=-0.1), r"SGD: dampening must be in \[0, 1\], got -0.1"),
         (lambda: optim.SGD(_params(), lr=0.1, dampening=1.5), r"SGD: dampening must be in \[0, 1\], got 1.5"),
@@ -240,7 +239,7 @@ def _params():
         (lambda: optim.Adam(_params(), betas=(0.9, -0.1)), r"Adam: betas\[1\] must be in \[0, 1\), got -0.1"),
         (lambda: optim.Adam(_params(), betas=0.9), r"Adam: betas must be a pair \(beta1, beta2\), got 0.9"),
         (lambda: optim.Adam(_params(), eps=-1e-8), r"Adam: eps must be non-negative, got -1e-08"),
-        (lambda: optim.Adam(_params(), lr=0), r"Adam: lr must be positive, got 0"),
+        (lambda: optim.Adam(_params(), lr=-1e-3), r"Adam: lr must be non-negative, got -0.001"),
         (lambda: optim.AdamW(_params(), weight_decay=-0.01), r"AdamW: weight_decay must be non-negative, got -0.01"),
         (lambda: optim.RMSprop(_params(), alpha=1.5), r"RMSprop: alpha must be in \[0, 1\], got 1.5"),
         (lambda: optim.RMSprop(_params(), momentum=-1), r"RMSprop: momentum must be non-negative, got -1"),
@@ -250,12 +249,12 @@ def _params():
             lambda: optim.Adagrad(_params(), initial_accumulator_value=-1),
             r"Adagrad: initial_accumulator_value must be non-negative, got -1",
         ),
-        (lambda: optim.Adagrad(_params(), lr=-1), r"Adagrad: lr must be positive, got -1"),
+        (lambda: optim.Adagrad(_params(), lr=-1), r"Adagrad: lr must be non-negative, got -1"),
         (lambda: optim.SGD([], lr=0.1), r"SGD: got an empty parameter list"),
         (lambda: optim.Adam([{"params": []}]), r"Adam: parameter group 0 has an empty parameter list"),
         (
             lambda: optim.SGD([{"params": _params()}, {"params": _params(), "lr": -2}], lr=0.1),
-            r"SGD: lr must be positive, got -2 \(parameter group 1\)",
+            r"SGD: lr must be non-negative, got -2 \(parameter group 1\)",
         ),
         (lambda: optim.SGD([{"lr": 0.1}], lr=0.1), r"parameter group 0 has no 'params' entry"),
     ],
@@ -376,6 +375,38 @@ def test_add_param_group_takes_the_defaults():
     assert optimizer.param_groups[1]["lr"] == 0.01
     assert optimizer.param_groups[1]["momentum"] == 0.9
     assert "Parameter Group 1" in repr(optimizer)
+
+
+def test_sgd_takes_pytorchs_positional_order():
+    # torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov): weight decay before nesterov.
+    p = nn.Parameter(np.zeros(2))
+    group = optim.SGD([p], 0.1, 0.9, 0, 1e-4, True).param_groups[0]
+    assert (group["momentum"], group["dampening"], group["weight_decay"], group["nesterov"]) == (0.9, 0, 1e-4, True)
+    assert optim.SGD([p]).param_groups[0]["lr"] == 1e-3  # PyTorch's default rate
+    with pytest.raises(TypeError):
+        optim.SGD([p], 0.1, 0, 0, 0, False, False)  # maximize is keyword-only, as in PyTorch
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_a_rate_of_zero_is_allowed_and_its_state_loads(name):
+    # A warm-up from 0 or a cosine schedule that ends at eta_min = 0 sets lr = 0; PyTorch accepts it,
+    # and a checkpoint taken there must load (it was refused as "lr must be positive").
+    p = nn.Parameter(np.ones(3))
+    optimizer = FACTORIES[name]([p])
+    for group in optimizer.param_groups:
+        group["lr"] = 0.0
+    p.grad = np.full(3, 0.5, dtype=np.float32)
+    optimizer.step()
+    state = optimizer.state_dict()
+    restored = FACTORIES[name]([nn.Parameter(np.ones(3))])
+    restored.load_state_dict(state)
+    assert restored.param_groups[0]["lr"] == 0.0
+    zero = FACTORIES[name]([nn.Parameter(np.ones(3))])
+    for group in zero.param_groups:
+        group.update(lr=0, weight_decay=0)  # with no decay, a rate of 0 leaves the weights alone
+    zero.param_groups[0]["params"][0].grad = np.ones(3, dtype=np.float32)
+    zero.step()
+    assert np.array_equal(zero.param_groups[0]["params"][0].data, np.ones(3, dtype=np.float32))
 
 
 def test_sgd_momentum_by_hand():

@@ -351,11 +351,25 @@ def test_reduce_lr_on_plateau_follows_the_monitored_value():
     assert history["lr"] == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.05, 0.05], rel=1e-12)
 
 
-def test_a_schedule_giving_a_non_positive_rate_is_refused():
+def test_a_schedule_giving_a_negative_rate_is_refused():
     X, y = _data()
-    with pytest.raises(ConfigError, match="lr=0.0 for epoch 1"):
+    with pytest.raises(ConfigError, match="lr=-0.1 for epoch 1; a learning rate must be a non-negative number"):
         fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2,
-            callbacks=[LearningRateScheduler(lambda epoch, lr: 0.0)], verbose=0)
+            callbacks=[LearningRateScheduler(lambda epoch, lr: -0.1)], verbose=0)
+
+
+def test_a_warm_up_from_zero_trains_and_resumes_from_its_checkpoint(tmp_path):
+    # Epoch 1 at lr 0 (a warm-up's start) leaves the weights alone; a checkpoint at a rate of 0 resumes.
+    X, y = _data()
+    warm_up = LearningRateScheduler(lambda epoch, lr: 0.05 * epoch)
+    model = _model()
+    before = [p.data.copy() for p in model.parameters()]
+    fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0, seed=0,
+        callbacks=[warm_up, ModelCheckpoint(tmp_path / "ck.safetensors")])
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+    history = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=3, callbacks=[warm_up], verbose=0,
+                  seed=0, resume_from=tmp_path / "ck.safetensors")
+    assert history["lr"] == pytest.approx([0.0, 0.05, 0.1])
 
 
 # -- a diverging run ---------------------------------------------------------------------------------------

@@ -87,10 +87,10 @@ CASES = [
     Case("label outside the classes", lambda c: fit(c, y=np.where(c.y == 2, 7, c.y)), DataError,
          ("class label 7 is outside [0, 3) for 3 classes",)),
     # -- options
-    Case("lr zero", lambda c: optim.SGD(c.network().parameters(), lr=0.0), ConfigError,
-         ("SGD: lr must be positive, got 0.0",)),
+    Case("lr not a number", lambda c: optim.SGD(c.network().parameters(), lr=float("nan")), ConfigError,
+         ("SGD: lr must be non-negative, got nan",)),
     Case("lr negative", lambda c: optim.Adam(c.network().parameters(), lr=-1e-3), ConfigError,
-         ("Adam: lr must be positive, got -0.001",)),
+         ("Adam: lr must be non-negative, got -0.001",)),
     Case("batch size zero", lambda c: fit(c, batch_size=0), ConfigError, ("batch_size must be a positive integer, got 0",)),
     Case("batch size negative", lambda c: fit(c, batch_size=-8), ConfigError,
          ("batch_size must be a positive integer, got -8",)),

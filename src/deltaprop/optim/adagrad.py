@@ -43,7 +43,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict, where: str) -> None:
-        check_real("Adagrad", "lr", options["lr"], low_closed=False, where=where)
+        check_real("Adagrad", "lr", options["lr"], where=where)
         check_real("Adagrad", "lr_decay", options["lr_decay"], where=where)
         check_real("Adagrad", "weight_decay", options["weight_decay"], where=where)
         check_real("Adagrad", "initial_accumulator_value", options["initial_accumulator_value"], where=where)

@@ -45,7 +45,7 @@ class Adam(Optimizer):
 
     def _check_options(self, options: dict, where: str) -> None:
         name = self._name
-        check_real(name, "lr", options["lr"], low_closed=False, where=where)
+        check_real(name, "lr", options["lr"], where=where)
         betas = options["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ConfigError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}{where}")

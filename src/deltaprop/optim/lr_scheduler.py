@@ -281,6 +281,8 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
         self.cooldown = int(cooldown)
         self.min_lrs = [float(value) for value in min_lrs]
+        # One min_lr for all groups also covers groups added later (add_param_group), as in PyTorch.
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else float(min_lr)
         self.eps = eps
         self.last_epoch = 0
         self.best = math.inf if mode == "min" else -math.inf
@@ -292,6 +294,14 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics) -> None:  # type: ignore[override]
         """Record one epoch's metric and reduce the learning rates if it has plateaued."""
         current = float(metrics.item() if isinstance(metrics, Tensor) else metrics)
+        groups = len(self.optimizer.param_groups)
+        if len(self.min_lrs) != groups:  # checked before anything changes, so a refused step changes nothing
+            if self.default_min_lr is None:
+                raise ConfigError(
+                    f"ReduceLROnPlateau: min_lrs holds {len(self.min_lrs)} values but the optimizer now has "
+                    f"{groups} parameter groups; set min_lrs to one value per group"
+                )
+            self.min_lrs = [self.default_min_lr] * groups
         self.last_epoch += 1
         if self._is_better(current):
             self.best = current
@@ -302,11 +312,6 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0  # epochs in cooldown do not count as bad
         if self.num_bad_epochs > self.patience:
-            if len(self.min_lrs) != len(self.optimizer.param_groups):
-                raise ConfigError(
-                    f"ReduceLROnPlateau: min_lrs holds {len(self.min_lrs)} values but the optimizer now has "
-                    f"{len(self.optimizer.param_groups)} parameter groups; set min_lrs to one value per group"
-                )
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
                 old = float(group["lr"])
                 new = max(old * self.factor, min_lr)

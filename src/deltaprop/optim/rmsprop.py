@@ -44,7 +44,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict, where: str) -> None:
-        check_real("RMSprop", "lr", options["lr"], low_closed=False, where=where)
+        check_real("RMSprop", "lr", options["lr"], where=where)
         check_real("RMSprop", "alpha", options["alpha"], high=1, high_closed=True, where=where)
         check_real("RMSprop", "eps", options["eps"], where=where)
         check_real("RMSprop", "weight_decay", options["weight_decay"], where=where)

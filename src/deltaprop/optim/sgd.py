@@ -30,11 +30,12 @@ class SGD(Optimizer):
     def __init__(
         self,
         params,
-        lr: float,
+        lr: float = 1e-3,
         momentum: float = 0,
         dampening: float = 0,
-        nesterov: bool = False,
         weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
         maximize: bool = False,
     ):
         defaults = dict(
@@ -44,7 +45,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict, where: str) -> None:
-        check_real("SGD", "lr", options["lr"], low_closed=False, where=where)
+        check_real("SGD", "lr", options["lr"], where=where)
         check_real("SGD", "momentum", options["momentum"], where=where)
         check_real("SGD", "dampening", options["dampening"], high=1, high_closed=True, where=where)
         check_real("SGD", "weight_decay", options["weight_decay"], where=where)

@@ -189,8 +189,11 @@ class LearningRateScheduler(Callback):
             return
         for group in self.trainer.optimizer.param_groups:
             new_lr = float(self.schedule(epoch - 1, group["lr"]))
-            if not math.isfinite(new_lr) or new_lr <= 0:
-                raise ConfigError(f"LearningRateScheduler: the schedule gave lr={new_lr} for epoch {epoch}; a learning rate must be positive")
+            if not math.isfinite(new_lr) or new_lr < 0:
+                raise ConfigError(
+                    f"LearningRateScheduler: the schedule gave lr={new_lr} for epoch {epoch}; a learning rate must be "
+                    "a non-negative number"
+                )
             group["lr"] = new_lr
 
     def on_epoch_end(self, epoch, logs=None):
