@@ -2,7 +2,7 @@
 
 In float64 a fit here must follow scikit-learn's fit step for step (same start, same shuffles, same
 updates, same stopping), so the loss curves, iteration counts and weights are compared at tight
-tolerances: that is what "drop-in" means. In float32 (the default) they must agree to float32
+tolerances: that is what "drop-in" means. In float32 (the stochastic solvers' default) they must agree to float32
 rounding. The rest checks the documented behaviours: output layers, attributes, warnings, errors.
 """
 
@@ -16,8 +16,9 @@ pytest.importorskip("sklearn", reason="deltaprop.sklearn needs the optional scik
 
 import scipy.sparse as sp  # noqa: E402
 from sklearn import neural_network as reference  # noqa: E402
-from sklearn.datasets import make_classification, make_multilabel_classification, make_regression  # noqa: E402
+from sklearn.datasets import load_iris, make_classification, make_multilabel_classification, make_regression  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
@@ -150,7 +151,7 @@ def test_float64_sample_weight_follows_sklearn(kind):
 )
 def test_float32_fit_agrees_with_sklearn_to_float32_rounding(case):
     kind, settings = PARITY[case]
-    X, y, mine, theirs = _fit_both(kind, settings)
+    X, y, mine, theirs = _fit_both(kind, settings, dtype="float32")
     assert mine.coefs_[0].dtype == np.float32
     assert mine.n_iter_ == theirs.n_iter_
     if settings.get("solver") != "lbfgs":
@@ -321,22 +322,46 @@ def test_precision_follows_the_data():
     assert MLPRegressor(max_iter=1).fit(X, y + 1e9).coefs_[0].dtype == np.float64  # likewise for targets
     huge = X * 1e39  # beyond float32's range
     assert MLPRegressor(max_iter=1, solver="lbfgs").fit(huge, y).coefs_[0].dtype == np.float64
-    # Predictions come in the precision of the data given to predict.
+    # lbfgs trains in float64 unless told otherwise, as scikit-learn's does.
+    assert MLPRegressor(max_iter=1, solver="lbfgs").fit(X, y).coefs_[0].dtype == np.float64
+    assert MLPRegressor(max_iter=1, solver="lbfgs", dtype="float32").fit(X, y).coefs_[0].dtype == np.float32
+    # Predictions come in the wider of the data's and the model's precision (NumPy's promotion).
     model = MLPRegressor(max_iter=1).fit(X, y)
     assert model.predict(X).dtype == np.float64
     assert model.predict(X.astype(np.float32)).dtype == np.float32
+    wide = MLPRegressor(max_iter=1, dtype="float64").fit(X, y)
+    assert wide.predict(X.astype(np.float32)).dtype == np.float64
+    np.testing.assert_allclose(wide.predict(X.astype(np.float32)), wide.predict(X.astype(np.float32).astype(np.float64)),
+                               rtol=1e-12)
     X, y = _data("multiclass")
     classifier = MLPClassifier(max_iter=1).fit(X, y)
     assert classifier.predict_proba(X).dtype == np.float64
     assert classifier.predict_proba(X.astype(np.float32)).dtype == np.float32
+    wide = MLPClassifier(max_iter=1, dtype="float64").fit(X, y)
+    assert wide.predict_proba(sp.csr_matrix(X.astype(np.float32))).dtype == np.float64
+
+
+def test_default_lbfgs_does_not_stop_early_on_float32_rounding():
+    # Iris, 10 hidden units, seed 0: in float32 L-BFGS-B's relative-decrease test (2.2e-9) met the
+    # loss's rounding after 31 iterations, at a loss of 0.037 with no warning; scikit-learn goes on
+    # to 81 iterations and 0.030. The default (float64 for lbfgs) follows scikit-learn.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    settings = dict(hidden_layer_sizes=(10,), solver="lbfgs", random_state=0, max_iter=2000)
+    mine = MLPClassifier(**settings).fit(X, y)
+    theirs = reference.MLPClassifier(**settings).fit(X, y)
+    assert mine.n_iter_ == theirs.n_iter_
+    assert mine.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
 
 
 def test_convergence_warnings():
     X, y = _data("multiclass")
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\) reached"):
         MLPClassifier(max_iter=3, random_state=0).fit(X, y)
-    with pytest.warns(ConvergenceWarning, match="lbfgs"):
-        MLPClassifier(solver="lbfgs", max_iter=2, random_state=0).fit(X, y)
+    # The leading words are scikit-learn's: filters and pytest.warns(match=...) written for it still match.
+    for estimator in (MLPClassifier, reference.MLPClassifier):
+        with pytest.warns(ConvergenceWarning, match=r"^lbfgs failed to converge after 2 iteration\(s\) \(status=1\)"):
+            estimator(solver="lbfgs", max_iter=2, random_state=0).fit(X, y)
     with pytest.warns(UserWarning, match="batch_size"):
         MLPClassifier(batch_size=1000, max_iter=1).fit(X, y)
     with pytest.warns(DataConversionWarning):
@@ -479,6 +504,20 @@ def test_invalid_parameters_raise_sklearn_error(settings):
     X, y = _data("multiclass")
     with pytest.raises(InvalidParameterError):
         MLPClassifier(**{"hidden_layer_sizes": (4,), **settings}).fit(X, y)
+
+
+def test_parameter_validation_follows_sklearns_config():
+    # Under config_context(skip_parameter_validation=True) scikit-learn's own fit skips the checks;
+    # so does ours (alpha=-1 then fits, as it does in scikit-learn).
+    from sklearn import config_context
+
+    X, y = _data("multiclass")
+    with config_context(skip_parameter_validation=True):
+        for estimator in (MLPClassifier, reference.MLPClassifier):
+            estimator(hidden_layer_sizes=(4,), alpha=-1.0, max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        MLPClassifier(hidden_layer_sizes=(4,), alpha=-1.0, max_iter=2).fit(X, y)
+    assert MLPClassifier().loss == reference.MLPClassifier().loss == "log_loss"
 
 
 def test_invalid_regression_loss():

@@ -74,6 +74,11 @@ def test_float64_passes_the_checks_expected_to_fail_in_float32(estimator, check)
 
 def test_expected_failures_are_only_for_float32():
     assert expected_failed_checks(MLPClassifier(dtype="float64")) == {}
+    assert expected_failed_checks(MLPClassifier(solver="lbfgs")) == {}  # lbfgs trains in float64 by default
+    assert set(expected_failed_checks(MLPClassifier(solver="lbfgs", dtype="float32"))) == {
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weight_equivalence_on_sparse_data",
+    }
     reasons = expected_failed_checks(MLPRegressor())
     assert set(reasons) == {
         "check_sample_weight_equivalence_on_dense_data",

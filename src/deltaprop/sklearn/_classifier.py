@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from .. import ops
 from ..grad_mode import no_grad
-from ._base import BaseMLP
+from ._base import BaseMLP, fit_context
 
 # The targets a classifier learns; type_of_target's other answers are errors.
 LABEL_TYPES = ("binary", "multiclass", "multilabel-indicator")
@@ -47,9 +47,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     class_weight : dict, list of dicts, 'balanced' or None, default=None
         Weights per class, multiplied into ``sample_weight`` (as in scikit-learn's linear models).
     dtype : {'auto', 'float32', 'float64'}, default='auto'
-        Precision of training. 'auto' trains in float32 unless the data would lose its meaning
-        there (values beyond float32's range, or columns that vary too little for their
-        magnitude). Predictions are computed in the precision of the data they are given.
+        Precision of training. 'auto' trains the stochastic solvers in float32 unless the data
+        would lose its meaning there (values beyond float32's range, or columns that vary too
+        little for their magnitude), and 'lbfgs' in float64, as scikit-learn does: its stopping
+        test lies below float32's rounding. 'float32' with 'lbfgs' is faster but may stop
+        sooner, at a higher loss. Predictions are computed in the wider of the data's and the
+        model's precision.
 
     and :meth:`to_deltaprop`, which returns the trained network as a deltaprop module.
 
@@ -116,6 +119,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.class_weight = class_weight
         self.dtype = dtype
 
+    # scikit-learn's MLPClassifier carries its (fixed) loss as an attribute too.
+    loss = "log_loss"
+
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
         "class_weight": [dict, list, StrOptions({"balanced"}), None],
@@ -123,20 +129,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     # -- fitting -----------------------------------------------------------------------------------
 
+    @fit_context
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data ``X`` and labels ``y`` (a vector, or a label-indicator matrix
         for multilabel classification); ``sample_weight`` weighs each sample's loss. Returns self."""
-        self._validate_params()
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     @available_if(lambda estimator: estimator._check_solver())
+    @fit_context
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``X``, ``y``, continuing from the current weights and optimizer state.
 
         ``classes`` (all the labels the calls will see) is required on the first call and may be
         left out afterwards; ``y`` need not contain every class. Returns self.
         """
-        self._validate_params()
         if getattr(self, "classes_", None) is None and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         if classes is not None:

@@ -46,9 +46,10 @@ def fit_lbfgs(network, objective, *, max_iter: int, max_fun: int, tol: float, ve
     if result.status != 0:
         message = result.message.decode("latin1") if isinstance(result.message, bytes) else str(result.message)
         warnings.warn(
-            f"lbfgs stopped before converging, after {result.nit} iteration(s) (status {result.status}: "
-            f"{message}); raise max_iter (now {max_iter}) or max_fun (now {max_fun}), or scale the data, "
-            f"for example with sklearn.preprocessing.StandardScaler.",
+            # Its first words are scikit-learn's, which code that filters or matches the warning relies on.
+            f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}): {message}. "
+            f"Raise max_iter (now {max_iter}) or max_fun (now {max_fun}), or scale the data, for example with "
+            f"sklearn.preprocessing.StandardScaler.",
             ConvergenceWarning,
             stacklevel=5,
         )

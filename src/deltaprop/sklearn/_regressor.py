@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import BaseMLP
+from ._base import BaseMLP, fit_context
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
@@ -39,9 +39,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     dropout : float in [0, 1), default=0.0
         Probability of zeroing each hidden unit in every training batch (stochastic solvers only).
     dtype : {'auto', 'float32', 'float64'}, default='auto'
-        Precision of training. 'auto' trains in float32 unless the data or the targets would lose
-        their meaning there (values beyond float32's range, or columns that vary too little for
-        their magnitude). Predictions are computed in the precision of the data they are given.
+        Precision of training. 'auto' trains the stochastic solvers in float32 unless the data or
+        the targets would lose their meaning there (values beyond float32's range, or columns that
+        vary too little for their magnitude), and 'lbfgs' in float64, as scikit-learn does: its
+        stopping test lies below float32's rounding. 'float32' with 'lbfgs' is faster but may
+        stop sooner, at a higher loss. Predictions are computed in the wider of the data's and the
+        model's precision.
 
     and :meth:`to_deltaprop`, which returns the trained network as a deltaprop module.
 
@@ -113,16 +116,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dropout = dropout
         self.dtype = dtype
 
+    @fit_context
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data ``X`` and targets ``y`` (a vector, or one column per output);
         ``sample_weight`` weighs each sample's loss. Returns self."""
-        self._validate_params()
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     @available_if(lambda estimator: estimator._check_solver())
+    @fit_context
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing from the current weights and optimizer state."""
-        self._validate_params()
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
