@@ -68,8 +68,57 @@ def test_assigning_a_new_array_to_a_buffer_keeps_it_registered():
     net.running = np.full(2, 5.0, dtype=np.float32)
     np.testing.assert_array_equal(net.state_dict()["running"], [5.0, 5.0])
     assert net.double().running.dtype == np.float64
-    net.running = dp.tensor([1.0, 2.0])  # not an array: no longer a buffer
+    net.running = dp.tensor([1.0, 2.0])  # a tensor too, as in PyTorch (its array is kept)
+    np.testing.assert_array_equal(net.state_dict()["running"], [1.0, 2.0])
+    assert isinstance(net.running, np.ndarray)
+    net.running = "not an array"  # anything else is a plain attribute
     assert "running" not in net.state_dict()
+
+
+def test_assigning_a_tensor_to_a_parameter_is_refused():
+    # It would silently drop the weight from parameters(), the optimizer and state_dict().
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="cannot assign a Tensor as parameter 'weight'"):
+        layer.weight = dp.tensor(np.eye(2, dtype=np.float32), requires_grad=True)
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+    layer.weight = nn.Parameter(np.eye(2, dtype=np.float32))  # a Parameter replaces it
+    assert np.array_equal(dict(layer.named_parameters())["weight"].data, np.eye(2))
+    layer.bias = None  # and None removes it, as bias=False would
+    assert list(layer.state_dict()) == ["weight"]
+
+
+def test_a_shared_layer_is_in_the_state_dict_under_every_path():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(list(model.parameters())) == 2  # parameters() lists each once
+    state = model.state_dict()
+    state["0.weight"] = np.full((2, 2), 3.0)
+    state["2.weight"] = np.full((2, 2), 3.0)
+    model.load_state_dict(state)
+    assert np.all(shared.weight.data == 3.0)
+    # A state with one path of the shared weights (as saved before every path was listed) loads too.
+    model.load_state_dict({"0.weight": np.ones((2, 2)), "0.bias": np.zeros(2)})
+    assert np.all(shared.weight.data == 1.0)
+    with pytest.raises(ShapeError, match="missing keys: 2.weight, 2.bias"):
+        nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)).load_state_dict({"0.weight": np.ones((2, 2)), "0.bias": np.zeros(2)})
+
+
+def test_load_state_dict_writes_buffers_in_place():
+    norm = nn.BatchNorm1d(3)
+    held = norm.running_mean
+    norm.load_state_dict({**norm.state_dict(), "running_mean": np.arange(3.0)})
+    assert norm.running_mean is held
+    np.testing.assert_array_equal(held, [0.0, 1.0, 2.0])
+
+
+def test_module_zero_grad_to_none_or_zeros():
+    layer = nn.Linear(2, 1)
+    layer(dp.tensor(np.ones((1, 2)))).sum().backward()
+    layer.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.any() for p in layer.parameters())
+    layer.zero_grad()
+    assert all(p.grad is None for p in layer.parameters())
 
 
 def test_assigning_before_init_is_an_error():
@@ -86,7 +135,7 @@ def test_shared_parameters_and_modules_are_listed_once():
     model = nn.Sequential(shared, nn.Tanh(), shared)
     assert len(list(model.parameters())) == 2
     assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
-    assert list(model.state_dict()) == ["0.weight", "0.bias"]
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]  # every path, as in PyTorch
     assert list(model.modules()).count(shared) == 1
 
     tied = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
@@ -120,7 +169,7 @@ def test_apply_visits_every_module_children_first():
     net = Net()
     visited = []
     assert net.apply(lambda m: visited.append(type(m).__name__)) is net
-    assert visited == ["Linear", "ReLU", "Linear", "Sequential", "Net"]  # every child before its parent
+    assert visited == ["Linear", "ReLU", "Sequential", "Linear", "Net"]  # each subtree in order, then its root (PyTorch)
 
 
 def test_linear_is_one_primitive_and_skips_the_gradient_of_data():
@@ -231,7 +280,7 @@ def test_load_state_dict_accepts_tensors_and_keeps_the_parameter_dtype():
     (lambda s: s.update({"head.weight": np.zeros((3, 2))}),
      ["wrong shapes: head.weight (expected (2, 3), got (3, 2))"]),
     (lambda s: (s.pop("scale"), s.pop("running"), s.update({"other": 1.0})),
-     ["missing keys: running, scale", "unexpected keys: other"]),
+     ["missing keys: scale, running", "unexpected keys: other"]),
 ])
 def test_strict_load_state_dict_names_the_problem_keys(change, words):
     net = Net()

@@ -322,3 +322,23 @@ def test_constant_inits_match_torch(name, kwargs, value):
 def test_calculate_gain_matches_torch(nonlinearity, param):
     expected = torch.nn.init.calculate_gain(nonlinearity, param)
     assert nn.init.calculate_gain(nonlinearity, param) == pytest.approx(expected, rel=1e-12)
+
+
+def test_state_dict_keys_and_order_match_pytorch_and_its_state_loads():
+    """A state dict goes module by module (parameters, buffers, then children) and lists a shared
+    layer under every path, so a PyTorch model's state dict loads key for key."""
+
+    def build(lib):
+        shared = lib.Linear(3, 3)
+        return lib.Sequential(lib.Linear(2, 3), lib.BatchNorm1d(3), shared, lib.Tanh(), shared, lib.Linear(3, 2))
+
+    ours, theirs = build(nn), build(torch.nn)
+    reference = theirs.state_dict()
+    assert list(ours.state_dict()) == list(reference)
+    ours.load_state_dict({key: value.numpy() for key, value in reference.items()})
+    x = np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32)
+    ours.eval()
+    theirs.eval()
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours(dp.tensor(x)).data, expected, **TOLERANCES[np.float32])

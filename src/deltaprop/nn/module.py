@@ -69,7 +69,15 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning parameters or modules")
         if registries[0] is not None:
             parameters, modules, buffers = registries
-            if name in buffers and (value is None or isinstance(value, np.ndarray)):
+            if name in parameters and value is not None and not isinstance(value, Parameter):
+                # PyTorch refuses this too: the weight would silently leave parameters() and state_dict().
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign a {type(value).__name__} as parameter {name!r} "
+                    f"(a Parameter or None expected; to change its values, assign to {name}.data)"
+                )
+            if name in buffers and (value is None or isinstance(value, (np.ndarray, Tensor))):
+                if isinstance(value, Tensor):
+                    value = value.data  # buffers hold arrays
                 buffers[name] = value  # a new array for a buffer stays a buffer (and stays in state_dict)
                 object.__setattr__(self, name, value)
                 return
@@ -136,10 +144,13 @@ class Module:
         """Evaluation mode: dropout off, running statistics used."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (set it to None, as PyTorch does by default)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: set it to None (the default, as in PyTorch) or to zeros."""
         for parameter in self.parameters():
-            parameter.grad = None
+            if set_to_none or parameter.grad is None:
+                parameter.grad = None
+            else:
+                parameter.grad = np.zeros_like(parameter.grad)
 
     # -- walking the tree ----------------------------------------------------------------------
 
@@ -194,34 +205,47 @@ class Module:
 
     # -- state -------------------------------------------------------------------------------
 
+    def _state_entries(self, prefix: str = ""):
+        """(dotted name, module, attribute, is a parameter) for every parameter and buffer, in
+        PyTorch's state-dict order: a module's parameters, then its buffers, then its children's.
+        A parameter or layer used in two places is listed under both paths, as in PyTorch."""
+        for name, parameter in self._parameters.items():
+            if parameter is not None:
+                yield prefix + name, self, name, True
+        for name, array in self._buffers.items():
+            if array is not None:
+                yield prefix + name, self, name, False
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child._state_entries(f"{prefix}{name}.")
+
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         """Copies of every parameter and buffer, by dotted name: a snapshot that later training leaves alone."""
-        state = OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
-        state.update((name, np.array(b, copy=True)) for name, b in self.named_buffers())
-        return state
+        return OrderedDict(
+            (key, getattr(module, name).data.copy() if is_parameter else np.array(getattr(module, name), copy=True))
+            for key, module, name, is_parameter in self._state_entries()
+        )
 
     def load_state_dict(self, state: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy ``state`` into the parameters and buffers in place.
 
         With ``strict`` (the default), a missing key, an unexpected key or a wrongly shaped array is
         an error that names them all; without it, the matching keys are loaded and the others
-        reported in the returned ``(missing_keys, unexpected_keys)``.
+        reported in the returned ``(missing_keys, unexpected_keys)``. A parameter shared by several
+        paths needs only one of them (state dicts saved before every path was listed still load).
         """
-        targets = {name: p for name, p in self.named_parameters()}
-        buffer_owners = {}
-        for module_name, module in self.named_modules():
-            for name, array in module._buffers.items():
-                if array is not None:
-                    buffer_owners[f"{module_name}.{name}" if module_name else name] = (module, name)
-        expected = set(targets) | set(buffer_owners)
-        missing = sorted(expected - set(state))
-        unexpected = sorted(set(state) - expected)
+        entries = {key: (module, name, is_parameter) for key, module, name, is_parameter in self._state_entries()}
+        loaded = {id(getattr(module, name)) for key, (module, name, _) in entries.items() if key in state}
+        missing = [key for key, (module, name, _) in entries.items()
+                   if key not in state and id(getattr(module, name)) not in loaded]
+        unexpected = [key for key in state if key not in entries]
         wrong_shape = []
-        for name in sorted(expected & set(state)):
-            value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
-            current = targets[name].data if name in targets else getattr(*buffer_owners[name])
-            if value.shape != np.shape(current):
-                wrong_shape.append(f"{name} (expected {np.shape(current)}, got {value.shape})")
+        for key, (module, name, _) in entries.items():
+            if key in state:
+                value = np.asarray(state[key].data if isinstance(state[key], Tensor) else state[key])
+                current = getattr(module, name)
+                if value.shape != np.shape(current):
+                    wrong_shape.append(f"{key} (expected {np.shape(current)}, got {value.shape})")
         if wrong_shape or (strict and (missing or unexpected)):
             problems = []
             if missing:
@@ -231,14 +255,16 @@ class Module:
             if wrong_shape:
                 problems.append("wrong shapes: " + ", ".join(wrong_shape))
             raise ShapeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for name in expected & set(state):
-            value = np.asarray(state[name].data if isinstance(state[name], Tensor) else state[name])
-            if name in targets:
-                # In place, as PyTorch does: whoever holds the parameter's array sees the new values.
-                np.copyto(targets[name].data, value, casting="unsafe")
+        for key, (module, name, is_parameter) in entries.items():
+            if key not in state:
+                continue
+            value = np.asarray(state[key].data if isinstance(state[key], Tensor) else state[key])
+            current = getattr(module, name).data if is_parameter else np.asarray(getattr(module, name))
+            if current.flags.writeable:
+                # In place, as PyTorch does: whoever holds the array sees the new values.
+                np.copyto(current, value, casting="unsafe")
             else:
-                module, attribute = buffer_owners[name]
-                module._set_buffer(attribute, value.astype(np.asarray(getattr(module, attribute)).dtype, copy=True))
+                module._set_buffer(name, value.astype(current.dtype, copy=True))
         return IncompatibleKeys(missing, unexpected)
 
     def to(self, dtype) -> "Module":
@@ -263,9 +289,11 @@ class Module:
         return self.to(np.float32)
 
     def apply(self, function) -> "Module":
-        """Call ``function(module)`` on every module of the tree (children first, as PyTorch does)."""
-        for module in reversed(list(self.modules())):
-            function(module)
+        """Call ``function(module)`` on every module of the tree, as PyTorch does: each child's
+        subtree first, in order, then the module itself."""
+        for child in self.children():
+            child.apply(function)
+        function(self)
         return self
 
     # -- description -------------------------------------------------------------------------
