@@ -135,7 +135,7 @@ RNG = np.random.default_rng(7)
 PROBABILITIES = 1 / (1 + np.exp(-RNG.standard_normal((5, 3))))
 BINARY_TARGETS = RNG.uniform(0.05, 0.95, (5, 3))
 HARD_TARGETS = RNG.integers(0, 2, (5, 3)).astype(np.float64)
-CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
+CLASS_WEIGHT = np.array([0.3, 1.7, 0.1, 2.2])  # not exact in float32: a float64 loss must not round them
 LOGITS = RNG.standard_normal((6, 4)) * 2
 LABELS = np.array([0, 3, 1, 1, 2, 3])
 SOFT_LABELS = np.exp(RNG.standard_normal((6, 4)))
@@ -158,7 +158,7 @@ LOSSES = [
     ("BCELoss", dict(weight=np.array([1.0, 0.5, 2.0])), PROBABILITIES, BINARY_TARGETS, True),
     ("BCEWithLogitsLoss", {}, LOGITS[:5, :3] * 3, BINARY_TARGETS, True),
     ("BCEWithLogitsLoss", dict(weight=np.array([1.0, 0.5, 2.0])), LOGITS[:5, :3], HARD_TARGETS, True),
-    ("BCEWithLogitsLoss", dict(pos_weight=np.array([3.0, 0.5, 1.5])), LOGITS[:5, :3], BINARY_TARGETS, True),
+    ("BCEWithLogitsLoss", dict(pos_weight=np.array([3.1, 0.3, 1.7])), LOGITS[:5, :3], BINARY_TARGETS, True),
     ("BCEWithLogitsLoss", dict(weight=np.array([[2.0], [1.0], [0.5], [1.0], [3.0]]),
                                pos_weight=np.array([3.0, 0.5, 1.5])), LOGITS[:5, :3], BINARY_TARGETS, True),
     ("CrossEntropyLoss", {}, LOGITS, LABELS, False),

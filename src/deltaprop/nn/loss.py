@@ -30,7 +30,13 @@ class _Loss(Module):
 
 
 def _weight_buffer(weight) -> np.ndarray | None:
-    return None if weight is None else np.array(weight.data if isinstance(weight, Tensor) else weight, dtype=np.float32)
+    """Class weights or pos_weight as an array: a floating array or tensor keeps its precision and
+    numbers (lists, ints) become float64, so a float64 loss sees them unrounded; each call casts
+    them to the input's dtype."""
+    if weight is None:
+        return None
+    array = np.array(weight.data if isinstance(weight, Tensor) else weight)
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
 def _weight_list(weight: np.ndarray | None) -> list | None:
