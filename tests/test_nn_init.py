@@ -7,6 +7,7 @@ import pytest
 
 import deltaprop as dp
 from deltaprop import nn
+from deltaprop.errors import ConfigError
 
 SHAPE = (200, 300)  # fan_in 300, fan_out 200
 CONV_SHAPE = (32, 16, 5, 5)  # fan_in 16·25 = 400, fan_out 32·25 = 800
@@ -73,3 +74,22 @@ def test_linear_init_is_repeatable_and_in_bounds():
 ])
 def test_calculate_gain(nonlinearity, param, gain):
     assert nn.init.calculate_gain(nonlinearity, param) == pytest.approx(gain, rel=1e-12)
+
+
+def test_calculate_gain_refuses_a_slope_that_is_not_a_number():
+    for slope in (True, "0.1"):
+        with pytest.raises(ConfigError, match="negative slope of leaky_relu must be a number"):
+            nn.init.calculate_gain("leaky_relu", slope)
+
+
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_"])
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (0, 0), (4, 0, 3)])
+def test_fan_based_inits_leave_a_zero_element_tensor_alone(name, shape):
+    # Its fans may be 0 (a ZeroDivisionError before); there is nothing to draw. Kaiming warns, as in PyTorch.
+    p = nn.Parameter(np.zeros(shape))
+    if name.startswith("kaiming"):
+        with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+            assert getattr(nn.init, name)(p) is p
+    else:
+        assert getattr(nn.init, name)(p) is p
+    assert p.shape == shape

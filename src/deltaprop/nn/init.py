@@ -8,6 +8,8 @@ multiplied by the kernel size. Draws come from the library's generator (``deltap
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 
 import numpy as np
 
@@ -36,6 +38,8 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
+        if param is not None and (isinstance(param, bool) or not isinstance(param, numbers.Real)):
+            raise ConfigError(f"calculate_gain: the negative slope of leaky_relu must be a number, got {param!r}")
         slope = 0.01 if param is None else param
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
@@ -68,8 +72,20 @@ def ones_(tensor):
     return _fill(tensor, 1.0)
 
 
+def _empty(tensor, warn: bool = False) -> bool:
+    """True for a tensor with no elements, which the fan-based draws skip (its fans may be 0, and
+    there is nothing to fill); the Kaiming draws warn about it, as PyTorch's do."""
+    if tensor.data.size:
+        return False
+    if warn:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+    return True
+
+
 def xavier_uniform_(tensor, gain: float = 1.0):
     """U(−a, a) with a = gain·√(6 / (fan_in + fan_out)) (Glorot and Bengio, 2010)."""
+    if _empty(tensor):
+        return tensor
     fan_in, fan_out = _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
@@ -77,6 +93,8 @@ def xavier_uniform_(tensor, gain: float = 1.0):
 
 def xavier_normal_(tensor, gain: float = 1.0):
     """N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
+    if _empty(tensor):
+        return tensor
     fan_in, fan_out = _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -91,10 +109,14 @@ def _kaiming_std(tensor, a, mode, nonlinearity) -> float:
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
     """U(−b, b) with b = gain·√(3 / fan) (He et al., 2015)."""
+    if _empty(tensor, warn=True):
+        return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
     """N(0, std²) with std = gain / √fan."""
+    if _empty(tensor, warn=True):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
