@@ -110,6 +110,21 @@ def test_max_pool_ties_after_relu_match_pytorch(dtype):
         compare(*twins("MaxPool2d", kwargs, dtype), x, dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_max_pool_over_masked_windows_matches_pytorch(dtype):
+    """A window of −∞ only (masked input) passes its gradient to its first input cell, as in
+    PyTorch, not to a padding cell where it was lost."""
+    x = sample((2, 3, 6, 6))
+    x[0, 0] = -np.inf
+    x[1, 2, :3, :] = -np.inf
+    for kwargs in (dict(kernel_size=2, stride=1, padding=1), dict(kernel_size=3, stride=2, padding=1),
+                   dict(kernel_size=3, stride=1, padding=1, dilation=2), dict(kernel_size=2, padding=1, ceil_mode=True)):
+        compare(*twins("MaxPool2d", kwargs, dtype), x, dtype)
+    x1 = sample((2, 3, 7))
+    x1[0, 1] = -np.inf
+    compare(*twins("MaxPool1d", dict(kernel_size=3, stride=1, padding=1), dtype), x1, dtype)
+
+
 BATCH_NORMS = [
     ("BatchNorm1d", dict(num_features=3), (8, 3)),
     ("BatchNorm1d", dict(num_features=3, momentum=0.3, eps=1e-3), (6, 3, 5)),

@@ -404,6 +404,8 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
                 np.multiply(greater, index_type.type(k), out=greater)
                 np.maximum(winner, greater, out=winner)
         np.maximum(out, view, out=out)
+    if track and any(lo or hi for lo, hi in pads):
+        _first_real_cell_wins(winner, out, fill, X.shape, pads, offsets)
     result = out if batched else out[0]
     # Windows that never share an element let the backward write each offset's part in place;
     # when they also tile the (padded) input, every element is written once and nothing needs zeros.
@@ -429,6 +431,20 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
         return (gx if batched else gx[0],)
 
     return record(result, (x,), backward, op)
+
+
+def _first_real_cell_wins(winner, out, fill, shape, pads, offsets) -> None:
+    """In a window whose every input is −∞ (masked), the first maximum may be a padding cell, and
+    the window's gradient would be lost there: give it to the window's first input cell instead,
+    as PyTorch does. One comparison over the output finds such windows; usually there are none."""
+    stuck = out == fill
+    if not stuck.any():
+        return
+    real = _pad(np.ones(shape, dtype=bool), pads, False)
+    first = np.zeros_like(winner)
+    for k in reversed(range(len(offsets))):
+        first[real[(Ellipsis,) + offsets[k][1]]] = k
+    winner[stuck] = first[stuck]
 
 
 def _avg_divisor(shape, kernel, stride, pads, padding, out_shape, count_include_pad) -> np.ndarray | float:
