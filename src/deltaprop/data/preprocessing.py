@@ -140,13 +140,19 @@ class LabelEncoder:
         if (labels.dtype.kind == "U") != (classes.dtype.kind == "U"):
             unseen = np.ones(len(labels), dtype=bool)  # numbers never match names, nor names numbers
             codes = None
+            if labels.dtype.kind == "U":
+                # A column of class numbers is read as text when one cell is not a number: name
+                # that cell, not a '1' that is text only because of it.
+                odd = np.array([_not_a_number(label) for label in labels.tolist()])
+                if odd.any():
+                    unseen = odd
         else:
             codes = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
             unseen = classes[codes] != labels
         if unseen.any():
-            first = labels[np.flatnonzero(unseen)[0]]
+            first = labels[np.flatnonzero(unseen)[0]].item()
             raise DataError(
-                f"LabelEncoder.transform: label {first.item()!r} was not seen in fit "
+                f"LabelEncoder.transform: label {first!r} was not seen in fit "
                 f"({int(unseen.sum())} of {len(labels)} labels are new); the known labels are "
                 f"{_list_labels(classes)}"
             )
@@ -229,3 +235,11 @@ def one_hot(labels, n_classes: int | None = None) -> np.ndarray:
     out = np.zeros((len(labels), n_classes), dtype=np.float32)
     out[np.arange(len(labels)), labels] = 1.0
     return out
+
+
+def _not_a_number(label: str) -> bool:
+    try:
+        float(label)
+    except ValueError:
+        return True
+    return False
