@@ -576,6 +576,8 @@ def test_label_encoder_round_trip(labels, classes):
         ([0, 1, 2], [1, 5], "label 5 was not seen"),
         (["0", "1"], [0, 1], "label 0 was not seen"),
         ([0, 1], ["0"], "label '0' was not seen"),
+        # A column of class numbers read as text because of one cell: that cell is named.
+        ([0, 1], ["0", "1", "yes"], "label 'yes' was not seen in fit (1 of 3 labels are new)"),
     ],
 )
 def test_label_encoder_names_an_unseen_label_and_the_known_ones(fit_on, labels, words):
