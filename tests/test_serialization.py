@@ -1,11 +1,14 @@
 """Model files and checkpoints: safetensors weights, JSON architecture, never a pickle, written atomically."""
 
+import errno
 import json
 import os
 import pickle
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -335,6 +338,47 @@ def test_a_missing_folder_is_reported_with_the_target_name(tmp_path):
     with pytest.raises(FileNotFoundError) as caught:
         atomic.write_bytes(target, b"x")
     assert caught.value.filename == str(target)  # not the name of a temporary file
+
+
+def test_a_full_disk_names_the_file_and_keeps_the_old_content(tmp_path, monkeypatch):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(b"old")
+
+    def full(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(OSError) as caught:
+        atomic.write_bytes(path, b"new")
+    assert caught.value.filename == str(path) and caught.value.errno == errno.ENOSPC
+    assert path.read_bytes() == b"old" and _files(tmp_path) == ["model.safetensors"]
+
+
+def test_a_symbolic_link_is_written_through(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "predictions.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    atomic.write_text(link, "new\n")
+    assert link.is_symlink() and target.read_text() == "new\n"
+    assert _files(tmp_path / "real") == ["predictions.csv"]
+
+
+def test_a_fifo_or_device_is_written_to_directly_and_a_folder_refused(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    atomic.write_text(fifo, "through the pipe\n")
+    reader.join(timeout=10)
+    assert received == ["through the pipe\n"] and stat.S_ISFIFO(fifo.stat().st_mode)  # still a FIFO
+    atomic.write_text(os.devnull, "discarded")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # the device was not replaced by a file
+    with pytest.raises(IsADirectoryError) as caught:
+        atomic.write_text(tmp_path, "x")
+    assert caught.value.filename == str(tmp_path) and "folder" in caught.value.strerror
 
 
 def test_a_successful_write_removes_old_temporaries_left_by_killed_writes(tmp_path):

@@ -9,8 +9,10 @@ truncated model or checkpoint.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -30,31 +32,50 @@ def write_text(path, text: str) -> None:
 
 @contextlib.contextmanager
 def open_atomic(path, mode: str = "w"):
-    """A file handle whose content replaces ``path`` only when the ``with`` block succeeds."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    """A file handle whose content replaces ``path`` only when the ``with`` block succeeds.
+
+    A symbolic link is written through (its target is replaced, the link stays); a FIFO or a
+    device (``/dev/stdout``) is written to directly, since there is no file to replace; a folder is
+    refused. Every ``OSError`` names ``path``, never the temporary file.
+    """
+    named = Path(path)
+    path = Path(os.path.realpath(named))
+    encoding = None if "b" in mode else "utf-8"
+    newline = None if "b" in mode else ""
     try:
+        kind = path.stat().st_mode if path.exists() else None
+        if kind is not None and stat.S_ISDIR(kind):
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(named))
+        if kind is not None and not stat.S_ISREG(kind):
+            with open(path, mode, encoding=encoding, newline=newline) as handle:
+                yield handle
+            return
+        folder = path.parent
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
-        # Name the file the caller asked for, not the temporary one nobody has heard of.
-        raise type(error)(error.errno, error.strerror, str(path)) from None
+        raise _naming(error, named) from None
     try:
-        encoding = None if "b" in mode else "utf-8"
-        newline = None if "b" in mode else ""
         with os.fdopen(descriptor, mode, encoding=encoding, newline=newline) as handle:
             # Inside the with, so a failure here closes the descriptor too. mkstemp creates the file
             # readable by its owner only; give it the mode a plain open() would.
-            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+            os.chmod(temporary, stat.S_IMODE(kind) if kind is not None else 0o644)
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise _naming(error, named) from None  # a full disk names the file it could not write
         raise
     _fsync_folder(folder)
     _remove_stale_temporaries(folder, path.name)
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """``error`` with ``path`` as its file name: the one the caller asked for, not a temporary one."""
+    return type(error)(error.errno, error.strerror or str(error), str(path))
 
 
 _STALE_SECONDS = 600
