@@ -321,6 +321,55 @@ def test_resume_continues_a_run_to_the_same_end(data, tmp_path):
     assert all(np.array_equal(a[name], b[name]) for name in a)
 
 
+def _snapshot(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_folder_holding_a_run_is_refused_unless_overwrite(data, tmp_path):
+    out = tmp_path / "run"
+    first = run("train", "flowers.csv", "--epochs", 2, "--hidden", "4", "--out", out, "--quiet", cwd=data)
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(out)
+    # Neither a second run nor a failing one may touch the first run's files.
+    for extra in ([], ["--optimizer", "sgd", "--lr", "1e300"]):
+        again = run("train", "flowers.csv", "--epochs", 2, "--out", out, *extra, cwd=data)
+        assert_one_sentence_error(again, 2, rf"--out {re.escape(str(out))} already holds a run \(model.safetensors, "
+                                            r"checkpoint.safetensors, metrics.json\); .*--overwrite to replace it")
+        assert _snapshot(out) == before
+    replaced = run("train", "flowers.csv", "--epochs", 3, "--hidden", "5", "--out", out, "--overwrite", "--quiet",
+                   cwd=data)
+    assert replaced.returncode == 0, replaced.stderr
+    assert tomllib.loads((out / "config.toml").read_text())["hidden"] == [5]
+    assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 3
+    # --overwrite with a run that fails: none of the old run's files is left to pass for this one's.
+    failed = run("train", "flowers.csv", "--optimizer", "sgd", "--lr", "1e300", "--out", out, "--overwrite", "--quiet",
+                 cwd=data)
+    assert failed.returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_a_failed_resume_changes_nothing_in_the_run_folder(data, tmp_path):
+    out = tmp_path / "run"
+    assert run("train", "flowers.csv", "--epochs", 2, "--hidden", "4", "--out", out, "--quiet", cwd=data).returncode == 0
+    before = _snapshot(out)
+    # The checkpoint does not fit data with another number of features.
+    failed = run("train", "--resume", out / "checkpoint.safetensors", "houses.csv", "--quiet", cwd=data)
+    assert failed.returncode == 1 and "does not fit" in failed.stderr, failed.stderr
+    assert _snapshot(out) == before
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
+    from deltaprop.cli import train
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(train.time, "strftime", lambda pattern: "20260101-120000")
+    folders = [train._make_run_folder(None, "flowers", overwrite=False) for _ in range(3)]
+    assert [(str(path), created) for path, created in folders] == [
+        ("runs/flowers-20260101-120000", True), ("runs/flowers-20260101-120000-2", True),
+        ("runs/flowers-20260101-120000-3", True),
+    ]
+
+
 # -- the command line itself ---------------------------------------------------------------------------------
 
 

@@ -46,13 +46,13 @@ def test_a_diverged_command_saves_no_model_and_keeps_the_last_good_checkpoint(co
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("deltaprop: error: training diverged (see above); no model was saved")
 
-    assert not (out / "model.safetensors").exists() and not (out / "metrics.json").exists()
-    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     checkpoint = out / "checkpoint.safetensors"
     if epoch == 1:
-        assert not checkpoint.exists()
+        assert not out.exists()  # nothing worth keeping: the run's folder is removed
         assert last_line.endswith("no epoch finished, so there is no checkpoint either")
         return
+    assert not (out / "model.safetensors").exists() and not (out / "metrics.json").exists()
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert last_line.endswith(f"{checkpoint} holds epoch {epoch - 1}, the last that finished")
     saved = load_checkpoint(checkpoint)
     assert saved["state"]["epoch"] == epoch - 1 and saved["state"]["batches_done"] == 0

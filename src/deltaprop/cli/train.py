@@ -7,7 +7,9 @@ of the curves and, for classification, of the confusion matrix.
 
 from __future__ import annotations
 
+import itertools
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -54,6 +56,8 @@ def register(commands, formatter) -> None:
         else:
             parser.add_argument(option.flag, dest=option.name, default=None, metavar=option.metavar, help=f"{option.help} (default: {_show(option.default)})")
     parser.add_argument("--out", default=None, metavar="DIR", help="run folder (default: runs/<data>-<date>-<time>)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run already in --out (its files are deleted first); without it, such a folder is refused")
     parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="continue the run that wrote this checkpoint, exactly where it stopped")
     parser.add_argument("--config", default=None, metavar="FILE.toml", help="read options from a TOML file; flags given here override it")
     parser.add_argument("--quiet", action="store_true", help="no progress output, only the results")
@@ -73,6 +77,8 @@ def run(args) -> int:
         resume_state = load_checkpoint(args.resume)
     config = configuration.resolve(args, resume_state)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+    if args.resume is None and config["out"]:
+        _check_out(Path(config["out"]), args.overwrite)  # before the data is read: refuse early
 
     table, data_name = load_table(config["data"], config["target"], config["drop_missing"])
     if table.n_dropped:  # said even with --quiet: it changes what the model learns from
@@ -88,11 +94,32 @@ def run(args) -> int:
         raise UsageError(f"--early-stopping watches the validation loss, but --val-split {config['val_split']} "
                          f"leaves no validation rows; give a larger --val-split")
 
-    out = Path(args.resume).parent if args.resume else Path(config["out"] or _default_folder(data_name))
-    out.mkdir(parents=True, exist_ok=True)
+    if args.resume:
+        out, created = Path(args.resume).parent, False
+    else:
+        out, created = _make_run_folder(config["out"], data_name, args.overwrite)
+    before = {name: _stamp(out / name) for name in OUTPUT_FILES}  # to tell what this run writes
+    try:
+        return _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log,
+                      before[CHECKPOINT_FILE])
+    except BaseException as error:
+        # A new run that fails without a checkpoint worth keeping leaves nothing behind: not the
+        # folder it made, nor its files in a folder that was there. (A resumed run keeps its folder.)
+        if not args.resume and _stamp(out / CHECKPOINT_FILE) == before[CHECKPOINT_FILE]:
+            if created:
+                shutil.rmtree(out, ignore_errors=True)
+            else:
+                for name in OUTPUT_FILES:
+                    if _stamp(out / name) != before[name]:
+                        (out / name).unlink(missing_ok=True)
+        if isinstance(error, _Diverged):
+            return 1  # the reason is printed already
+        raise
+
+
+def _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log, found) -> int:
     model = TabularModel(network, task, table.feature_names, table.target_name, prepared["scaler"], prepared["encoder"],
                          prepared["target_scaler"], prepared["input_shape"], settings={"config": config})
-    configuration.write(out / "config.toml", config)
 
     callbacks = [CSVLogger(out / "history.csv"), ModelCheckpoint(out / CHECKPOINT_FILE)]
     if config["early_stopping"]:
@@ -112,6 +139,7 @@ def run(args) -> int:
     )
     seconds = time.perf_counter() - started
     if trainer.interrupted:
+        configuration.write(out / "config.toml", config)
         print(f"Interrupted: the checkpoint {out / CHECKPOINT_FILE} holds the run so far. "
               f"Resume with: deltaprop train --resume {out / CHECKPOINT_FILE}", file=sys.stderr)
         return 130
@@ -119,14 +147,15 @@ def run(args) -> int:
         # Training has already printed why it stopped, unless --quiet kept it silent.
         reason = f"{trainer.stop_reason}; " if args.quiet else "training diverged (see above); "
         checkpoint = out / CHECKPOINT_FILE
-        if checkpoint.exists():
+        if _stamp(checkpoint) != found:
             kept = f"{checkpoint} holds epoch {load_checkpoint(checkpoint)['state']['epoch']}, the last that finished"
         else:
             kept = "no epoch finished, so there is no checkpoint either"
         print(f"deltaprop: error: {reason}no model was saved, and {kept}", file=sys.stderr)
-        return 1
+        raise _Diverged
 
     model.save(out / MODEL_FILE)
+    configuration.write(out / "config.toml", config)
     results = model.evaluate(prepared["X_test_raw"], prepared["y_test_raw"])
     report = {
         "task": task,
@@ -222,8 +251,55 @@ def _describe(network, prepared) -> str:
     return f"a network of {network.num_parameters():,} parameters"
 
 
-def _default_folder(data_name: str) -> str:
-    return f"runs/{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+# The files a run writes into its folder; a folder holding one of the first three holds a run.
+RUN_FILES = (MODEL_FILE, CHECKPOINT_FILE, "metrics.json")
+OUTPUT_FILES = (*RUN_FILES, "history.csv", "config.toml", "curves.png", "confusion_matrix.png")
+
+
+class _Diverged(Exception):
+    """Training diverged; the reason is already printed (raised so that the run folder is cleaned up)."""
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    """Refuse an --out that is a file, or a folder that holds another run (unless --overwrite)."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a folder for the run")
+    held = [name for name in RUN_FILES if (out / name).exists()]
+    if held and not overwrite:
+        raise UsageError(f"--out {out} already holds a run ({', '.join(held)}); give another --out, "
+                         f"or --overwrite to replace it")
+
+
+def _make_run_folder(requested, data_name: str, overwrite: bool) -> tuple[Path, bool]:
+    """(the run folder, whether this run made it). A given --out is checked and, with --overwrite,
+    emptied of an earlier run's files (so that no file of it is left to mix with this run's); the
+    default folder is new, with a suffix if a run started in the same second took its name."""
+    if requested:
+        out = Path(requested)
+        _check_out(out, overwrite)
+        created = not out.exists()
+        out.mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            for name in OUTPUT_FILES:
+                (out / name).unlink(missing_ok=True)
+        return out, created
+    base = f"runs/{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for number in itertools.count(1):
+        out = Path(base if number == 1 else f"{base}-{number}")
+        try:
+            out.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return out, True
+
+
+def _stamp(path: Path):
+    """(modification time, size) of ``path``, or None: tells whether a run wrote it since."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def _plots(out, history, results, task, log) -> None:
