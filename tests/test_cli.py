@@ -196,6 +196,19 @@ def test_predict_prints_the_original_class_names(flowers_run, data):
     assert set(lines[1:]) <= {"setosa", "versicolor", "virginica"}
 
 
+def test_predict_leaves_a_target_column_unread_and_evaluate_names_its_gaps(flowers_run, data, tmp_path):
+    # The help says a target column "is ignored" when predicting: empty or odd cells there are no error.
+    folder, _ = flowers_run
+    rows = [["0.1", "0.2", "0.3", "setosa"], ["0.3", "0.2", "0.1", ""], ["1.0", "-1.0", "0.5", "???"]]
+    _write_csv(tmp_path / "gaps.csv", ["sepal", "petal", "stem", "species"], rows)
+    result = run("predict", folder / "model.safetensors", "gaps.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 4
+    evaluated = run("evaluate", folder / "model.safetensors", "gaps.csv", cwd=tmp_path)
+    assert_one_sentence_error(evaluated, 1, r"gaps.csv: row 3, column 'species' is empty; .*\(remove them to evaluate\)")
+    assert "drop_missing" not in evaluated.stderr
+
+
 def test_predict_with_probabilities_into_a_file(flowers_run, data, tmp_path):
     folder, _ = flowers_run
     target = tmp_path / "predictions.csv"

@@ -394,6 +394,16 @@ def test_csv_drop_missing_drops_rows_and_counts_them(tmp_path):
     assert table.y.tolist() == [0, 1]
 
 
+def test_csv_ignored_columns_are_left_unread(tmp_path):
+    path = tmp_path / "i.csv"
+    path.write_text("a,note,b,t\n1,hello,2,0\n3,,4,1\n")
+    table = load_csv(path, ignore=("note", "absent"))
+    assert table.feature_names == ["a", "b"] and table.X.tolist() == [[1, 2], [3, 4]]
+    assert load_csv(path, target=False, ignore=["note", "t"]).feature_names == ["a", "b"]
+    with pytest.raises(ConfigError, match="the target column 't' cannot also be ignored"):
+        load_csv(path, ignore="t")
+
+
 def test_csv_explicit_delimiter(tmp_path):
     path = tmp_path / "e.csv"
     path.write_text("a:b:t\n1:2:0\n")

@@ -48,14 +48,15 @@ def register(commands, formatter) -> None:
 
 def _features_in_model_order(table, model: TabularModel, path) -> np.ndarray:
     """The model's feature columns from ``table``, by name; a missing or unknown column is an error."""
-    have = list(table.feature_names)
+    have = {name: j for j, name in enumerate(table.feature_names)}  # by dict: linear in the columns
+    wanted = set(model.feature_names)
     missing = [name for name in model.feature_names if name not in have]
     if missing:
         raise DataError(f"{path}: has no column {missing[0]!r}, which the model was trained on ({len(missing)} missing); its columns are {', '.join(have)}")
-    extra = [name for name in have if name not in model.feature_names]
+    extra = [name for name in have if name not in wanted]
     if extra:
         raise DataError(f"{path}: has column(s) the model was not trained on: {', '.join(extra)}; remove them")
-    order = [have.index(name) for name in model.feature_names]
+    order = [have[name] for name in model.feature_names]
     return table.X[:, order]
 
 
@@ -64,11 +65,17 @@ def _read(path, model: TabularModel, need_target: bool):
         table, _ = load_table(BUNDLED)
         return table.X, table.y
     header = _header(path)
-    has_target = model.target_name in header
-    if need_target and not has_target:
+    if need_target and model.target_name not in header:
         raise DataError(f"{path}: has no target column {model.target_name!r} to evaluate against; its columns are {', '.join(header)}")
-    table = load_csv(path, target=model.target_name if has_target else False)
-    return _features_in_model_order(table, model, path), (table.y if has_target else None)
+    if need_target:
+        try:
+            table = load_csv(path, target=model.target_name)
+        except DataError as error:  # the library's hint names its keyword argument; evaluate has no such flag
+            raise DataError(str(error).replace("(pass drop_missing=True to drop them)", "(remove them to evaluate)")) from None
+        return _features_in_model_order(table, model, path), table.y
+    # To predict, a target column is left unread: its cells may be empty or anything else.
+    table = load_csv(path, target=False, ignore=(model.target_name,))
+    return _features_in_model_order(table, model, path), None
 
 
 def _header(path) -> list:

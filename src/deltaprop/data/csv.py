@@ -37,7 +37,7 @@ _SNIFF_LINES = 50
 
 
 def load_csv(path, target=None, delimiter: str | None = None, drop_missing: bool = False,
-             header_only: bool = False) -> Table:
+             header_only: bool = False, ignore=()) -> Table:
     """Read ``path`` (UTF-8, a BOM allowed) into a :class:`Table`.
 
     ``target``: the column to predict, by name or by 0-based index (negative counts from the end);
@@ -46,14 +46,19 @@ def load_csv(path, target=None, delimiter: str | None = None, drop_missing: bool
     or pipe from the first lines. ``drop_missing``: drop rows with an empty, NaN or infinite cell
     (counted in ``Table.n_dropped``) instead of refusing the file. ``header_only``: check and read
     the header alone (``X`` then has no rows), to learn the column names of a large file cheaply.
+    ``ignore``: names of columns to leave out unread (a column that is not there is no error), such
+    as a target column in data to predict on.
     """
     _check_options(target, delimiter, drop_missing, header_only)
+    ignore = {ignore} if isinstance(ignore, str) else set(ignore)
     name = os.fspath(path)
     text = _read_text(name)
     names, rows, row_numbers = _split_rows(text, name, delimiter, has_target=target is not False,
                                            header_only=header_only)
     t = None if target is False else _target_index(target, names, name)
-    feature_columns = [j for j in range(len(names)) if j != t]
+    if t is not None and names[t] in ignore:
+        raise ConfigError(f"load_csv: the target column {names[t]!r} cannot also be ignored")
+    feature_columns = [j for j in range(len(names)) if j != t and names[j] not in ignore]
     feature_names = [names[j] for j in feature_columns]
     target_name = None if t is None else names[t]
     if header_only:
