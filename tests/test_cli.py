@@ -371,6 +371,30 @@ def test_a_failed_resume_changes_nothing_in_the_run_folder(data, tmp_path):
     assert _snapshot(out) == before
 
 
+def test_many_classes_in_few_rows_fall_back_to_a_plain_split(tmp_path):
+    # 20 classes in 100 rows: a stratified test split of 20 rows is possible, a validation split of 8
+    # is not (it failed the run with a message from inside train_test_split); a plain one is used.
+    rng = np.random.default_rng(0)
+    rows = [[*rng.normal(size=3).round(3), f"c{i % 20}"] for i in range(100)]
+    _write_csv(tmp_path / "many.csv", ["a", "b", "c", "label"], rows)
+    result = run("train", "many.csv", "--epochs", 2, "--out", tmp_path / "run", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Test metrics (20 held-out samples)" in result.stdout
+
+
+def test_a_network_too_large_for_memory_is_one_sentence_and_leaves_nothing(data, tmp_path):
+    # 20,000,000 x 20,000,000 float32 weights (1.6 PB) exceed any address space: MemoryError at once.
+    out = tmp_path / "big"
+    result = run("train", "flowers.csv", "--hidden", "20000000,20000000", "--out", out, cwd=data)
+    assert_one_sentence_error(result, 1, r"not enough memory for this run \(.*\); make the network \(--hidden\)")
+    assert not out.exists()
+
+
+def test_an_abbreviated_debug_flag_shows_the_traceback(data, tmp_path):
+    result = run("train", "missing.csv", "--deb", cwd=data)
+    assert result.returncode == 1 and "Traceback" in result.stderr
+
+
 def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
     from deltaprop.cli import train
 

@@ -456,6 +456,8 @@ def test_npz_round_trip(tmp_path):
     assert y.tolist() == ["a", "b"]
     X2, y2 = load_npz(path, x_key="extra", y_key="extra")
     assert X2.shape == (3,)
+    np.savez(path, X=np.zeros((3, 2)), y=np.array([[0], [1], [1]]))  # a column of targets is a vector
+    assert load_npz(path)[1].tolist() == [0, 1, 1]
 
 
 def _write_npz(path, kind):
@@ -474,6 +476,12 @@ def _write_npz(path, kind):
         np.savez(path, X=np.array([["a"], ["b"]]), y=np.zeros(2))
     elif kind == "keys":
         np.savez(path, features=np.zeros((2, 2)), labels=np.zeros(2))
+    elif kind == "nan target":
+        np.savez(path, X=np.zeros((3, 2)), y=np.array([0.0, np.inf, np.nan]))
+    elif kind == "target matrix":
+        np.savez(path, X=np.zeros((3, 2)), y=np.zeros((3, 2)))
+    elif kind == "empty label":
+        np.savez(path, X=np.zeros((3, 2)), y=np.array(["a", "b", " "]))
     return path
 
 
@@ -488,6 +496,9 @@ def _write_npz(path, kind):
         ("nan", "1 NaN or infinite values (the first in sample 1)"),
         ("strings", "must hold numbers"),
         ("missing", "no such file"),
+        ("nan target", "array 'y' holds 2 NaN or infinite values (the first in sample 1)"),
+        ("target matrix", "array 'y' must hold one target per sample, it has shape (3, 2)"),
+        ("empty label", "array 'y' holds 1 empty labels (the first in sample 2)"),
     ],
 )
 def test_bad_npz_files_name_the_file_and_the_problem(kind, words, tmp_path):

@@ -399,3 +399,15 @@ def test_a_successful_write_removes_old_temporaries_left_by_killed_writes(tmp_pa
     atomic.write_bytes(target, b"complete")
     assert target.read_bytes() == b"complete"
     assert not old.exists() and young.exists() and other.exists()
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_a_pickle_is_named_as_one_and_never_loaded(tmp_path, protocol):
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(pickle.dumps({"weight": np.zeros(3)}, protocol=protocol))
+    with pytest.raises(ModelFileError, match="is a Python pickle, not a safetensors model file; deltaprop never loads pickles"):
+        dp.load(path)
+    archive = tmp_path / "model.pt"
+    archive.write_bytes(b"PK\x03\x04" + b"\x00" * 60)  # what torch.save writes: a ZIP holding a pickle
+    with pytest.raises(ModelFileError, match="is a ZIP archive"):
+        dp.load(archive)

@@ -347,6 +347,20 @@ def _parse_json(text, path, what):
         raise ModelFileError(f"{path}: the {what} is not valid JSON ({error})") from None
 
 
+def _foreign_format(data: bytes) -> str | None:
+    """What a file that is certainly no safetensors file is, by its first bytes (None otherwise).
+
+    A safetensors file starts with the header's length (8 bytes) and then the JSON header, ``{``; a
+    pickle starts with PROTO (0x80 and a protocol number), a PyTorch or joblib archive with a ZIP
+    signature.
+    """
+    if data[:1] == b"\x80" and data[1:2] in {bytes([n]) for n in range(2, 6)} and data[8:9] != b"{":
+        return "a Python pickle"
+    if data[:4] == b"PK\x03\x04":
+        return "a ZIP archive (a PyTorch .pt file or similar pickle container)"
+    return None
+
+
 def _read(path: Path):
     """(tensors, deltaprop info or None) from a safetensors file, validated before anything is trusted."""
     try:
@@ -359,6 +373,9 @@ def _read(path: Path):
         raise ModelFileError(f"{path}: permission denied") from None
     except OSError as error:
         raise ModelFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+    foreign = _foreign_format(data)
+    if foreign:
+        raise ModelFileError(f"{path}: is {foreign}, not a safetensors model file; deltaprop never loads pickles")
     if len(data) < 8:
         raise ModelFileError(f"{path}: only {len(data)} bytes, too short to be a model file")
     header_length = int.from_bytes(data[:8], "little")

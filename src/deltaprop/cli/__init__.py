@@ -56,7 +56,8 @@ def _version() -> str:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
+    # argparse accepts unambiguous abbreviations, so --deb means --debug too (--d could be --dropout).
+    debug = any(len(arg) >= 4 and "--debug".startswith(arg) for arg in argv)
     try:
         parser = build_parser()
         args, unknown = parser.parse_known_args(argv)
@@ -76,6 +77,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("deltaprop: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError as error:  # e.g. --hidden 200000,200000: a user's choice, not a bug
+        detail = f" ({error})" if str(error) else ""
+        return _fail(f"not enough memory for this run{detail}; make the network (--hidden) or the batch "
+                     f"(--batch-size) smaller", EXIT_DATA, debug, cause=error)
     except OSError as error:  # e.g. the output folder cannot be written
         where = f"{error.filename}: " if getattr(error, "filename", None) else ""
         return _fail(f"{where}{error.strerror or error}", EXIT_DATA, debug, cause=error)

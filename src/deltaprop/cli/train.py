@@ -54,7 +54,9 @@ def register(commands, formatter) -> None:
         if option.is_flag:
             parser.add_argument(option.flag, dest=option.name, action="store_true", default=None, help=option.help)
         else:
-            parser.add_argument(option.flag, dest=option.name, default=None, metavar=option.metavar, help=f"{option.help} (default: {_show(option.default)})")
+            # An option whose help already says its default (in words) does not repeat it.
+            shown = "" if "(default:" in option.help else f" (default: {_show(option.default)})"
+            parser.add_argument(option.flag, dest=option.name, default=None, metavar=option.metavar, help=f"{option.help}{shown}")
     parser.add_argument("--out", default=None, metavar="DIR", help="run folder (default: runs/<data>-<date>-<time>)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the run already in --out (its files are deleted first); without it, such a folder is refused")
@@ -183,9 +185,7 @@ def _prepare(table, task, config) -> dict:
         if len(encoder.classes_) < 2:
             raise DataError(f"the target column {table.target_name!r} has a single class "
                             f"({encoder.classes_[0].item()!r}); classification needs at least two")
-        codes = encoder.transform(y)
-        if np.bincount(codes).min() >= 2:
-            stratify = codes
+        stratify = _stratifiable(encoder.transform(y), config["test_split"])
     elif y.dtype.kind not in "iuf":
         raise DataError(f"regression needs a numeric target, but column {table.target_name!r} holds text")
     n_test = int(round(len(X) * config["test_split"]))
@@ -194,8 +194,7 @@ def _prepare(table, task, config) -> dict:
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=config["test_split"], stratify=stratify, seed=config["seed"])
     n_val = int(round(len(X_train) * config["val_split"]))
     if n_val >= 1 and len(X_train) - n_val >= 1:
-        train_codes = encoder.transform(y_train) if encoder is not None else None
-        stratify_val = train_codes if train_codes is not None and np.bincount(train_codes).min() >= 2 else None
+        stratify_val = _stratifiable(encoder.transform(y_train), config["val_split"]) if encoder is not None else None
         X_train, X_val, y_train, y_val = train_test_split(X_train, y_train, test_size=config["val_split"], stratify=stratify_val, seed=config["seed"] + 1)
     else:
         X_val, y_val = X_train[:0], y_train[:0]
@@ -215,6 +214,17 @@ def _prepare(table, task, config) -> dict:
         "scaler": scaler, "encoder": encoder, "target_scaler": target_scaler, "input_shape": input_shape,
         "n_features": X.shape[1], "n_outputs": len(encoder.classes_) if encoder is not None else 1,
     }
+
+
+def _stratifiable(codes: np.ndarray, fraction: float):
+    """``codes`` when a split of ``fraction`` can keep every class on both sides (each class has two
+    rows, and each side at least one row per class), else None: a plain random split then, rather
+    than no run at all (say 20 classes in 100 rows, with a test split of 8 rows)."""
+    n_classes = len(np.unique(codes))
+    n_held = int(round(len(codes) * fraction))
+    if np.bincount(codes).min() >= 2 and min(n_held, len(codes) - n_held) >= n_classes:
+        return codes
+    return None
 
 
 def _build_network(config, prepared, task):

@@ -52,6 +52,18 @@ def load_npz(path, x_key: str = "X", y_key: str = "y") -> tuple:
         raise DataError(f"{name}: array {x_key!r} must hold numbers, it holds dtype {X.dtype}")
     if y.dtype.kind not in "biufU":
         raise DataError(f"{name}: array {y_key!r} must hold numbers or strings, it holds dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column of targets is a vector of them
+    if y.ndim != 1:
+        raise DataError(f"{name}: array {y_key!r} must hold one target per sample, it has shape {y.shape}")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        bad = np.flatnonzero(~np.isfinite(y))
+        raise DataError(
+            f"{name}: array {y_key!r} holds {len(bad)} NaN or infinite values (the first in sample {int(bad[0])})"
+        )
+    if y.dtype.kind == "U" and (np.char.strip(y) == "").any():
+        bad = np.flatnonzero(np.char.strip(y) == "")
+        raise DataError(f"{name}: array {y_key!r} holds {len(bad)} empty labels (the first in sample {int(bad[0])})")
     if X.dtype.kind == "f":
         finite = np.isfinite(X)
         if not finite.all():
