@@ -338,6 +338,18 @@ def _snapshot(folder: Path) -> dict:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def test_paths_in_a_config_file_are_relative_to_it(data, tmp_path):
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    shutil.copy(data / "flowers.csv", folder / "flowers.csv")
+    (folder / "run.toml").write_text('data = "flowers.csv"\nout = "runs/first"\nepochs = 1\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run("train", "--config", folder / "run.toml", "--quiet", cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert (folder / "runs" / "first" / "model.safetensors").exists() and not any(elsewhere.iterdir())
+
+
 def test_a_folder_holding_a_run_is_refused_unless_overwrite(data, tmp_path):
     out = tmp_path / "run"
     first = run("train", "flowers.csv", "--epochs", 2, "--hidden", "4", "--out", out, "--quiet", cwd=data)
@@ -366,9 +378,15 @@ def test_a_failed_resume_changes_nothing_in_the_run_folder(data, tmp_path):
     assert run("train", "flowers.csv", "--epochs", 2, "--hidden", "4", "--out", out, "--quiet", cwd=data).returncode == 0
     before = _snapshot(out)
     # The checkpoint does not fit data with another number of features.
-    failed = run("train", "--resume", out / "checkpoint.safetensors", "houses.csv", "--quiet", cwd=data)
+    failed = run("train", "--resume", out / "checkpoint.safetensors", "houses.csv", "--epochs", 4, "--quiet", cwd=data)
     assert failed.returncode == 1 and "does not fit" in failed.stderr, failed.stderr
     assert _snapshot(out) == before
+    # A resume to fewer epochs than are done, or into another folder, is refused rather than ignored.
+    nothing = run("train", "--resume", out / "checkpoint.safetensors", "--epochs", 1, cwd=data)
+    assert_one_sentence_error(nothing, 2, r"--epochs 1: the checkpoint has finished 2 epochs already")
+    moved = run("train", "--resume", out / "checkpoint.safetensors", "--epochs", 4, "--out", tmp_path / "b", cwd=data)
+    assert_one_sentence_error(moved, 2, r"--out cannot move a resumed run")
+    assert _snapshot(out) == before and not (tmp_path / "b").exists()
 
 
 def test_many_classes_in_few_rows_fall_back_to_a_plain_split(tmp_path):

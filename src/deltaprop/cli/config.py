@@ -29,8 +29,9 @@ def resolve(args, resume_state=None) -> dict:
         config.update(_saved(resume_state, args.resume))
     if args.config is not None:
         from_file = _validated(read(args.config), args.config)
-        if from_file.get("data") is not None:  # a path in a config file is relative to that file
-            from_file["data"] = _absolute(from_file["data"], Path(args.config).resolve().parent)
+        for key in _PATH_KEYS:  # a path in a config file is relative to that file
+            if from_file.get(key) is not None:
+                from_file[key] = _absolute(from_file[key], Path(args.config).resolve().parent)
         config.update(from_file)
     for option in TRAIN_OPTIONS:
         value = getattr(args, option.name)

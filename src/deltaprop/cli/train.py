@@ -23,7 +23,7 @@ from ..random import manual_seed
 from ..serialization import load_checkpoint
 from ..tabular import TabularModel, build_mlp, infer_task
 from ..training import CSVLogger, EarlyStopping, ModelCheckpoint, Trainer
-from ..training.trainer import OPTIMIZERS
+from ..training.trainer import OPTIMIZERS, check_resume_state
 from . import config as configuration
 from .datasets import image_shape, load_table
 from .options import TRAIN_OPTIONS, UsageError
@@ -77,7 +77,17 @@ def run(args) -> int:
     resume_state = None
     if args.resume is not None:
         resume_state = load_checkpoint(args.resume)
+        if args.out is not None:
+            raise UsageError("--out cannot move a resumed run: it continues in its checkpoint's folder")
     config = configuration.resolve(args, resume_state)
+    if resume_state is not None:
+        state = resume_state["state"]
+        check_resume_state(state, args.resume)  # the file is untrusted
+        # As many epochs as are done is allowed: it finishes a run stopped after its last epoch.
+        finished = state["epoch"] - 1 if state["batches_done"] else state["epoch"]
+        if config["epochs"] < finished:
+            raise UsageError(f"--epochs {config['epochs']}: the checkpoint has finished {finished} epochs already; "
+                             f"give at least as many")
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
     if args.resume is None and config["out"]:
         _check_out(Path(config["out"]), args.overwrite)  # before the data is read: refuse early

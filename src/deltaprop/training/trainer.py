@@ -129,7 +129,7 @@ class Trainer:
             from ..serialization import load_checkpoint
 
             resume = load_checkpoint(resume_from)
-            _check_resume_state(resume["state"], resume_from)
+            check_resume_state(resume["state"], resume_from)
             self.seed = resume["state"]["seed"]
         if self.seed is None:
             self.seed = int(dp_random.default_generator().integers(2**31))
@@ -460,7 +460,7 @@ def _check_finite(caller: str, name: str, values: np.ndarray, original) -> None:
     raise DataError(f"{caller}: {name} holds {what}; remove or fix those samples")
 
 
-def _check_resume_state(state, path) -> None:
+def check_resume_state(state, path) -> None:
     """The fields the loop needs before it can restore anything, checked (the file is untrusted)."""
     if not isinstance(state, dict):
         raise ModelFileError(f"{path}: the checkpoint holds no training state")
