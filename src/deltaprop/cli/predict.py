@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 
 import numpy as np
@@ -13,6 +14,7 @@ from ..data import load_csv
 from ..errors import DataError
 from ..tabular import TabularModel
 from .datasets import BUNDLED, load_table
+from .options import UsageError
 from .report import metrics_table
 
 
@@ -84,6 +86,11 @@ def _header(path) -> list:
 
 
 def run_predict(args) -> int:
+    if args.out:
+        target = os.path.realpath(args.out)
+        for role, path in (("model", args.model), ("data", args.data)):
+            if os.path.exists(path) and target == os.path.realpath(path):
+                raise UsageError(f"--out {args.out} is the {role} file; the predictions would overwrite it")
     model = TabularModel.load(args.model)
     X, _ = _read(args.data, model, need_target=False)
     predictions = model.predict(X)

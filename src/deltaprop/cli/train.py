@@ -98,7 +98,10 @@ def run(args) -> int:
         print(f"deltaprop: dropped {table.n_dropped} {rows} of {config['data']} with missing or non-finite values "
               f"({len(table)} left)", file=sys.stderr)
     task = config["task"] if config["task"] != "auto" else infer_task(table.y)
-    prepared = _prepare(table, task, config)
+    try:
+        prepared = _prepare(table, task, config)
+    except DataError as error:  # about the data as a whole: name the file
+        raise DataError(f"{config['data'] or 'the bundled digits'}: {error}") from None
     network = _build_network(config, prepared, task)
     loss = _loss(config["loss"], task)
     optimizer = _optimizer(config, network)
