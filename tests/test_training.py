@@ -510,6 +510,62 @@ def test_an_interrupt_in_the_middle_of_an_epoch_resumes_bitwise(tmp_path):
         assert resumed[key] == straight[key], key
 
 
+def test_a_keras_style_schedule_is_not_applied_twice_to_an_epoch_resumed_part_way(tmp_path):
+    # lr ← lr/2 at each epoch's start: the resumed epoch's rate comes back with the optimizer; the
+    # schedule ran again on it (0.05, 0.025, 0.00625 instead of 0.0125) and the weights differed.
+    X, y = _data()
+    halve = lambda epoch, lr: lr * 0.5  # noqa: E731
+
+    class InterruptAt(Callback):
+        def __init__(self, step):
+            self.step, self.count = step, 0
+
+        def on_batch_end(self, batch, logs=None):
+            self.count += 1
+            if self.count == self.step:  # epoch 3, second batch
+                self.trainer._interrupt_requested = True
+
+    def run(callbacks, **options):
+        model = _model(seed=3)
+        trainer = Trainer(model, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.1), verbose=0,
+                          seed=4, callbacks=[LearningRateScheduler(halve), *callbacks])
+        return model, trainer, trainer.fit(X, y, epochs=4, batch_size=16, **options)
+
+    straight_model, _, straight = run([])
+    path = tmp_path / "interrupted.safetensors"
+    _, trainer, _ = run([InterruptAt(2 * 6 + 2)], interrupt_checkpoint=path)  # 96 samples: 6 batches an epoch
+    assert trainer.interrupted and load_checkpoint(path)["state"]["batches_done"] == 2
+    model, _, resumed = run([], resume_from=path)
+    assert resumed["lr"] == straight["lr"] == pytest.approx([0.05, 0.025, 0.0125, 0.00625])
+    assert _same_weights(model.state_dict(), straight_model.state_dict())
+
+
+def test_each_fit_starts_afresh_callbacks_and_history_included(tmp_path):
+    # Reused across runs, EarlyStopping kept its best value and weights: a second, improving run
+    # stopped after one epoch and ended with the first model's weights.
+    X, y = _data()
+    stopper = EarlyStopping(monitor="loss", patience=1)
+    first = _model(seed=1)
+    fit(first, X, y, loss="cross_entropy", optimizer=optim.SGD(first.parameters(), lr=1e-9), epochs=3,
+        callbacks=[stopper], verbose=0, seed=0)
+    second = _model(seed=2)
+    trainer = Trainer(second, loss="cross_entropy", optimizer=optim.SGD(second.parameters(), lr=0.1), verbose=0,
+                      seed=0, callbacks=[stopper])
+    history = trainer.fit(X, y, epochs=3, batch_size=16)
+    assert history.epoch == [1, 2, 3] and history.stop_reason is None
+    assert stopper.best == pytest.approx(history["loss"][-1]) and stopper.best_epoch == 3
+    again = trainer.fit(X, y, epochs=2, batch_size=16)  # a Trainer reused: a new History, as Keras returns
+    assert again.epoch == [1, 2] and again is not history
+    # ModelCheckpoint fills in logged values as Keras does, and names what it lacks.
+    model = _model(seed=1)
+    fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+        callbacks=[ModelCheckpoint(tmp_path / "ck-{epoch:02d}-{loss:.2f}.safetensors")])
+    assert [p.name.startswith("ck-01-") for p in tmp_path.iterdir()] == [True]
+    with pytest.raises(ConfigError, match="names a field the epoch's logs lack"):
+        fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+            callbacks=[ModelCheckpoint(tmp_path / "ck-{val_loss}.safetensors")])
+
+
 def test_a_checkpoint_written_when_the_write_fails_keeps_the_previous_epoch(tmp_path, monkeypatch):
     from deltaprop import atomic
 

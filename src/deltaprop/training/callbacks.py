@@ -22,6 +22,9 @@ class Callback:
     def set_trainer(self, trainer) -> None:
         self.trainer = trainer
 
+    def reset(self) -> None:
+        """Forget what an earlier run taught this callback (each ``fit`` starts from scratch)."""
+
     def on_train_begin(self, logs: dict | None = None) -> None: ...
 
     def on_train_end(self, logs: dict | None = None) -> None: ...
@@ -80,6 +83,9 @@ class EarlyStopping(Callback):
         self.min_delta = float(min_delta)
         self.sign = _improvement_sign(monitor, mode)
         self.restore_best_weights = restore_best_weights
+        self.reset()
+
+    def reset(self) -> None:
         self.best = None
         self.best_epoch = None
         self.best_weights = None
@@ -129,13 +135,27 @@ class ModelCheckpoint(Callback):
         self.sign = _improvement_sign(monitor, mode)
         self.best = None
 
+    def reset(self) -> None:
+        self.best = None
+
     def on_epoch_end(self, epoch, logs=None):
         if self.save_best_only:
             value = _monitored(logs, self.monitor, "ModelCheckpoint")
             if not math.isfinite(value) or (self.best is not None and self.sign * (value - self.best) <= 0):
                 return
             self.best = value
-        self.trainer.save_checkpoint(self.path.format(epoch=epoch))
+        self.trainer.save_checkpoint(self._path(epoch, logs))
+
+    def _path(self, epoch: int, logs: dict) -> str:
+        """The path with ``{epoch}`` and any logged value filled in, as Keras does:
+        ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``."""
+        try:
+            return self.path.format(epoch=epoch, **(logs or {}))
+        except (KeyError, IndexError, ValueError) as error:
+            raise ConfigError(
+                f"ModelCheckpoint: the path {self.path!r} names a field the epoch's logs lack or formats one "
+                f"wrongly ({type(error).__name__}: {error}); it may use {{epoch}} and {', '.join(sorted(logs or {}))}"
+            ) from None
 
     def state_dict(self):
         return {"best": self.best}
@@ -185,7 +205,7 @@ class LearningRateScheduler(Callback):
         return hasattr(self.schedule, "step") and hasattr(self.schedule, "optimizer")
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self._is_scheduler():
+        if self._is_scheduler() or self.trainer.resumed_mid_epoch:
             return
         for group in self.trainer.optimizer.param_groups:
             new_lr = float(self.schedule(epoch - 1, group["lr"]))

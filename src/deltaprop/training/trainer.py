@@ -109,6 +109,7 @@ class Trainer:
         self.diverged = False
         self.interrupted = False
         self.epoch = 0
+        self.resumed_mid_epoch = False
         self._position = None  # (epoch, batches done, running sums) while an epoch is under way
 
     # -- the loop ----------------------------------------------------------------------------------
@@ -139,6 +140,13 @@ class Trainer:
             # replay the draws that initialised the weights under manual_seed(seed). (A resumed run
             # restores the generator's saved state instead.)
             dp_random.manual_seed(_training_stream_seed(self.seed))
+        # Each fit is a run of its own, as in Keras: a fresh History, no stop left over from the last
+        # run, and callbacks counting from scratch (a resumed run restores them below).
+        self.history = History()
+        self.stop_reason = None
+        self.diverged = self.interrupted = False
+        for callback in self.callbacks:
+            callback.reset()
         if validation_data is None and validation_split > 0:
             X, y, validation_data = _split(X, y, validation_split, self.seed)
         if validation_data is not None:
@@ -167,6 +175,9 @@ class Trainer:
             for epoch in range(start_epoch, epochs + 1):
                 self.epoch = epoch
                 loader.set_epoch(epoch)
+                # An epoch resumed part-way has begun already: its learning rate came back with the
+                # optimizer's state, and a schedule must not be applied to it a second time.
+                self.resumed_mid_epoch = bool(skip_batches)
                 for callback in self.callbacks:
                     callback.on_epoch_begin(epoch)
                 progress.start_epoch(epoch)
