@@ -540,6 +540,33 @@ def test_a_keras_style_schedule_is_not_applied_twice_to_an_epoch_resumed_part_wa
     assert _same_weights(model.state_dict(), straight_model.state_dict())
 
 
+def test_every_form_of_classification_target_trains_and_scores_alike():
+    # One-hot rows (float or integer), a column of labels, and a loss given as a function: the same
+    # fit as with a vector of labels (label metrics failed with NumPy's broadcast error on one-hot
+    # rows, and the function got its labels turned into a float column).
+    X, y = _data()
+
+    def history(target, loss="cross_entropy"):
+        return fit(_model(seed=3), X, target, loss=loss, optimizer="sgd", epochs=2, batch_size=16, metrics=["accuracy"],
+                   validation_split=0.25, verbose=0, seed=1).history
+
+    expected = history(y)
+    for target, loss in ((np.eye(3, dtype=np.float32)[y], "cross_entropy"), (np.eye(3, dtype=np.int64)[y], "cross_entropy"),
+                         (y[:, None], "cross_entropy"), (y, nn.functional.cross_entropy)):
+        got = history(target, loss)
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            np.testing.assert_allclose(got[key], expected[key], rtol=1e-6, err_msg=key)
+    # Several yes/no labels per sample: accuracy over every label, each output thresholded.
+    labels = np.stack([y == 0, y == 1, y == 2, y > 0], axis=1).astype(np.float32)
+    dp.manual_seed(3)
+    model = nn.Sequential(nn.Linear(X.shape[1], 8), nn.Tanh(), nn.Linear(8, 4))
+    trainer = Trainer(model, loss="bce_with_logits", optimizer="sgd", metrics=["accuracy"], verbose=0, seed=1)
+    logs = trainer.evaluate(X, labels)
+    with dp.no_grad():
+        predicted = model(X).data > 0
+    assert logs["accuracy"] == pytest.approx(np.mean(predicted == labels.astype(bool)))
+
+
 def test_each_fit_starts_afresh_callbacks_and_history_included(tmp_path):
     # Reused across runs, EarlyStopping kept its best value and weights: a second, improving run
     # stopped after one epoch and ended with the first model's weights.

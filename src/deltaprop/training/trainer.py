@@ -56,6 +56,11 @@ _TRAINING_STREAM = 1  # the run's seed, extended by this number, seeds the draws
 _CLASS_INDEX_LOSSES = (nn.CrossEntropyLoss, nn.NLLLoss)
 
 
+def _takes_class_indices(loss) -> bool:
+    """Whether ``loss`` takes class indices as targets: the modules above, or their functions."""
+    return isinstance(loss, _CLASS_INDEX_LOSSES) or loss in (nn.functional.cross_entropy, nn.functional.nll_loss)
+
+
 def make_loss(loss):
     if isinstance(loss, str):
         if loss not in LOSSES:
@@ -331,16 +336,30 @@ class Trainer:
         values = {}
         for name in self.metrics:
             metric = METRICS[name]
-            predicted = self.output_to_labels(outputs) if metric.needs_labels else outputs
-            values[prefix + name] = metric.function(targets.reshape(-1) if metric.needs_labels else targets, predicted)
+            if metric.needs_labels:
+                values[prefix + name] = metric.function(*self._labels(outputs, targets))
+            else:
+                values[prefix + name] = metric.function(targets, outputs)
         return values
+
+    def _labels(self, outputs: np.ndarray, targets: np.ndarray) -> tuple:
+        """(true labels, predicted labels) for the label metrics. Targets with several columns are
+        class probabilities (one-hot rows) for cross-entropy, whose class is the likeliest, and one
+        yes/no label per output otherwise (multi-label, thresholded like the outputs)."""
+        if targets.ndim == 2 and targets.shape[1] > 1:
+            if _takes_class_indices(self.loss):
+                return targets.argmax(axis=1), outputs.argmax(axis=1)
+            return targets.reshape(-1).astype(np.int64), (outputs.reshape(-1) > self._threshold()).astype(np.int64)
+        return targets.reshape(-1), self.output_to_labels(outputs)
+
+    def _threshold(self) -> float:
+        return 0.5 if isinstance(self.loss, nn.BCELoss) else 0.0  # probabilities vs logits
 
     def output_to_labels(self, outputs: np.ndarray) -> np.ndarray:
         """Class labels from the model's outputs: argmax of several columns, a threshold on one."""
         if outputs.ndim > 1 and outputs.shape[-1] > 1:
             return outputs.argmax(axis=-1)
-        threshold = 0.5 if isinstance(self.loss, nn.BCELoss) else 0.0  # probabilities vs logits
-        return (outputs.reshape(-1) > threshold).astype(np.int64)
+        return (outputs.reshape(-1) > self._threshold()).astype(np.int64)
 
     # -- data --------------------------------------------------------------------------------
 
@@ -367,11 +386,16 @@ class Trainer:
             raise DataError(f"{caller}: X and y need one row per sample, got shapes {X.shape} and {y.shape}")
         if len(X) != len(y):
             raise DataError(f"{caller}: X has {_samples(len(X))} but y has {_samples(len(y))}")
-        if isinstance(self.loss, _CLASS_INDEX_LOSSES) and y.dtype.kind == "f" and y.ndim == 1:
+        class_indices = _takes_class_indices(self.loss)
+        if class_indices and y.ndim == 2 and y.shape[1] == 1 and y.dtype.kind in "iuf":
+            y = y[:, 0]  # a column of labels is a vector of them (as Keras' sparse cross-entropy takes it)
+        if class_indices and y.dtype.kind == "f" and y.ndim == 1:
             if not np.all(y == np.round(y)):
                 raise DataError(f"{caller}: a classification loss needs integer class labels in y, got fractional values")
             y = y.astype(np.int64)
-        elif not isinstance(self.loss, _CLASS_INDEX_LOSSES):
+        elif class_indices and y.dtype.kind in "iub" and y.ndim == 2:
+            y = y.astype(self._model_dtype())  # integer one-hot rows: class probabilities
+        elif not class_indices:
             original = y
             with np.errstate(over="ignore"):
                 y = np.asarray(y, dtype=self._model_dtype())
@@ -515,6 +539,9 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
 
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
     'mse', ...); ``optimizer`` a ``deltaprop.optim`` optimizer or a name ('adam', 'sgd', ...).
+    ``validation_split`` holds out that fraction of the samples, drawn at random from ``seed``
+    (not the last rows, as Keras takes them, and whatever ``shuffle`` says: pass
+    ``validation_data`` to choose them, e.g. the latest rows of a time series).
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
     progress bar on a terminal and one line per epoch otherwise; 2 always one line per epoch; 0
     prints nothing. With ``seed`` the run is repeatable: the validation split, the shuffles and,
