@@ -184,6 +184,13 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
+    def __iter__(self):
+        """The sub-tensors along the first axis (each with its gradient); a 0-d tensor has none to
+        iterate over: an error, as in PyTorch (Python's fallback through ``t[0]`` ended at once)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:

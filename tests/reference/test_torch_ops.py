@@ -373,3 +373,45 @@ def test_elu_slope_in_the_negative_tail_is_relatively_accurate(alpha, dtype):
     theirs = torch.tensor(xs, requires_grad=True)
     F.elu(theirs, alpha=alpha).sum().backward()
     np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "var"])
+@pytest.mark.parametrize("axis", [0, -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reducing_a_0d_tensor_over_its_axis_matches_pytorch(name, axis, keepdims):
+    # PyTorch lets dim 0 or -1 name a scalar's only axis; the backward crashed (axis 0) or the
+    # forward refused (-1).
+    ours = dp.tensor(3.0, dtype=np.float64, requires_grad=True)
+    theirs = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    options = {"correction": 0} if name == "var" else {}
+    result = getattr(ours, name)(axis, keepdims=keepdims, **options)
+    expected = getattr(theirs, name)(axis, keepdim=keepdims, **options)
+    expected = expected.values if name in ("max", "min") else expected
+    result.backward()
+    expected.backward()
+    assert result.shape == tuple(expected.shape) == ()
+    assert result.item() == pytest.approx(expected.item())
+    assert float(ours.grad) == pytest.approx(float(theirs.grad))
+
+
+def test_clip_with_bounds_that_broadcast_the_input_matches_pytorch():
+    x = np.array([0.5, 1.5, -1.0])
+    low = np.array([[0.0, 0.0, 0.0], [0.6, -2.0, -0.5]])
+    ours = dp.tensor(x, dtype=np.float64, requires_grad=True)
+    result = ours.clip(low, dp.tensor(1.0, dtype=np.float64))  # array and tensor bounds
+    theirs = torch.tensor(x, requires_grad=True)
+    expected = torch.clamp(theirs, torch.tensor(low), torch.tensor(1.0, dtype=torch.float64))
+    g = np.arange(6.0).reshape(2, 3)
+    result.backward(g)
+    expected.backward(torch.tensor(g))
+    np.testing.assert_array_equal(result.data, expected.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())  # summed back to the input's shape
+
+
+def test_tensor_iteration_and_integer_powers_fail_clearly():
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(dp.tensor(1.0))  # it yielded nothing
+    rows = list(dp.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert [row.data.tolist() for row in rows] == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(ValueError, match="Integers to negative integer powers are not allowed"):
+        dp.tensor([2]) ** -1  # it was reported as a broadcasting error

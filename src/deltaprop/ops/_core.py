@@ -85,10 +85,17 @@ def normalize_axes(axis, ndim: int) -> tuple:
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normalized = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -max(ndim, 1) <= a < max(ndim, 1):  # a 0-d tensor's only "axis" is 0 or -1, as in PyTorch
             raise ShapeError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         normalized.append(int(a) % max(ndim, 1))
     return tuple(sorted(normalized))
+
+
+def reduction_axis(axis, ndim: int):
+    """``axis`` checked, or None for a 0-d input, whose reduction over its axis 0 (or -1) is the
+    whole of it (PyTorch allows both; NumPy's expand_dims would add an axis to the gradient)."""
+    normalize_axes(axis, ndim)  # a clear error for an axis out of range
+    return None if ndim == 0 else axis
 
 
 def expand_reduced(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:

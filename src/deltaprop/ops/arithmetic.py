@@ -76,9 +76,13 @@ def div(a, b):
 def pow(a, b):
     a, b = operand(a), operand(b)
     try:
-        out = a.data**b.data
+        np.broadcast_shapes(np.shape(a.data), np.shape(b.data))
     except ValueError:
         raise broadcast_error("pow", a, b) from None
+    try:
+        out = a.data**b.data
+    except ValueError as error:  # NumPy's own refusal, e.g. integers to negative integer powers
+        raise ValueError(f"pow: {error} (make the base a floating-point tensor)") from None
 
     def backward(g):
         ga = gb = None

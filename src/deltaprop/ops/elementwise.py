@@ -49,19 +49,30 @@ def abs(a):
 
 
 def clip(a, min=None, max=None):
-    """Clamp into [min, max]; the gradient passes where min <= a <= max (PyTorch's choice at the edges)."""
+    """Clamp into [min, max]; the gradient passes where min <= a <= max (PyTorch's choice at the edges).
+
+    The bounds are numbers, arrays or tensors (taken as constants: no gradient flows to them); bounds
+    that broadcast the input to a larger shape give a result of that shape, and a gradient summed
+    back to the input's.
+    """
     a = operand(a)
     if min is None and max is None:
         raise ValueError("clip: give min, max or both")
-    out = np.clip(a.data, min, max)
+    low = min.data if isinstance(min, Tensor) else min
+    high = max.data if isinstance(max, Tensor) else max
+    try:
+        out = np.clip(a.data, low, high)
+    except ValueError:
+        shapes = ", ".join(str(np.shape(v)) for v in (a.data, low, high) if v is not None)
+        raise ShapeError(f"clip: the input and bounds of shapes {shapes} cannot be broadcast together") from None
 
     def backward(g):
-        inside = np.ones(a.data.shape, dtype=bool)
-        if min is not None:
-            inside &= a.data >= min
-        if max is not None:
-            inside &= a.data <= max
-        return (g * inside,)
+        inside = True
+        if low is not None:
+            inside = inside & (a.data >= low)
+        if high is not None:
+            inside = inside & (a.data <= high)
+        return (unbroadcast(g * inside, a.data.shape),)
 
     return record(out, (a,), backward, "clip")
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ._core import expand_reduced, normalize_axes, operand, record
+from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis
 
 
 def _count(shape: tuple, axis) -> int:
@@ -17,7 +17,7 @@ def _count(shape: tuple, axis) -> int:
 
 def sum(a, axis=None, keepdims=False):
     a = operand(a)
-    normalize_axes(axis, a.data.ndim)  # a clear error for an axis out of range
+    axis = reduction_axis(axis, a.data.ndim)
     out = a.data.sum(axis=axis, keepdims=keepdims)
 
     def backward(g):
@@ -37,6 +37,7 @@ def _mean(x: np.ndarray, axis, keepdims: bool, n: int) -> np.ndarray:
 
 def mean(a, axis=None, keepdims=False):
     a = operand(a)
+    axis = reduction_axis(axis, a.data.ndim)
     n = _count(a.data.shape, axis)
     out = _mean(a.data, axis, keepdims, n)
 
@@ -54,6 +55,7 @@ def var(a, axis=None, keepdims=False, correction=1):
     undefined: NaN, or inf where the squares don't sum to 0, and so is its gradient, as in PyTorch.
     """
     a = operand(a)
+    axis = reduction_axis(axis, a.data.ndim)
     n = _count(a.data.shape, axis)
     centred = a.data - _mean(a.data, axis, True, n)
     denominator = builtins.max(n - correction, 0)
@@ -71,6 +73,7 @@ def var(a, axis=None, keepdims=False, correction=1):
 
 def _extremum(a, axis, keepdims, reduce, name):
     a = operand(a)
+    axis = reduction_axis(axis, a.data.ndim)
     axes = normalize_axes(axis, a.data.ndim)
     if a.data.size == 0 and not _count(a.data.shape, axes):
         over = "its elements" if axis is None else f"axis {axis}"
