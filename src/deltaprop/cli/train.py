@@ -294,12 +294,12 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 
 def _make_run_folder(requested, data_name: str, overwrite: bool) -> tuple[Path, bool]:
-    """(the run folder, whether this run made it). A given --out is checked and, with --overwrite,
-    emptied of an earlier run's files (so that no file of it is left to mix with this run's); the
-    default folder is new, with a suffix if a run started in the same second took its name."""
+    """(the run folder, whether this run made it). A given --out (checked by :func:`_check_out`
+    before the data was read) is, with --overwrite, emptied of an earlier run's files (so that no
+    file of it is left to mix with this run's); the default folder is new, with a suffix if a run
+    started in the same second took its name."""
     if requested:
         out = Path(requested)
-        _check_out(out, overwrite)
         created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
         if overwrite:

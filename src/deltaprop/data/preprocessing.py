@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, DataError
+from .csv import _is_number
 
 # A column whose standard deviation is below this (relative to its mean) is treated as constant:
 # rounding in the mean leaves a tiny non-zero spread there, and dividing by it would blow noise up.
@@ -143,7 +144,7 @@ class LabelEncoder:
             if labels.dtype.kind == "U":
                 # A column of class numbers is read as text when one cell is not a number: name
                 # that cell, not a '1' that is text only because of it.
-                odd = np.array([_not_a_number(label) for label in labels.tolist()])
+                odd = np.array([not _is_number(label) for label in labels.tolist()])
                 if odd.any():
                     unseen = odd
         else:
@@ -236,10 +237,3 @@ def one_hot(labels, n_classes: int | None = None) -> np.ndarray:
     out[np.arange(len(labels)), labels] = 1.0
     return out
 
-
-def _not_a_number(label: str) -> bool:
-    try:
-        float(label)
-    except ValueError:
-        return True
-    return False
