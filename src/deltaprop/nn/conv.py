@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
-from ..ops.conv import SPATIAL_AXES, conv_padding, int_tuple
+from ..ops._windows import SPATIAL_AXES, conv_padding, int_tuple
 from ..tensor import DEFAULT_DTYPE
 from . import functional as F
 from . import init

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
-from ..ops.conv import SPATIAL_AXES, pool_options
+from ..ops._windows import SPATIAL_AXES
+from ..ops.pool import pool_options
 from . import functional as F
 from .module import Module
 

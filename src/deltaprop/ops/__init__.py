@@ -9,22 +9,14 @@
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
 | loss          | mse_loss, l1_loss, huber_loss, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
-| conv          | conv1d, conv2d, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d, batch_norm, layer_norm |
+| conv          | conv1d, conv2d                                                        |
+| pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d                     |
+| normalization | batch_norm, layer_norm                                                |
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
-from .conv import (
-    adaptive_avg_pool2d,
-    avg_pool1d,
-    avg_pool2d,
-    batch_norm,
-    conv1d,
-    conv2d,
-    layer_norm,
-    max_pool1d,
-    max_pool2d,
-)
+from .conv import conv1d, conv2d
 from .elementwise import abs, astype, clip, exp, log, maximum, minimum, sqrt, where
 from .linear import linear
 from .loss import (
@@ -36,6 +28,8 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
+from .normalization import batch_norm, layer_norm
+from .pool import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .reduction import max, mean, min, sum, var
 from .shape import concatenate, flatten, getitem, permute, reshape, squeeze, stack, unsqueeze
 

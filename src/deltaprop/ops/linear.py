@@ -51,7 +51,7 @@ def linear(x, weight, bias=None):
             grads += (np.add.reduce(g2, axis=0) if bias.requires_grad else None,)
         if x_is_node:
             # δ·W, in the memory order of X: a flattened convolutional feature map arrives
-            # column-major (its batch axis innermost, see ops/conv.py), and its gradient made as
+            # column-major (its batch axis innermost, see ops/_windows.py), and its gradient made as
             # (Wᵀ·δᵀ)ᵀ, the same product stored the other way round, goes back through the
             # flatten and the pooling below without a transposing copy (0.3-0.5 ms per step of
             # the conv2d benchmark). The stride test is the cheap form of "column-major".

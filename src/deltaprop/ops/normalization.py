@@ -1,0 +1,133 @@
+"""Batch and layer normalization, each one fused primitive whose backward applies the closed-form
+gradient of x̂ = (x − μ)/σ instead of a graph of a dozen small operations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..tensor import Tensor
+from ._core import operand, record
+
+
+def _array(value):
+    return None if value is None else (value.data if isinstance(value, Tensor) else np.asarray(value))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalize each channel of an (N, C, ...) input: y = γ·(x − μ)/√(σ² + ε) + β.
+
+    In training (or without running statistics) μ and σ² are the batch's, over every axis but the
+    channel axis, and the running statistics are updated in place: r ← (1 − momentum)·r +
+    momentum·s, with the unbiased variance as PyTorch does. In evaluation they are the running ones.
+    The backward of the batch version is the closed form
+
+        ∂E/∂x = γ/σ · (g − mean(g) − x̂·mean(g·x̂)),
+
+    with the means over the same axes: the batch statistics depend on every x, which adds the two
+    mean terms to the plain g·γ/σ.
+    """
+    x = operand(input)
+    X = np.asarray(x.data)
+    if X.ndim < 2:
+        raise ShapeError(f"batch_norm: expected input of shape (N, C, ...), got shape {X.shape}")
+    C = X.shape[1]
+    axes = (0,) + tuple(range(2, X.ndim))
+    shape = (1, C) + (1,) * (X.ndim - 2)
+    m = X.size // C
+    rm, rv = _array(running_mean), _array(running_var)
+    gamma, beta = operand(weight) if weight is not None else None, operand(bias) if bias is not None else None
+    for name, value in (("running_mean", rm), ("running_var", rv), ("weight", gamma), ("bias", beta)):
+        if value is not None and np.shape(value.data if isinstance(value, Tensor) else value) != (C,):
+            raise ShapeError(f"batch_norm: {name} must have shape ({C},) for an input with {C} channels, got shape {np.shape(value.data if isinstance(value, Tensor) else value)}")
+    if X.dtype.kind != "f":
+        X = X.astype(np.float32)
+    batch_stats = training or rm is None or rv is None
+    if batch_stats:
+        if training and m <= 1:
+            raise ShapeError(f"batch_norm: training needs more than one value per channel, got input of shape {X.shape}")
+        mean = X.mean(axis=axes)
+        xhat = X - mean.reshape(shape)
+        var = np.mean(xhat * xhat, axis=axes)  # two passes: no cancellation from E[x²] − E[x]²
+        if training and rm is not None:
+            rm *= 1 - momentum
+            rm += (momentum * mean).astype(rm.dtype, copy=False)
+        if training and rv is not None:
+            rv *= 1 - momentum
+            rv += (momentum * var * (m / max(m - 1, 1))).astype(rv.dtype, copy=False)
+    else:
+        mean, var = rm.astype(X.dtype, copy=False), rv.astype(X.dtype, copy=False)
+        xhat = X - mean.reshape(shape)
+    invstd = (1 / np.sqrt(var + eps)).astype(X.dtype, copy=False)
+    xhat *= invstd.reshape(shape)
+    out = xhat * gamma.data.reshape(shape) if gamma is not None else xhat.copy(order="K")
+    if beta is not None:
+        out += beta.data.reshape(shape)
+    parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
+
+    def backward(g):
+        gsum = g.sum(axis=axes)
+        gxhat_sum = np.sum(g * xhat, axis=axes)
+        scale = invstd * gamma.data if gamma is not None else invstd
+        gx = None
+        if x.requires_grad:
+            if batch_stats:
+                gx = xhat * (-scale * gxhat_sum / m).reshape(shape)
+                gx += g * scale.reshape(shape)
+                gx += (-scale * gsum / m).reshape(shape)
+            else:
+                gx = g * scale.reshape(shape)
+        grads = [gx]
+        if gamma is not None:
+            grads.append(gxhat_sum if gamma.requires_grad else None)
+        if beta is not None:
+            grads.append(gsum if beta.requires_grad else None)
+        return tuple(grads)
+
+    return record(out, parents, backward, "batch_norm")
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalize over the last axes (``normalized_shape``) of each sample: y = γ·(x − μ)/√(σ² + ε) + β.
+
+    The gradient has the batch-norm form with the means taken over the normalized axes:
+    ∂E/∂x = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), with ĝ = g·γ.
+    """
+    x = operand(input)
+    X = np.asarray(x.data)
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(int(n) for n in normalized_shape)
+    k = len(shape)
+    if k == 0 or X.shape[X.ndim - k:] != shape or X.ndim < k:
+        raise ShapeError(f"layer_norm: expected input whose last dimensions are {shape}, got shape {X.shape}")
+    gamma, beta = operand(weight) if weight is not None else None, operand(bias) if bias is not None else None
+    for name, value in (("weight", gamma), ("bias", beta)):
+        if value is not None and np.shape(value.data) != shape:
+            raise ShapeError(f"layer_norm: {name} must have shape {shape}, got shape {np.shape(value.data)}")
+    if X.dtype.kind != "f":
+        X = X.astype(np.float32)
+    axes = tuple(range(X.ndim - k, X.ndim))
+    lead = tuple(range(X.ndim - k))
+    xhat = X - X.mean(axis=axes, keepdims=True)
+    var = np.mean(xhat * xhat, axis=axes, keepdims=True)
+    invstd = (1 / np.sqrt(var + eps)).astype(X.dtype, copy=False)
+    xhat *= invstd
+    out = xhat * gamma.data if gamma is not None else xhat.copy()
+    if beta is not None:
+        out += beta.data
+    parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
+
+    def backward(g):
+        grads = [None]
+        if x.requires_grad:
+            ghat = g * gamma.data if gamma is not None else g
+            gx = ghat - ghat.mean(axis=axes, keepdims=True)
+            gx -= xhat * np.mean(ghat * xhat, axis=axes, keepdims=True)
+            gx *= invstd
+            grads[0] = gx
+        if gamma is not None:
+            grads.append(np.sum(g * xhat, axis=lead) if gamma.requires_grad else None)
+        if beta is not None:
+            grads.append(g.sum(axis=lead) if beta.requires_grad else None)
+        return tuple(grads)
+
+    return record(out, parents, backward, "layer_norm")

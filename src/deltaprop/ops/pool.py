@@ -1,0 +1,232 @@
+"""Max and average pooling, 1-d and 2-d, and 2-d adaptive average pooling.
+
+Pooling reads the same strided views of the (padded) input, one per kernel offset, and combines
+them with whole-array maxima or sums (see ops/_windows.py for the geometry).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..grad_mode import is_grad_enabled
+from . import _memory
+from ._core import operand, record
+from ._windows import _batched, _interior, _like, _offsets, _output_shape, _pad, int_tuple
+
+def pool_options(op: str, n: int, kernel_size, stride, padding, dilation) -> tuple:
+    """A pooling's kernel, stride (the kernel's by default), padding and dilation as n-tuples, checked."""
+    kernel = int_tuple(kernel_size, n, "kernel_size", op, 1)
+    stride = kernel if stride is None or stride == () or stride == [] else int_tuple(stride, n, "stride", op, 1)
+    padding = int_tuple(padding, n, "padding", op, 0)
+    dilation = int_tuple(dilation, n, "dilation", op, 1)
+    # A window made only of padding would have no input to pool (PyTorch refuses it the same way).
+    if any(p > (d * (k - 1) + 1) // 2 for p, k, d in zip(padding, kernel, dilation)):
+        raise ConfigError(f"{op}: padding must be at most half the kernel size, got padding {padding} for kernel {kernel}")
+    return kernel, stride, padding, dilation
+
+
+def _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode):
+    """Validated geometry of a pooling: kernel, stride, dilation, pads (ceil mode included), output shape."""
+    kernel, stride, padding, dilation = pool_options(op, n, kernel_size, stride, padding, dilation)
+    pads = tuple((p, p) for p in padding)
+    out_shape = _output_shape(op, X.shape[2:], kernel, stride, dilation, pads, ceil_mode)
+    # In ceil mode the last window may hang over the right padding: pad further so every view fits.
+    pads = tuple(
+        (lo, max(hi, (m - 1) * s + d * (k - 1) + 1 - size - lo))
+        for (lo, hi), size, k, s, d, m in zip(pads, X.shape[2:], kernel, stride, dilation, out_shape)
+    )
+    return kernel, stride, dilation, pads, out_shape
+
+
+def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
+    x = operand(input)
+    X = np.asarray(x.data)
+    batched = _batched(op, n, X)
+    if not batched:
+        X = X[None]
+    kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode)
+    fill = -np.inf if X.dtype.kind == "f" else np.iinfo(X.dtype).min
+    xp = _pad(X, pads, fill)
+    offsets = _offsets(kernel, stride, dilation, out_shape)
+    views = [xp[(Ellipsis,) + index] for _, index in offsets]
+    # Whole-array maxima over the k kernel offsets; np.maximum keeps the operands' memory order.
+    out = _memory.empty_like(views[0])
+    np.copyto(out, views[0])
+    # When a gradient will be asked for, also note which offset won: the first maximum in window
+    # order (PyTorch's choice among ties, so each window passes on its gradient exactly once).
+    # ``offset k is strictly greater than all before it`` is one comparison per offset, and
+    # since k grows, the winner is the running maximum of k·[greater]. (Finding the winner in
+    # the backward instead, with tie masks, cost 2.4 ms against 0.6 ms in the benchmark network.)
+    # The comparison of offset 1 is already the winner so far; later ones are scaled in place.
+    track = x.requires_grad and is_grad_enabled()
+    index_type = np.min_scalar_type(len(views) - 1)
+    winner = np.zeros_like(out, dtype=index_type) if track and len(views) == 1 else None
+    for k, view in enumerate(views[1:], 1):
+        if track:
+            greater = np.greater(view, out)
+            greater = greater.view(np.uint8) if index_type == np.uint8 else greater.astype(index_type)
+            if winner is None:
+                winner = greater
+            else:
+                np.multiply(greater, index_type.type(k), out=greater)
+                np.maximum(winner, greater, out=winner)
+        np.maximum(out, view, out=out)
+    if track and any(lo or hi for lo, hi in pads):
+        _first_real_cell_wins(winner, out, fill, X.shape, pads, offsets)
+    result = out if batched else out[0]
+    # Windows that never share an element let the backward write each offset's part in place;
+    # when they also tile the (padded) input, every element is written once and nothing needs zeros.
+    disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+    tiled = all(
+        s == k == d * (k - 1) + 1 and m * s == size
+        for k, s, d, m, size in zip(kernel, stride, dilation, out_shape, xp.shape[2:])
+    )
+
+    def backward(g):
+        if not batched:
+            g = g[None]
+        g = _like(g, out)
+        # same memory order as the input it is the gradient of
+        gxp = _memory.empty_like(xp, g.dtype) if tiled else _memory.zeros_like(xp, g.dtype)
+        for k, (_, index) in enumerate(offsets):
+            target = gxp[(Ellipsis,) + index]
+            if disjoint:
+                np.multiply(g, winner == k, out=target)
+            else:
+                np.add(target, g * (winner == k), out=target)
+        gx = gxp[_interior(X.shape[2:], pads)]
+        return (gx if batched else gx[0],)
+
+    return record(result, (x,), backward, op)
+
+
+def _first_real_cell_wins(winner, out, fill, shape, pads, offsets) -> None:
+    """In a window whose every input is −∞ (masked), the first maximum may be a padding cell, and
+    the window's gradient would be lost there: give it to the window's first input cell instead,
+    as PyTorch does. One comparison over the output finds such windows; usually there are none."""
+    stuck = out == fill
+    if not stuck.any():
+        return
+    real = _pad(np.ones(shape, dtype=bool), pads, False)
+    first = np.zeros_like(winner)
+    for k in reversed(range(len(offsets))):
+        first[real[(Ellipsis,) + offsets[k][1]]] = k
+    winner[stuck] = first[stuck]
+
+
+def _avg_divisor(shape, kernel, stride, pads, padding, out_shape, count_include_pad) -> np.ndarray | float:
+    """How many elements each window averages: k, or fewer where it overlaps padding it may not count."""
+    counts = []
+    for size, k, s, (lo, hi), p, m in zip(shape, kernel, stride, pads, padding, out_shape):
+        starts = np.arange(m) * s - lo
+        positions = starts[:, None] + np.arange(k)
+        low, high = (-p, size + p) if count_include_pad else (0, size)
+        counts.append(((positions >= low) & (positions < high)).sum(axis=1))
+    divisor = counts[0]
+    for count in counts[1:]:
+        divisor = np.multiply.outer(divisor, count)
+    return float(divisor.flat[0]) if np.all(divisor == divisor.flat[0]) else divisor
+
+
+def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad):
+    x = operand(input)
+    X = np.asarray(x.data)
+    batched = _batched(op, n, X)
+    if not batched:
+        X = X[None]
+    if X.dtype.kind != "f":
+        X = X.astype(np.float32)
+    kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, 1, ceil_mode)
+    padding = tuple(lo for lo, _ in pads)
+    divisor = _avg_divisor(X.shape[2:], kernel, stride, pads, padding, out_shape, count_include_pad)
+    xp = _pad(X, pads, 0)
+    offsets = _offsets(kernel, stride, dilation, out_shape)
+    views = [xp[(Ellipsis,) + index] for _, index in offsets]
+    out = views[0].copy(order="K") if len(views) == 1 else np.add(views[0], views[1])
+    for view in views[2:]:
+        out += view
+    out *= X.dtype.type(1 / divisor) if isinstance(divisor, float) else (1 / divisor).astype(X.dtype)
+    result = out if batched else out[0]
+
+    def backward(g):
+        if not batched:
+            g = g[None]
+        share = g / divisor if isinstance(divisor, float) else g / divisor.astype(g.dtype)
+        share = _like(share.astype(g.dtype, copy=False), out)
+        gxp = _memory.zeros_like(xp, g.dtype)
+        for _, index in offsets:
+            target = gxp[(Ellipsis,) + index]
+            np.add(target, share, out=target)
+        gx = gxp[_interior(X.shape[2:], pads)]
+        return (gx if batched else gx[0],)
+
+    return record(result, (x,), backward, op)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """The maximum of each window of an (N, C, L) input; stride defaults to the kernel size."""
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """The maximum of each window of an (N, C, H, W) input; stride defaults to the kernel size."""
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """The mean of each window of an (N, C, L) input; stride defaults to the kernel size."""
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """The mean of each window of an (N, C, H, W) input; stride defaults to the kernel size."""
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average an (N, C, H, W) input down to ``output_size`` (an int, a pair; None keeps that axis).
+
+    Output cell i along an axis of length L averages rows ⌊i·L/o⌋ .. ⌈(i+1)·L/o⌉ − 1, as PyTorch's
+    bins do. Output 1 is the global average; sizes that divide the input are an ordinary average
+    pooling; other sizes loop over the output cells (few, by the nature of the layer).
+    """
+    op = "adaptive_avg_pool2d"
+    x = operand(input)
+    X = np.asarray(x.data)
+    _batched(op, 2, X)  # the shape check; pooling over the last two axes serves both layouts
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise ConfigError(f"{op}: output_size must be an integer or a pair, got {output_size!r}")
+    out_shape = tuple(X.shape[-2 + i] if o is None else o for i, o in enumerate(sizes))
+    if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 1 for o in out_shape):
+        raise ConfigError(f"{op}: output_size must hold positive integers or None, got {output_size!r}")
+    H, W = X.shape[-2:]
+    if out_shape == (1, 1):
+        if X.dtype.kind != "f":
+            X = X.astype(np.float32)
+        out = X.mean(axis=(-2, -1), keepdims=True)
+
+        def backward_global(g):
+            return (np.broadcast_to(g / (H * W), X.shape),)
+
+        return record(out, (x,), backward_global, op)
+    if H % out_shape[0] == 0 and W % out_shape[1] == 0:
+        kernel = (H // out_shape[0], W // out_shape[1])
+        return _avg_pool(op, 2, x, kernel, kernel, 0, False, True)
+    if X.dtype.kind != "f":
+        X = X.astype(np.float32)
+    bins = [[(i * size // o, -(-(i + 1) * size // o)) for i in range(o)] for size, o in zip((H, W), out_shape)]
+    out = np.empty(X.shape[:-2] + out_shape, dtype=X.dtype)
+    for i, (h0, h1) in enumerate(bins[0]):
+        for j, (w0, w1) in enumerate(bins[1]):
+            out[..., i, j] = X[..., h0:h1, w0:w1].mean(axis=(-2, -1))
+
+    def backward(g):
+        gx = np.zeros(X.shape, dtype=g.dtype)
+        for i, (h0, h1) in enumerate(bins[0]):
+            for j, (w0, w1) in enumerate(bins[1]):
+                gx[..., h0:h1, w0:w1] += (g[..., i, j] / ((h1 - h0) * (w1 - w0)))[..., None, None]
+        return (gx,)
+
+    return record(out, (x,), backward, op)
