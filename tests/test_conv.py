@@ -115,6 +115,28 @@ def conv_and_gradients(x, w, b, **options):
     return out.data, [t.grad for t in leaves]
 
 
+@pytest.mark.parametrize("n, shape, layer", [
+    (50, (4, 100), lambda: nn.Conv1d(4, 8, 3)),  # the input gradient's runs hold 4,900 numbers
+    (10, (3, 7, 7), lambda: nn.Conv2d(3, 4, 1)),  # 490
+    (301, (3, 8, 8), lambda: nn.Conv2d(3, 4, 3, padding=1)),  # 301
+    (33, (2, 9, 9), lambda: nn.Conv2d(2, 3, 3)),  # 33 * 9 = 297
+])
+def test_conv_input_gradient_with_runs_of_any_length(n, shape, layer):
+    """The fold sums runs of numbers whose length depends on the batch and the output width; NumPy
+    takes only multiples of 16 as its buffer size (the backward crashed for 4,900, 490, 301...).
+    Each sample's gradient must equal that sample's gradient computed alone."""
+    dp.manual_seed(0)
+    conv = layer().double()
+    x = randn(n, *shape)
+    out = conv(x)
+    out.backward(np.ones(out.shape))
+    for i in (0, n // 2, n - 1):
+        alone = tensor(x.data[i:i + 1])
+        single = conv(alone)
+        single.backward(np.ones(single.shape))
+        np.testing.assert_allclose(x.grad[i:i + 1], alone.grad, rtol=1e-12, atol=1e-12)
+
+
 def test_conv_pooled_memory_is_reused_safely(monkeypatch):
     """Column blocks, outputs and gradients come from the memory pool (ops/_memory.py), here for
     arrays of every size: another convolution between a forward and its backward, or one in

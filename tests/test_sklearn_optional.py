@@ -19,7 +19,8 @@ def test_missing_sklearn_names_the_extra():
         "try:\n"
         "    import deltaprop.sklearn\n"
         "except ImportError as error:\n"
-        "    assert 'pip install deltaprop[sklearn]' in str(error), error\n"
+        "    assert \"pip install 'scikit-learn>=1.6' scipy\" in str(error), error\n"
+        "    assert \"pip install 'deltaprop[sklearn]'\" in str(error), error\n"
         "else:\n"
         "    raise SystemExit('no ImportError')\n"
     )

@@ -1,6 +1,7 @@
 """PNG pictures of a run: the loss (and accuracy) curves and the confusion matrix.
 
-Plotting needs matplotlib, an optional extra (``pip install 'deltaprop[plot]'``); it is imported
+Plotting needs matplotlib, an optional extra (``pip install 'deltaprop[plot]'``, or
+``pip install '.[plot]'`` in a checkout); it is imported
 only here and only when a picture is asked for, with the non-interactive Agg backend. Each PNG is
 rendered in memory and written atomically.
 """
@@ -23,7 +24,9 @@ def _pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise PlottingUnavailable("matplotlib is not installed (pip install 'deltaprop[plot]')") from None
+        raise PlottingUnavailable(
+            "matplotlib is not installed (pip install matplotlib, or deltaprop's extra: pip install 'deltaprop[plot]')"
+        ) from None
     return plt
 
 

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="deltaprop",
         description="Train neural networks by backpropagation on a CSV file or the bundled handwritten digits.",
         epilog="examples:\n  deltaprop train                      # the main job: an MLP on the bundled digits\n"
-        "  deltaprop train iris.csv --target species --hidden 16\n"
+        "  deltaprop train iris.csv --target species --hidden 16 --out runs/iris\n"
         "  deltaprop predict runs/iris/model.safetensors new.csv --out predictions.csv\n"
         "  deltaprop explain                    # one backprop step of the classic 2-2-2 network\n\n"
         "Run 'deltaprop COMMAND --help' for a command's options.",

@@ -10,10 +10,12 @@
 
 They take scikit-learn's parameters and give its attributes and methods (and pass its
 ``check_estimator``), so they work in ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``; they
-train in float32 through deltaprop's fused primitives, and add dropout, class weights, per-layer
+train in float32 through deltaprop's fused primitives ('lbfgs' in float64, the precision its
+stopping rule needs), and add dropout, class weights, per-layer
 activations, more losses and solvers, and ``to_deltaprop()``.
 
-scikit-learn is an optional dependency: ``pip install deltaprop[sklearn]``.
+scikit-learn and SciPy are an optional extra: ``pip install 'deltaprop[sklearn]'``
+(``pip install '.[sklearn]'`` in a checkout).
 """
 
 try:
@@ -23,7 +25,8 @@ try:
 except ImportError as error:
     raise ImportError(
         "deltaprop.sklearn needs scikit-learn (1.6 or newer) and SciPy: install them with "
-        "`pip install deltaprop[sklearn]`"
+        "`pip install 'scikit-learn>=1.6' scipy`, or with deltaprop's extra: `pip install 'deltaprop[sklearn]'` "
+        "(`pip install '.[sklearn]'` in a checkout)"
     ) from error
 
 from ._base import expected_failed_checks
