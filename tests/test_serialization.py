@@ -181,6 +181,110 @@ def test_a_library_container_holding_a_custom_layer_is_a_custom_model(tmp_path):
     assert np.array_equal(loaded[0].first.weight.data, model[0].first.weight.data)
 
 
+def test_a_layer_in_evaluation_mode_comes_back_in_it(tmp_path):
+    """As a whole PyTorch module does: a model saved after eval() must not come back with its dropout
+    active and its BatchNorm overwriting the saved running statistics at the first call."""
+    model = _network()
+    model.eval()
+    model[3].train()  # one layer's own mode differs from the rest, and is kept too
+    path = tmp_path / "eval.safetensors"
+    save(model, path)
+    loaded = load(path)
+    assert [m.training for m in loaded.modules()] == [m.training for m in model.modules()]
+    assert not loaded.training and loaded[3].training
+    trained = load(path)
+    assert trained.train().training  # a file without the flag (all in training mode) still loads as before
+    save(trained, path)
+    assert all(m.training for m in load(path).modules())
+
+
+def _train_steps(model, steps=3):
+    x = np.random.default_rng(5).normal(size=(6, 3))
+    y = np.array([0, 1, 1, 0, 1, 0])
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(dp.tensor(x)), y).backward()
+        optimizer.step()
+    with dp.no_grad():
+        return model(dp.tensor(x)).data
+
+
+def test_a_shared_layer_and_a_tied_parameter_stay_shared(tmp_path):
+    """A layer used twice, or a weight that two layers hold, is one set of numbers; after a round trip
+    it must still be one, or training updates two copies (12 parameters would become 24)."""
+    dp.manual_seed(0)
+    layer = nn.Linear(3, 3)
+    shared = nn.Sequential(layer, nn.Tanh(), nn.Sequential(layer, nn.Tanh()), nn.Linear(3, 2))
+    dp.manual_seed(1)
+    tied = nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 2))
+    tied[2].weight = tied[0].weight
+    for model, count in ((shared, 20), (tied, 12 + 12 + 8 - 9)):
+        path = tmp_path / "shared.safetensors"
+        save(model, path)
+        loaded = load(path)
+        assert loaded.num_parameters() == model.num_parameters() == count
+        assert len(list(loaded.parameters())) == len(list(model.parameters()))
+        np.testing.assert_array_equal(_train_steps(loaded), _train_steps(model))
+    assert loaded[2].weight is loaded[0].weight and loaded[2].bias is not loaded[0].bias
+    assert load(tmp_path / "shared.safetensors")[0] is not None
+    save(shared, path)
+    again = load(path)
+    assert again[0] is again[2][0]
+
+
+def test_a_module_list_round_trips(tmp_path):
+    dp.manual_seed(0)
+    model = nn.ModuleList([nn.Linear(2, 3), nn.Linear(3, 1)])
+    path = tmp_path / "list.safetensors"
+    save(model, path)
+    loaded = load(path)
+    assert isinstance(loaded, nn.ModuleList) and len(loaded) == 2
+    np.testing.assert_array_equal(loaded[1].weight.data, model[1].weight.data)
+
+
+def test_weights_that_are_not_finite_load_with_a_warning(tmp_path):
+    """A model saved after it diverged is worth inspecting; PyTorch and Keras load it too (the CLI,
+    which would predict NaN with it, refuses it: tests/reliability/test_untrusted_files.py)."""
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 2))
+    model[0].weight.data[0, 1] = np.nan
+    path = tmp_path / "nan.safetensors"
+    save(model, path)
+    with pytest.warns(RuntimeWarning, match=r"parameter '0.weight' holds NaN or infinite values"):
+        loaded = load(path)
+    assert np.isnan(loaded[0].weight.data[0, 1]) and np.isfinite(loaded[0].bias.data).all()
+
+
+def test_a_buffer_of_the_wrong_kind_is_refused(tmp_path):
+    """A header that relabels a float buffer as integers would load garbage statistics."""
+    model = _network()
+    path = tmp_path / "model.safetensors"
+    save(model, path)
+    data = path.read_bytes()
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    header["1.running_var"]["dtype"] = "I32"
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (n - len(text))
+    assert len(text) == n
+    path.write_bytes(data[:8] + text + data[8 + n:])
+    with pytest.raises(ModelFileError, match=r"tensor '1.running_var' has dtype int32, but the buffer holds float32"):
+        load(path)
+
+
+def test_metadata_with_numpy_values_is_stored_as_json_and_other_objects_are_named(tmp_path):
+    path = tmp_path / "model.safetensors"
+    model = nn.Sequential(nn.Linear(2, 1))
+    save(model, path, metadata={"epochs": np.int64(3), "classes": np.array([1, 2]), "lr": np.float32(0.5)})
+    assert read_metadata(path) == {"epochs": 3, "classes": [1, 2], "lr": 0.5}
+    with pytest.raises(TypeError, match=r"metadata\['run'\]\[1\] is a set"):
+        save(model, path, metadata={"run": [1, {2}]})
+    with pytest.raises(TypeError, match="metadata has the key 3; metadata keys must be strings"):
+        save(model, path, metadata={3: "three"})
+    assert read_metadata(path)["epochs"] == 3  # the failed saves left the file as it was
+
+
 def test_weights_that_do_not_fit_the_given_model_are_refused(tmp_path):
     path = tmp_path / "net.safetensors"
     save(Net(), path)

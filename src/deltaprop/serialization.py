@@ -5,8 +5,15 @@ tensor bytes); the ``__metadata__`` entry ``"deltaprop"`` holds a JSON document:
 
     {"format": "deltaprop.model" | "deltaprop.checkpoint", "version": 1,
      "architecture": {"class": "Sequential", "config": {}, "children": [...]} | null,
-     "dtype": "float32", "metadata": {...user data: label mapping, scaler, settings...},
+     "tied": [["0.weight", "2.weight"], ...], "dtype": "float32",
+     "metadata": {...user data: label mapping, scaler, settings...},
      "state": {...checkpoints only: optimizer, epoch, random state, history, callbacks...}}
+
+A layer entry of the architecture may also say ``"training": false`` (a layer saved in evaluation
+mode comes back in it, as a whole PyTorch module does), and a layer used in two places is written
+once and then referred to as ``{"same_as": [i, j, ...]}``, its position in the tree (child i of
+the root, its child j, ...), so it comes back shared. ``tied`` lists the state names of each
+parameter that several layers share (``b.weight = a.weight``); a loaded model shares it again.
 
 Loading never executes anything from the file: the architecture may name only layer classes that
 ``deltaprop.nn`` exports, with constructor arguments that are plain JSON numbers, strings, booleans
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import json
 import reprlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +62,9 @@ def save(model, path, metadata: dict | None = None) -> None:
         "format": FORMAT_MODEL,
         "version": VERSION,
         "architecture": architecture_of(model),
+        "tied": tied_parameters(model),
         "dtype": _model_dtype(model),
-        "metadata": metadata or {},
+        "metadata": _json_metadata(metadata or {}),
     }
     _write(path, model.state_dict(), info)
 
@@ -85,15 +94,20 @@ def load(path, model=None):
             raise ModelFileError(f"{path}: unsupported parameter dtype {_short(dtype)}")
         if dtype:
             model.to(dtype)
-    parameter_names = {name for name, _ in model.named_parameters()}
+        _tie(model, info.get("tied"), path)
+    kinds = {key: (is_parameter, np.asarray(getattr(module, name).data if is_parameter else getattr(module, name)).dtype)
+             for key, module, name, is_parameter in model._state_entries()}
     for name, array in tensors.items():
-        if name in parameter_names and array.dtype.kind != "f":
-            raise ModelFileError(
-                f"{path}: tensor {_short(name)} has dtype {array.dtype}, but a parameter must be floating point")
-        # Such weights predict nothing, and `deltaprop train` never saves them: the file is damaged.
-        if name in parameter_names and not np.isfinite(array).all():
-            raise ModelFileError(f"{path}: parameter {_short(name)} holds NaN or infinite values "
-                                 "(a damaged file, or a model saved after it diverged)")
+        if name not in kinds:
+            continue
+        is_parameter, expected = kinds[name]
+        if _kind(array.dtype) != _kind(expected):
+            should = "a parameter must be floating point" if is_parameter else f"the buffer holds {expected} numbers"
+            raise ModelFileError(f"{path}: tensor {_short(name)} has dtype {array.dtype}, but {should}")
+        if is_parameter and not np.isfinite(array).all():
+            # PyTorch and Keras load such weights too; they are worth inspecting after a divergence.
+            warnings.warn(f"{path}: parameter {_short(name)} holds NaN or infinite values (a model saved after "
+                          "it diverged?); what the model computes will not be finite", RuntimeWarning, stacklevel=2)
     try:
         model.load_state_dict(tensors)
     except ShapeError as error:
@@ -117,8 +131,9 @@ def save_checkpoint(path, model, state: dict, metadata: dict | None = None) -> N
         "format": FORMAT_CHECKPOINT,
         "version": VERSION,
         "architecture": architecture_of(model),
+        "tied": tied_parameters(model),
         "dtype": _model_dtype(model),
-        "metadata": metadata or {},
+        "metadata": _json_metadata(metadata or {}),
         "state": encoded,
     }
     _write(path, tensors, info)
@@ -157,22 +172,88 @@ def _layer_classes() -> dict:
 
 
 def architecture_of(module) -> dict | None:
-    """``{"class", "config", "children"}`` for a tree of deltaprop layers, else None (a custom class)."""
+    """``{"class", "config", "children"}`` for a tree of deltaprop layers, else None (a custom class).
+
+    A layer in evaluation mode says ``"training": false``; a layer met a second time is written as
+    ``{"same_as": position}``, the list of child indices that leads to its first appearance.
+    """
     classes = _layer_classes()
-    name = type(module).__name__
-    if classes.get(name) is not type(module):
-        return None
-    try:
-        config = module.config()
-    except NotImplementedError:
-        return None
-    children = []
-    for child in module.children():
-        spec = architecture_of(child)
-        if spec is None:
+    seen: dict[int, list] = {}
+
+    def describe(node, position):
+        if id(node) in seen:
+            return {"same_as": seen[id(node)]}
+        seen[id(node)] = position
+        name = type(node).__name__
+        if classes.get(name) is not type(node):
             return None
-        children.append(spec)
-    return {"class": name, "config": config, "children": children}
+        try:
+            config = node.config()
+        except NotImplementedError:
+            return None
+        children = []
+        # Every child in order, a shared one each time it appears (children() would say so too, but
+        # PyTorch's lists a shared child once, so do not count on it).
+        for index, child in enumerate(c for c in node._modules.values() if c is not None):
+            spec = describe(child, position + [index])
+            if spec is None:
+                return None
+            children.append(spec)
+        spec = {"class": name, "config": config, "children": children}
+        if not node.training:
+            spec["training"] = False
+        return spec
+
+    return describe(module, [])
+
+
+def tied_parameters(model) -> list:
+    """The state names of each parameter held under several names, one list per parameter."""
+    names: dict[int, list] = {}
+    for key, module, name, is_parameter in model._state_entries():
+        if is_parameter:
+            names.setdefault(id(getattr(module, name)), []).append(key)
+    return [keys for keys in names.values() if len(keys) > 1]
+
+
+def _tie(model, tied, where) -> None:
+    """Make each group of state names in ``tied`` hold one parameter again, the first name's."""
+    if tied is None:
+        return
+    entries = {key: (module, name) for key, module, name, is_parameter in model._state_entries() if is_parameter}
+    if not isinstance(tied, list) or not all(isinstance(group, list) and len(group) > 1 for group in tied):
+        raise ModelFileError(f"{where}: the list of tied parameters is malformed")
+    for group in tied:
+        unknown = [key for key in group if not isinstance(key, str) or key not in entries]
+        if unknown:
+            raise ModelFileError(f"{where}: the file ties parameter {_short(unknown[0])}, which the architecture does not have")
+        module, name = entries[group[0]]
+        shared = getattr(module, name)
+        for key in group[1:]:
+            other_module, other_name = entries[key]
+            if np.shape(getattr(other_module, other_name).data) != shared.data.shape:
+                raise ModelFileError(f"{where}: the file ties parameters {group[0]} and {key}, which differ in shape")
+            setattr(other_module, other_name, shared)
+
+
+def _json_metadata(metadata, key="metadata"):
+    """``metadata`` as JSON values: NumPy numbers become Python numbers and arrays lists; anything
+    else that JSON cannot hold, or a key that is not a string, is a TypeError naming where it is."""
+    if isinstance(metadata, dict):
+        bad = next((k for k in metadata if not isinstance(k, str)), None)
+        if bad is not None:
+            raise TypeError(f"save: {key} has the key {bad!r}; metadata keys must be strings (JSON's)")
+        return {k: _json_metadata(v, f"{key}[{k!r}]") for k, v in metadata.items()}
+    if isinstance(metadata, (list, tuple)):
+        return [_json_metadata(v, f"{key}[{i}]") for i, v in enumerate(metadata)]
+    if isinstance(metadata, np.ndarray):
+        return _json_metadata(metadata.tolist(), key)
+    if isinstance(metadata, np.generic):
+        return metadata.item()
+    if metadata is None or isinstance(metadata, (bool, int, float, str)):
+        return metadata
+    raise TypeError(f"save: {key} is a {type(metadata).__name__}, which a model file cannot hold "
+                    "(metadata must be JSON: dicts, lists, strings, numbers, booleans, None)")
 
 
 def build(spec, limit: int | None = None, where="model file"):
@@ -186,9 +267,17 @@ def build(spec, limit: int | None = None, where="model file"):
     count = [0]
     budget = [None if limit is None else max(_SIZE_SLACK * limit, _SIZE_FLOOR)]
 
-    def make(node, depth):
+    built: dict[tuple, object] = {}
+
+    def make(node, depth, position=()):
         if depth > _MAX_DEPTH:
             raise ModelFileError(f"{where}: the architecture is nested more than {_MAX_DEPTH} levels deep")
+        if isinstance(node, dict) and set(node) == {"same_as"}:
+            target = node["same_as"]
+            key = tuple(target) if isinstance(target, list) and all(type(i) is int for i in target) else None
+            if key not in built:
+                raise ModelFileError(f"{where}: the architecture refers to a layer at {_short(target)} that comes nowhere before it")
+            return built[key]
         count[0] += 1
         if count[0] > _MAX_LAYERS:
             raise ModelFileError(f"{where}: the architecture has more than {_MAX_LAYERS} layers")
@@ -210,13 +299,20 @@ def build(spec, limit: int | None = None, where="model file"):
                     f"{where}: the architecture asks for far more weights than the file's {limit} values "
                     f"(at layer {name} with {_short(config)}); the file is damaged or hostile"
                 )
-        built_children = [make(child, depth + 1) for child in children]
+        training = node.get("training", True)
+        if not isinstance(training, bool):
+            raise ModelFileError(f"{where}: layer {name!r} has a training mode that is not true or false")
+        built_children = [make(child, depth + 1, position + (index,)) for index, child in enumerate(children)]
         try:
-            return classes[name](*built_children, **config)
+            # A ModuleList takes its layers as one list, every other container one by one.
+            module = classes[name](built_children, **config) if name == "ModuleList" else classes[name](*built_children, **config)
         except MemoryError:
             raise ModelFileError(f"{where}: layer {name} with {_short(config)} would not fit in memory") from None
         except (TypeError, ValueError) as error:
             raise ModelFileError(f"{where}: cannot build layer {name} with {_short(config)}: {error}") from None
+        object.__setattr__(module, "training", training)  # the layer's own mode; its children keep theirs
+        built[position] = module
+        return module
 
     return make(spec, 0)
 
@@ -271,6 +367,11 @@ def _check_argument(where, layer, key, value, limit) -> None:
         if isinstance(item, float):
             continue
         raise ModelFileError(f"{where}: layer {layer} argument {key} has a value of unsupported type {type(item).__name__}")
+
+
+def _kind(dtype) -> str:
+    """'floating', 'boolean' or 'integer': what a stored array must share with the array it fills."""
+    return {"f": "floating", "b": "boolean"}.get(dtype.kind, "integer")
 
 
 def _model_dtype(model) -> str | None:

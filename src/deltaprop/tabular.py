@@ -9,6 +9,7 @@ the model file's JSON metadata next to the safetensors weights.
 
 from __future__ import annotations
 
+import warnings
 import numpy as np
 
 from . import nn
@@ -229,5 +230,12 @@ class TabularModel:
     def load(cls, path) -> "TabularModel":
         from .serialization import load
 
-        network = load(path)
+        with warnings.catch_warnings():
+            # load() only warns of weights that are not finite; for predictions they are an error.
+            warnings.filterwarnings("ignore", message=".*holds NaN or infinite values", category=RuntimeWarning)
+            network = load(path)
+        for name, parameter in network.named_parameters():
+            if not np.isfinite(parameter.data).all():
+                raise ModelFileError(f"{path}: parameter {name} holds NaN or infinite values (a damaged file, or a "
+                                     "model saved after it diverged), so its predictions would be NaN")
         return cls.from_metadata(network, network.metadata, where=path)
