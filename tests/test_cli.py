@@ -564,3 +564,23 @@ def test_debug_adds_the_traceback(data, args):
     assert debug.returncode == plain.returncode != 0
     assert "Traceback (most recent call last)" in debug.stderr
     assert debug.stderr.rstrip().endswith(plain.stderr.strip())  # the same sentence closes it
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    """`deltaprop explain | head -1`: the write to a closed pipe is no error of ours (it printed
+    'deltaprop: error: Broken pipe' and exit code 1); exit 141 like other Unix tools, silently."""
+    process = subprocess.Popen([installed_script(), "explain"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader leaves before the first line arrives
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141 and stderr == "", stderr
+
+
+def test_a_warning_is_one_line(tmp_path):
+    model = deltaprop.nn.Sequential(deltaprop.nn.Linear(2, 2))
+    model[0].weight.data[0, 0] = np.nan
+    deltaprop.save(model, tmp_path / "nan.safetensors")
+    result = run("summary", "nan.safetensors", cwd=tmp_path)
+    assert result.returncode == 0 and "Parameters: 6" in result.stdout
+    assert result.stderr == (
+        "deltaprop: warning: nan.safetensors: parameter '0.weight' holds NaN or infinite values (a model saved "
+        "after it diverged?); what the model computes will not be finite\n"), result.stderr

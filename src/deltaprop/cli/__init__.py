@@ -3,18 +3,23 @@
 Conventions: results go to stdout, progress and messages to stderr; an error is one sentence on
 stderr naming the file, row, column or option, with the traceback only under ``--debug``. Exit
 codes: 0 success, 1 a problem with the data or a model file, 2 a problem with the command line,
-130 interrupted by Ctrl-C (after writing a checkpoint).
+130 interrupted by Ctrl-C (after writing a checkpoint), 141 when the reader of stdout went away
+(``deltaprop summary model.safetensors | head -3``), quietly, as other Unix tools do. A warning is
+one line too, ``deltaprop: warning: ...``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import warnings
 
 from ..errors import ConfigError, DeltapropError
 from .options import UsageError
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,7 +72,14 @@ def main(argv=None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        return args.run(args)
+        with _one_line_warnings(debug):
+            return args.run(args)
+    except BrokenPipeError:
+        # Whoever read stdout (head, less) has gone: nothing more can be said there, and Python
+        # would complain again when it flushes stdout at exit unless stdout leads nowhere.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except UsageError as error:
         return _fail(error, EXIT_USAGE, debug)
     except ConfigError as error:  # an impossible option value caught by the library itself
@@ -89,6 +101,22 @@ def main(argv=None) -> int:
             raise
         print(f"deltaprop: internal error: {type(error).__name__}: {error} (run again with --debug for the traceback)", file=sys.stderr)
         return EXIT_DATA
+
+
+@contextlib.contextmanager
+def _one_line_warnings(debug: bool):
+    """Warnings as ``deltaprop: warning: message`` on stderr (Python's own form, with the file and
+    line that warned, under --debug)."""
+    if debug:
+        yield
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"deltaprop: warning: {message}", file=sys.stderr if file is None else file)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _fail(error, code: int, debug: bool, cause=None) -> int:
