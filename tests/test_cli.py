@@ -584,3 +584,17 @@ def test_a_warning_is_one_line(tmp_path):
     assert result.stderr == (
         "deltaprop: warning: nan.safetensors: parameter '0.weight' holds NaN or infinite values (a model saved "
         "after it diverged?); what the model computes will not be finite\n"), result.stderr
+
+
+def test_summary_of_a_model_saved_from_python(tmp_path):
+    """A first Linear layer tells the input's size, so the table with shapes is shown; otherwise the
+    layers and the parameter count, saying why there are no shapes."""
+    nn = deltaprop.nn
+    deltaprop.save(nn.Sequential(nn.Linear(4, 7), nn.BatchNorm1d(7), nn.ReLU(), nn.Linear(7, 2)), tmp_path / "mlp.safetensors")
+    result = run("summary", "mlp.safetensors", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(N, 7)" in result.stdout and "Total parameters: 65" in result.stdout  # as PyTorch counts: no buffers
+    assert "Buffers (running statistics, not parameters): 14 values" in result.stdout
+    deltaprop.save(nn.Sequential(nn.Conv1d(1, 2, 3), nn.Flatten()), tmp_path / "conv.safetensors")
+    result = run("summary", "conv.safetensors", cwd=tmp_path)
+    assert result.returncode == 0 and "Parameters: 8 (output shapes need the input's size" in result.stdout

@@ -251,6 +251,18 @@ def test_explain_is_callable_from_the_top_level_package_whatever_was_imported():
     assert "explain" in dir(dp) and "draw_graph" in dir(dp)
 
 
+def _shared_twice():
+    """One Linear used twice: the real gradient is the sum over both uses, which no layer's table shows."""
+    layer = nn.Linear(2, 2)
+    return nn.Sequential(layer, nn.Tanh(), layer)
+
+
+def _tied():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2))
+    model[4].weight = model[0].weight
+    return model
+
+
 @pytest.mark.parametrize(
     ("model", "x", "target", "options", "error", "words"),
     [
@@ -267,6 +279,9 @@ def test_explain_is_callable_from_the_top_level_package_whatever_was_imported():
         (lambda: nn.Linear(2, 2), [1, 2], [1, 2], {"lr": 0}, ConfigError, "lr must be a positive number"),
         (lambda: nn.Linear(2, 2), [1, 2], [1, 2], {"steps": 0}, ConfigError, "steps must be a positive integer"),
         (lambda: nn.Sequential(nn.Linear(2, 3), nn.Linear(2, 1)), [1, 2], [1], {}, ShapeError, "takes 2 inputs but layer 1 has 3"),
+        (lambda: nn.Linear(2, 2), [1, 2], [1, 2], {"loss": ["sse"]}, ConfigError, "loss must be one of"),
+        (_shared_twice, [1, 2], [1, 2], {}, ConfigError, "layers 1 and 2 share their weights"),
+        (_tied, [1, 2], [1, 2], {}, ConfigError, "layers 1 and 3 share their weights"),
     ],
 )
 def test_what_explain_refuses_is_named_in_one_sentence(model, x, target, options, error, words):
@@ -274,3 +289,53 @@ def test_what_explain_refuses_is_named_in_one_sentence(model, x, target, options
         explain(model(), x, target, **options)
     message = str(caught.value)
     assert words in message and message.startswith("explain: ") and "\n" not in message
+
+
+def test_a_learning_rate_of_any_real_number_type_is_taken():
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid())
+    traces = [explain(model, [0.5, -1.0], [0.1, 0.9], lr=lr) for lr in (0.1, np.float32(0.1), np.float64(0.1))]
+    updated = [t.layers[0].weights[0].updated for t in traces]
+    assert updated[0] == updated[2] and updated[1] == pytest.approx(updated[0], rel=1e-7)  # float32's 0.1 is not 0.1
+    assert traces[1].learning_rate == pytest.approx(0.1)
+
+
+def test_gelu_in_its_tanh_form_is_shown_with_that_formula():
+    """Its numbers are the tanh formula's, so the formulas shown must be too (they said a·Φ(a))."""
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.GELU(approximate="tanh"), nn.Linear(4, 2))
+    trace = explain(model, [0.3, -1.2, 2.0], [0.0, 1.0])
+    layer = trace.layers[0]
+    assert layer.activation == "gelu(approximate=tanh)" and "tanh(u)" in layer.g.formula and "0.044715" in layer.g.slope
+    a = np.array([n.a for n in layer.nodes])
+    u = np.sqrt(2 / np.pi) * (a + 0.044715 * a**3)
+    np.testing.assert_allclose([n.o for n in layer.nodes], 0.5 * a * (1 + np.tanh(u)), rtol=1e-12)
+    slope = 0.5 * (1 + np.tanh(u)) + 0.5 * a * (1 - np.tanh(u) ** 2) * np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * a**2)
+    np.testing.assert_allclose([n.g_prime for n in layer.nodes], slope, rtol=1e-9)
+    exact = explain(nn.Sequential(nn.Linear(3, 4), nn.GELU()), [0.3, -1.2, 2.0], [0.0] * 4).layers[0]
+    assert exact.activation == "gelu" and exact.g.formula == "a·Φ(a)"
+
+
+def test_weights_of_layers_with_ten_nodes_or_more_are_written_with_a_comma():
+    """w_111 could be w_1,11 or w_11,1: from 10 nodes on the indices are separated."""
+    from deltaprop.textbook.render import render
+
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(11, 11), nn.Tanh(), nn.Linear(11, 1))
+    text = render(explain(model, np.linspace(-1, 1, 11), [0.5]), "table")
+    assert "w_1,11^1" in text and "w_11,1^1" in text and "w_111^1" not in text
+    assert "w_11^2" not in text and "w_1,1^2" in text  # the output layer has 11 inputs: commas there too
+    small = render(explain(nn.Sequential(nn.Linear(2, 2)), [1.0, 2.0], [0.0, 1.0]), "table")
+    assert "w_12^1" in small and "w_1,2^1" not in small
+
+
+def test_an_overflow_is_one_warning_not_numpys():
+    import warnings
+
+    model = nn.Sequential(nn.Linear(2, 2)).double()
+    model[0].weight.data[...] = [[1e200, 0.2], [0.3, 0.4]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trace = explain(model, [1e200, 2.0], [1.0, 0.0])
+    assert [str(w.message)[:46] for w in caught] == ["explain: the error E is not a finite number (o"], [str(w.message) for w in caught]
+    assert not math.isfinite(trace.error)

@@ -154,6 +154,10 @@ def _classic(**changes):
         (_classic(learning_rate=-1), "'learning_rate' must be positive"),
         (_classic(learning_rate=True), "'learning_rate' must be a finite number, got a boolean"),
         (_classic(description=3), "'description' must be a string"),
+        (_classic(layer1_activation=["relu"]), "layers[1].activation must be one of"),
+        (_classic(loss=["sse"]), "'loss' must be one of"),
+        (_classic(learning_rate=10**400), "'learning_rate' must be a finite number, got an integer of 401 digits"),
+        (_classic(target=[0.5, 0.6], loss="cross_entropy", layer1_activation="softmax"), "probabilities summing to 1"),
     ],
 )
 def test_network_file_errors_are_one_sentence_naming_the_key(spec, words):
@@ -180,3 +184,13 @@ def test_every_format_shows_the_same_numbers():
     assert tables == html.count("<table>") == sum(line.startswith("|---") for line in markdown.splitlines())
     assert "<sub>ij</sub><sup>k</sup>" in html
     assert str(trace) == text
+
+
+def test_a_network_file_that_is_not_utf8_is_a_data_error_and_a_byte_order_mark_is_fine(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\xff\xfe{}")
+    result = deltaprop_command("explain", "--network", str(bad), check=False)
+    assert result.returncode == 1 and result.stderr == f"deltaprop: error: {bad}: not UTF-8 text (byte 0 cannot be decoded); a network file is JSON\n"
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(CLASSIC).encode())
+    assert "0.298371109" in deltaprop_command("explain", "--network", str(bom)).stdout

@@ -50,16 +50,28 @@ def test_frozen_parameters_are_counted_as_non_trainable():
     assert [row.trainable for row in result.rows] == [False, True, True, True]
 
 
-def test_batch_norm_statistics_are_non_trainable_parameters():
+def test_batch_norm_statistics_are_buffers_not_parameters():
+    """PyTorch's count (and num_parameters()): the running statistics are not parameters."""
     dp.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
     result = model.summary((4,))
-    # BatchNorm1d(8): weight and bias learn (16); running mean and variance do not (16);
-    # the integer batch counter is not a parameter.
-    assert [row.parameters for row in result.rows] == [40, 32, 18]
-    assert result.total_parameters == 90
-    assert result.trainable_parameters == 74
-    assert result.non_trainable_parameters == 16
+    # BatchNorm1d(8): weight and bias learn (16); running mean and variance (16) are buffers;
+    # the integer batch counter is neither.
+    assert [row.parameters for row in result.rows] == [40, 16, 18]
+    assert result.total_parameters == result.trainable_parameters == model.num_parameters() == 74
+    assert result.non_trainable_parameters == 0 and result.buffer_values == 16
+    assert "Buffers (running statistics, not parameters): 16 values" in str(result)
+    plain = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8, affine=False)).summary((4,))
+    assert [row.parameters for row in plain.rows] == [40, 0] and plain.buffer_values == 16
+
+
+def test_a_shared_parameter_is_counted_once():
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 4))
+    model[2].weight = model[0].weight
+    result = model.summary((4,))
+    assert [row.parameters for row in result.rows] == [20, 0, 4]
+    assert result.total_parameters == model.num_parameters() == 24
 
 
 def test_a_convolutional_model_from_image_shapes():

@@ -1,5 +1,10 @@
 """``model.summary(input_shape)``: layers, output shapes and parameter counts, as a table.
 
+The counts are PyTorch's: parameters only, each counted once however many layers share it (the
+total is ``model.num_parameters()``); a BatchNorm's running statistics are buffers, not parameters,
+and are counted on a line of their own. Non-trainable parameters are those frozen with
+``requires_grad = False``.
+
 The output shapes come from running the model once on zeros of the given shape (batch of 2, in
 evaluation mode, without recording a graph); each layer's call is observed by wrapping its
 ``forward`` for the duration of that one run.
@@ -30,6 +35,7 @@ class Summary:
     input_shape: tuple = ()
     total_parameters: int = 0
     trainable_parameters: int = 0
+    buffer_values: int = 0  # the numbers of the floating-point buffers: running statistics
 
     @property
     def non_trainable_parameters(self) -> int:
@@ -53,6 +59,8 @@ class Summary:
         lines.append(f"Total parameters: {self.total_parameters:,}")
         lines.append(f"Trainable parameters: {self.trainable_parameters:,}")
         lines.append(f"Non-trainable parameters: {self.non_trainable_parameters:,}")
+        if self.buffer_values:
+            lines.append(f"Buffers (running statistics, not parameters): {self.buffer_values:,} values")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -122,16 +130,19 @@ def summary(model, input_shape, file=None) -> Summary:
         _restore_classes(patched)
         model.train(was_training)
 
+    seen = set()  # a parameter two layers share counts once, in the first layer that holds it
     for name, module in model.named_modules():
-        own = [p for p in module._parameters.values() if p is not None]
+        own = [p for p in module._parameters.values() if p is not None and id(p) not in seen]
+        seen.update(id(p) for p in own)
         if module._modules and not own:
             continue
         count = sum(p.data.size for p in own)
-        buffers = sum(np.asarray(b).size for b in module._buffers.values() if b is not None and np.asarray(b).dtype.kind == "f")
         trainable = sum(p.data.size for p in own if p.requires_grad)
-        result.rows.append(SummaryRow(name, _describe(module), observed.get(name), count + buffers, trainable == count))
-        result.total_parameters += count + buffers
+        result.rows.append(SummaryRow(name, _describe(module), observed.get(name), count, trainable == count))
+        result.total_parameters += count
         result.trainable_parameters += trainable
+        result.buffer_values += sum(
+            np.asarray(b).size for b in module._buffers.values() if b is not None and np.asarray(b).dtype.kind == "f")
     if file is not None:
         print(result, file=file)
     return result

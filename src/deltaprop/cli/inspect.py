@@ -10,7 +10,11 @@ def register(commands, formatter) -> None:
     parser = commands.add_parser(
         "summary",
         help="show a model's layers, shapes, parameter counts and training settings",
-        description="Show the layers, output shapes and parameter counts of a saved model, and the settings it was trained with.",
+        description=(
+            "Show the layers, output shapes and parameter counts of a saved model, and the settings it was\n"
+            "trained with. A model saved from Python (deltaprop.save) has output shapes when its first layer is\n"
+            "Linear, which tells the input's size; otherwise its layers and parameter count are shown."
+        ),
         epilog="example:\n  deltaprop summary runs/digits-20260101-120000/model.safetensors\n",
         formatter_class=formatter,
     )
@@ -38,10 +42,27 @@ def run(args) -> int:
             width = max(map(len, config))
             lines += [f"  {key:<{width}}  {_show(value)}" for key, value in config.items()]
     else:
-        lines.append(repr(network))
-        lines.append(f"Parameters: {network.num_parameters():,}")
+        lines.append(_plain_summary(network))
     print("\n".join(lines))
     return 0
+
+
+def _plain_summary(network) -> str:
+    """The table for a model saved with ``deltaprop.save``, whose file does not say what its input
+    is: a first Linear layer tells its size; otherwise the layers and the count without shapes."""
+    from .. import nn
+    from ..errors import DeltapropError
+
+    first = next((module for _, module in network.named_modules() if not module._modules), None)
+    if isinstance(first, nn.Linear):
+        try:
+            return str(network.summary((first.in_features,)))
+        except (DeltapropError, NotImplementedError, TypeError, ValueError):
+            pass  # a container without a forward of its own (ModuleList), say
+    return "\n".join([
+        repr(network),
+        f"Parameters: {network.num_parameters():,} (output shapes need the input's size, which the file does not hold)",
+    ])
 
 
 def _show(value) -> str:

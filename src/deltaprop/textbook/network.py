@@ -25,7 +25,8 @@ The file is one JSON object::
 * ``negative_slope`` (leaky_relu only, default 0.01) and ``alpha`` (elu only, default 1.0).
 
 ``input`` (required) holds one number per column of the first weight; ``target`` (required) one
-number per row of the last weight, or, with cross_entropy, a class index (0-based integer).
+number per row of the last weight, or, with cross_entropy, a class index (0-based integer) or
+probabilities summing to 1.
 ``loss`` is ``"sse"`` (default; E = Σ ½(t − o)²), ``"mse"`` or ``"cross_entropy"``;
 ``learning_rate`` (default 0.5) is r in w ← w − r·∂E/∂w. Any other key is an error, so a typo is
 caught rather than ignored. Errors are one sentence naming the file and the key.
@@ -72,7 +73,10 @@ class Network:
 def load_network(path) -> Network:
     """Read a network file (the schema is in this module's docstring)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad writes one) is fine
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text (byte {error.start} cannot be decoded); a network file is JSON") from None
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as error:
@@ -92,7 +96,7 @@ def network_from_dict(spec, where: str = "network") -> Network:
     if description is not None and not isinstance(description, str):
         raise DataError(f"{where}: 'description' must be a string, got {_kind(description)}")
     loss = spec.get("loss", "sse")
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise DataError(f"{where}: 'loss' must be one of {', '.join(LOSSES)}, got {loss!r}")
     learning_rate = _number(where, "learning_rate", spec.get("learning_rate", 0.5))
     if learning_rate <= 0:
@@ -122,6 +126,9 @@ def network_from_dict(spec, where: str = "network") -> Network:
         target = np.array(_vector(where, "target", target), dtype=np.float64)
         if target.size != width:
             raise DataError(f"{where}: 'target' has {target.size} values, but the last layer has {width} outputs (rows of its weight)")
+        if loss == "cross_entropy" and (target.min() < 0 or abs(target.sum() - 1) > 1e-9):
+            raise DataError(f"{where}: 'target' must be a class index or probabilities summing to 1 for loss "
+                            f"'cross_entropy', got {target.tolist()}")
     return Network(nn.Sequential(*modules), x, target, loss, learning_rate, description)
 
 
@@ -148,7 +155,7 @@ def _layer(where, index, layer, width, last, loss):
         linear.bias.data[...] = bias
 
     activation = layer.get("activation", "identity")
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise DataError(f"{where}: {name}.activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
     for option, owner in (("negative_slope", "leaky_relu"), ("alpha", "elu")):
         if option in layer and activation != owner:
@@ -180,9 +187,15 @@ def _kind(value) -> str:
 
 
 def _number(where, key, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise DataError(f"{where}: '{key}' must be a finite number, got {_kind(value)}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise DataError(f"{where}: '{key}' must be a finite number, got an integer of {len(str(abs(value)))} digits") from None
+    if not math.isfinite(number):
+        raise DataError(f"{where}: '{key}' must be a finite number, got {_kind(value)}")
+    return number
 
 
 def _vector(where, key, value) -> list:

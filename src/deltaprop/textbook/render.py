@@ -168,8 +168,10 @@ def _updates(trace) -> list:
             f"Layer {layer.k}: w_ij^{layer.k} is {layer.weights[0].parameter}[j−1, i−1] "
             f"(row j: the weights into node j)"
         ))
+        # w_ij with one-digit indices, w_i,j from 10 nodes on (w_111 could be w_1,11 or w_11,1)
+        comma = "," if max(max(w.i, w.j) for w in layer.weights) >= 10 else ""
         rows = tuple(
-            (w.label, f"w_{w.i}{w.j}^{layer.k}", f"{w.source} → {w.target}", number(w.value), number(delta[w.target]),
+            (w.label, f"w_{w.i}{comma}{w.j}^{layer.k}", f"{w.source} → {w.target}", number(w.value), number(delta[w.target]),
              number(below[w.source]), number(w.grad), number(w.updated))
             for w in layer.weights
         )

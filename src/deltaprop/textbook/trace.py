@@ -22,6 +22,8 @@ notation, from 0 in the array).
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +61,11 @@ ACTIVATIONS = {
     )
 }
 _BY_MODULE = {activation.module: activation for activation in ACTIVATIONS.values()}
+# GELU's tanh form computes other numbers than its exact form, so it is shown with its own formulas.
+_GELU_TANH = Activation(
+    "gelu(approximate=tanh)", nn.GELU, "½a(1 + tanh(u)),  u = √(2/π)(a + 0.044715a³)",
+    "½(1 + tanh(u)) + ½a(1 − tanh²(u))·√(2/π)(1 + 3·0.044715a²)",
+)
 
 
 def activation_name(module) -> str:
@@ -68,6 +75,8 @@ def activation_name(module) -> str:
         return f"leaky_relu(s={module.negative_slope:g})"
     if name == "elu":
         return f"elu(α={module.alpha:g})"
+    if name == "gelu" and module.approximate == "tanh":
+        return _GELU_TANH.name
     return name
 
 
@@ -162,6 +171,8 @@ class LayerTrace:
 
     @property
     def g(self) -> Activation:
+        if self.activation == _GELU_TANH.name:
+            return _GELU_TANH
         return ACTIVATIONS[self.activation.split("(")[0]]
 
 
@@ -290,6 +301,18 @@ def _dense_layers(model) -> list:
             )
     if not layers:
         raise ConfigError("explain: the model has no Linear layer to explain")
+    first_use = {}
+    for k, (linear, _, _) in enumerate(layers, start=1):
+        for parameter in (linear.weight, linear.bias):
+            if parameter is not None and id(parameter) in first_use:
+                # Its gradient would be the sum over both uses, and each layer's table would show
+                # an update of its own: the trace is of networks whose layers own their weights.
+                raise ConfigError(
+                    f"explain: layers {first_use[id(parameter)]} and {k} share their weights (the same Linear "
+                    f"used twice, or a tied weight); explain traces networks whose layers each own their weights"
+                )
+            if parameter is not None:
+                first_use[id(parameter)] = k
     for k, (linear, activation, _) in enumerate(layers, start=1):
         if isinstance(activation, nn.Softmax) and k != len(layers):
             raise ConfigError(f"explain: softmax is supported on the output layer only, found it after layer {k} of {len(layers)}")
@@ -481,9 +504,9 @@ def _layer_trace(
 
 
 def _check_options(loss, lr, steps) -> None:
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise ConfigError(f"explain: loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
         raise ConfigError(f"explain: lr must be a positive number, got {lr!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ConfigError(f"explain: steps must be a positive integer, got {steps!r}")
@@ -532,7 +555,9 @@ def explain(
     if not freeze_biases:
         parameters += [linear.bias for linear, _ in layers if linear.bias is not None]
     optimizer = optim.SGD(parameters, lr=float(lr))  # w ← w − r·g, the seeds' update
-    with enable_grad():
+    # Overflow (huge weights or inputs, a learning rate that diverges) shows as inf and nan in the
+    # trace and one warning below, not as NumPy's warnings from inside the engine.
+    with enable_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         kept, E, shares = _forward(layers, xs, loss, t)
         before = [(linear.weight.data.copy(), None if linear.bias is None else linear.bias.data.copy()) for linear, _ in layers]
         E.backward()
@@ -558,6 +583,12 @@ def explain(
                 E_now.backward()
                 optimizer.step()
 
+    if not all(math.isfinite(value) for value in (float(E.item()), *errors_after)):
+        warnings.warn(
+            "explain: the error E is not a finite number (overflow in float64): the weights, the input or "
+            "the learning rate are too large; the trace shows inf and nan where it happened",
+            RuntimeWarning, stacklevel=2,
+        )
     return Trace(
         title=title or f"one training step of a {'-'.join(map(str, sizes))} network",
         loss=loss,
