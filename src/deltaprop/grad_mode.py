@@ -64,8 +64,12 @@ class _GradSwitch:
 class no_grad(_GradSwitch):
     """Operations inside record no graph: nothing is kept for a backward pass.
 
+    >>> import deltaprop
+    >>> model, x = deltaprop.nn.Linear(3, 1), deltaprop.ones(4, 3)
     >>> with deltaprop.no_grad():
-    ...     y = model(x)          # y.requires_grad is False
+    ...     y = model(x)
+    >>> y.requires_grad
+    False
     """
 
     _mode = False

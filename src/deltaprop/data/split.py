@@ -1,6 +1,11 @@
 """``train_test_split``: scikit-learn's function, reproducible through deltaprop's generator.
 
+    >>> import numpy as np
+    >>> from deltaprop.data import train_test_split
+    >>> X, y = np.arange(20).reshape(10, 2), np.array([0, 1] * 5)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, seed=0)
+    >>> len(X_train), len(X_test), sorted(y_test.tolist())
+    (8, 2, [0, 1])
 
 The test set takes ``ceil(test_size * n)`` samples when ``test_size`` is a fraction, as in
 scikit-learn. A stratified split hands each class its share of the test set by largest

@@ -16,6 +16,7 @@ def _checked(owner: str, position: int, value) -> Module:
 class Sequential(Module):
     """Layers applied one after another: the seeds' feed-forward network.
 
+    >>> from deltaprop import nn
     >>> model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
     """
 

@@ -1,8 +1,10 @@
 """Seeing backpropagation: one training step of a small dense network, in the seeds' notation.
 
     >>> import deltaprop as dp
-    >>> trace = dp.explain(model, x, target, loss="sse", lr=0.5)   # a Trace
-    >>> print(trace)                  # terminal tables; trace.to_markdown(), trace.to_json()
+    >>> from deltaprop import nn
+    >>> model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
+    >>> trace = dp.explain(model, [0.05, 0.10], [0.01, 0.99], loss="sse", lr=0.5)   # a Trace
+    >>> text = str(trace)             # terminal tables; trace.to_markdown(), trace.to_json()
 
 What lives here: :mod:`.trace` computes the step with the real engine; :mod:`.render` draws it as
 text, Markdown, JSON or HTML; :mod:`.network` reads a network from JSON; :mod:`.classic` holds the

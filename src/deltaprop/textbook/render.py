@@ -191,7 +191,7 @@ def _updates(trace) -> list:
 
 def _blame(trace) -> list:
     out = [
-        Heading("The intuition (seeds/000): the error split back in proportion to the weights"),
+        Heading("The intuition: the error split back in proportion to the weights"),
         Paragraph(
             "Each node's error e = t − o is shared among the nodes feeding it, node i getting "
             "e·w_ij / Σ_i' w_i'j. Backpropagation keeps the shape of this sum, drops the "
@@ -391,7 +391,7 @@ JSON_FIELDS = {
     "layers[].biases[].grad": "∂E/∂b_j^k = δ_j^k",
     "layers[].biases[].updated": "b − r·∂E/∂b, or b when frozen",
     "layers[].biases[].frozen": "true when the update left it unchanged",
-    "blame": "seeds/000's proportional split, one object per layer k = m .. 2",
+    "blame": "the intuition before the derivation: each error split back in proportion to the weights, one object per layer k = m .. 2",
     "blame[].k": "the layer whose errors are split over layer k−1",
     "blame[].errors": "e of each node of layer k (e = t − o at the output)",
     "blame[].errors[].label": "the node's label",

@@ -70,7 +70,8 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by at least ``min_delta`` for ``patience`` epochs.
 
     With ``restore_best_weights`` (the default) the model ends with the weights of its best epoch,
-    whether the stop fired or the epochs ran out.
+    whether the stop fired or the epochs ran out. (Keras' default is False, which ends with the
+    last epoch's weights: ``patience`` epochs past the best. Pass False for that.)
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto", restore_best_weights: bool = True):
