@@ -240,3 +240,33 @@ def test_dropout_edge_probabilities():
     np.testing.assert_array_equal(out.data, 0)
     out.sum().backward()
     np.testing.assert_array_equal(x.grad, 0)
+
+
+def test_flatten_names_the_dimension_out_of_range():
+    with pytest.raises(ShapeError, match=r"^flatten: end_dim 7 is out of range for a tensor with 4 dimensions \(shape \(2, 3, 4, 4\)\)$"):
+        nn.Flatten(1, 7)(dp.zeros(2, 3, 4, 4))
+
+
+def test_dropout_names_a_probability_that_is_not_a_number():
+    with pytest.raises(ConfigError, match=r"^dropout: p must be a probability in \[0, 1\], got 'a'$"):
+        F.dropout(dp.zeros(3), "a")
+
+
+def test_a_convolution_takes_nested_lists_as_linear_does():
+    dp.manual_seed(0)
+    conv = nn.Conv1d(1, 2, 3)
+    out = conv([[[1.0, 2.0, 3.0, 4.0]]])
+    np.testing.assert_array_equal(out.data, conv(np.array([[[1.0, 2.0, 3.0, 4.0]]], dtype=np.float32)).data)
+
+
+@pytest.mark.parametrize("first", [lambda: nn.BatchNorm1d(3), lambda: nn.LayerNorm(3)], ids=["batch_norm", "layer_norm"])
+def test_float64_data_into_a_float32_normalization_layer_computes_in_float32(first):
+    """As Linear and Conv do: float64 NumPy data must not turn the rest of a float32 network into float64."""
+    model = nn.Sequential(first(), nn.Linear(3, 2))
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    out = model(x)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, model(x.astype(np.float32)).data)
+    out.sum().backward()
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+    assert model.double()(x.astype(np.float32)).dtype == np.float64  # and a float64 layer takes float32 data to float64

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES, conv_padding, int_tuple
-from ..tensor import DEFAULT_DTYPE
+from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter, floating_dtype
@@ -52,7 +52,7 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def _check(self, x) -> None:
-        shape = tuple(x.shape)
+        shape = tuple(np.shape(x.data if isinstance(x, Tensor) else x))  # a list of lists too
         n = self._dims
         if len(shape) not in (n + 1, n + 2) or shape[-n - 1] != self.in_channels:
             raise ShapeError(

@@ -6,6 +6,8 @@ Each is the primitive from :mod:`deltaprop.ops` under PyTorch's name and argumen
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import ops
@@ -70,8 +72,8 @@ def flatten(input, start_dim: int = 1, end_dim: int = -1):
 def dropout(input, p: float = 0.5, training: bool = True):
     """Zero each element with probability p and scale the rest by 1/(1 − p) ("inverted" dropout),
     so the expected value is unchanged and evaluation needs no rescaling."""
-    if not 0.0 <= p <= 1.0:
-        raise ConfigError(f"dropout: p must be a probability in [0, 1], got {p}")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ConfigError(f"dropout: p must be a probability in [0, 1], got {p!r}")
     if not training or p == 0.0:
         return input
     data = input.data if isinstance(input, Tensor) else np.asarray(input)

@@ -10,6 +10,17 @@ from ..tensor import Tensor
 from ._core import operand, record
 
 
+def _in_layer_dtype(x, X: np.ndarray, reference) -> np.ndarray:
+    """Data (no gradient needed) in the dtype of the layer's weight or statistics, as ``linear``
+    computes it: float64 NumPy data must not turn a float32 network into a float64 one from here
+    on. Integers become float32 where there is nothing to follow."""
+    data = None if reference is None else np.asarray(reference.data if isinstance(reference, Tensor) else reference)
+    dtype = data.dtype if data is not None and data.dtype.kind == "f" else None
+    if dtype is not None and X.dtype != dtype and not x.requires_grad:
+        return X.astype(dtype)
+    return X if X.dtype.kind == "f" else X.astype(dtype or np.float32)
+
+
 def _array(value):
     return None if value is None else (value.data if isinstance(value, Tensor) else np.asarray(value))
 
@@ -40,8 +51,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, value in (("running_mean", rm), ("running_var", rv), ("weight", gamma), ("bias", beta)):
         if value is not None and np.shape(value.data if isinstance(value, Tensor) else value) != (C,):
             raise ShapeError(f"batch_norm: {name} must have shape ({C},) for an input with {C} channels, got shape {np.shape(value.data if isinstance(value, Tensor) else value)}")
-    if X.dtype.kind != "f":
-        X = X.astype(np.float32)
+    X = _in_layer_dtype(x, X, gamma if gamma is not None else rm)
     batch_stats = training or rm is None or rv is None
     if batch_stats:
         if training and m <= 1:
@@ -103,8 +113,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     for name, value in (("weight", gamma), ("bias", beta)):
         if value is not None and np.shape(value.data) != shape:
             raise ShapeError(f"layer_norm: {name} must have shape {shape}, got shape {np.shape(value.data)}")
-    if X.dtype.kind != "f":
-        X = X.astype(np.float32)
+    X = _in_layer_dtype(x, X, gamma)
     axes = tuple(range(X.ndim - k, X.ndim))
     lead = tuple(range(X.ndim - k))
     xhat = X - X.mean(axis=axes, keepdims=True)

@@ -47,6 +47,9 @@ def flatten(a, start_dim=0, end_dim=-1):
     shape = a.data.shape
     if not shape:
         return reshape(a, (1,))
+    for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if not -len(shape) <= d < len(shape):
+            raise ShapeError(f"flatten: {name} {d} is out of range for a tensor with {len(shape)} dimensions (shape {shape})")
     start, end = (normalize_axes(d, len(shape))[0] for d in (start_dim, end_dim))
     if start > end:
         raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
