@@ -504,3 +504,13 @@ def test_every_layer_is_covered_by_the_config_test():
 def test_container_config_is_empty_and_children_carry_the_architecture():
     assert nn.Sequential(nn.ReLU()).config() == {}
     assert nn.ModuleList([nn.ReLU()]).config() == {}
+
+
+def test_a_child_held_twice_is_one_child_as_in_pytorch():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.Tanh(), layer)
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    visits = []
+    model.apply(lambda m: visits.append(type(m).__name__))
+    assert visits == ["Linear", "Tanh", "Sequential"]  # PyTorch's apply visits the shared layer once
+    assert model(np.ones((1, 2), dtype=np.float32)).shape == (1, 2)  # and the forward still uses it twice

@@ -192,8 +192,8 @@ def architecture_of(module) -> dict | None:
         except NotImplementedError:
             return None
         children = []
-        # Every child in order, a shared one each time it appears (children() would say so too, but
-        # PyTorch's lists a shared child once, so do not count on it).
+        # Every child in order, a shared one each time it appears (children(), like PyTorch's, lists
+        # it once).
         for index, child in enumerate(c for c in node._modules.values() if c is not None):
             spec = describe(child, position + [index])
             if spec is None:

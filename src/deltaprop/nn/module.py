@@ -171,8 +171,11 @@ class Module:
             yield module
 
     def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """(name, module) for each direct child; a child held under two names is listed once, as in PyTorch."""
+        seen = set()
         for name, child in self._modules.items():
-            if child is not None:
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
                 yield name, child
 
     def children(self) -> Iterator["Module"]:
