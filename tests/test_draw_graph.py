@@ -138,3 +138,16 @@ def test_bad_arguments():
         dp.draw_graph(dp.tensor([1.0]), format="pdf")
     with pytest.raises(TypeError, match="expected a Tensor, got a list"):
         dp.draw_graph([1.0])
+
+
+def test_an_array_used_by_two_operations_is_one_node():
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 2))
+    x = np.random.default_rng(0).random((5, 3)).astype(np.float32)
+    target = x[:, :2].copy()
+    loss = nn.MSELoss()(model(x), target) + nn.L1Loss()(model(x), target)
+    dot = dp.draw_graph(loss, format="dot").dot
+    assert dot.count('[label="input') == 1  # the target, once, feeding both losses
+    assert dot.count('[label="parameter') == 2 and dot.count('[label="linear') == 2
+    target_id = next(line.split()[0] for line in dot.splitlines() if '[label="input' in line)
+    assert sum(line.strip().startswith(f"{target_id} ->") for line in dot.splitlines()) == 2

@@ -157,6 +157,14 @@ def _kind(tensor: Tensor, names: dict) -> tuple[str, str]:
     return (f"input {name}" if name else "input", "#e5e7eb")
 
 
+def _key(node: Tensor):
+    """What identifies a node of the drawing: the tensor, or for data wrapped by an operation (no
+    gradient, no graph of its own) the array it holds."""
+    if node._backward is None and not node.requires_grad and isinstance(node.data, np.ndarray):
+        return ("data", id(node.data))
+    return id(node)
+
+
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
@@ -166,8 +174,14 @@ def to_dot(root: Tensor, names: dict | None = None) -> str:
     # A NumPy array used in an operation (a target, say) is wrapped in a new tensor that holds the
     # very same array, so arrays are recognised by the identity of their data.
     labels = {id(t): str(n) for n, t in (names or {}).items() if isinstance(t, (Tensor, np.ndarray))}
-    nodes = _nodes(root)
-    ids = {id(node): f"n{index}" for index, node in enumerate(nodes)}
+    # An array used by several operations is wrapped once per use: draw it once, by its data.
+    keys = {id(node): _key(node) for node in _nodes(root)}
+    nodes, seen = [], set()
+    for node in _nodes(root):
+        if keys[id(node)] not in seen:
+            seen.add(keys[id(node)])
+            nodes.append(node)
+    ids = {key: f"n{index}" for index, key in enumerate(keys[id(node)] for node in nodes)}
     lines = [
         "digraph deltaprop {",
         '  graph [rankdir=TB, fontname="Helvetica"];',
@@ -183,9 +197,13 @@ def to_dot(root: Tensor, names: dict | None = None) -> str:
             parts.append(f"grad {summarize(node.grad)}")
         label = "\\n".join(_escape(part) for part in parts)
         extra = ", penwidth=2" if node is root else ""
-        lines.append(f'  {ids[id(node)]} [label="{label}", fillcolor="{colour}"{extra}];')
+        lines.append(f'  {ids[keys[id(node)]]} [label="{label}", fillcolor="{colour}"{extra}];')
+    edges = []
     for node in nodes:
         for parent in node._parents:
-            lines.append(f"  {ids[id(parent)]} -> {ids[id(node)]};")
+            edge = f"  {ids[keys[id(parent)]]} -> {ids[keys[id(node)]]};"
+            if edge not in edges:
+                edges.append(edge)
+    lines += edges
     lines.append("}")
     return "\n".join(lines) + "\n"
