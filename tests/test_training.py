@@ -239,6 +239,29 @@ def test_patience_0_and_1_stop_at_the_first_epoch_without_improvement(patience):
     assert len(history) == 3
 
 
+def test_a_baseline_must_be_beaten_as_in_keras():
+    """Epochs that improve on the best without beating the baseline still count towards patience."""
+    X, y = _data()
+    stopped = []
+    for baseline in (None, 2.0):
+        stopper = EarlyStopping(patience=2, baseline=baseline)
+        history = fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=5,
+                      callbacks=[Scripted([5.0, 4.0, 4.5, 4.6, 3.0]), stopper], verbose=0, seed=0)
+        stopped.append((len(history), stopper.best_epoch))
+    assert stopped == [(4, 2), (3, 2)]  # Keras stops at its epoch index 3 and 2: the 4th and 3rd
+
+
+def test_the_warm_up_epochs_are_not_watched():
+    X, y = _data()
+    script = Scripted([1.0, 5.0, 4.0, 4.5, 4.6])
+    stopper = EarlyStopping(patience=1, start_from_epoch=2)
+    model = _model()
+    history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=5, callbacks=[script, stopper],
+                  verbose=0, seed=0)
+    assert len(history) == 4 and stopper.best_epoch == 3  # epoch 1's 1.0 came during the warm-up
+    assert _same_weights(model.state_dict(), script.weights[3])
+
+
 def test_early_stopping_on_accuracy_wants_it_higher():
     X, y = _data()
     stopper = EarlyStopping(monitor="accuracy", patience=50)
@@ -260,6 +283,10 @@ def test_early_stopping_checks_its_options():
         EarlyStopping(min_delta=-0.1)
     with pytest.raises(ConfigError, match="mode"):
         EarlyStopping(mode="up")
+    with pytest.raises(ConfigError, match="start_from_epoch must be a non-negative integer"):
+        EarlyStopping(start_from_epoch=-1)
+    with pytest.raises(ConfigError, match="baseline must be a finite number or None"):
+        EarlyStopping(baseline=float("nan"))
 
 
 # -- checkpoints and the CSV log ------------------------------------------------------------------------

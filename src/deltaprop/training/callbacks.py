@@ -11,6 +11,7 @@ exactly.
 from __future__ import annotations
 
 import math
+import numbers
 
 from ..errors import ConfigError
 from .metrics import METRICS
@@ -72,11 +73,22 @@ class EarlyStopping(Callback):
     With ``restore_best_weights`` (the default) the model ends with the weights of its best epoch,
     whether the stop fired or the epochs ran out. (Keras' default is False, which ends with the
     last epoch's weights: ``patience`` epochs past the best. Pass False for that.)
+
+    As in Keras, ``baseline`` is a value the monitor must beat: epochs that improve on the best so
+    far without beating it still count towards ``patience``; and the first ``start_from_epoch``
+    epochs are a warm-up that is not watched at all.
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto", restore_best_weights: bool = True):
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto",
+                 restore_best_weights: bool = True, baseline: float | None = None, start_from_epoch: int = 0):
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ConfigError(f"EarlyStopping: patience must be a non-negative integer, got {patience!r}")
+        if isinstance(start_from_epoch, bool) or not isinstance(start_from_epoch, int) or start_from_epoch < 0:
+            raise ConfigError(f"EarlyStopping: start_from_epoch must be a non-negative integer, got {start_from_epoch!r}")
+        if baseline is not None and (isinstance(baseline, bool) or not isinstance(baseline, numbers.Real) or not math.isfinite(baseline)):
+            raise ConfigError(f"EarlyStopping: baseline must be a finite number or None, got {baseline!r}")
+        self.baseline = None if baseline is None else float(baseline)
+        self.start_from_epoch = start_from_epoch
         if min_delta < 0:
             raise ConfigError(f"EarlyStopping: min_delta must be >= 0, got {min_delta}")
         self.monitor = monitor
@@ -95,12 +107,16 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         value = _monitored(logs, self.monitor, "EarlyStopping")
-        if math.isfinite(value) and (self.best is None or self.sign * (value - self.best) > self.min_delta):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best_weights:
-                self.best_weights = self.trainer.model.state_dict()
+        if epoch <= self.start_from_epoch:  # epochs count from 1 here, from 0 in Keras
             return
         self.wait += 1
+        if math.isfinite(value) and (self.best is None or self.sign * (value - self.best) > self.min_delta):
+            self.best, self.best_epoch = value, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.trainer.model.state_dict()
+            if self.baseline is None or self.sign * (value - self.baseline) > self.min_delta:
+                self.wait = 0  # better than the best so far and than the baseline
+            return
         # Keras' rule: `patience` epochs in a row without improvement end the run (0 and 1 alike
         # stop at the first epoch that does not improve).
         if self.wait >= self.patience:
