@@ -688,3 +688,16 @@ def test_digits_file_is_a_plain_npz_readable_without_pickle():
     with np.load(raw, allow_pickle=False) as archive:
         assert sorted(archive.files) == ["X", "y"]
         assert archive["X"].dtype == np.uint8 and archive["y"].dtype == np.int64
+
+
+def test_a_target_given_as_digits_is_a_column_name_when_one_has_it(tmp_path):
+    """A table of years: '--target 2020' is the column named 2020 (it was read as index 2020)."""
+    from deltaprop.data import load_csv
+
+    path = tmp_path / "years.csv"
+    path.write_text("station,2020,2021\n1,2,3\n4,5,6\n", encoding="utf-8")
+    assert load_csv(path, target="2020").target_name == "2020"
+    assert load_csv(path, target="0").target_name == "station"  # no column is named 0: the index
+    assert load_csv(path, target="-1").target_name == "2021"
+    with pytest.raises(DataError, match="has no column number 7"):
+        load_csv(path, target="7")

@@ -24,7 +24,8 @@ def load_table(data: str | None, target=None, drop_missing: bool = False) -> tup
         X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
         return Table(X=X, y=y, feature_names=[f"x{i}" for i in range(X.shape[1])], target_name="y"), path.stem
     try:
-        return load_csv(path, target=_column(target), drop_missing=drop_missing), path.stem
+        # --target is text: a column's name, or its index when no column has that name
+        return load_csv(path, target=target, drop_missing=drop_missing), path.stem
     except DataError as error:
         # The library's hint names its keyword argument; here the same choice is a flag.
         raise DataError(str(error).replace("drop_missing=True", "--drop-missing")) from None
@@ -38,8 +39,3 @@ def image_shape(data: str | None, n_features: int) -> tuple | None:
     return None
 
 
-def _column(target):
-    """A column given as digits on the command line is an index, otherwise a name."""
-    if isinstance(target, str) and target.lstrip("-").isdigit():
-        return int(target)
-    return target

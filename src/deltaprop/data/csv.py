@@ -40,7 +40,8 @@ def load_csv(path, target=None, delimiter: str | None = None, drop_missing: bool
              header_only: bool = False, ignore=()) -> Table:
     """Read ``path`` (UTF-8, a BOM allowed) into a :class:`Table`.
 
-    ``target``: the column to predict, by name or by 0-based index (negative counts from the end);
+    ``target``: the column to predict, by name or by 0-based index (negative counts from the end;
+    digits in a string are an index unless a column has that name);
     default the last column; ``False`` for a file without one (every column a feature, ``y`` None:
     data to predict on). ``delimiter``: one character, or None to detect a comma, semicolon, tab
     or pipe from the first lines. ``drop_missing``: drop rows with an empty, NaN or infinite cell
@@ -264,9 +265,11 @@ def _target_index(target, names: list, name: str) -> int:
     if target is None:
         return m - 1
     if isinstance(target, str):
-        if target in names:
+        if target in names:  # a column named "2020" is that column, whatever the index 2020 would be
             return names.index(target)
-        raise DataError(f"{name}: has no column named {target!r}; its columns are {_list_names(names)}")
+        if not target.lstrip("-").isdigit():
+            raise DataError(f"{name}: has no column named {target!r}; its columns are {_list_names(names)}")
+        target = int(target)  # an index written as text, as on the command line
     t = int(target) + m if target < 0 else int(target)
     if not 0 <= t < m:
         raise DataError(
