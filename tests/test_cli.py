@@ -580,7 +580,7 @@ def test_a_warning_is_one_line(tmp_path):
     model[0].weight.data[0, 0] = np.nan
     deltaprop.save(model, tmp_path / "nan.safetensors")
     result = run("summary", "nan.safetensors", cwd=tmp_path)
-    assert result.returncode == 0 and "Parameters: 6" in result.stdout
+    assert result.returncode == 0 and "Total parameters: 6" in result.stdout
     assert result.stderr == (
         "deltaprop: warning: nan.safetensors: parameter '0.weight' holds NaN or infinite values (a model saved "
         "after it diverged?); what the model computes will not be finite\n"), result.stderr
