@@ -598,3 +598,19 @@ def test_summary_of_a_model_saved_from_python(tmp_path):
     deltaprop.save(nn.Sequential(nn.Conv1d(1, 2, 3), nn.Flatten()), tmp_path / "conv.safetensors")
     result = run("summary", "conv.safetensors", cwd=tmp_path)
     assert result.returncode == 0 and "Parameters: 8 (output shapes need the input's size" in result.stdout
+
+
+def test_a_resume_refuses_to_change_the_runs_settings_and_the_model_file_is_in_evaluation_mode(tmp_path):
+    """--lr, --seed, --hidden on --resume were accepted, then overruled by the checkpoint while
+    config.toml recorded them (a new --seed re-split the data: test rows went into training)."""
+    assert run("train", "--epochs", "1", "--dropout", "0.3", "--quiet", "--out", "r", cwd=tmp_path).returncode == 0
+    for flag, value, saved in (("--lr", "0.5", "0.001"), ("--seed", "5", "0"), ("--val-split", "0.3", "0.1")):
+        result = run("train", "--resume", "r/checkpoint.safetensors", "--epochs", "2", flag, value, cwd=tmp_path)
+        assert_one_sentence_error(result, 2, rf"^deltaprop: error: {flag} {value}: the run being resumed has {saved}; "
+                                             rf"--resume continues a run with its own settings")
+    same = run("train", "--resume", "r/checkpoint.safetensors", "--epochs", "2", "--lr", "0.001", "--quiet", cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    model = deltaprop.load(tmp_path / "r" / "model.safetensors")
+    assert not any(module.training for module in model.modules())  # dropout off: predictions are repeatable
+    x = np.zeros((2, 64), dtype=np.float32)
+    assert np.array_equal(model(x).data, model(x).data)

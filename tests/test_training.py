@@ -537,6 +537,86 @@ def test_an_interrupt_in_the_middle_of_an_epoch_resumes_bitwise(tmp_path):
         assert resumed[key] == straight[key], key
 
 
+def test_a_run_that_early_stopping_ended_stays_ended_when_resumed(tmp_path):
+    """Its checkpoint says the run is over: a resume trained one more epoch (and ended with other
+    weights), where the run without the interruption had stopped."""
+    X, y = _data()
+
+    def run(epochs, **options):
+        model = _model(seed=2)
+        callbacks = [Scripted([3.0, 2.0, 2.5, 2.6, 1.0, 0.5]), EarlyStopping(patience=2, restore_best_weights=False),
+                     *options.pop("callbacks", [])]
+        history = fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=epochs,
+                      batch_size=16, callbacks=callbacks, verbose=0, seed=3, **options)
+        return model, history
+
+    straight, history = run(6)
+    assert len(history) == 4 and "early stopping" in history.stop_reason
+    path = tmp_path / "checkpoint.safetensors"
+    run(4, callbacks=[ModelCheckpoint(path)])  # stops at its last epoch, 4, as the straight run does
+    resumed, again = run(6, resume_from=path)
+    assert _same_weights(resumed, straight) and again.epoch == [1, 2, 3, 4]
+    assert again.stop_reason == history.stop_reason
+
+
+def test_a_divergence_after_a_resume_inside_an_epoch_restores_the_weights_that_epoch_began_with(tmp_path):
+    X, y = _data()
+    y = np.eye(3, dtype=np.float32)[y]
+
+    class Explode(Callback):  # the loss of the 6th batch of epoch 1 is infinite
+        def on_batch_end(self, batch, logs=None):
+            if batch == 4:
+                self.trainer.model[0].weight.data[...] = 1e38
+
+    class InterruptAt(Callback):
+        def on_batch_end(self, batch, logs=None):
+            if batch == 2:
+                self.trainer._interrupt_requested = True
+
+    def run(callbacks, **options):
+        model = _model(seed=4)
+        trainer = Trainer(model, loss="mse", optimizer=optim.SGD(model.parameters(), lr=0.01), callbacks=callbacks,
+                          verbose=0, seed=6)
+        return model, trainer.fit(X, y, epochs=2, batch_size=8, **options)
+
+    initial = _model(seed=4).state_dict()
+    straight, history = run([Explode()])
+    assert "restored to their initial values" in history.stop_reason and _same_weights(straight, initial)
+    path = tmp_path / "interrupted.safetensors"
+    run([InterruptAt()], interrupt_checkpoint=path)
+    resumed, again = run([Explode()], resume_from=path)
+    assert again.stop_reason == history.stop_reason
+    assert _same_weights(resumed, initial)  # it restored the weights of batch 3, where the interrupt came
+
+
+def test_what_a_resume_cannot_change_is_refused(tmp_path):
+    X, y = _data()
+
+    class InterruptAt(Callback):
+        def on_batch_end(self, batch, logs=None):
+            if self.trainer.epoch == 2 and batch == 1:
+                self.trainer._interrupt_requested = True
+
+    def run(epochs=3, batch_size=16, optimizer="sgd", callbacks=(), **options):
+        trainer = Trainer(_model(seed=5), loss="cross_entropy", optimizer=optimizer, callbacks=list(callbacks),
+                          verbose=0, seed=1)
+        return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, **options)
+
+    path = tmp_path / "interrupted.safetensors"
+    run(callbacks=[InterruptAt()], interrupt_checkpoint=path)  # inside epoch 2, after 2 batches of 16
+    with pytest.raises(ConfigError, match=r"part-way through epoch 2 with batch_size=16; resume it with that batch size"):
+        run(batch_size=8, resume_from=path)
+    with pytest.raises(ConfigError, match=r"was trained with SGD, this run's optimizer is Adam"):
+        run(optimizer="adam", resume_from=path)
+    with pytest.raises(ConfigError, match=r"epochs=0|epochs must be"):
+        run(epochs=0, resume_from=path)
+    ended = tmp_path / "ended.safetensors"
+    run(callbacks=[ModelCheckpoint(ended)])
+    with pytest.raises(ConfigError, match=r"epochs=2, but the checkpoint .* has finished 3 epochs already"):
+        run(epochs=2, resume_from=ended)
+    assert len(run(batch_size=8, resume_from=ended)) == 3  # after a whole epoch, another batch size is a choice
+
+
 def test_a_keras_style_schedule_is_not_applied_twice_to_an_epoch_resumed_part_way(tmp_path):
     # lr ← lr/2 at each epoch's start: the resumed epoch's rate comes back with the optimizer; the
     # schedule ran again on it (0.05, 0.025, 0.00625 instead of 0.0125) and the weights differed.

@@ -164,9 +164,17 @@ class TabularModel:
         }
 
     def save(self, path) -> None:
+        """The network in evaluation mode (a model file is for predicting: ``deltaprop.load`` gives it
+        back with dropout off), with the table's metadata."""
         from .serialization import save
 
-        save(self.network, path, metadata=self.metadata())
+        modes = [(module, module.training) for module in self.network.modules()]
+        self.network.eval()
+        try:
+            save(self.network, path, metadata=self.metadata())
+        finally:
+            for module, training in modes:
+                object.__setattr__(module, "training", training)
 
     @classmethod
     def from_metadata(cls, network, metadata: dict, where="model file") -> "TabularModel":

@@ -52,6 +52,11 @@ def _absolute(data: str, folder: Path) -> str:
     return data if data == BUNDLED else str((folder / data).resolve())
 
 
+def saved(resume_state: dict, path) -> dict:
+    """The run configuration a checkpoint of ``deltaprop train`` holds (empty for one of ``fit``)."""
+    return _saved(resume_state, path)
+
+
 def _saved(resume_state: dict, path) -> dict:
     """The options stored in a checkpoint by ``deltaprop train`` (none in one written by ``fit``).
     The file is untrusted: what is there must be valid options, else it is a damaged checkpoint."""

@@ -67,6 +67,18 @@ def register(commands, formatter) -> None:
     parser.set_defaults(run=run)
 
 
+def _check_unchanged(saved: dict, config: dict) -> None:
+    """A resumed run continues with its own settings: an option that would change one is refused
+    (it was accepted and then overruled by the checkpoint, while config.toml recorded it; a new
+    --seed or split even sent test rows into training). Only --epochs may grow."""
+    for name, value in saved.items():
+        if name not in ("epochs", "out") and config.get(name) != value:
+            flag = "DATA" if name == "data" else "--" + name.replace("_", "-")
+            raise UsageError(
+                f"{flag} {_show(config.get(name))}: the run being resumed has {_show(value)}; --resume continues a run "
+                f"with its own settings (only --epochs can grow): start a new run to change {flag}")
+
+
 def _show(value) -> str:
     if isinstance(value, tuple):
         return ",".join(map(str, value)) or "none"
@@ -88,6 +100,7 @@ def run(args) -> int:
         if config["epochs"] < finished:
             raise UsageError(f"--epochs {config['epochs']}: the checkpoint has finished {finished} epochs already; "
                              f"give at least as many")
+        _check_unchanged(configuration.saved(resume_state, args.resume), config)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
     if args.resume is None and config["out"]:
         _check_out(Path(config["out"]), args.overwrite)  # before the data is read: refuse early

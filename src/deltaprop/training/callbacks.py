@@ -185,8 +185,29 @@ class TerminateOnNaN(Callback):
     """Stop at the first non-finite loss and restore the last good weights (those at the end of the
     last epoch whose losses were all finite). Active in every ``fit`` unless one is passed."""
 
+    _good_weights = None
+    _resumed_weights = None  # the weights the epoch began with, from a checkpoint written inside it
+
+    def reset(self) -> None:
+        self._good_weights = self._resumed_weights = None
+
     def on_epoch_begin(self, epoch, logs=None):
-        self._good_weights = self.trainer.model.state_dict()
+        if self.trainer.resumed_mid_epoch and self._resumed_weights is not None:
+            self._good_weights = self._resumed_weights  # not the weights part-way through the epoch
+        else:
+            self._good_weights = self.trainer.model.state_dict()
+        self._resumed_weights = None
+
+    def state_dict(self):
+        # A checkpoint written inside an epoch (at Ctrl-C) keeps the weights that epoch began with,
+        # which a divergence later in the epoch must bring back, as it would have without the stop.
+        if self.trainer is not None and self.trainer._position is not None and self._good_weights is not None:
+            return {"good_weights": self._good_weights}
+        return {}
+
+    def load_state_dict(self, state):
+        weights = state.get("good_weights") if isinstance(state, dict) else None
+        self._resumed_weights = weights if isinstance(weights, dict) else None
 
     def on_nonfinite_loss(self, batch, loss):
         self.stop(f"the loss became {loss} at epoch {self.trainer.epoch}, batch {batch + 1}")

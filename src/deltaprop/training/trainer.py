@@ -116,6 +116,7 @@ class Trainer:
         self.epoch = 0
         self.resumed_mid_epoch = False
         self._position = None  # (epoch, batches done, running sums) while an epoch is under way
+        self._batch_size = None
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -159,16 +160,22 @@ class Trainer:
             if not len(validation_data[0]):
                 raise DataError("fit: validation_data holds no samples")
         loader = DataLoader(ArrayDataset(X, y), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
+        self._batch_size = batch_size
         if len(loader) == 0:
             raise DataError("fit: there are no training samples")
         start_epoch, skip_batches = 1, 0
         if resume is not None:
+            _check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer)
             try:
                 start_epoch, skip_batches = self._restore(resume)
             except ModelFileError as error:
                 raise ModelFileError(f"{resume_from}: {error}") from None
             except (DeltapropError, KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
                 raise ModelFileError(f"{resume_from}: the checkpoint does not fit this run ({error})") from None
+            if self.stop_reason is not None:
+                # A callback (early stopping) ended the run at the checkpoint's epoch: the run this
+                # one continues trained no further, whatever its number of epochs, and neither does this.
+                start_epoch = epochs + 1
 
         progress = Progress(epochs, len(loader), self.verbose, self.output)
         batch_callbacks = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
@@ -415,6 +422,10 @@ class Trainer:
             "seed": self.seed,
             "epoch": epoch if batches_done else self.epoch,
             "batches_done": batches_done,
+            "batch_size": self._batch_size,
+            # A run that a callback ended (early stopping) is over: resuming it must not train on.
+            "stopped": self.stop_reason if self.stop_training and not (self.diverged or self.interrupted) else None,
+            "optimizer_class": type(self.optimizer).__name__,
             "running": _encode_sums(sums),
             "optimizer": self.optimizer.state_dict(),
             "rng": dp_random.get_rng_state(),
@@ -435,6 +446,8 @@ class Trainer:
             if match is not None:
                 saved.remove(match)
                 callback.load_state_dict(match["state"])
+        if state.get("stopped"):
+            self.stop_reason = state["stopped"]  # fit() then runs no epoch: see there
         if state["batches_done"]:
             self._position = (state["epoch"], state["batches_done"], _decode_sums(state["running"]))
             return state["epoch"], state["batches_done"]
@@ -510,6 +523,28 @@ def check_resume_state(state, path) -> None:
         and all(running.get(key) is None or isinstance(running.get(key), np.ndarray) for key in ("outputs", "labels"))
     ):
         raise ModelFileError(f"{path}: the checkpoint stopped inside an epoch but its running totals are malformed")
+    if state.get("stopped") is not None and not isinstance(state["stopped"], str):
+        raise ModelFileError(f"{path}: the checkpoint's reason for stopping is not text")
+    if state.get("batch_size") is not None and (isinstance(state["batch_size"], bool) or not isinstance(state["batch_size"], int)):
+        raise ModelFileError(f"{path}: the checkpoint's batch size is not an integer")
+
+
+def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer) -> None:
+    """What a resumed run cannot change and still continue the run it resumes."""
+    finished = state["epoch"] - 1 if state["batches_done"] else state["epoch"]
+    if epochs < finished:
+        raise ConfigError(f"fit: epochs={epochs}, but the checkpoint {path} has finished {finished} epochs already; "
+                          f"give at least as many")
+    saved_batch = state.get("batch_size")
+    if state["batches_done"] and saved_batch is not None and saved_batch != batch_size:
+        raise ConfigError(
+            f"fit: the checkpoint {path} was written part-way through epoch {state['epoch']} with batch_size={saved_batch}; "
+            f"resume it with that batch size (with batch_size={batch_size} its {state['batches_done']} batches done "
+            f"would be other samples)")
+    saved_class = state.get("optimizer_class")
+    if saved_class is not None and saved_class != type(optimizer).__name__:
+        raise ConfigError(f"fit: the checkpoint {path} was trained with {saved_class}, this run's optimizer is "
+                          f"{type(optimizer).__name__}; resume with the same optimizer")
 
 
 def _training_stream_seed(seed: int) -> int:
