@@ -417,3 +417,28 @@ def test_elu_equals_the_selection(shape, alpha, dtype):
     np.testing.assert_array_equal(out.data, expected)
     np.testing.assert_array_equal(x.grad, expected_grad)
     assert out.dtype == dtype and x.grad.dtype == dtype
+
+
+def test_an_infinite_gradient_does_not_become_nan_where_clip_or_maximum_passes_none():
+    """sqrt at 0 sends an infinite gradient back; where clip or maximum/minimum pass no gradient
+    that must be 0 (PyTorch's answer), not inf · 0 = NaN spreading to every weight before it."""
+    from deltaprop import ops
+
+    x = dp.tensor([0.0, -1.0, 4.0], requires_grad=True, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        x.clip(0.0, None).sqrt().sum().backward()
+    np.testing.assert_array_equal(x.grad, [np.inf, 0.0, 0.25])
+    y = dp.tensor([-1.0, 4.0], requires_grad=True, dtype=np.float64)
+    z = dp.tensor([-3.0, 9.0], requires_grad=True, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        (ops.maximum(y, 0.0).sqrt().sum() + ops.minimum(z, 0.0).neg().sqrt().sum()).backward()
+    np.testing.assert_array_equal(y.grad, [0.0, 0.25])
+    assert z.grad[1] == 0.0 and z.grad[0] == pytest.approx(-1 / (2 * np.sqrt(3)))
+
+
+def test_an_empty_list_selects_nothing():
+    x = dp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype=np.float64)
+    picked = x[[]]
+    assert picked.shape == (0, 2)
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros((2, 2)))

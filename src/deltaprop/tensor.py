@@ -274,6 +274,8 @@ class Tensor:
     def __neg__(self):
         return _ops.neg(self)
 
+    neg = __neg__
+
     def __pos__(self):
         return self
 

@@ -61,15 +61,17 @@ def _output_shape(op, shape, kernel, stride, dilation, pads, ceil_mode=False) ->
     out = []
     for size, k, s, d, (lo, hi) in zip(shape, kernel, stride, dilation, pads):
         span = size + lo + hi - d * (k - 1) - 1
-        if span < 0:
+        # In ceil mode a window may hang over the end, as in PyTorch: one that starts inside the
+        # input or its left padding counts even when the input is shorter than the kernel.
+        count = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (count - 1) * s >= size + lo:
+            count -= 1  # the last window must start inside the input or its left padding
+        if span < 0 and not (ceil_mode and count >= 1):
             extent = "x".join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))
             raise ShapeError(
                 f"{op}: the input's spatial size {'x'.join(map(str, shape))} plus padding is smaller than "
                 f"the kernel's extent {extent}"
             )
-        count = (-(-span // s) if ceil_mode else span // s) + 1
-        if ceil_mode and (count - 1) * s >= size + lo:
-            count -= 1  # the last window must start inside the input or its left padding
         out.append(count)
     return tuple(out)
 

@@ -72,7 +72,8 @@ def clip(a, min=None, max=None):
             inside = inside & (a.data >= low)
         if high is not None:
             inside = inside & (a.data <= high)
-        return (unbroadcast(g * inside, a.data.shape),)
+        # where, not g · inside: an infinite g outside the bounds must give 0 there, not NaN (PyTorch's too)
+        return (unbroadcast(g if inside is True else np.where(inside, g, 0), a.data.shape),)
 
     return record(out, (a,), backward, "clip")
 
@@ -87,10 +88,12 @@ def _select(a, b, name, pick, a_wins):
     def backward(g):
         # Ties split the gradient equally between the two operands, as PyTorch does.
         share_a = np.where(a_wins(a.data, b.data), 1.0, np.where(a.data == b.data, 0.5, 0.0)).astype(g.dtype)
-        return (
-            unbroadcast(g * share_a, np.shape(a.data)) if a.requires_grad else None,
-            unbroadcast(g * (1 - share_a), np.shape(b.data)) if b.requires_grad else None,
-        )
+        # The losing side gets 0 even where g is infinite (g · 0 would be NaN), as in PyTorch.
+        with np.errstate(invalid="ignore"):  # the inf · 0 that where() then discards
+            return (
+                unbroadcast(np.where(share_a == 0, 0, g * share_a), np.shape(a.data)) if a.requires_grad else None,
+                unbroadcast(np.where(share_a == 1, 0, g * (1 - share_a)), np.shape(b.data)) if b.requires_grad else None,
+            )
 
     return record(out, (a, b), backward, name)
 

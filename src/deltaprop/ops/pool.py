@@ -20,8 +20,8 @@ def pool_options(op: str, n: int, kernel_size, stride, padding, dilation) -> tup
     stride = kernel if stride is None or stride == () or stride == [] else int_tuple(stride, n, "stride", op, 1)
     padding = int_tuple(padding, n, "padding", op, 0)
     dilation = int_tuple(dilation, n, "dilation", op, 1)
-    # A window made only of padding would have no input to pool (PyTorch refuses it the same way).
-    if any(p > (d * (k - 1) + 1) // 2 for p, k, d in zip(padding, kernel, dilation)):
+    # PyTorch's rule, on the kernel's size without its dilation: a window must not be mostly padding.
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ConfigError(f"{op}: padding must be at most half the kernel size, got padding {padding} for kernel {kernel}")
     return kernel, stride, padding, dilation
 

@@ -93,6 +93,8 @@ def getitem(a, index):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     elif isinstance(index, list):
         index = np.asarray(index)
+        if index.size == 0:  # an empty list selects nothing (NumPy would read it as floats)
+            index = index.astype(np.intp)
     try:
         out = a.data[index]
     except IndexError as error:
