@@ -379,7 +379,8 @@ def test_a_failed_resume_changes_nothing_in_the_run_folder(data, tmp_path):
     before = _snapshot(out)
     # Other data: the run being resumed was trained on flowers.csv.
     failed = run("train", "--resume", out / "checkpoint.safetensors", "houses.csv", "--epochs", 4, "--quiet", cwd=data)
-    assert_one_sentence_error(failed, 2, r"^deltaprop: error: DATA .*houses.csv: the run being resumed has .*flowers.csv")
+    assert_one_sentence_error(failed, 2, r"^deltaprop: error: DATA .*houses.csv: this is not the data the run being "
+                                         r"resumed was trained on \(it was trained on .*flowers.csv\)")
     assert _snapshot(out) == before
     # A resume to fewer epochs than are done, or into another folder, is refused rather than ignored.
     nothing = run("train", "--resume", out / "checkpoint.safetensors", "--epochs", 1, cwd=data)
@@ -614,3 +615,25 @@ def test_a_resume_refuses_to_change_the_runs_settings_and_the_model_file_is_in_e
     assert not any(module.training for module in model.modules())  # dropout off: predictions are repeatable
     x = np.zeros((2, 64), dtype=np.float32)
     assert np.array_equal(model(x).data, model(x).data)
+
+
+def test_a_run_whose_data_moved_resumes_from_the_new_place_and_changed_data_is_refused(tmp_path):
+    """The checkpoint knows its data by content (SHA-256): the same file elsewhere is the same data."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3)).round(4)
+    rows = [[*row, int(row[0] > 0)] for row in X]
+    (tmp_path / "old").mkdir()
+    _write_csv(tmp_path / "old" / "data.csv", ["a", "b", "c", "label"], rows)
+    assert run("train", "old/data.csv", "--epochs", 1, "--out", "r", "--quiet", cwd=tmp_path).returncode == 0
+    (tmp_path / "old").rename(tmp_path / "new")
+    gone = run("train", "--resume", "r/checkpoint.safetensors", "--epochs", 2, cwd=tmp_path)
+    assert_one_sentence_error(gone, 2, r"the run's data .*old/data.csv is not there any more; if it moved, give its "
+                                       r"new place: deltaprop train --resume r/checkpoint.safetensors NEW/PATH/data.csv")
+    moved = run("train", "--resume", "r/checkpoint.safetensors", "new/data.csv", "--epochs", 2, "--quiet", cwd=tmp_path)
+    assert moved.returncode == 0, moved.stderr
+    other_column = run("train", "--resume", "r/checkpoint.safetensors", "--target", "a", "--epochs", 3, cwd=tmp_path)
+    assert_one_sentence_error(other_column, 2, r"--target a: the run being resumed predicts column 'label'")
+    with open(tmp_path / "new" / "data.csv", "a", encoding="utf-8") as file:
+        file.write("9,9,9,1\n")  # the same path, other content
+    changed = run("train", "--resume", "r/checkpoint.safetensors", "--epochs", 3, cwd=tmp_path)
+    assert_one_sentence_error(changed, 2, r"DATA .*new/data.csv: this is not the data the run being resumed was trained on;")

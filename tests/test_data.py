@@ -701,3 +701,6 @@ def test_a_target_given_as_digits_is_a_column_name_when_one_has_it(tmp_path):
     assert load_csv(path, target="-1").target_name == "2021"
     with pytest.raises(DataError, match="has no column number 7"):
         load_csv(path, target="7")
+    for other_digits in ("²", "٣"):  # str.isdigit() says yes; int() refuses the first and reads the second
+        with pytest.raises(DataError, match="has no column named"):
+            load_csv(path, target=other_digits)

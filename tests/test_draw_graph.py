@@ -140,6 +140,12 @@ def test_bad_arguments():
         dp.draw_graph([1.0])
 
 
+def test_an_input_used_twice_by_one_operation_has_two_edges():
+    x = dp.tensor([1.0, 2.0], requires_grad=True)
+    dot = dp.draw_graph((x * x).sum(), format="dot").dot
+    assert dot.count("n0 -> n1;") == 2  # each carries a gradient: that is why d(x·x)/dx = 2x
+
+
 def test_an_array_used_by_two_operations_is_one_node():
     dp.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 2))

@@ -325,6 +325,8 @@ def test_weights_of_layers_with_ten_nodes_or_more_are_written_with_a_comma():
     text = render(explain(model, np.linspace(-1, 1, 11), [0.5]), "table")
     assert "w_1,11^1" in text and "w_11,1^1" in text and "w_111^1" not in text
     assert "w_11^2" not in text and "w_1,1^2" in text  # the output layer has 11 inputs: commas there too
+    html = explain(model, np.linspace(-1, 1, 11), [0.5])._repr_html_()
+    assert "w<sub>1,11</sub><sup>1</sup>" in html and "w_1,11" not in html
     small = render(explain(nn.Sequential(nn.Linear(2, 2)), [1.0, 2.0], [0.0, 1.0]), "table")
     assert "w_12^1" in small and "w_1,2^1" not in small
 
@@ -337,5 +339,14 @@ def test_an_overflow_is_one_warning_not_numpys():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trace = explain(model, [1e200, 2.0], [1.0, 0.0])
-    assert [str(w.message)[:46] for w in caught] == ["explain: the error E is not a finite number (o"], [str(w.message) for w in caught]
+    assert [str(w.message)[:34] for w in caught] == ["explain: the step overflowed float"], [str(w.message) for w in caught]
     assert not math.isfinite(trace.error)
+    # E finite, but the update overflows: warned too
+    model = nn.Sequential(nn.Linear(1, 1), nn.Tanh(), nn.Linear(1, 1), nn.Sigmoid()).double()
+    model[0].weight.data[...] = 1e-9
+    model[2].weight.data[...] = 0.5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trace = explain(model, [1e6], [0.5], lr=1e305)
+    assert math.isfinite(trace.error) and not math.isfinite(trace.layers[0].weights[0].updated)
+    assert len(caught) == 1 and "overflowed" in str(caught[0].message)

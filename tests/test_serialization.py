@@ -280,9 +280,11 @@ def test_metadata_with_numpy_values_is_stored_as_json_and_other_objects_are_name
     assert read_metadata(path) == {"epochs": 3, "classes": [1, 2], "lr": 0.5}
     with pytest.raises(TypeError, match=r"metadata\['run'\]\[1\] is a set"):
         save(model, path, metadata={"run": [1, {2}]})
-    with pytest.raises(TypeError, match="metadata has the key 3; metadata keys must be strings"):
-        save(model, path, metadata={3: "three"})
+    with pytest.raises(TypeError, match=r"metadata has the key \(1, 2\); a metadata key must be a string or a number"):
+        save(model, path, metadata={(1, 2): "pair"})
     assert read_metadata(path)["epochs"] == 3  # the failed saves left the file as it was
+    save(model, path, metadata={"classes": {0: "cat", np.int64(1): "dog", 2.5: "half", None: "none"}})  # JSON's rule
+    assert read_metadata(path) == {"classes": {"0": "cat", "1": "dog", "2.5": "half", "null": "none"}}
 
 
 def test_weights_that_do_not_fit_the_given_model_are_refused(tmp_path):

@@ -559,6 +559,23 @@ def test_a_run_that_early_stopping_ended_stays_ended_when_resumed(tmp_path):
     assert again.stop_reason == history.stop_reason
 
 
+def test_a_run_a_callback_stopped_without_a_reason_stays_stopped_when_resumed(tmp_path):
+    """A Keras-style callback sets stop_training and nothing else."""
+    X, y = _data()
+
+    class StopAt2(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                self.trainer.stop_training = True
+
+    path = tmp_path / "checkpoint.safetensors"
+    first = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, callbacks=[StopAt2(), ModelCheckpoint(path)],
+                verbose=0, seed=0)
+    assert len(first) == 2
+    resumed = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, verbose=0, resume_from=path)
+    assert resumed.epoch == [1, 2] and resumed.stop_reason == "stopped by a callback"
+
+
 def test_a_divergence_after_a_resume_inside_an_epoch_restores_the_weights_that_epoch_began_with(tmp_path):
     X, y = _data()
     y = np.eye(3, dtype=np.float32)[y]

@@ -236,14 +236,23 @@ def _tie(model, tied, where) -> None:
             setattr(other_module, other_name, shared)
 
 
+def _json_key(name, where) -> str:
+    """A dict key as JSON writes it: numbers, booleans and None become text ({0: 'cat'} is stored
+    as {"0": "cat"}); anything else cannot be a JSON key."""
+    if isinstance(name, str):
+        return name
+    if isinstance(name, np.generic):
+        name = name.item()
+    if name is None or isinstance(name, (bool, int, float)):
+        return json.dumps(name)
+    raise TypeError(f"save: {where} has the key {name!r}; a metadata key must be a string or a number (JSON's rule)")
+
+
 def _json_metadata(metadata, key="metadata"):
     """``metadata`` as JSON values: NumPy numbers become Python numbers and arrays lists; anything
     else that JSON cannot hold, or a key that is not a string, is a TypeError naming where it is."""
     if isinstance(metadata, dict):
-        bad = next((k for k in metadata if not isinstance(k, str)), None)
-        if bad is not None:
-            raise TypeError(f"save: {key} has the key {bad!r}; metadata keys must be strings (JSON's)")
-        return {k: _json_metadata(v, f"{key}[{k!r}]") for k, v in metadata.items()}
+        return {_json_key(k, key): _json_metadata(v, f"{key}[{k!r}]") for k, v in metadata.items()}
     if isinstance(metadata, (list, tuple)):
         return [_json_metadata(v, f"{key}[{i}]") for i, v in enumerate(metadata)]
     if isinstance(metadata, np.ndarray):

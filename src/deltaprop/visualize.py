@@ -198,12 +198,8 @@ def to_dot(root: Tensor, names: dict | None = None) -> str:
         label = "\\n".join(_escape(part) for part in parts)
         extra = ", penwidth=2" if node is root else ""
         lines.append(f'  {ids[keys[id(node)]]} [label="{label}", fillcolor="{colour}"{extra}];')
-    edges = []
     for node in nodes:
-        for parent in node._parents:
-            edge = f"  {ids[keys[id(parent)]]} -> {ids[keys[id(node)]]};"
-            if edge not in edges:
-                edges.append(edge)
-    lines += edges
+        for parent in node._parents:  # an input used twice (x * x) has two edges, as it carries two gradients
+            lines.append(f"  {ids[keys[id(parent)]]} -> {ids[keys[id(node)]]};")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ of the curves and, for classification, of the confusion matrix.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import shutil
@@ -25,7 +26,7 @@ from ..tabular import TabularModel, build_mlp, infer_task
 from ..training import CSVLogger, EarlyStopping, ModelCheckpoint, Trainer
 from ..training.trainer import OPTIMIZERS, check_resume_state
 from . import config as configuration
-from .datasets import image_shape, load_table
+from .datasets import BUNDLED, image_shape, load_table
 from .options import TRAIN_OPTIONS, UsageError
 from .report import metrics_table
 
@@ -67,22 +68,51 @@ def register(commands, formatter) -> None:
     parser.set_defaults(run=run)
 
 
-def _check_unchanged(saved: dict, config: dict) -> None:
+def _check_unchanged(saved: dict, config: dict, settings: dict, args) -> None:
     """A resumed run continues with its own settings: an option that would change one is refused
     (it was accepted and then overruled by the checkpoint, while config.toml recorded it; a new
-    --seed or split even sent test rows into training). Only --epochs may grow."""
+    --seed or split even sent test rows into training). Only --epochs may grow. The data may have
+    moved: at a new path, the same content (by its SHA-256) is the same data. The target column is
+    compared once the data is read (``--target label`` may name the default, last column)."""
     for name, value in saved.items():
-        if name not in ("epochs", "out") and config.get(name) != value:
-            flag = "DATA" if name == "data" else "--" + name.replace("_", "-")
-            raise UsageError(
-                f"{flag} {_show(config.get(name))}: the run being resumed has {_show(value)}; --resume continues a run "
-                f"with its own settings (only --epochs can grow): start a new run to change {flag}")
+        if name in ("epochs", "out", "target", "data") or config.get(name) == value:
+            continue
+        flag = "--" + name.replace("_", "-")
+        raise UsageError(
+            f"{flag} {_show(config.get(name))}: the run being resumed has {_show(value)}; --resume continues a run "
+            f"with its own settings (only --epochs can grow): start a new run to change {flag}")
+    trained_on, data = saved.get("data"), config["data"]
+    if data in (None, BUNDLED) or trained_on in (None, BUNDLED):
+        if data != trained_on:
+            raise UsageError(f"DATA {_show(data)}: the run being resumed was trained on {_show(trained_on)}; "
+                             f"--resume continues a run on its own data")
+        return
+    if data == trained_on and not Path(data).exists():
+        raise UsageError(f"the run's data {data} is not there any more; if it moved, give its new place: "
+                         f"deltaprop train --resume {args.resume} NEW/PATH/{Path(data).name}")
+    saved_sha256 = settings.get("data_sha256")
+    if saved_sha256 is None:  # a checkpoint from before the content was recorded: trust a new path, as then
+        return
+    if Path(data).is_file() and _sha256(data) != saved_sha256:
+        moved = "" if data == trained_on else f" (it was trained on {trained_on})"
+        raise UsageError(f"DATA {data}: this is not the data the run being resumed was trained on{moved}; its "
+                         f"content differs; --resume continues a run on its own data: start a new run for other data")
+
+
+def _sha256(path) -> str | None:
+    if path in (None, BUNDLED):
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _show(value) -> str:
     if isinstance(value, tuple):
         return ",".join(map(str, value)) or "none"
-    return str(value)
+    return "(not set)" if value is None else str(value)
 
 
 def run(args) -> int:
@@ -100,12 +130,20 @@ def run(args) -> int:
         if config["epochs"] < finished:
             raise UsageError(f"--epochs {config['epochs']}: the checkpoint has finished {finished} epochs already; "
                              f"give at least as many")
-        _check_unchanged(configuration.saved(resume_state, args.resume), config)
+        settings = resume_state["metadata"].get("settings")
+        _check_unchanged(configuration.saved(resume_state, args.resume), config,
+                         settings if isinstance(settings, dict) else {}, args)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
     if args.resume is None and config["out"]:
         _check_out(Path(config["out"]), args.overwrite)  # before the data is read: refuse early
 
     table, data_name = load_table(config["data"], config["target"], config["drop_missing"])
+    if resume_state is not None:
+        tabular = resume_state["metadata"].get("tabular")
+        trained = tabular.get("target_name") if isinstance(tabular, dict) else None
+        if trained is not None and table.target_name != trained:
+            raise UsageError(f"--target {config['target']}: the run being resumed predicts column {trained!r}; "
+                             f"--resume continues a run with its own settings: start a new run to change --target")
     if table.n_dropped:  # said even with --quiet: it changes what the model learns from
         rows = "row" if table.n_dropped == 1 else "rows"
         print(f"deltaprop: dropped {table.n_dropped} {rows} of {config['data']} with missing or non-finite values "
@@ -147,7 +185,8 @@ def run(args) -> int:
 
 def _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log, found) -> int:
     model = TabularModel(network, task, table.feature_names, table.target_name, prepared["scaler"], prepared["encoder"],
-                         prepared["target_scaler"], prepared["input_shape"], settings={"config": config})
+                         prepared["target_scaler"], prepared["input_shape"],
+                         settings={"config": config, "data_sha256": _sha256(config["data"])})
 
     callbacks = [CSVLogger(out / "history.csv"), ModelCheckpoint(out / CHECKPOINT_FILE)]
     if config["early_stopping"]:

@@ -267,7 +267,7 @@ def _target_index(target, names: list, name: str) -> int:
     if isinstance(target, str):
         if target in names:  # a column named "2020" is that column, whatever the index 2020 would be
             return names.index(target)
-        if not target.lstrip("-").isdigit():
+        if not (target.isascii() and target.lstrip("-").isdigit()):  # not '²' or '٣', which int() refuses or reads
             raise DataError(f"{name}: has no column named {target!r}; its columns are {_list_names(names)}")
         target = int(target)  # an index written as text, as on the command line
     t = int(target) + m if target < 0 else int(target)

@@ -300,7 +300,7 @@ def to_markdown(trace) -> str:
 
 
 # x_j^k, x_{ij}^k, o_i^(k−1): the subscript and superscript of the seeds' notation, for HTML.
-_NOTATION = re.compile(r"(?<=[A-Za-zδ])_(\w+)\^(\(k−1\)|\(k\+1\)|\w+)")
+_NOTATION = re.compile(r"(?<=[A-Za-zδ])_([\w,]+)\^(\(k−1\)|\(k\+1\)|\w+)")
 
 
 def _html_text(text: str) -> str:
@@ -358,7 +358,7 @@ JSON_FIELDS = {
     "layers": "layers k = 1 .. m, input side first",
     "layers[].k": "the layer's index k",
     "layers[].role": "'hidden' or 'output'",
-    "layers[].activation": "g: sigmoid, tanh, relu, leaky_relu(s=...), elu(α=...), gelu, identity or softmax",
+    "layers[].activation": "g: sigmoid, tanh, relu, leaky_relu(s=...), elu(α=...), gelu, gelu(approximate=tanh), identity or softmax",
     "layers[].g": "g(a), written out",
     "layers[].g_prime": "g'(a), written out",
     "layers[].delta_formula": "how δ_j^k follows from the layer above (or the error, for the output layer)",

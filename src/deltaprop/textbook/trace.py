@@ -583,10 +583,20 @@ def explain(
                 E_now.backward()
                 optimizer.step()
 
-    if not all(math.isfinite(value) for value in (float(E.item()), *errors_after)):
+    traced_numbers = [
+        value
+        for layer in traced
+        for value in (
+            *(x for node in layer.nodes for x in (node.a, node.o, node.delta)),
+            *(x for w in layer.weights for x in (w.grad, w.updated)),
+            *(x for b in layer.biases for x in (b.grad, b.updated)),
+        )
+    ]
+    if not all(math.isfinite(value) for value in (float(E.item()), *errors_after, *traced_numbers)):
         warnings.warn(
-            "explain: the error E is not a finite number (overflow in float64): the weights, the input or "
-            "the learning rate are too large; the trace shows inf and nan where it happened",
+            "explain: the step overflowed float64 (the error, a gradient or an updated weight is not a finite "
+            "number): the weights, the input or the learning rate are too large; the trace shows inf and nan "
+            "where it happened",
             RuntimeWarning, stacklevel=2,
         )
     return Trace(

@@ -424,7 +424,7 @@ class Trainer:
             "batches_done": batches_done,
             "batch_size": self._batch_size,
             # A run that a callback ended (early stopping) is over: resuming it must not train on.
-            "stopped": self.stop_reason if self.stop_training and not (self.diverged or self.interrupted) else None,
+            "stopped": (self.stop_reason or "stopped by a callback") if self.stop_training and not (self.diverged or self.interrupted) else None,
             "optimizer_class": type(self.optimizer).__name__,
             "running": _encode_sums(sums),
             "optimizer": self.optimizer.state_dict(),
