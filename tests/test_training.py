@@ -773,3 +773,70 @@ def test_predict_keeps_the_output_width_for_no_rows_and_batches_like_one_call():
     assert dp.predict(model, X[:0]).shape == (0, 3)
     whole = model(dp.tensor(X)).data
     np.testing.assert_allclose(dp.predict(model, X, batch_size=7), whole, rtol=1e-6, atol=1e-7)
+
+
+# -- Keras habits ------------------------------------------------------------------------------------
+
+
+def test_validation_split_holds_out_the_last_rows_as_keras_does():
+    X, y = _data(n=10)
+    trainer = Trainer(_model(), loss="cross_entropy", optimizer="sgd", verbose=0, seed=0)
+    from deltaprop.training import trainer as trainer_module
+
+    X_train, y_train, (X_val, y_val) = trainer_module._split(X, y, 0.2)
+    np.testing.assert_array_equal(X_val, X[8:])  # Keras: the first ceil(10 * 0.8) = 8 train
+    np.testing.assert_array_equal(X_train, X[:8])
+    assert trainer.fit(X, y, epochs=1, validation_split=0.25).history["val_loss"]  # ceil(7.5) = 8 train, 2 held out
+    with pytest.raises(DataError, match="leaves 10 training and 0 validation samples"):
+        trainer_module._split(X, y, 0.01)
+
+
+def test_what_a_callback_adds_to_the_logs_is_history_and_model_stop_training_stops():
+    X, y = _data()
+
+    class Custom(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["custom"] = 10.0 * epoch
+            if epoch == 2:
+                self.model.stop_training = True  # Keras' idiom
+
+    history = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, callbacks=[Custom()], verbose=0, seed=0)
+    assert history.epoch == [1, 2] and history["custom"] == [10.0, 20.0]
+    again = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=3, verbose=0, seed=0)
+    assert len(again) == 3  # a model that a callback stopped once trains again in the next fit
+
+
+def test_a_softmax_output_with_cross_entropy_is_warned_about():
+    X, y = _data()
+    model = nn.Sequential(nn.Linear(6, 3), nn.Softmax(dim=1))
+    with pytest.warns(UserWarning, match="the model ends in Softmax, and the cross-entropy loss applies its own softmax"):
+        fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # LogSoftmax before cross-entropy changes nothing: no warning
+        fit(nn.Sequential(nn.Linear(6, 3), nn.LogSoftmax(dim=1)), X, y, loss="nll", optimizer="sgd", epochs=1, verbose=0)
+
+
+def test_keras_names_and_forms_that_mean_the_same_are_taken():
+    X, y = _data()
+    y_float = (X[:, :1] > 0).astype(np.float32)
+    history = fit(nn.Sequential(nn.Linear(6, 1)), X, y_float, loss="mean_squared_error", optimizer="sgd", epochs=2,
+                  metrics=["mse", "mae"], callbacks=[LearningRateScheduler(lambda epoch: 0.1 / (epoch + 1))],
+                  verbose=0, seed=0)
+    assert history["lr"] == [0.1, 0.05] and history["mse"][0] > 0
+    assert fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=1, metrics=["acc"], verbose=0)["acc"]
+    with pytest.raises(ConfigError, match="'sparse_categorical_crossentropy' is Keras' name for a cross-entropy of probabilities"):
+        fit(_model(), X, y, loss="sparse_categorical_crossentropy", optimizer="sgd", epochs=1, verbose=0)
+    with pytest.raises(ConfigError, match=r"validation_data must be a pair \(X, y\), got a sequence of 3"):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0, validation_data=(X, y, np.ones(len(y))))
+
+
+def test_checkpoint_and_csv_files_take_keras_argument_names(tmp_path):
+    X, y = _data()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0,
+        callbacks=[ModelCheckpoint(filepath=tmp_path / "a.safetensors", monitor="loss"), CSVLogger(filename=tmp_path / "h.csv"),
+                   ModelCheckpoint(path=tmp_path / "b.safetensors", monitor="loss")])
+    assert (tmp_path / "a.safetensors").exists() and (tmp_path / "b.safetensors").exists() and (tmp_path / "h.csv").exists()
+    with pytest.raises(TypeError, match="give the file as filepath"):
+        ModelCheckpoint()

@@ -10,6 +10,7 @@ exactly.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 
@@ -18,10 +19,23 @@ from .metrics import METRICS
 
 
 class Callback:
+    """What ``fit`` calls at each stage. ``self.trainer`` is the running :class:`Trainer`;
+    ``self.model`` its model, as in Keras (``self.model.stop_training = True`` stops the run, as
+    does ``self.trainer.stop_training = True``). Epochs are numbered from 1."""
+
     trainer = None
 
     def set_trainer(self, trainer) -> None:
         self.trainer = trainer
+
+    @property
+    def model(self):
+        own = self.__dict__.get("_model")
+        return own if own is not None else (None if self.trainer is None else self.trainer.model)
+
+    @model.setter
+    def model(self, value):  # a callback may keep a model of its own under this name
+        self.__dict__["_model"] = value
 
     def reset(self) -> None:
         """Forget what an earlier run taught this callback (each ``fit`` starts from scratch)."""
@@ -145,8 +159,8 @@ class ModelCheckpoint(Callback):
     ``{epoch}``. A checkpoint resumes with ``fit(..., resume_from=path)`` and loads as a model with
     ``deltaprop.load(path)``."""
 
-    def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto"):
-        self.path = str(path)
+    def __init__(self, filepath=None, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto", *, path=None):
+        self.path = str(_one_path("ModelCheckpoint", "filepath", filepath, path))
         self.monitor = monitor
         self.save_best_only = save_best_only
         self.sign = _improvement_sign(monitor, mode)
@@ -238,6 +252,16 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule, monitor: str | None = None):
         self.schedule = schedule
         self.monitor = monitor
+        self._takes_lr = True
+        if not self._is_scheduler():
+            if not callable(schedule):
+                raise ConfigError(f"LearningRateScheduler: schedule must be a function or an lr_scheduler, got {type(schedule).__name__}")
+            try:  # Keras calls schedule(epoch, lr), or schedule(epoch) when that is all it takes
+                inspect.signature(schedule).bind(0, 0.1)
+            except TypeError:
+                self._takes_lr = False
+            except ValueError:  # a builtin without a signature: call it the two-argument way
+                pass
 
     def _is_scheduler(self) -> bool:
         return hasattr(self.schedule, "step") and hasattr(self.schedule, "optimizer")
@@ -246,7 +270,7 @@ class LearningRateScheduler(Callback):
         if self._is_scheduler() or self.trainer.resumed_mid_epoch:
             return
         for group in self.trainer.optimizer.param_groups:
-            new_lr = float(self.schedule(epoch - 1, group["lr"]))
+            new_lr = float(self.schedule(epoch - 1, group["lr"]) if self._takes_lr else self.schedule(epoch - 1))
             if not math.isfinite(new_lr) or new_lr < 0:
                 raise ConfigError(
                     f"LearningRateScheduler: the schedule gave lr={new_lr} for epoch {epoch}; a learning rate must be "
@@ -274,11 +298,18 @@ class LearningRateScheduler(Callback):
 class CSVLogger(Callback):
     """Rewrite ``path`` with the whole history after every epoch (atomically: never a torn row)."""
 
-    def __init__(self, path):
-        self.path = str(path)
+    def __init__(self, filename=None, *, path=None):
+        self.path = str(_one_path("CSVLogger", "filename", filename, path))
 
     def on_epoch_end(self, epoch, logs=None):
         self.trainer.history.to_csv(self.path)
+
+
+def _one_path(owner: str, keras_name: str, keras_value, path):
+    """The file a callback writes, under Keras' name for it or ``path``."""
+    if (keras_value is None) == (path is None):
+        raise TypeError(f"{owner}: give the file as {keras_name} (Keras' name) or path, once")
+    return keras_value if path is None else path
 
 
 def as_callback(obj) -> Callback:

@@ -30,6 +30,13 @@ class History:
             if len(column) < row + 1:  # a key that this epoch did not log
                 column.append(float("nan"))
 
+    def update_last(self, logs: dict) -> None:
+        """Make the last row say what ``logs`` say now (keys a callback added or changed)."""
+        row = len(self.epoch) - 1
+        for key, value in logs.items():
+            column = self.history.setdefault(key, [float("nan")] * (row + 1))
+            column[row] = value
+
     def __getitem__(self, key: str) -> list:
         return self.history[key]
 

@@ -87,6 +87,13 @@ def rmse(y_true, y_pred) -> float:
     return float(np.mean(np.sqrt(np.mean(diff * diff, axis=0))))
 
 
+def mse(y_true, y_pred) -> float:
+    """Mean squared error over every output."""
+    y_true, y_pred = _values(y_true, y_pred)
+    diff = y_pred - y_true
+    return float(np.mean(diff * diff))
+
+
 def r2(y_true, y_pred) -> float:
     """Coefficient of determination 1 − SS_res / SS_tot (averaged over output columns).
 
@@ -108,10 +115,12 @@ class Metric(NamedTuple):
 
 METRICS = {
     "accuracy": Metric(accuracy, True, True),
+    "acc": Metric(accuracy, True, True),  # Keras' short name
     "precision": Metric(precision, True, True),
     "recall": Metric(recall, True, True),
     "f1": Metric(f1, True, True),
     "mae": Metric(mae, False, False),
+    "mse": Metric(mse, False, False),
     "rmse": Metric(rmse, False, False),
     "r2": Metric(r2, False, True),
 }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import signal
 import time
+import warnings
 
 import numpy as np
 
@@ -39,7 +40,13 @@ LOSSES = {
     "bce": nn.BCELoss,
     "bce_with_logits": nn.BCEWithLogitsLoss,
     "nll": nn.NLLLoss,
+    # Keras' names where they mean the same computation (its cross-entropies take probabilities
+    # unless from_logits=True, so they are not aliases of 'cross_entropy': see make_loss)
+    "mean_squared_error": nn.MSELoss,
+    "mean_absolute_error": nn.L1Loss,
+    "binary_crossentropy": nn.BCELoss,
 }
+_KERAS_CROSS_ENTROPIES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
 
 OPTIMIZERS = {
     "sgd": (optim.SGD, 0.01),
@@ -63,6 +70,11 @@ def _takes_class_indices(loss) -> bool:
 
 def make_loss(loss):
     if isinstance(loss, str):
+        if loss in _KERAS_CROSS_ENTROPIES:
+            raise ConfigError(
+                f"loss {loss!r} is Keras' name for a cross-entropy of probabilities; deltaprop's 'cross_entropy' takes "
+                f"the model's raw outputs (logits, Keras' from_logits=True) and class indices (or one-hot rows): end the "
+                f"model without a Softmax and use 'cross_entropy'")
         if loss not in LOSSES:
             raise ConfigError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
         return LOSSES[loss]()
@@ -88,6 +100,7 @@ class Trainer:
     def __init__(self, model, *, loss, optimizer=None, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None, output=None):
         self.model = model
         self.loss = make_loss(loss)
+        _warn_of_a_second_softmax(model, self.loss)
         # An optimizer is needed to train; evaluating and predicting need none.
         self.optimizer = None if optimizer is None else make_optimizer(optimizer, model)
         unknown = [m for m in metrics if m not in METRICS]
@@ -154,8 +167,11 @@ class Trainer:
         for callback in self.callbacks:
             callback.reset()
         if validation_data is None and validation_split > 0:
-            X, y, validation_data = _split(X, y, validation_split, self.seed)
+            X, y, validation_data = _split(X, y, validation_split)
         if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                given = f"a sequence of {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else f"a {type(validation_data).__name__}"
+                raise ConfigError(f"fit: validation_data must be a pair (X, y), got {given} (sample weights are not supported)")
             validation_data = self._prepare(*validation_data, caller="fit (validation_data)")
             if not len(validation_data[0]):
                 raise DataError("fit: validation_data holds no samples")
@@ -180,6 +196,8 @@ class Trainer:
         progress = Progress(epochs, len(loader), self.verbose, self.output)
         batch_callbacks = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
         self.stop_training = False
+        if getattr(self.model, "stop_training", False):
+            object.__setattr__(self.model, "stop_training", False)  # left over from an earlier run
         previous_handler = self._catch_interrupts() if interrupt_checkpoint is not None else None
         try:
             for callback in self.callbacks:
@@ -206,7 +224,12 @@ class Trainer:
                 self.history.append(epoch, logs)
                 for callback in self.callbacks:
                     callback.on_epoch_end(epoch, logs)
+                    # What a callback added to the logs (or changed) is history too, as in Keras,
+                    # whose History runs after every other callback.
+                    self.history.update_last(logs)
                 progress.end_epoch(logs, sums["count"])
+                if getattr(self.model, "stop_training", False):  # Keras' idiom: self.model.stop_training = True
+                    self.stop_training = True
                 if self.stop_training:
                     break
         finally:
@@ -493,6 +516,24 @@ def _samples(n: int) -> str:
     return f"{n} sample" if n == 1 else f"{n} samples"
 
 
+def _warn_of_a_second_softmax(model, loss) -> None:
+    """A model ending in Softmax trained with cross-entropy applies softmax twice (Keras' habit of a
+    softmax output layer): it trains, slowly and badly, without any error. Say so. (LogSoftmax
+    before it changes nothing: log_softmax of log-probabilities is themselves.)"""
+    if not (isinstance(loss, nn.CrossEntropyLoss) or loss is nn.functional.cross_entropy):
+        return
+    last = model
+    while isinstance(last, nn.Sequential) and len(last):
+        last = last[-1]
+    if isinstance(last, nn.Softmax):
+        warnings.warn(
+            "the model ends in Softmax, and the cross-entropy loss applies its own softmax to the model's outputs: "
+            "remove the Softmax layer (predict then gives logits; take their softmax for probabilities), or end in "
+            "LogSoftmax with loss='nll'",
+            UserWarning, stacklevel=4,
+        )
+
+
 def _check_finite(caller: str, name: str, values: np.ndarray, original) -> None:
     """NaN, infinity or a number the model's dtype cannot hold is a DataError naming the first
     sample: left in, it would surface as a NaN loss that looks like a learning rate too large."""
@@ -557,14 +598,14 @@ def _check_positive_int(name, value):
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
-def _split(X, y, fraction, seed):
-    """A random hold-out of ``fraction`` of the samples (the same one for the same seed)."""
-    n_validation = int(round(len(X) * fraction))
-    if n_validation == 0 or n_validation == len(X):
-        raise DataError(f"validation_split={fraction} leaves {len(X) - n_validation} training and {n_validation} validation samples out of {len(X)}")
-    order = np.random.default_rng(seed).permutation(len(X))
-    train, held_out = order[n_validation:], order[:n_validation]
-    return X[train], y[train], (X[held_out], y[held_out])
+def _split(X, y, fraction):
+    """The last ``fraction`` of the samples held out, before any shuffling, as Keras does (the
+    first ⌈n·(1 − fraction)⌉ train)."""
+    split_at = math.ceil(len(X) * (1.0 - fraction))
+    if split_at == 0 or split_at == len(X):
+        raise DataError(f"validation_split={fraction} leaves {split_at} training and {len(X) - split_at} validation "
+                        f"samples out of {len(X)}")
+    return X[:split_at], y[:split_at], (X[split_at:], y[split_at:])
 
 
 def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, validation_data=None,
@@ -574,12 +615,12 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
 
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
     'mse', ...); ``optimizer`` a ``deltaprop.optim`` optimizer or a name ('adam', 'sgd', ...).
-    ``validation_split`` holds out that fraction of the samples, drawn at random from ``seed``
-    (not the last rows, as Keras takes them, and whatever ``shuffle`` says: pass
-    ``validation_data`` to choose them, e.g. the latest rows of a time series).
+    ``validation_split`` holds out that fraction of the samples, the last ones before any
+    shuffling, as Keras does (data sorted by class or time gives a skewed hold-out then: shuffle it
+    first, or pass ``validation_data``). ``validation_data`` is a pair (X, y).
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
     progress bar on a terminal and one line per epoch otherwise; 2 always one line per epoch; 0
-    prints nothing. With ``seed`` the run is repeatable: the validation split, the shuffles and,
+    prints nothing. With ``seed`` the run is repeatable: the shuffles and,
     through the library's generator (reseeded from ``seed`` when training starts), every dropout
     mask follow from it. ``resume_from`` continues a run from a checkpoint written by
     ``ModelCheckpoint`` exactly where it stopped.
