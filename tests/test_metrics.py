@@ -119,10 +119,11 @@ def test_r2_of_a_constant_target_follows_scikit_learn():
 
 
 def test_the_registry_names_what_fit_accepts():
-    assert set(METRICS) == {"accuracy", "precision", "recall", "f1", "mae", "rmse", "r2"}
-    for name in ("accuracy", "precision", "recall", "f1"):
+    assert set(METRICS) == {"accuracy", "acc", "precision", "recall", "f1", "mae", "mse", "rmse", "r2"}
+    for name in ("accuracy", "acc", "precision", "recall", "f1"):
         assert METRICS[name].needs_labels and METRICS[name].higher_is_better
-    for name in ("mae", "rmse"):
+    assert metrics.mse([1.0, 2.0], [1.0, 4.0]) == sk.mean_squared_error([1.0, 2.0], [1.0, 4.0]) == 2.0
+    for name in ("mae", "mse", "rmse"):
         assert not METRICS[name].needs_labels and not METRICS[name].higher_is_better
     assert METRICS["r2"].higher_is_better
     assert np.isnan(metrics.accuracy([], []))

@@ -35,6 +35,8 @@ from .ops import (
     where,
 )
 from .ops import sum as sum  # noqa: A001  (deltaprop.sum mirrors torch.sum)
+
+cat = concatenate  # PyTorch's name
 from .random import manual_seed
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 
@@ -74,7 +76,7 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
-    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "clip", "concatenate", "data",
+    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data",
     "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "int32", "int64",
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",

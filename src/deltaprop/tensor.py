@@ -56,6 +56,9 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
+        if not isinstance(requires_grad, (bool, np.bool_)):  # Tensor(2, 3), PyTorch's legacy shape form
+            raise TypeError(f"Tensor(data, requires_grad=False, dtype=None): requires_grad must be True or False, "
+                            f"got {requires_grad!r}; for a tensor of a given shape use deltaprop.zeros(...) or deltaprop.rand(...)")
         self.data = _to_array(data, dtype, copy=False)
         self.grad = None
         self._parents = ()
@@ -105,13 +108,17 @@ class Tensor:
         out._backward = None
         return out
 
-    def backward(self, gradient=None) -> None:
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires one.
 
         For a scalar, ``gradient`` defaults to 1. For any other shape it must be given: it is the
         gradient of some scalar with respect to this tensor (the vector of a vector-Jacobian
         product). Gradients accumulate in the leaves' ``.grad`` across calls, as in PyTorch.
         """
+        # The graph is never freed (its rules hold NumPy arrays), so a second backward() works with or
+        # without retain_graph, accumulating as PyTorch's retain_graph=True does.
+        if create_graph:
+            raise GradError("backward: create_graph=True (gradients of gradients) is not supported")
         if not self.requires_grad:
             raise GradError(
                 "backward: this tensor does not require a gradient (no input of the computation had "
@@ -178,6 +185,10 @@ class Tensor:
     def numel(self) -> int:
         """Number of elements."""
         return self.data.size
+
+    def size(self, dim=None):
+        """The shape, or its length along ``dim`` (PyTorch's ``size``)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -265,6 +276,12 @@ class Tensor:
     def __rpow__(self, other):
         return _ops.pow(other, self)
 
+    def mm(self, other):
+        return _ops.matmul(self, other)
+
+    def eq(self, other):
+        return self == other
+
     def __matmul__(self, other):
         return _ops.matmul(self, other)
 
@@ -309,26 +326,56 @@ class Tensor:
 
     # -- reductions --------------------------------------------------------------------------
 
-    def sum(self, axis=None, keepdims=False):
-        return _ops.sum(self, axis, keepdims)
+    # NumPy's names (axis, keepdims) and PyTorch's (dim, keepdim) both work.
 
-    def mean(self, axis=None, keepdims=False):
-        return _ops.mean(self, axis, keepdims)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis=None, keepdims=False, correction=1):
-        return _ops.var(self, axis, keepdims, correction)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims=False):
-        return _ops.max(self, axis, keepdims)
+    def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
+        return _ops.var(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
 
-    def min(self, axis=None, keepdims=False):
-        return _ops.min(self, axis, keepdims)
+    def std(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
+        return _ops.sqrt(self.var(axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased))
 
-    def argmax(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The largest element; along ``dim``, PyTorch's ``(values, indices)`` pair (``x.max(1)``,
+        ``x.max(dim=1)``); along ``axis=``, NumPy's values alone (``x.max(axis=1)``, ``torch.amax``)."""
+        return self._extremum(_ops.max, np.argmax, dim, keepdim, axis, keepdims)
 
-    def argmin(self, axis=None, keepdims=False):
-        return Tensor._wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The smallest element; along ``dim`` a ``(values, indices)`` pair, along ``axis=`` the values."""
+        return self._extremum(_ops.min, np.argmin, dim, keepdim, axis, keepdims)
+
+    def _extremum(self, reduce, arg, dim, keepdim, axis, keepdims):
+        keep = keepdim if keepdims is None else keepdims
+        if dim is None:
+            return reduce(self, axis, keep)
+        if axis is not None:
+            raise TypeError("max/min: give axis (NumPy's name) or dim (PyTorch's), not both")
+        values = reduce(self, dim, keep)  # checks dim; its values, not yet its gradient rule
+        if self.data.ndim == 0:
+            return MaxMin(values, Tensor._wrap(np.asarray(0)))
+        axis = dim % self.data.ndim
+        index = np.asarray(arg(self.data, axis=axis, keepdims=True))
+        # The values are read at the indices, so the gradient goes to the element each index names,
+        # as PyTorch's max(dim) sends it (amax, and axis= here, share it among ties).
+        where = list(np.indices(index.shape, sparse=True))
+        where[axis] = index
+        values = _ops.getitem(self, tuple(where))
+        if not keep:
+            values, index = _ops.squeeze(values, axis), index.squeeze(axis)
+        return MaxMin(values, Tensor._wrap(index))
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
+        return Tensor._wrap(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)))
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
+        return Tensor._wrap(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)))
 
     # -- elementwise functions ---------------------------------------------------------------
 
@@ -361,11 +408,14 @@ class Tensor:
     def tanh(self):
         return _ops.tanh(self)
 
-    def softmax(self, axis=-1):
-        return _ops.softmax(self, axis)
+    def softmax(self, axis=-1, *, dim=None):
+        return _ops.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis=-1):
-        return _ops.log_softmax(self, axis)
+    def log_softmax(self, axis=-1, *, dim=None):
+        return _ops.log_softmax(self, axis, dim=dim)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
 
     # -- shape -------------------------------------------------------------------------------
 
@@ -394,11 +444,21 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         return _ops.flatten(self, start_dim, end_dim)
 
-    def squeeze(self, axis=None):
-        return _ops.squeeze(self, axis)
+    def squeeze(self, axis=None, *, dim=None):
+        return _ops.squeeze(self, axis, dim=dim)
 
-    def unsqueeze(self, axis):
-        return _ops.unsqueeze(self, axis)
+    def unsqueeze(self, axis=None, *, dim=None):
+        return _ops.unsqueeze(self, axis, dim=dim)
+
+    def t(self):
+        """The transpose of a matrix (PyTorch's ``t``); a vector stays as it is."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use transpose or permute")
+        return _ops.permute(self, None) if self.ndim == 2 else self
+
+    def clone(self):
+        """A copy that stays in the graph: the gradient flows back to this tensor."""
+        return _ops.clone(self)
 
     def __getitem__(self, index):
         return _ops.getitem(self, index)
@@ -415,6 +475,94 @@ class Tensor:
 
     def double(self):
         return _ops.astype(self, float64)
+
+    def long(self):
+        return _ops.astype(self, int64)
+
+    def int(self):
+        return _ops.astype(self, int32)
+
+    # -- in place (PyTorch's x -= ..., x.zero_(), x[mask] = 0) -------------------------------
+
+    def _recorded(self) -> bool:
+        return self.requires_grad and _grad_state.enabled
+
+    def _in_place(self, what: str):
+        """The array to change in place, or an error where the change would escape the graph: a
+        tensor that needs a gradient while operations are recorded (PyTorch refuses it for a leaf)."""
+        if self._recorded():
+            raise GradError(
+                f"{what}: an in-place change of a tensor that requires grad would not be recorded in the graph; "
+                f"write x = x - y (a new tensor), or change it under deltaprop.no_grad() as optimizers do "
+                f"(e.g. with no_grad(): p -= lr * p.grad)"
+            )
+        return self.data
+
+    # x += y changes x where no graph is recorded (data, or a parameter under no_grad()). A tensor
+    # made by a recorded operation gets a new tensor x + y instead, the same values, in the graph.
+
+    def __iadd__(self, other):
+        if self._recorded() and self._backward is not None:
+            return _ops.add(self, other)
+        np.add(self._in_place("+="), _data(other), out=self.data)
+        return self
+
+    def __isub__(self, other):
+        if self._recorded() and self._backward is not None:
+            return _ops.sub(self, other)
+        np.subtract(self._in_place("-="), _data(other), out=self.data)
+        return self
+
+    def __imul__(self, other):
+        if self._recorded() and self._backward is not None:
+            return _ops.mul(self, other)
+        np.multiply(self._in_place("*="), _data(other), out=self.data)
+        return self
+
+    def __itruediv__(self, other):
+        if self._recorded() and self._backward is not None:
+            return _ops.div(self, other)
+        np.true_divide(self._in_place("/="), _data(other), out=self.data)
+        return self
+
+    def __setitem__(self, index, value):
+        self._in_place("item assignment")[index.data if isinstance(index, Tensor) else index] = _data(value)
+
+    def add_(self, other, *, alpha=1):
+        return self.__iadd__(_data(other) * alpha if alpha != 1 else other)
+
+    def sub_(self, other, *, alpha=1):
+        return self.__isub__(_data(other) * alpha if alpha != 1 else other)
+
+    def mul_(self, other):
+        return self.__imul__(other)
+
+    def div_(self, other):
+        return self.__itruediv__(other)
+
+    def zero_(self):
+        self._in_place("zero_").fill(0)
+        return self
+
+    def fill_(self, value):
+        self._in_place("fill_").fill(_data(value))
+        return self
+
+    def copy_(self, source):
+        np.copyto(self._in_place("copy_"), _data(source))
+        return self
+
+
+class MaxMin(tuple):
+    """PyTorch's ``(values, indices)`` of ``max(dim)``/``min(dim)``: unpacks, and names both."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
 
 
 def _data(x):

@@ -35,7 +35,8 @@ _CHUNK_BYTES = 1 << 20
 class DataLoader:
     """Iterate over ``dataset`` in batches; each batch is a tuple of NumPy arrays.
 
-    ``batch_size`` samples per batch (the last one smaller unless ``drop_last``); ``shuffle``
+    ``batch_size`` samples per batch (1 by default, as in PyTorch; the last one smaller unless
+    ``drop_last``); ``shuffle``
     draws a fresh order every epoch from ``(seed, epoch)``. Each ``iter(loader)`` runs the current
     epoch and advances the epoch counter; :meth:`set_epoch` moves it by hand.
 
@@ -44,7 +45,7 @@ class DataLoader:
     gathered sample by sample and stacked per field.
     """
 
-    def __init__(self, dataset, batch_size: int = 32, shuffle: bool = False, drop_last: bool = False,
+    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
                  seed: int | None = None):
         if not _is_int(batch_size) or batch_size < 1:
             raise ConfigError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")

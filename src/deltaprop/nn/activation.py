@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from .. import ops
 from ..errors import ConfigError
 from . import functional as F
 from .module import Module
 
 
+# ``inplace`` (ReLU, LeakyReLU, ELU, Dropout) is taken for PyTorch code and changes nothing here:
+# the result is the same, only the input is left as it was (PyTorch overwrites it to save memory).
+
+
 class ReLU(Module):
     """max(0, a)."""
 
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
     def forward(self, x):
-        return F.relu(x)
+        return ops.relu(x)  # the primitive itself: F.relu adds a call for its ``inplace``
 
     def config(self) -> dict:
         return {}
@@ -20,7 +28,7 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """a for a > 0, negative_slope·a otherwise."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = float(negative_slope)
 
@@ -110,7 +118,7 @@ class GELU(Module):
 class ELU(Module):
     """a for a > 0, alpha·(e^a − 1) otherwise."""
 
-    def __init__(self, alpha: float = 1.0):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
         self.alpha = float(alpha)
 

@@ -16,7 +16,6 @@ from ..random import default_generator
 from ..tensor import Tensor
 
 linear = ops.linear
-relu = ops.relu
 sigmoid = ops.sigmoid
 tanh = ops.tanh
 mse_loss = ops.mse_loss
@@ -37,11 +36,16 @@ batch_norm = ops.batch_norm
 layer_norm = ops.layer_norm
 
 
-def leaky_relu(input, negative_slope: float = 0.01):
+def relu(input, inplace: bool = False):
+    """max(0, x); ``inplace`` is taken for PyTorch code and changes nothing (see nn/activation.py)."""
+    return ops.relu(input)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     return ops.leaky_relu(input, negative_slope)
 
 
-def elu(input, alpha: float = 1.0):
+def elu(input, alpha: float = 1.0, inplace: bool = False):
     return ops.elu(input, alpha)
 
 
@@ -69,7 +73,7 @@ def flatten(input, start_dim: int = 1, end_dim: int = -1):
     return ops.flatten(input, start_dim, end_dim)
 
 
-def dropout(input, p: float = 0.5, training: bool = True):
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Zero each element with probability p and scale the rest by 1/(1 − p) ("inverted" dropout),
     so the expected value is unchanged and evaluation needs no rescaling."""
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:

@@ -95,7 +95,7 @@ class Dropout(Module):
     """During training, zero each element with probability ``p`` and scale the rest by 1/(1 − p);
     in ``eval()`` mode, do nothing."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):  # inplace: see nn/activation.py
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or not 0.0 <= p <= 1.0:
             raise ConfigError(f"Dropout: p must be a probability in [0, 1], got {p!r}")

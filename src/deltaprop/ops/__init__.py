@@ -4,7 +4,7 @@
 |---------------|-----------------------------------------------------------------------|
 | arithmetic    | add, sub, mul, div, pow, neg, matmul                                  |
 | reduction     | sum, mean, var, max, min                                              |
-| elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype            |
+| elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
@@ -17,7 +17,7 @@
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .conv import conv1d, conv2d
-from .elementwise import abs, astype, clip, exp, log, maximum, minimum, sqrt, where
+from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -34,7 +34,7 @@ from .reduction import max, mean, min, sum, var
 from .shape import concatenate, flatten, getitem, permute, reshape, squeeze, stack, unsqueeze
 
 __all__ = [
-    "abs", "add", "astype", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
+    "abs", "add", "astype", "clone", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
     "concatenate", "cross_entropy", "div", "elu", "exp", "flatten", "gelu", "getitem", "huber_loss",
     "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "max", "maximum", "mean",
     "min", "minimum", "mse_loss", "mul", "neg", "nll_loss", "permute", "pow", "relu", "reshape",

@@ -91,6 +91,15 @@ def normalize_axes(axis, ndim: int) -> tuple:
     return tuple(sorted(normalized))
 
 
+def torch_names(op: str, axis, dim, keepdims=False, keepdim=None):
+    """(axis, keepdims) from NumPy's names or PyTorch's (``dim``, ``keepdim``), whichever was given."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give axis (NumPy's name) or dim (PyTorch's), not both")
+        axis = dim
+    return axis, (keepdims if keepdim is None else keepdim)
+
+
 def reduction_axis(axis, ndim: int):
     """``axis`` checked, or None for a 0-d input, whose reduction over its axis 0 (or -1) is the
     whole of it (PyTorch allows both; NumPy's expand_dims would add an axis to the gradient)."""

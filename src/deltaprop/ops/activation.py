@@ -130,7 +130,8 @@ def _row_max(x: np.ndarray, axis) -> np.ndarray:
     return np.max(x, axis=axis, keepdims=True, initial=-np.inf) if x.size == 0 else x.max(axis=axis, keepdims=True)
 
 
-def softmax(a, axis=-1):
+def softmax(a, axis=-1, *, dim=None):
+    axis = axis if dim is None else dim
     a = operand(a)
     e = np.exp(a.data - _row_max(a.data, axis))
     out = e / e.sum(axis=axis, keepdims=True)
@@ -142,7 +143,8 @@ def softmax(a, axis=-1):
     return record(out, (a,), backward, "softmax")
 
 
-def log_softmax(a, axis=-1):
+def log_softmax(a, axis=-1, *, dim=None):
+    axis = axis if dim is None else dim
     a = operand(a)
     shifted = a.data - _row_max(a.data, axis)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if shifted.size else shifted

@@ -127,6 +127,12 @@ def where(condition, a, b):
     return record(out, (a, b), backward, "where")
 
 
+def clone(a):
+    """A copy of ``a``'s values that stays in the graph (PyTorch's ``clone``): its gradient is ``a``'s."""
+    a = operand(a)
+    return record(a.data.copy(), (a,), lambda g: (g,), "clone")
+
+
 def astype(a, dtype):
     """Convert to ``dtype``; the gradient is converted back to the input's dtype."""
     a = operand(a)

@@ -8,14 +8,16 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis
+from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
 
 
 def _count(shape: tuple, axis) -> int:
     return math.prod(shape[i] for i in normalize_axes(axis, len(shape)))
 
 
-def sum(a, axis=None, keepdims=False):
+def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    if dim is not None or keepdim is not None:  # PyTorch's names
+        axis, keepdims = torch_names("sum", axis, dim, keepdims, keepdim)
     a = operand(a)
     axis = reduction_axis(axis, a.data.ndim)
     out = a.data.sum(axis=axis, keepdims=keepdims)
@@ -35,7 +37,9 @@ def _mean(x: np.ndarray, axis, keepdims: bool, n: int) -> np.ndarray:
         return np.true_divide(x.sum(axis=axis, keepdims=keepdims), 0)
 
 
-def mean(a, axis=None, keepdims=False):
+def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    if dim is not None or keepdim is not None:  # PyTorch's names
+        axis, keepdims = torch_names("mean", axis, dim, keepdims, keepdim)
     a = operand(a)
     axis = reduction_axis(axis, a.data.ndim)
     n = _count(a.data.shape, axis)
@@ -48,12 +52,16 @@ def mean(a, axis=None, keepdims=False):
     return record(out, (a,), backward, "mean")
 
 
-def var(a, axis=None, keepdims=False, correction=1):
+def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
     """Variance with PyTorch's default ``correction=1`` (the unbiased estimate); 0 gives NumPy's.
 
     Where there are no more elements than ``correction`` (one element, unbiased), the variance is
     undefined: NaN, or inf where the squares don't sum to 0, and so is its gradient, as in PyTorch.
     """
+    if dim is not None or keepdim is not None:  # PyTorch's names
+        axis, keepdims = torch_names("var", axis, dim, keepdims, keepdim)
+    if unbiased is not None:  # PyTorch's older spelling: unbiased=False is correction=0
+        correction = 1 if unbiased else 0
     a = operand(a)
     axis = reduction_axis(axis, a.data.ndim)
     n = _count(a.data.shape, axis)
@@ -89,9 +97,11 @@ def _extremum(a, axis, keepdims, reduce, name):
     return record(out, (a,), backward, name)
 
 
-def max(a, axis=None, keepdims=False):
-    return _extremum(a, axis, keepdims, np.max, "max")
+def max(a, axis=None, keepdims=False, *, keepdim=None):
+    """The largest element (over ``axis``), NumPy's ``max``/PyTorch's ``amax`` (``Tensor.max(dim)``
+    gives PyTorch's values and indices)."""
+    return _extremum(a, axis, keepdims if keepdim is None else keepdim, np.max, "max")
 
 
-def min(a, axis=None, keepdims=False):
-    return _extremum(a, axis, keepdims, np.min, "min")
+def min(a, axis=None, keepdims=False, *, keepdim=None):
+    return _extremum(a, axis, keepdims if keepdim is None else keepdim, np.min, "min")

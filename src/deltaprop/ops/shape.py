@@ -57,8 +57,9 @@ def flatten(a, start_dim=0, end_dim=-1):
     return reshape(a, shape[:start] + (merged,) + shape[end + 1 :])
 
 
-def squeeze(a, axis=None):
+def squeeze(a, axis=None, *, dim=None):
     """Drop axes of length 1 (all of them, or only ``axis``)."""
+    axis = axis if dim is None else dim
     a = operand(a)
     if axis is None:
         new_shape = tuple(n for n in a.data.shape if n != 1)
@@ -68,8 +69,11 @@ def squeeze(a, axis=None):
     return reshape(a, new_shape)
 
 
-def unsqueeze(a, axis):
+def unsqueeze(a, axis=None, *, dim=None):
     """Insert an axis of length 1 at ``axis`` (negative counts from the end of the new shape)."""
+    axis = axis if dim is None else dim
+    if axis is None:
+        raise TypeError("unsqueeze: give the position of the new axis (axis or dim)")
     a = operand(a)
     ndim = a.data.ndim + 1
     if not -ndim <= axis < ndim:
@@ -113,7 +117,8 @@ def getitem(a, index):
     return record(out, (a,), backward, "index")
 
 
-def concatenate(tensors, axis=0):
+def concatenate(tensors, axis=0, *, dim=None):
+    axis = axis if dim is None else dim
     tensors = [operand(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
@@ -131,7 +136,8 @@ def concatenate(tensors, axis=0):
     return record(out, tuple(tensors), backward, "concatenate")
 
 
-def stack(tensors, axis=0):
+def stack(tensors, axis=0, *, dim=None):
+    axis = axis if dim is None else dim
     tensors = [operand(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: needs at least one tensor")

@@ -1,0 +1,163 @@
+"""The idioms of PyTorch code, written as a PyTorch user writes them, give PyTorch's results.
+
+``dim``/``keepdim`` beside NumPy's ``axis``/``keepdims``; ``max(dim)`` as ``(values, indices)``;
+in-place updates under ``no_grad()``; ``size``, ``t``, ``clone``, ``cat``, ``std``, ``long``.
+"""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference these idioms are compared with")
+
+import deltaprop as dp  # noqa: E402
+from deltaprop import nn  # noqa: E402
+
+X = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0], [0.5, 0.5, -1.0]])
+
+
+def pair(array=X):
+    return (dp.tensor(array, requires_grad=True, dtype=np.float64),
+            torch.tensor(array, requires_grad=True, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_and_min_along_a_dim_give_values_and_indices(name, keepdim):
+    ours, theirs = pair()
+    values, indices = getattr(ours, name)(1, keepdim=keepdim)
+    expected = getattr(theirs, name)(1, keepdim=keepdim)
+    np.testing.assert_array_equal(values.data, expected.values.detach().numpy())
+    np.testing.assert_array_equal(indices.data, expected.indices.numpy())
+    assert getattr(ours, name)(dim=1).indices.data.tolist() == expected.indices.numpy().reshape(-1).tolist()
+    (values * 2).sum().backward()
+    (expected.values * 2).sum().backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    # NumPy's spelling keeps NumPy's meaning: the values alone (torch.amax)
+    np.testing.assert_array_equal(getattr(ours, name)(axis=1).data, getattr(torch, f"a{name}")(theirs, dim=1).detach().numpy())
+    assert getattr(ours, name)().item() == getattr(theirs, name)().item()
+
+
+def test_the_accuracy_idiom():
+    ours, theirs = pair()
+    _, predicted = ours.max(1)
+    assert predicted.data.tolist() == theirs.max(1)[1].tolist() == ours.max(1)[1].data.tolist() == [1, 2, 0]
+    assert ours.argmax(dim=1).data.tolist() == theirs.argmax(dim=1).tolist()
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, torch_side: t.sum(dim=1, keepdim=True),
+    lambda t, torch_side: t.mean(dim=0),
+    lambda t, torch_side: t.var(dim=1, unbiased=False),
+    lambda t, torch_side: t.var(1),
+    lambda t, torch_side: t.std(),
+    lambda t, torch_side: t.std(dim=0, keepdim=True),
+    lambda t, torch_side: t.softmax(dim=0),
+    lambda t, torch_side: t.log_softmax(dim=1),
+    lambda t, torch_side: t.unsqueeze(dim=1).squeeze(dim=1),
+    lambda t, torch_side: t.t(),
+    lambda t, torch_side: t.pow(3),
+    lambda t, torch_side: t.clone() * 2,
+    lambda t, torch_side: (torch.cat if torch_side else dp.cat)([t, t * 2], dim=1),
+    lambda t, torch_side: (torch.stack if torch_side else dp.stack)([t, t], dim=2).sum(dim=(0, 2)),
+], ids=["sum", "mean", "var-biased", "var", "std", "std-dim", "softmax", "log_softmax", "unsqueeze", "t", "pow",
+        "clone", "cat", "stack"])
+def test_pytorch_keywords_give_pytorchs_values_and_gradients(call):
+    ours, theirs = pair()
+    result, expected = call(ours, False), call(theirs, True)
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), rtol=1e-12)
+    weights = np.random.default_rng(0).normal(size=result.shape)
+    (result * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_size_long_and_the_torch_names_for_shapes():
+    ours, theirs = pair()
+    assert ours.size() == tuple(theirs.size()) and ours.size(1) == theirs.size(1) == 3
+    assert ours.long().dtype == np.int64 and ours.int().dtype == np.int32
+    assert ours.eq(ours).data.all() and ours.mm(ours).shape == (3, 3)
+    with pytest.raises(TypeError, match="give axis .* or dim .*, not both"):
+        ours.sum(axis=0, dim=1)
+
+
+def test_manual_sgd_with_in_place_updates_under_no_grad_matches_pytorch():
+    """"What is torch.nn really?": with torch.no_grad(): w -= w.grad * lr; w.grad.zero_(). In-place
+    operators were missing, so `p -= ...` only rebound the loop variable and nothing learned."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    dp.manual_seed(0)
+    model = nn.Linear(3, 1).double()
+    reference = torch.nn.Linear(3, 1).double()
+    with torch.no_grad():
+        reference.weight.copy_(torch.tensor(model.weight.data))
+        reference.bias.copy_(torch.tensor(model.bias.data))
+    for _ in range(5):
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        with dp.no_grad():
+            for p in model.parameters():
+                p -= p.grad * 0.1
+                p.grad = None
+        expected = ((reference(torch.tensor(x)) - torch.tensor(y)) ** 2).mean()
+        expected.backward()
+        with torch.no_grad():
+            for p in reference.parameters():
+                p -= p.grad * 0.1
+                p.grad.zero_()
+    np.testing.assert_allclose(model.weight.data, reference.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(model.bias.data, reference.bias.detach().numpy(), rtol=1e-12)
+
+
+def test_in_place_rules_are_pytorchs():
+    leaf = dp.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(dp.errors.GradError, match=r"-=: an in-place change of a tensor that requires grad"):
+        leaf -= 1.0
+    with pytest.raises(dp.errors.GradError, match="item assignment"):
+        leaf[0] = 5.0
+    inner = leaf * 3  # a recorded, non-leaf tensor: += gives the same values, in the graph
+    inner += 1.0
+    inner.sum().backward()
+    np.testing.assert_array_equal(inner.data, [4.0, 7.0])
+    np.testing.assert_array_equal(leaf.grad, [3.0, 3.0])
+    data = dp.tensor([1.0, 2.0, 3.0])  # no gradient: changed where it is, as NumPy and PyTorch do
+    alias = data
+    data[data > 1.5] = 0.0
+    data += 1.0
+    assert alias is data and alias.data.tolist() == [2.0, 1.0, 1.0]
+    assert data.zero_().data.tolist() == [0.0, 0.0, 0.0] and data.fill_(2.0).add_(1.0, alpha=2).data.tolist() == [4.0] * 3
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_pytorch(norm_type, max_norm):
+    rng = np.random.default_rng(1)
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=4)]
+    ours = [dp.tensor(np.zeros_like(g), requires_grad=True, dtype=np.float64) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for o, t, g in zip(ours, theirs, grads):
+        o.grad, t.grad = g.copy(), torch.tensor(g)
+    total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    assert total.item() == pytest.approx(expected.item(), rel=1e-12)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-12)
+    nn.utils.clip_grad_value_(ours, 0.1)
+    torch.nn.utils.clip_grad_value_(theirs, 0.1)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-12)
+        assert np.abs(o.grad).max() <= 0.1
+
+
+def test_pytorch_constructor_forms_are_taken():
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Dropout(0.1, inplace=True), nn.LeakyReLU(0.2, True),
+                          nn.ELU(inplace=True), nn.Linear(4, 2))
+    x = np.ones((2, 3))
+    model.eval()
+    out = model(x)
+    assert out.shape == (2, 2) and nn.functional.relu(dp.tensor([-1.0, 2.0]), inplace=True).data.tolist() == [0.0, 2.0]
+    assert len(dp.data.DataLoader(dp.data.ArrayDataset(np.zeros((5, 2))))) == 5  # batch_size 1, as in PyTorch
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got 3"):
+        dp.Tensor(2, 3)
+    loss = (dp.tensor([1.0, 2.0], requires_grad=True) * 2).sum()
+    loss.backward(retain_graph=True)
