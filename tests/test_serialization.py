@@ -517,3 +517,20 @@ def test_a_pickle_is_named_as_one_and_never_loaded(tmp_path, protocol):
     archive.write_bytes(b"PK\x03\x04" + b"\x00" * 60)  # what torch.save writes: a ZIP holding a pickle
     with pytest.raises(ModelFileError, match="is a ZIP archive"):
         dp.load(archive)
+
+
+def test_a_state_dict_saves_and_loads_as_one(tmp_path):
+    """torch.save(model.state_dict(), path) and torch.load(path): the dict, in its order (save
+    failed with an AttributeError from inside)."""
+    model = _network()
+    path = tmp_path / "state.safetensors"
+    save(model.state_dict(), path, metadata={"epochs": 3})
+    state = load(path)
+    assert list(state) == list(model.state_dict()) and all(np.array_equal(state[k], v) for k, v in model.state_dict().items())
+    fresh = _network()
+    fresh.load_state_dict(state)
+    assert np.array_equal(_predict(fresh, _inputs()), _predict(model, _inputs()))
+    into = load(path, model=_network())
+    assert into.metadata == {"epochs": 3}
+    with pytest.raises(TypeError, match="expected an nn.Module or a state dict, got list"):
+        save([1, 2], path)

@@ -35,6 +35,7 @@ from .errors import ModelFileError, ShapeError
 
 FORMAT_MODEL = "deltaprop.model"
 FORMAT_CHECKPOINT = "deltaprop.checkpoint"
+FORMAT_STATE = "deltaprop.state_dict"  # save(model.state_dict(), path): the arrays alone, as torch.save stores them
 VERSION = 1
 
 _MAX_HEADER_BYTES = 100 * 2**20
@@ -57,7 +58,15 @@ _REPR.maxstring, _REPR.maxother, _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 
 
 def save(model, path, metadata: dict | None = None) -> None:
     """Save ``model``'s weights, its architecture (for models built from deltaprop's layers) and
-    ``metadata`` (any JSON-serialisable dict) to ``path``, atomically."""
+    ``metadata`` (any JSON-serialisable dict) to ``path``, atomically. A state dict
+    (``model.state_dict()``, names to arrays) is saved as it is, and :func:`load` gives it back."""
+    if isinstance(model, dict):
+        arrays = _state_arrays(model)
+        _write(path, arrays, {"format": FORMAT_STATE, "version": VERSION, "order": list(arrays),
+                              "metadata": _json_metadata(metadata or {})})
+        return
+    if not hasattr(model, "state_dict") or not hasattr(model, "named_parameters"):
+        raise TypeError(f"save: expected an nn.Module or a state dict, got {type(model).__name__}")
     info = {
         "format": FORMAT_MODEL,
         "version": VERSION,
@@ -79,6 +88,15 @@ def load(path, model=None):
     """
     path = Path(path)
     tensors, info = _read(path)
+    if info is not None and info["format"] == FORMAT_STATE:
+        if model is None:
+            from collections import OrderedDict
+
+            order = info.get("order")  # the file stores the arrays by their own order: give back the dict's
+            if not (isinstance(order, list) and sorted(map(str, order)) == sorted(tensors)):
+                order = list(tensors)
+            return OrderedDict((name, tensors[name]) for name in order)  # a state dict, for load_state_dict
+        info = {"format": FORMAT_MODEL, "architecture": None, "metadata": info.get("metadata") or {}}
     if info is None:
         if model is None:
             raise ModelFileError(f"{path}: a safetensors file without deltaprop metadata; pass the model to load it into: load(path, model=...)")
@@ -378,6 +396,19 @@ def _check_argument(where, layer, key, value, limit) -> None:
         raise ModelFileError(f"{where}: layer {layer} argument {key} has a value of unsupported type {type(item).__name__}")
 
 
+def _state_arrays(state: dict) -> dict:
+    """A state dict's arrays by name (tensors' data; the names must be text)."""
+    arrays = {}
+    for name, value in state.items():
+        if not isinstance(name, str):
+            raise TypeError(f"save: a state dict's keys are parameter names, got {name!r}")
+        array = np.asarray(getattr(value, "data", value))
+        if array.dtype.kind not in "fiub":
+            raise TypeError(f"save: state dict entry {name!r} is not an array of numbers (dtype {array.dtype})")
+        arrays[name] = array
+    return arrays
+
+
 def _kind(dtype) -> str:
     """'floating', 'boolean' or 'integer': what a stored array must share with the array it fills."""
     return {"f": "floating", "b": "boolean"}.get(dtype.kind, "integer")
@@ -502,7 +533,7 @@ def _read(path: Path):
         if not isinstance(metadata["deltaprop"], str):
             raise ModelFileError(f"{path}: the deltaprop metadata is not a JSON string")
         info = _parse_json(metadata["deltaprop"], path, "deltaprop metadata")
-        if not isinstance(info, dict) or info.get("format") not in (FORMAT_MODEL, FORMAT_CHECKPOINT):
+        if not isinstance(info, dict) or info.get("format") not in (FORMAT_MODEL, FORMAT_CHECKPOINT, FORMAT_STATE):
             raise ModelFileError(f"{path}: the deltaprop metadata does not describe a model or checkpoint")
         if info.get("version") != VERSION:
             raise ModelFileError(f"{path}: file format version {info.get('version')!r} is not supported (this deltaprop reads version {VERSION})")
