@@ -340,6 +340,10 @@ class Tensor:
     def std(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
         return _ops.sqrt(self.var(axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased))
 
+    def norm(self, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The p-norm over ``dim`` (all elements by default): 2 ('fro'), 1, inf or any p > 0."""
+        return _ops.norm(self, p, axis, keepdim if keepdims is None else keepdims, dim=dim)
+
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest element; along ``dim``, PyTorch's ``(values, indices)`` pair (``x.max(1)``,
         ``x.max(dim=1)``); along ``axis=``, NumPy's values alone (``x.max(axis=1)``, ``torch.amax``)."""

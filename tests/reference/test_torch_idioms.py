@@ -161,3 +161,20 @@ def test_pytorch_constructor_forms_are_taken():
         dp.Tensor(2, 3)
     loss = (dp.tensor([1.0, 2.0], requires_grad=True) * 2).sum()
     loss.backward(retain_graph=True)
+
+
+@pytest.mark.parametrize("p, dim", [
+    (p, dim) for p in (2, "fro", 1, float("inf"), 3, 0.5) for dim in (None, 1, (0, 1))
+    if not (p == "fro" and dim == 1)  # PyTorch's 'fro' takes no single dim
+])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_norm_matches_pytorch(p, dim, keepdim):
+    array = np.array([[3.0, -4.0, 0.0], [0.0, 0.0, 0.0], [1.0, -1.0, 1.0]])  # a row of zeros: the gradient there is 0
+    ours, theirs = pair(array)
+    result = ours.norm(p, dim=dim, keepdim=keepdim)
+    expected = theirs.norm(p, dim=dim, keepdim=keepdim)
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), rtol=1e-12)
+    weights = np.random.default_rng(0).normal(size=result.shape)
+    (result * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
 
 
@@ -105,3 +105,44 @@ def max(a, axis=None, keepdims=False, *, keepdim=None):
 
 def min(a, axis=None, keepdims=False, *, keepdim=None):
     return _extremum(a, axis, keepdims if keepdim is None else keepdim, np.min, "min")
+
+
+def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """The p-norm (Σ|x|^p)^(1/p) over ``axis`` (all elements by default): p = 2 ('fro'), 1, inf or
+    any positive number, as PyTorch's ``norm``. Where the norm is 0 the gradient is 0 (the
+    subgradient PyTorch takes), not the 0/0 of the formula."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = torch_names("norm", axis, dim, keepdims, keepdim)
+    p = 2.0 if p == "fro" else p
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not p > 0:
+        raise ConfigError(f"norm: p must be a positive number, inf or 'fro', got {p!r}")
+    a = operand(a)
+    X = a.data if a.data.dtype.kind == "f" else a.data.astype(np.float32)
+    axis = reduction_axis(axis, X.ndim)
+    magnitude = np.abs(X)
+    if p == np.inf:
+        out = magnitude.max(axis=axis, keepdims=keepdims) if X.size else np.zeros((), X.dtype)
+    elif p == 2:
+        out = np.sqrt((X * X).sum(axis=axis, keepdims=keepdims))
+    elif p == 1:
+        out = magnitude.sum(axis=axis, keepdims=keepdims)
+    else:
+        out = (magnitude ** p).sum(axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+    def backward(g):
+        g = expand_reduced(g, X.shape, axis, keepdims)
+        n = expand_reduced(out, X.shape, axis, keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == np.inf:  # shared among the elements of largest magnitude
+                hit = magnitude == n
+                local = np.sign(X) * hit / hit.sum(axis=axis, keepdims=True)
+            elif p == 1:
+                local = np.sign(X)
+            elif p == 2:
+                local = np.where(n > 0, X / n, 0)
+            else:
+                # (0 where x is 0 too: for p < 1, |x|^(p−1) is infinite there and sign(x) is 0)
+                local = np.where((n > 0) & (X != 0), np.sign(X) * magnitude ** (p - 1) / n ** (p - 1), 0)
+        return ((g * local).astype(X.dtype, copy=False),)
+
+    return record(np.asarray(out), (a,), backward, "norm")
