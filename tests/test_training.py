@@ -840,3 +840,22 @@ def test_checkpoint_and_csv_files_take_keras_argument_names(tmp_path):
     assert (tmp_path / "a.safetensors").exists() and (tmp_path / "b.safetensors").exists() and (tmp_path / "h.csv").exists()
     with pytest.raises(TypeError, match="give the file as filepath"):
         ModelCheckpoint()
+
+
+def test_reduce_lr_on_plateau_follows_keras_rules():
+    """Absolute min_delta, a cut at `patience` bad epochs (PyTorch's scheduler cuts after more than
+    `patience`, with a relative threshold), cooldown, min_lr."""
+    from deltaprop.training import ReduceLROnPlateau
+
+    X, y = _data()
+    model = _model()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    reduce = ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1, min_lr=0.02)
+    history = fit(model, X, y, loss="cross_entropy", optimizer=optimizer, epochs=11, verbose=0,
+                  callbacks=[Scripted([1.0, 0.9, 0.95, 0.96, 0.97, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]), reduce])
+    # cuts at the end of epochs 4 (0.1 -> 0.05), 8 (-> 0.025) and 10 (-> min_lr 0.02, not 0.0125);
+    # the epoch after each cut is the cooldown: the count of bad epochs starts again from it
+    assert history["lr"] == pytest.approx([0.1] * 4 + [0.05] * 4 + [0.025] * 2 + [0.02])
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.02)
+    with pytest.raises(ConfigError, match="factor must lie in"):
+        ReduceLROnPlateau(factor=2)

@@ -1,11 +1,19 @@
 """Training: the fit loop, its history, callbacks and metrics."""
 
 from . import metrics
-from .callbacks import Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from .history import History
 from .trainer import Trainer, evaluate, fit, predict
 
 __all__ = [
     "CSVLogger", "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
-    "TerminateOnNaN", "Trainer", "evaluate", "fit", "metrics", "predict",
+    "ReduceLROnPlateau", "TerminateOnNaN", "Trainer", "evaluate", "fit", "metrics", "predict",
 ]

@@ -295,6 +295,55 @@ class LearningRateScheduler(Callback):
             self.schedule.load_state_dict(state["scheduler"])
 
 
+class ReduceLROnPlateau(Callback):
+    """Keras' callback: multiply the learning rate by ``factor`` when ``monitor`` has not improved by
+    more than ``min_delta`` (absolute) for ``patience`` epochs, then wait ``cooldown`` epochs before
+    watching again; never below ``min_lr``. (``deltaprop.optim.lr_scheduler.ReduceLROnPlateau`` is
+    PyTorch's scheduler of the same name, with PyTorch's rules: a relative threshold, and a cut
+    after more than ``patience`` bad epochs.)"""
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, mode: str = "auto",
+                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0):
+        if not 0.0 < factor < 1.0:
+            raise ConfigError(f"ReduceLROnPlateau: factor must lie in (0, 1), got {factor!r}")
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"ReduceLROnPlateau: {name} must be a non-negative integer, got {value!r}")
+        if not min_delta >= 0 or not min_lr >= 0:
+            raise ConfigError(f"ReduceLROnPlateau: min_delta and min_lr must be >= 0, got {min_delta!r} and {min_lr!r}")
+        self.monitor, self.factor, self.patience = monitor, float(factor), patience
+        self.min_delta, self.cooldown, self.min_lr = float(min_delta), cooldown, float(min_lr)
+        self.sign = _improvement_sign(monitor, mode)
+        self.reset()
+
+    def reset(self) -> None:
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = _monitored(logs, self.monitor, "ReduceLROnPlateau")
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if math.isfinite(value) and (self.best is None or self.sign * (value - self.best) > self.min_delta):
+            self.best, self.wait = value, 0
+        elif self.cooldown_counter == 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                reduced = False
+                for group in self.trainer.optimizer.param_groups:
+                    if group["lr"] > self.min_lr:
+                        group["lr"] = max(group["lr"] * self.factor, self.min_lr)
+                        reduced = True
+                if reduced:  # at min_lr already, Keras keeps counting
+                    self.cooldown_counter, self.wait = self.cooldown, 0
+
+    def state_dict(self):
+        return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}
+
+    def load_state_dict(self, state):
+        self.best, self.wait, self.cooldown_counter = state["best"], state["wait"], state["cooldown_counter"]
+
+
 class CSVLogger(Callback):
     """Rewrite ``path`` with the whole history after every epoch (atomically: never a torn row)."""
 
