@@ -784,11 +784,13 @@ def test_validation_split_holds_out_the_last_rows_as_keras_does():
     from deltaprop.training import trainer as trainer_module
 
     X_train, y_train, (X_val, y_val) = trainer_module._split(X, y, 0.2)
-    np.testing.assert_array_equal(X_val, X[8:])  # Keras: the first ceil(10 * 0.8) = 8 train
+    np.testing.assert_array_equal(X_val, X[8:])  # Keras: the first floor(10 * 0.8) = 8 train
     np.testing.assert_array_equal(X_train, X[:8])
-    assert trainer.fit(X, y, epochs=1, validation_split=0.25).history["val_loss"]  # ceil(7.5) = 8 train, 2 held out
-    with pytest.raises(DataError, match="leaves 10 training and 0 validation samples"):
-        trainer_module._split(X, y, 0.01)
+    assert len(trainer_module._split(X, y, 0.25)[2][0]) == 3  # floor(7.5) = 7 train, 3 held out, as Keras
+    assert len(trainer_module._split(X, y, 0.7)[2][0]) == 7  # floor(10 * (1 - 0.7)) = floor(3.0000000000000004)
+    assert trainer.fit(X, y, epochs=1, validation_split=0.25).history["val_loss"]
+    with pytest.raises(DataError, match="leaves 0 training and 10 validation samples"):
+        trainer_module._split(X, y, 0.95)
 
 
 def test_what_a_callback_adds_to_the_logs_is_history_and_model_stop_training_stops():
@@ -859,3 +861,43 @@ def test_reduce_lr_on_plateau_follows_keras_rules():
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.02)
     with pytest.raises(ConfigError, match="factor must lie in"):
         ReduceLROnPlateau(factor=2)
+
+
+def test_keras_stop_on_the_model_is_seen_at_once_and_recorded_by_a_later_checkpoint(tmp_path):
+    X, y = _data()
+
+    class StopAt2(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                self.model.stop_training = True
+
+    path = tmp_path / "checkpoint.safetensors"
+    first = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, callbacks=[StopAt2(), ModelCheckpoint(path)],
+                verbose=0, seed=0)
+    assert first.epoch == [1, 2]
+    resumed = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, verbose=0, resume_from=path)
+    assert resumed.epoch == [1, 2]  # the checkpoint written after the stop says so
+
+    class StopInBatch(Callback):
+        def on_batch_end(self, batch, logs=None):
+            self.model.stop_training = True
+
+    batches = []
+
+    class Count(Callback):
+        def on_batch_end(self, batch, logs=None):
+            batches.append(batch)
+
+    fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=16, callbacks=[StopInBatch(), Count()], verbose=0)
+    assert batches == [0]  # within the epoch too, as trainer.stop_training does
+
+
+def test_a_resume_with_another_validation_split_is_refused(tmp_path):
+    X, y = _data()
+    path = tmp_path / "checkpoint.safetensors"
+    fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=1, validation_split=0.25, verbose=0,
+        callbacks=[ModelCheckpoint(path)])
+    with pytest.raises(ConfigError, match=r"was trained with validation_split=0.25, this run asks for 0.1"):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2, validation_split=0.1, verbose=0, resume_from=path)
+    assert len(fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2, validation_split=0.25, verbose=0,
+                   resume_from=path)) == 2

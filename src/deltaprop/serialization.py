@@ -400,7 +400,7 @@ def _state_arrays(state: dict) -> dict:
     """A state dict's arrays by name (tensors' data; the names must be text)."""
     arrays = {}
     for name, value in state.items():
-        if not isinstance(name, str):
+        if not isinstance(name, str) or name == "__metadata__":  # safetensors keeps that name for itself
             raise TypeError(f"save: a state dict's keys are parameter names, got {name!r}")
         array = np.asarray(getattr(value, "data", value))
         if array.dtype.kind not in "fiub":

@@ -488,72 +488,89 @@ class Tensor:
 
     # -- in place (PyTorch's x -= ..., x.zero_(), x[mask] = 0) -------------------------------
 
-    def _recorded(self) -> bool:
-        return self.requires_grad and _grad_state.enabled
+    # x += y (and x -= y, x *= y, x /= y) changes x's array where no graph is recorded: data, or a
+    # parameter under no_grad() as optimizers update it. Where the graph must see it (x or y needs
+    # a gradient while operations are recorded), x += y gives a new recorded tensor x + y with the
+    # same values, which the statement binds to x; for a leaf that requires grad it is refused, as
+    # PyTorch refuses it. The method forms (add_, zero_, x[i] = y, ...) cannot rebind a name, so
+    # they are refused there. (An array changed after a recorded operation saved it is not
+    # detected: PyTorch's version counters have no counterpart here.)
 
-    def _in_place(self, what: str):
-        """The array to change in place, or an error where the change would escape the graph: a
-        tensor that needs a gradient while operations are recorded (PyTorch refuses it for a leaf)."""
-        if self._recorded():
-            raise GradError(
-                f"{what}: an in-place change of a tensor that requires grad would not be recorded in the graph; "
-                f"write x = x - y (a new tensor), or change it under deltaprop.no_grad() as optimizers do "
-                f"(e.g. with no_grad(): p -= lr * p.grad)"
-            )
-        return self.data
+    def _graph_sees(self, other=None) -> bool:
+        return _grad_state.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
 
-    # x += y changes x where no graph is recorded (data, or a parameter under no_grad()). A tensor
-    # made by a recorded operation gets a new tensor x + y instead, the same values, in the graph.
+    def _refuse(self, what: str):
+        raise GradError(
+            f"{what}: an in-place change of a tensor would escape the recorded graph (it, or the value written, "
+            f"requires grad); write x = x + y (a new tensor; for a masked write, deltaprop.where), or change it "
+            f"under deltaprop.no_grad() as optimizers do (with no_grad(): p -= lr * p.grad)"
+        )
+
+    def _numpy_in_place(self, ufunc, what: str, other) -> "Tensor":
+        value = np.asarray(_data(other))
+        try:
+            ufunc(self.data, value, out=self.data)
+        except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting refusals
+            raise TypeError(f"{what}: cannot change a tensor of shape {self.shape} and dtype {self.dtype} in place "
+                            f"with a value of shape {value.shape} and dtype {value.dtype} ({error})") from None
+        return self
+
+    def _augmented(self, op, ufunc, what: str, other):
+        if self._graph_sees(other):
+            if self.requires_grad and self._backward is None:
+                self._refuse(what)
+            return op(self, other)
+        return self._numpy_in_place(ufunc, what, other)
 
     def __iadd__(self, other):
-        if self._recorded() and self._backward is not None:
-            return _ops.add(self, other)
-        np.add(self._in_place("+="), _data(other), out=self.data)
-        return self
+        return self._augmented(_ops.add, np.add, "+=", other)
 
     def __isub__(self, other):
-        if self._recorded() and self._backward is not None:
-            return _ops.sub(self, other)
-        np.subtract(self._in_place("-="), _data(other), out=self.data)
-        return self
+        return self._augmented(_ops.sub, np.subtract, "-=", other)
 
     def __imul__(self, other):
-        if self._recorded() and self._backward is not None:
-            return _ops.mul(self, other)
-        np.multiply(self._in_place("*="), _data(other), out=self.data)
-        return self
+        return self._augmented(_ops.mul, np.multiply, "*=", other)
 
     def __itruediv__(self, other):
-        if self._recorded() and self._backward is not None:
-            return _ops.div(self, other)
-        np.true_divide(self._in_place("/="), _data(other), out=self.data)
-        return self
+        return self._augmented(_ops.div, np.true_divide, "/=", other)
+
+    def _method_in_place(self, what: str, other=None) -> None:
+        if self._graph_sees(other):
+            self._refuse(what)
 
     def __setitem__(self, index, value):
-        self._in_place("item assignment")[index.data if isinstance(index, Tensor) else index] = _data(value)
+        self._method_in_place("item assignment", value)
+        self.data[index.data if isinstance(index, Tensor) else index] = _data(value)
 
     def add_(self, other, *, alpha=1):
-        return self.__iadd__(_data(other) * alpha if alpha != 1 else other)
+        self._method_in_place("add_", other)
+        return self._numpy_in_place(np.add, "add_", np.asarray(_data(other)) * alpha if alpha != 1 else other)
 
     def sub_(self, other, *, alpha=1):
-        return self.__isub__(_data(other) * alpha if alpha != 1 else other)
+        self._method_in_place("sub_", other)
+        return self._numpy_in_place(np.subtract, "sub_", np.asarray(_data(other)) * alpha if alpha != 1 else other)
 
     def mul_(self, other):
-        return self.__imul__(other)
+        self._method_in_place("mul_", other)
+        return self._numpy_in_place(np.multiply, "mul_", other)
 
     def div_(self, other):
-        return self.__itruediv__(other)
+        self._method_in_place("div_", other)
+        return self._numpy_in_place(np.true_divide, "div_", other)
 
     def zero_(self):
-        self._in_place("zero_").fill(0)
+        self._method_in_place("zero_")
+        self.data.fill(0)
         return self
 
     def fill_(self, value):
-        self._in_place("fill_").fill(_data(value))
+        self._method_in_place("fill_", value)
+        self.data.fill(_data(value))
         return self
 
     def copy_(self, source):
-        np.copyto(self._in_place("copy_"), _data(source))
+        self._method_in_place("copy_", source)
+        np.copyto(self.data, _data(source), casting="unsafe")  # floats into integers truncate, as in PyTorch
         return self
 
 

@@ -110,7 +110,7 @@ def test_manual_sgd_with_in_place_updates_under_no_grad_matches_pytorch():
 
 def test_in_place_rules_are_pytorchs():
     leaf = dp.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(dp.errors.GradError, match=r"-=: an in-place change of a tensor that requires grad"):
+    with pytest.raises(dp.errors.GradError, match=r"-=: an in-place change of a tensor would escape the recorded graph"):
         leaf -= 1.0
     with pytest.raises(dp.errors.GradError, match="item assignment"):
         leaf[0] = 5.0
@@ -125,6 +125,29 @@ def test_in_place_rules_are_pytorchs():
     data += 1.0
     assert alias is data and alias.data.tolist() == [2.0, 1.0, 1.0]
     assert data.zero_().data.tolist() == [0.0, 0.0, 0.0] and data.fill_(2.0).add_(1.0, alpha=2).data.tolist() == [4.0] * 3
+    assert dp.zeros(2).add_([1.0, 2.0], alpha=2).data.tolist() == [2.0, 4.0]  # a list is values, not a list to repeat
+
+
+def test_a_value_that_requires_grad_written_in_place_keeps_its_gradient():
+    """out += w * 3 into a plain tensor: PyTorch records it; writing only the numbers lost w's gradient."""
+    ours, theirs = dp.tensor([1.0, 2.0], requires_grad=True, dtype=np.float64), torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    out, reference = dp.zeros(2, dtype=np.float64), torch.zeros(2, dtype=torch.float64)
+    out += ours * 3
+    reference += theirs * 3
+    (out.sum() + (ours * ours).sum()).backward()
+    (reference.sum() + (theirs * theirs).sum()).backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())  # [5, 7]
+    inner = ours * 1
+    for write in (lambda: inner.mul_(0), lambda: inner.add_(ours, alpha=2), lambda: dp.zeros(2).copy_(ours)):
+        with pytest.raises(dp.errors.GradError, match="would escape the recorded graph"):
+            write()  # a method form cannot give the graph a new tensor: refused, not ignored
+    buffer = dp.zeros((2, 2))
+    with pytest.raises(dp.errors.GradError, match="item assignment"):
+        buffer[0] = ours * 2
+    with pytest.raises(TypeError, match=r"cannot change a tensor of shape \(2,\) and dtype float32 in place with a value of shape \(3,\)"):
+        dp.zeros(2).add_(np.ones(3))
+    integers = dp.tensor(np.array([1, 2]), dtype=np.int64)
+    assert integers.copy_(np.array([1.7, -2.7])).data.tolist() == [1, -2]  # truncated, as PyTorch does
 
 
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])

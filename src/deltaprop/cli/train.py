@@ -91,7 +91,11 @@ def _check_unchanged(saved: dict, config: dict, settings: dict, args) -> None:
         raise UsageError(f"the run's data {data} is not there any more; if it moved, give its new place: "
                          f"deltaprop train --resume {args.resume} NEW/PATH/{Path(data).name}")
     saved_sha256 = settings.get("data_sha256")
-    if saved_sha256 is None:  # a checkpoint from before the content was recorded: trust a new path, as then
+    if saved_sha256 is None:  # a checkpoint from before the content was recorded: the path must say it
+        if data != trained_on:
+            raise UsageError(f"DATA {data}: the run being resumed was trained on {trained_on}, and its checkpoint "
+                             f"(from an older deltaprop) does not record the data's content to check another path "
+                             f"against: put the data back there, or start a new run")
         return
     if Path(data).is_file() and _sha256(data) != saved_sha256:
         moved = "" if data == trained_on else f" (it was trained on {trained_on})"

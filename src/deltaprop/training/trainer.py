@@ -130,6 +130,19 @@ class Trainer:
         self.resumed_mid_epoch = False
         self._position = None  # (epoch, batches done, running sums) while an epoch is under way
         self._batch_size = None
+        self._validation_split = None
+
+    @property
+    def stop_training(self) -> bool:
+        """Whether the run ends after the current batch: set here, or on the model as Keras'
+        callbacks do (``self.model.stop_training = True``); every reader sees either at once."""
+        return self._stop_training or bool(getattr(self.model, "stop_training", False))
+
+    @stop_training.setter
+    def stop_training(self, value) -> None:
+        self._stop_training = bool(value)
+        if not value and getattr(self.model, "stop_training", False):
+            object.__setattr__(self.model, "stop_training", False)
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -166,6 +179,7 @@ class Trainer:
         self.diverged = self.interrupted = False
         for callback in self.callbacks:
             callback.reset()
+        self._validation_split = float(validation_split) if validation_data is None else 0.0
         if validation_data is None and validation_split > 0:
             X, y, validation_data = _split(X, y, validation_split)
         if validation_data is not None:
@@ -181,7 +195,8 @@ class Trainer:
             raise DataError("fit: there are no training samples")
         start_epoch, skip_batches = 1, 0
         if resume is not None:
-            _check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer)
+            _check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer,
+                                   self._validation_split)
             try:
                 start_epoch, skip_batches = self._restore(resume)
             except ModelFileError as error:
@@ -195,9 +210,7 @@ class Trainer:
 
         progress = Progress(epochs, len(loader), self.verbose, self.output)
         batch_callbacks = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
-        self.stop_training = False
-        if getattr(self.model, "stop_training", False):
-            object.__setattr__(self.model, "stop_training", False)  # left over from an earlier run
+        self.stop_training = False  # (also clears a model.stop_training left over from an earlier run)
         previous_handler = self._catch_interrupts() if interrupt_checkpoint is not None else None
         try:
             for callback in self.callbacks:
@@ -228,8 +241,6 @@ class Trainer:
                     # whose History runs after every other callback.
                     self.history.update_last(logs)
                 progress.end_epoch(logs, sums["count"])
-                if getattr(self.model, "stop_training", False):  # Keras' idiom: self.model.stop_training = True
-                    self.stop_training = True
                 if self.stop_training:
                     break
         finally:
@@ -446,6 +457,7 @@ class Trainer:
             "epoch": epoch if batches_done else self.epoch,
             "batches_done": batches_done,
             "batch_size": self._batch_size,
+            "validation_split": self._validation_split,  # the last rows, as Keras takes them
             # A run that a callback ended (early stopping) is over: resuming it must not train on.
             "stopped": (self.stop_reason or "stopped by a callback") if self.stop_training and not (self.diverged or self.interrupted) else None,
             "optimizer_class": type(self.optimizer).__name__,
@@ -570,7 +582,7 @@ def check_resume_state(state, path) -> None:
         raise ModelFileError(f"{path}: the checkpoint's batch size is not an integer")
 
 
-def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer) -> None:
+def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer, validation_split: float) -> None:
     """What a resumed run cannot change and still continue the run it resumes."""
     finished = state["epoch"] - 1 if state["batches_done"] else state["epoch"]
     if epochs < finished:
@@ -582,6 +594,14 @@ def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer)
             f"fit: the checkpoint {path} was written part-way through epoch {state['epoch']} with batch_size={saved_batch}; "
             f"resume it with that batch size (with batch_size={batch_size} its {state['batches_done']} batches done "
             f"would be other samples)")
+    if "validation_split" in state:
+        if state["validation_split"] != validation_split:
+            raise ConfigError(f"fit: the checkpoint {path} was trained with validation_split={state['validation_split']}, "
+                              f"this run asks for {validation_split}; resume with the same split")
+    elif validation_split:
+        raise ConfigError(f"fit: the checkpoint {path} comes from a deltaprop that drew validation_split's rows at "
+                          f"random; it now takes the last rows, so the resumed run would train on other rows: pass "
+                          f"the validation rows as validation_data, or start a new run")
     saved_class = state.get("optimizer_class")
     if saved_class is not None and saved_class != type(optimizer).__name__:
         raise ConfigError(f"fit: the checkpoint {path} was trained with {saved_class}, this run's optimizer is "
@@ -600,8 +620,8 @@ def _check_positive_int(name, value):
 
 def _split(X, y, fraction):
     """The last ``fraction`` of the samples held out, before any shuffling, as Keras does (the
-    first ⌈n·(1 − fraction)⌉ train)."""
-    split_at = math.ceil(len(X) * (1.0 - fraction))
+    first ⌊n·(1 − fraction)⌋ train)."""
+    split_at = math.floor(len(X) * (1.0 - fraction))
     if split_at == 0 or split_at == len(X):
         raise DataError(f"validation_split={fraction} leaves {split_at} training and {len(X) - split_at} validation "
                         f"samples out of {len(X)}")
