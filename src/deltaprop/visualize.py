@@ -175,13 +175,13 @@ def to_dot(root: Tensor, names: dict | None = None) -> str:
     # very same array, so arrays are recognised by the identity of their data.
     labels = {id(t): str(n) for n, t in (names or {}).items() if isinstance(t, (Tensor, np.ndarray))}
     # An array used by several operations is wrapped once per use: draw it once, by its data.
-    keys = {id(node): _key(node) for node in _nodes(root)}
-    nodes, seen = [], set()
-    for node in _nodes(root):
-        if keys[id(node)] not in seen:
-            seen.add(keys[id(node)])
+    every = _nodes(root)
+    keys = {id(node): _key(node) for node in every}
+    nodes, ids = [], {}
+    for node in every:
+        if keys[id(node)] not in ids:
+            ids[keys[id(node)]] = f"n{len(nodes)}"
             nodes.append(node)
-    ids = {key: f"n{index}" for index, key in enumerate(keys[id(node)] for node in nodes)}
     lines = [
         "digraph deltaprop {",
         '  graph [rankdir=TB, fontname="Helvetica"];',

@@ -39,12 +39,16 @@ def _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode):
     return kernel, stride, dilation, pads, out_shape
 
 
-def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
+def _batched_input(op, n, input):
+    """(the input as a tensor, its array with a batch axis, whether it had one)."""
     x = operand(input)
     X = np.asarray(x.data)
     batched = _batched(op, n, X)
-    if not batched:
-        X = X[None]
+    return x, (X if batched else X[None]), batched
+
+
+def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
+    x, X, batched = _batched_input(op, n, input)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode)
     fill = -np.inf if X.dtype.kind == "f" else np.iinfo(X.dtype).min
     xp = _pad(X, pads, fill)
@@ -130,11 +134,7 @@ def _avg_divisor(shape, kernel, stride, pads, padding, out_shape, count_include_
 
 
 def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad):
-    x = operand(input)
-    X = np.asarray(x.data)
-    batched = _batched(op, n, X)
-    if not batched:
-        X = X[None]
+    x, X, batched = _batched_input(op, n, input)
     if X.dtype.kind != "f":
         X = X.astype(np.float32)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, 1, ceil_mode)
