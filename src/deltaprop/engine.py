@@ -16,7 +16,11 @@ as soon as they have been passed on, unless the node asked for ``retain_grad()``
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
+
+from .errors import GradError
 
 
 def topological_order(root) -> list:
@@ -70,6 +74,8 @@ def run_backward(root, seed: np.ndarray) -> None:
         _accumulate_leaf(root, seed, set())
         return
     order = topological_order(root)
+    if Changes.clock:  # some tensor was changed in place since the program began: look before any rule runs
+        check_unchanged(order)
     root._pending = seed
     handed_out: set[int] = set()
     try:
@@ -102,6 +108,120 @@ def run_backward(root, seed: np.ndarray) -> None:
         for node in order:  # a failed rule must not leave half-summed gradients behind
             node._pending = None
         raise
+
+
+class Changes:
+    """The clock of in-place changes, PyTorch's version counters in another shape.
+
+    Each in-place change of a tensor (``x += y`` on data, ``x.zero_()``, ``x[i] = v``) advances
+    ``clock`` and notes the time against the memory it changed: the array at the root of the
+    tensor's ``.base`` chain, so a change through one view is seen by every view of that memory,
+    as PyTorch's views share their base's version counter. A recorded node keeps the time it was
+    made in ``_stamp``. A node made after the last change needs no look at all, so a training loop
+    that updates its weights in place before each forward pass pays nothing in backward().
+    """
+
+    clock = 0
+    changed: dict = {}  # id(root array) -> (time of its last change, weak reference to it)
+
+    @classmethod
+    def mark(cls, array) -> None:
+        root = _root(array)
+        if root is None:
+            return
+        cls.clock += 1
+        if len(cls.changed) >= _MAX_TRACKED:  # forget memory that no longer exists, then the oldest
+            live = sorted((entry for entry in cls.changed.items() if entry[1][1]() is not None), key=lambda e: e[1][0])
+            cls.changed = dict(live[-_MAX_TRACKED // 2:])
+        cls.changed[id(root)] = (cls.clock, weakref.ref(root))
+
+    @classmethod
+    def since(cls, array, stamp: int) -> bool:
+        """Whether the memory of ``array`` was changed in place after time ``stamp``."""
+        root = _root(array)
+        entry = cls.changed.get(id(root)) if root is not None else None
+        return entry is not None and entry[0] > stamp and entry[1]() is root
+
+
+_MAX_TRACKED = 4096
+
+
+def _root(array):
+    if type(array) is not np.ndarray:
+        array = array if isinstance(array, np.ndarray) else None
+    while array is not None and isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+# The rules of these operations use their inputs' shapes, never their values.
+_SHAPE_ONLY = frozenset({"add", "sub", "neg", "sum", "mean", "reshape", "permute", "index", "concatenate",
+                         "stack", "astype", "clone"})
+
+# Rules that need an input's values, or their own output, only for some gradients (PyTorch saves
+# them only then): whether input ``i`` is needed, and whether the output is, given the parents.
+_INPUT_NEEDED = {
+    "mul": lambda parents, i: parents[1 - i].requires_grad,  # d(ab)/da = b
+    "matmul": lambda parents, i: parents[1 - i].requires_grad,
+    "div": lambda parents, i: i == 1,  # d(a/b)/da = 1/b, d(a/b)/db = −out/b: never a itself
+    "pow": lambda parents, i: i == 0 or parents[0].requires_grad,  # b·a^(b−1), and a^b·ln a
+}
+_OUTPUT_NEEDED = {
+    "div": lambda parents: parents[1].requires_grad,
+    "pow": lambda parents: parents[1].requires_grad,
+}
+
+
+def check_unchanged(order) -> None:
+    """Refuse a backward sweep through a rule whose saved values were changed in place after the
+    operation used them (its gradient would be computed from the new values, silently wrong).
+
+    Memory changed after the node was made is suspect; it is refused only when the rule needs it:
+    a rule that kept only a mask, or only shapes, or needs the value for a gradient nobody asked
+    for, is unaffected by the change, as in PyTorch.
+    """
+    clock = Changes.clock
+    for node in order:
+        stamp = node._stamp
+        if stamp >= clock:
+            continue
+        op, rule, parents = node._op, node._backward, node._parents
+        if Changes.since(node.data, stamp) and (_OUTPUT_NEEDED[op](parents) if op in _OUTPUT_NEEDED
+                                                else _holds(rule, node.data, None)):
+            raise GradError(f"backward: the output of '{op}' (shape {node.data.shape}) was changed in place after "
+                            f"it was computed, and its gradient rule needs that output; change a copy instead "
+                            f"(y = y + 1, not y += 1 under no_grad())")
+        for i, parent in enumerate(parents):
+            if Changes.since(parent.data, stamp) and (
+                    _INPUT_NEEDED[op](parents, i) if op in _INPUT_NEEDED
+                    else _holds(rule, parent.data, parent, op not in _SHAPE_ONLY)):
+                raise GradError(f"backward: an input of '{op}' (shape {np.shape(parent.data)}) was changed in "
+                                f"place after the operation used it, and its gradient rule needs that input's values; "
+                                f"change a copy (x = x + 1), or run the forward pass again after the change")
+
+
+def _holds(rule, array, tensor, values_needed: bool = True, depth: int = 0) -> bool:
+    """Whether ``rule`` keeps ``array`` (or a view of it), or ``tensor`` itself when its values are
+    needed. A rule that is not a plain function (nothing to look into) is assumed to keep both."""
+    cells = getattr(rule, "__closure__", False)
+    if cells is False:
+        return True
+    for cell in cells or ():
+        try:
+            kept = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        for item in kept if isinstance(kept, (tuple, list)) else (kept,):
+            if tensor is not None and item is tensor:
+                if values_needed:
+                    return True
+            elif item is array or (isinstance(item, np.ndarray) and isinstance(array, np.ndarray)
+                                   and np.may_share_memory(item, array)):
+                return True
+            elif callable(item) and depth < 2 and hasattr(item, "__closure__") \
+                    and _holds(item, array, tensor, values_needed, depth + 1):
+                return True
+    return False
 
 
 def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:

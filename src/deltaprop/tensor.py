@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import run_backward
+from .engine import Changes, run_backward
 from .errors import GradError
 from .grad_mode import _state as _grad_state
 
@@ -49,7 +49,8 @@ class Tensor:
     names and NumPy's broadcasting.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "_pending", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "_pending", "_stamp",
+                 "__weakref__")
 
     # With __array_ufunc__ = None, ``ndarray + tensor`` defers to Tensor.__radd__ instead of turning
     # the tensor into an array, so mixing the two keeps the graph.
@@ -99,6 +100,7 @@ class Tensor:
         if _grad_state.enabled:
             for parent in parents:
                 if parent.requires_grad:
+                    out._stamp = Changes.clock
                     out.requires_grad = True
                     out._parents = parents
                     out._backward = backward
@@ -493,8 +495,13 @@ class Tensor:
     # a gradient while operations are recorded), x += y gives a new recorded tensor x + y with the
     # same values, which the statement binds to x; for a leaf that requires grad it is refused, as
     # PyTorch refuses it. The method forms (add_, zero_, x[i] = y, ...) cannot rebind a name, so
-    # they are refused there. (An array changed after a recorded operation saved it is not
-    # detected: PyTorch's version counters have no counterpart here.)
+    # they are refused there. A change to memory that a recorded operation saved for its gradient
+    # rule is noted (see engine.Changes), and backward() through that rule is refused, as PyTorch's
+    # version counters refuse it. (Not seen, as in PyTorch: a change made through .data or through
+    # NumPy; nor, unlike PyTorch, an optimizer's step.)
+
+    def _mark_changed(self) -> None:
+        Changes.mark(self.data)
 
     def _graph_sees(self, other=None) -> bool:
         return _grad_state.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
@@ -513,6 +520,7 @@ class Tensor:
         except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting refusals
             raise TypeError(f"{what}: cannot change a tensor of shape {self.shape} and dtype {self.dtype} in place "
                             f"with a value of shape {value.shape} and dtype {value.dtype} ({error})") from None
+        self._mark_changed()
         return self
 
     def _augmented(self, op, ufunc, what: str, other):
@@ -541,6 +549,7 @@ class Tensor:
     def __setitem__(self, index, value):
         self._method_in_place("item assignment", value)
         self.data[index.data if isinstance(index, Tensor) else index] = _data(value)
+        self._mark_changed()
 
     def add_(self, other, *, alpha=1):
         self._method_in_place("add_", other)
@@ -561,16 +570,19 @@ class Tensor:
     def zero_(self):
         self._method_in_place("zero_")
         self.data.fill(0)
+        self._mark_changed()
         return self
 
     def fill_(self, value):
         self._method_in_place("fill_", value)
         self.data.fill(_data(value))
+        self._mark_changed()
         return self
 
     def copy_(self, source):
         self._method_in_place("copy_", source)
         np.copyto(self.data, _data(source), casting="unsafe")  # floats into integers truncate, as in PyTorch
+        self._mark_changed()
         return self
 
 
