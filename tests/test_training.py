@@ -830,8 +830,8 @@ def test_keras_names_and_forms_that_mean_the_same_are_taken():
     assert fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=1, metrics=["acc"], verbose=0)["acc"]
     with pytest.raises(ConfigError, match="'sparse_categorical_crossentropy' is Keras' name for a cross-entropy of probabilities"):
         fit(_model(), X, y, loss="sparse_categorical_crossentropy", optimizer="sgd", epochs=1, verbose=0)
-    with pytest.raises(ConfigError, match=r"validation_data must be a pair \(X, y\), got a sequence of 3"):
-        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0, validation_data=(X, y, np.ones(len(y))))
+    with pytest.raises(ConfigError, match=r"validation_data must be \(X, y\) or \(X, y, sample_weight\), got a sequence of 4"):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=1, verbose=0, validation_data=(X, y, np.ones(len(y)), None))
 
 
 def test_checkpoint_and_csv_files_take_keras_argument_names(tmp_path):

@@ -30,6 +30,7 @@ from .callbacks import Callback, ModelCheckpoint, TerminateOnNaN, as_callback
 from .history import History
 from .metrics import METRICS
 from .progress import Progress
+from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights
 
 LOSSES = {
     "cross_entropy": nn.CrossEntropyLoss,
@@ -131,6 +132,7 @@ class Trainer:
         self._position = None  # (epoch, batches done, running sums) while an epoch is under way
         self._batch_size = None
         self._validation_split = None
+        self._weights_digest = None  # of the run's sample weights, for checkpoints (None: unweighted)
 
     @property
     def stop_training(self) -> bool:
@@ -147,7 +149,9 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------------------------
 
     def fit(self, X, y, *, epochs: int, batch_size: int = 32, validation_data=None, validation_split: float = 0.0,
-            shuffle: bool = True, resume_from=None, interrupt_checkpoint=None) -> History:
+            shuffle: bool = True, resume_from=None, interrupt_checkpoint=None, sample_weight=None,
+            class_weight=None) -> History:
+        """Train on (X, y) and return the :class:`History`; the arguments are :func:`fit`'s below."""
         if self.optimizer is None:
             raise ConfigError("Trainer.fit needs an optimizer: Trainer(model, loss=..., optimizer='adam')")
         _check_positive_int("epochs", epochs)
@@ -157,6 +161,7 @@ class Trainer:
         if not 0.0 <= validation_split < 1.0:
             raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split}")
         X, y = self._prepare(X, y)
+        weights, given_weights = sample_weights(sample_weight, class_weight, y, _takes_class_indices(self.loss))
         resume = None
         if resume_from is not None:
             from ..serialization import load_checkpoint
@@ -182,21 +187,39 @@ class Trainer:
         self._validation_split = float(validation_split) if validation_data is None else 0.0
         if validation_data is None and validation_split > 0:
             X, y, validation_data = _split(X, y, validation_split)
+            if weights is not None:
+                # the training rows are the first ones; the validation rows keep their sample_weight
+                # (without class weights, as in Keras)
+                weights = weights[:len(X)]
+                if given_weights is not None:
+                    validation_data += (given_weights[len(X):],)
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 given = f"a sequence of {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else f"a {type(validation_data).__name__}"
-                raise ConfigError(f"fit: validation_data must be a pair (X, y), got {given} (sample weights are not supported)")
-            validation_data = self._prepare(*validation_data, caller="fit (validation_data)")
-            if not len(validation_data[0]):
+                raise ConfigError(f"fit: validation_data must be (X, y) or (X, y, sample_weight), got {given}")
+            caller = "fit (validation_data)"
+            vx, vy = self._prepare(*validation_data[:2], caller=caller)
+            if not len(vx):
                 raise DataError("fit: validation_data holds no samples")
-        loader = DataLoader(ArrayDataset(X, y), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
-        self._batch_size = batch_size
-        if len(loader) == 0:
+            vw = validation_data[2] if len(validation_data) == 3 else None
+            validation_data = (vx, vy, None if vw is None else checked_sample_weight(vw, len(vx), caller))
+        if len(X) == 0:
             raise DataError("fit: there are no training samples")
+        # Weights or not is decided here, once: the unweighted loop does no work for them.
+        weighted = None
+        if weights is not None:
+            check_some_weight(weights)
+            weights = weights.astype(self._model_dtype())
+            weighted = WeightedLoss(self.loss)
+            weighted.check(self.model, X, y, weights.dtype)
+        self._weights_digest = digest(weights)
+        arrays = (X, y) if weights is None else (X, y, weights)
+        loader = DataLoader(ArrayDataset(*arrays), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
+        self._batch_size = batch_size
         start_epoch, skip_batches = 1, 0
         if resume is not None:
             _check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer,
-                                   self._validation_split)
+                                   self._validation_split, self._weights_digest)
             try:
                 start_epoch, skip_batches = self._restore(resume)
             except ModelFileError as error:
@@ -226,7 +249,7 @@ class Trainer:
                 progress.start_epoch(epoch)
                 started = time.perf_counter()
                 sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "labels": [], "outputs": []}
-                self._run_epoch(loader, skip_batches, sums, progress, batch_callbacks, interrupt_checkpoint)
+                self._run_epoch(loader, weighted, skip_batches, sums, progress, batch_callbacks, interrupt_checkpoint)
                 skip_batches = 0
                 if self.interrupted or self.diverged:
                     break
@@ -256,8 +279,11 @@ class Trainer:
     # A diverging run overflows before its loss turns NaN; TerminateOnNaN reports that in one
     # sentence naming the epoch, batch and learning rate, so NumPy's overflow warnings would be noise.
     @_quiet_overflow
-    def _run_epoch(self, loader, skip, sums, progress, batch_callbacks, interrupt_checkpoint):
+    def _run_epoch(self, loader, weighted, skip, sums, progress, batch_callbacks, interrupt_checkpoint):
         model, loss_fn, optimizer = self.model, self.loss, self.optimizer
+        batches = loader
+        if weighted is not None:  # the batches' weights go to the weighted loss as they are served
+            batches, loss_fn = weighted.batches(loader), weighted
         keep_outputs = bool(self.metrics)
         outputs, labels = sums["outputs"], sums["labels"]
         # The running sums live in locals during the epoch (this loop is the whole cost of fit()
@@ -267,7 +293,7 @@ class Trainer:
         live = progress.live
         model.train()
         try:
-            for batch, (xb, yb) in enumerate(loader):
+            for batch, (xb, yb) in enumerate(batches):
                 if batch < skip:
                     continue
                 output = model(xb)
@@ -339,7 +365,8 @@ class Trainer:
             labels = np.concatenate(sums["labels"])
             logs.update(self._metric_values(outputs, labels, ""))
         if validation_data is not None:
-            logs.update(self.evaluate(*validation_data, batch_size=batch_size, prefix="val_", prepared=True))
+            vx, vy, vw = validation_data
+            logs.update(self.evaluate(vx, vy, batch_size=batch_size, prefix="val_", prepared=True, sample_weight=vw))
         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
         logs["time"] = seconds
         return logs
@@ -355,19 +382,28 @@ class Trainer:
             outputs = [self.model(X[i : i + batch_size]).data for i in range(0, max(len(X), 1), batch_size)]
         return np.concatenate(outputs)
 
-    def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False) -> dict:
-        """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``."""
+    def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False,
+                 sample_weight=None) -> dict:
+        """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``.
+
+        With ``sample_weight`` the loss is Σᵢ wᵢ·Eᵢ / n over the n samples, as in Keras (the
+        metrics stay unweighted)."""
         if not prepared:
             X, y = self._prepare(X, y, "evaluate")
+            if sample_weight is not None:
+                sample_weight = checked_sample_weight(sample_weight, len(X), "evaluate")
         if not len(X):
             raise DataError("evaluate: there are no samples")
+        loss_fn = self.loss if sample_weight is None else WeightedLoss(self.loss)
         batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
         self.model.eval()
         total, outputs = 0.0, []
         with no_grad():
             for i in range(0, len(X), batch_size):
                 output = self.model(X[i : i + batch_size])
-                total += float(self.loss(output, y[i : i + batch_size]).data) * len(output.data)
+                if sample_weight is not None:
+                    loss_fn.weights = Tensor(sample_weight[i : i + batch_size].astype(output.data.dtype))
+                total += float(loss_fn(output, y[i : i + batch_size]).data) * len(output.data)
                 outputs.append(output.data)
         logs = {prefix + "loss": total / len(X)}
         logs.update(self._metric_values(np.concatenate(outputs), y, prefix))
@@ -458,6 +494,7 @@ class Trainer:
             "batches_done": batches_done,
             "batch_size": self._batch_size,
             "validation_split": self._validation_split,  # the last rows, as Keras takes them
+            "sample_weight_sha256": self._weights_digest,
             # A run that a callback ended (early stopping) is over: resuming it must not train on.
             "stopped": (self.stop_reason or "stopped by a callback") if self.stop_training and not (self.diverged or self.interrupted) else None,
             "optimizer_class": type(self.optimizer).__name__,
@@ -580,9 +617,12 @@ def check_resume_state(state, path) -> None:
         raise ModelFileError(f"{path}: the checkpoint's reason for stopping is not text")
     if state.get("batch_size") is not None and (isinstance(state["batch_size"], bool) or not isinstance(state["batch_size"], int)):
         raise ModelFileError(f"{path}: the checkpoint's batch size is not an integer")
+    if state.get("sample_weight_sha256") is not None and not isinstance(state["sample_weight_sha256"], str):
+        raise ModelFileError(f"{path}: the checkpoint's fingerprint of its sample weights is not text")
 
 
-def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer, validation_split: float) -> None:
+def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer, validation_split: float,
+                           weights_digest: str | None) -> None:
     """What a resumed run cannot change and still continue the run it resumes."""
     finished = state["epoch"] - 1 if state["batches_done"] else state["epoch"]
     if epochs < finished:
@@ -606,6 +646,16 @@ def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer,
     if saved_class is not None and saved_class != type(optimizer).__name__:
         raise ConfigError(f"fit: the checkpoint {path} was trained with {saved_class}, this run's optimizer is "
                           f"{type(optimizer).__name__}; resume with the same optimizer")
+    # A checkpoint from before sample weights existed was trained without them.
+    saved_digest = state.get("sample_weight_sha256")
+    if saved_digest != weights_digest:
+        if saved_digest is None:
+            what = "was trained without sample weights, this run gives sample_weight or class_weight"
+        elif weights_digest is None:
+            what = "was trained with sample weights (sample_weight or class_weight), this run gives none"
+        else:
+            what = "was trained with other sample weights (sample_weight times class_weight) than this run's"
+        raise ConfigError(f"fit: the checkpoint {path} {what}; resume with the same weights")
 
 
 def _training_stream_seed(seed: int) -> int:
@@ -630,30 +680,39 @@ def _split(X, y, fraction):
 
 def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, validation_data=None,
         validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None,
-        shuffle: bool = True, resume_from=None, output=None) -> History:
+        shuffle: bool = True, resume_from=None, output=None, sample_weight=None, class_weight=None) -> History:
     """Train ``model`` on (X, y) and return the :class:`History` (Keras' ``fit``, as a function).
 
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
     'mse', ...); ``optimizer`` a ``deltaprop.optim`` optimizer or a name ('adam', 'sgd', ...).
     ``validation_split`` holds out that fraction of the samples, the last ones before any
     shuffling, as Keras does (data sorted by class or time gives a skewed hold-out then: shuffle it
-    first, or pass ``validation_data``). ``validation_data`` is a pair (X, y).
+    first, or pass ``validation_data``). ``validation_data`` is (X, y) or (X, y, sample_weight).
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
     progress bar on a terminal and one line per epoch otherwise; 2 always one line per epoch; 0
     prints nothing. With ``seed`` the run is repeatable: the shuffles and,
     through the library's generator (reseeded from ``seed`` when training starts), every dropout
     mask follow from it. ``resume_from`` continues a run from a checkpoint written by
     ``ModelCheckpoint`` exactly where it stopped.
+    ``sample_weight`` gives each training sample a non-negative weight: a batch's loss is
+    Σᵢ wᵢ·Eᵢ / (samples in the batch), as in Keras; the rows ``validation_split`` holds out keep theirs
+    for ``val_loss``.
+    ``class_weight`` (a dict class index -> weight; classes left out keep 1) weights each sample by
+    its class (an integer label or a one-hot row); given with ``sample_weight``, the two multiply.
     """
     trainer = Trainer(model, loss=loss, optimizer=optimizer, metrics=metrics, callbacks=callbacks,
                       verbose=verbose, seed=seed, output=output)
     return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
-                       validation_split=validation_split, shuffle=shuffle, resume_from=resume_from)
+                       validation_split=validation_split, shuffle=shuffle, resume_from=resume_from,
+                       sample_weight=sample_weight, class_weight=class_weight)
 
 
-def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256) -> dict:
-    """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``."""
-    return Trainer(model, loss=loss, metrics=metrics, verbose=0).evaluate(X, y, batch_size=batch_size)
+def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None) -> dict:
+    """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``.
+
+    ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n); metrics stay unweighted."""
+    return Trainer(model, loss=loss, metrics=metrics, verbose=0).evaluate(X, y, batch_size=batch_size,
+                                                                          sample_weight=sample_weight)
 
 
 def predict(model, X, batch_size: int = 256) -> np.ndarray:
