@@ -84,6 +84,16 @@ def test_integral_float_labels_are_accepted():
 
 
 @pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_a_column_of_labels_is_taken_as_the_labels_as_keras_takes_it(loss):
+    logits = dp.randn(3, 4, requires_grad=True)
+    expected = loss(logits, np.array([0, 3, 2]), reduction="none")
+    got = loss(logits, np.array([[0.0], [3.0], [2.0]]), reduction="none")
+    np.testing.assert_allclose(got.data, expected.data)
+    with pytest.raises(ShapeError, match=r"target of shape \(3, 2\)"):
+        loss(logits, np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
 def test_label_shape_that_does_not_fit_the_input(loss):
     with pytest.raises(ShapeError) as error:
         loss(dp.randn(3, 4), np.array([0, 1]))

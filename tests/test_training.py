@@ -901,3 +901,19 @@ def test_a_resume_with_another_validation_split_is_refused(tmp_path):
         fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2, validation_split=0.1, verbose=0, resume_from=path)
     assert len(fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2, validation_split=0.25, verbose=0,
                    resume_from=path)) == 2
+
+
+def test_a_loss_function_of_the_users_wrapping_cross_entropy_trains_as_the_named_loss():
+    # fit gives a loss function y as a column of the model's dtype, as Keras does; cross_entropy
+    # takes a column of labels, so a PyTorch-style function works as it is.
+    X, y = _data()
+
+    def my_loss(output, target):
+        return nn.functional.cross_entropy(output, target)
+
+    histories = []
+    for loss in (my_loss, "cross_entropy"):
+        dp.manual_seed(0)
+        histories.append(fit(_model(), X, y, loss=loss, optimizer="sgd", epochs=2, metrics=["accuracy"], verbose=0, seed=0))
+    assert histories[0]["loss"] == pytest.approx(histories[1]["loss"], rel=1e-6)
+    assert histories[0]["accuracy"] == histories[1]["accuracy"]

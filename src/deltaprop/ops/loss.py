@@ -236,7 +236,13 @@ def _classes_last(x: np.ndarray) -> np.ndarray:
 
 
 def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes: int, expected_shape: tuple):
-    """The labels as a flat integer array, after checking their shape, type and range."""
+    """The labels as a flat integer array, after checking their shape, type and range.
+
+    For an input (N, C), a column (N, 1) of labels is taken as the labels (N,), as Keras' sparse
+    cross-entropy takes it: it is what ``fit`` gives a loss function of the user's for labels y.
+    """
+    if len(input_shape) == 2 and target.shape == expected_shape + (1,):
+        target = target[:, 0]
     if target.shape != expected_shape:
         raise ShapeError(
             f"{name}: target of shape {target.shape} does not fit input of shape {input_shape}; "
