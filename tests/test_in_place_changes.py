@@ -7,6 +7,7 @@ import torch
 
 import deltaprop as dp
 from deltaprop.errors import GradError
+from deltaprop.nn import functional as nn_f
 
 
 def pair(values, requires_grad=False):
@@ -247,3 +248,78 @@ def test_random_graphs_changed_in_place_never_give_a_wrong_gradient():
             if g is not None:
                 np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-12, err_msg=f"{plan}, change {change} of node {changed}")
     assert refused > 50 and correct > 200  # both outcomes were exercised
+
+
+# Values a rule keeps that are not inputs of the graph: class labels, an index, a condition, bounds.
+KEPT = {
+    "index": (lambda x, k: (x[k] * dp.tensor([1.0, 2.0], dtype=dp.float64)).sum(),
+              lambda x, k: (x[k] * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum(), np.array([0, 1])),
+    "cross_entropy labels": (lambda x, k: nn_f.cross_entropy(x.reshape(2, 2), k),
+                             lambda x, k: torch.nn.functional.cross_entropy(x.reshape(2, 2), k), np.array([0, 1])),
+    "where condition": (lambda x, k: dp.where(k, x, 0.0).sum(), lambda x, k: torch.where(k, x, 0.0).sum(),
+                        np.array([True, False, True, False])),
+    "clip bound": (lambda x, k: x.clip(k, None).sum(), lambda x, k: x.clamp(k, None).sum(),
+                   np.array([0.5, 0.5, 0.5, 0.5])),
+}
+
+
+@pytest.mark.parametrize("case", KEPT)
+def test_a_value_the_rule_keeps_that_is_no_input_is_checked_too(case):
+    forward, torch_forward, kept = KEPT[case]
+    x, tx = pair([0.2, 1.0, -0.3, 0.9], requires_grad=True)
+    k = dp.tensor(kept, dtype=None if kept.dtype.kind != "f" else dp.float64)
+    tk = torch.tensor(kept)
+    y, ty = forward(x, k), torch_forward(tx, tk)
+    with dp.no_grad(), torch.no_grad():
+        k[0] = k[1]
+        tk[0] = tk[1]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.backward()
+    with pytest.raises(GradError, match="kept for its gradient"):
+        y.backward()
+
+
+@pytest.mark.parametrize("change", ["load_state_dict", "init"])
+def test_weights_replaced_by_load_state_dict_or_init_are_seen(change):
+    dp.manual_seed(0)
+    layer = dp.nn.Linear(3, 2)
+    hidden = dp.nn.Linear(2, 3)
+    y = layer(hidden(dp.ones(4, 2))).sum()  # layer's weight is needed for hidden's gradients
+    if change == "load_state_dict":
+        layer.load_state_dict({"weight": np.zeros((2, 3), np.float32), "bias": np.zeros(2, np.float32)})
+    else:
+        dp.nn.init.zeros_(layer.weight)
+    with pytest.raises(GradError, match="an input of 'linear'"):
+        y.backward()
+
+
+def test_changes_to_memory_still_alive_are_never_forgotten():
+    w = dp.tensor([1.0, 2.0], requires_grad=True, dtype=dp.float64)
+    x = dp.tensor([3.0, 4.0], dtype=dp.float64)
+    y = (w * x).sum()
+    x += 1
+    alive = [dp.zeros(2) for _ in range(10_000)]
+    for t in alive:
+        t.fill_(1.0)
+    with pytest.raises(GradError, match="was changed in place"):
+        y.backward()
+
+
+def test_values_a_rule_does_not_need_may_change_as_in_pytorch():
+    # linear's rule needs x (for W) and W (for x), never the bias; cross-entropy keeps its softmax.
+    x, tx = pair([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], requires_grad=True)
+    w, tw = pair([[0.1, 0.2, 0.3], [-0.2, 0.1, 0.4]], requires_grad=True)
+    b, tb = pair([0.05, -0.05], requires_grad=True)
+    weights = np.array([1.0, 3.0])
+    z, tz = nn_f.linear(x, w, b), torch.nn.functional.linear(tx, tw, tb)
+    y = nn_f.cross_entropy(z, np.array([1, 0]), weight=weights)
+    ty = torch.nn.functional.cross_entropy(tz, torch.tensor([1, 0]), weight=torch.tensor(weights))
+    with dp.no_grad(), torch.no_grad():
+        b += 1
+        tb += 1
+        z.fill_(0.0)
+        tz.fill_(0.0)
+    y.backward()
+    ty.backward()
+    for ours, theirs in ((x, tx), (w, tw), (b, tb)):
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)

@@ -288,7 +288,7 @@ def _with(position, value):
 
 @pytest.mark.parametrize("options, error, message", [
     ({"sample_weight": np.ones(47)}, DataError, r"sample_weight has 47 entries, X has 48 samples"),
-    ({"sample_weight": np.ones((48, 1))}, DataError, r"sample_weight must be 1-D, one weight per sample, got shape \(48, 1\)"),
+    ({"sample_weight": np.ones((48, 2))}, DataError, r"sample_weight must be 1-D, one weight per sample, got shape \(48, 2\)"),
     ({"sample_weight": _with(3, -0.5)}, DataError, r"negative weights \(the first is -0.5 at sample 3\)"),
     ({"sample_weight": _with(5, np.nan)}, DataError, r"NaN or infinite weights \(the first is nan at sample 5\)"),
     ({"sample_weight": _with(0, np.inf)}, DataError, r"NaN or infinite weights \(the first is inf at sample 0\)"),
@@ -437,3 +437,24 @@ def test_model_checkpoint_records_the_weights_of_a_finished_epoch(tmp_path):
     assert isinstance(state["sample_weight_sha256"], str) and len(state["sample_weight_sha256"]) == 64
     with pytest.raises(ConfigError, match="this run gives none"):
         _resumable(X, y, resume_from=path)
+
+
+def test_float64_models_keep_float64_weights():
+    # (the weights went through the float32 default dtype: 0.1 became 0.10000000149)
+    model = nn.Sequential(nn.Linear(1, 1)).to(np.float64)
+    model[0].weight.data[...] = 1.0
+    model[0].bias.data[...] = 0.0
+    X = np.array([[1.0], [2.0]])
+    y = np.array([0.0, 2.0])  # squared errors 1 and 0
+    assert dp.evaluate(model, X, y, loss="mse", sample_weight=[0.1, 0.0])["loss"] == 0.05
+    history = fit(model, X, y, loss="mse", optimizer=optim.SGD(model.parameters(), lr=0.0), epochs=1, verbose=0,
+                  sample_weight=[0.1, 0.0], shuffle=False)
+    assert history["loss"][0] == 0.05
+
+
+def test_a_column_of_sample_weights_is_taken_as_keras_takes_it():
+    X, y = _data()
+    w = np.linspace(0.5, 1.5, len(X))
+    column, _ = _train(X, y, sample_weight=w[:, None])
+    vector, _ = _train(X, y, sample_weight=w)
+    _assert_same(column, vector)

@@ -123,6 +123,7 @@ class Changes:
 
     clock = 0
     changed: dict = {}  # id(root array) -> (time of its last change, weak reference to it)
+    limit = 4096  # entries before the dead ones are swept out
 
     @classmethod
     def mark(cls, array) -> None:
@@ -130,9 +131,9 @@ class Changes:
         if root is None:
             return
         cls.clock += 1
-        if len(cls.changed) >= _MAX_TRACKED:  # forget memory that no longer exists, then the oldest
-            live = sorted((entry for entry in cls.changed.items() if entry[1][1]() is not None), key=lambda e: e[1][0])
-            cls.changed = dict(live[-_MAX_TRACKED // 2:])
+        if len(cls.changed) >= cls.limit:  # forget memory that no longer exists (never a live array)
+            cls.changed = {key: entry for key, entry in cls.changed.items() if entry[1]() is not None}
+            cls.limit = max(_TRACKED, 2 * len(cls.changed))
         cls.changed[id(root)] = (cls.clock, weakref.ref(root))
 
     @classmethod
@@ -143,7 +144,7 @@ class Changes:
         return entry is not None and entry[0] > stamp and entry[1]() is root
 
 
-_MAX_TRACKED = 4096
+_TRACKED = 4096
 
 
 def _root(array):
@@ -154,9 +155,14 @@ def _root(array):
     return array
 
 
-# The rules of these operations use their inputs' shapes, never their values.
-_SHAPE_ONLY = frozenset({"add", "sub", "neg", "sum", "mean", "reshape", "permute", "index", "concatenate",
-                         "stack", "astype", "clone"})
+# The rules of these operations read their input tensors for shapes and requires_grad only: the
+# values they need (if any) they keep as arrays, which are looked for as arrays.
+_FLAGS_ONLY = frozenset({
+    "add", "sub", "neg", "sum", "mean", "reshape", "permute", "index", "concatenate", "stack", "astype", "clone",
+    "where", "linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool2d", "batch_norm", "layer_norm", "mse_loss", "l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+})
 
 # Rules that need an input's values, or their own output, only for some gradients (PyTorch saves
 # them only then): whether input ``i`` is needed, and whether the output is, given the parents.
@@ -178,49 +184,71 @@ def check_unchanged(order) -> None:
 
     Memory changed after the node was made is suspect; it is refused only when the rule needs it:
     a rule that kept only a mask, or only shapes, or needs the value for a gradient nobody asked
-    for, is unaffected by the change, as in PyTorch.
+    for, is unaffected by the change, as in PyTorch. What a rule keeps besides its inputs and
+    output (class labels, an index, a condition, bounds) it keeps for its values.
     """
     clock = Changes.clock
     for node in order:
         stamp = node._stamp
         if stamp >= clock:
             continue
-        op, rule, parents = node._op, node._backward, node._parents
+        op, parents = node._op, node._parents
+        kept = _kept(node._backward)
         if Changes.since(node.data, stamp) and (_OUTPUT_NEEDED[op](parents) if op in _OUTPUT_NEEDED
-                                                else _holds(rule, node.data, None)):
+                                                else _holds(kept, node.data, None)):
             raise GradError(f"backward: the output of '{op}' (shape {node.data.shape}) was changed in place after "
                             f"it was computed, and its gradient rule needs that output; change a copy instead "
                             f"(y = y + 1, not y += 1 under no_grad())")
         for i, parent in enumerate(parents):
             if Changes.since(parent.data, stamp) and (
                     _INPUT_NEEDED[op](parents, i) if op in _INPUT_NEEDED
-                    else _holds(rule, parent.data, parent, op not in _SHAPE_ONLY)):
+                    else _holds(kept, parent.data, parent, op not in _FLAGS_ONLY)):
                 raise GradError(f"backward: an input of '{op}' (shape {np.shape(parent.data)}) was changed in "
                                 f"place after the operation used it, and its gradient rule needs that input's values; "
                                 f"change a copy (x = x + 1), or run the forward pass again after the change")
+        ours = [node.data] + [parent.data for parent in parents]
+        for item in kept or ():
+            array = item if isinstance(item, np.ndarray) else getattr(item, "data", None) if hasattr(item, "_pending") else None
+            if (isinstance(array, np.ndarray) and Changes.since(array, stamp)
+                    and not any(array is mine or (isinstance(mine, np.ndarray) and np.may_share_memory(array, mine))
+                                for mine in ours)):
+                raise GradError(f"backward: a value that '{op}' kept for its gradient (shape {array.shape}: its class "
+                                f"labels, an index, a condition or a bound) was changed in place after the operation "
+                                f"used it; change a copy, or run the forward pass again after the change")
 
 
-def _holds(rule, array, tensor, values_needed: bool = True, depth: int = 0) -> bool:
-    """Whether ``rule`` keeps ``array`` (or a view of it), or ``tensor`` itself when its values are
-    needed. A rule that is not a plain function (nothing to look into) is assumed to keep both."""
+def _kept(rule, depth: int = 0):
+    """What ``rule`` keeps in its closure (tuples and lists opened, nested rules followed), or None
+    for a rule that is not a plain function: nothing to look into."""
     cells = getattr(rule, "__closure__", False)
     if cells is False:
-        return True
+        return None
+    kept = []
     for cell in cells or ():
         try:
-            kept = cell.cell_contents
+            value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        for item in kept if isinstance(kept, (tuple, list)) else (kept,):
-            if tensor is not None and item is tensor:
-                if values_needed:
-                    return True
-            elif item is array or (isinstance(item, np.ndarray) and isinstance(array, np.ndarray)
-                                   and np.may_share_memory(item, array)):
+        for item in value if isinstance(value, (tuple, list)) else (value,):
+            if callable(item) and depth < 2 and getattr(item, "__closure__", None):
+                kept.extend(_kept(item, depth + 1) or ())
+            else:
+                kept.append(item)
+    return kept
+
+
+def _holds(kept, array, tensor, values_needed: bool = True) -> bool:
+    """Whether a rule that keeps ``kept`` keeps ``array`` (or a view of it), or ``tensor`` itself
+    when its values are needed (``kept`` None: the rule could not be looked into, so it may)."""
+    if kept is None:
+        return True
+    for item in kept:
+        if tensor is not None and item is tensor:
+            if values_needed:
                 return True
-            elif callable(item) and depth < 2 and hasattr(item, "__closure__") \
-                    and _holds(item, array, tensor, values_needed, depth + 1):
-                return True
+        elif item is array or (isinstance(item, np.ndarray) and isinstance(array, np.ndarray)
+                               and np.may_share_memory(item, array)):
+            return True
     return False
 
 

@@ -49,6 +49,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 def _fill(tensor, values: np.ndarray):
     tensor.data[...] = values
+    tensor._mark_changed()  # a graph recorded before with the old values can no longer be differentiated
     return tensor
 
 

@@ -13,6 +13,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from ..engine import Changes
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 
@@ -266,6 +267,7 @@ class Module:
             if current.flags.writeable:
                 # In place, as PyTorch does: whoever holds the array sees the new values.
                 np.copyto(current, value, casting="unsafe")
+                Changes.mark(current)  # (a graph recorded with the old values can no longer be differentiated)
             else:
                 module._set_buffer(name, value.astype(current.dtype, copy=True))
         return IncompatibleKeys(missing, unexpected)

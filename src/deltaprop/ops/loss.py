@@ -330,12 +330,13 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         a = None
 
     values = per_sample.reshape(out_shape)
+    full_shape = z_full.shape  # (the rule keeps the shape, not the input's values)
 
     def to_input_layout(grad):  # (M, C) rows back to the input's layout, classes on axis 1
-        if z_full.ndim > 2:
-            moved = (z_full.shape[0],) + z_full.shape[2:] + (n_classes,)
+        if len(full_shape) > 2:
+            moved = (full_shape[0],) + full_shape[2:] + (n_classes,)
             grad = np.moveaxis(grad.reshape(moved), -1, 1)
-        return grad.reshape(z_full.shape)
+        return grad.reshape(full_shape)
 
     def backward(g):
         scale = _upstream(g, reduction, denominator)
@@ -355,7 +356,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         else:
             coeff = a
             if coeff is None:  # indices with weights and/or smoothing: build the weighted target
-                coeff = np.zeros_like(z)
+                coeff = np.zeros_like(logp)  # (z.shape and dtype; the rule keeps no view of the input)
                 coeff[rows, labels] = (1 - label_smoothing) * sample_weight
                 if label_smoothing:
                     coeff += (label_smoothing / n_classes) * (1.0 if w is None else w)

@@ -74,11 +74,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if beta is not None:
         out += beta.data.reshape(shape)
     parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
+    G = None if gamma is None else gamma.data  # (kept as the array this pass used)
 
     def backward(g):
         gsum = g.sum(axis=axes)
         gxhat_sum = np.sum(g * xhat, axis=axes)
-        scale = invstd * gamma.data if gamma is not None else invstd
+        scale = invstd * G if G is not None else invstd
         gx = None
         if x.requires_grad:
             if batch_stats:
@@ -124,11 +125,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if beta is not None:
         out += beta.data
     parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
+    G = None if gamma is None else gamma.data  # (kept as the array this pass used)
 
     def backward(g):
         grads = [None]
         if x.requires_grad:
-            ghat = g * gamma.data if gamma is not None else g
+            ghat = g * G if G is not None else g
             gx = ghat - ghat.mean(axis=axes, keepdims=True)
             gx -= xhat * np.mean(ghat * xhat, axis=axes, keepdims=True)
             gx *= invstd

@@ -402,7 +402,7 @@ class Trainer:
             for i in range(0, len(X), batch_size):
                 output = self.model(X[i : i + batch_size])
                 if sample_weight is not None:
-                    loss_fn.weights = Tensor(sample_weight[i : i + batch_size].astype(output.data.dtype))
+                    loss_fn.weights = Tensor(sample_weight[i : i + batch_size], dtype=output.data.dtype)
                 total += float(loss_fn(output, y[i : i + batch_size]).data) * len(output.data)
                 outputs.append(output.data)
         logs = {prefix + "loss": total / len(X)}

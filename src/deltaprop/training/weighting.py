@@ -3,8 +3,11 @@
 A weighted batch's loss is Σᵢ wᵢ·Eᵢ / N over its N samples, Eᵢ being sample i's loss averaged over
 its other axes: Keras' 'sum_over_batch_size', which divides by the number of samples, not by the
 sum of their weights, so a batch of weights 1 gives the unweighted loss and a weight of 2 counts a
-sample twice. ``class_weight`` maps a class index to a weight that every sample of that class gets
-(a class it leaves out keeps weight 1, as in Keras 3); given with ``sample_weight``, the two multiply.
+sample twice. (One exception: a loss with PyTorch's own class weights, ``CrossEntropyLoss(weight=)``,
+whose mean divides by the sum of those weights; with sample weights it too divides by the batch
+size, so its class weights then act as Keras' ``class_weight`` does.) ``class_weight`` maps a
+class index to a weight that every sample of that class gets (a class it leaves out keeps weight 1,
+as in Keras); given with ``sample_weight``, the two multiply, as Keras 2 did (Keras 3 refuses the pair).
 
 The weights are checked and combined once, before training, into a vector that travels with the
 samples through the split and every shuffle; the loss of each batch then takes that batch's weights.
@@ -49,6 +52,8 @@ def checked_sample_weight(sample_weight, n_samples: int, caller: str = "fit") ->
         raise DataError(f"{caller}: sample_weight must be a 1-D array of numbers, one weight per sample") from None
     if w.dtype.kind not in "iuf":
         raise DataError(f"{caller}: sample_weight must hold numbers, got an array of dtype {w.dtype}")
+    if w.ndim == 2 and w.shape[1] == 1:  # a column, as Keras takes it
+        w = w[:, 0]
     if w.ndim != 1:
         raise DataError(f"{caller}: sample_weight must be 1-D, one weight per sample, got shape {w.shape}")
     if len(w) != n_samples:
@@ -138,7 +143,7 @@ class WeightedLoss:
     def batches(self, loader):
         """The loader's (X, y) batches, each one's weights handed to this loss on the way."""
         for xb, yb, wb in loader:
-            self.weights = Tensor(wb)
+            self.weights = Tensor(wb, dtype=wb.dtype)  # (the model's dtype, float64 kept)
             yield xb, yb
 
     def __call__(self, output, target):
@@ -159,7 +164,7 @@ class WeightedLoss:
         """Refuse, before training, a loss that gives no per-sample values: one forward pass on
         the first two samples, in evaluation mode (no dropout, no statistics updated), which leaves
         the library's generator where it was, so the run draws what it would have drawn."""
-        self.weights = Tensor(np.ones(len(X[:2]), dtype=dtype))
+        self.weights = Tensor(np.ones(len(X[:2]), dtype=dtype), dtype=dtype)
         was_training, rng = model.training, dp_random.get_rng_state()
         model.eval()
         try:
