@@ -484,6 +484,8 @@ TRAIN_ERRORS = [
     (["houses.csv", "--target", "price", "--loss", "cross_entropy"], USAGE, r"--loss cross_entropy needs a class"),
     (["flowers.csv", "--model", "cnn"], USAGE, r"--model cnn needs 8x8 images .* 3 features"),
     (["flowers.csv", "--early-stopping", "3", "--val-split", "0"], USAGE, r"--early-stopping watches the validation"),
+    (["houses.csv", "--target", "price", "--class-weight", "balanced"], USAGE, r"--class-weight balanced weighs classes; this is a regression target"),
+    (["--class-weight", "fair"], USAGE, r"--class-weight must be one of none, balanced; got 'fair'"),
     (["--config", "broken.toml"], USAGE, r"config file broken.toml is not valid TOML"),
     (["--config", "unknown_key.toml"], USAGE, r"unknown_key.toml: unknown option 'learning_rate'; the options are"),
     (["--config", "bad_value.toml"], USAGE, r"bad_value.toml: --epochs must be greater than 0, got -3"),
@@ -637,3 +639,36 @@ def test_a_run_whose_data_moved_resumes_from_the_new_place_and_changed_data_is_r
         file.write("9,9,9,1\n")  # the same path, other content
     changed = run("train", "--resume", "r/checkpoint.safetensors", "--epochs", 3, cwd=tmp_path)
     assert_one_sentence_error(changed, 2, r"DATA .*new/data.csv: this is not the data the run being resumed was trained on;")
+
+
+def test_balanced_class_weights_lift_the_rare_class(tmp_path):
+    # 8% of the rows are of the rare class; balanced weights are n / (2 n_c) per class, as in
+    # scikit-learn, and the checkpoint records them (a resume without them is refused).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 3))
+    label = np.where(X[:, 0] + 0.5 * rng.normal(size=600) > 1.4, "rare", "common")
+    lines = ["a,b,c,label"] + [",".join(f"{v:.4f}" for v in row) + f",{y}" for row, y in zip(X, label)]
+    (tmp_path / "imbalanced.csv").write_text("\n".join(lines) + "\n")
+    recall = {}
+    for weighting in ("none", "balanced"):
+        result = run("train", "imbalanced.csv", "--epochs", "20", "--class-weight", weighting, "--out", weighting,
+                     "--quiet", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        recall[weighting] = metric_from_stdout(result.stdout, "recall (macro)")
+    assert recall["balanced"] > recall["none"] + 0.1, recall
+    assert 'class_weight = "balanced"' in (tmp_path / "balanced" / "config.toml").read_text()
+    state = load_checkpoint(tmp_path / "balanced" / "checkpoint.safetensors")["state"]
+    assert state["sample_weight_sha256"] is not None
+    assert load_checkpoint(tmp_path / "none" / "checkpoint.safetensors")["state"]["sample_weight_sha256"] is None
+
+
+def test_balanced_class_weights_are_scikit_learns():
+    sklearn_utils = pytest.importorskip("sklearn.utils")
+    from deltaprop.cli.train import _class_weight
+
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 2, 2, 0, 1, 0])
+    ours = _class_weight("balanced", "classification", {"y_train": y, "n_outputs": 3})
+    theirs = sklearn_utils.compute_class_weight("balanced", classes=np.arange(3), y=y)
+    np.testing.assert_allclose([ours[c] for c in range(3)], theirs, rtol=1e-12)
+    # a class absent from the training rows is left out (it keeps weight 1)
+    assert _class_weight("balanced", "classification", {"y_train": np.array([0, 0, 2]), "n_outputs": 3}) == {0: 0.75, 2: 1.5}

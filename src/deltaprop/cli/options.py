@@ -146,6 +146,9 @@ TRAIN_OPTIONS = (
     Option("batch_size", positive_int("batch-size"), 32, "samples per mini-batch", "N"),
     Option("val_split", fraction("val-split"), 0.1, "fraction of the training data held out for validation curves and early stopping", "F"),
     Option("test_split", fraction("test-split", allow_zero=False), 0.2, "fraction of the data held out for the final metrics", "F"),
+    Option("class_weight", choice("class-weight", ("none", "balanced")), "none",
+           "none, or balanced: weigh each class's training samples by n / (classes x its count), scikit-learn's "
+           "rule, so a rare class counts as much as a common one (classification only)", "WEIGHTS"),
     Option("early_stopping", non_negative_int("early-stopping"), 0, "stop after this many epochs without improvement of val_loss (0: off)", "PATIENCE"),
     Option("seed", non_negative_int("seed"), 0, "random seed: the same seed repeats a run exactly", "N"),
     Option("drop_missing", flag("--drop-missing"), False, "drop rows with empty, NaN or infinite cells instead of refusing the file", is_flag=True),

@@ -159,6 +159,7 @@ def run(args) -> int:
         raise DataError(f"{config['data'] or 'the bundled digits'}: {error}") from None
     network = _build_network(config, prepared, task)
     loss = _loss(config["loss"], task)
+    class_weight = _class_weight(config["class_weight"], task, prepared)
     optimizer = _optimizer(config, network)
     if config["early_stopping"] and not len(prepared["X_val"]):
         raise UsageError(f"--early-stopping watches the validation loss, but --val-split {config['val_split']} "
@@ -171,7 +172,7 @@ def run(args) -> int:
     before = {name: _stamp(out / name) for name in OUTPUT_FILES}  # to tell what this run writes
     try:
         return _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log,
-                      before[CHECKPOINT_FILE])
+                      before[CHECKPOINT_FILE], class_weight)
     except BaseException as error:
         # A new run that fails without a checkpoint worth keeping leaves nothing behind: not the
         # folder it made, nor its files in a folder that was there. (A resumed run keeps its folder.)
@@ -187,7 +188,8 @@ def run(args) -> int:
         raise
 
 
-def _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log, found) -> int:
+def _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log, found,
+           class_weight) -> int:
     model = TabularModel(network, task, table.feature_names, table.target_name, prepared["scaler"], prepared["encoder"],
                          prepared["target_scaler"], prepared["input_shape"],
                          settings={"config": config, "data_sha256": _sha256(config["data"])})
@@ -206,7 +208,7 @@ def _train(args, config, table, data_name, task, prepared, network, loss, optimi
     history = trainer.fit(
         prepared["X_train"], prepared["y_train"], epochs=config["epochs"], batch_size=config["batch_size"],
         validation_data=(prepared["X_val"], prepared["y_val"]) if len(prepared["X_val"]) else None,
-        resume_from=args.resume, interrupt_checkpoint=out / CHECKPOINT_FILE,
+        resume_from=args.resume, interrupt_checkpoint=out / CHECKPOINT_FILE, class_weight=class_weight,
     )
     seconds = time.perf_counter() - started
     if trainer.interrupted:
@@ -313,6 +315,19 @@ def _loss(name, task):
     if task == "regression" and name == "cross_entropy":
         raise UsageError("--loss cross_entropy needs a classification target; use mse, l1 or huber for regression")
     return {"cross_entropy": nn.CrossEntropyLoss, "mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}[name]()
+
+
+def _class_weight(name, task, prepared) -> dict | None:
+    """``--class-weight balanced``: n / (k · n_c) for each of the k classes, n_c of the n training
+    rows being of class c (scikit-learn's 'balanced'); a class absent from the training rows keeps 1."""
+    if name == "none":
+        return None
+    if task != "classification":
+        raise UsageError(f"--class-weight {name} weighs classes; this is a regression target")
+    counts = np.bincount(prepared["y_train"], minlength=prepared["n_outputs"])
+    present = counts > 0
+    n, k = counts.sum(), int(present.sum())
+    return {c: float(n / (k * counts[c])) for c in range(len(counts)) if present[c]}
 
 
 def _optimizer(config, network):
