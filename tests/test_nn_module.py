@@ -514,3 +514,30 @@ def test_a_child_held_twice_is_one_child_as_in_pytorch():
     model.apply(lambda m: visits.append(type(m).__name__))
     assert visits == ["Linear", "Tanh", "Sequential"]  # PyTorch's apply visits the shared layer once
     assert model(np.ones((1, 2), dtype=np.float32)).shape == (1, 2)  # and the forward still uses it twice
+
+
+def test_a_sequential_of_named_layers_as_in_pytorch():
+    from collections import OrderedDict
+
+    torch = pytest.importorskip("torch")
+    layers = [("fc1", (2, 3)), ("act", None), ("fc2", (3, 1))]
+    ours = nn.Sequential(OrderedDict((n, nn.Linear(*s) if s else nn.ReLU()) for n, s in layers))
+    theirs = torch.nn.Sequential(OrderedDict((n, torch.nn.Linear(*s) if s else torch.nn.ReLU()) for n, s in layers))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert ours.fc2 is ours[2] and isinstance(ours.act, nn.ReLU)
+    # a slice keeps the names of the layers it takes, named or numbered
+    assert list(ours[1:].state_dict()) == list(theirs[1:].state_dict()) == ["fc2.weight", "fc2.bias"]
+    numbered, numbered_torch = nn.Sequential(nn.ReLU(), nn.Linear(2, 2)), torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 2))
+    assert list(numbered[1:].state_dict()) == list(numbered_torch[1:].state_dict()) == ["1.weight", "1.bias"]
+    assert nn.Sequential({"only": nn.Tanh()}).only is not None  # a plain dict keeps its order too
+
+
+@pytest.mark.parametrize("layers, error, message", [
+    ({"a.b": nn.ReLU()}, KeyError, "without '.'"),
+    ({"": nn.ReLU()}, KeyError, "non-empty"),
+    ({"forward": nn.ReLU()}, KeyError, "attribute 'forward' already exists"),
+    ({"x": 3}, TypeError, "item 0 is a int, not a Module"),
+])
+def test_bad_layer_names_are_refused(layers, error, message):
+    with pytest.raises(error, match=message):
+        nn.Sequential(layers)

@@ -534,3 +534,35 @@ def test_a_state_dict_saves_and_loads_as_one(tmp_path):
     assert into.metadata == {"epochs": 3}
     with pytest.raises(TypeError, match="expected an nn.Module or a state dict, got list"):
         save([1, 2], path)
+
+
+def test_named_layers_and_kept_names_of_a_slice_come_back(tmp_path):
+    from collections import OrderedDict
+
+    dp.manual_seed(0)
+    model = nn.Sequential(OrderedDict([("hidden", nn.Linear(3, 4)), ("act", nn.Tanh()), ("out", nn.Linear(4, 2))]))
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    for saved in (model, model[1:]):
+        path = tmp_path / "named.safetensors"
+        save(saved, path)
+        loaded = load(path)
+        assert list(loaded.state_dict()) == list(saved.state_dict())
+        assert list(loaded._modules) == list(saved._modules)
+    np.testing.assert_array_equal(load(tmp_path / "named.safetensors")(np.ones((2, 4), np.float32)).data,
+                                  model[1:](np.ones((2, 4), np.float32)).data)
+    save(model, tmp_path / "whole.safetensors")
+    np.testing.assert_array_equal(load(tmp_path / "whole.safetensors")(x).data, model(x).data)
+
+
+@pytest.mark.parametrize("names", [["a"], ["a", "a"], [1, 2], "ab", ["a.b", "c"]])
+def test_malformed_layer_names_in_a_file_are_one_sentence(tmp_path, names):
+    from safetensors.numpy import save_file
+
+    info = {"format": "deltaprop.model", "version": 1, "dtype": "float32", "metadata": {}, "tied": [],
+            "architecture": {"class": "Sequential", "config": {}, "names": names,
+                             "children": [{"class": "ReLU", "config": {}, "children": []},
+                                          {"class": "Tanh", "config": {}, "children": []}]}}
+    path = tmp_path / "names.safetensors"
+    save_file({"x": np.zeros(1, np.float32)}, str(path), metadata={"deltaprop": json.dumps(info)})
+    with pytest.raises(ModelFileError, match=r"names\.safetensors: (layer 'Sequential' has malformed names|cannot build layer Sequential)"):
+        load(path)

@@ -13,7 +13,9 @@ A layer entry of the architecture may also say ``"training": false`` (a layer sa
 mode comes back in it, as a whole PyTorch module does), and a layer used in two places is written
 once and then referred to as ``{"same_as": [i, j, ...]}``, its position in the tree (child i of
 the root, its child j, ...), so it comes back shared. ``tied`` lists the state names of each
-parameter that several layers share (``b.weight = a.weight``); a loaded model shares it again.
+parameter that several layers share (``b.weight = a.weight``); a loaded model shares it again. A
+Sequential whose layers have names of their own (``Sequential(OrderedDict(...))``) lists them in
+``"names"``.
 
 Loading never executes anything from the file: the architecture may name only layer classes that
 ``deltaprop.nn`` exports, with constructor arguments that are plain JSON numbers, strings, booleans
@@ -191,6 +193,7 @@ def _layer_classes() -> dict:
 
 def architecture_of(module) -> dict | None:
     """``{"class", "config", "children"}`` for a tree of deltaprop layers, else None (a custom class).
+    A Sequential whose layers are not named 0, 1, 2, ... adds ``"names"``.
 
     A layer in evaluation mode says ``"training": false``; a layer met a second time is written as
     ``{"same_as": position}``, the list of child indices that leads to its first appearance.
@@ -218,6 +221,9 @@ def architecture_of(module) -> dict | None:
                 return None
             children.append(spec)
         spec = {"class": name, "config": config, "children": children}
+        names = [key for key, child in node._modules.items() if child is not None]
+        if name == "Sequential" and names != [str(i) for i in range(len(names))]:
+            spec["names"] = names  # Sequential(OrderedDict(...)), or a slice that kept its names
         if not node.training:
             spec["training"] = False
         return spec
@@ -329,13 +335,23 @@ def build(spec, limit: int | None = None, where="model file"):
         training = node.get("training", True)
         if not isinstance(training, bool):
             raise ModelFileError(f"{where}: layer {name!r} has a training mode that is not true or false")
+        names = node.get("names")
+        if names is not None and (name != "Sequential" or not isinstance(names, list) or len(names) != len(children)
+                                  or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names)):
+            raise ModelFileError(f"{where}: layer {name!r} has malformed names for its layers")
         built_children = [make(child, depth + 1, position + (index,)) for index, child in enumerate(children)]
         try:
-            # A ModuleList takes its layers as one list, every other container one by one.
-            module = classes[name](built_children, **config) if name == "ModuleList" else classes[name](*built_children, **config)
+            # A ModuleList takes its layers as one list, every other container one by one (a
+            # Sequential with named layers as one mapping).
+            if names is not None:
+                module = classes[name](dict(zip(names, built_children)), **config)
+            elif name == "ModuleList":
+                module = classes[name](built_children, **config)
+            else:
+                module = classes[name](*built_children, **config)
         except MemoryError:
             raise ModelFileError(f"{where}: layer {name} with {_short(config)} would not fit in memory") from None
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, KeyError) as error:
             raise ModelFileError(f"{where}: cannot build layer {name} with {_short(config)}: {error}") from None
         object.__setattr__(module, "training", training)  # the layer's own mode; its children keep theirs
         built[position] = module

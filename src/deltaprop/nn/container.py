@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Mapping
+
 from ..errors import ShapeError
 from .module import Module
 
@@ -16,12 +19,19 @@ def _checked(owner: str, position: int, value) -> Module:
 class Sequential(Module):
     """Layers applied one after another: the seeds' feed-forward network.
 
+    The layers are named 0, 1, 2, ... or, given as one ``OrderedDict`` (any dict), by its keys, as
+    in PyTorch; a slice keeps the names of the layers it takes.
+
     >>> from deltaprop import nn
     >>> model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
     """
 
     def __init__(self, *layers: Module):
         super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], Mapping):
+            for position, (name, layer) in enumerate(layers[0].items()):
+                self.add_module(name, _checked("Sequential", position, layer))
+            return
         for layer in layers:
             self.append(layer)
 
@@ -35,10 +45,9 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index):
-        layers = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*layers[index])
-        return layers[index]
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return list(self._modules.values())[index]
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -95,6 +95,18 @@ class Module:
             registry.pop(name, None)
         object.__delattr__(self, name)
 
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """Register ``module`` as a child called ``name`` (PyTorch's ``add_module``)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{type(self).__name__}: a module name must be non-empty text without '.', got {name!r}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists; choose another module name")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: module {name!r} must be a Module or None, got a {type(module).__name__}")
+        setattr(self, name, module)
+        if module is None:
+            self._modules[name] = None
+
     def register_parameter(self, name: str, parameter: Parameter | None) -> None:
         """Register ``parameter`` under ``name``; None records an absent optional weight (bias=False)."""
         if parameter is not None and not isinstance(parameter, Parameter):
