@@ -24,7 +24,8 @@ from ..random import manual_seed
 from ..serialization import load_checkpoint
 from ..tabular import TabularModel, build_mlp, infer_task
 from ..training import CSVLogger, EarlyStopping, ModelCheckpoint, Trainer
-from ..training.trainer import OPTIMIZERS, check_resume_state
+from ..training.resume import check_resume_state
+from ..training.trainer import OPTIMIZERS
 from . import config as configuration
 from .datasets import BUNDLED, image_shape, load_table
 from .options import TRAIN_OPTIONS, UsageError

@@ -30,6 +30,7 @@ from .callbacks import Callback, ModelCheckpoint, TerminateOnNaN, as_callback
 from .history import History
 from .metrics import METRICS
 from .progress import Progress
+from .resume import check_resume_settings, check_resume_state, decode_sums, encode_sums
 from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights
 
 LOSSES = {
@@ -218,7 +219,7 @@ class Trainer:
         self._batch_size = batch_size
         start_epoch, skip_batches = 1, 0
         if resume is not None:
-            _check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer,
+            check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer,
                                    self._validation_split, self._weights_digest)
             try:
                 start_epoch, skip_batches = self._restore(resume)
@@ -498,7 +499,7 @@ class Trainer:
             # A run that a callback ended (early stopping) is over: resuming it must not train on.
             "stopped": (self.stop_reason or "stopped by a callback") if self.stop_training and not (self.diverged or self.interrupted) else None,
             "optimizer_class": type(self.optimizer).__name__,
-            "running": _encode_sums(sums),
+            "running": encode_sums(sums),
             "optimizer": self.optimizer.state_dict(),
             "rng": dp_random.get_rng_state(),
             "history": self.history.state_dict(),
@@ -521,7 +522,7 @@ class Trainer:
         if state.get("stopped"):
             self.stop_reason = state["stopped"]  # fit() then runs no epoch: see there
         if state["batches_done"]:
-            self._position = (state["epoch"], state["batches_done"], _decode_sums(state["running"]))
+            self._position = (state["epoch"], state["batches_done"], decode_sums(state["running"]))
             return state["epoch"], state["batches_done"]
         return state["epoch"] + 1, 0
 
@@ -539,26 +540,6 @@ class Trainer:
 
         self._interrupt_requested = False
         return signal.signal(signal.SIGINT, request_stop)
-
-
-def _encode_sums(sums):
-    if sums is None:
-        return None
-    return {
-        "loss": sums["loss"],
-        "count": sums["count"],
-        "outputs": np.concatenate(sums["outputs"]) if sums["outputs"] else None,
-        "labels": np.concatenate(sums["labels"]) if sums["labels"] else None,
-    }
-
-
-def _decode_sums(encoded):
-    return {
-        "loss": encoded["loss"],
-        "count": encoded["count"],
-        "outputs": [] if encoded["outputs"] is None else [encoded["outputs"]],
-        "labels": [] if encoded["labels"] is None else [encoded["labels"]],
-    }
 
 
 def _samples(n: int) -> str:
@@ -596,66 +577,6 @@ def _check_finite(caller: str, name: str, values: np.ndarray, original) -> None:
         count = int(bad.sum())
         what = f"NaN or infinite values in {count} sample{'s' if count != 1 else ''} (the first is sample {sample})"
     raise DataError(f"{caller}: {name} holds {what}; remove or fix those samples")
-
-
-def check_resume_state(state, path) -> None:
-    """The fields the loop needs before it can restore anything, checked (the file is untrusted)."""
-    if not isinstance(state, dict):
-        raise ModelFileError(f"{path}: the checkpoint holds no training state")
-    for key in ("seed", "epoch", "batches_done"):
-        value = state.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ModelFileError(f"{path}: the checkpoint's {key!r} must be a non-negative integer, got {value!r}")
-    running = state.get("running")
-    if state["batches_done"] and not (
-        isinstance(running, dict)
-        and isinstance(running.get("loss"), (int, float)) and isinstance(running.get("count"), int)
-        and all(running.get(key) is None or isinstance(running.get(key), np.ndarray) for key in ("outputs", "labels"))
-    ):
-        raise ModelFileError(f"{path}: the checkpoint stopped inside an epoch but its running totals are malformed")
-    if state.get("stopped") is not None and not isinstance(state["stopped"], str):
-        raise ModelFileError(f"{path}: the checkpoint's reason for stopping is not text")
-    if state.get("batch_size") is not None and (isinstance(state["batch_size"], bool) or not isinstance(state["batch_size"], int)):
-        raise ModelFileError(f"{path}: the checkpoint's batch size is not an integer")
-    if state.get("sample_weight_sha256") is not None and not isinstance(state["sample_weight_sha256"], str):
-        raise ModelFileError(f"{path}: the checkpoint's fingerprint of its sample weights is not text")
-
-
-def _check_resume_settings(state, path, epochs: int, batch_size: int, optimizer, validation_split: float,
-                           weights_digest: str | None) -> None:
-    """What a resumed run cannot change and still continue the run it resumes."""
-    finished = state["epoch"] - 1 if state["batches_done"] else state["epoch"]
-    if epochs < finished:
-        raise ConfigError(f"fit: epochs={epochs}, but the checkpoint {path} has finished {finished} epochs already; "
-                          f"give at least as many")
-    saved_batch = state.get("batch_size")
-    if state["batches_done"] and saved_batch is not None and saved_batch != batch_size:
-        raise ConfigError(
-            f"fit: the checkpoint {path} was written part-way through epoch {state['epoch']} with batch_size={saved_batch}; "
-            f"resume it with that batch size (with batch_size={batch_size} its {state['batches_done']} batches done "
-            f"would be other samples)")
-    if "validation_split" in state:
-        if state["validation_split"] != validation_split:
-            raise ConfigError(f"fit: the checkpoint {path} was trained with validation_split={state['validation_split']}, "
-                              f"this run asks for {validation_split}; resume with the same split")
-    elif validation_split:
-        raise ConfigError(f"fit: the checkpoint {path} comes from a deltaprop that drew validation_split's rows at "
-                          f"random; it now takes the last rows, so the resumed run would train on other rows: pass "
-                          f"the validation rows as validation_data, or start a new run")
-    saved_class = state.get("optimizer_class")
-    if saved_class is not None and saved_class != type(optimizer).__name__:
-        raise ConfigError(f"fit: the checkpoint {path} was trained with {saved_class}, this run's optimizer is "
-                          f"{type(optimizer).__name__}; resume with the same optimizer")
-    # A checkpoint from before sample weights existed was trained without them.
-    saved_digest = state.get("sample_weight_sha256")
-    if saved_digest != weights_digest:
-        if saved_digest is None:
-            what = "was trained without sample weights, this run gives sample_weight or class_weight"
-        elif weights_digest is None:
-            what = "was trained with sample weights (sample_weight or class_weight), this run gives none"
-        else:
-            what = "was trained with other sample weights (sample_weight times class_weight) than this run's"
-        raise ConfigError(f"fit: the checkpoint {path} {what}; resume with the same weights")
 
 
 def _training_stream_seed(seed: int) -> int:
