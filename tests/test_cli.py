@@ -672,3 +672,20 @@ def test_balanced_class_weights_are_scikit_learns():
     np.testing.assert_allclose([ours[c] for c in range(3)], theirs, rtol=1e-12)
     # a class absent from the training rows is left out (it keeps weight 1)
     assert _class_weight("balanced", "classification", {"y_train": np.array([0, 0, 2]), "n_outputs": 3}) == {0: 0.75, 2: 1.5}
+
+
+def test_a_run_from_before_class_weight_resumes_only_without_it(data, tmp_path):
+    from deltaprop.serialization import save_checkpoint
+
+    first = run("train", "flowers.csv", "--epochs", "2", "--out", tmp_path / "old", "--quiet", cwd=data)
+    assert first.returncode == 0, first.stderr
+    path = tmp_path / "old" / "checkpoint.safetensors"
+    checkpoint = load_checkpoint(path)
+    del checkpoint["metadata"]["settings"]["config"]["class_weight"]  # as a run of an older deltaprop wrote it
+    model = TabularModel.load(tmp_path / "old" / "model.safetensors").network
+    model.load_state_dict(checkpoint["model_state"])
+    save_checkpoint(path, model, checkpoint["state"], metadata=checkpoint["metadata"])
+    refused = run("train", "--resume", path, "--epochs", "3", "--class-weight", "balanced", cwd=data)
+    assert_one_sentence_error(refused, USAGE, r"--class-weight balanced: the run being resumed has none")
+    resumed = run("train", "--resume", path, "--epochs", "3", "--quiet", cwd=data)
+    assert resumed.returncode == 0, resumed.stderr

@@ -541,3 +541,30 @@ def test_a_sequential_of_named_layers_as_in_pytorch():
 def test_bad_layer_names_are_refused(layers, error, message):
     with pytest.raises(error, match=message):
         nn.Sequential(layers)
+
+
+def test_a_layer_put_in_place_of_another_keeps_its_place_as_in_pytorch():
+    from collections import OrderedDict
+
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(OrderedDict(fc1=nn.Linear(3, 4), act=nn.ReLU(), fc2=nn.Linear(4, 2)))
+    theirs = torch.nn.Sequential(OrderedDict(fc1=torch.nn.Linear(3, 4), act=torch.nn.ReLU(), fc2=torch.nn.Linear(4, 2)))
+    ours.act = nn.Tanh()  # (it moved to the end: the network ran fc1, fc2, tanh)
+    theirs.act = torch.nn.Tanh()
+    ours.add_module("fc1", nn.Linear(3, 4))
+    theirs.add_module("fc1", torch.nn.Linear(3, 4))
+    assert list(ours._modules) == list(theirs._modules) == ["fc1", "act", "fc2"]
+    ours.load_state_dict({name: value.numpy() for name, value in theirs.state_dict().items()})
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    # and a parameter replaced keeps its place in state_dict
+    layer = nn.Linear(3, 2)
+    layer.weight = nn.Parameter(np.zeros((2, 3), np.float32))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+
+
+def test_a_module_name_that_is_not_text_is_a_type_error_as_in_pytorch():
+    from collections import OrderedDict
+
+    with pytest.raises(TypeError, match="a module name must be a string, got int 0"):
+        nn.Sequential(OrderedDict([(0, nn.ReLU())]))

@@ -566,3 +566,34 @@ def test_malformed_layer_names_in_a_file_are_one_sentence(tmp_path, names):
     save_file({"x": np.zeros(1, np.float32)}, str(path), metadata={"deltaprop": json.dumps(info)})
     with pytest.raises(ModelFileError, match=r"names\.safetensors: (layer 'Sequential' has malformed names|cannot build layer Sequential)"):
         load(path)
+
+
+def test_layers_added_to_a_built_in_layer_make_it_a_custom_model(tmp_path):
+    # (the file saved, then refused to load: its architecture could not say where the layer went)
+    layers = nn.ModuleList([nn.Linear(3, 3)])
+    layers.add_module("head", nn.Linear(3, 2))
+    linear = nn.Linear(3, 2)
+    linear.add_module("extra", nn.ReLU())
+    for model in (layers, linear):
+        path = tmp_path / "added.safetensors"
+        save(model, path)
+        with pytest.raises(ModelFileError, match=r"custom class.*load\(path, model=YourModel\(\)\)"):
+            load(path)
+        assert load(path, model=model) is model
+
+
+@pytest.mark.parametrize("name", ["x" * 100_000, "line\nbreak", "forward"])
+def test_a_bad_layer_name_in_a_file_is_one_short_sentence(tmp_path, name):
+    from safetensors.numpy import save_file
+
+    info = {"format": "deltaprop.model", "version": 1, "dtype": "float32", "metadata": {}, "tied": [],
+            "architecture": {"class": "Sequential", "config": {}, "names": [name],
+                             "children": [{"class": "Linear", "config": {"in_features": 1, "out_features": 1},
+                                           "children": []}]}}
+    path = tmp_path / "names.safetensors"
+    tensors = {f"{name}.weight": np.zeros((1, 1), np.float32), f"{name}.bias": np.zeros(1, np.float32)}
+    save_file(tensors, str(path), metadata={"deltaprop": json.dumps(info)})
+    with pytest.raises(ModelFileError) as error:
+        load(path)
+    message = str(error.value)
+    assert "\n" not in message and len(message) < 400 and '"' not in message, message

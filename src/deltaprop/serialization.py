@@ -107,7 +107,7 @@ def load(path, model=None):
         tensors = _unprefix(tensors, "model/")
     if model is None:
         if info.get("architecture") is None:
-            raise ModelFileError(f"{path}: the model is of a custom class, so only its weights are stored; build it and call load(path, model=YourModel())")
+            raise ModelFileError(f"{path}: the model is of a custom class (or has layers a built-in class does not name), so only its weights are stored; build it and call load(path, model=YourModel())")
         model = _build_quietly(info["architecture"], limit=sum(t.size for t in tensors.values()), where=path)
         dtype = info.get("dtype")
         if dtype not in _FLOAT_DTYPES:
@@ -222,8 +222,14 @@ def architecture_of(module) -> dict | None:
             children.append(spec)
         spec = {"class": name, "config": config, "children": children}
         names = [key for key, child in node._modules.items() if child is not None]
-        if name == "Sequential" and names != [str(i) for i in range(len(names))]:
+        if names != [str(i) for i in range(len(names))]:
+            # layers added to a built-in layer (add_module), or names a file would not give back: a
+            # class of one's own
+            if name != "Sequential" or not all(_is_layer_name(n) for n in names):
+                return None
             spec["names"] = names  # Sequential(OrderedDict(...)), or a slice that kept its names
+        elif name not in ("Sequential", "ModuleList") and names:
+            return None
         if not node.training:
             spec["training"] = False
         return spec
@@ -337,7 +343,7 @@ def build(spec, limit: int | None = None, where="model file"):
             raise ModelFileError(f"{where}: layer {name!r} has a training mode that is not true or false")
         names = node.get("names")
         if names is not None and (name != "Sequential" or not isinstance(names, list) or len(names) != len(children)
-                                  or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names)):
+                                  or not all(_is_layer_name(n) for n in names) or len(set(names)) != len(names)):
             raise ModelFileError(f"{where}: layer {name!r} has malformed names for its layers")
         built_children = [make(child, depth + 1, position + (index,)) for index, child in enumerate(children)]
         try:
@@ -352,12 +358,18 @@ def build(spec, limit: int | None = None, where="model file"):
         except MemoryError:
             raise ModelFileError(f"{where}: layer {name} with {_short(config)} would not fit in memory") from None
         except (TypeError, ValueError, KeyError) as error:
-            raise ModelFileError(f"{where}: cannot build layer {name} with {_short(config)}: {error}") from None
+            reason = error.args[0] if isinstance(error, KeyError) and error.args else error
+            raise ModelFileError(f"{where}: cannot build layer {name} with {_short(config)}: {reason}") from None
         object.__setattr__(module, "training", training)  # the layer's own mode; its children keep theirs
         built[position] = module
         return module
 
     return make(spec, 0)
+
+
+def _is_layer_name(name) -> bool:
+    """Text a layer could be named by: short, printable, without '.'."""
+    return isinstance(name, str) and 0 < len(name) <= 200 and name.isprintable() and "." not in name
 
 
 def _size_bound(name: str, config: dict) -> int:

@@ -75,7 +75,9 @@ def _check_unchanged(saved: dict, config: dict, settings: dict, args) -> None:
     --seed or split even sent test rows into training). Only --epochs may grow. The data may have
     moved: at a new path, the same content (by its SHA-256) is the same data. The target column is
     compared once the data is read (``--target label`` may name the default, last column)."""
-    for name, value in saved.items():
+    # An option newer than the run's deltaprop had its default value there.
+    defaults = {option.name: option.default for option in TRAIN_OPTIONS if saved and option.name not in saved}
+    for name, value in [*saved.items(), *defaults.items()]:
         if name in ("epochs", "out", "target", "data") or config.get(name) == value:
             continue
         flag = "--" + name.replace("_", "-")

@@ -82,12 +82,14 @@ class Module:
                 buffers[name] = value  # a new array for a buffer stays a buffer (and stays in state_dict)
                 object.__setattr__(self, name, value)
                 return
+            # A parameter or module put in place of one of its kind keeps its place in the order (a
+            # Sequential runs its layers in that order), as in PyTorch.
+            own = parameters if isinstance(value, Parameter) else modules if isinstance(value, Module) else None
             for registry in (parameters, modules, buffers):
-                registry.pop(name, None)
-            if isinstance(value, Parameter):
-                parameters[name] = value
-            elif isinstance(value, Module):
-                modules[name] = value
+                if registry is not own:
+                    registry.pop(name, None)
+            if own is not None:
+                own[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -97,7 +99,9 @@ class Module:
 
     def add_module(self, name: str, module: "Module | None") -> None:
         """Register ``module`` as a child called ``name`` (PyTorch's ``add_module``)."""
-        if not isinstance(name, str) or not name or "." in name:
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: a module name must be a string, got {type(name).__name__} {name!r}")
+        if not name or "." in name:
             raise KeyError(f"{type(self).__name__}: a module name must be non-empty text without '.', got {name!r}")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists; choose another module name")
