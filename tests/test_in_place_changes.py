@@ -317,3 +317,41 @@ def test_values_a_rule_does_not_need_may_change_as_in_pytorch():
     ty.backward()
     for ours, theirs in ((x, tx), (w, tw), (b, tb)):
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_an_optimizer_step_before_a_second_backward_is_refused_as_in_pytorch(name):
+    dp.manual_seed(0)
+    model = dp.nn.Sequential(dp.nn.Linear(3, 4), dp.nn.Tanh(), dp.nn.Linear(4, 2))
+    optimizer = getattr(dp.optim, name)(model.parameters(), lr=0.1)
+    reference = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    torch_optimizer = getattr(torch.optim, name)(reference.parameters(), lr=0.1)
+    x = np.ones((2, 3), np.float32)
+    loss, torch_loss = model(x).sum(), reference(torch.tensor(x)).sum()
+    loss.backward()
+    torch_loss.backward(retain_graph=True)
+    optimizer.step()
+    torch_optimizer.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch_loss.backward()
+    with pytest.raises(GradError, match="an input of 'linear'"):
+        loss.backward()
+    # the next forward pass uses the new weights, and trains on
+    optimizer.zero_grad()
+    model(x).sum().backward()
+    optimizer.step()
+
+
+def test_a_generator_trained_through_a_discriminator_output_from_before_its_step_is_refused():
+    # The GAN slip PyTorch catches: the discriminator steps, then the generator's loss is
+    # backpropagated through the discriminator's output computed before that step.
+    dp.manual_seed(0)
+    generator, discriminator = dp.nn.Linear(2, 3), dp.nn.Sequential(dp.nn.Linear(3, 3), dp.nn.Tanh(), dp.nn.Linear(3, 1))
+    d_optimizer = dp.optim.SGD(discriminator.parameters(), lr=0.1)
+    fake = generator(np.ones((4, 2), np.float32))
+    score = discriminator(fake)
+    d_loss = (score * score).mean()
+    d_loss.backward()
+    d_optimizer.step()
+    with pytest.raises(GradError, match="changed in place"):
+        (-score).mean().backward()

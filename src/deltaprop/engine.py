@@ -137,6 +137,14 @@ class Changes:
         cls.changed[id(root)] = (cls.clock, weakref.ref(root))
 
     @classmethod
+    def tick(cls) -> int:
+        """The clock advanced for changes their maker notes itself: an optimizer's step sets each
+        parameter's ``_stepped`` to this time (one store per parameter, where ``mark`` would cost a
+        dictionary entry)."""
+        cls.clock += 1
+        return cls.clock
+
+    @classmethod
     def since(cls, array, stamp: int) -> bool:
         """Whether the memory of ``array`` was changed in place after time ``stamp``."""
         root = _root(array)
@@ -200,7 +208,8 @@ def check_unchanged(order) -> None:
                             f"it was computed, and its gradient rule needs that output; change a copy instead "
                             f"(y = y + 1, not y += 1 under no_grad())")
         for i, parent in enumerate(parents):
-            if Changes.since(parent.data, stamp) and (
+            # (``_stepped``: the time an optimizer last changed the parameter, set by its step)
+            if (Changes.since(parent.data, stamp) or getattr(parent, "_stepped", 0) > stamp) and (
                     _INPUT_NEEDED[op](parents, i) if op in _INPUT_NEEDED
                     else _holds(kept, parent.data, parent, op not in _FLAGS_ONLY)):
                 raise GradError(f"backward: an input of '{op}' (shape {np.shape(parent.data)}) was changed in "

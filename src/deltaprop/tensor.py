@@ -50,7 +50,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "_pending", "_stamp",
-                 "__weakref__")
+                 "_stepped", "__weakref__")
 
     # With __array_ufunc__ = None, ``ndarray + tensor`` defers to Tensor.__radd__ instead of turning
     # the tensor into an array, so mixing the two keeps the graph.
@@ -497,8 +497,8 @@ class Tensor:
     # PyTorch refuses it. The method forms (add_, zero_, x[i] = y, ...) cannot rebind a name, so
     # they are refused there. A change to memory that a recorded operation saved for its gradient
     # rule is noted (see engine.Changes), and backward() through that rule is refused, as PyTorch's
-    # version counters refuse it. (Not seen, as in PyTorch: a change made through .data or through
-    # NumPy; nor, unlike PyTorch, an optimizer's step.)
+    # version counters refuse it; so is an optimizer's step (its parameters' ``_stepped``). (Not
+    # seen, as in PyTorch: a change made through .data or through NumPy.)
 
     def _mark_changed(self) -> None:
         Changes.mark(self.data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import Changes
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
@@ -56,6 +57,7 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
+        now = Changes.tick()
         states = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
@@ -68,6 +70,7 @@ class Adagrad(Optimizer):
                 g = p.grad
                 if g is None:
                     continue
+                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
                 x = p.data
                 state = states.get(p)
                 if state is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import Changes
 from ..errors import ConfigError
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
@@ -65,6 +66,7 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
+        now = Changes.tick()
         states = self.state
         decoupled = self._decoupled_weight_decay
         for group in self.param_groups:
@@ -79,6 +81,7 @@ class Adam(Optimizer):
                 g = p.grad
                 if g is None:
                     continue
+                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
                 x = p.data
                 state = states.get(p)
                 if state is None:

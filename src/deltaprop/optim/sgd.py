@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..engine import Changes
 from ..errors import ConfigError
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
@@ -63,6 +64,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
+        now = Changes.tick()
         states = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
@@ -76,6 +78,7 @@ class SGD(Optimizer):
                 g = p.grad
                 if g is None:
                     continue
+                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
                 x = p.data
                 if made_for is None or made_for != x.dtype:
                     made_for = x.dtype
