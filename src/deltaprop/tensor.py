@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import Changes, run_backward
+from .changes import Changes
+from .engine import run_backward
 from .errors import GradError
 from .grad_mode import _state as _grad_state
 
@@ -496,7 +497,7 @@ class Tensor:
     # same values, which the statement binds to x; for a leaf that requires grad it is refused, as
     # PyTorch refuses it. The method forms (add_, zero_, x[i] = y, ...) cannot rebind a name, so
     # they are refused there. A change to memory that a recorded operation saved for its gradient
-    # rule is noted (see engine.Changes), and backward() through that rule is refused, as PyTorch's
+    # rule is noted (see changes.Changes), and backward() through that rule is refused, as PyTorch's
     # version counters refuse it; so is an optimizer's step (its parameters' ``_stepped``). (Not
     # seen, as in PyTorch: a change made through .data or through NumPy.)
 

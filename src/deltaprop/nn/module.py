@@ -13,7 +13,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from ..engine import Changes
+from ..changes import Changes
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 

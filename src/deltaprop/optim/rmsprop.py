@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Changes
+from ..changes import Changes
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 

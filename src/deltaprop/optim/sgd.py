@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine import Changes
+from ..changes import Changes
 from ..errors import ConfigError
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars

@@ -1,0 +1,168 @@
+"""In-place changes and the gradient rules they would falsify: PyTorch's version counters, here.
+
+An operation's gradient rule keeps what it needs from the forward pass (an input, its output, a
+mask, class labels). If one of those arrays is changed in place before ``backward()`` reaches the
+rule, the gradient would be computed from the new values: silently wrong. So every in-place change
+made through deltaprop is noted with the time on a clock (:class:`Changes`), every recorded node
+keeps the time it was made, and the backward sweep first asks :func:`check_unchanged` whether any
+rule it will run keeps something changed since; if so, it refuses before a gradient moves.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .errors import GradError
+
+_TRACKED = 4096
+
+
+class Changes:
+    """The clock of in-place changes, PyTorch's version counters in another shape.
+
+    Each in-place change of a tensor (``x += y`` on data, ``x.zero_()``, ``x[i] = v``) advances
+    ``clock`` and notes the time against the memory it changed: the array at the root of the
+    tensor's ``.base`` chain, so a change through one view is seen by every view of that memory,
+    as PyTorch's views share their base's version counter. A recorded node keeps the time it was
+    made in ``_stamp``. A node made after the last change needs no look beyond that time, so a
+    training loop that changes its weights before each forward pass pays a glance per node.
+    """
+
+    clock = 0
+    changed: dict = {}  # id(root array) -> (time of its last change, weak reference to it)
+    limit = _TRACKED  # entries before the dead ones are swept out
+
+    @classmethod
+    def mark(cls, array) -> None:
+        root = _root(array)
+        if root is None:
+            return
+        cls.clock += 1
+        if len(cls.changed) >= cls.limit:  # forget memory that no longer exists (never a live array)
+            cls.changed = {key: entry for key, entry in cls.changed.items() if entry[1]() is not None}
+            cls.limit = max(_TRACKED, 2 * len(cls.changed))
+        cls.changed[id(root)] = (cls.clock, weakref.ref(root))
+
+    @classmethod
+    def tick(cls) -> int:
+        """The clock advanced for changes their maker notes itself: an optimizer's step sets each
+        parameter's ``_stepped`` to this time (one store per parameter, where ``mark`` would cost a
+        dictionary entry)."""
+        cls.clock += 1
+        return cls.clock
+
+    @classmethod
+    def since(cls, array, stamp: int) -> bool:
+        """Whether the memory of ``array`` was changed in place after time ``stamp``."""
+        root = _root(array)
+        entry = cls.changed.get(id(root)) if root is not None else None
+        return entry is not None and entry[0] > stamp and entry[1]() is root
+
+
+
+def _root(array):
+    if type(array) is not np.ndarray:
+        array = array if isinstance(array, np.ndarray) else None
+    while array is not None and isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+# The rules of these operations read their input tensors for shapes and requires_grad only: the
+# values they need (if any) they keep as arrays, which are looked for as arrays.
+_FLAGS_ONLY = frozenset({
+    "add", "sub", "neg", "sum", "mean", "reshape", "permute", "index", "concatenate", "stack", "astype", "clone",
+    "where", "linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool2d", "batch_norm", "layer_norm", "mse_loss", "l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+})
+
+# Rules that need an input's values, or their own output, only for some gradients (PyTorch saves
+# them only then): whether input ``i`` is needed, and whether the output is, given the parents.
+_INPUT_NEEDED = {
+    "mul": lambda parents, i: parents[1 - i].requires_grad,  # d(ab)/da = b
+    "matmul": lambda parents, i: parents[1 - i].requires_grad,
+    "div": lambda parents, i: i == 1,  # d(a/b)/da = 1/b, d(a/b)/db = −out/b: never a itself
+    "pow": lambda parents, i: i == 0 or parents[0].requires_grad,  # b·a^(b−1), and a^b·ln a
+}
+_OUTPUT_NEEDED = {
+    "div": lambda parents: parents[1].requires_grad,
+    "pow": lambda parents: parents[1].requires_grad,
+}
+
+
+def check_unchanged(order) -> None:
+    """Refuse a backward sweep through a rule whose saved values were changed in place after the
+    operation used them (its gradient would be computed from the new values, silently wrong).
+
+    Memory changed after the node was made is suspect; it is refused only when the rule needs it:
+    a rule that kept only a mask, or only shapes, or needs the value for a gradient nobody asked
+    for, is unaffected by the change, as in PyTorch. What a rule keeps besides its inputs and
+    output (class labels, an index, a condition, bounds) it keeps for its values.
+    """
+    clock = Changes.clock
+    for node in order:
+        stamp = node._stamp
+        if stamp >= clock:
+            continue
+        op, parents = node._op, node._parents
+        kept = _kept(node._backward)
+        if Changes.since(node.data, stamp) and (_OUTPUT_NEEDED[op](parents) if op in _OUTPUT_NEEDED
+                                                else _holds(kept, node.data, None)):
+            raise GradError(f"backward: the output of '{op}' (shape {node.data.shape}) was changed in place after "
+                            f"it was computed, and its gradient rule needs that output; change a copy instead "
+                            f"(y = y + 1, not y += 1 under no_grad())")
+        for i, parent in enumerate(parents):
+            # (``_stepped``: the time an optimizer last changed the parameter, set by its step)
+            if (Changes.since(parent.data, stamp) or getattr(parent, "_stepped", 0) > stamp) and (
+                    _INPUT_NEEDED[op](parents, i) if op in _INPUT_NEEDED
+                    else _holds(kept, parent.data, parent, op not in _FLAGS_ONLY)):
+                raise GradError(f"backward: an input of '{op}' (shape {np.shape(parent.data)}) was changed in "
+                                f"place after the operation used it, and its gradient rule needs that input's values; "
+                                f"change a copy (x = x + 1), or run the forward pass again after the change")
+        ours = [node.data] + [parent.data for parent in parents]
+        for item in kept or ():
+            array = item if isinstance(item, np.ndarray) else getattr(item, "data", None) if hasattr(item, "_pending") else None
+            if (isinstance(array, np.ndarray) and Changes.since(array, stamp)
+                    and not any(array is mine or (isinstance(mine, np.ndarray) and np.may_share_memory(array, mine))
+                                for mine in ours)):
+                raise GradError(f"backward: a value that '{op}' kept for its gradient (shape {array.shape}: its class "
+                                f"labels, an index, a condition or a bound) was changed in place after the operation "
+                                f"used it; change a copy, or run the forward pass again after the change")
+
+
+def _kept(rule, depth: int = 0):
+    """What ``rule`` keeps in its closure (tuples and lists opened, nested rules followed), or None
+    for a rule that is not a plain function: nothing to look into."""
+    cells = getattr(rule, "__closure__", False)
+    if cells is False:
+        return None
+    kept = []
+    for cell in cells or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        for item in value if isinstance(value, (tuple, list)) else (value,):
+            if callable(item) and depth < 2 and getattr(item, "__closure__", None):
+                kept.extend(_kept(item, depth + 1) or ())
+            else:
+                kept.append(item)
+    return kept
+
+
+def _holds(kept, array, tensor, values_needed: bool = True) -> bool:
+    """Whether a rule that keeps ``kept`` keeps ``array`` (or a view of it), or ``tensor`` itself
+    when its values are needed (``kept`` None: the rule could not be looked into, so it may)."""
+    if kept is None:
+        return True
+    for item in kept:
+        if tensor is not None and item is tensor:
+            if values_needed:
+                return True
+        elif item is array or (isinstance(item, np.ndarray) and isinstance(array, np.ndarray)
+                               and np.may_share_memory(item, array)):
+            return True
+    return False
