@@ -355,3 +355,62 @@ def test_a_generator_trained_through_a_discriminator_output_from_before_its_step
     d_optimizer.step()
     with pytest.raises(GradError, match="changed in place"):
         (-score).mean().backward()
+
+
+VIEWS = {
+    "tied, transposed": (lambda E, x: ((x @ E @ E.T) ** 2).sum()),
+    "detached": (lambda E, x: ((x @ E @ E.detach().T) ** 2).sum()),
+    "reshaped": (lambda E, x: (E.reshape(-1) ** 3).sum()),
+}
+
+
+@pytest.mark.parametrize("use", VIEWS)
+def test_a_step_is_seen_through_a_view_of_the_parameter(use):
+    # (the step stamped the parameter, and a view carried no stamp: a silently wrong gradient)
+    rng = np.random.default_rng(0)
+    E0, x0 = rng.normal(size=(5, 3)), rng.normal(size=(2, 5))
+    E, tE = pair(E0, requires_grad=True)
+    x, tx = pair(x0)
+    E, tE = dp.nn.Parameter(E), torch.nn.Parameter(tE.detach())
+    optimizer, torch_optimizer = dp.optim.SGD([E], lr=0.5), torch.optim.SGD([tE], lr=0.5)
+    torch_use = {"tied, transposed": lambda E, x: ((x @ E @ E.T) ** 2).sum(),
+                 "detached": lambda E, x: ((x @ E @ E.detach().T) ** 2).sum(),
+                 "reshaped": lambda E, x: (E.reshape(-1) ** 3).sum()}[use]
+    loss, torch_loss = VIEWS[use](E, x), torch_use(tE, tx)
+    loss.backward()
+    torch_loss.backward(retain_graph=True)
+    optimizer.step()
+    torch_optimizer.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch_loss.backward()
+    with pytest.raises(GradError, match="changed in place"):
+        loss.backward()
+
+
+def test_a_first_layer_needs_no_weight_for_data_and_steps_between_two_heads_as_in_pytorch():
+    # Two losses on one trunk, a step between their backward passes: the first layer's weight is
+    # not needed (its input is data), so PyTorch computes, and so does deltaprop (it refused).
+    rng = np.random.default_rng(1)
+    X, y1, y2 = rng.normal(size=(6, 3)), rng.normal(size=(6, 1)), rng.normal(size=(6, 1))
+    dp.manual_seed(0)
+    trunk, head1, head2 = dp.nn.Linear(3, 4).to(np.float64), dp.nn.Linear(4, 1).to(np.float64), dp.nn.Linear(4, 1).to(np.float64)
+    modules = [trunk, head1, head2]
+    references = [torch.nn.Linear(3, 4).double(), torch.nn.Linear(4, 1).double(), torch.nn.Linear(4, 1).double()]
+    for ours, theirs in zip(modules, references):
+        ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    params = [p for m in modules for p in m.parameters()]
+    optimizer = dp.optim.SGD(params, lr=0.1)
+    torch_optimizer = torch.optim.SGD([p for m in references for p in m.parameters()], lr=0.1)
+    z, tz = trunk(X), references[0](torch.tensor(X))
+    losses = [((head1(z) - y1) ** 2).mean(), ((head2(z) - y2) ** 2).mean()]
+    torch_losses = [((references[1](tz) - torch.tensor(y1)) ** 2).mean(), ((references[2](tz) - torch.tensor(y2)) ** 2).mean()]
+    for loss, torch_loss in zip(losses, torch_losses):
+        optimizer.zero_grad()
+        torch_optimizer.zero_grad()
+        loss.backward()
+        torch_loss.backward(retain_graph=True)
+        optimizer.step()
+        torch_optimizer.step()
+    for ours, theirs in zip(modules, references):
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), rtol=1e-12, err_msg=key)

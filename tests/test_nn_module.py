@@ -71,8 +71,9 @@ def test_assigning_a_new_array_to_a_buffer_keeps_it_registered():
     net.running = dp.tensor([1.0, 2.0])  # a tensor too, as in PyTorch (its array is kept)
     np.testing.assert_array_equal(net.state_dict()["running"], [1.0, 2.0])
     assert isinstance(net.running, np.ndarray)
-    net.running = "not an array"  # anything else is a plain attribute
-    assert "running" not in net.state_dict()
+    with pytest.raises(TypeError, match="cannot assign a str as buffer 'running'"):  # as PyTorch refuses it
+        net.running = "not an array"  # (it was a plain attribute: the buffer left state_dict silently)
+    np.testing.assert_array_equal(net.state_dict()["running"], [1.0, 2.0])
 
 
 def test_assigning_a_tensor_to_a_parameter_is_refused():
@@ -568,3 +569,32 @@ def test_a_module_name_that_is_not_text_is_a_type_error_as_in_pytorch():
 
     with pytest.raises(TypeError, match="a module name must be a string, got int 0"):
         nn.Sequential(OrderedDict([(0, nn.ReLU())]))
+
+
+def test_none_keeps_a_layers_place_and_what_is_no_layer_is_refused_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 3))
+    for model, tanh in ((ours, nn.Tanh()), (theirs, torch.nn.Tanh())):
+        setattr(model, "1", None)
+        setattr(model, "1", tanh)  # (it went to the end: Linear, Linear, Tanh ran)
+    assert list(ours._modules) == list(theirs._modules) == ["0", "1", "2"]
+    assert isinstance(ours[1], nn.Tanh)
+    layer = nn.Linear(2, 2)
+    layer.weight = None
+    layer.weight = nn.Parameter(np.eye(2, dtype=np.float32))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    with pytest.raises(TypeError, match="cannot assign a str as the layer '1'"):
+        setattr(ours, "1", "relu")
+    with pytest.raises(TypeError, match="cannot assign a function as the layer '1'"):
+        setattr(ours, "1", dp.nn.functional.relu)
+    assert isinstance(ours[1], nn.Tanh)  # refused: nothing changed
+
+
+def test_a_parameter_put_in_place_of_a_buffer_becomes_a_parameter_as_in_pytorch():
+    norm = nn.BatchNorm1d(2)
+    norm.running_mean = nn.Parameter(np.zeros(2, np.float32))
+    assert "running_mean" in dict(norm.named_parameters())
+    assert "running_mean" not in dict(norm.named_buffers())
+    norm.num_batches_tracked = norm.num_batches_tracked + 1  # a NumPy number for a 0-d buffer: kept as one
+    assert int(norm.state_dict()["num_batches_tracked"]) == 1

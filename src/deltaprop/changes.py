@@ -26,13 +26,26 @@ class Changes:
     ``clock`` and notes the time against the memory it changed: the array at the root of the
     tensor's ``.base`` chain, so a change through one view is seen by every view of that memory,
     as PyTorch's views share their base's version counter. A recorded node keeps the time it was
-    made in ``_stamp``. A node made after the last change needs no look beyond that time, so a
-    training loop that changes its weights before each forward pass pays a glance per node.
+    made in ``_stamp``. A graph made after the last change needs no look: a training loop that
+    steps its weights before each forward pass pays one comparison for a chain (its earliest node
+    tells) and one per node for a graph that branches.
     """
 
     clock = 0
     changed: dict = {}  # id(root array) -> (time of its last change, weak reference to it)
     limit = _TRACKED  # entries before the dead ones are swept out
+    stepped: dict = {}  # id -> weak reference, for the parameters optimizers update (``_stepped``)
+    stepped_limit = _TRACKED
+
+    @classmethod
+    def watch(cls, parameters) -> None:
+        """Parameters an optimizer will step: their memory counts as changed from each step on.
+        (Weak references by id: a WeakSet would compare tensors with ``==``, which is elementwise.)"""
+        if len(cls.stepped) >= cls.stepped_limit:  # forget parameters that no longer exist
+            cls.stepped = {key: ref for key, ref in cls.stepped.items() if ref() is not None}
+            cls.stepped_limit = max(_TRACKED, 2 * len(cls.stepped))
+        for parameter in parameters:
+            cls.stepped[id(parameter)] = weakref.ref(parameter)
 
     @classmethod
     def mark(cls, array) -> None:
@@ -49,16 +62,38 @@ class Changes:
     def tick(cls) -> int:
         """The clock advanced for changes their maker notes itself: an optimizer's step sets each
         parameter's ``_stepped`` to this time (one store per parameter, where ``mark`` would cost a
-        dictionary entry)."""
+        dictionary entry); the parameters are known from :meth:`watch`."""
         cls.clock += 1
         return cls.clock
 
     @classmethod
-    def since(cls, array, stamp: int) -> bool:
-        """Whether the memory of ``array`` was changed in place after time ``stamp``."""
+    def since(cls, array, stamp: int, steps: dict | None = None) -> bool:
+        """Whether the memory of ``array`` was changed in place after time ``stamp`` (``steps``:
+        :meth:`last_steps`, for the optimizers' changes too)."""
         root = _root(array)
-        entry = cls.changed.get(id(root)) if root is not None else None
-        return entry is not None and entry[0] > stamp and entry[1]() is root
+        if root is None:
+            return False
+        entry = cls.changed.get(id(root))
+        if entry is not None and entry[0] > stamp and entry[1]() is root:
+            return True
+        step = steps.get(id(root)) if steps else None
+        return step is not None and step[0] > stamp and step[1] is root
+
+    @classmethod
+    def last_steps(cls) -> dict:
+        """id(root array) -> (time of the last step that changed it, the array), for every parameter
+        an optimizer has stepped: a view of one (``W.T``, ``W.detach()``) shares its memory."""
+        steps = {}
+        for key, reference in list(cls.stepped.items()):
+            parameter = reference()
+            if parameter is None:
+                del cls.stepped[key]
+                continue
+            time = getattr(parameter, "_stepped", 0)
+            root = _root(parameter.data)
+            if time and root is not None and time > steps.get(id(root), (0,))[0]:
+                steps[id(root)] = (time, root)
+        return steps
 
 
 
@@ -87,6 +122,22 @@ _INPUT_NEEDED = {
     "div": lambda parents, i: i == 1,  # d(a/b)/da = 1/b, d(a/b)/db = −out/b: never a itself
     "pow": lambda parents, i: i == 0 or parents[0].requires_grad,  # b·a^(b−1), and a^b·ln a
 }
+def _linear_needs(parents, i) -> bool:
+    """x·Wᵀ + b: W's gradient needs x, x's needs W, nobody's needs b. The parents are (x, W, b),
+    (x, W), (W, b) or (W,): x is left out when it is data, and b is the one 1-d weight."""
+    if len(parents) == 3 or (len(parents) == 2 and np.ndim(parents[1].data) == 2):
+        x, weight, position = parents[0], parents[1], i
+    else:
+        x, weight, position = None, parents[0], i + 1
+    if position == 0:
+        return weight.requires_grad
+    if position == 1:
+        return x is not None and x.requires_grad
+    return False
+
+
+_INPUT_NEEDED["linear"] = _linear_needs
+
 _OUTPUT_NEEDED = {
     "div": lambda parents: parents[1].requires_grad,
     "pow": lambda parents: parents[1].requires_grad,
@@ -103,20 +154,22 @@ def check_unchanged(order) -> None:
     output (class labels, an index, a condition, bounds) it keeps for its values.
     """
     clock = Changes.clock
+    steps = None
     for node in order:
         stamp = node._stamp
         if stamp >= clock:
             continue
+        if steps is None:
+            steps = Changes.last_steps()
         op, parents = node._op, node._parents
         kept = _kept(node._backward)
-        if Changes.since(node.data, stamp) and (_OUTPUT_NEEDED[op](parents) if op in _OUTPUT_NEEDED
-                                                else _holds(kept, node.data, None)):
+        if Changes.since(node.data, stamp, steps) and (_OUTPUT_NEEDED[op](parents) if op in _OUTPUT_NEEDED
+                                                       else _holds(kept, node.data, None)):
             raise GradError(f"backward: the output of '{op}' (shape {node.data.shape}) was changed in place after "
                             f"it was computed, and its gradient rule needs that output; change a copy instead "
                             f"(y = y + 1, not y += 1 under no_grad())")
         for i, parent in enumerate(parents):
-            # (``_stepped``: the time an optimizer last changed the parameter, set by its step)
-            if (Changes.since(parent.data, stamp) or getattr(parent, "_stepped", 0) > stamp) and (
+            if Changes.since(parent.data, stamp, steps) and (
                     _INPUT_NEEDED[op](parents, i) if op in _INPUT_NEEDED
                     else _holds(kept, parent.data, parent, op not in _FLAGS_ONLY)):
                 raise GradError(f"backward: an input of '{op}' (shape {np.shape(parent.data)}) was changed in "
@@ -125,7 +178,7 @@ def check_unchanged(order) -> None:
         ours = [node.data] + [parent.data for parent in parents]
         for item in kept or ():
             array = item if isinstance(item, np.ndarray) else getattr(item, "data", None) if hasattr(item, "_pending") else None
-            if (isinstance(array, np.ndarray) and Changes.since(array, stamp)
+            if (isinstance(array, np.ndarray) and Changes.since(array, stamp, steps)
                     and not any(array is mine or (isinstance(mine, np.ndarray) and np.may_share_memory(array, mine))
                                 for mine in ours)):
                 raise GradError(f"backward: a value that '{op}' kept for its gradient (shape {array.shape}: its class "

@@ -23,8 +23,15 @@ from .changes import Changes, check_unchanged
 
 def topological_order(root) -> list:
     """Interior nodes reachable from ``root`` that need a gradient, consumers before producers."""
-    # The usual graph of a feed-forward network is a chain (loss <- linear <- relu <- linear):
-    # follow it while every node has a single interior parent, and search only where it branches.
+    return _chain_order(root) or _depth_first_order(root)
+
+
+def _chain_order(root) -> list | None:
+    """The order of a graph that is a chain, else None.
+
+    The usual graph of a feed-forward network is a chain (loss <- linear <- relu <- linear):
+    follow it while every node has a single interior parent, and search only where it branches.
+    """
     order = [root]
     node = root
     while node is not None:
@@ -32,7 +39,7 @@ def topological_order(root) -> list:
         for parent in node._parents:
             if parent._backward is not None:
                 if following is not None:  # a second interior parent: the graph branches here
-                    return _depth_first_order(root)
+                    return None
                 following = parent
         if following is not None:
             order.append(following)
@@ -71,8 +78,15 @@ def run_backward(root, seed: np.ndarray) -> None:
     if root._backward is None:  # the root is itself a leaf
         _accumulate_leaf(root, seed, set())
         return
-    order = topological_order(root)
-    if Changes.clock:  # something was changed in place (or stepped) since the program began: look first
+    order = _chain_order(root)
+    # Something changed in place (or an optimizer stepped) after a node of this graph was made:
+    # look before any rule runs. A chain's last node was made first, so it alone tells.
+    clock = Changes.clock
+    if order is None:
+        order = _depth_first_order(root)
+        if clock:
+            check_unchanged(order)
+    elif clock and order[-1]._stamp < clock:
         check_unchanged(order)
     root._pending = seed
     handed_out: set[int] = set()

@@ -70,26 +70,38 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning parameters or modules")
         if registries[0] is not None:
             parameters, modules, buffers = registries
-            if name in parameters and value is not None and not isinstance(value, Parameter):
-                # PyTorch refuses this too: the weight would silently leave parameters() and state_dict().
-                raise TypeError(
-                    f"{type(self).__name__}: cannot assign a {type(value).__name__} as parameter {name!r} "
-                    f"(a Parameter or None expected; to change its values, assign to {name}.data)"
-                )
-            if name in buffers and (value is None or isinstance(value, (np.ndarray, Tensor))):
+            # As PyTorch does: a parameter, a module or a buffer put in place of one of its kind
+            # (or None put in its place) keeps its place in the order, which is the order a
+            # Sequential runs its layers in and state_dict lists them in; anything else there is refused.
+            if isinstance(value, Parameter):
+                modules.pop(name, None)
+                buffers.pop(name, None)
+                parameters[name] = value
+            elif name in parameters:
+                if value is not None:
+                    # The weight would silently leave parameters() and state_dict().
+                    raise TypeError(
+                        f"{type(self).__name__}: cannot assign a {type(value).__name__} as parameter {name!r} "
+                        f"(a Parameter or None expected; to change its values, assign to {name}.data)"
+                    )
+                parameters[name] = None
+            elif isinstance(value, Module):
+                buffers.pop(name, None)
+                modules[name] = value
+            elif name in modules:
+                if value is not None:
+                    raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} as the layer "
+                                    f"{name!r} (a Module or None expected)")
+                modules[name] = None
+            elif name in buffers:
                 if isinstance(value, Tensor):
                     value = value.data  # buffers hold arrays
+                elif isinstance(value, (np.generic, int, float)) and not isinstance(value, bool):
+                    value = np.asarray(value)  # a number, as arithmetic on a 0-d buffer gives back
+                elif value is not None and not isinstance(value, np.ndarray):
+                    raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} as buffer "
+                                    f"{name!r} (an array or None expected)")
                 buffers[name] = value  # a new array for a buffer stays a buffer (and stays in state_dict)
-                object.__setattr__(self, name, value)
-                return
-            # A parameter or module put in place of one of its kind keeps its place in the order (a
-            # Sequential runs its layers in that order), as in PyTorch.
-            own = parameters if isinstance(value, Parameter) else modules if isinstance(value, Module) else None
-            for registry in (parameters, modules, buffers):
-                if registry is not own:
-                    registry.pop(name, None)
-            if own is not None:
-                own[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:

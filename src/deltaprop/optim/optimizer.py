@@ -23,6 +23,7 @@ import numbers
 
 import numpy as np
 
+from ..changes import Changes
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
@@ -100,6 +101,7 @@ class Optimizer:
         self._check_options(group, f" (parameter group {index})")
         group["params"] = params
         self.param_groups.append(group)
+        Changes.watch(params)  # a graph recorded before a step that changed them is refused
 
     def _check_options(self, options: dict, where: str) -> None:
         """Raise ConfigError for an impossible option; ``where`` ends the message (names the group)."""
