@@ -319,6 +319,19 @@ def test_values_a_rule_does_not_need_may_change_as_in_pytorch():
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
 
 
+def _step_and_backward_again(loss, torch_loss, optimizer, torch_optimizer, message):
+    """backward, an optimizer step, and backward again through the graph from before the step:
+    refused by PyTorch, and by deltaprop with ``message``."""
+    loss.backward()
+    torch_loss.backward(retain_graph=True)
+    optimizer.step()
+    torch_optimizer.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch_loss.backward()
+    with pytest.raises(GradError, match=message):
+        loss.backward()
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
 def test_an_optimizer_step_before_a_second_backward_is_refused_as_in_pytorch(name):
     dp.manual_seed(0)
@@ -328,14 +341,7 @@ def test_an_optimizer_step_before_a_second_backward_is_refused_as_in_pytorch(nam
     torch_optimizer = getattr(torch.optim, name)(reference.parameters(), lr=0.1)
     x = np.ones((2, 3), np.float32)
     loss, torch_loss = model(x).sum(), reference(torch.tensor(x)).sum()
-    loss.backward()
-    torch_loss.backward(retain_graph=True)
-    optimizer.step()
-    torch_optimizer.step()
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        torch_loss.backward()
-    with pytest.raises(GradError, match="an input of 'linear'"):
-        loss.backward()
+    _step_and_backward_again(loss, torch_loss, optimizer, torch_optimizer, "an input of 'linear'")
     # the next forward pass uses the new weights, and trains on
     optimizer.zero_grad()
     model(x).sum().backward()
@@ -373,18 +379,8 @@ def test_a_step_is_seen_through_a_view_of_the_parameter(use):
     x, tx = pair(x0)
     E, tE = dp.nn.Parameter(E), torch.nn.Parameter(tE.detach())
     optimizer, torch_optimizer = dp.optim.SGD([E], lr=0.5), torch.optim.SGD([tE], lr=0.5)
-    torch_use = {"tied, transposed": lambda E, x: ((x @ E @ E.T) ** 2).sum(),
-                 "detached": lambda E, x: ((x @ E @ E.detach().T) ** 2).sum(),
-                 "reshaped": lambda E, x: (E.reshape(-1) ** 3).sum()}[use]
-    loss, torch_loss = VIEWS[use](E, x), torch_use(tE, tx)
-    loss.backward()
-    torch_loss.backward(retain_graph=True)
-    optimizer.step()
-    torch_optimizer.step()
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        torch_loss.backward()
-    with pytest.raises(GradError, match="changed in place"):
-        loss.backward()
+    loss, torch_loss = VIEWS[use](E, x), VIEWS[use](tE, tx)  # (the same code in both libraries)
+    _step_and_backward_again(loss, torch_loss, optimizer, torch_optimizer, "changed in place")
 
 
 def test_a_first_layer_needs_no_weight_for_data_and_steps_between_two_heads_as_in_pytorch():
