@@ -559,19 +559,21 @@ def test_a_run_that_early_stopping_ended_stays_ended_when_resumed(tmp_path):
     assert again.stop_reason == history.stop_reason
 
 
-def test_a_run_a_callback_stopped_without_a_reason_stays_stopped_when_resumed(tmp_path):
-    """A Keras-style callback sets stop_training and nothing else."""
+@pytest.mark.parametrize("owner", ["trainer", "model"])
+def test_a_run_a_callback_stopped_without_a_reason_stays_stopped_when_resumed(tmp_path, owner):
+    """A Keras-style callback sets stop_training (the trainer's, or Keras' on the model) and nothing
+    else: the stop is seen at once, and recorded by a ModelCheckpoint that runs after it."""
     X, y = _data()
 
     class StopAt2(Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 2:
-                self.trainer.stop_training = True
+                setattr(getattr(self, owner), "stop_training", True)
 
     path = tmp_path / "checkpoint.safetensors"
     first = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, callbacks=[StopAt2(), ModelCheckpoint(path)],
                 verbose=0, seed=0)
-    assert len(first) == 2
+    assert len(first) == 2 and first.epoch == [1, 2]
     resumed = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, verbose=0, resume_from=path)
     assert resumed.epoch == [1, 2] and resumed.stop_reason == "stopped by a callback"
 
@@ -863,20 +865,8 @@ def test_reduce_lr_on_plateau_follows_keras_rules():
         ReduceLROnPlateau(factor=2)
 
 
-def test_keras_stop_on_the_model_is_seen_at_once_and_recorded_by_a_later_checkpoint(tmp_path):
+def test_keras_stop_on_the_model_is_seen_within_an_epoch():
     X, y = _data()
-
-    class StopAt2(Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 2:
-                self.model.stop_training = True
-
-    path = tmp_path / "checkpoint.safetensors"
-    first = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, callbacks=[StopAt2(), ModelCheckpoint(path)],
-                verbose=0, seed=0)
-    assert first.epoch == [1, 2]
-    resumed = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=5, verbose=0, resume_from=path)
-    assert resumed.epoch == [1, 2]  # the checkpoint written after the stop says so
 
     class StopInBatch(Callback):
         def on_batch_end(self, batch, logs=None):

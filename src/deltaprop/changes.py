@@ -41,9 +41,7 @@ class Changes:
     def watch(cls, parameters) -> None:
         """Parameters an optimizer will step: their memory counts as changed from each step on.
         (Weak references by id: a WeakSet would compare tensors with ``==``, which is elementwise.)"""
-        if len(cls.stepped) >= cls.stepped_limit:  # forget parameters that no longer exist
-            cls.stepped = {key: ref for key, ref in cls.stepped.items() if ref() is not None}
-            cls.stepped_limit = max(_TRACKED, 2 * len(cls.stepped))
+        cls.stepped, cls.stepped_limit = _swept(cls.stepped, cls.stepped_limit, lambda ref: ref)
         for parameter in parameters:
             cls.stepped[id(parameter)] = weakref.ref(parameter)
 
@@ -52,11 +50,8 @@ class Changes:
         root = _root(array)
         if root is None:
             return
-        cls.clock += 1
-        if len(cls.changed) >= cls.limit:  # forget memory that no longer exists (never a live array)
-            cls.changed = {key: entry for key, entry in cls.changed.items() if entry[1]() is not None}
-            cls.limit = max(_TRACKED, 2 * len(cls.changed))
-        cls.changed[id(root)] = (cls.clock, weakref.ref(root))
+        cls.changed, cls.limit = _swept(cls.changed, cls.limit, lambda entry: entry[1])
+        cls.changed[id(root)] = (cls.tick(), weakref.ref(root))
 
     @classmethod
     def tick(cls) -> int:
@@ -95,6 +90,16 @@ class Changes:
                 steps[id(root)] = (time, root)
         return steps
 
+
+
+def _swept(table: dict, limit: int, reference) -> tuple[dict, int]:
+    """``table`` (by id, each entry holding a weak reference, which ``reference(entry)`` gives),
+    once it holds ``limit`` entries, without those whose object no longer exists (a live one is
+    never forgotten); and the size at which to sweep next."""
+    if len(table) < limit:
+        return table, limit
+    table = {key: entry for key, entry in table.items() if reference(entry)() is not None}
+    return table, max(_TRACKED, 2 * len(table))
 
 
 def _root(array):
