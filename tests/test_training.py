@@ -907,3 +907,26 @@ def test_a_loss_function_of_the_users_wrapping_cross_entropy_trains_as_the_named
         histories.append(fit(_model(), X, y, loss=loss, optimizer="sgd", epochs=2, metrics=["accuracy"], verbose=0, seed=0))
     assert histories[0]["loss"] == pytest.approx(histories[1]["loss"], rel=1e-6)
     assert histories[0]["accuracy"] == histories[1]["accuracy"]
+
+
+@pytest.mark.parametrize("loss, threshold", [
+    ("mse", 0.5), ("l1", 0.5), ("huber", 0.5), ("bce", 0.5), (nn.functional.binary_cross_entropy, 0.5),
+    (nn.functional.mse_loss, 0.5), ("bce_with_logits", 0.0), (nn.functional.binary_cross_entropy_with_logits, 0.0),
+])
+def test_accuracy_on_one_output_thresholds_where_the_loss_puts_the_boundary(loss, threshold):
+    # Logits split at 0; probabilities and 0/1 regression targets at 0.5, as Keras' binary accuracy
+    # does. A sigmoid output trained with 'mse' scored the base rate: every output > 0 was class 1.
+    X, _ = _data()
+    y = (X[:, 0] > 0).astype(np.float32)
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 1), nn.Sigmoid())
+    with dp.no_grad():
+        outputs = model(X).data.ravel()
+    for labels in (y, y[:, None], np.stack([y, 1 - y], axis=1)):  # one output, or one label per output
+        if labels.ndim == 2 and labels.shape[1] == 2:
+            model = nn.Sequential(nn.Linear(6, 2), nn.Sigmoid())
+            with dp.no_grad():
+                outputs = model(X).data
+        logs = dp.evaluate(model, X, labels, loss=loss, metrics=["accuracy"])
+        expected = np.mean((outputs > threshold) == (labels.reshape(outputs.shape) > 0.5))
+        assert logs["accuracy"] == pytest.approx(expected)

@@ -70,6 +70,12 @@ def _takes_class_indices(loss) -> bool:
     return isinstance(loss, _CLASS_INDEX_LOSSES) or loss in (nn.functional.cross_entropy, nn.functional.nll_loss)
 
 
+def _takes_logits(loss) -> bool:
+    """Whether ``loss`` reads the model's outputs as logits (log-probabilities for NLL)."""
+    return (isinstance(loss, (nn.BCEWithLogitsLoss, *_CLASS_INDEX_LOSSES))
+            or loss is nn.functional.binary_cross_entropy_with_logits or _takes_class_indices(loss))
+
+
 def make_loss(loss):
     if isinstance(loss, str):
         if loss in _KERAS_CROSS_ENTROPIES:
@@ -431,7 +437,9 @@ class Trainer:
         return targets.reshape(-1), self.output_to_labels(outputs)
 
     def _threshold(self) -> float:
-        return 0.5 if isinstance(self.loss, nn.BCELoss) else 0.0  # probabilities vs logits
+        """Where one output splits into class 0 and 1: 0 for a loss of logits, 0.5 for any other
+        (probabilities, or 0/1 targets of a regression loss), as Keras' binary accuracy takes it."""
+        return 0.0 if _takes_logits(self.loss) else 0.5
 
     def output_to_labels(self, outputs: np.ndarray) -> np.ndarray:
         """Class labels from the model's outputs: argmax of several columns, a threshold on one."""
