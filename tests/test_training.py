@@ -1,6 +1,7 @@
 """fit(): history, progress output, callbacks, checkpoints that resume bitwise, and the digits end to end."""
 
 import csv
+import inspect
 import io
 import warnings
 
@@ -930,3 +931,58 @@ def test_accuracy_on_one_output_thresholds_where_the_loss_puts_the_boundary(loss
         logs = dp.evaluate(model, X, labels, loss=loss, metrics=["accuracy"])
         expected = np.mean((outputs > threshold) == (labels.reshape(outputs.shape) > 0.5))
         assert logs["accuracy"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("callback, keras_order", [
+    (EarlyStopping, ["monitor", "min_delta", "patience", "verbose", "mode", "baseline", "restore_best_weights",
+                     "start_from_epoch"]),
+    (dp.training.ReduceLROnPlateau, ["monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown",
+                                     "min_lr"]),
+    (ModelCheckpoint, ["filepath", "monitor", "verbose", "save_best_only", "save_weights_only"]),
+    (LearningRateScheduler, ["schedule", "verbose"]),
+])
+def test_callbacks_take_keras_arguments_in_keras_order(callback, keras_order):
+    # EarlyStopping("val_loss", 0, 5) is min_delta=0, patience=5 in Keras; it was patience=0,
+    # min_delta=5 here. Arguments Keras does not have come after its own, by keyword only.
+    parameters = inspect.signature(callback).parameters.values()
+    positional = [p.name for p in parameters if p.kind == p.POSITIONAL_OR_KEYWORD]
+    assert positional == keras_order
+    stopper = EarlyStopping("val_loss", 0, 5)
+    assert (stopper.min_delta, stopper.patience) == (0.0, 5)
+
+
+def test_verbose_callbacks_say_what_they_do_as_keras_callbacks_do(tmp_path):
+    X, y = _data()
+    output = io.StringIO()
+    model = _model()
+    callbacks = [
+        Scripted([1.0, 0.5, 0.6, 0.7, 0.8, 0.9]),
+        EarlyStopping(patience=2, verbose=1),
+        dp.training.ReduceLROnPlateau(factor=0.5, patience=1, verbose=1),
+        LearningRateScheduler(lambda epoch, lr: lr, verbose=1),
+        ModelCheckpoint(tmp_path / "best.safetensors", save_best_only=True, verbose=1),
+    ]
+    fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=6, callbacks=callbacks, verbose=0, output=output,
+        seed=0)
+    text = output.getvalue()
+    assert "Epoch 1: val_loss improved from inf to 1, saving the checkpoint to" in text
+    assert "Epoch 3: val_loss did not improve from 0.5" in text
+    assert "Epoch 3: ReduceLROnPlateau cut the learning rate to 0.005" in text
+    assert "Epoch 4: early stopping" in text
+    assert "Restored the weights of epoch 2, the best (val_loss 0.5)" in text
+    assert "Epoch 2: LearningRateScheduler set the learning rate to 0.01" in text
+    quiet = io.StringIO()
+    fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2, verbose=0, output=quiet,
+        callbacks=[Scripted([1.0, 2.0]), EarlyStopping(patience=0)])
+    assert quiet.getvalue() == ""
+
+
+def test_save_weights_only_writes_a_model_file(tmp_path):
+    X, y = _data()
+    model = _model()
+    path = tmp_path / "weights.safetensors"
+    fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=2, verbose=0,
+        callbacks=[ModelCheckpoint(path, monitor="loss", save_weights_only=True)])
+    assert _same_weights(load(path), model)
+    with pytest.raises(dp.errors.ModelFileError, match="not a deltaprop checkpoint"):
+        load_checkpoint(path)

@@ -24,6 +24,7 @@ class Callback:
     does ``self.trainer.stop_training = True``). Epochs are numbered from 1."""
 
     trainer = None
+    verbose = 0  # Keras' option of the callbacks below: 1 says what the callback did, when it did it
 
     def set_trainer(self, trainer) -> None:
         self.trainer = trainer
@@ -60,6 +61,17 @@ class Callback:
 
     def load_state_dict(self, state: dict) -> None: ...
 
+    def _say(self, text: str) -> None:
+        """Print ``text`` on the run's output when this callback is verbose (whatever fit's verbose)."""
+        if self.verbose:
+            self.trainer.say(text)
+
+
+def _checked_verbose(owner: str, verbose) -> int:
+    if isinstance(verbose, bool) or not isinstance(verbose, int) or verbose < 0:
+        raise ConfigError(f"{owner}: verbose must be 0 or 1, got {verbose!r}")
+    return verbose
+
 
 def _improvement_sign(monitor: str, mode: str) -> float:
     """+1 when larger values of ``monitor`` are better, −1 when smaller are."""
@@ -93,8 +105,10 @@ class EarlyStopping(Callback):
     epochs are a warm-up that is not watched at all.
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto",
-                 restore_best_weights: bool = True, baseline: float | None = None, start_from_epoch: int = 0):
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0, verbose: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = True,
+                 start_from_epoch: int = 0):
+        self.verbose = _checked_verbose("EarlyStopping", verbose)
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ConfigError(f"EarlyStopping: patience must be a non-negative integer, got {patience!r}")
         if isinstance(start_from_epoch, bool) or not isinstance(start_from_epoch, int) or start_from_epoch < 0:
@@ -140,10 +154,12 @@ class EarlyStopping(Callback):
                 f"early stopping: {self.monitor} did not improve for {self.wait} epochs "
                 f"(best {self.best:.6g} at epoch {self.best_epoch})"
             )
+            self._say(f"Epoch {epoch}: early stopping")
 
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
             self.trainer.model.load_state_dict(self.best_weights)
+            self._say(f"Restored the weights of epoch {self.best_epoch}, the best ({self.monitor} {self.best:.6g})")
 
     def state_dict(self):
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "best_weights": self.best_weights}
@@ -157,12 +173,16 @@ class ModelCheckpoint(Callback):
     """Write a training checkpoint (model, optimizer, epoch, random state) at the end of each epoch,
     atomically; with ``save_best_only``, only when ``monitor`` improves. ``path`` may contain
     ``{epoch}``. A checkpoint resumes with ``fit(..., resume_from=path)`` and loads as a model with
-    ``deltaprop.load(path)``."""
+    ``deltaprop.load(path)``; with ``save_weights_only`` the file is a model file instead
+    (``deltaprop.save``'s: weights and architecture), which loads but cannot be resumed from."""
 
-    def __init__(self, filepath=None, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto", *, path=None):
+    def __init__(self, filepath=None, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
+                 save_weights_only: bool = False, *, mode: str = "auto", path=None):
         self.path = str(_one_path("ModelCheckpoint", "filepath", filepath, path))
         self.monitor = monitor
+        self.verbose = _checked_verbose("ModelCheckpoint", verbose)
         self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
         self.sign = _improvement_sign(monitor, mode)
         self.best = None
 
@@ -170,12 +190,23 @@ class ModelCheckpoint(Callback):
         self.best = None
 
     def on_epoch_end(self, epoch, logs=None):
+        path = self._path(epoch, logs)
         if self.save_best_only:
             value = _monitored(logs, self.monitor, "ModelCheckpoint")
+            before = f"{self.sign * -math.inf:g}" if self.best is None else f"{self.best:.6g}"
             if not math.isfinite(value) or (self.best is not None and self.sign * (value - self.best) <= 0):
+                self._say(f"Epoch {epoch}: {self.monitor} did not improve from {before}")
                 return
             self.best = value
-        self.trainer.save_checkpoint(self._path(epoch, logs))
+            self._say(f"Epoch {epoch}: {self.monitor} improved from {before} to {value:.6g}, saving the checkpoint to {path}")
+        else:
+            self._say(f"Epoch {epoch}: saving the checkpoint to {path}")
+        if self.save_weights_only:
+            from ..serialization import save
+
+            save(self.trainer.model, path, metadata=self.trainer.metadata)
+        else:
+            self.trainer.save_checkpoint(path)
 
     def _path(self, epoch: int, logs: dict) -> str:
         """The path with ``{epoch}`` and any logged value filled in, as Keras does:
@@ -249,9 +280,10 @@ class LearningRateScheduler(Callback):
     (``ReduceLROnPlateau`` with the monitored value, by default ``val_loss`` when it exists).
     """
 
-    def __init__(self, schedule, monitor: str | None = None):
+    def __init__(self, schedule, verbose: int = 0, *, monitor: str | None = None):
         self.schedule = schedule
         self.monitor = monitor
+        self.verbose = _checked_verbose("LearningRateScheduler", verbose)
         self._takes_lr = True
         if not self._is_scheduler():
             if not callable(schedule):
@@ -277,6 +309,7 @@ class LearningRateScheduler(Callback):
                     "a non-negative number"
                 )
             group["lr"] = new_lr
+        self._say(f"Epoch {epoch}: LearningRateScheduler set the learning rate to {new_lr:g}")
 
     def on_epoch_end(self, epoch, logs=None):
         if not self._is_scheduler():
@@ -302,8 +335,9 @@ class ReduceLROnPlateau(Callback):
     PyTorch's scheduler of the same name, with PyTorch's rules: a relative threshold, and a cut
     after more than ``patience`` bad epochs.)"""
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, mode: str = "auto",
-                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0):
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
+                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0):
+        self.verbose = _checked_verbose("ReduceLROnPlateau", verbose)
         if not 0.0 < factor < 1.0:
             raise ConfigError(f"ReduceLROnPlateau: factor must lie in (0, 1), got {factor!r}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
@@ -336,6 +370,8 @@ class ReduceLROnPlateau(Callback):
                         reduced = True
                 if reduced:  # at min_lr already, Keras keeps counting
                     self.cooldown_counter, self.wait = self.cooldown, 0
+                    lrs = ", ".join(f"{group['lr']:g}" for group in self.trainer.optimizer.param_groups)
+                    self._say(f"Epoch {epoch}: ReduceLROnPlateau cut the learning rate to {lrs}")
 
     def state_dict(self):
         return {"best": self.best, "wait": self.wait, "cooldown_counter": self.cooldown_counter}

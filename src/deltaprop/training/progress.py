@@ -68,8 +68,9 @@ class Progress:
             self.file.write(line + "\n")
         self.file.flush()
 
-    def message(self, text: str) -> None:
-        if self.verbose >= 1:
+    def message(self, text: str, always: bool = False) -> None:
+        """Print ``text`` on a line of its own (with ``verbose`` >= 1, or ``always``: a verbose callback's)."""
+        if self.verbose >= 1 or always:
             if self._drawn:  # training stopped mid-epoch: keep the bar, start a line of our own
                 self.file.write("\n")
                 self._drawn = 0

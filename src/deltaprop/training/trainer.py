@@ -140,6 +140,7 @@ class Trainer:
         self._batch_size = None
         self._validation_split = None
         self._weights_digest = None  # of the run's sample weights, for checkpoints (None: unweighted)
+        self._progress = None  # the running fit's, which verbose callbacks print through
 
     @property
     def stop_training(self) -> bool:
@@ -238,7 +239,7 @@ class Trainer:
                 # one continues trained no further, whatever its number of epochs, and neither does this.
                 start_epoch = epochs + 1
 
-        progress = Progress(epochs, len(loader), self.verbose, self.output)
+        progress = self._progress = Progress(epochs, len(loader), self.verbose, self.output)
         batch_callbacks = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
         self.stop_training = False  # (also clears a model.stop_training left over from an earlier run)
         previous_handler = self._catch_interrupts() if interrupt_checkpoint is not None else None
@@ -282,6 +283,11 @@ class Trainer:
         if self.stop_reason:
             progress.message(f"Stopped: {self.stop_reason}.")
         return self.history
+
+    def say(self, text: str) -> None:
+        """A line of a verbose callback's on the run's output, whatever ``verbose`` says."""
+        progress = self._progress or Progress(1, 1, 0, self.output)
+        progress.message(text, always=True)
 
     # A diverging run overflows before its loss turns NaN; TerminateOnNaN reports that in one
     # sentence naming the epoch, batch and learning rate, so NumPy's overflow warnings would be noise.
