@@ -463,6 +463,33 @@ def test_the_same_seed_gives_bitwise_the_same_run():
     assert not _same_weights(model.state_dict(), runs[0][0])
 
 
+
+@pytest.mark.parametrize("seed", [None, 7])
+def test_a_trainer_fitted_again_draws_new_shuffles_unless_given_a_seed(seed):
+    # Trainer(seed=None) kept the seed its first fit drew: every later fit replayed the first one's
+    # shuffles and dropout masks. A given seed repeats them, as it should.
+    X, y = _data()
+    seen = []
+
+    class Spy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = _model(dropout=0.5)
+
+        def forward(self, x):
+            output = self.layers(x)
+            if self.training:
+                seen.append((np.array(x, copy=True), output.data.copy()))
+            return output
+
+    model = Spy()
+    trainer = Trainer(model, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.0), verbose=0, seed=seed)
+    for _ in range(2):
+        trainer.fit(X, y, epochs=1, batch_size=len(X) // 2)
+    (first_x, first_out), (again_x, again_out) = seen[0], seen[2]
+    repeated = np.array_equal(first_x, again_x) and np.array_equal(first_out, again_out)
+    assert repeated == (seed is not None)
+
 def _resume_setup(kind):
     model = _model(seed=1, dropout=0.25)
     if kind == "sgd":

@@ -127,6 +127,7 @@ class Trainer:
             raise ConfigError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.verbose = verbose
         self.seed = seed
+        self._seed_drawn = False  # whether self.seed was drawn by fit (none given), not given
         self.output = output
         self.history = History()
         self.metadata: dict = {}
@@ -164,6 +165,8 @@ class Trainer:
             raise ConfigError("Trainer.fit needs an optimizer: Trainer(model, loss=..., optimizer='adam')")
         _check_positive_int("epochs", epochs)
         _check_positive_int("batch_size", batch_size)
+        if self._seed_drawn:  # an earlier fit drew it, none being given: this run draws its own
+            self.seed, self._seed_drawn = None, False
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0):
             raise ConfigError(f"seed must be None or a non-negative integer, got {self.seed!r}")
         if not 0.0 <= validation_split < 1.0:
@@ -176,9 +179,10 @@ class Trainer:
 
             resume = load_checkpoint(resume_from)
             check_resume_state(resume["state"], resume_from)
+            self._seed_drawn = self.seed is None
             self.seed = resume["state"]["seed"]
         if self.seed is None:
-            self.seed = int(dp_random.default_generator().integers(2**31))
+            self.seed, self._seed_drawn = int(dp_random.default_generator().integers(2**31)), True
         if resume is None:
             # Dropout masks and any other draw made during training come from the library's
             # generator: reseed it from the run's seed, on a stream of its own so the masks do not
