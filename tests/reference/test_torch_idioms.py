@@ -171,6 +171,25 @@ def test_clip_grad_norm_matches_pytorch(norm_type, max_norm):
         assert np.abs(o.grad).max() <= 0.1
 
 
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.parametrize("bad", [np.nan, np.inf], ids=["nan", "inf"])
+def test_clip_grad_norm_of_non_finite_gradients_clips_as_pytorch_does(norm_type, bad):
+    """error_if_nonfinite=False clips anyway: the coefficient max_norm / (total + 1e-6) is NaN for a
+    NaN total and 0 for an infinite one, and every gradient is multiplied by it, as in PyTorch (a
+    NaN total once left the finite gradients unclipped, at full size)."""
+    grads = [np.array([[1.0, bad], [-2.0, 0.5]]), np.array([5.0, -5.0, 3.0])]
+    ours = [dp.tensor(np.zeros_like(g), requires_grad=True, dtype=np.float64) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for o, t, g in zip(ours, theirs, grads):
+        o.grad, t.grad = g.copy(), torch.tensor(g)
+    total = nn.utils.clip_grad_norm_(ours, 1.0, norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type)
+    np.testing.assert_array_equal(total.data, expected.numpy())
+    for o, t in zip(ours, theirs):
+        np.testing.assert_array_equal(o.grad, t.grad.numpy())
+
+
 def test_pytorch_constructor_forms_are_taken():
     dp.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Dropout(0.1, inplace=True), nn.LeakyReLU(0.2, True),

@@ -37,9 +37,12 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
         raise GradError(f"clip_grad_norm_: the total norm of the gradients is {total}, so they cannot be clipped; "
                         f"set error_if_nonfinite=False to clip anyway")
     scale = max_norm / (total + 1e-6)  # PyTorch's guard against a zero norm
-    if scale < 1.0:
-        for g in grads:
-            np.multiply(g, g.dtype.type(scale), out=g)
+    if not scale >= 1.0:
+        # A NaN total gives a NaN scale, and an infinite one 0 (inf·0 is NaN): every gradient is
+        # multiplied by it all the same, as PyTorch clips "anyway" (a NaN must not skip clipping).
+        with np.errstate(invalid="ignore"):
+            for g in grads:
+                np.multiply(g, g.dtype.type(scale), out=g)
     return Tensor._wrap(np.asarray(total, dtype=grads[0].dtype))
 
 
