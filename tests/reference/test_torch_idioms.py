@@ -190,6 +190,40 @@ def test_clip_grad_norm_of_non_finite_gradients_clips_as_pytorch_does(norm_type,
         np.testing.assert_array_equal(o.grad, t.grad.numpy())
 
 
+
+def test_freezing_a_layer_with_requires_grad_and_listing_buffers_as_pytorch_does():
+    """``model[0].requires_grad_(False)`` freezes a layer (no gradient, so the optimizer skips it)
+    and returns the module; ``buffers()`` lists what ``named_buffers()`` names, as in PyTorch."""
+    dp.manual_seed(0)
+    ours = nn.Sequential(nn.Linear(3, 4, dtype=np.float64), nn.BatchNorm1d(4, dtype=np.float64), nn.Tanh(),
+                         nn.Linear(4, 2, dtype=np.float64))
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
+    with torch.no_grad():
+        for p_theirs, p_ours in zip(theirs.parameters(), ours.parameters(), strict=True):
+            p_theirs.copy_(torch.from_numpy(p_ours.data.copy()))
+    assert ours[0].requires_grad_(False) is ours[0]
+    theirs[0].requires_grad_(False)
+    assert [p.requires_grad for p in ours.parameters()] == [p.requires_grad for p in theirs.parameters()]
+    assert len(list(ours.buffers())) == len(list(theirs.buffers())) == 3
+    for buffer, (_, named) in zip(ours.buffers(), ours.named_buffers(), strict=True):
+        assert buffer is named
+    frozen = ours[0].weight.data.copy()
+    opt_ours = dp.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    opt_theirs = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    x = np.random.default_rng(0).normal(size=(6, 3))
+    for _ in range(3):
+        for model, opt, data in ((ours, opt_ours, dp.tensor(x, dtype=np.float64)), (theirs, opt_theirs, torch.from_numpy(x))):
+            opt.zero_grad()
+            (model(data) ** 2).mean().backward()
+            opt.step()
+    assert ours[0].weight.grad is None and theirs[0].weight.grad is None
+    np.testing.assert_array_equal(ours[0].weight.data, frozen)
+    for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
+        np.testing.assert_allclose(p_ours.data, p_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    ours.requires_grad_()
+    assert all(p.requires_grad for p in ours.parameters())
+
+
 def test_pytorch_constructor_forms_are_taken():
     dp.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Dropout(0.1, inplace=True), nn.LeakyReLU(0.2, True),

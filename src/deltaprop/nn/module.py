@@ -232,6 +232,17 @@ class Module:
                 if array is not None:
                     yield (f"{module_name}.{name}" if module_name else name), array
 
+    def buffers(self) -> Iterator[np.ndarray]:
+        for _, array in self.named_buffers():
+            yield array
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Set ``requires_grad`` of every parameter (``False`` freezes the module: its parameters
+        get no gradient, so optimizers leave them alone); returns the module, as in PyTorch."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
+
     def num_parameters(self, trainable_only: bool = False) -> int:
         return sum(p.data.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
