@@ -146,6 +146,9 @@ SPATIAL_SOFT_LABELS = np.exp(RNG.standard_normal((2, 4, 3, 2)))
 SPATIAL_SOFT_LABELS /= SPATIAL_SOFT_LABELS.sum(axis=1, keepdims=True)
 LOG_PROBABILITIES = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
 REGRESSION = (RNG.standard_normal((4, 3)) * 2, RNG.standard_normal((4, 3)) * 2)
+# Labels that a padded batch gives: PyTorch's default ignore_index, -100, marks samples to leave out.
+PADDED_LABELS = np.array([0, -100, 1, 1, -100, 3])
+SPATIAL_PADDED_LABELS = np.where(SPATIAL_LABELS == 0, -1, SPATIAL_LABELS)
 
 # (name, constructor kwargs, input, target, does PyTorch differentiate the target)
 LOSSES = [
@@ -174,6 +177,19 @@ LOSSES = [
     ("NLLLoss", {}, LOG_PROBABILITIES, LABELS, False),
     ("NLLLoss", dict(weight=CLASS_WEIGHT), LOG_PROBABILITIES, LABELS, False),
     ("NLLLoss", dict(weight=CLASS_WEIGHT), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    # ignore_index: the samples whose label it is add nothing, to the loss, the mean's count or
+    # weight sum, or the gradient; the other labels must still be classes.
+    ("CrossEntropyLoss", {}, LOGITS, PADDED_LABELS, False),
+    ("CrossEntropyLoss", dict(ignore_index=1), LOGITS, LABELS, False),
+    ("CrossEntropyLoss", dict(label_smoothing=0.1), LOGITS, PADDED_LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.2, ignore_index=3), LOGITS, LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, ignore_index=-1), SPATIAL_LOGITS, SPATIAL_PADDED_LABELS, False),
+    ("CrossEntropyLoss", dict(ignore_index=-1), LOGITS, SOFT_LABELS, True),  # probabilities: nothing to ignore
+    ("CrossEntropyLoss", {}, LOGITS, np.full(6, -100), False),  # every sample ignored: a mean of NaN, gradient 0
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.3), LOGITS, np.full(6, -100), False),
+    ("NLLLoss", {}, LOG_PROBABILITIES, PADDED_LABELS, False),
+    ("NLLLoss", dict(weight=CLASS_WEIGHT, ignore_index=3), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    ("NLLLoss", {}, LOG_PROBABILITIES, np.full(6, -100), False),
 ]
 
 
@@ -185,6 +201,15 @@ def test_loss_matches_torch(name, kwargs, x, target, target_grad, reduction, dty
     loss = getattr(nn, name)(reduction=reduction, **kwargs)
     twin = getattr(torch.nn, name)(reduction=reduction, **{k: to_torch(v, dtype) for k, v in kwargs.items()})
     run_both(loss, twin, [x, target], [True, target_grad], dtype)
+
+
+def test_a_class_to_ignore_in_probabilities_is_refused_as_in_pytorch():
+    with pytest.raises(RuntimeError, match="ignore_index is not supported"):
+        torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(SOFT_LABELS), ignore_index=2)
+    with pytest.raises(dp.errors.ConfigError, match="ignore_index=2 names a class, but the target holds class probabilities"):
+        nn.CrossEntropyLoss(ignore_index=2)(dp.tensor(LOGITS), SOFT_LABELS)
+    with pytest.raises(dp.errors.ConfigError, match="ignore_index must be an integer"):
+        nn.NLLLoss(ignore_index=1.5)
 
 
 FUNCTION_OF = {

@@ -108,24 +108,40 @@ class CrossEntropyLoss(_WeightedLoss):
     """Softmax + cross-entropy from logits, fused; targets are class indices or probabilities.
 
     ``weight`` gives each class a weight; ``label_smoothing`` ε mixes the target with the uniform
-    distribution. The output layer's error term is δ = softmax(a) − y (over N for 'mean').
+    distribution. The output layer's error term is δ = softmax(a) − y (over N for 'mean'). Samples
+    labelled ``ignore_index`` (−100 by default, as in PyTorch: padding) count for nothing.
     """
 
-    def __init__(self, weight=None, reduction: str = "mean", label_smoothing: float = 0.0):
+    def __init__(self, weight=None, reduction: str = "mean", label_smoothing: float = 0.0, ignore_index: int = -100):
         super().__init__(weight, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ConfigError(f"CrossEntropyLoss: label_smoothing must lie in [0, 1], got {label_smoothing}")
         self.label_smoothing = float(label_smoothing)
+        self.ignore_index = _label("CrossEntropyLoss", ignore_index)
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.weight, self.reduction, self.label_smoothing)
+        return F.cross_entropy(input, target, self.weight, self.reduction, self.label_smoothing, self.ignore_index)
 
     def config(self) -> dict:
-        return {**super().config(), "label_smoothing": self.label_smoothing}
+        return {**super().config(), "label_smoothing": self.label_smoothing, "ignore_index": self.ignore_index}
+
+
+def _label(owner: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(f"{owner}: ignore_index must be an integer (a label), got {value!r}")
+    return int(value)
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood on log-probabilities (after LogSoftmax)."""
+    """Negative log-likelihood on log-probabilities (after LogSoftmax); samples labelled
+    ``ignore_index`` (−100 by default) count for nothing."""
+
+    def __init__(self, weight=None, reduction: str = "mean", ignore_index: int = -100):
+        super().__init__(weight, reduction)
+        self.ignore_index = _label("NLLLoss", ignore_index)
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, self.weight, self.reduction)
+        return F.nll_loss(input, target, self.weight, self.reduction, self.ignore_index)
+
+    def config(self) -> dict:
+        return {**super().config(), "ignore_index": self.ignore_index}

@@ -235,9 +235,13 @@ def _classes_last(x: np.ndarray) -> np.ndarray:
     return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
-def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes: int, expected_shape: tuple):
-    """The labels as a flat integer array, after checking their shape, type and range.
+def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes: int, expected_shape: tuple,
+                   ignore_index: int):
+    """(the labels as a flat integer array, a mask of the samples that count or None if all do),
+    after checking their shape, type and range.
 
+    A label equal to ``ignore_index`` (PyTorch's: −100 by default) marks a sample to leave out; it
+    need not be a class, and it is replaced by 0 in the array returned, so that it indexes safely.
     For an input (N, C), a column (N, 1) of labels is taken as the labels (N,), as Keras' sparse
     cross-entropy takes it: it is what ``fit`` gives a loss function of the user's for labels y.
     """
@@ -254,10 +258,15 @@ def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes:
         else:
             raise DataError(f"{name}: class labels must be integers, got dtype {target.dtype}")
     labels = target.reshape(-1)
+    ignored = labels == ignore_index
+    kept = None
+    if ignored.any():
+        kept = ~ignored
+        labels = np.where(ignored, 0, labels)
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         bad = labels[(labels < 0) | (labels >= n_classes)][0]
         raise DataError(f"{name}: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
-    return labels
+    return labels, kept
 
 
 def _class_layout(name: str, x: np.ndarray) -> tuple[int, tuple]:
@@ -283,7 +292,7 @@ def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0, ignore_index=-100):
     """Softmax + cross-entropy from logits, fused: E = −Σ_c q_c log softmax(z)_c.
 
     ``target`` holds class indices (shape (N,) for input (N, C), or (N, d1, ...) for (N, C, d1, ...))
@@ -291,7 +300,8 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     ε mixes the target with the uniform distribution: q = (1 − ε)q + ε/C. The gradient is
     ∂E/∂z = (Σ_c a_c)·softmax(z) − a with a_c = w_c q_c, which for plain indices is softmax(z) − onehot.
     Probabilities that are themselves computed (a tensor that requires a gradient) get one, as in
-    PyTorch: ∂E/∂q_c = −(1 − ε)·w_c·log softmax(z)_c.
+    PyTorch: ∂E/∂q_c = −(1 − ε)·w_c·log softmax(z)_c. A sample whose label is ``ignore_index``
+    counts for nothing (loss 0, gradient 0, left out of the mean), as in PyTorch.
     """
     name = "cross_entropy"
     _check_reduction(name, reduction)
@@ -301,14 +311,23 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     z_full = input.data
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
     if weight is None and not label_smoothing and z_full.ndim == 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1]:
-        return _cross_entropy_labels(input, t, reduction)
+        if not 0 <= ignore_index < z_full.shape[1]:  # a class to ignore needs the general path below
+            result = _cross_entropy_labels(input, t, reduction, ignore_index)
+            if result is not None:
+                return result
     n_classes, out_shape = _class_layout(name, z_full)
     z = _classes_last(z_full)
     logp = _log_softmax_rows(z)
     w = _class_weight(name, weight, n_classes, z.dtype)
 
     soft_target = None  # the target as a graph node, when it holds probabilities that need a gradient
+    kept = None  # the samples that count, when some are ignored
     if t.dtype.kind == "f" and t.shape == z_full.shape:  # class probabilities
+        if ignore_index >= 0:
+            raise ConfigError(
+                f"{name}: ignore_index={ignore_index} names a class, but the target holds class "
+                f"probabilities, which have no labels to ignore (as in PyTorch)"
+            )
         if isinstance(target, Tensor) and target.requires_grad:
             soft_target = target
         q = _classes_last(t).astype(z.dtype, copy=False)
@@ -319,14 +338,18 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         denominator = per_sample.size
         labels = None
     else:
-        labels = _class_indices(name, t, z_full.shape, n_classes, out_shape)
+        labels, kept = _class_indices(name, t, z_full.shape, n_classes, out_shape, ignore_index)
         rows = np.arange(labels.size)
         sample_weight = 1.0 if w is None else w[labels]
+        if kept is not None:
+            sample_weight = sample_weight * kept.astype(z.dtype)  # 0 for the ignored samples
         per_sample = -logp[rows, labels] * ((1 - label_smoothing) * sample_weight)
         if label_smoothing:
             smooth = logp.sum(axis=1) if w is None else (logp * w).sum(axis=1)
+            if kept is not None:
+                smooth *= kept
             per_sample -= (label_smoothing / n_classes) * smooth
-        denominator = labels.size if w is None else float(np.sum(sample_weight))
+        denominator = labels.size if w is None and kept is None else float(np.sum(sample_weight))
         a = None
 
     values = per_sample.reshape(out_shape)
@@ -339,7 +362,8 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         return grad.reshape(full_shape)
 
     def backward(g):
-        scale = _upstream(g, reduction, denominator)
+        # Every sample ignored: the mean is NaN, its gradient 0 (nothing depends on the input), as in PyTorch.
+        scale = g * 0 if kept is not None and not denominator else _upstream(g, reduction, denominator)
         if reduction == "none":
             scale = np.reshape(scale, (-1, 1))  # one upstream value per row of the (M, C) layout
         # ∂E/∂q_c = −(1 − ε)·w_c·log softmax(z)_c, for probabilities that are themselves computed
@@ -350,16 +374,17 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
                 grad_target *= w
             grad_target = to_input_layout(grad_target)
         p = np.exp(logp)
-        if a is None and w is None and not label_smoothing:
+        if a is None and w is None and not label_smoothing and kept is None:
             grad = p
             grad[rows, labels] -= 1  # softmax − onehot: the seeds' (ŷ − y)
         else:
             coeff = a
-            if coeff is None:  # indices with weights and/or smoothing: build the weighted target
+            if coeff is None:  # indices with weights, smoothing or ignored samples: build the weighted target
                 coeff = np.zeros_like(logp)  # (z.shape and dtype; the rule keeps no view of the input)
                 coeff[rows, labels] = (1 - label_smoothing) * sample_weight
                 if label_smoothing:
-                    coeff += (label_smoothing / n_classes) * (1.0 if w is None else w)
+                    smoothing = (label_smoothing / n_classes) * (1.0 if w is None else w)
+                    coeff += smoothing if kept is None else kept[:, None] * smoothing
             grad = coeff.sum(axis=1, keepdims=True) * p - coeff
         grad *= scale
         if soft_target is None:
@@ -378,10 +403,11 @@ def _row_indices(n: int) -> np.ndarray:
     return rows
 
 
-def _cross_entropy_labels(input, labels: np.ndarray, reduction: str):
+def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_index: int):
     """The common case of :func:`cross_entropy`: logits (N, C), integer labels (N,), no class
     weights, no smoothing. It keeps e = exp(z − max z) and s = Σ e from the forward pass, so the
-    loss is log s − (z_y − max z) and the backward pass is one division: δ = (e/s − onehot)/N."""
+    loss is log s − (z_y − max z) and the backward pass is one division: δ = (e/s − onehot)/N.
+    Labels outside the classes that include ``ignore_index`` give None: the general path takes them."""
     z = input.data
     n, n_classes = z.shape
     # (ufunc.reduce directly: the ndarray.max/.sum methods add a Python-level wrapper per call)
@@ -396,7 +422,10 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str):
     except IndexError:
         picked = None
     if picked is None or (n and np.minimum.reduce(labels) < 0):
-        bad = labels[(labels < 0) | (labels >= n_classes)][0]
+        outside = (labels < 0) | (labels >= n_classes)
+        if (labels[outside] == ignore_index).any():
+            return None
+        bad = labels[outside][0]
         raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
     per_sample = np.log(s)
     per_sample -= picked
@@ -410,23 +439,27 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str):
     return record(_reduce(per_sample, reduction, n), (input,), backward, "cross_entropy")
 
 
-def nll_loss(input, target, weight=None, reduction="mean"):
-    """E = −w_y · log p_y on log-probabilities (the output of log_softmax)."""
+def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
+    """E = −w_y · log p_y on log-probabilities (the output of log_softmax); a sample whose label is
+    ``ignore_index`` counts for nothing (loss 0, gradient 0, left out of the mean), as in PyTorch."""
     name = "nll_loss"
     _check_reduction(name, reduction)
     input = operand(input)
     x_full = input.data
     n_classes, expected = _class_layout(name, x_full)
     x = _classes_last(x_full)
-    labels = _class_indices(name, _values(target), x_full.shape, n_classes, expected)
+    labels, kept = _class_indices(name, _values(target), x_full.shape, n_classes, expected, ignore_index)
     rows = np.arange(labels.size)
     w = _class_weight(name, weight, n_classes, x.dtype)
     sample_weight = np.ones(labels.size, dtype=x.dtype) if w is None else w[labels]
+    if kept is not None:
+        sample_weight *= kept  # 0 for the ignored samples
     values = (-x[rows, labels] * sample_weight).reshape(expected)
-    denominator = labels.size if w is None else float(sample_weight.sum())
+    denominator = labels.size if w is None and kept is None else float(sample_weight.sum())
 
     def backward(g):
-        scale = _upstream(g, reduction, denominator)
+        # Every sample ignored: the mean is NaN, its gradient 0 (nothing depends on the input), as in PyTorch.
+        scale = g * 0 if kept is not None and not denominator else _upstream(g, reduction, denominator)
         grad = np.zeros_like(x)
         grad[rows, labels] = -sample_weight * np.reshape(scale, -1)
         if x_full.ndim > 2:
