@@ -92,6 +92,17 @@ CASES = [
          ("--hidden must be comma-separated positive layer sizes", "got '1.5'")),
     Case("hidden sizes as words", "train {data}/flowers.csv --hidden big --out {tmp}/run", USAGE,
          ("--hidden must be comma-separated positive layer sizes", "got 'big'")),
+    # str.isdigit() holds for '²' (which int() refuses) and for '٣' (which int() reads as 3)
+    Case("hidden size in superscript digits", "train {data}/flowers.csv --hidden 8,² --out {tmp}/run", USAGE,
+         ("--hidden must be comma-separated positive layer sizes", "got '8,²'")),
+    Case("hidden size in Arabic-Indic digits", "train {data}/flowers.csv --hidden ٣ --out {tmp}/run", USAGE,
+         ("--hidden must be comma-separated positive layer sizes", "got '٣'")),
+    # beyond what NumPy can address (its ValueError, not a MemoryError)
+    Case("hidden size beyond any memory", "train {data}/flowers.csv --hidden 9223372036854775808 --out {tmp}/run",
+         USAGE, ("--hidden sizes must be at most 1000000000 units, got 9223372036854775808",)),
+    Case("hidden sizes whose product is beyond any memory",
+         "train {data}/flowers.csv --hidden 4294967296,4294967296 --out {tmp}/run", USAGE,
+         ("--hidden sizes must be at most 1000000000 units, got 4294967296",)),
     # -- `deltaprop predict` and `deltaprop evaluate`
     Case("unseen label at evaluate", "evaluate {model} {data}/unseen_label.csv", DATA,
          ("unseen_label.csv: column 'species': label 'tulip' was not seen in fit",

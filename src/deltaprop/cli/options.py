@@ -70,6 +70,11 @@ def choice(name, choices):
     return parse
 
 
+# A bound on one hidden layer's units: past it, two such layers in a row need more bytes than NumPy
+# can address, which it reports as a ValueError rather than a MemoryError.
+MAX_HIDDEN_SIZE = 1_000_000_000
+
+
 def hidden_sizes(value):
     """'64,32' (or a TOML list [64, 32]) -> (64, 32); '' or 'none' -> () for no hidden layer."""
     if isinstance(value, (list, tuple)):
@@ -81,8 +86,12 @@ def hidden_sizes(value):
         parts = [value]
     sizes = []
     for part in parts:
-        if isinstance(part, bool) or not (isinstance(part, int) or (isinstance(part, str) and part.isdigit())) or int(part) <= 0:
+        # ASCII digits only: str.isdigit() also holds for '²' (which int() refuses) and '٣' (read as 3).
+        digits = isinstance(part, str) and part.isascii() and part.isdigit()
+        if isinstance(part, bool) or not (isinstance(part, int) or digits) or int(part) <= 0:
             raise UsageError(f"--hidden must be comma-separated positive layer sizes such as 64,32; got {value!r}")
+        if int(part) > MAX_HIDDEN_SIZE:
+            raise UsageError(f"--hidden sizes must be at most {MAX_HIDDEN_SIZE} units, got {part}")
         sizes.append(int(part))
     return tuple(sizes)
 
