@@ -350,6 +350,22 @@ def test_paths_in_a_config_file_are_relative_to_it(data, tmp_path):
     assert (folder / "runs" / "first" / "model.safetensors").exists() and not any(elsewhere.iterdir())
 
 
+def test_an_empty_out_in_a_config_file_means_the_default_folder_as_the_flag_does(data, tmp_path):
+    # It was made relative to the config file: the run landed in the config's own folder, among
+    # the user's files (a config.toml there was replaced by the run's).
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (folder / "config.toml").write_text(f'data = "{data / "flowers.csv"}"\nout = ""\nepochs = 1\n')
+    before = _snapshot(folder)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run("train", "--config", folder / "config.toml", "--quiet", cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert _snapshot(folder) == before
+    [run_folder] = (elsewhere / "runs").iterdir()
+    assert run_folder.name.startswith("flowers-") and (run_folder / "model.safetensors").exists()
+
+
 def test_a_folder_holding_a_run_is_refused_unless_overwrite(data, tmp_path):
     out = tmp_path / "run"
     first = run("train", "flowers.csv", "--epochs", 2, "--hidden", "4", "--out", out, "--quiet", cwd=data)

@@ -29,6 +29,8 @@ def resolve(args, resume_state=None) -> dict:
         config.update(_saved(resume_state, args.resume))
     if args.config is not None:
         from_file = _validated(read(args.config), args.config)
+        if from_file.get("out") == "":  # as --out '' does: the default folder, not the config's own
+            from_file["out"] = None
         for key in _PATH_KEYS:  # a path in a config file is relative to that file
             if from_file.get(key) is not None:
                 from_file[key] = _absolute(from_file[key], Path(args.config).resolve().parent)
