@@ -50,6 +50,10 @@ def corpus(tmp_path_factory) -> Path:
     np.savez(folder / "objects.npz", X=np.array([{"a": 1}, None], dtype=object), y=np.array([0, 1]))
     (folder / "not_an_archive.npz").write_bytes(b"PK\x03\x04 but not a zip archive")
     (folder / "lr_zero.toml").write_text("lr = 0.0\n")
+    (folder / "only_target.csv").write_text("species\nsetosa\nvirginica\n")
+    _csv(folder / "extra_text.csv", [*FEATURES, "note", "species"], [[*row[:3], "picked", row[3]] for row in good[:4]])
+    np.savez(folder / "flowers.npz", X=X, y=species)
+    np.savez(folder / "narrow.npz", X=X[:, :2], y=species)
 
     from deltaprop.data import LabelEncoder, StandardScaler
     from deltaprop.random import manual_seed

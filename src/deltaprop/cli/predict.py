@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -29,7 +30,7 @@ def register(commands, formatter) -> None:
         formatter_class=formatter,
     )
     predict.add_argument("model", metavar="MODEL", help="a model file written by deltaprop train")
-    predict.add_argument("data", metavar="DATA", help="CSV file with the feature columns (or 'digits' for the bundled data)")
+    predict.add_argument("data", metavar="DATA", help="CSV file with the feature columns, NPZ file (array X, its columns in the training order) or 'digits'")
     predict.add_argument("--out", metavar="FILE.csv", help="write the predictions here instead of to stdout")
     predict.add_argument("--proba", action="store_true", help="add one probability column per class (classification)")
     predict.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -43,41 +44,45 @@ def register(commands, formatter) -> None:
         formatter_class=formatter,
     )
     evaluate.add_argument("model", metavar="MODEL", help="a model file written by deltaprop train")
-    evaluate.add_argument("data", metavar="DATA", help="CSV file with the features and the target column (or 'digits')")
+    evaluate.add_argument("data", metavar="DATA", help="CSV file with the features and the target column, NPZ file (arrays X, y) or 'digits'")
     evaluate.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     evaluate.set_defaults(run=run_evaluate)
 
 
-def _features_in_model_order(table, model: TabularModel, path) -> np.ndarray:
-    """The model's feature columns from ``table``, by name; a missing or unknown column is an error."""
-    have = {name: j for j, name in enumerate(table.feature_names)}  # by dict: linear in the columns
+def _column_order(names, model: TabularModel, path) -> list:
+    """Where each of the model's feature columns is in ``names``; a missing or unknown column is an error."""
+    have = {name: j for j, name in enumerate(names)}  # by dict: linear in the columns
     wanted = set(model.feature_names)
     missing = [name for name in model.feature_names if name not in have]
     if missing:
-        raise DataError(f"{path}: has no column {missing[0]!r}, which the model was trained on ({len(missing)} missing); its columns are {', '.join(have)}")
+        raise DataError(f"{path}: has no column {missing[0]!r}, which the model was trained on ({len(missing)} missing); its columns are {', '.join(have) or 'none but the target'}")
     extra = [name for name in have if name not in wanted]
     if extra:
         raise DataError(f"{path}: has column(s) the model was not trained on: {', '.join(extra)}; remove them")
-    order = [have[name] for name in model.feature_names]
-    return table.X[:, order]
+    return [have[name] for name in model.feature_names]
 
 
 def _read(path, model: TabularModel, need_target: bool):
-    if path == BUNDLED:
-        table, _ = load_table(BUNDLED)
+    if path == BUNDLED or Path(path).suffix.lower() == ".npz":
+        # Arrays without column names (as train reads them): the features by position.
+        table, _ = load_table(path)
+        if table.X.shape[1] != len(model.feature_names):
+            raise DataError(f"{path}: has {table.X.shape[1]} features per sample, but the model takes {len(model.feature_names)}")
         return table.X, table.y
     header = _header(path)
     if need_target and model.target_name not in header:
         raise DataError(f"{path}: has no target column {model.target_name!r} to evaluate against; its columns are {', '.join(header)}")
-    if need_target:
-        try:
-            table = load_csv(path, target=model.target_name)
-        except DataError as error:  # the library's hint names its keyword argument; evaluate has no such flag
-            raise DataError(str(error).replace("(pass drop_missing=True to drop them)", "(remove them to evaluate)")) from None
-        return _features_in_model_order(table, model, path), table.y
+    # The columns by name first, so that a column the model does not know is named as such, not as a
+    # cell that is not a number.
+    _column_order([name for name in header if name != model.target_name], model, path)
     # To predict, a target column is left unread: its cells may be empty or anything else.
-    table = load_csv(path, target=False, ignore=(model.target_name,))
-    return _features_in_model_order(table, model, path), None
+    columns = {"target": model.target_name} if need_target else {"target": False, "ignore": (model.target_name,)}
+    try:
+        table = load_csv(path, **columns)
+    except DataError as error:  # the library's hint names its keyword argument; these commands have no such flag
+        task = "evaluate" if need_target else "predict"
+        raise DataError(str(error).replace("(pass drop_missing=True to drop them)", f"(remove them to {task})")) from None
+    return table.X[:, _column_order(table.feature_names, model, path)], table.y
 
 
 def _header(path) -> list:
