@@ -136,6 +136,16 @@ def load(path, model=None):
     return model
 
 
+def load_model(path):
+    """:func:`load` where the file must hold a model: a file of weights alone (a state dict) is a
+    :class:`~deltaprop.errors.ModelFileError`, not a dict handed to code that expects a module."""
+    model = load(path)
+    if isinstance(model, dict):
+        raise ModelFileError(f"{path}: holds weights alone (a state dict), not a model with its layers; build the "
+                             "model and load them with model.load_state_dict(deltaprop.load(path))")
+    return model
+
+
 def read_metadata(path) -> dict:
     """The metadata dict stored with a model (label classes, scaler, training settings, ...)."""
     _, info = _read(Path(path))

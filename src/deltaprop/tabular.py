@@ -236,12 +236,12 @@ class TabularModel:
 
     @classmethod
     def load(cls, path) -> "TabularModel":
-        from .serialization import load
+        from .serialization import load_model
 
         with warnings.catch_warnings():
             # load() only warns of weights that are not finite; for predictions they are an error.
             warnings.filterwarnings("ignore", message=".*holds NaN or infinite values", category=RuntimeWarning)
-            network = load(path)
+            network = load_model(path)
         for name, parameter in network.named_parameters():
             if not np.isfinite(parameter.data).all():
                 raise ModelFileError(f"{path}: parameter {name} holds NaN or infinite values (a damaged file, or a "

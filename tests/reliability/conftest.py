@@ -55,6 +55,7 @@ def corpus(tmp_path_factory) -> Path:
     np.savez(folder / "flowers.npz", X=X, y=species)
     np.savez(folder / "narrow.npz", X=X[:, :2], y=species)
 
+    import deltaprop as dp
     from deltaprop.data import LabelEncoder, StandardScaler
     from deltaprop.random import manual_seed
     from deltaprop.tabular import TabularModel, build_mlp
@@ -67,6 +68,7 @@ def corpus(tmp_path_factory) -> Path:
     Trainer(network, loss="cross_entropy", optimizer="adam", verbose=0, seed=0).fit(
         model.features(X), model.encode_target(species), epochs=3, batch_size=16)
     model.save(folder / "model.safetensors")
+    dp.save(network.state_dict(), folder / "weights.safetensors")  # weights alone, no architecture
     data = (folder / "model.safetensors").read_bytes()
     (folder / "truncated.safetensors").write_bytes(data[: len(data) // 2])
     (folder / "random.safetensors").write_bytes(rng.bytes(300))

@@ -156,6 +156,10 @@ CASES = [
          ("long_header.safetensors: the header claims 1000000 bytes",)),
     Case("model of random bytes", "evaluate {data}/random.safetensors {data}/flowers.csv", DATA,
          ("random.safetensors: ",)),
+    Case("summary of a file of weights alone", "summary {data}/weights.safetensors", DATA,
+         ("weights.safetensors: holds weights alone (a state dict), not a model",)),
+    Case("predict with a file of weights alone", "predict {data}/weights.safetensors {data}/flowers.csv", DATA,
+         ("weights.safetensors: holds weights alone (a state dict), not a model",)),
     Case("resume from a model file", "train --resume {model}", DATA, ("model.safetensors: not a deltaprop checkpoint",)),
     Case("resume from random bytes", "train --resume {data}/random.safetensors", DATA, ("random.safetensors: ",)),
 ]

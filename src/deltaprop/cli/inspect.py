@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..serialization import load
+from ..serialization import load_model
 from ..tabular import TabularModel
 
 
@@ -24,7 +24,7 @@ def register(commands, formatter) -> None:
 
 
 def run(args) -> int:
-    network = load(args.model)
+    network = load_model(args.model)
     metadata = network.metadata
     lines = [f"Model file: {args.model}"]
     if "tabular" in metadata:
