@@ -191,6 +191,13 @@ HOSTILE = [
     Hostile("scaler for other features", "regression",
             _edit_document(lambda d: d["metadata"]["tabular"]["scaler"].update(mean=[0.0] * 5, scale=[1.0] * 5)),
             "TabularModel.load", ("the scaler holds 5 features for 3 feature names",)),
+    # A scaler that is not finite turns every prediction into NaN, and argmax of NaN into class 0.
+    Hostile("scaler of NaN means", "classification",
+            _edit_document(lambda d: d["metadata"]["tabular"]["scaler"].update(mean=[float("nan")] * 3)),
+            "TabularModel.load", ("the table metadata is malformed", "'mean' and 'scale' must be finite numbers")),
+    Hostile("scaler of infinite scales", "regression",
+            _edit_document(lambda d: d["metadata"]["tabular"]["target_scaler"].update(scale=[float("inf")])),
+            "TabularModel.load", ("the table metadata is malformed", "'mean' and 'scale' must be finite numbers")),
     Hostile("feature names that are numbers", "regression",
             _edit_document(_set(("metadata", "tabular", "feature_names"), [1, 2, 3])), "TabularModel.load",
             ("the feature names are not a list of distinct column names",)),

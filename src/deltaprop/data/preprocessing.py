@@ -95,6 +95,8 @@ class StandardScaler:
                 "StandardScaler.from_dict: 'mean' and 'scale' must be lists of equal length with positive "
                 f"scales, got {len(state['mean'])} and {len(state['scale'])} values"
             )
+        if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+            raise DataError("StandardScaler.from_dict: 'mean' and 'scale' must be finite numbers, got NaN or infinity")
         scaler = cls()
         scaler.mean_, scaler.scale_ = mean, scale
         return scaler
