@@ -290,6 +290,30 @@ def test_a_regression_table_trains_evaluates_and_predicts(houses_run, data):
     assert np.mean(np.abs(values - truth)) < 0.5 * np.std(truth)
 
 
+def test_evaluate_refuses_a_text_target_for_a_regression_model(houses_run, data, tmp_path):
+    path = _write_csv(tmp_path / "houses_text.csv", ["price", "rooms", "age", "garden", "floor"],
+                      [[12.5, 0.1, 0.2, 0.3, 0.4], ["cheap", 0.1, 0.2, 0.3, 0.4]])
+    result = run("evaluate", houses_run[0] / "model.safetensors", path, cwd=data)
+    assert_one_sentence_error(result, DATA, re.escape(f"{path}: column 'price' holds text, not the numbers this "
+                                                      "regression model predicts"))
+
+
+def test_class_names_that_look_like_numbers_are_the_same_classes_at_evaluate(data, tmp_path):
+    # Trained on '1', '2' and 'x', the labels are text; a file holding only '1' and '2' reads them as
+    # numbers, which were then 'not seen in fit'.
+    with open(data / "flowers.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    names = {"setosa": "1", "versicolor": "2", "virginica": "x"}
+    labelled = [[*row[:3], names[row[3]]] for row in rows[1:]]
+    _write_csv(tmp_path / "train.csv", rows[0], labelled)
+    _write_csv(tmp_path / "numbers.csv", rows[0], [row for row in labelled if row[3] != "x"])
+    trained = run("train", "train.csv", "--epochs", 1, "--out", "run", "--quiet", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    evaluated = run("evaluate", "run/model.safetensors", "numbers.csv", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert 0 <= metric_from_stdout(evaluated.stdout, "accuracy") <= 1
+
+
 # -- configuration -----------------------------------------------------------------------------------------
 
 

@@ -85,6 +85,11 @@ class TabularModel:
         return X
 
     def _class_codes(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y)
+        if self.encoder.classes_.dtype.kind == "U" and y.dtype.kind in "iuf":
+            # Class names that look like numbers ('1', '2' beside 'x' in training): a file holding
+            # only those has them read as numbers.
+            y = y.astype(str)
         try:
             return self.encoder.transform(y)
         except DataError as error:
@@ -138,6 +143,8 @@ class TabularModel:
                 "confusion_matrix": metrics.confusion_matrix(truth, predicted, len(self.classes)).tolist(),
                 "classes": [str(c) for c in self.classes],
             }
+        if np.asarray(y).dtype.kind not in "biuf":
+            raise DataError(f"column {self.target_name!r} holds text, not the numbers this regression model predicts")
         predicted = self.predict(X)
         truth = np.asarray(y, dtype=np.float64).reshape(-1)
         return {
