@@ -260,6 +260,23 @@ def test_the_command_refuses_a_hostile_file_in_one_sentence(originals, tmp_path,
     assert result.stderr.count("\n") == 1 and "far more weights" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_summary_escapes_control_characters_from_a_hostile_file(originals, tmp_path):
+    # Class names and settings are the file's text: printed as they are, an escape sequence in them
+    # drives the terminal (colours, the window title, cursor moves, clearing the screen).
+    path = tmp_path / "escapes.safetensors"
+    escape = "\x1b]0;owned\x07\x1b[2J"
+
+    def change(document):
+        document["metadata"]["tabular"]["encoder"]["classes"] = ["cat", "dog", f"eel{escape}"]
+        document["metadata"]["settings"]["config"] = {"hidden": [8], f"note{escape}": f"x\ny{escape}"}
+
+    path.write_bytes(_edit_document(change)(originals["classification"].data))
+    result = run_cli("summary", path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "x\ny" not in result.stdout
+    assert r"eel\x1b]0;owned\x07\x1b[2J" in result.stdout and r"x\ny\x1b]0;owned" in result.stdout
+
+
 def test_resuming_a_checkpoint_with_a_broken_configuration_is_a_model_file_error(originals, tmp_path):
     path = tmp_path / "checkpoint.safetensors"
     path.write_bytes(_edit_document(_set(("metadata", "settings", "config"), {"epochs": -2}))(

@@ -33,14 +33,15 @@ def run(args) -> int:
         input_shape = model.input_shape or (n_features,)
         lines.append(f"Task: {model.task}; target {model.target_name!r}; {n_features} features")
         if model.classes is not None:
-            shown = ", ".join(map(str, model.classes[:20])) + (" ..." if len(model.classes) > 20 else "")
+            shown = ", ".join(map(_printable, model.classes[:20])) + (" ..." if len(model.classes) > 20 else "")
             lines.append(f"Classes ({len(model.classes)}): {shown}")
         lines.append(str(network.summary(input_shape)))
         config = model.settings.get("config") or {}
         if config:
             lines.append("Training settings:")
-            width = max(map(len, config))
-            lines += [f"  {key:<{width}}  {_show(value)}" for key, value in config.items()]
+            shown = {_printable(key): _show(value) for key, value in config.items()}
+            width = max(map(len, shown))
+            lines += [f"  {key:<{width}}  {value}" for key, value in shown.items()]
     else:
         lines.append(_plain_summary(network))
     print("\n".join(lines))
@@ -67,5 +68,12 @@ def _plain_summary(network) -> str:
 
 def _show(value) -> str:
     if isinstance(value, (list, tuple)):
-        return ",".join(map(str, value)) or "none"
-    return "-" if value is None else str(value)
+        return ",".join(map(_printable, value)) or "none"
+    return "-" if value is None else _printable(value)
+
+
+def _printable(value) -> str:
+    """``value`` as text with its control characters escaped (``\\x1b``, ``\\n``): the names and
+    settings in a model file are a stranger's text, which must not drive the terminal."""
+    text = str(value)
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
