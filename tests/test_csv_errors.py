@@ -64,6 +64,11 @@ CASES = [
     Case("overflows_float32", "a,b,t\n1,2,0\n3,1e39,1\n", ("row 3", "column 'b'", "1e39", "float32")),
     Case("overflows_float64", "a,b,t\n1e400,2,0\n", ("row 2", "column 'a'", "1e400", "float32")),
     Case("target_overflows_float32", "a,b,t\n1,2,-5e38\n", ("row 2", "column 't'", "-5e38", "float32")),
+    # every column the target or ignored: nothing to read the features from
+    Case("no_feature_column_left", "a,t\n1,2\n", ("no feature column", "'a' ignored", "'t' the target"),
+         {"ignore": ("a",)}),
+    Case("no_feature_column_left_without_target", "t\nx\n", ("no feature column", "'t' ignored"),
+         {"target": False, "ignore": ("t",)}),
 ]
 
 

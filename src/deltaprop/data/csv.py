@@ -60,6 +60,9 @@ def load_csv(path, target=None, delimiter: str | None = None, drop_missing: bool
     if t is not None and names[t] in ignore:
         raise ConfigError(f"load_csv: the target column {names[t]!r} cannot also be ignored")
     feature_columns = [j for j in range(len(names)) if j != t and names[j] not in ignore]
+    if not feature_columns:
+        roles = ", ".join(f"{n!r} the target" if j == t else f"{n!r} ignored" for j, n in enumerate(names))
+        raise DataError(f"{name}: has no feature column left to read ({roles})")
     feature_names = [names[j] for j in feature_columns]
     target_name = None if t is None else names[t]
     if header_only:
