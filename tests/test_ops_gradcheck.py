@@ -94,6 +94,7 @@ REDUCTIONS = [
     ("mean", lambda a, axis, keepdims: a.mean(axis=axis, keepdims=keepdims), anywhere),
     ("var", lambda a, axis, keepdims: a.var(axis=axis, keepdims=keepdims), anywhere),
     ("var-c0", lambda a, axis, keepdims: a.var(axis=axis, keepdims=keepdims, correction=0), anywhere),
+    ("std", lambda a, axis, keepdims: a.std(axis=axis, keepdims=keepdims), anywhere),
     ("max", lambda a, axis, keepdims: a.max(axis=axis, keepdims=keepdims), distinct),
     ("min", lambda a, axis, keepdims: a.min(axis=axis, keepdims=keepdims), distinct),
 ]
@@ -110,7 +111,7 @@ CASES += [
     case(f"{name}-axis{axis}-keepdims{keepdims}", reduce_with(fn, axis, keepdims), (2, 3, 4), recipe=recipe)
     for name, fn, recipe in REDUCTIONS
     for axis in AXES
-    if not (name.startswith("var") and axis == ())  # one element per group: no variance to take
+    if not (name.startswith(("var", "std")) and axis == ())  # one element per group: no variance to take
     for keepdims in (False, True)
 ]
 CASES += [

@@ -341,7 +341,7 @@ class Tensor:
         return _ops.var(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
 
     def std(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
-        return _ops.sqrt(self.var(axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased))
+        return _ops.std(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
 
     def norm(self, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The p-norm over ``dim`` (all elements by default): 2 ('fro'), 1, inf or any p > 0."""

@@ -130,6 +130,7 @@ def reduction_cases():
                 case(f"mean-{tag}", [(2, 3, 4)], *both("mean", "mean")),
                 case(f"var-{tag}", [(2, 3, 4)], *both("var", "var")),
                 case(f"var-c0-{tag}", [(2, 3, 4)], *both("var", "var", correction=0)),
+                case(f"std-{tag}", [(2, 3, 4)], *both("std", "std")),
                 case(f"max-{tag}", [(2, 3, 4)], *both("amax", "max"), recipe=distinct),
                 case(f"min-{tag}", [(2, 3, 4)], *both("amin", "min"), recipe=distinct),
             ]

@@ -3,7 +3,7 @@
 | module        | operations                                                            |
 |---------------|-----------------------------------------------------------------------|
 | arithmetic    | add, sub, mul, div, pow, neg, matmul                                  |
-| reduction     | sum, mean, var, max, min, norm                                        |
+| reduction     | sum, mean, var, std, max, min, norm                                   |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
@@ -30,7 +30,7 @@ from .loss import (
 )
 from .normalization import batch_norm, layer_norm
 from .pool import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
-from .reduction import max, mean, min, norm, sum, var
+from .reduction import max, mean, min, norm, std, sum, var
 from .shape import concatenate, flatten, getitem, permute, reshape, squeeze, stack, unsqueeze
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
     "concatenate", "cross_entropy", "div", "elu", "exp", "flatten", "gelu", "getitem", "huber_loss",
     "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "max", "maximum", "mean",
     "min", "minimum", "mse_loss", "mul", "neg", "nll_loss", "norm", "permute", "pow", "relu", "reshape",
-    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "tanh", "unsqueeze", "var",
+    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh", "unsqueeze", "var",
     "where",
     "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "layer_norm",
     "max_pool1d", "max_pool2d",

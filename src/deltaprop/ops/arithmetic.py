@@ -96,10 +96,13 @@ def pow(a, b):
                 slope = np.where(b.data == 0, 0, slope).astype(slope.dtype, copy=False)
             ga = unbroadcast(g * slope, a.data.shape)
         if b.requires_grad:
-            # d(a^b)/db = a^b·ln a; where a = 0 the limit a^b·ln a is 0 for b > 0, so take ln 1 there.
-            # (cast: np.where makes an array of a Python-number base, which would promote to float64)
-            log_a = np.log(np.where(a.data == 0, 1, a.data)).astype(out.dtype, copy=False)
-            gb = unbroadcast(g * out * log_a, b.data.shape)
+            # d(a^b)/db = a^b·ln a; where a = 0 the limit of a^b·ln a is 0 for b >= 0, and for b < 0
+            # it is ∞·(−∞) = −∞, as PyTorch takes both. (cast: np.where makes an array of a
+            # Python-number base, which would promote to float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                slope = out * np.log(a.data)
+            slope = np.where((a.data == 0) & (b.data >= 0), 0, slope).astype(out.dtype, copy=False)
+            gb = unbroadcast(g * slope, b.data.shape)
         return ga, gb
 
     return record(out, (a, b), backward, "pow")

@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, mean, var, max, min."""
+"""Reductions over axes: sum, mean, var, std, max, min, norm."""
 
 from __future__ import annotations
 
@@ -79,6 +79,23 @@ def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, u
     return record(out, (a,), backward, "var")
 
 
+def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
+    """The standard deviation, √var (the arguments are :func:`var`'s).
+
+    Where it is 0 (a constant slice) its gradient is 0, as in PyTorch: the chain rule through the
+    square root would give (1 / 2·0) · 0 = NaN, and one NaN reaches every weight upstream.
+    """
+    v = var(a, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
+    with np.errstate(invalid="ignore"):  # an undefined variance (NaN) has an undefined root
+        out = np.asarray(np.sqrt(v.data))  # an array for a 0-d result too: the rule keeps the output
+
+    def backward(g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (np.where(out == 0, 0, g / (2 * out)).astype(out.dtype, copy=False),)
+
+    return record(out, (v,), backward, "std")
+
+
 def _extremum(a, axis, keepdims, reduce, name):
     a = operand(a)
     axis = reduction_axis(axis, a.data.ndim)
@@ -90,8 +107,15 @@ def _extremum(a, axis, keepdims, reduce, name):
 
     def backward(g):
         # The gradient goes to the elements that attain the extremum, shared equally among ties.
-        hit = a.data == expand_reduced(out, a.data.shape, axis, keepdims)
-        share = (hit / hit.sum(axis=axis, keepdims=True)).astype(g.dtype, copy=False)
+        # A maximum of all elements that is NaN goes to the NaNs, as PyTorch's max() sends it (==
+        # finds no element, and every share was 0/0); along an axis PyTorch's amax gives NaN there,
+        # and so does this.
+        reached = expand_reduced(out, a.data.shape, axis, keepdims)
+        hit = a.data == reached
+        if axis is None and out.dtype.kind == "f" and np.isnan(out).any():
+            hit = np.isnan(a.data)
+        with np.errstate(invalid="ignore"):  # that 0/0 along an axis, without NumPy's warning
+            share = (hit / hit.sum(axis=axis, keepdims=True)).astype(g.dtype, copy=False)
         return (expand_reduced(g, a.data.shape, axis, keepdims) * share,)
 
     return record(out, (a,), backward, name)
