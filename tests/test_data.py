@@ -335,6 +335,66 @@ def test_impossible_splits_say_why(kwargs, error, words):
         train_test_split(X, y, **kwargs)
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"train_size": 0.5}, {"train_size": 7}, {"train_size": 0.6, "test_size": 0.2}, {"train_size": 3, "test_size": 2},
+    {"test_size": None}, {"test_size": None, "train_size": 0.8}, {"train_size": 0.75, "test_size": 0.25},
+    {"train_size": 0.3, "shuffle": False}, {"train_size": 4, "test_size": 3, "shuffle": False},
+])
+def test_split_takes_scikit_learns_train_size_and_random_state(kwargs):
+    # A scikit-learn call: train_size, test_size=None, random_state. They were TypeErrors.
+    sklearn_model_selection = pytest.importorskip("sklearn.model_selection", reason="the reference split")
+    X, y = _rows(10)
+    ours = train_test_split(X, y, random_state=0, **kwargs)
+    theirs = sklearn_model_selection.train_test_split(X, y, random_state=0, **kwargs)
+    assert [a.shape for a in ours] == [a.shape for a in theirs]
+    X_train, X_test, y_train, y_test = ours
+    assert not set(y_train.tolist()) & set(y_test.tolist())
+    np.testing.assert_array_equal(X_train, X[y_train])
+    if kwargs.get("shuffle") is False:
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a, b)
+    for a, b in zip(ours, train_test_split(X, y, seed=0, **kwargs)):  # random_state is seed
+        np.testing.assert_array_equal(a, b)
+
+
+def test_stratified_split_with_a_train_size_keeps_proportions_in_both_parts():
+    labels = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
+    l_train, l_test = train_test_split(labels, train_size=0.5, test_size=0.2, stratify=labels, seed=0)
+    assert {c: int((l_train == c).sum()) for c in "abc"} == {"a": 30, "b": 15, "c": 5}
+    assert {c: int((l_test == c).sum()) for c in "abc"} == {"a": 12, "b": 6, "c": 2}
+
+
+def test_split_stratifies_on_rows_of_a_2d_label_array():
+    # scikit-learn stratifies on each row of a 2-D array (one-hot or multi-label rows) as one class
+    X, _ = _rows(12)
+    onehot = np.eye(3)[[0, 1, 2] * 4]
+    X_train, X_test, o_train, o_test = train_test_split(X, onehot, test_size=0.5, stratify=onehot, seed=0)
+    assert o_test.sum(axis=0).tolist() == [2.0, 2.0, 2.0] and o_train.sum(axis=0).tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(DataError, match=re.escape("class [0.0, 1.0] has a single sample")):
+        train_test_split(X[:4], stratify=np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]]), test_size=2, seed=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"train_size": 0.0}, ConfigError, "train_size"),
+        ({"train_size": 1.5}, ConfigError, "train_size"),
+        ({"train_size": "most"}, ConfigError, "train_size"),
+        ({"train_size": 10}, DataError, "train_size=10"),
+        ({"train_size": 0.7, "test_size": 0.4}, DataError, "add up to more than 1"),
+        ({"train_size": 0.7, "test_size": 4}, DataError, "7 train and 4 test samples"),
+        ({"train_size": 8, "test_size": 3}, DataError, "8 train and 3 test samples"),
+        ({"train_size": 0.01}, DataError, "leaves none to train on"),
+        ({"random_state": 1, "seed": 1}, ConfigError, "random_state"),
+        ({"random_state": 1.5}, ConfigError, "random_state"),
+    ],
+)
+def test_impossible_train_sizes_say_why(kwargs, error, words):
+    X, y = _rows(10)
+    with pytest.raises(error, match=re.escape(words)):
+        train_test_split(X, y, **kwargs)
+
+
 def test_split_rejects_arrays_of_different_lengths():
     with pytest.raises(DataError, match=re.escape("[10, 9]")):
         train_test_split(np.zeros(10), np.zeros(9))

@@ -23,48 +23,79 @@ from ..random import default_generator
 from .loader import _check_seed, _is_int
 
 
-def _test_count(test_size, n: int) -> int:
-    if _is_int(test_size):
-        n_test = int(test_size)
-        if not 1 <= n_test <= n - 1:
+def _size(value, n: int, name: str, round_up: bool):
+    """``value`` (a fraction in (0, 1) or a whole number of samples) as a count of the ``n``
+    samples: a fraction rounds up for the test set and down for the training set, as in
+    scikit-learn; None stays None."""
+    if value is None:
+        return None
+    if _is_int(value):
+        count = int(value)
+        if not 1 <= count <= n - 1:
             raise DataError(
-                f"train_test_split: test_size={n_test} is impossible with {n} samples; "
+                f"train_test_split: {name}={count} is impossible with {n} samples; "
                 f"it must leave at least one sample on each side (1 to {n - 1})"
             )
-        return n_test
-    if isinstance(test_size, (float, np.floating)) and 0.0 < test_size < 1.0:
-        n_test = math.ceil(float(test_size) * n)
-        if n_test >= n:
-            raise DataError(
-                f"train_test_split: test_size={test_size} takes all {n} samples and leaves none to train on"
-            )
-        return n_test
+        return count
+    if isinstance(value, (float, np.floating)) and 0.0 < value < 1.0:
+        share = float(value) * n
+        return math.ceil(share) if round_up else math.floor(share)
     raise ConfigError(
-        "train_test_split: test_size must be a fraction between 0 and 1 (exclusive) or a whole number "
-        f"of samples, got {test_size!r}"
+        f"train_test_split: {name} must be a fraction between 0 and 1 (exclusive) or a whole number "
+        f"of samples, got {value!r}"
     )
 
 
-def _stratified_counts(class_counts: np.ndarray, n_test: int, rng: np.random.Generator) -> np.ndarray:
-    """How many test samples each class gives: its share of ``n_test``, rounded by largest remainder."""
-    exact = class_counts * n_test / class_counts.sum()
+def _sizes(test_size, train_size, n: int) -> tuple:
+    """(n_train, n_test), scikit-learn's: test_size 0.25 when neither is given, either one the
+    complement of the other, and when both are given the samples neither takes are left out."""
+    if test_size is None and train_size is None:
+        test_size = 0.25
+    n_test = _size(test_size, n, "test_size", round_up=True)
+    n_train = _size(train_size, n, "train_size", round_up=False)
+    if isinstance(test_size, (float, np.floating)) and isinstance(train_size, (float, np.floating)) \
+            and test_size + train_size > 1:
+        raise DataError(
+            f"train_test_split: train_size={train_size} and test_size={test_size} add up to more than 1"
+        )
+    if n_test is None:
+        n_test = n - n_train
+    elif n_train is None:
+        n_train = n - n_test
+    elif n_train + n_test > n:
+        raise DataError(
+            f"train_test_split: train_size={train_size} and test_size={test_size} ask for {n_train} train "
+            f"and {n_test} test samples, more than the {n} there are"
+        )
+    if n_train < 1:  # a small fraction rounded down, or a large one for the test set rounded up
+        given = f"train_size={train_size}" if train_size is not None else f"test_size={test_size}"
+        raise DataError(f"train_test_split: {given} with {n} samples leaves none to train on")
+    return n_train, n_test
+
+
+def _largest_remainders(class_counts: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """How many of ``k`` samples each class gives: its share of ``k``, rounded by largest remainder."""
+    exact = class_counts * k / class_counts.sum()
     counts = np.floor(exact).astype(np.int64)
     remainder = exact - counts
     # Ties between equal remainders are broken at random (not by class order) so that no class
     # is favoured systematically.
     ranking = np.lexsort((rng.random(len(counts)), -remainder))
-    counts[ranking[: n_test - counts.sum()]] += 1
+    counts[ranking[: k - counts.sum()]] += 1
     return counts
 
 
-def train_test_split(*arrays, test_size=0.25, stratify=None, seed: int | None = None,
-                     shuffle: bool = True) -> list:
-    """Split arrays (same first dimension) into train and test parts.
+def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, seed: int | None = None,
+                     shuffle: bool = True, random_state: int | None = None) -> list:
+    """Split arrays (same first dimension) into train and test parts, as scikit-learn's function.
 
     Returns ``[a_train, a_test, b_train, b_test, ...]`` in the order the arrays were given.
-    ``stratify`` (labels, one per sample) keeps each class's proportion in both parts. With
-    ``shuffle=False`` the first samples train and the last ones test. ``seed=None`` draws from
-    :func:`deltaprop.random.default_generator`.
+    ``test_size`` and ``train_size``: a fraction of the samples or a number of them; with neither
+    the test set takes a quarter, with one the other takes the rest, with both any samples left
+    over are in neither part. ``stratify`` (labels, one per sample, or one row per sample: a row
+    is a class) keeps each class's proportion in both parts. With ``shuffle=False`` the first
+    samples train and the following ones test. ``seed`` (or scikit-learn's name,
+    ``random_state``) fixes the split; None draws from :func:`deltaprop.random.default_generator`.
     """
     if not arrays:
         raise DataError("train_test_split needs at least one array, got none")
@@ -79,22 +110,30 @@ def train_test_split(*arrays, test_size=0.25, stratify=None, seed: int | None = 
     n = lengths[0]
     if n < 2:
         raise DataError(f"train_test_split: need at least 2 samples to split, got {n}")
-    n_test = _test_count(test_size, n)
+    n_train, n_test = _sizes(test_size, train_size, n)
+    if random_state is not None:
+        if seed is not None:
+            raise ConfigError("train_test_split: give seed or random_state (scikit-learn's name for it), not both")
+        if not _is_int(random_state) or random_state < 0:
+            raise ConfigError(
+                f"train_test_split: random_state must be None or a non-negative integer, got {random_state!r}"
+            )
+        seed = random_state
     seed = _check_seed(seed, "train_test_split")
     rng = default_generator() if seed is None else np.random.default_rng(seed)
 
     if stratify is None:
         if shuffle:
             order = rng.permutation(n)
-            test, train = order[:n_test], order[n_test:]
+            test, train = order[:n_test], order[n_test:n_test + n_train]
         else:
-            train, test = np.arange(n - n_test), np.arange(n - n_test, n)
+            train, test = np.arange(n_train), np.arange(n_train, n_train + n_test)
     else:
         if not shuffle:
             raise ConfigError(
                 "train_test_split: stratify needs shuffle=True (a stratified split must pick samples)"
             )
-        train, test = _stratified_indices(np.asarray(stratify), n, n_test, rng)
+        train, test = _stratified_indices(np.asarray(stratify), n, n_train, n_test, rng)
 
     result = []
     for a in arrays:
@@ -102,32 +141,38 @@ def train_test_split(*arrays, test_size=0.25, stratify=None, seed: int | None = 
     return result
 
 
-def _stratified_indices(labels: np.ndarray, n: int, n_test: int, rng: np.random.Generator):
-    if labels.ndim != 1 or len(labels) != n:
+def _stratified_indices(labels: np.ndarray, n: int, n_train: int, n_test: int, rng: np.random.Generator):
+    if labels.ndim not in (1, 2) or len(labels) != n:
         raise DataError(
-            f"train_test_split: stratify must hold one label per sample ({n}), got shape {labels.shape}"
+            f"train_test_split: stratify must hold one label per sample ({n}; or one row of labels per "
+            f"sample), got shape {labels.shape}"
         )
-    classes, codes, class_counts = np.unique(labels, return_inverse=True, return_counts=True)
+    # A 2-D array (one-hot or multi-label rows) stratifies on its rows, each distinct row a class.
+    classes, codes, class_counts = np.unique(labels, axis=0 if labels.ndim == 2 else None,
+                                             return_inverse=True, return_counts=True)
+    codes = codes.reshape(-1)
     if class_counts.min() < 2:
         lonely = classes[class_counts < 2]
         others = f" (so do {len(lonely) - 1} more)" if len(lonely) > 1 else ""
         raise DataError(
-            f"train_test_split: cannot stratify, class {lonely[0].item()!r} has a single sample{others}; "
+            f"train_test_split: cannot stratify, class {lonely[0].tolist()!r} has a single sample{others}; "
             "every class needs at least 2"
         )
     n_classes = len(classes)
-    if n_test < n_classes or n - n_test < n_classes:
+    if n_test < n_classes or n_train < n_classes:
         raise DataError(
             f"train_test_split: cannot stratify {n_classes} classes into a test set of {n_test} and a "
-            f"train set of {n - n_test} samples; each part needs at least one sample per class"
+            f"train set of {n_train} samples; each part needs at least one sample per class"
         )
-    test_counts = _stratified_counts(class_counts, n_test, rng)
+    test_counts = _largest_remainders(class_counts, n_test, rng)
+    rest = class_counts - test_counts
+    train_counts = rest if n_train == n - n_test else _largest_remainders(rest, n_train, rng)
     # Samples grouped by class (stable sort keeps index order), each group shuffled, then the first
-    # test_counts[c] of group c go to the test set.
+    # test_counts[c] of group c go to the test set and the next train_counts[c] to the train set.
     by_class = np.split(np.argsort(codes, kind="stable"), np.cumsum(class_counts)[:-1])
     train, test = [], []
-    for members, k in zip(by_class, test_counts):
+    for members, k, m in zip(by_class, test_counts, train_counts):
         members = rng.permutation(members)
         test.append(members[:k])
-        train.append(members[k:])
+        train.append(members[k:k + m])
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
