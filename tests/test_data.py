@@ -226,6 +226,47 @@ def test_any_dataset_with_len_and_getitem_is_batched_like_an_array_dataset():
         np.testing.assert_array_equal(yf, ys)
 
 
+class _SampleDataset:
+    """Samples as a PyTorch dataset may return them: a list [x, y], a dict, or one array alone."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        x = np.full(3, float(i), dtype=np.float32)
+        return {"list": [x, i], "dict": {"x": x, "y": i}, "array": x}[self.kind]
+
+
+@pytest.mark.parametrize("kind", ["list", "dict", "array"])
+def test_samples_are_collated_field_by_field_as_pytorchs_default_collate(kind):
+    # A list sample is a sequence of fields, as a tuple is (it was stacked as one object array, or
+    # refused by NumPy as "inhomogeneous"); a dict sample gives a dict of batched fields (it gave an
+    # object array of dicts).
+    torch = pytest.importorskip("torch", reason="PyTorch's DataLoader is the reference")
+    ours = list(DataLoader(_SampleDataset(kind), batch_size=2))
+    theirs = list(torch.utils.data.DataLoader(_SampleDataset(kind), batch_size=2))
+    assert len(ours) == len(theirs) == 3
+    for a, b in zip(ours, theirs):
+        if kind == "dict":
+            assert isinstance(a, dict) and list(a) == list(b)
+            a, b = list(a.values()), list(b.values())
+        elif kind == "array":
+            assert isinstance(a, tuple) and len(a) == 1  # one field: a 1-tuple, as for ArrayDataset(X)
+            b = [b]
+        assert isinstance(a, (tuple, list)) and len(a) == len(b)
+        for field, expected in zip(a, b):
+            assert isinstance(field, np.ndarray) and field.dtype.kind != "O"
+            np.testing.assert_array_equal(field, expected.numpy())
+
+
+def test_samples_with_different_numbers_of_fields_are_refused_clearly():
+    with pytest.raises(DataError, match=re.escape("different numbers of fields ([1, 2])")):
+        next(iter(DataLoader([(1.0, 2), (3.0,)], batch_size=2)))
+
+
 @pytest.mark.parametrize(
     "kwargs, option",
     [

@@ -9,9 +9,11 @@ epochs ran before in this process, a training run resumed from a checkpoint (whi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..random import default_generator
 from .dataset import ArrayDataset
 
@@ -33,7 +35,8 @@ _CHUNK_BYTES = 1 << 20
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches; each batch is a tuple of NumPy arrays.
+    """Iterate over ``dataset`` in batches; each batch is a tuple of NumPy arrays (a dict of them
+    for a dataset whose samples are dicts).
 
     ``batch_size`` samples per batch (1 by default, as in PyTorch; the last one smaller unless
     ``drop_last``); ``shuffle``
@@ -42,7 +45,8 @@ class DataLoader:
 
     For an :class:`ArrayDataset` each batch is one fancy index per array (a copy, so changing a
     batch in place never changes the dataset). Any other dataset (with ``len`` and ``[i]``) is
-    gathered sample by sample and stacked per field.
+    gathered sample by sample and stacked per field, as PyTorch's default_collate does: the fields
+    of a tuple or list sample, the keys of a dict sample.
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
@@ -136,9 +140,7 @@ class DataLoader:
                     yield tuple([a[start:start + size] for a in gathered])
             return
         for start in range(0, stop, self.batch_size):
-            samples = [self.dataset[int(i)] for i in indices[start:start + self.batch_size]]
-            samples = [s if isinstance(s, tuple) else (s,) for s in samples]
-            yield tuple(np.stack([np.asarray(field) for field in fields]) for fields in zip(*samples))
+            yield _collate([self.dataset[int(i)] for i in indices[start:start + self.batch_size]])
 
     def _ensure_seed(self) -> int:
         if self._seed is None:
@@ -148,3 +150,18 @@ class DataLoader:
     def __repr__(self) -> str:
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last}, seed={self._seed})")
+
+
+def _collate(samples: list):
+    """One batch from samples, field by field, as PyTorch's default_collate: a tuple or list
+    sample is a sequence of fields (a tuple of arrays), a dict sample gives a dict of arrays, and
+    anything else is one field (a 1-tuple)."""
+    first = samples[0]
+    if isinstance(first, Mapping):
+        return {key: np.stack([np.asarray(sample[key]) for sample in samples]) for key in first}
+    if not isinstance(first, (tuple, list)):
+        return (np.stack([np.asarray(sample) for sample in samples]),)
+    widths = {len(sample) for sample in samples}
+    if len(widths) > 1:
+        raise DataError(f"DataLoader: the samples of a batch have different numbers of fields ({sorted(widths)})")
+    return tuple(np.stack([np.asarray(field) for field in fields]) for fields in zip(*samples))
