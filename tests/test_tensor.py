@@ -493,3 +493,41 @@ def test_no_grad_decorates_without_parentheses():
     assert inside() is False
     assert inside.__name__ == "inside"
     assert dp.is_grad_enabled()
+
+
+@pytest.mark.parametrize("decorate", [dp.no_grad(), dp.no_grad], ids=["no_grad()", "no_grad"])
+def test_no_grad_decorates_a_generator_function_for_its_whole_run(decorate):
+    # PyTorch's decorators switch the mode while the generator's body runs; here the switch was
+    # over once the generator object was made, so every batch it yielded recorded a graph.
+    x = dp.tensor([1.0], requires_grad=True)
+
+    @decorate
+    def batches(n):
+        """Docstring kept."""
+        for _ in range(n):
+            received = yield x * 2, dp.is_grad_enabled()
+            assert received is None or received == "more"
+
+    gen = batches(3)
+    seen = [next(gen)]
+    assert dp.is_grad_enabled()  # the caller's mode between steps
+    seen.append(gen.send("more"))
+    seen += list(gen)
+    assert [(y.requires_grad, enabled) for y, enabled in seen] == [(False, False)] * 3
+    assert batches.__name__ == "batches" and batches.__doc__ == "Docstring kept."
+
+    with dp.no_grad():
+        @dp.enable_grad()
+        def recording():
+            yield x * 2
+        assert [y.requires_grad for y in recording()] == [True]
+        assert not dp.is_grad_enabled()
+
+    gen = batches(2)
+    next(gen)
+    with pytest.raises(ValueError, match="thrown in"):
+        gen.throw(ValueError("thrown in"))
+    gen = batches(2)
+    next(gen)
+    gen.close()
+    assert dp.is_grad_enabled()

@@ -1,12 +1,14 @@
 """Whether operations record the graph that ``backward()`` walks.
 
 ``no_grad()`` switches recording off, for evaluation and for optimizer updates; it works as a
-context manager and as a decorator, like PyTorch's. The switch is per thread.
+context manager and as a decorator (of a generator function too: its body runs in that mode), like
+PyTorch's. The switch is per thread.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 
@@ -48,6 +50,8 @@ class _GradSwitch:
 
     def __call__(self, function):
         mode = self._mode
+        if inspect.isgeneratorfunction(function):
+            return _generator_in_mode(function, mode)
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
@@ -59,6 +63,39 @@ class _GradSwitch:
                 _state.enabled = previous
 
         return wrapper
+
+
+def _generator_in_mode(function, mode: bool):
+    """A generator function whose body runs in grad mode ``mode`` at every step, as PyTorch's
+    decorators make it; the caller's mode holds between steps (a plain wrapper would switch the
+    mode only while the generator object is made, before any of the body runs)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        generator = function(*args, **kwargs)
+        sent, thrown = None, None
+        while True:
+            previous = _state.enabled
+            _state.enabled = mode
+            try:
+                value = generator.send(sent) if thrown is None else generator.throw(thrown)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                _state.enabled = previous
+            try:
+                sent, thrown = (yield value), None
+            except GeneratorExit:
+                _state.enabled = mode
+                try:
+                    generator.close()
+                finally:
+                    _state.enabled = previous
+                raise
+            except BaseException as error:  # thrown in by the caller: into the body, in its mode
+                sent, thrown = None, error
+
+    return wrapper
 
 
 class no_grad(_GradSwitch):
