@@ -142,13 +142,24 @@ class Tensor:
         run_backward(self, seed)
 
     def retain_grad(self) -> "Tensor":
-        """Keep this intermediate tensor's gradient in ``.grad`` after ``backward()``."""
+        """Keep this intermediate tensor's gradient in ``.grad`` after ``backward()`` (a leaf keeps
+        its own anyway); refused, as in PyTorch, for a tensor that will get no gradient."""
+        if not self.requires_grad:
+            raise GradError("retain_grad: this tensor has requires_grad=False, so backward() gives it no "
+                            "gradient to keep (no input of its computation requires one, or it was made under no_grad())")
         if self._backward is not None:
             self._retains_grad = True
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Set ``requires_grad`` in place (floating-point tensors only); returns the tensor."""
+        """Set ``requires_grad`` in place (floating-point tensors only); returns the tensor. Only a
+        leaf can be switched off, as in PyTorch: for a computed tensor, ``detach()`` says so."""
+        if not requires_grad and self._backward is not None:
+            raise GradError(
+                "requires_grad_(False): only a leaf's flag can be switched off (this tensor was computed by "
+                f"'{self._op}', and the gradient of what it was computed from would be cut silently); use "
+                "y = y.detach() for a tensor that takes no part in the graph"
+            )
         if requires_grad and self.data.dtype.kind != "f":
             raise GradError(
                 f"requires_grad: only floating-point tensors can require a gradient; this one is "
@@ -321,11 +332,19 @@ class Tensor:
     def __ne__(self, other):
         return Tensor._wrap(np.asarray(self.data != _data(other)))
 
-    def any(self) -> bool:
-        return bool(self.data.any())
+    def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Whether any element is true: a Python bool, or along ``dim`` a boolean tensor."""
+        if axis is None and dim is None:
+            return bool(self.data.any())
+        axis, keepdims = _ops._core.torch_names("any", axis, dim, keepdims, keepdim)
+        return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
 
-    def all(self) -> bool:
-        return bool(self.data.all())
+    def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Whether every element is true: a Python bool, or along ``dim`` a boolean tensor."""
+        if axis is None and dim is None:
+            return bool(self.data.all())
+        axis, keepdims = _ops._core.torch_names("all", axis, dim, keepdims, keepdim)
+        return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
 
     # -- reductions --------------------------------------------------------------------------
 
@@ -349,7 +368,8 @@ class Tensor:
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest element; along ``dim``, PyTorch's ``(values, indices)`` pair (``x.max(1)``,
-        ``x.max(dim=1)``); along ``axis=``, NumPy's values alone (``x.max(axis=1)``, ``torch.amax``)."""
+        ``x.max(dim=1)``); along ``axis=``, NumPy's values alone (``x.max(axis=1)``, ``torch.amax``);
+        of a tensor or array, the elementwise maximum (``x.max(other)``, ``torch.maximum``)."""
         return self._extremum(_ops.max, np.argmax, dim, keepdim, axis, keepdims)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -357,6 +377,8 @@ class Tensor:
         return self._extremum(_ops.min, np.argmin, dim, keepdim, axis, keepdims)
 
     def _extremum(self, reduce, arg, dim, keepdim, axis, keepdims):
+        if isinstance(dim, (Tensor, np.ndarray)):  # x.max(other): PyTorch's elementwise maximum
+            return (_ops.maximum if reduce is _ops.max else _ops.minimum)(self, dim)
         keep = keepdim if keepdims is None else keepdims
         if dim is None:
             return reduce(self, axis, keep)

@@ -254,3 +254,51 @@ def test_norm_matches_pytorch(p, dim, keepdim):
     (result * weights).sum().backward()
     (expected * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name, function", [("max", "maximum"), ("min", "minimum")])
+def test_max_and_min_of_another_tensor_are_elementwise_as_in_pytorch(name, function):
+    # x.max(other) is torch.maximum(x, other); it was read as a dim ("axis tensor(...) is out of range")
+    ours, theirs = pair()
+    other = np.array([2.0, 2.0, 2.0])
+    result = getattr(ours, name)(dp.tensor(other, dtype=np.float64))
+    expected = getattr(theirs, name)(torch.tensor(other))
+    np.testing.assert_array_equal(result.data, expected.detach().numpy())
+    result.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    np.testing.assert_array_equal(getattr(ours, name)(other).data, expected.detach().numpy())  # an array too
+
+
+@pytest.mark.parametrize("name", ["any", "all"])
+@pytest.mark.parametrize("dim, keepdim", [(0, False), (1, True), (-1, False)])
+def test_any_and_all_along_a_dim_as_in_pytorch(name, dim, keepdim):
+    x = np.array([[True, False, True], [True, True, True]])
+    result = getattr(dp.tensor(x), name)(dim=dim, keepdim=keepdim)
+    expected = getattr(torch.tensor(x), name)(dim=dim, keepdim=keepdim)
+    assert result.dtype == np.bool_ and result.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(result.data, expected.numpy())
+    np.testing.assert_array_equal(getattr(dp.tensor(x), name)(axis=dim, keepdims=keepdim).data, expected.numpy())
+
+
+def test_requires_grad_cannot_be_switched_off_on_a_computed_tensor():
+    # PyTorch refuses: the graph above it would be cut silently (x got only y's share, as if y were data)
+    x = dp.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(dp.errors.GradError, match="detach"):
+        y.requires_grad_(False)
+    assert y.requires_grad
+    with pytest.raises(RuntimeError, match="detach"):
+        torch.tensor([1.0], requires_grad=True).mul(2).requires_grad_(False)
+    y.requires_grad_(True)  # switching it on is no change
+    x.requires_grad_(False)  # a leaf may be switched off
+    assert not x.requires_grad
+
+
+def test_retain_grad_of_a_tensor_that_needs_no_gradient_is_refused_as_in_pytorch():
+    with pytest.raises(RuntimeError, match="requires_grad=False"):
+        torch.tensor([1.0]).retain_grad()
+    with pytest.raises(dp.errors.GradError, match="requires_grad=False"):
+        dp.tensor([1.0]).retain_grad()  # it did nothing, and .grad stayed None after backward()
+    x = dp.tensor([1.0], requires_grad=True)
+    assert x.retain_grad() is x  # a leaf keeps its gradient anyway
