@@ -222,6 +222,51 @@ CASES += [
     case("stack-0d", lambda a, b: dp.stack([a, b]), (), ()),
 ]
 
+GATHER_ROWS = np.array([[0, 2, 2, 1], [1, 1, 0, 0]])  # picks rows of a (3, 4): repeats accumulate
+GATHER_COLS = np.array([[3, 3], [0, 1], [2, 3]])  # picks columns, a narrower index than the input
+
+
+def weighted_pieces(pieces):
+    """The pieces of a split, each scaled differently and put back together: every piece counts."""
+    return dp.concatenate([piece.flatten() * (i + 1.0) for i, piece in enumerate(pieces)])
+
+
+CASES += [
+    case("expand-ones", lambda a: a.expand(2, 3, 4), (3, 1)),
+    case("expand-keep", lambda a: a.expand(5, -1, -1), (1, 2, 3)),
+    case("expand-lead", lambda a: a.expand(2, 3) * np.arange(6.0).reshape(2, 3), (3,)),
+    case("expand-0d", lambda a: a.expand(2, 2), ()),
+    case("expand_as", lambda a: a.expand_as(np.zeros((4, 3))), (1, 3)),
+    case("repeat", lambda a: a.repeat(2, 3) * np.arange(36.0).reshape(6, 6), (3, 2)),
+    case("repeat-more-sizes", lambda a: a.repeat(2, 1, 2), (3, 2)),
+    case("repeat-ones", lambda a: a.repeat(1, 1), (3, 2)),
+    case("flip-0", lambda a: a.flip(0) * CONST, (3, 4)),
+    case("flip-both", lambda a: dp.flip(a, (0, -1)) * CONST, (3, 4)),
+    case("split-int", lambda a: weighted_pieces(a.split(2)), (5, 3)),
+    case("split-sections", lambda a: weighted_pieces(dp.split(a, [1, 0, 3], dim=-1)), (2, 4)),
+    case("chunk", lambda a: weighted_pieces(a.chunk(4, dim=1)), (2, 5)),
+    case("chunk-function", lambda a: weighted_pieces(dp.chunk(a, 2)), (3, 2)),
+    case("narrow", lambda a: a.narrow(1, 1, 2), (3, 4)),
+    case("narrow-negative-start", lambda a: a.narrow(-2, -2, 2), (3, 4)),
+    case("gather-rows", lambda a: a.gather(0, GATHER_ROWS), (3, 4)),
+    case("gather-cols", lambda a: dp.gather(a, -1, dp.tensor(GATHER_COLS)), (3, 4)),
+    case("masked_fill", lambda a: a.masked_fill(CONDITION, 0.5), (3, 4)),
+    case("masked_fill-broadcast", lambda a: a.masked_fill(CONDITION[0], -1.0), (2, 3, 4)),
+    case("masked_fill-tensor-value", lambda a, v: a.masked_fill(CONDITION, v), (3, 4), ()),
+    case("amax", lambda a: a.amax(1), (2, 3, 4), recipe=distinct),
+    case("amax-tuple-keepdim", lambda a: a.amax((0, -1), keepdim=True), (2, 3, 4), recipe=distinct),
+    case("amin-all", lambda a: a.amin(), (2, 3, 4), recipe=distinct),
+    case("amin-axis", lambda a: a.amin(axis=0, keepdims=True), (2, 3, 4), recipe=distinct),
+    case("sort", lambda a: a.sort()[0] * CONST, (3, 4), recipe=distinct),
+    case("sort-descending-dim0", lambda a: a.sort(dim=0, descending=True).values, (3, 4), recipe=distinct),
+    case("topk", lambda a: a.topk(2)[0], (3, 4), recipe=distinct),
+    case("topk-smallest-dim0", lambda a: a.topk(2, dim=0, largest=False).values, (3, 4), recipe=distinct),
+    case("tril", lambda a: a.tril(), (3, 4)),
+    case("tril-stack-diagonal", lambda a: dp.tril(a, diagonal=-1), (2, 3, 3)),
+    case("triu", lambda a: a.triu(1), (4, 3)),
+    case("view_as", lambda a: a.view_as(np.zeros((2, 6))), (3, 4)),
+]
+
 ACTIVATIONS = [
     ("relu", lambda a: a.relu(), away_from_zero),
     ("dp.relu", lambda a: dp.relu(a), away_from_zero),

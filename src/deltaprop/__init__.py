@@ -17,9 +17,12 @@ from .gradcheck import gradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .ops import (
     abs,
+    chunk,
     clip,
     concatenate,
     exp,
+    flip,
+    gather,
     log,
     log_softmax,
     matmul,
@@ -29,9 +32,12 @@ from .ops import (
     relu,
     sigmoid,
     softmax,
+    split,
     sqrt,
     stack,
     tanh,
+    tril,
+    triu,
     where,
 )
 from .ops import sum as sum  # noqa: A001  (deltaprop.sum mirrors torch.sum)
@@ -81,5 +87,6 @@ __all__ = [
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
+    "chunk", "flip", "gather", "split", "tril", "triu",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -485,6 +485,71 @@ class Tensor:
             raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use transpose or permute")
         return _ops.permute(self, None) if self.ndim == 2 else self
 
+    # -- shape and indexing: PyTorch's further methods (forwarding to ops.shape and ops.indexing) ----
+
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
+    def view_as(self, other):
+        return _ops.reshape(self, np.shape(_data(other)))
+
+    def expand(self, *sizes):
+        """A read-only view broadcast to ``sizes`` (-1 keeps a dimension; new ones go in front)."""
+        return _ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _ops.expand(self, np.shape(_data(other)))
+
+    def repeat(self, *sizes):
+        """Tiled ``sizes[i]`` times along each dimension (more sizes than dimensions add new ones)."""
+        return _ops.repeat(self, *sizes)
+
+    def flip(self, *dims):
+        return _ops.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)) else dims)
+
+    def narrow(self, dim, start, length):
+        return _ops.narrow(self, dim, start, length)
+
+    def split(self, split_size_or_sections, dim=0):
+        return _ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _ops.chunk(self, chunks, dim)
+
+    def gather(self, dim, index):
+        return _ops.gather(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return _ops.masked_fill(self, mask, value)
+
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The largest value over ``dim`` (all dimensions for None or ()); ties share the gradient."""
+        axis, keep = _ops._core.torch_names("amax", axis, dim, keepdim, keepdims)
+        return _ops.max(self, _ops.shape.reduced_axes("amax", axis, self.ndim), keep)
+
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The smallest value over ``dim`` (all dimensions for None or ()); ties share the gradient."""
+        axis, keep = _ops._core.torch_names("amin", axis, dim, keepdim, keepdims)
+        return _ops.min(self, _ops.shape.reduced_axes("amin", axis, self.ndim), keep)
+
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        """``(values, indices)`` along ``dim``, a stable sort; the values carry the gradient."""
+        return _ops.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        return _ops.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) along ``dim``."""
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def tril(self, diagonal=0):
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _ops.triu(self, diagonal)
+
     def clone(self):
         """A copy that stays in the graph: the gradient flows back to this tensor."""
         return _ops.clone(self)

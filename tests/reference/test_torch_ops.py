@@ -226,6 +226,90 @@ CASES += [
     case("stack-axis-1", [(2, 3), (2, 3)], lambda *t: torch.stack(t, dim=-1), lambda *t: dp.stack(t, axis=-1)),
 ]
 
+def ties(rng, shape):
+    """Few distinct values (0, 1, 2), so most rows hold equal elements."""
+    return rng.integers(0, 3, size=shape).astype(np.float64)
+
+
+GATHER_ROWS = np.array([[0, 2, 2, 1], [1, 1, 0, 0]])
+GATHER_COLS = np.array([[3, 3, 3], [0, 1, 2]])
+
+
+def pieces_together(pieces):
+    """The pieces of a split or chunk (in either framework), scaled by their position and flattened."""
+    flat = [piece.reshape(-1) * (i + 1.0) for i, piece in enumerate(pieces)]
+    return torch.cat(flat) if isinstance(flat[0], torch.Tensor) else dp.concatenate(flat)
+
+
+CASES += [
+    case("expand", [(3, 1)], lambda a: a.expand(2, 3, 4)),
+    case("expand-keep", [(1, 2, 3)], lambda a: a.expand(5, -1, -1)),
+    case("expand-tuple", [(3,)], lambda a: a.expand((2, 3))),
+    case("expand-0d", [()], lambda a: a.expand(2, 2)),
+    case("expand-to-empty", [(1, 3)], lambda a: a.expand(0, 3)),
+    case("expand_as", [(1, 3)], lambda a: a.expand_as(torch.zeros(4, 3)), lambda a: a.expand_as(np.zeros((4, 3)))),
+    case("repeat", [(3, 2)], lambda a: a.repeat(2, 3)),
+    case("repeat-more-sizes", [(3, 2)], lambda a: a.repeat(2, 1, 2)),
+    case("repeat-zero", [(3, 2)], lambda a: a.repeat(0, 2)),
+    case("repeat-0d", [()], lambda a: a.repeat(3)),
+    case("flip", [(3, 4)], lambda a: a.flip(0)),
+    case("flip-list", [(2, 3, 4)], lambda a: a.flip([0, -1])),
+    case("flip-function", [(2, 3)], lambda a: torch.flip(a, (1,)), lambda a: dp.flip(a, (1,))),
+    case("flip-0d", [()], lambda a: a.flip(0)),
+    case("split-int", [(5, 3)], lambda a: pieces_together(a.split(2))),
+    case("split-int-dim", [(2, 7)], lambda a: pieces_together(a.split(3, dim=-1))),
+    case("split-larger-than-dim", [(2, 3)], lambda a: pieces_together(a.split(5))),
+    case("split-sections-empty-piece", [(2, 4)], lambda a: pieces_together(a.split([1, 0, 3], dim=1))),
+    case("split-function", [(4, 2)], lambda a: pieces_together(torch.split(a, [3, 1])),
+         lambda a: pieces_together(dp.split(a, [3, 1]))),
+    case("chunk-uneven", [(5, 2)], lambda a: pieces_together(a.chunk(4))),
+    case("chunk-fewer", [(2, 6)], lambda a: pieces_together(a.chunk(4, dim=1))),
+    case("chunk-more-than-length", [(3,)], lambda a: pieces_together(a.chunk(5))),
+    case("chunk-function", [(3, 2)], lambda a: pieces_together(torch.chunk(a, 2, -1)),
+         lambda a: pieces_together(dp.chunk(a, 2, -1))),
+    case("narrow", [(3, 4)], lambda a: a.narrow(1, 1, 2)),
+    case("narrow-negative", [(3, 4)], lambda a: a.narrow(-2, -2, 2)),
+    case("narrow-empty", [(3, 4)], lambda a: a.narrow(0, 3, 0)),
+    case("gather-repeats", [(3, 4)], lambda a: a.gather(0, torch.tensor(GATHER_ROWS)), lambda a: a.gather(0, GATHER_ROWS)),
+    case("gather-cols", [(3, 4)], lambda a: torch.gather(a, -1, torch.tensor(GATHER_COLS[:, :2])),
+         lambda a: dp.gather(a, -1, GATHER_COLS[:, :2])),
+    case("gather-empty", [(3, 4)], lambda a: a.gather(0, torch.zeros((0, 4), dtype=torch.long)),
+         lambda a: a.gather(0, np.zeros((0, 4), dtype=np.int64))),
+    case("masked_fill", [(3, 4)], lambda a: a.masked_fill(torch.tensor(CONDITION), -1.5),
+         lambda a: a.masked_fill(CONDITION, -1.5)),
+    case("masked_fill-broadcast-mask", [(2, 3, 4)], lambda a: a.masked_fill(torch.tensor(CONDITION[:, :1]), 0.0),
+         lambda a: a.masked_fill(CONDITION[:, :1], 0.0)),
+    case("masked_fill-mask-broadcasts-input", [(4,)], lambda a: a.masked_fill(torch.tensor(CONDITION), 2.0),
+         lambda a: a.masked_fill(CONDITION, 2.0)),
+    case("masked_fill-tensor-value", [(3, 4), ()], lambda a, v: a.masked_fill(torch.tensor(CONDITION), v),
+         lambda a, v: a.masked_fill(dp.tensor(CONDITION), v)),
+    case("masked_fill-inf", [(3, 4)], lambda a: a.masked_fill(torch.tensor(CONDITION), float("-inf")).softmax(-1),
+         lambda a: a.masked_fill(CONDITION, float("-inf")).softmax(-1)),
+    case("amax", [(2, 3, 4)], lambda a: a.amax(1), recipe=distinct),
+    case("amax-negative-tuple", [(2, 3, 4)], lambda a: a.amax((-1, 0), keepdim=True), recipe=distinct),
+    case("amax-all", [(2, 3, 4)], lambda a: a.amax(), recipe=distinct),
+    case("amax-empty-dims", [(2, 3)], lambda a: a.amax(()), recipe=distinct),
+    case("amin", [(2, 3, 4)], lambda a: a.amin(dim=2, keepdim=True), recipe=distinct),
+    case("amax-ties", [(3, 4)], lambda a: a.amax(1), recipe=ties),
+    case("amin-ties-tuple", [(2, 3, 4)], lambda a: a.amin((0, 2)), recipe=ties),
+    case("sort", [(3, 4)], lambda a: a.sort().values, recipe=distinct),
+    case("sort-dim0-descending", [(3, 4)], lambda a: a.sort(dim=0, descending=True)[0], recipe=distinct),
+    case("sort-ties", [(3, 6)], lambda a: a.sort(stable=True).values, lambda a: a.sort().values, recipe=ties),
+    case("sort-ties-descending", [(6, 3)], lambda a: a.sort(dim=0, descending=True, stable=True).values,
+         lambda a: a.sort(0, descending=True).values, recipe=ties),
+    case("sort-0d", [()], lambda a: a.sort().values),
+    case("topk", [(3, 5)], lambda a: a.topk(2).values, recipe=distinct),
+    case("topk-smallest-dim0", [(4, 3)], lambda a: a.topk(3, dim=0, largest=False)[0], recipe=distinct),
+    case("topk-all", [(3, 4)], lambda a: a.topk(4).values, recipe=distinct),
+    case("topk-zero", [(3, 4)], lambda a: a.topk(0).values),
+    case("tril", [(3, 4)], lambda a: a.tril()),
+    case("tril-above", [(3, 4)], lambda a: a.tril(1)),
+    case("tril-stack-below", [(2, 4, 3)], lambda a: torch.tril(a, diagonal=-1), lambda a: dp.tril(a, diagonal=-1)),
+    case("triu", [(4, 3)], lambda a: a.triu()),
+    case("triu-far", [(3, 3)], lambda a: torch.triu(a, 5), lambda a: dp.triu(a, 5)),
+    case("view_as", [(3, 4)], lambda a: a.view_as(torch.zeros(2, 6)), lambda a: a.view_as(np.zeros((2, 6)))),
+]
+
 CASES += [
     case(name, [(2, 3, 4)], tfn, dfn, recipe=recipe)
     for name, tfn, dfn, recipe in [

@@ -5,7 +5,8 @@
 | arithmetic    | add, sub, mul, div, pow, neg, matmul                                  |
 | reduction     | sum, mean, var, std, max, min, norm                                   |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
-| shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack |
+| shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow |
+| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu                  |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
 | loss          | mse_loss, l1_loss, huber_loss, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
@@ -18,6 +19,7 @@ from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softm
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .conv import conv1d, conv2d
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
+from .indexing import argsort, gather, masked_fill, sort, topk, tril, triu
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -31,7 +33,9 @@ from .loss import (
 from .normalization import batch_norm, layer_norm
 from .pool import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .reduction import max, mean, min, norm, std, sum, var
-from .shape import concatenate, flatten, getitem, permute, reshape, squeeze, stack, unsqueeze
+from .shape import (
+    chunk, concatenate, expand, flatten, flip, getitem, narrow, permute, repeat, reshape, split, squeeze, stack, unsqueeze,
+)
 
 __all__ = [
     "abs", "add", "astype", "clone", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -42,4 +46,6 @@ __all__ = [
     "where",
     "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "layer_norm",
     "max_pool1d", "max_pool2d",
+    "argsort", "chunk", "expand", "flip", "gather", "masked_fill", "narrow", "repeat", "sort", "split", "topk",
+    "tril", "triu",
 ]

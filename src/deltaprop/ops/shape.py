@@ -1,4 +1,5 @@
-"""Shape and indexing: reshape, permute, flatten, squeeze, unsqueeze, indexing, concatenate, stack.
+"""Shape and indexing: reshape, permute, flatten, squeeze, unsqueeze, indexing, concatenate, stack,
+expand, repeat, flip, split, chunk, narrow.
 
 None of these changes a value, so each gradient rule only moves the gradient back into place.
 """
@@ -7,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
-from ._core import normalize_axes, operand, record
+from ._core import normalize_axes, operand, record, unbroadcast
 
 
 def reshape(a, shape):
@@ -152,3 +153,167 @@ def stack(tensors, axis=0, *, dim=None):
         return tuple(piece if t.requires_grad else None for t, piece in zip(tensors, np.moveaxis(g, axis, 0)))
 
     return record(out, tuple(tensors), backward, "stack")
+
+
+# -- PyTorch's further shape operations: expand, repeat, flip, and pieces along a dimension -------
+
+
+def distinct_axes(op: str, dims, ndim: int) -> tuple:
+    """``dims`` (an int or a sequence, negatives allowed) as sorted non-negative axes, each once."""
+    given = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    try:
+        axes = normalize_axes(given, ndim)
+    except ShapeError as error:
+        raise ShapeError(f"{op}: {error}") from None
+    repeated = sorted({a for a in axes if axes.count(a) > 1})
+    if repeated:
+        raise ShapeError(f"{op}: dims {given} name dimension {repeated[0]} more than once")
+    return axes
+
+
+def reduced_axes(op: str, dims, ndim: int):
+    """The axes a reduction such as PyTorch's ``amax`` runs over: None (all) for None or ()."""
+    if dims is None or (not isinstance(dims, (int, np.integer)) and len(tuple(dims)) == 0):
+        return None
+    return distinct_axes(op, dims, ndim)
+
+
+def _one_axis(op: str, dim, ndim: int) -> int:
+    """``dim`` checked against a tensor of at least one dimension, as a non-negative axis."""
+    if ndim == 0:
+        raise ShapeError(f"{op}: expects a tensor with at least one dimension, got a 0-d tensor")
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an integer, got {dim!r}")
+    return distinct_axes(op, dim, ndim)[0]
+
+
+def _sizes(op: str, sizes: tuple) -> tuple:
+    """Sizes given one by one (``x.expand(2, 3)``) or as one sequence (``x.expand((2, 3))``)."""
+    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+        sizes = tuple(sizes[0])
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
+        raise TypeError(f"{op}: sizes must be integers, got {sizes!r}")
+    return tuple(int(n) for n in sizes)
+
+
+def expand(a, *sizes):
+    """A view of ``a`` broadcast to ``sizes`` (PyTorch's ``expand``): -1 keeps a dimension, new ones
+    go in front, and only dimensions of size 1 can grow. No copy is made; the view is read-only."""
+    a = operand(a)
+    shape, sizes = a.data.shape, _sizes("expand", sizes)
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise ShapeError(f"expand: {len(sizes)} sizes {sizes} for a tensor of shape {shape}; give at least one size per dimension")
+    target = []
+    for i, n in enumerate(sizes):
+        old = shape[i - lead] if i >= lead else None
+        if n == -1 and old is None:
+            raise ConfigError(f"expand: size -1 (keep) at position {i} names a new leading dimension, which has no size to keep")
+        n = old if n == -1 else n
+        if n < 0:
+            raise ConfigError(f"expand: sizes must be non-negative (or -1 to keep a dimension), got {n} at position {i}")
+        if old not in (None, 1, n):
+            raise ShapeError(f"expand: size {n} at position {i} does not match the size {old} of that dimension in shape {shape}; only dimensions of size 1 can grow")
+        target.append(n)
+    out = np.broadcast_to(a.data, tuple(target))
+
+    def backward(g):
+        return (unbroadcast(g, shape),)
+
+    return record(out, (a,), backward, "expand")
+
+
+def repeat(a, *sizes):
+    """``a`` tiled ``sizes[i]`` times along each dimension (PyTorch's ``repeat``, NumPy's ``tile``);
+    more sizes than dimensions add leading ones."""
+    a = operand(a)
+    shape, reps = a.data.shape, _sizes("repeat", sizes)
+    if len(reps) < len(shape):
+        raise ShapeError(f"repeat: {len(reps)} repeat counts {reps} for a tensor of shape {shape}; give at least one per dimension")
+    if any(r < 0 for r in reps):
+        raise ConfigError(f"repeat: repeat counts must be non-negative, got {reps}")
+    padded = (1,) * (len(reps) - len(shape)) + shape
+    out = np.tile(a.data.reshape(padded), reps)
+
+    def backward(g):
+        # Along each axis the output is reps[i] copies of padded[i] elements: add up the copies.
+        copies = g.reshape([n for pair in zip(reps, padded) for n in pair])
+        return (copies.sum(axis=tuple(range(0, 2 * len(reps), 2))).reshape(shape),)
+
+    return record(out, (a,), backward, "repeat")
+
+
+def flip(a, dims):
+    """``a`` with the order of its elements reversed along ``dims`` (PyTorch's ``flip``)."""
+    a = operand(a)
+    axes = distinct_axes("flip", dims, a.data.ndim)
+    if a.data.ndim == 0:
+        axes = ()  # a 0-d tensor's dim 0 (or -1) has nothing to reverse
+    out = np.flip(a.data, axes)
+
+    def backward(g):
+        return (np.flip(g, axes),)
+
+    return record(out, (a,), backward, "flip")
+
+
+def _piece(a: Tensor, axis: int, start: int, length: int) -> Tensor:
+    """``length`` elements of ``a`` from ``start`` along ``axis``: a view, through getitem."""
+    return getitem(a, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def _pieces(a: Tensor, axis: int, sizes: list) -> tuple:
+    """Consecutive pieces of ``a`` along ``axis`` of the given sizes."""
+    starts = np.cumsum([0] + sizes)
+    return tuple(_piece(a, axis, int(s), n) for s, n in zip(starts, sizes))
+
+
+def split(a, split_size_or_sections, dim=0):
+    """Pieces of ``a`` along ``dim``: of ``split_size`` each (the last one shorter if need be), or
+    of the sizes in a list, which must add up to the dimension's length (PyTorch's ``split``)."""
+    a = operand(a)
+    axis = _one_axis("split", dim, a.data.ndim)
+    n = a.data.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size < 0:
+            raise ConfigError(f"split: split_size must be non-negative, got {size}")
+        if size == 0 and n:
+            raise ConfigError(f"split: split_size 0 can only split a dimension of length 0; dimension {dim} has length {n}")
+        if size == 0 or n == 0:  # one empty piece, as in PyTorch
+            return _pieces(a, axis, [n])
+        return _pieces(a, axis, [size] * (n // size) + ([n % size] if n % size else []))
+    sizes = list(_sizes("split", (split_size_or_sections,)))
+    if any(s < 0 for s in sizes):
+        raise ConfigError(f"split: section sizes must be non-negative, got {sizes}")
+    if sum(sizes) != n:
+        raise ShapeError(f"split: section sizes {sizes} add up to {sum(sizes)}, but dimension {dim} has length {n}")
+    return _pieces(a, axis, sizes)
+
+
+def chunk(a, chunks, dim=0):
+    """``a`` in ``chunks`` pieces along ``dim`` of ceil(length / chunks) each, as PyTorch's ``chunk``:
+    the last may be shorter, and there may be fewer pieces than asked for (5 in 4 chunks: 2, 2, 1)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
+        raise ConfigError(f"chunk: chunks must be a positive integer, got {chunks!r}")
+    a = operand(a)
+    axis = _one_axis("chunk", dim, a.data.ndim)
+    n = a.data.shape[axis]
+    if n == 0:  # an empty dimension gives `chunks` empty pieces, as in PyTorch
+        return _pieces(a, axis, [0] * int(chunks))
+    return split(a, -(-n // int(chunks)), axis)
+
+
+def narrow(a, dim, start, length):
+    """The ``length`` elements of ``a`` from ``start`` along ``dim`` (PyTorch's ``narrow``; a view)."""
+    a = operand(a)
+    axis = _one_axis("narrow", dim, a.data.ndim)
+    n = a.data.shape[axis]
+    if not -n <= start <= n:
+        raise ShapeError(f"narrow: start {start} is out of range for dimension {dim} of length {n}")
+    if length < 0:
+        raise ConfigError(f"narrow: length must be non-negative, got {length}")
+    start = start + n if start < 0 else start
+    if start + length > n:
+        raise ShapeError(f"narrow: start {start} plus length {length} runs past the end of dimension {dim} (length {n})")
+    return _piece(a, axis, start, length)

@@ -1,0 +1,158 @@
+"""Picking elements by position: gather, sort, argsort, topk, masked_fill, tril, triu.
+
+The values picked are differentiable; positions (indices, masks) carry no gradient. Each rule puts
+the gradient back at the positions the forward pass read, adding where a position was read twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, ShapeError
+from ..tensor import MaxMin, Tensor
+from .elementwise import astype, where
+from ._core import operand, record
+from .shape import distinct_axes
+
+
+def _axis(op: str, dim, ndim: int) -> int:
+    """``dim`` as a non-negative axis; a 0-d tensor's dim 0 (or -1) is axis 0 of its one element."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an integer, got {dim!r}")
+    return distinct_axes(op, dim, ndim)[0]
+
+
+def _along(op: str, a: Tensor, index: np.ndarray, axis: int, repeats: bool) -> Tensor:
+    """``out[..., i, ...] = a[..., index[..., i, ...], ...]`` along ``axis``, ``index`` having ``a``'s
+    number of dimensions and at most its size elsewhere. ``repeats``: ``index`` may name an element
+    twice (gather), so the rule must add rather than assign."""
+    shape = a.data.shape
+    data = a.data.reshape(1) if a.data.ndim == 0 else a.data
+    where_read = list(np.indices(index.shape, sparse=True)) if index.ndim else []
+    where_read = tuple(where_read[:axis] + [index] + where_read[axis + 1:])
+    out = data[where_read]
+
+    def backward(g):
+        grad = np.zeros(data.shape, dtype=g.dtype)
+        if repeats:
+            np.add.at(grad, where_read, g)
+        else:
+            grad[where_read] = g
+        return (grad.reshape(shape),)
+
+    return record(out, (a,), backward, op)
+
+
+def gather(a, dim, index):
+    """``out[i][j] = a[index[i][j]][j]`` for ``dim`` 0, and likewise along any ``dim`` (PyTorch's
+    ``gather``): ``index`` has ``a``'s number of dimensions and at most its size outside ``dim``."""
+    a = operand(a)
+    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    axis = _axis("gather", dim, a.data.ndim)
+    if index.dtype.kind not in "iu":
+        raise DataError(f"gather: index must hold integers, got dtype {index.dtype}")
+    if index.ndim != a.data.ndim:
+        raise ShapeError(f"gather: index of shape {index.shape} needs the {a.data.ndim} dimensions of the input (shape {a.data.shape})")
+    sizes = a.data.shape or (1,)
+    if any(i != axis and k > n for i, (k, n) in enumerate(zip(index.shape, sizes))):
+        raise ShapeError(f"gather: index of shape {index.shape} is larger than the input's shape {a.data.shape} outside dim {dim}")
+    n = sizes[axis]
+    if index.size and not (0 <= index.min() and index.max() < n):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise DataError(f"gather: index {bad} is outside [0, {n}) for dim {dim} of length {n}")
+    return _along("gather", a, index.astype(np.intp, copy=False), axis, repeats=True)
+
+
+def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable argsort along ``axis``: equal values keep their order, NaN counts as the largest."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    # Sorting the reversed array and reading the result backwards puts equal values in their
+    # original order (negating would not: it breaks unsigned integers and NaN's place).
+    backwards = np.argsort(np.flip(x, axis), axis=axis, kind="stable")
+    return x.shape[axis] - 1 - np.flip(backwards, axis)
+
+
+def _positions(op: str, a: Tensor, dim, descending: bool, k=None) -> tuple:
+    """(axis, indices of the first ``k`` of ``a``'s values along ``dim`` in order: all by default)."""
+    axis = _axis(op, dim, a.data.ndim)
+    if a.data.ndim == 0:  # one element: itself, at index 0 (for either k PyTorch allows)
+        return axis, np.zeros((), np.intp)
+    order = _order(a.data, axis, descending)
+    return axis, order if k is None else order[(slice(None),) * axis + (slice(0, k),)]
+
+
+def _ordered(op: str, a, dim, descending: bool, k=None) -> MaxMin:
+    a = operand(a)
+    axis, order = _positions(op, a, dim, descending, k)
+    values = _along(op, a, order, axis, repeats=False)  # each element read at most once
+    return MaxMin(values, Tensor._wrap(order.astype(np.int64)))
+
+
+def sort(a, dim=-1, descending=False, *, stable=False):
+    """``(values, indices)`` of ``a`` sorted along ``dim`` (PyTorch's ``sort``). The sort is always
+    stable (``stable`` is taken for PyTorch's signature): ties keep their order, NaN sorts last."""
+    return _ordered("sort", a, dim, descending)
+
+
+def argsort(a, dim=-1, descending=False, *, stable=False):
+    """The indices that sort ``a`` along ``dim`` (stable, as :func:`sort`); they carry no gradient."""
+    return Tensor._wrap(_positions("argsort", operand(a), dim, descending)[1].astype(np.int64))
+
+
+def topk(a, k, dim=-1, largest=True, sorted=True):
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``, always in
+    order (PyTorch leaves the order unspecified for ``sorted=False``); among equal values the first
+    ones win."""
+    a = operand(a)
+    n = a.data.shape[_axis("topk", dim, a.data.ndim)] if a.data.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"topk: k must be an integer, got {k!r}")
+    if not 0 <= k <= n:
+        raise ConfigError(f"topk: k={k} is outside [0, {n}] for dim {dim} of length {n}")
+    return _ordered("topk", a, dim, largest, int(k))
+
+
+def masked_fill(a, mask, value):
+    """``a`` with ``value`` where the boolean ``mask`` (broadcast against ``a``) is true. The gradient
+    is 0 there; a 0-d tensor ``value`` gets the sum of the gradient over the filled positions."""
+    a = operand(a)
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if mask.dtype != np.bool_:
+        raise DataError(f"masked_fill: mask must be boolean, got dtype {mask.dtype}")
+    try:
+        np.broadcast_shapes(mask.shape, a.data.shape)
+    except ValueError:
+        raise ShapeError(f"masked_fill: mask of shape {mask.shape} cannot be broadcast with the tensor's shape {a.data.shape}") from None
+    if isinstance(value, Tensor):
+        if value.data.ndim:
+            raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.data.shape}")
+        value = astype(value, a.data.dtype)  # the result keeps the input's dtype, as in PyTorch
+    else:
+        value = np.asarray(value).astype(a.data.dtype)
+    return where(mask, value, a)
+
+
+def _triangle(op: str, a, diagonal, keep) -> Tensor:
+    a = operand(a)
+    if a.data.ndim < 2:
+        raise ShapeError(f"{op}: expects a matrix or a stack of matrices (at least 2 dimensions), got shape {a.data.shape}")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{op}: diagonal must be an integer, got {diagonal!r}")
+    diagonal = int(diagonal)
+
+    def backward(g):
+        return (keep(g, diagonal),)
+
+    return record(keep(a.data, diagonal), (a,), backward, op)
+
+
+def tril(a, diagonal=0):
+    """The lower triangle of the last two dimensions: elements on and below the ``diagonal``-th
+    diagonal (0 the main one, positive above it, negative below), zeros elsewhere."""
+    return _triangle("tril", a, diagonal, np.tril)
+
+
+def triu(a, diagonal=0):
+    """The upper triangle of the last two dimensions: on and above the ``diagonal``-th diagonal."""
+    return _triangle("triu", a, diagonal, np.triu)
