@@ -210,3 +210,41 @@ def test_select_gradients_partition_the_upstream_gradient(op, pair, seed):
     total = np.prod(out.shape)
     assert a.grad.sum() + b.grad.sum() == pytest.approx(total)
     assert set(np.unique(np.concatenate([a.grad.ravel(), b.grad.ravel()]))) <= set(np.arange(total + 1.0))
+
+
+@SETTINGS
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6), seed=seeds, data=st.data())
+def test_split_and_chunk_pieces_put_back_together_are_the_input_and_its_gradient(shape, seed, data):
+    """Pieces along a dim (a split size, sections, or chunks) cover it once, in order; the gradient
+    of each piece lands where that piece came from."""
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    n = shape[dim]
+    how = data.draw(st.sampled_from(["size", "sections", "chunks"]))
+    x = dp.tensor(values(seed, shape), requires_grad=True, dtype=dp.float64)
+    if how == "size":
+        pieces = x.split(data.draw(st.integers(1 if n else 0, max(n, 1) + 1)), dim)
+    elif how == "sections":
+        cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=4)))
+        pieces = dp.split(x, np.diff([0, *cuts, n]).tolist(), dim)
+    else:
+        pieces = x.chunk(data.draw(st.integers(1, 8)), dim)
+    together = dp.concatenate(pieces, axis=dim)
+    np.testing.assert_array_equal(together.data, x.data)
+    together.backward(np.arange(together.data.size, dtype=np.float64).reshape(shape))
+    np.testing.assert_array_equal(x.grad, np.arange(x.data.size, dtype=np.float64).reshape(shape))
+
+
+@SETTINGS
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3), data=st.data())
+def test_repeat_and_expand_gradients_count_the_copies(shape, data):
+    """Each element of the input appears prod(repeats) times in repeat's output; in expand's, once per
+    element of the dims it was stretched along. The gradient of a sum counts those copies."""
+    reps = data.draw(st.lists(st.integers(0, 3), min_size=len(shape), max_size=len(shape) + 2))
+    x = dp.tensor(np.ones(shape), requires_grad=True, dtype=dp.float64)
+    x.repeat(*reps).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full(shape, float(np.prod(reps))))
+    ones = dp.tensor(np.ones((1,) * len(shape)), requires_grad=True, dtype=dp.float64)
+    target = tuple(reps)
+    ones.expand(*target).sum().backward()
+    assert ones.grad.shape == (1,) * len(shape)
+    np.testing.assert_array_equal(ones.grad, np.full(ones.shape, float(np.prod(reps))))

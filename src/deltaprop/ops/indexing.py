@@ -30,10 +30,10 @@ def _along(op: str, a: Tensor, index: np.ndarray, axis: int, repeats: bool) -> T
     data = a.data.reshape(1) if a.data.ndim == 0 else a.data
     where_read = list(np.indices(index.shape, sparse=True)) if index.ndim else []
     where_read = tuple(where_read[:axis] + [index] + where_read[axis + 1:])
-    out = data[where_read]
+    out, read_shape = data[where_read], data.shape  # the rule keeps shapes and positions, no values
 
     def backward(g):
-        grad = np.zeros(data.shape, dtype=g.dtype)
+        grad = np.zeros(read_shape, dtype=g.dtype)
         if repeats:
             np.add.at(grad, where_read, g)
         else:

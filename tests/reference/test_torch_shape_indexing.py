@@ -1,0 +1,210 @@
+"""The shape and indexing methods taken from PyTorch (expand, repeat, split, chunk, gather, sort, topk,
+...): what tests/reference/test_torch_ops.py cannot compare (indices, piece counts, views, refusals
+of bad arguments, in-place changes), against PyTorch 2.13."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop.errors import ConfigError, DataError, DeltapropError, GradError, ShapeError
+
+torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
+
+X = np.arange(12.0).reshape(3, 4)
+
+# (what is wrong, the call on a tensor of either framework, deltaprop's error class, words of its message)
+BAD = [
+    ("expand: fewer sizes than dims", lambda t: t.expand(4), ShapeError, "expand: 1 sizes"),
+    ("expand: a non-singleton dim grows", lambda t: t.expand(3, 5), ShapeError, "only dimensions of size 1"),
+    ("expand: -1 for a new dim", lambda t: t.expand(-1, 3, 4), ConfigError, "new leading dimension"),
+    ("expand: negative size", lambda t: t.reshape(3, 4, 1).expand(3, 4, -2), ConfigError, "non-negative"),
+    ("repeat: fewer sizes than dims", lambda t: t.repeat(2), ShapeError, "at least one per dimension"),
+    ("repeat: negative count", lambda t: t.repeat(-1, 1), ConfigError, "non-negative"),
+    ("flip: dim out of range", lambda t: t.flip(2), ShapeError, "flip: axis 2 is out of range"),
+    ("flip: dim repeated", lambda t: t.flip((0, -2)), ShapeError, "more than once"),
+    ("split: negative size", lambda t: t.split(-1), ConfigError, "split_size must be non-negative"),
+    ("split: size 0", lambda t: t.split(0), ConfigError, "split_size 0"),
+    ("split: sections do not add up", lambda t: t.split([1, 1]), ShapeError, "add up to 2"),
+    ("split: negative section", lambda t: t.split([4, -1]), ConfigError, "non-negative"),
+    ("split: dim out of range", lambda t: t.split(1, dim=2), ShapeError, "split: axis 2"),
+    ("split: a 0-d tensor", lambda t: t.sum().split(1), ShapeError, "0-d tensor"),
+    ("chunk: zero chunks", lambda t: t.chunk(0), ConfigError, "chunks must be a positive integer"),
+    ("chunk: dim out of range", lambda t: t.chunk(2, dim=-3), ShapeError, "chunk: axis -3"),
+    ("narrow: start past the end", lambda t: t.narrow(0, 4, 0), ShapeError, "start 4 is out of range"),
+    ("narrow: runs past the end", lambda t: t.narrow(1, 2, 3), ShapeError, "runs past the end"),
+    ("narrow: negative length", lambda t: t.narrow(1, 0, -1), ConfigError, "length must be non-negative"),
+    ("gather: index out of range", lambda t: t.gather(0, _index(t, [[0, 3]])), DataError, "index 3 is outside [0, 3)"),
+    ("gather: negative index", lambda t: t.gather(1, _index(t, [[-1]])), DataError, "index -1 is outside"),
+    ("gather: index of fewer dims", lambda t: t.gather(0, _index(t, [0, 1])), ShapeError, "needs the 2 dimensions"),
+    ("gather: index too large elsewhere", lambda t: t.gather(0, _index(t, [[0] * 5])), ShapeError, "larger than the input"),
+    ("gather: float index", lambda t: t.gather(0, t[:1].floor() if isinstance(t, torch.Tensor) else t[:1]),
+     DataError, "must hold integers"),
+    ("gather: dim out of range", lambda t: t.gather(2, _index(t, [[0]])), ShapeError, "gather: axis 2"),
+    ("masked_fill: integer mask", lambda t: t.masked_fill(_index(t, [1, 0, 1, 0]), 0.0), DataError, "mask must be boolean"),
+    ("masked_fill: mask does not broadcast", lambda t: t.masked_fill(_mask(t, [True, False]), 0.0), ShapeError,
+     "cannot be broadcast"),
+    ("masked_fill: 1-d value", lambda t: t.masked_fill(_mask(t, [True] * 4), t[0]), ShapeError, "a 0-d tensor"),
+    ("amax: dim repeated", lambda t: t.amax((0, 0)), ShapeError, "more than once"),
+    ("amax: dim out of range", lambda t: t.amax(3), ShapeError, "amax: axis 3"),
+    ("amin: dim out of range", lambda t: t.amin(-3), ShapeError, "amin: axis -3"),
+    ("sort: dim out of range", lambda t: t.sort(dim=2), ShapeError, "sort: axis 2"),
+    ("argsort: dim out of range", lambda t: t.argsort(dim=-3), ShapeError, "argsort: axis -3"),
+    ("topk: k too large", lambda t: t.topk(5), ConfigError, "k=5 is outside [0, 4]"),
+    ("topk: negative k", lambda t: t.topk(-1, dim=0), ConfigError, "k=-1 is outside [0, 3]"),
+    ("tril: a vector", lambda t: t[0].tril(), ShapeError, "at least 2 dimensions"),
+    ("triu: a 0-d tensor", lambda t: t.sum().triu(), ShapeError, "at least 2 dimensions"),
+]
+
+
+def _index(t, values):
+    return torch.tensor(values) if isinstance(t, torch.Tensor) else dp.tensor(values)
+
+
+def _mask(t, values):
+    return torch.tensor(values) if isinstance(t, torch.Tensor) else np.array(values)
+
+
+@pytest.mark.parametrize("call, error, words", [pytest.param(*case[1:], id=case[0]) for case in BAD])
+def test_bad_arguments_are_refused_as_pytorch_refuses_them_with_one_clear_sentence(call, error, words):
+    with pytest.raises((RuntimeError, IndexError, ValueError)):
+        call(torch.tensor(X, requires_grad=True))
+    with pytest.raises(error) as caught:
+        call(dp.tensor(X, requires_grad=True))
+    assert isinstance(caught.value, DeltapropError)
+    message = str(caught.value)
+    assert words in message and message.count(". ") == 0 and "\n" not in message
+
+
+@pytest.mark.parametrize("n", range(0, 9))
+@pytest.mark.parametrize("chunks", [1, 2, 3, 4, 5, 9])
+def test_chunk_and_split_give_pytorchs_pieces_for_every_length(n, chunks):
+    theirs, ours = torch.zeros(2, n), dp.zeros((2, n))
+    assert [p.shape for p in ours.chunk(chunks, dim=1)] == [tuple(p.shape) for p in theirs.chunk(chunks, dim=1)]
+    assert [p.shape for p in dp.chunk(ours, chunks, -1)] == [tuple(p.shape) for p in torch.chunk(theirs, chunks, -1)]
+    assert [p.shape for p in ours.split(chunks, dim=1)] == [tuple(p.shape) for p in theirs.split(chunks, dim=1)]
+
+
+def test_split_of_an_empty_dimension_and_split_size_zero_there_are_pytorchs():
+    theirs, ours = torch.zeros(0, 2), dp.zeros((0, 2))
+    for size in (0, 2):
+        assert [p.shape for p in ours.split(size)] == [tuple(p.shape) for p in theirs.split(size)] == [(0, 2)]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_sort_and_argsort_indices_are_pytorchs_stable_ones_with_ties_and_nan(dim, descending):
+    values = np.array([[2.0, 1.0, 2.0, np.nan, 1.0], [0.0, 0.0, np.nan, 3.0, 0.0], [1.0, 2.0, 1.0, 2.0, 1.0]])
+    expected = torch.tensor(values).sort(dim=dim, descending=descending, stable=True)
+    got = dp.tensor(values, dtype=dp.float64).sort(dim, descending)
+    np.testing.assert_array_equal(got.values.data, expected.values.numpy())
+    np.testing.assert_array_equal(got.indices.data, expected.indices.numpy())
+    assert got.indices.dtype == np.int64
+    argsorted = dp.tensor(values).argsort(dim=dim, descending=descending)
+    np.testing.assert_array_equal(argsorted.data, expected.indices.numpy())
+    assert not argsorted.requires_grad
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("k", [0, 1, 3, 5])
+def test_topk_indices_are_pytorchs_and_with_ties_pick_equal_values(k, largest):
+    rng = np.random.default_rng(k)
+    distinct = rng.permutation(20).reshape(4, 5).astype(np.float64)
+    expected = torch.tensor(distinct).topk(k, largest=largest)
+    got = dp.tensor(distinct, dtype=dp.float64).topk(k, largest=largest)
+    np.testing.assert_array_equal(got.indices.data, expected.indices.numpy())
+    # With ties PyTorch's choice among equal values is its own; the values must agree, and ours are
+    # the first of the equal ones (those of a stable sort).
+    ties = np.array([[1.0, 2.0, 1.0, 2.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    got = dp.tensor(ties, dtype=dp.float64).topk(k, largest=largest)
+    np.testing.assert_array_equal(got.values.data, torch.tensor(ties).topk(k, largest=largest).values.numpy())
+    stable = torch.tensor(ties).sort(descending=largest, stable=True).indices[:, :k]
+    np.testing.assert_array_equal(got.indices.data, stable.numpy())
+
+
+def test_a_gradient_through_sort_or_topk_follows_the_indices_at_ties():
+    x = dp.tensor([[3.0, 1.0, 3.0, 2.0]], requires_grad=True, dtype=dp.float64)
+    values, indices = x.topk(2)
+    values.backward(np.array([[10.0, 20.0]]))
+    np.testing.assert_array_equal(indices.data, [[0, 2]])
+    np.testing.assert_array_equal(x.grad, [[10.0, 0.0, 20.0, 0.0]])
+
+
+def test_amax_shares_the_gradient_among_ties_as_pytorch():
+    values = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    ours, theirs = dp.tensor(values, requires_grad=True, dtype=dp.float64), torch.tensor(values, requires_grad=True)
+    ours.amax(1).sum().backward()
+    theirs.amax(1).sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy())
+    np.testing.assert_allclose(ours.grad, [[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+
+
+def test_expand_is_a_view_and_refuses_writes_into_it():
+    x = dp.tensor([[1.0], [2.0]])
+    y = x.expand(2, 1000)
+    assert np.shares_memory(y.data, x.data) and y.data.strides[1] == 0
+    with pytest.raises(TypeError, match="in place"):
+        y += 1.0  # many elements share one memory location: PyTorch refuses this too
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 1).expand(2, 3).add_(1.0)
+
+
+def test_dim_view_as_and_the_method_forms_match_pytorch():
+    x, t = dp.tensor(X), torch.tensor(X)
+    assert x.dim() == t.dim() == 2 and dp.tensor(1.0).dim() == 0
+    assert x.view_as(dp.zeros((6, 2))).shape == tuple(t.view_as(torch.zeros(6, 2)).shape)
+    assert x.expand_as(dp.zeros((2, 3, 4))).shape == tuple(t.expand_as(torch.zeros(2, 3, 4)).shape)
+    np.testing.assert_array_equal(x.flip(0, 1).data, t.flip(0, 1).numpy())
+    np.testing.assert_array_equal(x.repeat((2, 1)).data, t.repeat((2, 1)).numpy())
+    np.testing.assert_array_equal(dp.tensor(np.arange(3)).masked_fill(np.array([True, False, True]), 1.7).data,
+                                  torch.arange(3).masked_fill(torch.tensor([True, False, True]), 1.7).numpy())
+
+
+# An in-place change after the operation: these rules keep no values of their input (only an index,
+# for gather), so the change is harmless and the gradient is that of the computation as it ran.
+# PyTorch refuses the change for three of them (split and chunk, whose outputs are views it cannot
+# track singly, and gather, whose rule saves its input for the shape), so its gradient is taken from
+# the same graph with no change: the rules here need no more, so they are not stricter than that.
+KEEP_NOTHING = {
+    "expand": lambda t: t.reshape(3, 1).expand(3, 4),
+    "repeat": lambda t: t.repeat(2),
+    "flip": lambda t: t.flip(0),
+    "split": lambda t: t.split(2)[1],
+    "chunk": lambda t: t.chunk(2)[0],
+    "narrow": lambda t: t.narrow(0, 1, 2),
+    "tril": lambda t: t.reshape(1, 3).tril(),
+    "sort": lambda t: t.sort()[0],
+    "topk": lambda t: t.topk(2)[0],
+    "gather": lambda t: t.gather(0, torch.tensor([2, 2]) if isinstance(t, torch.Tensor) else dp.tensor([2, 2])),
+    "masked_fill": lambda t: t.masked_fill(torch.tensor([True, False, False]) if isinstance(t, torch.Tensor)
+                                           else np.array([True, False, False]), 0.0),
+}
+
+
+@pytest.mark.parametrize("name", KEEP_NOTHING)
+def test_changing_the_input_after_the_operation_is_fine_as_in_pytorch(name):
+    values = np.array([0.5, -1.0, 2.0])
+    w, tw = dp.tensor(values, requires_grad=True, dtype=dp.float64), torch.tensor(values, requires_grad=True)
+    x, tx = w * 1.0, tw * 1.0
+    y, ty = KEEP_NOTHING[name](x), KEEP_NOTHING[name](tx)
+    scale = np.arange(1.0, y.data.size + 1).reshape(y.shape)
+    with dp.no_grad(), torch.no_grad():
+        x.mul_(3.0)
+        if name not in ("split", "chunk", "gather"):
+            tx.mul_(3.0)
+    (y * scale).sum().backward()
+    (ty * torch.tensor(scale)).sum().backward()
+    np.testing.assert_allclose(w.grad, tw.grad.numpy())
+
+
+def test_changing_the_index_gather_kept_is_refused_as_in_pytorch():
+    w, tw = dp.tensor([1.0, 2.0, 3.0], requires_grad=True), torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    index, tindex = dp.tensor([0, 2]), torch.tensor([0, 2])
+    y, ty = w.gather(0, index).sum(), tw.gather(0, tindex).sum()
+    index[0] = 1
+    tindex[0] = 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.backward()
+    with pytest.raises(GradError, match="kept for its gradient"):
+        y.backward()
