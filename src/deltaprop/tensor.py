@@ -506,6 +506,8 @@ class Tensor:
         return _ops.repeat(self, *sizes)
 
     def flip(self, *dims):
+        if not dims:
+            raise TypeError("flip: give the dims to reverse (x.flip(0), x.flip(0, 1) or x.flip((0, 1)))")
         return _ops.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)) else dims)
 
     def narrow(self, dim, start, length):
