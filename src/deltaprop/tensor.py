@@ -635,6 +635,9 @@ class Tensor:
     def _method_in_place(self, what: str, other=None) -> None:
         if self._graph_sees(other):
             self._refuse(what)
+        if not self.data.flags.writeable:  # expand()'s view (elements sharing memory), a read-only array
+            raise TypeError(f"{what}: this tensor of shape {self.shape} is read-only (a view made by expand(), "
+                            f"whose elements share memory, or a read-only NumPy array); change a copy: x = x.clone()")
 
     def __setitem__(self, index, value):
         self._method_in_place("item assignment", value)

@@ -151,6 +151,17 @@ def test_expand_is_a_view_and_refuses_writes_into_it():
         torch.ones(2, 1).expand(2, 3).add_(1.0)
 
 
+@pytest.mark.parametrize("write", [
+    lambda y: y.zero_(), lambda y: y.fill_(3.0), lambda y: y.add_(1.0), lambda y: y.copy_(np.ones((2, 4))),
+    lambda y: y.__setitem__((0, 1), 5.0),
+])
+def test_the_method_forms_of_a_write_into_an_expanded_view_say_why_they_are_refused(write):
+    x = dp.tensor([[1.0], [2.0]])
+    with pytest.raises(TypeError, match=r"read-only .*expand\(\).*clone\(\)"):
+        write(x.expand(2, 4))
+    np.testing.assert_array_equal(x.data, [[1.0], [2.0]])  # nothing written
+
+
 def test_dim_view_as_and_the_method_forms_match_pytorch():
     x, t = dp.tensor(X), torch.tensor(X)
     assert x.dim() == t.dim() == 2 and dp.tensor(1.0).dim() == 0
