@@ -14,7 +14,7 @@ from . import data, nn, ops, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .errors import DeltapropError
 from .gradcheck import gradcheck
-from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import (
     abs,
     chunk,
@@ -88,5 +88,6 @@ __all__ = [
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
     "chunk", "flip", "gather", "split", "tril", "triu",
+    "inference_mode", "set_grad_enabled",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

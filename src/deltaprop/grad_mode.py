@@ -2,7 +2,8 @@
 
 ``no_grad()`` switches recording off, for evaluation and for optimizer updates; it works as a
 context manager and as a decorator (of a generator function too: its body runs in that mode), like
-PyTorch's. The switch is per thread.
+PyTorch's; so do ``enable_grad()``, ``set_grad_enabled(mode)`` (also a plain call that switches at
+once) and ``inference_mode()``. The switch is per thread.
 """
 
 from __future__ import annotations
@@ -116,3 +117,54 @@ class enable_grad(_GradSwitch):
     """Switch recording back on inside a ``no_grad`` block."""
 
     _mode = True
+
+
+class set_grad_enabled(_GradSwitch):
+    """Grad mode ``mode`` (True or False), as PyTorch's: called on its own it switches at once
+    (``set_grad_enabled(False)``); in a ``with`` block, or as a decorator, the mode holds inside
+    and the one before is restored afterwards.
+
+    >>> import deltaprop
+    >>> with deltaprop.set_grad_enabled(False):
+    ...     deltaprop.is_grad_enabled()
+    False
+    >>> deltaprop.is_grad_enabled()
+    True
+    """
+
+    def __new__(cls, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        return super().__new__(cls)
+
+    def __init__(self, mode) -> None:
+        self._mode = mode
+        self._before = _state.enabled
+        _state.enabled = mode  # the plain call's effect; a with block or decorator undoes it
+
+    def __enter__(self) -> None:
+        self._saved.append(self._before)  # what was in force before the call switched
+        _state.enabled = self._mode
+        self._before = self._mode  # a second entry of the same instance restores to its own start
+
+    def __call__(self, function):
+        _state.enabled = self._before  # as a decorator it switches only while the function runs
+        return super().__call__(function)
+
+
+class inference_mode(_GradSwitch):
+    """PyTorch's ``inference_mode(mode=True)``, which here is ``no_grad()`` (``enable_grad()`` for
+    mode=False, as PyTorch's switches grad mode back on): deltaprop has no separate inference
+    tensors, so what it saves over no_grad in PyTorch is already saved here."""
+
+    _mode = False  # what the bare decorator, and mode=True, give
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # @inference_mode, without parentheses
+            return super().__new__(cls, mode)
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode: mode must be True or False, got {mode!r}")
+        return super().__new__(cls)
+
+    def __init__(self, mode=True) -> None:
+        self._mode = not mode
