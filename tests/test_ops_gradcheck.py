@@ -140,6 +140,71 @@ CASES += [
 ]
 
 
+def between_steps(rng, shape):
+    """An integer plus [0.1, 0.4] or [0.6, 0.9]: clear of the jumps of floor, ceil, trunc and round."""
+    return rng.integers(-3, 3, size=shape) + rng.choice([0.1, 0.6], size=shape) + rng.uniform(0.0, 0.3, size=shape)
+
+
+def with_zeros(rng, shape):
+    """About a third of the elements exactly 0: products are linear in each element, so finite
+    differences are exact there too (one zero in a slice, two, or none)."""
+    return np.where(rng.random(shape) < 0.35, 0.0, anywhere(rng, shape))
+
+
+CASES += [
+    case(name, fn, (3, 4), recipe=recipe)
+    for name, fn, recipe in [
+        ("log1p", lambda a: a.log1p(), lambda rng, shape: rng.uniform(-0.9, 2.0, size=shape)),
+        ("expm1", lambda a: a.expm1(), anywhere),
+        ("log2", lambda a: a.log2(), positive),
+        ("log10", lambda a: dp.log10(a), positive),
+        ("exp2", lambda a: a.exp2(), anywhere),
+        ("sin", lambda a: a.sin(), anywhere),
+        ("cos", lambda a: dp.cos(a), anywhere),
+        ("square", lambda a: a.square(), anywhere),
+        ("rsqrt", lambda a: a.rsqrt(), positive),
+        ("reciprocal", lambda a: a.reciprocal(), away_from_zero),
+        ("sign", lambda a: a.sign() * a, away_from_zero),
+        ("floor", lambda a: a.floor() * a, between_steps),
+        ("ceil", lambda a: dp.ceil(a) + a, between_steps),
+        ("trunc", lambda a: a.trunc(), between_steps),
+        ("round", lambda a: a.round() * a, between_steps),
+        ("round-decimals1", lambda a: (a * 0.1).round(decimals=1) * a, between_steps),
+        ("round-decimals-1", lambda a: (a * 10.0).round(-1) + a, between_steps),
+        ("clamp_min", lambda a: a.clamp_min(-0.5), away_from_half),
+        ("clamp_max", lambda a: dp.clamp_max(a, 0.5), away_from_half),
+    ]
+]
+CASES += [
+    case(f"{name}-axis{axis}-keepdims{keepdims}", reduce_with(fn, axis, keepdims), (2, 3, 4), recipe=recipe)
+    for name, fn, recipe in [
+        ("prod", lambda a, axis, keepdims: a.prod(axis=axis, keepdims=keepdims), anywhere),
+        ("prod-zeros", lambda a, axis, keepdims: a.prod(axis=axis, keepdims=keepdims), with_zeros),
+        ("logsumexp", lambda a, axis, keepdims: a.logsumexp(axis=axis, keepdims=keepdims), anywhere),
+    ]
+    for axis in [None, 0, -1, (0, 2)]
+    for keepdims in (False, True)
+]
+CASES += [
+    case("prod-dim", lambda a: a.prod(dim=1, keepdim=True), (3, 4)),
+    case("prod-0d", lambda a: a.prod(), ()),
+    case("logsumexp-large", lambda a: (a * 300.0).logsumexp(dim=-1), (3, 4)),
+    case("logsumexp-0d", lambda a: dp.logsumexp(a, 0), ()),
+]
+CASES += [
+    case(f"{name}-{axis}", lambda a, f=fn, axis=axis: getattr(a, f)(dim=axis) if axis is not None else getattr(a, f)(),
+         (2, 3, 4), recipe=recipe)
+    for name, fn, recipe in [("cumsum", "cumsum", anywhere), ("cumprod", "cumprod", anywhere),
+                             ("cumprod-zeros", "cumprod", with_zeros)]
+    for axis in [0, 1, -1, None]
+]
+CASES += [
+    case("cumsum-axis", lambda a: dp.cumsum(a, axis=1), (3, 4)),
+    case("cumprod-0d", lambda a: a.cumprod(0), ()),
+    case("cumprod-one-zero-first", lambda a: (a * np.array([0.0, 1.0, 1.0, 1.0])).cumprod(-1), (3, 4)),
+]
+
+
 SELECT_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 3), (4, 1)), ((), (3,))]
 CASES += [
     case(f"{name}-{sa}-{sb}", fn, sa, sb, recipes=(low_fraction, high_fraction))

@@ -132,6 +132,11 @@ def test_elementwise_rules_against_closed_forms(shape, seed):
         (lambda t: t.sigmoid(), lambda v: np.exp(-v) / (1 + np.exp(-v)) ** 2),
         (lambda t: t.exp(), np.exp),
         (lambda t: t * t * t, lambda v: 3 * v * v),
+        (lambda t: t.sin(), np.cos),
+        (lambda t: t.cos(), lambda v: -np.sin(v)),
+        (lambda t: t.expm1(), np.exp),
+        (lambda t: t.square(), lambda v: 2 * v),
+        (lambda t: (t * t + 1).log1p(), lambda v: 2 * v / (v * v + 2)),
     ]:
         x = dp.tensor(x0, requires_grad=True, dtype=dp.float64)
         fn(x).sum().backward()
@@ -184,7 +189,7 @@ def test_matmul_gradients_match_finite_differences(sa, inner, cols, b_batch, see
 
 
 @SETTINGS
-@given(shape=shapes, seed=seeds, reduction=st.sampled_from(["sum", "mean", "max", "min", "var"]), data=st.data())
+@given(shape=shapes, seed=seeds, reduction=st.sampled_from(["sum", "mean", "max", "min", "var", "prod", "logsumexp"]), data=st.data())
 def test_reduction_gradients_match_finite_differences(shape, seed, reduction, data):
     axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
     keepdims = data.draw(st.booleans())

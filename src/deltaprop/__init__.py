@@ -41,6 +41,12 @@ from .ops import (
     where,
 )
 from .ops import sum as sum  # noqa: A001  (deltaprop.sum mirrors torch.sum)
+from .ops import (  # PyTorch's math names, for code ported from it
+    ceil, clamp_max, clamp_min, cos, cumprod, cumsum, exp2, expm1, floor, log1p, log2, log10, logsumexp, prod,
+    reciprocal, round, rsqrt, sign, sin, square, trunc,
+)
+
+clamp = clip  # PyTorch's name
 
 cat = concatenate  # PyTorch's name
 from .random import manual_seed
@@ -89,5 +95,7 @@ __all__ = [
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
     "chunk", "flip", "gather", "split", "tril", "triu",
     "inference_mode", "set_grad_enabled",
+    "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cumprod", "cumsum", "exp2", "expm1", "floor", "log10", "log1p",
+    "log2", "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -425,6 +425,71 @@ class Tensor:
 
     clamp = clip
 
+    # Math added for code ported from PyTorch (its names; NumPy's axis/keepdims beside dim/keepdim).
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
+
+    def log2(self):
+        return _ops.log2(self)
+
+    def log10(self):
+        return _ops.log10(self)
+
+    def exp2(self):
+        return _ops.exp2(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def square(self):
+        return _ops.square(self)
+
+    def rsqrt(self):
+        return _ops.rsqrt(self)
+
+    def reciprocal(self):
+        return _ops.reciprocal(self)
+
+    def sign(self):
+        return _ops.sign(self)
+
+    def floor(self):
+        return _ops.floor(self)
+
+    def ceil(self):
+        return _ops.ceil(self)
+
+    def trunc(self):
+        return _ops.trunc(self)
+
+    def round(self, decimals=0):
+        return _ops.round(self, decimals)
+
+    def clamp_min(self, min):
+        return _ops.clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return _ops.clamp_max(self, max)
+
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def cumsum(self, axis=None, *, dim=None):
+        return _ops.cumsum(self, axis, dim=dim)
+
+    def cumprod(self, axis=None, *, dim=None):
+        return _ops.cumprod(self, axis, dim=dim)
+
     def relu(self):
         return _ops.relu(self)
 

@@ -165,6 +165,66 @@ CASES += [
     case("relu-at-zero", [(3, 4)], lambda a: a.relu(), recipe=on_kinks(0.0)),
     case("abs-at-zero", [(3, 4)], lambda a: a.abs(), recipe=on_kinks(0.0)),
 ]
+CASES += [
+    case(name, [(2, 3, 4)], fn, recipe=recipe)
+    for name, fn, recipe in [
+        ("log1p", lambda a: a.log1p(), lambda rng, shape: rng.uniform(-0.99, 3.0, size=shape)),
+        ("log1p-tiny", lambda a: (a * 1e-12).log1p(), anywhere),
+        ("expm1", lambda a: a.expm1(), anywhere),
+        ("expm1-tiny", lambda a: (a * 1e-12).expm1(), anywhere),
+        ("log2", lambda a: a.log2(), positive),
+        ("log10", lambda a: a.log10(), positive),
+        ("exp2", lambda a: a.exp2(), anywhere),
+        ("sin", lambda a: (a * 3).sin(), anywhere),
+        ("cos", lambda a: (a * 3).cos(), anywhere),
+        ("square", lambda a: a.square(), anywhere),
+        ("rsqrt", lambda a: a.rsqrt(), positive),
+        ("reciprocal", lambda a: a.reciprocal(), away_from_zero),
+        # the steps: gradient 0 everywhere, on the jumps too (half the elements sit on one)
+        ("sign-at-zero", lambda a: a.sign() * a, on_kinks(0.0)),
+        ("floor-at-integers", lambda a: a.floor() * a, on_kinks(-1.0, 0.0, 2.0)),
+        ("ceil-at-integers", lambda a: a.ceil() * a, on_kinks(-1.0, 0.0, 2.0)),
+        ("trunc-at-integers", lambda a: a.trunc() * a, on_kinks(-1.0, 0.0, 2.0)),
+        ("round-halves-to-even", lambda a: a.round() * a, on_kinks(-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)),
+        ("round-decimals2", lambda a: (a * 7).round(decimals=2) * a, anywhere),
+        ("round-decimals-1", lambda a: (a * 700).round(decimals=-1) * a, on_kinks(0.25 / 7, 0.35 / 7)),
+        ("clamp_min", lambda a: a.clamp_min(-0.5), on_kinks(-0.5, 0.0)),
+        ("clamp_max", lambda a: a.clamp_max(0.5), on_kinks(0.5, 0.0)),
+    ]
+]
+CASES += [
+    case("clamp_min-function", [(3, 4)], lambda a: torch.clamp_min(a, 0.25), lambda a: dp.clamp_min(a, 0.25)),
+    case("clamp_max-tensor-bound", [(3, 4)], lambda a: a.clamp_max(torch.tensor(CONST, dtype=a.dtype)),
+         lambda a: a.clamp_max(dp.tensor(CONST, dtype=a.dtype))),
+    case("prod-all", [(3, 4)], lambda a: a.prod()),
+    case("prod-0d", [()], lambda a: a.prod()),
+    case("logsumexp-0d", [()], lambda a: a.logsumexp(0)),
+    case("logsumexp-function", [(3, 4)], lambda a: torch.logsumexp(a, 1), lambda a: dp.logsumexp(a, 1)),
+    case("cumsum-function", [(3, 4)], lambda a: torch.cumsum(a, dim=0), lambda a: dp.cumsum(a, dim=0)),
+    case("cumprod-0d", [()], lambda a: a.cumprod(0)),
+    case("cumsum-flattened", [(3, 4)], lambda a: a.flatten().cumsum(0), lambda a: a.cumsum()),
+]
+WITH_ZEROS = on_kinks(0.0)  # about half the elements 0: slices with none, one and several zeros
+CASES += [
+    case(f"{name}-dim{dim}-keepdim{keepdim}", [(3, 4, 5)], fn(dim, keepdim), recipe=recipe)
+    for dim in [0, 1, -1]
+    for keepdim in (False, True)
+    for name, fn, recipe in [
+        ("prod", lambda dim, keepdim: lambda a: a.prod(dim, keepdim=keepdim), anywhere),
+        ("prod-zeros", lambda dim, keepdim: lambda a: a.prod(dim=dim, keepdim=keepdim), WITH_ZEROS),
+        ("logsumexp", lambda dim, keepdim: lambda a: a.logsumexp(dim, keepdim=keepdim), anywhere),
+        ("logsumexp-large", lambda dim, keepdim: lambda a: (a * 1e3).logsumexp(dim=dim, keepdim=keepdim), anywhere),
+    ]
+]
+CASES += [
+    case("logsumexp-dims", [(2, 3, 4)], lambda a: a.logsumexp((0, -1))),
+    case("logsumexp-dims-keepdim", [(2, 3, 4)], lambda a: a.logsumexp((2, 0), keepdim=True)),
+]
+CASES += [
+    case(f"{name}-dim{dim}", [(3, 4, 5)], lambda a, name=name.split("-")[0], dim=dim: getattr(a, name)(dim), recipe=recipe)
+    for dim in [0, 1, 2, -1, -3]
+    for name, recipe in [("cumsum", anywhere), ("cumprod", anywhere), ("cumprod-zeros", WITH_ZEROS)]
+]
 for name, tfn, dfn in [("maximum", torch.maximum, dp.maximum), ("minimum", torch.minimum, dp.minimum)]:
     CASES += [
         case(f"{name}-{sa}-{sb}", (sa, sb), tfn, dfn, recipes=(low_fraction, high_fraction))

@@ -3,8 +3,10 @@
 | module        | operations                                                            |
 |---------------|-----------------------------------------------------------------------|
 | arithmetic    | add, sub, mul, div, pow, neg, matmul                                  |
-| reduction     | sum, mean, var, std, max, min, norm                                   |
+| reduction     | sum, mean, var, std, max, min, norm, prod, logsumexp                  |
+| cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
+| unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu                  |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
@@ -18,6 +20,7 @@
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .conv import conv1d, conv2d
+from .cumulative import cumprod, cumsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
 from .indexing import argsort, gather, masked_fill, sort, topk, tril, triu
 from .linear import linear
@@ -32,9 +35,13 @@ from .loss import (
 )
 from .normalization import batch_norm, layer_norm
 from .pool import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
-from .reduction import max, mean, min, norm, std, sum, var
+from .reduction import logsumexp, max, mean, min, norm, prod, std, sum, var
 from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, permute, repeat, reshape, split, squeeze, stack, unsqueeze,
+)
+from .unary import (
+    ceil, clamp_max, clamp_min, cos, exp2, expm1, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin,
+    square, trunc,
 )
 
 __all__ = [
@@ -48,4 +55,6 @@ __all__ = [
     "max_pool1d", "max_pool2d",
     "argsort", "chunk", "expand", "flip", "gather", "masked_fill", "narrow", "repeat", "sort", "split", "topk",
     "tril", "triu",
+    "ceil", "clamp_max", "clamp_min", "cos", "cumprod", "cumsum", "exp2", "expm1", "floor", "log10", "log1p", "log2",
+    "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",
 ]

@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, mean, var, std, max, min, norm."""
+"""Reductions over axes: sum, mean, var, std, max, min, norm, prod, logsumexp."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..tensor import DEFAULT_DTYPE
 from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
 
 
@@ -170,3 +171,71 @@ def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ((g * local).astype(X.dtype, copy=False),)
 
     return record(np.asarray(out), (a,), backward, "norm")
+
+
+def _products_of_the_others(X: np.ndarray, axes: tuple) -> np.ndarray:
+    """For each element, the product of the other elements of its slice over ``axes``: the running
+    product of those before it times that of those after it (no division, so zeros are exact)."""
+    moved = np.moveaxis(X, axes, range(-len(axes), 0))
+    flat = moved.reshape(moved.shape[: X.ndim - len(axes)] + (-1,))
+    if flat.shape[-1] == 0:
+        return np.zeros_like(X)
+    ones = np.ones_like(flat[..., :1])
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat[..., 1:], -1)], axis=-1), axis=-1), -1)
+    return np.moveaxis((before * after).reshape(moved.shape), range(-len(axes), 0), axes)
+
+
+def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """The product of the elements (over ``axis``, all by default).
+
+    The gradient of an element is the product of the others in its slice: with one zero in a slice
+    only the zero gets one, with two or more no element does. As PyTorch's, it is out / x where the
+    input holds no zero, the products of the others computed directly where it does (and 0 for a
+    product of all elements with two zeros or more), down to the NaN and inf those give.
+    """
+    if dim is not None or keepdim is not None:  # PyTorch's names
+        axis, keepdims = torch_names("prod", axis, dim, keepdims, keepdim)
+    a = operand(a)
+    X = a.data
+    axis = reduction_axis(axis, X.ndim)
+    out = np.asarray(np.prod(X, axis=axis, keepdims=keepdims))
+
+    def backward(g):
+        g = expand_reduced(g, X.shape, axis, keepdims)
+        zeros = np.count_nonzero(X == 0)
+        if not zeros:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (g * (expand_reduced(out, X.shape, axis, keepdims) / X),)
+        if axis is None and zeros > 1:
+            return (np.zeros(X.shape, g.dtype),)
+        return (g * _products_of_the_others(X, normalize_axes(axis, X.ndim)),)
+
+    return record(out, (a,), backward, "prod")
+
+
+def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """log Σ exp(x) over ``axis`` (all elements when None, as SciPy's; PyTorch asks for a dim),
+    computed without overflow by shifting each slice by its maximum.
+
+    A slice of -inf only gives -inf, one holding +inf gives +inf, and NaN gives NaN, as PyTorch's;
+    so does the gradient, the softmax of the slice (NaN over a slice whose result is infinite).
+    Integers are taken as float32.
+    """
+    if dim is not None or keepdim is not None:  # PyTorch's names
+        axis, keepdims = torch_names("logsumexp", axis, dim, keepdims, keepdim)
+    a = operand(a)
+    X = a.data if a.data.dtype.kind == "f" else a.data.astype(DEFAULT_DTYPE)
+    axis = reduction_axis(axis, X.ndim)
+    shift = np.max(X, axis=axis, keepdims=True, initial=-np.inf)
+    shift = np.where(np.isinf(shift), 0, shift).astype(X.dtype, copy=False)  # -inf − (−inf) would be NaN
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # log 0 = -inf, as it should be
+        full = np.log(np.exp(X - shift).sum(axis=axis, keepdims=True)) + shift
+    axes = normalize_axes(axis, X.ndim)
+    out = full if keepdims else full.reshape([n for i, n in enumerate(X.shape) if i not in axes])
+
+    def backward(g):
+        with np.errstate(invalid="ignore"):  # inf − inf: NaN, as PyTorch's
+            return (expand_reduced(g, X.shape, axis, keepdims) * np.exp(X - full),)
+
+    return record(out, (a,), backward, "logsumexp")

@@ -1,0 +1,114 @@
+"""More elementwise functions of one tensor, under PyTorch's names: the smooth ones (log1p, expm1,
+log2, log10, exp2, sin, cos, square, rsqrt, reciprocal), the piecewise-constant ones (sign, floor,
+ceil, round, trunc) and the one-sided clamps.
+
+Each smooth function is its NumPy forward and its derivative, written in terms of the input or of
+the output, whichever the rule needs; the rule keeps only that array (what the in-place change
+check then looks for). The piecewise-constant ones have derivative 0 wherever they have one, and
+PyTorch gives 0 at their jumps too: their rule keeps nothing and returns zeros.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ConfigError
+from ._core import operand, record
+from .elementwise import clip
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _slope_of_input(name: str, forward, slope, doc: str):
+    """The operation ``name``: ``forward(x)``, with gradient ``g · slope(x)``."""
+
+    def op(a):
+        a = operand(a)
+        x = a.data
+
+        def backward(g):
+            return (g * slope(x),)
+
+        return record(forward(x), (a,), backward, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def _slope_of_output(name: str, forward, slope, doc: str):
+    """The operation ``name``: ``forward(x)``, with gradient ``g · slope(out)`` (the input is not kept)."""
+
+    def op(a):
+        a = operand(a)
+        out = np.asarray(forward(a.data))
+
+        def backward(g):
+            return (g * slope(out),)
+
+        return record(out, (a,), backward, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def _zero_gradient(g):
+    return (np.zeros_like(g),)
+
+
+def _step(name: str, forward, doc: str):
+    """The piecewise-constant operation ``name``: its gradient is 0 everywhere, as PyTorch's is."""
+
+    def op(a):
+        a = operand(a)
+        return record(forward(a.data), (a,), _zero_gradient, name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+log1p = _slope_of_input("log1p", np.log1p, lambda x: 1 / (1 + x), "ln(1 + x), accurate for small x.")
+log2 = _slope_of_input("log2", np.log2, lambda x: 1 / (x * _LN2), "The base-2 logarithm.")
+log10 = _slope_of_input("log10", np.log10, lambda x: 1 / (x * _LN10), "The base-10 logarithm.")
+sin = _slope_of_input("sin", np.sin, np.cos, "The sine (radians).")
+cos = _slope_of_input("cos", np.cos, lambda x: -np.sin(x), "The cosine (radians).")
+square = _slope_of_input("square", np.square, lambda x: 2 * x, "x², elementwise.")
+
+expm1 = _slope_of_output("expm1", np.expm1, lambda out: out + 1, "eˣ − 1, accurate for small x.")
+exp2 = _slope_of_output("exp2", np.exp2, lambda out: out * _LN2, "2ˣ.")
+reciprocal = _slope_of_output("reciprocal", np.reciprocal, lambda out: -(out * out), "1 / x (inf at 0, as in PyTorch).")
+rsqrt = _slope_of_output("rsqrt", lambda x: 1 / np.sqrt(x), lambda out: -0.5 * out * out * out, "1 / √x.")
+
+sign = _step("sign", lambda x: np.nan_to_num(np.sign(x), nan=0.0, copy=False),
+             "−1, 0 or 1 by the sign of each element; 0 for NaN, as PyTorch's (NumPy's gives NaN).")
+floor = _step("floor", np.floor, "The largest integer not above each element.")
+ceil = _step("ceil", np.ceil, "The smallest integer not below each element.")
+trunc = _step("trunc", np.trunc, "Each element rounded towards zero.")
+
+
+def round(a, decimals=0):
+    """Round to ``decimals`` places, halves to the even neighbour (PyTorch's and NumPy's rule:
+    0.5 → 0, 1.5 → 2); a negative ``decimals`` rounds to tens, hundreds, ... The gradient is 0."""
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise ConfigError(f"round: decimals must be an integer, got {decimals!r}")
+    a = operand(a)
+    return record(np.round(a.data, int(decimals)), (a,), _zero_gradient, "round")  # (integers stay integers)
+
+
+def clamp_min(a, min):
+    """max(a, min) with ``min`` a constant: PyTorch's ``clamp_min``, which is :func:`clip` with a lower bound."""
+    if min is None:
+        raise ConfigError("clamp_min: min must be a number, array or tensor, got None")
+    return clip(a, min=min)
+
+
+def clamp_max(a, max):
+    """min(a, max) with ``max`` a constant: PyTorch's ``clamp_max``, which is :func:`clip` with an upper bound."""
+    if max is None:
+        raise ConfigError("clamp_max: max must be a number, array or tensor, got None")
+    return clip(a, max=max)
