@@ -195,6 +195,24 @@ class Module:
             children = [(f"{name}.{child_name}" if name else child_name, child) for child_name, child in module._modules.items() if child is not None]
             stack.extend(reversed(children))
 
+    def get_submodule(self, target: str) -> "Module":
+        """The sub-module at the dotted path ``target`` ("0", "encoder.0.fc"; "" is this module), as
+        PyTorch's; an AttributeError names the part of the path that is missing or not a module."""
+        module = self
+        walked = []
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                where = f"'{'.'.join(walked)}'" if walked else "the model"
+                if part in module._parameters or part in module._buffers or hasattr(module, part):
+                    raise AttributeError(f"get_submodule: '{part}' of {where} ({type(module).__name__}) is not a "
+                                         f"module, in '{target}'")
+                raise AttributeError(f"get_submodule: {where} ({type(module).__name__}) has no sub-module "
+                                     f"'{part}', in '{target}'")
+            module = child
+            walked.append(part)
+        return module
+
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
             yield module

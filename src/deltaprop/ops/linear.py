@@ -30,7 +30,12 @@ def linear(x, weight, bias=None):
     W = weight.data
     x_is_node = isinstance(x, Tensor)
     X = x.data if x_is_node else np.asarray(x)
-    if not X.ndim or X.shape[-1] != W.shape[1]:
+    try:
+        mismatch = not X.ndim or X.shape[-1] != W.shape[1]
+    except IndexError:  # (a try costs nothing until it catches)
+        raise ShapeError(f"linear: the weight must be a matrix of shape (out_features, in_features), got shape "
+                         f"{W.shape}; for a vector w, x @ w is the weighted sum (PyTorch refuses it too)") from None
+    if mismatch:
         features = X.shape[-1] if X.ndim else "no"
         raise ShapeError(f"linear: input of shape {X.shape} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
     if X.dtype != W.dtype and not (x_is_node and x.requires_grad):
