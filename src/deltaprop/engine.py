@@ -12,13 +12,19 @@ and a ``backward`` rule mapping the gradient of its output to the gradients of i
 Leaves (tensors created by the user with ``requires_grad=True``, such as parameters) accumulate
 their gradient in ``.grad`` across calls, as in PyTorch. Gradients of intermediate nodes are dropped
 as soon as they have been passed on, unless the node asked for ``retain_grad()``.
+
+Hooks (``Tensor.register_hook``) are run by a second sweep, :func:`_run_with_hooks`, taken only
+while some tensor has one: the sweep without hooks pays one comparison per ``backward()`` for them.
 """
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .changes import Changes, check_unchanged
+from .errors import GradError
 
 
 def topological_order(root) -> list:
@@ -68,16 +74,8 @@ def _depth_first_order(root) -> list:
     return order
 
 
-def run_backward(root, seed: np.ndarray) -> None:
-    """Propagate ``seed`` (the gradient of some scalar with respect to ``root``) to every leaf.
-
-    Each interior node collects the gradients its consumers send it in its ``_pending`` slot (the
-    seeds' v of the dynamic programme); it passes the sum on once, when its turn comes, and the
-    slot is emptied again.
-    """
-    if root._backward is None:  # the root is itself a leaf
-        _accumulate_leaf(root, seed, set())
-        return
+def _checked_order(root) -> list:
+    """The sweep's order, once nothing it will run was changed in place since (or refused)."""
     order = _chain_order(root)
     # Something changed in place (or an optimizer stepped) after a node of this graph was made:
     # look before any rule runs. A chain's last node was made first, so it alone tells.
@@ -88,6 +86,23 @@ def run_backward(root, seed: np.ndarray) -> None:
             check_unchanged(order)
     elif clock and order[-1]._stamp < clock:
         check_unchanged(order)
+    return order
+
+
+def run_backward(root, seed: np.ndarray) -> None:
+    """Propagate ``seed`` (the gradient of some scalar with respect to ``root``) to every leaf.
+
+    Each interior node collects the gradients its consumers send it in its ``_pending`` slot (the
+    seeds' v of the dynamic programme); it passes the sum on once, when its turn comes, and the
+    slot is emptied again.
+    """
+    if Hooks.count:
+        _run_with_hooks(root, seed)
+        return
+    if root._backward is None:  # the root is itself a leaf
+        _accumulate_leaf(root, seed, set())
+        return
+    order = _checked_order(root)
     root._pending = seed
     handed_out: set[int] = set()
     try:
@@ -136,3 +151,128 @@ def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
         total = leaf.grad + g
         # A float64 g (from a mixed-dtype operation) must not turn a float32 leaf's grad into float64.
         leaf.grad = total if total.dtype == leaf.data.dtype else total.astype(leaf.data.dtype)
+
+
+class Hooks:
+    """How many gradient hooks are registered on tensors that still exist: while none is, the
+    backward sweep is the one without hooks."""
+
+    count = 0
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook off again (a second call does
+    nothing); in a ``with`` block the hook is on for the block only."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook) -> None:
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+        self._hooks = hooks
+        hooks[self.id] = hook
+        Hooks.count += 1
+
+    def remove(self) -> None:
+        if self._hooks.pop(self.id, None) is not None:
+            Hooks.count -= 1
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.remove()
+
+
+def add_hook(tensor, hook) -> RemovableHandle:
+    """Register ``hook`` on ``tensor`` (see ``Tensor.register_hook``)."""
+    hooks = getattr(tensor, "_hooks", None)
+    if hooks is None:
+        hooks = tensor._hooks = {}
+        # When the tensor goes, its hooks stop counting (the dict is kept here, not the tensor).
+        weakref.finalize(tensor, _forget, hooks)
+    return RemovableHandle(hooks, hook)
+
+
+def _forget(hooks: dict) -> None:
+    Hooks.count -= len(hooks)
+    hooks.clear()
+
+
+def _run_hooks(tensor, g: np.ndarray) -> np.ndarray:
+    """``g`` through the hooks of ``tensor`` in the order they were registered; a hook that returns
+    something (a tensor or an array of ``g``'s shape) replaces the gradient for the hooks after it
+    and for everything upstream."""
+    for hook in list(tensor._hooks.values()):
+        result = hook(_wrap(g))
+        if result is None:
+            continue
+        replaced = np.asarray(getattr(result, "data", result))
+        if replaced.shape != g.shape:
+            raise GradError(f"register_hook: the hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                            f"{replaced.shape} for a tensor of shape {g.shape}; a hook may change the values only")
+        g = np.array(replaced, dtype=tensor.data.dtype)  # its own copy: the hook may keep what it returned
+    return g
+
+
+def _run_with_hooks(root, seed: np.ndarray) -> None:
+    """:func:`run_backward` for a graph in which tensors may have hooks, which run as PyTorch runs
+    them: an interior tensor's once its gradient is complete, before it is passed on (and before
+    ``retain_grad`` keeps it); a leaf's with the sum of what this sweep sends it, before that is
+    added to ``.grad``, as soon as the last operation that sends it something has run."""
+    if root._backward is None:
+        _accumulate_leaf(root, _run_hooks(root, seed) if _has_hooks(root) else seed, set())
+        return
+    order = _checked_order(root)
+    last = {}  # id(hooked leaf) -> the step of the last operation that sends it a gradient
+    for step, node in enumerate(order):
+        for parent in node._parents:
+            if parent._backward is None and parent.requires_grad and _has_hooks(parent):
+                last[id(parent)] = step
+    complete_after: dict[int, dict] = {}  # step -> those leaves by id, in the order of that operation's inputs
+    for step, node in enumerate(order):
+        for parent in node._parents:
+            if last.get(id(parent)) == step:
+                complete_after.setdefault(step, {})[id(parent)] = parent
+    collected: dict[int, np.ndarray] = {}
+    root._pending = seed
+    handed_out: set[int] = set()
+    try:
+        for step, node in enumerate(order):
+            g = node._pending
+            if g is not None:
+                node._pending = None
+                if _has_hooks(node):
+                    g = _run_hooks(node, g)
+                if node._retains_grad:
+                    node.grad = g.copy() if node.grad is None else node.grad + g
+                for parent, pg in zip(node._parents, node._backward(g)):
+                    if pg is None or not parent.requires_grad:
+                        continue
+                    if pg.dtype != parent.data.dtype:
+                        pg = pg.astype(parent.data.dtype)
+                    if parent._backward is None and id(parent) not in last:
+                        _accumulate_leaf(parent, pg, handed_out)
+                    elif parent._backward is None:
+                        previous = collected.get(id(parent))
+                        collected[id(parent)] = pg if previous is None else previous + pg
+                    else:
+                        previous = parent._pending
+                        parent._pending = pg if previous is None else previous + pg
+            for leaf in complete_after.get(step, {}).values():
+                if id(leaf) in collected:
+                    _accumulate_leaf(leaf, _run_hooks(leaf, collected.pop(id(leaf))), handed_out)
+    except BaseException:
+        for node in order:
+            node._pending = None
+        raise
+
+
+def _has_hooks(tensor) -> bool:
+    return bool(getattr(tensor, "_hooks", None))  # (the slot is set only on tensors given a hook)
+
+
+def _wrap(g: np.ndarray):
+    from .tensor import Tensor
+
+    return Tensor._wrap(g)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .changes import Changes
-from .engine import run_backward
+from .engine import add_hook, run_backward
 from .errors import GradError
 from .grad_mode import _state as _grad_state
 
@@ -51,7 +51,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "_pending", "_stamp",
-                 "_stepped", "__weakref__")
+                 "_stepped", "_hooks", "__weakref__")
 
     # With __array_ufunc__ = None, ``ndarray + tensor`` defers to Tensor.__radd__ instead of turning
     # the tensor into an array, so mixing the two keeps the graph.
@@ -489,6 +489,19 @@ class Tensor:
 
     def cumprod(self, axis=None, *, dim=None):
         return _ops.cumprod(self, axis, dim=dim)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient (a tensor) once ``backward()`` has
+        completed it, as PyTorch's: a hook that returns a tensor or array of the same shape replaces
+        the gradient (for later hooks, ``.grad`` and everything upstream); None keeps it. On a leaf
+        the hook sees what this backward pass adds, before it is added to ``.grad``. A hook must not
+        change its argument in place. Returns a handle whose ``remove()`` takes the hook off."""
+        if not callable(hook):
+            raise TypeError(f"register_hook: hook must be a function of the gradient, got {hook!r}")
+        if not self.requires_grad:
+            raise GradError("register_hook: this tensor has requires_grad=False, so backward() gives it no gradient "
+                            "for a hook to see")
+        return add_hook(self, hook)
 
     def relu(self):
         return _ops.relu(self)
