@@ -406,6 +406,8 @@ CONFIG_LAYERS = [
     nn.Conv1d(3, 4, 5, stride=2, padding=1, dilation=2, bias=False),
     nn.Conv2d(1, 8, (3, 2), padding="same", dtype=np.float64),
     nn.Conv2d(2, 2, 1, padding=(0, 1)),
+    nn.Conv2d(4, 8, 3, stride=2, groups=4, bias=False),
+    nn.Conv1d(6, 9, 2, padding="same", groups=3, dtype=np.float64),
     nn.MaxPool1d(3, stride=1, padding=1, dilation=1, ceil_mode=True),
     nn.MaxPool2d((2, 3)),
     nn.AvgPool1d(2),
@@ -548,3 +550,105 @@ def test_digits_cnn_shapes_and_options():
     assert nn.models.digits_cnn(channels=(4, 6), num_classes=3)(dp.rand(2, 1, 8, 8)).shape == (2, 3)
     with pytest.raises(ConfigError, match="channels"):
         nn.models.digits_cnn(channels=(4,))
+
+
+# -- grouped convolution -----------------------------------------------------------------------------
+
+# (input shape, weight shape, groups): two groups; depthwise with one filter per channel; depthwise
+# with a channel multiplier (out = 2 · in); three groups of two channels each, out = 3 · groups.
+GROUPED_1D = [((2, 4, 9), (6, 2, 3), 2), ((2, 3, 9), (3, 1, 3), 3), ((2, 3, 9), (6, 1, 3), 3), ((2, 6, 9), (9, 2, 2), 3)]
+GROUPED_2D = [((2, 4, 6, 7), (4, 2, 2, 3), 2), ((2, 3, 6, 7), (3, 1, 2, 3), 3), ((2, 3, 6, 7), (6, 1, 2, 3), 3),
+              ((1, 6, 5, 6), (9, 2, 3, 2), 3)]
+
+
+@pytest.mark.parametrize("options", CONV1D_OPTIONS, ids=str)
+@pytest.mark.parametrize("x_shape, w_shape, groups", GROUPED_1D, ids=str)
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+def test_grouped_conv1d_gradients(x_shape, w_shape, groups, options, bias):
+    inputs = [randn(*x_shape), randn(*w_shape, seed=1)] + ([randn(w_shape[0], seed=2)] if bias else [])
+    assert dp.gradcheck(lambda *a: F.conv1d(*a, groups=groups, **options), inputs)
+
+
+@pytest.mark.parametrize("options", CONV2D_OPTIONS, ids=str)
+@pytest.mark.parametrize("x_shape, w_shape, groups", GROUPED_2D, ids=str)
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+def test_grouped_conv2d_gradients(x_shape, w_shape, groups, options, bias):
+    inputs = [randn(*x_shape), randn(*w_shape, seed=1)] + ([randn(w_shape[0], seed=2)] if bias else [])
+    assert dp.gradcheck(lambda *a: F.conv2d(*a, groups=groups, **options), inputs)
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
+def test_grouped_conv_is_each_group_convolved_alone(batched):
+    """The definition: output group g is the ordinary convolution of input group g with its filters."""
+    x, w, b = randn(2, 6, 7, 8), randn(9, 2, 3, 3, seed=1), randn(9, seed=2)
+    if not batched:
+        x = tensor(x.data[1])
+    out = F.conv2d(x, w, b, groups=3, stride=(1, 2), padding=1)
+    out.backward(np.arange(out.data.size).reshape(out.shape) % 7 - 3.0)
+    channel = 1 if batched else 0
+    for g in range(3):
+        xg, wg, bg = (tensor(np.take(x.data, range(2 * g, 2 * g + 2), channel)), tensor(w.data[3 * g:3 * g + 3]),
+                      tensor(b.data[3 * g:3 * g + 3]))
+        alone = F.conv2d(xg, wg, bg, stride=(1, 2), padding=1)
+        upstream = np.take(np.arange(out.data.size).reshape(out.shape) % 7 - 3.0, range(3 * g, 3 * g + 3), channel)
+        alone.backward(upstream)
+        np.testing.assert_allclose(np.take(out.data, range(3 * g, 3 * g + 3), channel), alone.data, rtol=1e-12)
+        np.testing.assert_allclose(np.take(x.grad, range(2 * g, 2 * g + 2), channel), xg.grad, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(w.grad[3 * g:3 * g + 3], wg.grad, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(b.grad[3 * g:3 * g + 3], bg.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_grouped_conv_output_is_batch_last_and_gradients_flow_to_what_needs_them():
+    x = dp.tensor(np.random.default_rng(0).standard_normal((3, 4, 6, 6)))  # float64 data, float32 weight
+    w = dp.randn(8, 1, 3, 3, requires_grad=True)
+    out = F.conv2d(x, w, groups=4)
+    assert out.dtype == np.float32 and out.shape == (3, 8, 4, 4)
+    assert out.data.transpose(1, 2, 3, 0).flags.c_contiguous  # stored (C, H, W, N), as ungrouped outputs are
+    F.relu(out).sum().backward()
+    assert x.grad is None and w.grad.shape == (8, 1, 3, 3) and w.grad.dtype == np.float32
+    with dp.no_grad():
+        assert not F.conv2d(x, w, groups=4).requires_grad
+    assert np.array_equal(F.conv2d(x, w, groups=np.int64(4)).data, out.data)
+    same = F.conv2d(x, dp.tensor(w.data[:, :1].repeat(4, 1) * (np.arange(8)[:, None] // 2 == np.arange(4))[:, :, None, None]))
+    np.testing.assert_allclose(same.data, out.data, rtol=1e-5, atol=1e-5)  # groups as a block-diagonal weight
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.conv2d(dp.randn(1, 4, 5, 5), dp.randn(4, 2, 3, 3), groups=0), ConfigError,
+     "conv2d: groups must be a positive integer, got 0"),
+    (lambda: F.conv1d(dp.randn(1, 4, 5), dp.randn(4, 2, 3), groups=2.0), ConfigError,
+     "conv1d: groups must be a positive integer, got 2.0"),
+    (lambda: F.conv1d(dp.randn(1, 4, 5), dp.randn(4, 2, 3), groups=True), ConfigError,
+     "conv1d: groups must be a positive integer, got True"),
+    (lambda: F.conv2d(dp.randn(1, 4, 5, 5), dp.randn(3, 2, 3, 3), groups=2), ShapeError,
+     "conv2d: the weight's 3 output channels (its first axis) are not divisible by groups=2"),
+    (lambda: F.conv2d(dp.randn(1, 4, 5, 5), dp.randn(4, 2, 3, 3), groups=4), ShapeError,
+     "conv2d: expected input of shape (N, 8, H, W) or (8, H, W) (2 input channels per group, as the weight has, "
+     "times groups=4), got shape (1, 4, 5, 5)"),
+    (lambda: F.conv1d(dp.randn(1, 4, 5), dp.randn(4, 2), groups=2), ShapeError,
+     "conv1d: weight must have shape (out_channels, in_channels / groups, k), got shape (4, 2)"),
+    (lambda: F.conv1d(dp.randn(1, 4, 5), dp.randn(4, 2, 3), dp.randn(2), groups=2), ShapeError,
+     "conv1d: bias must have shape (4,), got shape (2,)"),
+    (lambda: nn.Conv2d(6, 8, 3, groups=4), ConfigError, "Conv2d: in_channels=6 is not divisible by groups=4"),
+    (lambda: nn.Conv1d(6, 8, 3, groups=3), ConfigError, "Conv1d: out_channels=8 is not divisible by groups=3"),
+    (lambda: nn.Conv1d(6, 6, 3, groups=-1), ConfigError, "Conv1d: groups must be a positive integer, got -1"),
+    (lambda: nn.Conv2d(4, 4, 3, groups=2)(dp.randn(1, 2, 5, 5)), ShapeError,
+     "Conv2d(4 -> 4, kernel 3, groups 2) expected input of shape (N, 4, H, W) or (4, H, W), got shape (1, 2, 5, 5)"),
+])
+def test_grouped_conv_errors_name_the_option_and_the_numbers(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_grouped_layer_weight_shape_repr_and_fan_in():
+    dp.manual_seed(0)
+    layer = nn.Conv2d(8, 64, 3, padding=1, groups=8)
+    assert layer.weight.shape == (64, 1, 3, 3) and layer.bias.shape == (64,)
+    assert repr(layer) == "Conv2d(8, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=8)"
+    assert "groups" not in repr(nn.Conv2d(8, 64, 3)) and "groups" not in nn.Conv2d(8, 64, 3).config()
+    # fan_in is what one output sees: 8 / 8 channels x 9 positions, so both bounds are 1/3 (in_channels
+    # x 9 would give 0.118, which 576 and 64 uniform draws would not come near)
+    for values in (layer.weight.data, layer.bias.data):
+        assert 0.3 < np.abs(values).max() <= 1 / 3
+    assert layer(dp.randn(2, 8, 5, 5)).shape == (2, 64, 5, 5)
+    assert nn.Conv1d(4, 4, 3, groups=2, bias=False)(dp.randn(4, 7)).shape == (4, 5)  # unbatched

@@ -410,3 +410,31 @@ def test_a_first_layer_needs_no_weight_for_data_and_steps_between_two_heads_as_i
     for ours, theirs in zip(modules, references):
         for key, value in theirs.state_dict().items():
             np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), rtol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4], ids=lambda g: f"groups={g}")
+@pytest.mark.parametrize("needs", ["x and w", "w only", "x only"])
+@pytest.mark.parametrize("changed", ["x", "w", "b"])
+def test_a_grouped_convolution_refuses_what_an_ungrouped_one_refuses_as_in_pytorch(groups, needs, changed):
+    """conv2d keeps its input and weight (each group's rule views of them), never its bias."""
+    rng = np.random.default_rng(0)
+    arrays = {"x": rng.standard_normal((2, 4, 5, 5)), "w": rng.standard_normal((8, 4 // groups, 3, 3)),
+              "b": rng.standard_normal(8)}
+    grads = {"x": needs != "w only", "w": needs != "x only", "b": True}
+    ours = {k: pair(v, requires_grad=grads[k]) for k, v in arrays.items()}
+    y = nn_f.conv2d(*(ours[k][0] for k in "xwb"), groups=groups).sum()
+    ty = torch.nn.functional.conv2d(*(ours[k][1] for k in "xwb"), groups=groups).sum()
+    with dp.no_grad(), torch.no_grad():
+        for t in ours[changed]:
+            t.mul_(3.0)
+    if changed == "b":  # the bias's values are no rule's business
+        y.backward()
+        ty.backward()
+        for k in "xwb":
+            if grads[k]:
+                np.testing.assert_allclose(ours[k][0].grad, ours[k][1].grad.numpy(), rtol=1e-12, err_msg=k)
+        return
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.backward()
+    with pytest.raises(GradError, match=r"an input of 'conv2d' \(shape .*\) was changed in place"):
+        y.backward()

@@ -70,6 +70,14 @@ CASES = [
     ("Conv2d", dict(in_channels=2, out_channels=2, kernel_size=3, dilation=2, padding="same", bias=False), (1, 2, 6, 7)),
     ("Conv2d", dict(in_channels=2, out_channels=3, kernel_size=1, stride=2), (2, 2, 5, 5)),
     ("Conv2d", dict(in_channels=2, out_channels=3, kernel_size=3, padding="valid"), (2, 5, 5)),  # unbatched
+    ("Conv1d", dict(in_channels=4, out_channels=6, kernel_size=3, groups=2), (2, 4, 10)),
+    ("Conv1d", dict(in_channels=3, out_channels=6, kernel_size=3, stride=2, padding=1, groups=3), (2, 3, 10)),  # depthwise x2
+    ("Conv1d", dict(in_channels=4, out_channels=4, kernel_size=2, dilation=2, padding="same", groups=4, bias=False), (4, 9)),
+    ("Conv2d", dict(in_channels=4, out_channels=6, kernel_size=3, padding=1, groups=2), (2, 4, 7, 6)),
+    ("Conv2d", dict(in_channels=3, out_channels=3, kernel_size=3, stride=2, padding=1, groups=3), (2, 3, 7, 6)),  # depthwise
+    ("Conv2d", dict(in_channels=2, out_channels=6, kernel_size=(2, 3), stride=(1, 2), dilation=(2, 1), groups=2, bias=False),
+     (2, 2, 7, 8)),  # depthwise x3
+    ("Conv2d", dict(in_channels=4, out_channels=8, kernel_size=1, groups=2), (4, 5, 5)),  # unbatched
     ("MaxPool1d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9)),
     ("MaxPool1d", dict(kernel_size=2, dilation=2, ceil_mode=True), (2, 3, 10)),
     ("MaxPool2d", dict(kernel_size=2), (2, 3, 8, 8)),
@@ -226,3 +234,51 @@ def test_pooling_geometry_is_pytorchs(kind, dims):
         np.testing.assert_allclose(ox.grad, tx.grad.numpy(), rtol=1e-12, err_msg=str((size, k, s, p, d, ceil)))
         agreed += 1
     assert agreed > 100 and refused > 50
+
+
+# Grouped convolutions through the functional form: each (input channels, output channels, groups)
+# against every geometry, in float64 and float32. The last rows are depthwise convolutions with a
+# channel multiplier of 1, 2 and 3 (out = k · in).
+GROUPINGS = [(4, 2, 2), (4, 6, 2), (6, 6, 3), (6, 3, 3), (4, 4, 4), (3, 6, 3), (2, 6, 2)]
+GEOMETRIES = [dict(), dict(stride=2, padding=1), dict(dilation=2, padding=2), dict(padding="same"),
+              dict(stride=(2, 1), padding=(0, 1), dilation=(1, 2))]
+FUNCTIONAL_TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("dims", [1, 2])
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize("in_channels, out_channels, groups", GROUPINGS, ids=str)
+def test_grouped_conv_matches_pytorch(in_channels, out_channels, groups, bias, dims, dtype):
+    ours, theirs = getattr(nn.functional, f"conv{dims}d"), getattr(torch.nn.functional, f"conv{dims}d")
+    tol = FUNCTIONAL_TOLERANCES[dtype]
+    x, w = sample((3, in_channels) + (7, 8)[:dims]), sample((out_channels, in_channels // groups) + (3, 2)[:dims], seed=1)
+    arrays = [x, w] + ([sample(out_channels, seed=2)] if bias else [])
+    for geometry in GEOMETRIES:
+        options = {k: (v if isinstance(v, (int, str)) or dims == 2 else v[0]) for k, v in geometry.items()}
+        mine = [dp.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+        reference = [torch.tensor(a, dtype=TORCH_DTYPES[dtype], requires_grad=True) for a in arrays]
+        out, expected = ours(*mine, groups=groups, **options), theirs(*reference, groups=groups, **options)
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), err_msg=str(options), **tol)
+        upstream = sample(out.shape, seed=3).astype(dtype)
+        out.backward(upstream)
+        expected.backward(torch.from_numpy(upstream))
+        for name, a, b in zip("xwb", mine, reference):
+            np.testing.assert_allclose(a.grad, b.grad.numpy(), err_msg=f"{name} {options}", **tol)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("Conv2d", dict(in_channels=8, out_channels=16, kernel_size=3, padding=1, groups=8)),
+    ("Conv2d", dict(in_channels=4, out_channels=4, kernel_size=(3, 1), stride=2, groups=2, bias=False)),
+    ("Conv1d", dict(in_channels=6, out_channels=3, kernel_size=5, dilation=2, groups=3)),
+])
+def test_grouped_layers_print_weigh_and_initialise_as_pytorchs(name, kwargs):
+    ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    for (key, p), (other, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert key == other and p.shape == tuple(q.shape)
+    # Both draw from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with PyTorch's fan_in for the grouped weight.
+    fan_in = torch.nn.init._calculate_fan_in_and_fan_out(theirs.weight)[0]
+    assert fan_in == kwargs["in_channels"] // kwargs["groups"] * np.prod(ours.kernel_size)
+    for p in ours.parameters():
+        assert np.abs(p.data).max() <= 1 / np.sqrt(fan_in)

@@ -2,7 +2,9 @@
 
 A convolution is the seeds' weighted sum a_j = Σ_i w_ij o_i + b_j with two constraints: each output
 sees only a window of the input, and every window shares the same weights. Shapes follow PyTorch:
-inputs (N, C_in, L) or (N, C_in, H, W), weights (C_out, C_in, *kernel_size), bias (C_out,).
+inputs (N, C_in, L) or (N, C_in, H, W), weights (C_out, C_in / groups, *kernel_size), bias (C_out,).
+With ``groups`` > 1 the channels are split into that many groups and each group of outputs sees only
+its own group of inputs (``groups=C_in``: a depthwise convolution, MobileNet's).
 The arithmetic lives in :mod:`deltaprop.ops.conv` (matrix products over the unfolded windows).
 """
 
@@ -25,7 +27,8 @@ class _ConvNd(Module):
 
     _dims: int  # number of spatial axes
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, dtype=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 dtype=None):
         super().__init__()
         name, n = type(self).__name__, self._dims
         for option, value in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -33,22 +36,30 @@ class _ConvNd(Module):
                 raise ConfigError(f"{name}: {option} must be a positive integer, got {value!r}")
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+            raise ConfigError(f"{name}: groups must be a positive integer, got {groups!r}")
+        self.groups = int(groups)
+        for option, value in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
+            if value % self.groups:
+                raise ConfigError(f"{name}: {option}={value} is not divisible by groups={self.groups}")
         self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
         self.stride = int_tuple(stride, n, "stride", name, 1)
         self.dilation = int_tuple(dilation, n, "dilation", name, 1)
         conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)  # validates
         self.padding = padding if isinstance(padding, str) else int_tuple(padding, n, "padding", name, 0)
         dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
-        self.weight = Parameter(np.empty((self.out_channels, self.in_channels, *self.kernel_size), dtype=dtype))
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         # PyTorch's default: kaiming_uniform_ with a = √5, i.e. U(−1/√fan_in, 1/√fan_in), where
-        # fan_in = in_channels · kernel positions; the bias is drawn from the same range.
+        # fan_in = in_channels / groups · kernel positions (the inputs one output sees, the weight's
+        # second axis); the bias is drawn from the same range.
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_channels * math.prod(self.kernel_size))
+            bound = 1 / math.sqrt(self.in_channels // self.groups * math.prod(self.kernel_size))
             init.uniform_(self.bias, -bound, bound)
 
     def _check(self, x) -> None:
@@ -63,9 +74,12 @@ class _ConvNd(Module):
     def describe(self) -> str:
         k = self.kernel_size
         kernel = str(k[0]) if len(set(k)) == 1 else "x".join(map(str, k))
-        return f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, kernel {kernel})"
+        groups = f", groups {self.groups}" if self.groups != 1 else ""
+        return f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, kernel {kernel}{groups})"
 
     def config(self) -> dict:
+        # groups only when it is not 1: a file of an ungrouped layer stays what it was, and loads
+        # in a deltaprop that has no groups; a file without it is read as groups=1.
         return {
             "in_channels": self.in_channels,
             "out_channels": self.out_channels,
@@ -73,6 +87,7 @@ class _ConvNd(Module):
             "stride": list(self.stride),
             "padding": self.padding if isinstance(self.padding, str) else list(self.padding),
             "dilation": list(self.dilation),
+            **({"groups": self.groups} if self.groups != 1 else {}),
             "bias": self.bias is not None,
             "dtype": self.weight.dtype.name,
         }
@@ -83,6 +98,8 @@ class _ConvNd(Module):
             text += f", padding={self.padding!r}"
         if self.dilation != (1,) * self._dims:
             text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
         return text
@@ -91,7 +108,12 @@ class _ConvNd(Module):
 class Conv1d(_ConvNd):
     """1-d convolution over (N, C_in, L) inputs: out[n, o, l] = b_o + Σ_c Σ_k w[o, c, k]·x[n, c, s·l + d·k − p].
 
-    ``weight`` has shape (out_channels, in_channels, kernel_size); padding may also be 'same' or 'valid'.
+    ``weight`` has shape (out_channels, in_channels / groups, kernel_size); padding may also be 'same'
+    or 'valid'. ``groups`` (PyTorch's) splits the channels into that many groups, both channel counts
+    divisible by it; output channel o sees only the inputs of its group, the c above running over the
+    in_channels / groups channels from (o // (out_channels / groups)) · in_channels / groups on.
+    ``groups=in_channels`` is a depthwise convolution (each channel filtered on its own,
+    out_channels / in_channels filters per channel).
     """
 
     _dims = 1
@@ -99,7 +121,7 @@ class Conv1d(_ConvNd):
     def forward(self, x):
         self._check(x)
         try:
-            return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+            return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
 
@@ -107,8 +129,9 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-d convolution over (N, C_in, H, W) inputs, the layer of image networks.
 
-    ``weight`` has shape (out_channels, in_channels, kh, kw); every option takes an int or a pair
-    (height, width); padding may also be 'same' (stride 1) or 'valid'.
+    ``weight`` has shape (out_channels, in_channels / groups, kh, kw); every option takes an int or a
+    pair (height, width); padding may also be 'same' (stride 1) or 'valid'. ``groups`` as in
+    :class:`Conv1d`: ``Conv2d(32, 32, 3, padding=1, groups=32)`` is MobileNet's depthwise layer.
     """
 
     _dims = 2
@@ -116,7 +139,7 @@ class Conv2d(_ConvNd):
     def forward(self, x):
         self._check(x)
         try:
-            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
 

@@ -31,12 +31,13 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
 from ._windows import (
     KERNEL_AXES,
+    SPATIAL_AXES,
     _batch_last,
     _batched,
     _interior,
@@ -214,11 +215,102 @@ def _row_blocks(out_shape, batch, bytes_per_column) -> tuple:
 _BLOCK_BYTES = 4 << 20
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    """1-d convolution (cross-correlation, as in PyTorch) of (N, C_in, L) with (C_out, C_in, k)."""
-    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation)
+def _grouped(op: str, n: int, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    """A convolution with ``groups`` > 1: input and output channels split into that many groups, and
+    output group g sees only input group g, through a weight of shape (out, in / groups, *kernel).
+
+    Each group is the ungrouped convolution of one slice of channels, so this runs ``_conv`` as it is
+    on each slice (channel slices of a batch-last array stay batch-last: no copy) and records one
+    operation around them: the outputs are copied side by side into one batch-last result, and its
+    rule calls each group's rule on the matching slice of the gradient, placing the input gradient
+    slices side by side and stacking the weight and bias gradients. The groups' rules are kept in
+    this rule's closure, so the in-place change check (changes.py) finds the arrays they keep, which
+    are views of the input and weight, as it finds those of an ungrouped convolution.
+    """
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ConfigError(f"{op}: groups must be a positive integer, got {groups!r}")
+    groups = int(groups)
+    x, w = operand(input), operand(weight)
+    W, X = w.data, np.asarray(x.data)
+    if np.ndim(W) != n + 2:
+        raise ShapeError(f"{op}: weight must have shape (out_channels, in_channels / groups, {KERNEL_AXES[n]}), "
+                         f"got shape {np.shape(W)}")
+    O, per_group = W.shape[0], W.shape[1]
+    if O % groups:
+        raise ShapeError(f"{op}: the weight's {O} output channels (its first axis) are not divisible by groups={groups}")
+    C = per_group * groups
+    if X.ndim not in (n + 1, n + 2) or X.shape[-n - 1] != C:
+        raise ShapeError(f"{op}: expected input of shape (N, {C}, {SPATIAL_AXES[n]}) or ({C}, {SPATIAL_AXES[n]}) "
+                         f"({per_group} input channels per group, as the weight has, times groups={groups}), "
+                         f"got shape {X.shape}")
+    parents = (x, w)
+    if bias is not None:
+        bias = operand(bias)
+        if np.shape(bias.data) != (O,):
+            raise ShapeError(f"{op}: bias must have shape ({O},), got shape {np.shape(bias.data)}")
+        parents = (x, w, bias)
+    if groups == 1:
+        return _conv(op, n, x, w, bias, stride, padding, dilation)
+    batched = X.ndim == n + 2
+    if not batched:
+        X = X[None]
+    out_per_group = O // groups
+
+    def part(t: Tensor, data: np.ndarray) -> Tensor:
+        """A slice of an operand as a tensor of its own, needing a gradient as the operand does."""
+        piece = Tensor._wrap(data)
+        piece.requires_grad = t.requires_grad
+        return piece
+
+    rules, result = [], None
+    for i in range(groups):
+        inputs, outputs = slice(i * per_group, (i + 1) * per_group), slice(i * out_per_group, (i + 1) * out_per_group)
+        y = _conv(op, n, part(x, X[:, inputs]), part(w, W[outputs]),
+                  None if bias is None else part(bias, bias.data[outputs]), stride, padding, dilation)
+        if result is None:  # (N, O, *out), stored batch-last as each group's output is
+            N, out_shape = y.shape[0], y.shape[2:]
+            result = _memory.empty((O, *out_shape, N), y.dtype).transpose(n + 1, *range(n + 1))
+        result[:, outputs] = y.data
+        rules.append(y._backward)
+    del y  # each group's output block is free again once copied; the rules do not keep it
+
+    def backward(g):
+        if not batched:
+            g = g[None]
+        gx, gws, gbs = None, [], []
+        for i, rule in enumerate(rules):
+            grads = rule(g[:, i * out_per_group : (i + 1) * out_per_group])
+            if grads[0] is not None:
+                if gx is None:
+                    gx = _memory.empty((*X.shape[1:], X.shape[0]), grads[0].dtype).transpose(n + 1, *range(n + 1))
+                gx[:, i * per_group : (i + 1) * per_group] = grads[0]
+            gws.append(grads[1])
+            gbs.append(grads[2] if bias is not None else None)
+        gw = np.concatenate(gws) if w.requires_grad else None
+        gb = np.concatenate(gbs) if bias is not None and bias.requires_grad else None
+        if gx is not None and not batched:
+            gx = gx[0]
+        return (gx, gw) if bias is None else (gx, gw, gb)
+
+    return record(result if batched else result[0], parents, backward, op)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    """2-d convolution of (N, C_in, H, W) with (C_out, C_in, kh, kw); padding may be 'same'."""
-    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation)
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution (cross-correlation, as in PyTorch) of (N, C_in, L) with (C_out, C_in / groups, k).
+
+    With ``groups`` > 1 the channels are split into that many groups, each output group seeing only
+    its input group; ``groups=C_in`` is a depthwise convolution (C_out a multiple of C_in).
+    """
+    if groups.__class__ is int and groups == 1:  # the ungrouped convolution, with nothing in between
+        return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation)
+    return _grouped("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution of (N, C_in, H, W) with (C_out, C_in / groups, kh, kw); padding may be 'same'.
+
+    ``groups`` as in :func:`conv1d`.
+    """
+    if groups.__class__ is int and groups == 1:
+        return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation)
+    return _grouped("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
