@@ -597,3 +597,41 @@ def test_a_bad_layer_name_in_a_file_is_one_short_sentence(tmp_path, name):
         load(path)
     message = str(error.value)
     assert "\n" not in message and len(message) < 400 and '"' not in message, message
+
+
+def test_grouped_and_depthwise_convolutions_round_trip(tmp_path):
+    dp.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(4, 8, 3, padding=1, groups=2), nn.ReLU(),
+        nn.Conv2d(8, 16, 3, stride=2, groups=8, bias=False), nn.ReLU(),  # depthwise, two filters per channel
+        nn.Conv2d(16, 4, 1), nn.Flatten(1), nn.Linear(4 * 3 * 3, 2),
+    )
+    save(model, tmp_path / "grouped.safetensors")
+    loaded = load(tmp_path / "grouped.safetensors")
+    assert [getattr(m, "groups", None) for m in loaded] == [2, None, 8, None, 1, None, None]
+    assert repr(loaded) == repr(model)
+    assert loaded[2].weight.shape == (16, 1, 3, 3)
+    x = np.random.default_rng(0).normal(size=(3, 4, 7, 7)).astype(np.float32)
+    assert np.array_equal(_predict(loaded, x), _predict(model, x))
+
+
+def test_a_wide_depthwise_convolution_is_not_taken_for_a_hostile_file(tmp_path):
+    """Its weight is out·(in / groups)·k: counted as out·in·k·groups, this 2,560-value layer was
+    taken for 150 million values and refused."""
+    model = nn.Sequential(nn.Conv2d(256, 256, 3, padding=1, groups=256))
+    save(model, tmp_path / "depthwise.safetensors")
+    assert load(tmp_path / "depthwise.safetensors")[0].groups == 256
+    model = nn.Sequential(nn.Conv1d(512, 512, 5, groups=512))
+    save(model, tmp_path / "depthwise.safetensors")
+    assert load(tmp_path / "depthwise.safetensors")[0].groups == 512
+
+
+@pytest.mark.parametrize("groups, message", [(3, "in_channels=4 is not divisible by groups=3"),
+                                             (0, "groups must be a positive integer, got 0")])
+def test_a_file_with_a_bad_groups_is_one_clear_error(tmp_path, groups, message):
+    save(nn.Sequential(nn.Conv2d(4, 4, 3, groups=2)), tmp_path / "model.safetensors")
+    data = (tmp_path / "model.safetensors").read_bytes()
+    # The header is JSON inside JSON; the digit keeps its length, so the header's size is unchanged.
+    (tmp_path / "model.safetensors").write_bytes(data.replace(b'\\"groups\\": 2', b'\\"groups\\": ' + str(groups).encode()))
+    with pytest.raises(ModelFileError, match=message):
+        load(tmp_path / "model.safetensors")

@@ -384,15 +384,20 @@ def _is_layer_name(name) -> bool:
 
 def _size_bound(name: str, config: dict) -> int:
     """At least as many numbers as the layer allocates: the product of its integer arguments (the
-    weight of Linear is in*out, of Conv2d in*out*k*k: a square kernel counts twice in a 2-d layer)."""
+    weight of Linear is in*out, of Conv2d in*out*k*k: a square kernel counts twice in a 2-d layer).
+    A convolution's ``groups`` divides instead: its weight is out*(in/groups)*k, and the layer refuses
+    an in_channels that groups does not divide before it allocates anything."""
     bound = 1
-    for value in config.values():
+    for key, value in config.items():
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, int) and not isinstance(item, bool):
+            if isinstance(item, int) and not isinstance(item, bool) and key != "groups":
                 bound *= max(abs(item), 1)
     kernel = config.get("kernel_size")
     if name.endswith("2d") and isinstance(kernel, int) and not isinstance(kernel, bool):
         bound *= max(abs(kernel), 1)
+    groups = config.get("groups")
+    if isinstance(groups, int) and not isinstance(groups, bool) and groups > 1:
+        bound = -(-bound // groups)
     return bound
 
 
