@@ -222,10 +222,11 @@ def _grouped(op: str, n: int, input, weight, bias, stride, padding, dilation, gr
     output group g sees only input group g, through a weight of shape (out, in / groups, *kernel).
 
     Each group is the ungrouped convolution of one slice of channels, so this runs ``_conv`` as it is
-    on each slice (channel slices of a batch-last array stay batch-last: no copy) and records one
-    operation around them: the outputs are copied side by side into one batch-last result, and its
-    rule calls each group's rule on the matching slice of the gradient, placing the input gradient
-    slices side by side and stacking the weight and bias gradients. The groups' rules are kept in
+    on each slice (a channel slice of a batch-last array is batch-last too, so each group is unfolded
+    as the ungrouped kernel unfolds a whole input) and records one operation around them: the
+    outputs are copied side by side into one batch-last result, and its rule calls each group's rule
+    on the matching slice of the gradient, placing the input gradient slices side by side and
+    stacking the weight and bias gradients. The groups' rules are kept in
     this rule's closure, so the in-place change check (changes.py) finds the arrays they keep, which
     are views of the input and weight, as it finds those of an ungrouped convolution.
     """
