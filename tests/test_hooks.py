@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 
 import numpy as np
 import pytest
@@ -147,3 +149,19 @@ def test_bad_hooks_are_refused_clearly():
             (h * 1.0).sum().backward()
     (h * 1.0).sum().backward()  # and the graph still works once the hook is gone
     assert w.grad.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("duplicate", [copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))])
+def test_a_copy_of_a_hooked_tensor_has_no_hooks_as_in_pytorch_and_the_original_keeps_its_own(duplicate):
+    w = dp.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: g * 10)
+    twin = duplicate(w)
+    (twin * 1.0).sum().backward()
+    assert twin.grad.tolist() == [1.0, 1.0]
+    (w * 1.0).sum().backward()
+    assert w.grad.tolist() == [10.0, 10.0]
+    theirs = torch.tensor([1.0, 2.0], requires_grad=True)
+    theirs.register_hook(lambda g: g * 10)
+    their_twin = copy.deepcopy(theirs)
+    (their_twin * 1.0).sum().backward()
+    assert their_twin.grad.tolist() == [1.0, 1.0]

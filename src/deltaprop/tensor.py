@@ -503,6 +503,14 @@ class Tensor:
                             "for a hook to see")
         return add_hook(self, hook)
 
+    def __getstate__(self):
+        """What copy.deepcopy and pickle keep: every slot but the hooks, which a copy does not get,
+        as in PyTorch (they are counted per tensor; see engine.Hooks)."""
+        state = object.__getstate__(self)
+        if isinstance(state, tuple) and "_hooks" in state[1]:
+            state = (state[0], {k: v for k, v in state[1].items() if k != "_hooks"})
+        return state
+
     def relu(self):
         return _ops.relu(self)
 
