@@ -85,7 +85,8 @@ class SGD(Optimizer):
                     lr_, momentum_, one_minus_dampening, decay = scalars(
                         x.dtype, lr, momentum, 1 - dampening, weight_decay
                     )
-                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
+                if maximize or weight_decay:
+                    g = effective_gradient(g, x, maximize, decay if weight_decay else None)
                 if momentum:
                     state = states.get(p)
                     if state is None:
