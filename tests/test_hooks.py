@@ -165,3 +165,28 @@ def test_a_copy_of_a_hooked_tensor_has_no_hooks_as_in_pytorch_and_the_original_k
     their_twin = copy.deepcopy(theirs)
     (their_twin * 1.0).sum().backward()
     assert their_twin.grad.tolist() == [1.0, 1.0]
+
+
+def test_a_hook_registered_during_backward_on_a_leaf_still_to_come_runs_as_in_pytorch():
+    """A hook that registers hooks on leaves the sweep has not finished with (x, w), and on one it
+    has (v, whose only consumer ran first): PyTorch runs the first two in that same pass."""
+    results = []
+    for lib in (dp, torch):
+        x, w, v = (lib.tensor(values, requires_grad=True, dtype=dp.float64 if lib is dp else torch.float64)
+                   for values in ([1.0, 2.0], [3.0, 4.0], [5.0, 6.0]))
+        seen = []
+        z = x * w
+        u = (z * 2.0) * v
+
+        def register(g):
+            w.register_hook(lambda g2: seen.append("w") or g2 * 10.0)
+            x.register_hook(lambda g2: seen.append("x") or g2 * 10.0)
+            return g
+
+        z.register_hook(register)
+        u.sum().backward()
+        results.append((seen, [np.asarray(t.grad.tolist()) for t in (x, w, v)]))
+    (seen, grads), (expected_seen, expected_grads) = results
+    assert seen == expected_seen == ["x", "w"]
+    for ours, theirs in zip(grads, expected_grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

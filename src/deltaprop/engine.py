@@ -224,10 +224,12 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
         _accumulate_leaf(root, _run_hooks(root, seed) if _has_hooks(root) else seed, set())
         return
     order = _checked_order(root)
-    last = {}  # id(hooked leaf) -> the step of the last operation that sends it a gradient
+    # Every leaf's, not only those hooked now: a hook may register one on a leaf while the sweep
+    # runs, and PyTorch runs it if that leaf's gradient is still to come.
+    last = {}  # id(leaf) -> the step of the last operation that sends it a gradient
     for step, node in enumerate(order):
         for parent in node._parents:
-            if parent._backward is None and parent.requires_grad and _has_hooks(parent):
+            if parent._backward is None and parent.requires_grad:
                 last[id(parent)] = step
     complete_after: dict[int, dict] = {}  # step -> those leaves by id, in the order of that operation's inputs
     for step, node in enumerate(order):
@@ -251,9 +253,7 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
                         continue
                     if pg.dtype != parent.data.dtype:
                         pg = pg.astype(parent.data.dtype)
-                    if parent._backward is None and id(parent) not in last:
-                        _accumulate_leaf(parent, pg, handed_out)
-                    elif parent._backward is None:
+                    if parent._backward is None:
                         previous = collected.get(id(parent))
                         collected[id(parent)] = pg if previous is None else previous + pg
                     else:
@@ -261,7 +261,8 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
                         parent._pending = pg if previous is None else previous + pg
             for leaf in complete_after.get(step, {}).values():
                 if id(leaf) in collected:
-                    _accumulate_leaf(leaf, _run_hooks(leaf, collected.pop(id(leaf))), handed_out)
+                    g = collected.pop(id(leaf))
+                    _accumulate_leaf(leaf, _run_hooks(leaf, g) if _has_hooks(leaf) else g, handed_out)
     except BaseException:
         for node in order:
             node._pending = None
