@@ -66,3 +66,13 @@ def test_a_rule_is_refused_only_when_what_it_keeps_changed_in_place(name, keeps)
                 run(change)
         else:
             np.testing.assert_array_equal(run(change), unchanged)
+
+
+def test_reciprocal_of_integers_and_booleans_is_a_float_division_as_in_pytorch():
+    # NumPy's reciprocal divides integers as integers (1 / 2 -> 0, 1 / 0 -> the smallest int64)
+    with np.errstate(divide="ignore"):
+        for values in ([0, 1, 2, -4], [True, False]):
+            out = dp.tensor(np.array(values)).reciprocal()
+            assert np.issubdtype(out.dtype, np.floating)
+            np.testing.assert_array_equal(out.data, 1.0 / np.array(values, dtype=np.float64))
+    assert dp.tensor(np.array([4.0], np.float32)).reciprocal().dtype == np.float32

@@ -81,7 +81,10 @@ square = _slope_of_input("square", np.square, lambda x: 2 * x, "x², elementwise
 
 expm1 = _slope_of_output("expm1", np.expm1, lambda out: out + 1, "eˣ − 1, accurate for small x.")
 exp2 = _slope_of_output("exp2", np.exp2, lambda out: out * _LN2, "2ˣ.")
-reciprocal = _slope_of_output("reciprocal", np.reciprocal, lambda out: -(out * out), "1 / x (inf at 0, as in PyTorch).")
+# (np.reciprocal divides integers as integers: 1 / 2 -> 0; true_divide keeps a float's dtype and
+# turns integers into floats, as every other division here does)
+reciprocal = _slope_of_output("reciprocal", lambda x: np.true_divide(1, x), lambda out: -(out * out),
+                              "1 / x (inf at 0, as in PyTorch).")
 rsqrt = _slope_of_output("rsqrt", lambda x: 1 / np.sqrt(x), lambda out: -0.5 * out * out * out, "1 / √x.")
 
 sign = _step("sign", lambda x: np.nan_to_num(np.sign(x), nan=0.0, copy=False),
