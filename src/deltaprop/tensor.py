@@ -580,18 +580,19 @@ class Tensor:
     def view_as(self, other):
         return _ops.reshape(self, np.shape(_data(other)))
 
-    def expand(self, *sizes):
+    def expand(self, *sizes, size=None):
         """A read-only view broadcast to ``sizes`` (-1 keeps a dimension; new ones go in front)."""
-        return _ops.expand(self, *sizes)
+        return _ops.expand(self, *_sizes_or_keyword("expand", sizes, "size", size))
 
     def expand_as(self, other):
         return _ops.expand(self, np.shape(_data(other)))
 
-    def repeat(self, *sizes):
+    def repeat(self, *sizes, repeats=None):
         """Tiled ``sizes[i]`` times along each dimension (more sizes than dimensions add new ones)."""
-        return _ops.repeat(self, *sizes)
+        return _ops.repeat(self, *_sizes_or_keyword("repeat", sizes, "repeats", repeats))
 
-    def flip(self, *dims):
+    def flip(self, *dims_, dims=None):
+        dims = _sizes_or_keyword("flip", dims_, "dims", dims)
         if not dims:
             raise TypeError("flip: give the dims to reverse (x.flip(0), x.flip(0, 1) or x.flip((0, 1)))")
         return _ops.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)) else dims)
@@ -599,8 +600,10 @@ class Tensor:
     def narrow(self, dim, start, length):
         return _ops.narrow(self, dim, start, length)
 
-    def split(self, split_size_or_sections, dim=0):
-        return _ops.split(self, split_size_or_sections, dim)
+    def split(self, split_size, dim=0):
+        """Pieces along ``dim`` of ``split_size`` each, or of the sizes in a list (PyTorch's
+        ``Tensor.split``, whose argument is named ``split_size``)."""
+        return _ops.split(self, split_size, dim)
 
     def chunk(self, chunks, dim=0):
         return _ops.chunk(self, chunks, dim)
@@ -798,3 +801,13 @@ def as_tensor(data, dtype=None) -> Tensor:
 
 
 from . import ops as _ops  # noqa: E402  (the operations import Tensor from this module)
+
+
+def _sizes_or_keyword(method: str, given: tuple, name: str, keyword) -> tuple:
+    """The sizes or dims of ``expand``/``repeat``/``flip``, given as arguments or, as PyTorch
+    also takes them, as the keyword ``name`` (a sequence, or one int)."""
+    if keyword is None:
+        return given
+    if given:
+        raise TypeError(f"{method}: give {name} either as arguments or as {name}=, not both")
+    return (keyword,)

@@ -162,6 +162,14 @@ def test_the_method_forms_of_a_write_into_an_expanded_view_say_why_they_are_refu
     np.testing.assert_array_equal(x.data, [[1.0], [2.0]])  # nothing written
 
 
+@pytest.mark.parametrize("call", [
+    lambda t: t.flip(dims=(0, 1)), lambda t: t.flip(dims=[1]), lambda t: t.split(split_size=3, dim=1)[1],
+    lambda t: t.expand(size=(2, 3, 4)), lambda t: t.repeat(repeats=(2, 1)),
+], ids=["flip dims tuple", "flip dims list", "split split_size", "expand size", "repeat repeats"])
+def test_the_keyword_forms_of_pytorchs_shape_methods(call):
+    np.testing.assert_array_equal(call(dp.tensor(X)).data, call(torch.tensor(X)).numpy())
+
+
 def test_dim_view_as_and_the_method_forms_match_pytorch():
     x, t = dp.tensor(X), torch.tensor(X)
     assert x.dim() == t.dim() == 2 and dp.tensor(1.0).dim() == 0
