@@ -1013,3 +1013,38 @@ def test_save_weights_only_writes_a_model_file(tmp_path):
     assert _same_weights(load(path), model)
     with pytest.raises(dp.errors.ModelFileError, match="not a deltaprop checkpoint"):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", nn.CrossEntropyLoss(ignore_index=7), nn.functional.cross_entropy])
+def test_labels_to_ignore_count_for_nothing_in_fit_a_batch_of_them_included(loss):
+    """Padding labels (ignore_index): a batch made of them alone adds nothing, where its NaN mean
+    (PyTorch's) stopped the run as diverged; accuracy scores the other samples only; the weights
+    are those of the same loop written out by hand (PyTorch's: every batch steps)."""
+    ignored = getattr(loss, "ignore_index", -100)
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((48, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    y[:16] = ignored  # the first two batches of 8 hold nothing to learn
+    y[20:48:3] = ignored
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 2))
+    by_hand = nn.Sequential(nn.Linear(3, 2))
+    by_hand.load_state_dict(model.state_dict())
+    history = dp.fit(model, X, y, loss=loss, optimizer=optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                     epochs=3, batch_size=8, shuffle=False, metrics=["accuracy"], verbose=0)
+    assert len(history.history["loss"]) == 3 and np.isfinite(history.history["loss"]).all()
+    optimizer = optim.SGD(by_hand.parameters(), lr=0.1, momentum=0.9)
+    criterion = nn.CrossEntropyLoss(ignore_index=ignored)
+    for _ in range(3):
+        for i in range(0, 48, 8):
+            optimizer.zero_grad()
+            criterion(by_hand(X[i : i + 8]), y[i : i + 8]).backward()
+            optimizer.step()
+    for ours, expected in zip(model.parameters(), by_hand.parameters()):
+        np.testing.assert_allclose(ours.data, expected.data, rtol=1e-6, atol=1e-7)
+    kept = y != ignored
+    with dp.no_grad():
+        predicted = model(X).data.argmax(axis=1)
+    scores = dp.evaluate(model, X, y, loss=loss, metrics=["accuracy"])
+    assert scores["accuracy"] == pytest.approx(np.mean(predicted[kept] == y[kept]))
+    assert scores["loss"] == pytest.approx(float(criterion(model(X), y).data), rel=1e-6)

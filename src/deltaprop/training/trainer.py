@@ -70,6 +70,19 @@ def _takes_class_indices(loss) -> bool:
     return isinstance(loss, _CLASS_INDEX_LOSSES) or loss in (nn.functional.cross_entropy, nn.functional.nll_loss)
 
 
+def _ignored_label(loss):
+    """The label a class-index loss ignores (its ignore_index; PyTorch's -100 for the functions),
+    or None for any other loss."""
+    return getattr(loss, "ignore_index", -100) if _takes_class_indices(loss) else None
+
+
+def _nothing_to_score(loss, target) -> bool:
+    """Whether every target of this batch is the label ``loss`` ignores: PyTorch's mean is then NaN
+    and its gradient 0, a batch of padding rather than a diverging run."""
+    ignored = _ignored_label(loss)
+    return ignored is not None and target.dtype.kind in "iu" and bool(np.all(target == ignored))
+
+
 def _takes_logits(loss) -> bool:
     """Whether ``loss`` reads the model's outputs as logits (log-probabilities for NLL)."""
     return (isinstance(loss, (nn.BCEWithLogitsLoss, *_CLASS_INDEX_LOSSES))
@@ -326,6 +339,12 @@ class Trainer:
                     if keep_outputs:
                         outputs.append(output.data)
                         labels.append(yb)
+                elif weighted is None and _nothing_to_score(self.loss, yb):
+                    # padding alone: no loss to count; the step runs on the zero gradient, as
+                    # PyTorch's loop would run it (momentum carries on)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
                 else:
                     for callback in self.callbacks:
                         callback.on_nonfinite_loss(batch, value)
@@ -414,15 +433,18 @@ class Trainer:
         loss_fn = self.loss if sample_weight is None else WeightedLoss(self.loss)
         batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
         self.model.eval()
-        total, outputs = 0.0, []
+        total, counted, outputs = 0.0, 0, []
         with no_grad():
             for i in range(0, len(X), batch_size):
                 output = self.model(X[i : i + batch_size])
+                outputs.append(output.data)
+                if sample_weight is None and _nothing_to_score(self.loss, y[i : i + batch_size]):
+                    continue  # padding alone, as fit counts it: no loss
                 if sample_weight is not None:
                     loss_fn.weights = Tensor(sample_weight[i : i + batch_size], dtype=output.data.dtype)
                 total += float(loss_fn(output, y[i : i + batch_size]).data) * len(output.data)
-                outputs.append(output.data)
-        logs = {prefix + "loss": total / len(X)}
+                counted += len(output.data)
+        logs = {prefix + "loss": total / counted if counted else float("nan")}
         logs.update(self._metric_values(np.concatenate(outputs), y, prefix))
         return logs
 
@@ -440,6 +462,13 @@ class Trainer:
         """(true labels, predicted labels) for the label metrics. Targets with several columns are
         class probabilities (one-hot rows) for cross-entropy, whose class is the likeliest, and one
         yes/no label per output otherwise (multi-label, thresholded like the outputs)."""
+        ignored = _ignored_label(self.loss)
+        if ignored is not None and targets.dtype.kind in "iu":
+            # class indices, (N,) for (N, C) outputs or (N, d1, ...) for (N, C, d1, ...): the class
+            # axis is 1, and the samples labelled ignore_index are not scored, as the loss skips them
+            if outputs.ndim == targets.ndim + 1 and outputs.ndim > 1:
+                kept = targets != ignored
+                return targets[kept], outputs.argmax(axis=1)[kept]
         if targets.ndim == 2 and targets.shape[1] > 1:
             if _takes_class_indices(self.loss):
                 return targets.argmax(axis=1), outputs.argmax(axis=1)
