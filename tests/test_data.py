@@ -262,6 +262,31 @@ def test_samples_are_collated_field_by_field_as_pytorchs_default_collate(kind):
             np.testing.assert_array_equal(field, expected.numpy())
 
 
+def test_nested_samples_are_collated_at_every_level_as_pytorchs_default_collate():
+    # a dict inside a dict, a list inside a dict, a dict inside a tuple: each field of a field is
+    # batched on its own (an inner dict was an object array of dicts; an inner list [i, float(i)]
+    # was stacked into one float array, merging an integer field with a float one)
+    torch = pytest.importorskip("torch", reason="PyTorch's DataLoader is the reference")
+
+    def sample(i):
+        return ({"image": {"pixels": np.full(2, i, np.float32)}, "ids": [i, float(i) / 2]}, i)
+
+    def flat(batch):
+        if isinstance(batch, dict):
+            return [(key, *item) for key in batch for item in flat(batch[key])]
+        if isinstance(batch, (tuple, list)):
+            return [(i, *item) for i, field in enumerate(batch) for item in flat(field)]
+        return [(np.asarray(batch),)]
+
+    ours = next(iter(DataLoader([sample(i) for i in range(3)], batch_size=3)))
+    theirs = next(iter(torch.utils.data.DataLoader([sample(i) for i in range(3)], batch_size=3)))
+    ours, theirs = flat(ours), flat(theirs)
+    assert [item[:-1] for item in ours] == [item[:-1] for item in theirs]
+    for (*_, field), (*_, expected) in zip(ours, theirs):
+        assert field.dtype == expected.dtype and field.dtype.kind != "O"
+        np.testing.assert_array_equal(field, expected)
+
+
 def test_samples_with_different_numbers_of_fields_are_refused_clearly():
     with pytest.raises(DataError, match=re.escape("different numbers of fields ([1, 2])")):
         next(iter(DataLoader([(1.0, 2), (3.0,)], batch_size=2)))

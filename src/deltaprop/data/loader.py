@@ -156,12 +156,19 @@ def _collate(samples: list):
     """One batch from samples, field by field, as PyTorch's default_collate: a tuple or list
     sample is a sequence of fields (a tuple of arrays), a dict sample gives a dict of arrays, and
     anything else is one field (a 1-tuple)."""
-    first = samples[0]
+    batch = _collate_field(samples)
+    return batch if isinstance(batch, (tuple, dict)) else (batch,)
+
+
+def _collate_field(values: list):
+    """One field of a batch: a dict or a tuple of fields for dicts and sequences, batched in turn at
+    every level as default_collate does, else the values stacked into one array."""
+    first = values[0]
     if isinstance(first, Mapping):
-        return {key: np.stack([np.asarray(sample[key]) for sample in samples]) for key in first}
+        return {key: _collate_field([value[key] for value in values]) for key in first}
     if not isinstance(first, (tuple, list)):
-        return (np.stack([np.asarray(sample) for sample in samples]),)
-    widths = {len(sample) for sample in samples}
+        return np.stack([np.asarray(value) for value in values])
+    widths = {len(value) for value in values}
     if len(widths) > 1:
         raise DataError(f"DataLoader: the samples of a batch have different numbers of fields ({sorted(widths)})")
-    return tuple(np.stack([np.asarray(field) for field in fields]) for fields in zip(*samples))
+    return tuple(_collate_field(list(fields)) for fields in zip(*values))
