@@ -94,7 +94,7 @@ def sigmoid(a):
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^(−x)) of an array, in its dtype, with full relative accuracy in both tails.
+    """σ(x) = 1 / (1 + e^(−x)) of an array, in its (floating) dtype, with full relative accuracy in both tails.
 
     Written as e^min(x, 0) / (1 + e^(−|x|)): neither exponential can overflow, nothing cancels
     (unlike ½(1 + tanh(x/2)) for x << 0), and σ(−100) is 3.7e−44 in float32, not 0. It takes two
@@ -102,8 +102,8 @@ def logistic(x: np.ndarray) -> np.ndarray:
     (np.logaddexp has no vector loop: 451 against 37 µs for 32,768 float32 numbers).
     """
     x = np.asarray(x)
-    if x.dtype.kind != "f":
-        return logistic(x.astype(np.float64)).astype(x.dtype)
+    if x.dtype.kind != "f":  # integers and booleans: in float64, as np.exp and np.tanh promote them
+        return logistic(x.astype(np.float64))
     denominator = np.abs(x, out=np.empty_like(x))
     np.negative(denominator, out=denominator)
     np.exp(denominator, out=denominator)
