@@ -45,8 +45,20 @@ from .ops import (  # PyTorch's math names, for code ported from it
     ceil, clamp_max, clamp_min, cos, cumprod, cumsum, exp2, expm1, floor, log1p, log2, log10, logsumexp, prod,
     reciprocal, round, rsqrt, sign, sin, square, trunc,
 )
+from .ops import argsort, masked_fill, narrow, sort, topk  # PyTorch's function forms of these methods
 
 clamp = clip  # PyTorch's name
+
+
+def amax(input, dim=None, keepdim=False):
+    """PyTorch's ``amax``: the largest value over ``dim`` (all dimensions for None); ties share the gradient."""
+    return as_tensor(input).amax(dim, keepdim)
+
+
+def amin(input, dim=None, keepdim=False):
+    """PyTorch's ``amin``: the smallest value over ``dim`` (all dimensions for None); ties share the gradient."""
+    return as_tensor(input).amin(dim, keepdim)
+
 
 cat = concatenate  # PyTorch's name
 from .random import manual_seed
@@ -93,7 +105,8 @@ __all__ = [
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
-    "chunk", "flip", "gather", "split", "tril", "triu",
+    "amax", "amin", "argsort", "chunk", "flip", "gather", "masked_fill", "narrow", "sort", "split", "topk", "tril",
+    "triu",
     "inference_mode", "set_grad_enabled",
     "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cumprod", "cumsum", "exp2", "expm1", "floor", "log10", "log1p",
     "log2", "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",

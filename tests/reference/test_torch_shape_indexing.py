@@ -228,3 +228,20 @@ def test_changing_the_index_gather_kept_is_refused_as_in_pytorch():
         ty.backward()
     with pytest.raises(GradError, match="kept for its gradient"):
         y.backward()
+
+
+def test_the_function_forms_match_pytorchs():
+    values = np.array([[3.0, 1.0, 2.0], [0.5, 4.0, 4.0]])
+    ours, theirs = dp.tensor(values, dtype=dp.float64), torch.tensor(values)
+    mask = values > 2
+    pairs = [
+        (dp.sort(ours, 1, descending=True).values, torch.sort(theirs, 1, descending=True).values),
+        (dp.topk(ours, 2).values, torch.topk(theirs, 2).values),
+        (dp.argsort(ours, dim=0), torch.argsort(theirs, dim=0)),
+        (dp.amax(ours, 1), torch.amax(theirs, 1)),
+        (dp.amin(ours, (0, 1)), torch.amin(theirs, (0, 1))),
+        (dp.narrow(ours, 1, 1, 2), torch.narrow(theirs, 1, 1, 2)),
+        (dp.masked_fill(ours, mask, -1.0), torch.masked_fill(theirs, torch.tensor(mask), -1.0)),
+    ]
+    for mine, reference in pairs:
+        np.testing.assert_array_equal(np.asarray(mine.data), reference.numpy())
