@@ -117,6 +117,7 @@ _FLAGS_ONLY = frozenset({
     "where", "linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool2d", "batch_norm", "layer_norm", "mse_loss", "l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+    "embedding", "group_norm", "pad", "adaptive_avg_pool1d", "smooth_l1_loss", "kl_div",
 })
 
 # Rules that need an input's values, or their own output, only for some gradients (PyTorch saves

@@ -7,14 +7,14 @@
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
-| shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow |
-| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu                  |
+| shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad |
+| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, embedding       |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
-| loss          | mse_loss, l1_loss, huber_loss, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
+| loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
 | conv          | conv1d, conv2d                                                        |
-| pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool2d                     |
-| normalization | batch_norm, layer_norm                                                |
+| pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d                  |
+| normalization | batch_norm, layer_norm, group_norm                                    |
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
@@ -22,22 +22,25 @@ from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .conv import conv1d, conv2d
 from .cumulative import cumprod, cumsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
-from .indexing import argsort, gather, masked_fill, sort, topk, tril, triu
+from .indexing import argsort, embedding, gather, masked_fill, sort, topk, tril, triu
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     huber_loss,
+    kl_div,
     l1_loss,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
 )
-from .normalization import batch_norm, layer_norm
-from .pool import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .normalization import batch_norm, group_norm, layer_norm
+from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .reduction import logsumexp, max, mean, min, norm, prod, std, sum, var
 from .shape import (
-    chunk, concatenate, expand, flatten, flip, getitem, narrow, permute, repeat, reshape, split, squeeze, stack, unsqueeze,
+    chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
+    unsqueeze,
 )
 from .unary import (
     ceil, clamp_max, clamp_min, cos, exp2, expm1, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin,
@@ -57,4 +60,5 @@ __all__ = [
     "tril", "triu",
     "ceil", "clamp_max", "clamp_min", "cos", "cumprod", "cumsum", "exp2", "expm1", "floor", "log10", "log1p", "log2",
     "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",
+    "adaptive_avg_pool1d", "embedding", "group_norm", "kl_div", "pad", "smooth_l1_loss",
 ]

@@ -156,3 +156,55 @@ def tril(a, diagonal=0):
 def triu(a, diagonal=0):
     """The upper triangle of the last two dimensions: on and above the ``diagonal``-th diagonal."""
     return _triangle("triu", a, diagonal, np.triu)
+
+
+# -- embedding: rows of a table picked by integer indices ---------------------------------------------
+
+
+def _row_index(op: str, padding_idx, rows: int):
+    """``padding_idx`` as a row of a table of ``rows`` rows (a negative one counts from the end, as
+    in PyTorch), or None."""
+    if padding_idx is None:
+        return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) or not -rows <= padding_idx < rows:
+        raise ConfigError(f"{op}: padding_idx must be an integer in [-{rows}, {rows}) for {rows} rows, got {padding_idx!r}")
+    return int(padding_idx) % rows
+
+
+def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False):
+    """Look up rows of ``weight`` (V, D) by the integer indices in ``input`` (any shape S): the
+    output, of shape S + (D,), holds row i of the table at each position where the index is i.
+
+    A lookup is a product with a one-hot vector, onehot(i)·W, so its gradient is the transposed
+    product: row r of the table gets the sum of the output gradients at every position that picked
+    r (an index used twice gets both), and rows nobody picked get 0. The row ``padding_idx`` gets no
+    gradient at all (it stays what it is: a zero vector for padding). ``scale_grad_by_freq`` divides
+    each row's sum by the number of times the row was picked in this batch.
+    """
+    op = "embedding"
+    table = operand(weight)
+    W = table.data
+    if W.ndim != 2:
+        raise ShapeError(f"{op}: weight must be a table of shape (num_embeddings, embedding_dim), got shape {W.shape}")
+    index = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if index.dtype.kind not in "iu":
+        raise DataError(f"{op}: indices must be integers (int64 or int32), got dtype {index.dtype}")
+    rows, width = W.shape
+    if index.size and (index.min() < 0 or index.max() >= rows):
+        bad = index[(index < 0) | (index >= rows)].flat[0]
+        raise DataError(f"{op}: index {bad} is outside [0, {rows}) for a table of {rows} rows")
+    padding = _row_index(op, padding_idx, rows)
+    out = W[index]
+    flat = index.reshape(-1)  # (a view of the indices where it can be: a change to them is seen)
+    dtype = W.dtype
+
+    def backward(g):
+        grad = np.zeros((rows, width), dtype=dtype)
+        np.add.at(grad, flat, g.reshape(-1, width))  # add.at adds every repeat, where grad[flat] += would keep one
+        if scale_grad_by_freq:
+            grad /= np.maximum(np.bincount(flat, minlength=rows), 1).astype(dtype)[:, None]
+        if padding is not None:
+            grad[padding] = 0
+        return (grad,)
+
+    return record(out, (table,), backward, op)

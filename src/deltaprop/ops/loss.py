@@ -66,13 +66,17 @@ def _upstream(g, reduction: str, denominator: float):
     return g  # 'sum': a scalar; 'none': already one value per element
 
 
-def _pointwise(name, input, target, reduction, rule):
+def _pointwise(name, input, target, reduction, rule, denominator=None):
     """A loss that pairs every element of ``input`` with the same element of ``target``.
 
     ``rule(x, y)`` returns (values, ∂values/∂x, ∂values/∂y); the last may be None when the target
-    gets no gradient from this loss.
+    gets no gradient from this loss. ``denominator`` (kl_div's 'batchmean') replaces the element count
+    of 'mean', and turns the reduction into a mean by it.
     """
-    _check_reduction(name, reduction)
+    if denominator is None:
+        _check_reduction(name, reduction)
+    else:
+        reduction = "mean"
     input, target = operand(input), operand(target)
     x, y = input.data, np.asarray(target.data)
     if x.shape != y.shape:
@@ -90,7 +94,7 @@ def _pointwise(name, input, target, reduction, rule):
         values, d_input, d_target = (
             None if part is None else part.reshape(()) for part in rule(x.reshape(1), y.reshape(1))
         )
-    n = values.size
+    n = values.size if denominator is None else denominator
 
     def backward(g):
         scale = _upstream(g, reduction, n)
@@ -141,6 +145,67 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         return values, slope, -slope
 
     return _pointwise("huber_loss", input, target, reduction, rule)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """½d²/beta where |d| < beta, |d| − ½beta beyond: Huber's loss divided by beta, so the tails
+    have slope 1 whatever beta is (``huber_loss`` keeps slope delta there). beta = 0 is |d|."""
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)) or not beta >= 0:
+        raise ConfigError(f"smooth_l1_loss: beta must be a non-negative number, got {beta!r}")
+
+    def rule(x, y):
+        diff = x - y
+        if beta == 0:
+            sign = np.sign(diff)
+            return np.abs(diff), sign, -sign
+        # With c = min(|d|, beta): E = c·(|d| − ½c)/beta and ∂E/∂x = copysign(c, d)/beta (huber_loss's form).
+        magnitude = np.abs(diff)
+        capped = np.minimum(magnitude, beta)
+        values = np.multiply(capped, 0.5)
+        np.subtract(magnitude, values, out=values)
+        values *= capped
+        values /= beta
+        slope = np.copysign(capped, diff, out=capped)
+        slope /= beta
+        return values, slope, -slope
+
+    return _pointwise("smooth_l1_loss", input, target, reduction, rule)
+
+
+KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence of the distribution q (``target``) from p, given log p (``input``,
+    a log_softmax): each element adds q·(log q − log p), or 0 where q = 0.
+
+    With ``log_target`` the target is log q too, and each element adds e^(log q)·(log q − log p).
+    The gradients are ∂E/∂log p = −q, and ∂E/∂q = log q + 1 − log p for a target that needs one
+    (NaN where q = 0, as PyTorch's). ``reduction='batchmean'`` divides the sum by the batch size
+    N = input.shape[0]: that is KL(q‖p) averaged over the samples. PyTorch's default, 'mean', which
+    deltaprop keeps, divides by the number of elements instead (N times the number of classes).
+    """
+    name = "kl_div"
+    if reduction not in KL_REDUCTIONS:
+        raise ConfigError(f"{name}: reduction must be one of {', '.join(map(repr, KL_REDUCTIONS))}, got {reduction!r}")
+
+    def rule(x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if log_target:
+                q = np.exp(y)
+                values = q * (y - x)
+                return values, -q, q * (y - x + 1)
+            log_q = np.log(y)
+            values = np.where(y == 0, 0, y * (log_q - x))  # 0·log 0 = 0 (NaN for a negative target)
+            d_target = log_q + 1 - x
+            d_target[y == 0] = np.nan
+            return values, -y, d_target
+
+    denominator = None
+    if reduction == "batchmean":
+        shape = np.shape(input.data if isinstance(input, Tensor) else input)
+        denominator = shape[0] if shape else 1  # a single number is one sample
+    return _pointwise(name, input, target, reduction, rule, denominator)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):

@@ -142,3 +142,61 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         return tuple(grads)
 
     return record(out, parents, backward, "layer_norm")
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalize each sample of an (N, C, ...) input over groups of channels: the C channels are cut
+    into ``num_groups`` groups of C/G consecutive channels, and each group of each sample (its
+    channels and all their positions together) gets y = (x − μ)/√(σ² + ε); then γ and β per channel.
+
+    One group is layer normalization over (C, ...); as many groups as channels is instance
+    normalization. The batch plays no part, so training and evaluation compute the same. The
+    gradient is layer norm's, taken within each group: ∂E/∂x = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),
+    with ĝ = g·γ and the means over the group.
+    """
+    op = "group_norm"
+    x = operand(input)
+    X = np.asarray(x.data)
+    if X.ndim < 2:
+        raise ShapeError(f"{op}: expected input of shape (N, C, ...), got shape {X.shape}")
+    C = X.shape[1]
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) or num_groups < 1 or C % num_groups:
+        raise ShapeError(f"{op}: num_groups must be a positive integer that divides the {C} channels, got {num_groups!r}")
+    gamma, beta = operand(weight) if weight is not None else None, operand(bias) if bias is not None else None
+    for name, value in (("weight", gamma), ("bias", beta)):
+        if value is not None and np.shape(value.data) != (C,):
+            raise ShapeError(f"{op}: {name} must have shape ({C},) for an input with {C} channels, got shape {np.shape(value.data)}")
+    X = _in_layer_dtype(x, X, gamma)
+    # each group of a sample as one row (its length given, so that an empty batch reshapes too)
+    grouped = (X.shape[0], int(num_groups), C // int(num_groups) * int(np.prod(X.shape[2:], dtype=np.int64)))
+    channel = (1, C) + (1,) * (X.ndim - 2)
+    others = (0,) + tuple(range(2, X.ndim))  # every axis but the channels: what γ's and β's gradients sum over
+    rows = X.reshape(grouped)
+    xhat = rows - rows.mean(axis=-1, keepdims=True)
+    var = np.mean(xhat * xhat, axis=-1, keepdims=True)
+    invstd = (1 / np.sqrt(var + eps)).astype(X.dtype, copy=False)
+    xhat *= invstd
+    xhat = xhat.reshape(X.shape)
+    out = xhat * gamma.data.reshape(channel) if gamma is not None else xhat.copy()
+    if beta is not None:
+        out += beta.data.reshape(channel)
+    parents = (x,) + tuple(p for p in (gamma, beta) if p is not None)
+    G = None if gamma is None else gamma.data.reshape(channel)  # (kept as the array this pass used)
+    shape = X.shape  # (the rule keeps the shape, not the input's values)
+
+    def backward(g):
+        grads = [None]
+        if x.requires_grad:
+            ghat = (g * G if G is not None else g).reshape(grouped)
+            xrows = xhat.reshape(grouped)
+            gx = ghat - ghat.mean(axis=-1, keepdims=True)
+            gx -= xrows * np.mean(ghat * xrows, axis=-1, keepdims=True)
+            gx *= invstd
+            grads[0] = gx.reshape(shape)
+        if gamma is not None:
+            grads.append(np.sum(g * xhat, axis=others) if gamma.requires_grad else None)
+        if beta is not None:
+            grads.append(g.sum(axis=others) if beta.requires_grad else None)
+        return tuple(grads)
+
+    return record(out, parents, backward, op)

@@ -230,3 +230,35 @@ def adaptive_avg_pool2d(input, output_size):
         return (gx,)
 
     return record(out, (x,), backward, op)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average an (N, C, L) or (C, L) input down to ``output_size`` positions whatever L is.
+
+    Output position i averages the inputs ⌊i·L/o⌋ .. ⌈(i+1)·L/o⌉ − 1 (the bins of
+    :func:`adaptive_avg_pool2d`, along one axis), so neighbouring bins may share an input when o
+    does not divide L. Each input passes back its share 1/(bin length) of every bin it is in.
+    """
+    op = "adaptive_avg_pool1d"
+    x = operand(input)
+    X = np.asarray(x.data)
+    _batched(op, 1, X)
+    size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 else output_size
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ConfigError(f"{op}: output_size must be a positive integer, got {output_size!r}")
+    if X.dtype.kind != "f":
+        X = X.astype(np.float32)
+    length, size = X.shape[-1], int(size)
+    bins = [(i * length // size, -(-(i + 1) * length // size)) for i in range(size)]
+    out = np.empty(X.shape[:-1] + (size,), dtype=X.dtype)
+    for i, (start, stop) in enumerate(bins):
+        out[..., i] = X[..., start:stop].mean(axis=-1)
+    shape = X.shape
+
+    def backward(g):
+        gx = np.zeros(shape, dtype=g.dtype)
+        for i, (start, stop) in enumerate(bins):
+            gx[..., start:stop] += (g[..., i] / (stop - start))[..., None]
+        return (gx,)
+
+    return record(out, (x,), backward, op)

@@ -317,3 +317,43 @@ def narrow(a, dim, start, length):
     if start + length > n:
         raise ShapeError(f"narrow: start {start} plus length {length} runs past the end of dimension {dim} (length {n})")
     return _piece(a, axis, start, length)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last axes with ``value`` (0 by default), PyTorch's way: ``pad`` lists (before, after)
+    amounts from the last axis backwards, so (1, 2) pads the last axis with 1 value before and 2
+    after, and (1, 1, 2, 0) also the axis before it with 2 before. A negative amount crops instead.
+
+    Only ``mode='constant'`` is provided. The gradient is the output's gradient with the padding cut
+    off (padding depends on no input) and zeros where the input was cropped.
+    """
+    op = "pad"
+    if mode != "constant":
+        raise ConfigError(f"{op}: only mode='constant' is available, got mode={mode!r}")
+    a = operand(input)
+    X = np.asarray(a.data)
+    amounts = tuple(pad) if isinstance(pad, (tuple, list)) else None
+    if (amounts is None or len(amounts) % 2 or len(amounts) // 2 > X.ndim
+            or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in amounts)):
+        raise ConfigError(f"{op}: pad must be a tuple of (before, after) integer pairs, one pair per padded axis "
+                          f"(at most {X.ndim} for an input of shape {X.shape}), got {pad!r}")
+    pairs = [(0, 0)] * (X.ndim - len(amounts) // 2) + [(int(amounts[i]), int(amounts[i + 1]))
+                                                       for i in range(len(amounts) - 2, -1, -2)]
+    for axis, ((before, after), size) in enumerate(zip(pairs, X.shape)):
+        if size + min(before, 0) + min(after, 0) < 0:
+            raise ShapeError(f"{op}: padding {before, after} of axis {axis} (length {size}) crops more than it holds")
+    crop = tuple(slice(-min(before, 0), size + min(after, 0)) for (before, after), size in zip(pairs, X.shape))
+    grow = [(max(before, 0), max(after, 0)) for before, after in pairs]
+    fill = 0 if value is None else value
+    out = np.pad(X[crop], grow, mode="constant", constant_values=fill)
+    shape = X.shape
+    inner = tuple(slice(lo, lo + (s.stop - s.start)) for (lo, _), s in zip(grow, crop))
+
+    def backward(g):
+        if inner and all(s.start == 0 and s.stop == n for s, n in zip(crop, shape)):
+            return (g[inner],)
+        grad = np.zeros(shape, dtype=g.dtype)
+        grad[crop] = g[inner]
+        return (grad,)
+
+    return record(out, (a,), backward, op)
