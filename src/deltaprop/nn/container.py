@@ -1,12 +1,16 @@
-"""Containers: ``Sequential`` (layers applied in order) and ``ModuleList`` (a registered list)."""
+"""Containers: ``Sequential`` (layers applied in order), ``ModuleList`` and ``ModuleDict`` (a registered
+list and dict of layers), ``ParameterList`` and ``ParameterDict`` (a registered list and dict of weights)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
 
+import numpy as np
+
 from ..errors import ShapeError
-from .module import Module
+from ..tensor import Tensor
+from .module import Module, Parameter
 
 
 def _checked(owner: str, position: int, value) -> Module:
@@ -96,3 +100,231 @@ class ModuleList(Module):
 
     def config(self) -> dict:
         return {}
+
+
+# -- registered dicts of layers, lists and dicts of weights -------------------------------------------
+
+
+def _pairs(owner: str, items):
+    """(key, value) pairs from a mapping (in its order) or an iterable of pairs, as PyTorch's update takes them."""
+    if isinstance(items, Mapping):
+        return list(items.items())
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"{owner}.update: expected a mapping or an iterable of (key, value) pairs, got a {type(items).__name__}")
+    pairs = []
+    for position, pair in enumerate(items):
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise ValueError(f"{owner}.update: item {position} of the sequence is not a (key, value) pair: {pair!r}")
+        pairs.append(tuple(pair))
+    return pairs
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters belong to the owner (no ``forward`` of its own): layers
+    looked up by name, ``model.heads["age"](x)``.
+
+    Keys are strings without '.'; the modules keep the order they were added in (a key set again
+    keeps its place), which is the order of ``parameters()`` and ``state_dict()`` keys such as
+    ``"heads.age.weight"``.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: item {key!r} is a {type(module).__name__}, not a Module")
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._modules:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        for key in list(self._modules):
+            del self[key]
+
+    def update(self, modules) -> None:
+        """Add (or replace) the modules of a mapping, in its order, or of an iterable of (key, module) pairs."""
+        for key, module in _pairs("ModuleDict", modules.items() if isinstance(modules, ModuleDict) else modules):
+            self[key] = module
+
+    def config(self) -> dict:
+        return {}
+
+
+def _as_parameter(owner: str, where, value) -> Parameter:
+    """``value`` as a Parameter: a Parameter itself, a tensor or array wrapped (sharing its memory, as
+    ``nn.Parameter(t)`` does) and requiring a gradient."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, (Tensor, np.ndarray)):
+        return Parameter(value)
+    raise TypeError(f"{owner}: item {where!r} is a {type(value).__name__}, not a Parameter, tensor or array")
+
+
+class _ParameterContainer(Module):
+    def _lines(self) -> list:
+        lines = []
+        for key, parameter in self._parameters.items():
+            size = "x".join(str(n) for n in parameter.shape)
+            lines.append(f"  ({key}): Parameter containing: [deltaprop.{parameter.dtype.name} of size {size}]")
+        return lines
+
+    def __repr__(self) -> str:
+        # As PyTorch prints it: one line per parameter, indented inside; a single line stays on the first.
+        lines = self._lines()
+        if len(lines) == 1:
+            return f"{type(self).__name__}({lines[0]})"
+        return f"{type(self).__name__}(" + "".join("\n  " + line for line in lines) + ("\n)" if lines else ")")
+
+
+class ParameterList(_ParameterContainer):
+    """A list of parameters registered with the owner (named "0", "1", ...): a number of weights not
+    known when the class is written. Tensors and arrays put in become Parameters."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def _position(self, index) -> int:
+        n = len(self._parameters)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ParameterList: indices must be integers or slices, got {type(index).__name__}")
+        if not -n <= index < n:
+            raise IndexError(f"ParameterList: index {index} is out of range for {n} parameters")
+        return int(index) % n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ParameterList(list(self._parameters.values())[index])
+        return self._parameters[str(self._position(index))]
+
+    def __setitem__(self, index, value) -> None:
+        position = self._position(index)
+        setattr(self, str(position), _as_parameter("ParameterList", position, value))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __iadd__(self, values) -> "ParameterList":
+        return self.extend(values)
+
+    def append(self, value) -> "ParameterList":
+        position = len(self._parameters)
+        setattr(self, str(position), _as_parameter("ParameterList", position, value))
+        return self
+
+    def extend(self, values) -> "ParameterList":
+        for value in values:
+            self.append(value)
+        return self
+
+
+class ParameterDict(_ParameterContainer):
+    """A dict of parameters registered with the owner under their keys (strings without '.').
+
+    As in PyTorch, a plain ``dict`` given to the constructor or to ``update`` is added in the sorted
+    order of its keys, an ``OrderedDict``, a ParameterDict or a sequence of pairs in its own order.
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: a key must be a string, got {type(key).__name__} {key!r}")
+        if not key or "." in key:
+            raise KeyError(f"ParameterDict: a key must be non-empty text without '.', got {key!r}")
+        if key not in self._parameters and hasattr(self, key):
+            raise KeyError(f"ParameterDict: attribute {key!r} already exists; choose another key")
+        setattr(self, key, _as_parameter("ParameterDict", key, value))
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._parameters:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key) -> bool:
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def items(self):
+        return self._parameters.items()
+
+    def values(self):
+        return self._parameters.values()
+
+    def get(self, key: str, default=None):
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Parameter:
+        parameter = self[key]
+        del self[key]
+        return parameter
+
+    def setdefault(self, key: str, default=None):
+        if key not in self._parameters:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in list(self._parameters):
+            del self[key]
+
+    def update(self, parameters) -> None:
+        """Add (or replace) parameters: a plain dict in the sorted order of its keys (PyTorch's rule),
+        an OrderedDict or ParameterDict in its order, or an iterable of (key, value) pairs."""
+        if isinstance(parameters, Mapping) and not isinstance(parameters, OrderedDict):
+            pairs = sorted(parameters.items(), key=lambda pair: pair[0])
+        else:
+            pairs = _pairs("ParameterDict", parameters.items() if isinstance(parameters, (OrderedDict, ParameterDict))
+                           else parameters)
+        for key, value in pairs:
+            self[key] = value
