@@ -15,7 +15,7 @@ once and then referred to as ``{"same_as": [i, j, ...]}``, its position in the t
 the root, its child j, ...), so it comes back shared. ``tied`` lists the state names of each
 parameter that several layers share (``b.weight = a.weight``); a loaded model shares it again. A
 Sequential whose layers have names of their own (``Sequential(OrderedDict(...))``) lists them in
-``"names"``.
+``"names"``, as a ModuleDict always does (its keys).
 
 Loading never executes anything from the file: the architecture may name only layer classes that
 ``deltaprop.nn`` exports, with constructor arguments that are plain JSON numbers, strings, booleans
@@ -51,6 +51,10 @@ _MAX_LAYERS = 10_000
 # file, and a bound on the memory a hostile architecture can make us claim.
 _SIZE_SLACK = 16
 _SIZE_FLOOR = 2**22
+# Containers whose layers are named by the file (Sequential(OrderedDict(...)), ModuleDict); integer
+# arguments that are no sizes (see _size_bound).
+_NAMED_CONTAINERS = ("Sequential", "ModuleDict")
+_NOT_SIZES = frozenset({"groups", "padding_idx", "num_groups"})
 _REPR = reprlib.Repr()
 _REPR.maxstring, _REPR.maxother, _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 80, 80, 3, 8, 8
 
@@ -232,13 +236,15 @@ def architecture_of(module) -> dict | None:
             children.append(spec)
         spec = {"class": name, "config": config, "children": children}
         names = [key for key, child in node._modules.items() if child is not None]
-        if names != [str(i) for i in range(len(names))]:
+        if name == "ModuleDict" and names == [str(i) for i in range(len(names))]:
+            spec["names"] = names  # (a ModuleDict is rebuilt from its keys, whatever they are)
+        elif names != [str(i) for i in range(len(names))]:
             # layers added to a built-in layer (add_module), or names a file would not give back: a
             # class of one's own
-            if name != "Sequential" or not all(_is_layer_name(n) for n in names):
+            if name not in _NAMED_CONTAINERS or not all(_is_layer_name(n) for n in names):
                 return None
             spec["names"] = names  # Sequential(OrderedDict(...)), or a slice that kept its names
-        elif name not in ("Sequential", "ModuleList") and names:
+        elif name not in ("Sequential", "ModuleList", "ModuleDict") and names:
             return None
         if not node.training:
             spec["training"] = False
@@ -352,14 +358,16 @@ def build(spec, limit: int | None = None, where="model file"):
         if not isinstance(training, bool):
             raise ModelFileError(f"{where}: layer {name!r} has a training mode that is not true or false")
         names = node.get("names")
-        if names is not None and (name != "Sequential" or not isinstance(names, list) or len(names) != len(children)
+        if names is not None and (name not in _NAMED_CONTAINERS or not isinstance(names, list) or len(names) != len(children)
                                   or not all(_is_layer_name(n) for n in names) or len(set(names)) != len(names)):
             raise ModelFileError(f"{where}: layer {name!r} has malformed names for its layers")
         built_children = [make(child, depth + 1, position + (index,)) for index, child in enumerate(children)]
         try:
             # A ModuleList takes its layers as one list, every other container one by one (a
-            # Sequential with named layers as one mapping).
-            if names is not None:
+            # Sequential with named layers, and a ModuleDict, as one mapping).
+            if names is None and name == "ModuleDict":
+                module = classes[name]({str(i): child for i, child in enumerate(built_children)}, **config)
+            elif names is not None:
                 module = classes[name](dict(zip(names, built_children)), **config)
             elif name == "ModuleList":
                 module = classes[name](built_children, **config)
@@ -386,11 +394,13 @@ def _size_bound(name: str, config: dict) -> int:
     """At least as many numbers as the layer allocates: the product of its integer arguments (the
     weight of Linear is in*out, of Conv2d in*out*k*k: a square kernel counts twice in a 2-d layer).
     A convolution's ``groups`` divides instead: its weight is out*(in/groups)*k, and the layer refuses
-    an in_channels that groups does not divide before it allocates anything."""
+    an in_channels that groups does not divide before it allocates anything. An Embedding's
+    ``padding_idx`` (a row, not a size) and a GroupNorm's ``num_groups`` (which divides its channels)
+    count for nothing: the table is num_embeddings*embedding_dim, the norm's weights num_channels."""
     bound = 1
     for key, value in config.items():
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, int) and not isinstance(item, bool) and key != "groups":
+            if isinstance(item, int) and not isinstance(item, bool) and key not in _NOT_SIZES:
                 bound *= max(abs(item), 1)
     kernel = config.get("kernel_size")
     if name.endswith("2d") and isinstance(kernel, int) and not isinstance(kernel, bool):

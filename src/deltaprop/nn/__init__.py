@@ -9,6 +9,14 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Los
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+# Embedding, GroupNorm, padding, channel dropout, Unflatten, the dict and parameter containers, two losses
+from .container import ModuleDict, ParameterDict, ParameterList
+from .layers import Dropout1d, Dropout2d, Unflatten
+from .loss import KLDivLoss, SmoothL1Loss
+from .normalization import GroupNorm
+from .padding import ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d
+from .pooling import AdaptiveAvgPool1d
+from .sparse import Embedding
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -19,4 +27,6 @@ __all__ = [
     "functional", "init", "utils",
     "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d",
     "LayerNorm", "MaxPool1d", "MaxPool2d",
+    "AdaptiveAvgPool1d", "ConstantPad1d", "ConstantPad2d", "Dropout1d", "Dropout2d", "Embedding", "GroupNorm",
+    "KLDivLoss", "ModuleDict", "ParameterDict", "ParameterList", "SmoothL1Loss", "Unflatten", "ZeroPad1d", "ZeroPad2d",
 ]

@@ -7,11 +7,12 @@ Each is the primitive from :mod:`deltaprop.ops` under PyTorch's name and argumen
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
 from .. import ops
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError
 from ..random import default_generator
 from ..tensor import Tensor
 
@@ -86,3 +87,86 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
         return ops.mul(input, np.zeros(data.shape, dtype=dtype))
     keep = default_generator().random(data.shape, dtype=np.float32) >= p
     return ops.mul(input, keep.astype(dtype) * dtype.type(1.0 / (1.0 - p)))
+
+
+# -- embedding, group norm, padding, channel dropout and two more losses --------------------------------
+
+group_norm = ops.group_norm
+adaptive_avg_pool1d = ops.adaptive_avg_pool1d
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+              sparse: bool = False):
+    """Rows of ``weight`` picked by the integer indices in ``input`` (see :func:`deltaprop.ops.embedding`).
+
+    ``max_norm`` (renormalising the rows it reads, in place) and ``sparse`` gradients are not
+    provided; asking for them is a ConfigError rather than a silent difference.
+    """
+    _refuse_embedding_options("embedding", max_norm, sparse)
+    return ops.embedding(input, weight, padding_idx, scale_grad_by_freq)
+
+
+def _refuse_embedding_options(owner: str, max_norm, sparse) -> None:
+    if max_norm is not None:
+        raise ConfigError(f"{owner}: max_norm is not supported by deltaprop (it rescales table rows in place as they "
+                          f"are read); got max_norm={max_norm!r}, leave it None")
+    if sparse:
+        raise ConfigError(f"{owner}: sparse=True is not supported by deltaprop (its gradients are dense arrays); "
+                          "leave sparse=False")
+
+
+def pad(input, pad, mode: str = "constant", value=None):
+    return ops.pad(input, pad, mode, value)
+
+
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
+    return ops.smooth_l1_loss(input, target, reduction, beta)
+
+
+def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
+    return ops.kl_div(input, target, reduction, log_target)
+
+
+def _channel_dropout(op: str, input, p, training: bool, spatial: int):
+    """Zero whole channels: one draw per (sample, channel), the same for all positions of the channel."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ConfigError(f"{op}: p must be a probability in [0, 1], got {p!r}")
+    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if data.ndim not in (spatial + 1, spatial + 2):
+        layout = "L" if spatial == 1 else "H, W"
+        raise ShapeError(f"{op}: expected input of shape (N, C, {layout}) or (C, {layout}), got shape {data.shape}")
+    if not training or p == 0.0:
+        return input
+    # One mask entry per channel of each sample: the spatial axes are 1 and broadcast. (A 3-d input
+    # to dropout2d is taken as (N, C, L), as PyTorch 2.13 takes it, with its warning.)
+    channel_axes = 2 if data.ndim == spatial + 2 or (spatial == 2 and data.ndim == 3) else 1
+    if spatial == 2 and data.ndim == 3:
+        warnings.warn("dropout2d: a 3-d input is taken as (N, C, L), one draw per channel of each sample, as PyTorch "
+                      "does; for an unbatched (C, H, W) image add the batch axis, or use dropout1d for (N, C, L)",
+                      UserWarning, stacklevel=3)
+    mask_shape = data.shape[:channel_axes] + (1,) * (data.ndim - channel_axes)
+    dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
+    if p == 1.0:
+        return ops.mul(input, np.zeros(mask_shape, dtype=dtype))
+    keep = default_generator().random(mask_shape, dtype=np.float32) >= p
+    return ops.mul(input, keep.astype(dtype) * dtype.type(1.0 / (1.0 - p)))
+
+
+def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Dropout of whole channels of an (N, C, L) or (C, L) input: each channel of each sample is
+    zeroed with probability p (all its positions together) or kept and scaled by 1/(1 − p).
+    Neighbouring positions of a channel are strongly correlated, so dropping them one by one
+    (plain dropout) regularises little; dropping the channel does."""
+    return _channel_dropout("dropout1d", input, p, training, 1)
+
+
+def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Dropout of whole feature maps of an (N, C, H, W) or (C, H, W) input (see :func:`dropout1d`)."""
+    return _channel_dropout("dropout2d", input, p, training, 2)
+
+
+def unflatten(input, dim: int, sizes):
+    """Axis ``dim`` split into the axes ``sizes`` (one may be −1), as ``torch.unflatten``."""
+    shape = tuple(np.shape(input.data if isinstance(input, Tensor) else input))
+    axis = dim % len(shape) if shape else dim
+    return ops.reshape(input, shape[:axis] + tuple(sizes) + shape[axis + 1:])

@@ -109,3 +109,79 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into the axes ``unflattened_size`` (Flatten's inverse): with dim=1 and
+    (C, H, W), a batch of flat vectors (N, C·H·W) becomes a batch of images (N, C, H, W). One size
+    may be −1, the one that makes the product fit."""
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise ConfigError(f"Unflatten: dim must be an integer (an axis), got {dim!r}")
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
+        if (not sizes or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or (n < 0 and n != -1) for n in sizes)
+                or sum(n == -1 for n in sizes) > 1):
+            raise ConfigError(f"Unflatten: unflattened_size must be a non-empty tuple of sizes (non-negative integers, "
+                              f"one of them may be -1), got {unflattened_size!r}")
+        self.dim = int(dim)
+        self.unflattened_size = tuple(int(n) for n in sizes)
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        if not -len(shape) <= self.dim < max(len(shape), 1):
+            raise ShapeError(f"{self.describe()}: dim {self.dim} is out of range for input of shape {shape}")
+        axis = self.dim % len(shape)
+        sizes = self.unflattened_size
+        known = int(np.prod([n for n in sizes if n != -1], dtype=np.int64))
+        length = shape[axis]
+        fits = length % known == 0 if -1 in sizes and known else length == known and -1 not in sizes
+        if not fits:
+            raise ShapeError(f"{self.describe()}: the sizes {sizes} do not multiply up to the length {length} of axis "
+                             f"{self.dim} of input of shape {shape}")
+        return F.unflatten(x, axis, sizes)
+
+    def describe(self) -> str:
+        return f"Unflatten(dim={self.dim}, unflattened_size={self.unflattened_size})"
+
+    def config(self) -> dict:
+        return {"dim": self.dim, "unflattened_size": list(self.unflattened_size)}
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class _ChannelDropout(Module):
+    _function: str  # dropout1d or dropout2d in nn.functional
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):  # inplace: see nn/activation.py
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or not 0.0 <= p <= 1.0:
+            raise ConfigError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+        self.inplace = bool(inplace)
+
+    def forward(self, x):
+        return getattr(F, self._function)(x, self.p, self.training)
+
+    def config(self) -> dict:
+        return {"p": self.p, "inplace": self.inplace}
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_ChannelDropout):
+    """During training, zero whole channels of an (N, C, L) or (C, L) input, each with probability
+    ``p``, and scale the others by 1/(1 − p); in ``eval()`` mode, do nothing."""
+
+    _function = "dropout1d"
+
+
+class Dropout2d(_ChannelDropout):
+    """During training, zero whole feature maps of an (N, C, H, W) input, each with probability
+    ``p``, and scale the others by 1/(1 − p); in ``eval()`` mode, do nothing. (A 3-d input is taken
+    as (N, C, L), with PyTorch's warning.)"""
+
+    _function = "dropout2d"

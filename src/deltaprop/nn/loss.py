@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError
-from ..ops.loss import REDUCTIONS
+from ..ops.loss import KL_REDUCTIONS, REDUCTIONS
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -81,6 +81,45 @@ class HuberLoss(_Loss):
 
     def config(self) -> dict:
         return {"reduction": self.reduction, "delta": self.delta}
+
+
+class SmoothL1Loss(_Loss):
+    """Squared error ½d²/beta within ``beta`` of the target, absolute error |d| − ½beta beyond:
+    HuberLoss divided by beta (``beta=0`` is L1Loss)."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction)
+        if isinstance(beta, bool) or not isinstance(beta, (int, float, np.number)) or not beta >= 0:
+            raise ConfigError(f"SmoothL1Loss: beta must be a non-negative number, got {beta!r}")
+        self.beta = float(beta)
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+    def config(self) -> dict:
+        return {"reduction": self.reduction, "beta": self.beta}
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence KL(q‖p) = Σ q·(log q − log p) of the target distribution q from
+    the model's p, given log p (a LogSoftmax output); ``log_target=True`` when the target is log q.
+
+    ``reduction='batchmean'`` is the divergence per sample (the sum over N); PyTorch's default,
+    'mean', kept here, divides by every element (N times the classes) instead.
+    """
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False):
+        Module.__init__(self)
+        if reduction not in KL_REDUCTIONS:
+            raise ConfigError(f"KLDivLoss: reduction must be one of {', '.join(KL_REDUCTIONS)}, got {reduction!r}")
+        self.reduction = reduction
+        self.log_target = bool(log_target)
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, self.reduction, self.log_target)
+
+    def config(self) -> dict:
+        return {"reduction": self.reduction, "log_target": self.log_target}
 
 
 class BCELoss(_WeightedLoss):

@@ -179,3 +179,66 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalize each sample of an (N, C, ...) input over ``num_groups`` groups of channels, then
+    scale and shift each channel by γ (``weight``) and β (``bias``), both of shape (C,).
+
+    The statistics are each sample's own, as in LayerNorm, so the layer computes the same in training
+    and evaluation and works for any batch size (batch norm needs large batches). ``num_groups=1``
+    normalises each sample over all its channels and positions; ``num_groups=num_channels`` each
+    channel on its own (instance normalization). ``affine=False`` leaves γ and β out, ``bias=False``
+    keeps only γ.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, bias: bool = True,
+                 dtype=None):
+        super().__init__()
+        for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ConfigError(f"GroupNorm: {name} must be a positive integer, got {value!r}")
+        if num_channels % num_groups:
+            raise ConfigError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups = int(num_groups)
+        self.num_channels = int(num_channels)
+        self.eps = _positive_float("GroupNorm", "eps", eps)
+        self.affine = bool(affine)
+        dtype = floating_dtype("GroupNorm", DEFAULT_DTYPE if dtype is None else dtype)
+        self._dtype = dtype
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
+            self.register_parameter("bias", Parameter(np.zeros(self.num_channels, dtype=dtype)) if bias else None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        if len(shape) < 2 or shape[1] != self.num_channels:
+            raise ShapeError(f"{self.describe()} expected input of shape (N, {self.num_channels}, ...), got shape {shape}")
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def describe(self) -> str:
+        return f"GroupNorm({self.num_groups}, {self.num_channels})"
+
+    def config(self) -> dict:
+        dtype = self.weight.dtype if self.weight is not None else self._dtype
+        return {
+            "num_groups": self.num_groups,
+            "num_channels": self.num_channels,
+            "eps": self.eps,
+            "affine": self.affine,
+            "bias": self.bias is not None or not self.affine,
+            "dtype": np.dtype(dtype).name,
+        }
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

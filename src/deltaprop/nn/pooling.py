@@ -144,3 +144,31 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size!r}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average an (N, C, L) or (C, L) input down to ``output_size`` positions whatever L is (1: the
+    global average over L, which makes a sequence model independent of the sequence length)."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        size = _option(output_size)
+        value = size[0] if isinstance(size, tuple) and len(size) == 1 else size
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ConfigError(f"AdaptiveAvgPool1d: output_size must be a positive integer, got {output_size!r}")
+        self.output_size = size
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        if len(shape) not in (2, 3):
+            raise ShapeError(f"{self.describe()} expected input of shape (N, C, L) or (C, L), got shape {shape}")
+        return F.adaptive_avg_pool1d(x, self.output_size)
+
+    def describe(self) -> str:
+        return f"AdaptiveAvgPool1d({self.output_size!r})"
+
+    def config(self) -> dict:
+        return {"output_size": self.output_size}
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size!r}"

@@ -1,0 +1,83 @@
+"""Padding layers: widen the last axes of the input with a constant (zeros by default).
+
+``padding`` is an int (the same amount on every side) or PyTorch's tuple of (before, after) amounts,
+last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones. A
+negative amount crops. Padding has no weights; its gradient is the output's, with the padding cut off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from . import functional as F
+from .module import Module
+
+
+def _amounts(owner: str, padding, dims: int) -> tuple:
+    sides = 2 * dims
+    if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
+        return (int(padding),) * sides
+    amounts = tuple(padding) if isinstance(padding, (tuple, list)) else ()
+    if len(amounts) != sides or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in amounts):
+        raise ConfigError(f"{owner}: padding must be an integer or a tuple of {sides} integers, got {padding!r}")
+    return tuple(int(p) for p in amounts)
+
+
+def _fill_value(owner: str, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise ConfigError(f"{owner}: value must be a number, got {value!r}")
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _ConstantPadNd(Module):
+    _dims: int
+
+    def __init__(self, padding, value):
+        super().__init__()
+        self.padding = _amounts(type(self).__name__, padding, self._dims)
+        self.value = _fill_value(type(self).__name__, value)
+
+    def forward(self, x):
+        return F.pad(x, self.padding, "constant", self.value)
+
+    def config(self) -> dict:
+        return {"padding": list(self.padding), "value": self.value}
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """Pad the last axis with ``value``: ``padding`` is (left, right) or one int for both."""
+
+    _dims = 1
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """Pad the last two axes with ``value``: ``padding`` is (left, right, top, bottom) or one int."""
+
+    _dims = 2
+
+
+class _ZeroPadNd(_ConstantPadNd):
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def config(self) -> dict:
+        return {"padding": list(self.padding)}
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_ZeroPadNd):
+    """Pad the last axis with zeros: ``padding`` is (left, right) or one int for both."""
+
+    _dims = 1
+
+
+class ZeroPad2d(_ZeroPadNd):
+    """Pad the last two axes with zeros: ``padding`` is (left, right, top, bottom) or one int."""
+
+    _dims = 2

@@ -1,0 +1,105 @@
+"""Embedding: a learned table of vectors, one row per token, looked up by integer index.
+
+A word (or any category) given as an index i becomes row i of the weight table: the same as a
+Linear layer without bias applied to the one-hot vector of i, without building the one-hot vector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, ShapeError
+from ..ops.indexing import _row_index
+from ..tensor import DEFAULT_DTYPE, Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter, floating_dtype
+
+
+class Embedding(Module):
+    """A table ``weight`` of shape (num_embeddings, embedding_dim); an input of indices of any shape
+    S gives an output of shape S + (embedding_dim,), row i wherever the index is i.
+
+    The table starts as N(0, 1) draws, as PyTorch's does. The gradient of a row is the sum of the
+    output gradients at the positions that picked it; other rows get 0. The row ``padding_idx``
+    (an index that marks padding; a negative one counts from the end) starts at zero and never gets
+    a gradient, so it stays zero while training. ``scale_grad_by_freq`` divides each row's gradient
+    by how often the row was picked in the batch. PyTorch's ``max_norm`` and ``sparse`` are not
+    provided (a ConfigError if set).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, max_norm=None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
+                 _freeze: bool = False, dtype=None):
+        super().__init__()
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ConfigError(f"Embedding: {name} must be a positive integer, got {value!r}")
+        F._refuse_embedding_options("Embedding", max_norm, sparse)
+        if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
+            raise ConfigError(f"Embedding: norm_type must be a number, got {norm_type!r}")
+        self.num_embeddings = int(num_embeddings)
+        self.embedding_dim = int(embedding_dim)
+        self.padding_idx = _row_index("Embedding", padding_idx, self.num_embeddings)
+        self.max_norm = None
+        self.norm_type = float(norm_type)
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
+        self.sparse = False
+        if _weight is None:
+            dtype = floating_dtype("Embedding", DEFAULT_DTYPE if dtype is None else dtype)
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
+            self.reset_parameters()
+        else:
+            table = _weight if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if tuple(np.shape(table.data if isinstance(table, Tensor) else table)) != (self.num_embeddings, self.embedding_dim):
+                raise ShapeError(f"Embedding: _weight must have shape ({self.num_embeddings}, {self.embedding_dim}), "
+                                 f"got shape {tuple(np.shape(getattr(table, 'data', table)))}")
+            # The given table itself (its memory shared, as PyTorch shares it), padding row included.
+            self.weight = Parameter(table, requires_grad=not _freeze)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None, max_norm=None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> "Embedding":
+        """An Embedding around a given (num_embeddings, embedding_dim) table, its rows as they are
+        (the padding row is not zeroed; it gets no gradient); ``freeze`` (the default) keeps the
+        table out of training (``requires_grad=False``)."""
+        shape = tuple(np.shape(embeddings.data if isinstance(embeddings, Tensor) else embeddings))
+        if len(shape) != 2:
+            raise ShapeError(f"Embedding.from_pretrained: embeddings must be a 2-d table (num_embeddings, "
+                             f"embedding_dim), got shape {shape}")
+        return cls(shape[0], shape[1], padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings, _freeze=freeze)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0  # (normal_ has marked the array as changed)
+
+    def forward(self, input):
+        try:
+            return F.embedding(input, self.weight, self.padding_idx, None, self.norm_type, self.scale_grad_by_freq)
+        except DataError as error:
+            raise DataError(f"{self.describe()}: {error}") from None
+
+    def describe(self) -> str:
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+
+    def config(self) -> dict:
+        return {
+            "num_embeddings": self.num_embeddings,
+            "embedding_dim": self.embedding_dim,
+            "padding_idx": self.padding_idx,
+            "norm_type": self.norm_type,
+            "scale_grad_by_freq": self.scale_grad_by_freq,
+            "dtype": self.weight.dtype.name,
+        }
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        return text
