@@ -477,6 +477,8 @@ LAYERS = [
     nn.MSELoss(reduction="sum"), nn.L1Loss(reduction="none"), nn.HuberLoss(delta=0.5),
     nn.BCELoss(weight=[0.5, 2.0]), nn.BCEWithLogitsLoss(reduction="sum", pos_weight=[3.0, 1.0]),
     nn.CrossEntropyLoss(weight=[1.0, 2.0, 0.5], label_smoothing=0.1), nn.NLLLoss(weight=[1.0, 3.0]),
+    nn.Unflatten(-1, (2, -1)), nn.Dropout1d(0.3), nn.Dropout2d(inplace=True), nn.SmoothL1Loss(reduction="sum", beta=0.5),
+    nn.KLDivLoss(reduction="batchmean", log_target=True),
 ]
 
 
