@@ -2,6 +2,10 @@
 
 from . import functional, init
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (
+    CELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign,
+    Tanhshrink, Threshold,
+)
 from .container import ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .layers import Dropout, Flatten, Identity, Linear
@@ -29,4 +33,6 @@ __all__ = [
     "LayerNorm", "MaxPool1d", "MaxPool2d",
     "AdaptiveAvgPool1d", "ConstantPad1d", "ConstantPad2d", "Dropout1d", "Dropout2d", "Embedding", "GroupNorm",
     "KLDivLoss", "ModuleDict", "ParameterDict", "ParameterList", "SmoothL1Loss", "Unflatten", "ZeroPad1d", "ZeroPad2d",
+    "CELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6", "SELU", "SiLU", "Softmin",
+    "Softplus", "Softsign", "Tanhshrink", "Threshold",
 ]

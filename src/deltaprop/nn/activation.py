@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import ops
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError
+from ..ops.activation import real_option
+from ..tensor import DEFAULT_DTYPE
 from . import functional as F
-from .module import Module
+from .module import Module, Parameter, floating_dtype
 
 
-# ``inplace`` (ReLU, LeakyReLU, ELU, Dropout) is taken for PyTorch code and changes nothing here:
+# ``inplace`` (ReLU, LeakyReLU, ELU, Dropout, and every layer below to which PyTorch gives it) is taken for PyTorch code and changes nothing here:
 # the result is the same, only the input is left as it was (PyTorch overwrites it to save memory).
 
 
@@ -130,6 +134,247 @@ class ELU(Module):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
+
+
+# -- the rest of PyTorch's activations ---------------------------------------------------------------
+# Their options are checked here, with the layer's name, so a model file with a NaN beta or bounds in
+# the wrong order is refused when it is loaded (see serialization.build), not at the first batch.
+
+
+class SiLU(Module):
+    """SiLU or swish: o = a·σ(a); o' = σ(a)(1 + a(1 − σ(a)))."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, x):
+        return ops.silu(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class Softplus(Module):
+    """o = (1/β)·log(1 + e^(βa)), a smooth ReLU; o' = σ(βa). Where βa > threshold, o = a (o' = 1).
+
+    ``beta`` must be finite and nonzero; ``threshold`` any number but NaN.
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = real_option("Softplus", "beta", beta, finite=True, nonzero=True)
+        self.threshold = real_option("Softplus", "threshold", threshold)
+
+    def forward(self, x):
+        return ops.softplus(x, self.beta, self.threshold)
+
+    def config(self) -> dict:
+        return {"beta": self.beta, "threshold": self.threshold}
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Mish(Module):
+    """o = a·tanh(softplus(a)); with t = tanh(softplus(a)), o' = t + a·σ(a)(1 − t²)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, x):
+        return ops.mish(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class SELU(Module):
+    """o = λa for a > 0, λα(e^a − 1) otherwise, with λ ≈ 1.0507 and α ≈ 1.6733 (self-normalizing);
+    o' = λ for a > 0, λα·e^a otherwise."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, x):
+        return ops.selu(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class CELU(Module):
+    """o = max(0, a) + min(0, α(e^(a/α) − 1)); o' = 1 for a > 0, e^(a/α) otherwise. ``alpha``
+    must be finite and nonzero."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = real_option("CELU", "alpha", alpha, finite=True, nonzero=True)
+
+    def forward(self, x):
+        return ops.celu(x, self.alpha)
+
+    def config(self) -> dict:
+        return {"alpha": self.alpha}
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Hardtanh(Module):
+    """o = a clipped to [min_val, max_val]; o' = 1 strictly inside, 0 at and beyond the bounds.
+    max_val must exceed min_val (PyTorch's layer asks the same)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.min_val = real_option(type(self).__name__, "min_val", min_val)
+        self.max_val = real_option(type(self).__name__, "max_val", max_val)
+        if not self.max_val > self.min_val:
+            raise ConfigError(f"{type(self).__name__}: max_val must be greater than min_val, got min_val={self.min_val} "
+                              f"and max_val={self.max_val}")
+
+    def forward(self, x):
+        return ops.hardtanh(x, self.min_val, self.max_val)
+
+    def config(self) -> dict:
+        return {"min_val": self.min_val, "max_val": self.max_val}
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Module):
+    """o = min(max(0, a), 6); o' = 1 for 0 < a < 6, else 0."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, x):
+        return ops.relu6(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class PReLU(Module):
+    """o = a for a > 0, w·a otherwise, with w learned: one ``weight`` shared by every element
+    (``num_parameters=1``) or one per channel, axis 1 of the input. ∂o/∂a = 1 or w; ∂o/∂w = 0 or a,
+    summed over the elements that share w. Each w starts at ``init`` (0.25)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+        super().__init__()
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) or num_parameters <= 0:
+            raise ConfigError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
+        self.num_parameters = int(num_parameters)
+        self.init = real_option("PReLU", "init", init, finite=True)
+        dtype = floating_dtype("PReLU", DEFAULT_DTYPE if dtype is None else dtype)
+        self.weight = Parameter(np.full(self.num_parameters, self.init, dtype=dtype))
+
+    def forward(self, x):
+        try:
+            return ops.prelu(x, self.weight)
+        except ShapeError as error:
+            raise ShapeError(f"PReLU(num_parameters={self.num_parameters}): {str(error).removeprefix('prelu: ')}") from None
+
+    def config(self) -> dict:
+        return {"num_parameters": self.num_parameters, "init": self.init, "dtype": self.weight.dtype.name}
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class LogSigmoid(Module):
+    """o = log σ(a), computed as min(a, 0) − log(1 + e^(−|a|)) so it stays finite; o' = σ(−a)."""
+
+    def forward(self, x):
+        return ops.logsigmoid(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class Softsign(Module):
+    """o = a / (1 + |a|); o' = 1 / (1 + |a|)²."""
+
+    def forward(self, x):
+        return ops.softsign(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class Hardswish(Module):
+    """o = a·min(max(a + 3, 0), 6)/6; o' = 0 for a <= −3, a/3 + ½ for −3 < a < 3, 1 from 3 on."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, x):
+        return ops.hardswish(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class Hardsigmoid(Module):
+    """o = min(max(a + 3, 0), 6)/6; o' = 1/6 for −3 < a < 3, else 0."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
+    def forward(self, x):
+        return ops.hardsigmoid(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class Softmin(Module):
+    """e^(−a_j) / Σ_k e^(−a_k) along ``dim`` (−1 by default, as Softmax here; PyTorch's default,
+    None, picks an axis from the number of dimensions and warns)."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise ConfigError(f"Softmin: dim must be an integer (an axis), got {dim!r}")
+        self.dim = int(dim)
+
+    def forward(self, x):
+        return ops.softmin(x, self.dim)
+
+    def config(self) -> dict:
+        return {"dim": self.dim}
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Tanhshrink(Module):
+    """o = a − tanh(a); o' = tanh²(a)."""
+
+    def forward(self, x):
+        return ops.tanhshrink(x)
+
+    def config(self) -> dict:
+        return {}
+
+
+class Threshold(Module):
+    """o = a where a > threshold, ``value`` elsewhere; o' = 1 where a > threshold, else 0. Both
+    are needed (PyTorch has no defaults either) and neither may be NaN."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        self.threshold = real_option("Threshold", "threshold", threshold)
+        self.value = real_option("Threshold", "value", value)
+
+    def forward(self, x):
+        return ops.threshold(x, self.threshold, self.value)
+
+    def config(self) -> dict:
+        return {"threshold": self.threshold, "value": self.value}
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
 
 
 #: The element-wise activations by the name PyTorch's functional API gives them: what an option

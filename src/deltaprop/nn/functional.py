@@ -62,6 +62,71 @@ def log_softmax(input, dim: int = -1):
     return ops.log_softmax(input, dim)
 
 
+# -- the rest of PyTorch's activations (``inplace``, where PyTorch takes it, changes nothing) ----------
+
+
+def silu(input, inplace: bool = False):
+    return ops.silu(input)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):
+    return ops.softplus(input, beta, threshold)
+
+
+def mish(input, inplace: bool = False):
+    return ops.mish(input)
+
+
+def selu(input, inplace: bool = False):
+    return ops.selu(input)
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False):
+    return ops.celu(input, alpha)
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    return ops.hardtanh(input, min_val, max_val)
+
+
+def relu6(input, inplace: bool = False):
+    return ops.relu6(input)
+
+
+def prelu(input, weight):
+    return ops.prelu(input, weight)
+
+
+def logsigmoid(input):
+    return ops.logsigmoid(input)
+
+
+def softsign(input):
+    return ops.softsign(input)
+
+
+def hardswish(input, inplace: bool = False):
+    return ops.hardswish(input)
+
+
+def hardsigmoid(input, inplace: bool = False):
+    return ops.hardsigmoid(input)
+
+
+def softmin(input, dim: int = -1):
+    """softmax(−input) along ``dim`` (−1 by default, as deltaprop's softmax; PyTorch's None picks an
+    axis from the number of dimensions and warns)."""
+    return ops.softmin(input, dim)
+
+
+def tanhshrink(input):
+    return ops.tanhshrink(input)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    return ops.threshold(input, threshold, value)
+
+
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
     return ops.huber_loss(input, target, reduction, delta)
 

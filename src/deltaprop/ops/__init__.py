@@ -9,7 +9,7 @@
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, embedding       |
-| activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu      |
+| activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
 | loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
 | conv          | conv1d, conv2d                                                        |
@@ -18,6 +18,10 @@
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation import (
+    celu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softmin, softplus, softsign,
+    tanhshrink, threshold,
+)
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .conv import conv1d, conv2d
 from .cumulative import cumprod, cumsum
@@ -61,4 +65,6 @@ __all__ = [
     "ceil", "clamp_max", "clamp_min", "cos", "cumprod", "cumsum", "exp2", "expm1", "floor", "log10", "log1p", "log2",
     "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",
     "adaptive_avg_pool1d", "embedding", "group_norm", "kl_div", "pad", "smooth_l1_loss",
+    "celu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu", "relu6", "selu", "silu", "softmin",
+    "softplus", "softsign", "tanhshrink", "threshold",
 ]

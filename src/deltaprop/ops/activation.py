@@ -213,3 +213,313 @@ def gelu(a, approximate="none"):
     else:
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return record(out.astype(x.dtype, copy=False), (a,), backward, "gelu")
+
+
+# -- the rest of PyTorch's activations ------------------------------------------------------------
+#
+# Each rule keeps arrays only (the input's data, or arrays made from it), as the ones above do, so
+# the in-place change check of changes.py finds what it needs without a declaration: a rule that
+# keeps the input's own data is refused once that input is changed in place; one that keeps a
+# derived array computes from the values the forward pass saw.
+
+
+def _floating(a: Tensor) -> np.ndarray:
+    """The data of ``a`` as a floating array (integers and booleans as float32, the default dtype)."""
+    x = np.asarray(a.data)
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
+def real_option(owner: str, name: str, value, *, finite: bool = False, nonzero: bool = False) -> float:
+    """``value`` as a float, refused (ConfigError naming ``owner`` and ``name``) unless it is a real
+    number, never NaN, and finite or nonzero where asked."""
+    from ..errors import ConfigError
+
+    ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating))
+    if ok:
+        value = float(value)
+        ok = not math.isnan(value) and (not finite or math.isfinite(value)) and (not nonzero or value != 0)
+    if not ok:
+        wanted = " ".join(word for word, asked in (("finite", finite), ("nonzero", nonzero)) if asked) or "real"
+        raise ConfigError(f"{owner}: {name} must be a {wanted} number, got {value!r}")
+    return value
+
+
+def _softplus_of(z: np.ndarray) -> np.ndarray:
+    """log(1 + e^z) as max(z, 0) + log(1 + e^(−|z|)): the exponential never overflows, and for
+    z << 0 the result is e^z to full relative accuracy (down to the smallest subnormal)."""
+    out = np.abs(z)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(z, 0)
+    return out
+
+
+def silu(a):
+    """SiLU (swish): o = a·σ(a), with slope o' = σ(a)(1 + a(1 − σ(a)))."""
+    a = operand(a)
+    x = _floating(a)
+    s = logistic(x)
+    out = x * s
+
+    def backward(g):
+        slope = 1 - s
+        slope *= x
+        slope += 1
+        slope *= s
+        return (g * slope,)
+
+    return record(out, (a,), backward, "silu")
+
+
+def softplus(a, beta=1.0, threshold=20.0):
+    """o = (1/β)·log(1 + e^(βa)), and a itself where βa > threshold (PyTorch's switch to the line it
+    approaches); slope o' = σ(βa), 1 past the threshold."""
+    beta = real_option("softplus", "beta", beta, finite=True, nonzero=True)
+    threshold = real_option("softplus", "threshold", threshold)
+    a = operand(a)
+    x = _floating(a)
+    z = x * beta if beta != 1 else x
+    out = _softplus_of(z)
+    if beta != 1:
+        out /= beta
+    linear = z > threshold
+    out = np.where(linear, x, out)
+
+    def backward(g):
+        # σ(βa) from the stable logistic: 1 in the far right tail, never e^(βa)/(e^(βa) + 1) = inf/inf
+        return (np.where(linear, g, g * logistic(z)),)
+
+    return record(out, (a,), backward, "softplus")
+
+
+def mish(a):
+    """o = a·tanh(softplus(a)); with t = tanh(softplus(a)), o' = t + a·σ(a)(1 − t²)."""
+    a = operand(a)
+    x = _floating(a)
+    t = np.tanh(_softplus_of(x))
+    out = x * t
+
+    def backward(g):
+        slope = t * t
+        np.subtract(1, slope, out=slope)
+        slope *= logistic(x)
+        slope *= x
+        slope += t
+        return (g * slope,)
+
+    return record(out, (a,), backward, "mish")
+
+
+#: SELU's constants (Klambauer et al., 2017), to the precision PyTorch states them.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(a):
+    """o = λ·a for a > 0, λα(e^a − 1) otherwise (λ ≈ 1.0507, α ≈ 1.6733: SELU_SCALE, SELU_ALPHA);
+    o' = λ for a > 0, λα·e^a otherwise."""
+    a = operand(a)
+    x = _floating(a)
+    below = np.minimum(x, 0)
+    out = np.expm1(below)
+    out *= SELU_ALPHA
+    out += np.maximum(x, 0)
+    out *= SELU_SCALE
+
+    def backward(g):
+        # λα·e^a computed afresh (not from the output, which cancels in the tail, see elu); the
+        # comparison as PyTorch makes it, so a NaN input passes λ·g on as PyTorch's rule does.
+        slope = np.exp(below)
+        slope *= SELU_SCALE * SELU_ALPHA
+        return (np.where(x <= 0, g * slope, g * SELU_SCALE),)
+
+    return record(out, (a,), backward, "selu")
+
+
+def celu(a, alpha=1.0):
+    """o = max(0, a) + min(0, α(e^(a/α) − 1)); o' = 1 for a > 0, e^(a/α) otherwise."""
+    alpha = real_option("celu", "alpha", alpha, finite=True, nonzero=True)
+    a = operand(a)
+    x = _floating(a)
+    scaled = np.minimum(x, 0)
+    if alpha != 1:
+        scaled /= alpha
+    out = np.expm1(scaled)
+    if alpha != 1:
+        out *= alpha
+    out += np.maximum(x, 0)
+
+    def backward(g):
+        return (np.where(x <= 0, g * np.exp(scaled), g),)
+
+    return record(out, (a,), backward, "celu")
+
+
+def _clamped(a, low: float, high: float, name: str):
+    """o = min(max(a, low), high), o' = 1 strictly between the bounds and 0 at and beyond them (at
+    a bound the slope is a convention; PyTorch's is 0). A NaN input stays NaN and passes g on."""
+    a = operand(a)
+    x = _floating(a)
+    out = np.clip(x, low, high)
+
+    def backward(g):
+        return (np.where((x <= low) | (x >= high), 0, g),)
+
+    return record(out, (a,), backward, name)
+
+
+def hardtanh(a, min_val=-1.0, max_val=1.0):
+    """o = min_val below it, max_val above it, a in between; o' = 1 strictly inside, else 0."""
+    min_val = real_option("hardtanh", "min_val", min_val)
+    max_val = real_option("hardtanh", "max_val", max_val)
+    if min_val > max_val:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"hardtanh: min_val must not exceed max_val, got min_val={min_val} and max_val={max_val}")
+    return _clamped(a, min_val, max_val, "hardtanh")
+
+
+def relu6(a):
+    """o = min(max(0, a), 6); o' = 1 for 0 < a < 6, else 0."""
+    return _clamped(a, 0.0, 6.0, "relu6")
+
+
+def prelu(a, weight):
+    """o = a for a > 0, w·a otherwise, with one learnable w or one per channel (axis 1 of the input);
+    ∂o/∂a = 1 or w, ∂o/∂w = 0 or a, summed over every element that shares w."""
+    from ..errors import ShapeError
+
+    a, w = operand(a), operand(weight)
+    x = _floating(a)
+    W = np.asarray(w.data)
+    if W.dtype.kind != "f":
+        W = W.astype(x.dtype)
+    elif x.dtype != W.dtype and not a.requires_grad:
+        x = x.astype(W.dtype)  # data follows the layer's dtype, as linear's does
+    if W.size == 1:
+        shape, axes = (), None
+    elif x.ndim >= 2 and x.shape[1] == W.size and W.ndim == 1:
+        shape = (1, W.size) + (1,) * (x.ndim - 2)
+        axes = (0,) + tuple(range(2, x.ndim))
+    else:
+        channels = f"{x.shape[1]} channels (dim 1)" if x.ndim >= 2 else f"no channel axis (shape {x.shape})"
+        raise ShapeError(f"prelu: the weight has shape {W.shape}, one value or one per channel, but the input "
+                         f"of shape {x.shape} has {channels}")
+    slope = W.reshape(shape)
+    positive = x > 0
+    out = np.where(positive, x, slope * x)
+    need_input, need_weight = a.requires_grad, w.requires_grad
+
+    def backward(g):
+        grad_input = np.where(positive, g, g * slope).astype(x.dtype, copy=False) if need_input else None
+        grad_weight = None
+        if need_weight:
+            grad_weight = np.sum(np.where(positive, 0, g * x), axis=axes).reshape(W.shape).astype(W.dtype, copy=False)
+        return grad_input, grad_weight
+
+    return record(out, (a, w), backward, "prelu")
+
+
+def logsigmoid(a):
+    """o = log σ(a) = min(a, 0) − log(1 + e^(−|a|)), finite for every finite a; o' = 1 − σ(a) = σ(−a)."""
+    a = operand(a)
+    x = _floating(a)
+    out = np.abs(x)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    np.subtract(np.minimum(x, 0), out, out=out)
+
+    def backward(g):
+        return (g * logistic(-x),)
+
+    return record(out, (a,), backward, "logsigmoid")
+
+
+def softsign(a):
+    """o = a / (1 + |a|); o' = 1 / (1 + |a|)²."""
+    a = operand(a)
+    x = _floating(a)
+    denominator = np.abs(x)
+    denominator += 1
+    out = x / denominator
+
+    def backward(g):
+        return (g / (denominator * denominator),)
+
+    return record(out, (a,), backward, "softsign")
+
+
+def hardswish(a):
+    """o = a·min(max(a + 3, 0), 6)/6; o' = 0 for a <= −3, a/3 + ½ for −3 < a < 3, 1 from 3 on
+    (PyTorch's choices at the two kinks)."""
+    a = operand(a)
+    x = _floating(a)
+    out = np.clip(x + 3, 0, 6)
+    out *= x
+    out /= 6
+
+    def backward(g):
+        return (np.where(x <= -3, 0, np.where(x < 3, g * (x / 3 + 0.5), g)),)
+
+    return record(out, (a,), backward, "hardswish")
+
+
+def hardsigmoid(a):
+    """o = min(max(a + 3, 0), 6)/6, a piecewise-linear σ; o' = 1/6 for −3 < a < 3, else 0."""
+    a = operand(a)
+    x = _floating(a)
+    out = np.clip(x + 3, 0, 6)
+    out /= 6
+
+    def backward(g):
+        return (np.where((x > -3) & (x < 3), g / 6, 0),)
+
+    return record(out, (a,), backward, "hardsigmoid")
+
+
+def softmin(a, axis=-1, *, dim=None):
+    """softmax(−a) along ``axis``: e^(−a_j) / Σ_k e^(−a_k). Its Jacobian is minus softmax's, so the
+    rule is −s ⊙ (g − Σ g s)."""
+    axis = axis if dim is None else dim
+    a = operand(a)
+    x = _floating(a)
+    e = np.negative(x)
+    e -= _row_max(e, axis)
+    np.exp(e, out=e)
+    out = e / e.sum(axis=axis, keepdims=True)
+
+    def backward(g):
+        return (out * ((g * out).sum(axis=axis, keepdims=True) - g),)
+
+    return record(out, (a,), backward, "softmin")
+
+
+def tanhshrink(a):
+    """o = a − tanh(a); o' = 1 − (1 − tanh²(a)) = tanh²(a)."""
+    a = operand(a)
+    x = _floating(a)
+    t = np.tanh(x)
+    out = x - t
+
+    def backward(g):
+        return (g * (t * t),)
+
+    return record(out, (a,), backward, "tanhshrink")
+
+
+def threshold(a, threshold, value):
+    """o = a where a > threshold, ``value`` elsewhere; o' = 1 where a > threshold, else 0. (The test
+    is written as PyTorch writes it, a <= threshold, so a NaN input stays NaN and passes g on.)"""
+    threshold = real_option("threshold", "threshold", threshold)
+    value = real_option("threshold", "value", value)
+    a = operand(a)
+    x = _floating(a)
+    replaced = x <= threshold
+    out = np.where(replaced, x.dtype.type(value), x)
+
+    def backward(g):
+        return (np.where(replaced, 0, g),)
+
+    return record(out, (a,), backward, "threshold")
