@@ -12,8 +12,9 @@ from . import functional as F
 from .module import Module, Parameter, floating_dtype
 
 
-# ``inplace`` (ReLU, LeakyReLU, ELU, Dropout, and every layer below to which PyTorch gives it) is taken for PyTorch code and changes nothing here:
-# the result is the same, only the input is left as it was (PyTorch overwrites it to save memory).
+# ``inplace`` (ReLU, LeakyReLU, ELU, Dropout, and every layer below to which PyTorch gives it) is
+# taken for PyTorch code and changes nothing here: the result is the same, only the input is left as
+# it was (PyTorch overwrites it to save memory).
 
 
 class ReLU(Module):
