@@ -53,3 +53,17 @@ MATMUL_SHAPES = [
     ((2, 20, 1), (1, 16)),
     ((20, 1), (2, 1, 16)),
 ]
+
+
+def away_from(*kinks, low=-2.0, high=2.0, gap=0.1):
+    """A recipe: uniform in [low, high], each element within ``gap`` of a kink moved ``gap`` off it
+    (to the side it was on), for the piecewise activations (hardtanh at ±1, relu6 at 0 and 6, ...)."""
+
+    def recipe(rng, shape):
+        x = rng.uniform(low, high, size=shape)
+        for kink in kinks:
+            near = np.abs(x - kink) < gap
+            x[near] = kink + np.where(x[near] < kink, -gap, gap)
+        return x
+
+    return recipe

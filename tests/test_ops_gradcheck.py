@@ -18,7 +18,8 @@ import deltaprop as dp
 from deltaprop import ops
 from deltaprop.engine import topological_order
 from op_inputs import (
-    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from_zero, distinct, high_fraction, low_fraction, positive,
+    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from, away_from_zero, distinct, high_fraction, low_fraction,
+    positive,
 )
 
 # -- input recipes: each maps (rng, shape) to a float64 array (the common ones in op_inputs.py) ------
@@ -349,8 +350,39 @@ ACTIVATIONS = [
     ("log_softmax", lambda a: a.log_softmax(), anywhere),
     ("log_softmax-axis0", lambda a: a.log_softmax(axis=0), anywhere),
     ("log_softmax-axis1", lambda a: dp.log_softmax(a, axis=1), anywhere),
+    ("silu", ops.silu, anywhere),
+    ("softplus", ops.softplus, anywhere),
+    ("softplus-beta2-threshold1", lambda a: ops.softplus(a, beta=2.0, threshold=1.0), away_from(0.5)),
+    ("softplus-beta-negative", lambda a: ops.softplus(a, beta=-1.5), anywhere),
+    ("softplus-past-threshold", ops.softplus, away_from(20.0, low=-30.0, high=30.0)),
+    ("mish", ops.mish, anywhere),
+    ("mish-wide", ops.mish, lambda rng, shape: rng.uniform(-15.0, 15.0, size=shape)),
+    ("selu", ops.selu, away_from_zero),
+    ("celu", ops.celu, away_from_zero),
+    ("celu-alpha0.5", lambda a: ops.celu(a, alpha=0.5), away_from_zero),
+    ("hardtanh", ops.hardtanh, away_from(-1.0, 1.0)),
+    ("hardtanh-bounds", lambda a: ops.hardtanh(a, -0.5, 1.5), away_from(-0.5, 1.5)),
+    ("relu6", ops.relu6, away_from(0.0, 6.0, low=-2.0, high=8.0)),
+    ("logsigmoid", ops.logsigmoid, anywhere),
+    ("logsigmoid-wide", ops.logsigmoid, lambda rng, shape: rng.uniform(-40.0, 40.0, size=shape)),
+    ("softsign", ops.softsign, away_from_zero),
+    ("hardswish", ops.hardswish, away_from(-3.0, 3.0, low=-5.0, high=5.0)),
+    ("hardsigmoid", ops.hardsigmoid, away_from(-3.0, 3.0, low=-5.0, high=5.0)),
+    ("softmin", ops.softmin, anywhere),
+    ("softmin-axis0", lambda a: ops.softmin(a, 0), anywhere),
+    ("softmin-dim1", lambda a: ops.softmin(a, dim=1), anywhere),
+    ("tanhshrink", ops.tanhshrink, anywhere),
+    ("threshold", lambda a: ops.threshold(a, 0.5, -3.0), away_from(0.5)),
 ]
 CASES += [case(name, fn, (2, 3, 4), recipe=recipe) for name, fn, recipe in ACTIVATIONS]
+CASES += [
+    # PReLU's weight is the second input: one value for every element, or one per channel (axis 1).
+    case("prelu-one", ops.prelu, (2, 3, 4), (1,), recipes=(away_from_zero, positive)),
+    case("prelu-0d", ops.prelu, (5, 2), (), recipes=(away_from_zero, anywhere)),
+    case("prelu-channels", ops.prelu, (2, 3, 4), (3,), recipes=(away_from_zero, anywhere)),
+    case("prelu-channels-2d", ops.prelu, (4, 3), (3,), recipes=(away_from_zero, anywhere)),
+    case("prelu-channels-4d", ops.prelu, (2, 3, 2, 2), (3,), recipes=(away_from_zero, anywhere)),
+]
 CASES += [
     case("gelu-wide", lambda a: ops.gelu(a), (20,), recipe=lambda rng, shape: rng.uniform(-5.0, 5.0, size=shape)),
     case("sigmoid-tails", lambda a: a.sigmoid(), (6,), recipe=lambda rng, shape: np.linspace(-12.0, 12.0, 6)),

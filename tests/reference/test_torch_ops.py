@@ -16,7 +16,8 @@ import pytest
 import deltaprop as dp
 from deltaprop import ops
 from op_inputs import (
-    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from_zero, distinct, high_fraction, low_fraction, positive,
+    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from, away_from_zero, distinct, high_fraction, low_fraction,
+    positive,
 )
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
@@ -388,7 +389,41 @@ CASES += [
         ("log_softmax", lambda a: a.log_softmax(-1), None, anywhere),
         ("log_softmax-axis0", lambda a: a.log_softmax(0), None, anywhere),
         ("log_softmax-axis1", lambda a: a.log_softmax(1), None, anywhere),
+        ("silu", F.silu, ops.silu, anywhere),
+        ("softplus", F.softplus, ops.softplus, anywhere),
+        ("softplus-beta2-threshold1", lambda a: F.softplus(a, beta=2.0, threshold=1.0),
+         lambda a: ops.softplus(a, beta=2.0, threshold=1.0), away_from(0.5)),
+        ("softplus-beta-negative", lambda a: F.softplus(a, beta=-1.5), lambda a: ops.softplus(a, beta=-1.5), anywhere),
+        ("mish", F.mish, ops.mish, anywhere),
+        ("selu", F.selu, ops.selu, away_from_zero),
+        ("celu", F.celu, ops.celu, away_from_zero),
+        ("celu-alpha0.5", lambda a: F.celu(a, alpha=0.5), lambda a: ops.celu(a, alpha=0.5), away_from_zero),
+        ("hardtanh", F.hardtanh, ops.hardtanh, away_from(-1.0, 1.0)),
+        ("hardtanh-bounds", lambda a: F.hardtanh(a, -0.5, 1.5), lambda a: ops.hardtanh(a, -0.5, 1.5),
+         away_from(-0.5, 1.5)),
+        ("relu6", F.relu6, ops.relu6, away_from(0.0, 6.0, low=-2.0, high=8.0)),
+        ("logsigmoid", F.logsigmoid, ops.logsigmoid, anywhere),
+        ("softsign", F.softsign, ops.softsign, away_from_zero),
+        ("hardswish", F.hardswish, ops.hardswish, away_from(-3.0, 3.0, low=-5.0, high=5.0)),
+        ("softmin", lambda a: F.softmin(a, -1), ops.softmin, anywhere),
+        ("softmin-axis0", lambda a: F.softmin(a, 0), lambda a: ops.softmin(a, 0), anywhere),
+        ("tanhshrink", F.tanhshrink, ops.tanhshrink, anywhere),
+        ("threshold", lambda a: F.threshold(a, 0.5, -3.0), lambda a: ops.threshold(a, 0.5, -3.0), away_from(0.5)),
     ]
+]
+# hardsigmoid: PyTorch's float64 rule multiplies by 1/6 rounded to float32 (0.1666666716...), so it is
+# compared with its definition written in PyTorch's operations (and with F.hardsigmoid in float32, at
+# its kinks and extremes, in test_torch_activations.py).
+CASES += [
+    case("hardsigmoid", [(2, 3, 4)], lambda a: (a + 3).clamp(0, 6) / 6, ops.hardsigmoid,
+         recipe=away_from(-3.0, 3.0, low=-5.0, high=5.0)),
+    case("prelu-one", [(2, 3, 4), (1,)], F.prelu, ops.prelu, recipes=(away_from_zero, positive)),
+    case("prelu-channels", [(2, 3, 4), (3,)], F.prelu, ops.prelu, recipes=(away_from_zero, anywhere)),
+    case("prelu-channels-4d", [(2, 3, 2, 2), (3,)], F.prelu, ops.prelu, recipes=(away_from_zero, anywhere)),
+    case("prelu-0d-weight", [(5, 2), ()], F.prelu, ops.prelu, recipes=(away_from_zero, anywhere)),
+    case("softplus-wide", [(40,)], lambda a: F.softplus(a * 15), lambda a: ops.softplus(a * 15)),
+    case("mish-wide", [(40,)], lambda a: F.mish(a * 8), lambda a: ops.mish(a * 8)),
+    case("logsigmoid-wide", [(40,)], lambda a: F.logsigmoid(a * 20), lambda a: ops.logsigmoid(a * 20)),
 ]
 CASES += [
     case("sigmoid-tails", [(2, 8)], lambda a: (a * 15).sigmoid()),
@@ -415,6 +450,16 @@ UNARY = {
     "leaky_relu": (lambda a: F.leaky_relu(a, 0.1), lambda a: a.leaky_relu(0.1)),
     "gelu": (F.gelu, ops.gelu),
     "elu": (F.elu, ops.elu),
+    "silu": (F.silu, ops.silu),
+    "softplus": (F.softplus, ops.softplus),
+    "mish": (F.mish, ops.mish),
+    "selu": (F.selu, ops.selu),
+    # an α exact in float32: PyTorch's float64 CELU rule rounds α to float32 (3e-8 off for α = 0.7)
+    "celu": (lambda a: F.celu(a, 0.75), lambda a: ops.celu(a, 0.75)),
+    "logsigmoid": (F.logsigmoid, ops.logsigmoid),
+    "softsign": (F.softsign, ops.softsign),
+    "tanhshrink": (F.tanhshrink, ops.tanhshrink),
+    "softmin": (lambda a: F.softmin(a, -1), ops.softmin),
     "abs": (torch.abs, lambda a: a.abs()),
     "square": (lambda a: a * a, lambda a: a * a),
     "exp": (lambda a: a.clip(-3, 3).exp(), lambda a: a.clip(-3, 3).exp()),
