@@ -163,6 +163,27 @@ def test_register_parameter_refuses_a_plain_tensor():
     (lambda: nn.Dropout(1.5), "p"),
     (lambda: nn.Dropout("0.5"), "p"),
     (lambda: nn.GELU(approximate="fast"), "approximate"),
+    (lambda: nn.Softplus(beta=float("nan")), "Softplus: beta must be a finite nonzero number, got nan"),
+    (lambda: nn.Softplus(beta=0.0), "Softplus: beta"),
+    (lambda: nn.Softplus(beta=float("inf")), "Softplus: beta"),
+    (lambda: nn.Softplus(beta="1"), "Softplus: beta"),
+    (lambda: nn.Softplus(threshold=float("nan")), "Softplus: threshold must be a real number, got nan"),
+    (lambda: nn.CELU(alpha=0.0), "CELU: alpha must be a finite nonzero number, got 0.0"),
+    (lambda: nn.CELU(alpha=float("nan")), "CELU: alpha"),
+    (lambda: nn.CELU(alpha=True), "CELU: alpha"),
+    (lambda: nn.Hardtanh(min_val=1.0, max_val=1.0), "Hardtanh: max_val must be greater than min_val"),
+    (lambda: nn.Hardtanh(min_val=2.0, max_val=-2.0), "Hardtanh: max_val must be greater than min_val"),
+    (lambda: nn.Hardtanh(min_val=float("nan")), "Hardtanh: min_val"),
+    (lambda: nn.Hardtanh(max_val=None), "Hardtanh: max_val"),
+    (lambda: nn.PReLU(num_parameters=0), "PReLU: num_parameters must be a positive integer, got 0"),
+    (lambda: nn.PReLU(num_parameters=2.0), "PReLU: num_parameters"),
+    (lambda: nn.PReLU(init=float("nan")), "PReLU: init must be a finite number, got nan"),
+    (lambda: nn.PReLU(dtype=np.int64), "PReLU: dtype"),
+    (lambda: nn.Softmin(dim=1.5), "Softmin: dim must be an integer"),
+    (lambda: nn.Softmin(dim=None), "Softmin: dim"),
+    (lambda: nn.Threshold(float("nan"), 0.0), "Threshold: threshold must be a real number, got nan"),
+    (lambda: nn.Threshold(0.0, float("nan")), "Threshold: value must be a real number, got nan"),
+    (lambda: nn.Threshold(0.0, "0"), "Threshold: value"),
     (lambda: nn.MSELoss(reduction="avg"), "reduction"),
     (lambda: nn.CrossEntropyLoss(reduction=None), "reduction"),
     (lambda: nn.BCEWithLogitsLoss(reduction="elementwise_mean"), "reduction"),
@@ -183,6 +204,10 @@ def test_invalid_constructor_options(build, option):
     (lambda: F.dropout(dp.rand(2), p=1.5), "p"),
     (lambda: nn.init.kaiming_uniform_(dp.zeros(3, 3), mode="fan_avg"), "mode"),
     (lambda: nn.init.calculate_gain("swish"), "swish"),
+    (lambda: F.softplus(dp.rand(2), beta=float("nan")), "softplus: beta must be a finite nonzero number, got nan"),
+    (lambda: F.celu(dp.rand(2), alpha=0), "celu: alpha"),
+    (lambda: F.hardtanh(dp.rand(2), 1.0, -1.0), "hardtanh: min_val must not exceed max_val"),
+    (lambda: F.threshold(dp.rand(2), float("nan"), 1.0), "threshold: threshold"),
 ])
 def test_invalid_functional_options(call, option):
     with pytest.raises(ConfigError, match=option):
@@ -280,3 +305,14 @@ def test_float64_data_into_a_float32_normalization_layer_computes_in_float32(fir
     out.sum().backward()
     assert all(p.grad.dtype == np.float32 for p in model.parameters())
     assert model.double()(x.astype(np.float32)).dtype == np.float64  # and a float64 layer takes float32 data to float64
+
+
+@pytest.mark.parametrize("shape, says", [
+    ((2, 4), r"PReLU\(num_parameters=3\): the weight has shape \(3,\), one value or one per channel, but the input of shape \(2, 4\) has 4 channels \(dim 1\)"),
+    ((3,), r"PReLU\(num_parameters=3\): .* input of shape \(3,\) has no channel axis"),
+])
+def test_prelu_with_one_weight_per_channel_needs_that_many_channels(shape, says):
+    with pytest.raises(ShapeError, match=says):
+        nn.PReLU(3)(dp.rand(*shape))
+    with pytest.raises(ShapeError, match="^prelu: the weight has shape"):
+        F.prelu(dp.rand(*shape), dp.ones(3))

@@ -59,6 +59,23 @@ LAYERS = [
     (nn.GELU(approximate="tanh"), (4, 5)),
     (nn.ELU(), (4, 5)),
     (nn.ELU(alpha=0.4), (4, 5)),
+    (nn.SiLU(), (4, 5)),
+    (nn.Softplus(), (4, 5)),
+    (nn.Softplus(beta=2.0, threshold=3.0), (4, 5)),
+    (nn.Mish(), (4, 5)),
+    (nn.SELU(), (4, 5)),
+    (nn.CELU(alpha=0.7), (4, 5)),
+    (nn.Hardtanh(min_val=-2.5, max_val=2.5), (4, 5)),
+    (nn.ReLU6(), (4, 5)),
+    (nn.PReLU(), (4, 5)),
+    (nn.PReLU(num_parameters=3, init=0.1), (2, 3, 4)),
+    (nn.LogSigmoid(), (4, 5)),
+    (nn.Softsign(), (4, 5)),
+    (nn.Hardswish(), (4, 5)),
+    (nn.Hardsigmoid(), (4, 5)),
+    (nn.Softmin(dim=1), (2, 3, 4)),
+    (nn.Tanhshrink(), (4, 5)),
+    (nn.Threshold(0.3, -1.0), (4, 5)),
     (nn.Identity(), (4, 5)),
     (nn.Flatten(), (2, 3, 4)),
     (nn.Flatten(0, 1), (2, 3, 4)),
@@ -71,6 +88,8 @@ def test_layer_gradients(layer, shape):
     layer.double()
     x = rng().standard_normal(shape) * 2
     x[np.abs(x) < 1e-3] = 0.5  # keep the ReLU family away from its kink, where no derivative exists
+    for kink in (-3.0, 0.3, 3.0, 6.0):  # and Hardswish, Threshold, ReLU6 from theirs (±2.5 and βx = 3 are not hit)
+        x[np.abs(x - kink) < 1e-3] += 0.01
     check_module(layer, tensor(x))
 
 

@@ -202,6 +202,10 @@ def test_linear_input_gradient_keeps_the_input_memory_order(order):
     (nn.Softmax(dim=0), "softmax"), (nn.LogSoftmax(dim=1), "log_softmax"), (nn.GELU("tanh"), "gelu"),
     (nn.ELU(0.5), "elu"), (nn.Identity(), "identity"), (nn.Flatten(0, 1), "flatten"),
     (nn.Dropout(0.3).eval(), "dropout"),
+    (nn.SiLU(), "silu"), (nn.Softplus(2.0, 1.0), "softplus"), (nn.Mish(), "mish"), (nn.SELU(), "selu"),
+    (nn.CELU(0.5), "celu"), (nn.Hardtanh(-0.5, 0.5), "hardtanh"), (nn.ReLU6(), "relu6"), (nn.LogSigmoid(), "logsigmoid"),
+    (nn.Softsign(), "softsign"), (nn.Hardswish(), "hardswish"), (nn.Hardsigmoid(), "hardsigmoid"),
+    (nn.Softmin(dim=1), "softmin"), (nn.Tanhshrink(), "tanhshrink"), (nn.Threshold(0.1, -2.0), "threshold"),
 ])
 def test_every_layer_has_its_function_form(layer, function):
     x = dp.randn(3, 4, 2)
@@ -474,6 +478,10 @@ LAYERS = [
     nn.Linear(5, 3), nn.Linear(4, 2, bias=False), nn.Linear(3, 3, dtype=np.float64),
     nn.ReLU(), nn.LeakyReLU(0.3), nn.Sigmoid(), nn.Tanh(), nn.Softmax(dim=0), nn.LogSoftmax(dim=1),
     nn.GELU(approximate="tanh"), nn.ELU(alpha=0.5), nn.Identity(), nn.Flatten(0, 2), nn.Dropout(0.2),
+    nn.SiLU(), nn.Softplus(beta=0.5, threshold=4.0), nn.Mish(), nn.SELU(), nn.CELU(alpha=2.0),
+    nn.Hardtanh(min_val=-2.0, max_val=float("inf")), nn.ReLU6(), nn.PReLU(num_parameters=4, init=-0.5, dtype=np.float64),
+    nn.LogSigmoid(), nn.Softsign(), nn.Hardswish(), nn.Hardsigmoid(), nn.Softmin(dim=0), nn.Tanhshrink(),
+    nn.Threshold(0.5, -1.0),
     nn.MSELoss(reduction="sum"), nn.L1Loss(reduction="none"), nn.HuberLoss(delta=0.5),
     nn.BCELoss(weight=[0.5, 2.0]), nn.BCEWithLogitsLoss(reduction="sum", pos_weight=[3.0, 1.0]),
     nn.CrossEntropyLoss(weight=[1.0, 2.0, 0.5], label_smoothing=0.1), nn.NLLLoss(weight=[1.0, 3.0]),
@@ -502,6 +510,14 @@ def test_every_layer_is_covered_by_the_config_test():
     classes = {getattr(nn, name) for name in nn.__all__}
     layer_classes = {c for c in classes if isinstance(c, type) and issubclass(c, nn.Module) and c.__module__ in mine}
     assert layer_classes == {type(layer) for layer in LAYERS}
+
+
+def test_prelu_takes_its_weight_through_the_function_form():
+    layer = nn.PReLU(num_parameters=3, init=0.2)
+    x = dp.randn(2, 3, 4)
+    np.testing.assert_array_equal(nn.functional.prelu(x, layer.weight).data, layer(x).data)
+    assert [name for name, _ in layer.named_parameters()] == ["weight"] and layer.weight.shape == (3,)
+    np.testing.assert_array_equal(layer.weight.data, np.full(3, 0.2, np.float32))
 
 
 def test_container_config_is_empty_and_children_carry_the_architecture():

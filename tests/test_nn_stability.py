@@ -47,6 +47,20 @@ CASES = [
     ("tanh", F.tanh),
     ("gelu", F.gelu),
     ("elu", F.elu),
+    ("silu", F.silu),
+    ("softplus", F.softplus),
+    ("softplus beta 0.5 threshold 1e9", lambda x: F.softplus(x, beta=0.5, threshold=1e9)),
+    ("mish", F.mish),
+    ("selu", F.selu),
+    ("celu", lambda x: F.celu(x, alpha=0.5)),
+    ("logsigmoid", F.logsigmoid),
+    ("softsign", F.softsign),
+    ("hardswish", F.hardswish),
+    ("hardsigmoid", F.hardsigmoid),
+    ("tanhshrink", F.tanhshrink),
+    ("softmin", lambda x: F.softmin(x, dim=1)),
+    ("softmin dim 0", lambda x: F.softmin(x, dim=0)),
+    ("PReLU", nn.PReLU(4)),
     # The same functions in their other spellings: modules, top-level ops and Tensor methods.
     ("Softmax", nn.Softmax(dim=1)),
     ("LogSoftmax", nn.LogSoftmax(dim=1)),
@@ -79,6 +93,23 @@ def test_saturated_values_are_the_limits():
     right = F.binary_cross_entropy_with_logits(x, dp.tensor([1.0, 0.0]), reduction="none")
     np.testing.assert_allclose(wrong.data, [1e4, 1e4])
     np.testing.assert_allclose(right.data, [0.0, 0.0])
+
+
+def test_saturated_activations_are_their_limits():
+    """The smooth activations at ±1e4 in float32: the lines they approach, slopes 0 and 1 (λ for SELU)."""
+    big = np.array([1e4, -1e4], dtype=np.float32)
+    for name, fn, value, slope in [
+        ("silu", F.silu, [1e4, 0.0], [1.0, 0.0]),
+        ("softplus", F.softplus, [1e4, 0.0], [1.0, 0.0]),
+        ("mish", F.mish, [1e4, 0.0], [1.0, 0.0]),
+        ("logsigmoid", F.logsigmoid, [0.0, -1e4], [0.0, 1.0]),
+        ("selu", F.selu, [1.0507009873554805e4, -1.7580993408473766], [1.0507009873554805, 0.0]),
+        ("celu", F.celu, [1e4, -1.0], [1.0, 0.0]),
+        ("softmin", lambda x: F.softmin(x, dim=0), [0.0, 1.0], [0.0, 0.0]),
+    ]:
+        value_, grad = value_and_grad(fn, big, projected=False)
+        np.testing.assert_allclose(value_, value, rtol=1e-6, err_msg=name)
+        np.testing.assert_allclose(grad, slope, rtol=1e-6, atol=1e-30, err_msg=name)
 
 
 def test_saturated_gradients_are_the_limits():

@@ -635,3 +635,80 @@ def test_a_file_with_a_bad_groups_is_one_clear_error(tmp_path, groups, message):
     (tmp_path / "model.safetensors").write_bytes(data.replace(b'\\"groups\\": 2', b'\\"groups\\": ' + str(groups).encode()))
     with pytest.raises(ModelFileError, match=message):
         load(tmp_path / "model.safetensors")
+
+
+# -- the activations added after the first eight -------------------------------------------------------
+
+
+def _activations_network(dtype="float32"):
+    """Every activation layer added with SiLU, between linear layers, PReLU's weights trained a step."""
+    dp.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(5, 6), nn.PReLU(), nn.SiLU(), nn.Softplus(beta=2.0, threshold=5.0), nn.Mish(), nn.SELU(),
+        nn.CELU(alpha=0.5), nn.Hardtanh(min_val=-2.0, max_val=float("inf")), nn.ReLU6(inplace=True), nn.Linear(6, 6),
+        nn.PReLU(num_parameters=6, init=0.1), nn.LogSigmoid(), nn.Softsign(), nn.Hardswish(), nn.Hardsigmoid(),
+        nn.Tanhshrink(), nn.Threshold(-0.5, -1.0), nn.Linear(6, 3), nn.Softmin(dim=1),
+    ).to(dtype)
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+    x = dp.tensor(np.random.default_rng(1).normal(size=(8, 5)), dtype=dtype)
+    model(x)[:, 0].sum().backward()
+    optimizer.step()
+    return model
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_new_activation_layers_round_trip(tmp_path, dtype):
+    model = _activations_network(dtype)
+    # The step moved the weights off their initial values (a channel with no negative input keeps it).
+    assert model[1].weight.item() != 0.25 and np.sum(model[10].weight.data != model[10].weight.data.dtype.type(0.1)) >= 3
+    path = tmp_path / "activations.safetensors"
+    save(model, path)
+    loaded = load(path)
+    assert repr(loaded) == repr(model)
+    assert [layer.config() for layer in loaded] == [layer.config() for layer in model]
+    assert loaded[7].max_val == float("inf")  # JSON's Infinity comes back as a float
+    for name in ("1.weight", "10.weight"):
+        restored = loaded.state_dict()[name]
+        assert restored.dtype == np.dtype(dtype) and np.array_equal(restored, model.state_dict()[name]), name
+    x = _inputs(dtype)
+    assert np.array_equal(_predict(loaded, x), _predict(model, x))
+
+
+def _with_layer(tmp_path, layer: dict, tensors: dict | None = None):
+    """A model file whose architecture is a Sequential of one hand-written layer entry."""
+    path = tmp_path / "edited.safetensors"
+    info = {"format": serialization.FORMAT_MODEL, "version": serialization.VERSION, "dtype": "float32", "tied": [],
+            "metadata": {}, "architecture": {"class": "Sequential", "config": {}, "children": [dict(children=[], **layer)]}}
+    serialization._write(path, tensors or {}, info)
+    return path
+
+
+@pytest.mark.parametrize("layer, message", [
+    ({"class": "Softplus", "config": {"beta": float("nan")}}, r"cannot build layer Softplus with .*: Softplus: beta must be a finite nonzero number, got nan"),
+    ({"class": "Softplus", "config": {"beta": 0.0}}, "Softplus: beta must be a finite nonzero number, got 0.0"),
+    ({"class": "Softplus", "config": {"threshold": float("nan")}}, "Softplus: threshold must be a real number"),
+    ({"class": "CELU", "config": {"alpha": "1"}}, "CELU: alpha must be a finite nonzero number, got '1'"),
+    ({"class": "CELU", "config": {"alpha": float("-inf")}}, "CELU: alpha must be a finite nonzero number, got -inf"),
+    ({"class": "Hardtanh", "config": {"min_val": 1.0, "max_val": -1.0}}, "Hardtanh: max_val must be greater than min_val"),
+    ({"class": "Hardtanh", "config": {"min_val": [1.0]}}, "Hardtanh: min_val must be a real number"),
+    ({"class": "Threshold", "config": {"threshold": 0.5}}, "cannot build layer Threshold .*value"),
+    ({"class": "Threshold", "config": {"threshold": 0.5, "value": float("nan")}}, "Threshold: value must be a real number, got nan"),
+    ({"class": "Softmin", "config": {"dim": 1.5}}, "Softmin: dim must be an integer"),
+    ({"class": "PReLU", "config": {"num_parameters": 0}}, "PReLU: num_parameters must be a positive integer, got 0"),
+    ({"class": "PReLU", "config": {"num_parameters": True}}, "PReLU: num_parameters must be a positive integer, got True"),
+    ({"class": "PReLU", "config": {"init": float("nan")}}, "PReLU: init must be a finite number, got nan"),
+    ({"class": "PReLU", "config": {"dtype": "int32"}}, "layer PReLU argument dtype='int32' is not one of"),
+    ({"class": "PReLU", "config": {"num_parameters": 2**40}}, "larger than the file's own weights allow"),
+    ({"class": "SiLU", "config": {"beta": 1.0}}, "cannot build layer SiLU .*beta"),
+])
+def test_a_file_with_a_bad_activation_argument_is_one_clear_error(tmp_path, layer, message):
+    with pytest.raises(ModelFileError, match=message):
+        load(_with_layer(tmp_path, layer))
+
+
+def test_a_prelu_weight_of_the_wrong_size_is_refused(tmp_path):
+    path = _with_layer(tmp_path, {"class": "PReLU", "config": {"num_parameters": 3}}, {"0.weight": np.ones(4, np.float32)})
+    with pytest.raises(ModelFileError, match="the weights do not fit the architecture"):
+        load(path)
+    path = _with_layer(tmp_path, {"class": "PReLU", "config": {"num_parameters": 3}}, {"0.weight": np.array([0.5, -1.0, 2.0], np.float32)})
+    np.testing.assert_array_equal(load(path)[0].weight.data, [0.5, -1.0, 2.0])

@@ -91,6 +91,29 @@ LAYERS = [
     ("GELU", dict(approximate="tanh"), (4, 6)),
     ("ELU", {}, (4, 6)),
     ("ELU", dict(alpha=0.5), (4, 6)),
+    ("SiLU", {}, (4, 6)),
+    ("Softplus", {}, (4, 6)),
+    ("Softplus", dict(beta=2.0, threshold=3.0), (4, 6)),
+    ("Mish", {}, (4, 6)),
+    ("SELU", {}, (4, 6)),
+    ("CELU", {}, (4, 6)),
+    ("CELU", dict(alpha=0.5), (4, 6)),
+    ("Hardtanh", {}, (4, 6)),
+    ("Hardtanh", dict(min_val=-2.0, max_val=0.5), (4, 6)),
+    ("ReLU6", {}, (4, 6)),
+    ("PReLU", {}, (4, 6)),
+    ("PReLU", dict(num_parameters=6), (4, 6)),
+    ("PReLU", dict(num_parameters=3, init=0.1), (2, 3, 4)),
+    ("PReLU", dict(num_parameters=3), (2, 3, 2, 2)),
+    ("PReLU", {}, (5,)),
+    ("LogSigmoid", {}, (4, 6)),
+    ("Softsign", {}, (4, 6)),
+    ("Hardswish", {}, (4, 6)),
+    # (Hardsigmoid: PyTorch's float64 slope is 1/6 rounded to float32; see reference/test_torch_activations.py)
+    ("Softmin", dict(dim=-1), (4, 6)),
+    ("Softmin", dict(dim=1), (2, 3, 4)),
+    ("Tanhshrink", {}, (4, 6)),
+    ("Threshold", dict(threshold=0.3, value=-1.0), (4, 6)),
     ("Identity", {}, (4, 6)),
     ("Flatten", {}, (2, 3, 4)),
     ("Flatten", dict(start_dim=0, end_dim=1), (2, 3, 4)),
@@ -236,6 +259,10 @@ FUNCTIONAL = [
     ("relu", {}), ("leaky_relu", dict(negative_slope=0.3)), ("sigmoid", {}), ("tanh", {}),
     ("softmax", dict(dim=0)), ("log_softmax", dict(dim=1)), ("gelu", dict(approximate="tanh")),
     ("elu", dict(alpha=0.5)), ("dropout", dict(p=0.4, training=False)),
+    ("silu", {}), ("softplus", dict(beta=0.5, threshold=2.0)), ("mish", {}), ("selu", {}), ("celu", dict(alpha=2.0)),
+    ("hardtanh", dict(min_val=-0.5, max_val=2.0)), ("relu6", {}), ("logsigmoid", {}), ("softsign", {}),
+    ("hardswish", {}), ("softmin", dict(dim=0)), ("tanhshrink", {}), ("threshold", dict(threshold=0.2, value=5.0)),
+    ("prelu", dict(weight=np.array([0.1, -0.2, 0.3, 0.4, 0.5]))),
 ]
 
 
@@ -244,7 +271,9 @@ def test_functional_activation_matches_torch(name, kwargs):
     """The function forms take PyTorch's names and keyword arguments."""
     x = dp.tensor(X, dtype=np.float64, requires_grad=True)
     x_torch = torch.tensor(X, requires_grad=True)
-    out, expected = getattr(nn.functional, name)(x, **kwargs), getattr(torch.nn.functional, name)(x_torch, **kwargs)
+    out = getattr(nn.functional, name)(x, **kwargs)
+    expected = getattr(torch.nn.functional, name)(
+        x_torch, **{k: to_torch(v, np.float64) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()})
     np.testing.assert_allclose(out.data, expected.detach().numpy(), **TOLERANCES[np.float64])
     out.backward(np.cos(X))
     expected.backward(torch.tensor(np.cos(X)))
