@@ -169,6 +169,13 @@ UNARY = {
     "pow": (lambda t: t**2, lambda t: t**2), "slice": (lambda t: t[1:], lambda t: t[1:]),
     "clone": (lambda t: t.clone(), lambda t: t.clone()), "flatten": (lambda t: t.reshape(-1), lambda t: t.reshape(-1)),
     "softmax": (lambda t: dp.nn.functional.softmax(t, -1), lambda t: torch.softmax(t, -1)),
+    "silu": (dp.nn.functional.silu, torch.nn.functional.silu),
+    "softplus2": (lambda t: dp.nn.functional.softplus(t, beta=2.0), lambda t: torch.nn.functional.softplus(t, beta=2.0)),
+    "mish": (dp.nn.functional.mish, torch.nn.functional.mish), "selu": (dp.nn.functional.selu, torch.nn.functional.selu),
+    "logsigmoid": (dp.nn.functional.logsigmoid, torch.nn.functional.logsigmoid),
+    "softmin": (lambda t: dp.nn.functional.softmin(t, 0), lambda t: torch.nn.functional.softmin(t, 0)),
+    "tanhshrink": (dp.nn.functional.tanhshrink, torch.nn.functional.tanhshrink),
+    "hardswish": (dp.nn.functional.hardswish, torch.nn.functional.hardswish),
 }
 BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
           "div": lambda a, b: a / (b * b + 1)}

@@ -375,6 +375,9 @@ ACTIVATIONS = [
     ("threshold", lambda a: ops.threshold(a, 0.5, -3.0), away_from(0.5)),
 ]
 CASES += [case(name, fn, (2, 3, 4), recipe=recipe) for name, fn, recipe in ACTIVATIONS]
+# The activations added with silu on a 0-d input, where NumPy's ufuncs give scalars rather than arrays.
+CASES += [case(f"{name}-0d", fn, (), recipe=recipe) for name, fn, recipe in ACTIVATIONS[ACTIVATIONS.index(
+    next(a for a in ACTIVATIONS if a[0] == "silu")):] if name != "softmin-dim1"]
 CASES += [
     # PReLU's weight is the second input: one value for every element, or one per channel (axis 1).
     case("prelu-one", ops.prelu, (2, 3, 4), (1,), recipes=(away_from_zero, positive)),

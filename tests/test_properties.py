@@ -137,6 +137,13 @@ def test_elementwise_rules_against_closed_forms(shape, seed):
         (lambda t: t.expm1(), np.exp),
         (lambda t: t.square(), lambda v: 2 * v),
         (lambda t: (t * t + 1).log1p(), lambda v: 2 * v / (v * v + 2)),
+        (lambda t: dp.ops.silu(t), lambda v: (1 + np.exp(-v) + v * np.exp(-v)) / (1 + np.exp(-v)) ** 2),
+        (lambda t: dp.ops.softplus(t), lambda v: 1 / (1 + np.exp(-v))),
+        (lambda t: dp.ops.logsigmoid(t), lambda v: 1 / (1 + np.exp(v))),
+        (lambda t: dp.ops.softsign(t), lambda v: 1 / (1 + np.abs(v)) ** 2),
+        (lambda t: dp.ops.tanhshrink(t), lambda v: np.tanh(v) ** 2),
+        (lambda t: dp.ops.mish(t), lambda v: np.tanh(np.log1p(np.exp(v)))
+         + v / (1 + np.exp(-v)) * (1 - np.tanh(np.log1p(np.exp(v))) ** 2)),
     ]:
         x = dp.tensor(x0, requires_grad=True, dtype=dp.float64)
         fn(x).sum().backward()

@@ -26,6 +26,12 @@ CASES = {
     # name: (deltaprop, PyTorch, input shapes; an integer array is passed as it is, without a gradient)
     "relu": (ops.relu, torch.relu, [(0, 3)]),
     "sigmoid": (ops.sigmoid, torch.sigmoid, [(2, 0)]),
+    "silu": (ops.silu, F.silu, [(0, 3)]),
+    "softplus": (ops.softplus, F.softplus, [(0, 3)]),
+    "hardtanh": (ops.hardtanh, F.hardtanh, [(0, 3)]),
+    "prelu of no samples": (ops.prelu, F.prelu, [(0, 3), (3,)]),
+    "softmin of no samples": (lambda x: ops.softmin(x, axis=-1), lambda x: F.softmin(x, -1), [(0, 3)]),
+    "softmin over the empty axis": (lambda x: ops.softmin(x, axis=0), lambda x: F.softmin(x, 0), [(0, 3)]),
     "sum": (ops.sum, torch.sum, [(0, 3)]),
     "sum over the empty axis": (lambda x: ops.sum(x, axis=0), lambda x: x.sum(0), [(0, 3)]),
     "mean": (ops.mean, torch.mean, [(0, 3)]),

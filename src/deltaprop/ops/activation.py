@@ -247,7 +247,7 @@ def real_option(owner: str, name: str, value, *, finite: bool = False, nonzero: 
 def _softplus_of(z: np.ndarray) -> np.ndarray:
     """log(1 + e^z) as max(z, 0) + log(1 + e^(−|z|)): the exponential never overflows, and for
     z << 0 the result is e^z to full relative accuracy (down to the smallest subnormal)."""
-    out = np.abs(z)
+    out = np.abs(z, out=np.empty_like(z))  # (out=: NumPy gives a scalar, not an array, for a 0-d input)
     np.negative(out, out=out)
     np.exp(out, out=out)
     np.log1p(out, out=out)
@@ -301,7 +301,7 @@ def mish(a):
     out = x * t
 
     def backward(g):
-        slope = t * t
+        slope = np.multiply(t, t, out=np.empty_like(t))
         np.subtract(1, slope, out=slope)
         slope *= logistic(x)
         slope *= x
@@ -425,7 +425,7 @@ def logsigmoid(a):
     """o = log σ(a) = min(a, 0) − log(1 + e^(−|a|)), finite for every finite a; o' = 1 − σ(a) = σ(−a)."""
     a = operand(a)
     x = _floating(a)
-    out = np.abs(x)
+    out = np.abs(x, out=np.empty_like(x))
     np.negative(out, out=out)
     np.exp(out, out=out)
     np.log1p(out, out=out)
@@ -485,7 +485,7 @@ def softmin(a, axis=-1, *, dim=None):
     axis = axis if dim is None else dim
     a = operand(a)
     x = _floating(a)
-    e = np.negative(x)
+    e = np.negative(x, out=np.empty_like(x))
     e -= _row_max(e, axis)
     np.exp(e, out=e)
     out = e / e.sum(axis=axis, keepdims=True)
