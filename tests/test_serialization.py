@@ -712,3 +712,16 @@ def test_a_prelu_weight_of_the_wrong_size_is_refused(tmp_path):
         load(path)
     path = _with_layer(tmp_path, {"class": "PReLU", "config": {"num_parameters": 3}}, {"0.weight": np.array([0.5, -1.0, 2.0], np.float32)})
     np.testing.assert_array_equal(load(path)[0].weight.data, [0.5, -1.0, 2.0])
+
+
+@pytest.mark.parametrize("activation", sorted(nn.activation.ELEMENTWISE))
+def test_a_table_network_of_each_named_activation_round_trips(tmp_path, activation):
+    """``deltaprop train --activation NAME`` builds its hidden layers from these names."""
+    from deltaprop.tabular import build_mlp
+
+    dp.manual_seed(0)
+    model = build_mlp(5, (6, 4), 2, activation=activation)
+    assert type(model[1]) is nn.activation.ELEMENTWISE[activation]
+    save(model, tmp_path / "mlp.safetensors")
+    x = _inputs()
+    assert np.array_equal(_predict(load(tmp_path / "mlp.safetensors"), x), _predict(model, x))

@@ -46,7 +46,8 @@ def fit_regression(c, y, **options):
 
 VALID_LOSSES = "cross_entropy, mse, l1, mae, huber, bce, bce_with_logits, nll"
 VALID_OPTIMIZERS = "sgd, adam, adamw, rmsprop, adagrad"
-VALID_ACTIVATIONS = "relu, tanh, sigmoid, leaky_relu, gelu, elu"
+VALID_ACTIVATIONS = ("relu, tanh, sigmoid, leaky_relu, gelu, elu, silu, softplus, mish, selu, celu, hardtanh, "
+                     "relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink")
 
 CASES = [
     # -- values that would otherwise pass for divergence

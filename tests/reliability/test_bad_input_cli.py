@@ -26,7 +26,8 @@ class Case(NamedTuple):
 
 VALID_OPTIMIZERS = "sgd, adam, adamw, rmsprop, adagrad"
 VALID_LOSSES = "auto, cross_entropy, mse, l1, huber"
-VALID_ACTIVATIONS = "relu, tanh, sigmoid, leaky_relu, gelu, elu"
+VALID_ACTIVATIONS = ("relu, tanh, sigmoid, leaky_relu, gelu, elu, silu, softplus, mish, selu, celu, hardtanh, "
+                     "relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink")
 
 CASES = [
     # -- the data file of `deltaprop train`

@@ -387,4 +387,18 @@ ELEMENTWISE = {
     "leaky_relu": LeakyReLU,
     "gelu": GELU,
     "elu": ELU,
+    # the element-wise ones added later whose options all have defaults (not Threshold, which has none)
+    "silu": SiLU,
+    "softplus": Softplus,
+    "mish": Mish,
+    "selu": SELU,
+    "celu": CELU,
+    "hardtanh": Hardtanh,
+    "relu6": ReLU6,
+    "prelu": PReLU,
+    "logsigmoid": LogSigmoid,
+    "softsign": Softsign,
+    "hardswish": Hardswish,
+    "hardsigmoid": Hardsigmoid,
+    "tanhshrink": Tanhshrink,
 }
