@@ -408,7 +408,25 @@ def _size_bound(name: str, config: dict) -> int:
     groups = config.get("groups")
     if isinstance(groups, int) and not isinstance(groups, bool) and groups > 1:
         bound = -(-bound // groups)
+    if name in _RECURRENT_GATES:
+        bound = max(bound, _recurrent_size(name, config))
     return bound
+
+
+# Recurrent layers and cells: gates per unit. Their weights are gates·hidden·(inputs + hidden + 2) for
+# each layer and direction, more than the product of their arguments when input_size is small.
+_RECURRENT_GATES = {"RNN": 1, "RNNCell": 1, "LSTM": 4, "LSTMCell": 4, "GRU": 3, "GRUCell": 3}
+
+
+def _recurrent_size(name: str, config: dict) -> int:
+    def size(key, default):
+        value = config.get(key, default)
+        return max(abs(value), 1) if isinstance(value, int) and not isinstance(value, bool) else 1
+
+    hidden, layers = size("hidden_size", 1), size("num_layers", 1)
+    directions = 2 if config.get("bidirectional") is True else 1
+    inputs = max(size("input_size", 1), directions * hidden)
+    return _RECURRENT_GATES[name] * hidden * (inputs + hidden + 2) * layers * directions
 
 
 def _short(value) -> str:

@@ -21,6 +21,8 @@ from .normalization import GroupNorm
 from .padding import ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d
 from .pooling import AdaptiveAvgPool1d
 from .sparse import Embedding
+# recurrent layers and their cells
+from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -35,4 +37,5 @@ __all__ = [
     "KLDivLoss", "ModuleDict", "ParameterDict", "ParameterList", "SmoothL1Loss", "Unflatten", "ZeroPad1d", "ZeroPad2d",
     "CELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6", "SELU", "SiLU", "Softmin",
     "Softplus", "Softsign", "Tanhshrink", "Threshold",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",
 ]

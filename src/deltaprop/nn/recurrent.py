@@ -1,0 +1,463 @@
+"""Recurrent layers: RNN, LSTM and GRU, and their one-step cells, with PyTorch's names and shapes.
+
+A recurrent layer applies the same cell at every position t of a sequence, carrying a hidden state
+h from one position to the next:
+
+* RNN:  h' = act(W_ih·x + b_ih + W_hh·h + b_hh), act = tanh or relu;
+* LSTM: i, f, g, o = the four quarters of W_ih·x + b_ih + W_hh·h + b_hh (in that order),
+  c' = σ(f)·c + σ(i)·tanh(g),  h' = σ(o)·tanh(c');
+* GRU:  r, z, n are the thirds of the two products (in that order),
+  r = σ(x_r + h_r),  z = σ(x_z + h_z),  n = tanh(x_n + r·(W_hn·h + b_hn)),  h' = (1 − z)·n + z·h
+  (the reset gate multiplies the hidden product with its bias, as PyTorch places b_hn).
+
+Backpropagation through time is the seeds' algorithm on the unrolled network: the cell at step t
+is one more layer whose weights are shared with every other step, so a weight's gradient is the
+sum of its gradients at every step. The LSTM and GRU steps are one primitive each
+(:mod:`deltaprop.ops.recurrent`, the gradient rule beside the forward); the functions ``*_composed``
+below compute the same steps from the elementary operations and are the reference they are tested
+against.
+
+Shapes follow PyTorch: an input (L, N, H_in) ((N, L, H_in) with ``batch_first``) or (L, H_in)
+unbatched; a state (num_layers · D, N, H) with D = 2 for a bidirectional layer; the output
+(L, N, D · H), the forward and backward directions side by side.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import ops
+from ..errors import ConfigError, ShapeError
+from ..ops import recurrent as fused
+from ..tensor import DEFAULT_DTYPE, Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter, floating_dtype
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+# -- one step, from the elementary operations ----------------------------------------------------
+
+
+def rnn_tanh_cell_composed(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    return ops.tanh(ops.add(ops.linear(x, w_ih, b_ih), ops.linear(h, w_hh, b_hh)))
+
+
+def rnn_relu_cell_composed(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    return ops.relu(ops.add(ops.linear(x, w_ih, b_ih), ops.linear(h, w_hh, b_hh)))
+
+
+def lstm_cell_composed(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
+    """(h', c') from (h, c): the LSTM step as linear, chunk, sigmoid, tanh, mul and add."""
+    h, c = state
+    i, f, g, o = ops.chunk(ops.add(ops.linear(x, w_ih, b_ih), ops.linear(h, w_hh, b_hh)), 4, -1)
+    c_next = ops.add(ops.mul(ops.sigmoid(f), c), ops.mul(ops.sigmoid(i), ops.tanh(g)))
+    return ops.mul(ops.sigmoid(o), ops.tanh(c_next)), c_next
+
+
+def gru_cell_composed(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' from h: the GRU step as linear, chunk, sigmoid, tanh, mul, add and sub."""
+    x_r, x_z, x_n = ops.chunk(ops.linear(x, w_ih, b_ih), 3, -1)
+    h_r, h_z, h_n = ops.chunk(ops.linear(h, w_hh, b_hh), 3, -1)
+    r = ops.sigmoid(ops.add(x_r, h_r))
+    z = ops.sigmoid(ops.add(x_z, h_z))
+    n = ops.tanh(ops.add(x_n, ops.mul(r, h_n)))
+    return ops.add(n, ops.mul(z, ops.sub(h, n)))  # (1 − z)·n + z·h
+
+
+STEPS = {"RNN_TANH": rnn_tanh_cell_composed, "RNN_RELU": rnn_relu_cell_composed, "LSTM": lstm_cell_composed,
+         "GRU": gru_cell_composed}
+# The layers run each (layer, direction) as one primitive of ops/recurrent.py; False makes them
+# run the steps above instead, one elementary operation at a time (the reference the tests use).
+FUSED = True
+
+
+def _fused_direction(mode: str, layer_input, state, weights, reverse: bool):
+    """(the outputs h_t at every position, the last state) of one direction of one layer."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    gi = ops.linear(layer_input, w_ih, b_ih)  # the input products of every position at once
+    if mode == "LSTM":
+        both = fused.lstm_sequence(gi, state[0], state[1], w_hh, b_hh, reverse)
+        hidden = w_hh.shape[1]
+        last = ops.getitem(both, 0 if reverse else -1)
+        return ops.getitem(both, (Ellipsis, slice(0, hidden))), (
+            ops.getitem(last, (slice(None), slice(0, hidden))), ops.getitem(last, (slice(None), slice(hidden, None))))
+    if mode == "GRU":
+        out = fused.gru_sequence(gi, state, w_hh, b_hh, reverse)
+    else:
+        out = fused.rnn_sequence(gi, state, w_hh, b_hh, "tanh" if mode == "RNN_TANH" else "relu", reverse)
+    return out, ops.getitem(out, 0 if reverse else -1)
+
+
+def _composed_direction(mode: str, layer_input, state, weights, reverse: bool):
+    """What :func:`_fused_direction` computes, one step and one elementary operation at a time."""
+    length = layer_input.shape[0]
+    outputs = [None] * length
+    for t in range(length - 1, -1, -1) if reverse else range(length):
+        state = STEPS[mode](ops.getitem(layer_input, t), state, *weights)
+        outputs[t] = state[0] if mode == "LSTM" else state
+    return ops.stack(outputs), state
+
+
+# -- options shared by the cells and the layers ------------------------------------------------------
+
+
+def _positive(owner: str, option: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{owner}: {option} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _nonlinearity(owner: str, value) -> str:
+    if value not in ("tanh", "relu"):
+        raise ConfigError(f"{owner}: nonlinearity must be 'tanh' or 'relu', got {value!r}")
+    return value
+
+
+def _shape(x) -> tuple:
+    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def _state(x, dtype) -> Tensor:
+    """A given initial state as a tensor: data (not requiring a gradient) in the layer's dtype."""
+    if isinstance(x, Tensor) and x.requires_grad:
+        return x
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return Tensor._wrap(np.asarray(data, dtype=dtype))
+
+
+def _as_input(x, dtype):
+    """The input as a tensor (data in the layer's dtype, as Linear takes it)."""
+    if isinstance(x, Tensor) and x.requires_grad:
+        return x
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return Tensor._wrap(data if data.dtype == dtype else data.astype(dtype))
+
+
+class _Weights(Module):
+    """What the cells and the layers share: the weights of a set of (layer, direction) cells, their
+    PyTorch initialisation U(−1/√hidden, 1/√hidden), and the checks of the options."""
+
+    def _make(self, suffixes_and_inputs, bias: bool, dtype) -> None:
+        gates = _GATES[self.mode] * self.hidden_size
+        self._cells = []
+        for suffix, inputs in suffixes_and_inputs:
+            names = [f"weight_ih{suffix}", f"weight_hh{suffix}"] + ([f"bias_ih{suffix}", f"bias_hh{suffix}"] if bias else [])
+            shapes = [(gates, inputs), (gates, self.hidden_size), (gates,), (gates,)]
+            for name, shape in zip(names, shapes):
+                self.register_parameter(name, Parameter(np.empty(shape, dtype=dtype)))
+            self._cells.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.hidden_size)
+        for parameter in self.parameters():
+            init.uniform_(parameter, -bound, bound)
+
+    def _weights(self, index: int) -> tuple:
+        """(w_ih, w_hh, b_ih, b_hh) of cell ``index`` (the biases None without bias)."""
+        names = self._cells[index]
+        weights = tuple(getattr(self, name) for name in names)
+        return weights if len(weights) == 4 else weights + (None, None)
+
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+
+# -- the cells ---------------------------------------------------------------------------------------
+
+
+class _Cell(_Weights):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        self.input_size = _positive(name, "input_size", input_size)
+        self.hidden_size = _positive(name, "hidden_size", hidden_size)
+        self.bias = bool(bias)
+        self._make([("", self.input_size)], self.bias, floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype))
+
+    def _prepare(self, input, hx, states: int):
+        """(input as (N, H_in), the states as (N, H), whether the input was unbatched), checked."""
+        dtype = self.weight_ih.dtype
+        shape = _shape(input)
+        if len(shape) not in (1, 2) or shape[-1] != self.input_size:
+            raise ShapeError(f"{self.describe()} expected input of shape (N, {self.input_size}) or ({self.input_size},), "
+                             f"got shape {shape}")
+        unbatched = len(shape) == 1
+        x = _as_input(input, dtype)
+        if unbatched:
+            x = ops.reshape(x, (1, self.input_size))
+        batch = (1,) if unbatched else shape[:1]
+        expected = (*(() if unbatched else batch), self.hidden_size)
+        if hx is None:
+            zeros = Tensor._wrap(np.zeros((batch[0], self.hidden_size), dtype=dtype))
+            return x, (zeros,) * states, unbatched
+        given = hx if states > 1 else (hx,)
+        if states > 1 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise ShapeError(f"{self.describe()}: hx must be a pair (h, c) of states of shape {expected}, got "
+                             f"{type(hx).__name__}")
+        result = []
+        for which, value in zip(("h", "c"), given):
+            if _shape(value) != expected:
+                label = f"the state {which}" if states > 1 else "hx"
+                raise ShapeError(f"{self.describe()}: {label} must have shape {expected} for input of shape {shape}, "
+                                 f"got shape {_shape(value)}")
+            value = _state(value, dtype)
+            result.append(ops.reshape(value, (1, self.hidden_size)) if unbatched else value)
+        return x, tuple(result), unbatched
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.input_size} -> {self.hidden_size})"
+
+    def config(self) -> dict:
+        return {"input_size": self.input_size, "hidden_size": self.hidden_size, "bias": self.bias,
+                "dtype": self.weight_ih.dtype.name}
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_Cell):
+    """One step of an Elman RNN: h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh), act tanh or relu.
+
+    ``weight_ih`` (hidden, input), ``weight_hh`` (hidden, hidden), ``bias_ih`` and ``bias_hh``
+    (hidden,); input (N, input_size) or (input_size,), hx of the matching (N, hidden) or (hidden,),
+    zeros when not given.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", dtype=None):
+        self.nonlinearity = _nonlinearity("RNNCell", nonlinearity)
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input, hx=None):
+        x, (h,), unbatched = self._prepare(input, hx, 1)
+        out = STEPS[self.mode](x, h, *self._weights(0))
+        return ops.reshape(out, (self.hidden_size,)) if unbatched else out
+
+    def config(self) -> dict:
+        return {**super().config(), "nonlinearity": self.nonlinearity}
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ("" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}")
+
+
+class LSTMCell(_Cell):
+    """One LSTM step: (h', c') from x and (h, c), gates i, f, g, o in that order along the rows of
+    ``weight_ih`` (4·hidden, input) and ``weight_hh`` (4·hidden, hidden)."""
+
+    mode = "LSTM"
+
+    def forward(self, input, hx=None):
+        x, state, unbatched = self._prepare(input, hx, 2)
+        h, c = STEPS["LSTM"](x, state, *self._weights(0))
+        if unbatched:
+            return ops.reshape(h, (self.hidden_size,)), ops.reshape(c, (self.hidden_size,))
+        return h, c
+
+
+class GRUCell(_Cell):
+    """One GRU step: h' from x and h, gates r, z, n in that order along the rows of ``weight_ih``
+    (3·hidden, input) and ``weight_hh`` (3·hidden, hidden)."""
+
+    mode = "GRU"
+
+    def forward(self, input, hx=None):
+        x, (h,), unbatched = self._prepare(input, hx, 1)
+        out = STEPS["GRU"](x, h, *self._weights(0))
+        return ops.reshape(out, (self.hidden_size,)) if unbatched else out
+
+
+# -- the layers ----------------------------------------------------------------------------------------
+
+
+class _RNNBase(_Weights):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        self.mode = mode
+        self.input_size = _positive(name, "input_size", input_size)
+        self.hidden_size = _positive(name, "hidden_size", hidden_size)
+        self.num_layers = _positive(name, "num_layers", num_layers)
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0.0 <= dropout <= 1.0:
+            raise ConfigError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
+        if proj_size:
+            raise ConfigError(f"{name}: proj_size is not supported by deltaprop (an LSTM with projections); got "
+                              f"proj_size={proj_size!r}, leave it 0")
+        if dropout > 0 and self.num_layers == 1:
+            warnings.warn(f"{name}: dropout={dropout} acts between stacked layers only, so it does nothing with "
+                          "num_layers=1 (PyTorch warns the same)", UserWarning, stacklevel=3)
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        self.proj_size = 0
+        directions = 2 if self.bidirectional else 1
+        cells = []
+        for layer in range(self.num_layers):
+            inputs = self.input_size if layer == 0 else directions * self.hidden_size
+            for direction in range(directions):
+                cells.append((f"_l{layer}" + ("_reverse" if direction else ""), inputs))
+        self._make(cells, self.bias, floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype))
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do (PyTorch packs its weights for cuDNN here); kept so that code calling it runs."""
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters of each (layer, direction), as lists in PyTorch's order."""
+        return [[getattr(self, name) for name in names] for names in self._cells]
+
+    def _check(self, input, hx):
+        """(input as (L, N, H_in), the initial states as (layers · D, N, H) or None, whether unbatched)."""
+        shape = _shape(input)
+        layout = "(N, L, " if self.batch_first else "(L, N, "
+        if len(shape) not in (2, 3) or shape[-1] != self.input_size:
+            raise ShapeError(f"{self.describe()} expected input of shape {layout}{self.input_size}) or "
+                             f"(L, {self.input_size}), got shape {shape}")
+        unbatched = len(shape) == 2
+        if shape[1 if self.batch_first and not unbatched else 0] == 0:
+            raise ShapeError(f"{self.describe()}: the input sequence is empty (length 0, input of shape {shape}); "
+                             "a recurrent layer needs at least one step")
+        dtype = self.weight_ih_l0.dtype
+        x = _as_input(input, dtype)
+        if unbatched:
+            x = ops.reshape(x, (shape[0], 1, shape[1]))
+        elif self.batch_first:
+            x = ops.permute(x, (1, 0, 2))
+        batch = 1 if unbatched else shape[0 if self.batch_first else 1]
+        if hx is None:
+            return x, None, unbatched
+        lstm = self.mode == "LSTM"
+        states = 2 if self.bidirectional else 1
+        expected = (states * self.num_layers, *(() if unbatched else (batch,)), self.hidden_size)
+        if lstm and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise ShapeError(f"{self.describe()}: the initial state must be a pair (h_0, c_0) of shape {expected}, "
+                             f"got {type(hx).__name__}")
+        given = []
+        for which, value in zip(("h_0", "c_0"), hx if lstm else (hx,)):
+            if _shape(value) != expected:
+                raise ShapeError(f"{self.describe()}: {which} must have shape {expected} for input of shape {shape}, "
+                                 f"got shape {_shape(value)}")
+            value = _state(value, dtype)
+            given.append(ops.reshape(value, (expected[0], 1, self.hidden_size)) if unbatched else value)
+        return x, tuple(given), unbatched
+
+    def forward(self, input, hx=None):
+        x, given, unbatched = self._check(input, hx)
+        lstm = self.mode == "LSTM"
+        length, batch = x.shape[0], x.shape[1]
+        directions = 2 if self.bidirectional else 1
+        zeros = Tensor._wrap(np.zeros((batch, self.hidden_size), dtype=self.weight_ih_l0.dtype))
+        run = _fused_direction if FUSED else _composed_direction
+        finals = []  # the last state of every (layer, direction)
+        layer_input = x
+        for layer in range(self.num_layers):
+            if layer and self.dropout and self.training:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                if given is None:
+                    state = (zeros, zeros) if lstm else zeros
+                else:
+                    state = tuple(ops.getitem(s, index) for s in given) if lstm else ops.getitem(given[0], index)
+                out, last = run(self.mode, layer_input, state, self._weights(index), bool(direction))
+                outputs.append(out)
+                finals.append(last)
+            layer_input = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=-1)
+        output = layer_input
+        h_n = ops.stack([last[0] for last in finals] if lstm else finals)
+        c_n = ops.stack([last[1] for last in finals]) if lstm else None
+        if unbatched:
+            output = ops.reshape(output, (length, directions * self.hidden_size))
+            h_n = ops.reshape(h_n, (h_n.shape[0], self.hidden_size))
+            c_n = ops.reshape(c_n, (c_n.shape[0], self.hidden_size)) if lstm else None
+        elif self.batch_first:
+            output = ops.permute(output, (1, 0, 2))
+        return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def describe(self) -> str:
+        details = [f"{self.num_layers} layers"] if self.num_layers != 1 else []
+        details += ["bidirectional"] if self.bidirectional else []
+        return f"{type(self).__name__}({self.input_size} -> {self.hidden_size}{''.join(', ' + d for d in details)})"
+
+    def config(self) -> dict:
+        return {
+            "input_size": self.input_size,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bias": self.bias,
+            "batch_first": self.batch_first,
+            "dropout": self.dropout,
+            "bidirectional": self.bidirectional,
+            "dtype": self.weight_ih_l0.dtype.name,
+        }
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        return text
+
+
+class RNN(_RNNBase):
+    """An Elman RNN of ``num_layers`` stacked layers: h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh).
+
+    Returns ``(output, h_n)``: the last layer's h_t at every step, (L, N, D·hidden) (batch first
+    with ``batch_first``), and every layer's last state, (num_layers·D, N, hidden). Parameters
+    ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (``_reverse`` for the
+    backward direction), as PyTorch names them.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype=None):
+        nonlinearity = _nonlinearity("RNN", nonlinearity)
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
+                         bias, batch_first, dropout, bidirectional, 0, dtype)
+        self.nonlinearity = nonlinearity
+
+    def config(self) -> dict:
+        return {**super().config(), "nonlinearity": self.nonlinearity}
+
+
+class LSTM(_RNNBase):
+    """A long short-term memory network of ``num_layers`` stacked layers.
+
+    ``forward(input, (h_0, c_0))`` returns ``(output, (h_n, c_n))``: the last layer's h_t at every
+    step and every layer's last (h, c). Gates i, f, g, o in that order along the rows of the
+    weights (4·hidden of them). PyTorch's ``proj_size`` is not provided (a ConfigError if set).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         proj_size, dtype)
+
+
+class GRU(_RNNBase):
+    """A gated recurrent unit network of ``num_layers`` stacked layers; returns ``(output, h_n)`` as
+    :class:`RNN` does. Gates r, z, n in that order along the rows of the weights (3·hidden of them)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0,
+                         dtype)
