@@ -15,6 +15,7 @@
 | conv          | conv1d, conv2d                                                        |
 | pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d                  |
 | normalization | batch_norm, layer_norm, group_norm                                    |
+| recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
