@@ -1,16 +1,22 @@
 """Optimizers that update parameters from their gradients, and learning-rate schedules.
 
-PyTorch's names, arguments and update rules: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``, each a subclass of :class:`Optimizer`; the schedules live in
-:mod:`deltaprop.optim.lr_scheduler`. Updates happen in place on the parameters' arrays and record
-no graph.
+PyTorch's names, arguments and update rules: ``SGD``, ``Adam``, ``AdamW``, ``NAdam``, ``RAdam``,
+``Adamax``, ``RMSprop``, ``Adagrad``, ``Adadelta``, each a subclass of :class:`Optimizer`; the
+schedules live in :mod:`deltaprop.optim.lr_scheduler`. Updates happen in place on the parameters'
+arrays and record no graph.
 """
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "lr_scheduler"]
+__all__ = [
+    "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop", "SGD", "lr_scheduler",
+]

@@ -60,6 +60,14 @@ def check_choice(owner: str, name: str, value, choices: tuple, where: str = "") 
         raise ConfigError(f"{owner}: {name} must be one of {listed}, got {value!r}{where}")
 
 
+def check_betas(owner: str, betas, where: str = "") -> None:
+    """``betas`` must be a pair (beta1, beta2), each in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ConfigError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}{where}")
+    check_real(owner, "betas[0]", betas[0], high=1, where=where)
+    check_real(owner, "betas[1]", betas[1], high=1, where=where)
+
+
 def _describe(low: float, high: float, low_closed: bool, high_closed: bool) -> str:
     if high == math.inf:
         if low == 0:

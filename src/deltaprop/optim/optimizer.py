@@ -230,7 +230,8 @@ class Optimizer:
 
     def _state_fields(self, options: dict) -> dict:
         """The per-parameter state a step of this optimizer reads, for a group with ``options``:
-        ``{name: "array" | "count"}``. Subclasses with state override it."""
+        ``{name: "array" | "count" | "real"}`` (an array of the parameter's shape, a step count, a
+        finite Python number). Subclasses with state override it."""
         return {}
 
     def _check_state(self, name: str, index: int, entry: dict, options: dict) -> None:
@@ -242,6 +243,10 @@ class Optimizer:
                 raise ModelFileError(f"{name}: the saved state of parameter {index} lacks the array {field!r}")
             if kind == "count" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise ModelFileError(f"{name}: the saved state of parameter {index} has no valid step count {field!r}")
+            if kind == "real" and (
+                isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value)
+            ):
+                raise ModelFileError(f"{name}: the saved state of parameter {index} has no finite number {field!r}")
 
     def __repr__(self) -> str:
         lines = [f"{self._name} ("]
