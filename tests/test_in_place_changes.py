@@ -339,7 +339,7 @@ def _step_and_backward_again(loss, torch_loss, optimizer, torch_optimizer, messa
         loss.backward()
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "Adadelta"])
 def test_an_optimizer_step_before_a_second_backward_is_refused_as_in_pytorch(name):
     dp.manual_seed(0)
     model = dp.nn.Sequential(dp.nn.Linear(3, 4), dp.nn.Tanh(), dp.nn.Linear(4, 2))

@@ -19,6 +19,12 @@ FACTORIES = {
     "AdamW": lambda params: optim.AdamW(params, lr=0.01, weight_decay=0.1),
     "RMSprop": lambda params: optim.RMSprop(params, lr=0.01, momentum=0.5, centered=True, weight_decay=0.01),
     "Adagrad": lambda params: optim.Adagrad(params, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    "NAdam": lambda params: optim.NAdam(params, lr=0.01, weight_decay=0.01),
+    "NAdam-decoupled": lambda params: optim.NAdam(params, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
+    "RAdam": lambda params: optim.RAdam(params, lr=0.01, betas=(0.9, 0.9), weight_decay=0.01),
+    "RAdam-decoupled": lambda params: optim.RAdam(params, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
+    "Adamax": lambda params: optim.Adamax(params, lr=0.01, weight_decay=0.01),
+    "Adadelta": lambda params: optim.Adadelta(params, lr=1.0, rho=0.8, weight_decay=0.01),
 }
 
 
@@ -250,6 +256,22 @@ def _params():
             r"Adagrad: initial_accumulator_value must be non-negative, got -1",
         ),
         (lambda: optim.Adagrad(_params(), lr=-1), r"Adagrad: lr must be non-negative, got -1"),
+        (lambda: optim.NAdam(_params(), momentum_decay=-1), r"NAdam: momentum_decay must be non-negative, got -1"),
+        (lambda: optim.NAdam(_params(), betas=(0.9,)), r"NAdam: betas must be a pair \(beta1, beta2\), got \(0.9,\)"),
+        (
+            lambda: optim.NAdam(_params(), decoupled_weight_decay=1),
+            r"NAdam: decoupled_weight_decay must be True or False, got 1",
+        ),
+        (lambda: optim.RAdam(_params(), betas=(0.9, 1.0)), r"RAdam: betas\[1\] must be in \[0, 1\), got 1.0"),
+        (lambda: optim.RAdam(_params(), lr=-1), r"RAdam: lr must be non-negative, got -1"),
+        (lambda: optim.Adamax(_params(), eps=-1), r"Adamax: eps must be non-negative, got -1"),
+        (lambda: optim.Adamax(_params(), weight_decay=float("inf")), r"Adamax: weight_decay must be non-negative, got inf"),
+        (lambda: optim.Adadelta(_params(), rho=1.5), r"Adadelta: rho must be in \[0, 1\], got 1.5"),
+        (lambda: optim.Adadelta(_params(), maximize=None), r"Adadelta: maximize must be True or False, got None"),
+        (
+            lambda: optim.Adadelta([{"params": _params()}, {"params": _params(), "rho": -0.1}]),
+            r"Adadelta: rho must be in \[0, 1\], got -0.1 \(parameter group 1\)",
+        ),
         (lambda: optim.SGD([], lr=0.1), r"SGD: got an empty parameter list"),
         (lambda: optim.Adam([{"params": []}]), r"Adam: parameter group 0 has an empty parameter list"),
         (
@@ -469,6 +491,10 @@ XOR_OPTIMIZERS = {
     "Adam": lambda params: optim.Adam(params, lr=0.05),
     "RMSprop": lambda params: optim.RMSprop(params, lr=0.01),
     "Adagrad": lambda params: optim.Adagrad(params, lr=0.3),
+    "NAdam": lambda params: optim.NAdam(params, lr=0.05),
+    "RAdam": lambda params: optim.RAdam(params, lr=0.05),
+    "Adamax": lambda params: optim.Adamax(params, lr=0.05),
+    "Adadelta": lambda params: optim.Adadelta(params, lr=1.0),
 }
 
 
@@ -506,6 +532,12 @@ def test_two_spirals_are_learned(name):
         (lambda ps: optim.SGD(ps, lr=0.01, momentum=0.9), lambda entry: entry.pop("momentum_buffer")),
         (lambda ps: optim.RMSprop(ps, lr=0.01, centered=True), lambda entry: entry.pop("grad_avg")),
         (lambda ps: optim.Adagrad(ps, lr=0.01), lambda entry: entry.update(step=-1)),
+        (lambda ps: optim.NAdam(ps, lr=0.01), lambda entry: entry.pop("mu_product")),
+        (lambda ps: optim.NAdam(ps, lr=0.01), lambda entry: entry.update(mu_product=float("nan"))),
+        (lambda ps: optim.NAdam(ps, lr=0.01), lambda entry: entry.update(mu_product="0.9")),
+        (lambda ps: optim.RAdam(ps, lr=0.01), lambda entry: entry.pop("exp_avg_sq")),
+        (lambda ps: optim.Adamax(ps, lr=0.01), lambda entry: entry.pop("exp_inf")),
+        (lambda ps: optim.Adadelta(ps), lambda entry: entry.pop("acc_delta")),
     ],
 )
 def test_a_damaged_parameter_state_is_refused_at_load_not_at_the_next_step(make, damage):

@@ -567,7 +567,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             epoch = self.last_epoch + 1
             self.T_cur += 1
             if self.T_cur >= self.T_i:
-                self.T_cur -= self.T_i
+                self.T_cur %= self.T_i  # as PyTorch: a resume with last_epoch restarts a cycle here
                 self.T_i *= self.T_mult
         elif epoch >= self.T_0:
             if self.T_mult == 1:
