@@ -194,6 +194,33 @@ def test_load_state_dict_rejects_another_schedulers_state():
         ("ReduceLROnPlateau", dict(patience=-1), r"patience must be a non-negative integer, got -1"),
         ("ReduceLROnPlateau", dict(min_lr=[0.0]), r"min_lr lists 1 values, the optimizer has 2"),
         ("ReduceLROnPlateau", dict(min_lr=-0.1), r"min_lr must be non-negative, got -0.1"),
+        ("MultiplicativeLR", dict(lr_lambda="x"), r"MultiplicativeLR: lr_lambda must be a function of the epoch"),
+        ("MultiplicativeLR", dict(lr_lambda=[abs]), r"MultiplicativeLR: expected 2 functions in lr_lambda .* got 1"),
+        ("ConstantLR", dict(factor=0), r"ConstantLR: factor must be in \(0, 1\], got 0"),
+        ("ConstantLR", dict(total_iters=-1), r"ConstantLR: total_iters must be a non-negative integer, got -1"),
+        ("LinearLR", dict(start_factor=0), r"LinearLR: start_factor must be in \(0, 1\], got 0"),
+        ("LinearLR", dict(end_factor=1.5), r"LinearLR: end_factor must be in \[0, 1\], got 1.5"),
+        ("LinearLR", dict(total_iters=0), r"LinearLR: total_iters must be a positive integer, got 0"),
+        ("PolynomialLR", dict(total_iters=2.5), r"PolynomialLR: total_iters must be a positive integer, got 2.5"),
+        ("PolynomialLR", dict(power=-1.0), r"PolynomialLR: power must be non-negative, got -1.0"),
+        ("CosineAnnealingWarmRestarts", dict(T_0=0), r"CosineAnnealingWarmRestarts: T_0 must be a positive integer, got 0"),
+        ("CosineAnnealingWarmRestarts", dict(T_0=5, T_mult=1.5), r"T_mult must be a positive integer, got 1.5"),
+        ("CosineAnnealingWarmRestarts", dict(T_0=5, eta_min=-0.1), r"eta_min must be non-negative, got -0.1"),
+        ("CyclicLR", dict(base_lr=0.01, max_lr=[0.1]), r"CyclicLR: max_lr lists 1 values, the optimizer has 2 parameter"),
+        ("CyclicLR", dict(base_lr=-0.01, max_lr=0.1), r"CyclicLR: base_lr must be non-negative, got -0.01"),
+        ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=0), r"CyclicLR: step_size_up must be a positive integer"),
+        ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, mode="saw"), r"CyclicLR: mode must be one of 'triangular', "),
+        ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, scale_mode="x"), r"CyclicLR: scale_mode must be one of 'cycle'"),
+        ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, gamma=0), r"CyclicLR: gamma must be positive, got 0"),
+        ("OneCycleLR", dict(max_lr=0.1), r"OneCycleLR: give total_steps, or both epochs and steps_per_epoch"),
+        ("OneCycleLR", dict(max_lr=0.1, epochs=3), r"OneCycleLR: give total_steps, or both epochs and steps_per_epoch"),
+        ("OneCycleLR", dict(max_lr=0.1, total_steps=0), r"OneCycleLR: total_steps must be a positive integer, got 0"),
+        ("OneCycleLR", dict(max_lr=0.1, epochs=2, steps_per_epoch=-1), r"steps_per_epoch must be a positive integer"),
+        ("OneCycleLR", dict(max_lr=0.1, total_steps=10, pct_start=1.5), r"pct_start must be in \[0, 1\], got 1.5"),
+        ("OneCycleLR", dict(max_lr=0.1, total_steps=10, anneal_strategy="cosine"), r"anneal_strategy must be one of"),
+        ("OneCycleLR", dict(max_lr=0.1, total_steps=10, div_factor=0), r"OneCycleLR: div_factor must be positive, got 0"),
+        ("OneCycleLR", dict(max_lr=0.1, total_steps=10, pct_start=0.1), r"leaves phase 1 of the schedule without steps"),
+        ("OneCycleLR", dict(max_lr=0.1, total_steps=10, pct_start=1.0), r"leaves phase 2 of the schedule without steps"),
     ],
 )
 def test_impossible_scheduler_options_raise_config_error(name, options, match):
@@ -204,3 +231,50 @@ def test_impossible_scheduler_options_raise_config_error(name, options, match):
 def test_a_scheduler_needs_a_deltaprop_optimizer():
     with pytest.raises(TypeError, match="expected an optimizer from deltaprop.optim, got list"):
         lr_scheduler.StepLR([], step_size=2)
+
+
+def test_momentum_cycles_need_an_optimizer_with_momentum():
+    adagrad = optim.Adagrad([nn.Parameter(np.zeros(1))], lr=0.1)
+    match = r"cycle_momentum=True needs an optimizer with momentum or betas, and Adagrad has neither"
+    with pytest.raises(ConfigError, match="OneCycleLR: " + match):
+        lr_scheduler.OneCycleLR(adagrad, max_lr=0.1, total_steps=10)
+    with pytest.raises(ConfigError, match="CyclicLR: " + match):
+        lr_scheduler.CyclicLR(adagrad, 0.01, 0.1)
+    lr_scheduler.CyclicLR(adagrad, 0.01, 0.1, cycle_momentum=False)  # without the cycle it is fine
+
+
+def test_one_cycle_resumed_with_last_epoch_needs_its_bounds_in_the_groups():
+    optimizer = _optimizer()
+    optimizer.param_groups[0]["initial_lr"] = optimizer.param_groups[1]["initial_lr"] = 0.1
+    with pytest.raises(ConfigError, match=r"OneCycleLR: last_epoch=4 resumes .* parameter group 0 has no 'max_lr'"):
+        lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=10, last_epoch=4)
+
+
+def test_warm_restarts_refuse_a_negative_epoch():
+    scheduler = lr_scheduler.CosineAnnealingWarmRestarts(_optimizer(), T_0=3)
+    with pytest.raises(ConfigError, match=r"CosineAnnealingWarmRestarts: epoch must be non-negative, got -1"):
+        scheduler.step(-1)
+
+
+def test_composite_schedules_check_their_parts():
+    optimizer, other = _optimizer(), _optimizer()
+    step = lr_scheduler.StepLR(optimizer, step_size=2)
+    cosine = lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
+    with pytest.raises(ConfigError, match=r"SequentialLR: expected 1 milestones \(one fewer than the 2 schedulers\), got 2"):
+        lr_scheduler.SequentialLR(optimizer, [step, cosine], milestones=[2, 3])
+    with pytest.raises(ConfigError, match=r"SequentialLR: milestones must be in increasing order, got \[5, 2\]"):
+        lr_scheduler.SequentialLR(optimizer, [step, cosine, step], milestones=[5, 2])
+    with pytest.raises(ConfigError, match=r"SequentialLR: got an empty list of schedulers"):
+        lr_scheduler.SequentialLR(optimizer, [], milestones=[])
+    with pytest.raises(ConfigError, match=r"ChainedScheduler: scheduler 1 \(StepLR\) belongs to another optimizer"):
+        lr_scheduler.ChainedScheduler([cosine, lr_scheduler.StepLR(other, step_size=2)])
+    plateau = lr_scheduler.ReduceLROnPlateau(optimizer)
+    with pytest.raises(ConfigError, match=r"ChainedScheduler: scheduler 0 is a ReduceLROnPlateau, which steps with a metric"):
+        lr_scheduler.ChainedScheduler([plateau])
+    with pytest.raises(ConfigError, match=r"SequentialLR: scheduler 1 is a str, not a deltaprop.optim.lr_scheduler"):
+        lr_scheduler.SequentialLR(optimizer, [step, "cosine"], milestones=[3])
+    chained = lr_scheduler.ChainedScheduler([step, cosine])
+    state = chained.state_dict()
+    state["_schedulers"].pop()
+    with pytest.raises(ShapeError, match=r"ChainedScheduler.load_state_dict: the saved state holds 1 schedulers, this one has 2"):
+        chained.load_state_dict(state)

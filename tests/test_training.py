@@ -12,6 +12,7 @@ import deltaprop as dp
 from deltaprop import nn, optim
 from deltaprop.data import load_digits, train_test_split
 from deltaprop.errors import ConfigError, DataError
+from deltaprop.optim import lr_scheduler
 from deltaprop.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from deltaprop.serialization import load, load_checkpoint
 from deltaprop.training import (
@@ -529,6 +530,56 @@ def test_five_plus_five_epochs_with_a_resume_equal_ten_bitwise(tmp_path, kind):
     assert resumed.epoch == list(range(1, 11))
     for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
         assert resumed[key] == straight[key], key
+
+
+# Schedules stepped once per epoch by LearningRateScheduler (OneCycleLR and CyclicLR too: a step is
+# an epoch there, so OneCycleLR is given total_steps = epochs).
+EPOCH_SCHEDULES = {
+    "LinearLR": lambda opt: lr_scheduler.LinearLR(opt, start_factor=0.2, total_iters=4),
+    "ConstantLR": lambda opt: lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=7),
+    "PolynomialLR": lambda opt: lr_scheduler.PolynomialLR(opt, total_iters=8, power=2.0),
+    "MultiplicativeLR": lambda opt: lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.8),
+    "CosineAnnealingWarmRestarts": lambda opt: lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2),
+    "OneCycleLR": lambda opt: lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=10),
+    "CyclicLR": lambda opt: lr_scheduler.CyclicLR(opt, 0.005, 0.05, step_size_up=2, step_size_down=3),
+    "SequentialLR": lambda opt: lr_scheduler.SequentialLR(
+        opt, [lr_scheduler.LinearLR(opt, 0.2, total_iters=8), lr_scheduler.ExponentialLR(opt, 0.8)], milestones=[7]
+    ),
+    "ChainedScheduler": lambda opt: lr_scheduler.ChainedScheduler(
+        [lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=6), lr_scheduler.ExponentialLR(opt, 0.9)]
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("name", sorted(EPOCH_SCHEDULES))
+def test_a_new_schedule_through_fit_resumes_bitwise(tmp_path, name, kind):
+    X, y = _data()
+
+    def run(epochs, model_seed=1, **options):
+        model, opt = _resume_setup(kind)
+        if model_seed != 1:  # a new process, in effect: other weights, the generator elsewhere
+            dp.manual_seed(1234)
+            model = _model(seed=model_seed, dropout=0.25)
+            opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9) if kind == "sgd" else optim.Adam(model.parameters(), lr=0.01)
+            dp.manual_seed(4321)
+        schedule = EPOCH_SCHEDULES[name](opt)
+        callbacks = [LearningRateScheduler(schedule), *options.pop("callbacks", [])]
+        history = fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=epochs, batch_size=16,
+                      validation_split=0.25, callbacks=callbacks, verbose=0, **options)
+        return model, opt, history
+
+    straight_model, straight_opt, straight = run(10, seed=5)
+    path = tmp_path / "checkpoint.safetensors"
+    run(5, seed=5, callbacks=[ModelCheckpoint(path)])
+    model, opt, resumed = run(10, model_seed=99, resume_from=path)
+    assert _same_weights(model.state_dict(), straight_model.state_dict())
+    for key in ("loss", "val_loss", "lr"):
+        assert resumed[key] == straight[key], key
+    assert len(set(straight["lr"])) > 1, "the schedule never changed the rate"
+    if name in ("OneCycleLR", "CyclicLR"):  # the cycled momentum (beta1 for Adam) came back too
+        assert [g.get("momentum", g.get("betas")) for g in opt.param_groups] == [
+            g.get("momentum", g.get("betas")) for g in straight_opt.param_groups]
 
 
 def test_an_interrupt_in_the_middle_of_an_epoch_resumes_bitwise(tmp_path):
