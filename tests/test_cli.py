@@ -729,3 +729,17 @@ def test_a_run_from_before_class_weight_resumes_only_without_it(data, tmp_path):
     assert_one_sentence_error(refused, USAGE, r"--class-weight balanced: the run being resumed has none")
     resumed = run("train", "--resume", path, "--epochs", "3", "--quiet", cwd=data)
     assert resumed.returncode == 0, resumed.stderr
+
+
+@pytest.mark.parametrize("name, cls", [("nadam", "NAdam"), ("radam", "RAdam"), ("adamax", "Adamax"), ("adadelta", "Adadelta")])
+def test_the_added_optimizers_train_from_the_command_line(data, tmp_path, name, cls):
+    out = tmp_path / name
+    result = run("train", "flowers.csv", "--optimizer", name, "--lr", "0.01", "--weight-decay", "0.001", "--epochs", 2,
+                 "--hidden", "4", "--out", out, "--quiet", cwd=data)
+    assert result.returncode == 0, result.stderr
+    assert tomllib.loads((out / "config.toml").read_text())["optimizer"] == name
+    state = load_checkpoint(out / "checkpoint.safetensors")["state"]
+    assert state["optimizer_class"] == cls
+    group = state["optimizer"]["param_groups"][0]
+    assert (group["lr"], group["weight_decay"]) == (0.01, 0.001)
+    assert all(entry["step"] > 0 for entry in state["optimizer"]["state"].values())

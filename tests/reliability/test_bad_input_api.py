@@ -45,7 +45,7 @@ def fit_regression(c, y, **options):
 
 
 VALID_LOSSES = "cross_entropy, mse, l1, mae, huber, bce, bce_with_logits, nll"
-VALID_OPTIMIZERS = "sgd, adam, adamw, rmsprop, adagrad"
+VALID_OPTIMIZERS = "sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam"
 VALID_ACTIVATIONS = ("relu, tanh, sigmoid, leaky_relu, gelu, elu, silu, softplus, mish, selu, celu, hardtanh, "
                      "relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink")
 

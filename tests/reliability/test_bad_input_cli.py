@@ -24,7 +24,7 @@ class Case(NamedTuple):
     stderr: tuple  # substrings of the one line on stderr
 
 
-VALID_OPTIMIZERS = "sgd, adam, adamw, rmsprop, adagrad"
+VALID_OPTIMIZERS = "sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, radam"
 VALID_LOSSES = "auto, cross_entropy, mse, l1, huber"
 VALID_ACTIVATIONS = ("relu, tanh, sigmoid, leaky_relu, gelu, elu, silu, softplus, mish, selu, celu, hardtanh, "
                      "relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink")

@@ -11,8 +11,12 @@ The semantics are PyTorch's: ``last_epoch`` counts the calls to ``step()`` (the 
 the first, setting epoch 0), ``get_last_lr()`` returns the learning rates it last set, and the
 schedules that PyTorch computes recursively from the current ``lr`` (StepLR, MultiStepLR,
 ExponentialLR, CosineAnnealingLR) are computed the same way here, so the two give the same sequence.
-``state_dict()`` holds plain numbers and lists only (LambdaLR's functions are not saved: build the
-scheduler with them, then load the numbers).
+``state_dict()`` holds plain numbers and lists only (LambdaLR's and MultiplicativeLR's functions
+and CyclicLR's scale_fn are not saved: build the scheduler with them, then load the numbers);
+SequentialLR's and ChainedScheduler's hold their schedules' state dicts.
+
+OneCycleLR and CyclicLR are meant to be stepped once per batch, as in PyTorch; ``fit``'s
+``LearningRateScheduler`` callback steps every schedule once per epoch.
 """
 
 from __future__ import annotations

@@ -278,6 +278,10 @@ class LearningRateScheduler(Callback):
     ``schedule`` is either Keras-style, a function ``schedule(epoch, lr) -> new lr`` (epoch counts
     from 0), or any ``deltaprop.optim.lr_scheduler`` object, stepped at the end of each epoch
     (``ReduceLROnPlateau`` with the monitored value, by default ``val_loss`` when it exists).
+
+    Schedules are stepped once per epoch only, never per batch: ``OneCycleLR`` and ``CyclicLR``,
+    which PyTorch steps after every batch, count epochs here (give ``OneCycleLR`` total_steps =
+    epochs, and ``CyclicLR`` its step sizes in epochs); for a per-batch schedule, write the loop.
     """
 
     def __init__(self, schedule, verbose: int = 0, *, monitor: str | None = None):

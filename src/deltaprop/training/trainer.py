@@ -56,6 +56,10 @@ OPTIMIZERS = {
     "adamw": (optim.AdamW, 1e-3),
     "rmsprop": (optim.RMSprop, 1e-2),
     "adagrad": (optim.Adagrad, 1e-2),
+    "adadelta": (optim.Adadelta, 1.0),
+    "adamax": (optim.Adamax, 2e-3),
+    "nadam": (optim.NAdam, 2e-3),
+    "radam": (optim.RAdam, 1e-3),
 }
 
 _quiet_overflow = np.errstate(over="ignore", invalid="ignore")
