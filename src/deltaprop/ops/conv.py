@@ -118,33 +118,15 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
     # A data input arrives as (N, C, ...) in C order: unfolded from a batch-last copy instead, each
     # window slice reads runs of N contiguous numbers (the benchmark's first layer: 0.15 -> 0.06 ms
     # per unfolding, the copy included).
-    xp = _pad(X, pads, 0, batch_last=True)
-    sn, sc, *ss = xp.strides
-    windows = as_strided(
-        xp,
-        (C, *kernel, *out_shape, N),
-        (sc, *(s * d for s, d in zip(ss, dilation)), *(s * t for s, t in zip(ss, stride)), sn),
-        writeable=False,
-    )
     dtype = np.result_type(X, W)
     rows = CK + (bias is not None)
-    blocks, row_width = _row_blocks(out_shape, N, rows * dtype.itemsize)
-
-    def unfold(r0, r1) -> np.ndarray:
-        """Columns of output rows r0 .. r1 − 1, (C·K [+ 1], (r1 − r0)·width)."""
-        cols = _memory.empty((rows, (r1 - r0) * row_width), dtype)
-        block = windows[(slice(None),) * (n + 1) + (slice(r0, r1),)]
-        np.copyto(cols[:CK].reshape(block.shape), block)
-        if bias is not None:
-            cols[CK] = 1
-        return cols
+    xp, unfold, blocks, row_width = _unfolding(X, pads, kernel, out_shape, stride, dilation, dtype, bias is not None)
 
     W2 = W.reshape(O, CK)
     if bias is not None:
         W2 = np.concatenate([W2, bias.data.reshape(O, 1).astype(W2.dtype, copy=False)], axis=1)
     out = _memory.empty((O, L * N), np.result_type(W2, dtype))
-    for r0, r1 in blocks:
-        np.matmul(W2, unfold(r0, r1), out=out[:, r0 * row_width : r1 * row_width])
+    _products(W2, unfold, blocks, row_width, out)
     # (O, *out, N) in memory, (N, O, *out) to the user: a view, no copy (see "Batch-last layout").
     result = out.reshape(O, *out_shape, N).transpose(n + 1, *range(n + 1))
     if not batched:
@@ -156,34 +138,12 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
         g2 = g.transpose(*range(1, n + 2), 0).reshape(O, L * N)  # free when g is batch-last
         need_w = w.requires_grad or (bias is not None and bias.requires_grad)
         gw2 = np.zeros((O, rows), dtype=g2.dtype) if need_w else None
+        W2t = stored = None
         if x.requires_grad:
             gxp = _batch_last(xp.shape, np.result_type(W2, g2))
             stored = gxp.transpose(*range(1, n + 2), 0)  # (C, *S, N), contiguous
             W2t = W2[:, :CK].T
-        # The columns are unfolded again, block by block: cheaper than keeping all of them from
-        # the forward (21 MB for the benchmark's second layer, where one block of 4 MB stays in
-        # the cache).
-        for r0, r1 in blocks:
-            g2_block = g2[:, r0 * row_width : r1 * row_width]
-            if need_w:
-                # cols · δᵀ, transposed afterwards (a small array): OpenBLAS ran this orientation
-                # 7-15% faster than δ · colsᵀ on the benchmark's blocks.
-                gw2 += (unfold(r0, r1) @ g2_block.T).T
-            if x.requires_grad:
-                # col2im: the gradient of each column entry goes back to the input position it
-                # was copied from; positions shared by several windows receive the sum. One
-                # strided add per kernel offset, each over a whole block of rows and samples.
-                gcols = _memory.empty((CK, (r1 - r0) * row_width), gxp.dtype)
-                np.matmul(W2t, g2_block, out=gcols)
-                gcols = gcols.reshape(C, *kernel, r1 - r0, *out_shape[1:], N)
-                offsets = _offsets(kernel, stride, dilation, (r1 - r0, *out_shape[1:]), r0)
-                with _streamed(_contiguous_run(stored[(slice(None),) + offsets[0][1]])):
-                    for offset, index in offsets:
-                        target = stored[(slice(None),) + index]
-                        # np.add with out=, not ``+=`` on an indexed view, which would copy the
-                        # result onto itself once more (the fold took 3.3 ms instead of 2.2 ms).
-                        np.add(target, gcols[(slice(None),) + offset], out=target)
-                del gcols  # its block is free again for the next block of rows
+        _gradients(g2, blocks, row_width, unfold if need_w else None, gw2, W2t, stored, kernel, stride, dilation, out_shape)
         gx = gw = gb = None
         if x.requires_grad:
             gx = gxp[_interior(X.shape[2:], pads)]
@@ -196,6 +156,82 @@ def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Te
         return (gx, gw) if bias is None else (gx, gw, gb)
 
     return record(result, parents, backward, op)
+
+
+def _unfolding(X, pads, kernel, out_shape, stride, dilation, dtype, ones: bool):
+    """The windows of an (N, C, *S) input as column matrices, built a block of output rows at a time.
+
+    Returns the input padded by ``pads`` (stored batch-last; X itself when it already is and nothing
+    is padded), ``unfold(r0, r1)``, which copies the windows of output rows r0 .. r1 − 1 into a
+    (C·K [+ 1], (r1 − r0)·width) matrix from the pool (with a last row of ones when ``ones``: the
+    bias's input), the blocks of rows (see :func:`_row_blocks`) and the width of one output row.
+    ``out_shape`` is given, not derived: a transposed convolution convolves its gradient over
+    exactly the positions of its input.
+    """
+    n = len(kernel)
+    N, C = X.shape[0], X.shape[1]
+    CK = C * math.prod(kernel)
+    xp = _pad(X, pads, 0, batch_last=True)
+    sn, sc, *ss = xp.strides
+    windows = as_strided(
+        xp,
+        (C, *kernel, *out_shape, N),
+        (sc, *(s * d for s, d in zip(ss, dilation)), *(s * t for s, t in zip(ss, stride)), sn),
+        writeable=False,
+    )
+    rows = CK + ones
+    blocks, row_width = _row_blocks(out_shape, N, rows * dtype.itemsize)
+
+    def unfold(r0, r1) -> np.ndarray:
+        """Columns of output rows r0 .. r1 − 1, (C·K [+ 1], (r1 − r0)·width)."""
+        cols = _memory.empty((rows, (r1 - r0) * row_width), dtype)
+        block = windows[(slice(None),) * (n + 1) + (slice(r0, r1),)]
+        np.copyto(cols[:CK].reshape(block.shape), block)
+        if ones:
+            cols[CK] = 1
+        return cols
+
+    return xp, unfold, blocks, row_width
+
+
+def _products(W2, unfold, blocks, row_width, out) -> None:
+    """The convolution itself: ``out`` (O, L·N) = W2 · columns, one block of output rows at a time."""
+    for r0, r1 in blocks:
+        np.matmul(W2, unfold(r0, r1), out=out[:, r0 * row_width : r1 * row_width])
+
+
+def _gradients(g2, blocks, row_width, unfold, gw2, W2t, stored, kernel, stride, dilation, out_shape) -> None:
+    """A convolution's backward, one block of output rows at a time, from δ = ``g2`` (O, L·N).
+
+    With ``unfold`` (see :func:`_unfolding`), adds the weight gradient δ · colsᵀ into ``gw2``
+    (O, C·K [+ 1]). With ``W2t`` (C·K, O), the transposed weight matrix, adds the input gradient
+    into ``stored``: the padded input's gradient as (C, *S, N), batch-last and contiguous per
+    channel. Either may be None. A transposed convolution's forward pass is this input gradient.
+    """
+    # The columns are unfolded again, block by block: cheaper than keeping all of them from
+    # the forward (21 MB for the benchmark's second layer, where one block of 4 MB stays in
+    # the cache).
+    for r0, r1 in blocks:
+        g2_block = g2[:, r0 * row_width : r1 * row_width]
+        if unfold is not None:
+            # cols · δᵀ, transposed afterwards (a small array): OpenBLAS ran this orientation
+            # 7-15% faster than δ · colsᵀ on the benchmark's blocks.
+            gw2 += (unfold(r0, r1) @ g2_block.T).T
+        if stored is not None:
+            # col2im: the gradient of each column entry goes back to the input position it
+            # was copied from; positions shared by several windows receive the sum. One
+            # strided add per kernel offset, each over a whole block of rows and samples.
+            gcols = _memory.empty((W2t.shape[0], (r1 - r0) * row_width), stored.dtype)
+            np.matmul(W2t, g2_block, out=gcols)
+            gcols = gcols.reshape(stored.shape[0], *kernel, r1 - r0, *out_shape[1:], stored.shape[-1])
+            offsets = _offsets(kernel, stride, dilation, (r1 - r0, *out_shape[1:]), r0)
+            with _streamed(_contiguous_run(stored[(slice(None),) + offsets[0][1]])):
+                for offset, index in offsets:
+                    target = stored[(slice(None),) + index]
+                    # np.add with out=, not ``+=`` on an indexed view, which would copy the
+                    # result onto itself once more (the fold took 3.3 ms instead of 2.2 ms).
+                    np.add(target, gcols[(slice(None),) + offset], out=target)
+            del gcols  # its block is free again for the next block of rows
 
 
 def _row_blocks(out_shape, batch, bytes_per_column) -> tuple:
