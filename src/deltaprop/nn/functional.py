@@ -28,6 +28,8 @@ nll_loss = ops.nll_loss
 # Convolution, pooling and normalization: the primitives already take PyTorch's arguments.
 conv1d = ops.conv1d
 conv2d = ops.conv2d
+conv_transpose1d = ops.conv_transpose1d
+conv_transpose2d = ops.conv_transpose2d
 max_pool1d = ops.max_pool1d
 max_pool2d = ops.max_pool2d
 avg_pool1d = ops.avg_pool1d

@@ -13,6 +13,7 @@
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
 | loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
 | conv          | conv1d, conv2d                                                        |
+| conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
 | pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d                  |
 | normalization | batch_norm, layer_norm, group_norm                                    |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
@@ -25,6 +26,7 @@ from .activation import (
 )
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .cumulative import cumprod, cumsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
 from .indexing import argsort, embedding, gather, masked_fill, sort, topk, tril, triu
@@ -68,4 +70,5 @@ __all__ = [
     "adaptive_avg_pool1d", "embedding", "group_norm", "kl_div", "pad", "smooth_l1_loss",
     "celu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu", "relu6", "selu", "silu", "softmin",
     "softplus", "softsign", "tanhshrink", "threshold",
+    "conv_transpose1d", "conv_transpose2d",
 ]
