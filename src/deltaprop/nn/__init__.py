@@ -23,6 +23,8 @@ from .pooling import AdaptiveAvgPool1d
 from .sparse import Embedding
 # recurrent layers and their cells
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
+# Transposed convolutions
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -38,4 +40,5 @@ __all__ = [
     "CELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6", "SELU", "SiLU", "Softmin",
     "Softplus", "Softsign", "Tanhshrink", "Threshold",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",
+    "ConvTranspose1d", "ConvTranspose2d",
 ]

@@ -1,0 +1,183 @@
+"""Transposed convolution layers: the upsampling layers of decoders, autoencoders and GAN generators.
+
+A transposed convolution sends each input position's channels through the kernel into a window of
+the output (where a convolution gathers a window into one position): with stride 2 it doubles a
+map's size. It is the adjoint of the convolution with the same options, the map that convolution's
+backward applies to δ. Shapes follow PyTorch: inputs (N, C_in, L) or (N, C_in, H, W), weights
+(C_in, C_out / groups, *kernel_size) (in_channels first, unlike a convolution's), bias (C_out,).
+The arithmetic lives in :mod:`deltaprop.ops.conv_transpose`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ..ops._windows import SPATIAL_AXES, int_tuple
+from ..ops.conv_transpose import check_output_padding
+from ..tensor import DEFAULT_DTYPE, Tensor
+from . import functional as F
+from . import init
+from .module import Module, Parameter, floating_dtype
+
+
+class _ConvTransposeNd(Module):
+    """What ConvTranspose1d and ConvTranspose2d share: options, weights, initialisation, checks."""
+
+    _dims: int  # number of spatial axes
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, dtype=None):
+        super().__init__()
+        name, n = type(self).__name__, self._dims
+        for option, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ConfigError(f"{name}: {option} must be a positive integer, got {value!r}")
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+            raise ConfigError(f"{name}: groups must be a positive integer, got {groups!r}")
+        self.groups = int(groups)
+        for option, value in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
+            if value % self.groups:
+                raise ConfigError(f"{name}: {option}={value} is not divisible by groups={self.groups}")
+        self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
+        self.stride = int_tuple(stride, n, "stride", name, 1)
+        if isinstance(padding, str):
+            raise ConfigError(f"{name}: padding must be an integer or a sequence of {n} integers ('same' and 'valid' "
+                              f"are for convolutions), got {padding!r}")
+        self.padding = int_tuple(padding, n, "padding", name, 0)
+        self.output_padding = int_tuple(output_padding, n, "output_padding", name, 0)
+        self.dilation = int_tuple(dilation, n, "dilation", name, 1)
+        # PyTorch lets such a layer be built and refuses its first call; here it is refused at once.
+        check_output_padding(name, self.output_padding, self.stride, self.dilation)
+        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # PyTorch's default, computed from the weight's shape as for a convolution: fan_in is the
+        # weight's second axis times the kernel positions, which for a transposed convolution is
+        # out_channels / groups · k (not the inputs one output sees); weight and bias are drawn
+        # from U(−1/√fan_in, 1/√fan_in).
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.out_channels // self.groups * math.prod(self.kernel_size))
+            init.uniform_(self.bias, -bound, bound)
+
+    def _output_padding(self, x, output_size) -> tuple:
+        """The module's output_padding, or the one that gives ``output_size`` (PyTorch's rule: the
+        size must lie within stride − 1 above the smallest output; it may include the batch and
+        channel axes)."""
+        if output_size is None:
+            return self.output_padding
+        name, n = self.describe(), self._dims
+        shape = tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+        try:
+            sizes = [int(s) for s in output_size]
+        except TypeError:
+            raise ConfigError(f"{name}: output_size must be a sequence of integers, got {output_size!r}") from None
+        if len(sizes) == len(shape):  # (N, C, *spatial) or (C, *spatial), as in PyTorch
+            sizes = sizes[len(shape) - n:]
+        if len(sizes) != n:
+            raise ConfigError(f"{name}: output_size must have {n} or {len(shape)} elements, got {output_size!r}")
+        smallest = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in
+                    zip(shape[-n:], self.stride, self.padding, self.dilation, self.kernel_size)]
+        for axis, (want, low, s) in enumerate(zip(sizes, smallest, self.stride)):
+            if not low <= want <= low + s - 1:
+                raise ShapeError(f"{name}: output_size {tuple(sizes)} is out of reach on spatial axis {axis}: "
+                                 f"an input of size {shape[-n + axis]} gives {low} to {low + s - 1} there")
+        return tuple(want - low for want, low in zip(sizes, smallest))
+
+    def _check(self, x) -> None:
+        shape = tuple(np.shape(x.data if isinstance(x, Tensor) else x))  # a list of lists too
+        n = self._dims
+        if len(shape) not in (n + 1, n + 2) or shape[-n - 1] != self.in_channels:
+            raise ShapeError(
+                f"{self.describe()} expected input of shape (N, {self.in_channels}, {SPATIAL_AXES[n]}) "
+                f"or ({self.in_channels}, {SPATIAL_AXES[n]}), got shape {shape}"
+            )
+
+    def _forward(self, function, x, output_size):
+        self._check(x)
+        output_padding = self._output_padding(x, output_size)
+        try:
+            return function(x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                            self.dilation)
+        except (ShapeError, ConfigError) as error:
+            raise type(error)(f"{self.describe()}: {error}") from None
+
+    def describe(self) -> str:
+        k = self.kernel_size
+        kernel = str(k[0]) if len(set(k)) == 1 else "x".join(map(str, k))
+        s = self.stride
+        stride = "" if set(s) == {1} else f", stride {s[0]}" if len(set(s)) == 1 else f", stride {'x'.join(map(str, s))}"
+        groups = f", groups {self.groups}" if self.groups != 1 else ""
+        return f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, kernel {kernel}{stride}{groups})"
+
+    def config(self) -> dict:
+        return {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": list(self.kernel_size),
+            "stride": list(self.stride),
+            "padding": list(self.padding),
+            "output_padding": list(self.output_padding),
+            "groups": self.groups,
+            "bias": self.bias is not None,
+            "dilation": list(self.dilation),
+            "dtype": self.weight.dtype.name,
+        }
+
+    def extra_repr(self) -> str:
+        # PyTorch's order: dilation before output_padding, then groups and bias.
+        n = self._dims
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * n:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * n:
+            text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-d transposed convolution over (N, C_in, L) inputs: each input position adds its kernel, scaled
+    by its channels, into the output, out[n, o, s·l + d·k − p] += Σ_c w[c, o, k]·x[n, c, l] (plus b_o).
+
+    ``weight`` has shape (in_channels, out_channels / groups, kernel_size), PyTorch's. The output has
+    length (L − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1;
+    ``output_padding`` (smaller than stride or dilation) adds positions at the end, to reach the
+    size that a strided convolution had rounded away, and ``forward(x, output_size=...)`` picks it
+    from the size wanted, as in PyTorch. ``groups`` splits the channels as in :class:`Conv1d`.
+    Argument order as PyTorch's: ``groups`` and ``bias`` before ``dilation``.
+    """
+
+    _dims = 1
+
+    def forward(self, x, output_size=None):
+        return self._forward(F.conv_transpose1d, x, output_size)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-d transposed convolution over (N, C_in, H, W) inputs, the upsampling layer of decoders.
+
+    ``weight`` has shape (in_channels, out_channels / groups, kh, kw); every option takes an int or a
+    pair (height, width). ``ConvTranspose2d(c, c, 4, stride=2, padding=1)``, or kernel 3 with
+    padding 1 and output_padding 1, doubles the height and width. As :class:`ConvTranspose1d`
+    otherwise, ``output_size`` included.
+    """
+
+    _dims = 2
+
+    def forward(self, x, output_size=None):
+        return self._forward(F.conv_transpose2d, x, output_size)
