@@ -393,8 +393,10 @@ def _is_layer_name(name) -> bool:
 def _size_bound(name: str, config: dict) -> int:
     """At least as many numbers as the layer allocates: the product of its integer arguments (the
     weight of Linear is in*out, of Conv2d in*out*k*k: a square kernel counts twice in a 2-d layer).
-    A convolution's ``groups`` divides instead: its weight is out*(in/groups)*k, and the layer refuses
-    an in_channels that groups does not divide before it allocates anything. An Embedding's
+    A convolution's ``groups`` divides instead: its weight is out*(in/groups)*k (a transposed one's
+    in*(out/groups)*k, whose stride, padding and output_padding only widen the bound), and the layer
+    refuses a channel count that groups does not divide, or an output_padding PyTorch refuses, before it
+    allocates anything. An Embedding's
     ``padding_idx`` (a row, not a size) and a GroupNorm's ``num_groups`` (which divides its channels)
     count for nothing: the table is num_embeddings*embedding_dim, the norm's weights num_channels."""
     bound = 1
