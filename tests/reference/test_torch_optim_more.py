@@ -434,6 +434,7 @@ def test_warm_restarts_at_fractional_epochs_match_pytorch(T_mult):
     assert len({tuple(rates) for rates in ours_rates}) > 40
 
 
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)` before")  # torch: no optimizer step here
 def test_one_cycle_refuses_a_step_past_its_end_and_changes_nothing():
     opt_ours, opt_theirs = _two_groups("SGD", momentum=0.9)
     ours = lr_scheduler.OneCycleLR(opt_ours, max_lr=0.1, total_steps=10)
