@@ -13,6 +13,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 IMPORTS = {
@@ -57,22 +58,33 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
-def run_child(kind: str, library: str) -> dict:
-    result = subprocess.run([sys.executable, os.path.abspath(__file__), kind, library], capture_output=True, text=True)
+def run_child(kind: str, library: str, env: dict | None = None) -> dict:
+    result = subprocess.run([sys.executable, os.path.abspath(__file__), kind, library], capture_output=True, text=True,
+                            env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{kind} probe for {library} failed: {result.stderr.strip().splitlines()[-1:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def import_times(libraries, repeats=5) -> dict:
-    """Median wall time of the import statement in a fresh interpreter (after one warm-up for the disk cache)."""
+    """Median wall time of the import statement in a fresh interpreter, every library read from
+    compiled bytecode as an installed package is (pip writes it at install time).
+
+    The children write and read their bytecode under one temporary PYTHONPYCACHEPREFIX, where
+    Python then looks for every module's, so the warm-up run compiles each library alike; an
+    environment with PYTHONDONTWRITEBYTECODE set (as some sandboxes have) would otherwise make an
+    editable checkout compile all its sources on every import while site-packages keep theirs.
+    """
     times = {}
-    for library in libraries:
-        try:
-            run_child("import", library)
-            times[library] = statistics.median(run_child("import", library)["seconds"] for _ in range(repeats))
-        except RuntimeError:
-            continue
+    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as cache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = cache
+        for library in libraries:
+            try:
+                run_child("import", library, env)  # the warm-up: disk cache and bytecode
+                times[library] = statistics.median(run_child("import", library, env)["seconds"] for _ in range(repeats))
+            except RuntimeError:
+                continue
     return times
 
 
