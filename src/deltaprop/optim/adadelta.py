@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..changes import Changes
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
@@ -48,49 +47,38 @@ class Adadelta(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "square_avg": "array", "acc_delta": "array"}
 
+    @staticmethod
+    def _new_state(x) -> dict:
+        return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
-        now = Changes.tick()
-        states = self.state
-        for group in self.param_groups:
+        for group, x, g, state in self._gradients():
             lr = float(group["lr"])
             rho = group["rho"]
             eps = group["eps"]
             weight_decay = group["weight_decay"]
             maximize = group["maximize"]
-            made_for = None  # the dtype that the constants below were made for
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
-                x = p.data
-                state = states.get(p)
-                if state is None:
-                    state = {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
-                    states[p] = state
-                state["step"] += 1
-                v = state["square_avg"]
-                u = state["acc_delta"]
-                if made_for is None or made_for != x.dtype:
-                    made_for = x.dtype
-                    lr_, rho_, one_minus_rho, eps_, decay = scalars(x.dtype, lr, rho, 1 - rho, eps, weight_decay)
-                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
-                scratch = g * g
-                scratch *= one_minus_rho
-                v *= rho_
-                v += scratch  # v ← ρv + (1 − ρ)g²
-                delta = u + eps_
-                np.sqrt(delta, out=delta)
-                np.add(v, eps_, out=scratch)
-                np.sqrt(scratch, out=scratch)
-                delta /= scratch
-                delta *= g  # Δ = √(u + ε) / √(v + ε) · g
-                np.multiply(delta, delta, out=scratch)
-                scratch *= one_minus_rho
-                u *= rho_
-                u += scratch  # u ← ρu + (1 − ρ)Δ²
-                delta *= lr_
-                x -= delta  # θ ← θ − γΔ
+            state["step"] += 1
+            v = state["square_avg"]
+            u = state["acc_delta"]
+            lr_, rho_, one_minus_rho, eps_, decay = scalars(x.dtype, lr, rho, 1 - rho, eps, weight_decay)
+            g = effective_gradient(g, x, maximize, decay if weight_decay else None)
+            scratch = g * g
+            scratch *= one_minus_rho
+            v *= rho_
+            v += scratch  # v ← ρv + (1 − ρ)g²
+            delta = u + eps_
+            np.sqrt(delta, out=delta)
+            np.add(v, eps_, out=scratch)
+            np.sqrt(scratch, out=scratch)
+            delta /= scratch
+            delta *= g  # Δ = √(u + ε) / √(v + ε) · g
+            np.multiply(delta, delta, out=scratch)
+            scratch *= one_minus_rho
+            u *= rho_
+            u += scratch  # u ← ρu + (1 − ρ)Δ²
+            delta *= lr_
+            x -= delta  # θ ← θ − γΔ
         return loss

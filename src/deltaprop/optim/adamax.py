@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..changes import Changes
 from ._checks import check_betas, check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
@@ -49,43 +48,30 @@ class Adamax(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "exp_avg": "array", "exp_inf": "array"}
 
+    @staticmethod
+    def _new_state(x) -> dict:
+        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
-        now = Changes.tick()
-        states = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
+        for group, x, g, state in self._gradients():
             beta1, beta2 = group["betas"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
-                x = p.data
-                state = states.get(p)
-                if state is None:
-                    state = {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
-                    states[p] = state
-                t = state["step"] + 1
-                state["step"] = t
-                m = state["exp_avg"]
-                u = state["exp_inf"]
-                one_minus_beta1, beta2_, eps_, step_size, decay = scalars(
-                    x.dtype, 1 - beta1, beta2, eps, lr / (1 - beta1**t), weight_decay
-                )
-                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
-                scratch = g - m
-                scratch *= one_minus_beta1
-                m += scratch  # m ← m + (1 − β₁)(g − m)
-                u *= beta2_
-                np.abs(g, out=scratch)
-                scratch += eps_
-                np.maximum(u, scratch, out=u)  # u ← max(β₂u, |g| + ε)
-                np.divide(m, u, out=scratch)
-                scratch *= step_size
-                x -= scratch  # θ ← θ − γ/(1 − β₁ᵗ) · m / u
+            t = state["step"] = state["step"] + 1
+            m = state["exp_avg"]
+            u = state["exp_inf"]
+            one_minus_beta1, beta2_, eps_, step_size, decay = scalars(
+                x.dtype, 1 - beta1, beta2, group["eps"], float(group["lr"]) / (1 - beta1**t), group["weight_decay"]
+            )
+            g = effective_gradient(g, x, group["maximize"], decay if group["weight_decay"] else None)
+            scratch = g - m
+            scratch *= one_minus_beta1
+            m += scratch  # m ← m + (1 − β₁)(g − m)
+            u *= beta2_
+            np.abs(g, out=scratch)
+            scratch += eps_
+            np.maximum(u, scratch, out=u)  # u ← max(β₂u, |g| + ε)
+            np.divide(m, u, out=scratch)
+            scratch *= step_size
+            x -= scratch  # θ ← θ − γ/(1 − β₁ᵗ) · m / u
         return loss

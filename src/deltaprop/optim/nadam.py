@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..changes import Changes
 from ._checks import check_betas, check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
@@ -60,12 +59,14 @@ class NAdam(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "mu_product": "real", "exp_avg": "array", "exp_avg_sq": "array"}
 
+    @staticmethod
+    def _new_state(x) -> dict:
+        return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
-        now = Changes.tick()
-        states = self.state
-        for group in self.param_groups:
+        for group, x, g, state in self._gradients():
             lr = float(group["lr"])
             beta1, beta2 = group["betas"]
             eps = group["eps"]
@@ -73,47 +74,37 @@ class NAdam(Optimizer):
             psi = group["momentum_decay"]
             decoupled = group["decoupled_weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
-                x = p.data
-                state = states.get(p)
-                if state is None:
-                    state = {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
-                    states[p] = state
-                t = state["step"] + 1
-                state["step"] = t
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-                product = state["mu_product"] * mu
-                state["mu_product"] = product
-                m = state["exp_avg"]
-                v = state["exp_avg_sq"]
-                one_minus_beta1, beta2_, one_minus_beta2, correction2, eps_, gradient_step, momentum_step, decay = scalars(
-                    x.dtype, 1 - beta1, beta2, 1 - beta2, 1 - beta2**t, eps,
-                    lr * (1.0 - mu) / (1.0 - product), lr * mu_next / (1.0 - product * mu_next),
-                    1 - lr * weight_decay if decoupled else weight_decay,
-                )
-                if weight_decay and decoupled:
-                    x *= decay  # θ ← θ·(1 − γλ)
-                g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
-                scratch = g - m
-                scratch *= one_minus_beta1
-                m += scratch  # m ← m + (1 − β₁)(g − m)
-                v *= beta2_
-                np.multiply(g, g, out=scratch)
-                scratch *= one_minus_beta2
-                v += scratch  # v ← β₂v + (1 − β₂)g²
-                denominator = v / correction2
-                np.sqrt(denominator, out=denominator)
-                denominator += eps_  # d = √(v / (1 − β₂ᵗ)) + ε
-                np.divide(g, denominator, out=scratch)
-                scratch *= gradient_step
-                x -= scratch
-                np.divide(m, denominator, out=scratch)
-                scratch *= momentum_step
-                x -= scratch
+            t = state["step"] + 1
+            state["step"] = t
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+            product = state["mu_product"] * mu
+            state["mu_product"] = product
+            m = state["exp_avg"]
+            v = state["exp_avg_sq"]
+            one_minus_beta1, beta2_, one_minus_beta2, correction2, eps_, gradient_step, momentum_step, decay = scalars(
+                x.dtype, 1 - beta1, beta2, 1 - beta2, 1 - beta2**t, eps,
+                lr * (1.0 - mu) / (1.0 - product), lr * mu_next / (1.0 - product * mu_next),
+                1 - lr * weight_decay if decoupled else weight_decay,
+            )
+            if weight_decay and decoupled:
+                x *= decay  # θ ← θ·(1 − γλ)
+            g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
+            scratch = g - m
+            scratch *= one_minus_beta1
+            m += scratch  # m ← m + (1 − β₁)(g − m)
+            v *= beta2_
+            np.multiply(g, g, out=scratch)
+            scratch *= one_minus_beta2
+            v += scratch  # v ← β₂v + (1 − β₂)g²
+            denominator = v / correction2
+            np.sqrt(denominator, out=denominator)
+            denominator += eps_  # d = √(v / (1 − β₂ᵗ)) + ε
+            np.divide(g, denominator, out=scratch)
+            scratch *= gradient_step
+            x -= scratch
+            np.divide(m, denominator, out=scratch)
+            scratch *= momentum_step
+            x -= scratch
         return loss
 

@@ -121,6 +121,25 @@ class Optimizer:
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
         raise NotImplementedError(f"{self._name} does not define step()")
 
+    def _gradients(self):
+        """(options, θ, g, state) for each parameter that has a gradient, in group order, for an
+        update rule written one parameter at a time: the step is noted (each parameter's
+        ``_stepped``, see changes.Changes) and a parameter's first step gets ``self._new_state(θ)``.
+        (SGD and Adam, which the benchmarks time, keep their own loops: they read a group's options
+        once for all its parameters.)"""
+        now = Changes.tick()
+        states = self.state
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
+                state = states.get(p)
+                if state is None:
+                    state = states[p] = self._new_state(p.data)
+                yield group, p.data, g, state
+
     @staticmethod
     def _evaluate(closure):
         """Run a closure that recomputes the loss (and its gradients) with recording switched on."""

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-from ..changes import Changes
 from ._checks import check_betas, check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
@@ -62,61 +61,53 @@ class RAdam(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
 
+    @staticmethod
+    def _new_state(x) -> dict:
+        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
-        now = Changes.tick()
-        states = self.state
-        for group in self.param_groups:
+        for group, x, g, state in self._gradients():
             lr = float(group["lr"])
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             weight_decay = group["weight_decay"]
             decoupled = group["decoupled_weight_decay"]
             maximize = group["maximize"]
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
-                x = p.data
-                state = states.get(p)
-                if state is None:
-                    state = {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
-                    states[p] = state
-                t = state["step"] + 1
-                state["step"] = t
-                m = state["exp_avg"]
-                v = state["exp_avg_sq"]
-                correction2 = 1 - beta2**t
-                rho_inf = 2 / (1 - beta2) - 1
-                rho = rho_inf - 2 * t * beta2**t / correction2
-                rectified = rho > 5.0
-                if rectified:
-                    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-                    step_size = lr / (1 - beta1**t) * r * math.sqrt(correction2)
-                else:
-                    step_size = lr / (1 - beta1**t)
-                one_minus_beta1, beta2_, one_minus_beta2, eps_, step_size_, decay = scalars(
-                    x.dtype, 1 - beta1, beta2, 1 - beta2, eps, step_size,
-                    1 - lr * weight_decay if decoupled else weight_decay,
-                )
-                if weight_decay and decoupled:
-                    x *= decay  # θ ← θ·(1 − γλ)
-                g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
-                scratch = g - m
-                scratch *= one_minus_beta1
-                m += scratch  # m ← m + (1 − β₁)(g − m)
-                v *= beta2_
-                np.multiply(g, g, out=scratch)
-                scratch *= one_minus_beta2
-                v += scratch  # v ← β₂v + (1 − β₂)g²
-                if rectified:
-                    np.sqrt(v, out=scratch)
-                    scratch += eps_
-                    np.divide(m, scratch, out=scratch)  # m / (√v + ε)
-                    scratch *= step_size_
-                else:
-                    np.multiply(m, step_size_, out=scratch)
-                x -= scratch
+            t = state["step"] + 1
+            state["step"] = t
+            m = state["exp_avg"]
+            v = state["exp_avg_sq"]
+            correction2 = 1 - beta2**t
+            rho_inf = 2 / (1 - beta2) - 1
+            rho = rho_inf - 2 * t * beta2**t / correction2
+            rectified = rho > 5.0
+            if rectified:
+                r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+                step_size = lr / (1 - beta1**t) * r * math.sqrt(correction2)
+            else:
+                step_size = lr / (1 - beta1**t)
+            one_minus_beta1, beta2_, one_minus_beta2, eps_, step_size_, decay = scalars(
+                x.dtype, 1 - beta1, beta2, 1 - beta2, eps, step_size,
+                1 - lr * weight_decay if decoupled else weight_decay,
+            )
+            if weight_decay and decoupled:
+                x *= decay  # θ ← θ·(1 − γλ)
+            g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
+            scratch = g - m
+            scratch *= one_minus_beta1
+            m += scratch  # m ← m + (1 − β₁)(g − m)
+            v *= beta2_
+            np.multiply(g, g, out=scratch)
+            scratch *= one_minus_beta2
+            v += scratch  # v ← β₂v + (1 − β₂)g²
+            if rectified:
+                np.sqrt(v, out=scratch)
+                scratch += eps_
+                np.divide(m, scratch, out=scratch)  # m / (√v + ε)
+                scratch *= step_size_
+            else:
+                np.multiply(m, step_size_, out=scratch)
+            x -= scratch
         return loss
