@@ -22,6 +22,24 @@ def _positive_float(owner: str, name: str, value) -> float:
     return float(value)
 
 
+def _scale_and_shift(layer: Module, shape: tuple, dtype, affine: bool, bias: bool) -> None:
+    """A normalisation's learned γ (``weight``, ones) and β (``bias``, zeros) of ``shape``, or None
+    for each one the options leave out (LayerNorm's and GroupNorm's)."""
+    if affine:
+        layer.weight = Parameter(np.ones(shape, dtype=dtype))
+        layer.register_parameter("bias", Parameter(np.zeros(shape, dtype=dtype)) if bias else None)
+    else:
+        layer.register_parameter("weight", None)
+        layer.register_parameter("bias", None)
+
+
+def _reset_scale_and_shift(layer: Module) -> None:
+    if layer.weight is not None:
+        init.ones_(layer.weight)
+    if layer.bias is not None:
+        init.zeros_(layer.bias)
+
+
 class _BatchNorm(Module):
     """y = γ·(x − μ)/√(σ² + ε) + β per channel, with batch statistics in training.
 
@@ -144,18 +162,10 @@ class LayerNorm(Module):
         self.elementwise_affine = bool(elementwise_affine)
         dtype = floating_dtype("LayerNorm", DEFAULT_DTYPE if dtype is None else dtype)
         self._dtype = dtype
-        if self.elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
-            self.register_parameter("bias", Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if bias else None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _scale_and_shift(self, self.normalized_shape, dtype, self.elementwise_affine, bias)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_scale_and_shift(self)
 
     def forward(self, x):
         shape = tuple(x.shape)
@@ -206,18 +216,10 @@ class GroupNorm(Module):
         self.affine = bool(affine)
         dtype = floating_dtype("GroupNorm", DEFAULT_DTYPE if dtype is None else dtype)
         self._dtype = dtype
-        if self.affine:
-            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
-            self.register_parameter("bias", Parameter(np.zeros(self.num_channels, dtype=dtype)) if bias else None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _scale_and_shift(self, (self.num_channels,), dtype, self.affine, bias)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_scale_and_shift(self)
 
     def forward(self, x):
         shape = tuple(x.shape)

@@ -291,6 +291,20 @@ def effective_gradient(g, x, maximize: bool, decay):
     return g
 
 
+def update_moments(g, m, v, one_minus_beta1, beta2, one_minus_beta2):
+    """Adam's moment estimates in place: m ← m + (1 − β₁)(g − m), v ← β₂v + (1 − β₂)g² (the
+    constants as ``scalars`` makes them); returns the scratch array it used, free for the caller.
+    (Adam's own step writes these lines out: the benchmarks time it.)"""
+    scratch = g - m
+    scratch *= one_minus_beta1
+    m += scratch
+    v *= beta2
+    np.multiply(g, g, out=scratch)
+    scratch *= one_minus_beta2
+    v += scratch
+    return scratch
+
+
 @functools.lru_cache(maxsize=256)
 def scalars(dtype, *values) -> tuple:
     """``values`` as 0-d arrays of ``dtype``, for the update loops' in-place arithmetic.

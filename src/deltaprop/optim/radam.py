@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._checks import check_betas, check_flag, check_real
-from .optimizer import Optimizer, effective_gradient, scalars
+from .optimizer import Optimizer, effective_gradient, scalars, update_moments
 
 
 class RAdam(Optimizer):
@@ -95,13 +95,7 @@ class RAdam(Optimizer):
             if weight_decay and decoupled:
                 x *= decay  # θ ← θ·(1 − γλ)
             g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
-            scratch = g - m
-            scratch *= one_minus_beta1
-            m += scratch  # m ← m + (1 − β₁)(g − m)
-            v *= beta2_
-            np.multiply(g, g, out=scratch)
-            scratch *= one_minus_beta2
-            v += scratch  # v ← β₂v + (1 − β₂)g²
+            scratch = update_moments(g, m, v, one_minus_beta1, beta2_, one_minus_beta2)  # m, v: Adam's
             if rectified:
                 np.sqrt(v, out=scratch)
                 scratch += eps_
