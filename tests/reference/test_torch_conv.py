@@ -267,6 +267,34 @@ def test_grouped_conv_matches_pytorch(in_channels, out_channels, groups, bias, d
             np.testing.assert_allclose(a.grad, b.grad.numpy(), err_msg=f"{name} {options}", **tol)
 
 
+# Many groups, over inputs whose columns are built in several blocks of output rows (the block size
+# made small here): depthwise with multipliers 1 and 2, and groups of two channels.
+MANY_GROUPS = [(24, 24, 24), (12, 24, 12), (16, 8, 8)]
+
+
+@pytest.mark.parametrize("block_bytes", [4 << 20, 3000], ids=["one-block", "several-blocks"])
+@pytest.mark.parametrize("dims", [1, 2])
+@pytest.mark.parametrize("in_channels, out_channels, groups", MANY_GROUPS, ids=str)
+def test_convolutions_with_many_groups_match_pytorch(in_channels, out_channels, groups, dims, block_bytes, monkeypatch):
+    from deltaprop.ops import conv
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", block_bytes)
+    ours, theirs = getattr(nn.functional, f"conv{dims}d"), getattr(torch.nn.functional, f"conv{dims}d")
+    x = sample((4, in_channels) + (11, 9)[:dims])
+    w = sample((out_channels, in_channels // groups) + (3, 3)[:dims], seed=1)
+    b = sample(out_channels, seed=2)
+    for options in [dict(padding=1), dict(stride=2, dilation=2, padding=2), dict(stride=(1, 2), padding=(2, 0), dilation=(2, 1))]:
+        options = {k: (v if isinstance(v, int) or dims == 2 else v[0]) for k, v in options.items()}
+        mine = [dp.tensor(a, requires_grad=True, dtype=np.float64) for a in (x, w, b)]
+        reference = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+        out, expected = ours(*mine, groups=groups, **options), theirs(*reference, groups=groups, **options)
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=str(options))
+        upstream = sample(out.shape, seed=3)
+        out.backward(upstream)
+        expected.backward(torch.from_numpy(upstream))
+        for name, a, t in zip("xwb", mine, reference):
+            np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"{name} {options}")
+
+
 @pytest.mark.parametrize("name, kwargs", [
     ("Conv2d", dict(in_channels=8, out_channels=16, kernel_size=3, padding=1, groups=8)),
     ("Conv2d", dict(in_channels=4, out_channels=4, kernel_size=(3, 1), stride=2, groups=2, bias=False)),
