@@ -217,20 +217,10 @@ def _gradients(g2, blocks, row_width, unfold, gw2, W2t, stored, kernel, stride, 
             # cols · δᵀ, transposed afterwards (a small array): OpenBLAS ran this orientation
             # 7-15% faster than δ · colsᵀ on the benchmark's blocks.
             gw2 += (unfold(r0, r1) @ g2_block.T).T
-        if stored is not None:
-            # col2im: the gradient of each column entry goes back to the input position it
-            # was copied from; positions shared by several windows receive the sum. One
-            # strided add per kernel offset, each over a whole block of rows and samples.
+        if stored is not None:  # col2im, see _fold
             gcols = _memory.empty((W2t.shape[0], (r1 - r0) * row_width), stored.dtype)
             np.matmul(W2t, g2_block, out=gcols)
-            gcols = gcols.reshape(stored.shape[0], *kernel, r1 - r0, *out_shape[1:], stored.shape[-1])
-            offsets = _offsets(kernel, stride, dilation, (r1 - r0, *out_shape[1:]), r0)
-            with _streamed(_contiguous_run(stored[(slice(None),) + offsets[0][1]])):
-                for offset, index in offsets:
-                    target = stored[(slice(None),) + index]
-                    # np.add with out=, not ``+=`` on an indexed view, which would copy the
-                    # result onto itself once more (the fold took 3.3 ms instead of 2.2 ms).
-                    np.add(target, gcols[(slice(None),) + offset], out=target)
+            _fold(gcols, stored, kernel, stride, dilation, out_shape, r0, r1)
             del gcols  # its block is free again for the next block of rows
 
 
@@ -355,13 +345,18 @@ def _grouped(op: str, n: int, input, weight, bias, stride, padding, dilation, gr
 
 
 def _fold(gcols, stored, kernel, stride, dilation, out_shape, r0, r1) -> None:
-    """col2im for output rows r0 .. r1 − 1, as in :func:`_gradients`: adds the column gradients
-    ``gcols`` (C·K entries, columns) onto ``stored``, the padded input's gradient as (C, *S, N)."""
+    """col2im for output rows r0 .. r1 − 1: adds the column gradients ``gcols`` (C·K entries,
+    columns) onto ``stored``, the padded input's gradient as (C, *S, N). The gradient of each
+    column entry goes back to the input position it was copied from; positions shared by several
+    windows receive the sum. One strided add per kernel offset, each over a whole block of rows
+    and samples."""
     gcols = gcols.reshape(stored.shape[0], *kernel, r1 - r0, *out_shape[1:], stored.shape[-1])
     offsets = _offsets(kernel, stride, dilation, (r1 - r0, *out_shape[1:]), r0)
     with _streamed(_contiguous_run(stored[(slice(None),) + offsets[0][1]])):
         for offset, index in offsets:
             target = stored[(slice(None),) + index]
+            # np.add with out=, not ``+=`` on an indexed view, which would copy the result onto
+            # itself once more (the fold took 3.3 ms instead of 2.2 ms).
             np.add(target, gcols[(slice(None),) + offset], out=target)
 
 
