@@ -21,8 +21,10 @@ The file is one JSON object::
   from node i+1 of layer k−1 to node j+1 of layer k;
 * ``bias`` (optional): one number per node; leave it out for a layer without bias;
 * ``activation`` (optional, default ``"identity"``): sigmoid, tanh, relu, leaky_relu, elu, gelu,
-  identity, or softmax (output layer, with the cross_entropy loss);
-* ``negative_slope`` (leaky_relu only, default 0.01) and ``alpha`` (elu only, default 1.0).
+  identity, silu, softplus, mish, selu, celu, hardtanh, relu6, logsigmoid, softsign, hardswish,
+  hardsigmoid, tanhshrink, or softmax (output layer, with the cross_entropy loss);
+* ``negative_slope`` (leaky_relu only, default 0.01), ``alpha`` (elu and celu only, default 1.0)
+  and ``beta`` (softplus only, default 1.0; its threshold is 20). hardtanh clips to [−1, 1].
 
 ``input`` (required) holds one number per column of the first weight; ``target`` (required) one
 number per row of the last weight, or, with cross_entropy, a class index (0-based integer) or
@@ -42,11 +44,13 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from .trace import ACTIVATIONS, LOSSES
 
 _TOP_KEYS = ("description", "layers", "input", "target", "loss", "learning_rate")
-_LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "alpha")
+_LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "alpha", "beta")
+# each layer option, the activations that take it, and its default
+_OPTIONS = {"negative_slope": (("leaky_relu",), 0.01), "alpha": (("elu", "celu"), 1.0), "beta": (("softplus",), 1.0)}
 
 
 @dataclass
@@ -157,21 +161,25 @@ def _layer(where, index, layer, width, last, loss):
     activation = layer.get("activation", "identity")
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise DataError(f"{where}: {name}.activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
-    for option, owner in (("negative_slope", "leaky_relu"), ("alpha", "elu")):
-        if option in layer and activation != owner:
+    for option, (owners, _) in _OPTIONS.items():
+        if option in layer and activation not in owners:
+            owned = f"the {owners[0]} activation" if len(owners) == 1 else f"the {' and '.join(owners)} activations"
             raise DataError(
-                f"{where}: {name}.{option} applies to the {owner} activation only, but the layer's activation is {activation!r}"
+                f"{where}: {name}.{option} applies to {owned} only, but the layer's activation is {activation!r}"
             )
     if activation == "softmax" and not (last and loss == "cross_entropy"):
         raise DataError(f"{where}: {name}.activation 'softmax' is allowed on the last layer only, with loss 'cross_entropy'")
-    if activation == "leaky_relu":
-        module = nn.LeakyReLU(_number(where, f"{name}.negative_slope", layer.get("negative_slope", 0.01)))
-    elif activation == "elu":
-        module = nn.ELU(_number(where, f"{name}.alpha", layer.get("alpha", 1.0)))
-    elif activation == "identity":
-        module = None
-    else:
-        module = ACTIVATIONS[activation].module()
+    if activation == "identity":
+        return linear, None
+    options = {
+        option: _number(where, f"{name}.{option}", layer.get(option, default))
+        for option, (owners, default) in _OPTIONS.items()
+        if activation in owners
+    }
+    try:
+        module = ACTIVATIONS[activation].module(**options)
+    except ConfigError as error:  # an option the layer refuses, e.g. softplus with beta 0
+        raise DataError(f"{where}: {name}: {error}") from None
     return linear, module
 
 

@@ -358,7 +358,11 @@ JSON_FIELDS = {
     "layers": "layers k = 1 .. m, input side first",
     "layers[].k": "the layer's index k",
     "layers[].role": "'hidden' or 'output'",
-    "layers[].activation": "g: sigmoid, tanh, relu, leaky_relu(s=...), elu(α=...), gelu, gelu(approximate=tanh), identity or softmax",
+    "layers[].activation": (
+        "g: sigmoid, tanh, relu, leaky_relu(s=...), elu(α=...), gelu, gelu(approximate=tanh), identity, silu, "
+        "softplus(β=..., threshold=...), mish, selu, celu(α=...), hardtanh(min_val=..., max_val=...), relu6, "
+        "logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink or softmax"
+    ),
     "layers[].g": "g(a), written out",
     "layers[].g_prime": "g'(a), written out",
     "layers[].delta_formula": "how δ_j^k follows from the layer above (or the error, for the output layer)",

@@ -57,6 +57,29 @@ ACTIVATIONS = {
         Activation("elu", nn.ELU, "a for a > 0, else α(e^a − 1)", "1 for a > 0, else o + α"),
         Activation("gelu", nn.GELU, "a·Φ(a)", "Φ(a) + a·φ(a)"),
         Activation("identity", nn.Identity, "a", "1"),
+        # PyTorch's other element-wise activations (not PReLU, whose slope is a learned weight)
+        Activation("silu", nn.SiLU, "a·σ(a)", "σ(a)(1 + a(1 − σ(a))) = o + σ(a)(1 − o)"),
+        Activation(
+            "softplus", nn.Softplus, "(1/β)·log(1 + e^(βa)); a where βa > threshold",
+            "σ(βa) = 1 − e^(−βo); 1 where βa > threshold",
+        ),
+        Activation(
+            "mish", nn.Mish, "a·tanh(u),  u = softplus(a) = log(1 + e^a)", "tanh(u) + a·σ(a)(1 − tanh²(u))",
+        ),
+        Activation(
+            "selu", nn.SELU, "λa for a > 0, else λα(e^a − 1);  λ ≈ 1.0507, α ≈ 1.6733",
+            "λ for a > 0, else o + λα",
+        ),
+        Activation("celu", nn.CELU, "a for a > 0, else α(e^(a/α) − 1)", "1 for a > 0, else e^(a/α) = o/α + 1"),
+        Activation("hardtanh", nn.Hardtanh, "min(max(a, min_val), max_val)", "1 for min_val < a < max_val, else 0"),
+        Activation("relu6", nn.ReLU6, "min(max(0, a), 6)", "1 for 0 < a < 6, else 0"),
+        Activation("logsigmoid", nn.LogSigmoid, "log σ(a) = −log(1 + e^(−a))", "σ(−a) = 1 − σ(a) = 1 − e^o"),
+        Activation("softsign", nn.Softsign, "a/(1 + |a|)", "1/(1 + |a|)² = (1 − |o|)²"),
+        Activation(
+            "hardswish", nn.Hardswish, "a·min(max(a + 3, 0), 6)/6", "0 for a ≤ −3, a/3 + ½ for −3 < a < 3, 1 for a ≥ 3",
+        ),
+        Activation("hardsigmoid", nn.Hardsigmoid, "min(max(a + 3, 0), 6)/6", "1/6 for −3 < a < 3, else 0"),
+        Activation("tanhshrink", nn.Tanhshrink, "a − tanh(a)", "tanh²(a) = (a − o)²"),
         Activation("softmax", nn.Softmax, "e^(a_j) / Σ_l e^(a_l)", "not element-wise: with cross-entropy, δ = o − t"),
     )
 }
@@ -73,8 +96,12 @@ def activation_name(module) -> str:
     name = _BY_MODULE[type(module)].name
     if name == "leaky_relu":
         return f"leaky_relu(s={module.negative_slope:g})"
-    if name == "elu":
-        return f"elu(α={module.alpha:g})"
+    if name in ("elu", "celu"):
+        return f"{name}(α={module.alpha:g})"
+    if name == "softplus":
+        return f"softplus(β={module.beta:g}, threshold={module.threshold:g})"
+    if name == "hardtanh":
+        return f"hardtanh(min_val={module.min_val:g}, max_val={module.max_val:g})"
     if name == "gelu" and module.approximate == "tanh":
         return _GELU_TANH.name
     return name
@@ -532,8 +559,9 @@ def explain(
     """Trace one training step of a dense network in the notation of the seeds.
 
     ``model`` is an ``nn.Sequential`` of ``nn.Linear`` layers, each followed by at most one
-    element-wise activation (Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Identity; Softmax on the
-    output with ``loss='cross_entropy'``). ``x`` is one sample and ``target`` its target: values
+    element-wise activation (Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Identity, SiLU, Softplus,
+    Mish, SELU, CELU, Hardtanh, ReLU6, LogSigmoid, Softsign, Hardswish, Hardsigmoid, Tanhshrink;
+    Softmax on the output with ``loss='cross_entropy'``). ``x`` is one sample and ``target`` its target: values
     for every output, or a class index with cross-entropy. ``loss`` is 'sse' (E = Σ ½(t − o)²,
     the seeds'), 'mse' (the mean of (t − o)² over the outputs) or 'cross_entropy' (softmax output).
 
