@@ -18,6 +18,9 @@ from deltaprop.textbook.classic import PUBLISHED
 # -- an independent NumPy model of the network, to differentiate numerically -------------------
 
 
+_SELU_L, _SELU_A = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+
+
 def _gelu(a):
     return a * 0.5 * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))
 
@@ -30,6 +33,18 @@ REFERENCE = {
     "elu": (nn.ELU, lambda a: np.where(a > 0, a, np.expm1(np.minimum(a, 0)))),
     "gelu": (nn.GELU, _gelu),
     "identity": (nn.Identity, lambda a: a),
+    "silu": (nn.SiLU, lambda a: a / (1 + np.exp(-a))),
+    "softplus": (nn.Softplus, lambda a: np.log1p(np.exp(a))),
+    "mish": (nn.Mish, lambda a: a * np.tanh(np.log1p(np.exp(a)))),
+    "selu": (nn.SELU, lambda a: np.where(a > 0, _SELU_L * a, _SELU_L * _SELU_A * np.expm1(np.minimum(a, 0)))),
+    "celu": (lambda: nn.CELU(0.5), lambda a: np.where(a > 0, a, 0.5 * np.expm1(np.minimum(a, 0) / 0.5))),
+    "hardtanh": (nn.Hardtanh, lambda a: np.clip(a, -1, 1)),
+    "relu6": (nn.ReLU6, lambda a: np.clip(a, 0, 6)),
+    "logsigmoid": (nn.LogSigmoid, lambda a: -np.log1p(np.exp(-a))),
+    "softsign": (nn.Softsign, lambda a: a / (1 + np.abs(a))),
+    "hardswish": (nn.Hardswish, lambda a: a * np.clip(a + 3, 0, 6) / 6),
+    "hardsigmoid": (nn.Hardsigmoid, lambda a: np.clip(a + 3, 0, 6) / 6),
+    "tanhshrink": (nn.Tanhshrink, lambda a: a - np.tanh(a)),
 }
 
 
@@ -350,3 +365,119 @@ def test_an_overflow_is_one_warning_not_numpys():
         trace = explain(model, [1e6], [0.5], lr=1e305)
     assert math.isfinite(trace.error) and not math.isfinite(trace.layers[0].weights[0].updated)
     assert len(caught) == 1 and "overflowed" in str(caught[0].message)
+
+
+# -- PyTorch's other element-wise activations: g'(a) against a closed form written here ----------
+
+
+def _sigma(a):
+    return 1 / (1 + np.exp(-a))
+
+
+# name -> (the layer, g, g' in closed form, the pieces of a piecewise g' that the a's must reach)
+CLOSED_FORM = {
+    "silu": (nn.SiLU, REFERENCE["silu"][1], lambda a: _sigma(a) * (1 + a * (1 - _sigma(a))), None),
+    "softplus": (nn.Softplus, REFERENCE["softplus"][1], _sigma, None),
+    "softplus(β=2, threshold=1)": (
+        lambda: nn.Softplus(beta=2.0, threshold=1.0),
+        lambda a: np.where(2 * a > 1, a, np.log1p(np.exp(2 * a)) / 2),
+        lambda a: np.where(2 * a > 1, 1.0, _sigma(2 * a)),
+        lambda a: 2 * a > 1,
+    ),
+    "mish": (
+        nn.Mish, REFERENCE["mish"][1],
+        lambda a: np.tanh(np.log1p(np.exp(a))) + a * _sigma(a) * (1 - np.tanh(np.log1p(np.exp(a))) ** 2), None,
+    ),
+    "selu": (nn.SELU, REFERENCE["selu"][1], lambda a: np.where(a > 0, _SELU_L, _SELU_L * _SELU_A * np.exp(a)), lambda a: a > 0),
+    "celu": (lambda: nn.CELU(0.5), REFERENCE["celu"][1], lambda a: np.where(a > 0, 1.0, np.exp(a / 0.5)), lambda a: a > 0),
+    "hardtanh": (nn.Hardtanh, REFERENCE["hardtanh"][1], lambda a: ((a > -1) & (a < 1)) * 1.0, lambda a: np.digitize(a, [-1, 1])),
+    "hardtanh(min_val=-2, max_val=0.5)": (
+        lambda: nn.Hardtanh(-2.0, 0.5), lambda a: np.clip(a, -2, 0.5),
+        lambda a: ((a > -2) & (a < 0.5)) * 1.0, lambda a: np.digitize(a, [-2, 0.5]),
+    ),
+    "relu6": (nn.ReLU6, REFERENCE["relu6"][1], lambda a: ((a > 0) & (a < 6)) * 1.0, lambda a: np.digitize(a, [0, 6])),
+    "logsigmoid": (nn.LogSigmoid, REFERENCE["logsigmoid"][1], lambda a: 1 / (1 + np.exp(a)), None),
+    "softsign": (nn.Softsign, REFERENCE["softsign"][1], lambda a: 1 / (1 + np.abs(a)) ** 2, None),
+    "hardswish": (
+        nn.Hardswish, REFERENCE["hardswish"][1],
+        lambda a: np.where(a <= -3, 0.0, np.where(a < 3, a / 3 + 0.5, 1.0)), lambda a: np.digitize(a, [-3, 3]),
+    ),
+    "hardsigmoid": (
+        nn.Hardsigmoid, REFERENCE["hardsigmoid"][1], lambda a: ((a > -3) & (a < 3)) / 6.0, lambda a: np.digitize(a, [-3, 3]),
+    ),
+    "tanhshrink": (nn.Tanhshrink, REFERENCE["tanhshrink"][1], lambda a: np.tanh(a) ** 2, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_FORM))
+def test_the_slope_of_each_further_activation_is_its_closed_form_derivative(name):
+    layer_type, g, slope, pieces = CLOSED_FORM[name]
+    rng = np.random.default_rng(11)
+    # wide weights, so a spreads over every piece of the hardtanh, relu6 and hardswish slopes
+    first, second = nn.Linear(3, 12, dtype=np.float64), nn.Linear(12, 3, dtype=np.float64)
+    first.weight.data[...] = rng.normal(0, 2.5, size=(12, 3))
+    first.bias.data[...] = rng.normal(0, 1.0, size=12)
+    second.weight.data[...] = rng.normal(0, 0.8, size=(3, 12))
+    second.bias.data[...] = rng.normal(0, 1.0, size=3)
+    model = nn.Sequential(first, layer_type(), second, layer_type())
+    x, t = rng.normal(0, 1.5, size=3), rng.uniform(-1, 1, size=3)
+    trace = explain(model, x, t)
+    hidden, output = trace.layers
+    expected_name = name if "(" in name else dp.textbook.trace.activation_name(layer_type())
+    assert hidden.activation == output.activation == expected_name
+    assert hidden.g.name == name.split("(")[0] and hidden.g.module is type(layer_type())
+    nodes = [node for layer in trace.layers for node in layer.nodes]
+    a = np.array([node.a for node in nodes], dtype=np.float64)
+    if pieces is not None:  # the a's reach every piece of the slope, so each piece is checked
+        assert len(set(np.asarray(pieces(a)).tolist())) == (2 if name.split("(")[0] in ("softplus", "selu", "celu") else 3), a
+    assert [node.o for node in nodes] == pytest.approx(g(a).tolist(), rel=1e-12, abs=1e-15)
+    assert [node.g_prime for node in nodes] == pytest.approx(slope(a).tolist(), rel=1e-12, abs=1e-15)
+    # the chain rule on those slopes: δ = (o − t)·g'(a) at the output, g'(a)·Σ_l w_jl δ_l below it
+    for node, target in zip(output.nodes, trace.targets):
+        assert node.delta == pytest.approx((node.o - target) * slope(np.float64(node.a)), rel=1e-12, abs=1e-15)
+    delta2 = {node.label: node.delta for node in output.nodes}
+    for node in hidden.nodes:
+        total = sum(w.value * delta2[w.target] for w in output.weights if w.source == node.label)
+        assert node.delta == pytest.approx(slope(np.float64(node.a)) * total, rel=1e-10, abs=1e-15)
+
+
+# what a reader must find in g'(a) as the trace writes it: each piece of the slope, in a and o
+SLOPE_WORDS = {
+    "silu": ["σ(a)(1 + a(1 − σ(a)))", "o + σ(a)(1 − o)"],
+    "softplus": ["σ(βa)", "1 − e^(−βo)", "1 where βa > threshold"],
+    "mish": ["tanh(u) + a·σ(a)(1 − tanh²(u))"],
+    "selu": ["λ for a > 0", "o + λα"],
+    "celu": ["1 for a > 0", "e^(a/α)", "o/α + 1"],
+    "hardtanh": ["1 for min_val < a < max_val", "else 0"],
+    "relu6": ["1 for 0 < a < 6", "else 0"],
+    "logsigmoid": ["σ(−a)", "1 − e^o"],
+    "softsign": ["1/(1 + |a|)²", "(1 − |o|)²"],
+    "hardswish": ["0 for a ≤ −3", "a/3 + ½ for −3 < a < 3", "1 for a ≥ 3"],
+    "hardsigmoid": ["1/6 for −3 < a < 3", "else 0"],
+    "tanhshrink": ["tanh²(a)", "(a − o)²"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SLOPE_WORDS))
+def test_each_further_activation_writes_its_slope_out_in_every_format(name):
+    model = nn.Sequential(nn.Linear(2, 2, dtype=np.float64), dp.textbook.ACTIVATIONS[name].module())
+    trace = explain(model, [0.5, -1.0], [0.2, 0.8])
+    layer = trace.to_dict()["layers"][0]
+    assert layer["activation"].split("(")[0] == name
+    for words in SLOPE_WORDS[name]:
+        assert words in layer["g_prime"], (words, layer["g_prime"])
+    assert layer["g"] in trace.to_text() and layer["g"] in trace.to_markdown()
+
+
+def test_every_elementwise_activation_of_nn_that_explain_takes_is_named_as_the_cli_names_it():
+    from deltaprop.nn.activation import ELEMENTWISE
+    from deltaprop.textbook import ACTIVATIONS
+
+    for name, activation in ACTIVATIONS.items():
+        if name not in ("identity", "softmax"):
+            assert ELEMENTWISE[name] is activation.module, name
+    # the layers explain leaves out: a learned slope, a softmax of −a, and one without defaults
+    assert set(ELEMENTWISE) - set(ACTIVATIONS) == {"prelu"}
+    for layer in (nn.PReLU(), nn.Softmin(dim=-1), nn.Threshold(0.1, 0.0)):
+        with pytest.raises(ConfigError, match="explain handles Linear layers"):
+            explain(nn.Sequential(nn.Linear(2, 2, dtype=np.float64), layer), [1.0, 2.0], [0.0, 1.0])

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from deltaprop.errors import DataError
@@ -96,6 +97,37 @@ def test_a_network_file_with_steps_and_markdown(tmp_path):
     assert errors == sorted(errors, reverse=True)
 
 
+def test_a_network_file_with_the_further_activations(tmp_path):
+    spec = {
+        "layers": [
+            {"weight": [[0.9, -1.4], [2.0, 0.3], [-1.1, 0.8]], "bias": [0.1, -0.2, 0.3], "activation": "softplus", "beta": 2},
+            {"weight": [[0.7, -0.8, 0.9], [-1.5, 1.2, 0.4]], "bias": [0.05, -0.1], "activation": "hardswish"},
+        ],
+        "input": [1.0, -1.0],
+        "target": [0.5, -0.2],
+    }
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    result = deltaprop_command("explain", "--network", str(path), "--format", "json")
+    data = json.loads(result.stdout)
+    hidden, output = data["layers"]
+    assert (hidden["activation"], output["activation"]) == ("softplus(β=2, threshold=20)", "hardswish")
+    assert "σ(βa)" in hidden["g_prime"] and "a/3 + ½" in output["g_prime"]
+    a = np.array([node["a"] for node in hidden["nodes"]])
+    assert [n["o"] for n in hidden["nodes"]] == pytest.approx(np.log1p(np.exp(2 * a)) / 2, rel=1e-12)
+    assert [n["g_prime"] for n in hidden["nodes"]] == pytest.approx(1 / (1 + np.exp(-2 * a)), rel=1e-12)
+    a = np.array([node["a"] for node in output["nodes"]])
+    assert (np.abs(a) < 3).all() and a.min() < 0 < a.max()
+    assert [n["g_prime"] for n in output["nodes"]] == pytest.approx(a / 3 + 0.5, rel=1e-12)
+    # δ = (o − t)·g'(a) at the output, g'(a)·Σ_l w_jl δ_l at the hidden nodes
+    for node, target in zip(output["nodes"], spec["target"]):
+        assert node["delta"] == pytest.approx((node["o"] - target) * (node["a"] / 3 + 0.5), rel=1e-12)
+    W2 = np.array(spec["layers"][1]["weight"])
+    below = W2.T @ np.array([node["delta"] for node in output["nodes"]])
+    for node, total in zip(hidden["nodes"], below):
+        assert node["delta"] == pytest.approx(total / (1 + np.exp(-2 * node["a"])), rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -145,6 +177,10 @@ def _classic(**changes):
         (_classic(layer1_weight=[[1, "2"], [3, 4]]), "'layers[1].weight[0][1]' must be a finite number"),
         (_classic(layer1_activation="swish"), "layers[1].activation must be one of"),
         (_classic(layer1_negative_slope=0.2), "layers[1].negative_slope applies to the leaky_relu activation only"),
+        (_classic(layer1_alpha=0.5), "layers[1].alpha applies to the elu and celu activations only"),
+        (_classic(layer1_beta=2, layer1_activation="silu"), "layers[1].beta applies to the softplus activation only"),
+        (_classic(layer1_beta=0, layer1_activation="softplus"), "layers[1]: Softplus: beta"),
+        (_classic(layer1_beta="2", layer1_activation="softplus"), "'layers[1].beta' must be a finite number"),
         (_classic(layer1_colour="red"), "unknown key 'layers[1].colour'"),
         (_classic(input=[1.0]), "'input' has 1 values, but layers[0].weight has 2 columns"),
         (_classic(target=[1.0, 2.0, 3.0]), "'target' has 3 values, but the last layer has 2 outputs"),
