@@ -22,6 +22,18 @@ from . import init
 from .module import Module, Parameter, floating_dtype
 
 
+def channels_and_groups(name: str, in_channels, out_channels, groups) -> tuple[int, int, int]:
+    """A convolution's channel counts and groups, checked: positive integers, each count divisible
+    by the groups (Conv's and ConvTranspose's)."""
+    for option, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+            raise ConfigError(f"{name}: {option} must be a positive integer, got {value!r}")
+    for option, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if value % groups:
+            raise ConfigError(f"{name}: {option}={value} is not divisible by groups={groups}")
+    return int(in_channels), int(out_channels), int(groups)
+
+
 class _ConvNd(Module):
     """What Conv1d and Conv2d share: options, weights, initialisation, validation, description."""
 
@@ -31,17 +43,7 @@ class _ConvNd(Module):
                  dtype=None):
         super().__init__()
         name, n = type(self).__name__, self._dims
-        for option, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ConfigError(f"{name}: {option} must be a positive integer, got {value!r}")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
-        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
-            raise ConfigError(f"{name}: groups must be a positive integer, got {groups!r}")
-        self.groups = int(groups)
-        for option, value in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
-            if value % self.groups:
-                raise ConfigError(f"{name}: {option}={value} is not divisible by groups={self.groups}")
+        self.in_channels, self.out_channels, self.groups = channels_and_groups(name, in_channels, out_channels, groups)
         self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
         self.stride = int_tuple(stride, n, "stride", name, 1)
         self.dilation = int_tuple(dilation, n, "dilation", name, 1)

@@ -20,6 +20,7 @@ from ..ops.conv_transpose import check_output_padding
 from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
 from . import init
+from .conv import channels_and_groups
 from .module import Module, Parameter, floating_dtype
 
 
@@ -32,17 +33,7 @@ class _ConvTransposeNd(Module):
                  bias=True, dilation=1, dtype=None):
         super().__init__()
         name, n = type(self).__name__, self._dims
-        for option, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ConfigError(f"{name}: {option} must be a positive integer, got {value!r}")
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
-        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
-            raise ConfigError(f"{name}: groups must be a positive integer, got {groups!r}")
-        self.groups = int(groups)
-        for option, value in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
-            if value % self.groups:
-                raise ConfigError(f"{name}: {option}={value} is not divisible by groups={self.groups}")
+        self.in_channels, self.out_channels, self.groups = channels_and_groups(name, in_channels, out_channels, groups)
         self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
         self.stride = int_tuple(stride, n, "stride", name, 1)
         if isinstance(padding, str):
