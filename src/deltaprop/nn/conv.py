@@ -34,6 +34,16 @@ def channels_and_groups(name: str, in_channels, out_channels, groups) -> tuple[i
     return int(in_channels), int(out_channels), int(groups)
 
 
+def reset_conv_parameters(weight, bias) -> None:
+    """PyTorch's default for a convolution's weight (and a transposed one's): kaiming_uniform_
+    with a = √5, i.e. U(−1/√fan_in, 1/√fan_in) with fan_in = the weight's second axis times the
+    kernel positions; the bias is drawn from the same range."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        bound = 1 / math.sqrt(weight.shape[1] * math.prod(weight.shape[2:]))
+        init.uniform_(bias, -bound, bound)
+
+
 class _ConvNd(Module):
     """What Conv1d and Conv2d share: options, weights, initialisation, validation, description."""
 
@@ -56,13 +66,8 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        # PyTorch's default: kaiming_uniform_ with a = √5, i.e. U(−1/√fan_in, 1/√fan_in), where
-        # fan_in = in_channels / groups · kernel positions (the inputs one output sees, the weight's
-        # second axis); the bias is drawn from the same range.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_channels // self.groups * math.prod(self.kernel_size))
-            init.uniform_(self.bias, -bound, bound)
+        # fan_in = in_channels / groups · kernel positions: the inputs one output sees
+        reset_conv_parameters(self.weight, self.bias)
 
     def _check(self, x) -> None:
         shape = tuple(np.shape(x.data if isinstance(x, Tensor) else x))  # a list of lists too

@@ -10,7 +10,6 @@ The arithmetic lives in :mod:`deltaprop.ops.conv_transpose`.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -19,8 +18,7 @@ from ..ops._windows import SPATIAL_AXES, int_tuple
 from ..ops.conv_transpose import check_output_padding
 from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
-from . import init
-from .conv import channels_and_groups
+from .conv import channels_and_groups, reset_conv_parameters
 from .module import Module, Parameter, floating_dtype
 
 
@@ -51,14 +49,9 @@ class _ConvTransposeNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        # PyTorch's default, computed from the weight's shape as for a convolution: fan_in is the
-        # weight's second axis times the kernel positions, which for a transposed convolution is
-        # out_channels / groups · k (not the inputs one output sees); weight and bias are drawn
-        # from U(−1/√fan_in, 1/√fan_in).
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.out_channels // self.groups * math.prod(self.kernel_size))
-            init.uniform_(self.bias, -bound, bound)
+        # PyTorch's default, computed from the weight's shape as for a convolution: fan_in is then
+        # out_channels / groups · k (not the inputs one output sees).
+        reset_conv_parameters(self.weight, self.bias)
 
     def _output_padding(self, x, output_size) -> tuple:
         """The module's output_padding, or the one that gives ``output_size`` (PyTorch's rule: the

@@ -139,6 +139,23 @@ class LRScheduler:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"
 
 
+def _per_group_functions(owner: str, optimizer: Optimizer, lr_lambda) -> list:
+    """``lr_lambda`` as one function per parameter group (one given for all, or a list of them)."""
+    groups = len(optimizer.param_groups)
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != groups:
+            raise ConfigError(
+                f"{owner}: expected {groups} functions in lr_lambda (one per parameter group), got {len(lr_lambda)}"
+            )
+        functions = list(lr_lambda)
+    else:
+        functions = [lr_lambda] * groups
+    for function in functions:
+        if not callable(function):
+            raise ConfigError(f"{owner}: lr_lambda must be a function of the epoch, got {function!r}")
+    return functions
+
+
 class LambdaLR(LRScheduler):
     """lr = initial_lr · λ(epoch), with one function λ for all groups or one per group."""
 
@@ -146,19 +163,7 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
         _check_optimizer("LambdaLR", optimizer)
-        groups = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != groups:
-                raise ConfigError(
-                    f"LambdaLR: expected {groups} functions in lr_lambda (one per parameter group), "
-                    f"got {len(lr_lambda)}"
-                )
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * groups
-        for function in self.lr_lambdas:
-            if not callable(function):
-                raise ConfigError(f"LambdaLR: lr_lambda must be a function of the epoch, got {function!r}")
+        self.lr_lambdas = _per_group_functions("LambdaLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -417,19 +422,7 @@ class MultiplicativeLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
         _check_optimizer("MultiplicativeLR", optimizer)
-        groups = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != groups:
-                raise ConfigError(
-                    f"MultiplicativeLR: expected {groups} functions in lr_lambda (one per parameter group), "
-                    f"got {len(lr_lambda)}"
-                )
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * groups
-        for function in self.lr_lambdas:
-            if not callable(function):
-                raise ConfigError(f"MultiplicativeLR: lr_lambda must be a function of the epoch, got {function!r}")
+        self.lr_lambdas = _per_group_functions("MultiplicativeLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
