@@ -120,6 +120,11 @@ def test_regression_metrics_and_a_column_target():
         ({"optimizer": "lbfgs"}, ConfigError, "unknown optimizer 'lbfgs'"),
         ({"verbose": 3}, ConfigError, "verbose must be 0, 1 or 2"),
         ({"seed": -1}, ConfigError, "seed must be None or a non-negative integer"),
+        ({"initial_epoch": -1}, ConfigError, "initial_epoch must be a non-negative integer"),
+        ({"initial_epoch": True}, ConfigError, "initial_epoch must be a non-negative integer"),
+        ({"initial_epoch": 2.0}, ConfigError, "initial_epoch must be a non-negative integer"),
+        ({"initial_epoch": 3}, ConfigError, r"initial_epoch=3 leaves no epoch to train: .* epochs=4\)"),
+        ({"initial_epoch": 1, "epochs": 3, "resume_from": "run.safetensors"}, ConfigError, "give initial_epoch or resume_from, not both"),
         ({"y": np.zeros(5, dtype=np.int64)}, DataError, "X has 96 samples but y has 5"),
         ({"y": np.full(96, 0.5)}, DataError, "integer class labels"),
     ],
@@ -343,6 +348,36 @@ def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     assert [int(row["epoch"]) for row in rows] == [1, 2, 3]
     for key in ("loss", "val_loss", "accuracy", "lr"):
         assert [float(row[key]) for row in rows] == history[key]  # repr() keeps every bit
+
+
+def test_initial_epoch_continues_a_run_as_keras_does():
+    """fit(epochs=3) and then fit(epochs=6, initial_epoch=3) on the same model and optimizer train
+    as one six-epoch run (bitwise, with the same seed: each epoch's shuffle follows from the seed
+    and the epoch's number), and the second run numbers its epochs 4 to 6 everywhere."""
+    X, y = _data()
+
+    def setup():
+        model = _model(seed=1)
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        return model, opt, StepLR(opt, step_size=2, gamma=0.5)
+
+    model, opt, schedule = setup()
+    straight = fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=6, batch_size=16, callbacks=[schedule],
+                   verbose=0, seed=7)
+    six = model.state_dict()
+
+    model, opt, schedule = setup()
+    fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=3, batch_size=16, callbacks=[schedule], verbose=0,
+        seed=7)
+    assert not _same_weights(model.state_dict(), six)
+    seen, out = [], io.StringIO()
+    keras_schedule = LearningRateScheduler(lambda epoch, lr: seen.append(epoch) or lr)
+    later = fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=6, batch_size=16, initial_epoch=3,
+                callbacks=[schedule, keras_schedule], verbose=2, output=out, seed=7)
+    assert _same_weights(model.state_dict(), six)
+    assert later.epoch == [4, 5, 6] and later["loss"] == straight["loss"][3:] and later["lr"] == straight["lr"][3:]
+    assert seen == [3, 4, 5]  # Keras hands a schedule the epoch's index, counted from 0
+    assert [line.split()[1] for line in out.getvalue().splitlines()] == ["4/6", "5/6", "6/6"]
 
 
 # -- learning-rate schedules -------------------------------------------------------------------------------

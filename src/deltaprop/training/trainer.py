@@ -176,12 +176,13 @@ class Trainer:
 
     def fit(self, X, y, *, epochs: int, batch_size: int = 32, validation_data=None, validation_split: float = 0.0,
             shuffle: bool = True, resume_from=None, interrupt_checkpoint=None, sample_weight=None,
-            class_weight=None) -> History:
+            class_weight=None, initial_epoch: int = 0) -> History:
         """Train on (X, y) and return the :class:`History`; the arguments are :func:`fit`'s below."""
         if self.optimizer is None:
             raise ConfigError("Trainer.fit needs an optimizer: Trainer(model, loss=..., optimizer='adam')")
         _check_positive_int("epochs", epochs)
         _check_positive_int("batch_size", batch_size)
+        _check_initial_epoch(initial_epoch, epochs, resume_from)
         if self._seed_drawn:  # an earlier fit drew it, none being given: this run draws its own
             self.seed, self._seed_drawn = None, False
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0):
@@ -245,7 +246,7 @@ class Trainer:
         arrays = (X, y) if weights is None else (X, y, weights)
         loader = DataLoader(ArrayDataset(*arrays), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
         self._batch_size = batch_size
-        start_epoch, skip_batches = 1, 0
+        start_epoch, skip_batches = initial_epoch + 1, 0
         if resume is not None:
             check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer,
                                    self._validation_split, self._weights_digest)
@@ -640,6 +641,20 @@ def _check_positive_int(name, value):
         raise ConfigError(f"{name} must be a positive integer, got {value!r}")
 
 
+def _check_initial_epoch(initial_epoch, epochs: int, resume_from) -> None:
+    """Keras' ``initial_epoch``: the epochs already done, so the run trains epochs
+    initial_epoch + 1 to ``epochs`` (``epochs`` is the number of the last epoch, not a count)."""
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
+        raise ConfigError(f"initial_epoch must be a non-negative integer, got {initial_epoch!r}")
+    if initial_epoch >= epochs:
+        raise ConfigError(
+            f"initial_epoch={initial_epoch} leaves no epoch to train: epochs is the number of the last epoch "
+            f"(as in Keras), so give epochs > initial_epoch (for example epochs={initial_epoch + epochs})"
+        )
+    if initial_epoch and resume_from is not None:
+        raise ConfigError("give initial_epoch or resume_from, not both: a checkpoint knows the epoch it continues from")
+
+
 def _split(X, y, fraction):
     """The last ``fraction`` of the samples held out, before any shuffling, as Keras does (the
     first ⌊n·(1 − fraction)⌋ train)."""
@@ -652,7 +667,8 @@ def _split(X, y, fraction):
 
 def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, validation_data=None,
         validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None,
-        shuffle: bool = True, resume_from=None, output=None, sample_weight=None, class_weight=None) -> History:
+        shuffle: bool = True, resume_from=None, output=None, sample_weight=None, class_weight=None,
+        initial_epoch: int = 0) -> History:
     """Train ``model`` on (X, y) and return the :class:`History` (Keras' ``fit``, as a function).
 
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
@@ -671,12 +687,15 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
     for ``val_loss``.
     ``class_weight`` (a dict class index -> weight; classes left out keep 1) weights each sample by
     its class (an integer label or a one-hot row); given with ``sample_weight``, the two multiply.
+    ``initial_epoch`` is Keras': the number of epochs already trained (by an earlier ``fit`` of the
+    same model, say), so this run trains epochs initial_epoch + 1 to ``epochs``, numbers them so in
+    its progress and history, and hands Keras-style schedules those epochs.
     """
     trainer = Trainer(model, loss=loss, optimizer=optimizer, metrics=metrics, callbacks=callbacks,
                       verbose=verbose, seed=seed, output=output)
     return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                        validation_split=validation_split, shuffle=shuffle, resume_from=resume_from,
-                       sample_weight=sample_weight, class_weight=class_weight)
+                       sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch)
 
 
 def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None) -> dict:
