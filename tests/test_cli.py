@@ -290,6 +290,20 @@ def test_a_regression_table_trains_evaluates_and_predicts(houses_run, data):
     assert np.mean(np.abs(values - truth)) < 0.5 * np.std(truth)
 
 
+def test_one_held_out_sample_has_no_r2_and_the_metrics_file_stays_json(data, tmp_path):
+    """R² needs two samples (scikit-learn gives NaN): the table says so, metrics.json writes null
+    (JSON has no NaN), and the title counts one sample."""
+    rows = list(csv.reader(open(data / "houses.csv", newline="")))
+    path = _write_csv(tmp_path / "few.csv", rows[0], rows[1:11])
+    result = run("train", path, "--target", "price", "--epochs", 2, "--test-split", 0.1, "--val-split", 0.2,
+                 "--out", tmp_path / "few", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "Test metrics (1 held-out sample)"
+    assert re.search(r"^  R²\s+undefined$", result.stdout, re.MULTILINE), result.stdout
+    report = json.loads((tmp_path / "few" / "metrics.json").read_text())
+    assert report["test"]["samples"] == 1 and report["test"]["r2"] is None and report["test"]["mae"] > 0
+
+
 def test_evaluate_refuses_a_text_target_for_a_regression_model(houses_run, data, tmp_path):
     path = _write_csv(tmp_path / "houses_text.csv", ["price", "rooms", "age", "garden", "floor"],
                       [[12.5, 0.1, 0.2, 0.3, 0.4], ["cheap", 0.1, 0.2, 0.3, 0.4]])

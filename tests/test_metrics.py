@@ -118,6 +118,15 @@ def test_r2_of_a_constant_target_follows_scikit_learn():
     assert metrics.r2(y_true, y_true + 0.1) == sk.r2_score(y_true, y_true + 0.1) == 0.0
 
 
+def test_r2_of_fewer_than_two_samples_is_undefined_as_in_scikit_learn():
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    with pytest.warns(UndefinedMetricWarning):
+        theirs = sk.r2_score([3.0], [2.5])
+    assert np.isnan(theirs) and np.isnan(metrics.r2([3.0], [2.5])) and np.isnan(metrics.r2([[3.0, 1.0]], [[3.0, 1.0]]))
+    assert metrics.r2([3.0, 1.0], [2.5, 1.0]) == pytest.approx(sk.r2_score([3.0, 1.0], [2.5, 1.0]), rel=1e-12)
+
+
 def test_the_registry_names_what_fit_accepts():
     assert set(METRICS) == {"accuracy", "acc", "precision", "recall", "f1", "mae", "mse", "rmse", "r2"}
     for name in ("accuracy", "acc", "precision", "recall", "f1"):

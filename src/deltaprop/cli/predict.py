@@ -16,7 +16,7 @@ from ..errors import DataError
 from ..tabular import TabularModel
 from .datasets import BUNDLED, load_table
 from .options import UsageError
-from .report import metrics_table
+from .report import metrics_table, samples
 
 
 def register(commands, formatter) -> None:
@@ -128,5 +128,5 @@ def run_evaluate(args) -> int:
         results = model.evaluate(X, y)
     except DataError as error:
         raise DataError(f"{args.data}: {error}") from None
-    print(metrics_table(results, model.task, title=f"Metrics on {args.data} ({results['samples']} samples)"))
+    print(metrics_table(results, model.task, title=f"Metrics on {args.data} ({samples(results['samples'])})"))
     return 0

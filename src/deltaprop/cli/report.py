@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 _CLASSIFICATION = ("accuracy", "precision", "recall", "f1")
 _REGRESSION = ("mae", "rmse", "r2")
 _LABELS = {"precision": "precision (macro)", "recall": "recall (macro)", "f1": "F1 (macro)", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
@@ -13,5 +15,11 @@ def metrics_table(results: dict, task: str, title: str) -> str:
     width = max(map(len, labels))
     lines = [title]
     for key, label in zip(keys, labels):
-        lines.append(f"  {label:<{width}}  {results[key]:.4f}")
+        value = results[key]
+        lines.append(f"  {label:<{width}}  {'undefined' if math.isnan(value) else f'{value:.4f}'}")
     return "\n".join(lines)
+
+
+def samples(count: int, kind: str = "") -> str:
+    """'1 held-out sample', '360 held-out samples'."""
+    return f"{count} {kind}sample{'' if count == 1 else 's'}"

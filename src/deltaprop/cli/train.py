@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import shutil
 import sys
 import time
@@ -29,7 +30,7 @@ from ..training.trainer import OPTIMIZERS
 from . import config as configuration
 from .datasets import BUNDLED, image_shape, load_table
 from .options import TRAIN_OPTIONS, UsageError
-from .report import metrics_table
+from .report import metrics_table, samples
 
 MODEL_FILE = "model.safetensors"
 CHECKPOINT_FILE = "checkpoint.safetensors"
@@ -243,9 +244,9 @@ def _train(args, config, table, data_name, task, prepared, network, loss, optimi
         "final": history.last(),
         "config": config,
     }
-    atomic.write_text(out / "metrics.json", json.dumps(report, indent=2, default=_json_default) + "\n")
+    atomic.write_text(out / "metrics.json", json.dumps(_no_nan(report), indent=2, default=_json_default) + "\n")
     _plots(out, history, results, task, log)
-    print(metrics_table(results, task, title=f"Test metrics ({results['samples']} held-out samples)"))
+    print(metrics_table(results, task, title=f"Test metrics ({samples(results['samples'], 'held-out ')})"))
     log(f"Saved {out / MODEL_FILE} ({seconds:.1f} s of training)")
     return 0
 
@@ -408,6 +409,17 @@ def _plots(out, history, results, task, log) -> None:
             plot_confusion_matrix(results["confusion_matrix"], results["classes"], out / "confusion_matrix.png")
     except PlottingUnavailable as reason:
         log(f"Plots skipped: {reason}.")
+
+
+def _no_nan(value):
+    """``value`` with every NaN replaced by None: JSON has no NaN (an R² of one sample is one)."""
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _no_nan(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(item) for item in value]
+    return value
 
 
 def _json_default(value):

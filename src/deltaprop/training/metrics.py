@@ -97,9 +97,12 @@ def mse(y_true, y_pred) -> float:
 def r2(y_true, y_pred) -> float:
     """Coefficient of determination 1 − SS_res / SS_tot (averaged over output columns).
 
-    A constant target column (SS_tot = 0) scores 1 when predicted exactly and 0 otherwise.
+    A constant target column (SS_tot = 0) scores 1 when predicted exactly and 0 otherwise; fewer
+    than two samples have no R² (NaN), as in scikit-learn.
     """
     y_true, y_pred = _values(y_true, y_pred)
+    if y_true.shape[0] < 2:
+        return float("nan")
     residual = ((y_true - y_pred) ** 2).sum(axis=0)
     total = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)
     constant = np.where(residual == 0, 1.0, 0.0)
