@@ -567,8 +567,8 @@ def test_five_plus_five_epochs_with_a_resume_equal_ten_bitwise(tmp_path, kind):
         assert resumed[key] == straight[key], key
 
 
-# Schedules stepped once per epoch by LearningRateScheduler (OneCycleLR and CyclicLR too: a step is
-# an epoch there, so OneCycleLR is given total_steps = epochs).
+# Schedules stepped once per epoch by LearningRateScheduler's default interval (OneCycleLR and CyclicLR
+# too: a step is an epoch there, so OneCycleLR is given total_steps = epochs).
 EPOCH_SCHEDULES = {
     "LinearLR": lambda opt: lr_scheduler.LinearLR(opt, start_factor=0.2, total_iters=4),
     "ConstantLR": lambda opt: lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=7),
@@ -779,6 +779,161 @@ def test_a_keras_style_schedule_is_not_applied_twice_to_an_epoch_resumed_part_wa
     assert resumed["lr"] == straight["lr"] == pytest.approx([0.05, 0.025, 0.0125, 0.00625])
     assert _same_weights(model.state_dict(), straight_model.state_dict())
 
+
+
+# -- schedules stepped after every batch (interval="step") --------------------------------------------
+
+# Each built alike by deltaprop's lr_scheduler and PyTorch's (``schedulers`` is either module) on SGD
+# with momentum (which OneCycleLR and CyclicLR cycle): 96 samples in batches of 16 are 6 steps an
+# epoch, 18 in three epochs.
+PER_BATCH_SCHEDULES = {
+    "OneCycleLR": lambda schedulers, opt: schedulers.OneCycleLR(opt, max_lr=0.1, epochs=3, steps_per_epoch=6),
+    "CyclicLR": lambda schedulers, opt: schedulers.CyclicLR(opt, 0.01, 0.1, step_size_up=4, step_size_down=5),
+    "LinearLR": lambda schedulers, opt: schedulers.LinearLR(opt, start_factor=0.1, total_iters=8),
+}
+
+
+class BatchRates(Callback):
+    """The learning rate and momentum each batch trained with (placed before the scheduler's
+    callback, it reads them before the schedule's step)."""
+
+    def __init__(self):
+        self.rates, self.momenta = [], []
+
+    def on_batch_end(self, batch, logs=None):
+        group = self.trainer.optimizer.param_groups[0]
+        self.rates.append(group["lr"])
+        self.momenta.append(group["momentum"])
+
+
+def _fit_per_batch(name, interval="step", epochs=3):
+    X, y = _data()
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    recorder = BatchRates()
+    callbacks = [recorder, LearningRateScheduler(PER_BATCH_SCHEDULES[name](lr_scheduler, opt), interval=interval)]
+    fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=epochs, batch_size=16, shuffle=False,
+        callbacks=callbacks, verbose=0, seed=0)
+    return model, recorder
+
+
+def _hand_written_loop(name, per_batch=True, epochs=3):
+    """PyTorch's loop in deltaprop: the scheduler stepped after each optimizer step, or after each epoch."""
+    X, y = _data()
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    schedule = PER_BATCH_SCHEDULES[name](lr_scheduler, opt)
+    loss_fn = nn.CrossEntropyLoss()
+    rates = []
+    for _ in range(epochs):
+        for i in range(0, len(X), 16):
+            rates.append(opt.param_groups[0]["lr"])
+            loss = loss_fn(model(X[i : i + 16]), y[i : i + 16])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if per_batch:
+                schedule.step()
+        if not per_batch:
+            schedule.step()
+    return model, rates
+
+
+@pytest.mark.parametrize("name", sorted(PER_BATCH_SCHEDULES))
+def test_a_per_batch_schedule_in_fit_is_the_hand_written_loop(name):
+    model, recorder = _fit_per_batch(name)
+    looped, rates = _hand_written_loop(name)
+    assert len(recorder.rates) == 18 and len(set(recorder.rates[:6])) == 6  # a new rate for every batch
+    assert recorder.rates == rates
+    assert _same_weights(model, looped)
+
+
+@pytest.mark.parametrize("name", sorted(PER_BATCH_SCHEDULES))
+def test_per_batch_rates_in_fit_are_pytorchs(name):
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for the schedules")
+    _, recorder = _fit_per_batch(name)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.05, momentum=0.9)
+    schedule = PER_BATCH_SCHEDULES[name](torch.optim.lr_scheduler, opt)
+    rates, momenta = [], []
+    for _ in range(18):
+        rates.append(opt.param_groups[0]["lr"])
+        momenta.append(opt.param_groups[0]["momentum"])
+        opt.step()  # no gradient: nothing moves, but PyTorch sees the step before the schedule's
+        schedule.step()
+    np.testing.assert_allclose(recorder.rates, rates, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(recorder.momenta, momenta, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("interval", [None, "epoch"])
+def test_a_scheduler_is_stepped_once_per_epoch_unless_told(interval):
+    options = {} if interval is None else {"interval": interval}
+    X, y = _data()
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    recorder = BatchRates()
+    scheduler = LearningRateScheduler(PER_BATCH_SCHEDULES["LinearLR"](lr_scheduler, opt), **options)
+    fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=3, batch_size=16, shuffle=False,
+        callbacks=[recorder, scheduler], verbose=0, seed=0)
+    looped, rates = _hand_written_loop("LinearLR", per_batch=False)
+    assert scheduler.interval == "epoch" and recorder.rates == rates and len(set(rates)) == 3
+    assert _same_weights(model, looped)
+    assert scheduler.state_dict() == {"scheduler": scheduler.schedule.state_dict()}  # checkpoints as before
+
+
+@pytest.mark.parametrize("schedule, interval, message", [
+    (lambda opt: StepLR(opt, step_size=2), "batch", r"^LearningRateScheduler: interval must be 'epoch' or 'step', got 'batch'$"),
+    (lambda opt: (lambda epoch, lr: lr / 2), "step",
+     r"^LearningRateScheduler: interval='step' needs an lr_scheduler object; a function schedule takes the epoch"),
+    (lambda opt: ReduceLROnPlateau(opt), "step",
+     r"^LearningRateScheduler: ReduceLROnPlateau steps on an epoch's monitored value, so it runs with interval='epoch'"),
+], ids=["unknown interval", "function", "ReduceLROnPlateau"])
+def test_what_cannot_be_stepped_per_batch_is_refused(schedule, interval, message):
+    opt = optim.SGD(_model().parameters(), lr=0.1)
+    with pytest.raises(ConfigError, match=message):
+        LearningRateScheduler(schedule(opt), interval=interval)
+
+
+@pytest.mark.parametrize("where", ["mid-epoch", "epoch end"])
+@pytest.mark.parametrize("name", ["OneCycleLR", "CyclicLR"])
+def test_a_per_batch_schedule_resumes_bitwise(tmp_path, name, where):
+    X, y = _data()
+
+    class InterruptAt(Callback):
+        def __init__(self, step):
+            self.step, self.count = step, 0
+
+        def on_batch_end(self, batch, logs=None):
+            self.count += 1
+            if self.count == self.step:
+                self.trainer._interrupt_requested = True
+
+    def run(epochs, callbacks=(), model_seed=1, interval="step", **options):
+        if model_seed != 1:  # a new process, in effect: other weights, the generator elsewhere
+            dp.manual_seed(1234)
+        model = _model(seed=model_seed, dropout=0.25)
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        schedule = PER_BATCH_SCHEDULES[name](lr_scheduler, opt)
+        trainer = Trainer(model, loss="cross_entropy", optimizer=opt, metrics=["accuracy"], verbose=0, seed=5,
+                          callbacks=[LearningRateScheduler(schedule, interval=interval), *callbacks])
+        history = trainer.fit(X, y, epochs=epochs, batch_size=16, **options)
+        return model, opt, schedule, trainer, history
+
+    straight_model, straight_opt, straight_schedule, _, straight = run(3)
+    path = tmp_path / "checkpoint.safetensors"
+    if where == "mid-epoch":
+        _, _, _, trainer, _ = run(3, [InterruptAt(6 + 2)], interrupt_checkpoint=path)  # epoch 2, after 2 of 6 batches
+        assert trainer.interrupted and load_checkpoint(path)["state"]["batches_done"] == 2
+    else:
+        run(2, [ModelCheckpoint(path)])
+    model, opt, schedule, _, resumed = run(3, model_seed=50, resume_from=path)
+    assert _same_weights(model, straight_model)
+    for key in ("loss", "accuracy", "lr"):
+        assert resumed[key] == straight[key], key
+    assert [(g["lr"], g["momentum"]) for g in opt.param_groups] == [
+        (g["lr"], g["momentum"]) for g in straight_opt.param_groups]
+    assert schedule.state_dict() == straight_schedule.state_dict()
+    with pytest.raises(dp.errors.ModelFileError, match=r"stepped with interval='step', .* resume it with interval='step'"):
+        run(3, model_seed=50, interval="epoch", resume_from=path)
 
 def test_every_form_of_classification_target_trains_and_scores_alike():
     # One-hot rows (float or integer), a column of labels, and a loss given as a function: the same

@@ -16,7 +16,8 @@ and CyclicLR's scale_fn are not saved: build the scheduler with them, then load 
 SequentialLR's and ChainedScheduler's hold their schedules' state dicts.
 
 OneCycleLR and CyclicLR are meant to be stepped once per batch, as in PyTorch; ``fit``'s
-``LearningRateScheduler`` callback steps every schedule once per epoch.
+``LearningRateScheduler`` callback steps a schedule once per epoch, or after every batch with
+``interval="step"``.
 """
 
 from __future__ import annotations
@@ -586,8 +587,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
 class CyclicLR(LRScheduler):
     """Cycle the learning rate between ``base_lr`` and ``max_lr`` (Smith), stepped once per batch in
-    PyTorch's use (``fit``'s :class:`~deltaprop.training.LearningRateScheduler` steps it once per
-    epoch, so there a step is an epoch).
+    PyTorch's use (in ``fit``, ``LearningRateScheduler(scheduler, interval="step")``; with the
+    callback's default interval, a step is an epoch).
 
     With L = step_size_up + step_size_down, at step t: cycle c = ⌊1 + t/L⌋, x = 1 + t/L − c (the
     position in the cycle), and the height h = x·L/step_size_up on the way up, (1 − x)·L/step_size_down
@@ -690,9 +691,9 @@ class CyclicLR(LRScheduler):
 class OneCycleLR(LRScheduler):
     """The 1cycle policy (Smith & Topsakal): warm the learning rate up from max_lr/div_factor to
     ``max_lr``, then anneal it to max_lr/(div_factor·final_div_factor), over ``total_steps`` steps
-    (or ``epochs · steps_per_epoch``). PyTorch steps it once per batch; ``fit``'s
-    :class:`~deltaprop.training.LearningRateScheduler` steps it once per epoch, so there give
-    ``total_steps=epochs``.
+    (or ``epochs · steps_per_epoch``). PyTorch steps it once per batch, as ``fit`` does with
+    ``LearningRateScheduler(scheduler, interval="step")``; with the callback's default interval a
+    step is an epoch, so give ``total_steps=epochs`` there.
 
     With T = total_steps and p = pct_start, the phases end at steps p·T − 1 and T − 1 (three_phase:
     p·T − 1, 2p·T − 2 and T − 1, the second going back down to the initial rate and the third

@@ -273,34 +273,55 @@ class TerminateOnNaN(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Set the learning rate at the start of each epoch.
+    """Set the learning rate at the start of each epoch, or step a scheduler after each batch.
 
     ``schedule`` is either Keras-style, a function ``schedule(epoch, lr) -> new lr`` (epoch counts
     from 0), or any ``deltaprop.optim.lr_scheduler`` object, stepped at the end of each epoch
     (``ReduceLROnPlateau`` with the monitored value, by default ``val_loss`` when it exists).
 
-    Schedules are stepped once per epoch only, never per batch: ``OneCycleLR`` and ``CyclicLR``,
-    which PyTorch steps after every batch, count epochs here (give ``OneCycleLR`` total_steps =
-    epochs, and ``CyclicLR`` its step sizes in epochs); for a per-batch schedule, write the loop.
+    With ``interval="step"`` (PyTorch Lightning's name) a scheduler object is stepped after every
+    batch instead, right after the optimizer's step, as PyTorch's loop ``for batch in loader:
+    loss.backward(); optimizer.step(); scheduler.step()`` steps it: the way ``OneCycleLR``,
+    ``CyclicLR`` and warm-ups are meant to run. A batch is then one step of the schedule, so give
+    ``OneCycleLR`` ``epochs`` and ``steps_per_epoch`` = ⌈training samples / batch_size⌉, and
+    history's ``lr`` is the rate at each epoch's end, after its last batch's step. A function
+    schedule (it takes epochs) and ``ReduceLROnPlateau`` (it needs an epoch's monitored value) are
+    stepped per epoch only.
     """
 
-    def __init__(self, schedule, verbose: int = 0, *, monitor: str | None = None):
+    def __init__(self, schedule, verbose: int = 0, *, monitor: str | None = None, interval: str = "epoch"):
         self.schedule = schedule
         self.monitor = monitor
         self.verbose = _checked_verbose("LearningRateScheduler", verbose)
+        if interval not in ("epoch", "step"):
+            raise ConfigError(f"LearningRateScheduler: interval must be 'epoch' or 'step', got {interval!r}")
+        self.interval = interval
         self._takes_lr = True
         if not self._is_scheduler():
             if not callable(schedule):
                 raise ConfigError(f"LearningRateScheduler: schedule must be a function or an lr_scheduler, got {type(schedule).__name__}")
+            if interval == "step":
+                raise ConfigError(
+                    "LearningRateScheduler: interval='step' needs an lr_scheduler object; a function schedule takes "
+                    "the epoch, so it runs with interval='epoch'"
+                )
             try:  # Keras calls schedule(epoch, lr), or schedule(epoch) when that is all it takes
                 inspect.signature(schedule).bind(0, 0.1)
             except TypeError:
                 self._takes_lr = False
             except ValueError:  # a builtin without a signature: call it the two-argument way
                 pass
+        elif interval == "step" and self._is_plateau():
+            raise ConfigError(
+                "LearningRateScheduler: ReduceLROnPlateau steps on an epoch's monitored value, so it runs with "
+                "interval='epoch', not interval='step'"
+            )
 
     def _is_scheduler(self) -> bool:
         return hasattr(self.schedule, "step") and hasattr(self.schedule, "optimizer")
+
+    def _is_plateau(self) -> bool:
+        return type(self.schedule).__name__ == "ReduceLROnPlateau"
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._is_scheduler() or self.trainer.resumed_mid_epoch:
@@ -315,21 +336,38 @@ class LearningRateScheduler(Callback):
             group["lr"] = new_lr
         self._say(f"Epoch {epoch}: LearningRateScheduler set the learning rate to {new_lr:g}")
 
+    def on_batch_end(self, batch, logs=None):
+        # A diverged batch took no optimizer step (and the run ends): the schedule stays where it was.
+        if self.interval == "step" and not self.trainer.diverged:
+            self.schedule.step()
+
     def on_epoch_end(self, epoch, logs=None):
-        if not self._is_scheduler():
+        if not self._is_scheduler() or self.interval == "step":
             return
-        if type(self.schedule).__name__ == "ReduceLROnPlateau":
+        if self._is_plateau():
             monitor = self.monitor or ("val_loss" if "val_loss" in logs else "loss")
             self.schedule.step(_monitored(logs, monitor, "ReduceLROnPlateau"))
         else:
             self.schedule.step()
 
     def state_dict(self):
-        return {"scheduler": self.schedule.state_dict()} if self._is_scheduler() else {}
+        if not self._is_scheduler():
+            return {}
+        state = {"scheduler": self.schedule.state_dict()}
+        if self.interval == "step":  # (the per-epoch state, the only one before, is left as it was)
+            state["interval"] = "step"
+        return state
 
     def load_state_dict(self, state):
-        if self._is_scheduler() and "scheduler" in state:
-            self.schedule.load_state_dict(state["scheduler"])
+        if not self._is_scheduler() or "scheduler" not in state:
+            return
+        saved = state.get("interval", "epoch")
+        if saved != self.interval:
+            raise ConfigError(
+                f"LearningRateScheduler: the checkpoint's schedule was stepped with interval={saved!r}, this run's "
+                f"has interval={self.interval!r}; resume it with interval={saved!r}"
+            )
+        self.schedule.load_state_dict(state["scheduler"])
 
 
 class ReduceLROnPlateau(Callback):

@@ -26,7 +26,7 @@ from ..data import ArrayDataset, DataLoader
 from ..errors import ConfigError, DataError, DeltapropError, ModelFileError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from .callbacks import Callback, ModelCheckpoint, TerminateOnNaN, as_callback
+from .callbacks import Callback, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, as_callback
 from .history import History
 from .metrics import METRICS
 from .progress import Progress
@@ -262,7 +262,7 @@ class Trainer:
                 start_epoch = epochs + 1
 
         progress = self._progress = Progress(epochs, len(loader), self.verbose, self.output)
-        batch_callbacks = [c for c in self.callbacks if type(c).on_batch_end is not Callback.on_batch_end]
+        batch_callbacks = [c for c in self.callbacks if _watches_batches(c)]
         self.stop_training = False  # (also clears a model.stop_training left over from an earlier run)
         previous_handler = self._catch_interrupts() if interrupt_checkpoint is not None else None
         try:
@@ -592,6 +592,14 @@ class Trainer:
 
         self._interrupt_requested = False
         return signal.signal(signal.SIGINT, request_stop)
+
+
+def _watches_batches(callback) -> bool:
+    """Whether ``callback.on_batch_end`` does anything: a call per batch is what a callback adds to
+    the cost of fit(), so callbacks that leave it alone, and schedules stepped per epoch, get none."""
+    if type(callback).on_batch_end is LearningRateScheduler.on_batch_end:
+        return callback.interval == "step"
+    return type(callback).on_batch_end is not Callback.on_batch_end
 
 
 def _samples(n: int) -> str:
