@@ -657,6 +657,21 @@ def test_summary_of_a_model_saved_from_python(tmp_path):
     assert result.returncode == 0 and "Parameters: 8 (output shapes need the input's size" in result.stdout
 
 
+def test_summary_of_a_saved_model_with_recurrent_layers(tmp_path):
+    """A recurrent layer's tuple shows as the shapes of its tensors. The Linear in front tells the
+    input's size; (N, 8) reaches the LSTM as one unbatched sequence of N steps."""
+    nn = deltaprop.nn
+    deltaprop.save(nn.Sequential(nn.Linear(4, 8), nn.LSTM(8, 16)), tmp_path / "lstm.safetensors")
+    result = run("summary", "lstm.safetensors", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "LSTM(8 -> 16)   [(N, 16), [(1, 16), (1, 16)]]   1,664" in result.stdout
+    assert "Total parameters: 1,704" in result.stdout
+    # Without a Linear in front, nothing tells the sequence's length: the layers and the count
+    deltaprop.save(nn.Sequential(nn.GRU(8, 16, batch_first=True)), tmp_path / "gru.safetensors")
+    result = run("summary", "gru.safetensors", cwd=tmp_path)
+    assert result.returncode == 0 and "Parameters: 1,248 (output shapes need the input's size" in result.stdout
+
+
 def test_a_resume_refuses_to_change_the_runs_settings_and_the_model_file_is_in_evaluation_mode(tmp_path):
     """--lr, --seed, --hidden on --resume were accepted, then overruled by the checkpoint while
     config.toml recorded them (a new --seed re-split the data: test rows went into training)."""

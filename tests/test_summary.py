@@ -128,3 +128,87 @@ def test_a_wrong_input_shape_is_reported_and_the_model_restored():
         model.summary((7,))
     assert model.training
     assert all("forward" not in layer.__dict__ for layer in model)
+
+
+# -- layers whose output is a tuple: the recurrent layers and LSTMCell ---------------------------------
+
+RECURRENT = [  # (layer, its arguments, one sample's shape, the shape as the table shows it)
+    ("RNN", {"input_size": 8, "hidden_size": 6}, (5, 8), "[(N, 5, 6), (1, 5, 6)]"),
+    ("RNN", {"input_size": 8, "hidden_size": 6, "batch_first": True}, (5, 8), "[(N, 5, 6), (1, N, 6)]"),
+    ("LSTM", {"input_size": 8, "hidden_size": 6}, (5, 8), "[(N, 5, 6), [(1, 5, 6), (1, 5, 6)]]"),
+    ("LSTM", {"input_size": 8, "hidden_size": 6, "batch_first": True}, (5, 8), "[(N, 5, 6), [(1, N, 6), (1, N, 6)]]"),
+    # h_n's first axis is 2 (two directions), as large as the batch: only the axis that follows it is N
+    ("LSTM", {"input_size": 8, "hidden_size": 6, "batch_first": True, "bidirectional": True}, (5, 8),
+     "[(N, 5, 12), [(2, N, 6), (2, N, 6)]]"),
+    ("LSTM", {"input_size": 8, "hidden_size": 6, "num_layers": 2, "bidirectional": True}, (5, 8),
+     "[(N, 5, 12), [(4, 5, 6), (4, 5, 6)]]"),
+    ("GRU", {"input_size": 8, "hidden_size": 6, "batch_first": True}, (5, 8), "[(N, 5, 6), (1, N, 6)]"),
+    ("GRU", {"input_size": 8, "hidden_size": 6, "num_layers": 2}, (5, 8), "[(N, 5, 6), (2, 5, 6)]"),
+    ("RNNCell", {"input_size": 8, "hidden_size": 6}, (8,), "(N, 6)"),
+    ("LSTMCell", {"input_size": 8, "hidden_size": 6}, (8,), "[(N, 6), (N, 6)]"),
+    ("GRUCell", {"input_size": 8, "hidden_size": 6}, (8,), "(N, 6)"),
+]
+
+
+def _torch_shapes(out):
+    """torch's output as summary records it: a tensor's shape, a list of them for a tuple."""
+    return tuple(out.shape) if hasattr(out, "shape") else [_torch_shapes(item) for item in out]
+
+
+@pytest.mark.parametrize("name, arguments, sample, expected", RECURRENT)
+def test_a_layer_that_returns_a_tuple_shows_the_shape_of_each_tensor(name, arguments, sample, expected):
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference for the shapes and counts")
+    dp.manual_seed(0)
+    layer = getattr(nn, name)(**arguments)
+    result = nn.Sequential(layer).summary(sample)
+    row = result.rows[0]
+    assert row.output_text == expected
+    assert f"  {expected}  " in str(result)
+    reference = getattr(torch.nn, name)(**arguments)
+    with torch.no_grad():
+        assert row.output_shape == _torch_shapes(reference(torch.zeros(2, *sample)))
+    assert row.parameters == result.total_parameters == sum(p.numel() for p in layer.parameters())
+    assert row.parameters == sum(p.numel() for p in reference.parameters())
+
+
+class _LastStep(nn.Module):
+    """An LSTM and a Linear on its output at the last step: forward picks ``[0]`` of the LSTM's tuple."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 16, batch_first=True)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.head(self.lstm(x)[0][:, -1])
+
+
+def test_a_model_around_an_lstm_end_to_end():
+    torch = pytest.importorskip("torch", reason="PyTorch counts the same layers' parameters")
+    dp.manual_seed(0)
+    model = _LastStep()
+    assert model(np.zeros((4, 5, 8), dtype=np.float32)).shape == (4, 3)
+    result = model.summary((5, 8))
+    assert str(result).splitlines() == [
+        "Input shape: (N, 5, 8)",
+        "----------------------------------------------------------------------",
+        "Layer  Type             Output shape                            Params",
+        "----------------------------------------------------------------------",
+        "lstm   LSTM(8 -> 16)    [(N, 5, 16), [(1, N, 16), (1, N, 16)]]   1,664",
+        "head   Linear(16 -> 3)  (N, 3)                                      51",
+        "----------------------------------------------------------------------",
+        "Total parameters: 1,715",
+        "Trainable parameters: 1,715",
+        "Non-trainable parameters: 0",
+    ]
+    assert [row.output_shape for row in result.rows] == [[(2, 5, 16), [(1, 2, 16), (1, 2, 16)]], (2, 3)]
+    torch_count = sum(p.numel() for p in torch.nn.LSTM(8, 16, batch_first=True).parameters()) + 16 * 3 + 3
+    assert result.total_parameters == model.num_parameters() == torch_count == 1715
+
+
+def test_an_embedding_is_summarised_on_integer_indices():
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.GRU(4, 6, batch_first=True))
+    result = model.summary((7,), dtype=np.int64)
+    assert [row.output_text for row in result.rows] == ["(N, 7, 4)", "[(N, 7, 6), (1, N, 6)]"]
+    assert [row.parameters for row in result.rows] == [40, 3 * 6 * (4 + 6 + 2)]

@@ -5,9 +5,15 @@ total is ``model.num_parameters()``); a BatchNorm's running statistics are buffe
 and are counted on a line of their own. Non-trainable parameters are those frozen with
 ``requires_grad = False``.
 
-The output shapes come from running the model once on zeros of the given shape (batch of 2, in
-evaluation mode, without recording a graph); each layer's call is observed by wrapping its
-``forward`` for the duration of that one run.
+The output shapes come from running the model on zeros of the given shape (in evaluation mode,
+without recording a graph); each layer's call is observed by wrapping its ``forward`` for the
+duration of the run. It runs twice, with 2 and with 3 along the input's first axis, the batch: an
+axis whose size followed it shows as N. That is the first axis of most outputs, but the second of a
+recurrent layer's final state h_n, (num_layers · directions, N, hidden), whose first axis may itself
+be 2. (A recurrent layer without ``batch_first`` reads the input's first axis as the sequence, so
+there N is the number of steps.) A layer that returns a tuple shows the shapes of its tensors as a
+list, nested as the tuple is: an LSTM's (output, (h_n, c_n)) as
+``[(N, 5, 16), [(1, N, 16), (1, N, 16)]]`` (batch_first, 5 steps of 8 features: ``input_shape=(5, 8)``).
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from .tensor import Tensor
 class SummaryRow:
     name: str
     layer: str
-    output_shape: tuple | None
+    output_shape: tuple | list | None  # at the batch of 2; a list of shapes for a tuple of tensors
     parameters: int
     trainable: bool
+    output_text: str = "-"  # the shape as the table shows it, N where it follows the batch
 
 
 @dataclass
@@ -44,7 +51,7 @@ class Summary:
     def __str__(self) -> str:
         header = ("Layer", "Type", "Output shape", "Params")
         body = [
-            (row.name or "(model)", row.layer, _shape_text(row.output_shape), f"{row.parameters:,}")
+            (row.name or "(model)", row.layer, row.output_text, f"{row.parameters:,}")
             for row in self.rows
         ]
         widths = [max(len(str(cells[i])) for cells in [header, *body]) for i in range(4)]
@@ -55,7 +62,8 @@ class Summary:
             ).rstrip()
 
         rule = "-" * len(line(header))
-        lines = [f"Input shape: {_shape_text(self.input_shape)}", rule, line(header), rule, *map(line, body), rule]
+        input_text = _shape_text(self.input_shape, (_OTHER_BATCH, *self.input_shape[1:]))
+        lines = [f"Input shape: {input_text}", rule, line(header), rule, *map(line, body), rule]
         lines.append(f"Total parameters: {self.total_parameters:,}")
         lines.append(f"Trainable parameters: {self.trainable_parameters:,}")
         lines.append(f"Non-trainable parameters: {self.non_trainable_parameters:,}")
@@ -66,10 +74,28 @@ class Summary:
     __repr__ = __str__
 
 
-def _shape_text(shape) -> str:
-    if shape is None:
+_BATCH, _OTHER_BATCH = 2, 3  # the second run only tells which axes follow the batch
+
+
+def _shapes(out):
+    """The shape of a layer's output: a tensor's shape, or for a tuple (or list) of tensors the list of
+    their shapes, nested as the output is; None for anything else."""
+    if isinstance(out, Tensor):
+        return out.shape
+    if isinstance(out, (tuple, list)):
+        shapes = [_shapes(item) for item in out]
+        return None if any(shape is None for shape in shapes) else shapes
+    return None
+
+
+def _shape_text(shape, resized) -> str:
+    """``shape`` (at the batch of 2) as text, given ``resized``, the same output's shape at a batch of
+    3: N for each axis that followed the batch, lists of shapes in brackets; "-" without a shape."""
+    if shape is None or resized is None:
         return "-"
-    return "(" + ", ".join(["N", *map(str, shape[1:])]) + ")" if shape else "()"
+    if isinstance(shape, list):
+        return "[" + ", ".join(map(_shape_text, shape, resized)) + "]"
+    return "(" + ", ".join(str(n) if n == m else "N" for n, m in zip(shape, resized)) + ")"
 
 
 def _describe(module) -> str:
@@ -94,7 +120,7 @@ def _observe_classes(classes, names: dict, observed: dict) -> dict:
             out = _original(self, *args, **kwargs)
             name = names.get(id(self))
             if name is not None:
-                observed[name] = out.shape if isinstance(out, Tensor) else None
+                observed[name] = _shapes(out)
             return out
 
         patched[cls] = (cls.__dict__.get("forward", _MISSING), cls.__dict__.get("__call__", _MISSING))
@@ -112,20 +138,27 @@ def _restore_classes(patched: dict) -> None:
                 setattr(cls, attribute, value)
 
 
-def summary(model, input_shape, file=None) -> Summary:
-    """Summarise ``model`` for inputs of ``input_shape`` (one sample's shape, without the batch axis)."""
+def summary(model, input_shape, file=None, dtype=None) -> Summary:
+    """Summarise ``model`` for inputs of ``input_shape`` (one sample's shape, without the batch axis)
+    and ``dtype`` (the parameters' by default; an integer dtype for a model that starts with an
+    Embedding, as torchinfo's ``dtypes``)."""
     input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-    result = Summary(input_shape=(2, *input_shape))
+    result = Summary(input_shape=(_BATCH, *input_shape))
     observed = {}
+    runs = []  # what each run observed: the shapes of each layer's output
     leaves = [(name, module) for name, module in model.named_modules() if not module._modules]
     names = {id(module): name for name, module in leaves}
     patched = _observe_classes({type(module) for _, module in leaves}, names, observed)
     was_training = model.training
-    dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
+    if dtype is None:
+        dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     try:
         model.eval()
         with no_grad():
-            model(Tensor._wrap(np.zeros((2, *input_shape), dtype=dtype)))
+            for batch in (_BATCH, _OTHER_BATCH):
+                observed.clear()
+                model(Tensor._wrap(np.zeros((batch, *input_shape), dtype=dtype)))
+                runs.append(dict(observed))
     finally:
         _restore_classes(patched)
         model.train(was_training)
@@ -138,7 +171,9 @@ def summary(model, input_shape, file=None) -> Summary:
             continue
         count = sum(p.data.size for p in own)
         trainable = sum(p.data.size for p in own if p.requires_grad)
-        result.rows.append(SummaryRow(name, _describe(module), observed.get(name), count, trainable == count))
+        shapes = [run.get(name) for run in runs]
+        result.rows.append(
+            SummaryRow(name, _describe(module), shapes[0], count, trainable == count, _shape_text(*shapes)))
         result.total_parameters += count
         result.trainable_parameters += trainable
         result.buffer_values += sum(

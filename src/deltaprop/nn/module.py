@@ -380,9 +380,10 @@ class Module:
         lines = ([extra] if extra else []) + children
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
-    def summary(self, input_shape, file=None):
+    def summary(self, input_shape, file=None, dtype=None):
         """A :class:`~deltaprop.summary.Summary` (printed as a table) of the layers, output shapes and
-        parameter counts for one sample of ``input_shape`` (without the batch axis)."""
+        parameter counts for one sample of ``input_shape`` (without the batch axis), of ``dtype`` (the
+        parameters' by default; an integer dtype for a model that starts with an Embedding)."""
         from ..summary import summary
 
-        return summary(self, input_shape, file=file)
+        return summary(self, input_shape, file=file, dtype=dtype)
