@@ -47,10 +47,6 @@ class Adadelta(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "square_avg": "array", "acc_delta": "array"}
 
-    @staticmethod
-    def _new_state(x) -> dict:
-        return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
-
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)

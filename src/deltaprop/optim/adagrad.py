@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..changes import Changes
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
@@ -54,41 +53,27 @@ class Adagrad(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "sum": "array"}
 
+    @staticmethod
+    def _new_state(x, options) -> dict:
+        return {"step": 0, "sum": np.full_like(x, options["initial_accumulator_value"])}
+
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
-        now = Changes.tick()
-        states = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            lr_decay = group["lr_decay"]
-            eps = group["eps"]
+        for group, x, g, state in self._gradients():
             weight_decay = group["weight_decay"]
-            maximize = group["maximize"]
-            made_for = None  # the (step, dtype) that the constants below were made for
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
-                x = p.data
-                state = states.get(p)
-                if state is None:
-                    state = {"step": 0, "sum": np.full_like(x, group["initial_accumulator_value"])}
-                    states[p] = state
-                t = state["step"] + 1
-                state["step"] = t
-                s = state["sum"]
-                if made_for != (t, x.dtype):
-                    made_for = (t, x.dtype)
-                    step_size, eps_, decay = scalars(x.dtype, lr / (1 + (t - 1) * lr_decay), eps, weight_decay)
-                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
-                # One scratch array serves every intermediate below: the step allocates nothing else.
-                scratch = g * g
-                s += scratch  # s ← s + g²
-                np.sqrt(s, out=scratch)
-                scratch += eps_
-                np.divide(g, scratch, out=scratch)
-                scratch *= step_size
-                x -= scratch  # θ ← θ − γₜ · g / (√s + ε)
+            t = state["step"] = state["step"] + 1
+            s = state["sum"]
+            step_size, eps_, decay = scalars(
+                x.dtype, float(group["lr"]) / (1 + (t - 1) * group["lr_decay"]), group["eps"], weight_decay
+            )
+            g = effective_gradient(g, x, group["maximize"], decay if weight_decay else None)
+            # One scratch array serves every intermediate below: the step allocates nothing else.
+            scratch = g * g
+            s += scratch  # s ← s + g²
+            np.sqrt(s, out=scratch)
+            scratch += eps_
+            np.divide(g, scratch, out=scratch)
+            scratch *= step_size
+            x -= scratch  # θ ← θ − γₜ · g / (√s + ε)
         return loss

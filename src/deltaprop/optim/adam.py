@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..changes import Changes
-from ..errors import ConfigError
-from ._checks import check_flag, check_real
+from ._checks import check_betas, check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
 
@@ -47,11 +46,7 @@ class Adam(Optimizer):
     def _check_options(self, options: dict, where: str) -> None:
         name = self._name
         check_real(name, "lr", options["lr"], where=where)
-        betas = options["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ConfigError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}{where}")
-        check_real(name, "betas[0]", betas[0], high=1, where=where)
-        check_real(name, "betas[1]", betas[1], high=1, where=where)
+        check_betas(name, options["betas"], where)
         check_real(name, "eps", options["eps"], where=where)
         check_real(name, "weight_decay", options["weight_decay"], where=where)
         check_flag(name, "amsgrad", options["amsgrad"], where)

@@ -48,10 +48,6 @@ class Adamax(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "exp_avg": "array", "exp_inf": "array"}
 
-    @staticmethod
-    def _new_state(x) -> dict:
-        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
-
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_betas, check_flag, check_real
-from .optimizer import Optimizer, effective_gradient, scalars, update_moments
+from .optimizer import Optimizer, decayed_gradient, scalars, update_moments
 
 
 class NAdam(Optimizer):
@@ -60,7 +60,7 @@ class NAdam(Optimizer):
         return {"step": "count", "mu_product": "real", "exp_avg": "array", "exp_avg_sq": "array"}
 
     @staticmethod
-    def _new_state(x) -> dict:
+    def _new_state(x, options) -> dict:
         return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
     def step(self, closure=None):
@@ -69,11 +69,7 @@ class NAdam(Optimizer):
         for group, x, g, state in self._gradients():
             lr = float(group["lr"])
             beta1, beta2 = group["betas"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
             psi = group["momentum_decay"]
-            decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
             t = state["step"] + 1
             state["step"] = t
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
@@ -82,14 +78,11 @@ class NAdam(Optimizer):
             state["mu_product"] = product
             m = state["exp_avg"]
             v = state["exp_avg_sq"]
-            one_minus_beta1, beta2_, one_minus_beta2, correction2, eps_, gradient_step, momentum_step, decay = scalars(
-                x.dtype, 1 - beta1, beta2, 1 - beta2, 1 - beta2**t, eps,
+            one_minus_beta1, beta2_, one_minus_beta2, correction2, eps_, gradient_step, momentum_step = scalars(
+                x.dtype, 1 - beta1, beta2, 1 - beta2, 1 - beta2**t, group["eps"],
                 lr * (1.0 - mu) / (1.0 - product), lr * mu_next / (1.0 - product * mu_next),
-                1 - lr * weight_decay if decoupled else weight_decay,
             )
-            if weight_decay and decoupled:
-                x *= decay  # θ ← θ·(1 − γλ)
-            g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
+            g = decayed_gradient(g, x, group["maximize"], lr, group["weight_decay"], group["decoupled_weight_decay"])
             scratch = update_moments(g, m, v, one_minus_beta1, beta2_, one_minus_beta2)  # m, v: Adam's
             denominator = v / correction2
             np.sqrt(denominator, out=denominator)

@@ -4,7 +4,8 @@ An optimizer holds ``param_groups``, a list of dicts, each with its ``'params'``
 every option (``lr``, ``momentum``, ...): options given in a group override the constructor's
 defaults, so two layers can learn at different rates. ``state`` maps a parameter to its own dict of
 running quantities (a momentum buffer, Adam's moments); it is filled on the first ``step()`` that
-sees the parameter's gradient. Subclasses write ``step()`` and ``_check_options()``, nothing else.
+sees the parameter's gradient. Subclasses write ``step()``, ``_check_options()`` and, when they keep
+state, ``_state_fields()`` (and ``_new_state()`` where a state does not start at zero), nothing else.
 
 ``state_dict()`` follows PyTorch's layout, with parameters numbered 0, 1, ... in group order::
 
@@ -124,9 +125,11 @@ class Optimizer:
     def _gradients(self):
         """(options, θ, g, state) for each parameter that has a gradient, in group order, for an
         update rule written one parameter at a time: the step is noted (each parameter's
-        ``_stepped``, see changes.Changes) and a parameter's first step gets ``self._new_state(θ)``.
-        (SGD and Adam, which the benchmarks time, keep their own loops: they read a group's options
-        once for all its parameters.)"""
+        ``_stepped``, see changes.Changes) and a parameter's first step gets
+        ``self._new_state(θ, options)`` (its group's options, since the state an update keeps may
+        depend on them: RMSprop's momentum buffer, Adagrad's initial accumulator). (SGD and Adam,
+        which the benchmarks time, keep their own loops: they read a group's options once for all
+        its parameters.)"""
         now = Changes.tick()
         states = self.state
         for group in self.param_groups:
@@ -137,7 +140,7 @@ class Optimizer:
                 p._stepped = now  # graphs recorded with the old values can no longer be differentiated
                 state = states.get(p)
                 if state is None:
-                    state = states[p] = self._new_state(p.data)
+                    state = states[p] = self._new_state(p.data, group)
                 yield group, p.data, g, state
 
     @staticmethod
@@ -253,6 +256,13 @@ class Optimizer:
         finite Python number). Subclasses with state override it."""
         return {}
 
+    def _new_state(self, x, options: dict) -> dict:
+        """A parameter's state before its first step (for ``_gradients``): every field of
+        ``_state_fields(options)`` at zero, arrays shaped like ``x``. Subclasses whose state starts
+        elsewhere (NAdam's Π at 1, Adagrad's initial accumulator) override it."""
+        fields = self._state_fields(options)
+        return {field: np.zeros_like(x) if kind == "array" else 0 for field, kind in fields.items()}
+
     def _check_state(self, name: str, index: int, entry: dict, options: dict) -> None:
         """A loaded parameter state must hold what ``step()`` will read, of the right kind; a
         hand-edited or damaged checkpoint fails here, not inside the next step."""
@@ -289,6 +299,19 @@ def effective_gradient(g, x, maximize: bool, decay):
         d += g
         g = d  # g + λθ
     return g
+
+
+def decayed_gradient(g, x, maximize: bool, lr: float, weight_decay, decoupled: bool):
+    """``effective_gradient`` for a rule that offers decoupled weight decay (NAdam's and RAdam's
+    ``decoupled_weight_decay``): decoupled, λ shrinks θ itself, θ ← θ·(1 − γλ) in place (AdamW's
+    rule), and the gradient gets no L2 term; otherwise λθ is added to the gradient.
+    (Adam's own step writes these lines out: the benchmarks time it.)"""
+    if weight_decay and decoupled:
+        (shrink,) = scalars(x.dtype, 1 - lr * weight_decay)
+        x *= shrink  # θ ← θ·(1 − γλ)
+        return effective_gradient(g, x, maximize, None)
+    decay = scalars(x.dtype, weight_decay)[0] if weight_decay else None
+    return effective_gradient(g, x, maximize, decay)
 
 
 def update_moments(g, m, v, one_minus_beta1, beta2, one_minus_beta2):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._checks import check_betas, check_flag, check_real
-from .optimizer import Optimizer, effective_gradient, scalars, update_moments
+from .optimizer import Optimizer, decayed_gradient, scalars, update_moments
 
 
 class RAdam(Optimizer):
@@ -61,20 +61,12 @@ class RAdam(Optimizer):
     def _state_fields(self, options: dict) -> dict:
         return {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
 
-    @staticmethod
-    def _new_state(x) -> dict:
-        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
-
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
         for group, x, g, state in self._gradients():
             lr = float(group["lr"])
             beta1, beta2 = group["betas"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            decoupled = group["decoupled_weight_decay"]
-            maximize = group["maximize"]
             t = state["step"] + 1
             state["step"] = t
             m = state["exp_avg"]
@@ -88,13 +80,10 @@ class RAdam(Optimizer):
                 step_size = lr / (1 - beta1**t) * r * math.sqrt(correction2)
             else:
                 step_size = lr / (1 - beta1**t)
-            one_minus_beta1, beta2_, one_minus_beta2, eps_, step_size_, decay = scalars(
-                x.dtype, 1 - beta1, beta2, 1 - beta2, eps, step_size,
-                1 - lr * weight_decay if decoupled else weight_decay,
+            one_minus_beta1, beta2_, one_minus_beta2, eps_, step_size_ = scalars(
+                x.dtype, 1 - beta1, beta2, 1 - beta2, group["eps"], step_size
             )
-            if weight_decay and decoupled:
-                x *= decay  # θ ← θ·(1 − γλ)
-            g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
+            g = decayed_gradient(g, x, group["maximize"], lr, group["weight_decay"], group["decoupled_weight_decay"])
             scratch = update_moments(g, m, v, one_minus_beta1, beta2_, one_minus_beta2)  # m, v: Adam's
             if rectified:
                 np.sqrt(v, out=scratch)

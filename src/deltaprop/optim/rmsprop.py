@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..changes import Changes
 from ._checks import check_flag, check_real
 from .optimizer import Optimizer, effective_gradient, scalars
 
@@ -64,62 +63,39 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = self._evaluate(closure)
-        now = Changes.tick()
-        states = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
+        for group, x, g, state in self._gradients():
             alpha = group["alpha"]
-            eps = group["eps"]
             weight_decay = group["weight_decay"]
             momentum = group["momentum"]
-            centered = group["centered"]
-            maximize = group["maximize"]
-            made_for = None  # the dtype that the constants below were made for
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                p._stepped = now  # graphs recorded with the old values can no longer be differentiated
-                x = p.data
-                state = states.get(p)
-                if state is None:
-                    state = {"step": 0, "square_avg": np.zeros_like(x)}
-                    if momentum > 0:
-                        state["momentum_buffer"] = np.zeros_like(x)
-                    if centered:
-                        state["grad_avg"] = np.zeros_like(x)
-                    states[p] = state
-                state["step"] += 1
-                v = state["square_avg"]
-                if made_for is None or made_for != x.dtype:
-                    made_for = x.dtype
-                    lr_, alpha_, one_minus_alpha, eps_, momentum_, decay = scalars(
-                        x.dtype, lr, alpha, 1 - alpha, eps, momentum, weight_decay
-                    )
-                g = effective_gradient(g, x, maximize, decay if weight_decay else None)
-                # One scratch array serves every intermediate below: the step allocates nothing else.
-                scratch = g * g
+            state["step"] += 1
+            v = state["square_avg"]
+            lr_, alpha_, one_minus_alpha, eps_, momentum_, decay = scalars(
+                x.dtype, float(group["lr"]), alpha, 1 - alpha, group["eps"], momentum, weight_decay
+            )
+            g = effective_gradient(g, x, group["maximize"], decay if weight_decay else None)
+            # One scratch array serves every intermediate below: the step allocates nothing else.
+            scratch = g * g
+            scratch *= one_minus_alpha
+            v *= alpha_
+            v += scratch  # v ← αv + (1 − α)g²
+            if group["centered"]:
+                a = state["grad_avg"]
+                np.subtract(g, a, out=scratch)
                 scratch *= one_minus_alpha
-                v *= alpha_
-                v += scratch  # v ← αv + (1 − α)g²
-                if centered:
-                    a = state["grad_avg"]
-                    np.subtract(g, a, out=scratch)
-                    scratch *= one_minus_alpha
-                    a += scratch  # a ← a + (1 − α)(g − a)
-                    np.multiply(a, a, out=scratch)
-                    np.subtract(v, scratch, out=scratch)
-                    np.sqrt(scratch, out=scratch)
-                else:
-                    np.sqrt(v, out=scratch)
-                scratch += eps_
-                np.divide(g, scratch, out=scratch)  # g / s
-                if momentum > 0:
-                    b = state["momentum_buffer"]
-                    b *= momentum_
-                    b += scratch
-                    np.multiply(b, lr_, out=scratch)
-                else:
-                    scratch *= lr_
-                x -= scratch
+                a += scratch  # a ← a + (1 − α)(g − a)
+                np.multiply(a, a, out=scratch)
+                np.subtract(v, scratch, out=scratch)
+                np.sqrt(scratch, out=scratch)
+            else:
+                np.sqrt(v, out=scratch)
+            scratch += eps_
+            np.divide(g, scratch, out=scratch)  # g / s
+            if momentum > 0:
+                b = state["momentum_buffer"]
+                b *= momentum_
+                b += scratch
+                np.multiply(b, lr_, out=scratch)
+            else:
+                scratch *= lr_
+            x -= scratch
         return loss
