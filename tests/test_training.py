@@ -1099,3 +1099,30 @@ def test_labels_to_ignore_count_for_nothing_in_fit_a_batch_of_them_included(loss
     scores = dp.evaluate(model, X, y, loss=loss, metrics=["accuracy"])
     assert scores["accuracy"] == pytest.approx(np.mean(predicted[kept] == y[kept]))
     assert scores["loss"] == pytest.approx(float(criterion(model(X), y).data), rel=1e-6)
+
+
+def test_integer_features_reach_an_embedding_as_indices():
+    """fit, evaluate and predict hand integer features on as integers (an Embedding refuses float
+    indices; every other layer converts them): they were made floats of the model's dtype, so no
+    model starting with an Embedding could be trained. The weights are those of the loop by hand."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 10, (32, 3))
+    y = X[:, 0] % 2
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    by_hand = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    by_hand.load_state_dict(model.state_dict())
+    fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=8,
+        shuffle=False, verbose=0)
+    optimizer = optim.SGD(by_hand.parameters(), lr=0.1)
+    for _ in range(2):
+        for i in range(0, 32, 8):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(by_hand(X[i : i + 8]), y[i : i + 8]).backward()
+            optimizer.step()
+    assert _same_weights(model, by_hand)
+    with dp.no_grad():
+        expected = model(X).data
+    np.testing.assert_array_equal(dp.predict(model, X), expected)
+    assert dp.evaluate(model, X, y, loss="cross_entropy", metrics=["accuracy"])["accuracy"] == pytest.approx(
+        np.mean(expected.argmax(axis=1) == y))

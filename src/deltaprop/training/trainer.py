@@ -501,6 +501,10 @@ class Trainer:
         X = X.data if isinstance(X, Tensor) else np.asarray(X)
         if X.dtype.kind not in "fiub":
             raise DataError(f"{caller}: features must be numbers, got an array of dtype {X.dtype}")
+        if X.dtype.kind in "iu":
+            # Integers stay integers, as a PyTorch DataLoader hands them on: they may be the indices
+            # an Embedding looks up (which refuses floats), and every other layer converts them.
+            return np.ascontiguousarray(X)
         with np.errstate(over="ignore"):  # a number too large for the dtype: _check_finite names it
             return np.ascontiguousarray(X, dtype=self._model_dtype())
 
@@ -660,6 +664,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
     ``validation_split`` holds out that fraction of the samples, the last ones before any
     shuffling, as Keras does (data sorted by class or time gives a skewed hold-out then: shuffle it
     first, or pass ``validation_data``). ``validation_data`` is (X, y) or (X, y, sample_weight).
+    Floating-point features are converted to the model's dtype; integer ones are passed on as they
+    are (the indices an Embedding looks up), as a PyTorch loop would pass them.
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
     progress bar on a terminal and one line per epoch otherwise; 2 always one line per epoch; 0
     prints nothing. With ``seed`` the run is repeatable: the shuffles and,
