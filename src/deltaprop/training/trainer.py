@@ -84,7 +84,8 @@ def _nothing_to_score(loss, target) -> bool:
     """Whether every target of this batch is the label ``loss`` ignores: PyTorch's mean is then NaN
     and its gradient 0, a batch of padding rather than a diverging run."""
     ignored = _ignored_label(loss)
-    return ignored is not None and target.dtype.kind in "iu" and bool(np.all(target == ignored))
+    # (any dtype: fit makes integer (N, L) labels floats, since they might be one-hot rows)
+    return ignored is not None and bool(np.all(target == ignored))
 
 
 def _takes_logits(loss) -> bool:
@@ -467,12 +468,12 @@ class Trainer:
         class probabilities (one-hot rows) for cross-entropy, whose class is the likeliest, and one
         yes/no label per output otherwise (multi-label, thresholded like the outputs)."""
         ignored = _ignored_label(self.loss)
-        if ignored is not None and targets.dtype.kind in "iu":
-            # class indices, (N,) for (N, C) outputs or (N, d1, ...) for (N, C, d1, ...): the class
-            # axis is 1, and the samples labelled ignore_index are not scored, as the loss skips them
-            if outputs.ndim == targets.ndim + 1 and outputs.ndim > 1:
-                kept = targets != ignored
-                return targets[kept], outputs.argmax(axis=1)[kept]
+        if ignored is not None and outputs.ndim == targets.ndim + 1 and outputs.ndim > 1:
+            # class indices, (N,) for (N, C) outputs or (N, d1, ...) for (N, C, d1, ...), told by their
+            # shape as the loss tells them (integer (N, L) labels arrive as floats: see _prepare): the
+            # class axis is 1, and the samples labelled ignore_index are not scored, as the loss skips them
+            kept = targets != ignored
+            return targets[kept].astype(np.int64), outputs.argmax(axis=1)[kept]
         if targets.ndim == 2 and targets.shape[1] > 1:
             if _takes_class_indices(self.loss):
                 return targets.argmax(axis=1), outputs.argmax(axis=1)
