@@ -420,8 +420,17 @@ class Trainer:
         self.model.eval()
         with no_grad():
             # (no rows still run the model once, on the empty batch: the result keeps its width)
-            outputs = [self.model(X[i : i + batch_size]).data for i in range(0, max(len(X), 1), batch_size)]
+            outputs = [self._output(X[i : i + batch_size], "predict").data for i in range(0, max(len(X), 1), batch_size)]
         return np.concatenate(outputs)
+
+    def _output(self, x, caller: str) -> Tensor:
+        """The model's output for the batch ``x``, which must be one tensor."""
+        output = self.model(x)
+        if not isinstance(output, Tensor):
+            hint = " (a recurrent layer returns (output, h_n))" if isinstance(output, tuple) else ""
+            raise TypeError(f"{caller}: the model returned a {type(output).__name__}, not a tensor{hint}; end it in a "
+                            "layer or module whose forward returns the one output tensor")
+        return output
 
     def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False,
                  sample_weight=None) -> dict:
@@ -441,7 +450,7 @@ class Trainer:
         total, counted, outputs = 0.0, 0, []
         with no_grad():
             for i in range(0, len(X), batch_size):
-                output = self.model(X[i : i + batch_size])
+                output = self._output(X[i : i + batch_size], "evaluate")
                 outputs.append(output.data)
                 if sample_weight is None and _nothing_to_score(self.loss, y[i : i + batch_size]):
                     continue  # padding alone, as fit counts it: no loss
