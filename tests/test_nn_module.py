@@ -215,6 +215,15 @@ def test_every_layer_has_its_function_form(layer, function):
     np.testing.assert_array_equal(getattr(nn.functional, function)(x, **arguments).data, layer(x).data)
 
 
+@pytest.mark.parametrize("name", sorted(nn.activation.ELEMENTWISE))
+def test_an_activation_of_integers_computes_what_it_computes_of_their_floats(name):
+    # GELU gave [[0, 0, 0, 2]] (int64): its values were cast back to the integers' dtype. fit hands
+    # integer features on to the first layer as they are.
+    values = np.array([[-2, 0, 1, 3]])
+    layer = nn.activation.ELEMENTWISE[name]()
+    np.testing.assert_allclose(layer(values).data, layer(values.astype(np.float32)).data, rtol=1e-6)
+
+
 @pytest.mark.parametrize("loss, function", [
     (nn.MSELoss(), "mse_loss"), (nn.L1Loss(reduction="sum"), "l1_loss"), (nn.HuberLoss(delta=0.3), "huber_loss"),
     (nn.BCEWithLogitsLoss(pos_weight=[2.0, 1.0]), "binary_cross_entropy_with_logits"),

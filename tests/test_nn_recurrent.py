@@ -342,6 +342,31 @@ def test_a_custom_model_with_an_lstm_saves_its_weights(tmp_path):
     assert "lstm.weight_hh_l0_reverse" in model.state_dict()
 
 
+@pytest.mark.parametrize("after", [nn.Linear(3, 2), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.GELU(), nn.Softmax(-1)],
+                         ids=lambda layer: type(layer).__name__)
+def test_a_layers_pair_of_results_where_one_tensor_belongs_is_a_type_error(after):
+    """A recurrent layer returns (output, h_n). Put in a Sequential before another layer, the pair
+    was stacked into one array off the graph (silently where the two shapes agree, a sequence of
+    one step here: the GRU got no gradient), or failed with NumPy's "inhomogeneous shape"; as in
+    PyTorch, a layer or loss given it is a TypeError."""
+    x = np.ones((1, 4, 3), dtype=np.float32)
+    model = nn.Sequential(nn.GRU(3, 3), after)
+    with pytest.raises(TypeError, match=r"got a tuple holding tensors;.*\(output, h_n\)"):
+        model(x)
+    with pytest.raises(TypeError, match="got a tuple holding tensors"):
+        nn.MSELoss()(nn.LSTM(3, 3)(x), np.zeros((2, 1, 4, 3), dtype=np.float32))
+
+
+def test_fit_predict_and_evaluate_say_the_model_returned_a_pair():
+    x, y = np.ones((4, 2, 3), dtype=np.float32), np.zeros((4, 2, 5), dtype=np.float32)
+    lstm = nn.LSTM(3, 5, batch_first=True)
+    with pytest.raises(TypeError, match="got a tuple holding tensors"):
+        dp.fit(lstm, x, y, loss="mse", optimizer="sgd", epochs=1, verbose=0)
+    for call in (lambda: dp.predict(lstm, x), lambda: dp.evaluate(lstm, x, y, loss="mse")):
+        with pytest.raises(TypeError, match=r"the model returned a tuple, not a tensor .*\(output, h_n\)"):
+            call()
+
+
 def _edited(path, edit):
     from safetensors.numpy import save_file
 

@@ -1289,3 +1289,65 @@ def test_labels_to_ignore_count_for_nothing_in_fit_a_batch_of_them_included(loss
     scores = dp.evaluate(model, X, y, loss=loss, metrics=["accuracy"])
     assert scores["accuracy"] == pytest.approx(np.mean(predicted[kept] == y[kept]))
     assert scores["loss"] == pytest.approx(float(criterion(model(X), y).data), rel=1e-6)
+
+
+class _SequenceTagger(nn.Module):
+    """One class per position: Embedding, GRU, Linear, and the class axis moved to 1, (N, C, L) as
+    cross-entropy takes it."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(10, 4)
+        self.rnn = nn.GRU(4, 6, batch_first=True)
+        self.classify = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.classify(self.rnn(self.embedding(x))[0]).permute(0, 2, 1)
+
+
+def test_integer_features_reach_an_embedding_as_indices():
+    """fit, evaluate and predict hand integer features on as integers (an Embedding refuses float
+    indices; every other layer converts them): they were made floats of the model's dtype, so no
+    model starting with an Embedding could be trained. The weights are those of the loop by hand."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 10, (32, 3))
+    y = X[:, 0] % 2
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    by_hand = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    by_hand.load_state_dict(model.state_dict())
+    fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=8,
+        shuffle=False, verbose=0)
+    optimizer = optim.SGD(by_hand.parameters(), lr=0.1)
+    for _ in range(2):
+        for i in range(0, 32, 8):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(by_hand(X[i : i + 8]), y[i : i + 8]).backward()
+            optimizer.step()
+    assert _same_weights(model, by_hand)
+    with dp.no_grad():
+        expected = model(X).data
+    np.testing.assert_array_equal(dp.predict(model, X), expected)
+    assert dp.evaluate(model, X, y, loss="cross_entropy", metrics=["accuracy"])["accuracy"] == pytest.approx(
+        np.mean(expected.argmax(axis=1) == y))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float32])
+def test_a_label_per_position_is_scored_per_position(dtype):
+    """Targets (N, L) for outputs (N, C, L) are class indices, as the loss reads them: accuracy is
+    over the positions not labelled ignore_index (fit read integer (N, L) labels as one-hot rows and
+    accuracy failed with NumPy's broadcast error), and a batch of padding alone stops nothing."""
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 10, (40, 5))
+    y = (X % 3).astype(dtype)
+    y[:8] = -100  # the first batch is padding alone
+    y[8:, -1] = -100
+    dp.manual_seed(0)
+    model = _SequenceTagger()
+    history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=2, batch_size=8, shuffle=False,
+                  metrics=["accuracy"], validation_data=(X[8:], y[8:]), verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["val_accuracy"]).all()
+    with dp.no_grad():
+        predicted = model.eval()(X).data.argmax(axis=1)
+    kept = y != -100
+    assert history.history["val_accuracy"][-1] == pytest.approx(np.mean(predicted[8:][kept[8:]] == y[8:][kept[8:]]))

@@ -28,7 +28,20 @@ def operand(x) -> Tensor:
         return Tensor._wrap(x.item())
     if isinstance(x, (int, float, bool, np.ndarray)):
         return Tensor._wrap(x)
-    return Tensor._wrap(_to_array(x))
+    return Tensor._wrap(_to_array(no_tensors_in(x)))
+
+
+def no_tensors_in(x):
+    """``x``, an operand that is no tensor, refused if it is a tuple or list of tensors: NumPy
+    would stack them into one array off the graph (through ``Tensor.__array__``), their gradients
+    lost without a word. (Looking down the first items only keeps a long list of numbers cheap.)"""
+    first = x
+    while isinstance(first, (tuple, list)) and first:
+        first = first[0]
+    if isinstance(first, Tensor):
+        raise TypeError(f"expected a tensor, got a {type(x).__name__} holding tensors; a recurrent layer returns "
+                        "(output, h_n) (an LSTM (output, (h_n, c_n))): take the one you mean, output, _ = rnn(x)")
+    return x
 
 
 def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:

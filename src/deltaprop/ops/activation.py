@@ -189,7 +189,7 @@ _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 def gelu(a, approximate="none"):
     """x·Φ(x) with Φ the standard normal CDF; ``approximate='tanh'`` uses PyTorch's tanh formula."""
     a = operand(a)
-    x = a.data
+    x = _floating(a)
     if approximate == "none":
         cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
         out = x * cdf

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._core import mm, operand, record
+from ._core import mm, no_tensors_in, operand, record
 
 
 def linear(x, weight, bias=None):
@@ -29,7 +29,7 @@ def linear(x, weight, bias=None):
     weight = weight if isinstance(weight, Tensor) else operand(weight)
     W = weight.data
     x_is_node = isinstance(x, Tensor)
-    X = x.data if x_is_node else np.asarray(x)
+    X = x.data if x_is_node else x if type(x) is np.ndarray else np.asarray(no_tensors_in(x))
     try:
         mismatch = not X.ndim or X.shape[-1] != W.shape[1]
     except IndexError:  # (a try costs nothing until it catches)

@@ -84,7 +84,8 @@ def _nothing_to_score(loss, target) -> bool:
     """Whether every target of this batch is the label ``loss`` ignores: PyTorch's mean is then NaN
     and its gradient 0, a batch of padding rather than a diverging run."""
     ignored = _ignored_label(loss)
-    return ignored is not None and target.dtype.kind in "iu" and bool(np.all(target == ignored))
+    # (any dtype: fit makes integer (N, L) labels floats, since they might be one-hot rows)
+    return ignored is not None and bool(np.all(target == ignored))
 
 
 def _takes_logits(loss) -> bool:
@@ -420,8 +421,17 @@ class Trainer:
         self.model.eval()
         with no_grad():
             # (no rows still run the model once, on the empty batch: the result keeps its width)
-            outputs = [self.model(X[i : i + batch_size]).data for i in range(0, max(len(X), 1), batch_size)]
+            outputs = [self._output(X[i : i + batch_size], "predict").data for i in range(0, max(len(X), 1), batch_size)]
         return np.concatenate(outputs)
+
+    def _output(self, x, caller: str) -> Tensor:
+        """The model's output for the batch ``x``, which must be one tensor."""
+        output = self.model(x)
+        if not isinstance(output, Tensor):
+            hint = " (a recurrent layer returns (output, h_n))" if isinstance(output, tuple) else ""
+            raise TypeError(f"{caller}: the model returned a {type(output).__name__}, not a tensor{hint}; end it in a "
+                            "layer or module whose forward returns the one output tensor")
+        return output
 
     def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False,
                  sample_weight=None) -> dict:
@@ -441,7 +451,7 @@ class Trainer:
         total, counted, outputs = 0.0, 0, []
         with no_grad():
             for i in range(0, len(X), batch_size):
-                output = self.model(X[i : i + batch_size])
+                output = self._output(X[i : i + batch_size], "evaluate")
                 outputs.append(output.data)
                 if sample_weight is None and _nothing_to_score(self.loss, y[i : i + batch_size]):
                     continue  # padding alone, as fit counts it: no loss
@@ -468,12 +478,12 @@ class Trainer:
         class probabilities (one-hot rows) for cross-entropy, whose class is the likeliest, and one
         yes/no label per output otherwise (multi-label, thresholded like the outputs)."""
         ignored = _ignored_label(self.loss)
-        if ignored is not None and targets.dtype.kind in "iu":
-            # class indices, (N,) for (N, C) outputs or (N, d1, ...) for (N, C, d1, ...): the class
-            # axis is 1, and the samples labelled ignore_index are not scored, as the loss skips them
-            if outputs.ndim == targets.ndim + 1 and outputs.ndim > 1:
-                kept = targets != ignored
-                return targets[kept], outputs.argmax(axis=1)[kept]
+        if ignored is not None and outputs.ndim == targets.ndim + 1 and outputs.ndim > 1:
+            # class indices, (N,) for (N, C) outputs or (N, d1, ...) for (N, C, d1, ...), told by their
+            # shape as the loss tells them (integer (N, L) labels arrive as floats: see _prepare): the
+            # class axis is 1, and the samples labelled ignore_index are not scored, as the loss skips them
+            kept = targets != ignored
+            return targets[kept].astype(np.int64), outputs.argmax(axis=1)[kept]
         if targets.ndim == 2 and targets.shape[1] > 1:
             if _takes_class_indices(self.loss):
                 return targets.argmax(axis=1), outputs.argmax(axis=1)
@@ -502,6 +512,10 @@ class Trainer:
         X = X.data if isinstance(X, Tensor) else np.asarray(X)
         if X.dtype.kind not in "fiub":
             raise DataError(f"{caller}: features must be numbers, got an array of dtype {X.dtype}")
+        if X.dtype.kind in "iu":
+            # Integers stay integers, as a PyTorch DataLoader hands them on: they may be the indices
+            # an Embedding looks up (which refuses floats), and every other layer converts them.
+            return np.ascontiguousarray(X)
         with np.errstate(over="ignore"):  # a number too large for the dtype: _check_finite names it
             return np.ascontiguousarray(X, dtype=self._model_dtype())
 
@@ -684,6 +698,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
     ``validation_split`` holds out that fraction of the samples, the last ones before any
     shuffling, as Keras does (data sorted by class or time gives a skewed hold-out then: shuffle it
     first, or pass ``validation_data``). ``validation_data`` is (X, y) or (X, y, sample_weight).
+    Floating-point features are converted to the model's dtype; integer ones are passed on as they
+    are (the indices an Embedding looks up), as a PyTorch loop would pass them.
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
     progress bar on a terminal and one line per epoch otherwise; 2 always one line per epoch; 0
     prints nothing. With ``seed`` the run is repeatable: the shuffles and,
