@@ -198,6 +198,41 @@ def test_a_layer_in_evaluation_mode_comes_back_in_it(tmp_path):
     assert all(m.training for m in load(path).modules())
 
 
+def test_frozen_parameters_come_back_frozen(tmp_path):
+    """A frozen pretrained embedding, or a frozen bias, stays frozen through a model file (as through
+    a whole PyTorch module): fine-tuning that goes on after loading must not train them."""
+    table = dp.tensor(np.arange(15, dtype=np.float32).reshape(5, 3))
+    model = nn.Sequential(nn.Embedding.from_pretrained(table, freeze=True), nn.Flatten(), nn.Linear(6, 2))
+    model[2].bias.requires_grad = False
+    path = tmp_path / "frozen.safetensors"
+    save(model, path)
+    loaded = load(path)
+    assert [(n, p.requires_grad) for n, p in loaded.named_parameters()] == [
+        ("0.weight", False), ("2.weight", True), ("2.bias", False)]
+    data = path.read_bytes()
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    architecture = json.loads(header["__metadata__"]["deltaprop"])["architecture"]
+    assert architecture["children"][0]["frozen"] == ["weight"] and "frozen" not in architecture["children"][1]
+    optimizer = optim.SGD([p for p in loaded.parameters() if p.requires_grad], lr=0.5)
+    loaded(np.array([[0, 4]])).sum().backward()
+    optimizer.step()
+    assert np.array_equal(loaded[0].weight.data, table.data) and loaded[0].weight.grad is None
+
+
+@pytest.mark.parametrize("frozen", [["bias"], "weight", [1], {"weight": True}])
+def test_a_file_freezing_what_a_layer_lacks_is_one_sentence(tmp_path, frozen):
+    from safetensors.numpy import save_file
+
+    info = {"format": "deltaprop.model", "version": 1, "dtype": "float32", "metadata": {}, "tied": [],
+            "architecture": {"class": "Sequential", "config": {}, "children": [
+                {"class": "Linear", "config": {"in_features": 2, "out_features": 1, "bias": False},
+                 "children": [], "frozen": frozen}]}}
+    path = tmp_path / "frozen.safetensors"
+    save_file({"0.weight": np.zeros((1, 2), np.float32)}, str(path), metadata={"deltaprop": json.dumps(info)})
+    with pytest.raises(ModelFileError, match=r"frozen\.safetensors: layer 'Linear' lists frozen parameters it does not have"):
+        load(path)
+
+
 def _train_steps(model, steps=3):
     x = np.random.default_rng(5).normal(size=(6, 3))
     y = np.array([0, 1, 1, 0, 1, 0])

@@ -10,7 +10,8 @@ tensor bytes); the ``__metadata__`` entry ``"deltaprop"`` holds a JSON document:
      "state": {...checkpoints only: optimizer, epoch, random state, history, callbacks...}}
 
 A layer entry of the architecture may also say ``"training": false`` (a layer saved in evaluation
-mode comes back in it, as a whole PyTorch module does), and a layer used in two places is written
+mode comes back in it, as a whole PyTorch module does) and ``"frozen": [names]`` (its own
+parameters with ``requires_grad`` off: they come back frozen), and a layer used in two places is written
 once and then referred to as ``{"same_as": [i, j, ...]}``, its position in the tree (child i of
 the root, its child j, ...), so it comes back shared. ``tied`` lists the state names of each
 parameter that several layers share (``b.weight = a.weight``); a loaded model shares it again. A
@@ -248,6 +249,9 @@ def architecture_of(module) -> dict | None:
             return None
         if not node.training:
             spec["training"] = False
+        frozen = [key for key, parameter in node._parameters.items() if parameter is not None and not parameter.requires_grad]
+        if frozen:
+            spec["frozen"] = frozen
         return spec
 
     return describe(module, [])
@@ -379,10 +383,21 @@ def build(spec, limit: int | None = None, where="model file"):
             reason = error.args[0] if isinstance(error, KeyError) and error.args else error
             raise ModelFileError(f"{where}: cannot build layer {name} with {_short(config)}: {reason}") from None
         object.__setattr__(module, "training", training)  # the layer's own mode; its children keep theirs
+        _freeze(module, node.get("frozen", []), name, where)
         built[position] = module
         return module
 
     return make(spec, 0)
+
+
+def _freeze(module, frozen, name: str, where) -> None:
+    """Switch off ``requires_grad`` of the layer's own parameters that ``frozen`` names (a frozen
+    embedding, a fine-tuned model's backbone), as they were when saved."""
+    own = module._parameters
+    if not isinstance(frozen, list) or not all(isinstance(key, str) and own.get(key) is not None for key in frozen):
+        raise ModelFileError(f"{where}: layer {name!r} lists frozen parameters it does not have: {_short(frozen)}")
+    for key in frozen:
+        own[key].requires_grad = False
 
 
 def _is_layer_name(name) -> bool:
