@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -231,6 +232,17 @@ def test_a_file_freezing_what_a_layer_lacks_is_one_sentence(tmp_path, frozen):
     save_file({"0.weight": np.zeros((1, 2), np.float32)}, str(path), metadata={"deltaprop": json.dumps(info)})
     with pytest.raises(ModelFileError, match=r"frozen\.safetensors: layer 'Linear' lists frozen parameters it does not have"):
         load(path)
+
+
+def test_loading_does_not_repeat_a_layers_construction_warning(tmp_path):
+    with pytest.warns(UserWarning, match="does nothing with num_layers=1"):
+        model = nn.Sequential(nn.LSTM(3, 4, dropout=0.5))
+    path = tmp_path / "lstm.safetensors"
+    save(model, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load(path)
+    assert loaded[0].dropout == 0.5
 
 
 def _train_steps(model, steps=3):

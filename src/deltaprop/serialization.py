@@ -454,12 +454,15 @@ def _short(value) -> str:
 def _build_quietly(spec, limit, where):
     """:func:`build`, leaving the library's random stream as it was: the layers draw initial
     weights that the file's weights replace at once, and loading a model must not change what a
-    seeded run does next."""
+    seeded run does next. Nor does loading repeat what a layer warned of when it was made (an
+    LSTM's dropout with one layer): the model was made, and warned about, before it was saved."""
     from . import random as dp_random
 
     state = dp_random.get_rng_state()
     try:
-        return build(spec, limit=limit, where=where)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return build(spec, limit=limit, where=where)
     finally:
         dp_random.set_rng_state(state)
 
