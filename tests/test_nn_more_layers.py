@@ -404,7 +404,8 @@ def test_container_errors(build, error, message):
 CONFIG_LAYERS = [
     nn.Embedding(7, 3), nn.Embedding(7, 3, padding_idx=-2, scale_grad_by_freq=True, dtype=np.float64),
     nn.Embedding(4, 2, norm_type=1.0), nn.ZeroPad1d(2), nn.ZeroPad2d((1, 0, 2, 3)), nn.ConstantPad1d((1, -1), 2),
-    nn.ConstantPad2d(1, -0.5), nn.ModuleDict(),
+    nn.ConstantPad2d(1, -0.5), nn.ReflectionPad1d((2, 0)), nn.ReflectionPad2d(1), nn.ReplicationPad1d(3),
+    nn.ReplicationPad2d((0, 1, 2, 3)), nn.ModuleDict(),
 ]
 
 
@@ -524,7 +525,7 @@ def test_hostile_module_dict_names_are_refused(tmp_path):
     (lambda: nn.AdaptiveAvgPool1d(0), "AdaptiveAvgPool1d: output_size must be a positive integer"),
     (lambda: nn.ZeroPad2d((1, 2)), "ZeroPad2d: padding must be an integer or a tuple of 4 integers"),
     (lambda: nn.ConstantPad1d(1, "x"), "ConstantPad1d: value must be a number"),
-    (lambda: F.pad(dp.ones(2), (1, 1), mode="reflect"), "pad: only mode='constant' is available"),
+    (lambda: F.pad(dp.ones(2), (1, 1), mode="symmetric"), "pad: mode must be one of 'constant', 'reflect'"),
     (lambda: F.pad(dp.ones(2), (1, 1, 1, 1)), "pad: pad must be a tuple of (before, after) integer pairs"),
     (lambda: nn.SmoothL1Loss(beta=-1.0), "SmoothL1Loss: beta must be a non-negative number"),
     (lambda: F.smooth_l1_loss(dp.ones(2), dp.ones(2), beta=-1), "smooth_l1_loss: beta must be a non-negative number"),

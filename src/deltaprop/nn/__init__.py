@@ -25,6 +25,11 @@ from .sparse import Embedding
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 # Transposed convolutions
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+# spatial layers: resampling, pixel shuffling, instance norm, adaptive max pooling, reflection padding, im2col
+from .normalization import InstanceNorm1d, InstanceNorm2d
+from .padding import ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d
+from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
+from .spatial import Fold, PixelShuffle, PixelUnshuffle, Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -41,4 +46,7 @@ __all__ = [
     "Softplus", "Softsign", "Tanhshrink", "Threshold",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",
     "ConvTranspose1d", "ConvTranspose2d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Fold", "InstanceNorm1d", "InstanceNorm2d", "PixelShuffle",
+    "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Unfold",
+    "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]

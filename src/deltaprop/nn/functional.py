@@ -237,3 +237,15 @@ def unflatten(input, dim: int, sizes):
     shape = tuple(np.shape(input.data if isinstance(input, Tensor) else input))
     axis = dim % len(shape) if shape else dim
     return ops.reshape(input, shape[:axis] + tuple(sizes) + shape[axis + 1:])
+
+
+# -- spatial layers: resampling, pixel shuffling, instance norm, adaptive max pooling, im2col ------------
+
+interpolate = ops.interpolate
+pixel_shuffle = ops.pixel_shuffle
+pixel_unshuffle = ops.pixel_unshuffle
+instance_norm = ops.instance_norm
+adaptive_max_pool1d = ops.adaptive_max_pool1d
+adaptive_max_pool2d = ops.adaptive_max_pool2d
+unfold = ops.unfold
+fold = ops.fold

@@ -2,14 +2,19 @@
 
 ``BatchNorm1d``/``BatchNorm2d`` normalise each channel over the batch (and the positions) while
 training, and keep running averages of the statistics for evaluation; ``LayerNorm`` normalises each
-sample over its last axes and behaves the same in both modes.
+sample over its last axes and behaves the same in both modes; ``GroupNorm`` each sample over groups
+of channels; ``InstanceNorm1d``/``InstanceNorm2d`` each channel of each sample over its positions.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .. import ops
 from ..errors import ConfigError, ShapeError
+from ..ops._windows import SPATIAL_AXES
 from ..tensor import DEFAULT_DTYPE
 from . import functional as F
 from . import init
@@ -244,3 +249,105 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(Module):
+    """y = γ·(x − μ)/√(σ² + ε) + β with μ and σ² each sample's own, per channel, over its positions.
+
+    ``affine=True`` learns γ (``weight``) and β (``bias``) per channel (``bias=False``: γ only).
+    ``track_running_stats=True`` also keeps ``running_mean`` and ``running_var`` (the per-sample
+    statistics averaged over each training batch, r ← (1 − momentum)·r + momentum·s) and normalises
+    with them in ``eval()``; as in PyTorch, ``num_batches_tracked`` is kept but not counted, and
+    ``momentum=None`` leaves the running statistics where they started.
+    """
+
+    _dims: int
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, dtype=None, *, bias: bool = True):
+        super().__init__()
+        name = type(self).__name__
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
+            raise ConfigError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number)) or not 0 <= momentum <= 1):
+            raise ConfigError(f"{name}: momentum must be a number in [0, 1] or None, got {momentum!r}")
+        self.num_features = int(num_features)
+        self.eps = _positive_float(name, "eps", eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        self._dtype = dtype
+        _scale_and_shift(self, (self.num_features,), dtype, self.affine, bias)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:
+            for buffer in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(buffer, None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        _reset_scale_and_shift(self)
+
+    def forward(self, x):
+        shape, n = tuple(x.shape), self._dims
+        if len(shape) not in (n + 1, n + 2):
+            raise ShapeError(f"{self.describe()} expected input of shape (N, {self.num_features}, {SPATIAL_AXES[n]}) or "
+                             f"({self.num_features}, {SPATIAL_AXES[n]}), got shape {shape}")
+        batched = len(shape) == n + 2
+        channels = shape[-n - 1]
+        if channels != self.num_features:
+            if self.affine or self.track_running_stats:
+                raise ShapeError(f"{self.describe()} expected {self.num_features} channels (axis {len(shape) - n - 1}), "
+                                 f"got input of shape {shape}")
+            warnings.warn(f"{self.describe()}: the input has {channels} channels, not num_features; it is normalised "
+                          "anyway (without affine or running statistics, num_features is unused), as in PyTorch",
+                          UserWarning, stacklevel=2)
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.0 if self.momentum is None else self.momentum
+        try:
+            out = F.instance_norm(x if batched else ops.unsqueeze(x, 0), self.running_mean, self.running_var,
+                                  self.weight, self.bias, use_input_stats, momentum, self.eps)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+        return out if batched else ops.squeeze(out, 0)
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.num_features})"
+
+    def config(self) -> dict:
+        dtype = self.weight.dtype if self.weight is not None else self._dtype
+        return {
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "affine": self.affine,
+            "track_running_stats": self.track_running_stats,
+            "bias": self.bias is not None or not self.affine,
+            "dtype": np.dtype(dtype).name,
+        }
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of (N, C, L) or (C, L) inputs: each channel of each sample over its L positions."""
+
+    _dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization of (N, C, H, W) or (C, H, W) feature maps: each channel of each image over
+    its H·W pixels (style transfer, image-to-image generators)."""
+
+    _dims = 2

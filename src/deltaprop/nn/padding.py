@@ -1,15 +1,17 @@
-"""Padding layers: widen the last axes of the input with a constant (zeros by default).
+"""Padding layers: widen the last axes of the input with a constant (zeros by default), or with
+values of the input itself (its mirror image, or its edge repeated).
 
 ``padding`` is an int (the same amount on every side) or PyTorch's tuple of (before, after) amounts,
 last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones. A
-negative amount crops. Padding has no weights; its gradient is the output's, with the padding cut off.
+negative amount crops (constant padding only). Padding has no weights; its gradient is the output's
+with the padding cut off, plus, where the padding copied input values, its gradient added back there.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError
 from . import functional as F
 from .module import Module
 
@@ -81,3 +83,55 @@ class ZeroPad2d(_ZeroPadNd):
     """Pad the last two axes with zeros: ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims = 2
+
+
+class _FillPadNd(Module):
+    """Padding filled from the input itself (``F.pad`` with mode ``_mode``); the amounts are not negative."""
+
+    _dims: int
+    _mode: str
+
+    def __init__(self, padding):
+        super().__init__()
+        name = type(self).__name__
+        self.padding = _amounts(name, padding, self._dims)
+        if min(self.padding) < 0:
+            raise ConfigError(f"{name}: padding must not be negative, got {padding!r}")
+
+    def forward(self, x):
+        try:
+            return F.pad(x, self.padding, self._mode)
+        except ShapeError as error:
+            raise ShapeError(f"{type(self).__name__}({self.padding}): {error}") from None
+
+    def config(self) -> dict:
+        return {"padding": list(self.padding)}
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad1d(_FillPadNd):
+    """Pad the last axis with its mirror image about the edge (the edge not repeated): ``padding`` is
+    (left, right) or one int, each less than the axis length. [1, 2, 3] padded by 2: [3, 2, 1, 2, 3, 2, 1]."""
+
+    _dims, _mode = 1, "reflect"
+
+
+class ReflectionPad2d(_FillPadNd):
+    """Pad the last two axes by reflection: ``padding`` is (left, right, top, bottom) or one int. Image
+    models use it before a convolution to avoid the dark border zeros make."""
+
+    _dims, _mode = 2, "reflect"
+
+
+class ReplicationPad1d(_FillPadNd):
+    """Pad the last axis by repeating its edge values: [1, 2, 3] padded by 2: [1, 1, 1, 2, 3, 3, 3]."""
+
+    _dims, _mode = 1, "replicate"
+
+
+class ReplicationPad2d(_FillPadNd):
+    """Pad the last two axes by repeating the edge values: ``padding`` is (left, right, top, bottom) or one int."""
+
+    _dims, _mode = 2, "replicate"

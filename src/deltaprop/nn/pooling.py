@@ -1,4 +1,5 @@
-"""Pooling layers: summarise each window of a feature map by its maximum or its mean.
+"""Pooling layers: summarise each window of a feature map by its maximum or its mean (the adaptive
+ones choose their windows to give an output of a fixed size).
 
 Pooling has no weights. It shrinks the map (a 2x2 window with stride 2 keeps one value in four) and
 makes the network tolerant to small shifts of its input. The gradient of a maximum flows only to
@@ -172,3 +173,57 @@ class AdaptiveAvgPool1d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size!r}"
+
+
+class _AdaptiveMaxPoolNd(Module):
+    _dims: int
+    _function: str
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        name, n = type(self).__name__, self._dims
+        size = _option(output_size)
+        sizes = size if isinstance(size, tuple) else (size,) * n
+        if len(sizes) != n or any(
+            s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1) for s in sizes
+        ):
+            kind = "a positive integer" if n == 1 else "a positive integer or a pair of them (None keeps an axis)"
+            raise ConfigError(f"{name}: output_size must be {kind}, got {output_size!r}")
+        if n == 1 and sizes[0] is None:
+            raise ConfigError(f"{name}: output_size must be a positive integer, got {output_size!r}")
+        if not isinstance(return_indices, (bool, np.bool_)):
+            raise ConfigError(f"{name}: return_indices must be True or False, got {return_indices!r}")
+        self.output_size = size
+        self.return_indices = bool(return_indices)
+
+    def forward(self, x):
+        shape, n = tuple(x.shape), self._dims
+        if len(shape) not in (n + 1, n + 2):
+            raise ShapeError(f"{self.describe()} expected input of shape (N, C, {SPATIAL_AXES[n]}) or (C, {SPATIAL_AXES[n]}), got shape {shape}")
+        try:
+            return getattr(F, self._function)(x, self.output_size, self.return_indices)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.output_size!r})"
+
+    def config(self) -> dict:
+        return {"output_size": self.output_size, "return_indices": self.return_indices}
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size!r}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """The maximum of each of ``output_size`` bins of an (N, C, L) or (C, L) input, whatever L is;
+    ``return_indices=True`` also returns where each maximum was (a tuple of two tensors)."""
+
+    _dims, _function = 1, "adaptive_max_pool1d"
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """The maximum of each adaptive bin of an (N, C, H, W) or (C, H, W) input (``output_size``: an int or
+    a pair, None keeping that axis); ``return_indices=True`` also returns each maximum's flat position h·W + w."""
+
+    _dims, _function = 2, "adaptive_max_pool2d"

@@ -7,15 +7,17 @@
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
-| shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad |
+| shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, embedding       |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
 | loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
 | conv          | conv1d, conv2d                                                        |
 | conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
-| pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d                  |
-| normalization | batch_norm, layer_norm, group_norm                                    |
+| pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |
+| fold          | unfold (im2col), fold (col2im), with conv's window code               |
+| resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
+| normalization | batch_norm, layer_norm, group_norm, instance_norm                     |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
 """
 
@@ -29,6 +31,7 @@ from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .cumulative import cumprod, cumsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
+from .fold import fold, unfold
 from .indexing import argsort, embedding, gather, masked_fill, sort, topk, tril, triu
 from .linear import linear
 from .loss import (
@@ -42,8 +45,10 @@ from .loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from .normalization import batch_norm, group_norm, layer_norm
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pool import adaptive_max_pool1d, adaptive_max_pool2d
+from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .reduction import logsumexp, max, mean, min, norm, prod, std, sum, var
 from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
@@ -71,4 +76,6 @@ __all__ = [
     "celu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu", "relu6", "selu", "silu", "softmin",
     "softplus", "softsign", "tanhshrink", "threshold",
     "conv_transpose1d", "conv_transpose2d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "fold", "instance_norm", "interpolate", "pixel_shuffle",
+    "pixel_unshuffle", "unfold",
 ]

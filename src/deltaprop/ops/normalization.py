@@ -200,3 +200,46 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         return tuple(grads)
 
     return record(out, parents, backward, op)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalize each channel of each sample of an (N, C, *spatial) input over its positions:
+    y = γ·(x − μ)/√(σ² + ε) + β, μ and σ² that channel's in that sample (style transfer, image
+    generators: the statistics of one image are not mixed with the others').
+
+    It is :func:`group_norm` with a group per channel, gradient included. Given running statistics,
+    they are updated in place as PyTorch does, with the per-sample statistics averaged over the
+    batch: r ← (1 − momentum)·r + momentum·mean over N (σ² unbiased). ``use_input_stats=False``
+    normalises with the running statistics instead (an evaluation with ``track_running_stats``).
+    """
+    op = "instance_norm"
+    x = operand(input)
+    X = np.asarray(x.data)
+    if X.ndim < 3:
+        raise ShapeError(f"{op}: expected input of shape (N, C, *spatial), got shape {X.shape}")
+    positions = int(np.prod(X.shape[2:]))
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ShapeError(f"{op}: use_input_stats=False needs running_mean and running_var")
+        return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+    if positions <= 1:
+        raise ShapeError(f"{op}: expected more than one position per channel, got input of shape {X.shape}")
+    C = X.shape[1]
+    out = group_norm(x, C, weight, bias, eps)
+    rm, rv = _array(running_mean), _array(running_var)
+    for name, value in (("running_mean", rm), ("running_var", rv)):
+        if value is not None and value.shape != (C,):
+            raise ShapeError(f"{op}: {name} must have shape ({C},) for an input with {C} channels, got shape {value.shape}")
+    if (rm is not None or rv is not None) and X.shape[0]:
+        axes = tuple(range(2, X.ndim))
+        statistics = _in_layer_dtype(x, X, rm if rm is not None else rv)
+        mean = statistics.mean(axis=axes)
+        if rm is not None:
+            rm *= 1 - momentum
+            rm += (momentum * mean.mean(axis=0)).astype(rm.dtype, copy=False)
+        if rv is not None:
+            var = statistics.var(axis=axes, ddof=1)
+            rv *= 1 - momentum
+            rv += (momentum * var.mean(axis=0)).astype(rv.dtype, copy=False)
+    return out

@@ -1,4 +1,4 @@
-"""Max and average pooling, 1-d and 2-d, and 2-d adaptive average pooling.
+"""Max and average pooling, 1-d and 2-d, and adaptive average and max pooling.
 
 Pooling reads the same strided views of the (padded) input, one per kernel offset, and combines
 them with whole-array maxima or sums (see ops/_windows.py for the geometry).
@@ -6,10 +6,13 @@ them with whole-array maxima or sums (see ops/_windows.py for the geometry).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError
 from ..grad_mode import is_grad_enabled
+from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
 from ._windows import _batched, _interior, _like, _offsets, _output_shape, _pad, int_tuple
@@ -262,3 +265,68 @@ def adaptive_avg_pool1d(input, output_size):
         return (gx,)
 
     return record(out, (x,), backward, op)
+
+
+def _adaptive_sizes(op: str, n: int, shape: tuple, output_size) -> tuple:
+    """``output_size`` (an int, or n of them where None keeps that axis) as n positive integers."""
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * n
+    if len(sizes) != n:
+        raise ConfigError(f"{op}: output_size must be an integer or a sequence of {n}, got {output_size!r}")
+    sizes = tuple(length if o is None else o for length, o in zip(shape, sizes))
+    if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 1 for o in sizes):
+        raise ConfigError(f"{op}: output_size must hold positive integers or None, got {output_size!r}")
+    return tuple(int(o) for o in sizes)
+
+
+def _adaptive_max_pool(op: str, n: int, input, output_size, return_indices: bool):
+    """The maximum of each adaptive bin (the bins of :func:`adaptive_avg_pool2d`: cell i along an axis
+    of length L covers ⌊i·L/o⌋ .. ⌈(i+1)·L/o⌉ − 1), and where it was, as a flat index into the
+    input's spatial plane per (sample, channel), as PyTorch returns it.
+
+    The first maximum of a bin wins ties, as in PyTorch. The gradient of each output goes to the
+    position that won; a position that wins two overlapping bins receives both.
+    """
+    x = operand(input)
+    X = np.asarray(x.data)
+    _batched(op, n, X)  # the shape check; the last n axes are pooled in both layouts
+    spatial = X.shape[-n:]
+    if min(spatial) < 1:
+        raise ShapeError(f"{op}: the input's spatial axes must not be empty, got shape {X.shape}")
+    out_shape = _adaptive_sizes(op, n, spatial, output_size)
+    bins = [[(i * size // o, -(-(i + 1) * size // o)) for i in range(o)] for size, o in zip(spatial, out_shape)]
+    lead = X.shape[:-n]
+    out = np.empty(lead + out_shape, dtype=X.dtype)
+    where = np.empty(lead + out_shape, dtype=np.int64)
+    # A loop over the output cells (few, by the nature of the layer), each a vectorised max over
+    # every sample and channel at once.
+    for cell in np.ndindex(*out_shape):
+        ranges = [bins[axis][i] for axis, i in enumerate(cell)]
+        window = X[(Ellipsis,) + tuple(slice(start, stop) for start, stop in ranges)].reshape(lead + (-1,))
+        winner = window.argmax(axis=-1) if window.size else np.zeros(lead, dtype=np.int64)
+        out[(Ellipsis,) + cell] = np.take_along_axis(window, winner[..., None], axis=-1)[..., 0]
+        offsets = np.unravel_index(winner, [stop - start for start, stop in ranges])
+        where[(Ellipsis,) + cell] = np.ravel_multi_index(
+            tuple(o + start for o, (start, _) in zip(offsets, ranges)), spatial)
+    plane = math.prod(spatial)
+    rows = math.prod(lead)
+
+    def backward(g):
+        # one bincount over (row, position) pairs adds the gradients of bins that share a winner
+        targets = (np.arange(rows).reshape(lead + (1,) * n) * plane + where).ravel()
+        gx = np.bincount(targets, weights=g.ravel(), minlength=rows * plane)
+        return (gx.astype(g.dtype, copy=False).reshape(X.shape),)
+
+    result = record(out, (x,), backward, op)
+    return (result, Tensor._wrap(where)) if return_indices else result
+
+
+def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
+    """The maximum of each of ``output_size`` adaptive bins of an (N, C, L) or (C, L) input; with
+    ``return_indices``, also (as a second tensor) the position of each maximum along L."""
+    return _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
+    """The maximum of each adaptive bin of an (N, C, H, W) or (C, H, W) input (``output_size``: an int
+    or a pair, None keeping that axis); with ``return_indices``, also each maximum's flat position h·W + w."""
+    return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)

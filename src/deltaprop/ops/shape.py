@@ -320,16 +320,20 @@ def narrow(a, dim, start, length):
 
 
 def pad(input, pad, mode="constant", value=None):
-    """Pad the last axes with ``value`` (0 by default), PyTorch's way: ``pad`` lists (before, after)
-    amounts from the last axis backwards, so (1, 2) pads the last axis with 1 value before and 2
-    after, and (1, 1, 2, 0) also the axis before it with 2 before. A negative amount crops instead.
+    """Pad the last axes PyTorch's way: ``pad`` lists (before, after) amounts from the last axis
+    backwards, so (1, 2) pads the last axis with 1 value before and 2 after, and (1, 1, 2, 0) also
+    the axis before it with 2 before.
 
-    Only ``mode='constant'`` is provided. The gradient is the output's gradient with the padding cut
-    off (padding depends on no input) and zeros where the input was cropped.
+    ``mode='constant'`` fills with ``value`` (0 by default), and a negative amount crops instead.
+    The other modes fill from the input itself, over the last 1, 2 or 3 axes of a batched or
+    unbatched input, as PyTorch allows: 'reflect' mirrors about the edge without repeating it
+    (amounts below the axis length), 'replicate' repeats the edge value, 'circular' wraps around
+    (amounts at most the axis length). The gradient is the output's with the padding cut off, plus,
+    for the filling modes, the padding's gradient added back onto the positions it copied.
     """
     op = "pad"
-    if mode != "constant":
-        raise ConfigError(f"{op}: only mode='constant' is available, got mode={mode!r}")
+    if mode not in _PAD_MODES:
+        raise ConfigError(f"{op}: mode must be one of {', '.join(map(repr, _PAD_MODES))}, got mode={mode!r}")
     a = operand(input)
     X = np.asarray(a.data)
     amounts = tuple(pad) if isinstance(pad, (tuple, list)) else None
@@ -337,6 +341,8 @@ def pad(input, pad, mode="constant", value=None):
             or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in amounts)):
         raise ConfigError(f"{op}: pad must be a tuple of (before, after) integer pairs, one pair per padded axis "
                           f"(at most {X.ndim} for an input of shape {X.shape}), got {pad!r}")
+    if mode != "constant":
+        return _pad_from_input(op, a, X, tuple(int(p) for p in amounts), mode, value)
     pairs = [(0, 0)] * (X.ndim - len(amounts) // 2) + [(int(amounts[i]), int(amounts[i + 1]))
                                                        for i in range(len(amounts) - 2, -1, -2)]
     for axis, ((before, after), size) in enumerate(zip(pairs, X.shape)):
@@ -355,5 +361,51 @@ def pad(input, pad, mode="constant", value=None):
         grad = np.zeros(shape, dtype=g.dtype)
         grad[crop] = g[inner]
         return (grad,)
+
+    return record(out, (a,), backward, op)
+
+
+# PyTorch's padding modes and NumPy's names for them
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_from_input(op, a, X, amounts, mode, value):
+    """'reflect', 'replicate' or 'circular' padding (see :func:`pad`): np.pad forward; backward, per
+    padded axis from the first, the interior of the gradient plus each border folded back onto the
+    positions it was read from (a few slices per axis, no loop over positions)."""
+    k = len(amounts) // 2
+    if value is not None and value != 0:
+        raise ConfigError(f"{op}: mode={mode!r} takes no value (it fills from the input), got value={value!r}")
+    if k not in (1, 2, 3) or X.ndim not in (k + 1, k + 2):
+        raise ShapeError(f"{op}: mode={mode!r} pads the last 1, 2 or 3 axes of a batched or unbatched input, "
+                         f"with one (before, after) pair per axis; got {k} pairs for an input of shape {X.shape}")
+    first = X.ndim - k
+    pairs = [(amounts[i], amounts[i + 1]) for i in range(len(amounts) - 2, -1, -2)]
+    for axis, (before, after) in enumerate(pairs, first):
+        size = X.shape[axis]
+        limit = size - 1 if mode == "reflect" else size if mode == "circular" else None
+        if min(before, after) < 0 or (limit is not None and max(before, after) > limit) or size == 0:
+            bound = "" if limit is None else f" and at most {limit}"
+            raise ShapeError(f"{op}: mode={mode!r} needs padding amounts of at least 0{bound} for axis {axis} of "
+                             f"length {size}, got {before, after} (input of shape {X.shape})")
+    out = np.pad(X, [(0, 0)] * first + pairs, mode=_PAD_MODES[mode])
+
+    def backward(g):
+        for axis, (before, after) in enumerate(pairs, first):
+            g = np.moveaxis(g, axis, -1)
+            size = g.shape[-1] - before - after
+            gx = g[..., before:before + size].copy()
+            head, tail = g[..., :before], g[..., before + size:]
+            if mode == "reflect":  # output i < before read input before − i; the tail mirrors about size − 1
+                gx[..., 1:before + 1] += head[..., ::-1]
+                gx[..., size - 1 - after:size - 1] += tail[..., ::-1]
+            elif mode == "replicate":
+                gx[..., 0] += head.sum(axis=-1)
+                gx[..., -1] += tail.sum(axis=-1)
+            else:  # circular: the head is the input's last ``before`` values, the tail its first ``after``
+                gx[..., size - before:] += head
+                gx[..., :after] += tail
+            g = np.moveaxis(gx, -1, axis)
+        return (g,)
 
     return record(out, (a,), backward, op)

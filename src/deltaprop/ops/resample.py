@@ -1,0 +1,202 @@
+"""Resampling feature maps: interpolation to a new size, and pixel (un)shuffling.
+
+Interpolation is separable: along each spatial axis, output position j reads one input position
+(nearest) or two, i0 and i1, mixed as λ0·x[i0] + λ1·x[i1] (linear); bilinear is linear along W,
+then along H. So one primitive, :func:`_along_axis`, does all of it, and its gradient sends g·λ back
+to the positions it came from. The positions and weights follow PyTorch's CPU kernels exactly
+(``UpSample.h``), including the arithmetic they are computed in: nearest in float32 whatever the
+input, linear in the input's own precision.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ._core import operand, record
+from .shape import permute, reshape
+
+MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2}
+_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+
+
+def _along_axis(x, axis: int, index0: np.ndarray, weight0=None, index1=None, weight1=None):
+    """x resampled along ``axis``: out[j] = x[index0[j]] (nearest), or
+    λ0[j]·x[index0[j]] + λ1[j]·x[index1[j]] with λ = ``weight0``, ``weight1`` (linear).
+
+    Both index arrays are non-decreasing, so the backward sums each run of equal indices with one
+    ``np.add.reduceat`` and adds the sums at the run's index: no unbuffered ``np.add.at``.
+    """
+    X = x.data
+    trailing = (1,) * (X.ndim - axis - 1)
+    if weight0 is None:
+        out = np.take(X, index0, axis=axis)
+        terms = [(index0, None)]
+    else:
+        w0, w1 = weight0.reshape(-1, *trailing), weight1.reshape(-1, *trailing)
+        out = np.take(X, index0, axis=axis) * w0 + np.take(X, index1, axis=axis) * w1
+        terms = [(index0, w0), (index1, w1)]
+    shape = X.shape
+
+    def backward(g):
+        gx = np.zeros(shape, dtype=g.dtype)
+        for index, w in terms:
+            contribution = g if w is None else g * w
+            starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+            sums = np.add.reduceat(contribution, starts, axis=axis)
+            gx[(slice(None),) * axis + (index[starts],)] += sums  # distinct positions: += is exact
+        return (gx,)
+
+    return record(out, (x,), backward, "interpolate")
+
+
+def _nearest_source(in_size: int, out_size: int, scale, exact: bool) -> np.ndarray:
+    """PyTorch's nearest rule in float32: ⌊j·s⌋ ('nearest') or ⌊(j + ½)·s⌋ ('nearest-exact'),
+    s = 1/scale_factor when one was given, else in/out; at most in − 1."""
+    s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(in_size) / np.float32(out_size)
+    j = np.arange(out_size)
+    if exact:  # (j + 0.5)·s is a double in the C++ source, rounded to float by floorf
+        source = np.floor(((j + 0.5) * np.float64(s)).astype(np.float32))
+    else:
+        source = np.floor(j.astype(np.float32) * s)
+    return np.minimum(source.astype(np.int64), in_size - 1)
+
+
+def _linear_source(in_size: int, out_size: int, scale, align_corners: bool, dtype):
+    """(i0, i1, λ0, λ1) along one axis, PyTorch's way (``compute_source_index_and_lambda``).
+
+    align_corners: source = j·(in − 1)/(out − 1), the corner pixels' centres meet. Otherwise
+    source = (j + ½)·s − ½ with s as in :func:`_nearest_source`, clamped at 0: pixel areas meet.
+    i0 = ⌊source⌋, i1 = i0 + 1 (i0 itself at the last pixel), λ1 = source − i0, λ0 = 1 − λ1. An axis
+    whose size does not change is copied, whatever the scale factor said, as PyTorch does.
+    """
+    t = dtype.type
+    j = np.arange(out_size, dtype=dtype)
+    if out_size == in_size:
+        index = np.arange(out_size)
+        return index, index, np.ones(out_size, dtype), np.zeros(out_size, dtype)
+    if align_corners:
+        ratio = t(in_size - 1) / t(out_size - 1) if out_size > 1 else t(0)
+        source = ratio * j
+    else:
+        ratio = t(1.0 / scale) if scale is not None and scale > 0 else t(in_size) / t(out_size)
+        source = np.maximum(ratio * (j + t(0.5)) - t(0.5), t(0))
+    i0 = np.minimum(np.floor(source).astype(np.int64), in_size - 1)
+    lambda1 = np.clip(source - i0.astype(dtype), t(0), t(1))
+    i1 = i0 + (i0 < in_size - 1)
+    return i0, i1, t(1) - lambda1, lambda1
+
+
+def _sizes(op: str, n: int, shape: tuple, size, scale_factor, recompute_scale_factor):
+    """(output sizes, scale factors handed to the kernels) for the last ``n`` axes of ``shape``."""
+    if (size is None) == (scale_factor is None):
+        raise ConfigError(f"{op}: give exactly one of size and scale_factor, got size={size!r}, scale_factor={scale_factor!r}")
+    if size is not None:
+        sizes = _n_values(op, "size", size, n, int)
+        if min(sizes) < 1:
+            raise ConfigError(f"{op}: size must hold positive integers, got {size!r}")
+        return sizes, (None,) * n
+    factors = _n_values(op, "scale_factor", scale_factor, n, float)
+    if not all(math.isfinite(f) and f > 0 for f in factors):
+        raise ConfigError(f"{op}: scale_factor must be positive and finite, got {scale_factor!r}")
+    sizes = tuple(math.floor(float(length) * f) for length, f in zip(shape[-n:], factors))
+    if min(sizes, default=1) < 1:
+        raise ShapeError(f"{op}: scale_factor {scale_factor!r} makes an empty output from the input's spatial size "
+                         f"{'x'.join(map(str, shape[-n:]))}")
+    return sizes, ((None,) * n if recompute_scale_factor else factors)
+
+
+def _n_values(op: str, name: str, value, n: int, kind) -> tuple:
+    """One number or a sequence of ``n`` (integers for ``kind`` int; any real number for float)."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    allowed = (int, np.integer) if kind is int else (int, float, np.integer, np.floating)
+    if len(values) != n or any(isinstance(v, bool) or not isinstance(v, allowed) for v in values):
+        raise ConfigError(f"{op}: {name} must be a number or a sequence of {n} numbers for a {n}-d input, got {value!r}")
+    return tuple(kind(v) for v in values)
+
+
+def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
+                recompute_scale_factor=None, antialias: bool = False):
+    """Resize the spatial axes of an (N, C, L) or (N, C, H, W) input to ``size``, or by ``scale_factor``
+    (output length ⌊L·factor⌋), as ``torch.nn.functional.interpolate``.
+
+    ``mode`` is 'nearest' (PyTorch's rule, input position ⌊j·L/out⌋), 'nearest-exact' (⌊(j + ½)·L/out⌋),
+    'linear' (3-d input) or 'bilinear' (4-d input). ``align_corners`` (linear modes only, False by
+    default) maps the corner pixels' centres onto each other instead of the pixel areas. When a
+    scale factor is given, its 1/factor places the samples, unless ``recompute_scale_factor`` asks
+    for in/out instead (PyTorch's distinction; it matters for factors that do not divide).
+    """
+    op = "interpolate"
+    x = operand(input)
+    X = np.asarray(x.data)
+    if mode not in MODES:
+        raise ConfigError(f"{op}: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+    if antialias:
+        raise ConfigError(f"{op}: antialias=True is not supported by deltaprop; leave it False")
+    linear = MODES[mode] is not None
+    if align_corners is not None and not linear:
+        raise ConfigError(f"{op}: align_corners can only be set with the interpolating modes (linear, bilinear), "
+                          f"got align_corners={align_corners!r} with mode={mode!r}")
+    if X.ndim not in (3, 4):
+        raise ShapeError(f"{op}: expected input of shape (N, C, L) or (N, C, H, W), got shape {X.shape}")
+    n = X.ndim - 2
+    if linear and MODES[mode] != n:
+        raise ShapeError(f"{op}: mode={mode!r} needs input of shape {_LAYOUT[MODES[mode]]}, got shape {X.shape}")
+    if min(X.shape[2:]) < 1:
+        raise ShapeError(f"{op}: the input's spatial axes must not be empty, got shape {X.shape}")
+    sizes, scales = _sizes(op, n, X.shape, size, scale_factor, recompute_scale_factor)
+    out = x
+    if not linear:
+        for axis in reversed(range(2, X.ndim)):
+            in_size, out_size, scale = X.shape[axis], sizes[axis - 2], scales[axis - 2]
+            if out_size != in_size:  # an axis that keeps its size is copied, as in linear (see _linear_source)
+                out = _along_axis(out, axis, _nearest_source(in_size, out_size, scale, mode == "nearest-exact"))
+        return out if out is not x else _along_axis(x, 2, np.arange(X.shape[2]))  # a new tensor, as PyTorch's
+    if X.dtype.kind != "f":
+        out = x = operand(X.astype(np.float32))
+    # Along W first, then H: h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11), PyTorch's order of terms.
+    for axis in reversed(range(2, X.ndim)):
+        i0, i1, w0, w1 = _linear_source(X.shape[axis], sizes[axis - 2], scales[axis - 2], bool(align_corners), x.data.dtype)
+        out = _along_axis(out, axis, i0, w0, i1, w1)
+    return out
+
+
+def pixel_shuffle(input, upscale_factor: int):
+    """(*, C·r², H, W) to (*, C, H·r, W·r): each group of r² channels becomes an r x r block of pixels,
+    channel c·r² + i·r + j landing at row offset i, column offset j (a sub-pixel convolution's last step)."""
+    op = "pixel_shuffle"
+    r = _factor(op, "upscale_factor", upscale_factor)
+    x = operand(input)
+    shape = np.shape(x.data)
+    if len(shape) < 3 or shape[-3] % (r * r):
+        raise ShapeError(f"{op}: expected input of shape (*, C·{r * r}, H, W) (channels divisible by "
+                         f"upscale_factor² = {r * r}), got shape {shape}")
+    lead, (C, H, W) = shape[:-3], shape[-3:]
+    k = len(lead)
+    blocks = reshape(x, (*lead, C // (r * r), r, r, H, W))
+    moved = permute(blocks, (*range(k), k, k + 3, k + 1, k + 4, k + 2))
+    return reshape(moved, (*lead, C // (r * r), H * r, W * r))
+
+
+def pixel_unshuffle(input, downscale_factor: int):
+    """(*, C, H·r, W·r) to (*, C·r², H, W): the inverse of :func:`pixel_shuffle`."""
+    op = "pixel_unshuffle"
+    r = _factor(op, "downscale_factor", downscale_factor)
+    x = operand(input)
+    shape = np.shape(x.data)
+    if len(shape) < 3 or shape[-2] % r or shape[-1] % r:
+        raise ShapeError(f"{op}: expected input of shape (*, C, H·{r}, W·{r}) (height and width divisible by "
+                         f"downscale_factor = {r}), got shape {shape}")
+    lead, (C, H, W) = shape[:-3], shape[-3:]
+    k = len(lead)
+    blocks = reshape(x, (*lead, C, H // r, r, W // r, r))
+    moved = permute(blocks, (*range(k), k, k + 2, k + 4, k + 1, k + 3))
+    return reshape(moved, (*lead, C * r * r, H // r, W // r))
+
+
+def _factor(op: str, name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{op}: {name} must be a positive integer, got {value!r}")
+    return int(value)
