@@ -25,6 +25,13 @@ from .sparse import Embedding
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 # Transposed convolutions
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+# ranking, embedding and likelihood losses; shrinkage, gating, alpha dropout, bilinear
+from .activation import GLU, Hardshrink, Softmax2d, Softshrink
+from .layers import AlphaDropout, Bilinear
+from .loss import (
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
+    SoftMarginLoss, TripletMarginLoss,
+)
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -41,4 +48,7 @@ __all__ = [
     "Softplus", "Softsign", "Tanhshrink", "Threshold",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",
     "ConvTranspose1d", "ConvTranspose2d",
+    "AlphaDropout", "Bilinear", "CosineEmbeddingLoss", "GLU", "GaussianNLLLoss", "Hardshrink", "HingeEmbeddingLoss",
+    "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "Softmax2d", "Softshrink",
+    "TripletMarginLoss",
 ]
