@@ -654,7 +654,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
     return _reduced(div(total(values, axis=labels), np.shape(x.data)[labels]), reduction)
 
 
-_COSINE_EPS = 1e-12  # added to each squared norm, as PyTorch's EPSILON
+# Added to each squared norm: PyTorch's EPSILON, a C++ float, so 1e-12 rounded to float32 (9.99999996e-13)
+# even in float64, where it sets the gradient at a zero vector (1/√ε) to nine digits.
+_COSINE_EPS = float(np.float32(1e-12))
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, *, reduction="mean"):
