@@ -496,6 +496,12 @@ LAYERS = [
     nn.CrossEntropyLoss(weight=[1.0, 2.0, 0.5], label_smoothing=0.1), nn.NLLLoss(weight=[1.0, 3.0]),
     nn.Unflatten(-1, (2, -1)), nn.Dropout1d(0.3), nn.Dropout2d(inplace=True), nn.SmoothL1Loss(reduction="sum", beta=0.5),
     nn.KLDivLoss(reduction="batchmean", log_target=True),
+    nn.GLU(dim=1), nn.Hardshrink(0.3), nn.Softshrink(lambd=1.5), nn.Softmax2d(), nn.AlphaDropout(0.1),
+    nn.Bilinear(3, 4, 2), nn.Bilinear(2, 2, 5, bias=False, dtype=np.float64),
+    nn.MarginRankingLoss(margin=0.5, reduction="sum"), nn.HingeEmbeddingLoss(2.0), nn.CosineEmbeddingLoss(-0.5),
+    nn.TripletMarginLoss(margin=0.5, p=1.0, eps=0.0, swap=True, reduction="none"), nn.SoftMarginLoss(reduction="sum"),
+    nn.MultiLabelSoftMarginLoss(weight=[1.0, 0.5, 2.0]), nn.PoissonNLLLoss(log_input=False, full=True, eps=1e-6),
+    nn.GaussianNLLLoss(full=True, eps=1e-3, reduction="none"),
 ]
 
 

@@ -30,6 +30,13 @@ from .normalization import InstanceNorm1d, InstanceNorm2d
 from .padding import ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d
 from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from .spatial import Fold, PixelShuffle, PixelUnshuffle, Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+# ranking, embedding and likelihood losses; shrinkage, gating, alpha dropout, bilinear
+from .activation import GLU, Hardshrink, Softmax2d, Softshrink
+from .layers import AlphaDropout, Bilinear
+from .loss import (
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
+    SoftMarginLoss, TripletMarginLoss,
+)
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -49,4 +56,7 @@ __all__ = [
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Fold", "InstanceNorm1d", "InstanceNorm2d", "PixelShuffle",
     "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "Unfold",
     "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "AlphaDropout", "Bilinear", "CosineEmbeddingLoss", "GLU", "GaussianNLLLoss", "Hardshrink", "HingeEmbeddingLoss",
+    "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "Softmax2d", "Softshrink",
+    "TripletMarginLoss",
 ]

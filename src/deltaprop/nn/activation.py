@@ -378,6 +378,78 @@ class Threshold(Module):
         return f"threshold={self.threshold}, value={self.value}"
 
 
+
+class Hardshrink(Module):
+    """o = a where |a| > λ (``lambd``, 0.5 by default), 0 in [−λ, λ]; o' = 1 outside, 0 inside."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = real_option("Hardshrink", "lambd", lambd)
+
+    def forward(self, x):
+        return ops.hardshrink(x, self.lambd)
+
+    def config(self) -> dict:
+        return {"lambd": self.lambd}
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """o = a − λ above λ, a + λ below −λ, 0 in between (``lambd`` λ >= 0, 0.5 by default); o' = 1
+    outside [−λ, λ], 0 inside."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = real_option("Softshrink", "lambd", lambd)
+        if self.lambd < 0:
+            raise ConfigError(f"Softshrink: lambd must be a non-negative number, got {self.lambd}")
+
+    def forward(self, x):
+        return ops.softshrink(x, self.lambd)
+
+    def config(self) -> dict:
+        return {"lambd": self.lambd}
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class GLU(Module):
+    """The gated linear unit: the input halved along ``dim`` into u and v, o = u·σ(v) (the axis
+    must have even length; the output has half of it)."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise ConfigError(f"GLU: dim must be an integer (an axis), got {dim!r}")
+        self.dim = int(dim)
+
+    def forward(self, x):
+        return ops.glu(x, self.dim)
+
+    def config(self) -> dict:
+        return {"dim": self.dim}
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every position of an image batch: axis −3 of an (N, C, H, W)
+    or (C, H, W) input."""
+
+    def forward(self, x):
+        shape = tuple(np.shape(getattr(x, "data", x)))
+        if len(shape) not in (3, 4):
+            raise ShapeError(f"Softmax2d: expected input of shape (N, C, H, W) or (C, H, W), got shape {shape}")
+        return ops.softmax(x, -3)
+
+    def config(self) -> dict:
+        return {}
+
+
 #: The element-wise activations by the name PyTorch's functional API gives them: what an option
 #: such as ``deltaprop train --activation`` accepts.
 ELEMENTWISE = {

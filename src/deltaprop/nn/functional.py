@@ -249,3 +249,44 @@ adaptive_max_pool1d = ops.adaptive_max_pool1d
 adaptive_max_pool2d = ops.adaptive_max_pool2d
 unfold = ops.unfold
 fold = ops.fold
+
+# -- ranking, embedding and likelihood losses; shrinkage, gating, alpha dropout, bilinear ---------------
+# PyTorch's positions up to its deprecated size_average; what follows it (reduction, and
+# poisson_nll_loss's eps) is keyword-only here, so a call written for PyTorch never binds wrongly.
+
+margin_ranking_loss = ops.margin_ranking_loss
+hinge_embedding_loss = ops.hinge_embedding_loss
+soft_margin_loss = ops.soft_margin_loss
+multilabel_soft_margin_loss = ops.multilabel_soft_margin_loss
+cosine_embedding_loss = ops.cosine_embedding_loss
+triplet_margin_loss = ops.triplet_margin_loss
+poisson_nll_loss = ops.poisson_nll_loss
+gaussian_nll_loss = ops.gaussian_nll_loss
+hardshrink = ops.hardshrink
+softshrink = ops.softshrink
+glu = ops.glu
+bilinear = ops.bilinear
+
+#: λα of SELU to the digits PyTorch's alpha_dropout uses: the value SELU saturates at, −λα.
+_ALPHA_PRIME = 1.7580993408473766
+
+
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Dropout for self-normalizing networks (SELU): during training each element is set, with
+    probability p, to SELU's saturation value −λα instead of 0, and the result is scaled and shifted
+    (o = a·x + b for kept elements, a·(−λα) + b for dropped ones, with a = ((1 − p)(1 + p·λα²))^(−½)
+    and b = a·λα·p) so that inputs of mean 0 and variance 1 keep them. The mask is drawn from the
+    library's generator as dropout's is. ``training`` is False by default, as in PyTorch's function
+    (the layer passes its mode); p = 1 gives zeros, as PyTorch's."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ConfigError(f"alpha_dropout: p must be a probability in [0, 1], got {p!r}")
+    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if not training or p == 0.0 or data.size == 0:
+        return input
+    dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
+    if p == 1.0:
+        return ops.mul(input, np.zeros(data.shape, dtype=dtype))
+    keep = default_generator().random(data.shape, dtype=np.float32) >= p
+    a = 1.0 / np.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p))
+    shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p  # b, and −λα·a where dropped
+    return ops.add(ops.mul(input, keep.astype(dtype) * dtype.type(a)), shift.astype(dtype))

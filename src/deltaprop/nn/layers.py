@@ -1,4 +1,4 @@
-"""The dense network's layers: Linear, and the plumbing around it (Identity, Flatten, Dropout)."""
+"""The dense network's layers: Linear and Bilinear, and the plumbing around them (Identity, Flatten, the dropouts)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,60 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """a_o = x1ᵀ·W_o·x2 + b_o: each output a bilinear form of two inputs, x1 of shape
+    (..., in1_features) and x2 of shape (..., in2_features).
+
+    ``weight`` has shape (out_features, in1_features, in2_features) and ``bias`` (out_features,),
+    both initialised as PyTorch does: U(−1/√in1, 1/√in1).
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, dtype=None):
+        super().__init__()
+        for name, value in (("in1_features", in1_features), ("in2_features", in2_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ConfigError(f"Bilinear: {name} must be a positive integer, got {value!r}")
+        self.in1_features = int(in1_features)
+        self.in2_features = int(in2_features)
+        self.out_features = int(out_features)
+        dtype = floating_dtype("Bilinear", DEFAULT_DTYPE if dtype is None else dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in1_features, self.in2_features), dtype=dtype))
+        self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        try:
+            return F.bilinear(input1, input2, self.weight, self.bias)
+        except ShapeError:
+            shapes = [tuple(np.shape(getattr(x, "data", x))) for x in (input1, input2)]
+            raise ShapeError(
+                f"{self.describe()} expected inputs of shapes (N, {self.in1_features}) and (N, {self.in2_features}), "
+                f"got shapes {shapes[0]} and {shapes[1]}"
+            ) from None
+
+    def describe(self) -> str:
+        return f"Bilinear({self.in1_features}, {self.in2_features} -> {self.out_features})"
+
+    def config(self) -> dict:
+        return {
+            "in1_features": self.in1_features,
+            "in2_features": self.in2_features,
+            "out_features": self.out_features,
+            "bias": self.bias is not None,
+            "dtype": self.weight.dtype.name,
+        }
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
 class Identity(Module):
@@ -152,8 +206,8 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-class _ChannelDropout(Module):
-    _function: str  # dropout1d or dropout2d in nn.functional
+class _DropoutNd(Module):
+    _function: str  # dropout1d, dropout2d or alpha_dropout in nn.functional
 
     def __init__(self, p: float = 0.5, inplace: bool = False):  # inplace: see nn/activation.py
         super().__init__()
@@ -172,16 +226,25 @@ class _ChannelDropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class Dropout1d(_ChannelDropout):
+class Dropout1d(_DropoutNd):
     """During training, zero whole channels of an (N, C, L) or (C, L) input, each with probability
     ``p``, and scale the others by 1/(1 − p); in ``eval()`` mode, do nothing."""
 
     _function = "dropout1d"
 
 
-class Dropout2d(_ChannelDropout):
+class Dropout2d(_DropoutNd):
     """During training, zero whole feature maps of an (N, C, H, W) input, each with probability
     ``p``, and scale the others by 1/(1 − p); in ``eval()`` mode, do nothing. (A 3-d input is taken
     as (N, C, L), with PyTorch's warning.)"""
 
     _function = "dropout2d"
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps a self-normalizing (SELU) network's activations at mean 0 and variance 1:
+    during training each element is set, with probability ``p``, to SELU's saturation value, then
+    all are scaled and shifted back (see :func:`deltaprop.nn.functional.alpha_dropout`); in
+    ``eval()`` mode, do nothing."""
+
+    _function = "alpha_dropout"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError
+from ..ops.activation import real_option
 from ..ops.loss import KL_REDUCTIONS, REDUCTIONS
 from ..tensor import Tensor
 from . import functional as F
@@ -184,3 +185,128 @@ class NLLLoss(_WeightedLoss):
 
     def config(self) -> dict:
         return {**super().config(), "ignore_index": self.ignore_index}
+
+
+# -- ranking, embedding and likelihood losses ----------------------------------------------------------
+# PyTorch's positional arguments up to its deprecated size_average; reduction (and PoissonNLLLoss's
+# eps) come by keyword, so that a call written for PyTorch never binds an argument to the wrong name.
+
+
+class _MarginLoss(_Loss):
+    def __init__(self, margin: float, *, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = real_option(type(self).__name__, "margin", margin)
+
+    def config(self) -> dict:
+        return {"margin": self.margin, "reduction": self.reduction}
+
+
+class MarginRankingLoss(_MarginLoss):
+    """max(0, −y·(x1 − x2) + margin) for a target y of ±1: whether x1 should rank above x2."""
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean"):
+        super().__init__(margin, reduction=reduction)
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_MarginLoss):
+    """x where y = 1, max(0, margin − x) where y = −1: x a distance, y whether the pair is alike."""
+
+    def __init__(self, margin: float = 1.0, *, reduction: str = "mean"):
+        super().__init__(margin, reduction=reduction)
+
+    def forward(self, input, target):
+        return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_MarginLoss):
+    """1 − cos(x1, x2) where y = 1, max(0, cos(x1, x2) − margin) where y = −1, for rows (N, D) and
+    labels (N,)."""
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean"):
+        super().__init__(margin, reduction=reduction)
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(0, margin + d(a, p) − d(a, n)) with d the p-norm distance (plus eps) over the last axis;
+    ``swap`` uses the nearer of d(a, n) and d(p, n)."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, *,
+                 reduction: str = "mean"):
+        super().__init__(reduction)
+        name = "TripletMarginLoss"
+        self.margin = real_option(name, "margin", margin)
+        if not self.margin > 0:
+            raise ConfigError(f"{name}: margin must be greater than 0, got {self.margin}")
+        self.p = real_option(name, "p", p)
+        if not self.p > 0:
+            raise ConfigError(f"{name}: p must be a positive number (inf for the largest difference), got {self.p}")
+        self.eps = real_option(name, "eps", eps)
+        self.swap = bool(swap)
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
+                                     reduction=self.reduction)
+
+    def config(self) -> dict:
+        return {"margin": self.margin, "p": self.p, "eps": self.eps, "swap": self.swap, "reduction": self.reduction}
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + e^(−y·x)) for a target y of ±1: the logistic loss."""
+
+    def __init__(self, *, reduction: str = "mean"):
+        super().__init__(reduction)
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Binary cross-entropy from logits for each of C labels (the last axis), averaged over them:
+    one value per sample; ``weight`` rescales the labels."""
+
+    def __init__(self, weight=None, *, reduction: str = "mean"):
+        super().__init__(weight, reduction)
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Negative log-likelihood of counts: e^x − y·x for log-rates x (``log_input``), else
+    λ − y·log(λ + eps); ``full`` adds Stirling's term for log y! where y > 1."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, *, eps: float = 1e-8, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.log_input = bool(log_input)
+        self.full = bool(full)
+        self.eps = real_option("PoissonNLLLoss", "eps", eps)
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps, reduction=self.reduction)
+
+    def config(self) -> dict:
+        return {"log_input": self.log_input, "full": self.full, "eps": self.eps, "reduction": self.reduction}
+
+
+class GaussianNLLLoss(_Loss):
+    """Negative log-likelihood of targets under Gaussians: ½(log v + (x − y)²/v) for means x and
+    variances v (clamped to at least ``eps``), plus ½·log(2π) with ``full``. Called as
+    ``loss(input, target, var)``."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.full = bool(full)
+        self.eps = real_option("GaussianNLLLoss", "eps", eps)
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+    def config(self) -> dict:
+        return {"full": self.full, "eps": self.eps, "reduction": self.reduction}

@@ -9,9 +9,9 @@
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, embedding       |
-| activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold |
-| linear        | linear (x·Wᵀ + b as one primitive)                                    |
-| loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
+| activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
+| linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
+| loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss, gaussian_nll_loss; composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss |
 | conv          | conv1d, conv2d                                                        |
 | conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
 | pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |
@@ -26,6 +26,7 @@ from .activation import (
     celu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softmin, softplus, softsign,
     tanhshrink, threshold,
 )
+from .activation import glu, hardshrink, softshrink
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
@@ -33,17 +34,25 @@ from .cumulative import cumprod, cumsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
 from .fold import fold, unfold
 from .indexing import argsort, embedding, gather, masked_fill, sort, topk, tril, triu
-from .linear import linear
+from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
     cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
     huber_loss,
     kl_div,
     l1_loss,
+    margin_ranking_loss,
     mse_loss,
+    multilabel_soft_margin_loss,
     nll_loss,
+    poisson_nll_loss,
     smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
@@ -78,4 +87,7 @@ __all__ = [
     "conv_transpose1d", "conv_transpose2d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "fold", "instance_norm", "interpolate", "pixel_shuffle",
     "pixel_unshuffle", "unfold",
+    "bilinear", "cosine_embedding_loss", "gaussian_nll_loss", "glu", "hardshrink", "hinge_embedding_loss",
+    "margin_ranking_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "softshrink",
+    "triplet_margin_loss",
 ]

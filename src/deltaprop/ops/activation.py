@@ -11,9 +11,12 @@ import math
 
 import numpy as np
 
+from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
+from .arithmetic import mul
+from .shape import narrow
 from .special import erf
 
 
@@ -523,3 +526,54 @@ def threshold(a, threshold, value):
         return (np.where(replaced, 0, g),)
 
     return record(out, (a,), backward, "threshold")
+
+
+def hardshrink(a, lambd=0.5):
+    """o = a where |a| > λ, 0 for −λ <= a <= λ; o' = 1 outside [−λ, λ], 0 inside (at ±λ too, as
+    PyTorch). A NaN input lies in no interval: it stays NaN and passes g on, as PyTorch's."""
+    lambd = real_option("hardshrink", "lambd", lambd)
+    a = operand(a)
+    x = _floating(a)
+    inside = (x >= -lambd) & (x <= lambd)
+    out = np.where(inside, x.dtype.type(0), x)
+
+    def backward(g):
+        return (np.where(inside, 0, g),)
+
+    return record(out, (a,), backward, "hardshrink")
+
+
+def softshrink(a, lambd=0.5):
+    """o = a − λ for a > λ, a + λ for a < −λ, 0 in between: |a| shrunk towards 0 by λ >= 0;
+    o' = 1 outside [−λ, λ], 0 inside. A NaN input stays NaN and passes g on, as PyTorch's."""
+    lambd = real_option("softshrink", "lambd", lambd)
+    if lambd < 0:
+        raise ConfigError(f"softshrink: lambd must be a non-negative number, got {lambd!r}")
+    a = operand(a)
+    x = _floating(a)
+    inside = (x >= -lambd) & (x <= lambd)
+    out = np.where(inside, x.dtype.type(0), x - np.copysign(x.dtype.type(lambd), x))
+
+    def backward(g):
+        return (np.where(inside, 0, g),)
+
+    return record(out, (a,), backward, "softshrink")
+
+
+def glu(a, dim=-1):
+    """The gated linear unit: the input split in halves u, v along ``dim``, o = u·σ(v).
+
+    Composed of primitives (two narrows, sigmoid, mul), so its gradients are theirs:
+    ∂o/∂u = σ(v), ∂o/∂v = u·σ(v)(1 − σ(v)).
+    """
+    a = operand(a)
+    shape = np.shape(a.data)
+    if not shape:
+        raise ShapeError("glu: the input must have at least one dimension to halve, got a single number")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not -len(shape) <= dim < len(shape):
+        raise ShapeError(f"glu: dim {dim!r} is out of range for input of shape {shape}")
+    n = shape[dim]
+    if n % 2:
+        raise ShapeError(f"glu: dimension {dim} of input of shape {shape} has odd size {n}, which cannot be halved")
+    half = n // 2
+    return mul(narrow(a, dim, 0, half), sigmoid(narrow(a, dim, half, half)))

@@ -71,3 +71,52 @@ def linear(x, weight, bias=None):
 
     return record(out, parents, backward, "linear")
 
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """a_o = Σ_ij x1_i·W_oij·x2_j + b_o: one bilinear form per output, for x1 of shape
+    (..., in1_features), x2 of shape (..., in2_features) with the same leading axes, and W of shape
+    (out_features, in1_features, in2_features), as PyTorch's ``bilinear``.
+
+    Each term of the sum is a product of three factors, so each factor's gradient is the sum of the
+    other two times δ = ∂E/∂a: ∂E/∂x1_i = Σ_oj δ_o W_oij x2_j, ∂E/∂x2_j = Σ_oi δ_o x1_i W_oij,
+    ∂E/∂W_oij = Σ_n δ_no x1_ni x2_nj, ∂E/∂b = Σ_n δ_n. np.einsum picks the order of the products.
+    """
+    x1, x2, weight = operand(input1), operand(input2), operand(weight)
+    X1, X2, W = np.asarray(x1.data), np.asarray(x2.data), np.asarray(weight.data)
+    if W.ndim != 3:
+        raise ShapeError(f"bilinear: the weight must have shape (out_features, in1_features, in2_features), got shape {W.shape}")
+    if X1.ndim != X2.ndim or X1.ndim == 0:
+        raise ShapeError(f"bilinear: input1 and input2 must have the same number of dimensions (at least one), got "
+                         f"shapes {X1.shape} and {X2.shape}")
+    if X1.shape[:-1] != X2.shape[:-1]:
+        raise ShapeError(f"bilinear: input1 and input2 must agree on every axis but the last, got shapes {X1.shape} and {X2.shape}")
+    if X1.shape[-1] != W.shape[1] or X2.shape[-1] != W.shape[2]:
+        raise ShapeError(f"bilinear: inputs of shapes {X1.shape} and {X2.shape} have {X1.shape[-1]} and {X2.shape[-1]} "
+                         f"features, the weight of shape {W.shape} expects {W.shape[1]} and {W.shape[2]}")
+    parents = (x1, x2, weight)
+    if bias is not None:
+        bias = operand(bias)
+        if np.shape(bias.data) != W.shape[:1]:
+            raise ShapeError(f"bilinear: the bias must have shape ({W.shape[0]},), one per output, got shape {np.shape(bias.data)}")
+        parents += (bias,)
+    lead = X1.shape[:-1]
+    # Data arrives as float64 or integers: compute in the weight's dtype (what linear does).
+    A = X1.reshape(-1, X1.shape[-1]) if x1.requires_grad else X1.reshape(-1, X1.shape[-1]).astype(W.dtype, copy=False)
+    B = X2.reshape(-1, X2.shape[-1]) if x2.requires_grad else X2.reshape(-1, X2.shape[-1]).astype(W.dtype, copy=False)
+    out = np.einsum("ni,oij,nj->no", A, W, B, optimize=True)
+    if bias is not None:
+        out += bias.data
+
+    def backward(g):
+        g = g.reshape(-1, W.shape[0])
+        grads = (
+            np.einsum("no,oij,nj->ni", g, W, B, optimize=True).reshape(X1.shape) if x1.requires_grad else None,
+            np.einsum("no,ni,oij->nj", g, A, W, optimize=True).reshape(X2.shape) if x2.requires_grad else None,
+            np.einsum("no,ni,nj->oij", g, A, B, optimize=True) if weight.requires_grad else None,
+        )
+        if bias is not None:
+            grads += (np.add.reduce(g, axis=0) if bias.requires_grad else None,)
+        return grads
+
+    return record(out.reshape(lead + (W.shape[0],)), parents, backward, "bilinear")
