@@ -25,6 +25,8 @@ from .sparse import Embedding
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 # Transposed convolutions
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+# Comparing two inputs
+from .distance import CosineSimilarity, PairwiseDistance
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -41,4 +43,5 @@ __all__ = [
     "Softplus", "Softsign", "Tanhshrink", "Threshold",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",
     "ConvTranspose1d", "ConvTranspose2d",
+    "CosineSimilarity", "PairwiseDistance",
 ]

@@ -2,13 +2,14 @@
 
 | module        | operations                                                            |
 |---------------|-----------------------------------------------------------------------|
-| arithmetic    | add, sub, mul, div, pow, neg, matmul                                  |
-| reduction     | sum, mean, var, std, max, min, norm, prod, logsumexp                  |
+| arithmetic    | add, sub, mul, div, pow, neg, matmul, bmm, outer                      |
+| einsum        | einsum (Einstein summation; diagonals, '...', broadcasting)           |
+| reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad |
-| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, embedding       |
+| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold |
 | linear        | linear (x·Wᵀ + b as one primitive)                                    |
 | loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss |
@@ -24,12 +25,13 @@ from .activation import (
     celu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softmin, softplus, softsign,
     tanhshrink, threshold,
 )
-from .arithmetic import add, div, matmul, mul, neg, pow, sub
+from .arithmetic import add, bmm, div, matmul, mul, neg, outer, pow, sub
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .cumulative import cumprod, cumsum
+from .einsum import einsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
-from .indexing import argsort, embedding, gather, masked_fill, sort, topk, tril, triu
+from .indexing import argsort, diag, diagonal, embedding, gather, masked_fill, sort, topk, trace, tril, triu
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -44,7 +46,7 @@ from .loss import (
 )
 from .normalization import batch_norm, group_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
-from .reduction import logsumexp, max, mean, min, norm, prod, std, sum, var
+from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
 from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
     unsqueeze,
@@ -71,4 +73,5 @@ __all__ = [
     "celu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu", "relu6", "selu", "silu", "softmin",
     "softplus", "softsign", "tanhshrink", "threshold",
     "conv_transpose1d", "conv_transpose2d",
+    "bmm", "diag", "diagonal", "einsum", "outer", "std_mean", "trace", "var_mean",
 ]
