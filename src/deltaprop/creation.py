@@ -102,7 +102,7 @@ def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=Fal
     ``randint(high, size)`` or ``randint(low, high, size)``; drawn from the library's generator."""
     args = list(args)
     if size is None:
-        if not args:
+        if not args or (len(args) == 1 and low is None and high is None):
             raise TypeError("randint: give the shape of the result, randint(high, size) or randint(low, high, size)")
         size = args.pop()
     if len(args) > 2:
