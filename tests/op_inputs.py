@@ -67,3 +67,49 @@ def away_from(*kinks, low=-2.0, high=2.0, gap=0.1):
         return x
 
     return recipe
+
+
+# einsum equations and operand shapes (tests/test_more_functions.py checks their gradients by finite
+# differences, reference/test_torch_more_functions.py values and gradients against PyTorch).
+EINSUM_CASES = [
+    ("matmul", "ij,jk->ik", [(2, 3), (3, 4)]),
+    ("matmul-implicit", "ij,jk", [(2, 3), (3, 4)]),
+    ("matmul-transposed-operand", "ij,kj->ik", [(2, 3), (4, 3)]),
+    ("batch-matmul", "bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+    ("attention-scores", "bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+    ("outer", "i,j->ij", [(3,), (4,)]),
+    ("outer-of-three", "i,j,k->ijk", [(2,), (3,), (4,)]),
+    ("dot", "i,i->", [(5,)] * 2),
+    ("dot-implicit", "i,i", [(5,)] * 2),
+    ("hadamard", "ij,ij->ij", [(3, 4)] * 2),
+    ("transpose", "ij->ji", [(3, 4)]),
+    ("permute", "ijk->kij", [(2, 3, 4)]),
+    ("trace", "ii->", [(4, 4)]),
+    ("trace-implicit", "ii", [(4, 4)]),
+    ("diagonal", "ii->i", [(4, 4)]),
+    ("diagonal-of-a-stack", "iij->ji", [(3, 3, 2)]),
+    ("diagonal-three-times", "iii->i", [(3, 3, 3)]),
+    ("repeat-apart", "iji->j", [(3, 2, 3)]),
+    ("diagonal-then-contract", "ijj,jk->ik", [(2, 3, 3), (3, 4)]),
+    ("sum-all", "ij->", [(3, 4)]),
+    ("sum-rows", "ij->i", [(3, 4)]),
+    ("sum-columns", "ij->j", [(3, 4)]),
+    ("sum-inner-of-three", "ijk->ik", [(2, 3, 4)]),
+    ("three-operand-chain", "ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    ("bilinear-form", "i,ij,j->", [(3,), (3, 4), (4,)]),
+    ("bilinear-batch", "bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+    ("ellipsis-batch-broadcast", "...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]),
+    ("ellipsis-transpose", "...ij->...ji", [(2, 3, 4, 5)]),
+    ("ellipsis-last", "i...->...", [(3, 2, 4)]),
+    ("ellipsis-implicit-dot", "...i,...i", [(2, 3), (4, 1, 3)]),
+    ("ellipsis-summed-away", "...ij->ij", [(2, 3, 4, 5)]),
+    ("ellipsis-middle", "i...j,j->i...", [(2, 3, 4), (4,)]),
+    ("ellipsis-output-only", "ij->...ij", [(3, 4)]),
+    ("broadcast-size-1", "i,i->i", [(3,), (1,)]),
+    ("broadcast-diagonal", "ii,i->i", [(1, 1), (3,)]),
+    ("uppercase-implicit", "Ab,bc", [(2, 3), (3, 4)]),
+    ("spaces", " ij , jk -> ik ", [(2, 3), (3, 4)]),
+    ("scalar-operand", ",i->i", [(), (3,)]),
+    ("empty-dimension", "ij,jk->ik", [(0, 3), (3, 2)]),
+    ("contract-over-empty", "ij,jk->ik", [(2, 0), (0, 3)]),
+]

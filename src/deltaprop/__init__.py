@@ -12,6 +12,7 @@ The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is impor
 
 from . import data, nn, ops, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .creation import eye, linspace, randint, randperm
 from .errors import DeltapropError
 from .gradcheck import gradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -46,6 +47,9 @@ from .ops import (  # PyTorch's math names, for code ported from it
     reciprocal, round, rsqrt, sign, sin, square, trunc,
 )
 from .ops import argsort, masked_fill, narrow, sort, topk  # PyTorch's function forms of these methods
+from .ops import (  # more of PyTorch's functions, for code ported from it
+    bmm, diag, diagonal, einsum, flatten, outer, squeeze, std_mean, trace, unsqueeze, var_mean,
+)
 
 clamp = clip  # PyTorch's name
 
@@ -58,6 +62,26 @@ def amax(input, dim=None, keepdim=False):
 def amin(input, dim=None, keepdim=False):
     """PyTorch's ``amin``: the smallest value over ``dim`` (all dimensions for None); ties share the gradient."""
     return as_tensor(input).amin(dim, keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    """PyTorch's ``argmax``: the index (int64) of the largest value along ``dim``, of the flattened input for None."""
+    return as_tensor(input).argmax(dim=dim, keepdim=keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """PyTorch's ``argmin``: the index (int64) of the smallest value along ``dim``, of the flattened input for None."""
+    return as_tensor(input).argmin(dim=dim, keepdim=keepdim)
+
+
+def transpose(input, dim0, dim1):
+    """PyTorch's ``transpose``: ``input`` with dimensions ``dim0`` and ``dim1`` swapped."""
+    return as_tensor(input).transpose(dim0, dim1)
+
+
+def permute(input, dims):
+    """PyTorch's ``permute``: ``input`` with its dimensions in the order ``dims``."""
+    return as_tensor(input).permute(dims)
 
 
 cat = concatenate  # PyTorch's name
@@ -110,5 +134,7 @@ __all__ = [
     "inference_mode", "set_grad_enabled",
     "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cumprod", "cumsum", "exp2", "expm1", "floor", "log10", "log1p",
     "log2", "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",
+    "argmax", "argmin", "bmm", "diag", "diagonal", "einsum", "eye", "flatten", "linspace", "outer", "permute",
+    "randint", "randperm", "squeeze", "std_mean", "trace", "transpose", "unsqueeze", "var_mean",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

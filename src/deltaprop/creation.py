@@ -1,4 +1,5 @@
-"""Tensor factories with PyTorch's names: zeros, ones, full, arange, rand, randn, ... .
+"""Tensor factories with PyTorch's names: zeros, ones, full, arange, linspace, eye, rand, randn,
+randint, randperm.
 
 Shapes may be given as separate integers or as one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``);
 the dtype is float32 unless given. Random draws come from the library's generator
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import ConfigError
 from .random import default_generator
 from .tensor import DEFAULT_DTYPE, Tensor
 
@@ -65,3 +67,66 @@ def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal draws."""
     return _make(default_generator().standard_normal(_shape(shape)).astype(dtype or DEFAULT_DTYPE), requires_grad)
+
+
+def _count(op: str, name: str, n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ConfigError(f"{op}: {name} must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included; float32 unless given.
+
+    As PyTorch computes them: the first half counted up from ``start``, the second half down from
+    ``end``, so both ends are exact. An integer dtype truncates the values toward zero, as PyTorch's.
+    """
+    steps = _count("linspace", "steps", steps)
+    dtype = np.dtype(dtype or DEFAULT_DTYPE)
+    start, end = float(start), float(end)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    i = np.arange(steps, dtype=np.float64)
+    values = np.where(i < max(steps // 2, 1), start + i * step, end - (steps - 1 - i) * step)
+    return _make(values.astype(dtype), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    """The n × m identity matrix (square when ``m`` is not given): ones on the main diagonal."""
+    n = _count("eye", "n", n)
+    m = n if m is None else _count("eye", "m", m)
+    return _make(np.eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad)
+
+
+def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=False) -> Tensor:
+    """Uniform integers in [low, high) of shape ``size``, int64 unless given, as PyTorch's
+    ``randint(high, size)`` or ``randint(low, high, size)``; drawn from the library's generator."""
+    args = list(args)
+    if size is None:
+        if not args or (len(args) == 1 and low is None and high is None):
+            raise TypeError("randint: give the shape of the result, randint(high, size) or randint(low, high, size)")
+        size = args.pop()
+    if len(args) > 2:
+        raise TypeError(f"randint: takes (high, size) or (low, high, size), got {len(args) + 1} positional arguments")
+    given = dict(zip(("high",) if len(args) == 1 else ("low", "high"), args))
+    for name, value in (("low", low), ("high", high)):
+        if value is not None:
+            if name in given:
+                raise TypeError(f"randint: {name} given twice, as an argument and as {name}=")
+            given[name] = value
+    if "high" not in given:
+        raise TypeError("randint: give high, the bound the integers stay below")
+    low, high = given.get("low", 0), given["high"]
+    for name, value in (("low", low), ("high", high)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"randint: {name} must be an integer, got {value!r}")
+    if low >= high:
+        raise ConfigError(f"randint: low must be below high (the range is [low, high)), got low={low}, high={high}")
+    shape = _shape((size,))
+    values = default_generator().integers(int(low), int(high), size=shape, dtype=np.int64)
+    return _make(values.astype(dtype or np.int64, copy=False), requires_grad)
+
+
+def randperm(n, dtype=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0 .. n-1, int64 unless given; drawn from the library's generator."""
+    n = _count("randperm", "n", n)
+    return _make(default_generator().permutation(n).astype(dtype or np.int64, copy=False), requires_grad)

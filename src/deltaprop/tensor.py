@@ -399,12 +399,24 @@ class Tensor:
         return MaxMin(values, Tensor._wrap(index))
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
-        return Tensor._wrap(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)))
+        """The index (int64) of the largest element along ``dim``, of the flattened tensor for None."""
+        return self._arg_extremum(np.argmax, axis, keepdims, dim, keepdim)
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """The index (int64) of the smallest element along ``dim``, of the flattened tensor for None."""
+        return self._arg_extremum(np.argmin, axis, keepdims, dim, keepdim)
+
+    def _arg_extremum(self, arg, axis, keepdims, dim, keepdim):
         axis, keepdims = (axis if dim is None else dim), (keepdims if keepdim is None else keepdim)
-        return Tensor._wrap(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)))
+        if axis is not None:
+            _ops._core.normalize_axes(axis, self.ndim)  # one sentence for an axis out of range
+        try:
+            index = arg(self.data, axis=axis, keepdims=keepdims)
+        except ValueError:  # NumPy's "attempt to get argmax of an empty sequence"
+            over = "its elements" if axis is None else f"dim {axis}"
+            raise ValueError(f"{arg.__name__}: the tensor of shape {self.shape} has no elements over {over} to "
+                             "take an index from") from None
+        return Tensor._wrap(np.asarray(index, dtype=np.int64))
 
     # -- elementwise functions ---------------------------------------------------------------
 
@@ -640,6 +652,21 @@ class Tensor:
 
     def triu(self, diagonal=0):
         return _ops.triu(self, diagonal)
+
+    def diag(self, diagonal=0):
+        return _ops.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def trace(self):
+        return _ops.trace(self)
+
+    def bmm(self, mat2):
+        return _ops.bmm(self, mat2)
+
+    def outer(self, vec2):
+        return _ops.outer(self, vec2)
 
     def clone(self):
         """A copy that stays in the graph: the gradient flows back to this tensor."""

@@ -37,6 +37,8 @@ from .loss import (
     CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, PoissonNLLLoss,
     SoftMarginLoss, TripletMarginLoss,
 )
+# Comparing two inputs
+from .distance import CosineSimilarity, PairwiseDistance
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -59,4 +61,5 @@ __all__ = [
     "AlphaDropout", "Bilinear", "CosineEmbeddingLoss", "GLU", "GaussianNLLLoss", "Hardshrink", "HingeEmbeddingLoss",
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "Softmax2d", "Softshrink",
     "TripletMarginLoss",
+    "CosineSimilarity", "PairwiseDistance",
 ]

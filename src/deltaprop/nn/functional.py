@@ -290,3 +290,77 @@ def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool =
     a = 1.0 / np.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p))
     shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p  # b, and −λα·a where dropped
     return ops.add(ops.mul(input, keep.astype(dtype) * dtype.type(a)), shift.astype(dtype))
+
+
+# -- one-hot codes, normalisation and distances between vectors ------------------------------------------
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """Each integer class index as a row of zeros with a 1 at its position (int64), as PyTorch's: the
+    result has shape ``tensor.shape + (num_classes,)``, and ``num_classes=-1`` takes the largest
+    index plus one. It carries no gradient (its input is labels)."""
+    labels = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if labels.dtype.kind not in "iu":
+        raise ConfigError(f"one_hot: class indices must be integers, got dtype {labels.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < -1:
+        raise ConfigError(f"one_hot: num_classes must be a non-negative integer or -1 (take it from the largest "
+                          f"index), got {num_classes!r}")
+    if num_classes == -1:
+        if labels.size == 0:
+            raise ConfigError("one_hot: cannot infer the number of classes from an empty tensor; give num_classes")
+        num_classes = int(labels.max()) + 1
+    if labels.size and labels.min() < 0:
+        raise ConfigError(f"one_hot: class indices must be non-negative, got {int(labels.min())}")
+    if labels.size and labels.max() >= num_classes:
+        raise ConfigError(f"one_hot: class index {int(labels.max())} is not below num_classes={num_classes}")
+    out = np.zeros(labels.shape + (int(num_classes),), dtype=np.int64)
+    np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor._wrap(out)
+
+
+def _positive_p(op: str, p) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p > 0:
+        raise ConfigError(f"{op}: p must be a positive number (or inf), got {p!r}")
+    return float(p)
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
+    """``input / max(‖input‖_p, eps)`` along ``dim``, as PyTorch's: each slice scaled to unit p-norm,
+    a slice of norm below ``eps`` divided by ``eps`` instead (so zeros stay zeros)."""
+    if out is not None:
+        raise ConfigError("normalize: out= is not supported; use the returned tensor")
+    norm = ops.norm(input, _positive_p("normalize", p), dim, keepdims=True)
+    return ops.div(input, ops.clamp_min(norm, eps))
+
+
+def _broadcast_pair(op: str, x1, x2) -> tuple:
+    x1, x2 = ops._core.operand(x1), ops._core.operand(x2)
+    shape1, shape2 = np.shape(x1.data), np.shape(x2.data)
+    try:
+        shape = np.broadcast_shapes(shape1, shape2)
+    except ValueError:
+        raise ShapeError(f"{op}: shapes {shape1} and {shape2} cannot be broadcast together") from None
+    return tuple(x if np.shape(x.data) == shape else ops.expand(x, shape) for x in (x1, x2))
+
+
+def _unclamped_gradient(norm: Tensor, eps: float) -> Tensor:
+    """``norm`` raised to at least ``eps`` in value, its gradient that of the norm itself: PyTorch
+    clamps the norms of cosine_similarity in place under no_grad, so its gradient never sees the
+    clamp (and a zero vector gets the gradient x / eps of the other vector's direction, not 0)."""
+    return ops.add(norm, Tensor._wrap(np.maximum(norm.data, eps) - norm.data))
+
+
+def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
+    """Σ (x1 / max(‖x1‖, eps)) · (x2 / max(‖x2‖, eps)) along ``dim``, PyTorch 2's formula: each
+    vector scaled to unit length first (which keeps the result in [−1, 1]), the two broadcast."""
+    x1, x2 = _broadcast_pair("cosine_similarity", x1, x2)
+    n1, n2 = (_unclamped_gradient(ops.norm(x, 2, dim, keepdims=True), eps) for x in (x1, x2))
+    return ops.sum(ops.mul(ops.div(x1, n1), ops.div(x2, n2)), dim)
+
+
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+    """‖x1 − x2 + eps‖_p along the last dimension, as PyTorch's (``eps`` keeps the norm away from
+    the point where its gradient is undefined)."""
+    x1, x2 = _broadcast_pair("pairwise_distance", x1, x2)
+    difference = ops.add(ops.sub(x1, x2), eps)
+    return ops.norm(difference, _positive_p("pairwise_distance", p), -1, keepdims=keepdim)

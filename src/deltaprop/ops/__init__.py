@@ -2,13 +2,14 @@
 
 | module        | operations                                                            |
 |---------------|-----------------------------------------------------------------------|
-| arithmetic    | add, sub, mul, div, pow, neg, matmul                                  |
-| reduction     | sum, mean, var, std, max, min, norm, prod, logsumexp                  |
+| arithmetic    | add, sub, mul, div, pow, neg, matmul, bmm, outer                      |
+| einsum        | einsum (Einstein summation; diagonals, '...', broadcasting)           |
+| reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
-| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, embedding       |
+| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
 | loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss, gaussian_nll_loss; composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss |
@@ -27,13 +28,14 @@ from .activation import (
     tanhshrink, threshold,
 )
 from .activation import glu, hardshrink, softshrink
-from .arithmetic import add, div, matmul, mul, neg, pow, sub
+from .arithmetic import add, bmm, div, matmul, mul, neg, outer, pow, sub
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .cumulative import cumprod, cumsum
+from .einsum import einsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
 from .fold import fold, unfold
-from .indexing import argsort, embedding, gather, masked_fill, sort, topk, tril, triu
+from .indexing import argsort, diag, diagonal, embedding, gather, masked_fill, sort, topk, trace, tril, triu
 from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
@@ -58,7 +60,7 @@ from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
-from .reduction import logsumexp, max, mean, min, norm, prod, std, sum, var
+from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
 from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
     unsqueeze,
@@ -90,4 +92,5 @@ __all__ = [
     "bilinear", "cosine_embedding_loss", "gaussian_nll_loss", "glu", "hardshrink", "hinge_embedding_loss",
     "margin_ranking_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "softshrink",
     "triplet_margin_loss",
+    "bmm", "diag", "diagonal", "einsum", "outer", "std_mean", "trace", "var_mean",
 ]

@@ -1,4 +1,5 @@
-"""Arithmetic with broadcasting: + - * / ** @ and negation, each beside its gradient rule."""
+"""Arithmetic with broadcasting: + - * / ** @ and negation, each beside its gradient rule; PyTorch's
+bmm and outer beside matmul."""
 
 from __future__ import annotations
 
@@ -147,3 +148,29 @@ def matmul(a, b):
         return ga, gb
 
     return record(out, (a, b), backward, "matmul")
+
+
+def bmm(a, b):
+    """PyTorch's batched matrix product: ``a`` (b, n, m) @ ``b`` (b, m, p), with no broadcasting."""
+    a, b = operand(a), operand(b)
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sa) != 3 or len(sb) != 3:
+        raise ShapeError(f"bmm: expects two stacks of matrices (3 dimensions each), got shapes {sa} and {sb}")
+    if sa[0] != sb[0] or sa[2] != sb[1]:
+        raise ShapeError(f"bmm: shapes {sa} and {sb} do not align (batch {sa[0]} against {sb[0]}, "
+                         f"{sa[2]} columns against {sb[1]} rows)")
+    return matmul(a, b)
+
+
+def outer(a, b):
+    """The outer product of two vectors: out[i, j] = a[i]·b[j]."""
+    a, b = operand(a), operand(b)
+    if np.ndim(a.data) != 1 or np.ndim(b.data) != 1:
+        raise ShapeError(f"outer: expects two vectors, got shapes {shape_of(a)} and {shape_of(b)}")
+    x, y = a.data, b.data
+
+    def backward(g):
+        # d out[i, j] / d a[i] = b[j], so the gradient of a is g·b; of b, gᵀ·a.
+        return (g @ y if a.requires_grad else None, x @ g if b.requires_grad else None)
+
+    return record(np.multiply.outer(x, y), (a, b), backward, "outer")

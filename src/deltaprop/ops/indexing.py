@@ -1,4 +1,5 @@
-"""Picking elements by position: gather, sort, argsort, topk, masked_fill, tril, triu.
+"""Picking elements by position: gather, sort, argsort, topk, masked_fill, tril, triu, diagonal,
+diag, trace.
 
 The values picked are differentiable; positions (indices, masks) carry no gradient. Each rule puts
 the gradient back at the positions the forward pass read, adding where a position was read twice.
@@ -156,6 +157,77 @@ def tril(a, diagonal=0):
 def triu(a, diagonal=0):
     """The upper triangle of the last two dimensions: on and above the ``diagonal``-th diagonal."""
     return _triangle("triu", a, diagonal, np.triu)
+
+
+# -- diagonals: diagonal, diag, trace --------------------------------------------------------------
+
+
+def _diagonal(op: str, a, offset, dim1, dim2) -> Tensor:
+    """The ``offset``-th diagonal of the planes spanned by ``dim1`` and ``dim2``, as a new last axis."""
+    a = operand(a)
+    ndim = a.data.ndim
+    if ndim < 2:
+        raise ShapeError(f"{op}: expects at least 2 dimensions, got shape {a.data.shape}")
+    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
+        raise TypeError(f"{op}: the diagonal's offset must be an integer, got {offset!r}")
+    axis1, axis2 = (_axis(op, d, ndim) for d in (dim1, dim2))
+    if axis1 == axis2:
+        raise ShapeError(f"{op}: dim1 {dim1} and dim2 {dim2} name the same dimension; a diagonal needs two")
+    offset, shape = int(offset), a.data.shape
+    out = np.diagonal(a.data, offset, axis1, axis2).copy()  # NumPy's view is read-only
+
+    def backward(g):
+        # Zeros, with g written on the diagonal it was read from: fancy indexing on a view whose
+        # last two axes are the diagonal's plane writes into ``grad`` itself.
+        grad = np.zeros(shape, dtype=g.dtype)
+        plane = np.moveaxis(grad, (axis1, axis2), (-2, -1))
+        steps = np.arange(g.shape[-1])
+        plane[..., steps + max(-offset, 0), steps + max(offset, 0)] = g
+        return (grad,)
+
+    return record(out, (a,), backward, op)
+
+
+def diagonal(a, offset=0, dim1=0, dim2=1):
+    """The ``offset``-th diagonal (0 the main one, positive above it, negative below) of the planes
+    spanned by ``dim1`` and ``dim2``, as PyTorch's ``diagonal``: those two dimensions are removed and
+    the diagonal becomes the last one."""
+    return _diagonal("diagonal", a, offset, dim1, dim2)
+
+
+def diag(a, diagonal=0):
+    """PyTorch's ``diag``: of a vector, the square matrix with the vector on its ``diagonal``-th
+    diagonal and zeros elsewhere; of a matrix, that diagonal as a vector."""
+    a = operand(a)
+    if a.data.ndim == 2:
+        return _diagonal("diag", a, diagonal, 0, 1)
+    if a.data.ndim != 1:
+        raise ShapeError(f"diag: expects a vector or a matrix, got shape {a.data.shape} (for a stack of matrices, "
+                         "use diagonal(x, offset, dim1, dim2))")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"diag: diagonal must be an integer, got {diagonal!r}")
+    k = int(diagonal)
+
+    def backward(g):
+        return (np.diagonal(g, k),)
+
+    return record(np.diag(a.data, k), (a,), backward, "diag")
+
+
+def trace(a):
+    """The sum of a matrix's main diagonal (of a non-square one, its min(rows, columns) elements).
+    Integers and booleans sum as int64, as in PyTorch."""
+    a = operand(a)
+    if a.data.ndim != 2:
+        raise ShapeError(f"trace: expects a matrix, got shape {a.data.shape}")
+    X = a.data
+    out = np.trace(X, dtype=np.int64 if X.dtype.kind in "iub" else None)
+    rows, columns = X.shape  # the rule keeps the shape, not the values
+
+    def backward(g):
+        return (np.eye(rows, columns, dtype=g.dtype) * g,)
+
+    return record(out, (a,), backward, "trace")
 
 
 # -- embedding: rows of a table picked by integer indices ---------------------------------------------

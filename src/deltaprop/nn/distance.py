@@ -1,0 +1,43 @@
+"""Layers that compare two inputs: cosine similarity and pairwise distance (no parameters)."""
+
+from __future__ import annotations
+
+from . import functional as F
+from .module import Module
+
+
+class CosineSimilarity(Module):
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (see F.cosine_similarity)."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8):
+        super().__init__()
+        self.dim = int(dim)
+        self.eps = float(eps)
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+    def config(self) -> dict:
+        return {"dim": self.dim, "eps": self.eps}
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, eps={self.eps}"
+
+
+class PairwiseDistance(Module):
+    """‖x1 − x2 + eps‖_p along the last dimension (see F.pairwise_distance)."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+        super().__init__()
+        self.norm = F._positive_p("PairwiseDistance", p)
+        self.eps = float(eps)
+        self.keepdim = bool(keepdim)
+
+    def forward(self, x1, x2):
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+    def config(self) -> dict:
+        return {"p": self.norm, "eps": self.eps, "keepdim": self.keepdim}
+
+    def extra_repr(self) -> str:
+        return f"p={self.norm}, eps={self.eps}, keepdim={self.keepdim}"
