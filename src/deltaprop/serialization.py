@@ -239,6 +239,12 @@ def architecture_of(module) -> dict | None:
         names = [key for key, child in node._modules.items() if child is not None]
         if name == "ModuleDict" and names == [str(i) for i in range(len(names))]:
             spec["names"] = names  # (a ModuleDict is rebuilt from its keys, whatever they are)
+        elif _composite(type(node)):
+            # a layer made of layers (MultiheadAttention's out_proj): named by their attributes, and
+            # described only while they are still the ones its arguments build
+            if not node._parts_fit():
+                return None
+            spec["names"] = names
         elif names != [str(i) for i in range(len(names))]:
             # layers added to a built-in layer (add_module), or names a file would not give back: a
             # class of one's own
@@ -362,14 +368,19 @@ def build(spec, limit: int | None = None, where="model file"):
         if not isinstance(training, bool):
             raise ModelFileError(f"{where}: layer {name!r} has a training mode that is not true or false")
         names = node.get("names")
-        if names is not None and (name not in _NAMED_CONTAINERS or not isinstance(names, list) or len(names) != len(children)
+        composite = _composite(classes[name])
+        if names is not None and (not (name in _NAMED_CONTAINERS or composite) or not isinstance(names, list)
+                                  or len(names) != len(children)
                                   or not all(_is_layer_name(n) for n in names) or len(set(names)) != len(names)):
             raise ModelFileError(f"{where}: layer {name!r} has malformed names for its layers")
         built_children = [make(child, depth + 1, position + (index,)) for index, child in enumerate(children)]
         try:
             # A ModuleList takes its layers as one list, every other container one by one (a
             # Sequential with named layers, and a ModuleDict, as one mapping).
-            if names is None and name == "ModuleDict":
+            if composite:
+                # a layer made of layers: rebuilt from its arguments, the stored layers put in place
+                module = classes[name]._from_parts(dict(zip(names or [], built_children)), **config)
+            elif names is None and name == "ModuleDict":
                 module = classes[name]({str(i): child for i, child in enumerate(built_children)}, **config)
             elif names is not None:
                 module = classes[name](dict(zip(names, built_children)), **config)
@@ -400,6 +411,11 @@ def _freeze(module, frozen, name: str, where) -> None:
         own[key].requires_grad = False
 
 
+def _composite(cls) -> bool:
+    """Whether a layer class builds layers of its own (MultiheadAttention, the Transformer's layers)."""
+    return callable(getattr(cls, "_from_parts", None))
+
+
 def _is_layer_name(name) -> bool:
     """Text a layer could be named by: short, printable, without '.'."""
     return isinstance(name, str) and 0 < len(name) <= 200 and name.isprintable() and "." not in name
@@ -427,6 +443,8 @@ def _size_bound(name: str, config: dict) -> int:
         bound = -(-bound // groups)
     if name in _RECURRENT_GATES:
         bound = max(bound, _recurrent_size(name, config))
+    if name in ("MultiheadAttention", "TransformerEncoderLayer"):
+        bound = _attention_size(name, config)
     return bound
 
 
@@ -444,6 +462,21 @@ def _recurrent_size(name: str, config: dict) -> int:
     directions = 2 if config.get("bidirectional") is True else 1
     inputs = max(size("input_size", 1), directions * hidden)
     return _RECURRENT_GATES[name] * hidden * (inputs + hidden + 2) * layers * directions
+
+
+def _attention_size(name: str, config: dict) -> int:
+    """The numbers an attention layer allocates: its four E×E projections (E×kdim, E×vdim for key and
+    value) and their biases; an encoder layer's adds its feed-forward E×F, F×E and two norms. (The
+    product of the arguments would not do: num_heads divides, and E·kdim·vdim overcounts by far.)"""
+    def size(key, default):
+        value = config.get(key, default)
+        return max(abs(value), 1) if isinstance(value, int) and not isinstance(value, bool) else default
+
+    if name == "MultiheadAttention":
+        embed = size("embed_dim", 1)
+        return embed * (2 * embed + size("kdim", embed) + size("vdim", embed) + 4)
+    embed, width = size("d_model", 1), size("dim_feedforward", 2048)
+    return embed * (4 * embed + 2 * width + 9) + width
 
 
 def _short(value) -> str:

@@ -39,6 +39,9 @@ from .loss import (
 )
 # Comparing two inputs
 from .distance import CosineSimilarity, PairwiseDistance
+# Attention and the Transformer's encoder
+from .attention import MultiheadAttention
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -62,4 +65,5 @@ __all__ = [
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "Softmax2d", "Softshrink",
     "TripletMarginLoss",
     "CosineSimilarity", "PairwiseDistance",
+    "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
 ]

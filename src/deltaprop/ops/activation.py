@@ -146,6 +146,29 @@ def softmax(a, axis=-1, *, dim=None):
     return record(out, (a,), backward, "softmax")
 
 
+def safe_softmax(a, axis=-1, *, dim=None):
+    """softmax, except that a row which is −inf throughout gives zeros where softmax gives 0/0 = NaN.
+
+    It is the softmax of attention, where −inf marks a key a query may not attend to: a query that
+    may attend to none (a fully padded row) gets no weight anywhere and a zero output, as in
+    PyTorch's scaled_dot_product_attention (``torch._safe_softmax``). The gradient rule is
+    softmax's, which is zero on such a row.
+    """
+    axis = axis if dim is None else dim
+    a = operand(a)
+    shift = _row_max(a.data, axis)
+    shift[np.isneginf(shift)] = 0  # an all −inf row: exp(−inf − 0) = 0 everywhere, no NaN
+    e = np.exp(a.data - shift)
+    total = e.sum(axis=axis, keepdims=True)
+    total[total == 0] = 1  # only an all −inf row sums to 0 (elsewhere the row's maximum gives e⁰ = 1)
+    out = e / total
+
+    def backward(g):
+        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+    return record(out, (a,), backward, "safe_softmax")
+
+
 def log_softmax(a, axis=-1, *, dim=None):
     axis = axis if dim is None else dim
     a = operand(a)
