@@ -226,8 +226,9 @@ class MultiheadAttention(Composite):
             shape = _mask_shape(key_padding_mask)
             expected = (source,) if unbatched else (batch, source)
             if shape != expected:
-                raise ShapeError(f"{self.describe()}: key_padding_mask must have shape {'(S,)' if unbatched else '(N, S)'}"
-                                 f" = {expected}, got shape {shape}")
+                layout = "(S,)" if unbatched else "(N, S)"
+                raise ShapeError(f"{self.describe()}: key_padding_mask must have shape {layout} = {expected}, got "
+                                 f"shape {shape}")
             term = self._bias("key_padding_mask", key_padding_mask)
             terms.append(ops.reshape(term, (batch, 1, 1, source)))
         if not terms:

@@ -1,0 +1,371 @@
+"""Attention and the Transformer's encoder: finite differences in float64, a hand-worked example, model
+files (round trips, hostile architectures), training with fit, configs, reprs and the errors.
+(The comparison with PyTorch is in tests/reference/test_torch_attention.py.)"""
+
+import json
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn, ops
+from deltaprop.errors import ConfigError, DataError, ModelFileError, ShapeError
+from deltaprop.nn import functional as F
+
+
+def tensor(array, requires_grad=True):
+    return dp.tensor(np.asarray(array, dtype=np.float64), requires_grad=requires_grad, dtype=np.float64)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def check_tree(layer, inputs, call):
+    """gradcheck of ``call(layer, *inputs)`` with respect to the inputs and every parameter of the
+    layer's tree (gradcheck's float64 copies are put where forward reads each weight, then restored)."""
+    entries = [(module, name) for module in layer.modules() for name, p in module._parameters.items() if p is not None]
+    originals = [getattr(module, name) for module, name in entries]
+
+    def run(*args):
+        for (module, name), value in zip(entries, args[len(inputs):]):
+            object.__setattr__(module, name, value)
+        try:
+            return call(layer, *args[:len(inputs)])
+        finally:
+            for (module, name), value in zip(entries, originals):
+                object.__setattr__(module, name, value)
+
+    assert dp.gradcheck(run, [*inputs, *[tensor(p.data) for p in originals]])
+
+
+# -- finite differences ----------------------------------------------------------------------------------
+
+
+def test_safe_softmax_gradients_and_its_all_masked_row():
+    x = rng().standard_normal((3, 5))
+    x[1, 2] = -np.inf
+    assert dp.gradcheck(lambda a: ops.safe_softmax(a, -1), [tensor(np.where(np.isinf(x), 0.0, x))])
+    out = ops.safe_softmax(tensor(np.array([[-np.inf, -np.inf], [0.0, -np.inf]])), -1)
+    np.testing.assert_array_equal(out.data, [[0.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_allclose(ops.safe_softmax(tensor(x), -1).data, ops.softmax(tensor(x), -1).data, rtol=1e-15)
+
+
+BOOL_MASK = np.array([[True, False, True], [True, True, False], [False, True, True]])
+
+
+@pytest.mark.parametrize("kwargs, float_mask", [
+    (dict(), False),
+    (dict(is_causal=True), False),
+    (dict(scale=0.7, attn_mask=BOOL_MASK), False),
+    (dict(), True),
+], ids=["plain", "causal", "scale-bool-mask", "float-mask"])
+def test_scaled_dot_product_attention_gradients(kwargs, float_mask):
+    r = rng(1)
+    inputs = [tensor(r.standard_normal(shape)) for shape in ((2, 3, 4), (2, 3, 4), (2, 3, 2))]
+    if float_mask:  # the mask's gradient is checked too
+        inputs.append(tensor(r.standard_normal((3, 3))))
+        assert dp.gradcheck(lambda q, k, v, mask: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), inputs)
+    else:
+        assert dp.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **kwargs), inputs)
+
+
+@pytest.mark.parametrize("kwargs, same, masks", [
+    (dict(), True, {}),
+    (dict(batch_first=True, kdim=3, vdim=2), False, {"key_padding_mask": np.array([[0, 0, 1], [0, 0, 0]], bool)}),
+    (dict(bias=False), False, {"attn_mask": np.array([[0.5, -1.0, 0.0]] * 3)}),
+], ids=["self", "kdim-vdim-padding", "no-bias-float-mask"])
+def test_multihead_attention_gradients(kwargs, same, masks):
+    dp.manual_seed(0)
+    layer = nn.MultiheadAttention(4, 2, **kwargs).double()
+    r = rng(2)
+
+    def sample(features):  # (N, L, E) = (2, 3, E) with batch_first, else (L, N, E) = (3, 2, E)
+        return tensor(r.standard_normal((2, 3, features) if kwargs.get("batch_first") else (3, 2, features)))
+
+    if same:
+        def call(layer, x):
+            out, weights = layer(x, x, x, **masks)
+            return out + ops.sum(weights)  # the weights' gradient is checked too
+        check_tree(layer, [sample(4)], call)
+    else:
+        def call(layer, q, k, v):
+            out, weights = layer(q, k, v, average_attn_weights=False, **masks)
+            return ops.concatenate([ops.reshape(out, (-1,)), ops.reshape(weights, (-1,))])
+        check_tree(layer, [sample(4), sample(kwargs.get("kdim", 4)), sample(kwargs.get("vdim", 4))], call)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(norm_first=True, activation="gelu", batch_first=True)],
+                         ids=["post-norm-relu", "pre-norm-gelu"])
+def test_transformer_encoder_layer_gradients(kwargs):
+    dp.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, **kwargs).double().eval()
+    x = tensor(rng(3).standard_normal((3, 2, 4)))  # (L, N, E), or (N, L, E) = (3, 2, 4) with batch_first
+    padding = np.array([[False, True], [False] * 2, [False, False]] if kwargs else [[False, False, True], [False] * 3])
+    check_tree(layer, [x], lambda layer, x: layer(x, src_key_padding_mask=padding))
+
+
+def test_transformer_encoder_gradients():
+    dp.manual_seed(0)
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, dim_feedforward=5), 2, norm=nn.LayerNorm(4))
+    encoder.double().eval()
+    check_tree(encoder, [tensor(rng(4).standard_normal((3, 2, 4)))],
+               lambda layer, x: layer(x, mask=np.triu(np.full((3, 3), -np.inf), 1)))
+
+
+# -- a hand-worked example -------------------------------------------------------------------------------
+
+
+def test_attention_by_hand():
+    """One query, two keys: scores q·k/√2 = (1, 0), weights (e/(e+1), 1/(e+1)), output their mix of v."""
+    q = np.array([[np.sqrt(2), 0.0]])
+    k = np.array([[1.0, 0.0], [0.0, 1.0]])
+    v = np.array([[10.0], [20.0]])
+    out = F.scaled_dot_product_attention(tensor(q), tensor(k), tensor(v))
+    w = np.e / (np.e + 1)
+    np.testing.assert_allclose(out.data, [[10 * w + 20 * (1 - w)]], rtol=1e-14)
+    only_second = F.scaled_dot_product_attention(tensor(q), tensor(k), tensor(v), attn_mask=np.array([[False, True]]))
+    np.testing.assert_allclose(only_second.data, [[20.0]], rtol=1e-14)
+
+
+def test_a_query_that_may_attend_to_nothing_gets_zeros():
+    layer = nn.MultiheadAttention(4, 2)
+    x = dp.randn(3, 1, 4, requires_grad=True)
+    out, weights = layer(x, x, x, attn_mask=np.array([[True] * 3, [False] * 3, [False] * 3]))
+    assert np.all(np.isfinite(out.data)) and np.all(weights.data[0, 0] == 0)
+    np.testing.assert_allclose(out.data[0], np.broadcast_to(layer.out_proj.bias.data, (1, 4)))
+    out.sum().backward()
+    assert np.all(np.isfinite(x.grad))
+
+
+def test_dropout_acts_on_the_attention_weights_in_training_only():
+    dp.manual_seed(0)
+    layer = nn.MultiheadAttention(4, 2, dropout=0.5)
+    x = dp.randn(6, 2, 4)
+    _, weights = layer(x, x, x, average_attn_weights=False)
+    assert np.mean(weights.data == 0) > 0.2  # dropped weights, the rest scaled by 2
+    layer.eval()
+    _, weights = layer(x, x, x)
+    np.testing.assert_allclose(weights.data.sum(-1), 1.0, rtol=1e-6)
+
+
+def test_an_encoder_holds_independent_deep_copies():
+    layer = nn.TransformerEncoderLayer(4, 2, 8)
+    encoder = nn.TransformerEncoder(layer, 3)
+    assert len(encoder.layers) == 3 and all(copy is not layer for copy in encoder.layers)
+    first, second = encoder.layers[0].linear1.weight, encoder.layers[1].linear1.weight
+    assert first is not second
+    np.testing.assert_array_equal(first.data, second.data)
+    first.data[...] = 0
+    assert np.any(second.data != 0)
+
+
+# -- model files -----------------------------------------------------------------------------------------
+
+
+def sequence_model(**layer_kwargs):
+    dp.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, **layer_kwargs)
+    return nn.Sequential(nn.Linear(3, 8), nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8)), nn.Flatten(),
+                         nn.Linear(8 * 5, 2))
+
+
+@pytest.mark.parametrize("layer_kwargs", [dict(), dict(norm_first=True, activation="gelu", bias=False, dropout=0.2)],
+                         ids=["defaults", "options"])
+def test_a_sequential_with_an_encoder_saves_and_loads(tmp_path, layer_kwargs):
+    model = sequence_model(**layer_kwargs).eval()
+    model[1].layers[1].train()  # a layer in its own mode comes back in it
+    dp.save(model, tmp_path / "model.safetensors")
+    loaded = dp.load(tmp_path / "model.safetensors")
+    assert repr(loaded) == repr(model)
+    assert [m.training for m in loaded.modules()] == [m.training for m in model.modules()]
+    model[1].layers[1].eval(), loaded[1].layers[1].eval()
+    x = dp.randn(4, 5, 3)
+    np.testing.assert_array_equal(loaded(x).data, model(x).data)
+    assert list(loaded.state_dict()) == list(model.state_dict())
+
+
+def test_multihead_attention_saves_and_loads(tmp_path):
+    dp.manual_seed(0)
+    layers = nn.ModuleList([nn.MultiheadAttention(6, 3, kdim=4, vdim=5, batch_first=True).double(),
+                            nn.MultiheadAttention(4, 1, bias=False, dropout=0.1)])
+    dp.save(layers, tmp_path / "mha.safetensors")
+    loaded = dp.load(tmp_path / "mha.safetensors")
+    assert repr(loaded) == repr(layers) and loaded[0].in_proj_weight is None
+    q, k, v = dp.randn(2, 3, 6).double(), dp.randn(2, 4, 4).double(), dp.randn(2, 4, 5).double()
+    for ours, theirs in zip(layers[0](q, k, v), loaded[0](q, k, v)):
+        np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+def test_a_layer_with_an_activation_of_its_own_saves_its_weights_only(tmp_path):
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.TransformerEncoderLayer(4, 2, 8, activation=F.silu))
+    dp.save(model, tmp_path / "custom.safetensors")
+    with pytest.raises(ModelFileError, match="custom class"):
+        dp.load(tmp_path / "custom.safetensors")
+    other = nn.Sequential(nn.TransformerEncoderLayer(4, 2, 8, activation=F.silu))
+    dp.load(tmp_path / "custom.safetensors", model=other)
+    np.testing.assert_array_equal(other[0].linear1.weight.data, model[0].linear1.weight.data)
+
+
+def test_a_replaced_child_makes_the_layer_a_custom_one(tmp_path):
+    layer = nn.MultiheadAttention(4, 2)
+    layer.out_proj = nn.Linear(4, 4, bias=False)  # no longer what MultiheadAttention(4, 2) builds
+    from deltaprop.serialization import architecture_of
+
+    assert architecture_of(layer) is None and architecture_of(nn.MultiheadAttention(4, 2)) is not None
+
+
+def saved_architecture(tmp_path, model):
+    path = tmp_path / "model.safetensors"
+    dp.save(model, path)
+    return path
+
+
+def rewrite_architecture(path, change):
+    """The file at ``path`` with its architecture passed through ``change`` (a hostile edit)."""
+    from deltaprop.serialization import _read, _write
+
+    tensors, info = _read(path)
+    change(info["architecture"])
+    _write(path, tensors, info)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a["children"][0]["config"].update(d_model=2**15), "larger than|far more weights"),
+    (lambda a: a["children"][0]["config"].update(d_model=64, dim_feedforward=60_000), "far more weights"),
+    (lambda a: a["children"][0]["children"][0]["config"].update(embed_dim=8), "do not match"),
+    (lambda a: a["children"][0]["children"][0].pop("names"), "do not match"),
+    (lambda a: a["children"][0]["config"].update(nhead=3), "divisible"),
+], ids=["huge-d-model", "huge-feed-forward", "child-mismatch", "no-names", "bad-heads"])
+def test_hostile_layer_files_are_refused(tmp_path, edit, message):
+    path = saved_architecture(tmp_path, nn.Sequential(nn.TransformerEncoderLayer(4, 2, 8)))
+    rewrite_architecture(path, edit)
+    with pytest.raises(ModelFileError, match=message):
+        dp.load(path)
+
+
+def test_an_encoder_file_claiming_more_layers_than_it_holds_is_refused(tmp_path):
+    path = saved_architecture(tmp_path, nn.Sequential(nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 2)))
+    rewrite_architecture(path, lambda a: a["children"][0]["config"].update(num_layers=10**4))
+    with pytest.raises(ModelFileError, match="TransformerEncoder"):
+        dp.load(path)
+
+
+def test_the_size_bound_counts_the_real_weights():
+    from deltaprop.serialization import _size_bound
+
+    for layer in (nn.MultiheadAttention(8, 2), nn.MultiheadAttention(8, 4, kdim=3, vdim=50),
+                  nn.TransformerEncoderLayer(8, 2, 32), nn.TransformerEncoderLayer(16, 4, 8, bias=False)):
+        assert _size_bound(type(layer).__name__, layer.config()) >= layer.num_parameters()
+
+
+# -- training ----------------------------------------------------------------------------------------------
+
+
+def test_fit_trains_a_tiny_transformer():
+    """Which of two marked positions holds the larger number: a question about pairs of positions."""
+    r = rng(5)
+    X = r.standard_normal((256, 5, 3)).astype(np.float32)
+    y = (X[:, 1, 0] > X[:, 3, 0]).astype(np.int64)
+    model = sequence_model(dropout=0.0)
+    history = dp.fit(model, X, y, loss="cross_entropy", optimizer=dp.optim.Adam(model.parameters(), lr=3e-3),
+                     epochs=8, batch_size=32, verbose=0, seed=0, metrics=["accuracy"])
+    losses = history.history["loss"]
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:])) and losses[-1] < 0.5 * losses[0]
+    assert history.history["accuracy"][-1] > 0.85
+
+
+# -- configs, reprs and errors -------------------------------------------------------------------------------
+
+CONFIG_LAYERS = [
+    nn.MultiheadAttention(6, 2),
+    nn.MultiheadAttention(6, 3, dropout=0.1, bias=False, kdim=2, vdim=4, batch_first=True, dtype=np.float64),
+    nn.TransformerEncoderLayer(8, 2),
+    nn.TransformerEncoderLayer(8, 4, 16, 0.0, "gelu", 1e-6, True, True, False),
+]
+
+
+@pytest.mark.parametrize("layer", CONFIG_LAYERS, ids=repr)
+def test_config_rebuilds_an_equal_layer(layer):
+    config = json.loads(json.dumps(layer.config()))
+    rebuilt = type(layer)(**config)
+    assert rebuilt.config() == layer.config() and repr(rebuilt) == repr(layer)
+    ours, theirs = layer.state_dict(), rebuilt.state_dict()
+    assert list(ours) == list(theirs) and all(ours[k].shape == theirs[k].shape for k in ours)
+
+
+def test_every_attention_layer_is_covered():
+    classes = {getattr(nn, name) for name in nn.__all__}
+    mine = {c for c in classes if isinstance(c, type) and c.__module__ in ("deltaprop.nn.attention",
+                                                                           "deltaprop.nn.transformer")}
+    assert mine == {nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder}
+
+
+def test_reprs():
+    assert repr(nn.MultiheadAttention(4, 2, kdim=3, vdim=3, batch_first=True)) == (
+        "MultiheadAttention(\n  embed_dim=4, num_heads=2, kdim=3, vdim=3, batch_first=True\n"
+        "  (out_proj): Linear(in_features=4, out_features=4, bias=True)\n)")
+    text = repr(nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, norm_first=True), 2))
+    assert text.startswith("TransformerEncoder(\n  (layers): ModuleList(\n    (0): TransformerEncoderLayer(\n"
+                           "      activation=relu, norm_first=True\n")
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: nn.MultiheadAttention(6, 4), ConfigError, r"MultiheadAttention: embed_dim \(6\) must be divisible by"),
+    (lambda: nn.MultiheadAttention(6, 0), ConfigError, "num_heads must be a positive integer"),
+    (lambda: nn.MultiheadAttention(4, 2, add_bias_kv=True), ConfigError, "add_bias_kv=True is not supported"),
+    (lambda: nn.MultiheadAttention(4, 2, add_zero_attn=True), ConfigError, "add_zero_attn=True is not supported"),
+    (lambda: nn.MultiheadAttention(4, 2, dropout=1.5), ConfigError, "dropout must be a probability"),
+    (lambda: nn.TransformerEncoderLayer(6, 4), ConfigError, r"TransformerEncoderLayer: d_model \(6\) must be divis"),
+    (lambda: nn.TransformerEncoderLayer(4, 2, activation="tanh"), ConfigError, "activation must be 'relu', 'gelu'"),
+    (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2), 0), ConfigError, "num_layers must be a positive"),
+    (lambda: nn.TransformerEncoder("layer", 2), ConfigError, "encoder_layer must be a layer"),
+], ids=["heads", "zero-heads", "bias-kv", "zero-attn", "dropout", "layer-heads", "activation", "layers", "not-a-layer"])
+def test_configuration_errors(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+sdpa = F.scaled_dot_product_attention
+
+
+def mha_call(query=(3, 2, 4), key=(3, 2, 4), value=(3, 2, 4), **kwargs):
+    layer = nn.MultiheadAttention(4, 2)
+    return lambda: layer(dp.randn(*query), dp.randn(*key), dp.randn(*value), **kwargs)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (mha_call(query=(3, 2, 5)), ShapeError, r"MultiheadAttention\(embed_dim=4, num_heads=2\) expected query, key and"),
+    (mha_call(key=(3, 4)), ShapeError, "expected query, key and value"),
+    (mha_call(key=(5, 2, 4)), ShapeError, "key and value must have the same length"),
+    (mha_call(key=(3, 1, 4), value=(3, 1, 4)), ShapeError, "the query the same batch size"),
+    (mha_call(attn_mask=np.zeros((3, 4), dtype=bool)), ShapeError, r"attn_mask must have shape \(L, S\) = \(3, 3\)"),
+    (mha_call(attn_mask=np.zeros((2, 3, 3), dtype=bool)), ShapeError, r"\(N·num_heads, L, S\) = \(4, 3, 3\)"),
+    (mha_call(key_padding_mask=np.zeros((3, 2), dtype=bool)), ShapeError, r"key_padding_mask must have shape \(N, S\)"),
+    (mha_call(attn_mask=np.zeros((3, 3), dtype=np.int64)), DataError, "attn_mask must be boolean"),
+    (lambda: F.scaled_dot_product_attention(dp.randn(2, 3, 4), dp.randn(2, 5, 3), dp.randn(2, 5, 4)), ShapeError,
+     r"scaled_dot_product_attention: expected query \(..., L, E\), key \(..., S, E\)"),
+    (lambda: sdpa(dp.randn(3, 4), dp.randn(5, 4), dp.randn(5, 4), attn_mask=np.ones((3, 4), bool)),
+     ShapeError, r"attn_mask of shape \(3, 4\) does not broadcast to the attention weights' shape \(3, 5\)"),
+    (lambda: sdpa(dp.randn(3, 4), dp.randn(3, 4), dp.randn(3, 4), attn_mask=np.ones((3, 3), bool), is_causal=True),
+     ConfigError, "attn_mask or is_causal=True, not both"),
+    (lambda: F.scaled_dot_product_attention(dp.randn(2, 3, 4), dp.randn(3, 5, 4), dp.randn(3, 5, 4)), ShapeError,
+     "cannot be broadcast together"),
+    (lambda: F.scaled_dot_product_attention(dp.randn(3, 3, 4), dp.randn(2, 5, 4), dp.randn(2, 5, 4), enable_gqa=True),
+     ShapeError, "must be a multiple of the key and value heads"),
+    (lambda: F.scaled_dot_product_attention(dp.randn(3, 4), dp.randn(3, 4), dp.randn(3, 4), dropout_p=2), ConfigError,
+     "dropout_p must be a probability"),
+], ids=["embed", "ndim", "key-length", "batch", "mask-2d", "mask-3d", "padding", "mask-dtype", "sdpa-features",
+        "sdpa-mask", "sdpa-causal-and-mask", "sdpa-batch", "sdpa-gqa", "sdpa-dropout"])
+def test_shape_and_mask_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_is_causal_without_a_mask_applies_the_causal_mask():
+    layer = nn.MultiheadAttention(4, 2)
+    x = dp.randn(4, 2, 4)
+    blocked = np.triu(np.ones((4, 4), dtype=bool), 1)
+    for ours, theirs in zip(layer(x, x, x, is_causal=True), layer(x, x, x, attn_mask=blocked)):
+        np.testing.assert_array_equal(ours.data, theirs.data)
