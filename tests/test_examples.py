@@ -22,3 +22,11 @@ def test_lstm_majority_learns_to_count():
     assert done.returncode == 0, done.stderr
     accuracy = float(re.search(r"test accuracy ([\d.]+)% after 100 steps", done.stdout).group(1))
     assert accuracy > 90.0, done.stdout
+
+
+def test_transformer_lookup_learns_to_attend():
+    done = subprocess.run([sys.executable, str(EXAMPLES / "transformer_lookup.py"), "--steps", "250"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    accuracy = float(re.search(r"test accuracy ([\d.]+)% after 250 steps", done.stdout).group(1))
+    assert accuracy > 90.0, done.stdout
