@@ -45,6 +45,7 @@ LAYERS = [
     (nn.Linear(5, 3), (4, 5)),
     (nn.Linear(5, 3, bias=False), (4, 5)),
     (nn.Linear(4, 2), (2, 3, 4)),
+    (nn.Linear(4, 2), (2, 2, 3, 4)),
     (nn.Linear(4, 2), (4,)),
     (nn.ReLU(), (4, 5)),
     (nn.LeakyReLU(), (4, 5)),

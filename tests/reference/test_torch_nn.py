@@ -309,6 +309,27 @@ def test_linear_with_unit_dimensions_matches_torch(x_shape, out_features, dtype)
         np.testing.assert_allclose(mine, theirs.detach().numpy(), **TOLERANCES[dtype])
 
 
+@pytest.mark.parametrize("layout", ["3-d", "4-d", "3-d transposed view", "4-d permuted view"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_over_leading_axes_matches_torch(layout, dtype):
+    """A sequence's (N, L, in), computed as one (N·L, in) product: contiguous or a strided view."""
+    rng = np.random.default_rng(7)
+    X0 = {"3-d": rng.standard_normal((6, 5, 8)), "4-d": rng.standard_normal((3, 2, 5, 8)),
+          "3-d transposed view": rng.standard_normal((5, 6, 8)), "4-d permuted view": rng.standard_normal((8, 2, 3, 5))}[layout]
+    w, b = rng.standard_normal((7, 8)), rng.standard_normal(7)
+    x, weight, bias = (dp.tensor(v, dtype=dtype, requires_grad=True) for v in (X0, w, b))
+    xt, wt, bt = (torch.tensor(v.astype(dtype), requires_grad=True) for v in (X0, w, b))
+    views = {"3-d transposed view": (lambda t: t.transpose(0, 1)), "4-d permuted view": (lambda t: t.permute(1, 2, 3, 0))}
+    view = views.get(layout, lambda t: t)
+    out = nn.functional.linear(view(x), weight, bias)
+    expected = torch.nn.functional.linear(view(xt), wt, bt)
+    g = rng.standard_normal(tuple(expected.shape))
+    out.backward(g.astype(dtype))
+    expected.backward(torch.tensor(g.astype(dtype)))
+    for mine, theirs in ((out.data, expected), (x.grad, xt.grad), (weight.grad, wt.grad), (bias.grad, bt.grad)):
+        np.testing.assert_allclose(mine, theirs.detach().numpy(), **TOLERANCES[dtype])
+
+
 # -- initialisation ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("in_features, out_features", [(64, 32), (784, 128), (3, 500)])
