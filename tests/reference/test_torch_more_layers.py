@@ -91,6 +91,10 @@ EMBEDDINGS = [
     (dict(num_embeddings=4, embedding_dim=2), np.zeros((2, 0), dtype=np.int64)),  # no indices
     (dict(num_embeddings=4, embedding_dim=2), np.array(2)),  # a single index
     (dict(num_embeddings=4, embedding_dim=2), np.array([[[0, 1], [2, 3]], [[3, 3], [3, 3]]], dtype=np.int32)),
+    # a batch of sentences: many repeats of a few rows, some rows never used
+    (dict(num_embeddings=50, embedding_dim=7), np.random.default_rng(3).integers(0, 40, size=(64, 30))),
+    (dict(num_embeddings=50, embedding_dim=7, scale_grad_by_freq=True, padding_idx=0),
+     np.random.default_rng(4).integers(0, 40, size=(64, 30))),
 ]
 
 
