@@ -328,3 +328,18 @@ def test_a_channel_count_that_differs_without_weights_warns_as_in_pytorch():
     with pytest.warns(UserWarning, match="the input has 4 channels, not num_features"):
         out = nn.InstanceNorm1d(3)(dp.randn(2, 4, 5))
     assert out.shape == (2, 4, 5)
+
+
+@pytest.mark.parametrize("run, shape, expected", [
+    (lambda x: F.adaptive_max_pool1d(x, 3), (2, 0, 7), (2, 0, 3)),
+    (lambda x: F.adaptive_max_pool2d(x, 2), (2, 0, 4, 4), (2, 0, 2, 2)),
+    (lambda x: F.unfold(x, 2), (2, 0, 4, 4), (2, 0, 9)),
+    (lambda x: F.fold(x, (4, 4), 2), (2, 0, 9), (2, 0, 4, 4)),
+], ids=["adaptive_max_pool1d", "adaptive_max_pool2d", "unfold", "fold"])
+def test_no_channels_give_an_empty_result_not_a_numpy_error(run, shape, expected):
+    # (PyTorch refuses an input without channels here; interpolate and pad give an empty result too)
+    x = tensor(np.zeros(shape))
+    out = run(x)
+    assert out.shape == expected
+    out.sum().backward()
+    assert x.grad.shape == shape
