@@ -194,6 +194,16 @@ def test_random_factories_share_the_library_generator():
     (lambda: F.one_hot(dp.tensor([0, 1]), -2), ConfigError, "num_classes must be"),
     (lambda: F.one_hot(dp.tensor([True, False])), ConfigError, "must be integers"),
     (lambda: nn.PairwiseDistance(p=0.0), ConfigError, "PairwiseDistance: p must be a positive number"),
+    # (a float dim was truncated, dim=1.5 meaning 1, or reached NumPy: "'float' object is not iterable")
+    (lambda: nn.CosineSimilarity(dim=1.5), ConfigError, "CosineSimilarity: dim must be an integer"),
+    (lambda: nn.CosineSimilarity(dim="1"), ConfigError, "CosineSimilarity: dim must be an integer"),
+    (lambda: nn.CosineSimilarity(eps=float("nan")), ConfigError, "CosineSimilarity: eps must be a real number"),
+    (lambda: nn.PairwiseDistance(eps="0"), ConfigError, "PairwiseDistance: eps must be a real number"),
+    (lambda: nn.PairwiseDistance(keepdim=3), ConfigError, "PairwiseDistance: keepdim must be True or False"),
+    (lambda: F.cosine_similarity(dp.ones((2, 2)), dp.ones((2, 2)), dim=0.5), ConfigError, "dim must be an integer"),
+    (lambda: F.cosine_similarity(dp.ones((2, 2)), dp.ones((2, 2)), eps="a"), ConfigError, "eps must be a real number"),
+    (lambda: F.normalize(dp.ones((2, 2)), dim=1.0), ConfigError, "normalize: dim must be an integer"),
+    (lambda: F.pairwise_distance(dp.ones(2), dp.ones(2), keepdim=1), ConfigError, "keepdim must be True or False"),
 ])
 def test_bad_arguments_are_refused_in_one_sentence(call, error, words):
     with pytest.raises(error) as caught:
@@ -221,6 +231,26 @@ def test_every_layer_of_the_new_file_is_covered():
     classes = {getattr(nn, name) for name in nn.__all__}
     mine = {c for c in classes if isinstance(c, type) and c.__module__ == "deltaprop.nn.distance"}
     assert mine == {type(layer) for layer in LAYERS}
+
+
+@pytest.mark.parametrize("layer, change, words", [
+    (nn.CosineSimilarity(), {"dim": 1.5}, "dim must be an integer"),
+    (nn.CosineSimilarity(), {"eps": "x"}, "eps must be a real number"),
+    (nn.PairwiseDistance(), {"keepdim": 3}, "keepdim must be True or False"),
+])
+def test_a_model_file_with_a_wrong_type_is_refused_not_coerced(tmp_path, layer, change, words):
+    from safetensors.numpy import save_file
+
+    from deltaprop.errors import ModelFileError
+    from deltaprop.serialization import _read
+
+    path = tmp_path / "model.safetensors"
+    dp.save(nn.Sequential(nn.Linear(2, 2), layer), path)
+    tensors, info = _read(path)
+    info["architecture"]["children"][1]["config"].update(change)
+    save_file(tensors, str(path), metadata={"deltaprop": json.dumps(info)})
+    with pytest.raises(ModelFileError, match=words):
+        dp.load(path)
 
 
 def test_a_model_holding_the_layers_saves_and_loads(tmp_path):

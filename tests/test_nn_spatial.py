@@ -306,6 +306,13 @@ def test_bad_options_raise_config_error_naming_layer_and_option(build, message):
      "Upsample(scale_factor=2.0, mode='bilinear'): interpolate: mode='bilinear' needs input of shape (N, C, H, W), got shape (1, 2, 3)"),
     (lambda: nn.Upsample(scale_factor=2)(dp.ones(2, 3)), "interpolate: expected input of shape (N, C, L) or (N, C, H, W), got shape (2, 3)"),
     (lambda: nn.Upsample(scale_factor=0.2)(dp.ones(1, 1, 4)), "interpolate: scale_factor 0.2 makes an empty output from the input's spatial size 4"),
+    # (an output no array can hold: Python's OverflowError from ⌊4·1e308⌋, NumPy's "Maximum allowed size exceeded")
+    (lambda: nn.Upsample(scale_factor=1e308)(dp.ones(1, 1, 4, 4)),
+     "interpolate: scale_factor 1e+308 makes an output of size inf x inf from the input's spatial size 4x4, too large to hold"),
+    (lambda: F.interpolate(dp.ones(1, 1, 4), scale_factor=1e300, mode="linear"),
+     "interpolate: scale_factor 1e+300 makes an output of size 4e+300 from the input's spatial size 4, too large to hold"),
+    (lambda: F.interpolate(dp.ones(0, 1, 4), size=10**19),
+     "interpolate: size 10000000000000000000 makes an output of size 10000000000000000000 from the input's spatial size 4, too large to hold"),
     (lambda: nn.PixelShuffle(2)(dp.ones(1, 6, 2, 2)), "PixelShuffle(upscale_factor=2): pixel_shuffle: expected input of shape (*, C·4, H, W)"),
     (lambda: nn.PixelUnshuffle(2)(dp.ones(1, 1, 3, 4)), "pixel_unshuffle: expected input of shape (*, C, H·2, W·2)"),
     (lambda: nn.InstanceNorm2d(3)(dp.ones(2, 3)), "InstanceNorm2d(3) expected input of shape (N, 3, H, W) or (3, H, W), got shape (2, 3)"),
@@ -328,3 +335,18 @@ def test_a_channel_count_that_differs_without_weights_warns_as_in_pytorch():
     with pytest.warns(UserWarning, match="the input has 4 channels, not num_features"):
         out = nn.InstanceNorm1d(3)(dp.randn(2, 4, 5))
     assert out.shape == (2, 4, 5)
+
+
+@pytest.mark.parametrize("run, shape, expected", [
+    (lambda x: F.adaptive_max_pool1d(x, 3), (2, 0, 7), (2, 0, 3)),
+    (lambda x: F.adaptive_max_pool2d(x, 2), (2, 0, 4, 4), (2, 0, 2, 2)),
+    (lambda x: F.unfold(x, 2), (2, 0, 4, 4), (2, 0, 9)),
+    (lambda x: F.fold(x, (4, 4), 2), (2, 0, 9), (2, 0, 4, 4)),
+], ids=["adaptive_max_pool1d", "adaptive_max_pool2d", "unfold", "fold"])
+def test_no_channels_give_an_empty_result_not_a_numpy_error(run, shape, expected):
+    # (PyTorch refuses an input without channels here; interpolate and pad give an empty result too)
+    x = tensor(np.zeros(shape))
+    out = run(x)
+    assert out.shape == expected
+    out.sum().backward()
+    assert x.grad.shape == shape

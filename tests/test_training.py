@@ -962,6 +962,22 @@ def test_every_form_of_classification_target_trains_and_scores_alike():
     assert logs["accuracy"] == pytest.approx(np.mean(predicted == labels.astype(bool)))
 
 
+@pytest.mark.parametrize("loss", [nn.MultiLabelSoftMarginLoss(), nn.functional.multilabel_soft_margin_loss],
+                         ids=["module", "function"])
+def test_multilabel_soft_margin_accuracy_thresholds_logits_at_zero(loss):
+    # MultiLabelSoftMarginLoss reads its outputs as logits, as BCEWithLogitsLoss does; its accuracy
+    # thresholded them at 0.5, as if they were probabilities, and differed from BCEWithLogitsLoss's.
+    X, y = _data()
+    labels = np.stack([y == 0, y == 1, y == 2, y > 0], axis=1).astype(np.float32)
+    dp.manual_seed(3)
+    model = nn.Sequential(nn.Linear(X.shape[1], 8), nn.Tanh(), nn.Linear(8, 4))
+    logs = Trainer(model, loss=loss, metrics=["accuracy"], verbose=0).evaluate(X, labels)
+    with dp.no_grad():
+        predicted = model(X).data > 0
+    assert logs["accuracy"] == pytest.approx(np.mean(predicted == labels.astype(bool)))
+    assert logs["accuracy"] == Trainer(model, loss="bce_with_logits", metrics=["accuracy"], verbose=0).evaluate(X, labels)["accuracy"]
+
+
 def test_each_fit_starts_afresh_callbacks_and_history_included(tmp_path):
     # Reused across runs, EarlyStopping kept its best value and weights: a second, improving run
     # stopped after one epoch and ended with the first model's weights.

@@ -277,3 +277,14 @@ def test_instance_norm_function_matches_pytorch():
                            bias=dp.tensor(bias, dtype=np.float64), eps=1e-3)
     theirs = TF.instance_norm(torch.tensor(x), weight=torch.tensor(weight), bias=torch.tensor(bias), eps=1e-3)
     np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("ours, theirs, shape", [
+    (lambda x: F.adaptive_max_pool1d(x, 3), lambda x: TF.adaptive_max_pool1d(x, 3), (0, 2, 7)),
+    (lambda x: F.adaptive_max_pool2d(x, (2, 3)), lambda x: TF.adaptive_max_pool2d(x, (2, 3)), (0, 2, 5, 4)),
+    (lambda x: F.adaptive_max_pool2d(x, 2), lambda x: TF.adaptive_max_pool2d(x, 2), (0, 5, 4)),
+    (lambda x: F.unfold(x, 2, padding=1), lambda x: TF.unfold(x, 2, padding=1), (0, 2, 4, 3)),
+    (lambda x: F.fold(x, (3, 3), 2), lambda x: TF.fold(x, (3, 3), 2), (0, 8, 4)),
+], ids=["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool2d unbatched", "unfold", "fold"])
+def test_an_empty_batch_gives_an_empty_result_as_in_pytorch(ours, theirs, shape):
+    compare_functions(ours, theirs, sample(shape), np.float32)

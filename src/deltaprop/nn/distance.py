@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ops.activation import real_option
 from . import functional as F
 from .module import Module
 
@@ -11,8 +12,8 @@ class CosineSimilarity(Module):
 
     def __init__(self, dim: int = 1, eps: float = 1e-8):
         super().__init__()
-        self.dim = int(dim)
-        self.eps = float(eps)
+        self.dim = F._dim("CosineSimilarity", dim)
+        self.eps = real_option("CosineSimilarity", "eps", eps)
 
     def forward(self, x1, x2):
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
@@ -30,8 +31,8 @@ class PairwiseDistance(Module):
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
         super().__init__()
         self.norm = F._positive_p("PairwiseDistance", p)
-        self.eps = float(eps)
-        self.keepdim = bool(keepdim)
+        self.eps = real_option("PairwiseDistance", "eps", eps)
+        self.keepdim = F._flag("PairwiseDistance", "keepdim", keepdim)
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import ConfigError, DataError, ShapeError
+from ..ops.activation import real_option
 from ..random import default_generator
 from ..tensor import Tensor
 
@@ -325,12 +326,25 @@ def _positive_p(op: str, p) -> float:
     return float(p)
 
 
+def _dim(op: str, dim) -> int:
+    """An axis: an integer (a float would reach NumPy as an axis and fail there, or be truncated)."""
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, numbers.Integral):
+        raise ConfigError(f"{op}: dim must be an integer (an axis), got {dim!r}")
+    return int(dim)
+
+
+def _flag(op: str, name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{op}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
     """``input / max(‖input‖_p, eps)`` along ``dim``, as PyTorch's: each slice scaled to unit p-norm,
     a slice of norm below ``eps`` divided by ``eps`` instead (so zeros stay zeros)."""
     if out is not None:
         raise ConfigError("normalize: out= is not supported; use the returned tensor")
-    norm = ops.norm(input, _positive_p("normalize", p), dim, keepdims=True)
+    norm = ops.norm(input, _positive_p("normalize", p), _dim("normalize", dim), keepdims=True)
     return ops.div(input, ops.clamp_min(norm, eps))
 
 
@@ -354,6 +368,7 @@ def _unclamped_gradient(norm: Tensor, eps: float) -> Tensor:
 def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     """Σ (x1 / max(‖x1‖, eps)) · (x2 / max(‖x2‖, eps)) along ``dim``, PyTorch 2's formula: each
     vector scaled to unit length first (which keeps the result in [−1, 1]), the two broadcast."""
+    dim, eps = _dim("cosine_similarity", dim), real_option("cosine_similarity", "eps", eps)
     x1, x2 = _broadcast_pair("cosine_similarity", x1, x2)
     n1, n2 = (_unclamped_gradient(ops.norm(x, 2, dim, keepdims=True), eps) for x in (x1, x2))
     return ops.sum(ops.mul(ops.div(x1, n1), ops.div(x2, n2)), dim)
@@ -362,9 +377,13 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     """‖x1 − x2 + eps‖_p along the last dimension, as PyTorch's (``eps`` keeps the norm away from
     the point where its gradient is undefined)."""
+    p, eps = _positive_p("pairwise_distance", p), real_option("pairwise_distance", "eps", eps)
+    keepdim = _flag("pairwise_distance", "keepdim", keepdim)
     x1, x2 = _broadcast_pair("pairwise_distance", x1, x2)
     difference = ops.add(ops.sub(x1, x2), eps)
-    return ops.norm(difference, _positive_p("pairwise_distance", p), -1, keepdims=keepdim)
+    return ops.norm(difference, p, -1, keepdims=keepdim)
+
+
 # -- attention -------------------------------------------------------------------------------------------
 
 

@@ -34,7 +34,8 @@ def _columns(X: np.ndarray, kernel, dilation, pads, stride, out_shape) -> np.nda
     rows = C * math.prod(kernel)
     _, unfold, _, _ = _unfolding(X, pads, kernel, out_shape, stride, dilation, X.dtype, False)
     cols = unfold(0, out_shape[0])  # (C·K, L·N), the batch innermost
-    return cols.reshape(rows, -1, N).transpose(2, 0, 1)
+    # (every size spelled out: NumPy cannot infer a -1 beside a 0, an empty batch or no channels)
+    return cols.reshape(rows, math.prod(out_shape), N).transpose(2, 0, 1)
 
 
 def _add_columns(G: np.ndarray, shape: tuple, kernel, dilation, pads, stride, out_shape) -> np.ndarray:
@@ -43,7 +44,7 @@ def _add_columns(G: np.ndarray, shape: tuple, kernel, dilation, pads, stride, ou
     padded = (N, C) + tuple(size + lo + hi for size, (lo, hi) in zip(shape[2:], pads))
     target = _batch_last(padded, G.dtype)
     stored = target.transpose(1, 2, 3, 0)  # (C, H, W, N), contiguous
-    gcols = G.transpose(1, 2, 0).reshape(G.shape[1], -1)
+    gcols = G.transpose(1, 2, 0).reshape(G.shape[1], G.shape[2] * N)
     _fold(gcols, stored, kernel, stride, dilation, out_shape, 0, out_shape[0])
     return target[_interior(shape[2:], pads)]
 

@@ -301,7 +301,9 @@ def _adaptive_max_pool(op: str, n: int, input, output_size, return_indices: bool
     # every sample and channel at once.
     for cell in np.ndindex(*out_shape):
         ranges = [bins[axis][i] for axis, i in enumerate(cell)]
-        window = X[(Ellipsis,) + tuple(slice(start, stop) for start, stop in ranges)].reshape(lead + (-1,))
+        # (the bin's size spelled out: NumPy cannot infer a -1 beside a 0, an empty batch)
+        size = math.prod(stop - start for start, stop in ranges)
+        window = X[(Ellipsis,) + tuple(slice(start, stop) for start, stop in ranges)].reshape(lead + (size,))
         winner = window.argmax(axis=-1) if window.size else np.zeros(lead, dtype=np.int64)
         out[(Ellipsis,) + cell] = np.take_along_axis(window, winner[..., None], axis=-1)[..., 0]
         offsets = np.unravel_index(winner, [stop - start for start, stop in ranges])

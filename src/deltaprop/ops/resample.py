@@ -97,15 +97,31 @@ def _sizes(op: str, n: int, shape: tuple, size, scale_factor, recompute_scale_fa
         sizes = _n_values(op, "size", size, n, int)
         if min(sizes) < 1:
             raise ConfigError(f"{op}: size must hold positive integers, got {size!r}")
+        _check_holdable(op, "size", size, shape, sizes)
         return sizes, (None,) * n
     factors = _n_values(op, "scale_factor", scale_factor, n, float)
     if not all(math.isfinite(f) and f > 0 for f in factors):
         raise ConfigError(f"{op}: scale_factor must be positive and finite, got {scale_factor!r}")
-    sizes = tuple(math.floor(float(length) * f) for length, f in zip(shape[-n:], factors))
+    lengths = tuple(float(length) * f for length, f in zip(shape[-n:], factors))
+    _check_holdable(op, "scale_factor", scale_factor, shape, lengths)
+    sizes = tuple(math.floor(length) for length in lengths)
     if min(sizes, default=1) < 1:
         raise ShapeError(f"{op}: scale_factor {scale_factor!r} makes an empty output from the input's spatial size "
                          f"{'x'.join(map(str, shape[-n:]))}")
     return sizes, ((None,) * n if recompute_scale_factor else factors)
+
+
+# The most elements an output may have: its float64 bytes must fit NumPy's index type.
+_MOST_ELEMENTS = np.iinfo(np.intp).max // 8
+
+
+def _check_holdable(op: str, name: str, value, shape: tuple, lengths: tuple) -> None:
+    """Refuse output lengths (inf among them, from a huge factor) that no array could hold, in one
+    sentence: Python's OverflowError or NumPy's "Maximum allowed size exceeded" would come instead."""
+    if max(math.prod(shape[: len(shape) - len(lengths)]), 1) * math.prod(lengths) > _MOST_ELEMENTS:
+        size = " x ".join(str(n) if isinstance(n, int) else f"{n:g}" for n in lengths)
+        raise ShapeError(f"{op}: {name} {value!r} makes an output of size {size} from the input's spatial size "
+                         f"{'x'.join(map(str, shape[len(shape) - len(lengths):]))}, too large to hold")
 
 
 def _n_values(op: str, name: str, value, n: int, kind) -> tuple:

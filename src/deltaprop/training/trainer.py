@@ -89,9 +89,11 @@ def _nothing_to_score(loss, target) -> bool:
 
 
 def _takes_logits(loss) -> bool:
-    """Whether ``loss`` reads the model's outputs as logits (log-probabilities for NLL)."""
-    return (isinstance(loss, (nn.BCEWithLogitsLoss, *_CLASS_INDEX_LOSSES))
-            or loss is nn.functional.binary_cross_entropy_with_logits or _takes_class_indices(loss))
+    """Whether ``loss`` reads the model's outputs as logits (log-probabilities for NLL); a
+    multi-label soft margin loss is a binary cross-entropy of logits too."""
+    return (isinstance(loss, (nn.BCEWithLogitsLoss, nn.MultiLabelSoftMarginLoss, *_CLASS_INDEX_LOSSES))
+            or loss in (nn.functional.binary_cross_entropy_with_logits, nn.functional.multilabel_soft_margin_loss)
+            or _takes_class_indices(loss))
 
 
 def make_loss(loss):
