@@ -978,6 +978,22 @@ def test_multilabel_soft_margin_accuracy_thresholds_logits_at_zero(loss):
     assert logs["accuracy"] == Trainer(model, loss="bce_with_logits", metrics=["accuracy"], verbose=0).evaluate(X, labels)["accuracy"]
 
 
+@pytest.mark.parametrize("loss", [nn.SoftMarginLoss(), nn.functional.soft_margin_loss])
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_soft_margin_accuracy_compares_signs_with_targets_of_plus_and_minus_one(loss, outputs):
+    # SoftMarginLoss takes targets of -1 and +1; its accuracy compared them with labels 0/1 (the outputs
+    # thresholded at 0.5), so a perfect model scored at most the share of +1 targets.
+    X, y = _data()
+    signs = np.where(np.stack([y == 0, y == 1, y > 0], axis=1)[:, :outputs], 1.0, -1.0).astype(np.float32)
+    dp.manual_seed(3)
+    model = nn.Sequential(nn.Linear(X.shape[1], 8), nn.Tanh(), nn.Linear(8, outputs))
+    logs = Trainer(model, loss=loss, metrics=["accuracy"], verbose=0).evaluate(X, signs.reshape(len(X), -1) if outputs > 1 else signs[:, 0])
+    with dp.no_grad():
+        predicted = np.where(model(X).data > 0, 1.0, -1.0)
+    expected = np.mean(predicted.reshape(-1) == signs.reshape(-1))
+    assert logs["accuracy"] == pytest.approx(expected) and 0.0 < expected < 1.0
+
+
 def test_each_fit_starts_afresh_callbacks_and_history_included(tmp_path):
     # Reused across runs, EarlyStopping kept its best value and weights: a second, improving run
     # stopped after one epoch and ended with the first model's weights.

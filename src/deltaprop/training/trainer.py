@@ -96,6 +96,12 @@ def _takes_logits(loss) -> bool:
             or _takes_class_indices(loss))
 
 
+def _takes_signs(loss) -> bool:
+    """Whether ``loss`` compares each output with a target of −1 or +1 (a soft margin, as a support
+    vector machine's): the label an output predicts is its sign."""
+    return isinstance(loss, nn.SoftMarginLoss) or loss is nn.functional.soft_margin_loss
+
+
 def make_loss(loss):
     if isinstance(loss, str):
         if loss in _KERAS_CROSS_ENTROPIES:
@@ -486,6 +492,8 @@ class Trainer:
             # class axis is 1, and the samples labelled ignore_index are not scored, as the loss skips them
             kept = targets != ignored
             return targets[kept].astype(np.int64), outputs.argmax(axis=1)[kept]
+        if _takes_signs(self.loss):  # targets of ±1, one per output
+            return targets.reshape(-1), np.where(outputs.reshape(-1) > 0, 1, -1)
         if targets.ndim == 2 and targets.shape[1] > 1:
             if _takes_class_indices(self.loss):
                 return targets.argmax(axis=1), outputs.argmax(axis=1)
