@@ -88,3 +88,20 @@ def test_clamp_min_and_max_at_their_bounds_and_infinities_match_pytorch():
     _compare(lambda t: t.clamp_min(0.5), values)
     _compare(lambda t: t.clamp_max(0.5), values)
     _compare(lambda t: dp.clamp(t, -1.0, 1.0), values, torch_call=lambda t: torch.clamp(t, -1.0, 1.0))
+
+
+@pytest.mark.parametrize("values", [[NAN, 1.0, -2.0], [INF, 1.0, 0.0], [0.0, 0.0], [3.0, -4.0]])
+def test_the_two_norm_passes_nan_and_inf_on_as_pytorch(values):
+    # Its gradient x / ‖x‖ was 0 wherever the norm was not positive, a NaN norm included.
+    _compare(lambda t: t.norm(), values, torch_call=lambda t: torch.linalg.vector_norm(t))
+
+
+def test_the_inf_norm_of_no_elements_is_refused_and_of_empty_rows_is_empty():
+    with pytest.raises(dp.errors.ShapeError, match=r"norm: the inf norm .* of shape \(3, 0\) hold none"):
+        dp.zeros((3, 0)).norm(INF, 1)
+    with pytest.raises(dp.errors.ShapeError, match="inf norm"):
+        dp.zeros((0,)).norm(INF)
+    with pytest.raises(RuntimeError):
+        torch.linalg.vector_norm(torch.zeros(3, 0), ord=INF, dim=1)
+    # reducing the non-empty axis of a (3, 0) tensor leaves its 0 columns: an empty result, as PyTorch's
+    assert dp.zeros((3, 0)).norm(INF, 0).shape == tuple(torch.linalg.vector_norm(torch.zeros(3, 0), ord=INF, dim=0).shape) == (0,)

@@ -172,7 +172,11 @@ def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
     axis = reduction_axis(axis, X.ndim)
     magnitude = np.abs(X)
     if p == np.inf:
-        out = magnitude.max(axis=axis, keepdims=keepdims) if X.size else np.zeros((), X.dtype)
+        reduced = range(X.ndim) if axis is None else normalize_axes(axis, X.ndim)
+        if any(X.shape[i] == 0 for i in reduced):
+            raise ShapeError(f"norm: the inf norm (a maximum) of no elements is undefined, and the reduced axes of "
+                             f"shape {X.shape} hold none (PyTorch refuses it too)")
+        out = magnitude.max(axis=axis, keepdims=keepdims)
     elif p == 2:
         out = np.sqrt((X * X).sum(axis=axis, keepdims=keepdims))
     elif p == 1:
@@ -190,10 +194,10 @@ def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
             elif p == 1:
                 local = np.sign(X)
             elif p == 2:
-                local = np.where(n > 0, X / n, 0)
+                local = np.where(n != 0, X / n, 0)  # (a NaN norm passes NaN on, as PyTorch's)
             else:
                 # (0 where x is 0 too: for p < 1, |x|^(p−1) is infinite there and sign(x) is 0)
-                local = np.where((n > 0) & (X != 0), np.sign(X) * magnitude ** (p - 1) / n ** (p - 1), 0)
+                local = np.where((n != 0) & (X != 0), np.sign(X) * magnitude ** (p - 1) / n ** (p - 1), 0)
         return ((g * local).astype(X.dtype, copy=False),)
 
     return record(np.asarray(out), (a,), backward, "norm")
