@@ -12,7 +12,7 @@
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
-| loss          | mse_loss, l1_loss, huber_loss, smooth_l1_loss, kl_div, binary_cross_entropy(_with_logits), cross_entropy, nll_loss, gaussian_nll_loss; composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss |
+| loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) |
 | conv          | conv1d, conv2d                                                        |
 | conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
 | pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |

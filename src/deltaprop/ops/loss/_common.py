@@ -1,0 +1,121 @@
+"""What the losses share: the reduction ('mean', 'sum' or 'none') and its gradient, the pairing
+of input and target element by element that the fused pointwise losses are built on, and the
+operand handling of the losses composed of primitives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ConfigError, ShapeError
+from ...tensor import DEFAULT_DTYPE, Tensor
+from .._core import operand, record
+from ..reduction import mean
+from ..reduction import sum as total
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(name: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ConfigError(f"{name}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+
+
+def _reduce(values: np.ndarray, reduction: str, denominator: float):
+    """The per-element ``values`` reduced; 'mean' divides by ``denominator`` (the element count, or
+    the sum of the weights). A mean over nothing (no elements, or weights that sum to 0) is NaN, as
+    in PyTorch, without NumPy's warning about dividing by zero."""
+    if reduction == "none":
+        return values
+    total = np.add.reduce(values, axis=None)
+    if reduction == "sum":
+        return total
+    return total / denominator if denominator else values.dtype.type(np.nan)
+
+
+def _upstream(g, reduction: str, denominator: float):
+    """∂E/∂(per-element loss) for the given reduction, ready to broadcast against the elements."""
+    if reduction == "mean":
+        return g / denominator if denominator else g * np.nan  # the mean over nothing: see _reduce
+    return g  # 'sum': a scalar; 'none': already one value per element
+
+
+def _pointwise(name, input, target, reduction, rule, denominator=None):
+    """A loss that pairs every element of ``input`` with the same element of ``target``.
+
+    ``rule(x, y)`` returns (values, ∂values/∂x, ∂values/∂y); the last may be None when the target
+    gets no gradient from this loss. ``denominator`` (kl_div's 'batchmean') replaces the element count
+    of 'mean', and turns the reduction into a mean by it.
+    """
+    if denominator is None:
+        _check_reduction(name, reduction)
+    else:
+        reduction = "mean"
+    input, target = operand(input), operand(target)
+    x, y = input.data, np.asarray(target.data)
+    if x.shape != y.shape:
+        raise ShapeError(
+            f"{name}: input of shape {x.shape} and target of shape {y.shape} differ; "
+            f"reshape one to match (a column (N, 1) against a vector (N,) is the usual cause)"
+        )
+    if x.dtype.kind != "f":  # integer predictions: compare in floating point, never truncate the target
+        x = x.astype(y.dtype if y.dtype.kind == "f" else np.float32)
+    if y.dtype != x.dtype:
+        y = y.astype(x.dtype)
+    if x.ndim:
+        values, d_input, d_target = rule(x, y)
+    else:  # the rules work in place, and NumPy makes scalars, not arrays, of 0-d results
+        values, d_input, d_target = (
+            None if part is None else part.reshape(()) for part in rule(x.reshape(1), y.reshape(1))
+        )
+    n = values.size if denominator is None else denominator
+
+    def backward(g):
+        scale = _upstream(g, reduction, n)
+        gx = scale * d_input if input.requires_grad else None
+        gy = scale * d_target if target.requires_grad and d_target is not None else None
+        return gx, gy
+
+    return record(_reduce(values, reduction, n), (input, target), backward, name)
+
+
+# -- for the losses composed of primitives (margin.py; poisson and gaussian in likelihood.py) ---------
+
+
+def _float_dtype(x: Tensor) -> np.dtype:
+    data = np.asarray(x.data)
+    return data.dtype if data.dtype.kind == "f" else np.dtype(DEFAULT_DTYPE)
+
+
+def _operands(dtype, *values) -> list:
+    """Each value as a tensor; one that needs no gradient (a target, data) in ``dtype``, so that a
+    float64 target array leaves a float32 loss in float32."""
+    tensors = []
+    for value in values:
+        t = operand(value)
+        if not t.requires_grad and np.asarray(t.data).dtype != dtype:
+            t = Tensor._wrap(np.asarray(t.data, dtype=dtype))
+        tensors.append(t)
+    return tensors
+
+
+def _broadcast_shape(name: str, **tensors) -> tuple:
+    """The shape the operands broadcast to, or a ShapeError naming the loss and each operand's shape."""
+    try:
+        return np.broadcast_shapes(*(np.shape(t.data) for t in tensors.values()))
+    except ValueError:
+        listed = ", ".join(f"{key} {np.shape(t.data)}" for key, t in tensors.items())
+        raise ShapeError(f"{name}: the shapes of {listed} cannot be broadcast together") from None
+
+
+def _same_ndim(name: str, **tensors) -> None:
+    if len({np.ndim(t.data) for t in tensors.values()}) > 1:
+        listed = ", ".join(f"{key} {np.shape(t.data)}" for key, t in tensors.items())
+        raise ShapeError(f"{name}: {', '.join(tensors)} must have the same number of dimensions (PyTorch asks "
+                         f"the same), got shapes {listed}")
+
+
+def _reduced(values: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return mean(values)
+    return total(values) if reduction == "sum" else values

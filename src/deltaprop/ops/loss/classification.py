@@ -1,0 +1,366 @@
+"""Classification losses, fused for stability: cross_entropy (softmax + cross-entropy on logits),
+nll_loss (on log-probabilities), binary_cross_entropy (on probabilities) and
+binary_cross_entropy_with_logits.
+
+Cross-entropy works on logits through a shifted log-sum-exp and never takes the log of a softmax
+computed separately; binary cross-entropy from logits uses softplus. For softmax + cross-entropy
+the output layer's error term is the seeds' δ = (ŷ − y)/N.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ...errors import ConfigError, DataError, ShapeError
+from ...tensor import Tensor
+from .._core import operand, record
+from ..activation import _against_zero, logistic
+from ._common import _check_reduction, _pointwise, _reduce, _upstream
+
+
+def _values(x, dtype=None) -> np.ndarray:
+    """The numbers in a target, class weight or pos_weight (a tensor, array, list or scalar)."""
+    return np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype)
+
+
+def _elementwise_weight(name: str, weight, x: np.ndarray, option: str = "weight"):
+    """``weight`` as an array that broadcasts to ``x``'s shape without enlarging it, or 1."""
+    if weight is None:
+        return 1
+    w = _values(weight, x.dtype)
+    try:
+        fits = np.broadcast_shapes(w.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{name}: {option} of shape {w.shape} does not broadcast to the input's shape {x.shape}")
+    return w
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """E = −[y log p + (1 − y) log(1 − p)] on probabilities p; logs are clamped at −100 as in PyTorch."""
+
+    def rule(p, y):
+        if p.size and (p.min() < 0 or p.max() > 1):
+            raise DataError("binary_cross_entropy: input must hold probabilities in [0, 1]; for raw scores use binary_cross_entropy_with_logits")
+        # Five arrays, updated in place (the plain expressions made some twenty temporaries).
+        log_p = np.empty_like(p)
+        log_q = np.negative(p, out=np.empty_like(p))
+        with np.errstate(divide="ignore"):
+            np.log(p, out=log_p)
+            np.log1p(log_q, out=log_q)
+        np.maximum(log_p, -100, out=log_p)
+        np.maximum(log_q, -100, out=log_q)
+        values = np.multiply(y, log_p)
+        scratch = np.subtract(1, y, out=np.empty_like(p))
+        scratch *= log_q
+        values += scratch
+        np.negative(values, out=values)  # −[y log p + (1 − y) log(1 − p)]
+        # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does.
+        d_input = np.subtract(p, y, out=scratch)
+        denominator = np.subtract(1, p, out=np.empty_like(p))
+        denominator *= p
+        np.maximum(denominator, 1e-12, out=denominator)
+        d_input /= denominator
+        d_target = np.subtract(log_q, log_p, out=denominator)
+        if weight is None:
+            return values, d_input, d_target
+        w = _elementwise_weight("binary_cross_entropy", weight, p)
+        return values * w, d_input * w, d_target * w
+
+    return _pointwise("binary_cross_entropy", input, target, reduction, rule)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """BCE on logits z, stable for any z: E = (1 − y)z + L·softplus(−z), L = 1 + (pos_weight − 1)y.
+
+    softplus(−z) = log(1 + e^(−z)) = max(−z, 0) + log1p(e^(−|z|)) never overflows; ∂E/∂z = σ(z) − y
+    without pos_weight (computed as in :func:`_logistic_loss`), and (1 − y) − L·σ(−z) with it.
+    """
+
+    def rule(z, y):
+        if pos_weight is None:
+            values, d_input, d_target = _logistic_loss(z, y)
+        else:
+            softplus_neg = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
+            sigmoid_neg = logistic(-z)  # σ(−z), accurate in both tails
+            pw = _elementwise_weight("binary_cross_entropy_with_logits", pos_weight, z, "pos_weight")
+            scale = 1 + (pw - 1) * y
+            values = (1 - y) * z + scale * softplus_neg
+            d_input = (1 - y) - scale * sigmoid_neg
+            d_target = -z + (pw - 1) * softplus_neg
+        if weight is None:
+            return values, d_input, d_target
+        w = _elementwise_weight("binary_cross_entropy_with_logits", weight, z)
+        return values * w, d_input * w, d_target * w
+
+    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule)
+
+
+def _logistic_loss(z: np.ndarray, y: np.ndarray) -> tuple:
+    """(E, ∂E/∂z, ∂E/∂y) of E = max(z, 0) − y·z + log1p(e^(−|z|)), the cross-entropy of σ(z)
+    against y, in four arrays and in place.
+
+    No term can overflow and nothing cancels where E is small (z >> 0 with y = 1, z << 0 with
+    y = 0: there E is the log1p term alone). ∂E/∂z = σ(z) − y, with σ(z) = e^min(z, 0) / (1 + e^(−|z|))
+    and min(z, 0) = z − max(z, 0) exactly; ∂E/∂y = −z.
+    """
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e^(−|z|), in (0, 1]
+    positive_part = _against_zero(np.maximum, z, np.empty_like(z))
+    values = np.multiply(y, z)
+    np.subtract(positive_part, values, out=values)  # first, so that a small log1p term survives
+    log_term = np.log1p(e)
+    values += log_term
+    np.subtract(z, positive_part, out=positive_part)  # now min(z, 0)
+    np.exp(positive_part, out=positive_part)
+    e += 1
+    np.divide(positive_part, e, out=positive_part)  # σ(z)
+    positive_part -= y
+    np.negative(z, out=log_term)
+    return values, positive_part, log_term
+
+
+def _classes_last(x: np.ndarray) -> np.ndarray:
+    """(N, C, d1, ...) -> (N·d1·..., C): the class axis last, every other axis one batch axis."""
+    if x.ndim <= 2:
+        return x.reshape(-1, x.shape[-1])
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes: int, expected_shape: tuple,
+                   ignore_index: int):
+    """(the labels as a flat integer array, a mask of the samples that count or None if all do),
+    after checking their shape, type and range.
+
+    A label equal to ``ignore_index`` (PyTorch's: −100 by default) marks a sample to leave out; it
+    need not be a class, and it is replaced by 0 in the array returned, so that it indexes safely.
+    For an input (N, C), a column (N, 1) of labels is taken as the labels (N,), as Keras' sparse
+    cross-entropy takes it: it is what ``fit`` gives a loss function of the user's for labels y.
+    """
+    if len(input_shape) == 2 and target.shape == expected_shape + (1,):
+        target = target[:, 0]
+    if target.shape != expected_shape:
+        raise ShapeError(
+            f"{name}: target of shape {target.shape} does not fit input of shape {input_shape}; "
+            f"class labels of shape {expected_shape} were expected"
+        )
+    if target.dtype.kind not in "iu":
+        if target.dtype.kind == "f" and np.all(target == np.round(target)):
+            target = target.astype(np.int64)
+        else:
+            raise DataError(f"{name}: class labels must be integers, got dtype {target.dtype}")
+    labels = target.reshape(-1)
+    ignored = labels == ignore_index
+    kept = None
+    if ignored.any():
+        kept = ~ignored
+        labels = np.where(ignored, 0, labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels[(labels < 0) | (labels >= n_classes)][0]
+        raise DataError(f"{name}: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
+    return labels, kept
+
+
+def _class_layout(name: str, x: np.ndarray) -> tuple[int, tuple]:
+    """(number of classes, shape of the class labels) for an input (C,), (N, C) or (N, C, d1, ...)."""
+    if x.ndim == 0:
+        raise ShapeError(f"{name}: input needs a class axis, got a scalar")
+    if x.ndim == 1:
+        return x.shape[0], ()
+    return x.shape[1], (x.shape[0],) + x.shape[2:]
+
+
+def _class_weight(name: str, weight, n_classes: int, dtype):
+    if weight is None:
+        return None
+    w = _values(weight, dtype)
+    if w.shape != (n_classes,):
+        raise ShapeError(f"{name}: weight has shape {w.shape}, expected one weight per class: ({n_classes},)")
+    return w
+
+
+def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0, ignore_index=-100):
+    """Softmax + cross-entropy from logits, fused: E = −Σ_c q_c log softmax(z)_c.
+
+    ``target`` holds class indices (shape (N,) for input (N, C), or (N, d1, ...) for (N, C, d1, ...))
+    or class probabilities of the input's shape. ``weight`` rescales each class; ``label_smoothing``
+    ε mixes the target with the uniform distribution: q = (1 − ε)q + ε/C. The gradient is
+    ∂E/∂z = (Σ_c a_c)·softmax(z) − a with a_c = w_c q_c, which for plain indices is softmax(z) − onehot.
+    Probabilities that are themselves computed (a tensor that requires a gradient) get one, as in
+    PyTorch: ∂E/∂q_c = −(1 − ε)·w_c·log softmax(z)_c. A sample whose label is ``ignore_index``
+    counts for nothing (loss 0, gradient 0, left out of the mean), as in PyTorch.
+    """
+    name = "cross_entropy"
+    _check_reduction(name, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ConfigError(f"{name}: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    input = input if isinstance(input, Tensor) else operand(input)
+    z_full = input.data
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if weight is None and not label_smoothing and z_full.ndim == 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1]:
+        if not 0 <= ignore_index < z_full.shape[1]:  # a class to ignore needs the general path below
+            result = _cross_entropy_labels(input, t, reduction, ignore_index)
+            if result is not None:
+                return result
+    n_classes, out_shape = _class_layout(name, z_full)
+    z = _classes_last(z_full)
+    logp = _log_softmax_rows(z)
+    w = _class_weight(name, weight, n_classes, z.dtype)
+
+    soft_target = None  # the target as a graph node, when it holds probabilities that need a gradient
+    kept = None  # the samples that count, when some are ignored
+    if t.dtype.kind == "f" and t.shape == z_full.shape:  # class probabilities
+        if ignore_index >= 0:
+            raise ConfigError(
+                f"{name}: ignore_index={ignore_index} names a class, but the target holds class "
+                f"probabilities, which have no labels to ignore (as in PyTorch)"
+            )
+        if isinstance(target, Tensor) and target.requires_grad:
+            soft_target = target
+        q = _classes_last(t).astype(z.dtype, copy=False)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / n_classes
+        a = q if w is None else q * w
+        per_sample = -(a * logp).sum(axis=1)
+        denominator = per_sample.size
+        labels = None
+    else:
+        labels, kept = _class_indices(name, t, z_full.shape, n_classes, out_shape, ignore_index)
+        rows = np.arange(labels.size)
+        sample_weight = 1.0 if w is None else w[labels]
+        if kept is not None:
+            sample_weight = sample_weight * kept.astype(z.dtype)  # 0 for the ignored samples
+        per_sample = -logp[rows, labels] * ((1 - label_smoothing) * sample_weight)
+        if label_smoothing:
+            smooth = logp.sum(axis=1) if w is None else (logp * w).sum(axis=1)
+            if kept is not None:
+                smooth *= kept
+            per_sample -= (label_smoothing / n_classes) * smooth
+        denominator = labels.size if w is None and kept is None else float(np.sum(sample_weight))
+        a = None
+
+    values = per_sample.reshape(out_shape)
+    full_shape = z_full.shape  # (the rule keeps the shape, not the input's values)
+
+    def to_input_layout(grad):  # (M, C) rows back to the input's layout, classes on axis 1
+        if len(full_shape) > 2:
+            moved = (full_shape[0],) + full_shape[2:] + (n_classes,)
+            grad = np.moveaxis(grad.reshape(moved), -1, 1)
+        return grad.reshape(full_shape)
+
+    def backward(g):
+        # Every sample ignored: the mean is NaN, its gradient 0 (nothing depends on the input), as in PyTorch.
+        scale = g * 0 if kept is not None and not denominator else _upstream(g, reduction, denominator)
+        if reduction == "none":
+            scale = np.reshape(scale, (-1, 1))  # one upstream value per row of the (M, C) layout
+        # ∂E/∂q_c = −(1 − ε)·w_c·log softmax(z)_c, for probabilities that are themselves computed
+        grad_target = None
+        if soft_target is not None:
+            grad_target = logp * (-(1 - label_smoothing) * scale)
+            if w is not None:
+                grad_target *= w
+            grad_target = to_input_layout(grad_target)
+        p = np.exp(logp)
+        if a is None and w is None and not label_smoothing and kept is None:
+            grad = p
+            grad[rows, labels] -= 1  # softmax − onehot: the seeds' (ŷ − y)
+        else:
+            coeff = a
+            if coeff is None:  # indices with weights, smoothing or ignored samples: build the weighted target
+                coeff = np.zeros_like(logp)  # (z.shape and dtype; the rule keeps no view of the input)
+                coeff[rows, labels] = (1 - label_smoothing) * sample_weight
+                if label_smoothing:
+                    smoothing = (label_smoothing / n_classes) * (1.0 if w is None else w)
+                    coeff += smoothing if kept is None else kept[:, None] * smoothing
+            grad = coeff.sum(axis=1, keepdims=True) * p - coeff
+        grad *= scale
+        if soft_target is None:
+            return (to_input_layout(grad),)
+        return to_input_layout(grad), grad_target
+
+    parents = (input,) if soft_target is None else (input, soft_target)
+    return record(_reduce(values, reduction, denominator), parents, backward, name)
+
+
+@functools.lru_cache(maxsize=64)
+def _row_indices(n: int) -> np.ndarray:
+    """0 .. n−1, made once per batch size (the row half of every "pick each row's label" index)."""
+    rows = np.arange(n)
+    rows.flags.writeable = False
+    return rows
+
+
+def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_index: int):
+    """The common case of :func:`cross_entropy`: logits (N, C), integer labels (N,), no class
+    weights, no smoothing. It keeps e = exp(z − max z) and s = Σ e from the forward pass, so the
+    loss is log s − (z_y − max z) and the backward pass is one division: δ = (e/s − onehot)/N.
+    Labels outside the classes that include ``ignore_index`` give None: the general path takes them."""
+    z = input.data
+    n, n_classes = z.shape
+    # (ufunc.reduce directly: the ndarray.max/.sum methods add a Python-level wrapper per call)
+    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = np.add.reduce(e, axis=1)
+    rows = _row_indices(n)
+    # Indexing itself rejects a label >= n_classes; a negative one would count from the end, so
+    # the smallest label is checked too. Both become the same one-sentence error.
+    try:
+        picked = shifted[rows, labels]
+    except IndexError:
+        picked = None
+    if picked is None or (n and np.minimum.reduce(labels) < 0):
+        outside = (labels < 0) | (labels >= n_classes)
+        if (labels[outside] == ignore_index).any():
+            return None
+        bad = labels[outside][0]
+        raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
+    per_sample = np.log(s)
+    per_sample -= picked
+
+    def backward(g):
+        grad = e / s[:, None]
+        grad[rows, labels] -= 1  # softmax − onehot: the seeds' (ŷ − y)
+        grad *= _upstream(g, reduction, n).reshape(-1, 1) if reduction == "none" else _upstream(g, reduction, n)
+        return (grad,)
+
+    return record(_reduce(per_sample, reduction, n), (input,), backward, "cross_entropy")
+
+
+def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
+    """E = −w_y · log p_y on log-probabilities (the output of log_softmax); a sample whose label is
+    ``ignore_index`` counts for nothing (loss 0, gradient 0, left out of the mean), as in PyTorch."""
+    name = "nll_loss"
+    _check_reduction(name, reduction)
+    input = operand(input)
+    x_full = input.data
+    n_classes, expected = _class_layout(name, x_full)
+    x = _classes_last(x_full)
+    labels, kept = _class_indices(name, _values(target), x_full.shape, n_classes, expected, ignore_index)
+    rows = np.arange(labels.size)
+    w = _class_weight(name, weight, n_classes, x.dtype)
+    sample_weight = np.ones(labels.size, dtype=x.dtype) if w is None else w[labels]
+    if kept is not None:
+        sample_weight *= kept  # 0 for the ignored samples
+    values = (-x[rows, labels] * sample_weight).reshape(expected)
+    denominator = labels.size if w is None and kept is None else float(sample_weight.sum())
+
+    def backward(g):
+        # Every sample ignored: the mean is NaN, its gradient 0 (nothing depends on the input), as in PyTorch.
+        scale = g * 0 if kept is not None and not denominator else _upstream(g, reduction, denominator)
+        grad = np.zeros_like(x)
+        grad[rows, labels] = -sample_weight * np.reshape(scale, -1)
+        if x_full.ndim > 2:
+            moved = (x_full.shape[0],) + x_full.shape[2:] + (n_classes,)
+            grad = np.moveaxis(grad.reshape(moved), -1, 1)
+        return (grad.reshape(x_full.shape),)
+
+    return record(_reduce(values, reduction, denominator), (input,), backward, name)
