@@ -356,8 +356,13 @@ def mha_call(query=(3, 2, 4), key=(3, 2, 4), value=(3, 2, 4), **kwargs):
      ShapeError, "must be a multiple of the key and value heads"),
     (lambda: F.scaled_dot_product_attention(dp.randn(3, 4), dp.randn(3, 4), dp.randn(3, 4), dropout_p=2), ConfigError,
      "dropout_p must be a probability"),
+    (lambda: sdpa(dp.randn(3, 4), dp.randn(3, 4), dp.randn(3, 4), scale="0.5"), ConfigError,
+     "scaled_dot_product_attention: scale must be a real number, got '0.5'"),
+    (lambda: sdpa(dp.randn(3, 4), dp.randn(3, 4), dp.randn(3, 4), scale=[0.5]), ConfigError,
+     "scaled_dot_product_attention: scale must be a real number"),
 ], ids=["embed", "ndim", "key-length", "batch", "mask-2d", "mask-3d", "padding", "mask-dtype", "sdpa-features",
-        "sdpa-mask", "sdpa-causal-and-mask", "sdpa-batch", "sdpa-gqa", "sdpa-dropout"])
+        "sdpa-mask", "sdpa-causal-and-mask", "sdpa-batch", "sdpa-gqa", "sdpa-dropout", "sdpa-scale-text",
+        "sdpa-scale-list"])
 def test_shape_and_mask_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()

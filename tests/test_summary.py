@@ -212,3 +212,46 @@ def test_an_embedding_is_summarised_on_integer_indices():
     result = model.summary((7,), dtype=np.int64)
     assert [row.output_text for row in result.rows] == ["(N, 7, 4)", "[(N, 7, 6), (1, N, 6)]"]
     assert [row.parameters for row in result.rows] == [40, 3 * 6 * (4 + 6 + 2)]
+
+
+# -- layers made of layers: MultiheadAttention holds out_proj and parameters of its own -------------------
+
+
+class _Attend(nn.Module):
+    """Self-attention returning its weights too, then a Linear on the attended sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        out, weights = self.attention(x, x, x)
+        return self.head(out)
+
+
+def test_a_layer_with_parameters_and_layers_of_its_own_shows_its_output():
+    """MultiheadAttention is not a leaf (it holds out_proj), yet its row carries its own parameters,
+    so it shows its output: (output, weights), or (output, None) inside an encoder layer."""
+    dp.manual_seed(0)
+    rows = {row.name: row for row in _Attend().summary((5, 8)).rows}
+    assert rows["attention"].output_text == "[(N, 5, 8), (N, 5, 5)]"
+    assert rows["attention"].parameters == 3 * 8 * 8 + 3 * 8  # in_proj; out_proj has a row of its own
+    assert rows["attention.out_proj"].output_text == "(N, 5, 8)"
+    encoder = nn.Sequential(nn.Linear(3, 8), nn.TransformerEncoderLayer(8, 2, 16, batch_first=True))
+    rows = {row.name: row for row in encoder.summary((5, 3)).rows}
+    assert rows["1.self_attn"].output_text == "[(N, 5, 8), -]"  # need_weights=False: no weights
+
+
+def test_a_custom_model_with_parameters_of_its_own_shows_its_output():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(3, 2)
+            self.scale = nn.Parameter(np.ones(1, dtype=np.float32))
+
+        def forward(self, x):
+            return self.linear(x) * self.scale
+
+    result = Scaled().summary((3,))
+    assert [(row.name, row.output_text) for row in result.rows] == [("", "(N, 2)"), ("linear", "(N, 2)")]

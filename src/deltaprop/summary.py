@@ -78,13 +78,14 @@ _BATCH, _OTHER_BATCH = 2, 3  # the second run only tells which axes follow the b
 
 
 def _shapes(out):
-    """The shape of a layer's output: a tensor's shape, or for a tuple (or list) of tensors the list of
-    their shapes, nested as the output is; None for anything else."""
+    """The shape of a layer's output: a tensor's shape, or for a tuple (or list) holding tensors the
+    list of their shapes, nested as the output is, None for an item that is no tensor (the weights
+    MultiheadAttention leaves out); None for anything else."""
     if isinstance(out, Tensor):
         return out.shape
     if isinstance(out, (tuple, list)):
         shapes = [_shapes(item) for item in out]
-        return None if any(shape is None for shape in shapes) else shapes
+        return None if all(shape is None for shape in shapes) else shapes
     return None
 
 
@@ -146,9 +147,12 @@ def summary(model, input_shape, file=None, dtype=None) -> Summary:
     result = Summary(input_shape=(_BATCH, *input_shape))
     observed = {}
     runs = []  # what each run observed: the shapes of each layer's output
-    leaves = [(name, module) for name, module in model.named_modules() if not module._modules]
-    names = {id(module): name for name, module in leaves}
-    patched = _observe_classes({type(module) for _, module in leaves}, names, observed)
+    # The layers with a row: the leaves, and a layer with parameters of its own beside its layers
+    # (MultiheadAttention and its out_proj, a custom model with a scale), whose output is observed too.
+    shown = [(name, module) for name, module in model.named_modules()
+             if not module._modules or any(p is not None for p in module._parameters.values())]
+    names = {id(module): name for name, module in shown}
+    patched = _observe_classes({type(module) for _, module in shown}, names, observed)
     was_training = model.training
     if dtype is None:
         dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))

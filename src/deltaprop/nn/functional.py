@@ -420,9 +420,11 @@ def _attention(op: str, query, key, value, attn_mask=None, dropout_p: float = 0.
     length, source = q.shape[-2], k.shape[-2]
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1]) if q.shape[-1] else 1.0
+    else:
+        scale = real_option(op, "scale", scale)
     axes = tuple(range(k.data.ndim - 2)) + (k.data.ndim - 1, k.data.ndim - 2)
     try:
-        scores = ops.mul(ops.matmul(q, ops.permute(k, axes)), float(scale))
+        scores = ops.mul(ops.matmul(q, ops.permute(k, axes)), scale)
     except ShapeError:
         raise ShapeError(f"{op}: the batch axes of query {q.shape}, key {k.shape} and value {v.shape} cannot be "
                          "broadcast together") from None
