@@ -1,4 +1,4 @@
-"""Attention and the Transformer's encoder: finite differences in float64, a hand-worked example, model
+"""Attention and the Transformer (encoder, decoder, the whole model): finite differences in float64, a hand-worked example, model
 files (round trips, hostile architectures), training with fit, configs, reprs and the errors.
 (The comparison with PyTorch is in tests/reference/test_torch_attention.py.)"""
 
@@ -113,6 +113,31 @@ def test_transformer_encoder_gradients():
                lambda layer, x: layer(x, mask=np.triu(np.full((3, 3), -np.inf), 1)))
 
 
+@pytest.mark.parametrize("kwargs", [dict(), dict(norm_first=True, activation="gelu", batch_first=True)],
+                         ids=["post-norm-relu", "pre-norm-gelu"])
+def test_transformer_decoder_layer_gradients(kwargs):
+    dp.manual_seed(0)
+    layer = nn.TransformerDecoderLayer(4, 2, dim_feedforward=6, **kwargs).double().eval()
+    tgt = tensor(rng(3).standard_normal((2, 3, 4) if kwargs else (3, 2, 4)))  # (N, T, E) or (T, N, E)
+    memory = tensor(rng(4).standard_normal((2, 5, 4) if kwargs else (5, 2, 4)))
+    causal = np.triu(np.full((3, 3), -np.inf), 1)
+    padding = np.array([[False] * 4 + [True], [False] * 5])
+
+    def call(layer, tgt, memory):
+        return layer(tgt, memory, tgt_mask=causal, tgt_is_causal=True, memory_key_padding_mask=padding,
+                     memory_mask=rng(5).standard_normal((3, 5)))
+
+    check_tree(layer, [tgt, memory], call)
+
+
+def test_transformer_gradients():
+    dp.manual_seed(0)
+    model = nn.Transformer(4, 2, 1, 2, dim_feedforward=5).double().eval()
+    src, tgt = tensor(rng(6).standard_normal((4, 2, 4))), tensor(rng(7).standard_normal((3, 2, 4)))
+    check_tree(model, [src, tgt],
+               lambda model, src, tgt: model(src, tgt, tgt_mask=nn.Transformer.generate_square_subsequent_mask(3)))
+
+
 # -- a hand-worked example -------------------------------------------------------------------------------
 
 
@@ -160,6 +185,21 @@ def test_an_encoder_holds_independent_deep_copies():
     assert np.any(second.data != 0)
 
 
+def test_a_decoder_holds_independent_deep_copies_and_the_transformer_reinitialises_them():
+    layer = nn.TransformerDecoderLayer(4, 2, 8)
+    decoder = nn.TransformerDecoder(layer, 2)
+    assert all(copy is not layer for copy in decoder.layers)
+    np.testing.assert_array_equal(decoder.layers[0].linear1.weight.data, decoder.layers[1].linear1.weight.data)
+    model = nn.Transformer(4, 2, 2, 2, 8)  # xavier_uniform_ on every matrix after the copies: all differ
+    first, second = model.decoder.layers[0].linear1.weight, model.decoder.layers[1].linear1.weight
+    assert first is not second and np.any(first.data != second.data)
+
+
+def test_generate_square_subsequent_mask_by_hand():
+    mask = nn.Transformer.generate_square_subsequent_mask(3)
+    np.testing.assert_array_equal(mask.data, [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+
+
 # -- model files -----------------------------------------------------------------------------------------
 
 
@@ -195,6 +235,48 @@ def test_multihead_attention_saves_and_loads(tmp_path):
     q, k, v = dp.randn(2, 3, 6).double(), dp.randn(2, 4, 4).double(), dp.randn(2, 4, 5).double()
     for ours, theirs in zip(layers[0](q, k, v), loaded[0](q, k, v)):
         np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(norm_first=True, activation="gelu", bias=False, batch_first=True,
+                                                 dtype=np.float64, layer_norm_eps=1e-6)], ids=["defaults", "options"])
+def test_a_transformer_saves_and_loads(tmp_path, kwargs):
+    dp.manual_seed(0)
+    model = nn.Transformer(8, 2, 2, 1, 16, **kwargs).eval()
+    model.decoder.layers[0].train()  # a layer in its own mode comes back in it
+    dp.save(model, tmp_path / "transformer.safetensors")
+    loaded = dp.load(tmp_path / "transformer.safetensors")
+    assert type(loaded) is nn.Transformer and loaded.config() == model.config() and repr(loaded) == repr(model)
+    assert [m.training for m in loaded.modules()] == [m.training for m in model.modules()]
+    assert list(loaded.state_dict()) == list(model.state_dict())
+    model.decoder.layers[0].eval(), loaded.decoder.layers[0].eval()
+    batch_first = kwargs.get("batch_first", False)
+    src, tgt = (dp.randn(3, 5, 8), dp.randn(3, 4, 8)) if batch_first else (dp.randn(5, 3, 8), dp.randn(4, 3, 8))
+    np.testing.assert_array_equal(loaded(src, tgt).data, model(src, tgt).data)
+
+
+class Translator(nn.Module):
+    """A model of one's own around a Transformer: saved by its state dict (its class is no layer of the library)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(10, 8)
+        self.transformer = nn.Transformer(8, 2, 1, 2, 16, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, src, tgt):
+        mask = nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+        return self.head(self.transformer(self.embed(src), self.embed(tgt), tgt_mask=mask, tgt_is_causal=True))
+
+
+def test_a_model_of_ones_own_saves_and_loads_its_state_dict(tmp_path):
+    dp.manual_seed(0)
+    model = Translator()
+    dp.save(model.state_dict(), tmp_path / "translator.safetensors")
+    dp.manual_seed(1)
+    other = Translator()
+    other.load_state_dict(dp.load(tmp_path / "translator.safetensors"))
+    src, tgt = rng(0).integers(0, 10, (2, 5)), rng(1).integers(0, 10, (2, 4))
+    np.testing.assert_array_equal(other(src, tgt).data, model(src, tgt).data)
 
 
 def test_a_layer_with_an_activation_of_its_own_saves_its_weights_only(tmp_path):
@@ -245,6 +327,37 @@ def test_hostile_layer_files_are_refused(tmp_path, edit, message):
         dp.load(path)
 
 
+def small_transformer():
+    dp.manual_seed(0)
+    return nn.Transformer(4, 2, 1, 1, 8)
+
+
+def decoder_layer_entry(architecture):
+    return architecture["children"][1]["children"][0]["children"][0]  # decoder.layers.0
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a["config"].update(num_encoder_layers=10**5), "larger than|far more weights"),
+    (lambda a: a["config"].update(num_encoder_layers=20_000, num_decoder_layers=20_000), "far more weights"),
+    (lambda a: a["config"].update(d_model=2**15), "larger than|far more weights"),
+    (lambda a: a["config"].update(d_model=64, dim_feedforward=60_000), "far more weights"),
+    (lambda a: a["config"].update(num_decoder_layers=2), "do not match"),
+    (lambda a: a["config"].update(custom_encoder="nn.Linear"), "custom_encoder is not supported"),
+    (lambda a: a["children"].reverse(), "do not match"),
+    (lambda a: decoder_layer_entry(a)["config"].update(dim_feedforward=4), "do not match"),
+    (lambda a: decoder_layer_entry(a).update({"class": "TransformerEncoderLayer"}), "do not match"),
+    (lambda a: decoder_layer_entry(a)["children"][1]["config"].update(embed_dim=8), "do not match"),
+    (lambda a: decoder_layer_entry(a)["config"].update(d_model=2**15), "larger than|far more weights"),
+], ids=["many-layers", "many-layers-each", "huge-d-model", "huge-feed-forward", "layer-count-mismatch", "custom-encoder", "swapped",
+        "layer-mismatch", "encoder-layer-in-decoder", "attention-mismatch", "huge-decoder-layer"])
+def test_hostile_transformer_files_are_refused(tmp_path, edit, message):
+    path = saved_architecture(tmp_path, small_transformer())
+    rewrite_architecture(path, edit)
+    with pytest.raises(ModelFileError, match=message) as caught:
+        dp.load(path)
+    assert str(caught.value).count(". ") == 0  # one sentence
+
+
 def test_an_encoder_file_claiming_more_layers_than_it_holds_is_refused(tmp_path):
     path = saved_architecture(tmp_path, nn.Sequential(nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 2)))
     rewrite_architecture(path, lambda a: a["children"][0]["config"].update(num_layers=10**4))
@@ -256,7 +369,9 @@ def test_the_size_bound_counts_the_real_weights():
     from deltaprop.serialization import _size_bound
 
     for layer in (nn.MultiheadAttention(8, 2), nn.MultiheadAttention(8, 4, kdim=3, vdim=50),
-                  nn.TransformerEncoderLayer(8, 2, 32), nn.TransformerEncoderLayer(16, 4, 8, bias=False)):
+                  nn.TransformerEncoderLayer(8, 2, 32), nn.TransformerEncoderLayer(16, 4, 8, bias=False),
+                  nn.TransformerDecoderLayer(8, 2, 32), nn.Transformer(8, 2, 2, 3, 16),
+                  nn.Transformer(16, 4, 1, 1, 8, bias=False)):
         assert _size_bound(type(layer).__name__, layer.config()) >= layer.num_parameters()
 
 
@@ -283,6 +398,10 @@ CONFIG_LAYERS = [
     nn.MultiheadAttention(6, 3, dropout=0.1, bias=False, kdim=2, vdim=4, batch_first=True, dtype=np.float64),
     nn.TransformerEncoderLayer(8, 2),
     nn.TransformerEncoderLayer(8, 4, 16, 0.0, "gelu", 1e-6, True, True, False),
+    nn.TransformerDecoderLayer(8, 2),
+    nn.TransformerDecoderLayer(8, 4, 16, 0.0, "gelu", 1e-6, True, True, False, dtype=np.float64),
+    nn.Transformer(8, 2, 1, 2, 16),
+    nn.Transformer(8, 4, 2, 1, 16, 0.2, "gelu", layer_norm_eps=1e-6, batch_first=True, norm_first=True, bias=False),
 ]
 
 
@@ -299,7 +418,8 @@ def test_every_attention_layer_is_covered():
     classes = {getattr(nn, name) for name in nn.__all__}
     mine = {c for c in classes if isinstance(c, type) and c.__module__ in ("deltaprop.nn.attention",
                                                                            "deltaprop.nn.transformer")}
-    assert mine == {nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder}
+    assert mine == {nn.MultiheadAttention, nn.TransformerEncoderLayer, nn.TransformerEncoder,
+                    nn.TransformerDecoderLayer, nn.TransformerDecoder, nn.Transformer}
 
 
 def test_reprs():
@@ -321,10 +441,53 @@ def test_reprs():
     (lambda: nn.TransformerEncoderLayer(4, 2, activation="tanh"), ConfigError, "activation must be 'relu', 'gelu'"),
     (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2), 0), ConfigError, "num_layers must be a positive"),
     (lambda: nn.TransformerEncoder("layer", 2), ConfigError, "encoder_layer must be a layer"),
-], ids=["heads", "zero-heads", "bias-kv", "zero-attn", "dropout", "layer-heads", "activation", "layers", "not-a-layer"])
+    (lambda: nn.TransformerDecoderLayer(6, 4), ConfigError, r"TransformerDecoderLayer: d_model \(6\) must be divis"),
+    (lambda: nn.TransformerDecoderLayer(4, 2, activation="tanh"), ConfigError, "TransformerDecoderLayer: activation"),
+    (lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2), 0), ConfigError, "TransformerDecoder: num_layers"),
+    (lambda: nn.TransformerDecoder(None, 2), ConfigError, "TransformerDecoder: decoder_layer must be a layer"),
+    (lambda: nn.Transformer(4, 2, custom_encoder=nn.Identity()), ConfigError,
+     "Transformer: custom_encoder is not supported by deltaprop"),
+    (lambda: nn.Transformer(4, 2, custom_decoder=nn.Identity()), ConfigError,
+     "Transformer: custom_decoder is not supported by deltaprop"),
+    (lambda: nn.Transformer(4, 2, num_decoder_layers=0), ConfigError, "num_decoder_layers must be a positive"),
+    (lambda: nn.Transformer(6, 4), ConfigError, r"TransformerEncoderLayer: d_model \(6\) must be divisible"),
+    (lambda: nn.Transformer.generate_square_subsequent_mask(0), ConfigError, "sz must be a positive integer"),
+], ids=["heads", "zero-heads", "bias-kv", "zero-attn", "dropout", "layer-heads", "activation", "layers", "not-a-layer",
+        "decoder-heads", "decoder-activation", "decoder-layers", "decoder-not-a-layer", "custom-encoder",
+        "custom-decoder", "transformer-layers", "transformer-heads", "mask-size"])
 def test_configuration_errors(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+def decoder_call(tgt=(3, 2, 4), memory=(5, 2, 4), **kwargs):
+    layer = nn.TransformerDecoderLayer(4, 2, 8)
+    return lambda: layer(dp.randn(*tgt), dp.randn(*memory), **kwargs)
+
+
+def transformer_call(src=(5, 2, 4), tgt=(3, 2, 4), **kwargs):
+    model = nn.Transformer(4, 2, 1, 1, 8, batch_first=kwargs.pop("batch_first", False))
+    return lambda: model(dp.randn(*src), dp.randn(*tgt), **kwargs)
+
+
+@pytest.mark.parametrize("call, message", [
+    (decoder_call(tgt=(3, 2, 5)), r"TransformerDecoderLayer\(d_model=4, nhead=2\) expected tgt and memory of shapes "
+                                  r"\(length, N, E\) .* got tgt \(3, 2, 5\), memory \(5, 2, 4\)"),
+    (decoder_call(memory=(5, 3, 4)), r"TransformerDecoderLayer\(d_model=4, nhead=2\) .*one batch size N"),
+    (decoder_call(memory=(5, 4)), r"TransformerDecoderLayer\(d_model=4, nhead=2\) .*all unbatched"),
+    (decoder_call(tgt_mask=np.zeros((3, 5), dtype=bool)), r"attn_mask must have shape \(L, S\) = \(3, 3\)"),
+    (decoder_call(memory_mask=np.zeros((3, 3), dtype=bool)), r"attn_mask must have shape \(L, S\) = \(3, 5\)"),
+    (lambda: nn.TransformerEncoderLayer(4, 2, 8)(dp.randn(3, 2, 6)),
+     r"TransformerEncoderLayer\(d_model=4, nhead=2\) expected src of shapes"),
+    (transformer_call(src=(5, 3, 4)), r"Transformer\(d_model=4, nhead=2\) expected src and tgt .*one batch size N"),
+    (transformer_call(src=(2, 5, 4), batch_first=True), r"Transformer\(d_model=4, nhead=2\) expected src and tgt of "
+                                                        r"shapes \(N, length, E\)"),
+    (transformer_call(tgt=(3, 2, 8)), r"Transformer\(d_model=4, nhead=2\) .*E = d_model = 4"),
+], ids=["decoder-features", "decoder-batch", "decoder-ranks", "decoder-tgt-mask", "decoder-memory-mask",
+        "encoder-features", "transformer-batch", "transformer-batch-first", "transformer-features"])
+def test_decoder_and_transformer_shape_errors(call, message):
+    with pytest.raises(ShapeError, match=message):
+        call()
 
 
 sdpa = F.scaled_dot_product_attention

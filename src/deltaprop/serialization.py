@@ -443,7 +443,7 @@ def _size_bound(name: str, config: dict) -> int:
         bound = -(-bound // groups)
     if name in _RECURRENT_GATES:
         bound = max(bound, _recurrent_size(name, config))
-    if name in ("MultiheadAttention", "TransformerEncoderLayer"):
+    if name in _ATTENTION_LAYERS:
         bound = _attention_size(name, config)
     return bound
 
@@ -464,10 +464,15 @@ def _recurrent_size(name: str, config: dict) -> int:
     return _RECURRENT_GATES[name] * hidden * (inputs + hidden + 2) * layers * directions
 
 
+_ATTENTION_LAYERS = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
+
+
 def _attention_size(name: str, config: dict) -> int:
     """The numbers an attention layer allocates: its four E×E projections (E×kdim, E×vdim for key and
-    value) and their biases; an encoder layer's adds its feed-forward E×F, F×E and two norms. (The
-    product of the arguments would not do: num_heads divides, and E·kdim·vdim overcounts by far.)"""
+    value) and their biases; an encoder layer's one attention, its feed-forward E×F, F×E and two
+    norms; a decoder layer's two attentions and three norms; a Transformer's layers and its two final
+    norms. (The product of the arguments would not do: num_heads divides, and E·kdim·vdim overcounts
+    by far.)"""
     def size(key, default):
         value = config.get(key, default)
         return max(abs(value), 1) if isinstance(value, int) and not isinstance(value, bool) else default
@@ -476,7 +481,14 @@ def _attention_size(name: str, config: dict) -> int:
         embed = size("embed_dim", 1)
         return embed * (2 * embed + size("kdim", embed) + size("vdim", embed) + 4)
     embed, width = size("d_model", 1), size("dim_feedforward", 2048)
-    return embed * (4 * embed + 2 * width + 9) + width
+    encoder_layer = embed * (4 * embed + 2 * width + 9) + width
+    decoder_layer = embed * (8 * embed + 2 * width + 15) + width
+    if name == "TransformerEncoderLayer":
+        return encoder_layer
+    if name == "TransformerDecoderLayer":
+        return decoder_layer
+    return (size("num_encoder_layers", 6) * encoder_layer + size("num_decoder_layers", 6) * decoder_layer
+            + 4 * embed)
 
 
 def _short(value) -> str:

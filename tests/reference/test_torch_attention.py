@@ -1,5 +1,5 @@
-"""scaled_dot_product_attention, MultiheadAttention, TransformerEncoderLayer and TransformerEncoder
-against PyTorch: the same inputs and weights (PyTorch's state_dict loaded into ours), the same
+"""scaled_dot_product_attention, MultiheadAttention, the Transformer's encoder and decoder layers and
+stacks, and the whole Transformer against PyTorch: the same inputs and weights (PyTorch's state_dict loaded into ours), the same
 outputs and attention weights, and the same gradients of every input and parameter."""
 
 import numpy as np
@@ -292,12 +292,130 @@ def test_transformer_encoder(case, dtype):
     assert_grads({"src": src, **parameter_pairs(ours, theirs)}, dtype)
 
 
+# -- TransformerDecoderLayer, TransformerDecoder and Transformer ----------------------------------------
+
+DECODER_CASES = {
+    "post-norm-relu": dict(kwargs=dict()),
+    "pre-norm-relu": dict(kwargs=dict(norm_first=True)),
+    "post-norm-gelu": dict(kwargs=dict(activation="gelu", batch_first=True)),
+    "pre-norm-gelu": dict(kwargs=dict(activation="gelu", norm_first=True, batch_first=True)),
+    "no-bias": dict(kwargs=dict(bias=False, layer_norm_eps=1e-3)),
+    "causal": dict(kwargs=dict(), causal=True),
+    "masks": dict(kwargs=dict(batch_first=True, norm_first=True), causal=True, memory_mask=True, padding=True),
+    "unbatched": dict(kwargs=dict(), unbatched=True, causal=True, memory_mask=True),
+}
+TARGET = 4  # the decoder's sequence is shorter than the encoder's (LENGTH): the memory mask is (T, S)
+
+
+def decoder_inputs(spec, batch_first, dtype):
+    """tgt and memory as pairs, and the masks as keyword arguments for ours and PyTorch's."""
+    def shape(length):
+        if spec.get("unbatched"):
+            return (length, D_MODEL)
+        return (BATCH, length, D_MODEL) if batch_first else (length, BATCH, D_MODEL)
+
+    tgt, memory = pair(sample(shape(TARGET), 1), dtype), pair(sample(shape(LENGTH), 2), dtype)
+    ours_kw, theirs_kw = {}, {}
+    if spec.get("causal"):
+        causal = torch.nn.Transformer.generate_square_subsequent_mask(TARGET, dtype=TORCH_DTYPES[dtype])
+        ours_kw.update(tgt_mask=causal.numpy(), tgt_is_causal=True)
+        theirs_kw.update(tgt_mask=causal, tgt_is_causal=True)
+    if spec.get("memory_mask"):
+        values = sample((TARGET, LENGTH), 4)
+        ours_kw["memory_mask"], theirs_kw["memory_mask"] = values.astype(dtype), torch.tensor(values,
+                                                                                            dtype=TORCH_DTYPES[dtype])
+    if spec.get("padding"):
+        for option, length in (("tgt_key_padding_mask", TARGET), ("memory_key_padding_mask", LENGTH)):
+            padded = np.zeros((BATCH, length), dtype=bool)
+            padded[1, -2:] = True
+            ours_kw[option], theirs_kw[option] = padded, torch.from_numpy(padded)
+    return tgt, memory, ours_kw, theirs_kw
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("case", DECODER_CASES, ids=str)
+def test_transformer_decoder_layer(case, dtype):
+    spec = DECODER_CASES[case]
+    kwargs = dict(d_model=D_MODEL, nhead=NHEAD, dim_feedforward=WIDTH, **spec["kwargs"])
+    ours, theirs = twins(nn.TransformerDecoderLayer, torch.nn.TransformerDecoderLayer, kwargs, dtype)
+    ours.eval(), theirs.eval()  # dropout off in both
+    tgt, memory, ours_kw, theirs_kw = decoder_inputs(spec, kwargs.get("batch_first", False), dtype)
+    out, expected = ours(tgt[0], memory[0], **ours_kw), theirs(tgt[1], memory[1], **theirs_kw)
+    assert out.shape == tuple(expected.shape) and out.dtype == dtype
+    backward_both([out], [expected], dtype)
+    assert_grads({"tgt": tgt, "memory": memory, **parameter_pairs(ours, theirs)}, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("case", ["post-norm-relu", "masks"], ids=str)
+def test_transformer_decoder(case, dtype):
+    """Two layers and a final norm; the memory, masks and causal hint reach every layer."""
+    spec = DECODER_CASES[case]
+    kwargs = dict(d_model=D_MODEL, nhead=NHEAD, dim_feedforward=WIDTH, **spec["kwargs"])
+
+    def ours_class(**kwargs):
+        return nn.TransformerDecoder(nn.TransformerDecoderLayer(**kwargs), 2, norm=nn.LayerNorm(D_MODEL))
+
+    def theirs_class(**kwargs):
+        return torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(**kwargs), 2,
+                                           norm=torch.nn.LayerNorm(D_MODEL))
+
+    ours, theirs = twins(ours_class, theirs_class, kwargs, dtype)
+    ours.eval(), theirs.eval()
+    tgt, memory, ours_kw, theirs_kw = decoder_inputs(spec, kwargs.get("batch_first", False), dtype)
+    out, expected = ours(tgt[0], memory[0], **ours_kw), theirs(tgt[1], memory[1], **theirs_kw)
+    backward_both([out], [expected], dtype)
+    assert_grads({"tgt": tgt, "memory": memory, **parameter_pairs(ours, theirs)}, dtype)
+
+
+TRANSFORMER_CASES = {
+    "post-norm": dict(kwargs=dict()),
+    "pre-norm-gelu-masks": dict(kwargs=dict(norm_first=True, activation="gelu", batch_first=True), causal=True,
+                                memory_mask=True, padding=True),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("case", TRANSFORMER_CASES, ids=str)
+def test_transformer(case, dtype):
+    spec = TRANSFORMER_CASES[case]
+    kwargs = dict(d_model=D_MODEL, nhead=NHEAD, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=WIDTH,
+                  **spec["kwargs"])
+    ours, theirs = twins(nn.Transformer, torch.nn.Transformer, kwargs, dtype)
+    ours.eval(), theirs.eval()
+    tgt, src, ours_kw, theirs_kw = decoder_inputs(spec, kwargs.get("batch_first", False), dtype)
+    if spec.get("padding"):  # the source's padding masks both its self-attention and the decoder's view of it
+        ours_kw["src_key_padding_mask"] = ours_kw["memory_key_padding_mask"]
+        theirs_kw["src_key_padding_mask"] = theirs_kw["memory_key_padding_mask"]
+    out, expected = ours(src[0], tgt[0], **ours_kw), theirs(src[1], tgt[1], **theirs_kw)
+    assert out.shape == tuple(expected.shape) and out.dtype == dtype
+    backward_both([out], [expected], dtype)
+    assert_grads({"src": src, "tgt": tgt, **parameter_pairs(ours, theirs)}, dtype)
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_generate_square_subsequent_mask_equals_pytorchs(size):
+    ours = nn.Transformer.generate_square_subsequent_mask(size)
+    theirs = torch.nn.Transformer.generate_square_subsequent_mask(size)
+    assert ours.dtype == np.float32 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    doubled = nn.Transformer.generate_square_subsequent_mask(size, dtype=np.float64)
+    np.testing.assert_array_equal(doubled.data, torch.nn.Transformer.generate_square_subsequent_mask(
+        size, dtype=torch.float64).numpy())
+
+
 @pytest.mark.parametrize("build", [
     lambda m: m.MultiheadAttention(6, 3, kdim=4, vdim=5),
     lambda m: m.MultiheadAttention(6, 3, bias=False),
     lambda m: m.TransformerEncoderLayer(8, 2, 16, bias=False),
     lambda m: m.TransformerEncoder(m.TransformerEncoderLayer(8, 2, 16), 3, norm=m.LayerNorm(8)),
-], ids=["mha-kdim-vdim", "mha-no-bias", "layer-no-bias", "encoder"])
+    lambda m: m.TransformerDecoderLayer(8, 2, 16),
+    lambda m: m.TransformerDecoderLayer(8, 2, 16, bias=False),
+    lambda m: m.TransformerDecoder(m.TransformerDecoderLayer(8, 2, 16), 2, norm=m.LayerNorm(8)),
+    lambda m: m.Transformer(8, 2, 2, 3, 16),
+    lambda m: m.Transformer(8, 2, 1, 1, 16, bias=False),
+], ids=["mha-kdim-vdim", "mha-no-bias", "layer-no-bias", "encoder", "decoder-layer", "decoder-layer-no-bias",
+        "decoder", "transformer", "transformer-no-bias"])
 def test_state_dict_keys_and_shapes_equal_pytorchs(build):
     ours, theirs = build(nn).state_dict(), build(torch.nn).state_dict()
     assert list(ours) == list(theirs)
@@ -316,3 +434,22 @@ def test_initialisation_follows_pytorch():
     separate = nn.MultiheadAttention(8, 2, kdim=3, vdim=5)
     assert separate.in_proj_weight is None
     assert np.abs(separate.k_proj_weight.data).max() <= np.sqrt(6 / (3 + 8))
+
+
+def test_transformer_initialisation_follows_pytorch():
+    """Every matrix Glorot uniform (torch's _reset_parameters), biases as the layers leave them."""
+    dp.manual_seed(0)
+    model = nn.Transformer(16, 2, 1, 1, 64)
+    torch.manual_seed(0)
+    reference = dict(torch.nn.Transformer(16, 2, 1, 1, 64).named_parameters())
+    for name, parameter in model.named_parameters():
+        data = parameter.data
+        if data.ndim > 1:
+            fan_out, fan_in = data.shape
+            bound = np.sqrt(6 / (fan_in + fan_out))
+            assert np.abs(data).max() <= bound and np.abs(data).max() > 0.8 * bound, name
+        elif "attn" in name or "norm" in name:  # attention biases zero, norm weights one: as torch's
+            np.testing.assert_array_equal(data, reference[name].detach().numpy(), err_msg=name)
+        else:  # the feed-forward biases as Linear draws them, U(±1/√fan_in)
+            fan_in = 16 if name.endswith("linear1.bias") else 64
+            assert np.abs(data).max() <= 1 / np.sqrt(fan_in), name

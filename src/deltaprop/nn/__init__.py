@@ -39,9 +39,11 @@ from .loss import (
 )
 # Comparing two inputs
 from .distance import CosineSimilarity, PairwiseDistance
-# Attention and the Transformer's encoder
+# Attention and the Transformer
 from .attention import MultiheadAttention
-from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -65,5 +67,6 @@ __all__ = [
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "Softmax2d", "Softshrink",
     "TripletMarginLoss",
     "CosineSimilarity", "PairwiseDistance",
-    "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
+    "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]

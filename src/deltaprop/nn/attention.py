@@ -54,28 +54,39 @@ class Composite(Module):
     children in place, after checking that they are what those arguments build."""
 
     def _part_specs(self) -> dict:
-        """{child name: (class name, config)} of the children this layer's arguments build."""
+        """{child name: (class name, config)} of the children this layer's arguments build (dotted
+        names for the layers inside a child that is no Composite, as :func:`_layout` lists them)."""
         raise NotImplementedError
 
     def _parts_fit(self) -> bool:
         """Whether the children are still those the arguments build (none replaced by another layer)."""
         parts = {name: child for name, child in self._modules.items() if child is not None}
         try:
-            actual = {name: (type(child).__name__, child.config()) for name, child in parts.items()}
+            return _layout(parts) == self._part_specs()
         except NotImplementedError:
             return False
-        return actual == self._part_specs()
 
     @classmethod
     def _from_parts(cls, parts: dict, **config):
         module = cls(**config)
-        actual = {name: (type(child).__name__, child.config()) for name, child in parts.items()}
-        if actual != module._part_specs():
+        if _layout(parts) != module._part_specs():
             raise ConfigError(f"{cls.__name__}: the stored layers {sorted(parts)} do not match the ones its "
                               "arguments build")
         for name, child in parts.items():
             setattr(module, name, child)
         return module
+
+
+def _layout(parts: dict, prefix: str = "") -> dict:
+    """{dotted name: (class name, config)} of ``parts`` and of the layers inside each that is not a
+    Composite (a TransformerEncoder's ModuleList and its layers); a Composite checks its own parts."""
+    layout = {}
+    for name, child in parts.items():
+        layout[prefix + name] = (type(child).__name__, child.config())
+        if not isinstance(child, Composite):
+            inner = {key: module for key, module in child._modules.items() if module is not None}
+            layout.update(_layout(inner, f"{prefix}{name}."))
+    return layout
 
 
 class MultiheadAttention(Composite):

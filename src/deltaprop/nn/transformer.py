@@ -1,12 +1,13 @@
-"""The Transformer's encoder: self-attention and a feed-forward block, each with a residual
-connection and a layer norm, as PyTorch's ``TransformerEncoderLayer`` and ``TransformerEncoder``.
+"""The Transformer: its encoder and decoder layers, their stacks and the whole encoder-decoder
+model, as PyTorch's ``TransformerEncoderLayer``, ``TransformerDecoderLayer``, ``TransformerEncoder``,
+``TransformerDecoder`` and ``Transformer``.
 
-Post-norm (the original Transformer, PyTorch's default):
-    x = norm1(x + dropout1(self_attn(x, x, x)))
-    x = norm2(x + dropout2(linear2(dropout(activation(linear1(x))))))
-Pre-norm (``norm_first=True``, easier to train deep):
-    x = x + dropout1(self_attn(norm1(x), ...))
-    x = x + dropout2(linear2(dropout(activation(linear1(norm2(x))))))
+A layer is a chain of residual blocks, block i with its own ``norm{i}`` and ``dropout{i}``: the
+encoder's are self-attention and the feed-forward network, the decoder's self-attention, attention
+to the encoder's output (``memory``) and the feed-forward network. Post-norm (the original
+Transformer, PyTorch's default) and pre-norm (``norm_first=True``, easier to train deep):
+    x = norm_i(x + block_i(x))            x = x + block_i(norm_i(x))
+with block(x) = dropout_i(attention(x, ...)) or dropout_last(linear2(dropout(activation(linear1(x))))).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from __future__ import annotations
 import copy
 import numbers
 
-from ..errors import ConfigError
-from ..tensor import DEFAULT_DTYPE
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
+from . import init
 from .attention import Composite, MultiheadAttention, as_input, positive_integer, probability
 from .container import ModuleList
 from .layers import Dropout, Linear
@@ -26,22 +30,39 @@ from .normalization import LayerNorm
 _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
 
 
-class TransformerEncoderLayer(Composite):
-    """Self-attention then a two-layer feed-forward network, PyTorch's layer of the same name.
+def _norm_spec(d_model: int, eps: float, bias: bool, dtype: str) -> tuple:
+    return ("LayerNorm", {"normalized_shape": [d_model], "eps": eps, "elementwise_affine": True, "bias": bias,
+                          "dtype": dtype})
 
-    ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)``: ``src`` (L, N,
-    d_model) ((N, L, d_model) with ``batch_first``) or (L, d_model); the masks are those of
-    :class:`MultiheadAttention`. ``activation`` is "relu", "gelu" or a function (a layer with a
-    function of one's own saves its weights, not its architecture). Children and state-dict keys as
-    in PyTorch: ``self_attn``, ``linear1``, ``dropout``, ``linear2``, ``norm1``, ``norm2``,
-    ``dropout1``, ``dropout2``.
+
+def _check_sequences(owner: str, d_model: int, batch_first: bool, **sequences) -> None:
+    """The inputs are all batched (3-d) or all unbatched (2-d), with d_model features and one batch size."""
+    shapes = {name: tuple(np.shape(x.data if isinstance(x, Tensor) else x)) for name, x in sequences.items()}
+    ranks = {len(shape) for shape in shapes.values()}
+    batch_axis = 0 if batch_first else 1
+    if (len(ranks) != 1 or ranks.pop() not in (2, 3) or any(shape[-1] != d_model for shape in shapes.values())
+            or len({shape[batch_axis] for shape in shapes.values() if len(shape) == 3}) > 1):
+        layout = "(N, length, E)" if batch_first else "(length, N, E)"
+        got = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ShapeError(f"{owner} expected {' and '.join(shapes)} of shapes {layout} with one batch size N and "
+                         f"E = d_model = {d_model} (or all unbatched (length, E)), got {got}")
+
+
+class _TransformerLayer(Composite):
+    """What the encoder's and the decoder's layers share: arguments, children, blocks and description.
+
+    A subclass names its attention children in ``_attentions``; the children are built in PyTorch's
+    order: the attentions, ``linear1``, ``dropout``, ``linear2``, ``norm1`` … ``norm{k}``,
+    ``dropout1`` … ``dropout{k}``, k = one block per attention and one for the feed-forward network.
     """
+
+    _attentions: tuple = ()
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
                  bias: bool = True, dtype=None):
         super().__init__()
-        name = "TransformerEncoderLayer"
+        name = type(self).__name__
         d_model = positive_integer(name, "d_model", d_model)
         nhead = positive_integer(name, "nhead", nhead)
         dim_feedforward = positive_integer(name, "dim_feedforward", dim_feedforward)
@@ -57,37 +78,42 @@ class TransformerEncoderLayer(Composite):
             raise ConfigError(f"{name}: d_model ({d_model}) must be divisible by nhead ({nhead}), each head taking "
                               "d_model / nhead features")
         dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)
+        for attention in self._attentions:
+            setattr(self, attention, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                        batch_first=batch_first, dtype=dtype))
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        blocks = range(1, len(self._attentions) + 2)
+        for index in blocks:
+            setattr(self, f"norm{index}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for index in blocks:
+            setattr(self, f"dropout{index}", Dropout(dropout))
         self.activation = _ACTIVATIONS.get(activation, activation) if isinstance(activation, str) else activation
         self.batch_first = bool(batch_first)
         # The arguments the children were built from (config() and the check of a model file's layers).
         self._settings = {"d_model": d_model, "nhead": nhead, "dim_feedforward": dim_feedforward, "dropout": dropout,
                           "layer_norm_eps": float(layer_norm_eps), "bias": bool(bias)}
 
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
-        x = as_input(src, self.linear1.weight.dtype)
-        if self.norm_first:
-            x = x + self._attention_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            return x + self._feed_forward_block(self.norm2(x))
-        x = self.norm1(x + self._attention_block(x, src_mask, src_key_padding_mask, is_causal))
-        return self.norm2(x + self._feed_forward_block(x))
+    def _residual_blocks(self, x, blocks):
+        """x through each block with its residual connection and ``norm{i}``, before (pre-norm) or after."""
+        for index, block in enumerate(blocks, 1):
+            norm = getattr(self, f"norm{index}")
+            x = x + block(norm(x)) if self.norm_first else norm(x + block(x))
+        return x
 
-    def _attention_block(self, x, attn_mask, key_padding_mask, is_causal):
-        out, _ = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                                is_causal=is_causal)
-        return self.dropout1(out)
+    @staticmethod
+    def _attention_block(attention, dropout, x, source, attn_mask, key_padding_mask, is_causal):
+        # self-attention passes x as source: one tensor for query, key and value takes MultiheadAttention's
+        # single-product projection
+        out, _ = attention(x, source, source, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)
+        return dropout(out)
 
     def _feed_forward_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        last = getattr(self, f"dropout{len(self._attentions) + 1}")
+        return last(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
     # -- description ---------------------------------------------------------------------------------
 
@@ -98,26 +124,26 @@ class TransformerEncoderLayer(Composite):
     def _part_specs(self) -> dict:
         settings, dtype = self._settings, self.linear1.weight.dtype.name
         d_model, width, bias = settings["d_model"], settings["dim_feedforward"], settings["bias"]
-        dropout = ("Dropout", {"p": settings["dropout"]})
-        norm = ("LayerNorm", {"normalized_shape": [d_model], "eps": settings["layer_norm_eps"],
-                              "elementwise_affine": True, "bias": bias, "dtype": dtype})
+        attention = ("MultiheadAttention", {"embed_dim": d_model, "num_heads": settings["nhead"],
+                                            "dropout": settings["dropout"], "bias": bias, "kdim": d_model,
+                                            "vdim": d_model, "batch_first": self.batch_first, "dtype": dtype})
+        blocks = range(1, len(self._attentions) + 2)
         return {
-            "self_attn": ("MultiheadAttention", {"embed_dim": d_model, "num_heads": settings["nhead"],
-                                                 "dropout": settings["dropout"], "bias": bias, "kdim": d_model,
-                                                 "vdim": d_model, "batch_first": self.batch_first, "dtype": dtype}),
+            **{name: attention for name in self._attentions},
             "linear1": ("Linear", {"in_features": d_model, "out_features": width, "bias": bias, "dtype": dtype}),
-            "dropout": dropout,
+            "dropout": ("Dropout", {"p": settings["dropout"]}),
             "linear2": ("Linear", {"in_features": width, "out_features": d_model, "bias": bias, "dtype": dtype}),
-            "norm1": norm,
-            "norm2": norm,
-            "dropout1": dropout,
-            "dropout2": dropout,
+            **{f"norm{i}": _norm_spec(d_model, settings["layer_norm_eps"], bias, dtype) for i in blocks},
+            **{f"dropout{i}": ("Dropout", {"p": settings["dropout"]}) for i in blocks},
         }
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}(d_model={self._settings['d_model']}, nhead={self._settings['nhead']})"
 
     def config(self) -> dict:
         name = self._activation_name
         if name is None:
-            raise NotImplementedError("TransformerEncoderLayer with an activation function of its own does not "
+            raise NotImplementedError(f"{type(self).__name__} with an activation function of its own does not "
                                       "describe its constructor arguments (config())")
         return {**self._settings, "activation": name, "batch_first": self.batch_first, "norm_first": self.norm_first,
                 "dtype": self.linear1.weight.dtype.name}
@@ -130,31 +156,79 @@ class TransformerEncoderLayer(Composite):
         return text
 
 
-class TransformerEncoder(Module):
-    """``num_layers`` copies of ``encoder_layer`` one after the other, then ``norm`` if given.
+class TransformerEncoderLayer(_TransformerLayer):
+    """Self-attention then a two-layer feed-forward network, PyTorch's layer of the same name.
 
-    ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)`` hands the masks to every
-    layer. The copies are deep (``copy.deepcopy``, as PyTorch makes them): each has weights of its
-    own, initialised as ``encoder_layer`` was. PyTorch's ``enable_nested_tensor`` and ``mask_check``
-    (a speed path for padded batches) are accepted and change nothing.
+    ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)``: ``src`` (L, N,
+    d_model) ((N, L, d_model) with ``batch_first``) or (L, d_model); the masks are those of
+    :class:`MultiheadAttention`. ``activation`` is "relu", "gelu" or a function (a layer with a
+    function of one's own saves its weights, not its architecture). Children and state-dict keys as
+    in PyTorch: ``self_attn``, ``linear1``, ``dropout``, ``linear2``, ``norm1``, ``norm2``,
+    ``dropout1``, ``dropout2``.
     """
 
-    def __init__(self, encoder_layer, num_layers: int, norm=None, enable_nested_tensor: bool = True,
-                 mask_check: bool = True):
+    _attentions = ("self_attn",)
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
+        _check_sequences(self.describe(), self._settings["d_model"], self.batch_first, src=src)
+        x = as_input(src, self.linear1.weight.dtype)
+
+        def self_attention(h):
+            return self._attention_block(self.self_attn, self.dropout1, h, h, src_mask, src_key_padding_mask,
+                                         is_causal)
+
+        return self._residual_blocks(x, (self_attention, self._feed_forward_block))
+
+
+class TransformerDecoderLayer(_TransformerLayer):
+    """Self-attention, attention to the encoder's output, then a feed-forward network, PyTorch's layer
+    of the same name.
+
+    ``forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False)``: ``tgt`` (T, N,
+    d_model) and ``memory`` (S, N, d_model) ((N, T, d_model) and (N, S, d_model) with
+    ``batch_first``), or both unbatched; ``tgt_mask`` (T, T) and ``memory_mask`` (T, S) and the
+    padding masks as :class:`MultiheadAttention` takes them. Arguments as the encoder's layer.
+    Children and state-dict keys as in PyTorch: ``self_attn``, ``multihead_attn``, ``linear1``,
+    ``dropout``, ``linear2``, ``norm1`` to ``norm3``, ``dropout1`` to ``dropout3``.
+    """
+
+    _attentions = ("self_attn", "multihead_attn")
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal: bool = False, memory_is_causal: bool = False):
+        _check_sequences(self.describe(), self._settings["d_model"], self.batch_first, tgt=tgt, memory=memory)
+        dtype = self.linear1.weight.dtype
+        x, memory = as_input(tgt, dtype), as_input(memory, dtype)
+
+        def self_attention(h):
+            return self._attention_block(self.self_attn, self.dropout1, h, h, tgt_mask, tgt_key_padding_mask,
+                                         tgt_is_causal)
+
+        def memory_attention(h):
+            return self._attention_block(self.multihead_attn, self.dropout2, h, memory, memory_mask,
+                                         memory_key_padding_mask, memory_is_causal)
+
+        return self._residual_blocks(x, (self_attention, memory_attention, self._feed_forward_block))
+
+
+class _LayerStack(Module):
+    """``num_layers`` deep copies of a layer one after the other, then ``norm`` if given: what
+    TransformerEncoder and TransformerDecoder share. The copies are made as PyTorch makes them
+    (``copy.deepcopy``): each has weights of its own, initialised as the given layer was."""
+
+    def __init__(self, layer, num_layers: int, norm, argument: str):
         super().__init__()
-        if not isinstance(encoder_layer, Module):
-            raise ConfigError(f"TransformerEncoder: encoder_layer must be a layer (a Module), got "
-                              f"{type(encoder_layer).__name__}")
+        name = type(self).__name__
+        if not isinstance(layer, Module):
+            raise ConfigError(f"{name}: {argument} must be a layer (a Module), got {type(layer).__name__}")
         if norm is not None and not isinstance(norm, Module):
-            raise ConfigError(f"TransformerEncoder: norm must be a layer (a Module) or None, got {type(norm).__name__}")
-        self.num_layers = positive_integer("TransformerEncoder", "num_layers", num_layers)
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(self.num_layers)])
+            raise ConfigError(f"{name}: norm must be a layer (a Module) or None, got {type(norm).__name__}")
+        self.num_layers = positive_integer(name, "num_layers", num_layers)
+        self.layers = ModuleList([copy.deepcopy(layer) for _ in range(self.num_layers)])
         self.norm = norm
 
-    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
-        output = src
-        for layer in self.layers:
-            output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+    def _finish(self, output):
         return output if self.norm is None else self.norm(output)
 
     def config(self) -> dict:
@@ -167,9 +241,142 @@ class TransformerEncoder(Module):
     def _from_parts(cls, parts: dict, num_layers: int):
         layers, norm = parts.get("layers"), parts.get("norm")
         if set(parts) - {"layers", "norm"} or not isinstance(layers, ModuleList) or len(layers) != num_layers:
-            raise ConfigError(f"TransformerEncoder: expected its {num_layers!r} layers in a ModuleList and an optional "
+            raise ConfigError(f"{cls.__name__}: expected its {num_layers!r} layers in a ModuleList and an optional "
                               f"norm, got the layers {sorted(parts)}")
         module = cls(layers[0], 1, norm)  # one copy made and dropped: the stored layers take its place
         module.layers = layers
         module.num_layers = len(layers)
         return module
+
+
+class TransformerEncoder(_LayerStack):
+    """``num_layers`` copies of ``encoder_layer`` one after the other, then ``norm`` if given.
+
+    ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)`` hands the masks to every
+    layer. PyTorch's ``enable_nested_tensor`` and ``mask_check`` (a speed path for padded batches)
+    are accepted and change nothing.
+    """
+
+    def __init__(self, encoder_layer, num_layers: int, norm=None, enable_nested_tensor: bool = True,
+                 mask_check: bool = True):
+        super().__init__(encoder_layer, num_layers, norm, "encoder_layer")
+
+    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        output = src
+        for layer in self.layers:
+            output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal))
+        return self._finish(output)
+
+
+class TransformerDecoder(_LayerStack):
+    """``num_layers`` copies of ``decoder_layer`` one after the other, then ``norm`` if given.
+
+    ``forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False)`` hands ``memory`` and
+    the masks to every layer.
+    """
+
+    def __init__(self, decoder_layer, num_layers: int, norm=None):
+        super().__init__(decoder_layer, num_layers, norm, "decoder_layer")
+
+    def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+                memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal: bool = False):
+        output = tgt
+        for layer in self.layers:
+            output = layer(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                           tgt_key_padding_mask=tgt_key_padding_mask, memory_key_padding_mask=memory_key_padding_mask,
+                           tgt_is_causal=bool(tgt_is_causal), memory_is_causal=bool(memory_is_causal))
+        return self._finish(output)
+
+
+class Transformer(Composite):
+    """The encoder-decoder Transformer (Vaswani et al., 2017), PyTorch's ``nn.Transformer``.
+
+    ``encoder``: a TransformerEncoder of ``num_encoder_layers`` layers and a final LayerNorm;
+    ``decoder``: a TransformerDecoder of ``num_decoder_layers`` layers and a final LayerNorm; the
+    layers take the other arguments. ``forward(src, tgt, src_mask=None, tgt_mask=None,
+    memory_mask=None, src_key_padding_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None, memory_is_causal=False)``
+    encodes ``src`` (S, N, d_model) and decodes ``tgt`` (T, N, d_model) against it ((N, S, d_model)
+    and (N, T, d_model) with ``batch_first``); the output has ``tgt``'s shape. Initialised as
+    PyTorch does: Glorot uniform for every parameter of two or more dimensions, after the layers'
+    own initialisation. PyTorch's ``custom_encoder`` and ``custom_decoder`` are not provided.
+    """
+
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
+                 dim_feedforward: int = 2048, dropout: float = 0.1, activation="relu", custom_encoder=None,
+                 custom_decoder=None, layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, dtype=None):
+        super().__init__()
+        for option, value in (("custom_encoder", custom_encoder), ("custom_decoder", custom_decoder)):
+            if value is not None:
+                raise ConfigError(f"Transformer: {option} is not supported by deltaprop; leave it None, or build the "
+                                  "model from TransformerEncoder and TransformerDecoder in a Module of your own")
+        num_encoder_layers = positive_integer("Transformer", "num_encoder_layers", num_encoder_layers)
+        num_decoder_layers = positive_integer("Transformer", "num_decoder_layers", num_decoder_layers)
+        arguments = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                         activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
+                         norm_first=norm_first, bias=bias, dtype=dtype)
+        encoder_layer = TransformerEncoderLayer(**arguments)
+        dtype = encoder_layer.linear1.weight.dtype
+        self.encoder = TransformerEncoder(encoder_layer, num_encoder_layers,
+                                          LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        self.decoder = TransformerDecoder(TransformerDecoderLayer(**arguments), num_decoder_layers,
+                                          LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        self.reset_parameters()
+        self.d_model = encoder_layer._settings["d_model"]
+        self.nhead = encoder_layer._settings["nhead"]
+        self.batch_first = bool(batch_first)
+        # What config() and the check of a model file's layers need (None: an activation of one's own).
+        self._layer_config = encoder_layer.config() if encoder_layer._activation_name else None
+        self._num_layers = {"encoder": num_encoder_layers, "decoder": num_decoder_layers}
+
+    def reset_parameters(self) -> None:
+        # PyTorch's _reset_parameters: Glorot uniform for every matrix (the attention projections and
+        # the feed-forward weights), replacing the layers' own initialisation of them.
+        for parameter in self.parameters():
+            if parameter.data.ndim > 1:
+                init.xavier_uniform_(parameter)
+
+    def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
+                tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,
+                memory_is_causal: bool = False):
+        _check_sequences(self.describe(), self.d_model, self.batch_first, src=src, tgt=tgt)
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask, memory_key_padding_mask=memory_key_padding_mask,
+                            tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, dtype=None) -> Tensor:
+        """The causal mask of ``sz`` steps: 0 on and below the diagonal, −inf above (step i sees steps ≤ i)."""
+        sz = positive_integer("Transformer.generate_square_subsequent_mask", "sz", sz)
+        dtype = floating_dtype("Transformer.generate_square_subsequent_mask", DEFAULT_DTYPE if dtype is None else dtype)
+        return Tensor._wrap(np.triu(np.full((sz, sz), -np.inf, dtype=dtype), 1))
+
+    # -- description ---------------------------------------------------------------------------------
+
+    def _part_specs(self) -> dict:
+        if self._layer_config is None:
+            raise NotImplementedError("Transformer with an activation function of its own")
+        layer, specs = self._layer_config, {}
+        for stack, count in self._num_layers.items():
+            kind = stack.capitalize()
+            specs[stack] = (f"Transformer{kind}", {"num_layers": count})
+            specs[f"{stack}.layers"] = ("ModuleList", {})
+            specs.update({f"{stack}.layers.{i}": (f"Transformer{kind}Layer", layer) for i in range(count)})
+            specs[f"{stack}.norm"] = _norm_spec(layer["d_model"], layer["layer_norm_eps"], layer["bias"],
+                                                layer["dtype"])
+        return specs
+
+    def describe(self) -> str:
+        return f"Transformer(d_model={self.d_model}, nhead={self.nhead})"
+
+    def config(self) -> dict:
+        if self._layer_config is None:
+            raise NotImplementedError("Transformer with an activation function of its own does not describe its "
+                                      "constructor arguments (config())")
+        layer = dict(self._layer_config)
+        return {"d_model": layer.pop("d_model"), "nhead": layer.pop("nhead"),
+                "num_encoder_layers": self._num_layers["encoder"], "num_decoder_layers": self._num_layers["decoder"],
+                **layer}
