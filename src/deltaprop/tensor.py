@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .changes import Changes
+from .devices import NO_DTYPE, target_dtype
 from .engine import add_hook, run_backward
 from .errors import GradError
 from .grad_mode import _state as _grad_state
@@ -680,7 +681,17 @@ class Tensor:
     def astype(self, dtype):
         return _ops.astype(self, dtype)
 
-    to = astype
+    def to(self, *args, **kwargs):
+        """PyTorch's ``to``: ``to(dtype)`` converts (as ``astype``), ``to("cpu")`` (or a
+        ``torch.device("cpu")``) changes nothing and returns this tensor, as PyTorch does when
+        nothing changes; ``to(device, dtype)``, ``to(other)`` and ``dtype=``/``device=`` too. Any
+        other device is refused: deltaprop computes on the CPU."""
+        dtype = target_dtype("Tensor", args, kwargs)
+        return self if dtype is NO_DTYPE else _ops.astype(self, dtype)
+
+    def cpu(self) -> "Tensor":
+        """This tensor: it is on the CPU, the one device there is."""
+        return self
 
     def float(self):
         return _ops.astype(self, float32)

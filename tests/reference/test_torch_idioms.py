@@ -302,3 +302,39 @@ def test_retain_grad_of_a_tensor_that_needs_no_gradient_is_refused_as_in_pytorch
         dp.tensor([1.0]).retain_grad()  # it did nothing, and .grad stayed None after backward()
     x = dp.tensor([1.0], requires_grad=True)
     assert x.retain_grad() is x  # a leaf keeps its gradient anyway
+
+
+@pytest.mark.parametrize("device", ["cpu", "cpu:0", torch.device("cpu")], ids=["cpu", "cpu:0", "torch.device"])
+def test_moving_to_the_cpu_changes_nothing_as_in_pytorch(device):
+    # PyTorch scripts write model.to(device) and x.to(device); the CPU is the one device here, so those
+    # calls return the same objects (PyTorch returns the tensor itself when nothing changes too).
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    x = dp.tensor(X.astype(np.float32))
+    assert model.to(device) is model and model.cpu() is model and x.to(device) is x and x.cpu() is x
+    assert all(np.array_equal(before[k], v) and v.dtype == np.float32 for k, v in model.state_dict().items())
+    theirs = torch.tensor(X.astype(np.float32))
+    assert torch.equal(theirs.to(device), theirs) and theirs.to("cpu") is theirs
+
+
+def test_to_takes_pytorchs_forms_of_device_and_dtype():
+    model = nn.Linear(3, 2)
+    assert model.to("cpu", np.float64) is model and model.weight.dtype == np.float64
+    assert model.to(dtype=np.float32, device="cpu").weight.dtype == np.float32
+    ours = dp.tensor(X)  # float32 under the default policy
+    assert ours.to(np.float64).dtype == np.float64 and ours.to("cpu", np.float64).dtype == np.float64
+    assert ours.to(dp.tensor(X, dtype=np.float64)).dtype == np.float64  # to(other): other's dtype
+    assert model.to(dp.tensor(X, dtype=np.float64)).weight.dtype == np.float64
+    assert ours.to(np.int64).dtype == np.int64  # a tensor may become integers, as in PyTorch (a model may not)
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:1", "mps", torch.device("meta")], ids=["cuda", "cuda:1", "mps", "meta"])
+def test_another_device_is_refused_in_one_sentence(device):
+    kind = str(device).split(":")[0]
+    for owner, thing in (("Linear", nn.Linear(2, 2)), ("Tensor", dp.tensor([1.0]))):
+        with pytest.raises(dp.errors.ConfigError, match=rf"^{owner}\.to\(\): deltaprop computes with NumPy on the CPU, "
+                                                         rf"so there is no '{kind}' device"):
+            thing.to(device)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'blocking'"):
+        nn.Linear(2, 2).to(blocking=True)

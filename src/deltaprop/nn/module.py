@@ -14,6 +14,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from ..changes import Changes
+from ..devices import NO_DTYPE, target_dtype
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 
@@ -329,8 +330,15 @@ class Module:
                 module._set_buffer(name, value.astype(current.dtype, copy=True))
         return IncompatibleKeys(missing, unexpected)
 
-    def to(self, dtype) -> "Module":
-        """Convert every floating-point parameter and buffer to ``dtype`` in place; returns the module."""
+    def to(self, *args, **kwargs) -> "Module":
+        """Convert every floating-point parameter and buffer to a dtype in place; returns the module.
+
+        PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``,
+        ``dtype=``/``device=``. The device can only be the CPU (``"cpu"``, ``torch.device("cpu")``),
+        where the module already is: ``model.to("cpu")`` changes nothing. Another device is refused."""
+        dtype = target_dtype(type(self).__name__, args, kwargs)
+        if dtype is NO_DTYPE:
+            return self
         dtype = floating_dtype(type(self).__name__, dtype)
         # copy=False: converting to the dtype a model already has leaves every array as it is.
         for parameter in self.parameters():
@@ -341,6 +349,10 @@ class Module:
             for name, array in list(module._buffers.items()):
                 if array is not None and np.asarray(array).dtype.kind == "f":
                     module._set_buffer(name, np.asarray(array).astype(dtype, copy=False))
+        return self
+
+    def cpu(self) -> "Module":
+        """The module, unchanged: it is on the CPU, the one device there is."""
         return self
 
     def double(self) -> "Module":
