@@ -46,7 +46,7 @@ def test_array_dataset_len_and_getitem():
     xi, yi = ds[3]
     np.testing.assert_array_equal(xi, X[3])
     assert yi == 3
-    assert TensorDataset is ArrayDataset
+    assert issubclass(TensorDataset, ArrayDataset)
 
 
 def test_array_dataset_accepts_tensors_and_lists():
@@ -830,3 +830,32 @@ def test_a_target_given_as_digits_is_a_column_name_when_one_has_it(tmp_path):
     for other_digits in ("²", "٣"):  # str.isdigit() says yes; int() refuses the first and reads the second
         with pytest.raises(DataError, match="has no column named"):
             load_csv(path, target=other_digits)
+
+
+def test_a_tensor_dataset_serves_tensors_as_pytorchs_loader_does():
+    # A loop ported from PyTorch calls tensor methods on its batches: xb.to(device), xb.view(...), yb.float().
+    X, y = _rows()
+    tensors = DataLoader(TensorDataset(dp.tensor(X), dp.tensor(y)), batch_size=4, shuffle=True, seed=3)
+    arrays = DataLoader(ArrayDataset(dp.tensor(X), y), batch_size=4, shuffle=True, seed=3)
+    served = list(tensors)
+    assert len(served) == 3
+    for (xb, yb), (xa, ya) in zip(served, arrays):
+        assert isinstance(xb, dp.Tensor) and isinstance(yb, dp.Tensor) and not xb.requires_grad
+        assert isinstance(xa, np.ndarray)  # an ArrayDataset keeps serving arrays (what fit uses)
+        np.testing.assert_array_equal(xb.data, xa)  # the same shuffles
+        np.testing.assert_array_equal(yb.data, ya)
+        assert xb.to("cpu").view(xb.size(0), -1).shape == (len(xa), X[0].size) and yb.float().dtype == np.float32
+    assert isinstance(TensorDataset(X, y)[0][0], dp.Tensor)
+
+
+def test_samples_of_tensors_are_collated_into_tensors():
+    class Pairs:
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return dp.tensor([float(i), 2.0 * i]), i
+
+    xb, yb = next(iter(DataLoader(Pairs(), batch_size=3)))
+    assert isinstance(xb, dp.Tensor) and xb.data.tolist() == [[0, 0], [1, 2], [2, 4]]
+    assert isinstance(yb, np.ndarray) and yb.tolist() == [0, 1, 2]  # numbers stay an array

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError
+from ..tensor import Tensor
 
 
 class ArrayDataset:
@@ -51,4 +52,16 @@ class ArrayDataset:
         return f"ArrayDataset({shapes})"
 
 
-TensorDataset = ArrayDataset
+class TensorDataset(ArrayDataset):
+    """PyTorch's ``TensorDataset``: an :class:`ArrayDataset` whose samples, and the batches a
+    :class:`~deltaprop.data.DataLoader` cuts from it, are tensors (needing no gradient), so a loop
+    ported from PyTorch can call ``xb.to(device)``, ``xb.view(...)`` or ``yb.float()`` on them.
+    (An ``ArrayDataset`` serves NumPy arrays, which is what ``fit`` uses.)
+
+        >>> ds = TensorDataset([[0.0, 1.0], [2.0, 3.0]], [7, 8])
+        >>> ds[1]
+        (tensor([2., 3.], dtype=float64), tensor(8, dtype=int64))
+    """
+
+    def __getitem__(self, index) -> tuple:
+        return tuple(Tensor._wrap(np.asarray(a[index])) for a in self.arrays)

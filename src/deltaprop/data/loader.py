@@ -15,7 +15,8 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 from ..random import default_generator
-from .dataset import ArrayDataset
+from ..tensor import Tensor
+from .dataset import ArrayDataset, TensorDataset
 
 # Seeds drawn for seed=None loaders lie in [0, 2**63) so they stay exact in JSON and in int64.
 _SEED_BOUND = 2**63
@@ -36,7 +37,8 @@ _CHUNK_BYTES = 1 << 20
 
 class DataLoader:
     """Iterate over ``dataset`` in batches; each batch is a tuple of NumPy arrays (a dict of them
-    for a dataset whose samples are dicts).
+    for a dataset whose samples are dicts), or of tensors for a :class:`TensorDataset` and for
+    fields whose samples are tensors, as PyTorch's loader gives.
 
     ``batch_size`` samples per batch (1 by default, as in PyTorch; the last one smaller unless
     ``drop_last``); ``shuffle``
@@ -132,12 +134,14 @@ class DataLoader:
             # used. Batches never alias the dataset.
             arrays = self.dataset.arrays
             size = self.batch_size
+            serve = Tensor._wrap if isinstance(self.dataset, TensorDataset) else None
             sample_bytes = sum(a[:1].nbytes for a in arrays) or 1
             chunk = size * max(1, _CHUNK_BYTES // (size * sample_bytes))
             for begin in range(0, stop, chunk):
                 gathered = [a[indices[begin:min(begin + chunk, stop)]] for a in arrays]
                 for start in range(0, len(gathered[0]), size):
-                    yield tuple([a[start:start + size] for a in gathered])
+                    batch = [a[start:start + size] for a in gathered]
+                    yield tuple(batch) if serve is None else tuple(map(serve, batch))
             return
         for start in range(0, stop, self.batch_size):
             yield _collate([self.dataset[int(i)] for i in indices[start:start + self.batch_size]])
@@ -167,7 +171,8 @@ def _collate_field(values: list):
     if isinstance(first, Mapping):
         return {key: _collate_field([value[key] for value in values]) for key in first}
     if not isinstance(first, (tuple, list)):
-        return np.stack([np.asarray(value) for value in values])
+        stacked = np.stack([np.asarray(value) for value in values])
+        return Tensor._wrap(stacked) if isinstance(first, Tensor) else stacked  # tensors in, a tensor out
     widths = {len(value) for value in values}
     if len(widths) > 1:
         raise DataError(f"DataLoader: the samples of a batch have different numbers of fields ({sorted(widths)})")
