@@ -1,5 +1,6 @@
-"""docs/backprop.md runs: every ```python block in order, in one namespace, and each ```text block
-right after one is what that block printed (numbers to a relative 1e-7, everything else exactly).
+"""docs/backprop.md and docs/porting.md run: every ```python block in order, in one namespace per
+page, and each ```text block right after one is what that block printed (numbers to a relative
+1e-7, everything else exactly).
 
 A block that prints must be followed by its text block, so the page can show no output that the
 code does not produce, and hide none that it does.
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "backprop.md"
+PAGES = [DOC, DOC.with_name("porting.md")]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.DOTALL | re.MULTILINE)
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
@@ -69,19 +71,22 @@ def test_the_tutorial_has_examples_with_output():
     assert sum(expected is not None for _, _, expected in found) >= 10
 
 
-def test_the_tutorial_runs_and_prints_what_it_shows(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_the_page_runs_and_prints_what_it_shows(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # anything the page writes lands here
-    namespace = {"__name__": "backprop_tutorial"}
-    for line, code, expected in examples(DOC.read_text(encoding="utf-8")):
+    namespace = {"__name__": page.stem}
+    found = examples(page.read_text(encoding="utf-8"))
+    assert sum(expected is not None for _, _, expected in found) >= 2
+    for line, code, expected in found:
         captured = io.StringIO()
         with contextlib.redirect_stdout(captured):
-            exec(compile(code, f"{DOC.name}:{line}", "exec"), namespace)  # noqa: S102 (our own docs)
+            exec(compile(code, f"{page.name}:{line}", "exec"), namespace)  # noqa: S102 (our own docs)
         printed = captured.getvalue()
         if expected is None:
-            assert printed == "", f"the block at {DOC.name}:{line} prints output that the page does not show:\n{printed}"
+            assert printed == "", f"the block at {page.name}:{line} prints output that the page does not show:\n{printed}"
         else:
             assert same_output(printed, expected), (
-                f"the block at {DOC.name}:{line} printed\n{printed}\nbut the page shows\n{expected}"
+                f"the block at {page.name}:{line} printed\n{printed}\nbut the page shows\n{expected}"
             )
 
 
