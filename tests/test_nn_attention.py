@@ -393,6 +393,8 @@ def test_the_size_bound_counts_the_real_weights():
                   nn.TransformerDecoderLayer(8, 2, 32), nn.Transformer(8, 2, 2, 3, 16),
                   nn.Transformer(16, 4, 1, 1, 8, bias=False)):
         assert _size_bound(type(layer).__name__, layer.config()) >= layer.num_parameters()
+    # a file may leave arguments to their defaults: Transformer() is 512 wide with 6 + 6 layers
+    assert _size_bound("Transformer", {}) >= nn.Transformer().num_parameters()
 
 
 # -- training ----------------------------------------------------------------------------------------------
