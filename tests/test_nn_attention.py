@@ -358,6 +358,26 @@ def test_hostile_transformer_files_are_refused(tmp_path, edit, message):
     assert str(caught.value).count(". ") == 0  # one sentence
 
 
+def test_a_transformer_file_claiming_many_layers_is_refused_before_building_them(tmp_path, monkeypatch):
+    """Within the size bound a big file allows tens of thousands of tiny layers: the stored stacks are
+    counted before the Transformer its arguments describe is built, not after (seconds, and more)."""
+    built, original = [], nn.TransformerEncoder.__init__
+
+    def counting(self, encoder_layer, num_layers, *args, **kwargs):
+        built.append(num_layers)
+        original(self, encoder_layer, num_layers, *args, **kwargs)
+
+    monkeypatch.setattr(nn.TransformerEncoder, "__init__", counting)
+    dp.manual_seed(0)
+    path = saved_architecture(tmp_path, nn.Sequential(nn.Linear(300, 300), nn.Transformer(4, 2, 1, 1, 8)))
+    rewrite_architecture(path, lambda a: a["children"][1]["config"].update(num_encoder_layers=20_000, d_model=2,
+                                                                          nhead=1, dim_feedforward=1))
+    built.clear()
+    with pytest.raises(ModelFileError, match="do not match"):
+        dp.load(path)
+    assert max(built, default=0) < 20_000
+
+
 def test_an_encoder_file_claiming_more_layers_than_it_holds_is_refused(tmp_path):
     path = saved_architecture(tmp_path, nn.Sequential(nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 2)))
     rewrite_architecture(path, lambda a: a["children"][0]["config"].update(num_layers=10**4))
@@ -373,6 +393,8 @@ def test_the_size_bound_counts_the_real_weights():
                   nn.TransformerDecoderLayer(8, 2, 32), nn.Transformer(8, 2, 2, 3, 16),
                   nn.Transformer(16, 4, 1, 1, 8, bias=False)):
         assert _size_bound(type(layer).__name__, layer.config()) >= layer.num_parameters()
+    # a file may leave arguments to their defaults: Transformer() is 512 wide with 6 + 6 layers
+    assert _size_bound("Transformer", {}) >= nn.Transformer().num_parameters()
 
 
 # -- training ----------------------------------------------------------------------------------------------

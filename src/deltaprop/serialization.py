@@ -480,7 +480,8 @@ def _attention_size(name: str, config: dict) -> int:
     if name == "MultiheadAttention":
         embed = size("embed_dim", 1)
         return embed * (2 * embed + size("kdim", embed) + size("vdim", embed) + 4)
-    embed, width = size("d_model", 1), size("dim_feedforward", 2048)
+    # (d_model has a default in Transformer only, 512: a file may leave it out)
+    embed, width = size("d_model", 512 if name == "Transformer" else 1), size("dim_feedforward", 2048)
     encoder_layer = embed * (4 * embed + 2 * width + 9) + width
     decoder_layer = embed * (8 * embed + 2 * width + 15) + width
     if name == "TransformerEncoderLayer":

@@ -347,6 +347,18 @@ class Transformer(Composite):
                             tgt_key_padding_mask=tgt_key_padding_mask, memory_key_padding_mask=memory_key_padding_mask,
                             tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
 
+    @classmethod
+    def _from_parts(cls, parts: dict, **config):
+        # The stored stacks are counted before the Transformer the arguments describe is built: within
+        # the size bound, a big hostile file could otherwise have tens of thousands of tiny layers built
+        # (seconds to minutes) only to be refused.
+        for stack in ("encoder", "decoder"):
+            count, layers = config.get(f"num_{stack}_layers", 6), getattr(parts.get(stack), "layers", None)
+            if isinstance(count, int) and count > 0 and not (isinstance(layers, ModuleList) and len(layers) == count):
+                raise ConfigError(f"{cls.__name__}: the stored layers {sorted(parts)} do not match the ones its "
+                                  "arguments build")
+        return super()._from_parts(parts, **config)
+
     @staticmethod
     def generate_square_subsequent_mask(sz: int, dtype=None) -> Tensor:
         """The causal mask of ``sz`` steps: 0 on and below the diagonal, −inf above (step i sees steps ≤ i)."""
