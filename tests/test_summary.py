@@ -255,3 +255,18 @@ def test_a_custom_model_with_parameters_of_its_own_shows_its_output():
 
     result = Scaled().summary((3,))
     assert [(row.name, row.output_text) for row in result.rows] == [("", "(N, 2)"), ("linear", "(N, 2)")]
+
+
+def test_summary_leaves_each_layers_own_mode_as_it_was():
+    # It ran the model in eval mode and then set every layer to the model's mode, undoing a layer
+    # put in eval mode on its own (a frozen BatchNorm while the rest trains).
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 2))
+    model[1].eval()
+    before = [m.training for m in model.modules()]
+    model.summary((4,))
+    assert [m.training for m in model.modules()] == before == [True, True, False, True, True]
+    model.eval()
+    model[2].train()
+    before = [m.training for m in model.modules()]
+    model.summary((4,))
+    assert [m.training for m in model.modules()] == before

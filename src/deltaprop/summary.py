@@ -153,7 +153,7 @@ def summary(model, input_shape, file=None, dtype=None) -> Summary:
              if not module._modules or any(p is not None for p in module._parameters.values())]
     names = {id(module): name for name, module in shown}
     patched = _observe_classes({type(module) for _, module in shown}, names, observed)
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]  # each layer's own, restored after
     if dtype is None:
         dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     try:
@@ -165,7 +165,8 @@ def summary(model, input_shape, file=None, dtype=None) -> Summary:
                 runs.append(dict(observed))
     finally:
         _restore_classes(patched)
-        model.train(was_training)
+        for module, training in modes:
+            object.__setattr__(module, "training", training)
 
     seen = set()  # a parameter two layers share counts once, in the first layer that holds it
     for name, module in model.named_modules():
