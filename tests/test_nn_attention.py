@@ -473,13 +473,26 @@ def test_reprs():
      "Transformer: custom_decoder is not supported by deltaprop"),
     (lambda: nn.Transformer(4, 2, num_decoder_layers=0), ConfigError, "num_decoder_layers must be a positive"),
     (lambda: nn.Transformer(6, 4), ConfigError, r"TransformerEncoderLayer: d_model \(6\) must be divisible"),
-    (lambda: nn.Transformer.generate_square_subsequent_mask(0), ConfigError, "sz must be a positive integer"),
+    (lambda: nn.Transformer.generate_square_subsequent_mask(-1), ConfigError, "sz must be a positive integer"),
 ], ids=["heads", "zero-heads", "bias-kv", "zero-attn", "dropout", "layer-heads", "activation", "layers", "not-a-layer",
         "decoder-heads", "decoder-activation", "decoder-layers", "decoder-not-a-layer", "custom-encoder",
         "custom-decoder", "transformer-layers", "transformer-heads", "mask-size"])
 def test_configuration_errors(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+def test_the_square_subsequent_mask_takes_pytorchs_arguments():
+    # PyTorch's signature is (sz, device=None, dtype=None), and sz=0 gives an empty mask there.
+    torch = pytest.importorskip("torch")
+    ours = nn.Transformer.generate_square_subsequent_mask(4, "cpu", dtype=np.float64)
+    theirs = torch.nn.Transformer.generate_square_subsequent_mask(4, "cpu", dtype=torch.float64)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    assert nn.Transformer.generate_square_subsequent_mask(0).shape == tuple(torch.nn.Transformer.generate_square_subsequent_mask(0).shape)
+    with pytest.raises(ConfigError, match="is not a device"):  # a dtype where the device goes is not taken for one
+        nn.Transformer.generate_square_subsequent_mask(4, np.float64)
+    with pytest.raises(ConfigError, match="no 'cuda' device"):
+        nn.Transformer.generate_square_subsequent_mask(4, device="cuda")
 
 
 def decoder_call(tgt=(3, 2, 4), memory=(5, 2, 4), **kwargs):

@@ -49,10 +49,15 @@ def target_dtype(owner: str, args: tuple, kwargs: dict):
         else:
             dtype = arg
     if device is not None:
-        kind = _device_type(device)
-        if kind is None:
-            raise ConfigError(f"{owner}.to(): {device!r} is not a device; deltaprop computes on the CPU ('cpu')")
-        if kind != "cpu":
-            raise ConfigError(f"{owner}.to(): deltaprop computes with NumPy on the CPU, so there is no {kind!r} device; "
-                              "use 'cpu', or drop the call")
+        check_device(f"{owner}.to()", device)
     return dtype
+
+
+def check_device(owner: str, device) -> None:
+    """Refuse, in one sentence, a ``device`` argument that names anything but the CPU."""
+    kind = _device_type(device)
+    if kind is None:
+        raise ConfigError(f"{owner}: {device!r} is not a device; deltaprop computes on the CPU ('cpu')")
+    if kind != "cpu":
+        raise ConfigError(f"{owner}: deltaprop computes with NumPy on the CPU, so there is no {kind!r} device; "
+                          "use 'cpu', or drop the call")

@@ -17,6 +17,7 @@ import numbers
 
 import numpy as np
 
+from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
@@ -360,10 +361,17 @@ class Transformer(Composite):
         return super()._from_parts(parts, **config)
 
     @staticmethod
-    def generate_square_subsequent_mask(sz: int, dtype=None) -> Tensor:
-        """The causal mask of ``sz`` steps: 0 on and below the diagonal, −inf above (step i sees steps ≤ i)."""
-        sz = positive_integer("Transformer.generate_square_subsequent_mask", "sz", sz)
-        dtype = floating_dtype("Transformer.generate_square_subsequent_mask", DEFAULT_DTYPE if dtype is None else dtype)
+    def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
+        """The causal mask of ``sz`` steps: 0 on and below the diagonal, −inf above (step i sees steps ≤ i).
+        ``device`` can only be the CPU, as everywhere here; ``sz=0`` gives an empty mask, as in PyTorch."""
+        owner = "Transformer.generate_square_subsequent_mask"
+        if device is not None:
+            check_device(owner, device)
+        if not isinstance(sz, bool) and isinstance(sz, (int, np.integer)) and sz == 0:
+            sz = 0
+        else:
+            sz = positive_integer(owner, "sz", sz)
+        dtype = floating_dtype(owner, DEFAULT_DTYPE if dtype is None else dtype)
         return Tensor._wrap(np.triu(np.full((sz, sz), -np.inf, dtype=dtype), 1))
 
     # -- description ---------------------------------------------------------------------------------
