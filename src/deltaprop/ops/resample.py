@@ -6,6 +6,12 @@ then along H. So one primitive, :func:`_along_axis`, does all of it, and its gra
 to the positions it came from. The positions and weights follow PyTorch's CPU kernels exactly
 (``UpSample.h``), including the arithmetic they are computed in: nearest in float32 whatever the
 input, linear in the input's own precision.
+
+Speed (2 shared cores, medians of 7 alternating runs, scale 2, float32): the in-place forward took
+bilinear (16, 32, 64, 64) from about 36 to 21 ms (PyTorch 30) and (4, 16, 256, 256) from 68 to
+47 ms (PyTorch 44); nearest and the backward are unchanged. A backward as one BLAS product with the
+(out x in) interpolation matrix was tried and dropped: 4x faster at 32-64 pixels, but its work
+grows with the input length and it was 2-3x slower than reduceat at 256.
 """
 
 from __future__ import annotations
@@ -26,17 +32,22 @@ def _along_axis(x, axis: int, index0: np.ndarray, weight0=None, index1=None, wei
     """x resampled along ``axis``: out[j] = x[index0[j]] (nearest), or
     λ0[j]·x[index0[j]] + λ1[j]·x[index1[j]] with λ = ``weight0``, ``weight1`` (linear).
 
+    The forward gathers, then multiplies and adds in place: the same roundings as
+    ``take·λ0 + take·λ1``, without its two extra output-sized temporaries.
     Both index arrays are non-decreasing, so the backward sums each run of equal indices with one
     ``np.add.reduceat`` and adds the sums at the run's index: no unbuffered ``np.add.at``.
     """
     X = x.data
     trailing = (1,) * (X.ndim - axis - 1)
+    out = np.take(X, index0, axis=axis)
     if weight0 is None:
-        out = np.take(X, index0, axis=axis)
         terms = [(index0, None)]
     else:
         w0, w1 = weight0.reshape(-1, *trailing), weight1.reshape(-1, *trailing)
-        out = np.take(X, index0, axis=axis) * w0 + np.take(X, index1, axis=axis) * w1
+        out *= w0
+        other = np.take(X, index1, axis=axis)
+        other *= w1
+        out += other
         terms = [(index0, w0), (index1, w1)]
     shape = X.shape
 
