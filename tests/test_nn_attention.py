@@ -482,6 +482,17 @@ def test_configuration_errors(build, error, message):
         build()
 
 
+@pytest.mark.parametrize("options, message", [
+    ({"d_model": 8, "nhead": 3}, r"^Transformer: d_model \(8\) must be divisible by nhead \(3\)"),
+    ({"d_model": 8, "nhead": 2, "activation": "tanh"}, "^Transformer: activation must be 'relu', 'gelu' or a function"),
+    ({"d_model": 8, "nhead": 2, "dropout": 2}, r"^Transformer: dropout must be a probability in \[0, 1\]"),
+])
+def test_a_transformers_argument_errors_name_the_transformer(options, message):
+    # (they named the TransformerEncoderLayer it builds, a layer the user never wrote)
+    with pytest.raises(ConfigError, match=message):
+        nn.Transformer(**options)
+
+
 def test_the_square_subsequent_mask_takes_pytorchs_arguments():
     # PyTorch's signature is (sz, device=None, dtype=None), and sz=0 gives an empty mask there.
     torch = pytest.importorskip("torch")

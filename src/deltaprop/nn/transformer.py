@@ -318,7 +318,10 @@ class Transformer(Composite):
         arguments = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
                          activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
                          norm_first=norm_first, bias=bias, dtype=dtype)
-        encoder_layer = TransformerEncoderLayer(**arguments)
+        try:
+            encoder_layer = TransformerEncoderLayer(**arguments)
+        except ConfigError as error:  # its arguments are the Transformer's: name the layer the user made
+            raise ConfigError(str(error).replace("TransformerEncoderLayer:", "Transformer:", 1)) from None
         dtype = encoder_layer.linear1.weight.dtype
         self.encoder = TransformerEncoder(encoder_layer, num_encoder_layers,
                                           LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
