@@ -472,7 +472,7 @@ def test_reprs():
     (lambda: nn.Transformer(4, 2, custom_decoder=nn.Identity()), ConfigError,
      "Transformer: custom_decoder is not supported by deltaprop"),
     (lambda: nn.Transformer(4, 2, num_decoder_layers=0), ConfigError, "num_decoder_layers must be a positive"),
-    (lambda: nn.Transformer(6, 4), ConfigError, r"TransformerEncoderLayer: d_model \(6\) must be divisible"),
+    (lambda: nn.Transformer(6, 4), ConfigError, r"^Transformer: d_model \(6\) must be divisible"),
     (lambda: nn.Transformer.generate_square_subsequent_mask(-1), ConfigError, "sz must be a positive integer"),
 ], ids=["heads", "zero-heads", "bias-kv", "zero-attn", "dropout", "layer-heads", "activation", "layers", "not-a-layer",
         "decoder-heads", "decoder-activation", "decoder-layers", "decoder-not-a-layer", "custom-encoder",
