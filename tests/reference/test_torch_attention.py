@@ -10,18 +10,13 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
+from torch_twins import DTYPES, TORCH_DTYPES, load_into, sample  # noqa: E402
 
 TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=2e-5)}
-TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
-DTYPES = [np.float64, np.float32]
 # PyTorch warns of a boolean padding mask beside a floating attention mask (tested on purpose), and
 # that its nested-tensor speed path is off without batch_first.
 pytestmark = [pytest.mark.filterwarnings("ignore:Support for mismatched"),
               pytest.mark.filterwarnings("ignore:enable_nested_tensor")]
-
-
-def sample(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 def pair(array, dtype, requires_grad=True):
@@ -102,7 +97,10 @@ def test_scaled_dot_product_attention(case, dtype):
 
 
 def twins(ours_class, theirs_class, kwargs, dtype, seed=7):
-    """The deltaprop layer and its PyTorch twin, with PyTorch's random weights (biases too) loaded into ours."""
+    """The deltaprop layer and its PyTorch twin, with PyTorch's random weights (biases too) loaded into ours.
+
+    Not torch_twins.twins: the classes are given (not names), and the weights are PyTorch's, drawn from
+    torch.manual_seed(seed) and scaled by 0.5, then loaded into ours through the state dict."""
     torch.manual_seed(seed)
     theirs = theirs_class(**kwargs).to(TORCH_DTYPES[dtype])
     with torch.no_grad():
@@ -110,8 +108,7 @@ def twins(ours_class, theirs_class, kwargs, dtype, seed=7):
             p.copy_(torch.randn_like(p) * 0.5)
     dp.manual_seed(0)
     ours = ours_class(**kwargs).to(dtype)
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    load_into(ours, theirs)  # asserts the state-dict keys are the same, in order
     return ours, theirs
 
 

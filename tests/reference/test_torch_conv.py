@@ -13,27 +13,12 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference the convol
 
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
+from torch_twins import DTYPES, TORCH_DTYPES, sample, twins  # noqa: E402
 
 # PyTorch warns that 'same' padding with an even kernel pads a copy of the input: its business.
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
 
 TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-4, atol=2e-5)}
-TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
-DTYPES = [np.float64, np.float32]
-
-
-def twins(name, kwargs, dtype):
-    """The deltaprop layer and its PyTorch twin with identical, randomised weights (so that γ, β and
-    the biases are not the trivial 1 and 0)."""
-    dp.manual_seed(0)
-    ours = getattr(nn, name)(**kwargs).to(dtype)
-    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
-    with torch.no_grad():
-        for (key, p), (other, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-            assert key == other
-            p.data[...] = sample(p.shape, seed=7)
-            q.copy_(torch.from_numpy(p.data.copy()))
-    return ours, theirs
 
 
 def compare(ours, theirs, x, dtype, seed=1):
@@ -51,10 +36,6 @@ def compare(ours, theirs, x, dtype, seed=1):
     reference = dict(theirs.named_parameters())
     for key, p in ours.named_parameters():
         np.testing.assert_allclose(p.grad, reference[key].grad.numpy(), err_msg=key, **tol)
-
-
-def sample(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 CASES = [

@@ -12,14 +12,7 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.errors import ConfigError, GradError, ShapeError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-
-TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
-TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
-DTYPES = [np.float64, np.float32]
-
-
-def sample(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
+from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample, twins  # noqa: E402
 
 
 CASES = [
@@ -43,19 +36,6 @@ CASES = [
      (3, 5, 4)),  # unbatched
     ("ConvTranspose2d", dict(in_channels=2, out_channels=4, kernel_size=1, stride=3, groups=2), (2, 2, 3, 3)),
 ]
-
-
-def twins(name, kwargs, dtype):
-    """Our layer and PyTorch's with the same random weights (not their initial ones)."""
-    dp.manual_seed(0)
-    ours = getattr(nn, name)(**kwargs).to(dtype)
-    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
-    with torch.no_grad():
-        for (key, p), (other, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-            assert key == other and p.shape == tuple(q.shape)
-            p.data[...] = sample(p.shape, seed=7)
-            q.copy_(torch.from_numpy(p.data.copy()))
-    return ours, theirs
 
 
 def compare(ours, theirs, x, dtype, **call):

@@ -10,10 +10,8 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.errors import ConfigError, DataError, ShapeError  # noqa: E402
+from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, twins  # noqa: E402
 
-TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
-TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
-DTYPES = [np.float64, np.float32]
 REDUCTIONS = ["mean", "sum", "none"]
 
 RNG = np.random.default_rng(5)
@@ -159,21 +157,6 @@ def test_soft_margin_loss_stays_finite_where_torchs_overflows():
 # -- layers --------------------------------------------------------------------------------------------------
 
 
-def twins(name, kwargs, dtype):
-    """The deltaprop layer and its PyTorch twin with identical, randomised weights."""
-    dp.manual_seed(0)
-    ours = getattr(nn, name)(**kwargs).to(dtype)
-    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
-    assert [k for k, _ in ours.named_parameters()] == [k for k, _ in theirs.named_parameters()]
-    assert repr(ours) == repr(theirs)
-    with torch.no_grad():
-        for (_, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-            assert p.shape == tuple(q.shape)
-            p.data[...] = np.random.default_rng(7).standard_normal(p.shape)
-            q.copy_(torch.from_numpy(p.data.copy()))
-    return ours, theirs
-
-
 def compare(ours, theirs, inputs, dtype):
     tol = TOLERANCES[dtype]
     xs = [dp.tensor(x, dtype=dtype, requires_grad=True) for x in inputs]
@@ -218,7 +201,7 @@ LAYERS = [
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("name, kwargs, inputs", LAYERS, ids=[f"{c[0]}-{i}" for i, c in enumerate(LAYERS)])
 def test_layer_matches_torch(name, kwargs, inputs, dtype):
-    compare(*twins(name, kwargs, dtype), inputs, dtype)
+    compare(*twins(name, kwargs, dtype, check_repr=True), inputs, dtype)
 
 
 def test_bilinear_initialises_as_torch_does():

@@ -11,28 +11,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
-
-TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
-TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
-DTYPES = [np.float64, np.float32]
-
-
-def sample(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def twins(name, kwargs, dtype):
-    """The deltaprop layer and its PyTorch twin with identical, randomised weights."""
-    dp.manual_seed(0)
-    ours = getattr(nn, name)(**kwargs).to(dtype)
-    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
-    assert [k for k, _ in ours.named_parameters()] == [k for k, _ in theirs.named_parameters()]
-    assert repr(ours) == repr(theirs)
-    with torch.no_grad():
-        for (key, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-            p.data[...] = sample(p.shape, seed=7)
-            q.copy_(torch.from_numpy(p.data.copy()))
-    return ours, theirs
+from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample, twins  # noqa: E402
 
 
 def compare(ours, theirs, x, dtype, differentiable=True):
@@ -79,7 +58,7 @@ CASES = [
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("name, kwargs, shape", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_layer_matches_pytorch(name, kwargs, shape, dtype):
-    compare(*twins(name, kwargs, dtype), sample(shape) * 2 + 0.5, dtype)
+    compare(*twins(name, kwargs, dtype, check_repr=True), sample(shape) * 2 + 0.5, dtype)
 
 
 EMBEDDINGS = [
@@ -101,7 +80,7 @@ EMBEDDINGS = [
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("kwargs, index", EMBEDDINGS, ids=[str(i) for i in range(len(EMBEDDINGS))])
 def test_embedding_matches_pytorch(kwargs, index, dtype):
-    ours, theirs = twins("Embedding", kwargs, dtype)
+    ours, theirs = twins("Embedding", kwargs, dtype, check_repr=True)
     compare(ours, theirs, index, dtype, differentiable=False)
     assert ours.padding_idx == theirs.padding_idx
 

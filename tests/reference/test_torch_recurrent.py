@@ -10,21 +10,11 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.nn import recurrent  # noqa: E402
+from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, twins  # noqa: E402
 
-TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
-TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
-DTYPES = [np.float64, np.float32]
-
-
-def twins(name, kwargs, dtype):
-    """deltaprop's layer with PyTorch's layer's state dict loaded into it (its own initial weights)."""
-    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
-    ours = getattr(nn, name)(**kwargs).to(dtype)
-    assert [(k, p.shape) for k, p in ours.named_parameters()] == [(k, tuple(p.shape)) for k, p in theirs.named_parameters()]
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    assert repr(ours) == repr(theirs)
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    return ours, theirs
+# twins(..., **PYTORCH_WEIGHTS): deltaprop's layer with PyTorch's layer's state dict loaded into it (its own
+# initial weights, from torch.manual_seed), after checking parameters, state-dict keys and reprs are the same.
+PYTORCH_WEIGHTS = dict(weights="pytorch", check_state_dict=True, check_repr=True)
 
 
 def parts(result):
@@ -81,7 +71,7 @@ LAYERS = [
 def test_layer_matches_pytorch(name, kwargs, dtype, batched, with_state, fused_steps, monkeypatch):
     monkeypatch.setattr(recurrent, "FUSED", fused_steps)
     torch.manual_seed(0)
-    ours, theirs = twins(name, kwargs, dtype)
+    ours, theirs = twins(name, kwargs, dtype, **PYTORCH_WEIGHTS)
     rng = np.random.default_rng(0)
     length, batch = 6, 3
     shape = ((batch, length) if kwargs.get("batch_first") else (length, batch)) if batched else (length,)
@@ -108,7 +98,7 @@ CELLS = [
 @pytest.mark.parametrize("name, kwargs", CELLS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CELLS)])
 def test_cell_matches_pytorch(name, kwargs, dtype, batched, with_state):
     torch.manual_seed(0)
-    ours, theirs = twins(name, kwargs, dtype)
+    ours, theirs = twins(name, kwargs, dtype, **PYTORCH_WEIGHTS)
     rng = np.random.default_rng(1)
     batch = (5,) if batched else ()
     x = rng.standard_normal(batch + (kwargs["input_size"],))
@@ -119,7 +109,7 @@ def test_cell_matches_pytorch(name, kwargs, dtype, batched, with_state):
 def test_a_long_sequence_with_large_inputs_matches_pytorch():
     """Saturated gates over 200 steps (float64): nothing drifts, nothing overflows."""
     torch.manual_seed(1)
-    ours, theirs = twins("LSTM", dict(input_size=2, hidden_size=3, num_layers=2), np.float64)
+    ours, theirs = twins("LSTM", dict(input_size=2, hidden_size=3, num_layers=2), np.float64, **PYTORCH_WEIGHTS)
     x = np.random.default_rng(2).standard_normal((200, 2, 2)) * 30
     compare(ours, theirs, x, [], np.float64)
 
@@ -127,7 +117,8 @@ def test_a_long_sequence_with_large_inputs_matches_pytorch():
 def test_dropout_matches_pytorch_in_form():
     """Between layers only, in training only: with p=1 the second layer sees zeros (as in PyTorch)."""
     torch.manual_seed(0)
-    ours, theirs = twins("GRU", dict(input_size=3, hidden_size=4, num_layers=2, dropout=1.0), np.float64)
+    ours, theirs = twins("GRU", dict(input_size=3, hidden_size=4, num_layers=2, dropout=1.0), np.float64,
+                         **PYTORCH_WEIGHTS)
     x = np.random.default_rng(0).standard_normal((5, 2, 3))
     np.testing.assert_allclose(ours(x)[0].data, theirs(torch.tensor(x))[0].detach().numpy(), rtol=1e-10, atol=1e-12)
     ours.eval(), theirs.eval()

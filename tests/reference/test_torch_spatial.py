@@ -10,30 +10,9 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
+from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample, twins  # noqa: E402
 
-TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
-TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
-DTYPES = [np.float64, np.float32]
 TF = torch.nn.functional
-
-
-def sample(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def twins(name, kwargs, dtype):
-    """The deltaprop layer and its PyTorch twin with identical, randomised weights."""
-    dp.manual_seed(0)
-    ours = getattr(nn, name)(**kwargs).to(dtype)
-    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
-    assert [k for k, _ in ours.named_parameters()] == [k for k, _ in theirs.named_parameters()]
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    assert repr(ours) == repr(theirs)
-    with torch.no_grad():
-        for (key, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-            p.data[...] = sample(p.shape, seed=7)
-            q.copy_(torch.from_numpy(p.data.copy()))
-    return ours, theirs
 
 
 def compare_functions(ours, theirs, x, dtype):
@@ -198,7 +177,7 @@ LAYERS = [
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("name, kwargs, shape", LAYERS, ids=[f"{c[0]}-{i}" for i, c in enumerate(LAYERS)])
 def test_layer_matches_pytorch(name, kwargs, shape, dtype):
-    compare(*twins(name, kwargs, dtype), sample(shape) * 2 + 0.5, dtype)
+    compare(*twins(name, kwargs, dtype, check_repr=True, check_state_dict=True), sample(shape) * 2 + 0.5, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -224,7 +203,8 @@ def test_fold_of_unfold_matches_pytorch(kwargs, shape, dtype):
 @pytest.mark.parametrize("name, shape", [("InstanceNorm1d", (4, 3, 6)), ("InstanceNorm2d", (4, 3, 3, 5))])
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None])
 def test_instance_norm_running_statistics_match_pytorch(name, shape, momentum):
-    ours, theirs = twins(name, dict(num_features=3, affine=True, track_running_stats=True, momentum=momentum), np.float64)
+    ours, theirs = twins(name, dict(num_features=3, affine=True, track_running_stats=True, momentum=momentum), np.float64,
+                          check_repr=True, check_state_dict=True)
     for step in range(3):  # training: batch statistics, running ones updated
         compare(ours, theirs, sample(shape, seed=step) * (step + 1) + step, np.float64)
     for key, value in theirs.state_dict().items():

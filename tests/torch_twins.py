@@ -1,0 +1,60 @@
+"""What the layer tests against PyTorch (tests/reference/) share: the dtypes and their torch
+equivalents, the usual tolerances, ``sample`` and ``twins`` (a deltaprop layer and its PyTorch
+twin with the same weights).
+
+Importing this module needs PyTorch: without it the import skips, as each reference file's own
+``pytest.importorskip("torch")`` does, so a test file that imports it is skipped, not broken.
+"""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference these layers are compared with")
+
+import deltaprop as dp  # noqa: E402
+from deltaprop import nn  # noqa: E402
+
+DTYPES = [np.float64, np.float32]
+TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
+# float64 tightly, float32 loosely; a file whose float32 sums run longer states its own.
+TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
+
+
+def sample(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def load_into(ours, theirs):
+    """Load ``theirs``'s state dict (PyTorch's) into ``ours``, after checking the keys are the same, in order."""
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()})
+
+
+def twins(name, kwargs, dtype, *, check_repr=False, check_state_dict=False, weights="random"):
+    """The deltaprop layer ``nn.<name>(**kwargs)`` and its PyTorch twin ``torch.nn.<name>(**kwargs)``, in ``dtype``.
+
+    Always checked: the two have the same parameters (names and shapes, in order). With ``check_repr``
+    their reprs are the same; with ``check_state_dict`` their state dicts have the same keys, in order.
+
+    ``weights="random"``: both get the same random weights, ``sample(shape, seed=7)`` for every parameter
+    (so that γ, β and the biases are not the trivial 1 and 0). ``weights="pytorch"``: PyTorch's own
+    initial weights (seed torch first for reproducible ones) are loaded into ours through its state dict.
+    """
+    if weights not in ("random", "pytorch"):
+        raise ValueError(f"weights must be 'random' or 'pytorch', not {weights!r}")
+    dp.manual_seed(0)
+    ours = getattr(nn, name)(**kwargs).to(dtype)
+    theirs = getattr(torch.nn, name)(**kwargs).to(TORCH_DTYPES[dtype])
+    assert [(k, p.shape) for k, p in ours.named_parameters()] == [(k, tuple(p.shape)) for k, p in theirs.named_parameters()]
+    if check_state_dict:
+        assert list(ours.state_dict()) == list(theirs.state_dict())
+    if check_repr:
+        assert repr(ours) == repr(theirs)
+    if weights == "pytorch":
+        load_into(ours, theirs)
+        return ours, theirs
+    with torch.no_grad():
+        for (_, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+            p.data[...] = sample(p.shape, seed=7)
+            q.copy_(torch.from_numpy(p.data.copy()))
+    return ours, theirs
