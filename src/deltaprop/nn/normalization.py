@@ -38,6 +38,13 @@ def _scale_and_shift(layer: Module, shape: tuple, dtype, affine: bool, bias: boo
         layer.register_parameter("bias", None)
 
 
+def _scale_and_shift_config(layer: Module, affine: bool) -> dict:
+    """What a model file needs to rebuild :func:`_scale_and_shift`'s choices: ``bias`` (whether β is
+    kept when γ is) and the dtype of the parameters (the layer's own when it has none)."""
+    dtype = layer.weight.dtype if layer.weight is not None else layer._dtype
+    return {"bias": layer.bias is not None or not affine, "dtype": np.dtype(dtype).name}
+
+
 def _reset_scale_and_shift(layer: Module) -> None:
     if layer.weight is not None:
         init.ones_(layer.weight)
@@ -183,13 +190,11 @@ class LayerNorm(Module):
         return f"LayerNorm({self.normalized_shape})"
 
     def config(self) -> dict:
-        dtype = self.weight.dtype if self.weight is not None else self._dtype
         return {
             "normalized_shape": list(self.normalized_shape),
             "eps": self.eps,
             "elementwise_affine": self.elementwise_affine,
-            "bias": self.bias is not None or not self.elementwise_affine,
-            "dtype": np.dtype(dtype).name,
+            **_scale_and_shift_config(self, self.elementwise_affine),
         }
 
     def extra_repr(self) -> str:
@@ -236,14 +241,12 @@ class GroupNorm(Module):
         return f"GroupNorm({self.num_groups}, {self.num_channels})"
 
     def config(self) -> dict:
-        dtype = self.weight.dtype if self.weight is not None else self._dtype
         return {
             "num_groups": self.num_groups,
             "num_channels": self.num_channels,
             "eps": self.eps,
             "affine": self.affine,
-            "bias": self.bias is not None or not self.affine,
-            "dtype": np.dtype(dtype).name,
+            **_scale_and_shift_config(self, self.affine),
         }
 
     def extra_repr(self) -> str:
@@ -324,15 +327,13 @@ class _InstanceNorm(Module):
         return f"{type(self).__name__}({self.num_features})"
 
     def config(self) -> dict:
-        dtype = self.weight.dtype if self.weight is not None else self._dtype
         return {
             "num_features": self.num_features,
             "eps": self.eps,
             "momentum": self.momentum,
             "affine": self.affine,
             "track_running_stats": self.track_running_stats,
-            "bias": self.bias is not None or not self.affine,
-            "dtype": np.dtype(dtype).name,
+            **_scale_and_shift_config(self, self.affine),
         }
 
     def extra_repr(self) -> str:
