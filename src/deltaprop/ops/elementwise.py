@@ -66,8 +66,9 @@ def clip(a, min=None, max=None):
     except ValueError:
         shapes = ", ".join(str(np.shape(v)) for v in (a.data, low, high) if v is not None)
         raise ShapeError(f"clip: the input and bounds of shapes {shapes} cannot be broadcast together") from None
-    # Only tensor bounds join the graph; number and array bounds stay constants.
-    bounds = tuple(bound for bound in (min, max) if isinstance(bound, Tensor))
+    # Only bounds that want a gradient join the graph; the others stay constants the rule keeps.
+    min_learns, max_learns = (isinstance(bound, Tensor) and bound.requires_grad for bound in (min, max))
+    bounds = (min,) * min_learns + (max,) * max_learns
 
     def backward(g):
         # where, not g · mask: an infinite g where an operand is not selected must give it 0, not NaN
@@ -78,16 +79,16 @@ def clip(a, min=None, max=None):
         if high is not None:
             inside = inside & (a.data <= high)
         grads = [unbroadcast(g if inside is True else np.where(inside, g, 0), a.data.shape) if a.requires_grad else None]
-        if isinstance(min, Tensor):
+        if min_learns:
             picked = a.data < low
             if high is not None:
                 picked = picked & (low < high)
-            grads.append(unbroadcast(np.where(picked, g, 0), np.shape(low)) if min.requires_grad else None)
-        if isinstance(max, Tensor):
+            grads.append(unbroadcast(np.where(picked, g, 0), np.shape(low)))
+        if max_learns:
             picked = a.data > high
             if low is not None:
                 picked = picked | (high < low)
-            grads.append(unbroadcast(np.where(picked, g, 0), np.shape(high)) if max.requires_grad else None)
+            grads.append(unbroadcast(np.where(picked, g, 0), np.shape(high)))
         return tuple(grads)
 
     return record(out, (a, *bounds), backward, "clip")
