@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import fill_pending
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from ._core import normalize_axes, operand, record, unbroadcast
@@ -263,9 +264,30 @@ def _piece(a: Tensor, axis: int, start: int, length: int) -> Tensor:
 
 
 def _pieces(a: Tensor, axis: int, sizes: list) -> tuple:
-    """Consecutive pieces of ``a`` along ``axis`` of the given sizes."""
+    """Consecutive pieces of ``a`` along ``axis`` of the given sizes, views of its data.
+
+    The pieces hang from one node, ``whole`` (``a`` as it is), and each piece's rule writes its
+    gradient into the part of whole's pending gradient it covers (engine.fill_pending): k pieces
+    cost one array of ``a``'s size in the backward pass, not k arrays of zeros summed k − 1 times
+    (attention's packed query/key/value: three). A piece that got no gradient leaves its part zero.
+    """
+    whole = record(a.data, (a,), _pass_on, "split")
     starts = np.cumsum([0] + sizes)
-    return tuple(_piece(a, axis, int(s), n) for s, n in zip(starts, sizes))
+    pieces = []
+    for start, n in zip(starts, sizes):
+        index = (slice(None),) * axis + (slice(int(start), int(start) + n),)
+
+        def backward(g, index=index):
+            fill_pending(whole, index, g)
+            return (None,)  # sent through whole's pending gradient, above
+
+        pieces.append(record(a.data[index], (whole,), backward, "split"))
+    return tuple(pieces)
+
+
+def _pass_on(g):
+    """The rule of split's ``whole``: the pieces' gradients, gathered in one array, are ``a``'s."""
+    return (g,)
 
 
 def split(a, split_size_or_sections, dim=0):
