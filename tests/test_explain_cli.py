@@ -188,6 +188,15 @@ def test_a_network_file_with_shrinks_and_a_threshold(tmp_path):
     assert [n["g_prime"] for n in output["nodes"]] == (a > -0.5).tolist()
 
 
+@pytest.mark.parametrize("activation", ["hardshrink", "softshrink"])
+def test_a_network_files_shrink_takes_pytorchs_default_lambd(activation):
+    from deltaprop.textbook import network_from_dict
+
+    network = network_from_dict(_classic(layer1_activation=activation))
+    assert network.model[-1].lambd == 0.5
+    assert network.explain().layers[1].activation == f"{activation}(λ=0.5)"
+
+
 @pytest.mark.parametrize(
     ("spec", "words"),
     [

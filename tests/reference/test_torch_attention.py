@@ -501,6 +501,9 @@ def test_bias_k_and_bias_v_are_initialised_as_pytorchs():
         # E draws: the sample std is within a few of its standard errors (1/√(2E) relative) of 1/√E
         assert abs(data.std() * np.sqrt(E) - 1) < 0.1 and abs(theirs.std() * np.sqrt(E) - 1) < 0.1
         assert abs(data.mean()) < 4 / E
+        # normal, not uniform of the same variance (which never passes √3/√E): 1024 normal draws all
+        # within 2.2 standard deviations happen with probability 0.972^1024, about 1e-13
+        assert np.abs(data).max() * np.sqrt(E) > 2.2 and np.abs(theirs).max() * np.sqrt(E) > 2.2
     assert not np.array_equal(layer.bias_k.data, layer.bias_v.data)
 
 
