@@ -469,10 +469,10 @@ _ATTENTION_LAYERS = ("MultiheadAttention", "TransformerEncoderLayer", "Transform
 
 def _attention_size(name: str, config: dict) -> int:
     """The numbers an attention layer allocates: its four E×E projections (E×kdim, E×vdim for key and
-    value) and their biases (with add_bias_kv, bias_k and bias_v too); an encoder layer's one attention, its feed-forward E×F, F×E and two
-    norms; a decoder layer's two attentions and three norms; a Transformer's layers and its two final
-    norms. (The product of the arguments would not do: num_heads divides, and E·kdim·vdim overcounts
-    by far.)"""
+    value) and their biases (bias_k and bias_v too with add_bias_kv); an encoder layer's one
+    attention, its feed-forward E×F, F×E and two norms; a decoder layer's two attentions and three
+    norms; a Transformer's layers and its two final norms. (The product of the arguments would not
+    do: num_heads divides, and E·kdim·vdim overcounts by far.)"""
     def size(key, default):
         value = config.get(key, default)
         return max(abs(value), 1) if isinstance(value, int) and not isinstance(value, bool) else default

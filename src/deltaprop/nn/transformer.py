@@ -39,7 +39,8 @@ def _norm_spec(d_model: int, eps: float, bias: bool, dtype: str) -> tuple:
 def _check_causal_hint(owner: str, hint: str, is_causal, option: str, mask) -> None:
     """A causal hint is about a mask, and PyTorch refuses it without one: so do we, naming the layer's options."""
     if is_causal and mask is None:
-        square = "" if option == "memory_mask" else f"; pass {option}=nn.Transformer.generate_square_subsequent_mask(L) with it"
+        square = ("" if option == "memory_mask"
+                  else f"; pass {option}=nn.Transformer.generate_square_subsequent_mask(L) with it")
         raise ConfigError(f"{owner}: {hint}=True needs {option}, the causal mask it is a hint about (as in PyTorch)"
                           f"{square}")
 

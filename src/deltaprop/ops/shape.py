@@ -412,12 +412,15 @@ def _pad_from_input(op, a, X, amounts, mode, value):
         _check_fill_amounts(op, mode, axis, X.shape, before, after)
     grow = [(max(before, 0), max(after, 0)) for before, after in pairs]
     crops = any(min(pair) < 0 for pair in pairs)
+    def cropped(sizes):  # the index that cuts the negative amounts off axes of these sizes
+        return (Ellipsis,) + tuple(slice(-min(before, 0), n + min(after, 0)) for (before, after), n in zip(pairs, sizes))
+
     if mode == "circular":  # crop the input, then wrap
-        cut = (Ellipsis,) + tuple(slice(-min(before, 0), n + min(after, 0)) for (before, after), n in zip(pairs, X.shape[first:]))
+        cut = cropped(X.shape[first:])
         out = np.pad(X[cut] if crops else X, [(0, 0)] * first + grow, mode="wrap")
     else:  # pad, then crop the result
         padded = np.pad(X, [(0, 0)] * first + grow, mode=_PAD_MODES[mode])
-        cut = (Ellipsis,) + tuple(slice(-min(before, 0), n + min(after, 0)) for (before, after), n in zip(pairs, padded.shape[first:]))
+        cut = cropped(padded.shape[first:])
         out = padded[cut] if crops else padded
         padded_shape = padded.shape
         del padded
