@@ -113,3 +113,20 @@ EINSUM_CASES = [
     ("empty-dimension", "ij,jk->ik", [(0, 3), (3, 2)]),
     ("contract-over-empty", "ij,jk->ik", [(2, 0), (0, 3)]),
 ]
+
+# einsum's sublist form, einsum(a, [0, 1], b, [1, 2], [0, 2]): the subscript lists of the operands,
+# then (where there is one more list than shapes) the output's; numbers 0-51, Ellipsis for '...'.
+EINSUM_SUBLIST_CASES = [
+    ("matmul", [[0, 1], [1, 2], [0, 2]], [(2, 3), (3, 4)]),
+    ("matmul-implicit", [[0, 1], [1, 2]], [(2, 3), (3, 4)]),
+    # implicit output: the labels used once, in increasing order (2, then 30): shape (4, 2)
+    ("implicit-output-in-number-order", [[30, 1], [1, 2]], [(2, 3), (3, 4)]),
+    ("highest-labels", [[51, 26], [26, 25], [25, 51]], [(2, 3), (3, 4)]),
+    ("tuples", [(0, 1), (1, 2), (2, 0)], [(2, 3), (3, 4)]),
+    ("trace", [[4, 4]], [(3, 3)]),
+    ("diagonal", [[4, 4], [4]], [(3, 3)]),
+    ("sum-to-scalar", [[0], [0, 1], [1], []], [(3,), (3, 4), (4,)]),
+    ("ellipsis-batch", [[Ellipsis, 0, 1], [Ellipsis, 1, 2], [Ellipsis, 0, 2]], [(2, 2, 3), (3, 4)]),
+    ("ellipsis-moved", [[Ellipsis, 1], [1, Ellipsis]], [(2, 3, 4)]),
+    ("ellipsis-implicit", [[0, Ellipsis], [0, Ellipsis]], [(3, 2), (3, 2)]),
+]

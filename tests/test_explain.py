@@ -45,6 +45,9 @@ REFERENCE = {
     "hardswish": (nn.Hardswish, lambda a: a * np.clip(a + 3, 0, 6) / 6),
     "hardsigmoid": (nn.Hardsigmoid, lambda a: np.clip(a + 3, 0, 6) / 6),
     "tanhshrink": (nn.Tanhshrink, lambda a: a - np.tanh(a)),
+    "hardshrink": (nn.Hardshrink, lambda a: np.where(np.abs(a) > 0.5, a, 0.0)),
+    "softshrink": (nn.Softshrink, lambda a: np.where(np.abs(a) > 0.5, a - np.sign(a) * 0.5, 0.0)),
+    "threshold": (lambda: nn.Threshold(0.1, -0.5), lambda a: np.where(a > 0.1, a, -0.5)),
 }
 
 
@@ -406,6 +409,23 @@ CLOSED_FORM = {
         nn.Hardsigmoid, REFERENCE["hardsigmoid"][1], lambda a: ((a > -3) & (a < 3)) / 6.0, lambda a: np.digitize(a, [-3, 3]),
     ),
     "tanhshrink": (nn.Tanhshrink, REFERENCE["tanhshrink"][1], lambda a: np.tanh(a) ** 2, None),
+    "hardshrink": (
+        nn.Hardshrink, REFERENCE["hardshrink"][1], lambda a: (np.abs(a) > 0.5) * 1.0, lambda a: np.digitize(a, [-0.5, 0.5]),
+    ),
+    "hardshrink(λ=1.5)": (
+        lambda: nn.Hardshrink(1.5), lambda a: np.where(np.abs(a) > 1.5, a, 0.0), lambda a: (np.abs(a) > 1.5) * 1.0,
+        lambda a: np.digitize(a, [-1.5, 1.5]),
+    ),
+    "softshrink": (
+        nn.Softshrink, REFERENCE["softshrink"][1], lambda a: (np.abs(a) > 0.5) * 1.0, lambda a: np.digitize(a, [-0.5, 0.5]),
+    ),
+    "softshrink(λ=1.5)": (
+        lambda: nn.Softshrink(1.5), lambda a: np.where(np.abs(a) > 1.5, a - np.sign(a) * 1.5, 0.0),
+        lambda a: (np.abs(a) > 1.5) * 1.0, lambda a: np.digitize(a, [-1.5, 1.5]),
+    ),
+    "threshold(threshold=0.1, value=-0.5)": (
+        REFERENCE["threshold"][0], REFERENCE["threshold"][1], lambda a: (a > 0.1) * 1.0, lambda a: a > 0.1,
+    ),
 }
 
 
@@ -429,7 +449,8 @@ def test_the_slope_of_each_further_activation_is_its_closed_form_derivative(name
     nodes = [node for layer in trace.layers for node in layer.nodes]
     a = np.array([node.a for node in nodes], dtype=np.float64)
     if pieces is not None:  # the a's reach every piece of the slope, so each piece is checked
-        assert len(set(np.asarray(pieces(a)).tolist())) == (2 if name.split("(")[0] in ("softplus", "selu", "celu") else 3), a
+        two = ("softplus", "selu", "celu", "threshold")
+        assert len(set(np.asarray(pieces(a)).tolist())) == (2 if name.split("(")[0] in two else 3), a
     assert [node.o for node in nodes] == pytest.approx(g(a).tolist(), rel=1e-12, abs=1e-15)
     assert [node.g_prime for node in nodes] == pytest.approx(slope(a).tolist(), rel=1e-12, abs=1e-15)
     # the chain rule on those slopes: δ = (o − t)·g'(a) at the output, g'(a)·Σ_l w_jl δ_l below it
@@ -455,12 +476,17 @@ SLOPE_WORDS = {
     "hardswish": ["0 for a ≤ −3", "a/3 + ½ for −3 < a < 3", "1 for a ≥ 3"],
     "hardsigmoid": ["1/6 for −3 < a < 3", "else 0"],
     "tanhshrink": ["tanh²(a)", "(a − o)²"],
+    "hardshrink": ["1 for |a| > λ", "else 0"],
+    "softshrink": ["1 for |a| > λ", "else 0"],
+    "threshold": ["1 for a > threshold", "else 0"],
 }
+# the options of a layer that has no defaults
+OPTIONS = {"threshold": (0.1, -0.5)}
 
 
 @pytest.mark.parametrize("name", sorted(SLOPE_WORDS))
 def test_each_further_activation_writes_its_slope_out_in_every_format(name):
-    model = nn.Sequential(nn.Linear(2, 2, dtype=np.float64), dp.textbook.ACTIVATIONS[name].module())
+    model = nn.Sequential(nn.Linear(2, 2, dtype=np.float64), dp.textbook.ACTIVATIONS[name].module(*OPTIONS.get(name, ())))
     trace = explain(model, [0.5, -1.0], [0.2, 0.8])
     layer = trace.to_dict()["layers"][0]
     assert layer["activation"].split("(")[0] == name
@@ -469,15 +495,28 @@ def test_each_further_activation_writes_its_slope_out_in_every_format(name):
     assert layer["g"] in trace.to_text() and layer["g"] in trace.to_markdown()
 
 
+@pytest.mark.parametrize("layer, name, g", [
+    (nn.Hardshrink(0.25), "hardshrink(λ=0.25)", "a for |a| > λ, else 0"),
+    (nn.Softshrink(2.0), "softshrink(λ=2)", "a − λ for a > λ, a + λ for a < −λ, else 0"),
+    (nn.Threshold(0.5, 3.0), "threshold(threshold=0.5, value=3)", "a for a > threshold, else value"),
+])
+def test_the_shrinks_and_threshold_are_named_with_their_options(layer, name, g):
+    trace = explain(nn.Sequential(nn.Linear(2, 3, dtype=np.float64), layer), [0.5, -1.0], [0.2, 0.8, -0.1])
+    assert trace.layers[0].activation == name and trace.layers[0].g.formula == g
+    assert name in trace.to_text() and g in trace.to_markdown()
+
+
 def test_every_elementwise_activation_of_nn_that_explain_takes_is_named_as_the_cli_names_it():
     from deltaprop.nn.activation import ELEMENTWISE
     from deltaprop.textbook import ACTIVATIONS
 
+    # explain also takes hardshrink, softshrink and threshold, which the command line's layers do not
+    explain_only = {"identity", "softmax", "hardshrink", "softshrink", "threshold"}
     for name, activation in ACTIVATIONS.items():
-        if name not in ("identity", "softmax"):
+        if name not in explain_only:
             assert ELEMENTWISE[name] is activation.module, name
-    # the layers explain leaves out: a learned slope, a softmax of −a, and one without defaults
+    # the layers explain leaves out: a learned slope and a softmax of −a
     assert set(ELEMENTWISE) - set(ACTIVATIONS) == {"prelu"}
-    for layer in (nn.PReLU(), nn.Softmin(dim=-1), nn.Threshold(0.1, 0.0)):
+    for layer in (nn.PReLU(), nn.Softmin(dim=-1)):
         with pytest.raises(ConfigError, match="explain handles Linear layers"):
             explain(nn.Sequential(nn.Linear(2, 2, dtype=np.float64), layer), [1.0, 2.0], [0.0, 1.0])

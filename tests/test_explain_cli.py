@@ -164,10 +164,47 @@ def _classic(**changes):
     return spec
 
 
+def test_a_network_file_with_shrinks_and_a_threshold(tmp_path):
+    spec = {
+        "layers": [
+            {"weight": [[0.9, -1.4], [2.0, 0.3], [-1.1, 0.8]], "bias": [0.1, -0.2, 0.3], "activation": "softshrink",
+             "lambd": 0.25},
+            {"weight": [[0.7, -0.8, 0.9], [-1.5, 1.2, 0.4]], "bias": [0.05, -0.1], "activation": "threshold",
+             "threshold": -0.5, "value": 2},
+        ],
+        "input": [1.0, -1.0],
+        "target": [0.5, -0.2],
+    }
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    data = json.loads(deltaprop_command("explain", "--network", str(path), "--format", "json").stdout)
+    hidden, output = data["layers"]
+    assert (hidden["activation"], output["activation"]) == ("softshrink(λ=0.25)", "threshold(threshold=-0.5, value=2)")
+    a = np.array([node["a"] for node in hidden["nodes"]])
+    assert [n["o"] for n in hidden["nodes"]] == pytest.approx(np.where(np.abs(a) > 0.25, a - np.sign(a) * 0.25, 0))
+    assert [n["g_prime"] for n in hidden["nodes"]] == (np.abs(a) > 0.25).tolist()
+    a = np.array([node["a"] for node in output["nodes"]])
+    assert [n["o"] for n in output["nodes"]] == pytest.approx(np.where(a > -0.5, a, 2.0))
+    assert [n["g_prime"] for n in output["nodes"]] == (a > -0.5).tolist()
+
+
+@pytest.mark.parametrize("activation", ["hardshrink", "softshrink"])
+def test_a_network_files_shrink_takes_pytorchs_default_lambd(activation):
+    from deltaprop.textbook import network_from_dict
+
+    network = network_from_dict(_classic(layer1_activation=activation))
+    assert network.model[-1].lambd == 0.5
+    assert network.explain().layers[1].activation == f"{activation}(λ=0.5)"
+
+
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
         ([1, 2], "must be a JSON object"),
+        (_classic(layer1_lambd=0.5), "layers[1].lambd applies to the hardshrink and softshrink activations only"),
+        (_classic(layer1_activation="threshold", layer1_threshold=0.5),
+         "layers[1].value is needed by the threshold activation, which has no default for it"),
+        (_classic(layer1_activation="softshrink", layer1_lambd=-1), "layers[1]: Softshrink: lambd must be a non-negative"),
         (_classic(input=None), "the key 'input' is missing"),
         (_classic(weights=[1]), "unknown key 'weights'"),
         (_classic(layers=[]), "'layers' must be a non-empty list"),

@@ -184,3 +184,24 @@ def test_the_pool_checks_at_import_that_reference_counts_tell_free_from_busy(mon
     assert _memory._calibrate() is None
     monkeypatch.delattr(_memory.sys, "getrefcount")
     assert _memory._calibrate() is None
+
+
+@pytest.mark.parametrize("make_pieces", [lambda x: x.split(32, dim=-1), lambda x: dp.chunk(x, 3, -1)],
+                         ids=["split", "chunk"])
+def test_the_pieces_of_a_split_send_their_gradients_into_one_array(make_pieces):
+    """Three pieces of a (64, 10, 96) input (attention's packed query/key/value): the backward pass
+    allocates one array of the input's size for their gradients, not one of zeros per piece."""
+    import tracemalloc
+
+    x = dp.tensor(np.ones((64, 10, 96)), dtype=dp.float64, requires_grad=True)
+    first, second, third = make_pieces(x)
+    loss = first.sum() + third.sum()  # the second piece gets no gradient: its part stays zero
+    tracemalloc.start()
+    try:
+        loss.backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * x.data.nbytes, peak / x.data.nbytes
+    np.testing.assert_array_equal(x.grad, np.concatenate([np.ones((64, 10, 32)), np.zeros((64, 10, 32)),
+                                                          np.ones((64, 10, 32))], axis=-1))

@@ -15,7 +15,7 @@ import pytest
 import deltaprop as dp
 from deltaprop import nn
 from deltaprop.errors import ConfigError, GradError, ShapeError
-from op_inputs import EINSUM_CASES, anywhere, away_from_zero, distinct
+from op_inputs import EINSUM_CASES, EINSUM_SUBLIST_CASES, anywhere, away_from_zero, distinct
 
 F = nn.functional
 
@@ -31,6 +31,24 @@ def inputs(shapes, recipe=anywhere, seed=0):
 @pytest.mark.parametrize("equation, shapes", [pytest.param(eq, shapes, id=name) for name, eq, shapes in EINSUM_CASES])
 def test_einsum_gradients_match_finite_differences(equation, shapes):
     assert dp.gradcheck(lambda *t: dp.einsum(equation, *t), inputs(shapes))
+
+
+def sublist_arguments(tensors, sublists):
+    """einsum's arguments in the sublist form: each operand followed by its list, then the output's if any."""
+    arguments = [item for pair in zip(tensors, sublists) for item in pair]
+    return arguments + list(sublists[len(tensors):])
+
+
+@pytest.mark.parametrize("sublists, shapes", [pytest.param(lists, shapes, id=name)
+                                              for name, lists, shapes in EINSUM_SUBLIST_CASES])
+def test_einsum_sublist_form_gradients_match_finite_differences(sublists, shapes):
+    assert dp.gradcheck(lambda *t: dp.einsum(*sublist_arguments(t, sublists)), inputs(shapes))
+
+
+def test_einsum_sublist_form_equals_the_equation_form():
+    a, b = inputs([(2, 3), (3, 4)])
+    np.testing.assert_array_equal(dp.einsum(a, [0, 1], b, [1, 2], [0, 2]).data, dp.einsum("ij,jk->ik", a, b).data)
+    np.testing.assert_array_equal(dp.einsum(a, [np.int64(30), 1], b, [1, 2]).data, dp.einsum("ij,jk->ki", a, b).data)
 
 
 def unit_norm_rows(rng, shape):
@@ -174,7 +192,18 @@ def test_random_factories_share_the_library_generator():
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda: dp.einsum(dp.ones(2), [0]), TypeError, "sublist form"),
+    (lambda: dp.einsum(dp.ones(2), [52]), ConfigError,
+     "einsum: subscripts in the sublist form must be integers in [0, 52) or Ellipsis, got 52 in the list of operand 0"),
+    (lambda: dp.einsum(dp.ones(2), [0], [-1]), ConfigError, "got -1 in the list of the output"),
+    (lambda: dp.einsum(dp.ones(2), [True]), ConfigError, "got True in the list of operand 0"),
+    (lambda: dp.einsum(dp.ones(2), [0.0]), ConfigError, "got 0.0 in the list of operand 0"),
+    (lambda: dp.einsum(dp.ones(2), 0), TypeError,
+     "einsum: in the sublist form each operand is followed by a list of its subscripts, got int for operand 0's"),
+    (lambda: dp.einsum(dp.ones(2), [0], dp.ones(2)), TypeError, "got Tensor for the output's"),
+    (lambda: dp.einsum(dp.ones((2, 3)), [0, 0]), ShapeError,
+     "subscript A is repeated in operand 0 of shape (2, 3) with different sizes, 2 and 3 (the sublists as the "
+     "equation 'AA', subscript 0 written A, 26 a)"),
+    (lambda: dp.einsum(dp.ones(2), [0, 1]), ShapeError, "has 1 dimensions, but its term 'AB' names 2"),
     (lambda: dp.einsum("i,i->i", dp.ones(2), dp.ones(3)), ShapeError, "does not broadcast with size 2"),
     (lambda: dp.einsum("ij...->ij", dp.ones(2)), ShapeError, "has 1 dimensions, but its term 'ij...' names 2"),
     (lambda: dp.einsum("i->i"), ConfigError, "but 0 operand(s) were given"),

@@ -74,7 +74,10 @@ def test_scaled_dot_product_attention_gradients(kwargs, float_mask):
     (dict(), True, {}),
     (dict(batch_first=True, kdim=3, vdim=2), False, {"key_padding_mask": np.array([[0, 0, 1], [0, 0, 0]], bool)}),
     (dict(bias=False), False, {"attn_mask": np.array([[0.5, -1.0, 0.0]] * 3)}),
-], ids=["self", "kdim-vdim-padding", "no-bias-float-mask"])
+    (dict(add_bias_kv=True), True, {"attn_mask": np.array([[0.5, -1.0, 0.0]] * 3)}),
+    (dict(add_zero_attn=True, batch_first=True), False, {"key_padding_mask": np.array([[0, 0, 1], [0, 1, 0]], bool)}),
+    (dict(add_bias_kv=True, add_zero_attn=True, kdim=3, vdim=2), False, {}),
+], ids=["self", "kdim-vdim-padding", "no-bias-float-mask", "bias-kv-self", "zero-attn-padding", "bias-kv-zero-attn"])
 def test_multihead_attention_gradients(kwargs, same, masks):
     dp.manual_seed(0)
     layer = nn.MultiheadAttention(4, 2, **kwargs).double()
@@ -237,6 +240,45 @@ def test_multihead_attention_saves_and_loads(tmp_path):
         np.testing.assert_array_equal(ours.data, theirs.data)
 
 
+def test_multihead_attention_with_bias_kv_and_zero_attention_saves_and_loads(tmp_path):
+    dp.manual_seed(0)
+    layers = nn.ModuleList([nn.MultiheadAttention(6, 3, add_bias_kv=True, add_zero_attn=True).double(),
+                            nn.MultiheadAttention(4, 2, kdim=3, vdim=5, add_bias_kv=True, batch_first=True),
+                            nn.MultiheadAttention(4, 1, add_zero_attn=True)])
+    dp.save(layers, tmp_path / "mha.safetensors")
+    loaded = dp.load(tmp_path / "mha.safetensors")
+    assert repr(loaded) == repr(layers) and list(loaded.state_dict()) == list(layers.state_dict())
+    assert "0.bias_k" in loaded.state_dict() and loaded[2].bias_k is None and loaded[2].add_zero_attn
+    np.testing.assert_array_equal(loaded[1].bias_v.data, layers[1].bias_v.data)
+    x = dp.randn(3, 2, 6).double()
+    for ours, theirs in zip(layers[0](x, x, x), loaded[0](x, x, x)):
+        np.testing.assert_array_equal(ours.data, theirs.data)
+
+
+def test_a_multihead_attention_file_from_before_bias_kv_loads(tmp_path):
+    """Files written before add_bias_kv and add_zero_attn existed have neither in the config."""
+    path = saved_architecture(tmp_path, nn.Sequential(nn.MultiheadAttention(4, 2)))
+    rewrite_architecture(path, lambda a: [a["children"][0]["config"].pop(key) for key in ("add_bias_kv", "add_zero_attn")])
+    loaded = dp.load(path)
+    assert loaded[0].bias_k is None and not loaded[0].add_zero_attn
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a["children"][0]["config"].update(add_bias_kv="yes"), "add_bias_kv must be True or False"),
+    (lambda a: a["children"][0]["config"].update(add_zero_attn=1), "add_zero_attn must be True or False"),
+    (lambda a: a["children"][0]["config"].update(add_bias_kv=True), "bias_k"),  # the file holds no bias_k
+    (lambda a: a["children"][1]["config"].update(add_bias_kv=False), "bias_k"),  # it holds one no layer takes
+], ids=["bias-kv-text", "zero-attn-number", "bias-kv-without-weights", "weights-without-bias-kv"])
+def test_hostile_multihead_attention_files_are_refused(tmp_path, edit, message):
+    dp.manual_seed(0)
+    path = saved_architecture(tmp_path, nn.Sequential(nn.MultiheadAttention(4, 2),
+                                                      nn.MultiheadAttention(4, 2, add_bias_kv=True)))
+    rewrite_architecture(path, edit)
+    with pytest.raises(ModelFileError, match=message) as caught:
+        dp.load(path)
+    assert str(caught.value).count(". ") == 0  # one sentence
+
+
 @pytest.mark.parametrize("kwargs", [dict(), dict(norm_first=True, activation="gelu", bias=False, batch_first=True,
                                                  dtype=np.float64, layer_norm_eps=1e-6)], ids=["defaults", "options"])
 def test_a_transformer_saves_and_loads(tmp_path, kwargs):
@@ -389,6 +431,7 @@ def test_the_size_bound_counts_the_real_weights():
     from deltaprop.serialization import _size_bound
 
     for layer in (nn.MultiheadAttention(8, 2), nn.MultiheadAttention(8, 4, kdim=3, vdim=50),
+                  nn.MultiheadAttention(1, 1, add_bias_kv=True), nn.MultiheadAttention(4, 2, kdim=1, vdim=1, add_bias_kv=True),
                   nn.TransformerEncoderLayer(8, 2, 32), nn.TransformerEncoderLayer(16, 4, 8, bias=False),
                   nn.TransformerDecoderLayer(8, 2, 32), nn.Transformer(8, 2, 2, 3, 16),
                   nn.Transformer(16, 4, 1, 1, 8, bias=False)):
@@ -418,6 +461,7 @@ def test_fit_trains_a_tiny_transformer():
 CONFIG_LAYERS = [
     nn.MultiheadAttention(6, 2),
     nn.MultiheadAttention(6, 3, dropout=0.1, bias=False, kdim=2, vdim=4, batch_first=True, dtype=np.float64),
+    nn.MultiheadAttention(6, 2, add_bias_kv=True, add_zero_attn=True),
     nn.TransformerEncoderLayer(8, 2),
     nn.TransformerEncoderLayer(8, 4, 16, 0.0, "gelu", 1e-6, True, True, False),
     nn.TransformerDecoderLayer(8, 2),
@@ -456,8 +500,10 @@ def test_reprs():
 @pytest.mark.parametrize("build, error, message", [
     (lambda: nn.MultiheadAttention(6, 4), ConfigError, r"MultiheadAttention: embed_dim \(6\) must be divisible by"),
     (lambda: nn.MultiheadAttention(6, 0), ConfigError, "num_heads must be a positive integer"),
-    (lambda: nn.MultiheadAttention(4, 2, add_bias_kv=True), ConfigError, "add_bias_kv=True is not supported"),
-    (lambda: nn.MultiheadAttention(4, 2, add_zero_attn=True), ConfigError, "add_zero_attn=True is not supported"),
+    (lambda: nn.MultiheadAttention(4, 2, add_bias_kv="yes"), ConfigError,
+     "MultiheadAttention: add_bias_kv must be True or False, got 'yes'"),
+    (lambda: nn.MultiheadAttention(4, 2, add_zero_attn=None), ConfigError,
+     "MultiheadAttention: add_zero_attn must be True or False, got None"),
     (lambda: nn.MultiheadAttention(4, 2, dropout=1.5), ConfigError, "dropout must be a probability"),
     (lambda: nn.TransformerEncoderLayer(6, 4), ConfigError, r"TransformerEncoderLayer: d_model \(6\) must be divis"),
     (lambda: nn.TransformerEncoderLayer(4, 2, activation="tanh"), ConfigError, "activation must be 'relu', 'gelu'"),
@@ -577,9 +623,27 @@ def test_shape_and_mask_errors(call, error, message):
         call()
 
 
-def test_is_causal_without_a_mask_applies_the_causal_mask():
+def test_is_causal_is_a_hint_about_the_mask_it_comes_with():
+    """With the causal mask, is_causal=True changes nothing; without a mask it is refused (as in PyTorch)."""
     layer = nn.MultiheadAttention(4, 2)
     x = dp.randn(4, 2, 4)
     blocked = np.triu(np.ones((4, 4), dtype=bool), 1)
-    for ours, theirs in zip(layer(x, x, x, is_causal=True), layer(x, x, x, attn_mask=blocked)):
+    for ours, theirs in zip(layer(x, x, x, attn_mask=blocked, is_causal=True), layer(x, x, x, attn_mask=blocked)):
         np.testing.assert_array_equal(ours.data, theirs.data)
+    with pytest.raises(ConfigError, match=r"is_causal=True needs attn_mask, the causal mask it is a hint about"):
+        layer(x, x, x, is_causal=True)
+
+
+def test_bias_kv_and_zero_attention_by_hand():
+    """One head of width 1, identity projections: the query attends to its keys, then to bias_k (value
+    bias_v), then to a zero key (value 0); the weights are a softmax over all of them."""
+    layer = nn.MultiheadAttention(1, 1, bias=False, add_bias_kv=True, add_zero_attn=True).double()
+    layer.load_state_dict({"in_proj_weight": np.ones((3, 1)), "bias_k": np.full((1, 1, 1), 2.0),
+                           "bias_v": np.full((1, 1, 1), 5.0), "out_proj.weight": np.ones((1, 1))})
+    q, k, v = (tensor(np.array(a, dtype=float).reshape(-1, 1), requires_grad=False)
+               for a in ([1.0], [0.0, 1.0], [3.0, -1.0]))
+    out, weights = layer(q, k, v)
+    scores = np.array([0.0, 1.0, 2.0, 0.0])  # q·k for k = 0, 1, bias_k = 2, zero key
+    expected = np.exp(scores) / np.exp(scores).sum()
+    np.testing.assert_allclose(weights.data, [expected], rtol=1e-12)
+    np.testing.assert_allclose(out.data, [[expected @ [3.0, -1.0, 5.0, 0.0]]], rtol=1e-12)

@@ -42,6 +42,9 @@ FUNCTIONS = [
     ("reflect", lambda x: F.pad(x, (2, 1, 1, 3), "reflect"), (2, 2, 4, 5)),
     ("replicate", lambda x: F.pad(x, (3, 1, 0, 2), "replicate"), (2, 2, 3, 3)),
     ("circular", lambda x: F.pad(x, (2, 3), "circular"), (2, 3, 4)),
+    ("reflect, cropping", lambda x: F.pad(x, (-1, 3, 2, -4), "reflect"), (2, 2, 4, 5)),
+    ("replicate, cropping", lambda x: F.pad(x, (-2, 1, 2, -1), "replicate"), (2, 2, 3, 3)),
+    ("circular, cropping", lambda x: F.pad(x, (-1, 2, 1, -1), "circular"), (2, 3, 4)),
     ("unfold", lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), (2, 2, 5, 6)),
     ("fold", lambda x: F.fold(x, (4, 5), 2, padding=(1, 0)), (2, 8, 20)),
     ("unfold unbatched", lambda x: F.unfold(x, 2), (3, 3, 3)),
@@ -232,7 +235,7 @@ def _edited(path, edit):
     (nn.Fold((4, 4), 2), dict(output_size=[2**40, 4]), "larger than the file's own weights allow"),
     (nn.InstanceNorm2d(3, affine=True), dict(num_features=4), "the weights do not fit the architecture"),
     (nn.PixelShuffle(2), dict(upscale_factor=-1), "PixelShuffle: upscale_factor must be a positive integer"),
-    (nn.ReflectionPad2d(1), dict(padding=[1, -1, 0, 0]), "ReflectionPad2d: padding must not be negative"),
+    (nn.ReflectionPad2d(1), dict(padding=[1, 0.5, 0, 0]), "ReflectionPad2d: padding must be an integer or a tuple of 4 integers"),
 ])
 def test_hostile_or_damaged_configs_are_refused(tmp_path, layer, change, message):
     path = tmp_path / "model.safetensors"
@@ -287,7 +290,6 @@ def test_a_conv_autoencoder_with_upsample_learns():
     (lambda: nn.AdaptiveMaxPool1d(None), "AdaptiveMaxPool1d: output_size must be a positive integer"),
     (lambda: nn.AdaptiveMaxPool2d((2, 0)), "AdaptiveMaxPool2d: output_size must be a positive integer or a pair"),
     (lambda: nn.AdaptiveMaxPool2d(2, return_indices="yes"), "AdaptiveMaxPool2d: return_indices must be True or False"),
-    (lambda: nn.ReflectionPad1d(-1), "ReflectionPad1d: padding must not be negative"),
     (lambda: nn.ReplicationPad2d((1, 2)), "ReplicationPad2d: padding must be an integer or a tuple of 4 integers"),
     (lambda: nn.Unfold(0), "Unfold: kernel_size must be at least 1"),
     (lambda: nn.Unfold(2, stride=(1, 2, 3)), "Unfold: stride must be an integer or a sequence of 2 integers"),
@@ -319,7 +321,9 @@ def test_bad_options_raise_config_error_naming_layer_and_option(build, message):
     (lambda: nn.InstanceNorm1d(3, affine=True)(dp.ones(2, 4, 5)), "InstanceNorm1d(3) expected 3 channels (axis 1), got input of shape (2, 4, 5)"),
     (lambda: nn.InstanceNorm1d(3)(dp.ones(2, 3, 1)), "InstanceNorm1d(3): instance_norm: expected more than one position per channel"),
     (lambda: nn.AdaptiveMaxPool2d(2)(dp.ones(4, 4)), "AdaptiveMaxPool2d(2) expected input of shape (N, C, H, W) or (C, H, W), got shape (4, 4)"),
-    (lambda: nn.ReflectionPad1d(3)(dp.ones(1, 2, 3)), "ReflectionPad1d((3, 3)): pad: mode='reflect' needs padding amounts of at least 0 and at most 2 for axis 2 of length 3"),
+    (lambda: nn.ReflectionPad1d(3)(dp.ones(1, 2, 3)), "ReflectionPad1d((3, 3)): pad: mode='reflect' needs padding amounts of at most 2 for axis 2 of length 3"),
+    (lambda: nn.ReplicationPad1d(-2)(dp.ones(1, 2, 3)),
+     "ReplicationPad1d((-2, -2)): pad: mode='replicate' needs at least one position left on axis 2 of length 3, but padding (-2, -2) leaves -1"),
     (lambda: nn.ReplicationPad2d(1)(dp.ones(2, 3)), "ReplicationPad2d((1, 1, 1, 1)): pad: mode='replicate' pads the last 1, 2 or 3 axes"),
     (lambda: F.pad(dp.ones(2, 2, 2, 2), (1,) * 8, mode="circular"), "pad: mode='circular' pads the last 1, 2 or 3 axes"),
     (lambda: nn.Unfold(3)(dp.ones(1, 1, 2, 5)), "Unfold(kernel_size=3, dilation=1, padding=0, stride=1): unfold: the input's spatial size 2x5 plus padding is smaller than the kernel's extent 3x3"),

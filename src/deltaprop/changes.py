@@ -117,7 +117,7 @@ _FLAGS_ONLY = frozenset({
     "where", "linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool2d", "batch_norm", "layer_norm", "mse_loss", "l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-    "embedding", "group_norm", "pad", "adaptive_avg_pool1d", "smooth_l1_loss", "kl_div",
+    "embedding", "group_norm", "pad", "adaptive_avg_pool1d", "smooth_l1_loss", "kl_div", "split",
     # (they keep their input and weight as arrays, and never the bias, as conv1d/conv2d do)
     "conv_transpose1d", "conv_transpose2d",
 })

@@ -137,6 +137,22 @@ def run_backward(root, seed: np.ndarray) -> None:
         raise
 
 
+def fill_pending(node, index, g: np.ndarray) -> None:
+    """Write ``g`` into ``node``'s pending gradient at ``index``, an array of zeros of the node's
+    shape that the first call of a sweep makes (the engine empties the slot once it has passed the
+    gradient on, or when a sweep fails).
+
+    For rules whose outputs each cover their own part of ``node`` (the pieces of a split): their
+    gradients make one array between them instead of one each, of the node's size, summed. A rule
+    that writes here returns None for ``node``, and ``node`` must have no consumers but such rules:
+    the engine's arrays may be shared, this one is written in place.
+    """
+    pending = node._pending
+    if pending is None:
+        pending = node._pending = np.zeros(node.data.shape, dtype=node.data.dtype)
+    pending[index] = g
+
+
 def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
     """Add ``g`` to ``leaf.grad``, which always owns its memory and keeps the leaf's dtype."""
     if leaf.grad is None:

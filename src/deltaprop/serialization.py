@@ -469,17 +469,18 @@ _ATTENTION_LAYERS = ("MultiheadAttention", "TransformerEncoderLayer", "Transform
 
 def _attention_size(name: str, config: dict) -> int:
     """The numbers an attention layer allocates: its four E×E projections (E×kdim, E×vdim for key and
-    value) and their biases; an encoder layer's one attention, its feed-forward E×F, F×E and two
-    norms; a decoder layer's two attentions and three norms; a Transformer's layers and its two final
-    norms. (The product of the arguments would not do: num_heads divides, and E·kdim·vdim overcounts
-    by far.)"""
+    value) and their biases (bias_k and bias_v too with add_bias_kv); an encoder layer's one
+    attention, its feed-forward E×F, F×E and two norms; a decoder layer's two attentions and three
+    norms; a Transformer's layers and its two final norms. (The product of the arguments would not
+    do: num_heads divides, and E·kdim·vdim overcounts by far.)"""
     def size(key, default):
         value = config.get(key, default)
         return max(abs(value), 1) if isinstance(value, int) and not isinstance(value, bool) else default
 
     if name == "MultiheadAttention":
         embed = size("embed_dim", 1)
-        return embed * (2 * embed + size("kdim", embed) + size("vdim", embed) + 4)
+        biases = 6 if config.get("add_bias_kv") is True else 4
+        return embed * (2 * embed + size("kdim", embed) + size("vdim", embed) + biases)
     # (d_model has a default in Transformer only, 512: a file may leave it out)
     embed, width = size("d_model", 512 if name == "Transformer" else 1), size("dim_feedforward", 2048)
     encoder_layer = embed * (4 * embed + 2 * width + 9) + width

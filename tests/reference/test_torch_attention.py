@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
+from deltaprop.errors import ConfigError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
 from torch_twins import DTYPES, TORCH_DTYPES, load_into, sample  # noqa: E402
 
@@ -135,6 +136,19 @@ MHA_CASES = {
     "per-head-weights": dict(kwargs=dict(), L=4, S=5, N=2, average=False, mask=("bool", 2)),
     "unbatched": dict(kwargs=dict(), L=4, S=5, N=None, mask=("bool", 2), padding="bool"),
     "unbatched-per-head": dict(kwargs=dict(kdim=3, vdim=2), L=4, S=5, N=None, average=False, mask=("bool", 3)),
+    # add_bias_kv appends a learned key and value to every sequence, add_zero_attn a zero one; the
+    # masks get a column that allows each
+    "bias-kv": dict(kwargs=dict(add_bias_kv=True), L=4, S=5, N=2, mask=("bool", 2), padding="bool"),
+    "bias-kv-self-attention": dict(kwargs=dict(add_bias_kv=True, batch_first=True), L=4, S=4, N=2, same=True),
+    "zero-attn": dict(kwargs=dict(add_zero_attn=True, batch_first=True), L=4, S=5, N=2, mask=("float", 3)),
+    "zero-attn-padding-float": dict(kwargs=dict(add_zero_attn=True), L=3, S=5, N=2, padding="float",
+                                    average=False),
+    "bias-kv-zero-attn": dict(kwargs=dict(add_bias_kv=True, add_zero_attn=True, kdim=3, vdim=5), L=4, S=6, N=2,
+                              mask=("float", 2), padding="bool"),
+    "bias-kv-zero-attn-no-weights": dict(kwargs=dict(add_bias_kv=True, add_zero_attn=True, bias=False), L=4, S=5,
+                                         N=2, need_weights=False, mask=("bool", 3)),
+    "bias-kv-zero-attn-unbatched": dict(kwargs=dict(add_bias_kv=True, add_zero_attn=True), L=4, S=5, N=None,
+                                        average=False, mask=("bool", 2), padding="bool"),
 }
 EMBED, HEADS = 6, 2
 
@@ -200,6 +214,44 @@ def test_multihead_attention(case, dtype):
         assert weights.shape == tuple(expected_weights.shape)
         backward_both([out, weights], [expected, expected_weights], dtype)
     assert_grads({**{name: inputs[name] for name in ("query", "key", "value")}, **parameter_pairs(ours, theirs)}, dtype)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize("padding", [False, True])
+def test_multihead_attention_refuses_is_causal_without_a_mask_as_pytorch_does(need_weights, train, padding):
+    """is_causal is a hint about attn_mask: without one PyTorch raises, on every path."""
+    ours, theirs = twins(nn.MultiheadAttention, torch.nn.MultiheadAttention, dict(embed_dim=4, num_heads=2),
+                         np.float64)
+    ours.train(train), theirs.train(train)
+    x = sample((3, 2, 4))
+    extra = dict(key_padding_mask=np.zeros((2, 3), dtype=bool)) if padding else {}
+    with pytest.raises(RuntimeError, match="Need attn_mask if specifying the is_causal hint"):
+        theirs(*[torch.tensor(x)] * 3, need_weights=need_weights, is_causal=True,
+               **{key: torch.from_numpy(value) for key, value in extra.items()})
+    with pytest.raises(ConfigError, match=r"^MultiheadAttention\(embed_dim=4, num_heads=2\): is_causal=True needs "
+                                          r"attn_mask") as caught:
+        ours(x, x, x, need_weights=need_weights, is_causal=True, **extra)
+    assert str(caught.value).count(". ") == 0  # one sentence
+
+
+@pytest.mark.parametrize("run, message", [
+    (lambda m, x: m.TransformerEncoderLayer(4, 2, 8)(x, is_causal=True), "TransformerEncoderLayer"),
+    (lambda m, x: m.TransformerEncoder(m.TransformerEncoderLayer(4, 2, 8), 2, enable_nested_tensor=False)(
+        x, is_causal=True), "TransformerEncoderLayer"),
+    (lambda m, x: m.TransformerDecoderLayer(4, 2, 8)(x, x, tgt_is_causal=True), "TransformerDecoderLayer"),
+    (lambda m, x: m.TransformerDecoderLayer(4, 2, 8)(x, x, memory_is_causal=True), "TransformerDecoderLayer"),
+    (lambda m, x: m.Transformer(4, 2, 1, 1, 8)(x, x, tgt_is_causal=True), "TransformerDecoderLayer"),
+    (lambda m, x: m.Transformer(4, 2, 1, 1, 8)(x, x, src_is_causal=True), "TransformerEncoderLayer"),
+], ids=["encoder-layer", "encoder", "decoder-layer-tgt", "decoder-layer-memory", "transformer-tgt",
+        "transformer-src"])
+def test_the_transformers_layers_refuse_a_causal_hint_without_its_mask_as_pytorch_does(run, message):
+    x = sample((3, 2, 4))
+    with pytest.raises(RuntimeError, match="Need attn_mask if specifying the is_causal hint"):
+        run(torch.nn, torch.tensor(x, dtype=torch.float32))
+    with pytest.raises(ConfigError, match=f"^{message}.*is_causal=True needs") as caught:
+        run(nn, x.astype(np.float32))
+    assert str(caught.value).count(". ") == 0
 
 
 def test_multihead_attention_dropout_is_off_in_eval_mode():
@@ -404,6 +456,9 @@ def test_generate_square_subsequent_mask_equals_pytorchs(size):
 @pytest.mark.parametrize("build", [
     lambda m: m.MultiheadAttention(6, 3, kdim=4, vdim=5),
     lambda m: m.MultiheadAttention(6, 3, bias=False),
+    lambda m: m.MultiheadAttention(6, 3, add_bias_kv=True),
+    lambda m: m.MultiheadAttention(6, 3, kdim=4, vdim=5, add_bias_kv=True, add_zero_attn=True, bias=False),
+    lambda m: m.MultiheadAttention(6, 3, add_zero_attn=True),
     lambda m: m.TransformerEncoderLayer(8, 2, 16, bias=False),
     lambda m: m.TransformerEncoder(m.TransformerEncoderLayer(8, 2, 16), 3, norm=m.LayerNorm(8)),
     lambda m: m.TransformerDecoderLayer(8, 2, 16),
@@ -411,7 +466,7 @@ def test_generate_square_subsequent_mask_equals_pytorchs(size):
     lambda m: m.TransformerDecoder(m.TransformerDecoderLayer(8, 2, 16), 2, norm=m.LayerNorm(8)),
     lambda m: m.Transformer(8, 2, 2, 3, 16),
     lambda m: m.Transformer(8, 2, 1, 1, 16, bias=False),
-], ids=["mha-kdim-vdim", "mha-no-bias", "layer-no-bias", "encoder", "decoder-layer", "decoder-layer-no-bias",
+], ids=["mha-kdim-vdim", "mha-no-bias", "mha-bias-kv", "mha-bias-kv-zero-attn", "mha-zero-attn", "layer-no-bias", "encoder", "decoder-layer", "decoder-layer-no-bias",
         "decoder", "transformer", "transformer-no-bias"])
 def test_state_dict_keys_and_shapes_equal_pytorchs(build):
     ours, theirs = build(nn).state_dict(), build(torch.nn).state_dict()
@@ -431,6 +486,25 @@ def test_initialisation_follows_pytorch():
     separate = nn.MultiheadAttention(8, 2, kdim=3, vdim=5)
     assert separate.in_proj_weight is None
     assert np.abs(separate.k_proj_weight.data).max() <= np.sqrt(6 / (3 + 8))
+
+
+def test_bias_k_and_bias_v_are_initialised_as_pytorchs():
+    """Glorot normal over a (1, 1, E) tensor: fan_in = fan_out = E, so std = 1/√E, mean 0."""
+    E = 1024
+    dp.manual_seed(0)
+    layer = nn.MultiheadAttention(E, 4, add_bias_kv=True)
+    torch.manual_seed(0)
+    reference = torch.nn.MultiheadAttention(E, 4, add_bias_kv=True)
+    for name in ("bias_k", "bias_v"):
+        data, theirs = getattr(layer, name).data, getattr(reference, name).detach().numpy()
+        assert data.shape == theirs.shape == (1, 1, E) and data.dtype == np.float32
+        # E draws: the sample std is within a few of its standard errors (1/√(2E) relative) of 1/√E
+        assert abs(data.std() * np.sqrt(E) - 1) < 0.1 and abs(theirs.std() * np.sqrt(E) - 1) < 0.1
+        assert abs(data.mean()) < 4 / E
+        # normal, not uniform of the same variance (which never passes √3/√E): 1024 normal draws all
+        # within 2.2 standard deviations happen with probability 0.972^1024, about 1e-13
+        assert np.abs(data).max() * np.sqrt(E) > 2.2 and np.abs(theirs).max() * np.sqrt(E) > 2.2
+    assert not np.array_equal(layer.bias_k.data, layer.bias_v.data)
 
 
 def test_transformer_initialisation_follows_pytorch():

@@ -15,7 +15,7 @@ import pytest
 
 import deltaprop as dp
 from deltaprop.errors import ConfigError, DeltapropError, ShapeError
-from op_inputs import EINSUM_CASES, anywhere, away_from_zero, distinct, positive
+from op_inputs import EINSUM_CASES, EINSUM_SUBLIST_CASES, anywhere, away_from_zero, distinct, positive
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
 F = torch.nn.functional
@@ -78,6 +78,18 @@ CASES += [
     case("einsum-with-a-constant", [(3, 4)], lambda a: torch.einsum("ij,j->i", a, torch.arange(4.0, dtype=a.dtype)),
          lambda a: dp.einsum("ij,j->i", a, np.arange(4.0, dtype=a.dtype))),
 ]
+
+
+
+def einsum_of_sublists(sublists):
+    def arguments(tensors):
+        return [item for pair in zip(tensors, sublists) for item in pair] + list(sublists[len(tensors):])
+
+    return (lambda *t: torch.einsum(*arguments(t))), (lambda *t: dp.einsum(*arguments(t)))
+
+
+CASES += [case(f"einsum-sublists-{name}", shapes, *einsum_of_sublists(sublists))
+          for name, sublists, shapes in EINSUM_SUBLIST_CASES]
 
 CASES += [
     case("bmm", [(2, 3, 4), (2, 4, 5)], torch.bmm, dp.bmm),

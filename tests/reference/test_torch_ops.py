@@ -197,6 +197,13 @@ CASES += [
     case("clamp_min-function", [(3, 4)], lambda a: torch.clamp_min(a, 0.25), lambda a: dp.clamp_min(a, 0.25)),
     case("clamp_max-tensor-bound", [(3, 4)], lambda a: a.clamp_max(torch.tensor(CONST, dtype=a.dtype)),
          lambda a: a.clamp_max(dp.tensor(CONST, dtype=a.dtype))),
+    # Tensor bounds get a gradient where they are selected (and max where the bounds cross).
+    case("clamp-tensor-bounds", [(3, 4), (3, 4), (4,)], lambda a, low, high: a.clamp(low, high)),
+    case("clamp-tensor-min", [(2, 3, 4), (3, 1)], lambda a, low: torch.clamp(a, min=low),
+         lambda a, low: dp.clamp(a, min=low)),
+    case("clamp-tensor-max-broadcasts-input", [(4,), (3, 4)], lambda a, high: a.clamp(max=high)),
+    case("clamp_min-tensor-0d", [(3, 4), ()], lambda a, low: a.clamp_min(low)),
+    case("clamp_max-tensor", [(3, 4), (3, 4)], lambda a, high: a.clamp_max(high)),
     case("prod-all", [(3, 4)], lambda a: a.prod()),
     case("prod-0d", [()], lambda a: a.prod()),
     case("logsumexp-0d", [()], lambda a: a.logsumexp(0)),
@@ -598,6 +605,25 @@ def test_clip_with_bounds_that_broadcast_the_input_matches_pytorch():
     expected.backward(torch.tensor(g))
     np.testing.assert_array_equal(result.data, expected.detach().numpy())
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())  # summed back to the input's shape
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_clamp_with_tensor_bounds_on_its_ties_matches_pytorch(dtype):
+    """Where the input equals a bound, or the bounds equal or cross each other, the gradient goes
+    where PyTorch sends it: the input keeps it on a bound, min gets it only below min and under max,
+    max wherever it is selected (above max, or the bounds crossed)."""
+    np_dtype, torch_dtype = DTYPES[dtype]
+    x = np.array([-1.0, 0.5, 1.0, 2.0, 0.5, 0.0, 3.0, -2.0])
+    low = np.array([-1.0, 0.5, 1.0, 3.0, 0.5, 1.0, 2.0, -1.0])
+    high = np.array([0.0, 0.5, 1.0, 1.0, 0.5, 0.0, 2.0, 1.0])
+    ours = [dp.tensor(v, dtype=np_dtype, requires_grad=True) for v in (x, low, high)]
+    theirs = [torch.tensor(v, dtype=torch_dtype, requires_grad=True) for v in (x, low, high)]
+    g = np.arange(1.0, 9.0)
+    ours[0].clamp(ours[1], ours[2]).backward(g.astype(np_dtype))
+    theirs[0].clamp(theirs[1], theirs[2]).backward(torch.tensor(g, dtype=torch_dtype))
+    for name, a, b in zip(("input", "min", "max"), ours, theirs):
+        assert a.grad.dtype == np_dtype
+        np.testing.assert_array_equal(a.grad, b.grad.numpy(), err_msg=f"gradient of {name}")
 
 
 def test_tensor_iteration_and_integer_powers_fail_clearly():

@@ -93,6 +93,63 @@ def test_split_of_an_empty_dimension_and_split_size_zero_there_are_pytorchs():
         assert [p.shape for p in ours.split(size)] == [tuple(p.shape) for p in theirs.split(size)] == [(0, 2)]
 
 
+# Pieces used once, twice or not at all, and an input with other uses besides its pieces: the split
+# writes every piece's gradient into one array of the input's shape, zero where no gradient came.
+SPLIT_USES = {
+    "one piece of three": (lambda t: t.split(2)[1].sum(), (5, 3)),
+    "first and last, the last twice": (lambda t: (lambda p: (p[0] * 2).sum() + (p[2] * p[2]).sum() + p[2].sum())(
+        t.chunk(3, dim=-1)), (2, 3, 7)),
+    "the empty piece only": (lambda t: t.split([1, 0, 3], dim=1)[1].sum() + 0.0, (2, 4)),
+    "an input used besides": (lambda t: (lambda y: y.split(2)[0].sum() * 3 + (y * y).sum())(t * 2.0), (5, 3)),
+    "pieces of pieces": (lambda t: t.chunk(2, dim=1)[1].split(1, dim=1)[0].sum(), (3, 6)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("use", SPLIT_USES)
+def test_split_gradients_with_unused_and_reused_pieces_match_pytorch(use, dtype):
+    fn, shape = SPLIT_USES[use]
+    values = np.random.default_rng(2).standard_normal(shape)
+    ours = dp.tensor(values, dtype=dtype, requires_grad=True)
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True)
+    fn(ours).backward()
+    fn(theirs).backward()
+    assert ours.grad.dtype == np.dtype(dtype) and ours.grad.shape == shape
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-6 if dtype == "float32" else 1e-12)
+
+
+def test_split_gradients_accumulate_over_two_backward_passes_as_in_pytorch():
+    values = np.random.default_rng(3).standard_normal((4, 6))
+    ours, theirs = dp.tensor(values, dtype=dp.float64, requires_grad=True), torch.tensor(values, requires_grad=True)
+    loss, expected = (ours.split(4, dim=1)[1] ** 2).sum(), (theirs.split(4, dim=1)[1] ** 2).sum()
+    loss.backward()
+    loss.backward()
+    expected.backward(retain_graph=True)
+    expected.backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_a_backward_pass_that_fails_after_the_pieces_leaves_nothing_behind():
+    """A hook that raises once the pieces' gradients are in (on the split itself, reached through a
+    piece's graph): the next pass starts from zeros, not from the failed pass's partial sum."""
+    x = dp.tensor(np.arange(6.0).reshape(2, 3), dtype=dp.float64, requires_grad=True)
+    first, second = x.split(1)
+    loss = (first * 2).sum() + (second * 3).sum()
+    (whole,) = {piece._parents[0] for piece in (first, second)}  # the node the pieces write into
+    assert whole.shape == x.shape
+
+    def fail(g):
+        raise RuntimeError("stop")
+
+    handle = whole.register_hook(fail)
+    with pytest.raises(RuntimeError, match="stop"):
+        loss.backward()
+    handle.remove()
+    assert x.grad is None
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])
+
+
 @pytest.mark.parametrize("descending", [False, True])
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_sort_and_argsort_indices_are_pytorchs_stable_ones_with_ties_and_nan(dim, descending):

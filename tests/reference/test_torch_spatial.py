@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
+from deltaprop.errors import ShapeError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
 from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample, twins  # noqa: E402
 
@@ -165,6 +166,12 @@ LAYERS = [
     ("ReplicationPad1d", dict(padding=(4, 1)), (2, 3, 3)),
     ("ReplicationPad2d", dict(padding=(0, 3, 2, 1)), (2, 2, 3, 4)),
     ("ReplicationPad2d", dict(padding=2), (1, 2, 2)),
+    # negative amounts crop, as in PyTorch
+    ("ReflectionPad1d", dict(padding=(-1, 2)), (2, 3, 5)),
+    ("ReflectionPad1d", dict(padding=-1), (3, 5)),
+    ("ReflectionPad2d", dict(padding=(1, -2, -1, 2)), (2, 3, 4, 5)),
+    ("ReplicationPad1d", dict(padding=(-2, 4)), (2, 3, 3)),
+    ("ReplicationPad2d", dict(padding=(3, -1, -2, 0)), (1, 2, 4, 3)),
     ("Unfold", dict(kernel_size=2), (2, 3, 4, 5)),
     ("Unfold", dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=2), (2, 2, 5, 7)),
     ("Unfold", dict(kernel_size=3, padding=1), (3, 4, 4)),  # unbatched
@@ -242,6 +249,53 @@ def test_adaptive_max_pool_indices_match_pytorch(name, output_size, shape):
 ])
 def test_pad_modes_match_pytorch(mode, pad, shape, dtype):
     compare_functions(lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode=mode), sample(shape), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad, shape", [
+    ((-1, 2), (2, 3, 5)), ((2, -1), (3, 5)), ((-2, -2), (2, 3, 5)), ((1, -2, -1, 2), (2, 3, 4, 5)),
+    ((-1, 0, 2, -3), (3, 5, 4)), ((-1, 1, 0, -2, 1, -1), (1, 2, 3, 4, 5)), ((-3, 2), (2, 3, 5)),
+])
+def test_pad_modes_crop_for_negative_amounts_as_in_pytorch(mode, pad, shape, dtype):
+    compare_functions(lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode=mode), sample(shape), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("mode, pad", [
+    ("reflect", (-6, 4)), ("reflect", (4, -7)), ("replicate", (-6, 4)), ("replicate", (3, -7)),
+])
+def test_reflect_and_replicate_may_crop_past_the_input_as_in_pytorch(mode, pad, dtype):
+    """PyTorch pads from the whole input first and crops afterwards: a crop longer than the input
+    keeps part of the padding only."""
+    compare_functions(lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode=mode), sample((2, 3, 5)), dtype)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_modes_refuse_the_amounts_pytorch_refuses(mode):
+    """Every pair of amounts from -7 to 5 on an axis of length 4: where PyTorch raises, deltaprop
+    raises one sentence; where it pads, the values are PyTorch's. Circular padding may wrap once
+    around what is left after cropping: beyond that PyTorch reads memory it never wrote (or trips
+    on its own overlap check), and deltaprop refuses."""
+    x = sample((1, 2, 4))
+    refused_by_us_only = 0
+    for before in range(-7, 6):
+        for after in range(-7, 6):
+            try:
+                expected = TF.pad(torch.tensor(x), (before, after), mode=mode).numpy()
+            except RuntimeError:
+                expected = None
+            try:
+                got = F.pad(dp.tensor(x, dtype=np.float64), (before, after), mode).data
+            except ShapeError as error:
+                assert str(error).startswith(f"pad: mode={mode!r}") and str(error).count(". ") == 0, str(error)
+                if expected is not None:
+                    assert mode == "circular" and max(before, after) > 4 + min(before, 0) + min(after, 0), (before, after)
+                    refused_by_us_only += 1
+                continue
+            assert expected is not None, f"PyTorch refuses padding {(before, after)}, deltaprop padded"
+            np.testing.assert_array_equal(got, expected, err_msg=str((before, after)))
+    assert (refused_by_us_only > 0) == (mode == "circular")
 
 
 def test_pixel_unshuffle_inverts_pixel_shuffle_as_in_pytorch():

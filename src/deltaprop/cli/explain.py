@@ -24,7 +24,8 @@ is optional, and weight[j][i] is the weight from node i of the layer below to no
    "input": [0.05, 0.10], "target": [0.01, 0.99], "loss": "sse", "learning_rate": 0.5}
 activations: sigmoid, tanh, relu, leaky_relu (with "negative_slope"), elu (with "alpha"), gelu,
 identity (the default), silu, softplus (with "beta"), mish, selu, celu (with "alpha"),
-hardtanh (to [-1, 1]), relu6, logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink, softmax
+hardtanh (to [-1, 1]), relu6, logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink,
+hardshrink and softshrink (with "lambd"), threshold (with "threshold" and "value"), softmax
 (last layer, loss cross_entropy); losses: sse (default), mse, cross_entropy (target: a class
 index or probabilities); "description" titles the trace.
 The full description is in docs/backprop.md.

@@ -102,10 +102,12 @@ class MultiheadAttention(Composite):
     ``v_proj_weight`` (E, vdim); ``out_proj`` a Linear(E, E). Initialised as PyTorch does: Glorot
     uniform projections, zero biases. ``dropout`` drops attention weights in training mode.
 
-    PyTorch's ``add_bias_kv`` and ``add_zero_attn`` are not provided (a ConfigError if set). A query
-    that may attend to no key gets zero weights and a zero output (PyTorch's own fast path gives
-    zeros too, its ``need_weights=True`` path NaN). ``is_causal`` is a hint in PyTorch, which
-    requires ``attn_mask`` with it; here ``is_causal=True`` without a mask applies the causal mask.
+    ``add_bias_kv=True`` appends one learned key and value, ``bias_k`` and ``bias_v`` (1, 1, E),
+    Glorot normal, to every projected key and value sequence; ``add_zero_attn=True`` then appends a
+    key and value of zeros. Either makes S one longer in the weights, and the masks allow the
+    appended keys. A query that may attend to no key gets zero weights and a zero output (PyTorch's
+    own fast path gives zeros too, its ``need_weights=True`` path NaN). ``is_causal`` is a hint that
+    ``attn_mask`` is the causal mask, and, as in PyTorch, it needs the mask itself.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
@@ -113,10 +115,10 @@ class MultiheadAttention(Composite):
                  batch_first: bool = False, dtype=None):
         super().__init__()
         name = "MultiheadAttention"
-        if add_bias_kv or add_zero_attn:
-            option = "add_bias_kv" if add_bias_kv else "add_zero_attn"
-            raise ConfigError(f"{name}: {option}=True is not supported by deltaprop (it appends a learned or zero "
-                              f"key and value to every sequence); leave {option}=False")
+        for option, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ConfigError(f"{name}: {option} must be True or False, got {value!r}")
+        self.add_zero_attn = bool(add_zero_attn)
         self.embed_dim = positive_integer(name, "embed_dim", embed_dim)
         self.num_heads = positive_integer(name, "num_heads", num_heads)
         if self.embed_dim % self.num_heads:
@@ -138,6 +140,8 @@ class MultiheadAttention(Composite):
             self.k_proj_weight = Parameter(np.empty((E, self.kdim), dtype=dtype))
             self.v_proj_weight = Parameter(np.empty((E, self.vdim), dtype=dtype))
         self.register_parameter("in_proj_bias", Parameter(np.empty(3 * E, dtype=dtype)) if bias else None)
+        for key in ("bias_k", "bias_v"):
+            self.register_parameter(key, Parameter(np.empty((1, 1, E), dtype=dtype)) if add_bias_kv else None)
         self.out_proj = Linear(E, E, bias=bias, dtype=dtype)
         self.reset_parameters()
 
@@ -152,15 +156,22 @@ class MultiheadAttention(Composite):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     # -- forward -----------------------------------------------------------------------------------
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True, attn_mask=None,
                 average_attn_weights: bool = True, is_causal: bool = False):
+        if is_causal and attn_mask is None:
+            raise ConfigError(f"{self.describe()}: is_causal=True needs attn_mask, the causal mask it is a hint about "
+                              "(as in PyTorch); pass attn_mask=nn.Transformer.generate_square_subsequent_mask(L) with it")
         q, k, v, unbatched = self._inputs(query, key, value)  # (N, L, E), (N, S, kdim), (N, S, vdim)
         batch, length, source = q.shape[0], q.shape[1], k.shape[1]
-        bias = self._mask_bias(attn_mask, key_padding_mask, is_causal, batch, length, source, unbatched)
+        bias = self._mask_bias(attn_mask, key_padding_mask, batch, length, source, unbatched)
         q, k, v = self._project(q, k, v, query is key and key is value)
+        k, v = self._appended_keys(k, v)
         q, k, v = (self._heads(x) for x in (q, k, v))  # (N, heads, L or S, head_dim)
         out, weights = F._attention(self.describe(), q, k, v, bias, self.dropout if self.training else 0.0)
         out = ops.reshape(ops.permute(out, (0, 2, 1, 3)), (batch, length, self.embed_dim))
@@ -212,15 +223,31 @@ class MultiheadAttention(Composite):
             weights = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         return tuple(F.linear(x, w, bias) for x, w, bias in zip((q, k, v), weights, biases))
 
+    def _appended_keys(self, k, v):
+        """k and v (N, S, E) with add_bias_kv's learned key and value, then add_zero_attn's zeros,
+        appended to every sequence (PyTorch's order)."""
+        extra_k, extra_v = [], []
+        if self.bias_k is not None:
+            extra_k.append(ops.expand(self.bias_k, k.shape[0], 1, self.embed_dim))
+            extra_v.append(ops.expand(self.bias_v, v.shape[0], 1, self.embed_dim))
+        if self.add_zero_attn:
+            zeros = np.zeros((k.shape[0], 1, self.embed_dim), dtype=self.out_proj.weight.dtype)
+            extra_k.append(zeros)
+            extra_v.append(zeros)
+        if not extra_k:
+            return k, v
+        return ops.concatenate([k, *extra_k], axis=1), ops.concatenate([v, *extra_v], axis=1)
+
     def _heads(self, x):
         """(N, T, E) → (N, heads, T, head_dim): head h holds features h·head_dim .. (h + 1)·head_dim − 1."""
         batch, steps = x.shape[0], x.shape[1]
         return ops.permute(ops.reshape(x, (batch, steps, self.num_heads, self.head_dim)), (0, 2, 1, 3))
 
-    def _mask_bias(self, attn_mask, key_padding_mask, is_causal, batch, length, source, unbatched):
+    def _mask_bias(self, attn_mask, key_padding_mask, batch, length, source, unbatched):
         """The masks as one term added to the scores, of a shape that broadcasts to (N, heads, L, S), or None.
 
-        A boolean mask's True ("not allowed") becomes −inf; a floating mask is added as it is.
+        A boolean mask's True ("not allowed") becomes −inf; a floating mask is added as it is. The
+        keys add_bias_kv and add_zero_attn append get 0 (allowed), as PyTorch pads its masks.
         """
         terms = []
         if attn_mask is not None:
@@ -231,8 +258,6 @@ class MultiheadAttention(Composite):
                                  f"(N·num_heads, L, S) = {(heads, length, source)}, got shape {shape}")
             term = self._bias("attn_mask", attn_mask)
             terms.append(term if len(shape) == 2 else ops.reshape(term, (batch, self.num_heads, length, source)))
-        elif is_causal:
-            terms.append(np.triu(np.full((length, source), -np.inf, dtype=self.out_proj.weight.dtype), 1))
         if key_padding_mask is not None:
             shape = _mask_shape(key_padding_mask)
             expected = (source,) if unbatched else (batch, source)
@@ -247,7 +272,8 @@ class MultiheadAttention(Composite):
         total = terms[0]
         for term in terms[1:]:
             total = ops.add(total, term)
-        return total
+        appended = (self.bias_k is not None) + self.add_zero_attn
+        return ops.pad(total, (0, appended)) if appended else total
 
     def _bias(self, option: str, mask):
         data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
@@ -278,6 +304,8 @@ class MultiheadAttention(Composite):
             "num_heads": self.num_heads,
             "dropout": self.dropout,
             "bias": self.in_proj_bias is not None,
+            "add_bias_kv": self.bias_k is not None,
+            "add_zero_attn": self.add_zero_attn,
             "kdim": self.kdim,
             "vdim": self.vdim,
             "batch_first": self.batch_first,
@@ -290,6 +318,10 @@ class MultiheadAttention(Composite):
             text += f", dropout={self.dropout}"
         if self.in_proj_bias is None:
             text += ", bias=False"
+        if self.bias_k is not None:
+            text += ", add_bias_kv=True"
+        if self.add_zero_attn:
+            text += ", add_zero_attn=True"
         if not self._qkv_same_embed_dim:
             text += f", kdim={self.kdim}, vdim={self.vdim}"
         if self.batch_first:

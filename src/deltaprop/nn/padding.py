@@ -3,7 +3,7 @@ values of the input itself (its mirror image, or its edge repeated).
 
 ``padding`` is an int (the same amount on every side) or PyTorch's tuple of (before, after) amounts,
 last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones. A
-negative amount crops (constant padding only). Padding has no weights; its gradient is the output's
+negative amount crops, as in PyTorch. Padding has no weights; its gradient is the output's
 with the padding cut off, plus, where the padding copied input values, its gradient added back there.
 """
 
@@ -86,7 +86,8 @@ class ZeroPad2d(_ZeroPadNd):
 
 
 class _FillPadNd(Module):
-    """Padding filled from the input itself (``F.pad`` with mode ``_mode``); the amounts are not negative."""
+    """Padding filled from the input itself (``F.pad`` with mode ``_mode``); a negative amount crops the
+    padded result (which amounts an input allows is checked when it comes, as in PyTorch)."""
 
     _dims: int
     _mode: str
@@ -95,8 +96,6 @@ class _FillPadNd(Module):
         super().__init__()
         name = type(self).__name__
         self.padding = _amounts(name, padding, self._dims)
-        if min(self.padding) < 0:
-            raise ConfigError(f"{name}: padding must not be negative, got {padding!r}")
 
     def forward(self, x):
         try:
@@ -113,7 +112,8 @@ class _FillPadNd(Module):
 
 class ReflectionPad1d(_FillPadNd):
     """Pad the last axis with its mirror image about the edge (the edge not repeated): ``padding`` is
-    (left, right) or one int, each less than the axis length. [1, 2, 3] padded by 2: [3, 2, 1, 2, 3, 2, 1]."""
+    (left, right) or one int, each less than the axis length. [1, 2, 3] padded by 2: [3, 2, 1, 2, 3, 2, 1];
+    by (-1, 2): [2, 3, 2, 1]."""
 
     _dims, _mode = 1, "reflect"
 

@@ -36,6 +36,15 @@ def _norm_spec(d_model: int, eps: float, bias: bool, dtype: str) -> tuple:
                           "dtype": dtype})
 
 
+def _check_causal_hint(owner: str, hint: str, is_causal, option: str, mask) -> None:
+    """A causal hint is about a mask, and PyTorch refuses it without one: so do we, naming the layer's options."""
+    if is_causal and mask is None:
+        square = ("" if option == "memory_mask"
+                  else f"; pass {option}=nn.Transformer.generate_square_subsequent_mask(L) with it")
+        raise ConfigError(f"{owner}: {hint}=True needs {option}, the causal mask it is a hint about (as in PyTorch)"
+                          f"{square}")
+
+
 def _check_sequences(owner: str, d_model: int, batch_first: bool, **sequences) -> None:
     """The inputs are all batched (3-d) or all unbatched (2-d), with d_model features and one batch size."""
     shapes = {name: tuple(np.shape(x.data if isinstance(x, Tensor) else x)) for name, x in sequences.items()}
@@ -126,7 +135,8 @@ class _TransformerLayer(Composite):
         settings, dtype = self._settings, self.linear1.weight.dtype.name
         d_model, width, bias = settings["d_model"], settings["dim_feedforward"], settings["bias"]
         attention = ("MultiheadAttention", {"embed_dim": d_model, "num_heads": settings["nhead"],
-                                            "dropout": settings["dropout"], "bias": bias, "kdim": d_model,
+                                            "dropout": settings["dropout"], "bias": bias, "add_bias_kv": False,
+                                            "add_zero_attn": False, "kdim": d_model,
                                             "vdim": d_model, "batch_first": self.batch_first, "dtype": dtype})
         blocks = range(1, len(self._attentions) + 2)
         return {
@@ -172,6 +182,7 @@ class TransformerEncoderLayer(_TransformerLayer):
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
         _check_sequences(self.describe(), self._settings["d_model"], self.batch_first, src=src)
+        _check_causal_hint(self.describe(), "is_causal", is_causal, "src_mask", src_mask)
         x = as_input(src, self.linear1.weight.dtype)
 
         def self_attention(h):
@@ -199,6 +210,8 @@ class TransformerDecoderLayer(_TransformerLayer):
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal: bool = False, memory_is_causal: bool = False):
         _check_sequences(self.describe(), self._settings["d_model"], self.batch_first, tgt=tgt, memory=memory)
+        _check_causal_hint(self.describe(), "tgt_is_causal", tgt_is_causal, "tgt_mask", tgt_mask)
+        _check_causal_hint(self.describe(), "memory_is_causal", memory_is_causal, "memory_mask", memory_mask)
         dtype = self.linear1.weight.dtype
         x, memory = as_input(tgt, dtype), as_input(memory, dtype)
 

@@ -138,6 +138,32 @@ def _sum(pairs: list, out: list) -> np.ndarray:
     return np.einsum(*args, [number[label] for label in out], optimize=len(pairs) > 1)
 
 
+def _equation_of_sublists(op: str, arguments: tuple) -> tuple:
+    """(equation, operands) for the sublist form ``(a, [0, 1], b, [1, 2], [0, 2])``: subscript n
+    becomes the letter ``_LETTERS[n]`` (0-25 A-Z, 26-51 a-z, as PyTorch maps them, so an implicit
+    output comes in increasing order), Ellipsis '...'."""
+    paired = len(arguments) - len(arguments) % 2  # an odd argument at the end is the output's list
+    operands, terms = arguments[0:paired:2], []
+    lists = list(arguments[1:paired:2]) + list(arguments[paired:])
+    for k, sublist in enumerate(lists):
+        owner = "the output" if k == len(operands) else f"operand {k}"
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"{op}: in the sublist form each operand is followed by a list of its subscripts, got "
+                            f"{type(sublist).__name__} for {owner}'s")
+        term = ""
+        for label in sublist:
+            if label is Ellipsis:
+                term += "..."
+                continue
+            if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or not 0 <= label < 52:
+                raise ConfigError(f"{op}: subscripts in the sublist form must be integers in [0, 52) or Ellipsis, "
+                                  f"got {label!r} in the list of {owner}")
+            term += _LETTERS[label]
+        terms.append(term)
+    equation = ",".join(terms[: len(operands)])
+    return (equation + "->" + terms[-1] if len(arguments) % 2 else equation), operands
+
+
 def einsum(equation, *operands):
     """Einstein summation over ``operands`` as ``equation`` says (PyTorch's ``einsum``).
 
@@ -147,16 +173,26 @@ def einsum(equation, *operands):
     dimensions followed by the letters used once, alphabetically. A letter repeated in one term
     reads a diagonal ('ii->i'). The operands may also be given as one list. Mixed float dtypes are
     computed in the wider one (NumPy's rule; PyTorch refuses them).
+
+    The sublist form of PyTorch and NumPy is taken too: ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` is
+    ``einsum('ij,jk->ik', a, b)``, subscripts being integers 0-51 (Ellipsis for '...'), and the
+    output's list optional.
     """
     op = "einsum"
+    sublists = None
     if not isinstance(equation, str):
-        raise TypeError(f"{op}: the first argument must be the equation string (the sublist form "
-                        f"einsum(a, [0, 1], ...) is not supported), got {type(equation).__name__}")
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        sublists = (equation, *operands)
+        equation, operands = _equation_of_sublists(op, sublists)
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)) and sublists is None:
         operands = tuple(operands[0])
     tensors = tuple(operand(x) for x in operands)
     shapes = [np.shape(t.data) for t in tensors]
-    labels, out_labels, sizes = _parse(op, equation, shapes)
+    try:
+        labels, out_labels, sizes = _parse(op, equation, shapes)
+    except (ConfigError, ShapeError) as error:
+        if sublists is None:
+            raise
+        raise type(error)(f"{error} (the sublists as the equation {equation!r}, subscript 0 written A, 26 a)") from None
     # Dimensions of size 1 stretched to their subscript's size, as views (no copy).
     full = [np.broadcast_to(t.data, tuple(sizes[label] for label in term)) for t, term in zip(tensors, labels)]
     out = _sum(list(zip(full, labels)), out_labels)

@@ -51,9 +51,10 @@ def abs(a):
 def clip(a, min=None, max=None):
     """Clamp into [min, max]; the gradient passes where min <= a <= max (PyTorch's choice at the edges).
 
-    The bounds are numbers, arrays or tensors (taken as constants: no gradient flows to them); bounds
-    that broadcast the input to a larger shape give a result of that shape, and a gradient summed
-    back to the input's.
+    The bounds are numbers, arrays or tensors. A tensor bound gets the gradient where its value is
+    the one selected, as in PyTorch: min where a < min < max, max where a > max or the bounds
+    cross (min > max, where the result is max). Bounds that broadcast the input to a larger shape
+    give a result of that shape, and gradients summed back to each operand's shape.
     """
     a = operand(a)
     if min is None and max is None:
@@ -65,17 +66,32 @@ def clip(a, min=None, max=None):
     except ValueError:
         shapes = ", ".join(str(np.shape(v)) for v in (a.data, low, high) if v is not None)
         raise ShapeError(f"clip: the input and bounds of shapes {shapes} cannot be broadcast together") from None
+    # Only bounds that want a gradient join the graph; the others stay constants the rule keeps.
+    min_learns, max_learns = (isinstance(bound, Tensor) and bound.requires_grad for bound in (min, max))
+    bounds = (min,) * min_learns + (max,) * max_learns
 
     def backward(g):
+        # where, not g · mask: an infinite g where an operand is not selected must give it 0, not NaN
+        # (PyTorch's too)
         inside = True
         if low is not None:
             inside = inside & (a.data >= low)
         if high is not None:
             inside = inside & (a.data <= high)
-        # where, not g · inside: an infinite g outside the bounds must give 0 there, not NaN (PyTorch's too)
-        return (unbroadcast(g if inside is True else np.where(inside, g, 0), a.data.shape),)
+        grads = [unbroadcast(g if inside is True else np.where(inside, g, 0), a.data.shape) if a.requires_grad else None]
+        if min_learns:
+            picked = a.data < low
+            if high is not None:
+                picked = picked & (low < high)
+            grads.append(unbroadcast(np.where(picked, g, 0), np.shape(low)))
+        if max_learns:
+            picked = a.data > high
+            if low is not None:
+                picked = picked | (high < low)
+            grads.append(unbroadcast(np.where(picked, g, 0), np.shape(high)))
+        return tuple(grads)
 
-    return record(out, (a,), backward, "clip")
+    return record(out, (a, *bounds), backward, "clip")
 
 
 def _select(a, b, name, pick, a_wins):

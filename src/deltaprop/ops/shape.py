@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import fill_pending
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from ._core import normalize_axes, operand, record, unbroadcast
@@ -263,9 +264,30 @@ def _piece(a: Tensor, axis: int, start: int, length: int) -> Tensor:
 
 
 def _pieces(a: Tensor, axis: int, sizes: list) -> tuple:
-    """Consecutive pieces of ``a`` along ``axis`` of the given sizes."""
+    """Consecutive pieces of ``a`` along ``axis`` of the given sizes, views of its data.
+
+    The pieces hang from one node, ``whole`` (``a`` as it is), and each piece's rule writes its
+    gradient into the part of whole's pending gradient it covers (engine.fill_pending): k pieces
+    cost one array of ``a``'s size in the backward pass, not k arrays of zeros summed k − 1 times
+    (attention's packed query/key/value: three). A piece that got no gradient leaves its part zero.
+    """
+    whole = record(a.data, (a,), _pass_on, "split")
     starts = np.cumsum([0] + sizes)
-    return tuple(_piece(a, axis, int(s), n) for s, n in zip(starts, sizes))
+    pieces = []
+    for start, n in zip(starts, sizes):
+        index = (slice(None),) * axis + (slice(int(start), int(start) + n),)
+
+        def backward(g, index=index):
+            fill_pending(whole, index, g)
+            return (None,)  # sent through whole's pending gradient, above
+
+        pieces.append(record(a.data[index], (whole,), backward, "split"))
+    return tuple(pieces)
+
+
+def _pass_on(g):
+    """The rule of split's ``whole``: the pieces' gradients, gathered in one array, are ``a``'s."""
+    return (g,)
 
 
 def split(a, split_size_or_sections, dim=0):
@@ -324,11 +346,11 @@ def pad(input, pad, mode="constant", value=None):
     backwards, so (1, 2) pads the last axis with 1 value before and 2 after, and (1, 1, 2, 0) also
     the axis before it with 2 before.
 
-    ``mode='constant'`` fills with ``value`` (0 by default), and a negative amount crops instead.
-    The other modes fill from the input itself, over the last 1, 2 or 3 axes of a batched or
-    unbatched input, as PyTorch allows: 'reflect' mirrors about the edge without repeating it
-    (amounts below the axis length), 'replicate' repeats the edge value, 'circular' wraps around
-    (amounts at most the axis length). The gradient is the output's with the padding cut off, plus,
+    ``mode='constant'`` fills with ``value`` (0 by default). The other modes fill from the input
+    itself, over the last 1, 2 or 3 axes of a batched or unbatched input, as PyTorch allows:
+    'reflect' mirrors about the edge without repeating it (amounts below the axis length),
+    'replicate' repeats the edge value, 'circular' wraps around (once at most). In every mode a
+    negative amount crops instead, as in PyTorch. The gradient is the output's with the padding cut off, plus,
     for the filling modes, the padding's gradient added back onto the positions it copied.
     """
     op = "pad"
@@ -372,7 +394,12 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
 def _pad_from_input(op, a, X, amounts, mode, value):
     """'reflect', 'replicate' or 'circular' padding (see :func:`pad`): np.pad forward; backward, per
     padded axis from the first, the interior of the gradient plus each border folded back onto the
-    positions it was read from (a few slices per axis, no loop over positions)."""
+    positions it was read from (a few slices per axis, no loop over positions).
+
+    Negative amounts crop, in PyTorch's order: 'reflect' and 'replicate' pad from the whole input
+    and crop the result (so a crop may reach into the padding), 'circular' crops the input and wraps
+    around what is left.
+    """
     k = len(amounts) // 2
     if value is not None and value != 0:
         raise ConfigError(f"{op}: mode={mode!r} takes no value (it fills from the input), got value={value!r}")
@@ -382,16 +409,28 @@ def _pad_from_input(op, a, X, amounts, mode, value):
     first = X.ndim - k
     pairs = [(amounts[i], amounts[i + 1]) for i in range(len(amounts) - 2, -1, -2)]
     for axis, (before, after) in enumerate(pairs, first):
-        size = X.shape[axis]
-        limit = size - 1 if mode == "reflect" else size if mode == "circular" else None
-        if min(before, after) < 0 or (limit is not None and max(before, after) > limit) or size == 0:
-            bound = "" if limit is None else f" and at most {limit}"
-            raise ShapeError(f"{op}: mode={mode!r} needs padding amounts of at least 0{bound} for axis {axis} of "
-                             f"length {size}, got {before, after} (input of shape {X.shape})")
-    out = np.pad(X, [(0, 0)] * first + pairs, mode=_PAD_MODES[mode])
+        _check_fill_amounts(op, mode, axis, X.shape, before, after)
+    grow = [(max(before, 0), max(after, 0)) for before, after in pairs]
+    crops = any(min(pair) < 0 for pair in pairs)
+    def cropped(sizes):  # the index that cuts the negative amounts off axes of these sizes
+        return (Ellipsis,) + tuple(slice(-min(before, 0), n + min(after, 0)) for (before, after), n in zip(pairs, sizes))
+
+    if mode == "circular":  # crop the input, then wrap
+        cut = cropped(X.shape[first:])
+        out = np.pad(X[cut] if crops else X, [(0, 0)] * first + grow, mode="wrap")
+    else:  # pad, then crop the result
+        padded = np.pad(X, [(0, 0)] * first + grow, mode=_PAD_MODES[mode])
+        cut = cropped(padded.shape[first:])
+        out = padded[cut] if crops else padded
+        padded_shape = padded.shape
+        del padded
 
     def backward(g):
-        for axis, (before, after) in enumerate(pairs, first):
+        if crops and mode != "circular":  # the cropped-off padding got no gradient
+            full = np.zeros(padded_shape, dtype=g.dtype)
+            full[cut] = g
+            g = full
+        for axis, (before, after) in enumerate(grow, first):
             g = np.moveaxis(g, axis, -1)
             size = g.shape[-1] - before - after
             gx = g[..., before:before + size].copy()
@@ -406,6 +445,28 @@ def _pad_from_input(op, a, X, amounts, mode, value):
                 gx[..., size - before:] += head
                 gx[..., :after] += tail
             g = np.moveaxis(gx, -1, axis)
+        if crops and mode == "circular":  # the cropped-off input got no gradient
+            full = np.zeros(X.shape, dtype=g.dtype)
+            full[cut] = g
+            g = full
         return (g,)
 
     return record(out, (a,), backward, op)
+
+
+def _check_fill_amounts(op, mode, axis, shape, before, after):
+    """Refuse, as PyTorch does, the amounts a filling mode cannot pad ``axis`` of ``shape`` by."""
+    size = shape[axis]
+    left = size + min(before, 0) + min(after, 0)  # what cropping leaves of the input
+    if size == 0:
+        raise ShapeError(f"{op}: mode={mode!r} cannot fill from axis {axis} of length 0 (input of shape {shape})")
+    if mode == "reflect" and max(before, after) >= size:
+        raise ShapeError(f"{op}: mode='reflect' needs padding amounts of at most {size - 1} for axis {axis} of "
+                         f"length {size}, got {before, after} (input of shape {shape})")
+    if mode == "circular" and (left < 0 or max(before, after) > left):
+        raise ShapeError(f"{op}: mode='circular' wraps around once at most, so padding {before, after} of axis {axis} "
+                         f"(length {size}) may add at most the {max(left, 0)} positions its cropping leaves "
+                         f"(input of shape {shape})")
+    if mode != "circular" and size + before + after < 1:
+        raise ShapeError(f"{op}: mode={mode!r} needs at least one position left on axis {axis} of length {size}, "
+                         f"but padding {before, after} leaves {size + before + after} (input of shape {shape})")

@@ -22,9 +22,12 @@ The file is one JSON object::
 * ``bias`` (optional): one number per node; leave it out for a layer without bias;
 * ``activation`` (optional, default ``"identity"``): sigmoid, tanh, relu, leaky_relu, elu, gelu,
   identity, silu, softplus, mish, selu, celu, hardtanh, relu6, logsigmoid, softsign, hardswish,
-  hardsigmoid, tanhshrink, or softmax (output layer, with the cross_entropy loss);
-* ``negative_slope`` (leaky_relu only, default 0.01), ``alpha`` (elu and celu only, default 1.0)
-  and ``beta`` (softplus only, default 1.0; its threshold is 20). hardtanh clips to [−1, 1].
+  hardsigmoid, tanhshrink, hardshrink, softshrink, threshold, or softmax (output layer, with the
+  cross_entropy loss);
+* ``negative_slope`` (leaky_relu only, default 0.01), ``alpha`` (elu and celu only, default 1.0),
+  ``beta`` (softplus only, default 1.0; its threshold is 20), ``lambd`` (hardshrink and softshrink
+  only, default 0.5), ``threshold`` and ``value`` (threshold only, both needed: PyTorch's
+  Threshold has no defaults). hardtanh clips to [−1, 1].
 
 ``input`` (required) holds one number per column of the first weight; ``target`` (required) one
 number per row of the last weight, or, with cross_entropy, a class index (0-based integer) or
@@ -48,9 +51,12 @@ from ..errors import ConfigError, DataError
 from .trace import ACTIVATIONS, LOSSES
 
 _TOP_KEYS = ("description", "layers", "input", "target", "loss", "learning_rate")
-_LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "alpha", "beta")
-# each layer option, the activations that take it, and its default
-_OPTIONS = {"negative_slope": (("leaky_relu",), 0.01), "alpha": (("elu", "celu"), 1.0), "beta": (("softplus",), 1.0)}
+_LAYER_KEYS = ("weight", "bias", "activation", "negative_slope", "alpha", "beta", "lambd", "threshold", "value")
+# each layer option, the activations that take it, and its default (None: none, the option is needed)
+_OPTIONS = {
+    "negative_slope": (("leaky_relu",), 0.01), "alpha": (("elu", "celu"), 1.0), "beta": (("softplus",), 1.0),
+    "lambd": (("hardshrink", "softshrink"), 0.5), "threshold": (("threshold",), None), "value": (("threshold",), None),
+}
 
 
 @dataclass
@@ -171,6 +177,10 @@ def _layer(where, index, layer, width, last, loss):
         raise DataError(f"{where}: {name}.activation 'softmax' is allowed on the last layer only, with loss 'cross_entropy'")
     if activation == "identity":
         return linear, None
+    for option, (owners, default) in _OPTIONS.items():
+        if default is None and activation in owners and option not in layer:
+            raise DataError(f"{where}: {name}.{option} is needed by the {activation} activation, which has no default "
+                            f"for it")
     options = {
         option: _number(where, f"{name}.{option}", layer.get(option, default))
         for option, (owners, default) in _OPTIONS.items()

@@ -361,7 +361,8 @@ JSON_FIELDS = {
     "layers[].activation": (
         "g: sigmoid, tanh, relu, leaky_relu(s=...), elu(α=...), gelu, gelu(approximate=tanh), identity, silu, "
         "softplus(β=..., threshold=...), mish, selu, celu(α=...), hardtanh(min_val=..., max_val=...), relu6, "
-        "logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink or softmax"
+        "logsigmoid, softsign, hardswish, hardsigmoid, tanhshrink, hardshrink(λ=...), softshrink(λ=...), "
+        "threshold(threshold=..., value=...) or softmax"
     ),
     "layers[].g": "g(a), written out",
     "layers[].g_prime": "g'(a), written out",

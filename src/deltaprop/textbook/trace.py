@@ -80,6 +80,11 @@ ACTIVATIONS = {
         ),
         Activation("hardsigmoid", nn.Hardsigmoid, "min(max(a + 3, 0), 6)/6", "1/6 for −3 < a < 3, else 0"),
         Activation("tanhshrink", nn.Tanhshrink, "a − tanh(a)", "tanh²(a) = (a − o)²"),
+        Activation("hardshrink", nn.Hardshrink, "a for |a| > λ, else 0", "1 for |a| > λ, else 0"),
+        Activation(
+            "softshrink", nn.Softshrink, "a − λ for a > λ, a + λ for a < −λ, else 0", "1 for |a| > λ, else 0",
+        ),
+        Activation("threshold", nn.Threshold, "a for a > threshold, else value", "1 for a > threshold, else 0"),
         Activation("softmax", nn.Softmax, "e^(a_j) / Σ_l e^(a_l)", "not element-wise: with cross-entropy, δ = o − t"),
     )
 }
@@ -102,6 +107,10 @@ def activation_name(module) -> str:
         return f"softplus(β={module.beta:g}, threshold={module.threshold:g})"
     if name == "hardtanh":
         return f"hardtanh(min_val={module.min_val:g}, max_val={module.max_val:g})"
+    if name in ("hardshrink", "softshrink"):
+        return f"{name}(λ={module.lambd:g})"
+    if name == "threshold":
+        return f"threshold(threshold={module.threshold:g}, value={module.value:g})"
     if name == "gelu" and module.approximate == "tanh":
         return _GELU_TANH.name
     return name
