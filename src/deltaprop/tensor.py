@@ -15,7 +15,7 @@ import numpy as np
 from .changes import Changes
 from .devices import NO_DTYPE, target_dtype
 from .engine import add_hook, run_backward
-from .errors import GradError
+from .errors import GradError, ShapeError
 from .grad_mode import _state as _grad_state
 
 float16 = np.float16
@@ -767,8 +767,20 @@ class Tensor:
                             f"whose elements share memory, or a read-only NumPy array); change a copy: x = x.clone()")
 
     def __setitem__(self, index, value):
+        """``x[index] = value``, the index read as :meth:`__getitem__` reads it (PyTorch's axes where
+        integers and arrays mix), ``value`` broadcast to the elements it selects."""
         self._method_in_place("item assignment", value)
-        self.data[index.data if isinstance(index, Tensor) else index] = _data(value)
+        index = _ops.shape.plain_index(index)
+        parts = _ops.shape.integers_first(index)
+        target, index = (self.data, index) if parts is None else (self.data[parts[0]], parts[1])  # a view
+        try:
+            target[index] = _data(value)
+        except IndexError as error:
+            raise IndexError(f"item assignment: {error} (tensor of shape {self.shape})") from None
+        except ValueError as error:  # NumPy's broadcasting (or conversion) refusal
+            kind = ShapeError if "broadcast" in str(error) else ValueError
+            raise kind(f"item assignment: cannot write a value of shape {np.shape(_data(value))} into the elements "
+                       f"selected in a tensor of shape {self.shape} ({error})") from None
         self._mark_changed()
 
     def add_(self, other, *, alpha=1):
