@@ -431,3 +431,39 @@ def test_reductions_take_dims_as_a_list_and_reduce_all_dims_for_an_empty_one(nam
 def test_a_dim_named_twice_in_a_reduction_is_refused_in_one_sentence(reduce):
     with pytest.raises(ShapeError, match="more than once"):
         reduce(dp.tensor(X))
+
+
+MOMENT_CALLS = {
+    "(dim, unbiased=False)": lambda x, m: getattr(x, m)(1, False),
+    "(dim, unbiased=True)": lambda x, m: getattr(x, m)(1, True),
+    "(dim, unbiased, keepdim)": lambda x, m: getattr(x, m)(-1, False, True),
+    "(dims, unbiased, keepdim)": lambda x, m: getattr(x, m)((0, 2), True, True),
+    "(unbiased=False)": lambda x, m: getattr(x, m)(False),
+    "(dim, keepdim=)": lambda x, m: getattr(x, m)(0, keepdim=True),
+    "(dim=, unbiased=)": lambda x, m: getattr(x, m)(dim=2, unbiased=False),
+    "(dim, correction=)": lambda x, m: getattr(x, m)(1, correction=0),
+    "(correction=2)": lambda x, m: getattr(x, m)(correction=2),
+}
+
+
+@pytest.mark.parametrize("method", ["var", "std"])
+@pytest.mark.parametrize("call", MOMENT_CALLS.values(), ids=MOMENT_CALLS.keys())
+def test_var_and_std_take_pytorchs_positional_arguments(call, method):
+    # PyTorch's var/std read (dim, unbiased, keepdim); the methods read the second argument as
+    # keepdims, so x.var(1, False) gave the unbiased variance where PyTorch's is the biased one.
+    theirs, ours = both()
+    expected, got = call(theirs, method), call(ours, method)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(got.data, expected.detach().numpy(), rtol=1e-12)
+    direction = np.random.default_rng(2).standard_normal(got.shape)
+    expected.backward(torch.tensor(direction))
+    got.backward(direction)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_var_and_std_keep_numpys_keyword_names():
+    ours = dp.tensor(X, dtype=np.float64)
+    np.testing.assert_allclose(ours.var(axis=(0, 2), keepdims=True, correction=0).data, X.var(axis=(0, 2), keepdims=True))
+    np.testing.assert_allclose(ours.std(axis=1, correction=1).data, X.std(axis=1, ddof=1))
+    with pytest.raises(TypeError, match="unbiased .* or correction"):
+        ours.var(1, True, correction=0)

@@ -357,11 +357,19 @@ class Tensor:
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
-        return _ops.var(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
+    # var and std take PyTorch's positional arguments (dim, unbiased, keepdim), whose second one is
+    # not keepdim; NumPy's axis= and keepdims= as keywords.
 
-    def std(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
-        return _ops.std(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        """The variance over ``dim`` (every dim by default), with ``correction`` 1 (the unbiased
+        estimate, PyTorch's default) unless ``unbiased=False`` or ``correction=0`` (NumPy's) says otherwise."""
+        axis, keepdims, correction = _ops.reduction.moment_arguments("var", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _ops.var(self, axis, keepdims, correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        """The standard deviation over ``dim``, √var (the arguments are :meth:`var`'s)."""
+        axis, keepdims, correction = _ops.reduction.moment_arguments("std", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _ops.std(self, axis, keepdims, correction)
 
     def norm(self, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The p-norm over ``dim`` (all elements by default): 2 ('fro'), 1, inf or any p > 0."""
