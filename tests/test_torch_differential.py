@@ -467,3 +467,53 @@ def test_var_and_std_keep_numpys_keyword_names():
     np.testing.assert_allclose(ours.std(axis=1, correction=1).data, X.std(axis=1, ddof=1))
     with pytest.raises(TypeError, match="unbiased .* or correction"):
         ours.var(1, True, correction=0)
+
+
+@pytest.mark.parametrize("dims", [(0, 1), (-1, -3), (2, 2), (-2, 0)])
+def test_transpose_swaps_any_two_dims_as_pytorch(dims):
+    theirs, ours = both()
+    expected, got = theirs.transpose(*dims), dp.transpose(ours, *dims)
+    np.testing.assert_array_equal(got.data, expected.detach().numpy())
+    got.backward(np.ones(got.shape))
+    np.testing.assert_array_equal(ours.grad, np.ones(X.shape))
+
+
+@pytest.mark.parametrize("dims", [(0, 0), (0, -1), (-1, -1)])
+def test_a_0d_tensor_transposes_to_itself_as_in_pytorch(dims):
+    # (the list of its axes was indexed with dim0 and dim1: Python's "list index out of range")
+    x = dp.tensor(1.5, requires_grad=True)
+    y = x.transpose(*dims)
+    assert y.shape == () and y.item() == torch.tensor(1.5).transpose(*dims).item()
+    y.backward()
+    assert x.grad == 1.0
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda x: x.transpose(0, 3), "transpose: axis 3 is out of range for a tensor with 3 dimensions"),
+    (lambda x: x.transpose(-4, 0), "transpose: axis -4 is out of range"),
+    (lambda x: dp.transpose(x, 1, 5), "transpose: axis 5"),
+    (lambda x: x.sum().transpose(0, 1), "transpose: axis 1 is out of range for a tensor with 0 dimensions"),
+    (lambda x: x.size(3), "size: axis 3 is out of range for a tensor with 3 dimensions"),
+    (lambda x: x.size(-4), "size: axis -4"),
+    (lambda x: x.sum().size(0), "size: a 0-d tensor has no dimension 0"),
+])
+def test_a_dim_out_of_range_in_transpose_or_size_is_refused_in_one_sentence(call, words):
+    with pytest.raises(ShapeError, match=words.replace("(", r"\(")):
+        call(dp.tensor(X))
+
+
+def test_size_of_a_dim_counts_from_the_end_for_a_negative_one():
+    x = dp.tensor(X)
+    assert [x.size(d) for d in (0, 1, 2, -1, -3)] == [2, 3, 4, 4, 2]
+
+
+@pytest.mark.parametrize("write, error, words", [
+    (lambda x: x.__setitem__(0, np.ones(5)), ShapeError, r"item assignment: cannot write a value of shape \(5,\) .* shape \(2, 3, 4\)"),
+    (lambda x: x.__setitem__((0, slice(None), [0, 1]), np.ones((2, 3))), ShapeError, r"value of shape \(2, 3\)"),
+    (lambda x: x.__setitem__(5, 1.0), IndexError, r"item assignment: index 5 is out of bounds .* \(tensor of shape \(2, 3, 4\)\)"),
+    (lambda x: x.__setitem__((0, 0, 0, 0), 1.0), IndexError, r"item assignment: too many indices"),
+])
+def test_a_bad_index_assignment_is_refused_in_one_sentence_naming_the_shapes(write, error, words):
+    # (NumPy's own words came through before: "could not broadcast input array from shape (5,) into shape (3,4)")
+    with pytest.raises(error, match=words):
+        write(dp.tensor(X))

@@ -203,7 +203,21 @@ class Tensor:
 
     def size(self, dim=None):
         """The shape, or its length along ``dim`` (PyTorch's ``size``)."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        if dim is None:
+            return self.data.shape
+        if self.data.ndim == 0:
+            raise ShapeError(f"size: a 0-d tensor has no dimension {dim}")
+        return self.data.shape[self._axis("size", dim)]
+
+    def _axis(self, op: str, dim) -> int:
+        """``dim`` as a non-negative axis (0 for a 0-d tensor's 0 or -1, as PyTorch allows), or a
+        ShapeError naming ``op`` for one out of range."""
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{op}: a dim must be an integer, got {dim!r}")
+        try:
+            return _ops._core.normalize_axes(dim, self.data.ndim)[0]
+        except ShapeError as error:
+            raise ShapeError(f"{op}: {error}") from None
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -566,8 +580,10 @@ class Tensor:
             return _ops.permute(self, None)
         if dim0 is None or dim1 is None:
             raise TypeError("transpose: give both axes to swap, or none to reverse all axes")
+        dim0, dim1 = self._axis("transpose", dim0), self._axis("transpose", dim1)
         axes = list(range(self.ndim))
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        if axes:  # (a 0-d tensor's dims 0 and -1 are the tensor itself)
+            axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return _ops.permute(self, tuple(axes))
 
     def permute(self, *axes):
