@@ -108,9 +108,25 @@ def integers_first(index):
     and indexes what remains. The basic part (integers, slices, None, ..., a full slice for each
     axis an array indexes) gives a view; the advanced part indexes that view with the arrays.
     """
-    if not isinstance(index, tuple) or not any(_is_integer(p) for p in index):
+    if type(index) is not tuple:
         return None
-    if not any(isinstance(p, (np.ndarray, list, bool, np.bool_)) and not _is_integer(p) for p in index):
+    integers = arrays = False
+    for part in index:  # one pass of cheap tests: an index is read on every call of getitem
+        kind = type(part)
+        if kind is int:
+            integers = True
+        elif kind is slice or part is None or part is Ellipsis:
+            continue
+        elif kind is np.ndarray:
+            if part.ndim or part.dtype.kind not in "iu":
+                arrays = True
+            else:
+                integers = True
+        elif kind is list or kind is bool or kind is np.bool_:
+            arrays = True
+        elif isinstance(part, np.integer):
+            integers = True
+    if not (integers and arrays):
         return None
     basic, advanced = [], []
     for part in index:
