@@ -15,7 +15,7 @@ import numpy as np
 from .changes import Changes
 from .devices import NO_DTYPE, target_dtype
 from .engine import add_hook, run_backward
-from .errors import GradError
+from .errors import GradError, ShapeError
 from .grad_mode import _state as _grad_state
 
 float16 = np.float16
@@ -203,7 +203,21 @@ class Tensor:
 
     def size(self, dim=None):
         """The shape, or its length along ``dim`` (PyTorch's ``size``)."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        if dim is None:
+            return self.data.shape
+        if self.data.ndim == 0:
+            raise ShapeError(f"size: a 0-d tensor has no dimension {dim}")
+        return self.data.shape[self._axis("size", dim)]
+
+    def _axis(self, op: str, dim) -> int:
+        """``dim`` as a non-negative axis (0 for a 0-d tensor's 0 or -1, as PyTorch allows), or a
+        ShapeError naming ``op`` for one out of range."""
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{op}: a dim must be an integer, got {dim!r}")
+        try:
+            return _ops._core.normalize_axes(dim, self.data.ndim)[0]
+        except ShapeError as error:
+            raise ShapeError(f"{op}: {error}") from None
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -357,11 +371,19 @@ class Tensor:
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
-        return _ops.var(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
+    # var and std take PyTorch's positional arguments (dim, unbiased, keepdim), whose second one is
+    # not keepdim; NumPy's axis= and keepdims= as keywords.
 
-    def std(self, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
-        return _ops.std(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        """The variance over ``dim`` (every dim by default), with ``correction`` 1 (the unbiased
+        estimate, PyTorch's default) unless ``unbiased=False`` or ``correction=0`` (NumPy's) says otherwise."""
+        axis, keepdims, correction = _ops.reduction.moment_arguments("var", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _ops.var(self, axis, keepdims, correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        """The standard deviation over ``dim``, √var (the arguments are :meth:`var`'s)."""
+        axis, keepdims, correction = _ops.reduction.moment_arguments("std", dim, unbiased, keepdim, correction, axis, keepdims)
+        return _ops.std(self, axis, keepdims, correction)
 
     def norm(self, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The p-norm over ``dim`` (all elements by default): 2 ('fro'), 1, inf or any p > 0."""
@@ -558,8 +580,10 @@ class Tensor:
             return _ops.permute(self, None)
         if dim0 is None or dim1 is None:
             raise TypeError("transpose: give both axes to swap, or none to reverse all axes")
+        dim0, dim1 = self._axis("transpose", dim0), self._axis("transpose", dim1)
         axes = list(range(self.ndim))
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        if axes:  # (a 0-d tensor's dims 0 and -1 are the tensor itself)
+            axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return _ops.permute(self, tuple(axes))
 
     def permute(self, *axes):
@@ -767,8 +791,20 @@ class Tensor:
                             f"whose elements share memory, or a read-only NumPy array); change a copy: x = x.clone()")
 
     def __setitem__(self, index, value):
+        """``x[index] = value``, the index read as :meth:`__getitem__` reads it (PyTorch's axes where
+        integers and arrays mix), ``value`` broadcast to the elements it selects."""
         self._method_in_place("item assignment", value)
-        self.data[index.data if isinstance(index, Tensor) else index] = _data(value)
+        index = _ops.shape.plain_index(index)
+        parts = _ops.shape.integers_first(index)
+        target, index = (self.data, index) if parts is None else (self.data[parts[0]], parts[1])  # a view
+        try:
+            target[index] = _data(value)
+        except IndexError as error:
+            raise IndexError(f"item assignment: {error} (tensor of shape {self.shape})") from None
+        except ValueError as error:  # NumPy's broadcasting (or conversion) refusal
+            kind = ShapeError if "broadcast" in str(error) else ValueError
+            raise kind(f"item assignment: cannot write a value of shape {np.shape(_data(value))} into the elements "
+                       f"selected in a tensor of shape {self.shape} ({error})") from None
         self._mark_changed()
 
     def add_(self, other, *, alpha=1):

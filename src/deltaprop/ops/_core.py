@@ -114,9 +114,20 @@ def torch_names(op: str, axis, dim, keepdims=False, keepdim=None):
 
 
 def reduction_axis(axis, ndim: int):
-    """``axis`` checked, or None for a 0-d input, whose reduction over its axis 0 (or -1) is the
-    whole of it (PyTorch allows both; NumPy's expand_dims would add an axis to the gradient)."""
-    normalize_axes(axis, ndim)  # a clear error for an axis out of range
+    """``axis`` checked, as NumPy takes it (a list as a tuple), or None (every axis) for a 0-d
+    input, whose reduction over its axis 0 (or -1) is the whole of it (PyTorch allows both; NumPy's
+    expand_dims would add an axis to the gradient), and for no axes at all: PyTorch's
+    ``x.sum(dim=())`` reduces every dimension, where NumPy's ``axis=()`` reduces none."""
+    if isinstance(axis, (list, tuple)):
+        if not axis:
+            return None
+        axis = tuple(axis)
+        axes = normalize_axes(axis, ndim)  # a clear error for an axis out of range
+        if len(set(axes)) < len(axes):
+            twice = next(a for a in axes if axes.count(a) > 1)
+            raise ShapeError(f"dims {axis} name dimension {twice} more than once (a tensor of {ndim} dimensions)")
+    else:
+        normalize_axes(axis, ndim)
     return None if ndim == 0 else axis
 
 

@@ -97,29 +97,30 @@ def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, u
     return record(out, (v,), backward, "std")
 
 
-def _moments(op: str, a, dim, unbiased, keepdim, correction):
-    """PyTorch's arguments of ``var_mean``/``std_mean``: ``(x, dim, unbiased, keepdim)``, the older
-    ``(x, unbiased)``, or ``correction=`` (1 by default, the unbiased estimate)."""
-    if isinstance(dim, (bool, np.bool_)):  # var_mean(x, False): the legacy form's unbiased flag
+def moment_arguments(op: str, dim, unbiased, keepdim, correction, axis=None, keepdims=None):
+    """(axis, keepdims, correction) from PyTorch's arguments of var, std, var_mean and std_mean:
+    ``(dim, unbiased, keepdim)``, the older ``(unbiased)`` alone, or ``correction=`` (1 by default,
+    the unbiased estimate); NumPy's names ``axis``/``keepdims`` work too."""
+    if isinstance(dim, (bool, np.bool_)):  # var(False): the legacy form's unbiased flag
         dim, unbiased = None, bool(dim)
     if unbiased is not None and correction is not None:
         raise TypeError(f"{op}: give unbiased (PyTorch's older name) or correction, not both")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    axis = tuple(dim) if isinstance(dim, list) else dim
-    return axis, bool(keepdim), correction
+    axis, keepdims = torch_names(op, axis, dim, bool(keepdim), keepdims)
+    return axis, bool(keepdims), correction
 
 
 def var_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim`` (all dimensions for None), as PyTorch's ``var_mean``; each
     carries its own gradient."""
-    axis, keepdims, correction = _moments("var_mean", a, dim, unbiased, keepdim, correction)
+    axis, keepdims, correction = moment_arguments("var_mean", dim, unbiased, keepdim, correction)
     return var(a, axis, keepdims, correction), mean(a, axis, keepdims)
 
 
 def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``, as PyTorch's ``std_mean`` (arguments as :func:`var_mean`)."""
-    axis, keepdims, correction = _moments("std_mean", a, dim, unbiased, keepdim, correction)
+    axis, keepdims, correction = moment_arguments("std_mean", dim, unbiased, keepdim, correction)
     return std(a, axis, keepdims, correction), mean(a, axis, keepdims)
 
 
