@@ -9,7 +9,8 @@
     >>> module = clf.to_deltaprop()  # the trained network as an nn.Sequential
 
 They take scikit-learn's parameters and give its attributes and methods (and pass its
-``check_estimator``), so they work in ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``; they
+``check_estimator``, but in float32 for the two checks that ``expected_failed_checks`` names), so
+they work in ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``; they
 train in float32 through deltaprop's fused primitives ('lbfgs' in float64, the precision its
 stopping rule needs), and add dropout, class weights, per-layer
 activations, more losses and solvers, and ``to_deltaprop()``.
