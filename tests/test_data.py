@@ -586,6 +586,22 @@ def test_npz_round_trip(tmp_path):
     assert load_npz(path)[1].tolist() == [0, 1, 1]
 
 
+def test_npz_without_targets_for_prediction(tmp_path):
+    path = tmp_path / "features.npz"
+    np.savez(path, X=np.arange(6, dtype=np.int64).reshape(3, 2))
+    X, y = load_npz(path, y_key=None)
+    assert y is None and X.dtype == np.float32
+    np.testing.assert_array_equal(X, [[0, 1], [2, 3], [4, 5]])
+    with pytest.raises(DataError, match=re.escape("has no array named 'y'; the arrays there are 'X'")):
+        load_npz(path)  # targets wanted: their absence is named
+    np.savez(path, X=np.array([[0.0, np.nan]]))
+    with pytest.raises(DataError, match=re.escape("array 'X' holds 1 NaN or infinite values (the first in sample 0)")):
+        load_npz(path, y_key=None)  # the features are checked all the same
+    np.savez(path, X=np.zeros((0, 2)))
+    with pytest.raises(DataError, match=re.escape("array 'X' holds no samples")):
+        load_npz(path, y_key=None)
+
+
 def _write_npz(path, kind):
     if kind == "object":
         np.savez(path, X=np.array([{"a": 1}, None], dtype=object), y=np.array([0, 1]))

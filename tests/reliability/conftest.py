@@ -54,6 +54,7 @@ def corpus(tmp_path_factory) -> Path:
     _csv(folder / "extra_text.csv", [*FEATURES, "note", "species"], [[*row[:3], "picked", row[3]] for row in good[:4]])
     np.savez(folder / "flowers.npz", X=X, y=species)
     np.savez(folder / "narrow.npz", X=X[:, :2], y=species)
+    np.savez(folder / "features_only.npz", X=X)  # data to predict on: no targets
 
     import deltaprop as dp
     from deltaprop.data import LabelEncoder, StandardScaler

@@ -129,6 +129,10 @@ CASES = [
     # train takes an NPZ file, so predict and evaluate do too (its columns by position, as for 'digits')
     Case("predict on an NPZ file", "predict {model} {data}/flowers.npz --out {tmp}/p.csv", OK,
          ("Wrote 60 predictions to",)),
+    Case("predict on an NPZ file of features alone", "predict {model} {data}/features_only.npz --out {tmp}/p.csv", OK,
+         ("Wrote 60 predictions to",)),
+    Case("evaluate on an NPZ file of features alone", "evaluate {model} {data}/features_only.npz", DATA,
+         ("features_only.npz: has no array named 'y'; the arrays there are 'X'",)),
     Case("evaluate on an NPZ file of too few features", "evaluate {model} {data}/narrow.npz", DATA,
          ("narrow.npz: has 2 features per sample, but the model takes 3",)),
     Case("evaluate without the target column", "evaluate {model} {data}/extra_feature.csv", DATA,

@@ -13,16 +13,19 @@ BUNDLED = "digits"
 DIGITS_IMAGE_SHAPE = (1, 8, 8)
 
 
-def load_table(data: str | None, target=None, drop_missing: bool = False) -> tuple[Table, str]:
-    """The data set named by ``data`` and a short name for it (used to name the run folder)."""
+def load_table(data: str | None, target=None, drop_missing: bool = False, need_target: bool = True) -> tuple[Table, str]:
+    """The data set named by ``data`` and a short name for it (used to name the run folder).
+
+    ``need_target=False`` (data to predict on): an NPZ file's array ``y`` is neither needed nor
+    read, and ``y`` is None."""
     if data is None or data == BUNDLED:
         X, y = load_digits(return_X_y=True)
         return Table(X=X, y=y, feature_names=[f"pixel_{i // 8}_{i % 8}" for i in range(64)], target_name="digit"), BUNDLED
     path = Path(data)
     if path.suffix.lower() == ".npz":
-        X, y = load_npz(path)
+        X, y = load_npz(path, y_key="y" if need_target else None)  # to predict, a y there is left unread
         X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
-        return Table(X=X, y=y, feature_names=[f"x{i}" for i in range(X.shape[1])], target_name="y"), path.stem
+        return Table(X=X, y=y, feature_names=[f"x{i}" for i in range(X.shape[1])], target_name=None if y is None else "y"), path.stem
     try:
         # --target is text: a column's name, or its index when no column has that name
         return load_csv(path, target=target, drop_missing=drop_missing), path.stem

@@ -65,7 +65,7 @@ def _column_order(names, model: TabularModel, path) -> list:
 def _read(path, model: TabularModel, need_target: bool):
     if path == BUNDLED or Path(path).suffix.lower() == ".npz":
         # Arrays without column names (as train reads them): the features by position.
-        table, _ = load_table(path)
+        table, _ = load_table(path, need_target=need_target)
         if table.X.shape[1] != len(model.feature_names):
             raise DataError(f"{path}: has {table.X.shape[1]} features per sample, but the model takes {len(model.feature_names)}")
         return table.X, table.y

@@ -14,11 +14,12 @@ from ..errors import DataError
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def load_npz(path, x_key: str = "X", y_key: str = "y") -> tuple:
+def load_npz(path, x_key: str = "X", y_key: str | None = "y") -> tuple:
     """``(X, y)`` from the arrays named ``x_key`` and ``y_key`` in the archive at ``path``.
 
     ``X`` comes back as float32 with samples along its first axis (any further shape kept, so
     images stay images); ``y`` as stored (integers, floats or strings), one entry per sample.
+    With ``y_key=None`` (features to predict on) no targets are read and ``y`` is None.
     """
     import zipfile  # only for its BadZipFile; importing it costs more than the rest of deltaprop.data
 
@@ -40,16 +41,17 @@ def load_npz(path, x_key: str = "X", y_key: str = "y") -> tuple:
         )
     with archive:
         X = _array(archive, x_key, name)
-        y = _array(archive, y_key, name)
+        y = None if y_key is None else _array(archive, y_key, name)
+    if y is None:
+        if X.ndim == 0:
+            raise DataError(f"{name}: array {x_key!r} needs a first dimension that counts the samples")
+        return _features(X, x_key, name), None
 
     if X.ndim == 0 or y.ndim == 0:
         raise DataError(f"{name}: arrays {x_key!r} and {y_key!r} need a first dimension that counts the samples")
     if len(X) != len(y):
         raise DataError(f"{name}: array {x_key!r} has {len(X)} samples but {y_key!r} has {len(y)}")
-    if len(X) == 0:
-        raise DataError(f"{name}: array {x_key!r} holds no samples")
-    if X.dtype.kind not in "biuf":
-        raise DataError(f"{name}: array {x_key!r} must hold numbers, it holds dtype {X.dtype}")
+    X = _features(X, x_key, name)
     if y.dtype.kind not in "biufU":
         raise DataError(f"{name}: array {y_key!r} must hold numbers or strings, it holds dtype {y.dtype}")
     if y.ndim == 2 and y.shape[1] == 1:
@@ -64,6 +66,15 @@ def load_npz(path, x_key: str = "X", y_key: str = "y") -> tuple:
     if y.dtype.kind == "U" and (np.char.strip(y) == "").any():
         bad = np.flatnonzero(np.char.strip(y) == "")
         raise DataError(f"{name}: array {y_key!r} holds {len(bad)} empty labels (the first in sample {int(bad[0])})")
+    return X, y
+
+
+def _features(X: np.ndarray, x_key: str, name: str) -> np.ndarray:
+    """``X`` as float32, once it is known to hold finite numbers that float32 can hold."""
+    if len(X) == 0:
+        raise DataError(f"{name}: array {x_key!r} holds no samples")
+    if X.dtype.kind not in "biuf":
+        raise DataError(f"{name}: array {x_key!r} must hold numbers, it holds dtype {X.dtype}")
     if X.dtype.kind == "f":
         finite = np.isfinite(X)
         if not finite.all():
@@ -76,7 +87,7 @@ def load_npz(path, x_key: str = "X", y_key: str = "y") -> tuple:
             raise DataError(
                 f"{name}: array {x_key!r} holds values too large for float32 (largest {np.abs(X).max():.4g})"
             )
-    return X.astype(np.float32), y
+    return X.astype(np.float32)
 
 
 def _array(archive, key: str, name: str) -> np.ndarray:
