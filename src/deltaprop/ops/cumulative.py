@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import normalize_axes, operand, record
-from .reduction import converted
+from .reduction import converted, kept
 
 
 def _axis(name: str, X: np.ndarray, axis, dim):
@@ -59,7 +59,7 @@ def cumsum(a, axis=None, *, dim=None, dtype=None):
     ``dtype``, PyTorch's, converts the input first."""
     if dtype is not None:
         a = converted(a, dtype)
-    return _running("cumsum", np.cumsum, _reverse_cumsum_along, a, axis, dim)
+    return kept(_running("cumsum", np.cumsum, _reverse_cumsum_along, a, axis, dim), dtype)
 
 
 def _cumprod_rule(X: np.ndarray, out: np.ndarray, axis: int):
@@ -97,4 +97,4 @@ def cumprod(a, axis=None, *, dim=None, dtype=None):
     (one zero or several), not the 0/0 of dividing by the input. ``dtype`` converts the input first."""
     if dtype is not None:
         a = converted(a, dtype)
-    return _running("cumprod", np.cumprod, _cumprod_rule, a, axis, dim)
+    return kept(_running("cumprod", np.cumprod, _cumprod_rule, a, axis, dim), dtype)

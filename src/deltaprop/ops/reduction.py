@@ -19,6 +19,12 @@ def converted(a, dtype):
     return astype(operand(a), dtype)
 
 
+def kept(out, dtype):
+    """``out`` in ``dtype`` where one was asked for: NumPy sums and multiplies small integers as
+    int64, where PyTorch's ``dtype=`` keeps them (int32 stays int32)."""
+    return out if dtype is None else astype(out, dtype)
+
+
 def _count(shape: tuple, axis) -> int:
     return math.prod(shape[i] for i in normalize_axes(axis, len(shape)))
 
@@ -34,7 +40,7 @@ def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     def backward(g):
         return (expand_reduced(g, a.data.shape, axis, keepdims),)
 
-    return record(out, (a,), backward, "sum")
+    return kept(record(out, (a,), backward, "sum"), dtype)
 
 
 def _mean(x: np.ndarray, axis, keepdims: bool, n: int) -> np.ndarray:
@@ -252,7 +258,7 @@ def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
             return (np.zeros(X.shape, g.dtype),)
         return (g * _products_of_the_others(X, normalize_axes(axis, X.ndim)),)
 
-    return record(out, (a,), backward, "prod")
+    return kept(record(out, (a,), backward, "prod"), dtype)
 
 
 def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
