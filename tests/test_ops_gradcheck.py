@@ -340,6 +340,61 @@ CASES += [
     case("view_as", lambda a: a.view_as(np.zeros((2, 6))), (3, 4)),
 ]
 
+SCATTER_ROWS = np.array([[2, 0, 1, 1], [0, 2, 2, 0]])  # rows of a (3, 4), with repeats
+SCATTER_ONCE = np.array([[2, 0, 1], [1, 2, 0]])  # each row once per column
+MASK = CONDITION
+
+
+def away_from_steps(rng, shape):
+    """Dividends whose quotients by ``divisors`` sit clear of integers (floor's steps)."""
+    return rng.integers(-4, 4, size=shape) * 1.0 + rng.uniform(0.2, 0.8, size=shape)
+
+
+def divisors(rng, shape):
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(1.0, 1.05, size=shape)
+
+
+CASES += [
+    case("movedim", lambda a: a.movedim((0, 2), (1, 0)), (2, 3, 4)),
+    case("moveaxis-function", lambda a: dp.moveaxis(a, -1, 0), (2, 3, 4)),
+    case("swapaxes", lambda a: a.swapaxes(0, -1), (2, 3, 4)),
+    case("swapdims-0d", lambda a: dp.swapdims(a, 0, -1), ()),
+    case("mT", lambda a: a.mT, (2, 3, 4)),
+    case("tile", lambda a: a.tile(2, 1, 3), (3, 2)),
+    case("tile-fewer", lambda a: dp.tile(a, (2,)), (3, 2)),
+    case("roll", lambda a: a.roll(1, 0) * np.arange(12.0).reshape(3, 4), (3, 4)),
+    case("roll-flat", lambda a: dp.roll(a, -3) * np.arange(12.0).reshape(3, 4), (3, 4)),
+    case("roll-two-dims", lambda a: a.roll((2, -1), (0, 1)), (3, 4)),
+    case("select", lambda a: a.select(1, 2), (2, 3, 4)),
+    case("select-negative", lambda a: dp.select(a, -1, -4), (2, 3, 4)),
+    case("unbind", lambda a: weighted_pieces(a.unbind(1)), (3, 4)),
+    case("unbind-function", lambda a: weighted_pieces(dp.unbind(a)), (3, 2)),
+    case("unflatten", lambda a: a.unflatten(-1, (2, -1)) * np.arange(12.0).reshape(3, 2, 2), (3, 4)),
+    case("scatter", lambda a, s: a.scatter(0, SCATTER_ONCE, s), (3, 4), (2, 3)),
+    case("scatter-src-larger", lambda a, s: dp.scatter(a, 0, SCATTER_ONCE[:, :2], s), (3, 4), (3, 4)),
+    case("scatter-value", lambda a: a.scatter(1, SCATTER_ONCE.T[:, :1].copy(), value=-1.0), (3, 4)),
+    case("scatter-reduce-add", lambda a, s: a.scatter(0, SCATTER_ROWS, s, reduce="add"), (3, 4), (2, 4)),
+    case("scatter_add", lambda a, s: a.scatter_add(0, SCATTER_ROWS, s), (3, 4), (2, 4)),
+    case("scatter_add-src-larger", lambda a, s: dp.scatter_add(a, 1, SCATTER_ROWS[:, :3], s), (2, 4), (3, 5)),
+    case("index_select", lambda a: a.index_select(1, np.array([3, 0, 3])), (3, 4)),
+    case("index_select-function", lambda a: dp.index_select(a, 0, dp.tensor([2, 2])), (3, 4)),
+    case("masked_select", lambda a: a.masked_select(MASK), (3, 4)),
+    case("masked_select-broadcast", lambda a: dp.masked_select(a, MASK), (4,)),
+    case("remainder", lambda a, b: a % b, (3, 4), (4,), recipes=(away_from_steps, divisors)),
+    case("remainder-function", lambda a, b: dp.remainder(a, b), (3, 4), (3, 4), recipes=(away_from_steps, divisors)),
+    case("rmod-scalar", lambda a: 6.5 % a, (3, 4), recipe=divisors),
+    case("floor_divide", lambda a, b: a // b * a + b, (3, 4), (3, 4), recipes=(away_from_steps, divisors)),
+    case("rfloordiv", lambda a: 7.5 // a + a, (3, 4), recipe=divisors),
+    case("div-trunc", lambda a, b: a.div(b, rounding_mode="trunc") * b, (3, 4), (4,), recipes=(away_from_steps, divisors)),
+    case("add-alpha", lambda a, b: a.add(b, alpha=2.5), (3, 4), (4,)),
+    case("sub-alpha", lambda a, b: dp.sub(a, b, alpha=-3), (3, 4), (3, 1)),
+    case("where-method", lambda a, b: a.where(CONDITION, b), (3, 4), (4,)),
+    case("sum-dtype", lambda a: a.sum(1, dtype=dp.float32), (3, 4), eps=1e-2),
+    case("mean-dtype", lambda a: dp.mean(a, dtype=dp.float64), (3, 4)),
+    case("cumsum-dtype", lambda a: a.cumsum(0, dtype=dp.float64), (3, 4)),
+    case("prod-dtype", lambda a: a.prod(dim=1, dtype=dp.float64), (3, 4)),
+]
+
 ACTIVATIONS = [
     ("relu", lambda a: a.relu(), away_from_zero),
     ("dp.relu", lambda a: dp.relu(a), away_from_zero),

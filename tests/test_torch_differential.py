@@ -85,6 +85,16 @@ BINARY = {
     "pow": lambda a, b: (a * a + 0.5) ** b,
     "maximum": lambda a, b: a.maximum(b) if isinstance(a, torch.Tensor) else dp.maximum(a, b),
     "minimum": lambda a, b: a.minimum(b) if isinstance(a, torch.Tensor) else dp.minimum(a, b),
+    "maximum-method": lambda a, b: a.maximum(b),
+    "remainder": lambda a, b: a % (b * b + 0.5),
+    # (PyTorch's number % tensor has no rule; a tensor of that number has)
+    "rmod": lambda a, b: (torch.full_like(b, 2.5) if isinstance(b, torch.Tensor) else 2.5) % (b * b + 0.5) + a,
+    # PyTorch has no rule for //; div(rounding_mode='floor') is the same quotient with its zero slope
+    "floor_divide": lambda a, b: (torch.div(a, b * b + 0.5, rounding_mode="floor") if isinstance(a, torch.Tensor)
+                                  else a // (b * b + 0.5)),
+    "div-trunc": lambda a, b: a.div(b * b + 0.5, rounding_mode="trunc"),
+    "add-alpha": lambda a, b: a.add(b, alpha=2),
+    "sub-alpha": lambda a, b: a.sub(b, alpha=-0.5),
 }
 
 
@@ -197,7 +207,11 @@ def shape_cases(rng, shape):
     reps = [int(rng.integers(0, 3)) for _ in range(ndim + int(rng.integers(0, 2)))]
     if reps:
         cases.append((f"repeat{reps}", lambda t: t.repeat(*reps)))
+    tiles = [int(rng.integers(0, 3)) for _ in range(int(rng.integers(0, ndim + 2)))]
+    shift = int(rng.integers(-5, 6))
+    cases += [(f"tile{tiles}", lambda t: t.tile(tiles)), (f"roll({shift})", lambda t: t.roll(shift))]
     if not ndim:
+        cases += [("movedim(0, -1)", lambda t: t.movedim(0, -1)), ("swapaxes(-1, 0)", lambda t: t.swapaxes(-1, 0))]
         return cases
     d = int(rng.integers(-ndim, ndim))
     d2 = int(rng.integers(-ndim, ndim))
@@ -223,6 +237,28 @@ def shape_cases(rng, shape):
         (f"cat(dim={d})", lambda t: (torch.cat if isinstance(t, torch.Tensor) else dp.cat)([t, t * 2], dim=d)),
         (f"stack(dim={d2})", lambda t: (torch.stack if isinstance(t, torch.Tensor) else dp.stack)([t, -t], d2)),
     ]
+    moved = [int(a) for a in rng.permutation(ndim)[: int(rng.integers(1, ndim + 1))]]
+    places = [int(p) - ndim if rng.random() < 0.5 else int(p) for p in rng.permutation(ndim)[: len(moved)]]
+    shifts, rolled = [int(s) for s in rng.integers(-4, 5, 2)], [d, d2]
+    at = int(rng.integers(-n, n)) if n else 0
+    picks = [int(i) for i in rng.integers(0, n, int(rng.integers(0, 4)))] if n else []
+    cases += [
+        (f"movedim({moved}, {places})", lambda t: t.movedim(moved, places)),
+        (f"movedim({d}, {d2})", lambda t: t.movedim(d, d2)),
+        (f"swapaxes({d}, {d2})", lambda t: t.swapaxes(d, d2)),
+        (f"swapdims({d2}, {d})", lambda t: t.swapdims(d2, d)),
+        (f"roll({shifts}, {rolled})", lambda t: t.roll(shifts, rolled)),
+        (f"roll({shifts[0]}, {d})", lambda t: t.roll(shifts[0], d)),
+        (f"select({d}, {at})", lambda t: t.select(d, at)),
+        (f"unbind({d})", lambda t: t.unbind(d)),
+        (f"unflatten({d}, (1, -1))", lambda t: t.unflatten(d, (1, -1))),
+        (f"unflatten({d}, (-1, 1, 1))", lambda t: t.unflatten(d, (-1, 1, 1))),
+        (f"index_select({d}, {picks})",
+         lambda t: t.index_select(d, (torch.tensor if isinstance(t, torch.Tensor) else dp.tensor)(picks, dtype=torch.long
+                                                                                                   if isinstance(t, torch.Tensor) else dp.int64))),
+    ]
+    if ndim >= 2:
+        cases.append(("mT", lambda t: t.mT))
     if ndim >= 2:
         offset = int(rng.integers(-2, 3))
         other = (d + int(rng.integers(1, ndim))) % ndim
@@ -247,7 +283,7 @@ def test_shape_operations_match_pytorch(seed, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("seed", SEEDS)
-def test_gather_masked_fill_sort_and_topk_match_pytorch(seed, dtype):
+def test_gather_scatter_masked_fill_sort_and_topk_match_pytorch(seed, dtype):
     rng = np.random.default_rng(300 + seed)
     for _ in range(25):
         shape = some_shape(rng, int(rng.integers(1, 4)))
@@ -265,6 +301,23 @@ def test_gather_masked_fill_sort_and_topk_match_pytorch(seed, dtype):
         compare(f"sort({d}) {shape}", lambda t: tuple(t.sort(d, stable=True)), lambda t: tuple(t.sort(d)), [x], dtype, rng)
         compare(f"sort({d}, descending) {shape}", lambda t: tuple(t.sort(d, descending=True, stable=True)),
                 lambda t: tuple(t.sort(d, descending=True)), [x], dtype, rng)
+        # scatter: each position written once (one of several writes wins: which one is PyTorch's own
+        # choice); scatter_add: repeats add up. src has the index's shape (PyTorch's rule fails for a
+        # larger one).
+        once = np.argsort(rng.random(shape), axis=d)
+        once = once[tuple(slice(0, int(rng.integers(0, n + 1))) for n in shape)]
+        src = rng.uniform(-2, 2, once.shape)
+        compare(f"scatter({d}) {shape} {once.shape}", lambda t, i, s: t.scatter(d, i, s), lambda t, i, s: t.scatter(d, i, s),
+                [x, once, src], dtype, rng)
+        compare(f"scatter({d}, value) {shape} {once.shape}", lambda t, i: t.scatter(d, i, -0.5),
+                lambda t, i: t.scatter(d, i, -0.5), [x, once], dtype, rng)
+        compare(f"scatter_add({d}) {shape} {index_shape}", lambda t, i, s: t.scatter_add(d, i, s),
+                lambda t, i, s: t.scatter_add(d, i, s), [x, index, rng.uniform(-2, 2, index_shape)], dtype, rng)
+        picks = rng.integers(0, shape[d], int(rng.integers(0, 5)))
+        compare(f"index_select({d}, {picks}) {shape}", lambda t, i: t.index_select(d, i), lambda t, i: t.index_select(d, i),
+                [x, picks], dtype, rng)
+        compare(f"masked_select {shape} {mask.shape}", lambda t, m: t.masked_select(m), lambda t, m: t.masked_select(m),
+                [x, mask], dtype, rng)
         k = int(rng.integers(0, shape[d] + 1))
         distinct = x + rng.permutation(x.size).reshape(shape) * 1e-3  # PyTorch's topk breaks ties its own way
         for largest in (True, False):

@@ -50,6 +50,12 @@ from .ops import argsort, masked_fill, narrow, sort, topk  # PyTorch's function 
 from .ops import (  # more of PyTorch's functions, for code ported from it
     bmm, diag, diagonal, einsum, flatten, outer, squeeze, std_mean, trace, unsqueeze, var_mean,
 )
+from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floor division and remainder
+    argwhere, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, floor_divide, ge, gt, index_select, isfinite, isinf,
+    isnan, le, lt, masked_select, movedim, moveaxis, mul, ne, nonzero, remainder, roll, scatter, scatter_add, select,
+    swapaxes, swapdims, tile, unbind, unflatten,
+)
+from .ops import add_scaled as add, divide as div, sub_scaled as sub  # PyTorch's alpha= and rounding_mode=
 
 clamp = clip  # PyTorch's name
 
@@ -136,5 +142,9 @@ __all__ = [
     "log2", "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",
     "argmax", "argmin", "bmm", "diag", "diagonal", "einsum", "eye", "flatten", "linspace", "outer", "permute",
     "randint", "randperm", "squeeze", "std_mean", "trace", "transpose", "unsqueeze", "var_mean",
+    "add", "argwhere", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "div", "eq", "floor_divide", "ge",
+    "gt", "index_select", "isfinite", "isinf", "isnan", "le", "lt", "masked_select", "movedim", "moveaxis", "mul", "ne",
+    "nonzero", "remainder", "roll", "scatter", "scatter_add", "select", "sub", "swapaxes", "swapdims", "tile", "unbind",
+    "unflatten",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

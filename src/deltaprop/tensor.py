@@ -305,6 +305,40 @@ class Tensor:
     def __rpow__(self, other):
         return _ops.pow(other, self)
 
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    # & | ^ ~: boolean and integer tensors only, results outside the graph (ops.logical)
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
     def mm(self, other):
         return _ops.matmul(self, other)
 
@@ -365,11 +399,11 @@ class Tensor:
 
     # NumPy's names (axis, keepdims) and PyTorch's (dim, keepdim) both work.
 
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
     # var and std take PyTorch's positional arguments (dim, unbiased, keepdim), whose second one is
     # not keepdim; NumPy's axis= and keepdims= as keywords.
@@ -513,17 +547,17 @@ class Tensor:
     def clamp_max(self, max):
         return _ops.clamp_max(self, max)
 
-    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return _ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return _ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def cumsum(self, axis=None, *, dim=None):
-        return _ops.cumsum(self, axis, dim=dim)
+    def cumsum(self, axis=None, *, dim=None, dtype=None):
+        return _ops.cumsum(self, axis, dim=dim, dtype=dtype)
 
-    def cumprod(self, axis=None, *, dim=None):
-        return _ops.cumprod(self, axis, dim=dim)
+    def cumprod(self, axis=None, *, dim=None, dtype=None):
+        return _ops.cumprod(self, axis, dim=dim, dtype=dtype)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` with this tensor's gradient (a tensor) once ``backward()`` has
@@ -696,6 +730,154 @@ class Tensor:
     def clone(self):
         """A copy that stays in the graph: the gradient flows back to this tensor."""
         return _ops.clone(self)
+
+    # -- PyTorch's further methods, for ported code (ops.layout, ops.scatter, ops.logical, ops.arithmetic) --
+
+    def movedim(self, source, destination):
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return _ops.swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return _ops.swapdims(self, dim0, dim1)
+
+    @property
+    def mT(self):
+        """The last two dimensions swapped: the transpose of each matrix of a stack."""
+        if self.ndim < 2:
+            raise ShapeError(f"mT: transposes a matrix or a stack of matrices (at least 2 dimensions), "
+                             f"got shape {self.shape}")
+        return _ops.swapaxes(self, -2, -1)
+
+    def tile(self, *dims):
+        return _ops.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)) else dims)
+
+    def roll(self, shifts, dims=None):
+        return _ops.roll(self, shifts, dims)
+
+    def select(self, dim, index):
+        return _ops.select(self, dim, index)
+
+    def unbind(self, dim=0):
+        return _ops.unbind(self, dim)
+
+    def unflatten(self, dim, sizes):
+        return _ops.unflatten(self, dim, sizes)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return _ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return _ops.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return _ops.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        return _ops.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return _ops.nonzero(self)
+
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other``."""
+        return _ops.add_scaled(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other``."""
+        return _ops.sub_scaled(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode`` 'floor' or 'trunc' rounds the quotient (gradient zero)."""
+        return _ops.divide(self, other, rounding_mode=rounding_mode)
+
+    def floor_divide(self, other):
+        return _ops.floor_divide(self, other)
+
+    def remainder(self, other):
+        return _ops.remainder(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def where(self, condition, other):
+        """This tensor where ``condition`` holds, ``other`` elsewhere (``where(condition, self, other)``)."""
+        return _ops.where(condition, self, other)
+
+    def lt(self, other):
+        return _ops.lt(self, other)
+
+    def le(self, other):
+        return _ops.le(self, other)
+
+    def gt(self, other):
+        return _ops.gt(self, other)
+
+    def ge(self, other):
+        return _ops.ge(self, other)
+
+    def ne(self, other):
+        return _ops.ne(self, other)
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isinf(self):
+        return _ops.isinf(self)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+    def bitwise_and(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return _ops.bitwise_not(self)
+
+    def type_as(self, other):
+        """This tensor converted to ``other``'s dtype."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: other must be a tensor (whose dtype to take), got {type(other).__name__}")
+        return _ops.astype(self, other.dtype)
+
+    def new_tensor(self, data, *, dtype=None, requires_grad=False):
+        """A new tensor holding a copy of ``data``, of this tensor's dtype unless ``dtype`` says otherwise."""
+        return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
+        """A new tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype unless
+        ``dtype`` says otherwise."""
+        size = _ops.shape._sizes("new_full", (size,))
+        if any(n < 0 for n in size):
+            raise ValueError(f"new_full: sizes must be non-negative, got {size}")
+        out = Tensor._wrap(np.full(size, fill_value, dtype=self.dtype if dtype is None else dtype))
+        return out.requires_grad_(True) if requires_grad else out
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return self.new_full(size[0] if len(size) == 1 else size, 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return self.new_full(size[0] if len(size) == 1 else size, 1, dtype=dtype, requires_grad=requires_grad)
+
+    new_empty = new_zeros  # (PyTorch's values are whatever memory held; zeros are one such)
 
     def __getitem__(self, index):
         return _ops.getitem(self, index)

@@ -378,6 +378,108 @@ CASES += [
     case("view_as", [(3, 4)], lambda a: a.view_as(torch.zeros(2, 6)), lambda a: a.view_as(np.zeros((2, 6)))),
 ]
 
+# PyTorch's further shape, index and arithmetic methods (ops.layout, ops.scatter, ops.arithmetic)
+SCATTER_ROWS = np.array([[2, 0, 1, 1], [0, 2, 2, 0]])  # rows of a (3, 4): scatter_add adds the repeats
+SCATTER_ONCE = np.array([[2, 0, 1], [1, 2, 0]])  # each position once, so every write lands
+INDEX = np.array([2, 0, 2, 1])
+MASK = np.array([[True, False, True, True], [False, False, False, False], [True, True, False, True]])
+
+
+def _tensor_or_array(values):
+    return lambda t: torch.tensor(values) if isinstance(t, torch.Tensor) else values
+
+
+def away_from_steps(rng, shape):
+    """Dividends whose quotients by the divisors of ``divisors`` sit clear of integers."""
+    return rng.integers(-4, 4, size=shape) * 1.0 + rng.uniform(0.2, 0.8, size=shape)
+
+
+def divisors(rng, shape):
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(1.0, 1.05, size=shape)
+
+
+CASES += [
+    case("movedim", [(2, 3, 4)], lambda a: a.movedim(0, -1)),
+    case("movedim-tuples", [(2, 3, 4, 5)], lambda a: torch.movedim(a, (0, -1), (2, 0)),
+         lambda a: dp.movedim(a, (0, -1), (2, 0))),
+    case("moveaxis", [(2, 3, 4)], lambda a: a.moveaxis(-1, 1)),
+    case("movedim-0d", [()], lambda a: a.movedim(0, -1)),
+    case("swapaxes", [(2, 3, 4)], lambda a: a.swapaxes(0, 2)),
+    case("swapdims-function", [(2, 3, 4)], lambda a: torch.swapdims(a, -1, 1), lambda a: dp.swapdims(a, -1, 1)),
+    case("mT", [(2, 3, 4)], lambda a: a.mT),
+    case("mT-matrix-new_tensor", [(3, 4)], lambda a: a.mT * a.new_tensor(np.arange(3.0))),
+    case("tile", [(3, 2)], lambda a: a.tile(2, 3)),
+    case("tile-fewer-dims", [(2, 3, 2)], lambda a: torch.tile(a, (2,)), lambda a: dp.tile(a, (2,))),
+    case("tile-more-dims", [(3,)], lambda a: a.tile((2, 1, 2))),
+    case("tile-0d", [()], lambda a: a.tile(3)),
+    case("tile-zero", [(3, 2)], lambda a: a.tile(0, 1)),
+    case("roll", [(3, 4)], lambda a: a.roll(1, 1)),
+    case("roll-flattened", [(3, 4)], lambda a: a.roll(-5)),
+    case("roll-dims", [(2, 3, 4)], lambda a: torch.roll(a, (2, -1), (0, -1)), lambda a: dp.roll(a, (2, -1), (0, -1))),
+    case("roll-same-dim-twice", [(3, 4)], lambda a: a.roll((1, 2), (1, 1))),
+    case("roll-past-length", [(3, 4)], lambda a: a.roll(7, 0)),
+    case("roll-0d", [()], lambda a: a.roll(1)),
+    case("roll-empty", [(2, 0)], lambda a: a.roll(1, 1)),
+    case("select", [(2, 3, 4)], lambda a: a.select(1, -1)),
+    case("select-function", [(3, 4)], lambda a: torch.select(a, 0, 2), lambda a: dp.select(a, 0, 2)),
+    case("unbind", [(3, 4)], lambda a: pieces_together(a.unbind())),
+    case("unbind-dim", [(2, 3, 4)], lambda a: pieces_together(torch.unbind(a, -1)),
+         lambda a: pieces_together(dp.unbind(a, -1))),
+    case("unflatten", [(2, 6)], lambda a: a.unflatten(1, (2, 3))),
+    case("unflatten-infer", [(12, 2)], lambda a: torch.unflatten(a, 0, (-1, 2, 2)), lambda a: dp.unflatten(a, 0, (-1, 2, 2))),
+    # (PyTorch's rules for scatter and scatter_add fail for a src larger than the index, and it has none
+    # for reduce='add': those are checked by finite differences, tests/test_ops_gradcheck.py)
+    case("scatter", [(3, 4), (2, 3)], lambda a, s: a.scatter(0, torch.tensor(SCATTER_ONCE[:, :3]), s),
+         lambda a, s: a.scatter(0, SCATTER_ONCE[:, :3], s)),
+    case("scatter-dim1", [(3, 4), (3, 2)], lambda a, s: torch.scatter(a, 1, torch.tensor(SCATTER_ONCE.T[:, :2].copy()), s),
+         lambda a, s: dp.scatter(a, 1, SCATTER_ONCE.T[:, :2].copy(), s)),
+    case("scatter-value", [(3, 4)], lambda a: a.scatter(0, torch.tensor(SCATTER_ONCE), 2.5),
+         lambda a: a.scatter(0, SCATTER_ONCE, value=2.5)),
+    case("scatter_add", [(3, 4), (2, 4)], lambda a, s: a.scatter_add(0, torch.tensor(SCATTER_ROWS), s),
+         lambda a, s: a.scatter_add(0, SCATTER_ROWS, s)),
+    case("scatter_add-function", [(3, 4), (2, 4)], lambda a, s: torch.scatter_add(a, 0, torch.tensor(SCATTER_ROWS), s),
+         lambda a, s: dp.scatter_add(a, 0, dp.tensor(SCATTER_ROWS), s)),
+    case("scatter_add-0d", [(), ()], lambda a, s: a.scatter_add(0, torch.tensor(0), s),
+         lambda a, s: a.scatter_add(0, np.array(0), s)),
+    case("index_select", [(3, 4)], lambda a: a.index_select(1, torch.tensor(INDEX)), lambda a: a.index_select(1, INDEX)),
+    case("index_select-rows", [(3, 4)], lambda a: torch.index_select(a, 0, torch.tensor(INDEX[:3])),
+         lambda a: dp.index_select(a, 0, dp.tensor(INDEX[:3]))),
+    case("index_select-0d-index", [(3, 4)], lambda a: a.index_select(0, torch.tensor(1)), lambda a: a.index_select(0, np.array(1))),
+    case("index_select-empty", [(3, 4)], lambda a: a.index_select(0, torch.zeros(0, dtype=torch.long)),
+         lambda a: a.index_select(0, np.zeros(0, np.int64))),
+    case("masked_select", [(3, 4)], lambda a: a.masked_select(torch.tensor(MASK)), lambda a: a.masked_select(MASK)),
+    case("masked_select-broadcast", [(4,)], lambda a: torch.masked_select(a, torch.tensor(MASK)),
+         lambda a: dp.masked_select(a, dp.tensor(MASK))),
+    case("masked_select-mask-broadcasts", [(2, 3, 4)], lambda a: a.masked_select(torch.tensor(MASK[0])),
+         lambda a: a.masked_select(MASK[0])),
+    case("remainder", [(3, 4), (3, 4)], lambda a, b: a % b, recipes=(away_from_steps, divisors)),
+    case("remainder-broadcast", [(3, 4), (4,)], lambda a, b: torch.remainder(a, b), lambda a, b: dp.remainder(a, b),
+         recipes=(away_from_steps, divisors)),
+    case("remainder-scalar", [(3, 4)], lambda a: a % -1.5, recipe=away_from_steps),
+    # (PyTorch's rule for number % tensor is missing; number-shaped tensor % tensor has it)
+    case("rmod", [(3, 4)], lambda a: torch.full_like(a, 7.25) % a, lambda a: 7.25 % a, recipe=divisors),
+    # PyTorch has no rule for //; its div(rounding_mode='floor') is the same quotient, slope zero.
+    case("floor_divide", [(3, 4), (4,)], lambda a, b: torch.div(a, b, rounding_mode="floor") + a, lambda a, b: a // b + a,
+         recipes=(away_from_steps, divisors)),
+    case("div-floor", [(3, 4), (3, 4)], lambda a, b: a.div(b, rounding_mode="floor") * a, recipes=(away_from_steps, divisors)),
+    case("div-trunc", [(3, 4), (3, 4)], lambda a, b: torch.div(a, b, rounding_mode="trunc") * b,
+         lambda a, b: dp.div(a, b, rounding_mode="trunc") * b, recipes=(away_from_steps, divisors)),
+    case("add-alpha", [(3, 4), (4,)], lambda a, b: a.add(b, alpha=-2.5)),
+    case("sub-alpha-function", [(3, 4), (3, 1)], lambda a, b: torch.sub(a, b, alpha=3), lambda a, b: dp.sub(a, b, alpha=3)),
+    case("add-function", [(3, 4), (3, 4)], lambda a, b: torch.add(a, b), lambda a, b: dp.add(a, b)),
+    case("mul-div-methods", [(3, 4), (3, 4)], lambda a, b: a.mul(b).div(b * b + 1)),
+    case("maximum-minimum-methods", [(3, 4), (3, 4)], lambda a, b: a.maximum(b) * a.minimum(b),
+         recipes=(low_fraction, high_fraction)),
+    case("where-method", [(3, 4), (4,)], lambda a, b: a.where(torch.tensor(CONDITION), b),
+         lambda a, b: a.where(CONDITION, b)),
+    case("sum-dtype", [(3, 4)], lambda a: a.sum(dtype=torch.float64) * a.sum(1, dtype=torch.float32).sum(),
+         lambda a: a.sum(dtype=dp.float64) * a.sum(1, dtype=dp.float32).sum()),
+    case("mean-dtype", [(3, 4)], lambda a: torch.mean(a, 0, dtype=torch.float64), lambda a: dp.mean(a, 0, dtype=dp.float64)),
+    case("cumsum-dtype", [(3, 4)], lambda a: a.cumsum(1, dtype=torch.float64), lambda a: a.cumsum(1, dtype=dp.float64)),
+    case("prod-dtype", [(3, 4)], lambda a: a.prod(0, dtype=torch.float64), lambda a: a.prod(0, dtype=dp.float64)),
+    case("type_as", [(3, 4), (2,)], lambda a, b: a.type_as(b) * b.sum()),
+]
+
 CASES += [
     case(name, [(2, 3, 4)], tfn, dfn, recipe=recipe)
     for name, tfn, dfn, recipe in [

@@ -234,11 +234,7 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     return _channel_dropout("dropout2d", input, p, training, 2)
 
 
-def unflatten(input, dim: int, sizes):
-    """Axis ``dim`` split into the axes ``sizes`` (one may be −1), as ``torch.unflatten``."""
-    shape = tuple(np.shape(input.data if isinstance(input, Tensor) else input))
-    axis = dim % len(shape) if shape else dim
-    return ops.reshape(input, shape[:axis] + tuple(sizes) + shape[axis + 1:])
+unflatten = ops.unflatten  # axis ``dim`` split into the axes ``sizes`` (one may be −1), as ``torch.unflatten``
 
 
 # -- spatial layers: resampling, pixel shuffling, instance norm, adaptive max pooling, im2col ------------

@@ -2,14 +2,17 @@
 
 | module        | operations                                                            |
 |---------------|-----------------------------------------------------------------------|
-| arithmetic    | add, sub, mul, div, pow, neg, matmul, bmm, outer                      |
+| arithmetic    | add, sub, mul, div, pow, neg, matmul, bmm, outer; floor_divide (//), remainder (%), add_scaled/sub_scaled (alpha), divide (rounding_mode) |
 | einsum        | einsum (Einstein summation; diagonals, '...', broadcasting)           |
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
+| logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, bitwise_and/or/xor/not (no gradient) |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
+| layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten |
+| scatter       | scatter, scatter_add, index_select, masked_select, nonzero, argwhere  |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
 | loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) |
@@ -30,6 +33,7 @@ from .activation import (
 )
 from .activation import glu, hardshrink, softshrink
 from .arithmetic import add, bmm, div, matmul, mul, neg, outer, pow, sub
+from .arithmetic import add_scaled, divide, floor_divide, remainder, sub_scaled
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .cumulative import cumprod, cumsum
@@ -37,7 +41,11 @@ from .einsum import einsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
 from .fold import fold, unfold
 from .indexing import argsort, diag, diagonal, embedding, gather, masked_fill, sort, topk, trace, tril, triu
+from .layout import movedim, moveaxis, roll, select, swapaxes, swapdims, tile, unbind, unflatten
 from .linear import bilinear, linear
+from .logical import (
+    bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, isfinite, isinf, isnan, le, lt, ne,
+)
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -60,6 +68,7 @@ from .loss import (
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
+from .scatter import argwhere, index_select, masked_select, nonzero, scatter, scatter_add
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
 from .shape import (
@@ -95,4 +104,9 @@ __all__ = [
     "triplet_margin_loss",
     "bmm", "diag", "diagonal", "einsum", "outer", "std_mean", "trace", "var_mean",
     "safe_softmax",
+    "add_scaled", "divide", "floor_divide", "remainder", "sub_scaled",
+    "movedim", "moveaxis", "roll", "select", "swapaxes", "swapdims", "tile", "unbind", "unflatten",
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
+    "lt", "ne",
+    "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
 ]

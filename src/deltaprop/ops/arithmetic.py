@@ -1,11 +1,12 @@
 """Arithmetic with broadcasting: + - * / ** @ and negation, each beside its gradient rule; PyTorch's
-bmm and outer beside matmul."""
+bmm and outer beside matmul; at the end, PyTorch's add/sub with alpha, div with rounding_mode,
+floor division (//) and remainder (%)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ._core import broadcast_error, mm, operand, record, shape_of, unbroadcast
 
 
@@ -174,3 +175,100 @@ def outer(a, b):
         return (g @ y if a.requires_grad else None, x @ g if b.requires_grad else None)
 
     return record(np.multiply.outer(x, y), (a, b), backward, "outer")
+
+
+# -- PyTorch's further forms: add/sub with alpha, div with rounding_mode, floor division, remainder -----
+
+
+def add_scaled(input, other, *, alpha=1):
+    """PyTorch's ``add``: ``input + alpha * other``."""
+    return add(input, other) if alpha == 1 else add(input, mul(other, _alpha("add", input, other, alpha)))
+
+
+def sub_scaled(input, other, *, alpha=1):
+    """PyTorch's ``sub``: ``input - alpha * other``."""
+    return sub(input, other) if alpha == 1 else sub(input, mul(other, _alpha("sub", input, other, alpha)))
+
+
+def _alpha(op: str, input, other, alpha):
+    """``alpha`` checked as PyTorch checks it: a number, and no fraction for integer operands."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
+    if isinstance(alpha, (float, np.floating)) and all(np.asarray(x.data).dtype.kind in "biu"
+                                                        for x in (operand(input), operand(other))):
+        raise TypeError(f"{op}: alpha must be an integer for integer operands, got alpha={alpha!r}")
+    return alpha
+
+
+def divide(input, other, *, rounding_mode=None):
+    """PyTorch's ``div``: true division, or with ``rounding_mode`` 'floor' the quotient rounded
+    down (:func:`floor_divide`), 'trunc' rounded toward zero (both with a zero gradient)."""
+    if rounding_mode is None:
+        return div(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return _rounded_quotient("div", input, other, _truncated)
+    raise ConfigError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+
+
+def _truncated(x, y):
+    if np.result_type(x, y).kind == "f":
+        return np.trunc(x / y)
+    q = np.floor_divide(x, y)  # C's integer division: one up where the floor went below zero with a remainder
+    return q + ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0)))
+
+
+def _numbers(op: str, a, b) -> None:
+    """Refuse what PyTorch's division of integers refuses: booleans, and division by an integer zero."""
+    kinds = [np.asarray(x.data).dtype.kind for x in (a, b)]
+    if kinds == ["b", "b"]:
+        raise TypeError(f"{op}: takes numbers, not two booleans")
+    if all(k in "biu" for k in kinds) and np.any(np.asarray(b.data) == 0):
+        raise ZeroDivisionError(f"{op}: integer division by zero (the divisor holds a 0)")
+
+
+def _rounded_quotient(op: str, input, other, rounding):
+    a, b = operand(input), operand(other)
+    _numbers(op, a, b)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0: ±inf or NaN, as in PyTorch
+            out = rounding(a.data, b.data)
+    except ValueError:
+        raise broadcast_error(op, a, b) from None
+
+    def backward(g):
+        # A rounded quotient is a step function: slope 0 wherever it has one (PyTorch's div with a
+        # rounding_mode says so).
+        return (np.zeros(a.data.shape, g.dtype) if a.requires_grad else None,
+                np.zeros(np.shape(b.data), g.dtype) if b.requires_grad else None)
+
+    return record(out, (a, b), backward, op)
+
+
+def floor_divide(input, other):
+    """``input // other``: the quotient rounded down, as Python's and PyTorch's ``//`` (floor, not
+    truncation: -7 // 2 is -4). Its gradient is zero; an integer division by zero is refused."""
+    return _rounded_quotient("floor_divide", input, other, np.floor_divide)
+
+
+def remainder(input, other):
+    """``input % other``: ``input - floor(input / other) * other``, which has the divisor's sign, as
+    Python's and PyTorch's ``%``. Gradients, PyTorch's: 1 for the dividend, -floor(input / other)
+    for the divisor."""
+    a, b = operand(input), operand(other)
+    _numbers("remainder", a, b)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, as in PyTorch
+            out = np.remainder(a.data, b.data)
+    except ValueError:
+        raise broadcast_error("remainder", a, b) from None
+
+    def backward(g):
+        gb = None
+        if b.requires_grad:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = unbroadcast(-g * np.floor_divide(a.data, b.data), np.shape(b.data))
+        return (unbroadcast(g, a.data.shape) if a.requires_grad else None), gb
+
+    return record(out, (a, b), backward, "remainder")

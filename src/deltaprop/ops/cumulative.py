@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import normalize_axes, operand, record
+from .reduction import converted, kept
 
 
 def _axis(name: str, X: np.ndarray, axis, dim):
@@ -53,9 +54,12 @@ def _reverse_cumsum_along(X, out, axis):
     return lambda g: _reverse_cumsum(g, axis)
 
 
-def cumsum(a, axis=None, *, dim=None):
-    """The running sum along an axis (PyTorch's ``cumsum(dim)``, NumPy's ``cumsum(axis)``)."""
-    return _running("cumsum", np.cumsum, _reverse_cumsum_along, a, axis, dim)
+def cumsum(a, axis=None, *, dim=None, dtype=None):
+    """The running sum along an axis (PyTorch's ``cumsum(dim)``, NumPy's ``cumsum(axis)``);
+    ``dtype``, PyTorch's, converts the input first."""
+    if dtype is not None:
+        a = converted(a, dtype)
+    return kept(_running("cumsum", np.cumsum, _reverse_cumsum_along, a, axis, dim), dtype)
 
 
 def _cumprod_rule(X: np.ndarray, out: np.ndarray, axis: int):
@@ -88,7 +92,9 @@ def _cumprod_gradient(X: np.ndarray, out: np.ndarray, g: np.ndarray, axis: int) 
     return np.moveaxis(grad.astype(X.dtype, copy=False), -1, axis)
 
 
-def cumprod(a, axis=None, *, dim=None):
+def cumprod(a, axis=None, *, dim=None, dtype=None):
     """The running product along an axis; its gradient is PyTorch's where the slice holds zeros
-    (one zero or several), not the 0/0 of dividing by the input."""
-    return _running("cumprod", np.cumprod, _cumprod_rule, a, axis, dim)
+    (one zero or several), not the 0/0 of dividing by the input. ``dtype`` converts the input first."""
+    if dtype is not None:
+        a = converted(a, dtype)
+    return kept(_running("cumprod", np.cumprod, _cumprod_rule, a, axis, dim), dtype)

@@ -122,10 +122,17 @@ def minimum(a, b):
     return _select(a, b, "minimum", np.minimum, np.less)
 
 
-def where(condition, a, b):
-    """Elements of ``a`` where ``condition`` holds, of ``b`` elsewhere; the condition carries no gradient."""
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` holds, of ``other`` elsewhere; the condition carries
+    no gradient. With the condition alone, PyTorch's ``where(condition)``: the positions where it
+    holds, one int64 vector per dimension (``nonzero(condition, as_tuple=True)``)."""
+    if input is None and other is None:
+        positions = np.nonzero(np.atleast_1d(np.asarray(condition.data if hasattr(condition, "data") else condition)))
+        return tuple(Tensor._wrap(p.astype(np.int64)) for p in positions)
+    if input is None or other is None:
+        raise TypeError("where: give the condition with both input and other, or the condition alone")
     condition = np.asarray(condition.data if hasattr(condition, "data") else condition, dtype=bool)
-    a, b = operand(a), operand(b)
+    a, b = operand(input), operand(other)
     try:
         out = np.where(condition, a.data, b.data)
     except ValueError:

@@ -10,23 +10,37 @@ import numpy as np
 from ..errors import ConfigError, ShapeError
 from ..tensor import DEFAULT_DTYPE
 from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
+from .elementwise import astype
+
+
+def converted(a, dtype):
+    """``a`` converted to ``dtype`` (PyTorch's ``dtype=`` of a reduction): the gradient goes back
+    converted to ``a``'s dtype."""
+    return astype(operand(a), dtype)
+
+
+def kept(out, dtype):
+    """``out`` in ``dtype`` where one was asked for: NumPy sums and multiplies small integers as
+    int64, where PyTorch's ``dtype=`` keeps them (int32 stays int32)."""
+    return out if dtype is None else astype(out, dtype)
 
 
 def _count(shape: tuple, axis) -> int:
     return math.prod(shape[i] for i in normalize_axes(axis, len(shape)))
 
 
-def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+    """The sum over ``axis`` (all elements by default); ``dtype``, PyTorch's, converts the input first."""
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("sum", axis, dim, keepdims, keepdim)
-    a = operand(a)
+    a = operand(a) if dtype is None else converted(a, dtype)
     axis = reduction_axis(axis, a.data.ndim)
     out = a.data.sum(axis=axis, keepdims=keepdims)
 
     def backward(g):
         return (expand_reduced(g, a.data.shape, axis, keepdims),)
 
-    return record(out, (a,), backward, "sum")
+    return kept(record(out, (a,), backward, "sum"), dtype)
 
 
 def _mean(x: np.ndarray, axis, keepdims: bool, n: int) -> np.ndarray:
@@ -38,10 +52,11 @@ def _mean(x: np.ndarray, axis, keepdims: bool, n: int) -> np.ndarray:
         return np.true_divide(x.sum(axis=axis, keepdims=keepdims), 0)
 
 
-def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+    """The mean over ``axis`` (all elements by default); ``dtype``, PyTorch's, converts the input first."""
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("mean", axis, dim, keepdims, keepdim)
-    a = operand(a)
+    a = operand(a) if dtype is None else converted(a, dtype)
     axis = reduction_axis(axis, a.data.ndim)
     n = _count(a.data.shape, axis)
     out = _mean(a.data, axis, keepdims, n)
@@ -217,17 +232,18 @@ def _products_of_the_others(X: np.ndarray, axes: tuple) -> np.ndarray:
     return np.moveaxis((before * after).reshape(moved.shape), range(-len(axes), 0), axes)
 
 
-def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
+def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     """The product of the elements (over ``axis``, all by default).
 
     The gradient of an element is the product of the others in its slice: with one zero in a slice
     only the zero gets one, with two or more no element does. As PyTorch's, it is out / x where the
     input holds no zero, the products of the others computed directly where it does (and 0 for a
     product of all elements with two zeros or more), down to the NaN and inf those give.
+    ``dtype``, PyTorch's, converts the input first.
     """
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("prod", axis, dim, keepdims, keepdim)
-    a = operand(a)
+    a = operand(a) if dtype is None else converted(a, dtype)
     X = a.data
     axis = reduction_axis(axis, X.ndim)
     out = np.asarray(np.prod(X, axis=axis, keepdims=keepdims))
@@ -242,7 +258,7 @@ def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
             return (np.zeros(X.shape, g.dtype),)
         return (g * _products_of_the_others(X, normalize_axes(axis, X.ndim)),)
 
-    return record(out, (a,), backward, "prod")
+    return kept(record(out, (a,), backward, "prod"), dtype)
 
 
 def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None):

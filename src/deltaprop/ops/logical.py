@@ -1,0 +1,111 @@
+"""Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne), the tests isnan, isinf and
+isfinite, and the bitwise operations (& | ^ ~) of boolean and integer tensors.
+
+Each gives a new tensor outside the graph (a boolean one, or for the bitwise operations of integers
+an integer one), as PyTorch's do: their derivative is zero wherever it exists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._core import broadcast_error, operand
+
+
+def _outside_graph(out) -> Tensor:
+    return Tensor._wrap(np.asarray(out))
+
+
+def _compare(op: str, ufunc, input, other) -> Tensor:
+    a, b = operand(input), operand(other)
+    try:
+        return _outside_graph(ufunc(a.data, b.data))
+    except ValueError:
+        raise broadcast_error(op, a, b) from None
+
+
+def lt(input, other) -> Tensor:
+    """``input < other``, elementwise: a boolean tensor."""
+    return _compare("lt", np.less, input, other)
+
+
+def le(input, other) -> Tensor:
+    """``input <= other``, elementwise: a boolean tensor."""
+    return _compare("le", np.less_equal, input, other)
+
+
+def gt(input, other) -> Tensor:
+    """``input > other``, elementwise: a boolean tensor."""
+    return _compare("gt", np.greater, input, other)
+
+
+def ge(input, other) -> Tensor:
+    """``input >= other``, elementwise: a boolean tensor."""
+    return _compare("ge", np.greater_equal, input, other)
+
+
+def eq(input, other) -> Tensor:
+    """``input == other``, elementwise: a boolean tensor."""
+    return _compare("eq", np.equal, input, other)
+
+
+def ne(input, other) -> Tensor:
+    """``input != other``, elementwise: a boolean tensor."""
+    return _compare("ne", np.not_equal, input, other)
+
+
+def isnan(input) -> Tensor:
+    """Where ``input`` is NaN: a boolean tensor (all false for integers and booleans)."""
+    return _outside_graph(np.isnan(operand(input).data))
+
+
+def isinf(input) -> Tensor:
+    """Where ``input`` is +inf or -inf: a boolean tensor."""
+    return _outside_graph(np.isinf(operand(input).data))
+
+
+def isfinite(input) -> Tensor:
+    """Where ``input`` is neither NaN nor infinite: a boolean tensor."""
+    return _outside_graph(np.isfinite(operand(input).data))
+
+
+# -- bitwise: booleans and integers only, as in PyTorch ---------------------------------------------------
+
+
+def _integral(op: str, *operands) -> tuple:
+    tensors = tuple(operand(x) for x in operands)
+    for t in tensors:
+        kind = np.asarray(t.data).dtype.kind
+        if kind not in "biu":
+            raise TypeError(f"{op}: takes boolean and integer tensors only, got dtype {np.asarray(t.data).dtype}")
+    return tensors
+
+
+def _bitwise(op: str, ufunc, input, other) -> Tensor:
+    a, b = _integral(op, input, other)
+    try:
+        return _outside_graph(ufunc(a.data, b.data))
+    except ValueError:
+        raise broadcast_error(op, a, b) from None
+
+
+def bitwise_and(input, other) -> Tensor:
+    """``input & other``: logical for booleans, bitwise for integers."""
+    return _bitwise("bitwise_and", np.bitwise_and, input, other)
+
+
+def bitwise_or(input, other) -> Tensor:
+    """``input | other``: logical for booleans, bitwise for integers."""
+    return _bitwise("bitwise_or", np.bitwise_or, input, other)
+
+
+def bitwise_xor(input, other) -> Tensor:
+    """``input ^ other``: logical for booleans, bitwise for integers."""
+    return _bitwise("bitwise_xor", np.bitwise_xor, input, other)
+
+
+def bitwise_not(input) -> Tensor:
+    """``~input``: logical not for booleans, bitwise (two's complement) for integers."""
+    (a,) = _integral("bitwise_not", input)
+    return _outside_graph(np.invert(a.data))
