@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ._core import operand, record
+from ._scatter import add_onto
 from .shape import permute, reshape
 
 MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2}
@@ -34,8 +35,9 @@ def _along_axis(x, axis: int, index0: np.ndarray, weight0=None, index1=None, wei
 
     The forward gathers, then multiplies and adds in place: the same roundings as
     ``take·λ0 + take·λ1``, without its two extra output-sized temporaries.
-    Both index arrays are non-decreasing, so the backward sums each run of equal indices with one
-    ``np.add.reduceat`` and adds the sums at the run's index: no unbuffered ``np.add.at``.
+    Both index arrays are non-decreasing, so the backward adds g·λ back by strided slices, a few
+    passes of distinct positions each (ops/_scatter.py): no unbuffered ``np.add.at``, and no
+    ``np.add.reduceat``, whose per-run loop had made the backward 3-4x slower than PyTorch's.
     """
     X = x.data
     trailing = (1,) * (X.ndim - axis - 1)
@@ -54,10 +56,7 @@ def _along_axis(x, axis: int, index0: np.ndarray, weight0=None, index1=None, wei
     def backward(g):
         gx = np.zeros(shape, dtype=g.dtype)
         for index, w in terms:
-            contribution = g if w is None else g * w
-            starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-            sums = np.add.reduceat(contribution, starts, axis=axis)
-            gx[(slice(None),) * axis + (index[starts],)] += sums  # distinct positions: += is exact
+            add_onto(gx, g, w, index, axis)
         return (gx,)
 
     return record(out, (x,), backward, "interpolate")
