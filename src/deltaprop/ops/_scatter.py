@@ -26,6 +26,8 @@ import functools
 
 import numpy as np
 
+from . import _memory
+
 _MOST_PASSES = 8
 _MOST_PIECES = 3  # arithmetic pieces per pass worth a slice each; beyond, one np.take
 
@@ -94,7 +96,7 @@ def add_onto(gx: np.ndarray, g: np.ndarray, w, index: np.ndarray, axis: int) -> 
         # c gets a column of zeros after its last position, for the targets a pass skips
         shape = list(g.shape)
         shape[axis] += 1
-        padded = np.empty(shape, np.result_type(g, w) if w is not None else g.dtype)
+        padded = _memory.empty(shape, np.result_type(g, w) if w is not None else g.dtype)
         c = padded[lead + (slice(0, -1),)]
         if w is None:
             np.copyto(c, g)
@@ -102,7 +104,8 @@ def add_onto(gx: np.ndarray, g: np.ndarray, w, index: np.ndarray, axis: int) -> 
             np.multiply(g, w, out=c)
         padded[lead + (-1,)] = 0
     else:
-        padded, c = None, (g if w is None else g * w)
+        padded = None
+        c = g if w is None else np.multiply(g, w, out=_memory.empty(g.shape, np.result_type(g, w)))
     for target, source in plan:
         view = gx[lead + (target,)]
         part = c[lead + (source,)] if isinstance(source, slice) else np.take(padded, source, axis=axis)

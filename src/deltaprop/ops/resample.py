@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from . import _memory
 from ._core import operand, record
 from ._scatter import add_onto
 from .shape import permute, reshape
@@ -41,25 +42,37 @@ def _along_axis(x, axis: int, index0: np.ndarray, weight0=None, index1=None, wei
     """
     X = x.data
     trailing = (1,) * (X.ndim - axis - 1)
-    out = np.take(X, index0, axis=axis)
+    out = _gathered(X, index0, axis)
     if weight0 is None:
         terms = [(index0, None)]
     else:
         w0, w1 = weight0.reshape(-1, *trailing), weight1.reshape(-1, *trailing)
         out *= w0
-        other = np.take(X, index1, axis=axis)
+        other = _gathered(X, index1, axis)
         other *= w1
         out += other
+        del other  # its block is free again for the backward
         terms = [(index0, w0), (index1, w1)]
     shape = X.shape
 
     def backward(g):
-        gx = np.zeros(shape, dtype=g.dtype)
+        gx = _memory.empty(shape, g.dtype)
+        gx.fill(0)
         for index, w in terms:
             add_onto(gx, g, w, index, axis)
         return (gx,)
 
     return record(out, (x,), backward, "interpolate")
+
+
+def _gathered(X: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
+    """``np.take(X, index, axis)`` into an array from the pool of ops/_memory.py: a fresh array of a
+    few megabytes page-faults on its first write, about as long again as the gather itself (768 faults,
+    1.5 of the 2 ms of a (32, 64, 100) -> 200 linear forward). ``mode="clip"`` because the indices
+    are in range and "raise" would gather into a buffer first."""
+    shape = list(X.shape)
+    shape[axis] = len(index)
+    return np.take(X, index, axis=axis, out=_memory.empty(shape, X.dtype), mode="clip")
 
 
 def _nearest_source(in_size: int, out_size: int, scale, exact: bool) -> np.ndarray:
