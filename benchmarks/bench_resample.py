@@ -13,6 +13,7 @@ measured against the code before it in one sitting: the table adds old / PyTorch
 
     python benchmarks/bench_resample.py
     python benchmarks/bench_resample.py --threads 1 --repeats 21
+    python benchmarks/bench_resample.py --threads 1 --clock thread   # CPU time: steadier on a busy machine
     python benchmarks/bench_resample.py --baseline /tmp/wt-main/src --json results/resample.json
 """
 
@@ -146,14 +147,17 @@ def depthwise_steps(libraries: dict, shape, options) -> dict:
     return steps
 
 
-def time_block(step, count: int) -> float:
-    start = time.perf_counter()
+CLOCKS = {"wall": time.perf_counter, "thread": time.thread_time}
+
+
+def time_block(step, count: int, clock=time.perf_counter) -> float:
+    start = clock()
     for _ in range(count):
         step()
-    return (time.perf_counter() - start) / count
+    return (clock() - start) / count
 
 
-def compare(steps: dict, repeats: int, pause: float) -> dict:
+def compare(steps: dict, repeats: int, pause: float, clock=time.perf_counter) -> dict:
     """Median seconds per step of each contestant, timed in alternating blocks of about 50 ms."""
     for step in steps.values():  # warm up caches, allocators and the memory pool
         for _ in range(3):
@@ -164,11 +168,12 @@ def compare(steps: dict, repeats: int, pause: float) -> dict:
         for name, step in steps.items():
             # Idle first, so that the other library's spinning worker threads have gone to sleep.
             time.sleep(pause)
-            times[name].append(time_block(step, count))
+            times[name].append(time_block(step, count, clock))
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def measure(threads: int, repeats: int, pause: float, baseline=None, log=print, kinds=("interpolate", "depthwise")) -> list:
+def measure(threads: int, repeats: int, pause: float, baseline=None, log=print, kinds=("interpolate", "depthwise"),
+            clock: str = "wall") -> list:
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -182,8 +187,8 @@ def measure(threads: int, repeats: int, pause: float, baseline=None, log=print, 
             if kind not in kinds:
                 continue
             make = interpolation_steps if kind == "interpolate" else depthwise_steps
-            seconds = compare(make(libraries, shape, options), repeats, pause)
-            row = {"threads": threads, "kind": kind, "case": name, "shape": list(shape),
+            seconds = compare(make(libraries, shape, options), repeats, pause, CLOCKS[clock])
+            row = {"threads": threads, "clock": clock, "kind": kind, "case": name, "shape": list(shape),
                    "options": {k: v for k, v in options.items()},
                    "deltaprop_ms": seconds["deltaprop"] * 1e3, "torch_ms": seconds["torch"] * 1e3,
                    "ratio": seconds["torch"] / seconds["deltaprop"]}
@@ -207,8 +212,13 @@ def main(argv=None) -> None:
     parser.add_argument("--pause", type=float, default=0.05, help="seconds idle before each timed block (default 0.05)")
     parser.add_argument("--baseline", metavar="DIR", help="also time the deltaprop package in DIR (see above)")
     parser.add_argument("--only", choices=["interpolate", "depthwise"], action="append", help="run only these cases")
+    parser.add_argument("--clock", choices=list(CLOCKS), default="wall",
+                        help="wall time (default), or the main thread's CPU time, which a busy neighbour on a shared "
+                             "machine does not inflate by preempting us (one thread only: it misses worker threads)")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON here")
     args = parser.parse_args(argv)
+    if args.clock == "thread" and any(count != 1 for count in args.threads or [0]):
+        parser.error("--clock thread counts the main thread's CPU time only, so it needs --threads 1")
 
     import torch
 
@@ -216,15 +226,16 @@ def main(argv=None) -> None:
     threads = args.threads or sorted({blas_threads(), 1}, reverse=True)
     print(f"numpy {np.__version__}, torch {torch.__version__}; deltaprop from {Path(deltaprop.__file__).parent}"
           + (f", baseline from {Path(baseline.__file__).parent}" if baseline else ""))
-    print("times are medians over alternating blocks, ms per forward+backward (interpolate) or per training step "
-          "(depthwise); ratio = PyTorch's time / deltaprop's (>= 1: deltaprop faster)")
+    print(f"times ({args.clock} clock) are medians over alternating blocks, ms per forward+backward (interpolate) or "
+          "per training step (depthwise); ratio = PyTorch's time / deltaprop's (>= 1: deltaprop faster)")
     header = f"{'th':>2}  {'kind':<11} {'case':<28} {'shape':<18} {'dp ms':>9} {'torch ms':>9} {'ratio':>7}"
     if baseline is not None:
         header += f" {'old ms':>9} {'old rat':>7} {'speedup':>7}"
     print(header)
     rows = []
     for count in threads:
-        rows += measure(count, args.repeats, args.pause, baseline, kinds=args.only or ("interpolate", "depthwise"))
+        rows += measure(count, args.repeats, args.pause, baseline, kinds=args.only or ("interpolate", "depthwise"),
+                        clock=args.clock)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump({"numpy": np.__version__, "torch": torch.__version__, "rows": rows}, handle, indent=2)
