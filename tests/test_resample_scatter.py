@@ -37,7 +37,7 @@ INDICES = list(indices())
 
 
 def route(index) -> str:
-    plan = _plan(index.tobytes(), index.dtype.str)
+    plan = _plan(index)
     if plan is None:
         return "reduceat"
     return "take" if any(not isinstance(source, slice) for _, source in plan) else "slices"
@@ -182,3 +182,19 @@ def test_inf_and_nan_in_the_upstream_gradient_land_where_they_did(name, shape, r
         np.testing.assert_array_equal(np.isnan(xd.grad), np.isnan(theirs))
         np.testing.assert_array_equal(np.isposinf(xd.grad), np.isposinf(theirs))
         np.testing.assert_array_equal(np.isneginf(xd.grad), np.isneginf(theirs))
+
+
+def test_long_axes_are_planned_afresh_and_alike(monkeypatch):
+    from deltaprop.ops import _scatter
+
+    index = _linear_source(13, 20, None, False, np.dtype(np.float64))[0]
+    g = np.random.default_rng(6).standard_normal((3, 20))
+    cached = np.zeros((3, 13))
+    add_onto(cached, g, None, index, 1)
+    monkeypatch.setattr(_scatter, "_MOST_CACHED", 8)  # every axis here counts as long now
+    _scatter._cached_plan.cache_clear()
+    fresh = np.zeros((3, 13))
+    add_onto(fresh, g, None, index, 1)
+    assert _scatter._cached_plan.cache_info().currsize == 0
+    np.testing.assert_array_equal(fresh, cached)
+    np.testing.assert_allclose(fresh, expected_scatter((3, 13), g, None, index, 1), rtol=1e-12)

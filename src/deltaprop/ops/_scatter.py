@@ -31,12 +31,22 @@ from . import _memory
 
 _MOST_PASSES = 8
 _MOST_PIECES = 3  # arithmetic pieces per pass worth a slice each; beyond, one np.take
+# Plans of axes up to this long, in and out, are cached (64 of them: at most about 20 MB); longer
+# ones are made afresh each time, which costs little beside the passes over such arrays.
+_MOST_CACHED = 4096
 
 
-@functools.lru_cache(maxsize=128)
-def _plan(index_bytes: bytes, dtype: str) -> tuple | None:
-    """((target slice, source slice or index array), ...) for an index array given as bytes; None
-    when a run is longer than _MOST_PASSES. Cached: the same index arrays come back every step."""
+def _plan(index: np.ndarray) -> tuple | None:
+    """((target slice, source slice or index array), ...) for a non-decreasing index array; None
+    when a run is longer than _MOST_PASSES. The same index arrays come back every step, hence the
+    cache."""
+    key = (index.tobytes(), index.dtype.str)
+    if len(index) > _MOST_CACHED or index[-1] >= _MOST_CACHED:
+        return _planned(*key)
+    return _cached_plan(*key)
+
+
+def _planned(index_bytes: bytes, dtype: str) -> tuple | None:
     index = np.frombuffer(index_bytes, dtype=dtype)
     n = len(index)
     starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
@@ -57,6 +67,9 @@ def _plan(index_bytes: bytes, dtype: str) -> tuple | None:
             gather[target - low] = source
             plan.append((slice(low, high), gather))
     return tuple(plan)
+
+
+_cached_plan = functools.lru_cache(maxsize=64)(_planned)
 
 
 def _arithmetic_pieces(source: np.ndarray, target: np.ndarray) -> list | None:
@@ -87,7 +100,7 @@ def add_onto(gx: np.ndarray, g: np.ndarray, w, index: np.ndarray, axis: int) -> 
     """gx[..., index[j], ...] += (g·w)[..., j, ...] along ``axis``, for a non-decreasing ``index``;
     ``w`` None means the weights are all one (g itself is added, no product taken)."""
     lead = (slice(None),) * axis
-    plan = _plan(index.tobytes(), index.dtype.str)
+    plan = _plan(index)
     if plan is None:
         c = g if w is None else g * w
         starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
