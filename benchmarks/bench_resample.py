@@ -3,13 +3,15 @@
 Each case is timed as what training repeats. For ``interpolate`` (nn.Upsample): the forward and the
 backward of one call, with the same fixed upstream gradient in both libraries. For a depthwise
 convolution (groups = channels): a training step of one layer, forward, the loss mean(y²), backward
-(to the input as well, as for a layer inside a network), SGD update. Both libraries get the same inputs, weights and thread count; they are timed
-alternately in one process, block by block, and the table reports medians over blocks and the
-ratio of throughputs deltaprop / PyTorch (≥ 1 means deltaprop is faster), at 2 threads and at 1.
+(to the input as well, as for a layer inside a network), SGD update. Both libraries get the same
+inputs, weights and thread count; they are timed alternately in one process, block by block, and
+the table reports medians over blocks and the ratio of throughputs deltaprop / PyTorch (≥ 1 means
+deltaprop is faster), at NumPy's BLAS thread count and at 1.
 
 With ``--baseline DIR`` a second deltaprop (DIR holds its package, e.g. the ``src`` of another
 checkout) is imported beside this one and timed in the same alternation, so that a change can be
-measured against the code before it in one sitting: the table adds old / PyTorch and new / old.
+measured against the code before it in one sitting: the table adds the old time, its ratio to
+PyTorch (the same way round) and the speed-up, old time / new time.
 
     python benchmarks/bench_resample.py
     python benchmarks/bench_resample.py --threads 1 --repeats 21
@@ -62,7 +64,8 @@ def load_baseline(directory: str):
     init = Path(directory) / "deltaprop" / "__init__.py"
     if not init.is_file():
         raise SystemExit(f"--baseline: no deltaprop package in {directory} (expected {init})")
-    spec = importlib.util.spec_from_file_location("deltaprop_baseline", init, submodule_search_locations=[str(init.parent)])
+    spec = importlib.util.spec_from_file_location("deltaprop_baseline", init,
+                                                  submodule_search_locations=[str(init.parent)])
     module = importlib.util.module_from_spec(spec)
     sys.modules["deltaprop_baseline"] = module
     spec.loader.exec_module(module)
@@ -94,7 +97,8 @@ def interpolation_steps(libraries: dict, shape, options) -> dict:
             dp.nn.functional.interpolate(xd, **options).backward(upstream)
 
         step()  # the same numbers as PyTorch's before anything is timed
-        np.testing.assert_allclose(dp.nn.functional.interpolate(xd, **options).data, expected.detach().numpy(), rtol=1e-5, atol=1e-5)
+        ours = dp.nn.functional.interpolate(xd, **options).data
+        np.testing.assert_allclose(ours, expected.detach().numpy(), rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(xd.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-4)
         steps[name] = step
     return steps

@@ -12,7 +12,7 @@ bilinear (16, 32, 64, 64) from about 36 to 21 ms (PyTorch 30) and (4, 16, 256, 2
 47 ms (PyTorch 44). A backward as one BLAS product with the (out x in) interpolation matrix was
 tried and dropped: 4x faster at 32-64 pixels, but its work grows with the input length, it was
 2-3x slower than reduceat at 256, and it turned an inf in the gradient into a row of NaN. The
-backward now adds by strided slices instead of reduceat (ops/_scatter.py), and the arrays come from
+backward now adds by strided slices instead of reduceat (ops/_sorted_scatter.py), and the arrays come from
 the pool of ops/_memory.py: forward and backward together 4.1-5.1x faster for bilinear and linear,
 6.4-8.6x for nearest, at 0.80-2.05x PyTorch's throughput (benchmarks/bench_resample.py, one thread,
 CPU time, 2026-11-22). Gathering the forward by the same slices was tried and dropped: strided
@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import ConfigError, ShapeError
 from . import _memory
 from ._core import operand, record
-from ._scatter import add_onto
+from ._sorted_scatter import add_onto
 from .shape import permute, reshape
 
 MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2}
@@ -43,7 +43,7 @@ def _along_axis(x, axis: int, index0: np.ndarray, weight0=None, index1=None, wei
     The forward gathers, then multiplies and adds in place: the same roundings as
     ``take·λ0 + take·λ1``, without its two extra output-sized temporaries.
     Both index arrays are non-decreasing, so the backward adds g·λ back by strided slices, a few
-    passes of distinct positions each (ops/_scatter.py): no unbuffered ``np.add.at``, and no
+    passes of distinct positions each (ops/_sorted_scatter.py): no unbuffered ``np.add.at``, and no
     ``np.add.reduceat``, whose per-run loop had made the backward 3-4x slower than PyTorch's.
     """
     X = x.data

@@ -1,4 +1,4 @@
-"""The interpolation backward's scatter-add (ops/_scatter.py): against np.add.at on every route it
+"""The interpolation backward's scatter-add (ops/_sorted_scatter.py): against np.add.at on every route it
 takes (strided slices, np.take into a zero-padded copy, np.add.reduceat for long runs), and the
 interpolations that reach each route against finite differences and PyTorch, including size-1
 maps, outputs smaller than their inputs, and inf and NaN in the upstream gradient."""
@@ -8,7 +8,7 @@ import pytest
 
 import deltaprop as dp
 from deltaprop.nn import functional as F
-from deltaprop.ops._scatter import _plan, add_onto
+from deltaprop.ops._sorted_scatter import _plan, add_onto
 from deltaprop.ops.resample import _linear_source, _nearest_source
 
 try:
@@ -69,7 +69,8 @@ def test_add_onto_matches_add_at(name, index, w, axis, dtype):
     gx = np.zeros(shape, dtype)
     add_onto(gx, g, weights, index, axis)
     tol = dict(rtol=1e-12, atol=1e-14) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(gx, expected_scatter(shape, g, None if w is None else w.astype(dtype), index, axis), **tol)
+    expected = expected_scatter(shape, g, None if w is None else w.astype(dtype), index, axis)
+    np.testing.assert_allclose(gx, expected, **tol)
 
 
 # Interpolations whose backward takes each route (checked below), with the sizes at the edges.
@@ -185,7 +186,7 @@ def test_inf_and_nan_in_the_upstream_gradient_land_where_they_did(name, shape, r
 
 
 def test_long_axes_are_planned_afresh_and_alike(monkeypatch):
-    from deltaprop.ops import _scatter
+    from deltaprop.ops import _sorted_scatter as _scatter
 
     index = _linear_source(13, 20, None, False, np.dtype(np.float64))[0]
     g = np.random.default_rng(6).standard_normal((3, 20))
