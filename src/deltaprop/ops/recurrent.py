@@ -122,6 +122,7 @@ def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: b
     h = h_first = h0.data.astype(dtype, copy=True)  # a private copy: the caller may change h0 before backward()
     recurrent = np.empty((batch, hidden), dtype=dtype)
     tanh = nonlinearity == "tanh"
+    zeros = None if tanh else np.zeros_like(recurrent)  # NumPy's maximum has a vector loop for two arrays only
     WT = W.T
     for t in _order(length, reverse):
         np.matmul(h, WT, out=recurrent)
@@ -130,7 +131,7 @@ def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: b
         if tanh:
             np.tanh(h, out=h)
         else:
-            np.maximum(h, 0, out=h)
+            np.maximum(h, zeros, out=h)
     wants = _wanted(gi, h0, w_hh, b_hh)
 
     def backward(g):
