@@ -17,12 +17,18 @@ reads each step's part of gi without indexing nodes whose gradients would be the
 whole sequence. ``reverse`` runs the positions from the last to the first (the backward direction
 of a bidirectional layer); outputs stay at their positions.
 
-How the steps are kept fast (measured in benchmarks/bench_recurrent.py): every step writes into
-arrays made once per sequence (``out=`` and in place; the states each step started from are read
-back from the outputs instead of copied); the gated cells keep their gates gate by gate,
-(L, G, N, H), so that every elementwise pass runs over dense blocks; σ is taken in place
-(:func:`~deltaprop.ops.activation.logistic_`); and the factors of each gate's δ that do not depend
-on the error terms are made for all positions at once before the backward loop.
+How the steps are kept fast (measured in benchmarks/bench_recurrent.py):
+
+* every step writes into arrays made once per sequence (``out=`` and in place), and the states
+  each step started from are read back from the outputs instead of copied;
+* the large arrays come from the pool of :mod:`deltaprop.ops._memory`, so that a training step
+  does not page-fault them in again: a training step of an LSTM of hidden size 128 (length 50,
+  batch 32) faulted 3,600-4,400 times with fresh arrays, 768 with these and linear's products of a
+  sequence pooled (in a process where nothing else had raised glibc's limits);
+* the gated cells keep their gates gate by gate, (L, G, N, H), so that every elementwise pass
+  runs over dense blocks, and σ is taken in place (:func:`~deltaprop.ops.activation.logistic_`);
+* the factors of each gate's δ that do not depend on the error terms are made for all positions
+  at once, before the backward loop.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
+from . import _memory
 from ._core import mm, operand, record
 from .activation import logistic_
 
@@ -78,7 +85,12 @@ def _times_before(x: np.ndarray, states: np.ndarray, first: np.ndarray, reverse:
 def _with_bias(G: np.ndarray, b, dtype) -> np.ndarray:
     """A new array G + b in ``dtype``: the pre-activations of every position, before the
     recurrent products are added to them one step at a time."""
-    return G.astype(dtype, copy=True) if b is None else np.add(G, b, dtype=dtype)
+    out = _memory.empty(G.shape, dtype)
+    if b is None:
+        np.copyto(out, G)
+    else:
+        np.add(G, b, out=out)
+    return out
 
 
 def _gate_major(G: np.ndarray, b, gates: int, dtype, order=None) -> np.ndarray:
@@ -87,7 +99,7 @@ def _gate_major(G: np.ndarray, b, gates: int, dtype, order=None) -> np.ndarray:
     length, batch, width = G.shape
     by_gate = G.reshape(length, batch, gates, width // gates).transpose(0, 2, 1, 3)
     b = None if b is None else b.reshape(gates, 1, -1)
-    out = np.empty(by_gate.shape, dtype=dtype)
+    out = _memory.empty(by_gate.shape, dtype)
     for k, source in enumerate(range(gates) if order is None else order):
         if b is None:
             np.copyto(out[:, k], by_gate[:, source])
@@ -136,7 +148,7 @@ def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: b
 
     def backward(g):
         # act'(a) from act(a), for all positions at once, in the array that then receives the δ.
-        delta = np.empty(out.shape, dtype=np.result_type(g, out))
+        delta = _memory.empty(out.shape, np.result_type(g, out))
         if tanh:
             np.multiply(out, out, out=delta)
             np.subtract(1, delta, out=delta)
@@ -178,9 +190,9 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
     # the same numbers as columns of (32, 512) rows. They become tanh(g), σ(i), σ(f), σ(o) in place.
     acts = _gate_major(G, None if b_hh is None else b_hh.data, 4, dtype, _LSTM_ORDER)
     WT = W.reshape(4, H, H)[list(_LSTM_ORDER)].reshape(4 * H, H).T  # its rows in the same order
-    out = np.empty((2, length, batch, H), dtype=dtype)
+    out = _memory.empty((2, length, batch, H), dtype)
     hs, cs = out  # h_t and c_t
-    tanh_c = np.empty_like(cs)  # tanh(c_t), which the rule needs too
+    tanh_c = _memory.empty(cs.shape, dtype)  # tanh(c_t), which the rule needs too
     # Private copies of the initial states: the caller may change h0 and c0 before backward().
     h = h_first = h0.data.astype(dtype, copy=True)
     c = c_first = c0.data.astype(dtype, copy=True)
@@ -208,7 +220,7 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
         # Each gate's δ is the error term it receives times a factor that does not depend on the
         # error terms: its g'(a) times what the gate multiplies in the forward pass. The factors of
         # all positions are made at once, in the array that then receives the δ step by step.
-        factor = np.subtract(1, acts, dtype=np.result_type(grad, acts))
+        factor = np.subtract(1, acts, out=_memory.empty(acts.shape, np.result_type(grad, acts)))
         factor *= acts  # σ' = σ(1 − σ) of i, f and o (g's is replaced next)
         g, i, f, o = (acts[:, k] for k in range(4))
         d_g, d_i, d_f, d_o = (factor[:, k] for k in range(4))
@@ -218,10 +230,10 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
         d_i *= g
         _times_before(d_f, cs, c_first, reverse)  # × c_{t−1}
         d_o *= tanh_c
-        to_cell = np.multiply(tanh_c, tanh_c)
+        to_cell = np.multiply(tanh_c, tanh_c, out=_memory.empty(tanh_c.shape, factor.dtype))
         np.subtract(1, to_cell, out=to_cell)
         to_cell *= o  # ∂h_t/∂c_t
-        delta = np.empty(G.shape, dtype=factor.dtype)  # in gi's layout and order, for the products with W_hh
+        delta = _memory.empty(G.shape, factor.dtype)  # in gi's layout and order, for the products with W_hh
         by_sample = delta.reshape(length, batch, 4, H).transpose(0, 2, 1, 3)  # (L, 4, N, H), order i, f, g, o
         dh = np.zeros((batch, H), dtype=factor.dtype)
         dc = np.zeros_like(dh)
@@ -262,8 +274,8 @@ def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
     # of b_hh at once; n's part is inside r·h_n, so it is added to h_n step by step.
     acts = _gate_major(G, None if b is None else np.concatenate([b[:2 * H], np.zeros(H, dtype=b.dtype)]), 3, dtype)
     b_n = None if b is None else b[2 * H:]
-    out = np.empty((length, batch, H), dtype=dtype)
-    hidden_n = np.empty_like(out)  # h_n, the part of the recurrent product the reset gate scales
+    out = _memory.empty((length, batch, H), dtype)
+    hidden_n = _memory.empty(out.shape, dtype)  # h_n, the part of the recurrent product the reset gate scales
     h = h_first = h0.data.astype(dtype, copy=True)  # a private copy: the caller may change h0 before backward()
     recurrent = np.empty((batch, 3, H), dtype=dtype)
     by_gate = recurrent.transpose(1, 0, 2)
@@ -296,7 +308,7 @@ def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
         # The factors that do not depend on the error terms, for all positions at once, made in the
         # array that then receives the δ step by step.
         r, z, n = (acts[:, k] for k in range(3))
-        factor = np.empty(acts.shape, dtype=np.result_type(grad, acts))
+        factor = _memory.empty(acts.shape, np.result_type(grad, acts))
         to_r, to_z, to_n = (factor[:, k] for k in range(3))
         np.subtract(1, r, out=to_r)
         to_r *= r
@@ -309,8 +321,8 @@ def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
         np.multiply(n, n, out=to_n)
         np.subtract(1, to_n, out=to_n)
         to_n *= 1 - z  # ∂h/∂(n's weighted sum)
-        delta_x = np.empty(G.shape, dtype=factor.dtype)  # δ of gi
-        delta_h = np.empty_like(delta_x)  # δ of the recurrent product
+        delta_x = _memory.empty(G.shape, factor.dtype)  # δ of gi
+        delta_h = _memory.empty(G.shape, factor.dtype)  # δ of the recurrent product
         dh = np.zeros((batch, H), dtype=factor.dtype)
         scratch = np.empty_like(dh)
         for t in _order(length, not reverse):
