@@ -205,3 +205,40 @@ def test_the_pieces_of_a_split_send_their_gradients_into_one_array(make_pieces):
     assert peak < 1.5 * x.data.nbytes, peak / x.data.nbytes
     np.testing.assert_array_equal(x.grad, np.concatenate([np.ones((64, 10, 32)), np.zeros((64, 10, 32)),
                                                           np.ones((64, 10, 32))], axis=-1))
+
+
+def recurrent_training(monkeypatch, min_bytes, name, kwargs) -> list:
+    """Losses, final parameters and kept outputs of a few SGD steps of a recurrent layer, its
+    large arrays (input products, gates, states, δ) from the pool or all from NumPy."""
+    monkeypatch.setattr(_memory, "MIN_BYTES", min_bytes)
+    dp.manual_seed(0)
+    layer = getattr(nn, name)(6, 8, **kwargs)
+    optimizer = dp.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((7, 5, 6)).astype(np.float32)
+    target = rng.standard_normal((7, 5, 8 * (2 if kwargs.get("bidirectional") else 1))).astype(np.float32)
+    losses, kept = [], []
+    for _ in range(4):
+        optimizer.zero_grad()
+        output, _ = layer(dp.tensor(x))  # an output the caller keeps across steps
+        loss = nn.functional.mse_loss(output, dp.tensor(target))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        kept.append(output.data)
+    return losses + [p.data.copy() for p in layer.parameters()] + kept
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("LSTM", dict(num_layers=2, bidirectional=True)), ("GRU", dict(num_layers=2, bidirectional=True)),
+    ("RNN", dict(nonlinearity="relu"))], ids=["LSTM", "GRU", "RNN"])
+def test_recurrent_training_is_bitwise_the_same_with_every_array_pooled(monkeypatch, name, kwargs):
+    """The recurrent primitives write every element of the arrays they take from the pool (whose
+    memory holds an earlier step's numbers, where a fresh array's holds zeros)."""
+    pooled = recurrent_training(monkeypatch, 0, name, kwargs)
+    assert _memory.held()[0] > 0
+    monkeypatch.setattr(_memory._pool, "blocks", [])
+    plain = recurrent_training(monkeypatch, float("inf"), name, kwargs)
+    assert _memory.held() == (0, 0)
+    for ours, theirs in zip(pooled, plain, strict=True):
+        np.testing.assert_array_equal(ours, theirs)

@@ -113,6 +113,44 @@ def test_sequence_primitives_gradients(kind, reverse, bias):
                             [gi, h0, w, *b])
 
 
+def _sequence(kind, reverse):
+    """(the primitive as a function of its tensors, the number of gates)."""
+    if kind == "lstm":
+        return (lambda g, h, c, w, b: fused.lstm_sequence(g, h, c, w, b, reverse=reverse)), 4
+    if kind == "gru":
+        return (lambda g, h, c, w, b: fused.gru_sequence(g, h, w, b, reverse=reverse)), 3
+    return (lambda g, h, c, w, b: fused.rnn_sequence(g, h, w, b, "tanh", reverse)), 1
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_sequence_primitives_of_one_step(kind, reverse):
+    """A sequence of length 1: the only position is the first, whose state is h0 (and c0)."""
+    run, gates = _sequence(kind, reverse)
+    inputs = [randn(1, 3, gates * 4, seed=1), randn(3, 4, seed=2), randn(3, 4, seed=3), randn(gates * 4, 4, seed=4),
+              randn(gates * 4, seed=5)]
+    assert dp.gradcheck(run, inputs)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_a_second_backward_through_a_primitive_gives_the_same_gradients(kind):
+    """The rules make their factors in new arrays: what the forward pass kept is intact for another sweep."""
+    run, gates = _sequence(kind, False)
+    inputs = [randn(5, 2, gates * 3, seed=1), randn(2, 3, seed=2), randn(2, 3, seed=3), randn(gates * 3, 3, seed=4),
+              randn(gates * 3, seed=5)]
+    out = run(*inputs)
+    weights = np.random.default_rng(6).standard_normal(out.shape)
+    out.backward(weights)
+    first = [t.grad.copy() for t in inputs if t.grad is not None]
+    for t in inputs:
+        t.grad = None
+    out.backward(weights)
+    second = [t.grad for t in inputs if t.grad is not None]
+    assert len(first) == len(second) == (5 if kind == "lstm" else 4)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("name, kwargs", [(n, k) for n, k, _ in LAYERS])
 def test_fused_layers_equal_the_composed_steps(name, kwargs, monkeypatch):
     """Same values and gradients (float64, to rounding) from the primitives and from the elementary steps."""

@@ -130,3 +130,30 @@ def test_initialisation_has_pytorchs_range():
     for (key, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert np.abs(p.data).max() <= 0.25 and q.abs().max().item() <= 0.25, key
         assert np.abs(p.data).max() > 0.2 and q.abs().max().item() > 0.2, key
+
+
+# Sizes like a real model's (the small cases above use hidden sizes 2 to 5): the gate-by-gate
+# buffers and the in-place passes of the primitives, checked where rows are wide and many.
+REALISTIC = [
+    ("LSTM", dict(input_size=16, hidden_size=24)),
+    ("LSTM", dict(input_size=10, hidden_size=16, num_layers=2, bidirectional=True, batch_first=True)),
+    ("GRU", dict(input_size=16, hidden_size=24)),
+    ("GRU", dict(input_size=10, hidden_size=16, num_layers=2, bidirectional=True, batch_first=True, dropout=0.0)),
+    ("RNN", dict(input_size=16, hidden_size=24, num_layers=2, bidirectional=True)),
+    ("RNN", dict(input_size=10, hidden_size=16, nonlinearity="relu", batch_first=True)),
+]
+
+
+@pytest.mark.parametrize("with_state", [True, False], ids=["h0", "no-h0"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs", REALISTIC, ids=[f"{c[0]}-{i}" for i, c in enumerate(REALISTIC)])
+def test_realistic_sizes_match_pytorch(name, kwargs, dtype, with_state):
+    torch.manual_seed(3)
+    ours, theirs = twins(name, kwargs, dtype, **PYTORCH_WEIGHTS)
+    rng = np.random.default_rng(4)
+    length, batch = 12, 7
+    x = rng.standard_normal(((batch, length) if kwargs.get("batch_first") else (length, batch)) + (kwargs["input_size"],))
+    D = 2 if kwargs.get("bidirectional") else 1
+    state_shape = (D * kwargs.get("num_layers", 1), batch, kwargs["hidden_size"])
+    states = [rng.standard_normal(state_shape) for _ in range(2 if name == "LSTM" else 1)] if with_state else []
+    compare(ours, theirs, x, states, dtype)

@@ -82,11 +82,9 @@ def _fused_direction(mode: str, layer_input, state, weights, reverse: bool):
     w_ih, w_hh, b_ih, b_hh = weights
     gi = ops.linear(layer_input, w_ih, b_ih)  # the input products of every position at once
     if mode == "LSTM":
-        both = fused.lstm_sequence(gi, state[0], state[1], w_hh, b_hh, reverse)
-        hidden = w_hh.shape[1]
-        last = ops.getitem(both, 0 if reverse else -1)
-        return ops.getitem(both, (Ellipsis, slice(0, hidden))), (
-            ops.getitem(last, (slice(None), slice(0, hidden))), ops.getitem(last, (slice(None), slice(hidden, None))))
+        both = fused.lstm_sequence(gi, state[0], state[1], w_hh, b_hh, reverse)  # (2, L, N, H): h_t, c_t
+        last = ops.getitem(both, (slice(None), 0 if reverse else -1))
+        return ops.getitem(both, 0), (ops.getitem(last, 0), ops.getitem(last, 1))
     if mode == "GRU":
         out = fused.gru_sequence(gi, state, w_hh, b_hh, reverse)
     else:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
+from . import _memory
 from ._core import mm, no_tensors_in, operand, record
 
 
@@ -42,8 +43,15 @@ def linear(x, weight, bias=None):
         X = X.astype(W.dtype)  # data arrives as float64 or integers; compute in the layer's dtype
     if X.ndim > 2:
         # A sequence's (N, L, in): one product of all N·L rows, not N stacked ones (NumPy's matmul
-        # does a small product per leading index: 75 against 17 µs for (64, 10, 32)·(32, 96))
-        out = mm(X.reshape(-1, X.shape[-1]), W.T).reshape(*X.shape[:-1], W.shape[0])
+        # does a small product per leading index: 75 against 17 µs for (64, 10, 32)·(32, 96)),
+        # into an array from the pool (ops/_memory.py): a recurrent layer's input products are
+        # megabytes, which a fresh array page-faults in at every step.
+        rows = X.reshape(-1, X.shape[-1])
+        if rows.shape[1] == 1:
+            out = mm(rows, W.T)
+        else:
+            out = np.matmul(rows, W.T, out=_memory.empty((rows.shape[0], W.shape[0]), np.result_type(X, W)))
+        out = out.reshape(*X.shape[:-1], W.shape[0])
     else:
         out = mm(X, W.T)
     parents = (x, weight) if x_is_node else (weight,)
