@@ -238,3 +238,10 @@ def test_keras_defaults_one_epoch_batches_of_32_and_verbose_auto():
     assert Trainer(_model(), loss="mse", verbose="auto").verbose == 1
     with pytest.raises(ConfigError, match=r"verbose must be 'auto', 0, 1 or 2, got 'loud'"):
         Trainer(_model(), loss="mse", verbose="loud")
+
+
+@pytest.mark.parametrize("argument", ["steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq"])
+def test_the_keras_arguments_porting_md_lists_as_missing_are_refused(argument):
+    X, y = _data()
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{argument}'"):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", verbose=0, **{argument: 1})
