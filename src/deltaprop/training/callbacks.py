@@ -486,7 +486,8 @@ class CSVLogger(Callback):
     def __init__(self, filename=None, separator: str = ",", append: bool = False, *, path=None):
         self.path = str(_one_path("CSVLogger", "filename", filename, path))
         if not isinstance(separator, str) or len(separator) != 1 or separator in '"\r\n':
-            raise ConfigError(f"CSVLogger: separator must be one character other than a quote or a line end, got {separator!r}")
+            raise ConfigError(
+                f"CSVLogger: separator must be one character other than a quote or a line end, got {separator!r}")
         self.separator = separator
         self.append = bool(append)
         self._kept = ""  # the file's text before this run, kept when appending

@@ -131,8 +131,8 @@ def make_optimizer(optimizer, model, lr: float | None = None):
 class Trainer:
     """Trains ``model`` with ``loss`` and ``optimizer``; ``fit()`` below is the one-call form."""
 
-    def __init__(self, model, *, loss, optimizer=None, metrics=(), callbacks=(), verbose: int | str = 1, seed: int | None = None,
-                 output=None):
+    def __init__(self, model, *, loss, optimizer=None, metrics=(), callbacks=(), verbose: int | str = 1,
+                 seed: int | None = None, output=None):
         self.model = model
         self.loss = make_loss(loss)
         _warn_of_a_second_softmax(model, self.loss)
