@@ -118,7 +118,7 @@ def test_regression_metrics_and_a_column_target():
         ({"metrics": ["accuracy", "auc"]}, ConfigError, "unknown metric 'auc'"),
         ({"loss": "hinge"}, ConfigError, "unknown loss 'hinge'"),
         ({"optimizer": "lbfgs"}, ConfigError, "unknown optimizer 'lbfgs'"),
-        ({"verbose": 3}, ConfigError, "verbose must be 0, 1 or 2"),
+        ({"verbose": 3}, ConfigError, "verbose must be 'auto', 0, 1 or 2"),
         ({"seed": -1}, ConfigError, "seed must be None or a non-negative integer"),
         ({"initial_epoch": -1}, ConfigError, "initial_epoch must be a non-negative integer"),
         ({"initial_epoch": True}, ConfigError, "initial_epoch must be a non-negative integer"),
@@ -449,9 +449,9 @@ def test_a_huge_learning_rate_stops_at_the_first_non_finite_loss(output):
         warnings.simplefilter("error")  # the one-sentence reason replaces NumPy's overflow warnings
         history = fit(model, X * 1e3, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=1e6),
                       epochs=5, batch_size=16, verbose=1, output=out, seed=0)
-    assert len(history) == 0
     reason = history.stop_reason
     assert reason.startswith("the loss became nan at epoch 1, batch ")
+    assert history.epoch == [1] and np.isnan(history["loss"][0])  # the epoch it diverged in, as Keras keeps it
     assert "learning rate (1e+06)" in reason and "their initial values" in reason
     assert out.getvalue().endswith("\nStopped: " + reason + ".\n") or out.getvalue() == f"Stopped: {reason}.\n"
     assert _same_weights(model.state_dict(), initial)
@@ -465,7 +465,8 @@ def test_divergence_in_a_later_epoch_restores_the_end_of_the_last_good_one():
     trainer = Trainer(model, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.05),
                       callbacks=[kept, blow_up], verbose=0, seed=0)
     history = trainer.fit(X * 100, y, epochs=5, batch_size=16)
-    assert trainer.diverged and len(history) == 2
+    assert trainer.diverged and history.epoch == [1, 2, 3]
+    assert np.isfinite(history["loss"][:2]).all() and not np.isfinite(history["loss"][2])
     assert "at epoch 3, batch" in history.stop_reason and "(1e+09)" in history.stop_reason
     assert "the end of epoch 2" in history.stop_reason
     assert _same_weights(model.state_dict(), kept.weights[2])

@@ -101,7 +101,7 @@ def _fit_until_the_weights_overflow(tmp_path, epochs_before):
 
 def test_weights_overflowing_on_the_last_step_of_an_epoch_are_never_checkpointed(tmp_path):
     trainer, history, model, initial = _fit_until_the_weights_overflow(tmp_path, epochs_before=0)
-    assert trainer.diverged and len(history) == 0
+    assert trainer.diverged and history.epoch == [1] and np.isnan(history["loss"][0])  # no loss of finite weights
     assert history.stop_reason.startswith("the weights became non-finite at epoch 1, batch 1; training stopped")
     assert "learning rate (1e+10) is the likely cause" in history.stop_reason
     assert not (tmp_path / "checkpoint.safetensors").exists()  # before the fix: a checkpoint full of inf
@@ -110,7 +110,8 @@ def test_weights_overflowing_on_the_last_step_of_an_epoch_are_never_checkpointed
 
 def test_after_good_epochs_the_checkpoint_on_disk_is_the_last_good_one(tmp_path):
     trainer, history, model, _ = _fit_until_the_weights_overflow(tmp_path, epochs_before=2)
-    assert trainer.diverged and len(history) == 2
+    assert trainer.diverged and history.epoch == [1, 2, 3] and np.isnan(history["loss"][2])
+    assert np.isfinite(history["loss"][:2]).all()
     assert "at epoch 3, batch 1" in history.stop_reason and "the end of epoch 2" in history.stop_reason
     saved = load_checkpoint(tmp_path / "checkpoint.safetensors")
     assert saved["state"]["epoch"] == 2 and _finite(saved["model_state"])
@@ -130,6 +131,8 @@ def test_a_validation_loss_that_overflows_stops_the_run_before_its_checkpoint(tm
     trainer = Trainer(model, loss="mse", optimizer=optim.SGD(model.parameters(), lr=1e-30), verbose=0, seed=0,
                       callbacks=[ModelCheckpoint(tmp_path / "checkpoint.safetensors")])
     history = trainer.fit(X * 1e-20, y, epochs=3, validation_data=val)
-    assert trainer.diverged and len(history) == 0
+    # The epoch is kept as it was measured: a finite training loss, an infinite validation loss.
+    assert trainer.diverged and history.epoch == [1]
+    assert np.isfinite(history["loss"][0]) and history["val_loss"] == [float("inf")]
     assert history.stop_reason.startswith("the validation loss became inf at the end of epoch 1")
     assert not (tmp_path / "checkpoint.safetensors").exists()

@@ -1,8 +1,13 @@
 """Callbacks: code that watches the fit loop and steers it (Keras' protocol and names).
 
 A callback receives the :class:`~deltaprop.training.trainer.Trainer` in ``set_trainer`` and then
-``on_train_begin``, ``on_epoch_begin``, ``on_batch_end`` (after ``on_nonfinite_loss`` when the batch's loss
-is NaN or infinite), ``on_epoch_end`` and ``on_train_end``.
+Keras 3's hooks, in Keras' order: ``on_train_begin``; per epoch ``on_epoch_begin``, per batch
+``on_train_batch_begin`` and ``on_train_batch_end`` (after ``on_nonfinite_loss`` when the batch's
+loss is NaN or infinite), the validation's ``on_test_*`` hooks, ``on_epoch_end``; and
+``on_train_end``. ``evaluate`` calls the ``on_test_*`` hooks and ``predict`` the ``on_predict_*``
+ones. ``on_batch_begin``/``on_batch_end`` are Keras' older names of the training batch hooks.
+The loop calls a batch hook only on the callbacks that define it, so a hook nobody defines costs
+nothing per batch.
 Setting ``trainer.stop_training = True`` ends training after the current batch. Callbacks that
 keep state across epochs expose ``state_dict()``/``load_state_dict()`` so a resumed run continues
 exactly.
@@ -10,18 +15,28 @@ exactly.
 
 from __future__ import annotations
 
+import csv
 import inspect
 import math
 import numbers
 
+from .. import atomic
 from ..errors import ConfigError
 from .metrics import METRICS
 
 
 class Callback:
-    """What ``fit`` calls at each stage. ``self.trainer`` is the running :class:`Trainer`;
-    ``self.model`` its model, as in Keras (``self.model.stop_training = True`` stops the run, as
-    does ``self.trainer.stop_training = True``). Epochs are numbered from 1."""
+    """What ``fit``, ``evaluate`` and ``predict`` call at each stage. ``self.trainer`` is the
+    running :class:`Trainer`; ``self.model`` its model, as in Keras (``self.model.stop_training =
+    True`` stops the run, as does ``self.trainer.stop_training = True``); ``self.params`` Keras'
+    ``{"verbose", "epochs", "steps"}`` of the run. Epochs are numbered from 1, batches from 0.
+
+    The logs are Keras': empty for every ``*_begin`` hook; ``on_epoch_end`` gets the epoch's row of
+    the history (a callback may add keys to it); ``on_train_end`` the last epoch's logs;
+    ``on_train_batch_end`` ``{"loss": the mean loss of the epoch's batches so far}`` (the
+    non-finite loss itself for a batch whose loss is); ``on_test_batch_end`` the same for the
+    evaluation so far, ``on_test_end`` its loss and metrics (no ``val_`` prefix, also when
+    validating); ``on_predict_batch_end`` ``{"outputs": the batch's outputs}``."""
 
     trainer = None
     verbose = 0  # Keras' option of the callbacks below: 1 says what the callback did, when it did it
@@ -38,6 +53,15 @@ class Callback:
     def model(self, value):  # a callback may keep a model of its own under this name
         self.__dict__["_model"] = value
 
+    @property
+    def params(self) -> dict:
+        own = self.__dict__.get("_params")
+        return own if own is not None else ({} if self.trainer is None else self.trainer.params)
+
+    @params.setter
+    def params(self, value):
+        self.__dict__["_params"] = value
+
     def reset(self) -> None:
         """Forget what an earlier run taught this callback (each ``fit`` starts from scratch)."""
 
@@ -49,12 +73,36 @@ class Callback:
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
 
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_begin(batch, logs)  # Keras' older name, called unless this one is overridden
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_end(batch, logs)
+
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
 
+    def on_test_begin(self, logs: dict | None = None) -> None: ...
+
+    def on_test_end(self, logs: dict | None = None) -> None: ...
+
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def on_predict_begin(self, logs: dict | None = None) -> None: ...
+
+    def on_predict_end(self, logs: dict | None = None) -> None: ...
+
+    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+
     def on_nonfinite_loss(self, batch: int, loss: float) -> None:
-        """Called, before on_batch_end, for a batch whose loss is NaN or infinite (the step was
-        skipped). Callbacks that only care about divergence use this rather than looking at every
-        batch, which keeps the per-batch cost of fit() down."""
+        """Called, before on_train_batch_end, for a batch whose loss is NaN or infinite (the step
+        was skipped). Callbacks that only care about divergence use this rather than looking at
+        every batch, which keeps the per-batch cost of fit() down."""
 
     def state_dict(self) -> dict:
         return {}
@@ -423,13 +471,75 @@ class ReduceLROnPlateau(Callback):
 
 
 class CSVLogger(Callback):
-    """Rewrite ``path`` with the whole history after every epoch (atomically: never a torn row)."""
+    """Write the history to ``filename`` as CSV after every epoch, one row per epoch (Keras'
+    arguments: ``separator``, one character; ``append``).
 
-    def __init__(self, filename=None, *, path=None):
+    The file is rewritten whole, atomically, each time: a crash or a full disk leaves the last
+    complete version, never a torn row. Without ``append`` each run replaces the file with its
+    history (a resumed run's includes the epochs before the resume). With ``append=True`` the
+    lines already in the file are kept, byte for byte, and this run's epochs follow them (only the
+    epochs it trains: a run resumed from a checkpoint, or continued with ``initial_epoch``, adds
+    its own); the header is written only to a new or empty file, and a file whose header names
+    other columns than this run logs is refused. The epoch a run diverged in is written too, at
+    the end of the run, as the history records it."""
+
+    def __init__(self, filename=None, separator: str = ",", append: bool = False, *, path=None):
         self.path = str(_one_path("CSVLogger", "filename", filename, path))
+        if not isinstance(separator, str) or len(separator) != 1 or separator in '"\r\n':
+            raise ConfigError(
+                f"CSVLogger: separator must be one character other than a quote or a line end, got {separator!r}")
+        self.separator = separator
+        self.append = bool(append)
+        self._kept = ""  # the file's text before this run, kept when appending
+        self._first_row = 0  # the history's first row that this run trained
+        self._written = 0  # the rows of the history the file holds
+
+    def on_train_begin(self, logs=None):
+        self._first_row = self._written = len(self.trainer.history)
+        self._kept = _text_of(self.path) if self.append else ""
+        if self._kept and not self._kept.endswith("\n"):
+            self._kept += "\n"
 
     def on_epoch_end(self, epoch, logs=None):
-        self.trainer.history.to_csv(self.path)
+        self._write()
+
+    def on_train_end(self, logs=None):
+        if len(self.trainer.history) > self._written:  # the epoch that diverged: no on_epoch_end
+            self._write()
+
+    def _write(self) -> None:
+        history = self.trainer.history
+        if not self._kept:
+            start = self._first_row if self.append else 0
+            text = history.to_csv_text(self.separator, first_row=start)
+        else:
+            header = next(csv.reader([self._kept.partition("\n")[0]], delimiter=self.separator), [])
+            if header != history.columns():
+                raise ConfigError(
+                    f"CSVLogger: {self.path} has the columns {', '.join(header)}, but this run logs "
+                    f"{', '.join(history.columns())}; append to a log of the same columns, or give another file"
+                )
+            text = self._kept + history.to_csv_text(self.separator, first_row=self._first_row, header=False)
+        atomic.write_text(self.path, text)
+        self._written = len(history)
+
+
+def _text_of(path: str) -> str:
+    """The text of the file at ``path``, or "" when there is none."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return ""
+    except UnicodeDecodeError:
+        raise ConfigError(f"CSVLogger: {path} is not a text file, so append=True cannot add rows to it") from None
+
+
+def defines(callback, *hooks: str) -> bool:
+    """Whether ``callback``'s class overrides any of ``hooks``: the loop calls a hook only on the
+    callbacks that do, so a hook no callback defines costs nothing."""
+    cls = type(callback)
+    return any(getattr(cls, hook) is not getattr(Callback, hook) for hook in hooks)
 
 
 def _one_path(owner: str, keras_name: str, keras_value, path):

@@ -13,12 +13,20 @@ class History:
 
     ``epoch`` lists the epoch numbers (1-based); ``stop_reason`` says why training ended early
     (early stopping, a non-finite loss, an interruption), or is None when all epochs ran.
+    ``params`` is Keras': the run's ``verbose``, ``epochs`` and ``steps`` (batches per epoch).
+
+    Every epoch that ran has a row, the one a run diverged in too (as Keras' history keeps it): its
+    ``loss`` is the non-finite batch loss that stopped the run (NaN when the weights overflowed
+    behind a finite loss), its metrics and validation values, which that epoch never finished, are
+    NaN, and ``lr`` and ``time`` are what it ran with. A loss that turned non-finite only at the
+    epoch's end (on the validation data, say) leaves the row as measured.
     """
 
     def __init__(self) -> None:
         self.history: dict[str, list] = {}
         self.epoch: list[int] = []
         self.stop_reason: str | None = None
+        self.params: dict = {}
 
     def append(self, epoch: int, logs: dict) -> None:
         row = len(self.epoch)
@@ -50,13 +58,20 @@ class History:
         """The logs of the last epoch."""
         return {key: column[-1] for key, column in self.history.items()} if self.epoch else {}
 
-    def to_csv_text(self) -> str:
+    def columns(self) -> list[str]:
+        """The CSV columns: ``epoch`` and then every key."""
+        return ["epoch", *self.history]
+
+    def to_csv_text(self, separator: str = ",", *, first_row: int = 0, header: bool = True) -> str:
+        """The rows from ``first_row`` on as CSV (after a header line unless ``header`` is False);
+        floats are written with ``repr``, so reading them back gives every bit."""
         keys = list(self.history)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["epoch", *keys])
-        for row, epoch in enumerate(self.epoch):
-            writer.writerow([epoch, *(_format(self.history[key][row]) for key in keys)])
+        writer = csv.writer(buffer, delimiter=separator, lineterminator="\n")
+        if header:
+            writer.writerow(self.columns())
+        for row in range(first_row, len(self.epoch)):
+            writer.writerow([self.epoch[row], *(_format(self.history[key][row]) for key in keys)])
         return buffer.getvalue()
 
     def to_csv(self, path) -> None:

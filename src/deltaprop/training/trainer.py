@@ -26,7 +26,7 @@ from ..data import ArrayDataset, DataLoader
 from ..errors import ConfigError, DataError, DeltapropError, ModelFileError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from .callbacks import Callback, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, as_callback
+from .callbacks import LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, as_callback, defines
 from .history import History
 from .metrics import METRICS
 from .progress import Progress
@@ -131,7 +131,8 @@ def make_optimizer(optimizer, model, lr: float | None = None):
 class Trainer:
     """Trains ``model`` with ``loss`` and ``optimizer``; ``fit()`` below is the one-call form."""
 
-    def __init__(self, model, *, loss, optimizer=None, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None, output=None):
+    def __init__(self, model, *, loss, optimizer=None, metrics=(), callbacks=(), verbose: int | str = 1,
+                 seed: int | None = None, output=None):
         self.model = model
         self.loss = make_loss(loss)
         _warn_of_a_second_softmax(model, self.loss)
@@ -149,18 +150,22 @@ class Trainer:
         self.callbacks.sort(key=lambda c: isinstance(c, ModelCheckpoint))
         for callback in self.callbacks:
             callback.set_trainer(self)
+        if verbose == "auto":  # Keras' default: a progress bar (here: a bar on a terminal, lines elsewhere)
+            verbose = 1
         if verbose not in (0, 1, 2):
-            raise ConfigError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+            raise ConfigError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
         self.verbose = verbose
         self.seed = seed
         self._seed_drawn = False  # whether self.seed was drawn by fit (none given), not given
         self.output = output
         self.history = History()
+        self.params: dict = {}  # Keras' {"verbose", "epochs", "steps"} of the last fit, which callbacks read
         self.metadata: dict = {}
         self.stop_training = False
         self.stop_reason = None
         self.diverged = False
         self.interrupted = False
+        self._stopping_loss = math.nan  # the non-finite batch loss that stopped the run
         self.epoch = 0
         self.resumed_mid_epoch = False
         self._position = None  # (epoch, batches done, running sums) while an epoch is under way
@@ -183,13 +188,15 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------------
 
-    def fit(self, X, y, *, epochs: int, batch_size: int = 32, validation_data=None, validation_split: float = 0.0,
+    def fit(self, X, y, *, epochs: int = 1, batch_size: int | None = 32, validation_data=None, validation_split: float = 0.0,
             shuffle: bool = True, resume_from=None, interrupt_checkpoint=None, sample_weight=None,
             class_weight=None, initial_epoch: int = 0) -> History:
         """Train on (X, y) and return the :class:`History`; the arguments are :func:`fit`'s below."""
         if self.optimizer is None:
             raise ConfigError("Trainer.fit needs an optimizer: Trainer(model, loss=..., optimizer='adam')")
         _check_positive_int("epochs", epochs)
+        if batch_size is None:  # Keras' None: its default, 32
+            batch_size = 32
         _check_positive_int("batch_size", batch_size)
         _check_initial_epoch(initial_epoch, epochs, resume_from)
         if self._seed_drawn:  # an earlier fit drew it, none being given: this run draws its own
@@ -270,13 +277,17 @@ class Trainer:
                 # one continues trained no further, whatever its number of epochs, and neither does this.
                 start_epoch = epochs + 1
 
+        self.params = {"verbose": self.verbose, "epochs": epochs, "steps": len(loader)}
+        self.history.params = dict(self.params)
         progress = self._progress = Progress(epochs, len(loader), self.verbose, self.output)
+        # The hooks the loop calls per batch, decided once: a hook no callback defines costs nothing.
+        batch_starts = [c for c in self.callbacks if defines(c, "on_train_batch_begin", "on_batch_begin")]
         batch_callbacks = [c for c in self.callbacks if _watches_batches(c)]
         self.stop_training = False  # (also clears a model.stop_training left over from an earlier run)
         previous_handler = self._catch_interrupts() if interrupt_checkpoint is not None else None
         try:
             for callback in self.callbacks:
-                callback.on_train_begin()
+                callback.on_train_begin({})
             for epoch in range(start_epoch, epochs + 1):
                 self.epoch = epoch
                 loader.set_epoch(epoch)
@@ -284,16 +295,21 @@ class Trainer:
                 # optimizer's state, and a schedule must not be applied to it a second time.
                 self.resumed_mid_epoch = bool(skip_batches)
                 for callback in self.callbacks:
-                    callback.on_epoch_begin(epoch)
+                    callback.on_epoch_begin(epoch, {})
                 progress.start_epoch(epoch)
                 started = time.perf_counter()
                 sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "labels": [], "outputs": []}
-                self._run_epoch(loader, weighted, skip_batches, sums, progress, batch_callbacks, interrupt_checkpoint)
+                self._stopping_loss = math.nan
+                self._run_epoch(loader, weighted, skip_batches, sums, progress, batch_starts, batch_callbacks,
+                                interrupt_checkpoint)
                 skip_batches = 0
+                if self.diverged:  # the epoch is history too, as far as it went (see History)
+                    self.history.append(epoch, self._cut_short_logs(validation_data, time.perf_counter() - started))
                 if self.interrupted or self.diverged:
                     break
                 logs = self._epoch_logs(sums, validation_data, batch_size, time.perf_counter() - started)
                 if not self._losses_are_finite(logs):
+                    self.history.append(epoch, logs)  # what it measured; no callback acts on a diverged epoch
                     break
                 self._position = None
                 self.history.append(epoch, logs)
@@ -308,8 +324,9 @@ class Trainer:
         finally:
             if previous_handler is not None:
                 signal.signal(signal.SIGINT, previous_handler)
+        last = self.history.last()
         for callback in self.callbacks:
-            callback.on_train_end()
+            callback.on_train_end(last)
         self.history.stop_reason = self.stop_reason
         if self.stop_reason:
             progress.message(f"Stopped: {self.stop_reason}.")
@@ -323,7 +340,7 @@ class Trainer:
     # A diverging run overflows before its loss turns NaN; TerminateOnNaN reports that in one
     # sentence naming the epoch, batch and learning rate, so NumPy's overflow warnings would be noise.
     @_quiet_overflow
-    def _run_epoch(self, loader, weighted, skip, sums, progress, batch_callbacks, interrupt_checkpoint):
+    def _run_epoch(self, loader, weighted, skip, sums, progress, batch_starts, batch_callbacks, interrupt_checkpoint):
         model, loss_fn, optimizer = self.model, self.loss, self.optimizer
         batches = loader
         if weighted is not None:  # the batches' weights go to the weighted loss as they are served
@@ -340,6 +357,9 @@ class Trainer:
             for batch, (xb, yb) in enumerate(batches):
                 if batch < skip:
                     continue
+                if batch_starts:
+                    for callback in batch_starts:
+                        callback.on_train_batch_begin(batch, {})
                 output = model(xb)
                 loss = loss_fn(output, yb)
                 value = float(loss.data)
@@ -360,12 +380,15 @@ class Trainer:
                     loss.backward()
                     optimizer.step()
                 else:
+                    self._stopping_loss = value
                     for callback in self.callbacks:
                         callback.on_nonfinite_loss(batch, value)
                 if batch_callbacks:
-                    logs = {"loss": value}
+                    # Keras' logs: the mean loss of the epoch so far, which a non-finite loss makes its own
+                    mean = value if self.diverged else loss_sum / count if count else math.nan
+                    logs = {"loss": mean}
                     for callback in batch_callbacks:
-                        callback.on_batch_end(batch, logs)
+                        callback.on_train_batch_end(batch, logs)
                 if self.stop_training:
                     return
                 if live:
@@ -407,6 +430,18 @@ class Trainer:
         guard = next(c for c in self.callbacks if isinstance(c, TerminateOnNaN))
         guard.stop(what)
 
+    def _cut_short_logs(self, validation_data, seconds) -> dict:
+        """The logs of the epoch a run diverged in: the loss that stopped it (NaN when the weights
+        overflowed behind a finite loss), NaN for the metrics and validation it never finished."""
+        logs = {"loss": self._stopping_loss}
+        logs.update((name, math.nan) for name in self.metrics)
+        if validation_data is not None:
+            logs["val_loss"] = math.nan
+            logs.update(("val_" + name, math.nan) for name in self.metrics)
+        logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        logs["time"] = seconds
+        return logs
+
     @_quiet_overflow
     def _epoch_logs(self, sums, validation_data, batch_size, seconds) -> dict:
         logs = {"loss": sums["loss"] / max(sums["count"], 1)}
@@ -426,10 +461,21 @@ class Trainer:
     def predict(self, X, batch_size: int = 256) -> np.ndarray:
         """The model's outputs for ``X``, in evaluation mode and without recording a graph."""
         X = self._features(X, "predict")
+        watchers = [c for c in self.callbacks if defines(c, *_PREDICT_HOOKS)]
         self.model.eval()
+        for callback in watchers:
+            callback.on_predict_begin({})
+        outputs = []
         with no_grad():
             # (no rows still run the model once, on the empty batch: the result keeps its width)
-            outputs = [self._output(X[i : i + batch_size], "predict").data for i in range(0, max(len(X), 1), batch_size)]
+            for batch, i in enumerate(range(0, max(len(X), 1), batch_size)):
+                for callback in watchers:
+                    callback.on_predict_batch_begin(batch, {})
+                outputs.append(self._output(X[i : i + batch_size], "predict").data)
+                for callback in watchers:
+                    callback.on_predict_batch_end(batch, {"outputs": outputs[-1]})
+        for callback in watchers:
+            callback.on_predict_end({})
         return np.concatenate(outputs)
 
     def _output(self, x, caller: str) -> Tensor:
@@ -455,21 +501,30 @@ class Trainer:
             raise DataError("evaluate: there are no samples")
         loss_fn = self.loss if sample_weight is None else WeightedLoss(self.loss)
         batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
+        watchers = [c for c in self.callbacks if defines(c, *_TEST_HOOKS)]  # fit's, when validating
         self.model.eval()
+        for callback in watchers:
+            callback.on_test_begin({})
         total, counted, outputs = 0.0, 0, []
         with no_grad():
-            for i in range(0, len(X), batch_size):
+            for batch, i in enumerate(range(0, len(X), batch_size)):
+                for callback in watchers:
+                    callback.on_test_batch_begin(batch, {})
                 output = self._output(X[i : i + batch_size], "evaluate")
                 outputs.append(output.data)
-                if sample_weight is None and _nothing_to_score(self.loss, y[i : i + batch_size]):
-                    continue  # padding alone, as fit counts it: no loss
-                if sample_weight is not None:
-                    loss_fn.weights = Tensor(sample_weight[i : i + batch_size], dtype=output.data.dtype)
-                total += float(loss_fn(output, y[i : i + batch_size]).data) * len(output.data)
-                counted += len(output.data)
-        logs = {prefix + "loss": total / counted if counted else float("nan")}
-        logs.update(self._metric_values(np.concatenate(outputs), y, prefix))
-        return logs
+                # (a batch of padding alone has no loss, as fit counts it)
+                if sample_weight is not None or not _nothing_to_score(self.loss, y[i : i + batch_size]):
+                    if sample_weight is not None:
+                        loss_fn.weights = Tensor(sample_weight[i : i + batch_size], dtype=output.data.dtype)
+                    total += float(loss_fn(output, y[i : i + batch_size]).data) * len(output.data)
+                    counted += len(output.data)
+                for callback in watchers:
+                    callback.on_test_batch_end(batch, {"loss": total / counted if counted else math.nan})
+        logs = {"loss": total / counted if counted else math.nan}
+        logs.update(self._metric_values(np.concatenate(outputs), y, ""))
+        for callback in watchers:
+            callback.on_test_end(dict(logs))
+        return {prefix + key: value for key, value in logs.items()}
 
     def _metric_values(self, outputs, targets, prefix) -> dict:
         values = {}
@@ -618,12 +673,17 @@ class Trainer:
         return signal.signal(signal.SIGINT, request_stop)
 
 
+_TEST_HOOKS = ("on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end")
+_PREDICT_HOOKS = ("on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end")
+
+
 def _watches_batches(callback) -> bool:
-    """Whether ``callback.on_batch_end`` does anything: a call per batch is what a callback adds to
-    the cost of fit(), so callbacks that leave it alone, and schedules stepped per epoch, get none."""
-    if type(callback).on_batch_end is LearningRateScheduler.on_batch_end:
+    """Whether ``callback.on_train_batch_end`` (or Keras' older ``on_batch_end``) does anything: a
+    call per batch is what a callback adds to the cost of fit(), so callbacks that leave it alone,
+    and schedules stepped per epoch, get none."""
+    if type(callback).on_batch_end is LearningRateScheduler.on_batch_end and not defines(callback, "on_train_batch_end"):
         return callback.interval == "step"
-    return type(callback).on_batch_end is not Callback.on_batch_end
+    return defines(callback, "on_train_batch_end", "on_batch_end")
 
 
 def _samples(n: int) -> str:
@@ -697,8 +757,8 @@ def _split(X, y, fraction):
     return X[:split_at], y[:split_at], (X[split_at:], y[split_at:])
 
 
-def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, validation_data=None,
-        validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int = 1, seed: int | None = None,
+def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None = 32, validation_data=None,
+        validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int | str = 1, seed: int | None = None,
         shuffle: bool = True, resume_from=None, output=None, sample_weight=None, class_weight=None,
         initial_epoch: int = 0) -> History:
     """Train ``model`` on (X, y) and return the :class:`History` (Keras' ``fit``, as a function).
@@ -710,9 +770,11 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
     first, or pass ``validation_data``). ``validation_data`` is (X, y) or (X, y, sample_weight).
     Floating-point features are converted to the model's dtype; integer ones are passed on as they
     are (the indices an Embedding looks up), as a PyTorch loop would pass them.
-    ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` shows a
-    progress bar on a terminal and one line per epoch otherwise; 2 always one line per epoch; 0
-    prints nothing. With ``seed`` the run is repeatable: the shuffles and,
+    ``epochs`` is the number of the last epoch (1 by default, as in Keras); ``batch_size=None`` is
+    Keras' default, 32.
+    ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` (or
+    Keras' ``"auto"``) shows a progress bar on a terminal and one line per epoch otherwise; 2
+    always one line per epoch; 0 prints nothing. With ``seed`` the run is repeatable: the shuffles and,
     through the library's generator (reseeded from ``seed`` when training starts), every dropout
     mask follow from it. ``resume_from`` continues a run from a checkpoint written by
     ``ModelCheckpoint`` exactly where it stopped.
@@ -724,6 +786,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
     ``initial_epoch`` is Keras': the number of epochs already trained (by an earlier ``fit`` of the
     same model, say), so this run trains epochs initial_epoch + 1 to ``epochs``, numbers them so in
     its progress and history, and hands Keras-style schedules those epochs.
+    ``callbacks`` get Keras 3's hooks (see ``deltaprop.training.callbacks``). A run that diverges
+    keeps the epoch it diverged in as the history's last row (see :class:`History`).
     """
     trainer = Trainer(model, loss=loss, optimizer=optimizer, metrics=metrics, callbacks=callbacks,
                       verbose=verbose, seed=seed, output=output)
@@ -732,14 +796,16 @@ def fit(model, X, y, *, loss, optimizer, epochs: int, batch_size: int = 32, vali
                        sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch)
 
 
-def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None) -> dict:
+def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None, callbacks=()) -> dict:
     """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``.
 
-    ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n); metrics stay unweighted."""
-    return Trainer(model, loss=loss, metrics=metrics, verbose=0).evaluate(X, y, batch_size=batch_size,
-                                                                          sample_weight=sample_weight)
+    ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n); metrics stay unweighted.
+    ``callbacks`` get Keras' ``on_test_*`` hooks."""
+    return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0).evaluate(
+        X, y, batch_size=batch_size, sample_weight=sample_weight)
 
 
-def predict(model, X, batch_size: int = 256) -> np.ndarray:
-    """The model's outputs for ``X`` as an array, in evaluation mode and without recording a graph."""
-    return Trainer(model, loss="mse", verbose=0).predict(X, batch_size=batch_size)
+def predict(model, X, batch_size: int = 256, callbacks=()) -> np.ndarray:
+    """The model's outputs for ``X`` as an array, in evaluation mode and without recording a graph;
+    ``callbacks`` get Keras' ``on_predict_*`` hooks."""
+    return Trainer(model, loss="mse", callbacks=callbacks, verbose=0).predict(X, batch_size=batch_size)
