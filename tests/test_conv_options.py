@@ -191,3 +191,121 @@ def test_a_file_giving_a_layer_a_huge_device_is_one_short_sentence(tmp_path):
     with pytest.raises(ModelFileError, match="is not a device") as error:
         load(tmp_path / "model.safetensors")
     assert len(str(error.value)) < 600
+
+
+# -- MaxPool's return_indices and MaxUnpool ----------------------------------------------------------
+
+
+def test_max_pool_indices_worked_example():
+    """Flat positions h·W + w in the unpadded plane; a padded window's maximum is a real cell."""
+    x = dp.tensor([[[[1.0, 5.0, 2.0],
+                     [7.0, 3.0, 9.0],
+                     [4.0, 8.0, 6.0]]]])
+    out, index = nn.MaxPool2d(2, stride=1, return_indices=True)(x)
+    np.testing.assert_array_equal(out.data[0, 0], [[7.0, 9.0], [8.0, 9.0]])
+    np.testing.assert_array_equal(index.data[0, 0], [[3, 5], [7, 5]])
+    out, index = F.max_pool2d(x, 2, 2, 1, return_indices=True)  # windows of the padded 5x5 plane
+    np.testing.assert_array_equal(out.data[0, 0], [[1.0, 5.0], [7.0, 9.0]])
+    np.testing.assert_array_equal(index.data[0, 0], [[0, 1], [3, 5]])
+    out, index = F.max_pool1d(dp.tensor([[3.0, 1.0, 4.0, 1.0, 5.0]]), 2, 2, 0, 1, True, True)  # ceil mode
+    np.testing.assert_array_equal(index.data, [[0, 2, 4]])
+    assert index.dtype == np.int64
+
+
+@pytest.mark.parametrize("options", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                     dict(kernel_size=2, dilation=2, ceil_mode=True)], ids=str)
+@pytest.mark.parametrize("dims", [1, 2])
+def test_max_pool_with_indices_gradients_and_output_equal_the_plain_ones(options, dims):
+    x = randn(2, 3, *(7,) * dims)
+    layer = getattr(nn, f"MaxPool{dims}d")
+    out, index = layer(**options, return_indices=True)(x)
+    assert np.array_equal(out.data, layer(**options)(x).data)
+    assert not index.requires_grad and index.dtype == np.int64
+    assert dp.gradcheck(lambda x: layer(**options, return_indices=True)(x)[0], [x])
+    # each index points at the value it reports
+    planes = x.data.reshape(6, -1)
+    np.testing.assert_array_equal(np.take_along_axis(planes, index.data.reshape(6, -1), axis=1),
+                                  out.data.reshape(6, -1))
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_max_unpool_gradients(dims):
+    """Unpooling after a pooling of disjoint windows: every value has its own place."""
+    dp.manual_seed(0)
+    shape = (2, 3, *(6,) * dims)
+    _, index = getattr(nn, f"MaxPool{dims}d")(2, return_indices=True)(randn(*shape))
+    values = randn(*index.shape, seed=1)
+    unpool = getattr(F, f"max_unpool{dims}d")
+    assert dp.gradcheck(lambda v: unpool(v, index, 2), [values])
+    assert dp.gradcheck(lambda x: getattr(nn, f"MaxUnpool{dims}d")(2)(
+        *getattr(nn, f"MaxPool{dims}d")(2, return_indices=True)(x)), [randn(*shape, seed=2)])
+
+
+def test_max_unpool_worked_example():
+    values = dp.tensor([[[7.0, 9.0]]], requires_grad=True)
+    out = nn.MaxUnpool1d(2)(values, dp.tensor(np.array([[[1, 2]]])))
+    np.testing.assert_array_equal(out.data, [[[0.0, 7.0, 9.0, 0.0]]])
+    out.backward(np.array([[[10.0, 20.0, 30.0, 40.0]]]))
+    np.testing.assert_array_equal(values.grad, [[[20.0, 30.0]]])
+    out = F.max_unpool2d(dp.tensor([[[5.0]]]), np.array([[[4]]]), 2, output_size=(3, 3))
+    np.testing.assert_array_equal(out.data, [[[0, 0, 0], [0, 5, 0], [0, 0, 0]]])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.MaxUnpool2d(2)(dp.zeros(1, 1, 2, 2), dp.tensor(np.zeros((1, 1, 2, 3), np.int64))), ValueError,
+     r"^MaxUnpool2d\(kernel 2\): max_unpool2d: indices must have the input's shape \(1, 1, 2, 2\), got shape \(1, 1, 2, 3\)$"),
+    (lambda: nn.MaxUnpool2d(2)(dp.zeros(1, 1, 2, 2), dp.zeros(1, 1, 2, 2)), ValueError,
+     r"^MaxUnpool2d\(kernel 2\): max_unpool2d: indices must be integers .*got dtype float32$"),
+    (lambda: nn.MaxUnpool1d(2)(dp.zeros(1, 1, 2), dp.tensor(np.array([[[0, 4]]]))), ValueError,
+     r"^MaxUnpool1d\(kernel 2\): max_unpool1d: index 4 in indices is outside the output plane of 4 \(0 to 3\)$"),
+    (lambda: nn.MaxUnpool1d(2)(dp.zeros(1, 1, 2), dp.tensor(np.array([[[-1, 0]]]))), ValueError,
+     r"index -1 in indices is outside"),
+    (lambda: nn.MaxUnpool1d(2)(dp.zeros(1, 1, 2), dp.tensor(np.array([[[0, 1]]])), output_size=(6,)), ValueError,
+     r"^MaxUnpool1d\(kernel 2\): max_unpool1d: output_size \(6,\) is out of reach on spatial axis 0: "
+     r"an input of size 2 unpools to 3 to 5 there$"),
+    (lambda: nn.MaxUnpool1d(2)(dp.zeros(1, 1, 2), dp.tensor(np.array([[[0, 1]]])), output_size="4"), ValueError,
+     r"output_size must be a sequence of 1 or 3 integers, got '4'"),
+    (lambda: nn.MaxUnpool2d(2)(dp.zeros(2, 2), dp.tensor(np.zeros((2, 2), np.int64))), ValueError,
+     r"expected input of shape \(N, C, H, W\) or \(C, H, W\), got shape \(2, 2\)"),
+    (lambda: nn.MaxUnpool2d(0), ValueError, r"^MaxUnpool2d: kernel_size must be at least 1, got 0$"),
+    (lambda: nn.MaxUnpool1d(2, stride=(1, 2)), ValueError, r"^MaxUnpool1d: stride must be an integer or a sequence of 1"),
+    (lambda: nn.MaxPool2d(2, return_indices="yes"), ValueError, r"^MaxPool2d: return_indices must be True or False, got 'yes'$"),
+    (lambda: F.max_pool1d(dp.zeros(1, 1, 4), 2, return_indices=1), ValueError, r"^max_pool1d: return_indices must be True or False"),
+])
+def test_pooling_index_errors_are_one_sentence(call, error, message):
+    with pytest.raises(error, match=message) as raised:
+        call()
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("layer", [
+    nn.MaxPool2d(3, 2, 1, return_indices=True), nn.MaxPool1d(2, return_indices=True),
+    nn.MaxUnpool1d(3, stride=2, padding=1), nn.MaxUnpool2d((2, 3)),
+], ids=repr)
+def test_indices_options_are_in_the_config(layer):
+    config = json.loads(json.dumps(layer.config()))
+    rebuilt = type(layer)(**config)
+    assert rebuilt.config() == layer.config() and repr(rebuilt) == repr(layer)
+    assert "return_indices" not in repr(layer)  # PyTorch does not print it
+    assert "return_indices" not in nn.MaxPool2d(2).config()  # a plain layer's file stays what it was
+
+
+def test_a_max_pool_returning_indices_round_trips(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2, return_indices=True))
+    save(model, tmp_path / "pool.safetensors")
+    loaded = load(tmp_path / "pool.safetensors")
+    assert loaded[1].return_indices is True
+    x = dp.randn(2, 1, 6, 6)
+    (out, index), (expected, expected_index) = loaded(x), model(x)
+    assert np.array_equal(out.data, expected.data) and np.array_equal(index.data, expected_index.data)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("return_indices", "yes", "return_indices must be True or False, got 'yes'"),
+    ("return_indices", 1, "return_indices must be True or False, got 1"),
+])
+def test_a_file_with_a_bad_return_indices_is_one_sentence(tmp_path, key, value, message):
+    save(nn.Sequential(nn.MaxPool2d(2, return_indices=True)), tmp_path / "model.safetensors")
+    set_first_layers_argument(tmp_path / "model.safetensors", key, value)
+    with pytest.raises(ModelFileError, match=message):
+        load(tmp_path / "model.safetensors")

@@ -91,3 +91,112 @@ def test_a_reflect_padding_wider_than_the_input_is_refused_by_both():
         torch.nn.Conv2d(1, 1, 5, padding=2, padding_mode="reflect")(torch.tensor(x))
     with pytest.raises(ValueError, match=r"Conv2d\(1 -> 1, kernel 5\): pad: mode='reflect' needs padding amounts of at most 1"):
         nn.Conv2d(1, 1, 5, padding=2, padding_mode="reflect")(dp.tensor(x))
+
+
+# -- MaxPool's return_indices and MaxUnpool ----------------------------------------------------------
+
+POOLS = [
+    ("MaxPool1d", dict(kernel_size=2), (2, 3, 8)),
+    ("MaxPool1d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9)),
+    ("MaxPool1d", dict(kernel_size=2, dilation=2, ceil_mode=True), (2, 3, 10)),
+    ("MaxPool1d", dict(kernel_size=3, stride=1, padding=1), (3, 7)),  # unbatched, overlapping windows
+    ("MaxPool2d", dict(kernel_size=2), (2, 3, 8, 6)),
+    ("MaxPool2d", dict(kernel_size=2), (2, 3, 7, 9)),  # the last row and column are dropped
+    ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9, 8)),
+    ("MaxPool2d", dict(kernel_size=(3, 2), stride=(2, 1), dilation=(1, 2), ceil_mode=True), (2, 2, 9, 8)),
+    ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), (2, 5, 6)),  # unbatched
+    ("MaxPool2d", dict(kernel_size=1), (2, 2, 3, 3)),  # one offset
+]
+
+
+def masked(x):
+    """``x`` with ties and windows of −∞ only, where the choice of index is PyTorch's rule."""
+    x = x.copy()
+    x[..., 1::3] = x[..., 0::3][..., :x[..., 1::3].shape[-1]]
+    x[0, 0] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape", POOLS, ids=[f"{c[0]}-{i}" for i, c in enumerate(POOLS)])
+def test_max_pool_indices_match_pytorch(name, kwargs, shape, dtype):
+    x = masked(sample(shape))
+    ours, theirs = twins(name, dict(kwargs, return_indices=True), dtype, check_repr=True)
+    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
+    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    (out, index), (expected, expected_index) = ours(xd), theirs(xt)
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    np.testing.assert_array_equal(index.data, expected_index.numpy())
+    assert index.dtype == np.int64 and not index.requires_grad
+    upstream = sample(out.shape, seed=2).astype(dtype)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    # (overlapping windows add their shares in another order)
+    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), **TOLERANCES[dtype])
+    # without a gradient to record, and from the functional form with PyTorch's positional order
+    function = getattr(F, name.replace("MaxPool", "max_pool"))
+    options = [kwargs["kernel_size"], kwargs.get("stride"), kwargs.get("padding", 0), kwargs.get("dilation", 1),
+               kwargs.get("ceil_mode", False), True]
+    with dp.no_grad():
+        plain_out, plain_index = function(dp.tensor(x, dtype=dtype), *options)
+    np.testing.assert_array_equal(plain_out.data, expected.detach().numpy())
+    np.testing.assert_array_equal(plain_index.data, expected_index.numpy())
+
+
+UNPOOLS = [
+    ("MaxUnpool1d", dict(kernel_size=2), (2, 3, 8), None),
+    ("MaxUnpool1d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9), None),
+    ("MaxUnpool1d", dict(kernel_size=2), (2, 3, 9), (9,)),  # the length pooling rounded away
+    ("MaxUnpool1d", dict(kernel_size=2), (3, 8), None),  # unbatched
+    ("MaxUnpool2d", dict(kernel_size=2), (2, 3, 8, 6), None),
+    ("MaxUnpool2d", dict(kernel_size=2), (2, 3, 7, 9), (2, 3, 7, 9)),  # output_size with N and C
+    ("MaxUnpool2d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9, 8), [9, 8]),
+    ("MaxUnpool2d", dict(kernel_size=(2, 3), stride=(2, 1)), (2, 2, 6, 7), None),
+    ("MaxUnpool2d", dict(kernel_size=2, stride=1), (2, 5, 4), None),  # unbatched, overlapping windows
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape, output_size", UNPOOLS, ids=[f"{c[0]}-{i}" for i, c in enumerate(UNPOOLS)])
+def test_max_unpool_matches_pytorch(name, kwargs, shape, output_size, dtype):
+    pool = name.replace("MaxUnpool", "MaxPool")
+    x = sample(shape)
+    tol = TOLERANCES[dtype]
+    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
+    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    pooled, index = getattr(nn, pool)(**kwargs, return_indices=True)(xd)
+    expected_pooled, expected_index = getattr(torch.nn, pool)(**kwargs, return_indices=True)(xt)
+    ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    out, expected = ours(pooled, index, output_size=output_size), theirs(expected_pooled, expected_index, output_size=output_size)
+    assert out.dtype == dtype and out.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    upstream = sample(out.shape, seed=3).astype(dtype)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), **tol)
+    # the functional form, on values that need no pooling before them
+    function = getattr(F, name.replace("MaxUnpool", "max_unpool"))
+    values = sample(tuple(index.shape), seed=4)
+    vd = dp.tensor(values, dtype=dtype, requires_grad=True)
+    vt = torch.tensor(values, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    out = function(vd, index, output_size=output_size, **kwargs)
+    expected = getattr(torch.nn.functional, name.replace("MaxUnpool", "max_unpool"))(
+        vt, expected_index, output_size=output_size, **kwargs)
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    np.testing.assert_allclose(vd.grad, vt.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("name, kwargs, shape, output_size", [
+    ("MaxUnpool1d", dict(kernel_size=2), (1, 1, 4), (6,)),  # above the largest size
+    ("MaxUnpool1d", dict(kernel_size=2), (1, 1, 4), (2,)),  # below the smallest
+    ("MaxUnpool2d", dict(kernel_size=2), (1, 1, 4, 4), (8,)),  # too few sizes
+])
+def test_an_output_size_out_of_reach_is_refused_by_both(name, kwargs, shape, output_size):
+    index = torch.zeros(shape, dtype=torch.int64)
+    with pytest.raises(ValueError):
+        getattr(torch.nn, name)(**kwargs)(torch.zeros(shape), index, output_size=output_size)
+    with pytest.raises(ValueError, match=f"^{name}.*output_size"):
+        getattr(nn, name)(**kwargs)(dp.zeros(*shape), dp.tensor(index.numpy()), output_size=output_size)

@@ -50,7 +50,7 @@ def _batched_input(op, n, input):
     return x, (X if batched else X[None]), batched
 
 
-def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=False):
     x, X, batched = _batched_input(op, n, input)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode)
     fill = -np.inf if X.dtype.kind == "f" else np.iinfo(X.dtype).min
@@ -66,7 +66,7 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
     # since k grows, the winner is the running maximum of k·[greater]. (Finding the winner in
     # the backward instead, with tie masks, cost 2.4 ms against 0.6 ms in the benchmark network.)
     # The comparison of offset 1 is already the winner so far; later ones are scaled in place.
-    track = x.requires_grad and is_grad_enabled()
+    track = (x.requires_grad and is_grad_enabled()) or return_indices
     index_type = np.min_scalar_type(len(views) - 1)
     winner = np.zeros_like(out, dtype=index_type) if track and len(views) == 1 else None
     for k, view in enumerate(views[1:], 1):
@@ -105,7 +105,26 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
         gx = gxp[_interior(X.shape[2:], pads)]
         return (gx if batched else gx[0],)
 
-    return record(result, (x,), backward, op)
+    result = record(result, (x,), backward, op)
+    if not return_indices:
+        return result
+    where = _flat_indices(winner, kernel, stride, dilation, pads, X.shape[2:])
+    return result, Tensor._wrap(where if batched else where[0])
+
+
+def _flat_indices(winner, kernel, stride, dilation, pads, spatial) -> np.ndarray:
+    """Where each window's maximum was, from the kernel offset that won it: PyTorch's flat index
+    into the unpadded input plane (h·W + w in 2-d), as int64. Output position m along an axis reads
+    input position m·s + o·d − (left padding) at kernel offset o."""
+    n = len(kernel)
+    offsets = np.unravel_index(winner, kernel)
+    flat = np.zeros(winner.shape, dtype=np.int64)
+    for axis, (o, s, d, (lo, _), size) in enumerate(zip(offsets, stride, dilation, pads, spatial)):
+        m = winner.shape[2 + axis]
+        starts = (np.arange(m, dtype=np.int64) * s - lo).reshape((m,) + (1,) * (n - 1 - axis))
+        flat *= size
+        flat += starts + o.astype(np.int64) * d
+    return flat
 
 
 def _first_real_cell_wins(winner, out, fill, shape, pads, offsets) -> None:
@@ -167,14 +186,27 @@ def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_inclu
     return record(result, (x,), backward, op)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """The maximum of each window of an (N, C, L) input; stride defaults to the kernel size."""
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of an (N, C, L) input; stride defaults to the kernel size. With
+    ``return_indices``, also (a second tensor, int64) where each maximum was along L, for
+    :func:`~deltaprop.ops.max_unpool1d`."""
+    if return_indices is not False:  # (the check kept off the common call)
+        _check_return_indices("max_pool1d", return_indices)
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """The maximum of each window of an (N, C, H, W) input; stride defaults to the kernel size."""
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of an (N, C, H, W) input; stride defaults to the kernel size. With
+    ``return_indices``, also (a second tensor, int64) each maximum's flat position h·W + w in its
+    input plane, PyTorch's convention, for :func:`~deltaprop.ops.max_unpool2d`."""
+    if return_indices is not False:  # (the check kept off the common call)
+        _check_return_indices("max_pool2d", return_indices)
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _check_return_indices(op: str, return_indices) -> None:
+    if not isinstance(return_indices, (bool, np.bool_)):
+        raise ConfigError(f"{op}: return_indices must be True or False, got {return_indices!r}")
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
