@@ -309,3 +309,37 @@ def test_a_file_with_a_bad_return_indices_is_one_sentence(tmp_path, key, value, 
     set_first_layers_argument(tmp_path / "model.safetensors", key, value)
     with pytest.raises(ModelFileError, match=message):
         load(tmp_path / "model.safetensors")
+
+
+# -- AvgPool2d's divisor_override --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [dict(kernel_size=2, divisor_override=3),
+                                     dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, divisor_override=-2)],
+                         ids=str)
+def test_divisor_override_gradients(options):
+    assert dp.gradcheck(lambda x: nn.AvgPool2d(**options)(x), [randn(2, 2, 5, 6)])
+
+
+def test_divisor_override_worked_example():
+    x = dp.tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    out = F.avg_pool2d(x, 2, divisor_override=2)  # the sums of the four 2x2 windows, halved
+    np.testing.assert_array_equal(out.data[0, 0], [[5.0, 9.0], [21.0, 25.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((1, 1, 4, 4), 0.5))
+
+
+def test_divisor_override_is_in_the_config_only_when_given(tmp_path):
+    layer = nn.AvgPool2d(3, stride=2, padding=1, divisor_override=4)
+    assert layer.config()["divisor_override"] == 4 and "divisor_override=4" in repr(layer)
+    assert "divisor_override" not in nn.AvgPool2d(2).config()
+    save(nn.Sequential(layer), tmp_path / "pool.safetensors")
+    loaded = load(tmp_path / "pool.safetensors")
+    assert loaded[0].divisor_override == 4
+    x = dp.randn(2, 3, 6, 6)
+    assert np.array_equal(loaded(x).data, layer(x).data)
+    set_first_layers_argument(tmp_path / "pool.safetensors", "divisor_override", 0)
+    with pytest.raises(ModelFileError, match="divisor_override must be a nonzero integer or None, got 0"):
+        load(tmp_path / "pool.safetensors")
+    with pytest.raises(ConfigError, match="^avg_pool2d: divisor_override must be a nonzero integer or None, got 1.5$"):
+        F.avg_pool2d(x, 2, divisor_override=1.5)

@@ -200,3 +200,32 @@ def test_an_output_size_out_of_reach_is_refused_by_both(name, kwargs, shape, out
         getattr(torch.nn, name)(**kwargs)(torch.zeros(shape), index, output_size=output_size)
     with pytest.raises(ValueError, match=f"^{name}.*output_size"):
         getattr(nn, name)(**kwargs)(dp.zeros(*shape), dp.tensor(index.numpy()), output_size=output_size)
+
+
+# -- AvgPool2d's divisor_override --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("kwargs, shape", [
+    (dict(kernel_size=2, divisor_override=3), (2, 3, 6, 6)),
+    (dict(kernel_size=3, stride=2, padding=1, divisor_override=2), (2, 3, 7, 6)),
+    (dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False, divisor_override=5), (2, 2, 8, 7)),
+    (dict(kernel_size=(2, 3), stride=1, divisor_override=-4), (3, 5, 6)),  # unbatched; PyTorch takes a negative one
+    (dict(kernel_size=2, divisor_override=None), (2, 3, 5, 5)),
+], ids=str)
+def test_divisor_override_matches_pytorch(kwargs, shape, dtype):
+    ours, theirs = twins("AvgPool2d", kwargs, dtype)
+    compare(ours, theirs, sample(shape), dtype)
+    x = sample(shape)
+    expected = torch.nn.functional.avg_pool2d(torch.tensor(x, dtype=TORCH_DTYPES[dtype]), **kwargs)
+    np.testing.assert_allclose(F.avg_pool2d(dp.tensor(x, dtype=dtype), **kwargs).data, expected.numpy(),
+                               **TOLERANCES[dtype])
+
+
+@pytest.mark.parametrize("value", [0, 2.5, True])
+def test_a_bad_divisor_override_is_refused_by_both(value):
+    x = torch.zeros(1, 1, 4, 4)
+    with pytest.raises((RuntimeError, TypeError)):
+        torch.nn.AvgPool2d(2, divisor_override=value)(x)
+    with pytest.raises(ValueError, match=f"^AvgPool2d: divisor_override must be a nonzero integer or None, got {value!r}$"):
+        nn.AvgPool2d(2, divisor_override=value)

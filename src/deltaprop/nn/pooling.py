@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops._windows import SPATIAL_AXES
-from ..ops.pool import pool_options
+from ..ops.pool import check_divisor_override, pool_options
 from ..ops.unpool import unpool_options
 from . import functional as F
 from .module import Module
@@ -125,9 +125,20 @@ class AvgPool1d(_AvgPoolNd):
 
 class AvgPool2d(_AvgPoolNd):
     """The mean of each window of an (N, C, H, W) input; padding counts as zeros unless
-    ``count_include_pad=False``."""
+    ``count_include_pad=False``. ``divisor_override`` (a nonzero integer) divides every window's sum
+    by itself instead, as in PyTorch (AvgPool1d has none there either)."""
 
     _dims, _function = 2, "avg_pool2d"
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.divisor_override = check_divisor_override("AvgPool2d", divisor_override)
+
+    def config(self) -> dict:
+        # only when given: a file of a plain layer stays what it was
+        extra = {} if self.divisor_override is None else {"divisor_override": self.divisor_override}
+        return {**super().config(), **extra}
 
 
 class AdaptiveAvgPool2d(Module):

@@ -155,13 +155,16 @@ def _avg_divisor(shape, kernel, stride, pads, padding, out_shape, count_include_
     return float(divisor.flat[0]) if np.all(divisor == divisor.flat[0]) else divisor
 
 
-def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override=None):
     x, X, batched = _batched_input(op, n, input)
     if X.dtype.kind != "f":
         X = X.astype(np.float32)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, 1, ceil_mode)
     padding = tuple(lo for lo, _ in pads)
-    divisor = _avg_divisor(X.shape[2:], kernel, stride, pads, padding, out_shape, count_include_pad)
+    if divisor_override is None:
+        divisor = _avg_divisor(X.shape[2:], kernel, stride, pads, padding, out_shape, count_include_pad)
+    else:  # every window's sum divided by this one number, whatever it overlaps (PyTorch's)
+        divisor = float(divisor_override)
     xp = _pad(X, pads, 0)
     offsets = _offsets(kernel, stride, dilation, out_shape)
     views = [xp[(Ellipsis,) + index] for _, index in offsets]
@@ -214,9 +217,23 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """The mean of each window of an (N, C, H, W) input; stride defaults to the kernel size."""
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """The mean of each window of an (N, C, H, W) input; stride defaults to the kernel size.
+    ``divisor_override`` (a nonzero integer, PyTorch's) divides every window's sum by itself instead
+    of by the number of elements averaged."""
+    divisor_override = check_divisor_override("avg_pool2d", divisor_override)
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def check_divisor_override(op: str, divisor_override) -> int | None:
+    """AvgPool2d's ``divisor_override``: None, or a nonzero integer (negative ones too, as in PyTorch)."""
+    if divisor_override is None:
+        return None
+    if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0:
+        raise ConfigError(f"{op}: divisor_override must be a nonzero integer or None, got {divisor_override!r}")
+    return int(divisor_override)
 
 
 def adaptive_avg_pool2d(input, output_size):
