@@ -343,3 +343,55 @@ def test_divisor_override_is_in_the_config_only_when_given(tmp_path):
         load(tmp_path / "pool.safetensors")
     with pytest.raises(ConfigError, match="^avg_pool2d: divisor_override must be a nonzero integer or None, got 1.5$"):
         F.avg_pool2d(x, 2, divisor_override=1.5)
+
+
+# -- BatchNorm's bias ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, shape", [("BatchNorm1d", (5, 3)), ("BatchNorm2d", (4, 3, 2, 2))])
+def test_batch_norm_without_bias_gradients(name, shape):
+    layer = getattr(nn, name)(3, bias=False)
+    assert layer.bias is None and list(layer.state_dict())[:2] == ["weight", "running_mean"]
+    layer.weight.data[...] = np.random.default_rng(3).standard_normal(3)
+    check_layer(layer, randn(*shape))
+
+
+def test_batch_norm_without_bias_is_gamma_times_the_normalized_input():
+    x = randn(6, 2, requires_grad=False)
+    layer = nn.BatchNorm1d(2, bias=False, dtype=np.float64)
+    layer.weight.data[...] = [2.0, -1.0]
+    normalized = (x.data - x.data.mean(0)) / np.sqrt(x.data.var(0) + 1e-5)
+    np.testing.assert_allclose(layer(x).data, normalized * [2.0, -1.0], rtol=1e-12)
+
+
+def test_batch_norm_bias_is_in_the_config_only_when_left_out(tmp_path):
+    assert "bias" not in nn.BatchNorm2d(3).config() and "bias" not in nn.BatchNorm2d(3, affine=False).config()
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3, bias=False))
+    model(dp.randn(4, 1, 5, 5))  # move the running statistics
+    save(model.eval(), tmp_path / "norm.safetensors")
+    loaded = load(tmp_path / "norm.safetensors")
+    assert loaded[1].bias is None and repr(loaded) == repr(model)
+    assert "bias=False, track_running_stats=True" in repr(loaded[1])
+    x = dp.randn(2, 1, 5, 5)
+    assert np.array_equal(loaded(x).data, model(x).data)
+
+
+@pytest.mark.parametrize("make", [
+    lambda **o: nn.Linear(2, 3, **o), lambda **o: nn.Bilinear(2, 2, 3, **o), lambda **o: nn.Embedding(5, 3, **o),
+    lambda **o: nn.BatchNorm1d(3, **o), lambda **o: nn.LayerNorm(3, **o), lambda **o: nn.GroupNorm(1, 3, **o),
+    lambda **o: nn.InstanceNorm2d(3, **o), lambda **o: nn.LSTM(3, 4, **o), lambda **o: nn.GRUCell(3, 4, **o),
+    lambda **o: nn.RNNCell(3, 4, **o), lambda **o: nn.RNN(3, 4, **o), lambda **o: nn.GRU(3, 4, **o),
+    lambda **o: nn.LSTMCell(3, 4, **o),
+])
+def test_layers_take_the_cpu_as_device_and_refuse_another(make):
+    dp.manual_seed(0)
+    plain = make()
+    dp.manual_seed(0)
+    on_cpu = make(device="cpu")
+    assert repr(on_cpu) == repr(plain) and on_cpu.config() == plain.config()
+    name = type(plain).__name__
+    with pytest.raises(ConfigError, match=f"^{name}: deltaprop computes with NumPy on the CPU, so there is no 'mps' device"):
+        make(device="mps")
+    with pytest.raises(ConfigError, match=f"^{name}: 'gpu' is not a device"):
+        make(device="gpu")

@@ -229,3 +229,73 @@ def test_a_bad_divisor_override_is_refused_by_both(value):
         torch.nn.AvgPool2d(2, divisor_override=value)(x)
     with pytest.raises(ValueError, match=f"^AvgPool2d: divisor_override must be a nonzero integer or None, got {value!r}$"):
         nn.AvgPool2d(2, divisor_override=value)
+
+
+# -- BatchNorm's bias, and every PyTorch option of these layers taken or refused ----------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape", [
+    ("BatchNorm1d", dict(num_features=3, bias=False), (6, 3)),
+    ("BatchNorm1d", dict(num_features=3, bias=False, momentum=None), (6, 3, 4)),
+    ("BatchNorm2d", dict(num_features=4, bias=False), (5, 4, 3, 3)),
+    ("BatchNorm2d", dict(num_features=4, affine=False, bias=False), (5, 4, 3, 3)),
+    ("BatchNorm2d", dict(num_features=4), (5, 4, 3, 3)),
+])
+def test_batch_norm_bias_matches_pytorch(name, kwargs, shape, dtype):
+    ours, theirs = twins(name, kwargs, dtype, check_repr=True, check_state_dict=True)
+    for step in range(2):  # training, which moves the running statistics
+        compare(ours, theirs, sample(shape, seed=step), dtype)
+    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), **TOLERANCES[dtype])
+    ours.eval(), theirs.eval()
+    compare(ours, theirs, sample(shape, seed=5), dtype)
+
+
+def torch_options(name):
+    """The constructor options of ``torch.nn.<name>``; the recurrent layers take *args, **kwargs, so
+    theirs are RNNBase's (with RNN's nonlinearity; proj_size is LSTM's alone, PyTorch refuses it elsewhere)."""
+    import inspect
+
+    if name in ("RNN", "LSTM", "GRU"):
+        options = [p for p in inspect.signature(torch.nn.RNNBase.__init__).parameters if p not in ("self", "mode")]
+        options += ["nonlinearity"] if name == "RNN" else []
+        return [p for p in options if p != "proj_size" or name == "LSTM"]
+    return [p for p in inspect.signature(getattr(torch.nn, name).__init__).parameters if p != "self"]
+
+
+# the layers whose every PyTorch option is either taken or refused, with arguments to build them
+LAYERS = {
+    "Conv1d": (2, 2, 3), "Conv2d": (2, 2, 3), "ConvTranspose1d": (2, 2, 3), "ConvTranspose2d": (2, 2, 3),
+    "MaxPool1d": (2,), "MaxPool2d": (2,), "AvgPool1d": (2,), "AvgPool2d": (2,),
+    "AdaptiveAvgPool1d": (2,), "AdaptiveAvgPool2d": (2,), "AdaptiveMaxPool1d": (2,), "AdaptiveMaxPool2d": (2,),
+    "MaxUnpool1d": (2,), "MaxUnpool2d": (2,),
+    "BatchNorm1d": (3,), "BatchNorm2d": (3,), "LayerNorm": (3,), "GroupNorm": (1, 3),
+    "InstanceNorm1d": (3,), "InstanceNorm2d": (3,), "Dropout": (), "Dropout1d": (), "Dropout2d": (), "AlphaDropout": (),
+    "Embedding": (5, 3), "Linear": (2, 3), "Bilinear": (2, 2, 3),
+    "RNN": (3, 4), "LSTM": (3, 4), "GRU": (3, 4), "RNNCell": (3, 4), "LSTMCell": (3, 4), "GRUCell": (3, 4),
+}
+# what deltaprop refuses, with the value that asks for it and what the sentence says
+REFUSED = {
+    ("LSTM", "proj_size"): (2, "LSTM: proj_size is not supported"),
+    ("Embedding", "max_norm"): (1.0, "Embedding: max_norm"),
+    ("Embedding", "sparse"): (True, "Embedding: sparse"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_every_pytorch_option_is_taken_or_refused_in_one_sentence(name):
+    import inspect
+
+    ours = inspect.signature(getattr(nn, name).__init__).parameters
+    missing = [option for option in torch_options(name) if option not in ours]
+    assert not missing, f"nn.{name} lacks PyTorch's {', '.join(missing)}"
+    for (layer, option), (value, message) in REFUSED.items():
+        if layer == name:
+            with pytest.raises(ValueError, match=f"^{message}"):
+                getattr(nn, name)(*LAYERS[name], **{option: value})
+    # the one device there is is taken; another is refused, naming the layer
+    if "device" in torch_options(name):
+        layer = getattr(nn, name)(*LAYERS[name], device="cpu")
+        assert repr(layer) == repr(getattr(nn, name)(*LAYERS[name]))
+        with pytest.raises(ValueError, match=f"^{name}: .*'cuda'"):
+            getattr(nn, name)(*LAYERS[name], device="cuda:0")
