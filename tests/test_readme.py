@@ -68,19 +68,14 @@ def test_every_train_option_is_named_in_the_command_line_section(capsys):
 
 
 @pytest.mark.parametrize("make", [
-    lambda: nn.Conv2d(1, 1, 3, padding=1, padding_mode="reflect"),
-    lambda: nn.Conv1d(1, 1, 3, padding_mode="zeros"),
-    lambda: nn.MaxPool2d(2, return_indices=True),
-    lambda: nn.MaxPool1d(2, return_indices=True),
     lambda: nn.LSTM(3, 4, proj_size=2),
     lambda: nn.Embedding(5, 3, max_norm=1.0),
     lambda: nn.Embedding(5, 3, sparse=True),
     lambda: nn.Transformer(8, 2, 1, 1, 16, custom_encoder=nn.Identity()),
     lambda: nn.Transformer(8, 2, 1, 1, 16, custom_decoder=nn.Identity()),
-], ids=["conv2d padding_mode", "conv1d padding_mode", "maxpool2d return_indices", "maxpool1d return_indices",
-        "lstm proj_size", "embedding max_norm", "embedding sparse", "custom_encoder", "custom_decoder"])
+], ids=["lstm proj_size", "embedding max_norm", "embedding sparse", "custom_encoder", "custom_decoder"])
 def test_what_porting_md_says_is_not_provided_is_refused(make):
     porting = (ROOT / "docs" / "porting.md").read_text(encoding="utf-8")
     assert "Not provided:" in porting
-    with pytest.raises((TypeError, ConfigError)):
+    with pytest.raises(ConfigError):  # one sentence naming the option, never Python's TypeError
         make()

@@ -9,6 +9,7 @@ device is refused in one sentence. What remains is the dtype, or nothing.
 from __future__ import annotations
 
 import re
+import reprlib
 
 import numpy as np
 
@@ -57,7 +58,8 @@ def check_device(owner: str, device) -> None:
     """Refuse, in one sentence, a ``device`` argument that names anything but the CPU."""
     kind = _device_type(device)
     if kind is None:
-        raise ConfigError(f"{owner}: {device!r} is not a device; deltaprop computes on the CPU ('cpu')")
+        # (the repr cut short: a model file may give a layer any device string)
+        raise ConfigError(f"{owner}: {reprlib.repr(device)} is not a device; deltaprop computes on the CPU ('cpu')")
     if kind != "cpu":
         raise ConfigError(f"{owner}: deltaprop computes with NumPy on the CPU, so there is no {kind!r} device; "
                           "use 'cpu', or drop the call")

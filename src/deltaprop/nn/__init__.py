@@ -44,6 +44,8 @@ from .attention import MultiheadAttention
 from .transformer import (
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 )
+# max unpooling (from MaxPool's return_indices)
+from .pooling import MaxUnpool1d, MaxUnpool2d
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -69,4 +71,5 @@ __all__ = [
     "CosineSimilarity", "PairwiseDistance",
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",
+    "MaxUnpool1d", "MaxUnpool2d",
 ]

@@ -4,16 +4,20 @@ A convolution is the seeds' weighted sum a_j = Σ_i w_ij o_i + b_j with two cons
 sees only a window of the input, and every window shares the same weights. Shapes follow PyTorch:
 inputs (N, C_in, L) or (N, C_in, H, W), weights (C_out, C_in / groups, *kernel_size), bias (C_out,).
 With ``groups`` > 1 the channels are split into that many groups and each group of outputs sees only
-its own group of inputs (``groups=C_in``: a depthwise convolution, MobileNet's).
+its own group of inputs (``groups=C_in``: a depthwise convolution, MobileNet's). With a
+``padding_mode`` other than 'zeros' the input is first padded with :func:`~deltaprop.ops.pad` in that
+mode and then convolved without padding, as PyTorch does.
 The arithmetic lives in :mod:`deltaprop.ops.conv` (matrix products over the unfolded windows).
 """
 
 from __future__ import annotations
 
 import math
+import reprlib
 
 import numpy as np
 
+from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES, conv_padding, int_tuple
 from ..tensor import DEFAULT_DTYPE, Tensor
@@ -34,6 +38,17 @@ def channels_and_groups(name: str, in_channels, out_channels, groups) -> tuple[i
     return int(in_channels), int(out_channels), int(groups)
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def padding_mode_option(name: str, padding_mode) -> str:
+    """A convolution's ``padding_mode``, checked: one of PyTorch's four."""
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+        raise ConfigError(f"{name}: padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, "
+                          f"got {reprlib.repr(padding_mode)}")  # cut: a model file may hold anything
+    return padding_mode
+
+
 def reset_conv_parameters(weight, bias) -> None:
     """PyTorch's default for a convolution's weight (and a transposed one's): kaiming_uniform_
     with a = √5, i.e. U(−1/√fan_in, 1/√fan_in) with fan_in = the weight's second axis times the
@@ -50,20 +65,32 @@ class _ConvNd(Module):
     _dims: int  # number of spatial axes
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 dtype=None):
+                 padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         name, n = type(self).__name__, self._dims
         self.in_channels, self.out_channels, self.groups = channels_and_groups(name, in_channels, out_channels, groups)
         self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
         self.stride = int_tuple(stride, n, "stride", name, 1)
         self.dilation = int_tuple(dilation, n, "dilation", name, 1)
-        conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)  # validates
+        pairs = conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)  # validates
         self.padding = padding if isinstance(padding, str) else int_tuple(padding, n, "padding", name, 0)
+        self.padding_mode = padding_mode_option(name, padding_mode)
+        # F.pad's amounts for the filling modes: (before, after) from the last axis backwards
+        self._fill_amounts = tuple(amount for pair in reversed(pairs) for amount in pair)
+        if device is not None:
+            check_device(name, device)
         dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)
         self.reset_parameters()
+
+    def _padded(self, x):
+        """The input and the padding to convolve it with: itself and the layer's padding, or, in a
+        filling padding_mode, the input padded in that mode and no padding."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        return F.pad(x, self._fill_amounts, mode=self.padding_mode), 0
 
     def reset_parameters(self) -> None:
         # fan_in = in_channels / groups · kernel positions: the inputs one output sees
@@ -96,19 +123,23 @@ class _ConvNd(Module):
             "dilation": list(self.dilation),
             **({"groups": self.groups} if self.groups != 1 else {}),
             "bias": self.bias is not None,
+            # likewise padding_mode only when it is not 'zeros'
+            **({"padding_mode": self.padding_mode} if self.padding_mode != "zeros" else {}),
             "dtype": self.weight.dtype.name,
         }
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self._dims:
-            text += f", padding={self.padding!r}"
+            text += f", padding={self.padding}"  # 'same' unquoted, as PyTorch prints it
         if self.dilation != (1,) * self._dims:
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"  # unquoted, as PyTorch prints it
         return text
 
 
@@ -120,7 +151,9 @@ class Conv1d(_ConvNd):
     divisible by it; output channel o sees only the inputs of its group, the c above running over the
     in_channels / groups channels from (o // (out_channels / groups)) · in_channels / groups on.
     ``groups=in_channels`` is a depthwise convolution (each channel filtered on its own,
-    out_channels / in_channels filters per channel).
+    out_channels / in_channels filters per channel). ``padding_mode`` (PyTorch's) fills the padding
+    with zeros (the default), or from the input itself: 'reflect' mirrors it about its edges,
+    'replicate' repeats the edge values, 'circular' wraps around. ``device`` can only be the CPU.
     """
 
     _dims = 1
@@ -128,7 +161,8 @@ class Conv1d(_ConvNd):
     def forward(self, x):
         self._check(x)
         try:
-            return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+            x, padding = self._padded(x)
+            return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
 
@@ -139,6 +173,7 @@ class Conv2d(_ConvNd):
     ``weight`` has shape (out_channels, in_channels / groups, kh, kw); every option takes an int or a
     pair (height, width); padding may also be 'same' (stride 1) or 'valid'. ``groups`` as in
     :class:`Conv1d`: ``Conv2d(32, 32, 3, padding=1, groups=32)`` is MobileNet's depthwise layer.
+    ``padding_mode`` as in :class:`Conv1d`, over both spatial axes.
     """
 
     _dims = 2
@@ -146,7 +181,8 @@ class Conv2d(_ConvNd):
     def forward(self, x):
         self._check(x)
         try:
-            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+            x, padding = self._padded(x)
+            return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
 

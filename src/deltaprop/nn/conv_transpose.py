@@ -10,9 +10,11 @@ The arithmetic lives in :mod:`deltaprop.ops.conv_transpose`.
 
 from __future__ import annotations
 
+import reprlib
 
 import numpy as np
 
+from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES, int_tuple
 from ..ops.conv_transpose import check_output_padding
@@ -28,9 +30,14 @@ class _ConvTransposeNd(Module):
     _dims: int  # number of spatial axes
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, dtype=None):
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__()
         name, n = type(self).__name__, self._dims
+        if not (isinstance(padding_mode, str) and padding_mode == "zeros"):  # PyTorch's rule too: the filling modes are for convolutions
+            raise ConfigError(f"{name}: padding_mode must be 'zeros' (the only one PyTorch has for transposed "
+                              f"convolutions), got {reprlib.repr(padding_mode)}")
+        if device is not None:
+            check_device(name, device)
         self.in_channels, self.out_channels, self.groups = channels_and_groups(name, in_channels, out_channels, groups)
         self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
         self.stride = int_tuple(stride, n, "stride", name, 1)
@@ -143,7 +150,8 @@ class ConvTranspose1d(_ConvTransposeNd):
     ``output_padding`` (smaller than stride or dilation) adds positions at the end, to reach the
     size that a strided convolution had rounded away, and ``forward(x, output_size=...)`` picks it
     from the size wanted, as in PyTorch. ``groups`` splits the channels as in :class:`Conv1d`.
-    Argument order as PyTorch's: ``groups`` and ``bias`` before ``dilation``.
+    Argument order as PyTorch's: ``groups`` and ``bias`` before ``dilation``. ``padding_mode`` can only
+    be 'zeros', ``device`` only the CPU.
     """
 
     _dims = 1

@@ -247,6 +247,9 @@ adaptive_max_pool1d = ops.adaptive_max_pool1d
 adaptive_max_pool2d = ops.adaptive_max_pool2d
 unfold = ops.unfold
 fold = ops.fold
+# max pooling's partial inverse, from the indices of max_pool1d/2d(..., return_indices=True)
+max_unpool1d = ops.max_unpool1d
+max_unpool2d = ops.max_unpool2d
 
 # -- ranking, embedding and likelihood losses; shrinkage, gating, alpha dropout, bilinear ---------------
 # PyTorch's positions up to its deprecated size_average; what follows it (reduction, and

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..tensor import DEFAULT_DTYPE
 from . import functional as F
@@ -20,8 +21,10 @@ class Linear(Module):
     as PyTorch does: U(−1/√in, 1/√in).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        if device is not None:
+            check_device("Linear", device)
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Linear: {name} must be a positive integer, got {value!r}")
@@ -71,8 +74,11 @@ class Bilinear(Module):
     both initialised as PyTorch does: U(−1/√in1, 1/√in1).
     """
 
-    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, dtype=None):
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None):
         super().__init__()
+        if device is not None:
+            check_device("Bilinear", device)
         for name, value in (("in1_features", in1_features), ("in2_features", in2_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Bilinear: {name} must be a positive integer, got {value!r}")

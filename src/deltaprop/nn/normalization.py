@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .. import ops
+from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES
 from ..tensor import DEFAULT_DTYPE
@@ -58,15 +59,19 @@ class _BatchNorm(Module):
     The buffers ``running_mean`` and ``running_var`` follow r ← (1 − momentum)·r + momentum·s after
     each training batch (``momentum=None``: the plain average of all batches so far), and
     ``num_batches_tracked`` counts the batches; all three are saved in ``state_dict()``.
+    ``affine=True`` learns γ (``weight``) and β (``bias``); ``bias=False`` keeps only γ, as in
+    PyTorch 2.13. ``device`` can only be the CPU.
     """
 
     _input_ndims: tuple  # accepted numbers of input axes
     _layout: str
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None):
+                 track_running_stats: bool = True, device=None, dtype=None, bias: bool = True):
         super().__init__()
         name = type(self).__name__
+        if device is not None:
+            check_device(name, device)
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
             raise ConfigError(f"{name}: num_features must be a positive integer, got {num_features!r}")
         if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number)) or not 0 <= momentum <= 1):
@@ -77,12 +82,7 @@ class _BatchNorm(Module):
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
-        if self.affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _scale_and_shift(self, (self.num_features,), dtype, self.affine, bias)
         if self.track_running_stats:
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
             self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
@@ -100,9 +100,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_scale_and_shift(self)
 
     def forward(self, x):
         shape = tuple(x.shape)
@@ -132,6 +130,8 @@ class _BatchNorm(Module):
             "affine": self.affine,
             "track_running_stats": self.track_running_stats,
             "dtype": self._dtype().name,
+            # only when β is left out: a file of a layer with both stays what it was
+            **({"bias": False} if self.affine and self.bias is None else {}),
         }
 
     def _dtype(self) -> np.dtype:
@@ -139,8 +139,9 @@ class _BatchNorm(Module):
         return np.dtype(DEFAULT_DTYPE) if array is None else array.dtype
 
     def extra_repr(self) -> str:
+        # PyTorch's (2.13): bias is whether β is there, so False without affine
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -164,8 +165,11 @@ class LayerNorm(Module):
     leaves them out, ``bias=False`` keeps only γ.
     """
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True, dtype=None):
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 device=None, dtype=None):
         super().__init__()
+        if device is not None:
+            check_device("LayerNorm", device)
         shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
         if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
             raise ConfigError(f"LayerNorm: normalized_shape must be a positive integer or a non-empty sequence of them, got {normalized_shape!r}")
@@ -213,8 +217,10 @@ class GroupNorm(Module):
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, bias: bool = True,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__()
+        if device is not None:
+            check_device("GroupNorm", device)
         for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"GroupNorm: {name} must be a positive integer, got {value!r}")
@@ -267,9 +273,11 @@ class _InstanceNorm(Module):
     _dims: int
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, dtype=None, *, bias: bool = True):
+                 track_running_stats: bool = False, device=None, dtype=None, bias: bool = True):
         super().__init__()
         name = type(self).__name__
+        if device is not None:
+            check_device(name, device)
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
             raise ConfigError(f"{name}: num_features must be a positive integer, got {num_features!r}")
         if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number)) or not 0 <= momentum <= 1):

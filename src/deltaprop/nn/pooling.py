@@ -1,5 +1,5 @@
 """Pooling layers: summarise each window of a feature map by its maximum or its mean (the adaptive
-ones choose their windows to give an output of a fixed size).
+ones choose their windows to give an output of a fixed size); max unpooling puts the maxima back.
 
 Pooling has no weights. It shrinks the map (a 2x2 window with stride 2 keeps one value in four) and
 makes the network tolerant to small shifts of its input. The gradient of a maximum flows only to
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 from ..ops._windows import SPATIAL_AXES
-from ..ops.pool import pool_options
+from ..ops.pool import check_divisor_override, pool_options
+from ..ops.unpool import unpool_options
 from . import functional as F
 from .module import Module
 
@@ -49,9 +50,14 @@ class _Pool(Module):
 
 
 class _MaxPoolNd(_Pool):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False):
         super().__init__()
-        pool_options(type(self).__name__, self._dims, _option(kernel_size), _option(stride), _option(padding), _option(dilation))
+        name = type(self).__name__
+        pool_options(name, self._dims, _option(kernel_size), _option(stride), _option(padding), _option(dilation))
+        if not isinstance(return_indices, (bool, np.bool_)):
+            raise ConfigError(f"{name}: return_indices must be True or False, got {return_indices!r}")
+        self.return_indices = bool(return_indices)
         self.kernel_size = _option(kernel_size)
         self.stride = self.kernel_size if stride is None else _option(stride)
         self.padding = _option(padding)
@@ -65,17 +71,27 @@ class _MaxPoolNd(_Pool):
             "padding": self.padding,
             "dilation": self.dilation,
             "ceil_mode": self.ceil_mode,
+            # only when True: a file of a plain layer stays what it was (and loads in an older deltaprop)
+            **({"return_indices": True} if self.return_indices else {}),
         }
+
+    def extra_repr(self) -> str:
+        # PyTorch's: return_indices is not shown
+        return ", ".join(f"{key}={value!r}" for key, value in self.config().items() if key != "return_indices")
 
 
 class MaxPool1d(_MaxPoolNd):
-    """The maximum of each window of an (N, C, L) input; the stride defaults to the kernel size."""
+    """The maximum of each window of an (N, C, L) input; the stride defaults to the kernel size.
+    ``return_indices=True`` also returns where each maximum was along L (a tuple of two tensors),
+    what :class:`MaxUnpool1d` takes."""
 
     _dims, _function = 1, "max_pool1d"
 
 
 class MaxPool2d(_MaxPoolNd):
-    """The maximum of each window of an (N, C, H, W) input; the stride defaults to the kernel size."""
+    """The maximum of each window of an (N, C, H, W) input; the stride defaults to the kernel size.
+    ``return_indices=True`` also returns each maximum's flat position h·W + w in its input plane
+    (int64, PyTorch's convention), what :class:`MaxUnpool2d` takes."""
 
     _dims, _function = 2, "max_pool2d"
 
@@ -109,9 +125,20 @@ class AvgPool1d(_AvgPoolNd):
 
 class AvgPool2d(_AvgPoolNd):
     """The mean of each window of an (N, C, H, W) input; padding counts as zeros unless
-    ``count_include_pad=False``."""
+    ``count_include_pad=False``. ``divisor_override`` (a nonzero integer) divides every window's sum
+    by itself instead, as in PyTorch (AvgPool1d has none there either)."""
 
     _dims, _function = 2, "avg_pool2d"
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.divisor_override = check_divisor_override("AvgPool2d", divisor_override)
+
+    def config(self) -> dict:
+        # only when given: a file of a plain layer stays what it was
+        extra = {} if self.divisor_override is None else {"divisor_override": self.divisor_override}
+        return {**super().config(), **extra}
 
 
 class AdaptiveAvgPool2d(Module):
@@ -227,3 +254,47 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     a pair, None keeping that axis); ``return_indices=True`` also returns each maximum's flat position h·W + w."""
 
     _dims, _function = 2, "adaptive_max_pool2d"
+
+
+class _MaxUnpoolNd(Module):
+    _dims: int
+    _function: str
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = unpool_options(
+            type(self).__name__, self._dims, _option(kernel_size), _option(stride), _option(padding))
+
+    def forward(self, input, indices, output_size=None):
+        try:
+            return getattr(F, self._function)(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+        except (ShapeError, ConfigError, DataError) as error:
+            raise type(error)(f"{self.describe()}: {error}") from None
+
+    def describe(self) -> str:
+        k = self.kernel_size
+        return f"{type(self).__name__}(kernel {k[0] if len(set(k)) == 1 else 'x'.join(map(str, k))})"
+
+    def config(self) -> dict:
+        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride), "padding": list(self.padding)}
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool1d`: ``forward(input, indices, output_size=None)`` puts
+    each value of an (N, C, L) or (C, L) input back where the pooling's ``indices`` say it came from,
+    zeros elsewhere. The options are the pooling's (the stride defaults to the kernel size); the
+    length is (L − 1)·stride − 2·padding + kernel_size, or ``output_size`` (the pooled input's
+    length, which that formula cannot tell when the pooling dropped a remainder)."""
+
+    _dims, _function = 1, "max_unpool1d"
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool2d` over (N, C, H, W) or (C, H, W) inputs, as
+    :class:`MaxUnpool1d` per axis: each value goes to its flat index h·W + w of the output plane
+    (SegNet's decoder upsamples this way)."""
+
+    _dims, _function = 2, "max_unpool2d"

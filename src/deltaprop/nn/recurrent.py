@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 
 from .. import ops
+from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops import recurrent as fused
 from ..tensor import DEFAULT_DTYPE, Tensor
@@ -172,9 +173,11 @@ class _Weights(Module):
 
 
 class _Cell(_Weights):
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        if device is not None:
+            check_device(name, device)
         self.input_size = _positive(name, "input_size", input_size)
         self.hidden_size = _positive(name, "hidden_size", hidden_size)
         self.bias = bool(bias)
@@ -229,10 +232,11 @@ class RNNCell(_Cell):
     zeros when not given.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh", device=None,
+                 dtype=None):
         self.nonlinearity = _nonlinearity("RNNCell", nonlinearity)
         self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
         x, (h,), unbatched = self._prepare(input, hx, 1)
@@ -278,9 +282,11 @@ class GRUCell(_Cell):
 class _RNNBase(_Weights):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        if device is not None:
+            check_device(name, device)
         self.mode = mode
         self.input_size = _positive(name, "input_size", input_size)
         self.hidden_size = _positive(name, "hidden_size", hidden_size)
@@ -426,10 +432,10 @@ class RNN(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype=None):
+                 device=None, dtype=None):
         nonlinearity = _nonlinearity("RNN", nonlinearity)
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
-                         bias, batch_first, dropout, bidirectional, 0, dtype)
+                         bias, batch_first, dropout, bidirectional, 0, device, dtype)
         self.nonlinearity = nonlinearity
 
     def config(self) -> dict:
@@ -446,9 +452,9 @@ class LSTM(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         proj_size, dtype)
+                         proj_size, device, dtype)
 
 
 class GRU(_RNNBase):
@@ -456,6 +462,7 @@ class GRU(_RNNBase):
     :class:`RNN` does. Gates r, z, n in that order along the rows of the weights (3·hidden of them)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None):
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0,
-                         dtype)
+                         device, dtype)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..devices import check_device
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops.indexing import _row_index
 from ..tensor import DEFAULT_DTYPE, Tensor
@@ -30,8 +31,10 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, max_norm=None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
-                 _freeze: bool = False, dtype=None):
+                 _freeze: bool = False, device=None, dtype=None):
         super().__init__()
+        if device is not None:
+            check_device("Embedding", device)
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Embedding: {name} must be a positive integer, got {value!r}")

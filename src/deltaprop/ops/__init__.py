@@ -18,7 +18,8 @@
 | loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) |
 | conv          | conv1d, conv2d                                                        |
 | conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
-| pool          | max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |
+| pool          | max_pool1d/2d (return_indices), avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |
+| unpool        | max_unpool1d, max_unpool2d (max pooling's partial inverse, from its indices) |
 | fold          | unfold (im2col), fold (col2im), with conv's window code               |
 | resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
 | normalization | batch_norm, layer_norm, group_norm, instance_norm                     |
@@ -70,6 +71,7 @@ from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .scatter import argwhere, index_select, masked_select, nonzero, scatter, scatter_add
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
+from .unpool import max_unpool1d, max_unpool2d
 from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
 from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
@@ -109,4 +111,5 @@ __all__ = [
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
     "lt", "ne",
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
+    "max_unpool1d", "max_unpool2d",
 ]

@@ -50,7 +50,7 @@ def _batched_input(op, n, input):
     return x, (X if batched else X[None]), batched
 
 
-def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
+def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=False):
     x, X, batched = _batched_input(op, n, input)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode)
     fill = -np.inf if X.dtype.kind == "f" else np.iinfo(X.dtype).min
@@ -66,7 +66,7 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
     # since k grows, the winner is the running maximum of k·[greater]. (Finding the winner in
     # the backward instead, with tie masks, cost 2.4 ms against 0.6 ms in the benchmark network.)
     # The comparison of offset 1 is already the winner so far; later ones are scaled in place.
-    track = x.requires_grad and is_grad_enabled()
+    track = (x.requires_grad and is_grad_enabled()) or return_indices
     index_type = np.min_scalar_type(len(views) - 1)
     winner = np.zeros_like(out, dtype=index_type) if track and len(views) == 1 else None
     for k, view in enumerate(views[1:], 1):
@@ -105,7 +105,26 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode):
         gx = gxp[_interior(X.shape[2:], pads)]
         return (gx if batched else gx[0],)
 
-    return record(result, (x,), backward, op)
+    result = record(result, (x,), backward, op)
+    if not return_indices:
+        return result
+    where = _flat_indices(winner, kernel, stride, dilation, pads, X.shape[2:])
+    return result, Tensor._wrap(where if batched else where[0])
+
+
+def _flat_indices(winner, kernel, stride, dilation, pads, spatial) -> np.ndarray:
+    """Where each window's maximum was, from the kernel offset that won it: PyTorch's flat index
+    into the unpadded input plane (h·W + w in 2-d), as int64. Output position m along an axis reads
+    input position m·s + o·d − (left padding) at kernel offset o."""
+    n = len(kernel)
+    offsets = np.unravel_index(winner, kernel)
+    flat = np.zeros(winner.shape, dtype=np.int64)
+    for axis, (o, s, d, (lo, _), size) in enumerate(zip(offsets, stride, dilation, pads, spatial)):
+        m = winner.shape[2 + axis]
+        starts = (np.arange(m, dtype=np.int64) * s - lo).reshape((m,) + (1,) * (n - 1 - axis))
+        flat *= size
+        flat += starts + o.astype(np.int64) * d
+    return flat
 
 
 def _first_real_cell_wins(winner, out, fill, shape, pads, offsets) -> None:
@@ -136,13 +155,16 @@ def _avg_divisor(shape, kernel, stride, pads, padding, out_shape, count_include_
     return float(divisor.flat[0]) if np.all(divisor == divisor.flat[0]) else divisor
 
 
-def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad):
+def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override=None):
     x, X, batched = _batched_input(op, n, input)
     if X.dtype.kind != "f":
         X = X.astype(np.float32)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, 1, ceil_mode)
     padding = tuple(lo for lo, _ in pads)
-    divisor = _avg_divisor(X.shape[2:], kernel, stride, pads, padding, out_shape, count_include_pad)
+    if divisor_override is None:
+        divisor = _avg_divisor(X.shape[2:], kernel, stride, pads, padding, out_shape, count_include_pad)
+    else:  # every window's sum divided by this one number, whatever it overlaps (PyTorch's)
+        divisor = float(divisor_override)
     xp = _pad(X, pads, 0)
     offsets = _offsets(kernel, stride, dilation, out_shape)
     views = [xp[(Ellipsis,) + index] for _, index in offsets]
@@ -167,14 +189,27 @@ def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_inclu
     return record(result, (x,), backward, op)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """The maximum of each window of an (N, C, L) input; stride defaults to the kernel size."""
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of an (N, C, L) input; stride defaults to the kernel size. With
+    ``return_indices``, also (a second tensor, int64) where each maximum was along L, for
+    :func:`~deltaprop.ops.max_unpool1d`."""
+    if return_indices is not False:  # (the check kept off the common call)
+        _check_return_indices("max_pool1d", return_indices)
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """The maximum of each window of an (N, C, H, W) input; stride defaults to the kernel size."""
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of an (N, C, H, W) input; stride defaults to the kernel size. With
+    ``return_indices``, also (a second tensor, int64) each maximum's flat position h·W + w in its
+    input plane, PyTorch's convention, for :func:`~deltaprop.ops.max_unpool2d`."""
+    if return_indices is not False:  # (the check kept off the common call)
+        _check_return_indices("max_pool2d", return_indices)
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def _check_return_indices(op: str, return_indices) -> None:
+    if not isinstance(return_indices, (bool, np.bool_)):
+        raise ConfigError(f"{op}: return_indices must be True or False, got {return_indices!r}")
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -182,9 +217,23 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """The mean of each window of an (N, C, H, W) input; stride defaults to the kernel size."""
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """The mean of each window of an (N, C, H, W) input; stride defaults to the kernel size.
+    ``divisor_override`` (a nonzero integer, PyTorch's) divides every window's sum by itself instead
+    of by the number of elements averaged."""
+    divisor_override = check_divisor_override("avg_pool2d", divisor_override)
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def check_divisor_override(op: str, divisor_override) -> int | None:
+    """AvgPool2d's ``divisor_override``: None, or a nonzero integer (negative ones too, as in PyTorch)."""
+    if divisor_override is None:
+        return None
+    if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0:
+        raise ConfigError(f"{op}: divisor_override must be a nonzero integer or None, got {divisor_override!r}")
+    return int(divisor_override)
 
 
 def adaptive_avg_pool2d(input, output_size):
