@@ -273,6 +273,8 @@ LAYERS = {
     "InstanceNorm1d": (3,), "InstanceNorm2d": (3,), "Dropout": (), "Dropout1d": (), "Dropout2d": (), "AlphaDropout": (),
     "Embedding": (5, 3), "Linear": (2, 3), "Bilinear": (2, 2, 3),
     "RNN": (3, 4), "LSTM": (3, 4), "GRU": (3, 4), "RNNCell": (3, 4), "LSTMCell": (3, 4), "GRUCell": (3, 4),
+    "MultiheadAttention": (4, 2), "TransformerEncoderLayer": (4, 2, 8), "TransformerDecoderLayer": (4, 2, 8),
+    "Transformer": (4, 2, 1, 1, 8), "PReLU": (),
 }
 # what deltaprop refuses, with the value that asks for it and what the sentence says
 REFUSED = {

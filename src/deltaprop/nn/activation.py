@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops.activation import real_option
 from ..tensor import DEFAULT_DTYPE
@@ -261,8 +262,10 @@ class PReLU(Module):
     (``num_parameters=1``) or one per channel, axis 1 of the input. ∂o/∂a = 1 or w; ∂o/∂w = 0 or a,
     summed over the elements that share w. Each w starts at ``init`` (0.25)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
+        if device is not None:
+            check_device("PReLU", device)
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) or num_parameters <= 0:
             raise ConfigError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
         self.num_parameters = int(num_parameters)

@@ -19,6 +19,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from ..devices import check_device
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
@@ -112,9 +113,11 @@ class MultiheadAttention(Composite):
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim=None, vdim=None,
-                 batch_first: bool = False, dtype=None):
+                 batch_first: bool = False, device=None, dtype=None):
         super().__init__()
         name = "MultiheadAttention"
+        if device is not None:
+            check_device(name, device)
         for option, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
             if not isinstance(value, (bool, np.bool_)):
                 raise ConfigError(f"{name}: {option} must be True or False, got {value!r}")

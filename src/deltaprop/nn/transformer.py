@@ -70,9 +70,11 @@ class _TransformerLayer(Composite):
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation="relu", layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
-                 bias: bool = True, dtype=None):
+                 bias: bool = True, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
+        if device is not None:
+            check_device(name, device)
         d_model = positive_integer(name, "d_model", d_model)
         nhead = positive_integer(name, "nhead", nhead)
         dim_feedforward = positive_integer(name, "dim_feedforward", dim_feedforward)
@@ -320,8 +322,10 @@ class Transformer(Composite):
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
                  dim_feedforward: int = 2048, dropout: float = 0.1, activation="relu", custom_encoder=None,
                  custom_decoder=None, layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, dtype=None):
+                 norm_first: bool = False, bias: bool = True, device=None, dtype=None):
         super().__init__()
+        if device is not None:
+            check_device("Transformer", device)
         for option, value in (("custom_encoder", custom_encoder), ("custom_decoder", custom_decoder)):
             if value is not None:
                 raise ConfigError(f"Transformer: {option} is not supported by deltaprop; leave it None, or build the "
