@@ -166,6 +166,38 @@ def test_interpolate_keeps_float32_and_nearest_keeps_integers():
     assert out.dtype == labels.dtype and out.data[0, 0, 3, 3] == 3
 
 
+@pytest.mark.parametrize("shape, options", [
+    ((2, 3, 100), dict(size=300, mode="linear")),
+    ((1, 1, 1000), dict(size=2500, mode="linear")),
+    ((1, 1, 3000), dict(size=1000, mode="linear", align_corners=True)),
+    ((1, 2, 60, 60), dict(size=(150, 150), mode="bilinear")),
+    ((1, 2, 40, 50), dict(scale_factor=2.5, mode="bilinear", align_corners=True)),
+], ids=lambda v: str(v))
+def test_float16_interpolation_places_its_samples_as_float64_does(shape, options):
+    # The source positions and weights λ of a float16 input are computed in float32, as PyTorch
+    # computes them (its "opmath" type); in float16 itself a position past 2048 cannot even be
+    # held, and positions of a few hundred were off by up to 0.25, so the values were wrong.
+    X = np.random.default_rng(0).standard_normal(shape)
+    direction = np.random.default_rng(1).standard_normal(F.interpolate(dp.zeros(shape), **options).shape)
+    results = {}
+    for dtype in (np.float16, np.float64):
+        x = dp.tensor(X.astype(dtype), dtype=dtype, requires_grad=True)
+        out = F.interpolate(x, **options)
+        (out * dp.tensor(direction.astype(dtype), dtype=dtype)).sum().backward()
+        assert out.dtype == dtype and x.grad.dtype == dtype
+        results[dtype] = out.data.astype(np.float64), x.grad.astype(np.float64)
+    for ours, exact in zip(results[np.float16], results[np.float64]):
+        np.testing.assert_allclose(ours, exact, atol=3e-3 * np.abs(exact).max())
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(X.astype(np.float16), requires_grad=True)
+    theirs = torch.nn.functional.interpolate(t, **options)
+    theirs.backward(torch.tensor(direction.astype(np.float16)))
+    np.testing.assert_allclose(results[np.float16][0], theirs.detach().numpy().astype(np.float64),
+                               atol=3e-3 * np.abs(results[np.float64][0]).max())
+    np.testing.assert_allclose(results[np.float16][1], t.grad.numpy().astype(np.float64),
+                               atol=3e-3 * np.abs(results[np.float64][1]).max())
+
+
 # -- configs and model files -------------------------------------------------------------------------------
 
 CONFIG_LAYERS = [

@@ -108,6 +108,19 @@ BAD = [
      "cannot be broadcast"),
     ("add: fractional alpha for integers", lambda t: t.long().add(t.long(), alpha=0.5), TypeError,
      "alpha must be an integer for integer operands"),
+    ("add: boolean alpha for floats", lambda t: t.add(t, alpha=True), TypeError,
+     "add: alpha must be a number, not a boolean, for tensors that are not boolean"),
+    ("sub: boolean alpha for floats", lambda t: t.sub(t, alpha=True), TypeError,
+     "sub: alpha must be a number, not a boolean, for tensors that are not boolean"),
+    ("mean: integer dtype", lambda t: t.mean(dtype=_int32(t)), ConfigError, "mean: dtype must be a floating-point type"),
+    ("mean: integer dtype over dims", lambda t: t.mean(1, dtype=_int64(t)), ConfigError,
+     "mean: dtype must be a floating-point type"),
+    ("sum: a dim that is a string", lambda t: t.sum(dim="a"), TypeError, "sum: dim must be an integer or a list"),
+    ("sum: a float among the dims", lambda t: t.sum(dim=[0.5]), TypeError, "sum: dim must be an integer or a list"),
+    ("mean: a string among the dims", lambda t: t.mean(dim=[0, "b"]), TypeError, "mean: dim must be an integer"),
+    ("split: a fractional split_size", lambda t: t.split(1.5, 0), TypeError,
+     "split: split_size_or_sections must be an integer or a list of integers"),
+    ("split: a float among the sizes", lambda t: t.split([1.0, 2], 0), TypeError, "split: sizes must be integers"),
     ("div: unknown rounding_mode", lambda t: t.div(2.0, rounding_mode="round"), ConfigError, "rounding_mode must be None"),
     ("bitwise and of floats", lambda t: t & t, TypeError, "bitwise_and: takes boolean and integer tensors only"),
     ("bitwise or with a float", lambda t: t.long() | 1.5, TypeError, "bitwise_or: takes boolean and integer"),
@@ -120,6 +133,14 @@ BAD = [
 
 def _index(t, values):
     return torch.tensor(values) if isinstance(t, torch.Tensor) else dp.tensor(values)
+
+
+def _int32(t):
+    return torch.int32 if isinstance(t, torch.Tensor) else dp.int32
+
+
+def _int64(t):
+    return torch.int64 if isinstance(t, torch.Tensor) else dp.int64
 
 
 def _mask(t, values):

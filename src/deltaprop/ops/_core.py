@@ -113,7 +113,7 @@ def torch_names(op: str, axis, dim, keepdims=False, keepdim=None):
     return axis, (keepdims if keepdim is None else keepdim)
 
 
-def reduction_axis(axis, ndim: int):
+def reduction_axis(axis, ndim: int, op: str = "reduction"):
     """``axis`` checked, as NumPy takes it (a list as a tuple), or None (every axis) for a 0-d
     input, whose reduction over its axis 0 (or -1) is the whole of it (PyTorch allows both; NumPy's
     expand_dims would add an axis to the gradient), and for no axes at all: PyTorch's
@@ -122,11 +122,15 @@ def reduction_axis(axis, ndim: int):
         if not axis:
             return None
         axis = tuple(axis)
+        if not all(isinstance(a, (int, np.integer)) for a in axis):
+            raise TypeError(f"{op}: dim must be an integer or a list of integers, got {list(axis)!r}")
         axes = normalize_axes(axis, ndim)  # a clear error for an axis out of range
         if len(set(axes)) < len(axes):
             twice = next(a for a in axes if axes.count(a) > 1)
             raise ShapeError(f"dims {axis} name dimension {twice} more than once (a tensor of {ndim} dimensions)")
     else:
+        if axis is not None and not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"{op}: dim must be an integer or a list of integers, got {axis!r}")
         normalize_axes(axis, ndim)
     return None if ndim == 0 else axis
 

@@ -182,20 +182,29 @@ def outer(a, b):
 
 def add_scaled(input, other, *, alpha=1):
     """PyTorch's ``add``: ``input + alpha * other``."""
-    return add(input, other) if alpha == 1 else add(input, mul(other, _alpha("add", input, other, alpha)))
+    alpha = _alpha("add", input, other, alpha)
+    return add(input, other) if alpha == 1 else add(input, mul(other, alpha))
 
 
 def sub_scaled(input, other, *, alpha=1):
     """PyTorch's ``sub``: ``input - alpha * other``."""
-    return sub(input, other) if alpha == 1 else sub(input, mul(other, _alpha("sub", input, other, alpha)))
+    alpha = _alpha("sub", input, other, alpha)
+    return sub(input, other) if alpha == 1 else sub(input, mul(other, alpha))
 
 
 def _alpha(op: str, input, other, alpha):
-    """``alpha`` checked as PyTorch checks it: a number, and no fraction for integer operands."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+    """``alpha`` checked as PyTorch checks it: a number, a boolean for boolean operands only, and no
+    fraction for integer operands. (Checked before the ``alpha == 1`` shortcut: True equals 1.)"""
+    if type(alpha) is int:  # the default, and the usual case
+        return alpha
+    kinds = [np.asarray(x.data).dtype.kind for x in (operand(input), operand(other))]
+    if isinstance(alpha, (bool, np.bool_)):
+        if all(kind == "b" for kind in kinds):
+            return alpha
+        raise TypeError(f"{op}: alpha must be a number, not a boolean, for tensors that are not boolean, got alpha={alpha!r}")
+    if not isinstance(alpha, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}: alpha must be a number, got {alpha!r}")
-    if isinstance(alpha, (float, np.floating)) and all(np.asarray(x.data).dtype.kind in "biu"
-                                                        for x in (operand(input), operand(other))):
+    if isinstance(alpha, (float, np.floating)) and all(kind in "biu" for kind in kinds):
         raise TypeError(f"{op}: alpha must be an integer for integer operands, got alpha={alpha!r}")
     return alpha
 

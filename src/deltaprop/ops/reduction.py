@@ -34,7 +34,7 @@ def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("sum", axis, dim, keepdims, keepdim)
     a = operand(a) if dtype is None else converted(a, dtype)
-    axis = reduction_axis(axis, a.data.ndim)
+    axis = reduction_axis(axis, a.data.ndim, "sum")
     out = a.data.sum(axis=axis, keepdims=keepdims)
 
     def backward(g):
@@ -56,8 +56,10 @@ def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     """The mean over ``axis`` (all elements by default); ``dtype``, PyTorch's, converts the input first."""
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("mean", axis, dim, keepdims, keepdim)
+    if dtype is not None and np.dtype(dtype).kind != "f":  # NumPy would take the mean of the converted integers
+        raise ConfigError(f"mean: dtype must be a floating-point type (the mean of integers has a fraction), got {np.dtype(dtype)}")
     a = operand(a) if dtype is None else converted(a, dtype)
-    axis = reduction_axis(axis, a.data.ndim)
+    axis = reduction_axis(axis, a.data.ndim, "mean")
     n = _count(a.data.shape, axis)
     out = _mean(a.data, axis, keepdims, n)
 
@@ -79,7 +81,7 @@ def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, u
     if unbiased is not None:  # PyTorch's older spelling: unbiased=False is correction=0
         correction = 1 if unbiased else 0
     a = operand(a)
-    axis = reduction_axis(axis, a.data.ndim)
+    axis = reduction_axis(axis, a.data.ndim, "var")
     n = _count(a.data.shape, axis)
     centred = a.data - _mean(a.data, axis, True, n)
     denominator = builtins.max(n - correction, 0)
@@ -141,7 +143,7 @@ def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def _extremum(a, axis, keepdims, reduce, name):
     a = operand(a)
-    axis = reduction_axis(axis, a.data.ndim)
+    axis = reduction_axis(axis, a.data.ndim, name)
     axes = normalize_axes(axis, a.data.ndim)
     if a.data.size == 0 and not _count(a.data.shape, axes):
         over = "its elements" if axis is None else f"axis {axis}"
@@ -185,7 +187,7 @@ def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
         raise ConfigError(f"norm: p must be a positive number, inf or 'fro', got {p!r}")
     a = operand(a)
     X = a.data if a.data.dtype.kind == "f" else a.data.astype(np.float32)
-    axis = reduction_axis(axis, X.ndim)
+    axis = reduction_axis(axis, X.ndim, "norm")
     magnitude = np.abs(X)
     if p == np.inf:
         reduced = range(X.ndim) if axis is None else normalize_axes(axis, X.ndim)
@@ -245,7 +247,7 @@ def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
         axis, keepdims = torch_names("prod", axis, dim, keepdims, keepdim)
     a = operand(a) if dtype is None else converted(a, dtype)
     X = a.data
-    axis = reduction_axis(axis, X.ndim)
+    axis = reduction_axis(axis, X.ndim, "prod")
     out = np.asarray(np.prod(X, axis=axis, keepdims=keepdims))
 
     def backward(g):
@@ -273,7 +275,7 @@ def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
         axis, keepdims = torch_names("logsumexp", axis, dim, keepdims, keepdim)
     a = operand(a)
     X = a.data if a.data.dtype.kind == "f" else a.data.astype(DEFAULT_DTYPE)
-    axis = reduction_axis(axis, X.ndim)
+    axis = reduction_axis(axis, X.ndim, "logsumexp")
     shift = np.max(X, axis=axis, keepdims=True, initial=-np.inf)
     shift = np.where(np.isinf(shift), 0, shift).astype(X.dtype, copy=False)  # -inf − (−inf) would be NaN
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # log 0 = -inf, as it should be

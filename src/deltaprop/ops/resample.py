@@ -101,11 +101,14 @@ def _linear_source(in_size: int, out_size: int, scale, align_corners: bool, dtyp
     i0 = ⌊source⌋, i1 = i0 + 1 (i0 itself at the last pixel), λ1 = source − i0, λ0 = 1 − λ1. An axis
     whose size does not change is copied, whatever the scale factor said, as PyTorch does.
     """
-    t = dtype.type
-    j = np.arange(out_size, dtype=dtype)
     if out_size == in_size:
         index = np.arange(out_size)
         return index, index, np.ones(out_size, dtype), np.zeros(out_size, dtype)
+    # float16 positions at least in float32, as PyTorch's opmath: float16 cannot hold a position past
+    # 2048, and one of a few hundred is off by up to 0.25 of a pixel. λ is then made float16.
+    given, dtype = dtype, np.promote_types(dtype, np.float32)
+    t = dtype.type
+    j = np.arange(out_size, dtype=dtype)
     if align_corners:
         ratio = t(in_size - 1) / t(out_size - 1) if out_size > 1 else t(0)
         source = ratio * j
@@ -115,7 +118,8 @@ def _linear_source(in_size: int, out_size: int, scale, align_corners: bool, dtyp
     i0 = np.minimum(np.floor(source).astype(np.int64), in_size - 1)
     lambda1 = np.clip(source - i0.astype(dtype), t(0), t(1))
     i1 = i0 + (i0 < in_size - 1)
-    return i0, i1, t(1) - lambda1, lambda1
+    lambda0 = t(1) - lambda1
+    return i0, i1, lambda0.astype(given, copy=False), lambda1.astype(given, copy=False)
 
 
 def _sizes(op: str, n: int, shape: tuple, size, scale_factor, recompute_scale_factor):

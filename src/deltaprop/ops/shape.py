@@ -374,6 +374,9 @@ def split(a, split_size_or_sections, dim=0):
         if size == 0 or n == 0:  # one empty piece, as in PyTorch
             return _pieces(a, axis, [n])
         return _pieces(a, axis, [size] * (n // size) + ([n % size] if n % size else []))
+    if isinstance(split_size_or_sections, str) or not hasattr(split_size_or_sections, "__iter__"):
+        raise TypeError(f"split: split_size_or_sections must be an integer or a list of integers, "
+                        f"got {split_size_or_sections!r}")
     sizes = list(_sizes("split", (split_size_or_sections,)))
     if any(s < 0 for s in sizes):
         raise ConfigError(f"split: section sizes must be non-negative, got {sizes}")

@@ -1,0 +1,245 @@
+"""Where the pieces merged on one day meet the rest of the library: the pooled arrays of the recurrent
+primitives, linear's sequences and interpolation kept by the user, trained on in two threads, saved
+and resumed; the new operations under in-place changes, hooks and a second backward."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import fit, nn, optim
+from deltaprop.errors import GradError
+from deltaprop.nn import functional as F
+from deltaprop.ops import recurrent
+from deltaprop.training.callbacks import ModelCheckpoint
+
+# Sizes whose arrays are large enough to come from the pool (256 KiB and more).
+L, N, I, H = 50, 32, 32, 128
+
+
+def _sequence_layers():
+    return {"LSTM": nn.LSTM(I, H), "GRU": nn.GRU(I, H), "RNN": nn.RNN(I, H)}
+
+
+def _pooled_steps():
+    """(name, one training step returning the output tensor it made) for every pooled route."""
+    dp.manual_seed(0)
+    for name, layer in _sequence_layers().items():
+        yield name, layer, lambda layer, x: layer(x)[0]
+    yield "linear-3d", nn.Linear(I, 4 * H), lambda layer, x: layer(x)
+    yield "interpolate", nn.Upsample(scale_factor=2, mode="bilinear"), lambda layer, x: layer(x.reshape(2, 25, 32, 32))
+
+
+@pytest.mark.parametrize("name, layer, step", list(_pooled_steps()), ids=lambda v: v if isinstance(v, str) else "")
+def test_outputs_and_gradients_kept_over_many_steps_are_never_overwritten(name, layer, step):
+    rng = np.random.default_rng(1)
+    kept, values = [], []
+    for _ in range(4):
+        x = dp.tensor(rng.standard_normal((L, N, I)).astype(np.float32), requires_grad=True)
+        out = step(layer, x)
+        caught = []
+        out.register_hook(lambda g: caught.append(g) and None)
+        (out * out).mean().backward()
+        kept += [out, out.detach().numpy(), caught[0], x.grad]
+        values += [out.data.copy(), out.data.copy(), caught[0].data.copy(), x.grad.copy()]
+    for item, value in zip(kept, values):
+        np.testing.assert_array_equal(np.asarray(getattr(item, "data", item)), value)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_an_output_changed_in_place_is_refused_by_backward(name):
+    dp.manual_seed(0)
+    layer = _sequence_layers()[name]
+    out, _ = layer(dp.randn(L, N, I))
+    loss = out.sum()  # whose rule needs no values: the primitive's is the one that must refuse
+    with dp.no_grad():
+        out.mul_(2.0)  # the primitive's output (or a view of it), which its rule reads
+    with pytest.raises(GradError, match=f"output of '{name.lower()}_sequence'"):
+        loss.backward()
+
+
+def _train_in(results: dict, key, model, xs):
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for x in xs:
+        out, _ = model(dp.tensor(x))
+        loss = (out * out).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.data))
+    results[key] = losses, [p.data.copy() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_two_threads_training_at_once_get_the_serial_results_bitwise(name):
+    models = []
+    for seed in range(2):
+        dp.manual_seed(seed)
+        models.append(_sequence_layers()[name])
+    data = [[np.random.default_rng(seed * 10 + i).standard_normal((L, N, I)).astype(np.float32) for i in range(5)]
+            for seed in range(2)]
+    serial, parallel = {}, {}
+    for k in range(2):
+        _train_in(serial, k, copy.deepcopy(models[k]), data[k])
+    threads = [threading.Thread(target=_train_in, args=(parallel, k, copy.deepcopy(models[k]), data[k])) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for k in range(2):
+        assert parallel[k][0] == serial[k][0]
+        for ours, theirs in zip(parallel[k][1], serial[k][1]):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+class _Sequence(nn.Module):
+    def __init__(self, kind):
+        super().__init__()
+        self.rnn = kind(8, 64, num_layers=2, batch_first=True, bidirectional=kind is nn.GRU)
+        self.head = nn.Linear(64 * (2 if kind is nn.GRU else 1), 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out[:, -1])
+
+
+class _Image(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3, padding=1, groups=2)
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear")
+        self.depthwise = nn.Conv2d(4, 4, 3, padding=1, groups=4, stride=2)
+        self.head = nn.Linear(4 * 16 * 16, 3)
+
+    def forward(self, x):
+        return self.head(self.depthwise(self.up(self.conv(x))).flatten(1))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "image"])
+def test_fit_with_a_checkpoint_then_resumed_equals_the_straight_run_bitwise(kind, tmp_path):
+    rng = np.random.default_rng(0)
+    shape = (64, 2, 16, 16) if kind == "image" else (64, 30, 8)
+    X, y = rng.standard_normal(shape).astype(np.float32), rng.integers(0, 3, 64)
+
+    def run(epochs, seed, **options):
+        dp.manual_seed(seed)
+        model = _Image() if kind == "image" else _Sequence(getattr(nn, kind))
+        history = fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(model.parameters(), lr=0.01),
+                      epochs=epochs, batch_size=16, validation_split=0.25, verbose=0, **options)
+        return model, history
+
+    straight, straight_history = run(4, seed=1)
+    path = tmp_path / "checkpoint.safetensors"
+    run(2, seed=1, callbacks=[ModelCheckpoint(path)])
+    resumed, resumed_history = run(4, seed=99, resume_from=path)
+    assert resumed_history["loss"] == straight_history["loss"]
+    for ours, theirs in zip(resumed.state_dict().values(), straight.state_dict().values()):
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
+
+
+def _index(values):
+    return dp.tensor(np.array(values))
+
+
+# Operations that arrived together, with the shapes of their inputs: each input is changed in place
+# after the operation used it, and backward must either refuse or give the gradient of the values used.
+NEW_OPERATIONS = {
+    "remainder": (lambda a, b: a % b, [(3, 4), (3, 4)]),
+    "floor_divide": (lambda a, b: (a // b) * a, [(3, 4), (3, 4)]),
+    "div floor": (lambda a, b: dp.div(a, b, rounding_mode="floor") + dp.div(a, b), [(3, 4), (3, 4)]),
+    "add alpha": (lambda a, b: dp.add(a, b, alpha=2.5) * a, [(3, 4), (3, 4)]),
+    "sub alpha": (lambda a, b: dp.sub(a, b, alpha=2.5) * b, [(3, 4), (3, 4)]),
+    "clamp with tensors": (lambda a, low, high: dp.clamp(a, low, high), [(3, 4), (3, 4), (3, 4)]),
+    "einsum sublists": (lambda a, b: dp.einsum(a, [0, 1], b, [1, 2], [0, 2]), [(3, 4), (4, 2)]),
+    "scatter": (lambda a, s: dp.scatter(a, 0, _index([[0, 1, 2, 0], [1, 2, 0, 1]]), s), [(3, 4), (2, 4)]),
+    "scatter_add": (lambda a, s: dp.scatter_add(a, 0, _index([[0, 1, 2, 0], [1, 2, 0, 1]]), s), [(3, 4), (2, 4)]),
+    "index_select": (lambda a: dp.index_select(a, 1, _index([0, 0, 3])) ** 2, [(3, 4)]),
+    "masked_select": (lambda a: dp.masked_select(a, _index([[True, False, True, True]] * 3)) ** 2, [(3, 4)]),
+    "roll": (lambda a: dp.roll(a, 1, 1) ** 2, [(3, 4)]),
+    "tile": (lambda a: dp.tile(a, (2, 2)) ** 2, [(3, 4)]),
+    "movedim": (lambda a: dp.movedim(a, 0, 1) ** 2, [(3, 4)]),
+    "unbind": (lambda a: dp.unbind(a, 1)[2] * dp.unbind(a, 1)[0], [(3, 4)]),
+    "indexing split by a slice": (lambda a: a.reshape(1, 3, 4)[0, :, [0, 2]] ** 2, [(3, 4)]),
+    "sum over dims": (lambda a: (a * a).sum(dim=[0, 1]), [(3, 4)]),
+    "prod with dtype": (lambda a: a.prod(dim=1, dtype=dp.float64), [(3, 4)]),
+    "pad cropping": (lambda a: F.pad(a.reshape(1, 3, 4), (-1, 2), mode="reflect") ** 2, [(3, 4)]),
+    "interpolate": (lambda a: F.interpolate(a.reshape(1, 3, 4), scale_factor=2, mode="linear") ** 2, [(3, 4)]),
+    "split": (lambda a: dp.split(a, [1, 3], 1)[1] * dp.split(a, [1, 3], 1)[1], [(3, 4)]),
+    "depthwise conv": (lambda a, w: F.conv1d(a.reshape(1, 3, 4), w, groups=3, padding=1), [(3, 4), (3, 1, 3)]),
+    "depthwise conv strided": (lambda a, w: F.conv1d(a.reshape(1, 3, 4), w, groups=3, stride=2, padding=1),
+                               [(3, 4), (3, 1, 3)]),
+    "rnn_sequence": (lambda gi, h0, w: recurrent.rnn_sequence(gi.reshape(3, 1, 4), h0, w), [(3, 4), (1, 4), (4, 4)]),
+    "lstm_sequence": (lambda gi, h0, c0, w: recurrent.lstm_sequence(gi.reshape(3, 1, 4), h0, c0, w),
+                      [(3, 4), (1, 1), (1, 1), (4, 1)]),
+    "gru_sequence": (lambda gi, h0, w: recurrent.gru_sequence(gi.reshape(1, 3, 3), h0.reshape(3, 1), w),
+                     [(3, 3), (3,), (3, 1)]),
+}
+
+
+def _gradients(operation, values, direction, change=None):
+    leaves = [dp.tensor(v, dtype=np.float64, requires_grad=True) for v in values]
+    inputs = [leaf * 1 for leaf in leaves]  # interior tensors, which the user may change in place
+    out = operation(*inputs)
+    if change is not None:
+        position, how = change
+        with dp.no_grad():
+            if how == "add_":
+                inputs[position].add_(0.37)
+            elif how == "mul_":
+                inputs[position].mul_(-1.7)
+            else:
+                inputs[position][0] = 5.0
+    (out * dp.tensor(direction, dtype=np.float64)).sum().backward()
+    return [leaf.grad for leaf in leaves]
+
+
+@pytest.mark.parametrize("how", ["add_", "mul_", "setitem"])
+@pytest.mark.parametrize("name", sorted(NEW_OPERATIONS))
+def test_an_input_changed_in_place_is_refused_or_does_not_matter(name, how):
+    operation, shapes = NEW_OPERATIONS[name]
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(shape) + 0.3 for shape in shapes]
+    direction = rng.standard_normal(operation(*[dp.tensor(v, dtype=np.float64) for v in values]).shape)
+    unchanged = _gradients(operation, values, direction)
+    for position in range(len(shapes)):
+        try:
+            got = _gradients(operation, values, direction, (position, how))
+        except GradError as refusal:
+            assert "changed in place" in str(refusal)
+            continue
+        for ours, expected in zip(got, unchanged):
+            np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_hooks_retain_grad_and_a_second_backward_through_a_sequence_layer(name):
+    dp.manual_seed(0)
+    layer = {"LSTM": nn.LSTM, "GRU": nn.GRU, "RNN": nn.RNN}[name](4, 6).to(dp.float64)
+    x = dp.tensor(np.random.default_rng(0).standard_normal((5, 2, 4)), dtype=np.float64, requires_grad=True)
+    out, _ = layer(x)
+    out.retain_grad()
+    out.register_hook(lambda g: g * 2)
+    loss = (out * out).sum()
+    loss.backward()
+    first = x.grad.copy()
+    np.testing.assert_allclose(out.grad, 2 * (2 * out.data), rtol=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(x.grad, 2 * first, rtol=1e-12)
+    # The hook doubled the gradient: the same as the plain sweep of twice the loss.
+    x2 = dp.tensor(x.data, dtype=np.float64, requires_grad=True)
+    out2, _ = layer(x2)
+    (2 * (out2 * out2).sum()).backward()
+    np.testing.assert_allclose(first, x2.grad, rtol=1e-12)
+
+
+def test_the_hidden_split_node_is_drawn_and_checked_like_any_other():
+    x = dp.tensor(np.random.default_rng(0).standard_normal((4, 6)), dtype=np.float64, requires_grad=True)
+    a, b = dp.split(x * 2, 3, dim=1)
+    dot = str(dp.draw_graph((a * b).sum(), format="dot"))
+    assert dot.count('label="split') == 3  # the whole and its two pieces
+    assert dp.gradcheck(lambda t: dp.stack(dp.chunk(t, 3, 1)[::-1]).sum(0) * t[:, :2], [x])
