@@ -26,6 +26,7 @@ or lists, and every size the file claims is checked before it is trusted. Anythi
 
 from __future__ import annotations
 
+import difflib
 import json
 import reprlib
 import warnings
@@ -350,7 +351,7 @@ def build(spec, limit: int | None = None, where="model file"):
             raise ModelFileError(f"{where}: the architecture is malformed (a layer entry without a class name)")
         name = node["class"]
         if name not in classes:
-            raise ModelFileError(f"{where}: unknown layer {_short(name)}; known layers: {', '.join(sorted(classes))}")
+            raise ModelFileError(f"{where}: unknown layer {_short(name)}; {_known_layers(name, classes)}")
         config = node.get("config", {})
         children = node.get("children", [])
         if not isinstance(config, dict) or not isinstance(children, list):
@@ -496,6 +497,14 @@ def _attention_size(name: str, config: dict) -> int:
 def _short(value) -> str:
     """A repr cut to a readable length: names and configs in a hostile file can be huge."""
     return _REPR.repr(value)
+
+
+def _known_layers(name: str, classes) -> str:
+    """What to say of the layers a file may name: the count, and the names closest to ``name`` (the
+    whole list is over a hundred names, too long for one sentence)."""
+    close = difflib.get_close_matches(name[:100], sorted(classes), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"the file's layers must be among deltaprop.nn's {len(classes)} layer classes{hint}"
 
 
 def _build_quietly(spec, limit, where):
