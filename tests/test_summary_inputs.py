@@ -40,6 +40,15 @@ def test_multihead_attention_from_three_shapes():
     q, kv = np.ones((2, 5, 8), np.float32), np.ones((2, 7, 8), np.float32)
     assert rows[""].output_shape == _shapes(attention(q, kv, kv))
     assert result.input_shape == (2, 5, 8) and result.input_count == 3
+    # a keyword input follows the batch too: the key padding mask (N, S) grows with it
+    padding = np.zeros((3, 7), dtype=bool)
+    padding[:, -2:] = True  # the last two keys are padding
+    q, kv = np.ones((3, 5, 8), np.float32), np.ones((3, 7, 8), np.float32)
+    data = attention.summary(input_data={"query": q, "key": kv, "value": kv, "key_padding_mask": padding})
+    assert str(data).splitlines()[0] == ("Input shapes: query=(N, 5, 8), key=(N, 7, 8), value=(N, 7, 8), "
+                                         "key_padding_mask=(N, 7)")
+    assert data.rows[0].output_text == "[(N, 5, 8), (N, 5, 7)]"
+    assert data.rows[0].output_shape == _shapes(attention(q, kv, kv, key_padding_mask=padding)) == [(3, 5, 8), (3, 5, 7)]
     reference = torch.nn.MultiheadAttention(8, 2, batch_first=True)
     assert result.total_parameters == attention.num_parameters() == _torch_count(reference) == 288
 
@@ -194,15 +203,17 @@ def _attention():
     ({"input_shape": [(5, 8), (7, 8)]}, r"input_shape gives 2 positional inputs, which MultiheadAttention\.forward"
                                         r"\(query, key, value, .*\) cannot take: missing a required argument: 'value'"),
     ({"input_shape": [(5, 8)] * 9}, r"input_shape gives 9 positional inputs, which .* too many positional"),
-    ({"input_shape": [(5, 8)] * 3, "dtypes": [np.float32]}, r"dtypes must be a list .* input_shape gives 3 inputs and dtypes has 1 entry$"),
-    ({"input_shape": [(5, 8)] * 3, "dtypes": [np.float32] * 3, "dtype": np.float32}, r"give dtype .* or dtypes .*, not both"),
+    ({"input_shape": [(5, 8)] * 3, "dtypes": [np.float32]},
+     r"dtypes must be a list .* input_shape gives 3 inputs and dtypes has 1 entry$"),
+    ({"input_shape": [(5, 8)] * 3, "dtypes": [np.float32] * 3, "dtype": np.float32},
+     r"give dtype .* or dtypes .*, not both"),
     ({"input_shape": [(5, 8)] * 3, "dtypes": ["float32", "nonsense", None]}, r"dtypes\[1\] \('nonsense'\) is not"),
     ({"input_shape": (5, 8), "input_data": np.zeros((2, 5, 8))}, r"give input_shape .* or input_data .*, not both"),
     ({}, r"give input_shape .* or input_data .*, one of them"),
     ({"input_data": np.zeros((2, 5, 8)), "dtype": np.float64}, r"dtype and dtypes are for input_shape"),
     ({"input_data": [None, 1]}, r"input_data must hold at least one tensor or array"),
-    ({"input_data": {"query": np.zeros((2, 5, 8)), "key": np.zeros((2, 5, 8)), "value": np.zeros((2, 5, 8)),
-                     "mask": np.zeros((2, 5))}},
+    ({"input_data": {"query": np.zeros((2, 5, 8)), "key": np.zeros((2, 5, 8)),
+                     "value": np.zeros((2, 5, 8)), "mask": np.zeros((2, 5))}},
      r"input_data gives 0 positional inputs and the keywords query, key, value, mask, which .* cannot take: "
      r"got an unexpected keyword argument 'mask'"),
 ])

@@ -124,8 +124,8 @@ _MISSING = object()
 
 def _observe_classes(classes, names: dict, observed: dict, failures: list) -> dict:
     """Wrap each class's forward (and __call__, where modules bind it to forward) so that a call on one
-    of the named instances records its output shape, and a call that raises records the layer's name
-    beside the error (the innermost layer first, as the error rises); returns what to put back."""
+    of the named instances records its output shape, and a call that raises records the layer beside
+    the error (the innermost layer first, as the error rises); returns what to put back."""
     patched = {}
     for cls in classes:
         original = cls.forward
@@ -206,7 +206,8 @@ def summary(model, input_shape=None, file=None, dtype=None, *, input_data=None, 
         where = "input_shape"
         shapes, _ = summary_inputs.parse_shapes(input_shape)
         default = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
-        runs_inputs = summary_inputs.from_shapes(shapes, summary_inputs.parse_dtypes(dtypes, dtype, len(shapes), default))
+        dtypes = summary_inputs.parse_dtypes(dtypes, dtype, len(shapes), default)
+        runs_inputs = summary_inputs.from_shapes(shapes, dtypes)
     summary_inputs.check_arguments(model, *runs_inputs[0], where)
     first_args, first_kwargs = runs_inputs[0]
     first_input = next((a for a in [*first_args, *first_kwargs.values()] if isinstance(a, Tensor)), None)
