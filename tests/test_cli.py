@@ -672,6 +672,40 @@ def test_summary_of_a_saved_model_with_recurrent_layers(tmp_path):
     assert result.returncode == 0 and "Parameters: 1,248 (output shapes need the input's size" in result.stdout
 
 
+def test_summary_with_input_shapes_for_a_model_of_several_inputs(tmp_path):
+    """--input-shape, once per input of forward, gives the shapes a saved Transformer's file cannot tell;
+    --dtype gives the inputs' dtype, once for all or once per shape."""
+    nn = deltaprop.nn
+    deltaprop.manual_seed(0)
+    model = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=16,
+                           batch_first=True)
+    deltaprop.save(model, tmp_path / "t.safetensors")
+    result = run("summary", "t.safetensors", cwd=tmp_path)
+    assert result.returncode == 0 and "Parameters: 1,536 (output shapes need the input's size" in result.stdout
+    result = run("summary", "t.safetensors", "--input-shape", "5,8", "--input-shape", "6,8", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Input shapes: (N, 5, 8), (N, 6, 8)" in result.stdout
+    assert re.search(r"decoder\.norm +LayerNorm\(\(8,\)\) +\(N, 6, 8\) +16", result.stdout)
+    assert "Total parameters: 1,536" in result.stdout
+    result = run("summary", "t.safetensors", "--input-shape", "5,8", "--input-shape", "6,8", "--dtype", "float32",
+                 "--dtype", "float32", cwd=tmp_path)
+    assert result.returncode == 0 and "Input shapes: (N, 5, 8), (N, 6, 8)" in result.stdout
+    deltaprop.save(nn.Sequential(nn.Embedding(10, 4), nn.GRU(4, 6, batch_first=True)), tmp_path / "e.safetensors")
+    result = run("summary", "e.safetensors", "--input-shape", "7", "--dtype", "int64", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Input shape: (N, 7)" in result.stdout and "[(N, 7, 6), (1, N, 6)]" in result.stdout
+    for arguments, message in [
+        (["--input-shape", "5,x"], r"--input-shape must be one sample's sizes separated by commas, as 5,8, got '5,x'"),
+        (["--input-shape", "5,8", "--input-shape", "6,8", "--dtype", "float32"] * 1 + ["--dtype", "int64",
+          "--dtype", "int64"], r"--dtype must be given once for every input or once per --input-shape \(2\), not 3"),
+        (["--input-shape", "5,8", "--dtype", "float33"], r"--dtype 'float33' is not a dtype"),
+        (["--dtype", "int64"], r"--dtype needs --input-shape"),
+        (["--input-shape", "5,8"], r"summary: input_shape gives 1 positional input, which Transformer\.forward"),
+        (["--input-shape", "5,8", "--input-shape", "6,9"], r"summary: Transformer failed on the inputs of input_shape"),
+    ]:
+        assert_one_sentence_error(run("summary", "t.safetensors", *arguments, cwd=tmp_path), 2, message)
+
+
 def test_a_resume_refuses_to_change_the_runs_settings_and_the_model_file_is_in_evaluation_mode(tmp_path):
     """--lr, --seed, --hidden on --resume were accepted, then overruled by the checkpoint while
     config.toml recorded them (a new --seed re-split the data: test rows went into training)."""

@@ -14,6 +14,14 @@ be 2. (A recurrent layer without ``batch_first`` reads the input's first axis as
 there N is the number of steps.) A layer that returns a tuple shows the shapes of its tensors as a
 list, nested as the tuple is: an LSTM's (output, (h_n, c_n)) as
 ``[(N, 5, 16), [(1, N, 16), (1, N, 16)]]`` (batch_first, 5 steps of 8 features: ``input_shape=(5, 8)``).
+
+A model of several inputs takes a list of shapes, one per positional input (``[(5, 8), (7, 8)]`` for
+a Transformer's src and tgt), with ``dtypes`` one per input; or ``input_data``, the inputs
+themselves: a list passed positionally, a dict passed as keywords (a Transformer's ``tgt_mask``), a
+tuple in the list where forward takes one (an LSTM's ``(h0, c0)``). The second run then adds one
+sample to each (see :mod:`deltaprop.summary_inputs` for how the batch axis is found); where that run
+fails, the sizes are shown as they are, without N. A model that fails on the inputs is reported
+with the layer that failed: the innermost one whose forward raised.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import summary_inputs
+from .errors import ConfigError, DeltapropError
 from .grad_mode import no_grad
 from .tensor import Tensor
 
@@ -30,7 +40,7 @@ from .tensor import Tensor
 class SummaryRow:
     name: str
     layer: str
-    output_shape: tuple | list | None  # at the batch of 2; a list of shapes for a tuple of tensors
+    output_shape: tuple | list | None  # at the first run's batch (2 from input_shape); a list for a tuple
     parameters: int
     trainable: bool
     output_text: str = "-"  # the shape as the table shows it, N where it follows the batch
@@ -39,7 +49,10 @@ class SummaryRow:
 @dataclass
 class Summary:
     rows: list = field(default_factory=list)
-    input_shape: tuple = ()
+    input_shape: tuple = ()  # the first input's, batch included (2 from input_shape)
+    input_text: str = ""  # every input as the header shows it, N for the axes that follow the batch
+    input_count: int = 1  # positional and keyword inputs
+    batch_found: bool = True  # False where the run with one sample more failed: no N is shown
     total_parameters: int = 0
     trainable_parameters: int = 0
     buffer_values: int = 0  # the numbers of the floating-point buffers: running statistics
@@ -62,8 +75,10 @@ class Summary:
             ).rstrip()
 
         rule = "-" * len(line(header))
-        input_text = _shape_text(self.input_shape, (_OTHER_BATCH, *self.input_shape[1:]))
-        lines = [f"Input shape: {input_text}", rule, line(header), rule, *map(line, body), rule]
+        lines = [f"Input shape{'s' if self.input_count > 1 else ''}: {self.input_text}"]
+        if not self.batch_found:
+            lines.append("(the run with one sample more failed, so the batch axis is not marked N)")
+        lines += [rule, line(header), rule, *map(line, body), rule]
         lines.append(f"Total parameters: {self.total_parameters:,}")
         lines.append(f"Trainable parameters: {self.trainable_parameters:,}")
         lines.append(f"Non-trainable parameters: {self.non_trainable_parameters:,}")
@@ -72,9 +87,6 @@ class Summary:
         return "\n".join(lines)
 
     __repr__ = __str__
-
-
-_BATCH, _OTHER_BATCH = 2, 3  # the second run only tells which axes follow the batch
 
 
 def _shapes(out):
@@ -110,15 +122,21 @@ def _describe(module) -> str:
 _MISSING = object()
 
 
-def _observe_classes(classes, names: dict, observed: dict) -> dict:
-    """Wrap each class's forward (and __call__, which modules bind to it) so that a call on one of
-    the named instances records its output shape; returns what to put back."""
+def _observe_classes(classes, names: dict, observed: dict, failures: list) -> dict:
+    """Wrap each class's forward (and __call__, where modules bind it to forward) so that a call on one
+    of the named instances records its output shape, and a call that raises records the layer beside
+    the error (the innermost layer first, as the error rises); returns what to put back."""
     patched = {}
     for cls in classes:
         original = cls.forward
 
         def forward(self, *args, _original=original, **kwargs):
-            out = _original(self, *args, **kwargs)
+            try:
+                out = _original(self, *args, **kwargs)
+            except Exception as error:
+                if not any(seen is error for seen, _ in failures):
+                    failures.append((error, self))
+                raise
             name = names.get(id(self))
             if name is not None:
                 observed[name] = _shapes(out)
@@ -126,7 +144,8 @@ def _observe_classes(classes, names: dict, observed: dict) -> dict:
 
         patched[cls] = (cls.__dict__.get("forward", _MISSING), cls.__dict__.get("__call__", _MISSING))
         cls.forward = forward
-        cls.__call__ = forward
+        if cls._call_is_forward:  # a class with a __call__ of its own calls forward from it
+            cls.__call__ = forward
     return patched
 
 
@@ -134,40 +153,97 @@ def _restore_classes(patched: dict) -> None:
     for cls, saved in patched.items():
         for attribute, value in zip(("forward", "__call__"), saved):
             if value is _MISSING:
-                delattr(cls, attribute)
+                if attribute in cls.__dict__:
+                    delattr(cls, attribute)
             else:
                 setattr(cls, attribute, value)
 
 
-def summary(model, input_shape, file=None, dtype=None) -> Summary:
-    """Summarise ``model`` for inputs of ``input_shape`` (one sample's shape, without the batch axis)
-    and ``dtype`` (the parameters' by default; an integer dtype for a model that starts with an
-    Embedding, as torchinfo's ``dtypes``)."""
-    input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-    result = Summary(input_shape=(_BATCH, *input_shape))
-    observed = {}
+def _failed_layer(error, failures: list):
+    """The innermost layer whose forward raised ``error`` or an error it was raised from (a Sequential
+    re-raises its layer's ShapeError with the layer's index)."""
+    chain = []
+    while error is not None and all(error is not seen for seen in chain):
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    for link in reversed(chain):
+        layer = next((module for seen, module in failures if seen is link), None)
+        if layer is not None:
+            return layer
+    return None
+
+
+def _model_failed(model, error, failures: list, where: str) -> ConfigError:
+    layer = _failed_layer(error, failures)
+    name = next((name for name, module in model.named_modules() if module is layer), None)
+    reason = str(error) or type(error).__name__
+    if not isinstance(error, DeltapropError):
+        reason += f" ({type(error).__name__})"
+    if name:
+        place = f"in layer {name!r} ({_describe(layer)})"
+    elif layer is not None:
+        place = "in its own forward"
+    else:
+        place = "outside its layers"
+    return ConfigError(f"summary: {type(model).__name__} failed on the inputs of {where} {place}: {reason}")
+
+
+def summary(model, input_shape=None, file=None, dtype=None, *, input_data=None, dtypes=None) -> Summary:
+    """Summarise ``model`` for inputs of ``input_shape`` (one sample's shape, without the batch axis, or
+    a list of them, one per positional input) of ``dtype`` (the parameters' by default; an integer
+    dtype for a model that starts with an Embedding, as torchinfo's ``dtypes``) or ``dtypes`` (one per
+    input); or for ``input_data``, the inputs themselves (a tensor or array, a list of them passed
+    positionally, a dict of them passed as keywords)."""
+    if (input_shape is None) == (input_data is None):
+        raise ConfigError("summary: give input_shape (one sample's shape, or a list of them) or input_data (the "
+                          "inputs themselves), " + ("not both" if input_data is not None else "one of them"))
+    if input_data is not None:
+        if dtype is not None or dtypes is not None:
+            raise ConfigError("summary: dtype and dtypes are for input_shape; input_data's arrays keep their own")
+        where = "input_data"
+        runs_inputs = summary_inputs.from_data(input_data)
+    else:
+        where = "input_shape"
+        shapes, _ = summary_inputs.parse_shapes(input_shape)
+        default = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
+        dtypes = summary_inputs.parse_dtypes(dtypes, dtype, len(shapes), default)
+        runs_inputs = summary_inputs.from_shapes(shapes, dtypes)
+    summary_inputs.check_arguments(model, *runs_inputs[0], where)
+    first_args, first_kwargs = runs_inputs[0]
+    first_input = next((a for a in [*first_args, *first_kwargs.values()] if isinstance(a, Tensor)), None)
+    result = Summary(input_shape=first_input.shape if first_input is not None else (),
+                     input_count=len(first_args) + len(first_kwargs))
+    observed, failures = {}, []
     runs = []  # what each run observed: the shapes of each layer's output
     # The layers with a row: the leaves, and a layer with parameters of its own beside its layers
     # (MultiheadAttention and its out_proj, a custom model with a scale), whose output is observed too.
     shown = [(name, module) for name, module in model.named_modules()
              if not module._modules or any(p is not None for p in module._parameters.values())]
     names = {id(module): name for name, module in shown}
-    patched = _observe_classes({type(module) for _, module in shown}, names, observed)
+    # Every layer is watched for errors, so that a failure names the innermost layer it came from.
+    patched = _observe_classes({type(module) for module in model.modules()}, names, observed, failures)
     modes = [(module, module.training) for module in model.modules()]  # each layer's own, restored after
-    if dtype is None:
-        dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     try:
         model.eval()
         with no_grad():
-            for batch in (_BATCH, _OTHER_BATCH):
+            for run, (args, kwargs) in enumerate(runs_inputs):
                 observed.clear()
-                model(Tensor._wrap(np.zeros((batch, *input_shape), dtype=dtype)))
+                try:
+                    model(*args, **kwargs)
+                except Exception as error:
+                    if run == 0 or where == "input_shape":
+                        raise _model_failed(model, error, failures, where) from error
+                    # input_data with one sample more: the batch axis was not where it was looked for
+                    runs_inputs[1] = runs_inputs[0]
+                    result.batch_found = False
+                    runs.append(runs[0])
+                    continue
                 runs.append(dict(observed))
     finally:
         _restore_classes(patched)
         for module, training in modes:
             object.__setattr__(module, "training", training)
-
+    result.input_text = summary_inputs.inputs_text(*runs_inputs)
     seen = set()  # a parameter two layers share counts once, in the first layer that holds it
     for name, module in model.named_modules():
         own = [p for p in module._parameters.values() if p is not None and id(p) not in seen]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..serialization import load_model
 from ..tabular import TabularModel
+from .options import UsageError
 
 
 def register(commands, formatter) -> None:
@@ -13,17 +16,59 @@ def register(commands, formatter) -> None:
         description=(
             "Show the layers, output shapes and parameter counts of a saved model, and the settings it was\n"
             "trained with. A model saved from Python (deltaprop.save) has output shapes when its first layer is\n"
-            "Linear, which tells the input's size; otherwise its layers and parameter count are shown."
+            "Linear, which tells the input's size, or when --input-shape gives it; otherwise its layers and\n"
+            "parameter count are shown."
         ),
-        epilog="example:\n  deltaprop summary runs/digits-20260101-120000/model.safetensors\n",
+        epilog=("examples:\n  deltaprop summary runs/digits-20260101-120000/model.safetensors\n"
+                "  deltaprop summary transformer.safetensors --input-shape 10,32 --input-shape 9,32\n"
+                "  deltaprop summary tagger.safetensors --input-shape 12 --input-shape 12 --dtype int64 --dtype float32\n"),
         formatter_class=formatter,
     )
     parser.add_argument("model", metavar="MODEL", help="a model (or checkpoint) file")
+    parser.add_argument("--input-shape", action="append", type=_shape, metavar="SHAPE",
+                        help="one sample's shape without the batch axis, as 5,8; once per input of the model's forward")
+    parser.add_argument("--dtype", action="append", metavar="DTYPE",
+                        help="the inputs' dtype (default: the parameters'), once for all or once per --input-shape")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.set_defaults(run=run)
 
 
+def _shape(text: str) -> tuple:
+    """'5,8' -> (5, 8); '' -> () for a sample that is one number."""
+    try:
+        shape = tuple(int(size) for size in text.split(",")) if text.strip() else ()
+    except ValueError:
+        shape = None
+    if shape is None or any(size < 0 for size in shape):
+        raise UsageError(f"--input-shape must be one sample's sizes separated by commas, as 5,8, got {text!r}")
+    return shape
+
+
+def _input_options(args) -> dict:
+    """summary()'s input arguments from --input-shape and --dtype; none without --input-shape."""
+    shapes, dtypes = args.input_shape, args.dtype
+    if not shapes:
+        if dtypes:
+            raise UsageError("--dtype needs --input-shape: it is the dtype of the inputs made of those shapes")
+        return {}
+    if dtypes and len(dtypes) not in (1, len(shapes)):
+        raise UsageError(f"--dtype must be given once for every input or once per --input-shape ({len(shapes)}), "
+                         f"not {len(dtypes)} times")
+    for name in dtypes or ():
+        try:
+            np.dtype(name)
+        except TypeError:
+            raise UsageError(f"--dtype {name!r} is not a dtype NumPy knows (float32, int64, ...)") from None
+    options = {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
+    if dtypes and len(dtypes) == 1:
+        options["dtype"] = dtypes[0]
+    elif dtypes:
+        options["dtypes"] = dtypes
+    return options
+
+
 def run(args) -> int:
+    given = _input_options(args)
     network = load_model(args.model)
     metadata = network.metadata
     lines = [f"Model file: {args.model}"]
@@ -35,13 +80,15 @@ def run(args) -> int:
         if model.classes is not None:
             shown = ", ".join(map(_printable, model.classes[:20])) + (" ..." if len(model.classes) > 20 else "")
             lines.append(f"Classes ({len(model.classes)}): {shown}")
-        lines.append(str(network.summary(input_shape)))
+        lines.append(str(network.summary(**given) if given else network.summary(input_shape)))
         config = model.settings.get("config") or {}
         if config:
             lines.append("Training settings:")
             shown = {_printable(key): _show(value) for key, value in config.items()}
             width = max(map(len, shown))
             lines += [f"  {key:<{width}}  {value}" for key, value in shown.items()]
+    elif given:
+        lines.append(str(network.summary(**given)))
     else:
         lines.append(_plain_summary(network))
     print("\n".join(lines))

@@ -392,10 +392,12 @@ class Module:
         lines = ([extra] if extra else []) + children
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
-    def summary(self, input_shape, file=None, dtype=None):
+    def summary(self, input_shape=None, file=None, dtype=None, *, input_data=None, dtypes=None):
         """A :class:`~deltaprop.summary.Summary` (printed as a table) of the layers, output shapes and
-        parameter counts for one sample of ``input_shape`` (without the batch axis), of ``dtype`` (the
-        parameters' by default; an integer dtype for a model that starts with an Embedding)."""
+        parameter counts for one sample of ``input_shape`` (without the batch axis; a list of shapes for
+        a forward of several inputs), of ``dtype`` (the parameters' by default; an integer dtype for a
+        model that starts with an Embedding) or ``dtypes`` (one per input); or for ``input_data``, the
+        inputs themselves (a list passed positionally, a dict passed as keywords)."""
         from ..summary import summary
 
-        return summary(self, input_shape, file=file, dtype=dtype)
+        return summary(self, input_shape, file=file, dtype=dtype, input_data=input_data, dtypes=dtypes)
