@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .dtypes import tensor_dtype
 from .grad_mode import no_grad
 from .tensor import Tensor
 
@@ -156,6 +157,8 @@ def summary(model, input_shape, file=None, dtype=None) -> Summary:
     modes = [(module, module.training) for module in model.modules()]  # each layer's own, restored after
     if dtype is None:
         dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
+    else:
+        dtype = tensor_dtype("summary", dtype)
     try:
         model.eval()
         with no_grad():
