@@ -859,6 +859,18 @@ class Tensor:
     def bitwise_not(self):
         return _ops.bitwise_not(self)
 
+    def logical_and(self, other):
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _ops.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _ops.logical_xor(self, other)
+
+    def logical_not(self):
+        return _ops.logical_not(self)
+
     def type_as(self, other):
         """This tensor converted to ``other``'s dtype."""
         if not isinstance(other, Tensor):

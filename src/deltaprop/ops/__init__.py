@@ -7,7 +7,7 @@
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
-| logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, bitwise_and/or/xor/not (no gradient) |
+| logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
@@ -45,7 +45,8 @@ from .indexing import argsort, diag, diagonal, embedding, gather, masked_fill, s
 from .layout import movedim, moveaxis, roll, select, swapaxes, swapdims, tile, unbind, unflatten
 from .linear import bilinear, linear
 from .logical import (
-    bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, isfinite, isinf, isnan, le, lt, ne,
+    bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, isfinite, isinf, isnan, le, logical_and, logical_not,
+    logical_or, logical_xor, lt, ne,
 )
 from .loss import (
     binary_cross_entropy,
@@ -109,7 +110,7 @@ __all__ = [
     "add_scaled", "divide", "floor_divide", "remainder", "sub_scaled",
     "movedim", "moveaxis", "roll", "select", "swapaxes", "swapdims", "tile", "unbind", "unflatten",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
-    "lt", "ne",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
     "max_unpool1d", "max_unpool2d",
 ]
