@@ -12,7 +12,8 @@
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten |
-| scatter       | scatter, scatter_add, index_select, masked_select, nonzero, argwhere  |
+| scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
+| scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
 | loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) |
@@ -70,7 +71,10 @@ from .loss import (
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
-from .scatter import argwhere, index_select, masked_select, nonzero, scatter, scatter_add
+from .scatter import (
+    argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
+)
+from .scatter_reduce import scatter_reduce
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .unpool import max_unpool1d, max_unpool2d
 from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
@@ -112,5 +116,6 @@ __all__ = [
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
     "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
+    "index_add", "index_copy", "index_fill", "scatter_reduce",
     "max_unpool1d", "max_unpool2d",
 ]
