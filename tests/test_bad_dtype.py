@@ -102,3 +102,9 @@ def test_data_that_cannot_take_a_good_dtype_keeps_numpys_refusal():
     # the dtype is fine, the data is not: not blamed on the dtype
     with pytest.raises(ValueError, match="could not convert"):
         dp.tensor(["abc"], dtype="float32")
+
+
+def test_to_with_dtype_none_changes_nothing_as_in_pytorch():
+    # (NumPy reads a dtype of None as float64: to(dtype=None) once converted to float64)
+    x = dp.tensor([1.0, 2.0])
+    assert x.to(dtype=None) is x and x.to("cpu", dtype=None) is x

@@ -929,7 +929,9 @@ class Tensor:
         nothing changes; ``to(device, dtype)``, ``to(other)`` and ``dtype=``/``device=`` too. Any
         other device is refused: deltaprop computes on the CPU."""
         dtype = target_dtype("Tensor", args, kwargs)
-        return self if dtype is NO_DTYPE else _ops.astype(self, tensor_dtype("Tensor.to()", dtype))
+        if dtype is NO_DTYPE or dtype is None:  # (to(dtype=None): PyTorch's "no change")
+            return self
+        return _ops.astype(self, tensor_dtype("Tensor.to()", dtype))
 
     def cpu(self) -> "Tensor":
         """This tensor: it is on the CPU, the one device there is."""
