@@ -34,7 +34,17 @@ def high_fraction(rng, shape):
     return rng.integers(-2, 2, size=shape) + rng.uniform(0.5, 0.9, size=shape)
 
 
+def with_zeros(rng, shape):
+    """About a third of the elements exactly 0, the rest anywhere: the zeros of a product (whose
+    gradient there is the product of the others, and 0 past a second zero)."""
+    return np.where(rng.random(shape) < 0.35, 0.0, anywhere(rng, shape))
+
+
 CONST = np.array([0.5, -1.5, 2.0, 3.0])
+# index_add, index_copy, index_fill and scatter_reduce (test_ops_gradcheck.py, reference/test_torch_ops.py)
+INDEX_REPEATS = np.array([2, 0, 2])  # positions along a dim of length 3, one twice: index_add adds both
+INDEX_ONCE = np.array([3, 0])  # each position once, so every index_copy write lands
+SCATTER_REDUCTIONS = ["sum", "prod", "mean", "amax", "amin"]
 CONDITION = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 
 MATMUL_SHAPES = [

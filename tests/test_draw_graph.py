@@ -157,3 +157,28 @@ def test_an_array_used_by_two_operations_is_one_node():
     assert dot.count('[label="parameter') == 2 and dot.count('[label="linear') == 2
     target_id = next(line.split()[0] for line in dot.splitlines() if '[label="input' in line)
     assert sum(line.strip().startswith(f"{target_id} ->") for line in dot.splitlines()) == 2
+
+
+@pytest.mark.parametrize("make, whole, pieces", [
+    (lambda x: x.split([1, 3], dim=1), "split (2 pieces along dim 1)",
+     ["split piece 0 of 2: [0:1] along dim 1", "split piece 1 of 2: [1:4] along dim 1"]),
+    (lambda x: dp.chunk(x, 2, dim=0), "chunk (2 pieces along dim 0)",
+     ["chunk piece 0 of 2: [0:2] along dim 0", "chunk piece 1 of 2: [2:3] along dim 0"]),
+    (lambda x: x.unbind(0), "unbind (3 pieces along dim 0)",
+     ["unbind piece 0 of 3: [0:1] along dim 0", "unbind piece 1 of 3: [1:2] along dim 0",
+      "unbind piece 2 of 3: [2:3] along dim 0"]),
+], ids=["split", "chunk", "unbind"])
+def test_the_pieces_of_a_split_are_labelled_apart_and_so_is_the_node_they_hang_from(make, whole, pieces):
+    x = dp.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    parts = make(x)
+    y = sum((p * (i + 1.0)).sum() for i, p in enumerate(parts))
+    nodes, edges = parse_dot(visualize.to_dot(y))
+    titles = [label[0] for label in nodes.values()]
+    assert titles.count(whole) == 1
+    assert sorted(t for t in titles if " piece " in t) == pieces
+    # each piece hangs from the one whole, which hangs from x
+    whole_id = next(n for n, label in nodes.items() if label[0] == whole)
+    piece_ids = {n for n, label in nodes.items() if label[0] in pieces}
+    assert {(a, b) for a, b in edges if b in piece_ids} == {(whole_id, n) for n in piece_ids}
+    # what the pieces' operation is called stays PyTorch's (grad_fn), only the drawing says which piece
+    assert all(p.grad_fn == "split" or p.grad_fn == "reshape" for p in parts)

@@ -18,8 +18,8 @@ import deltaprop as dp
 from deltaprop import ops
 from deltaprop.engine import topological_order
 from op_inputs import (
-    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from, away_from_zero, distinct, high_fraction, low_fraction,
-    positive,
+    CONDITION, CONST, INDEX_ONCE, INDEX_REPEATS, MATMUL_SHAPES, anywhere, away_from, away_from_zero, distinct,
+    high_fraction, low_fraction, positive, with_zeros,
 )
 
 # -- input recipes: each maps (rng, shape) to a float64 array (the common ones in op_inputs.py) ------
@@ -389,10 +389,33 @@ CASES += [
     case("add-alpha", lambda a, b: a.add(b, alpha=2.5), (3, 4), (4,)),
     case("sub-alpha", lambda a, b: dp.sub(a, b, alpha=-3), (3, 4), (3, 1)),
     case("where-method", lambda a, b: a.where(CONDITION, b), (3, 4), (4,)),
+    case("index_add", lambda a, s: a.index_add(0, INDEX_REPEATS, s), (3, 4), (3, 4)),
+    case("index_add-alpha-function", lambda a, s: dp.index_add(a, 1, INDEX_ONCE, s, alpha=-2.5), (3, 4), (3, 2)),
+    case("index_add-0d", lambda a, s: a.index_add(0, np.array([0]), s), (), ()),
+    case("index_copy", lambda a, s: a.index_copy(1, INDEX_ONCE, s), (3, 4), (3, 2)),
+    case("index_copy-function", lambda a, s: dp.index_copy(a, 0, dp.tensor([1]), s), (3, 4), (1, 4)),
+    case("index_fill", lambda a: a.index_fill(1, np.array([0, 2, 2]), -1.5), (3, 4)),
+    case("index_fill-tensor-value", lambda a, v: dp.index_fill(a, 0, INDEX_REPEATS, v), (4, 2), ()),
     case("sum-dtype", lambda a: a.sum(1, dtype=dp.float32), (3, 4), eps=1e-2),
     case("mean-dtype", lambda a: dp.mean(a, dtype=dp.float64), (3, 4)),
     case("cumsum-dtype", lambda a: a.cumsum(0, dtype=dp.float64), (3, 4)),
     case("prod-dtype", lambda a: a.prod(dim=1, dtype=dp.float64), (3, 4)),
+]
+
+# scatter_reduce: amax and amin on values without ties (the gradient at a tie is shared, a convention
+# finite differences cannot see), prod with exact zeros among the values
+SCATTER_REDUCE_RECIPES = {"sum": anywhere, "mean": anywhere, "prod": with_zeros, "amax": distinct, "amin": distinct}
+CASES += [
+    case(f"scatter_reduce-{reduce}-include_self={include_self}",
+         lambda a, s, reduce=reduce, include_self=include_self: a.scatter_reduce(0, SCATTER_ROWS, s, reduce,
+                                                                                 include_self=include_self),
+         (3, 4), (2, 4), recipe=recipe)
+    for reduce, recipe in SCATTER_REDUCE_RECIPES.items() for include_self in (True, False)
+] + [
+    case(f"scatter_reduce-{reduce}-src-larger-function",
+         lambda a, s, reduce=reduce: dp.scatter_reduce(a, 1, SCATTER_ROWS[:, :3], s, reduce=reduce, include_self=False),
+         (2, 4), (3, 5), recipe=recipe)
+    for reduce, recipe in SCATTER_REDUCE_RECIPES.items()
 ]
 
 ACTIVATIONS = [

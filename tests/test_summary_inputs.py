@@ -207,7 +207,7 @@ def _attention():
      r"dtypes must be a list .* input_shape gives 3 inputs and dtypes has 1 entry$"),
     ({"input_shape": [(5, 8)] * 3, "dtypes": [np.float32] * 3, "dtype": np.float32},
      r"give dtype .* or dtypes .*, not both"),
-    ({"input_shape": [(5, 8)] * 3, "dtypes": ["float32", "nonsense", None]}, r"dtypes\[1\] \('nonsense'\) is not"),
+    ({"input_shape": [(5, 8)] * 3, "dtypes": ["float32", "nonsense", None]}, r"dtypes\[1\] must be a floating-point, integer or boolean type .*, got 'nonsense'"),
     ({"input_shape": (5, 8), "input_data": np.zeros((2, 5, 8))}, r"give input_shape .* or input_data .*, not both"),
     ({}, r"give input_shape .* or input_data .*, one of them"),
     ({"input_data": np.zeros((2, 5, 8)), "dtype": np.float64}, r"dtype and dtypes are for input_shape"),

@@ -316,6 +316,26 @@ def test_gather_scatter_masked_fill_sort_and_topk_match_pytorch(seed, dtype):
         picks = rng.integers(0, shape[d], int(rng.integers(0, 5)))
         compare(f"index_select({d}, {picks}) {shape}", lambda t, i: t.index_select(d, i), lambda t, i: t.index_select(d, i),
                 [x, picks], dtype, rng)
+        source = rng.uniform(-2, 2, shape[:d % ndim] + (len(picks),) + shape[d % ndim + 1:])
+        alpha = float(rng.choice([1.0, -0.5, 2.0]))
+        compare(f"index_add({d}, {picks}, alpha={alpha}) {shape}", lambda t, i, s: t.index_add(d, i, s, alpha=alpha),
+                lambda t, i, s: t.index_add(d, i, s, alpha=alpha), [x, picks, source], dtype, rng)
+        unique = rng.permutation(shape[d])[: len(picks)]  # (a repeat: one of the writes wins, PyTorch's choice)
+        compare(f"index_copy({d}, {unique}) {shape}", lambda t, i, s: t.index_copy(d, i, s),
+                lambda t, i, s: t.index_copy(d, i, s), [x, unique, source.take(np.arange(len(unique)), axis=d)], dtype, rng)
+        compare(f"index_fill({d}, {picks}) {shape}", lambda t, i: t.index_fill(d, i, -0.5),
+                lambda t, i: t.index_fill(d, i, -0.5), [x, picks], dtype, rng)
+        compare(f"index_fill({d}, {picks}, tensor) {shape}", lambda t, i, v: t.index_fill(d, i, v),
+                lambda t, i, v: t.index_fill(d, i, v), [x, picks, np.array(1.5)], dtype, rng)
+        # scatter_reduce: x and src rounded to halves, so amax and amin meet ties (shared, as PyTorch's
+        # rule shares them) and prod meets zeros; src has the index's shape (PyTorch's rule fails for a larger one)
+        halves = np.round(rng.uniform(-2, 2, index_shape) * 2) / 2
+        for reduce in ("sum", "prod", "mean", "amax", "amin"):
+            include_self = bool(rng.random() < 0.5)
+            compare(f"scatter_reduce({d}, {reduce}, include_self={include_self}) {shape} {index_shape}",
+                    lambda t, i, s: t.scatter_reduce(d, i, s, reduce, include_self=include_self),
+                    lambda t, i, s: t.scatter_reduce(d, i, s, reduce, include_self=include_self),
+                    [x, index, halves], dtype, rng)
         compare(f"masked_select {shape} {mask.shape}", lambda t, m: t.masked_select(m), lambda t, m: t.masked_select(m),
                 [x, mask], dtype, rng)
         k = int(rng.integers(0, shape[d] + 1))

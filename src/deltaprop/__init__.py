@@ -55,6 +55,8 @@ from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floo
     isnan, le, lt, masked_select, movedim, moveaxis, mul, ne, nonzero, remainder, roll, scatter, scatter_add, select,
     swapaxes, swapdims, tile, unbind, unflatten,
 )
+from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype in, booleans out
+from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
 from .ops import add_scaled as add, divide as div, sub_scaled as sub  # PyTorch's alpha= and rounding_mode=
 
 clamp = clip  # PyTorch's name
@@ -146,5 +148,6 @@ __all__ = [
     "gt", "index_select", "isfinite", "isinf", "isnan", "le", "lt", "masked_select", "movedim", "moveaxis", "mul", "ne",
     "nonzero", "remainder", "roll", "scatter", "scatter_add", "select", "sub", "swapaxes", "swapdims", "tile", "unbind",
     "unflatten",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "index_add", "index_copy", "index_fill", "scatter_reduce",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

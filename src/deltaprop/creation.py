@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtypes import tensor_dtype
 from .errors import ConfigError
 from .random import default_generator
 from .tensor import DEFAULT_DTYPE, Tensor
@@ -23,30 +24,35 @@ def _shape(shape: tuple) -> tuple:
     return tuple(int(n) for n in shape)
 
 
+def _dtype(op: str, dtype, default) -> np.dtype:
+    """The dtype ``op`` makes: ``default`` unless given, refused in one sentence if no tensor can have it."""
+    return default if dtype is None else tensor_dtype(op, dtype)
+
+
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor._wrap(array).requires_grad_(requires_grad) if requires_grad else Tensor._wrap(array)
 
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.zeros(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _make(np.zeros(_shape(shape), dtype=_dtype("zeros", dtype, DEFAULT_DTYPE)), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.ones(_shape(shape), dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _make(np.ones(_shape(shape), dtype=_dtype("ones", dtype, DEFAULT_DTYPE)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.full(_shape((shape,)), fill_value, dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _make(np.full(_shape((shape,)), fill_value, dtype=_dtype("full", dtype, DEFAULT_DTYPE)), requires_grad)
 
 
 def zeros_like(other, dtype=None, requires_grad=False) -> Tensor:
     data = other.data if isinstance(other, Tensor) else np.asarray(other)
-    return _make(np.zeros_like(data, dtype=dtype), requires_grad)
+    return _make(np.zeros_like(data, dtype=_dtype("zeros_like", dtype, None)), requires_grad)
 
 
 def ones_like(other, dtype=None, requires_grad=False) -> Tensor:
     data = other.data if isinstance(other, Tensor) else np.asarray(other)
-    return _make(np.ones_like(data, dtype=dtype), requires_grad)
+    return _make(np.ones_like(data, dtype=_dtype("ones_like", dtype, None)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
@@ -56,17 +62,19 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if integral else DEFAULT_DTYPE
+    else:
+        dtype = tensor_dtype("arange", dtype)
     return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Uniform draws on [0, 1)."""
-    return _make(default_generator().random(_shape(shape)).astype(dtype or DEFAULT_DTYPE), requires_grad)
+    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, DEFAULT_DTYPE)), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal draws."""
-    return _make(default_generator().standard_normal(_shape(shape)).astype(dtype or DEFAULT_DTYPE), requires_grad)
+    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, DEFAULT_DTYPE)), requires_grad)
 
 
 def _count(op: str, name: str, n) -> int:
@@ -82,7 +90,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
     ``end``, so both ends are exact. An integer dtype truncates the values toward zero, as PyTorch's.
     """
     steps = _count("linspace", "steps", steps)
-    dtype = np.dtype(dtype or DEFAULT_DTYPE)
+    dtype = _dtype("linspace", dtype, DEFAULT_DTYPE)
     start, end = float(start), float(end)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     i = np.arange(steps, dtype=np.float64)
@@ -94,7 +102,7 @@ def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
     """The n × m identity matrix (square when ``m`` is not given): ones on the main diagonal."""
     n = _count("eye", "n", n)
     m = n if m is None else _count("eye", "m", m)
-    return _make(np.eye(n, m, dtype=dtype or DEFAULT_DTYPE), requires_grad)
+    return _make(np.eye(n, m, dtype=_dtype("eye", dtype, DEFAULT_DTYPE)), requires_grad)
 
 
 def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=False) -> Tensor:
@@ -123,10 +131,10 @@ def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=Fal
         raise ConfigError(f"randint: low must be below high (the range is [low, high)), got low={low}, high={high}")
     shape = _shape((size,))
     values = default_generator().integers(int(low), int(high), size=shape, dtype=np.int64)
-    return _make(values.astype(dtype or np.int64, copy=False), requires_grad)
+    return _make(values.astype(_dtype("randint", dtype, np.int64), copy=False), requires_grad)
 
 
 def randperm(n, dtype=None, requires_grad=False) -> Tensor:
     """A random permutation of 0 .. n-1, int64 unless given; drawn from the library's generator."""
     n = _count("randperm", "n", n)
-    return _make(default_generator().permutation(n).astype(dtype or np.int64, copy=False), requires_grad)
+    return _make(default_generator().permutation(n).astype(_dtype("randperm", dtype, np.int64), copy=False), requires_grad)

@@ -17,6 +17,7 @@ import inspect
 
 import numpy as np
 
+from .dtypes import tensor_dtype
 from .errors import ConfigError
 from .tensor import Tensor
 
@@ -56,7 +57,7 @@ def parse_shapes(input_shape) -> tuple[list, bool]:
 def parse_dtypes(dtypes, dtype, count: int, default) -> list:
     """One dtype per input: ``dtypes[i]``, else ``dtype``, else the model's ``default``."""
     if dtypes is None:
-        return [np.dtype(default if dtype is None else dtype)] * count
+        return [np.dtype(default) if dtype is None else tensor_dtype("summary", dtype)] * count
     if dtype is not None:
         raise ConfigError("summary: give dtype (one for every input) or dtypes (one per input), not both")
     if not isinstance(dtypes, (tuple, list)) or len(dtypes) != count:
@@ -67,9 +68,9 @@ def parse_dtypes(dtypes, dtype, count: int, default) -> list:
     parsed = []
     for i, item in enumerate(dtypes):
         try:
-            parsed.append(np.dtype(default if item is None else item))
-        except TypeError:
-            raise ConfigError(f"summary: dtypes[{i}] ({item!r}) is not a dtype NumPy knows") from None
+            parsed.append(np.dtype(default) if item is None else tensor_dtype("summary", item))
+        except ConfigError as error:
+            raise ConfigError(str(error).replace("summary: dtype ", f"summary: dtypes[{i}] ", 1)) from None
     return parsed
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .changes import Changes
 from .devices import NO_DTYPE, target_dtype
+from .dtypes import TENSOR_KINDS, dtype_refusal, tensor_dtype
 from .engine import add_hook, run_backward
 from .errors import GradError, ShapeError
 from .grad_mode import _state as _grad_state
@@ -29,12 +30,18 @@ DEFAULT_DTYPE = np.dtype(np.float32)
 _new_tensor = object.__new__
 
 
-def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
+def _to_array(data, dtype=None, copy: bool = True, owner: str = "tensor") -> np.ndarray:
     """The array a tensor holds: float32 for Python or NumPy floats unless ``dtype`` says otherwise."""
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        return np.array(data, dtype=dtype, copy=copy or None)
+        # (the hot path: only a failure gets the dtype checked; tensor() and as_tensor() also refuse
+        # the object, string and complex arrays NumPy makes without failing)
+        try:
+            return np.array(data, dtype=dtype, copy=copy or None)
+        except (TypeError, ValueError):
+            tensor_dtype(owner, dtype)  # the dtype named in one sentence if it is the trouble, else NumPy's error
+            raise
     array = np.array(data, copy=copy or None)
     if array.dtype.kind == "f" and array.dtype != DEFAULT_DTYPE and array.dtype.itemsize >= 4:
         return array.astype(DEFAULT_DTYPE)
@@ -62,7 +69,7 @@ class Tensor:
         if not isinstance(requires_grad, (bool, np.bool_)):  # Tensor(2, 3), PyTorch's legacy shape form
             raise TypeError(f"Tensor(data, requires_grad=False, dtype=None): requires_grad must be True or False, "
                             f"got {requires_grad!r}; for a tensor of a given shape use deltaprop.zeros(...) or deltaprop.rand(...)")
-        self.data = _to_array(data, dtype, copy=False)
+        self.data = _to_array(data, dtype, False, "Tensor")
         self.grad = None
         self._parents = ()
         self._backward = None
@@ -776,6 +783,18 @@ class Tensor:
     def index_select(self, dim, index):
         return _ops.index_select(self, dim, index)
 
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_copy(self, dim, index, source):
+        return _ops.index_copy(self, dim, index, source)
+
+    def index_fill(self, dim, index, value):
+        return _ops.index_fill(self, dim, index, value)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
     def masked_select(self, mask):
         return _ops.masked_select(self, mask)
 
@@ -852,6 +871,18 @@ class Tensor:
     def bitwise_not(self):
         return _ops.bitwise_not(self)
 
+    def logical_and(self, other):
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _ops.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _ops.logical_xor(self, other)
+
+    def logical_not(self):
+        return _ops.logical_not(self)
+
     def type_as(self, other):
         """This tensor converted to ``other``'s dtype."""
         if not isinstance(other, Tensor):
@@ -860,22 +891,27 @@ class Tensor:
 
     def new_tensor(self, data, *, dtype=None, requires_grad=False):
         """A new tensor holding a copy of ``data``, of this tensor's dtype unless ``dtype`` says otherwise."""
-        return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        dtype = self.dtype if dtype is None else tensor_dtype("new_tensor", dtype)
+        return tensor(data, dtype=dtype, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
         """A new tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype unless
         ``dtype`` says otherwise."""
-        size = _ops.shape._sizes("new_full", (size,))
-        if any(n < 0 for n in size):
-            raise ValueError(f"new_full: sizes must be non-negative, got {size}")
-        out = Tensor._wrap(np.full(size, fill_value, dtype=self.dtype if dtype is None else dtype))
-        return out.requires_grad_(True) if requires_grad else out
+        return self._new_filled("new_full", size, fill_value, dtype, requires_grad)
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return self.new_full(size[0] if len(size) == 1 else size, 0, dtype=dtype, requires_grad=requires_grad)
+        return self._new_filled("new_zeros", size[0] if len(size) == 1 else size, 0, dtype, requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
-        return self.new_full(size[0] if len(size) == 1 else size, 1, dtype=dtype, requires_grad=requires_grad)
+        return self._new_filled("new_ones", size[0] if len(size) == 1 else size, 1, dtype, requires_grad)
+
+    def _new_filled(self, owner: str, size, fill_value, dtype, requires_grad):
+        size = _ops.shape._sizes(owner, (size,))
+        if any(n < 0 for n in size):
+            raise ValueError(f"{owner}: sizes must be non-negative, got {size}")
+        dtype = self.dtype if dtype is None else tensor_dtype(owner, dtype)
+        out = Tensor._wrap(np.full(size, fill_value, dtype=dtype))
+        return out.requires_grad_(True) if requires_grad else out
 
     new_empty = new_zeros  # (PyTorch's values are whatever memory held; zeros are one such)
 
@@ -893,7 +929,9 @@ class Tensor:
         nothing changes; ``to(device, dtype)``, ``to(other)`` and ``dtype=``/``device=`` too. Any
         other device is refused: deltaprop computes on the CPU."""
         dtype = target_dtype("Tensor", args, kwargs)
-        return self if dtype is NO_DTYPE else _ops.astype(self, dtype)
+        if dtype is NO_DTYPE or dtype is None:  # (to(dtype=None): PyTorch's "no change")
+            return self
+        return _ops.astype(self, tensor_dtype("Tensor.to()", dtype))
 
     def cpu(self) -> "Tensor":
         """This tensor: it is on the CPU, the one device there is."""
@@ -1040,20 +1078,27 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
+def _checked(array: np.ndarray, dtype, owner: str) -> np.ndarray:
+    """``array``, made with the ``dtype`` given to ``owner``, refused if it is not a kind a tensor holds."""
+    if dtype is not None and array.dtype.kind not in TENSOR_KINDS:
+        raise dtype_refusal(owner, dtype)
+    return array
+
+
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     """A new tensor holding a copy of ``data``.
 
     Python and NumPy floats become float32 unless ``dtype`` is given (float64 is kept when asked
     for); integers stay integers and cannot require a gradient.
     """
-    return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad, dtype=dtype)
+    return Tensor(_checked(_to_array(data, dtype, copy=True), dtype, "tensor"), requires_grad=requires_grad, dtype=dtype)
 
 
 def as_tensor(data, dtype=None) -> Tensor:
     """``data`` as a tensor, sharing memory with it where possible (no copy)."""
     if isinstance(data, Tensor) and dtype is None:
         return data
-    return Tensor(data, dtype=dtype)
+    return Tensor(data if dtype is None else _checked(_to_array(data, dtype, False, "as_tensor"), dtype, "as_tensor"), dtype=dtype)
 
 
 from . import ops as _ops  # noqa: E402  (the operations import Tensor from this module)

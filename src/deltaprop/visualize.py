@@ -145,7 +145,9 @@ def _kind(tensor: Tensor, names: dict) -> tuple[str, str]:
 
     name = names.get(id(tensor)) or names.get(id(tensor.data))
     if tensor._backward is not None:
-        return (f"{tensor._op}" + (f"  ({name})" if name else ""), "#dbeafe")
+        # (a rule may carry a label that says more than its operation's name: which piece of a split)
+        title = getattr(tensor._backward, "label", None) or tensor._op
+        return (f"{title}" + (f"  ({name})" if name else ""), "#dbeafe")
     if not isinstance(tensor.data, np.ndarray):
         return ("constant", "#f3f4f6")  # a Python number wrapped by an operation (2 in x * 2)
     if isinstance(tensor, Parameter):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop.errors import ConfigError
+from deltaprop.errors import ConfigError, ShapeError
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
 
@@ -75,6 +75,48 @@ def test_the_function_forms_of_the_bitwise_operators():
     (a, ta), (b, tb) = both(INTEGERS), both(DIVISORS)
     for name in ("bitwise_and", "bitwise_or", "bitwise_xor", "floor_divide", "remainder"):
         same(getattr(dp, name)(a, b), getattr(torch, name)(ta, tb))
+
+
+LOGICAL_OPERANDS = {  # any dtype: nonzero is true (NaN and -0.0 among them)
+    "bool": BOOLS, "int64": INTEGERS, "int32": INTEGERS.astype(np.int32), "uint8": np.abs(INTEGERS).astype(np.uint8),
+    "float32": np.array([[0.0, -0.0, np.nan, 2.5], [np.inf, 0.0, -1.0, 0.0], [1e-30, -np.inf, 0.0, 3.0]], np.float32),
+    "float64": np.array([[0.0, 1.0, 0.0, -2.0], [0.0, np.nan, 0.0, 1e-300], [-0.0, 0.0, 7.0, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+@pytest.mark.parametrize("left", LOGICAL_OPERANDS)
+@pytest.mark.parametrize("right", ["bool", "float32", "int64"])
+def test_logical_operations_take_any_dtypes_and_give_booleans_as_pytorch(name, left, right):
+    (a, ta), (b, tb) = both(LOGICAL_OPERANDS[left]), both(LOGICAL_OPERANDS[right][1])  # a row: broadcast
+    expected = getattr(torch, name)(ta, tb)
+    assert expected.dtype == torch.bool
+    same(getattr(dp, name)(a, b), expected)
+    same(getattr(a, name)(b), getattr(ta, name)(tb))
+    same(getattr(dp, name)(b, a), getattr(torch, name)(tb, ta))
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+def test_logical_operations_with_a_python_number_or_an_array(name):
+    a, ta = both(LOGICAL_OPERANDS["float64"])
+    for other in (0, 2, 0.0, True):
+        same(getattr(dp, name)(a, other), getattr(torch, name)(ta, torch.tensor(other)))
+    same(getattr(dp, name)(a, np.array([0, 1, 0, 1])), getattr(torch, name)(ta, torch.tensor([0, 1, 0, 1])))
+
+
+@pytest.mark.parametrize("operand", LOGICAL_OPERANDS)
+def test_logical_not_takes_any_dtype_and_gives_booleans_as_pytorch(operand):
+    a, ta = both(LOGICAL_OPERANDS[operand])
+    same(dp.logical_not(a), torch.logical_not(ta))
+    same(a.logical_not(), ta.logical_not())
+
+
+def test_logical_operations_carry_no_gradient_and_refuse_shapes_that_do_not_broadcast():
+    x = dp.tensor([0.0, 1.5, -2.0], requires_grad=True)
+    for out in (dp.logical_and(x, x), dp.logical_or(x, 0), dp.logical_xor(1, x), dp.logical_not(x)):
+        assert out.dtype == np.bool_ and not out.requires_grad
+    with pytest.raises(ShapeError, match=r"^logical_and: .*\(3,\).*\(2,\)"):
+        dp.logical_and(x, dp.tensor([1.0, 0.0]))
 
 
 FLOATS = np.array([7.5, -7.5, 0.0, -0.0, 5.25, np.inf, -np.inf, np.nan, 1e-30, -3.0])
@@ -259,7 +301,7 @@ NAMES = [  # PyTorch's tensor methods and functions that ported code reaches for
     "movedim", "moveaxis", "tile", "roll", "select", "scatter", "scatter_add", "index_select", "unflatten", "swapaxes",
     "swapdims", "masked_select", "nonzero", "argwhere", "unbind", "add", "sub", "mul", "div", "lt", "le", "gt", "ge",
     "eq", "ne", "minimum", "maximum", "where", "isnan", "isinf", "isfinite", "floor_divide", "remainder",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and", "logical_or", "logical_xor", "logical_not",
 ]
 METHODS_ONLY = ["type_as", "new_zeros", "new_ones", "new_full", "new_tensor", "new_empty", "mT", "T"]
 

@@ -16,8 +16,8 @@ import pytest
 import deltaprop as dp
 from deltaprop import ops
 from op_inputs import (
-    CONDITION, CONST, MATMUL_SHAPES, anywhere, away_from, away_from_zero, distinct, high_fraction, low_fraction,
-    positive,
+    CONDITION, CONST, INDEX_ONCE, INDEX_REPEATS, MATMUL_SHAPES, anywhere, away_from, away_from_zero, distinct,
+    high_fraction, low_fraction, positive, with_zeros,
 )
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
@@ -447,6 +447,42 @@ CASES += [
     case("index_select-0d-index", [(3, 4)], lambda a: a.index_select(0, torch.tensor(1)), lambda a: a.index_select(0, np.array(1))),
     case("index_select-empty", [(3, 4)], lambda a: a.index_select(0, torch.zeros(0, dtype=torch.long)),
          lambda a: a.index_select(0, np.zeros(0, np.int64))),
+    case("index_add", [(3, 4), (3, 4)], lambda a, s: a.index_add(0, torch.tensor(INDEX_REPEATS), s),
+         lambda a, s: a.index_add(0, INDEX_REPEATS, s)),
+    case("index_add-alpha-function", [(3, 4), (3, 2)],
+         lambda a, s: torch.index_add(a, 1, torch.tensor(INDEX_ONCE), s, alpha=-2.5),
+         lambda a, s: dp.index_add(a, 1, dp.tensor(INDEX_ONCE), s, alpha=-2.5)),
+    case("index_add-0d-index", [(3, 4), (1, 4)], lambda a, s: a.index_add(0, torch.tensor(1), s),
+         lambda a, s: a.index_add(0, np.array(1), s)),
+    case("index_add-empty", [(3, 4), (0, 4)], lambda a, s: a.index_add(0, torch.zeros(0, dtype=torch.long), s),
+         lambda a, s: a.index_add(0, np.zeros(0, np.int64), s)),
+    case("index_copy", [(3, 4), (3, 2)], lambda a, s: a.index_copy(1, torch.tensor(INDEX_ONCE), s),
+         lambda a, s: a.index_copy(1, INDEX_ONCE, s)),
+    case("index_copy-function", [(3, 4), (2, 4)], lambda a, s: torch.index_copy(a, 0, torch.tensor([2, 0]), s),
+         lambda a, s: dp.index_copy(a, 0, dp.tensor([2, 0]), s)),
+    case("index_fill", [(3, 4)], lambda a: a.index_fill(1, torch.tensor([0, 2, 2]), -1.5),
+         lambda a: a.index_fill(1, np.array([0, 2, 2]), -1.5)),
+    case("index_fill-tensor-value", [(4, 2), ()], lambda a, v: torch.index_fill(a, 0, torch.tensor(INDEX_REPEATS), v),
+         lambda a, v: dp.index_fill(a, 0, dp.tensor(INDEX_REPEATS), v)),
+    case("index_fill-0d-index", [(3, 4)], lambda a: a.index_fill(-1, torch.tensor(3), 2.0),
+         lambda a: a.index_fill(-1, np.array(3), 2.0)),
+]
+# scatter_reduce: PyTorch's rules for each reduction, with and without the input's own values; the
+# amax and amin cases put ties among the values (a tie shares the gradient equally), the prod ones zeros
+SCATTER_REDUCE_RECIPES = {"sum": anywhere, "mean": anywhere, "prod": with_zeros,
+                          "amax": on_kinks(-1.0, 0.5), "amin": on_kinks(-1.0, 0.5)}
+CASES += [
+    case(f"scatter_reduce-{reduce}-include_self={include_self}", [(3, 4), (2, 4)],
+         lambda a, s, reduce=reduce, include_self=include_self: a.scatter_reduce(
+             0, _tensor_or_array(SCATTER_ROWS)(a), s, reduce, include_self=include_self), recipe=recipe)
+    for reduce, recipe in SCATTER_REDUCE_RECIPES.items() for include_self in (True, False)
+] + [
+    case(f"scatter_reduce-{reduce}-function-dim1", [(2, 4), (2, 3)],
+         lambda a, s, reduce=reduce: torch.scatter_reduce(a, 1, torch.tensor(SCATTER_ROWS[:, :3]), s, reduce),
+         lambda a, s, reduce=reduce: dp.scatter_reduce(a, 1, dp.tensor(SCATTER_ROWS[:, :3]), s, reduce), recipe=recipe)
+    for reduce, recipe in SCATTER_REDUCE_RECIPES.items()
+]
+CASES += [
     case("masked_select", [(3, 4)], lambda a: a.masked_select(torch.tensor(MASK)), lambda a: a.masked_select(MASK)),
     case("masked_select-broadcast", [(4,)], lambda a: torch.masked_select(a, torch.tensor(MASK)),
          lambda a: dp.masked_select(a, dp.tensor(MASK))),

@@ -103,6 +103,36 @@ BAD = [
     ("index_select: 2-d index", lambda t: t.index_select(0, _index(t, [[0]])), ShapeError, "index must be a vector"),
     ("index_select: float index", lambda t: t.index_select(0, t[0]), DataError, "must hold integers"),
     ("index_select: dim out of range", lambda t: t.index_select(2, _index(t, [0])), ShapeError, "index_select: axis 2"),
+    ("index_add: index out of range", lambda t: t.index_add(0, _index(t, [3]), t[:1].clone()), DataError,
+     "index_add: index 3 is outside [0, 3)"),
+    ("index_add: 2-d index", lambda t: t.index_add(0, _index(t, [[0]]), t[:1].clone()), ShapeError,
+     "index_add: index must be a vector"),
+    ("index_add: float index", lambda t: t.index_add(0, t[0, :1], t[:1].clone()), DataError,
+     "index_add: index must hold integers"),
+    ("index_add: source of the wrong shape", lambda t: t.index_add(1, _index(t, [0, 1]), t[:, :3].clone()), ShapeError,
+     "index_add: source must have shape (3, 2)"),
+    ("index_add: source of another dtype", lambda t: t.index_add(0, _index(t, [0]), t[:1].int()), DataError,
+     "index_add: source has dtype int32"),
+    ("index_add: dim out of range", lambda t: t.index_add(2, _index(t, [0]), t[:1].clone()), ShapeError,
+     "index_add: axis 2"),
+    ("index_copy: negative index", lambda t: t.index_copy(1, _index(t, [-1]), t[:, :1].clone()), DataError,
+     "index_copy: index -1 is outside [0, 4)"),
+    ("index_copy: source of the wrong shape", lambda t: t.index_copy(0, _index(t, [0, 1]), t[:1].clone()), ShapeError,
+     "index_copy: source must have shape (2, 4)"),
+    ("index_fill: 1-d value", lambda t: t.index_fill(0, _index(t, [0]), t[0]), ShapeError,
+     "index_fill: value must be a number or a 0-d tensor"),
+    ("index_fill: index out of range", lambda t: t.index_fill(1, _index(t, [4]), 0.0), DataError,
+     "index_fill: index 4 is outside [0, 4)"),
+    ("scatter_reduce: unknown reduce", lambda t: t.scatter_reduce(0, _index(t, [[0]]), t[:1, :1].clone(), "multiply"),
+     ConfigError, "scatter_reduce: reduce must be one of 'sum', 'prod', 'mean', 'amax' or 'amin', got 'multiply'"),
+    ("index_add: alpha a string", lambda t: t.index_add(0, _index(t, [0]), t[:1].clone(), alpha="2"), TypeError,
+     "index_add: alpha must be a number, got '2'"),
+    ("scatter_reduce: index out of range", lambda t: t.scatter_reduce(1, _index(t, [[4]]), t[:1, :1].clone(), "sum"),
+     DataError, "scatter_reduce: index 4 is outside [0, 4)"),
+    ("scatter_reduce: src of another dtype", lambda t: t.scatter_reduce(0, _index(t, [[0]]), t[:1, :1].int(), "sum"),
+     DataError, "scatter_reduce: src has dtype int32"),
+    ("scatter_reduce: index of fewer dims", lambda t: t.scatter_reduce(0, _index(t, [0]), t[0].clone(), "amax"),
+     ShapeError, "scatter_reduce: index of shape (1,) and src of shape (4,) need the 2 dimensions"),
     ("masked_select: integer mask", lambda t: t.masked_select(_index(t, [1, 0, 1, 0])), DataError, "mask must be boolean"),
     ("masked_select: mask does not broadcast", lambda t: t.masked_select(_mask(t, [True, False])), ShapeError,
      "cannot be broadcast"),
@@ -365,6 +395,60 @@ def test_changing_the_index_gather_kept_is_refused_as_in_pytorch():
         ty.backward()
     with pytest.raises(GradError, match="kept for its gradient"):
         y.backward()
+
+
+def test_scatter_reduce_shares_the_gradient_among_ties_including_the_inputs_own_value():
+    # position 0: the input's 5 and two 5s of src tie (a third each); position 1: the input's 1 and
+    # src's 1 (a half each). With include_self=False PyTorch still counts the input's value among the
+    # ties where it equals the result, though it gives it no share (src gets a third and a half, not
+    # a half and all): its rule, which deltaprop follows.
+    for include_self in (True, False):
+        for reduce in ("amax", "amin"):
+            x = dp.tensor([5.0, 1.0], dtype=dp.float64, requires_grad=True)
+            src = dp.tensor([5.0, 5.0, 1.0], dtype=dp.float64, requires_grad=True)
+            tx = torch.tensor([5.0, 1.0], dtype=torch.float64, requires_grad=True)
+            tsrc = torch.tensor([5.0, 5.0, 1.0], dtype=torch.float64, requires_grad=True)
+            out = x.scatter_reduce(0, np.array([0, 0, 1]), src, reduce, include_self=include_self)
+            expected = tx.scatter_reduce(0, torch.tensor([0, 0, 1]), tsrc, reduce, include_self=include_self)
+            np.testing.assert_array_equal(out.data, expected.detach().numpy())
+            out.backward(np.array([6.0, 1.0]))
+            expected.backward(torch.tensor([6.0, 1.0], dtype=torch.float64))
+            np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-15)
+            np.testing.assert_allclose(src.grad, tsrc.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(src.grad, [2.0, 2.0, 0.5])  # (the last one: include_self=False, amin)
+    np.testing.assert_allclose(x.grad, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_scatter_reduce_of_integers_matches_pytorch_mean_rounding_down(reduce, include_self, dtype):
+    x = np.array([[-1, 2, 3, 0], [4, -5, 6, 7]], dtype=dtype)
+    src = np.array([[-3, 3, 4, 1], [2, -2, 5, -7], [1, 1, 1, 1]], dtype=dtype)
+    index = np.array([[0, 0, 1, 1], [0, 0, 0, 1], [1, 0, 1, 1]])
+    got = dp.tensor(x, dtype=x.dtype).scatter_reduce(0, index, dp.tensor(src, dtype=src.dtype), reduce,
+                                                      include_self=include_self)
+    expected = torch.tensor(x).scatter_reduce(0, torch.tensor(index), torch.tensor(src), reduce, include_self=include_self)
+    assert got.dtype.name == dtype and not got.requires_grad
+    np.testing.assert_array_equal(got.data, expected.numpy())
+
+
+def test_index_copy_with_a_repeated_index_reads_every_gradient_back_as_pytorch():
+    x = dp.tensor(np.zeros((3, 2)), dtype=dp.float64, requires_grad=True)
+    src = dp.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=dp.float64, requires_grad=True)
+    out = x.index_copy(0, np.array([0, 2, 0]), src)
+    assert out.data[0].tolist() in ([1.0, 2.0], [5.0, 6.0]) and out.data[2].tolist() == [3.0, 4.0]
+    out.backward(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(src.grad, [[1.0, 2.0], [5.0, 6.0], [1.0, 2.0]])
+
+
+def test_the_index_writes_leave_the_input_as_it_was():
+    x = dp.tensor(X)
+    for out in (x.index_add(0, np.array([1]), dp.ones(1, 4)), x.index_copy(0, np.array([1]), dp.ones(1, 4)),
+                x.index_fill(0, np.array([1]), 9.0), x.scatter_reduce(0, np.array([[1]]), dp.ones(1, 1), "sum")):
+        assert not np.array_equal(out.data, X)
+    np.testing.assert_array_equal(x.data, X)
 
 
 def test_the_function_forms_match_pytorchs():

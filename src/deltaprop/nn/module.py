@@ -15,6 +15,7 @@ import numpy as np
 
 from ..changes import Changes
 from ..devices import NO_DTYPE, target_dtype
+from ..dtypes import tensor_dtype
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 
@@ -36,13 +37,7 @@ class Parameter(Tensor):
 
 def floating_dtype(owner: str, dtype) -> np.dtype:
     """``dtype`` as a NumPy dtype, refused unless it is floating point (weights must be)."""
-    try:
-        resolved = None if dtype is None else np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved is None or resolved.kind != "f":
-        raise ConfigError(f"{owner}: dtype must be a floating-point type (float16, float32 or float64), got {dtype!r}")
-    return resolved
+    return tensor_dtype(owner, dtype, floating=True)
 
 
 class IncompatibleKeys(NamedTuple):

@@ -7,12 +7,13 @@
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
-| logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, bitwise_and/or/xor/not (no gradient) |
+| logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten |
-| scatter       | scatter, scatter_add, index_select, masked_select, nonzero, argwhere  |
+| scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
+| scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
 | loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) |
@@ -45,7 +46,8 @@ from .indexing import argsort, diag, diagonal, embedding, gather, masked_fill, s
 from .layout import movedim, moveaxis, roll, select, swapaxes, swapdims, tile, unbind, unflatten
 from .linear import bilinear, linear
 from .logical import (
-    bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, isfinite, isinf, isnan, le, lt, ne,
+    bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, isfinite, isinf, isnan, le, logical_and, logical_not,
+    logical_or, logical_xor, lt, ne,
 )
 from .loss import (
     binary_cross_entropy,
@@ -69,7 +71,10 @@ from .loss import (
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
-from .scatter import argwhere, index_select, masked_select, nonzero, scatter, scatter_add
+from .scatter import (
+    argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
+)
+from .scatter_reduce import scatter_reduce
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .unpool import max_unpool1d, max_unpool2d
 from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
@@ -109,7 +114,8 @@ __all__ = [
     "add_scaled", "divide", "floor_divide", "remainder", "sub_scaled",
     "movedim", "moveaxis", "roll", "select", "swapaxes", "swapdims", "tile", "unbind", "unflatten",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
-    "lt", "ne",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
+    "index_add", "index_copy", "index_fill", "scatter_reduce",
     "max_unpool1d", "max_unpool2d",
 ]

@@ -58,7 +58,7 @@ def cumsum(a, axis=None, *, dim=None, dtype=None):
     """The running sum along an axis (PyTorch's ``cumsum(dim)``, NumPy's ``cumsum(axis)``);
     ``dtype``, PyTorch's, converts the input first."""
     if dtype is not None:
-        a = converted(a, dtype)
+        a = converted("cumsum", a, dtype)
     return kept(_running("cumsum", np.cumsum, _reverse_cumsum_along, a, axis, dim), dtype)
 
 
@@ -96,5 +96,5 @@ def cumprod(a, axis=None, *, dim=None, dtype=None):
     """The running product along an axis; its gradient is PyTorch's where the slice holds zeros
     (one zero or several), not the 0/0 of dividing by the input. ``dtype`` converts the input first."""
     if dtype is not None:
-        a = converted(a, dtype)
+        a = converted("cumprod", a, dtype)
     return kept(_running("cumprod", np.cumprod, _cumprod_rule, a, axis, dim), dtype)

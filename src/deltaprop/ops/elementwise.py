@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import TENSOR_KINDS, dtype_refusal
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import broadcast_error, operand, record, unbroadcast
@@ -159,13 +160,18 @@ def clone(a):
 def astype(a, dtype):
     """Convert to ``dtype``; the gradient is converted back to the input's dtype."""
     a = operand(a)
-    dtype = np.dtype(dtype)
-    if dtype == a.data.dtype:
+    try:
+        target = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise dtype_refusal("astype", dtype) from None
+    if target == a.data.dtype:
         return a
-    if dtype.kind != "f":  # integers and booleans carry no gradient
-        return Tensor._wrap(a.data.astype(dtype))
+    if target.kind != "f":  # integers and booleans carry no gradient
+        if target.kind not in TENSOR_KINDS:
+            raise dtype_refusal("astype", dtype)
+        return Tensor._wrap(a.data.astype(target))
 
     def backward(g):
         return (g.astype(a.data.dtype),)
 
-    return record(a.data.astype(dtype), (a,), backward, "astype")
+    return record(a.data.astype(target), (a,), backward, "astype")

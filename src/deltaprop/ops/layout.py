@@ -150,7 +150,7 @@ def unbind(input, dim=0):
     axis = _one_axis("unbind", dim, a.data.ndim)
     shape = a.data.shape
     rest = shape[:axis] + shape[axis + 1:]
-    return tuple(reshape(piece, rest) for piece in _pieces(a, axis, [1] * shape[axis]))
+    return tuple(reshape(piece, rest) for piece in _pieces(a, axis, [1] * shape[axis], "unbind"))
 
 
 def unflatten(input, dim, sizes):

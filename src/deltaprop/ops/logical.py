@@ -1,5 +1,6 @@
 """Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne), the tests isnan, isinf and
-isfinite, and the bitwise operations (& | ^ ~) of boolean and integer tensors.
+isfinite, the logical operations of tensors of any dtype (logical_and/or/xor/not), and the bitwise
+operations (& | ^ ~) of boolean and integer tensors.
 
 Each gives a new tensor outside the graph (a boolean one, or for the bitwise operations of integers
 an integer one), as PyTorch's do: their derivative is zero wherever it exists.
@@ -68,6 +69,29 @@ def isinf(input) -> Tensor:
 def isfinite(input) -> Tensor:
     """Where ``input`` is neither NaN nor infinite: a boolean tensor."""
     return _outside_graph(np.isfinite(operand(input).data))
+
+
+# -- logical: any dtype, nonzero (NaN included) is true, the result boolean, as in PyTorch -----------------
+
+
+def logical_and(input, other) -> Tensor:
+    """Where both ``input`` and ``other`` are nonzero: a boolean tensor."""
+    return _compare("logical_and", np.logical_and, input, other)
+
+
+def logical_or(input, other) -> Tensor:
+    """Where ``input`` or ``other`` (or both) is nonzero: a boolean tensor."""
+    return _compare("logical_or", np.logical_or, input, other)
+
+
+def logical_xor(input, other) -> Tensor:
+    """Where exactly one of ``input`` and ``other`` is nonzero: a boolean tensor."""
+    return _compare("logical_xor", np.logical_xor, input, other)
+
+
+def logical_not(input) -> Tensor:
+    """Where ``input`` is zero: a boolean tensor."""
+    return _outside_graph(np.logical_not(operand(input).data))
 
 
 # -- bitwise: booleans and integers only, as in PyTorch ---------------------------------------------------

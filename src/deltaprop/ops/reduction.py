@@ -7,16 +7,17 @@ import math
 
 import numpy as np
 
+from ..dtypes import tensor_dtype
 from ..errors import ConfigError, ShapeError
 from ..tensor import DEFAULT_DTYPE
 from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
 from .elementwise import astype
 
 
-def converted(a, dtype):
-    """``a`` converted to ``dtype`` (PyTorch's ``dtype=`` of a reduction): the gradient goes back
-    converted to ``a``'s dtype."""
-    return astype(operand(a), dtype)
+def converted(op: str, a, dtype):
+    """``a`` converted to ``dtype`` (PyTorch's ``dtype=`` of the reduction ``op``): the gradient goes
+    back converted to ``a``'s dtype."""
+    return astype(operand(a), tensor_dtype(op, dtype))
 
 
 def kept(out, dtype):
@@ -33,7 +34,7 @@ def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     """The sum over ``axis`` (all elements by default); ``dtype``, PyTorch's, converts the input first."""
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("sum", axis, dim, keepdims, keepdim)
-    a = operand(a) if dtype is None else converted(a, dtype)
+    a = operand(a) if dtype is None else converted("sum", a, dtype)
     axis = reduction_axis(axis, a.data.ndim, "sum")
     out = a.data.sum(axis=axis, keepdims=keepdims)
 
@@ -56,9 +57,9 @@ def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     """The mean over ``axis`` (all elements by default); ``dtype``, PyTorch's, converts the input first."""
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("mean", axis, dim, keepdims, keepdim)
-    if dtype is not None and np.dtype(dtype).kind != "f":  # NumPy would take the mean of the converted integers
-        raise ConfigError(f"mean: dtype must be a floating-point type (the mean of integers has a fraction), got {np.dtype(dtype)}")
-    a = operand(a) if dtype is None else converted(a, dtype)
+    if dtype is not None:  # only a floating one: NumPy would take the mean of the converted integers
+        tensor_dtype("mean", dtype, floating=True)
+    a = operand(a) if dtype is None else converted("mean", a, dtype)
     axis = reduction_axis(axis, a.data.ndim, "mean")
     n = _count(a.data.shape, axis)
     out = _mean(a.data, axis, keepdims, n)
@@ -245,7 +246,7 @@ def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     """
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("prod", axis, dim, keepdims, keepdim)
-    a = operand(a) if dtype is None else converted(a, dtype)
+    a = operand(a) if dtype is None else converted("prod", a, dtype)
     X = a.data
     axis = reduction_axis(axis, X.ndim, "prod")
     out = np.asarray(np.prod(X, axis=axis, keepdims=keepdims))

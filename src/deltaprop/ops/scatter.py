@@ -1,4 +1,5 @@
-"""Writing and picking by index: scatter, scatter_add, index_select, masked_select, nonzero.
+"""Writing and picking by index: scatter, scatter_add, index_add, index_copy, index_fill, index_select,
+masked_select, nonzero (scatter_reduce, on the same checks, in scatter_reduce.py).
 
 scatter is gather's mirror: ``out[..., index[i], ...] = src[i]`` along ``dim``. Its rules read the
 output's gradient back at the positions written (a gather), and send the input the rest: all of it
@@ -13,6 +14,7 @@ import numpy as np
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Tensor
 from ._core import operand, record
+from .arithmetic import _alpha
 from .indexing import _axis
 from .shape import expand, getitem
 
@@ -37,7 +39,9 @@ def _positions(index: np.ndarray, axis: int) -> tuple:
     return tuple(where)
 
 
-def _scatter(op: str, input, dim, index, src, adds: bool) -> Tensor:
+def _placement(op: str, input, dim, index, src) -> tuple:
+    """The checked operands of a scatter along ``dim``: the input and src tensors, the positions the
+    index names (at least 1-d), the part of src they take, and the input's shape (1-d for a 0-d one)."""
     a = operand(input)
     X = a.data
     ndim = X.ndim
@@ -62,8 +66,13 @@ def _scatter(op: str, input, dim, index, src, adds: bool) -> Tensor:
                          f"outside dim {dim}, than the input (shape {X.shape})")
     _in_range(op, index, sizes[axis], dim)
     index = index.astype(np.intp, copy=False).reshape(index.shape or (1,))
-    where = _positions(index, axis)
     part = tuple(slice(0, k) for k in index.shape)  # the part of src that is written
+    return a, source, _positions(index, axis), part, sizes
+
+
+def _scatter(op: str, input, dim, index, src, adds: bool) -> Tensor:
+    a, source, where, part, sizes = _placement(op, input, dim, index, src)
+    X, S = a.data, source.data
     out = X.reshape(sizes).copy()
     if adds:
         np.add.at(out, where, S.reshape(S.shape or (1,))[part])
@@ -107,6 +116,110 @@ def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src[i]`` added at position ``index[i]`` along ``dim``; repeated
     indices add up. The gradient of ``input`` is the output's; of ``src``, read back at ``index``."""
     return _scatter("scatter_add", input, dim, index, src, adds=True)
+
+
+# -- index_add, index_copy, index_fill: whole slices along dim, at the positions of a vector ----------------
+
+
+def _index_vector(op: str, index, n: int, dim) -> np.ndarray:
+    """``index`` as a vector of positions in [0, n) (one integer counts as a vector of one)."""
+    index = _index_array(op, index)
+    if index.ndim > 1:
+        raise ShapeError(f"{op}: index must be a vector (or one integer), got shape {index.shape}")
+    _in_range(op, index, n, dim)
+    return index.reshape(-1).astype(np.intp, copy=False)
+
+
+def _slices(op: str, input, dim, index, source) -> tuple:
+    """The checked operands of index_add and index_copy: the input and source tensors, the
+    input's shape (1-d for a 0-d one) and the positions of the slices the index names in it."""
+    a = operand(input)
+    X = a.data
+    axis = _axis(op, dim, X.ndim)
+    sizes = X.shape or (1,)
+    index = _index_vector(op, index, sizes[axis], dim)
+    source = source if isinstance(source, Tensor) else Tensor._wrap(np.asarray(source, dtype=X.dtype))
+    if source.data.dtype != X.dtype:
+        raise DataError(f"{op}: source has dtype {source.data.dtype}, the input {X.dtype}; they must be the same")
+    expected = X.shape[:axis] + (len(index),) + X.shape[axis + 1:] if X.ndim else ()
+    if source.data.shape != expected or (not X.ndim and len(index) != 1):
+        raise ShapeError(f"{op}: source must have shape {expected} (the input's {X.shape} with dim {dim} as long as "
+                         f"the index, {len(index)}), got {source.data.shape}")
+    return a, source, sizes, (slice(None),) * axis + (index,)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """A copy of ``input`` with ``alpha * source[..., i, ...]`` added to its slice ``index[i]`` along
+    ``dim`` (repeated positions add up). The gradient of ``input`` is the output's; of ``source``,
+    the output's slices at ``index`` times ``alpha``."""
+    alpha = _alpha("index_add", input, source, alpha)
+    a, src, sizes, at = _slices("index_add", input, dim, index, source)
+    shape, src_shape = a.data.shape, src.data.shape
+    S = src.data.reshape(-1) if not shape else src.data  # (a 0-d input and source: one element each)
+    out = a.data.reshape(sizes).copy()
+    np.add.at(out, at, S if alpha == 1 else (S * alpha).astype(out.dtype, copy=False))
+
+    def backward(g):
+        grad_src = None
+        if src.requires_grad:
+            grad_src = g.reshape(sizes)[at].reshape(src_shape)
+            grad_src = grad_src if alpha == 1 else grad_src * alpha
+        return (g if a.requires_grad else None), grad_src
+
+    return record(out.reshape(shape), (a, src), backward, "index_add")
+
+
+def index_copy(input, dim, index, source):
+    """A copy of ``input`` whose slices ``index[i]`` along ``dim`` are ``source[..., i, ...]``. Where a
+    position repeats, one of the writes wins; the gradient of ``source`` is read back at every
+    position written and the input's is 0 there, as PyTorch's."""
+    a, src, sizes, at = _slices("index_copy", input, dim, index, source)
+    shape, src_shape = a.data.shape, src.data.shape
+    out = a.data.reshape(sizes).copy()
+    out[at] = src.data.reshape(-1) if not shape else src.data
+
+    def backward(g):
+        g = g.reshape(sizes)
+        grad_input = grad_src = None
+        if a.requires_grad:
+            grad_input = g.copy()
+            grad_input[at] = 0
+            grad_input = grad_input.reshape(shape)
+        if src.requires_grad:
+            grad_src = g[at].reshape(src_shape)
+        return grad_input, grad_src
+
+    return record(out.reshape(shape), (a, src), backward, "index_copy")
+
+
+def index_fill(input, dim, index, value):
+    """A copy of ``input`` whose slices ``index[i]`` along ``dim`` hold ``value`` (a number, or a 0-d
+    tensor, whose gradient is the sum of the output's over the filled places; the input's is 0 there)."""
+    a = operand(input)
+    X = a.data
+    axis = _axis("index_fill", dim, X.ndim)
+    sizes = X.shape or (1,)
+    index = _index_vector("index_fill", index, sizes[axis], dim)
+    if isinstance(value, Tensor) and value.data.ndim:
+        raise ShapeError(f"index_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.data.shape}")
+    at = (slice(None),) * axis + (index,)
+    out = X.reshape(sizes).copy()
+    out[at] = value.data if isinstance(value, Tensor) else value
+    filled = (slice(None),) * axis + (np.unique(index),)  # each place once, however often the index names it
+
+    def backward(g):
+        g = g.reshape(sizes)
+        grad_input = grad_value = None
+        if a.requires_grad:
+            grad_input = g.copy()
+            grad_input[at] = 0
+            grad_input = grad_input.reshape(X.shape)
+        if isinstance(value, Tensor) and value.requires_grad:
+            grad_value = np.asarray(g[filled].sum(), dtype=value.data.dtype)
+        return (grad_input, grad_value) if isinstance(value, Tensor) else (grad_input,)
+
+    parents = (a, value) if isinstance(value, Tensor) else (a,)
+    return record(out.reshape(X.shape), parents, backward, "index_fill")
 
 
 def index_select(input, dim, index):

@@ -332,31 +332,40 @@ def _piece(a: Tensor, axis: int, start: int, length: int) -> Tensor:
     return getitem(a, (slice(None),) * axis + (slice(start, start + length),))
 
 
-def _pieces(a: Tensor, axis: int, sizes: list) -> tuple:
+def _pieces(a: Tensor, axis: int, sizes: list, caller: str = "split") -> tuple:
     """Consecutive pieces of ``a`` along ``axis`` of the given sizes, views of its data.
 
     The pieces hang from one node, ``whole`` (``a`` as it is), and each piece's rule writes its
     gradient into the part of whole's pending gradient it covers (engine.fill_pending): k pieces
     cost one array of ``a``'s size in the backward pass, not k arrays of zeros summed k − 1 times
     (attention's packed query/key/value: three). A piece that got no gradient leaves its part zero.
+
+    All are "split" operations (their grad_fn); each rule's ``label`` tells draw_graph which is
+    which: the whole, and each piece by its place along the axis, named after ``caller``.
     """
-    whole = record(a.data, (a,), _pass_on, "split")
-    starts = np.cumsum([0] + sizes)
-    pieces = []
-    for start, n in zip(starts, sizes):
-        index = (slice(None),) * axis + (slice(int(start), int(start) + n),)
+
+    def pass_on(g):  # whole's rule: the pieces' gradients, gathered in one array, are a's
+        return (g,)
+
+    pass_on.label = f"{caller} ({len(sizes)} pieces along dim {axis})"
+    whole = record(a.data, (a,), pass_on, "split")
+    start, count, pieces = 0, len(sizes), []
+    for i, n in enumerate(sizes):
+        index = (slice(None),) * axis + (slice(start, start + n),)
 
         def backward(g, index=index):
             fill_pending(whole, index, g)
             return (None,)  # sent through whole's pending gradient, above
 
+        backward.label = f"{caller} piece {i} of {count}: [{start}:{start + n}] along dim {axis}"
         pieces.append(record(a.data[index], (whole,), backward, "split"))
+        start += n
     return tuple(pieces)
 
 
-def _pass_on(g):
-    """The rule of split's ``whole``: the pieces' gradients, gathered in one array, are ``a``'s."""
-    return (g,)
+def _even(n: int, size: int) -> list:
+    """Pieces of ``size`` for a length ``n``, the last one shorter if need be."""
+    return [size] * (n // size) + ([n % size] if n % size else [])
 
 
 def split(a, split_size_or_sections, dim=0):
@@ -373,7 +382,7 @@ def split(a, split_size_or_sections, dim=0):
             raise ConfigError(f"split: split_size 0 can only split a dimension of length 0; dimension {dim} has length {n}")
         if size == 0 or n == 0:  # one empty piece, as in PyTorch
             return _pieces(a, axis, [n])
-        return _pieces(a, axis, [size] * (n // size) + ([n % size] if n % size else []))
+        return _pieces(a, axis, _even(n, size))
     if isinstance(split_size_or_sections, str) or not hasattr(split_size_or_sections, "__iter__"):
         raise TypeError(f"split: split_size_or_sections must be an integer or a list of integers, "
                         f"got {split_size_or_sections!r}")
@@ -394,8 +403,8 @@ def chunk(a, chunks, dim=0):
     axis = _one_axis("chunk", dim, a.data.ndim)
     n = a.data.shape[axis]
     if n == 0:  # an empty dimension gives `chunks` empty pieces, as in PyTorch
-        return _pieces(a, axis, [0] * int(chunks))
-    return split(a, -(-n // int(chunks)), axis)
+        return _pieces(a, axis, [0] * int(chunks), "chunk")
+    return _pieces(a, axis, _even(n, -(-n // int(chunks))), "chunk")
 
 
 def narrow(a, dim, start, length):

@@ -1,0 +1,37 @@
+"""The dtypes a tensor can have, and the one sentence that refuses any other.
+
+A tensor holds floating-point, integer or boolean numbers (NumPy kinds ``f``, ``i``, ``u``, ``b``).
+NumPy's own refusal of a dtype ("data type 'banana' not understood") names neither the call nor the
+argument, and NumPy happily makes object, string or complex arrays that no operation here can use;
+every public entry point that takes a dtype refuses those through :func:`tensor_dtype`. The Tensor
+constructor and ``astype`` are on hot paths: they let NumPy try first and come here only when it
+fails (or makes an array of a kind a tensor cannot hold).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError
+
+TENSOR_KINDS = "fiub"
+
+
+def dtype_refusal(owner: str, dtype, floating: bool = False) -> ConfigError:
+    """The error for a ``dtype`` argument of ``owner`` that no tensor (or, with ``floating``, no
+    floating-point tensor) can have."""
+    wanted = ("a floating-point type (float16, float32 or float64)" if floating else
+              "a floating-point, integer or boolean type (such as float32, float64, int64 or bool)")
+    return ConfigError(f"{owner}: dtype must be {wanted}, got {dtype!r}")
+
+
+def tensor_dtype(owner: str, dtype, floating: bool = False) -> np.dtype:
+    """``dtype`` as a NumPy dtype, refused in one sentence naming ``owner`` unless a tensor can have
+    it (a floating-point one, with ``floating``). None is refused too: NumPy would read it as float64."""
+    try:
+        resolved = None if dtype is None else np.dtype(dtype)
+    except (TypeError, ValueError):
+        resolved = None
+    if resolved is None or resolved.kind not in ("f" if floating else TENSOR_KINDS):
+        raise dtype_refusal(owner, dtype, floating)
+    return resolved
