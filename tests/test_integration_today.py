@@ -15,6 +15,7 @@ from deltaprop import fit, nn, optim
 from deltaprop.errors import GradError
 from deltaprop.nn import functional as F
 from deltaprop.ops import recurrent
+from deltaprop.summary import summary
 from deltaprop.training.callbacks import ModelCheckpoint
 
 # Sizes whose arrays are large enough to come from the pool (256 KiB and more).
@@ -243,3 +244,28 @@ def test_the_hidden_split_node_is_drawn_and_checked_like_any_other():
     dot = str(dp.draw_graph((a * b).sum(), format="dot"))
     assert dot.count('label="split') == 3  # the whole and its two pieces
     assert dp.gradcheck(lambda t: dp.stack(dp.chunk(t, 3, 1)[::-1]).sum(0) * t[:, :2], [x])
+
+
+# -- the second round: conv-options, keras-fit, summary-inputs, api-polish -----------------------
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_an_unpooling_given_no_indices_names_them_in_one_sentence(dims):
+    """A MaxUnpool called on the pooled tensor alone, or after a pooling with return_indices=True in a
+    Sequential (which hands it the (output, indices) pair as one input), is refused naming the layer
+    and its indices, not with Python's message about a private class's forward."""
+    pool = (nn.MaxPool1d if dims == 1 else nn.MaxPool2d)(2, return_indices=True)
+    unpool = (nn.MaxUnpool1d if dims == 1 else nn.MaxUnpool2d)(2)
+    x = dp.randn(*(1, 1) + (4,) * dims)
+    pooled, _ = pool(x)
+    with pytest.raises(TypeError, match=rf"^MaxUnpool{dims}d\(kernel 2\): .*indices") as caught:
+        unpool(pooled)
+    assert "_MaxUnpoolNd" not in str(caught.value) and str(caught.value).count(". ") == 0
+    with pytest.raises(TypeError, match=rf"^MaxUnpool{dims}d\(kernel 2\): .*Sequential") as caught:
+        nn.Sequential(pool, unpool)(x)
+    assert "_MaxUnpoolNd" not in str(caught.value)
+    y, i = pool(x)
+    np.testing.assert_array_equal(unpool(y, i).numpy(), unpool(y, indices=i).numpy())  # still taken as before
+    with pytest.raises(dp.errors.ConfigError, match=rf"layer '1' \(MaxUnpool{dims}d\(kernel 2\)\): .*indices") as caught:
+        summary(nn.Sequential(pool, unpool), (1,) + (4,) * dims)
+    assert "_MaxUnpoolNd" not in str(caught.value)
