@@ -269,3 +269,39 @@ def test_an_unpooling_given_no_indices_names_them_in_one_sentence(dims):
     with pytest.raises(dp.errors.ConfigError, match=rf"layer '1' \(MaxUnpool{dims}d\(kernel 2\)\): .*indices") as caught:
         summary(nn.Sequential(pool, unpool), (1,) + (4,) * dims)
     assert "_MaxUnpoolNd" not in str(caught.value)
+
+
+class _Gate(nn.Module):
+    """A layer that, in the first summary's run, waits (a moment at most) for another thread's summary."""
+
+    def __init__(self, inside, other_done):
+        super().__init__()
+        self.inside, self.other_done = inside, other_done
+
+    def forward(self, x):
+        self.inside.set()
+        self.other_done.wait(timeout=1.0)
+        return x
+
+
+def test_two_summaries_in_two_threads_leave_every_class_as_it_was():
+    """summary wraps each layer class's forward while it runs: two summaries at once must not leave
+    one's wrapper behind as the class's forward (every later Linear would go through it)."""
+    originals = {cls: cls.__dict__.get("forward") for cls in (nn.Linear, nn.ReLU, nn.Sequential, _Gate)}
+    inside, other_done = threading.Event(), threading.Event()
+    first = nn.Sequential(nn.Linear(3, 4), _Gate(inside, other_done), nn.ReLU())
+    second = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), _Gate(threading.Event(), threading.Event()))
+    results = {}
+
+    def run_second():
+        inside.wait(timeout=5.0)
+        results["second"] = summary(second, (3,))
+        other_done.set()
+
+    thread = threading.Thread(target=run_second)
+    thread.start()
+    results["first"] = summary(first, (3,))
+    thread.join()
+    assert {cls: cls.__dict__.get("forward") for cls in originals} == originals
+    assert [row.output_shape for row in results["first"].rows] == [(2, 4), (2, 4), (2, 4)]
+    assert [row.output_shape for row in results["second"].rows] == [(2, 4), (2, 4), (2, 4)]
