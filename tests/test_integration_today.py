@@ -305,3 +305,86 @@ def test_two_summaries_in_two_threads_leave_every_class_as_it_was():
     assert {cls: cls.__dict__.get("forward") for cls in originals} == originals
     assert [row.output_shape for row in results["first"].rows] == [(2, 4), (2, 4), (2, 4)]
     assert [row.output_shape for row in results["second"].rows] == [(2, 4), (2, 4), (2, 4)]
+
+
+class _EveryNewOption(nn.Module):
+    """A model using each of conv-options' additions: circular and reflect padding, a pooling's indices
+    fed to an unpooling, a divisor_override, a BatchNorm and a convolution without bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(1, 2, 3, padding=1, padding_mode="circular", bias=False)
+        self.pool = nn.MaxPool1d(2, return_indices=True)
+        self.unpool = nn.MaxUnpool1d(2)
+        self.conv2 = nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")
+        self.average = nn.AvgPool2d(2, divisor_override=3)
+        self.norm = nn.BatchNorm2d(2, bias=False)
+        self.head = nn.Linear(32, 3)
+
+    def forward(self, x):
+        n = x.shape[0]
+        pooled, indices = self.pool(self.conv1(x.reshape(n, 1, 64)))
+        h = self.unpool(pooled, indices).reshape(n, 2, 8, 8)
+        return self.head(self.norm(self.average(self.conv2(h))).reshape(n, 32))
+
+
+def test_a_model_with_every_new_layer_option_resumes_bitwise_and_reloads(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 64)).astype(np.float32), np.arange(20) % 3
+
+    def run(epochs, path, resume=None):
+        dp.manual_seed(1)
+        model = _EveryNewOption()
+        history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=8, seed=3,
+                      verbose=0, callbacks=[ModelCheckpoint(str(path))], resume_from=resume)
+        return model, history
+
+    straight, straight_history = run(4, tmp_path / "straight.dp")
+    run(2, tmp_path / "half.dp")
+    resumed, resumed_history = run(4, tmp_path / "rest.dp", resume=str(tmp_path / "half.dp"))
+    assert resumed_history.history["loss"] == straight_history.history["loss"]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=name)
+    assert straight.norm.bias is None and straight.conv1.bias is None
+    dp.save(straight, tmp_path / "model.dp")
+    again = _EveryNewOption()
+    dp.load(tmp_path / "model.dp", model=again)
+    np.testing.assert_array_equal(again.eval()(dp.tensor(X)).numpy(), straight.eval()(dp.tensor(X)).numpy())
+
+
+def _rewritten(path, change):
+    """The model file at ``path`` with its architecture passed through ``change``."""
+    import json
+
+    data = path.read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + length])
+    info = json.loads(header["__metadata__"]["deltaprop"])
+    change(info["architecture"])
+    header["__metadata__"]["deltaprop"] = json.dumps(info)
+    text = json.dumps(header).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text + data[8 + length:])
+    return path
+
+
+_BAD_NEW_OPTIONS = [
+    (0, "padding_mode", "mirror"), (0, "padding_mode", 3), (0, "padding_mode", None), (0, "padding_mode", ["zeros"]),
+    (1, "return_indices", 1), (1, "return_indices", "yes"), (1, "return_indices", None),
+    (3, "divisor_override", 0), (3, "divisor_override", 2.5), (3, "divisor_override", "3"), (3, "divisor_override", True),
+    (2, "kernel_size", [0, 0]), (2, "stride", [0, 2]), (2, "padding", [-1, 0]),
+]
+
+
+@pytest.mark.parametrize("position, key, value", _BAD_NEW_OPTIONS)
+def test_a_model_file_giving_a_new_layer_option_a_bad_value_is_refused_in_one_sentence(tmp_path, position, key, value):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"), nn.MaxPool2d(2, return_indices=True),
+                          nn.MaxUnpool2d(2), nn.AvgPool2d(2, divisor_override=3), nn.BatchNorm2d(2, bias=False))
+    dp.save(model, tmp_path / "model.dp")
+
+    def change(architecture):
+        architecture["children"][position]["config"][key] = value
+
+    with pytest.raises(dp.errors.ModelFileError) as caught:
+        dp.load(_rewritten(tmp_path / "model.dp", change))
+    message = str(caught.value)
+    assert key in message and type(model[position]).__name__ in message and "\n" not in message
