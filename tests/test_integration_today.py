@@ -388,3 +388,24 @@ def test_a_model_file_giving_a_new_layer_option_a_bad_value_is_refused_in_one_se
         dp.load(_rewritten(tmp_path / "model.dp", change))
     message = str(caught.value)
     assert key in message and type(model[position]).__name__ in message and "\n" not in message
+
+
+@pytest.mark.parametrize("make", ["rand", "randn"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool", int, bool])
+def test_random_draws_refuse_a_dtype_that_would_truncate_them(make, dtype):
+    """rand and randn draw real numbers: PyTorch refuses an integer or boolean dtype for them; cast
+    silently, randn's draws became mostly 0 and -1 and rand's all 0 (or all True)."""
+    with pytest.raises(dp.errors.ConfigError, match=rf"^{make}: dtype must be a floating-point type"):
+        getattr(dp, make)(3, dtype=dtype)
+    assert getattr(dp, make)(3, dtype="float64").dtype == np.float64
+
+
+@pytest.mark.parametrize("make", [lambda d: dp.zeros(2, dtype=d), lambda d: dp.randn(2, dtype=d),
+                                  lambda d: nn.Conv2d(1, 1, 3, padding_mode="reflect", dtype=d),
+                                  lambda d: nn.BatchNorm2d(1, bias=False, dtype=d), lambda d: dp.ones(2).to(dtype=d)],
+                         ids=["zeros", "randn", "Conv2d", "BatchNorm2d", "to"])
+def test_an_extended_precision_dtype_is_refused_where_a_dtype_is_given(make):
+    """float128 (NumPy's long double) is no PyTorch dtype and no model file can hold it: a model made
+    in it trained, then failed to save with safetensors' own message."""
+    with pytest.raises(dp.errors.ConfigError, match="dtype must be .*float128|dtype must be .*longdouble"):
+        make("float128")

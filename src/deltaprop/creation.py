@@ -24,9 +24,10 @@ def _shape(shape: tuple) -> tuple:
     return tuple(int(n) for n in shape)
 
 
-def _dtype(op: str, dtype, default) -> np.dtype:
-    """The dtype ``op`` makes: ``default`` unless given, refused in one sentence if no tensor can have it."""
-    return default if dtype is None else tensor_dtype(op, dtype)
+def _dtype(op: str, dtype, default, floating: bool = False) -> np.dtype:
+    """The dtype ``op`` makes: ``default`` unless given, refused in one sentence if no tensor can have
+    it (no floating-point tensor, with ``floating``: random draws cast to integers would be truncated)."""
+    return default if dtype is None else tensor_dtype(op, dtype, floating)
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -69,12 +70,12 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Uniform draws on [0, 1)."""
-    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, DEFAULT_DTYPE, floating=True)), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal draws."""
-    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, DEFAULT_DTYPE, floating=True)), requires_grad)
 
 
 def _count(op: str, name: str, n) -> int:
