@@ -409,3 +409,10 @@ def test_an_extended_precision_dtype_is_refused_where_a_dtype_is_given(make):
     in it trained, then failed to save with safetensors' own message."""
     with pytest.raises(dp.errors.ConfigError, match="dtype must be .*float128|dtype must be .*longdouble"):
         make("float128")
+
+
+@pytest.mark.parametrize("end", [2, 3])
+def test_arange_refuses_a_boolean_dtype_in_its_own_words(end):
+    """PyTorch has no boolean arange; NumPy's refusal (past length 2) named neither the call nor the argument."""
+    with pytest.raises(dp.errors.ConfigError, match=r"^arange: dtype must be a numeric type .*got <class 'bool'>"):
+        dp.arange(end, dtype=bool)

@@ -60,11 +60,14 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     """Evenly spaced values in [start, end); integers give int64, any float gives float32."""
     if end is None:
         start, end = 0, start
+    dtype_given = dtype
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if integral else DEFAULT_DTYPE
     else:
         dtype = tensor_dtype("arange", dtype)
+        if dtype.kind == "b":  # PyTorch has no boolean arange; NumPy's refusal names neither call nor argument
+            raise ConfigError(f"arange: dtype must be a numeric type (such as int64 or float32), got {dtype_given!r}")
     return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
