@@ -15,6 +15,7 @@ from deltaprop import fit, nn, optim
 from deltaprop.errors import GradError
 from deltaprop.nn import functional as F
 from deltaprop.ops import recurrent
+from deltaprop.summary import summary
 from deltaprop.training.callbacks import ModelCheckpoint
 
 # Sizes whose arrays are large enough to come from the pool (256 KiB and more).
@@ -243,3 +244,175 @@ def test_the_hidden_split_node_is_drawn_and_checked_like_any_other():
     dot = str(dp.draw_graph((a * b).sum(), format="dot"))
     assert dot.count('label="split') == 3  # the whole and its two pieces
     assert dp.gradcheck(lambda t: dp.stack(dp.chunk(t, 3, 1)[::-1]).sum(0) * t[:, :2], [x])
+
+
+# -- the second round: conv-options, keras-fit, summary-inputs, api-polish -----------------------
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_an_unpooling_given_no_indices_names_them_in_one_sentence(dims):
+    """A MaxUnpool called on the pooled tensor alone, or after a pooling with return_indices=True in a
+    Sequential (which hands it the (output, indices) pair as one input), is refused naming the layer
+    and its indices, not with Python's message about a private class's forward."""
+    pool = (nn.MaxPool1d if dims == 1 else nn.MaxPool2d)(2, return_indices=True)
+    unpool = (nn.MaxUnpool1d if dims == 1 else nn.MaxUnpool2d)(2)
+    x = dp.randn(*(1, 1) + (4,) * dims)
+    pooled, _ = pool(x)
+    with pytest.raises(TypeError, match=rf"^MaxUnpool{dims}d\(kernel 2\): .*indices") as caught:
+        unpool(pooled)
+    assert "_MaxUnpoolNd" not in str(caught.value) and str(caught.value).count(". ") == 0
+    with pytest.raises(TypeError, match=rf"^MaxUnpool{dims}d\(kernel 2\): .*Sequential") as caught:
+        nn.Sequential(pool, unpool)(x)
+    assert "_MaxUnpoolNd" not in str(caught.value)
+    y, i = pool(x)
+    np.testing.assert_array_equal(unpool(y, i).numpy(), unpool(y, indices=i).numpy())  # still taken as before
+    with pytest.raises(dp.errors.ConfigError, match=rf"layer '1' \(MaxUnpool{dims}d\(kernel 2\)\): .*indices") as caught:
+        summary(nn.Sequential(pool, unpool), (1,) + (4,) * dims)
+    assert "_MaxUnpoolNd" not in str(caught.value)
+
+
+class _Gate(nn.Module):
+    """A layer that, in the first summary's run, waits (a moment at most) for another thread's summary."""
+
+    def __init__(self, inside, other_done):
+        super().__init__()
+        self.inside, self.other_done = inside, other_done
+
+    def forward(self, x):
+        self.inside.set()
+        self.other_done.wait(timeout=1.0)
+        return x
+
+
+def test_two_summaries_in_two_threads_leave_every_class_as_it_was():
+    """summary wraps each layer class's forward while it runs: two summaries at once must not leave
+    one's wrapper behind as the class's forward (every later Linear would go through it)."""
+    originals = {cls: cls.__dict__.get("forward") for cls in (nn.Linear, nn.ReLU, nn.Sequential, _Gate)}
+    inside, other_done = threading.Event(), threading.Event()
+    first = nn.Sequential(nn.Linear(3, 4), _Gate(inside, other_done), nn.ReLU())
+    second = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), _Gate(threading.Event(), threading.Event()))
+    results = {}
+
+    def run_second():
+        inside.wait(timeout=5.0)
+        results["second"] = summary(second, (3,))
+        other_done.set()
+
+    thread = threading.Thread(target=run_second)
+    thread.start()
+    results["first"] = summary(first, (3,))
+    thread.join()
+    assert {cls: cls.__dict__.get("forward") for cls in originals} == originals
+    assert [row.output_shape for row in results["first"].rows] == [(2, 4), (2, 4), (2, 4)]
+    assert [row.output_shape for row in results["second"].rows] == [(2, 4), (2, 4), (2, 4)]
+
+
+class _EveryNewOption(nn.Module):
+    """A model using each of conv-options' additions: circular and reflect padding, a pooling's indices
+    fed to an unpooling, a divisor_override, a BatchNorm and a convolution without bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(1, 2, 3, padding=1, padding_mode="circular", bias=False)
+        self.pool = nn.MaxPool1d(2, return_indices=True)
+        self.unpool = nn.MaxUnpool1d(2)
+        self.conv2 = nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect")
+        self.average = nn.AvgPool2d(2, divisor_override=3)
+        self.norm = nn.BatchNorm2d(2, bias=False)
+        self.head = nn.Linear(32, 3)
+
+    def forward(self, x):
+        n = x.shape[0]
+        pooled, indices = self.pool(self.conv1(x.reshape(n, 1, 64)))
+        h = self.unpool(pooled, indices).reshape(n, 2, 8, 8)
+        return self.head(self.norm(self.average(self.conv2(h))).reshape(n, 32))
+
+
+def test_a_model_with_every_new_layer_option_resumes_bitwise_and_reloads(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20, 64)).astype(np.float32), np.arange(20) % 3
+
+    def run(epochs, path, resume=None):
+        dp.manual_seed(1)
+        model = _EveryNewOption()
+        history = fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs=epochs, batch_size=8, seed=3,
+                      verbose=0, callbacks=[ModelCheckpoint(str(path))], resume_from=resume)
+        return model, history
+
+    straight, straight_history = run(4, tmp_path / "straight.dp")
+    run(2, tmp_path / "half.dp")
+    resumed, resumed_history = run(4, tmp_path / "rest.dp", resume=str(tmp_path / "half.dp"))
+    assert resumed_history.history["loss"] == straight_history.history["loss"]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=name)
+    assert straight.norm.bias is None and straight.conv1.bias is None
+    dp.save(straight, tmp_path / "model.dp")
+    again = _EveryNewOption()
+    dp.load(tmp_path / "model.dp", model=again)
+    np.testing.assert_array_equal(again.eval()(dp.tensor(X)).numpy(), straight.eval()(dp.tensor(X)).numpy())
+
+
+def _rewritten(path, change):
+    """The model file at ``path`` with its architecture passed through ``change``."""
+    import json
+
+    data = path.read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + length])
+    info = json.loads(header["__metadata__"]["deltaprop"])
+    change(info["architecture"])
+    header["__metadata__"]["deltaprop"] = json.dumps(info)
+    text = json.dumps(header).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text + data[8 + length:])
+    return path
+
+
+_BAD_NEW_OPTIONS = [
+    (0, "padding_mode", "mirror"), (0, "padding_mode", 3), (0, "padding_mode", None), (0, "padding_mode", ["zeros"]),
+    (1, "return_indices", 1), (1, "return_indices", "yes"), (1, "return_indices", None),
+    (3, "divisor_override", 0), (3, "divisor_override", 2.5), (3, "divisor_override", "3"), (3, "divisor_override", True),
+    (2, "kernel_size", [0, 0]), (2, "stride", [0, 2]), (2, "padding", [-1, 0]),
+]
+
+
+@pytest.mark.parametrize("position, key, value", _BAD_NEW_OPTIONS)
+def test_a_model_file_giving_a_new_layer_option_a_bad_value_is_refused_in_one_sentence(tmp_path, position, key, value):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"), nn.MaxPool2d(2, return_indices=True),
+                          nn.MaxUnpool2d(2), nn.AvgPool2d(2, divisor_override=3), nn.BatchNorm2d(2, bias=False))
+    dp.save(model, tmp_path / "model.dp")
+
+    def change(architecture):
+        architecture["children"][position]["config"][key] = value
+
+    with pytest.raises(dp.errors.ModelFileError) as caught:
+        dp.load(_rewritten(tmp_path / "model.dp", change))
+    message = str(caught.value)
+    assert key in message and type(model[position]).__name__ in message and "\n" not in message
+
+
+@pytest.mark.parametrize("make", ["rand", "randn"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool", int, bool])
+def test_random_draws_refuse_a_dtype_that_would_truncate_them(make, dtype):
+    """rand and randn draw real numbers: PyTorch refuses an integer or boolean dtype for them; cast
+    silently, randn's draws became mostly 0 and -1 and rand's all 0 (or all True)."""
+    with pytest.raises(dp.errors.ConfigError, match=rf"^{make}: dtype must be a floating-point type"):
+        getattr(dp, make)(3, dtype=dtype)
+    assert getattr(dp, make)(3, dtype="float64").dtype == np.float64
+
+
+@pytest.mark.parametrize("make", [lambda d: dp.zeros(2, dtype=d), lambda d: dp.randn(2, dtype=d),
+                                  lambda d: nn.Conv2d(1, 1, 3, padding_mode="reflect", dtype=d),
+                                  lambda d: nn.BatchNorm2d(1, bias=False, dtype=d), lambda d: dp.ones(2).to(dtype=d)],
+                         ids=["zeros", "randn", "Conv2d", "BatchNorm2d", "to"])
+def test_an_extended_precision_dtype_is_refused_where_a_dtype_is_given(make):
+    """float128 (NumPy's long double) is no PyTorch dtype and no model file can hold it: a model made
+    in it trained, then failed to save with safetensors' own message."""
+    with pytest.raises(dp.errors.ConfigError, match="dtype must be .*float128|dtype must be .*longdouble"):
+        make("float128")
+
+
+@pytest.mark.parametrize("end", [2, 3])
+def test_arange_refuses_a_boolean_dtype_in_its_own_words(end):
+    """PyTorch has no boolean arange; NumPy's refusal (past length 2) named neither the call nor the argument."""
+    with pytest.raises(dp.errors.ConfigError, match=r"^arange: dtype must be a numeric type .*got <class 'bool'>"):
+        dp.arange(end, dtype=bool)

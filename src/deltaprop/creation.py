@@ -24,9 +24,10 @@ def _shape(shape: tuple) -> tuple:
     return tuple(int(n) for n in shape)
 
 
-def _dtype(op: str, dtype, default) -> np.dtype:
-    """The dtype ``op`` makes: ``default`` unless given, refused in one sentence if no tensor can have it."""
-    return default if dtype is None else tensor_dtype(op, dtype)
+def _dtype(op: str, dtype, default, floating: bool = False) -> np.dtype:
+    """The dtype ``op`` makes: ``default`` unless given, refused in one sentence if no tensor can have
+    it (no floating-point tensor, with ``floating``: random draws cast to integers would be truncated)."""
+    return default if dtype is None else tensor_dtype(op, dtype, floating)
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -59,22 +60,25 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     """Evenly spaced values in [start, end); integers give int64, any float gives float32."""
     if end is None:
         start, end = 0, start
+    dtype_given = dtype
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if integral else DEFAULT_DTYPE
     else:
         dtype = tensor_dtype("arange", dtype)
+        if dtype.kind == "b":  # PyTorch has no boolean arange; NumPy's refusal names neither call nor argument
+            raise ConfigError(f"arange: dtype must be a numeric type (such as int64 or float32), got {dtype_given!r}")
     return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Uniform draws on [0, 1)."""
-    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, DEFAULT_DTYPE, floating=True)), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal draws."""
-    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, DEFAULT_DTYPE, floating=True)), requires_grad)
 
 
 def _count(op: str, name: str, n) -> int:

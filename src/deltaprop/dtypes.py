@@ -32,6 +32,8 @@ def tensor_dtype(owner: str, dtype, floating: bool = False) -> np.dtype:
         resolved = None if dtype is None else np.dtype(dtype)
     except (TypeError, ValueError):
         resolved = None
-    if resolved is None or resolved.kind not in ("f" if floating else TENSOR_KINDS):
+    # NumPy's long double (float128) is no PyTorch dtype, and no model file can hold it
+    if resolved is None or resolved.kind not in ("f" if floating else TENSOR_KINDS) or (
+            resolved.kind == "f" and resolved.itemsize > 8):
         raise dtype_refusal(owner, dtype, floating)
     return resolved

@@ -26,6 +26,7 @@ with the layer that failed: the innermost one whose forward raised.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,6 +121,10 @@ def _describe(module) -> str:
 
 
 _MISSING = object()
+
+# summary wraps the layer classes' forward while it runs: two summaries at once (in two threads) would
+# each put back what it found, one of them the other's wrapper, left on the class for good. One at a time.
+_PATCHING = threading.RLock()
 
 
 def _observe_classes(classes, names: dict, observed: dict, failures: list) -> dict:
@@ -220,6 +225,34 @@ def summary(model, input_shape=None, file=None, dtype=None, *, input_data=None, 
     shown = [(name, module) for name, module in model.named_modules()
              if not module._modules or any(p is not None for p in module._parameters.values())]
     names = {id(module): name for name, module in shown}
+    with _PATCHING:
+        runs = _observe_runs(model, runs_inputs, names, observed, failures, where, result)
+    result.input_text = summary_inputs.inputs_text(*runs_inputs)
+    seen = set()  # a parameter two layers share counts once, in the first layer that holds it
+    for name, module in model.named_modules():
+        own = [p for p in module._parameters.values() if p is not None and id(p) not in seen]
+        seen.update(id(p) for p in own)
+        if module._modules and not own:
+            continue
+        count = sum(p.data.size for p in own)
+        trainable = sum(p.data.size for p in own if p.requires_grad)
+        shapes = [run.get(name) for run in runs]
+        result.rows.append(
+            SummaryRow(name, _describe(module), shapes[0], count, trainable == count, _shape_text(*shapes)))
+        result.total_parameters += count
+        result.trainable_parameters += trainable
+        result.buffer_values += sum(
+            np.asarray(b).size for b in module._buffers.values() if b is not None and np.asarray(b).dtype.kind == "f")
+    if file is not None:
+        print(result, file=file)
+    return result
+
+
+def _observe_runs(model, runs_inputs, names, observed, failures, where, result) -> list:
+    """Run the model on each of ``runs_inputs`` in eval mode without gradients, its layer classes
+    watched, and return what each run observed (the shapes of each layer's output); the classes and
+    every layer's train/eval mode are put back however the runs end."""
+    runs = []
     # Every layer is watched for errors, so that a failure names the innermost layer it came from.
     patched = _observe_classes({type(module) for module in model.modules()}, names, observed, failures)
     modes = [(module, module.training) for module in model.modules()]  # each layer's own, restored after
@@ -243,22 +276,4 @@ def summary(model, input_shape=None, file=None, dtype=None, *, input_data=None, 
         _restore_classes(patched)
         for module, training in modes:
             object.__setattr__(module, "training", training)
-    result.input_text = summary_inputs.inputs_text(*runs_inputs)
-    seen = set()  # a parameter two layers share counts once, in the first layer that holds it
-    for name, module in model.named_modules():
-        own = [p for p in module._parameters.values() if p is not None and id(p) not in seen]
-        seen.update(id(p) for p in own)
-        if module._modules and not own:
-            continue
-        count = sum(p.data.size for p in own)
-        trainable = sum(p.data.size for p in own if p.requires_grad)
-        shapes = [run.get(name) for run in runs]
-        result.rows.append(
-            SummaryRow(name, _describe(module), shapes[0], count, trainable == count, _shape_text(*shapes)))
-        result.total_parameters += count
-        result.trainable_parameters += trainable
-        result.buffer_values += sum(
-            np.asarray(b).size for b in module._buffers.values() if b is not None and np.asarray(b).dtype.kind == "f")
-    if file is not None:
-        print(result, file=file)
-    return result
+    return runs

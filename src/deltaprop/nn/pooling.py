@@ -265,7 +265,13 @@ class _MaxUnpoolNd(Module):
         self.kernel_size, self.stride, self.padding = unpool_options(
             type(self).__name__, self._dims, _option(kernel_size), _option(stride), _option(padding))
 
-    def forward(self, input, indices, output_size=None):
+    def forward(self, input, indices=None, output_size=None):
+        if indices is None:  # Python's own message would name this private class
+            if isinstance(input, (tuple, list)):
+                raise TypeError(f"{self.describe()}: got one input holding {len(input)} items, as a Sequential hands "
+                                "on a pooling's (output, indices); call it as unpool(output, indices) in a forward of your own")
+            raise TypeError(f"{self.describe()}: forward needs the pooling's indices, unpool(output, indices), "
+                            "from a MaxPool made with return_indices=True")
         try:
             return getattr(F, self._function)(input, indices, self.kernel_size, self.stride, self.padding, output_size)
         except (ShapeError, ConfigError, DataError) as error:
