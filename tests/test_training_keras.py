@@ -245,3 +245,39 @@ def test_the_keras_arguments_porting_md_lists_as_missing_are_refused(argument):
     X, y = _data()
     with pytest.raises(TypeError, match=f"unexpected keyword argument '{argument}'"):
         fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", verbose=0, **{argument: 1})
+
+
+@pytest.mark.parametrize("mode", [True, False], ids=["train", "eval"])
+def test_fit_evaluate_and_predict_give_the_model_back_in_the_mode_it_had(mode):
+    """fit left a model in evaluation mode after its last validation, evaluate and predict always:
+    a PyTorch-style step afterwards ran without its dropout. Each now restores the caller's mode
+    (fit still trains in training mode and evaluates in evaluation mode)."""
+    X, y = _data()
+    dp.manual_seed(2)
+    model = nn.Sequential(nn.Linear(6, 16), nn.Dropout(0.5), nn.Linear(16, 3))
+    seen = []
+
+    class Modes(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(("train", model.training))
+
+        def on_test_batch_begin(self, batch, logs=None):
+            seen.append(("test", model.training))
+
+    model.train(mode)
+    fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=2, validation_split=0.25, verbose=0,
+        callbacks=[Modes()])
+    assert model.training is mode and all(layer.training is mode for layer in model)
+    assert {kind for kind, _ in seen} == {"train", "test"}
+    assert all(training == (kind == "train") for kind, training in seen)
+    evaluate(model, X, y, loss="cross_entropy")
+    assert model.training is mode
+    predict(model, X)
+    assert model.training is mode
+    with pytest.raises(TypeError, match="predict: the model returned a tuple"):
+        predict(nn.LSTM(6, 4), X[:, None, :])  # a failing pass gives the mode back too
+    lstm = nn.LSTM(6, 4)
+    lstm.train(mode)
+    with pytest.raises(TypeError):
+        predict(lstm, X[:, None, :])
+    assert lstm.training is mode

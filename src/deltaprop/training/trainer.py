@@ -285,6 +285,7 @@ class Trainer:
         batch_callbacks = [c for c in self.callbacks if _watches_batches(c)]
         self.stop_training = False  # (also clears a model.stop_training left over from an earlier run)
         previous_handler = self._catch_interrupts() if interrupt_checkpoint is not None else None
+        was_training = self.model.training  # given back at the end, as evaluate and predict give it back
         try:
             for callback in self.callbacks:
                 callback.on_train_begin({})
@@ -322,6 +323,7 @@ class Trainer:
                 if self.stop_training:
                     break
         finally:
+            self.model.train(was_training)
             if previous_handler is not None:
                 signal.signal(signal.SIGINT, previous_handler)
         last = self.history.last()
@@ -462,18 +464,22 @@ class Trainer:
         """The model's outputs for ``X``, in evaluation mode and without recording a graph."""
         X = self._features(X, "predict")
         watchers = [c for c in self.callbacks if defines(c, *_PREDICT_HOOKS)]
+        was_training = self.model.training
         self.model.eval()
         for callback in watchers:
             callback.on_predict_begin({})
         outputs = []
-        with no_grad():
-            # (no rows still run the model once, on the empty batch: the result keeps its width)
-            for batch, i in enumerate(range(0, max(len(X), 1), batch_size)):
-                for callback in watchers:
-                    callback.on_predict_batch_begin(batch, {})
-                outputs.append(self._output(X[i : i + batch_size], "predict").data)
-                for callback in watchers:
-                    callback.on_predict_batch_end(batch, {"outputs": outputs[-1]})
+        try:
+            with no_grad():
+                # (no rows still run the model once, on the empty batch: the result keeps its width)
+                for batch, i in enumerate(range(0, max(len(X), 1), batch_size)):
+                    for callback in watchers:
+                        callback.on_predict_batch_begin(batch, {})
+                    outputs.append(self._output(X[i : i + batch_size], "predict").data)
+                    for callback in watchers:
+                        callback.on_predict_batch_end(batch, {"outputs": outputs[-1]})
+        finally:
+            self.model.train(was_training)  # the model's mode as it was, as fit gives it back
         for callback in watchers:
             callback.on_predict_end({})
         return np.concatenate(outputs)
@@ -502,7 +508,14 @@ class Trainer:
         loss_fn = self.loss if sample_weight is None else WeightedLoss(self.loss)
         batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
         watchers = [c for c in self.callbacks if defines(c, *_TEST_HOOKS)]  # fit's, when validating
+        was_training = self.model.training
         self.model.eval()
+        try:
+            return self._evaluate_batches(X, y, batch_size, prefix, sample_weight, loss_fn, watchers)
+        finally:
+            self.model.train(was_training)  # the model's mode as it was, as fit gives it back
+
+    def _evaluate_batches(self, X, y, batch_size, prefix, sample_weight, loss_fn, watchers) -> dict:
         for callback in watchers:
             callback.on_test_begin({})
         total, counted, outputs = 0.0, 0, []
