@@ -1,6 +1,6 @@
 """What the layer tests against PyTorch (tests/reference/) share: the dtypes and their torch
-equivalents, the usual tolerances, ``sample`` and ``twins`` (a deltaprop layer and its PyTorch
-twin with the same weights).
+equivalents, the usual tolerances, ``sample``, ``twins`` (a deltaprop layer and its PyTorch
+twin with the same weights) and ``forward_backward_agree`` (outputs and gradients compared).
 
 Importing this module needs PyTorch: without it the import skips, as each reference file's own
 ``pytest.importorskip("torch")`` does, so a test file that imports it is skipped, not broken.
@@ -58,3 +58,20 @@ def twins(name, kwargs, dtype, *, check_repr=False, check_state_dict=False, weig
             p.data[...] = sample(p.shape, seed=7)
             q.copy_(torch.from_numpy(p.data.copy()))
     return ours, theirs
+
+
+def forward_backward_agree(ours, theirs, x, dtype, tol, seed=1):
+    """Run ``x`` through both layers and the same random upstream gradient back; compare the
+    outputs (dtype and shape too), the input's gradient and every parameter's, within ``tol``."""
+    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
+    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    out, expected = ours(xd), theirs(xt)
+    assert out.dtype == dtype and out.shape == tuple(expected.shape)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
+    upstream = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **tol)
+    reference = dict(theirs.named_parameters())
+    for key, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad, reference[key].grad.numpy(), err_msg=key, **tol)

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these opti
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-from torch_twins import DTYPES, TORCH_DTYPES, sample, twins  # noqa: E402
+from torch_twins import DTYPES, TORCH_DTYPES, forward_backward_agree, sample, twins  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
 
@@ -22,20 +22,7 @@ TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e
 
 
 def compare(ours, theirs, x, dtype, seed=1):
-    """Forward and backward the same upstream gradient through both layers; compare everything."""
-    tol = TOLERANCES[dtype]
-    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
-    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
-    out, expected = ours(xd), theirs(xt)
-    assert out.dtype == dtype and out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
-    upstream = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
-    out.backward(upstream)
-    expected.backward(torch.from_numpy(upstream))
-    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **tol)
-    reference = dict(theirs.named_parameters())
-    for key, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad, reference[key].grad.numpy(), err_msg=key, **tol)
+    forward_backward_agree(ours, theirs, x, dtype, TOLERANCES[dtype], seed)
 
 
 # -- padding_mode ------------------------------------------------------------------------------------
