@@ -11,7 +11,7 @@ import pytest
 import deltaprop as dp
 from deltaprop import nn, optim
 from deltaprop.errors import ConfigError
-from deltaprop.training import Callback, CSVLogger, EarlyStopping, Trainer, evaluate, fit, predict
+from deltaprop.training import Callback, CSVLogger, EarlyStopping, LambdaCallback, Trainer, evaluate, fit, predict
 
 
 def _data(n=96, seed=0):
@@ -281,3 +281,34 @@ def test_fit_evaluate_and_predict_give_the_model_back_in_the_mode_it_had(mode):
     with pytest.raises(TypeError):
         predict(lstm, X[:, None, :])
     assert lstm.training is mode
+
+
+def test_lambda_callback_and_hooks_set_on_an_instance_are_called_like_class_hooks():
+    """Keras' LambdaCallback; and a hook assigned to a callback instance, which the loop skipped for
+    the batch, test and predict hooks (it looked at the class alone to decide whom to call)."""
+    X, y = _data()
+    calls = []
+    callback = LambdaCallback(
+        on_train_begin=lambda logs: calls.append(("train_begin", None)),
+        on_epoch_end=lambda epoch, logs: calls.append(("epoch_end", epoch, round(logs["loss"], 12))),
+        on_train_batch_end=lambda batch, logs: calls.append(("batch_end", batch)),
+        on_test_batch_begin=lambda batch, logs: calls.append(("test_batch_begin", batch)),
+    )
+    plain = Callback()
+    plain.on_predict_batch_end = lambda batch, logs: calls.append(("predict_batch_end", batch, logs["outputs"].shape))
+    model = _model()
+    history = fit(model, X, y, loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=32, validation_split=0.25,
+                  verbose=0, callbacks=[callback])
+    steps = math.ceil(72 / 32)
+    expected = [("train_begin", None)]
+    for epoch in (1, 2):
+        expected += [("batch_end", b) for b in range(steps)] + [("test_batch_begin", 0)]
+        expected.append(("epoch_end", epoch, round(history.history["loss"][epoch - 1], 12)))
+    assert calls == expected
+    calls.clear()
+    predict(model, X[:10], batch_size=4, callbacks=[plain])
+    assert calls == [("predict_batch_end", 0, (4, 3)), ("predict_batch_end", 1, (4, 3)), ("predict_batch_end", 2, (2, 3))]
+    with pytest.raises(TypeError, match="LambdaCallback: 'on_epoch_finish' is not a callback hook; the hooks are "):
+        LambdaCallback(on_epoch_finish=print)
+    with pytest.raises(TypeError, match="LambdaCallback: on_epoch_end must be a function, got int"):
+        LambdaCallback(on_epoch_end=3)

@@ -5,6 +5,7 @@ from .callbacks import (
     Callback,
     CSVLogger,
     EarlyStopping,
+    LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
     ReduceLROnPlateau,
@@ -14,6 +15,6 @@ from .history import History
 from .trainer import Trainer, evaluate, fit, predict
 
 __all__ = [
-    "CSVLogger", "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint",
+    "CSVLogger", "Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",
     "ReduceLROnPlateau", "TerminateOnNaN", "Trainer", "evaluate", "fit", "metrics", "predict",
 ]

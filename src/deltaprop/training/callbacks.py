@@ -536,10 +536,27 @@ def _text_of(path: str) -> str:
 
 
 def defines(callback, *hooks: str) -> bool:
-    """Whether ``callback``'s class overrides any of ``hooks``: the loop calls a hook only on the
-    callbacks that do, so a hook no callback defines costs nothing."""
-    cls = type(callback)
-    return any(getattr(cls, hook) is not getattr(Callback, hook) for hook in hooks)
+    """Whether ``callback`` overrides any of ``hooks``, in its class or as a function set on the
+    instance (``LambdaCallback``, or ``cb.on_train_batch_end = f``): the loop calls a hook only on
+    the callbacks that do, so a hook no callback defines costs nothing."""
+    cls, own = type(callback), getattr(callback, "__dict__", {})
+    return any(hook in own or getattr(cls, hook) is not getattr(Callback, hook) for hook in hooks)
+
+
+class LambdaCallback(Callback):
+    """A callback made of functions, as Keras' ``LambdaCallback``: each keyword names a hook
+    (``on_epoch_end=lambda epoch, logs: ...``, ``on_train_batch_end=lambda batch, logs: ...``,
+    ``on_train_begin=lambda logs: ...``; any hook of :class:`Callback` may be given) and its
+    function is called with that hook's arguments."""
+
+    def __init__(self, **hooks):
+        for name, function in hooks.items():
+            if not name.startswith("on_") or not callable(getattr(Callback, name, None)):
+                known = ", ".join(sorted(h for h in vars(Callback) if h.startswith("on_")))
+                raise TypeError(f"LambdaCallback: {name!r} is not a callback hook; the hooks are {known}")
+            if not callable(function):
+                raise TypeError(f"LambdaCallback: {name} must be a function, got {type(function).__name__}")
+            setattr(self, name, function)
 
 
 def _one_path(owner: str, keras_name: str, keras_value, path):
