@@ -17,15 +17,15 @@ from .errors import ConfigError
 TENSOR_KINDS = "fiub"
 
 
-def dtype_refusal(owner: str, dtype, floating: bool = False) -> ConfigError:
-    """The error for a ``dtype`` argument of ``owner`` that no tensor (or, with ``floating``, no
-    floating-point tensor) can have."""
+def dtype_refusal(owner: str, dtype, floating: bool = False, argument: str = "dtype") -> ConfigError:
+    """The error for a ``dtype`` given as ``argument`` of ``owner`` that no tensor (or, with
+    ``floating``, no floating-point tensor) can have."""
     wanted = ("a floating-point type (float16, float32 or float64)" if floating else
               "a floating-point, integer or boolean type (such as float32, float64, int64 or bool)")
-    return ConfigError(f"{owner}: dtype must be {wanted}, got {dtype!r}")
+    return ConfigError(f"{owner}: {argument} must be {wanted}, got {dtype!r}")
 
 
-def tensor_dtype(owner: str, dtype, floating: bool = False) -> np.dtype:
+def tensor_dtype(owner: str, dtype, floating: bool = False, argument: str = "dtype") -> np.dtype:
     """``dtype`` as a NumPy dtype, refused in one sentence naming ``owner`` unless a tensor can have
     it (a floating-point one, with ``floating``). None is refused too: NumPy would read it as float64."""
     try:
@@ -35,5 +35,5 @@ def tensor_dtype(owner: str, dtype, floating: bool = False) -> np.dtype:
     # NumPy's long double (float128) is no PyTorch dtype, and no model file can hold it
     if resolved is None or resolved.kind not in ("f" if floating else TENSOR_KINDS) or (
             resolved.kind == "f" and resolved.itemsize > 8):
-        raise dtype_refusal(owner, dtype, floating)
+        raise dtype_refusal(owner, dtype, floating, argument)
     return resolved

@@ -67,10 +67,7 @@ def parse_dtypes(dtypes, dtype, count: int, default) -> list:
                           f"input{'s' if count != 1 else ''} and dtypes has {given}")
     parsed = []
     for i, item in enumerate(dtypes):
-        try:
-            parsed.append(np.dtype(default) if item is None else tensor_dtype("summary", item))
-        except ConfigError as error:
-            raise ConfigError(str(error).replace("summary: dtype ", f"summary: dtypes[{i}] ", 1)) from None
+        parsed.append(np.dtype(default) if item is None else tensor_dtype("summary", item, argument=f"dtypes[{i}]"))
     return parsed
 
 

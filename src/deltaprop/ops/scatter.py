@@ -87,9 +87,7 @@ def _scatter(op: str, input, dim, index, src, adds: bool) -> Tensor:
             if adds:
                 grad_input = g.reshape(shape)
             else:
-                grad_input = g.copy()
-                grad_input[where] = 0
-                grad_input = grad_input.reshape(shape)
+                grad_input = _zero_where_written(g, where, shape)
         if source.requires_grad:
             grad_src = np.zeros(src_shape or (1,), dtype=g.dtype)
             grad_src[part] = g[where]
@@ -169,6 +167,14 @@ def index_add(input, dim, index, source, *, alpha=1):
     return record(out.reshape(shape), (a, src), backward, "index_add")
 
 
+def _zero_where_written(g, written, shape):
+    """The input's gradient of a write into its copy: ``g`` with the places written zeroed (what
+    was there before the write no longer reaches the output), in the input's ``shape``."""
+    grad = g.copy()
+    grad[written] = 0
+    return grad.reshape(shape)
+
+
 def index_copy(input, dim, index, source):
     """A copy of ``input`` whose slices ``index[i]`` along ``dim`` are ``source[..., i, ...]``. Where a
     position repeats, one of the writes wins; the gradient of ``source`` is read back at every
@@ -182,9 +188,7 @@ def index_copy(input, dim, index, source):
         g = g.reshape(sizes)
         grad_input = grad_src = None
         if a.requires_grad:
-            grad_input = g.copy()
-            grad_input[at] = 0
-            grad_input = grad_input.reshape(shape)
+            grad_input = _zero_where_written(g, at, shape)
         if src.requires_grad:
             grad_src = g[at].reshape(src_shape)
         return grad_input, grad_src
@@ -211,9 +215,7 @@ def index_fill(input, dim, index, value):
         g = g.reshape(sizes)
         grad_input = grad_value = None
         if a.requires_grad:
-            grad_input = g.copy()
-            grad_input[at] = 0
-            grad_input = grad_input.reshape(X.shape)
+            grad_input = _zero_where_written(g, at, X.shape)
         if isinstance(value, Tensor) and value.requires_grad:
             grad_value = np.asarray(g[filled].sum(), dtype=value.data.dtype)
         return (grad_input, grad_value) if isinstance(value, Tensor) else (grad_input,)
