@@ -53,21 +53,14 @@ def _reset_scale_and_shift(layer: Module) -> None:
         init.zeros_(layer.bias)
 
 
-class _BatchNorm(Module):
-    """y = γ·(x − μ)/√(σ² + ε) + β per channel, with batch statistics in training.
-
-    The buffers ``running_mean`` and ``running_var`` follow r ← (1 − momentum)·r + momentum·s after
-    each training batch (``momentum=None``: the plain average of all batches so far), and
-    ``num_batches_tracked`` counts the batches; all three are saved in ``state_dict()``.
-    ``affine=True`` learns γ (``weight``) and β (``bias``); ``bias=False`` keeps only γ, as in
-    PyTorch 2.13. ``device`` can only be the CPU.
+class _RunningStatsNorm(Module):
+    """What batch and instance normalization share: per-channel γ and β (``affine``), the running
+    statistics (``track_running_stats``: the buffers ``running_mean``, ``running_var`` and
+    ``num_batches_tracked``), their checks, resets and description. The subclasses give the
+    defaults, the forward pass and the model-file config.
     """
 
-    _input_ndims: tuple  # accepted numbers of input axes
-    _layout: str
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None, bias: bool = True):
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias):
         super().__init__()
         name = type(self).__name__
         if device is not None:
@@ -88,9 +81,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
             self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
         else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+            for buffer in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(buffer, None)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
@@ -101,6 +93,32 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         self.reset_running_stats()
         _reset_scale_and_shift(self)
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.num_features})"
+
+    def extra_repr(self) -> str:
+        # PyTorch's (2.13): bias is whether β is there, so False without affine
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_RunningStatsNorm):
+    """y = γ·(x − μ)/√(σ² + ε) + β per channel, with batch statistics in training.
+
+    The buffers ``running_mean`` and ``running_var`` follow r ← (1 − momentum)·r + momentum·s after
+    each training batch (``momentum=None``: the plain average of all batches so far), and
+    ``num_batches_tracked`` counts the batches; all three are saved in ``state_dict()``.
+    ``affine=True`` learns γ (``weight``) and β (``bias``); ``bias=False`` keeps only γ, as in
+    PyTorch 2.13. ``device`` can only be the CPU.
+    """
+
+    _input_ndims: tuple  # accepted numbers of input axes
+    _layout: str
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device=None, dtype=None, bias: bool = True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
     def forward(self, x):
         shape = tuple(x.shape)
@@ -119,9 +137,6 @@ class _BatchNorm(Module):
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
 
-    def describe(self) -> str:
-        return f"{type(self).__name__}({self.num_features})"
-
     def config(self) -> dict:
         return {
             "num_features": self.num_features,
@@ -137,11 +152,6 @@ class _BatchNorm(Module):
     def _dtype(self) -> np.dtype:
         array = self.weight.data if self.affine else self.running_mean
         return np.dtype(DEFAULT_DTYPE) if array is None else array.dtype
-
-    def extra_repr(self) -> str:
-        # PyTorch's (2.13): bias is whether β is there, so False without affine
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -260,7 +270,7 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_RunningStatsNorm):
     """y = γ·(x − μ)/√(σ² + ε) + β with μ and σ² each sample's own, per channel, over its positions.
 
     ``affine=True`` learns γ (``weight``) and β (``bias``) per channel (``bias=False``: γ only).
@@ -274,39 +284,9 @@ class _InstanceNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None, bias: bool = True):
-        super().__init__()
-        name = type(self).__name__
-        if device is not None:
-            check_device(name, device)
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ConfigError(f"{name}: num_features must be a positive integer, got {num_features!r}")
-        if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number)) or not 0 <= momentum <= 1):
-            raise ConfigError(f"{name}: momentum must be a number in [0, 1] or None, got {momentum!r}")
-        self.num_features = int(num_features)
-        self.eps = _positive_float(name, "eps", eps)
-        self.momentum = None if momentum is None else float(momentum)
-        self.affine = bool(affine)
-        self.track_running_stats = bool(track_running_stats)
-        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
-        self._dtype = dtype
-        _scale_and_shift(self, (self.num_features,), dtype, self.affine, bias)
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
-        else:
-            for buffer in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(buffer, None)
-
-    def reset_running_stats(self) -> None:
-        if self.track_running_stats:
-            self.running_mean[...] = 0
-            self.running_var[...] = 1
-            self.num_batches_tracked[...] = 0
-
-    def reset_parameters(self) -> None:
-        self.reset_running_stats()
-        _reset_scale_and_shift(self)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
+        # the dtype a model file records when the layer has no γ (see _scale_and_shift_config)
+        self._dtype = floating_dtype(type(self).__name__, DEFAULT_DTYPE if dtype is None else dtype)
 
     def forward(self, x):
         shape, n = tuple(x.shape), self._dims
@@ -331,9 +311,6 @@ class _InstanceNorm(Module):
             raise ShapeError(f"{self.describe()}: {error}") from None
         return out if batched else ops.squeeze(out, 0)
 
-    def describe(self) -> str:
-        return f"{type(self).__name__}({self.num_features})"
-
     def config(self) -> dict:
         return {
             "num_features": self.num_features,
@@ -343,10 +320,6 @@ class _InstanceNorm(Module):
             "track_running_stats": self.track_running_stats,
             **_scale_and_shift_config(self, self.affine),
         }
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class InstanceNorm1d(_InstanceNorm):
