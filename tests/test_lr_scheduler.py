@@ -278,3 +278,40 @@ def test_composite_schedules_check_their_parts():
     state["_schedulers"].pop()
     with pytest.raises(ShapeError, match=r"ChainedScheduler.load_state_dict: the saved state holds 1 schedulers, this one has 2"):
         chained.load_state_dict(state)
+
+
+def test_plateau_min_lr_per_group_is_stored_as_floats():
+    scheduler = lr_scheduler.ReduceLROnPlateau(_optimizer(), min_lr=[np.float32(0.5), 1])
+    assert scheduler.min_lrs == [0.5, 1.0]
+    assert all(type(value) is float for value in scheduler.min_lrs)
+    assert scheduler.default_min_lr is None
+    assert lr_scheduler.ReduceLROnPlateau(_optimizer(), min_lr=2).min_lrs == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("build", [
+    lambda o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, base_momentum=[0.7, 0.75], max_momentum=[0.9, 0.95]),
+    lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=10, base_momentum=[0.7, 0.75],
+                                      max_momentum=[0.9, 0.95]),
+], ids=["CyclicLR", "OneCycleLR"])
+def test_momentum_cycles_record_their_bounds_and_start_at_the_top(kind, build):
+    params = [{"params": [nn.Parameter(np.zeros(1))]}, {"params": [nn.Parameter(np.zeros(1))]}]
+    optimizer = optim.SGD(params, lr=0.1, momentum=0.5) if kind == "sgd" else optim.Adam(params, lr=0.1)
+    build(optimizer)
+    for group, low, high in zip(optimizer.param_groups, [0.7, 0.75], [0.9, 0.95]):
+        assert group["base_momentum"] == low and group["max_momentum"] == high
+        momentum = group["momentum"] if kind == "sgd" else group["betas"][0]
+        assert momentum == pytest.approx(high)  # step 0: the top of the momentum cycle
+        if kind == "adam":
+            assert group["betas"][1] == 0.999
+
+
+def test_step_and_resume_set_the_rates_they_report():
+    optimizer = _optimizer()
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    scheduler.step()
+    assert scheduler.get_last_lr() == [group["lr"] for group in optimizer.param_groups]
+    assert all(type(group["lr"]) is float for group in optimizer.param_groups)
+    scheduler._jump_to(3)
+    assert scheduler.get_last_lr() == pytest.approx([lr * 0.5**3 for lr in BASE_LRS])
+    assert scheduler.get_last_lr() == [group["lr"] for group in optimizer.param_groups]

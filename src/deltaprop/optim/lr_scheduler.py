@@ -85,11 +85,7 @@ class LRScheduler:
         """Advance one epoch and set every parameter group's ``lr``."""
         self._step_count += 1
         self.last_epoch += 1
-        groups = self.optimizer.param_groups
-        rates = self.get_lr()
-        for group, lr in zip(groups, rates, strict=True):
-            group["lr"] = float(lr)
-        self._last_lr = [group["lr"] for group in groups]
+        self._set_lrs(self.get_lr())
 
     def _jump_to(self, epoch: int) -> None:
         """Set ``last_epoch`` to ``epoch`` and the rates to the schedule's value there: its closed
@@ -97,7 +93,10 @@ class LRScheduler:
         current rates). SequentialLR restarts a schedule at its milestone this way."""
         self.last_epoch = epoch
         closed_form = getattr(self, "_closed_form_lr", None)
-        rates = closed_form() if closed_form is not None else self.get_lr()
+        self._set_lrs(closed_form() if closed_form is not None else self.get_lr())
+
+    def _set_lrs(self, rates) -> None:
+        """Give every parameter group its rate, and remember them for :meth:`get_last_lr`."""
         groups = self.optimizer.param_groups
         for group, lr in zip(groups, rates, strict=True):
             group["lr"] = float(lr)
@@ -308,17 +307,7 @@ class ReduceLROnPlateau(LRScheduler):
         check_int(name, "cooldown", cooldown)
         check_real(name, "threshold", threshold)
         check_real(name, "eps", eps)
-        groups = len(optimizer.param_groups)
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != groups:
-                raise ConfigError(
-                    f"{name}: min_lr lists {len(min_lr)} values, the optimizer has {groups} parameter groups"
-                )
-            min_lrs = list(min_lr)
-        else:
-            min_lrs = [min_lr] * groups
-        for value in min_lrs:
-            check_real(name, "min_lr", value)
+        min_lrs = _per_group(name, "min_lr", min_lr, optimizer)
         self.optimizer = optimizer
         self.mode = mode
         self.factor = factor
@@ -326,7 +315,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold = threshold
         self.threshold_mode = threshold_mode
         self.cooldown = int(cooldown)
-        self.min_lrs = [float(value) for value in min_lrs]
+        self.min_lrs = min_lrs
         # One min_lr for all groups also covers groups added later (add_param_group), as in PyTorch.
         self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else float(min_lr)
         self.eps = eps
@@ -410,6 +399,15 @@ def _set_momentum(group: dict, use_beta1: bool, momentum: float) -> None:
         group["betas"] = (momentum, *group["betas"][1:])
     else:
         group["momentum"] = momentum
+
+
+def _start_momentum(groups: list, use_beta1: bool, max_momentums: list, base_momentums: list) -> None:
+    """A momentum cycle's start: each group's momentum at its upper bound, both bounds recorded in
+    the group (where they travel with the optimizer's state dict)."""
+    for high, low, group in zip(max_momentums, base_momentums, groups):
+        _set_momentum(group, use_beta1, high)
+        group["max_momentum"] = high
+        group["base_momentum"] = low
 
 
 class MultiplicativeLR(LRScheduler):
@@ -579,10 +577,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             self.T_i = self.T_0
             self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        groups = self.optimizer.param_groups
-        for group, lr in zip(groups, self.get_lr(), strict=True):
-            group["lr"] = float(lr)
-        self._last_lr = [group["lr"] for group in groups]
+        self._set_lrs(self.get_lr())
 
 
 class CyclicLR(LRScheduler):
@@ -655,10 +650,7 @@ class CyclicLR(LRScheduler):
             self.base_momentums = _per_group(name, "base_momentum", base_momentum, optimizer)
             self.max_momentums = _per_group(name, "max_momentum", max_momentum, optimizer)
             if last_epoch == -1:
-                for high, low, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
-                    _set_momentum(group, self.use_beta1, high)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                _start_momentum(optimizer.param_groups, self.use_beta1, self.max_momentums, self.base_momentums)
         super().__init__(optimizer, last_epoch)
         # The constructor's step used the recorded initial_lr, as PyTorch's does; base_lr from now on.
         self.base_lrs = base_lrs
@@ -779,10 +771,7 @@ class OneCycleLR(LRScheduler):
             max_momentums = _per_group(name, "max_momentum", max_momentum, optimizer)
             base_momentums = _per_group(name, "base_momentum", base_momentum, optimizer)
             if last_epoch == -1:
-                for high, low, group in zip(max_momentums, base_momentums, groups):
-                    _set_momentum(group, self.use_beta1, high)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+                _start_momentum(groups, self.use_beta1, max_momentums, base_momentums)
         if last_epoch != -1:
             needed = ["max_lr", "min_lr"] + (["max_momentum", "base_momentum"] if self.cycle_momentum else [])
             for i, group in enumerate(groups):
