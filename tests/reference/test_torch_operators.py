@@ -119,6 +119,17 @@ def test_logical_operations_carry_no_gradient_and_refuse_shapes_that_do_not_broa
         dp.logical_and(x, dp.tensor([1.0, 0.0]))
 
 
+@pytest.mark.parametrize("name", ["bitwise_and", "bitwise_or", "bitwise_xor"])
+def test_bitwise_operations_with_a_python_number_keep_the_dtype_and_refuse_shapes_that_do_not_broadcast(name):
+    a, ta = both(INTEGERS, "int8")
+    same(getattr(dp, name)(a, 3), getattr(torch, name)(ta, 3))
+    same(getattr(dp, name)(a, a[0]), getattr(torch, name)(ta, ta[0]))
+    with pytest.raises(ShapeError, match=rf"^{name}: shapes \(3, 4\) and \(3, 2\) cannot be broadcast together$"):
+        getattr(dp, name)(a, a[:, :2])
+    with pytest.raises(TypeError, match=rf"^{name}: takes boolean and integer tensors only, got dtype float32$"):
+        getattr(dp, name)(a, dp.tensor([1.5]))
+
+
 FLOATS = np.array([7.5, -7.5, 0.0, -0.0, 5.25, np.inf, -np.inf, np.nan, 1e-30, -3.0])
 FLOAT_DIVISORS = np.array([2.0, 2.0, -3.0, 3.0, -0.5, 2.0, 3.0, 1.0, -1.0, 0.0])
 

@@ -19,6 +19,7 @@ def _outside_graph(out) -> Tensor:
 
 
 def _compare(op: str, ufunc, input, other) -> Tensor:
+    """``ufunc`` of two operands, outside the graph (comparisons, logical and bitwise operations)."""
     a, b = operand(input), operand(other)
     try:
         return _outside_graph(ufunc(a.data, b.data))
@@ -108,10 +109,7 @@ def _integral(op: str, *operands) -> tuple:
 
 def _bitwise(op: str, ufunc, input, other) -> Tensor:
     a, b = _integral(op, input, other)
-    try:
-        return _outside_graph(ufunc(a.data, b.data))
-    except ValueError:
-        raise broadcast_error(op, a, b) from None
+    return _compare(op, ufunc, a, b)
 
 
 def bitwise_and(input, other) -> Tensor:
