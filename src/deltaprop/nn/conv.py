@@ -49,6 +49,23 @@ def padding_mode_option(name: str, padding_mode) -> str:
     return padding_mode
 
 
+def check_conv_input(layer, x) -> None:
+    """A convolution's (or a transposed one's) input: (N, in_channels, *spatial) or unbatched
+    (in_channels, *spatial), else a ShapeError naming the layer. Conv's and ConvTranspose's ``_check``."""
+    shape = tuple(np.shape(x.data if isinstance(x, Tensor) else x))  # a list of lists too
+    n = layer._dims
+    if len(shape) not in (n + 1, n + 2) or shape[-n - 1] != layer.in_channels:
+        raise ShapeError(
+            f"{layer.describe()} expected input of shape (N, {layer.in_channels}, {SPATIAL_AXES[n]}) "
+            f"or ({layer.in_channels}, {SPATIAL_AXES[n]}), got shape {shape}"
+        )
+
+
+def size_text(sizes: tuple) -> str:
+    """A kernel's or stride's sizes as ``describe()`` writes them: '3' when all are equal, else '3x5'."""
+    return str(sizes[0]) if len(set(sizes)) == 1 else "x".join(map(str, sizes))
+
+
 def reset_conv_parameters(weight, bias) -> None:
     """PyTorch's default for a convolution's weight (and a transposed one's): kaiming_uniform_
     with a = √5, i.e. U(−1/√fan_in, 1/√fan_in) with fan_in = the weight's second axis times the
@@ -96,20 +113,12 @@ class _ConvNd(Module):
         # fan_in = in_channels / groups · kernel positions: the inputs one output sees
         reset_conv_parameters(self.weight, self.bias)
 
-    def _check(self, x) -> None:
-        shape = tuple(np.shape(x.data if isinstance(x, Tensor) else x))  # a list of lists too
-        n = self._dims
-        if len(shape) not in (n + 1, n + 2) or shape[-n - 1] != self.in_channels:
-            raise ShapeError(
-                f"{self.describe()} expected input of shape (N, {self.in_channels}, {SPATIAL_AXES[n]}) "
-                f"or ({self.in_channels}, {SPATIAL_AXES[n]}), got shape {shape}"
-            )
+    _check = check_conv_input
 
     def describe(self) -> str:
-        k = self.kernel_size
-        kernel = str(k[0]) if len(set(k)) == 1 else "x".join(map(str, k))
         groups = f", groups {self.groups}" if self.groups != 1 else ""
-        return f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, kernel {kernel}{groups})"
+        return (f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, "
+                f"kernel {size_text(self.kernel_size)}{groups})")
 
     def config(self) -> dict:
         # groups only when it is not 1: a file of an ungrouped layer stays what it was, and loads

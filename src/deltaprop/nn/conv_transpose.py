@@ -16,11 +16,11 @@ import numpy as np
 
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
-from ..ops._windows import SPATIAL_AXES, int_tuple
+from ..ops._windows import int_tuple
 from ..ops.conv_transpose import check_output_padding
 from ..tensor import DEFAULT_DTYPE, Tensor
 from . import functional as F
-from .conv import channels_and_groups, reset_conv_parameters
+from .conv import channels_and_groups, check_conv_input, reset_conv_parameters, size_text
 from .module import Module, Parameter, floating_dtype
 
 
@@ -84,14 +84,7 @@ class _ConvTransposeNd(Module):
                                  f"an input of size {shape[-n + axis]} gives {low} to {low + s - 1} there")
         return tuple(want - low for want, low in zip(sizes, smallest))
 
-    def _check(self, x) -> None:
-        shape = tuple(np.shape(x.data if isinstance(x, Tensor) else x))  # a list of lists too
-        n = self._dims
-        if len(shape) not in (n + 1, n + 2) or shape[-n - 1] != self.in_channels:
-            raise ShapeError(
-                f"{self.describe()} expected input of shape (N, {self.in_channels}, {SPATIAL_AXES[n]}) "
-                f"or ({self.in_channels}, {SPATIAL_AXES[n]}), got shape {shape}"
-            )
+    _check = check_conv_input
 
     def _forward(self, function, x, output_size):
         self._check(x)
@@ -103,12 +96,10 @@ class _ConvTransposeNd(Module):
             raise type(error)(f"{self.describe()}: {error}") from None
 
     def describe(self) -> str:
-        k = self.kernel_size
-        kernel = str(k[0]) if len(set(k)) == 1 else "x".join(map(str, k))
-        s = self.stride
-        stride = "" if set(s) == {1} else f", stride {s[0]}" if len(set(s)) == 1 else f", stride {'x'.join(map(str, s))}"
+        stride = "" if set(self.stride) == {1} else f", stride {size_text(self.stride)}"
         groups = f", groups {self.groups}" if self.groups != 1 else ""
-        return f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, kernel {kernel}{stride}{groups})"
+        return (f"{type(self).__name__}({self.in_channels} -> {self.out_channels}, "
+                f"kernel {size_text(self.kernel_size)}{stride}{groups})")
 
     def config(self) -> dict:
         return {
