@@ -306,12 +306,21 @@ def test_momentum_cycles_record_their_bounds_and_start_at_the_top(kind, build):
             assert group["betas"][1] == 0.999
 
 
-def test_step_and_resume_set_the_rates_they_report():
+@pytest.mark.parametrize("build, factor", [
+    (lambda o: lr_scheduler.StepLR(o, step_size=1, gamma=0.5), lambda epoch: 0.5**epoch),
+    # NumPy numbers from the schedule still reach the groups as Python floats
+    (lambda o: lr_scheduler.LambdaLR(o, lambda epoch: np.float32(0.5) ** epoch), lambda epoch: 0.5**epoch),
+    (lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=4, eta_min=np.float64(0.0)),
+     lambda epoch: (1 + math.cos(math.pi * epoch / 4)) / 2),
+], ids=["StepLR", "LambdaLR", "CosineAnnealingWarmRestarts"])
+def test_step_and_resume_set_the_rates_they_report_as_python_floats(build, factor):
     optimizer = _optimizer()
-    scheduler = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
-    scheduler.step()
+    scheduler = build(optimizer)
+    for epoch in (1, 2):
+        scheduler.step()
+        assert scheduler.get_last_lr() == pytest.approx([lr * factor(epoch) for lr in BASE_LRS])
+        assert scheduler.get_last_lr() == [group["lr"] for group in optimizer.param_groups]
+        assert all(type(group["lr"]) is float for group in optimizer.param_groups)
+    scheduler._jump_to(3)  # as SequentialLR restarts a schedule
     assert scheduler.get_last_lr() == [group["lr"] for group in optimizer.param_groups]
     assert all(type(group["lr"]) is float for group in optimizer.param_groups)
-    scheduler._jump_to(3)
-    assert scheduler.get_last_lr() == pytest.approx([lr * 0.5**3 for lr in BASE_LRS])
-    assert scheduler.get_last_lr() == [group["lr"] for group in optimizer.param_groups]
