@@ -12,6 +12,7 @@ from ..engine import fill_pending
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from ._core import normalize_axes, operand, record, unbroadcast
+from .index_forms import index_error, read_index
 
 
 def reshape(a, shape):
@@ -90,88 +91,15 @@ def _is_basic(index) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
-def _is_integer(part) -> bool:
-    """An integer index: a Python or NumPy integer (not a bool), or a 0-d integer array (a 0-d
-    integer tensor, which PyTorch also takes as an integer)."""
-    if isinstance(part, np.ndarray):
-        return part.ndim == 0 and part.dtype.kind in "iu"
-    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
-
-
-def integers_first(index):
-    """``index`` as (basic part, advanced part), to apply one after the other, where it mixes
-    integers with arrays (lists, or True/False); None for any other index, which NumPy and PyTorch
-    read alike.
-
-    NumPy counts an integer as an advanced index when arrays are present, so an integer and an
-    array apart (split by a slice, None or ...) put the broadcast axes first: x[0, :, [0, 2]] on
-    (2, 3, 4) has shape (2, 3) in NumPy, (3, 2) in PyTorch, which selects with the integer first
-    and indexes what remains. The basic part (integers, slices, None, ..., a full slice for each
-    axis an array indexes) gives a view; the advanced part indexes that view with the arrays.
-    """
-    if type(index) is not tuple:
-        return None
-    integers = arrays = False
-    for part in index:  # one pass of cheap tests: an index is read on every call of getitem
-        kind = type(part)
-        if kind is int:
-            integers = True
-        elif kind is slice or part is None or part is Ellipsis:
-            continue
-        elif kind is np.ndarray:
-            if part.ndim or part.dtype.kind not in "iu":
-                arrays = True
-            else:
-                integers = True
-        elif kind is list or kind is bool or kind is np.bool_:
-            arrays = True
-        elif isinstance(part, np.integer):
-            integers = True
-    if not (integers and arrays):
-        return None
-    basic, advanced = [], []
-    for part in index:
-        if _is_integer(part):
-            basic.append(int(part))
-        elif part is None or isinstance(part, slice):
-            basic.append(part)
-            advanced.append(slice(None))  # the axis it left (None's new one included) is there in the view
-        elif part is Ellipsis:
-            basic.append(part)
-            advanced.append(part)
-        else:  # an array, list or True/False: a boolean one indexes as many axes as it has (none
-            # for True/False, which add one), an integer one a single axis
-            array = np.asarray(part)
-            basic.extend([slice(None)] * (array.ndim if array.dtype == np.bool_ else 1))
-            advanced.append(part)
-    if Ellipsis not in basic:  # (with integers alone NumPy would give a scalar, not a view of an array)
-        basic.append(Ellipsis)
-    return tuple(basic), tuple(advanced)
-
-
-def plain_index(index):
-    """``index`` with NumPy arrays for the tensors in it, and a list as an integer array."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        index = np.asarray(index)
-        if index.size == 0:  # an empty list selects nothing (NumPy would read it as floats)
-            index = index.astype(np.intp)
-    return index
-
-
 def getitem(a, index):
     """Indexing and slicing: basic, integer-array and boolean, as NumPy defines them except where
-    integers and arrays mix, whose result's axes are PyTorch's (see :func:`integers_first`)."""
+    PyTorch reads the index differently (see :mod:`.index_forms`)."""
     a = operand(a)
-    index = plain_index(index)
-    parts = integers_first(index)
+    index, parts = read_index(index, a.data.ndim, "index")
     try:
         out = a.data[index] if parts is None else a.data[parts[0]][parts[1]]
     except IndexError as error:
-        raise IndexError(f"index: {error} (tensor of shape {a.data.shape})") from None
+        raise index_error("index", index, error, a.data.shape) from None
     basic = _is_basic(index)
 
     def backward(g):
