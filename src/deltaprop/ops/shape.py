@@ -117,20 +117,37 @@ def getitem(a, index):
 
 
 def concatenate(tensors, axis=0, *, dim=None):
+    """``tensors`` joined along ``axis``. As in PyTorch (a legacy rule it keeps), a 1-d empty tensor,
+    of shape (0,), is left out whatever the others' shapes, its dtype still counting in the
+    result's; ``axis`` is checked against the first tensor kept."""
     axis = axis if dim is None else dim
     tensors = [operand(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
-    normalize_axes(axis, np.ndim(tensors[0].data))  # a clear error for an axis out of range
-    try:
-        out = np.concatenate([t.data for t in tensors], axis=axis)
-    except ValueError:
-        shapes = ", ".join(str(t.data.shape) for t in tensors)
-        raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}") from None
-    ends = np.cumsum([t.data.shape[axis] for t in tensors])[:-1]
+    kept = [t.data for t in tensors if t.data.shape != (0,)]
+    skipped = len(kept) < len(tensors)
+    dtype = np.result_type(*(t.data.dtype for t in tensors)) if skipped else None
+    if not kept:
+        out = np.zeros(0, dtype)
+    else:
+        try:
+            normalize_axes(axis, np.ndim(kept[0]))
+        except ShapeError as error:
+            raise ShapeError(f"concatenate: {error}") from None
+        try:
+            out = np.concatenate(kept, axis=axis, dtype=dtype)
+        except ValueError:
+            shapes = ", ".join(str(k.shape) for k in kept)
+            raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}") from None
+    ends = np.cumsum([k.shape[axis] for k in kept])[:-1]
 
     def backward(g):
-        return tuple(piece if t.requires_grad else None for t, piece in zip(tensors, np.split(g, ends, axis=axis)))
+        pieces = iter(np.split(g, ends, axis=axis) if kept else ())
+        grads = []
+        for t in tensors:
+            piece = np.zeros(0, g.dtype) if t.data.shape == (0,) else next(pieces)
+            grads.append(piece if t.requires_grad else None)
+        return tuple(grads)
 
     return record(out, tuple(tensors), backward, "concatenate")
 
@@ -335,10 +352,25 @@ def chunk(a, chunks, dim=0):
     return _pieces(a, axis, _even(n, -(-n // int(chunks))), "chunk")
 
 
+def _integer(op: str, name: str, value) -> int:
+    """``value``, an integer or a 0-d integer tensor (PyTorch takes either for narrow's start), as an int."""
+    if isinstance(value, Tensor):
+        if value.data.ndim:
+            raise TypeError(f"{op}: {name} must be an integer or a 0-d integer tensor, got a tensor of shape {value.data.shape}")
+        if value.data.dtype.kind not in "iu":
+            raise TypeError(f"{op}: {name} must be an integer or a 0-d integer tensor, got a tensor of dtype {value.data.dtype}")
+        return int(value.data)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an integer or a 0-d integer tensor, got {value!r}")
+    return int(value)
+
+
 def narrow(a, dim, start, length):
-    """The ``length`` elements of ``a`` from ``start`` along ``dim`` (PyTorch's ``narrow``; a view)."""
+    """The ``length`` elements of ``a`` from ``start`` along ``dim`` (PyTorch's ``narrow``; a view);
+    ``start`` and ``length`` may be 0-d integer tensors, as in PyTorch."""
     a = operand(a)
     axis = _one_axis("narrow", dim, a.data.ndim)
+    start, length = _integer("narrow", "start", start), _integer("narrow", "length", length)
     n = a.data.shape[axis]
     if not -n <= start <= n:
         raise ShapeError(f"narrow: start {start} is out of range for dimension {dim} of length {n}")
