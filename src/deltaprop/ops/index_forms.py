@@ -40,8 +40,7 @@ def read_index(index, ndim: int, owner: str):
         return index, None
     if not isinstance(index, tuple):
         return (_list_index(index, owner) if isinstance(index, list) else index), None
-    index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    integers = arrays = False
+    integers = arrays = tensors = False
     ellipses = 0
     for part in index:  # one pass of cheap tests: an index is read on every call of getitem
         kind = type(part)
@@ -51,17 +50,23 @@ def read_index(index, ndim: int, owner: str):
             continue
         elif part is Ellipsis:
             ellipses += 1
-        elif kind is np.ndarray:
-            if part.dtype.char == "B":
-                raise _uint8_refusal(owner)
-            if part.ndim or part.dtype.kind not in "iu":
+        else:
+            if isinstance(part, Tensor):
+                tensors, part = True, part.data
+                kind = type(part)
+            if kind is np.ndarray:
+                if part.dtype.char == "B":
+                    raise _uint8_refusal(owner)
+                if part.ndim or part.dtype.kind not in "iu":
+                    arrays = True
+                else:
+                    integers = True
+            elif kind is list or kind is bool or kind is np.bool_:
                 arrays = True
-            else:
+            elif isinstance(part, np.integer):
                 integers = True
-        elif kind is list or kind is bool or kind is np.bool_:
-            arrays = True
-        elif isinstance(part, np.integer):
-            integers = True
+    if tensors:  # (a tuple is rebuilt only where it holds tensors: slices alone are the usual index)
+        index = tuple(part.data if isinstance(part, Tensor) else part for part in index)
     if ellipses > 1:
         raise IndexError(f"{owner}: an index can hold one Ellipsis (...) at most, this one holds {ellipses}")
     if arrays and ellipses and _dimensions(index) == ndim:
