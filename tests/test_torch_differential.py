@@ -350,9 +350,11 @@ def test_gather_scatter_masked_fill_sort_and_topk_match_pytorch(seed, dtype):
 
 def some_index(rng, shape):
     """A random index for a tensor of ``shape``, as a list of parts: ints (negative ones too),
-    slices with positive steps, None, Ellipsis, integer arrays and boolean masks (at most two
-    arrays, which then broadcast), mixed freely (integers separated from an array by a slice are
-    where NumPy and PyTorch place the result's axes differently)."""
+    slices with positive steps (PyTorch refuses negative ones), None, Ellipsis, integer arrays and
+    boolean masks (at most three arrays, which then broadcast), mixed freely. Two forms where NumPy
+    and PyTorch place the result's axes differently come often: integers separated from an array
+    by a slice, and an Ellipsis between two arrays (standing for no dimension when the index
+    covers them all: PyTorch drops it, NumPy counts it as a separator)."""
     parts, arrays, dim = [], 0, 0
     while dim < len(shape) and rng.random() > 0.15:
         n = shape[dim]
@@ -362,18 +364,20 @@ def some_index(rng, shape):
             continue
         if r < 0.35 and n:
             parts.append(int(rng.integers(-n, n)))
-        elif r < 0.55 and arrays < 2:
+        elif r < 0.55 and arrays < 3:
             arrays += 1
             parts.append(("int", rng.integers(-n, n, int(rng.integers(1, 3))) if n else np.zeros(0, np.int64)))
-        elif r < 0.65 and arrays < 2:
+        elif r < 0.65 and arrays < 3:
             arrays += 1
             parts.append(("bool", rng.random(n) < 0.5))
         else:
             ends = [None, *range(-n - 1, n + 2)]
             parts.append(slice(rng.choice(ends), rng.choice(ends), rng.choice([None, 1, 2, 3])))
         dim += 1
-    if rng.random() < 0.2:
-        parts.insert(int(rng.integers(0, len(parts) + 1)), Ellipsis)
+    if rng.random() < 0.3:
+        after_arrays = [i + 1 for i, p in enumerate(parts) if isinstance(p, tuple)]
+        between = after_arrays[:-1] if rng.random() < 0.5 else []  # just after an array, before another
+        parts.insert(int(rng.choice(between)) if between else int(rng.integers(0, len(parts) + 1)), Ellipsis)
     return parts
 
 
@@ -396,6 +400,43 @@ def test_indexing_matches_pytorch(seed, dtype):
                 lambda t: t[index_for(parts, np.asarray)], [x], dtype, rng)
         mask = rng.random(shape) < 0.5
         compare(f"x{list(shape)}[mask]", lambda t: t[torch.tensor(mask)], lambda t: t[dp.tensor(mask)], [x], dtype, rng)
+
+
+def index_around_an_ellipsis(rng, shape):
+    """An index covering every dimension of ``shape``, two or three of them by arrays (integer
+    arrays or masks), with an Ellipsis standing for no dimension just after one array and before
+    another; the other dimensions get ints or slices, and None may come anywhere."""
+    chosen = rng.choice(len(shape), int(rng.integers(2, min(3, len(shape)) + 1)), replace=False)
+    parts = []
+    for dim, n in enumerate(shape):
+        if rng.random() < 0.15:
+            parts.append(None)
+        if dim in chosen:
+            mask = rng.random() < 0.3
+            parts.append(("bool", rng.random(n) < 0.5) if mask else ("int", rng.integers(-n, n, int(rng.integers(1, 3)))))
+        elif rng.random() < 0.4:
+            parts.append(int(rng.integers(-n, n)))
+        else:
+            parts.append(slice(rng.choice([None, 0, 1]), rng.choice([None, -1, n]), rng.choice([None, 1, 2])))
+    after_arrays = [i + 1 for i, p in enumerate(parts) if isinstance(p, tuple)]
+    parts.insert(int(rng.choice(after_arrays[:-1])), Ellipsis)
+    return parts
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_indexing_with_arrays_around_an_empty_ellipsis_matches_pytorch(seed, dtype):
+    # NumPy counts the Ellipsis as a separator between the arrays (their axis goes first); PyTorch
+    # drops an Ellipsis that stands for no dimension, so the arrays stay adjacent.
+    rng = np.random.default_rng(450 + seed)
+    for _ in range(25):
+        shape = some_shape(rng, int(rng.integers(2, 5)), (1, 2, 3))
+        x = rng.uniform(-2, 2, shape)
+        parts = index_around_an_ellipsis(rng, shape)
+        label = f"x{list(shape)}[{parts}]"
+        compare(label, lambda t: t[index_for(parts, torch.tensor)], lambda t: t[index_for(parts, dp.tensor)], [x], dtype, rng)
+        compare(label + " (NumPy arrays)", lambda t: t[index_for(parts, torch.tensor)],
+                lambda t: t[index_for(parts, np.asarray)], [x], dtype, rng)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -946,6 +946,10 @@ class Tensor:
     def long(self):
         return _ops.astype(self, int64)
 
+    def bool(self):
+        """Booleans (nonzero is True), outside the graph: PyTorch's ``bool()``, a mask to index with."""
+        return _ops.astype(self, np.bool_)
+
     def int(self):
         return _ops.astype(self, int32)
 
@@ -1014,13 +1018,12 @@ class Tensor:
         """``x[index] = value``, the index read as :meth:`__getitem__` reads it (PyTorch's axes where
         integers and arrays mix), ``value`` broadcast to the elements it selects."""
         self._method_in_place("item assignment", value)
-        index = _ops.shape.plain_index(index)
-        parts = _ops.shape.integers_first(index)
-        target, index = (self.data, index) if parts is None else (self.data[parts[0]], parts[1])  # a view
+        index, parts = _ops.index_forms.read_index(index, self.data.ndim, "item assignment")
+        target, where = (self.data, index) if parts is None else (self.data[parts[0]], parts[1])  # a view
         try:
-            target[index] = _data(value)
+            target[where] = _data(value)
         except IndexError as error:
-            raise IndexError(f"item assignment: {error} (tensor of shape {self.shape})") from None
+            raise _ops.index_forms.index_error("item assignment", index, error, self.shape) from None
         except ValueError as error:  # NumPy's broadcasting (or conversion) refusal
             kind = ShapeError if "broadcast" in str(error) else ValueError
             raise kind(f"item assignment: cannot write a value of shape {np.shape(_data(value))} into the elements "

@@ -12,6 +12,7 @@ from ..engine import fill_pending
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from ._core import normalize_axes, operand, record, unbroadcast
+from .index_forms import index_error, read_index
 
 
 def reshape(a, shape):
@@ -90,88 +91,15 @@ def _is_basic(index) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
-def _is_integer(part) -> bool:
-    """An integer index: a Python or NumPy integer (not a bool), or a 0-d integer array (a 0-d
-    integer tensor, which PyTorch also takes as an integer)."""
-    if isinstance(part, np.ndarray):
-        return part.ndim == 0 and part.dtype.kind in "iu"
-    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
-
-
-def integers_first(index):
-    """``index`` as (basic part, advanced part), to apply one after the other, where it mixes
-    integers with arrays (lists, or True/False); None for any other index, which NumPy and PyTorch
-    read alike.
-
-    NumPy counts an integer as an advanced index when arrays are present, so an integer and an
-    array apart (split by a slice, None or ...) put the broadcast axes first: x[0, :, [0, 2]] on
-    (2, 3, 4) has shape (2, 3) in NumPy, (3, 2) in PyTorch, which selects with the integer first
-    and indexes what remains. The basic part (integers, slices, None, ..., a full slice for each
-    axis an array indexes) gives a view; the advanced part indexes that view with the arrays.
-    """
-    if type(index) is not tuple:
-        return None
-    integers = arrays = False
-    for part in index:  # one pass of cheap tests: an index is read on every call of getitem
-        kind = type(part)
-        if kind is int:
-            integers = True
-        elif kind is slice or part is None or part is Ellipsis:
-            continue
-        elif kind is np.ndarray:
-            if part.ndim or part.dtype.kind not in "iu":
-                arrays = True
-            else:
-                integers = True
-        elif kind is list or kind is bool or kind is np.bool_:
-            arrays = True
-        elif isinstance(part, np.integer):
-            integers = True
-    if not (integers and arrays):
-        return None
-    basic, advanced = [], []
-    for part in index:
-        if _is_integer(part):
-            basic.append(int(part))
-        elif part is None or isinstance(part, slice):
-            basic.append(part)
-            advanced.append(slice(None))  # the axis it left (None's new one included) is there in the view
-        elif part is Ellipsis:
-            basic.append(part)
-            advanced.append(part)
-        else:  # an array, list or True/False: a boolean one indexes as many axes as it has (none
-            # for True/False, which add one), an integer one a single axis
-            array = np.asarray(part)
-            basic.extend([slice(None)] * (array.ndim if array.dtype == np.bool_ else 1))
-            advanced.append(part)
-    if Ellipsis not in basic:  # (with integers alone NumPy would give a scalar, not a view of an array)
-        basic.append(Ellipsis)
-    return tuple(basic), tuple(advanced)
-
-
-def plain_index(index):
-    """``index`` with NumPy arrays for the tensors in it, and a list as an integer array."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        index = np.asarray(index)
-        if index.size == 0:  # an empty list selects nothing (NumPy would read it as floats)
-            index = index.astype(np.intp)
-    return index
-
-
 def getitem(a, index):
     """Indexing and slicing: basic, integer-array and boolean, as NumPy defines them except where
-    integers and arrays mix, whose result's axes are PyTorch's (see :func:`integers_first`)."""
+    PyTorch reads the index differently (see :mod:`.index_forms`)."""
     a = operand(a)
-    index = plain_index(index)
-    parts = integers_first(index)
+    index, parts = read_index(index, a.data.ndim, "index")
     try:
         out = a.data[index] if parts is None else a.data[parts[0]][parts[1]]
     except IndexError as error:
-        raise IndexError(f"index: {error} (tensor of shape {a.data.shape})") from None
+        raise index_error("index", index, error, a.data.shape) from None
     basic = _is_basic(index)
 
     def backward(g):
@@ -189,20 +117,37 @@ def getitem(a, index):
 
 
 def concatenate(tensors, axis=0, *, dim=None):
+    """``tensors`` joined along ``axis``. As in PyTorch (a legacy rule it keeps), a 1-d empty tensor,
+    of shape (0,), is left out whatever the others' shapes, its dtype still counting in the
+    result's; ``axis`` is checked against the first tensor kept."""
     axis = axis if dim is None else dim
     tensors = [operand(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
-    normalize_axes(axis, np.ndim(tensors[0].data))  # a clear error for an axis out of range
-    try:
-        out = np.concatenate([t.data for t in tensors], axis=axis)
-    except ValueError:
-        shapes = ", ".join(str(t.data.shape) for t in tensors)
-        raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}") from None
-    ends = np.cumsum([t.data.shape[axis] for t in tensors])[:-1]
+    kept = [t.data for t in tensors if t.data.shape != (0,)]
+    skipped = len(kept) < len(tensors)
+    dtype = np.result_type(*(t.data.dtype for t in tensors)) if skipped else None
+    if not kept:
+        out = np.zeros(0, dtype)
+    else:
+        try:
+            normalize_axes(axis, np.ndim(kept[0]))
+        except ShapeError as error:
+            raise ShapeError(f"concatenate: {error}") from None
+        try:
+            out = np.concatenate(kept, axis=axis, dtype=dtype)
+        except ValueError:
+            shapes = ", ".join(str(k.shape) for k in kept)
+            raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}") from None
+    ends = np.cumsum([k.shape[axis] for k in kept])[:-1]
 
     def backward(g):
-        return tuple(piece if t.requires_grad else None for t, piece in zip(tensors, np.split(g, ends, axis=axis)))
+        pieces = iter(np.split(g, ends, axis=axis) if kept else ())
+        grads = []
+        for t in tensors:
+            piece = np.zeros(0, g.dtype) if t.data.shape == (0,) else next(pieces)
+            grads.append(piece if t.requires_grad else None)
+        return tuple(grads)
 
     return record(out, tuple(tensors), backward, "concatenate")
 
@@ -407,10 +352,25 @@ def chunk(a, chunks, dim=0):
     return _pieces(a, axis, _even(n, -(-n // int(chunks))), "chunk")
 
 
+def _integer(op: str, name: str, value) -> int:
+    """``value``, an integer or a 0-d integer tensor (PyTorch takes either for narrow's start), as an int."""
+    if isinstance(value, Tensor):
+        if value.data.ndim:
+            raise TypeError(f"{op}: {name} must be an integer or a 0-d integer tensor, got a tensor of shape {value.data.shape}")
+        if value.data.dtype.kind not in "iu":
+            raise TypeError(f"{op}: {name} must be an integer or a 0-d integer tensor, got a tensor of dtype {value.data.dtype}")
+        return int(value.data)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an integer or a 0-d integer tensor, got {value!r}")
+    return int(value)
+
+
 def narrow(a, dim, start, length):
-    """The ``length`` elements of ``a`` from ``start`` along ``dim`` (PyTorch's ``narrow``; a view)."""
+    """The ``length`` elements of ``a`` from ``start`` along ``dim`` (PyTorch's ``narrow``; a view);
+    ``start`` and ``length`` may be 0-d integer tensors, as in PyTorch."""
     a = operand(a)
     axis = _one_axis("narrow", dim, a.data.ndim)
+    start, length = _integer("narrow", "start", start), _integer("narrow", "length", length)
     n = a.data.shape[axis]
     if not -n <= start <= n:
         raise ShapeError(f"narrow: start {start} is out of range for dimension {dim} of length {n}")
