@@ -140,10 +140,11 @@ def _flat_indices(winner, kernel, stride, dilation, pads, spatial) -> np.ndarray
 def _nan_wins(winner, out, views) -> None:
     """A window that holds NaN has NaN for its maximum, and PyTorch sends its gradient to the NaN
     (its kernel takes a value that is NaN over the maximum so far, so the last NaN in window order
-    wins). The comparisons above never pick a NaN: find those windows (usually none) and fix them."""
-    undefined = np.isnan(out)
-    if not undefined.any():
+    wins). The comparisons above never pick a NaN: find those windows (usually none; NumPy's max
+    is NaN when any element is, one SIMD pass without an array of flags) and fix them."""
+    if out.size == 0 or not np.isnan(out.max()):
         return
+    undefined = np.isnan(out)
     for k, view in enumerate(views):
         np.copyto(winner, winner.dtype.type(k), where=undefined & np.isnan(view))
 
