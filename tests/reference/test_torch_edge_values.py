@@ -96,3 +96,144 @@ def test_the_exponent_gradient_at_a_zero_base_matches_pytorch():
              b, torch_call=lambda t: torch.zeros(7, dtype=torch.float64) ** t, forward_warns=True)
     _compare(lambda t: dp.tensor([-2.0, 0.0, 3.0], dtype=np.float64) ** t[:3],  # ln of a negative: NaN
              b, torch_call=lambda t: torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64) ** t[:3], forward_warns=True)
+
+
+# -- an infinite upstream gradient through a mask: 0 where the mask is 0, not ∞·0 = NaN -----------
+
+TOLERANCES = {np.float64: dict(rtol=1e-12, atol=1e-15), np.float32: dict(rtol=1e-6, atol=1e-7)}
+
+
+def _compare_in(dtype, call, x, gradient, torch_call=None):
+    """``call`` at ``x`` in ``dtype`` with upstream ``gradient``, value and input gradient against PyTorch's."""
+    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
+    ours = dp.tensor(x, dtype=dtype, requires_grad=True)
+    theirs = torch.tensor(x, dtype=torch_dtype, requires_grad=True)
+    result, expected = call(ours), (torch_call or call)(theirs)
+    with np.errstate(all="raise"):  # no ∞·0 on the way
+        result.backward(np.asarray(gradient, dtype=dtype))
+    expected.backward(torch.tensor(gradient, dtype=torch_dtype))
+    assert ours.grad.dtype == dtype
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), **TOLERANCES[dtype], equal_nan=True)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **TOLERANCES[dtype], equal_nan=True)
+
+
+def _pool_input(shape):
+    # distinct values, so that no window has a tie, and some negative (a ReLU mask of both kinds)
+    return np.random.default_rng(7).permutation(np.prod(shape)).reshape(shape) - np.prod(shape) / 2.0
+
+
+def _infinite_upstream(shape, sign=1.0):
+    """An upstream gradient with +∞ (or −∞) in every other place and 1.5 elsewhere."""
+    g = np.full(shape, 1.5)
+    g.reshape(-1)[::2] = sign * np.inf
+    return g
+
+
+def _relu_module(t):
+    return (dp.nn.ReLU() if isinstance(t, dp.Tensor) else torch.nn.ReLU())(t)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("shape", [(2, 3), (4, 16, 20)], ids=["small", "pooled-buffers"])
+@pytest.mark.parametrize("call", [
+    lambda t: t.relu(),
+    _relu_module,
+    lambda t: (dp.nn.functional if isinstance(t, dp.Tensor) else torch.nn.functional).relu(t),
+], ids=["Tensor.relu", "nn.ReLU", "functional.relu"])
+def test_an_infinite_gradient_through_relu_is_zero_where_the_input_was_negative(call, shape, dtype):
+    # ReLU's backward multiplies g by the mask [x > 0]: ∞·0 = NaN where x <= 0, and the NaN then
+    # poisons every weight below. PyTorch's gradient there is 0. (The larger shape takes the
+    # backward's pooled-buffer branch.)
+    x = _pool_input(shape)
+    _compare_in(dtype, call, x, _infinite_upstream(shape))
+    _compare_in(dtype, call, x, _infinite_upstream(shape, -1.0))
+    _compare_in(dtype, call, x, np.where(np.arange(x.size).reshape(shape) % 3 == 0, np.nan, 1.0))  # NaN too
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("shape, options", [
+    ((2, 3, 8), dict(kernel_size=2)),  # disjoint windows that tile the input
+    ((2, 3, 9), dict(kernel_size=2)),  # disjoint, the last element in no window
+    ((2, 3, 9), dict(kernel_size=3, stride=1)),  # overlapping windows
+    ((2, 3, 8), dict(kernel_size=2, padding=1)),
+    ((2, 3, 9), dict(kernel_size=2, stride=2, dilation=2, ceil_mode=True)),
+    ((2, 2, 6, 6), dict(kernel_size=2)),
+    ((2, 2, 7, 6), dict(kernel_size=3, stride=1)),
+    ((2, 2, 6, 6), dict(kernel_size=(2, 3), stride=(2, 1), padding=1)),
+], ids=["1d-tiled", "1d-disjoint", "1d-overlap", "1d-padded", "1d-dilated-ceil", "2d-tiled", "2d-overlap",
+        "2d-padded"])
+def test_an_infinite_gradient_through_max_pooling_is_zero_off_the_maxima(shape, options, dtype):
+    # The backward wrote g·[offset k won] for each kernel offset k: ∞·0 = NaN at every element that
+    # was not a window's maximum. PyTorch sends the gradient to the maxima and leaves 0 elsewhere.
+    pool = "max_pool1d" if len(shape) == 3 else "max_pool2d"
+
+    def call(t):
+        return getattr(dp.nn.functional if isinstance(t, dp.Tensor) else torch.nn.functional, pool)(t, **options)
+
+    x = _pool_input(shape)
+    out_shape = tuple(call(torch.tensor(x)).shape)
+    _compare_in(dtype, call, x, _infinite_upstream(out_shape))
+    _compare_in(dtype, call, x, _infinite_upstream(out_shape, -1.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("call", [lambda t: t.max(), lambda t: t.min()], ids=["max", "min"])
+def test_an_infinite_gradient_through_the_maximum_of_all_elements_is_zero_off_it(call, dtype):
+    # PyTorch's max() and min() of all elements send the gradient to the extremum and 0 elsewhere
+    # (its amax along a dim multiplies, and gives NaN there: see the NaN tests above).
+    x = _pool_input((3, 4))
+    _compare_in(dtype, call, x, np.inf)
+    _compare_in(dtype, call, x, -np.inf)
+
+
+# -- max pooling over a window that holds NaN: the output is NaN and the gradient goes to it ----------
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("row, options", [
+    ([1.0, np.nan, 3.0, 2.0, np.nan, 0.5], dict(kernel_size=2)),  # NaN second in a window
+    ([np.nan, 1.0, 3.0, 2.0, 0.5, np.nan], dict(kernel_size=2)),  # NaN first in a window
+    ([1.0, 5.0, np.nan, 2.0, 7.0, 0.0], dict(kernel_size=3, stride=1)),  # one NaN in three windows
+    ([1.0, np.nan, np.nan, 2.0, 7.0, 0.0], dict(kernel_size=3, stride=1)),  # two: the last in window order wins
+    ([1.0, 2.0, np.nan, 4.0, 0.0, 3.0], dict(kernel_size=2, stride=1, dilation=2)),
+    ([1.0, np.nan, 3.0, np.nan, 2.0, 0.0], dict(kernel_size=2, padding=1)),
+    ([1.0, 2.0, 3.0, 4.0, 0.0, np.nan], dict(kernel_size=4, stride=2, ceil_mode=True)),
+], ids=["second", "first", "overlap", "two-nans", "dilated", "padded", "ceil"])
+def test_max_pool1d_over_nan_sends_the_gradient_to_the_nan(row, options, dtype):
+    def call(t):
+        return (dp.nn.functional if isinstance(t, dp.Tensor) else torch.nn.functional).max_pool1d(t, **options)
+
+    x = np.array([[row, row[::-1]]])
+    out_shape = tuple(call(torch.tensor(x)).shape)
+    _compare_in(dtype, call, x, np.arange(1.0, 1.0 + np.prod(out_shape)).reshape(out_shape))
+    ours = dp.nn.functional.max_pool1d(dp.tensor(x, dtype=dtype), **options, return_indices=True)[1]
+    theirs = torch.nn.functional.max_pool1d(torch.tensor(x), **options, return_indices=True)[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("options", [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=1),
+    dict(kernel_size=2, padding=1),
+    dict(kernel_size=(3, 2), stride=(1, 2), dilation=(1, 2)),
+], ids=["tiled", "overlap", "padded", "dilated"])
+def test_max_pool2d_over_nan_sends_the_gradient_to_the_nan(options, dtype):
+    def call(t):
+        return (dp.nn.functional if isinstance(t, dp.Tensor) else torch.nn.functional).max_pool2d(t, **options)
+
+    x = _pool_input((2, 2, 6, 6))
+    for n, c, h, w in [(0, 0, 1, 0), (0, 0, 2, 3), (0, 0, 3, 3), (1, 1, 0, 0), (1, 1, 5, 5), (1, 0, 2, 2), (1, 0, 2, 3)]:
+        x[n, c, h, w] = np.nan
+    out_shape = tuple(call(torch.tensor(x)).shape)
+    _compare_in(dtype, call, x, np.arange(1.0, 1.0 + np.prod(out_shape)).reshape(out_shape))
+    ours = dp.nn.functional.max_pool2d(dp.tensor(x, dtype=dtype), **options, return_indices=True)[1]
+    theirs = torch.nn.functional.max_pool2d(torch.tensor(x), **options, return_indices=True)[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_relu_passes_the_gradient_on_at_a_nan_input_as_pytorch(dtype):
+    # PyTorch's rule is g where the output is not <= 0, so a NaN output passes g on (np.nan here;
+    # a NaN with its sign bit set, as 0/0 makes, still gets 0: see the note in ops/activation.py).
+    x = np.array([np.nan, -1.0, 0.0, 2.0, np.nan])
+    _compare_in(dtype, lambda t: t.relu(), x, np.array([1.5, 2.0, 3.0, 4.0, np.inf]))

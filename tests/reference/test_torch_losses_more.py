@@ -321,3 +321,61 @@ def test_softmax2d_refuses_what_torch_refuses():
             torch.nn.Softmax2d()(torch.zeros(shape))
         with pytest.raises(ShapeError, match=r"^Softmax2d: expected input of shape \(N, C, H, W\) or \(C, H, W\), got shape"):
             nn.Softmax2d()(dp.zeros(*shape))
+
+
+# -- the regression losses' target: a gradient only when it asks for one --------------------------------
+
+REGRESSION = [
+    ("mse_loss", {}), ("l1_loss", {}), ("huber_loss", dict(delta=0.7)), ("smooth_l1_loss", dict(beta=0.7)),
+    ("smooth_l1_loss", dict(beta=0.0)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name, options", REGRESSION, ids=[f"{n}-{o}" if o else n for n, o in REGRESSION])
+def test_a_regression_losss_target_gets_a_gradient_only_when_it_needs_one(name, options, reduction, dtype):
+    # The target's derivative is −(the input's): formed only for a target that requires a gradient,
+    # and then the same as PyTorch's (a target of data keeps .grad None, as PyTorch's does).
+    x, y = normal(4, 3), normal(4, 3)
+    x.flat[0] = y.flat[0]  # d = 0 once: the subgradient of |d| there
+    g = normal(4, 3) if reduction == "none" else None
+    for target_grad in (False, True):
+        ours_x, ours_y = dp.tensor(x, dtype=dtype, requires_grad=True), dp.tensor(y, dtype=dtype, requires_grad=target_grad)
+        theirs_x = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+        theirs_y = torch.tensor(y, dtype=TORCH_DTYPES[dtype], requires_grad=target_grad)
+        ours = getattr(dp.nn.functional, name)(ours_x, ours_y, reduction=reduction, **options)
+        theirs = getattr(torch.nn.functional, name)(theirs_x, theirs_y, reduction=reduction, **options)
+        ours.backward(g)
+        theirs.backward(None if g is None else torch.tensor(g, dtype=TORCH_DTYPES[dtype]))
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **TOLERANCES[dtype])
+        np.testing.assert_allclose(ours_x.grad, theirs_x.grad.numpy(), **TOLERANCES[dtype])
+        if target_grad:
+            assert ours_y.grad.dtype == dtype
+            np.testing.assert_allclose(ours_y.grad, theirs_y.grad.numpy(), **TOLERANCES[dtype])
+        else:
+            assert ours_y.grad is None and theirs_y.grad is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, options", REGRESSION, ids=[f"{n}-{o}" if o else n for n, o in REGRESSION])
+def test_a_regression_loss_of_a_target_alone_matches_pytorch(name, options, dtype):
+    # only the target needs a gradient (the input is data): its gradient is still −(the input's)
+    x, y = normal(5), normal(5)
+    ours_y = dp.tensor(y, dtype=dtype, requires_grad=True)
+    theirs_y = torch.tensor(y, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    getattr(dp.nn.functional, name)(dp.tensor(x, dtype=dtype), ours_y, **options).backward()
+    getattr(torch.nn.functional, name)(torch.tensor(x, dtype=TORCH_DTYPES[dtype]), theirs_y, **options).backward()
+    np.testing.assert_allclose(ours_y.grad, theirs_y.grad.numpy(), **TOLERANCES[dtype])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name, options", REGRESSION, ids=[f"{n}-{o}" if o else n for n, o in REGRESSION])
+def test_a_regression_losss_gradients_match_finite_differences(name, options, reduction):
+    x, y = normal(4, 3), normal(4, 3)  # |x − y| away from 0 and from the kinks at delta and beta
+    y = np.where(np.abs(np.abs(x - y) - 0.7) < 0.05, y + 0.2, y)
+    y = np.where(np.abs(x - y) < 0.05, y + 0.2, y)
+    loss = getattr(dp.nn.functional, name)
+    for needs in [(True, True), (False, True), (True, False)]:
+        inputs = [dp.tensor(v, dtype=np.float64, requires_grad=r) for v, r in zip((x, y), needs)]
+        assert dp.gradcheck(lambda a, b: loss(a, b, reduction=reduction, **options), inputs)

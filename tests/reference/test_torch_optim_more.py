@@ -15,6 +15,7 @@ same after a resume with ``last_epoch`` and after a resume from ``state_dict()``
 """
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -468,3 +469,91 @@ def test_new_optimizers_take_the_cycled_beta1():
         for g_ours, g_theirs in zip(opt_ours.param_groups, opt_theirs.param_groups):
             assert g_ours["betas"][0] == pytest.approx(g_theirs["betas"][0], rel=1e-12)
             np.testing.assert_allclose(g_ours["params"][0].data, g_theirs["params"][0].detach().numpy(), rtol=1e-6)
+
+
+# -- a parameter group added after the scheduler was made -------------------------------------------------
+
+ADDED_GROUP_CASES = {
+    "StepLR": lambda m, o: m.StepLR(o, step_size=2, gamma=0.5),
+    "MultiStepLR": lambda m, o: m.MultiStepLR(o, milestones=[1, 4], gamma=0.5),
+    "ExponentialLR": lambda m, o: m.ExponentialLR(o, gamma=0.8),
+    "ConstantLR": lambda m, o: m.ConstantLR(o, factor=0.5, total_iters=4),
+    "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.5, total_iters=5),
+    "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=8, power=2.0),
+    "ChainedScheduler": lambda m, o: m.ChainedScheduler([m.ConstantLR(o, factor=0.5, total_iters=3),
+                                                         m.ExponentialLR(o, gamma=0.9)]),
+    "ReduceLROnPlateau": lambda m, o: m.ReduceLROnPlateau(o, factor=0.5, patience=0),
+    "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=4),
+    "LambdaLR": lambda m, o: m.LambdaLR(o, lambda epoch: 0.9**epoch),
+    "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, lambda epoch: 0.9),
+    "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3),
+    "CyclicLR": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2),
+    "OneCycleLR": lambda m, o: m.OneCycleLR(o, max_lr=1.0, total_steps=20),
+    "SequentialLR": lambda m, o: m.SequentialLR(o, [m.ConstantLR(o, factor=0.5, total_iters=2),
+                                                    m.ExponentialLR(o, gamma=0.9)], milestones=[4]),
+}
+# the schedules that only ever scale the current rates, so that an added group is scaled with the others
+FOLLOWS_ADDED_GROUPS = {"StepLR", "MultiStepLR", "ExponentialLR", "ConstantLR", "LinearLR", "PolynomialLR",
+                        "ChainedScheduler", "ReduceLROnPlateau"}
+
+
+def _added_group_run(module, optimizer, scheduler, name):
+    """Rates over 2 steps, a group added (lr 0.3), then 12 more steps, up to the error that stops it."""
+    step = (lambda: scheduler.step(1.0)) if name == "ReduceLROnPlateau" else scheduler.step
+    rates = []
+    for i in range(14):
+        if i == 2:
+            parameter = nn.Parameter(np.zeros(1)) if module is lr_scheduler else torch.zeros(1, requires_grad=True)
+            optimizer.add_param_group({"params": [parameter], "lr": 0.3})
+        optimizer.step()
+        try:
+            step()
+        except Exception as error:  # noqa: BLE001 - PyTorch's own errors here are zip()'s and KeyError
+            return rates, error
+        rates.append([group["lr"] for group in optimizer.param_groups])
+    return rates, None
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PyTorch's warnings about the order of step() calls
+@pytest.mark.parametrize("name", sorted(ADDED_GROUP_CASES))
+def test_a_group_added_after_the_scheduler_is_scaled_or_refused_in_one_sentence(name):
+    # Where PyTorch carries an added group along (the schedules that only scale the current rates),
+    # the rates are PyTorch's; where PyTorch's schedule fails on it (with zip()'s ValueError or a
+    # KeyError, some only after several steps), ours refuses the first step that would need the
+    # missing group's values, in one sentence, and changes nothing.
+    opt_ours, opt_theirs = _two_groups("SGD", momentum=0.9)
+    ours = ADDED_GROUP_CASES[name](lr_scheduler, opt_ours)
+    theirs = ADDED_GROUP_CASES[name](torch.optim.lr_scheduler, opt_theirs)
+    theirs_rates, theirs_error = _added_group_run(torch.optim.lr_scheduler, opt_theirs, theirs, name)
+    if name in FOLLOWS_ADDED_GROUPS:
+        assert theirs_error is None
+        ours_rates, ours_error = _added_group_run(lr_scheduler, opt_ours, ours, name)
+        assert ours_error is None
+        assert len(ours_rates) == len(theirs_rates)
+        for ours_row, theirs_row in zip(ours_rates, theirs_rates):
+            np.testing.assert_allclose(ours_row, theirs_row, rtol=1e-12, atol=1e-15)
+        assert len({rates[2] for rates in ours_rates[2:]}) > 1, "the added group's rate never changed"
+        return
+    assert isinstance(theirs_error, (ValueError, KeyError))
+    before = {}
+
+    def remember():
+        before["groups"] = [dict(group, params=None) for group in opt_ours.param_groups]
+        before["epoch"] = getattr(ours, "last_epoch", None)
+
+    original_step = opt_ours.step
+
+    def step_and_remember():  # the state just before each scheduler step
+        original_step()
+        remember()
+
+    opt_ours.step = step_and_remember
+    ours_rates, ours_error = _added_group_run(lr_scheduler, opt_ours, ours, name)
+    assert isinstance(ours_error, ConfigError)
+    # (SequentialLR's refusal comes from the schedule it restarts at its milestone, and names that one)
+    assert re.match(r"\w+: the optimizer has 3 parameter groups but this schedule was made for 2; ", str(ours_error))
+    assert len(ours_rates) <= len(theirs_rates)  # refused no later than PyTorch fails
+    for ours_row, theirs_row in zip(ours_rates, theirs_rates):
+        np.testing.assert_allclose(ours_row, theirs_row, rtol=1e-12, atol=1e-15)
+    assert [dict(group, params=None) for group in opt_ours.param_groups] == before["groups"]
+    assert getattr(ours, "last_epoch", None) == before["epoch"]

@@ -157,3 +157,15 @@ def test_realistic_sizes_match_pytorch(name, kwargs, dtype, with_state):
     state_shape = (D * kwargs.get("num_layers", 1), batch, kwargs["hidden_size"])
     states = [rng.standard_normal(state_shape) for _ in range(2 if name == "LSTM" else 1)] if with_state else []
     compare(ours, theirs, x, states, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["RNN", "GRU"])
+@pytest.mark.parametrize("proj_size", [2, 0])
+def test_proj_size_is_refused_outside_lstm_as_in_pytorch(name, proj_size, dtype):
+    # PyTorch's RNN and GRU refuse the option itself (even 0) with a ValueError; so do ours, in one
+    # sentence naming the layer and the option, instead of Python's TypeError about a keyword.
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM"):
+        getattr(torch.nn, name)(3, 4, proj_size=proj_size, dtype=TORCH_DTYPES[dtype])
+    with pytest.raises(dp.errors.ConfigError, match=f"^{name}: proj_size is an option of LSTM only"):
+        getattr(nn, name)(3, 4, proj_size=proj_size, dtype=dtype)

@@ -279,6 +279,13 @@ class GRUCell(_Cell):
 # -- the layers ----------------------------------------------------------------------------------------
 
 
+def _no_projection(owner: str, proj_size) -> None:
+    """RNN and GRU take ``proj_size`` only to refuse it (even 0), as PyTorch's do."""
+    if proj_size is not None:
+        raise ConfigError(f"{owner}: proj_size is an option of LSTM only (PyTorch's {owner} refuses it too), got "
+                          f"proj_size={proj_size!r}; leave it out")
+
+
 class _RNNBase(_Weights):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
@@ -432,7 +439,8 @@ class RNN(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None):
+                 device=None, dtype=None, proj_size=None):
+        _no_projection("RNN", proj_size)
         nonlinearity = _nonlinearity("RNN", nonlinearity)
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size, num_layers,
                          bias, batch_first, dropout, bidirectional, 0, device, dtype)
@@ -463,6 +471,7 @@ class GRU(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, device=None,
-                 dtype=None):
+                 dtype=None, proj_size=None):
+        _no_projection("GRU", proj_size)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0,
                          device, dtype)

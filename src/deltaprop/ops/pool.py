@@ -79,6 +79,8 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, r
                 np.multiply(greater, index_type.type(k), out=greater)
                 np.maximum(winner, greater, out=winner)
         np.maximum(out, view, out=out)
+    if track and out.dtype.kind == "f":
+        _nan_wins(winner, out, views)
     if track and any(lo or hi for lo, hi in pads):
         _first_real_cell_wins(winner, out, fill, X.shape, pads, offsets)
     result = out if batched else out[0]
@@ -96,12 +98,20 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, r
         g = _like(g, out)
         # same memory order as the input it is the gradient of
         gxp = _memory.empty_like(xp, g.dtype) if tiled else _memory.zeros_like(xp, g.dtype)
+        # g·[offset k won] is NaN where g is infinite (or NaN) and k lost; PyTorch gives 0 there.
+        # Two SIMD passes (max and min) over g find such a g, and then np.where, ten times slower
+        # than the product, takes over.
+        finite = g.dtype.kind != "f" or g.size == 0 or np.isfinite(g.max()) and np.isfinite(g.min())
         for k, (_, index) in enumerate(offsets):
             target = gxp[(Ellipsis,) + index]
-            if disjoint:
+            if finite and disjoint:
                 np.multiply(g, winner == k, out=target)
-            else:
+            elif finite:
                 np.add(target, g * (winner == k), out=target)
+            elif disjoint:
+                np.copyto(target, np.where(winner == k, g, g.dtype.type(0)))
+            else:
+                np.add(target, np.where(winner == k, g, g.dtype.type(0)), out=target)
         gx = gxp[_interior(X.shape[2:], pads)]
         return (gx if batched else gx[0],)
 
@@ -125,6 +135,18 @@ def _flat_indices(winner, kernel, stride, dilation, pads, spatial) -> np.ndarray
         flat *= size
         flat += starts + o.astype(np.int64) * d
     return flat
+
+
+def _nan_wins(winner, out, views) -> None:
+    """A window that holds NaN has NaN for its maximum, and PyTorch sends its gradient to the NaN
+    (its kernel takes a value that is NaN over the maximum so far, so the last NaN in window order
+    wins). The comparisons above never pick a NaN: find those windows (usually none; NumPy's max
+    is NaN when any element is, one SIMD pass without an array of flags) and fix them."""
+    if out.size == 0 or not np.isnan(out.max()):
+        return
+    undefined = np.isnan(out)
+    for k, view in enumerate(views):
+        np.copyto(winner, winner.dtype.type(k), where=undefined & np.isnan(view))
 
 
 def _first_real_cell_wins(winner, out, fill, shape, pads, offsets) -> None:

@@ -162,7 +162,11 @@ def _extremum(a, axis, keepdims, reduce, name):
             hit = np.isnan(a.data)
         with np.errstate(invalid="ignore"):  # that 0/0 along an axis, without NumPy's warning
             share = (hit / hit.sum(axis=axis, keepdims=True)).astype(g.dtype, copy=False)
-        return (expand_reduced(g, a.data.shape, axis, keepdims) * share,)
+        g = expand_reduced(g, a.data.shape, axis, keepdims)
+        if axis is None:  # PyTorch's max() gives the other elements 0 even for an infinite g (not ∞·0)
+            with np.errstate(invalid="ignore"):  # the ∞·0 that where() then discards
+                return (np.where(hit, g * share, g.dtype.type(0)),)
+        return (g * share,)
 
     return record(out, (a,), backward, name)
 

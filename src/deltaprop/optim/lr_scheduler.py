@@ -15,6 +15,12 @@ ExponentialLR, CosineAnnealingLR) are computed the same way here, so the two giv
 and CyclicLR's scale_fn are not saved: build the scheduler with them, then load the numbers);
 SequentialLR's and ChainedScheduler's hold their schedules' state dicts.
 
+A parameter group added to the optimizer after the scheduler was made (``add_param_group``) is
+scaled along with the others by the schedules that only scale the current rates (StepLR,
+MultiStepLR, ExponentialLR, ConstantLR, LinearLR, PolynomialLR, and ReduceLROnPlateau), as in
+PyTorch; the others have no initial rate for it and refuse their next step with a ConfigError
+(PyTorch's fail with zip()'s error or a KeyError, some only steps later).
+
 OneCycleLR and CyclicLR are meant to be stepped once per batch, as in PyTorch; ``fit``'s
 ``LearningRateScheduler`` callback steps a schedule once per epoch, or after every batch with
 ``interval="step"``.
@@ -46,6 +52,13 @@ class LRScheduler:
     ``last_epoch`` other than −1 resumes a schedule; every parameter group must then hold the
     ``initial_lr`` that a first scheduler recorded there (it travels in the optimizer's state dict).
     """
+
+    # Whether a parameter group added to the optimizer after the scheduler was made
+    # (add_param_group) is carried along: true of the schedules that only ever scale the current
+    # rates, as in PyTorch. The others need each group's own initial rate (or function, or bounds),
+    # which an added group lacks; where PyTorch's fail on it with zip()'s error or a KeyError, some
+    # only after several steps, these refuse the first step in one sentence and change nothing.
+    _follows_added_groups = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         name = type(self).__name__
@@ -81,8 +94,19 @@ class LRScheduler:
         """The learning rates for epoch ``last_epoch``, one per parameter group."""
         raise NotImplementedError(f"{type(self).__name__} does not define get_lr()")
 
+    def _check_groups(self, follows: bool) -> None:
+        """Refuse a step over parameter groups the schedule does not know, unless it ``follows`` them."""
+        known, now = len(self.base_lrs), len(self.optimizer.param_groups)
+        if now != known and not follows:
+            raise ConfigError(
+                f"{type(self).__name__}: the optimizer has {now} parameter groups but this schedule was made for "
+                f"{known}; it has no initial rate for a group added since (add_param_group), so make the "
+                f"scheduler after adding every group"
+            )
+
     def step(self) -> None:
         """Advance one epoch and set every parameter group's ``lr``."""
+        self._check_groups(self._follows_added_groups)
         self._step_count += 1
         self.last_epoch += 1
         self._set_lrs(self.get_lr())
@@ -91,8 +115,9 @@ class LRScheduler:
         """Set ``last_epoch`` to ``epoch`` and the rates to the schedule's value there: its closed
         form where it has one, else :meth:`get_lr` (which for a recursive schedule starts from the
         current rates). SequentialLR restarts a schedule at its milestone this way."""
-        self.last_epoch = epoch
         closed_form = getattr(self, "_closed_form_lr", None)
+        self._check_groups(self._follows_added_groups and closed_form is None)  # a closed form needs base_lrs
+        self.last_epoch = epoch
         self._set_lrs(closed_form() if closed_form is not None else self.get_lr())
 
     def _set_lrs(self, rates) -> None:
@@ -177,6 +202,8 @@ class StepLR(LRScheduler):
     is multiplied by gamma at epochs step_size, 2·step_size, ...
     """
 
+    _follows_added_groups = True
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
         check_int("StepLR", "step_size", step_size, low=1)
         check_real("StepLR", "gamma", gamma, low_closed=False)
@@ -198,6 +225,8 @@ class MultiStepLR(LRScheduler):
 
     lr(epoch) = initial_lr · gamma^(number of milestones ≤ epoch).
     """
+
+    _follows_added_groups = True
 
     def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
         milestones = list(milestones)
@@ -221,6 +250,8 @@ class MultiStepLR(LRScheduler):
 
 class ExponentialLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every epoch: lr(epoch) = initial_lr · gamma^epoch."""
+
+    _follows_added_groups = True
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
         check_real("ExponentialLR", "gamma", gamma, low_closed=False)
@@ -439,6 +470,8 @@ class ConstantLR(LRScheduler):
     zero at total_iters; here factor must be positive.
     """
 
+    _follows_added_groups = True
+
     def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1):
         check_real("ConstantLR", "factor", factor, high=1, low_closed=False, high_closed=True)
         check_int("ConstantLR", "total_iters", total_iters)
@@ -467,6 +500,8 @@ class LinearLR(LRScheduler):
     computed recursively from the current rate, as PyTorch does (a warm-up before another
     schedule, in :class:`SequentialLR`, is its common use).
     """
+
+    _follows_added_groups = True
 
     def __init__(
         self,
@@ -506,6 +541,8 @@ class PolynomialLR(LRScheduler):
 
     computed recursively from the current rate, as PyTorch does.
     """
+
+    _follows_added_groups = True
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1):
         check_int("PolynomialLR", "total_iters", total_iters, low=1)
@@ -556,6 +593,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         """Advance one epoch, or go to ``epoch`` (a non-negative number, fractions allowed)."""
         if epoch is not None:
             check_real("CosineAnnealingWarmRestarts", "epoch", epoch)
+        self._check_groups(False)
         self._step_count += 1
         if epoch is None and self.last_epoch < 0:
             epoch = 0
@@ -904,13 +942,14 @@ class SequentialLR(_Composite):
 
     def step(self) -> None:
         """Advance one epoch: step the schedule in charge, or restart the next one at a milestone."""
-        self.last_epoch += 1
-        i = bisect.bisect_right(self._milestones, self.last_epoch)
+        epoch = self.last_epoch + 1  # counted once the schedule in charge has taken the step
+        i = bisect.bisect_right(self._milestones, epoch)
         scheduler = self._schedulers[i]
-        if i > 0 and self._milestones[i - 1] == self.last_epoch:
+        if i > 0 and self._milestones[i - 1] == epoch:
             scheduler._jump_to(0)
         else:
             scheduler.step()
+        self.last_epoch = epoch
         self._last_lr = scheduler.get_last_lr()
 
 

@@ -40,12 +40,18 @@ def _upstream(g, reduction: str, denominator: float):
     return g  # 'sum': a scalar; 'none': already one value per element
 
 
+# What a rule returns for ∂values/∂y when it is −∂values/∂x (a loss of x − y alone: the regression
+# losses): the backward then negates the input's gradient, and only for a target that needs one,
+# where the rule would have made a full array for every target, data included.
+NEGATED = "the negated input gradient"
+
+
 def _pointwise(name, input, target, reduction, rule, denominator=None):
     """A loss that pairs every element of ``input`` with the same element of ``target``.
 
     ``rule(x, y)`` returns (values, ∂values/∂x, ∂values/∂y); the last may be None when the target
-    gets no gradient from this loss. ``denominator`` (kl_div's 'batchmean') replaces the element count
-    of 'mean', and turns the reduction into a mean by it.
+    gets no gradient from this loss, or :data:`NEGATED`. ``denominator`` (kl_div's 'batchmean')
+    replaces the element count of 'mean', and turns the reduction into a mean by it.
     """
     if denominator is None:
         _check_reduction(name, reduction)
@@ -66,14 +72,19 @@ def _pointwise(name, input, target, reduction, rule, denominator=None):
         values, d_input, d_target = rule(x, y)
     else:  # the rules work in place, and NumPy makes scalars, not arrays, of 0-d results
         values, d_input, d_target = (
-            None if part is None else part.reshape(()) for part in rule(x.reshape(1), y.reshape(1))
+            part if part is None or part is NEGATED else part.reshape(()) for part in rule(x.reshape(1), y.reshape(1))
         )
     n = values.size if denominator is None else denominator
 
     def backward(g):
         scale = _upstream(g, reduction, n)
         gx = scale * d_input if input.requires_grad else None
-        gy = scale * d_target if target.requires_grad and d_target is not None else None
+        if not target.requires_grad or d_target is None:
+            gy = None
+        elif d_target is NEGATED:
+            gy = -(scale * d_input) if gx is None else -gx
+        else:
+            gy = scale * d_target
         return gx, gy
 
     return record(_reduce(values, reduction, n), (input, target), backward, name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ConfigError
-from ._common import _pointwise
+from ._common import NEGATED, _pointwise
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -15,7 +15,7 @@ def mse_loss(input, target, reduction="mean"):
 
     def rule(x, y):
         diff = x - y
-        return diff * diff, 2 * diff, -2 * diff
+        return diff * diff, 2 * diff, NEGATED
 
     return _pointwise("mse_loss", input, target, reduction, rule)
 
@@ -26,7 +26,7 @@ def l1_loss(input, target, reduction="mean"):
     def rule(x, y):
         diff = x - y
         sign = np.sign(diff)
-        return np.abs(diff), sign, -sign
+        return np.abs(diff), sign, NEGATED
 
     return _pointwise("l1_loss", input, target, reduction, rule)
 
@@ -47,7 +47,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         np.subtract(magnitude, values, out=values)
         values *= capped
         slope = np.copysign(capped, diff, out=capped)
-        return values, slope, -slope
+        return values, slope, NEGATED
 
     return _pointwise("huber_loss", input, target, reduction, rule)
 
@@ -62,7 +62,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         diff = x - y
         if beta == 0:
             sign = np.sign(diff)
-            return np.abs(diff), sign, -sign
+            return np.abs(diff), sign, NEGATED
         # With c = min(|d|, beta): E = c·(|d| − ½c)/beta and ∂E/∂x = copysign(c, d)/beta (huber_loss's form).
         magnitude = np.abs(diff)
         capped = np.minimum(magnitude, beta)
@@ -72,6 +72,6 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         values /= beta
         slope = np.copysign(capped, diff, out=capped)
         slope /= beta
-        return values, slope, -slope
+        return values, slope, NEGATED
 
     return _pointwise("smooth_l1_loss", input, target, reduction, rule)
