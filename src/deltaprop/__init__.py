@@ -58,6 +58,7 @@ from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floo
 from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype in, booleans out
 from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
 from .ops import add_scaled as add, divide as div, sub_scaled as sub  # PyTorch's alpha= and rounding_mode=
+from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 
 clamp = clip  # PyTorch's name
 
@@ -149,5 +150,6 @@ __all__ = [
     "nonzero", "remainder", "roll", "scatter", "scatter_add", "select", "sub", "swapaxes", "swapdims", "tile", "unbind",
     "unflatten",
     "logical_and", "logical_not", "logical_or", "logical_xor", "index_add", "index_copy", "index_fill", "scatter_reduce",
+    "promote_types", "result_type",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -369,24 +369,30 @@ class Tensor:
     def __abs__(self):
         return _ops.abs(self)
 
-    # Comparisons give boolean tensors that carry no gradient.
+    # Comparisons give boolean tensors that carry no gradient, compared in the dtype PyTorch promotes to.
     def __lt__(self, other):
-        return Tensor._wrap(np.asarray(self.data < _data(other)))
+        x, y = _ops.promotion.promoted(self.data, _data(other))
+        return Tensor._wrap(np.asarray(x < y))
 
     def __le__(self, other):
-        return Tensor._wrap(np.asarray(self.data <= _data(other)))
+        x, y = _ops.promotion.promoted(self.data, _data(other))
+        return Tensor._wrap(np.asarray(x <= y))
 
     def __gt__(self, other):
-        return Tensor._wrap(np.asarray(self.data > _data(other)))
+        x, y = _ops.promotion.promoted(self.data, _data(other))
+        return Tensor._wrap(np.asarray(x > y))
 
     def __ge__(self, other):
-        return Tensor._wrap(np.asarray(self.data >= _data(other)))
+        x, y = _ops.promotion.promoted(self.data, _data(other))
+        return Tensor._wrap(np.asarray(x >= y))
 
     def __eq__(self, other):
-        return Tensor._wrap(np.asarray(self.data == _data(other)))
+        x, y = _ops.promotion.promoted(self.data, _data(other))
+        return Tensor._wrap(np.asarray(x == y))
 
     def __ne__(self, other):
-        return Tensor._wrap(np.asarray(self.data != _data(other)))
+        x, y = _ops.promotion.promoted(self.data, _data(other))
+        return Tensor._wrap(np.asarray(x != y))
 
     def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Whether any element is true: a Python bool, or along ``dim`` a boolean tensor."""
@@ -979,12 +985,25 @@ class Tensor:
         )
 
     def _numpy_in_place(self, ufunc, what: str, other) -> "Tensor":
-        value = np.asarray(_data(other))
+        # Computed in the dtype PyTorch promotes the two to (ops.promotion), then written back in the
+        # tensor's own; refused, as PyTorch refuses it, where that dtype is of a higher category
+        # (an integer tensor += 0.5, or /= anything).
+        value = _data(other)
+        if not isinstance(value, (np.ndarray, np.generic, bool, int, float)):
+            value = np.asarray(value)
+        promotion = _ops.promotion
+        dtype = promotion.result_type(self.data, value)
+        if ufunc is np.true_divide and dtype.kind != "f":
+            dtype = DEFAULT_DTYPE
+        if promotion.category(dtype) > promotion.category(self.data.dtype):
+            raise TypeError(f"{what}: a {self.dtype} tensor cannot take in place its {dtype} result with a value of "
+                            f"dtype {promotion.result_type(value)}; make a new tensor instead.")
+        x, value = promotion.cast(self.data, dtype), promotion.cast(promotion.as_operand(value), dtype)
         try:
-            ufunc(self.data, value, out=self.data)
-        except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting refusals
+            ufunc(x, value, out=self.data, casting="unsafe")
+        except (TypeError, ValueError) as error:  # NumPy's broadcasting refusal
             raise TypeError(f"{what}: cannot change a tensor of shape {self.shape} and dtype {self.dtype} in place "
-                            f"with a value of shape {value.shape} and dtype {value.dtype} ({error})") from None
+                            f"with a value of shape {np.shape(value)} ({error})") from None
         self._mark_changed()
         return self
 
@@ -1032,11 +1051,11 @@ class Tensor:
 
     def add_(self, other, *, alpha=1):
         self._method_in_place("add_", other)
-        return self._numpy_in_place(np.add, "add_", np.asarray(_data(other)) * alpha if alpha != 1 else other)
+        return self._numpy_in_place(np.add, "add_", _ops.arithmetic.scaled(self, other, alpha) if alpha != 1 else other)
 
     def sub_(self, other, *, alpha=1):
         self._method_in_place("sub_", other)
-        return self._numpy_in_place(np.subtract, "sub_", np.asarray(_data(other)) * alpha if alpha != 1 else other)
+        return self._numpy_in_place(np.subtract, "sub_", _ops.arithmetic.scaled(self, other, alpha) if alpha != 1 else other)
 
     def mul_(self, other):
         self._method_in_place("mul_", other)

@@ -3,6 +3,7 @@
 | module        | operations                                                            |
 |---------------|-----------------------------------------------------------------------|
 | arithmetic    | add, sub, mul, div, pow, neg, matmul, bmm, outer; floor_divide (//), remainder (%), add_scaled/sub_scaled (alpha), divide (rounding_mode) |
+| promotion     | result_type, promote_types: PyTorch's type promotion, which every operation of two or more operands follows |
 | einsum        | einsum (Einstein summation; diagonals, '...', broadcasting)           |
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod                                                       |

@@ -8,12 +8,18 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ._core import broadcast_error, mm, operand, record, shape_of, unbroadcast
+from .elementwise import astype
+from .promotion import FLOATING, promoted, result_type
 
 
 def add(a, b):
     a, b = operand(a), operand(b)
+    x, y = a.data, b.data
+    if getattr(x, "dtype", None) is not getattr(y, "dtype", None) and not (
+            y.__class__ is int or y.__class__ is float and x.dtype in FLOATING):  # the hot path: see promotion.py
+        x, y = promoted(x, y)
     try:
-        out = a.data + b.data
+        out = x + y
     except ValueError:
         raise broadcast_error("add", a, b) from None
 
@@ -28,8 +34,12 @@ def add(a, b):
 
 def sub(a, b):
     a, b = operand(a), operand(b)
+    x, y = a.data, b.data
+    if getattr(x, "dtype", None) is not getattr(y, "dtype", None) and not (
+            y.__class__ is int or y.__class__ is float and x.dtype in FLOATING):  # the hot path: see promotion.py
+        x, y = promoted(x, y)
     try:
-        out = a.data - b.data
+        out = x - y
     except ValueError:
         raise broadcast_error("sub", a, b) from None
 
@@ -44,15 +54,19 @@ def sub(a, b):
 
 def mul(a, b):
     a, b = operand(a), operand(b)
+    x, y = a.data, b.data
+    if getattr(x, "dtype", None) is not getattr(y, "dtype", None) and not (
+            y.__class__ is int or y.__class__ is float and x.dtype in FLOATING):  # the hot path: see promotion.py
+        x, y = promoted(x, y)
     try:
-        out = a.data * b.data
+        out = x * y
     except ValueError:
         raise broadcast_error("mul", a, b) from None
 
     def backward(g):
         return (
-            unbroadcast(g * b.data, a.data.shape) if a.requires_grad else None,
-            unbroadcast(g * a.data, b.data.shape) if b.requires_grad else None,
+            unbroadcast(g * y, a.data.shape) if a.requires_grad else None,
+            unbroadcast(g * x, b.data.shape) if b.requires_grad else None,
         )
 
     return record(out, (a, b), backward, "mul")
@@ -60,16 +74,20 @@ def mul(a, b):
 
 def div(a, b):
     a, b = operand(a), operand(b)
+    x, y = a.data, b.data
+    if getattr(x, "dtype", None) not in FLOATING or not (y.__class__ is float or y.__class__ is int
+                                                         or getattr(y, "dtype", None) is x.dtype):
+        x, y = promoted(x, y, floating=True)  # integers divide into the default float dtype
     try:
-        out = a.data / b.data
+        out = x / y
     except ValueError:
         raise broadcast_error("div", a, b) from None
 
     def backward(g):
         # d(a/b)/da = 1/b;  d(a/b)/db = -a/b² = -out/b
         return (
-            unbroadcast(g / b.data, a.data.shape) if a.requires_grad else None,
-            unbroadcast(-g * out / b.data, b.data.shape) if b.requires_grad else None,
+            unbroadcast(g / y, a.data.shape) if a.requires_grad else None,
+            unbroadcast(-g * out / y, b.data.shape) if b.requires_grad else None,
         )
 
     return record(out, (a, b), backward, "div")
@@ -81,10 +99,13 @@ def pow(a, b):
         np.broadcast_shapes(np.shape(a.data), np.shape(b.data))
     except ValueError:
         raise broadcast_error("pow", a, b) from None
+    x, y = promoted(a.data, b.data)
     try:
-        out = a.data**b.data
+        out = x**y
     except ValueError as error:  # NumPy's own refusal, e.g. integers to negative integer powers
         raise ValueError(f"pow: {error} (make the base a floating-point tensor)") from None
+    if out.dtype.kind != "f":  # NumPy has no boolean power: it takes bool ** bool, and bool ** int, in int8
+        out = out.astype(result_type(x, y), copy=False)
 
     def backward(g):
         ga = gb = None
@@ -93,18 +114,18 @@ def pow(a, b):
             # PyTorch: there the product is 0·0^(−1), NaN, so it is replaced. Elsewhere 0^(b−1) for
             # b < 1 is inf, a true infinite slope, computed without NumPy's warning.
             with np.errstate(divide="ignore", invalid="ignore"):
-                slope = b.data * a.data ** (b.data - 1)
-            if np.any(b.data == 0):
-                slope = np.where(b.data == 0, 0, slope).astype(slope.dtype, copy=False)
+                slope = y * x ** (y - 1)
+            if np.any(y == 0):
+                slope = np.where(y == 0, 0, slope).astype(slope.dtype, copy=False)
             ga = unbroadcast(g * slope, a.data.shape)
         if b.requires_grad:
             # d(a^b)/db = a^b·ln a; where a = 0 the limit of a^b·ln a is 0 for b >= 0, and for b < 0
             # it is ∞·(−∞) = −∞, as PyTorch takes both. (cast: np.where makes an array of a
             # Python-number base, which would promote to float64)
             with np.errstate(divide="ignore", invalid="ignore"):
-                slope = out * np.log(a.data)
-            slope = np.where((a.data == 0) & (b.data >= 0), 0, slope).astype(out.dtype, copy=False)
-            gb = unbroadcast(g * slope, b.data.shape)
+                slope = out * np.log(x)
+            slope = np.where((x == 0) & (y >= 0), 0, slope).astype(out.dtype, copy=False)
+            gb = unbroadcast(g * slope, np.shape(b.data))
         return ga, gb
 
     return record(out, (a, b), backward, "pow")
@@ -120,32 +141,36 @@ def neg(a):
 
 
 def matmul(a, b):
-    """Matrix product with NumPy's rules: 1-D operands are promoted, leading axes broadcast."""
+    """Matrix product with NumPy's rules for shapes (1-D operands are promoted, leading axes broadcast)
+    and PyTorch's for dtypes (ops.promotion), where PyTorch itself refuses two dtypes."""
     a, b = operand(a), operand(b)
     if np.ndim(a.data) == 0 or np.ndim(b.data) == 0:
         raise ShapeError(f"matmul: both operands need at least one dimension, got shapes {shape_of(a)} and {shape_of(b)}")
+    x, y = a.data, b.data
+    if x.dtype is not y.dtype:  # PyTorch refuses two dtypes; here they are promoted (docs/porting.md)
+        x, y = promoted(x, y)
     try:
-        out = mm(a.data, b.data)
+        out = mm(x, y)
     except ValueError:
         columns, rows = shape_of(a)[-1], shape_of(b)[-2 if np.ndim(b.data) > 1 else 0]
         reason = f"{columns} columns against {rows} rows" if columns != rows else "their batch axes cannot be broadcast"
         raise ShapeError(f"matmul: shapes {shape_of(a)} and {shape_of(b)} do not align ({reason})") from None
 
     def backward(g):
-        x, y = a.data, b.data
         # Promote 1-D operands as matmul did, so one pair of rules covers every case:
-        # for out = x @ y,  dx = g @ yᵀ  and  dy = xᵀ @ g  (on the last two axes).
-        if y.ndim == 1:
-            y = y[:, None]
+        # for out = u @ v,  du = g @ vᵀ  and  dv = uᵀ @ g  (on the last two axes).
+        u, v = x, y
+        if v.ndim == 1:
+            v = v[:, None]
             g = g[..., None]
-        if x.ndim == 1:
-            x = x[None, :]
+        if u.ndim == 1:
+            u = u[None, :]
             g = g[..., None, :]
         ga = gb = None
         if a.requires_grad:
-            ga = unbroadcast(mm(g, np.swapaxes(y, -1, -2)), x.shape).reshape(a.data.shape)
+            ga = unbroadcast(mm(g, np.swapaxes(v, -1, -2)), u.shape).reshape(a.data.shape)
         if b.requires_grad:
-            gb = unbroadcast(mm(np.swapaxes(x, -1, -2), g), y.shape).reshape(b.data.shape)
+            gb = unbroadcast(mm(np.swapaxes(u, -1, -2), g), v.shape).reshape(b.data.shape)
         return ga, gb
 
     return record(out, (a, b), backward, "matmul")
@@ -168,7 +193,7 @@ def outer(a, b):
     a, b = operand(a), operand(b)
     if np.ndim(a.data) != 1 or np.ndim(b.data) != 1:
         raise ShapeError(f"outer: expects two vectors, got shapes {shape_of(a)} and {shape_of(b)}")
-    x, y = a.data, b.data
+    x, y = promoted(a.data, b.data)
 
     def backward(g):
         # d out[i, j] / d a[i] = b[j], so the gradient of a is g·b; of b, gᵀ·a.
@@ -183,13 +208,30 @@ def outer(a, b):
 def add_scaled(input, other, *, alpha=1):
     """PyTorch's ``add``: ``input + alpha * other``."""
     alpha = _alpha("add", input, other, alpha)
-    return add(input, other) if alpha == 1 else add(input, mul(other, alpha))
+    return add(input, other) if alpha == 1 else add(input, scaled(input, other, alpha))
 
 
 def sub_scaled(input, other, *, alpha=1):
     """PyTorch's ``sub``: ``input - alpha * other``."""
     alpha = _alpha("sub", input, other, alpha)
-    return sub(input, other) if alpha == 1 else sub(input, mul(other, alpha))
+    return sub(input, other) if alpha == 1 else sub(input, scaled(input, other, alpha))
+
+
+def scaled(input, other, alpha):
+    """``alpha * other`` as PyTorch computes it: in the dtype of ``input`` with ``other``, ``alpha``
+    taken in its kind, so the product neither widens the result nor loses ``other``'s rank (a Python
+    number stays one)."""
+    other = operand(other)
+    dtype = result_type(operand(input).data, other.data)
+    alpha = _in_kind(alpha, dtype)
+    if not isinstance(other.data, np.ndarray):
+        return _in_kind(other.data * alpha, dtype)
+    return mul(astype(other, dtype), alpha)
+
+
+def _in_kind(number, dtype: np.dtype):
+    """``number`` as the Python number of ``dtype``'s kind (bool, int or float)."""
+    return bool(number) if dtype.kind == "b" else int(number) if dtype.kind in "iu" else float(number)
 
 
 def _alpha(op: str, input, other, alpha):
@@ -242,7 +284,7 @@ def _rounded_quotient(op: str, input, other, rounding):
     _numbers(op, a, b)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0: ±inf or NaN, as in PyTorch
-            out = rounding(a.data, b.data)
+            out = rounding(*promoted(a.data, b.data))
     except ValueError:
         raise broadcast_error(op, a, b) from None
 
@@ -267,9 +309,10 @@ def remainder(input, other):
     for the divisor."""
     a, b = operand(input), operand(other)
     _numbers("remainder", a, b)
+    x, y = promoted(a.data, b.data)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, as in PyTorch
-            out = np.remainder(a.data, b.data)
+            out = np.remainder(x, y)
     except ValueError:
         raise broadcast_error("remainder", a, b) from None
 
@@ -277,7 +320,7 @@ def remainder(input, other):
         gb = None
         if b.requires_grad:
             with np.errstate(divide="ignore", invalid="ignore"):
-                gb = unbroadcast(-g * np.floor_divide(a.data, b.data), np.shape(b.data))
+                gb = unbroadcast(-g * np.floor_divide(x, y), np.shape(b.data))
         return (unbroadcast(g, a.data.shape) if a.requires_grad else None), gb
 
     return record(out, (a, b), backward, "remainder")

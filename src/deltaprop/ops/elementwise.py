@@ -8,6 +8,7 @@ from ..dtypes import TENSOR_KINDS, dtype_refusal
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import broadcast_error, operand, record, unbroadcast
+from .promotion import cast, promoted, result_type
 
 
 def exp(a):
@@ -60,10 +61,13 @@ def clip(a, min=None, max=None):
     a = operand(a)
     if min is None and max is None:
         raise ValueError("clip: give min, max or both")
-    low = min.data if isinstance(min, Tensor) else min
-    high = max.data if isinstance(max, Tensor) else max
+    low, high = _bound(min), _bound(max)
+    # the input and the bounds in the dtype PyTorch clamps in (an integer tensor clamped by 0.5: float32)
+    dtype = result_type(a.data, *(bound for bound in (low, high) if bound is not None))
+    x, low, high = (cast(v, dtype) for v in (a.data, low, high))
     try:
-        out = np.clip(a.data, low, high)
+        out = np.clip(x, low, high)
+        out = out if out.dtype == dtype else out.astype(dtype)  # (NumPy's clip of integers by a number)
     except ValueError:
         shapes = ", ".join(str(np.shape(v)) for v in (a.data, low, high) if v is not None)
         raise ShapeError(f"clip: the input and bounds of shapes {shapes} cannot be broadcast together") from None
@@ -76,17 +80,17 @@ def clip(a, min=None, max=None):
         # (PyTorch's too)
         inside = True
         if low is not None:
-            inside = inside & (a.data >= low)
+            inside = inside & (x >= low)
         if high is not None:
-            inside = inside & (a.data <= high)
+            inside = inside & (x <= high)
         grads = [unbroadcast(g if inside is True else np.where(inside, g, 0), a.data.shape) if a.requires_grad else None]
         if min_learns:
-            picked = a.data < low
+            picked = x < low
             if high is not None:
                 picked = picked & (low < high)
             grads.append(unbroadcast(np.where(picked, g, 0), np.shape(low)))
         if max_learns:
-            picked = a.data > high
+            picked = x > high
             if low is not None:
                 picked = picked | (high < low)
             grads.append(unbroadcast(np.where(picked, g, 0), np.shape(high)))
@@ -95,16 +99,26 @@ def clip(a, min=None, max=None):
     return record(out, (a, *bounds), backward, "clip")
 
 
+def _bound(bound):
+    """A bound of clip as an array or a Python number (a NumPy one as the Python number it holds)."""
+    if isinstance(bound, Tensor):
+        return bound.data
+    if isinstance(bound, np.generic):
+        return bound.item()
+    return bound if bound is None or isinstance(bound, (bool, int, float, np.ndarray)) else np.asarray(bound)
+
+
 def _select(a, b, name, pick, a_wins):
     a, b = operand(a), operand(b)
+    x, y = promoted(a.data, b.data)
     try:
-        out = pick(a.data, b.data)
+        out = pick(x, y)
     except ValueError:
         raise broadcast_error(name, a, b) from None
 
     def backward(g):
         # Ties split the gradient equally between the two operands, as PyTorch does.
-        share_a = np.where(a_wins(a.data, b.data), 1.0, np.where(a.data == b.data, 0.5, 0.0)).astype(g.dtype)
+        share_a = np.where(a_wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(g.dtype)
         # The losing side gets 0 even where g is infinite (g · 0 would be NaN), as in PyTorch.
         with np.errstate(invalid="ignore"):  # the inf · 0 that where() then discards
             return (
@@ -135,7 +149,7 @@ def where(condition, input=None, other=None):
     condition = np.asarray(condition.data if hasattr(condition, "data") else condition, dtype=bool)
     a, b = operand(input), operand(other)
     try:
-        out = np.where(condition, a.data, b.data)
+        out = np.where(condition, *promoted(a.data, b.data))
     except ValueError:
         raise ShapeError(
             f"where: condition of shape {condition.shape} and values of shapes {np.shape(a.data)} and "

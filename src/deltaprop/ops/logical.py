@@ -12,17 +12,20 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._core import broadcast_error, operand
+from .promotion import promoted
 
 
 def _outside_graph(out) -> Tensor:
     return Tensor._wrap(np.asarray(out))
 
 
-def _compare(op: str, ufunc, input, other) -> Tensor:
-    """``ufunc`` of two operands, outside the graph (comparisons, logical and bitwise operations)."""
+def _compare(op: str, ufunc, input, other, promote: bool = True) -> Tensor:
+    """``ufunc`` of two operands, outside the graph (comparisons, logical and bitwise operations),
+    computed in the dtype PyTorch promotes them to (float32 0.1 equals a float64 0-d tensor's 0.1,
+    both taken in float32); the logical operations, which only ask what is nonzero, take them as given."""
     a, b = operand(input), operand(other)
     try:
-        return _outside_graph(ufunc(a.data, b.data))
+        return _outside_graph(ufunc(*promoted(a.data, b.data)) if promote else ufunc(a.data, b.data))
     except ValueError:
         raise broadcast_error(op, a, b) from None
 
@@ -77,17 +80,17 @@ def isfinite(input) -> Tensor:
 
 def logical_and(input, other) -> Tensor:
     """Where both ``input`` and ``other`` are nonzero: a boolean tensor."""
-    return _compare("logical_and", np.logical_and, input, other)
+    return _compare("logical_and", np.logical_and, input, other, promote=False)
 
 
 def logical_or(input, other) -> Tensor:
     """Where ``input`` or ``other`` (or both) is nonzero: a boolean tensor."""
-    return _compare("logical_or", np.logical_or, input, other)
+    return _compare("logical_or", np.logical_or, input, other, promote=False)
 
 
 def logical_xor(input, other) -> Tensor:
     """Where exactly one of ``input`` and ``other`` is nonzero: a boolean tensor."""
-    return _compare("logical_xor", np.logical_xor, input, other)
+    return _compare("logical_xor", np.logical_xor, input, other, promote=False)
 
 
 def logical_not(input) -> Tensor:

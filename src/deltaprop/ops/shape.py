@@ -6,6 +6,8 @@ None of these changes a value, so each gradient rule only moves the gradient bac
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..engine import fill_pending
@@ -13,6 +15,7 @@ from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from ._core import normalize_axes, operand, record, unbroadcast
 from .index_forms import index_error, read_index
+from .promotion import promote_types
 
 
 def reshape(a, shape):
@@ -125,10 +128,9 @@ def concatenate(tensors, axis=0, *, dim=None):
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
     kept = [t.data for t in tensors if t.data.shape != (0,)]
-    skipped = len(kept) < len(tensors)
-    dtype = np.result_type(*(t.data.dtype for t in tensors)) if skipped else None
+    dtype = _joined_dtype(tensors)
     if not kept:
-        out = np.zeros(0, dtype)
+        out = np.zeros(0, dtype or tensors[0].data.dtype)
     else:
         try:
             normalize_axes(axis, np.ndim(kept[0]))
@@ -152,6 +154,16 @@ def concatenate(tensors, axis=0, *, dim=None):
     return record(out, tuple(tensors), backward, "concatenate")
 
 
+def _joined_dtype(tensors):
+    """The dtype of tensors joined into one, PyTorch's: each counts as a dimensioned tensor (stack
+    gives each a dimension first), so the wider dtype of the highest category among them (int64 with
+    float16 is float16, where NumPy's is float64). None when they share one (NumPy's fast path)."""
+    first = np.asarray(tensors[0].data).dtype
+    if all(np.asarray(t.data).dtype == first for t in tensors):
+        return None
+    return functools.reduce(promote_types, (np.asarray(t.data).dtype for t in tensors))
+
+
 def stack(tensors, axis=0, *, dim=None):
     axis = axis if dim is None else dim
     tensors = [operand(t) for t in tensors]
@@ -159,7 +171,7 @@ def stack(tensors, axis=0, *, dim=None):
         raise ValueError("stack: needs at least one tensor")
     normalize_axes(axis, np.ndim(tensors[0].data) + 1)  # the new axis may go after the last one
     try:
-        out = np.stack([t.data for t in tensors], axis=axis)
+        out = np.stack([t.data for t in tensors], axis=axis, dtype=_joined_dtype(tensors))
     except ValueError:
         shapes = ", ".join(str(t.data.shape) for t in tensors)
         raise ShapeError(f"stack: all tensors need the same shape, got {shapes}") from None
