@@ -10,6 +10,8 @@ methods and operators here only forward to them, so this file reads as the tenso
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .changes import Changes
@@ -370,29 +372,26 @@ class Tensor:
         return _ops.abs(self)
 
     # Comparisons give boolean tensors that carry no gradient, compared in the dtype PyTorch promotes to.
+    def _compared(self, compare, other) -> "Tensor":
+        return Tensor._wrap(np.asarray(compare(*_ops.promotion.promoted(self.data, _data(other)))))
+
     def __lt__(self, other):
-        x, y = _ops.promotion.promoted(self.data, _data(other))
-        return Tensor._wrap(np.asarray(x < y))
+        return self._compared(operator.lt, other)
 
     def __le__(self, other):
-        x, y = _ops.promotion.promoted(self.data, _data(other))
-        return Tensor._wrap(np.asarray(x <= y))
+        return self._compared(operator.le, other)
 
     def __gt__(self, other):
-        x, y = _ops.promotion.promoted(self.data, _data(other))
-        return Tensor._wrap(np.asarray(x > y))
+        return self._compared(operator.gt, other)
 
     def __ge__(self, other):
-        x, y = _ops.promotion.promoted(self.data, _data(other))
-        return Tensor._wrap(np.asarray(x >= y))
+        return self._compared(operator.ge, other)
 
     def __eq__(self, other):
-        x, y = _ops.promotion.promoted(self.data, _data(other))
-        return Tensor._wrap(np.asarray(x == y))
+        return self._compared(operator.eq, other)
 
     def __ne__(self, other):
-        x, y = _ops.promotion.promoted(self.data, _data(other))
-        return Tensor._wrap(np.asarray(x != y))
+        return self._compared(operator.ne, other)
 
     def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Whether any element is true: a Python bool, or along ``dim`` a boolean tensor."""
