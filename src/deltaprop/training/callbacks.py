@@ -130,6 +130,8 @@ def _improvement_sign(monitor: str, mode: str) -> float:
     if mode != "auto":
         raise ConfigError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
     name = monitor[4:] if monitor.startswith("val_") else monitor
+    if name not in METRICS and name.startswith("weighted_"):  # a weighted metric named apart from its plain twin
+        name = name[len("weighted_"):]
     metric = METRICS.get(name)
     return 1.0 if metric is not None and metric.higher_is_better else -1.0
 
