@@ -66,6 +66,7 @@ def test_fit_calls_every_hook_in_keras_order_with_keras_logs():
     recorder = Recorder()
     initial = _model()
     first_loss = float(nn.CrossEntropyLoss()(initial(X[:32]), y[:32]).data)
+    first_accuracy = float(np.mean(initial(X[:32]).data.argmax(axis=1) == y[:32]))
     history = fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", epochs=2, batch_size=32, shuffle=False,
                   validation_data=(X_val, y_val), metrics=["accuracy"], callbacks=[recorder], verbose=0, seed=0)
     epoch = [("on_train_batch_begin", 0), ("on_train_batch_end", 0), ("on_train_batch_begin", 1),
@@ -80,14 +81,17 @@ def test_fit_calls_every_hook_in_keras_order_with_keras_logs():
     logs = {}
     for name, index, value in recorder.calls:
         logs.setdefault(name, []).append(value)
-    # Keras hands the begin hooks empty logs; a training batch's logs hold the mean loss of the epoch so far.
+    # Keras hands the begin hooks empty logs; a training batch's logs hold the mean loss and the
+    # metrics of the epoch so far.
     assert all(value == {} for name in ("on_train_begin", "on_epoch_begin", "on_train_batch_begin",
                                         "on_test_begin", "on_test_batch_begin") for value in logs[name])
     batch_ends = logs["on_train_batch_end"]
-    assert batch_ends[0] == {"loss": pytest.approx(first_loss, rel=1e-6)}
-    assert [batch_ends[1], batch_ends[3]] == [{"loss": pytest.approx(v, rel=1e-12)} for v in history["loss"]]
+    assert batch_ends[0] == {"loss": pytest.approx(first_loss, rel=1e-6), "accuracy": first_accuracy}
+    assert [batch_ends[1], batch_ends[3]] == [{"loss": pytest.approx(v, rel=1e-12), "accuracy": a}
+                                              for v, a in zip(history["loss"], history["accuracy"])]
     # Validation is an evaluation: its logs carry no val_ prefix, as Keras' on_test_end gets them.
-    assert logs["on_test_batch_end"] == [{"loss": pytest.approx(v, rel=1e-12)} for v in history["val_loss"]]
+    assert logs["on_test_batch_end"] == [{"loss": pytest.approx(v, rel=1e-12), "accuracy": a}
+                                         for v, a in zip(history["val_loss"], history["val_accuracy"])]
     assert logs["on_test_end"] == [{"loss": pytest.approx(v, rel=1e-12), "accuracy": a}
                                    for v, a in zip(history["val_loss"], history["val_accuracy"])]
     rows = [{key: history[key][row] for key in history.history} for row in range(2)]
@@ -103,8 +107,9 @@ def test_evaluate_and_predict_call_their_hooks_with_keras_logs():
     assert _names(recorder.calls) == [("on_test_begin", None), ("on_test_batch_begin", 0), ("on_test_batch_end", 0),
                                       ("on_test_batch_begin", 1), ("on_test_batch_end", 1), ("on_test_end", None)]
     first = float(nn.CrossEntropyLoss()(model(X[:256]), y[:256]).data)
-    assert recorder.calls[2][2] == {"loss": pytest.approx(first, rel=1e-6)}
-    assert recorder.calls[4][2] == {"loss": result["loss"]} and recorder.calls[5][2] == result
+    first_accuracy = float(np.mean(model(X[:256]).data.argmax(axis=1) == y[:256]))
+    assert recorder.calls[2][2] == {"loss": pytest.approx(first, rel=1e-6), "accuracy": first_accuracy}
+    assert recorder.calls[4][2] == result and recorder.calls[5][2] == result
 
     recorder = Recorder()
     outputs = predict(model, X, batch_size=256, callbacks=[recorder])

@@ -33,9 +33,9 @@ class Callback:
 
     The logs are Keras': empty for every ``*_begin`` hook; ``on_epoch_end`` gets the epoch's row of
     the history (a callback may add keys to it); ``on_train_end`` the last epoch's logs;
-    ``on_train_batch_end`` ``{"loss": the mean loss of the epoch's batches so far}`` (the
-    non-finite loss itself for a batch whose loss is); ``on_test_batch_end`` the same for the
-    evaluation so far, ``on_test_end`` its loss and metrics (no ``val_`` prefix, also when
+    ``on_train_batch_end`` ``{"loss": the mean loss of the epoch's batches so far, and each
+    metric's value over those batches}`` (the loss is the non-finite loss itself for a batch whose
+    loss is); ``on_test_batch_end`` the same for the evaluation so far, ``on_test_end`` its loss and metrics (no ``val_`` prefix, also when
     validating); ``on_predict_batch_end`` ``{"outputs": the batch's outputs}``."""
 
     trainer = None
@@ -130,6 +130,8 @@ def _improvement_sign(monitor: str, mode: str) -> float:
     if mode != "auto":
         raise ConfigError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
     name = monitor[4:] if monitor.startswith("val_") else monitor
+    if name not in METRICS and name.startswith("weighted_"):  # a weighted metric named apart from its plain twin
+        name = name[len("weighted_"):]
     metric = METRICS.get(name)
     return 1.0 if metric is not None and metric.higher_is_better else -1.0
 

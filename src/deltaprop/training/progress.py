@@ -1,7 +1,8 @@
 """What ``fit`` prints: a live progress bar on a terminal, one line per epoch anywhere else.
 
 On a terminal the bar is redrawn in place at most ten times a second (so training at batch size 1
-does not spend its time printing), with the running loss and samples per second. Redirected to a
+does not spend its time printing), with the running loss and metrics, as Keras' bar shows them,
+and samples per second. Redirected to a
 file or a pipe, or with ``verbose=2`` (Keras' meaning), each epoch becomes one line, which reads
 well in logs.
 """
@@ -38,19 +39,22 @@ class Progress:
         self.epoch = epoch
         self.started = time.perf_counter()
 
-    def batch_done(self, batch: int, samples: int, running_loss: float) -> None:
-        """Redraw the bar (called only when ``live``): ``samples`` trained so far this epoch."""
-        now = time.perf_counter()
-        if now - self._last_draw < _REDRAW_SECONDS and batch + 1 < self.batches:
-            return
-        self._last_draw = now
+    def due(self, batch: int) -> bool:
+        """Whether the bar is to be redrawn after ``batch`` (at most ten times a second, and at the
+        epoch's last batch), so the loop computes what it shows only then."""
+        return time.perf_counter() - self._last_draw >= _REDRAW_SECONDS or batch + 1 >= self.batches
+
+    def draw(self, batch: int, samples: int, logs: dict) -> None:
+        """Redraw the bar (called only when ``live``): ``samples`` trained so far this epoch, and
+        Keras' running ``logs`` of the epoch so far (the loss and every metric)."""
+        now = self._last_draw = time.perf_counter()
         done = (batch + 1) / max(self.batches, 1)
         filled = int(done * _BAR_WIDTH)
         bar = "=" * filled + (">" if filled < _BAR_WIDTH else "") + "." * max(_BAR_WIDTH - filled - 1, 0)
         rate = samples / max(now - self.started, 1e-9)
         width = len(str(self.batches))
         text = (f"Epoch {self.epoch}/{self.epochs} [{bar}] {batch + 1:>{width}}/{self.batches}"
-                f"  loss {running_loss:.4f}  {rate:,.0f} samples/s ")
+                f"  {format_logs(logs)}  {rate:,.0f} samples/s ")
         self.file.write("\r" + text)
         self.file.flush()
         self._drawn = len(text)

@@ -22,7 +22,9 @@ def check_resume_state(state, path) -> None:
     if state["batches_done"] and not (
         isinstance(running, dict)
         and isinstance(running.get("loss"), (int, float)) and isinstance(running.get("count"), int)
-        and all(running.get(key) is None or isinstance(running.get(key), np.ndarray) for key in ("outputs", "labels"))
+        # the metrics' running values, or (a checkpoint from before they ran) the epoch's outputs so far
+        and (isinstance(running.get("metrics"), dict) if "metrics" in running else
+             all(running.get(key) is None or isinstance(running.get(key), np.ndarray) for key in ("outputs", "labels")))
     ):
         raise ModelFileError(f"{path}: the checkpoint stopped inside an epoch but its running totals are malformed")
     if state.get("stopped") is not None and not isinstance(state["stopped"], str):
@@ -74,19 +76,15 @@ def encode_sums(sums):
     """The running sums of an epoch under way, as a checkpoint stores them."""
     if sums is None:
         return None
-    return {
-        "loss": sums["loss"],
-        "count": sums["count"],
-        "outputs": np.concatenate(sums["outputs"]) if sums["outputs"] else None,
-        "labels": np.concatenate(sums["labels"]) if sums["labels"] else None,
-    }
+    return {"loss": sums["loss"], "count": sums["count"], "metrics": sums["metrics"].state_dict()}
 
 
-def decode_sums(encoded):
-    """The running sums back from a checkpoint."""
-    return {
-        "loss": encoded["loss"],
-        "count": encoded["count"],
-        "outputs": [] if encoded["outputs"] is None else [encoded["outputs"]],
-        "labels": [] if encoded["labels"] is None else [encoded["labels"]],
-    }
+def decode_sums(encoded, running):
+    """The running sums back from a checkpoint, the metrics' into ``running`` (fresh accumulators).
+    A checkpoint written before metrics ran batch by batch holds the epoch's outputs and targets
+    so far instead, which the accumulators take as one batch."""
+    if "metrics" in encoded:
+        running.load_state_dict(encoded["metrics"])
+    elif encoded.get("outputs") is not None:
+        running.update(encoded["outputs"], encoded["labels"])
+    return {"loss": encoded["loss"], "count": encoded["count"], "metrics": running}

@@ -28,9 +28,9 @@ from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .callbacks import LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, as_callback, defines
 from .history import History
-from .metrics import METRICS
 from .progress import Progress
 from .resume import check_resume_settings, check_resume_state, decode_sums, encode_sums
+from .running import RunningMetrics, checked_metrics, log_names
 from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights
 
 LOSSES = {
@@ -132,16 +132,14 @@ class Trainer:
     """Trains ``model`` with ``loss`` and ``optimizer``; ``fit()`` below is the one-call form."""
 
     def __init__(self, model, *, loss, optimizer=None, metrics=(), callbacks=(), verbose: int | str = 1,
-                 seed: int | None = None, output=None):
+                 seed: int | None = None, output=None, weighted_metrics=()):
         self.model = model
         self.loss = make_loss(loss)
         _warn_of_a_second_softmax(model, self.loss)
         # An optimizer is needed to train; evaluating and predicting need none.
         self.optimizer = None if optimizer is None else make_optimizer(optimizer, model)
-        unknown = [m for m in metrics if m not in METRICS]
-        if unknown:
-            raise ConfigError(f"unknown metric {unknown[0]!r}; choose from {', '.join(METRICS)}")
-        self.metrics = list(metrics)
+        self.metrics = checked_metrics(metrics, "metrics")
+        self.weighted_metrics = checked_metrics(weighted_metrics, "weighted_metrics")
         self.callbacks = [as_callback(c) for c in callbacks]
         if not any(isinstance(c, TerminateOnNaN) for c in self.callbacks):
             self.callbacks.insert(0, TerminateOnNaN())
@@ -299,7 +297,7 @@ class Trainer:
                     callback.on_epoch_begin(epoch, {})
                 progress.start_epoch(epoch)
                 started = time.perf_counter()
-                sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "labels": [], "outputs": []}
+                sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "metrics": self._running_metrics()}
                 self._stopping_loss = math.nan
                 self._run_epoch(loader, weighted, skip_batches, sums, progress, batch_starts, batch_callbacks,
                                 interrupt_checkpoint)
@@ -347,8 +345,9 @@ class Trainer:
         batches = loader
         if weighted is not None:  # the batches' weights go to the weighted loss as they are served
             batches, loss_fn = weighted.batches(loader), weighted
-        keep_outputs = bool(self.metrics)
-        outputs, labels = sums["outputs"], sums["labels"]
+        # Metrics accumulate batch by batch (Keras' running values), from the outputs the forward
+        # pass computed anyway; the batch's weights count for the weighted ones.
+        running = sums["metrics"] or None
         # The running sums live in locals during the epoch (this loop is the whole cost of fit()
         # beyond the step itself at small batch sizes) and go back into ``sums`` whenever anyone
         # may look: at an interruption and at the end.
@@ -372,9 +371,8 @@ class Trainer:
                     n = len(xb)
                     loss_sum += value * n
                     count += n
-                    if keep_outputs:
-                        outputs.append(output.data)
-                        labels.append(yb)
+                    if running is not None:
+                        running.update(output.data, yb, None if weighted is None else weighted.weights.data)
                 elif weighted is None and _nothing_to_score(self.loss, yb):
                     # padding alone: no loss to count; the step runs on the zero gradient, as
                     # PyTorch's loop would run it (momentum carries on)
@@ -389,12 +387,17 @@ class Trainer:
                     # Keras' logs: the mean loss of the epoch so far, which a non-finite loss makes its own
                     mean = value if self.diverged else loss_sum / count if count else math.nan
                     logs = {"loss": mean}
+                    if running is not None:
+                        logs.update(running.results())
                     for callback in batch_callbacks:
                         callback.on_train_batch_end(batch, logs)
                 if self.stop_training:
                     return
-                if live:
-                    progress.batch_done(batch, count, loss_sum / max(count, 1))
+                if live and progress.due(batch):
+                    shown = {"loss": loss_sum / max(count, 1)}
+                    if running is not None:
+                        shown.update(running.results())
+                    progress.draw(batch, count, shown)
                 if self._interrupt_requested:
                     sums["loss"], sums["count"] = loss_sum, count
                     if not self._weights_are_finite(batch):
@@ -435,11 +438,12 @@ class Trainer:
     def _cut_short_logs(self, validation_data, seconds) -> dict:
         """The logs of the epoch a run diverged in: the loss that stopped it (NaN when the weights
         overflowed behind a finite loss), NaN for the metrics and validation it never finished."""
+        names = [log_name for log_name, _, _ in log_names(self.metrics, self.weighted_metrics)]
         logs = {"loss": self._stopping_loss}
-        logs.update((name, math.nan) for name in self.metrics)
+        logs.update((name, math.nan) for name in names)
         if validation_data is not None:
             logs["val_loss"] = math.nan
-            logs.update(("val_" + name, math.nan) for name in self.metrics)
+            logs.update(("val_" + name, math.nan) for name in names)
         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
         logs["time"] = seconds
         return logs
@@ -447,10 +451,7 @@ class Trainer:
     @_quiet_overflow
     def _epoch_logs(self, sums, validation_data, batch_size, seconds) -> dict:
         logs = {"loss": sums["loss"] / max(sums["count"], 1)}
-        if self.metrics and sums["outputs"]:
-            outputs = np.concatenate(sums["outputs"])
-            labels = np.concatenate(sums["labels"])
-            logs.update(self._metric_values(outputs, labels, ""))
+        logs.update(sums["metrics"].results())
         if validation_data is not None:
             vx, vy, vw = validation_data
             logs.update(self.evaluate(vx, vy, batch_size=batch_size, prefix="val_", prepared=True, sample_weight=vw))
@@ -497,8 +498,8 @@ class Trainer:
                  sample_weight=None) -> dict:
         """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``.
 
-        With ``sample_weight`` the loss is Σᵢ wᵢ·Eᵢ / n over the n samples, as in Keras (the
-        metrics stay unweighted)."""
+        With ``sample_weight`` the loss is Σᵢ wᵢ·Eᵢ / n over the n samples, as in Keras; the
+        ``weighted_metrics`` are weighted by it, the ``metrics`` are not."""
         if not prepared:
             X, y = self._prepare(X, y, "evaluate")
             if sample_weight is not None:
@@ -518,55 +519,59 @@ class Trainer:
     def _evaluate_batches(self, X, y, batch_size, prefix, sample_weight, loss_fn, watchers) -> dict:
         for callback in watchers:
             callback.on_test_begin({})
-        total, counted, outputs = 0.0, 0, []
+        total, counted = 0.0, 0
+        running = self._running_metrics()
         with no_grad():
             for batch, i in enumerate(range(0, len(X), batch_size)):
                 for callback in watchers:
                     callback.on_test_batch_begin(batch, {})
                 output = self._output(X[i : i + batch_size], "evaluate")
-                outputs.append(output.data)
+                running.update(output.data, y[i : i + batch_size],
+                               None if sample_weight is None else sample_weight[i : i + batch_size])
                 # (a batch of padding alone has no loss, as fit counts it)
                 if sample_weight is not None or not _nothing_to_score(self.loss, y[i : i + batch_size]):
                     if sample_weight is not None:
                         loss_fn.weights = Tensor(sample_weight[i : i + batch_size], dtype=output.data.dtype)
                     total += float(loss_fn(output, y[i : i + batch_size]).data) * len(output.data)
                     counted += len(output.data)
-                for callback in watchers:
-                    callback.on_test_batch_end(batch, {"loss": total / counted if counted else math.nan})
-        logs = {"loss": total / counted if counted else math.nan}
-        logs.update(self._metric_values(np.concatenate(outputs), y, ""))
+                if watchers:  # Keras' logs: the loss and metrics of the evaluation so far
+                    logs = {"loss": total / counted if counted else math.nan, **running.results()}
+                    for callback in watchers:
+                        callback.on_test_batch_end(batch, logs)
+        logs = {"loss": total / counted if counted else math.nan, **running.results()}
         for callback in watchers:
             callback.on_test_end(dict(logs))
         return {prefix + key: value for key, value in logs.items()}
 
-    def _metric_values(self, outputs, targets, prefix) -> dict:
-        values = {}
-        for name in self.metrics:
-            metric = METRICS[name]
-            if metric.needs_labels:
-                values[prefix + name] = metric.function(*self._labels(outputs, targets))
-            else:
-                values[prefix + name] = metric.function(targets, outputs)
-        return values
+    def _running_metrics(self) -> RunningMetrics:
+        """Fresh accumulators of the compiled metrics, for an epoch or an evaluation."""
+        return RunningMetrics(self.metrics, self.weighted_metrics, self._labels)
 
-    def _labels(self, outputs: np.ndarray, targets: np.ndarray) -> tuple:
-        """(true labels, predicted labels) for the label metrics. Targets with several columns are
-        class probabilities (one-hot rows) for cross-entropy, whose class is the likeliest, and one
-        yes/no label per output otherwise (multi-label, thresholded like the outputs)."""
+    def _labels(self, outputs: np.ndarray, targets: np.ndarray, weights: np.ndarray | None = None) -> tuple:
+        """(true labels, predicted labels, the weight of each label or None) for the label metrics,
+        ``weights`` being one per sample or None. Targets with several columns are class
+        probabilities (one-hot rows) for cross-entropy, whose class is the likeliest, and one yes/no
+        label per output otherwise (multi-label, thresholded like the outputs)."""
+        w = None
+        if weights is not None:  # each sample's weight on each of its targets, cut as they are cut
+            w = np.broadcast_to(np.asarray(weights, dtype=np.float64).reshape((len(weights),) + (1,) * (targets.ndim - 1)),
+                                targets.shape)
         ignored = _ignored_label(self.loss)
         if ignored is not None and outputs.ndim == targets.ndim + 1 and outputs.ndim > 1:
             # class indices, (N,) for (N, C) outputs or (N, d1, ...) for (N, C, d1, ...), told by their
             # shape as the loss tells them (integer (N, L) labels arrive as floats: see _prepare): the
             # class axis is 1, and the samples labelled ignore_index are not scored, as the loss skips them
             kept = targets != ignored
-            return targets[kept].astype(np.int64), outputs.argmax(axis=1)[kept]
+            return targets[kept].astype(np.int64), outputs.argmax(axis=1)[kept], None if w is None else w[kept]
+        flat = None if w is None else w.reshape(-1)
         if _takes_signs(self.loss):  # targets of ±1, one per output
-            return targets.reshape(-1), np.where(outputs.reshape(-1) > 0, 1, -1)
+            return targets.reshape(-1), np.where(outputs.reshape(-1) > 0, 1, -1), flat
         if targets.ndim == 2 and targets.shape[1] > 1:
             if _takes_class_indices(self.loss):
-                return targets.argmax(axis=1), outputs.argmax(axis=1)
-            return targets.reshape(-1).astype(np.int64), (outputs.reshape(-1) > self._threshold()).astype(np.int64)
-        return targets.reshape(-1), self.output_to_labels(outputs)
+                return targets.argmax(axis=1), outputs.argmax(axis=1), None if w is None else w[:, 0]
+            return (targets.reshape(-1).astype(np.int64), (outputs.reshape(-1) > self._threshold()).astype(np.int64),
+                    flat)
+        return targets.reshape(-1), self.output_to_labels(outputs), flat
 
     def _threshold(self) -> float:
         """Where one output splits into class 0 and 1: 0 for a loss of logits, 0.5 for any other
@@ -666,7 +671,7 @@ class Trainer:
         if state.get("stopped"):
             self.stop_reason = state["stopped"]  # fit() then runs no epoch: see there
         if state["batches_done"]:
-            self._position = (state["epoch"], state["batches_done"], decode_sums(state["running"]))
+            self._position = (state["epoch"], state["batches_done"], decode_sums(state["running"], self._running_metrics()))
             return state["epoch"], state["batches_done"]
         return state["epoch"] + 1, 0
 
@@ -773,7 +778,7 @@ def _split(X, y, fraction):
 def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None = 32, validation_data=None,
         validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int | str = 1, seed: int | None = None,
         shuffle: bool = True, resume_from=None, output=None, sample_weight=None, class_weight=None,
-        initial_epoch: int = 0) -> History:
+        initial_epoch: int = 0, weighted_metrics=()) -> History:
     """Train ``model`` on (X, y) and return the :class:`History` (Keras' ``fit``, as a function).
 
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
@@ -785,7 +790,10 @@ def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None
     are (the indices an Embedding looks up), as a PyTorch loop would pass them.
     ``epochs`` is the number of the last epoch (1 by default, as in Keras); ``batch_size=None`` is
     Keras' default, 32.
-    ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``. ``verbose=1`` (or
+    ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``, unweighted;
+    ``weighted_metrics`` names metrics weighted by ``sample_weight`` (and ``class_weight``) in
+    training and by the validation's own weights in validation, as Keras' (logged under their
+    names, or ``weighted_<name>`` where an unweighted metric has the name). ``verbose=1`` (or
     Keras' ``"auto"``) shows a progress bar on a terminal and one line per epoch otherwise; 2
     always one line per epoch; 0 prints nothing. With ``seed`` the run is repeatable: the shuffles and,
     through the library's generator (reseeded from ``seed`` when training starts), every dropout
@@ -803,18 +811,21 @@ def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None
     keeps the epoch it diverged in as the history's last row (see :class:`History`).
     """
     trainer = Trainer(model, loss=loss, optimizer=optimizer, metrics=metrics, callbacks=callbacks,
-                      verbose=verbose, seed=seed, output=output)
+                      verbose=verbose, seed=seed, output=output, weighted_metrics=weighted_metrics)
     return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                        validation_split=validation_split, shuffle=shuffle, resume_from=resume_from,
                        sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch)
 
 
-def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None, callbacks=()) -> dict:
+def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None, callbacks=(),
+             weighted_metrics=()) -> dict:
     """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``.
 
-    ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n); metrics stay unweighted.
-    ``callbacks`` get Keras' ``on_test_*`` hooks."""
-    return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0).evaluate(
+    ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n) and the
+    ``weighted_metrics`` (Σᵢ wᵢ·vᵢ / Σᵢ wᵢ); ``metrics`` stay unweighted, as in Keras.
+    ``callbacks`` get Keras' ``on_test_*`` hooks, whose batch logs hold the loss and metrics so far."""
+    return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0,
+                   weighted_metrics=weighted_metrics).evaluate(
         X, y, batch_size=batch_size, sample_weight=sample_weight)
 
 
