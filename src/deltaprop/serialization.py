@@ -618,9 +618,20 @@ def _unprefix(tensors: dict, prefix: str) -> dict:
 # -- the file itself ---------------------------------------------------------------------------
 
 
-def _write(path, tensors: dict, info: dict) -> None:
-    from safetensors.numpy import save as to_bytes
+def _safetensors():
+    """The safetensors package (a dependency of deltaprop, imported only when a file is read or
+    written), or one sentence saying it is missing."""
+    try:
+        import safetensors
+        import safetensors.numpy
+    except ImportError:
+        raise ModelFileError("model files need the safetensors package, which is not installed here "
+                             "(pip install safetensors)") from None
+    return safetensors
 
+
+def _write(path, tensors: dict, info: dict) -> None:
+    to_bytes = _safetensors().numpy.save
     contiguous = {name: _contiguous(array) for name, array in tensors.items()}
     data = to_bytes(contiguous, metadata={"deltaprop": json.dumps(info, allow_nan=True)})
     atomic.write_bytes(path, data)
@@ -690,12 +701,10 @@ def _read(path: Path):
         dtype = entry.get("dtype") if isinstance(entry, dict) and name != "__metadata__" else None
         if isinstance(dtype, str) and dtype not in _NUMPY_DTYPES:
             raise ModelFileError(f"{path}: tensor {_short(name)} has dtype {_short(dtype)}, which deltaprop cannot read")
+    safetensors = _safetensors()
     try:
-        from safetensors import SafetensorError
-        from safetensors.numpy import load as from_bytes
-
-        tensors = from_bytes(data)
-    except SafetensorError as error:
+        tensors = safetensors.numpy.load(data)
+    except safetensors.SafetensorError as error:
         raise ModelFileError(f"{path}: the tensor data is corrupt ({error})") from None
     except (ValueError, TypeError, OverflowError, MemoryError) as error:
         raise ModelFileError(f"{path}: the tensor data cannot be read ({error})") from None
