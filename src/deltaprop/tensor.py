@@ -104,7 +104,9 @@ class Tensor:
         out = _new_tensor(Tensor)
         # NumPy returns scalars, not arrays, from operations on 0-d arrays; keep .data an ndarray. A
         # Python float is an operation on Python numbers alone (dp.mul(2.5, 2)): PyTorch's default float.
-        out.data = data if type(data) is np.ndarray else np.asarray(data, DEFAULT_DTYPE if type(data) is float else None)
+        if type(data) is not np.ndarray:
+            data = np.asarray(data) if type(data) is not float else np.asarray(data, DEFAULT_DTYPE)
+        out.data = data
         out.grad = None
         out._op = op
         out._retains_grad = False

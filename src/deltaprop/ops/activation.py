@@ -16,7 +16,7 @@ from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
 from .arithmetic import mul
-from .promotion import floating
+from .promotion import FLOATING, floating
 from .shape import narrow
 from .special import erf
 
@@ -134,7 +134,7 @@ def logistic_(x: np.ndarray) -> np.ndarray:
 def tanh(a):
     a = operand(a)
     x = a.data
-    out = np.tanh(x if x.__class__ is np.ndarray and x.dtype.kind == "f" else floating(x))
+    out = np.tanh(x if getattr(x, "dtype", None) in FLOATING else floating(x))
 
     def backward(g):
         return (g * (1 - out * out),)  # tanh' = 1 − tanh²

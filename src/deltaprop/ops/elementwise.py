@@ -8,13 +8,13 @@ from ..dtypes import TENSOR_KINDS, dtype_refusal
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import broadcast_error, operand, record, unbroadcast
-from .promotion import cast, floating, promoted, result_type
+from .promotion import FLOATING, cast, floating, promoted, result_type
 
 
 def exp(a):
     a = operand(a)
     x = a.data
-    if x.__class__ is not np.ndarray or x.dtype.kind != "f":  # integers, booleans: the default float
+    if getattr(x, "dtype", None) not in FLOATING:  # integers, booleans, numbers: the default float
         x = floating(x)
     out = np.exp(x)
 
@@ -27,7 +27,7 @@ def exp(a):
 def log(a):
     a = operand(a)
     x = a.data
-    if x.__class__ is not np.ndarray or x.dtype.kind != "f":  # integers, booleans: the default float
+    if getattr(x, "dtype", None) not in FLOATING:  # integers, booleans, numbers: the default float
         x = floating(x)
     out = np.log(x)
 
@@ -40,7 +40,7 @@ def log(a):
 def sqrt(a):
     a = operand(a)
     x = a.data
-    if x.__class__ is not np.ndarray or x.dtype.kind != "f":  # integers, booleans: the default float
+    if getattr(x, "dtype", None) not in FLOATING:  # integers, booleans, numbers: the default float
         x = floating(x)
     out = np.sqrt(x)
 
