@@ -102,8 +102,11 @@ class Tensor:
     def _from_op(data: np.ndarray, parents: tuple, backward, op: str) -> "Tensor":
         """The result of an operation: records ``parents`` and the rule only when a gradient is needed."""
         out = _new_tensor(Tensor)
-        # NumPy returns scalars, not arrays, from operations on 0-d arrays; keep .data an ndarray.
-        out.data = data if type(data) is np.ndarray else np.asarray(data)
+        # NumPy returns scalars, not arrays, from operations on 0-d arrays; keep .data an ndarray. A
+        # Python float is an operation on Python numbers alone (dp.mul(2.5, 2)): PyTorch's default float.
+        if type(data) is not np.ndarray:
+            data = np.asarray(data) if type(data) is not float else np.asarray(data, DEFAULT_DTYPE)
+        out.data = data
         out.grad = None
         out._op = op
         out._retains_grad = False
@@ -373,7 +376,7 @@ class Tensor:
 
     # Comparisons give boolean tensors that carry no gradient, compared in the dtype PyTorch promotes to.
     def _compared(self, compare, other) -> "Tensor":
-        return Tensor._wrap(np.asarray(compare(*_ops.promotion.promoted(self.data, _data(other)))))
+        return Tensor._wrap(np.asarray(compare(*_ops.promotion.wrapped_operands(self.data, _data(other)))))
 
     def __lt__(self, other):
         return self._compared(operator.lt, other)
@@ -997,7 +1000,7 @@ class Tensor:
         if promotion.category(dtype) > promotion.category(self.data.dtype):
             raise TypeError(f"{what}: a {self.dtype} tensor cannot take in place its {dtype} result with a value of "
                             f"dtype {promotion.result_type(value)}; make a new tensor instead.")
-        x, value = promotion.cast(self.data, dtype), promotion.cast(promotion.as_operand(value), dtype)
+        x, value = promotion.wrapped_operands(promotion.cast(self.data, dtype), promotion.as_operand(value))
         try:
             ufunc(x, value, out=self.data, casting="unsafe")
         except (TypeError, ValueError) as error:  # NumPy's broadcasting refusal

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
 from .arithmetic import mul
+from .promotion import FLOATING, floating
 from .shape import narrow
 from .special import erf
 
@@ -105,8 +106,8 @@ def logistic(x: np.ndarray) -> np.ndarray:
     (np.logaddexp has no vector loop: 451 against 37 µs for 32,768 float32 numbers).
     """
     x = np.asarray(x)
-    if x.dtype.kind != "f":  # integers and booleans: in float64, as np.exp and np.tanh promote them
-        return logistic(x.astype(np.float64))
+    if x.dtype.kind != "f":  # integers and booleans: in the default float dtype, as PyTorch's sigmoid
+        return logistic(floating(x))
     denominator = np.abs(x, out=np.empty_like(x))
     np.negative(denominator, out=denominator)
     np.exp(denominator, out=denominator)
@@ -132,7 +133,8 @@ def logistic_(x: np.ndarray) -> np.ndarray:
 
 def tanh(a):
     a = operand(a)
-    out = np.tanh(a.data)
+    x = a.data
+    out = np.tanh(x if getattr(x, "dtype", None) in FLOATING else floating(x))
 
     def backward(g):
         return (g * (1 - out * out),)  # tanh' = 1 − tanh²

@@ -9,19 +9,22 @@ import numpy as np
 from ..errors import ConfigError, ShapeError
 from ._core import broadcast_error, mm, operand, record, shape_of, unbroadcast
 from .elementwise import astype
-from .promotion import FLOATING, promoted, result_type
+from .promotion import FLOATING, promoted, refuse_bool_subtraction, result_type, wrapped_operands
 
 
 def add(a, b):
     a, b = operand(a), operand(b)
     x, y = a.data, b.data
-    if getattr(x, "dtype", None) is not getattr(y, "dtype", None) and not (
-            y.__class__ is int or y.__class__ is float and x.dtype in FLOATING):  # the hot path: see promotion.py
+    if getattr(x, "dtype", None) is not getattr(y, "dtype", 0) and not (  # (two numbers: promoted too)
+            y.__class__ is int or y.__class__ is float and getattr(x, "dtype", None) in FLOATING):  # see promotion.py
         x, y = promoted(x, y)
     try:
         out = x + y
     except ValueError:
         raise broadcast_error("add", a, b) from None
+    except OverflowError:  # a Python int beyond an integer tensor's range: wrapped, as in PyTorch
+        x, y = wrapped_operands(x, y)
+        out = x + y
 
     def backward(g):
         return (
@@ -35,13 +38,21 @@ def add(a, b):
 def sub(a, b):
     a, b = operand(a), operand(b)
     x, y = a.data, b.data
-    if getattr(x, "dtype", None) is not getattr(y, "dtype", None) and not (
-            y.__class__ is int or y.__class__ is float and x.dtype in FLOATING):  # the hot path: see promotion.py
+    if getattr(x, "dtype", None) is not getattr(y, "dtype", 0) and not (  # (two numbers: promoted too)
+            y.__class__ is int and x.__class__ is np.ndarray and x.dtype.kind != "b"
+            or y.__class__ is float and getattr(x, "dtype", None) in FLOATING):  # the hot path: see promotion.py
+        refuse_bool_subtraction(x, y)
         x, y = promoted(x, y)
     try:
         out = x - y
     except ValueError:
         raise broadcast_error("sub", a, b) from None
+    except TypeError:  # NumPy's refusal of two boolean arrays, in PyTorch's words
+        refuse_bool_subtraction(x, y)
+        raise
+    except OverflowError:  # a Python int beyond an integer tensor's range: wrapped, as in PyTorch
+        x, y = wrapped_operands(x, y)
+        out = x - y
 
     def backward(g):
         return (
@@ -55,13 +66,16 @@ def sub(a, b):
 def mul(a, b):
     a, b = operand(a), operand(b)
     x, y = a.data, b.data
-    if getattr(x, "dtype", None) is not getattr(y, "dtype", None) and not (
-            y.__class__ is int or y.__class__ is float and x.dtype in FLOATING):  # the hot path: see promotion.py
+    if getattr(x, "dtype", None) is not getattr(y, "dtype", 0) and not (  # (two numbers: promoted too)
+            y.__class__ is int or y.__class__ is float and getattr(x, "dtype", None) in FLOATING):  # see promotion.py
         x, y = promoted(x, y)
     try:
         out = x * y
     except ValueError:
         raise broadcast_error("mul", a, b) from None
+    except OverflowError:  # a Python int beyond an integer tensor's range: wrapped, as in PyTorch
+        x, y = wrapped_operands(x, y)
+        out = x * y
 
     def backward(g):
         return (
@@ -270,21 +284,25 @@ def _truncated(x, y):
     return q + ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0)))
 
 
-def _numbers(op: str, a, b) -> None:
-    """Refuse what PyTorch's division of integers refuses: booleans, and division by an integer zero."""
+def _numbers(op: str, a, b):
+    """The operands of ``a`` and ``b`` as PyTorch's division of integers takes them (promoted, a
+    Python int wrapped into an integer dtype), refused where it refuses: two booleans, and division
+    by an integer zero (also a number that wraps to 0: uint8 // 256)."""
     kinds = [np.asarray(x.data).dtype.kind for x in (a, b)]
     if kinds == ["b", "b"]:
         raise TypeError(f"{op}: takes numbers, not two booleans")
-    if all(k in "biu" for k in kinds) and np.any(np.asarray(b.data) == 0):
+    x, y = wrapped_operands(a.data, b.data)
+    if all(k in "biu" for k in kinds) and np.any(np.asarray(y) == 0):
         raise ZeroDivisionError(f"{op}: integer division by zero (the divisor holds a 0)")
+    return x, y
 
 
 def _rounded_quotient(op: str, input, other, rounding):
     a, b = operand(input), operand(other)
-    _numbers(op, a, b)
     try:
+        x, y = _numbers(op, a, b)
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0: ±inf or NaN, as in PyTorch
-            out = rounding(*promoted(a.data, b.data))
+            out = rounding(x, y)
     except ValueError:
         raise broadcast_error(op, a, b) from None
 
@@ -308,9 +326,8 @@ def remainder(input, other):
     Python's and PyTorch's ``%``. Gradients, PyTorch's: 1 for the dividend, -floor(input / other)
     for the divisor."""
     a, b = operand(input), operand(other)
-    _numbers("remainder", a, b)
-    x, y = promoted(a.data, b.data)
     try:
+        x, y = _numbers("remainder", a, b)
         with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, as in PyTorch
             out = np.remainder(x, y)
     except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import normalize_axes, operand, record
-from .reduction import converted, kept
+from .reduction import converted, integral_as_int64, kept
 
 
 def _axis(name: str, X: np.ndarray, axis, dim):
@@ -39,13 +39,13 @@ def _running(name: str, forward, rule_for, a, axis, dim):
     X = a.data
     if axis is None and dim is None:  # NumPy's flattened form
         flat = X.reshape(-1)
-        out = forward(flat, 0)
+        out = integral_as_int64(forward(flat, 0))
         rule, shape = rule_for(flat, out, 0), X.shape
         return record(out, (a,), lambda g: (rule(g).reshape(shape),), name)
     axis = _axis(name, X, axis, dim)
     if axis is None:  # a 0-d input: one element, its own running total
-        return record(X.copy(), (a,), lambda g: (g,), name)
-    out = forward(X, axis)
+        return record(integral_as_int64(X.copy()), (a,), lambda g: (g,), name)
+    out = integral_as_int64(forward(X, axis))
     rule = rule_for(X, out, axis)
     return record(out, (a,), lambda g: (rule(g),), name)
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ._core import operand, record
+from .promotion import cast, result_type
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # label order: implicit output sorts by it
 _ELLIPSIS = -1  # marks '...' in a parsed term until its dimensions get labels
@@ -171,8 +172,8 @@ def einsum(equation, *operands):
     dimensions a term does not name, and these broadcast across operands, as do dimensions of size
     1. An output after '->' lists the letters kept, in order; without it the output is the '...'
     dimensions followed by the letters used once, alphabetically. A letter repeated in one term
-    reads a diagonal ('ii->i'). The operands may also be given as one list. Mixed float dtypes are
-    computed in the wider one (NumPy's rule; PyTorch refuses them).
+    reads a diagonal ('ii->i'). The operands may also be given as one list. Mixed dtypes are
+    computed in PyTorch's promoted dtype (float32 with int64: float32), where PyTorch refuses them.
 
     The sublist form of PyTorch and NumPy is taken too: ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` is
     ``einsum('ij,jk->ik', a, b)``, subscripts being integers 0-51 (Ellipsis for '...'), and the
@@ -193,8 +194,11 @@ def einsum(equation, *operands):
         if sublists is None:
             raise
         raise type(error)(f"{error} (the sublists as the equation {equation!r}, subscript 0 written A, 26 a)") from None
-    # Dimensions of size 1 stretched to their subscript's size, as views (no copy).
-    full = [np.broadcast_to(t.data, tuple(sizes[label] for label in term)) for t, term in zip(tensors, labels)]
+    # In PyTorch's promoted dtype (ops.promotion; PyTorch itself refuses mixed dtypes), with
+    # dimensions of size 1 stretched to their subscript's size, as views (no copy).
+    dtype = result_type(*(np.asarray(t.data) for t in tensors)) if tensors else None
+    full = [np.broadcast_to(cast(np.asarray(t.data), dtype), tuple(sizes[label] for label in term))
+            for t, term in zip(tensors, labels)]
     out = _sum(list(zip(full, labels)), out_labels)
 
     def gradient(k: int, g: np.ndarray) -> np.ndarray:

@@ -8,12 +8,15 @@ from ..dtypes import TENSOR_KINDS, dtype_refusal
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import broadcast_error, operand, record, unbroadcast
-from .promotion import cast, promoted, result_type
+from .promotion import FLOATING, cast, floating, promoted, result_type
 
 
 def exp(a):
     a = operand(a)
-    out = np.exp(a.data)
+    x = a.data
+    if getattr(x, "dtype", None) not in FLOATING:  # integers, booleans, numbers: the default float
+        x = floating(x)
+    out = np.exp(x)
 
     def backward(g):
         return (g * out,)  # (eˣ)' = eˣ, the saved output
@@ -23,17 +26,23 @@ def exp(a):
 
 def log(a):
     a = operand(a)
-    out = np.log(a.data)
+    x = a.data
+    if getattr(x, "dtype", None) not in FLOATING:  # integers, booleans, numbers: the default float
+        x = floating(x)
+    out = np.log(x)
 
     def backward(g):
-        return (g / a.data,)
+        return (g / x,)
 
     return record(out, (a,), backward, "log")
 
 
 def sqrt(a):
     a = operand(a)
-    out = np.sqrt(a.data)
+    x = a.data
+    if getattr(x, "dtype", None) not in FLOATING:  # integers, booleans, numbers: the default float
+        x = floating(x)
+    out = np.sqrt(x)
 
     def backward(g):
         return (g / (2 * out),)

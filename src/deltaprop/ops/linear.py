@@ -19,6 +19,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from . import _memory
 from ._core import mm, no_tensors_in, operand, record
+from .promotion import promoted
 
 
 def linear(x, weight, bias=None):
@@ -39,8 +40,8 @@ def linear(x, weight, bias=None):
     if mismatch:
         features = X.shape[-1] if X.ndim else "no"
         raise ShapeError(f"linear: input of shape {X.shape} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
-    if X.dtype != W.dtype and not (x_is_node and x.requires_grad):
-        X = X.astype(W.dtype)  # data arrives as float64 or integers; compute in the layer's dtype
+    if X.dtype is not W.dtype:
+        X, W = _common_dtype(X, W, data=not (x_is_node and x.requires_grad))
     if X.ndim > 2:
         # A sequence's (N, L, in): one product of all N·L rows, not N stacked ones (NumPy's matmul
         # does a small product per leading index: 75 against 17 µs for (64, 10, 32)·(32, 96)),
@@ -57,7 +58,10 @@ def linear(x, weight, bias=None):
     parents = (x, weight) if x_is_node else (weight,)
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else operand(bias)
-        out += bias.data  # ``out`` is a fresh array: adding in place saves a temporary
+        if getattr(bias.data, "dtype", None) is out.dtype:
+            out += bias.data  # ``out`` is a fresh array: adding in place saves a temporary
+        else:  # a bias of another dtype (or a number): PyTorch's promoted one (ops.promotion)
+            out = np.add(*promoted(out, bias.data))
         parents += (bias,)
 
     def backward(g):
@@ -86,6 +90,16 @@ def linear(x, weight, bias=None):
 
     return record(out, parents, backward, "linear")
 
+
+
+def _common_dtype(X: np.ndarray, W: np.ndarray, data: bool) -> tuple:
+    """``X`` and ``W`` in the dtype their product is computed in. Data (an input that needs no
+    gradient, float64 or integers as it arrives) takes a floating weight's dtype, deltaprop's choice
+    where PyTorch refuses mixed dtypes; otherwise both take PyTorch's promoted dtype, as matmul does
+    (float32 data with integer weights is float32, never truncated to integers)."""
+    if data and W.dtype.kind == "f":
+        return X.astype(W.dtype), W
+    return promoted(X, W)
 
 
 def bilinear(input1, input2, weight, bias=None):

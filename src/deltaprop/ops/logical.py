@@ -12,7 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._core import broadcast_error, operand
-from .promotion import promoted
+from .promotion import wrapped_operands
 
 
 def _outside_graph(out) -> Tensor:
@@ -25,7 +25,7 @@ def _compare(op: str, ufunc, input, other, promote: bool = True) -> Tensor:
     both taken in float32); the logical operations, which only ask what is nonzero, take them as given."""
     a, b = operand(input), operand(other)
     try:
-        return _outside_graph(ufunc(*promoted(a.data, b.data)) if promote else ufunc(a.data, b.data))
+        return _outside_graph(ufunc(*wrapped_operands(a.data, b.data)) if promote else ufunc(a.data, b.data))
     except ValueError:
         raise broadcast_error(op, a, b) from None
 

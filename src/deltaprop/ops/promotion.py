@@ -108,6 +108,8 @@ def promoted(x, y, floating: bool = False):
     dtype = result_type(x, y)
     if floating and dtype.kind != "f":
         dtype = np.dtype(DEFAULT_DTYPE)
+    if not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):  # two numbers: PyTorch's 0-d tensors
+        return np.asarray(x, dtype), np.asarray(y, dtype)
     return cast(x, dtype), cast(y, dtype)
 
 
@@ -124,3 +126,44 @@ def _kept(array: np.ndarray, other, floating: bool) -> bool:
     if kind is float or kind is int or kind is bool:
         return array.dtype in FLOATING or not (floating or kind is float)
     return False
+
+
+# -- beyond two operands of one computation: one-tensor functions, two numbers, out-of-range integers ---
+
+
+def floating(x) -> np.ndarray:
+    """``x`` (an array or a number) as the array a floating function computes on: a floating array as
+    it is, anything else in the default float dtype, as PyTorch computes ``exp`` of an integer or
+    boolean tensor in float32 (NumPy: float16 for int8, float64 for int32)."""
+    if type(x) is np.ndarray and x.dtype in FLOATING:
+        return x
+    x = np.asarray(x)
+    return x if x.dtype in FLOATING else x.astype(DEFAULT_DTYPE)
+
+
+def wrapped(number: int, dtype) -> int:
+    """The Python int ``number`` wrapped into the integer ``dtype``, as PyTorch converts a Python
+    integer for an integer tensor (uint8 + 300 adds 44); beyond int64 NumPy's OverflowError stands,
+    as PyTorch's does."""
+    return int(np.array(np.int64(number)).astype(dtype))
+
+
+def wrapped_operands(x, y):
+    """``x`` and ``y`` promoted (:func:`promoted`), a Python int out of the integer result dtype's
+    range wrapped into it (PyTorch's reading; NumPy refuses with an OverflowError)."""
+    x, y = promoted(x, y)
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iu" and type(y) is int:
+        return x, wrapped(y, x.dtype)
+    if isinstance(y, np.ndarray) and y.dtype.kind in "iu" and type(x) is int:
+        return wrapped(x, y.dtype), y
+    return x, y
+
+
+def refuse_bool_subtraction(x, y) -> None:
+    """Refuse, as PyTorch does, a subtraction of which either operand is boolean (a tensor or a
+    Python bool): NumPy refuses two boolean arrays in its own words and takes the rest."""
+    booleans = [type(v) is bool or isinstance(v, (np.ndarray, np.bool_)) and v.dtype == _BOOL for v in (x, y)]
+    if any(booleans):
+        which = "two booleans" if all(booleans) else "a boolean operand"
+        raise TypeError(f"sub: subtraction with {which} is not supported, as in PyTorch (use ^ or logical_xor to "
+                        "flip booleans, or convert them with .int() first).")

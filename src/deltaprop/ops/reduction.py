@@ -26,6 +26,11 @@ def kept(out, dtype):
     return out if dtype is None else astype(out, dtype)
 
 
+def integral_as_int64(out):
+    """A sum or product of integers or booleans as int64, PyTorch's (NumPy's of uint8 is uint64)."""
+    return out.astype(np.int64) if out.dtype.kind in "bu" or out.dtype.kind == "i" and out.dtype.itemsize < 8 else out
+
+
 def _count(shape: tuple, axis) -> int:
     return math.prod(shape[i] for i in normalize_axes(axis, len(shape)))
 
@@ -37,6 +42,8 @@ def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     a = operand(a) if dtype is None else converted("sum", a, dtype)
     axis = reduction_axis(axis, a.data.ndim, "sum")
     out = a.data.sum(axis=axis, keepdims=keepdims)
+    if out.dtype.kind != "f":  # (inline: a call here was measurable on a small float32 sum)
+        out = integral_as_int64(out)
 
     def backward(g):
         return (expand_reduced(g, a.data.shape, axis, keepdims),)
@@ -253,7 +260,7 @@ def prod(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     a = operand(a) if dtype is None else converted("prod", a, dtype)
     X = a.data
     axis = reduction_axis(axis, X.ndim, "prod")
-    out = np.asarray(np.prod(X, axis=axis, keepdims=keepdims))
+    out = integral_as_int64(np.asarray(np.prod(X, axis=axis, keepdims=keepdims)))
 
     def backward(g):
         g = expand_reduced(g, X.shape, axis, keepdims)

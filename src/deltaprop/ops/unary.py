@@ -17,17 +17,19 @@ import numpy as np
 from ..errors import ConfigError
 from ._core import operand, record
 from .elementwise import clip
+from .promotion import floating
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
-def _slope_of_input(name: str, forward, slope, doc: str):
-    """The operation ``name``: ``forward(x)``, with gradient ``g · slope(x)``."""
+def _slope_of_input(name: str, forward, slope, doc: str, integral: bool = False):
+    """The operation ``name``: ``forward(x)``, with gradient ``g · slope(x)``; an integer or boolean
+    input is computed in the default float dtype, as in PyTorch, unless the function is ``integral``."""
 
     def op(a):
         a = operand(a)
-        x = a.data
+        x = a.data if integral else floating(a.data)
 
         def backward(g):
             return (g * slope(x),)
@@ -44,7 +46,7 @@ def _slope_of_output(name: str, forward, slope, doc: str):
 
     def op(a):
         a = operand(a)
-        out = np.asarray(forward(a.data))
+        out = np.asarray(forward(floating(a.data)))  # (integers and booleans: in the default float dtype)
 
         def backward(g):
             return (g * slope(out),)
@@ -77,17 +79,18 @@ log2 = _slope_of_input("log2", np.log2, lambda x: 1 / (x * _LN2), "The base-2 lo
 log10 = _slope_of_input("log10", np.log10, lambda x: 1 / (x * _LN10), "The base-10 logarithm.")
 sin = _slope_of_input("sin", np.sin, np.cos, "The sine (radians).")
 cos = _slope_of_input("cos", np.cos, lambda x: -np.sin(x), "The cosine (radians).")
-square = _slope_of_input("square", np.square, lambda x: 2 * x, "x², elementwise.")
+square = _slope_of_input("square", lambda x: np.square(x if x.dtype.kind != "b" else x.astype(np.int64)),
+                         lambda x: 2 * x, "x², elementwise; of booleans int64 (PyTorch's, as for True * True).",
+                         integral=True)
 
 expm1 = _slope_of_output("expm1", np.expm1, lambda out: out + 1, "eˣ − 1, accurate for small x.")
 exp2 = _slope_of_output("exp2", np.exp2, lambda out: out * _LN2, "2ˣ.")
-# (np.reciprocal divides integers as integers: 1 / 2 -> 0; true_divide keeps a float's dtype and
-# turns integers into floats, as every other division here does)
+# (np.reciprocal divides integers as integers, 1 / 2 -> 0: the input arrives floating)
 reciprocal = _slope_of_output("reciprocal", lambda x: np.true_divide(1, x), lambda out: -(out * out),
                               "1 / x (inf at 0, as in PyTorch).")
 rsqrt = _slope_of_output("rsqrt", lambda x: 1 / np.sqrt(x), lambda out: -0.5 * out * out * out, "1 / √x.")
 
-sign = _step("sign", lambda x: np.nan_to_num(np.sign(x), nan=0.0, copy=False),
+sign = _step("sign", lambda x: x.copy() if x.dtype.kind == "b" else np.nan_to_num(np.sign(x), nan=0.0, copy=False),
              "−1, 0 or 1 by the sign of each element; 0 for NaN, as PyTorch's (NumPy's gives NaN).")
 floor = _step("floor", np.floor, "The largest integer not above each element.")
 ceil = _step("ceil", np.ceil, "The smallest integer not below each element.")
