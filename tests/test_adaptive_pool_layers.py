@@ -116,6 +116,14 @@ def test_a_bad_output_size_is_one_sentence_naming_the_layer(name, size):
         getattr(nn, name)(size)
 
 
+@pytest.mark.parametrize("name", LAYERS)
+def test_a_float_output_size_is_refused_in_one_sentence(name):
+    # (AdaptiveAvgPool2d took len() of it and failed with Python's TypeError)
+    words = (TWO if name.endswith("2d") else ONE).format("2.5")
+    with pytest.raises(ConfigError, match=f"^{re.escape(name)}: output_size {re.escape(words)}$"):
+        getattr(nn, name)(2.5)
+
+
 @pytest.mark.parametrize("name, shape, expected", [
     ("AdaptiveAvgPool1d", (5,), "AdaptiveAvgPool1d(2) expected input of shape (N, C, L) or (C, L), got shape (5,)"),
     ("AdaptiveMaxPool1d", (1, 2, 3, 4), "AdaptiveMaxPool1d(2) expected input of shape (N, C, L) or (C, L), "
