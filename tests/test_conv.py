@@ -17,6 +17,7 @@ import deltaprop as dp
 from deltaprop import nn
 from deltaprop.errors import ConfigError, ShapeError
 from deltaprop.nn import functional as F
+from deltaprop.ops import conv as conv_ops
 
 
 def tensor(array, requires_grad=True):
@@ -648,6 +649,25 @@ def test_grouped_conv_output_is_batch_last_and_gradients_flow_to_what_needs_them
 def test_grouped_conv_errors_name_the_option_and_the_numbers(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("groups", [1, np.int64(1), 2], ids=["1", "numpy-1", "2"])
+@pytest.mark.parametrize("conv, shape", [(F.conv1d, (1, 4, 5)), (F.conv2d, (1, 4, 5, 5))], ids=["1d", "2d"])
+def test_the_bias_is_checked_once_with_the_same_sentence_for_any_groups(conv, shape, groups, monkeypatch):
+    # groups=1 given as a NumPy integer goes through the grouped checks to the ungrouped kernel,
+    # which checked the bias a second time
+    n = len(shape) - 2
+    weight = dp.randn(4, 4 // int(groups), *(3,) * n)
+    with pytest.raises(ShapeError, match=rf"^{conv.__name__}: bias must have shape \(4,\), got shape \(2,\)$"):
+        conv(dp.randn(*shape), weight, dp.randn(2), groups=groups)
+    bias, seen = dp.randn(4), []
+    read = conv_ops.operand
+    monkeypatch.setattr(conv_ops, "operand", lambda a: seen.append(a is bias) or read(a))
+    x = dp.randn(*shape)
+    out = conv(x, weight, bias, groups=groups)
+    assert seen.count(True) == 1
+    expected = conv(x, weight, None, groups=int(groups)).data + bias.data.reshape(4, *(1,) * n)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_grouped_layer_weight_shape_repr_and_fan_in():

@@ -703,12 +703,12 @@ class Tensor:
     def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest value over ``dim`` (all dimensions for None or ()); ties share the gradient."""
         axis, keep = _ops._core.torch_names("amax", axis, dim, keepdim, keepdims)
-        return _ops.max(self, _ops.shape.reduced_axes("amax", axis, self.ndim), keep)
+        return _ops.reduction.amax(self, _ops.shape.reduced_axes("amax", axis, self.ndim), keep)
 
     def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The smallest value over ``dim`` (all dimensions for None or ()); ties share the gradient."""
         axis, keep = _ops._core.torch_names("amin", axis, dim, keepdim, keepdims)
-        return _ops.min(self, _ops.shape.reduced_axes("amin", axis, self.ndim), keep)
+        return _ops.reduction.amin(self, _ops.shape.reduced_axes("amin", axis, self.ndim), keep)
 
     def sort(self, dim=-1, descending=False, *, stable=False):
         """``(values, indices)`` along ``dim``, a stable sort; the values carry the gradient."""

@@ -81,6 +81,23 @@ def test_only_the_1d_empty_shape_is_skipped_and_dim_is_checked_against_the_other
         dp.cat([dp.tensor(a) for a in arrays], dim)
 
 
+
+@pytest.mark.parametrize("arrays, dim, position", [
+    ([np.float64(1.0), np.float64(2.0)], 0, 0),
+    ([np.ones(2), np.float64(2.0)], 0, 1),
+    ([E, np.ones(2), np.ones(2), np.float64(3.0)], 0, 3),  # the position counts the skipped empty tensor
+    ([np.float64(1.0)], 5, 0),  # before dim is checked
+    ([np.ones((2, 2)), np.float64(1.0)], 1, 1),
+], ids=["both", "second", "after-empty", "dim-out-of-range", "dim-1"])
+def test_a_zero_dimensional_tensor_is_refused_naming_its_position(arrays, dim, position):
+    with pytest.raises(RuntimeError, match=rf"^zero-dimensional tensor \(at position {position}\) cannot be concatenated$"):
+        torch.cat([torch.tensor(a) for a in arrays], dim)
+    with pytest.raises(ShapeError, match=rf"^concatenate: the tensor at position {position} is zero-dimensional, "
+                                         rf"and a 0-d tensor has no dimension to join along \(stack gives each "
+                                         rf"tensor a new one\)$"):
+        dp.cat([dp.tensor(a) for a in arrays], dim)
+
+
 NARROWS = {  # (dim, start, length) with start (and perhaps length) a 0-d tensor
     "dim 0, start 1": (0, 1, 2),
     "dim 1, start 3": (1, 3, 1),

@@ -165,6 +165,36 @@ def test_an_infinite_gradient_through_the_maximum_of_all_elements_is_zero_off_it
     _compare_in(dtype, call, x, -np.inf)
 
 
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("call", [
+    lambda t: t.amax(),
+    lambda t: t.amin(),
+    lambda t: t.amax(()),
+    lambda t: t.amax(dim=1),
+    lambda t: t.amin(dim=(0, 1), keepdim=True),
+    lambda t: t.amax(0, keepdim=True),
+], ids=["amax", "amin", "amax-no-dims", "amax-dim", "amin-all-dims", "amax-dim-keepdim"])
+def test_an_infinite_gradient_through_amax_is_nan_off_the_maximum_as_in_pytorch(call, dtype):
+    # PyTorch's amax/amin, of all elements too, multiply the gradient by the share of each element
+    # (0 off the extremum): ∞·0 = NaN there, unlike its max()/min() (0, see above).
+    x = _pool_input((3, 4))
+    x[1, 2] = x.max()  # a tie for the largest element and the largest of its column and row
+    x[0, 0] = x.min()
+    out_shape = tuple(call(torch.tensor(x)).shape)
+    _compare_in(dtype, call, x, np.full(out_shape, np.inf))
+    _compare_in(dtype, call, x, _infinite_upstream(out_shape, -1.0))
+    _compare_in(dtype, call, x, np.arange(1.0, 1.0 + np.prod(out_shape)).reshape(out_shape))  # ties share
+
+
+@pytest.mark.parametrize("call", [lambda t: t.amax(), lambda t: t.amin()], ids=["amax", "amin"])
+@pytest.mark.parametrize("x", [np.float64(np.nan), np.float64(2.0), np.array([[1.0, np.nan], [3.0, 3.0]])],
+                         ids=["nan-0d", "0d", "nan"])
+def test_amax_of_all_elements_holding_nan_has_pytorchs_gradient(call, x):
+    # amax is no max(): where the maximum is NaN, no element equals it and every share is 0/0
+    _compare(call, x)
+
+
 # -- max pooling over a window that holds NaN: the output is NaN and the gradient goes to it ----------
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])

@@ -557,3 +557,50 @@ def test_a_group_added_after_the_scheduler_is_scaled_or_refused_in_one_sentence(
         np.testing.assert_allclose(ours_row, theirs_row, rtol=1e-12, atol=1e-15)
     assert [dict(group, params=None) for group in opt_ours.param_groups] == before["groups"]
     assert getattr(ours, "last_epoch", None) == before["epoch"]
+
+
+def _three_groups(module):
+    """A fresh optimizer over the groups that ``_added_group_run`` ends with (lr 0.1, 0.05, 0.3)."""
+    if module is lr_scheduler:
+        return optim.SGD([{"params": [nn.Parameter(np.zeros(1))]}, {"params": [nn.Parameter(np.zeros(1))], "lr": 0.05},
+                          {"params": [nn.Parameter(np.zeros(1))], "lr": 0.3}], lr=0.1, momentum=0.9)
+    return torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)]},
+                            {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.05},
+                            {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.3}], lr=0.1, momentum=0.9)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PyTorch's warnings about the order of step() calls
+@pytest.mark.parametrize("name", sorted(FOLLOWS_ADDED_GROUPS))
+def test_a_schedule_that_followed_an_added_group_saves_and_resumes_as_pytorchs(name):
+    # Its state dict keeps the base_lrs of the groups it was made with (fewer than the optimizer's
+    # groups now), as PyTorch's does; a fresh schedule over all the groups loads it, as PyTorch's
+    # does, and goes on with PyTorch's rates.
+    step = {"ReduceLROnPlateau": lambda s, i: s.step(1.0 if i % 3 else 0.5)}.get(name, lambda s, i: s.step())
+    saved, rates = {}, {}
+    for module, optimizer in zip((lr_scheduler, torch.optim.lr_scheduler), _two_groups("SGD", momentum=0.9)):
+        scheduler = ADDED_GROUP_CASES[name](module, optimizer)
+        assert _added_group_run(module, optimizer, scheduler, name)[1] is None
+        state = scheduler.state_dict()
+        saved[module] = json.loads(json.dumps(state))
+        optimizer_state = optimizer.state_dict()
+        fresh_optimizer = _three_groups(module)
+        fresh = ADDED_GROUP_CASES[name](module, fresh_optimizer)
+        fresh_optimizer.load_state_dict(_through_storage(optimizer_state) if module is lr_scheduler else optimizer_state)
+        fresh.load_state_dict(saved[module] if module is lr_scheduler else state)
+        rates[module] = []
+        for i in range(10):
+            fresh_optimizer.step()
+            step(fresh, i)
+            rates[module].append([group["lr"] for group in fresh_optimizer.param_groups])
+    ours, theirs = saved[lr_scheduler], saved[torch.optim.lr_scheduler]
+    inner = ours.get("_schedulers", [ours])  # ChainedScheduler: its schedules' own
+    inner_theirs = theirs.get("_schedulers", [theirs])
+    for state, expected in zip(inner, inner_theirs):
+        for key in ("base_lrs", "last_epoch", "_last_lr", "min_lrs"):
+            if key in expected:
+                np.testing.assert_allclose(state[key], expected[key], rtol=1e-12, atol=1e-15, err_msg=key)
+    if "base_lrs" in inner_theirs[0]:
+        assert len(inner_theirs[0]["base_lrs"]) == 2  # PyTorch's, which we match
+    np.testing.assert_allclose(rates[lr_scheduler], rates[torch.optim.lr_scheduler], rtol=1e-12, atol=1e-15)
+    if name in ("StepLR", "ExponentialLR", "ChainedScheduler", "ReduceLROnPlateau"):  # the others have settled
+        assert len({row[2] for row in rates[lr_scheduler]}) > 1, "the added group's rate never changed after the resume"

@@ -52,6 +52,10 @@ class Module:
     ``super().__init__()``) and compute in ``forward``; calling the module runs ``forward``.
     """
 
+    # The dtype of a layer whose parameters could be absent (a normalization without γ and β) and
+    # which its model file records all the same: such a layer sets it, and to() converts it too.
+    _dtype: np.dtype | None = None
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
@@ -344,6 +348,8 @@ class Module:
             for name, array in list(module._buffers.items()):
                 if array is not None and np.asarray(array).dtype.kind == "f":
                     module._set_buffer(name, np.asarray(array).astype(dtype, copy=False))
+            if module._dtype is not None:
+                module._dtype = dtype
         return self
 
     def cpu(self) -> "Module":

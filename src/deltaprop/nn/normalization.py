@@ -39,11 +39,15 @@ def _scale_and_shift(layer: Module, shape: tuple, dtype, affine: bool, bias: boo
         layer.register_parameter("bias", None)
 
 
+def _dtype_name(layer: Module) -> str:
+    """The dtype a model file records for a normalization: its γ's, or the layer's own without one."""
+    return np.dtype(layer.weight.dtype if layer.weight is not None else layer._dtype).name
+
+
 def _scale_and_shift_config(layer: Module, affine: bool) -> dict:
     """What a model file needs to rebuild :func:`_scale_and_shift`'s choices: ``bias`` (whether β is
     kept when γ is) and the dtype of the parameters (the layer's own when it has none)."""
-    dtype = layer.weight.dtype if layer.weight is not None else layer._dtype
-    return {"bias": layer.bias is not None or not affine, "dtype": np.dtype(dtype).name}
+    return {"bias": layer.bias is not None or not affine, "dtype": _dtype_name(layer)}
 
 
 def _reset_scale_and_shift(layer: Module) -> None:
@@ -75,6 +79,7 @@ class _RunningStatsNorm(Module):
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        self._dtype = dtype  # what a model file records when the layer has no γ
         _scale_and_shift(self, (self.num_features,), dtype, self.affine, bias)
         if self.track_running_stats:
             self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
@@ -144,14 +149,10 @@ class _BatchNorm(_RunningStatsNorm):
             "momentum": self.momentum,
             "affine": self.affine,
             "track_running_stats": self.track_running_stats,
-            "dtype": self._dtype().name,
+            "dtype": _dtype_name(self),
             # only when β is left out: a file of a layer with both stays what it was
             **({"bias": False} if self.affine and self.bias is None else {}),
         }
-
-    def _dtype(self) -> np.dtype:
-        array = self.weight.data if self.affine else self.running_mean
-        return np.dtype(DEFAULT_DTYPE) if array is None else array.dtype
 
 
 class BatchNorm1d(_BatchNorm):
@@ -285,8 +286,6 @@ class _InstanceNorm(_RunningStatsNorm):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None, bias: bool = True):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
-        # the dtype a model file records when the layer has no γ (see _scale_and_shift_config)
-        self._dtype = floating_dtype(type(self).__name__, DEFAULT_DTYPE if dtype is None else dtype)
 
     def forward(self, x):
         shape, n = tuple(x.shape), self._dims

@@ -141,72 +141,15 @@ class AvgPool2d(_AvgPoolNd):
         return {**super().config(), **extra}
 
 
-class AdaptiveAvgPool2d(Module):
-    """Average an (N, C, H, W) input down to ``output_size`` whatever H and W are.
+class _AdaptivePoolNd(Module):
+    """What the adaptive pools share: ``output_size`` checked (a positive integer, or one per axis,
+    None keeping that axis of a 2-d input), the input's number of dimensions, the description. The
+    subclasses name the functional form; the max pools add ``return_indices``."""
 
-    ``output_size`` is an int or a pair (None keeps that axis); 1 is the global average pooling
-    that ends most image classifiers, making them independent of the input size.
-    """
-
-    def __init__(self, output_size):
-        super().__init__()
-        size = _option(output_size)
-        sizes = (size, size) if size is None or isinstance(size, (int, np.integer)) else size
-        if len(sizes) != 2 or any(
-            s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1) for s in sizes
-        ):
-            raise ConfigError(f"AdaptiveAvgPool2d: output_size must be a positive integer or a pair of them (None keeps an axis), got {output_size!r}")
-        self.output_size = size
-
-    def forward(self, x):
-        shape = tuple(x.shape)
-        if len(shape) not in (3, 4):
-            raise ShapeError(f"{self.describe()} expected input of shape (N, C, H, W) or (C, H, W), got shape {shape}")
-        return F.adaptive_avg_pool2d(x, self.output_size)
-
-    def describe(self) -> str:
-        return f"AdaptiveAvgPool2d({self.output_size!r})"
-
-    def config(self) -> dict:
-        return {"output_size": self.output_size}
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size!r}"
-
-
-class AdaptiveAvgPool1d(Module):
-    """Average an (N, C, L) or (C, L) input down to ``output_size`` positions whatever L is (1: the
-    global average over L, which makes a sequence model independent of the sequence length)."""
-
-    def __init__(self, output_size):
-        super().__init__()
-        size = _option(output_size)
-        value = size[0] if isinstance(size, tuple) and len(size) == 1 else size
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ConfigError(f"AdaptiveAvgPool1d: output_size must be a positive integer, got {output_size!r}")
-        self.output_size = size
-
-    def forward(self, x):
-        shape = tuple(x.shape)
-        if len(shape) not in (2, 3):
-            raise ShapeError(f"{self.describe()} expected input of shape (N, C, L) or (C, L), got shape {shape}")
-        return F.adaptive_avg_pool1d(x, self.output_size)
-
-    def describe(self) -> str:
-        return f"AdaptiveAvgPool1d({self.output_size!r})"
-
-    def config(self) -> dict:
-        return {"output_size": self.output_size}
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size!r}"
-
-
-class _AdaptiveMaxPoolNd(Module):
     _dims: int
-    _function: str
+    _function: str  # name of the functional form in nn.functional
 
-    def __init__(self, output_size, return_indices: bool = False):
+    def __init__(self, output_size):
         super().__init__()
         name, n = type(self).__name__, self._dims
         size = _option(output_size)
@@ -218,28 +161,59 @@ class _AdaptiveMaxPoolNd(Module):
             raise ConfigError(f"{name}: output_size must be {kind}, got {output_size!r}")
         if n == 1 and sizes[0] is None:
             raise ConfigError(f"{name}: output_size must be a positive integer, got {output_size!r}")
-        if not isinstance(return_indices, (bool, np.bool_)):
-            raise ConfigError(f"{name}: return_indices must be True or False, got {return_indices!r}")
         self.output_size = size
-        self.return_indices = bool(return_indices)
 
     def forward(self, x):
         shape, n = tuple(x.shape), self._dims
         if len(shape) not in (n + 1, n + 2):
             raise ShapeError(f"{self.describe()} expected input of shape (N, C, {SPATIAL_AXES[n]}) or (C, {SPATIAL_AXES[n]}), got shape {shape}")
         try:
-            return getattr(F, self._function)(x, self.output_size, self.return_indices)
+            return self._pool(x)
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
+
+    def _pool(self, x):
+        return getattr(F, self._function)(x, self.output_size)
 
     def describe(self) -> str:
         return f"{type(self).__name__}({self.output_size!r})"
 
     def config(self) -> dict:
-        return {"output_size": self.output_size, "return_indices": self.return_indices}
+        return {"output_size": self.output_size}
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size!r}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePoolNd):
+    """Average an (N, C, L) or (C, L) input down to ``output_size`` positions whatever L is (1: the
+    global average over L, which makes a sequence model independent of the sequence length)."""
+
+    _dims, _function = 1, "adaptive_avg_pool1d"
+
+
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
+    """Average an (N, C, H, W) input down to ``output_size`` whatever H and W are.
+
+    ``output_size`` is an int or a pair (None keeps an axis); 1 is the global average pooling
+    that ends most image classifiers, making them independent of the input size.
+    """
+
+    _dims, _function = 2, "adaptive_avg_pool2d"
+
+
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__(output_size)
+        if not isinstance(return_indices, (bool, np.bool_)):
+            raise ConfigError(f"{type(self).__name__}: return_indices must be True or False, got {return_indices!r}")
+        self.return_indices = bool(return_indices)
+
+    def _pool(self, x):
+        return getattr(F, self._function)(x, self.output_size, self.return_indices)
+
+    def config(self) -> dict:
+        return {**super().config(), "return_indices": self.return_indices}
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):

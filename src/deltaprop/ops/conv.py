@@ -276,14 +276,14 @@ def _grouped(op: str, n: int, input, weight, bias, stride, padding, dilation, gr
         raise ShapeError(f"{op}: expected input of shape (N, {C}, {SPATIAL_AXES[n]}) or ({C}, {SPATIAL_AXES[n]}) "
                          f"({per_group} input channels per group, as the weight has, times groups={groups}), "
                          f"got shape {X.shape}")
+    if groups == 1:  # (a NumPy 1, which conv1d/conv2d do not take for the int): the bias is checked there
+        return _conv(op, n, x, w, bias, stride, padding, dilation)
     parents = (x, w)
     if bias is not None:
         bias = operand(bias)
         if np.shape(bias.data) != (O,):
             raise ShapeError(f"{op}: bias must have shape ({O},), got shape {np.shape(bias.data)}")
         parents = (x, w, bias)
-    if groups == 1:
-        return _conv(op, n, x, w, bias, stride, padding, dilation)
     batched = X.ndim == n + 2
     if not batched:
         X = X[None]

@@ -23,6 +23,15 @@ def _axis(op: str, dim, ndim: int) -> int:
     return distinct_axes(op, dim, ndim)[0]
 
 
+def integer_index(op: str, index, what: str = "index") -> np.ndarray:
+    """``index`` (a tensor, array or list) as an array of int64 or int32, the dtypes PyTorch's
+    gather, scatter, index_select and embedding take, else a DataError naming ``op`` and the dtype."""
+    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if index.dtype.char not in "ilq":  # C's int, long and long long: int32 and int64 on every platform
+        raise DataError(f"{op}: {what} must hold integers of dtype int64 or int32, got dtype {index.dtype}")
+    return index
+
+
 def _along(op: str, a: Tensor, index: np.ndarray, axis: int, repeats: bool) -> Tensor:
     """``out[..., i, ...] = a[..., index[..., i, ...], ...]`` along ``axis``, ``index`` having ``a``'s
     number of dimensions and at most its size elsewhere. ``repeats``: ``index`` may name an element
@@ -48,10 +57,8 @@ def gather(a, dim, index):
     """``out[i][j] = a[index[i][j]][j]`` for ``dim`` 0, and likewise along any ``dim`` (PyTorch's
     ``gather``): ``index`` has ``a``'s number of dimensions and at most its size outside ``dim``."""
     a = operand(a)
-    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    index = integer_index("gather", index)
     axis = _axis("gather", dim, a.data.ndim)
-    if index.dtype.kind not in "iu":
-        raise DataError(f"gather: index must hold integers, got dtype {index.dtype}")
     if index.ndim != a.data.ndim:
         raise ShapeError(f"gather: index of shape {index.shape} needs the {a.data.ndim} dimensions of the input (shape {a.data.shape})")
     sizes = a.data.shape or (1,)
@@ -275,9 +282,7 @@ def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False):
     W = table.data
     if W.ndim != 2:
         raise ShapeError(f"{op}: weight must be a table of shape (num_embeddings, embedding_dim), got shape {W.shape}")
-    index = np.asarray(input.data if isinstance(input, Tensor) else input)
-    if index.dtype.kind not in "iu":
-        raise DataError(f"{op}: indices must be integers (int64 or int32), got dtype {index.dtype}")
+    index = integer_index(op, input, "indices")
     rows, width = W.shape
     if index.size and (index.min() < 0 or index.max() >= rows):
         bad = index[(index < 0) | (index >= rows)].flat[0]

@@ -149,7 +149,10 @@ def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(a, axis, keepdims, correction), mean(a, axis, keepdims)
 
 
-def _extremum(a, axis, keepdims, reduce, name):
+def _extremum(a, axis, keepdims, reduce, name, *, whole_as_max=True):
+    """``whole_as_max``: over all elements (``axis`` None) take PyTorch's ``max()`` rule (0 off the
+    extremum, the gradient to the NaNs of a NaN maximum); False takes its ``amax`` rule, the one
+    along an axis (the gradient times each element's share: ∞·0 = NaN off it, 0/0 for a NaN)."""
     a = operand(a)
     axis = reduction_axis(axis, a.data.ndim, name)
     axes = normalize_axes(axis, a.data.ndim)
@@ -165,15 +168,16 @@ def _extremum(a, axis, keepdims, reduce, name):
         # and so does this.
         reached = expand_reduced(out, a.data.shape, axis, keepdims)
         hit = a.data == reached
-        if axis is None and out.dtype.kind == "f" and np.isnan(out).any():
+        whole = axis is None and whole_as_max
+        if whole and out.dtype.kind == "f" and np.isnan(out).any():
             hit = np.isnan(a.data)
         with np.errstate(invalid="ignore"):  # that 0/0 along an axis, without NumPy's warning
             share = (hit / hit.sum(axis=axis, keepdims=True)).astype(g.dtype, copy=False)
         g = expand_reduced(g, a.data.shape, axis, keepdims)
-        if axis is None:  # PyTorch's max() gives the other elements 0 even for an infinite g (not ∞·0)
-            with np.errstate(invalid="ignore"):  # the ∞·0 that where() then discards
+        with np.errstate(invalid="ignore"):  # an infinite g's ∞·0, PyTorch's NaN (discarded for max())
+            if whole:  # PyTorch's max() gives the other elements 0 even for an infinite g
                 return (np.where(hit, g * share, g.dtype.type(0)),)
-        return (g * share,)
+            return (g * share,)
 
     return record(out, (a,), backward, name)
 
@@ -186,6 +190,17 @@ def max(a, axis=None, keepdims=False, *, keepdim=None):
 
 def min(a, axis=None, keepdims=False, *, keepdim=None):
     return _extremum(a, axis, keepdims if keepdim is None else keepdim, np.min, "min")
+
+
+def amax(a, axis=None, keepdims=False):
+    """PyTorch's ``amax``: ``max`` but for its gradient over all elements (``axis`` None), which
+    follows the rule along an axis, as PyTorch's does (NaN off the maximum for an infinite g)."""
+    return _extremum(a, axis, keepdims, np.max, "max", whole_as_max=False)
+
+
+def amin(a, axis=None, keepdims=False):
+    """PyTorch's ``amin``: ``min`` with the gradient rule along an axis, of all elements too."""
+    return _extremum(a, axis, keepdims, np.min, "min", whole_as_max=False)
 
 
 def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):

@@ -15,15 +15,8 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Tensor
 from ._core import operand, record
 from .arithmetic import _alpha
-from .indexing import _axis
+from .indexing import _axis, integer_index
 from .shape import expand, getitem
-
-
-def _index_array(op: str, index) -> np.ndarray:
-    index = np.asarray(index.data if isinstance(index, Tensor) else index)
-    if index.dtype.kind not in "iu":
-        raise DataError(f"{op}: index must hold integers, got dtype {index.dtype}")
-    return index
 
 
 def _in_range(op: str, index: np.ndarray, n: int, dim) -> None:
@@ -46,7 +39,7 @@ def _placement(op: str, input, dim, index, src) -> tuple:
     X = a.data
     ndim = X.ndim
     axis = _axis(op, dim, ndim)
-    index = _index_array(op, index)
+    index = integer_index(op, index)
     if isinstance(src, Tensor):
         if src.data.dtype != X.dtype:
             raise DataError(f"{op}: src has dtype {src.data.dtype}, the input {X.dtype}; they must be the same")
@@ -121,7 +114,7 @@ def scatter_add(input, dim, index, src):
 
 def _index_vector(op: str, index, n: int, dim) -> np.ndarray:
     """``index`` as a vector of positions in [0, n) (one integer counts as a vector of one)."""
-    index = _index_array(op, index)
+    index = integer_index(op, index)
     if index.ndim > 1:
         raise ShapeError(f"{op}: index must be a vector (or one integer), got shape {index.shape}")
     _in_range(op, index, n, dim)
@@ -229,7 +222,7 @@ def index_select(input, dim, index):
     position may repeat, and its slice's gradient adds up)."""
     a = operand(input)
     axis = _axis("index_select", dim, a.data.ndim)
-    index = _index_array("index_select", index)
+    index = integer_index("index_select", index)
     if index.ndim > 1:
         raise ShapeError(f"index_select: index must be a vector (or one integer), got shape {index.shape}")
     X = a.data

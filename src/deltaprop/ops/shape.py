@@ -135,12 +135,12 @@ def concatenate(tensors, axis=0, *, dim=None):
         try:
             normalize_axes(axis, np.ndim(kept[0]))
         except ShapeError as error:
-            raise ShapeError(f"concatenate: {error}") from None
+            raise _joining_error(tensors, f"concatenate: {error}") from None
         try:
             out = np.concatenate(kept, axis=axis, dtype=dtype)
         except ValueError:
             shapes = ", ".join(str(k.shape) for k in kept)
-            raise ShapeError(f"concatenate: shapes {shapes} differ outside axis {axis}") from None
+            raise _joining_error(tensors, f"concatenate: shapes {shapes} differ outside axis {axis}") from None
     ends = np.cumsum([k.shape[axis] for k in kept])[:-1]
 
     def backward(g):
@@ -152,6 +152,16 @@ def concatenate(tensors, axis=0, *, dim=None):
         return tuple(grads)
 
     return record(out, tuple(tensors), backward, "concatenate")
+
+
+def _joining_error(tensors, otherwise: str) -> ShapeError:
+    """Why ``tensors`` cannot be concatenated: the first 0-d one, by its position among all given
+    (PyTorch's first check, before dim's), else ``otherwise``. Only looked for once NumPy refused."""
+    position = next((i for i, t in enumerate(tensors) if t.data.ndim == 0), None)
+    if position is None:
+        return ShapeError(otherwise)
+    return ShapeError(f"concatenate: the tensor at position {position} is zero-dimensional, and a 0-d tensor has "
+                      f"no dimension to join along (stack gives each tensor a new one)")
 
 
 def _joined_dtype(tensors):

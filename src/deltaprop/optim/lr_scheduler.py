@@ -19,7 +19,9 @@ A parameter group added to the optimizer after the scheduler was made (``add_par
 scaled along with the others by the schedules that only scale the current rates (StepLR,
 MultiStepLR, ExponentialLR, ConstantLR, LinearLR, PolynomialLR, and ReduceLROnPlateau), as in
 PyTorch; the others have no initial rate for it and refuse their next step with a ConfigError
-(PyTorch's fail with zip()'s error or a KeyError, some only steps later).
+(PyTorch's fail with zip()'s error or a KeyError, some only steps later). As PyTorch's, such a
+schedule's state dict keeps the ``base_lrs`` of the groups it was made with, and a fresh schedule
+over all the groups loads it.
 
 OneCycleLR and CyclicLR are meant to be stepped once per batch, as in PyTorch; ``fit``'s
 ``LearningRateScheduler`` callback steps a schedule once per epoch, or after every batch with
@@ -151,12 +153,15 @@ class LRScheduler:
         if unknown:
             listed = ", ".join(map(str, unknown))
             raise ModelFileError(f"{name}: unexpected entries {listed} (saved by another scheduler?)")
+        groups = len(self.optimizer.param_groups)
         for key in _PER_GROUP:
-            if key in state_dict and len(state_dict[key]) != len(self.optimizer.param_groups):
-                raise ShapeError(
-                    f"{name}: {key} holds {len(state_dict[key])} values, the optimizer has "
-                    f"{len(self.optimizer.param_groups)} parameter groups"
-                )
+            if key not in state_dict:
+                continue
+            count = len(state_dict[key])
+            # A schedule that followed groups added after it was made saved the base_lrs of the
+            # groups it was made with, as PyTorch's does, and loads them so over all the groups.
+            if count != groups and not (key == "base_lrs" and self._follows_added_groups and count < groups):
+                raise ShapeError(f"{name}: {key} holds {count} values, the optimizer has {groups} parameter groups")
         for key, value in state_dict.items():
             setattr(self, key, to_plain(value))
 

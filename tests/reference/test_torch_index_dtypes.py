@@ -1,0 +1,100 @@
+"""The dtypes an index may have, against PyTorch: int64 and int32 for gather, the scatters,
+index_select, index_add/index_copy/index_fill and embedding; every other dtype (int8, int16, uint8
+and the wider unsigned ones, bool, float) is refused in one sentence naming the function and the
+dtype, as PyTorch refuses it. (PyTorch's index_copy and index_fill also refuse int32: we take it.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop.errors import DataError
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference for the index dtypes")
+
+X = np.arange(1.0, 13.0).reshape(3, 4)
+ROWS = np.array([[2, 0, 1, 0], [1, 1, 0, 2]])  # positions along dim 0, for the scatters and gather
+PICK = np.array([2, 0, 2])  # positions along dim 0, for index_select and the embedding
+
+
+def _lib(t):
+    return dp if isinstance(t, dp.Tensor) else torch
+
+
+def _src(t, shape):
+    values = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape) / 8.0
+    return dp.tensor(values, dtype=t.dtype) if isinstance(t, dp.Tensor) else torch.tensor(values, dtype=t.dtype)
+
+
+CALLS = {
+    "gather": (lambda t, i: _lib(t).gather(t, 0, i), ROWS),
+    "scatter": (lambda t, i: _lib(t).scatter(t, 0, i, _src(t, (2, 4))), np.array([[2, 0, 1, 0], [1, 2, 0, 2]])),
+    "scatter_add": (lambda t, i: _lib(t).scatter_add(t, 0, i, _src(t, (2, 4))), ROWS),
+    "scatter_reduce": (lambda t, i: _lib(t).scatter_reduce(t, 0, i, _src(t, (2, 4)), "amax"), ROWS),
+    "index_select": (lambda t, i: _lib(t).index_select(t, 0, i), PICK),
+    "index_add": (lambda t, i: _lib(t).index_add(t, 0, i, _src(t, (3, 4))), PICK),
+    "index_copy": (lambda t, i: _lib(t).index_copy(t, 0, i, _src(t, (2, 4))), np.array([2, 0])),
+    "index_fill": (lambda t, i: _lib(t).index_fill(t, 0, i, -1.0), PICK),
+    "embedding": (lambda t, i: (dp.nn.functional if isinstance(t, dp.Tensor) else torch.nn.functional).embedding(i, t), PICK),
+}
+ACCEPTED = ["int64", "int32"]
+REFUSED = ["int8", "int16", "uint8", "uint16", "uint32", "uint64", "bool", "float32", "float64"]
+TOLERANCES = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=1e-6, atol=1e-6)}
+
+
+@pytest.mark.parametrize("value_dtype", ["float64", "float32"])
+@pytest.mark.parametrize("index_dtype", ACCEPTED)
+@pytest.mark.parametrize("name", list(CALLS))
+def test_an_int64_or_int32_index_gives_pytorchs_values_and_gradients(name, index_dtype, value_dtype):
+    call, positions = CALLS[name]
+    ours = dp.tensor(X, dtype=getattr(np, value_dtype), requires_grad=True)
+    theirs = torch.tensor(X, dtype=getattr(torch, value_dtype), requires_grad=True)
+    result = call(ours, dp.tensor(positions.astype(index_dtype), dtype=getattr(np, index_dtype)))
+    # PyTorch's index_copy and index_fill take int64 alone: its reference reads the same positions
+    expected = call(theirs, torch.tensor(positions, dtype=getattr(torch, index_dtype)
+                                         if name not in ("index_copy", "index_fill") else torch.int64))
+    g = np.linspace(-1.0, 2.0, result.data.size).reshape(result.shape)
+    result.backward(g.astype(value_dtype))
+    expected.backward(torch.tensor(g, dtype=getattr(torch, value_dtype)))
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), **TOLERANCES[value_dtype])
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **TOLERANCES[value_dtype])
+
+
+@pytest.mark.parametrize("index_dtype", REFUSED)
+@pytest.mark.parametrize("name", list(CALLS))
+def test_any_other_index_dtype_is_refused_naming_function_and_dtype_as_pytorch_refuses_it(name, index_dtype):
+    call, positions = CALLS[name]
+    index = positions.astype(index_dtype)
+    with pytest.raises(RuntimeError if name != "index_fill" else IndexError):
+        call(torch.tensor(X), torch.from_numpy(index))
+    for given in (dp.tensor(index, dtype=index.dtype), index):  # a tensor or a NumPy array
+        with pytest.raises(DataError, match=rf"^{name}: \w+ must hold integers of dtype int64 or int32"
+                                            rf"( \([^)]*\))?, got dtype {index_dtype}$"):
+            call(dp.tensor(X), given)
+
+
+@pytest.mark.parametrize("index_dtype", REFUSED[:4])
+def test_the_embedding_layer_refuses_a_narrow_index_naming_itself(index_dtype):
+    layer = dp.nn.Embedding(3, 2)
+    with pytest.raises(DataError, match=rf"^Embedding\(3, 2\): embedding: indices must hold integers of dtype "
+                                        rf"int64 or int32, got dtype {index_dtype}$"):
+        layer(dp.tensor(PICK.astype(index_dtype), dtype=getattr(np, index_dtype)))
+    with pytest.raises(RuntimeError):
+        torch.nn.Embedding(3, 2)(torch.tensor(PICK.astype(index_dtype)))
+
+
+def test_a_list_of_positions_is_still_taken():
+    # a Python list becomes int64 (NumPy's default integer here), as torch.tensor([...]) would be
+    x = dp.tensor(X)
+    np.testing.assert_array_equal(dp.index_select(x, 0, [2, 0]).numpy(), X[[2, 0]])
+    np.testing.assert_array_equal(dp.gather(x, 0, [[2, 0, 1, 0]]).numpy(), [[9.0, 2.0, 7.0, 4.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.longlong, np.intc, np.intp], ids=["longlong", "intc", "intp"])
+def test_each_numpy_spelling_of_int64_and_int32_is_taken(dtype):
+    # NumPy has two int64 dtypes on some platforms (long and long long): both are int64
+    index = PICK.astype(dtype)
+    np.testing.assert_array_equal(dp.index_select(dp.tensor(X), 0, index).numpy(), X[PICK])
+    np.testing.assert_array_equal(dp.nn.functional.embedding(index, dp.tensor(X)).numpy(), X[PICK])
