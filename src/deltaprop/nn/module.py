@@ -16,7 +16,7 @@ import numpy as np
 from ..changes import Changes
 from ..devices import NO_DTYPE, target_dtype
 from ..dtypes import tensor_dtype
-from ..errors import ConfigError, ShapeError
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 
