@@ -995,6 +995,27 @@ def test_soft_margin_accuracy_compares_signs_with_targets_of_plus_and_minus_one(
     assert logs["accuracy"] == pytest.approx(expected) and 0.0 < expected < 1.0
 
 
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_soft_margin_precision_recall_f1_read_plus_one_as_the_positive_class(outputs):
+    # The label metrics counted the ±1 targets into a confusion matrix indexed by label, and -1 broke
+    # np.bincount ("must have no negative elements"): fit(metrics=["precision"]) with SoftMarginLoss failed.
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    X, y = _data()
+    signs = np.where(np.stack([y == 0, y == 1, y > 0], axis=1)[:, :outputs], 1.0, -1.0).astype(np.float32)
+    dp.manual_seed(3)
+    model = nn.Sequential(nn.Linear(X.shape[1], 8), nn.Tanh(), nn.Linear(8, outputs))
+    targets = signs.reshape(len(X), -1) if outputs > 1 else signs[:, 0]
+    logs = Trainer(model, loss=nn.SoftMarginLoss(), metrics=["precision", "recall", "f1"], verbose=0).evaluate(X, targets)
+    with dp.no_grad():
+        predicted = np.where(model(X).data > 0, 1.0, -1.0).reshape(-1)
+    truth = signs.reshape(-1)
+    for name, score in [("precision", sklearn_metrics.precision_score), ("recall", sklearn_metrics.recall_score),
+                        ("f1", sklearn_metrics.f1_score)]:
+        expected = score(truth, predicted, average="macro", zero_division=0)
+        assert logs[name] == pytest.approx(expected), name
+    assert 0.0 < logs["f1"] < 1.0
+
+
 def test_each_fit_starts_afresh_callbacks_and_history_included(tmp_path):
     # Reused across runs, EarlyStopping kept its best value and weights: a second, improving run
     # stopped after one epoch and ended with the first model's weights.

@@ -564,8 +564,8 @@ class Trainer:
             kept = targets != ignored
             return targets[kept].astype(np.int64), outputs.argmax(axis=1)[kept], None if w is None else w[kept]
         flat = None if w is None else w.reshape(-1)
-        if _takes_signs(self.loss):  # targets of ±1, one per output
-            return targets.reshape(-1), np.where(outputs.reshape(-1) > 0, 1, -1), flat
+        if _takes_signs(self.loss):  # targets of ±1, one per output: class 1 for +1 (and a positive output), 0 for −1
+            return (targets.reshape(-1) > 0).astype(np.int64), (outputs.reshape(-1) > 0).astype(np.int64), flat
         if targets.ndim == 2 and targets.shape[1] > 1:
             if _takes_class_indices(self.loss):
                 return targets.argmax(axis=1), outputs.argmax(axis=1), None if w is None else w[:, 0]
