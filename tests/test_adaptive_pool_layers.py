@@ -132,8 +132,9 @@ def test_a_float_output_size_is_refused_in_one_sentence(name):
                                   "got shape (2, 3)"),
     ("AdaptiveMaxPool2d", (1, 2, 3, 4, 5), "AdaptiveMaxPool2d(2) expected input of shape (N, C, H, W) or "
                                            "(C, H, W), got shape (1, 2, 3, 4, 5)"),
-    ("AdaptiveMaxPool1d", (2, 3, 0), "AdaptiveMaxPool1d(2): adaptive_max_pool1d: the input's spatial axes must "
-                                     "not be empty, got shape (2, 3, 0)"),
+    ("AdaptiveMaxPool1d", (2, 3, 0), "AdaptiveMaxPool1d(2): adaptive_max_pool1d: the input of shape (2, 3, 0) is "
+                                     "empty along dimension 2, a spatial one, where each bin of the output needs at "
+                                     "least one position."),
 ])
 def test_an_input_of_the_wrong_shape_is_one_sentence_naming_the_layer(name, shape, expected):
     with pytest.raises(ShapeError, match=f"^{re.escape(expected)}$"):

@@ -215,13 +215,22 @@ def test_every_layer_has_its_function_form(layer, function):
     np.testing.assert_array_equal(getattr(nn.functional, function)(x, **arguments).data, layer(x).data)
 
 
+# The activations PyTorch computes for floating-point tensors only (its "not implemented for 'Long'").
+FLOATING_ONLY = {"celu", "elu", "gelu", "hardsigmoid", "hardswish", "leaky_relu", "logsigmoid", "mish", "selu",
+                 "silu", "softplus"}
+
+
 @pytest.mark.parametrize("name", sorted(nn.activation.ELEMENTWISE))
-def test_an_activation_of_integers_computes_what_it_computes_of_their_floats(name):
+def test_an_activation_of_integers_computes_what_it_computes_of_their_floats_or_refuses(name):
     # GELU gave [[0, 0, 0, 2]] (int64): its values were cast back to the integers' dtype. fit hands
-    # integer features on to the first layer as they are.
+    # integer features on to the first layer as they are: a layer PyTorch refuses them for refuses them.
     values = np.array([[-2, 0, 1, 3]])
     layer = nn.activation.ELEMENTWISE[name]()
-    np.testing.assert_allclose(layer(values).data, layer(values.astype(np.float32)).data, rtol=1e-6)
+    if name in FLOATING_ONLY:
+        with pytest.raises(TypeError, match=r"not implemented for int64 tensors.*\.float\(\)"):
+            layer(values)
+    else:
+        np.testing.assert_allclose(layer(values).data, layer(values.astype(np.float32)).data, rtol=1e-6)
 
 
 @pytest.mark.parametrize("loss, function", [

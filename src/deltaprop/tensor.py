@@ -994,6 +994,8 @@ class Tensor:
         if not isinstance(value, (np.ndarray, np.generic, bool, int, float)):
             value = np.asarray(value)
         promotion = _ops.promotion
+        if ufunc is np.subtract:  # (x -= True as sub refuses x - True)
+            promotion.refuse_bool_subtraction(self.data, value)
         dtype = promotion.result_type(self.data, value)
         if ufunc is np.true_divide and dtype.kind != "f":
             dtype = DEFAULT_DTYPE

@@ -132,3 +132,60 @@ def test_variance_of_one_element_and_its_gradient_are_nan_like_pytorch():
 def test_the_extremum_of_nothing_is_a_clear_error(reduce, shape, axis):
     with pytest.raises(ShapeError, match=rf"{reduce.__name__}: the input of shape \({shape[0]},"):
         reduce(dp.tensor(np.zeros(shape)), axis=axis)
+
+
+# -- adaptive pooling: an empty spatial axis has no position to average or maximise --------------------
+
+ADAPTIVE = {
+    "adaptive_avg_pool1d": (ops.adaptive_avg_pool1d, F.adaptive_avg_pool1d),
+    "adaptive_max_pool1d": (ops.adaptive_max_pool1d, F.adaptive_max_pool1d),
+    "adaptive_avg_pool2d": (ops.adaptive_avg_pool2d, F.adaptive_avg_pool2d),
+    "adaptive_max_pool2d": (ops.adaptive_max_pool2d, F.adaptive_max_pool2d),
+}
+
+
+# (an average into one bin is the global average, NaN over an empty plane, as PyTorch's: the last test)
+@pytest.mark.parametrize("name, output_size", [(name, size) for name in ADAPTIVE for size in (1, 2)
+                                               if size == 2 or "max" in name])
+def test_adaptive_pooling_of_an_empty_spatial_axis_is_refused_naming_it(name, output_size):
+    ours, theirs = ADAPTIVE[name]
+    shapes = [(1, 3, 0), (3, 0)] if name.endswith("1d") else [(1, 3, 0, 4), (1, 3, 4, 0), (3, 0, 4)]
+    for shape in shapes:
+        with pytest.raises(RuntimeError, match="being empty"):
+            theirs(torch.zeros(shape), output_size)
+        empty = shape.index(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ShapeError, match=rf"^{name}: the input of shape \({', '.join(map(str, shape))}\) "
+                                                 rf"is empty along dimension {empty}, .*\.$"):
+                ours(dp.tensor(np.zeros(shape)), output_size)
+
+
+@pytest.mark.parametrize("name", list(ADAPTIVE))
+def test_adaptive_pooling_of_an_empty_batch_gives_pytorchs_empty_result(name):
+    ours, theirs = ADAPTIVE[name]
+    shape = (0, 3, 5) if name.endswith("1d") else (0, 3, 5, 4)
+    expected = theirs(torch.zeros(shape), 2)
+    x = dp.tensor(np.zeros(shape), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ours(x, 2)
+        out.sum().backward()
+    assert out.shape == tuple(expected.shape) and x.grad.shape == shape
+
+
+@pytest.mark.parametrize("name, shape", [("adaptive_avg_pool1d", (1, 3, 0)), ("adaptive_avg_pool1d", (3, 0)),
+                                         ("adaptive_avg_pool2d", (1, 3, 0, 4)), ("adaptive_avg_pool2d", (3, 4, 0))])
+def test_the_global_adaptive_average_of_an_empty_plane_is_nan_as_pytorch(name, shape):
+    ours, theirs = ADAPTIVE[name]
+    t = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+    expected = theirs(t, 1)
+    expected.sum().backward()
+    x = dp.tensor(np.zeros(shape), dtype=np.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ours(x, 1)
+        out.sum().backward()
+    assert out.shape == tuple(expected.shape) and out.dtype == np.float64
+    assert np.isnan(out.numpy()).all() and np.isnan(expected.detach().numpy()).all()
+    assert x.grad.shape == tuple(t.grad.shape) == shape

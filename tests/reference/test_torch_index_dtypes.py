@@ -98,3 +98,33 @@ def test_each_numpy_spelling_of_int64_and_int32_is_taken(dtype):
     index = PICK.astype(dtype)
     np.testing.assert_array_equal(dp.index_select(dp.tensor(X), 0, index).numpy(), X[PICK])
     np.testing.assert_array_equal(dp.nn.functional.embedding(index, dp.tensor(X)).numpy(), X[PICK])
+
+
+# -- max unpooling: int64 positions only, as max pooling returns them and PyTorch takes them ---------------
+
+UNPOOLS = {  # name: (input shape, the pooling that made the indices)
+    "max_unpool1d": ((1, 2, 8), "max_pool1d"),
+    "max_unpool2d": ((1, 2, 4, 4), "max_pool2d"),
+}
+
+
+@pytest.mark.parametrize("name", list(UNPOOLS))
+@pytest.mark.parametrize("index_dtype", ["int64", "int32", "int16", "uint8", "bool", "float32"])
+def test_max_unpool_takes_int64_indices_only_as_pytorch(name, index_dtype):
+    shape, pool = UNPOOLS[name]
+    values = np.arange(float(np.prod(shape))).reshape(shape)[..., ::-1].copy()
+    pooled, where = getattr(torch.nn.functional, pool)(torch.tensor(values), 2, return_indices=True)
+    index = where.numpy().astype(index_dtype)
+    unpool = getattr(torch.nn.functional, name)
+    ours = getattr(dp.nn.functional, name)
+    if index_dtype == "int64":
+        expected = unpool(pooled, torch.from_numpy(index), 2).numpy()
+        for given in (dp.tensor(index, dtype=index.dtype), index):
+            np.testing.assert_array_equal(ours(dp.tensor(pooled.numpy(), dtype="float64"), given, 2).numpy(), expected)
+        return
+    with pytest.raises(RuntimeError, match="should be type int64"):
+        unpool(pooled, torch.from_numpy(index), 2)
+    for given in (dp.tensor(index, dtype=index.dtype), index):
+        with pytest.raises(DataError, match=rf"^{name}: indices must be integers of dtype int64, as max pooling "
+                                            rf"returns them, got dtype {index_dtype}$"):
+            ours(dp.tensor(pooled.numpy()), given, 2)

@@ -16,7 +16,7 @@ from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
 from .arithmetic import mul
-from .promotion import FLOATING, floating
+from .promotion import FLOATING, floating, refuse_booleans, refuse_non_floating
 from .shape import narrow
 from .special import erf
 
@@ -25,6 +25,8 @@ def relu(a):
     a = a if isinstance(a, Tensor) else operand(a)
     A = a.data
     if A.size < _RECTIFY_MIN or A.dtype.kind != "f":
+        if A.dtype.kind == "b":
+            refuse_booleans("relu")
         out = np.maximum(A, 0)
     else:
         # A convolution's activations come from the pool (see ops/_memory.py), others from NumPy.
@@ -77,6 +79,8 @@ def leaky_relu(a, negative_slope=0.01):
         out = np.maximum(A, A * negative_slope)
         positive = None
     else:
+        if A.dtype.kind != "f":
+            refuse_non_floating("leaky_relu", A.dtype)
         positive = A > 0
         out = np.where(positive, A, A * negative_slope)
 
@@ -152,6 +156,8 @@ def _row_max(x: np.ndarray, axis) -> np.ndarray:
 def softmax(a, axis=-1, *, dim=None):
     axis = axis if dim is None else dim
     a = operand(a)
+    if a.data.dtype.kind != "f":
+        refuse_non_floating("softmax", a.data.dtype)
     e = np.exp(a.data - _row_max(a.data, axis))
     out = e / e.sum(axis=axis, keepdims=True)
 
@@ -188,6 +194,8 @@ def safe_softmax(a, axis=-1, *, dim=None):
 def log_softmax(a, axis=-1, *, dim=None):
     axis = axis if dim is None else dim
     a = operand(a)
+    if a.data.dtype.kind != "f":
+        refuse_non_floating("log_softmax", a.data.dtype)
     shifted = a.data - _row_max(a.data, axis)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if shifted.size else shifted
 
@@ -202,9 +210,7 @@ def elu(a, alpha=1.0):
     a = operand(a)
     x = a.data
     if x.dtype.kind != "f":
-        positive = x > 0
-        out = np.where(positive, x, alpha * np.expm1(np.minimum(x, 0)))
-        return record(out, (a,), lambda g: (np.where(positive, g, g * (out + alpha)),), "elu")
+        refuse_non_floating("elu", x.dtype)
     # out = max(x, 0) + α(e^min(x, 0) − 1): x above 0 (where α·expm1(0) adds exactly 0), α(eˣ − 1)
     # at and below. Arithmetic, not np.where, which took ten times as long (see leaky_relu).
     below = np.expm1(_against_zero(np.minimum, x, np.empty_like(x)))
@@ -231,7 +237,7 @@ _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 def gelu(a, approximate="none"):
     """x·Φ(x) with Φ the standard normal CDF; ``approximate='tanh'`` uses PyTorch's tanh formula."""
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "gelu")
     if approximate == "none":
         cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
         out = x * cdf
@@ -271,6 +277,15 @@ def _floating(a: Tensor) -> np.ndarray:
     return x if x.dtype.kind == "f" else x.astype(np.float32)
 
 
+def _floating_only(a: Tensor, op: str) -> np.ndarray:
+    """The data of ``a``, refused unless floating: ``op`` is one PyTorch computes for floating-point
+    tensors only."""
+    x = np.asarray(a.data)
+    if x.dtype.kind != "f":
+        refuse_non_floating(op, x.dtype)
+    return x
+
+
 def real_option(owner: str, name: str, value, *, finite: bool = False, nonzero: bool = False) -> float:
     """``value`` as a float, refused (ConfigError naming ``owner`` and ``name``) unless it is a real
     number, never NaN, and finite or nonzero where asked."""
@@ -300,7 +315,7 @@ def _softplus_of(z: np.ndarray) -> np.ndarray:
 def silu(a):
     """SiLU (swish): o = a·σ(a), with slope o' = σ(a)(1 + a(1 − σ(a)))."""
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "silu")
     s = logistic(x)
     out = x * s
 
@@ -320,7 +335,7 @@ def softplus(a, beta=1.0, threshold=20.0):
     beta = real_option("softplus", "beta", beta, finite=True, nonzero=True)
     threshold = real_option("softplus", "threshold", threshold)
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "softplus")
     z = x * beta if beta != 1 else x
     out = _softplus_of(z)
     if beta != 1:
@@ -338,7 +353,7 @@ def softplus(a, beta=1.0, threshold=20.0):
 def mish(a):
     """o = a·tanh(softplus(a)); with t = tanh(softplus(a)), o' = t + a·σ(a)(1 − t²)."""
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "mish")
     t = np.tanh(_softplus_of(x))
     out = x * t
 
@@ -362,7 +377,7 @@ def selu(a):
     """o = λ·a for a > 0, λα(e^a − 1) otherwise (λ ≈ 1.0507, α ≈ 1.6733: SELU_SCALE, SELU_ALPHA);
     o' = λ for a > 0, λα·e^a otherwise."""
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "selu")
     below = np.minimum(x, 0)
     out = np.expm1(below)
     out *= SELU_ALPHA
@@ -383,7 +398,7 @@ def celu(a, alpha=1.0):
     """o = max(0, a) + min(0, α(e^(a/α) − 1)); o' = 1 for a > 0, e^(a/α) otherwise."""
     alpha = real_option("celu", "alpha", alpha, finite=True, nonzero=True)
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "celu")
     scaled = np.minimum(x, 0)
     if alpha != 1:
         scaled /= alpha
@@ -402,13 +417,34 @@ def _clamped(a, low: float, high: float, name: str):
     """o = min(max(a, low), high), o' = 1 strictly between the bounds and 0 at and beyond them (at
     a bound the slope is a convention; PyTorch's is 0). A NaN input stays NaN and passes g on."""
     a = operand(a)
-    x = _floating(a)
-    out = np.clip(x, low, high)
+    x = np.asarray(a.data)
+    if x.dtype.kind == "f":
+        out = np.clip(x, low, high)
+    else:
+        low, high = _integer_limits(name, x.dtype, low, high)
+        out = np.clip(x, low, high).astype(x.dtype, copy=False)
 
     def backward(g):
         return (np.where((x <= low) | (x >= high), 0, g),)
 
     return record(out, (a,), backward, name)
+
+
+def _integer_limits(name: str, dtype: np.dtype, low: float, high: float) -> tuple:
+    """hardtanh's limits for an integer tensor, which keeps its dtype, as in PyTorch: truncated towards
+    zero (-1.5 is -1), refused for booleans, for a negative limit of an unsigned dtype, and where the
+    dtype cannot hold them."""
+    if dtype.kind == "b":
+        refuse_booleans(name)
+    if dtype.kind == "u" and min(low, high) < 0:
+        raise ConfigError(f"{name}: the limits of a {dtype} tensor must not be negative, as in PyTorch, got "
+                          f"min_val={low} and max_val={high}")
+    info = np.iinfo(dtype)
+    for limit in (low, high):
+        if not math.isfinite(limit) or not info.min <= math.trunc(limit) <= info.max:
+            raise ConfigError(f"{name}: the limit {limit} does not fit the input's dtype {dtype} ({info.min} to "
+                              f"{info.max}), as in PyTorch")
+    return math.trunc(low), math.trunc(high)
 
 
 def hardtanh(a, min_val=-1.0, max_val=1.0):
@@ -466,7 +502,7 @@ def prelu(a, weight):
 def logsigmoid(a):
     """o = log σ(a) = min(a, 0) − log(1 + e^(−|a|)), finite for every finite a; o' = 1 − σ(a) = σ(−a)."""
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "logsigmoid")
     out = np.abs(x, out=np.empty_like(x))
     np.negative(out, out=out)
     np.exp(out, out=out)
@@ -497,7 +533,7 @@ def hardswish(a):
     """o = a·min(max(a + 3, 0), 6)/6; o' = 0 for a <= −3, a/3 + ½ for −3 < a < 3, 1 from 3 on
     (PyTorch's choices at the two kinks)."""
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "hardswish")
     out = np.clip(x + 3, 0, 6)
     out *= x
     out /= 6
@@ -511,7 +547,7 @@ def hardswish(a):
 def hardsigmoid(a):
     """o = min(max(a + 3, 0), 6)/6, a piecewise-linear σ; o' = 1/6 for −3 < a < 3, else 0."""
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "hardsigmoid")
     out = np.clip(x + 3, 0, 6)
     out /= 6
 
@@ -526,7 +562,7 @@ def softmin(a, axis=-1, *, dim=None):
     rule is −s ⊙ (g − Σ g s)."""
     axis = axis if dim is None else dim
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "softmin")
     e = np.negative(x, out=np.empty_like(x))
     e -= _row_max(e, axis)
     np.exp(e, out=e)
@@ -572,7 +608,7 @@ def hardshrink(a, lambd=0.5):
     PyTorch). A NaN input lies in no interval: it stays NaN and passes g on, as PyTorch's."""
     lambd = real_option("hardshrink", "lambd", lambd)
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "hardshrink")
     inside = (x >= -lambd) & (x <= lambd)
     out = np.where(inside, x.dtype.type(0), x)
 
@@ -589,7 +625,7 @@ def softshrink(a, lambd=0.5):
     if lambd < 0:
         raise ConfigError(f"softshrink: lambd must be a non-negative number, got {lambd!r}")
     a = operand(a)
-    x = _floating(a)
+    x = _floating_only(a, "softshrink")
     inside = (x >= -lambd) & (x <= lambd)
     out = np.where(inside, x.dtype.type(0), x - np.copysign(x.dtype.type(lambd), x))
 
@@ -606,6 +642,8 @@ def glu(a, dim=-1):
     ∂o/∂u = σ(v), ∂o/∂v = u·σ(v)(1 − σ(v)).
     """
     a = operand(a)
+    if np.asarray(a.data).dtype.kind != "f":
+        refuse_non_floating("glu", np.asarray(a.data).dtype)
     shape = np.shape(a.data)
     if not shape:
         raise ShapeError("glu: the input must have at least one dimension to halve, got a single number")

@@ -8,7 +8,7 @@ from ..dtypes import TENSOR_KINDS, dtype_refusal
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import broadcast_error, operand, record, unbroadcast
-from .promotion import FLOATING, cast, floating, promoted, result_type
+from .promotion import FLOATING, cast, floating, promoted, refuse_booleans, result_type
 
 
 def exp(a):
@@ -52,6 +52,8 @@ def sqrt(a):
 
 def abs(a):
     a = operand(a)
+    if a.data.dtype.kind == "b":
+        refuse_booleans("abs")
 
     def backward(g):
         return (g * np.sign(a.data),)  # subgradient 0 at 0, as in PyTorch

@@ -258,6 +258,16 @@ def check_divisor_override(op: str, divisor_override) -> int | None:
     return int(divisor_override)
 
 
+def _nonempty_spatial(op: str, n: int, X: np.ndarray) -> None:
+    """Refuse, as PyTorch does, an adaptive pooling of an input empty along one of its last ``n``
+    (spatial) axes: each output bin needs a position to average or maximise (NumPy's mean of
+    nothing is NaN, with warnings)."""
+    for axis in range(X.ndim - n, X.ndim):
+        if X.shape[axis] == 0:
+            raise ShapeError(f"{op}: the input of shape {X.shape} is empty along dimension {axis}, a spatial one, "
+                             f"where each bin of the output needs at least one position.")
+
+
 def adaptive_avg_pool2d(input, output_size):
     """Average an (N, C, H, W) input down to ``output_size`` (an int, a pair; None keeps that axis).
 
@@ -275,14 +285,17 @@ def adaptive_avg_pool2d(input, output_size):
     out_shape = tuple(X.shape[-2 + i] if o is None else o for i, o in enumerate(sizes))
     if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 1 for o in out_shape):
         raise ConfigError(f"{op}: output_size must hold positive integers or None, got {output_size!r}")
+    if out_shape != (1, 1):
+        _nonempty_spatial(op, 2, X)
     H, W = X.shape[-2:]
     if out_shape == (1, 1):
         if X.dtype.kind != "f":
             X = X.astype(np.float32)
-        out = X.mean(axis=(-2, -1), keepdims=True)
+        # The global average of an empty plane is NaN, as PyTorch's (which takes it as a mean).
+        out = X.mean(axis=(-2, -1), keepdims=True) if H * W else np.full(X.shape[:-2] + (1, 1), np.nan, X.dtype)
 
         def backward_global(g):
-            return (np.broadcast_to(g / (H * W), X.shape),)
+            return (np.broadcast_to(g / (H * W), X.shape) if H * W else np.zeros(X.shape, g.dtype),)
 
         return record(out, (x,), backward_global, op)
     if H % out_shape[0] == 0 and W % out_shape[1] == 0:
@@ -320,19 +333,22 @@ def adaptive_avg_pool1d(input, output_size):
     size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 else output_size
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ConfigError(f"{op}: output_size must be a positive integer, got {output_size!r}")
+    if size != 1:  # (one bin is the global average: NaN of an empty length, as PyTorch's)
+        _nonempty_spatial(op, 1, X)
     if X.dtype.kind != "f":
         X = X.astype(np.float32)
     length, size = X.shape[-1], int(size)
     bins = [(i * length // size, -(-(i + 1) * length // size)) for i in range(size)]
     out = np.empty(X.shape[:-1] + (size,), dtype=X.dtype)
     for i, (start, stop) in enumerate(bins):
-        out[..., i] = X[..., start:stop].mean(axis=-1)
+        out[..., i] = X[..., start:stop].mean(axis=-1) if length else np.nan
     shape = X.shape
 
     def backward(g):
         gx = np.zeros(shape, dtype=g.dtype)
         for i, (start, stop) in enumerate(bins):
-            gx[..., start:stop] += (g[..., i] / (stop - start))[..., None]
+            if stop > start:
+                gx[..., start:stop] += (g[..., i] / (stop - start))[..., None]
         return (gx,)
 
     return record(out, (x,), backward, op)
@@ -361,8 +377,7 @@ def _adaptive_max_pool(op: str, n: int, input, output_size, return_indices: bool
     X = np.asarray(x.data)
     _batched(op, n, X)  # the shape check; the last n axes are pooled in both layouts
     spatial = X.shape[-n:]
-    if min(spatial) < 1:
-        raise ShapeError(f"{op}: the input's spatial axes must not be empty, got shape {X.shape}")
+    _nonempty_spatial(op, n, X)
     out_shape = _adaptive_sizes(op, n, spatial, output_size)
     bins = [[(i * size // o, -(-(i + 1) * size // o)) for i in range(o)] for size, o in zip(spatial, out_shape)]
     lead = X.shape[:-n]

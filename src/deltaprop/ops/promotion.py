@@ -167,3 +167,17 @@ def refuse_bool_subtraction(x, y) -> None:
         which = "two booleans" if all(booleans) else "a boolean operand"
         raise TypeError(f"sub: subtraction with {which} is not supported, as in PyTorch (use ^ or logical_xor to "
                         "flip booleans, or convert them with .int() first).")
+
+
+def refuse_non_floating(op: str, dtype, remedy: str = "") -> None:
+    """Refuse, as PyTorch does, the function ``op`` of an integer or boolean tensor (of ``dtype``):
+    one PyTorch computes for floating-point tensors only (softmax, gelu, mean, std, norm, ...), where
+    NumPy would have computed it in float16 or float64, or in the integers themselves."""
+    raise TypeError(f"{op}: not implemented for {np.dtype(dtype)} tensors, as in PyTorch, which computes it for "
+                    f"floating-point tensors only; convert the input with .float() first{remedy}.")
+
+
+def refuse_booleans(op: str) -> None:
+    """Refuse, as PyTorch does, the function ``op`` (abs, floor, relu, ...) of a boolean tensor."""
+    raise TypeError(f"{op}: not implemented for bool tensors, as in PyTorch; convert the input with .int() or "
+                    ".float() first.")

@@ -12,6 +12,7 @@ from ..errors import ConfigError, ShapeError
 from ..tensor import DEFAULT_DTYPE
 from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
 from .elementwise import astype
+from .promotion import refuse_non_floating
 
 
 def converted(op: str, a, dtype):
@@ -33,6 +34,15 @@ def integral_as_int64(out):
 
 def _count(shape: tuple, axis) -> int:
     return math.prod(shape[i] for i in normalize_axes(axis, len(shape)))
+
+
+def floating_operand(op: str, a):
+    """``a`` as a tensor, refused unless floating: ``op`` (var, std, norm, ...) is a reduction PyTorch
+    takes of floating-point tensors only."""
+    a = operand(a)
+    if a.data.dtype.kind != "f":
+        refuse_non_floating(op, a.data.dtype)
+    return a
 
 
 def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
@@ -67,6 +77,8 @@ def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
     if dtype is not None:  # only a floating one: NumPy would take the mean of the converted integers
         tensor_dtype("mean", dtype, floating=True)
     a = operand(a) if dtype is None else converted("mean", a, dtype)
+    if a.data.dtype.kind != "f":  # PyTorch's "could not infer output dtype"
+        refuse_non_floating("mean", a.data.dtype, ", or give dtype='float32'")
     axis = reduction_axis(axis, a.data.ndim, "mean")
     n = _count(a.data.shape, axis)
     out = _mean(a.data, axis, keepdims, n)
@@ -88,7 +100,7 @@ def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, u
         axis, keepdims = torch_names("var", axis, dim, keepdims, keepdim)
     if unbiased is not None:  # PyTorch's older spelling: unbiased=False is correction=0
         correction = 1 if unbiased else 0
-    a = operand(a)
+    a = floating_operand("var", a)
     axis = reduction_axis(axis, a.data.ndim, "var")
     n = _count(a.data.shape, axis)
     centred = a.data - _mean(a.data, axis, True, n)
@@ -111,7 +123,7 @@ def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, u
     Where it is 0 (a constant slice) its gradient is 0, as in PyTorch: the chain rule through the
     square root would give (1 / 2·0) · 0 = NaN, and one NaN reaches every weight upstream.
     """
-    v = var(a, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
+    v = var(floating_operand("std", a), axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
     with np.errstate(invalid="ignore"):  # an undefined variance (NaN) has an undefined root
         out = np.asarray(np.sqrt(v.data))  # an array for a 0-d result too: the rule keeps the output
 
@@ -140,12 +152,14 @@ def var_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim`` (all dimensions for None), as PyTorch's ``var_mean``; each
     carries its own gradient."""
     axis, keepdims, correction = moment_arguments("var_mean", dim, unbiased, keepdim, correction)
+    a = floating_operand("var_mean", a)
     return var(a, axis, keepdims, correction), mean(a, axis, keepdims)
 
 
 def std_mean(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``, as PyTorch's ``std_mean`` (arguments as :func:`var_mean`)."""
     axis, keepdims, correction = moment_arguments("std_mean", dim, unbiased, keepdim, correction)
+    a = floating_operand("std_mean", a)
     return std(a, axis, keepdims, correction), mean(a, axis, keepdims)
 
 
@@ -212,8 +226,8 @@ def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
     p = 2.0 if p == "fro" else p
     if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not p > 0:
         raise ConfigError(f"norm: p must be a positive number, inf or 'fro', got {p!r}")
-    a = operand(a)
-    X = a.data if a.data.dtype.kind == "f" else a.data.astype(np.float32)
+    a = floating_operand("norm", a)
+    X = a.data
     axis = reduction_axis(axis, X.ndim, "norm")
     magnitude = np.abs(X)
     if p == np.inf:

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ConfigError
 from ._core import operand, record
 from .elementwise import clip
-from .promotion import floating
+from .promotion import floating, refuse_booleans
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -62,11 +62,14 @@ def _zero_gradient(g):
     return (np.zeros_like(g),)
 
 
-def _step(name: str, forward, doc: str):
-    """The piecewise-constant operation ``name``: its gradient is 0 everywhere, as PyTorch's is."""
+def _step(name: str, forward, doc: str, booleans: bool = False):
+    """The piecewise-constant operation ``name``: its gradient is 0 everywhere, as PyTorch's is. A
+    boolean input is refused, as PyTorch refuses it, unless the function takes ``booleans``."""
 
     def op(a):
         a = operand(a)
+        if not booleans and a.data.dtype.kind == "b":
+            refuse_booleans(name)
         return record(forward(a.data), (a,), _zero_gradient, name)
 
     op.__name__ = op.__qualname__ = name
@@ -91,7 +94,7 @@ reciprocal = _slope_of_output("reciprocal", lambda x: np.true_divide(1, x), lamb
 rsqrt = _slope_of_output("rsqrt", lambda x: 1 / np.sqrt(x), lambda out: -0.5 * out * out * out, "1 / √x.")
 
 sign = _step("sign", lambda x: x.copy() if x.dtype.kind == "b" else np.nan_to_num(np.sign(x), nan=0.0, copy=False),
-             "−1, 0 or 1 by the sign of each element; 0 for NaN, as PyTorch's (NumPy's gives NaN).")
+             "−1, 0 or 1 by the sign of each element; 0 for NaN, as PyTorch's (NumPy's gives NaN).", booleans=True)
 floor = _step("floor", np.floor, "The largest integer not above each element.")
 ceil = _step("ceil", np.ceil, "The smallest integer not below each element.")
 trunc = _step("trunc", np.trunc, "Each element rounded towards zero.")
@@ -103,6 +106,8 @@ def round(a, decimals=0):
     if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
         raise ConfigError(f"round: decimals must be an integer, got {decimals!r}")
     a = operand(a)
+    if a.data.dtype.kind == "b":
+        refuse_booleans("round")
     return record(np.round(a.data, int(decimals)), (a,), _zero_gradient, "round")  # (integers stay integers)
 
 

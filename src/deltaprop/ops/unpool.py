@@ -63,8 +63,9 @@ def _max_unpool(op: str, n: int, input, indices, kernel_size, stride, padding, o
     where = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if where.shape != X.shape:
         raise ShapeError(f"{op}: indices must have the input's shape {X.shape}, got shape {where.shape}")
-    if where.dtype.kind not in "iu":
-        raise DataError(f"{op}: indices must be integers (int64, as max pooling returns them), got dtype {where.dtype}")
+    if where.dtype.kind != "i" or where.dtype.itemsize != 8:  # PyTorch takes int64 only (not int32, as gather does)
+        raise DataError(f"{op}: indices must be integers of dtype int64, as max pooling returns them, got dtype "
+                        f"{where.dtype}")
     kernel, stride, padding = unpool_options(op, n, kernel_size, stride, padding)
     sizes = unpool_size(op, X.shape, kernel, stride, padding, output_size)
     lead = X.shape[:-n]
