@@ -1,0 +1,116 @@
+"""The forms a small training step's gradients take through ReLU and cross-entropy on class labels,
+against PyTorch (float64 and float32) and central differences (float64).
+
+Those two compute small arrays with 0-d constants of the array's dtype (NumPy converts a Python
+number operand anew at every call), and cross-entropy's backward takes the upstream gradient as a
+0-d array when it is one and otherwise the general way: every form is checked here, the
+constants' edge included (a batch larger than float16 counts exactly).
+"""
+
+import numpy as np
+import pytest
+
+from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, torch
+
+import deltaprop as dp
+from deltaprop import nn
+from deltaprop.gradcheck import gradcheck
+from deltaprop.ops._core import constant
+
+# How the loss reaches backward(): as it is (a 0-d upstream gradient), scaled (a NumPy scalar
+# arrives), used twice (the engine sums two upstream gradients), or reduced by the caller.
+UPSTREAM = {
+    "plain": lambda loss: loss,
+    "scaled": lambda loss: loss * 3.0,
+    "twice": lambda loss: loss + loss * 0.5,
+}
+
+
+def _labels(n, classes, seed=1):
+    return np.random.default_rng(seed).integers(0, classes, n)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("upstream", list(UPSTREAM))
+@pytest.mark.parametrize("n, classes", [(1, 2), (5, 3), (32, 10), (600, 4)])  # (600: past ufunc.at's batches)
+def test_cross_entropy_on_labels_matches_pytorch(dtype, reduction, upstream, n, classes):
+    logits = np.random.default_rng(0).standard_normal((n, classes)).astype(dtype)
+    labels = _labels(n, classes)
+    ours = dp.tensor(logits, requires_grad=True, dtype=dtype)
+    loss = nn.functional.cross_entropy(ours, labels, reduction=reduction)
+    theirs = torch.tensor(logits, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    reference = torch.nn.functional.cross_entropy(theirs, torch.tensor(labels), reduction=reduction)
+    if reduction == "none":  # a weighted sum makes the upstream gradient an array of its own
+        weights = np.linspace(0.5, 2.0, n).astype(dtype)
+        loss, reference = (loss * weights).sum(), (reference * torch.tensor(weights)).sum()
+    UPSTREAM[upstream](loss).backward()
+    UPSTREAM[upstream](reference).backward()
+    np.testing.assert_allclose(loss.item(), reference.item(), **TOLERANCES[dtype])
+    assert ours.grad.dtype == dtype
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **TOLERANCES[dtype])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("upstream", list(UPSTREAM))
+def test_cross_entropy_on_labels_gradcheck(reduction, upstream):
+    logits = dp.tensor(np.random.default_rng(2).standard_normal((4, 3)), requires_grad=True, dtype=np.float64)
+    labels = _labels(4, 3)
+    assert gradcheck(lambda z: UPSTREAM[upstream](nn.functional.cross_entropy(z, labels, reduction=reduction)), [logits])
+
+
+def test_a_batch_that_float16_cannot_count_exactly_takes_the_general_division():
+    n = 2049  # float16 holds 2048 and 2050, not 2049: the mean's 1/N is the one NumPy computes for N
+    assert constant(n, np.float16) is None and constant(2048, np.float16) is not None
+    logits = np.random.default_rng(3).standard_normal((n, 3))
+    labels = _labels(n, 3)
+    half = dp.tensor(logits, requires_grad=True, dtype=np.float16)
+    nn.functional.cross_entropy(half, labels).backward()
+    exact = dp.tensor(logits.astype(np.float16), requires_grad=True, dtype=np.float64)
+    nn.functional.cross_entropy(exact, labels).backward()
+    assert half.grad.dtype == np.float16
+    np.testing.assert_allclose(half.grad.astype(np.float64), exact.grad, rtol=0, atol=2e-6)
+    assert np.abs(half.grad).max() > 1e-5  # not a gradient flushed to zero
+
+
+def test_constant_is_a_shared_read_only_0d_array_of_the_dtype():
+    zero = constant(0, np.dtype(np.float32))  # (the callers pass an array's dtype)
+    assert zero.shape == () and zero.dtype == np.float32 and zero == 0
+    assert constant(0, np.zeros(2, np.float32).dtype) is zero  # made once
+    with pytest.raises(ValueError):
+        zero[()] = 1  # shared by every caller: it must never change
+    assert constant(1, np.float64) == 1 and constant(1, np.float64).dtype == np.float64
+    assert constant(2**24 + 1, np.float32) is None and constant(2**24 + 1, np.float64) == 2**24 + 1
+
+
+# ReLU on both sides of the size at which its forward pass switches to comparing with an array of
+# zeros, with exact zeros, negative zeros and the float extremes in the input.
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 8), (32, 31), (40, 64)])
+def test_relu_matches_pytorch(dtype, shape):
+    a = np.random.default_rng(4).standard_normal(shape).astype(dtype)
+    a.flat[:4] = [0.0, -0.0, np.finfo(dtype).max, -np.finfo(dtype).max]
+    g = np.random.default_rng(5).standard_normal(shape).astype(dtype)
+    ours = dp.tensor(a, requires_grad=True, dtype=dtype)
+    out = dp.relu(ours)
+    out.backward(g)
+    theirs = torch.tensor(a, requires_grad=True)
+    reference = torch.relu(theirs)
+    reference.backward(torch.tensor(g))
+    assert out.dtype == dtype and ours.grad.dtype == dtype
+    np.testing.assert_array_equal(out.data, reference.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.grad, g * (a > 0))  # subgradient 0 at 0
+
+
+def test_relu_keeps_integers_and_nan():
+    assert dp.relu(dp.tensor(np.array([-2, 0, 3]))).data.tolist() == [0, 0, 3]
+    out = dp.relu(dp.tensor([np.nan, -1.0, 2.0], dtype=np.float32)).data
+    assert np.isnan(out[0]) and out[1:].tolist() == [0.0, 2.0]
+
+
+@pytest.mark.parametrize("shape", [(1, 8), (40, 64)])
+def test_relu_gradcheck(shape):
+    a = np.random.default_rng(6).standard_normal(shape)
+    a[np.abs(a) < 0.05] = 0.5  # away from the kink, where differences are not a derivative
+    assert gradcheck(lambda x: (dp.relu(x) * dp.relu(x)).sum(), [dp.tensor(a, requires_grad=True, dtype=np.float64)])
