@@ -114,3 +114,49 @@ def test_relu_gradcheck(shape):
     a = np.random.default_rng(6).standard_normal(shape)
     a[np.abs(a) < 0.05] = 0.5  # away from the kink, where differences are not a derivative
     assert gradcheck(lambda x: (dp.relu(x) * dp.relu(x)).sum(), [dp.tensor(a, requires_grad=True, dtype=np.float64)])
+
+
+# The labels are checked for negatives by a Python min below 32 of them, by NumPy's above.
+@pytest.mark.parametrize("n", [1, 31, 32, 40])
+@pytest.mark.parametrize("bad", [-1, -3, 3])
+def test_a_label_outside_the_classes_is_refused_at_any_batch_size(n, bad):
+    labels = np.zeros(n, dtype=np.int64)
+    labels[n // 2] = bad
+    with pytest.raises(dp.errors.DataError, match=rf"^cross_entropy: class label {bad} is outside \[0, 3\) for 3 classes$"):
+        nn.functional.cross_entropy(dp.randn(n, 3, requires_grad=True), labels)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.uint64])
+@pytest.mark.parametrize("n", [1, 40])
+def test_labels_of_every_integer_type_pick_the_same_loss(dtype, n):
+    logits = dp.tensor(np.random.default_rng(7).standard_normal((n, 3)), dtype=np.float64)
+    labels = _labels(n, 3)
+    reference = torch.nn.functional.cross_entropy(torch.tensor(logits.data), torch.tensor(labels))
+    loss = nn.functional.cross_entropy(logits, labels.astype(dtype))
+    np.testing.assert_allclose(loss.item(), reference.item(), **TOLERANCES[np.float64])
+
+
+# Linear's bias gradient: a batch of one row is summed as NumPy sums it (0 + δ), by a faster route.
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1, 3])
+def test_linear_gradients_match_pytorch_for_a_batch_of_one_and_more(dtype, n):
+    rng = np.random.default_rng(8)
+    x, w, b = rng.standard_normal((n, 5)), rng.standard_normal((4, 5)), rng.standard_normal(4)
+    g = rng.standard_normal((n, 4))
+    g[0, :2] = [0.0, -0.0]  # δ of a unit that did not fire arrives as a zero of either sign
+    ours = [dp.tensor(a, requires_grad=True, dtype=dtype) for a in (x, w, b)]
+    out = nn.functional.linear(*ours)
+    out.backward(g.astype(dtype))
+    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b)]
+    torch.nn.functional.linear(*theirs).backward(torch.tensor(g.astype(dtype)))
+    for mine, reference in zip(ours, theirs):
+        assert mine.grad.dtype == dtype
+        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), **TOLERANCES[dtype])
+    summed = np.add.reduce(g.astype(dtype), axis=0)
+    np.testing.assert_array_equal(ours[2].grad.view(np.uint8), summed.view(np.uint8))  # bit for bit, signed zeros too
+
+
+def test_linear_gradcheck_for_a_batch_of_one():
+    rng = np.random.default_rng(9)
+    x, w, b = (dp.tensor(rng.standard_normal(shape), requires_grad=True, dtype=np.float64) for shape in [(1, 3), (2, 3), (2,)])
+    assert gradcheck(lambda x, w, b: nn.functional.linear(x, w, b) ** 2, [x, w, b])

