@@ -160,3 +160,31 @@ def test_linear_gradcheck_for_a_batch_of_one():
     rng = np.random.default_rng(9)
     x, w, b = (dp.tensor(rng.standard_normal(shape), requires_grad=True, dtype=np.float64) for shape in [(1, 3), (2, 3), (2,)])
     assert gradcheck(lambda x, w, b: nn.functional.linear(x, w, b) ** 2, [x, w, b])
+
+
+# Linear's products go to np.dot for contiguous float32/float64 matrices of one dtype: the same
+# BLAS call as matmul makes, so x·Wᵀ + b and its gradients must equal the @ forms bit for bit.
+PRODUCT_SIZES = [1, 2, 3, 8, 17, 64]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "float64 input"])
+@pytest.mark.parametrize("n", PRODUCT_SIZES)
+def test_linear_products_equal_matmul_bit_for_bit(dtype, layout, n):
+    rng = np.random.default_rng(n)
+    for k in PRODUCT_SIZES:
+        for m in PRODUCT_SIZES:
+            x = rng.standard_normal((n, 2 * k)).astype(dtype)[:, ::2] if layout == "strided" else rng.standard_normal((n, k))
+            x = np.asfortranarray(x) if layout == "F" else x.astype(np.float64 if layout == "float64 input" else dtype)
+            w, b, g = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal(m).astype(dtype), rng.standard_normal((n, m))
+            ours = [dp.tensor(x, requires_grad=True, dtype=x.dtype)] + [dp.tensor(a, requires_grad=True, dtype=dtype) for a in (w, b)]
+            out = nn.functional.linear(*ours)
+            out.backward(g.astype(out.dtype))
+            g = g.astype(out.dtype)
+            expected = x @ w.T
+            expected += b
+            np.testing.assert_array_equal(out.data, expected)
+            # (a column-major input gets δ·W as (Wᵀ·δᵀ)ᵀ, in its own memory order: see linear's backward)
+            gx = (w.T @ g.T).T if x.strides[0] < x.strides[1] else g @ w
+            np.testing.assert_array_equal(ours[0].grad, gx.astype(x.dtype))
+            np.testing.assert_array_equal(ours[1].grad, (g.T @ x).astype(dtype))
