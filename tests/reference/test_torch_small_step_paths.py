@@ -168,23 +168,33 @@ PRODUCT_SIZES = [1, 2, 3, 8, 17, 64]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["C", "F", "strided", "float64 input"])
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "rows of a larger array"])
 @pytest.mark.parametrize("n", PRODUCT_SIZES)
 def test_linear_products_equal_matmul_bit_for_bit(dtype, layout, n):
     rng = np.random.default_rng(n)
     for k in PRODUCT_SIZES:
         for m in PRODUCT_SIZES:
-            x = rng.standard_normal((n, 2 * k)).astype(dtype)[:, ::2] if layout == "strided" else rng.standard_normal((n, k))
-            x = np.asfortranarray(x) if layout == "F" else x.astype(np.float64 if layout == "float64 input" else dtype)
+            if layout == "strided":
+                x = rng.standard_normal((n, 2 * k)).astype(dtype)[:, ::2]
+            elif layout == "rows of a larger array":  # a batch sliced from the data set, as fit takes it
+                x = rng.standard_normal((n + 3, k)).astype(dtype)[2 : 2 + n]
+            else:
+                x = rng.standard_normal((n, k)).astype(dtype, order=layout)
             w, b, g = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal(m).astype(dtype), rng.standard_normal((n, m))
-            ours = [dp.tensor(x, requires_grad=True, dtype=x.dtype)] + [dp.tensor(a, requires_grad=True, dtype=dtype) for a in (w, b)]
+            # A tensor holds its own copy (C or F order); data passed as an array is used as it is,
+            # a strided view or a batch sliced from a data set, and then gets no gradient.
+            as_data = layout in ("strided", "rows of a larger array")
+            ours = [x if as_data else dp.tensor(x, requires_grad=True, dtype=dtype)]
+            ours += [dp.tensor(a, requires_grad=True, dtype=dtype) for a in (w, b)]
+            x = x if as_data else ours[0].data
             out = nn.functional.linear(*ours)
-            out.backward(g.astype(out.dtype))
-            g = g.astype(out.dtype)
+            out.backward(g.astype(dtype))
+            g = g.astype(dtype)
             expected = x @ w.T
             expected += b
             np.testing.assert_array_equal(out.data, expected)
-            # (a column-major input gets δ·W as (Wᵀ·δᵀ)ᵀ, in its own memory order: see linear's backward)
-            gx = (w.T @ g.T).T if x.strides[0] < x.strides[1] else g @ w
-            np.testing.assert_array_equal(ours[0].grad, gx.astype(x.dtype))
-            np.testing.assert_array_equal(ours[1].grad, (g.T @ x).astype(dtype))
+            np.testing.assert_array_equal(ours[1].grad, g.T @ x)
+            if not as_data:
+                # (a column-major input gets δ·W as (Wᵀ·δᵀ)ᵀ, in its own memory order: see linear's backward)
+                gx = (w.T @ g.T).T if x.strides[0] < x.strides[1] else g @ w
+                np.testing.assert_array_equal(ours[0].grad, gx)
