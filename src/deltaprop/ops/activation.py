@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from . import _memory
-from ._core import operand, record
+from ._core import constant, operand, record
 from .arithmetic import mul
 from .promotion import FLOATING, floating, refuse_booleans, refuse_non_floating
 from .shape import narrow
@@ -24,11 +24,16 @@ from .special import erf
 def relu(a):
     a = a if isinstance(a, Tensor) else operand(a)
     A = a.data
-    if A.size < _RECTIFY_MIN or A.dtype.kind != "f":
+    if A.dtype.kind != "f":
         if A.dtype.kind == "b":
             refuse_booleans("relu")
+        zero = 0
         out = np.maximum(A, 0)
+    elif A.size < _RECTIFY_MIN:
+        zero = constant(0, A.dtype)  # a 0-d zero: NumPy converts a Python 0 at every call (see constant)
+        out = np.maximum(A, zero)
     else:
+        zero = constant(0, A.dtype)
         # A convolution's activations come from the pool (see ops/_memory.py), others from NumPy.
         out = _memory.empty_like(A) if A.nbytes >= _memory.MIN_BYTES else np.empty_like(A)
         _against_zero(np.maximum, A, out)
@@ -36,7 +41,7 @@ def relu(a):
     def backward(g):
         # subgradient 0 at 0, as in PyTorch
         if g.nbytes < _memory.MIN_BYTES:
-            return (np.multiply(g, out > 0),)
+            return (np.multiply(g, np.greater(out, zero)),)
         mask = np.greater(out, 0, out=_memory.empty_like(out, np.bool_))
         return (np.multiply(g, mask, out=_memory.empty_like(g)),)
 

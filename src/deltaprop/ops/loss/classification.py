@@ -15,7 +15,7 @@ import numpy as np
 
 from ...errors import ConfigError, DataError, ShapeError
 from ...tensor import Tensor
-from .._core import operand, record
+from .._core import constant, operand, record
 from ..activation import _against_zero, logistic
 from ._common import _check_reduction, _pointwise, _reduce, _upstream
 
@@ -299,6 +299,12 @@ def _row_indices(n: int) -> np.ndarray:
     return rows
 
 
+_SUBTRACT_AT_BELOW = 512  # rows (see _cross_entropy_labels' backward)
+# A handful of labels is checked fastest by Python's min over a list (0.12 µs for one label, 0.54
+# for 32) rather than NumPy's reduction (0.82 µs at any of these sizes).
+_LIST_BELOW = 32
+
+
 def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_index: int):
     """The common case of :func:`cross_entropy`: logits (N, C), integer labels (N,), no class
     weights, no smoothing. It keeps e = exp(z − max z) and s = Σ e from the forward pass, so the
@@ -317,7 +323,7 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
         picked = shifted[rows, labels]
     except IndexError:
         picked = None
-    if picked is None or (n and np.minimum.reduce(labels) < 0):
+    if picked is None or (n and (min(labels.tolist()) if n < _LIST_BELOW else np.minimum.reduce(labels)) < 0):
         outside = (labels < 0) | (labels >= n_classes)
         if (labels[outside] == ignore_index).any():
             return None
@@ -328,8 +334,22 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
 
     def backward(g):
         grad = e / s[:, None]
-        grad[rows, labels] -= 1  # softmax − onehot: the seeds' (ŷ − y)
-        grad *= _upstream(g, reduction, n).reshape(-1, 1) if reduction == "none" else _upstream(g, reduction, n)
+        # softmax − onehot: the seeds' (ŷ − y), one subtraction per row either way. For small
+        # batches ufunc.at is the faster form (float32, 2 classes, a batch of one: 0.9 µs against
+        # 2.3 for grad[rows, labels] -= 1; 2.0 against 2.8 for 128 rows), for large ones indexing
+        # (8.9 against 7.6 µs for 1024 rows); the 0-d one spares NumPy converting a Python 1.
+        one = constant(1, grad.dtype)
+        if n < _SUBTRACT_AT_BELOW:
+            np.subtract.at(grad, (rows, labels), one)
+        else:
+            grad[rows, labels] -= one
+        count = constant(n, g.dtype) if reduction == "mean" and type(g) is np.ndarray and n else None
+        if count is not None:
+            # g/N as _upstream computes it, into a 0-d array: NumPy converts a Python number or a
+            # NumPy scalar operand anew at every call (0.5 µs of the 1.1 a batch of one paid here).
+            grad *= np.divide(g, count, out=np.empty((), g.dtype))
+        else:
+            grad *= _upstream(g, reduction, n).reshape(-1, 1) if reduction == "none" else _upstream(g, reduction, n)
         return (grad,)
 
     return record(_reduce(per_sample, reduction, n), (input,), backward, "cross_entropy")
