@@ -18,22 +18,11 @@ from deltaprop.serialization import load, load_checkpoint
 from deltaprop.training import (
     Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, Trainer, fit,
 )
+from training_problem import small_classifier as _model, three_classes as _data
 
 
-def _data(n=96, seed=0):
-    """Three classes that a small network separates within a few epochs."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 6)).astype(np.float32)
-    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5)
-    return X, y
 
 
-def _model(seed=1, dropout=0.0):
-    dp.manual_seed(seed)
-    layers = [nn.Linear(6, 16), nn.ReLU()]
-    if dropout:
-        layers.append(nn.Dropout(dropout))
-    return nn.Sequential(*layers, nn.Linear(16, 3))
 
 
 def _state(weights):

@@ -6,22 +6,14 @@ import csv
 import numpy as np
 import pytest
 
-import deltaprop as dp
-from deltaprop import nn, optim
+from deltaprop import optim
 from deltaprop.errors import ConfigError
 from deltaprop.training import Callback, CSVLogger, ModelCheckpoint, fit
+from training_problem import small_classifier as _model, three_classes as _data
 
 
-def _data(n=96, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 6)).astype(np.float32)
-    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5)
-    return X, y
 
 
-def _model(seed=1):
-    dp.manual_seed(seed)
-    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
 
 
 def _rows(path, separator=","):

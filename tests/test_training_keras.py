@@ -12,18 +12,11 @@ import deltaprop as dp
 from deltaprop import nn, optim
 from deltaprop.errors import ConfigError
 from deltaprop.training import Callback, CSVLogger, EarlyStopping, LambdaCallback, Trainer, evaluate, fit, predict
+from training_problem import small_classifier as _model, three_classes as _data
 
 
-def _data(n=96, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, 6)).astype(np.float32)
-    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5)
-    return X, y
 
 
-def _model(seed=1):
-    dp.manual_seed(seed)
-    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
 
 
 EPOCH_HOOKS = ["on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
