@@ -65,6 +65,15 @@ CASES = [
          ("objects.npz: array 'X' holds Python objects (dtype=object), which deltaprop never unpickles",)),
     Case("npz that is not an archive", "train {data}/not_an_archive.npz --out {tmp}/run", DATA,
          ("not_an_archive.npz: is not a NumPy .npz archive",)),
+    # -- found by the CSV fuzzer (test_csv_fuzz.py)
+    Case("only blank cells", "train {data}/blank_cells.csv --out {tmp}/run", DATA,
+         ("blank_cells.csv: the file is empty (its rows hold no values)",)),
+    # NUL bytes: a file saved as UTF-16 without a BOM decodes as "UTF-8" with a NUL after every letter
+    Case("UTF-16 without a BOM", "train {data}/utf16.csv --out {tmp}/run", DATA,
+         ("utf16.csv: holds a NUL byte (byte offset 1, line 1)", "UTF-16", "save the file as UTF-8")),
+    # NumPy's text arrays drop trailing NULs: 'setosa\0' was silently the class 'setosa'
+    Case("NUL after a class name", "train {data}/nul_label.csv --out {tmp}/run", DATA,
+         ("nul_label.csv: holds a NUL byte", "line 4")),
     # -- options of `deltaprop train`
     Case("lr zero", "train {data}/flowers.csv --lr 0 --out {tmp}/run", USAGE, ("--lr must be greater than 0.0, got '0'",)),
     Case("lr negative", "train {data}/flowers.csv --lr -0.01 --out {tmp}/run", USAGE,
