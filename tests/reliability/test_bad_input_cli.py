@@ -74,6 +74,12 @@ CASES = [
     # NumPy's text arrays drop trailing NULs: 'setosa\0' was silently the class 'setosa'
     Case("NUL after a class name", "train {data}/nul_label.csv --out {tmp}/run", DATA,
          ("nul_label.csv: holds a NUL byte", "line 4")),
+    # column names are shown escaped: a line break in one made the message two lines
+    Case("a line break in a column name at predict", "predict {model} {data}/newline_in_name.csv --out {tmp}/p.csv",
+         DATA, ("newline_in_name.csv: has no column 'x1', which the model was trained on (1 missing); "
+                "its columns are 'x1\\rx', x2, x3",)),
+    Case("a line break in an extra column name at evaluate", "evaluate {model} {data}/newline_in_extra.csv", DATA,
+         ("newline_in_extra.csv: has column(s) the model was not trained on: 'note\\nhere'",)),
     # -- options of `deltaprop train`
     Case("lr zero", "train {data}/flowers.csv --lr 0 --out {tmp}/run", USAGE, ("--lr must be greater than 0.0, got '0'",)),
     Case("lr negative", "train {data}/flowers.csv --lr -0.01 --out {tmp}/run", USAGE,
