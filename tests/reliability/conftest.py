@@ -59,6 +59,7 @@ def corpus(tmp_path_factory) -> Path:
     flowers = (folder / "flowers.csv").read_text()
     (folder / "utf16.csv").write_bytes(flowers.encode("utf-16-le"))  # as some spreadsheets save "Unicode text"
     (folder / "nul_label.csv").write_bytes(flowers.replace(",setosa", ",setosa\0", 1).encode())
+    _csv(folder / "dollar_labels.csv", header, [[*row[:3], "$\\frac{$" if row[3] == "setosa" else "$x$"] for row in good])
     np.savez(folder / "flowers.npz", X=X, y=species)
     np.savez(folder / "narrow.npz", X=X[:, :2], y=species)
     np.savez(folder / "features_only.npz", X=X)  # data to predict on: no targets

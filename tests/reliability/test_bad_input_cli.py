@@ -74,6 +74,8 @@ CASES = [
     # NumPy's text arrays drop trailing NULs: 'setosa\0' was silently the class 'setosa'
     Case("NUL after a class name", "train {data}/nul_label.csv --out {tmp}/run", DATA,
          ("nul_label.csv: holds a NUL byte", "line 4")),
+    # matplotlib read a class named $\frac{$ as TeX and failed drawing the confusion matrix
+    Case("class names with dollar signs", "train {data}/dollar_labels.csv --epochs 1 --quiet --out {tmp}/run", OK, ()),
     # column names are shown escaped: a line break in one made the message two lines
     Case("a line break in a column name at predict", "predict {model} {data}/newline_in_name.csv --out {tmp}/p.csv",
          DATA, ("newline_in_name.csv: has no column 'x1', which the model was trained on (1 missing); "
@@ -194,7 +196,7 @@ def test_bad_input_through_the_command(case, corpus, tmp_path):
     assert result.returncode == case.code, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
+    assert len(lines) == (1 if case.stderr else 0), result.stderr  # a quiet run that succeeds says nothing
     missing = [part for part in case.stderr if part not in lines[0]]
     assert not missing, f"{missing} not in {lines[0]!r}"
     if case.code != OK:
