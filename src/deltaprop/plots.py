@@ -64,8 +64,10 @@ def plot_confusion_matrix(matrix, classes, path, title: str = "Confusion matrix 
     image = ax.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ticks = range(len(classes))
-    ax.set_xticks(ticks, [str(c) for c in classes], rotation=45 if len(classes) > 6 else 0)
-    ax.set_yticks(ticks, [str(c) for c in classes])
+    # Class names are the user's text, not TeX: '$\frac{$' would fail to draw, '$x$' would show as x.
+    labels = [str(c) for c in classes]
+    ax.set_xticks(ticks, labels, rotation=45 if len(classes) > 6 else 0, parse_math=False)
+    ax.set_yticks(ticks, labels, parse_math=False)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)

@@ -52,6 +52,14 @@ def corpus(tmp_path_factory) -> Path:
     (folder / "lr_zero.toml").write_text("lr = 0.0\n")
     (folder / "only_target.csv").write_text("species\nsetosa\nvirginica\n")
     _csv(folder / "extra_text.csv", [*FEATURES, "note", "species"], [[*row[:3], "picked", row[3]] for row in good[:4]])
+    # found by tests/reliability/test_csv_fuzz.py
+    (folder / "blank_cells.csv").write_text(",\n, ,\n")
+    _csv(folder / "newline_in_name.csv", ['"x1\rx"', *FEATURES[1:], "species"], good[:4])
+    _csv(folder / "newline_in_extra.csv", [*FEATURES, '"note\nhere"', "species"], [[*row[:3], 1, row[3]] for row in good[:4]])
+    flowers = (folder / "flowers.csv").read_text()
+    (folder / "utf16.csv").write_bytes(flowers.encode("utf-16-le"))  # as some spreadsheets save "Unicode text"
+    (folder / "nul_label.csv").write_bytes(flowers.replace(",setosa", ",setosa\0", 1).encode())
+    _csv(folder / "dollar_labels.csv", header, [[*row[:3], "$\\frac{$" if row[3] == "setosa" else "$x$"] for row in good])
     np.savez(folder / "flowers.npz", X=X, y=species)
     np.savez(folder / "narrow.npz", X=X[:, :2], y=species)
     np.savez(folder / "features_only.npz", X=X)  # data to predict on: no targets

@@ -55,11 +55,17 @@ def _column_order(names, model: TabularModel, path) -> list:
     wanted = set(model.feature_names)
     missing = [name for name in model.feature_names if name not in have]
     if missing:
-        raise DataError(f"{path}: has no column {missing[0]!r}, which the model was trained on ({len(missing)} missing); its columns are {', '.join(have) or 'none but the target'}")
+        raise DataError(f"{path}: has no column {missing[0]!r}, which the model was trained on ({len(missing)} missing); its columns are {_names(have) or 'none but the target'}")
     extra = [name for name in have if name not in wanted]
     if extra:
-        raise DataError(f"{path}: has column(s) the model was not trained on: {', '.join(extra)}; remove them")
+        raise DataError(f"{path}: has column(s) the model was not trained on: {_names(extra)}; remove them")
     return [have[name] for name in model.feature_names]
+
+
+def _names(names) -> str:
+    """Column names as read, but one holding a line break or another unprintable character quoted
+    and escaped, so that the message stays one line."""
+    return ", ".join(name if name.isprintable() else repr(name) for name in names)
 
 
 def _read(path, model: TabularModel, need_target: bool):
@@ -71,7 +77,7 @@ def _read(path, model: TabularModel, need_target: bool):
         return table.X, table.y
     header = _header(path)
     if need_target and model.target_name not in header:
-        raise DataError(f"{path}: has no target column {model.target_name!r} to evaluate against; its columns are {', '.join(header)}")
+        raise DataError(f"{path}: has no target column {model.target_name!r} to evaluate against; its columns are {_names(header)}")
     # The columns by name first, so that a column the model does not know is named as such, not as a
     # cell that is not a number.
     _column_order([name for name in header if name != model.target_name], model, path)

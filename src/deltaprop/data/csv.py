@@ -162,6 +162,15 @@ def _read_text(name: str) -> str:
     except OSError as exc:
         raise DataError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    # No text holds NUL, yet a NUL is valid UTF-8: UTF-16 without a BOM would read as a mess of
+    # cells, and NumPy's text arrays drop trailing NULs ('cat\0' would silently be the class 'cat').
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise DataError(
+            f"{name}: holds a NUL byte (byte offset {nul}, line {line}), which text never does; is it UTF-16 or "
+            "a binary file? save the file as UTF-8"
+        )
     try:
         text = data[start:].decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -219,6 +228,8 @@ def _split_rows(text: str, name: str, delimiter: str | None, has_target: bool, h
                 row_numbers.append(number)
     except csv.Error as exc:
         raise DataError(f"{name}: line {reader.line_num} cannot be parsed as CSV ({exc})") from None
+    if header is None:  # only delimiters and blanks, such as ",\n,,"
+        raise DataError(f"{name}: the file is empty (its rows hold no values)")
 
     names = [cell.strip() for cell in header]
     if has_target and len(names) < 2:
