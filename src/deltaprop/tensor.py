@@ -541,6 +541,15 @@ class Tensor:
     def reciprocal(self):
         return _ops.reciprocal(self)
 
+    def erf(self):
+        return _ops.erf(self)
+
+    def erfc(self):
+        return _ops.erfc(self)
+
+    def erfinv(self):
+        return _ops.erfinv(self)
+
     def sign(self):
         return _ops.sign(self)
 
