@@ -706,6 +706,9 @@ class Tensor:
     def gather(self, dim, index):
         return _ops.gather(self, dim, index)
 
+    def take_along_dim(self, indices, dim=None):
+        return _ops.take_along_dim(self, indices, dim)
+
     def masked_fill(self, mask, value):
         return _ops.masked_fill(self, mask, value)
 
