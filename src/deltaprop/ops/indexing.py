@@ -13,6 +13,7 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import MaxMin, Tensor
 from .elementwise import astype, where
 from ._core import operand, record
+from .promotion import fitted
 from .shape import distinct_axes, expand
 
 
@@ -176,9 +177,10 @@ def masked_fill(a, mask, value):
     if isinstance(value, Tensor):
         if value.data.ndim:
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.data.shape}")
+        fitted("masked_fill", value.data.item(), a.data.dtype)  # (checked as PyTorch checks it)
         value = astype(value, a.data.dtype)  # the result keeps the input's dtype, as in PyTorch
     else:
-        value = np.asarray(value).astype(a.data.dtype)
+        value = np.asarray(fitted("masked_fill", value, a.data.dtype)).astype(a.data.dtype)
     return where(mask, value, a)
 
 

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from ._core import operand, record
 from .arithmetic import _alpha
 from .indexing import _axis, integer_index
+from .promotion import fitted
 from .shape import expand, getitem
 
 
@@ -204,7 +205,7 @@ def index_fill(input, dim, index, value):
         raise ShapeError(f"index_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.data.shape}")
     at = (slice(None),) * axis + (index,)
     out = X.reshape(sizes).copy()
-    out[at] = value.data if isinstance(value, Tensor) else value
+    out[at] = value.data if isinstance(value, Tensor) else fitted("index_fill", value, X.dtype)
     filled = (slice(None),) * axis + (np.unique(index),)  # each place once, however often the index names it
 
     def backward(g):
