@@ -55,7 +55,21 @@ def unit_norm_rows(rng, shape):
     return away_from_zero(rng, shape)
 
 
+def inside_unit(rng, shape):
+    """Within (−0.9, 0.9): where erfinv is finite and its slope moderate."""
+    return rng.uniform(-0.9, 0.9, size=shape)
+
+
 GRADCHECKS = [
+    ("erf", lambda a: dp.erf(a), [(3, 4)], anywhere),
+    ("erf-tails", lambda a: (a * 2.0).erf(), [(3, 4)], anywhere),  # |2a| up to 4: past the series' split at 2.5
+    ("erfc", lambda a: dp.erfc(a * 2.0), [(3, 4)], anywhere),
+    ("erfinv", lambda a: dp.erfinv(a), [(3, 4)], inside_unit),
+    ("take_along_dim-flattened", lambda a: dp.take_along_dim(a, np.array([[0, 11], [5, 5]])), [(3, 4)], anywhere),
+    ("take_along_dim-repeats", lambda a: a.take_along_dim(np.array([[0, 0, 3], [2, 2, 2], [1, 0, 1]]), 1), [(3, 4)],
+     anywhere),
+    ("take_along_dim-broadcast-input", lambda a: dp.take_along_dim(a, np.array([[[0], [1], [2]], [[2], [2], [0]]]), 1),
+     [(1, 3, 4)], anywhere),
     ("bmm", lambda a, b: dp.bmm(a, b), [(2, 3, 4), (2, 4, 2)], anywhere),
     ("outer", lambda a, b: dp.outer(a, b), [(3,), (4,)], anywhere),
     ("diag-vector", lambda a: dp.diag(a, 1), [(3,)], anywhere),
@@ -109,6 +123,20 @@ def test_worked_examples():
     assert F.pairwise_distance(x, y).item() == pytest.approx(np.hypot(1e-6, 1 - 1e-6), rel=1e-6)
     assert F.normalize(dp.tensor([[3.0, 4.0]])).tolist() == [[pytest.approx(0.6), pytest.approx(0.8)]]
     assert dp.diag(dp.tensor([1, 2]), 1).tolist() == [[0, 1, 0], [0, 0, 2], [0, 0, 0]]
+
+
+def test_error_function_worked_numbers():
+    # erf(1) = 0.842700792949715 (A&S table 7.1); erf'(1) = 2/√π·e^(−1) = 0.415107497420595;
+    # erfinv(½) = 0.476936276204470, whose slope is √π/2·e^(0.2274682...) = 1.112585
+    x = dp.tensor([1.0, 0.5], dtype=dp.float64, requires_grad=True)
+    assert dp.erf(x)[0].item() == pytest.approx(0.842700792949715, rel=1e-14)
+    assert dp.erfc(x)[0].item() == pytest.approx(1 - 0.842700792949715, rel=1e-13)
+    dp.erf(x)[0].backward()
+    assert x.grad[0] == pytest.approx(0.415107497420595, rel=1e-14)
+    half = dp.tensor(0.5, dtype=dp.float64, requires_grad=True)
+    assert dp.erfinv(half).item() == pytest.approx(0.476936276204470, rel=1e-14)
+    dp.erfinv(half).backward()
+    assert half.grad == pytest.approx(np.sqrt(np.pi) / 2 * np.exp(0.476936276204470 ** 2), rel=1e-13)
 
 
 def test_dtypes_follow_the_library_policy():

@@ -220,8 +220,10 @@ CASES += [
     for sa, sb in SELECT_SHAPES
 ]
 CASES += [
-    case("maximum-constant", lambda a: dp.maximum(a, 0.0), (3, 4), recipe=away_from_zero),
-    case("minimum-constant-left", lambda a: dp.minimum(0.0, a), (3, 4), recipe=away_from_zero),
+    # (a constant as a 0-d tensor: maximum and minimum refuse a Python number, as PyTorch's do)
+    case("maximum-constant", lambda a: dp.maximum(a, dp.tensor(0.0, dtype=np.float64)), (3, 4), recipe=away_from_zero),
+    case("minimum-constant-left", lambda a: dp.minimum(dp.tensor(0.0, dtype=np.float64), a), (3, 4),
+         recipe=away_from_zero),
     case("maximum-array", lambda a: ops.maximum(np.full(4, 0.25), a), (3, 4), recipe=high_fraction),
 ]
 
@@ -691,7 +693,8 @@ def test_an_infinite_gradient_does_not_become_nan_where_clip_or_maximum_passes_n
     y = dp.tensor([-1.0, 4.0], requires_grad=True, dtype=np.float64)
     z = dp.tensor([-3.0, 9.0], requires_grad=True, dtype=np.float64)
     with np.errstate(divide="ignore"):
-        (ops.maximum(y, 0.0).sqrt().sum() + ops.minimum(z, 0.0).neg().sqrt().sum()).backward()
+        zero = dp.tensor(0.0, dtype=np.float64)
+        (ops.maximum(y, zero).sqrt().sum() + ops.minimum(z, zero).neg().sqrt().sum()).backward()
     np.testing.assert_array_equal(y.grad, [0.0, 0.25])
     assert z.grad[1] == 0.0 and z.grad[0] == pytest.approx(-1 / (2 * np.sqrt(3)))
 

@@ -314,7 +314,7 @@ def test_module_functions():
     np.testing.assert_allclose(dp.where(A > 0, x, y).data, np.where(A > 0, A, B))
     np.testing.assert_allclose(dp.where(x > 0, x, 0.0).data, np.where(A > 0, A, 0.0))
     np.testing.assert_allclose(dp.maximum(x, y).data, np.maximum(A, B))
-    np.testing.assert_allclose(dp.minimum(x, 0.0).data, np.minimum(A, 0.0))
+    np.testing.assert_allclose(dp.minimum(x, dp.tensor(0.0)).data, np.minimum(A, 0.0))  # (a number: refused, as in PyTorch)
     np.testing.assert_allclose(dp.matmul(y, x.T).data, B @ A.T)
     np.testing.assert_allclose(dp.exp(y).data, np.exp(B), rtol=1e-6)
     np.testing.assert_allclose(dp.sum(x).data, A.sum())

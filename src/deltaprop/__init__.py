@@ -46,6 +46,8 @@ from .ops import (  # PyTorch's math names, for code ported from it
     ceil, clamp_max, clamp_min, cos, cumprod, cumsum, exp2, expm1, floor, log1p, log2, log10, logsumexp, prod,
     reciprocal, round, rsqrt, sign, sin, square, trunc,
 )
+from .ops import erf, erfc, erfinv  # the error function, its complement and its inverse
+from .ops import take_along_dim  # gather with PyTorch's broadcasting, or of the flattened input
 from .ops import argsort, masked_fill, narrow, sort, topk  # PyTorch's function forms of these methods
 from .ops import (  # more of PyTorch's functions, for code ported from it
     bmm, diag, diagonal, einsum, flatten, outer, squeeze, std_mean, trace, unsqueeze, var_mean,
@@ -151,5 +153,6 @@ __all__ = [
     "unflatten",
     "logical_and", "logical_not", "logical_or", "logical_xor", "index_add", "index_copy", "index_fill", "scatter_reduce",
     "promote_types", "result_type",
+    "erf", "erfc", "erfinv", "take_along_dim",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -541,6 +541,15 @@ class Tensor:
     def reciprocal(self):
         return _ops.reciprocal(self)
 
+    def erf(self):
+        return _ops.erf(self)
+
+    def erfc(self):
+        return _ops.erfc(self)
+
+    def erfinv(self):
+        return _ops.erfinv(self)
+
     def sign(self):
         return _ops.sign(self)
 
@@ -696,6 +705,9 @@ class Tensor:
 
     def gather(self, dim, index):
         return _ops.gather(self, dim, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return _ops.take_along_dim(self, indices, dim)
 
     def masked_fill(self, mask, value):
         return _ops.masked_fill(self, mask, value)

@@ -1,7 +1,8 @@
 """The dtypes an index may have, against PyTorch: int64 and int32 for gather, the scatters,
-index_select, index_add/index_copy/index_fill and embedding; every other dtype (int8, int16, uint8
-and the wider unsigned ones, bool, float) is refused in one sentence naming the function and the
-dtype, as PyTorch refuses it. (PyTorch's index_copy and index_fill also refuse int32: we take it.)
+index_select, index_add and embedding, int64 alone for index_copy and index_fill; every other dtype
+(int8, int16, uint8 and the wider unsigned ones, bool, float) is refused in one sentence naming the
+function and the dtype, as PyTorch refuses it. And a source or src of another dtype than the input's
+is refused by every function that writes one into a copy of the input, as PyTorch refuses it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ CALLS = {
 }
 ACCEPTED = ["int64", "int32"]
 REFUSED = ["int8", "int16", "uint8", "uint16", "uint32", "uint64", "bool", "float32", "float64"]
+INT64_ONLY = ("index_copy", "index_fill")  # PyTorch's take no int32 index
 TOLERANCES = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=1e-6, atol=1e-6)}
 
 
@@ -49,12 +51,12 @@ TOLERANCES = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=1e-6
 @pytest.mark.parametrize("name", list(CALLS))
 def test_an_int64_or_int32_index_gives_pytorchs_values_and_gradients(name, index_dtype, value_dtype):
     call, positions = CALLS[name]
+    if name in INT64_ONLY and index_dtype == "int32":
+        return  # (refused: the test below)
     ours = dp.tensor(X, dtype=getattr(np, value_dtype), requires_grad=True)
     theirs = torch.tensor(X, dtype=getattr(torch, value_dtype), requires_grad=True)
     result = call(ours, dp.tensor(positions.astype(index_dtype), dtype=getattr(np, index_dtype)))
-    # PyTorch's index_copy and index_fill take int64 alone: its reference reads the same positions
-    expected = call(theirs, torch.tensor(positions, dtype=getattr(torch, index_dtype)
-                                         if name not in ("index_copy", "index_fill") else torch.int64))
+    expected = call(theirs, torch.tensor(positions, dtype=getattr(torch, index_dtype)))
     g = np.linspace(-1.0, 2.0, result.data.size).reshape(result.shape)
     result.backward(g.astype(value_dtype))
     expected.backward(torch.tensor(g, dtype=getattr(torch, value_dtype)))
@@ -70,9 +72,49 @@ def test_any_other_index_dtype_is_refused_naming_function_and_dtype_as_pytorch_r
     with pytest.raises(RuntimeError if name != "index_fill" else IndexError):
         call(torch.tensor(X), torch.from_numpy(index))
     for given in (dp.tensor(index, dtype=index.dtype), index):  # a tensor or a NumPy array
-        with pytest.raises(DataError, match=rf"^{name}: \w+ must hold integers of dtype int64 or int32"
-                                            rf"( \([^)]*\))?, got dtype {index_dtype}$"):
+        words = (rf"^{name}: \w+ must hold integers of dtype int64 or int32( \([^)]*\))?, got dtype {index_dtype}$"
+                 if name not in INT64_ONLY else rf"^{name}: index must hold integers of dtype int64, as in PyTorch")
+        with pytest.raises(DataError, match=words):
             call(dp.tensor(X), given)
+
+
+@pytest.mark.parametrize("index_dtype", ["int32"] + REFUSED)
+@pytest.mark.parametrize("name", INT64_ONLY)
+def test_index_copy_and_index_fill_take_int64_alone_as_pytorch(name, index_dtype):
+    call, positions = CALLS[name]
+    index = positions.astype(index_dtype)
+    with pytest.raises((RuntimeError, IndexError)):
+        call(torch.tensor(X), torch.from_numpy(index))
+    for given in (dp.tensor(index, dtype=index.dtype), index):
+        with pytest.raises(DataError, match=rf"^{name}: index must hold integers of dtype int64, as in PyTorch, got "
+                                            rf"dtype {index_dtype} \(convert them with \.long\(\)\)$"):
+            call(dp.tensor(X), given)
+
+
+SOURCES = {  # the functions that write a source into a copy of the input: (call, source shape)
+    "scatter": (lambda t, s: _lib(t).scatter(t, 0, _i(t, [[2, 0, 1, 0]]), s), (1, 4)),
+    "scatter_add": (lambda t, s: _lib(t).scatter_add(t, 0, _i(t, [[2, 0, 1, 0]]), s), (1, 4)),
+    "scatter_reduce": (lambda t, s: _lib(t).scatter_reduce(t, 0, _i(t, [[2, 0, 1, 0]]), s, "sum"), (1, 4)),
+    "index_add": (lambda t, s: _lib(t).index_add(t, 0, _i(t, [2, 0]), s), (2, 4)),
+    "index_copy": (lambda t, s: _lib(t).index_copy(t, 0, _i(t, [2, 0]), s), (2, 4)),
+}
+
+
+def _i(t, positions):
+    return dp.tensor(positions) if isinstance(t, dp.Tensor) else torch.tensor(positions)
+
+
+@pytest.mark.parametrize("source_dtype", ["float64", "float16", "int64", "int32"])
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_a_source_of_another_dtype_is_refused_as_pytorch_refuses_it(name, source_dtype):
+    call, shape = SOURCES[name]
+    source = np.ones(shape, dtype=source_dtype)
+    with pytest.raises(RuntimeError, match="dtype|scalar type"):
+        call(torch.tensor(X, dtype=torch.float32), torch.from_numpy(source))
+    what = "src" if name.startswith("scatter") else "source"
+    with pytest.raises(DataError, match=rf"^{name}: {what} has dtype {source_dtype} and the input float32; they must "
+                                        rf"be the same, as in PyTorch \(convert {what} with \.to\(input\.dtype\)\)$"):
+        call(dp.tensor(X, dtype=np.float32), dp.tensor(source, dtype=source.dtype))
 
 
 @pytest.mark.parametrize("index_dtype", REFUSED[:4])

@@ -9,9 +9,9 @@
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
-| unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
+| unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
-| indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
+| indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten |
 | scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
 | scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
@@ -87,6 +87,8 @@ from .unary import (
     ceil, clamp_max, clamp_min, cos, exp2, expm1, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin,
     square, trunc,
 )
+from .unary import erf, erfc, erfinv
+from .indexing import take_along_dim
 
 __all__ = [
     "abs", "add", "astype", "clone", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -119,4 +121,5 @@ __all__ = [
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
     "index_add", "index_copy", "index_fill", "scatter_reduce",
     "max_unpool1d", "max_unpool2d",
+    "erf", "erfc", "erfinv", "take_along_dim",
 ]

@@ -16,7 +16,7 @@ from ..tensor import Tensor
 from . import _memory
 from ._core import constant, operand, record
 from .arithmetic import mul
-from .promotion import FLOATING, floating, refuse_booleans, refuse_non_floating
+from .promotion import FLOATING, fitted, floating, refuse_booleans, refuse_non_floating
 from .shape import narrow
 from .special import erf
 
@@ -594,11 +594,17 @@ def tanhshrink(a):
 
 def threshold(a, threshold, value):
     """o = a where a > threshold, ``value`` elsewhere; o' = 1 where a > threshold, else 0. (The test
-    is written as PyTorch writes it, a <= threshold, so a NaN input stays NaN and passes g on.)"""
+    is written as PyTorch writes it, a <= threshold, so a NaN input stays NaN and passes g on.) An
+    integer tensor keeps its dtype, both numbers converted for it as PyTorch converts them."""
+    given = threshold, value
     threshold = real_option("threshold", "threshold", threshold)
     value = real_option("threshold", "value", value)
     a = operand(a)
-    x = _floating(a)
+    x = np.asarray(a.data)
+    if x.dtype.kind == "b":
+        refuse_booleans("threshold")
+    if x.dtype.kind in "iu":
+        threshold, value = (fitted("threshold", number, x.dtype) for number in given)
     replaced = x <= threshold
     out = np.where(replaced, x.dtype.type(value), x)
 

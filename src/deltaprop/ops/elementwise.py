@@ -8,7 +8,7 @@ from ..dtypes import TENSOR_KINDS, dtype_refusal
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import broadcast_error, operand, record, unbroadcast
-from .promotion import FLOATING, cast, floating, promoted, refuse_booleans, result_type
+from .promotion import FLOATING, cast, fitted, floating, promoted, refuse_booleans, result_type
 
 
 def exp(a):
@@ -75,6 +75,8 @@ def clip(a, min=None, max=None):
     low, high = _bound(min), _bound(max)
     # the input and the bounds in the dtype PyTorch clamps in (an integer tensor clamped by 0.5: float32)
     dtype = result_type(a.data, *(bound for bound in (low, high) if bound is not None))
+    if dtype.kind in "iu":  # a Python int bound converted as PyTorch converts it (uint8 by -1: 255; by 300: refused)
+        low, high = (fitted("clip", v, dtype) if type(v) is int else v for v in (low, high))
     x, low, high = (cast(v, dtype) for v in (a.data, low, high))
     try:
         out = np.clip(x, low, high)
@@ -120,6 +122,8 @@ def _bound(bound):
 
 
 def _select(a, b, name, pick, a_wins):
+    if type(a) is not Tensor or type(b) is not Tensor:  # (two tensors, the common case, pay one check)
+        _refuse_a_number(name, a, b)
     a, b = operand(a), operand(b)
     x, y = promoted(a.data, b.data)
     try:
@@ -138,6 +142,16 @@ def _select(a, b, name, pick, a_wins):
             )
 
     return record(out, (a, b), backward, name)
+
+
+def _refuse_a_number(name, a, b) -> None:
+    """Refuse a Python or NumPy number as an operand of maximum or minimum, as PyTorch's (whose
+    maximum requires tensors) refuses it: clamp takes a number bound."""
+    for v in (a, b):
+        if isinstance(v, (bool, int, float, np.generic)):
+            bound = "min" if name == "maximum" else "max"
+            raise TypeError(f"{name}: expected two tensors, got a number ({v!r}), as PyTorch does; use "
+                            f"clamp({bound}=number) for a number bound, or wrap the number in a tensor: dp.tensor(number).")
 
 
 def maximum(a, b):
@@ -159,8 +173,15 @@ def where(condition, input=None, other=None):
         raise TypeError("where: give the condition with both input and other, or the condition alone")
     condition = np.asarray(condition.data if hasattr(condition, "data") else condition, dtype=bool)
     a, b = operand(input), operand(other)
+    x, y = a.data, b.data
+    # a Python int with an integer tensor converted as PyTorch converts it (uint8: 300 refused, -1 is 255);
+    # with a boolean one, for the int64 they promote to
+    if type(y) is int and isinstance(x, np.ndarray) and x.dtype.kind in "biu":
+        y = fitted("where", y, x.dtype if x.dtype.kind != "b" else np.int64)
+    elif type(x) is int and isinstance(y, np.ndarray) and y.dtype.kind in "biu":
+        x = fitted("where", x, y.dtype if y.dtype.kind != "b" else np.int64)
     try:
-        out = np.where(condition, *promoted(a.data, b.data))
+        out = np.where(condition, *promoted(x, y))
     except ValueError:
         raise ShapeError(
             f"where: condition of shape {condition.shape} and values of shapes {np.shape(a.data)} and "

@@ -1,4 +1,4 @@
-"""Picking elements by position: gather, sort, argsort, topk, masked_fill, tril, triu, diagonal,
+"""Picking elements by position: gather, take_along_dim, sort, argsort, topk, masked_fill, tril, triu, diagonal,
 diag, trace.
 
 The values picked are differentiable; positions (indices, masks) carry no gradient. Each rule puts
@@ -13,7 +13,8 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import MaxMin, Tensor
 from .elementwise import astype, where
 from ._core import operand, record
-from .shape import distinct_axes
+from .promotion import fitted
+from .shape import distinct_axes, expand
 
 
 def _axis(op: str, dim, ndim: int) -> int:
@@ -23,12 +24,16 @@ def _axis(op: str, dim, ndim: int) -> int:
     return distinct_axes(op, dim, ndim)[0]
 
 
-def integer_index(op: str, index, what: str = "index") -> np.ndarray:
+def integer_index(op: str, index, what: str = "index", int32: bool = True) -> np.ndarray:
     """``index`` (a tensor, array or list) as an array of int64 or int32, the dtypes PyTorch's
-    gather, scatter, index_select and embedding take, else a DataError naming ``op`` and the dtype."""
+    gather, scatter, index_select and embedding take, else a DataError naming ``op`` and the dtype.
+    Without ``int32``, int64 alone, as PyTorch's index_copy, index_fill and take_along_dim take."""
     index = np.asarray(index.data if isinstance(index, Tensor) else index)
-    if index.dtype.char not in "ilq":  # C's int, long and long long: int32 and int64 on every platform
+    if int32 and index.dtype.char not in "ilq":  # C's int, long and long long: int32 and int64 on every platform
         raise DataError(f"{op}: {what} must hold integers of dtype int64 or int32, got dtype {index.dtype}")
+    if not int32 and (index.dtype.kind != "i" or index.dtype.itemsize != 8):
+        raise DataError(f"{op}: {what} must hold integers of dtype int64, as in PyTorch, got dtype {index.dtype} "
+                        "(convert them with .long())")
     return index
 
 
@@ -69,6 +74,43 @@ def gather(a, dim, index):
         bad = index.min() if index.min() < 0 else index.max()
         raise DataError(f"gather: index {bad} is outside [0, {n}) for dim {dim} of length {n}")
     return _along("gather", a, index.astype(np.intp, copy=False), axis, repeats=True)
+
+
+def take_along_dim(input, indices, dim=None):
+    """PyTorch's ``take_along_dim``: with ``dim`` None, the flattened input at the flattened
+    ``indices``; along ``dim``, :func:`gather` of the input and ``indices`` broadcast against each
+    other outside ``dim`` (``indices`` of shape (1, k) picks k columns of every row). The indices
+    are int64, as PyTorch's; a position read twice gets both gradients, a broadcast input their sum."""
+    a = operand(input)
+    index = integer_index("take_along_dim", indices, "indices", int32=False)
+    if dim is None:
+        n = a.data.size
+        if index.size and not (0 <= index.min() and index.max() < n):
+            bad = index.min() if index.min() < 0 else index.max()
+            raise DataError(f"take_along_dim: index {bad} is outside [0, {n}) for the {n} elements of the flattened input")
+        flat = a.reshape(-1)
+        return _along("take_along_dim", flat, index.reshape(-1).astype(np.intp, copy=False), 0, repeats=True)
+    if index.ndim != a.data.ndim:
+        raise ShapeError(f"take_along_dim: indices of shape {index.shape} need the {a.data.ndim} dimensions of the "
+                         f"input (shape {a.data.shape})")
+    axis = _axis("take_along_dim", dim, a.data.ndim)
+    if a.data.ndim == 0:
+        raise ShapeError(f"take_along_dim: dim {dim} is out of range for a 0-d input, as in PyTorch (give dim=None)")
+    try:  # PyTorch's rule: both broadcast outside dim, each keeping its own length along it
+        shape = list(np.broadcast_shapes(a.data.shape[:axis] + index.shape[axis:axis + 1] + a.data.shape[axis + 1:],
+                                         index.shape))
+    except ValueError:
+        raise ShapeError(f"take_along_dim: indices of shape {index.shape} cannot be broadcast with the input's "
+                         f"shape {a.data.shape} outside dim {dim}") from None
+    n = a.data.shape[axis]
+    if index.size and not (0 <= index.min() and index.max() < n):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise DataError(f"take_along_dim: index {bad} is outside [0, {n}) for dim {dim} of length {n}")
+    index = np.broadcast_to(index, shape).astype(np.intp, copy=False)
+    shape[axis] = n
+    if tuple(shape) != a.data.shape:
+        a = expand(a, tuple(shape))  # (its rule sums the broadcast gradient back)
+    return _along("take_along_dim", a, index, axis, repeats=True)
 
 
 def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
@@ -135,9 +177,10 @@ def masked_fill(a, mask, value):
     if isinstance(value, Tensor):
         if value.data.ndim:
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.data.shape}")
+        fitted("masked_fill", value.data.item(), a.data.dtype)  # (checked as PyTorch checks it)
         value = astype(value, a.data.dtype)  # the result keeps the input's dtype, as in PyTorch
     else:
-        value = np.asarray(value).astype(a.data.dtype)
+        value = np.asarray(fitted("masked_fill", value, a.data.dtype)).astype(a.data.dtype)
     return where(mask, value, a)
 
 

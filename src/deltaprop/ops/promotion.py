@@ -21,8 +21,11 @@ each gradient rule works in it; the engine casts each input's gradient back to t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..errors import ConfigError
 from ..tensor import DEFAULT_DTYPE, Tensor
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
@@ -181,3 +184,30 @@ def refuse_booleans(op: str) -> None:
     """Refuse, as PyTorch does, the function ``op`` (abs, floor, relu, ...) of a boolean tensor."""
     raise TypeError(f"{op}: not implemented for bool tensors, as in PyTorch; convert the input with .int() or "
                     ".float() first.")
+
+
+def fitted(op: str, number, dtype):
+    """The Python number ``number`` as PyTorch converts it for a tensor of ``dtype`` where it keeps
+    that dtype (where's or clamp's other operand, masked_fill's and index_fill's value, threshold's
+    options): unchanged for a floating dtype, a bool for bool; for an integer dtype, an int within
+    the dtype's range as it is, a negative one down to −max wrapped into an unsigned dtype (−1 is
+    255 for uint8), a float truncated towards zero where the dtype holds it; anything else (300 or
+    -1.0 for uint8, NaN, ±inf, 2**63) refused in one sentence, where NumPy would wrap it silently."""
+    dtype = np.dtype(dtype)
+    if isinstance(number, np.generic):
+        number = number.item()
+    if dtype.kind == "f" or type(number) is bool:
+        return number
+    if dtype.kind == "b" and not (type(number) is int and (number >= 2 ** 64 or number < -2 ** 63)):
+        return bool(number)  # (any number PyTorch can hold: beyond, its OverflowError)
+    info = np.iinfo(dtype if dtype.kind != "b" else np.uint64)
+    if type(number) is int:
+        low = -int(info.max) if dtype.kind == "u" else int(info.min)
+        if low <= number <= info.max:
+            return number if number >= 0 else wrapped(number, dtype)
+    elif info.min <= number <= info.max:  # (False for NaN)
+        return math.trunc(number)
+    wraps = f"; -{info.max} to -1 wrap" if dtype.kind == "u" and type(number) is int else ""
+    raise ConfigError(f"{op}: the number {number!r} does not fit the tensor's dtype {dtype} ({info.min} to "
+                      f"{info.max}{wraps}), as in PyTorch; give a number in that range, or convert the tensor with "
+                      ".long() or .float() first.")

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from ._core import operand, record
 from .arithmetic import _alpha
 from .indexing import _axis, integer_index
+from .promotion import fitted
 from .shape import expand, getitem
 
 
@@ -42,7 +43,8 @@ def _placement(op: str, input, dim, index, src) -> tuple:
     index = integer_index(op, index)
     if isinstance(src, Tensor):
         if src.data.dtype != X.dtype:
-            raise DataError(f"{op}: src has dtype {src.data.dtype}, the input {X.dtype}; they must be the same")
+            raise DataError(f"{op}: src has dtype {src.data.dtype} and the input {X.dtype}; they must be the same, "
+                            "as in PyTorch (convert src with .to(input.dtype))")
         source = src
     elif np.ndim(src) == 0 and not isinstance(src, np.ndarray):  # a number: PyTorch's value=
         source = Tensor._wrap(np.full(index.shape, src, dtype=X.dtype))
@@ -113,8 +115,9 @@ def scatter_add(input, dim, index, src):
 
 
 def _index_vector(op: str, index, n: int, dim) -> np.ndarray:
-    """``index`` as a vector of positions in [0, n) (one integer counts as a vector of one)."""
-    index = integer_index(op, index)
+    """``index`` as a vector of positions in [0, n) (one integer counts as a vector of one); int64
+    alone for index_copy and index_fill, as PyTorch's, int32 too for index_add."""
+    index = integer_index(op, index, int32=op == "index_add")
     if index.ndim > 1:
         raise ShapeError(f"{op}: index must be a vector (or one integer), got shape {index.shape}")
     _in_range(op, index, n, dim)
@@ -131,7 +134,8 @@ def _slices(op: str, input, dim, index, source) -> tuple:
     index = _index_vector(op, index, sizes[axis], dim)
     source = source if isinstance(source, Tensor) else Tensor._wrap(np.asarray(source, dtype=X.dtype))
     if source.data.dtype != X.dtype:
-        raise DataError(f"{op}: source has dtype {source.data.dtype}, the input {X.dtype}; they must be the same")
+        raise DataError(f"{op}: source has dtype {source.data.dtype} and the input {X.dtype}; they must be the same, "
+                        "as in PyTorch (convert source with .to(input.dtype))")
     expected = X.shape[:axis] + (len(index),) + X.shape[axis + 1:] if X.ndim else ()
     if source.data.shape != expected or (not X.ndim and len(index) != 1):
         raise ShapeError(f"{op}: source must have shape {expected} (the input's {X.shape} with dim {dim} as long as "
@@ -201,7 +205,7 @@ def index_fill(input, dim, index, value):
         raise ShapeError(f"index_fill: value must be a number or a 0-d tensor, got a tensor of shape {value.data.shape}")
     at = (slice(None),) * axis + (index,)
     out = X.reshape(sizes).copy()
-    out[at] = value.data if isinstance(value, Tensor) else value
+    out[at] = value.data if isinstance(value, Tensor) else fitted("index_fill", value, X.dtype)
     filled = (slice(None),) * axis + (np.unique(index),)  # each place once, however often the index names it
 
     def backward(g):

@@ -1,6 +1,6 @@
 """More elementwise functions of one tensor, under PyTorch's names: the smooth ones (log1p, expm1,
-log2, log10, exp2, sin, cos, square, rsqrt, reciprocal), the piecewise-constant ones (sign, floor,
-ceil, round, trunc) and the one-sided clamps.
+log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv), the piecewise-constant
+ones (sign, floor, ceil, round, trunc) and the one-sided clamps.
 
 Each smooth function is its NumPy forward and its derivative, written in terms of the input or of
 the output, whichever the rule needs; the rule keeps only that array (what the in-place change
@@ -18,9 +18,11 @@ from ..errors import ConfigError
 from ._core import operand, record
 from .elementwise import clip
 from .promotion import floating, refuse_booleans
+from . import special
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
+_TWO_OVER_ROOT_PI = 2 / math.sqrt(math.pi)
 
 
 def _slope_of_input(name: str, forward, slope, doc: str, integral: bool = False):
@@ -92,6 +94,36 @@ exp2 = _slope_of_output("exp2", np.exp2, lambda out: out * _LN2, "2ˣ.")
 reciprocal = _slope_of_output("reciprocal", lambda x: np.true_divide(1, x), lambda out: -(out * out),
                               "1 / x (inf at 0, as in PyTorch).")
 rsqrt = _slope_of_output("rsqrt", lambda x: 1 / np.sqrt(x), lambda out: -0.5 * out * out * out, "1 / √x.")
+
+def _in_float32_for_float16(kernel):
+    """``kernel`` run on float16 data in float32 and rounded back: erf's series sums in the array's
+    dtype, and float16's 11 bits lose the sum."""
+
+    def forward(x):
+        return kernel(x.astype(np.float32)).astype(np.float16) if x.dtype == np.float16 else kernel(x)
+
+    return forward
+
+
+def _erf_slope(x):
+    return _TWO_OVER_ROOT_PI * np.exp(-(x * x))  # erf'(x) = 2/√π · e^(−x²)
+
+
+def _erfc_slope(x):
+    return -_TWO_OVER_ROOT_PI * np.exp(-(x * x))  # erfc = 1 − erf
+
+
+def _erfinv_slope(out):
+    return (1 / _TWO_OVER_ROOT_PI) * np.exp(out * out)  # 1 / erf'(erfinv(x)) = √π/2 · e^(erfinv(x)²)
+
+
+erf = _slope_of_input("erf", _in_float32_for_float16(special.erf), _erf_slope,
+                      "The error function, 2/√π ∫₀ˣ e^(−t²) dt.")
+erfc = _slope_of_input("erfc", special.erfc, _erfc_slope,
+                       "1 − erf(x), to full relative accuracy where it is tiny (large x).")
+erfinv = _slope_of_output("erfinv", special.erfinv, _erfinv_slope,
+                          "The inverse of erf: ±inf at ±1, NaN beyond them, as in PyTorch.")
+
 
 sign = _step("sign", lambda x: x.copy() if x.dtype.kind == "b" else np.nan_to_num(np.sign(x), nan=0.0, copy=False),
              "−1, 0 or 1 by the sign of each element; 0 for NaN, as PyTorch's (NumPy's gives NaN).", booleans=True)
