@@ -238,7 +238,7 @@ def test_keras_defaults_one_epoch_batches_of_32_and_verbose_auto():
         Trainer(_model(), loss="mse", verbose="loud")
 
 
-@pytest.mark.parametrize("argument", ["steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq"])
+@pytest.mark.parametrize("argument", ["steps_per_epoch", "validation_steps"])
 def test_the_keras_arguments_porting_md_lists_as_missing_are_refused(argument):
     X, y = _data()
     with pytest.raises(TypeError, match=f"unexpected keyword argument '{argument}'"):

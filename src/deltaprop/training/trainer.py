@@ -63,6 +63,7 @@ OPTIMIZERS = {
 }
 
 _quiet_overflow = np.errstate(over="ignore", invalid="ignore")
+_EVALUATION_BATCH = 256  # the smallest batch evaluate() runs (validation_batch_size, when given, is exact)
 _TRAINING_STREAM = 1  # the run's seed, extended by this number, seeds the draws made while training
 
 # Losses that compare class indices with logits; the others compare values of the output's shape.
@@ -166,6 +167,7 @@ class Trainer:
         self._stopping_loss = math.nan  # the non-finite batch loss that stopped the run
         self.epoch = 0
         self.resumed_mid_epoch = False
+        self.skipped_validation = False  # whether validation_freq left the epoch now ending without validation
         self._position = None  # (epoch, batches done, running sums) while an epoch is under way
         self._batch_size = None
         self._validation_split = None
@@ -188,11 +190,15 @@ class Trainer:
 
     def fit(self, X, y, *, epochs: int = 1, batch_size: int | None = 32, validation_data=None, validation_split: float = 0.0,
             shuffle: bool = True, resume_from=None, interrupt_checkpoint=None, sample_weight=None,
-            class_weight=None, initial_epoch: int = 0) -> History:
+            class_weight=None, initial_epoch: int = 0, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
         """Train on (X, y) and return the :class:`History`; the arguments are :func:`fit`'s below."""
         if self.optimizer is None:
             raise ConfigError("Trainer.fit needs an optimizer: Trainer(model, loss=..., optimizer='adam')")
         _check_positive_int("epochs", epochs)
+        _check_positive_int("validation_freq", validation_freq, " (validate every n-th epoch)")
+        if validation_batch_size is not None:
+            _check_positive_int("validation_batch_size", validation_batch_size, "", "None or ")
         if batch_size is None:  # Keras' None: its default, 32
             batch_size = 32
         _check_positive_int("batch_size", batch_size)
@@ -225,7 +231,7 @@ class Trainer:
         # run, and callbacks counting from scratch (a resumed run restores them below).
         self.history = History()
         self.stop_reason = None
-        self.diverged = self.interrupted = False
+        self.diverged = self.interrupted = self.skipped_validation = False
         for callback in self.callbacks:
             callback.reset()
         self._validation_split = float(validation_split) if validation_data is None else 0.0
@@ -275,6 +281,8 @@ class Trainer:
                 # one continues trained no further, whatever its number of epochs, and neither does this.
                 start_epoch = epochs + 1
 
+        if validation_batch_size is None:  # Keras' default, batch_size (raised: evaluation keeps no graph)
+            validation_batch_size = max(batch_size, _EVALUATION_BATCH)
         self.params = {"verbose": self.verbose, "epochs": epochs, "steps": len(loader)}
         self.history.params = dict(self.params)
         progress = self._progress = Progress(epochs, len(loader), self.verbose, self.output)
@@ -306,12 +314,18 @@ class Trainer:
                     self.history.append(epoch, self._cut_short_logs(validation_data, time.perf_counter() - started))
                 if self.interrupted or self.diverged:
                     break
-                logs = self._epoch_logs(sums, validation_data, batch_size, time.perf_counter() - started)
+                # Keras' validation_freq: epochs whose number it does not divide log no val_ keys (the
+                # history holds NaN there), and callbacks watching val_* skip them (see callbacks._monitored).
+                validates = validation_data is not None and epoch % validation_freq == 0
+                self.skipped_validation = validation_data is not None and not validates
+                logs = self._epoch_logs(sums, validation_data if validates else None, validation_batch_size,
+                                        time.perf_counter() - started)
+                row = self._validation_left_out(logs) if self.skipped_validation else logs
                 if not self._losses_are_finite(logs):
-                    self.history.append(epoch, logs)  # what it measured; no callback acts on a diverged epoch
+                    self.history.append(epoch, row)  # what it measured; no callback acts on a diverged epoch
                     break
                 self._position = None
-                self.history.append(epoch, logs)
+                self.history.append(epoch, row)
                 for callback in self.callbacks:
                     callback.on_epoch_end(epoch, logs)
                     # What a callback added to the logs (or changed) is history too, as in Keras,
@@ -448,13 +462,22 @@ class Trainer:
         logs["time"] = seconds
         return logs
 
+    def _validation_left_out(self, logs) -> dict:
+        """The history's row of an epoch that validation_freq left without validation: its logs
+        with NaN for each val_ value, in the columns' usual place (before lr and time)."""
+        row = {key: value for key, value in logs.items() if key not in ("lr", "time")}
+        row["val_loss"] = math.nan
+        row.update(("val_" + name, math.nan) for name, _, _ in log_names(self.metrics, self.weighted_metrics))
+        row.update((key, logs[key]) for key in ("lr", "time") if key in logs)
+        return row
+
     @_quiet_overflow
     def _epoch_logs(self, sums, validation_data, batch_size, seconds) -> dict:
         logs = {"loss": sums["loss"] / max(sums["count"], 1)}
         logs.update(sums["metrics"].results())
         if validation_data is not None:
             vx, vy, vw = validation_data
-            logs.update(self.evaluate(vx, vy, batch_size=batch_size, prefix="val_", prepared=True, sample_weight=vw))
+            logs.update(self._evaluate_prepared(vx, vy, batch_size, "val_", vw))
         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
         logs["time"] = seconds
         return logs
@@ -494,20 +517,22 @@ class Trainer:
                             "layer or module whose forward returns the one output tensor")
         return output
 
-    def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False,
-                 sample_weight=None) -> dict:
+    def evaluate(self, X, y, batch_size: int = 256, sample_weight=None) -> dict:
         """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``.
 
         With ``sample_weight`` the loss is Σᵢ wᵢ·Eᵢ / n over the n samples, as in Keras; the
         ``weighted_metrics`` are weighted by it, the ``metrics`` are not."""
-        if not prepared:
-            X, y = self._prepare(X, y, "evaluate")
-            if sample_weight is not None:
-                sample_weight = checked_sample_weight(sample_weight, len(X), "evaluate")
+        X, y = self._prepare(X, y, "evaluate")
+        if sample_weight is not None:
+            sample_weight = checked_sample_weight(sample_weight, len(X), "evaluate")
+        # evaluation keeps no graph, so bigger batches are cheap
+        return self._evaluate_prepared(X, y, max(batch_size, _EVALUATION_BATCH), "", sample_weight)
+
+    def _evaluate_prepared(self, X, y, batch_size: int, prefix: str, sample_weight) -> dict:
+        """evaluate() on (X, y) as _prepare gave them, in batches of exactly ``batch_size``."""
         if not len(X):
             raise DataError("evaluate: there are no samples")
         loss_fn = self.loss if sample_weight is None else WeightedLoss(self.loss)
-        batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
         watchers = [c for c in self.callbacks if defines(c, *_TEST_HOOKS)]  # fit's, when validating
         was_training = self.model.training
         self.model.eval()
@@ -746,9 +771,9 @@ def _training_stream_seed(seed: int) -> int:
     return int(np.random.SeedSequence((seed, _TRAINING_STREAM)).generate_state(1, np.uint64)[0])
 
 
-def _check_positive_int(name, value):
+def _check_positive_int(name, value, meaning: str = "", alternative: str = ""):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        raise ConfigError(f"{name} must be {alternative}a positive integer{meaning}, got {value!r}")
 
 
 def _check_initial_epoch(initial_epoch, epochs: int, resume_from) -> None:
@@ -778,7 +803,8 @@ def _split(X, y, fraction):
 def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None = 32, validation_data=None,
         validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int | str = 1, seed: int | None = None,
         shuffle: bool = True, resume_from=None, output=None, sample_weight=None, class_weight=None,
-        initial_epoch: int = 0, weighted_metrics=()) -> History:
+        initial_epoch: int = 0, weighted_metrics=(), validation_batch_size: int | None = None,
+        validation_freq: int = 1) -> History:
     """Train ``model`` on (X, y) and return the :class:`History` (Keras' ``fit``, as a function).
 
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
@@ -807,6 +833,12 @@ def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None
     ``initial_epoch`` is Keras': the number of epochs already trained (by an earlier ``fit`` of the
     same model, say), so this run trains epochs initial_epoch + 1 to ``epochs``, numbers them so in
     its progress and history, and hands Keras-style schedules those epochs.
+    ``validation_freq=n`` validates on the epochs whose number n divides (2, 4, ... for 2; counted
+    from epoch 1, also after ``initial_epoch``, as Keras 3 counts them): the other epochs' logs hold
+    no ``val_`` keys, their history rows hold NaN there, and ``EarlyStopping``, ``ModelCheckpoint``
+    (``save_best_only``) and ``ReduceLROnPlateau`` watching a ``val_`` value skip them, as Keras 3's
+    do (without its warning). ``validation_batch_size`` is the validation's batch size; by default
+    it is ``batch_size``, raised to 256 (evaluation keeps no graph, so big batches are cheap).
     ``callbacks`` get Keras 3's hooks (see ``deltaprop.training.callbacks``). A run that diverges
     keeps the epoch it diverged in as the history's last row (see :class:`History`).
     """
@@ -814,7 +846,8 @@ def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None
                       verbose=verbose, seed=seed, output=output, weighted_metrics=weighted_metrics)
     return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                        validation_split=validation_split, shuffle=shuffle, resume_from=resume_from,
-                       sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch)
+                       sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch,
+                       validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
 
 def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None, callbacks=(),
