@@ -238,13 +238,6 @@ def test_keras_defaults_one_epoch_batches_of_32_and_verbose_auto():
         Trainer(_model(), loss="mse", verbose="loud")
 
 
-@pytest.mark.parametrize("argument", ["steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq"])
-def test_the_keras_arguments_porting_md_lists_as_missing_are_refused(argument):
-    X, y = _data()
-    with pytest.raises(TypeError, match=f"unexpected keyword argument '{argument}'"):
-        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", verbose=0, **{argument: 1})
-
-
 @pytest.mark.parametrize("mode", [True, False], ids=["train", "eval"])
 def test_fit_evaluate_and_predict_give_the_model_back_in_the_mode_it_had(mode):
     """fit left a model in evaluation mode after its last validation, evaluate and predict always:

@@ -136,8 +136,13 @@ def _improvement_sign(monitor: str, mode: str) -> float:
     return 1.0 if metric is not None and metric.higher_is_better else -1.0
 
 
-def _monitored(logs: dict, monitor: str, who: str) -> float:
+def _monitored(logs: dict, monitor: str, who: str, trainer=None) -> float | None:
+    """The value of ``monitor`` in the epoch's logs; None on an epoch that ``validation_freq`` left
+    without validation, which the callbacks skip, as Keras 3's do (they do not warn, though: the run
+    asked for it). A key missing otherwise (no validation at all, a misspelt name) is an error."""
     if monitor not in logs:
+        if monitor.startswith("val_") and getattr(trainer, "skipped_validation", False):
+            return None
         hint = " (pass validation_data or validation_split, or monitor 'loss')" if monitor.startswith("val_") else ""
         raise ConfigError(f"{who} monitors {monitor!r}, but the epoch logs only have {', '.join(sorted(logs))}{hint}")
     return float(logs[monitor])
@@ -184,8 +189,8 @@ class EarlyStopping(Callback):
         self.stopped_epoch = None
 
     def on_epoch_end(self, epoch, logs=None):
-        value = _monitored(logs, self.monitor, "EarlyStopping")
-        if epoch <= self.start_from_epoch:  # epochs count from 1 here, from 0 in Keras
+        value = _monitored(logs, self.monitor, "EarlyStopping", self.trainer)
+        if value is None or epoch <= self.start_from_epoch:  # epochs count from 1 here, from 0 in Keras
             return
         self.wait += 1
         if math.isfinite(value) and (self.best is None or self.sign * (value - self.best) > self.min_delta):
@@ -242,7 +247,9 @@ class ModelCheckpoint(Callback):
     def on_epoch_end(self, epoch, logs=None):
         path = self._path(epoch, logs)
         if self.save_best_only:
-            value = _monitored(logs, self.monitor, "ModelCheckpoint")
+            value = _monitored(logs, self.monitor, "ModelCheckpoint", self.trainer)
+            if value is None:
+                return
             before = f"{self.sign * -math.inf:g}" if self.best is None else f"{self.best:.6g}"
             if not math.isfinite(value) or (self.best is not None and self.sign * (value - self.best) <= 0):
                 self._say(f"Epoch {epoch}: {self.monitor} did not improve from {before}")
@@ -395,8 +402,12 @@ class LearningRateScheduler(Callback):
         if not self._is_scheduler() or self.interval == "step":
             return
         if self._is_plateau():
-            monitor = self.monitor or ("val_loss" if "val_loss" in logs else "loss")
-            self.schedule.step(_monitored(logs, monitor, "ReduceLROnPlateau"))
+            # val_loss when the run validates (on the epochs validation_freq picks), else the loss
+            validates = "val_loss" in logs or self.trainer.skipped_validation
+            value = _monitored(logs, self.monitor or ("val_loss" if validates else "loss"), "ReduceLROnPlateau",
+                               self.trainer)
+            if value is not None:
+                self.schedule.step(value)
         else:
             self.schedule.step()
 
@@ -446,7 +457,9 @@ class ReduceLROnPlateau(Callback):
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
     def on_epoch_end(self, epoch, logs=None):
-        value = _monitored(logs, self.monitor, "ReduceLROnPlateau")
+        value = _monitored(logs, self.monitor, "ReduceLROnPlateau", self.trainer)
+        if value is None:
+            return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0

@@ -26,9 +26,9 @@ def format_logs(logs: dict) -> str:
 
 
 class Progress:
-    def __init__(self, epochs: int, batches_per_epoch: int, verbose: int = 1, file=None):
+    def __init__(self, epochs: int, batches_per_epoch: int | None, verbose: int = 1, file=None):
         self.epochs = epochs
-        self.batches = batches_per_epoch
+        self.batches = batches_per_epoch or 0  # 0: unknown (a generator's), the bar then counts batches only
         self.file = file if file is not None else sys.stdout
         self.verbose = verbose
         self.live = verbose == 1 and _is_terminal(self.file)
@@ -42,18 +42,19 @@ class Progress:
     def due(self, batch: int) -> bool:
         """Whether the bar is to be redrawn after ``batch`` (at most ten times a second, and at the
         epoch's last batch), so the loop computes what it shows only then."""
-        return time.perf_counter() - self._last_draw >= _REDRAW_SECONDS or batch + 1 >= self.batches
+        return time.perf_counter() - self._last_draw >= _REDRAW_SECONDS or 0 < self.batches <= batch + 1
 
     def draw(self, batch: int, samples: int, logs: dict) -> None:
         """Redraw the bar (called only when ``live``): ``samples`` trained so far this epoch, and
         Keras' running ``logs`` of the epoch so far (the loss and every metric)."""
         now = self._last_draw = time.perf_counter()
-        done = (batch + 1) / max(self.batches, 1)
+        done = (batch + 1) / self.batches if self.batches else 0.0
         filled = int(done * _BAR_WIDTH)
         bar = "=" * filled + (">" if filled < _BAR_WIDTH else "") + "." * max(_BAR_WIDTH - filled - 1, 0)
         rate = samples / max(now - self.started, 1e-9)
-        width = len(str(self.batches))
-        text = (f"Epoch {self.epoch}/{self.epochs} [{bar}] {batch + 1:>{width}}/{self.batches}"
+        total = self.batches or "?"
+        width = len(str(total))
+        text = (f"Epoch {self.epoch}/{self.epochs} [{bar}] {batch + 1:>{width}}/{total}"
                 f"  {format_logs(logs)}  {rate:,.0f} samples/s ")
         self.file.write("\r" + text)
         self.file.flush()

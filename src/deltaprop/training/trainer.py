@@ -13,6 +13,7 @@ bitwise equal to an uninterrupted one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import signal
 import time
@@ -31,6 +32,15 @@ from .history import History
 from .progress import Progress
 from .resume import check_resume_settings, check_resume_state, decode_sums, encode_sums
 from .running import RunningMetrics, checked_metrics, log_names
+from .sources import (
+    BatchSource,
+    adopt_seed,
+    check_resume_source,
+    describe,
+    is_batch_source,
+    refuse_with_source,
+    training_batches,
+)
 from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights
 
 LOSSES = {
@@ -63,6 +73,7 @@ OPTIMIZERS = {
 }
 
 _quiet_overflow = np.errstate(over="ignore", invalid="ignore")
+_EVALUATION_BATCH = 256  # the smallest batch evaluate() runs (validation_batch_size, when given, is exact)
 _TRAINING_STREAM = 1  # the run's seed, extended by this number, seeds the draws made while training
 
 # Losses that compare class indices with logits; the others compare values of the output's shape.
@@ -166,9 +177,13 @@ class Trainer:
         self._stopping_loss = math.nan  # the non-finite batch loss that stopped the run
         self.epoch = 0
         self.resumed_mid_epoch = False
+        self.skipped_validation = False  # whether validation_freq left the epoch now ending without validation
         self._position = None  # (epoch, batches done, running sums) while an epoch is under way
         self._batch_size = None
         self._validation_split = None
+        self._source = None  # the run's BatchSource, when fit was given batches rather than arrays
+        self._steps_per_epoch = None
+        self._validation_steps = None
         self._weights_digest = None  # of the run's sample weights, for checkpoints (None: unweighted)
         self._progress = None  # the running fit's, which verbose callbacks print through
 
@@ -186,25 +201,46 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------------
 
-    def fit(self, X, y, *, epochs: int = 1, batch_size: int | None = 32, validation_data=None, validation_split: float = 0.0,
-            shuffle: bool = True, resume_from=None, interrupt_checkpoint=None, sample_weight=None,
-            class_weight=None, initial_epoch: int = 0) -> History:
+    def fit(self, X, y=None, *, epochs: int = 1, batch_size: int | None = None, validation_data=None,
+            validation_split: float = 0.0, shuffle: bool | None = None, resume_from=None, interrupt_checkpoint=None,
+            sample_weight=None, class_weight=None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
         """Train on (X, y) and return the :class:`History`; the arguments are :func:`fit`'s below."""
         if self.optimizer is None:
             raise ConfigError("Trainer.fit needs an optimizer: Trainer(model, loss=..., optimizer='adam')")
         _check_positive_int("epochs", epochs)
-        if batch_size is None:  # Keras' None: its default, 32
-            batch_size = 32
-        _check_positive_int("batch_size", batch_size)
+        _check_positive_int("validation_freq", validation_freq, " (validate every n-th epoch)")
+        for name, value in (("validation_batch_size", validation_batch_size), ("steps_per_epoch", steps_per_epoch),
+                            ("validation_steps", validation_steps)):
+            if value is not None:
+                _check_positive_int(name, value, "", "None or ")
         _check_initial_epoch(initial_epoch, epochs, resume_from)
+        source = None
+        if is_batch_source(X):
+            refuse_with_source("fit", X, {"y": y, "batch_size": batch_size, "validation_split": validation_split,
+                                          "sample_weight": sample_weight, "class_weight": class_weight, "shuffle": shuffle})
+            source = BatchSource(X, "fit", self._prepare, steps_per_epoch)
+            if source.one_shot and epochs - initial_epoch > 1 and steps_per_epoch is None:
+                raise ConfigError(f"fit: {describe(X)} gives its batches once, so {epochs - initial_epoch} epochs need "
+                                  f"steps_per_epoch (each epoch then continues where the last stopped), or pass a "
+                                  f"DataLoader or another iterable that starts a new pass each time")
+        elif y is None:
+            raise ConfigError("fit: y is missing; give the targets, or X as a DataLoader of (x, y) batches")
+        if batch_size is None and source is None:  # Keras' None: its default, 32
+            batch_size = 32
+        if source is None:
+            _check_positive_int("batch_size", batch_size)
+        shuffle = True if shuffle is None else shuffle
         if self._seed_drawn:  # an earlier fit drew it, none being given: this run draws its own
             self.seed, self._seed_drawn = None, False
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0):
             raise ConfigError(f"seed must be None or a non-negative integer, got {self.seed!r}")
         if not 0.0 <= validation_split < 1.0:
             raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split}")
-        X, y = self._prepare(X, y)
-        weights, given_weights = sample_weights(sample_weight, class_weight, y, _takes_class_indices(self.loss))
+        if source is None:
+            X, y = self._prepare(X, y)
+            weights, given_weights = sample_weights(sample_weight, class_weight, y, _takes_class_indices(self.loss))
         resume = None
         if resume_from is not None:
             from ..serialization import load_checkpoint
@@ -225,11 +261,15 @@ class Trainer:
         # run, and callbacks counting from scratch (a resumed run restores them below).
         self.history = History()
         self.stop_reason = None
-        self.diverged = self.interrupted = False
+        self.diverged = self.interrupted = self.skipped_validation = False
         for callback in self.callbacks:
             callback.reset()
         self._validation_split = float(validation_split) if validation_data is None else 0.0
-        if validation_data is None and validation_split > 0:
+        if source is not None:
+            if resume is None:  # (a resumed run's loader takes the checkpoint's seed: see check_resume_source)
+                adopt_seed(source, self.seed)
+            weights = None
+        elif validation_data is None and validation_split > 0:
             X, y, validation_data = _split(X, y, validation_split)
             if weights is not None:
                 # the training rows are the first ones; the validation rows keep their sample_weight
@@ -237,7 +277,9 @@ class Trainer:
                 weights = weights[:len(X)]
                 if given_weights is not None:
                     validation_data += (given_weights[len(X):],)
-        if validation_data is not None:
+        if is_batch_source(validation_data):
+            validation_data = self._validation_source(validation_data, validation_batch_size, validation_steps)
+        elif validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 given = f"a sequence of {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else f"a {type(validation_data).__name__}"
                 raise ConfigError(f"fit: validation_data must be (X, y) or (X, y, sample_weight), got {given}")
@@ -247,7 +289,7 @@ class Trainer:
                 raise DataError("fit: validation_data holds no samples")
             vw = validation_data[2] if len(validation_data) == 3 else None
             validation_data = (vx, vy, None if vw is None else checked_sample_weight(vw, len(vx), caller))
-        if len(X) == 0:
+        if source is None and len(X) == 0:
             raise DataError("fit: there are no training samples")
         # Weights or not is decided here, once: the unweighted loop does no work for them.
         weighted = None
@@ -257,13 +299,19 @@ class Trainer:
             weighted = WeightedLoss(self.loss)
             weighted.check(self.model, X, y, weights.dtype)
         self._weights_digest = digest(weights)
-        arrays = (X, y) if weights is None else (X, y, weights)
-        loader = DataLoader(ArrayDataset(*arrays), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
-        self._batch_size = batch_size
+        if source is None:
+            arrays = (X, y) if weights is None else (X, y, weights)
+            loader = DataLoader(ArrayDataset(*arrays), batch_size=batch_size, shuffle=shuffle, seed=self.seed)
+        else:
+            loader = source
+            batch_size = source.data.batch_size if isinstance(source.data, DataLoader) else None
+        self._batch_size, self._source, self._steps_per_epoch = batch_size, source, steps_per_epoch
+        self._validation_steps = validation_steps
         start_epoch, skip_batches = initial_epoch + 1, 0
         if resume is not None:
             check_resume_settings(resume["state"], resume_from, epochs, batch_size, self.optimizer,
                                    self._validation_split, self._weights_digest)
+            check_resume_source(resume["state"], source, resume_from, steps_per_epoch)
             try:
                 start_epoch, skip_batches = self._restore(resume)
             except ModelFileError as error:
@@ -275,9 +323,15 @@ class Trainer:
                 # one continues trained no further, whatever its number of epochs, and neither does this.
                 start_epoch = epochs + 1
 
-        self.params = {"verbose": self.verbose, "epochs": epochs, "steps": len(loader)}
+        if validation_batch_size is None:  # Keras' default, batch_size (raised: evaluation keeps no graph)
+            validation_batch_size = max(batch_size or 0, _EVALUATION_BATCH)
+        if source is not None:
+            steps = source.batches_per_pass()  # None: unknown, as for a generator (Keras' too)
+        else:
+            steps = len(loader) if steps_per_epoch is None else min(len(loader), steps_per_epoch)
+        self.params = {"verbose": self.verbose, "epochs": epochs, "steps": steps}
         self.history.params = dict(self.params)
-        progress = self._progress = Progress(epochs, len(loader), self.verbose, self.output)
+        progress = self._progress = Progress(epochs, steps, self.verbose, self.output)
         # The hooks the loop calls per batch, decided once: a hook no callback defines costs nothing.
         batch_starts = [c for c in self.callbacks if defines(c, "on_train_batch_begin", "on_batch_begin")]
         batch_callbacks = [c for c in self.callbacks if _watches_batches(c)]
@@ -289,7 +343,13 @@ class Trainer:
                 callback.on_train_begin({})
             for epoch in range(start_epoch, epochs + 1):
                 self.epoch = epoch
-                loader.set_epoch(epoch)
+                if source is None:
+                    loader.set_epoch(epoch)
+                    batches = loader if weighted is None else weighted.batches(loader)
+                    if steps_per_epoch is not None:
+                        batches = itertools.islice(batches, steps_per_epoch)
+                else:
+                    batches, weighted = training_batches(source, epoch, self._weighted_loss, self._model_dtype())
                 # An epoch resumed part-way has begun already: its learning rate came back with the
                 # optimizer's state, and a schedule must not be applied to it a second time.
                 self.resumed_mid_epoch = bool(skip_batches)
@@ -299,19 +359,27 @@ class Trainer:
                 started = time.perf_counter()
                 sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "metrics": self._running_metrics()}
                 self._stopping_loss = math.nan
-                self._run_epoch(loader, weighted, skip_batches, sums, progress, batch_starts, batch_callbacks,
+                self._run_epoch(batches, weighted, skip_batches, sums, progress, batch_starts, batch_callbacks,
                                 interrupt_checkpoint)
                 skip_batches = 0
+                if source is not None and self._source_ended(source):
+                    break
                 if self.diverged:  # the epoch is history too, as far as it went (see History)
                     self.history.append(epoch, self._cut_short_logs(validation_data, time.perf_counter() - started))
                 if self.interrupted or self.diverged:
                     break
-                logs = self._epoch_logs(sums, validation_data, batch_size, time.perf_counter() - started)
+                # Keras' validation_freq: epochs whose number it does not divide log no val_ keys (the
+                # history holds NaN there), and callbacks watching val_* skip them (see callbacks._monitored).
+                validates = validation_data is not None and epoch % validation_freq == 0
+                self.skipped_validation = validation_data is not None and not validates
+                logs = self._epoch_logs(sums, validation_data if validates else None, validation_batch_size,
+                                        time.perf_counter() - started)
+                row = self._validation_left_out(logs) if self.skipped_validation else logs
                 if not self._losses_are_finite(logs):
-                    self.history.append(epoch, logs)  # what it measured; no callback acts on a diverged epoch
+                    self.history.append(epoch, row)  # what it measured; no callback acts on a diverged epoch
                     break
                 self._position = None
-                self.history.append(epoch, logs)
+                self.history.append(epoch, row)
                 for callback in self.callbacks:
                     callback.on_epoch_end(epoch, logs)
                     # What a callback added to the logs (or changed) is history too, as in Keras,
@@ -332,6 +400,32 @@ class Trainer:
             progress.message(f"Stopped: {self.stop_reason}.")
         return self.history
 
+    def _validation_source(self, data, validation_batch_size, validation_steps) -> BatchSource:
+        """validation_data given as batches: a source read from its beginning at every validation."""
+        refuse_with_source("fit (validation_data)", data, {"validation_batch_size": validation_batch_size})
+        source = BatchSource(data, "fit (validation_data)", self._prepare, validation_steps)
+        if source.one_shot:
+            raise ConfigError(f"fit: validation_data is {describe(data)}, which the first validation would use up; "
+                              f"pass a DataLoader or another iterable that starts a new pass each time")
+        return source
+
+    def _weighted_loss(self, x, y) -> WeightedLoss:
+        """The loss weighted batches train with, checked on their first batch."""
+        weighted = WeightedLoss(self.loss)
+        weighted.check(self.model, x, y, self._model_dtype())
+        return weighted
+
+    def _source_ended(self, source) -> bool:
+        """After an epoch on batches: a one-shot iterator that ran out ends the run (True: at once,
+        the epoch having had no batch); an epoch without any batch is an error otherwise."""
+        if source.ran_out:
+            self.stop_training = True
+            self.stop_reason = (f"the training data ran out after {source.served} batches of epoch {self.epoch} "
+                                f"(a one-shot iterator gives its batches once: it must hold steps_per_epoch × epochs)")
+        elif not source.served and not self.stop_training:
+            raise DataError(f"fit: the training data gave no batches in epoch {self.epoch}")
+        return source.ran_out and not source.served
+
     def say(self, text: str) -> None:
         """A line of a verbose callback's on the run's output, whatever ``verbose`` says."""
         progress = self._progress or Progress(1, 1, 0, self.output)
@@ -340,11 +434,11 @@ class Trainer:
     # A diverging run overflows before its loss turns NaN; TerminateOnNaN reports that in one
     # sentence naming the epoch, batch and learning rate, so NumPy's overflow warnings would be noise.
     @_quiet_overflow
-    def _run_epoch(self, loader, weighted, skip, sums, progress, batch_starts, batch_callbacks, interrupt_checkpoint):
-        model, loss_fn, optimizer = self.model, self.loss, self.optimizer
-        batches = loader
-        if weighted is not None:  # the batches' weights go to the weighted loss as they are served
-            batches, loss_fn = weighted.batches(loader), weighted
+    def _run_epoch(self, batches, weighted, skip, sums, progress, batch_starts, batch_callbacks, interrupt_checkpoint):
+        """One epoch over ``batches`` of (x, y); with ``weighted``, each batch's weights reach that
+        weighted loss as the batch is served."""
+        model, optimizer = self.model, self.optimizer
+        loss_fn = self.loss if weighted is None else weighted
         # Metrics accumulate batch by batch (Keras' running values), from the outputs the forward
         # pass computed anyway; the batch's weights count for the weighted ones.
         running = sums["metrics"] or None
@@ -354,6 +448,7 @@ class Trainer:
         loss_sum, count = sums["loss"], sums["count"]
         live = progress.live
         model.train()
+        batch = skip - 1
         try:
             for batch, (xb, yb) in enumerate(batches):
                 if batch < skip:
@@ -409,7 +504,7 @@ class Trainer:
                     return
         finally:
             sums["loss"], sums["count"] = loss_sum, count
-        self._weights_are_finite(len(loader) - 1)
+        self._weights_are_finite(batch)
 
     # A run has diverged as soon as anything it would save is non-finite: TerminateOnNaN watches the
     # loss of every batch; these two checks cover what it cannot see, before a checkpoint is written.
@@ -448,22 +543,46 @@ class Trainer:
         logs["time"] = seconds
         return logs
 
+    def _validation_left_out(self, logs) -> dict:
+        """The history's row of an epoch that validation_freq left without validation: its logs
+        with NaN for each val_ value, in the columns' usual place (before lr and time)."""
+        row = {key: value for key, value in logs.items() if key not in ("lr", "time")}
+        row["val_loss"] = math.nan
+        row.update(("val_" + name, math.nan) for name, _, _ in log_names(self.metrics, self.weighted_metrics))
+        row.update((key, logs[key]) for key in ("lr", "time") if key in logs)
+        return row
+
     @_quiet_overflow
     def _epoch_logs(self, sums, validation_data, batch_size, seconds) -> dict:
         logs = {"loss": sums["loss"] / max(sums["count"], 1)}
         logs.update(sums["metrics"].results())
-        if validation_data is not None:
+        if isinstance(validation_data, BatchSource):
+            logs.update(self._evaluate_source(validation_data, "val_"))
+        elif validation_data is not None:
             vx, vy, vw = validation_data
-            logs.update(self.evaluate(vx, vy, batch_size=batch_size, prefix="val_", prepared=True, sample_weight=vw))
+            logs.update(self._evaluate_prepared(vx, vy, batch_size, "val_", vw, self._validation_steps))
         logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
         logs["time"] = seconds
         return logs
 
     # -- evaluation --------------------------------------------------------------------------------
 
-    def predict(self, X, batch_size: int = 256) -> np.ndarray:
-        """The model's outputs for ``X``, in evaluation mode and without recording a graph."""
-        X = self._features(X, "predict")
+    def predict(self, X, batch_size: int | None = None, steps: int | None = None) -> np.ndarray:
+        """The model's outputs for ``X``, in evaluation mode and without recording a graph: ``X`` an
+        array (in batches of ``batch_size``, 256 by default) or a source of batches (see
+        :func:`predict`); at most ``steps`` batches."""
+        if steps is not None:
+            _check_positive_int("steps", steps, "", "None or ")
+        if is_batch_source(X):
+            refuse_with_source("predict", X, {"batch_size": batch_size})
+            pieces = (self._features(x, f"predict, batch {i}")
+                      for i, x in enumerate(BatchSource(X, "predict", steps=steps).features()))
+        else:
+            batch_size = _EVALUATION_BATCH if batch_size is None else batch_size
+            X = self._features(X, "predict")
+            # (no rows still run the model once, on the empty batch: the result keeps its width)
+            starts = range(0, max(len(X), 1), batch_size)
+            pieces = (X[i : i + batch_size] for i in (starts if steps is None else starts[:steps]))
         watchers = [c for c in self.callbacks if defines(c, *_PREDICT_HOOKS)]
         was_training = self.model.training
         self.model.eval()
@@ -472,15 +591,16 @@ class Trainer:
         outputs = []
         try:
             with no_grad():
-                # (no rows still run the model once, on the empty batch: the result keeps its width)
-                for batch, i in enumerate(range(0, max(len(X), 1), batch_size)):
+                for batch, x in enumerate(pieces):
                     for callback in watchers:
                         callback.on_predict_batch_begin(batch, {})
-                    outputs.append(self._output(X[i : i + batch_size], "predict").data)
+                    outputs.append(self._output(x, "predict").data)
                     for callback in watchers:
                         callback.on_predict_batch_end(batch, {"outputs": outputs[-1]})
         finally:
             self.model.train(was_training)  # the model's mode as it was, as fit gives it back
+        if not outputs:
+            raise DataError("predict: the data gave no batches")
         for callback in watchers:
             callback.on_predict_end({})
         return np.concatenate(outputs)
@@ -494,50 +614,75 @@ class Trainer:
                             "layer or module whose forward returns the one output tensor")
         return output
 
-    def evaluate(self, X, y, batch_size: int = 256, prefix: str = "", prepared: bool = False,
-                 sample_weight=None) -> dict:
-        """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``.
+    def evaluate(self, X, y=None, batch_size: int | None = None, sample_weight=None, steps: int | None = None) -> dict:
+        """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``; or on the
+        batches of ``X`` alone, a source of (x, y) or (x, y, sample_weight) batches (see
+        :func:`evaluate`); at most ``steps`` batches.
 
         With ``sample_weight`` the loss is Σᵢ wᵢ·Eᵢ / n over the n samples, as in Keras; the
         ``weighted_metrics`` are weighted by it, the ``metrics`` are not."""
-        if not prepared:
-            X, y = self._prepare(X, y, "evaluate")
-            if sample_weight is not None:
-                sample_weight = checked_sample_weight(sample_weight, len(X), "evaluate")
+        if steps is not None:
+            _check_positive_int("steps", steps, "", "None or ")
+        if is_batch_source(X):
+            refuse_with_source("evaluate", X, {"y": y, "batch_size": batch_size, "sample_weight": sample_weight})
+            return self._evaluate_batches(BatchSource(X, "evaluate", self._prepare, steps).unpacked(), "")
+        if y is None:
+            raise ConfigError("evaluate: y is missing; give the targets, or X as a DataLoader of (x, y) batches")
+        X, y = self._prepare(X, y, "evaluate")
+        if sample_weight is not None:
+            sample_weight = checked_sample_weight(sample_weight, len(X), "evaluate")
+        # evaluation keeps no graph, so bigger batches are cheap
+        batch_size = _EVALUATION_BATCH if batch_size is None else max(batch_size, _EVALUATION_BATCH)
+        return self._evaluate_prepared(X, y, batch_size, "", sample_weight, steps)
+
+    def _evaluate_prepared(self, X, y, batch_size: int, prefix: str, sample_weight, steps=None) -> dict:
+        """evaluate() on (X, y) as _prepare gave them, in batches of exactly ``batch_size``."""
         if not len(X):
             raise DataError("evaluate: there are no samples")
-        loss_fn = self.loss if sample_weight is None else WeightedLoss(self.loss)
-        batch_size = max(batch_size, 256)  # evaluation keeps no graph, so bigger batches are cheap
+        stop = len(X) if steps is None else min(len(X), steps * batch_size)
+        w = sample_weight
+        batches = ((X[i : i + batch_size], y[i : i + batch_size], None if w is None else w[i : i + batch_size])
+                   for i in range(0, stop, batch_size))
+        return self._evaluate_batches(batches, prefix)
+
+    def _evaluate_source(self, source, prefix: str) -> dict:
+        """Validation on a source of batches, read from its beginning (a DataLoader's epoch 0) each
+        time, so every validation sees the same samples, as Keras promises with validation_steps."""
+        return self._evaluate_batches(source.unpacked(0), prefix)
+
+    def _evaluate_batches(self, batches, prefix: str) -> dict:
+        """Loss and metrics over ``batches`` of (x, y, sample_weight or None), in evaluation mode."""
         watchers = [c for c in self.callbacks if defines(c, *_TEST_HOOKS)]  # fit's, when validating
         was_training = self.model.training
         self.model.eval()
         try:
-            return self._evaluate_batches(X, y, batch_size, prefix, sample_weight, loss_fn, watchers)
+            for callback in watchers:
+                callback.on_test_begin({})
+            total, counted, weighted, batch = 0.0, 0, None, -1
+            running = self._running_metrics()
+            with no_grad():
+                for batch, (xb, yb, wb) in enumerate(batches):
+                    for callback in watchers:
+                        callback.on_test_batch_begin(batch, {})
+                    output = self._output(xb, "evaluate")
+                    running.update(output.data, yb, wb)
+                    # (a batch of padding alone has no loss, as fit counts it)
+                    if wb is not None or not _nothing_to_score(self.loss, yb):
+                        loss_fn = self.loss
+                        if wb is not None:
+                            weighted = weighted or WeightedLoss(self.loss)
+                            weighted.weights = Tensor(wb, dtype=output.data.dtype)
+                            loss_fn = weighted
+                        total += float(loss_fn(output, yb).data) * len(output.data)
+                        counted += len(output.data)
+                    if watchers:  # Keras' logs: the loss and metrics of the evaluation so far
+                        logs = {"loss": total / counted if counted else math.nan, **running.results()}
+                        for callback in watchers:
+                            callback.on_test_batch_end(batch, logs)
         finally:
             self.model.train(was_training)  # the model's mode as it was, as fit gives it back
-
-    def _evaluate_batches(self, X, y, batch_size, prefix, sample_weight, loss_fn, watchers) -> dict:
-        for callback in watchers:
-            callback.on_test_begin({})
-        total, counted = 0.0, 0
-        running = self._running_metrics()
-        with no_grad():
-            for batch, i in enumerate(range(0, len(X), batch_size)):
-                for callback in watchers:
-                    callback.on_test_batch_begin(batch, {})
-                output = self._output(X[i : i + batch_size], "evaluate")
-                running.update(output.data, y[i : i + batch_size],
-                               None if sample_weight is None else sample_weight[i : i + batch_size])
-                # (a batch of padding alone has no loss, as fit counts it)
-                if sample_weight is not None or not _nothing_to_score(self.loss, y[i : i + batch_size]):
-                    if sample_weight is not None:
-                        loss_fn.weights = Tensor(sample_weight[i : i + batch_size], dtype=output.data.dtype)
-                    total += float(loss_fn(output, y[i : i + batch_size]).data) * len(output.data)
-                    counted += len(output.data)
-                if watchers:  # Keras' logs: the loss and metrics of the evaluation so far
-                    logs = {"loss": total / counted if counted else math.nan, **running.results()}
-                    for callback in watchers:
-                        callback.on_test_batch_end(batch, logs)
+        if batch < 0:
+            raise DataError(f"{'fit (validation_data)' if prefix else 'evaluate'}: the data gave no batches")
         logs = {"loss": total / counted if counted else math.nan, **running.results()}
         for callback in watchers:
             callback.on_test_end(dict(logs))
@@ -645,6 +790,8 @@ class Trainer:
             "batch_size": self._batch_size,
             "validation_split": self._validation_split,  # the last rows, as Keras takes them
             "sample_weight_sha256": self._weights_digest,
+            "data": None if self._source is None else self._source.state(),  # None: arrays
+            "steps_per_epoch": self._steps_per_epoch,
             # A run that a callback ended (early stopping) is over: resuming it must not train on.
             "stopped": (self.stop_reason or "stopped by a callback") if self.stop_training and not (self.diverged or self.interrupted) else None,
             "optimizer_class": type(self.optimizer).__name__,
@@ -746,9 +893,9 @@ def _training_stream_seed(seed: int) -> int:
     return int(np.random.SeedSequence((seed, _TRAINING_STREAM)).generate_state(1, np.uint64)[0])
 
 
-def _check_positive_int(name, value):
+def _check_positive_int(name, value, meaning: str = "", alternative: str = ""):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        raise ConfigError(f"{name} must be {alternative}a positive integer{meaning}, got {value!r}")
 
 
 def _check_initial_epoch(initial_epoch, epochs: int, resume_from) -> None:
@@ -775,11 +922,28 @@ def _split(X, y, fraction):
     return X[:split_at], y[:split_at], (X[split_at:], y[split_at:])
 
 
-def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None = 32, validation_data=None,
+def fit(model, X, y=None, *, loss, optimizer, epochs: int = 1, batch_size: int | None = None, validation_data=None,
         validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int | str = 1, seed: int | None = None,
-        shuffle: bool = True, resume_from=None, output=None, sample_weight=None, class_weight=None,
-        initial_epoch: int = 0, weighted_metrics=()) -> History:
+        shuffle: bool | None = None, resume_from=None, output=None, sample_weight=None, class_weight=None,
+        initial_epoch: int = 0, weighted_metrics=(), steps_per_epoch: int | None = None,
+        validation_steps: int | None = None, validation_batch_size: int | None = None,
+        validation_freq: int = 1) -> History:
     """Train ``model`` on (X, y) and return the :class:`History` (Keras' ``fit``, as a function).
+
+    ``X`` may instead be a source of batches, with ``y`` left out, as Keras takes a PyDataset or a
+    generator: a ``deltaprop.data.DataLoader``, or any other iterable (not a list or a tuple, which
+    are array data) of ``(x, y)`` or ``(x, y, sample_weight)`` batches of arrays or tensors. Epoch e
+    of a run is a DataLoader's epoch e (``set_epoch(e)``, as fit shuffles arrays), and a shuffling
+    loader without a seed takes the run's, so the run repeats from its seed and resumes from a
+    checkpoint exactly; another iterable gives one pass per epoch; a one-shot iterator (a generator)
+    continues where the last epoch stopped, and needs ``steps_per_epoch`` for more than one epoch
+    (running out of batches ends the run). With a source, ``y``, ``batch_size``,
+    ``validation_split``, ``sample_weight``, ``class_weight`` and ``shuffle`` are refused: the
+    batches carry them. ``validation_data`` may be such a source too (not a one-shot iterator),
+    read from its beginning (a DataLoader's epoch 0) at each validation.
+    ``steps_per_epoch`` trains at most that many batches per epoch, each epoch starting a new pass
+    (arrays and re-iterables; Keras carries a pass on across epochs); ``validation_steps`` validates
+    on at most that many batches.
 
     ``loss`` is a loss module, a function ``loss(output, target)`` or a name ('cross_entropy',
     'mse', ...); ``optimizer`` a ``deltaprop.optim`` optimizer or a name ('adam', 'sgd', ...).
@@ -807,29 +971,42 @@ def fit(model, X, y, *, loss, optimizer, epochs: int = 1, batch_size: int | None
     ``initial_epoch`` is Keras': the number of epochs already trained (by an earlier ``fit`` of the
     same model, say), so this run trains epochs initial_epoch + 1 to ``epochs``, numbers them so in
     its progress and history, and hands Keras-style schedules those epochs.
+    ``validation_freq=n`` validates on the epochs whose number n divides (2, 4, ... for 2; counted
+    from epoch 1, also after ``initial_epoch``, as Keras 3 counts them): the other epochs' logs hold
+    no ``val_`` keys, their history rows hold NaN there, and ``EarlyStopping``, ``ModelCheckpoint``
+    (``save_best_only``) and ``ReduceLROnPlateau`` watching a ``val_`` value skip them, as Keras 3's
+    do (without its warning). ``validation_batch_size`` is the validation's batch size; by default
+    it is ``batch_size``, raised to 256 (evaluation keeps no graph, so big batches are cheap).
     ``callbacks`` get Keras 3's hooks (see ``deltaprop.training.callbacks``). A run that diverges
     keeps the epoch it diverged in as the history's last row (see :class:`History`).
     """
     trainer = Trainer(model, loss=loss, optimizer=optimizer, metrics=metrics, callbacks=callbacks,
                       verbose=verbose, seed=seed, output=output, weighted_metrics=weighted_metrics)
     return trainer.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                       steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
                        validation_split=validation_split, shuffle=shuffle, resume_from=resume_from,
-                       sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch)
+                       sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch,
+                       validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
 
-def evaluate(model, X, y, *, loss, metrics=(), batch_size: int = 256, sample_weight=None, callbacks=(),
-             weighted_metrics=()) -> dict:
+def evaluate(model, X, y=None, *, loss, metrics=(), batch_size: int | None = None, sample_weight=None, callbacks=(),
+             weighted_metrics=(), steps: int | None = None) -> dict:
     """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``.
 
     ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n) and the
     ``weighted_metrics`` (Σᵢ wᵢ·vᵢ / Σᵢ wᵢ); ``metrics`` stay unweighted, as in Keras.
-    ``callbacks`` get Keras' ``on_test_*`` hooks, whose batch logs hold the loss and metrics so far."""
+    ``callbacks`` get Keras' ``on_test_*`` hooks, whose batch logs hold the loss and metrics so far.
+    ``X`` may be a source of (x, y) or (x, y, sample_weight) batches, as :func:`fit` takes, with
+    ``y``, ``batch_size`` and ``sample_weight`` left out; ``steps`` evaluates at most that many
+    batches. Arrays go in batches of ``batch_size``, at least 256."""
     return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0,
                    weighted_metrics=weighted_metrics).evaluate(
-        X, y, batch_size=batch_size, sample_weight=sample_weight)
+        X, y, batch_size=batch_size, sample_weight=sample_weight, steps=steps)
 
 
-def predict(model, X, batch_size: int = 256, callbacks=()) -> np.ndarray:
+def predict(model, X, batch_size: int | None = None, callbacks=(), steps: int | None = None) -> np.ndarray:
     """The model's outputs for ``X`` as an array, in evaluation mode and without recording a graph;
-    ``callbacks`` get Keras' ``on_predict_*`` hooks."""
-    return Trainer(model, loss="mse", callbacks=callbacks, verbose=0).predict(X, batch_size=batch_size)
+    ``callbacks`` get Keras' ``on_predict_*`` hooks. ``X`` is an array (in batches of ``batch_size``,
+    256 by default) or a source of batches as :func:`fit` takes (without ``batch_size``): each batch
+    is x itself, or a tuple whose first item is x. ``steps`` predicts at most that many batches."""
+    return Trainer(model, loss="mse", callbacks=callbacks, verbose=0).predict(X, batch_size=batch_size, steps=steps)
