@@ -125,6 +125,28 @@ def test_evaluation_batch_logs_hold_the_running_loss_and_metrics():
     assert result["precision"] == pytest.approx(precision_score(y, predicted, average="macro"), rel=1e-12)
 
 
+def test_evaluate_and_predict_run_the_batch_size_they_are_given():
+    # (evaluate raised a smaller batch_size to 256 without a word: 300 samples in 30s are 10 batches)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 2))
+    y = rng.integers(0, 3, size=300)
+    logs = BatchLogs()
+    result = evaluate(_classifier(), X, y, loss="cross_entropy", metrics=["accuracy"], batch_size=30, callbacks=[logs])
+    assert len(logs.test) == 10
+    assert logs.test[0]["loss"] == pytest.approx(_cross_entropy(_logits(X[:30]), y[:30]).mean(), rel=1e-12)
+    assert result["loss"] == pytest.approx(_cross_entropy(_logits(X), y).mean(), rel=1e-12)
+    predicted = Trainer(_classifier(), loss="cross_entropy", callbacks=[logs], verbose=0).predict(X, batch_size=70)
+    assert len(logs.predict) == 5 and np.allclose(predicted, _logits(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_evaluate_and_predict_refuse_a_batch_size_that_is_not_a_positive_integer(bad):
+    with pytest.raises(ConfigError, match=f"batch_size must be a positive integer, got {bad!r}"):
+        evaluate(_classifier(), X6, Y6, loss="cross_entropy", batch_size=bad)
+    with pytest.raises(ConfigError, match=f"batch_size must be a positive integer, got {bad!r}"):
+        Trainer(_classifier(), loss="cross_entropy", verbose=0).predict(X6, batch_size=bad)
+
+
 def test_validation_batch_logs_hold_metrics_and_the_epoch_logs_prefix_them():
     model = _classifier()
     logs = BatchLogs()

@@ -73,7 +73,7 @@ OPTIMIZERS = {
 }
 
 _quiet_overflow = np.errstate(over="ignore", invalid="ignore")
-_EVALUATION_BATCH = 256  # the smallest batch evaluate() runs (validation_batch_size, when given, is exact)
+_EVALUATION_BATCH = 256  # evaluate()'s and predict()'s default batch, and the smallest default validation batch
 _TRAINING_STREAM = 1  # the run's seed, extended by this number, seeds the draws made while training
 
 # Losses that compare class indices with logits; the others compare values of the output's shape.
@@ -579,6 +579,7 @@ class Trainer:
                       for i, x in enumerate(BatchSource(X, "predict", steps=steps).features()))
         else:
             batch_size = _EVALUATION_BATCH if batch_size is None else batch_size
+            _check_positive_int("batch_size", batch_size)
             X = self._features(X, "predict")
             # (no rows still run the model once, on the empty batch: the result keeps its width)
             starts = range(0, max(len(X), 1), batch_size)
@@ -631,8 +632,9 @@ class Trainer:
         X, y = self._prepare(X, y, "evaluate")
         if sample_weight is not None:
             sample_weight = checked_sample_weight(sample_weight, len(X), "evaluate")
-        # evaluation keeps no graph, so bigger batches are cheap
-        batch_size = _EVALUATION_BATCH if batch_size is None else max(batch_size, _EVALUATION_BATCH)
+        if batch_size is None:  # evaluation keeps no graph, so a bigger default batch is cheap
+            batch_size = _EVALUATION_BATCH
+        _check_positive_int("batch_size", batch_size)
         return self._evaluate_prepared(X, y, batch_size, "", sample_weight, steps)
 
     def _evaluate_prepared(self, X, y, batch_size: int, prefix: str, sample_weight, steps=None) -> dict:
@@ -998,7 +1000,7 @@ def evaluate(model, X, y=None, *, loss, metrics=(), batch_size: int | None = Non
     ``callbacks`` get Keras' ``on_test_*`` hooks, whose batch logs hold the loss and metrics so far.
     ``X`` may be a source of (x, y) or (x, y, sample_weight) batches, as :func:`fit` takes, with
     ``y``, ``batch_size`` and ``sample_weight`` left out; ``steps`` evaluates at most that many
-    batches. Arrays go in batches of ``batch_size``, at least 256."""
+    batches. Arrays go in batches of ``batch_size``, 256 by default."""
     return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0,
                    weighted_metrics=weighted_metrics).evaluate(
         X, y, batch_size=batch_size, sample_weight=sample_weight, steps=steps)
