@@ -116,6 +116,7 @@ NO_GRADIENT_CASES = {
     "not_equal": lambda lib, a: lib.not_equal(a, a.t()),
     "isclose": lambda lib, a: lib.isclose(a, a + 1e-9),
     "isclose tolerances": lambda lib, a: lib.isclose(a, a * 1.01, rtol=0.02, atol=0.0),
+    "isclose relative to other": lambda lib, a: lib.isclose(a, a * 1.105, rtol=0.1, atol=0.0),  # (all true; not of input)
     "isclose equal_nan": lambda lib, a: lib.isclose(lib.where(a > 0, a, a * np.nan), a, equal_nan=True),
     "isclose nan": lambda lib, a: lib.isclose(lib.where(a > 0, a, a * np.nan), a),
     "isclose nan both": lambda lib, a: lib.isclose(lib.where(a > 0, a, a * np.nan), a * np.nan, equal_nan=True),
