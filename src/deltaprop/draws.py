@@ -125,6 +125,7 @@ def random(tensor, bounds: tuple, to=None):
     if dtype.kind != "f":
         least, most = (0, 1) if dtype.kind == "b" else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
         if low < least or high - 1 > most:
-            raise ConfigError(f"random_: the range [{low}, {high}) reaches outside what {dtype} holds [{least}, {most}]")
+            raise ConfigError(f"random_: the range [{low}, {high}) reaches outside what {dtype} holds "
+                              f"[{least}, {most}]")
         return fill(tensor, default_generator().integers(low, high, tensor.data.shape, dtype=dtype))
     return fill(tensor, default_generator().integers(low, high, tensor.data.shape, dtype=np.int64))

@@ -1,6 +1,7 @@
 """Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne, isclose; allclose and equal
-give one Python bool), count_nonzero, the tests isnan, isinf and isfinite, the logical operations of tensors of any dtype (logical_and/or/xor/not), and the bitwise
-operations (& | ^ ~) of boolean and integer tensors.
+give one Python bool), count_nonzero, the tests isnan, isinf and isfinite, the logical operations
+of tensors of any dtype (logical_and/or/xor/not), and the bitwise operations (& | ^ ~) of boolean
+and integer tensors.
 
 Each gives a new tensor outside the graph (a boolean one, or for the bitwise operations of integers
 an integer one), as PyTorch's do: their derivative is zero wherever it exists.
