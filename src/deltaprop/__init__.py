@@ -13,6 +13,7 @@ The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is impor
 from . import data, nn, ops, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .creation import eye, linspace, randint, randperm
+from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
 from .errors import DeltapropError
 from .gradcheck import gradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -96,6 +97,12 @@ def permute(input, dims):
 
 
 cat = concatenate  # PyTorch's name
+from .function_forms import (  # PyTorch's function forms of methods, and its aliases of NumPy's names
+    absolute, allclose, concat, count_nonzero, divide, dot, equal, get_default_dtype, greater, greater_equal,
+    is_floating_point, is_tensor, isclose, less, less_equal, mm, multiply, mv, neg, negative, norm, not_equal, numel,
+    ravel, reshape, std, subtract, t, true_divide, var, broadcast_to, clone,
+)
+from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from .random import manual_seed
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 
@@ -154,5 +161,10 @@ __all__ = [
     "logical_and", "logical_not", "logical_or", "logical_xor", "index_add", "index_copy", "index_fill", "scatter_reduce",
     "promote_types", "result_type",
     "erf", "erfc", "erfinv", "take_along_dim",
+    "empty", "empty_like", "from_numpy", "full_like", "rand_like", "randint_like", "randn_like",
+    "absolute", "all", "allclose", "any", "broadcast_to", "clone", "concat", "count_nonzero", "divide", "dot", "equal",
+    "get_default_dtype", "greater", "greater_equal", "is_floating_point", "is_tensor", "isclose", "less", "less_equal",
+    "max", "min", "mm", "multiply", "mv", "neg", "negative", "norm", "not_equal", "numel", "pow", "ravel", "reshape",
+    "std", "subtract", "t", "true_divide", "var",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -1,5 +1,6 @@
-"""Tensor factories with PyTorch's names: zeros, ones, full, arange, linspace, eye, rand, randn,
-randint, randperm.
+"""Tensor factories with PyTorch's names: zeros, ones, full, empty, arange, linspace, eye, rand, randn,
+randint, randperm; the ``_like`` forms (zeros_like, ones_like, full_like, empty_like, rand_like,
+randn_like, randint_like) and from_numpy.
 
 Shapes may be given as separate integers or as one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``);
 the dtype is float32 unless given. Random draws come from the library's generator
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import tensor_dtype
+from .dtypes import TENSOR_KINDS, tensor_dtype
 from .errors import ConfigError
 from .random import default_generator
 from .tensor import DEFAULT_DTYPE, Tensor
@@ -54,6 +55,70 @@ def zeros_like(other, dtype=None, requires_grad=False) -> Tensor:
 def ones_like(other, dtype=None, requires_grad=False) -> Tensor:
     data = other.data if isinstance(other, Tensor) else np.asarray(other)
     return _make(np.ones_like(data, dtype=_dtype("ones_like", dtype, None)), requires_grad)
+
+
+def empty(*shape, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of ``shape`` whose values are not to be read: zeros here (PyTorch's are whatever
+    memory held; zeros are one such)."""
+    return _make(np.zeros(_shape(shape), dtype=_dtype("empty", dtype, DEFAULT_DTYPE)), requires_grad)
+
+
+def _like(other) -> np.ndarray:
+    return other.data if isinstance(other, Tensor) else np.asarray(other)
+
+
+def full_like(other, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of ``other``'s shape and dtype (unless ``dtype`` is given) filled with ``fill_value``."""
+    data = _like(other)
+    return _make(np.full_like(data, fill_value, dtype=_dtype("full_like", dtype, None)), requires_grad)
+
+
+def empty_like(other, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of ``other``'s shape and dtype whose values are not to be read: zeros here."""
+    return _make(np.zeros_like(_like(other), dtype=_dtype("empty_like", dtype, None)), requires_grad)
+
+
+def _floating_like(op: str, data: np.ndarray, dtype) -> np.dtype:
+    """The dtype of ``op``'s draws: ``dtype``, else ``data``'s, refused unless floating-point."""
+    if dtype is not None:
+        return _dtype(op, dtype, None, floating=True)
+    if data.dtype.kind != "f":
+        raise ConfigError(f"{op}: dtype must be a floating-point type (float16, float32 or float64); the input is "
+                          f"{data.dtype}, so give one, e.g. dtype=float32")
+    return data.dtype
+
+
+def rand_like(other, dtype=None, requires_grad=False) -> Tensor:
+    """Uniform draws on [0, 1) of ``other``'s shape and floating-point dtype."""
+    data = _like(other)
+    dtype = _floating_like("rand_like", data, dtype)
+    return _make(default_generator().random(data.shape).astype(dtype), requires_grad)
+
+
+def randn_like(other, dtype=None, requires_grad=False) -> Tensor:
+    """Standard normal draws of ``other``'s shape and floating-point dtype."""
+    data = _like(other)
+    dtype = _floating_like("randn_like", data, dtype)
+    return _make(default_generator().standard_normal(data.shape).astype(dtype), requires_grad)
+
+
+def randint_like(other, low, high=None, dtype=None, requires_grad=False) -> Tensor:
+    """Uniform integers in [low, high) of ``other``'s shape and dtype (unless ``dtype`` is given), as
+    PyTorch's ``randint_like(input, high)`` or ``randint_like(input, low, high)``."""
+    data = _like(other)
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, data.shape, dtype=data.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array) -> Tensor:
+    """A tensor sharing memory with the NumPy ``array`` and keeping its dtype (float64 stays float64),
+    as PyTorch's ``from_numpy``; a change to one is seen in the other."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expects a NumPy array, got {type(array).__name__}")
+    if array.dtype.kind not in TENSOR_KINDS or (array.dtype.kind == "f" and array.dtype.itemsize > 8):
+        raise TypeError(f"from_numpy: cannot hold a NumPy array of dtype {array.dtype} (numbers or booleans only)")
+    return Tensor._wrap(array)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:

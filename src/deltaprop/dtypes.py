@@ -37,3 +37,28 @@ def tensor_dtype(owner: str, dtype, floating: bool = False, argument: str = "dty
             resolved.kind == "f" and resolved.itemsize > 8):
         raise dtype_refusal(owner, dtype, floating, argument)
     return resolved
+
+
+# PyTorch's legacy type names (x.type() gives 'torch.FloatTensor'); here under deltaprop's own name.
+_LEGACY_NAMES = {
+    "float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor", "bool": "BoolTensor",
+    "int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor", "uint8": "ByteTensor",
+    "uint16": "UInt16Tensor", "uint32": "UInt32Tensor", "uint64": "UInt64Tensor",
+}
+_LEGACY_DTYPES = {name: np.dtype(dtype) for dtype, name in _LEGACY_NAMES.items()}
+
+
+def type_name(dtype: np.dtype) -> str:
+    """The legacy name of a tensor type of ``dtype``: 'deltaprop.FloatTensor' for float32."""
+    return "deltaprop." + _LEGACY_NAMES[np.dtype(dtype).name]
+
+
+def legacy_dtype(owner: str, value) -> np.dtype:
+    """The dtype ``value`` names: a legacy type name ('torch.DoubleTensor' or 'deltaprop.DoubleTensor'),
+    or anything :func:`tensor_dtype` takes; refused in one sentence otherwise."""
+    if isinstance(value, str) and value.endswith("Tensor"):
+        prefix, _, name = value.rpartition(".")
+        if prefix not in ("torch", "deltaprop") or name not in _LEGACY_DTYPES:
+            raise dtype_refusal(owner, value)
+        return _LEGACY_DTYPES[name]
+    return tensor_dtype(owner, value)

@@ -16,7 +16,8 @@ import numpy as np
 
 from .changes import Changes
 from .devices import NO_DTYPE, target_dtype
-from .dtypes import TENSOR_KINDS, dtype_refusal, tensor_dtype
+from . import draws as _draws
+from .dtypes import TENSOR_KINDS, dtype_refusal, legacy_dtype, tensor_dtype, type_name
 from .engine import add_hook, run_backward
 from .errors import GradError, ShapeError
 from .grad_mode import _state as _grad_state
@@ -213,6 +214,28 @@ class Tensor:
         """Number of elements."""
         return self.data.size
 
+    nelement = numel  # PyTorch's other names: nelement, ndimension
+
+    def ndimension(self) -> int:
+        return self.data.ndim
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self.data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order without gaps, as a new tensor's do
+        (a transpose, a strided slice or an ``expand()`` view's do not)."""
+        return self.data.flags.c_contiguous
+
+    def contiguous(self) -> "Tensor":
+        """This tensor if it is contiguous (itself, as PyTorch returns it), else a contiguous copy that
+        stays in the graph: ``x.transpose(1, 2).contiguous().view(...)``."""
+        return self if self.data.flags.c_contiguous else _ops.clone(self)
+
     def size(self, dim=None):
         """The shape, or its length along ``dim`` (PyTorch's ``size``)."""
         if dim is None:
@@ -352,7 +375,13 @@ class Tensor:
         return _ops.bitwise_not(self)
 
     def mm(self, other):
-        return _ops.matmul(self, other)
+        return _ops.mm(self, other)
+
+    def mv(self, vec):
+        return _ops.mv(self, vec)
+
+    def dot(self, other):
+        return _ops.dot(self, other)
 
     def eq(self, other):
         return self == other
@@ -366,7 +395,7 @@ class Tensor:
     def __neg__(self):
         return _ops.neg(self)
 
-    neg = __neg__
+    neg = negative = __neg__
 
     def __pos__(self):
         return self
@@ -503,6 +532,8 @@ class Tensor:
 
     def abs(self):
         return _ops.abs(self)
+
+    absolute = abs
 
     def clip(self, min=None, max=None):
         return _ops.clip(self, min, max)
@@ -674,6 +705,16 @@ class Tensor:
 
     def view_as(self, other):
         return _ops.reshape(self, np.shape(_data(other)))
+
+    reshape_as = view_as
+
+    def ravel(self):
+        """The elements as a vector, in row-major order."""
+        return _ops.reshape(self, (-1,))
+
+    def broadcast_to(self, size):
+        """A read-only view broadcast to ``size`` (``expand``)."""
+        return _ops.expand(self, size)
 
     def expand(self, *sizes, size=None):
         """A read-only view broadcast to ``sizes`` (-1 keeps a dimension; new ones go in front)."""
@@ -870,6 +911,30 @@ class Tensor:
     def ne(self, other):
         return _ops.ne(self, other)
 
+    # NumPy's names, which PyTorch also gives these methods
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+    multiply = mul
+    subtract = sub
+    divide = div
+
+    def true_divide(self, other):
+        return _ops.div(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Where ``|self - other| <= atol + rtol * |other|``: a boolean tensor."""
+        return _ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        """Whether ``isclose`` holds everywhere: a Python bool."""
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other) -> bool:
+        """Whether ``other`` has this tensor's shape and values: a Python bool."""
+        return _ops.equal(self, other)
+
+    def count_nonzero(self, dim=None):
+        return _ops.count_nonzero(self, dim)
+
     def isnan(self):
         return _ops.isnan(self)
 
@@ -953,6 +1018,15 @@ class Tensor:
             return self
         return _ops.astype(self, tensor_dtype("Tensor.to()", dtype))
 
+    def type(self, dtype=None):
+        """With no argument, the name of this tensor's type in PyTorch's legacy form, under deltaprop's
+        name ('deltaprop.FloatTensor' for float32, 'deltaprop.LongTensor' for int64); with a dtype, or
+        such a name (beginning 'deltaprop.' or 'torch.'), this tensor converted to it (itself if it
+        has that dtype already, as in PyTorch)."""
+        if dtype is None:
+            return type_name(self.data.dtype)
+        return _ops.astype(self, legacy_dtype("Tensor.type", dtype))
+
     def cpu(self) -> "Tensor":
         """This tensor: it is on the CPU, the one device there is."""
         return self
@@ -972,6 +1046,18 @@ class Tensor:
 
     def int(self):
         return _ops.astype(self, int32)
+
+    def half(self):
+        return _ops.astype(self, float16)
+
+    def short(self):
+        return _ops.astype(self, np.int16)
+
+    def char(self):
+        return _ops.astype(self, np.int8)
+
+    def byte(self):
+        return _ops.astype(self, np.uint8)
 
     # -- in place (PyTorch's x -= ..., x.zero_(), x[mask] = 0) -------------------------------
 
@@ -1098,6 +1184,150 @@ class Tensor:
         np.copyto(self.data, _data(source), casting="unsafe")  # floats into integers truncate, as in PyTorch
         self._mark_changed()
         return self
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph in place: a leaf that requires no gradient (PyTorch's
+        ``detach_``, as for an RNN's hidden state carried between batches). Unlike PyTorch, an
+        operation recorded from it before no longer passes a gradient through it."""
+        self._parents, self._backward, self._op = (), None, None
+        self.requires_grad = self._retains_grad = False
+        return self
+
+    # PyTorch's in-place forms of operations (abs_, clamp_, scatter_, ...): the operation computed as
+    # usual, its result written back into this tensor. Refused where the method forms above are (the
+    # graph records the tensor or a value written in), and where the result has another shape or a
+    # dtype of a higher category than the tensor's (int64 sqrt_(): float32), as PyTorch refuses it.
+
+    def _overwritten(self, what: str, op, *args, written=(), **kwargs) -> "Tensor":
+        for value in written or (None,):
+            self._method_in_place(what, value)
+        result = op(self, *args, **kwargs).data
+        if result.shape != self.data.shape:
+            raise ShapeError(f"{what}: the result has shape {result.shape}, the tensor {self.shape}; an in-place "
+                             f"change keeps the tensor's shape (write y = x.{what[:-1]}(...) for a new tensor)")
+        promotion = _ops.promotion
+        if promotion.category(result.dtype) > promotion.category(self.data.dtype):
+            raise TypeError(f"{what}: a {self.dtype} tensor cannot take in place its {result.dtype} result; "
+                            f"make a new tensor instead (y = x.{what[:-1]}(...)), or convert it first (x = x.float()).")
+        np.copyto(self.data, result, casting="unsafe")
+        self._mark_changed()
+        return self
+
+    def abs_(self):
+        return self._overwritten("abs_", _ops.abs)
+
+    def neg_(self):
+        return self._overwritten("neg_", _ops.neg)
+
+    def clamp_(self, min=None, max=None):
+        return self._overwritten("clamp_", _ops.clip, min, max, written=(min, max))
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min):
+        return self._overwritten("clamp_min_", _ops.clamp_min, min, written=(min,))
+
+    def clamp_max_(self, max):
+        return self._overwritten("clamp_max_", _ops.clamp_max, max, written=(max,))
+
+    def masked_fill_(self, mask, value):
+        return self._overwritten("masked_fill_", _ops.masked_fill, mask, value, written=(value,))
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._overwritten("scatter_", _ops.scatter, dim, index, src, value=value, reduce=reduce, written=(src,))
+
+    def scatter_add_(self, dim, index, src):
+        return self._overwritten("scatter_add_", _ops.scatter_add, dim, index, src, written=(src,))
+
+    def index_fill_(self, dim, index, value):
+        return self._overwritten("index_fill_", _ops.index_fill, dim, index, value, written=(value,))
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._overwritten("index_add_", _ops.index_add, dim, index, source, alpha=alpha, written=(source,))
+
+    def index_copy_(self, dim, index, source):
+        return self._overwritten("index_copy_", _ops.index_copy, dim, index, source, written=(source,))
+
+    def pow_(self, exponent):
+        return self._overwritten("pow_", _ops.pow, exponent, written=(exponent,))
+
+    def round_(self, decimals=0):
+        return self._overwritten("round_", _ops.round, decimals)
+
+    def exp_(self):
+        return self._overwritten("exp_", _ops.exp)
+
+    def log_(self):
+        return self._overwritten("log_", _ops.log)
+
+    def sqrt_(self):
+        return self._overwritten("sqrt_", _ops.sqrt)
+
+    def sigmoid_(self):
+        return self._overwritten("sigmoid_", _ops.sigmoid)
+
+    def tanh_(self):
+        return self._overwritten("tanh_", _ops.tanh)
+
+    def relu_(self):
+        return self._overwritten("relu_", _ops.relu)
+
+    def floor_(self):
+        return self._overwritten("floor_", _ops.floor)
+
+    def ceil_(self):
+        return self._overwritten("ceil_", _ops.ceil)
+
+    def trunc_(self):
+        return self._overwritten("trunc_", _ops.trunc)
+
+    def sign_(self):
+        return self._overwritten("sign_", _ops.sign)
+
+    def square_(self):
+        return self._overwritten("square_", _ops.square)
+
+    def reciprocal_(self):
+        return self._overwritten("reciprocal_", _ops.reciprocal)
+
+    # In-place random draws from the library's generator (deltaprop.draws; seeded by manual_seed), as
+    # a custom weight initialisation writes them under no_grad(): ``p.normal_(0, 0.02)``.
+
+    def normal_(self, mean=0.0, std=1.0):
+        self._method_in_place("normal_")
+        return _draws.normal(self, mean, std)
+
+    def uniform_(self, from_=0.0, to=1.0):
+        """U[from, to) (PyTorch's arguments are named ``from`` and ``to``)."""
+        self._method_in_place("uniform_")
+        return _draws.uniform(self, from_, to)
+
+    def bernoulli_(self, p=0.5):
+        """1 with probability ``p`` (a number, or a tensor of one per element), else 0."""
+        self._method_in_place("bernoulli_", p)
+        return _draws.bernoulli(self, p)
+
+    def exponential_(self, lambd=1.0):
+        self._method_in_place("exponential_")
+        return _draws.exponential(self, lambd)
+
+    def geometric_(self, p):
+        self._method_in_place("geometric_")
+        return _draws.geometric(self, p)
+
+    def cauchy_(self, median=0.0, sigma=1.0):
+        self._method_in_place("cauchy_")
+        return _draws.cauchy(self, median, sigma)
+
+    def log_normal_(self, mean=1.0, std=2.0):
+        self._method_in_place("log_normal_")
+        return _draws.log_normal(self, mean, std)
+
+    def random_(self, *bounds, to=None):
+        """Integers drawn uniformly: ``random_(to)`` from [0, to), ``random_(from, to)`` from [from,
+        to), ``random_()`` from [0, largest] (the dtype's largest integer; 2^24 for float32)."""
+        self._method_in_place("random_")
+        return _draws.random(self, bounds, to)
 
 
 class MaxMin(tuple):

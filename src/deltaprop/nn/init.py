@@ -11,10 +11,8 @@ import math
 import numbers
 import warnings
 
-import numpy as np
-
+from .. import draws
 from ..errors import ConfigError, ShapeError
-from ..random import default_generator
 
 
 def _fans(tensor) -> tuple[int, int]:
@@ -47,30 +45,24 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     raise ConfigError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
 
 
-def _fill(tensor, values: np.ndarray):
-    tensor.data[...] = values
-    tensor._mark_changed()  # a graph recorded before with the old values can no longer be differentiated
-    return tensor
-
-
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):
-    return _fill(tensor, default_generator().uniform(a, b, tensor.data.shape))
+    return draws.uniform(tensor, a, b, op="uniform_")
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0):
-    return _fill(tensor, default_generator().normal(mean, std, tensor.data.shape))
+    return draws.normal(tensor, mean, std, op="normal_")
 
 
 def constant_(tensor, val: float):
-    return _fill(tensor, val)
+    return draws.fill(tensor, val)
 
 
 def zeros_(tensor):
-    return _fill(tensor, 0.0)
+    return draws.fill(tensor, 0.0)
 
 
 def ones_(tensor):
-    return _fill(tensor, 1.0)
+    return draws.fill(tensor, 1.0)
 
 
 def _empty(tensor, warn: bool = False) -> bool:

@@ -4,11 +4,12 @@
 |---------------|-----------------------------------------------------------------------|
 | arithmetic    | add, sub, mul, div, pow, neg, matmul, bmm, outer; floor_divide (//), remainder (%), add_scaled/sub_scaled (alpha), divide (rounding_mode) |
 | promotion     | result_type, promote_types: PyTorch's type promotion, which every operation of two or more operands follows |
+| products      | mm, mv, dot: matmul of two matrices, a matrix and a vector, two vectors (PyTorch's shape checks) |
 | einsum        | einsum (Einstein summation; diagonals, '...', broadcasting)           |
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
-| logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
+| logical       | lt, le, gt, ge, eq, ne, isclose, allclose, equal, count_nonzero, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
@@ -36,6 +37,7 @@ from .activation import (
 )
 from .activation import glu, hardshrink, softshrink
 from .arithmetic import add, bmm, div, matmul, mul, neg, outer, pow, sub
+from .products import dot, mm, mv
 from .arithmetic import add_scaled, divide, floor_divide, remainder, sub_scaled
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
@@ -46,6 +48,7 @@ from .fold import fold, unfold
 from .indexing import argsort, diag, diagonal, embedding, gather, masked_fill, sort, topk, trace, tril, triu
 from .layout import movedim, moveaxis, roll, select, swapaxes, swapdims, tile, unbind, unflatten
 from .linear import bilinear, linear
+from .logical import allclose, count_nonzero, equal, isclose
 from .logical import (
     bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, isfinite, isinf, isnan, le, logical_and, logical_not,
     logical_or, logical_xor, lt, ne,
@@ -122,4 +125,5 @@ __all__ = [
     "index_add", "index_copy", "index_fill", "scatter_reduce",
     "max_unpool1d", "max_unpool2d",
     "erf", "erfc", "erfinv", "take_along_dim",
+    "dot", "mm", "mv", "allclose", "count_nonzero", "equal", "isclose",
 ]

@@ -1,6 +1,7 @@
-"""Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne), the tests isnan, isinf and
-isfinite, the logical operations of tensors of any dtype (logical_and/or/xor/not), and the bitwise
-operations (& | ^ ~) of boolean and integer tensors.
+"""Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne, isclose; allclose and equal
+give one Python bool), count_nonzero, the tests isnan, isinf and isfinite, the logical operations
+of tensors of any dtype (logical_and/or/xor/not), and the bitwise operations (& | ^ ~) of boolean
+and integer tensors.
 
 Each gives a new tensor outside the graph (a boolean one, or for the bitwise operations of integers
 an integer one), as PyTorch's do: their derivative is zero wherever it exists.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._core import broadcast_error, operand
+from ._core import broadcast_error, normalize_axes, operand
 from .promotion import wrapped_operands
 
 
@@ -58,6 +59,42 @@ def eq(input, other) -> Tensor:
 def ne(input, other) -> Tensor:
     """``input != other``, elementwise: a boolean tensor."""
     return _compare("ne", np.not_equal, input, other)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    """Where ``|input - other| <= atol + rtol * |other|``, elementwise: a boolean tensor (equal
+    infinities are close; NaNs only with ``equal_nan``). Computed in the promoted dtype, where
+    PyTorch refuses two dtypes."""
+    a, b = operand(input), operand(other)
+    try:
+        return _outside_graph(np.isclose(*wrapped_operands(a.data, b.data), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError:
+        raise broadcast_error("isclose", a, b) from None
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """Whether :func:`isclose` holds for every element (the two broadcast): a Python bool."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+def equal(input, other) -> bool:
+    """Whether two tensors have the same shape and the same values (compared in the promoted dtype,
+    NaN equal to nothing): a Python bool, as PyTorch's ``equal``."""
+    for name, value in (("input", input), ("other", other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"equal: {name} must be a tensor, got {type(value).__name__}")
+    if input.shape != other.shape:
+        return False
+    return bool(np.equal(*wrapped_operands(input.data, other.data)).all())
+
+
+def count_nonzero(input, dim=None) -> Tensor:
+    """The number of nonzero elements over ``dim`` (an int or a tuple; all elements for None): int64."""
+    a = operand(input)
+    axes = None if dim is None else normalize_axes(dim, a.data.ndim)
+    if a.data.ndim == 0:  # (a 0-d tensor's dim 0 is the tensor itself)
+        axes = None
+    return _outside_graph(np.asarray(np.count_nonzero(a.data, axis=axes), dtype=np.int64))
 
 
 def isnan(input) -> Tensor:
