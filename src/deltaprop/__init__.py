@@ -58,6 +58,10 @@ from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floo
 from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype in, booleans out
 from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
 from .ops import add_scaled as add, divide as div, sub_scaled as sub  # PyTorch's alpha= and rounding_mode=
+from .ops import (  # trigonometric and hyperbolic functions, and elementwise functions of two or three tensors
+    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
+    copysign, cosh, fmod, frac, hypot, lerp, logaddexp, logaddexp2, nan_to_num, sinc, sinh, tan, xlogy,
+)
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 
 clamp = clip  # PyTorch's name
@@ -151,5 +155,8 @@ __all__ = [
     "unflatten",
     "logical_and", "logical_not", "logical_or", "logical_xor", "index_add", "index_copy", "index_fill", "scatter_reduce",
     "promote_types", "result_type",
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan",
+    "atan2", "atanh", "copysign", "cosh", "fmod", "frac", "hypot", "lerp", "logaddexp", "logaddexp2", "nan_to_num",
+    "sinc", "sinh", "tan", "xlogy",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

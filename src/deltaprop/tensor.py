@@ -746,6 +746,72 @@ class Tensor:
         """A copy that stays in the graph: the gradient flows back to this tensor."""
         return _ops.clone(self)
 
+    # -- more of PyTorch's math (ops.trigonometric, ops.binary_math, ops.unary) ----------------------
+
+    def tan(self):
+        return _ops.tan(self)
+
+    def asin(self):
+        return _ops.asin(self)
+
+    def acos(self):
+        return _ops.acos(self)
+
+    def atan(self):
+        return _ops.atan(self)
+
+    def sinh(self):
+        return _ops.sinh(self)
+
+    def cosh(self):
+        return _ops.cosh(self)
+
+    def asinh(self):
+        return _ops.asinh(self)
+
+    def acosh(self):
+        return _ops.acosh(self)
+
+    def atanh(self):
+        return _ops.atanh(self)
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    def sinc(self):
+        return _ops.sinc(self)
+
+    def atan2(self, other):
+        return _ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return _ops.hypot(self, other)
+
+    def logaddexp(self, other):
+        return _ops.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return _ops.logaddexp2(self, other)
+
+    def xlogy(self, other):
+        return _ops.xlogy(self, other)
+
+    def fmod(self, other):
+        return _ops.fmod(self, other)
+
+    def copysign(self, other):
+        return _ops.copysign(self, other)
+
+    def lerp(self, end, weight):
+        return _ops.lerp(self, end, weight)
+
+    def frac(self):
+        return _ops.frac(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
     # -- PyTorch's further methods, for ported code (ops.layout, ops.scatter, ops.logical, ops.arithmetic) --
 
     def movedim(self, source, destination):

@@ -9,7 +9,9 @@
 | cumulative    | cumsum, cumprod                                                       |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | logical       | lt, le, gt, ge, eq, ne, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
-| unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
+| unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, sign, floor, ceil, round, trunc, clamp_min, clamp_max, frac, nan_to_num |
+| trigonometric | tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh (arcsin, ... aliases), sinc |
+| binary_math   | atan2 (arctan2), hypot, logaddexp, logaddexp2, xlogy, fmod, copysign, lerp |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten |
@@ -83,6 +85,11 @@ from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
     unsqueeze,
 )
+from .binary_math import arctan2, atan2, copysign, fmod, hypot, lerp, logaddexp, logaddexp2, xlogy
+from .trigonometric import (
+    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, cosh, sinc, sinh, tan,
+)
+from .unary import frac, nan_to_num
 from .unary import (
     ceil, clamp_max, clamp_min, cos, exp2, expm1, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin,
     square, trunc,
@@ -119,4 +126,7 @@ __all__ = [
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
     "index_add", "index_copy", "index_fill", "scatter_reduce",
     "max_unpool1d", "max_unpool2d",
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh",
+    "atan", "atan2", "atanh", "copysign", "cosh", "fmod", "frac", "hypot", "lerp", "logaddexp", "logaddexp2",
+    "nan_to_num", "sinc", "sinh", "tan", "xlogy",
 ]
