@@ -81,3 +81,32 @@ def test_logaddexp_of_large_operands_does_not_overflow():
     out.sum().backward()
     np.testing.assert_allclose(out.data, [1000 + np.log(2), -1000 + np.log1p(np.exp(-1))])
     np.testing.assert_allclose(x.grad + y.grad, [1.0, 1.0])
+
+
+PRODUCTS = [
+    case("addmm", lambda i, a, b: dp.addmm(i, a, b, beta=0.5, alpha=-2.0), [(4,), (2, 3), (3, 4)]),
+    case("addmv", lambda i, a, b: dp.addmv(i, a, b, beta=2, alpha=0.5), [(2,), (2, 3), (3,)]),
+    case("baddbmm", lambda i, a, b: dp.baddbmm(i, a, b, beta=-1, alpha=3), [(2, 1), (5, 2, 3), (5, 3, 4)]),
+    case("addbmm", lambda i, a, b: dp.addbmm(i, a, b, beta=0.5), [(2, 4), (5, 2, 3), (5, 3, 4)]),
+    case("addcmul", lambda i, a, b: dp.addcmul(i, a, b, value=-0.5), [(3, 1), (4,), (2, 1, 1)]),
+    case("addcdiv", lambda i, a, b: dp.addcdiv(i, a, b, value=0.3), [(3, 1), (4,), (2, 1, 1)],
+         anywhere, anywhere, away_from_zero),
+    case("tensordot", lambda a, b: dp.tensordot(a, b, dims=([1, 2], [2, 0])), [(2, 3, 4), (4, 5, 3)]),
+    case("inner", dp.inner, [(2, 3), (4, 5, 3)]),
+    case("kron", dp.kron, [(2, 3, 1), (4, 2)]),
+    case("cross", lambda a, b: dp.cross(a, b, dim=0), [(3, 1, 2), (3, 4, 1)]),
+]
+
+
+@pytest.mark.parametrize("fn, shapes, recipes", PRODUCTS)
+def test_product_gradient_matches_finite_differences(fn, shapes, recipes):
+    gradchecked(fn, shapes, recipes)
+
+
+def test_kron_by_hand():
+    out = dp.kron(dp.tensor([[1, 2], [3, 4]]), dp.tensor([[0, 1], [1, 0]]))
+    assert out.tolist() == [[0, 1, 0, 2], [1, 0, 2, 0], [0, 3, 0, 4], [3, 0, 4, 0]]
+
+
+def test_cross_by_hand():
+    assert dp.cross(dp.tensor([1.0, 0.0, 0.0]), dp.tensor([0.0, 1.0, 0.0])).tolist() == [0.0, 0.0, 1.0]
