@@ -110,3 +110,60 @@ def test_kron_by_hand():
 
 def test_cross_by_hand():
     assert dp.cross(dp.tensor([1.0, 0.0, 0.0]), dp.tensor([0.0, 1.0, 0.0])).tolist() == [0.0, 0.0, 1.0]
+
+
+def distinct(rng, shape):
+    """Values at least 0.1 apart: no ties, and no two points at the same place."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(-0.02, 0.02, size=n)).reshape(shape)
+
+
+STRUCTURE = [
+    case("broadcast_tensors", lambda a, b: dp.stack(dp.broadcast_tensors(a, b)), [(2, 1), (3,)]),
+    case("meshgrid-xy", lambda a, b, c: dp.stack(dp.meshgrid(a, b, c, indexing="xy")), [(2,), (3,), (4,)]),
+    case("vstack", lambda a, b: dp.vstack([a, b]), [(3,), (2, 3)]),
+    case("hstack", lambda a, b: dp.hstack([a, b]), [(2, 1), (2, 3)]),
+    case("dstack", lambda a, b: dp.dstack([a, b]), [(3,), (1, 3)]),
+    case("column_stack", lambda a, b: dp.column_stack([a, b]), [(2,), (2, 3)]),
+    case("rot90", lambda x: dp.rot90(x, 3, (2, 0)), [(2, 3, 4)]),
+    case("diff", lambda x, p, a: dp.diff(x, 2, 0, p, a), [(3, 4), (1, 4), (2, 4)]),
+    case("repeat_interleave", lambda x: dp.repeat_interleave(x, dp.tensor([2, 0, 3]), dim=1), [(2, 3)]),
+    case("cdist-p2", dp.cdist, [(2, 4, 3), (5, 3)], distinct, distinct),
+    case("cdist-p1", lambda a, b: dp.cdist(a, b, p=1), [(4, 3), (5, 3)], distinct, distinct),
+    case("cdist-p3", lambda a, b: dp.cdist(a, b, p=3), [(4, 3), (5, 3)], distinct, distinct),
+    case("cdist-p0.7", lambda a, b: dp.cdist(a, b, p=0.7), [(4, 3), (5, 3)], distinct, distinct),
+    case("cdist-pinf", lambda a, b: dp.cdist(a, b, p=float("inf")), [(4, 3), (5, 3)], distinct, distinct),
+    case("cummax", lambda x: dp.cummax(x, 1).values, [(3, 5)], distinct),
+    case("cummin", lambda x: dp.cummin(x, 0).values, [(5, 3)], distinct),
+    case("logcumsumexp", lambda x: dp.logcumsumexp(x, 1), [(3, 5)]),
+    case("median", dp.median, [(3, 5)], distinct),
+    case("median-dim", lambda x: dp.median(x, 0, keepdim=True).values, [(4, 3)], distinct),
+    case("nansum", lambda x: dp.nansum(x, 1), [(3, 4)]),
+    case("nanmean", lambda x: dp.nanmean(x, 0), [(3, 4)]),
+]
+
+
+@pytest.mark.parametrize("fn, shapes, recipes", STRUCTURE)
+def test_structure_gradient_matches_finite_differences(fn, shapes, recipes):
+    gradchecked(fn, shapes, recipes)
+
+
+def test_nanmean_skips_nans_by_hand():
+    x = dp.tensor([[1.0, np.nan, 3.0], [np.nan, np.nan, 4.0]], dtype=np.float64, requires_grad=True)
+    out = dp.nanmean(x, 1)
+    out.sum().backward()
+    np.testing.assert_allclose(out.data, [2.0, 4.0])
+    np.testing.assert_allclose(x.grad, [[0.5, 0.0, 0.5], [0.0, 0.0, 1.0]])
+
+
+def test_logcumsumexp_of_large_values_does_not_overflow():
+    x = dp.tensor([1000.0, 1000.0, -1000.0], dtype=np.float64, requires_grad=True)
+    out = dp.logcumsumexp(x, 0)
+    out.sum().backward()
+    np.testing.assert_allclose(out.data, [1000.0, 1000.0 + np.log(2), 1000.0 + np.log(2)])
+    np.testing.assert_allclose(x.grad, [2.0, 1.0, 0.0], atol=1e-12)
+
+
+def test_cummax_indices_by_hand():
+    values, indices = dp.cummax(dp.tensor([1.0, 3.0, 3.0, 2.0, 5.0]), 0)
+    assert values.tolist() == [1.0, 3.0, 3.0, 3.0, 5.0] and indices.tolist() == [0, 1, 2, 2, 4]

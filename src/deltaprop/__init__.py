@@ -63,6 +63,10 @@ from .ops import (  # trigonometric and hyperbolic functions, and elementwise fu
     copysign, cosh, fmod, frac, hypot, lerp, logaddexp, logaddexp2, nan_to_num, sinc, sinh, tan, xlogy,
 )
 from .ops import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, cross, inner, kron, tensordot  # fused products
+from .ops import (  # joining, rearranging, running extremes, distances, medians, NaN-skipping reductions
+    broadcast_tensors, cdist, column_stack, cummax, cummin, diff, dstack, hstack, logcumsumexp, median, meshgrid,
+    nanmean, nansum, repeat_interleave, rot90, vstack,
+)
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 
 clamp = clip  # PyTorch's name
@@ -160,5 +164,7 @@ __all__ = [
     "atan2", "atanh", "copysign", "cosh", "fmod", "frac", "hypot", "lerp", "logaddexp", "logaddexp2", "nan_to_num",
     "sinc", "sinh", "tan", "xlogy",
     "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "baddbmm", "cross", "inner", "kron", "linalg", "tensordot",
+    "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
+    "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -839,6 +839,36 @@ class Tensor:
     def cross(self, other, dim=None):
         return _ops.cross(self, other, dim)
 
+    def rot90(self, k=1, dims=(0, 1)):
+        return _ops.rot90(self, k, dims)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _ops.diff(self, n, dim, prepend, append)
+
+    def cummax(self, dim):
+        """``(values, indices)`` of the running maximum along ``dim``."""
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim):
+        """``(values, indices)`` of the running minimum along ``dim``."""
+        return _ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _ops.logcumsumexp(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
+        return _ops.median(self, dim, keepdim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
     # -- PyTorch's further methods, for ported code (ops.layout, ops.scatter, ops.logical, ops.arithmetic) --
 
     def movedim(self, source, destination):

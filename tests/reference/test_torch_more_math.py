@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
+from deltaprop.errors import ConfigError, ShapeError
 
 torch = pytest.importorskip("torch", reason="PyTorch reference not installed: pip install -e '.[test]'")
 
@@ -54,15 +55,23 @@ def check(arrays, torch_fn, dp_fn, tolerance, rng=None):
     torch_inputs = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, learns)]
     dp_inputs = [dp.tensor(a, dtype=a.dtype, requires_grad=r) for a, r in zip(arrays, learns)]
     expected, got = torch_fn(*torch_inputs), dp_fn(*dp_inputs)
-    assert isinstance(got, dp.Tensor)
-    assert got.shape == tuple(expected.shape)
-    assert got.dtype.name == str(expected.dtype).removeprefix("torch.")
-    np.testing.assert_allclose(got.data, expected.detach().numpy(), **tolerance, err_msg="forward values")
-    if not expected.requires_grad:
+    expected = tuple(expected) if isinstance(expected, (tuple, list)) else (expected,)
+    got = tuple(got) if isinstance(got, tuple) else (got,)
+    assert len(got) == len(expected)
+    torch_loss = dp_loss = 0.0
+    for e, o in zip(expected, got):  # (several results: cummax's values and indices, meshgrid's grids)
+        assert isinstance(o, dp.Tensor)
+        assert o.shape == tuple(e.shape)
+        assert o.dtype.name == str(e.dtype).removeprefix("torch.")
+        np.testing.assert_allclose(o.data, e.detach().numpy(), **tolerance, err_msg="forward values")
+        if e.requires_grad:
+            direction = rng.standard_normal(o.shape)
+            torch_loss = torch_loss + (e * torch.tensor(direction, dtype=e.dtype)).sum()
+            dp_loss = dp_loss + (o * direction.astype(o.dtype)).sum()
+    if not isinstance(torch_loss, torch.Tensor):
         return
-    direction = rng.standard_normal(got.shape)
-    (expected * torch.tensor(direction, dtype=expected.dtype)).sum().backward()
-    (got * direction.astype(got.dtype)).sum().backward()
+    torch_loss.backward()
+    dp_loss.backward()
     for i, (t, d) in enumerate(zip(torch_inputs, dp_inputs)):
         if not learns[i]:
             continue
@@ -394,4 +403,174 @@ PRODUCT_REFUSALS = [
 @pytest.mark.parametrize("call, message", [pytest.param(c, m, id=n) for n, c, m in PRODUCT_REFUSALS])
 def test_products_refuse_in_one_sentence(call, message):
     with pytest.raises((dp.DeltapropError, TypeError), match=message):
+        call()
+
+
+# -- structure: joining, grids, rotations, differences, repeats, distances, running extremes, medians ---
+
+
+def distinct(rng, shape):
+    """Values at least 0.1 apart: no ties for cummax, cummin or median to break."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(-0.02, 0.02, size=n)).reshape(shape)
+
+
+def _list_of(name):
+    return (lambda *t: getattr(torch, name)(list(t))), (lambda *t: getattr(dp, name)(list(t)))
+
+
+STRUCTURE = [
+    case("broadcast_tensors", [(2, 1), (3,), ()], torch.broadcast_tensors, dp.broadcast_tensors),
+    case("meshgrid-ij", [(2,), (3,), (4,)], lambda *t: torch.meshgrid(*t, indexing="ij"),
+         lambda *t: dp.meshgrid(*t, indexing="ij")),
+    case("meshgrid-xy", [(2,), (3,), (4,)], lambda *t: torch.meshgrid(*t, indexing="xy"),
+         lambda *t: dp.meshgrid(*t, indexing="xy")),
+    case("meshgrid-list-0d", [(2,), ()], lambda *t: torch.meshgrid(list(t), indexing="xy"),
+         lambda *t: dp.meshgrid(list(t), indexing="xy")),
+    case("vstack", [(3,), (2, 3)], *_list_of("vstack")),
+    case("vstack-0d", [(), ()], *_list_of("vstack")),
+    case("hstack-vectors", [(), (2,)], *_list_of("hstack")),
+    case("hstack-matrices", [(2, 1), (2, 3)], *_list_of("hstack")),
+    case("dstack", [(3,), (3,)], *_list_of("dstack")),
+    case("dstack-matrices-3d", [(2, 3), (2, 3, 2)], *_list_of("dstack")),
+    case("column_stack", [(2,), (2, 3), (2,)], *_list_of("column_stack")),
+    case("column_stack-0d", [(), ()], *_list_of("column_stack")),
+    case("rot90", [(2, 3)], torch.rot90, dp.rot90),
+    case("rot90-k2", [(2, 3, 4)], lambda x: torch.rot90(x, 2, [1, 2]), lambda x: dp.rot90(x, 2, [1, 2])),
+    case("rot90-k3-reversed-dims", [(2, 3, 4)], lambda x: torch.rot90(x, 3, [2, 0]), lambda x: dp.rot90(x, 3, [2, 0])),
+    case("rot90-negative", [(2, 3)], lambda x: torch.rot90(x, -1), lambda x: dp.rot90(x, -1)),
+    case("rot90-k0", [(2, 3)], lambda x: torch.rot90(x, 4), lambda x: dp.rot90(x, 4)),
+    case("rot90-method", [(2, 3)], lambda x: x.rot90(1, [1, 0]), lambda x: x.rot90(1, [1, 0])),
+    case("diff", [(3, 5)], torch.diff, dp.diff),
+    case("diff-n2-dim0", [(5, 3)], lambda x: torch.diff(x, n=2, dim=0), lambda x: dp.diff(x, n=2, dim=0)),
+    case("diff-prepend-append", [(3, 4), (3, 1), (3, 2)], lambda x, p, a: torch.diff(x, 2, -1, p, a),
+         lambda x, p, a: dp.diff(x, 2, -1, p, a)),
+    case("diff-n-beyond-length", [(2, 2)], lambda x: torch.diff(x, n=3), lambda x: dp.diff(x, n=3)),
+    case("diff-method", [(3, 4)], lambda x: x.diff(dim=0), lambda x: x.diff(dim=0)),
+    case("repeat_interleave-flat", [(2, 3)], lambda x: torch.repeat_interleave(x, 2),
+         lambda x: dp.repeat_interleave(x, 2)),
+    case("repeat_interleave-dim", [(2, 3)], lambda x: torch.repeat_interleave(x, 3, dim=1),
+         lambda x: dp.repeat_interleave(x, 3, dim=1)),
+    case("repeat_interleave-counts", [(3, 2)], lambda x: torch.repeat_interleave(x, torch.tensor([2, 0, 1]), dim=0),
+         lambda x: dp.repeat_interleave(x, dp.tensor([2, 0, 1]), dim=0)),
+    case("repeat_interleave-one-count", [(3, 2)], lambda x: x.repeat_interleave(torch.tensor([2]), dim=-1),
+         lambda x: x.repeat_interleave(dp.tensor([2]), dim=-1)),
+    case("cdist-p2", [(4, 3), (5, 3)], torch.cdist, dp.cdist),
+    case("cdist-batched", [(2, 1, 4, 3), (3, 5, 3)], torch.cdist, dp.cdist),
+    case("cdist-p1", [(4, 3), (5, 3)], lambda a, b: torch.cdist(a, b, p=1), lambda a, b: dp.cdist(a, b, p=1)),
+    case("cdist-p3", [(4, 3), (5, 3)], lambda a, b: torch.cdist(a, b, p=3), lambda a, b: dp.cdist(a, b, p=3)),
+    case("cdist-p1.5", [(4, 3), (5, 3)], lambda a, b: torch.cdist(a, b, p=1.5), lambda a, b: dp.cdist(a, b, p=1.5)),
+    case("cdist-p0.5", [(4, 3), (5, 3)], lambda a, b: torch.cdist(a, b, p=0.5), lambda a, b: dp.cdist(a, b, p=0.5)),
+    case("cdist-pinf", [(4, 3), (5, 3)], lambda a, b: torch.cdist(a, b, p=float("inf")),
+         lambda a, b: dp.cdist(a, b, p=float("inf"))),
+    case("cdist-p0", [(4, 3), (5, 3)], lambda a, b: torch.cdist(a, b, p=0), lambda a, b: dp.cdist(a, b, p=0)),
+    case("cummax", [(3, 5)], lambda x: torch.cummax(x, 1), lambda x: dp.cummax(x, 1), recipe=distinct),
+    case("cummax-dim0", [(5, 3)], lambda x: torch.cummax(x, 0), lambda x: dp.cummax(x, 0), recipe=distinct),
+    case("cummin", [(3, 5)], lambda x: torch.cummin(x, -1), lambda x: dp.cummin(x, -1), recipe=distinct),
+    case("cummax-method-0d", [()], lambda x: x.cummax(0), lambda x: x.cummax(0)),
+    case("cummin-method", [(2, 4, 3)], lambda x: x.cummin(1), lambda x: x.cummin(1), recipe=distinct),
+    case("logcumsumexp", [(3, 5)], lambda x: torch.logcumsumexp(x, 1), lambda x: dp.logcumsumexp(x, 1)),
+    case("logcumsumexp-large", [(4, 3)], lambda x: torch.logcumsumexp(x * 500, 0),
+         lambda x: dp.logcumsumexp(x * 500, 0)),
+    case("logcumsumexp-method", [(2, 3, 4)], lambda x: x.logcumsumexp(-1), lambda x: x.logcumsumexp(-1)),
+    case("median-all", [(3, 5)], torch.median, dp.median, recipe=distinct),
+    case("median-all-even", [(2, 3)], torch.median, dp.median, recipe=distinct),
+    case("median-dim", [(3, 4)], lambda x: torch.median(x, 1), lambda x: dp.median(x, 1), recipe=distinct),
+    case("median-dim-keepdim", [(3, 5, 2)], lambda x: torch.median(x, 1, keepdim=True),
+         lambda x: dp.median(x, 1, keepdim=True), recipe=distinct),
+    case("median-method-0d", [()], lambda x: x.median(0), lambda x: x.median(0)),
+    case("median-method", [(4, 3)], lambda x: x.median(), lambda x: x.median(), recipe=distinct),
+    case("nansum", [(3, 4)], torch.nansum, dp.nansum),
+    case("nansum-dim", [(3, 4)], lambda x: torch.nansum(x, 1, keepdim=True), lambda x: dp.nansum(x, 1, keepdim=True)),
+    case("nanmean", [(3, 4)], torch.nanmean, dp.nanmean),
+    case("nanmean-dims", [(3, 4, 2)], lambda x: torch.nanmean(x, (0, 2)), lambda x: dp.nanmean(x, (0, 2))),
+    case("nanmean-method", [(3, 4)], lambda x: x.nanmean(0), lambda x: x.nanmean(0)),
+    case("nansum-method", [(3, 4)], lambda x: x.nansum(-1), lambda x: x.nansum(-1)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shapes, torch_fn, dp_fn, recipes", STRUCTURE)
+def test_structure_matches_torch(shapes, torch_fn, dp_fn, recipes, dtype):
+    compare(shapes, torch_fn, dp_fn, dtype, recipes)
+
+
+STRUCTURE_EDGES = [
+    ("cummax-ties", lambda x: torch.cummax(x, 0), lambda x: dp.cummax(x, 0), [[1.0, 3.0, 3.0, 2.0, 5.0, 5.0]]),
+    ("cummin-ties", lambda x: torch.cummin(x, 0), lambda x: dp.cummin(x, 0), [[3.0, 1.0, 1.0, 2.0, 0.0, 0.0]]),
+    ("cummax-nan", lambda x: torch.cummax(x, 0), lambda x: dp.cummax(x, 0), [[1.0, NAN, 3.0, NAN, 2.0]]),
+    ("cummin-nan", lambda x: torch.cummin(x, 0), lambda x: dp.cummin(x, 0), [[1.0, NAN, 0.0, NAN, -2.0]]),
+    ("median-ties", torch.median, dp.median, [[3.0, 1.0, 2.0, 2.0, 2.0, 5.0]]),
+    ("median-nan", torch.median, dp.median, [[3.0, NAN, 1.0, NAN]]),
+    ("median-dim-ties", lambda x: torch.median(x, 1), lambda x: dp.median(x, 1),
+     [[[3.0, 1.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0]]]),
+    ("median-dim-nan", lambda x: torch.median(x, 1), lambda x: dp.median(x, 1),
+     [[[3.0, NAN, 1.0, NAN], [1, 2, 3, 4]]]),
+    ("logcumsumexp-infinities", lambda x: torch.logcumsumexp(x, 0), lambda x: dp.logcumsumexp(x, 0),
+     [[-INF, 0.0, 1.0, -INF]]),
+    ("nansum-nan", torch.nansum, dp.nansum, [[1.0, NAN, 3.0]]),
+    ("nanmean-all-nan-row", lambda x: torch.nanmean(x, 1), lambda x: dp.nanmean(x, 1), [[[NAN, NAN], [1.0, 2.0]]]),
+]
+for p in (2, 1, 0, 3, 0.5, 1.5, INF):
+    STRUCTURE_EDGES.append((f"cdist-equal-points-p{p}", lambda a, b, p=p: torch.cdist(a, b, p=p),
+                            lambda a, b, p=p: dp.cdist(a, b, p=p), [[[0.0, 0.0], [1.0, 1.0]], [[0.0, 0.0], [1.0, 2.0]]]))
+STRUCTURE_EDGES.append(("cdist-pinf-ties", lambda a, b: torch.cdist(a, b, p=INF), lambda a, b: dp.cdist(a, b, p=INF),
+                        [[[0.0, 0.0], [2.0, -1.0]], [[1.0, -1.0], [0.0, 1.0]]]))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("torch_fn, dp_fn, values", [pytest.param(*e[1:], id=e[0]) for e in STRUCTURE_EDGES])
+def test_structure_edge_values(torch_fn, dp_fn, values, dtype):
+    np_dtype = DTYPES[dtype][0]
+    check([np.array(v, dtype=np_dtype) for v in values], torch_fn, dp_fn, TOLERANCES[dtype])
+
+
+INTEGER_STRUCTURE = [
+    ("diff-int", lambda x: torch.diff(x, n=2), lambda x: dp.diff(x, n=2), [1, 3, 6, 10, 15]),
+    ("diff-bool", torch.diff, dp.diff, [True, False, False, True]),
+    ("cummax-int", lambda x: torch.cummax(x, 0), lambda x: dp.cummax(x, 0), [2, 1, 4, 4, 3]),
+    ("median-int", torch.median, dp.median, [4, 1, 3, 2]),
+    ("median-int-dim", lambda x: torch.median(x, 0), lambda x: dp.median(x, 0), [4, 1, 3, 2]),
+    ("nansum-int", torch.nansum, dp.nansum, [1, 2, 3]),
+    ("nansum-bool", torch.nansum, dp.nansum, [True, True, False]),
+    ("rot90-int", torch.rot90, dp.rot90, [[1, 2], [3, 4]]),
+    ("repeat_interleave-counts-alone", torch.repeat_interleave, dp.repeat_interleave, [2, 0, 1]),
+    ("hstack-promotes", lambda x: torch.hstack([x, x.double()]), lambda x: dp.hstack([x, x.double()]), [1, 2]),
+]
+
+
+@pytest.mark.parametrize("torch_fn, dp_fn, values", [pytest.param(*e[1:], id=e[0]) for e in INTEGER_STRUCTURE])
+def test_structure_of_integers(torch_fn, dp_fn, values):
+    check([np.array(values)], torch_fn, dp_fn, TOLERANCES["float64"])
+
+
+STRUCTURE_REFUSALS = [
+    ("rot90-1d", lambda: dp.rot90(dp.zeros(3)), ShapeError, "at least two dimensions"),
+    ("rot90-same-dims", lambda: dp.rot90(dp.zeros(2, 3), 1, [1, 1]), ShapeError, "more than once"),
+    ("diff-0d", lambda: dp.diff(dp.tensor(1.0)), ShapeError, "0-d"),
+    ("diff-negative-n", lambda: dp.diff(dp.zeros(3), n=-1), ValueError, "n must"),
+    ("repeat_interleave-negative", lambda: dp.repeat_interleave(dp.zeros(2), dp.tensor([1, -1])), ConfigError,
+     "negative"),
+    ("repeat_interleave-count-mismatch", lambda: dp.repeat_interleave(dp.zeros(2), dp.tensor([1, 1, 1])), ShapeError,
+     "3 repeats for 2"),
+    ("repeat_interleave-float-counts", lambda: dp.repeat_interleave(dp.zeros(2), dp.tensor([1.0, 2.0])), TypeError,
+     "integers"),
+    ("cdist-1d", lambda: dp.cdist(dp.zeros(4), dp.zeros(2, 4)), ShapeError, "x1 must have at least 2"),
+    ("cdist-columns", lambda: dp.cdist(dp.zeros(3, 4), dp.zeros(2, 5)), ShapeError, "same number of columns"),
+    ("cdist-negative-p", lambda: dp.cdist(dp.zeros(3, 4), dp.zeros(2, 4), p=-1), ConfigError, "non-negative"),
+    ("cdist-integers", lambda: dp.cdist(dp.tensor([[1, 2]]), dp.tensor([[1, 2]])), TypeError, "cdist"),
+    ("cummax-no-dim", lambda: dp.cummax(dp.zeros(3), None), TypeError, "give dim"),
+    ("logcumsumexp-int", lambda: dp.logcumsumexp(dp.tensor([1, 2]), 0), TypeError, "logcumsumexp"),
+    ("median-empty", lambda: dp.median(dp.zeros(0)), ShapeError, "empty"),
+    ("nanmean-int", lambda: dp.nanmean(dp.tensor([1, 2])), TypeError, "nanmean"),
+    ("meshgrid-2d", lambda: dp.meshgrid(dp.zeros(2, 2), dp.zeros(2)), ShapeError, "0-d or 1-d"),
+    ("meshgrid-indexing", lambda: dp.meshgrid(dp.zeros(2), indexing="ji"), ConfigError, "indexing"),
+    ("broadcast_tensors", lambda: dp.broadcast_tensors(dp.zeros(2), dp.zeros(3)), ShapeError, r"\(2,\), \(3,\)"),
+    ("vstack-not-a-list", lambda: dp.vstack(dp.zeros(2)), TypeError, "tuple or list"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", [pytest.param(c, e, m, id=n) for n, c, e, m in STRUCTURE_REFUSALS])
+def test_structure_refuses_in_one_sentence(call, error, message):
+    with pytest.raises(error, match=message):
         call()
