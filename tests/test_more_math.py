@@ -167,3 +167,8 @@ def test_logcumsumexp_of_large_values_does_not_overflow():
 def test_cummax_indices_by_hand():
     values, indices = dp.cummax(dp.tensor([1.0, 3.0, 3.0, 2.0, 5.0]), 0)
     assert values.tolist() == [1.0, 3.0, 3.0, 3.0, 5.0] and indices.tolist() == [0, 1, 2, 2, 4]
+
+
+def test_bincount_weights_gradient_matches_finite_differences():
+    index = dp.tensor([0, 2, 2, 4, 0])
+    gradchecked(lambda w: dp.bincount(index, w, minlength=6), [(5,)], [anywhere])

@@ -67,6 +67,7 @@ from .ops import (  # joining, rearranging, running extremes, distances, medians
     broadcast_tensors, cdist, column_stack, cummax, cummin, diff, dstack, hstack, logcumsumexp, median, meshgrid,
     nanmean, nansum, repeat_interleave, rot90, vstack,
 )
+from .ops import bincount, bucketize, count_nonzero, isin, searchsorted, unique  # integer and boolean results
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 
 clamp = clip  # PyTorch's name
@@ -166,5 +167,6 @@ __all__ = [
     "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "baddbmm", "cross", "inner", "kron", "linalg", "tensordot",
     "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
+    "bincount", "bucketize", "count_nonzero", "isin", "searchsorted", "unique",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -869,6 +869,15 @@ class Tensor:
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         return _ops.nanmean(self, dim, keepdim, dtype=dtype)
 
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _ops.bincount(self, weights, minlength)
+
+    def count_nonzero(self, dim=None):
+        return _ops.count_nonzero(self, dim)
+
     # -- PyTorch's further methods, for ported code (ops.layout, ops.scatter, ops.logical, ops.arithmetic) --
 
     def movedim(self, source, destination):

@@ -513,7 +513,8 @@ STRUCTURE_EDGES = [
 ]
 for p in (2, 1, 0, 3, 0.5, 1.5, INF):
     STRUCTURE_EDGES.append((f"cdist-equal-points-p{p}", lambda a, b, p=p: torch.cdist(a, b, p=p),
-                            lambda a, b, p=p: dp.cdist(a, b, p=p), [[[0.0, 0.0], [1.0, 1.0]], [[0.0, 0.0], [1.0, 2.0]]]))
+                            lambda a, b, p=p: dp.cdist(a, b, p=p),
+                            [[[0.0, 0.0], [1.0, 1.0]], [[0.0, 0.0], [1.0, 2.0]]]))
 STRUCTURE_EDGES.append(("cdist-pinf-ties", lambda a, b: torch.cdist(a, b, p=INF), lambda a, b: dp.cdist(a, b, p=INF),
                         [[[0.0, 0.0], [2.0, -1.0]], [[1.0, -1.0], [0.0, 1.0]]]))
 
@@ -572,5 +573,125 @@ STRUCTURE_REFUSALS = [
 
 @pytest.mark.parametrize("call, error, message", [pytest.param(c, e, m, id=n) for n, c, e, m in STRUCTURE_REFUSALS])
 def test_structure_refuses_in_one_sentence(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# -- integer and boolean results: unique, bincount, searchsorted, bucketize, isin, count_nonzero -------
+
+
+def same(expected, got):
+    """Results equal in number, shapes, dtypes and values (NaN for NaN)."""
+    expected = tuple(expected) if isinstance(expected, (tuple, list)) else (expected,)
+    got = got if isinstance(got, tuple) else (got,)
+    assert len(got) == len(expected)
+    for e, o in zip(expected, got):
+        assert isinstance(o, dp.Tensor)
+        assert o.shape == tuple(e.shape)
+        assert o.dtype.name == str(e.dtype).removeprefix("torch.")
+        np.testing.assert_allclose(o.data, e.numpy(), rtol=1e-6)
+
+
+SEQUENCE = np.array([1, 3, 5, 7, 9])
+LOOKUPS = [
+    ("unique-float-nan", "unique", [np.array([3.0, 1.0, NAN, 2.0, 1.0, NAN])], {}),
+    ("unique-inverse-counts", "unique", [np.array([[3, 1], [1, 2]])], dict(return_inverse=True, return_counts=True)),
+    ("unique-unsorted", "unique", [np.array([3, 1, 2, 1, 3])], dict(sorted=False, return_inverse=True)),
+    ("unique-dim0", "unique", [np.array([[1, 2], [1, 2], [0, 5]])], dict(dim=0, return_inverse=True,
+                                                                          return_counts=True)),
+    ("unique-dim1", "unique", [np.array([[1, 1, 2], [0, 0, 5]])], dict(dim=1, return_inverse=True)),
+    ("unique-0d", "unique", [np.array(5)], dict(return_inverse=True)),
+    ("unique-bool", "unique", [np.array([True, False, True])], dict(return_counts=True)),
+    ("unique-float32", "unique", [np.array([2.5, -1.0, 2.5], dtype=np.float32)], dict(return_counts=True)),
+    ("bincount", "bincount", [np.array([0, 1, 1, 3])], {}),
+    ("bincount-minlength", "bincount", [np.array([0, 1, 1, 3])], dict(minlength=6)),
+    ("bincount-weights-float32", "bincount", [np.array([0, 1, 1, 3]), np.array([0.5, 1.0, 1.0, 2.0], np.float32)],
+     {}),
+    ("bincount-weights-float64", "bincount", [np.array([0, 1, 1, 3]), np.array([0.5, 1.0, 1.0, 2.0])], {}),
+    ("bincount-weights-int", "bincount", [np.array([0, 1]), np.array([1, 2])], {}),
+    ("bincount-empty", "bincount", [np.zeros(0, np.int64)], {}),
+    ("searchsorted-left", "searchsorted", [SEQUENCE, np.array([3, 6, 9, 0, 10])], {}),
+    ("searchsorted-right", "searchsorted", [SEQUENCE, np.array([3, 6, 9])], dict(right=True)),
+    ("searchsorted-side", "searchsorted", [SEQUENCE, np.array([[3, 6], [9, 0]])], dict(side="right")),
+    ("searchsorted-int32", "searchsorted", [SEQUENCE, np.array([3, 6])], dict(out_int32=True)),
+    ("searchsorted-rows", "searchsorted", [np.array([[1, 3, 5], [2, 4, 6]]), np.array([[3, 6], [1, 5]])], {}),
+    ("searchsorted-rows-right", "searchsorted", [np.array([[1, 3, 5], [2, 4, 6]]), np.array([[3, 6], [2, 5]])],
+     dict(right=True)),
+    ("searchsorted-float", "searchsorted", [np.array([0.5, 1.5, 2.5]), np.array([1.5, 2.0, -1.0])], {}),
+    ("bucketize", "bucketize", [np.array([3, 6, 9, 0]), SEQUENCE], {}),
+    ("bucketize-right", "bucketize", [np.array([[3, 6], [9, 10]]), SEQUENCE], dict(right=True)),
+    ("isin", "isin", [np.array([1, 2, 3, 4]), np.array([2, 4])], {}),
+    ("isin-invert", "isin", [np.array([1, 2]), np.array([2.0, 1.5])], dict(invert=True)),
+    ("isin-nan", "isin", [np.array([1.0, NAN]), np.array([NAN, 1.0])], {}),
+    ("isin-2d", "isin", [np.array([[1, 5], [2, 7]]), np.array([[7, 1]])], {}),
+    ("count_nonzero", "count_nonzero", [np.array([[0, 1], [2, 0]])], {}),
+    ("count_nonzero-dim", "count_nonzero", [np.array([[0, 1], [2, 0], [3, 3]])], dict(dim=0)),
+    ("count_nonzero-dims-nan", "count_nonzero", [np.array([[0.0, NAN], [2.0, 0.0]])], dict(dim=(0, 1))),
+    ("count_nonzero-bool", "count_nonzero", [np.array([True, False, True])], {}),
+]
+
+
+@pytest.mark.parametrize("name, arrays, options", [pytest.param(*e[1:], id=e[0]) for e in LOOKUPS])
+def test_lookups_match_torch(name, arrays, options):
+    expected = getattr(torch, name)(*(torch.tensor(a) for a in arrays), **options)
+    got = getattr(dp, name)(*(dp.tensor(a, dtype=a.dtype) for a in arrays), **options)
+    same(expected, got)
+
+
+@pytest.mark.parametrize("number_first", [True, False])
+def test_lookups_with_a_number(number_first):
+    if number_first:
+        same(torch.isin(2, torch.tensor([1, 2])), dp.isin(2, dp.tensor([1, 2])))
+        same(torch.bucketize(5, torch.tensor(SEQUENCE)), dp.bucketize(5, dp.tensor(SEQUENCE)))
+    else:
+        same(torch.isin(torch.tensor([1, 2]), 2), dp.isin(dp.tensor([1, 2]), 2))
+        same(torch.searchsorted(torch.tensor(SEQUENCE), 5), dp.searchsorted(dp.tensor(SEQUENCE), 5))
+
+
+def test_searchsorted_with_a_sorter():
+    sequence, sorter, values = np.array([5, 1, 3]), np.array([1, 2, 0]), np.array([2, 4, 6])
+    same(torch.searchsorted(torch.tensor(sequence), torch.tensor(values), sorter=torch.tensor(sorter)),
+         dp.searchsorted(dp.tensor(sequence), dp.tensor(values), sorter=dp.tensor(sorter)))
+
+
+def test_method_forms_of_lookups():
+    x = np.array([[3, 0, 1], [1, 0, 3]])
+    same(torch.tensor(x).unique(return_counts=True), dp.tensor(x).unique(return_counts=True))
+    same(torch.tensor(x).count_nonzero(dim=1), dp.tensor(x).count_nonzero(dim=1))
+    same(torch.tensor(x[0]).bincount(minlength=5), dp.tensor(x[0]).bincount(minlength=5))
+
+
+def test_lookups_carry_no_gradient():
+    x = dp.tensor([2.0, 1.0, 2.0], requires_grad=True)
+    assert not dp.unique(x).requires_grad
+    assert not dp.isin(x, dp.tensor([1.0])).requires_grad
+    assert not dp.searchsorted(dp.tensor([0.0, 1.5]), x).requires_grad
+
+
+def test_bincount_weights_get_a_gradient():
+    weights = dp.tensor([0.5, 1.0, 1.0, 2.0], dtype=np.float64, requires_grad=True)
+    out = dp.bincount(dp.tensor([0, 1, 1, 3]), weights)
+    (out * dp.tensor([1.0, 10.0, 100.0, 1000.0], dtype=np.float64)).sum().backward()
+    np.testing.assert_allclose(weights.grad, [1.0, 10.0, 10.0, 1000.0])
+
+
+LOOKUP_REFUSALS = [
+    ("bincount-negative", lambda: dp.bincount(dp.tensor([-1, 2])), ValueError, "the value -1"),
+    ("bincount-2d", lambda: dp.bincount(dp.tensor([[1]])), ShapeError, "shape"),
+    ("bincount-float", lambda: dp.bincount(dp.tensor([1.0])), ValueError, "dtype float32"),
+    ("bincount-weights-shape", lambda: dp.bincount(dp.tensor([1, 2]), dp.tensor([1.0])), ShapeError, "weights"),
+    ("searchsorted-sides", lambda: dp.searchsorted(dp.tensor(SEQUENCE), dp.tensor([3]), right=True, side="left"),
+     ConfigError, "opposite"),
+    ("searchsorted-side-name", lambda: dp.searchsorted(dp.tensor(SEQUENCE), dp.tensor([3]), side="up"),
+     ConfigError, "side"),
+    ("searchsorted-rows", lambda: dp.searchsorted(dp.tensor([[1, 3], [2, 4]]), dp.tensor([[3, 6]])), ShapeError,
+     "leading"),
+    ("bucketize-2d", lambda: dp.bucketize(dp.tensor([3]), dp.tensor([[1, 2]])), ShapeError, "vector"),
+    ("unique-dim", lambda: dp.unique(dp.zeros(2, 3), dim=2), ShapeError, "unique"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", [pytest.param(c, e, m, id=n) for n, c, e, m in LOOKUP_REFUSALS])
+def test_lookups_refuse_in_one_sentence(call, error, message):
     with pytest.raises(error, match=message):
         call()

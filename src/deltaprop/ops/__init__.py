@@ -16,6 +16,8 @@
 | distance      | cdist (p-norm distances between two sets of points)                   |
 | median        | median (of all elements; or values and indices along a dim)           |
 | nan_reduction | nansum, nanmean                                                       |
+| counting      | unique, bincount, count_nonzero (no gradient, but bincount's weights)  |
+| searching     | searchsorted, bucketize, isin (no gradient)                           |
 | products      | addmm, addmv, baddbmm, addbmm, addcmul, addcdiv, tensordot, inner, kron, cross |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
@@ -90,6 +92,8 @@ from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
     unsqueeze,
 )
+from .counting import bincount, count_nonzero, unique
+from .searching import bucketize, isin, searchsorted
 from .cumulative import cummax, cummin, diff, logcumsumexp
 from .distance import cdist
 from .layout import repeat_interleave, rot90
@@ -144,4 +148,5 @@ __all__ = [
     "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "baddbmm", "cross", "inner", "kron", "tensordot",
     "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
+    "bincount", "bucketize", "count_nonzero", "isin", "searchsorted", "unique",
 ]
