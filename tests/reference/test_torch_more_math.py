@@ -183,8 +183,6 @@ def test_promotion_of_two_tensors(name, pair):
 @pytest.mark.parametrize("name", ["xlogy", "copysign", "fmod"])
 def test_python_number_operand(name, number):
     values = np.array([3, -4, 5])
-    if name == "fmod" and number is True:
-        pytest.skip("PyTorch refuses fmod of booleans")
     expected = getattr(torch, name)(torch.tensor(values), number)
     got = getattr(dp, name)(dp.tensor(values), number)
     assert got.dtype.name == str(expected.dtype).removeprefix("torch.")
@@ -695,3 +693,8 @@ LOOKUP_REFUSALS = [
 def test_lookups_refuse_in_one_sentence(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_fmod_of_an_integer_tensor_by_a_boolean_tensor_as_torch():
+    x, y = np.array([3, -4, 5]), np.array([True, True, True])
+    same(torch.fmod(torch.tensor(x), torch.tensor(y)), dp.fmod(dp.tensor(x), dp.tensor(y)))

@@ -128,10 +128,9 @@ def fmod(input, other):
     """C's remainder of input / other, with the dividend's sign (``%``, :func:`remainder`, takes the
     divisor's). Integers stay integers, and an integer division by zero is refused, as in PyTorch.
     Gradients, PyTorch's: 1 for the dividend, −trunc(input / other) for the divisor."""
-    a, b = operand(input), operand(other)
-    if np.asarray(a.data).dtype.kind == "b" or np.asarray(b.data).dtype.kind == "b":
+    a, b, x, y = _operands("fmod", input, other)
+    if x.dtype.kind == "b":  # two booleans (an integer with a boolean computes in the integer dtype)
         refuse_booleans("fmod")
-    a, b, x, y = _operands("fmod", a, b)
     if x.dtype.kind in "iu" and np.any(y == 0):
         raise ZeroDivisionError("fmod: integer division by zero (the divisor holds a 0)")
     with np.errstate(divide="ignore", invalid="ignore"):  # x fmod 0.0 is NaN, as in PyTorch
