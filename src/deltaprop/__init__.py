@@ -10,7 +10,7 @@
 The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is imported on first use.
 """
 
-from . import data, nn, ops, optim
+from . import data, linalg, nn, ops, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .creation import eye, linspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
@@ -61,6 +61,16 @@ from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floo
 from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype in, booleans out
 from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
 from .ops import add_scaled as add, divide as div, sub_scaled as sub  # PyTorch's alpha= and rounding_mode=
+from .ops import (  # trigonometric and hyperbolic functions, and elementwise functions of two or three tensors
+    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
+    copysign, cosh, fmod, frac, hypot, lerp, logaddexp, logaddexp2, nan_to_num, sinc, sinh, tan, xlogy,
+)
+from .ops import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, cross, inner, kron, tensordot  # fused products
+from .ops import (  # joining, rearranging, running extremes, distances, medians, NaN-skipping reductions
+    broadcast_tensors, cdist, column_stack, cummax, cummin, diff, dstack, hstack, logcumsumexp, median, meshgrid,
+    nanmean, nansum, repeat_interleave, rot90, vstack,
+)
+from .ops import bincount, bucketize, isin, searchsorted, unique  # integer and boolean results
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 
 clamp = clip  # PyTorch's name
@@ -166,5 +176,12 @@ __all__ = [
     "get_default_dtype", "greater", "greater_equal", "is_floating_point", "is_tensor", "isclose", "less", "less_equal",
     "max", "min", "mm", "multiply", "mv", "neg", "negative", "norm", "not_equal", "numel", "pow", "ravel", "reshape",
     "std", "subtract", "t", "true_divide", "var",
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan",
+    "atan2", "atanh", "copysign", "cosh", "fmod", "frac", "hypot", "lerp", "logaddexp", "logaddexp2", "nan_to_num",
+    "sinc", "sinh", "tan", "xlogy",
+    "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "baddbmm", "cross", "inner", "kron", "linalg", "tensordot",
+    "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
+    "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
+    "bincount", "bucketize", "isin", "searchsorted", "unique",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

@@ -799,6 +799,135 @@ class Tensor:
         """A copy that stays in the graph: the gradient flows back to this tensor."""
         return _ops.clone(self)
 
+    # -- more of PyTorch's math (ops.trigonometric, ops.binary_math, ops.unary) ----------------------
+
+    def tan(self):
+        return _ops.tan(self)
+
+    def asin(self):
+        return _ops.asin(self)
+
+    def acos(self):
+        return _ops.acos(self)
+
+    def atan(self):
+        return _ops.atan(self)
+
+    def sinh(self):
+        return _ops.sinh(self)
+
+    def cosh(self):
+        return _ops.cosh(self)
+
+    def asinh(self):
+        return _ops.asinh(self)
+
+    def acosh(self):
+        return _ops.acosh(self)
+
+    def atanh(self):
+        return _ops.atanh(self)
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    def sinc(self):
+        return _ops.sinc(self)
+
+    def atan2(self, other):
+        return _ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return _ops.hypot(self, other)
+
+    def logaddexp(self, other):
+        return _ops.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return _ops.logaddexp2(self, other)
+
+    def xlogy(self, other):
+        return _ops.xlogy(self, other)
+
+    def fmod(self, other):
+        return _ops.fmod(self, other)
+
+    def copysign(self, other):
+        return _ops.copysign(self, other)
+
+    def lerp(self, end, weight):
+        return _ops.lerp(self, end, weight)
+
+    def frac(self):
+        return _ops.frac(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def inner(self, other):
+        return _ops.inner(self, other)
+
+    def kron(self, other):
+        return _ops.kron(self, other)
+
+    def cross(self, other, dim=None):
+        return _ops.cross(self, other, dim)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _ops.rot90(self, k, dims)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _ops.diff(self, n, dim, prepend, append)
+
+    def cummax(self, dim):
+        """``(values, indices)`` of the running maximum along ``dim``."""
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim):
+        """``(values, indices)`` of the running minimum along ``dim``."""
+        return _ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _ops.logcumsumexp(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
+        return _ops.median(self, dim, keepdim)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _ops.bincount(self, weights, minlength)
+
     # -- PyTorch's further methods, for ported code (ops.layout, ops.scatter, ops.logical, ops.arithmetic) --
 
     def movedim(self, source, destination):

@@ -7,13 +7,21 @@
 | products      | mm, mv, dot: matmul of two matrices, a matrix and a vector, two vectors (PyTorch's shape checks) |
 | einsum        | einsum (Einstein summation; diagonals, '...', broadcasting)           |
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
-| cumulative    | cumsum, cumprod                                                       |
+| cumulative    | cumsum, cumprod, cummax, cummin, logcumsumexp, diff                   |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | logical       | lt, le, gt, ge, eq, ne, isclose, allclose, equal, count_nonzero, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
-| unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv, sign, floor, ceil, round, trunc, clamp_min, clamp_max |
+| unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv, sign, floor, ceil, round, trunc, clamp_min, clamp_max, frac, nan_to_num |
+| trigonometric | tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh (arcsin, ... aliases), sinc |
+| binary_math   | atan2 (arctan2), hypot, logaddexp, logaddexp2, xlogy, fmod, copysign, lerp |
+| stacking      | vstack, hstack, dstack, column_stack, broadcast_tensors, meshgrid      |
+| distance      | cdist (p-norm distances between two sets of points)                   |
+| median        | median (of all elements; or values and indices along a dim)           |
+| nan_reduction | nansum, nanmean                                                       |
+| counting      | unique, bincount (no gradient, but bincount's weights)               |
+| products      | mm, mv, dot, addmm, addmv, baddbmm, addbmm, addcmul, addcdiv, tensordot, inner, kron, cross |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
-| layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten |
+| layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, repeat_interleave |
 | scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
 | scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
@@ -86,6 +94,20 @@ from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
     unsqueeze,
 )
+from .counting import bincount, unique
+from .searching import bucketize, isin, searchsorted
+from .cumulative import cummax, cummin, diff, logcumsumexp
+from .distance import cdist
+from .layout import repeat_interleave, rot90
+from .median import median
+from .nan_reduction import nanmean, nansum
+from .stacking import broadcast_tensors, column_stack, dstack, hstack, meshgrid, vstack
+from .products import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, cross, inner, kron, tensordot
+from .binary_math import arctan2, atan2, copysign, fmod, hypot, lerp, logaddexp, logaddexp2, xlogy
+from .trigonometric import (
+    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, cosh, sinc, sinh, tan,
+)
+from .unary import frac, nan_to_num
 from .unary import (
     ceil, clamp_max, clamp_min, cos, exp2, expm1, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin,
     square, trunc,
@@ -126,4 +148,11 @@ __all__ = [
     "max_unpool1d", "max_unpool2d",
     "erf", "erfc", "erfinv", "take_along_dim",
     "dot", "mm", "mv", "allclose", "count_nonzero", "equal", "isclose",
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh",
+    "atan", "atan2", "atanh", "copysign", "cosh", "fmod", "frac", "hypot", "lerp", "logaddexp", "logaddexp2",
+    "nan_to_num", "sinc", "sinh", "tan", "xlogy",
+    "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "baddbmm", "cross", "inner", "kron", "tensordot",
+    "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
+    "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
+    "bincount", "bucketize", "isin", "searchsorted", "unique",
 ]

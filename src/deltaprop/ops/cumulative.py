@@ -1,4 +1,5 @@
-"""Running totals along an axis: cumsum and cumprod.
+"""Running totals along an axis: cumsum and cumprod; the running extremes cummax and cummin (values
+and indices), the running log-sum-exp logcumsumexp; and diff, the inverse of a running sum.
 
 ``axis`` (NumPy's name) or ``dim`` (PyTorch's) picks the axis; with neither, the input is taken
 flattened, as NumPy does (PyTorch asks for a dim). A 0-d input's only axis is 0 or -1.
@@ -8,8 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
+from ..tensor import MaxMin, Tensor
 from ._core import normalize_axes, operand, record
+from .arithmetic import sub
+from .logical import ne
+from .promotion import refuse_non_floating
 from .reduction import converted, integral_as_int64, kept
+from .shape import _one_axis, concatenate, narrow
 
 
 def _axis(name: str, X: np.ndarray, axis, dim):
@@ -98,3 +105,101 @@ def cumprod(a, axis=None, *, dim=None, dtype=None):
     if dtype is not None:
         a = converted("cumprod", a, dtype)
     return kept(_running("cumprod", np.cumprod, _cumprod_rule, a, axis, dim), dtype)
+
+
+def _dim_of(name: str, X: np.ndarray, dim):
+    """The axis ``dim`` of ``X`` (required, as PyTorch requires it), or None for a 0-d input."""
+    if dim is None:
+        raise TypeError(f"{name}: give dim, the dimension to run along")
+    return _axis(name, X, None, dim)
+
+
+def _running_extremum(name: str, accumulate, input, dim):
+    a = operand(input)
+    X = np.asarray(a.data)
+    axis = _dim_of(name, X, dim)
+    if axis is None:  # a 0-d input: its own running extreme, at index 0
+        return MaxMin(record(X.copy(), (a,), _passed, name), Tensor._wrap(np.zeros((), np.int64)))
+    out = accumulate(X, axis=axis)
+    # The index of the extreme so far is the last position whose element equals the running value
+    # there (ties go to the latest, as in PyTorch), or is NaN (which, once met, is the value).
+    positions = np.arange(X.shape[axis]).reshape((-1,) + (1,) * (X.ndim - axis - 1))
+    reached = X == out
+    if X.dtype.kind == "f":
+        reached |= np.isnan(X)
+    indices = np.maximum.accumulate(np.where(reached, positions, 0), axis=axis).astype(np.int64)
+
+    def backward(g):
+        # each output element's gradient goes to the element it copied
+        grad = np.zeros(X.shape, g.dtype)
+        where = list(np.indices(X.shape, sparse=True))
+        where[axis] = indices
+        np.add.at(grad, tuple(where), g)
+        return (grad,)
+
+    return MaxMin(record(out, (a,), backward, name), Tensor._wrap(indices))
+
+
+def _passed(g):
+    return (g,)
+
+
+def cummax(input, dim):
+    """``(values, indices)``: the largest element so far along ``dim`` and where it stands (the latest
+    position for ties, as in PyTorch; NaN, once met, stays). The gradient goes to those elements."""
+    return _running_extremum("cummax", np.maximum.accumulate, input, dim)
+
+
+def cummin(input, dim):
+    """``(values, indices)``: the smallest element so far along ``dim`` and where it stands (the latest
+    position for ties, as in PyTorch; NaN, once met, stays). The gradient goes to those elements."""
+    return _running_extremum("cummin", np.minimum.accumulate, input, dim)
+
+
+def _reverse_logcumsumexp(z: np.ndarray, axis: int) -> np.ndarray:
+    return np.flip(np.logaddexp.accumulate(np.flip(z, axis), axis=axis), axis)
+
+
+def logcumsumexp(input, dim):
+    """ln Σ_{j ≤ i} exp(x_j) along ``dim``, computed without overflow; floating-point tensors only."""
+    a = operand(input)
+    X = np.asarray(a.data)
+    if X.dtype.kind != "f":
+        refuse_non_floating("logcumsumexp", X.dtype)
+    axis = _dim_of("logcumsumexp", X, dim)
+    if axis is None:
+        return record(X.copy(), (a,), _passed, "logcumsumexp")
+    out = np.logaddexp.accumulate(X, axis=axis)
+
+    def backward(g):
+        # dx_i = Σ_{k ≥ i} g_k·exp(x_i − out_k), summed in log space as PyTorch sums it (positive and
+        # negative g apart), so no exp overflows: exp(x_i + ln Σ_{k ≥ i} exp(ln|g_k| − out_k))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positive = np.log(np.where(g > 0, g, 0)) - out
+            negative = np.log(np.where(g < 0, -g, 0)) - out
+            grad = (np.exp(_reverse_logcumsumexp(positive, axis) + X)
+                    - np.exp(_reverse_logcumsumexp(negative, axis) + X))
+        return (grad.astype(X.dtype, copy=False),)
+
+    return record(out, (a,), backward, "logcumsumexp")
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim``: out[i] = x[i + 1] − x[i], applied ``n`` times,
+    after joining ``prepend`` and ``append`` to the ends. Booleans give x[i + 1] ≠ x[i], as in PyTorch."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: n must be a non-negative integer, got {n!r}")
+    x = operand(input)
+    if np.ndim(x.data) == 0:
+        raise ShapeError("diff: expects a tensor with at least one dimension, got a 0-d tensor")
+    axis = _one_axis("diff", dim, np.ndim(x.data))
+    if prepend is not None or append is not None:
+        parts = [operand(p) for p in (prepend, x, append) if p is not None]
+        x = concatenate(parts, axis)
+    for _ in range(n):
+        length = x.data.shape[axis]
+        if length == 0:
+            break
+        later, earlier = narrow(x, axis, 1, length - 1), narrow(x, axis, 0, length - 1)
+        x = ne(later, earlier) if x.data.dtype.kind == "b" else sub(later, earlier)
+    return x

@@ -1,5 +1,5 @@
 """Moving elements between positions without changing them: movedim, swapaxes, tile, roll, select,
-unbind, unflatten (PyTorch's names).
+unbind, unflatten, rot90 and repeat_interleave (PyTorch's names).
 
 Most of these are composed from the primitives of :mod:`.shape` (permute, repeat, reshape, getitem,
 split's pieces), whose rules move the gradient back; roll is a primitive of its own, whose rule is
@@ -13,8 +13,9 @@ import math
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..tensor import Tensor
 from ._core import normalize_axes, operand, record
-from .shape import _one_axis, _pieces, getitem, permute, repeat, reshape
+from .shape import _one_axis, _pieces, flip, getitem, permute, repeat, reshape
 
 
 def _is_int(n) -> bool:
@@ -173,3 +174,70 @@ def unflatten(input, dim, sizes):
         raise ShapeError(f"unflatten: the sizes {given} multiply up to {known}, not to the length {length} of "
                          f"dimension {dim} (shape {shape})")
     return reshape(a, shape[:axis] + tuple(int(n) for n in given) + shape[axis + 1:])
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """``input`` turned by ``k`` quarter turns in the plane of ``dims``, from the first dimension
+    towards the second (counter-clockwise for a matrix); a negative ``k`` turns the other way."""
+    a = operand(input)
+    if not _is_int(k):
+        raise TypeError(f"rot90: k must be an integer, got {k!r}")
+    if not isinstance(dims, (tuple, list)) or len(dims) != 2:
+        raise ShapeError(f"rot90: dims must name two dimensions, got {dims!r}")
+    ndim = a.data.ndim
+    if ndim < 2:
+        raise ShapeError(f"rot90: the input needs at least two dimensions, got shape {a.data.shape}")
+    first, second = _dim_list("rot90", "dims", dims, ndim)
+    k %= 4
+    if k == 0:
+        return getitem(a, (slice(None),))  # a copy that stays in the graph, as PyTorch's clone
+    if k == 2:
+        return flip(a, (first, second))
+    order = list(range(ndim))
+    order[first], order[second] = second, first
+    # a quarter turn is a flip along one of the dims followed by swapping them
+    return permute(flip(a, (second if k == 1 else first,)), tuple(order))
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (each slice along ``dim``) repeated ``repeats`` times in place: [1, 2] twice is
+    [1, 1, 2, 2]. ``repeats`` is one integer or one count per slice (a tensor or sequence); without
+    ``dim`` the input is taken flattened. Given only counts, PyTorch's ``repeat_interleave(repeats)``:
+    each position repeated its count of times, as int64 indices."""
+    if repeats is None:
+        counts = _counts(input)
+        return Tensor._wrap(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+    a = operand(input)
+    if dim is None:
+        a, axis = reshape(a, (-1,)), 0
+    else:
+        axis = _one_axis("repeat_interleave", dim, max(a.data.ndim, 1))
+        if a.data.ndim == 0:
+            a = reshape(a, (1,))
+    n = a.data.shape[axis]
+    if _is_int(repeats):
+        if repeats < 0:
+            raise ConfigError(f"repeat_interleave: repeats must not be negative, got {repeats}")
+        counts = np.full(n, int(repeats), dtype=np.int64)
+    else:
+        counts = _counts(repeats)
+        if counts.size == 1:
+            counts = np.full(n, counts.item(), dtype=np.int64)
+        elif counts.size != n:
+            raise ShapeError(f"repeat_interleave: {counts.size} repeats for {n} slices along dim {axis}; give one "
+                             "count per slice, or one for all")
+    if output_size is not None and output_size != counts.sum():
+        raise ShapeError(f"repeat_interleave: output_size={output_size}, but the repeats add up to {counts.sum()}")
+    index = np.repeat(np.arange(n), counts)
+    return getitem(a, (slice(None),) * axis + (index,))
+
+
+def _counts(repeats) -> np.ndarray:
+    """The repeat counts as a vector of non-negative integers, refused otherwise."""
+    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise TypeError(f"repeat_interleave: repeats must be an integer or a vector of integers, got "
+                        f"{'dtype ' + str(counts.dtype) if counts.ndim <= 1 else 'shape ' + str(counts.shape)}")
+    if np.any(counts < 0):
+        raise ConfigError("repeat_interleave: repeats must not be negative")
+    return counts.reshape(-1).astype(np.int64, copy=False)

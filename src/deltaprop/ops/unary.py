@@ -1,6 +1,7 @@
 """More elementwise functions of one tensor, under PyTorch's names: the smooth ones (log1p, expm1,
 log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv), the piecewise-constant
-ones (sign, floor, ceil, round, trunc) and the one-sided clamps.
+ones (sign, floor, ceil, round, trunc), the one-sided clamps, and frac and nan_to_num (whose
+gradients pass or stop).
 
 Each smooth function is its NumPy forward and its derivative, written in terms of the input or of
 the output, whichever the rule needs; the rule keeps only that array (what the in-place change
@@ -17,7 +18,7 @@ import numpy as np
 from ..errors import ConfigError
 from ._core import operand, record
 from .elementwise import clip
-from .promotion import floating, refuse_booleans
+from .promotion import floating, refuse_booleans, refuse_non_floating
 from . import special
 
 _LN2 = math.log(2.0)
@@ -155,3 +156,35 @@ def clamp_max(a, max):
     if max is None:
         raise ConfigError("clamp_max: max must be a number, array or tensor, got None")
     return clip(a, max=max)
+
+
+def frac(a):
+    """The fractional part, x − trunc(x), with the input's sign (frac(−1.5) is −0.5); floating-point
+    tensors only, as in PyTorch. Its gradient is 1."""
+    a = operand(a)
+    if a.data.dtype.kind != "f":
+        refuse_non_floating("frac", a.data.dtype)
+    return record(a.data - np.trunc(a.data), (a,), _pass_through, "frac")
+
+
+def _pass_through(g):
+    return (g,)
+
+
+def nan_to_num(a, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and −inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the dtype's
+    largest and lowest finite values). The gradient is 1 where the input was finite and 0 where it was
+    replaced, as PyTorch's. Integer and boolean tensors, which hold no such values, come back as copies."""
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+            raise ConfigError(f"nan_to_num: {name} must be a number or None, got {value!r}")
+    a = operand(a)
+    x = np.asarray(a.data)
+    if x.dtype.kind != "f":
+        return record(x.copy(), (a,), _zero_gradient, "nan_to_num")
+    out = np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(g):
+        return (np.where(np.isfinite(x), g, 0).astype(g.dtype, copy=False),)
+
+    return record(out, (a,), backward, "nan_to_num")
