@@ -14,23 +14,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from ..random import default_generator
 from ..tensor import Tensor
 from .dataset import ArrayDataset, TensorDataset
-
-# Seeds drawn for seed=None loaders lie in [0, 2**63) so they stay exact in JSON and in int64.
-_SEED_BOUND = 2**63
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_seed(seed, where: str):
-    if seed is not None and (not _is_int(seed) or seed < 0):
-        raise ConfigError(f"{where}: seed must be None or a non-negative integer, got {seed!r}")
-    return None if seed is None else int(seed)
-
+from .seeding import _check_seed, _is_int, draw_seed
+from .subsets import Subset
 
 _CHUNK_BYTES = 1 << 20
 
@@ -45,7 +32,7 @@ class DataLoader:
     draws a fresh order every epoch from ``(seed, epoch)``. Each ``iter(loader)`` runs the current
     epoch and advances the epoch counter; :meth:`set_epoch` moves it by hand.
 
-    For an :class:`ArrayDataset` each batch is one fancy index per array (a copy, so changing a
+    For an :class:`ArrayDataset` (or a :class:`~deltaprop.data.Subset` of one) each batch is one fancy index per array (a copy, so changing a
     batch in place never changes the dataset). Any other dataset (with ``len`` and ``[i]``) is
     gathered sample by sample and stacked per field, as PyTorch's default_collate does: the fields
     of a tuple or list sample, the keys of a dict sample.
@@ -126,15 +113,19 @@ class DataLoader:
 
     def _batches(self, indices: np.ndarray):
         stop = len(indices) - len(indices) % self.batch_size if self.drop_last else len(indices)
-        if isinstance(self.dataset, ArrayDataset):
+        source = _array_source(self.dataset)
+        if source is not None:
+            base, rows = source
+            if rows is not None:  # a Subset: its positions become rows of the arrays underneath
+                indices = rows[indices]
             # The samples are gathered into serving order a chunk of batches at a time, and each
             # batch is a slice of that copy. Small batches share one gather (a fancy index per batch
             # of one sample costs more than the sample: it decides the speed of online learning);
             # big ones get a chunk of about a megabyte, still warm in the cache when the batch is
             # used. Batches never alias the dataset.
-            arrays = self.dataset.arrays
+            arrays = base.arrays
             size = self.batch_size
-            serve = Tensor._wrap if isinstance(self.dataset, TensorDataset) else None
+            serve = Tensor._wrap if isinstance(base, TensorDataset) else None
             sample_bytes = sum(a[:1].nbytes for a in arrays) or 1
             chunk = size * max(1, _CHUNK_BYTES // (size * sample_bytes))
             for begin in range(0, stop, chunk):
@@ -148,12 +139,22 @@ class DataLoader:
 
     def _ensure_seed(self) -> int:
         if self._seed is None:
-            self._seed = int(default_generator().integers(_SEED_BOUND))
+            self._seed = draw_seed()
         return self._seed
 
     def __repr__(self) -> str:
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last}, seed={self._seed})")
+
+
+def _array_source(dataset):
+    """(the ArrayDataset, the rows of it that the dataset's positions are, or None for all) when the
+    dataset is an ArrayDataset or a Subset of one (at any depth); None for any other dataset."""
+    rows = None
+    while isinstance(dataset, Subset):
+        rows = dataset.indices if rows is None else dataset.indices[rows]
+        dataset = dataset.dataset
+    return (dataset, rows) if isinstance(dataset, ArrayDataset) else None
 
 
 def _collate(samples: list):
