@@ -3,8 +3,6 @@ samplers, and the DataLoader's sampler= and collate_fn=. Where nothing is random
 samples equal PyTorch's; where something is, the draws repeat under a seed, change across epochs and
 have the right distribution."""
 
-import warnings
-
 import numpy as np
 import pytest
 
