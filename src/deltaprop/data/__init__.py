@@ -13,15 +13,18 @@ file, row, column or value at fault.
 """
 
 from .csv import load_csv
-from .dataset import ArrayDataset, TensorDataset
+from .dataset import ArrayDataset, Dataset, TensorDataset
 from .digits import load_digits
 from .loader import DataLoader
 from .npz import load_npz
 from .preprocessing import LabelEncoder, StandardScaler, one_hot
+from .samplers import RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler
 from .split import train_test_split
+from .subsets import ConcatDataset, Subset, random_split
 from .table import Table
 
 __all__ = [
-    "ArrayDataset", "DataLoader", "LabelEncoder", "StandardScaler", "Table", "TensorDataset",
-    "load_csv", "load_digits", "load_npz", "one_hot", "train_test_split",
+    "ArrayDataset", "ConcatDataset", "DataLoader", "Dataset", "LabelEncoder", "RandomSampler", "Sampler",
+    "SequentialSampler", "StandardScaler", "Subset", "SubsetRandomSampler", "Table", "TensorDataset",
+    "WeightedRandomSampler", "load_csv", "load_digits", "load_npz", "one_hot", "random_split", "train_test_split",
 ]

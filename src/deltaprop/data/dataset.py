@@ -1,4 +1,5 @@
-"""``ArrayDataset``: samples are the rows of a few arrays that share their first dimension.
+"""``Dataset``, the base users subclass, and ``ArrayDataset``: samples are the rows of a few arrays
+that share their first dimension.
 
 ``dataset[i]`` is the tuple ``(X[i], y[i], ...)``, as in PyTorch's ``TensorDataset``. The arrays are
 kept whole so that :class:`~deltaprop.data.DataLoader` can cut a batch out of each with one
@@ -13,7 +14,30 @@ from ..errors import DataError
 from ..tensor import Tensor
 
 
-class ArrayDataset:
+class Dataset:
+    """A map-style dataset, as PyTorch's: a subclass gives ``__len__`` (the number of samples) and
+    ``__getitem__`` (sample ``i``, for ``0 <= i < len``); ``a + b`` is the two one after the other,
+    a :class:`~deltaprop.data.ConcatDataset`.
+
+        >>> class Squares(Dataset):
+        ...     def __len__(self):
+        ...         return 4
+        ...     def __getitem__(self, i):
+        ...         return i, i * i
+        >>> (Squares() + Squares())[5]
+        (1, 1)
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__ to be a Dataset")
+
+    def __add__(self, other):
+        from .subsets import ConcatDataset  # subsets.py builds on this class
+
+        return ConcatDataset([self, other])
+
+
+class ArrayDataset(Dataset):
     """Samples along the first axis of one or more arrays (NumPy arrays, tensors or nested lists).
 
         >>> ds = ArrayDataset([[0, 1], [2, 3], [4, 5]], [7, 8, 9])

@@ -14,23 +14,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from ..random import default_generator
 from ..tensor import Tensor
 from .dataset import ArrayDataset, TensorDataset
-
-# Seeds drawn for seed=None loaders lie in [0, 2**63) so they stay exact in JSON and in int64.
-_SEED_BOUND = 2**63
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_seed(seed, where: str):
-    if seed is not None and (not _is_int(seed) or seed < 0):
-        raise ConfigError(f"{where}: seed must be None or a non-negative integer, got {seed!r}")
-    return None if seed is None else int(seed)
-
+from .seeding import _check_seed, _is_int, draw_seed
+from .samplers import DrawingSampler
+from .subsets import Subset
 
 _CHUNK_BYTES = 1 << 20
 
@@ -45,14 +33,20 @@ class DataLoader:
     draws a fresh order every epoch from ``(seed, epoch)``. Each ``iter(loader)`` runs the current
     epoch and advances the epoch counter; :meth:`set_epoch` moves it by hand.
 
-    For an :class:`ArrayDataset` each batch is one fancy index per array (a copy, so changing a
+    ``sampler`` (a :class:`~deltaprop.data.Sampler`, or any iterable of indices with a length) gives
+    the order in place of ``shuffle``; the samplers of :mod:`deltaprop.data.samplers` draw epoch
+    ``e`` from the loader's ``(seed, e)``, so a run with one replays as a shuffling run does (a
+    loader without a seed takes its sampler's). ``collate_fn`` makes a batch from the list of its
+    samples, as in PyTorch, in place of the collation below.
+
+    For an :class:`ArrayDataset` (or a :class:`~deltaprop.data.Subset` of one) each batch is one fancy index per array (a copy, so changing a
     batch in place never changes the dataset). Any other dataset (with ``len`` and ``[i]``) is
     gathered sample by sample and stacked per field, as PyTorch's default_collate does: the fields
     of a tuple or list sample, the keys of a dict sample.
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed: int | None = None):
+                 seed: int | None = None, *, sampler=None, collate_fn=None):
         if not _is_int(batch_size) or batch_size < 1:
             raise ConfigError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         for name, value in (("shuffle", shuffle), ("drop_last", drop_last)):
@@ -64,6 +58,23 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self._seed = _check_seed(seed, "DataLoader")
         self._epoch = 0
+        self.sampler = sampler
+        self.collate_fn = collate_fn
+        if sampler is not None:
+            if self.shuffle:
+                raise ConfigError("DataLoader: sampler cannot be given with shuffle=True; the sampler decides the order "
+                                  "(a RandomSampler shuffles)")
+            if not hasattr(sampler, "__iter__") or not hasattr(sampler, "__len__"):
+                raise ConfigError(f"DataLoader: sampler must be an iterable of dataset indices with a length (a "
+                                  f"Sampler), got {type(sampler).__name__}")
+            own = getattr(sampler, "seed", None) if isinstance(sampler, DrawingSampler) else None
+            if own is not None and self._seed is not None and own != self._seed:
+                raise ConfigError(f"DataLoader: seed={self._seed} differs from its sampler's seed={own}; give the seed "
+                                  "in one place")
+            self._seed = own if self._seed is None else self._seed
+        if collate_fn is not None and not callable(collate_fn):
+            raise ConfigError(f"DataLoader: collate_fn must be a function from a list of samples to a batch, got "
+                              f"{collate_fn!r}")
 
     # -- the epoch counter and its state ------------------------------------------------------
 
@@ -71,6 +82,11 @@ class DataLoader:
     def epoch(self) -> int:
         """The epoch the next ``iter(loader)`` will run (0 for a fresh loader)."""
         return self._epoch
+
+    @property
+    def random(self) -> bool:
+        """Whether the order is drawn from the seed (``shuffle``, or a sampler that draws at random)."""
+        return self.shuffle or (isinstance(self.sampler, DrawingSampler) and self.sampler.random)
 
     @property
     def seed(self) -> int | None:
@@ -85,7 +101,7 @@ class DataLoader:
 
     def state_dict(self) -> dict:
         """What a checkpoint needs to replay the same shuffles: plain ints, JSON-serialisable."""
-        if self.shuffle:
+        if self.random:
             self._ensure_seed()
         return {"seed": self._seed, "epoch": self._epoch}
 
@@ -104,18 +120,34 @@ class DataLoader:
 
     def __len__(self) -> int:
         """The number of batches in one epoch."""
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def order(self, epoch: int | None = None) -> np.ndarray:
         """The sample indices of ``epoch`` (default: the next one) in the order they will be served."""
         epoch = self._epoch if epoch is None else epoch
+        if self.sampler is not None:
+            return self._sampled(epoch)
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
         # A generator keyed on (seed, epoch): epochs are independent of one another, so any epoch
         # can be replayed on its own.
         return np.random.default_rng([self._ensure_seed(), epoch]).permutation(n)
+
+    def _sampled(self, epoch: int) -> np.ndarray:
+        if isinstance(self.sampler, DrawingSampler):
+            return self.sampler.draw(self._ensure_seed() if self.sampler.random else None, epoch)
+        # Any other sampler is iterated once per epoch; it replays only if it keeps its own epochs.
+        if hasattr(self.sampler, "set_epoch"):
+            self.sampler.set_epoch(epoch)
+        indices = np.asarray(list(self.sampler))
+        if indices.size == 0:
+            return indices.astype(np.int64)
+        if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):
+            raise DataError(f"DataLoader: the sampler must give integer indices, one at a time; it gave {indices.dtype} "
+                            f"values of shape {indices.shape}")
+        return indices
 
     def __iter__(self):
         # Not a generator function: the order is drawn and the counter advanced as soon as iter()
@@ -126,15 +158,23 @@ class DataLoader:
 
     def _batches(self, indices: np.ndarray):
         stop = len(indices) - len(indices) % self.batch_size if self.drop_last else len(indices)
-        if isinstance(self.dataset, ArrayDataset):
+        if self.collate_fn is not None:
+            for start in range(0, stop, self.batch_size):
+                yield self.collate_fn([self.dataset[int(i)] for i in indices[start:start + self.batch_size]])
+            return
+        source = _array_source(self.dataset)
+        if source is not None:
+            base, rows = source
+            if rows is not None:  # a Subset: its positions become rows of the arrays underneath
+                indices = rows[indices]
             # The samples are gathered into serving order a chunk of batches at a time, and each
             # batch is a slice of that copy. Small batches share one gather (a fancy index per batch
             # of one sample costs more than the sample: it decides the speed of online learning);
             # big ones get a chunk of about a megabyte, still warm in the cache when the batch is
             # used. Batches never alias the dataset.
-            arrays = self.dataset.arrays
+            arrays = base.arrays
             size = self.batch_size
-            serve = Tensor._wrap if isinstance(self.dataset, TensorDataset) else None
+            serve = Tensor._wrap if isinstance(base, TensorDataset) else None
             sample_bytes = sum(a[:1].nbytes for a in arrays) or 1
             chunk = size * max(1, _CHUNK_BYTES // (size * sample_bytes))
             for begin in range(0, stop, chunk):
@@ -148,12 +188,23 @@ class DataLoader:
 
     def _ensure_seed(self) -> int:
         if self._seed is None:
-            self._seed = int(default_generator().integers(_SEED_BOUND))
+            self._seed = draw_seed()
         return self._seed
 
     def __repr__(self) -> str:
+        sampler = "" if self.sampler is None else f", sampler={self.sampler!r}"
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last}, seed={self._seed})")
+                f"drop_last={self.drop_last}, seed={self._seed}{sampler})")
+
+
+def _array_source(dataset):
+    """(the ArrayDataset, the rows of it that the dataset's positions are, or None for all) when the
+    dataset is an ArrayDataset or a Subset of one (at any depth); None for any other dataset."""
+    rows = None
+    while isinstance(dataset, Subset):
+        rows = dataset.indices if rows is None else dataset.indices[rows]
+        dataset = dataset.dataset
+    return (dataset, rows) if isinstance(dataset, ArrayDataset) else None
 
 
 def _collate(samples: list):

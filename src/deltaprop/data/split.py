@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 from ..random import default_generator
-from .loader import _check_seed, _is_int
+from .seeding import _check_seed, _is_int
 
 
 def _size(value, n: int, name: str, round_up: bool):

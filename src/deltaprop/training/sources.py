@@ -134,14 +134,18 @@ class BatchSource:
         if not isinstance(self.data, DataLoader):
             return {"kind": type(self.data).__name__}
         loader = self.data
-        return {"kind": "DataLoader", "seed": loader.seed, "batch_size": loader.batch_size, "shuffle": loader.shuffle,
-                "drop_last": loader.drop_last, "samples": len(loader.dataset)}
+        state = {"kind": "DataLoader", "seed": loader.seed, "batch_size": loader.batch_size, "shuffle": loader.shuffle,
+                 "drop_last": loader.drop_last, "samples": len(loader.dataset)}
+        if loader.sampler is not None:  # (the key is absent otherwise, as in checkpoints made before samplers)
+            state["sampler"] = f"{type(loader.sampler).__name__} of {len(loader.sampler)}"
+        return state
 
 
 def adopt_seed(source: BatchSource | None, seed: int) -> None:
-    """A shuffling DataLoader without a seed takes the run's, so a run repeats from fit's seed alone."""
+    """A DataLoader that draws its order at random (shuffles, or has a random sampler) without a seed
+    takes the run's, so a run repeats from fit's seed alone."""
     loader = None if source is None else source.data
-    if isinstance(loader, DataLoader) and loader.shuffle and loader.seed is None:
+    if isinstance(loader, DataLoader) and loader.random and loader.seed is None:
         loader.load_state_dict({"seed": int(seed), "epoch": loader.epoch})
 
 
@@ -167,7 +171,7 @@ def check_resume_source(state, source: BatchSource | None, path, steps_per_epoch
     if isinstance(saved.get("seed"), int):
         adopt_seed(source, saved["seed"])  # a loader without a seed takes the one the run shuffled with
     mine = source.state()
-    for key in ("seed", "batch_size", "shuffle", "drop_last", "samples"):
+    for key in ("seed", "batch_size", "shuffle", "drop_last", "samples", "sampler"):
         if mine.get(key) != saved.get(key):
             raise ConfigError(f"fit: the checkpoint {path} was trained on a DataLoader with {key}={saved.get(key)!r}, "
                               f"this run's has {key}={mine.get(key)!r}; resume with the same loader")
