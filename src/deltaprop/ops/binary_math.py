@@ -76,30 +76,28 @@ def hypot(input, other):
     return record(out, (a, b), backward, "hypot")
 
 
-def logaddexp(input, other):
-    """ln(eˣ + eʸ), computed without overflow; floating-point tensors only."""
-    a, b, x, y = _operands("logaddexp", input, other, only_floating=True)
-    out = np.logaddexp(x, y)
+def _log_add_exp(op: str, combine, power, input, other):
+    """log_b(bˣ + bʸ) by NumPy's overflow-free ``combine``; its gradient is the softmax weights of the
+    two, 1 / (1 + b^(y−x)) and 1 / (1 + b^(x−y)) (``power`` is b^t): an overflow to inf gives the
+    weight 0, two equal infinities NaN, as PyTorch's."""
+    a, b, x, y = _operands(op, input, other, only_floating=True)
+    out = combine(x, y)
 
     def backward(g):
-        # the softmax weights of the two: 1 / (1 + e^(y−x)) and 1 / (1 + e^(x−y)) (an overflow to
-        # inf gives the weight 0; two equal infinities NaN, as PyTorch's)
         with np.errstate(over="ignore", invalid="ignore"):
-            return _gradients(a, b, lambda: g / (1 + np.exp(y - x)), lambda: g / (1 + np.exp(x - y)))
+            return _gradients(a, b, lambda: g / (1 + power(y - x)), lambda: g / (1 + power(x - y)))
 
-    return record(out, (a, b), backward, "logaddexp")
+    return record(out, (a, b), backward, op)
+
+
+def logaddexp(input, other):
+    """ln(eˣ + eʸ), computed without overflow; floating-point tensors only."""
+    return _log_add_exp("logaddexp", np.logaddexp, np.exp, input, other)
 
 
 def logaddexp2(input, other):
     """log₂(2ˣ + 2ʸ), computed without overflow; floating-point tensors only."""
-    a, b, x, y = _operands("logaddexp2", input, other, only_floating=True)
-    out = np.logaddexp2(x, y)
-
-    def backward(g):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return _gradients(a, b, lambda: g / (1 + np.exp2(y - x)), lambda: g / (1 + np.exp2(x - y)))
-
-    return record(out, (a, b), backward, "logaddexp2")
+    return _log_add_exp("logaddexp2", np.logaddexp2, np.exp2, input, other)
 
 
 def xlogy(input, other):

@@ -64,37 +64,34 @@ def _dimensions(op: str, **operands):
     return tensors
 
 
-def mm(a, b):
-    """PyTorch's matrix product of two matrices: ``a`` (n, m) @ ``b`` (m, p), no broadcasting."""
+def _fixed_ranks(op: str, a, b, ranks: tuple, expects: str, misaligned):
+    """matmul of ``a`` and ``b`` once their ranks are ``ranks`` and a's last dimension meets b's first;
+    otherwise one sentence: ``expects`` names the operands, ``misaligned(sa, sb)`` the mismatch."""
     a, b = operand(a), operand(b)
     sa, sb = shape_of(a), shape_of(b)
-    if len(sa) != 2 or len(sb) != 2:
-        raise ShapeError(f"mm: expects two matrices (2 dimensions each), got shapes {sa} and {sb}")
-    if sa[1] != sb[0]:
-        raise ShapeError(f"mm: shapes {sa} and {sb} do not align ({sa[1]} columns against {sb[0]} rows)")
+    if (len(sa), len(sb)) != ranks:
+        raise ShapeError(f"{op}: expects {expects}, got shapes {sa} and {sb}")
+    if sa[-1] != sb[0]:
+        raise ShapeError(f"{op}: {misaligned(sa, sb)}")
     return matmul(a, b)
+
+
+def mm(a, b):
+    """PyTorch's matrix product of two matrices: ``a`` (n, m) @ ``b`` (m, p), no broadcasting."""
+    return _fixed_ranks("mm", a, b, (2, 2), "two matrices (2 dimensions each)",
+                        lambda sa, sb: f"shapes {sa} and {sb} do not align ({sa[1]} columns against {sb[0]} rows)")
 
 
 def mv(a, b):
     """PyTorch's product of a matrix (n, m) and a vector (m,): a vector (n,)."""
-    a, b = operand(a), operand(b)
-    sa, sb = shape_of(a), shape_of(b)
-    if len(sa) != 2 or len(sb) != 1:
-        raise ShapeError(f"mv: expects a matrix and a vector, got shapes {sa} and {sb}")
-    if sa[1] != sb[0]:
-        raise ShapeError(f"mv: shapes {sa} and {sb} do not align ({sa[1]} columns against {sb[0]} elements)")
-    return matmul(a, b)
+    return _fixed_ranks("mv", a, b, (2, 1), "a matrix and a vector",
+                        lambda sa, sb: f"shapes {sa} and {sb} do not align ({sa[1]} columns against {sb[0]} elements)")
 
 
 def dot(a, b):
     """PyTorch's dot product of two vectors of one length: a 0-d tensor."""
-    a, b = operand(a), operand(b)
-    sa, sb = shape_of(a), shape_of(b)
-    if len(sa) != 1 or len(sb) != 1:
-        raise ShapeError(f"dot: expects two vectors, got shapes {sa} and {sb}")
-    if sa != sb:
-        raise ShapeError(f"dot: vectors of {sa[0]} and {sb[0]} elements; they must have the same number")
-    return matmul(a, b)
+    return _fixed_ranks("dot", a, b, (1, 1), "two vectors",
+                        lambda sa, sb: f"vectors of {sa[0]} and {sb[0]} elements; they must have the same number")
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
