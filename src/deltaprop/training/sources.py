@@ -77,6 +77,7 @@ class BatchSource:
         self.steps = steps  # at most this many batches per pass
         self.one_shot = hasattr(data, "__next__") and not isinstance(data, DataLoader)
         self.weighted = None  # whether the batches carry sample weights: fixed by the first batch
+        self.weighted_loss = None  # the loss weighted batches train with, made at the first of them
         self.served = 0  # batches served in the current pass
         self.ran_out = False  # a one-shot iterator ended inside a pass that wanted more
 
@@ -193,7 +194,7 @@ def training_batches(source: BatchSource, epoch: int, make_weighted, dtype):
     batches = itertools.chain([first], batches)
     if first[2] is None:
         return ((x, y) for x, y, _ in batches), None
-    if getattr(source, "weighted_loss", None) is None:
+    if source.weighted_loss is None:
         source.weighted_loss = make_weighted(first[0], first[1])
     return _feeding(batches, source.weighted_loss, dtype), source.weighted_loss
 
