@@ -916,6 +916,14 @@ class Tensor:
         """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
         return _ops.median(self, dim, keepdim)
 
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The ``q``-th quantiles of all elements or along ``dim`` (:func:`deltaprop.quantile`)."""
+        return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """:meth:`quantile` of the elements that are not NaN."""
+        return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         return _ops.nansum(self, dim, keepdim, dtype=dtype)
 
