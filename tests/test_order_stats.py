@@ -160,3 +160,126 @@ def test_quantile_refusals(make, error, sentence):
     with pytest.raises(error) as caught:
         make()
     assert sentence in str(caught.value)
+
+
+# -- kthvalue and mode --------------------------------------------------------------------------
+
+def kthvalue_pair(k, *args, **kwargs):
+    return (lambda x, _: torch.kthvalue(x, k, *args, **kwargs)), (lambda x, _: dp.kthvalue(x, k, *args, **kwargs))
+
+
+def mode_pair(*args, **kwargs):
+    return (lambda x, _: torch.mode(x, *args, **kwargs)), (lambda x, _: dp.mode(x, *args, **kwargs))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("args, kwargs", [((), {}), ((0,), {}), ((1,), dict(keepdim=True)), ((-2,), dict(keepdim=False))])
+def test_kthvalue_matches_torch(args, kwargs, k, dtype):
+    agree(*kthvalue_pair(k, *args, **kwargs), distinct((4, 5)), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+def test_kthvalue_with_ties_and_nan_matches_torch_values(k, dtype):
+    rows = np.array([[3.0, 1.0, 2.0, 2.0, 2.0, 7.0], [NAN, 1.0, NAN, 0.0, 5.0, 5.0]], dtype=DTYPES[dtype][0])
+    # among equal values PyTorch's quickselect names any of them: the values are compared, the index
+    # checked to name an element of the value, and the gradient to reach that element alone
+    theirs = torch.kthvalue(torch.tensor(rows), k, 1)
+    x = dp.tensor(rows, requires_grad=True, dtype=DTYPES[dtype][0])
+    values, indices = dp.kthvalue(x, k, 1)
+    np.testing.assert_array_equal(values.data, theirs.values.numpy())
+    np.testing.assert_array_equal(np.take_along_axis(rows, indices.data[:, None], 1)[:, 0], values.data)
+    values.backward(np.array([2.0, 3.0], dtype=rows.dtype))
+    expected = np.zeros(rows.shape, rows.dtype)
+    np.put_along_axis(expected, indices.data[:, None], np.array([[2.0], [3.0]], dtype=rows.dtype), 1)
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_kthvalue_names_the_stable_sorts_kth_among_ties():
+    x = dp.tensor([2.0, 1.0, 2.0, 2.0, 0.0], requires_grad=True)
+    values, indices = dp.kthvalue(x, 3)  # sorted stably: 0 (at 4), 1 (at 1), 2 (at 0), 2 (at 2), 2 (at 3)
+    assert (float(values.data), int(indices.data)) == (2.0, 0)
+    values.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("args, kwargs", [((), {}), ((0,), {}), ((1,), dict(keepdim=True)), ((0,), dict(keepdim=True))])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mode_with_ties_matches_torch(seed, args, kwargs, dtype):
+    agree(*mode_pair(*args, **kwargs), with_ties((6, 16), seed), dtype)
+
+
+MODE_ROWS = [[3.0, 1.0, 2.0, 2.0, 1.0, 7.0], [1.0, 1.0, 2.0, 2.0], [2.0, 2.0, 1.0, 1.0], [5.0, 4.0, 3.0],
+             [2.0, 1.0, 2.0, 1.0, 2.0, 1.0], [4.0], [-1.0, 0.0, -1.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("row", MODE_ROWS, ids=[str(r) for r in MODE_ROWS])
+def test_mode_tie_rules_match_torch(row, dtype):
+    """The smallest of the most frequent values, indexed at its last occurrence."""
+    agree(*mode_pair(), row, dtype)
+
+
+def test_mode_counts_nans_as_one_value():
+    values, indices = dp.mode(dp.tensor([NAN, 1.0, NAN, NAN, 1.0]))
+    assert np.isnan(values.data) and int(indices.data) == 3
+
+
+@pytest.mark.parametrize("name", ["kthvalue", "mode"])
+def test_selection_of_integers_matches_torch(name):
+    x = [4, 1, 3, 1, 4, 4]
+    theirs = torch.kthvalue(torch.tensor(x), 2) if name == "kthvalue" else torch.mode(torch.tensor(x))
+    ours = dp.kthvalue(dp.tensor(x), 2) if name == "kthvalue" else dp.mode(dp.tensor(x))
+    assert ours.values.dtype == np.int64 and ours.indices.dtype == np.int64
+    assert int(ours.values.data) == int(theirs.values)
+    if name == "mode":
+        assert int(ours.indices.data) == int(theirs.indices)
+
+
+@pytest.mark.parametrize("name", ["kthvalue", "mode"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_selection_of_a_0d_tensor_matches_torch(name, dim):
+    pair = kthvalue_pair(1, dim, keepdim=True) if name == "kthvalue" else mode_pair(dim, keepdim=True)
+    agree(*pair, 2.5, "float64")
+
+
+def test_selection_methods_are_the_functions():
+    x = dp.tensor(with_ties((3, 5)))
+    for ours, reference in [(x.kthvalue(2, 0, True), dp.kthvalue(x, 2, 0, True)), (x.mode(1), dp.mode(x, 1))]:
+        np.testing.assert_array_equal(ours.values.data, reference.values.data)
+        np.testing.assert_array_equal(ours.indices.data, reference.indices.data)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2])
+def test_kthvalue_gradcheck(dim):
+    x = dp.tensor(distinct((3, 4, 2)), requires_grad=True, dtype=dp.float64)
+    assert dp.gradcheck(lambda t: dp.kthvalue(t, 2, dim).values, [x])
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_mode_gradcheck(dim):
+    # a repeated value moved as one (each copy a function of one input) keeps its count under ±eps
+    base = dp.tensor(distinct((3, 4)), requires_grad=True, dtype=dp.float64)
+    assert dp.gradcheck(lambda t: dp.mode(dp.cat([t, t[:1] if dim == 0 else t[:, :1]], dim), dim).values, [base])
+
+
+SELECTION_REFUSALS = [
+    ("k-zero", lambda: dp.kthvalue(dp.zeros(2, 6), 0), ShapeError,
+     "kthvalue: k must be in [1, 6] for dimension 1 of size 6, got 0"),
+    ("k-too-large", lambda: dp.kthvalue(dp.zeros(2, 6), 7, 1), ShapeError, "k must be in [1, 6]"),
+    ("k-of-0d", lambda: dp.kthvalue(dp.tensor(1.0), 2), ShapeError, "k must be in [1, 1]"),
+    ("k-float", lambda: dp.kthvalue(dp.zeros(3), 2.0), TypeError, "kthvalue: k must be an integer, got 2.0"),
+    ("kthvalue-empty", lambda: dp.kthvalue(dp.zeros(0), 1), ShapeError,
+     "kthvalue: dimension 0 of the input of shape (0,) is empty"),
+    ("mode-empty", lambda: dp.mode(dp.zeros(2, 0)), ShapeError, "mode: dimension 1 of the input of shape (2, 0) is empty"),
+    ("mode-dim", lambda: dp.mode(dp.zeros(2, 3), 2), ShapeError, "out of range"),
+]
+
+
+@pytest.mark.parametrize("make, error, sentence", [pytest.param(*r[1:], id=r[0]) for r in SELECTION_REFUSALS])
+def test_selection_refusals(make, error, sentence):
+    with pytest.raises(error) as caught:
+        make()
+    assert sentence in str(caught.value)

@@ -71,7 +71,7 @@ from .ops import (  # joining, rearranging, running extremes, distances, medians
     nanmean, nansum, repeat_interleave, rot90, vstack,
 )
 from .ops import bincount, bucketize, isin, searchsorted, unique  # integer and boolean results
-from .ops import nanquantile, quantile  # order statistics
+from .ops import kthvalue, mode, nanquantile, quantile  # order statistics
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 
 clamp = clip  # PyTorch's name
@@ -184,6 +184,6 @@ __all__ = [
     "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
-    "nanquantile", "quantile",
+    "kthvalue", "mode", "nanquantile", "quantile",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

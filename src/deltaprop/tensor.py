@@ -924,6 +924,14 @@ class Tensor:
         """:meth:`quantile` of the elements that are not NaN."""
         return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """``(values, indices)`` of the ``k``-th smallest element along ``dim``."""
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        """``(values, indices)`` of the most frequent value along ``dim``."""
+        return _ops.mode(self, dim, keepdim)
+
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         return _ops.nansum(self, dim, keepdim, dtype=dtype)
 
