@@ -113,6 +113,7 @@ from .function_forms import (  # PyTorch's function forms of methods, and its al
     is_floating_point, is_tensor, isclose, less, less_equal, mm, multiply, mv, neg, negative, norm, not_equal, numel,
     ravel, reshape, std, subtract, t, true_divide, var, broadcast_to, clone,
 )
+from .function_forms import set_default_dtype, vdot
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from .random import manual_seed
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
@@ -184,6 +185,6 @@ __all__ = [
     "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
-    "kthvalue", "mode", "nanquantile", "quantile",
+    "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]
