@@ -10,7 +10,7 @@
 The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is imported on first use.
 """
 
-from . import data, linalg, nn, ops, optim
+from . import data, linalg, nn, ops, optim, special
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .creation import eye, linspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
@@ -185,6 +185,6 @@ __all__ = [
     "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
-    "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot",
+    "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]
