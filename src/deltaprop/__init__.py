@@ -10,7 +10,7 @@
 The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is imported on first use.
 """
 
-from . import data, linalg, nn, ops, optim
+from . import data, linalg, nn, ops, optim, special
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .creation import eye, linspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
@@ -71,6 +71,7 @@ from .ops import (  # joining, rearranging, running extremes, distances, medians
     nanmean, nansum, repeat_interleave, rot90, vstack,
 )
 from .ops import bincount, bucketize, isin, searchsorted, unique  # integer and boolean results
+from .ops import kthvalue, mode, nanquantile, quantile  # order statistics
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 
 clamp = clip  # PyTorch's name
@@ -112,6 +113,7 @@ from .function_forms import (  # PyTorch's function forms of methods, and its al
     is_floating_point, is_tensor, isclose, less, less_equal, mm, multiply, mv, neg, negative, norm, not_equal, numel,
     ravel, reshape, std, subtract, t, true_divide, var, broadcast_to, clone,
 )
+from .function_forms import set_default_dtype, vdot
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from .random import manual_seed
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
@@ -183,5 +185,6 @@ __all__ = [
     "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
+    "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
 ]

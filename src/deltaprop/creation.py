@@ -3,8 +3,8 @@ randint, randperm; the ``_like`` forms (zeros_like, ones_like, full_like, empty_
 randn_like, randint_like) and from_numpy.
 
 Shapes may be given as separate integers or as one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``);
-the dtype is float32 unless given. Random draws come from the library's generator
-(:func:`deltaprop.manual_seed`).
+a floating-point dtype is the default one (float32 unless set_default_dtype changed it) unless
+given. Random draws come from the library's generator (:func:`deltaprop.manual_seed`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 from .dtypes import TENSOR_KINDS, tensor_dtype
 from .errors import ConfigError
 from .random import default_generator
-from .tensor import DEFAULT_DTYPE, Tensor
+from .tensor import Tensor, get_default_dtype
 
 
 def _shape(shape: tuple) -> tuple:
@@ -36,15 +36,15 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.zeros(_shape(shape), dtype=_dtype("zeros", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(np.zeros(_shape(shape), dtype=_dtype("zeros", dtype, get_default_dtype())), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.ones(_shape(shape), dtype=_dtype("ones", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(np.ones(_shape(shape), dtype=_dtype("ones", dtype, get_default_dtype())), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.full(_shape((shape,)), fill_value, dtype=_dtype("full", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(np.full(_shape((shape,)), fill_value, dtype=_dtype("full", dtype, get_default_dtype())), requires_grad)
 
 
 def zeros_like(other, dtype=None, requires_grad=False) -> Tensor:
@@ -60,7 +60,7 @@ def ones_like(other, dtype=None, requires_grad=False) -> Tensor:
 def empty(*shape, dtype=None, requires_grad=False) -> Tensor:
     """A tensor of ``shape`` whose values are not to be read: zeros here (PyTorch's are whatever
     memory held; zeros are one such)."""
-    return _make(np.zeros(_shape(shape), dtype=_dtype("empty", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(np.zeros(_shape(shape), dtype=_dtype("empty", dtype, get_default_dtype())), requires_grad)
 
 
 def _like(other) -> np.ndarray:
@@ -128,7 +128,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     dtype_given = dtype
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if integral else DEFAULT_DTYPE
+        dtype = np.int64 if integral else get_default_dtype()
     else:
         dtype = tensor_dtype("arange", dtype)
         if dtype.kind == "b":  # PyTorch has no boolean arange; NumPy's refusal names neither call nor argument
@@ -138,12 +138,12 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Uniform draws on [0, 1)."""
-    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, DEFAULT_DTYPE, floating=True)), requires_grad)
+    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, get_default_dtype(), floating=True)), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal draws."""
-    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, DEFAULT_DTYPE, floating=True)), requires_grad)
+    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, get_default_dtype(), floating=True)), requires_grad)
 
 
 def _count(op: str, name: str, n) -> int:
@@ -159,7 +159,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
     ``end``, so both ends are exact. An integer dtype truncates the values toward zero, as PyTorch's.
     """
     steps = _count("linspace", "steps", steps)
-    dtype = _dtype("linspace", dtype, DEFAULT_DTYPE)
+    dtype = _dtype("linspace", dtype, get_default_dtype())
     start, end = float(start), float(end)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     i = np.arange(steps, dtype=np.float64)
@@ -171,7 +171,7 @@ def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
     """The n × m identity matrix (square when ``m`` is not given): ones on the main diagonal."""
     n = _count("eye", "n", n)
     m = n if m is None else _count("eye", "m", m)
-    return _make(np.eye(n, m, dtype=_dtype("eye", dtype, DEFAULT_DTYPE)), requires_grad)
+    return _make(np.eye(n, m, dtype=_dtype("eye", dtype, get_default_dtype())), requires_grad)
 
 
 def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=False) -> Tensor:

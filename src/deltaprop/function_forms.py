@@ -9,7 +9,7 @@ gradient are the method's. ``deltaprop/__init__.py`` exports them.
 from __future__ import annotations
 
 from . import ops
-from .tensor import DEFAULT_DTYPE, Tensor, as_tensor
+from .tensor import Tensor, as_tensor, get_default_dtype, set_default_dtype  # noqa: F401  (exported)
 
 
 def max(input, dim=None, keepdim=False):  # noqa: A001  (torch.max)
@@ -100,9 +100,10 @@ def is_floating_point(input) -> bool:
     return input.is_floating_point()
 
 
-def get_default_dtype():
-    """The dtype of tensors made from Python floats: float32."""
-    return DEFAULT_DTYPE
+def vdot(input, other):
+    """The dot product of two vectors: a 0-d tensor. (PyTorch conjugates the first; deltaprop's
+    tensors are real, so it is :func:`dot`.)"""
+    return ops.dot(input, other)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:

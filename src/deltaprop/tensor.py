@@ -29,7 +29,31 @@ int32 = np.int32
 int64 = np.int64
 bool_ = np.bool_
 
+# The dtype of floating-point tensors made without one: from Python floats, by the creation
+# functions, as nn layers' parameters. Read here as a module global (what the constructor's hot
+# path costs already); set_default_dtype rebinds it, and other modules ask get_default_dtype().
 DEFAULT_DTYPE = np.dtype(np.float32)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of floating-point tensors made without one: float32 unless :func:`set_default_dtype` changed it."""
+    return DEFAULT_DTYPE
+
+
+def set_default_dtype(d) -> None:
+    """Make ``d`` (float32 or float64) the dtype of floating-point tensors made from then on without
+    one: from Python floats, by the creation functions (zeros, rand, arange of floats, ...) and as
+    nn layers' parameters. Integers stay int64, as in PyTorch, which also refuses integer, boolean
+    and complex defaults; float16 is refused here (PyTorch takes it), since NumPy float arrays
+    become the default dtype on the way in, and float16 would round them."""
+    global DEFAULT_DTYPE
+    try:
+        resolved = None if d is None else np.dtype(d)  # (NumPy reads None as float64)
+    except TypeError:
+        resolved = None
+    if resolved not in (np.float32, np.float64):
+        raise TypeError(f"set_default_dtype: the default dtype must be float32 or float64, got {d!r}")
+    DEFAULT_DTYPE = resolved
 _new_tensor = object.__new__
 
 
@@ -915,6 +939,22 @@ class Tensor:
     def median(self, dim=None, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``."""
         return _ops.median(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The ``q``-th quantiles of all elements or along ``dim`` (:func:`deltaprop.quantile`)."""
+        return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """:meth:`quantile` of the elements that are not NaN."""
+        return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """``(values, indices)`` of the ``k``-th smallest element along ``dim``."""
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        """``(values, indices)`` of the most frequent value along ``dim``."""
+        return _ops.mode(self, dim, keepdim)
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         return _ops.nansum(self, dim, keepdim, dtype=dtype)

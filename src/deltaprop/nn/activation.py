@@ -8,7 +8,7 @@ from .. import ops
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops.activation import real_option
-from ..tensor import DEFAULT_DTYPE
+from ..tensor import get_default_dtype
 from . import functional as F
 from .module import Module, Parameter, floating_dtype
 
@@ -270,7 +270,7 @@ class PReLU(Module):
             raise ConfigError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
         self.num_parameters = int(num_parameters)
         self.init = real_option("PReLU", "init", init, finite=True)
-        dtype = floating_dtype("PReLU", DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype("PReLU", get_default_dtype() if dtype is None else dtype)
         self.weight = Parameter(np.full(self.num_parameters, self.init, dtype=dtype))
 
     def forward(self, x):

@@ -21,7 +21,7 @@ import numpy as np
 from .. import ops
 from ..devices import check_device
 from ..errors import ConfigError, DataError, ShapeError
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
 from .layers import Linear
@@ -133,7 +133,7 @@ class MultiheadAttention(Composite):
         self.batch_first = bool(batch_first)
         self.head_dim = self.embed_dim // self.num_heads
         self._qkv_same_embed_dim = self.kdim == self.embed_dim and self.vdim == self.embed_dim
-        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
         E = self.embed_dim
         if self._qkv_same_embed_dim:
             self.in_proj_weight = Parameter(np.empty((3 * E, E), dtype=dtype))

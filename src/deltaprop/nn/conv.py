@@ -20,7 +20,7 @@ import numpy as np
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES, conv_padding, int_tuple
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter, floating_dtype
@@ -96,7 +96,7 @@ class _ConvNd(Module):
         self._fill_amounts = tuple(amount for pair in reversed(pairs) for amount in pair)
         if device is not None:
             check_device(name, device)
-        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)

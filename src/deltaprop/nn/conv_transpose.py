@@ -18,7 +18,7 @@ from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import int_tuple
 from ..ops.conv_transpose import check_output_padding
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from .conv import channels_and_groups, check_conv_input, reset_conv_parameters, size_text
 from .module import Module, Parameter, floating_dtype
@@ -49,7 +49,7 @@ class _ConvTransposeNd(Module):
         self.dilation = int_tuple(dilation, n, "dilation", name, 1)
         # PyTorch lets such a layer be built and refuses its first call; here it is refused at once.
         check_output_padding(name, self.output_padding, self.stride, self.dilation)
-        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
         shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
-from ..tensor import DEFAULT_DTYPE
+from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter, floating_dtype
@@ -30,7 +30,7 @@ class Linear(Module):
                 raise ConfigError(f"Linear: {name} must be a positive integer, got {value!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        dtype = floating_dtype("Linear", DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype("Linear", get_default_dtype() if dtype is None else dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
         self.reset_parameters()
@@ -85,7 +85,7 @@ class Bilinear(Module):
         self.in1_features = int(in1_features)
         self.in2_features = int(in2_features)
         self.out_features = int(out_features)
-        dtype = floating_dtype("Bilinear", DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype("Bilinear", get_default_dtype() if dtype is None else dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in1_features, self.in2_features), dtype=dtype))
         self.register_parameter("bias", Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None)
         self.reset_parameters()

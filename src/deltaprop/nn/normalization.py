@@ -16,7 +16,7 @@ from .. import ops
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES
-from ..tensor import DEFAULT_DTYPE
+from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter, floating_dtype
@@ -78,7 +78,7 @@ class _RunningStatsNorm(Module):
         self.momentum = None if momentum is None else float(momentum)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
-        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
         self._dtype = dtype  # what a model file records when the layer has no γ
         _scale_and_shift(self, (self.num_features,), dtype, self.affine, bias)
         if self.track_running_stats:
@@ -187,7 +187,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(n) for n in shape)
         self.eps = _positive_float("LayerNorm", "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
-        dtype = floating_dtype("LayerNorm", DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype("LayerNorm", get_default_dtype() if dtype is None else dtype)
         self._dtype = dtype
         _scale_and_shift(self, self.normalized_shape, dtype, self.elementwise_affine, bias)
 
@@ -241,7 +241,7 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = _positive_float("GroupNorm", "eps", eps)
         self.affine = bool(affine)
-        dtype = floating_dtype("GroupNorm", DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype("GroupNorm", get_default_dtype() if dtype is None else dtype)
         self._dtype = dtype
         _scale_and_shift(self, (self.num_channels,), dtype, self.affine, bias)
 

@@ -34,7 +34,7 @@ from .. import ops
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops import recurrent as fused
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter, floating_dtype
@@ -181,7 +181,7 @@ class _Cell(_Weights):
         self.input_size = _positive(name, "input_size", input_size)
         self.hidden_size = _positive(name, "hidden_size", hidden_size)
         self.bias = bool(bias)
-        self._make([("", self.input_size)], self.bias, floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype))
+        self._make([("", self.input_size)], self.bias, floating_dtype(name, get_default_dtype() if dtype is None else dtype))
 
     def _prepare(self, input, hx, states: int):
         """(input as (N, H_in), the states as (N, H), whether the input was unbatched), checked."""
@@ -317,7 +317,7 @@ class _RNNBase(_Weights):
             inputs = self.input_size if layer == 0 else directions * self.hidden_size
             for direction in range(directions):
                 cells.append((f"_l{layer}" + ("_reverse" if direction else ""), inputs))
-        self._make(cells, self.bias, floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype))
+        self._make(cells, self.bias, floating_dtype(name, get_default_dtype() if dtype is None else dtype))
 
     def flatten_parameters(self) -> None:
         """Nothing to do (PyTorch packs its weights for cuDNN here); kept so that code calling it runs."""

@@ -11,7 +11,7 @@ import numpy as np
 from ..devices import check_device
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops.indexing import _row_index
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter, floating_dtype
@@ -49,7 +49,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = bool(scale_grad_by_freq)
         self.sparse = False
         if _weight is None:
-            dtype = floating_dtype("Embedding", DEFAULT_DTYPE if dtype is None else dtype)
+            dtype = floating_dtype("Embedding", get_default_dtype() if dtype is None else dtype)
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
             self.reset_parameters()
         else:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
 from .attention import Composite, MultiheadAttention, as_input, positive_integer, probability
@@ -89,7 +89,7 @@ class _TransformerLayer(Composite):
         if d_model % nhead:
             raise ConfigError(f"{name}: d_model ({d_model}) must be divisible by nhead ({nhead}), each head taking "
                               "d_model / nhead features")
-        dtype = floating_dtype(name, DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
         for attention in self._attentions:
             setattr(self, attention, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                         batch_first=batch_first, dtype=dtype))
@@ -391,7 +391,7 @@ class Transformer(Composite):
             sz = 0
         else:
             sz = positive_integer(owner, "sz", sz)
-        dtype = floating_dtype(owner, DEFAULT_DTYPE if dtype is None else dtype)
+        dtype = floating_dtype(owner, get_default_dtype() if dtype is None else dtype)
         return Tensor._wrap(np.triu(np.full((sz, sz), -np.inf, dtype=dtype), 1))
 
     # -- description ---------------------------------------------------------------------------------

@@ -16,6 +16,8 @@
 | stacking      | vstack, hstack, dstack, column_stack, broadcast_tensors, meshgrid      |
 | distance      | cdist (p-norm distances between two sets of points)                   |
 | median        | median (of all elements; or values and indices along a dim)           |
+| quantile      | quantile, nanquantile (five interpolations; gradient to the one or two order statistics used) |
+| selection     | kthvalue, mode (values and indices along a dim; gradient to the picked element) |
 | nan_reduction | nansum, nanmean                                                       |
 | counting      | unique, bincount (no gradient, but bincount's weights)               |
 | products      | mm, mv, dot, addmm, addmv, baddbmm, addbmm, addcmul, addcdiv, tensordot, inner, kron, cross |
@@ -100,6 +102,8 @@ from .cumulative import cummax, cummin, diff, logcumsumexp
 from .distance import cdist
 from .layout import repeat_interleave, rot90
 from .median import median
+from .quantile import nanquantile, quantile
+from .selection import kthvalue, mode
 from .nan_reduction import nanmean, nansum
 from .stacking import broadcast_tensors, column_stack, dstack, hstack, meshgrid, vstack
 from .products import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, cross, inner, kron, tensordot
@@ -154,5 +158,6 @@ __all__ = [
     "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "baddbmm", "cross", "inner", "kron", "tensordot",
     "broadcast_tensors", "cdist", "column_stack", "cummax", "cummin", "diff", "dstack", "hstack", "logcumsumexp",
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
+    "nanquantile", "quantile", "kthvalue", "mode",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
 ]

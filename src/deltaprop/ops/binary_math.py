@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ._core import broadcast_error, operand, record, unbroadcast
-from ..tensor import DEFAULT_DTYPE
+from ..tensor import get_default_dtype
 from .promotion import refuse_booleans, refuse_non_floating, result_type
 
 
@@ -34,7 +34,7 @@ def _operands(name: str, a, b, *, floating: bool = False, only_floating: bool = 
         if only_floating:
             refuse_non_floating(name, dtype)
         if floating:
-            dtype = np.dtype(DEFAULT_DTYPE)
+            dtype = get_default_dtype()
     x, y = (np.asarray(v).astype(dtype, copy=False) for v in (a.data, b.data))
     return a, b, x, y
 

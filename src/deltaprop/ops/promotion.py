@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError
-from ..tensor import DEFAULT_DTYPE, Tensor
+from ..tensor import Tensor, get_default_dtype
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 _INT64 = np.dtype(np.int64)
@@ -52,7 +52,7 @@ def _number_dtype(x) -> np.dtype:
         return _BOOL
     if isinstance(x, int):
         return _INT64
-    return np.dtype(DEFAULT_DTYPE)
+    return get_default_dtype()
 
 
 def result_type(*operands) -> np.dtype:
@@ -110,7 +110,7 @@ def promoted(x, y, floating: bool = False):
         return x, y
     dtype = result_type(x, y)
     if floating and dtype.kind != "f":
-        dtype = np.dtype(DEFAULT_DTYPE)
+        dtype = get_default_dtype()
     if not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):  # two numbers: PyTorch's 0-d tensors
         return np.asarray(x, dtype), np.asarray(y, dtype)
     return cast(x, dtype), cast(y, dtype)
@@ -141,7 +141,7 @@ def floating(x) -> np.ndarray:
     if type(x) is np.ndarray and x.dtype in FLOATING:
         return x
     x = np.asarray(x)
-    return x if x.dtype in FLOATING else x.astype(DEFAULT_DTYPE)
+    return x if x.dtype in FLOATING else x.astype(get_default_dtype())
 
 
 def wrapped(number: int, dtype) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..dtypes import tensor_dtype
 from ..errors import ConfigError, ShapeError
-from ..tensor import DEFAULT_DTYPE
+from ..tensor import get_default_dtype
 from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
 from .elementwise import astype
 from .promotion import refuse_non_floating
@@ -315,7 +315,7 @@ def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None):
     if dim is not None or keepdim is not None:  # PyTorch's names
         axis, keepdims = torch_names("logsumexp", axis, dim, keepdims, keepdim)
     a = operand(a)
-    X = a.data if a.data.dtype.kind == "f" else a.data.astype(DEFAULT_DTYPE)
+    X = a.data if a.data.dtype.kind == "f" else a.data.astype(get_default_dtype())
     axis = reduction_axis(axis, X.ndim, "logsumexp")
     shift = np.max(X, axis=axis, keepdims=True, initial=-np.inf)
     shift = np.where(np.isinf(shift), 0, shift).astype(X.dtype, copy=False)  # -inf − (−inf) would be NaN

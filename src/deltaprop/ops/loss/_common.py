@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ConfigError, ShapeError
-from ...tensor import DEFAULT_DTYPE, Tensor
+from ...tensor import Tensor, get_default_dtype
 from .._core import operand, record
 from ..reduction import mean
 from ..reduction import sum as total
@@ -95,7 +95,7 @@ def _pointwise(name, input, target, reduction, rule, denominator=None):
 
 def _float_dtype(x: Tensor) -> np.dtype:
     data = np.asarray(x.data)
-    return data.dtype if data.dtype.kind == "f" else np.dtype(DEFAULT_DTYPE)
+    return data.dtype if data.dtype.kind == "f" else get_default_dtype()
 
 
 def _operands(dtype, *values) -> list:

@@ -1,0 +1,159 @@
+"""The functions of ``torch.special`` that deltaprop had no name for, each its forward and its
+derivative: logit, xlog1py, the normal distribution's ndtr, ndtri and log_ndtr, the modified Bessel
+function i0, and the entropy term entr. They compute in float64 where the formula needs the range
+(ndtr's tails, i0's growth) and return the input's dtype; integers compute in the default float dtype.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import operand, record
+from .binary_math import _gradients, _operands
+from .promotion import floating
+from . import special
+
+_ROOT_TWO = math.sqrt(2.0)
+_LOG_ROOT_TWO_PI = 0.5 * math.log(2 * math.pi)
+
+
+def logit(input, eps=None):
+    """ln(x / (1 − x)), the inverse of the sigmoid; with ``eps``, x is first clamped to [eps, 1 − eps]
+    and the gradient is 0 outside that interval, as in PyTorch."""
+    a = operand(input)
+    x = floating(a.data)
+    z = x if eps is None else np.clip(x, eps, 1 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(z / (1 - z)).astype(x.dtype, copy=False)
+
+    def backward(g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = g / (x * (1 - x))
+        if eps is not None:
+            slope = np.where((x < eps) | (x > 1 - eps), 0, slope).astype(slope.dtype, copy=False)
+        return (slope,)
+
+    return record(out, (a,), backward, "logit")
+
+
+def xlog1py(input, other):
+    """input · ln(1 + other), and 0 where input is 0 (unless other is NaN), as PyTorch's and SciPy's."""
+    a, b, x, y = _operands("xlog1py", input, other, floating=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log = np.log1p(y)
+        out = np.where((x == 0) & ~np.isnan(y), 0, x * log).astype(x.dtype, copy=False)
+
+    def backward(g):
+        # d/dx = ln(1 + y), 0 where x is 0 and y ≤ −1 (there the result is the constant 0); d/dy = x / (1 + y)
+        def of_input():
+            with np.errstate(invalid="ignore"):
+                slope = np.where((g == 0) & ~np.isnan(y), 0, g * log)
+            return np.where((x == 0) & (y <= -1), 0, slope).astype(g.dtype, copy=False)
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _gradients(a, b, of_input, lambda: g * x / (1 + y))
+
+    return record(out, (a, b), backward, "xlog1py")
+
+
+def _density(x: np.ndarray) -> np.ndarray:
+    """The standard normal density φ(x) = e^(−x²/2) / √(2π)."""
+    return np.exp(-0.5 * x * x - _LOG_ROOT_TWO_PI)
+
+
+def ndtr(input):
+    """Φ(x), the standard normal distribution function: erfc(−x/√2) / 2 (erfc keeps the far left tail)."""
+    a = operand(input)
+    x = floating(a.data)
+    out = (0.5 * special.erfc(-np.asarray(x, np.float64) / _ROOT_TWO)).astype(x.dtype)
+
+    def backward(g):
+        return (g * _density(x),)
+
+    return record(out, (a,), backward, "ndtr")
+
+
+def ndtri(input):
+    """Φ⁻¹(p), the inverse of :func:`ndtr`: √2 · erfinv(2p − 1); ±inf at 1 and 0, NaN outside [0, 1].
+    (2p − 1 rounds off the digits of a p below about 1e-8: the far tails are less accurate than SciPy's.)"""
+    a = operand(input)
+    p = floating(a.data)
+    out = (_ROOT_TWO * special.erfinv(2 * np.asarray(p, np.float64) - 1)).astype(p.dtype)
+
+    def backward(g):
+        return (g / _density(out),)  # 1 / Φ'(Φ⁻¹(p))
+
+    return record(out, (a,), backward, "ndtri")
+
+
+def log_ndtr(input):
+    """ln Φ(x), from erfc in float64: ln(erfc(−x/√2)/2) stays finite far into the left tail (to
+    x ≈ −37), and for x > 0, ln(1 − erfc(x/√2)/2) by log1p keeps the tiny negative values on the right."""
+    a = operand(input)
+    x = floating(a.data)
+    wide = np.asarray(x, np.float64)
+    with np.errstate(divide="ignore"):
+        out = np.where(wide > 0, np.log1p(-0.5 * special.erfc(np.abs(wide) / _ROOT_TWO)),
+                       np.log(0.5 * special.erfc(-wide / _ROOT_TWO)))
+
+    def backward(g):
+        # φ(x) / Φ(x), as e^(ln φ(x) − ln Φ(x)): no 0/0 where both underflow
+        return (g * np.exp(-0.5 * wide * wide - _LOG_ROOT_TWO_PI - out).astype(x.dtype),)
+
+    return record(out.astype(x.dtype), (a,), backward, "log_ndtr")
+
+
+def i0(input):
+    """The modified Bessel function of the first kind of order 0 (NumPy's ``i0``); its derivative is i1."""
+    a = operand(input)
+    x = floating(a.data)
+    out = np.asarray(np.i0(np.asarray(x, np.float64))).astype(x.dtype)
+
+    def backward(g):
+        return (g * _i1(x).astype(g.dtype, copy=False),)
+
+    return record(out, (a,), backward, "i0")
+
+
+_I1_SERIES_UP_TO, _I1_SERIES_TERMS, _I1_ASYMPTOTIC_TERMS = 20.0, 60, 30
+
+
+def _i1(x: np.ndarray) -> np.ndarray:
+    """I₁(x), in float64: up to |x| = 20 the power series Σ (x/2)^(2k+1) / (k! (k+1)!), whose terms
+    are all positive (nothing cancels; 60 terms leave the rest below 1e-30 of the sum); beyond, the
+    asymptotic series e^x/√(2πx) · Σ (−1)^k Π_{j≤k} (4 − (2j−1)²) / (k! (8x)^k), whose terms keep
+    shrinking up to k ≈ 2|x| = 40, so 30 of them leave below 1e-16."""
+    x = np.asarray(x, np.float64)
+    magnitude = np.abs(x)
+    near = np.minimum(magnitude, _I1_SERIES_UP_TO) / 2
+    term = near.copy()
+    total = near.copy()
+    square = near * near
+    for k in range(1, _I1_SERIES_TERMS):
+        term = term * square / (k * (k + 1))
+        total += term
+    far = np.maximum(magnitude, _I1_SERIES_UP_TO)
+    term, asymptotic = np.ones_like(far), np.ones_like(far)
+    for k in range(1, _I1_ASYMPTOTIC_TERMS):
+        term = term * -(4 - (2 * k - 1) ** 2) / (k * 8 * far)
+        asymptotic += term
+    with np.errstate(over="ignore"):
+        asymptotic *= np.exp(far) / np.sqrt(2 * math.pi * far)
+    return np.copysign(np.where(magnitude <= _I1_SERIES_UP_TO, total, asymptotic), x)
+
+
+def entr(input):
+    """The entropy term −x·ln x: 0 at 0, −inf for negative x, as PyTorch's; gradient −(ln x + 1)."""
+    a = operand(input)
+    x = floating(a.data)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)), np.where(x == 0, 0, -np.inf))
+    out = np.where(np.isnan(x), x, out).astype(x.dtype, copy=False)
+
+    def backward(g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ((g * -(np.log(x) + 1)).astype(g.dtype, copy=False),)
+
+    return record(out, (a,), backward, "entr")
