@@ -1,21 +1,29 @@
 """PyTorch's ``torch.linalg``, for code ported from it: the functions people differentiate
-through, each with its gradient (the rules stand beside their forwards, in ``ops.matrix_norms``
-and ``ops.decompositions``).
+through, each with its gradient (the rules stand beside their forwards, in ``ops.matrix_norms``,
+``ops.matrix_functions`` and ``ops.decompositions``).
 
 | kind            | functions                                                            |
 |-----------------|----------------------------------------------------------------------|
 | norms           | vector_norm, matrix_norm, norm                                       |
+| square matrices | det, slogdet, inv, solve, matrix_power                               |
 | decompositions  | svdvals                                                              |
 | products        | cross                                                                |
+
+A singular matrix (inv, solve) raises :class:`LinAlgError`, a ``ValueError``.
 """
 
 from __future__ import annotations
 
+from .errors import LinAlgError
 from .ops import products
 from .ops.decompositions import svdvals
+from .ops.matrix_functions import det, inv, matrix_power, slogdet, solve
 from .ops.matrix_norms import matrix_norm, norm, vector_norm
 
-__all__ = ["cross", "matrix_norm", "norm", "svdvals", "vector_norm"]
+__all__ = [
+    "LinAlgError", "cross", "det", "inv", "matrix_norm", "matrix_power", "norm", "slogdet", "solve", "svdvals",
+    "vector_norm",
+]
 
 
 def cross(input, other, *, dim=-1):

@@ -23,7 +23,7 @@ TOLERANCES = {np.float64: dict(rtol=1e-9, atol=1e-10), np.float32: dict(rtol=2e-
 def general(shape, seed=0):
     """Random matrices kept well-conditioned by a diagonal shift (for square ones)."""
     X = np.random.default_rng(seed).standard_normal(shape)
-    if shape[-1] == shape[-2]:
+    if len(shape) >= 2 and shape[-1] == shape[-2]:
         X = X + shape[-1] * np.eye(shape[-1])
     return X
 
@@ -88,4 +88,25 @@ NORMS = [
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fn,arrays", NORMS)
 def test_norms_agree_with_torch(fn, arrays, dtype):
+    agree(fn, arrays, dtype)
+
+
+SQUARE = [
+    case("det", lambda lib, A: lib.linalg.det(A), general((3, 3))),
+    case("det-batch", lambda lib, A: lib.linalg.det(A), general((2, 4, 4))),
+    case("slogdet", lambda lib, A: lib.linalg.slogdet(A), general((2, 3, 3))),
+    case("slogdet-negative", lambda lib, A: lib.linalg.slogdet(A), -general((3, 3))),
+    case("inv", lambda lib, A: lib.linalg.inv(A), general((2, 3, 3))),
+    case("solve-vector", lambda lib, A, B: lib.linalg.solve(A, B), general((3, 3)), general((3,))),
+    case("solve-batch-vectors", lambda lib, A, B: lib.linalg.solve(A, B), general((2, 3, 3)), general((2, 3))),
+    case("solve-broadcast", lambda lib, A, B: lib.linalg.solve(A, B), general((2, 1, 3, 3)), general((4, 3, 2))),
+    case("solve-right", lambda lib, A, B: lib.linalg.solve(A, B, left=False), general((2, 3, 3)), general((4, 3))),
+    *[case(f"matrix_power-{n}", lambda lib, A, n=n: lib.linalg.matrix_power(A, n), general((2, 3, 3)) / 3)
+      for n in [0, 1, 2, 5, -1, -2]],
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fn,arrays", SQUARE)
+def test_square_matrix_functions_agree_with_torch(fn, arrays, dtype):
     agree(fn, arrays, dtype)
