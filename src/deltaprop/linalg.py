@@ -6,23 +6,24 @@ through, each with its gradient (the rules stand beside their forwards, in ``ops
 |-----------------|----------------------------------------------------------------------|
 | norms           | vector_norm, matrix_norm, norm                                       |
 | square matrices | det, slogdet, inv, solve, matrix_power                               |
-| decompositions  | svdvals                                                              |
+| decompositions  | cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv                     |
 | products        | cross                                                                |
 
-A singular matrix (inv, solve) raises :class:`LinAlgError`, a ``ValueError``.
+A singular matrix (inv, solve) or one that is not positive-definite (cholesky) raises
+:class:`LinAlgError`, a ``ValueError``.
 """
 
 from __future__ import annotations
 
 from .errors import LinAlgError
 from .ops import products
-from .ops.decompositions import svdvals
+from .ops.decompositions import cholesky, eigh, eigvalsh, pinv, qr, svd, svdvals
 from .ops.matrix_functions import det, inv, matrix_power, slogdet, solve
 from .ops.matrix_norms import matrix_norm, norm, vector_norm
 
 __all__ = [
-    "LinAlgError", "cross", "det", "inv", "matrix_norm", "matrix_power", "norm", "slogdet", "solve", "svdvals",
-    "vector_norm",
+    "LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matrix_norm", "matrix_power", "norm",
+    "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vector_norm",
 ]
 
 

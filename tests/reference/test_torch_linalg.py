@@ -110,3 +110,53 @@ SQUARE = [
 @pytest.mark.parametrize("fn,arrays", SQUARE)
 def test_square_matrix_functions_agree_with_torch(fn, arrays, dtype):
     agree(fn, arrays, dtype)
+
+
+def eigenvector_squares(lib, A):
+    values, vectors = lib.linalg.eigh(A)
+    return values, vectors * vectors
+
+
+def svd_invariants(full_matrices):
+    """S, U∘U and Vh∘Vh of the first k vectors, and U·diag(1..k)·Vh: blind to each pair's sign."""
+    def fn(lib, A):
+        U, S, Vh = lib.linalg.svd(A, full_matrices=full_matrices)
+        k = S.shape[-1]
+        U, Vh = U[..., :k], Vh[..., :k, :]
+        scale = lib.arange(1, k + 1, dtype=A.dtype)
+        return S, U * U, Vh * Vh, (U * scale) @ Vh
+    return fn
+
+
+DECOMPOSITIONS = [
+    case("cholesky", lambda lib, A: lib.linalg.cholesky(A), spd((2, 4, 4))),
+    case("cholesky-upper", lambda lib, A: lib.linalg.cholesky(A, upper=True), spd((3, 3))),
+    case("qr-tall", lambda lib, A: lib.linalg.qr(A), general((2, 5, 3))),
+    case("qr-square", lambda lib, A: lib.linalg.qr(A), general((4, 4))),
+    case("qr-wide", lambda lib, A: lib.linalg.qr(A), general((3, 5))),
+    case("qr-complete-wide", lambda lib, A: lib.linalg.qr(A, mode="complete"), general((3, 5))),
+    case("eigh", eigenvector_squares, spd((2, 4, 4))),
+    case("eigh-upper", lambda lib, A: lib.linalg.eigh(A, UPLO="U").eigenvalues, spd((3, 3))),
+    case("eigvalsh", lambda lib, A: lib.linalg.eigvalsh(A), spd((2, 3, 3))),
+    case("svd-tall", svd_invariants(False), general((2, 5, 3))),
+    case("svd-wide", svd_invariants(False), general((3, 5))),
+    case("svd-full", svd_invariants(True), general((5, 3))),
+    case("svdvals", lambda lib, A: lib.linalg.svdvals(A), general((2, 4, 3))),
+    case("pinv-tall", lambda lib, A: lib.linalg.pinv(A), general((2, 5, 3))),
+    case("pinv-wide", lambda lib, A: lib.linalg.pinv(A), general((3, 4))),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fn,arrays", DECOMPOSITIONS)
+def test_decompositions_agree_with_torch(fn, arrays, dtype):
+    agree(fn, arrays, dtype)
+
+
+def test_svd_full_matrices_drops_the_gradient_of_the_extra_columns_as_torch():
+    A = general((5, 3), seed=3)
+    ours, theirs = dp.tensor(A, dtype=np.float64, requires_grad=True), torch.tensor(A, requires_grad=True)
+    weights = np.random.default_rng(2).standard_normal((5, 5))
+    (dp.linalg.svd(ours).U ** 2 * dp.tensor(weights, dtype=np.float64)).sum().backward()
+    (torch.linalg.svd(theirs).U ** 2 * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-9, atol=1e-10)

@@ -69,7 +69,8 @@ def slogdet(A):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (g[..., None, None] * ((U / s[..., None, :]) @ Vh),)
 
-    return SlogdetResult(Tensor._wrap(np.asarray(sign)), record(np.asarray(logabsdet), (a,), backward, "linalg.slogdet"))
+    return SlogdetResult(Tensor._wrap(np.asarray(sign)),
+                         record(np.asarray(logabsdet), (a,), backward, "linalg.slogdet"))
 
 
 def inv(A):
