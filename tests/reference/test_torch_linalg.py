@@ -160,3 +160,17 @@ def test_svd_full_matrices_drops_the_gradient_of_the_extra_columns_as_torch():
     (dp.linalg.svd(ours).U ** 2 * dp.tensor(weights, dtype=np.float64)).sum().backward()
     (torch.linalg.svd(theirs).U ** 2 * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-9, atol=1e-10)
+
+
+PRODUCTS = [
+    case("matmul", lambda lib, a, b: lib.linalg.matmul(a, b), general((2, 3, 4)), general((4, 2))),
+    case("multi_dot", lambda lib, a, b, c: lib.linalg.multi_dot([a, b, c]), general((3,)), general((3, 4)),
+         general((4, 2))),
+    case("vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b, dim=0), general((2, 3)), general((2, 1))),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fn,arrays", PRODUCTS)
+def test_products_agree_with_torch(fn, arrays, dtype):
+    agree(fn, arrays, dtype)
