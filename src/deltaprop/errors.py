@@ -33,5 +33,10 @@ class ModelFileError(DeltapropError, ValueError):
     """A model or checkpoint file that cannot be loaded safely."""
 
 
+class LinAlgError(DeltapropError, ValueError):
+    """A matrix a linear-algebra function cannot take: singular (inv, solve), not positive-definite
+    (cholesky); as NumPy's ``LinAlgError``, a ``ValueError``."""
+
+
 class ConfigError(DeltapropError, ValueError):
     """An option or hyperparameter with an impossible value (names the option)."""

@@ -1,10 +1,71 @@
-"""PyTorch's ``torch.linalg`` names that deltaprop has, for code ported from it: ``cross``."""
+"""PyTorch's ``torch.linalg``, for code ported from it: the functions people differentiate
+through, each with its gradient (the rules stand beside their forwards, in ``ops.matrix_norms``,
+``ops.matrix_functions`` and ``ops.decompositions``).
+
+| kind            | functions                                                            |
+|-----------------|----------------------------------------------------------------------|
+| norms           | vector_norm, matrix_norm, norm                                       |
+| square matrices | det, slogdet, inv, solve, matrix_power                               |
+| decompositions  | cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv                     |
+| products        | cross                                                                |
+
+A singular matrix (inv, solve) or one that is not positive-definite (cholesky) raises
+:class:`LinAlgError`, a ``ValueError``.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
+from .errors import LinAlgError, ShapeError
 from .ops import products
+from .ops._core import operand
+from .ops.arithmetic import matmul, mul
+from .ops.reduction import sum as _sum
+from .ops.decompositions import cholesky, eigh, eigvalsh, pinv, qr, svd, svdvals
+from .ops.matrix_functions import det, inv, matrix_power, slogdet, solve
+from .ops.matrix_norms import matrix_norm, norm, vector_norm
+
+__all__ = [
+    "LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power",
+    "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm",
+]
 
 
 def cross(input, other, *, dim=-1):
     """The cross product of 3-vectors along ``dim`` (the last by default), the two broadcast together."""
     return products.cross(input, other, dim)
+
+
+def vecdot(x, y, *, dim=-1):
+    """Σ x·y along ``dim`` of the two broadcast together (real tensors: no conjugate to take)."""
+    x, y = operand(x), operand(y)
+    try:
+        np.broadcast_shapes(np.shape(x.data), np.shape(y.data))
+    except ValueError:
+        raise ShapeError(f"linalg.vecdot: shapes {np.shape(x.data)} and {np.shape(y.data)} cannot be broadcast "
+                         "together") from None
+    return _sum(mul(x, y), dim)
+
+
+def multi_dot(tensors):
+    """The product of a chain of matrices, the first and last of which may be vectors (a row and a
+    column), computed left to right by matmul, whose rule gives the gradient."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise ShapeError(f"linalg.multi_dot: expects at least 2 tensors, got {len(tensors)}")
+    shapes = [np.shape(getattr(t, "data", t)) for t in tensors]
+    for i, shape in enumerate(shapes):
+        end = "the first tensor" if i == 0 else "the last tensor" if i == len(shapes) - 1 else None
+        if end and len(shape) not in (1, 2):
+            raise ShapeError(f"linalg.multi_dot: {end} must be 1-d or 2-d, got shape {shape}")
+        if not end and len(shape) != 2:
+            raise ShapeError(f"linalg.multi_dot: tensor {i} must be 2-d, got shape {shape}")
+    for i in range(len(shapes) - 1):
+        if shapes[i][-1] != shapes[i + 1][0]:
+            raise ShapeError(f"linalg.multi_dot: tensors {i} and {i + 1} of shapes {shapes[i]} and {shapes[i + 1]} "
+                             "do not align")
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = matmul(out, t)
+    return out

@@ -4,7 +4,6 @@
 |---------------|-----------------------------------------------------------------------|
 | arithmetic    | add, sub, mul, div, pow, neg, matmul, bmm, outer; floor_divide (//), remainder (%), add_scaled/sub_scaled (alpha), divide (rounding_mode) |
 | promotion     | result_type, promote_types: PyTorch's type promotion, which every operation of two or more operands follows |
-| products      | mm, mv, dot: matmul of two matrices, a matrix and a vector, two vectors (PyTorch's shape checks) |
 | einsum        | einsum (Einstein summation; diagonals, '...', broadcasting)           |
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod, cummax, cummin, logcumsumexp, diff                   |
@@ -21,6 +20,10 @@
 | nan_reduction | nansum, nanmean                                                       |
 | counting      | unique, bincount (no gradient, but bincount's weights)               |
 | products      | mm, mv, dot, addmm, addmv, baddbmm, addbmm, addcmul, addcdiv, tensordot, inner, kron, cross |
+| matrix_norms  | vector_norm, matrix_norm ('fro', 'nuc', ±1, ±2, ±inf) for deltaprop.linalg |
+| matrix_functions | det, slogdet, inv, solve, matrix_power (batched; singular matrices refused by name) |
+| decompositions | cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv, each with its gradient rule derived in its docstring |
+| special_functions | logit, xlog1py, ndtr, ndtri, log_ndtr, i0, entr (deltaprop.special's new primitives) |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, repeat_interleave |
