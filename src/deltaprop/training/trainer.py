@@ -343,6 +343,13 @@ class Trainer:
                 callback.on_train_begin({})
             for epoch in range(start_epoch, epochs + 1):
                 self.epoch = epoch
+                # An epoch resumed part-way has begun already: its learning rate came back with the
+                # optimizer's state, and a schedule must not be applied to it a second time.
+                self.resumed_mid_epoch = bool(skip_batches)
+                for callback in self.callbacks:
+                    callback.on_epoch_begin(epoch, {})
+                # The epoch's batches are drawn after on_epoch_begin, as Keras draws them (a source's
+                # first batch is read here, to tell whether its batches carry weights).
                 if source is None:
                     loader.set_epoch(epoch)
                     batches = loader if weighted is None else weighted.batches(loader)
@@ -350,11 +357,6 @@ class Trainer:
                         batches = itertools.islice(batches, steps_per_epoch)
                 else:
                     batches, weighted = training_batches(source, epoch, self._weighted_loss, self._model_dtype())
-                # An epoch resumed part-way has begun already: its learning rate came back with the
-                # optimizer's state, and a schedule must not be applied to it a second time.
-                self.resumed_mid_epoch = bool(skip_batches)
-                for callback in self.callbacks:
-                    callback.on_epoch_begin(epoch, {})
                 progress.start_epoch(epoch)
                 started = time.perf_counter()
                 sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "metrics": self._running_metrics()}
