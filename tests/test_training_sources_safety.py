@@ -7,6 +7,7 @@ import pytest
 
 from deltaprop import optim
 from deltaprop.data import DataLoader, Dataset
+from deltaprop.errors import DataError
 from deltaprop.training import Callback, Trainer
 from training_problem import small_classifier, three_classes
 
@@ -69,3 +70,68 @@ def test_a_dataloaders_first_batch_is_read_after_on_epoch_begin():
     reads = [[f"read {i}" for i in range(start, start + 4)] for start in (0, 4)]
     assert events == ["epoch 1", *reads[0], "batch 0", *reads[1], "batch 1",
                       "epoch 2", *reads[0], "batch 0", *reads[1], "batch 1"]
+
+
+# -- weights that train nothing -----------------------------------------------------------------------
+
+def _weighted_batches(*weights):
+    return [(XT[i * 4 : (i + 1) * 4], YT[i * 4 : (i + 1) * 4], w) for i, w in enumerate(weights)]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.array([1.0, -0.5, 1.0, 1.0]), r"^fit, batch 1: sample_weight holds negative weights \(the first is -0.5 at sample 1\)$"),
+    (np.array([1.0, 1.0, np.nan, 1.0]), r"^fit, batch 1: sample_weight holds NaN or infinite weights \(the first is nan at sample 2\)$"),
+    (np.array([1.0, 1.0, 1.0, np.inf]), r"^fit, batch 1: sample_weight holds NaN or infinite weights \(the first is inf at sample 3\)$"),
+])
+def test_a_batch_of_negative_or_non_finite_weights_is_refused_naming_it(bad, message):
+    trainer = _trainer()
+    with pytest.raises(DataError, match=message):
+        trainer.fit(iter(_weighted_batches(np.ones(4), bad, np.ones(4))))
+    assert trainer.history.epoch == []  # refused before any epoch was recorded
+
+
+def test_an_epoch_whose_batches_all_weigh_nothing_is_refused_naming_them():
+    zero = np.zeros(4)
+    # a re-iterable: the same epoch every time; a generator: an epoch of its own
+    for data, epochs, steps, where in [
+        (_weighted_batches(zero, zero, zero), 1, None, "batches 0 to 2 of epoch 1"),
+        (iter(_weighted_batches(np.ones(4), zero, zero, zero)), 2, 2, "batches 0 to 1 of epoch 2"),
+        (iter(_weighted_batches(zero)), 1, None, "batch 0 of epoch 1"),
+    ]:
+        if isinstance(data, list):
+            data = _Again(data)
+        ended = []
+        trainer = _trainer([_Ended(ended)])
+        with pytest.raises(DataError, match=rf"^fit, {where}: every sample has weight 0, so the epoch learned "
+                                            rf"nothing; give some samples a positive weight$"):
+            trainer.fit(data, epochs=epochs, steps_per_epoch=steps)
+        assert ended == list(range(1, epochs))  # the refused epoch is not ended: no callback saw it end
+
+
+def test_zero_weights_in_some_batches_of_an_epoch_train_as_the_arrays_do():
+    w = np.concatenate([np.zeros(4), np.ones(4), np.zeros(4)])
+    batches = _weighted_batches(np.zeros(4), np.ones(4), np.zeros(4))
+    from_source = _trainer()
+    from_source.fit(iter(batches))
+    from_arrays = _trainer()
+    from_arrays.fit(XT[:12], YT[:12], sample_weight=w, batch_size=4, shuffle=False)
+    for a, b in zip(from_source.model.parameters(), from_arrays.model.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+class _Again:
+    """The same batches at every pass (a re-iterable that is neither a list nor a DataLoader)."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __iter__(self):
+        return iter(self.batches)
+
+
+class _Ended(Callback):
+    def __init__(self, ended):
+        self.ended = ended
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.ended.append(epoch)

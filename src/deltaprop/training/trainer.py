@@ -419,7 +419,13 @@ class Trainer:
 
     def _source_ended(self, source) -> bool:
         """After an epoch on batches: a one-shot iterator that ran out ends the run (True: at once,
-        the epoch having had no batch); an epoch without any batch is an error otherwise."""
+        the epoch having had no batch); an epoch without any batch is an error otherwise, and so is
+        an epoch whose batches weigh every sample 0 (arrays of such weights are refused before
+        training; a source's are known only as its batches come)."""
+        if source.weighted and source.served and not source.some_weight and not self.stop_training:
+            which = "batch 0" if source.served == 1 else f"batches 0 to {source.served - 1}"
+            raise DataError(f"fit, {which} of epoch {self.epoch}: every sample has weight 0, so the epoch learned "
+                            f"nothing; give some samples a positive weight")
         if source.ran_out:
             self.stop_training = True
             self.stop_reason = (f"the training data ran out after {source.served} batches of epoch {self.epoch} "
