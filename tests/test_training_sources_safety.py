@@ -5,10 +5,11 @@ resume."""
 import numpy as np
 import pytest
 
+import deltaprop as dp
 from deltaprop import optim
-from deltaprop.data import DataLoader, Dataset
+from deltaprop.data import ArrayDataset, DataLoader, Dataset
 from deltaprop.errors import DataError
-from deltaprop.training import Callback, Trainer
+from deltaprop.training import Callback, ModelCheckpoint, Trainer
 from training_problem import small_classifier, three_classes
 
 X, Y = three_classes(n=120)
@@ -135,3 +136,41 @@ class _Ended(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.ended.append(epoch)
+
+
+# -- a shuffling validation loader without a seed, after a resume -------------------------------------
+
+def _validation():
+    return DataLoader(ArrayDataset(XV, YV), batch_size=8, shuffle=True)  # no seed
+
+
+@pytest.mark.parametrize("dropout, steps", [(0.0, 1), (0.3, 2), (0.3, None)])
+def test_a_resumed_run_validates_on_the_samples_of_the_uninterrupted_one(tmp_path, dropout, steps):
+    def run(epochs, callbacks=(), resume_from=None):
+        trainer = _trainer(callbacks, dropout)
+        history = trainer.fit(XT, YT, batch_size=16, epochs=epochs, validation_data=_validation(),
+                              validation_steps=steps, resume_from=resume_from)
+        return trainer, history
+
+    straight, straight_history = run(3)
+    path = tmp_path / "after-epoch-1.ckpt"
+    run(1, [ModelCheckpoint(path)])
+    dp.manual_seed(99)  # the resumed run restores every random state itself
+    resumed, resumed_history = run(3, resume_from=path)
+    # the same validation samples, and no draw taken from the dropout masks' generator for their order
+    for key in ("loss", "val_loss"):
+        np.testing.assert_array_equal(resumed_history[key], straight_history[key], err_msg=key)
+    for a, b in zip(resumed.model.parameters(), straight.model.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_a_seedless_shuffling_validation_loader_takes_the_runs_seed():
+    loader = _validation()
+    trainer = _trainer()
+    history = trainer.fit(XT, YT, batch_size=16, epochs=1, validation_data=loader, validation_steps=1)
+    assert loader.seed == 5
+    first = loader.order(0)[:8]
+    np.testing.assert_allclose(history["val_loss"][-1], trainer.evaluate(XV[first], YV[first])["loss"], rtol=1e-6)
+    seeded = DataLoader(ArrayDataset(XV, YV), batch_size=8, shuffle=True, seed=3)
+    _trainer().fit(XT, YT, batch_size=16, epochs=1, validation_data=seeded)
+    assert seeded.seed == 3  # a loader's own seed is kept

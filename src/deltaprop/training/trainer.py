@@ -409,6 +409,11 @@ class Trainer:
         if source.one_shot:
             raise ConfigError(f"fit: validation_data is {describe(data)}, which the first validation would use up; "
                               f"pass a DataLoader or another iterable that starts a new pass each time")
+        # A shuffling loader without a seed would draw one from the library's generator at the first
+        # validation: after a resume that draw comes at another time, so validation_steps would see
+        # other samples, and the dropout masks drawn after it would differ. The run's seed, which a
+        # checkpoint keeps, fixes its order instead.
+        adopt_seed(source, self.seed)
         return source
 
     def _weighted_loss(self, x, y) -> WeightedLoss:
@@ -950,7 +955,8 @@ def fit(model, X, y=None, *, loss, optimizer, epochs: int = 1, batch_size: int |
     (running out of batches ends the run). With a source, ``y``, ``batch_size``,
     ``validation_split``, ``sample_weight``, ``class_weight`` and ``shuffle`` are refused: the
     batches carry them. ``validation_data`` may be such a source too (not a one-shot iterator),
-    read from its beginning (a DataLoader's epoch 0) at each validation.
+    read from its beginning (a DataLoader's epoch 0) at each validation; a shuffling validation
+    loader without a seed takes the run's too, so a resumed run validates on the same samples.
     ``steps_per_epoch`` trains at most that many batches per epoch, each epoch starting a new pass
     (arrays and re-iterables; Keras carries a pass on across epochs); ``validation_steps`` validates
     on at most that many batches.
