@@ -3,6 +3,7 @@ and value at fault (rows numbered as a spreadsheet shows them, the header being 
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from typing import NamedTuple
@@ -29,6 +30,17 @@ CASES = [
     Case("unreadable", "a,b\n1,2\n", ("cannot be read", "permission denied"), kind="unreadable"),
     Case("not_utf8", b"a,b,c\n1,2,caf\xe9\n", ("not UTF-8", "0xe9", "byte offset 13", "line 2")),
     Case("not_utf8_after_bom", b"\xef\xbb\xbfa,b\n\xff,1\n", ("not UTF-8", "0xff", "byte offset 7", "line 2")),
+    # UTF-16 and UTF-32 with their byte-order mark: named, whether the text holds NUL bytes (ASCII) or not
+    Case("utf16_le_bom", codecs.BOM_UTF16_LE + "a,b,t\n1,2,0\n".encode("utf-16-le"),
+         ("is UTF-16 text", "byte-order mark FF FE", "save the file as UTF-8")),
+    Case("utf16_be_bom", codecs.BOM_UTF16_BE + "a,b,t\n1,2,0\n".encode("utf-16-be"),
+         ("is UTF-16 text", "byte-order mark FE FF", "save the file as UTF-8")),
+    Case("utf16_le_bom_without_ascii", codecs.BOM_UTF16_LE + "αβγ".encode("utf-16-le"),
+         ("is UTF-16 text", "byte-order mark FF FE", "save the file as UTF-8")),
+    Case("utf32_le_bom", codecs.BOM_UTF32_LE + "a,b,t\n1,2,0\n".encode("utf-32-le"),
+         ("is UTF-32 text", "byte-order mark FF FE 00 00", "save the file as UTF-8")),
+    Case("utf32_be_bom", codecs.BOM_UTF32_BE + "a,b,t\n1,2,0\n".encode("utf-32-be"),
+         ("is UTF-32 text", "byte-order mark 00 00 FE FF", "save the file as UTF-8")),
     Case("empty_file", b"", ("empty",)),
     Case("blank_lines_only", "\n  \n\n", ("empty",)),
     # -- the header

@@ -86,8 +86,9 @@ def main(argv=None) -> int:
         return _fail(error, EXIT_USAGE, debug)
     except DeltapropError as error:
         return _fail(error, EXIT_DATA, debug)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:
         print("deltaprop: interrupted", file=sys.stderr)
+        _notes(error)
         return EXIT_INTERRUPTED
     except MemoryError as error:  # e.g. --hidden 200000,200000: a user's choice, not a bug
         detail = f" ({error})" if str(error) else ""
@@ -100,6 +101,7 @@ def main(argv=None) -> int:
         if debug:
             raise
         print(f"deltaprop: internal error: {type(error).__name__}: {error} (run again with --debug for the traceback)", file=sys.stderr)
+        _notes(error)
         return EXIT_DATA
 
 
@@ -125,4 +127,12 @@ def _fail(error, code: int, debug: bool, cause=None) -> int:
 
         traceback.print_exception(cause or error)
     print(f"deltaprop: error: {error}", file=sys.stderr)
+    _notes(cause or error)
     return code
+
+
+def _notes(error) -> None:
+    """What a command added to an error on its way out (PEP 678's notes: a run folder that was kept
+    and how to resume it), a line each after the error's own."""
+    for note in getattr(error, "__notes__", ()):
+        print(f"deltaprop: {note}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 The run folder holds the model file, the last checkpoint, ``metrics.json``, ``history.csv``,
 ``config.toml`` (the resolved options: ``deltaprop train --config`` on it repeats the run) and PNGs
-of the curves and, for classification, of the confusion matrix.
+of the curves and, for classification, of the confusion matrix. A new run that fails before its
+first checkpoint leaves none of it behind; one that fails after keeps the folder, every file in it
+whole, and the error is followed by the command that resumes it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 
 from .. import atomic, nn, optim
 from ..data import LabelEncoder, StandardScaler, train_test_split
-from ..errors import DataError
+from ..errors import DataError, DeltapropError
 from ..random import manual_seed
 from ..serialization import load_checkpoint
 from ..tabular import TabularModel, build_mlp, infer_task
@@ -178,18 +180,41 @@ def run(args) -> int:
         return _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log,
                       before[CHECKPOINT_FILE], class_weight)
     except BaseException as error:
-        # A new run that fails without a checkpoint worth keeping leaves nothing behind: not the
-        # folder it made, nor its files in a folder that was there. (A resumed run keeps its folder.)
-        if not args.resume and _stamp(out / CHECKPOINT_FILE) == before[CHECKPOINT_FILE]:
-            if created:
-                shutil.rmtree(out, ignore_errors=True)
-            else:
-                for name in OUTPUT_FILES:
-                    if _stamp(out / name) != before[name]:
-                        (out / name).unlink(missing_ok=True)
         if isinstance(error, _Diverged):
-            return 1  # the reason is printed already
+            _clean_up(out, created, before, args.resume)
+            return 1  # the reason, and what its checkpoint holds, are printed already
+        if _stamp(out / CHECKPOINT_FILE) != before[CHECKPOINT_FILE]:
+            # The run wrote a checkpoint: its folder stays, and the error is followed by a line saying
+            # so (every file in it was written atomically, so none is torn).
+            error.__notes__ = [*getattr(error, "__notes__", ()), _kept(out / CHECKPOINT_FILE)]
+        _clean_up(out, created, before, args.resume)
         raise
+
+
+def _clean_up(out: Path, created: bool, before: dict, resumed) -> None:
+    """After a failure: a new run without a checkpoint worth keeping leaves nothing behind, not the
+    folder it made, nor its files in a folder that was there. (A resumed run keeps its folder.)"""
+    if resumed or _stamp(out / CHECKPOINT_FILE) != before[CHECKPOINT_FILE]:
+        return
+    if created:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for name in OUTPUT_FILES:
+        if _stamp(out / name) != before[name]:
+            (out / name).unlink(missing_ok=True)
+
+
+def _kept(checkpoint: Path) -> str:
+    """The line that follows the error of a run that failed after writing ``checkpoint``."""
+    try:
+        state = load_checkpoint(checkpoint)["state"]
+        held = f"epoch {state['epoch']}"
+        if state["batches_done"]:  # an interruption's checkpoint, written inside the epoch
+            held += f", batch {state['batches_done']}"
+    except (DeltapropError, OSError, KeyError, TypeError):
+        held = "the run so far"
+    return (f"the run folder {checkpoint.parent} is kept: its checkpoint holds {held}; resume with: "
+            f"deltaprop train --resume {checkpoint}")
 
 
 def _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log, found,

@@ -149,6 +149,12 @@ class _Where:
 
 # -- reading the bytes ------------------------------------------------------------------------------
 
+# The marks that open a text file saved as UTF-16 or UTF-32 (spreadsheets' "Unicode text"): the
+# UTF-32 ones first, since the little-endian one begins with UTF-16's.
+_OTHER_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                           (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def _read_text(name: str) -> str:
     if os.path.isdir(name):
         raise DataError(f"{name}: is a directory, not a CSV file")
@@ -161,6 +167,10 @@ def _read_text(name: str) -> str:
         raise DataError(f"{name}: cannot be read (permission denied)") from None
     except OSError as exc:
         raise DataError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    for mark, encoding in _OTHER_BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            raise DataError(f"{name}: is {encoding} text (it starts with the byte-order mark "
+                            f"{mark.hex(' ').upper()}), not UTF-8; save the file as UTF-8")
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     # No text holds NUL, yet a NUL is valid UTF-8: UTF-16 without a BOM would read as a mess of
     # cells, and NumPy's text arrays drop trailing NULs ('cat\0' would silently be the class 'cat').

@@ -17,7 +17,9 @@ Three kinds, told apart once:
 
 ``steps_per_epoch`` takes at most that many batches of each epoch's pass (a re-iterable starts
 every epoch from its beginning, as ``zip(range(steps), loader)`` would; Keras instead carries a pass
-on across epochs). Every batch is checked and converted as arrays are (``prepare``).
+on across epochs). Every batch is checked and converted as arrays are (``prepare``), its weights
+as ``sample_weight`` is (finite, not negative), and an epoch whose batches weigh every sample 0 is
+refused, as weights of 0 for all the arrays' samples are.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class BatchSource:
         self.weighted = None  # whether the batches carry sample weights: fixed by the first batch
         self.weighted_loss = None  # the loss weighted batches train with, made at the first of them
         self.served = 0  # batches served in the current pass
+        self.some_weight = False  # whether a batch of the current pass gave a sample a positive weight
         self.ran_out = False  # a one-shot iterator ended inside a pass that wanted more
 
     def batches_per_pass(self) -> int | None:
@@ -103,7 +106,7 @@ class BatchSource:
 
     def unpacked(self, epoch: int | None = None):
         """(x, y, sample_weight or None) per batch, each checked and converted by ``prepare``."""
-        self.served, self.ran_out = 0, False
+        self.served, self.ran_out, self.some_weight = 0, False, False
         for index, batch in enumerate(self.raw(epoch)):
             where = f"{self.caller}, batch {index}"
             if isinstance(batch, dict) or not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
@@ -121,6 +124,7 @@ class BatchSource:
                 from .weighting import checked_sample_weight
 
                 weights = checked_sample_weight(batch[2], len(x), where)
+                self.some_weight = self.some_weight or bool(weights.any())
             self.served += 1
             yield x, y, weights
         self.ran_out = self.one_shot and self.steps is not None and self.served < self.steps

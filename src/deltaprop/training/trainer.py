@@ -343,6 +343,13 @@ class Trainer:
                 callback.on_train_begin({})
             for epoch in range(start_epoch, epochs + 1):
                 self.epoch = epoch
+                # An epoch resumed part-way has begun already: its learning rate came back with the
+                # optimizer's state, and a schedule must not be applied to it a second time.
+                self.resumed_mid_epoch = bool(skip_batches)
+                for callback in self.callbacks:
+                    callback.on_epoch_begin(epoch, {})
+                # The epoch's batches are drawn after on_epoch_begin, as Keras draws them (a source's
+                # first batch is read here, to tell whether its batches carry weights).
                 if source is None:
                     loader.set_epoch(epoch)
                     batches = loader if weighted is None else weighted.batches(loader)
@@ -350,11 +357,6 @@ class Trainer:
                         batches = itertools.islice(batches, steps_per_epoch)
                 else:
                     batches, weighted = training_batches(source, epoch, self._weighted_loss, self._model_dtype())
-                # An epoch resumed part-way has begun already: its learning rate came back with the
-                # optimizer's state, and a schedule must not be applied to it a second time.
-                self.resumed_mid_epoch = bool(skip_batches)
-                for callback in self.callbacks:
-                    callback.on_epoch_begin(epoch, {})
                 progress.start_epoch(epoch)
                 started = time.perf_counter()
                 sums = self._position[2] if skip_batches else {"loss": 0.0, "count": 0, "metrics": self._running_metrics()}
@@ -407,6 +409,11 @@ class Trainer:
         if source.one_shot:
             raise ConfigError(f"fit: validation_data is {describe(data)}, which the first validation would use up; "
                               f"pass a DataLoader or another iterable that starts a new pass each time")
+        # A shuffling loader without a seed would draw one from the library's generator at the first
+        # validation: after a resume that draw comes at another time, so validation_steps would see
+        # other samples, and the dropout masks drawn after it would differ. The run's seed, which a
+        # checkpoint keeps, fixes its order instead.
+        adopt_seed(source, self.seed)
         return source
 
     def _weighted_loss(self, x, y) -> WeightedLoss:
@@ -417,7 +424,13 @@ class Trainer:
 
     def _source_ended(self, source) -> bool:
         """After an epoch on batches: a one-shot iterator that ran out ends the run (True: at once,
-        the epoch having had no batch); an epoch without any batch is an error otherwise."""
+        the epoch having had no batch); an epoch without any batch is an error otherwise, and so is
+        an epoch whose batches weigh every sample 0 (arrays of such weights are refused before
+        training; a source's are known only as its batches come)."""
+        if source.weighted and source.served and not source.some_weight and not self.stop_training:
+            which = "batch 0" if source.served == 1 else f"batches 0 to {source.served - 1}"
+            raise DataError(f"fit, {which} of epoch {self.epoch}: every sample has weight 0, so the epoch learned "
+                            f"nothing; give some samples a positive weight")
         if source.ran_out:
             self.stop_training = True
             self.stop_reason = (f"the training data ran out after {source.served} batches of epoch {self.epoch} "
@@ -942,7 +955,8 @@ def fit(model, X, y=None, *, loss, optimizer, epochs: int = 1, batch_size: int |
     (running out of batches ends the run). With a source, ``y``, ``batch_size``,
     ``validation_split``, ``sample_weight``, ``class_weight`` and ``shuffle`` are refused: the
     batches carry them. ``validation_data`` may be such a source too (not a one-shot iterator),
-    read from its beginning (a DataLoader's epoch 0) at each validation.
+    read from its beginning (a DataLoader's epoch 0) at each validation; a shuffling validation
+    loader without a seed takes the run's too, so a resumed run validates on the same samples.
     ``steps_per_epoch`` trains at most that many batches per epoch, each epoch starting a new pass
     (arrays and re-iterables; Keras carries a pass on across epochs); ``validation_steps`` validates
     on at most that many batches.
