@@ -120,6 +120,8 @@ _FLAGS_ONLY = frozenset({
     "embedding", "group_norm", "pad", "adaptive_avg_pool1d", "smooth_l1_loss", "kl_div", "split",
     # (they keep their input and weight as arrays, and never the bias, as conv1d/conv2d do)
     "conv_transpose1d", "conv_transpose2d",
+    # (they keep the positions written, never the values)
+    "index_put", "masked_scatter",
 })
 
 # Rules that need an input's values, or their own output, only for some gradients (PyTorch saves

@@ -985,6 +985,12 @@ class Tensor:
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
         return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
+    def index_put(self, indices, values, accumulate=False):
+        return _ops.index_put(self, indices, values, accumulate)
+
+    def masked_scatter(self, mask, source):
+        return _ops.masked_scatter(self, mask, source)
+
     def masked_select(self, mask):
         return _ops.masked_select(self, mask)
 
@@ -1376,6 +1382,12 @@ class Tensor:
 
     def index_copy_(self, dim, index, source):
         return self._overwritten("index_copy_", _ops.index_copy, dim, index, source, written=(source,))
+
+    def index_put_(self, indices, values, accumulate=False):
+        return self._overwritten("index_put_", _ops.index_put, indices, values, accumulate, written=(values,))
+
+    def masked_scatter_(self, mask, source):
+        return self._overwritten("masked_scatter_", _ops.masked_scatter, mask, source, written=(source,))
 
     def pow_(self, exponent):
         return self._overwritten("pow_", _ops.pow, exponent, written=(exponent,))
