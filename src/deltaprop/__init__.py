@@ -60,6 +60,7 @@ from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floo
 )
 from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype in, booleans out
 from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
+from .ops import index_put, masked_scatter  # writes at index tensors' positions or a mask's
 from .ops import add_scaled as add, divide as div, sub_scaled as sub  # PyTorch's alpha= and rounding_mode=
 from .ops import (  # trigonometric and hyperbolic functions, and elementwise functions of two or three tensors
     acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
@@ -111,7 +112,7 @@ cat = concatenate  # PyTorch's name
 from .function_forms import (  # PyTorch's function forms of methods, and its aliases of NumPy's names
     absolute, allclose, concat, count_nonzero, divide, dot, equal, get_default_dtype, greater, greater_equal,
     is_floating_point, is_tensor, isclose, less, less_equal, mm, multiply, mv, neg, negative, norm, not_equal, numel,
-    ravel, reshape, std, subtract, t, true_divide, var, broadcast_to, clone,
+    ravel, reshape, std, subtract, t, true_divide, var, broadcast_to, clone, index_put_,
 )
 from .function_forms import set_default_dtype, vdot
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
@@ -171,6 +172,7 @@ __all__ = [
     "nonzero", "remainder", "roll", "scatter", "scatter_add", "select", "sub", "swapaxes", "swapdims", "tile", "unbind",
     "unflatten",
     "logical_and", "logical_not", "logical_or", "logical_xor", "index_add", "index_copy", "index_fill", "scatter_reduce",
+    "index_put", "index_put_", "masked_scatter",
     "promote_types", "result_type",
     "erf", "erfc", "erfinv", "take_along_dim",
     "empty", "empty_like", "from_numpy", "full_like", "rand_like", "randint_like", "randn_like",

@@ -36,6 +36,22 @@ class Changes:
     limit = _TRACKED  # entries before the dead ones are swept out
     stepped: dict = {}  # id -> weak reference, for the parameters optimizers update (``_stepped``)
     stepped_limit = _TRACKED
+    reshaped: dict = {}  # id(tensor) -> (time its shape changed in place, weak reference to it, the method)
+    reshaped_limit = _TRACKED
+
+    @classmethod
+    def reshape(cls, tensor, what: str) -> None:
+        """``tensor`` changed its shape in place (``squeeze_``, ``t_``, ...): an operation recorded
+        before that uses it would send it a gradient of the old shape."""
+        cls.reshaped, cls.reshaped_limit = _swept(cls.reshaped, cls.reshaped_limit, lambda entry: entry[1])
+        key = id(tensor)
+
+        def forget(reference) -> None:  # (once the tensor is gone, backward() looks no more)
+            entry = cls.reshaped.get(key)
+            if entry is not None and entry[1] is reference:
+                del cls.reshaped[key]
+
+        cls.reshaped[key] = (cls.tick(), weakref.ref(tensor, forget), what)
 
     @classmethod
     def watch(cls, parameters) -> None:
@@ -120,6 +136,8 @@ _FLAGS_ONLY = frozenset({
     "embedding", "group_norm", "pad", "adaptive_avg_pool1d", "smooth_l1_loss", "kl_div", "split",
     # (they keep their input and weight as arrays, and never the bias, as conv1d/conv2d do)
     "conv_transpose1d", "conv_transpose2d",
+    # (they keep the positions written, never the values)
+    "index_put", "masked_scatter",
 })
 
 # Rules that need an input's values, or their own output, only for some gradients (PyTorch saves
@@ -183,6 +201,8 @@ def check_unchanged(order) -> None:
                 raise GradError(f"backward: an input of '{op}' (shape {np.shape(parent.data)}) was changed in "
                                 f"place after the operation used it, and its gradient rule needs that input's values; "
                                 f"change a copy (x = x + 1), or run the forward pass again after the change")
+        if Changes.reshaped:
+            _check_shapes(node, op, parents, stamp)
         ours = [node.data] + [parent.data for parent in parents]
         for item in kept or ():
             array = item if isinstance(item, np.ndarray) else getattr(item, "data", None) if hasattr(item, "_pending") else None
@@ -192,6 +212,17 @@ def check_unchanged(order) -> None:
                 raise GradError(f"backward: a value that '{op}' kept for its gradient (shape {array.shape}: its class "
                                 f"labels, an index, a condition or a bound) was changed in place after the operation "
                                 f"used it; change a copy, or run the forward pass again after the change")
+
+
+def _check_shapes(node, op: str, parents: tuple, stamp: int) -> None:
+    """Refuse a rule that would send a gradient of the old shape to a tensor that has changed its
+    shape in place since the operation used it."""
+    for parent in parents:
+        entry = Changes.reshaped.get(id(parent))
+        if entry is not None and entry[0] > stamp and entry[1]() is parent and parent.requires_grad:
+            raise GradError(f"backward: '{op}' used a tensor that {entry[2]}() reshaped in place afterwards (now shape "
+                            f"{np.shape(parent.data)}), so its gradient would have the old shape; change the shape "
+                            f"before the first use, or make a new tensor (y = x.{entry[2][:-1]}(...))")
 
 
 def _kept(rule, depth: int = 0):

@@ -141,6 +141,11 @@ def t(input):
     return as_tensor(input).t()
 
 
+def index_put_(input, indices, values, accumulate=False):
+    """:meth:`Tensor.index_put_`: ``values`` written (or added) into ``input`` at ``indices``."""
+    return input.index_put_(indices, values, accumulate)
+
+
 def true_divide(input, other):
     return ops.div(input, other)
 

@@ -20,6 +20,7 @@ from . import draws as _draws
 from .dtypes import TENSOR_KINDS, dtype_refusal, legacy_dtype, tensor_dtype, type_name
 from .engine import add_hook, run_backward
 from .errors import GradError, ShapeError
+from . import grad_mode as _grad_mode
 from .grad_mode import _state as _grad_state
 
 float16 = np.float16
@@ -1025,6 +1026,12 @@ class Tensor:
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
         return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
+    def index_put(self, indices, values, accumulate=False):
+        return _ops.index_put(self, indices, values, accumulate)
+
+    def masked_scatter(self, mask, source):
+        return _ops.masked_scatter(self, mask, source)
+
     def masked_select(self, mask):
         return _ops.masked_select(self, mask)
 
@@ -1417,6 +1424,12 @@ class Tensor:
     def index_copy_(self, dim, index, source):
         return self._overwritten("index_copy_", _ops.index_copy, dim, index, source, written=(source,))
 
+    def index_put_(self, indices, values, accumulate=False):
+        return self._overwritten("index_put_", _ops.index_put, indices, values, accumulate, written=(values,))
+
+    def masked_scatter_(self, mask, source):
+        return self._overwritten("masked_scatter_", _ops.masked_scatter, mask, source, written=(source,))
+
     def pow_(self, exponent):
         return self._overwritten("pow_", _ops.pow, exponent, written=(exponent,))
 
@@ -1458,6 +1471,55 @@ class Tensor:
 
     def reciprocal_(self):
         return self._overwritten("reciprocal_", _ops.reciprocal)
+
+    # PyTorch's in-place view changes (squeeze_, unsqueeze_, t_, transpose_, swapaxes_, swapdims_): the
+    # values stay, the shape changes. A tensor computed in the graph becomes the view's node, whose
+    # parent is a new tensor holding what it was (its data and its node), so a later use passes its
+    # gradient back through the earlier graph, as PyTorch's rebased grad_fn does. A use recorded
+    # before the change would send the tensor a gradient of the old shape: backward() refuses that
+    # (changes.Changes.reshape), where PyTorch hands it to the old node. A leaf that requires grad
+    # is refused outside no_grad(), as in PyTorch.
+
+    def _reshaped(self, what: str, view, *args) -> "Tensor":
+        if self.requires_grad and self._backward is None and _grad_state.enabled:
+            raise GradError(f"{what}: a leaf tensor that requires grad cannot change its shape in place, as in "
+                            f"PyTorch; write y = x.{what[:-1]}(...) for a new tensor, or change it under no_grad()")
+        if self._backward is None:
+            result = _viewed(what, view, Tensor._wrap(self.data), args).data
+            if self.requires_grad:  # (a leaf under no_grad(): a use recorded before sends the old shape)
+                Changes.reshape(self, what)
+            self.data = result
+            return self
+        before = _new_tensor(Tensor)
+        before.data, before.requires_grad, before._stamp = self.data, self.requires_grad, self._stamp
+        before._parents, before._backward, before._op = self._parents, self._backward, self._op
+        before.grad, before._retains_grad, before._pending = None, False, None
+        with _grad_mode.enable_grad():  # (under no_grad() too: the node must map the new shape to the old)
+            result = _viewed(what, view, before, args)
+        if result.data.shape == self.data.shape and result.data.strides == self.data.strides:
+            return self  # (nothing moved: a vector's t_(), squeeze_() without a dimension of length 1)
+        Changes.reshape(self, what)
+        self.data, self._parents, self._backward, self._op = result.data, result._parents, result._backward, result._op
+        self._stamp = result._stamp
+        return self
+
+    def squeeze_(self, dim=None):
+        return self._reshaped("squeeze_", Tensor.squeeze, dim)
+
+    def unsqueeze_(self, dim):
+        return self._reshaped("unsqueeze_", Tensor.unsqueeze, dim)
+
+    def t_(self):
+        return self._reshaped("t_", Tensor.t)
+
+    def transpose_(self, dim0, dim1):
+        return self._reshaped("transpose_", Tensor.transpose, dim0, dim1)
+
+    def swapaxes_(self, axis0, axis1):
+        return self._reshaped("swapaxes_", Tensor.transpose, axis0, axis1)
+
+    def swapdims_(self, dim0, dim1):
+        return self._reshaped("swapdims_", Tensor.transpose, dim0, dim1)
 
     # In-place random draws from the library's generator (deltaprop.draws; seeded by manual_seed), as
     # a custom weight initialisation writes them under no_grad(): ``p.normal_(0, 0.02)``.
@@ -1513,6 +1575,18 @@ class MaxMin(tuple):
 
 def _data(x):
     return x.data if isinstance(x, Tensor) else x
+
+
+def _viewed(what: str, view, tensor: Tensor, args: tuple) -> Tensor:
+    """``view(tensor, *args)``, its refusal (a dim out of range) reworded to name ``what``."""
+    try:
+        return view(tensor, *args)
+    except (ShapeError, ValueError, TypeError) as error:
+        message = str(error)
+        name, _, rest = message.partition(": ")
+        if rest and " " not in name:  # (the refusal named the operation: name the method instead)
+            message = rest
+        raise type(error)(f"{what}: {message}") from None
 
 
 def _checked(array: np.ndarray, dtype, owner: str) -> np.ndarray:

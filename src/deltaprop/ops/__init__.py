@@ -29,6 +29,7 @@
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, repeat_interleave |
 | scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
 | scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
+| index_put     | index_put (x[indices] = values, accumulate), masked_scatter           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
 | loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) |
@@ -92,6 +93,7 @@ from .scatter import (
     argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
 )
 from .scatter_reduce import scatter_reduce
+from .index_put import index_put, masked_scatter
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .unpool import max_unpool1d, max_unpool2d
 from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
@@ -151,7 +153,7 @@ __all__ = [
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
     "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
-    "index_add", "index_copy", "index_fill", "scatter_reduce",
+    "index_add", "index_copy", "index_fill", "scatter_reduce", "index_put", "masked_scatter",
     "max_unpool1d", "max_unpool2d",
     "erf", "erfc", "erfinv", "take_along_dim",
     "dot", "mm", "mv", "allclose", "count_nonzero", "equal", "isclose",

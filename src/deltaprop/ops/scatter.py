@@ -33,6 +33,16 @@ def _positions(index: np.ndarray, axis: int) -> tuple:
     return tuple(where)
 
 
+def _same_dtype(op: str, src, dtype, what: str) -> Tensor:
+    """``src`` (a tensor or a NumPy array) as a tensor, refused where its dtype is not ``dtype``, as
+    PyTorch refuses it: casting it would round or truncate without a word (1.7 into int64 as 1)."""
+    given = src.data.dtype if isinstance(src, Tensor) else src.dtype
+    if given != dtype:
+        raise DataError(f"{op}: {what} has dtype {given} and the input {dtype}; they must be the same, as in PyTorch "
+                        f"(convert {what} with .to(input.dtype))")
+    return src if isinstance(src, Tensor) else Tensor._wrap(src)
+
+
 def _placement(op: str, input, dim, index, src) -> tuple:
     """The checked operands of a scatter along ``dim``: the input and src tensors, the positions the
     index names (at least 1-d), the part of src they take, and the input's shape (1-d for a 0-d one)."""
@@ -41,14 +51,11 @@ def _placement(op: str, input, dim, index, src) -> tuple:
     ndim = X.ndim
     axis = _axis(op, dim, ndim)
     index = integer_index(op, index)
-    if isinstance(src, Tensor):
-        if src.data.dtype != X.dtype:
-            raise DataError(f"{op}: src has dtype {src.data.dtype} and the input {X.dtype}; they must be the same, "
-                            "as in PyTorch (convert src with .to(input.dtype))")
-        source = src
-    elif np.ndim(src) == 0 and not isinstance(src, np.ndarray):  # a number: PyTorch's value=
+    if isinstance(src, (Tensor, np.ndarray)):
+        source = _same_dtype(op, src, X.dtype, "src")
+    elif np.ndim(src) == 0:  # a number: PyTorch's value=
         source = Tensor._wrap(np.full(index.shape, src, dtype=X.dtype))
-    else:
+    else:  # a list: no dtype of its own
         source = Tensor._wrap(np.asarray(src, dtype=X.dtype))
     S = source.data
     if index.ndim != ndim or S.ndim != ndim:
@@ -132,10 +139,10 @@ def _slices(op: str, input, dim, index, source) -> tuple:
     axis = _axis(op, dim, X.ndim)
     sizes = X.shape or (1,)
     index = _index_vector(op, index, sizes[axis], dim)
-    source = source if isinstance(source, Tensor) else Tensor._wrap(np.asarray(source, dtype=X.dtype))
-    if source.data.dtype != X.dtype:
-        raise DataError(f"{op}: source has dtype {source.data.dtype} and the input {X.dtype}; they must be the same, "
-                        "as in PyTorch (convert source with .to(input.dtype))")
+    if isinstance(source, (Tensor, np.ndarray)):
+        source = _same_dtype(op, source, X.dtype, "source")
+    else:  # a list (or a number): no dtype of its own
+        source = Tensor._wrap(np.asarray(source, dtype=X.dtype))
     expected = X.shape[:axis] + (len(index),) + X.shape[axis + 1:] if X.ndim else ()
     if source.data.shape != expected or (not X.ndim and len(index) != 1):
         raise ShapeError(f"{op}: source must have shape {expected} (the input's {X.shape} with dim {dim} as long as "
