@@ -45,3 +45,51 @@ def test_all_and_any_give_pytorchs_tensor(name, array, kwargs):
     theirs = getattr(torch, name)(torch.from_numpy(array.copy()), **kwargs)
     _same(getattr(dp, name)(dp.tensor(array, dtype=array.dtype), **kwargs), theirs)
     _same(getattr(dp.tensor(array, dtype=array.dtype), name)(**kwargs), theirs)
+
+
+# -- creation functions under the default dtype -------------------------------------------------
+
+@pytest.fixture(params=["float32", "float64"])
+def default_dtype(request):
+    ours, theirs = dp.get_default_dtype(), torch.get_default_dtype()
+    dp.set_default_dtype(np.dtype(request.param))
+    torch.set_default_dtype(getattr(torch, request.param))
+    try:
+        yield request.param
+    finally:
+        dp.set_default_dtype(ours)
+        torch.set_default_dtype(theirs)
+
+
+MADE = [  # (id, a call that serves both libraries)
+    ("full-float", lambda m: m.full((2, 3), 1.5)),
+    ("full-int", lambda m: m.full((2,), 3)),
+    ("full-negative-int", lambda m: m.full((2,), -7)),
+    ("full-bool", lambda m: m.full((2,), True)),
+    ("full-numpy-int", lambda m: m.full((2,), np.int32(4))),
+    ("full-numpy-float", lambda m: m.full((2,), np.float64(0.1))),
+    ("full-int-given-float", lambda m: m.full((2,), 3, dtype=m.float64)),
+    ("linspace", lambda m: m.linspace(-1, 2, 7)),
+    ("logspace", lambda m: m.logspace(-1, 2, 7)),
+    ("logspace-base-2", lambda m: m.logspace(0, 3, 4, base=2)),
+    ("logspace-base-float", lambda m: m.logspace(0.5, -1.5, 5, base=3.5)),
+    ("logspace-one", lambda m: m.logspace(1, 2, 1)),
+    ("logspace-none", lambda m: m.logspace(1, 2, 0)),
+    ("logspace-float64", lambda m: m.logspace(-2, 2, 9, dtype=m.float64)),
+    ("logspace-int64", lambda m: m.logspace(0, 2, 3, dtype=m.int64)),
+    ("arange-floats", lambda m: m.arange(0, 1, 0.25)),
+    ("eye", lambda m: m.eye(2, 3)),
+]
+
+
+@pytest.mark.parametrize("make", [pytest.param(m[1], id=m[0]) for m in MADE])
+def test_creation_functions_give_pytorchs_dtype_and_values(make, default_dtype):
+    ours, theirs = make(dp), make(torch)
+    _same(ours, theirs, rtol=2e-7 if ours.dtype == np.float32 else 1e-15)
+
+
+def test_full_of_an_integer_cannot_require_a_gradient():
+    with pytest.raises(dp.errors.GradError, match="only floating-point tensors can require a gradient"):
+        dp.full((2,), 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
+        torch.full((2,), 3, requires_grad=True)
