@@ -93,3 +93,88 @@ def test_full_of_an_integer_cannot_require_a_gradient():
         dp.full((2,), 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
         torch.full((2,), 3, requires_grad=True)
+
+
+# -- the dtype of a loss of two dtypes ------------------------------------------------------------
+
+def _loss_operand(shape, kind, dtype, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "prob":
+        a = rng.uniform(0.1, 0.9, shape)
+    elif kind == "pos":
+        a = rng.uniform(0.5, 2.0, shape)
+    elif kind == "sign":
+        a = np.where(rng.normal(size=shape) < 0, -1.0, 1.0)
+    elif kind == "binary":
+        a = rng.integers(0, 2, shape).astype(np.float64)
+    else:
+        a = rng.normal(size=shape) * 2
+    return a.astype(dtype)
+
+
+# (function, keyword arguments, operands as (shape, kind, whether it gets a gradient, whether an
+# integer tensor may stand in PyTorch))
+LOSSES = {
+    "mse_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "x", True, True)]),
+    "l1_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "x", True, True)]),
+    "huber_loss": ({"delta": 0.7}, [((4, 3), "x", True, False), ((4, 3), "x", True, True)]),
+    "smooth_l1_loss": ({"beta": 0.7}, [((4, 3), "x", True, False), ((4, 3), "x", True, True)]),
+    "binary_cross_entropy_with_logits": ({}, [((4, 3), "x", True, False), ((4, 3), "binary", True, False)]),
+    "cross_entropy": ({}, [((4, 3), "x", True, False), ((4, 3), "prob", True, False)]),
+    "kl_div": ({"reduction": "batchmean"}, [((4, 3), "x", True, False), ((4, 3), "prob", True, False)]),
+    "poisson_nll_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "pos", True, True)]),
+    "gaussian_nll_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "x", True, True), ((4, 3), "pos", True, False)]),
+    "soft_margin_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "sign", False, True)]),
+    "multilabel_soft_margin_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "binary", False, True)]),
+    "hinge_embedding_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "sign", False, True)]),
+    "margin_ranking_loss": ({"margin": 0.3}, [((5,), "x", True, False), ((5,), "x", True, False),
+                                              ((5,), "sign", True, True)]),
+    "cosine_embedding_loss": ({"margin": 0.1}, [((4, 3), "x", True, False), ((4, 3), "x", True, False),
+                                                ((4,), "sign", False, True)]),
+    "triplet_margin_loss": ({}, [((4, 3), "x", True, False), ((4, 3), "x", True, False), ((4, 3), "x", True, False)]),
+}
+
+
+def _dtype_cases():
+    for name, (kwargs, operands) in LOSSES.items():
+        seen = set()
+        for position, (_, _, _, integral) in enumerate(operands):
+            pairs = [("float32", "float64"), ("float64", "float32")] + ([("float32", "int64")] if integral else [])
+            for others, this in pairs:
+                dtypes = [this if i == position else others for i in range(len(operands))]
+                if tuple(dtypes) in seen:
+                    continue
+                seen.add(tuple(dtypes))
+                if name == "binary_cross_entropy_with_logits" and dtypes == ["float64", "float32"]:
+                    continue  # PyTorch gives the target's float32 here; deltaprop keeps float64 (docs/porting.md)
+                for grads in (True, False):
+                    label = f"{name}-{'-'.join(dtypes)}-{'grad' if grads else 'data'}"
+                    yield pytest.param(name, dtypes, grads, id=label)
+
+
+@pytest.mark.parametrize("name, dtypes, grads", list(_dtype_cases()))
+def test_losses_of_two_dtypes_give_pytorchs_dtype_values_and_gradients(name, dtypes, grads):
+    kwargs, operands = LOSSES[name]
+    arrays = [_loss_operand(shape, kind, dtype, seed) for seed, ((shape, kind, _, _), dtype)
+              in enumerate(zip(operands, dtypes))]
+    # with grads, every operand PyTorch differentiates needs one; without, the input alone
+    wants = [(grads or i == 0) and grad and np.dtype(dtype).kind == "f"
+             for i, ((_, _, grad, _), dtype) in enumerate(zip(operands, dtypes))]
+    ours = [dp.tensor(a, dtype=a.dtype, requires_grad=w) for a, w in zip(arrays, wants)]
+    theirs = [torch.tensor(a, requires_grad=w) for a, w in zip(arrays, wants)]
+    result = getattr(dp.nn.functional, name)(*ours, **kwargs)
+    expected = getattr(torch.nn.functional, name)(*theirs, **kwargs)
+    single = np.float32 in (result.dtype, *(a.dtype for a in arrays))
+    _same(result, expected, rtol=2e-6 if single else 1e-12)
+    result.backward()
+    if name == "huber_loss":
+        # PyTorch's huber backward refuses two dtypes ("Found dtype Float but expected Double"): its
+        # gradients are those of the operands taken in the dtype it computes in, the input's
+        theirs = [torch.tensor(a.astype(arrays[0].dtype), requires_grad=w) for a, w in zip(arrays, wants)]
+        expected = torch.nn.functional.huber_loss(*theirs, **kwargs)
+    expected.backward()
+    for mine, reference, wanted in zip(ours, theirs, wants):
+        if wanted:
+            assert mine.grad.dtype == mine.dtype  # each operand's gradient in its own dtype
+            np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-4 if single else 1e-10,
+                                       atol=1e-6 if single else 1e-13)
