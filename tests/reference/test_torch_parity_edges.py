@@ -223,3 +223,136 @@ def test_an_int_beyond_int64_is_refused_in_one_sentence():
                 call(dp.tensor([1, -5]))
     with pytest.raises(OverflowError, match=r"so a tensor of dtype int8 cannot take it"):
         dp.tensor([1], dtype=np.int8) < 2**63
+
+
+# -- cosine_similarity of integers, tanhshrink at infinity, scatter_reduce's names, adaptive pooling --
+
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("float64", "int32"), ("bool", "float64"),
+                                    ("float32", "float64")], ids=str)
+def test_cosine_similarity_of_an_integer_and_a_float_tensor_computes_as_pytorchs(dtypes):
+    a = np.array([[1, 2, 0], [3, -1, 2]]) if dtypes[0] != "bool" else np.array([[1, 0, 1], [0, 1, 1]])
+    b = np.array([[3.0, 4.0, 0.5], [-1.0, 2.0, 2.0]])
+    arrays = [a.astype(dtypes[0]), b.astype(dtypes[1])] if dtypes[0] != "float64" else [b.astype(dtypes[0]), a.astype(dtypes[1])]
+    ours = [dp.tensor(x, dtype=x.dtype, requires_grad=x.dtype.kind == "f") for x in arrays]
+    theirs = [torch.tensor(x, requires_grad=x.dtype.kind == "f") for x in arrays]
+    result = dp.nn.functional.cosine_similarity(*ours)
+    expected = torch.nn.functional.cosine_similarity(*theirs)
+    single = "float32" in dtypes
+    _same(result, expected, rtol=1e-6 if single else 1e-14)
+    result.sum().backward()
+    expected.sum().backward()
+    for mine, reference in zip(ours, theirs):
+        if mine.requires_grad:
+            np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-5 if single else 1e-12, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_cosine_similarity_of_two_integer_tensors_is_refused_under_its_own_name(dtype):
+    a = np.array([[1, 0], [1, 1]]).astype(dtype)
+    with pytest.raises(RuntimeError, match="expected common dtype to be floating point"):
+        torch.nn.functional.cosine_similarity(torch.tensor(a), torch.tensor(a))
+    with pytest.raises(TypeError, match=rf"^cosine_similarity: not implemented for {dtype} tensors, as in PyTorch, "
+                                        r"which computes it for floating-point tensors only; convert the input with "
+                                        r"\.float\(\) first\.$"):
+        dp.nn.functional.cosine_similarity(dp.tensor(a, dtype=a.dtype), dp.tensor(a, dtype=a.dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_tanhshrink_at_infinite_inputs_matches_pytorch(dtype):
+    values = np.array([np.inf, -np.inf, 0.0, 1.0, -30.0, 1e30], dtype=dtype)
+    ours = dp.tensor(values, dtype=values.dtype, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    result, expected = dp.nn.functional.tanhshrink(ours), torch.nn.functional.tanhshrink(theirs)
+    _same(result, expected, rtol=1e-6 if dtype == "float32" else 1e-15)
+    result.backward(np.ones(values.shape, dtype=values.dtype))  # (a sum of +inf and -inf would be NaN)
+    expected.backward(torch.ones_like(expected))
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-6 if dtype == "float32" else 1e-14)
+    assert ours.grad[0] == ours.grad[1] == 1.0  # 1 − tanh²(±∞)
+
+
+def test_scatter_reduce_takes_pytorchs_reduce_names():
+    x, index, src = np.array([1.0, 2.0, 3.0]), np.array([0, 0, 1]), np.array([5.0, 6.0, 7.0])
+    for reduce in ["sum", "prod", "mean", "amax", "amin"]:
+        ours = dp.tensor(x).scatter_reduce(0, dp.tensor(index), dp.tensor(src), reduce=reduce)
+        _same(ours, torch.tensor(x, dtype=torch.float32).scatter_reduce(
+            0, torch.tensor(index), torch.tensor(src, dtype=torch.float32), reduce=reduce))
+    # PyTorch computes its old names 'max'/'min' forward and refuses them in backward; deltaprop
+    # refuses them at once, naming the one to use
+    result = torch.tensor(x, requires_grad=True).scatter_reduce(0, torch.tensor(index), torch.tensor(src), reduce="max")
+    with pytest.raises(RuntimeError, match="Expected 'reduce' to be one of"):
+        result.sum().backward()
+    for old, new in [("max", "amax"), ("min", "amin")]:
+        with pytest.raises(dp.errors.ConfigError, match=rf"^scatter_reduce: reduce must be one of 'sum', 'prod', "
+                                                         rf"'mean', 'amax' or 'amin', got '{old}' \(use '{new}'\)$"):
+            dp.tensor(x).scatter_reduce(0, dp.tensor(index), dp.tensor(src), reduce=old)
+
+
+ZERO_SIZES = [  # (function, input shape, output_size)
+    ("adaptive_avg_pool1d", (2, 3, 5), 0),
+    ("adaptive_max_pool1d", (2, 3, 5), 0),
+    ("adaptive_avg_pool1d", (3, 5), 0),
+    ("adaptive_avg_pool2d", (2, 3, 4, 5), 0),
+    ("adaptive_avg_pool2d", (2, 3, 4, 5), (0, 2)),
+    ("adaptive_avg_pool2d", (3, 4, 5), (3, 0)),
+    ("adaptive_max_pool2d", (2, 3, 4, 5), 0),
+    ("adaptive_max_pool2d", (2, 3, 4, 5), (2, 0)),
+    ("adaptive_max_pool2d", (2, 3, 4, 5), (0, None)),
+]
+
+
+@pytest.mark.parametrize("name, shape, size", ZERO_SIZES, ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_adaptive_pooling_to_an_output_size_of_zero_gives_pytorchs_empty_result(name, shape, size, dtype):
+    values = np.random.default_rng(0).normal(size=shape).astype(dtype)
+    ours = dp.tensor(values, dtype=values.dtype, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    result = getattr(dp.nn.functional, name)(ours, size)
+    expected = getattr(torch.nn.functional, name)(theirs, size)
+    _same(result, expected)
+    # nothing was read, so the gradient is zeros; PyTorch's backward refuses an empty grad_output
+    result.sum().backward()
+    assert ours.grad.dtype == values.dtype and ours.grad.shape == shape and not ours.grad.any()
+    with pytest.raises(RuntimeError, match="Expected grad_output to have non-zero size"):
+        expected.sum().backward()
+    if "max" in name:
+        indices = getattr(dp.nn.functional, name)(ours, size, return_indices=True)[1]
+        _same(indices, getattr(torch.nn.functional, name)(theirs, size, return_indices=True)[1])
+
+
+@pytest.mark.parametrize("layer, shape", [("AdaptiveAvgPool1d", (1, 2, 4)), ("AdaptiveMaxPool1d", (1, 2, 4)),
+                                          ("AdaptiveAvgPool2d", (1, 2, 4, 4)), ("AdaptiveMaxPool2d", (1, 2, 4, 4))])
+def test_adaptive_pooling_layers_take_an_output_size_of_zero(layer, shape):
+    x = np.ones(shape, dtype=np.float32)
+    _same(getattr(dp.nn, layer)(0)(dp.tensor(x)), getattr(torch.nn, layer)(0)(torch.tensor(x)))
+
+
+@pytest.mark.parametrize("name, size", [("adaptive_avg_pool1d", -1), ("adaptive_max_pool2d", (2, -1))])
+def test_a_negative_adaptive_output_size_is_still_refused(name, size):
+    shape = (1, 2, 4) if name.endswith("1d") else (1, 2, 4, 4)
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, name)(torch.ones(shape), size)
+    with pytest.raises(dp.errors.ConfigError, match=rf"^{name}: output_size must "):
+        getattr(dp.nn.functional, name)(dp.ones(shape), size)
+
+
+@pytest.mark.parametrize("name, shape", [("adaptive_max_pool1d", (1, 0, 4)), ("adaptive_max_pool2d", (2, 0, 4, 4))])
+def test_adaptive_max_pooling_of_an_empty_channel_axis_is_empty_where_pytorch_refuses(name, shape):
+    with pytest.raises(RuntimeError, match="Expected input to have non-zero size for non-batch dimensions"):
+        getattr(torch.nn.functional, name)(torch.ones(shape), 2)
+    # deltaprop answers as PyTorch's adaptive average pooling does for the same input
+    x = dp.ones(shape, requires_grad=True)
+    result, indices = getattr(dp.nn.functional, name)(x, 2, return_indices=True)
+    average = getattr(torch.nn.functional, name.replace("max", "avg"))(torch.ones(shape), 2)
+    assert result.shape == indices.shape == tuple(average.shape) and indices.dtype == np.int64
+    result.sum().backward()
+    assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("layer", ["Conv1d", "Conv2d"])
+def test_a_boolean_groups_is_refused_where_pytorchs_layer_reads_it_as_an_integer(layer):
+    assert getattr(torch.nn, layer)(2, 2, 1, groups=True).groups is True  # PyTorch: True counts as 1
+    with pytest.raises(TypeError):
+        torch.nn.functional.conv2d(torch.ones(1, 2, 3, 3), torch.ones(2, 2, 1, 1), groups=True)
+    for groups in (True, False):
+        with pytest.raises(dp.errors.ConfigError, match=rf"^{layer}: groups must be a positive integer, got {groups}$"):
+            getattr(dp.nn, layer)(2, 2, 1, groups=groups)
