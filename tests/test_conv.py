@@ -531,7 +531,7 @@ def test_shape_errors_inside_sequential_name_position_and_layer():
     (lambda: nn.MaxPool2d(2, padding=2), "padding"),
     (lambda: nn.MaxPool1d(0), "kernel_size"),
     (lambda: nn.AvgPool2d(2, stride=0), "stride"),
-    (lambda: nn.AdaptiveAvgPool2d(0), "output_size"),
+    (lambda: nn.AdaptiveAvgPool2d(-1), "output_size"),
     (lambda: nn.BatchNorm2d(0), "num_features"),
     (lambda: nn.BatchNorm2d(3, momentum=1.5), "momentum"),
     (lambda: nn.BatchNorm1d(3, eps=0), "eps"),

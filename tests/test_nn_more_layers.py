@@ -522,7 +522,7 @@ def test_hostile_module_dict_names_are_refused(tmp_path):
     (lambda: nn.Unflatten(1.0, (2,)), "Unflatten: dim must be an integer"),
     (lambda: nn.Dropout1d(1.5), "Dropout1d: p must be a probability"),
     (lambda: F.dropout2d(dp.ones(2, 2, 2, 2), -0.1), "dropout2d: p must be a probability"),
-    (lambda: nn.AdaptiveAvgPool1d(0), "AdaptiveAvgPool1d: output_size must be a positive integer"),
+    (lambda: nn.AdaptiveAvgPool1d(-1), "AdaptiveAvgPool1d: output_size must be a non-negative integer"),
     (lambda: nn.ZeroPad2d((1, 2)), "ZeroPad2d: padding must be an integer or a tuple of 4 integers"),
     (lambda: nn.ConstantPad1d(1, "x"), "ConstantPad1d: value must be a number"),
     (lambda: F.pad(dp.ones(2), (1, 1), mode="symmetric"), "pad: mode must be one of 'constant', 'reflect'"),

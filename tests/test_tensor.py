@@ -269,7 +269,7 @@ def test_comparisons_give_bool_tensors_without_grad(op, other):
 
 
 def test_any_all():
-    assert dp.tensor([0.0, 1.0]).any() is True and dp.tensor([0.0, 1.0]).all() is False
+    assert dp.tensor([0.0, 1.0]).any().item() is True and dp.tensor([0.0, 1.0]).all().item() is False
 
 
 def test_argmax_argmin():

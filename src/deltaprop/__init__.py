@@ -12,7 +12,7 @@ The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is impor
 
 from . import data, linalg, nn, ops, optim, special
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
-from .creation import eye, linspace, randint, randperm
+from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
 from .errors import DeltapropError
 from .gradcheck import gradcheck
@@ -165,7 +165,7 @@ __all__ = [
     "inference_mode", "set_grad_enabled",
     "ceil", "clamp", "clamp_max", "clamp_min", "cos", "cumprod", "cumsum", "exp2", "expm1", "floor", "log10", "log1p",
     "log2", "logsumexp", "prod", "reciprocal", "round", "rsqrt", "sign", "sin", "square", "trunc",
-    "argmax", "argmin", "bmm", "diag", "diagonal", "einsum", "eye", "flatten", "linspace", "outer", "permute",
+    "argmax", "argmin", "bmm", "diag", "diagonal", "einsum", "eye", "flatten", "linspace", "logspace", "outer", "permute",
     "randint", "randperm", "squeeze", "std_mean", "trace", "transpose", "unsqueeze", "var_mean",
     "add", "argwhere", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "div", "eq", "floor_divide", "ge",
     "gt", "index_select", "isfinite", "isinf", "isnan", "le", "lt", "masked_select", "movedim", "moveaxis", "mul", "ne",

@@ -1,10 +1,10 @@
-"""Tensor factories with PyTorch's names: zeros, ones, full, empty, arange, linspace, eye, rand, randn,
+"""Tensor factories with PyTorch's names: zeros, ones, full, empty, arange, linspace, logspace, eye, rand, randn,
 randint, randperm; the ``_like`` forms (zeros_like, ones_like, full_like, empty_like, rand_like,
 randn_like, randint_like) and from_numpy.
 
 Shapes may be given as separate integers or as one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``);
 a floating-point dtype is the default one (float32 unless set_default_dtype changed it) unless
-given. Random draws come from the library's generator (:func:`deltaprop.manual_seed`).
+given; ``full`` takes the kind of its fill value, as PyTorch's (an int gives int64, a bool bool). Random draws come from the library's generator (:func:`deltaprop.manual_seed`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,20 @@ def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
     return _make(np.ones(_shape(shape), dtype=_dtype("ones", dtype, get_default_dtype())), requires_grad)
 
 
+def _fill_dtype(fill_value) -> np.dtype:
+    """The dtype PyTorch's ``full`` gives a fill value: bool, int64 for an integer, else the default float."""
+    if isinstance(fill_value, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(fill_value, (int, np.integer)):
+        return np.dtype(np.int64)
+    return get_default_dtype()
+
+
 def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.full(_shape((shape,)), fill_value, dtype=_dtype("full", dtype, get_default_dtype())), requires_grad)
+    """A tensor of ``shape`` filled with ``fill_value``, of its kind unless ``dtype`` is given: int64
+    for an integer, bool for a bool, the default float dtype for a float (as in PyTorch)."""
+    dtype = _dtype("full", dtype, _fill_dtype(fill_value))
+    return _make(np.full(_shape((shape,)), fill_value, dtype=dtype), requires_grad)
 
 
 def zeros_like(other, dtype=None, requires_grad=False) -> Tensor:
@@ -152,19 +164,29 @@ def _count(op: str, name: str, n) -> int:
     return int(n)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end``, both included; float32 unless given.
-
-    As PyTorch computes them: the first half counted up from ``start``, the second half down from
-    ``end``, so both ends are exact. An integer dtype truncates the values toward zero, as PyTorch's.
-    """
-    steps = _count("linspace", "steps", steps)
-    dtype = _dtype("linspace", dtype, get_default_dtype())
+def _evenly_spaced(start, end, steps: int) -> np.ndarray:
+    # As PyTorch computes them: the first half counted up from ``start``, the second half down
+    # from ``end``, so both ends are exact.
     start, end = float(start), float(end)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     i = np.arange(steps, dtype=np.float64)
-    values = np.where(i < max(steps // 2, 1), start + i * step, end - (steps - 1 - i) * step)
-    return _make(values.astype(dtype), requires_grad)
+    return np.where(i < max(steps // 2, 1), start + i * step, end - (steps - 1 - i) * step)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included; the default float
+    dtype unless given. An integer dtype truncates the values toward zero, as PyTorch's."""
+    steps = _count("linspace", "steps", steps)
+    dtype = _dtype("linspace", dtype, get_default_dtype())
+    return _make(_evenly_spaced(start, end, steps).astype(dtype), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end`` whose exponents are evenly spaced
+    (both ends included); the default float dtype unless given, an integer dtype truncating."""
+    steps = _count("logspace", "steps", steps)
+    dtype = _dtype("logspace", dtype, get_default_dtype())
+    return _make(np.power(float(base), _evenly_spaced(start, end, steps)).astype(dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:

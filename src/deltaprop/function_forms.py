@@ -76,13 +76,13 @@ def clone(input):
 
 
 def all(input, dim=None, keepdim=False):  # noqa: A001  (torch.all)
-    """Whether every element is true: a Python bool, or along ``dim`` a boolean tensor (as the method)."""
-    return as_tensor(input).all(dim=dim, keepdim=keepdim)
+    """Whether every element is true: a boolean tensor over ``dim``, 0-d for the whole input."""
+    return ops.all_true(as_tensor(input), dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):  # noqa: A001  (torch.any)
-    """Whether any element is true: a Python bool, or along ``dim`` a boolean tensor (as the method)."""
-    return as_tensor(input).any(dim=dim, keepdim=keepdim)
+    """Whether any element is true: a boolean tensor over ``dim``, 0-d for the whole input."""
+    return ops.any_true(as_tensor(input), dim, keepdim)
 
 
 def numel(input) -> int:

@@ -450,19 +450,17 @@ class Tensor:
     def __ne__(self, other):
         return self._compared(operator.ne, other)
 
+    # PyTorch's all() and any() of the whole tensor give a 0-d tensor, which ``if``, ``not`` and
+    # ``bool()`` read through __bool__ (``.item()`` gives the Python bool).
     def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Whether any element is true: a Python bool, or along ``dim`` a boolean tensor."""
-        if axis is None and dim is None:
-            return bool(self.data.any())
+        """Whether any element is true: a boolean tensor over ``dim``, 0-d for the whole tensor."""
         axis, keepdims = _ops._core.torch_names("any", axis, dim, keepdims, keepdim)
-        return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
+        return _ops.any_true(self, axis, keepdims)
 
     def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Whether every element is true: a Python bool, or along ``dim`` a boolean tensor."""
-        if axis is None and dim is None:
-            return bool(self.data.all())
+        """Whether every element is true: a boolean tensor over ``dim``, 0-d for the whole tensor."""
         axis, keepdims = _ops._core.torch_names("all", axis, dim, keepdims, keepdim)
-        return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
+        return _ops.all_true(self, axis, keepdims)
 
     # -- reductions --------------------------------------------------------------------------
 

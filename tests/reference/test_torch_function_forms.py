@@ -166,8 +166,9 @@ def test_reductions_of_the_whole_tensor_and_numbers():
     x, t = dp.tensor(A), torch.tensor(A, dtype=torch.float32)
     assert dp.numel(x) == torch.numel(t) == 9
     assert dp.max(x).item() == torch.max(t).item() and dp.min(x).item() == torch.min(t).item()
-    # deltaprop's all() and any() of a whole tensor give a Python bool (as its methods do)
-    assert dp.all(x > -2) is bool(torch.all(t > -2)) is True and dp.any(x > 6) is bool(torch.any(t > 6)) is False
+    # all() and any() of a whole tensor give a 0-d boolean tensor, as PyTorch's do
+    assert dp.all(x > -2).item() is torch.all(t > -2).item() is True
+    assert dp.any(x > 6).item() is torch.any(t > 6).item() is False
 
 
 def test_predicates_and_the_default_dtype():

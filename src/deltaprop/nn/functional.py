@@ -369,6 +369,13 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     vector scaled to unit length first (which keeps the result in [−1, 1]), the two broadcast."""
     dim, eps = _dim("cosine_similarity", dim), real_option("cosine_similarity", "eps", eps)
     x1, x2 = _broadcast_pair("cosine_similarity", x1, x2)
+    # PyTorch computes in the two's promoted dtype, which must be a floating one (an integer with a
+    # float: that float); an integer or boolean operand needs no gradient and is converted.
+    dtype = ops.promotion.result_type(x1, x2)
+    if dtype.kind != "f":
+        ops.promotion.refuse_non_floating("cosine_similarity", dtype)
+    x1, x2 = (x if np.asarray(x.data).dtype.kind == "f" else Tensor._wrap(np.asarray(x.data, dtype=dtype))
+              for x in (x1, x2))
     n1, n2 = (_unclamped_gradient(ops.norm(x, 2, dim, keepdims=True), eps) for x in (x1, x2))
     return ops.sum(ops.mul(ops.div(x1, n1), ops.div(x2, n2)), dim)
 

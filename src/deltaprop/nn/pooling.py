@@ -142,7 +142,7 @@ class AvgPool2d(_AvgPoolNd):
 
 
 class _AdaptivePoolNd(Module):
-    """What the adaptive pools share: ``output_size`` checked (a positive integer, or one per axis,
+    """What the adaptive pools share: ``output_size`` checked (a non-negative integer, or one per axis,
     None keeping that axis of a 2-d input), the input's number of dimensions, the description. The
     subclasses name the functional form; the max pools add ``return_indices``."""
 
@@ -155,12 +155,12 @@ class _AdaptivePoolNd(Module):
         size = _option(output_size)
         sizes = size if isinstance(size, tuple) else (size,) * n
         if len(sizes) != n or any(
-            s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1) for s in sizes
+            s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0) for s in sizes
         ):
-            kind = "a positive integer" if n == 1 else "a positive integer or a pair of them (None keeps an axis)"
+            kind = "a non-negative integer" if n == 1 else "a non-negative integer or a pair of them (None keeps an axis)"
             raise ConfigError(f"{name}: output_size must be {kind}, got {output_size!r}")
         if n == 1 and sizes[0] is None:
-            raise ConfigError(f"{name}: output_size must be a positive integer, got {output_size!r}")
+            raise ConfigError(f"{name}: output_size must be a non-negative integer, got {output_size!r}")
         self.output_size = size
 
     def forward(self, x):

@@ -8,7 +8,7 @@
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod, cummax, cummin, logcumsumexp, diff                   |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
-| logical       | lt, le, gt, ge, eq, ne, isclose, allclose, equal, count_nonzero, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
+| logical       | lt, le, gt, ge, eq, ne, isclose, allclose, equal, count_nonzero, all_true, any_true, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv, sign, floor, ceil, round, trunc, clamp_min, clamp_max, frac, nan_to_num |
 | trigonometric | tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh (arcsin, ... aliases), sinc |
 | binary_math   | atan2 (arctan2), hypot, logaddexp, logaddexp2, xlogy, fmod, copysign, lerp |
@@ -62,7 +62,7 @@ from .fold import fold, unfold
 from .indexing import argsort, diag, diagonal, embedding, gather, masked_fill, sort, topk, trace, tril, triu
 from .layout import movedim, moveaxis, roll, select, swapaxes, swapdims, tile, unbind, unflatten
 from .linear import bilinear, linear
-from .logical import allclose, count_nonzero, equal, isclose
+from .logical import all_true, allclose, any_true, count_nonzero, equal, isclose
 from .logical import (
     bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, isfinite, isinf, isnan, le, logical_and, logical_not,
     logical_or, logical_xor, lt, ne,
@@ -156,7 +156,7 @@ __all__ = [
     "index_add", "index_copy", "index_fill", "scatter_reduce", "index_put", "masked_scatter",
     "max_unpool1d", "max_unpool2d",
     "erf", "erfc", "erfinv", "take_along_dim",
-    "dot", "mm", "mv", "allclose", "count_nonzero", "equal", "isclose",
+    "dot", "mm", "mv", "all_true", "allclose", "any_true", "count_nonzero", "equal", "isclose",
     "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh",
     "atan", "atan2", "atanh", "copysign", "cosh", "fmod", "frac", "hypot", "lerp", "logaddexp", "logaddexp2",
     "nan_to_num", "sinc", "sinh", "tan", "xlogy",

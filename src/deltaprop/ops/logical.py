@@ -1,5 +1,5 @@
 """Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne, isclose; allclose and equal
-give one Python bool), count_nonzero, the tests isnan, isinf and isfinite, the logical operations
+give one Python bool), count_nonzero, all_true and any_true (``all``/``any``), the tests isnan, isinf and isfinite, the logical operations
 of tensors of any dtype (logical_and/or/xor/not), and the bitwise operations (& | ^ ~) of boolean
 and integer tensors.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._core import broadcast_error, normalize_axes, operand
+from ._core import broadcast_error, normalize_axes, operand, reduction_axis
 from .promotion import wrapped_operands
 
 
@@ -95,6 +95,26 @@ def count_nonzero(input, dim=None) -> Tensor:
     if a.data.ndim == 0:  # (a 0-d tensor's dim 0 is the tensor itself)
         axes = None
     return _outside_graph(np.asarray(np.count_nonzero(a.data, axis=axes), dtype=np.int64))
+
+
+def _truth(op: str, reduce, input, dim, keepdim) -> Tensor:
+    # PyTorch's all/any give a tensor even for the whole input (0-d), which ``if`` and ``bool()``
+    # still read; their result is boolean, but uint8 for uint8 input (an old PyTorch habit it keeps).
+    a = operand(input)
+    out = reduce(a.data, axis=reduction_axis(dim, a.data.ndim, op), keepdims=keepdim)
+    return _outside_graph(np.asarray(out, dtype=np.uint8 if a.data.dtype == np.uint8 else np.bool_))
+
+
+def all_true(input, dim=None, keepdim=False) -> Tensor:
+    """Whether every element is nonzero, over ``dim`` (an int or a tuple; all elements for None):
+    a boolean tensor, 0-d for the whole input (uint8 for uint8 input, as in PyTorch)."""
+    return _truth("all", np.all, input, dim, keepdim)
+
+
+def any_true(input, dim=None, keepdim=False) -> Tensor:
+    """Whether any element is nonzero, over ``dim`` (an int or a tuple; all elements for None):
+    a boolean tensor, 0-d for the whole input (uint8 for uint8 input, as in PyTorch)."""
+    return _truth("any", np.any, input, dim, keepdim)
 
 
 def isnan(input) -> Tensor:

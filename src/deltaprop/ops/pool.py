@@ -283,11 +283,14 @@ def adaptive_avg_pool2d(input, output_size):
     if len(sizes) != 2:
         raise ConfigError(f"{op}: output_size must be an integer or a pair, got {output_size!r}")
     out_shape = tuple(X.shape[-2 + i] if o is None else o for i, o in enumerate(sizes))
-    if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 1 for o in out_shape):
-        raise ConfigError(f"{op}: output_size must hold positive integers or None, got {output_size!r}")
+    if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 0 for o in out_shape):
+        raise ConfigError(f"{op}: output_size must hold non-negative integers or None, got {output_size!r}")
     if out_shape != (1, 1):
         _nonempty_spatial(op, 2, X)
     H, W = X.shape[-2:]
+    if 0 in out_shape:  # no bins: an empty result, whose gradient is zeros (PyTorch's, too)
+        dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
+        return record(np.empty(X.shape[:-2] + out_shape, dtype), (x,), lambda g: (np.zeros(X.shape, g.dtype),), op)
     if out_shape == (1, 1):
         if X.dtype.kind != "f":
             X = X.astype(np.float32)
@@ -331,8 +334,8 @@ def adaptive_avg_pool1d(input, output_size):
     X = np.asarray(x.data)
     _batched(op, 1, X)
     size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 else output_size
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ConfigError(f"{op}: output_size must be a positive integer, got {output_size!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+        raise ConfigError(f"{op}: output_size must be a non-negative integer, got {output_size!r}")
     if size != 1:  # (one bin is the global average: NaN of an empty length, as PyTorch's)
         _nonempty_spatial(op, 1, X)
     if X.dtype.kind != "f":
@@ -355,13 +358,14 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def _adaptive_sizes(op: str, n: int, shape: tuple, output_size) -> tuple:
-    """``output_size`` (an int, or n of them where None keeps that axis) as n positive integers."""
+    """``output_size`` (an int, or n of them where None keeps that axis) as n non-negative integers
+    (0, as in PyTorch, gives an empty result)."""
     sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * n
     if len(sizes) != n:
         raise ConfigError(f"{op}: output_size must be an integer or a sequence of {n}, got {output_size!r}")
     sizes = tuple(length if o is None else o for length, o in zip(shape, sizes))
-    if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 1 for o in sizes):
-        raise ConfigError(f"{op}: output_size must hold positive integers or None, got {output_size!r}")
+    if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 0 for o in sizes):
+        raise ConfigError(f"{op}: output_size must hold non-negative integers or None, got {output_size!r}")
     return tuple(int(o) for o in sizes)
 
 

@@ -146,8 +146,12 @@ def floating(x) -> np.ndarray:
 
 def wrapped(number: int, dtype) -> int:
     """The Python int ``number`` wrapped into the integer ``dtype``, as PyTorch converts a Python
-    integer for an integer tensor (uint8 + 300 adds 44); beyond int64 NumPy's OverflowError stands,
-    as PyTorch's does."""
+    integer for an integer tensor (uint8 + 300 adds 44). Beyond int64 an OverflowError: PyTorch
+    also refuses there, but for 2**63 .. 2**64 − 1, which it reads as a uint64's bits (so that
+    ``int64 tensor < 2**63`` is all False), a silent wrong answer that is refused here."""
+    if not -2**63 <= number < 2**63:
+        raise OverflowError(f"the Python int {number} lies outside int64's range [-2**63, 2**63), so a tensor "
+                            f"of dtype {np.dtype(dtype).name} cannot take it; give it as a float")
     return int(np.array(np.int64(number)).astype(dtype))
 
 

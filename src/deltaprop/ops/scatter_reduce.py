@@ -28,7 +28,10 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     unless ``include_self`` is false (a position nothing is sent to keeps the input's value). The
     mean of integers rounds down, as PyTorch's."""
     if reduce not in REDUCTIONS:
-        raise ConfigError(f"scatter_reduce: reduce must be one of 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+        # PyTorch's old names 'max' and 'min' pass its forward but not its autograd: refused here always
+        hint = f" (use 'a{reduce}')" if reduce in ("max", "min") else ""
+        raise ConfigError(f"scatter_reduce: reduce must be one of 'sum', 'prod', 'mean', 'amax' or 'amin', "
+                          f"got {reduce!r}{hint}")
     a, source, where, part, sizes = _placement("scatter_reduce", input, dim, index, src)
     X, shape, src_shape = a.data.reshape(-1), a.data.shape, source.data.shape
     # Everything on flat arrays: targets[k] is the flat position in the input of the k-th value sent.

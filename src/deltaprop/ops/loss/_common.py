@@ -10,6 +10,7 @@ import numpy as np
 from ...errors import ConfigError, ShapeError
 from ...tensor import Tensor, get_default_dtype
 from .._core import operand, record
+from ..promotion import result_type
 from ..reduction import mean
 from ..reduction import sum as total
 
@@ -46,17 +47,21 @@ def _upstream(g, reduction: str, denominator: float):
 NEGATED = "the negated input gradient"
 
 
-def _pointwise(name, input, target, reduction, rule, denominator=None):
+def _pointwise(name, input, target, reduction, rule, denominator=None, promote=True):
     """A loss that pairs every element of ``input`` with the same element of ``target``.
 
     ``rule(x, y)`` returns (values, ∂values/∂x, ∂values/∂y); the last may be None when the target
     gets no gradient from this loss, or :data:`NEGATED`. ``denominator`` (kl_div's 'batchmean')
-    replaces the element count of 'mean', and turns the reduction into a mean by it.
+    replaces the element count of 'mean', and turns the reduction into a mean by it. A target
+    tensor of a wider floating dtype than the input's is computed in its dtype, as PyTorch's
+    mse_loss does (not with ``promote`` False: huber_loss, as PyTorch's); any other target, and a
+    target array or list, in the input's (see :func:`_float_dtype`).
     """
     if denominator is None:
         _check_reduction(name, reduction)
     else:
         reduction = "mean"
+    promote = promote and isinstance(target, Tensor)
     input, target = operand(input), operand(target)
     x, y = input.data, np.asarray(target.data)
     if x.shape != y.shape:
@@ -67,7 +72,10 @@ def _pointwise(name, input, target, reduction, rule, denominator=None):
     if x.dtype.kind != "f":  # integer predictions: compare in floating point, never truncate the target
         x = x.astype(y.dtype if y.dtype.kind == "f" else np.float32)
     if y.dtype != x.dtype:
-        y = y.astype(x.dtype)
+        if promote and y.dtype.kind == "f" and y.dtype.itemsize > x.dtype.itemsize:
+            x = x.astype(y.dtype)  # (the engine casts the input's gradient back to its dtype)
+        else:
+            y = y.astype(x.dtype)
     if x.ndim:
         values, d_input, d_target = rule(x, y)
     else:  # the rules work in place, and NumPy makes scalars, not arrays, of 0-d results
@@ -93,14 +101,18 @@ def _pointwise(name, input, target, reduction, rule, denominator=None):
 # -- for the losses composed of primitives (margin.py; poisson and gaussian in likelihood.py) ---------
 
 
-def _float_dtype(x: Tensor) -> np.dtype:
-    data = np.asarray(x.data)
-    return data.dtype if data.dtype.kind == "f" else get_default_dtype()
+def _float_dtype(input: Tensor, *others) -> np.dtype:
+    """The dtype a loss computes in: PyTorch's promotion of ``input`` and the ``others`` that are
+    tensors (a dimensioned one above a 0-d one), or the default float dtype where that is no
+    floating one. Other values (a NumPy array, a list, a number) are data and take that dtype:
+    PyTorch's losses take tensors only, and a float64 target array leaves a float32 loss in float32."""
+    dtype = result_type(input, *(x for x in others if isinstance(x, Tensor)))
+    return dtype if dtype.kind == "f" else get_default_dtype()
 
 
 def _operands(dtype, *values) -> list:
-    """Each value as a tensor; one that needs no gradient (a target, data) in ``dtype``, so that a
-    float64 target array leaves a float32 loss in float32."""
+    """Each value as a tensor; one that needs no gradient (a target, data) in ``dtype``, the
+    dtype of the loss (:func:`_float_dtype`)."""
     tensors = []
     for value in values:
         t = operand(value)

@@ -213,6 +213,9 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
                 return result
     n_classes, out_shape = _class_layout(name, z_full)
     z = _classes_last(z_full)
+    wider = t.dtype.kind == "f" and t.dtype.itemsize > z.dtype.itemsize
+    if wider and t.shape == z_full.shape and isinstance(target, Tensor):
+        z = z.astype(t.dtype)  # probabilities (a tensor) of a wider dtype: computed in it, as PyTorch promotes
     logp = _log_softmax_rows(z)
     w = _class_weight(name, weight, n_classes, z.dtype)
 

@@ -68,7 +68,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-8, red
     _check_reduction(name, reduction)
     eps = real_option(name, "eps", eps)
     x = operand(input)
-    x, y = _operands(_float_dtype(x), x, target)
+    x, y = _operands(_float_dtype(x, target), x, target)
     _broadcast_shape(name, input=x, target=y)
     with np.errstate(divide="ignore", invalid="ignore"):  # log(λ + eps) <= 0 is −inf or NaN, as in PyTorch
         if log_input:
@@ -97,7 +97,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     _check_reduction(name, reduction)
     eps = real_option(name, "eps", eps)
     input = operand(input)
-    dtype = _float_dtype(input)
+    dtype = _float_dtype(input, target, var)
     input, target = _operands(dtype, input, target)
     x, y = np.asarray(input.data, dtype=dtype), np.asarray(target.data)
     variance = None  # the tensor that gets a gradient, when var is one

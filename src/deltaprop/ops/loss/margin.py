@@ -32,7 +32,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, *, reduction="mean")
     _check_reduction(name, reduction)
     margin = real_option(name, "margin", margin)
     x1 = operand(input1)
-    x1, x2, y = _operands(_float_dtype(x1), x1, input2, target)
+    x1, x2, y = _operands(_float_dtype(x1, input2, target), x1, input2, target)
     _same_ndim(name, input1=x1, input2=x2, target=y)
     _broadcast_shape(name, input1=x1, input2=x2, target=y)
     # −y·(x1 − x2) is y·(x2 − x1) exactly: negation only flips a sign bit
@@ -81,7 +81,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, *, reduction="mean")
     x = operand(input)
     if not np.ndim(x.data):
         raise ShapeError(f"{name}: the input needs a label axis (the last), got a single number")
-    dtype = _float_dtype(x)
+    dtype = _float_dtype(x, target)
     x, y = _operands(dtype, x, target)
     w = None if weight is None else _operands(dtype, weight)[0]
     _broadcast_shape(name, input=x, target=y, **({} if w is None else {"weight": w}))
@@ -109,7 +109,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, *, reduction="mean
     _check_reduction(name, reduction)
     margin = real_option(name, "margin", margin)
     x1 = operand(input1)
-    x1, x2 = _operands(_float_dtype(x1), x1, input2)
+    x1, x2 = _operands(_float_dtype(x1, input2), x1, input2)  # (the label target does not promote, as in PyTorch)
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.ndim > 1:
         raise ShapeError(f"{name}: target must be 0-d (one pair) or 1-d (one label per pair), got shape {labels.shape}")
@@ -145,7 +145,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
     p = _norm_order(name, p)
     eps = real_option(name, "eps", eps)
     a = operand(anchor)
-    a, pos, negs = _operands(_float_dtype(a), a, positive, negative)
+    a, pos, negs = _operands(_float_dtype(a, positive, negative), a, positive, negative)
     _same_ndim(name, anchor=a, positive=pos, negative=negs)
     if not np.ndim(a.data):
         raise ShapeError(f"{name}: anchor, positive and negative must be vectors or batches of vectors, got single numbers")

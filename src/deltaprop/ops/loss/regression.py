@@ -49,7 +49,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         slope = np.copysign(capped, diff, out=capped)
         return values, slope, NEGATED
 
-    return _pointwise("huber_loss", input, target, reduction, rule)
+    # in the input's dtype, as PyTorch's huber_loss (its other pointwise losses promote)
+    return _pointwise("huber_loss", input, target, reduction, rule, promote=False)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
