@@ -208,3 +208,40 @@ def test_each_broken_argument_is_refused_naming_the_layer_and_argument_or_is_leg
     assert not problems, f"{len(problems)} of {cases} cases:\n" + "\n".join(problems[:20])
 
 
+
+def _saved_with(tmp_path, model, change):
+    """The path of ``model`` saved, its architecture changed by ``change``."""
+    path = tmp_path / "model.safetensors"
+    dp.save(model, path)
+    header, body = split(path.read_bytes())
+    document = json.loads(header["__metadata__"]["deltaprop"])
+    change(document["architecture"])
+    path.write_bytes(join({**header, "__metadata__": {**header["__metadata__"], "deltaprop": json.dumps(document)}}, body))
+    return path
+
+
+@pytest.mark.parametrize("factor", [1e300, [1e10, 1e10], 2.0**61])
+def test_a_scale_factor_no_array_could_hold_the_output_of_is_refused_at_load(tmp_path, factor):
+    def change(architecture):
+        architecture["children"][1]["config"]["scale_factor"] = factor
+
+    path = _saved_with(tmp_path, nn.Sequential(nn.Identity(), nn.Upsample(scale_factor=2.0)), change)
+    with pytest.raises(ModelFileError, match=r"layer '1' \(Upsample\).*scale_factor .*too large for any array"):
+        dp.load(path)
+
+
+@pytest.mark.parametrize("factor", [1e300, (2.0**31, 2.0**30), float(2**61)])
+def test_an_upsample_refuses_a_scale_factor_no_output_could_hold(factor):
+    with pytest.raises(dp.errors.ConfigError, match=r"Upsample: scale_factor .* makes .*too large for any array"):
+        nn.Upsample(scale_factor=factor)
+
+
+@pytest.mark.parametrize("factor", [1e6, (2.0**20, 2.0**20), 3.5])
+def test_a_large_but_possible_scale_factor_is_kept(tmp_path, factor):
+    layer = nn.Upsample(scale_factor=factor)
+    path = tmp_path / "up.safetensors"
+    dp.save(nn.Sequential(layer), path)
+    assert dp.load(path)[0].scale_factor == layer.scale_factor
+    x = dp.tensor(np.ones((1, 1, 1, 1), dtype=np.float32))
+    if factor == 3.5:
+        assert nn.Upsample(scale_factor=factor)(x).shape == (1, 1, 3, 3)
