@@ -16,7 +16,9 @@ once and then referred to as ``{"same_as": [i, j, ...]}``, its position in the t
 the root, its child j, ...), so it comes back shared. ``tied`` lists the state names of each
 parameter that several layers share (``b.weight = a.weight``); a loaded model shares it again. A
 Sequential whose layers have names of their own (``Sequential(OrderedDict(...))``) lists them in
-``"names"``, as a ModuleDict always does (its keys).
+``"names"``, as a ModuleDict always does (its keys). A ParameterList or ParameterDict records the
+shape and dtype of each parameter (``"shapes"``, ``"dtypes"``, and a dict's ``"keys"`` in order) and is
+rebuilt from them (``_from_config``) before the weights fill it.
 
 Loading never executes anything from the file: the architecture may name only layer classes that
 ``deltaprop.nn`` exports, with constructor arguments that are plain JSON numbers, strings, booleans
@@ -60,6 +62,7 @@ _SIZE_FLOOR = 2**22
 # arguments that are no sizes (see _size_bound).
 _NAMED_CONTAINERS = ("Sequential", "ModuleDict")
 _NOT_SIZES = frozenset({"groups", "padding_idx", "num_groups"})
+_PARAMETER_CONTAINERS = ("ParameterList", "ParameterDict")
 _REPR = reprlib.Repr()
 _REPR.maxstring, _REPR.maxother, _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 80, 80, 3, 8, 8
 
@@ -383,7 +386,10 @@ def build(spec, limit: int | None = None, where="model file"):
         try:
             # A ModuleList takes its layers as one list, every other container one by one (a
             # Sequential with named layers, and a ModuleDict, as one mapping).
-            if composite:
+            if callable(getattr(classes[name], "_from_config", None)):
+                # a layer described by more than its constructor's arguments (a ParameterList's shapes)
+                module = classes[name]._from_config(**config)
+            elif composite:
                 # a layer made of layers: rebuilt from its arguments, the stored layers put in place
                 module = classes[name]._from_parts(dict(zip(names or [], built_children)), **config)
             elif names is None and name == "ModuleDict":
@@ -448,6 +454,11 @@ def _size_bound(name: str, config: dict) -> int:
     allocates anything. An Embedding's
     ``padding_idx`` (a row, not a size) and a GroupNorm's ``num_groups`` (which divides its channels)
     count for nothing: the table is num_embeddings*embedding_dim, the norm's weights num_channels."""
+    if name in _PARAMETER_CONTAINERS:
+        # the sum of the parameters' sizes (a product of them all would refuse a list of big ones)
+        shapes = config.get("shapes")
+        return sum(math.prod(max(abs(n), 1) if isinstance(n, int) else 1 for n in shape)
+                   for shape in (shapes if isinstance(shapes, list) else []) if isinstance(shape, list))
     bound = 1
     for key, value in config.items():
         for item in value if isinstance(value, list) else [value]:
@@ -598,6 +609,8 @@ def _check_argument(where, layer, key, value, limit) -> None:
     if key == "dtype" and value not in _FLOAT_DTYPES:
         raise ModelFileError(f"{where}: {layer} argument dtype={_short(value)} is not one of {', '.join(_FLOAT_DTYPES[1:])}")
     values = value if isinstance(value, list) else [value]
+    # (one level of lists in a list: a ParameterList's shapes)
+    values = [part for item in values for part in (item if isinstance(item, list) else [item])]
     for item in values:
         if isinstance(item, bool) or item is None or isinstance(item, str):
             continue
