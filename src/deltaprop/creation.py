@@ -40,8 +40,13 @@ def checked_size(op: str, shape: tuple, itemsize: int) -> tuple:
 def _shape(op: str, shape: tuple, dtype) -> tuple:
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = tuple(shape[0])
-    if not all(isinstance(n, (int, np.integer)) for n in shape):
-        raise ValueError(f"{op}: a size is a tuple of integers, got {shape}")
+    if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
+        if not all(isinstance(n, (int, np.integer)) for n in shape):
+            raise ValueError(f"{op}: a size is a tuple of integers, got {shape}")
+    else:
+        shape = tuple(int(n) for n in shape)
+        if math.prod(shape) <= _MOST_BYTES // 16:
+            return shape  # (fits every dtype here; the exact check below costs a microsecond more)
     # (random draws are made in 64 bits, then cast)
     return checked_size(op, shape, max(np.dtype(dtype).itemsize, 8 if op in _DRAWN_IN_64_BITS else 1))
 
