@@ -312,7 +312,7 @@ def hostile_file(tmp_path, config, name="ConvTranspose2d"):
 
 @pytest.mark.parametrize("config, message", [
     (dict(in_channels=2, out_channels=2, kernel_size=2, stride=2, output_padding=2),
-     r"cannot build layer ConvTranspose2d .*output_padding must be smaller than either stride or dilation on every "
+     r"cannot build layer '0' \(ConvTranspose2d\) .*output_padding must be smaller than either stride or dilation on every "
      r"axis, got output_padding=\(2, 2\), stride=\(2, 2\), dilation=\(1, 1\)"),
     (dict(in_channels=2, out_channels=2, kernel_size=2, padding="same"), r"padding must be an integer"),
     (dict(in_channels=3, out_channels=2, kernel_size=2, groups=2), r"in_channels=3 is not divisible by groups=2"),

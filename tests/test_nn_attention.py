@@ -358,7 +358,9 @@ def rewrite_architecture(path, change):
 @pytest.mark.parametrize("edit, message", [
     (lambda a: a["children"][0]["config"].update(d_model=2**15), "larger than|far more weights"),
     (lambda a: a["children"][0]["config"].update(d_model=64, dim_feedforward=60_000), "far more weights"),
-    (lambda a: a["children"][0]["children"][0]["config"].update(embed_dim=8), "do not match"),
+    (lambda a: a["children"][0]["children"][0]["config"].update(embed_dim=8),
+     r"layer '0\.self_attn\.out_proj' \(Linear\) argument in_features does not fit layer '0\.self_attn' "
+     r"\(MultiheadAttention\): .*holds in_features=4 where its arguments build in_features=8"),
     (lambda a: a["children"][0]["children"][0].pop("names"), "do not match"),
     (lambda a: a["children"][0]["config"].update(nhead=3), "divisible"),
 ], ids=["huge-d-model", "huge-feed-forward", "child-mismatch", "no-names", "bad-heads"])
@@ -386,9 +388,11 @@ def decoder_layer_entry(architecture):
     (lambda a: a["config"].update(num_decoder_layers=2), "do not match"),
     (lambda a: a["config"].update(custom_encoder="nn.Linear"), "custom_encoder is not supported"),
     (lambda a: a["children"].reverse(), "do not match"),
-    (lambda a: decoder_layer_entry(a)["config"].update(dim_feedforward=4), "do not match"),
+    (lambda a: decoder_layer_entry(a)["config"].update(dim_feedforward=4),
+     r"layer 'decoder\.layers\.0\.linear1' \(Linear\) argument out_features does not fit layer 'decoder\.layers\.0'"),
     (lambda a: decoder_layer_entry(a).update({"class": "TransformerEncoderLayer"}), "do not match"),
-    (lambda a: decoder_layer_entry(a)["children"][1]["config"].update(embed_dim=8), "do not match"),
+    (lambda a: decoder_layer_entry(a)["children"][1]["config"].update(embed_dim=8),
+     r"argument in_features does not fit layer 'decoder\.layers\.0\.multihead_attn' \(MultiheadAttention\)"),
     (lambda a: decoder_layer_entry(a)["config"].update(d_model=2**15), "larger than|far more weights"),
 ], ids=["many-layers", "many-layers-each", "huge-d-model", "huge-feed-forward", "layer-count-mismatch", "custom-encoder", "swapped",
         "layer-mismatch", "encoder-layer-in-decoder", "attention-mismatch", "huge-decoder-layer"])

@@ -281,7 +281,7 @@ def _with_layer(tmp_path, layer: dict, tensors: dict | None = None):
     ({"class": "Bilinear", "config": {"in1_features": 0, "in2_features": 2, "out_features": 2}},
      "Bilinear: in1_features must be a positive integer, got 0"),
     ({"class": "Bilinear", "config": {"in1_features": 2, "in2_features": 2, "out_features": 2, "dtype": "int8"}},
-     "layer Bilinear argument dtype='int8' is not one of"),
+     r"layer '0' \(Bilinear\) argument dtype='int8' is not one of"),
     ({"class": "GLU", "config": {"dim": 1.5}}, "GLU: dim must be an integer"),
     ({"class": "Hardshrink", "config": {"lambd": float("nan")}}, "Hardshrink: lambd must be a real number, got nan"),
     ({"class": "Softshrink", "config": {"lambd": -1.0}}, "Softshrink: lambd must be a non-negative number, got -1.0"),

@@ -340,9 +340,11 @@ def test_bad_options_raise_config_error_naming_layer_and_option(build, message):
      "Upsample(scale_factor=2.0, mode='bilinear'): interpolate: mode='bilinear' needs input of shape (N, C, H, W), got shape (1, 2, 3)"),
     (lambda: nn.Upsample(scale_factor=2)(dp.ones(2, 3)), "interpolate: expected input of shape (N, C, L) or (N, C, H, W), got shape (2, 3)"),
     (lambda: nn.Upsample(scale_factor=0.2)(dp.ones(1, 1, 4)), "interpolate: scale_factor 0.2 makes an empty output from the input's spatial size 4"),
-    # (an output no array can hold: Python's OverflowError from ⌊4·1e308⌋, NumPy's "Maximum allowed size exceeded")
-    (lambda: nn.Upsample(scale_factor=1e308)(dp.ones(1, 1, 4, 4)),
-     "interpolate: scale_factor 1e+308 makes an output of size inf x inf from the input's spatial size 4x4, too large to hold"),
+    # (an output no array can hold: Python's OverflowError from ⌊4·1e308⌋, NumPy's "Maximum allowed size exceeded";
+    # a factor that fails on any input, 1e308, the layer refuses when it is made)
+    (lambda: nn.Upsample(scale_factor=2.0**40)(dp.ones(1, 1, 4, 4)),
+     "interpolate: scale_factor 1099511627776.0 makes an output of size 4.39805e+12 x 4.39805e+12 from the input's "
+     "spatial size 4x4, too large to hold"),
     (lambda: F.interpolate(dp.ones(1, 1, 4), scale_factor=1e300, mode="linear"),
      "interpolate: scale_factor 1e+300 makes an output of size 4e+300 from the input's spatial size 4, too large to hold"),
     (lambda: F.interpolate(dp.ones(0, 1, 4), size=10**19),

@@ -731,22 +731,22 @@ def _with_layer(tmp_path, layer: dict, tensors: dict | None = None):
 
 
 @pytest.mark.parametrize("layer, message", [
-    ({"class": "Softplus", "config": {"beta": float("nan")}}, r"cannot build layer Softplus with .*: Softplus: beta must be a finite nonzero number, got nan"),
+    ({"class": "Softplus", "config": {"beta": float("nan")}}, r"cannot build layer '0' \(Softplus\) with .*: Softplus: beta must be a finite nonzero number, got nan"),
     ({"class": "Softplus", "config": {"beta": 0.0}}, "Softplus: beta must be a finite nonzero number, got 0.0"),
     ({"class": "Softplus", "config": {"threshold": float("nan")}}, "Softplus: threshold must be a real number"),
     ({"class": "CELU", "config": {"alpha": "1"}}, "CELU: alpha must be a finite nonzero number, got '1'"),
     ({"class": "CELU", "config": {"alpha": float("-inf")}}, "CELU: alpha must be a finite nonzero number, got -inf"),
     ({"class": "Hardtanh", "config": {"min_val": 1.0, "max_val": -1.0}}, "Hardtanh: max_val must be greater than min_val"),
     ({"class": "Hardtanh", "config": {"min_val": [1.0]}}, "Hardtanh: min_val must be a real number"),
-    ({"class": "Threshold", "config": {"threshold": 0.5}}, "cannot build layer Threshold .*value"),
+    ({"class": "Threshold", "config": {"threshold": 0.5}}, r"cannot build layer '0' \(Threshold\) .*value"),
     ({"class": "Threshold", "config": {"threshold": 0.5, "value": float("nan")}}, "Threshold: value must be a real number, got nan"),
     ({"class": "Softmin", "config": {"dim": 1.5}}, "Softmin: dim must be an integer"),
     ({"class": "PReLU", "config": {"num_parameters": 0}}, "PReLU: num_parameters must be a positive integer, got 0"),
     ({"class": "PReLU", "config": {"num_parameters": True}}, "PReLU: num_parameters must be a positive integer, got True"),
     ({"class": "PReLU", "config": {"init": float("nan")}}, "PReLU: init must be a finite number, got nan"),
-    ({"class": "PReLU", "config": {"dtype": "int32"}}, "layer PReLU argument dtype='int32' is not one of"),
+    ({"class": "PReLU", "config": {"dtype": "int32"}}, r"layer '0' \(PReLU\) argument dtype='int32' is not one of"),
     ({"class": "PReLU", "config": {"num_parameters": 2**40}}, "larger than the file's own weights allow"),
-    ({"class": "SiLU", "config": {"beta": 1.0}}, "cannot build layer SiLU .*beta"),
+    ({"class": "SiLU", "config": {"beta": 1.0}}, r"cannot build layer '0' \(SiLU\) .*beta"),
 ])
 def test_a_file_with_a_bad_activation_argument_is_one_clear_error(tmp_path, layer, message):
     with pytest.raises(ModelFileError, match=message):

@@ -9,6 +9,8 @@ given; ``full`` takes the kind of its fill value, as PyTorch's (an int gives int
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .dtypes import TENSOR_KINDS, tensor_dtype
@@ -17,12 +19,39 @@ from .random import default_generator
 from .tensor import Tensor, get_default_dtype
 
 
-def _shape(shape: tuple) -> tuple:
+# The most bytes an array may have: NumPy counts them in its index type.
+_MOST_BYTES = np.iinfo(np.intp).max
+
+
+def checked_size(op: str, shape: tuple, itemsize: int) -> tuple:
+    """``shape`` as a tuple of ints, refused in one sentence naming ``op`` where no array can have it:
+    a negative dimension (PyTorch refuses it too), or more bytes (of ``itemsize`` each) than NumPy can
+    count. A large size that could exist is left to NumPy, whose MemoryError is then honest."""
+    shape = tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ConfigError(f"{op}: size {shape} has a negative dimension; sizes are non-negative integers")
+    # Python's integers do not overflow; a zero anywhere makes an empty array, whatever the others.
+    if math.prod(shape) * itemsize > _MOST_BYTES:
+        raise ConfigError(f"{op}: size {shape} needs more than 2**63 - 1 bytes ({itemsize} per element), "
+                          "more than any array can hold")
+    return shape
+
+
+def _shape(op: str, shape: tuple, dtype) -> tuple:
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = tuple(shape[0])
     if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
-        raise ValueError(f"a shape is a tuple of non-negative integers, got {shape}")
-    return tuple(int(n) for n in shape)
+        if not all(isinstance(n, (int, np.integer)) for n in shape):
+            raise ValueError(f"{op}: a size is a tuple of integers, got {shape}")
+    else:
+        shape = tuple(int(n) for n in shape)
+        if math.prod(shape) <= _MOST_BYTES // 16:
+            return shape  # (fits every dtype here; the exact check below costs a microsecond more)
+    # (random draws are made in 64 bits, then cast)
+    return checked_size(op, shape, max(np.dtype(dtype).itemsize, 8 if op in _DRAWN_IN_64_BITS else 1))
+
+
+_DRAWN_IN_64_BITS = ("rand", "randn", "randint")
 
 
 def _dtype(op: str, dtype, default, floating: bool = False) -> np.dtype:
@@ -36,11 +65,13 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.zeros(_shape(shape), dtype=_dtype("zeros", dtype, get_default_dtype())), requires_grad)
+    dtype = _dtype("zeros", dtype, get_default_dtype())
+    return _make(np.zeros(_shape("zeros", shape, dtype), dtype=dtype), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.ones(_shape(shape), dtype=_dtype("ones", dtype, get_default_dtype())), requires_grad)
+    dtype = _dtype("ones", dtype, get_default_dtype())
+    return _make(np.ones(_shape("ones", shape, dtype), dtype=dtype), requires_grad)
 
 
 def _fill_dtype(fill_value) -> np.dtype:
@@ -56,7 +87,7 @@ def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``, of its kind unless ``dtype`` is given: int64
     for an integer, bool for a bool, the default float dtype for a float (as in PyTorch)."""
     dtype = _dtype("full", dtype, _fill_dtype(fill_value))
-    return _make(np.full(_shape((shape,)), fill_value, dtype=dtype), requires_grad)
+    return _make(np.full(_shape("full", (shape,), dtype), fill_value, dtype=dtype), requires_grad)
 
 
 def zeros_like(other, dtype=None, requires_grad=False) -> Tensor:
@@ -72,7 +103,8 @@ def ones_like(other, dtype=None, requires_grad=False) -> Tensor:
 def empty(*shape, dtype=None, requires_grad=False) -> Tensor:
     """A tensor of ``shape`` whose values are not to be read: zeros here (PyTorch's are whatever
     memory held; zeros are one such)."""
-    return _make(np.zeros(_shape(shape), dtype=_dtype("empty", dtype, get_default_dtype())), requires_grad)
+    dtype = _dtype("empty", dtype, get_default_dtype())
+    return _make(np.zeros(_shape("empty", shape, dtype), dtype=dtype), requires_grad)
 
 
 def _like(other) -> np.ndarray:
@@ -150,12 +182,14 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Uniform draws on [0, 1)."""
-    return _make(default_generator().random(_shape(shape)).astype(_dtype("rand", dtype, get_default_dtype(), floating=True)), requires_grad)
+    dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
+    return _make(default_generator().random(_shape("rand", shape, dtype)).astype(dtype), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal draws."""
-    return _make(default_generator().standard_normal(_shape(shape)).astype(_dtype("randn", dtype, get_default_dtype(), floating=True)), requires_grad)
+    dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
+    return _make(default_generator().standard_normal(_shape("randn", shape, dtype)).astype(dtype), requires_grad)
 
 
 def _count(op: str, name: str, n) -> int:
@@ -220,12 +254,14 @@ def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=Fal
             raise TypeError(f"randint: {name} must be an integer, got {value!r}")
     if low >= high:
         raise ConfigError(f"randint: low must be below high (the range is [low, high)), got low={low}, high={high}")
-    shape = _shape((size,))
+    dtype = _dtype("randint", dtype, np.int64)
+    shape = _shape("randint", (size,), dtype)
     values = default_generator().integers(int(low), int(high), size=shape, dtype=np.int64)
-    return _make(values.astype(_dtype("randint", dtype, np.int64), copy=False), requires_grad)
+    return _make(values.astype(dtype, copy=False), requires_grad)
 
 
 def randperm(n, dtype=None, requires_grad=False) -> Tensor:
     """A random permutation of 0 .. n-1, int64 unless given; drawn from the library's generator."""
     n = _count("randperm", "n", n)
+    checked_size("randperm", (n,), 8)  # (drawn as int64)
     return _make(default_generator().permutation(n).astype(_dtype("randperm", dtype, np.int64), copy=False), requires_grad)

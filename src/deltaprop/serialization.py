@@ -16,7 +16,9 @@ once and then referred to as ``{"same_as": [i, j, ...]}``, its position in the t
 the root, its child j, ...), so it comes back shared. ``tied`` lists the state names of each
 parameter that several layers share (``b.weight = a.weight``); a loaded model shares it again. A
 Sequential whose layers have names of their own (``Sequential(OrderedDict(...))``) lists them in
-``"names"``, as a ModuleDict always does (its keys).
+``"names"``, as a ModuleDict always does (its keys). A ParameterList or ParameterDict records the
+shape and dtype of each parameter (``"shapes"``, ``"dtypes"``, and a dict's ``"keys"`` in order) and is
+rebuilt from them (``_from_config``) before the weights fill it.
 
 Loading never executes anything from the file: the architecture may name only layer classes that
 ``deltaprop.nn`` exports, with constructor arguments that are plain JSON numbers, strings, booleans
@@ -27,7 +29,10 @@ or lists, and every size the file claims is checked before it is trusted. Anythi
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import json
+import math
 import reprlib
 import warnings
 from pathlib import Path
@@ -35,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
-from .errors import ModelFileError, ShapeError
+from .errors import DeltapropError, ModelFileError, ShapeError
 
 FORMAT_MODEL = "deltaprop.model"
 FORMAT_CHECKPOINT = "deltaprop.checkpoint"
@@ -57,6 +62,7 @@ _SIZE_FLOOR = 2**22
 # arguments that are no sizes (see _size_bound).
 _NAMED_CONTAINERS = ("Sequential", "ModuleDict")
 _NOT_SIZES = frozenset({"groups", "padding_idx", "num_groups"})
+_PARAMETER_CONTAINERS = ("ParameterList", "ParameterDict")
 _REPR = reprlib.Repr()
 _REPR.maxstring, _REPR.maxother, _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 80, 80, 3, 8, 8
 
@@ -335,7 +341,7 @@ def build(spec, limit: int | None = None, where="model file"):
 
     built: dict[tuple, object] = {}
 
-    def make(node, depth, position=()):
+    def make(node, depth, position=(), path=""):
         if depth > _MAX_DEPTH:
             raise ModelFileError(f"{where}: the architecture is nested more than {_MAX_DEPTH} levels deep")
         if isinstance(node, dict) and set(node) == {"same_as"}:
@@ -356,14 +362,15 @@ def build(spec, limit: int | None = None, where="model file"):
         children = node.get("children", [])
         if not isinstance(config, dict) or not isinstance(children, list):
             raise ModelFileError(f"{where}: layer {name!r} has a malformed config or children list")
+        layer = _layer_label(path, name)
         for key, value in config.items():
-            _check_argument(where, name, key, value, limit)
+            _check_argument(where, layer, key, value, limit)
         if budget[0] is not None:
             budget[0] -= _size_bound(name, config)
             if budget[0] < 0:
                 raise ModelFileError(
                     f"{where}: the architecture asks for far more weights than the file's {limit} values "
-                    f"(at layer {name} with {_short(config)}); the file is damaged or hostile"
+                    f"(at {layer} with {_short(config)}); the file is damaged or hostile"
                 )
         training = node.get("training", True)
         if not isinstance(training, bool):
@@ -374,11 +381,15 @@ def build(spec, limit: int | None = None, where="model file"):
                                   or len(names) != len(children)
                                   or not all(_is_layer_name(n) for n in names) or len(set(names)) != len(names)):
             raise ModelFileError(f"{where}: layer {name!r} has malformed names for its layers")
-        built_children = [make(child, depth + 1, position + (index,)) for index, child in enumerate(children)]
+        built_children = [make(child, depth + 1, position + (index,), _child_path(path, names, index))
+                          for index, child in enumerate(children)]
         try:
             # A ModuleList takes its layers as one list, every other container one by one (a
             # Sequential with named layers, and a ModuleDict, as one mapping).
-            if composite:
+            if callable(getattr(classes[name], "_from_config", None)):
+                # a layer described by more than its constructor's arguments (a ParameterList's shapes)
+                module = classes[name]._from_config(**config)
+            elif composite:
                 # a layer made of layers: rebuilt from its arguments, the stored layers put in place
                 module = classes[name]._from_parts(dict(zip(names or [], built_children)), **config)
             elif names is None and name == "ModuleDict":
@@ -390,10 +401,22 @@ def build(spec, limit: int | None = None, where="model file"):
             else:
                 module = classes[name](*built_children, **config)
         except MemoryError:
-            raise ModelFileError(f"{where}: layer {name} with {_short(config)} would not fit in memory") from None
+            raise ModelFileError(f"{where}: {layer} with {_short(config)} would not fit in memory") from None
         except (TypeError, ValueError, KeyError) as error:
+            part, argument = getattr(error, "part", None), getattr(error, "argument", None)
+            if part is not None and argument is not None:
+                # a composite's stored layer differs from what its arguments build: name that layer
+                stored = _layer_label(f"{path}.{part[0]}" if path else part[0], part[1])
+                raise ModelFileError(f"{where}: {stored} argument {argument} does not fit {layer}: {error}") from None
+            # The layer's own sentence; where Python's came instead (float('yes')), the argument of the wrong kind.
+            wrong = None if isinstance(error, DeltapropError) else _wrong_kind(layer, config, classes[name])
             reason = error.args[0] if isinstance(error, KeyError) and error.args else error
-            raise ModelFileError(f"{where}: cannot build layer {name} with {_short(config)}: {reason}") from None
+            raise ModelFileError(f"{where}: {wrong}" if wrong else f"{where}: cannot build {layer} with {_short(config)}: {reason}") from None
+        # What a constructor took that a file must not hold (bias="yes", dim=NaN): it was read as
+        # something, but not as what the file says.
+        wrong = _wrong_kind(layer, config, classes[name])
+        if wrong:
+            raise ModelFileError(f"{where}: {wrong}")
         object.__setattr__(module, "training", training)  # the layer's own mode; its children keep theirs
         _freeze(module, node.get("frozen", []), name, where)
         built[position] = module
@@ -431,6 +454,11 @@ def _size_bound(name: str, config: dict) -> int:
     allocates anything. An Embedding's
     ``padding_idx`` (a row, not a size) and a GroupNorm's ``num_groups`` (which divides its channels)
     count for nothing: the table is num_embeddings*embedding_dim, the norm's weights num_channels."""
+    if name in _PARAMETER_CONTAINERS:
+        # the sum of the parameters' sizes (a product of them all would refuse a list of big ones)
+        shapes = config.get("shapes")
+        return sum(math.prod(max(abs(n), 1) if isinstance(n, int) else 1 for n in shape)
+                   for shape in (shapes if isinstance(shapes, list) else []) if isinstance(shape, list))
     bound = 1
     for key, value in config.items():
         for item in value if isinstance(value, list) else [value]:
@@ -523,24 +551,77 @@ def _build_quietly(spec, limit, where):
         dp_random.set_rng_state(state)
 
 
+def _layer_label(path: str, name: str) -> str:
+    """How a message names a layer of a file's architecture: by its place in the model, as
+    ``get_submodule`` takes it, and its class."""
+    return f"layer {path!r} ({name})" if path else f"the model ({name})"
+
+
+def _child_path(path: str, names, index: int) -> str:
+    name = names[index] if isinstance(names, list) and index < len(names) and isinstance(names[index], str) else str(index)
+    return f"{path}.{name}" if path else name
+
+
+# What a file must hold for an argument the constructor annotates so (or, unannotated, whose default
+# is a flag or a name): a flag is a JSON boolean, never 0, 1 or "yes" (which a constructor could
+# take as true); a float is a number other than NaN, which no range check can refuse.
+_ARGUMENT_KINDS = {
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "float": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and not math.isnan(v), "a number other than NaN"),
+    "str": (lambda v: isinstance(v, str), "text"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _argument_kinds(cls) -> dict:
+    """The constructor's arguments by name: (kind, whether None is allowed) for those with a kind."""
+    kinds = {}
+    for parameter in inspect.signature(cls.__init__).parameters.values():
+        annotation = parameter.annotation if isinstance(parameter.annotation, str) else ""
+        optional = annotation.endswith(" | None")
+        annotation = annotation.removesuffix(" | None")
+        if not annotation and isinstance(parameter.default, (bool, str)):
+            annotation = type(parameter.default).__name__
+        if annotation in _ARGUMENT_KINDS:
+            kinds[parameter.name] = (annotation, optional)
+    return kinds
+
+
+def _wrong_kind(layer: str, config: dict, cls) -> str | None:
+    """What is wrong with the first argument in ``config`` that is not of the kind ``cls``'s
+    constructor declares (a flag that is no boolean, an integer that is none, a number that is NaN)."""
+    kinds = _argument_kinds(cls)
+    for key, value in config.items():
+        kind, optional = kinds.get(key, (None, False))
+        if kind is None or (value is None and optional):
+            continue
+        fits, what = _ARGUMENT_KINDS[kind]
+        if not fits(value):
+            return f"{layer} argument {key}={_short(value)} must be {what}{' or null' if optional else ''}"
+    return None
+
+
 def _check_argument(where, layer, key, value, limit) -> None:
     if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-        raise ModelFileError(f"{where}: layer {layer} has an invalid argument name {_short(key)}")
+        raise ModelFileError(f"{where}: {layer} has an invalid argument name {_short(key)}")
     # NumPy parses a dtype string itself (with errors of its own, SyntaxError among them): allow names only.
     if key == "dtype" and value not in _FLOAT_DTYPES:
-        raise ModelFileError(f"{where}: layer {layer} argument dtype={_short(value)} is not one of {', '.join(_FLOAT_DTYPES[1:])}")
+        raise ModelFileError(f"{where}: {layer} argument dtype={_short(value)} is not one of {', '.join(_FLOAT_DTYPES[1:])}")
     values = value if isinstance(value, list) else [value]
+    # (one level of lists in a list: a ParameterList's shapes)
+    values = [part for item in values for part in (item if isinstance(item, list) else [item])]
     for item in values:
         if isinstance(item, bool) or item is None or isinstance(item, str):
             continue
         if isinstance(item, int):
             if limit is not None and abs(item) > max(limit, 2**16):
                 raise ModelFileError(
-                    f"{where}: layer {layer} argument {key}={_short(item)} is larger than the file's own weights allow")
+                    f"{where}: {layer} argument {key}={_short(item)} is larger than the file's own weights allow")
             continue
         if isinstance(item, float):
             continue
-        raise ModelFileError(f"{where}: layer {layer} argument {key} has a value of unsupported type {type(item).__name__}")
+        raise ModelFileError(f"{where}: {layer} argument {key} has a value of unsupported type {type(item).__name__}")
 
 
 def _state_arrays(state: dict) -> dict:

@@ -70,12 +70,34 @@ class Composite(Module):
     @classmethod
     def _from_parts(cls, parts: dict, **config):
         module = cls(**config)
-        if _layout(parts) != module._part_specs():
-            raise ConfigError(f"{cls.__name__}: the stored layers {sorted(parts)} do not match the ones its "
-                              "arguments build")
+        stored, built = _layout(parts), module._part_specs()
+        if stored != built:
+            raise _mismatch(cls.__name__, stored, built)
         for name, child in parts.items():
             setattr(module, name, child)
         return module
+
+
+def _mismatch(owner: str, stored: dict, built: dict) -> ConfigError:
+    """The error for stored layers that differ from those a composite's arguments build, naming the
+    first layer that differs and, where it is of the right class, the first argument; ``part`` (its
+    name and class) and ``argument`` say which, so a model file's loader can name the layer by its
+    place in the model."""
+    error = ConfigError(f"{owner}: the stored layers {sorted(n for n in stored if '.' not in n)} do not match the ones "
+                        "its arguments build")
+    error.part = error.argument = None
+    for name in [*built, *(n for n in stored if n not in built)]:
+        if stored.get(name) == built.get(name):
+            continue
+        if name in stored and name in built and stored[name][0] == built[name][0]:
+            error.part = (name, stored[name][0])
+            mine, theirs = stored[name][1], built[name][1]
+            key = next((k for k in [*theirs, *mine] if mine.get(k, ...) != theirs.get(k, ...)), None)
+            error.argument = key
+            error.args = (f"{owner}: its layer {name!r} ({stored[name][0]}) holds {key}={mine.get(key)!r} where its "
+                          f"arguments build {key}={theirs.get(key)!r}",)
+        break
+    return error
 
 
 def _layout(parts: dict, prefix: str = "") -> dict:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from .module import Module, Parameter
 
@@ -192,7 +192,35 @@ def _as_parameter(owner: str, where, value) -> Parameter:
     raise TypeError(f"{owner}: item {where!r} is a {type(value).__name__}, not a Parameter, tensor or array")
 
 
+# The dtypes a model file may give a parameter of a ParameterList or ParameterDict.
+_FILE_DTYPES = ("float16", "float32", "float64")
+
+
 class _ParameterContainer(Module):
+    def _described(self) -> dict:
+        """The shape and dtype of each parameter, what a model file records of it (the values are
+        among the file's weights)."""
+        parameters = list(self._parameters.values())
+        if any(parameter is None for parameter in parameters):
+            raise NotImplementedError(f"{type(self).__name__} holding None does not describe itself (config())")
+        return {"shapes": [list(parameter.shape) for parameter in parameters],
+                "dtypes": [parameter.dtype.name for parameter in parameters]}
+
+    @staticmethod
+    def _placeholders(owner: str, shapes, dtypes) -> list:
+        """Zero-filled parameters of the shapes and dtypes a model file records, for its weights to fill."""
+        if not isinstance(shapes, list) or not isinstance(dtypes, list) or len(shapes) != len(dtypes):
+            raise ConfigError(f"{owner}: shapes and dtypes must be two lists of the same length, got "
+                              f"{len(shapes) if isinstance(shapes, list) else shapes!r} shapes and "
+                              f"{len(dtypes) if isinstance(dtypes, list) else dtypes!r} dtypes")
+        for shape in shapes:
+            if not isinstance(shape, list) or any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in shape):
+                raise ConfigError(f"{owner}: shapes must be lists of non-negative integers, got {shape!r}")
+        for dtype in dtypes:
+            if dtype not in _FILE_DTYPES:
+                raise ConfigError(f"{owner}: dtypes must be among {', '.join(_FILE_DTYPES)}, got {dtype!r}")
+        return [Parameter(np.zeros(shape, dtype=dtype)) for shape, dtype in zip(shapes, dtypes)]
+
     def _lines(self) -> list:
         lines = []
         for key, parameter in self._parameters.items():
@@ -252,6 +280,14 @@ class ParameterList(_ParameterContainer):
         for value in values:
             self.append(value)
         return self
+
+    def config(self) -> dict:
+        """Each parameter's shape and dtype: a model file rebuilds the list from them and its weights."""
+        return self._described()
+
+    @classmethod
+    def _from_config(cls, shapes, dtypes) -> "ParameterList":
+        return cls(cls._placeholders(cls.__name__, shapes, dtypes))
 
 
 class ParameterDict(_ParameterContainer):
@@ -328,3 +364,18 @@ class ParameterDict(_ParameterContainer):
                            else parameters)
         for key, value in pairs:
             self[key] = value
+
+    def config(self) -> dict:
+        """The keys in order and each parameter's shape and dtype: a model file rebuilds the dict from
+        them and its weights."""
+        return {"keys": list(self._parameters), **self._described()}
+
+    @classmethod
+    def _from_config(cls, keys, shapes, dtypes) -> "ParameterDict":
+        owner = cls.__name__
+        if (not isinstance(keys, list) or not all(isinstance(key, str) and key and "." not in key for key in keys)
+                or len(set(keys)) != len(keys)
+                or not isinstance(shapes, list) or len(keys) != len(shapes)):
+            raise ConfigError(f"{owner}: keys must be distinct non-empty strings without '.', one for each of the "
+                              f"shapes, got {keys!r}")
+        return cls(OrderedDict(zip(keys, cls._placeholders(owner, shapes, dtypes))))

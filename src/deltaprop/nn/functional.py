@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .. import ops
+from ..creation import checked_size
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops.activation import real_option
 from ..random import default_generator
@@ -314,7 +315,7 @@ def one_hot(tensor, num_classes: int = -1):
         raise ConfigError(f"one_hot: class indices must be non-negative, got {int(labels.min())}")
     if labels.size and labels.max() >= num_classes:
         raise ConfigError(f"one_hot: class index {int(labels.max())} is not below num_classes={num_classes}")
-    out = np.zeros(labels.shape + (int(num_classes),), dtype=np.int64)
+    out = np.zeros(checked_size("one_hot", labels.shape + (int(num_classes),), 8), dtype=np.int64)
     np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
     return Tensor._wrap(out)
 

@@ -30,13 +30,15 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
-def _weight_buffer(weight) -> np.ndarray | None:
+def _weight_buffer(owner: str, name: str, weight) -> np.ndarray | None:
     """Class weights or pos_weight as an array: a floating array or tensor keeps its precision and
     numbers (lists, ints) become float64, so a float64 loss sees them unrounded; each call casts
     them to the input's dtype."""
     if weight is None:
         return None
     array = np.array(weight.data if isinstance(weight, Tensor) else weight)
+    if array.dtype.kind not in "fiub":
+        raise ConfigError(f"{owner}: {name} must be numbers (a tensor, an array or a list), got {weight!r}")
     return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
@@ -48,7 +50,7 @@ def _weight_list(weight: np.ndarray | None) -> list | None:
 class _WeightedLoss(_Loss):
     def __init__(self, weight=None, reduction: str = "mean"):
         super().__init__(reduction)
-        self.register_buffer("weight", _weight_buffer(weight))
+        self.register_buffer("weight", _weight_buffer(type(self).__name__, "weight", weight))
 
     def config(self) -> dict:
         return {"weight": _weight_list(self.weight), "reduction": self.reduction}
@@ -135,7 +137,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__(weight, reduction)
-        self.register_buffer("pos_weight", _weight_buffer(pos_weight))
+        self.register_buffer("pos_weight", _weight_buffer(type(self).__name__, "pos_weight", pos_weight))
 
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)

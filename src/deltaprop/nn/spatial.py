@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import int_tuple
 from ..ops.fold import _geometry
-from ..ops.resample import MODES
+from ..ops.resample import _MOST_ELEMENTS, MODES
 from . import functional as F
 from .module import Module
 
@@ -63,6 +63,11 @@ class Upsample(Module):
             _check_numbers(name, "scale_factor", scale_factor, float)
             # stored as floats, as PyTorch stores them (and prints them: scale_factor=2.0)
             scale_factor = tuple(float(f) for f in scale_factor) if isinstance(scale_factor, tuple) else float(scale_factor)
+            # A factor whose output from one input element already overflows NumPy's sizes fails at every
+            # forward: refused here, where a model file is loaded. A merely large one is left to the forward.
+            if math.prod(scale_factor if isinstance(scale_factor, tuple) else (scale_factor,)) > _MOST_ELEMENTS:
+                raise ConfigError(f"{name}: scale_factor {scale_factor!r} makes an output too large for any array to "
+                                  f"hold (over {_MOST_ELEMENTS} elements) from a single input element")
         if mode not in MODES:
             raise ConfigError(f"{name}: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
         if align_corners is not None and (MODES[mode] is None or not isinstance(align_corners, (bool, np.bool_))):

@@ -256,9 +256,10 @@ class _LayerStack(Module):
     @classmethod
     def _from_parts(cls, parts: dict, num_layers: int):
         layers, norm = parts.get("layers"), parts.get("norm")
+        positive_integer(cls.__name__, "num_layers", num_layers)  # (the constructor below is given 1)
         if set(parts) - {"layers", "norm"} or not isinstance(layers, ModuleList) or len(layers) != num_layers:
-            raise ConfigError(f"{cls.__name__}: expected its {num_layers!r} layers in a ModuleList and an optional "
-                              f"norm, got the layers {sorted(parts)}")
+            raise ConfigError(f"{cls.__name__}: expected its num_layers={num_layers!r} layers in a ModuleList and an "
+                              f"optional norm, got the layers {sorted(parts)}")
         module = cls(layers[0], 1, norm)  # one copy made and dropped: the stored layers take its place
         module.layers = layers
         module.num_layers = len(layers)
