@@ -193,3 +193,12 @@ def test_a_damaged_state_is_refused_at_load_and_changes_nothing(damage, error, m
     with pytest.raises(error, match=match):
         optimizer.load_state_dict(saved)
     assert optimizer.state == {}
+
+
+def test_fit_refuses_lbfgs_in_one_sentence():
+    from deltaprop import fit
+
+    model, _ = _problem()
+    x, y = np.zeros((4, 3)), np.zeros((4, 2))
+    with pytest.raises(TypeError, match=r"LBFGS: step\(\) needs a closure .* \(fit\(\) cannot drive LBFGS"):
+        fit(model, x, y, loss="mse", optimizer=optim.LBFGS(model.parameters()), epochs=1, verbose=0)
