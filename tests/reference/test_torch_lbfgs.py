@@ -184,3 +184,112 @@ def test_a_run_resumed_from_its_state_dict_goes_on_as_pytorchs(torch_float64):
         for p_ours, p_theirs in zip(resumed_ours, theirs, strict=True):
             np.testing.assert_allclose(p_ours.data, p_theirs.detach().numpy(), rtol=1e-10, atol=1e-10,
                                        err_msg=f"after resumed step {step + 1}")
+
+
+# -- the line search on its own, and on a narrow valley ----------------------------------------------
+
+
+def _rosenbrock_numpy(x):
+    f = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+    g = np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)])
+    return float(f), g
+
+
+def _ripple(k, a):
+    """A quartic with a ripple a·sin(k·x₀): minima along a line are hard to bracket from a poor guess."""
+
+    def function(x):
+        f = np.sum(x**4) - 3 * np.sum(x**2) + a * np.sin(k * x[0]) + 0.5 * x[1]
+        g = 4 * x**3 - 6 * x + np.array([a * k * np.cos(k * x[0]), 0.5])
+        return float(f), g
+
+    return function
+
+
+_wiggly_numpy = _ripple(5, 1.0)
+
+# (function, start, initial step): found by searching for searches that reach the rare branches,
+# a trial nudged inside the interval after two near its ends, and a loss that stops falling
+# while the bracketing phase extrapolates
+RARE_BRANCH_CASES = [
+    (_ripple(5, 2.0), (0.3, 0.1), 0.01),
+    (_ripple(15, 1.0), (-1.6, 0.0), 1.0),
+    (_ripple(5, 1.0), (1.7, -0.7), 0.01),
+]
+GRID_CASES = [
+    (function, start, initial_t)
+    for function in (_rosenbrock_numpy, _wiggly_numpy)
+    for start in [(-1.2, 1.0), (0.3, -0.8), (2.0, 2.0)]
+    for initial_t in [1e-4, 1e-2, 0.3, 1.0, 30.0]
+]
+
+
+@pytest.mark.parametrize("function, start, initial_t", GRID_CASES + RARE_BRANCH_CASES)
+def test_the_line_search_takes_pytorchs_trials(function, start, initial_t, torch_float64):
+    _compare_searches(function, start, initial_t, max_trials=25)
+
+
+@pytest.mark.parametrize("max_trials", [1, 2, 3])
+def test_a_search_out_of_trials_ends_as_pytorchs(max_trials, torch_float64):
+    # still extrapolating when the trials run out: the better of the start and the last trial
+    _compare_searches(_wiggly_numpy, (0.3, -0.8), 1e-4, max_trials)
+
+
+def _compare_searches(function, start, initial_t, max_trials):
+    # From a tiny first guess the search extrapolates (cubic steps, at most ten times the last);
+    # from a long one it zooms (with the nudge away from an end of the interval): every trial
+    # must be PyTorch's, so the step, the loss there and the count of evaluations are its too.
+    from torch.optim.lbfgs import _strong_wolfe
+
+    from deltaprop.optim.line_search import strong_wolfe
+
+    x0 = np.array(start)
+    f0, g0 = function(x0)
+    d = -g0
+    trials_ours, trials_theirs = [], []
+
+    def evaluate(t):
+        trials_ours.append(t)
+        return function(x0 + t * d)
+
+    def obj_func(x, t, direction):
+        trials_theirs.append(float(t))
+        f, g = function(x.numpy() + float(t) * direction.numpy())
+        return f, torch.from_numpy(g)
+
+    f_ours, g_ours, t_ours, n_ours = strong_wolfe(evaluate, d, initial_t, f0, g0, float(g0 @ d), max_trials=max_trials)
+    f_theirs, g_theirs, t_theirs, n_theirs = _strong_wolfe(
+        obj_func, torch.from_numpy(x0), initial_t, torch.from_numpy(d), f0, torch.from_numpy(g0),
+        torch.tensor(float(g0 @ d)), max_ls=max_trials,
+    )
+    np.testing.assert_allclose(trials_ours, trials_theirs, rtol=1e-10)
+    assert n_ours == n_theirs == len(trials_ours)
+    assert t_ours == pytest.approx(float(t_theirs), rel=1e-10)
+    assert f_ours == pytest.approx(float(f_theirs), rel=1e-10, abs=1e-14)
+    np.testing.assert_allclose(g_ours, g_theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_the_line_search_cases_cover_both_phases():
+    # (the cases above must exercise extrapolation and the zoom, or they prove little)
+    from deltaprop.optim.line_search import strong_wolfe
+
+    def search(function, start, initial_t):
+        x0 = np.array(start)
+        f0, g0 = function(x0)
+        return strong_wolfe(lambda t: function(x0 - t * g0), -g0, initial_t, f0, g0, float(-g0 @ g0))
+
+    _, _, t, evaluations = search(_wiggly_numpy, (0.3, -0.8), 1e-4)
+    assert t > 1000 * 1e-4 and evaluations >= 4  # several steps outward
+    _, _, t, evaluations = search(_rosenbrock_numpy, (-1.2, 1.0), 30.0)
+    assert t < 30.0 / 1000 and evaluations >= 8  # a long zoom
+
+
+def test_rosenbrock_iterates_are_pytorchs(torch_float64):
+    start = np.array([-1.5, 2.0])
+    ours, theirs = nn.Parameter(start.copy()), torch.tensor(start.copy(), requires_grad=True)
+    problem = (
+        [ours], [theirs],
+        lambda: (1 - ours[0]) ** 2 + 100 * (ours[1] - ours[0] * ours[0]) ** 2,
+        lambda: (1 - theirs[0]) ** 2 + 100 * (theirs[1] - theirs[0] * theirs[0]) ** 2,
+    )
+    _compare(problem, {"max_iter": 10, "line_search_fn": "strong_wolfe"}, steps=5, tolerance=1e-9)
