@@ -16,8 +16,16 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these test
 from deltaprop import nn, optim  # noqa: E402
 from test_torch_optim_more import (  # noqa: E402
     STEPS, TOLERANCE, _assert_same, _case_id, _data, _models, _params, _step_ours, _step_theirs, _through_storage,
-    torch_float64,  # noqa: F401  (the fixture)
 )
+
+
+@pytest.fixture
+def torch_float64():
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
 
 CASES = [
     ("Rprop", {}, None),
