@@ -25,6 +25,9 @@ FACTORIES = {
     "RAdam-decoupled": lambda params: optim.RAdam(params, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
     "Adamax": lambda params: optim.Adamax(params, lr=0.01, weight_decay=0.01),
     "Adadelta": lambda params: optim.Adadelta(params, lr=1.0, rho=0.8, weight_decay=0.01),
+    "Rprop": lambda params: optim.Rprop(params, lr=0.01, etas=(0.4, 1.3)),
+    "ASGD": lambda params: optim.ASGD(params, lr=0.05, t0=2, weight_decay=0.01),
+    "Adafactor": lambda params: optim.Adafactor(params, lr=0.05, weight_decay=0.01),
 }
 
 
@@ -272,6 +275,25 @@ def _params():
             lambda: optim.Adadelta([{"params": _params()}, {"params": _params(), "rho": -0.1}]),
             r"Adadelta: rho must be in \[0, 1\], got -0.1 \(parameter group 1\)",
         ),
+        (lambda: optim.Rprop(_params(), lr=-0.1), r"Rprop: lr must be non-negative, got -0.1"),
+        (lambda: optim.Rprop(_params(), etas=(1.0, 1.2)), r"Rprop: etas\[0\] must be in \(0, 1\), got 1.0"),
+        (lambda: optim.Rprop(_params(), etas=(0.5, 1.0)), r"Rprop: etas\[1\] must be greater than 1, got 1.0"),
+        (lambda: optim.Rprop(_params(), etas=0.5), r"Rprop: etas must be a pair \(etaminus, etaplus\), got 0.5"),
+        (lambda: optim.Rprop(_params(), step_sizes=(1e-6,)), r"Rprop: step_sizes must be a pair \(min, max\)"),
+        (lambda: optim.Rprop(_params(), step_sizes=(-1, 50)), r"Rprop: step_sizes\[0\] must be non-negative, got -1"),
+        (lambda: optim.Rprop(_params(), step_sizes=(1, 0.5)), r"Rprop: step_sizes\[1\] must be at least 1, got 0.5"),
+        (lambda: optim.ASGD(_params(), lr=-1), r"ASGD: lr must be non-negative, got -1"),
+        (lambda: optim.ASGD(_params(), weight_decay=-0.1), r"ASGD: weight_decay must be non-negative, got -0.1"),
+        (lambda: optim.ASGD(_params(), lambd=-1e-4), r"ASGD: lambd must be non-negative, got -0.0001"),
+        (lambda: optim.ASGD(_params(), t0=float("inf")), r"ASGD: t0 must be non-negative, got inf"),
+        (lambda: optim.ASGD(_params(), maximize=1), r"ASGD: maximize must be True or False, got 1"),
+        (lambda: optim.Adafactor(_params(), lr=-1), r"Adafactor: lr must be non-negative, got -1"),
+        (lambda: optim.Adafactor(_params(), beta2_decay=0.5), r"Adafactor: beta2_decay must be at most 0, got 0.5"),
+        (lambda: optim.Adafactor(_params(), eps=(-1e-3, 1e-3)), r"Adafactor: eps\[0\] must be non-negative, got -0.001"),
+        (lambda: optim.Adafactor(_params(), eps=(None, -1)), r"Adafactor: eps\[1\] must be non-negative, got -1"),
+        (lambda: optim.Adafactor(_params(), eps=1e-3), r"Adafactor: eps must be a pair \(eps1 or None, eps2\), got 0.001"),
+        (lambda: optim.Adafactor(_params(), d=0.5), r"Adafactor: d must be at least 1, got 0.5"),
+        (lambda: optim.Adafactor(_params(), weight_decay=-1), r"Adafactor: weight_decay must be non-negative, got -1"),
         (lambda: optim.SGD([], lr=0.1), r"SGD: got an empty parameter list"),
         (lambda: optim.Adam([{"params": []}]), r"Adam: parameter group 0 has an empty parameter list"),
         (
@@ -426,6 +448,8 @@ def test_a_rate_of_zero_is_allowed_and_its_state_loads(name):
     zero = FACTORIES[name]([nn.Parameter(np.ones(3))])
     for group in zero.param_groups:
         group.update(lr=0, weight_decay=0)  # with no decay, a rate of 0 leaves the weights alone
+        if name == "Rprop":  # (lr only seeds Rprop's step sizes, which are then clipped to step_sizes[0])
+            group.update(step_sizes=(0.0, 50.0))
     zero.param_groups[0]["params"][0].grad = np.ones(3, dtype=np.float32)
     zero.step()
     assert np.array_equal(zero.param_groups[0]["params"][0].data, np.ones(3, dtype=np.float32))
@@ -495,6 +519,9 @@ XOR_OPTIMIZERS = {
     "RAdam": lambda params: optim.RAdam(params, lr=0.05),
     "Adamax": lambda params: optim.Adamax(params, lr=0.05),
     "Adadelta": lambda params: optim.Adadelta(params, lr=1.0),
+    "Rprop": lambda params: optim.Rprop(params, lr=0.01),
+    "ASGD": lambda params: optim.ASGD(params, lr=0.3),
+    "Adafactor": lambda params: optim.Adafactor(params, lr=0.05),
 }
 
 
@@ -538,6 +565,10 @@ def test_two_spirals_are_learned(name):
         (lambda ps: optim.RAdam(ps, lr=0.01), lambda entry: entry.pop("exp_avg_sq")),
         (lambda ps: optim.Adamax(ps, lr=0.01), lambda entry: entry.pop("exp_inf")),
         (lambda ps: optim.Adadelta(ps), lambda entry: entry.pop("acc_delta")),
+        (lambda ps: optim.Rprop(ps), lambda entry: entry.pop("step_size")),
+        (lambda ps: optim.ASGD(ps), lambda entry: entry.update(eta=None)),
+        (lambda ps: optim.ASGD(ps), lambda entry: entry.pop("ax")),
+        (lambda ps: optim.Adafactor(ps), lambda entry: entry.pop("col_var")),
     ],
 )
 def test_a_damaged_parameter_state_is_refused_at_load_not_at_the_next_step(make, damage):

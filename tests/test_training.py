@@ -557,6 +557,38 @@ def test_five_plus_five_epochs_with_a_resume_equal_ten_bitwise(tmp_path, kind):
         assert resumed[key] == straight[key], key
 
 
+MORE_OPTIMIZERS = {
+    "Rprop": lambda params: optim.Rprop(params, lr=0.005),
+    "ASGD": lambda params: optim.ASGD(params, lr=0.05, t0=20, weight_decay=1e-3),
+    "Adafactor": lambda params: optim.Adafactor(params, lr=0.02, weight_decay=1e-3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_OPTIMIZERS))
+def test_fit_with_the_newer_optimizers_learns_and_resumes_bitwise(tmp_path, name):
+    # Each runs through fit(), and a run resumed from its epoch-5 checkpoint (optimizer state
+    # included: Rprop's step sizes, ASGD's average and rate, Adafactor's factored statistics)
+    # ends as the uninterrupted run does.
+    model = _model(seed=1, dropout=0.25)
+    straight = _resume_fit(model, MORE_OPTIMIZERS[name](model.parameters()), 10, seed=5)
+    ten = model.state_dict()
+    assert straight["loss"][-1] < straight["loss"][0]
+
+    path = tmp_path / "checkpoint.safetensors"
+    model = _model(seed=1, dropout=0.25)
+    _resume_fit(model, MORE_OPTIMIZERS[name](model.parameters()), 5, seed=5, callbacks=[ModelCheckpoint(path)])
+
+    dp.manual_seed(1234)
+    model = _model(seed=99, dropout=0.25)
+    optimizer = MORE_OPTIMIZERS[name](model.parameters())
+    dp.manual_seed(4321)
+    resumed = _resume_fit(model, optimizer, 10, resume_from=path)
+    assert optimizer.state, "the optimizer state was not restored"
+    assert _same_weights(model.state_dict(), ten)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
+        assert resumed[key] == straight[key], key
+
+
 # Schedules stepped once per epoch by LearningRateScheduler's default interval (OneCycleLR and CyclicLR
 # too: a step is an epoch there, so OneCycleLR is given total_steps = epochs).
 EPOCH_SCHEDULES = {

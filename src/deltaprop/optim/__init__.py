@@ -1,22 +1,28 @@
 """Optimizers that update parameters from their gradients, and learning-rate schedules.
 
 PyTorch's names, arguments and update rules: ``SGD``, ``Adam``, ``AdamW``, ``NAdam``, ``RAdam``,
-``Adamax``, ``RMSprop``, ``Adagrad``, ``Adadelta``, each a subclass of :class:`Optimizer`; the
+``Adamax``, ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Rprop``, ``ASGD``, ``Adafactor``,
+``LBFGS`` (its ``step`` takes a closure), each a subclass of :class:`Optimizer`; the
 schedules live in :mod:`deltaprop.optim.lr_scheduler`. Updates happen in place on the parameters'
 arrays and record no graph.
 """
 
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .asgd import ASGD
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
-    "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop", "SGD", "lr_scheduler",
+    "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer", "RAdam",
+    "RMSprop", "Rprop", "SGD", "lr_scheduler",
 ]

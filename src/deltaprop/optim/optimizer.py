@@ -229,26 +229,37 @@ class Optimizer:
                 raise ModelFileError(
                     f"{name}: the saved state of parameter {i} is a {type(entry).__name__}, not a dict"
                 )
-            restored = {}
-            for field, value in entry.items():
-                if isinstance(value, Tensor):
-                    value = value.data
-                if isinstance(value, np.ndarray):
-                    if value.shape != p.data.shape:
-                        raise ShapeError(
-                            f"{name}: state {field!r} of parameter {i} has shape {value.shape}, the parameter "
-                            f"has shape {p.data.shape}"
-                        )
-                    dtype = p.data.dtype if value.dtype.kind == "f" else value.dtype
-                    restored[field] = np.array(value, dtype=dtype, copy=True)
-                else:
-                    restored[field] = to_plain(value)
+            restored = {field: self._restore_field(name, i, field, value, p) for field, value in entry.items()}
             self._check_state(name, i, restored, options[group_of[i]])
             state[p] = restored
 
         for group, merged in zip(self.param_groups, options):
             group.update(merged)
         self.state = state
+
+    def _restore_field(self, name: str, index: int, field: str, value, p):
+        """A copy of one loaded state value of parameter ``p`` (number ``index``): an array must have
+        ``_state_shape(field, p)`` and takes the parameter's dtype if it is floating; anything else
+        is made plain. Subclasses whose state holds more than arrays shaped like a parameter (LBFGS'
+        flat vectors and their history) override it."""
+        if isinstance(value, Tensor):
+            value = value.data
+        if not isinstance(value, np.ndarray):
+            return to_plain(value)
+        shape = self._state_shape(field, p.data)
+        if value.shape != shape:
+            raise ShapeError(
+                f"{name}: state {field!r} of parameter {index} has shape {value.shape}, "
+                + ("the parameter has shape" if shape == p.data.shape else "expected shape")
+                + f" {shape}"
+            )
+        dtype = p.data.dtype if value.dtype.kind == "f" else value.dtype
+        return np.array(value, dtype=dtype, copy=True)
+
+    def _state_shape(self, field: str, x) -> tuple:
+        """The shape of the state array ``field`` of a parameter whose array is ``x``: ``x``'s own,
+        except in optimizers that keep reduced statistics (Adafactor's row and column variances)."""
+        return x.shape
 
     def _state_fields(self, options: dict) -> dict:
         """The per-parameter state a step of this optimizer reads, for a group with ``options``:

@@ -1,0 +1,111 @@
+"""PyTorch's ``nn.utils`` gradient clipping: ``clip_grad_norm_``, ``clip_grad_value_``, and the two
+halves of the first, ``get_total_norm`` and ``clip_grads_with_norm_``.
+
+The clipping functions change the parameters' ``.grad`` arrays in place, between ``backward()``
+and ``step()``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...errors import ConfigError, GradError
+from ...tensor import Tensor
+
+
+def _gradients(parameters) -> list:
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def _arrays(tensors) -> list:
+    tensors = [tensors] if isinstance(tensors, (Tensor, np.ndarray)) else list(tensors)
+    return [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+
+
+def _check_norm_type(owner: str, norm_type) -> float:
+    norm_type = float(norm_type)
+    if not norm_type > 0:
+        raise ConfigError(f"{owner}: norm_type must be positive (or inf), got {norm_type}")
+    return norm_type
+
+
+def _total(arrays: list, norm_type: float) -> float:
+    """The ``norm_type``-norm of all the arrays as one vector (sums in float64)."""
+    if math.isinf(norm_type):
+        return max(float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays)
+    return sum(float(np.sum(np.abs(a.astype(np.float64)) ** norm_type)) for a in arrays) ** (1.0 / norm_type)
+
+
+def _refuse_nonfinite(owner: str, total: float) -> None:
+    if not math.isfinite(total):
+        raise GradError(f"{owner}: the total norm of the gradients is {total}, so they cannot be clipped; "
+                        f"set error_if_nonfinite=False to clip anyway")
+
+
+def _scale(grads: list, max_norm: float, total: float) -> None:
+    scale = max_norm / (total + 1e-6)  # PyTorch's guard against a zero norm
+    if not scale >= 1.0:
+        # A NaN total gives a NaN scale, and an infinite one 0 (inf·0 is NaN): every gradient is
+        # multiplied by it all the same, as PyTorch clips "anyway" (a NaN must not skip clipping).
+        with np.errstate(invalid="ignore"):
+            for g in grads:
+                np.multiply(g, g.dtype.type(scale), out=g)
+
+
+def _check_max_norm(owner: str, max_norm) -> float:
+    max_norm = float(max_norm)
+    if not max_norm >= 0:
+        raise ConfigError(f"{owner}: max_norm must be a non-negative number, got {max_norm}")
+    return max_norm
+
+
+def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+    """The ``norm_type``-norm of ``tensors`` (a tensor or an iterable of them, usually gradients:
+    ``[p.grad for p in model.parameters()]``) taken together as one vector; 0 for none. A 0-d
+    tensor of the first one's dtype."""
+    norm_type = _check_norm_type("get_total_norm", norm_type)
+    arrays = _arrays(tensors)
+    if not arrays:
+        return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
+    total = _total(arrays, norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise GradError(f"get_total_norm: the total norm of order {norm_type:g} is {total}; "
+                        f"set error_if_nonfinite=False to get it anyway")
+    dtype = arrays[0].dtype if arrays[0].dtype.kind == "f" else np.float32
+    return Tensor._wrap(np.asarray(total, dtype=dtype))
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm) -> None:
+    """Scale the parameters' gradients by max_norm / (total_norm + 1e-6) where that is below 1:
+    the second half of :func:`clip_grad_norm_`, with a norm computed beforehand (by
+    :func:`get_total_norm`, perhaps over more gradients than these)."""
+    max_norm = _check_max_norm("clip_grads_with_norm_", max_norm)
+    total = float(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
+    _scale(_gradients(parameters), max_norm, total)
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+    """Scale the gradients so that their joint ``norm_type``-norm (all of them as one vector) is at
+    most ``max_norm``; returns that norm before clipping, as PyTorch does."""
+    max_norm = _check_max_norm("clip_grad_norm_", max_norm)
+    norm_type = _check_norm_type("clip_grad_norm_", norm_type)
+    grads = _gradients(parameters)
+    if not grads:
+        return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
+    total = _total(grads, norm_type)
+    if error_if_nonfinite:
+        _refuse_nonfinite("clip_grad_norm_", total)
+    _scale(grads, max_norm, total)
+    return Tensor._wrap(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_value_(parameters, clip_value: float) -> None:
+    """Clip every gradient element to [−clip_value, clip_value]."""
+    clip_value = float(clip_value)
+    if not clip_value >= 0:
+        raise ConfigError(f"clip_grad_value_: clip_value must be a non-negative number, got {clip_value}")
+    for g in _gradients(parameters):
+        np.clip(g, -clip_value, clip_value, out=g)
