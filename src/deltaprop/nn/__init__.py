@@ -46,6 +46,8 @@ from .transformer import (
 )
 # max unpooling (from MaxPool's return_indices)
 from .pooling import MaxUnpool1d, MaxUnpool2d
+# RMS normalization
+from .normalization import RMSNorm
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -72,4 +74,5 @@ __all__ = [
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",
     "MaxUnpool1d", "MaxUnpool2d",
+    "RMSNorm",
 ]

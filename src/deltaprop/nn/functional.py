@@ -40,6 +40,7 @@ avg_pool2d = ops.avg_pool2d
 adaptive_avg_pool2d = ops.adaptive_avg_pool2d
 batch_norm = ops.batch_norm
 layer_norm = ops.layer_norm
+rms_norm = ops.rms_norm  # eps=None: the machine epsilon of the input's dtype, as PyTorch's
 
 
 def relu(input, inplace: bool = False):

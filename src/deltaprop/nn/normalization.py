@@ -2,7 +2,8 @@
 
 ``BatchNorm1d``/``BatchNorm2d`` normalise each channel over the batch (and the positions) while
 training, and keep running averages of the statistics for evaluation; ``LayerNorm`` normalises each
-sample over its last axes and behaves the same in both modes; ``GroupNorm`` each sample over groups
+sample over its last axes and behaves the same in both modes (``RMSNorm`` the same without
+centring); ``GroupNorm`` each sample over groups
 of channels; ``InstanceNorm1d``/``InstanceNorm2d`` each channel of each sample over its positions.
 """
 
@@ -211,6 +212,50 @@ class LayerNorm(Module):
             "elementwise_affine": self.elementwise_affine,
             **_scale_and_shift_config(self, self.elementwise_affine),
         }
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class RMSNorm(Module):
+    """Scale each sample by the root mean square of its last axes ``normalized_shape``:
+    y = γ·x/√(mean(x²) + ε), with no mean subtracted and no β.
+
+    ``eps=None`` (the default) is the machine epsilon of the input's dtype, as in PyTorch;
+    ``elementwise_affine=False`` leaves γ (``weight``, ones) out.
+    """
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        if device is not None:
+            check_device("RMSNorm", device)
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
+            raise ConfigError(f"RMSNorm: normalized_shape must be a positive integer or a non-empty sequence of them, got {normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps = None if eps is None else _positive_float("RMSNorm", "eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = floating_dtype("RMSNorm", get_default_dtype() if dtype is None else dtype)
+        self._dtype = dtype
+        _scale_and_shift(self, self.normalized_shape, dtype, self.elementwise_affine, bias=False)
+
+    def reset_parameters(self) -> None:
+        _reset_scale_and_shift(self)
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        k = len(self.normalized_shape)
+        if shape[len(shape) - k:] != self.normalized_shape or len(shape) < k:
+            raise ShapeError(f"{self.describe()} expected input of shape (..., {', '.join(map(str, self.normalized_shape))}), got shape {shape}")
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def describe(self) -> str:
+        return f"RMSNorm({self.normalized_shape})"
+
+    def config(self) -> dict:
+        return {"normalized_shape": list(self.normalized_shape), "eps": self.eps,
+                "elementwise_affine": self.elementwise_affine, "dtype": _dtype_name(self)}
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

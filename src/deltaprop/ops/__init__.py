@@ -39,7 +39,7 @@
 | unpool        | max_unpool1d, max_unpool2d (max pooling's partial inverse, from its indices) |
 | fold          | unfold (im2col), fold (col2im), with conv's window code               |
 | resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
-| normalization | batch_norm, layer_norm, group_norm, instance_norm                     |
+| normalization | batch_norm, layer_norm, group_norm, instance_norm, rms_norm           |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
 """
 
@@ -86,7 +86,7 @@ from .loss import (
     soft_margin_loss,
     triplet_margin_loss,
 )
-from .normalization import batch_norm, group_norm, instance_norm, layer_norm
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .scatter import (
@@ -165,4 +165,5 @@ __all__ = [
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "nanquantile", "quantile", "kthvalue", "mode",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
+    "rms_norm",
 ]
