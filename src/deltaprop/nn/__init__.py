@@ -48,6 +48,8 @@ from .transformer import (
 from .pooling import MaxUnpool1d, MaxUnpool2d
 # RMS normalization
 from .normalization import RMSNorm
+# hinges over class scores; triplets under any distance
+from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -75,4 +77,5 @@ __all__ = [
     "TransformerEncoderLayer",
     "MaxUnpool1d", "MaxUnpool2d",
     "RMSNorm",
+    "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginWithDistanceLoss",
 ]

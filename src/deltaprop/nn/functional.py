@@ -264,6 +264,9 @@ multilabel_soft_margin_loss = ops.multilabel_soft_margin_loss
 cosine_embedding_loss = ops.cosine_embedding_loss
 triplet_margin_loss = ops.triplet_margin_loss
 poisson_nll_loss = ops.poisson_nll_loss
+multi_margin_loss = ops.multi_margin_loss
+multilabel_margin_loss = ops.multilabel_margin_loss
+triplet_margin_with_distance_loss = ops.triplet_margin_with_distance_loss
 gaussian_nll_loss = ops.gaussian_nll_loss
 hardshrink = ops.hardshrink
 softshrink = ops.softshrink
@@ -380,6 +383,9 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
               for x in (x1, x2))
     n1, n2 = (_unclamped_gradient(ops.norm(x, 2, dim, keepdims=True), eps) for x in (x1, x2))
     return ops.sum(ops.mul(ops.div(x1, n1), ops.div(x2, n2)), dim)
+
+
+pdist = ops.pdist  # the distances between the rows of one (N, M) input, i < j
 
 
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
