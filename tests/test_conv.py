@@ -430,6 +430,8 @@ CONFIG_LAYERS = [
     nn.RMSNorm(6, dtype=np.float64),
     nn.GroupNorm(2, 6, eps=1e-3), nn.GroupNorm(3, 3, affine=False), nn.GroupNorm(1, 4, bias=False, dtype=np.float64),
     nn.AdaptiveAvgPool1d(3), nn.AdaptiveAvgPool1d((2,)),
+    nn.LocalResponseNorm(3, alpha=0.5, beta=0.6, k=2.0), nn.LPPool1d(2, 3), nn.LPPool2d(1.5, (2, 3), stride=[1, 2], ceil_mode=True),
+    nn.LPPool1d(float("inf"), 2, stride=1),
 ]
 
 

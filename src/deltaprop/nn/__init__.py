@@ -50,6 +50,14 @@ from .pooling import MaxUnpool1d, MaxUnpool2d
 from .normalization import RMSNorm
 # hinges over class scores; triplets under any distance
 from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
+# local response norm, power-average pooling, channel shuffling, circular padding, random slopes and
+# channel alpha dropout
+from .activation import RReLU
+from .layers import FeatureAlphaDropout
+from .normalization import LocalResponseNorm
+from .padding import CircularPad1d, CircularPad2d
+from .pooling import LPPool1d, LPPool2d
+from .spatial import ChannelShuffle
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -78,4 +86,6 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d",
     "RMSNorm",
     "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginWithDistanceLoss",
+    "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "LocalResponseNorm", "LPPool1d",
+    "LPPool2d", "RReLU",
 ]

@@ -4,7 +4,8 @@
 training, and keep running averages of the statistics for evaluation; ``LayerNorm`` normalises each
 sample over its last axes and behaves the same in both modes (``RMSNorm`` the same without
 centring); ``GroupNorm`` each sample over groups
-of channels; ``InstanceNorm1d``/``InstanceNorm2d`` each channel of each sample over its positions.
+of channels; ``InstanceNorm1d``/``InstanceNorm2d`` each channel of each sample over its positions;
+``LocalResponseNorm`` each channel by its neighbouring channels' energy.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .. import ops
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES
+from ..ops.activation import real_option
 from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
@@ -377,3 +379,29 @@ class InstanceNorm2d(_InstanceNorm):
     its H·W pixels (style transfer, image-to-image generators)."""
 
     _dims = 2
+
+
+class LocalResponseNorm(Module):
+    """Divide each channel by (k + α/n·Σ x²)^β over the n = ``size`` neighbouring channels (see
+    F.local_response_norm); inputs (N, C, *) with at least one position axis. No parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        name = "LocalResponseNorm"
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ConfigError(f"{name}: size must be a positive integer, got {size!r}")
+        self.size = int(size)
+        self.alpha, self.beta, self.k = (real_option(name, key, value)
+                                         for key, value in (("alpha", alpha), ("beta", beta), ("k", k)))
+
+    def forward(self, x):
+        try:
+            return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+        except ShapeError as error:
+            raise ShapeError(f"LocalResponseNorm({self.size}): {error}") from None
+
+    def config(self) -> dict:
+        return {"size": self.size, "alpha": self.alpha, "beta": self.beta, "k": self.k}
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
