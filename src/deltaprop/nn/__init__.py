@@ -58,6 +58,8 @@ from .normalization import LocalResponseNorm
 from .padding import CircularPad1d, CircularPad2d
 from .pooling import LPPool1d, LPPool2d
 from .spatial import ChannelShuffle
+# bags of embeddings
+from .sparse import EmbeddingBag
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -88,4 +90,5 @@ __all__ = [
     "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginWithDistanceLoss",
     "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "LocalResponseNorm", "LPPool1d",
     "LPPool2d", "RReLU",
+    "EmbeddingBag",
 ]

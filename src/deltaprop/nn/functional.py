@@ -177,6 +177,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     return ops.embedding(input, weight, padding_idx, scale_grad_by_freq)
 
 
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2, scale_grad_by_freq: bool = False,
+                  mode: str = "mean", sparse: bool = False, per_sample_weights=None, include_last_offset: bool = False,
+                  padding_idx=None):
+    """The sum, mean or maximum of the rows of ``weight`` that each bag of ``input`` picks, one
+    output row a bag (see :func:`deltaprop.ops.embedding_bag`); ``max_norm`` and ``sparse`` are
+    refused, as by :func:`embedding`."""
+    _refuse_embedding_options("embedding_bag", max_norm, sparse)
+    return ops.embedding_bag(input, weight, offsets, mode, per_sample_weights, include_last_offset, padding_idx,
+                             scale_grad_by_freq)
+
+
 def _refuse_embedding_options(owner: str, max_norm, sparse) -> None:
     if max_norm is not None:
         raise ConfigError(f"{owner}: max_norm is not supported by deltaprop (it rescales table rows in place as they "

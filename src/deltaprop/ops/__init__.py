@@ -26,6 +26,7 @@
 | special_functions | logit, xlog1py, ndtr, ndtri, log_ndtr, i0, entr (deltaprop.special's new primitives) |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
+| embedding_bag | embedding_bag (composed: each bag's rows summed, averaged or maxed)    |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, repeat_interleave |
 | scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
 | scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
@@ -106,6 +107,7 @@ from .counting import bincount, unique
 from .searching import bucketize, isin, searchsorted
 from .cumulative import cummax, cummin, diff, logcumsumexp
 from .distance import cdist, pdist
+from .embedding_bag import embedding_bag
 from .layout import repeat_interleave, rot90
 from .median import median
 from .quantile import nanquantile, quantile
@@ -167,4 +169,5 @@ __all__ = [
     "nanquantile", "quantile", "kthvalue", "mode",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
     "rms_norm", "multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist",
+    "embedding_bag",
 ]
