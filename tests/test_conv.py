@@ -426,8 +426,12 @@ CONFIG_LAYERS = [
     nn.BatchNorm2d(4, affine=False, track_running_stats=False),
     nn.LayerNorm((3, 4), eps=1e-6, elementwise_affine=False),
     nn.LayerNorm(6, bias=False, dtype=np.float64),
+    nn.RMSNorm((3, 4), eps=1e-6, elementwise_affine=False),
+    nn.RMSNorm(6, dtype=np.float64),
     nn.GroupNorm(2, 6, eps=1e-3), nn.GroupNorm(3, 3, affine=False), nn.GroupNorm(1, 4, bias=False, dtype=np.float64),
     nn.AdaptiveAvgPool1d(3), nn.AdaptiveAvgPool1d((2,)),
+    nn.LocalResponseNorm(3, alpha=0.5, beta=0.6, k=2.0), nn.LPPool1d(2, 3), nn.LPPool2d(1.5, (2, 3), stride=[1, 2], ceil_mode=True),
+    nn.LPPool1d(float("inf"), 2, stride=1),
 ]
 
 

@@ -511,6 +511,9 @@ LAYERS = [
     nn.TripletMarginLoss(margin=0.5, p=1.0, eps=0.0, swap=True, reduction="none"), nn.SoftMarginLoss(reduction="sum"),
     nn.MultiLabelSoftMarginLoss(weight=[1.0, 0.5, 2.0]), nn.PoissonNLLLoss(log_input=False, full=True, eps=1e-6),
     nn.GaussianNLLLoss(full=True, eps=1e-3, reduction="none"),
+    nn.MultiMarginLoss(p=2, margin=0.5, weight=[1.0, 2.0, 0.5], reduction="sum"), nn.MultiLabelMarginLoss(reduction="none"),
+    nn.TripletMarginWithDistanceLoss(margin=0.5, swap=True),
+    nn.RReLU(0.1, 0.2, inplace=True), nn.RReLU(), nn.FeatureAlphaDropout(0.3),
 ]
 
 

@@ -405,7 +405,9 @@ CONFIG_LAYERS = [
     nn.Embedding(7, 3), nn.Embedding(7, 3, padding_idx=-2, scale_grad_by_freq=True, dtype=np.float64),
     nn.Embedding(4, 2, norm_type=1.0), nn.ZeroPad1d(2), nn.ZeroPad2d((1, 0, 2, 3)), nn.ConstantPad1d((1, -1), 2),
     nn.ConstantPad2d(1, -0.5), nn.ReflectionPad1d((2, 0)), nn.ReflectionPad2d(1), nn.ReplicationPad1d(3),
-    nn.ReplicationPad2d((0, 1, 2, 3)), nn.ModuleDict(),
+    nn.ReplicationPad2d((0, 1, 2, 3)), nn.ModuleDict(), nn.CircularPad1d((2, 1)), nn.CircularPad2d(1),
+    nn.EmbeddingBag(7, 3), nn.EmbeddingBag(5, 2, scale_grad_by_freq=True, mode="max", include_last_offset=True,
+                                         padding_idx=-1, dtype=np.float64),
 ]
 
 

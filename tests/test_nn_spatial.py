@@ -204,7 +204,7 @@ CONFIG_LAYERS = [
     nn.Upsample(scale_factor=2), nn.Upsample(size=(4, 5), mode="bilinear", align_corners=True),
     nn.Upsample(scale_factor=(1.5, 2), mode="nearest-exact", recompute_scale_factor=True),
     nn.Upsample(size=7, mode="linear"), nn.UpsamplingNearest2d(size=3), nn.UpsamplingBilinear2d(scale_factor=2),
-    nn.PixelShuffle(3), nn.PixelUnshuffle(2),
+    nn.PixelShuffle(3), nn.PixelUnshuffle(2), nn.ChannelShuffle(3),
     nn.Unfold((2, 3), dilation=2, padding=(1, 0), stride=2), nn.Fold((6, 7), 3, padding=1),
 ]
 

@@ -37,6 +37,12 @@ EXAMPLES = {
     "Conv2d": lambda: nn.Conv2d(2, 4, 3, groups=2, padding=1, padding_mode="reflect"),
     "ConvTranspose2d": lambda: nn.ConvTranspose2d(2, 4, 3, stride=2, output_padding=1),
     "Embedding": lambda: nn.Embedding(5, 3, padding_idx=0),
+    "EmbeddingBag": lambda: nn.EmbeddingBag(5, 3, mode="max", padding_idx=0, include_last_offset=True),
+    "LPPool1d": lambda: nn.LPPool1d(2.0, 3, stride=2, ceil_mode=True),
+    "LPPool2d": lambda: nn.LPPool2d(1.5, (2, 3), stride=(1, 2)),
+    "LocalResponseNorm": lambda: nn.LocalResponseNorm(3, alpha=0.5, beta=0.6, k=2.0),
+    "RMSNorm": lambda: nn.RMSNorm((2, 3), eps=1e-5),
+    "RReLU": lambda: nn.RReLU(0.1, 0.2),
     "Fold": lambda: nn.Fold((4, 4), 2),
     "GRU": lambda: nn.GRU(3, 4, num_layers=2, dropout=0.1),
     "GroupNorm": lambda: nn.GroupNorm(1, 3, bias=False),
@@ -65,7 +71,7 @@ EXAMPLES = {
 }
 # Arguments with no default: the smallest layer.
 REQUIRED = {
-    "AdaptiveAvgPool1d": (2,), "AdaptiveMaxPool1d": (2,), "AdaptiveMaxPool2d": (2,), "AvgPool1d": (2,),
+    "AdaptiveAvgPool1d": (2,), "ChannelShuffle": (2,), "CircularPad1d": (1,), "CircularPad2d": (1,), "AdaptiveMaxPool1d": (2,), "AdaptiveMaxPool2d": (2,), "AvgPool1d": (2,),
     "BatchNorm2d": (3,), "Conv1d": (2, 4, 3), "ConvTranspose1d": (2, 4, 3), "GRUCell": (3, 4), "LSTMCell": (3, 4),
     "Linear": (2, 3), "MaxPool1d": (2,), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,), "PixelShuffle": (2,),
     "PixelUnshuffle": (2,), "RNNCell": (3, 4), "ReflectionPad1d": (1,), "ReflectionPad2d": (1,),

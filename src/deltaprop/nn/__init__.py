@@ -46,6 +46,20 @@ from .transformer import (
 )
 # max unpooling (from MaxPool's return_indices)
 from .pooling import MaxUnpool1d, MaxUnpool2d
+# RMS normalization
+from .normalization import RMSNorm
+# hinges over class scores; triplets under any distance
+from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
+# local response norm, power-average pooling, channel shuffling, circular padding, random slopes and
+# channel alpha dropout
+from .activation import RReLU
+from .layers import FeatureAlphaDropout
+from .normalization import LocalResponseNorm
+from .padding import CircularPad1d, CircularPad2d
+from .pooling import LPPool1d, LPPool2d
+from .spatial import ChannelShuffle
+# bags of embeddings
+from .sparse import EmbeddingBag
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -72,4 +86,9 @@ __all__ = [
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",
     "MaxUnpool1d", "MaxUnpool2d",
+    "RMSNorm",
+    "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginWithDistanceLoss",
+    "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "LocalResponseNorm", "LPPool1d",
+    "LPPool2d", "RReLU",
+    "EmbeddingBag",
 ]

@@ -477,3 +477,23 @@ ELEMENTWISE = {
     "hardsigmoid": Hardsigmoid,
     "tanhshrink": Tanhshrink,
 }
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training each negative element gets its own slope drawn from
+    U(lower, upper) (from the library's generator, seeded by ``deltaprop.manual_seed``); in ``eval()``
+    the mean slope (lower + upper)/2, deterministic."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper = F._slope_bounds("RReLU", lower, upper)
+        self.inplace = bool(inplace)
+
+    def forward(self, x):
+        return F.rrelu(x, self.lower, self.upper, self.training)
+
+    def config(self) -> dict:
+        return {"lower": self.lower, "upper": self.upper, "inplace": self.inplace}
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")

@@ -40,6 +40,7 @@ avg_pool2d = ops.avg_pool2d
 adaptive_avg_pool2d = ops.adaptive_avg_pool2d
 batch_norm = ops.batch_norm
 layer_norm = ops.layer_norm
+rms_norm = ops.rms_norm  # eps=None: the machine epsilon of the input's dtype, as PyTorch's
 
 
 def relu(input, inplace: bool = False):
@@ -176,6 +177,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     return ops.embedding(input, weight, padding_idx, scale_grad_by_freq)
 
 
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2, scale_grad_by_freq: bool = False,
+                  mode: str = "mean", sparse: bool = False, per_sample_weights=None, include_last_offset: bool = False,
+                  padding_idx=None):
+    """The sum, mean or maximum of the rows of ``weight`` that each bag of ``input`` picks, one
+    output row a bag (see :func:`deltaprop.ops.embedding_bag`); ``max_norm`` and ``sparse`` are
+    refused, as by :func:`embedding`."""
+    _refuse_embedding_options("embedding_bag", max_norm, sparse)
+    return ops.embedding_bag(input, weight, offsets, mode, per_sample_weights, include_last_offset, padding_idx,
+                             scale_grad_by_freq)
+
+
 def _refuse_embedding_options(owner: str, max_norm, sparse) -> None:
     if max_norm is not None:
         raise ConfigError(f"{owner}: max_norm is not supported by deltaprop (it rescales table rows in place as they "
@@ -263,6 +275,9 @@ multilabel_soft_margin_loss = ops.multilabel_soft_margin_loss
 cosine_embedding_loss = ops.cosine_embedding_loss
 triplet_margin_loss = ops.triplet_margin_loss
 poisson_nll_loss = ops.poisson_nll_loss
+multi_margin_loss = ops.multi_margin_loss
+multilabel_margin_loss = ops.multilabel_margin_loss
+triplet_margin_with_distance_loss = ops.triplet_margin_with_distance_loss
 gaussian_nll_loss = ops.gaussian_nll_loss
 hardshrink = ops.hardshrink
 softshrink = ops.softshrink
@@ -381,6 +396,9 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     return ops.sum(ops.mul(ops.div(x1, n1), ops.div(x2, n2)), dim)
 
 
+pdist = ops.pdist  # the distances between the rows of one (N, M) input, i < j
+
+
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     """‖x1 − x2 + eps‖_p along the last dimension, as PyTorch's (``eps`` keeps the norm away from
     the point where its gradient is undefined)."""
@@ -474,3 +492,211 @@ def _shared_heads(op: str, q: Tensor, x: Tensor) -> Tensor:
     lead = x.shape[:-3]
     x = ops.expand(ops.unsqueeze(x, x.data.ndim - 2), (*lead, groups, repeats, *x.shape[-2:]))
     return ops.reshape(x, (*lead, groups * repeats, *x.shape[-2:]))
+
+
+# -- local response norm, power-average pooling, channel shuffling ----------------------------------------
+
+
+def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+    """x_c / (k + α/n·Σ x_{c'}²)^β over the n = ``size`` channels c' around c (channel axis 1, zero
+    beyond the edges: n//2 before c, (n − 1)//2 after), as PyTorch's (AlexNet's "brightness
+    normalization"). Composed of primitives: the window sum is n shifted slices of the padded
+    squares, n being small."""
+    op = "local_response_norm"
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        raise ConfigError(f"{op}: size must be a positive integer, got {size!r}")
+    alpha, beta, k = (real_option(op, name, value) for name, value in (("alpha", alpha), ("beta", beta), ("k", k)))
+    x = ops._core.operand(input)
+    shape = np.shape(x.data)
+    if len(shape) < 3:
+        raise ShapeError(f"{op}: expected input of shape (N, C, *) with at least one position axis, got shape {shape}")
+    if not np.size(x.data):
+        return x
+    channels = shape[1]
+    squares = ops.mul(x, x)
+    spread = [(0, 0)] * len(shape)
+    spread[1] = (size // 2, (size - 1) // 2)
+    padded = ops.pad(squares, [amount for pair in reversed(spread) for amount in pair])
+    window = padded[:, 0:channels]
+    for shift in range(1, size):
+        window = ops.add(window, padded[:, shift:shift + channels])
+    return ops.div(x, ops.pow(ops.add(ops.mul(window, alpha / size), k), beta))
+
+
+def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
+    """(Σ over each window of x^p)^(1/p), PyTorch's composition step by step: the mean of x^p times
+    the window's size (so a window that ``ceil_mode`` cuts short is scaled as a full one, as in
+    PyTorch), with a negative mean (odd p, negative inputs) clamped to 0; p = inf is max pooling of |x|."""
+    p = real_option(op, "norm_type", norm_type, nonzero=True)
+    pool = max_pool1d if n == 1 else max_pool2d
+    if math.isinf(p):
+        out = pool(ops.abs(input), kernel_size, stride, 0, 1, ceil_mode)
+        return out if p > 0 else ops.neg(pool(ops.neg(ops.abs(input)), kernel_size, stride, 0, 1, ceil_mode))
+    average = (avg_pool1d if n == 1 else avg_pool2d)(ops.pow(input, p), kernel_size, stride, 0, ceil_mode)
+    window = kernel_size if isinstance(kernel_size, numbers.Integral) else math.prod(kernel_size)
+    if n == 2 and isinstance(kernel_size, numbers.Integral):
+        window = kernel_size * kernel_size
+    clamped = ops.mul(ops.sign(average), ops.relu(ops.abs(average)))
+    return ops.pow(ops.mul(clamped, window), 1.0 / p)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, L) or (C, L) input (p = ``norm_type``;
+    1: the sum, inf: the largest |x|)."""
+    return _lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, H, W) or (C, H, W) input."""
+    return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def channel_shuffle(input, groups: int):
+    """The channels (axis 1) of an (N, C, *) input regrouped: viewed as (groups, C/groups), transposed
+    and flattened back, so each group of the next grouped convolution sees channels from every group
+    of this one (ShuffleNet). A permutation of the input, so its gradient is the inverse permutation."""
+    op = "channel_shuffle"
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ConfigError(f"{op}: groups must be a positive integer, got {groups!r}")
+    x = ops._core.operand(input)
+    shape = np.shape(x.data)
+    if len(shape) < 3:
+        raise ShapeError(f"{op}: expected input of shape (N, C, *) with at least one position axis, got shape {shape}")
+    if shape[1] % groups:
+        raise ShapeError(f"{op}: the {shape[1]} channels of an input of shape {shape} do not divide into {groups} groups")
+    grouped = ops.reshape(x, (shape[0], int(groups), shape[1] // int(groups)) + shape[2:])
+    axes = (0, 2, 1) + tuple(range(3, len(shape) + 1))
+    return ops.reshape(ops.permute(grouped, axes), shape)
+
+
+# -- random activations and dropout, drawn from the library's generator (deltaprop.manual_seed) -------------
+
+
+def _slope_bounds(op: str, lower, upper) -> tuple:
+    lower, upper = real_option(op, "lower", lower, finite=True), real_option(op, "upper", upper, finite=True)
+    if lower > upper:
+        raise ConfigError(f"{op}: lower must not exceed upper, got lower={lower} and upper={upper}")
+    return lower, upper
+
+
+def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, inplace: bool = False):
+    """Randomized leaky ReLU: x where x > 0, a·x elsewhere. In training each element draws its own
+    slope a from U(lower, upper) (x ≤ 0 draws, as in PyTorch, so x = 0 gets a random gradient too);
+    in evaluation a is the mean slope (lower + upper)/2. ``training`` is False by default, as in
+    PyTorch's function (the layer passes its mode)."""
+    lower, upper = _slope_bounds("rrelu", lower, upper)
+    if not training:
+        return ops.leaky_relu(input, (lower + upper) / 2)
+    x = ops._core.operand(input)
+    data = np.asarray(x.data)
+    dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
+    draws = default_generator().uniform(lower, upper, size=data.shape).astype(dtype)
+    return ops.mul(x, np.where(data <= 0, draws, dtype.type(1)))
+
+
+def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """:func:`alpha_dropout` of whole channels: one draw per (axis 0, axis 1) pair of an input of at
+    least two axes, shared by all its positions (PyTorch's mask shape, which reads an unbatched input's
+    channels as the batch)."""
+    op = "feature_alpha_dropout"
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ConfigError(f"{op}: p must be a probability in [0, 1], got {p!r}")
+    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if data.ndim < 2:
+        raise ShapeError(f"{op}: expected input of shape (N, C, *), at least two axes, got shape {data.shape}")
+    if not training or p == 0.0 or data.size == 0:
+        return input
+    dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
+    if p == 1.0:
+        return ops.mul(input, np.zeros((), dtype=dtype))
+    keep = default_generator().random(data.shape[:2] + (1,) * (data.ndim - 2), dtype=np.float32) >= p
+    a = 1.0 / np.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p))
+    shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
+    return ops.add(ops.mul(input, keep.astype(dtype) * dtype.type(a)), shift.astype(dtype))
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1):
+    """softmax((logits + G)/tau) along ``dim``, G standard Gumbel noise (−log of an exponential draw):
+    a differentiable sample of a categorical distribution. ``hard=True`` returns the one-hot of its
+    largest entry, with the soft sample's gradient (straight-through: y_hard − detach(y) + y).
+    ``eps`` is unused, as in PyTorch (where it is deprecated)."""
+    op = "gumbel_softmax"
+    tau = real_option(op, "tau", tau, nonzero=True)
+    hard, dim = _flag(op, "hard", hard), _dim(op, dim)
+    x = ops._core.operand(logits)
+    data = np.asarray(x.data)
+    dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
+    gumbels = (-np.log(default_generator().standard_exponential(size=data.shape))).astype(dtype)
+    soft = ops.softmax(ops.div(ops.add(x, gumbels), tau), dim)
+    if not hard:
+        return soft
+    index = np.expand_dims(np.argmax(soft.data, axis=dim), dim)
+    one_hot_sample = np.zeros(data.shape, dtype=dtype)
+    np.put_along_axis(one_hot_sample, index, 1, axis=dim)
+    return ops.add(one_hot_sample - soft.data, soft)
+
+
+# -- PyTorch's pooling functions that always return (values, indices) --------------------------------------
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(values, indices) of :func:`max_pool1d`, whatever ``return_indices`` says (as in PyTorch)."""
+    return ops.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(values, indices) of :func:`max_pool2d`, whatever ``return_indices`` says (as in PyTorch)."""
+    return ops.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """(values, indices) of :func:`adaptive_max_pool1d`."""
+    return ops.adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """(values, indices) of :func:`adaptive_max_pool2d`."""
+    return ops.adaptive_max_pool2d(input, output_size, True)
+
+
+# -- in-place forms: the activation written back into its input (a tensor outside any graph) ------------
+
+
+def _in_place(what: str, input, function, *args):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{what}: expects a deltaprop tensor to change in place, got {type(input).__name__}")
+    return input._overwritten(what, function, *args)
+
+
+def relu_(input):
+    return _in_place("relu_", input, ops.relu)
+
+
+def elu_(input, alpha: float = 1.0):
+    return _in_place("elu_", input, ops.elu, alpha)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01):
+    return _in_place("leaky_relu_", input, ops.leaky_relu, negative_slope)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
+    return _in_place("hardtanh_", input, ops.hardtanh, min_val, max_val)
+
+
+def selu_(input):
+    return _in_place("selu_", input, ops.selu)
+
+
+def celu_(input, alpha: float = 1.0):
+    return _in_place("celu_", input, ops.celu, alpha)
+
+
+def threshold_(input, threshold: float, value: float):
+    return _in_place("threshold_", input, ops.threshold, threshold, value)
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+    return _in_place("rrelu_", input, rrelu, lower, upper, training)

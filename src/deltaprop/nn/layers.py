@@ -254,3 +254,12 @@ class AlphaDropout(_DropoutNd):
     ``eval()`` mode, do nothing."""
 
     _function = "alpha_dropout"
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels: during training each channel of each sample (axes 0 and 1)
+    is set, with probability ``p``, to SELU's saturation value at all its positions, then all are
+    scaled and shifted back (see :func:`deltaprop.nn.functional.feature_alpha_dropout`); in
+    ``eval()`` mode, do nothing."""
+
+    _function = "feature_alpha_dropout"

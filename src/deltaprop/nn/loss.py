@@ -13,6 +13,7 @@ from ..ops.activation import real_option
 from ..ops.loss import KL_REDUCTIONS, REDUCTIONS
 from ..tensor import Tensor
 from . import functional as F
+from .distance import PairwiseDistance
 from .module import Module
 
 
@@ -312,3 +313,77 @@ class GaussianNLLLoss(_Loss):
 
     def config(self) -> dict:
         return {"full": self.full, "eps": self.eps, "reduction": self.reduction}
+
+
+# -- hinges over class scores, and triplets under any distance ------------------------------------------
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """The multi-class hinge (SVM) loss: Σ_{i≠y} w_y·max(0, margin − x_y + x_i)^p / C per sample, for
+    scores (N, C) and class indices (N,); p is 1 or 2, ``weight`` rescales each true class."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, *, reduction: str = "mean"):
+        super().__init__(weight, reduction)
+        if isinstance(p, bool) or p not in (1, 2):
+            raise ConfigError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
+        self.p = int(p)
+        self.margin = real_option("MultiMarginLoss", "margin", margin)
+
+    def forward(self, input, target):
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, reduction=self.reduction)
+
+    def config(self) -> dict:
+        return {"p": self.p, "margin": self.margin, **super().config()}
+
+
+class MultiLabelMarginLoss(_Loss):
+    """The multi-label hinge loss: Σ_{j true} Σ_{i not true} max(0, 1 − (x_j − x_i)) / C per sample;
+    each target row lists the true classes, ended by −1."""
+
+    def __init__(self, *, reduction: str = "mean"):
+        super().__init__(reduction)
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(0, margin + d(a, p) − d(a, n)) for a distance d of one's choice (``distance_function``,
+    a layer such as PairwiseDistance or CosineSimilarity-based function, or any callable);
+    ``PairwiseDistance()`` when None, as in PyTorch, where it is a child layer.
+
+    A model file holds the loss when its distance is a deltaprop layer; a plain function cannot be
+    written to a file, so a loss with one saves its (empty) weights alone.
+    """
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False, reduction: str = "mean"):
+        super().__init__(reduction)
+        name = "TripletMarginWithDistanceLoss"
+        if distance_function is not None and not callable(distance_function):
+            raise ConfigError(f"{name}: distance_function must be a callable (u, v) -> distances or None, got "
+                              f"{type(distance_function).__name__}")
+        self.margin = real_option(name, "margin", margin)
+        if not self.margin > 0:
+            raise ConfigError(f"{name}: margin must be greater than 0, got {self.margin}")
+        self.swap = F._flag(name, "swap", swap)
+        self.distance_function = PairwiseDistance() if distance_function is None else distance_function
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+    def config(self) -> dict:
+        if not isinstance(self.distance_function, Module):
+            raise NotImplementedError("TripletMarginWithDistanceLoss: a distance_function that is no layer cannot be "
+                                      "described in a model file")
+        return {"margin": self.margin, "swap": self.swap, "reduction": self.reduction}
+
+    # A model file stores the distance layer as a child; these rebuild the loss around it.
+    def _parts_fit(self) -> bool:
+        return isinstance(self.distance_function, Module)
+
+    @classmethod
+    def _from_parts(cls, parts: dict, **config):
+        if set(parts) != {"distance_function"}:
+            raise ConfigError(f"{cls.__name__}: expected one stored layer, distance_function, got {sorted(parts)}")
+        return cls(distance_function=parts["distance_function"], **config)

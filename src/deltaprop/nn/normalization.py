@@ -2,8 +2,10 @@
 
 ``BatchNorm1d``/``BatchNorm2d`` normalise each channel over the batch (and the positions) while
 training, and keep running averages of the statistics for evaluation; ``LayerNorm`` normalises each
-sample over its last axes and behaves the same in both modes; ``GroupNorm`` each sample over groups
-of channels; ``InstanceNorm1d``/``InstanceNorm2d`` each channel of each sample over its positions.
+sample over its last axes and behaves the same in both modes (``RMSNorm`` the same without
+centring); ``GroupNorm`` each sample over groups
+of channels; ``InstanceNorm1d``/``InstanceNorm2d`` each channel of each sample over its positions;
+``LocalResponseNorm`` each channel by its neighbouring channels' energy.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .. import ops
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES
+from ..ops.activation import real_option
 from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
@@ -216,6 +219,50 @@ class LayerNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
+class RMSNorm(Module):
+    """Scale each sample by the root mean square of its last axes ``normalized_shape``:
+    y = γ·x/√(mean(x²) + ε), with no mean subtracted and no β.
+
+    ``eps=None`` (the default) is the machine epsilon of the input's dtype, as in PyTorch;
+    ``elementwise_affine=False`` leaves γ (``weight``, ones) out.
+    """
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        if device is not None:
+            check_device("RMSNorm", device)
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
+            raise ConfigError(f"RMSNorm: normalized_shape must be a positive integer or a non-empty sequence of them, got {normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps = None if eps is None else _positive_float("RMSNorm", "eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        dtype = floating_dtype("RMSNorm", get_default_dtype() if dtype is None else dtype)
+        self._dtype = dtype
+        _scale_and_shift(self, self.normalized_shape, dtype, self.elementwise_affine, bias=False)
+
+    def reset_parameters(self) -> None:
+        _reset_scale_and_shift(self)
+
+    def forward(self, x):
+        shape = tuple(x.shape)
+        k = len(self.normalized_shape)
+        if shape[len(shape) - k:] != self.normalized_shape or len(shape) < k:
+            raise ShapeError(f"{self.describe()} expected input of shape (..., {', '.join(map(str, self.normalized_shape))}), got shape {shape}")
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def describe(self) -> str:
+        return f"RMSNorm({self.normalized_shape})"
+
+    def config(self) -> dict:
+        return {"normalized_shape": list(self.normalized_shape), "eps": self.eps,
+                "elementwise_affine": self.elementwise_affine, "dtype": _dtype_name(self)}
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
 class GroupNorm(Module):
     """Normalize each sample of an (N, C, ...) input over ``num_groups`` groups of channels, then
     scale and shift each channel by γ (``weight``) and β (``bias``), both of shape (C,).
@@ -332,3 +379,29 @@ class InstanceNorm2d(_InstanceNorm):
     its H·W pixels (style transfer, image-to-image generators)."""
 
     _dims = 2
+
+
+class LocalResponseNorm(Module):
+    """Divide each channel by (k + α/n·Σ x²)^β over the n = ``size`` neighbouring channels (see
+    F.local_response_norm); inputs (N, C, *) with at least one position axis. No parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        name = "LocalResponseNorm"
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ConfigError(f"{name}: size must be a positive integer, got {size!r}")
+        self.size = int(size)
+        self.alpha, self.beta, self.k = (real_option(name, key, value)
+                                         for key, value in (("alpha", alpha), ("beta", beta), ("k", k)))
+
+    def forward(self, x):
+        try:
+            return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+        except ShapeError as error:
+            raise ShapeError(f"LocalResponseNorm({self.size}): {error}") from None
+
+    def config(self) -> dict:
+        return {"size": self.size, "alpha": self.alpha, "beta": self.beta, "k": self.k}
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

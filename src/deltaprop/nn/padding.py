@@ -1,5 +1,5 @@
 """Padding layers: widen the last axes of the input with a constant (zeros by default), or with
-values of the input itself (its mirror image, or its edge repeated).
+values of the input itself (its mirror image, its edge repeated, or its other end).
 
 ``padding`` is an int (the same amount on every side) or PyTorch's tuple of (before, after) amounts,
 last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones. A
@@ -135,3 +135,17 @@ class ReplicationPad2d(_FillPadNd):
     """Pad the last two axes by repeating the edge values: ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims, _mode = 2, "replicate"
+
+
+class CircularPad1d(_FillPadNd):
+    """Pad the last axis with the values from its other end, as if the axis were a ring:
+    [1, 2, 3] padded by 2: [2, 3, 1, 2, 3, 1, 2]. Each amount is at most the axis length."""
+
+    _dims, _mode = 1, "circular"
+
+
+class CircularPad2d(_FillPadNd):
+    """Pad the last two axes circularly (a torus: periodic images, convolutions without edges):
+    ``padding`` is (left, right, top, bottom) or one int."""
+
+    _dims, _mode = 2, "circular"

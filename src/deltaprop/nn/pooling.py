@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops._windows import SPATIAL_AXES
+from ..ops.activation import real_option
 from ..ops.pool import check_divisor_override, pool_options
 from ..ops.unpool import unpool_options
 from . import functional as F
@@ -278,3 +279,33 @@ class MaxUnpool2d(_MaxUnpoolNd):
     (SegNet's decoder upsamples this way)."""
 
     _dims, _function = 2, "max_unpool2d"
+
+
+class _LPPoolNd(_Pool):
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        name = type(self).__name__
+        real_option(name, "norm_type", norm_type, nonzero=True)
+        pool_options(name, self._dims, _option(kernel_size), _option(stride), 0, 1)
+        # kept as given (an int stays an int, stride None stays None), as PyTorch's repr shows them
+        self.norm_type = norm_type.item() if isinstance(norm_type, np.generic) else norm_type
+        self.kernel_size = _option(kernel_size)
+        self.stride = _option(stride)
+        self.ceil_mode = bool(ceil_mode)
+
+    def config(self) -> dict:
+        return {"norm_type": self.norm_type, "kernel_size": self.kernel_size, "stride": self.stride,
+                "ceil_mode": self.ceil_mode}
+
+
+class LPPool1d(_LPPoolNd):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, L) or (C, L) input (p = ``norm_type``:
+    1 sums, 2 is the root of the energy, inf the largest |x|)."""
+
+    _dims, _function = 1, "lp_pool1d"
+
+
+class LPPool2d(_LPPoolNd):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, H, W) or (C, H, W) input."""
+
+    _dims, _function = 2, "lp_pool2d"

@@ -1,4 +1,5 @@
-"""Embedding: a learned table of vectors, one row per token, looked up by integer index.
+"""Embedding: a learned table of vectors, one row per token, looked up by integer index;
+EmbeddingBag: the same table, its rows summed, averaged or maxed over each bag of indices.
 
 A word (or any category) given as an index i becomes row i of the weight table: the same as a
 Linear layer without bias applied to the one-hot vector of i, without building the one-hot vector.
@@ -105,4 +106,91 @@ class Embedding(Module):
             text += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:
             text += ", scale_grad_by_freq=True"
+        return text
+
+
+class EmbeddingBag(Module):
+    """A table ``weight`` (num_embeddings, embedding_dim) whose rows are combined per bag of
+    indices: ``mode`` 'sum', 'mean' (the default) or 'max', one output row per bag, without the
+    (bags, length, width) array an Embedding and a reduction would build (a bag-of-words model).
+
+    ``layer(input, offsets=None, per_sample_weights=None)``: a 2-d input (B, L) is B bags of L
+    indices; a 1-d input is cut into bags at ``offsets`` (each bag's start; with
+    ``include_last_offset``, one more entry, the end). ``per_sample_weights`` (mode 'sum') scales
+    each index's row. Indices equal to ``padding_idx`` are left out of their bags; that row starts
+    at zero and never gets a gradient. PyTorch's ``max_norm`` and ``sparse`` are not provided.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, _weight=None,
+                 include_last_offset: bool = False, padding_idx: int | None = None, device=None, dtype=None):
+        super().__init__()
+        name = "EmbeddingBag"
+        if device is not None:
+            check_device(name, device)
+        for key, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ConfigError(f"{name}: {key} must be a positive integer, got {value!r}")
+        F._refuse_embedding_options(name, max_norm, sparse)
+        if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
+            raise ConfigError(f"{name}: norm_type must be a number, got {norm_type!r}")
+        if mode not in ("sum", "mean", "max"):
+            raise ConfigError(f"{name}: mode must be one of 'sum', 'mean' or 'max', got {mode!r}")
+        self.num_embeddings = int(num_embeddings)
+        self.embedding_dim = int(embedding_dim)
+        self.max_norm = None
+        self.norm_type = float(norm_type)
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
+        self.mode = mode
+        self.sparse = False
+        self.include_last_offset = bool(include_last_offset)
+        self.padding_idx = _row_index(name, padding_idx, self.num_embeddings)
+        if _weight is None:
+            dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
+            self.reset_parameters()
+        else:
+            shape = tuple(np.shape(_weight.data if isinstance(_weight, Tensor) else _weight))
+            if shape != (self.num_embeddings, self.embedding_dim):
+                raise ShapeError(f"{name}: _weight must have shape ({self.num_embeddings}, {self.embedding_dim}), "
+                                 f"got shape {shape}")
+            self.weight = Parameter(_weight if isinstance(_weight, Tensor) else np.asarray(_weight))
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        try:
+            return F.embedding_bag(input, self.weight, offsets, None, self.norm_type, self.scale_grad_by_freq,
+                                   self.mode, False, per_sample_weights, self.include_last_offset, self.padding_idx)
+        except (DataError, ShapeError, ConfigError) as error:
+            raise type(error)(f"{self.describe()}: {error}") from None
+
+    def describe(self) -> str:
+        return f"EmbeddingBag({self.num_embeddings}, {self.embedding_dim})"
+
+    def config(self) -> dict:
+        return {
+            "num_embeddings": self.num_embeddings,
+            "embedding_dim": self.embedding_dim,
+            "norm_type": self.norm_type,
+            "scale_grad_by_freq": self.scale_grad_by_freq,
+            "mode": self.mode,
+            "include_last_offset": self.include_last_offset,
+            "padding_idx": self.padding_idx,
+            "dtype": self.weight.dtype.name,
+        }
+
+    def extra_repr(self) -> str:
+        # PyTorch's order: the sizes, norm_type (when not 2), scale_grad_by_freq (when set), mode, padding_idx
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        text += f", mode={self.mode!r}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
         return text

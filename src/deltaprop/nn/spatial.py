@@ -162,6 +162,16 @@ class PixelUnshuffle(_Shuffle):
         super().__init__(downscale_factor)
 
 
+class ChannelShuffle(_Shuffle):
+    """(N, C, *) with its C channels regrouped: viewed as (groups, C/groups), transposed and flattened
+    back, so that the next grouped convolution mixes channels across groups (ShuffleNet)."""
+
+    _name, _function = "groups", "channel_shuffle"
+
+    def __init__(self, groups: int):
+        super().__init__(groups)
+
+
 class Unfold(Module):
     """Every sliding window of an (N, C, H, W) input as a column: (N, C·kh·kw, L), L the number of
     window positions (im2col). ``kernel_size``, ``dilation``, ``padding`` and ``stride`` are ints or

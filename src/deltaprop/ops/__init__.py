@@ -13,7 +13,7 @@
 | trigonometric | tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh (arcsin, ... aliases), sinc |
 | binary_math   | atan2 (arctan2), hypot, logaddexp, logaddexp2, xlogy, fmod, copysign, lerp |
 | stacking      | vstack, hstack, dstack, column_stack, broadcast_tensors, meshgrid      |
-| distance      | cdist (p-norm distances between two sets of points)                   |
+| distance      | cdist (p-norm distances between two sets of points), pdist (within one set) |
 | median        | median (of all elements; or values and indices along a dim)           |
 | quantile      | quantile, nanquantile (five interpolations; gradient to the one or two order statistics used) |
 | selection     | kthvalue, mode (values and indices along a dim; gradient to the picked element) |
@@ -26,20 +26,21 @@
 | special_functions | logit, xlog1py, ndtr, ndtri, log_ndtr, i0, entr (deltaprop.special's new primitives) |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
+| embedding_bag | embedding_bag (composed: each bag's rows summed, averaged or maxed)    |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, repeat_interleave |
 | scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
 | scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
 | index_put     | index_put (x[indices] = values, accumulate), masked_scatter           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
-| loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss) |
+| loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, triplet_margin_with_distance_loss), class_margin (composed: multi_margin_loss, multilabel_margin_loss) |
 | conv          | conv1d, conv2d                                                        |
 | conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
 | pool          | max_pool1d/2d (return_indices), avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |
 | unpool        | max_unpool1d, max_unpool2d (max pooling's partial inverse, from its indices) |
 | fold          | unfold (im2col), fold (col2im), with conv's window code               |
 | resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
-| normalization | batch_norm, layer_norm, group_norm, instance_norm                     |
+| normalization | batch_norm, layer_norm, group_norm, instance_norm, rms_norm           |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
 """
 
@@ -86,7 +87,8 @@ from .loss import (
     soft_margin_loss,
     triplet_margin_loss,
 )
-from .normalization import batch_norm, group_norm, instance_norm, layer_norm
+from .loss import multi_margin_loss, multilabel_margin_loss, triplet_margin_with_distance_loss
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .scatter import (
@@ -104,7 +106,8 @@ from .shape import (
 from .counting import bincount, unique
 from .searching import bucketize, isin, searchsorted
 from .cumulative import cummax, cummin, diff, logcumsumexp
-from .distance import cdist
+from .distance import cdist, pdist
+from .embedding_bag import embedding_bag
 from .layout import repeat_interleave, rot90
 from .median import median
 from .quantile import nanquantile, quantile
@@ -165,4 +168,6 @@ __all__ = [
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "nanquantile", "quantile", "kthvalue", "mode",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
+    "rms_norm", "multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist",
+    "embedding_bag",
 ]

@@ -1,4 +1,5 @@
-"""``cdist``: the p-norm distance between each row of one set of points and each row of another.
+"""``cdist``: the p-norm distance between each row of one set of points and each row of another
+(and ``pdist``, between the rows of one set).
 
 For x1 (..., P, M) and x2 (..., R, M), out[..., i, j] = ‖x1[..., i, :] − x2[..., j, :]‖_p, the
 leading (batch) dimensions broadcast. The differences d = x1_i − x2_j are formed once, as a
@@ -21,6 +22,7 @@ import numpy as np
 from ..errors import ConfigError, ShapeError
 from ._core import operand, record, unbroadcast
 from .promotion import promoted, refuse_non_floating
+from .shape import getitem
 
 
 def cdist(x1, x2, p=2.0, compute_mode=None):
@@ -81,3 +83,17 @@ def _slope(d: np.ndarray, magnitude: np.ndarray, dist: np.ndarray, p: float) -> 
         else:
             slope = np.sign(d) * magnitude ** (p - 1) / dist ** (p - 1)
     return np.where((dist == 0) | (d == 0), 0, slope).astype(d.dtype, copy=False)
+
+
+def pdist(input, p=2.0):
+    """The p-norm distances between each pair of rows i < j of an (N, M) input, as a vector of
+    N·(N − 1)/2 in row order (PyTorch's ``pdist``: the upper triangle of ``cdist(x, x)``, read row
+    by row). Computed as that triangle of :func:`cdist`, whose gradient rule (0 at equal rows) it
+    keeps: x gets the gradient of both points of each pair."""
+    x = operand(input)
+    if np.ndim(x.data) != 2:
+        raise ShapeError(f"pdist: expected input of shape (N, M), got shape {np.shape(x.data)}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not p >= 0:
+        raise ConfigError(f"pdist: p must be a non-negative number (inf included), got {p!r}")
+    rows, cols = np.triu_indices(np.shape(x.data)[0], 1)
+    return getitem(cdist(x, x, p), (rows, cols))

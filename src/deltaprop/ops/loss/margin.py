@@ -1,5 +1,6 @@
 """Ranking and embedding losses, built around a margin: margin_ranking_loss, hinge_embedding_loss,
-soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss.
+soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss,
+triplet_margin_with_distance_loss.
 
 They are composed of primitives and follow PyTorch's definitions step by step (most are
 compositions in PyTorch too), so their broadcasting, their subgradients at the kinks (a clamp at 0
@@ -165,3 +166,39 @@ def _norm_order(owner: str, p) -> float:
     if not p > 0:
         raise ConfigError(f"{owner}: p must be a positive number (inf for the largest difference), got {p}")
     return p
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    """E = max(0, margin + d(a, p) − d(a, n)) for any distance d: ``distance_function(u, v)`` returns
+    one distance per pair (a tensor), PyTorch's pairwise_distance (‖u − v + 1e-6‖₂ over the last axis)
+    when None. ``swap`` replaces d(a, n) by min(d(a, n), d(p, n)). The gradient is that of the
+    distance's own operations, so any function of deltaprop tensors works."""
+    name = "triplet_margin_with_distance_loss"
+    _check_reduction(name, reduction)
+    margin = real_option(name, "margin", margin)
+    if not margin > 0:
+        raise ConfigError(f"{name}: margin must be greater than 0, got {margin}")
+    if distance_function is not None and not callable(distance_function):
+        raise ConfigError(f"{name}: distance_function must be a callable (u, v) -> distances or None, got "
+                          f"{type(distance_function).__name__}")
+    a = operand(anchor)
+    a, pos, negs = _operands(_float_dtype(a), a, positive, negative)
+    _same_ndim(name, anchor=a, positive=pos, negative=negs)
+    if distance_function is None:
+        _broadcast_shape(name, anchor=a, positive=pos, negative=negs)
+
+        def distance_function(u, v):
+            return norm(add(sub(u, v), 1e-6), 2.0, axis=-1)
+
+    d_negative = _distance(name, distance_function, a, negs)
+    if swap:
+        d_negative = minimum(d_negative, _distance(name, distance_function, pos, negs))
+    return _reduced(clip(sub(add(_distance(name, distance_function, a, pos), margin), d_negative), min=0), reduction)
+
+
+def _distance(name: str, distance_function, u, v) -> Tensor:
+    d = distance_function(u, v)
+    if not isinstance(d, Tensor):
+        raise TypeError(f"{name}: distance_function must return a tensor of distances, got {type(d).__name__}")
+    return d
