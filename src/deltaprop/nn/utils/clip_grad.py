@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-from ..errors import ConfigError, GradError
-from ..tensor import Tensor
+from ...errors import ConfigError, GradError
+from ...tensor import Tensor
 
 
 def _gradients(parameters) -> list:
