@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
-from .errors import DeltapropError, ModelFileError, ShapeError
+from .errors import ConfigError, DeltapropError, ModelFileError, ShapeError
 
 FORMAT_MODEL = "deltaprop.model"
 FORMAT_CHECKPOINT = "deltaprop.checkpoint"
@@ -81,6 +81,11 @@ def save(model, path, metadata: dict | None = None) -> None:
         return
     if not hasattr(model, "state_dict") or not hasattr(model, "named_parameters"):
         raise TypeError(f"save: expected an nn.Module or a state dict, got {type(model).__name__}")
+    for name, module in model.named_modules():
+        if getattr(module, "has_uninitialized_params", lambda: False)():
+            where = f"the layer {name!r}" if name else "the model"
+            raise ConfigError(f"save: {where} ({type(module).__name__}) has no weights until its first input; run one "
+                              "forward pass before saving")
     info = {
         "format": FORMAT_MODEL,
         "version": VERSION,

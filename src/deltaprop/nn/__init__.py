@@ -46,6 +46,8 @@ from .transformer import (
 )
 # max unpooling (from MaxPool's return_indices)
 from .pooling import MaxUnpool1d, MaxUnpool2d
+# lazy layers (their input size read from the first input)
+from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -72,4 +74,5 @@ __all__ = [
     "MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",
     "MaxUnpool1d", "MaxUnpool2d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyLinear",
 ]
