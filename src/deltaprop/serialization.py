@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
-from .errors import DeltapropError, ModelFileError, ShapeError
+from .errors import ConfigError, DeltapropError, ModelFileError, ShapeError
 
 FORMAT_MODEL = "deltaprop.model"
 FORMAT_CHECKPOINT = "deltaprop.checkpoint"
@@ -81,6 +81,11 @@ def save(model, path, metadata: dict | None = None) -> None:
         return
     if not hasattr(model, "state_dict") or not hasattr(model, "named_parameters"):
         raise TypeError(f"save: expected an nn.Module or a state dict, got {type(model).__name__}")
+    for name, module in model.named_modules():
+        if getattr(module, "has_uninitialized_params", lambda: False)():
+            where = f"the layer {name!r}" if name else "the model"
+            raise ConfigError(f"save: {where} ({type(module).__name__}) has no weights until its first input; run one "
+                              "forward pass before saving")
     info = {
         "format": FORMAT_MODEL,
         "version": VERSION,
@@ -208,7 +213,9 @@ def _layer_classes() -> dict:
     classes = {}
     for name in nn.__all__:
         obj = getattr(nn, name)
-        if isinstance(obj, type) and issubclass(obj, nn.Module) and obj is not nn.Module:
+        # (a lazy layer is never written: it becomes its ``cls_to_become`` at its first input, and
+        # before that ``save`` refuses it; a file naming one is refused as an unknown class)
+        if isinstance(obj, type) and issubclass(obj, nn.Module) and obj is not nn.Module and not hasattr(obj, "cls_to_become"):
             classes[name] = obj
     return classes
 
@@ -227,23 +234,34 @@ def architecture_of(module) -> dict | None:
         if id(node) in seen:
             return {"same_as": seen[id(node)]}
         seen[id(node)] = position
-        name = type(node).__name__
-        if classes.get(name) is not type(node):
+        # a layer with parametrized weights (weight_norm, spectral_norm) is its class's own subclass:
+        # described as its class, with the parametrizations listed
+        cls = getattr(type(node), "_parametrized_base", None) or type(node)
+        name = cls.__name__
+        if classes.get(name) is not cls:
             return None
+        parametrized = cls is not type(node)
         try:
             config = node.config()
         except NotImplementedError:
             return None
         children = []
+        modules = {key: child for key, child in node._modules.items() if not (parametrized and key == "parametrizations")}
         # Every child in order, a shared one each time it appears (children(), like PyTorch's, lists
         # it once).
-        for index, child in enumerate(c for c in node._modules.values() if c is not None):
+        for index, child in enumerate(c for c in modules.values() if c is not None):
             spec = describe(child, position + [index])
             if spec is None:
                 return None
             children.append(spec)
         spec = {"class": name, "config": config, "children": children}
-        names = [key for key, child in node._modules.items() if child is not None]
+        if parametrized:
+            from .nn.utils.parametrize import specs
+
+            spec["parametrizations"] = specs(node)
+            if spec["parametrizations"] is None:
+                return None  # a parametrization of one's own: the weights alone are stored
+        names = [key for key, child in modules.items() if child is not None]
         if name == "ModuleDict" and names == [str(i) for i in range(len(names))]:
             spec["names"] = names  # (a ModuleDict is rebuilt from its keys, whatever they are)
         elif _composite(type(node)):
@@ -417,8 +435,12 @@ def build(spec, limit: int | None = None, where="model file"):
         wrong = _wrong_kind(layer, config, classes[name])
         if wrong:
             raise ModelFileError(f"{where}: {wrong}")
-        object.__setattr__(module, "training", training)  # the layer's own mode; its children keep theirs
         _freeze(module, node.get("frozen", []), name, where)
+        if "parametrizations" in node:
+            _parametrize(module, node["parametrizations"], layer, where)
+            for part in module.parametrizations.modules():
+                object.__setattr__(part, "training", training)  # (spectral_norm's iteration runs in training only)
+        object.__setattr__(module, "training", training)  # the layer's own mode; its children keep theirs
         built[position] = module
         return module
 
@@ -433,6 +455,40 @@ def _freeze(module, frozen, name: str, where) -> None:
         raise ModelFileError(f"{where}: layer {name!r} lists frozen parameters it does not have: {_short(frozen)}")
     for key in frozen:
         own[key].requires_grad = False
+
+
+# What a model file may ask of each parametrization: its arguments and the kinds they take.
+_PARAMETRIZATIONS = {"weight_norm": {"dim": (int, type(None))},
+                     "spectral_norm": {"n_power_iterations": (int,), "eps": (int, float), "dim": (int,)}}
+_MAX_POWER_ITERATIONS = 1000
+
+
+def _parametrize(module, entries, layer: str, where) -> None:
+    """Apply the parametrizations a model file lists for a layer (weight_norm, spectral_norm), each
+    entry checked first: a known kind, a parameter the layer has, arguments of the right kinds."""
+    from .nn.utils import parametrizations
+
+    if not isinstance(entries, list):
+        raise ModelFileError(f"{where}: {layer} has a malformed list of parametrizations")
+    for entry in entries:
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        if kind not in _PARAMETRIZATIONS:
+            raise ModelFileError(f"{where}: {layer} has an unknown parametrization {_short(kind)} (weight_norm and "
+                                 "spectral_norm are known)")
+        arguments = {key: value for key, value in entry.items() if key not in ("kind", "tensor")}
+        kinds = _PARAMETRIZATIONS[kind]
+        if set(arguments) != set(kinds) or not all(type(arguments[key]) in kinds[key] for key in kinds):
+            raise ModelFileError(f"{where}: {layer}'s {kind} has malformed arguments {_short(arguments)}")
+        if kind == "spectral_norm" and not 0 < arguments["n_power_iterations"] <= _MAX_POWER_ITERATIONS:
+            raise ModelFileError(f"{where}: {layer}'s spectral_norm asks for {_short(arguments['n_power_iterations'])} "
+                                 f"power iterations (1 to {_MAX_POWER_ITERATIONS} are accepted)")
+        tensor = entry.get("tensor")
+        if not isinstance(tensor, str) or module._parameters.get(tensor) is None:
+            raise ModelFileError(f"{where}: {layer}'s {kind} names a parameter it does not have: {_short(tensor)}")
+        try:
+            getattr(parametrizations, kind)(module, tensor, **arguments)
+        except DeltapropError as error:
+            raise ModelFileError(f"{where}: {layer}'s {kind} cannot be applied: {error}") from None
 
 
 def _composite(cls) -> bool:

@@ -475,3 +475,19 @@ def test_fuzz_broken_files_fail_only_with_model_file_error(originals, tmp_path, 
     path = tmp_path / "broken.safetensors"
     path.write_bytes(mutation(originals[original].data))
     assert corruption.loading_problems(path, originals[original]) == []
+
+
+def test_a_model_file_naming_a_lazy_layer_is_refused(tmp_path):
+    # A lazy layer is never written (it becomes its layer at the first input), so a file that names
+    # one was made by hand: load refuses it as it refuses any class it does not build.
+    path = tmp_path / "m.dp"
+    from deltaprop import nn, save
+
+    save(nn.Sequential(nn.Linear(3, 2)), path)
+    header, body = split(path.read_bytes())
+    document = json.loads(header["__metadata__"]["deltaprop"])
+    document["architecture"]["children"][0]["class"] = "LazyLinear"
+    path.write_bytes(join({**header, "__metadata__": {**header["__metadata__"], "deltaprop": json.dumps(document)}},
+                          body))
+    with pytest.raises(ModelFileError, match="unknown layer .LazyLinear.; .* did you mean Linear"):
+        load(path)

@@ -19,11 +19,15 @@ against.
 
 Shapes follow PyTorch: an input (L, N, H_in) ((N, L, H_in) with ``batch_first``) or (L, H_in)
 unbatched; a state (num_layers · D, N, H) with D = 2 for a bidirectional layer; the output
-(L, N, D · H), the forward and backward directions side by side.
+(L, N, D · H), the forward and backward directions side by side. A layer also takes a
+:class:`~deltaprop.nn.utils.rnn.PackedSequence` (sequences of different lengths): each sequence then
+runs to its own end, the output is packed the same way, and h_n (c_n) holds each sequence's state at
+its own last step, in the batch's own order, as in PyTorch.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
@@ -38,6 +42,8 @@ from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter, floating_dtype
+from .utils import rnn as rnn_utils
+from .utils.rnn import PackedSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -78,18 +84,21 @@ STEPS = {"RNN_TANH": rnn_tanh_cell_composed, "RNN_RELU": rnn_relu_cell_composed,
 FUSED = True
 
 
-def _fused_direction(mode: str, layer_input, state, weights, reverse: bool):
-    """(the outputs h_t at every position, the last state) of one direction of one layer."""
+def _fused_direction(mode: str, layer_input, state, weights, reverse: bool, batch_sizes=None):
+    """(the outputs h_t at every position, the last state) of one direction of one layer. With
+    ``batch_sizes`` (a packed batch, padded, its rows sorted by decreasing length) each row keeps its
+    state where its sequence has no step, so the state at the last position is each one's own last."""
     w_ih, w_hh, b_ih, b_hh = weights
     gi = ops.linear(layer_input, w_ih, b_ih)  # the input products of every position at once
     if mode == "LSTM":
-        both = fused.lstm_sequence(gi, state[0], state[1], w_hh, b_hh, reverse)  # (2, L, N, H): h_t, c_t
+        both = fused.lstm_sequence(gi, state[0], state[1], w_hh, b_hh, reverse, batch_sizes)  # (2, L, N, H): h_t, c_t
         last = ops.getitem(both, (slice(None), 0 if reverse else -1))
         return ops.getitem(both, 0), (ops.getitem(last, 0), ops.getitem(last, 1))
     if mode == "GRU":
-        out = fused.gru_sequence(gi, state, w_hh, b_hh, reverse)
+        out = fused.gru_sequence(gi, state, w_hh, b_hh, reverse, batch_sizes)
     else:
-        out = fused.rnn_sequence(gi, state, w_hh, b_hh, "tanh" if mode == "RNN_TANH" else "relu", reverse)
+        out = fused.rnn_sequence(gi, state, w_hh, b_hh, "tanh" if mode == "RNN_TANH" else "relu", reverse,
+                                 batch_sizes)
     return out, ops.getitem(out, 0 if reverse else -1)
 
 
@@ -362,13 +371,73 @@ class _RNNBase(_Weights):
             given.append(ops.reshape(value, (expected[0], 1, self.hidden_size)) if unbatched else value)
         return x, tuple(given), unbatched
 
+    def _check_packed(self, input: PackedSequence, hx):
+        """(the packed steps as a padded (L, N, H_in) batch in sorted order, the initial states in
+        that order or None, the counts of ``batch_sizes``), checked."""
+        shape = _shape(input.data)
+        if len(shape) != 2 or shape[1] != self.input_size:
+            raise ShapeError(f"{self.describe()} expected a PackedSequence whose data has shape (steps, "
+                             f"{self.input_size}), got shape {shape}")
+        sizes = rnn_utils._counts(input.batch_sizes)
+        dtype = self.weight_ih_l0.dtype
+        x = rnn_utils.padded_sorted(input._replace(data=_as_input(input.data, dtype)))
+        if hx is None:
+            return x, None, sizes
+        lstm = self.mode == "LSTM"
+        expected = ((2 if self.bidirectional else 1) * self.num_layers, int(sizes[0]), self.hidden_size)
+        if lstm and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise ShapeError(f"{self.describe()}: the initial state must be a pair (h_0, c_0) of shape {expected}, "
+                             f"got {type(hx).__name__}")
+        given = []
+        for which, value in zip(("h_0", "c_0"), hx if lstm else (hx,)):
+            if _shape(value) != expected:
+                raise ShapeError(f"{self.describe()}: {which} must have shape {expected} for a packed batch of "
+                                 f"{expected[1]} sequences, got shape {_shape(value)}")
+            value = _state(value, dtype)
+            # the states come in the batch's own order, the rows run sorted
+            given.append(value if input.sorted_indices is None else ops.index_select(value, 1, input.sorted_indices))
+        return x, tuple(given), sizes
+
+    def _forward_packed(self, input: PackedSequence, hx):
+        """PyTorch's packed form: each sequence runs to its own length; a PackedSequence out, and the
+        states of each sequence's last step (in the batch's own order)."""
+        x, given, sizes = self._check_packed(input, hx)
+        output, h_n, c_n = self._layers(x, given, sizes)
+        steps = rnn_utils.packed_positions(sizes)
+        data = ops.index_select(ops.reshape(output, (-1, output.shape[-1])), 0, steps)
+        output = input._replace(data=data)
+        if input.unsorted_indices is not None:
+            h_n = ops.index_select(h_n, 1, input.unsorted_indices)
+            c_n = None if c_n is None else ops.index_select(c_n, 1, input.unsorted_indices)
+        return (output, (h_n, c_n)) if self.mode == "LSTM" else (output, h_n)
+
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x, given, unbatched = self._check(input, hx)
         lstm = self.mode == "LSTM"
-        length, batch = x.shape[0], x.shape[1]
+        length = x.shape[0]
+        directions = 2 if self.bidirectional else 1
+        output, h_n, c_n = self._layers(x, given)
+        if unbatched:
+            output = ops.reshape(output, (length, directions * self.hidden_size))
+            h_n = ops.reshape(h_n, (h_n.shape[0], self.hidden_size))
+            c_n = ops.reshape(c_n, (c_n.shape[0], self.hidden_size)) if lstm else None
+        elif self.batch_first:
+            output = ops.permute(output, (1, 0, 2))
+        return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def _layers(self, x, given, batch_sizes=None) -> tuple:
+        """(the last layer's outputs (L, N, D·H), h_n, c_n or None) of the stacked layers over the
+        time-major batch ``x``; packed batches (``batch_sizes``) run on the fused primitives only."""
+        lstm = self.mode == "LSTM"
+        batch = x.shape[1]
         directions = 2 if self.bidirectional else 1
         zeros = Tensor._wrap(np.zeros((batch, self.hidden_size), dtype=self.weight_ih_l0.dtype))
-        run = _fused_direction if FUSED else _composed_direction
+        if batch_sizes is not None:
+            run = functools.partial(_fused_direction, batch_sizes=batch_sizes)
+        else:
+            run = _fused_direction if FUSED else _composed_direction
         finals = []  # the last state of every (layer, direction)
         layer_input = x
         for layer in range(self.num_layers):
@@ -385,16 +454,9 @@ class _RNNBase(_Weights):
                 outputs.append(out)
                 finals.append(last)
             layer_input = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=-1)
-        output = layer_input
         h_n = ops.stack([last[0] for last in finals] if lstm else finals)
         c_n = ops.stack([last[1] for last in finals]) if lstm else None
-        if unbatched:
-            output = ops.reshape(output, (length, directions * self.hidden_size))
-            h_n = ops.reshape(h_n, (h_n.shape[0], self.hidden_size))
-            c_n = ops.reshape(c_n, (c_n.shape[0], self.hidden_size)) if lstm else None
-        elif self.batch_first:
-            output = ops.permute(output, (1, 0, 2))
-        return (output, (h_n, c_n)) if lstm else (output, h_n)
+        return layer_input, h_n, c_n
 
     def describe(self) -> str:
         details = [f"{self.num_layers} layers"] if self.num_layers != 1 else []

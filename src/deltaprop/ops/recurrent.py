@@ -17,6 +17,12 @@ reads each step's part of gi without indexing nodes whose gradients would be the
 whole sequence. ``reverse`` runs the positions from the last to the first (the backward direction
 of a bidirectional layer); outputs stay at their positions.
 
+A batch of sequences of different lengths (a packed sequence, padded) gives ``batch_sizes``: its
+rows sorted by decreasing length, at position t only the first ``batch_sizes[t]`` rows have a step,
+and every row after them keeps the state it had (an identity step, with the identity's rule: δ 0,
+the error terms passed on as they came). So a row's last state is the one of its own last step, in
+either direction, and the padded path pays one test a step for it.
+
 How the steps are kept fast (measured in benchmarks/bench_recurrent.py):
 
 * every step writes into arrays made once per sequence (``out=`` and in place), and the states
@@ -55,6 +61,32 @@ def _operands(op: str, gi, h0, w_hh, b_hh, gates: int):
     if b_hh is not None and b_hh.data.shape != (gates * hidden,):
         raise ShapeError(f"{op}: b_hh must have shape ({gates * hidden},), got shape {b_hh.data.shape}")
     return gi, h0, w_hh, b_hh, W, hidden
+
+
+def _held_rows(op: str, batch_sizes, length: int, batch: int):
+    """None without ``batch_sizes``; else for each position the first row with no step there
+    (``batch`` where every row has one), checked: as many as the positions, non-increasing, in 1..batch."""
+    if batch_sizes is None:
+        return None
+    sizes = [int(b) for b in np.asarray(batch_sizes.data if hasattr(batch_sizes, "data") else batch_sizes).reshape(-1)]
+    if len(sizes) != length or any(not 1 <= b <= batch for b in sizes) or any(a < b for a, b in zip(sizes, sizes[1:])):
+        raise ShapeError(f"{op}: batch_sizes must be {length} non-increasing counts in 1..{batch} (one per position), "
+                         f"got {sizes}")
+    return sizes
+
+
+def _hold(rows, *pairs) -> None:
+    """Rows ``rows`` onward of each new state take the old state's values: no step for them here."""
+    for new, old in pairs:
+        new[rows:] = old[rows:]
+
+
+def _no_step_mask(held: list, shape: tuple, dtype) -> np.ndarray:
+    """(L, N) ones where a row has a step and zeros where it is held, shaped to multiply the δ factors."""
+    mask = np.zeros((len(held), shape[1]), dtype=dtype)
+    for t, rows in enumerate(held):
+        mask[t, :rows] = 1
+    return mask
 
 
 def _order(length: int, reverse: bool):
@@ -124,11 +156,12 @@ def _weight_grads(delta: np.ndarray, states: np.ndarray, first: np.ndarray, reve
     return grads
 
 
-def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: bool = False):
+def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: bool = False, batch_sizes=None):
     """h_t = act(gi_t + h_{t−1}·W_hhᵀ + b_hh) at every position: (L, N, H), act tanh or relu."""
     gi, h0, w_hh, b_hh, W, hidden = _operands("rnn_sequence", gi, h0, w_hh, b_hh, 1)
     G = gi.data
     length, batch = G.shape[:2]
+    held = _held_rows("rnn_sequence", batch_sizes, length, batch)
     dtype = np.result_type(G, W)
     out = _with_bias(G, None if b_hh is None else b_hh.data, dtype)  # becomes h_t in place, step by step
     h = h_first = h0.data.astype(dtype, copy=True)  # a private copy: the caller may change h0 before backward()
@@ -138,12 +171,14 @@ def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: b
     WT = W.T
     for t in _order(length, reverse):
         np.matmul(h, WT, out=recurrent)
-        h = out[t]
+        before, h = h, out[t]
         h += recurrent
         if tanh:
             np.tanh(h, out=h)
         else:
             np.maximum(h, zeros, out=h)
+        if held is not None and held[t] < batch:
+            _hold(held[t], (h, before))
     wants = _wanted(gi, h0, w_hh, b_hh)
 
     def backward(g):
@@ -154,12 +189,17 @@ def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: b
             np.subtract(1, delta, out=delta)
         else:
             np.greater(out, 0, out=delta)
+        if held is not None:
+            delta *= _no_step_mask(held, out.shape, delta.dtype)[:, :, None]
         dh = np.zeros((batch, hidden), dtype=delta.dtype)
         for t in _order(length, not reverse):
             dh += g[t]  # what h_t's output receives, plus what step t + 1 sent back
             d = delta[t]
             d *= dh
-            np.matmul(d, W, out=dh)
+            if held is None or held[t] == batch:
+                np.matmul(d, W, out=dh)
+            else:  # the held rows pass their error term on as it is
+                np.matmul(d[:held[t]], W, out=dh[:held[t]])
         return ((delta if wants[0] else None, dh if wants[1] else None)
                 + _weight_grads(delta, out, h_first, reverse, *wants[2:]))
 
@@ -172,7 +212,7 @@ def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: b
 _LSTM_ORDER = (2, 0, 1, 3)
 
 
-def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
+def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False, batch_sizes=None):
     """An LSTM over the sequence: (2, L, N, H), h_t at every position and then c_t at every position.
 
     gates_t = gi_t + h_{t−1}·W_hhᵀ + b_hh, split into i, f, g, o (in that order);
@@ -184,6 +224,7 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
         raise ShapeError(f"lstm_sequence: c0 must have h0's shape {h0.data.shape}, got shape {c0.data.shape}")
     G = gi.data
     length, batch = G.shape[:2]
+    held = _held_rows("lstm_sequence", batch_sizes, length, batch)
     dtype = np.result_type(G, W)
     # The gates' pre-activations, gate by gate, (L, 4, N, H): each gate of a step is then one dense
     # block, and NumPy runs a pass over a dense (32, 256) block two to four times as fast as over
@@ -207,12 +248,14 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
             np.tanh(a[0], out=a[0])
             logistic_(a[1:])
             g, i, f, o = a
-            h, c_next = hs[t], cs[t]
+            before, h, c_next = h, hs[t], cs[t]
             np.multiply(f, c, out=c_next)
             np.multiply(i, g, out=scratch)
             c_next += scratch
             np.tanh(c_next, out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=h)
+            if held is not None and held[t] < batch:
+                _hold(held[t], (h, before), (c_next, c))
             c = c_next
     wants = _wanted(gi, h0, c0, w_hh, b_hh)
 
@@ -233,6 +276,8 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
         to_cell = np.multiply(tanh_c, tanh_c, out=_memory.empty(tanh_c.shape, factor.dtype))
         np.subtract(1, to_cell, out=to_cell)
         to_cell *= o  # ∂h_t/∂c_t
+        if held is not None:
+            factor *= _no_step_mask(held, G.shape, factor.dtype)[:, None, :, None]
         delta = _memory.empty(G.shape, factor.dtype)  # in gi's layout and order, for the products with W_hh
         by_sample = delta.reshape(length, batch, 4, H).transpose(0, 2, 1, 3)  # (L, 4, N, H), order i, f, g, o
         dh = np.zeros((batch, H), dtype=factor.dtype)
@@ -241,6 +286,8 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
         for t in _order(length, not reverse):
             dh += grad[0, t]  # what h_t's output receives, plus what step t + 1 sent back
             dc += grad[1, t]
+            if held is not None and held[t] < batch:  # the held rows pass their error terms on as they are
+                kept = dh[held[t]:].copy(), dc[held[t]:].copy()
             np.multiply(dh, to_cell[t], out=scratch)
             dc += scratch
             d = factor[t]
@@ -252,6 +299,8 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
             np.copyto(ours[2], d[0])
             np.copyto(ours[3], d[3])
             np.matmul(delta[t], W, out=dh)
+            if held is not None and held[t] < batch:
+                dh[held[t]:], dc[held[t]:] = kept
         return ((delta if wants[0] else None, dh if wants[1] else None, dc if wants[2] else None)
                 + _weight_grads(delta, hs, h_first, reverse, *wants[3:]))
 
@@ -259,7 +308,7 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False):
     return record(out, parents, backward, "lstm_sequence")
 
 
-def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
+def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False, batch_sizes=None):
     """A GRU over the sequence: h_t at every position, (L, N, H).
 
     With gi_t split into x_r, x_z, x_n and hh = h_{t−1}·W_hhᵀ + b_hh into h_r, h_z, h_n:
@@ -268,6 +317,7 @@ def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
     gi, h0, w_hh, b_hh, W, H = _operands("gru_sequence", gi, h0, w_hh, b_hh, 3)
     G = gi.data
     length, batch = G.shape[:2]
+    held = _held_rows("gru_sequence", batch_sizes, length, batch)
     dtype = np.result_type(G, W)
     b = None if b_hh is None else b_hh.data
     # Gate by gate, (L, 3, N, H), as in lstm_sequence. r's and z's pre-activations take their part
@@ -301,6 +351,8 @@ def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
             np.subtract(h, n, out=h_next)
             h_next *= z
             h_next += n  # n + z·(h − n) = (1 − z)·n + z·h
+            if held is not None and held[t] < batch:
+                _hold(held[t], (h_next, h))
             h = h_next
     wants = _wanted(gi, h0, w_hh, b_hh)
 
@@ -321,12 +373,16 @@ def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
         np.multiply(n, n, out=to_n)
         np.subtract(1, to_n, out=to_n)
         to_n *= 1 - z  # ∂h/∂(n's weighted sum)
+        if held is not None:
+            factor *= _no_step_mask(held, G.shape, factor.dtype)[:, None, :, None]
         delta_x = _memory.empty(G.shape, factor.dtype)  # δ of gi
         delta_h = _memory.empty(G.shape, factor.dtype)  # δ of the recurrent product
         dh = np.zeros((batch, H), dtype=factor.dtype)
         scratch = np.empty_like(dh)
         for t in _order(length, not reverse):
             dh += grad[t]  # what h_t's output receives, plus what step t + 1 sent back
+            if held is not None and held[t] < batch:  # the held rows pass their error term on as it is
+                kept = dh[held[t]:].copy()
             d_r, d_z, d_n = factor[t]
             d_n *= dh
             d_r *= d_n
@@ -338,6 +394,8 @@ def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False):
             dh *= z[t]
             np.matmul(dhh, W, out=scratch)
             dh += scratch
+            if held is not None and held[t] < batch:
+                dh[held[t]:] = kept
         return ((delta_x if wants[0] else None, dh if wants[1] else None)
                 + _weight_grads(delta_h, out, h_first, reverse, *wants[2:]))
 

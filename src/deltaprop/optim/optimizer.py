@@ -86,6 +86,12 @@ class Optimizer:
                     f"{self._name}: parameter group {index} holds a {type(p).__name__} at position "
                     f"{position}; an optimizer updates tensors (parameters) only"
                 )
+            if getattr(p, "is_uninitialized", False):
+                raise ConfigError(
+                    f"{self._name}: the parameter at position {position} of parameter group {index} is "
+                    f"{p.owner}, which has no values until the layer's first input; run one forward pass "
+                    "before building the optimizer"
+                )
             if not p.is_leaf:
                 raise ConfigError(
                     f"{self._name}: the tensor at position {position} of parameter group {index} was "

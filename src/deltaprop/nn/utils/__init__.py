@@ -1,12 +1,16 @@
-"""PyTorch's ``nn.utils``: gradient clipping, parameters as one vector, batch-norm fusion, skip_init."""
+"""PyTorch's ``nn.utils``: gradient clipping, parameters as one vector, batch-norm fusion, skip_init;
+``rnn``, batches of sequences of different lengths; ``parametrize`` and ``parametrizations``, weights
+computed from other parameters (weight and spectral normalization)."""
 
+from . import parametrizations, parametrize, rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights
 from .init import skip_init
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
     "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
-    "fuse_linear_bn_eval", "fuse_linear_bn_weights", "get_total_norm", "parameters_to_vector", "skip_init",
-    "vector_to_parameters",
+    "fuse_linear_bn_eval", "fuse_linear_bn_weights", "get_total_norm", "parameters_to_vector", "parametrizations",
+    "parametrize", "remove_weight_norm", "rnn", "skip_init", "vector_to_parameters", "weight_norm",
 ]

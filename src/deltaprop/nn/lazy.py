@@ -1,0 +1,189 @@
+"""Lazy layers: LazyLinear, LazyConv1d, LazyConv2d, LazyBatchNorm1d and LazyBatchNorm2d, whose
+input size is read from the first input they get (PyTorch's ``nn.Lazy*``).
+
+Until then their parameters are :class:`UninitializedParameter` placeholders, with no values and no
+shape. The first forward pass reads the size (in_features from the last axis, in_channels or
+num_features from the channel axis), turns the layer into the layer it stands for (a LazyLinear
+becomes a Linear, initialised as a Linear is), and runs it; from then on it is that layer, at that
+layer's speed, and saves and loads as one. The placeholders are not the parameters the layer ends
+with, so an optimizer built before the first forward pass would hold nothing the layer uses: it is
+refused (PyTorch makes its placeholders into the parameters in place instead).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import random
+from ..errors import DeltapropError, ShapeError
+from ..tensor import get_default_dtype
+from .conv import Conv1d, Conv2d
+from .layers import Linear
+from .module import Module, Parameter, floating_dtype
+from .normalization import BatchNorm1d, BatchNorm2d
+
+
+class UninitializedParameter(Parameter):
+    """A lazy layer's parameter before the layer's first input: no values, no shape (an empty array
+    of the dtype it will have)."""
+
+    __slots__ = ("owner",)
+    is_uninitialized = True  # what an optimizer looks for (it knows tensors, not layers)
+
+    def __init__(self, dtype, owner: str):
+        Parameter.__init__(self, np.empty((0,), dtype=dtype))
+        self.owner = owner  # "LazyLinear(out_features=4)'s weight", for the optimizer's refusal
+
+    def __repr__(self) -> str:
+        return f"<UninitializedParameter: {self.owner}>"
+
+
+class _Lazy(Module):
+    """What the lazy layers share: the arguments kept, the placeholders, and the change into
+    ``cls_to_become`` at the first forward pass."""
+
+    cls_to_become: type
+    _size_name: str  # the argument the first input gives
+
+    def __init__(self, **arguments):
+        super().__init__()
+        dtype = floating_dtype(type(self).__name__, get_default_dtype() if arguments.get("dtype") is None
+                               else arguments["dtype"])
+        arguments["dtype"] = dtype
+        # The target layer built once with size 1, to check the arguments now and to learn its
+        # parameters' and buffers' names; the random generator is put back, so that the layers made
+        # after this one draw what they would have drawn without it.
+        state = random.get_rng_state()
+        try:
+            probe = self.cls_to_become(**{self._size_name: 1}, **arguments)
+        except DeltapropError as error:  # the sentence of the layer it stands for, naming this one
+            raise type(error)(str(error).replace(self.cls_to_become.__name__, type(self).__name__, 1)) from None
+        finally:
+            random.set_rng_state(state)
+        object.__setattr__(self, "_arguments", arguments)
+        for name, parameter in probe._parameters.items():
+            self.register_parameter(name, None if parameter is None else
+                                    UninitializedParameter(dtype, f"{self._label()}'s {name}"))
+        for name, array in probe._buffers.items():
+            # a running statistic has no size yet either; a counter is already what it will be
+            self.register_buffer(name, None if array is None else array if np.ndim(array) == 0
+                                 else np.empty((0,), dtype=array.dtype))
+
+    def _label(self) -> str:
+        shown = ", ".join(f"{key}={value!r}" for key, value in self._arguments_shown().items())
+        return f"{type(self).__name__}({shown})"
+
+    def _arguments_shown(self) -> dict:
+        return {key: value for key, value in self.__dict__.get("_arguments", {}).items() if key not in ("dtype", "device")}
+
+    def has_uninitialized_params(self) -> bool:
+        """True until the first forward pass (PyTorch's name)."""
+        return True
+
+    def _size(self, shape: tuple) -> int:
+        raise NotImplementedError
+
+    def initialize_parameters(self, input) -> None:
+        """Become ``cls_to_become`` with the size ``input`` shows, parameters initialised as that
+        layer initialises them, in the dtype the placeholders have now (after any ``to()``)."""
+        shape = tuple(np.shape(getattr(input, "data", input)))
+        size = self._size(shape)
+        placeholders = [p for p in self._parameters.values() if p is not None]
+        arguments = dict(self._arguments)
+        if placeholders:
+            arguments["dtype"] = placeholders[0].data.dtype
+        training, target, size_name = self.training, self.cls_to_become, self._size_name
+        object.__delattr__(self, "_arguments")
+        object.__setattr__(self, "__class__", target)
+        target.__init__(self, **{size_name: size}, **arguments)
+        self.train(training)
+
+    def forward(self, input, *args, **kwargs):
+        self.initialize_parameters(input)
+        return self(input, *args, **kwargs)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{key}={value!r}" for key, value in self._arguments_shown().items())
+
+
+class LazyLinear(_Lazy):
+    """A :class:`~deltaprop.nn.Linear` whose ``in_features`` is the last axis of its first input."""
+
+    cls_to_become = Linear
+    _size_name = "in_features"
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
+        super().__init__(out_features=out_features, bias=bias, device=device, dtype=dtype)
+
+    def _size(self, shape: tuple) -> int:
+        if not shape or shape[-1] < 1:
+            raise ShapeError(f"{type(self).__name__} expected input of shape (N, in_features) with in_features at "
+                             f"least 1, got shape {shape}")
+        return shape[-1]
+
+
+class _LazyChannels(_Lazy):
+    """The lazy layers sized by the channel axis: axis 1 of a batch (of ``_batched`` axes), axis 0
+    of one unbatched sample where the layer takes one."""
+
+    _batched: tuple
+    _unbatched: tuple = ()
+    _layout: str
+
+    def _size(self, shape: tuple) -> int:
+        if len(shape) in self._batched:
+            channels = shape[1]
+        elif len(shape) in self._unbatched:
+            channels = shape[0]
+        else:
+            raise ShapeError(f"{type(self).__name__} expected input of shape {self._layout}, got shape {shape}")
+        if channels < 1:
+            raise ShapeError(f"{type(self).__name__} expected at least one channel, got input of shape {shape}")
+        return channels
+
+
+class _LazyConv(_LazyChannels):
+    _size_name = "in_channels"
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(out_channels=out_channels, kernel_size=kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups, bias=bias, padding_mode=padding_mode, device=device,
+                         dtype=dtype)
+
+
+class LazyConv1d(_LazyConv):
+    """A :class:`~deltaprop.nn.Conv1d` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = Conv1d
+    _batched, _unbatched, _layout = (3,), (2,), "(N, C, L) or (C, L)"
+
+
+class LazyConv2d(_LazyConv):
+    """A :class:`~deltaprop.nn.Conv2d` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = Conv2d
+    _batched, _unbatched, _layout = (4,), (3,), "(N, C, H, W) or (C, H, W)"
+
+
+class _LazyBatchNorm(_LazyChannels):
+    _size_name = "num_features"
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
+        super().__init__(eps=eps, momentum=momentum, affine=affine, track_running_stats=track_running_stats,
+                         device=device, dtype=dtype, bias=bias)
+
+
+class LazyBatchNorm1d(_LazyBatchNorm):
+    """A :class:`~deltaprop.nn.BatchNorm1d` whose ``num_features`` is axis 1 of its first input."""
+
+    cls_to_become = BatchNorm1d
+    _batched, _layout = (2, 3), "(N, C) or (N, C, L)"
+
+
+class LazyBatchNorm2d(_LazyBatchNorm):
+    """A :class:`~deltaprop.nn.BatchNorm2d` whose ``num_features`` is axis 1 of its first input."""
+
+    cls_to_become = BatchNorm2d
+    _batched, _layout = (4,), "(N, C, H, W)"
