@@ -486,7 +486,7 @@ class RReLU(Module):
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
         super().__init__()
-        self.lower, self.upper = F._slope_bounds("RReLU", lower, upper)
+        self.lower, self.upper = F.activations._slope_bounds("RReLU", lower, upper)
         self.inplace = bool(inplace)
 
     def forward(self, x):

@@ -198,7 +198,7 @@ class MultiheadAttention(Composite):
         q, k, v = self._project(q, k, v, query is key and key is value)
         k, v = self._appended_keys(k, v)
         q, k, v = (self._heads(x) for x in (q, k, v))  # (N, heads, L or S, head_dim)
-        out, weights = F._attention(self.describe(), q, k, v, bias, self.dropout if self.training else 0.0)
+        out, weights = F.attention._attention(self.describe(), q, k, v, bias, self.dropout if self.training else 0.0)
         out = ops.reshape(ops.permute(out, (0, 2, 1, 3)), (batch, length, self.embed_dim))
         out = self.out_proj(out)
         if unbatched:

@@ -12,7 +12,7 @@ class CosineSimilarity(Module):
 
     def __init__(self, dim: int = 1, eps: float = 1e-8):
         super().__init__()
-        self.dim = F._dim("CosineSimilarity", dim)
+        self.dim = F._options._dim("CosineSimilarity", dim)
         self.eps = real_option("CosineSimilarity", "eps", eps)
 
     def forward(self, x1, x2):
@@ -30,9 +30,9 @@ class PairwiseDistance(Module):
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
         super().__init__()
-        self.norm = F._positive_p("PairwiseDistance", p)
+        self.norm = F.distances._positive_p("PairwiseDistance", p)
         self.eps = real_option("PairwiseDistance", "eps", eps)
-        self.keepdim = F._flag("PairwiseDistance", "keepdim", keepdim)
+        self.keepdim = F._options._flag("PairwiseDistance", "keepdim", keepdim)
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

@@ -365,7 +365,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         self.margin = real_option(name, "margin", margin)
         if not self.margin > 0:
             raise ConfigError(f"{name}: margin must be greater than 0, got {self.margin}")
-        self.swap = F._flag(name, "swap", swap)
+        self.swap = F._options._flag(name, "swap", swap)
         self.distance_function = PairwiseDistance() if distance_function is None else distance_function
 
     def forward(self, anchor, positive, negative):

@@ -39,7 +39,7 @@ class Embedding(Module):
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Embedding: {name} must be a positive integer, got {value!r}")
-        F._refuse_embedding_options("Embedding", max_norm, sparse)
+        F.embeddings._refuse_embedding_options("Embedding", max_norm, sparse)
         if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
             raise ConfigError(f"Embedding: norm_type must be a number, got {norm_type!r}")
         self.num_embeddings = int(num_embeddings)
@@ -131,7 +131,7 @@ class EmbeddingBag(Module):
         for key, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"{name}: {key} must be a positive integer, got {value!r}")
-        F._refuse_embedding_options(name, max_norm, sparse)
+        F.embeddings._refuse_embedding_options(name, max_norm, sparse)
         if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
             raise ConfigError(f"{name}: norm_type must be a number, got {norm_type!r}")
         if mode not in ("sum", "mean", "max"):

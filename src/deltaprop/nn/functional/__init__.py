@@ -1,0 +1,45 @@
+"""The function form of every layer, activation and loss (``deltaprop.nn.functional``, as ``F``).
+
+Each is the primitive from :mod:`deltaprop.ops` under PyTorch's name and argument names, so
+``F.cross_entropy(logits, labels)`` reads as it does in PyTorch. Every name is imported here from
+the module of its topic:
+
+| module        | functions                                                                        |
+|---------------|----------------------------------------------------------------------------------|
+| activations   | relu, gelu, softmax, ... ; hardshrink, softshrink, glu; rrelu, gumbel_softmax (seeded draws) |
+| in_place      | relu_, elu_, leaky_relu_, hardtanh_, selu_, celu_, threshold_, rrelu_            |
+| losses        | mse_loss, cross_entropy, nll_loss, kl_div, ... and the ranking, embedding and likelihood losses |
+| convolution   | linear, bilinear, conv1d/2d, conv_transpose1d/2d, unfold, fold                   |
+| pooling       | max/avg/adaptive pooling, max_unpool1d/2d, lp_pool1d/2d, the ``*_with_indices`` forms |
+| normalization | batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm |
+| dropouts      | dropout, dropout1d/2d, alpha_dropout, feature_alpha_dropout                      |
+| resampling    | pad, interpolate, pixel_shuffle/unshuffle, channel_shuffle, flatten, unflatten, identity |
+| embeddings    | one_hot, embedding, embedding_bag                                                |
+| distances     | normalize, cosine_similarity, pairwise_distance, pdist                           |
+| attention     | scaled_dot_product_attention                                                     |
+"""
+
+from .activations import (
+    celu, elu, gelu, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
+    logsigmoid, mish, prelu, relu, relu6, rrelu, selu, sigmoid, silu, softmax, softmin, softplus, softshrink,
+    softsign, tanh, tanhshrink, threshold,
+)
+from .in_place import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
+from .losses import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy, gaussian_nll_loss,
+    hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss,
+    multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
+    soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
+)
+from .convolution import bilinear, conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, linear, unfold
+from .pooling import (
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d, adaptive_max_pool2d_with_indices, avg_pool1d, avg_pool2d, lp_pool1d, lp_pool2d, max_pool1d,
+    max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices, max_unpool1d, max_unpool2d,
+)
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
+from .dropouts import alpha_dropout, dropout, dropout1d, dropout2d, feature_alpha_dropout
+from .resampling import channel_shuffle, flatten, identity, interpolate, pad, pixel_shuffle, pixel_unshuffle, unflatten
+from .embeddings import embedding, embedding_bag, one_hot
+from .distances import cosine_similarity, normalize, pairwise_distance, pdist
+from .attention import scaled_dot_product_attention

@@ -1,0 +1,15 @@
+"""The weighted maps: linear and bilinear, convolutions and their transposes, and im2col (unfold/fold)."""
+
+from __future__ import annotations
+
+from ... import ops
+
+# The primitives already take PyTorch's arguments.
+linear = ops.linear
+bilinear = ops.bilinear
+conv1d = ops.conv1d
+conv2d = ops.conv2d
+conv_transpose1d = ops.conv_transpose1d
+conv_transpose2d = ops.conv_transpose2d
+unfold = ops.unfold
+fold = ops.fold

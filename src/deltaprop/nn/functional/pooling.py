@@ -1,0 +1,76 @@
+"""Pooling: max, average, adaptive and power-average (LP) pooling, max pooling's partial inverse, and
+the forms that always return (values, indices)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from ... import ops
+from ...ops.activation import real_option
+
+# The primitives already take PyTorch's arguments.
+max_pool1d = ops.max_pool1d
+max_pool2d = ops.max_pool2d
+avg_pool1d = ops.avg_pool1d
+avg_pool2d = ops.avg_pool2d
+adaptive_avg_pool1d = ops.adaptive_avg_pool1d
+adaptive_avg_pool2d = ops.adaptive_avg_pool2d
+adaptive_max_pool1d = ops.adaptive_max_pool1d
+adaptive_max_pool2d = ops.adaptive_max_pool2d
+# max pooling's partial inverse, from the indices of max_pool1d/2d(..., return_indices=True)
+max_unpool1d = ops.max_unpool1d
+max_unpool2d = ops.max_unpool2d
+
+
+def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
+    """(Σ over each window of x^p)^(1/p), PyTorch's composition step by step: the mean of x^p times
+    the window's size (so a window that ``ceil_mode`` cuts short is scaled as a full one, as in
+    PyTorch), with a negative mean (odd p, negative inputs) clamped to 0; p = inf is max pooling of |x|."""
+    p = real_option(op, "norm_type", norm_type, nonzero=True)
+    pool = max_pool1d if n == 1 else max_pool2d
+    if math.isinf(p):
+        out = pool(ops.abs(input), kernel_size, stride, 0, 1, ceil_mode)
+        return out if p > 0 else ops.neg(pool(ops.neg(ops.abs(input)), kernel_size, stride, 0, 1, ceil_mode))
+    average = (avg_pool1d if n == 1 else avg_pool2d)(ops.pow(input, p), kernel_size, stride, 0, ceil_mode)
+    window = kernel_size if isinstance(kernel_size, numbers.Integral) else math.prod(kernel_size)
+    if n == 2 and isinstance(kernel_size, numbers.Integral):
+        window = kernel_size * kernel_size
+    clamped = ops.mul(ops.sign(average), ops.relu(ops.abs(average)))
+    return ops.pow(ops.mul(clamped, window), 1.0 / p)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, L) or (C, L) input (p = ``norm_type``;
+    1: the sum, inf: the largest |x|)."""
+    return _lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, H, W) or (C, H, W) input."""
+    return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# -- PyTorch's pooling functions that always return (values, indices) --------------------------------------
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(values, indices) of :func:`max_pool1d`, whatever ``return_indices`` says (as in PyTorch)."""
+    return ops.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(values, indices) of :func:`max_pool2d`, whatever ``return_indices`` says (as in PyTorch)."""
+    return ops.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """(values, indices) of :func:`adaptive_max_pool1d`."""
+    return ops.adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """(values, indices) of :func:`adaptive_max_pool2d`."""
+    return ops.adaptive_max_pool2d(input, output_size, True)
