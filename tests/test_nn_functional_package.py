@@ -50,3 +50,12 @@ def test_both_import_forms_give_the_one_package():
     assert nn.functional is F and importlib.import_module("deltaprop.nn.functional") is F
     out = nn.functional.relu(F.pad(dp.tensor([[-1.0, 2.0]]), (1, 0)))
     assert out.data.tolist() == [[0.0, 0.0, 2.0]]
+
+
+def test_all_names_every_public_function_and_nothing_else():
+    public = {name for name in dir(F) if not name.startswith("_") and callable(getattr(F, name))
+              and not inspect.ismodule(getattr(F, name))}
+    assert sorted(F.__all__) == sorted(public)
+    namespace = {}
+    exec("from deltaprop.nn.functional import *", namespace)
+    assert set(namespace) - {"__builtins__"} == public  # no submodule names come with a star import
