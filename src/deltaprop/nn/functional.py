@@ -279,6 +279,8 @@ multi_margin_loss = ops.multi_margin_loss
 multilabel_margin_loss = ops.multilabel_margin_loss
 triplet_margin_with_distance_loss = ops.triplet_margin_with_distance_loss
 gaussian_nll_loss = ops.gaussian_nll_loss
+# label sequences read off unaligned frames (blank, reduction and zero_infinity follow the four tensors)
+ctc_loss = ops.ctc_loss
 hardshrink = ops.hardshrink
 softshrink = ops.softshrink
 glu = ops.glu
