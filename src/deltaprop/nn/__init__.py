@@ -60,7 +60,8 @@ from .pooling import LPPool1d, LPPool2d
 from .spatial import ChannelShuffle
 # bags of embeddings
 from .sparse import EmbeddingBag
-# label sequences read off unaligned frames
+# label sequences read off unaligned frames; the adaptive softmax over many classes
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .loss import CTCLoss
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
@@ -93,5 +94,5 @@ __all__ = [
     "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "LocalResponseNorm", "LPPool1d",
     "LPPool2d", "RReLU",
     "EmbeddingBag",
-    "CTCLoss",
+    "AdaptiveLogSoftmaxWithLoss", "CTCLoss",
 ]
