@@ -91,7 +91,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
     def backward(g):
         beta = _backward(emit, skip, lengths_in, lengths_out)
-        with np.errstate(invalid="ignore"):  # α + β − log p is −inf − (−inf) for an impossible sequence: NaN, as PyTorch
+        # (for an impossible sequence α + β − log p is −inf − (−inf): NaN, as PyTorch's gradient there)
+        with np.errstate(invalid="ignore"):
             gamma = np.exp(alpha + beta - log_p[None, :, None])
         # Σ_{s: l'_s = c} γ_t(s): the positions of the extended sequence added into their classes
         # (a label repeated in a target takes several), for every frame and sequence at once.
