@@ -514,6 +514,7 @@ LAYERS = [
     nn.MultiMarginLoss(p=2, margin=0.5, weight=[1.0, 2.0, 0.5], reduction="sum"), nn.MultiLabelMarginLoss(reduction="none"),
     nn.TripletMarginWithDistanceLoss(margin=0.5, swap=True),
     nn.RReLU(0.1, 0.2, inplace=True), nn.RReLU(), nn.FeatureAlphaDropout(0.3),
+    nn.CTCLoss(blank=2, reduction="sum", zero_infinity=True),
 ]
 
 

@@ -530,7 +530,35 @@ def _size_bound(name: str, config: dict) -> int:
         bound = max(bound, _recurrent_size(name, config))
     if name in _ATTENTION_LAYERS:
         bound = _attention_size(name, config)
+    if name == "AdaptiveLogSoftmaxWithLoss":
+        bound = _adaptive_softmax_size(config)
     return bound
+
+
+def _adaptive_softmax_size(config: dict) -> int:
+    """The numbers an AdaptiveLogSoftmaxWithLoss allocates: its head in×(cutoffs[0] + clusters) and
+    each cluster's in×h_i + h_i×(its classes), h_i = in // div_value^(i + 1), with a bias of at most
+    the head's width. (The product of its arguments would not do: cutoffs multiply where they only
+    split the classes, and a div_value below 1 widens h_i.) Arguments the layer will refuse count
+    as 1; the layer then says why."""
+    def whole(value):
+        return max(abs(value), 1) if isinstance(value, int) and not isinstance(value, bool) else 1
+
+    width, classes = whole(config.get("in_features")), whole(config.get("n_classes"))
+    cutoffs = config.get("cutoffs")
+    clusters = len(cutoffs) if isinstance(cutoffs, list) else 1
+    div = config.get("div_value", 4.0)
+    size = width * (classes + clusters + 1) + classes  # the head and its bias, with room to spare
+    if isinstance(div, (int, float)) and not isinstance(div, bool) and div > 0:
+        for i in range(clusters):
+            try:
+                hidden = width // div ** (i + 1)
+            except OverflowError:  # a huge div_value: no hidden features (the layer refuses it)
+                break
+            except ZeroDivisionError:  # a tiny one whose power is 0: without end
+                hidden = 2**62
+            size += int(min(max(hidden, 0), 2**62)) * (width + classes)
+    return size
 
 
 # Recurrent layers and cells: gates per unit. Their weights are gates·hidden·(inputs + hidden + 2) for

@@ -28,6 +28,7 @@ from corruption import join, split
 
 # A layer of each class, with arguments away from their defaults where that puts more in the file.
 EXAMPLES = {
+    "AdaptiveLogSoftmaxWithLoss": lambda: nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], div_value=2.0, head_bias=True),
     "AdaptiveAvgPool2d": lambda: nn.AdaptiveAvgPool2d((2, 3)),
     "AvgPool2d": lambda: nn.AvgPool2d(2, divisor_override=3),
     "BatchNorm1d": lambda: nn.BatchNorm1d(3, bias=False),
@@ -234,6 +235,17 @@ def test_a_scale_factor_no_array_could_hold_the_output_of_is_refused_at_load(tmp
 
     path = _saved_with(tmp_path, nn.Sequential(nn.Identity(), nn.Upsample(scale_factor=2.0)), change)
     with pytest.raises(ModelFileError, match=r"layer '1' \(Upsample\).*scale_factor .*too large for any array"):
+        dp.load(path)
+
+
+@pytest.mark.parametrize("div_value", [1e-12, 1e-300])
+def test_an_adaptive_softmax_whose_div_value_asks_for_huge_hidden_layers_is_refused_at_load(tmp_path, div_value):
+    def change(architecture):
+        architecture["children"][0]["config"]["div_value"] = div_value  # hidden width in_features // div_value
+
+    path = _saved_with(tmp_path, nn.Sequential(nn.AdaptiveLogSoftmaxWithLoss(6, 9, [2, 5], div_value=2.0)), change)
+    with pytest.raises(ModelFileError, match=r"asks for far more weights than the file's \d+ values "
+                                             r"\(at layer '0' \(AdaptiveLogSoftmaxWithLoss\)"):
         dp.load(path)
 
 

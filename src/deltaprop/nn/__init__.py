@@ -62,6 +62,9 @@ from .spatial import ChannelShuffle
 from .sparse import EmbeddingBag
 # lazy layers (their input size read from the first input)
 from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear
+# label sequences read off unaligned frames; the adaptive softmax over many classes
+from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .loss import CTCLoss
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -94,4 +97,5 @@ __all__ = [
     "LPPool2d", "RReLU",
     "EmbeddingBag",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyLinear",
+    "AdaptiveLogSoftmaxWithLoss", "CTCLoss",
 ]

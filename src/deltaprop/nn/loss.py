@@ -387,3 +387,32 @@ class TripletMarginWithDistanceLoss(_Loss):
         if set(parts) != {"distance_function"}:
             raise ConfigError(f"{cls.__name__}: expected one stored layer, distance_function, got {sorted(parts)}")
         return cls(distance_function=parts["distance_function"], **config)
+
+
+# -- label sequences read off unaligned frames ---------------------------------------------------------
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: −log p(target | log_probs), summed over every way of
+    aligning the target's labels to the T frames (repeats merged, ``blank`` frames between), for
+    speech and handwriting where the frames are not labelled one by one.
+
+    Called as ``loss(log_probs, targets, input_lengths, target_lengths)`` with log_probs (T, N, C),
+    a log_softmax output; see :func:`deltaprop.ops.loss.ctc.ctc_loss` for the recursion and its
+    gradient. 'mean' divides each sequence's loss by its target length, then averages; an impossible
+    alignment costs inf, or 0 with ``zero_infinity``.
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction)
+        if isinstance(blank, (bool, np.bool_)) or not isinstance(blank, (int, np.integer)) or blank < 0:
+            raise ConfigError(f"CTCLoss: blank must be a class index (a non-negative integer), got {blank!r}")
+        self.blank = int(blank)
+        self.zero_infinity = F._options._flag("CTCLoss", "zero_infinity", zero_infinity)
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
+
+    def config(self) -> dict:
+        return {"blank": self.blank, "reduction": self.reduction, "zero_infinity": self.zero_infinity}

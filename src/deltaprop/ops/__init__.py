@@ -33,7 +33,7 @@
 | index_put     | index_put (x[indices] = values, accumulate), masked_scatter           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
-| loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, triplet_margin_with_distance_loss), class_margin (composed: multi_margin_loss, multilabel_margin_loss) |
+| loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, triplet_margin_with_distance_loss), class_margin (composed: multi_margin_loss, multilabel_margin_loss), ctc (ctc_loss) |
 | conv          | conv1d, conv2d                                                        |
 | conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
 | pool          | max_pool1d/2d (return_indices), avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |
@@ -88,6 +88,7 @@ from .loss import (
     triplet_margin_loss,
 )
 from .loss import multi_margin_loss, multilabel_margin_loss, triplet_margin_with_distance_loss
+from .loss import ctc_loss
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
@@ -170,4 +171,5 @@ __all__ = [
     "bincount", "bucketize", "isin", "searchsorted", "unique",
     "rms_norm", "multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist",
     "embedding_bag",
+    "ctc_loss",
 ]

@@ -8,7 +8,7 @@ the module of its topic:
 |---------------|----------------------------------------------------------------------------------|
 | activations   | relu, gelu, softmax, ... ; hardshrink, softshrink, glu; rrelu, gumbel_softmax (seeded draws) |
 | in_place      | relu_, elu_, leaky_relu_, hardtanh_, selu_, celu_, threshold_, rrelu_            |
-| losses        | mse_loss, cross_entropy, nll_loss, kl_div, ... and the ranking, embedding and likelihood losses |
+| losses        | mse_loss, cross_entropy, nll_loss, kl_div, ctc_loss, ... and the ranking, embedding and likelihood losses |
 | convolution   | linear, bilinear, conv1d/2d, conv_transpose1d/2d, unfold, fold                   |
 | pooling       | max/avg/adaptive pooling, max_unpool1d/2d, lp_pool1d/2d, the ``*_with_indices`` forms |
 | normalization | batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm |
@@ -26,7 +26,8 @@ from .activations import (
 )
 from .in_place import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
 from .losses import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy, gaussian_nll_loss,
+    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, cross_entropy, ctc_loss,
+    gaussian_nll_loss,
     hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss,
     multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
@@ -49,7 +50,7 @@ __all__ = [
     "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "alpha_dropout", "avg_pool1d", "avg_pool2d",
     "batch_norm", "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_",
     "channel_shuffle", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss",
-    "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "elu_", "embedding",
+    "cosine_similarity", "cross_entropy", "ctc_loss", "dropout", "dropout1d", "dropout2d", "elu", "elu_", "embedding",
     "embedding_bag", "feature_alpha_dropout", "flatten", "fold", "gaussian_nll_loss", "gelu", "glu", "group_norm",
     "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "hinge_embedding_loss",
     "huber_loss", "identity", "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu",

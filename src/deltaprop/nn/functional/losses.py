@@ -10,6 +10,8 @@ binary_cross_entropy = ops.binary_cross_entropy
 binary_cross_entropy_with_logits = ops.binary_cross_entropy_with_logits
 cross_entropy = ops.cross_entropy
 nll_loss = ops.nll_loss
+# label sequences read off unaligned frames (blank, reduction and zero_infinity follow the four tensors)
+ctc_loss = ops.ctc_loss
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):

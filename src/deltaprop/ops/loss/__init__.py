@@ -7,6 +7,7 @@
 | likelihood     | kl_div, gaussian_nll_loss; composed: poisson_nll_loss                          |
 | margin         | composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, triplet_margin_with_distance_loss |
 | class_margin   | composed: multi_margin_loss, multilabel_margin_loss (hinges over class scores)  |
+| ctc            | ctc_loss (label sequences read off unaligned frames: the α-β recursion)         |
 | _common        | reduction and its gradient, input paired with target, operands of composed losses |
 
 The fused losses are one primitive each: fusing is what keeps them stable, and it makes the output
@@ -20,6 +21,7 @@ takes 'batchmean'. ``REDUCTIONS`` and ``KL_REDUCTIONS`` name them, for the ``nn`
 
 from ._common import REDUCTIONS
 from .class_margin import multi_margin_loss, multilabel_margin_loss
+from .ctc import ctc_loss
 from .classification import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, nll_loss
 from .likelihood import KL_REDUCTIONS, gaussian_nll_loss, kl_div, poisson_nll_loss
 from .margin import (
@@ -36,4 +38,5 @@ __all__ = [
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
     "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
     "multi_margin_loss", "multilabel_margin_loss",
+    "ctc_loss",
 ]
