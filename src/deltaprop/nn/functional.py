@@ -15,6 +15,7 @@ import numpy as np
 from .. import ops
 from ..creation import checked_size
 from ..errors import ConfigError, DataError, ShapeError
+from ..ops._windows import SPATIAL_AXES
 from ..ops.activation import real_option
 from ..random import default_generator
 from ..tensor import Tensor
@@ -215,7 +216,7 @@ def _channel_dropout(op: str, input, p, training: bool, spatial: int):
         raise ConfigError(f"{op}: p must be a probability in [0, 1], got {p!r}")
     data = input.data if isinstance(input, Tensor) else np.asarray(input)
     if data.ndim not in (spatial + 1, spatial + 2):
-        layout = "L" if spatial == 1 else "H, W"
+        layout = SPATIAL_AXES[spatial]
         raise ShapeError(f"{op}: expected input of shape (N, C, {layout}) or (C, {layout}), got shape {data.shape}")
     if not training or p == 0.0:
         return input
@@ -247,6 +248,12 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     return _channel_dropout("dropout2d", input, p, training, 2)
 
 
+def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Dropout of whole volumes of an (N, C, D, H, W) or (C, D, H, W) input (see :func:`dropout1d`).
+    (PyTorch takes other ranks too, with a warning that they will be refused; here they are refused.)"""
+    return _channel_dropout("dropout3d", input, p, training, 3)
+
+
 unflatten = ops.unflatten  # axis ``dim`` split into the axes ``sizes`` (one may be −1), as ``torch.unflatten``
 
 
@@ -260,9 +267,18 @@ adaptive_max_pool1d = ops.adaptive_max_pool1d
 adaptive_max_pool2d = ops.adaptive_max_pool2d
 unfold = ops.unfold
 fold = ops.fold
-# max pooling's partial inverse, from the indices of max_pool1d/2d(..., return_indices=True)
+# max pooling's partial inverse, from the indices of max_pool1d/2d/3d(..., return_indices=True)
 max_unpool1d = ops.max_unpool1d
 max_unpool2d = ops.max_unpool2d
+
+# -- the 3-d forms: volumetric data (N, C, D, H, W), with the window code of the 1-d and 2-d ones ------------
+conv3d = ops.conv3d
+conv_transpose3d = ops.conv_transpose3d
+max_pool3d = ops.max_pool3d
+avg_pool3d = ops.avg_pool3d
+adaptive_avg_pool3d = ops.adaptive_avg_pool3d
+adaptive_max_pool3d = ops.adaptive_max_pool3d
+max_unpool3d = ops.max_unpool3d
 
 # -- ranking, embedding and likelihood losses; shrinkage, gating, alpha dropout, bilinear ---------------
 # PyTorch's positions up to its deprecated size_average; what follows it (reduction, and
@@ -651,6 +667,12 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return ops.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(values, indices) of :func:`max_pool3d`, whatever ``return_indices`` says (as in PyTorch)."""
+    return ops.max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     """(values, indices) of :func:`adaptive_max_pool1d`."""
     return ops.adaptive_max_pool1d(input, output_size, True)
@@ -659,6 +681,11 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
     """(values, indices) of :func:`adaptive_max_pool2d`."""
     return ops.adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """(values, indices) of :func:`adaptive_max_pool3d`."""
+    return ops.adaptive_max_pool3d(input, output_size, True)
 
 
 # -- in-place forms: the activation written back into its input (a tensor outside any graph) ------------
