@@ -60,6 +60,13 @@ from .pooling import LPPool1d, LPPool2d
 from .spatial import ChannelShuffle
 # bags of embeddings
 from .sparse import EmbeddingBag
+# the 3-d layers: volumetric data (N, C, D, H, W)
+from .conv import Conv3d
+from .conv_transpose import ConvTranspose3d
+from .layers import Dropout3d
+from .normalization import BatchNorm3d, InstanceNorm3d
+from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
+from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -91,4 +98,7 @@ __all__ = [
     "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "LocalResponseNorm", "LPPool1d",
     "LPPool2d", "RReLU",
     "EmbeddingBag",
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "CircularPad3d", "ConstantPad3d", "Conv3d",
+    "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d",
+    "ReplicationPad3d", "ZeroPad3d",
 ]

@@ -2,7 +2,8 @@
 values of the input itself (its mirror image, its edge repeated, or its other end).
 
 ``padding`` is an int (the same amount on every side) or PyTorch's tuple of (before, after) amounts,
-last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones. A
+last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones,
+(left, right, top, bottom, front, back) for the 3-d ones. A
 negative amount crops, as in PyTorch. Padding has no weights; its gradient is the output's
 with the padding cut off, plus, where the padding copied input values, its gradient added back there.
 """
@@ -62,6 +63,13 @@ class ConstantPad2d(_ConstantPadNd):
     _dims = 2
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three axes with ``value``: ``padding`` is (left, right, top, bottom, front, back)
+    or one int."""
+
+    _dims = 3
+
+
 class _ZeroPadNd(_ConstantPadNd):
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -83,6 +91,12 @@ class ZeroPad2d(_ZeroPadNd):
     """Pad the last two axes with zeros: ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims = 2
+
+
+class ZeroPad3d(_ZeroPadNd):
+    """Pad the last three axes with zeros: ``padding`` is (left, right, top, bottom, front, back) or one int."""
+
+    _dims = 3
 
 
 class _FillPadNd(Module):
@@ -125,6 +139,13 @@ class ReflectionPad2d(_FillPadNd):
     _dims, _mode = 2, "reflect"
 
 
+class ReflectionPad3d(_FillPadNd):
+    """Pad the last three axes of an (N, C, D, H, W) or (C, D, H, W) input by reflection: ``padding``
+    is (left, right, top, bottom, front, back) or one int, each less than its axis length."""
+
+    _dims, _mode = 3, "reflect"
+
+
 class ReplicationPad1d(_FillPadNd):
     """Pad the last axis by repeating its edge values: [1, 2, 3] padded by 2: [1, 1, 1, 2, 3, 3, 3]."""
 
@@ -135,6 +156,13 @@ class ReplicationPad2d(_FillPadNd):
     """Pad the last two axes by repeating the edge values: ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims, _mode = 2, "replicate"
+
+
+class ReplicationPad3d(_FillPadNd):
+    """Pad the last three axes of an (N, C, D, H, W) or (C, D, H, W) input by repeating the edge values:
+    ``padding`` is (left, right, top, bottom, front, back) or one int."""
+
+    _dims, _mode = 3, "replicate"
 
 
 class CircularPad1d(_FillPadNd):
@@ -149,3 +177,10 @@ class CircularPad2d(_FillPadNd):
     ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims, _mode = 2, "circular"
+
+
+class CircularPad3d(_FillPadNd):
+    """Pad the last three axes of an (N, C, D, H, W) or (C, D, H, W) input circularly: ``padding`` is
+    (left, right, top, bottom, front, back) or one int, each at most its axis length."""
+
+    _dims, _mode = 3, "circular"
