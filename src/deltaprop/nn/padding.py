@@ -42,7 +42,10 @@ class _ConstantPadNd(Module):
         self.value = _fill_value(type(self).__name__, value)
 
     def forward(self, x):
-        return F.pad(x, self.padding, "constant", self.value)
+        try:
+            return F.pad(x, self.padding, "constant", self.value)
+        except (ConfigError, ShapeError) as error:  # an input with fewer axes than the padding names
+            raise type(error)(f"{type(self).__name__}({self.padding}): {error}") from None
 
     def config(self) -> dict:
         return {"padding": list(self.padding), "value": self.value}
