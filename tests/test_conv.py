@@ -432,6 +432,14 @@ CONFIG_LAYERS = [
     nn.AdaptiveAvgPool1d(3), nn.AdaptiveAvgPool1d((2,)),
     nn.LocalResponseNorm(3, alpha=0.5, beta=0.6, k=2.0), nn.LPPool1d(2, 3), nn.LPPool2d(1.5, (2, 3), stride=[1, 2], ceil_mode=True),
     nn.LPPool1d(float("inf"), 2, stride=1),
+    nn.Conv3d(2, 4, (3, 1, 2), stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1), groups=2,
+              padding_mode="circular", dtype=np.float64),
+    nn.Conv3d(1, 2, 3, padding="same", bias=False),
+    nn.MaxPool3d((2, 3, 2), stride=(1, 2, 1), padding=1, dilation=(1, 1, 2), ceil_mode=True, return_indices=True),
+    nn.AvgPool3d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False, divisor_override=4),
+    nn.AdaptiveAvgPool3d((2, None, 3)), nn.AdaptiveMaxPool3d(2, return_indices=True),
+    nn.MaxUnpool3d((2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 0)),
+    nn.BatchNorm3d(4, eps=1e-3, momentum=None, bias=False), nn.InstanceNorm3d(3, affine=True, track_running_stats=True),
 ]
 
 

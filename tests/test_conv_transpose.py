@@ -259,6 +259,8 @@ CONFIG_LAYERS = [
     nn.ConvTranspose2d(1, 8, (3, 2), dtype=np.float64),
     nn.ConvTranspose2d(4, 8, 3, stride=(2, 3), padding=(0, 1), output_padding=(1, 2), groups=4),
     nn.ConvTranspose1d(6, 9, 2, stride=2, dilation=3, output_padding=2, groups=3, dtype=np.float64),
+    nn.ConvTranspose3d(4, 2, (3, 1, 2), stride=(2, 1, 3), padding=(1, 0, 0), output_padding=(1, 0, 2), groups=2,
+                       dilation=(1, 2, 1), dtype=np.float64),
 ]
 
 

@@ -513,7 +513,7 @@ LAYERS = [
     nn.GaussianNLLLoss(full=True, eps=1e-3, reduction="none"),
     nn.MultiMarginLoss(p=2, margin=0.5, weight=[1.0, 2.0, 0.5], reduction="sum"), nn.MultiLabelMarginLoss(reduction="none"),
     nn.TripletMarginWithDistanceLoss(margin=0.5, swap=True),
-    nn.RReLU(0.1, 0.2, inplace=True), nn.RReLU(), nn.FeatureAlphaDropout(0.3),
+    nn.RReLU(0.1, 0.2, inplace=True), nn.RReLU(), nn.FeatureAlphaDropout(0.3), nn.Dropout3d(0.25),
     nn.CTCLoss(blank=2, reduction="sum", zero_infinity=True),
 ]
 

@@ -406,6 +406,8 @@ CONFIG_LAYERS = [
     nn.Embedding(4, 2, norm_type=1.0), nn.ZeroPad1d(2), nn.ZeroPad2d((1, 0, 2, 3)), nn.ConstantPad1d((1, -1), 2),
     nn.ConstantPad2d(1, -0.5), nn.ReflectionPad1d((2, 0)), nn.ReflectionPad2d(1), nn.ReplicationPad1d(3),
     nn.ReplicationPad2d((0, 1, 2, 3)), nn.ModuleDict(), nn.CircularPad1d((2, 1)), nn.CircularPad2d(1),
+    nn.ZeroPad3d((1, 0, 2, 3, 0, 1)), nn.ConstantPad3d(1, -0.5), nn.ReflectionPad3d((2, 0, 1, 1, 0, 1)),
+    nn.ReplicationPad3d(2), nn.CircularPad3d((1, 2, 0, 0, 1, -1)),
     nn.EmbeddingBag(7, 3), nn.EmbeddingBag(5, 2, scale_grad_by_freq=True, mode="max", include_last_offset=True,
                                          padding_idx=-1, dtype=np.float64),
 ]

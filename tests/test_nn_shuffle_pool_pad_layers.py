@@ -85,6 +85,8 @@ def test_a_model_file_round_trips(layer, shape, tmp_path):
     ("max_pool2d", (2, 2, 5, 5), dict(kernel_size=2)),
     ("adaptive_max_pool1d", (2, 3, 7), dict(output_size=3)),
     ("adaptive_max_pool2d", (2, 2, 5, 6), dict(output_size=(2, 4))),
+    ("max_pool3d", (2, 2, 4, 5, 4), dict(kernel_size=2, padding=1)),
+    ("adaptive_max_pool3d", (2, 2, 4, 5, 4), dict(output_size=(2, 3, 3))),
 ])
 def test_the_with_indices_forms_always_return_both(name, shape, kwargs):
     x = rand(*shape)

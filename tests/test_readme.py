@@ -24,11 +24,12 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def named(text: str) -> set:
     """The words of ``text``, with README's shorthands spelled out: ``Conv1d/2d`` names Conv1d and
-    Conv2d, and ```ZeroPad`/`ConstantPad1d/2d``` names ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d."""
+    Conv2d (``Conv1d/2d/3d`` Conv3d too), and ```ZeroPad`/`ConstantPad1d/2d``` names ZeroPad1d, ZeroPad2d,
+    ConstantPad1d, ConstantPad2d."""
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
-    for chain, last in re.findall(r"((?:`\w+`/)*)`(\w+)1d/2d`", text):
+    for chain, last, third in re.findall(r"((?:`\w+`/)*)`(\w+)1d/2d(/3d)?`", text):
         for stem in [*re.findall(r"`(\w+)`/", chain), last]:
-            words |= {stem + "1d", stem + "2d"}
+            words |= {stem + "1d", stem + "2d"} | ({stem + "3d"} if third else set())
     return words
 
 
@@ -40,6 +41,8 @@ def test_the_shorthands_are_spelled_out():
     assert named("`Conv1d/2d` and `ZeroPad`/`ReplicationPad1d/2d`") >= {
         "Conv1d", "Conv2d", "ZeroPad1d", "ZeroPad2d", "ReplicationPad1d", "ReplicationPad2d"}
     assert "MaxPool1d" not in named("`AdaptiveMaxPool1d/2d`")
+    assert named("`ZeroPad`/`Conv1d/2d/3d`") >= {"ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "Conv1d", "Conv2d", "Conv3d"}
+    assert "Conv3d" not in named("`Conv1d/2d`")
 
 
 @pytest.mark.parametrize("module, names", [

@@ -136,6 +136,8 @@ _FLAGS_ONLY = frozenset({
     "embedding", "group_norm", "pad", "adaptive_avg_pool1d", "smooth_l1_loss", "kl_div", "split",
     # (they keep their input and weight as arrays, and never the bias, as conv1d/conv2d do)
     "conv_transpose1d", "conv_transpose2d",
+    # the 3-d forms, by the same rules as their 1-d and 2-d ones
+    "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
     # (they keep the positions written, never the values)
     "index_put", "masked_scatter",
 })

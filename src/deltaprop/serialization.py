@@ -503,7 +503,8 @@ def _is_layer_name(name) -> bool:
 
 def _size_bound(name: str, config: dict) -> int:
     """At least as many numbers as the layer allocates: the product of its integer arguments (the
-    weight of Linear is in*out, of Conv2d in*out*k*k: a square kernel counts twice in a 2-d layer).
+    weight of Linear is in*out, of Conv2d in*out*k*k: a square kernel counts twice in a 2-d layer, a
+    cubic one three times in a 3-d layer).
     A convolution's ``groups`` divides instead: its weight is out*(in/groups)*k (a transposed one's
     in*(out/groups)*k, whose stride, padding and output_padding only widen the bound), and the layer
     refuses a channel count that groups does not divide, or an output_padding PyTorch refuses, before it
@@ -521,8 +522,8 @@ def _size_bound(name: str, config: dict) -> int:
             if isinstance(item, int) and not isinstance(item, bool) and key not in _NOT_SIZES:
                 bound *= max(abs(item), 1)
     kernel = config.get("kernel_size")
-    if name.endswith("2d") and isinstance(kernel, int) and not isinstance(kernel, bool):
-        bound *= max(abs(kernel), 1)
+    if name.endswith(("2d", "3d")) and isinstance(kernel, int) and not isinstance(kernel, bool):
+        bound *= max(abs(kernel), 1) ** (int(name[-2]) - 1)  # one int stands for a kernel of 2 or 3 axes
     groups = config.get("groups")
     if isinstance(groups, int) and not isinstance(groups, bool) and groups > 1:
         bound = -(-bound // groups)

@@ -77,6 +77,8 @@ WITH_INDICES = [
     ("max_pool2d_with_indices", (2, 2, 5, 5), dict(kernel_size=2, ceil_mode=True)),
     ("adaptive_max_pool1d_with_indices", (2, 3, 7), dict(output_size=3)),
     ("adaptive_max_pool2d_with_indices", (2, 2, 5, 6), dict(output_size=(2, 4))),
+    ("max_pool3d_with_indices", (2, 2, 4, 5, 5), dict(kernel_size=2, stride=(1, 2, 2), ceil_mode=True)),
+    ("adaptive_max_pool3d_with_indices", (2, 2, 4, 5, 6), dict(output_size=(3, 2, 4))),
 ]
 
 

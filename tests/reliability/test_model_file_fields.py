@@ -69,6 +69,16 @@ EXAMPLES = {
     "Upsample": lambda: nn.Upsample(scale_factor=2.0),
     "UpsamplingBilinear2d": lambda: nn.UpsamplingBilinear2d(scale_factor=2.0),
     "UpsamplingNearest2d": lambda: nn.UpsamplingNearest2d(size=(3, 4)),
+    "AdaptiveAvgPool3d": lambda: nn.AdaptiveAvgPool3d((2, None, 3)),
+    "AdaptiveMaxPool3d": lambda: nn.AdaptiveMaxPool3d((2, 1, 3), return_indices=True),
+    "AvgPool3d": lambda: nn.AvgPool3d((2, 1, 2), stride=1, padding=(1, 0, 0), divisor_override=3),
+    "BatchNorm3d": lambda: nn.BatchNorm3d(3, momentum=None),
+    "ConstantPad3d": lambda: nn.ConstantPad3d((1, 0, 2, 1, 0, 1), 0.5),
+    "Conv3d": lambda: nn.Conv3d(2, 4, (3, 1, 2), groups=2, padding=1, dilation=(1, 1, 2), padding_mode="replicate"),
+    "ConvTranspose3d": lambda: nn.ConvTranspose3d(2, 4, 3, stride=(2, 1, 2), output_padding=(1, 0, 1), groups=2),
+    "InstanceNorm3d": lambda: nn.InstanceNorm3d(3, affine=True, track_running_stats=True),
+    "MaxPool3d": lambda: nn.MaxPool3d((2, 3, 2), stride=(1, 2, 1), padding=1, dilation=(1, 1, 2), ceil_mode=True),
+    "MaxUnpool3d": lambda: nn.MaxUnpool3d((2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 0)),
 }
 # Arguments with no default: the smallest layer.
 REQUIRED = {
@@ -77,8 +87,9 @@ REQUIRED = {
     "Linear": (2, 3), "MaxPool1d": (2,), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,), "PixelShuffle": (2,),
     "PixelUnshuffle": (2,), "RNNCell": (3, 4), "ReflectionPad1d": (1,), "ReflectionPad2d": (1,),
     "ReplicationPad1d": (1,), "ReplicationPad2d": (1,), "Unfold": (2,), "ZeroPad1d": (1,), "ZeroPad2d": (1,),
+    "CircularPad3d": (1,), "ReflectionPad3d": (1,), "ReplicationPad3d": (1,), "ZeroPad3d": (1,),
 }
-FILL_VALUES = {("ConstantPad1d", "value"), ("ConstantPad2d", "value")}
+FILL_VALUES = {("ConstantPad1d", "value"), ("ConstantPad2d", "value"), ("ConstantPad3d", "value")}
 
 
 def _layer(name):

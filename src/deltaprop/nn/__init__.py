@@ -65,6 +65,13 @@ from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, Lazy
 # label sequences read off unaligned frames; the adaptive softmax over many classes
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .loss import CTCLoss
+# the 3-d layers: volumetric data (N, C, D, H, W)
+from .conv import Conv3d
+from .conv_transpose import ConvTranspose3d
+from .layers import Dropout3d
+from .normalization import BatchNorm3d, InstanceNorm3d
+from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
+from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -98,4 +105,7 @@ __all__ = [
     "EmbeddingBag",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyLinear",
     "AdaptiveLogSoftmaxWithLoss", "CTCLoss",
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "CircularPad3d", "ConstantPad3d", "Conv3d",
+    "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d",
+    "ReplicationPad3d", "ZeroPad3d",
 ]

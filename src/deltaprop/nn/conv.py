@@ -2,7 +2,8 @@
 
 A convolution is the seeds' weighted sum a_j = Σ_i w_ij o_i + b_j with two constraints: each output
 sees only a window of the input, and every window shares the same weights. Shapes follow PyTorch:
-inputs (N, C_in, L) or (N, C_in, H, W), weights (C_out, C_in / groups, *kernel_size), bias (C_out,).
+inputs (N, C_in, L), (N, C_in, H, W) or (N, C_in, D, H, W), weights (C_out, C_in / groups,
+*kernel_size), bias (C_out,).
 With ``groups`` > 1 the channels are split into that many groups and each group of outputs sees only
 its own group of inputs (``groups=C_in``: a depthwise convolution, MobileNet's). With a
 ``padding_mode`` other than 'zeros' the input is first padded with :func:`~deltaprop.ops.pad` in that
@@ -77,7 +78,7 @@ def reset_conv_parameters(weight, bias) -> None:
 
 
 class _ConvNd(Module):
-    """What Conv1d and Conv2d share: options, weights, initialisation, validation, description."""
+    """What Conv1d, Conv2d and Conv3d share: options, weights, initialisation, validation, description."""
 
     _dims: int  # number of spatial axes
 
@@ -195,3 +196,23 @@ class Conv2d(_ConvNd):
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
 
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W) inputs: volumes (medical scans) or clips of video
+    frames (D the time axis).
+
+    ``weight`` has shape (out_channels, in_channels / groups, kd, kh, kw); every option takes an int
+    or a triple (depth, height, width); padding may also be 'same' (stride 1) or 'valid'. ``groups``
+    and ``padding_mode`` as in :class:`Conv1d`, over the three spatial axes.
+    """
+
+    _dims = 3
+
+    def forward(self, x):
+        self._check(x)
+        try:
+            x, padding = self._padded(x)
+            return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        except ShapeError as error:
+            raise ShapeError(f"{self.describe()}: {error}") from None

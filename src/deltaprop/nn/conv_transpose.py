@@ -3,8 +3,9 @@
 A transposed convolution sends each input position's channels through the kernel into a window of
 the output (where a convolution gathers a window into one position): with stride 2 it doubles a
 map's size. It is the adjoint of the convolution with the same options, the map that convolution's
-backward applies to δ. Shapes follow PyTorch: inputs (N, C_in, L) or (N, C_in, H, W), weights
-(C_in, C_out / groups, *kernel_size) (in_channels first, unlike a convolution's), bias (C_out,).
+backward applies to δ. Shapes follow PyTorch: inputs (N, C_in, L), (N, C_in, H, W) or
+(N, C_in, D, H, W), weights (C_in, C_out / groups, *kernel_size) (in_channels first, unlike a
+convolution's), bias (C_out,).
 The arithmetic lives in :mod:`deltaprop.ops.conv_transpose`.
 """
 
@@ -25,7 +26,7 @@ from .module import Module, Parameter, floating_dtype
 
 
 class _ConvTransposeNd(Module):
-    """What ConvTranspose1d and ConvTranspose2d share: options, weights, initialisation, checks."""
+    """What the transposed convolutions (1-d, 2-d, 3-d) share: options, weights, initialisation, checks."""
 
     _dims: int  # number of spatial axes
 
@@ -164,3 +165,17 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     def forward(self, x, output_size=None):
         return self._forward(F.conv_transpose2d, x, output_size)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution over (N, C_in, D, H, W) inputs, the upsampling layer of volumetric
+    decoders (3-d U-Nets).
+
+    ``weight`` has shape (in_channels, out_channels / groups, kd, kh, kw); every option takes an int or
+    a triple (depth, height, width). As :class:`ConvTranspose1d` otherwise, ``output_size`` included.
+    """
+
+    _dims = 3
+
+    def forward(self, x, output_size=None):
+        return self._forward(F.conv_transpose3d, x, output_size)

@@ -213,7 +213,7 @@ class Unflatten(Module):
 
 
 class _DropoutNd(Module):
-    _function: str  # dropout1d, dropout2d or alpha_dropout in nn.functional
+    _function: str  # dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout in nn.functional
 
     def __init__(self, p: float = 0.5, inplace: bool = False):  # inplace: see nn/activation.py
         super().__init__()
@@ -245,6 +245,13 @@ class Dropout2d(_DropoutNd):
     as (N, C, L), with PyTorch's warning.)"""
 
     _function = "dropout2d"
+
+
+class Dropout3d(_DropoutNd):
+    """During training, zero whole channels (volumes) of an (N, C, D, H, W) or (C, D, H, W) input, each
+    with probability ``p``, and scale the others by 1/(1 − p); in ``eval()`` mode, do nothing."""
+
+    _function = "dropout3d"
 
 
 class AlphaDropout(_DropoutNd):

@@ -1,10 +1,10 @@
 """Normalization layers: rescale activations to zero mean and unit variance, then learn γ and β.
 
-``BatchNorm1d``/``BatchNorm2d`` normalise each channel over the batch (and the positions) while
+``BatchNorm1d``/``2d``/``3d`` normalise each channel over the batch (and the positions) while
 training, and keep running averages of the statistics for evaluation; ``LayerNorm`` normalises each
 sample over its last axes and behaves the same in both modes (``RMSNorm`` the same without
 centring); ``GroupNorm`` each sample over groups
-of channels; ``InstanceNorm1d``/``InstanceNorm2d`` each channel of each sample over its positions;
+of channels; ``InstanceNorm1d``/``2d``/``3d`` each channel of each sample over its positions;
 ``LocalResponseNorm`` each channel by its neighbouring channels' energy.
 """
 
@@ -170,6 +170,13 @@ class BatchNorm2d(_BatchNorm):
 
     _input_ndims = (4,)
     _layout = "(N, {C}, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) volumes: statistics per channel over N, D, H and W."""
+
+    _input_ndims = (5,)
+    _layout = "(N, {C}, D, H, W)"
 
 
 class LayerNorm(Module):
@@ -379,6 +386,13 @@ class InstanceNorm2d(_InstanceNorm):
     its H·W pixels (style transfer, image-to-image generators)."""
 
     _dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W) or (C, D, H, W) volumes: each channel of each sample
+    over its D·H·W positions."""
+
+    _dims = 3
 
 
 class LocalResponseNorm(Module):

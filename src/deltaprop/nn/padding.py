@@ -2,7 +2,8 @@
 values of the input itself (its mirror image, its edge repeated, or its other end).
 
 ``padding`` is an int (the same amount on every side) or PyTorch's tuple of (before, after) amounts,
-last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones. A
+last axis first: (left, right) for the 1-d layers, (left, right, top, bottom) for the 2-d ones,
+(left, right, top, bottom, front, back) for the 3-d ones. A
 negative amount crops, as in PyTorch. Padding has no weights; its gradient is the output's
 with the padding cut off, plus, where the padding copied input values, its gradient added back there.
 """
@@ -41,7 +42,10 @@ class _ConstantPadNd(Module):
         self.value = _fill_value(type(self).__name__, value)
 
     def forward(self, x):
-        return F.pad(x, self.padding, "constant", self.value)
+        try:
+            return F.pad(x, self.padding, "constant", self.value)
+        except (ConfigError, ShapeError) as error:  # an input with fewer axes than the padding names
+            raise type(error)(f"{type(self).__name__}({self.padding}): {error}") from None
 
     def config(self) -> dict:
         return {"padding": list(self.padding), "value": self.value}
@@ -60,6 +64,13 @@ class ConstantPad2d(_ConstantPadNd):
     """Pad the last two axes with ``value``: ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three axes with ``value``: ``padding`` is (left, right, top, bottom, front, back)
+    or one int."""
+
+    _dims = 3
 
 
 class _ZeroPadNd(_ConstantPadNd):
@@ -83,6 +94,12 @@ class ZeroPad2d(_ZeroPadNd):
     """Pad the last two axes with zeros: ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims = 2
+
+
+class ZeroPad3d(_ZeroPadNd):
+    """Pad the last three axes with zeros: ``padding`` is (left, right, top, bottom, front, back) or one int."""
+
+    _dims = 3
 
 
 class _FillPadNd(Module):
@@ -125,6 +142,13 @@ class ReflectionPad2d(_FillPadNd):
     _dims, _mode = 2, "reflect"
 
 
+class ReflectionPad3d(_FillPadNd):
+    """Pad the last three axes of an (N, C, D, H, W) or (C, D, H, W) input by reflection: ``padding``
+    is (left, right, top, bottom, front, back) or one int, each less than its axis length."""
+
+    _dims, _mode = 3, "reflect"
+
+
 class ReplicationPad1d(_FillPadNd):
     """Pad the last axis by repeating its edge values: [1, 2, 3] padded by 2: [1, 1, 1, 2, 3, 3, 3]."""
 
@@ -135,6 +159,13 @@ class ReplicationPad2d(_FillPadNd):
     """Pad the last two axes by repeating the edge values: ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims, _mode = 2, "replicate"
+
+
+class ReplicationPad3d(_FillPadNd):
+    """Pad the last three axes of an (N, C, D, H, W) or (C, D, H, W) input by repeating the edge values:
+    ``padding`` is (left, right, top, bottom, front, back) or one int."""
+
+    _dims, _mode = 3, "replicate"
 
 
 class CircularPad1d(_FillPadNd):
@@ -149,3 +180,10 @@ class CircularPad2d(_FillPadNd):
     ``padding`` is (left, right, top, bottom) or one int."""
 
     _dims, _mode = 2, "circular"
+
+
+class CircularPad3d(_FillPadNd):
+    """Pad the last three axes of an (N, C, D, H, W) or (C, D, H, W) input circularly: ``padding`` is
+    (left, right, top, bottom, front, back) or one int, each at most its axis length."""
+
+    _dims, _mode = 3, "circular"

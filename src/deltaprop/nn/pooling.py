@@ -97,6 +97,14 @@ class MaxPool2d(_MaxPoolNd):
     _dims, _function = 2, "max_pool2d"
 
 
+class MaxPool3d(_MaxPoolNd):
+    """The maximum of each window of an (N, C, D, H, W) or (C, D, H, W) input (volumes, video clips);
+    every option an int or a triple (depth, height, width). ``return_indices=True`` also returns each
+    maximum's flat position (d·H + h)·W + w in its input volume, what :class:`MaxUnpool3d` takes."""
+
+    _dims, _function = 3, "max_pool3d"
+
+
 class _AvgPoolNd(_Pool):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
         super().__init__()
@@ -124,22 +132,34 @@ class AvgPool1d(_AvgPoolNd):
     _dims, _function = 1, "avg_pool1d"
 
 
-class AvgPool2d(_AvgPoolNd):
-    """The mean of each window of an (N, C, H, W) input; padding counts as zeros unless
-    ``count_include_pad=False``. ``divisor_override`` (a nonzero integer) divides every window's sum
-    by itself instead, as in PyTorch (AvgPool1d has none there either)."""
-
-    _dims, _function = 2, "avg_pool2d"
+class _AvgPoolWithDivisor(_AvgPoolNd):
+    """AvgPool2d and AvgPool3d: ``divisor_override`` (a nonzero integer) divides every window's sum by
+    itself instead of by the number of elements averaged, as in PyTorch (AvgPool1d has none there either)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override=None):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
-        self.divisor_override = check_divisor_override("AvgPool2d", divisor_override)
+        self.divisor_override = check_divisor_override(type(self).__name__, divisor_override)
 
     def config(self) -> dict:
         # only when given: a file of a plain layer stays what it was
         extra = {} if self.divisor_override is None else {"divisor_override": self.divisor_override}
         return {**super().config(), **extra}
+
+
+class AvgPool2d(_AvgPoolWithDivisor):
+    """The mean of each window of an (N, C, H, W) input; padding counts as zeros unless
+    ``count_include_pad=False``; ``divisor_override`` (a nonzero integer) divides every window's sum
+    by itself instead."""
+
+    _dims, _function = 2, "avg_pool2d"
+
+
+class AvgPool3d(_AvgPoolWithDivisor):
+    """The mean of each window of an (N, C, D, H, W) or (C, D, H, W) input; the options as in
+    :class:`AvgPool2d`, each an int or a triple (depth, height, width)."""
+
+    _dims, _function = 3, "avg_pool3d"
 
 
 class _AdaptivePoolNd(Module):
@@ -158,7 +178,8 @@ class _AdaptivePoolNd(Module):
         if len(sizes) != n or any(
             s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0) for s in sizes
         ):
-            kind = "a non-negative integer" if n == 1 else "a non-negative integer or a pair of them (None keeps an axis)"
+            several = {2: "a pair", 3: "a triple"}.get(n)
+            kind = "a non-negative integer" if n == 1 else f"a non-negative integer or {several} of them (None keeps an axis)"
             raise ConfigError(f"{name}: output_size must be {kind}, got {output_size!r}")
         if n == 1 and sizes[0] is None:
             raise ConfigError(f"{name}: output_size must be a non-negative integer, got {output_size!r}")
@@ -203,6 +224,13 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     _dims, _function = 2, "adaptive_avg_pool2d"
 
 
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    """Average an (N, C, D, H, W) or (C, D, H, W) input down to ``output_size`` whatever D, H and W are
+    (an int or a triple, None keeping an axis; 1 the global average of each volume)."""
+
+    _dims, _function = 3, "adaptive_avg_pool3d"
+
+
 class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     def __init__(self, output_size, return_indices: bool = False):
         super().__init__(output_size)
@@ -229,6 +257,14 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     a pair, None keeping that axis); ``return_indices=True`` also returns each maximum's flat position h·W + w."""
 
     _dims, _function = 2, "adaptive_max_pool2d"
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """The maximum of each adaptive bin of an (N, C, D, H, W) or (C, D, H, W) input (``output_size``: an
+    int or a triple, None keeping that axis); ``return_indices=True`` also returns each maximum's flat
+    position (d·H + h)·W + w."""
+
+    _dims, _function = 3, "adaptive_max_pool3d"
 
 
 class _MaxUnpoolNd(Module):
@@ -279,6 +315,13 @@ class MaxUnpool2d(_MaxUnpoolNd):
     (SegNet's decoder upsamples this way)."""
 
     _dims, _function = 2, "max_unpool2d"
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of :class:`MaxPool3d` over (N, C, D, H, W) or (C, D, H, W) inputs, as
+    :class:`MaxUnpool1d` per axis: each value goes to its flat index (d·H + h)·W + w of the output volume."""
+
+    _dims, _function = 3, "max_unpool3d"
 
 
 class _LPPoolNd(_Pool):

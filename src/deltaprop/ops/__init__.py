@@ -34,10 +34,10 @@
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
 | loss/         | a package, one family a file: regression (mse_loss, l1_loss, huber_loss, smooth_l1_loss), classification (cross_entropy, nll_loss, binary_cross_entropy(_with_logits)), likelihood (kl_div, gaussian_nll_loss; composed: poisson_nll_loss), margin (composed: margin_ranking_loss, hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss, triplet_margin_with_distance_loss), class_margin (composed: multi_margin_loss, multilabel_margin_loss), ctc (ctc_loss) |
-| conv          | conv1d, conv2d                                                        |
-| conv_transpose | conv_transpose1d, conv_transpose2d (run with conv's kernels)         |
-| pool          | max_pool1d/2d (return_indices), avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d |
-| unpool        | max_unpool1d, max_unpool2d (max pooling's partial inverse, from its indices) |
+| conv          | conv1d, conv2d, conv3d                                                |
+| conv_transpose | conv_transpose1d/2d/3d (run with conv's kernels)                     |
+| pool          | max_pool1d/2d/3d (return_indices), avg_pool1d/2d/3d, adaptive_avg_pool1d/2d/3d, adaptive_max_pool1d/2d/3d |
+| unpool        | max_unpool1d/2d/3d (max pooling's partial inverse, from its indices)  |
 | fold          | unfold (im2col), fold (col2im), with conv's window code               |
 | resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
 | normalization | batch_norm, layer_norm, group_norm, instance_norm, rms_norm           |
@@ -54,8 +54,8 @@ from .activation import glu, hardshrink, softshrink
 from .arithmetic import add, bmm, div, matmul, mul, neg, outer, pow, sub
 from .products import dot, mm, mv
 from .arithmetic import add_scaled, divide, floor_divide, remainder, sub_scaled
-from .conv import conv1d, conv2d
-from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .conv import conv1d, conv2d, conv3d
+from .conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from .cumulative import cumprod, cumsum
 from .einsum import einsum
 from .elementwise import abs, astype, clip, clone, exp, log, maximum, minimum, sqrt, where
@@ -92,13 +92,14 @@ from .loss import ctc_loss
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
+from .pool import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 from .scatter import (
     argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
 )
 from .scatter_reduce import scatter_reduce
 from .index_put import index_put, masked_scatter
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
-from .unpool import max_unpool1d, max_unpool2d
+from .unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
 from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
@@ -172,4 +173,6 @@ __all__ = [
     "rms_norm", "multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist",
     "embedding_bag",
     "ctc_loss",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "conv_transpose3d", "max_pool3d",
+    "max_unpool3d",
 ]

@@ -1,4 +1,4 @@
-"""Convolution, 1-d and 2-d, as matrix products.
+"""Convolution, 1-d, 2-d and 3-d, as matrix products (one kernel for any number of spatial axes).
 
 A convolution applies the same weights to every window of its
 input. Copying each window into a column ("unfolding", im2col) turns the layer into a product of
@@ -437,3 +437,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if groups.__class__ is int and groups == 1:
         return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation)
     return _grouped("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution of (N, C_in, D, H, W) with (C_out, C_in / groups, kd, kh, kw), the layer of
+    volumetric data (medical scans, video as frames over time); every option takes an int or a
+    triple, padding may be 'same' (stride 1) or 'valid'. ``groups`` as in :func:`conv1d`.
+    """
+    if groups.__class__ is int and groups == 1:
+        return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation)
+    return _grouped("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)

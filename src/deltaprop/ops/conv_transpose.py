@@ -1,4 +1,4 @@
-"""Transposed convolution, 1-d and 2-d: the adjoint of a convolution, run with ops/conv.py's kernels.
+"""Transposed convolution, 1-d, 2-d and 3-d: the adjoint of a convolution, run with ops/conv.py's kernels.
 
 A convolution with weight W (O, C, *k) maps an (N, C, *S) input to an (N, O, *L) output, linearly;
 its transpose maps (N, O, *L) back to (N, C, *S), and is what the convolution's backward does to δ
@@ -183,3 +183,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     output_padding 1): the upsampling layer of decoders and autoencoders.
     """
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-d transposed convolution of (N, C_in, D, H, W) with a weight (C_in, C_out / groups, kd, kh, kw).
+
+    As :func:`conv_transpose1d`, on each of the three spatial axes; every option takes an int or a
+    triple (the upsampling layer of volumetric decoders such as 3-d U-Nets).
+    """
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation)

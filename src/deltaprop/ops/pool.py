@@ -1,4 +1,4 @@
-"""Max and average pooling, 1-d and 2-d, and adaptive average and max pooling.
+"""Max and average pooling, 1-d, 2-d and 3-d, and adaptive average and max pooling.
 
 Pooling reads the same strided views of the (padded) input, one per kernel offset, and combines
 them with whole-array maxima or sums (see ops/_windows.py for the geometry).
@@ -249,8 +249,26 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                      divisor_override)
 
 
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each window of an (N, C, D, H, W) input; stride defaults to the kernel size.
+    With ``return_indices``, also each maximum's flat position (d·H + h)·W + w in its input volume,
+    for :func:`~deltaprop.ops.max_unpool3d`."""
+    if return_indices is not False:
+        _check_return_indices("max_pool3d", return_indices)
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """The mean of each window of an (N, C, D, H, W) input; stride defaults to the kernel size;
+    ``divisor_override`` as in :func:`avg_pool2d`."""
+    divisor_override = check_divisor_override("avg_pool3d", divisor_override)
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
 def check_divisor_override(op: str, divisor_override) -> int | None:
-    """AvgPool2d's ``divisor_override``: None, or a nonzero integer (negative ones too, as in PyTorch)."""
+    """AvgPool2d's and AvgPool3d's ``divisor_override``: None, or a nonzero integer (negative ones too, as in PyTorch)."""
     if divisor_override is None:
         return None
     if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0:
@@ -275,48 +293,62 @@ def adaptive_avg_pool2d(input, output_size):
     bins do. Output 1 is the global average; sizes that divide the input are an ordinary average
     pooling; other sizes loop over the output cells (few, by the nature of the layer).
     """
-    op = "adaptive_avg_pool2d"
+    return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average an (N, C, D, H, W) input down to ``output_size`` (an int, or three, None keeping that
+    axis), with the bins of :func:`adaptive_avg_pool2d` along each of the three axes."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def _adaptive_avg_pool(op: str, n: int, input, output_size):
+    """Adaptive average pooling over the last ``n`` axes (2 or 3) of a batched or unbatched input."""
     x = operand(input)
     X = np.asarray(x.data)
-    _batched(op, 2, X)  # the shape check; pooling over the last two axes serves both layouts
-    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) else tuple(output_size)
-    if len(sizes) != 2:
-        raise ConfigError(f"{op}: output_size must be an integer or a pair, got {output_size!r}")
-    out_shape = tuple(X.shape[-2 + i] if o is None else o for i, o in enumerate(sizes))
+    _batched(op, n, X)  # the shape check; pooling over the last n axes serves both layouts
+    sizes = (output_size,) * n if output_size is None or isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != n:
+        kind = "a pair" if n == 2 else f"a sequence of {n}"
+        raise ConfigError(f"{op}: output_size must be an integer or {kind}, got {output_size!r}")
+    spatial, axes = X.shape[-n:], tuple(range(-n, 0))
+    out_shape = tuple(spatial[i] if o is None else o for i, o in enumerate(sizes))
     if any(isinstance(o, bool) or not isinstance(o, (int, np.integer)) or o < 0 for o in out_shape):
         raise ConfigError(f"{op}: output_size must hold non-negative integers or None, got {output_size!r}")
-    if out_shape != (1, 1):
-        _nonempty_spatial(op, 2, X)
-    H, W = X.shape[-2:]
+    out_shape = tuple(int(o) for o in out_shape)
+    lead, positions = X.shape[:-n], math.prod(spatial)
+    if out_shape != (1,) * n:
+        _nonempty_spatial(op, n, X)
     if 0 in out_shape:  # no bins: an empty result, whose gradient is zeros (PyTorch's, too)
         dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
-        return record(np.empty(X.shape[:-2] + out_shape, dtype), (x,), lambda g: (np.zeros(X.shape, g.dtype),), op)
-    if out_shape == (1, 1):
+        return record(np.empty(lead + out_shape, dtype), (x,), lambda g: (np.zeros(X.shape, g.dtype),), op)
+    if out_shape == (1,) * n:
         if X.dtype.kind != "f":
             X = X.astype(np.float32)
         # The global average of an empty plane is NaN, as PyTorch's (which takes it as a mean).
-        out = X.mean(axis=(-2, -1), keepdims=True) if H * W else np.full(X.shape[:-2] + (1, 1), np.nan, X.dtype)
+        out = X.mean(axis=axes, keepdims=True) if positions else np.full(lead + out_shape, np.nan, X.dtype)
 
         def backward_global(g):
-            return (np.broadcast_to(g / (H * W), X.shape) if H * W else np.zeros(X.shape, g.dtype),)
+            return (np.broadcast_to(g / positions, X.shape) if positions else np.zeros(X.shape, g.dtype),)
 
         return record(out, (x,), backward_global, op)
-    if H % out_shape[0] == 0 and W % out_shape[1] == 0:
-        kernel = (H // out_shape[0], W // out_shape[1])
-        return _avg_pool(op, 2, x, kernel, kernel, 0, False, True)
+    if all(size % o == 0 for size, o in zip(spatial, out_shape)):
+        kernel = tuple(size // o for size, o in zip(spatial, out_shape))
+        return _avg_pool(op, n, x, kernel, kernel, 0, False, True)
     if X.dtype.kind != "f":
         X = X.astype(np.float32)
-    bins = [[(i * size // o, -(-(i + 1) * size // o)) for i in range(o)] for size, o in zip((H, W), out_shape)]
-    out = np.empty(X.shape[:-2] + out_shape, dtype=X.dtype)
-    for i, (h0, h1) in enumerate(bins[0]):
-        for j, (w0, w1) in enumerate(bins[1]):
-            out[..., i, j] = X[..., h0:h1, w0:w1].mean(axis=(-2, -1))
+    bins = [[(i * size // o, -(-(i + 1) * size // o)) for i in range(o)] for size, o in zip(spatial, out_shape)]
+    cells = [(cell, (Ellipsis,) + tuple(slice(*bins[axis][i]) for axis, i in enumerate(cell)))
+             for cell in np.ndindex(*out_shape)]
+    out = np.empty(lead + out_shape, dtype=X.dtype)
+    for cell, window in cells:
+        out[(Ellipsis,) + cell] = X[window].mean(axis=axes)
 
     def backward(g):
         gx = np.zeros(X.shape, dtype=g.dtype)
-        for i, (h0, h1) in enumerate(bins[0]):
-            for j, (w0, w1) in enumerate(bins[1]):
-                gx[..., h0:h1, w0:w1] += (g[..., i, j] / ((h1 - h0) * (w1 - w0)))[..., None, None]
+        for cell, window in cells:
+            count = math.prod(s.stop - s.start for s in window[1:])
+            gx[window] += (g[(Ellipsis,) + cell] / count)[(Ellipsis,) + (None,) * n]
         return (gx,)
 
     return record(out, (x,), backward, op)
@@ -422,3 +454,10 @@ def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
     """The maximum of each adaptive bin of an (N, C, H, W) or (C, H, W) input (``output_size``: an int
     or a pair, None keeping that axis); with ``return_indices``, also each maximum's flat position h·W + w."""
     return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices: bool = False):
+    """The maximum of each adaptive bin of an (N, C, D, H, W) or (C, D, H, W) input (``output_size``: an
+    int or three, None keeping that axis); with ``return_indices``, also each maximum's flat position
+    (d·H + h)·W + w."""
+    return _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size, return_indices)

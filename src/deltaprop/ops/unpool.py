@@ -1,4 +1,4 @@
-"""Max unpooling: the partial inverse of max pooling, 1-d and 2-d.
+"""Max unpooling: the partial inverse of max pooling, 1-d, 2-d and 3-d.
 
 Max pooling with ``return_indices=True`` keeps each window's maximum and where it was (a flat index
 into its input plane). Unpooling puts each value back at that place in a plane of zeros: the
@@ -100,3 +100,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     plane (the indices of :func:`max_pool2d` with the same options), zeros elsewhere; the size as in
     :func:`max_unpool1d`, per axis."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Put each value of an (N, C, D, H, W) or (C, D, H, W) input at its flat index (d·H + h)·W + w
+    of the output volume (the indices of :func:`max_pool3d` with the same options), zeros
+    elsewhere; the size as in :func:`max_unpool1d`, per axis."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)

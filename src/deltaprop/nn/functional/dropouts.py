@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import ops
 from ...errors import ConfigError, ShapeError
+from ...ops._windows import SPATIAL_AXES
 from ...random import default_generator
 from ...tensor import Tensor
 
@@ -35,7 +36,7 @@ def _channel_dropout(op: str, input, p, training: bool, spatial: int):
         raise ConfigError(f"{op}: p must be a probability in [0, 1], got {p!r}")
     data = input.data if isinstance(input, Tensor) else np.asarray(input)
     if data.ndim not in (spatial + 1, spatial + 2):
-        layout = "L" if spatial == 1 else "H, W"
+        layout = SPATIAL_AXES[spatial]
         raise ShapeError(f"{op}: expected input of shape (N, C, {layout}) or (C, {layout}), got shape {data.shape}")
     if not training or p == 0.0:
         return input
@@ -65,6 +66,12 @@ def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Dropout of whole feature maps of an (N, C, H, W) or (C, H, W) input (see :func:`dropout1d`)."""
     return _channel_dropout("dropout2d", input, p, training, 2)
+
+
+def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Dropout of whole volumes of an (N, C, D, H, W) or (C, D, H, W) input (see :func:`dropout1d`).
+    (PyTorch takes other ranks too, with a warning that they will be refused; here they are refused.)"""
+    return _channel_dropout("dropout3d", input, p, training, 3)
 
 
 #: λα of SELU to the digits PyTorch's alpha_dropout uses: the value SELU saturates at, −λα.

@@ -18,9 +18,14 @@ adaptive_avg_pool1d = ops.adaptive_avg_pool1d
 adaptive_avg_pool2d = ops.adaptive_avg_pool2d
 adaptive_max_pool1d = ops.adaptive_max_pool1d
 adaptive_max_pool2d = ops.adaptive_max_pool2d
-# max pooling's partial inverse, from the indices of max_pool1d/2d(..., return_indices=True)
+max_pool3d = ops.max_pool3d
+avg_pool3d = ops.avg_pool3d
+adaptive_avg_pool3d = ops.adaptive_avg_pool3d
+adaptive_max_pool3d = ops.adaptive_max_pool3d
+# max pooling's partial inverse, from the indices of max_pool1d/2d/3d(..., return_indices=True)
 max_unpool1d = ops.max_unpool1d
 max_unpool2d = ops.max_unpool2d
+max_unpool3d = ops.max_unpool3d
 
 
 def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
@@ -74,3 +79,14 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
     """(values, indices) of :func:`adaptive_max_pool2d`."""
     return ops.adaptive_max_pool2d(input, output_size, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """(values, indices) of :func:`max_pool3d`, whatever ``return_indices`` says (as in PyTorch)."""
+    return ops.max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """(values, indices) of :func:`adaptive_max_pool3d`."""
+    return ops.adaptive_max_pool3d(input, output_size, True)
