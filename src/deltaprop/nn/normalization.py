@@ -31,6 +31,23 @@ def _positive_float(owner: str, name: str, value) -> float:
     return float(value)
 
 
+def _normalized_shape(owner: str, normalized_shape) -> tuple:
+    """The trailing axes a LayerNorm or RMSNorm normalizes over, as a tuple of positive ints."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
+        raise ConfigError(f"{owner}: normalized_shape must be a positive integer or a non-empty sequence of them, "
+                          f"got {normalized_shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def _check_trailing(layer: Module, x) -> None:
+    """Refuse an input whose last axes are not the layer's ``normalized_shape``."""
+    shape, k = tuple(x.shape), len(layer.normalized_shape)
+    if shape[len(shape) - k:] != layer.normalized_shape or len(shape) < k:
+        raise ShapeError(f"{layer.describe()} expected input of shape (..., "
+                         f"{', '.join(map(str, layer.normalized_shape))}), got shape {shape}")
+
+
 def _scale_and_shift(layer: Module, shape: tuple, dtype, affine: bool, bias: bool) -> None:
     """A normalisation's learned γ (``weight``, ones) and β (``bias``, zeros) of ``shape``, or None
     for each one the options leave out (LayerNorm's and GroupNorm's)."""
@@ -191,10 +208,7 @@ class LayerNorm(Module):
         super().__init__()
         if device is not None:
             check_device("LayerNorm", device)
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
-        if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
-            raise ConfigError(f"LayerNorm: normalized_shape must be a positive integer or a non-empty sequence of them, got {normalized_shape!r}")
-        self.normalized_shape = tuple(int(n) for n in shape)
+        self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
         self.eps = _positive_float("LayerNorm", "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
         dtype = floating_dtype("LayerNorm", get_default_dtype() if dtype is None else dtype)
@@ -205,10 +219,7 @@ class LayerNorm(Module):
         _reset_scale_and_shift(self)
 
     def forward(self, x):
-        shape = tuple(x.shape)
-        k = len(self.normalized_shape)
-        if shape[len(shape) - k:] != self.normalized_shape or len(shape) < k:
-            raise ShapeError(f"{self.describe()} expected input of shape (..., {', '.join(map(str, self.normalized_shape))}), got shape {shape}")
+        _check_trailing(self, x)
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def describe(self) -> str:
@@ -239,10 +250,7 @@ class RMSNorm(Module):
         super().__init__()
         if device is not None:
             check_device("RMSNorm", device)
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
-        if not shape or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
-            raise ConfigError(f"RMSNorm: normalized_shape must be a positive integer or a non-empty sequence of them, got {normalized_shape!r}")
-        self.normalized_shape = tuple(int(n) for n in shape)
+        self.normalized_shape = _normalized_shape("RMSNorm", normalized_shape)
         self.eps = None if eps is None else _positive_float("RMSNorm", "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
         dtype = floating_dtype("RMSNorm", get_default_dtype() if dtype is None else dtype)
@@ -253,10 +261,7 @@ class RMSNorm(Module):
         _reset_scale_and_shift(self)
 
     def forward(self, x):
-        shape = tuple(x.shape)
-        k = len(self.normalized_shape)
-        if shape[len(shape) - k:] != self.normalized_shape or len(shape) < k:
-            raise ShapeError(f"{self.describe()} expected input of shape (..., {', '.join(map(str, self.normalized_shape))}), got shape {shape}")
+        _check_trailing(self, x)
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def describe(self) -> str:

@@ -356,20 +356,26 @@ class _RNNBase(_Weights):
         batch = 1 if unbatched else shape[0 if self.batch_first else 1]
         if hx is None:
             return x, None, unbatched
-        lstm = self.mode == "LSTM"
         states = 2 if self.bidirectional else 1
         expected = (states * self.num_layers, *(() if unbatched else (batch,)), self.hidden_size)
+        given = self._initial_states(hx, expected, dtype, f"for input of shape {shape}")
+        if unbatched:
+            given = [ops.reshape(value, (expected[0], 1, self.hidden_size)) for value in given]
+        return x, tuple(given), unbatched
+
+    def _initial_states(self, hx, expected: tuple, dtype, what: str) -> list:
+        """h_0 (and c_0 for an LSTM) checked to have the shape ``expected`` and converted to ``dtype``."""
+        lstm = self.mode == "LSTM"
         if lstm and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise ShapeError(f"{self.describe()}: the initial state must be a pair (h_0, c_0) of shape {expected}, "
                              f"got {type(hx).__name__}")
         given = []
         for which, value in zip(("h_0", "c_0"), hx if lstm else (hx,)):
             if _shape(value) != expected:
-                raise ShapeError(f"{self.describe()}: {which} must have shape {expected} for input of shape {shape}, "
+                raise ShapeError(f"{self.describe()}: {which} must have shape {expected} {what}, "
                                  f"got shape {_shape(value)}")
-            value = _state(value, dtype)
-            given.append(ops.reshape(value, (expected[0], 1, self.hidden_size)) if unbatched else value)
-        return x, tuple(given), unbatched
+            given.append(_state(value, dtype))
+        return given
 
     def _check_packed(self, input: PackedSequence, hx):
         """(the packed steps as a padded (L, N, H_in) batch in sorted order, the initial states in
@@ -383,19 +389,10 @@ class _RNNBase(_Weights):
         x = rnn_utils.padded_sorted(input._replace(data=_as_input(input.data, dtype)))
         if hx is None:
             return x, None, sizes
-        lstm = self.mode == "LSTM"
         expected = ((2 if self.bidirectional else 1) * self.num_layers, int(sizes[0]), self.hidden_size)
-        if lstm and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-            raise ShapeError(f"{self.describe()}: the initial state must be a pair (h_0, c_0) of shape {expected}, "
-                             f"got {type(hx).__name__}")
-        given = []
-        for which, value in zip(("h_0", "c_0"), hx if lstm else (hx,)):
-            if _shape(value) != expected:
-                raise ShapeError(f"{self.describe()}: {which} must have shape {expected} for a packed batch of "
-                                 f"{expected[1]} sequences, got shape {_shape(value)}")
-            value = _state(value, dtype)
-            # the states come in the batch's own order, the rows run sorted
-            given.append(value if input.sorted_indices is None else ops.index_select(value, 1, input.sorted_indices))
+        given = self._initial_states(hx, expected, dtype, f"for a packed batch of {expected[1]} sequences")
+        if input.sorted_indices is not None:  # the states come in the batch's own order, the rows run sorted
+            given = [ops.index_select(value, 1, input.sorted_indices) for value in given]
         return x, tuple(given), sizes
 
     def _forward_packed(self, input: PackedSequence, hx):
