@@ -15,7 +15,7 @@ from ..errors import DataError, ShapeError
 from ..tensor import Tensor
 from ._core import operand, record, unbroadcast
 from .promotion import fitted
-from .shape import expand
+from .scatter import broadcast_mask
 
 
 def _written(op: str, value, dtype, what: str) -> Tensor:
@@ -127,19 +127,8 @@ def masked_scatter(input, mask, source):
     in the row-major order of the mask. ``source`` gets the output's gradient at the places its
     elements went to (0 for those not used); the input gets the rest."""
     op = "masked_scatter"
-    a = operand(input)
-    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
-    if mask.dtype != np.bool_:
-        raise DataError(f"{op}: mask must be boolean, got dtype {mask.dtype}")
+    a, mask = broadcast_mask(op, operand(input), mask)
     source = _written(op, source, a.data.dtype, "source")
-    try:
-        shape = np.broadcast_shapes(mask.shape, a.data.shape)
-    except ValueError:
-        raise ShapeError(f"{op}: mask of shape {mask.shape} cannot be broadcast with the input's shape "
-                         f"{a.data.shape}") from None
-    if shape != a.data.shape:
-        a = expand(a, shape)  # (its rule sums the broadcast gradient back)
-    mask = np.broadcast_to(mask, shape)
     count, S = int(mask.sum()), source.data
     if count > S.size:
         raise ShapeError(f"{op}: the mask has {count} true elements and source (shape {S.shape}) only {S.size}")

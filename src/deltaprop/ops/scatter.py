@@ -249,18 +249,24 @@ def index_select(input, dim, index):
 def masked_select(input, mask):
     """The elements of ``input`` where the boolean ``mask`` is true, as a vector; the two are
     broadcast against each other first, as in PyTorch."""
-    a = operand(input)
+    a, mask = broadcast_mask("masked_select", operand(input), mask)
+    return getitem(a, mask)
+
+
+def broadcast_mask(op: str, a: Tensor, mask) -> tuple:
+    """(``a``, the boolean ``mask``) broadcast against each other, ``a`` through ``expand`` (whose rule
+    sums the broadcast gradient back), the mask as a read-only NumPy view."""
     mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if mask.dtype != np.bool_:
-        raise DataError(f"masked_select: mask must be boolean, got dtype {mask.dtype}")
+        raise DataError(f"{op}: mask must be boolean, got dtype {mask.dtype}")
     try:
         shape = np.broadcast_shapes(mask.shape, a.data.shape)
     except ValueError:
-        raise ShapeError(f"masked_select: mask of shape {mask.shape} cannot be broadcast with the input's shape "
+        raise ShapeError(f"{op}: mask of shape {mask.shape} cannot be broadcast with the input's shape "
                          f"{a.data.shape}") from None
     if shape != a.data.shape:
         a = expand(a, shape)
-    return getitem(a, np.broadcast_to(mask, shape))
+    return a, np.broadcast_to(mask, shape)
 
 
 def nonzero(input, *, as_tuple=False):
