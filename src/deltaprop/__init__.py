@@ -135,6 +135,7 @@ _LAZY = {
     "load_checkpoint": ("serialization", "load_checkpoint"),
     "serialization": ("serialization", None),
     "explain": ("textbook", "explain"),
+    "distributions": ("distributions", None),
     "draw_graph": ("visualize", "draw_graph"),
 }
 
@@ -189,4 +190,5 @@ __all__ = [
     "bincount", "bucketize", "isin", "searchsorted", "unique",
     "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
+    "distributions",
 ]

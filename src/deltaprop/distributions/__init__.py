@@ -1,0 +1,34 @@
+"""Probability distributions as PyTorch's ``torch.distributions``: reparametrised draws that carry
+gradients (``rsample``), log-probabilities, entropies, moments and KL divergences, for variational
+and reinforcement-learning code.
+
+| distribution        | parameters                 | rsample |
+|---------------------|----------------------------|---------|
+| Normal              | loc, scale                 | yes     |
+| Uniform             | low, high                  | yes     |
+| Exponential         | rate                       | yes     |
+| Laplace             | loc, scale                 | yes     |
+| Bernoulli           | probs or logits            | no      |
+| Categorical         | probs or logits (K last)   | no      |
+| OneHotCategorical   | probs or logits (K last)   | no      |
+
+Every draw comes from the library's generator: ``deltaprop.manual_seed`` repeats it. Parameters and
+values are checked as PyTorch checks them (``validate_args``, on by default).
+"""
+
+from __future__ import annotations
+
+from . import constraints
+from .bernoulli import Bernoulli
+from .categorical import Categorical, OneHotCategorical
+from .distribution import Distribution
+from .exponential import Exponential
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .normal import Normal
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "Exponential", "Laplace", "Normal", "OneHotCategorical", "Uniform",
+    "constraints", "kl_divergence", "register_kl",
+]

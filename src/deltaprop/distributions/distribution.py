@@ -1,0 +1,155 @@
+"""The shape of every distribution: parameters broadcast to a batch, draws from the library's
+generator, and the checks PyTorch makes of parameters and values.
+
+A distribution holds a batch of independent distributions of the same family (``batch_shape``),
+each over events of ``event_shape``; ``sample(sample_shape)`` has shape
+``sample_shape + batch_shape + event_shape`` and ``log_prob(value)`` the batch's shape, broadcast.
+Every draw comes from :func:`deltaprop.random.default_generator`, so ``manual_seed`` repeats it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, ShapeError
+from ..grad_mode import no_grad
+from ..ops.stacking import broadcast_tensors
+from ..random import default_generator
+from ..tensor import Tensor, get_default_dtype, tensor
+
+_validate_by_default = True  # PyTorch's default is __debug__, True unless Python runs with -O
+
+
+def broadcast_all(*values) -> tuple:
+    """The parameters as tensors of one shape: numbers (and integer tensors) take the dtype of the
+    first floating-point tensor among them, or the default dtype, as PyTorch's ``broadcast_all``."""
+    floating = [v for v in values if isinstance(v, Tensor) and v.is_floating_point()]
+    dtype = floating[0].dtype if floating else get_default_dtype()
+    tensors = []
+    for v in values:
+        if not (isinstance(v, Tensor) and v.is_floating_point()):
+            v = tensor(np.asarray(getattr(v, "data", v), dtype=dtype), dtype=dtype)
+        tensors.append(v)
+    return broadcast_tensors(*tensors)
+
+
+def draw(method: str, shape: tuple, *arguments) -> np.ndarray:
+    """``shape`` draws of ``default_generator().method(*arguments)``, in float64."""
+    return getattr(default_generator(), method)(*arguments, size=shape)
+
+
+def as_value(value, dtype) -> Tensor:
+    """``value`` as a tensor; numbers and integer tensors in ``dtype`` (a Tensor keeps its graph)."""
+    if isinstance(value, Tensor) and value.is_floating_point():
+        return value
+    return tensor(np.asarray(getattr(value, "data", value)), dtype=dtype)
+
+
+class Distribution:
+    """The base of every distribution (PyTorch's ``torch.distributions.Distribution``)."""
+
+    has_rsample = False
+    arg_constraints: dict = {}
+    support = None
+
+    @staticmethod
+    def set_default_validate_args(value: bool) -> None:
+        """Whether distributions made without ``validate_args`` check their parameters and values."""
+        global _validate_by_default
+        if value not in (True, False):
+            raise ConfigError(f"set_default_validate_args: value must be True or False, got {value!r}")
+        _validate_by_default = bool(value)
+
+    def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
+        self._batch_shape = tuple(batch_shape)
+        self._event_shape = tuple(event_shape)
+        self._validate_args = _validate_by_default if validate_args is None else bool(validate_args)
+        if self._validate_args:
+            for name, constraint in self.arg_constraints.items():
+                if name in self.__dict__:  # (of probs and logits, the one given)
+                    self._refuse_unless(constraint, getattr(self, name), f"{name} must be {constraint.words}")
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self._batch_shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return self._event_shape
+
+    @property
+    def dtype(self):
+        """The floating-point dtype of the parameters (and of the samples of continuous distributions)."""
+        return self._dtype()
+
+    def _dtype(self):
+        return next(iter(self.__dict__[name] for name in self.arg_constraints if name in self.__dict__)).dtype
+
+    def _extended_shape(self, sample_shape=()) -> tuple:
+        if not isinstance(sample_shape, (tuple, list)) or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in sample_shape):
+            raise ShapeError(f"{type(self).__name__}.sample: sample_shape must be a tuple of non-negative integers, "
+                             f"got {sample_shape!r}")
+        return tuple(int(n) for n in sample_shape) + self._batch_shape + self._event_shape
+
+    def sample(self, sample_shape=()) -> Tensor:
+        """Draws of shape ``sample_shape + batch_shape + event_shape``, outside the graph."""
+        with no_grad():
+            return self.rsample(sample_shape).detach()
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        """Reparametrised draws: a differentiable function of the parameters and of noise."""
+        raise NotImplementedError(f"{type(self).__name__} has no rsample (its draws cannot be reparametrised); "
+                                  "use sample(), which carries no gradient")
+
+    def log_prob(self, value) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define log_prob")
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define entropy")
+
+    @property
+    def mean(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define mean")
+
+    @property
+    def variance(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not define variance")
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.variance.sqrt()
+
+    def _refuse_unless(self, constraint, x, what: str, error=ConfigError) -> None:
+        """Raise ``error`` naming the first element of ``x`` that breaks ``constraint``."""
+        array = np.asarray(getattr(x, "data", x))
+        ok = np.broadcast_to(constraint.check(array), array.shape[:array.ndim - constraint.event_dim])
+        if not ok.all():
+            first = tuple(int(i) for i in np.argwhere(~ok)[0])
+            bad = array[first]
+            shown = np.array2string(bad, precision=6) if np.ndim(bad) else f"{bad.item()!r}"
+            raise error(f"{type(self).__name__}: {what}, got {shown}" + (f" at index {first}" if first else ""))
+
+    def _checked(self, value) -> Tensor:
+        """``value`` as a tensor in the parameters' dtype; when validating, refused unless its
+        shape broadcasts with the batch and event shapes and every element lies in the support."""
+        value = as_value(value, self.dtype)
+        if not self._validate_args:
+            return value
+        shape, full = value.shape, self._batch_shape + self._event_shape
+        n = len(self._event_shape)
+        if n and tuple(shape[-n:]) != self._event_shape:
+            raise ShapeError(f"{type(self).__name__}: the last dimensions of value {tuple(shape)} must be the event "
+                             f"shape {self._event_shape}")
+        try:
+            np.broadcast_shapes(tuple(shape), full)
+        except ValueError:
+            raise ShapeError(f"{type(self).__name__}: value of shape {tuple(shape)} does not broadcast with the batch "
+                             f"and event shape {full}") from None
+        self._refuse_unless(self.support, value, f"value must lie in the support ({self.support.words})", DataError)
+        return value
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}: {tuple(self.__dict__[name].shape)}"
+                          for name in self.arg_constraints if name in self.__dict__)
+        return f"{type(self).__name__}({shown})"

@@ -1,0 +1,42 @@
+"""The exponential distribution of rate λ, reparametrised as E / λ with E ~ Exp(1)."""
+
+from __future__ import annotations
+
+from . import constraints
+from .distribution import Distribution, broadcast_all, draw
+from ..tensor import tensor
+
+
+class Exponential(Distribution):
+    """Density λ·e^(−λx) on x ≥ 0, one per element of ``rate``."""
+
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, (), validate_args)
+
+    @property
+    def mean(self):
+        return 1 / self.rate
+
+    @property
+    def variance(self):
+        return 1 / (self.rate * self.rate)
+
+    @property
+    def stddev(self):
+        return 1 / self.rate
+
+    def rsample(self, sample_shape=()):
+        e = tensor(draw("standard_exponential", self._extended_shape(sample_shape)), dtype=self.dtype)
+        return e / self.rate
+
+    def log_prob(self, value):
+        x = self._checked(value)
+        return self.rate.log() - self.rate * x
+
+    def entropy(self):
+        return 1 - self.rate.log()

@@ -1,0 +1,144 @@
+"""deltaprop.distributions against torch.distributions (PyTorch 2.13): log_prob, entropy, mean,
+variance, stddev and kl_divergence, their values and their gradients with respect to the
+parameters (and to the value, for log_prob), in float64 and float32; the shapes and dtypes of
+sample(sample_shape); and the edges where a divergence is +inf.
+
+Finite-difference checks, sample statistics and error messages are in test_distributions.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+import deltaprop.distributions as dd
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference for the distributions")
+import torch.distributions as td  # noqa: E402
+
+from distribution_cases import CASES, KL_PAIRS  # noqa: E402
+
+TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-6)}
+QUANTITIES = ["log_prob", "entropy", "mean", "variance", "stddev"]
+
+
+def _twins(parameters: dict, dtype: str):
+    ours = {k: dp.tensor(v.astype(dtype), dtype=getattr(np, dtype), requires_grad=True) for k, v in parameters.items()}
+    theirs = {k: torch.tensor(v.astype(dtype), requires_grad=True) for k, v in parameters.items()}
+    return ours, theirs
+
+
+def _compare(result, expected, ours: dict, theirs: dict, dtype: str):
+    """Values equal; then the gradients of Σ g·result with one fixed g, for every leaf."""
+    assert result.shape == tuple(expected.shape)
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), **TOLERANCES[dtype])
+    if not expected.requires_grad:
+        return
+    g = np.random.default_rng(1).standard_normal(result.shape).astype(dtype)
+    result.backward(g)
+    expected.backward(torch.tensor(g))
+    for name in theirs:
+        expected_grad = theirs[name].grad
+        expected_grad = np.zeros(theirs[name].shape) if expected_grad is None else expected_grad.numpy()
+        got = np.zeros(ours[name].shape) if ours[name].grad is None else ours[name].grad
+        np.testing.assert_allclose(got, expected_grad, err_msg=f"the gradient of {name}", **TOLERANCES[dtype])
+
+
+# a categorical's mean and variance are NaN: test_categorical_moments_are_nan
+SCORED = [(case, quantity) for case in CASES for quantity in QUANTITIES
+          if not (case.startswith("Categorical") and quantity not in ("log_prob", "entropy"))]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case, quantity", SCORED)
+def test_values_and_gradients_match_pytorch(case, quantity, dtype):
+    build, parameters, value, differentiable = CASES[case]
+    ours, theirs = _twins(parameters, dtype)
+    mine, reference = build(dd, ours), build(td, theirs)
+    if quantity == "log_prob":
+        ours["value"] = dp.tensor(value.astype(dtype), dtype=getattr(np, dtype), requires_grad=differentiable)
+        theirs["value"] = torch.tensor(value.astype(dtype), requires_grad=differentiable)
+        if not differentiable:
+            ours["value"], theirs["value"] = dp.tensor(value, dtype=np.int64), torch.tensor(value, dtype=torch.int64)
+            if case.startswith("OneHot"):
+                ours["value"], theirs["value"] = dp.tensor(value.astype(dtype)), torch.tensor(value.astype(dtype))
+        result, expected = mine.log_prob(ours["value"]), reference.log_prob(theirs["value"])
+        if not differentiable:
+            del ours["value"], theirs["value"]
+    elif quantity == "entropy":
+        result, expected = mine.entropy(), reference.entropy()
+    else:
+        result, expected = getattr(mine, quantity), getattr(reference, quantity)
+    assert result.dtype == np.dtype(dtype)
+    _compare(result, expected, ours, theirs, dtype)
+
+
+def test_categorical_moments_are_nan():
+    mine, reference = dd.Categorical(dp.tensor([[0.2, 0.8]] * 3)), td.Categorical(torch.tensor([[0.2, 0.8]] * 3))
+    for quantity in ("mean", "variance"):
+        assert getattr(mine, quantity).shape == tuple(getattr(reference, quantity).shape) == (3,)
+        assert np.isnan(getattr(mine, quantity).data).all() and torch.isnan(getattr(reference, quantity)).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", list(KL_PAIRS))
+def test_kl_divergence_matches_pytorch(case, dtype):
+    build, p_parameters, _, _ = CASES[case]
+    p_ours, p_theirs = _twins(p_parameters, dtype)
+    q_ours, q_theirs = _twins(KL_PAIRS[case], dtype)
+    result = dd.kl_divergence(build(dd, p_ours), build(dd, q_ours))
+    expected = td.kl_divergence(build(td, p_theirs), build(td, q_theirs))
+    assert result.dtype == np.dtype(dtype)
+    ours = {**{"p." + k: v for k, v in p_ours.items()}, **{"q." + k: v for k, v in q_ours.items()}}
+    theirs = {**{"p." + k: v for k, v in p_theirs.items()}, **{"q." + k: v for k, v in q_theirs.items()}}
+    _compare(result, expected, ours, theirs, dtype)
+
+
+@pytest.mark.parametrize("family, p, q", [
+    ("Uniform", dict(low=[0.0, 0.0, -1.0], high=[1.0, 2.0, 1.0]), dict(low=[0.5, -1.0, -1.0], high=[2.0, 1.0, 1.0])),
+    ("Bernoulli", dict(probs=[0.0, 1.0, 0.3, 0.3]), dict(probs=[0.5, 0.5, 0.0, 1.0])),
+    ("Categorical", dict(probs=[[0.0, 0.5, 0.5], [0.5, 0.5, 0.0]]), dict(probs=[[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]])),
+])
+def test_kl_divergence_is_infinite_where_pytorch_says_so(family, p, q):
+    def build(module, tensor, parameters):
+        return getattr(module, family)(**{k: tensor(v) for k, v in parameters.items()})
+
+    result = dd.kl_divergence(build(dd, lambda v: dp.tensor(v, dtype=np.float64), p),
+                              build(dd, lambda v: dp.tensor(v, dtype=np.float64), q))
+    expected = td.kl_divergence(build(td, lambda v: torch.tensor(v, dtype=torch.float64), p),
+                                build(td, lambda v: torch.tensor(v, dtype=torch.float64), q))
+    assert np.isinf(expected.numpy()).any()
+    np.testing.assert_allclose(result.data, expected.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("sample_shape", [(), (5,), (2, 3)])
+@pytest.mark.parametrize("case", list(CASES))
+def test_sample_shapes_and_dtypes_match_pytorch(case, sample_shape):
+    build, parameters, _, _ = CASES[case]
+    ours, theirs = _twins(parameters, "float32")
+    mine, reference = build(dd, ours), build(td, theirs)
+    assert mine.batch_shape == tuple(reference.batch_shape)
+    assert mine.event_shape == tuple(reference.event_shape)
+    drawn, expected = mine.sample(sample_shape), reference.sample(sample_shape)
+    assert drawn.shape == tuple(expected.shape)
+    assert str(drawn.dtype) == str(expected.dtype).replace("torch.", "")
+    assert not drawn.requires_grad
+    assert type(mine).has_rsample == type(reference).has_rsample
+    if reference.has_rsample:
+        assert mine.rsample(sample_shape).shape == tuple(reference.rsample(sample_shape).shape)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, t: m.Normal(t([0.0, 1.0, 2.0]), t([[1.0], [2.0]])),
+    lambda m, t: m.Normal(0.0, t([1.0, 2.0])),
+    lambda m, t: m.Laplace(t([[0.0], [1.0]]), 2.0),
+    lambda m, t: m.Bernoulli(probs=0.25),
+    lambda m, t: m.Exponential(3.0),
+])
+def test_parameters_broadcast_as_in_pytorch(make):
+    mine = make(dd, lambda v: dp.tensor(v))
+    reference = make(td, lambda v: torch.tensor(v))
+    assert mine.batch_shape == tuple(reference.batch_shape)
+    assert mine.sample((4,)).shape == tuple(reference.sample((4,)).shape)
+    assert mine.entropy().dtype == np.float32 and reference.entropy().dtype == torch.float32
