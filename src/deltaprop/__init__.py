@@ -136,6 +136,7 @@ _LAZY = {
     "serialization": ("serialization", None),
     "explain": ("textbook", "explain"),
     "draw_graph": ("visualize", "draw_graph"),
+    "autograd": ("autograd", None),
 }
 
 
@@ -188,5 +189,5 @@ __all__ = [
     "median", "meshgrid", "nanmean", "nansum", "repeat_interleave", "rot90", "vstack",
     "bincount", "bucketize", "isin", "searchsorted", "unique",
     "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
-    "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
+    "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph", "autograd",
 ]
