@@ -191,3 +191,213 @@ def test_backward_equals_tensor_backward(xw):
     autograd.backward(f_tensor(x, w), np.ones((3, 2)))
     np.testing.assert_allclose(x.grad, expected[0], rtol=1e-15)
     np.testing.assert_allclose(w.grad, expected[1], rtol=1e-15)
+
+
+# -- Function --------------------------------------------------------------------------------------
+
+class Exp(autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = dp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+class ScaledLinear(autograd.Function):
+    """x @ w.T + b, times a Python number: a non-tensor argument, whose gradient is None."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, scale):
+        ctx.save_for_backward(x, w)
+        ctx.scale = scale
+        ctx.flags = ctx.needs_input_grad
+        return (x @ w.T + b) * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        g = g * ctx.scale
+        return g @ w, g.T @ x, g.sum(0), None
+
+
+class StraightThroughSign(autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return dp.sign(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class SplitMinMax(autograd.Function):
+    """Three outputs: the row minimum and maximum (differentiable) and the argmax (not)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        lo, hi, where = x.amin(1), x.amax(1), x.argmax(1)
+        ctx.save_for_backward(x)
+        ctx.mark_non_differentiable(where)
+        return lo, hi, where
+
+    @staticmethod
+    def backward(ctx, g_lo, g_hi, g_where):
+        (x,) = ctx.saved_tensors
+        ctx.seen = (g_lo.data.copy(), g_hi.data.copy(), g_where.data.copy())
+        is_lo = (x.data == x.data.min(1, keepdims=True))
+        is_hi = (x.data == x.data.max(1, keepdims=True))
+        return dp.Tensor._wrap(is_lo * g_lo.data[:, None] + is_hi * g_hi.data[:, None])
+
+
+class SetupStyleCube(autograd.Function):
+    @staticmethod
+    def forward(x):
+        return x ** 3
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * g
+
+
+def test_function_exp_passes_gradcheck_and_records_its_name():
+    x = dp.tensor([[0.3, -1.2], [2.0, 0.1]], dtype=dp.float64, requires_grad=True)
+    assert autograd.gradcheck(Exp.apply, [x])
+    y = Exp.apply(x)
+    assert y.grad_fn == "Exp" and y.requires_grad
+    (g,) = autograd.grad(y.sum(), x)
+    np.testing.assert_allclose(g.data, np.exp(x.data), rtol=1e-15)
+
+
+def test_function_linear_equals_the_built_in_linear():
+    rng = np.random.default_rng(4)
+    x = dp.tensor(rng.standard_normal((5, 3)), dtype=dp.float64, requires_grad=True)
+    w = dp.tensor(rng.standard_normal((2, 3)), dtype=dp.float64, requires_grad=True)
+    b = dp.tensor(rng.standard_normal(2), dtype=dp.float64, requires_grad=True)
+    v = rng.standard_normal((5, 2))
+    ours = autograd.grad(ScaledLinear.apply(x, w, b, 1.0), [x, w, b], grad_outputs=v)
+    built_in = autograd.grad(dp.nn.functional.linear(x, w, b), [x, w, b], grad_outputs=v)
+    for a, e in zip(ours, built_in):
+        np.testing.assert_allclose(a.data, e.data, rtol=1e-12)
+    assert autograd.gradcheck(lambda *t: ScaledLinear.apply(*t, 2.5), [x, w, b])
+
+
+def test_function_needs_input_grad_and_no_recording_without_a_gradient():
+    x = dp.tensor(np.ones((2, 3)), requires_grad=True)
+    w, b = dp.ones(4, 3), dp.zeros(4)
+    captured = {}
+
+    class Spy(ScaledLinear):
+        @staticmethod
+        def forward(ctx, *args):
+            captured["flags"] = ctx.needs_input_grad
+            captured["recording"] = dp.is_grad_enabled()
+            return ScaledLinear.forward(ctx, *args)
+
+    y = Spy.apply(x, w, b, 2.0)
+    assert captured == {"flags": (True, False, False, False), "recording": False}
+    assert y.requires_grad
+    assert not Spy.apply(dp.ones(2, 3), w, b, 2.0).requires_grad
+    with dp.no_grad():
+        assert not Spy.apply(x, w, b, 2.0).requires_grad
+
+
+def test_function_straight_through_estimator():
+    x = dp.tensor([-2.0, 0.5, 3.0], dtype=dp.float64, requires_grad=True)
+    y = StraightThroughSign.apply(x)
+    np.testing.assert_array_equal(y.data, [-1.0, 1.0, 1.0])
+    (y * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0, 3.0])
+
+
+def test_function_several_outputs_one_backward_call():
+    x = dp.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 0.0]], dtype=dp.float64, requires_grad=True)
+    lo, hi, where = SplitMinMax.apply(x)
+    assert lo.requires_grad and hi.requires_grad and not where.requires_grad
+    np.testing.assert_array_equal(where.data, [1, 0])
+    (2 * hi).sum().backward()  # lo unused: backward is handed zeros for it, and zeros for the argmax
+    np.testing.assert_array_equal(x.grad, [[0.0, 2.0, 0.0], [2.0, 0.0, 0.0]])
+    x.grad = None
+    (lo * np.array([3.0, 5.0]) + hi).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[3.0, 1.0, 0.0], [1.0, 0.0, 5.0]])
+    assert autograd.gradcheck(lambda t: SplitMinMax.apply(t)[0] * 2 + SplitMinMax.apply(t)[1], [x])
+
+
+def test_function_setup_context_style():
+    x = dp.tensor([1.0, -2.0], dtype=dp.float64, requires_grad=True)
+    (g,) = autograd.grad(SetupStyleCube.apply(x).sum(), x)
+    np.testing.assert_allclose(g.data, 3 * x.data ** 2)
+    assert autograd.gradcheck(SetupStyleCube.apply, [x])
+
+
+def test_function_gradient_that_sums_back_to_the_input_shape():
+    class Broadcasting(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return np.ones((4, 2))
+
+    x = dp.tensor([1.0, 2.0], requires_grad=True)
+    Broadcasting.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 4.0])
+    assert x.grad.dtype == np.float32
+
+
+class WrongShape(autograd.Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        return x * k
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.ones(5), None
+
+
+class TooFew(WrongShape):
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class GradientForNumber(WrongShape):
+    @staticmethod
+    def backward(ctx, g):
+        return g, np.ones(1)
+
+
+@pytest.mark.parametrize("function, error, sentence", [
+    (WrongShape, ShapeError, r"WrongShape.backward returned a gradient of shape \(5,\) for argument 0 of forward, which has shape \(2,\)"),
+    (TooFew, GradError, r"TooFew.backward returned 1 gradient\(s\) for the 2 argument\(s\) of forward"),
+    (GradientForNumber, GradError, "GradientForNumber.backward returned a gradient for argument 1 of forward, which is a float"),
+])
+def test_function_checks_what_backward_returns(function, error, sentence):
+    x = dp.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(error, match=sentence):
+        function.apply(x, 2.0).sum().backward()
+    assert x.grad is None
+
+
+def test_function_refuses_a_sweep_after_a_saved_tensor_changed_in_place():
+    x = dp.tensor([1.0, 2.0], requires_grad=True)
+    y = Exp.apply(x)
+    with dp.no_grad():
+        y.mul_(2)
+    with pytest.raises(GradError, match="changed in place"):
+        y.sum().backward()
+
+
+def test_function_is_not_instantiated():
+    with pytest.raises(TypeError, match=r"Exp: an autograd Function is not instantiated; call Exp.apply\(...\) instead"):
+        Exp()

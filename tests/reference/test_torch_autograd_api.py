@@ -71,3 +71,57 @@ def test_backward_from_two_outputs(arrays, np_dtype, torch_dtype, tol):
     torch.autograd.backward((tx @ tw).sum(), inputs=[tw])
     close(dp.Tensor._wrap(x.grad), tx.grad, tol)
     close(dp.Tensor._wrap(w.grad), tw.grad, tol)
+
+
+class OurLinear(autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        return x @ w.T + b
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return g @ w, g.T @ x, g.sum(0)
+
+
+class TheirLinear(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        return x @ w.T + b
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return g @ w, g.T @ x, g.sum(0)
+
+
+class OurExp(autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = dp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+@pytest.mark.parametrize("np_dtype, torch_dtype, tol", DTYPES)
+def test_function_linear_and_exp_against_torch(arrays, np_dtype, torch_dtype, tol):
+    (x, tx), (w, tw) = pair(arrays[0], np_dtype, torch_dtype), pair(arrays[1].T, np_dtype, torch_dtype)
+    (b, tb) = pair(arrays[2][0], np_dtype, torch_dtype)
+    y = OurExp.apply(OurLinear.apply(x, w, b) * 0.3)
+    ty = torch.exp(TheirLinear.apply(tx, tw, tb) * 0.3)
+    close(y, ty, tol)
+    v = arrays[2]
+    ours = autograd.grad(y, [x, w, b], grad_outputs=v.astype(np_dtype))
+    theirs = torch.autograd.grad(ty, [tx, tw, tb], grad_outputs=torch.tensor(v, dtype=torch_dtype))
+    for a, t in zip(ours, theirs):
+        close(a, t, tol)
+    built_in = autograd.grad(dp.exp(dp.nn.functional.linear(x, w, b) * 0.3), [x, w, b], grad_outputs=v.astype(np_dtype))
+    for a, e in zip(ours, built_in):
+        close(a, torch.tensor(np.asarray(e.data)), tol)

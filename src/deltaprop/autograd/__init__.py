@@ -9,7 +9,8 @@ deltaprop's own, under the names PyTorch gives them here. Gradients of gradients
 
 from ..grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ..gradcheck import gradcheck
+from .function import Function, FunctionCtx
 from .gradients import backward, grad
 
-__all__ = ["backward", "enable_grad", "grad", "gradcheck",
+__all__ = ["Function", "FunctionCtx", "backward", "enable_grad", "grad", "gradcheck",
            "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled"]
