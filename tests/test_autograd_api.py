@@ -401,3 +401,43 @@ def test_function_refuses_a_sweep_after_a_saved_tensor_changed_in_place():
 def test_function_is_not_instantiated():
     with pytest.raises(TypeError, match=r"Exp: an autograd Function is not instantiated; call Exp.apply\(...\) instead"):
         Exp()
+
+
+# -- functional and the shared names ---------------------------------------------------------------
+
+def test_jacobian_matches_finite_differences_and_vjp_jvp_agree_with_it():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    x, w = dp.tensor(a, dtype=dp.float64), dp.tensor(b, dtype=dp.float64)
+    jx, jw = autograd.functional.jacobian(f_tensor, (x, w))
+    assert jx.shape == (3, 2, 3, 4) and jw.shape == (3, 2, 4, 2)
+    for index in np.ndindex(3, 2):
+        v = np.zeros((3, 2))
+        v[index] = 1
+        np.testing.assert_allclose(jx.data[index], numeric_gradient(lambda t: f_numpy(t, b), a.copy(), v), atol=1e-8)
+    v, u = rng.standard_normal((3, 2)), (rng.standard_normal((3, 4)), rng.standard_normal((4, 2)))
+    out, (gx, gw) = autograd.functional.vjp(f_tensor, (x, w), v)
+    np.testing.assert_allclose(out.data, f_numpy(a, b))
+    np.testing.assert_allclose(gx.data, np.tensordot(v, jx.data, 2), rtol=1e-12)
+    np.testing.assert_allclose(gw.data, np.tensordot(v, jw.data, 2), rtol=1e-12)
+    _, product = autograd.functional.jvp(f_tensor, (x, w), u)
+    np.testing.assert_allclose(product.data, np.tensordot(jx.data, u[0], 2) + np.tensordot(jw.data, u[1], 2), rtol=1e-12)
+    assert x.grad is None and not x.requires_grad  # the caller's tensors are not the ones differentiated
+
+
+@pytest.mark.parametrize("call, sentence", [
+    (lambda: autograd.functional.hessian(lambda t: (t ** 3).sum(), dp.ones(2)), "hessian: second derivatives"),
+    (lambda: autograd.functional.hvp(lambda t: (t ** 3).sum(), dp.ones(2), dp.ones(2)), "hvp: second derivatives"),
+    (lambda: autograd.functional.vjp(lambda t: t * 2, dp.ones(2), create_graph=True), "vjp: second derivatives"),
+    (lambda: autograd.functional.vjp(lambda t: t * 2, dp.ones(2)), r"vjp: v can be left out only for a single one-element tensor"),
+    (lambda: autograd.functional.jvp(lambda t: t * 2, dp.ones(2), np.ones(3)), r"jvp: v\[0\] has shape \(3,\), but it pairs with a tensor of shape \(2,\)"),
+])
+def test_functional_refusals(call, sentence):
+    with pytest.raises(GradError, match=sentence):
+        call()
+
+
+def test_the_shared_names_are_deltaprops_own():
+    assert autograd.no_grad is dp.no_grad and autograd.enable_grad is dp.enable_grad
+    assert autograd.set_grad_enabled is dp.set_grad_enabled and autograd.inference_mode is dp.inference_mode
+    assert autograd.gradcheck is dp.gradcheck and autograd.is_grad_enabled is dp.is_grad_enabled

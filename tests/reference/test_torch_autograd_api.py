@@ -125,3 +125,32 @@ def test_function_linear_and_exp_against_torch(arrays, np_dtype, torch_dtype, to
     built_in = autograd.grad(dp.exp(dp.nn.functional.linear(x, w, b) * 0.3), [x, w, b], grad_outputs=v.astype(np_dtype))
     for a, e in zip(ours, built_in):
         close(a, torch.tensor(np.asarray(e.data)), tol)
+
+
+def pair_function(x, w):
+    return dp.sigmoid(x @ w), (x * x).sum()
+
+
+def pair_function_torch(x, w):
+    return torch.sigmoid(x @ w), (x * x).sum()
+
+
+@pytest.mark.parametrize("np_dtype, torch_dtype, tol", DTYPES)
+def test_functional_against_torch(arrays, np_dtype, torch_dtype, tol):
+    ours_in = tuple(dp.tensor(a, dtype=np_dtype) for a in arrays[:2])
+    theirs_in = tuple(torch.tensor(a, dtype=torch_dtype) for a in arrays[:2])
+    ours = autograd.functional.jacobian(pair_function, ours_in)
+    theirs = torch.autograd.functional.jacobian(pair_function_torch, theirs_in)
+    for row, trow in zip(ours, theirs):
+        for block, tblock in zip(row, trow):
+            close(block, tblock, tol)
+    v = (arrays[2].astype(np_dtype), np.array(0.7, dtype=np_dtype))
+    _, ours = autograd.functional.vjp(pair_function, ours_in, v)
+    _, theirs = torch.autograd.functional.vjp(pair_function_torch, theirs_in, tuple(torch.tensor(a) for a in v))
+    for a, t in zip(ours, theirs):
+        close(a, t, tol)
+    u = tuple(np.ones_like(a, dtype=np_dtype) * 0.5 for a in arrays[:2])
+    _, ours = autograd.functional.jvp(pair_function, ours_in, u)
+    _, theirs = torch.autograd.functional.jvp(pair_function_torch, theirs_in, tuple(torch.tensor(a) for a in u))
+    for a, t in zip(ours, theirs):
+        close(a, t, tol)

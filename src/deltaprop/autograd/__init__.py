@@ -9,8 +9,9 @@ deltaprop's own, under the names PyTorch gives them here. Gradients of gradients
 
 from ..grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ..gradcheck import gradcheck
+from . import functional
 from .function import Function, FunctionCtx
 from .gradients import backward, grad
 
-__all__ = ["Function", "FunctionCtx", "backward", "enable_grad", "grad", "gradcheck",
+__all__ = ["Function", "FunctionCtx", "backward", "enable_grad", "functional", "grad", "gradcheck",
            "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled"]
