@@ -137,6 +137,7 @@ _LAZY = {
     "explain": ("textbook", "explain"),
     "distributions": ("distributions", None),
     "draw_graph": ("visualize", "draw_graph"),
+    "autograd": ("autograd", None),
 }
 
 
@@ -190,5 +191,5 @@ __all__ = [
     "bincount", "bucketize", "isin", "searchsorted", "unique",
     "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
-    "distributions",
+    "autograd", "distributions",
 ]

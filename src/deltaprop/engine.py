@@ -137,6 +137,85 @@ def run_backward(root, seed: np.ndarray) -> None:
         raise
 
 
+class _Join:
+    """A root above several outputs, for sweeps from more than one tensor at a time: its rule hands
+    each output its own seed, so one sweep sums every output's contribution, each node run once."""
+
+    __slots__ = ("_parents", "_seeds", "_backward", "_pending", "_retains_grad", "_stamp", "_op", "data", "requires_grad")
+
+    def __init__(self, outputs, seeds) -> None:
+        self._parents, self._seeds = tuple(outputs), tuple(seeds)
+        self._backward = self._hand_out
+        self._pending, self._retains_grad, self._stamp, self._op = None, False, Changes.clock, "join"
+        self.data, self.requires_grad = np.zeros(()), True
+
+    def _hand_out(self, g: np.ndarray) -> tuple:
+        return self._seeds
+
+
+def run_backward_from(outputs, seeds) -> None:
+    """:func:`run_backward` from several outputs at once, each with its seed (``autograd.backward``)."""
+    join = _Join(outputs, seeds)
+    run_backward(join, join.data)
+
+
+def gradients_to(outputs, seeds, targets) -> list:
+    """The gradients of Σ seed·output with respect to each of ``targets`` (tensors that require a
+    gradient, leaves or not), None for a target no path reaches: ``autograd.grad``'s sweep.
+
+    The sweep of :func:`run_backward`, except that it touches no ``.grad``: a leaf's gradient is
+    collected for the caller or dropped, and an interior target's is taken when its turn comes.
+    Only the rules of nodes from which a path leads to a target are run. Kept apart from
+    :func:`run_backward` so that the training loop's sweep pays nothing for it. Arrays returned
+    are the caller's own (copies), in each target's dtype; hooks run as in PyTorch's grad().
+    """
+    join = _Join(outputs, seeds)
+    order = _checked_order(join)
+    wanted = {id(t) for t in targets}
+    leading = set()  # ids of the interior nodes from which a path leads to a target
+    for node in reversed(order):  # producers before consumers
+        for parent in node._parents:
+            if id(parent) in wanted or id(parent) in leading:
+                leading.add(id(node))
+                break
+    found: dict[int, np.ndarray] = {}
+    hooks = Hooks.count
+    join._pending = join.data
+    try:
+        for node in order:
+            g = node._pending
+            if g is None:
+                continue
+            node._pending = None
+            if hooks and _has_hooks(node):
+                g = _run_hooks(node, g)
+            if id(node) in wanted:
+                found[id(node)] = g
+            if id(node) not in leading:
+                continue
+            for parent, pg in zip(node._parents, node._backward(g)):
+                if pg is None or not parent.requires_grad:
+                    continue
+                if pg.dtype != parent.data.dtype:
+                    pg = pg.astype(parent.data.dtype)
+                if parent._backward is None:
+                    if id(parent) in wanted:
+                        previous = found.get(id(parent))
+                        found[id(parent)] = pg if previous is None else previous + pg
+                elif id(parent) in wanted or id(parent) in leading:
+                    previous = parent._pending
+                    parent._pending = pg if previous is None else previous + pg
+    except BaseException:
+        for node in order:
+            node._pending = None
+        raise
+    if hooks:
+        for target in {id(t): t for t in targets}.values():  # (a target named twice is hooked once)
+            if target._backward is None and id(target) in found and _has_hooks(target):
+                found[id(target)] = _run_hooks(target, found[id(target)])  # the sum of what this sweep sent it
+    return [None if id(t) not in found else np.array(found[id(t)], dtype=t.data.dtype) for t in targets]
+
+
 def fill_pending(node, index, g: np.ndarray) -> None:
     """Write ``g`` into ``node``'s pending gradient at ``index``, an array of zeros of the node's
     shape that the first call of a sweep makes (the engine empties the slot once it has passed the

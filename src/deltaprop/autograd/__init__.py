@@ -1,0 +1,17 @@
+"""``deltaprop.autograd``: PyTorch's ``torch.autograd``, for gradients without ``loss.backward()``.
+
+``grad`` returns gradients with respect to chosen tensors and leaves ``.grad`` alone; ``backward``
+runs one sweep from several outputs; ``Function`` defines an operation with its own gradient rule;
+``functional`` holds ``vjp``, ``jacobian`` and ``jvp``. The grad-mode switches and ``gradcheck`` are
+deltaprop's own, under the names PyTorch gives them here. Gradients of gradients are not computed:
+``create_graph=True`` is refused, and with it ``hessian``, ``hvp`` and ``vhp``.
+"""
+
+from ..grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ..gradcheck import gradcheck
+from . import functional
+from .function import Function, FunctionCtx
+from .gradients import backward, grad
+
+__all__ = ["Function", "FunctionCtx", "backward", "enable_grad", "functional", "grad", "gradcheck",
+           "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled"]
