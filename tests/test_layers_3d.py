@@ -54,6 +54,15 @@ def test_trilinear_by_hand():
     np.testing.assert_array_equal(nearest, np.arange(8.0).reshape(2, 2, 2).repeat(2, 0).repeat(2, 1).repeat(2, 2))
 
 
+def test_lp_pool3d_by_hand():
+    # a 2x2x2 window of 1..8: p=2 the root of the sum of squares, p=1 the sum, inf the largest |x|
+    x = dp.tensor(np.arange(1.0, 9.0).reshape(1, 1, 2, 2, 2), dtype=np.float64)
+    np.testing.assert_allclose(F.lp_pool3d(x, 2, 2).data.ravel(), [np.sqrt(204.0)], rtol=1e-12)
+    np.testing.assert_allclose(F.lp_pool3d(x, 1, 2).data.ravel(), [36.0], rtol=1e-12)
+    np.testing.assert_allclose(F.lp_pool3d(-x, float("inf"), 2).data.ravel(), [8.0], rtol=1e-12)
+    np.testing.assert_allclose(F.lp_pool3d(x, 2, (1, 2, 2)).data.ravel(), [np.sqrt(30.0), np.sqrt(174.0)], rtol=1e-12)
+
+
 def test_conv_transpose3d_is_the_adjoint_of_conv3d():
     # <conv3d(x), y> = <x, conv_transpose3d(y)> with the same weight and options
     x, y, w = rand(2, 3, 5, 4, 6, seed=1), rand(2, 2, 3, 2, 2, seed=2), rand(2, 3, 2, 3, 2, seed=3)
@@ -101,6 +110,19 @@ GRADCHECKS = {
 def test_gradients_match_finite_differences(name):
     fn, shapes = GRADCHECKS[name]
     assert dp.gradcheck(fn, [rand(*shape, seed=i) for i, shape in enumerate(shapes)])
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda x: F.lp_pool3d(x, 2, (2, 3, 2), stride=(1, 2, 1), ceil_mode=True), (2, 2, 3, 5, 4)),
+    (lambda x: F.lp_pool3d(x, 3, 2), (1, 2, 2, 4, 2)),
+    (lambda x: F.lp_pool3d(x, 1.5, (1, 2, 2), stride=1), (1, 2, 2, 3, 3)),
+    (lambda x: F.lp_pool3d(x, float("inf"), 2, stride=1), (1, 2, 3, 3, 2)),
+    (nn.LPPool3d(2, 2, ceil_mode=True), (2, 3, 3, 3)),  # unbatched
+], ids=["p2", "p3", "p1.5", "inf", "layer"])
+def test_lp_pool3d_gradients_match_finite_differences(call, shape):
+    # positive inputs: a window whose sum of x^p is 0 or negative has no derivative (x^(1/p) at 0)
+    x = dp.tensor(np.abs(np.random.default_rng(3).standard_normal(shape)) + 0.2, dtype=np.float64, requires_grad=True)
+    assert dp.gradcheck(call, [x])
 
 
 def test_conv3d_layer_gradients_match_finite_differences_through_its_padding_mode():
@@ -157,6 +179,7 @@ LAYERS = [
     (lambda: nn.ReflectionPad3d((1, 1, 0, 1, 1, 0)), (2, 2, 2, 3, 2)),
     (lambda: nn.ReplicationPad3d(2), (2, 2, 2, 3, 2)),
     (lambda: nn.CircularPad3d((1, 2, 0, 0, 1, -1)), (2, 2, 2, 3, 3)),
+    (lambda: nn.LPPool3d(1.5, (2, 1, 2), stride=(1, 2, 1), ceil_mode=True), (2, 2, 4, 5, 6)),
     (lambda: nn.Upsample(scale_factor=(1.5, 2.0, 0.5), mode="trilinear", align_corners=True), (2, 2, 2, 3, 4)),
     (lambda: nn.Upsample(size=(3, 2, 5), mode="nearest-exact"), (2, 2, 2, 3, 4)),
 ]
@@ -220,6 +243,10 @@ def message(layer_or_call, error):
      "ConstantPad3d((1, 1, 1, 1, 1, 1)): pad: pad must be a tuple of (before, after) integer pairs"),
     (lambda: nn.MaxUnpool3d(2)(dp.ones(2, 3, 4), np.zeros((2, 3, 4), np.int64)), ShapeError,
      "MaxUnpool3d(kernel 2): max_unpool3d: expected input of shape (N, C, D, H, W) or (C, D, H, W), got shape (2, 3, 4)"),
+    (lambda: nn.LPPool3d(2, 2)(dp.ones(2, 3, 4)), ShapeError,
+     "LPPool3d(kernel 2) expected input of shape (N, C, D, H, W) or (C, D, H, W), got shape (2, 3, 4)"),
+    (lambda: nn.LPPool3d(2, 3)(dp.ones(1, 1, 2, 4, 4)), ShapeError,
+     "LPPool3d(kernel 3): lp_pool3d: the input's spatial size 2x4x4 plus padding is smaller than the kernel's extent 3x3x3"),
     (lambda: nn.Upsample(scale_factor=2, mode="trilinear")(dp.ones(1, 2, 3, 4)), ShapeError,
      "Upsample(scale_factor=2.0, mode='trilinear'): interpolate: mode='trilinear' needs input of shape (N, C, D, H, W), "
      "got shape (1, 2, 3, 4)"),
@@ -278,6 +305,10 @@ def message(layer_or_call, error):
      "InstanceNorm3d(2) expected 2 channels (axis 1), got input of shape (1, 3, 2, 2, 2)"),
     (lambda: nn.Dropout3d(1.5), ConfigError, "Dropout3d: p must be a probability in [0, 1], got 1.5"),
     (lambda: nn.ZeroPad3d((1, 2)), ConfigError, "ZeroPad3d: padding must be an integer or a tuple of 6 integers, got (1, 2)"),
+    (lambda: nn.LPPool3d(0, 2), ConfigError, "LPPool3d: norm_type must be a nonzero number"),
+    (lambda: nn.LPPool3d(2, (2, 2)), ConfigError, "LPPool3d: kernel_size must be an integer or a sequence of 3 integers"),
+    (lambda: F.lp_pool3d(dp.ones(1, 1, 2, 2, 2), 2, 2, stride=(1, 1)), ConfigError,
+     "lp_pool3d: stride must be an integer or a sequence of 3 integers"),
     (lambda: nn.Upsample(size=(2, 3, 4, 5)), ConfigError,
      "Upsample: size must be a positive integer or a sequence of one to three, got (2, 3, 4, 5)"),
     (lambda: nn.Upsample(scale_factor=2, align_corners=True), ConfigError,

@@ -56,7 +56,7 @@ from .activation import RReLU
 from .layers import FeatureAlphaDropout
 from .normalization import LocalResponseNorm
 from .padding import CircularPad1d, CircularPad2d
-from .pooling import LPPool1d, LPPool2d
+from .pooling import LPPool1d, LPPool2d, LPPool3d
 from .spatial import ChannelShuffle
 # bags of embeddings
 from .sparse import EmbeddingBag
@@ -101,7 +101,7 @@ __all__ = [
     "RMSNorm",
     "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginWithDistanceLoss",
     "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "LocalResponseNorm", "LPPool1d",
-    "LPPool2d", "RReLU",
+    "LPPool2d", "LPPool3d", "RReLU",
     "EmbeddingBag",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyLinear",
     "AdaptiveLogSoftmaxWithLoss", "CTCLoss",
