@@ -440,6 +440,7 @@ CONFIG_LAYERS = [
     nn.AdaptiveAvgPool3d((2, None, 3)), nn.AdaptiveMaxPool3d(2, return_indices=True),
     nn.MaxUnpool3d((2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 0)),
     nn.BatchNorm3d(4, eps=1e-3, momentum=None, bias=False), nn.InstanceNorm3d(3, affine=True, track_running_stats=True),
+    nn.LPPool3d(2, (2, 1, 3), stride=[1, 2, 1], ceil_mode=True),
 ]
 
 

@@ -38,6 +38,31 @@ def test_pool3d_by_hand():
     np.testing.assert_array_equal(unpooled.data.ravel(), [0, 0, 0, 0, 0, 0, 0, 7])
 
 
+def test_trilinear_by_hand():
+    # with align_corners the middle of a 2x2x2 cube resized to 3x3x3 is the mean of its corners, an
+    # edge's middle the mean of its two ends; nearest at scale 2 repeats each voxel in a 2x2x2 block
+    x = dp.tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2), dtype=np.float64, requires_grad=True)
+    out = F.interpolate(x, size=3, mode="trilinear", align_corners=True)
+    assert out.shape == (1, 1, 3, 3, 3)
+    np.testing.assert_allclose(out.data[0, 0, 1, 1, 1], 3.5, rtol=1e-12)
+    np.testing.assert_allclose(out.data[0, 0, 0, 0, 1], 0.5, rtol=1e-12)  # between x[0,0,0]=0 and x[0,0,1]=1
+    np.testing.assert_allclose(out.data[0, 0, 2, 1, 2], 6.0, rtol=1e-12)  # between x[1,0,1]=5 and x[1,1,1]=7
+    out.sum().backward()
+    # the 27 outputs' weights sum to 27 over the 8 corners, shared equally by symmetry
+    np.testing.assert_allclose(x.grad, np.full((1, 1, 2, 2, 2), 27 / 8), rtol=1e-12)
+    nearest = F.interpolate(x, scale_factor=2).data[0, 0]
+    np.testing.assert_array_equal(nearest, np.arange(8.0).reshape(2, 2, 2).repeat(2, 0).repeat(2, 1).repeat(2, 2))
+
+
+def test_lp_pool3d_by_hand():
+    # a 2x2x2 window of 1..8: p=2 the root of the sum of squares, p=1 the sum, inf the largest |x|
+    x = dp.tensor(np.arange(1.0, 9.0).reshape(1, 1, 2, 2, 2), dtype=np.float64)
+    np.testing.assert_allclose(F.lp_pool3d(x, 2, 2).data.ravel(), [np.sqrt(204.0)], rtol=1e-12)
+    np.testing.assert_allclose(F.lp_pool3d(x, 1, 2).data.ravel(), [36.0], rtol=1e-12)
+    np.testing.assert_allclose(F.lp_pool3d(-x, float("inf"), 2).data.ravel(), [8.0], rtol=1e-12)
+    np.testing.assert_allclose(F.lp_pool3d(x, 2, (1, 2, 2)).data.ravel(), [np.sqrt(30.0), np.sqrt(174.0)], rtol=1e-12)
+
+
 def test_conv_transpose3d_is_the_adjoint_of_conv3d():
     # <conv3d(x), y> = <x, conv_transpose3d(y)> with the same weight and options
     x, y, w = rand(2, 3, 5, 4, 6, seed=1), rand(2, 2, 3, 2, 2, seed=2), rand(2, 3, 2, 3, 2, seed=3)
@@ -73,6 +98,11 @@ GRADCHECKS = {
     "replication_pad3d": (nn.ReplicationPad3d((2, 0, 1, 1, 0, 2)), [(2, 3, 2, 2)]),
     "circular_pad3d": (nn.CircularPad3d((1, 1, 2, 0, 1, 2)), [(1, 2, 3, 2, 3)]),
     "constant_pad3d": (nn.ConstantPad3d((1, -1, 0, 2, 1, 0), 0.5), [(2, 2, 2, 3)]),
+    "interpolate3d-nearest": (lambda x: F.interpolate(x, scale_factor=(2, 0.6, 1.5)), [(1, 2, 2, 5, 3)]),
+    "interpolate3d-nearest-exact": (lambda x: F.interpolate(x, size=(3, 2, 5), mode="nearest-exact"), [(2, 1, 2, 3, 3)]),
+    "interpolate3d-trilinear": (lambda x: F.interpolate(x, scale_factor=(1.5, 2, 0.7), mode="trilinear"), [(1, 2, 2, 3, 4)]),
+    "interpolate3d-trilinear-corners": (lambda x: F.interpolate(x, size=(4, 2, 3), mode="trilinear", align_corners=True),
+                                        [(2, 1, 3, 3, 2)]),
 }
 
 
@@ -80,6 +110,19 @@ GRADCHECKS = {
 def test_gradients_match_finite_differences(name):
     fn, shapes = GRADCHECKS[name]
     assert dp.gradcheck(fn, [rand(*shape, seed=i) for i, shape in enumerate(shapes)])
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda x: F.lp_pool3d(x, 2, (2, 3, 2), stride=(1, 2, 1), ceil_mode=True), (2, 2, 3, 5, 4)),
+    (lambda x: F.lp_pool3d(x, 3, 2), (1, 2, 2, 4, 2)),
+    (lambda x: F.lp_pool3d(x, 1.5, (1, 2, 2), stride=1), (1, 2, 2, 3, 3)),
+    (lambda x: F.lp_pool3d(x, float("inf"), 2, stride=1), (1, 2, 3, 3, 2)),
+    (nn.LPPool3d(2, 2, ceil_mode=True), (2, 3, 3, 3)),  # unbatched
+], ids=["p2", "p3", "p1.5", "inf", "layer"])
+def test_lp_pool3d_gradients_match_finite_differences(call, shape):
+    # positive inputs: a window whose sum of x^p is 0 or negative has no derivative (x^(1/p) at 0)
+    x = dp.tensor(np.abs(np.random.default_rng(3).standard_normal(shape)) + 0.2, dtype=np.float64, requires_grad=True)
+    assert dp.gradcheck(call, [x])
 
 
 def test_conv3d_layer_gradients_match_finite_differences_through_its_padding_mode():
@@ -136,6 +179,9 @@ LAYERS = [
     (lambda: nn.ReflectionPad3d((1, 1, 0, 1, 1, 0)), (2, 2, 2, 3, 2)),
     (lambda: nn.ReplicationPad3d(2), (2, 2, 2, 3, 2)),
     (lambda: nn.CircularPad3d((1, 2, 0, 0, 1, -1)), (2, 2, 2, 3, 3)),
+    (lambda: nn.LPPool3d(1.5, (2, 1, 2), stride=(1, 2, 1), ceil_mode=True), (2, 2, 4, 5, 6)),
+    (lambda: nn.Upsample(scale_factor=(1.5, 2.0, 0.5), mode="trilinear", align_corners=True), (2, 2, 2, 3, 4)),
+    (lambda: nn.Upsample(size=(3, 2, 5), mode="nearest-exact"), (2, 2, 2, 3, 4)),
 ]
 
 
@@ -197,6 +243,17 @@ def message(layer_or_call, error):
      "ConstantPad3d((1, 1, 1, 1, 1, 1)): pad: pad must be a tuple of (before, after) integer pairs"),
     (lambda: nn.MaxUnpool3d(2)(dp.ones(2, 3, 4), np.zeros((2, 3, 4), np.int64)), ShapeError,
      "MaxUnpool3d(kernel 2): max_unpool3d: expected input of shape (N, C, D, H, W) or (C, D, H, W), got shape (2, 3, 4)"),
+    (lambda: nn.LPPool3d(2, 2)(dp.ones(2, 3, 4)), ShapeError,
+     "LPPool3d(kernel 2) expected input of shape (N, C, D, H, W) or (C, D, H, W), got shape (2, 3, 4)"),
+    (lambda: nn.LPPool3d(2, 3)(dp.ones(1, 1, 2, 4, 4)), ShapeError,
+     "LPPool3d(kernel 3): lp_pool3d: the input's spatial size 2x4x4 plus padding is smaller than the kernel's extent 3x3x3"),
+    (lambda: nn.Upsample(scale_factor=2, mode="trilinear")(dp.ones(1, 2, 3, 4)), ShapeError,
+     "Upsample(scale_factor=2.0, mode='trilinear'): interpolate: mode='trilinear' needs input of shape (N, C, D, H, W), "
+     "got shape (1, 2, 3, 4)"),
+    (lambda: F.interpolate(dp.ones(1, 2, 3, 4, 4), scale_factor=2, mode="bilinear"), ShapeError,
+     "interpolate: mode='bilinear' needs input of shape (N, C, H, W), got shape (1, 2, 3, 4, 4)"),
+    (lambda: F.interpolate(dp.ones(1, 1, 2, 2, 2, 2), scale_factor=2), ShapeError,
+     "interpolate: expected input of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape (1, 1, 2, 2, 2, 2)"),
     # a kernel larger than the padded input
     (lambda: nn.Conv3d(1, 1, (3, 2, 2), padding=(0, 1, 1))(dp.ones(1, 1, 2, 4, 4)), ShapeError,
      "Conv3d(1 -> 1, kernel 3x2x2): conv3d: the input's spatial size 2x4x4 plus padding is smaller than the kernel's "
@@ -248,6 +305,22 @@ def message(layer_or_call, error):
      "InstanceNorm3d(2) expected 2 channels (axis 1), got input of shape (1, 3, 2, 2, 2)"),
     (lambda: nn.Dropout3d(1.5), ConfigError, "Dropout3d: p must be a probability in [0, 1], got 1.5"),
     (lambda: nn.ZeroPad3d((1, 2)), ConfigError, "ZeroPad3d: padding must be an integer or a tuple of 6 integers, got (1, 2)"),
+    (lambda: nn.LPPool3d(0, 2), ConfigError, "LPPool3d: norm_type must be a nonzero number"),
+    (lambda: nn.LPPool3d(2, (2, 2)), ConfigError, "LPPool3d: kernel_size must be an integer or a sequence of 3 integers"),
+    (lambda: F.lp_pool3d(dp.ones(1, 1, 2, 2, 2), 2, 2, stride=(1, 1)), ConfigError,
+     "lp_pool3d: stride must be an integer or a sequence of 3 integers"),
+    (lambda: nn.Upsample(size=(2, 3, 4, 5)), ConfigError,
+     "Upsample: size must be a positive integer or a sequence of one to three, got (2, 3, 4, 5)"),
+    (lambda: nn.Upsample(scale_factor=2, align_corners=True), ConfigError,
+     "Upsample: align_corners must be None, or True or False with mode 'linear', 'bilinear' or 'trilinear', got "
+     "align_corners=True with mode='nearest'"),
+    (lambda: F.interpolate(dp.ones(1, 1, 2, 2, 2), size=(3, 3)), ConfigError,
+     "interpolate: size must be a number or a sequence of 3 numbers for a 3-d input, got (3, 3)"),
+    (lambda: F.interpolate(dp.ones(1, 1, 2, 2, 2), scale_factor=2, align_corners=False), ConfigError,
+     "interpolate: align_corners can only be set with the interpolating modes (linear, bilinear, trilinear), got "
+     "align_corners=False with mode='nearest'"),
+    (lambda: F.interpolate(dp.ones(1, 1, 4, 4, 4), scale_factor=(1, 0.2, 1)), ShapeError,
+     "interpolate: scale_factor (1, 0.2, 1) makes an empty output from the input's spatial size 4x4x4"),
     (lambda: nn.MaxUnpool3d(2)(dp.ones(1, 1, 1, 1, 2), np.array([[[[[0, 99]]]]])), DataError,
      "MaxUnpool3d(kernel 2): max_unpool3d: index 99 in indices is outside the output plane of 2x2x4 (0 to 15)"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None)

@@ -124,3 +124,78 @@ def test_function_errors_name_the_function():
         F.embedding_bag(dp.tensor([0, 1, 2]), table(), dp.tensor([0, 2]), include_last_offset=True)
     with pytest.raises(ShapeError, match=r"^embedding_bag: per_sample_weights must have the input's shape \(1, 2\)"):
         F.embedding_bag(dp.tensor([[0, 1]]), table(), mode="sum", per_sample_weights=dp.tensor([1.0]))
+
+
+# -- from_pretrained ----------------------------------------------------------------------------------------
+
+def test_from_pretrained_keeps_the_table_and_freezes_it():
+    frozen = nn.EmbeddingBag.from_pretrained(TABLE, padding_idx=1, mode="sum", include_last_offset=True)
+    assert not frozen.weight.requires_grad and frozen.padding_idx == 1 and frozen.mode == "sum"
+    assert frozen.include_last_offset and (frozen.num_embeddings, frozen.embedding_dim) == (4, 3)
+    np.testing.assert_array_equal(frozen.weight.data, TABLE)  # the padding row as given, as in PyTorch
+    assert list(frozen.parameters()) == [frozen.weight]
+    assert repr(frozen) == "EmbeddingBag(4, 3, mode='sum', padding_idx=1)"
+    # bags [0, 1, 3] and [2]: the padding row left out of the first
+    np.testing.assert_array_equal(frozen(dp.tensor([0, 1, 3, 2]), dp.tensor([0, 3, 4])).data, [[9, 11, 13], [6, 7, 8]])
+    assert nn.EmbeddingBag.from_pretrained(TABLE).mode == "mean"
+
+
+def test_from_pretrained_with_freeze_false_trains_the_given_table_but_not_its_padding_row():
+    given = dp.tensor(TABLE.copy(), dtype=np.float64)
+    layer = nn.EmbeddingBag.from_pretrained(given, freeze=False, padding_idx=0, scale_grad_by_freq=True)
+    assert layer.weight.requires_grad and layer.scale_grad_by_freq
+    out = layer(dp.tensor([[0, 2, 2], [3, 0, 1]]))
+    out.sum().backward()
+    # mean over the bag's non-padding entries: row 2 twice in a bag of 2 (1/2 each, scaled by its count 2),
+    # rows 3 and 1 once each in a bag of 2
+    np.testing.assert_allclose(layer.weight.grad, [[0, 0, 0], [0.5] * 3, [0.5] * 3, [0.5] * 3], rtol=1e-12)
+    dp.optim.SGD(layer.parameters(), lr=1.0).step()
+    np.testing.assert_array_equal(layer.weight.data[0], TABLE[0])
+    np.testing.assert_allclose(given.data[2], TABLE[2] - 0.5, rtol=1e-12)  # the given table itself, as in PyTorch
+
+
+@pytest.mark.parametrize("options", [dict(mode="max"), dict(mode="mean", padding_idx=1), dict(mode="sum", padding_idx=2)])
+def test_from_pretrained_gradient_matches_finite_differences(options):
+    """The layer's weight is a new leaf around the given table (as in PyTorch), so finite differences
+    reach it through the function it runs, with the layer's options: the layer's gradient must be that one."""
+    table = np.random.default_rng(4).standard_normal((4, 3))
+    indices, offsets = dp.tensor([1, 3, 0, 2, 2, 1]), dp.tensor([0, 2, 2, 5])
+    upstream = np.random.default_rng(5).standard_normal((4, 3))  # four bags, the second empty
+    layer = nn.EmbeddingBag.from_pretrained(table, freeze=False, **options)
+    (layer(indices, offsets) * dp.tensor(upstream)).sum().backward()
+
+    def bags(w):
+        return F.embedding_bag(indices, w, offsets, **options)
+
+    w = dp.tensor(table, dtype=np.float64, requires_grad=True)
+    assert dp.gradcheck(bags, [w])
+    (bags(w) * dp.tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad, w.grad, rtol=1e-12)
+    assert np.abs(w.grad).sum() > 0
+
+
+def test_a_frozen_pretrained_bag_comes_back_frozen_from_a_model_file(tmp_path):
+    model = nn.Sequential(nn.EmbeddingBag.from_pretrained(TABLE.astype(np.float32), mode="max", padding_idx=3),
+                          nn.Linear(3, 2))
+    dp.save(model, tmp_path / "m.dp")
+    loaded = dp.load(tmp_path / "m.dp")
+    assert [(name, p.requires_grad) for name, p in loaded.named_parameters()] == [
+        ("0.weight", False), ("1.weight", True), ("1.bias", True)]
+    assert loaded[0].config() == model[0].config() and repr(loaded) == repr(model)
+    x = dp.tensor([[0, 3, 2], [1, 1, 3]])
+    np.testing.assert_array_equal(loaded(x).data, model(x).data)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.EmbeddingBag.from_pretrained(np.ones(3)), ShapeError,
+     "EmbeddingBag.from_pretrained: embeddings must be a 2-d table (num_embeddings, embedding_dim), got shape (3,)"),
+    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, mode="prod"), ConfigError,
+     "EmbeddingBag: mode must be one of 'sum', 'mean' or 'max', got 'prod'"),
+    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, padding_idx=4), ConfigError, "EmbeddingBag: padding_idx"),
+    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, max_norm=1.0), ConfigError, "EmbeddingBag: max_norm"),
+    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, sparse=True), ConfigError, "EmbeddingBag: sparse"),
+])
+def test_from_pretrained_errors_name_the_layer_and_the_option(call, error, message):
+    with pytest.raises(error) as caught:
+        call()
+    assert str(caught.value).startswith(message)

@@ -132,6 +132,9 @@ def test_bad_options_name_the_layer_and_option(make, message):
                                       r"\(2, 6, 3\) do not divide into 4 groups"),
     (nn.ChannelShuffle(2), (6, 3), r"ChannelShuffle\(groups=2\): channel_shuffle: expected input of shape \(N, C, \*\)"),
     (nn.LPPool2d(2, 2), (2, 3), r"LPPool2d\(kernel 2\) expected input of shape \(N, C, H, W\) or \(C, H, W\)"),
+    (nn.LPPool2d(2, 3), (1, 1, 2, 4), r"LPPool2d\(kernel 3\): lp_pool2d: the input's spatial size 2x4 plus padding is "
+                                      r"smaller than the kernel's extent 3x3"),
+    (nn.LPPool1d(float("inf"), 3), (1, 1, 2), r"LPPool1d\(kernel 3\): lp_pool1d: the input's spatial size 2 plus padding"),
     (nn.CircularPad1d(4), (1, 2, 3), r"CircularPad1d\(\(4, 4\)\): pad: mode='circular' wraps around once at most"),
     (nn.FeatureAlphaDropout(), (5,), r"feature_alpha_dropout: expected input of shape \(N, C, \*\)"),
 ])

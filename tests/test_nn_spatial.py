@@ -306,10 +306,10 @@ def test_a_conv_autoencoder_with_upsample_learns():
     (lambda: nn.Upsample(), "Upsample: give exactly one of size and scale_factor"),
     (lambda: nn.Upsample(size=2, scale_factor=2), "Upsample: give exactly one of size and scale_factor"),
     (lambda: nn.Upsample(scale_factor=0), "Upsample: scale_factor must be a positive finite number"),
-    (lambda: nn.Upsample(scale_factor=(1, 2, 3)), "Upsample: scale_factor must be a positive finite number or a sequence of one or two"),
+    (lambda: nn.Upsample(scale_factor=(1, 2, 3, 4)), "Upsample: scale_factor must be a positive finite number or a sequence of one to three"),
     (lambda: nn.Upsample(size=2.5), "Upsample: size must be a positive integer"),
-    (lambda: nn.Upsample(scale_factor=2, mode="bicubic"), "Upsample: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear'"),
-    (lambda: nn.Upsample(scale_factor=2, align_corners=True), "Upsample: align_corners must be None, or True or False with mode 'linear' or 'bilinear'"),
+    (lambda: nn.Upsample(scale_factor=2, mode="bicubic"), "Upsample: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'"),
+    (lambda: nn.Upsample(scale_factor=2, align_corners=True), "Upsample: align_corners must be None, or True or False with mode 'linear', 'bilinear' or 'trilinear'"),
     (lambda: F.interpolate(dp.ones(1, 1, 2), scale_factor=2, align_corners=False), "interpolate: align_corners can only be set"),
     (lambda: F.interpolate(dp.ones(1, 1, 2), scale_factor=2, antialias=True), "interpolate: antialias=True is not supported"),
     (lambda: F.interpolate(dp.ones(1, 1, 2, 2), scale_factor=(2, 2, 2)), "interpolate: scale_factor must be a number or a sequence of 2"),
@@ -338,7 +338,7 @@ def test_bad_options_raise_config_error_naming_layer_and_option(build, message):
 @pytest.mark.parametrize("run, message", [
     (lambda: nn.Upsample(scale_factor=2, mode="bilinear")(dp.ones(1, 2, 3)),
      "Upsample(scale_factor=2.0, mode='bilinear'): interpolate: mode='bilinear' needs input of shape (N, C, H, W), got shape (1, 2, 3)"),
-    (lambda: nn.Upsample(scale_factor=2)(dp.ones(2, 3)), "interpolate: expected input of shape (N, C, L) or (N, C, H, W), got shape (2, 3)"),
+    (lambda: nn.Upsample(scale_factor=2)(dp.ones(2, 3)), "interpolate: expected input of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape (2, 3)"),
     (lambda: nn.Upsample(scale_factor=0.2)(dp.ones(1, 1, 4)), "interpolate: scale_factor 0.2 makes an empty output from the input's spatial size 4"),
     # (an output no array can hold: Python's OverflowError from ⌊4·1e308⌋, NumPy's "Maximum allowed size exceeded";
     # a factor that fails on any input, 1e308, the layer refuses when it is made)

@@ -7,6 +7,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch is the reference these layers are compared with")
 
 import deltaprop as dp  # noqa: E402
+from deltaprop import nn  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
 from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample, twins  # noqa: E402
 
@@ -100,3 +101,29 @@ def test_scale_grad_by_freq_divides_by_each_rows_count(kwargs, indices, offsets,
     expected.backward(torch.from_numpy(upstream))
     counts = np.maximum(np.bincount(indices.ravel(), minlength=6), 1)[:, None]
     np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy() / counts, **TOLERANCES[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("freeze", [True, False])
+@pytest.mark.parametrize("kwargs, indices, offsets", [
+    (dict(), ROWS, None),
+    (dict(mode="max", padding_idx=4), ROWS, None),
+    (dict(mode="sum", include_last_offset=True), INDICES, [0, 2, 5, 10]),
+    (dict(mode="mean", padding_idx=2, norm_type=1.0), INDICES, [0, 3, 3, 7]),
+], ids=["mean", "max-padding", "sum-last-offset", "mean-padding"])
+def test_from_pretrained_matches_pytorch(kwargs, indices, offsets, freeze, dtype):
+    table = sample((6, 3), seed=8)
+    ours = nn.EmbeddingBag.from_pretrained(dp.tensor(table, dtype=dtype), freeze=freeze, **kwargs)
+    theirs = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(table, dtype=TORCH_DTYPES[dtype]), freeze=freeze, **kwargs)
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.weight.requires_grad == theirs.weight.requires_grad and ours.weight.dtype == dtype
+    assert ours.include_last_offset == theirs.include_last_offset and ours.padding_idx == theirs.padding_idx
+    np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
+    out = run(ours, dp.tensor, indices, offsets, dtype)
+    expected = run(theirs, torch.tensor, indices, offsets, dtype)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), **TOLERANCES[dtype])
+    if not freeze:
+        upstream = sample(out.shape, seed=2).astype(dtype)
+        out.backward(upstream)
+        expected.backward(torch.from_numpy(upstream))
+        np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), **TOLERANCES[dtype])

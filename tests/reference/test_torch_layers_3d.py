@@ -123,6 +123,27 @@ def test_pool3d_matches_pytorch(name, kwargs, shape, dtype):
     compare(ours, theirs, sample(shape), dtype)
 
 
+LP_POOLS = [
+    dict(norm_type=2, kernel_size=2),
+    dict(norm_type=1.5, kernel_size=(2, 3, 1), stride=(1, 2, 1)),
+    dict(norm_type=3, kernel_size=3, stride=2, ceil_mode=True),  # odd power: a window whose sum is negative is NaN in both
+    dict(norm_type=float("inf"), kernel_size=(2, 1, 2), stride=1),
+    dict(norm_type=1, kernel_size=2, ceil_mode=True),
+]
+LP_SHAPES = [(2, 3, 4, 6, 4), (2, 2, 5, 6, 5), (2, 2, 6, 5, 6), (2, 2, 3, 4, 3), (2, 5, 4, 5)]  # the last unbatched
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("index", range(len(LP_POOLS)))
+def test_lp_pool3d_matches_pytorch(index, dtype):
+    kwargs = LP_POOLS[index]
+    ours, theirs = twins("LPPool3d", kwargs, dtype, check_repr=True)
+    x = sample(LP_SHAPES[index]) * 2 + 0.5
+    if kwargs["norm_type"] % 1:
+        x = np.abs(x) + 0.1  # a fractional power of a negative number is NaN in both
+    compare(ours, theirs, x, dtype)
+
+
 def tied(x):
     """``x`` with runs of equal values along the last axis and a window of −∞, where the choice of
     index is PyTorch's rule (the first maximum in window order)."""
@@ -257,6 +278,8 @@ def test_functional_3d_poolings_match_pytorch(dtype):
         lambda f, a: f.avg_pool3d(a, (2, 2, 1), divisor_override=3),
         lambda f, a: f.adaptive_avg_pool3d(a, (3, None, 3)),
         lambda f, a: f.adaptive_max_pool3d(a, (2, 4, 3)),
+        lambda f, a: f.lp_pool3d(a, 2, (2, 3, 2), stride=(1, 2, 1), ceil_mode=True),
+        lambda f, a: f.lp_pool3d(a, float("inf"), 2),
     ]
     for i, call in enumerate(calls):
         out, expected = call(F, x), call(torch.nn.functional, xt)

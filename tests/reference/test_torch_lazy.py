@@ -16,6 +16,18 @@ LAZY = [
     ("LazyConv2d", dict(out_channels=4, kernel_size=3, stride=2, bias=False), (2, 3, 7, 7)),
     ("LazyBatchNorm1d", dict(momentum=0.2), (5, 3, 4)),
     ("LazyBatchNorm2d", dict(), (3, 2, 4, 4)),
+    ("LazyConv2d", dict(out_channels=4, kernel_size=3, groups=2), (2, 2, 5, 5)),
+    ("LazyConv3d", dict(out_channels=4, kernel_size=(2, 3, 2), padding=1), (2, 3, 3, 4, 3)),
+    ("LazyConv3d", dict(out_channels=2, kernel_size=2, groups=2, bias=False, padding_mode="reflect", padding=1),
+     (4, 3, 3, 3)),
+    ("LazyConvTranspose1d", dict(out_channels=4, kernel_size=3, stride=2, output_padding=1), (2, 2, 5)),
+    ("LazyConvTranspose1d", dict(out_channels=3, kernel_size=2), (2, 5)),
+    ("LazyConvTranspose2d", dict(out_channels=4, kernel_size=3, groups=2, dilation=2), (2, 6, 4, 4)),
+    ("LazyConvTranspose3d", dict(out_channels=2, kernel_size=2, stride=(1, 2, 1), padding=(0, 1, 0)), (2, 3, 2, 3, 2)),
+    ("LazyBatchNorm3d", dict(momentum=None), (3, 2, 2, 3, 2)),
+    ("LazyInstanceNorm1d", dict(), (2, 3, 5)),
+    ("LazyInstanceNorm2d", dict(affine=False, bias=False, momentum=0.3), (2, 2, 3, 4)),
+    ("LazyInstanceNorm3d", dict(eps=1e-3), (2, 2, 2, 3, 2)),
 ]
 
 

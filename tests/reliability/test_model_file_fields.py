@@ -79,6 +79,7 @@ EXAMPLES = {
     "InstanceNorm3d": lambda: nn.InstanceNorm3d(3, affine=True, track_running_stats=True),
     "MaxPool3d": lambda: nn.MaxPool3d((2, 3, 2), stride=(1, 2, 1), padding=1, dilation=(1, 1, 2), ceil_mode=True),
     "MaxUnpool3d": lambda: nn.MaxUnpool3d((2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 0)),
+    "LPPool3d": lambda: nn.LPPool3d(1.5, (2, 1, 3), stride=(1, 2, 1), ceil_mode=True),
 }
 # Arguments with no default: the smallest layer.
 REQUIRED = {

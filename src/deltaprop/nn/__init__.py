@@ -56,12 +56,15 @@ from .activation import RReLU
 from .layers import FeatureAlphaDropout
 from .normalization import LocalResponseNorm
 from .padding import CircularPad1d, CircularPad2d
-from .pooling import LPPool1d, LPPool2d
+from .pooling import LPPool1d, LPPool2d, LPPool3d
 from .spatial import ChannelShuffle
 # bags of embeddings
 from .sparse import EmbeddingBag
 # lazy layers (their input size read from the first input)
-from .lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear
+from .lazy import (
+    LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
+    LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear,
+)
 # label sequences read off unaligned frames; the adaptive softmax over many classes
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .loss import CTCLoss
@@ -101,9 +104,11 @@ __all__ = [
     "RMSNorm",
     "MultiLabelMarginLoss", "MultiMarginLoss", "TripletMarginWithDistanceLoss",
     "ChannelShuffle", "CircularPad1d", "CircularPad2d", "FeatureAlphaDropout", "LocalResponseNorm", "LPPool1d",
-    "LPPool2d", "RReLU",
+    "LPPool2d", "LPPool3d", "RReLU",
     "EmbeddingBag",
-    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyLinear",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d", "LazyLinear",
     "AdaptiveLogSoftmaxWithLoss", "CTCLoss",
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "CircularPad3d", "ConstantPad3d", "Conv3d",
     "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d",

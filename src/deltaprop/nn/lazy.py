@@ -1,5 +1,5 @@
-"""Lazy layers: LazyLinear, LazyConv1d, LazyConv2d, LazyBatchNorm1d and LazyBatchNorm2d, whose
-input size is read from the first input they get (PyTorch's ``nn.Lazy*``).
+"""Lazy layers: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d and
+LazyInstanceNorm1d/2d/3d, whose input size is read from the first input they get (PyTorch's ``nn.Lazy*``).
 
 Until then their parameters are :class:`UninitializedParameter` placeholders, with no values and no
 shape. The first forward pass reads the size (in_features from the last axis, in_channels or
@@ -15,12 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import random
-from ..errors import DeltapropError, ShapeError
+from ..errors import ConfigError, DeltapropError, ShapeError
 from ..tensor import get_default_dtype
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, Conv3d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import Linear
 from .module import Module, Parameter, floating_dtype
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 
 class UninitializedParameter(Parameter):
@@ -55,7 +56,7 @@ class _Lazy(Module):
         # after this one draw what they would have drawn without it.
         state = random.get_rng_state()
         try:
-            probe = self.cls_to_become(**{self._size_name: 1}, **arguments)
+            probe = self.cls_to_become(**{self._size_name: self._probe_size(arguments)}, **arguments)
         except DeltapropError as error:  # the sentence of the layer it stands for, naming this one
             raise type(error)(str(error).replace(self.cls_to_become.__name__, type(self).__name__, 1)) from None
         finally:
@@ -68,6 +69,10 @@ class _Lazy(Module):
             # a running statistic has no size yet either; a counter is already what it will be
             self.register_buffer(name, None if array is None else array if np.ndim(array) == 0
                                  else np.empty((0,), dtype=array.dtype))
+
+    def _probe_size(self, arguments: dict) -> int:
+        """The size the layer is built with once in ``__init__`` (any the arguments allow)."""
+        return 1
 
     def _label(self) -> str:
         shown = ", ".join(f"{key}={value!r}" for key, value in self._arguments_shown().items())
@@ -131,20 +136,41 @@ class _LazyChannels(_Lazy):
     _layout: str
 
     def _size(self, shape: tuple) -> int:
+        return shape[self._channel_axis(shape)]
+
+    def _channel_axis(self, shape: tuple) -> int:
         if len(shape) in self._batched:
-            channels = shape[1]
+            axis = 1
         elif len(shape) in self._unbatched:
-            channels = shape[0]
+            axis = 0
         else:
             raise ShapeError(f"{type(self).__name__} expected input of shape {self._layout}, got shape {shape}")
-        if channels < 1:
+        if shape[axis] < 1:
             raise ShapeError(f"{type(self).__name__} expected at least one channel, got input of shape {shape}")
-        return channels
+        return axis
 
 
-class _LazyConv(_LazyChannels):
+class _LazyGrouped(_LazyChannels):
+    """The convolutions: in_channels must divide into ``groups``, checked at the first input (before
+    the layer changes), and the layer is built in ``__init__`` with in_channels = groups."""
+
     _size_name = "in_channels"
 
+    def _probe_size(self, arguments: dict) -> int:
+        groups = arguments["groups"]
+        # a groups the layer refuses is refused by the layer itself, in its own sentence
+        return int(groups) if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool) and groups > 0 else 1
+
+    def _size(self, shape: tuple) -> int:
+        axis = self._channel_axis(shape)
+        groups = self._arguments["groups"]
+        if shape[axis] % groups:
+            raise ConfigError(f"{type(self).__name__}: in_channels={shape[axis]} (axis {axis} of the input of shape {shape}) "
+                              f"is not divisible by groups={groups}")
+        return shape[axis]
+
+
+class _LazyConv(_LazyGrouped):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__(out_channels=out_channels, kernel_size=kernel_size, stride=stride, padding=padding,
@@ -166,7 +192,46 @@ class LazyConv2d(_LazyConv):
     _batched, _unbatched, _layout = (4,), (3,), "(N, C, H, W) or (C, H, W)"
 
 
-class _LazyBatchNorm(_LazyChannels):
+class LazyConv3d(_LazyConv):
+    """A :class:`~deltaprop.nn.Conv3d` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = Conv3d
+    _batched, _unbatched, _layout = (5,), (4,), "(N, C, D, H, W) or (C, D, H, W)"
+
+
+class _LazyConvTranspose(_LazyGrouped):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(out_channels=out_channels, kernel_size=kernel_size, stride=stride, padding=padding,
+                         output_padding=output_padding, groups=groups, bias=bias, dilation=dilation,
+                         padding_mode=padding_mode, device=device, dtype=dtype)
+
+
+class LazyConvTranspose1d(_LazyConvTranspose):
+    """A :class:`~deltaprop.nn.ConvTranspose1d` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = ConvTranspose1d
+    _batched, _unbatched, _layout = (3,), (2,), "(N, C, L) or (C, L)"
+
+
+class LazyConvTranspose2d(_LazyConvTranspose):
+    """A :class:`~deltaprop.nn.ConvTranspose2d` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = ConvTranspose2d
+    _batched, _unbatched, _layout = (4,), (3,), "(N, C, H, W) or (C, H, W)"
+
+
+class LazyConvTranspose3d(_LazyConvTranspose):
+    """A :class:`~deltaprop.nn.ConvTranspose3d` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = ConvTranspose3d
+    _batched, _unbatched, _layout = (5,), (4,), "(N, C, D, H, W) or (C, D, H, W)"
+
+
+class _LazyNorm(_LazyChannels):
+    """The batch and instance norms; PyTorch's lazy forms of both default to affine=True and
+    track_running_stats=True (the instance norms themselves to False and False)."""
+
     _size_name = "num_features"
 
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
@@ -175,15 +240,44 @@ class _LazyBatchNorm(_LazyChannels):
                          device=device, dtype=dtype, bias=bias)
 
 
-class LazyBatchNorm1d(_LazyBatchNorm):
+class LazyBatchNorm1d(_LazyNorm):
     """A :class:`~deltaprop.nn.BatchNorm1d` whose ``num_features`` is axis 1 of its first input."""
 
     cls_to_become = BatchNorm1d
     _batched, _layout = (2, 3), "(N, C) or (N, C, L)"
 
 
-class LazyBatchNorm2d(_LazyBatchNorm):
+class LazyBatchNorm2d(_LazyNorm):
     """A :class:`~deltaprop.nn.BatchNorm2d` whose ``num_features`` is axis 1 of its first input."""
 
     cls_to_become = BatchNorm2d
     _batched, _layout = (4,), "(N, C, H, W)"
+
+
+class LazyBatchNorm3d(_LazyNorm):
+    """A :class:`~deltaprop.nn.BatchNorm3d` whose ``num_features`` is axis 1 of its first input."""
+
+    cls_to_become = BatchNorm3d
+    _batched, _layout = (5,), "(N, C, D, H, W)"
+
+
+class LazyInstanceNorm1d(_LazyNorm):
+    """An :class:`~deltaprop.nn.InstanceNorm1d` whose ``num_features`` is the channel axis of its first
+    input (axis 0 of an unbatched one, where PyTorch 2.13 reads axis 1 and then refuses the input)."""
+
+    cls_to_become = InstanceNorm1d
+    _batched, _unbatched, _layout = (3,), (2,), "(N, C, L) or (C, L)"
+
+
+class LazyInstanceNorm2d(_LazyNorm):
+    """An :class:`~deltaprop.nn.InstanceNorm2d` whose ``num_features`` is the channel axis of its first input."""
+
+    cls_to_become = InstanceNorm2d
+    _batched, _unbatched, _layout = (4,), (3,), "(N, C, H, W) or (C, H, W)"
+
+
+class LazyInstanceNorm3d(_LazyNorm):
+    """An :class:`~deltaprop.nn.InstanceNorm3d` whose ``num_features`` is the channel axis of its first input."""
+
+    cls_to_become = InstanceNorm3d
+    _batched, _unbatched, _layout = (5,), (4,), "(N, C, D, H, W) or (C, D, H, W)"

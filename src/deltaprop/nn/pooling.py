@@ -352,3 +352,9 @@ class LPPool2d(_LPPoolNd):
     """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, H, W) or (C, H, W) input."""
 
     _dims, _function = 2, "lp_pool2d"
+
+
+class LPPool3d(_LPPoolNd):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, D, H, W) or (C, D, H, W) input."""
+
+    _dims, _function = 3, "lp_pool3d"

@@ -156,6 +156,23 @@ class EmbeddingBag(Module):
                                  f"got shape {shape}")
             self.weight = Parameter(_weight if isinstance(_weight, Tensor) else np.asarray(_weight))
 
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, max_norm=None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False, padding_idx: int | None = None) -> "EmbeddingBag":
+        """An EmbeddingBag around a given (num_embeddings, embedding_dim) table, as
+        :meth:`Embedding.from_pretrained`: its rows as they are (the padding row is not zeroed; it gets
+        no gradient), the table itself shared, and ``freeze`` (the default) keeping it out of training."""
+        shape = tuple(np.shape(embeddings.data if isinstance(embeddings, Tensor) else embeddings))
+        if len(shape) != 2:
+            raise ShapeError(f"EmbeddingBag.from_pretrained: embeddings must be a 2-d table (num_embeddings, "
+                             f"embedding_dim), got shape {shape}")
+        layer = cls(shape[0], shape[1], max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq,
+                    mode=mode, sparse=sparse, _weight=embeddings, include_last_offset=include_last_offset,
+                    padding_idx=padding_idx)
+        layer.weight.requires_grad = not freeze
+        return layer
+
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:

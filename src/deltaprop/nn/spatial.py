@@ -1,7 +1,7 @@
 """Layers that resample or rearrange feature maps without weights: the decoder half of a conv
 autoencoder or U-Net, sub-pixel convolutions, and im2col as a layer.
 
-``Upsample`` resizes by interpolation (nearest neighbour, linear, bilinear); ``PixelShuffle``
+``Upsample`` resizes by interpolation (nearest neighbour, linear, bilinear, trilinear); ``PixelShuffle``
 trades channels for resolution (r² channels become an r x r block) and ``PixelUnshuffle`` back;
 ``Unfold`` copies every sliding window into a column and ``Fold`` adds columns back. Their
 gradients send each output's gradient back to the inputs it was made from.
@@ -27,23 +27,24 @@ def _option(value):
 
 
 def _check_numbers(owner: str, name: str, value, kind) -> None:
-    """One number, or a sequence of one or two (the 1-d and 2-d layers), each positive (and finite)."""
+    """One number, or a sequence of one to three (the 1-d, 2-d and 3-d inputs), each positive (and finite)."""
     values = value if isinstance(value, tuple) else (value,)
     allowed = (int, np.integer) if kind is int else (int, float, np.integer, np.floating)
-    if (not 1 <= len(values) <= 2 or any(isinstance(v, bool) or not isinstance(v, allowed) for v in values)
+    if (not 1 <= len(values) <= 3 or any(isinstance(v, bool) or not isinstance(v, allowed) for v in values)
             or not all(math.isfinite(v) and v > 0 for v in values)):
         what = "positive integer" if kind is int else "positive finite number"
-        raise ConfigError(f"{owner}: {name} must be a {what} or a sequence of one or two, got {value!r}")
+        raise ConfigError(f"{owner}: {name} must be a {what} or a sequence of one to three, got {value!r}")
 
 
 class Upsample(Module):
-    """Resize an (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor``, by
+    """Resize an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by ``scale_factor``, by
     :func:`~deltaprop.nn.functional.interpolate`.
 
     ``mode`` is 'nearest' (PyTorch's rule: output j reads input ⌊j·in/out⌋), 'nearest-exact',
-    'linear' (3-d inputs) or 'bilinear' (4-d inputs); ``align_corners`` (linear modes only) lines up
-    the corner pixels' centres instead of the pixel areas. ``Upsample(scale_factor=2)`` followed by a
-    convolution is the usual decoder step (checkerboard-free, unlike a strided transposed convolution).
+    'linear' (3-d inputs), 'bilinear' (4-d inputs) or 'trilinear' (5-d inputs); ``align_corners``
+    (linear modes only) lines up the corner pixels' centres instead of the pixel areas.
+    ``Upsample(scale_factor=2)`` followed by a convolution is the usual decoder step (checkerboard-free,
+    unlike a strided transposed convolution).
     """
 
     _fixed: dict = {}  # the options a subclass sets for its users
@@ -71,8 +72,8 @@ class Upsample(Module):
         if mode not in MODES:
             raise ConfigError(f"{name}: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
         if align_corners is not None and (MODES[mode] is None or not isinstance(align_corners, (bool, np.bool_))):
-            raise ConfigError(f"{name}: align_corners must be None, or True or False with mode 'linear' or 'bilinear', "
-                              f"got align_corners={align_corners!r} with mode={mode!r}")
+            raise ConfigError(f"{name}: align_corners must be None, or True or False with mode 'linear', 'bilinear' or "
+                              f"'trilinear', got align_corners={align_corners!r} with mode={mode!r}")
         if recompute_scale_factor is not None and not isinstance(recompute_scale_factor, (bool, np.bool_)):
             raise ConfigError(f"{name}: recompute_scale_factor must be None, True or False, got {recompute_scale_factor!r}")
         self.size = size

@@ -2,7 +2,7 @@
 
 Interpolation is separable: along each spatial axis, output position j reads one input position
 (nearest) or two, i0 and i1, mixed as λ0·x[i0] + λ1·x[i1] (linear); bilinear is linear along W,
-then along H. So one primitive, :func:`_along_axis`, does all of it, and its gradient sends g·λ back
+then along H; trilinear along W, H, then D. So one primitive, :func:`_along_axis`, does all of it, and its gradient sends g·λ back
 to the positions it came from. The positions and weights follow PyTorch's CPU kernels exactly
 (``UpSample.h``), including the arithmetic they are computed in: nearest in float32 whatever the
 input, linear in the input's own precision.
@@ -32,8 +32,8 @@ from ._core import operand, record
 from ._sorted_scatter import add_onto
 from .shape import permute, reshape
 
-MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2}
-_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "trilinear": 3}
+_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
 def _along_axis(x, axis: int, index0: np.ndarray, weight0=None, index1=None, weight1=None):
@@ -168,11 +168,11 @@ def _n_values(op: str, name: str, value, n: int, kind) -> tuple:
 
 def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False):
-    """Resize the spatial axes of an (N, C, L) or (N, C, H, W) input to ``size``, or by ``scale_factor``
-    (output length ⌊L·factor⌋), as ``torch.nn.functional.interpolate``.
+    """Resize the spatial axes of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size``, or by
+    ``scale_factor`` (output length ⌊L·factor⌋), as ``torch.nn.functional.interpolate``.
 
     ``mode`` is 'nearest' (PyTorch's rule, input position ⌊j·L/out⌋), 'nearest-exact' (⌊(j + ½)·L/out⌋),
-    'linear' (3-d input) or 'bilinear' (4-d input). ``align_corners`` (linear modes only, False by
+    'linear' (3-d input), 'bilinear' (4-d input) or 'trilinear' (5-d input). ``align_corners`` (linear modes only, False by
     default) maps the corner pixels' centres onto each other instead of the pixel areas. When a
     scale factor is given, its 1/factor places the samples, unless ``recompute_scale_factor`` asks
     for in/out instead (PyTorch's distinction; it matters for factors that do not divide).
@@ -186,10 +186,10 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
         raise ConfigError(f"{op}: antialias=True is not supported by deltaprop; leave it False")
     linear = MODES[mode] is not None
     if align_corners is not None and not linear:
-        raise ConfigError(f"{op}: align_corners can only be set with the interpolating modes (linear, bilinear), "
-                          f"got align_corners={align_corners!r} with mode={mode!r}")
-    if X.ndim not in (3, 4):
-        raise ShapeError(f"{op}: expected input of shape (N, C, L) or (N, C, H, W), got shape {X.shape}")
+        raise ConfigError(f"{op}: align_corners can only be set with the interpolating modes (linear, bilinear, "
+                          f"trilinear), got align_corners={align_corners!r} with mode={mode!r}")
+    if X.ndim not in (3, 4, 5):
+        raise ShapeError(f"{op}: expected input of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {X.shape}")
     n = X.ndim - 2
     if linear and MODES[mode] != n:
         raise ShapeError(f"{op}: mode={mode!r} needs input of shape {_LAYOUT[MODES[mode]]}, got shape {X.shape}")
@@ -205,7 +205,7 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
         return out if out is not x else _along_axis(x, 2, np.arange(X.shape[2]))  # a new tensor, as PyTorch's
     if X.dtype.kind != "f":
         out = x = operand(X.astype(np.float32))
-    # Along W first, then H: h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11), PyTorch's order of terms.
+    # Along W first, then H (then D): h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11), PyTorch's order of terms.
     for axis in reversed(range(2, X.ndim)):
         i0, i1, w0, w1 = _linear_source(X.shape[axis], sizes[axis - 2], scales[axis - 2], bool(align_corners), x.data.dtype)
         out = _along_axis(out, axis, i0, w0, i1, w1)

@@ -10,7 +10,7 @@ the module of its topic:
 | in_place      | relu_, elu_, leaky_relu_, hardtanh_, selu_, celu_, threshold_, rrelu_            |
 | losses        | mse_loss, cross_entropy, nll_loss, kl_div, ctc_loss, ... and the ranking, embedding and likelihood losses |
 | convolution   | linear, bilinear, conv1d/2d, conv_transpose1d/2d, unfold, fold                   |
-| pooling       | max/avg/adaptive pooling, max_unpool1d/2d, lp_pool1d/2d, the ``*_with_indices`` forms |
+| pooling       | max/avg/adaptive pooling, max_unpool1d/2d/3d, lp_pool1d/2d/3d, the ``*_with_indices`` forms |
 | normalization | batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm |
 | dropouts      | dropout, dropout1d/2d, alpha_dropout, feature_alpha_dropout                      |
 | resampling    | pad, interpolate, pixel_shuffle/unshuffle, channel_shuffle, flatten, unflatten, identity |
@@ -38,7 +38,7 @@ from .convolution import (
 from .pooling import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
     adaptive_max_pool1d_with_indices, adaptive_max_pool2d, adaptive_max_pool2d_with_indices, adaptive_max_pool3d,
-    adaptive_max_pool3d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool1d, lp_pool2d, max_pool1d,
+    adaptive_max_pool3d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool1d, lp_pool2d, lp_pool3d, max_pool1d,
     max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices, max_unpool1d,
     max_unpool2d, max_unpool3d
 )
@@ -60,7 +60,7 @@ __all__ = [
     "gaussian_nll_loss", "gelu", "glu", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish",
     "hardtanh", "hardtanh_", "hinge_embedding_loss", "huber_loss", "identity", "instance_norm", "interpolate", "kl_div",
     "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid",
-    "lp_pool1d", "lp_pool2d", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices", "max_pool2d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices", "max_pool2d",
     "max_pool2d_with_indices", "max_pool3d", "max_pool3d_with_indices", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "mish", "mse_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "nll_loss",
     "normalize", "one_hot", "pad", "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss",

@@ -8,6 +8,7 @@ import numbers
 
 from ... import ops
 from ...ops.activation import real_option
+from ...ops.pool import _avg_pool, _max_pool
 
 # The primitives already take PyTorch's arguments.
 max_pool1d = ops.max_pool1d
@@ -31,16 +32,16 @@ max_unpool3d = ops.max_unpool3d
 def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     """(Σ over each window of x^p)^(1/p), PyTorch's composition step by step: the mean of x^p times
     the window's size (so a window that ``ceil_mode`` cuts short is scaled as a full one, as in
-    PyTorch), with a negative mean (odd p, negative inputs) clamped to 0; p = inf is max pooling of |x|."""
+    PyTorch), passed through sign·relu(|·|) as PyTorch does, which keeps a negative mean (odd p,
+    negative inputs) as it is, so that window's root is NaN, as in PyTorch; p = inf is max pooling of |x|."""
     p = real_option(op, "norm_type", norm_type, nonzero=True)
-    pool = max_pool1d if n == 1 else max_pool2d
+    # the poolings under this function's name, so that a refused kernel or input names lp_pool*d
     if math.isinf(p):
-        out = pool(ops.abs(input), kernel_size, stride, 0, 1, ceil_mode)
-        return out if p > 0 else ops.neg(pool(ops.neg(ops.abs(input)), kernel_size, stride, 0, 1, ceil_mode))
-    average = (avg_pool1d if n == 1 else avg_pool2d)(ops.pow(input, p), kernel_size, stride, 0, ceil_mode)
-    window = kernel_size if isinstance(kernel_size, numbers.Integral) else math.prod(kernel_size)
-    if n == 2 and isinstance(kernel_size, numbers.Integral):
-        window = kernel_size * kernel_size
+        out = _max_pool(op, n, ops.abs(input), kernel_size, stride, 0, 1, ceil_mode)
+        return out if p > 0 else ops.neg(_max_pool(op, n, ops.neg(ops.abs(input)), kernel_size, stride, 0, 1, ceil_mode))
+    average = _avg_pool(op, n, ops.pow(input, p), kernel_size, stride, 0, ceil_mode, True)
+    # (the pooling has checked kernel_size: one integer for every axis, or one per axis)
+    window = kernel_size ** n if isinstance(kernel_size, numbers.Integral) else math.prod(kernel_size)
     clamped = ops.mul(ops.sign(average), ops.relu(ops.abs(average)))
     return ops.pow(ops.mul(clamped, window), 1.0 / p)
 
@@ -54,6 +55,11 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = Fals
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
     """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, H, W) or (C, H, W) input."""
     return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+    """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, D, H, W) or (C, D, H, W) input."""
+    return _lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 # -- PyTorch's pooling functions that always return (values, indices) --------------------------------------
