@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import constraints
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import draw
+from .location_scale import LocationScale
 from ..tensor import tensor
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """Density e^(−|x − loc|/scale) / (2·scale), one per element of the broadcast parameters."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import math
 
-from . import constraints
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import draw
+from .location_scale import LocationScale
 from ..tensor import tensor
 
 _LOG_ROOT_TWO_PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(LocationScale):
     """Density e^(−(x − loc)²/(2·scale²)) / (scale·√(2π)), one per element of the broadcast parameters."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
 
     @property
     def variance(self):
