@@ -156,6 +156,21 @@ def test_nanmean_skips_nans_by_hand():
     np.testing.assert_allclose(x.grad, [[0.5, 0.0, 0.5], [0.0, 0.0, 1.0]])
 
 
+def test_nanmean_of_a_slice_of_nans_alone_is_nan_without_a_warning():
+    # PyTorch gives NaN for the mean and its gradient there, silently; NumPy's 0/0 would warn.
+    import warnings
+
+    x = dp.tensor([[np.nan, np.nan], [1.0, 2.0]], dtype=np.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = dp.nanmean(x, 1)
+        out.sum().backward()
+        whole = dp.nanmean(dp.tensor([np.nan, np.nan]))
+    np.testing.assert_array_equal(out.data, [np.nan, 1.5])
+    np.testing.assert_array_equal(x.grad, [[np.nan, np.nan], [0.5, 0.5]])
+    assert np.isnan(whole.item())
+
+
 def test_logcumsumexp_of_large_values_does_not_overflow():
     x = dp.tensor([1000.0, 1000.0, -1000.0], dtype=np.float64, requires_grad=True)
     out = dp.logcumsumexp(x, 0)

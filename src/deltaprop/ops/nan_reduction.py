@@ -43,5 +43,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
     if a.data.dtype.kind != "f":
         refuse_non_floating("nanmean", a.data.dtype, " (or give dtype=)")
     axis = reduction_axis(dim, a.data.ndim, "nanmean")
-    count = (~np.isnan(a.data)).sum(axis=axis, keepdims=keepdim).astype(a.data.dtype)
+    count = (~np.isnan(a.data)).sum(axis=axis, keepdims=keepdim)
+    # A slice without numbers divides by NaN rather than 0: the same NaN mean and NaN gradient as
+    # 0/0 (and PyTorch's), without NumPy's "invalid value" warning, which PyTorch does not give.
+    count = np.where(count == 0, np.nan, count).astype(a.data.dtype)
     return div(sum(_nan_as_zero(a), axis, keepdim), count)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from ... import ops
 from ...ops.activation import real_option
 from ...ops.pool import _avg_pool, _max_pool
@@ -39,11 +41,14 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     if math.isinf(p):
         out = _max_pool(op, n, ops.abs(input), kernel_size, stride, 0, 1, ceil_mode)
         return out if p > 0 else ops.neg(_max_pool(op, n, ops.neg(ops.abs(input)), kernel_size, stride, 0, 1, ceil_mode))
-    average = _avg_pool(op, n, ops.pow(input, p), kernel_size, stride, 0, ceil_mode, True)
+    with np.errstate(invalid="ignore"):  # a negative x to a fractional p: NaN, as PyTorch's (which is silent)
+        powers = ops.pow(input, p)
+    average = _avg_pool(op, n, powers, kernel_size, stride, 0, ceil_mode, True)
     # (the pooling has checked kernel_size: one integer for every axis, or one per axis)
     window = kernel_size ** n if isinstance(kernel_size, numbers.Integral) else math.prod(kernel_size)
     clamped = ops.mul(ops.sign(average), ops.relu(ops.abs(average)))
-    return ops.pow(ops.mul(clamped, window), 1.0 / p)
+    with np.errstate(invalid="ignore"):  # (the root of a negative window's sum: NaN, as above)
+        return ops.pow(ops.mul(clamped, window), 1.0 / p)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
