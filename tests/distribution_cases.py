@@ -12,6 +12,9 @@ _positive = _rng.uniform(0.5, 2.0, (2, 3))
 _probabilities = _rng.uniform(0.1, 0.9, (2, 3))
 _classes = _rng.uniform(0.1, 1.0, (2, 3, 4))
 _indices = _rng.integers(0, 4, (5, 2, 3))
+_vectors = _rng.standard_normal((2, 3, 3))
+# a·aᵀ is positive-definite, and with 3·I well-conditioned enough that float32 results agree to 2e-5
+_factors = _rng.standard_normal((2, 3, 3, 3)) + 3 * np.eye(3)
 
 
 def _build(family, keyword=None):
@@ -20,6 +23,20 @@ def _build(family, keyword=None):
             return getattr(module, family)(*tensors.values())
         return getattr(module, family)(**{keyword: tensors[keyword]})
     return build
+
+
+def _multivariate(keyword):
+    # the matrix built from a free factor, so that every nudge of a gradient check stays symmetric
+    # (covariance, precision) or lower-triangular (scale_tril)
+    def build(module, tensors):
+        a = tensors["factor"]
+        matrix = a.tril() if keyword == "scale_tril" else a @ a.mT
+        return module.MultivariateNormal(tensors["loc"], **{keyword: matrix})
+    return build
+
+
+def _independent(module, tensors):
+    return module.Independent(module.Normal(tensors["loc"], tensors["scale"]), 1)
 
 
 # name: (build(module, {parameter: tensor}), {parameter: float64 array}, value, whether value is differentiable)
@@ -39,6 +56,10 @@ CASES = {
                                  np.eye(4)[_indices], False),
     "OneHotCategorical(logits)": (_build("OneHotCategorical", "logits"), {"logits": np.log(_classes) + 0.3},
                                   np.eye(4)[_indices], False),
+    **{f"MultivariateNormal({keyword})": (_multivariate(keyword), {"loc": _vectors, "factor": _factors},
+                                          _rng.standard_normal((4, 2, 3, 3)), True)
+       for keyword in ("covariance_matrix", "precision_matrix", "scale_tril")},
+    "Independent(Normal)": (_independent, {"loc": _normal, "scale": _positive}, _rng.standard_normal((4, 2, 3)), True),
 }
 
 # pairs (p, q) of one family for kl_divergence: the name of the family's case, and q's parameters
@@ -52,4 +73,7 @@ KL_PAIRS = {
     "Categorical(probs)": {"probs": _classes[::-1]},
     "Categorical(logits)": {"logits": np.log(_classes[::-1])},
     "OneHotCategorical(probs)": {"probs": _classes[::-1]},
+    "MultivariateNormal(covariance_matrix)": {"loc": _vectors[::-1], "factor": _factors[:, ::-1]},
+    "MultivariateNormal(scale_tril)": {"loc": _vectors[:, ::-1], "factor": _factors[::-1]},
+    "Independent(Normal)": {"loc": _normal[::-1], "scale": _positive[:, ::-1]},
 }

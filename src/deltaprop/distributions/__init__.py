@@ -11,6 +11,8 @@ and reinforcement-learning code.
 | Bernoulli           | probs or logits            | no      |
 | Categorical         | probs or logits (K last)   | no      |
 | OneHotCategorical   | probs or logits (K last)   | no      |
+| MultivariateNormal  | loc and one of covariance_matrix, precision_matrix, scale_tril | yes |
+| Independent         | base_distribution, reinterpreted_batch_ndims | as the base |
 
 Every draw comes from the library's generator: ``deltaprop.manual_seed`` repeats it. Parameters and
 values are checked as PyTorch checks them (``validate_args``, on by default).
@@ -23,12 +25,15 @@ from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution
 from .exponential import Exponential
+from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Laplace", "Normal", "OneHotCategorical", "Uniform",
+    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace", "MultivariateNormal", "Normal",
+    "OneHotCategorical", "Uniform",
     "constraints", "kl_divergence", "register_kl",
 ]

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
+from ..linalg import solve
 from ..ops import softplus, where
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
 from .exponential import Exponential
+from .independent import Independent, sum_rightmost
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal, half_log_det, solve_lower
 from .normal import Normal
 from .uniform import Uniform
 
@@ -105,3 +109,25 @@ def _laplace_laplace(p, q):
     ratio = p.scale / q.scale
     distance = (p.loc - q.loc).abs()
     return -ratio.log() + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _multivariate_normal_multivariate_normal(p, q):
+    # ½ (tr(Σq⁻¹Σp) + (μq − μp)ᵀΣq⁻¹(μq − μp) − n + ln(det Σq / det Σp)), with Σ = L·Lᵀ:
+    # tr(Σq⁻¹Σp) = |Lq⁻¹Lp|² (the Frobenius norm) and the quadratic form is |Lq⁻¹(μq − μp)|²
+    if p.event_shape != q.event_shape:
+        raise ShapeError(f"kl_divergence: the two MultivariateNormals have different event shapes, "
+                         f"{p.event_shape} and {q.event_shape}")
+    ratio = solve(q.scale_tril, p.scale_tril)
+    z = solve_lower(q.scale_tril, q.loc - p.loc)
+    trace = (ratio * ratio).sum((-2, -1))
+    return half_log_det(q.scale_tril) - half_log_det(p.scale_tril) + 0.5 * (trace + (z * z).sum(-1) - p.event_shape[0])
+
+
+@register_kl(Independent, Independent)
+def _independent_independent(p, q):
+    # independent parts add their divergences
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(f"kl_divergence: the two Independents reinterpret different numbers of batch "
+                                  f"dimensions, {p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims}")
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
