@@ -291,3 +291,60 @@ def test_independent_reshapes_batch_into_event():
         assert d.sample((5,)).shape == (5, 4, 2, 3) and d.has_rsample
     assert not dd.Independent(dd.Bernoulli(dp.full((2, 3), 0.5)), 1).has_rsample
     assert repr(dd.Independent(base, 1)) == "Independent(Normal(loc: (4, 2, 3), scale: (4, 2, 3)), 1)"
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: dd.Gamma(-1.0, 1.0), ConfigError, "Gamma: concentration must be greater than 0, got -1.0"),
+    (lambda: dd.Gamma(1.0, dp.tensor([1.0, 0.0])), ConfigError, "Gamma: rate must be greater than 0, got 0.0 at index (1,)"),
+    (lambda: dd.Beta(1.0, 0.0), ConfigError, "Beta: concentration0 must be greater than 0, got 0.0"),
+    (lambda: dd.Dirichlet(dp.tensor([1.0, -1.0])), ConfigError,
+     "Dirichlet: concentration must be greater than 0 (every element along the last dimension), got [ 1. -1.]"),
+    (lambda: dd.Dirichlet(dp.tensor(1.0)), ShapeError,
+     "Dirichlet: concentration must have at least one dimension (the classes), got shape ()"),
+    (lambda: dd.Gamma(1.0, 1.0).log_prob(-1.0), DataError, "Gamma: value must lie in the support (at least 0), got -1.0"),
+    (lambda: dd.Beta(1.0, 1.0).log_prob(1.5), DataError, "Beta: value must lie in the support (in [0, 1]), got 1.5"),
+    (lambda: dd.Dirichlet(dp.tensor([1.0, 2.0])).log_prob(dp.tensor([0.3, 0.3])), DataError,
+     "Dirichlet: value must lie in the support (non-negative and summing to 1 along the last dimension), got [0.3 0.3]"),
+    (lambda: dd.Dirichlet(dp.tensor([1.0, 2.0])).log_prob(dp.tensor([0.3, 0.3, 0.4])), ShapeError,
+     "Dirichlet: the last dimensions of value (3,) must be the event shape (2,)"),
+    (lambda: dd.Gamma(2.0, 1.0).rsample(), NotImplementedError,
+     "Gamma has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which carries "
+     "no gradient"),
+    (lambda: dd.Beta(2.0, 1.0).rsample((3,)), NotImplementedError,
+     "Beta has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which carries "
+     "no gradient"),
+    (lambda: dd.Dirichlet(dp.ones(3)).rsample(), NotImplementedError,
+     "Dirichlet has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which "
+     "carries no gradient"),
+])
+def test_gamma_beta_and_dirichlet_refuse_in_one_sentence(make, error, message):
+    with pytest.raises(error) as caught:
+        make()
+    assert str(caught.value) == message
+
+
+def test_gamma_beta_dirichlet_by_hand():
+    # Gamma(1, β) is Exponential(β); Beta(1, 1) and Dirichlet(1, 1, 1) are uniform (densities 1 and 2! = 2)
+    x = dp.tensor([0.0, 0.5, 2.0], dtype=np.float64)
+    np.testing.assert_allclose(dd.Gamma(1.0, 3.0).log_prob(x).data, dd.Exponential(3.0).log_prob(x).data, rtol=1e-15)
+    np.testing.assert_allclose(dd.Gamma(1.0, 3.0).entropy().data, dd.Exponential(3.0).entropy().data, rtol=1e-15)
+    assert dd.Beta(1.0, 1.0).log_prob(0.3).item() == pytest.approx(0.0, abs=1e-15)
+    assert dd.Dirichlet(dp.ones(3, dtype=np.float64)).log_prob(dp.tensor([0.2, 0.3, 0.5])).item() == pytest.approx(np.log(2))
+    # Beta(α, β) is the first coordinate of Dirichlet(α, β)
+    beta, dirichlet = dd.Beta(dp.tensor(2.5, dtype=np.float64), 0.7), dd.Dirichlet(dp.tensor([2.5, 0.7], dtype=np.float64))
+    assert beta.log_prob(0.3).item() == pytest.approx(dirichlet.log_prob(dp.tensor([0.3, 0.7], dtype=np.float64)).item(),
+                                                       rel=1e-12)
+    assert beta.entropy().item() == pytest.approx(dirichlet.entropy().item(), rel=1e-12)
+
+
+def test_gamma_sample_follows_the_generator():
+    """The draws are NumPy's gamma draws from deltaprop's generator, divided by the rate."""
+    dp.manual_seed(21)
+    drawn = dd.Gamma(dp.tensor([0.5, 3.0], dtype=np.float64), dp.tensor([2.0, 4.0], dtype=np.float64)).sample((5,)).data
+    dp.manual_seed(21)
+    expected = dp.random.default_generator().standard_gamma(np.broadcast_to([0.5, 3.0], (5, 2)), size=(5, 2))
+    np.testing.assert_allclose(drawn, expected / [2.0, 4.0], rtol=1e-15)
+    dp.manual_seed(4)
+    simplex = dd.Dirichlet(dp.tensor([[0.3, 1.0, 5.0]] * 2)).sample((100,)).data
+    assert simplex.shape == (100, 2, 3) and simplex.dtype == np.float32
+    np.testing.assert_allclose(simplex.sum(-1), 1.0, rtol=1e-6)

@@ -59,6 +59,8 @@ positive = Constraint("greater than 0", lambda x: x > 0)
 nonnegative = Constraint("at least 0", lambda x: x >= 0)
 unit_interval = Constraint("in [0, 1]", lambda x: (x >= 0) & (x <= 1))
 boolean = Constraint("0 or 1", lambda x: (x == 0) | (x == 1))
+positive_vector = EventConstraint("greater than 0 (every element along the last dimension)",
+                                  lambda x: np.all(x > 0, axis=-1))
 real_vector = EventConstraint("a vector of real numbers (not NaN)", lambda x: np.all(x == x, axis=-1))
 simplex = EventConstraint("non-negative and summing to 1 along the last dimension",
                           lambda x: np.all(x >= 0, axis=-1) & (np.abs(x.sum(-1) - 1) < 1e-6))
