@@ -162,3 +162,19 @@ def test_log_prob_at_the_edge_of_the_support_matches_pytorch(make, value):
     mine = make(dd, lambda v: dp.tensor(v, dtype=np.float64)).log_prob(dp.tensor(value, dtype=np.float64))
     reference = make(td, lambda v: torch.tensor(v, dtype=torch.float64)).log_prob(torch.tensor(value, dtype=torch.float64))
     np.testing.assert_allclose(mine.data, reference.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("keyword", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_multivariate_normal_gradient_reaches_the_matrix_given_as_in_pytorch(keyword):
+    """The matrix itself as the leaf (not a factor): PyTorch's gradient is symmetric for the two
+    positive-definite matrices and lower-triangular for scale_tril, and so is ours."""
+    matrix = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, -0.3], [0.1, -0.3, 0.8]])
+    matrix = np.linalg.cholesky(matrix) if keyword == "scale_tril" else matrix
+    x = np.array([[0.3, -1.0, 0.5], [1.2, 0.1, -0.4]])
+    ours = dp.tensor(matrix, dtype=np.float64, requires_grad=True)
+    theirs = torch.tensor(matrix, requires_grad=True)
+    mine = dd.MultivariateNormal(dp.tensor([0.1, 0.0, -0.2], dtype=np.float64), **{keyword: ours})
+    reference = td.MultivariateNormal(torch.tensor([0.1, 0.0, -0.2], dtype=torch.float64), **{keyword: theirs})
+    (mine.log_prob(dp.tensor(x, dtype=np.float64)).sum() + mine.entropy()).backward()
+    (reference.log_prob(torch.tensor(x)).sum() + reference.entropy()).backward()
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -121,7 +121,7 @@ def _multivariate_normal_multivariate_normal(p, q):
     if p.event_shape != q.event_shape:
         raise ShapeError(f"kl_divergence: the two MultivariateNormals have different event shapes, "
                          f"{p.event_shape} and {q.event_shape}")
-    ratio = solve(q.scale_tril, p.scale_tril)
+    ratio = solve(q.scale_tril.tril(), p.scale_tril)  # Lq's lower triangle only, as solve_lower
     z = solve_lower(q.scale_tril, q.loc - p.loc)
     trace = (ratio * ratio).sum((-2, -1))
     return half_log_det(q.scale_tril) - half_log_det(p.scale_tril) + 0.5 * (trace + (z * z).sum(-1) - p.event_shape[0])

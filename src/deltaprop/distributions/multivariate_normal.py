@@ -37,8 +37,10 @@ def half_log_det(L):
 
 
 def solve_lower(L, x):
-    """L⁻¹·x for a batch of vectors x (their batch dimensions broadcast with L's)."""
-    return solve(L, x.unsqueeze(-1)).squeeze(-1)
+    """L⁻¹·x for a batch of vectors x (their batch dimensions broadcast with L's); only L's lower
+    triangle is read, as by PyTorch's triangular solve, so that nothing above the diagonal of a
+    given ``scale_tril`` gets a gradient."""
+    return solve(L.tril(), x.unsqueeze(-1)).squeeze(-1)
 
 
 class MultivariateNormal(Distribution):
