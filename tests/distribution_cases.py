@@ -12,6 +12,12 @@ _positive = _rng.uniform(0.5, 2.0, (2, 3))
 _probabilities = _rng.uniform(0.1, 0.9, (2, 3))
 _classes = _rng.uniform(0.1, 1.0, (2, 3, 4))
 _indices = _rng.integers(0, 4, (5, 2, 3))
+_vectors = _rng.standard_normal((2, 3, 3))
+_shapes = _rng.uniform(0.5, 4.0, (2, 3))
+_weights = _rng.uniform(0.5, 4.0, (2, 3, 4))
+_points = _rng.uniform(0.1, 1.0, (4, 2, 3, 4))
+# a·aᵀ is positive-definite, and with 3·I well-conditioned enough that float32 results agree to 2e-5
+_factors = _rng.standard_normal((2, 3, 3, 3)) + 3 * np.eye(3)
 
 
 def _build(family, keyword=None):
@@ -20,6 +26,20 @@ def _build(family, keyword=None):
             return getattr(module, family)(*tensors.values())
         return getattr(module, family)(**{keyword: tensors[keyword]})
     return build
+
+
+def _multivariate(keyword):
+    # the matrix built from a free factor, so that every nudge of a gradient check stays symmetric
+    # (covariance, precision) or lower-triangular (scale_tril)
+    def build(module, tensors):
+        a = tensors["factor"]
+        matrix = a.tril() if keyword == "scale_tril" else a @ a.mT
+        return module.MultivariateNormal(tensors["loc"], **{keyword: matrix})
+    return build
+
+
+def _independent(module, tensors):
+    return module.Independent(module.Normal(tensors["loc"], tensors["scale"]), 1)
 
 
 # name: (build(module, {parameter: tensor}), {parameter: float64 array}, value, whether value is differentiable)
@@ -39,7 +59,18 @@ CASES = {
                                  np.eye(4)[_indices], False),
     "OneHotCategorical(logits)": (_build("OneHotCategorical", "logits"), {"logits": np.log(_classes) + 0.3},
                                   np.eye(4)[_indices], False),
+    **{f"MultivariateNormal({keyword})": (_multivariate(keyword), {"loc": _vectors, "factor": _factors},
+                                          _rng.standard_normal((4, 2, 3, 3)), True)
+       for keyword in ("covariance_matrix", "precision_matrix", "scale_tril")},
+    "Gamma": (_build("Gamma"), {"concentration": _shapes, "rate": _positive}, _rng.uniform(0.1, 3.0, (4, 2, 3)), True),
+    "Beta": (_build("Beta"), {"concentration1": _shapes, "concentration0": _positive[::-1]},
+             _rng.uniform(0.05, 0.95, (4, 2, 3)), True),
+    "Dirichlet": (_build("Dirichlet"), {"concentration": _weights}, _points / _points.sum(-1, keepdims=True), True),
+    "Independent(Normal)": (_independent, {"loc": _normal, "scale": _positive}, _rng.standard_normal((4, 2, 3)), True),
 }
+
+# PyTorch reparametrises these implicitly (their has_rsample is True); deltaprop refuses their rsample
+IMPLICITLY_REPARAMETRISED = {"Gamma", "Beta", "Dirichlet"}
 
 # pairs (p, q) of one family for kl_divergence: the name of the family's case, and q's parameters
 KL_PAIRS = {
@@ -52,4 +83,10 @@ KL_PAIRS = {
     "Categorical(probs)": {"probs": _classes[::-1]},
     "Categorical(logits)": {"logits": np.log(_classes[::-1])},
     "OneHotCategorical(probs)": {"probs": _classes[::-1]},
+    "MultivariateNormal(covariance_matrix)": {"loc": _vectors[::-1], "factor": _factors[:, ::-1]},
+    "MultivariateNormal(scale_tril)": {"loc": _vectors[:, ::-1], "factor": _factors[::-1]},
+    "Gamma": {"concentration": _shapes[::-1], "rate": _positive[:, ::-1]},
+    "Beta": {"concentration1": _positive, "concentration0": _shapes[:, ::-1]},
+    "Dirichlet": {"concentration": _weights[::-1]},
+    "Independent(Normal)": {"loc": _normal[::-1], "scale": _positive[:, ::-1]},
 }

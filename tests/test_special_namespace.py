@@ -27,7 +27,7 @@ ONE = [  # (name, recipe of the input, extra arguments)
     ("expit", uniform(-5, 5), ()), ("logit", uniform(0.05, 0.95), ()), ("exp2", uniform(-3, 3), ()),
     ("expm1", uniform(-3, 3), ()), ("log1p", uniform(-0.5, 3), ()), ("sinc", uniform(-3, 3), ()),
     ("ndtr", uniform(-6, 6), ()), ("ndtri", uniform(0.02, 0.98), ()), ("log_ndtr", uniform(-20, 5), ()),
-    ("i0", uniform(-30, 30), ()), ("entr", uniform(0.05, 3), ()),
+    ("i0", uniform(-30, 30), ()), ("entr", uniform(0.05, 3), ()), ("gammaln", uniform(0.1, 8), ()),
     ("softmax", uniform(-3, 3), (1,)), ("log_softmax", uniform(-3, 3), (0,)), ("logsumexp", uniform(-3, 3), (1,)),
 ]
 

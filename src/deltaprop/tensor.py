@@ -604,6 +604,12 @@ class Tensor:
     def erfinv(self):
         return _ops.erfinv(self)
 
+    def lgamma(self):
+        return _ops.lgamma(self)
+
+    def digamma(self):
+        return _ops.digamma(self)
+
     def sign(self):
         return _ops.sign(self)
 

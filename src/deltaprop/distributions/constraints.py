@@ -34,16 +34,41 @@ class EventConstraint(Constraint):
     event_dim = 1
 
 
+class MatrixConstraint(Constraint):
+    """A test of whole matrices, the last two dimensions (positive-definite, a Cholesky factor)."""
+
+    event_dim = 2
+
+
+def _positive_definite(x: np.ndarray) -> np.ndarray:
+    # symmetric (to rounding) and every eigenvalue positive; NaN fails both
+    symmetric = np.all(np.abs(x - np.swapaxes(x, -1, -2)) <= 1e-6 * (1 + np.abs(x)), axis=(-2, -1))
+    finite = np.all(np.isfinite(x), axis=(-2, -1))
+    safe = np.where(finite[..., None, None], x, 0)
+    return symmetric & finite & (np.linalg.eigvalsh(safe)[..., 0] > 0)
+
+
+def _lower_cholesky(x: np.ndarray) -> np.ndarray:
+    # nothing above the diagonal, and a positive diagonal
+    lower = np.all(np.triu(x, 1) == 0, axis=(-2, -1))
+    return lower & np.all(np.diagonal(x, axis1=-2, axis2=-1) > 0, axis=-1)
+
+
 real = Constraint("a real number (not NaN)", lambda x: x == x)
 positive = Constraint("greater than 0", lambda x: x > 0)
 nonnegative = Constraint("at least 0", lambda x: x >= 0)
 unit_interval = Constraint("in [0, 1]", lambda x: (x >= 0) & (x <= 1))
 boolean = Constraint("0 or 1", lambda x: (x == 0) | (x == 1))
+positive_vector = EventConstraint("greater than 0 (every element along the last dimension)",
+                                  lambda x: np.all(x > 0, axis=-1))
 real_vector = EventConstraint("a vector of real numbers (not NaN)", lambda x: np.all(x == x, axis=-1))
 simplex = EventConstraint("non-negative and summing to 1 along the last dimension",
                           lambda x: np.all(x >= 0, axis=-1) & (np.abs(x.sum(-1) - 1) < 1e-6))
 one_hot = EventConstraint("a one-hot vector (0s and one 1) along the last dimension",
                           lambda x: np.all((x == 0) | (x == 1), axis=-1) & (x.sum(-1) == 1))
+
+positive_definite = MatrixConstraint("symmetric and positive-definite", _positive_definite)
+lower_cholesky = MatrixConstraint("lower-triangular with a positive diagonal", _lower_cholesky)
 
 
 def integer_interval(low: int, high: int) -> Constraint:

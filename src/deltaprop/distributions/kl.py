@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import softplus, where
+from ..errors import ShapeError
+from ..linalg import solve
+from ..ops import digamma, lgamma, softplus, where
 from .bernoulli import Bernoulli
+from .beta import Beta, log_beta
 from .categorical import Categorical, OneHotCategorical
+from .dirichlet import Dirichlet
 from .exponential import Exponential
+from .gamma import Gamma
+from .independent import Independent, sum_rightmost
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal, half_log_det, solve_lower
 from .normal import Normal
 from .uniform import Uniform
 
@@ -105,3 +112,50 @@ def _laplace_laplace(p, q):
     ratio = p.scale / q.scale
     distance = (p.loc - q.loc).abs()
     return -ratio.log() + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _multivariate_normal_multivariate_normal(p, q):
+    # ½ (tr(Σq⁻¹Σp) + (μq − μp)ᵀΣq⁻¹(μq − μp) − n + ln(det Σq / det Σp)), with Σ = L·Lᵀ:
+    # tr(Σq⁻¹Σp) = |Lq⁻¹Lp|² (the Frobenius norm) and the quadratic form is |Lq⁻¹(μq − μp)|²
+    if p.event_shape != q.event_shape:
+        raise ShapeError(f"kl_divergence: the two MultivariateNormals have different event shapes, "
+                         f"{p.event_shape} and {q.event_shape}")
+    ratio = solve(q.scale_tril.tril(), p.scale_tril)  # Lq's lower triangle only, as solve_lower
+    z = solve_lower(q.scale_tril, q.loc - p.loc)
+    trace = (ratio * ratio).sum((-2, -1))
+    return half_log_det(q.scale_tril) - half_log_det(p.scale_tril) + 0.5 * (trace + (z * z).sum(-1) - p.event_shape[0])
+
+
+@register_kl(Independent, Independent)
+def _independent_independent(p, q):
+    # independent parts add their divergences
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(f"kl_divergence: the two Independents reinterpret different numbers of batch "
+                                  f"dimensions, {p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims}")
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(Gamma, Gamma)
+def _gamma_gamma(p, q):
+    # (αp − αq) ψ(αp) − ln Γ(αp) + ln Γ(αq) + αq ln(βp/βq) + αp (βq − βp)/βp
+    return ((p.concentration - q.concentration) * digamma(p.concentration) - lgamma(p.concentration)
+            + lgamma(q.concentration) + q.concentration * (p.rate / q.rate).log()
+            + p.concentration * (q.rate - p.rate) / p.rate)
+
+
+@register_kl(Beta, Beta)
+def _beta_beta(p, q):
+    # ln B(αq, βq) − ln B(αp, βp) + (αp − αq) ψ(αp) + (βp − βq) ψ(βp) + (αq − αp + βq − βp) ψ(αp + βp)
+    a, b, c, d = p.concentration1, p.concentration0, q.concentration1, q.concentration0
+    return (log_beta(c, d) - log_beta(a, b) + (a - c) * digamma(a) + (b - d) * digamma(b)
+            + (c - a + d - b) * digamma(a + b))
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _dirichlet_dirichlet(p, q):
+    # ln Γ(αp₀) − ln Γ(αq₀) − Σ (ln Γ(αp) − ln Γ(αq)) + Σ (αp − αq)(ψ(αp) − ψ(αp₀)), α₀ the sum over classes
+    a, b = p.concentration, q.concentration
+    total = a.sum(-1)
+    return (lgamma(total) - lgamma(b.sum(-1)) - (lgamma(a) - lgamma(b)).sum(-1)
+            + ((a - b) * (digamma(a) - digamma(total).unsqueeze(-1))).sum(-1))

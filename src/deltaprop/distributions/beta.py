@@ -1,0 +1,55 @@
+"""The beta distribution on [0, 1]: a Dirichlet over two classes (x and 1 − x), with
+``concentration1`` (α, the weight of x) and ``concentration0`` (β, the weight of 1 − x)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import constraints
+from .distribution import Distribution, broadcast_all, draw
+from .gamma import refuse_rsample
+from ..ops import digamma, lgamma, xlogy
+from ..tensor import tensor
+
+
+def log_beta(a, b):
+    """ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b)."""
+    return lgamma(a) + lgamma(b) - lgamma(a + b)
+
+
+class Beta(Distribution):
+    """Density x^(α−1) (1 − x)^(β−1) / B(α, β) on [0, 1], one per element of the broadcast parameters."""
+
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        super().__init__(self.concentration1.shape, (), validate_args)
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def variance(self):
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total * total * (total + 1))
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        x = draw("beta", shape, np.asarray(self.concentration1.data, np.float64),
+                 np.asarray(self.concentration0.data, np.float64)).astype(self.dtype)
+        return tensor(np.clip(x, np.finfo(self.dtype).tiny, 1 - np.finfo(self.dtype).eps), dtype=self.dtype)
+
+    def rsample(self, sample_shape=()):
+        refuse_rsample("Beta")
+
+    def log_prob(self, value):
+        x = self._checked(value)
+        a, b = self.concentration1, self.concentration0
+        return xlogy(a - 1, x) + xlogy(b - 1, 1 - x) - log_beta(a, b)
+
+    def entropy(self):
+        a, b = self.concentration1, self.concentration0
+        return log_beta(a, b) - (a - 1) * digamma(a) - (b - 1) * digamma(b) + (a + b - 2) * digamma(a + b)

@@ -1,0 +1,58 @@
+"""The Dirichlet distribution over the probability simplex of K classes (the last dimension of
+``concentration``), drawn as K gamma draws divided by their sum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import constraints
+from .distribution import Distribution, broadcast_all
+from .gamma import gamma_draws, refuse_rsample
+from ..errors import ShapeError
+from ..ops import digamma, lgamma, xlogy
+from ..tensor import tensor
+
+
+class Dirichlet(Distribution):
+    """Density Γ(α₀) / Π Γ(α_k) · Π x_k^(α_k − 1) on the simplex, α₀ = Σ α_k; the dimensions of
+    ``concentration`` before the last are the batch."""
+
+    arg_constraints = {"concentration": constraints.positive_vector}
+    support = constraints.simplex
+
+    def __init__(self, concentration, validate_args=None):
+        (self.concentration,) = broadcast_all(concentration)
+        if self.concentration.ndim < 1:
+            raise ShapeError(f"Dirichlet: concentration must have at least one dimension (the classes), got shape "
+                             f"{tuple(self.concentration.shape)}")
+        super().__init__(self.concentration.shape[:-1], self.concentration.shape[-1:], validate_args)
+
+    @property
+    def mean(self):
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def variance(self):
+        total = self.concentration.sum(-1, keepdim=True)
+        return self.concentration * (total - self.concentration) / (total * total * (total + 1))
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        x = gamma_draws(self.concentration.data, shape)
+        x = (x / x.sum(-1, keepdims=True)).astype(self.dtype)
+        return tensor(np.clip(x, np.finfo(self.dtype).tiny, 1 - np.finfo(self.dtype).eps), dtype=self.dtype)
+
+    def rsample(self, sample_shape=()):
+        refuse_rsample("Dirichlet")
+
+    def log_prob(self, value):
+        x = self._checked(value)
+        alpha = self.concentration
+        return xlogy(alpha - 1, x).sum(-1) + lgamma(alpha.sum(-1)) - lgamma(alpha).sum(-1)
+
+    def entropy(self):
+        alpha = self.concentration
+        total = alpha.sum(-1)
+        k = self._event_shape[0]
+        return (lgamma(alpha).sum(-1) - lgamma(total) + (total - k) * digamma(total)
+                - ((alpha - 1) * digamma(alpha)).sum(-1))
