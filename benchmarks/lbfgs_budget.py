@@ -1,22 +1,23 @@
 """Where the time of an 'lbfgs' fit goes, and the fastest such fit a NumPy objective allows.
 
-scikit-learn's MLP estimators and deltaprop.sklearn's both hand the whole training set to SciPy's
-L-BFGS-B (``scipy.optimize.minimize``), which calls back for the loss and its gradient. A fit's
-time therefore has three parts, measured here by wrapping ``minimize`` and the function it calls:
+scikit-learn's MLP estimators hand the whole training set to SciPy's L-BFGS-B
+(``scipy.optimize.minimize``); deltaprop.sklearn's run the same iteration in NumPy
+(``deltaprop.sklearn._lbfgs.minimize``, the same steps: tests/test_sklearn_lbfgs.py). Either calls
+back for the loss and its gradient. A fit's time therefore has three parts, measured here by
+wrapping each library's driver and the function it calls:
 
 * objective: computing the loss and gradient, the library's own work (per evaluation below);
-* driver: what ``minimize`` does around the calls: the L-BFGS-B algebra (compiled code) and
-  SciPy's Python bookkeeping. Same algorithm, same parameter count, about the same number of
-  evaluations: about the same for both libraries;
+* driver: what the driver does around the calls: the L-BFGS algebra and the bookkeeping
+  (SciPy's compiled step and its Python wrapper for scikit-learn, NumPy and Python for deltaprop);
 * rest: checking the input, drawing the initial weights, setting the fitted attributes.
 
 A third objective is timed alone: the same network's loss and gradient written by hand in NumPy
 (no autodiff, arrays preallocated and updated in place, the fastest ReLU and outer-product forms
 that deltaprop itself uses), in deltaprop's precision, checked against deltaprop's own objective
-first. It is timed alone and inside SciPy's L-BFGS-B, from deltaprop's starting weights with its
+first. It is timed alone and inside deltaprop's driver, from deltaprop's starting weights with its
 options: that is the fit a NumPy design would make if it checked no input and built no estimator.
 The bound is scikit-learn's fit time over that fit's time: the speed-up over scikit-learn that no
-NumPy objective behind SciPy's minimize can beat (deltaprop's checks and set-up come on top).
+NumPy objective behind this driver can beat (deltaprop's checks and set-up come on top).
 The last column is what a 2x faster fit leaves for everything beyond that bare fit (checking the
 input as scikit-learn requires, drawing the weights, the estimator's attributes, the autodiff's
 bookkeeping): half scikit-learn's fit time minus the hand-written fit's. deltaprop's "rest"
@@ -40,14 +41,16 @@ from sklearn import neural_network as reference
 from sklearn.exceptions import ConvergenceWarning
 
 import deltaprop.sklearn as ours
+from deltaprop.sklearn import _lbfgs
 from bench_sklearn import CLASSIFICATION, REGRESSION, load
 
 
 @contextlib.contextmanager
-def timed_minimize(record: dict):
-    """Route ``scipy.optimize.minimize`` (as both libraries call it) through a stopwatch that adds
-    the seconds spent in minimize and in the objective, and the number of evaluations, to ``record``."""
-    original = scipy.optimize.minimize
+def timed_minimize(record: dict, module=scipy.optimize):
+    """Route ``module.minimize`` (scikit-learn calls SciPy's, deltaprop its own in
+    ``deltaprop.sklearn._lbfgs``) through a stopwatch that adds the seconds spent in minimize and in
+    the objective, and the number of evaluations, to ``record``."""
+    original = module.minimize
 
     def minimize(fun, x0, *args, **kwargs):
         def objective(x, *extra):
@@ -62,18 +65,19 @@ def timed_minimize(record: dict):
         record["minimize"] += time.perf_counter() - started
         return result
 
-    scipy.optimize.minimize = minimize
+    module.minimize = minimize
     try:
         yield
     finally:
-        scipy.optimize.minimize = original
+        module.minimize = original
 
 
 def split_fit(estimator_class, X, y, seed: int) -> dict:
     """Seconds of one fit: total, objective, driver, rest; and the number of evaluations."""
     record = {"objective": 0.0, "minimize": 0.0, "evaluations": 0}
     estimator = estimator_class(solver="lbfgs", random_state=seed)
-    with timed_minimize(record):
+    driver = _lbfgs if estimator_class.__module__.startswith("deltaprop") else scipy.optimize
+    with timed_minimize(record, driver):
         started = time.perf_counter()
         estimator.fit(X, y)
         total = time.perf_counter() - started
@@ -193,34 +197,15 @@ def hand_written_setup(X, y, classification: bool):
 
 
 def hand_written_fit(hand, theta, options) -> dict:
-    """The hand-written objective alone (a tight loop), then inside SciPy's L-BFGS-B from
+    """The hand-written objective alone (a tight loop), then inside deltaprop's L-BFGS driver from
     deltaprop's starting weights with deltaprop's options: the fit a NumPy design that checked no
     input and built no estimator would make."""
-    from deltaprop.sklearn._lbfgs import _single_threaded_solver
-
     started = time.perf_counter()
     for _ in range(200):
         hand(theta)
     per_evaluation = (time.perf_counter() - started) / 200
-    # SciPy gets a loss function and a gradient function that returns what the loss pass computed,
-    # as deltaprop's fit_lbfgs hands them (cheaper than jac=True's caching wrapper).
-    last = {}
-
-    def loss(x):
-        last["x"], (value, last["g"]) = x, hand(x)
-        return value
-
-    def gradient(x):
-        if not np.array_equal(x, last["x"]):
-            loss(x)
-        return last["g"]
-
     started = time.perf_counter()
-    with _single_threaded_solver():
-        result = scipy.optimize.minimize(
-            loss, theta, method="L-BFGS-B", jac=gradient,
-            options={"maxfun": options["max_fun"], "maxiter": options["max_iter"], "gtol": options["tol"]},
-        )
+    result = _lbfgs.minimize(hand, theta, max_iter=options["max_iter"], max_fun=options["max_fun"], gtol=options["tol"])
     return {"fit": time.perf_counter() - started, "per_evaluation": per_evaluation, "evaluations": result.nfev}
 
 
