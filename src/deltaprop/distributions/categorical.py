@@ -108,6 +108,14 @@ class OneHotCategorical(Distribution):
     def variance(self):
         return self.probs * (1 - self.probs)
 
+    def expand(self, batch_shape):
+        new_shape = self._expanded_batch_shape(batch_shape)
+        new = object.__new__(OneHotCategorical)
+        new.__dict__.update(self.__dict__)
+        new._categorical = self._categorical.expand(new_shape)
+        new._batch_shape = new_shape
+        return new
+
     def sample(self, sample_shape=()):
         index = self._categorical.sample(sample_shape).data
         return tensor(np.eye(self._event_shape[0])[index], dtype=self.dtype)
