@@ -11,13 +11,11 @@ Draws are NumPy's binomial sampler on the library's generator, in the parameters
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from . import constraints
 from .bernoulli import clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import Distribution, broadcast_all, draw, lazy_property
 from ..ops import lgamma, sigmoid, softplus, where
 from ..tensor import tensor
 
@@ -35,11 +33,11 @@ class Binomial(Distribution):
         self.__dict__[name] = given
         super().__init__(given.shape, (), validate_args)
 
-    @cached_property
+    @lazy_property
     def probs(self):
         return sigmoid(self.logits)
 
-    @cached_property
+    @lazy_property
     def logits(self):
         p = clamp_probabilities(self.probs)
         return p.log() - (-p).log1p()

@@ -9,16 +9,28 @@ Every draw comes from :func:`deltaprop.random.default_generator`, so ``manual_se
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from . import constraints
 from ..errors import ConfigError, DataError, ShapeError
-from ..grad_mode import no_grad
+from ..grad_mode import enable_grad, no_grad
 from ..ops.stacking import broadcast_tensors
 from ..random import default_generator
 from ..tensor import Tensor, get_default_dtype, tensor
 
 _validate_by_default = True  # PyTorch's default is __debug__, True unless Python runs with -O
+
+
+class lazy_property(cached_property):
+    """A parameter derived from the given one (logits from probs, a Cholesky factor from a covariance),
+    computed once and kept, always with gradients on: computed first inside ``no_grad`` (as ``sample``
+    computes it), a plain cached_property would keep a value cut from the graph for good."""
+
+    def __get__(self, instance, owner=None):
+        with enable_grad():
+            return super().__get__(instance, owner)
 
 
 def broadcast_all(*values) -> tuple:

@@ -10,13 +10,11 @@ NumPy's geometric sampler (which counts trials, k + 1) less one.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from . import constraints
 from .bernoulli import clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import Distribution, broadcast_all, draw, lazy_property
 from ..ops import binary_cross_entropy_with_logits, sigmoid
 from ..ops.special_functions import xlog1py
 from ..tensor import tensor
@@ -35,11 +33,11 @@ class Geometric(Distribution):
         (self.__dict__[name],) = broadcast_all(given)
         super().__init__(self.__dict__[name].shape, (), validate_args)
 
-    @cached_property
+    @lazy_property
     def probs(self):
         return sigmoid(self.logits)
 
-    @cached_property
+    @lazy_property
     def logits(self):
         p = clamp_probabilities(self.probs)
         return p.log() - (-p).log1p()
