@@ -16,9 +16,19 @@ and reinforcement-learning code.
 | Beta               | concentration1, concentration0                         | no (*)      |
 | Dirichlet          | concentration (K last)                                 | no (*)      |
 | Independent        | base_distribution, reinterpreted_batch_ndims           | as the base |
+| Poisson            | rate                                                   | no          |
+| Geometric          | probs or logits                                        | no          |
+| Binomial           | total_count; probs or logits                           | no          |
+| Cauchy             | loc, scale                                             | yes         |
+| HalfNormal         | scale                                                  | yes         |
+| LogNormal          | loc, scale (of the logarithm)                          | yes         |
+| StudentT           | df, loc, scale                                         | no (*)      |
 
-(*) PyTorch reparametrises these implicitly; here ``sample`` draws them (NumPy's gamma and beta
-samplers) and ``rsample`` is refused.
+(*) PyTorch reparametrises these implicitly; here ``sample`` draws them (NumPy's gamma, beta and
+Student's t samplers) and ``rsample`` is refused.
+
+Normal, Uniform, Exponential, Laplace, Cauchy, HalfNormal and LogNormal have ``cdf`` and ``icdf``;
+every distribution has ``expand(batch_shape)``.
 
 Every draw comes from the library's generator: ``deltaprop.manual_seed`` repeats it. Parameters and
 values are checked as PyTorch checks them (``validate_args``, on by default).
@@ -29,20 +39,28 @@ from __future__ import annotations
 from . import constraints
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .binomial import Binomial
+from .cauchy import Cauchy
 from .categorical import Categorical, OneHotCategorical
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .half_normal import HalfNormal
 from .independent import Independent
-from .kl import kl_divergence, register_kl
+from .kl_more import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
 from .laplace import Laplace
+from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .poisson import Poisson
+from .student_t import StudentT
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
-    "MultivariateNormal", "Normal", "OneHotCategorical", "Uniform",
+    "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Dirichlet", "Distribution", "Exponential", "Gamma",
+    "Geometric", "HalfNormal", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal",
+    "OneHotCategorical", "Poisson", "StudentT", "Uniform",
     "constraints", "kl_divergence", "register_kl",
 ]

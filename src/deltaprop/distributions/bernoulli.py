@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import Distribution, broadcast_all, draw, lazy_property
 from ..errors import ConfigError
 from ..ops import binary_cross_entropy_with_logits, sigmoid
 from ..ops.stacking import broadcast_tensors
@@ -39,11 +37,11 @@ class Bernoulli(Distribution):
         (self.__dict__[name],) = broadcast_all(given)
         super().__init__(self.__dict__[name].shape, (), validate_args)
 
-    @cached_property
+    @lazy_property
     def probs(self):
         return sigmoid(self.logits)
 
-    @cached_property
+    @lazy_property
     def logits(self):
         p = clamp_probabilities(self.probs)
         return p.log() - (-p).log1p()

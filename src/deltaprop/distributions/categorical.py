@@ -4,13 +4,11 @@ vectors (``OneHotCategorical``). ``probs`` are normalised to sum to 1 along the 
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from . import constraints
 from .bernoulli import clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import Distribution, broadcast_all, draw, lazy_property
 from ..errors import ShapeError
 from ..ops import softmax
 from ..tensor import tensor
@@ -35,11 +33,11 @@ class Categorical(Distribution):
         self._num_events = given.shape[-1]
         super().__init__(given.shape[:-1], (), validate_args)
 
-    @cached_property
+    @lazy_property
     def probs(self):
         return softmax(self.logits, -1)
 
-    @cached_property
+    @lazy_property
     def logits(self):
         return clamp_probabilities(self.probs).log()
 
@@ -107,6 +105,14 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
+
+    def expand(self, batch_shape):
+        new_shape = self._expanded_batch_shape(batch_shape)
+        new = object.__new__(OneHotCategorical)
+        new.__dict__.update(self.__dict__)
+        new._categorical = self._categorical.expand(new_shape)
+        new._batch_shape = new_shape
+        return new
 
     def sample(self, sample_shape=()):
         index = self._categorical.sample(sample_shape).data

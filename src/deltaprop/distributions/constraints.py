@@ -59,6 +59,7 @@ positive = Constraint("greater than 0", lambda x: x > 0)
 nonnegative = Constraint("at least 0", lambda x: x >= 0)
 unit_interval = Constraint("in [0, 1]", lambda x: (x >= 0) & (x <= 1))
 boolean = Constraint("0 or 1", lambda x: (x == 0) | (x == 1))
+nonnegative_integer = Constraint("a whole number at least 0", lambda x: (x % 1 == 0) & (x >= 0))
 positive_vector = EventConstraint("greater than 0 (every element along the last dimension)",
                                   lambda x: np.all(x > 0, axis=-1))
 real_vector = EventConstraint("a vector of real numbers (not NaN)", lambda x: np.all(x == x, axis=-1))
@@ -71,9 +72,11 @@ positive_definite = MatrixConstraint("symmetric and positive-definite", _positiv
 lower_cholesky = MatrixConstraint("lower-triangular with a positive diagonal", _lower_cholesky)
 
 
-def integer_interval(low: int, high: int) -> Constraint:
-    """Whole numbers from ``low`` to ``high``, both included."""
-    return Constraint(f"a whole number in [{low}, {high}]", lambda x: (x % 1 == 0) & (x >= low) & (x <= high))
+def integer_interval(low, high, words: str | None = None) -> Constraint:
+    """Whole numbers from ``low`` to ``high``, both included (each may be an array, broadcast;
+    ``words`` then names the bounds)."""
+    words = words or f"a whole number in [{low}, {high}]"
+    return Constraint(words, lambda x: (x % 1 == 0) & (x >= low) & (x <= high))
 
 
 def interval(low: np.ndarray, high: np.ndarray) -> Constraint:

@@ -9,15 +9,28 @@ Every draw comes from :func:`deltaprop.random.default_generator`, so ``manual_se
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
+from . import constraints
 from ..errors import ConfigError, DataError, ShapeError
-from ..grad_mode import no_grad
+from ..grad_mode import enable_grad, no_grad
 from ..ops.stacking import broadcast_tensors
 from ..random import default_generator
 from ..tensor import Tensor, get_default_dtype, tensor
 
 _validate_by_default = True  # PyTorch's default is __debug__, True unless Python runs with -O
+
+
+class lazy_property(cached_property):
+    """A parameter derived from the given one (logits from probs, a Cholesky factor from a covariance),
+    computed once and kept, always with gradients on: computed first inside ``no_grad`` (as ``sample``
+    computes it), a plain cached_property would keep a value cut from the graph for good."""
+
+    def __get__(self, instance, owner=None):
+        with enable_grad():
+            return super().__get__(instance, owner)
 
 
 def broadcast_all(*values) -> tuple:
@@ -108,6 +121,40 @@ class Distribution:
     def entropy(self) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define entropy")
 
+    def cdf(self, value) -> Tensor:
+        """P(X ≤ value), one per element of the broadcast batch."""
+        raise NotImplementedError(f"{type(self).__name__} does not define cdf")
+
+    def icdf(self, value) -> Tensor:
+        """The inverse of :meth:`cdf`: the x with P(X ≤ x) = value, for value in [0, 1]."""
+        raise NotImplementedError(f"{type(self).__name__} does not define icdf")
+
+    def expand(self, batch_shape):
+        """The same distribution with its parameters broadcast to ``batch_shape`` (a view of each:
+        gradients flow back to the originals); the checks of the parameters are not repeated."""
+        new_shape = self._expanded_batch_shape(batch_shape)
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        kept = len(self._batch_shape)
+        for name, value in self.__dict__.items():
+            if isinstance(value, Tensor):  # parameters and cached ones alike: batch_shape + their own tail
+                new.__dict__[name] = value.expand(*new_shape, *value.shape[kept:])
+        new._batch_shape = new_shape
+        return new
+
+    def _expanded_batch_shape(self, batch_shape) -> tuple:
+        """``batch_shape`` as a tuple, refused unless the batch shape broadcasts to it."""
+        name = type(self).__name__
+        if not isinstance(batch_shape, (tuple, list)) or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in batch_shape):
+            raise ShapeError(f"{name}.expand: batch_shape must be a tuple of non-negative integers, got {batch_shape!r}")
+        new_shape = tuple(int(n) for n in batch_shape)
+        old = self._batch_shape
+        if len(new_shape) < len(old) or any(a != 1 and a != b for a, b in zip(old[::-1], new_shape[::-1])):
+            raise ShapeError(f"{name}.expand: the batch shape {old} cannot be expanded to {new_shape} (each of its "
+                             "dimensions must equal the new one's or be 1)")
+        return new_shape
+
     @property
     def mean(self) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define mean")
@@ -123,7 +170,9 @@ class Distribution:
     def _refuse_unless(self, constraint, x, what: str, error=ConfigError) -> None:
         """Raise ``error`` naming the first element of ``x`` that breaks ``constraint``."""
         array = np.asarray(getattr(x, "data", x))
-        ok = np.broadcast_to(constraint.check(array), array.shape[:array.ndim - constraint.event_dim])
+        ok = constraint.check(array)  # (broader than x where the constraint's bounds are a batch of them)
+        ok = np.broadcast_to(ok, np.broadcast_shapes(ok.shape, array.shape[:array.ndim - constraint.event_dim]))
+        array = np.broadcast_to(array, ok.shape + array.shape[array.ndim - constraint.event_dim:])
         if not ok.all():
             first = tuple(int(i) for i in np.argwhere(~ok)[0])
             bad = array[first]
@@ -147,6 +196,15 @@ class Distribution:
             raise ShapeError(f"{type(self).__name__}: value of shape {tuple(shape)} does not broadcast with the batch "
                              f"and event shape {full}") from None
         self._refuse_unless(self.support, value, f"value must lie in the support ({self.support.words})", DataError)
+        return value
+
+    def _checked_probability(self, value) -> Tensor:
+        """``value`` as a tensor in the parameters' dtype; when validating, refused unless every
+        element lies in [0, 1] (the argument of ``icdf``)."""
+        value = as_value(value, self.dtype)
+        if self._validate_args:
+            self._refuse_unless(constraints.unit_interval, value, "the argument of icdf must be a probability in [0, 1]",
+                                DataError)
         return value
 
     def __repr__(self) -> str:

@@ -1,4 +1,8 @@
-"""The exponential distribution of rate λ, reparametrised as E / λ with E ~ Exp(1)."""
+"""The exponential distribution of rate λ, reparametrised as E / λ with E ~ Exp(1).
+
+Its distribution function is ∫₀ˣ λe^(−λt) dt = 1 − e^(−λx), written −expm1(−λx) so that small λx
+keep their digits; solving p = 1 − e^(−λx) gives the inverse x = −ln(1 − p)/λ, by log1p.
+"""
 
 from __future__ import annotations
 
@@ -40,3 +44,10 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1 - self.rate.log()
+
+    def cdf(self, value):
+        x = self._checked(value)
+        return -(-self.rate * x).expm1()
+
+    def icdf(self, value):
+        return -(-self._checked_probability(value)).log1p() / self.rate

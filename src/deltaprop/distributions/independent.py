@@ -54,6 +54,14 @@ class Independent(Distribution):
     def stddev(self):
         return self.base_dist.stddev
 
+    def expand(self, batch_shape):
+        """The base expanded to ``batch_shape`` followed by the reinterpreted dimensions."""
+        new_shape = self._expanded_batch_shape(batch_shape)
+        reinterpreted = self._event_shape[:len(self._event_shape) - len(self.base_dist.event_shape)]
+        new = Independent(self.base_dist.expand(new_shape + reinterpreted), self.reinterpreted_batch_ndims)
+        new._validate_args = self._validate_args
+        return new
+
     def sample(self, sample_shape=()):
         return self.base_dist.sample(sample_shape)
 

@@ -1,5 +1,10 @@
 """The Laplace distribution, reparametrised by its inverse distribution function:
-loc − scale·sign(u)·ln(1 − |u|) with u uniform on (−1, 1)."""
+loc − scale·sign(u)·ln(1 − |u|) with u uniform on (−1, 1).
+
+With d = x − loc, the density's integral is ½e^(d/scale) below loc and 1 − ½e^(−d/scale) above, so
+F(x) = ½ − ½·sign(d)·(e^(−|d|/scale) − 1) in one expression (expm1 keeps the digits near loc).
+Solving p = F(x) on each side: x = loc − scale·sign(p − ½)·ln(1 − 2|p − ½|).
+"""
 
 from __future__ import annotations
 
@@ -33,3 +38,11 @@ class Laplace(LocationScale):
 
     def entropy(self):
         return 1 + (2 * self.scale).log()
+
+    def cdf(self, value):
+        d = self._checked(value) - self.loc
+        return 0.5 - 0.5 * d.sign() * (-d.abs() / self.scale).expm1()
+
+    def icdf(self, value):
+        t = self._checked_probability(value) - 0.5
+        return self.loc - self.scale * t.sign() * (-2 * t.abs()).log1p()

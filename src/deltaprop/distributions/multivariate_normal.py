@@ -9,12 +9,10 @@ ln p(x) = −½ (n ln 2π + |z|²) − Σ ln L_ii.
 from __future__ import annotations
 
 import math
-from functools import cached_property
-
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, draw
+from .distribution import Distribution, draw, lazy_property
 from ..errors import ConfigError, ShapeError
 from ..linalg import cholesky, inv, solve
 from ..tensor import Tensor, get_default_dtype, tensor
@@ -80,7 +78,7 @@ class MultivariateNormal(Distribution):
         self.__dict__[self._given] = matrix.expand(*batch, n, n)
         super().__init__(batch, (n,), validate_args)
 
-    @cached_property
+    @lazy_property
     def scale_tril(self):
         if self._given == "covariance_matrix":
             return cholesky(self.covariance_matrix)
@@ -90,11 +88,11 @@ class MultivariateNormal(Distribution):
         identity = tensor(np.eye(self._event_shape[0]), dtype=self.dtype)
         return solve(R.mT, identity.expand(*R.shape))
 
-    @cached_property
+    @lazy_property
     def covariance_matrix(self):
         return self.scale_tril @ self.scale_tril.mT
 
-    @cached_property
+    @lazy_property
     def precision_matrix(self):
         return inv(self.covariance_matrix)
 

@@ -1,4 +1,9 @@
-"""The normal distribution N(loc, scale²), reparametrised as loc + scale·ε with ε ~ N(0, 1)."""
+"""The normal distribution N(loc, scale²), reparametrised as loc + scale·ε with ε ~ N(0, 1).
+
+Its distribution function is Φ((x − loc)/scale), Φ the standard normal one (``ndtr``, computed by
+erfc so that the left tail keeps its digits), and the inverse is loc + scale·Φ⁻¹(p) (``ndtri``,
+√2·erfinv(2p − 1)); both are deltaprop primitives, so the gradients reach loc, scale and the value.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import math
 
 from .distribution import draw
 from .location_scale import LocationScale
+from ..ops.special_functions import ndtr, ndtri
 from ..tensor import tensor
 
 _LOG_ROOT_TWO_PI = 0.5 * math.log(2 * math.pi)
@@ -33,3 +39,10 @@ class Normal(LocationScale):
 
     def entropy(self):
         return 0.5 + _LOG_ROOT_TWO_PI + self.scale.log()
+
+    def cdf(self, value):
+        x = self._checked(value)
+        return ndtr((x - self.loc) / self.scale)
+
+    def icdf(self, value):
+        return self.loc + self.scale * ndtri(self._checked_probability(value))

@@ -1,4 +1,8 @@
-"""The uniform distribution on [low, high), reparametrised as low + (high − low)·u with u ~ U[0, 1)."""
+"""The uniform distribution on [low, high), reparametrised as low + (high − low)·u with u ~ U[0, 1).
+
+Its distribution function rises linearly, (x − low)/(high − low), clipped to [0, 1] (outside the
+support only without validation); the inverse is low + p·(high − low).
+"""
 
 from __future__ import annotations
 
@@ -60,3 +64,10 @@ class Uniform(Distribution):
 
     def entropy(self):
         return (self.high - self.low).log()
+
+    def cdf(self, value):
+        x = self._checked(value)
+        return ((x - self.low) / (self.high - self.low)).clip(0, 1)
+
+    def icdf(self, value):
+        return self.low + self._checked_probability(value) * (self.high - self.low)

@@ -1,0 +1,63 @@
+"""The geometric distribution: the number k = 0, 1, 2, ... of failures before the first success of
+Bernoulli trials that succeed with probability p (``probs``, in (0, 1]) or σ(``logits``).
+
+P(k) = (1 − p)ᵏ·p, so ln P(k) = k·ln(1 − p) + ln p, the first term by ``xlog1py`` (0 at k = 0 even
+when p = 1). The mean Σ k (1 − p)ᵏ p = (1 − p)/p = 1/p − 1 and the variance (1 − p)/p²; the entropy
+−E[ln P(k)] = −ln p − (1 − p)/p·ln(1 − p) = (−p ln p − (1 − p) ln(1 − p))/p, the Bernoulli
+entropy divided by p (written, as there, with the binary cross-entropy of the logits). Draws are
+NumPy's geometric sampler (which counts trials, k + 1) less one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import constraints
+from .bernoulli import clamp_probabilities, probabilities_or_logits
+from .distribution import Distribution, broadcast_all, draw, lazy_property
+from ..ops import binary_cross_entropy_with_logits, sigmoid
+from ..ops.special_functions import xlog1py
+from ..tensor import tensor
+
+_success_probability = constraints.Constraint("in (0, 1]", lambda x: (x > 0) & (x <= 1))
+
+
+class Geometric(Distribution):
+    """Failures before the first success, one distribution per element of ``probs`` or ``logits``."""
+
+    arg_constraints = {"probs": _success_probability, "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        name, given = probabilities_or_logits("Geometric", probs, logits)
+        (self.__dict__[name],) = broadcast_all(given)
+        super().__init__(self.__dict__[name].shape, (), validate_args)
+
+    @lazy_property
+    def probs(self):
+        return sigmoid(self.logits)
+
+    @lazy_property
+    def logits(self):
+        p = clamp_probabilities(self.probs)
+        return p.log() - (-p).log1p()
+
+    @property
+    def mean(self):
+        return 1 / self.probs - 1
+
+    @property
+    def variance(self):
+        return (1 / self.probs - 1) / self.probs
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        trials = draw("geometric", shape, np.broadcast_to(np.asarray(self.probs.data, np.float64), shape))
+        return tensor((trials - 1).astype(self.dtype), dtype=self.dtype)
+
+    def log_prob(self, value):
+        k = self._checked(value)
+        return xlog1py(k, -self.probs) + self.probs.log()
+
+    def entropy(self):
+        return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none") / self.probs

@@ -1,0 +1,45 @@
+"""The Poisson distribution of ``rate`` λ ≥ 0 over the counts 0, 1, 2, ...
+
+P(k) = λᵏ e^(−λ) / k!, so ln P(k) = k·ln λ − λ − ln Γ(k + 1), written with ``xlogy`` (so that λ = 0
+scores k = 0 as ln 1 = 0, not NaN) and ``lgamma``; the value gets a gradient too (through the
+continuous extension of k!). Mean and variance are both λ (Σ k·P(k) = λ·Σ P(k − 1), and likewise
+E[k(k − 1)] = λ²). Draws are NumPy's Poisson sampler on the library's generator, as floating-point
+numbers in the rate's dtype (as PyTorch's). PyTorch defines no closed-form entropy; neither does this.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import constraints
+from .distribution import Distribution, broadcast_all, draw
+from ..ops import lgamma, xlogy
+from ..tensor import tensor
+
+
+class Poisson(Distribution):
+    """Counts k ≥ 0 with probability λᵏ e^(−λ) / k!, one distribution per element of ``rate``."""
+
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, (), validate_args)
+
+    @property
+    def mean(self):
+        return self.rate
+
+    @property
+    def variance(self):
+        return self.rate
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        counts = draw("poisson", shape, np.broadcast_to(np.asarray(self.rate.data, np.float64), shape))
+        return tensor(counts.astype(self.dtype), dtype=self.dtype)
+
+    def log_prob(self, value):
+        k = self._checked(value)
+        return xlogy(k, self.rate) - self.rate - lgamma(k + 1)
