@@ -26,16 +26,10 @@ def clamp_probabilities(p):
     return p.clip(eps, 1 - eps)
 
 
-class Bernoulli(Distribution):
-    """Values 0 and 1, one distribution per element of ``probs`` or ``logits`` (log-odds)."""
-
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-
-    def __init__(self, probs=None, logits=None, validate_args=None):
-        name, given = probabilities_or_logits("Bernoulli", probs, logits)
-        (self.__dict__[name],) = broadcast_all(given)
-        super().__init__(self.__dict__[name].shape, (), validate_args)
+class SuccessProbability:
+    """``probs`` and ``logits`` (log-odds) of one success probability per element, each derived
+    from the other when first asked for (a distribution is given one of them): p = σ(logit),
+    logit = ln p − ln(1 − p) with p kept off 0 and 1. Shared by Bernoulli, Geometric and Binomial."""
 
     @lazy_property
     def probs(self):
@@ -45,6 +39,18 @@ class Bernoulli(Distribution):
     def logits(self):
         p = clamp_probabilities(self.probs)
         return p.log() - (-p).log1p()
+
+
+class Bernoulli(SuccessProbability, Distribution):
+    """Values 0 and 1, one distribution per element of ``probs`` or ``logits`` (log-odds)."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        name, given = probabilities_or_logits("Bernoulli", probs, logits)
+        (self.__dict__[name],) = broadcast_all(given)
+        super().__init__(self.__dict__[name].shape, (), validate_args)
 
     @property
     def mean(self):

@@ -14,13 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .bernoulli import clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw, lazy_property
-from ..ops import lgamma, sigmoid, softplus, where
+from .bernoulli import SuccessProbability, probabilities_or_logits
+from .distribution import Distribution, broadcast_all, draw
+from ..ops import lgamma, softplus, where
 from ..tensor import tensor
 
 
-class Binomial(Distribution):
+class Binomial(SuccessProbability, Distribution):
     """Successes in ``total_count`` trials (default 1), each with probability ``probs`` or
     σ(``logits``); the batch is the broadcast of ``total_count`` with the one given."""
 
@@ -32,15 +32,6 @@ class Binomial(Distribution):
         given, self.total_count = broadcast_all(given, total_count)  # (the dtype is the probabilities')
         self.__dict__[name] = given
         super().__init__(given.shape, (), validate_args)
-
-    @lazy_property
-    def probs(self):
-        return sigmoid(self.logits)
-
-    @lazy_property
-    def logits(self):
-        p = clamp_probabilities(self.probs)
-        return p.log() - (-p).log1p()
 
     @property
     def support(self):

@@ -13,16 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .bernoulli import clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw, lazy_property
-from ..ops import binary_cross_entropy_with_logits, sigmoid
+from .bernoulli import SuccessProbability, probabilities_or_logits
+from .distribution import Distribution, broadcast_all, draw
+from ..ops import binary_cross_entropy_with_logits
 from ..ops.special_functions import xlog1py
 from ..tensor import tensor
 
 _success_probability = constraints.Constraint("in (0, 1]", lambda x: (x > 0) & (x <= 1))
 
 
-class Geometric(Distribution):
+class Geometric(SuccessProbability, Distribution):
     """Failures before the first success, one distribution per element of ``probs`` or ``logits``."""
 
     arg_constraints = {"probs": _success_probability, "logits": constraints.real}
@@ -32,15 +32,6 @@ class Geometric(Distribution):
         name, given = probabilities_or_logits("Geometric", probs, logits)
         (self.__dict__[name],) = broadcast_all(given)
         super().__init__(self.__dict__[name].shape, (), validate_args)
-
-    @lazy_property
-    def probs(self):
-        return sigmoid(self.logits)
-
-    @lazy_property
-    def logits(self):
-        p = clamp_probabilities(self.probs)
-        return p.log() - (-p).log1p()
 
     @property
     def mean(self):

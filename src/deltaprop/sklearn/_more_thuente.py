@@ -145,8 +145,7 @@ def _next_trial(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, low, high, sqr
         # 1: higher. The cubic's minimum if it is nearer x than the quadratic's (value at both
         # ends, slope at x), else halfway between the two.
         theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = _fmax(abs(theta), _fmax(abs(dx), abs(dp)))
-        gamma = s * sqrt((theta / s) ** 2 - (dx / s) * (dp / s))
+        gamma = _root(theta, dx, dp, sqrt)
         if stp < stx:
             gamma = -gamma
         p = (gamma - dx) + theta
@@ -160,8 +159,7 @@ def _next_trial(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, low, high, sqr
         # 2: the slopes differ in sign. Whichever of the cubic's and the secant's steps lies
         # further from the trial.
         theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = _fmax(abs(theta), _fmax(abs(dx), abs(dp)))
-        gamma = s * sqrt((theta / s) ** 2 - (dx / s) * (dp / s))
+        gamma = _root(theta, dx, dp, sqrt)
         if stp > stx:
             gamma = -gamma
         p = (gamma - dp) + theta
@@ -173,8 +171,7 @@ def _next_trial(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, low, high, sqr
         # 3: same sign, smaller slope. The cubic's step only if the cubic rises beyond the trial
         # or its minimum lies beyond it; otherwise the far bound.
         theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = _fmax(abs(theta), _fmax(abs(dx), abs(dp)))
-        gamma = s * sqrt(_fmax(0.0, (theta / s) ** 2 - (dx / s) * (dp / s)))
+        gamma = _root(theta, dx, dp, sqrt, at_least_zero=True)
         if stp > stx:
             gamma = -gamma
         p = (gamma - dp) + theta
@@ -197,14 +194,21 @@ def _next_trial(stx, fx, dx, sty, fy, dy, stp, fp, dp, bracketed, low, high, sqr
     # far as allowed.
     if bracketed:
         theta = 3.0 * (fp - fy) / (sty - stp) + dy + dp
-        s = _fmax(abs(theta), _fmax(abs(dy), abs(dp)))
-        gamma = s * sqrt((theta / s) ** 2 - (dy / s) * (dp / s))
+        gamma = _root(theta, dy, dp, sqrt)
         if stp > sty:
             gamma = -gamma
         p = (gamma - dp) + theta
         q = ((gamma - dp) + gamma) + dy
         return stp + p / q * (sty - stp), True
     return (high if stp > stx else low), False
+
+
+def _root(theta, a, b, sqrt, at_least_zero=False):
+    """√(θ² − a·b), the cubic's discriminant, scaled by the largest magnitude s as s·√((θ/s)² −
+    (a/s)(b/s)) so that no square overflows; clipped at 0 first where the case allows a negative."""
+    s = _fmax(abs(theta), _fmax(abs(a), abs(b)))
+    inside = (theta / s) ** 2 - (a / s) * (b / s)
+    return s * sqrt(_fmax(0.0, inside) if at_least_zero else inside)
 
 
 def _opposite(dp, dx) -> bool:
