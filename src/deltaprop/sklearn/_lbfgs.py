@@ -14,9 +14,9 @@ bounds on any variable, L-BFGS-B's iteration is plain limited-memory BFGS:
    from steepest descent, and ends the fit if it fails there too.
 
 This module runs that iteration itself, decision for decision as L-BFGS-B takes it (the tests
-follow SciPy's iterates to 1e-9): the same fits as scikit-learn's, the same ``n_iter_`` and
+follow SciPy's iterates to 1e-11 over 20 iterations): the same fits as scikit-learn's, the same ``n_iter_`` and
 ``loss_``, and no SciPy driver around each evaluation, whose bookkeeping cost more than the
-iteration's own arithmetic (50-100 µs against 20-40 per evaluation: benchmarks/README.md).
+iteration's own arithmetic (99-148 µs against 56-70 per evaluation: benchmarks/README.md).
 
 H·g comes from the two-loop recursion (Nocedal 1980), carried out on inner products: every
 vector it forms is a combination of g and the stored s and y, so with the products s_i·g, y_i·g
