@@ -142,8 +142,10 @@ def test_grad_runs_hooks_as_pytorch_does():
     (lambda x: autograd.grad(dp.ones(3).sum(), x), r"grad: output 0 \(shape \(\)\) does not require a gradient"),
     (lambda x: autograd.grad(x.sum(), dp.ones(3)), r"grad: input 0 \(shape \(3,\)\) does not require a gradient"),
     (lambda x: autograd.grad(x.sum(), []), "grad: inputs is empty"),
-    (lambda x: autograd.grad(x.sum(), x, create_graph=True), r"grad: create_graph=True \(gradients of gradients\) is not supported"),
-    (lambda x: autograd.backward(x.sum(), create_graph=True), r"backward: create_graph=True \(gradients of gradients\) is not supported"),
+    (lambda x: autograd.grad(dp.sort(x)[0].sum(), x, create_graph=True), r"grad: create_graph=True needs the gradient of '\w+' to be differentiable"),
+    (lambda x: autograd.grad((x * x).sum(), x, grad_outputs=dp.ones(1)[0], create_graph=True, is_grads_batched=True), "grad: create_graph=True with is_grads_batched=True"),
+    (lambda x: autograd.backward(x.sum(), create_graph=True), r"backward: create_graph=True is not supported here, where gradients go into .grad as arrays; deltaprop.autograd.grad"),
+    (lambda x: x.sum().backward(create_graph=True), r"backward: create_graph=True is not supported, as .grad holds arrays outside the graph"),
     (lambda x: autograd.backward(x * 2), "backward: a gradient can be implied only for a scalar output"),
 ])
 def test_grad_and_backward_refusals(call, sentence):
@@ -426,9 +428,10 @@ def test_jacobian_matches_finite_differences_and_vjp_jvp_agree_with_it():
 
 
 @pytest.mark.parametrize("call, sentence", [
-    (lambda: autograd.functional.hessian(lambda t: (t ** 3).sum(), dp.ones(2)), "hessian: second derivatives"),
-    (lambda: autograd.functional.hvp(lambda t: (t ** 3).sum(), dp.ones(2), dp.ones(2)), "hvp: second derivatives"),
-    (lambda: autograd.functional.vjp(lambda t: t * 2, dp.ones(2), create_graph=True), "vjp: second derivatives"),
+    (lambda: autograd.functional.hessian(lambda t: (t ** 3).sum(), dp.ones(2), create_graph=True), r"hessian: create_graph=True \(third derivatives"),
+    (lambda: autograd.functional.hvp(lambda t: t ** 3, dp.ones(2), dp.ones(2)), r"hvp: func must return a single tensor with one element \(a scalar function\), got shape \(2,\)"),
+    (lambda: autograd.functional.vhp(lambda t: (t ** 3).sum(), dp.ones(2), dp.ones(3)), r"vhp: v\[0\] has shape \(3,\), but it pairs with a tensor of shape \(2,\)"),
+    (lambda: autograd.functional.vjp(lambda t: t * 2, dp.ones(2), create_graph=True), "vjp: create_graph=True is not supported here"),
     (lambda: autograd.functional.vjp(lambda t: t * 2, dp.ones(2)), r"vjp: v can be left out only for a single one-element tensor"),
     (lambda: autograd.functional.jvp(lambda t: t * 2, dp.ones(2), np.ones(3)), r"jvp: v\[0\] has shape \(3,\), but it pairs with a tensor of shape \(2,\)"),
 ])

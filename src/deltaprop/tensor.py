@@ -160,7 +160,9 @@ class Tensor:
         # The graph is never freed (its rules hold NumPy arrays), so a second backward() works with or
         # without retain_graph, accumulating as PyTorch's retain_graph=True does.
         if create_graph:
-            raise GradError("backward: create_graph=True (gradients of gradients) is not supported")
+            raise GradError("backward: create_graph=True is not supported, as .grad holds arrays outside the graph; "
+                            "deltaprop.autograd.grad(loss, inputs, create_graph=True) returns gradients that can be "
+                            "differentiated again")
         if not self.requires_grad:
             raise GradError(
                 "backward: this tensor does not require a gradient (no input of the computation had "

@@ -2,9 +2,10 @@
 
 ``grad`` returns gradients with respect to chosen tensors and leaves ``.grad`` alone; ``backward``
 runs one sweep from several outputs; ``Function`` defines an operation with its own gradient rule;
-``functional`` holds ``vjp``, ``jacobian`` and ``jvp``. The grad-mode switches and ``gradcheck`` are
-deltaprop's own, under the names PyTorch gives them here. Gradients of gradients are not computed:
-``create_graph=True`` is refused, and with it ``hessian``, ``hvp`` and ``vhp``.
+``functional`` holds ``vjp``, ``jacobian``, ``jvp``, ``hessian``, ``hvp`` and ``vhp``. The grad-mode
+switches and ``gradcheck`` are deltaprop's own, under the names PyTorch gives them here.
+``grad(..., create_graph=True)`` returns gradients that are tensors of the graph, for second
+derivatives (:mod:`.higher_order`), through the operations listed in :mod:`.differentiable_rules`.
 """
 
 from ..grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled

@@ -3,18 +3,23 @@
 ``vjp`` is one backward sweep; ``jacobian`` is one sweep per output element (row by row, with the
 sweep of ``autograd.grad``); ``jvp`` multiplies that Jacobian by ``v``, since deltaprop has no
 forward mode: exact, but it costs as many sweeps as the output has elements. ``vectorize`` and
-``strategy`` are accepted and ignored (every row is computed by reverse mode). Second derivatives
-(``hessian``, ``hvp``, ``vhp``, ``create_graph=True``) are refused: gradients here are arrays.
+``strategy`` are accepted and ignored (every row is computed by reverse mode). ``hessian``,
+``hvp`` and ``vhp`` differentiate the gradient that the sweep with ``create_graph=True`` records
+(:mod:`.higher_order`); ``create_graph=True`` itself is refused here (``autograd.grad`` takes it).
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from .. import ops
 from ..engine import gradients_to
 from ..errors import GradError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
+from .higher_order import differentiable_gradients
 
 
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -69,19 +74,73 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     return _as(single_output, [y.detach() for y in ys]), _as(single_output, products)
 
 
-def hessian(func, inputs, *args, **kwargs):
-    """Refused: second derivatives need the gradient to be part of the graph, which it is not here."""
-    _refuse_second_order("hessian", True)
+def hessian(func, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
+            outer_jacobian_strategy: str = "reverse-mode"):
+    """The Hessian of ``func`` (which returns a one-element tensor) at ``inputs``: for inputs i and j
+    a tensor of shape inputs[i].shape + inputs[j].shape, nested as PyTorch nests it (a tensor for
+    one input, a tuple of tuples for a tuple of inputs). One differentiable sweep gives the
+    gradient, then one sweep per element of it gives a row of second derivatives."""
+    _refuse_third_order("hessian", create_graph)
+    single_input, xs = _inputs("hessian", inputs)
+    gradients = _first_gradients("hessian", func, xs)
+    rows = []
+    for g, x in zip(gradients, xs):
+        blocks = [np.zeros((x.data.size, other.data.size), dtype=other.data.dtype) for other in xs]
+        if g.requires_grad:
+            flat = g.reshape(-1)
+            for k in range(x.data.size):
+                for block, second in zip(blocks, _gradients([flat[k]], [np.ones((), flat.data.dtype)], xs)):
+                    block[k] = second.data.reshape(-1)
+        rows.append(_as(single_input, [Tensor._wrap(block.reshape(x.shape + other.shape)) for block, other in zip(blocks, xs)]))
+    return _as(single_input, rows)
 
 
-def hvp(func, inputs, v=None, *args, **kwargs):
-    """Refused, as :func:`hessian` is."""
-    _refuse_second_order("hvp", True)
+def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), H·v): the Hessian of the one-element output times ``v``, by two sweeps (the
+    gradient in the graph, then the gradient of its product with ``v``), never forming H."""
+    return _hessian_product("hvp", func, inputs, v, create_graph)
 
 
-def vhp(func, inputs, v=None, *args, **kwargs):
-    """Refused, as :func:`hessian` is."""
-    _refuse_second_order("vhp", True)
+def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+    """(func(inputs), vᵀ·H), which equals H·v: second derivatives of a function whose are continuous
+    do not depend on their order (the two are computed alike, as PyTorch's agree)."""
+    return _hessian_product("vhp", func, inputs, v, create_graph)
+
+
+def _hessian_product(caller: str, func, inputs, v, create_graph: bool):
+    _refuse_third_order(caller, create_graph)
+    single_input, xs = _inputs(caller, inputs)
+    vs = _matching(caller, "v", v, xs, single_input)
+    output = []
+    gradients = _first_gradients(caller, func, xs, output)
+    terms = [ops.sum(ops.mul(g, dv)) for g, dv in zip(gradients, vs) if g.requires_grad]
+    if terms:
+        products = _gradients([functools.reduce(ops.add, terms)], [np.ones((), terms[0].data.dtype)], xs)
+    else:  # a gradient that depends on nothing: the function is linear, its Hessian zero
+        products = [Tensor._wrap(np.zeros_like(x.data)) for x in xs]
+    return output[0].detach(), _as(single_input, products)
+
+
+def _first_gradients(caller: str, func, xs: list, output: list | None = None) -> list:
+    """The gradient of ``func``'s one-element output with respect to ``xs``, as tensors in the graph
+    (zeros for an input the output does not depend on); the output goes into ``output``."""
+    single_output, ys = _outputs(caller, func, xs)
+    if not single_output or ys[0].data.size != 1:
+        raise GradError(f"{caller}: func must return a single tensor with one element (a scalar function), got "
+                        f"{'a tuple' if not single_output else 'shape ' + str(ys[0].shape)}")
+    y = ys[0]
+    if output is not None:
+        output.append(y)
+    if not y.requires_grad:
+        return [Tensor._wrap(np.zeros_like(x.data)) for x in xs]
+    found = differentiable_gradients([y], [Tensor._wrap(np.ones_like(y.data))], xs)
+    return [Tensor._wrap(np.zeros_like(x.data)) if g is None else g for x, g in zip(xs, found)]
+
+
+def _refuse_third_order(caller: str, create_graph: bool) -> None:
+    if create_graph:
+        raise GradError(f"{caller}: create_graph=True (third derivatives through {caller}) is not supported; take "
+                        "autograd.grad(..., create_graph=True) twice instead")
 
 
 def _gradients(ys: list, seeds: list, xs: list) -> list:
@@ -137,5 +196,5 @@ def _as(single: bool, items: list):
 
 def _refuse_second_order(caller: str, create_graph: bool) -> None:
     if create_graph:
-        raise GradError(f"{caller}: second derivatives (create_graph=True, hessian, hvp, vhp) are not supported; "
-                        "deltaprop's gradients are arrays, outside the graph")
+        raise GradError(f"{caller}: create_graph=True is not supported here; autograd.grad(..., create_graph=True) "
+                        "returns gradients in the graph, and hessian, hvp and vhp give second derivatives")

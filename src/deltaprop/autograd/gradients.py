@@ -12,6 +12,7 @@ import numpy as np
 from ..engine import _accumulate_leaf, gradients_to, run_backward_from
 from ..errors import GradError
 from ..tensor import Tensor
+from .higher_order import differentiable_gradients
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False, only_inputs: bool = True,
@@ -24,8 +25,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     or zeros with ``materialize_grads=True``). ``is_grads_batched=True`` takes each grad_output with
     a leading batch axis and runs one sweep per row (PyTorch vectorizes them). ``retain_graph`` and
     ``only_inputs`` are accepted and change nothing: the graph is never freed.
+
+    ``create_graph=True`` returns gradients that are tensors of the graph, so that they can be
+    differentiated again (second derivatives, gradient penalties); grad_outputs that require a
+    gradient are differentiated through too. Each operation on the way must have a
+    differentiable rule (see ``autograd/differentiable_rules.py``); one that has none is named.
     """
-    _refuse_second_order("grad", create_graph)
+    if create_graph and is_grads_batched:
+        raise GradError("grad: create_graph=True with is_grads_batched=True is not supported; call grad once per "
+                        "row of grad_outputs")
     if materialize_grads and allow_unused is False:
         raise ValueError("grad: materialize_grads=True gives unused inputs zeros, so allow_unused must be True "
                          "or left out, not False")
@@ -47,7 +55,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         gradients = tuple(None if row_grads[0] is None else Tensor._wrap(np.stack([r.data for r in row_grads]))
                           for row_grads in zip(*per_row))
     else:
-        gradients = _sweep(outputs, grad_outputs, inputs, allow_unused, materialize_grads)
+        gradients = _sweep(outputs, grad_outputs, inputs, allow_unused, materialize_grads, create_graph)
     return gradients if names is None else dict(zip(names, gradients))
 
 
@@ -74,9 +82,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
             _accumulate_leaf(x, g, set())
 
 
-def _sweep(outputs, grad_outputs, inputs, allow_unused: bool, materialize: bool) -> tuple:
+def _sweep(outputs, grad_outputs, inputs, allow_unused: bool, materialize: bool, create_graph: bool = False) -> tuple:
     seeds = _seeds("grad", outputs, grad_outputs)
-    gradients = gradients_to(outputs, seeds, inputs)
+    if create_graph:
+        # a grad_output that is a tensor needing a gradient stays that tensor (in the graph)
+        given = grad_outputs if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outputs)
+        seeds = [g if isinstance(g, Tensor) and g.requires_grad and g.data.dtype == s.dtype else Tensor._wrap(s)
+                 for g, s in zip(given, seeds)]
+        gradients = differentiable_gradients(outputs, seeds, inputs)
+    else:
+        gradients = gradients_to(outputs, seeds, inputs)
     result = []
     for i, (x, g) in enumerate(zip(inputs, gradients)):
         if g is None:
@@ -85,7 +100,7 @@ def _sweep(outputs, grad_outputs, inputs, allow_unused: bool, materialize: bool)
                                 "no gradient; pass allow_unused=True to get None for it (materialize_grads=True for zeros)")
             result.append(Tensor._wrap(np.zeros_like(x.data)) if materialize else None)
         else:
-            result.append(Tensor._wrap(g))
+            result.append(g if create_graph else Tensor._wrap(g))
     return tuple(result)
 
 
@@ -140,5 +155,5 @@ def _tensors(caller: str, what: str, value) -> list:
 
 def _refuse_second_order(caller: str, create_graph: bool) -> None:
     if create_graph:
-        raise GradError(f"{caller}: create_graph=True (gradients of gradients) is not supported; deltaprop's "
-                        "gradients are arrays, outside the graph")
+        raise GradError(f"{caller}: create_graph=True is not supported here, where gradients go into .grad as arrays; "
+                        "deltaprop.autograd.grad(outputs, inputs, create_graph=True) returns gradients in the graph")

@@ -1,0 +1,69 @@
+"""The backward sweep that builds a graph: gradients that can themselves be differentiated.
+
+:func:`deltaprop.engine.gradients_to` passes NumPy arrays from rule to rule, which is what training
+needs and all it needs. Second derivatives (a Hessian-vector product, a penalty on the norm of a
+gradient, a step of Newton's method) need the gradient to be a tensor of the graph, made by
+operations that are recorded like any other. This sweep visits the nodes in the same order as
+``gradients_to`` and sums the same contributions, but each node's rule is its restatement in
+tensor operations (:mod:`.differentiable_rules`), run with recording on. Its results are tensors
+that require a gradient wherever they depend on something that does, so differentiating them again
+(with this sweep or with ``backward()``) gives the next derivative.
+
+It is taken only for ``create_graph=True``; a node whose operation has no differentiable rule yet
+is refused by name, before any rule runs.
+"""
+
+from __future__ import annotations
+
+from .. import ops
+from ..engine import Hooks, _checked_order, _has_hooks, _Join
+from ..errors import GradError
+from ..grad_mode import enable_grad
+from .differentiable_rules import rule_for
+
+
+def differentiable_gradients(outputs: list, seeds: list, targets: list) -> list:
+    """The gradients of Σ seed·output with respect to each of ``targets``, as tensors in the graph
+    (None for a target no path reaches). ``seeds`` are tensors of their outputs' shapes; a seed
+    that requires a gradient is itself differentiated through, as PyTorch's grad_outputs are."""
+    join = _Join(outputs, [seed.data for seed in seeds])
+    order = _checked_order(join)
+    wanted = {id(t) for t in targets}
+    leading = set()  # ids of the nodes from which a path leads to a target
+    for node in reversed(order):  # producers before consumers
+        if any(id(parent) in wanted or id(parent) in leading for parent in node._parents):
+            leading.add(id(node))
+    needed = [node for node in order[1:] if id(node) in leading]
+    rules = {id(node): rule_for(node) for node in needed}  # every refusal before any work
+    if Hooks.count and any(_has_hooks(t) for t in [*needed, *targets]):
+        raise GradError("grad: create_graph=True does not run tensor hooks (register_hook) yet; remove the hooks "
+                        "or take the gradient without create_graph")
+    pending: dict[int, object] = {}
+    found: dict[int, object] = {}
+
+    def send(parent, pg) -> None:
+        if pg is None or not parent.requires_grad:
+            return
+        if pg.data.dtype != parent.data.dtype:
+            pg = ops.astype(pg, parent.data.dtype)
+        if parent._backward is None:
+            if id(parent) in wanted:
+                found[id(parent)] = pg if id(parent) not in found else ops.add(found[id(parent)], pg)
+        elif id(parent) in leading or id(parent) in wanted:
+            pending[id(parent)] = pg if id(parent) not in pending else ops.add(pending[id(parent)], pg)
+
+    with enable_grad():
+        for output, seed in zip(outputs, seeds):
+            send(output, seed)
+        for node in order[1:]:
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if id(node) in wanted:
+                found[id(node)] = g
+            rule = rules.get(id(node))
+            if rule is None:
+                continue
+            for parent, pg in zip(node._parents, rule(node, g)):
+                send(parent, pg)
+    return [found.get(id(t)) for t in targets]
