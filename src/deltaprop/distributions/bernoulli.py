@@ -57,6 +57,12 @@ class Bernoulli(SuccessProbability, Distribution):
         return self.probs
 
     @property
+    def mode(self):
+        # 1 where p > ½, 0 where p < ½, NaN where both are equally likely (no gradient, as PyTorch's)
+        p = np.asarray(self.probs.data)
+        return tensor(np.where(p == 0.5, np.nan, p > 0.5), dtype=self.dtype)
+
+    @property
     def variance(self):
         return self.probs * (1 - self.probs)
 

@@ -8,7 +8,7 @@ import numpy as np
 from . import constraints
 from .distribution import Distribution, broadcast_all, draw
 from .gamma import refuse_rsample
-from ..ops import digamma, lgamma, xlogy
+from ..ops import digamma, lgamma, where, xlogy
 from ..tensor import tensor
 
 
@@ -30,6 +30,14 @@ class Beta(Distribution):
     @property
     def mean(self):
         return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self):
+        """The peak, (α − 1)/(α + β − 2), as the two-class Dirichlet's first element (see
+        :attr:`Dirichlet.mode`): 1 where α and β are both below 1, NaN where neither exceeds 1 otherwise."""
+        above1, above0 = (self.concentration1 - 1).clamp_min(0), (self.concentration0 - 1).clamp_min(0)
+        both_below = (self.concentration1.data < 1) & (self.concentration0.data < 1)
+        return where(both_below, 1.0, above1 / (above1 + above0))
 
     @property
     def variance(self):

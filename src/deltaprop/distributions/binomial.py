@@ -45,6 +45,12 @@ class Binomial(SuccessProbability, Distribution):
     def variance(self):
         return self.total_count * self.probs * (1 - self.probs)
 
+    @property
+    def mode(self):
+        # P(k)/P(k − 1) = (n − k + 1)p / (k(1 − p)) is at least 1 while k ≤ (n + 1)p: the peak is at
+        # ⌊(n + 1)p⌋, kept at most n (p = 1)
+        return ((self.total_count + 1) * self.probs).floor().clip(max=self.total_count)
+
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         n = np.broadcast_to(np.asarray(self.total_count.data).astype(np.int64), shape)

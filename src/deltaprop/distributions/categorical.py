@@ -53,6 +53,11 @@ class Categorical(Distribution):
     def variance(self):
         return tensor(np.full(self._batch_shape, np.nan), dtype=self.dtype)
 
+    @property
+    def mode(self):
+        """The most probable class (int64; the first of equally probable ones), without gradient."""
+        return tensor(np.argmax(self.probs.data, -1).astype(np.int64), dtype=np.int64)
+
     def sample(self, sample_shape=()):
         """Indices (int64) by the inverse distribution function: the number of cumulative
         probabilities below a uniform draw."""
@@ -105,6 +110,11 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
+
+    @property
+    def mode(self):
+        """The one-hot vector of the most probable class, in the probabilities' dtype."""
+        return tensor(np.eye(self._event_shape[0])[self._categorical.mode.data], dtype=self.dtype)
 
     def expand(self, batch_shape):
         new_shape = self._expanded_batch_shape(batch_shape)

@@ -9,7 +9,7 @@ from . import constraints
 from .distribution import Distribution, broadcast_all
 from .gamma import gamma_draws, refuse_rsample
 from ..errors import ShapeError
-from ..ops import digamma, lgamma, xlogy
+from ..ops import digamma, lgamma, where, xlogy
 from ..tensor import tensor
 
 
@@ -30,6 +30,19 @@ class Dirichlet(Distribution):
     @property
     def mean(self):
         return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def mode(self):
+        """The peak of the density, (α − 1)/(α₀ − K) with each α − 1 kept at 0 or above (a class of
+        α ≤ 1 gets none: the density does not grow towards it). As PyTorch's: where every α < 1 the
+        density is unbounded at each vertex and the first class's vertex is given; where no α exceeds 1
+        (but not all are below it) the ratio is 0/0, NaN."""
+        above = (self.concentration - 1).clamp_min(0)
+        mode = above / above.sum(-1, keepdim=True)
+        all_below = np.broadcast_to((self.concentration.data < 1).all(-1, keepdims=True), mode.shape)
+        first = np.zeros(mode.shape)
+        first[..., 0] = 1
+        return where(all_below, tensor(first, dtype=self.dtype), mode)
 
     @property
     def variance(self):

@@ -164,6 +164,12 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not define variance")
 
     @property
+    def mode(self) -> Tensor:
+        """The most probable value (the density's or the mass function's peak), with PyTorch's choice
+        where there is none or several (NaN, or one of them)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define mode")
+
+    @property
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
 

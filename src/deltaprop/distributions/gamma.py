@@ -41,6 +41,11 @@ class Gamma(Distribution):
         return self.concentration / self.rate
 
     @property
+    def mode(self):
+        # the slope of ln p, (α − 1)/x − β, is 0 at (α − 1)/β; for α ≤ 1 the density peaks at 0
+        return ((self.concentration - 1) / self.rate).clamp_min(0)
+
+    @property
     def variance(self):
         return self.concentration / (self.rate * self.rate)
 

@@ -47,6 +47,10 @@ class Independent(Distribution):
         return self.base_dist.mean
 
     @property
+    def mode(self):
+        return self.base_dist.mode
+
+    @property
     def variance(self):
         return self.base_dist.variance
 

@@ -46,6 +46,10 @@ class StudentT(Distribution):
         return self._where(self.df.data <= 1, np.nan, self.loc.expand(*self._batch_shape))
 
     @property
+    def mode(self):
+        return self.loc
+
+    @property
     def variance(self):
         df = self.df.data
         # ν replaced by 3 where the formula does not hold, so that its gradient meets no pole at ν = 2

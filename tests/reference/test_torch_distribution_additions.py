@@ -1,0 +1,87 @@
+"""deltaprop.distributions' mode, enumerate_support and the KL rules between families against
+torch.distributions (PyTorch 2.13): values (NaN where PyTorch gives NaN) and gradients in float64
+and float32, shapes and dtypes.
+
+The checks without PyTorch (finite differences, values by hand, error sentences) are in
+test_distribution_additions.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+import deltaprop.distributions as dd
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference for the distributions")
+import torch.distributions as td  # noqa: E402
+
+from distribution_cases import CASES  # noqa: E402
+from distribution_cases_more import NEW_CASES, NOT_DIFFERENTIATED  # noqa: E402
+
+TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-6)}
+ALL_CASES = {**CASES, **NEW_CASES}
+
+
+def _twins(parameters: dict, dtype: str):
+    ours = {k: dp.tensor(v.astype(dtype), dtype=getattr(np, dtype), requires_grad=k not in NOT_DIFFERENTIATED)
+            for k, v in parameters.items()}
+    theirs = {k: torch.tensor(v.astype(dtype), requires_grad=k not in NOT_DIFFERENTIATED) for k, v in parameters.items()}
+    return ours, theirs
+
+
+def _compare(result, expected, ours: dict, theirs: dict, tolerance: dict):
+    """Equal values (NaN where PyTorch has NaN), dtypes and shapes; a gradient exactly where PyTorch's
+    result has one, and then equal gradients of Σ g·result for one fixed g (NaN where PyTorch's is)."""
+    assert result.shape == tuple(expected.shape)
+    assert str(result.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), **tolerance)
+    assert result.requires_grad == expected.requires_grad
+    if not expected.requires_grad:
+        return
+    g = np.random.default_rng(1).standard_normal(result.shape).astype(result.dtype)
+    result.backward(g)
+    expected.backward(torch.tensor(g))
+    for name in theirs:
+        if not theirs[name].requires_grad:
+            continue
+        expected_grad = np.zeros(theirs[name].shape) if theirs[name].grad is None else theirs[name].grad.numpy()
+        got = np.zeros(ours[name].shape) if ours[name].grad is None else ours[name].grad
+        np.testing.assert_allclose(got, expected_grad, err_msg=f"the gradient of {name}", **tolerance)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", list(ALL_CASES))
+def test_mode_matches_pytorch(case, dtype):
+    build, parameters, _, _ = ALL_CASES[case]
+    ours, theirs = _twins(parameters, dtype)
+    _compare(build(dd, ours).mode, build(td, theirs).mode, ours, theirs, TOLERANCES[dtype])
+
+
+@pytest.mark.parametrize("family, parameters", [
+    # α or β at, below and above 1: a peak inside, at an edge, at both edges (1, as PyTorch), none (NaN)
+    ("Beta", dict(concentration1=[0.5, 0.5, 1.0, 1.0, 2.0, 0.5, 3.0, 1.0, 0.3],
+                  concentration0=[0.5, 2.0, 1.0, 2.0, 0.5, 1.0, 3.0, 0.5, 0.7])),
+    ("Dirichlet", dict(concentration=[[0.5, 0.7, 0.2], [1.0, 1.0, 1.0], [0.5, 1.0, 2.0], [2.0, 3.0, 4.0],
+                                      [1.0, 0.5, 0.5], [1.5, 0.2, 1.0]])),
+    ("Gamma", dict(concentration=[0.5, 1.0, 2.5], rate=[2.0, 2.0, 0.5])),
+    ("Bernoulli", dict(probs=[0.2, 0.5, 0.7, 0.0, 1.0])),
+    ("Bernoulli", dict(logits=[0.0, 1.0, -3.0])),
+    ("Binomial", dict(total_count=[5.0, 5.0, 5.0, 0.0, 4.0, 9.0], probs=[0.5, 1.0, 0.0, 0.3, 0.2, 0.1])),
+    ("Poisson", dict(rate=[0.0, 2.5, 3.0, 0.4])),
+    ("Geometric", dict(probs=[1.0, 0.3])),
+    ("Uniform", dict(low=[0.0, 1.0], high=[1.0, 3.0])),
+    ("StudentT", dict(df=[0.5, 1.0, 3.0], loc=[1.0, -2.0, 0.5], scale=[2.0, 1.0, 0.5])),
+    ("Categorical", dict(probs=[[0.3, 0.3, 0.4], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])),
+    ("OneHotCategorical", dict(logits=[[0.3, 0.3, 0.4], [2.0, 2.0, -1.0]])),
+])
+def test_mode_at_the_edges_matches_pytorch(family, parameters):
+    """Ties, peaks at the edge of the support and densities without one peak: PyTorch's values,
+    NaNs and gradients (NaN where its 0/0 gives NaN)."""
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in parameters.items()}
+    ours, theirs = _twins(arrays, "float64")
+    mine = getattr(dd, family)(**ours)
+    reference = getattr(td, family)(**theirs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _compare(mine.mode, reference.mode, ours, theirs, dict(rtol=1e-15, atol=0))

