@@ -86,3 +86,42 @@ def test_a_distribution_without_a_mode_says_so():
     with pytest.raises(NotImplementedError) as caught:
         Unpeaked().mode
     assert str(caught.value) == "Unpeaked does not define mode"
+
+
+@pytest.mark.parametrize("make, size", [
+    (lambda f: dd.Bernoulli(f([[0.2, 0.7, 1.0]])), 2),
+    (lambda f: dd.Categorical(logits=f([[0.3, -1.0, 2.0, 0.0], [1.0, 1.0, 1.0, 1.0]])), 4),
+    (lambda f: dd.OneHotCategorical(f([[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]])), 3),
+    (lambda f: dd.Binomial(f([6.0, 6.0]), logits=f([0.4, -2.0])), 7),
+    (lambda f: dd.Binomial(0, f([0.4])), 1),
+    (lambda f: dd.Independent(dd.Bernoulli(f([0.3, 0.6])), 0), 2),
+])
+def test_the_enumerated_support_carries_all_the_probability(make, size):
+    """Each value once, in the support, their probabilities summing to 1 for every element of the
+    batch; unexpanded, the same values with the batch dimensions kept at 1."""
+    d = make(lambda v: dp.tensor(v, dtype=np.float64))
+    assert d.has_enumerate_support
+    values = d.enumerate_support()
+    assert values.shape == (size,) + d.batch_shape + d.event_shape
+    assert d.support.check(values.data).all()
+    np.testing.assert_allclose(d.log_prob(values).exp().sum(0).data, np.ones(d.batch_shape), rtol=1e-13)
+    narrow = d.enumerate_support(expand=False)
+    assert narrow.shape == (size,) + (1,) * len(d.batch_shape) + d.event_shape
+    np.testing.assert_array_equal(np.broadcast_to(narrow.data, values.shape), values.data)
+    assert len(np.unique(narrow.data.reshape(size, -1), axis=0)) == size
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: dd.Binomial(dp.tensor([3.0, 5.0]), 0.5), "Binomial: enumerate_support needs one total_count for the "
+     "whole batch, as in PyTorch, got counts from 3 to 5"),
+    (lambda: dd.Independent(dd.Bernoulli(dp.tensor([[0.5, 0.2]])), 2), "Independent: enumerate_support over the "
+     "product of 2 reinterpreted batch dimensions is not implemented, as in PyTorch"),
+    (lambda: dd.Poisson(2.0), "Poisson has no enumerate_support (its support is not a finite set)"),
+    (lambda: dd.Normal(0.0, 1.0), "Normal has no enumerate_support (its support is not a finite set)"),
+])
+def test_enumerate_support_is_refused_in_one_sentence(make, message):
+    d = make()
+    assert d.has_enumerate_support == isinstance(d, dd.Binomial)  # (a Binomial's flag is its family's, as PyTorch's)
+    with pytest.raises(NotImplementedError) as caught:
+        d.enumerate_support()
+    assert str(caught.value) == message

@@ -85,3 +85,48 @@ def test_mode_at_the_edges_matches_pytorch(family, parameters):
     reference = getattr(td, family)(**theirs)
     with np.errstate(divide="ignore", invalid="ignore"):
         _compare(mine.mode, reference.mode, ours, theirs, dict(rtol=1e-15, atol=0))
+
+
+SUPPORTED = {
+    **{case: CASES[case] for case in CASES if case.startswith(("Bernoulli", "Categorical", "OneHotCategorical"))},
+    # one total count for the batch, as PyTorch's enumerate_support requires
+    **{f"Binomial({keyword})": (lambda m, t, k=keyword: m.Binomial(t["total_count"], **{k: t[k]}),
+                                {"total_count": np.full((2, 3), 4.0), keyword: NEW_CASES[f"Binomial({keyword})"][1][keyword]},
+                                None, None) for keyword in ("probs", "logits")},
+    "Independent(Bernoulli, 0)": (lambda m, t: m.Independent(m.Bernoulli(t["probs"]), 0),
+                                  {"probs": CASES["Bernoulli(probs)"][1]["probs"]}, None, None),
+}
+
+
+@pytest.mark.parametrize("case", list({**ALL_CASES, **SUPPORTED}))
+def test_has_enumerate_support_matches_pytorch(case):
+    build, parameters, _, _ = {**ALL_CASES, **SUPPORTED}[case]
+    ours, theirs = _twins(parameters, "float64")
+    assert build(dd, ours).has_enumerate_support == build(td, theirs).has_enumerate_support == (case in SUPPORTED)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("expand", [True, False])
+@pytest.mark.parametrize("case", list(SUPPORTED))
+def test_enumerate_support_matches_pytorch(case, expand, dtype):
+    """The same values, shape and dtype, with and without expansion over the batch; and the same
+    log-probabilities of them."""
+    build, parameters, _, _ = SUPPORTED[case]
+    ours, theirs = _twins(parameters, dtype)
+    mine, reference = build(dd, ours), build(td, theirs)
+    values, expected = mine.enumerate_support(expand), reference.enumerate_support(expand)
+    assert values.shape == tuple(expected.shape) and str(values.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(values.data, expected.numpy())
+    assert not values.requires_grad
+    np.testing.assert_allclose(mine.log_prob(values).data, reference.log_prob(expected).detach().numpy(),
+                               **TOLERANCES[dtype])
+
+
+def test_enumerate_support_refusals_match_pytorch():
+    """PyTorch raises NotImplementedError for these three; so does deltaprop, with a sentence."""
+    for make in [lambda m, t: m.Binomial(t([3.0, 4.0]), t([0.2, 0.3])),
+                 lambda m, t: m.Independent(m.Bernoulli(t([0.2, 0.3])), 1),
+                 lambda m, t: m.Poisson(t([1.0]))]:
+        for module, tensor in ((dd, lambda v: dp.tensor(v, dtype=np.float64)), (td, torch.tensor)):
+            with pytest.raises(NotImplementedError):
+                make(module, tensor).enumerate_support()

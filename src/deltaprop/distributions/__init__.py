@@ -28,7 +28,8 @@ and reinforcement-learning code.
 Student's t samplers) and ``rsample`` is refused.
 
 Normal, Uniform, Exponential, Laplace, Cauchy, HalfNormal and LogNormal have ``cdf`` and ``icdf``;
-every distribution has ``expand(batch_shape)`` and ``mode``.
+every distribution has ``expand(batch_shape)`` and ``mode``; Bernoulli, Categorical,
+OneHotCategorical and Binomial have ``enumerate_support``.
 
 Every draw comes from the library's generator: ``deltaprop.manual_seed`` repeats it. Parameters and
 values are checked as PyTorch checks them (``validate_args``, on by default).
