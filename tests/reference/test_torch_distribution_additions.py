@@ -18,6 +18,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference for the di
 import torch.distributions as td  # noqa: E402
 
 from distribution_cases import CASES  # noqa: E402
+from distribution_cases_kl import BETWEEN, FINITE, INFINITE, THROUGH_DIGAMMA  # noqa: E402
 from distribution_cases_more import NEW_CASES, NOT_DIFFERENTIATED  # noqa: E402
 
 TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-6)}
@@ -130,3 +131,88 @@ def test_enumerate_support_refusals_match_pytorch():
         for module, tensor in ((dd, lambda v: dp.tensor(v, dtype=np.float64)), (td, torch.tensor)):
             with pytest.raises(NotImplementedError):
                 make(module, tensor).enumerate_support()
+
+
+# through digamma's slope, where PyTorch's polygamma(1, ·) is up to ~5e-10 off (see test_torch_distributions.py),
+# 1.8e-8 after the cancellations of KL(Beta ‖ Uniform)'s (deltaprop's agrees with SciPy's polygamma to 1e-14:
+# test_distribution_additions.py)
+THROUGH_TRIGAMMA = dict(rtol=5e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", FINITE)
+def test_kl_between_families_matches_pytorch(case, dtype):
+    pair, parameters = BETWEEN[case]
+    ours, theirs = _twins(parameters, dtype)
+    result, expected = dd.kl_divergence(*pair(dd, ours)), td.kl_divergence(*pair(td, theirs))
+    assert np.isfinite(result.data).all()
+    slopes = THROUGH_TRIGAMMA if case in THROUGH_DIGAMMA and dtype == "float64" else TOLERANCES[dtype]
+    _compare_kl(result, expected, ours, theirs, TOLERANCES[dtype], slopes)
+
+
+def _compare_kl(result, expected, ours, theirs, values, slopes, nan_as_zero=False):
+    """As _compare; with ``nan_as_zero``, a NaN in PyTorch's gradient where the divergence is +inf is
+    compared as 0 (see below)."""
+    assert result.shape == tuple(expected.shape) and result.dtype == np.dtype(str(expected.dtype)[6:])
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), **values)
+    assert result.requires_grad == expected.requires_grad
+    if not expected.requires_grad:
+        return
+    g = np.random.default_rng(1).standard_normal(result.shape).astype(result.dtype)
+    result.backward(g)
+    expected.backward(torch.tensor(g))
+    for name in theirs:
+        if theirs[name].requires_grad:
+            expected_grad = np.zeros(theirs[name].shape) if theirs[name].grad is None else theirs[name].grad.numpy()
+            if nan_as_zero:  # (only where the divergence is +inf; the parameters have the result's shape)
+                expected_grad = np.where(np.isinf(result.data), np.nan_to_num(expected_grad, nan=0.0), expected_grad)
+            got = np.zeros(ours[name].shape) if ours[name].grad is None else ours[name].grad
+            np.testing.assert_allclose(got, expected_grad, err_msg=f"the gradient of {name}", **slopes)
+
+
+@pytest.mark.parametrize("case", INFINITE)
+def test_kl_is_infinite_where_pytorch_says_so_for_every_element(case):
+    pair, parameters = BETWEEN[case]
+    ours, theirs = _twins(parameters, "float64")
+    result, expected = dd.kl_divergence(*pair(dd, ours)), td.kl_divergence(*pair(td, theirs))
+    assert np.isposinf(expected.numpy()).all()
+    _compare_kl(result, expected, ours, theirs, dict(rtol=0), {})
+
+
+@pytest.mark.parametrize("family_p, p, family_q, q", [
+    # q's support does not cover p's for some elements: +inf there, with a zero gradient, and the others finite
+    ("Beta", dict(concentration1=[2.0, 0.7, 1.5], concentration0=[3.0, 1.2, 0.8]),
+     "Uniform", dict(low=[-0.5, 0.1, 0.0], high=[1.0, 1.5, 0.9])),
+    ("Uniform", dict(low=[-0.1, 0.2, 0.0, 0.3], high=[0.5, 1.2, 1.0, 0.6]),
+     "Beta", dict(concentration1=[2.0, 0.7, 1.5, 3.0], concentration0=[3.0, 1.2, 0.8, 0.5])),
+    ("Uniform", dict(low=[-0.1, 0.2, 0.5], high=[0.5, 1.2, 3.0]), "Exponential", dict(rate=[2.0, 0.7, 1.5])),
+    ("Uniform", dict(low=[-0.1, 0.2, 0.5], high=[0.5, 1.2, 3.0]), "Gamma", dict(concentration=[2.0, 0.7, 1.5],
+                                                                                 rate=[1.0, 3.0, 0.5])),
+])
+def test_kl_between_families_at_the_edge_of_the_support_matches_pytorch(family_p, p, family_q, q):
+    parameters = {**{"p." + k: np.array(v) for k, v in p.items()}, **{"q." + k: np.array(v) for k, v in q.items()}}
+    ours, theirs = _twins(parameters, "float64")
+
+    def pair(module, t):
+        return (getattr(module, family_p)(**{k[2:]: v for k, v in t.items() if k.startswith("p.")}),
+                getattr(module, family_q)(**{k[2:]: v for k, v in t.items() if k.startswith("q.")}))
+
+    result, expected = dd.kl_divergence(*pair(dd, ours)), td.kl_divergence(*pair(td, theirs))
+    assert np.isinf(expected.detach().numpy()).any() and np.isfinite(expected.detach().numpy()).any()
+    slopes = THROUGH_TRIGAMMA if family_p == "Beta" else TOLERANCES["float64"]
+    # where the divergence is +inf (a constant) deltaprop's gradient is 0; PyTorch's is NaN where a
+    # Uniform reaches below 0 (its x·ln x of a negative bound, times 0)
+    _compare_kl(result, expected, ours, theirs, TOLERANCES["float64"], slopes, nan_as_zero=True)
+    assert all((leaf.grad[np.isinf(result.data)] == 0).all() for leaf in ours.values())
+
+
+def test_kl_of_a_poisson_of_rate_zero_from_a_bounded_family_differs_from_pytorch_on_purpose():
+    """Poisson(0) is the point 0, which a Bernoulli or a Binomial can draw: its divergence is
+    −ln q(0), finite; PyTorch gives +inf for every rate."""
+    rate = dp.tensor([0.0, 1.5], dtype=np.float64)
+    for q, expected in [(dd.Bernoulli(dp.tensor(0.3, dtype=np.float64)), -np.log(0.7)),
+                        (dd.Binomial(4, dp.tensor(0.3, dtype=np.float64)), -4 * np.log(0.7))]:
+        result = dd.kl_divergence(dd.Poisson(rate), q).data
+        np.testing.assert_allclose(result, [expected, np.inf], rtol=1e-14)
+    reference = td.kl_divergence(td.Poisson(torch.tensor([0.0, 1.5])), td.Bernoulli(torch.tensor(0.3)))
+    assert np.isposinf(reference.numpy()).all()

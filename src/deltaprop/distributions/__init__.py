@@ -50,7 +50,7 @@ from .gamma import Gamma
 from .geometric import Geometric
 from .half_normal import HalfNormal
 from .independent import Independent
-from .kl_more import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
+from .kl_between import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
