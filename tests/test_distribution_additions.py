@@ -13,6 +13,7 @@ import pytest
 
 import deltaprop as dp
 import deltaprop.distributions as dd
+from deltaprop.distributions.implicit_gamma import standard_gamma_slope
 
 from distribution_cases import CASES
 from distribution_cases_kl import BETWEEN, FINITE, INFINITE, NOT_DIFFERENTIATED
@@ -183,3 +184,89 @@ def test_kl_of_a_poisson_of_rate_zero_is_minus_the_log_probability_of_zero():
     np.testing.assert_allclose(result.data[0], 3 * np.log1p(np.exp(logits.data)), rtol=1e-14)  # −3 ln(1 − σ(ℓ))
     result[0].sum().backward()
     np.testing.assert_allclose(logits.grad, 3 / (1 + np.exp(-logits.data)), rtol=1e-14)
+
+
+def _gamma_cdf_slope(alpha, z, step):
+    """dz/dα = −(∂P(α, z)/∂α)/p(z; α), ∂P/∂α by central differences of SciPy's gammainc."""
+    from scipy.special import gammainc, gammaln
+
+    dp_da = (gammainc(alpha + step, z) - gammainc(alpha - step, z)) / (2 * step)
+    return -dp_da / np.exp((alpha - 1) * np.log(z) - z - gammaln(alpha))
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.7, 1.0, 3.0, 30.0, 500.0])
+def test_gamma_draws_slope_matches_finite_differences_of_the_distribution_function(alpha):
+    from scipy.stats import gamma
+
+    z = gamma(alpha).ppf([0.001, 0.05, 0.3, 0.5, 0.7, 0.95, 0.999])
+    z = np.concatenate([z, [alpha + 1 - 1e-9, alpha + 1 + 1e-9]])  # (either side of the switch of expansions)
+    a = np.full(z.shape, alpha)
+    np.testing.assert_allclose(standard_gamma_slope(a, z), _gamma_cdf_slope(a, z, 1e-5 * alpha), rtol=1e-6)
+
+
+def test_gamma_draws_slope_in_the_far_tails_matches_mpmath():
+    """To 1e-12 where central differences lose their digits (probabilities 10⁻¹² from either end)."""
+    mp = pytest.importorskip("mpmath", reason="mpmath gives the slope to 30 digits")
+    from scipy.stats import gamma
+
+    mp.mp.dps = 30
+    for alpha in [0.05, 1.0, 40.0]:
+        z = gamma(alpha).ppf([1e-12, 1e-6, 1 - 1e-6, 1 - 1e-12])
+        exact = [float(-mp.diff(lambda t: mp.gammainc(t, 0, mp.mpf(v), regularized=True), alpha)
+                       / mp.exp((alpha - 1) * mp.log(v) - v - mp.loggamma(alpha))) for v in z]
+        np.testing.assert_allclose(standard_gamma_slope(np.full(4, alpha), z), exact, rtol=1e-12)
+
+
+def _mean_gradient(make, f, parameters: dict, n: int = 20_000):
+    """Per-draw gradients of f(x) for n draws (each with its own copy of the parameters, so that each
+    gradient is one draw's): their means and standard errors, per parameter."""
+    leaves = {k: dp.tensor(np.broadcast_to(v, (n,) + np.shape(v)).copy(), dtype=np.float64, requires_grad=True)
+              for k, v in parameters.items()}
+    dp.manual_seed(21)
+    f(make(**leaves).rsample()).sum().backward()
+    return {k: (leaf.grad.mean(0), leaf.grad.std(0) / np.sqrt(n)) for k, leaf in leaves.items()}
+
+
+@pytest.mark.parametrize("family, parameters, f, expected", [
+    # the gradient of E[f(x)] in closed form, for f(x) = x and others that the gamma draws' slopes reach
+    ("Gamma", dict(concentration=0.6, rate=2.0), lambda x: x, dict(concentration=1 / 2.0, rate=-0.6 / 4.0)),
+    ("Gamma", dict(concentration=4.0, rate=0.5), lambda x: x.log(),  # E[ln x] = ψ(α) − ln β
+     dict(concentration=0.28382295573711532, rate=-2.0)),  # ψ′(4) = π²/6 − 1 − 1/4 − 1/9
+    ("Beta", dict(concentration1=0.8, concentration0=2.5), lambda x: x,
+     dict(concentration1=2.5 / 3.3 ** 2, concentration0=-0.8 / 3.3 ** 2)),
+    ("Dirichlet", dict(concentration=np.array([0.5, 2.0, 1.5])), lambda x: x[:, 0],
+     dict(concentration=np.array([3.5, -0.5, -0.5]) / 16)),
+    # E[(x − loc)²] = σ²ν/(ν − 2): its slope is −2σ²/(ν − 2)² in ν and 2σν/(ν − 2) in σ
+    ("StudentT", dict(df=9.0, loc=1.0, scale=0.5), lambda x: (x - 1.0) ** 2,
+     dict(df=-2 * 0.25 / 49, loc=0.0, scale=2 * 0.5 * 9 / 7)),
+])
+def test_rsample_gradients_average_to_the_gradient_of_the_expectation(family, parameters, f, expected):
+    """Implicit reparametrisation is unbiased: the mean of the per-draw gradients is ∂E[f(x)]/∂θ,
+    here to within 5 standard errors of 20,000 draws."""
+    found = _mean_gradient(getattr(dd, family), f, parameters)
+    for name, value in expected.items():
+        mean, error = found[name]
+        assert np.all(np.abs(mean - value) < 5 * error + 1e-12), (name, mean, value, error)
+
+
+@pytest.mark.parametrize("make", [
+    lambda f: dd.Gamma(f([0.5, 3.0]), f([1.0, 2.0])),
+    lambda f: dd.Beta(f([0.5, 3.0]), f([1.0, 2.0])),
+    lambda f: dd.Dirichlet(f([[0.5, 3.0, 1.0]])),
+    lambda f: dd.StudentT(f([2.5, 30.0]), f([0.0, 1.0]), f([1.0, 2.0])),
+])
+def test_rsample_draws_what_sample_draws_and_reaches_every_parameter(make):
+    leaves = []
+
+    def f(v):
+        leaves.append(dp.tensor(v, dtype=np.float64, requires_grad=True))
+        return leaves[-1]
+
+    d = make(f)
+    dp.manual_seed(4)
+    x = d.rsample((5,))
+    dp.manual_seed(4)
+    np.testing.assert_array_equal(x.data, d.sample((5,)).data)
+    assert d.has_rsample and x.requires_grad and x.shape == (5,) + d.batch_shape + d.event_shape
+    (x * dp.tensor(np.random.default_rng(0).standard_normal(x.shape))).sum().backward()
+    assert all(leaf.grad is not None and np.isfinite(leaf.grad).all() and (leaf.grad != 0).all() for leaf in leaves)

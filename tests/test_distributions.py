@@ -307,15 +307,6 @@ def test_independent_reshapes_batch_into_event():
      "Dirichlet: value must lie in the support (non-negative and summing to 1 along the last dimension), got [0.3 0.3]"),
     (lambda: dd.Dirichlet(dp.tensor([1.0, 2.0])).log_prob(dp.tensor([0.3, 0.3, 0.4])), ShapeError,
      "Dirichlet: the last dimensions of value (3,) must be the event shape (2,)"),
-    (lambda: dd.Gamma(2.0, 1.0).rsample(), NotImplementedError,
-     "Gamma has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which carries "
-     "no gradient"),
-    (lambda: dd.Beta(2.0, 1.0).rsample((3,)), NotImplementedError,
-     "Beta has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which carries "
-     "no gradient"),
-    (lambda: dd.Dirichlet(dp.ones(3)).rsample(), NotImplementedError,
-     "Dirichlet has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which "
-     "carries no gradient"),
 ])
 def test_gamma_beta_and_dirichlet_refuse_in_one_sentence(make, error, message):
     with pytest.raises(error) as caught:

@@ -216,3 +216,22 @@ def test_kl_of_a_poisson_of_rate_zero_from_a_bounded_family_differs_from_pytorch
         np.testing.assert_allclose(result, [expected, np.inf], rtol=1e-14)
     reference = td.kl_divergence(td.Poisson(torch.tensor([0.0, 1.5])), td.Bernoulli(torch.tensor(0.3)))
     assert np.isposinf(reference.numpy()).all()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gamma_rsample_gradient_matches_pytorchs_on_the_same_draws(dtype):
+    """dx/dα against PyTorch's own slope of the same draws (torch._standard_gamma_grad, what its rsample's
+    backward uses). PyTorch approximates it: on these draws it is within 4.6e-4 of deltaprop's (median
+    5e-6), and 3.6e-3 off at worst in the far tails, measured against mpmath, where deltaprop's agrees
+    to 2e-14 (test_distribution_additions.py); dx/dβ = −x/β exactly."""
+    alpha = np.repeat([0.05, 0.3, 1.0, 2.5, 10.0, 100.0, 1000.0], 40).astype(dtype)
+    rate = np.tile([0.5, 2.0], len(alpha) // 2).astype(dtype)
+    ours = {k: dp.tensor(v, dtype=getattr(np, dtype), requires_grad=True) for k, v in (("concentration", alpha), ("rate", rate))}
+    dp.manual_seed(3)
+    x = dd.Gamma(**ours).rsample()
+    assert x.requires_grad and x.dtype == np.dtype(dtype)
+    x.backward(np.ones(x.shape, dtype=dtype))
+    z = torch.tensor(x.data * rate)
+    expected = torch._standard_gamma_grad(torch.tensor(alpha), z).numpy() / rate
+    np.testing.assert_allclose(ours["concentration"].grad, expected, rtol=1e-3, atol=0)
+    np.testing.assert_allclose(ours["rate"].grad, -x.data / rate, rtol=1e-6 if dtype == "float32" else 1e-14)
