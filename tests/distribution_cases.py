@@ -69,7 +69,7 @@ CASES = {
     "Independent(Normal)": (_independent, {"loc": _normal, "scale": _positive}, _rng.standard_normal((4, 2, 3)), True),
 }
 
-# PyTorch reparametrises these implicitly (their has_rsample is True); deltaprop refuses their rsample
+# reparametrised implicitly (through gamma draws), and scored through digamma
 IMPLICITLY_REPARAMETRISED = {"Gamma", "Beta", "Dirichlet"}
 
 # pairs (p, q) of one family for kl_divergence: the name of the family's case, and q's parameters

@@ -49,8 +49,6 @@ QUANTITIES = {name: ["log_prob", "entropy", "mean", "variance", "stddev"] for na
 QUANTITIES["Poisson"] = ["log_prob", "mean", "variance", "stddev"]
 QUANTITIES["Cauchy"] = ["log_prob", "entropy"]
 
-SAMPLE_ONLY = {"StudentT"}  # PyTorch's rsample is implicit through the χ²; deltaprop refuses it
-
 # the families with cdf and icdf, and probabilities to invert
 WITH_CDF = {name: (NEW_CASES.get(name) or CASES[name])
             for name in ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "HalfNormal", "LogNormal"]}

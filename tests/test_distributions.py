@@ -165,8 +165,8 @@ def test_sample_carries_no_gradient_and_rsample_refused_where_there_is_none():
      "OneHotCategorical: the last dimensions of value (3,) must be the event shape (2,)"),
     (lambda: dd.Normal(0.0, 1.0).sample(4), ShapeError,
      "Normal.sample: sample_shape must be a tuple of non-negative integers, got 4"),
-    (lambda: dd.kl_divergence(dd.Laplace(0.0, 1.0), dd.Normal(0.0, 1.0)), NotImplementedError,
-     "kl_divergence: no rule is registered for KL(Laplace ‖ Normal); file one with register_kl"),
+    (lambda: dd.kl_divergence(dd.Cauchy(0.0, 1.0), dd.Normal(0.0, 1.0)), NotImplementedError,
+     "kl_divergence: no rule is registered for KL(Cauchy ‖ Normal); file one with register_kl"),
 ])
 def test_bad_parameters_values_and_shapes_are_refused_in_one_sentence(make, error, message):
     with pytest.raises(error) as caught:
@@ -307,15 +307,6 @@ def test_independent_reshapes_batch_into_event():
      "Dirichlet: value must lie in the support (non-negative and summing to 1 along the last dimension), got [0.3 0.3]"),
     (lambda: dd.Dirichlet(dp.tensor([1.0, 2.0])).log_prob(dp.tensor([0.3, 0.3, 0.4])), ShapeError,
      "Dirichlet: the last dimensions of value (3,) must be the event shape (2,)"),
-    (lambda: dd.Gamma(2.0, 1.0).rsample(), NotImplementedError,
-     "Gamma has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which carries "
-     "no gradient"),
-    (lambda: dd.Beta(2.0, 1.0).rsample((3,)), NotImplementedError,
-     "Beta has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which carries "
-     "no gradient"),
-    (lambda: dd.Dirichlet(dp.ones(3)).rsample(), NotImplementedError,
-     "Dirichlet has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); use sample(), which "
-     "carries no gradient"),
 ])
 def test_gamma_beta_and_dirichlet_refuse_in_one_sentence(make, error, message):
     with pytest.raises(error) as caught:

@@ -12,9 +12,9 @@ and reinforcement-learning code.
 | Categorical        | probs or logits (K last)                               | no          |
 | OneHotCategorical  | probs or logits (K last)                               | no          |
 | MultivariateNormal | loc; covariance_matrix, precision_matrix or scale_tril | yes         |
-| Gamma              | concentration, rate                                    | no (*)      |
-| Beta               | concentration1, concentration0                         | no (*)      |
-| Dirichlet          | concentration (K last)                                 | no (*)      |
+| Gamma              | concentration, rate                                    | yes (*)     |
+| Beta               | concentration1, concentration0                         | yes (*)     |
+| Dirichlet          | concentration (K last)                                 | yes (*)     |
 | Independent        | base_distribution, reinterpreted_batch_ndims           | as the base |
 | Poisson            | rate                                                   | no          |
 | Geometric          | probs or logits                                        | no          |
@@ -22,13 +22,14 @@ and reinforcement-learning code.
 | Cauchy             | loc, scale                                             | yes         |
 | HalfNormal         | scale                                                  | yes         |
 | LogNormal          | loc, scale (of the logarithm)                          | yes         |
-| StudentT           | df, loc, scale                                         | no (*)      |
+| StudentT           | df, loc, scale                                         | yes (*)     |
 
-(*) PyTorch reparametrises these implicitly; here ``sample`` draws them (NumPy's gamma, beta and
-Student's t samplers) and ``rsample`` is refused.
+(*) Through gamma draws differentiated by implicit reparametrisation (implicit_gamma.py), as
+PyTorch's; Beta's and Dirichlet's gradients differ from PyTorch's draw by draw (both unbiased).
 
 Normal, Uniform, Exponential, Laplace, Cauchy, HalfNormal and LogNormal have ``cdf`` and ``icdf``;
-every distribution has ``expand(batch_shape)``.
+every distribution has ``expand(batch_shape)`` and ``mode``; Bernoulli, Categorical,
+OneHotCategorical and Binomial have ``enumerate_support``.
 
 Every draw comes from the library's generator: ``deltaprop.manual_seed`` repeats it. Parameters and
 values are checked as PyTorch checks them (``validate_args``, on by default).
@@ -49,7 +50,7 @@ from .gamma import Gamma
 from .geometric import Geometric
 from .half_normal import HalfNormal
 from .independent import Independent
-from .kl_more import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
+from .kl_between import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal

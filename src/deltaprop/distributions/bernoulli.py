@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw, lazy_property
+from .distribution import Distribution, broadcast_all, draw, enumerated, lazy_property
 from ..errors import ConfigError
 from ..ops import binary_cross_entropy_with_logits, sigmoid
 from ..ops.stacking import broadcast_tensors
@@ -46,6 +46,7 @@ class Bernoulli(SuccessProbability, Distribution):
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         name, given = probabilities_or_logits("Bernoulli", probs, logits)
@@ -57,8 +58,18 @@ class Bernoulli(SuccessProbability, Distribution):
         return self.probs
 
     @property
+    def mode(self):
+        # 1 where p > ½, 0 where p < ½, NaN where both are equally likely (no gradient, as PyTorch's)
+        p = np.asarray(self.probs.data)
+        return tensor(np.where(p == 0.5, np.nan, p > 0.5), dtype=self.dtype)
+
+    @property
     def variance(self):
         return self.probs * (1 - self.probs)
+
+    def enumerate_support(self, expand=True):
+        """0 and 1, in the parameters' dtype: shape (2,) + batch_shape (expanded) or (2, 1, ...)."""
+        return enumerated(np.arange(2), self._batch_shape, expand, self.dtype)
 
     def sample(self, sample_shape=()):
         u = draw("random", self._extended_shape(sample_shape))

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import constraints
 from .bernoulli import SuccessProbability, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import Distribution, broadcast_all, draw, enumerated
 from ..ops import lgamma, softplus, where
 from ..tensor import tensor
 
@@ -26,6 +26,7 @@ class Binomial(SuccessProbability, Distribution):
 
     arg_constraints = {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval,
                        "logits": constraints.real}
+    has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         name, given = probabilities_or_logits("Binomial", probs, logits)
@@ -44,6 +45,21 @@ class Binomial(SuccessProbability, Distribution):
     @property
     def variance(self):
         return self.total_count * self.probs * (1 - self.probs)
+
+    @property
+    def mode(self):
+        # P(k)/P(k − 1) = (n − k + 1)p / (k(1 − p)) is at least 1 while k ≤ (n + 1)p: the peak is at
+        # ⌊(n + 1)p⌋, kept at most n (p = 1)
+        return ((self.total_count + 1) * self.probs).floor().clip(max=self.total_count)
+
+    def enumerate_support(self, expand=True):
+        """The counts 0 … n, in the parameters' dtype: shape (n + 1,) + batch_shape (expanded) or
+        (n + 1, 1, ...). As PyTorch's, only for one total_count n across the batch."""
+        n = np.asarray(self.total_count.data)
+        if n.size and n.min() != n.max():
+            raise NotImplementedError(f"Binomial: enumerate_support needs one total_count for the whole batch, as in "
+                                      f"PyTorch, got counts from {n.min():g} to {n.max():g}")
+        return enumerated(np.arange(int(n.max()) + 1 if n.size else 1), self._batch_shape, expand, self.dtype)
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)

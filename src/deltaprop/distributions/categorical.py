@@ -8,7 +8,7 @@ import numpy as np
 
 from . import constraints
 from .bernoulli import clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw, lazy_property
+from .distribution import Distribution, broadcast_all, draw, enumerated, lazy_property
 from ..errors import ShapeError
 from ..ops import softmax
 from ..tensor import tensor
@@ -19,6 +19,7 @@ class Categorical(Distribution):
     ``logits``; the other dimensions are the batch."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         name, given = probabilities_or_logits(type(self).__name__, probs, logits)
@@ -53,6 +54,15 @@ class Categorical(Distribution):
     def variance(self):
         return tensor(np.full(self._batch_shape, np.nan), dtype=self.dtype)
 
+    @property
+    def mode(self):
+        """The most probable class (int64; the first of equally probable ones), without gradient."""
+        return tensor(np.argmax(self.probs.data, -1).astype(np.int64), dtype=np.int64)
+
+    def enumerate_support(self, expand=True):
+        """The classes 0 … K − 1 (int64): shape (K,) + batch_shape (expanded) or (K, 1, ...)."""
+        return enumerated(np.arange(self._num_events), self._batch_shape, expand, np.int64)
+
     def sample(self, sample_shape=()):
         """Indices (int64) by the inverse distribution function: the number of cumulative
         probabilities below a uniform draw."""
@@ -81,6 +91,7 @@ class OneHotCategorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.one_hot
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args)
@@ -106,6 +117,11 @@ class OneHotCategorical(Distribution):
     def variance(self):
         return self.probs * (1 - self.probs)
 
+    @property
+    def mode(self):
+        """The one-hot vector of the most probable class, in the probabilities' dtype."""
+        return tensor(np.eye(self._event_shape[0])[self._categorical.mode.data], dtype=self.dtype)
+
     def expand(self, batch_shape):
         new_shape = self._expanded_batch_shape(batch_shape)
         new = object.__new__(OneHotCategorical)
@@ -113,6 +129,11 @@ class OneHotCategorical(Distribution):
         new._categorical = self._categorical.expand(new_shape)
         new._batch_shape = new_shape
         return new
+
+    def enumerate_support(self, expand=True):
+        """The K one-hot vectors, in the parameters' dtype: shape (K,) + batch_shape + (K,) (expanded)
+        or (K, 1, ..., K)."""
+        return enumerated(np.eye(self._event_shape[0]), self._batch_shape, expand, self.dtype)
 
     def sample(self, sample_shape=()):
         index = self._categorical.sample(sample_shape).data

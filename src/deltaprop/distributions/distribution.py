@@ -51,6 +51,16 @@ def draw(method: str, shape: tuple, *arguments) -> np.ndarray:
     return getattr(default_generator(), method)(*arguments, size=shape)
 
 
+def enumerated(values: np.ndarray, batch_shape: tuple, expand: bool, dtype) -> Tensor:
+    """``values`` (the K points of a finite support, along the first dimension, each of the event's
+    shape) laid along a new first dimension in front of the batch: of shape K + batch_shape + event
+    when ``expand`` (an expanded view, as PyTorch's), else K + (1, ...) + event, one 1 per batch dimension."""
+    values = np.asarray(values)
+    event = values.shape[1:]
+    result = tensor(values.reshape(values.shape[:1] + (1,) * len(batch_shape) + event).astype(dtype), dtype=dtype)
+    return result.expand(values.shape[0], *batch_shape, *event) if expand else result
+
+
 def as_value(value, dtype) -> Tensor:
     """``value`` as a tensor; numbers and integer tensors in ``dtype`` (a Tensor keeps its graph)."""
     if isinstance(value, Tensor) and value.is_floating_point():
@@ -62,6 +72,7 @@ class Distribution:
     """The base of every distribution (PyTorch's ``torch.distributions.Distribution``)."""
 
     has_rsample = False
+    has_enumerate_support = False
     arg_constraints: dict = {}
     support = None
 
@@ -121,6 +132,11 @@ class Distribution:
     def entropy(self) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define entropy")
 
+    def enumerate_support(self, expand=True) -> Tensor:
+        """Every value of a finite support, along the first dimension: of shape (K,) + batch_shape +
+        event_shape, or with the batch dimensions kept at 1 when ``expand`` is False (PyTorch's)."""
+        raise NotImplementedError(f"{type(self).__name__} has no enumerate_support (its support is not a finite set)")
+
     def cdf(self, value) -> Tensor:
         """P(X ≤ value), one per element of the broadcast batch."""
         raise NotImplementedError(f"{type(self).__name__} does not define cdf")
@@ -162,6 +178,12 @@ class Distribution:
     @property
     def variance(self) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define variance")
+
+    @property
+    def mode(self) -> Tensor:
+        """The most probable value (the density's or the mass function's peak), with PyTorch's choice
+        where there is none or several (NaN, or one of them)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define mode")
 
     @property
     def stddev(self) -> Tensor:

@@ -6,6 +6,8 @@ keep their digits; solving p = 1 − e^(−λx) gives the inverse x = −ln(1 �
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import constraints
 from .distribution import Distribution, broadcast_all, draw
 from ..tensor import tensor
@@ -25,6 +27,11 @@ class Exponential(Distribution):
     @property
     def mean(self):
         return 1 / self.rate
+
+    @property
+    def mode(self):
+        # the density falls from its peak at 0 (a constant: no gradient, as PyTorch's zeros_like)
+        return tensor(np.zeros(self._batch_shape), dtype=self.dtype)
 
     @property
     def variance(self):

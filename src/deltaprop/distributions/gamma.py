@@ -1,9 +1,9 @@
-"""The gamma distribution of shape α (``concentration``) and rate β, drawn by NumPy's gamma sampler
-through the library's generator.
+"""The gamma distribution of shape α (``concentration``) and rate β, drawn as z/β with z a draw of
+Gamma(α, 1) (NumPy's gamma sampler, on the library's generator).
 
-PyTorch's Gamma, Beta and Dirichlet have ``rsample`` by implicit reparametrisation (the gradient of
-a draw from the derivative of the distribution function with respect to α); deltaprop does not yet,
-so here ``rsample`` is refused in one sentence and ``sample`` carries no gradient.
+``rsample`` carries gradients to both: to β through the division, to α by implicit reparametrisation
+(the slope dz/dα = −(∂F(z; α)/∂α)/p(z; α) of the draw along the distribution function F, see
+implicit_gamma.py), as PyTorch's does.
 """
 
 from __future__ import annotations
@@ -11,19 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import Distribution, broadcast_all
+from .implicit_gamma import standard_gamma
 from ..ops import digamma, lgamma, xlogy
-from ..tensor import tensor
 
 
-def refuse_rsample(owner: str):
-    raise NotImplementedError(f"{owner} has no rsample in deltaprop (PyTorch reparametrises its draws implicitly); "
-                              "use sample(), which carries no gradient")
-
-
-def gamma_draws(concentration: np.ndarray, shape: tuple) -> np.ndarray:
-    """Draws of Gamma(concentration, 1) of ``shape`` (the concentration broadcast to it), in float64."""
-    return draw("standard_gamma", shape, np.broadcast_to(np.asarray(concentration, np.float64), shape))
+def kept_within(x, low: float, high: float = np.inf):
+    """``x`` with its values (not its gradient) kept within [low, high], as PyTorch clamps its draws
+    in place: a draw of exactly 0 (or 1) would score ±inf."""
+    x.data = np.clip(x.data, low, high).astype(x.dtype, copy=False)
+    return x
 
 
 class Gamma(Distribution):
@@ -31,6 +28,7 @@ class Gamma(Distribution):
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -41,18 +39,18 @@ class Gamma(Distribution):
         return self.concentration / self.rate
 
     @property
+    def mode(self):
+        # the slope of ln p, (α − 1)/x − β, is 0 at (α − 1)/β; for α ≤ 1 the density peaks at 0
+        return ((self.concentration - 1) / self.rate).clamp_min(0)
+
+    @property
     def variance(self):
         return self.concentration / (self.rate * self.rate)
 
-    def sample(self, sample_shape=()):
-        shape = self._extended_shape(sample_shape)
-        x = gamma_draws(self.concentration.data, shape) / np.asarray(self.rate.data, np.float64)
-        # kept at or above the dtype's smallest normal number, as PyTorch keeps them: a draw of 0
-        # would score −inf (+inf for α < 1)
-        return tensor(np.maximum(x.astype(self.dtype), np.finfo(self.dtype).tiny), dtype=self.dtype)
-
     def rsample(self, sample_shape=()):
-        refuse_rsample("Gamma")
+        z = standard_gamma(self.concentration, self._extended_shape(sample_shape))
+        # kept at or above the dtype's smallest normal number, as PyTorch keeps them
+        return kept_within(z / self.rate, np.finfo(self.dtype).tiny)
 
     def log_prob(self, value):
         x = self._checked(value)

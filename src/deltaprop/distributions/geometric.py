@@ -38,6 +38,11 @@ class Geometric(SuccessProbability, Distribution):
         return 1 / self.probs - 1
 
     @property
+    def mode(self):
+        # P(k) = (1 − p)ᵏ·p falls with k: 0 is the most probable count (a constant, as PyTorch's zeros_like)
+        return tensor(np.zeros(self._batch_shape), dtype=self.dtype)
+
+    @property
     def variance(self):
         return (1 / self.probs - 1) / self.probs
 

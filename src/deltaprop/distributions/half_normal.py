@@ -38,6 +38,11 @@ class HalfNormal(Distribution):
         return self.scale * math.sqrt(2 / math.pi)
 
     @property
+    def mode(self):
+        # the density falls from its peak at 0 (a constant: no gradient, as PyTorch's zeros_like)
+        return tensor(np.zeros(self._batch_shape), dtype=self.dtype)
+
+    @property
     def variance(self):
         return self.scale * self.scale * (1 - 2 / math.pi)
 

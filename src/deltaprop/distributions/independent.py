@@ -36,6 +36,19 @@ class Independent(Distribution):
         return self.base_dist.has_rsample
 
     @property
+    def has_enumerate_support(self):
+        return self.reinterpreted_batch_ndims == 0 and self.base_dist.has_enumerate_support
+
+    def enumerate_support(self, expand=True):
+        """The base's, when no batch dimension is reinterpreted (the product of the supports of several
+        is not enumerated, as in PyTorch)."""
+        if self.reinterpreted_batch_ndims:
+            raise NotImplementedError(f"Independent: enumerate_support over the product of "
+                                      f"{self.reinterpreted_batch_ndims} reinterpreted batch dimensions is not "
+                                      "implemented, as in PyTorch")
+        return self.base_dist.enumerate_support(expand)
+
+    @property
     def support(self):
         return self.base_dist.support
 
@@ -45,6 +58,10 @@ class Independent(Distribution):
     @property
     def mean(self):
         return self.base_dist.mean
+
+    @property
+    def mode(self):
+        return self.base_dist.mode
 
     @property
     def variance(self):

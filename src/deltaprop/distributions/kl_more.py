@@ -2,7 +2,8 @@
 PyTorch registers in closed form: every formula is E_p[ln p(x) − ln q(x)] worked out below, and
 written with deltaprop's operations so that both distributions' parameters get gradients.
 
-The package takes ``kl_divergence`` and ``register_kl`` from here, so that importing it files these rules.
+kl_between.py takes ``kl_divergence`` and ``register_kl`` from here, and the package from it, so that
+importing the package files these rules.
 """
 
 from __future__ import annotations

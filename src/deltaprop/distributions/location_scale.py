@@ -1,5 +1,6 @@
 """What the location-scale families (Normal, Laplace) share: parameters ``loc`` (any real) and
-``scale`` (positive), broadcast together; the support is the whole line; the mean is ``loc``;
+``scale`` (positive), broadcast together; the support is the whole line; the mean and the mode
+are ``loc`` (the peak of a symmetric density);
 samples are reparametrised as loc + scale·(a standard draw), so ``rsample`` carries gradients."""
 
 from __future__ import annotations
@@ -19,4 +20,8 @@ class LocationScale(Distribution):
 
     @property
     def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
         return self.loc

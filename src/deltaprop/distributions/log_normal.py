@@ -34,6 +34,12 @@ class LogNormal(LocationScale):
         s2 = self.scale * self.scale
         return s2.expm1() * (2 * self.loc + s2).exp()
 
+    @property
+    def mode(self):
+        # ln p(x) = −(ln x − loc)²/(2·scale²) − ln x − ..., whose slope (−(ln x − loc)/scale² − 1)/x is 0
+        # at ln x = loc − scale²
+        return (self.loc - self.scale * self.scale).exp()
+
     def rsample(self, sample_shape=()):
         return self._normal.rsample(sample_shape).exp()
 

@@ -101,6 +101,10 @@ class MultivariateNormal(Distribution):
         return self.loc
 
     @property
+    def mode(self):
+        return self.loc
+
+    @property
     def variance(self):
         return (self.scale_tril * self.scale_tril).sum(-1)
 

@@ -35,6 +35,11 @@ class Poisson(Distribution):
     def variance(self):
         return self.rate
 
+    @property
+    def mode(self):
+        # P(k)/P(k − 1) = λ/k is at least 1 while k ≤ λ: the peak is at ⌊λ⌋ (and ⌊λ⌋ − 1 too, for a whole λ)
+        return self.rate.floor()
+
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         counts = draw("poisson", shape, np.broadcast_to(np.asarray(self.rate.data, np.float64), shape))

@@ -6,9 +6,9 @@ for ν > 1 (undefined, NaN, otherwise); the variance σ²·ν/(ν − 2) for ν 
 NaN for ν ≤ 1, as PyTorch's. With B the beta function, the entropy is
 ln σ + ½ ln ν + ln B(ν/2, ½) + ((ν+1)/2)·(ψ((ν+1)/2) − ψ(ν/2)).
 
-Draws are loc + σ·t with t from NumPy's standard_t on the library's generator. PyTorch's ``rsample``
-draws t = ε / √(χ²_ν/ν), reparametrising the χ² (a gamma) implicitly; deltaprop has no implicit
-reparametrisation yet, so ``rsample`` is refused (``has_rsample`` is False) and ``sample`` carries no gradient.
+Draws are loc + σ·t with t = ε / √(χ²_ν/ν), ε ~ N(0, 1) and χ²_ν = Gamma(ν/2, ½) = 2·Gamma(ν/2, 1), as
+PyTorch's ``rsample`` draws them: the gradient reaches loc and σ directly, and ν through the gamma
+draw's implicit reparametrisation (implicit_gamma.py) and the division by ν.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from . import constraints
 from .beta import log_beta
 from .distribution import Distribution, broadcast_all, draw
-from .gamma import refuse_rsample
+from .implicit_gamma import standard_gamma
 from ..ops import digamma, lgamma, where
 from ..tensor import tensor
 
@@ -33,6 +33,7 @@ class StudentT(Distribution):
 
     arg_constraints = {"df": constraints.positive, "loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
+    has_rsample = True
 
     def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
@@ -46,6 +47,10 @@ class StudentT(Distribution):
         return self._where(self.df.data <= 1, np.nan, self.loc.expand(*self._batch_shape))
 
     @property
+    def mode(self):
+        return self.loc
+
+    @property
     def variance(self):
         df = self.df.data
         # ν replaced by 3 where the formula does not hold, so that its gradient meets no pole at ν = 2
@@ -53,14 +58,11 @@ class StudentT(Distribution):
         finite = self.scale * self.scale * nu / (nu - 2)
         return self._where(df <= 1, np.nan, self._where((df > 1) & (df <= 2), np.inf, finite))
 
-    def sample(self, sample_shape=()):
-        shape = self._extended_shape(sample_shape)
-        t = draw("standard_t", shape, np.broadcast_to(np.asarray(self.df.data, np.float64), shape))
-        x = np.asarray(self.loc.data, np.float64) + np.asarray(self.scale.data, np.float64) * t
-        return tensor(x.astype(self.dtype), dtype=self.dtype)
-
     def rsample(self, sample_shape=()):
-        refuse_rsample("StudentT")
+        shape = self._extended_shape(sample_shape)
+        epsilon = tensor(draw("standard_normal", shape), dtype=self.dtype)
+        chi2 = 2 * standard_gamma(0.5 * self.df, shape)
+        return self.loc + self.scale * epsilon * (chi2 / self.df).rsqrt()
 
     def log_prob(self, value):
         z = (self._checked(value) - self.loc) / self.scale

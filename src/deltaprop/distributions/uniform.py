@@ -42,6 +42,11 @@ class Uniform(Distribution):
         return (self.high + self.low) / 2
 
     @property
+    def mode(self):
+        # every point of [low, high) is equally likely: NaN, as PyTorch's nan·high (whose gradient to high is NaN)
+        return math.nan * self.high
+
+    @property
     def variance(self):
         width = self.high - self.low
         return width * width / 12
