@@ -37,7 +37,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import GradError
-from ..ops._core import record, unbroadcast
+from ..ops._core import normalize_axes, record, unbroadcast
 from ..tensor import Tensor
 
 RULES: dict = {}
@@ -124,7 +124,8 @@ def sum_to(t: Tensor, shape: tuple) -> Tensor:
 
 
 def _reduced_shape(shape: tuple, axis, keepdims: bool) -> tuple:
-    axes = range(len(shape)) if axis is None else [a % max(len(shape), 1) for a in np.atleast_1d(axis)]
+    """The shape of a reduction over ``axis`` with its reduced axes kept (as size 1)."""
+    axes = normalize_axes(axis, len(shape))
     return tuple(1 if i in axes else n for i, n in enumerate(shape)) if not keepdims else shape
 
 
