@@ -66,6 +66,12 @@ CASES = [
                                                           L.tensor(np.array([0, 1, 1, 0, 1]))), [(5, 3), (4, 3), (4,), (2, 4)], "real"),
 ]
 
+# the cases of the spatial primitives and of the layers, activations and losses, kept in files of their own
+from higher_order_cases_spatial import CASES as _SPATIAL  # noqa: E402
+from higher_order_cases_layers import CASES as _LAYERS  # noqa: E402
+
+CASES += _SPATIAL + _LAYERS
+
 
 def draw(shapes, kind, seed=0):
     rng = np.random.default_rng(seed)

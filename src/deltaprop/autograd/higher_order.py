@@ -19,6 +19,7 @@ from .. import ops
 from ..engine import Hooks, _checked_order, _has_hooks, _Join
 from ..errors import GradError
 from ..grad_mode import enable_grad
+from . import differentiable_layers, differentiable_spatial  # noqa: F401 (they register their rules)
 from .differentiable_rules import rule_for
 
 

@@ -1,0 +1,6 @@
+"""Second-derivative cases (see higher_order_cases.py for the form) of the layers rules."""
+
+import numpy as np  # noqa: F401
+
+CASES = [
+]
