@@ -64,6 +64,8 @@ CASES = [
     ("adaptive_max_pool1d", lambda L, F, x: F.adaptive_max_pool1d(x, 3), [(2, 3, 7)], "real"),
     ("adaptive_max_pool2d", lambda L, F, x: F.adaptive_max_pool2d(x, (3, 2)), [(2, 2, 5, 5)], "real"),
     ("adaptive_max_pool3d", lambda L, F, x: F.adaptive_max_pool3d(x, 2), [(1, 2, 3, 3, 3)], "real"),
+    ("max_unpool2d", lambda L, F, x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2), [(2, 2, 4, 4)], "real"),
+    ("max_unpool1d", lambda L, F, x: F.max_unpool1d(*F.max_pool1d(x, 2, return_indices=True), 2), [(2, 2, 6)], "real"),
     # padding, resampling, im2col
     ("pad constant crop", lambda L, F, x: F.pad(x, (1, -1, 2, 0), value=0.5), [(2, 3, 4)], "real"),
     ("pad replicate", lambda L, F, x: F.pad(x, (2, 1), mode="replicate"), [(2, 2, 4)], "real"),

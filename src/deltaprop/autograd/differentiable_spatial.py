@@ -251,6 +251,19 @@ def _adaptive_max_pool(node, g):
     return (_by_own_rule(node, g, 0, gather),)
 
 
+@rule("max_unpool1d", "max_unpool2d", "max_unpool3d")
+def _max_unpool(node, g):
+    values = kept(node)
+    rows, plane, flat, shape = values["rows"], values["plane"], values["flat"], node.data.shape
+
+    def scatter(v):  # the transpose of the rule's gather: each value added at its place (shared places sum)
+        out = np.zeros((rows, plane), v.dtype)
+        np.add.at(out, (np.arange(rows)[:, None], flat), v.reshape(flat.shape))
+        return out.reshape(shape)
+
+    return (_by_own_rule(node, g, 0, scatter),)
+
+
 # -- padding, resampling, im2col: linear maps ---------------------------------------------------------
 
 
