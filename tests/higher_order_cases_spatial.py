@@ -68,6 +68,7 @@ CASES = [
     ("max_unpool1d", lambda L, F, x: F.max_unpool1d(*F.max_pool1d(x, 2, return_indices=True), 2), [(2, 2, 6)], "real"),
     # padding, resampling, im2col
     ("pad constant crop", lambda L, F, x: F.pad(x, (1, -1, 2, 0), value=0.5), [(2, 3, 4)], "real"),
+    ("pad reflect crop", lambda L, F, x: F.pad(x, (2, -1), mode="reflect"), [(2, 2, 5)], "real"),
     ("pad replicate", lambda L, F, x: F.pad(x, (2, 1), mode="replicate"), [(2, 2, 4)], "real"),
     ("pad circular", lambda L, F, x: F.pad(x, (1, 2, 1, 0), mode="circular"), [(1, 2, 3, 4)], "real"),
     ("interpolate nearest", lambda L, F, x: F.interpolate(x, scale_factor=2), [(2, 2, 3, 3)], "real"),

@@ -2,8 +2,8 @@
 pooling, padding, resampling, im2col), registered in :data:`.differentiable_rules.RULES`. See that
 module for the two kinds of rule.
 
-**Linear primitives.** Average pooling (adaptive too), padding, interpolation, ``unfold`` and
-``fold`` are linear in their input, so their rule is a :func:`.linear_map` of g whose forward is
+**Linear primitives.** Average pooling (adaptive too), padding, interpolation, max unpooling,
+``unfold`` and ``fold`` are linear in their input, so their rule is a :func:`.linear_map` of g whose forward is
 the primitive's own NumPy rule and whose transpose is the primitive itself, restated on the
 incoming gradient from the geometry its rule keeps (the padded windows' offsets, the divisors,
 the bins, the gathered positions). Max pooling (adaptive too) is linear in g once the positions of
@@ -30,12 +30,15 @@ NumPy code: F the convolution, Bx the transposed convolution, BW the convolution
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .. import ops
 from ..grad_mode import enable_grad
 from ..ops._core import record
 from ..ops._windows import _pad
+from ..ops.shape import _PAD_MODES
 from ..tensor import Tensor
 from .differentiable_rules import _by_own_rule, kept, rule
 
@@ -120,9 +123,10 @@ def _bilinear(geometry: _Geometry, kind: str, a: Tensor, b: Tensor) -> Tensor:
 
 @rule("conv.convolve", "conv.input_gradient", "conv.weight_gradient")
 def _conv_map(node, g):
+    """The rules of the three maps themselves: each one's gradient made of the other two (the table above)."""
     geometry = kept(node)["geometry"]
     a, b = node._parents
-    return _adjoints(node._op[len("conv."):], a, b, g, lambda k, p, q: _bilinear(geometry, k, p, q),
+    return _adjoints(node._op[len("conv."):], a, b, g, partial(_bilinear, geometry),
                      (a.requires_grad, b.requires_grad))
 
 
@@ -138,25 +142,28 @@ def _with_bias(node, grads, g, n):
 
 @rule("conv1d", "conv2d", "conv3d")
 def _conv(node, g):
+    """y = F(x, W) + b: ∂x = Bx(g, W), ∂W = BW(x, g), ∂b = g summed over the batch and the positions."""
     values = kept(node)
     n = values["n"]
     geometry = _Geometry(n, values["kernel"], values["stride"], values["pads"], values["dilation"],
                          values.get("G", 1), values["X"].shape[2:], values["batched"])
     x, w = node._parents[:2]
-    grads = _adjoints("convolve", x, w, g, lambda k, p, q: _bilinear(geometry, k, p, q),
+    grads = _adjoints("convolve", x, w, g, partial(_bilinear, geometry),
                       (x.requires_grad, w.requires_grad))
     return _with_bias(node, grads, g, n)
 
 
 @rule("conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 def _conv_transpose(node, g):
+    """y = Bx(x, W) + b, Bx that of the convolution it transposes: ∂x = F(g, W), ∂W = BW(g, x), ∂b as a
+    convolution's."""
     values = kept(node)
     n = values["n"]
     # the convolution this one transposes: its input has the shape of this one's output
     geometry = _Geometry(n, values["kernel"], values["stride"], values["pads"], values["dilation"],
                          values["groups"], node.data.shape[-n:], values["batched"])
     y, w = node._parents[:2]
-    grads = _adjoints("input_gradient", y, w, g, lambda k, p, q: _bilinear(geometry, k, p, q),
+    grads = _adjoints("input_gradient", y, w, g, partial(_bilinear, geometry),
                       (y.requires_grad, w.requires_grad))
     return _with_bias(node, grads, g, n)
 
@@ -173,6 +180,7 @@ def _batched(values, transpose):
 
 @rule("avg_pool1d", "avg_pool2d", "avg_pool3d")
 def _avg_pool(node, g):
+    """Linear: the rule spreads g/divisor over each window; its transpose averages v's windows (the forward)."""
     values = kept(node)
     offsets, pads, divisor = values["offsets"], values["pads"], values["divisor"]
 
@@ -185,6 +193,7 @@ def _avg_pool(node, g):
 
 @rule("max_pool1d", "max_pool2d", "max_pool3d")
 def _max_pool(node, g):
+    """Linear in g: the rule sends each window's g to its maximum; its transpose gathers v from there."""
     values = kept(node)
     offsets, pads, winner = values["offsets"], values["pads"], values["winner"]
 
@@ -200,6 +209,7 @@ def _max_pool(node, g):
 
 @rule("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 def _adaptive_avg_pool(node, g):
+    """Linear: the rule spreads g/(bin size) over each bin; its transpose averages v's bins (the forward)."""
     values = kept(node)
     if "offsets" in values:  # bins that tile the input: an ordinary average pooling
         return _avg_pool(node, g)
@@ -241,6 +251,7 @@ def _spatial(node) -> int:
 
 @rule("adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d")
 def _adaptive_max_pool(node, g):
+    """Linear in g: the rule adds each bin's g at its maximum; its transpose gathers v from there."""
     values = kept(node)
     rows, plane, where, shape = values["rows"], values["plane"], values["where"], node.data.shape
     columns = where.reshape(rows, -1)
@@ -253,6 +264,7 @@ def _adaptive_max_pool(node, g):
 
 @rule("max_unpool1d", "max_unpool2d", "max_unpool3d")
 def _max_unpool(node, g):
+    """Linear: the rule gathers g at each value's place; its transpose adds v at the places."""
     values = kept(node)
     rows, plane, flat, shape = values["rows"], values["plane"], values["flat"], node.data.shape
 
@@ -269,6 +281,8 @@ def _max_unpool(node, g):
 
 @rule("pad")
 def _pad_rule(node, g):
+    """Linear: the rule cuts the padding off g (adding it back where it was copied from); its transpose
+    pads v."""
     values = kept(node)
     shape = node.data.shape
     if "inner" in values:  # constant: v cropped and put inside zeros (the fill value is no part of the gradient)
@@ -280,7 +294,7 @@ def _pad_rule(node, g):
             return out
     else:  # reflect, replicate, circular: the primitive's own np.pad
         mode, grow, first, crops, cut = values["mode"], values["grow"], values["first"], values["crops"], values["cut"]
-        numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+        numpy_mode = _PAD_MODES[mode]
 
         def padded(v):
             widths = [(0, 0)] * first + list(grow)
@@ -294,6 +308,7 @@ def _pad_rule(node, g):
 
 @rule("interpolate")
 def _interpolate(node, g):
+    """Linear: the rule adds λ·g back onto the positions read; its transpose reads v there (the forward)."""
     values = kept(node)
     axis, terms = values["axis"], values["terms"]
 
@@ -309,6 +324,7 @@ def _interpolate(node, g):
 
 @rule("unfold", "fold")
 def _unfold(node, g):
+    """Linear, each the other's rule: unfold copies windows into columns, fold adds columns back."""
     values = kept(node)
     options = {"kernel_size": values["kernel"], "dilation": values["dilation"], "stride": values["stride"],
                "padding": tuple(lo for lo, _ in values["pads"])}
