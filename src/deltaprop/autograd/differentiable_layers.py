@@ -327,17 +327,17 @@ def _binary_cross_entropy(node, p, y):
     log_p = ops.clip(ops.log(p), -100.0, None)
     log_q = ops.clip(ops.log1p(ops.neg(p)), -100.0, None)
     values = ops.neg(ops.add(ops.mul(y, log_p), ops.mul(ops.sub(1.0, y), log_q)))
-    return _reduced(_weighted(values, kept(node)["weight"]), node)
+    return _reduced(_weighted(values, kept(node).get("weight")), node)
 
 
 @composed("binary_cross_entropy_with_logits")
 def _binary_cross_entropy_with_logits(node, z, y):
     # (1 − y)·z + L·softplus(−z), L = 1 + (pos_weight − 1)·y
     options = kept(node)
-    pos_weight = options["pos_weight"]
+    pos_weight = options.get("pos_weight")
     scale = 1.0 if pos_weight is None else ops.add(ops.mul(ops.sub(pos_weight, 1.0), y), 1.0)
     values = ops.add(ops.mul(ops.sub(1.0, y), z), ops.mul(ops.softplus(ops.neg(z)), scale))
-    return _reduced(_weighted(values, options["weight"]), node)
+    return _reduced(_weighted(values, options.get("weight")), node)
 
 
 @composed("kl_div")

@@ -70,7 +70,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         w = _elementwise_weight("binary_cross_entropy", weight, p)
         return values * w, d_input * w, d_target * w
 
-    return _pointwise("binary_cross_entropy", input, target, reduction, rule, options={"weight": weight})
+    # (the weight kept for the rule's own derivative; none set, the most common call, costs nothing)
+    return _pointwise("binary_cross_entropy", input, target, reduction, rule,
+                      options=None if weight is None else {"weight": weight})
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -96,8 +98,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         w = _elementwise_weight("binary_cross_entropy_with_logits", weight, z)
         return values * w, d_input * w, d_target * w
 
-    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule,
-                      options={"weight": weight, "pos_weight": pos_weight})
+    # (the weights kept for the rule's own derivative; none set, the most common call, costs nothing)
+    options = None if weight is None and pos_weight is None else {"weight": weight, "pos_weight": pos_weight}
+    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule, options=options)
 
 
 def _logistic_loss(z: np.ndarray, y: np.ndarray) -> tuple:
