@@ -55,6 +55,7 @@ CASES = [
     ("norm all", lambda L, F, x: x.norm(), [(3, 4)], "real"),
     ("norm 1", lambda L, F, x: x.norm(1) * x, [(3,)], "real"),
     ("vector_norm", lambda L, F, x: L.linalg.vector_norm(x, dim=0), [(3, 4)], "real"),
+    ("norm keepdim", lambda L, F, x: x.norm(2, dim=1, keepdim=True) * x, [(3, 4)], "real"),
     ("mse_loss", lambda L, F, x, y: F.mse_loss(x, y), [(3, 2), (3, 2)], "real"),
     ("mse_loss sum", lambda L, F, x, y: F.mse_loss(x, y, reduction="sum"), [(4,), (4,)], "real"),
     ("mse_loss none", lambda L, F, x, y: F.mse_loss(x, y, reduction="none"), [(3, 2), (3, 2)], "real"),
@@ -68,9 +69,10 @@ CASES = [
 
 # the cases of the spatial primitives and of the layers, activations and losses, kept in files of their own
 from higher_order_cases_spatial import CASES as _SPATIAL  # noqa: E402
-from higher_order_cases_layers import CASES as _LAYERS  # noqa: E402
+from higher_order_cases_layers import CASES as _LAYERS, FINITE_DIFFERENCES_ONLY  # noqa: E402
 
 CASES += _SPATIAL + _LAYERS
+__all__ = ["CASES", "FINITE_DIFFERENCES_ONLY", "draw"]
 
 
 def draw(shapes, kind, seed=0):

@@ -53,9 +53,11 @@ def _chain_order(root) -> list | None:
     return order
 
 
-def _depth_first_order(root) -> list:
+def _depth_first_order(root, boundary=()) -> list:
+    """Interior nodes reachable from ``root``, consumers before producers, not searching past the
+    nodes of ``boundary`` (which are left out of the order)."""
     order = []
-    visited = {root}  # tensors hash by identity
+    visited = {root, *boundary}  # tensors hash by identity
     stack = [(root, iter(root._parents))]
     # Depth-first search with an explicit stack of (node, iterator over its parents): a node is
     # appended once all of its parents are, which yields producers before consumers; reversing

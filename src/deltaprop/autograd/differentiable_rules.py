@@ -65,10 +65,11 @@ def rule_for(node):
 
 
 def kept(node) -> dict:
-    """What the NumPy rule of ``node`` keeps in its closure, by name."""
+    """What the NumPy rule of ``node`` keeps in its closure, by name, and the options its primitive
+    set on it as attributes (an ε, a δ, a weight: numbers the rule itself does not use)."""
     backward = node._backward
     cells = getattr(backward, "__closure__", None) or ()
-    values = {}
+    values = dict(getattr(backward, "__dict__", {}))
     for name, cell in zip(backward.__code__.co_freevars, cells):
         try:
             values[name] = cell.cell_contents
@@ -124,9 +125,10 @@ def sum_to(t: Tensor, shape: tuple) -> Tensor:
 
 
 def _reduced_shape(shape: tuple, axis, keepdims: bool) -> tuple:
-    """The shape of a reduction over ``axis`` with its reduced axes kept (as size 1)."""
+    """The shape of a reduction over ``axis`` with its reduced axes kept (as size 1), whether the
+    reduction kept them (``keepdims``) or not: the shape its gradient broadcasts from."""
     axes = normalize_axes(axis, len(shape))
-    return tuple(1 if i in axes else n for i, n in enumerate(shape)) if not keepdims else shape
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 @rule("reshape")
@@ -419,7 +421,9 @@ def _mse_loss(node, g):
 def _cross_entropy(node, g):
     values = kept(node)
     if "e" not in values or "labels" not in values:  # the general path: weights, smoothing, probabilities
-        _refuse(node, "with class weights, label smoothing, ignore_index or probability targets")
+        from .differentiable_layers import general_cross_entropy  # (that module imports this one)
+
+        return general_cross_entropy(node, g)
     (z,) = node._parents
     labels, reduction, n = values["labels"], values["reduction"], values["n"]
     onehot = np.zeros_like(z.data)

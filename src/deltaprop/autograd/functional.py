@@ -5,7 +5,9 @@ sweep of ``autograd.grad``); ``jvp`` multiplies that Jacobian by ``v``, since de
 forward mode: exact, but it costs as many sweeps as the output has elements. ``vectorize`` and
 ``strategy`` are accepted and ignored (every row is computed by reverse mode). ``hessian``,
 ``hvp`` and ``vhp`` differentiate the gradient that the sweep with ``create_graph=True`` records
-(:mod:`.higher_order`); ``create_graph=True`` itself is refused here (``autograd.grad`` takes it).
+(:mod:`.higher_order`). With ``create_graph=True`` every result is made by that sweep, so it is a
+tensor of the graph, differentiable with respect to the inputs that require a gradient (the
+function is evaluated on views of those, as PyTorch's is); ``v`` is taken as a constant.
 """
 
 from __future__ import annotations
@@ -25,12 +27,11 @@ from .higher_order import differentiable_gradients
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), vᵀ·J): the gradient of Σ v·func(inputs) with respect to the inputs (zeros for
     an input the output does not depend on); ``v`` may be left out for a scalar output."""
-    _refuse_second_order("vjp", create_graph)
-    single_input, xs = _inputs("vjp", inputs)
+    single_input, xs = _inputs("vjp", inputs, create_graph)
     single_output, ys = _outputs("vjp", func, xs)
     vs = _matching("vjp", "v", v, ys, single_output)
-    gradients = _gradients(ys, vs, xs)
-    return _as(single_output, [y.detach() for y in ys]), _as(single_input, gradients)
+    gradients = _gradients(ys, vs, xs, create_graph)
+    return _as(single_output, _results(ys, create_graph)), _as(single_input, gradients)
 
 
 def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
@@ -38,40 +39,47 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
     """The Jacobian of ``func`` at ``inputs``: for output i and input j a tensor of shape
     outputs[i].shape + inputs[j].shape, nested as PyTorch nests them (a tensor for one input and
     one output, a tuple over inputs or outputs given as tuples, a tuple of tuples for both)."""
-    _refuse_second_order("jacobian", create_graph)
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
-    single_input, xs = _inputs("jacobian", inputs)
+    single_input, xs = _inputs("jacobian", inputs, create_graph)
     single_output, ys = _outputs("jacobian", func, xs)
-    rows = []
-    for y in ys:
-        blocks = [np.zeros((y.data.size, x.data.size), dtype=x.data.dtype) for x in xs]
-        for k in range(y.data.size):
-            seed = np.zeros(y.data.size, dtype=y.data.dtype)
-            seed[k] = 1
-            for block, g in zip(blocks, _gradients([y], [seed.reshape(y.shape)], xs)):
-                block[k] = g.data.reshape(-1)
-        rows.append(_as(single_input, [Tensor._wrap(block.reshape(y.shape + x.shape)) for block, x in zip(blocks, xs)]))
-    return _as(single_output, rows)
+    return _as(single_output, [_as(single_input, _jacobian_blocks(y, xs, create_graph)) for y in ys])
+
+
+def _jacobian_blocks(y: Tensor, xs: list, create_graph: bool) -> list:
+    """∂y/∂x for each x, of shape y.shape + x.shape: one sweep per element of y."""
+    rows = [[] for _ in xs]
+    for k in range(y.data.size):
+        seed = np.zeros(y.data.size, dtype=y.data.dtype)
+        seed[k] = 1
+        for row, g in zip(rows, _gradients([y], [seed.reshape(y.shape)], xs, create_graph)):
+            row.append(g)
+    return [_stacked(row, y.shape + x.shape, x.data.dtype) for row, x in zip(rows, xs)]
+
+
+def _stacked(rows: list, shape: tuple, dtype) -> Tensor:
+    """The gradients ``rows`` (one per output element) as one tensor of ``shape``: in the graph when
+    they are, else an array."""
+    if not rows:
+        return Tensor._wrap(np.zeros(shape, dtype=dtype))
+    if any(row.requires_grad for row in rows):
+        return ops.reshape(ops.stack([ops.reshape(row, (-1,)) for row in rows]), shape)
+    return Tensor._wrap(np.stack([row.data.reshape(-1) for row in rows]).reshape(shape))
 
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J·v), computed as the Jacobian times ``v`` (deltaprop has no forward mode):
     one backward sweep per output element. ``v`` may be left out for an input of one element."""
-    _refuse_second_order("jvp", create_graph)
-    single_input, xs = _inputs("jvp", inputs)
+    single_input, xs = _inputs("jvp", inputs, create_graph)
     vs = _matching("jvp", "v", v, xs, single_input)
     single_output, ys = _outputs("jvp", func, xs)
     products = []
     for y in ys:
-        total = np.zeros(y.shape, dtype=y.data.dtype)
-        for k in range(y.data.size):
-            seed = np.zeros(y.data.size, dtype=y.data.dtype)
-            seed[k] = 1
-            row = _gradients([y], [seed.reshape(y.shape)], xs)
-            total.reshape(-1)[k] = sum(np.sum(g.data * dv) for g, dv in zip(row, vs))
-        products.append(Tensor._wrap(total))
-    return _as(single_output, [y.detach() for y in ys]), _as(single_output, products)
+        terms = [ops.sum(ops.mul(block, dv), axis=tuple(range(y.data.ndim, block.data.ndim)))
+                 for block, dv in zip(_jacobian_blocks(y, xs, create_graph), vs)]
+        product = functools.reduce(ops.add, terms)
+        products.append(product if create_graph else product.detach())
+    return _as(single_output, _results(ys, create_graph)), _as(single_output, products)
 
 
 def hessian(func, inputs, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
@@ -80,19 +88,9 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False, vect
     a tensor of shape inputs[i].shape + inputs[j].shape, nested as PyTorch nests it (a tensor for
     one input, a tuple of tuples for a tuple of inputs). One differentiable sweep gives the
     gradient, then one sweep per element of it gives a row of second derivatives."""
-    _refuse_third_order("hessian", create_graph)
-    single_input, xs = _inputs("hessian", inputs)
+    single_input, xs = _inputs("hessian", inputs, create_graph)
     gradients = _first_gradients("hessian", func, xs)
-    rows = []
-    for g, x in zip(gradients, xs):
-        blocks = [np.zeros((x.data.size, other.data.size), dtype=other.data.dtype) for other in xs]
-        if g.requires_grad:
-            flat = g.reshape(-1)
-            for k in range(x.data.size):
-                for block, second in zip(blocks, _gradients([flat[k]], [np.ones((), flat.data.dtype)], xs)):
-                    block[k] = second.data.reshape(-1)
-        rows.append(_as(single_input, [Tensor._wrap(block.reshape(x.shape + other.shape)) for block, other in zip(blocks, xs)]))
-    return _as(single_input, rows)
+    return _as(single_input, [_as(single_input, _jacobian_blocks(g, xs, create_graph)) for g in gradients])
 
 
 def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -108,17 +106,16 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 
 def _hessian_product(caller: str, func, inputs, v, create_graph: bool):
-    _refuse_third_order(caller, create_graph)
-    single_input, xs = _inputs(caller, inputs)
+    single_input, xs = _inputs(caller, inputs, create_graph)
     vs = _matching(caller, "v", v, xs, single_input)
     output = []
     gradients = _first_gradients(caller, func, xs, output)
     terms = [ops.sum(ops.mul(g, dv)) for g, dv in zip(gradients, vs) if g.requires_grad]
     if terms:
-        products = _gradients([functools.reduce(ops.add, terms)], [np.ones((), terms[0].data.dtype)], xs)
+        products = _gradients([functools.reduce(ops.add, terms)], [np.ones((), terms[0].data.dtype)], xs, create_graph)
     else:  # a gradient that depends on nothing: the function is linear, its Hessian zero
         products = [Tensor._wrap(np.zeros_like(x.data)) for x in xs]
-    return output[0].detach(), _as(single_input, products)
+    return _results(output, create_graph)[0], _as(single_input, products)
 
 
 def _first_gradients(caller: str, func, xs: list, output: list | None = None) -> list:
@@ -137,19 +134,28 @@ def _first_gradients(caller: str, func, xs: list, output: list | None = None) ->
     return [Tensor._wrap(np.zeros_like(x.data)) if g is None else g for x, g in zip(xs, found)]
 
 
-def _refuse_third_order(caller: str, create_graph: bool) -> None:
+def _gradients(ys: list, seeds: list, xs: list, create_graph: bool = False) -> list:
+    """The gradients of Σ seed·y with respect to ``xs`` (zeros where no path leads): arrays outside
+    the graph, or with ``create_graph`` tensors of it (the ``seeds`` taken as constants)."""
+    live = [(y, s) for y, s in zip(ys, seeds) if y.requires_grad]
+    if not live:
+        return [Tensor._wrap(np.zeros_like(x.data)) for x in xs]
     if create_graph:
-        raise GradError(f"{caller}: create_graph=True (third derivatives through {caller}) is not supported; take "
-                        "autograd.grad(..., create_graph=True) twice instead")
-
-
-def _gradients(ys: list, seeds: list, xs: list) -> list:
-    found = gradients_to([y for y in ys if y.requires_grad], [s for y, s in zip(ys, seeds) if y.requires_grad], xs)
+        found = differentiable_gradients([y for y, _ in live], [Tensor._wrap(np.asarray(s)) for _, s in live], xs)
+        return [Tensor._wrap(np.zeros_like(x.data)) if g is None else g for x, g in zip(xs, found)]
+    found = gradients_to([y for y, _ in live], [s for _, s in live], xs)
     return [Tensor._wrap(np.zeros_like(x.data) if g is None else g) for x, g in zip(xs, found)]
 
 
-def _inputs(caller: str, inputs) -> tuple:
-    """(whether ``inputs`` is one tensor, fresh leaves that require a gradient holding its data)."""
+def _results(ys: list, create_graph: bool) -> list:
+    """The function's outputs as returned: in the graph with ``create_graph``, detached otherwise."""
+    return list(ys) if create_graph else [y.detach() for y in ys]
+
+
+def _inputs(caller: str, inputs, create_graph: bool = False) -> tuple:
+    """(whether ``inputs`` is one tensor, the tensors ``func`` is evaluated on): fresh leaves that
+    require a gradient holding the inputs' data, or with ``create_graph`` views of the inputs that
+    require one (so that the results are differentiable with respect to them)."""
     single = isinstance(inputs, Tensor)
     items = [inputs] if single else list(inputs) if isinstance(inputs, (list, tuple)) else None
     if items is None or not all(isinstance(x, Tensor) for x in items):
@@ -157,7 +163,8 @@ def _inputs(caller: str, inputs) -> tuple:
     for i, x in enumerate(items):
         if x.data.dtype.kind != "f":
             raise GradError(f"{caller}: input {i} is {x.data.dtype}; only floating-point inputs have derivatives")
-    return single, [Tensor._wrap(x.data).requires_grad_() for x in items]
+    return single, [ops.clone(x) if create_graph and x.requires_grad else Tensor._wrap(x.data).requires_grad_()
+                    for x in items]
 
 
 def _outputs(caller: str, func, xs: list) -> tuple:
@@ -193,8 +200,3 @@ def _matching(caller: str, name: str, v, tensors: list, single: bool) -> list:
 def _as(single: bool, items: list):
     return items[0] if single else tuple(items)
 
-
-def _refuse_second_order(caller: str, create_graph: bool) -> None:
-    if create_graph:
-        raise GradError(f"{caller}: create_graph=True is not supported here; autograd.grad(..., create_graph=True) "
-                        "returns gradients in the graph, and hessian, hvp and vhp give second derivatives")

@@ -16,19 +16,26 @@ is refused by name, before any rule runs.
 from __future__ import annotations
 
 from .. import ops
-from ..engine import Hooks, _checked_order, _has_hooks, _Join
+from ..engine import Hooks, _checked_order, _depth_first_order, _has_hooks, _Join
 from ..errors import GradError
 from ..grad_mode import enable_grad
-from . import differentiable_layers, differentiable_spatial  # noqa: F401 (they register their rules)
+from . import differentiable_layers, differentiable_spatial
 from .differentiable_rules import rule_for
 
+#: imported for the rules they register in differentiable_rules.RULES
+RULE_MODULES = (differentiable_layers, differentiable_spatial)
 
-def differentiable_gradients(outputs: list, seeds: list, targets: list) -> list:
+
+def differentiable_gradients(outputs: list, seeds: list, targets: list, within: bool = False) -> list:
     """The gradients of Σ seed·output with respect to each of ``targets``, as tensors in the graph
     (None for a target no path reaches). ``seeds`` are tensors of their outputs' shapes; a seed
-    that requires a gradient is itself differentiated through, as PyTorch's grad_outputs are."""
+    that requires a gradient is itself differentiated through, as PyTorch's grad_outputs are.
+
+    ``within=True`` sweeps only the part of the graph between the outputs and the targets, not
+    searching past the targets: a rule that restates its primitive as a composition of others
+    (:func:`.differentiable_layers.composed`) differentiates that composition so, within a sweep."""
     join = _Join(outputs, [seed.data for seed in seeds])
-    order = _checked_order(join)
+    order = _depth_first_order(join, targets) if within else _checked_order(join)
     wanted = {id(t) for t in targets}
     leading = set()  # ids of the nodes from which a path leads to a target
     for node in reversed(order):  # producers before consumers
@@ -67,4 +74,6 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list) -> list:
                 continue
             for parent, pg in zip(node._parents, rule(node, g)):
                 send(parent, pg)
+    if within:  # the targets were left out of the order: what reached them waits in pending
+        found.update((id(t), pending[id(t)]) for t in targets if id(t) in pending and id(t) not in found)
     return [found.get(id(t)) for t in targets]

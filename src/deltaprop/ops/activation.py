@@ -352,6 +352,7 @@ def softplus(a, beta=1.0, threshold=20.0):
         # σ(βa) from the stable logistic: 1 in the far right tail, never e^(βa)/(e^(βa) + 1) = inf/inf
         return (np.where(linear, g, g * logistic(z)),)
 
+    backward.beta = beta  # (for the rule's own derivative: autograd/differentiable_layers.py)
     return record(out, (a,), backward, "softplus")
 
 
@@ -415,6 +416,7 @@ def celu(a, alpha=1.0):
     def backward(g):
         return (np.where(x <= 0, g * np.exp(scaled), g),)
 
+    backward.alpha = alpha  # (for the rule's own derivative: autograd/differentiable_layers.py)
     return record(out, (a,), backward, "celu")
 
 

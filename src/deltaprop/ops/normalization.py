@@ -95,6 +95,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             grads.append(gsum if beta.requires_grad else None)
         return tuple(grads)
 
+    backward.eps, backward.mean = eps, mean  # (for the rule's own derivative: autograd/differentiable_layers.py)
     return record(out, parents, backward, "batch_norm")
 
 
@@ -141,6 +142,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             grads.append(g.sum(axis=lead) if beta.requires_grad else None)
         return tuple(grads)
 
+    backward.eps = eps  # (for the rule's own derivative: autograd/differentiable_layers.py)
     return record(out, parents, backward, "layer_norm")
 
 
@@ -199,6 +201,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             grads.append(g.sum(axis=others) if beta.requires_grad else None)
         return tuple(grads)
 
+    backward.eps = eps  # (for the rule's own derivative: autograd/differentiable_layers.py)
     return record(out, parents, backward, op)
 
 

@@ -47,7 +47,7 @@ def _upstream(g, reduction: str, denominator: float):
 NEGATED = "the negated input gradient"
 
 
-def _pointwise(name, input, target, reduction, rule, denominator=None, promote=True):
+def _pointwise(name, input, target, reduction, rule, denominator=None, promote=True, options=None):
     """A loss that pairs every element of ``input`` with the same element of ``target``.
 
     ``rule(x, y)`` returns (values, ∂values/∂x, ∂values/∂y); the last may be None when the target
@@ -55,7 +55,9 @@ def _pointwise(name, input, target, reduction, rule, denominator=None, promote=T
     replaces the element count of 'mean', and turns the reduction into a mean by it. A target
     tensor of a wider floating dtype than the input's is computed in its dtype, as PyTorch's
     mse_loss does (not with ``promote`` False: huber_loss, as PyTorch's); any other target, and a
-    target array or list, in the input's (see :func:`_float_dtype`).
+    target array or list, in the input's (see :func:`_float_dtype`). ``options`` (the loss's own
+    numbers: delta, weight, ...) are kept on the rule for its own derivative
+    (autograd/differentiable_layers.py).
     """
     if denominator is None:
         _check_reduction(name, reduction)
@@ -95,6 +97,8 @@ def _pointwise(name, input, target, reduction, rule, denominator=None, promote=T
             gy = scale * d_target
         return gx, gy
 
+    if options:
+        backward.__dict__.update(options)
     return record(_reduce(values, reduction, n), (input, target), backward, name)
 
 

@@ -70,7 +70,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         w = _elementwise_weight("binary_cross_entropy", weight, p)
         return values * w, d_input * w, d_target * w
 
-    return _pointwise("binary_cross_entropy", input, target, reduction, rule)
+    # (the weight kept for the rule's own derivative; none set, the most common call, costs nothing)
+    return _pointwise("binary_cross_entropy", input, target, reduction, rule,
+                      options=None if weight is None else {"weight": weight})
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -96,7 +98,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         w = _elementwise_weight("binary_cross_entropy_with_logits", weight, z)
         return values * w, d_input * w, d_target * w
 
-    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule)
+    # (the weights kept for the rule's own derivative; none set, the most common call, costs nothing)
+    options = None if weight is None and pos_weight is None else {"weight": weight, "pos_weight": pos_weight}
+    return _pointwise("binary_cross_entropy_with_logits", input, target, reduction, rule, options=options)
 
 
 def _logistic_loss(z: np.ndarray, y: np.ndarray) -> tuple:
@@ -279,11 +283,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         else:
             coeff = a
             if coeff is None:  # indices with weights, smoothing or ignored samples: build the weighted target
-                coeff = np.zeros_like(logp)  # (z.shape and dtype; the rule keeps no view of the input)
-                coeff[rows, labels] = (1 - label_smoothing) * sample_weight
-                if label_smoothing:
-                    smoothing = (label_smoothing / n_classes) * (1.0 if w is None else w)
-                    coeff += smoothing if kept is None else kept[:, None] * smoothing
+                coeff = label_coefficients(logp, rows, labels, label_smoothing, sample_weight, n_classes, w, kept)
             grad = coeff.sum(axis=1, keepdims=True) * p - coeff
         grad *= scale
         if soft_target is None:
@@ -292,6 +292,17 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
 
     parents = (input,) if soft_target is None else (input, soft_target)
     return record(_reduce(values, reduction, denominator), parents, backward, name)
+
+
+def label_coefficients(like, rows, labels, label_smoothing, sample_weight, n_classes, w, kept) -> np.ndarray:
+    """The weighted target a of class labels, (M, C) like ``like``: (1 − ε)·w_y at each sample's label,
+    plus ε·w_c/C everywhere with label smoothing ε, and rows of 0 for the ignored samples."""
+    coeff = np.zeros_like(like)  # (z.shape and dtype; the rule keeps no view of the input)
+    coeff[rows, labels] = (1 - label_smoothing) * sample_weight
+    if label_smoothing:
+        smoothing = (label_smoothing / n_classes) * (1.0 if w is None else w)
+        coeff += smoothing if kept is None else kept[:, None] * smoothing
+    return coeff
 
 
 @functools.lru_cache(maxsize=64)

@@ -53,7 +53,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     if reduction == "batchmean":
         shape = np.shape(input.data if isinstance(input, Tensor) else input)
         denominator = shape[0] if shape else 1  # a single number is one sample
-    return _pointwise(name, input, target, reduction, rule, denominator)
+    return _pointwise(name, input, target, reduction, rule, denominator, options={"log_target": log_target})
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, *, eps=1e-8, reduction="mean"):

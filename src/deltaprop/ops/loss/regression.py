@@ -50,7 +50,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         return values, slope, NEGATED
 
     # in the input's dtype, as PyTorch's huber_loss (its other pointwise losses promote)
-    return _pointwise("huber_loss", input, target, reduction, rule, promote=False)
+    return _pointwise("huber_loss", input, target, reduction, rule, promote=False, options={"delta": delta})
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
@@ -75,4 +75,4 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         slope /= beta
         return values, slope, NEGATED
 
-    return _pointwise("smooth_l1_loss", input, target, reduction, rule)
+    return _pointwise("smooth_l1_loss", input, target, reduction, rule, options={"beta": beta})
