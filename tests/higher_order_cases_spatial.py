@@ -55,6 +55,9 @@ CASES = [
     ("avg_pool2d divisor_override", lambda L, F, x: F.avg_pool2d(x, 2, stride=1, divisor_override=3), [(2, 2, 3, 4)], "real"),
     ("avg_pool3d exclude pad", lambda L, F, x: F.avg_pool3d(x, 2, stride=2, padding=1, count_include_pad=False),
      [(1, 2, 3, 3, 3)], "real"),
+    ("lp_pool2d", lambda L, F, x: F.lp_pool2d(x, 2, 2), [(2, 2, 4, 4)], "real"),
+    # (p = 4: the pow rule takes the exponent 1/p − 1 of a Python float in float32, exact for p = 2 or 4, not 3)
+    ("lp_pool1d p=4 ceil_mode", lambda L, F, x: F.lp_pool1d(x, 4, 2, ceil_mode=True), [(2, 2, 5)], "real"),
     # adaptive pooling: bins that overlap, bins that tile (an ordinary pooling), one bin
     ("adaptive_avg_pool1d", lambda L, F, x: F.adaptive_avg_pool1d(x, 3), [(2, 3, 7)], "real"),
     ("adaptive_avg_pool2d overlapping", lambda L, F, x: F.adaptive_avg_pool2d(x, (3, 2)), [(2, 2, 5, 5)], "real"),

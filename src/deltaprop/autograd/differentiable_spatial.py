@@ -207,6 +207,13 @@ def _max_pool(node, g):
     return (_by_own_rule(node, g, 0, _batched(values, gather)),)
 
 
+@rule("lp_pool1d", "lp_pool2d", "lp_pool3d")
+def _lp_pool(node, g):
+    """The pooling of x^p (or, for p = inf, of |x|) that lp pooling records under its own name: an
+    average pooling's rule, or a max pooling's where the rule keeps the winners."""
+    return (_max_pool if "winner" in kept(node) else _avg_pool)(node, g)
+
+
 @rule("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
 def _adaptive_avg_pool(node, g):
     """Linear: the rule spreads g/(bin size) over each bin; its transpose averages v's bins (the forward)."""
