@@ -17,6 +17,7 @@ CASES = [
     ("rdiv", lambda L, F, x: 2.0 / x, [(5,)], "positive"),
     ("pow number", lambda L, F, x: x ** 3, [(2, 3)], "real"),
     ("pow half", lambda L, F, x: x ** 0.5, [(4,)], "positive"),
+    ("pow third", lambda L, F, x: x ** (1 / 3), [(4,)], "positive"),
     ("pow tensor", lambda L, F, x, y: x ** y, [(3, 2), (2,)], "positive"),
     ("square", lambda L, F, x: x.square(), [(4,)], "real"),
     ("matmul", lambda L, F, x, y: x @ y, [(3, 4), (4, 2)], "real"),

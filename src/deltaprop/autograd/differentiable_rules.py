@@ -256,6 +256,8 @@ def _pow(node, g):
         exponent = b.data
         if isinstance(exponent, (int, float)) and exponent == 0:
             ga = ops.mul(g, np.zeros_like(a.data))
+        elif isinstance(exponent, (int, float)):  # a number: b − 1 as a number (a tensor of it would be float32)
+            ga = ops.mul(ops.mul(g, exponent), ops.pow(a, exponent - 1))
         else:
             # g·b·a^(b−1); where b is 0 the term is 0 (PyTorch's), not 0·a^(−1), which is NaN at a = 0
             ga = ops.mul(ops.mul(g, b), ops.pow(a, ops.sub(b, 1)))
