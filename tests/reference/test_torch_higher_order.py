@@ -87,13 +87,9 @@ def _copy_network(seed, dtype):
     return ours, reference
 
 
-@pytest.mark.parametrize("np_dtype, torch_dtype, tolerance", DTYPES, ids=["float64", "float32"])
-def test_hessian_vector_product_of_a_networks_loss(np_dtype, torch_dtype, tolerance):
-    ours, reference = _copy_network(0, torch_dtype)
-    rng = np.random.default_rng(4)
-    X, labels = rng.standard_normal((16, 4)), rng.integers(0, 3, 16)
-    vs = [rng.standard_normal(p.shape) for p in reference.parameters()]
-
+def loss_hessian_vector_products(ours, reference, X, labels, vs, np_dtype, torch_dtype):
+    """(gradients, H·v) of the cross-entropy of ``ours`` (deltaprop) and of ``reference`` (PyTorch, the
+    same network and weights) on (X, labels), with respect to the parameters, v given per parameter."""
     params = list(ours.parameters())
     loss = dp.nn.functional.cross_entropy(ours(dp.tensor(X, dtype=np_dtype)), dp.tensor(labels))
     grads = autograd.grad(loss, params, create_graph=True)
@@ -103,6 +99,16 @@ def test_hessian_vector_product_of_a_networks_loss(np_dtype, torch_dtype, tolera
     loss_t = torch.nn.functional.cross_entropy(reference(torch.tensor(X, dtype=torch_dtype)), torch.tensor(labels))
     grads_t = torch.autograd.grad(loss_t, params_t, create_graph=True)
     hv_t = torch.autograd.grad(sum((g * torch.tensor(v, dtype=torch_dtype)).sum() for g, v in zip(grads_t, vs)), params_t)
+    return (grads, hv), (grads_t, hv_t)
+
+
+@pytest.mark.parametrize("np_dtype, torch_dtype, tolerance", DTYPES, ids=["float64", "float32"])
+def test_hessian_vector_product_of_a_networks_loss(np_dtype, torch_dtype, tolerance):
+    ours, reference = _copy_network(0, torch_dtype)
+    rng = np.random.default_rng(4)
+    X, labels = rng.standard_normal((16, 4)), rng.integers(0, 3, 16)
+    vs = [rng.standard_normal(p.shape) for p in reference.parameters()]
+    (_, hv), (_, hv_t) = loss_hessian_vector_products(ours, reference, X, labels, vs, np_dtype, torch_dtype)
     for a, b in zip(hv, hv_t):
         np.testing.assert_allclose(a.data, b.numpy(), rtol=tolerance, atol=tolerance)
 

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these test
 
 import deltaprop as dp  # noqa: E402
 from deltaprop import autograd  # noqa: E402
+from test_torch_higher_order import loss_hessian_vector_products  # noqa: E402
 
 
 def _copy(reference, ours, np_dtype):
@@ -70,16 +71,7 @@ def test_hessian_vector_product_of_a_cnns_loss(np_dtype, torch_dtype, tolerance)
     rng = np.random.default_rng(8)
     X, labels = rng.standard_normal((6, 1, 8, 8)), rng.integers(0, 3, 6)
     vs = [rng.standard_normal(tuple(p.shape)) for p in reference.parameters()]
-
-    params = list(ours.parameters())
-    loss = dp.nn.functional.cross_entropy(ours(dp.tensor(X, dtype=np_dtype)), dp.tensor(labels))
-    grads = autograd.grad(loss, params, create_graph=True)
-    hv = autograd.grad(sum((g * dp.tensor(v, dtype=np_dtype)).sum() for g, v in zip(grads, vs)), params)
-
-    params_t = list(reference.parameters())
-    loss_t = torch.nn.functional.cross_entropy(reference(torch.tensor(X, dtype=torch_dtype)), torch.tensor(labels))
-    grads_t = torch.autograd.grad(loss_t, params_t, create_graph=True)
-    hv_t = torch.autograd.grad(sum((g * torch.tensor(v, dtype=torch_dtype)).sum() for g, v in zip(grads_t, vs)), params_t)
+    (grads, hv), (grads_t, hv_t) = loss_hessian_vector_products(ours, reference, X, labels, vs, np_dtype, torch_dtype)
     assert len(hv) == len(hv_t) == 6
     for a, g, b, g_t in zip(hv, grads, hv_t, grads_t):
         np.testing.assert_allclose(g.data, g_t.detach().numpy(), rtol=tolerance, atol=tolerance)
