@@ -26,6 +26,7 @@ import numpy as np
 from .. import ops
 from ..ops._core import normalize_axes
 from ..ops.activation import SELU_ALPHA, SELU_SCALE
+from ..ops.elementwise import first_share
 from .differentiable_rules import _by_own_rule, _refuse, _reduced_shape, kept, rule, sum_to
 
 
@@ -92,17 +93,10 @@ def _extreme(node, g):
 @rule("maximum", "minimum")
 def _select(node, g):
     a, b = node._parents
-    share_a = _own_slope_of_pair(node)
+    values = kept(node)
+    share_a = np.broadcast_to(first_share(values["x"], values["y"], values["a_wins"], node.data.dtype), node.data.shape)
     return (sum_to(ops.mul(g, share_a), a.data.shape) if a.requires_grad else None,
             sum_to(ops.mul(g, 1 - share_a), b.data.shape) if b.requires_grad else None)
-
-
-def _own_slope_of_pair(node) -> np.ndarray:
-    """The share of the gradient maximum/minimum gives its first operand (1, ½ at ties, 0)."""
-    values = kept(node)
-    x, y = values["x"], values["y"]
-    share = np.where(values["a_wins"](x, y), 1.0, np.where(x == y, 0.5, 0.0))
-    return np.broadcast_to(share, node.data.shape).astype(node.data.dtype)
 
 
 @rule("where")

@@ -121,6 +121,12 @@ def _bound(bound):
     return bound if bound is None or isinstance(bound, (bool, int, float, np.ndarray)) else np.asarray(bound)
 
 
+def first_share(x, y, a_wins, dtype) -> np.ndarray:
+    """The share of maximum's or minimum's gradient that goes to its first operand: 1 where it
+    wins, ½ at ties (as PyTorch splits them), 0 where it loses."""
+    return np.where(a_wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(dtype)
+
+
 def _select(a, b, name, pick, a_wins):
     if type(a) is not Tensor or type(b) is not Tensor:  # (two tensors, the common case, pay one check)
         _refuse_a_number(name, a, b)
@@ -133,7 +139,7 @@ def _select(a, b, name, pick, a_wins):
 
     def backward(g):
         # Ties split the gradient equally between the two operands, as PyTorch does.
-        share_a = np.where(a_wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(g.dtype)
+        share_a = first_share(x, y, a_wins, g.dtype)
         # The losing side gets 0 even where g is infinite (g · 0 would be NaN), as in PyTorch.
         with np.errstate(invalid="ignore"):  # the inf · 0 that where() then discards
             return (
