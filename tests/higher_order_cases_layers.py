@@ -86,6 +86,18 @@ CASES = [
      [(4, 3), (3,)], "real"),
     ("group_norm", lambda L, F, x, w, b: F.group_norm(x, 2, w, b), [(2, 4, 3), (4,), (4,)], "real"),
     ("instance_norm", lambda L, F, x: F.instance_norm(x), [(2, 3, 4)], "real"),
+    ("rms_norm", lambda L, F, x, w: F.rms_norm(x, (4,), w, eps=1e-3), [(3, 4), (4,)], "real"),
+    ("rms_norm two axes default eps", lambda L, F, x: F.rms_norm(x, (3, 4)), [(2, 3, 4)], "real"),
+    # the pieces of split, chunk and unbind (one piece unused: no gradient reaches its place)
+    ("split", lambda L, F, x: (lambda a, b: a * b.sum(dim=1, keepdim=True))(*x.split([1, 3], dim=1)), [(3, 4)], "real"),
+    ("chunk", lambda L, F, x: (lambda a, b, c: a * c + a.exp())(*x.chunk(3, dim=0)), [(6, 2)], "real"),
+    ("unbind", lambda L, F, x: (lambda *rows: rows[0] * rows[2])(*x.unbind(1)), [(2, 3)], "real"),
+    # attention's softmax (a masked-out key, and a query that may attend to none: a zero row)
+    ("scaled_dot_product_attention", lambda L, F, q, k, v: F.scaled_dot_product_attention(
+        q, k, v, attn_mask=L.tensor(np.array([[True, False, True], [False, False, False]]))), [(2, 2, 3), (2, 3, 3), (2, 3, 3)],
+     "real"),
+    ("scaled_dot_product_attention causal", lambda L, F, q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+     [(1, 3, 2), (1, 3, 2), (1, 3, 2)], "real"),
     # losses
     ("l1_loss", lambda L, F, x, y: F.l1_loss(x, y), [(3, 4), (3, 4)], "real"),
     ("smooth_l1_loss", lambda L, F, x, y: F.smooth_l1_loss(x, y, beta=0.8, reduction="sum"), [(3, 4), (3, 4)], "real"),

@@ -268,6 +268,14 @@ def _layer_norm(node, x, *parents):
     return _affine(_normalized(x, axes, values["eps"]), node, parents, x.data.shape[axes[0]:])
 
 
+@composed("rms_norm")
+def _rms_norm(node, x, *parents):
+    values = kept(node)
+    axes = values["axes"]
+    mean_square = ops.mean(ops.mul(x, x), axis=axes, keepdims=True)
+    return _affine(ops.mul(x, ops.rsqrt(ops.add(mean_square, values["eps"]))), node, parents, x.data.shape[axes[0]:])
+
+
 @composed("group_norm")
 def _group_norm(node, x, *parents):
     values = kept(node)

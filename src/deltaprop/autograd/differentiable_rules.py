@@ -195,6 +195,23 @@ def _join(node, g):
     return tuple(grads)
 
 
+@rule("split")
+def _split(node, g):
+    """A piece of split/chunk/unbind: g put back in its place along the axis, zeros elsewhere (the
+    pieces of one split hang from one node, the whole, whose rule passes its gradient on)."""
+    if "whole" not in kept(node):  # the whole
+        return (g,)
+    (whole,) = node._parents
+    index, shape = node._backward.__defaults__[0], whole.data.shape  # (the piece's place: its rule's default)
+
+    def place(v):
+        full = np.zeros(shape, v.dtype)
+        full[index] = v
+        return full
+
+    return (linear_map(g, place, lambda v: v[index]),)
+
+
 @rule("neg")
 def _neg(node, g):
     return (ops.neg(g),)
@@ -365,7 +382,7 @@ def _gelu(node, g):
     return (ops.mul(g, ops.add(cdf, ops.mul(a, pdf))),)
 
 
-@rule("softmax")
+@rule("softmax", "safe_softmax")
 def _softmax(node, g):
     axis = kept(node)["axis"]
     # o·(g − Σ g·o): the Jacobian of softmax, diag(o) − o·oᵀ, applied to g

@@ -292,4 +292,5 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
             grads.append(np.sum(g * xhat, axis=lead) if gamma.requires_grad else None)
         return tuple(grads)
 
+    backward.eps = eps  # (for the rule's own derivative: autograd/differentiable_layers.py)
     return record(out, parents, backward, op)
