@@ -10,15 +10,19 @@ that require a gradient wherever they depend on something that does, so differen
 (with this sweep or with ``backward()``) gives the next derivative.
 
 It is taken only for ``create_graph=True``; a node whose operation has no differentiable rule yet
-is refused by name, before any rule runs.
+is refused by name, before any rule runs. Tensor hooks (``register_hook``) get the gradient as a
+tensor of the graph, and what they compute from it is differentiated too.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from .. import ops
 from ..engine import Hooks, _checked_order, _depth_first_order, _has_hooks, _Join
 from ..errors import GradError
 from ..grad_mode import enable_grad
+from ..tensor import Tensor
 from . import differentiable_layers, differentiable_spatial
 from .differentiable_rules import rule_for
 
@@ -43,9 +47,7 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list, within: 
             leading.add(id(node))
     needed = [node for node in order[1:] if id(node) in leading]
     rules = {id(node): rule_for(node) for node in needed}  # every refusal before any work
-    if Hooks.count and any(_has_hooks(t) for t in [*needed, *targets]):
-        raise GradError("grad: create_graph=True does not run tensor hooks (register_hook) yet; remove the hooks "
-                        "or take the gradient without create_graph")
+    hooks = Hooks.count and not within  # (a composition's targets are the outer sweep's: hooked there)
     pending: dict[int, object] = {}
     found: dict[int, object] = {}
 
@@ -67,6 +69,8 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list, within: 
             g = pending.pop(id(node), None)
             if g is None:
                 continue
+            if hooks and _has_hooks(node):
+                g = _run_hooks(node, g)
             if id(node) in wanted:
                 found[id(node)] = g
             rule = rules.get(id(node))
@@ -74,6 +78,28 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list, within: 
                 continue
             for parent, pg in zip(node._parents, rule(node, g)):
                 send(parent, pg)
+        if hooks:  # a leaf's hooks see the sum of what the sweep sent it, as in the array sweep
+            for target in {id(t): t for t in targets}.values():
+                if target._backward is None and id(target) in found and _has_hooks(target):
+                    found[id(target)] = _run_hooks(target, found[id(target)])
     if within:  # the targets were left out of the order: what reached them waits in pending
         found.update((id(t), pending[id(t)]) for t in targets if id(t) in pending and id(t) not in found)
     return [found.get(id(t)) for t in targets]
+
+
+def _run_hooks(tensor, g):
+    """``g``, a tensor of the graph, through the hooks of ``tensor`` in the order they were
+    registered: a hook that returns a tensor replaces the gradient, and what the hook computed is
+    differentiated with it (as in PyTorch); an array it returns is a constant."""
+    for hook in list(tensor._hooks.values()):
+        result = hook(g)
+        if result is None:
+            continue
+        if not isinstance(result, Tensor):
+            result = Tensor._wrap(np.array(result, dtype=tensor.data.dtype))
+        if result.shape != g.shape:
+            raise GradError(f"register_hook: the hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                            f"{tuple(result.shape)} for a tensor of shape {tuple(g.shape)}; a hook may change the "
+                            "values only")
+        g = result if result.data.dtype == tensor.data.dtype else ops.astype(result, tensor.data.dtype)
+    return g
