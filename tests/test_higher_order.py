@@ -156,8 +156,7 @@ class Cube(autograd.Function):
 
 def test_operations_without_a_differentiable_rule_are_named():
     x = T(np.array([0.5, -1.0, 2.0]), requires_grad=True)
-    with pytest.raises(GradError, match=r"create_graph=True needs the gradient of 'Cube' to be differentiable, which it is "
-                                        r"not yet"):
+    with pytest.raises(GradError, match=r"create_graph=True needs the gradient of 'Cube' to be differentiable"):
         (g,) = autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
         autograd.grad(g.sum(), x)
 

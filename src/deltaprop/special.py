@@ -1,6 +1,7 @@
 """PyTorch's ``torch.special`` names, for code ported from it: the functions deltaprop has under
 other names (expit is the sigmoid, gammaln is lgamma and psi is digamma; erf, log1p, softmax, ... are the
-same functions as deltaprop's) and those it computes here alone (logit, xlog1py, ndtr, ndtri, log_ndtr, i0, i1, entr)."""
+same functions as deltaprop's) and those it computes here alone (logit, xlog1py, ndtr, ndtri, log_ndtr, i0, i1,
+entr, and polygamma, which is also deltaprop.polygamma)."""
 
 from __future__ import annotations
 
@@ -13,5 +14,6 @@ from .ops.special_functions import entr, i0, i1, log_ndtr, logit, ndtr, ndtri, x
 
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p", "log_ndtr",
-    "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
+    "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py",
+    "xlogy",
 ]

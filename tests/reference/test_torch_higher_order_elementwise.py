@@ -37,8 +37,8 @@ def _gpt_block(L):
     return Block()
 
 
-@pytest.mark.parametrize("np_dtype, torch_dtype, tolerance", [(np.float64, torch.float64, 1e-10),
-                                                              (np.float32, torch.float32, 1e-4)], ids=["float64", "float32"])
+@pytest.mark.parametrize("np_dtype, torch_dtype, tolerance",
+                         [(np.float64, torch.float64, 1e-10), (np.float32, torch.float32, 1e-4)], ids=["float64", "float32"])
 def test_hessian_vector_product_of_a_gpt_style_block(np_dtype, torch_dtype, tolerance):
     torch.manual_seed(5)
     reference = _gpt_block(torch).to(torch_dtype)

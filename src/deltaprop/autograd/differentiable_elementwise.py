@@ -199,7 +199,7 @@ def _lerp(node, g):
     # input + w·(end − input): 1 − w, w and end − input
     a, b, w = node._parents
     t = w if w.requires_grad else kept(node)["t"]  # (a number weight: in the input's dtype)
-    grads = (sum_to(ops.mul(g, ops.sub(1.0, t) if w.requires_grad else 1 - t), a.data.shape) if a.requires_grad else None,
-             sum_to(ops.mul(g, t), b.data.shape) if b.requires_grad else None,
-             sum_to(ops.mul(g, ops.sub(b, a)), w.data.shape) if w.requires_grad else None)
-    return grads
+    rest = ops.sub(1.0, t) if w.requires_grad else 1 - t
+    return (sum_to(ops.mul(g, rest), a.data.shape) if a.requires_grad else None,
+            sum_to(ops.mul(g, t), b.data.shape) if b.requires_grad else None,
+            sum_to(ops.mul(g, ops.sub(b, a)), w.data.shape) if w.requires_grad else None)
