@@ -1,5 +1,5 @@
 """Second-derivative cases (see higher_order_cases.py for the form) of the rules in
-autograd/differentiable_elementwise.py and autograd/differentiable_products.py: trigonometric,
+autograd/differentiable_elementwise.py and autograd/differentiable_reductions.py: trigonometric,
 hyperbolic and special functions, binary math, piecewise-constant functions, products and running
 reductions, norms of any order, tanh gelu, clamps by tensors and the Gaussian NLL.
 

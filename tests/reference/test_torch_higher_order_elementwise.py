@@ -1,5 +1,5 @@
 """Second and third derivatives through the elementwise, special-function, product and running
-rules (autograd/differentiable_elementwise.py, differentiable_products.py) against PyTorch 2.13's:
+rules (autograd/differentiable_elementwise.py, differentiable_reductions.py) against PyTorch 2.13's:
 the Hessian-vector product of a small GPT-style block (layer norms, a tanh-gelu MLP, a residual),
 the cases PyTorch's own accuracy or the harness's finite differences cannot settle, and third
 derivatives through products with zeros, running products and sums, and the special functions.

@@ -13,6 +13,8 @@ and the piecewise-constant ones.
   rounding mode) and those whose slope
   is a constant between jumps (frac, fmod and remainder in their dividend, copysign): g times that
   constant, as :mod:`.differentiable_layers` does for the piecewise-linear activations.
+* **Options the core and layer rules pass on to here:** gelu's tanh form, and clamps whose bounds
+  are tensors that require a gradient or broadcast the input.
 """
 
 from __future__ import annotations
@@ -203,3 +205,40 @@ def _lerp(node, g):
     return (sum_to(ops.mul(g, rest), a.data.shape) if a.requires_grad else None,
             sum_to(ops.mul(g, t), b.data.shape) if b.requires_grad else None,
             sum_to(ops.mul(g, ops.sub(b, a)), w.data.shape) if w.requires_grad else None)
+
+
+# -- options the core and layer rules pass on to here: gelu's tanh form, clamps by tensors ----------
+
+_ROOT_TWO_OVER_PI = math.sqrt(2 / math.pi)
+_CUBIC = 0.044715
+
+
+def tanh_gelu(node, g):
+    """The rule of gelu with approximate='tanh': ½(1 + t) + ½x(1 − t²)·k(1 + 3c x²), t = tanh(k(x + c x³))."""
+    (x,) = node._parents
+    square = ops.mul(x, x)
+    t = ops.tanh(ops.mul(ops.add(x, ops.mul(ops.mul(square, x), _CUBIC)), _ROOT_TWO_OVER_PI))
+    inner_slope = ops.mul(ops.add(ops.mul(square, 3 * _CUBIC), 1.0), _ROOT_TWO_OVER_PI)
+    slope = ops.add(ops.mul(ops.add(t, 1.0), 0.5),
+                    ops.mul(ops.mul(ops.mul(x, ops.sub(1.0, ops.mul(t, t))), inner_slope), 0.5))
+    return (ops.mul(g, slope),)
+
+
+def clip_by_tensors(node, g):
+    """The rule of clip where a bound is a tensor that requires a gradient or broadcasts the input:
+    g where each operand is the one selected (the primitive's masks, constants), summed back."""
+    values = kept(node)
+    x, low, high = values["x"], values["low"], values["high"]
+    shape = node.data.shape
+    inside = np.ones(shape, bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    masks = [inside]
+    if values["min_learns"]:
+        masks.append((x < low) & (low < high) if high is not None else x < low)
+    if values["max_learns"]:
+        masks.append((x > high) | (high < low) if low is not None else x > high)
+    return tuple(sum_to(ops.where(np.broadcast_to(mask, shape), g, 0.0), p.data.shape) if p.requires_grad else None
+                 for p, mask in zip(node._parents, masks))

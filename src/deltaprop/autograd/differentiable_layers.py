@@ -77,7 +77,7 @@ def _piecewise_linear(node, g):
 def _clip(node, g):
     values = kept(node)
     if values["min_learns"] or values["max_learns"] or node.data.shape != node._parents[0].data.shape:
-        from .differentiable_products import clip_by_tensors  # (that module imports this one)
+        from .differentiable_elementwise import clip_by_tensors  # (that module imports this one)
 
         return clip_by_tensors(node, g)
     return (ops.mul(g, _own_slope(node)),)

@@ -17,7 +17,7 @@ Two kinds of rule:
   (the transpose of the transpose), so derivatives of any order pass through these.
 * **Every other primitive** has its rule written out with ``ops``: products, quotients and powers,
   matrix products and the dense layer, the elementwise functions and activations, softmax and
-  log-softmax, the 1- and 2-norm (other orders in :mod:`.differentiable_products`) and the losses of training (squared error; cross-entropy on class labels).
+  log-softmax, the 1- and 2-norm (other orders in :mod:`.differentiable_reductions`) and the losses of training (squared error; cross-entropy on class labels).
 
 A rule reads the options its primitive was called with (an axis, a reduction) from the closure of
 the primitive's NumPy rule, by name (:func:`kept`): the values the primitive kept for its own
@@ -362,7 +362,7 @@ def _leaky_relu(node, g):
 def _gelu(node, g):
     (a,) = node._parents
     if "cdf" not in kept(node):
-        from .differentiable_products import tanh_gelu  # (that module imports this one)
+        from .differentiable_elementwise import tanh_gelu  # (that module imports this one)
 
         return tanh_gelu(node, g)
     # x·Φ(x): the slope Φ(x) + x·φ(x), both written with recorded operations
@@ -391,7 +391,7 @@ def _norm(node, g):
     p, axis = values["p"], values["axis"]
     keepdims = values.get("keepdims", values.get("keepdim"))
     if p not in (1, 2):
-        from .differentiable_products import norm_of_any_order  # (that module imports this one)
+        from .differentiable_reductions import norm_of_any_order  # (that module imports this one)
 
         return norm_of_any_order(node, g)
     shape = _reduced_shape(a.data.shape, axis, keepdims)

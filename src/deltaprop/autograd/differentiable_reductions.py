@@ -1,7 +1,6 @@
 """Differentiable gradient rules (see :mod:`.differentiable_rules`) of products and running
-reductions (prod, cumprod, logcumsumexp), and of the options the core and layer rules pass on to
-here: norms of any order, gelu's tanh form, clamps by tensors, and the Gaussian negative
-log-likelihood.
+reductions (prod, cumprod, logcumsumexp), of norms of any order (the core rule writes out the 1- and
+2-norm and passes the others on to here), and of the Gaussian negative log-likelihood.
 
 A product's gradient, the product of the other elements, is out/x where the input holds no zero,
 written so with the output, which is differentiated in turn. With zeros that quotient is 0/0, and
@@ -21,7 +20,7 @@ import numpy as np
 from .. import ops
 from ..ops._core import normalize_axes
 from .differentiable_layers import _own_slope, _reduced, by_composition_of, composed
-from .differentiable_rules import _reduced_shape, kept, linear_map, rule, sum_to
+from .differentiable_rules import _reduced_shape, kept, linear_map, rule
 
 # -- products --------------------------------------------------------------------------------------
 
@@ -160,41 +159,7 @@ def norm_of_any_order(node, g):
     return (ops.mul(g, local),)
 
 
-# -- gelu's tanh form, clamps by tensors, the Gaussian negative log-likelihood ----------------------
-
-_ROOT_TWO_OVER_PI = math.sqrt(2 / math.pi)
-_CUBIC = 0.044715
-
-
-def tanh_gelu(node, g):
-    """The rule of gelu with approximate='tanh': ½(1 + t) + ½x(1 − t²)·k(1 + 3c x²), t = tanh(k(x + c x³))."""
-    (x,) = node._parents
-    square = ops.mul(x, x)
-    t = ops.tanh(ops.mul(ops.add(x, ops.mul(ops.mul(square, x), _CUBIC)), _ROOT_TWO_OVER_PI))
-    inner_slope = ops.mul(ops.add(ops.mul(square, 3 * _CUBIC), 1.0), _ROOT_TWO_OVER_PI)
-    slope = ops.add(ops.mul(ops.add(t, 1.0), 0.5),
-                    ops.mul(ops.mul(ops.mul(x, ops.sub(1.0, ops.mul(t, t))), inner_slope), 0.5))
-    return (ops.mul(g, slope),)
-
-
-def clip_by_tensors(node, g):
-    """The rule of clip where a bound is a tensor that requires a gradient or broadcasts the input:
-    g where each operand is the one selected (the primitive's masks, constants), summed back."""
-    values = kept(node)
-    x, low, high = values["x"], values["low"], values["high"]
-    shape = node.data.shape
-    inside = np.ones(shape, bool)
-    if low is not None:
-        inside &= x >= low
-    if high is not None:
-        inside &= x <= high
-    masks = [inside]
-    if values["min_learns"]:
-        masks.append((x < low) & (low < high) if high is not None else x < low)
-    if values["max_learns"]:
-        masks.append((x > high) | (high < low) if low is not None else x > high)
-    return tuple(sum_to(ops.where(np.broadcast_to(mask, shape), g, 0.0), p.data.shape) if p.requires_grad else None
-                 for p, mask in zip(node._parents, masks))
+# -- the Gaussian negative log-likelihood ----------------------------------------------------------
 
 
 @composed("gaussian_nll_loss")
