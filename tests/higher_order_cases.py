@@ -71,8 +71,11 @@ CASES = [
 # the cases of the spatial primitives and of the layers, activations and losses, kept in files of their own
 from higher_order_cases_spatial import CASES as _SPATIAL  # noqa: E402
 from higher_order_cases_layers import CASES as _LAYERS, FINITE_DIFFERENCES_ONLY  # noqa: E402
+from higher_order_cases_elementwise import CASES as _ELEMENTWISE  # noqa: E402
+from higher_order_cases_elementwise import FINITE_DIFFERENCES_ONLY as _ELEMENTWISE_ONLY  # noqa: E402
 
-CASES += _SPATIAL + _LAYERS
+CASES += _SPATIAL + _LAYERS + _ELEMENTWISE
+FINITE_DIFFERENCES_ONLY = FINITE_DIFFERENCES_ONLY + _ELEMENTWISE_ONLY
 __all__ = ["CASES", "FINITE_DIFFERENCES_ONLY", "draw"]
 
 

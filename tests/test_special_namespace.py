@@ -27,7 +27,7 @@ ONE = [  # (name, recipe of the input, extra arguments)
     ("expit", uniform(-5, 5), ()), ("logit", uniform(0.05, 0.95), ()), ("exp2", uniform(-3, 3), ()),
     ("expm1", uniform(-3, 3), ()), ("log1p", uniform(-0.5, 3), ()), ("sinc", uniform(-3, 3), ()),
     ("ndtr", uniform(-6, 6), ()), ("ndtri", uniform(0.02, 0.98), ()), ("log_ndtr", uniform(-20, 5), ()),
-    ("i0", uniform(-30, 30), ()), ("entr", uniform(0.05, 3), ()), ("gammaln", uniform(0.1, 8), ()),
+    ("i0", uniform(-30, 30), ()), ("i1", uniform(-30, 30), ()), ("entr", uniform(0.05, 3), ()), ("gammaln", uniform(0.1, 8), ()),
     ("softmax", uniform(-3, 3), (1,)), ("log_softmax", uniform(-3, 3), (0,)), ("logsumexp", uniform(-3, 3), (1,)),
 ]
 
@@ -67,7 +67,8 @@ def test_round_matches_torch():
 
 
 EDGES = [("entr", [0.0, -1.0, np.nan, 1.0]), ("logit", [0.0, 1.0, 0.5]), ("ndtr", [-40.0, 0.0, 40.0, np.inf]),
-         ("ndtri", [0.0, 1.0, 0.5]), ("log_ndtr", [-30.0, 0.0, 10.0]), ("i0", [0.0, -1.0, 50.0])]
+         ("ndtri", [0.0, 1.0, 0.5]), ("log_ndtr", [-30.0, 0.0, 10.0]), ("i0", [0.0, -1.0, 50.0]),
+         ("i1", [0.0, -0.0, -1.0, 50.0, -700.0, np.nan])]
 
 
 @pytest.mark.parametrize("name, values", EDGES, ids=[e[0] for e in EDGES])
@@ -89,7 +90,8 @@ def test_logit_eps_clamps_and_stops_the_gradient_outside_as_torch():
 
 
 GRADCHECKED = [("logit", uniform(0.1, 0.9)), ("ndtr", uniform(-4, 4)), ("ndtri", uniform(0.05, 0.95)),
-               ("log_ndtr", uniform(-10, 4)), ("i0", uniform(-25, 25)), ("entr", uniform(0.1, 3))]
+               ("log_ndtr", uniform(-10, 4)), ("i0", uniform(-25, 25)), ("i1", uniform(-25, 25)),
+               ("entr", uniform(0.1, 3))]
 
 
 @pytest.mark.parametrize("name, recipe", GRADCHECKED, ids=[g[0] for g in GRADCHECKED])
@@ -110,6 +112,20 @@ def test_i1_across_the_switch_to_the_asymptotic_series():
     from deltaprop.ops.special_functions import _i1
     x = np.array([-35.0, -20.0001, -19.9999, -3.0, 0.0, 1e-3, 5.0, 19.9999, 20.0001, 60.0])
     np.testing.assert_allclose(_i1(x), torch.special.i1(torch.tensor(x)).numpy(), rtol=1e-13)
+
+
+def test_i1_matches_scipy_over_the_real_line():
+    """i1 as a primitive: to 1e-14 of SciPy from 1e-300 to where it overflows, odd, and inf beyond;
+    its slope i0 − i1/x is ½ at 0, the limit."""
+    scipy_special = pytest.importorskip("scipy.special")
+    rng = np.random.default_rng(4)
+    x = np.concatenate([np.exp(rng.uniform(-690, 6.56, 400)), rng.uniform(0, 40, 400), [19.999999, 20.0, 20.000001]])
+    x = np.concatenate([x, -x])
+    np.testing.assert_allclose(special.i1(dp.tensor(x, dtype=dp.float64)).data, scipy_special.i1(x), rtol=1e-14, atol=0)
+    assert special.i1(dp.tensor([np.inf, -np.inf, 720.0], dtype=dp.float64)).data.tolist() == [np.inf, -np.inf, np.inf]
+    z = dp.tensor([0.0, 1e-8], dtype=dp.float64, requires_grad=True)
+    special.i1(z).sum().backward()
+    np.testing.assert_allclose(z.grad, [0.5, 0.5], rtol=1e-14)
 
 
 def test_the_namespace_is_deltaprops_own_functions():

@@ -48,7 +48,7 @@ from .ops import (  # PyTorch's math names, for code ported from it
     reciprocal, round, rsqrt, sign, sin, square, trunc,
 )
 from .ops import erf, erfc, erfinv  # the error function, its complement and its inverse
-from .ops import digamma, lgamma  # ln Γ and its derivative ψ
+from .ops import digamma, lgamma, polygamma  # ln Γ, its derivative ψ and ψ's derivatives
 from .ops import take_along_dim  # gather with PyTorch's broadcasting, or of the flattened input
 from .ops import argsort, masked_fill, narrow, sort, topk  # PyTorch's function forms of these methods
 from .ops import (  # more of PyTorch's functions, for code ported from it
@@ -177,7 +177,7 @@ __all__ = [
     "logical_and", "logical_not", "logical_or", "logical_xor", "index_add", "index_copy", "index_fill", "scatter_reduce",
     "index_put", "index_put_", "masked_scatter",
     "promote_types", "result_type",
-    "erf", "erfc", "erfinv", "take_along_dim", "lgamma", "digamma",
+    "erf", "erfc", "erfinv", "take_along_dim", "lgamma", "digamma", "polygamma",
     "empty", "empty_like", "from_numpy", "full_like", "rand_like", "randint_like", "randn_like",
     "absolute", "all", "allclose", "any", "broadcast_to", "clone", "concat", "count_nonzero", "divide", "dot", "equal",
     "get_default_dtype", "greater", "greater_equal", "is_floating_point", "is_tensor", "isclose", "less", "less_equal",

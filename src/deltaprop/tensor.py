@@ -612,6 +612,9 @@ class Tensor:
     def digamma(self):
         return _ops.digamma(self)
 
+    def polygamma(self, n):
+        return _ops.polygamma(n, self)
+
     def sign(self):
         return _ops.sign(self)
 

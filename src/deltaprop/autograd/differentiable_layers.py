@@ -27,7 +27,7 @@ from .. import ops
 from ..ops._core import normalize_axes
 from ..ops.activation import SELU_ALPHA, SELU_SCALE
 from ..ops.elementwise import first_share
-from .differentiable_rules import _by_own_rule, _refuse, _reduced_shape, kept, rule, sum_to
+from .differentiable_rules import _by_own_rule, _reduced_shape, kept, rule, sum_to
 
 
 def by_composition_of(restate):
@@ -77,7 +77,9 @@ def _piecewise_linear(node, g):
 def _clip(node, g):
     values = kept(node)
     if values["min_learns"] or values["max_learns"] or node.data.shape != node._parents[0].data.shape:
-        _refuse(node, "with bounds that are tensors requiring a gradient or that broadcast the input")
+        from .differentiable_elementwise import clip_by_tensors  # (that module imports this one)
+
+        return clip_by_tensors(node, g)
     return (ops.mul(g, _own_slope(node)),)
 
 

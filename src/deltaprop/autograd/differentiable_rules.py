@@ -17,7 +17,7 @@ Two kinds of rule:
   (the transpose of the transpose), so derivatives of any order pass through these.
 * **Every other primitive** has its rule written out with ``ops``: products, quotients and powers,
   matrix products and the dense layer, the elementwise functions and activations, softmax and
-  log-softmax, the 1- and 2-norm and the losses of training (squared error; cross-entropy on class labels).
+  log-softmax, the 1- and 2-norm (other orders in :mod:`.differentiable_reductions`) and the losses of training (squared error; cross-entropy on class labels).
 
 A rule reads the options its primitive was called with (an axis, a reduction) from the closure of
 the primitive's NumPy rule, by name (:func:`kept`): the values the primitive kept for its own
@@ -251,6 +251,10 @@ def _mul(node, g):
 
 @rule("div")
 def _div(node, g):
+    if node._backward.__qualname__.startswith("_rounded_quotient."):  # div with rounding_mode='trunc': a step
+        from .differentiable_elementwise import rounded_quotient  # (that module imports this one)
+
+        return rounded_quotient(node, g)
     a, b = node._parents
     return (
         sum_to(ops.div(g, b), a.data.shape) if a.requires_grad else None,
@@ -375,7 +379,9 @@ def _leaky_relu(node, g):
 def _gelu(node, g):
     (a,) = node._parents
     if "cdf" not in kept(node):
-        _refuse(node, "with approximate='tanh'")
+        from .differentiable_elementwise import tanh_gelu  # (that module imports this one)
+
+        return tanh_gelu(node, g)
     # x·Φ(x): the slope Φ(x) + x·φ(x), both written with recorded operations
     cdf = ops.mul(ops.add(ops.erf(ops.mul(a, 1 / math.sqrt(2))), 1), 0.5)
     pdf = ops.mul(ops.exp(ops.mul(ops.mul(a, a), -0.5)), 1 / math.sqrt(2 * math.pi))
@@ -402,7 +408,9 @@ def _norm(node, g):
     p, axis = values["p"], values["axis"]
     keepdims = values.get("keepdims", values.get("keepdim"))
     if p not in (1, 2):
-        _refuse(node, f"with p={p!r} (only the 1- and 2-norm's are)")
+        from .differentiable_reductions import norm_of_any_order  # (that module imports this one)
+
+        return norm_of_any_order(node, g)
     shape = _reduced_shape(a.data.shape, axis, keepdims)
     g = ops.reshape(g, shape)
     if p == 1:

@@ -23,8 +23,8 @@
 | matrix_norms  | vector_norm, matrix_norm ('fro', 'nuc', ±1, ±2, ±inf) for deltaprop.linalg |
 | matrix_functions | det, slogdet, inv, solve, matrix_power (batched; singular matrices refused by name) |
 | decompositions | cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv, each with its gradient rule derived in its docstring |
-| special_functions | logit, xlog1py, ndtr, ndtri, log_ndtr, i0, entr (deltaprop.special's new primitives) |
-| gamma_functions | lgamma, digamma (ln Γ and ψ, in NumPy alone)                          |
+| special_functions | logit, xlog1py, ndtr, ndtri, log_ndtr, i0, i1, entr (deltaprop.special's new primitives) |
+| gamma_functions | lgamma, digamma, polygamma (ln Γ, ψ and ψ⁽ⁿ⁾, in NumPy alone)          |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | embedding_bag | embedding_bag (composed: each bag's rows summed, averaged or maxed)    |
@@ -128,7 +128,7 @@ from .unary import (
     square, trunc,
 )
 from .unary import erf, erfc, erfinv
-from .gamma_functions import digamma, lgamma
+from .gamma_functions import digamma, lgamma, polygamma
 from .indexing import take_along_dim
 
 __all__ = [
@@ -162,7 +162,7 @@ __all__ = [
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
     "index_add", "index_copy", "index_fill", "scatter_reduce", "index_put", "masked_scatter",
     "max_unpool1d", "max_unpool2d",
-    "erf", "erfc", "erfinv", "take_along_dim", "lgamma", "digamma",
+    "erf", "erfc", "erfinv", "take_along_dim", "lgamma", "digamma", "polygamma",
     "dot", "mm", "mv", "all_true", "allclose", "any_true", "count_nonzero", "equal", "isclose",
     "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh",
     "atan", "atan2", "atanh", "copysign", "cosh", "fmod", "frac", "hypot", "lerp", "logaddexp", "logaddexp2",

@@ -1,6 +1,6 @@
 """The functions of ``torch.special`` that deltaprop had no name for, each its forward and its
 derivative: logit, xlog1py, the normal distribution's ndtr, ndtri and log_ndtr, the modified Bessel
-function i0, and the entropy term entr. They compute in float64 where the formula needs the range
+functions i0 and i1, and the entropy term entr. They compute in float64 where the formula needs the range
 (ndtr's tails, i0's growth) and return the input's dtype; integers compute in the default float dtype.
 """
 
@@ -117,6 +117,21 @@ def i0(input):
     return record(out, (a,), backward, "i0")
 
 
+def i1(input):
+    """The modified Bessel function of the first kind of order 1 (``torch.special.i1``); its
+    derivative is i0(x) − i1(x)/x, and ½ at 0 (the limit)."""
+    a = operand(input)
+    x = floating(a.data)
+    out = _i1(x)
+
+    def backward(g):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            slope = np.where(x == 0, 0.5, np.i0(np.asarray(x, np.float64)) - out / x)
+        return (g * slope.astype(g.dtype, copy=False),)
+
+    return record(out.astype(x.dtype), (a,), backward, "i1")
+
+
 _I1_SERIES_UP_TO, _I1_SERIES_TERMS, _I1_ASYMPTOTIC_TERMS = 20.0, 60, 30
 
 
@@ -139,9 +154,10 @@ def _i1(x: np.ndarray) -> np.ndarray:
     for k in range(1, _I1_ASYMPTOTIC_TERMS):
         term = term * -(4 - (2 * k - 1) ** 2) / (k * 8 * far)
         asymptotic += term
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # (inf/inf at ±inf, replaced below)
         asymptotic *= np.exp(far) / np.sqrt(2 * math.pi * far)
-    return np.copysign(np.where(magnitude <= _I1_SERIES_UP_TO, total, asymptotic), x)
+    out = np.where(magnitude <= _I1_SERIES_UP_TO, total, asymptotic)
+    return np.copysign(np.where(magnitude == np.inf, np.inf, out), x)  # (inf, not the asymptotic inf/inf)
 
 
 def entr(input):
