@@ -68,13 +68,15 @@ CASES = [
                                                           L.tensor(np.array([0, 1, 1, 0, 1]))), [(5, 3), (4, 3), (4,), (2, 4)], "real"),
 ]
 
-# the cases of the spatial primitives and of the layers, activations and losses, kept in files of their own
+# the cases of the spatial primitives, of the layers, activations and losses, and of the recurrent and
+# linear-algebra primitives, kept in files of their own
 from higher_order_cases_spatial import CASES as _SPATIAL  # noqa: E402
 from higher_order_cases_layers import CASES as _LAYERS, FINITE_DIFFERENCES_ONLY  # noqa: E402
 from higher_order_cases_elementwise import CASES as _ELEMENTWISE  # noqa: E402
 from higher_order_cases_elementwise import FINITE_DIFFERENCES_ONLY as _ELEMENTWISE_ONLY  # noqa: E402
+from higher_order_cases_recurrent import CASES as _RECURRENT  # noqa: E402
 
-CASES += _SPATIAL + _LAYERS + _ELEMENTWISE
+CASES += _SPATIAL + _LAYERS + _ELEMENTWISE + _RECURRENT
 FINITE_DIFFERENCES_ONLY = FINITE_DIFFERENCES_ONLY + _ELEMENTWISE_ONLY
 __all__ = ["CASES", "FINITE_DIFFERENCES_ONLY", "draw"]
 

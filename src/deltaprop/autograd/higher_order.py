@@ -24,10 +24,12 @@ from ..errors import GradError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from . import differentiable_elementwise, differentiable_layers, differentiable_reductions, differentiable_spatial
+from . import differentiable_linalg, differentiable_recurrent
 from .differentiable_rules import rule_for
 
 #: imported for the rules they register in differentiable_rules.RULES
-RULE_MODULES = (differentiable_layers, differentiable_spatial, differentiable_elementwise, differentiable_reductions)
+RULE_MODULES = (differentiable_layers, differentiable_spatial, differentiable_elementwise, differentiable_reductions,
+                differentiable_linalg, differentiable_recurrent)
 
 
 def differentiable_gradients(outputs: list, seeds: list, targets: list, within: bool = False) -> list:

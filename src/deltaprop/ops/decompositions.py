@@ -94,9 +94,15 @@ def qr(A, mode="reduced"):
     if mode not in ("reduced", "complete", "r"):
         raise ConfigError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
     a = floating_matrices("linalg.qr", A)
+    Q, R = np.linalg.qr(a.data, mode="complete" if mode == "complete" else "reduced")
+    return qr_outputs(a, Q, R, mode)
+
+
+def qr_outputs(a, Q, R, mode: str) -> QRResult:
+    """Q and R of ``a`` recorded as :func:`qr`'s outputs, with their rules (also used by the
+    differentiable rule of autograd/differentiable_linalg.py, which needs one output beside the other)."""
     X = a.data
     m, n = X.shape[-2:]
-    Q, R = np.linalg.qr(X, mode="complete" if mode == "complete" else "reduced")
 
     def rule(gQ, gR):
         if mode == "r":
@@ -147,6 +153,11 @@ def eigh(A, UPLO="L"):
         raise ConfigError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     a = floating_matrices("linalg.eigh", A, square=True)
     values, V = np.linalg.eigh(a.data, UPLO=UPLO)
+    return eigh_outputs(a, values, V)
+
+
+def eigh_outputs(a, values, V) -> EighResult:
+    """The eigenvalues and eigenvectors of ``a`` recorded as :func:`eigh`'s outputs, with their rules."""
 
     def backward_values(g):
         return ((V * g[..., None, :]) @ T(V),)
@@ -199,7 +210,11 @@ def svd(A, full_matrices=True):
     not depend on the vectors' signs for its gradient to mean anything.
     """
     a = floating_matrices("linalg.svd", A)
-    U, s, Vh = np.linalg.svd(a.data, full_matrices=bool(full_matrices))
+    return svd_outputs(a, *np.linalg.svd(a.data, full_matrices=bool(full_matrices)))
+
+
+def svd_outputs(a, U, s, Vh) -> SVDResult:
+    """U, S and Vh of ``a`` (full or reduced) recorded as :func:`svd`'s outputs, with their rules."""
     k = min(a.data.shape[-2:])
     Uk, Vhk = U[..., :k], Vh[..., :k, :]
 
