@@ -68,11 +68,15 @@ CASES = [
                                                           L.tensor(np.array([0, 1, 1, 0, 1]))), [(5, 3), (4, 3), (4,), (2, 4)], "real"),
 ]
 
-# the cases of the spatial primitives and of the layers, activations and losses, kept in files of their own
+# the cases of the spatial primitives, of the layers, activations and losses, and of the selections and
+# products, kept in files of their own
 from higher_order_cases_spatial import CASES as _SPATIAL  # noqa: E402
 from higher_order_cases_layers import CASES as _LAYERS, FINITE_DIFFERENCES_ONLY  # noqa: E402
+from higher_order_cases_selections import CASES as _SELECTIONS  # noqa: E402
+from higher_order_cases_selections import FINITE_DIFFERENCES_ONLY as _SELECTIONS_FINITE  # noqa: E402
 
-CASES += _SPATIAL + _LAYERS
+CASES += _SPATIAL + _LAYERS + _SELECTIONS
+FINITE_DIFFERENCES_ONLY = FINITE_DIFFERENCES_ONLY + _SELECTIONS_FINITE
 __all__ = ["CASES", "FINITE_DIFFERENCES_ONLY", "draw"]
 
 

@@ -19,11 +19,11 @@ from .. import ops
 from ..engine import Hooks, _checked_order, _depth_first_order, _has_hooks, _Join
 from ..errors import GradError
 from ..grad_mode import enable_grad
-from . import differentiable_layers, differentiable_spatial
+from . import differentiable_layers, differentiable_products, differentiable_selections, differentiable_spatial
 from .differentiable_rules import rule_for
 
 #: imported for the rules they register in differentiable_rules.RULES
-RULE_MODULES = (differentiable_layers, differentiable_spatial)
+RULE_MODULES = (differentiable_layers, differentiable_spatial, differentiable_selections, differentiable_products)
 
 
 def differentiable_gradients(outputs: list, seeds: list, targets: list, within: bool = False) -> list:
