@@ -68,16 +68,19 @@ CASES = [
                                                           L.tensor(np.array([0, 1, 1, 0, 1]))), [(5, 3), (4, 3), (4,), (2, 4)], "real"),
 ]
 
-# the cases of the spatial primitives, of the layers, activations and losses, and of the recurrent and
+# the cases of the spatial primitives, of the layers, activations and losses, of the elementwise
+# functions and products, of the selections and matrix products, and of the recurrent and
 # linear-algebra primitives, kept in files of their own
 from higher_order_cases_spatial import CASES as _SPATIAL  # noqa: E402
 from higher_order_cases_layers import CASES as _LAYERS, FINITE_DIFFERENCES_ONLY  # noqa: E402
 from higher_order_cases_elementwise import CASES as _ELEMENTWISE  # noqa: E402
 from higher_order_cases_elementwise import FINITE_DIFFERENCES_ONLY as _ELEMENTWISE_ONLY  # noqa: E402
+from higher_order_cases_selections import CASES as _SELECTIONS  # noqa: E402
+from higher_order_cases_selections import FINITE_DIFFERENCES_ONLY as _SELECTIONS_ONLY  # noqa: E402
 from higher_order_cases_recurrent import CASES as _RECURRENT  # noqa: E402
 
-CASES += _SPATIAL + _LAYERS + _ELEMENTWISE + _RECURRENT
-FINITE_DIFFERENCES_ONLY = FINITE_DIFFERENCES_ONLY + _ELEMENTWISE_ONLY
+CASES += _SPATIAL + _LAYERS + _ELEMENTWISE + _SELECTIONS + _RECURRENT
+FINITE_DIFFERENCES_ONLY = FINITE_DIFFERENCES_ONLY + _ELEMENTWISE_ONLY + _SELECTIONS_ONLY
 __all__ = ["CASES", "FINITE_DIFFERENCES_ONLY", "draw"]
 
 

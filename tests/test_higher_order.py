@@ -164,5 +164,5 @@ def test_operations_without_a_differentiable_rule_are_named():
 def test_an_unlisted_operation_is_refused_before_any_rule_runs():
     x = T(np.array([0.5, -1.0, 2.0]), requires_grad=True)
     y = Cube.apply(x).sum() + (x * x).sum()
-    with pytest.raises(GradError, match="these operations have differentiable gradients: .*tanh"):
+    with pytest.raises(GradError, match="needs the gradient of 'Cube' to be differentiable, which it is not in "):
         autograd.grad(y, x, create_graph=True)

@@ -58,9 +58,10 @@ def rule_for(node):
     """The differentiable rule of ``node``'s primitive, or a one-sentence refusal naming it."""
     found = RULES.get(node._op)
     if found is None:
-        listed = ", ".join(sorted(name for name in RULES if name != "linear_map"))
         raise GradError(f"grad: create_graph=True needs the gradient of '{node._op}' to be differentiable, which it is "
-                        f"not yet in deltaprop; these operations have differentiable gradients: {listed}")
+                        "not in deltaprop (an autograd.Function's backward works on arrays; of the library's own "
+                        "operations, docs/porting.md names the few without such a gradient); take this gradient "
+                        "without create_graph")
     return found
 
 

@@ -23,13 +23,13 @@ from ..engine import Hooks, _checked_order, _depth_first_order, _has_hooks, _Joi
 from ..errors import GradError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
-from . import differentiable_elementwise, differentiable_layers, differentiable_reductions, differentiable_spatial
-from . import differentiable_linalg, differentiable_recurrent
+from . import differentiable_elementwise, differentiable_layers, differentiable_linalg, differentiable_products
+from . import differentiable_recurrent, differentiable_reductions, differentiable_selections, differentiable_spatial
 from .differentiable_rules import rule_for
 
 #: imported for the rules they register in differentiable_rules.RULES
 RULE_MODULES = (differentiable_layers, differentiable_spatial, differentiable_elementwise, differentiable_reductions,
-                differentiable_linalg, differentiable_recurrent)
+                differentiable_selections, differentiable_products, differentiable_linalg, differentiable_recurrent)
 
 
 def differentiable_gradients(outputs: list, seeds: list, targets: list, within: bool = False) -> list:
