@@ -139,4 +139,11 @@ FINITE_DIFFERENCES_ONLY = [
     ("cumprod flattened", lambda L, F, x: L.cumprod(x), [(2, 3)], "real"),
     ("cumprod flattened zero", lambda L, F, x: L.cumprod(zeros_at(x, ONE_ZERO, (2, 3))) + x.reshape(-1), [(2, 3)],
      "real"),
+    # PyTorch 2.13: "the derivative for '_cdist_backward' is not implemented". Distances (a point
+    # shared by both sets, moved with x: its distance stays 0)
+    ("cdist", lambda L, F, x, y: L.cdist(x, y), [(3, 4), (2, 4)], "real"),
+    ("cdist shared point", lambda L, F, x, y: L.cdist(x, L.cat([x[:1], y])), [(3, 4), (2, 4)], "real"),
+    ("cdist p=1 batched", lambda L, F, x, y: L.cdist(x, y, p=1.0) ** 2, [(2, 3, 4), (2, 2, 4)], "real"),
+    ("cdist p=3 shared point", lambda L, F, x, y: L.cdist(x, L.cat([x[:1], y]), p=3.0), [(3, 4), (2, 4)], "real"),
+    ("cdist inf", lambda L, F, x, y: L.cdist(x, y, p=INF) ** 2, [(3, 4), (2, 4)], "real"),
 ]

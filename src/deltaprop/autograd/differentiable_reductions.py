@@ -1,6 +1,6 @@
 """Differentiable gradient rules (see :mod:`.differentiable_rules`) of products and running
 reductions (prod, cumprod, logcumsumexp), of norms of any order (the core rule writes out the 1- and
-2-norm and passes the others on to here), and of the Gaussian negative log-likelihood.
+2-norm and passes the others on to here), of the Gaussian negative log-likelihood, and of cdist.
 
 A product's gradient, the product of the other elements, is out/x where the input holds no zero,
 written so with the output, which is differentiated in turn. With zeros that quotient is 0/0, and
@@ -172,3 +172,14 @@ def _gaussian_nll_loss(node, x, y, *var):
     d = ops.sub(x, y)
     per_element = ops.mul(ops.add(ops.log(variance), ops.div(ops.mul(d, d), variance)), 0.5)
     return _reduced(per_element, node)
+
+
+# -- distances ------------------------------------------------------------------------------------------
+
+
+@composed("cdist")
+def _cdist(node, x, y):
+    # ‖x_i − y_j‖_p restated as the norm of the differences: the norm's rules (0 where a distance
+    # is 0, and for p < 2 where a component is) are the primitive's
+    p = kept(node)["p"]
+    return ops.norm(ops.sub(ops.unsqueeze(x, -2), ops.unsqueeze(y, -3)), p, axis=-1)
