@@ -89,10 +89,17 @@ def test_values_and_gradients_match_pytorch(name, dtype):
     tolerance = dict(rtol=1e-12, atol=1e-14) if dtype == "float64" else dict(rtol=2e-5, atol=2e-6)
     # digamma's gradient is PyTorch's polygamma(1, ·), itself ~5e-10 off (test_trigamma_matches_pytorch_polygamma)
     slope_tolerance = dict(rtol=1e-9, atol=1e-14) if (name, dtype) == ("digamma", "float64") else tolerance
-    x = np.concatenate([_rng.uniform(0.05, 12, 40), _rng.uniform(-4.9, -0.1, 10)]).reshape(5, 10).astype(dtype)
-    x[np.abs(x - np.round(x)) < 0.02] += 0.05
+    _compare(lambda t: getattr(t, name)(), getattr(torch, name), dtype, low=0.05, away=(0.02, 0.05),
+             tolerance=tolerance, slope_tolerance=slope_tolerance)
+
+
+def _compare(ours_of, theirs_of, dtype, low, away, tolerance, slope_tolerance):
+    """Values and gradients of ``ours_of`` (deltaprop) and ``theirs_of`` (PyTorch) on 40 points in
+    [low, 12] and 10 in [−4.9, −0.1], none within ``away[0]`` of an integer (moved by ``away[1]``)."""
+    x = np.concatenate([_rng.uniform(low, 12, 40), _rng.uniform(-4.9, -0.1, 10)]).reshape(5, 10).astype(dtype)
+    x[np.abs(x - np.round(x)) < away[0]] += away[1]
     ours_in, theirs_in = dp.tensor(x, dtype=getattr(np, dtype), requires_grad=True), torch.tensor(x, requires_grad=True)
-    ours, theirs = getattr(ours_in, name)(), getattr(torch, name)(theirs_in)
+    ours, theirs = ours_of(ours_in), theirs_of(theirs_in)
     assert ours.dtype == np.dtype(dtype)
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **tolerance)
     g = _rng.standard_normal(x.shape).astype(dtype)
@@ -155,16 +162,8 @@ def test_polygamma_edges_match_pytorch():
 @pytest.mark.parametrize("n", [2, 3])
 def test_polygamma_values_and_gradients_match_pytorch(n, dtype):
     tolerance = dict(rtol=1e-12, atol=1e-14) if dtype == "float64" else dict(rtol=2e-5, atol=2e-6)
-    x = np.concatenate([_rng.uniform(0.2, 12, 40), _rng.uniform(-4.9, -0.1, 10)]).reshape(5, 10).astype(dtype)
-    x[np.abs(x - np.round(x)) < 0.05] += 0.1
-    ours_in, theirs_in = dp.tensor(x, dtype=getattr(np, dtype), requires_grad=True), torch.tensor(x, requires_grad=True)
-    ours, theirs = special.polygamma(n, ours_in), torch.special.polygamma(n, theirs_in)
-    assert ours.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **tolerance)
-    g = _rng.standard_normal(x.shape).astype(dtype)
-    ours.backward(g)
-    theirs.backward(torch.tensor(g))
-    np.testing.assert_allclose(ours_in.grad, theirs_in.grad.numpy(), **tolerance)
+    _compare(lambda t: special.polygamma(n, t), lambda t: torch.special.polygamma(n, t), dtype, low=0.2,
+             away=(0.05, 0.1), tolerance=tolerance, slope_tolerance=tolerance)
 
 
 def test_polygamma_gradient_matches_finite_differences_and_its_names():

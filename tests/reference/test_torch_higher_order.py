@@ -102,6 +102,15 @@ def loss_hessian_vector_products(ours, reference, X, labels, vs, np_dtype, torch
     return (grads, hv), (grads_t, hv_t)
 
 
+def assert_products_equal(ours, theirs, count, tolerance):
+    """The (gradients, H·v) pairs of :func:`loss_hessian_vector_products` agree, one per parameter."""
+    (grads, hv), (grads_t, hv_t) = ours, theirs
+    assert len(hv) == len(hv_t) == count
+    for a, g, b, g_t in zip(hv, grads, hv_t, grads_t):
+        np.testing.assert_allclose(g.data, g_t.detach().numpy(), rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(a.data, b.numpy(), rtol=tolerance, atol=tolerance)
+
+
 @pytest.mark.parametrize("np_dtype, torch_dtype, tolerance", DTYPES, ids=["float64", "float32"])
 def test_hessian_vector_product_of_a_networks_loss(np_dtype, torch_dtype, tolerance):
     ours, reference = _copy_network(0, torch_dtype)

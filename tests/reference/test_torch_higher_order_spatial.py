@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these test
 
 import deltaprop as dp  # noqa: E402
 from deltaprop import autograd  # noqa: E402
-from test_torch_higher_order import loss_hessian_vector_products  # noqa: E402
+from test_torch_higher_order import assert_products_equal, loss_hessian_vector_products  # noqa: E402
 
 
 def _copy(reference, ours, np_dtype):
@@ -71,11 +71,8 @@ def test_hessian_vector_product_of_a_cnns_loss(np_dtype, torch_dtype, tolerance)
     rng = np.random.default_rng(8)
     X, labels = rng.standard_normal((6, 1, 8, 8)), rng.integers(0, 3, 6)
     vs = [rng.standard_normal(tuple(p.shape)) for p in reference.parameters()]
-    (grads, hv), (grads_t, hv_t) = loss_hessian_vector_products(ours, reference, X, labels, vs, np_dtype, torch_dtype)
-    assert len(hv) == len(hv_t) == 6
-    for a, g, b, g_t in zip(hv, grads, hv_t, grads_t):
-        np.testing.assert_allclose(g.data, g_t.detach().numpy(), rtol=tolerance, atol=tolerance)
-        np.testing.assert_allclose(a.data, b.numpy(), rtol=tolerance, atol=tolerance)
+    assert_products_equal(*loss_hessian_vector_products(ours, reference, X, labels, vs, np_dtype, torch_dtype), 6,
+                          tolerance)
 
 
 @pytest.mark.parametrize("name, function, shapes", [
