@@ -28,7 +28,7 @@ from ..errors import GradError, LinAlgError
 from ..ops import matrix_functions as functions
 from ..ops.decompositions import eigh_outputs, qr_outputs, svd_outputs
 from ..tensor import Tensor
-from .differentiable_rules import _refuse, kept, rule, sum_to
+from .differentiable_rules import _refuse, closure, kept, rule, sum_to
 
 
 def _mT(x: Tensor) -> Tensor:
@@ -84,11 +84,6 @@ def _inverse(node, a: Tensor) -> Tensor:
         return functions.inv(a)
     except LinAlgError:
         _refuse(node, "of a singular matrix (it is written with the matrix's inverse)")
-
-
-def _closure(function) -> dict:
-    """What ``function`` keeps in its closure, by name."""
-    return {name: cell.cell_contents for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ())}
 
 
 def _matrices(g: Tensor, ndim: int) -> Tensor:
@@ -208,7 +203,7 @@ def _qr_square(q, r, gq, gr, dtype):
 @rule("linalg.qr")
 def _qr(node, g):
     (a,) = node._parents
-    inside = _closure(kept(node)["rule"])  # the rule that Q's and R's share
+    inside = closure(kept(node)["rule"])  # the rule that Q's and R's share
     mode, m, n = inside["mode"], inside["m"], inside["n"]
     if mode == "r":
         raise GradError("grad: create_graph=True: linalg.qr with mode='r' computes no Q, and the gradient of R "

@@ -24,8 +24,7 @@ import numpy as np
 from .. import ops
 from ..errors import GradError
 from ..tensor import Tensor
-from .differentiable_rules import _swap, kept, rule, sum_to
-from .differentiable_selections import _cells
+from .differentiable_rules import _swap, closure, kept, rule, sum_to
 
 _LABELS = 52  # the subscripts of einsum's sublist form: 0-51
 
@@ -68,7 +67,7 @@ def einsum_gradient(g, tensors: tuple, labels: list, out_labels: list, sizes: di
 @rule("einsum")
 def _einsum(node, g):
     values = kept(node)
-    tensors, cells = values["tensors"], _cells(values["gradient"])  # (the parsed equation: in its rule's helper)
+    tensors, cells = values["tensors"], closure(values["gradient"])  # (the parsed equation: in its rule's helper)
     labels, out_labels, sizes = cells["labels"], cells["out_labels"], cells["sizes"]
     return tuple(einsum_gradient(g, tensors, labels, out_labels, sizes, k) if t.requires_grad else None
                  for k, t in enumerate(tensors))

@@ -13,14 +13,13 @@ and multiplied, which every order of derivative differentiates exactly.
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 
 from .. import ops
 from ..ops._core import normalize_axes
 from .differentiable_layers import _own_slope, _reduced, by_composition_of, composed
-from .differentiable_rules import _reduced_shape, kept, linear_map, rule
+from .differentiable_rules import _reduced_shape, closure, kept, linear_map, rule
 
 # -- products --------------------------------------------------------------------------------------
 
@@ -77,7 +76,7 @@ def _running_form(node):
     values = kept(node)
     if "rule" not in values:  # a 0-d input, its own running total
         return None
-    return kept(SimpleNamespace(_backward=values["rule"]))["axis"], "shape" in values
+    return closure(values["rule"])["axis"], "shape" in values
 
 
 def _reverse_cumsum(t, axis: int):
@@ -118,12 +117,9 @@ def _logcumsumexp(node, g):
         return (g,)
     axis, lowest = values["axis"], np.finfo(node.data.dtype).min
 
-    def flipped(t):
-        return linear_map(t, lambda v: np.flip(v, axis), lambda v: np.flip(v, axis))
-
     def part(mask, magnitude):
         log = ops.where(mask, ops.log(ops.where(mask, magnitude, 1.0)), lowest)
-        running = flipped(ops.logcumsumexp(flipped(ops.sub(log, node)), axis))
+        running = ops.flip(ops.logcumsumexp(ops.flip(ops.sub(log, node), (axis,)), axis), (axis,))
         return ops.exp(ops.add(running, a))
 
     return (ops.sub(part(g.data > 0, g), part(g.data < 0, ops.neg(g))),)

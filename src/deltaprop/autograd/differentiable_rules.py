@@ -65,18 +65,23 @@ def rule_for(node):
     return found
 
 
-def kept(node) -> dict:
-    """What the NumPy rule of ``node`` keeps in its closure, by name, and the options its primitive
-    set on it as attributes (an ε, a δ, a weight: numbers the rule itself does not use)."""
-    backward = node._backward
-    cells = getattr(backward, "__closure__", None) or ()
-    values = dict(getattr(backward, "__dict__", {}))
-    for name, cell in zip(backward.__code__.co_freevars, cells):
+def closure(function) -> dict:
+    """The variables ``function`` keeps in its closure, by name (a cell not yet filled left out):
+    what a primitive's NumPy rule, or a function that rule calls, was built with."""
+    values = {}
+    for name, cell in zip(function.__code__.co_freevars, getattr(function, "__closure__", None) or ()):
         try:
             values[name] = cell.cell_contents
         except ValueError:  # (a cell not yet filled)
             pass
     return values
+
+
+def kept(node) -> dict:
+    """What the NumPy rule of ``node`` keeps in its closure, by name, and the options its primitive
+    set on it as attributes (an ε, a δ, a weight: numbers the rule itself does not use)."""
+    backward = node._backward
+    return {**getattr(backward, "__dict__", {}), **closure(backward)}
 
 
 def _refuse(node, why: str):

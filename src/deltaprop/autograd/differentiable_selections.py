@@ -28,13 +28,7 @@ import numpy as np
 from .. import ops
 from ..tensor import Tensor
 from .differentiable_layers import by_composition_of
-from .differentiable_rules import _by_own_rule, kept, rule
-
-
-def _cells(function) -> dict:
-    """The variables ``function`` (a rule a primitive built) keeps in its closure, by name."""
-    cells = getattr(function, "__closure__", None) or ()
-    return {name: cell.cell_contents for name, cell in zip(function.__code__.co_freevars, cells)}
+from .differentiable_rules import _by_own_rule, closure, kept, rule
 
 
 def _linear(node, g, transposes: dict):
@@ -133,7 +127,7 @@ def _cumsum(node, g):
     if "rule" not in values:  # a 0-d input: itself
         return _linear(node, g, {0: _identity})
     # (without a dim, the output is the flattened input's running sum: v is flattened first)
-    axis, shape = _cells(values["rule"])["axis"], node.data.shape
+    axis, shape = closure(values["rule"])["axis"], node.data.shape
     return _linear(node, g, {0: lambda v: np.cumsum(v.reshape(shape), axis=axis)})
 
 
