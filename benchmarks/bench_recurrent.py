@@ -4,7 +4,8 @@ One step is forward, mean squared error against a fixed target, backward and an 
 0.9), the same in both libraries: same layer, same initial weights (drawn once with NumPy and loaded
 into both), same data. Each contestant runs in a process of its own (a *worker*, driven through a
 pipe), so that ``--baseline`` can put a second deltaprop, from another source tree, beside the first
-one in the same run. The workers take turns, one block of steps each, back to back; the figures
+one in the same run. The workers take turns, one block of steps each, back to back, in an order
+that runs through every permutation of them, round after round; the figures
 are medians over blocks, and the ratios (> 1: deltaprop faster) are medians of the per-round
 ratios, each round having run under the same load. No pause between blocks, unlike bench_conv.py:
 on the reference machine (a 2-vCPU VM) an idle pause of 20-200 ms before a block made the block
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import json
 import os
 import pstats
@@ -189,8 +191,14 @@ def compare(workers, config: str, threads: int, repeats: int, pause: float, log)
     one = workers[-1].ask(do="time", steps=2)["seconds"]
     steps = max(2, int(0.15 / one))
     times = {worker.label: [] for worker in workers}
-    for _ in range(repeats):
-        for worker in workers:
+    # The order changes from round to round, through every permutation: a block that runs right
+    # after another worker's finds that worker's BLAS threads still spinning (at the default
+    # thread count), so a fixed order slows the same worker every round. With deltaprop, a
+    # baseline and PyTorch in that fixed order, the baseline measured 1.2-2.0x slower than
+    # the very same source tree as deltaprop.
+    orders = list(itertools.permutations(workers))
+    for round_ in range(repeats):
+        for worker in orders[round_ % len(orders)]:
             if pause:
                 time.sleep(pause)
             times[worker.label].append(worker.ask(do="time", steps=steps)["seconds"])

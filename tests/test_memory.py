@@ -242,3 +242,63 @@ def test_recurrent_training_is_bitwise_the_same_with_every_array_pooled(monkeypa
     assert _memory.held() == (0, 0)
     for ours, theirs in zip(pooled, plain, strict=True):
         np.testing.assert_array_equal(ours, theirs)
+
+
+# -- losses and indexing whose large arrays come from the pool ----------------------------------------
+#
+# A loss after a large output (a language model's logits, a sequence model's outputs) and the
+# gradient of a selection (an LSTM's outputs taken from its stacked states) take their arrays from
+# the pool. Pooled memory holds an earlier array's numbers, and a rule may run twice (a second
+# backward() through the same graph), so each is checked with every array pooled, against the
+# same computation with none pooled, after garbage was left in the pool.
+
+
+def _dirty_pool(nbytes: int = 8 * MB) -> None:
+    """Leave one free block of NaNs in the pool, which the next requests of up to its size reuse."""
+    block = _memory.empty((nbytes // 8,), np.float64)
+    block[:] = np.nan
+    del block
+
+
+def _twice(loss_of, x: np.ndarray) -> tuple:
+    """(loss, the gradient after one backward(), after a second through the same graph)."""
+    leaf = dp.tensor(x, requires_grad=True)
+    loss = loss_of(leaf)
+    loss.backward()
+    first = leaf.grad.copy()
+    loss.backward()
+    return loss.item(), first, leaf.grad.copy()
+
+
+LOSSES = {
+    "cross_entropy": lambda z, rng: nn.functional.cross_entropy(z, dp.tensor(rng.integers(0, z.shape[1], z.shape[0]))),
+    "mse_loss": lambda z, rng: nn.functional.mse_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
+    "l1_loss": lambda z, rng: nn.functional.l1_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
+    "index": lambda z, rng: (z[3:-5, ::2] * 2.0).sum(),
+    "index_by_array": lambda z, rng: (z[np.array([0, 5, 5, 9])] ** 2).sum(),
+}
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_large_losses_and_selections_are_the_same_pooled_or_not_and_run_twice(monkeypatch, name):
+    z = np.random.default_rng(1).standard_normal((700, 1000)).astype(np.float32)  # 2.8 MB: pooled
+    results = []
+    for min_bytes in (0, float("inf")):
+        monkeypatch.setattr(_memory, "MIN_BYTES", min_bytes)
+        monkeypatch.setattr(_memory._pool, "blocks", [])
+        _dirty_pool()
+        results.append(_twice(lambda leaf: LOSSES[name](leaf, np.random.default_rng(2)), z))
+        assert (_memory.held()[0] > 0) == (min_bytes == 0)
+    (loss, first, second), (plain_loss, plain_first, plain_second) = results
+    assert loss == plain_loss
+    np.testing.assert_array_equal(first, plain_first)
+    np.testing.assert_array_equal(second, plain_second)
+    np.testing.assert_allclose(second, 2 * first, rtol=1e-6, atol=0)  # the second sweep read the same arrays
+    assert np.isfinite(first).all()
+
+
+def test_cross_entropy_of_integer_logits_is_that_of_their_floating_values():
+    z = np.array([[1, 2, 3], [3, 2, 1], [0, 0, 5]])
+    labels = dp.tensor(np.array([0, 1, 2]))
+    expected = nn.functional.cross_entropy(dp.tensor(z.astype(np.float64), dtype=dp.float64), labels).item()
+    assert nn.functional.cross_entropy(dp.tensor(z), labels).item() == pytest.approx(expected, rel=1e-12)

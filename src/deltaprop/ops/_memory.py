@@ -124,6 +124,14 @@ def empty(shape, dtype) -> np.ndarray:
     return block[:nbytes].view(dtype).reshape(shape)
 
 
+def zeros(shape, dtype) -> np.ndarray:
+    """A C-ordered array of zeros (pooled when it is large: a gradient that a selection's rule
+    scatters into, where np.zeros's fresh pages would fault as they are written)."""
+    out = empty(shape, dtype)
+    out.fill(0)
+    return out
+
+
 def empty_like(a: np.ndarray, dtype=None) -> np.ndarray:
     """An uninitialised array of ``a``'s shape in ``a``'s memory order (as ``np.empty_like``)."""
     dtype = a.dtype if dtype is None else np.dtype(dtype)

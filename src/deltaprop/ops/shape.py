@@ -13,6 +13,7 @@ import numpy as np
 from ..engine import fill_pending
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
+from . import _memory
 from ._core import normalize_axes, operand, record, unbroadcast
 from .index_forms import index_error, read_index
 from .promotion import promote_types
@@ -106,7 +107,7 @@ def getitem(a, index):
     basic = _is_basic(index)
 
     def backward(g):
-        grad = np.zeros(a.data.shape, dtype=g.dtype)
+        grad = _memory.zeros(a.data.shape, g.dtype)
         if parts is not None:
             np.add.at(grad[parts[0]], parts[1], g)  # a view: add.at writes into grad
         elif basic:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...errors import ConfigError, ShapeError
 from ...tensor import Tensor, get_default_dtype
+from .. import _memory
 from .._core import operand, record
 from ..promotion import result_type
 from ..reduction import mean
@@ -88,7 +89,7 @@ def _pointwise(name, input, target, reduction, rule, denominator=None, promote=T
 
     def backward(g):
         scale = _upstream(g, reduction, n)
-        gx = scale * d_input if input.requires_grad else None
+        gx = _times(scale, d_input) if input.requires_grad else None
         if not target.requires_grad or d_target is None:
             gy = None
         elif d_target is NEGATED:
@@ -100,6 +101,14 @@ def _pointwise(name, input, target, reduction, rule, denominator=None, promote=T
     if options:
         backward.__dict__.update(options)
     return record(_reduce(values, reduction, n), (input, target), backward, name)
+
+
+def _times(scale, d_input):
+    """scale · ∂values/∂x, the input's gradient; a large one in an array from the pool
+    (ops/_memory.py), as the loss usually follows a large output whose step frees it again."""
+    if d_input.ndim and np.ndim(scale) == 0:
+        return np.multiply(d_input, scale, out=_memory.empty_like(d_input, np.result_type(d_input, scale)))
+    return scale * d_input
 
 
 # -- for the losses composed of primitives (margin.py; poisson and gaussian in likelihood.py) ---------

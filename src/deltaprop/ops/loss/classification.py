@@ -15,6 +15,7 @@ import numpy as np
 
 from ...errors import ConfigError, DataError, ShapeError
 from ...tensor import Tensor
+from .. import _memory
 from .._core import constant, operand, record
 from ..activation import _against_zero, logistic
 from ._common import _check_reduction, _pointwise, _reduce, _upstream
@@ -326,10 +327,12 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     Labels outside the classes that include ``ignore_index`` give None: the general path takes them."""
     z = input.data
     n, n_classes = z.shape
+    # z − max z, and then e in its place: large logits (a language model's) take one array from
+    # the pool (ops/_memory.py), where two fresh ones page-faulted at every step. Integer logits
+    # give integer differences, whose exponentials are floating: a new array.
     # (ufunc.reduce directly: the ndarray.max/.sum methods add a Python-level wrapper per call)
-    shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)
-    e = np.exp(shifted)
-    s = np.add.reduce(e, axis=1)
+    floating = z.dtype.kind == "f"
+    shifted = np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), out=_memory.empty_like(z) if floating else None)
     rows = _row_indices(n)
     # Indexing itself rejects a label >= n_classes; a negative one would count from the end, so
     # the smallest label is checked too. Both become the same one-sentence error.
@@ -343,11 +346,13 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
             return None
         bad = labels[outside][0]
         raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
+    e = np.exp(shifted, out=shifted if floating else None)
+    s = np.add.reduce(e, axis=1)
     per_sample = np.log(s)
     per_sample -= picked
 
     def backward(g):
-        grad = e / s[:, None]
+        grad = np.divide(e, s[:, None], out=_memory.empty_like(e))  # (e stays: a second sweep reads it)
         # softmax − onehot: the seeds' (ŷ − y), one subtraction per row either way. For small
         # batches ufunc.at is the faster form (float32, 2 classes, a batch of one: 0.9 µs against
         # 2.3 for grad[rows, labels] -= 1; 2.0 against 2.8 for 128 rows), for large ones indexing

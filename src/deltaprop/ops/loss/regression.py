@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ConfigError
+from .. import _memory
 from ._common import NEGATED, _pointwise
 
 
@@ -14,8 +15,10 @@ def mse_loss(input, target, reduction="mean"):
     """E = (ŷ − y)²; ∂E/∂ŷ = 2(ŷ − y)."""
 
     def rule(x, y):
-        diff = x - y
-        return diff * diff, 2 * diff, NEGATED
+        diff = np.subtract(x, y, out=_memory.empty_like(x, np.result_type(x, y)))
+        values = np.multiply(diff, diff, out=_memory.empty_like(diff))
+        diff *= 2
+        return values, diff, NEGATED
 
     return _pointwise("mse_loss", input, target, reduction, rule)
 
