@@ -4,11 +4,14 @@ Every contestant runs the same full training step (forward, cross-entropy, backw
 momentum 0.9) on the same float32 data; scikit-learn is timed through ``MLPClassifier.fit`` with the
 same sizes, batch and solver. The figure is samples per second, the median over repeats; the
 repeats of all contestants are interleaved so that a burst of load on a shared machine hits them
-all alike, and every comparison is a ratio of medians taken in the same run.
+all alike, and every comparison is a ratio of medians taken in the same run. The contestants take
+their turns in a new order each repeat (``--fixed-order`` keeps one): a turn right after PyTorch's
+finds its threads still spinning, so a fixed order would slow the same contestant every repeat.
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 import warnings
@@ -200,8 +203,10 @@ CONTESTANTS = {
 }
 
 
-def throughput(names=None, repeats=7, contestants=None, log=print) -> dict:
-    """{network: {contestant: samples per second (median)}} with every repeat interleaved."""
+def throughput(names=None, repeats=7, contestants=None, log=print, varied=True) -> dict:
+    """{network: {contestant: samples per second (median)}} with every repeat interleaved, in a
+    new order each repeat (``varied``; the same for every network and process), or always in
+    CONTESTANTS' order."""
     results = {}
     for network in names or NETWORKS:
         sizes, batch, n = NETWORKS[network]
@@ -215,8 +220,12 @@ def throughput(names=None, repeats=7, contestants=None, log=print) -> dict:
         for run in runners.values():  # warm-up: first-call costs, caches, lazy imports
             run()
         times = {name: [] for name in runners}
-        for _ in range(repeats):
-            for name, run in runners.items():
+        order = list(runners)
+        for repeat in range(repeats):
+            if varied:
+                random.Random(repeat).shuffle(order)
+            for name in order:
+                run = runners[name]
                 started = time.perf_counter()
                 run()
                 times[name].append(time.perf_counter() - started)
@@ -236,6 +245,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--networks", nargs="+", choices=list(NETWORKS), default=list(NETWORKS))
     parser.add_argument("--json", help="write {network: {contestant: samples/s}} here")
+    parser.add_argument("--fixed-order", action="store_true", help="run the contestants in one order every repeat")
     args = parser.parse_args()
     try:
         import torch
@@ -245,7 +255,8 @@ def main() -> None:
         torch.set_num_threads(blas_threads())  # PyTorch gets NumPy's BLAS thread count
     except ImportError:
         pass
-    table = throughput(args.networks, repeats=args.repeats, log=lambda line: print(line, flush=True))
+    table = throughput(args.networks, repeats=args.repeats, log=lambda line: print(line, flush=True),
+                       varied=not args.fixed_order)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(table, handle)

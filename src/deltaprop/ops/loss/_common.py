@@ -106,7 +106,7 @@ def _pointwise(name, input, target, reduction, rule, denominator=None, promote=T
 def _times(scale, d_input):
     """scale · ∂values/∂x, the input's gradient; a large one in an array from the pool
     (ops/_memory.py), as the loss usually follows a large output whose step frees it again."""
-    if d_input.ndim and np.ndim(scale) == 0:
+    if d_input.nbytes >= _memory.MIN_BYTES and np.ndim(scale) == 0:
         return np.multiply(d_input, scale, out=_memory.empty_like(d_input, np.result_type(d_input, scale)))
     return scale * d_input
 

@@ -328,11 +328,12 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     z = input.data
     n, n_classes = z.shape
     # z − max z, and then e in its place: large logits (a language model's) take one array from
-    # the pool (ops/_memory.py), where two fresh ones page-faulted at every step. Integer logits
-    # give integer differences, whose exponentials are floating: a new array.
+    # the pool (ops/_memory.py), where two fresh ones page-faulted at every step; small ones skip
+    # the pool's lookup. Integer logits give integer differences, whose exponentials are floating.
     # (ufunc.reduce directly: the ndarray.max/.sum methods add a Python-level wrapper per call)
-    floating = z.dtype.kind == "f"
-    shifted = np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), out=_memory.empty_like(z) if floating else None)
+    pooled = z.nbytes >= _memory.MIN_BYTES and z.dtype.kind == "f"
+    row_max = np.maximum.reduce(z, axis=1, keepdims=True)
+    shifted = np.subtract(z, row_max, out=_memory.empty_like(z)) if pooled else z - row_max
     rows = _row_indices(n)
     # Indexing itself rejects a label >= n_classes; a negative one would count from the end, so
     # the smallest label is checked too. Both become the same one-sentence error.
@@ -346,13 +347,14 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
             return None
         bad = labels[outside][0]
         raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
-    e = np.exp(shifted, out=shifted if floating else None)
+    e = np.exp(shifted, out=shifted) if pooled else np.exp(shifted)
     s = np.add.reduce(e, axis=1)
     per_sample = np.log(s)
     per_sample -= picked
 
     def backward(g):
-        grad = np.divide(e, s[:, None], out=_memory.empty_like(e))  # (e stays: a second sweep reads it)
+        # (e stays as it is: a second sweep reads it)
+        grad = np.divide(e, s[:, None], out=_memory.empty_like(e)) if pooled else e / s[:, None]
         # softmax − onehot: the seeds' (ŷ − y), one subtraction per row either way. For small
         # batches ufunc.at is the faster form (float32, 2 classes, a batch of one: 0.9 µs against
         # 2.3 for grad[rows, labels] -= 1; 2.0 against 2.8 for 128 rows), for large ones indexing

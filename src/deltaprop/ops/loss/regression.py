@@ -15,6 +15,10 @@ def mse_loss(input, target, reduction="mean"):
     """E = (ŷ − y)²; ∂E/∂ŷ = 2(ŷ − y)."""
 
     def rule(x, y):
+        if x.nbytes < _memory.MIN_BYTES:
+            diff = x - y
+            return diff * diff, 2 * diff, NEGATED
+        # A large output's (a sequence model's): arrays from the pool, see ops/_memory.py
         diff = np.subtract(x, y, out=_memory.empty_like(x, np.result_type(x, y)))
         values = np.multiply(diff, diff, out=_memory.empty_like(diff))
         diff *= 2
