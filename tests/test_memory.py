@@ -272,6 +272,8 @@ def _twice(loss_of, x: np.ndarray) -> tuple:
 
 LOSSES = {
     "cross_entropy": lambda z, rng: nn.functional.cross_entropy(z, dp.tensor(rng.integers(0, z.shape[1], z.shape[0]))),
+    "cross_entropy padded smoothed": lambda z, rng: nn.functional.cross_entropy(
+        z, dp.tensor(rng.integers(0, 3, z.shape[0])), ignore_index=0, label_smoothing=0.1),
     "mse_loss": lambda z, rng: nn.functional.mse_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "l1_loss": lambda z, rng: nn.functional.l1_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "index": lambda z, rng: (z[3:-5, ::2] * 2.0).sum(),
@@ -302,3 +304,6 @@ def test_cross_entropy_of_integer_logits_is_that_of_their_floating_values():
     labels = dp.tensor(np.array([0, 1, 2]))
     expected = nn.functional.cross_entropy(dp.tensor(z.astype(np.float64), dtype=dp.float64), labels).item()
     assert nn.functional.cross_entropy(dp.tensor(z), labels).item() == pytest.approx(expected, rel=1e-12)
+    for options in ({"label_smoothing": 0.2}, {"ignore_index": 1, "label_smoothing": 0.1}):
+        expected = nn.functional.cross_entropy(dp.tensor(z.astype(np.float64), dtype=dp.float64), labels, **options)
+        assert nn.functional.cross_entropy(dp.tensor(z), labels, **options).item() == pytest.approx(expected.item(), rel=1e-12)

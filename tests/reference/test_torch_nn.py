@@ -210,6 +210,11 @@ LOSSES = [
     ("CrossEntropyLoss", dict(ignore_index=-1), LOGITS, SOFT_LABELS, True),  # probabilities: nothing to ignore
     ("CrossEntropyLoss", {}, LOGITS, np.full(6, -100), False),  # every sample ignored: a mean of NaN, gradient 0
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.3), LOGITS, np.full(6, -100), False),
+    # a class as the padding label (ignore_index=0, a vocabulary's pad token), with and without
+    # smoothing, and with every sample being padding
+    ("CrossEntropyLoss", dict(ignore_index=0, label_smoothing=0.2), LOGITS, np.array([0, 3, 0, 1, 2, 0]), False),
+    ("CrossEntropyLoss", dict(ignore_index=3, label_smoothing=0.1), LOGITS, np.array([3, 3, 3, 3, 3, 3]), False),
+    ("CrossEntropyLoss", dict(ignore_index=2), LOGITS, np.array([2, 2, 2, 2, 2, 2]), False),
     ("NLLLoss", {}, LOG_PROBABILITIES, PADDED_LABELS, False),
     ("NLLLoss", dict(weight=CLASS_WEIGHT, ignore_index=3), SPATIAL_LOGITS, SPATIAL_LABELS, False),
     ("NLLLoss", {}, LOG_PROBABILITIES, np.full(6, -100), False),

@@ -458,11 +458,19 @@ def _cross_entropy(node, g):
 
         return general_cross_entropy(node, g)
     (z,) = node._parents
-    labels, reduction, n = values["labels"], values["reduction"], values["n"]
-    onehot = np.zeros_like(z.data)
-    onehot[np.arange(len(labels)), labels] = 1
-    scale = _upstream(g, reduction, n)
+    labels, reduction, denominator = values["labels"], values["reduction"], values["denominator"]
+    smoothing, ignored = values["smoothing"], values["ignored"]
+    # the target q: onehot, or (1 − ε)·onehot + ε/C with label smoothing; 0 in the ignored rows
+    target = np.full_like(z.data, smoothing / z.data.shape[1]) if smoothing else np.zeros_like(z.data)
+    target[np.arange(len(labels)), labels] += 1 - smoothing
+    p = ops.softmax(z, axis=1)
+    if ignored is not None:
+        target[ignored] = 0
+        p = ops.mul(p, (~ignored)[:, None].astype(z.data.dtype))
+    if reduction == "mean" and not denominator:  # every sample ignored: the gradient is 0
+        return (ops.mul(p, 0),)
+    scale = _upstream(g, reduction, denominator)
     if reduction == "none":
         scale = ops.reshape(scale, (-1, 1))
-    # softmax(z) − onehot: the seeds' (ŷ − y), times the loss's gradient
-    return (ops.mul(ops.sub(ops.softmax(z, axis=1), onehot), scale),)
+    # softmax(z) − q: the seeds' (ŷ − y), times the loss's gradient
+    return (ops.mul(ops.sub(p, target), scale),)
