@@ -126,6 +126,8 @@ CASES = [
                                                                    reduction="sum"), [(3, 3)], "real"),
     ("cross_entropy ignore smoothing", lambda L, F, x: F.cross_entropy(x, labels(L, 0, 2, 1, 0), ignore_index=0,
                                                                        label_smoothing=0.3), [(4, 3)], "real"),
+    ("cross_entropy weight ignore", lambda L, F, x: F.cross_entropy(x, labels(L, 0, 2, 1, 0), ignore_index=1,
+                                                                    weight=constant(x, [0.5, 2.0, 1.5])), [(4, 3)], "real"),
     ("cross_entropy ignore none", lambda L, F, x: F.cross_entropy(x, labels(L, 1, 2, 1, 0), ignore_index=1,
                                                                   reduction="none"), [(4, 3)], "real"),
     ("cross_entropy probabilities", lambda L, F, x: F.cross_entropy(x, probabilities(x)), [(3, 4)], "real"),

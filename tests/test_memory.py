@@ -274,6 +274,8 @@ LOSSES = {
     "cross_entropy": lambda z, rng: nn.functional.cross_entropy(z, dp.tensor(rng.integers(0, z.shape[1], z.shape[0]))),
     "cross_entropy padded smoothed": lambda z, rng: nn.functional.cross_entropy(
         z, dp.tensor(rng.integers(0, 3, z.shape[0])), ignore_index=0, label_smoothing=0.1),
+    "cross_entropy padded weighted": lambda z, rng: nn.functional.cross_entropy(
+        z, dp.tensor(rng.integers(0, 3, z.shape[0])), ignore_index=0, weight=dp.tensor(rng.random(z.shape[1]).astype(np.float32))),
     "mse_loss": lambda z, rng: nn.functional.mse_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "l1_loss": lambda z, rng: nn.functional.l1_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "index": lambda z, rng: (z[3:-5, ::2] * 2.0).sum(),

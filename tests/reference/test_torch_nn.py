@@ -215,6 +215,11 @@ LOSSES = [
     ("CrossEntropyLoss", dict(ignore_index=0, label_smoothing=0.2), LOGITS, np.array([0, 3, 0, 1, 2, 0]), False),
     ("CrossEntropyLoss", dict(ignore_index=3, label_smoothing=0.1), LOGITS, np.array([3, 3, 3, 3, 3, 3]), False),
     ("CrossEntropyLoss", dict(ignore_index=2), LOGITS, np.array([2, 2, 2, 2, 2, 2]), False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, ignore_index=0), LOGITS, np.array([0, 3, 0, 1, 2, 0]), False),
+    # class weights that sum to 0 over the batch: a mean of NaN and NaN gradients, but 0 in the ignored rows
+    ("CrossEntropyLoss", dict(weight=np.array([0.0, 0.0, 1.0, 1.0])), LOGITS, np.array([0, 1, 1, 0, 1, 0]), False),
+    ("CrossEntropyLoss", dict(weight=np.array([0.0, 0.0, 1.0, 1.0]), ignore_index=2), LOGITS, np.array([0, 2, 1, 2, 1, 0]),
+     False),
     ("NLLLoss", {}, LOG_PROBABILITIES, PADDED_LABELS, False),
     ("NLLLoss", dict(weight=CLASS_WEIGHT, ignore_index=3), SPATIAL_LOGITS, SPATIAL_LABELS, False),
     ("NLLLoss", {}, LOG_PROBABILITIES, np.full(6, -100), False),

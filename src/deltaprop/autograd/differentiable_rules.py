@@ -459,18 +459,21 @@ def _cross_entropy(node, g):
         return general_cross_entropy(node, g)
     (z,) = node._parents
     labels, reduction, denominator = values["labels"], values["reduction"], values["denominator"]
-    smoothing, ignored = values["smoothing"], values["ignored"]
-    # the target q: onehot, or (1 − ε)·onehot + ε/C with label smoothing; 0 in the ignored rows
+    smoothing, ignored, sample_weight = values["smoothing"], values["ignored"], values["sample_weight"]
+    # the target q: onehot, or (1 − ε)·onehot + ε/C with label smoothing
     target = np.full_like(z.data, smoothing / z.data.shape[1]) if smoothing else np.zeros_like(z.data)
     target[np.arange(len(labels)), labels] += 1 - smoothing
-    p = ops.softmax(z, axis=1)
+    # each row's factor: w_y with class weights, 1 without; 0 in the ignored rows
+    rows = np.ones((len(labels), 1), z.data.dtype) if sample_weight is None else sample_weight[:, None].copy()
     if ignored is not None:
-        target[ignored] = 0
-        p = ops.mul(p, (~ignored)[:, None].astype(z.data.dtype))
-    if reduction == "mean" and not denominator:  # every sample ignored: the gradient is 0
-        return (ops.mul(p, 0),)
+        rows[ignored] = 0
+    if reduction == "mean" and not denominator:  # a mean over nothing: NaN, but 0 in the ignored rows
+        rows = np.full_like(rows, np.nan)
+        if ignored is not None:
+            rows[ignored] = 0
+        return (ops.mul(ops.softmax(z, axis=1), rows),)
     scale = _upstream(g, reduction, denominator)
     if reduction == "none":
         scale = ops.reshape(scale, (-1, 1))
-    # softmax(z) − q: the seeds' (ŷ − y), times the loss's gradient
-    return (ops.mul(ops.sub(p, target), scale),)
+    # softmax(z) − q: the seeds' (ŷ − y), times each row's factor and the loss's gradient
+    return (ops.mul(ops.mul(ops.sub(ops.softmax(z, axis=1), target), rows), scale),)

@@ -211,8 +211,8 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     input = input if isinstance(input, Tensor) else operand(input)
     z_full = input.data
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if weight is None and z_full.ndim == 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1]:
-        result = _cross_entropy_labels(input, t, reduction, ignore_index, label_smoothing)
+    if (weight is None or not label_smoothing) and z_full.ndim == 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1]:
+        result = _cross_entropy_labels(input, t, reduction, ignore_index, label_smoothing, weight)
         if result is not None:
             return result
     n_classes, out_shape = _class_layout(name, z_full)
@@ -319,16 +319,18 @@ _SUBTRACT_AT_BELOW = 512  # rows (see _cross_entropy_labels' backward)
 _LIST_BELOW = 32
 
 
-def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_index: int, smoothing: float = 0.0):
-    """The common case of :func:`cross_entropy`: logits (N, C), integer labels (N,), no class
-    weights. It keeps e = exp(z − max z) and s = Σ e from the forward pass, so the loss is
-    log s − (z_y − max z) and the backward pass is one division: δ = (e/s − onehot)/N.
+def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_index: int, smoothing: float = 0.0,
+                         weight=None):
+    """The common case of :func:`cross_entropy`: logits (N, C) and integer labels (N,). It keeps
+    e = exp(z − max z) and s = Σ e from the forward pass, so the loss is log s − (z_y − max z) and
+    the backward pass is one division: δ = (e/s − onehot)/N.
 
     Label smoothing ε mixes the one-hot target with the uniform one, q = (1 − ε)·onehot + ε/C: the
-    loss becomes log s − (1 − ε)(z_y − max z) − ε·mean_c(z_c − max z), and δ = (e/s − q)/N. Samples
-    labelled ``ignore_index`` (padding) count for nothing: loss 0, gradient 0, and the mean is over
-    the others. Labels outside the classes that include ``ignore_index`` give None: the general path
-    takes them."""
+    loss becomes log s − (1 − ε)(z_y − max z) − ε·mean_c(z_c − max z), and δ = (e/s − q)/N. Class
+    weights (without smoothing) scale each sample's loss and δ by w_y, and the mean divides by
+    Σ w_y. Samples labelled ``ignore_index`` (padding) count for nothing: loss 0, gradient 0, left
+    out of the mean. Labels outside the classes that include ``ignore_index`` give None: the
+    general path takes them."""
     z = input.data
     n, n_classes = z.shape
     # z − max z, and then e in its place: large logits (a language model's) take one array from
@@ -365,6 +367,13 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     per_sample -= picked
     if ignored is not None:
         per_sample[ignored] = 0  # (as PyTorch's nll_loss, which skips them: 0 even for logits that are not finite)
+    sample_weight = None  # w_y per sample, 0 where ignored, when there are class weights
+    if weight is not None:
+        sample_weight = _class_weight("cross_entropy", weight, n_classes, e.dtype)[labels]
+        if ignored is not None:
+            sample_weight[ignored] = 0
+        per_sample *= sample_weight
+        denominator = float(np.add.reduce(sample_weight))
 
     def backward(g):
         # (e stays as it is: a second sweep reads it)
@@ -383,15 +392,17 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
             np.subtract.at(grad, (rows, labels), one)
         else:
             grad[rows, labels] -= one
-        if ignored is not None:
-            grad[ignored] = 0
+        if sample_weight is not None:
+            grad *= sample_weight[:, None]
         count = constant(denominator, g.dtype) if reduction == "mean" and type(g) is np.ndarray and denominator else None
         if count is not None:
             # g/N as _upstream computes it, into a 0-d array: NumPy converts a Python number or a
             # NumPy scalar operand anew at every call (0.5 µs of the 1.1 a batch of one paid here).
             grad *= np.divide(g, count, out=np.empty((), g.dtype))
-        elif reduction != "mean" or denominator:  # (every sample ignored: every row is 0 already, as in PyTorch)
+        else:  # (a mean over nothing, every sample ignored or weighted 0, gives NaN here)
             grad *= _upstream(g, reduction, denominator).reshape(-1, 1) if reduction == "none" else _upstream(g, reduction, denominator)
+        if ignored is not None:
+            grad[ignored] = 0  # last: 0 in these rows even where the mean is over nothing, as in PyTorch
         return (grad,)
 
     return record(_reduce(per_sample, reduction, denominator), (input,), backward, "cross_entropy")
