@@ -216,6 +216,7 @@ LOSSES = [
     ("CrossEntropyLoss", dict(ignore_index=3, label_smoothing=0.1), LOGITS, np.array([3, 3, 3, 3, 3, 3]), False),
     ("CrossEntropyLoss", dict(ignore_index=2), LOGITS, np.array([2, 2, 2, 2, 2, 2]), False),
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, ignore_index=0), LOGITS, np.array([0, 3, 0, 1, 2, 0]), False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT), LOGITS, PADDED_LABELS, False),
     # class weights that sum to 0 over the batch: a mean of NaN and NaN gradients, but 0 in the ignored rows
     ("CrossEntropyLoss", dict(weight=np.array([0.0, 0.0, 1.0, 1.0])), LOGITS, np.array([0, 1, 1, 0, 1, 0]), False),
     ("CrossEntropyLoss", dict(weight=np.array([0.0, 0.0, 1.0, 1.0]), ignore_index=2), LOGITS, np.array([0, 2, 1, 2, 1, 0]),
@@ -243,6 +244,19 @@ def test_a_class_to_ignore_in_probabilities_is_refused_as_in_pytorch():
         nn.CrossEntropyLoss(ignore_index=2)(dp.tensor(LOGITS), SOFT_LABELS)
     with pytest.raises(dp.errors.ConfigError, match="ignore_index must be an integer"):
         nn.NLLLoss(ignore_index=1.5)
+
+
+@pytest.mark.parametrize("labels, ignore_index, bad", [
+    ([0, -100, 7, 1, -100, 3], -100, 7),  # padding beside a label that is no class
+    ([0, -1, 2, 1, -100, 3], -100, -1),  # a negative label that is not the padding one
+    ([0, 5, 2, 1, 9, 3], 5, 9),
+    ([0, 4, 2, 1, 1, 3], 1, 4),  # a class as ignore_index: a label beyond the classes is still refused
+])
+def test_labels_beside_the_ignored_ones_must_be_classes_as_in_pytorch(labels, ignore_index, bad):
+    with pytest.raises((IndexError, RuntimeError)):
+        torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(labels), ignore_index=ignore_index)
+    with pytest.raises(dp.errors.DataError, match=rf"^cross_entropy: class label {bad} is outside \[0, 4\) for 4 classes$"):
+        nn.CrossEntropyLoss(ignore_index=ignore_index)(dp.tensor(LOGITS), np.array(labels))
 
 
 FUNCTION_OF = {

@@ -212,9 +212,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     z_full = input.data
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
     if (weight is None or not label_smoothing) and z_full.ndim == 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1]:
-        result = _cross_entropy_labels(input, t, reduction, ignore_index, label_smoothing, weight)
-        if result is not None:
-            return result
+        return _cross_entropy_labels(input, t, reduction, ignore_index, label_smoothing, weight)
     n_classes, out_shape = _class_layout(name, z_full)
     z = _classes_last(z_full)
     wider = t.dtype.kind == "f" and t.dtype.itemsize > z.dtype.itemsize
@@ -329,8 +327,7 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     loss becomes log s − (1 − ε)(z_y − max z) − ε·mean_c(z_c − max z), and δ = (e/s − q)/N. Class
     weights (without smoothing) scale each sample's loss and δ by w_y, and the mean divides by
     Σ w_y. Samples labelled ``ignore_index`` (padding) count for nothing: loss 0, gradient 0, left
-    out of the mean. Labels outside the classes that include ``ignore_index`` give None: the
-    general path takes them."""
+    out of the mean."""
     z = input.data
     n, n_classes = z.shape
     # z − max z, and then e in its place: large logits (a language model's) take one array from
@@ -347,14 +344,18 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
         picked = shifted[rows, labels]
     except IndexError:
         picked = None
-    if picked is None or (n and (min(labels.tolist()) if n < _LIST_BELOW else np.minimum.reduce(labels)) < 0):
-        outside = (labels < 0) | (labels >= n_classes)
-        if (labels[outside] == ignore_index).any():
-            return None
-        bad = labels[outside][0]
-        raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
     ignored = None  # the rows labelled ignore_index, when there are any
-    if 0 <= ignore_index < n_classes:
+    if picked is None or (n and (min(labels.tolist()) if n < _LIST_BELOW else np.minimum.reduce(labels)) < 0):
+        # Labels outside the classes: those that are ignore_index (PyTorch's −100, padding) mark rows
+        # to leave out, and index class 0 instead; any other is an error.
+        ignored = labels == ignore_index
+        outside = ((labels < 0) | (labels >= n_classes)) & ~ignored
+        if outside.any():
+            bad = labels[outside][0]
+            raise DataError(f"cross_entropy: class label {bad} is outside [0, {n_classes}) for {n_classes} classes")
+        labels = np.where(ignored, 0, labels)
+        picked = shifted[rows, labels]
+    elif 0 <= ignore_index < n_classes:
         ignored = labels == ignore_index
         if not ignored.any():
             ignored = None
