@@ -259,6 +259,25 @@ def test_labels_beside_the_ignored_ones_must_be_classes_as_in_pytorch(labels, ig
         nn.CrossEntropyLoss(ignore_index=ignore_index)(dp.tensor(LOGITS), np.array(labels))
 
 
+@pytest.mark.parametrize("labels, options", [
+    ([2, 2, 2], dict(ignore_index=2)),  # every sample ignored: 0
+    ([0, 1, 2], dict(ignore_index=2, weight=np.array([0.0, 0.0, 1.0, 1.0]))),  # weights summing to 0: NaN, 0 if ignored
+])
+def test_second_derivatives_of_a_mean_over_nothing_are_pytorchs(labels, options):
+    z = LOGITS[:3]
+    ours, theirs = dp.tensor(z, requires_grad=True), torch.tensor(z, requires_grad=True)
+    loss = nn.functional.cross_entropy(ours, dp.tensor(np.array(labels)), **{k: dp.tensor(v) if k == "weight" else v
+                                                                            for k, v in options.items()})
+    (g,) = dp.autograd.grad(loss, ours, create_graph=True)
+    (h,) = dp.autograd.grad(g.sum(), ours)
+    twin = torch.nn.functional.cross_entropy(theirs, torch.tensor(labels), **{k: torch.tensor(v) if k == "weight" else v
+                                                                             for k, v in options.items()})
+    (gt,) = torch.autograd.grad(twin, theirs, create_graph=True)
+    (ht,) = torch.autograd.grad(gt.sum(), theirs)
+    np.testing.assert_array_equal(np.asarray(g.data), gt.detach().numpy())
+    np.testing.assert_array_equal(np.asarray(h.data), ht.numpy())
+
+
 FUNCTION_OF = {
     "MSELoss": "mse_loss", "L1Loss": "l1_loss", "HuberLoss": "huber_loss", "BCELoss": "binary_cross_entropy",
     "BCEWithLogitsLoss": "binary_cross_entropy_with_logits", "CrossEntropyLoss": "cross_entropy",

@@ -464,13 +464,14 @@ def _cross_entropy(node, g):
     target = np.full_like(z.data, smoothing / z.data.shape[1]) if smoothing else np.zeros_like(z.data)
     target[np.arange(len(labels)), labels] += 1 - smoothing
     # each row's factor: w_y with class weights, 1 without; 0 in the ignored rows
-    rows = np.ones((len(labels), 1), z.data.dtype) if sample_weight is None else sample_weight[:, None].copy()
+    nothing = reduction == "mean" and not denominator  # a mean over nothing: NaN, but 0 in the ignored rows
+    if nothing:
+        rows = np.full((len(labels), 1), np.nan, z.data.dtype)
+    else:
+        rows = np.ones((len(labels), 1), z.data.dtype) if sample_weight is None else sample_weight[:, None].copy()
     if ignored is not None:
         rows[ignored] = 0
-    if reduction == "mean" and not denominator:  # a mean over nothing: NaN, but 0 in the ignored rows
-        rows = np.full_like(rows, np.nan)
-        if ignored is not None:
-            rows[ignored] = 0
+    if nothing:
         return (ops.mul(ops.softmax(z, axis=1), rows),)
     scale = _upstream(g, reduction, denominator)
     if reduction == "none":
