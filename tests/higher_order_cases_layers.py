@@ -135,6 +135,11 @@ CASES = [
      [(3, 4), (3, 4)], "real"),
     ("cross_entropy spatial", lambda L, F, x: F.cross_entropy(x, L.tensor(np.array([[0, 2], [1, 1]])), reduction="none"),
      [(2, 3, 2)], "real"),
+    ("cross_entropy spatial smoothing padded", lambda L, F, x: F.cross_entropy(
+        x, L.tensor(np.array([[[0, -100], [2, 1]], [[1, 1], [-100, 0]]])), label_smoothing=0.2), [(2, 3, 2, 2)], "real"),
+    ("cross_entropy spatial weight ignore sum", lambda L, F, x: F.cross_entropy(
+        x, L.tensor(np.array([[0, 2, 1], [1, 1, 2]])), ignore_index=1, weight=constant(x, [0.5, 2.0, 1.5]), reduction="sum"),
+     [(2, 3, 3)], "real"),
 ]
 
 #: Cases PyTorch 2.13 cannot differentiate twice ("derivative for aten::hardsigmoid_backward is not

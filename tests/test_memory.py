@@ -276,6 +276,12 @@ LOSSES = {
         z, dp.tensor(rng.integers(0, 3, z.shape[0])), ignore_index=0, label_smoothing=0.1),
     "cross_entropy padded weighted": lambda z, rng: nn.functional.cross_entropy(
         z, dp.tensor(rng.integers(0, 3, z.shape[0])), ignore_index=0, weight=dp.tensor(rng.random(z.shape[1]).astype(np.float32))),
+    # a class per pixel: logits (7, 10, 100, 100), and with padding labels beside smoothing
+    "cross_entropy per pixel": lambda z, rng: nn.functional.cross_entropy(
+        z.reshape(7, 10, 100, 100), dp.tensor(rng.integers(0, 10, (7, 100, 100)))),
+    "cross_entropy per pixel padded smoothed": lambda z, rng: nn.functional.cross_entropy(
+        z.reshape(7, 10, 100, 100), dp.tensor(np.where(rng.random((7, 100, 100)) < 0.2, -100, rng.integers(0, 10, (7, 100, 100)))),
+        label_smoothing=0.1),
     "mse_loss": lambda z, rng: nn.functional.mse_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "l1_loss": lambda z, rng: nn.functional.l1_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "index": lambda z, rng: (z[3:-5, ::2] * 2.0).sum(),
@@ -309,3 +315,8 @@ def test_cross_entropy_of_integer_logits_is_that_of_their_floating_values():
     for options in ({"label_smoothing": 0.2}, {"ignore_index": 1, "label_smoothing": 0.1}):
         expected = nn.functional.cross_entropy(dp.tensor(z.astype(np.float64), dtype=dp.float64), labels, **options)
         assert nn.functional.cross_entropy(dp.tensor(z), labels, **options).item() == pytest.approx(expected.item(), rel=1e-12)
+    # a class per place: the same three samples as (1, 3, 3) logits, the classes on axis 1
+    per_place, place_labels = z.T[None], dp.tensor(np.array([[0, 1, 2]]))
+    for options in ({}, {"label_smoothing": 0.2}, {"ignore_index": 1}):
+        expected = nn.functional.cross_entropy(dp.tensor(z.astype(np.float64), dtype=dp.float64), labels, **options)
+        assert nn.functional.cross_entropy(dp.tensor(per_place), place_labels, **options).item() == pytest.approx(expected.item(), rel=1e-12)

@@ -172,6 +172,9 @@ REGRESSION = (RNG.standard_normal((4, 3)) * 2, RNG.standard_normal((4, 3)) * 2)
 # Labels that a padded batch gives: PyTorch's default ignore_index, -100, marks samples to leave out.
 PADDED_LABELS = np.array([0, -100, 1, 1, -100, 3])
 SPATIAL_PADDED_LABELS = np.where(SPATIAL_LABELS == 0, -1, SPATIAL_LABELS)
+# a class per step of a sequence (N, C, L), and per voxel of a volume (N, C, D, H, W)
+SEQUENCE_LOGITS, SEQUENCE_LABELS = RNG.standard_normal((3, 4, 5)) * 2, RNG.integers(0, 4, (3, 5))
+VOLUME_LOGITS, VOLUME_LABELS = RNG.standard_normal((2, 4, 2, 3, 2)), RNG.integers(0, 4, (2, 2, 3, 2))
 
 # (name, constructor kwargs, input, target, does PyTorch differentiate the target)
 LOSSES = [
@@ -196,6 +199,12 @@ LOSSES = [
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT), SPATIAL_LOGITS, SPATIAL_SOFT_LABELS, True),
     ("CrossEntropyLoss", {}, SPATIAL_LOGITS, SPATIAL_LABELS, False),
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.1), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    ("CrossEntropyLoss", dict(label_smoothing=0.1), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    ("CrossEntropyLoss", {}, SEQUENCE_LOGITS, SEQUENCE_LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.2), SEQUENCE_LOGITS, SEQUENCE_LABELS, False),
+    ("CrossEntropyLoss", {}, VOLUME_LOGITS, VOLUME_LABELS, False),
+    ("CrossEntropyLoss", dict(label_smoothing=0.3, ignore_index=2), VOLUME_LOGITS, VOLUME_LABELS, False),
     ("CrossEntropyLoss", {}, LOGITS[0], LABELS[0], False),  # one sample, no batch axis
     ("NLLLoss", {}, LOG_PROBABILITIES, LABELS, False),
     ("NLLLoss", dict(weight=CLASS_WEIGHT), LOG_PROBABILITIES, LABELS, False),
@@ -207,6 +216,9 @@ LOSSES = [
     ("CrossEntropyLoss", dict(label_smoothing=0.1), LOGITS, PADDED_LABELS, False),
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.2, ignore_index=3), LOGITS, LABELS, False),
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, ignore_index=-1), SPATIAL_LOGITS, SPATIAL_PADDED_LABELS, False),
+    ("CrossEntropyLoss", dict(label_smoothing=0.1, ignore_index=-1), SPATIAL_LOGITS, SPATIAL_PADDED_LABELS, False),
+    ("CrossEntropyLoss", dict(ignore_index=0), SPATIAL_LOGITS, SPATIAL_LABELS, False),
+    ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT), SPATIAL_LOGITS, np.full((2, 3, 2), -100), False),
     ("CrossEntropyLoss", dict(ignore_index=-1), LOGITS, SOFT_LABELS, True),  # probabilities: nothing to ignore
     ("CrossEntropyLoss", {}, LOGITS, np.full(6, -100), False),  # every sample ignored: a mean of NaN, gradient 0
     ("CrossEntropyLoss", dict(weight=CLASS_WEIGHT, label_smoothing=0.3), LOGITS, np.full(6, -100), False),
@@ -257,6 +269,51 @@ def test_labels_beside_the_ignored_ones_must_be_classes_as_in_pytorch(labels, ig
         torch.nn.functional.cross_entropy(torch.tensor(LOGITS), torch.tensor(labels), ignore_index=ignore_index)
     with pytest.raises(dp.errors.DataError, match=rf"^cross_entropy: class label {bad} is outside \[0, 4\) for 4 classes$"):
         nn.CrossEntropyLoss(ignore_index=ignore_index)(dp.tensor(LOGITS), np.array(labels))
+
+
+@pytest.mark.parametrize("position", [(0, 0, 0), (1, 2, 1)])  # the first sample's first place, the last's last
+@pytest.mark.parametrize("bad, ignore_index", [(4, -100), (5, -100), (-1, -100), (-100, 3), (4, 0)])
+def test_a_label_per_place_must_be_a_class_as_in_pytorch(position, bad, ignore_index):
+    """Logits (N, C, d1, ...) are read by flat offsets: a label beyond the classes must not land on
+    another sample's logits, in any place, beside padding labels or not."""
+    labels = np.array(SPATIAL_LABELS)
+    labels[position] = bad
+    padded = np.where(SPATIAL_LABELS == 3, ignore_index, labels)
+    padded[position] = bad
+    for batch in (labels, padded):
+        with pytest.raises((IndexError, RuntimeError)):
+            torch.nn.functional.cross_entropy(torch.tensor(SPATIAL_LOGITS), torch.tensor(batch), ignore_index=ignore_index)
+        with pytest.raises(dp.errors.DataError, match=rf"^cross_entropy: class label {bad} is outside \[0, 4\) for 4 classes$"):
+            nn.functional.cross_entropy(dp.tensor(SPATIAL_LOGITS), batch, ignore_index=ignore_index)
+
+
+@pytest.mark.parametrize("label_dtype", [np.uint8, np.int16, np.int32, np.uint64])
+def test_labels_per_place_of_any_integer_dtype_give_pytorchs_loss(label_dtype):
+    """Small label dtypes must not overflow where a label becomes a flat offset (label × d1·...)."""
+    z = RNG.standard_normal((2, 3, 40, 30))
+    labels = RNG.integers(0, 3, (2, 40, 30))
+    ours = dp.tensor(z, dtype=np.float64, requires_grad=True)
+    loss = nn.functional.cross_entropy(ours, labels.astype(label_dtype), label_smoothing=0.1)
+    loss.backward()
+    theirs = torch.tensor(z, requires_grad=True)
+    twin = torch.nn.functional.cross_entropy(theirs, torch.tensor(labels), label_smoothing=0.1)
+    twin.backward()
+    np.testing.assert_allclose(loss.item(), twin.item(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-17)
+
+
+def test_logits_per_place_in_any_memory_order_give_pytorchs_gradient():
+    """Logits (N, C, H, W) that are a permuted view of (N, H, W, C), as a channels-last layer gives."""
+    z = RNG.standard_normal((2, 5, 6, 4))
+    labels = RNG.integers(0, 4, (2, 5, 6))
+    ours = dp.tensor(z, dtype=np.float64, requires_grad=True)
+    loss = nn.functional.cross_entropy(ours.permute(0, 3, 1, 2), labels)
+    loss.backward()
+    theirs = torch.tensor(z, requires_grad=True)
+    twin = torch.nn.functional.cross_entropy(theirs.permute(0, 3, 1, 2), torch.tensor(labels))
+    twin.backward()
+    np.testing.assert_allclose(loss.item(), twin.item(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-17)
 
 
 @pytest.mark.parametrize("labels, options", [

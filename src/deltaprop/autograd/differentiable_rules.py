@@ -460,21 +460,27 @@ def _cross_entropy(node, g):
     (z,) = node._parents
     labels, reduction, denominator = values["labels"], values["reduction"], values["denominator"]
     smoothing, ignored, sample_weight = values["smoothing"], values["ignored"], values["sample_weight"]
+    # Logits (N, C) or (N, C, d1, ...), labels (N,) or (N, d1, ...): every per-sample array below
+    # gets the class axis back as an axis of length 1 (labels[:, None]), so that it broadcasts.
+    n_classes = z.data.shape[1]
+    classes = np.arange(n_classes).reshape((n_classes,) + (1,) * (labels.ndim - 1))
     # the target q: onehot, or (1 − ε)·onehot + ε/C with label smoothing
-    target = np.full_like(z.data, smoothing / z.data.shape[1]) if smoothing else np.zeros_like(z.data)
-    target[np.arange(len(labels)), labels] += 1 - smoothing
-    # each row's factor: w_y with class weights, 1 without; 0 in the ignored rows
-    nothing = reduction == "mean" and not denominator  # a mean over nothing: NaN, but 0 in the ignored rows
+    target = (labels[:, None] == classes).astype(z.data.dtype)
+    if smoothing:
+        target = target * (1 - smoothing) + smoothing / n_classes
+    # each sample's factor: w_y with class weights, 1 without; 0 in the ignored samples
+    nothing = reduction == "mean" and not denominator  # a mean over nothing: NaN, but 0 in the ignored samples
+    shape = labels[:, None].shape
     if nothing:
-        rows = np.full((len(labels), 1), np.nan, z.data.dtype)
+        factor = np.full(shape, np.nan, z.data.dtype)
     else:
-        rows = np.ones((len(labels), 1), z.data.dtype) if sample_weight is None else sample_weight[:, None].copy()
+        factor = np.ones(shape, z.data.dtype) if sample_weight is None else sample_weight[:, None].copy()
     if ignored is not None:
-        rows[ignored] = 0
+        factor[ignored[:, None]] = 0
     if nothing:
-        return (ops.mul(ops.softmax(z, axis=1), rows),)
+        return (ops.mul(ops.softmax(z, axis=1), factor),)
     scale = _upstream(g, reduction, denominator)
     if reduction == "none":
-        scale = ops.reshape(scale, (-1, 1))
-    # softmax(z) − q: the seeds' (ŷ − y), times each row's factor and the loss's gradient
-    return (ops.mul(ops.mul(ops.sub(ops.softmax(z, axis=1), target), rows), scale),)
+        scale = ops.reshape(scale, shape)
+    # softmax(z) − q: the seeds' (ŷ − y), times each sample's factor and the loss's gradient
+    return (ops.mul(ops.mul(ops.sub(ops.softmax(z, axis=1), target), factor), scale),)
