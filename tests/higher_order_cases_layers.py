@@ -137,6 +137,11 @@ CASES = [
      [(2, 3, 2)], "real"),
     ("cross_entropy spatial smoothing padded", lambda L, F, x: F.cross_entropy(
         x, L.tensor(np.array([[[0, -100], [2, 1]], [[1, 1], [-100, 0]]])), label_smoothing=0.2), [(2, 3, 2, 2)], "real"),
+    ("cross_entropy weight smoothing ignore", lambda L, F, x: F.cross_entropy(
+        x, labels(L, 0, 2, 1, 0), ignore_index=1, weight=constant(x, [0.5, 2.0, 1.5]), label_smoothing=0.2), [(4, 3)], "real"),
+    ("cross_entropy spatial weight smoothing none", lambda L, F, x: F.cross_entropy(
+        x, L.tensor(np.array([[0, 2, 1], [1, -100, 2]])), weight=constant(x, [0.5, 2.0, 1.5]), label_smoothing=0.1,
+        reduction="none"), [(2, 3, 3)], "real"),
     ("cross_entropy spatial weight ignore sum", lambda L, F, x: F.cross_entropy(
         x, L.tensor(np.array([[0, 2, 1], [1, 1, 2]])), ignore_index=1, weight=constant(x, [0.5, 2.0, 1.5]), reduction="sum"),
      [(2, 3, 3)], "real"),

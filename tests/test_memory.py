@@ -276,6 +276,8 @@ LOSSES = {
         z, dp.tensor(rng.integers(0, 3, z.shape[0])), ignore_index=0, label_smoothing=0.1),
     "cross_entropy padded weighted": lambda z, rng: nn.functional.cross_entropy(
         z, dp.tensor(rng.integers(0, 3, z.shape[0])), ignore_index=0, weight=dp.tensor(rng.random(z.shape[1]).astype(np.float32))),
+    "cross_entropy weighted smoothed": lambda z, rng: nn.functional.cross_entropy(
+        z, dp.tensor(rng.integers(0, 3, z.shape[0])), label_smoothing=0.1, weight=dp.tensor(rng.random(z.shape[1]).astype(np.float32))),
     # a class per pixel: logits (7, 10, 100, 100), and with padding labels beside smoothing
     "cross_entropy per pixel": lambda z, rng: nn.functional.cross_entropy(
         z.reshape(7, 10, 100, 100), dp.tensor(rng.integers(0, 10, (7, 100, 100)))),

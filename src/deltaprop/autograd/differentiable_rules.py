@@ -453,34 +453,39 @@ def _mse_loss(node, g):
 @rule("cross_entropy")
 def _cross_entropy(node, g):
     values = kept(node)
-    if "e" not in values or "labels" not in values:  # the general path: weights, smoothing, probabilities
+    if "e" not in values or "labels" not in values:  # the general path: probabilities, a label column (N, 1), one sample (C,)
         from .differentiable_layers import general_cross_entropy  # (that module imports this one)
 
         return general_cross_entropy(node, g)
     (z,) = node._parents
     labels, reduction, denominator = values["labels"], values["reduction"], values["denominator"]
-    smoothing, ignored, sample_weight = values["smoothing"], values["ignored"], values["sample_weight"]
+    smoothing, ignored, sample_weight, w = values["smoothing"], values["ignored"], values["sample_weight"], values["w"]
+    dtype = z.data.dtype
     # Logits (N, C) or (N, C, d1, ...), labels (N,) or (N, d1, ...): every per-sample array below
     # gets the class axis back as an axis of length 1 (labels[:, None]), so that it broadcasts.
     n_classes = z.data.shape[1]
     classes = np.arange(n_classes).reshape((n_classes,) + (1,) * (labels.ndim - 1))
-    # the target q: onehot, or (1 − ε)·onehot + ε/C with label smoothing
-    target = (labels[:, None] == classes).astype(z.data.dtype)
-    if smoothing:
-        target = target * (1 - smoothing) + smoothing / n_classes
-    # each sample's factor: w_y with class weights, 1 without; 0 in the ignored samples
-    nothing = reduction == "mean" and not denominator  # a mean over nothing: NaN, but 0 in the ignored samples
     shape = labels[:, None].shape
+    nothing = reduction == "mean" and not denominator  # a mean over nothing: NaN, but 0 in the ignored samples
     if nothing:
-        factor = np.full(shape, np.nan, z.data.dtype)
-    else:
-        factor = np.ones(shape, z.data.dtype) if sample_weight is None else sample_weight[:, None].copy()
-    if ignored is not None:
-        factor[ignored[:, None]] = 0
-    if nothing:
+        factor = np.full(shape, np.nan, dtype)
+        if ignored is not None:
+            factor[ignored[:, None]] = 0
         return (ops.mul(ops.softmax(z, axis=1), factor),)
+    # δ = (r·softmax(z) − a)·g: a the weighted target, (1 − ε)·w_y at the label and ε/C·w_c at every
+    # class c (w = 1 without class weights: a = onehot without smoothing), r = Σ_c a_c; both 0 in the
+    # ignored samples
+    w_y = np.ones(shape, dtype) if sample_weight is None else sample_weight[:, None]
+    target = (labels[:, None] == classes) * (w_y * (1 - smoothing))
+    rate = w_y * (1 - smoothing)
+    if smoothing:
+        target = target + (smoothing / n_classes) * (1.0 if w is None else w.reshape(classes.shape))
+        rate = rate + smoothing * (1.0 if w is None else float(np.add.reduce(w)) / n_classes)
+    if ignored is not None:
+        keep = ~ignored[:, None]
+        target, rate = target * keep, rate * keep
     scale = _upstream(g, reduction, denominator)
     if reduction == "none":
         scale = ops.reshape(scale, shape)
-    # softmax(z) − q: the seeds' (ŷ − y), times each sample's factor and the loss's gradient
-    return (ops.mul(ops.mul(ops.sub(ops.softmax(z, axis=1), target), factor), scale),)
+    # r·softmax(z) − a: the seeds' (ŷ − y) for plain labels, times the loss's gradient
+    return (ops.mul(ops.sub(ops.mul(ops.softmax(z, axis=1), rate), target), scale),)

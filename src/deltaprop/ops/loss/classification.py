@@ -211,8 +211,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     input = input if isinstance(input, Tensor) else operand(input)
     z_full = input.data
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if ((weight is None or not label_smoothing) and z_full.ndim >= 2 and t.dtype.kind in "iu"
-            and t.shape == z_full.shape[:1] + z_full.shape[2:]):
+    if z_full.ndim >= 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1] + z_full.shape[2:]:
         return _cross_entropy_labels(input, t, reduction, ignore_index, label_smoothing, weight)
     n_classes, out_shape = _class_layout(name, z_full)
     z = _classes_last(z_full)
@@ -340,9 +339,10 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
 
     Label smoothing ε mixes the one-hot target with the uniform one, q = (1 − ε)·onehot + ε/C: the
     loss becomes log s − (1 − ε)(z_y − max z) − ε·mean_c(z_c − max z), and δ = (e/s − q)/N. Class
-    weights (without smoothing) scale each sample's loss and δ by w_y, and the mean divides by
-    Σ w_y. Samples labelled ``ignore_index`` (padding) count for nothing: loss 0, gradient 0, left
-    out of the mean.
+    weights scale each sample's loss and δ by w_y, and the mean divides by Σ w_y; with smoothing
+    too, the target is a = (1 − ε)·w_y·onehot + ε/C·w, and δ = (r·e/s − a)/Σ w_y with r = Σ_c a_c.
+    Samples labelled ``ignore_index`` (padding) count for nothing: loss 0, gradient 0, left out of
+    the mean.
 
     Every sum over the classes runs along axis 1 where the logits lie: for (N, C, d1, ...) it adds C
     planes elementwise, where moving the classes last and reducing rows of C numbers (the general
@@ -396,21 +396,35 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     elif picked is None:
         picked = shifted[rows, labels]
     denominator = n if ignored is None else n - int(np.count_nonzero(ignored))
-    if smoothing:  # (before e takes shifted's place)
-        picked = picked * (1 - smoothing) + np.add.reduce(shifted, axis=1) * (smoothing / n_classes)
+    w = None if weight is None else _class_weight("cross_entropy", weight, n_classes, z.dtype if z.dtype.kind == "f" else np.float64)
+    if smoothing:  # Σ_c (z_c − max z), or Σ_c w_c (z_c − max z) with class weights (before e takes shifted's place)
+        if w is None:
+            spread = np.add.reduce(shifted, axis=1)
+        else:  # (w·(z − max z) of each sample: one matrix product, the classes on axis 1 where they lie)
+            spread = np.matmul(w, shifted.reshape(shifted.shape[0], n_classes, -1)).reshape(labels.shape)
     e = np.exp(shifted, out=shifted) if pooled else np.exp(shifted)
     s = np.add.reduce(e, axis=1)
     per_sample = np.log(s)
-    per_sample -= picked
-    if ignored is not None:
-        per_sample[ignored] = 0  # (as PyTorch's nll_loss, which skips them: 0 even for logits that are not finite)
     sample_weight = None  # w_y per sample, 0 where ignored, when there are class weights
-    if weight is not None:
-        sample_weight = _class_weight("cross_entropy", weight, n_classes, e.dtype)[labels]
+    rate = None  # with class weights and smoothing: r = (1 − ε)·w_y + ε/C·Σ_c w_c, each sample's whole target weight
+    if w is not None:
+        sample_weight = w[labels]
         if ignored is not None:
             sample_weight[ignored] = 0
-        per_sample *= sample_weight
         denominator = float(np.add.reduce(sample_weight, axis=None))
+    if smoothing and w is not None:
+        # E = r·log s − (1 − ε)·w_y·(z_y − max z) − ε/C·Σ_c w_c (z_c − max z)
+        rate = sample_weight * (1 - smoothing) + (smoothing / n_classes) * float(np.add.reduce(w))
+        per_sample *= rate
+        per_sample -= picked * sample_weight * (1 - smoothing) + spread * (smoothing / n_classes)
+    else:
+        if smoothing:  # E = log s − (1 − ε)·(z_y − max z) − ε/C·Σ_c (z_c − max z)
+            picked = picked * (1 - smoothing) + spread * (smoothing / n_classes)
+        per_sample -= picked
+        if sample_weight is not None:
+            per_sample *= sample_weight
+    if ignored is not None:
+        per_sample[ignored] = 0  # (as PyTorch's nll_loss, which skips them: 0 even for logits that are not finite)
 
     def backward(g):
         # δ = (e/s − q)·c, the seeds' (ŷ − y) per sample times its factor c: the loss's gradient g
@@ -431,7 +445,11 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
         # against 208 µs for 32768). Its operand is a 0-d array of grad's dtype (the value NumPy
         # would round a Python number to): with a Python float, ufunc.at leaves its fast loop
         # (6.1 against 0.09 ms for 32768 float32 places).
-        if smoothing:
+        if rate is not None:  # class weights and smoothing: r·e/s − ε/C·w − (1 − ε)·w_y at the label
+            grad *= rate[:, None]
+            grad -= (smoothing / n_classes) * w.reshape((n_classes,) + (1,) * (grad.ndim - 2))
+            one = sample_weight * (1 - smoothing)
+        elif smoothing:
             one = np.array(1 - smoothing, grad.dtype)
             grad -= smoothing / n_classes
         else:
@@ -449,7 +467,7 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
             grad *= np.divide(g, count, out=np.empty((), g.dtype))
             return (grad,)
         c = _upstream(g, reduction, denominator)  # 0-d for 'mean' and 'sum', per sample for 'none'
-        if sample_weight is not None:
+        if sample_weight is not None and rate is None:  # (with smoothing the weights are in already)
             c = c * sample_weight
         if ignored is not None:
             c = np.where(ignored, 0, c)
