@@ -287,6 +287,30 @@ def test_a_label_per_place_must_be_a_class_as_in_pytorch(position, bad, ignore_i
             nn.functional.cross_entropy(dp.tensor(SPATIAL_LOGITS), batch, ignore_index=ignore_index)
 
 
+@pytest.mark.parametrize("options", [{}, dict(label_smoothing=0.1), dict(weight=np.array([0.5, 1.0, 2.0])),
+                                     dict(weight=np.array([0.5, 1.0, 2.0]), label_smoothing=0.2)])
+@pytest.mark.parametrize("per_place", [False, True])
+def test_padding_samples_with_logits_that_are_not_finite_give_pytorchs_loss_and_gradient(options, per_place):
+    """The padding samples' loss is 0 whatever their logits (PyTorch skips them), and their gradient
+    is PyTorch's: its value times 0, so NaN where a logit is infinite or NaN."""
+    z = np.array([[1.0, 2.0, 3.0], [np.inf, 0.0, 1.0], [0.5, np.nan, 1.0], [0.1, 0.2, 0.3]])
+    labels = np.array([0, -100, -100, 2])
+    if per_place:  # the same four samples as the places of one (1, 3, 4) map
+        z, labels = z.T[None].copy(), labels[None]
+    ours = dp.tensor(z, dtype=np.float64, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = nn.functional.cross_entropy(ours, labels, **{k: dp.tensor(v, dtype=np.float64) if k == "weight" else v
+                                                            for k, v in options.items()})
+        loss.backward()
+    theirs = torch.tensor(z, requires_grad=True)
+    twin = torch.nn.functional.cross_entropy(theirs, torch.tensor(labels), **{k: torch.tensor(v) if k == "weight" else v
+                                                                              for k, v in options.items()})
+    twin.backward()
+    assert np.isfinite(loss.item())
+    np.testing.assert_allclose(loss.item(), twin.item(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-17)  # (NaN where PyTorch's is)
+
+
 @pytest.mark.parametrize("label_dtype", [np.uint8, np.int16, np.int32, np.uint64])
 def test_labels_per_place_of_any_integer_dtype_give_pytorchs_loss(label_dtype):
     """Small label dtypes must not overflow where a label becomes a flat offset (label × d1·...)."""
