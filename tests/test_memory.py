@@ -284,6 +284,11 @@ LOSSES = {
     "cross_entropy per pixel padded smoothed": lambda z, rng: nn.functional.cross_entropy(
         z.reshape(7, 10, 100, 100), dp.tensor(np.where(rng.random((7, 100, 100)) < 0.2, -100, rng.integers(0, 10, (7, 100, 100)))),
         label_smoothing=0.1),
+    # log_softmax and nll_loss per pixel, softmax along either axis: their arrays come from the pool too
+    "log_softmax nll_loss per pixel": lambda z, rng: nn.functional.nll_loss(
+        nn.functional.log_softmax(z.reshape(7, 10, 100, 100), dim=1), dp.tensor(rng.integers(0, 10, (7, 100, 100)))),
+    "softmax rows": lambda z, rng: (nn.functional.softmax(z, dim=1) * dp.tensor(rng.standard_normal(z.shape).astype(np.float32))).sum(),
+    "softmax columns": lambda z, rng: (nn.functional.softmax(z, dim=0) * dp.tensor(rng.standard_normal(z.shape).astype(np.float32))).sum(),
     "mse_loss": lambda z, rng: nn.functional.mse_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "l1_loss": lambda z, rng: nn.functional.l1_loss(z, dp.tensor(rng.standard_normal(z.shape).astype(np.float32))),
     "index": lambda z, rng: (z[3:-5, ::2] * 2.0).sum(),

@@ -375,7 +375,8 @@ def _reduced_by(per_sample, node, values):
 @composed("nll_loss")
 def _nll_loss(node, x):
     values = kept(node)
-    picked = _class_rows(x, values["n_classes"])[values["rows"], values["labels"]]
+    index = values["index"]  # (rows, labels) of (N, C), or flat offsets into (N, C, d1, ...)
+    picked = ops.reshape(x, values["x"].shape if isinstance(index, tuple) else (-1,))[index]  # each sample's log p_y
     return _reduced_by(ops.mul(picked, -values["sample_weight"]), node, values)
 
 

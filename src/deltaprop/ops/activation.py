@@ -163,12 +163,21 @@ def softmax(a, axis=-1, *, dim=None):
     a = operand(a)
     if a.data.dtype.kind != "f":
         refuse_non_floating("softmax", a.data.dtype)
-    e = np.exp(a.data - _row_max(a.data, axis))
-    out = e / e.sum(axis=axis, keepdims=True)
+    # e = exp(x − max x), then e/Σe, in one array: from the pool when large (ops/_memory.py), where
+    # the three fresh arrays of x's size it took page-faulted at every step
+    x = a.data
+    out = np.subtract(x, _row_max(x, axis), out=_memory.empty_like(x))
+    np.exp(out, out=out)
+    out /= np.add.reduce(out, axis=axis, keepdims=True)
 
     def backward(g):
         # Jacobian-vector product of softmax: s ⊙ (g − Σ g s)
-        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+        if g.dtype != out.dtype:
+            return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+        grad = np.multiply(g, out, out=_memory.empty_like(out))
+        np.subtract(g, np.add.reduce(grad, axis=axis, keepdims=True), out=grad)
+        grad *= out
+        return (grad,)
 
     return record(out, (a,), backward, "softmax")
 
@@ -201,12 +210,22 @@ def log_softmax(a, axis=-1, *, dim=None):
     a = operand(a)
     if a.data.dtype.kind != "f":
         refuse_non_floating("log_softmax", a.data.dtype)
-    shifted = a.data - _row_max(a.data, axis)
-    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if shifted.size else shifted
+    # z − max z − log Σ exp(z − max z), in the array of z − max z; exp(z − max z) only lends its
+    # array to the sum. Both from the pool when large (ops/_memory.py), as the backward's, where
+    # fresh arrays page-faulted at every step.
+    x = a.data
+    out = np.subtract(x, _row_max(x, axis), out=_memory.empty_like(x))
+    if out.size:
+        out -= np.log(np.add.reduce(np.exp(out, out=_memory.empty_like(out)), axis=axis, keepdims=True))
 
     def backward(g):
         # d log s_i / d x_j = [i = j] − s_j  =>  g − softmax · Σ g
-        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+        if g.dtype != out.dtype:
+            return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+        grad = np.exp(out, out=_memory.empty_like(out))
+        grad *= np.add.reduce(g, axis=axis, keepdims=True)
+        np.subtract(g, grad, out=grad)
+        return (grad,)
 
     return record(out, (a,), backward, "log_softmax")
 

@@ -484,30 +484,43 @@ def _flat(a: np.ndarray) -> np.ndarray:
 
 def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     """E = −w_y · log p_y on log-probabilities (the output of log_softmax); a sample whose label is
-    ``ignore_index`` counts for nothing (loss 0, gradient 0, left out of the mean), as in PyTorch."""
+    ``ignore_index`` counts for nothing (loss 0, gradient 0, left out of the mean), as in PyTorch.
+
+    Input (C,), (N, C) or (N, C, d1, ...): each sample's log p_y is found where it lies (for
+    (N, C, d1, ...) by its flat offset, see :func:`_label_offsets`), and the gradient, −w_y at each
+    label and 0 elsewhere, is made in the input's own layout: log_softmax's backward gets it in its
+    output's order, where the classes moved last had made it a transposed copy (6.2 against 3.4 ms
+    for (8, 21, 64, 64))."""
     name = "nll_loss"
     _check_reduction(name, reduction)
     input = operand(input)
     x_full = input.data
     n_classes, expected = _class_layout(name, x_full)
-    x = _classes_last(x_full)
     labels, kept = _class_indices(name, _values(target), x_full.shape, n_classes, expected, ignore_index)
-    rows = np.arange(labels.size)
+    x = x_full if x_full.ndim >= 2 else x_full.reshape(1, n_classes)  # one sample: a batch of one
+    if x.ndim == 2:  # (rows, labels): for a batch of a few rows the quicker index (10 µs less for 32)
+        index = (np.arange(labels.size), labels)
+        picked = x[index]
+    else:
+        per_place = labels.reshape(x.shape[:1] + x.shape[2:])
+        index = _label_offsets(per_place, x.shape).reshape(-1)
+        if x.flags.c_contiguous:
+            picked = _flat(x)[index]
+        else:  # (a view in another memory order: found along the class axis instead)
+            picked = np.take_along_axis(x, per_place[:, None], axis=1).reshape(-1)
     w = _class_weight(name, weight, n_classes, x.dtype)
     sample_weight = np.ones(labels.size, dtype=x.dtype) if w is None else w[labels]
     if kept is not None:
         sample_weight *= kept  # 0 for the ignored samples
-    values = (-x[rows, labels] * sample_weight).reshape(expected)
+    values = (-picked * sample_weight).reshape(expected)
     denominator = labels.size if w is None and kept is None else float(sample_weight.sum())
 
     def backward(g):
         # Every sample ignored: the mean is NaN, its gradient 0 (nothing depends on the input), as in PyTorch.
         scale = g * 0 if kept is not None and not denominator else _upstream(g, reduction, denominator)
-        grad = np.zeros_like(x)
-        grad[rows, labels] = -sample_weight * np.reshape(scale, -1)
-        if x_full.ndim > 2:
-            moved = (x_full.shape[0],) + x_full.shape[2:] + (n_classes,)
-            grad = np.moveaxis(grad.reshape(moved), -1, 1)
+        grad = np.zeros(x.shape, x.dtype)
+        # (one label per sample: no place is set twice)
+        (grad if x.ndim == 2 else _flat(grad))[index] = -sample_weight * np.reshape(scale, -1)
         return (grad.reshape(x_full.shape),)
 
     return record(_reduce(values, reduction, denominator), (input,), backward, name)
