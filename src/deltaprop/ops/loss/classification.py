@@ -360,7 +360,7 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     row_max = np.maximum.reduce(z, axis=1, keepdims=True)
     if spatial:
         # C-ordered, so that a label's place is a flat offset (_flat never copies these arrays)
-        shifted = np.subtract(z, row_max, out=(_memory.empty if pooled else np.empty)(z.shape, z.dtype))
+        shifted = np.subtract(z, row_max, out=_memory.empty(z.shape, z.dtype))
         # A flat offset outside the classes would still land in the array, so the labels' range is
         # checked first; both ends of it give the same one-sentence error as below.
         outside_classes = n and (np.minimum.reduce(labels, axis=None) < 0 or np.maximum.reduce(labels, axis=None) >= n_classes)
@@ -433,7 +433,7 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
         # first, a batch's step is the hand-written one to the last bit
         # (tests/test_dense_training_step.py). e stays as it is: a second sweep reads it.
         if spatial:  # (C-ordered: see _flat)
-            grad = np.divide(e, s[:, None], out=(_memory.empty if pooled else np.empty)(e.shape, e.dtype))
+            grad = np.divide(e, s[:, None], out=_memory.empty(e.shape, e.dtype))
         else:
             grad = np.divide(e, s[:, None], out=_memory.empty_like(e)) if pooled else e / s[:, None]
         # minus the target q: 1 at each sample's label, or with label smoothing ε, (1 − ε) there and
