@@ -16,7 +16,7 @@ pytest.importorskip("sklearn", reason="deltaprop.sklearn needs the optional scik
 
 import scipy.sparse as sp  # noqa: E402
 from sklearn import neural_network as reference  # noqa: E402
-from sklearn.datasets import load_iris, make_classification, make_multilabel_classification, make_regression  # noqa: E402
+from sklearn.datasets import load_iris, load_wine, make_classification, make_multilabel_classification, make_regression  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
@@ -177,8 +177,50 @@ def test_same_parameters_and_defaults_as_the_installed_sklearn(ours, theirs):
         assert inspect.signature(getattr(ours, method)) == inspect.signature(getattr(theirs, method)), method
 
 
-def test_no_hidden_layer_is_a_linear_model():
-    _, _, mine, theirs = _fit_both("multiclass", {"hidden_layer_sizes": ()}, dtype="float64")
+@pytest.mark.parametrize("kind, solver", [("wine", "lbfgs"), ("multiclass", "adam"), ("binary", "adam")])
+def test_saturated_log_loss_is_clipped_as_sklearn_reports_it(kind, solver):
+    """Unscaled data and a large step saturate the output: scikit-learn clips each probability to
+    [ε, 1 − ε] before the log, which caps a sample's loss at 36 nats in float64, and that capped
+    loss drives its stopping rules and L-BFGS's line search: the same fit, iteration for iteration.
+    (Its logistic loss takes log(1 − p) of a rounded p, off by up to 1e-3 for outputs of 30 or
+    more, so the saturated cases compared whole are those where its rounding does not decide.)"""
+    if kind == "wine":  # unscaled (proline in the thousands): L-BFGS stops after 2 iterations, at the cap
+        X, y = load_wine(return_X_y=True)
+        settings = {"hidden_layer_sizes": (30,), "solver": solver, "max_iter": 15, "random_state": 0}
+    else:
+        X, y = _data(kind)
+        X = X * 1000.0
+        settings = {"hidden_layer_sizes": (20,), "solver": solver, "max_iter": 15, "random_state": 0, "alpha": 0.0,
+                    "learning_rate_init": 0.5}
+    mine = MLPClassifier(dtype="float64", **settings).fit(X, y)
+    theirs = reference.MLPClassifier(**settings).fit(X, y)
+    assert mine.n_iter_ == theirs.n_iter_
+    assert mine.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    if solver == "adam":
+        np.testing.assert_allclose(mine.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
+@pytest.mark.parametrize("data_dtype", [np.float64, np.float32])
+def test_float32_training_clips_the_log_loss_at_the_datas_precision(kind, data_dtype):
+    """The loss of a saturated start (one batch, one epoch: the loss at the initial weights) as
+    scikit-learn reports it, which clips at the epsilon of the data's precision: 36 nats a sample
+    for float64 data, 15.9 for float32, whatever precision deltaprop trains in."""
+    X, y = _data(kind)
+    X = (X * 1000.0).astype(data_dtype)
+    settings = {"hidden_layer_sizes": (20,), "max_iter": 1, "random_state": 0, "alpha": 0.0, "batch_size": len(X)}
+    mine = MLPClassifier(dtype="float32", **settings).fit(X, y)
+    theirs = reference.MLPClassifier(**settings).fit(X, y)
+    cap = -np.log(np.finfo(data_dtype).eps) * (y.shape[1] if y.ndim == 2 else 1)
+    assert cap / 3 < theirs.loss_curve_[0] <= cap  # (saturated: the cap counts)
+    assert mine.loss_curve_[0] == pytest.approx(theirs.loss_curve_[0], rel=1e-4)
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh", "identity"])
+def test_no_hidden_layer_is_a_linear_model(activation):
+    """With no hidden layer the activation still sets the Glorot factor of the start, as in
+    scikit-learn (2 for 'logistic', 6 otherwise): the same weights from the same seed."""
+    _, _, mine, theirs = _fit_both("multiclass", {"hidden_layer_sizes": (), "activation": activation}, dtype="float64")
     assert mine.n_layers_ == 2 and mine.coefs_[0].shape == (6, 3)
     np.testing.assert_allclose(mine.loss_curve_, theirs.loss_curve_, rtol=1e-9)
     assert mine.to_deltaprop()[0].weight.shape == (3, 6)

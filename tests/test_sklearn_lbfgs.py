@@ -141,6 +141,29 @@ def test_a_wrong_evaluation_takes_scipys_path(fault, at):
         assert ours.status == 2  # (the case that fails for good, twice over)
 
 
+def test_a_gradient_whose_square_overflows_fails_as_in_scipy():
+    """|g|² beyond float64's range makes the first step 1/|d| zero: no step is taken, and the run
+    ends as SciPy's does, with status 2 (ABNORMAL) after no iteration, not as converged."""
+
+    def fun(x):
+        return float(1e200 * np.dot(x, x)), 2e200 * x
+
+    with np.errstate(over="ignore"):
+        ours = minimize(fun, np.ones(3), max_iter=50, max_fun=15000, gtol=1e-5)
+        theirs = _scipy(fun, np.ones(3), gtol=1e-5)
+    assert (ours.nit, ours.status) == (theirs.nit, theirs.status) == (0, 2)
+    assert ours.message.split(":")[0] == theirs.message.split(":")[0] == "ABNORMAL"
+    np.testing.assert_array_equal(ours.x, np.ones(3))
+
+
+def test_a_fit_on_absurdly_scaled_data_warns_instead_of_claiming_convergence():
+    X = np.random.default_rng(0).standard_normal((50, 5))
+    y = X @ np.arange(1.0, 6.0)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.warns(ConvergenceWarning, match="status=2"):
+        model = MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0).fit(X * 1e80, y)
+    assert model.n_iter_ == 0
+
+
 def test_a_nan_loss_from_the_first_evaluation_on_does_not_stop_the_run():
     """Every loss after the first NaN: no step ever satisfies the decrease condition, and the
     searches go on by the slopes alone, as in L-BFGS-B, until the gradient is small. (The paths
@@ -285,6 +308,21 @@ def test_default_fits_match_scikit_learns(load, ours_class, theirs_class):
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-7)
     for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(mine, reference, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_several_outputs_follow_scikit_learns_fit(weighted):
+    """Squared error over two outputs: scikit-learn reports (and hands L-BFGS) the mean over the
+    outputs beside the gradient of their sum; the same numbers here give the same iterations."""
+    X, y = datasets.make_regression(n_samples=100, n_features=5, n_targets=2, noise=1.0, random_state=2)
+    y = y / y.std(axis=0)
+    weight = np.random.default_rng(0).uniform(0.5, 2.0, len(X)) if weighted else None
+    settings = {"hidden_layer_sizes": (5,), "solver": "lbfgs", "random_state": 2, "max_iter": 2000}
+    ours = MLPRegressor(**settings).fit(X, y, sample_weight=weight)
+    theirs = neural_network.MLPRegressor(**settings).fit(X, y, sample_weight=weight)
+    assert ours.n_iter_ == theirs.n_iter_ < 2000
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-7)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-6, atol=1e-6)
 
 
 def test_a_failed_fit_warns_with_the_solvers_reason():

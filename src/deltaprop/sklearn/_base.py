@@ -187,6 +187,9 @@ class BaseMLP(BaseEstimator):
         self._hidden_activations = activations
         network = self._network(layer_units)
         dtype = network.theta.dtype
+        # scikit-learn computes in the precision of the data and its weights (float64 data with
+        # float32 weights: float64), and clips its reported log-loss to that precision's epsilon
+        network.eps = float(np.finfo(np.result_type(X.dtype, dtype)).eps)
         X = X.tocsr().astype(dtype, copy=False) if sp.issparse(X) else np.asarray(X, dtype=dtype)
         targets = Y.argmax(axis=1) if self.out_activation_ == "softmax" else np.asarray(Y, dtype=dtype)
         if sample_weight is not None:
@@ -224,7 +227,7 @@ class BaseMLP(BaseEstimator):
         else:
             dtype = np.dtype(self.dtype).type
         network = Network(layer_units, activations, self._error_name(), dtype)
-        network.initialize(self._random_state)
+        network.initialize(self._random_state, self.activation if isinstance(self.activation, str) else None)
         self.coefs_, self.intercepts_ = network.coefs(), network.intercepts()
         self._best_theta = network.theta.copy()
         self._optimizer_state = None
@@ -257,22 +260,19 @@ class BaseMLP(BaseEstimator):
 
     def _fit_lbfgs(self, network, X, targets, sample_weight) -> None:
         weights, n_effective = _normalized(sample_weight, X.shape[0])
-        # SciPy gets the reported loss, as from scikit-learn: it differs from the differentiated
-        # objective by a constant (Poisson's y·log y − y), which still matters to L-BFGS's relative
-        # stopping test. The one exception is the squared error of several outputs, which
-        # scikit-learn reports averaged over the outputs while its gradient is that of their sum:
-        # there SciPy gets the objective that matches the gradient.
-        consistent = self._error_name() != "squared_error" or targets.shape[1] == 1
+        # L-BFGS gets the reported loss, as from scikit-learn, beside the objective's gradient. The
+        # two differ by a constant for the Poisson loss (y·log y − y, which still matters to the
+        # relative stopping test), by the clipping of the log-losses where the output saturates,
+        # and for the squared error of several outputs by the factor 1/outputs (scikit-learn
+        # reports the mean over the outputs while its gradient is that of their sum): its line
+        # search works with those numbers, and so does this one, so that the fits are the same.
 
         def objective():
-            value, reported = network.loss_and_grad(X, targets, weights, self.alpha, n_effective)
-            return reported if consistent else value
+            return network.loss_and_grad(X, targets, weights, self.alpha, n_effective)[1]
 
         self.n_iter_, self.loss_ = fit_lbfgs(
             network, objective, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose
         )
-        if not consistent:
-            self.loss_ = network.loss_and_grad(X, targets, weights, self.alpha, n_effective)[1]
 
     def _fit_stochastic(self, network, X, targets, Y, y_score, sample_weight, incremental) -> None:
         optimizer = make_optimizer(self.solver, network.theta, network.grad, network.n_weights, self)

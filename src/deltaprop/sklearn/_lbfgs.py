@@ -104,7 +104,10 @@ def minimize(fun, x0, *, max_iter: int, max_fun: int, gtol: float, ftol: float =
         # 2. the line search from (x, f, g), which stay as they are until it succeeds
         x_new, f_new, g_new, slope = x, f, g, slope0
         outcome = None
-        if slope0 < 0:
+        # (A first step of 0 or NaN, where d·d overflowed, would leave x where it is and pass the
+        # stopping test on the loss as if converged: it counts as a failed search, which SciPy's
+        # ends in too.)
+        if slope0 < 0 and step > 0:
             search = LineSearch(f, slope0, step, step_max=STEP_MAX)
             for trial in range(MAX_LINE_SEARCH):
                 step = search.step

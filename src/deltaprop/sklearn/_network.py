@@ -69,11 +69,13 @@ def sparse_linear(x, weight, bias):
 
 # -- output errors -------------------------------------------------------------------------------
 #
-# Each takes the raw output z, the prepared target and per-sample weights w that sum to 1 (None for
-# the plain mean), and returns (the scalar to differentiate, the value scikit-learn reports). The two
-# differ for the Poisson loss by a constant, and for the squared error of several outputs, which
-# scikit-learn averages over the outputs while its gradient is that of their sum: both are kept, so
-# that loss_curve_ and the training itself agree with scikit-learn's.
+# Each takes the raw output z, the prepared target, per-sample weights w that sum to 1 (None for
+# the plain mean) and eps, the machine epsilon of the precision scikit-learn would compute in, and
+# returns (the scalar to differentiate, the value scikit-learn reports). The two differ for the
+# log-losses by scikit-learn's clipping (below), for the Poisson loss by a constant, and for the
+# squared error of several outputs, which scikit-learn averages over the outputs while its gradient
+# is that of their sum: both are kept, so that loss_curve_ and the training itself agree with
+# scikit-learn's.
 
 
 def _weighted_sum(values, w):
@@ -83,24 +85,35 @@ def _weighted_sum(values, w):
     return ops.sum(ops.mul(values, w))
 
 
-def softmax_error(z, labels, w):
+def _clipped_log_loss(per_sample: np.ndarray, w, eps: float) -> float:
+    """The log-loss as scikit-learn reports it: it clips each probability to [ε, 1 − ε] (ε the
+    machine epsilon of its dtype) before the logarithm, so each −log p counts between −log(1 − ε)
+    and −log ε (36.04 in float64, 15.94 in float32): a sample predicted wrong with certainty adds at
+    most that. Its gradient is that of the loss without the clip, which is what is differentiated."""
+    clipped = np.clip(per_sample, -np.log1p(-eps), -np.log(eps))
+    if clipped.ndim == 2:  # (several logistic outputs: summed per sample)
+        clipped = clipped.sum(axis=1)
+    return float(clipped.mean() if w is None else w @ clipped)
+
+
+def softmax_error(z, labels, w, eps):
     """Cross-entropy of softmax(z) against class indices: −log p_y, averaged over samples."""
-    if w is None:
-        loss = ops.cross_entropy(z, labels)
-    else:
-        loss = _weighted_sum(ops.cross_entropy(z, labels, reduction="none"), w)
-    return loss, float(loss.data)
+    per_sample = ops.cross_entropy(z, labels, reduction="none")
+    loss = ops.mean(per_sample) if w is None else _weighted_sum(per_sample, w)
+    return loss, _clipped_log_loss(per_sample.data, w, eps)
 
 
-def logistic_error(z, targets, w):
+def logistic_error(z, targets, w, eps):
     """Binary cross-entropy of sigmoid(z) per output, averaged over samples and summed over outputs."""
-    n = targets.shape[0]
-    weight = np.asarray(1.0 / n, dtype=targets.dtype) if w is None else w[:, None]
-    loss = ops.binary_cross_entropy_with_logits(z, targets, weight=weight, reduction="sum")
-    return loss, float(loss.data)
+    per_element = ops.binary_cross_entropy_with_logits(z, targets, reduction="none")
+    if w is None:
+        loss = ops.mul(ops.sum(per_element), 1.0 / targets.shape[0])
+    else:
+        loss = _weighted_sum(per_element, w)
+    return loss, _clipped_log_loss(per_element.data, w, eps)
 
 
-def squared_error(z, targets, w):
+def squared_error(z, targets, w, eps):
     """½(z − y)², averaged over samples and summed over outputs (reported averaged over outputs)."""
     if w is None:
         loss = ops.mul(ops.mse_loss(z, targets, reduction="sum"), 0.5 / targets.shape[0])
@@ -109,7 +122,7 @@ def squared_error(z, targets, w):
     return loss, float(loss.data) / targets.shape[1]
 
 
-def poisson_error(z, targets, w):
+def poisson_error(z, targets, w, eps):
     """Half the Poisson deviance of the prediction exp(z): exp(z) − y·z + (y log y − y).
 
     Only exp(z) − y·z depends on z (its gradient is exp(z) − y); the constant is added to the
@@ -128,7 +141,7 @@ def poisson_error(z, targets, w):
 
 
 def _pointwise_error(primitive):
-    def error(z, targets, w):
+    def error(z, targets, w, eps):
         if w is None:
             loss = ops.mul(primitive(z, targets, reduction="sum"), 1.0 / targets.shape[0])
         else:
@@ -153,13 +166,16 @@ class Network:
     """Weights and biases of a dense network in one flat array, and its training forward pass.
 
     ``layer_units`` lists the widths from the input to the output, ``activations`` names one
-    activation per hidden layer, ``error`` is a key of :data:`ERRORS`.
+    activation per hidden layer, ``error`` is a key of :data:`ERRORS`. ``eps`` is the machine
+    epsilon of the precision scikit-learn would compute in (its log-loss clips to it), ``dtype``'s
+    until the estimator sets it from the data's.
     """
 
     def __init__(self, layer_units, activations, error: str, dtype):
         self.layer_units = [int(n) for n in layer_units]
         self.activations = [ACTIVATIONS[name] for name in activations]
         self.error = ERRORS[error]
+        self.eps = float(np.finfo(dtype).eps)
         shapes = list(zip(self.layer_units[1:], self.layer_units[:-1]))  # (out, in) per layer
         self.n_weights = sum(n_out * n_in for n_out, n_in in shapes)
         self.theta = np.zeros(self.n_weights + sum(self.layer_units[1:]), dtype=dtype)
@@ -178,17 +194,18 @@ class Network:
 
     # -- the parameters as scikit-learn shows them ----------------------------------------------------
 
-    def initialize(self, random_state) -> None:
+    def initialize(self, random_state, activation=None) -> None:
         """scikit-learn's Glorot-uniform start, drawn in scikit-learn's order from ``random_state``:
         per layer, the (in, out) weight matrix, then the bias, both from U(−b, b) with
         b = √(factor / (in + out)). The same seed therefore gives the same starting network.
 
         The factor is the Glorot factor of the activation that follows the layer; the output layer
         takes the last hidden layer's, so one activation for every layer means one factor, as in
-        scikit-learn.
+        scikit-learn. With no hidden layer it takes that of ``activation``, the estimator's
+        parameter, which scikit-learn's factor follows even then (2 for 'logistic', else 6).
         """
         factors = [activation.glorot_factor for activation in self.activations]
-        factors.append(factors[-1] if factors else 6.0)
+        factors.append(factors[-1] if factors else ACTIVATIONS[activation].glorot_factor if activation in ACTIVATIONS else 6.0)
         for weight, bias, factor in zip(self.weights, self.biases, factors):
             n_out, n_in = weight.shape
             bound = np.sqrt(factor / (n_in + n_out))
@@ -234,7 +251,7 @@ class Network:
         """
         for parameter in self._parameters:
             parameter.grad = None
-        loss, reported = self.error(self.forward(x, masks), targets, w)
+        loss, reported = self.error(self.forward(x, masks), targets, w, self.eps)
         loss.backward()
         np.concatenate([parameter.grad.ravel() for parameter in self._parameters], out=self.grad)
         objective = float(loss.data)
