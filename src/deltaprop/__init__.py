@@ -120,6 +120,15 @@ from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, t
 from .random import manual_seed
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 
+# PyTorch's other dtype names, as NumPy's types (a dtype argument takes either). The builtin-named
+# ones (bool, int, float) are module attributes only, for `dp.bool` as `torch.bool`: they stay out
+# of __all__, so that `from deltaprop import *` leaves Python's own alone.
+import numpy as _np  # noqa: E402
+
+int8, int16, uint8, uint16, uint32, uint64 = _np.int8, _np.int16, _np.uint8, _np.uint16, _np.uint32, _np.uint64
+half, double, short, long = _np.float16, _np.float64, _np.int16, _np.int64
+globals().update({"bool": _np.bool_, "int": _np.int32, "float": _np.float32})
+
 __version__ = "0.1.0"
 
 # Names whose modules are imported on first use, so that `import deltaprop` stays fast and the
@@ -160,6 +169,7 @@ def __dir__():
 __all__ = [
     "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data",
     "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "int32", "int64",
+    "int8", "int16", "uint8", "uint16", "uint32", "uint64", "half", "double", "short", "long",
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",

@@ -52,7 +52,7 @@ class Sigmoid(Module):
     """σ(a) = 1 / (1 + e^(−a)), the seeds' classic activation; σ' = σ(1 − σ)."""
 
     def forward(self, x):
-        return F.sigmoid(x)
+        return ops.sigmoid(x)
 
     def config(self) -> dict:
         return {}
@@ -62,7 +62,7 @@ class Tanh(Module):
     """tanh(a); tanh' = 1 − tanh²."""
 
     def forward(self, x):
-        return F.tanh(x)
+        return ops.tanh(x)
 
     def config(self) -> dict:
         return {}

@@ -20,11 +20,84 @@ def _checked(owner: str, position: int, value) -> Module:
     return value
 
 
-class Sequential(Module):
+class _Indexed(Module):
+    """What Sequential and ModuleList share: modules kept in order, reached by position as in a
+    Python list (negative positions count from the end), with PyTorch's list-like methods. After a
+    deletion or an insertion the modules are renamed 0, 1, 2, ... in their order, as in PyTorch."""
+
+    def _name_at(self, index) -> str:
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"{type(self).__name__}: a position must be an integer, got {type(index).__name__} {index!r}")
+        n = len(self._modules)
+        if not -n <= index < n:
+            raise IndexError(f"{type(self).__name__}: position {index} is out of range for {n} modules")
+        return list(self._modules)[index % n]
+
+    def _renumber(self, modules: list) -> None:
+        for name in list(self._modules):
+            delattr(self, name)
+        for position, module in enumerate(modules):
+            setattr(self, str(position), module)
+
+    def __setitem__(self, index, module: Module) -> None:
+        setattr(self, self._name_at(index), _checked(type(self).__name__, index, module))
+
+    def __delitem__(self, index) -> None:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            del modules[index]
+        else:
+            self._name_at(index)  # (the same checks and error as reading it)
+            del modules[index]
+        self._renumber(modules)
+
+    def insert(self, index: int, module: Module):
+        """Put ``module`` before position ``index`` (``len(self)`` appends), as ``list.insert`` but
+        refusing a position beyond either end."""
+        n = len(self._modules)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not -n <= index <= n:
+            raise IndexError(f"{type(self).__name__}.insert: position {index!r} is out of range for {n} modules")
+        modules = list(self._modules.values())
+        modules.insert(index, _checked(type(self).__name__, index, module))
+        self._renumber(modules)
+        return self
+
+    def pop(self, index=-1):
+        """Remove and return the module at ``index`` (the last by default), or those of a slice."""
+        module = self[index]
+        del self[index]
+        return module
+
+    def append(self, module: Module):
+        index = len(self._modules)
+        setattr(self, str(index), _checked(type(self).__name__, index, module))
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def config(self) -> dict:
+        return {}
+
+
+class Sequential(_Indexed):
     """Layers applied one after another: the seeds' feed-forward network.
 
     The layers are named 0, 1, 2, ... or, given as one ``OrderedDict`` (any dict), by its keys, as
-    in PyTorch; a slice keeps the names of the layers it takes.
+    in PyTorch; a slice keeps the names of the layers it takes. Layers can be replaced, inserted and
+    removed by position (``model[0] = nn.Linear(4, 8)``, ``insert``, ``del model[-1]``, ``pop``,
+    ``append``, ``extend``), and ``+`` and ``*`` build new stacks of the same layer objects.
 
     >>> from deltaprop import nn
     >>> model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
@@ -53,38 +126,33 @@ class Sequential(Module):
             return Sequential(OrderedDict(list(self._modules.items())[index]))
         return list(self._modules.values())[index]
 
-    def __len__(self) -> int:
-        return len(self._modules)
+    def __add__(self, other: "Sequential") -> "Sequential":
+        if not isinstance(other, Sequential):
+            return NotImplemented
+        return Sequential(*self, *other)
 
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __mul__(self, times: int) -> "Sequential":
+        if isinstance(times, bool) or not isinstance(times, (int, np.integer)) or times < 1:
+            raise ValueError(f"Sequential: can only be repeated a positive whole number of times, got {times!r}")
+        return Sequential(*(list(self) * int(times)))
 
-    def append(self, layer: Module) -> "Sequential":
-        index = len(self._modules)
-        setattr(self, str(index), _checked("Sequential", index, layer))
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> "Sequential":
+        repeated = self * times
+        self._renumber(list(repeated))
         return self
 
-    def config(self) -> dict:
-        return {}
 
-
-class ModuleList(Module):
-    """A list of modules whose parameters belong to the owner (no ``forward`` of its own)."""
+class ModuleList(_Indexed):
+    """A list of modules whose parameters belong to the owner (no ``forward`` of its own), with
+    the list's operations: indexing and assignment by position, ``del``, ``insert``, ``pop``,
+    ``append``, ``extend``, ``+`` (a new ModuleList of the same modules)."""
 
     def __init__(self, modules=()):
         super().__init__()
         for module in modules:
             self.append(module)
-
-    def append(self, module: Module) -> "ModuleList":
-        index = len(self._modules)
-        setattr(self, str(index), _checked("ModuleList", index, module))
-        return self
-
-    def extend(self, modules) -> "ModuleList":
-        for module in modules:
-            self.append(module)
-        return self
 
     def __getitem__(self, index):
         items = list(self._modules.values())
@@ -92,14 +160,8 @@ class ModuleList(Module):
             return ModuleList(items[index])
         return items[index]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def config(self) -> dict:
-        return {}
+    def __add__(self, other) -> "ModuleList":
+        return ModuleList([*self, *other])
 
 
 # -- registered dicts of layers, lists and dicts of weights -------------------------------------------

@@ -15,8 +15,18 @@ from ...ops.activation import real_option
 from ...random import default_generator
 from ._options import _dim, _flag
 
-sigmoid = ops.sigmoid
-tanh = ops.tanh
+def sigmoid(input):
+    return ops.sigmoid(input)
+
+
+def tanh(input):
+    return ops.tanh(input)
+
+
+def _cast(input, dtype):
+    """``input`` in ``dtype`` first, as PyTorch's ``dtype=`` of softmax does (its gradient comes back
+    in the input's own dtype); None leaves it as it is."""
+    return input if dtype is None else ops._core.operand(input).to(dtype)
 
 
 def relu(input, inplace: bool = False):
@@ -36,12 +46,14 @@ def gelu(input, approximate: str = "none"):
     return ops.gelu(input, approximate)
 
 
-def softmax(input, dim: int = -1):
-    return ops.softmax(input, dim)
+def softmax(input, dim: int = -1, *, dtype=None):
+    """exp(x_j) / Σ_k exp(x_k) along ``dim``; the last axis when none is given (see docs/porting.md:
+    PyTorch's None picks an axis from the number of dimensions), in ``dtype`` if given."""
+    return ops.softmax(_cast(input, dtype), dim)
 
 
-def log_softmax(input, dim: int = -1):
-    return ops.log_softmax(input, dim)
+def log_softmax(input, dim: int = -1, *, dtype=None):
+    return ops.log_softmax(_cast(input, dtype), dim)
 
 
 def silu(input, inplace: bool = False):
@@ -92,10 +104,10 @@ def hardsigmoid(input, inplace: bool = False):
     return ops.hardsigmoid(input)
 
 
-def softmin(input, dim: int = -1):
+def softmin(input, dim: int = -1, *, dtype=None):
     """softmax(−input) along ``dim`` (−1 by default, as deltaprop's softmax; PyTorch's None picks an
-    axis from the number of dimensions and warns)."""
-    return ops.softmin(input, dim)
+    axis from the number of dimensions and warns), in ``dtype`` if given."""
+    return ops.softmin(_cast(input, dtype), dim)
 
 
 def tanhshrink(input):
@@ -110,7 +122,8 @@ def threshold(input, threshold: float, value: float, inplace: bool = False):
 
 hardshrink = ops.hardshrink
 softshrink = ops.softshrink
-glu = ops.glu
+def glu(input, dim: int = -1):
+    return ops.glu(input, dim)
 
 
 # -- random activations, drawn from the library's generator (deltaprop.manual_seed) ---------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ... import ops
+from ...errors import ShapeError
+from ...ops._core import operand
+from ...ops.loss._common import _check_reduction
 
-mse_loss = ops.mse_loss
-l1_loss = ops.l1_loss
 binary_cross_entropy = ops.binary_cross_entropy
 binary_cross_entropy_with_logits = ops.binary_cross_entropy_with_logits
 cross_entropy = ops.cross_entropy
@@ -14,8 +15,44 @@ nll_loss = ops.nll_loss
 ctc_loss = ops.ctc_loss
 
 
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
-    return ops.huber_loss(input, target, reduction, delta)
+def mse_loss(input, target, reduction: str = "mean", weight=None):
+    """(ŷ − y)² per element; ``weight`` (of the input's shape) scales each, and the mean is then
+    Σ w·(ŷ − y)² / Σ w, as in PyTorch."""
+    if weight is None:
+        return ops.mse_loss(input, target, reduction)
+    return _weighted("mse_loss", ops.mse_loss(input, target, "none"), weight, reduction, by_weight_sum=True)
+
+
+def l1_loss(input, target, reduction: str = "mean", weight=None):
+    """|ŷ − y| per element; ``weight`` (of the input's shape) scales each, and the mean is then
+    Σ w·|ŷ − y| / Σ w, as in PyTorch."""
+    if weight is None:
+        return ops.l1_loss(input, target, reduction)
+    return _weighted("l1_loss", ops.l1_loss(input, target, "none"), weight, reduction, by_weight_sum=True)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
+    """Huber's loss per element; ``weight`` (of the input's shape) scales each, and the mean is
+    then the plain mean of the weighted losses (PyTorch's, which unlike mse_loss's and l1_loss's
+    does not divide by Σ w)."""
+    if weight is None:
+        return ops.huber_loss(input, target, reduction, delta)
+    return _weighted("huber_loss", ops.huber_loss(input, target, "none", delta), weight, reduction, by_weight_sum=False)
+
+
+def _weighted(name: str, losses, weight, reduction: str, by_weight_sum: bool):
+    """Elementwise ``losses`` times ``weight``, reduced as PyTorch's weighted regression losses are."""
+    _check_reduction(name, reduction)
+    weight = operand(weight)
+    if weight.shape != losses.shape:
+        raise ShapeError(f"{name}: weight of shape {tuple(weight.shape)} must have the input's shape "
+                         f"{tuple(losses.shape)}, as in PyTorch")
+    weighted = ops.mul(losses, weight)
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return ops.sum(weighted)
+    return ops.div(ops.sum(weighted), ops.sum(weight)) if by_weight_sum else ops.mean(weighted)
 
 
 def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
