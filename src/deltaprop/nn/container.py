@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
+from . import hooks
 from .module import Module, Parameter
 
 
@@ -115,7 +116,8 @@ class Sequential(_Indexed):
     def forward(self, x):
         for index, layer in enumerate(self._modules.values()):
             try:
-                x = layer.forward(x)  # what layer(x) does, one call frame fewer per layer
+                # what layer(x) does, one call frame fewer per layer, unless a module has hooks
+                x = layer(x) if hooks.state.used else layer.forward(x)
             except ShapeError as error:
                 # Say which layer of the stack failed: "layer 2 (Linear(64 -> 32)): ...".
                 raise ShapeError(f"layer {index} of Sequential: {error}") from None

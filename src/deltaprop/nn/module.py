@@ -18,6 +18,7 @@ from ..devices import NO_DTYPE, target_dtype
 from ..dtypes import tensor_dtype
 from ..errors import ShapeError
 from ..tensor import Tensor
+from . import hooks
 
 
 class Parameter(Tensor):
@@ -153,8 +154,19 @@ class Module:
     # Calling a module runs its forward. Each subclass that defines forward (and no __call__ of its
     # own) gets __call__ bound straight to it: a call through Module.__call__ above repacks *args
     # and **kwargs and adds a frame, about 0.25 µs, which on a small network is several percent of
-    # a whole training step. (There are no hooks to run in between.)
+    # a whole training step. A class whose instance registers a forward hook gets the calling path
+    # that runs hooks instead (nn/hooks.py).
     _call_is_forward = True
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Run ``hook(module, args)`` before each forward; a result other than None replaces the
+        arguments. Returns a handle whose ``remove()`` takes the hook away (see nn/hooks.py)."""
+        return hooks.register(self, "_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Run ``hook(module, args, output)`` after each forward; a result other than None replaces
+        the output. Returns a handle whose ``remove()`` takes the hook away (see nn/hooks.py)."""
+        return hooks.register(self, "_forward_hooks", hook, prepend, with_kwargs)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
