@@ -166,9 +166,21 @@ def from_numpy(array) -> Tensor:
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
-    """Evenly spaced values in [start, end); integers give int64, any float gives float32."""
+    """Evenly spaced values in [start, end); integers give int64, any float gives float32.
+
+    The bounds and step may be Python or NumPy numbers or 0-d tensors, as in PyTorch. Floating
+    values are start + i·step computed in float64 and rounded once to the dtype: NumPy's float32
+    arange adds float32 steps all along (drifting by several ulps), PyTorch's CPU kernel within
+    blocks of 8 or 16 values, so their last bits may differ from these.
+    """
     if end is None:
         start, end = 0, start
+    start, end, step = (_number("arange", name, v) for name, v in (("start", start), ("end", end), ("step", step)))
+    if step == 0:
+        raise ConfigError("arange: step must be non-zero")
+    if (end - start) * step < 0:
+        raise ConfigError(f"arange: the range from start={start} to end={end} does not go the way of step={step} "
+                          f"(PyTorch refuses it too)")
     dtype_given = dtype
     if dtype is None:
         integral = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
@@ -177,7 +189,26 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
         dtype = tensor_dtype("arange", dtype)
         if dtype.kind == "b":  # PyTorch has no boolean arange; NumPy's refusal names neither call nor argument
             raise ConfigError(f"arange: dtype must be a numeric type (such as int64 or float32), got {dtype_given!r}")
-    return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
+    if np.dtype(dtype).kind == "f":
+        count = max(int(np.ceil((float(end) - float(start)) / float(step))), 0)
+        values = (float(start) + float(step) * np.arange(count, dtype=np.float64)).astype(dtype)
+    else:
+        values = np.arange(start, end, step, dtype=dtype)
+    return _make(values, requires_grad)
+
+
+def _number(op: str, name: str, value):
+    """A bound or step as a Python number: a 0-d tensor or array gives its value, as in PyTorch."""
+    if isinstance(value, Tensor) or isinstance(value, np.ndarray):
+        data = value.data if isinstance(value, Tensor) else value
+        if data.ndim != 0:
+            raise ConfigError(f"{op}: {name} must be a number or a 0-d tensor, got one of shape {data.shape}")
+        value = data.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r}")
+    if not np.isfinite(value):
+        raise ConfigError(f"{op}: {name} must be finite, got {value}")
+    return value
 
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
