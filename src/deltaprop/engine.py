@@ -96,7 +96,8 @@ def run_backward(root, seed: np.ndarray) -> None:
 
     Each interior node collects the gradients its consumers send it in its ``_pending`` slot (the
     seeds' v of the dynamic programme); it passes the sum on once, when its turn comes, and the
-    slot is emptied again.
+    slot is emptied again. What the slot holds is always an ndarray: NumPy arithmetic on 0-d arrays
+    (a rule's, or the sum's) gives a NumPy scalar, which is made a 0-d array again as it is stored.
     """
     if Hooks.count:
         _run_with_hooks(root, seed)
@@ -114,7 +115,7 @@ def run_backward(root, seed: np.ndarray) -> None:
                 continue
             node._pending = None
             if node._retains_grad:
-                node.grad = g.copy() if node.grad is None else node.grad + g
+                _retain(node, g)
             for parent, pg in zip(node._parents, node._backward(g)):
                 if pg is None or not parent.requires_grad:
                     continue
@@ -130,9 +131,13 @@ def run_backward(root, seed: np.ndarray) -> None:
                     # its float32 input keeps float32 gradients, as its leaves do.
                     pg = pg.astype(parent.data.dtype)
                 previous = parent._pending
-                # A new array, never an in-place add: a rule may pass the same array to several
-                # parents (addition does), so adding into one of them would corrupt the others.
-                parent._pending = pg if previous is None else previous + pg
+                if previous is not None:
+                    # A new array, never an in-place add: a rule may pass the same array to several
+                    # parents (addition does), so adding into one of them would corrupt the others.
+                    pg = previous + pg
+                if type(pg) is not np.ndarray:
+                    pg = np.asarray(pg)  # NumPy arithmetic on 0-d arrays gives scalars (a rule's, the sum's)
+                parent._pending = pg
     except BaseException:
         for node in order:  # a failed rule must not leave half-summed gradients behind
             node._pending = None
@@ -202,11 +207,9 @@ def gradients_to(outputs, seeds, targets) -> list:
                     pg = pg.astype(parent.data.dtype)
                 if parent._backward is None:
                     if id(parent) in wanted:
-                        previous = found.get(id(parent))
-                        found[id(parent)] = pg if previous is None else previous + pg
+                        found[id(parent)] = _sum(found.get(id(parent)), pg)
                 elif id(parent) in wanted or id(parent) in leading:
-                    previous = parent._pending
-                    parent._pending = pg if previous is None else previous + pg
+                    parent._pending = _sum(parent._pending, pg)
     except BaseException:
         for node in order:
             node._pending = None
@@ -235,7 +238,9 @@ def fill_pending(node, index, g: np.ndarray) -> None:
 
 
 def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
-    """Add ``g`` to ``leaf.grad``, which always owns its memory and keeps the leaf's dtype."""
+    """Add ``g`` to ``leaf.grad``, which is always an ndarray (0-d for a 0-d leaf, never a NumPy
+    scalar: optimizers and clipping change it or read it as an array), owns its memory and keeps
+    the leaf's dtype."""
     if leaf.grad is None:
         # Store ``g`` itself only when no other leaf can see its memory: a view (reshape's rule
         # returns one, broadcasting returns a read-only one) may share it with an array already
@@ -246,8 +251,24 @@ def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
         leaf.grad = g
     else:
         total = leaf.grad + g
-        # A float64 g (from a mixed-dtype operation) must not turn a float32 leaf's grad into float64.
-        leaf.grad = total if total.dtype == leaf.data.dtype else total.astype(leaf.data.dtype)
+        # A float64 g (from a mixed-dtype operation) must not turn a float32 leaf's grad into float64,
+        # and the sum of 0-d arrays, a NumPy scalar, must not replace the leaf's array.
+        if type(total) is not np.ndarray or total.dtype != leaf.data.dtype:
+            total = np.array(total, dtype=leaf.data.dtype)
+        leaf.grad = total
+
+
+def _sum(previous, g: np.ndarray) -> np.ndarray:
+    """``previous + g`` (or ``g`` alone when ``previous`` is None) as an array, for the sweeps that
+    collect gradients by the side of the hot one: a new array, since a rule may hand the same array
+    to several parents, and an ndarray even where the arithmetic on 0-d arrays gives a NumPy scalar."""
+    total = g if previous is None else previous + g
+    return total if type(total) is np.ndarray else np.asarray(total)
+
+
+def _retain(node, g: np.ndarray) -> None:
+    """Keep ``g`` in an interior node's ``.grad`` (``retain_grad()``), added to what is there."""
+    node.grad = np.array(g) if node.grad is None else _sum(node.grad, g)
 
 
 class Hooks:
@@ -344,18 +365,16 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
                 if _has_hooks(node):
                     g = _run_hooks(node, g)
                 if node._retains_grad:
-                    node.grad = g.copy() if node.grad is None else node.grad + g
+                    _retain(node, g)
                 for parent, pg in zip(node._parents, node._backward(g)):
                     if pg is None or not parent.requires_grad:
                         continue
                     if pg.dtype != parent.data.dtype:
                         pg = pg.astype(parent.data.dtype)
                     if parent._backward is None:
-                        previous = collected.get(id(parent))
-                        collected[id(parent)] = pg if previous is None else previous + pg
+                        collected[id(parent)] = _sum(collected.get(id(parent)), pg)
                     else:
-                        previous = parent._pending
-                        parent._pending = pg if previous is None else previous + pg
+                        parent._pending = _sum(parent._pending, pg)
             for leaf in complete_after.get(step, {}).values():
                 if id(leaf) in collected:
                     g = collected.pop(id(leaf))

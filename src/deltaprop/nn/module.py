@@ -191,7 +191,7 @@ class Module:
             if set_to_none or parameter.grad is None:
                 parameter.grad = None
             else:
-                parameter.grad = np.zeros_like(parameter.grad)
+                parameter.grad = np.zeros_like(parameter.data)  # the parameter's shape and dtype, an array
 
     # -- walking the tree ----------------------------------------------------------------------
 

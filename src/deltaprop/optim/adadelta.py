@@ -61,11 +61,11 @@ class Adadelta(Optimizer):
             u = state["acc_delta"]
             lr_, rho_, one_minus_rho, eps_, decay = scalars(x.dtype, lr, rho, 1 - rho, eps, weight_decay)
             g = effective_gradient(g, x, maximize, decay if weight_decay else None)
-            scratch = g * g
+            scratch = np.multiply(g, g, out=...)  # arrays for a 0-d θ too (see scalars)
             scratch *= one_minus_rho
             v *= rho_
             v += scratch  # v ← ρv + (1 − ρ)g²
-            delta = u + eps_
+            delta = np.add(u, eps_, out=...)
             np.sqrt(delta, out=delta)
             np.add(v, eps_, out=scratch)
             np.sqrt(scratch, out=scratch)

@@ -117,7 +117,7 @@ class Adafactor(Optimizer):
                 variance += (squared - variance) * weight_
                 estimate = variance.copy()
             np.maximum(estimate, floor, out=estimate)
-            update = g / np.sqrt(estimate)  # g / √max(V, ε₁²)
+            update = np.divide(g, np.sqrt(estimate), out=...)  # g / √max(V, ε₁²), an array for a 0-d θ too
             rms = float(np.linalg.norm(update.ravel())) / math.sqrt(update.size)
             (step_size,) = scalars(x.dtype, alpha / max(1.0, rms / group["d"]))
             update *= step_size

@@ -69,7 +69,7 @@ class Adagrad(Optimizer):
             )
             g = effective_gradient(g, x, group["maximize"], decay if weight_decay else None)
             # One scratch array serves every intermediate below: the step allocates nothing else.
-            scratch = g * g
+            scratch = np.multiply(g, g, out=...)  # an array for a 0-d θ too (see scalars)
             s += scratch  # s ← s + g²
             np.sqrt(s, out=scratch)
             scratch += eps_

@@ -98,7 +98,7 @@ class Adam(Optimizer):
                     x *= decay  # θ ← θ·(1 − γλ)
                 g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
                 # One scratch array serves every intermediate below: the step allocates nothing else.
-                scratch = g - m
+                scratch = np.subtract(g, m, out=...)  # an array for a 0-d θ too (see scalars)
                 scratch *= one_minus_beta1
                 m += scratch  # m ← m + (1 − β₁)(g − m)
                 v *= beta2_

@@ -60,7 +60,7 @@ class Adamax(Optimizer):
                 x.dtype, 1 - beta1, beta2, group["eps"], float(group["lr"]) / (1 - beta1**t), group["weight_decay"]
             )
             g = effective_gradient(g, x, group["maximize"], decay if group["weight_decay"] else None)
-            scratch = g - m
+            scratch = np.subtract(g, m, out=...)  # an array for a 0-d θ too (see scalars)
             scratch *= one_minus_beta1
             m += scratch  # m ← m + (1 − β₁)(g − m)
             u *= beta2_

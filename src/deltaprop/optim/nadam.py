@@ -84,7 +84,7 @@ class NAdam(Optimizer):
             )
             g = decayed_gradient(g, x, group["maximize"], lr, group["weight_decay"], group["decoupled_weight_decay"])
             scratch = update_moments(g, m, v, one_minus_beta1, beta2_, one_minus_beta2)  # m, v: Adam's
-            denominator = v / correction2
+            denominator = np.divide(v, correction2, out=...)  # an array for a 0-d θ too (see scalars)
             np.sqrt(denominator, out=denominator)
             denominator += eps_  # d = √(v / (1 − β₂ᵗ)) + ε
             np.divide(g, denominator, out=scratch)

@@ -310,9 +310,9 @@ def effective_gradient(g, x, maximize: bool, decay):
     written to: it is the parameter's ``.grad``.
     """
     if maximize:
-        g = -g
+        g = np.negative(g, out=...)
     if decay is not None:
-        d = x * decay
+        d = np.multiply(x, decay, out=...)
         d += g
         g = d  # g + λθ
     return g
@@ -335,7 +335,7 @@ def update_moments(g, m, v, one_minus_beta1, beta2, one_minus_beta2):
     """Adam's moment estimates in place: m ← m + (1 − β₁)(g − m), v ← β₂v + (1 − β₂)g² (the
     constants as ``scalars`` makes them); returns the scratch array it used, free for the caller.
     (Adam's own step writes these lines out: the benchmarks time it.)"""
-    scratch = g - m
+    scratch = np.subtract(g, m, out=...)  # (out=...: an array even for a 0-d parameter, see scalars)
     scratch *= one_minus_beta1
     m += scratch
     v *= beta2
@@ -354,6 +354,11 @@ def scalars(dtype, *values) -> tuple:
     step on a 2-8-2 network took half the time (17 µs instead of 32 µs). The values and the rounding
     are unchanged, since a Python float meets a float32 array as float32 anyway. The arrays are
     memoized (the same hyperparameters give the same constants every step) and only ever read.
+
+    NumPy arithmetic on 0-d arrays returns a NumPy scalar, not an array: ``g - m`` for a 0-d
+    parameter (a learnable temperature) would give a scratch that ``*=`` rebinds and ``out=``
+    refuses. The update loops therefore make the arrays they write into with ``out=...`` (an array
+    whatever the shape, at no cost) or ``np.array``, never by a bare operator.
     """
     return tuple(np.array(value, dtype=dtype) for value in values)
 

@@ -74,7 +74,7 @@ class RMSprop(Optimizer):
             )
             g = effective_gradient(g, x, group["maximize"], decay if weight_decay else None)
             # One scratch array serves every intermediate below: the step allocates nothing else.
-            scratch = g * g
+            scratch = np.multiply(g, g, out=...)  # an array for a 0-d θ too (see scalars)
             scratch *= one_minus_alpha
             v *= alpha_
             v += scratch  # v ← αv + (1 − α)g²

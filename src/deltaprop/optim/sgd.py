@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..changes import Changes
 from ..errors import ConfigError
 from ._checks import check_flag, check_real
@@ -90,7 +92,7 @@ class SGD(Optimizer):
                 if momentum:
                     state = states.get(p)
                     if state is None:
-                        b = g.copy()
+                        b = np.array(g)  # (a copy, and an array even if .grad was set to a NumPy scalar)
                         states[p] = {"momentum_buffer": b}
                     else:
                         b = state["momentum_buffer"]
@@ -100,7 +102,7 @@ class SGD(Optimizer):
                         else:
                             b += g  # b ← μb + (1 − τ)g
                     if nesterov:
-                        d = b * momentum_
+                        d = np.multiply(b, momentum_, out=...)  # an array for a 0-d θ too (see scalars)
                         d += g
                         g = d  # g + μb
                     else:

@@ -16,7 +16,12 @@ from ...tensor import Tensor
 
 
 def _gradients(parameters) -> list:
+    """The parameters' ``.grad`` arrays, to be changed in place. A gradient that is not an ndarray
+    (a NumPy scalar set by hand for a 0-d parameter) cannot be, so it is replaced by one first."""
     parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for p in parameters:
+        if p.grad is not None and type(p.grad) is not np.ndarray:
+            p.grad = np.array(p.grad, dtype=p.data.dtype)
     return [p.grad for p in parameters if p.grad is not None]
 
 
