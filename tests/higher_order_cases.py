@@ -27,6 +27,8 @@ CASES = [
     ("matmul vectors", lambda L, F, x, y: L.matmul(x, y), [(4,), (4,)], "real"),
     ("linear", lambda L, F, x, w, b: F.linear(x, w, b), [(5, 3), (4, 3), (4,)], "real"),
     ("linear 3-d", lambda L, F, x, w: F.linear(x, w), [(2, 3, 3), (4, 3)], "real"),
+    ("linear broadcast bias", lambda L, F, x, w, b: F.linear(x, w, b), [(2, 3), (4, 3), (2, 1)], "real"),
+    ("linear vector weight", lambda L, F, x, w: F.linear(x, w), [(2, 3), (3,)], "real"),
     ("exp", lambda L, F, x: x.exp(), [(2, 3)], "real"),
     ("log", lambda L, F, x: x.log(), [(2, 3)], "positive"),
     ("sqrt", lambda L, F, x: x.sqrt(), [(2, 3)], "positive"),

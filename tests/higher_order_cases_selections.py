@@ -106,6 +106,10 @@ CASES = [
     ("einsum ellipsis broadcast", lambda L, F, x, y: L.einsum("...ij,...jk->...ik", x, y), [(2, 1, 3, 2), (1, 3, 2, 2)],
      "real"),
     ("einsum one operand twice", lambda L, F, x: L.einsum("i,i->", x, x), [(4,)], "real"),
+    # a letter every other operand carries at size 1 only: the gradient is at the letter's full size
+    ("einsum letter broadcast from 1", lambda L, F, x, y: L.einsum("a,a->", x, y), [(1,), (3,)], "real"),
+    ("einsum letters broadcast both ways", lambda L, F, x, y: L.einsum("ce,bce->e", x, y), [(2, 1), (3, 1, 2)],
+     "real"),
     ("einsum transpose", lambda L, F, x: L.einsum("ijk->kij", x) * 2.0, [(2, 3, 2)], "real"),
     ("addmm", lambda L, F, i, x, y: L.addmm(i, x, y, beta=0.5, alpha=2.0), [(4,), (3, 2), (2, 4)], "real"),
     ("addmm beta 0", lambda L, F, i, x, y: L.addmm(i, x, y, beta=0), [(3, 4), (3, 2), (2, 4)], "real"),

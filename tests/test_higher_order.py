@@ -54,6 +54,7 @@ def test_second_derivative_against_finite_differences(name, function, shapes, ki
     for g, p in zip(grads, plain):
         assert (g is None) == (p is None)
         if g is not None:
+            assert g.data.shape == p.data.shape, f"{name}: the gradient's shape {g.data.shape}, not {p.data.shape}"
             np.testing.assert_allclose(g.data, p.data, rtol=1e-12, atol=1e-14)
     t = sum((g * T(v)).sum() for g, v in zip(grads, vs) if g is not None and g.requires_grad)
     second = autograd.grad(t, xs, allow_unused=True)

@@ -20,6 +20,8 @@ CHANGES = {
     "-=": lambda t: t.__isub__(1.5),
     "*=": lambda t: t.__imul__(3.0),
     "/=": lambda t: t.__itruediv__(2.0),
+    "**=": lambda t: t.__ipow__(2.0),
+    "pow_": lambda t: t.pow_(2.0),
     "add_": lambda t: t.add_(1.5),
     "sub_": lambda t: t.sub_(1.5),
     "mul_": lambda t: t.mul_(3.0),

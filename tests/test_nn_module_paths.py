@@ -39,13 +39,25 @@ def test_get_submodule_names_the_missing_part(path, message):
         _model(torch.nn).get_submodule(path)
 
 
-@pytest.mark.parametrize("weight", [np.ones(3), np.float32(2.0)])
-def test_linear_refuses_a_weight_that_is_not_a_matrix_clearly_as_pytorch_refuses_it(weight):
-    with pytest.raises(ShapeError, match=r"linear: the weight must be a matrix of shape \(out_features, in_features\), got shape"):
+def test_linear_refuses_a_weight_that_is_not_a_matrix_or_a_vector_clearly_as_pytorch_refuses_it():
+    weight = np.float32(2.0)
+    with pytest.raises(ShapeError, match=r"linear: the weight must be a matrix of shape \(out_features, in_features\) "
+                                         r"or a vector of shape \(in_features,\), got shape \(\)"):
         dp.nn.functional.linear(dp.ones((4, 3)), dp.tensor(weight))
     torch = pytest.importorskip("torch")
     with pytest.raises(RuntimeError):
         torch.nn.functional.linear(torch.ones(4, 3), torch.tensor(weight))
+
+
+def test_linear_of_a_weight_vector_is_the_weighted_sum_as_in_pytorch():
+    """PyTorch takes a weight of shape (in_features,): x @ w, the output axis dropped (the cases with
+    gradients and biases are in tests/reference/test_torch_linear_shapes.py)."""
+    out = dp.nn.functional.linear(dp.ones((4, 3)), dp.tensor(np.ones(3, dtype=np.float32)))
+    assert out.shape == (4,)
+    np.testing.assert_allclose(out.data, [3.0] * 4)
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.linear(torch.ones(4, 3), torch.ones(3))
+    np.testing.assert_allclose(out.data, expected.numpy())
 
 
 def test_linear_of_a_vector_input_matches_pytorch():

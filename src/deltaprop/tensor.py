@@ -1246,8 +1246,8 @@ class Tensor:
 
     # -- in place (PyTorch's x -= ..., x.zero_(), x[mask] = 0) -------------------------------
 
-    # x += y (and x -= y, x *= y, x /= y) changes x's array where no graph is recorded: data, or a
-    # parameter under no_grad() as optimizers update it. Where the graph must see it (x or y needs
+    # x += y (and x -= y, x *= y, x /= y, x **= y) changes x's array where no graph is recorded: data,
+    # or a parameter under no_grad() as optimizers update it. Where the graph must see it (x or y needs
     # a gradient while operations are recorded), x += y gives a new recorded tensor x + y with the
     # same values, which the statement binds to x; for a leaf that requires grad it is refused, as
     # PyTorch refuses it. The method forms (add_, zero_, x[i] = y, ...) cannot rebind a name, so
@@ -1289,6 +1289,9 @@ class Tensor:
         try:
             ufunc(x, value, out=self.data, casting="unsafe")
         except (TypeError, ValueError) as error:  # NumPy's broadcasting refusal
+            if ufunc is np.power and dtype.kind in "iu" and np.any(np.asarray(value) < 0):  # as pow refuses it
+                raise ValueError(f"{what}: integers to negative integer powers are not allowed (make the base a "
+                                 f"floating-point tensor)") from None
             raise TypeError(f"{what}: cannot change a tensor of shape {self.shape} and dtype {self.dtype} in place "
                             f"with a value of shape {np.shape(value)} ({error})") from None
         self._mark_changed()
@@ -1312,6 +1315,9 @@ class Tensor:
 
     def __itruediv__(self, other):
         return self._augmented(_ops.div, np.true_divide, "/=", other)
+
+    def __ipow__(self, other):
+        return self._augmented(_ops.pow, np.power, "**=", other)
 
     def _method_in_place(self, what: str, other=None) -> None:
         if self._graph_sees(other):

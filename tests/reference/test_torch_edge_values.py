@@ -238,3 +238,98 @@ def test_max_pool2d_over_nan_sends_the_gradient_to_the_nan(options, dtype):
     ours = dp.nn.functional.max_pool2d(dp.tensor(x, dtype=dtype), **options, return_indices=True)[1]
     theirs = torch.nn.functional.max_pool2d(torch.tensor(x), **options, return_indices=True)[1]
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# -- maximum and minimum of two tensors at a NaN and at ties ----------------------------------------
+# PyTorch's rule: 0 to the operand that loses, half to each at a tie, the whole gradient to both
+# where the result is NaN (a NaN neither wins, loses nor ties); an infinite upstream gradient gives
+# the loser 0, not ∞·0.
+
+_NAN, _INF = float("nan"), float("inf")
+SELECT_A = [_NAN, 1.0, _NAN, 2.0, 2.0, _INF, -_INF, 0.0, -_INF, 5.0, _NAN]
+SELECT_B = [2.0, _NAN, _NAN, 2.0, 3.0, _INF, 1.0, 0.0, -_INF, -1.0, -_INF]
+SELECT_G = [1.0, 2.0, 3.0, 4.0, 5.0, _INF, -_INF, 8.0, 9.0, 10.0, _INF]
+SELECTIONS = {
+    "maximum": lambda L, a, b: L.maximum(a, b),
+    "minimum": lambda L, a, b: L.minimum(a, b),
+    "max of two": lambda L, a, b: L.max(a, b),
+    "min of two": lambda L, a, b: L.min(a, b),
+    "Tensor.max": lambda L, a, b: a.max(b),
+    "Tensor.minimum": lambda L, a, b: a.minimum(b),
+}
+
+
+def _selected(L, name, A, B, G, dtype, create_graph=False):
+    """(value, gradient of a, gradient of b) of the selection of ``name`` with upstream gradient G."""
+    make = (lambda v: dp.tensor(v, dtype=dtype, requires_grad=True)) if L is dp else (
+        lambda v: torch.tensor(v, dtype=getattr(torch, np.dtype(dtype).name), requires_grad=True))
+    a, b = make(A), make(B)
+    out = SELECTIONS[name](L, a, b)
+    g = dp.tensor(G, dtype=dtype) if L is dp else torch.tensor(G, dtype=out.dtype)
+    grad = dp.autograd.grad if L is dp else torch.autograd.grad
+    grads = grad(out, [a, b], g, create_graph=create_graph)
+    array = (lambda t: t.data) if L is dp else (lambda t: t.detach().numpy())
+    return [array(t) for t in (out, *grads)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("create_graph", [False, True], ids=["backward", "create_graph"])
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_maximum_and_minimum_at_a_nan_and_at_ties_are_pytorchs(name, create_graph, dtype):
+    ours = _selected(dp, name, SELECT_A, SELECT_B, SELECT_G, dtype, create_graph)
+    theirs = _selected(torch, name, SELECT_A, SELECT_B, SELECT_G, dtype, create_graph)
+    for what, mine, reference in zip(("value", "gradient of a", "gradient of b"), ours, theirs):
+        np.testing.assert_array_equal(mine, reference, err_msg=f"{name}: {what}")
+    # where the result is NaN, both operands get the whole gradient (1, 2, 3, ∞ at places 0-2 and 10)
+    np.testing.assert_array_equal(ours[1][[0, 1, 2, 10]], [1.0, 2.0, 3.0, _INF])
+    np.testing.assert_array_equal(ours[2][[0, 1, 2, 10]], [1.0, 2.0, 3.0, _INF])
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_and_minimum_broadcast_with_nans_sum_each_share_back(name):
+    A = np.array([[_NAN], [1.0], [2.0]])
+    B = np.array([2.0, _NAN, 1.0, 0.5])
+    G = np.arange(12.0).reshape(3, 4) + 1
+    ours, theirs = _selected(dp, name, A, B, G, np.float64), _selected(torch, name, A, B, G, np.float64)
+    for mine, reference in zip(ours, theirs):
+        assert mine.shape == reference.shape
+        np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_the_share_of_a_nan_is_differentiable_as_pytorchs(name):
+    """y = maximum(a, b)·c: ∂y/∂a = c·share, taken with create_graph=True; its derivative along v
+    with respect to c is v·share, which is 1 at a NaN result for both operands."""
+    def mixed(L):
+        make = (lambda v: dp.tensor(v, dtype=dp.float64, requires_grad=True)) if L is dp else (
+            lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+        grad = dp.autograd.grad if L is dp else torch.autograd.grad
+        a, b, c = make(SELECT_A[:5]), make(SELECT_B[:5]), make([1.5, -2.0, 0.5, 3.0, 2.0])
+        ga, gb = grad((SELECTIONS[name](L, a, b) * c).sum(), [a, b], create_graph=True)
+        v = [1.0, 2.0, 3.0, 4.0, 5.0]
+        v = dp.tensor(v, dtype=dp.float64) if L is dp else torch.tensor(v, dtype=torch.float64)
+        return [np.asarray(t.data if L is dp else t.detach().numpy())
+                for t in (ga, gb, *grad((ga * v).sum() + (gb * v).sum(), [c]))]
+
+    for mine, reference in zip(mixed(dp), mixed(torch)):
+        np.testing.assert_array_equal(mine, reference)
+
+
+def test_clamp_with_tensor_bounds_at_nans_is_pytorchs():
+    """clamp has its own rule (not maximum's): with a NaN input or bound, the result is NaN and no
+    operand gets a gradient there, as in PyTorch."""
+    X = [_NAN, 1.0, 5.0, 2.0, 0.5, 3.0, _NAN, -1.0]
+    LOW = [0.0, _NAN, 0.0, 3.0, 0.5, _NAN, _NAN, 0.0]
+    HIGH = [4.0, 4.0, _NAN, 1.0, 2.0, _NAN, 1.0, _NAN]
+    for bounds in ((LOW, HIGH), (LOW, None), (None, HIGH)):
+        results = []
+        for L in (dp, torch):
+            make = (lambda v: dp.tensor(v, dtype=dp.float64, requires_grad=True)) if L is dp else (
+                lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+            x, low, high = make(X), *(None if v is None else make(v) for v in bounds)
+            out = L.clamp(x, low, high)
+            out.sum().backward()
+            array = (lambda t: t.data) if L is dp else (lambda t: t.detach().numpy())
+            results.append([array(out)] + [np.asarray(t.grad) for t in (x, low, high) if t is not None])
+        for mine, reference in zip(*results):
+            np.testing.assert_array_equal(mine, reference)

@@ -207,6 +207,7 @@ IN_PLACE = {
     "add_": lambda x, y: x.add_(y), "sub_": lambda x, y: x.sub_(y), "mul_": lambda x, y: x.mul_(y),
     "div_": lambda x, y: x.div_(y), "add_ alpha": lambda x, y: x.add_(y, alpha=2),
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "pow_": lambda x, y: x.pow_(y), "**=": operator.ipow,
 }
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from .. import ops
 from ..ops._core import normalize_axes
 from ..ops.activation import SELU_ALPHA, SELU_SCALE
-from ..ops.elementwise import first_share
+from ..ops.elementwise import share
 from .differentiable_rules import _by_own_rule, _reduced_shape, kept, rule, sum_to
 
 
@@ -96,9 +96,16 @@ def _extreme(node, g):
 def _select(node, g):
     a, b = node._parents
     values = kept(node)
-    share_a = np.broadcast_to(first_share(values["x"], values["y"], values["a_wins"], node.data.dtype), node.data.shape)
-    return (sum_to(ops.mul(g, share_a), a.data.shape) if a.requires_grad else None,
-            sum_to(ops.mul(g, 1 - share_a), b.data.shape) if b.requires_grad else None)
+    x, y, loses, dtype = values["x"], values["y"], values["loses"], node.data.dtype
+
+    def part(mine, other):
+        # g·share, and 0 where the operand loses even for an infinite g (not ∞·0), as the own rule
+        shared = np.broadcast_to(share(mine, other, loses, dtype), node.data.shape)
+        with np.errstate(invalid="ignore"):  # the ∞·0 that where() discards
+            return ops.where(shared != 0, ops.mul(g, shared), 0.0)
+
+    return (sum_to(part(x, y), a.data.shape) if a.requires_grad else None,
+            sum_to(part(y, x), b.data.shape) if b.requires_grad else None)
 
 
 @rule("where")

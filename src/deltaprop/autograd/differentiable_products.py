@@ -13,8 +13,9 @@ met by a constant operand of the gradient's einsum (the rule of ops.einsum handl
   fresh letter ``z`` and an identity matrix with letters ``iz`` joins the operands;
 * a dimension of size 1 stretched against a larger one: the gradient is summed over the letter,
   so the dimension gets a fresh letter, carried by a ones of size 1;
-* a letter of this operand alone ('ij->i'): the forward summed over it, so the gradient is the same
-  along it; a ones of its size carries the letter into the gradient.
+* a letter of this operand alone ('ij->i'), or one every other operand carries at size 1 only
+  ('a,a->' with shapes (3,) and (1,)): the gradient is the same along it; a ones of its size carries
+  the letter into the gradient at its full size.
 """
 
 from __future__ import annotations
@@ -49,11 +50,17 @@ def einsum_gradient(g, tensors: tuple, labels: list, out_labels: list, sizes: di
         else:
             seen.add(label)
             result.append(label)
-    present = {label for _, ls in operands for label in ls}
-    for label in result:  # this operand's own letters, summed by the forward: the gradient is broadcast
-        if label not in present:
+    # the size each letter has among the gradient's operands: a letter this operand carries at full
+    # size that no other operand carries, or that every other carries at size 1 (broadcast), would
+    # come out of the gradient's einsum at size 1; a ones of its size carries it at full size
+    present = {}
+    for t, ls in operands:
+        for label, n in zip(ls, np.shape(t.data)):
+            present[label] = max(present.get(label, 1), n)
+    for label in result:
+        if present.get(label, 0) < sizes.get(label, 1):
             operands.append((Tensor._wrap(np.ones(sizes[label], dtype)), [label]))
-            present.add(label)
+            present[label] = sizes[label]
     number = {}
     for label in [label for _, ls in operands for label in ls] + result:
         number.setdefault(label, len(number))

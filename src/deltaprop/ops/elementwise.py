@@ -121,13 +121,15 @@ def _bound(bound):
     return bound if bound is None or isinstance(bound, (bool, int, float, np.ndarray)) else np.asarray(bound)
 
 
-def first_share(x, y, a_wins, dtype) -> np.ndarray:
-    """The share of maximum's or minimum's gradient that goes to its first operand: 1 where it
-    wins, ½ at ties (as PyTorch splits them), 0 where it loses."""
-    return np.where(a_wins(x, y), 1.0, np.where(x == y, 0.5, 0.0)).astype(dtype)
+def share(x, y, loses, dtype) -> np.ndarray:
+    """The share of maximum's or minimum's gradient that goes to the operand ``x`` against the other
+    one ``y``, as PyTorch's rule gives it: 0 where x loses (``loses(x, y)``), ½ at ties (PyTorch
+    splits them), 1 elsewhere: where x wins, and where the result is NaN, a NaN operand neither
+    winning, losing nor tying, so that both operands get the whole gradient there."""
+    return np.where(loses(x, y), 0.0, np.where(x == y, 0.5, 1.0)).astype(dtype)
 
 
-def _select(a, b, name, pick, a_wins):
+def _select(a, b, name, pick, loses):
     if type(a) is not Tensor or type(b) is not Tensor:  # (two tensors, the common case, pay one check)
         _refuse_a_number(name, a, b)
     a, b = operand(a), operand(b)
@@ -138,16 +140,18 @@ def _select(a, b, name, pick, a_wins):
         raise broadcast_error(name, a, b) from None
 
     def backward(g):
-        # Ties split the gradient equally between the two operands, as PyTorch does.
-        share_a = first_share(x, y, a_wins, g.dtype)
-        # The losing side gets 0 even where g is infinite (g · 0 would be NaN), as in PyTorch.
-        with np.errstate(invalid="ignore"):  # the inf · 0 that where() then discards
-            return (
-                unbroadcast(np.where(share_a == 0, 0, g * share_a), np.shape(a.data)) if a.requires_grad else None,
-                unbroadcast(np.where(share_a == 1, 0, g * (1 - share_a)), np.shape(b.data)) if b.requires_grad else None,
-            )
+        return (_part(g, x, y, loses, np.shape(a.data)) if a.requires_grad else None,
+                _part(g, y, x, loses, np.shape(b.data)) if b.requires_grad else None)
 
     return record(out, (a, b), backward, name)
+
+
+def _part(g, mine, other, loses, shape) -> np.ndarray:
+    """An operand's gradient of maximum or minimum: g times its share, summed back to its shape. The
+    losing side gets 0 even where g is infinite (g · 0 would be NaN), as in PyTorch."""
+    shared = share(mine, other, loses, g.dtype)
+    with np.errstate(invalid="ignore"):  # the inf · 0 that where() then discards
+        return unbroadcast(np.where(shared == 0, 0, g * shared), shape)
 
 
 def _refuse_a_number(name, a, b) -> None:
@@ -161,11 +165,11 @@ def _refuse_a_number(name, a, b) -> None:
 
 
 def maximum(a, b):
-    return _select(a, b, "maximum", np.maximum, np.greater)
+    return _select(a, b, "maximum", np.maximum, np.less)
 
 
 def minimum(a, b):
-    return _select(a, b, "minimum", np.minimum, np.less)
+    return _select(a, b, "minimum", np.minimum, np.greater)
 
 
 def where(condition, input=None, other=None):

@@ -19,13 +19,17 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from . import _memory
 from ._core import constant, mm, no_tensors_in, operand, record
+from .arithmetic import add
 from .promotion import promoted
+from .shape import reshape
 
 
 def linear(x, weight, bias=None):
     """x·Wᵀ + b for x of shape (..., in_features) and W of shape (out_features, in_features).
 
     ``x`` may be a plain array (the first layer's input is data): it then joins no graph at all.
+    A weight vector of shape (in_features,) gives x·w, of shape (...), the output axis dropped (as
+    in PyTorch). The bias has shape (out_features,), or any shape that broadcasts to the output's.
     """
     # (isinstance first: on the hot path these are tensors, and the call to operand() is skipped)
     weight = weight if isinstance(weight, Tensor) else operand(weight)
@@ -35,9 +39,13 @@ def linear(x, weight, bias=None):
     try:
         mismatch = not X.ndim or X.shape[-1] != W.shape[1]
     except IndexError:  # (a try costs nothing until it catches)
-        raise ShapeError(f"linear: the weight must be a matrix of shape (out_features, in_features), got shape "
-                         f"{W.shape}; for a vector w, x @ w is the weighted sum (PyTorch refuses it too)") from None
+        if W.ndim == 1:
+            return _linear_of_vector(x, X, weight, bias)
+        raise ShapeError(f"linear: the weight must be a matrix of shape (out_features, in_features) or a vector of "
+                         f"shape (in_features,), got shape {W.shape}") from None
     if mismatch:
+        if W.ndim == 1:  # (a 0-d input: refused there, in the vector's terms)
+            return _linear_of_vector(x, X, weight, bias)
         features = X.shape[-1] if X.ndim else "no"
         raise ShapeError(f"linear: input of shape {X.shape} has {features} features, the weight of shape {W.shape} expects {W.shape[1]}")
     if X.dtype is not W.dtype:
@@ -56,15 +64,9 @@ def linear(x, weight, bias=None):
     else:
         out = _product(X, W.T)
     parents = (x, weight) if x_is_node else (weight,)
-    if bias is not None:
-        bias = bias if isinstance(bias, Tensor) else operand(bias)
-        if getattr(bias.data, "dtype", None) is out.dtype:
-            out += bias.data  # ``out`` is a fresh array: adding in place saves a temporary
-        else:  # a bias of another dtype (or a number): PyTorch's promoted one (ops.promotion)
-            out = np.add(*promoted(out, bias.data))
-        parents += (bias,)
 
     def backward(g):
+        # (``bias`` is read when the rule runs: None where a bias of another shape is added below)
         # Leading axes folded into one batch axis: g2 is (batch, out), X2 is (batch, in).
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
@@ -88,7 +90,49 @@ def linear(x, weight, bias=None):
             grads = (gx,) + grads
         return grads
 
-    return record(out, parents, backward, "linear")
+    if bias is None:
+        return record(out, parents, backward, "linear")
+    bias = bias if isinstance(bias, Tensor) else operand(bias)
+    B = bias.data
+    if getattr(B, "dtype", None) is out.dtype and B.shape == out.shape[-1:]:
+        out += B  # ``out`` is a fresh array: adding in place saves a temporary
+    elif np.shape(B) == out.shape[-1:]:  # of another dtype (a float64 bias): PyTorch's promoted one (ops.promotion)
+        out = np.add(*promoted(out, B))
+    else:
+        # Any other bias that broadcasts to the output (PyTorch takes them, a number too) is added
+        # to the product by ``add``, whose rule sums its gradient back to the bias's shape
+        # (``unbroadcast``): the primitive's own bias is (out_features,), its gradient Σ δ.
+        other, bias = bias, None
+        return _add_bias(record(out, parents, backward, "linear"), other)
+    return record(out, parents + (bias,), backward, "linear")
+
+
+def _linear_of_vector(x, X: np.ndarray, weight: Tensor, bias):
+    """x·w for a weight vector w of shape (in_features,): the product with w as a one-row weight
+    matrix, its output axis of size 1 dropped, so the gradients come from linear's own rule (and
+    data takes the weight's dtype, as there). PyTorch refuses a bias with this weight unless x is
+    a vector too (its fused path for a matrix input wants a weight matrix); here any bias that
+    broadcasts to the output is added."""
+    if not X.ndim or X.shape[-1] != weight.data.shape[0]:
+        features = X.shape[-1] if X.ndim else "no"
+        raise ShapeError(f"linear: input of shape {X.shape} has {features} features, the weight of shape "
+                         f"{weight.data.shape} expects {weight.data.shape[0]}")
+    out = linear(x, reshape(weight, (1, -1)))
+    out = reshape(out, out.data.shape[:-1])
+    return out if bias is None else _add_bias(out, bias)
+
+
+def _add_bias(out: Tensor, bias: Tensor) -> Tensor:
+    """out + bias for a bias that broadcasts to the output's shape (it may not enlarge the output,
+    as in PyTorch, where the bias is added into the output)."""
+    shape, own = out.data.shape, np.shape(bias.data)
+    try:
+        fits = np.broadcast_shapes(shape, own) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"linear: the bias of shape {own} does not broadcast to the output's shape {shape}")
+    return add(out, bias)
 
 
 def _common_dtype(X: np.ndarray, W: np.ndarray, data: bool) -> tuple:
