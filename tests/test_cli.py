@@ -420,11 +420,19 @@ def test_a_folder_holding_a_run_is_refused_unless_overwrite(data, tmp_path):
     assert replaced.returncode == 0, replaced.stderr
     assert tomllib.loads((out / "config.toml").read_text())["hidden"] == [5]
     assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 3
-    # --overwrite with a run that fails: none of the old run's files is left to pass for this one's.
+    # --overwrite with a run that fails: the run it was to replace gets its files back, as they were
+    # (none of the failed run's is left to pass for them), and no set-aside folder is left behind.
+    replaced_files = _snapshot(out)
     failed = run("train", "flowers.csv", "--optimizer", "sgd", "--lr", "1e300", "--out", out, "--overwrite", "--quiet",
                  cwd=data)
     assert failed.returncode == 1
-    assert sorted(p.name for p in out.iterdir()) == []
+    assert _snapshot(out) == replaced_files
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # and one that succeeds leaves only its own files
+    again = run("train", "flowers.csv", "--epochs", 2, "--hidden", "6", "--out", out, "--overwrite", "--quiet", cwd=data)
+    assert again.returncode == 0, again.stderr
+    assert tomllib.loads((out / "config.toml").read_text())["hidden"] == [6]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
 def test_a_failed_resume_changes_nothing_in_the_run_folder(data, tmp_path):
@@ -474,9 +482,9 @@ def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(train.time, "strftime", lambda pattern: "20260101-120000")
     folders = [train._make_run_folder(None, "flowers", overwrite=False) for _ in range(3)]
-    assert [(str(path), created) for path, created in folders] == [
-        ("runs/flowers-20260101-120000", True), ("runs/flowers-20260101-120000-2", True),
-        ("runs/flowers-20260101-120000-3", True),
+    assert [(str(path), created, previous) for path, created, previous in folders] == [
+        ("runs/flowers-20260101-120000", True, None), ("runs/flowers-20260101-120000-2", True, None),
+        ("runs/flowers-20260101-120000-3", True, None),
     ]
 
 
@@ -806,3 +814,75 @@ def test_the_added_optimizers_train_from_the_command_line(data, tmp_path, name, 
     group = state["optimizer"]["param_groups"][0]
     assert (group["lr"], group["weight_decay"]) == (0.01, 0.001)
     assert all(entry["step"] > 0 for entry in state["optimizer"]["state"].values())
+
+
+def test_predict_writes_each_value_to_its_full_precision_and_decimal_labels_stay_distinct(tmp_path):
+    """Predictions are written in the shortest form that reads back as the same float32 (a price
+    of millions keeps its units' digits), and decimal class labels that float32 would merge stay
+    classes of their own, written back as they were read."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 2)).round(3)
+    price = (2_500_000 + 40_000 * X[:, 0] - 15_000 * X[:, 1] + rng.normal(size=120) * 100).round(2)
+    _write_csv(tmp_path / "prices.csv", ["a", "b", "price"], [[*row, p] for row, p in zip(X, price)])
+    trained = run("train", "prices.csv", "--epochs", 5, "--out", "run", "--quiet", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    predicted = run("predict", "run/model.safetensors", "prices.csv", cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    written = np.array([np.float32(v) for v in predicted.stdout.splitlines()[1:]])
+    model = TabularModel.load(tmp_path / "run" / "model.safetensors")
+    expected = np.asarray(model.predict(X.astype(np.float32)), dtype=np.float32).ravel()
+    np.testing.assert_array_equal(written, expected)
+
+    labels = np.where(X[:, 0] > 0.3, "1.00000003", np.where(X[:, 0] > -0.3, "1.00000002", "1.00000001"))
+    _write_csv(tmp_path / "close.csv", ["a", "b", "kind"], [[*row, k] for row, k in zip(X, labels)])
+    trained = run("train", "close.csv", "--task", "classification", "--epochs", 5, "--out", "close", "--quiet",
+                  cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    predicted = run("predict", "close/model.safetensors", "close.csv", "--proba", cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    header = predicted.stdout.splitlines()[0].split(",")
+    assert header[1:] == ["probability_1.00000001", "probability_1.00000002", "probability_1.00000003"]
+    assert set(line.split(",")[0] for line in predicted.stdout.splitlines()[1:]) <= {"1.00000001", "1.00000002", "1.00000003"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--target", "species"], r"--target names a column of a CSV file; the data is the bundled digits"),
+    (["digits", "--target", "3"], r"--target names a column of a CSV file; the data is the bundled digits"),
+    (["--model", "cnn", "--hidden", "8"], r"--hidden shapes the mlp's hidden layers; --model cnn has layers of its own"),
+    (["--model", "cnn", "--activation", "tanh"], r"--activation shapes the mlp's hidden layers"),
+    (["--model", "cnn", "--dropout", "0.2"], r"--dropout shapes the mlp's hidden layers"),
+    (["--optimizer", "adam", "--momentum", "0.5"], r"--momentum applies to --optimizer sgd and rmsprop; adam has no"),
+])
+def test_a_flag_the_run_would_ignore_is_refused(args, message, tmp_path):
+    result = run("train", *args, "--epochs", 1, "--out", "run", cwd=tmp_path)
+    assert_one_sentence_error(result, 2, message)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_flag_given_in_a_runs_own_config_file_is_not_held_against_it(tmp_path):
+    """A run's config.toml lists every option (hidden sizes of a cnn run too): repeating it works."""
+    first = run("train", "--model", "cnn", "--epochs", 1, "--out", "first", "--quiet", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = run("train", "--config", "first/config.toml", "--out", "again", "--quiet", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("labels, task", [
+    ([0, 1, 2] * 3, "classification"),  # a small file of numbered classes (9 rows, 3 classes)
+    ([1, 2, 3, 4] * 3, "classification"),
+    (list(range(40)) , "regression"),  # every row its own whole number: not classes
+    ([3, 5, 9] * 3, "regression"),  # few rows, whole numbers that are not numbered as classes are
+    ([0.5, 1.5] * 10, "regression"),
+    ([0, 1] * 2, "classification"),
+])
+def test_the_task_is_inferred_from_the_target(labels, task):
+    from deltaprop.tabular import infer_task
+
+    assert infer_task(np.array(labels)) == task
+
+
+def test_metrics_of_a_tiny_magnitude_keep_four_significant_digits():
+    from deltaprop.cli.report import metrics_table
+
+    table = metrics_table({"mae": 1.2345e-6, "rmse": 0.5, "r2": float("nan")}, "regression", "Metrics")
+    assert table.splitlines()[1:] == ["  MAE   1.234e-06", "  RMSE  0.5000", "  R²    undefined"]

@@ -503,7 +503,7 @@ def test_csv_target_by_name_or_index(target, name, tmp_path):
 
 @pytest.mark.parametrize(
     "column, dtype",
-    [(["0", "1", "2.0"], np.int64), (["0.5", "1", "2"], np.float32), (["cat", "1", "dog"], np.str_)],
+    [(["0", "1", "2.0"], np.int64), (["0.5", "1", "2"], np.float64), (["cat", "1", "dog"], np.str_)],
 )
 def test_csv_target_dtype(column, dtype, tmp_path):
     path = tmp_path / "y.csv"

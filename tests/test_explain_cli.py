@@ -267,3 +267,15 @@ def test_a_network_file_that_is_not_utf8_is_a_data_error_and_a_byte_order_mark_i
     bom = tmp_path / "bom.json"
     bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(CLASSIC).encode())
     assert "0.298371109" in deltaprop_command("explain", "--network", str(bom)).stdout
+
+
+def test_a_network_file_whose_loss_does_not_fit_its_output_is_a_data_error_naming_the_file(tmp_path):
+    path = tmp_path / "sigmoid_ce.json"
+    path.write_text(json.dumps({"layers": [{"weight": [[0.1, 0.2], [0.25, 0.3]], "activation": "sigmoid"}],
+                                "input": [0.05, 0.1], "target": 1, "loss": "cross_entropy"}), encoding="utf-8")
+    result = deltaprop_command("explain", "--network", str(path), check=False)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == (
+        f"deltaprop: error: {path}: loss 'cross_entropy' puts a softmax on the output layer, so the last Linear "
+        f"must be followed by Softmax or nothing, not Sigmoid"
+    )

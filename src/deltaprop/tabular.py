@@ -26,12 +26,17 @@ _MAX_CLASSES_FOR_INTEGERS = 20
 
 
 def infer_task(y: np.ndarray) -> str:
-    """Classification for class names, or for whole numbers with few distinct values; else regression."""
+    """Classification for class names, or for whole numbers with few distinct values (at most 20,
+    and at most a fifth of the rows, or numbered as classes are: every whole number from 0 or 1
+    up to the largest, in at least twice as many rows, as a small file of labels 0, 1, 2 is); else
+    regression."""
     if y.dtype.kind in "USO":
         return "classification"
     values = np.unique(y)
     whole = y.dtype.kind in "iub" or bool(np.all(values == np.round(values)))
-    few = len(values) <= min(_MAX_CLASSES_FOR_INTEGERS, max(2, len(y) // 5))
+    numbered = (len(values) >= 2 and values[0] in (0, 1) and values[-1] - values[0] == len(values) - 1
+                and len(y) >= 2 * len(values))  # (and rows enough for two of each, on average)
+    few = len(values) <= _MAX_CLASSES_FOR_INTEGERS and (numbered or len(values) <= max(2, len(y) // 5))
     return "classification" if whole and few else "regression"
 
 

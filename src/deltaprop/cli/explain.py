@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+from ..errors import ConfigError, DataError
 from .options import positive_int
 
 FORMATS = ("table", "markdown", "json")
@@ -58,7 +59,14 @@ def run(args) -> int:
     from ..textbook.render import render
 
     network = classic_network() if args.network is None else load_network(args.network)
-    trace = network.explain(steps=args.steps, freeze_biases=args.freeze_biases)
+    try:
+        trace = network.explain(steps=args.steps, freeze_biases=args.freeze_biases)
+    except ConfigError as error:
+        if args.network is None:
+            raise
+        # What the network file asks for cannot be explained (a loss that does not fit its output
+        # layer): a problem of that file, named as the loader names its others.
+        raise DataError(f"{args.network}: {str(error).removeprefix('explain: ')}") from None
     sys.stdout.write(render(trace, args.format))
     if args.network is None and not args.freeze_biases:
         print(

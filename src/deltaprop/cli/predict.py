@@ -124,7 +124,15 @@ def run_predict(args) -> int:
 
 
 def _cell(value) -> str:
-    return f"{value:.6g}" if isinstance(value, (float, np.floating)) else str(value)
+    """A predicted value or label as the shortest text that reads back as the same number in its
+    own precision (NumPy's shortest round-trip form: 2536431.2 for a float32, 0.1 for a label
+    read as 0.1), never rounded to fewer digits than that."""
+    if not isinstance(value, (float, np.floating)):
+        return str(value)
+    value = value if isinstance(value, np.floating) else np.float64(value)
+    if value == 0 or not np.isfinite(value) or 1e-4 <= abs(value) < 1e16:  # (where Python's repr is positional too)
+        return np.format_float_positional(value, unique=True, trim="-")
+    return np.format_float_scientific(value, unique=True, trim="-")
 
 
 def run_evaluate(args) -> int:

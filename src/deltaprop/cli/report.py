@@ -16,8 +16,16 @@ def metrics_table(results: dict, task: str, title: str) -> str:
     lines = [title]
     for key, label in zip(keys, labels):
         value = results[key]
-        lines.append(f"  {label:<{width}}  {'undefined' if math.isnan(value) else f'{value:.4f}'}")
+        lines.append(f"  {label:<{width}}  {_number(value)}")
     return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    """Four decimals, or four significant digits for a magnitude below 0.001 (an error in a target
+    of millionths would read 0.0000)."""
+    if math.isnan(value):
+        return "undefined"
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.4g}"
 
 
 def samples(count: int, kind: str = "") -> str:

@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def register(commands, formatter) -> None:
             parser.add_argument(option.flag, dest=option.name, default=None, metavar=option.metavar, help=f"{option.help}{shown}")
     parser.add_argument("--out", default=None, metavar="DIR", help="run folder (default: runs/<data>-<date>-<time>)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace the run already in --out (its files are deleted first); without it, such a folder is refused")
+                        help="replace the run already in --out (its files are set aside, deleted once this run has finished, put back "
+                             "if it fails); without it, such a folder is refused")
     parser.add_argument("--resume", default=None, metavar="CHECKPOINT", help="continue the run that wrote this checkpoint, exactly where it stopped")
     parser.add_argument("--config", default=None, metavar="FILE.toml", help="read options from a TOML file; flags given here override it")
     parser.add_argument("--quiet", action="store_true", help="no progress output, only the results")
@@ -144,6 +146,8 @@ def run(args) -> int:
         _check_unchanged(configuration.saved(resume_state, args.resume), config,
                          settings if isinstance(settings, dict) else {}, args)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+    if args.resume is None:
+        _refuse_ignored_flags(args, config)
     if args.resume is None and config["out"]:
         _check_out(Path(config["out"]), args.overwrite)  # before the data is read: refuse early
 
@@ -171,29 +175,58 @@ def run(args) -> int:
         raise UsageError(f"--early-stopping watches the validation loss, but --val-split {config['val_split']} "
                          f"leaves no validation rows; give a larger --val-split")
 
+    previous = None  # where --overwrite set an earlier run's files aside until this one succeeds
     if args.resume:
         out, created = Path(args.resume).parent, False
     else:
-        out, created = _make_run_folder(config["out"], data_name, args.overwrite)
+        out, created, previous = _make_run_folder(config["out"], data_name, args.overwrite)
     before = {name: _stamp(out / name) for name in OUTPUT_FILES}  # to tell what this run writes
     try:
-        return _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log,
+        code = _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log,
                       before[CHECKPOINT_FILE], class_weight)
     except BaseException as error:
         if isinstance(error, _Diverged):
-            _clean_up(out, created, before, args.resume)
+            _clean_up(out, created, before, args.resume, previous)
+            if previous is not None and previous.exists():  # (its checkpoint kept the new run's files)
+                print(f"deltaprop: the run it was to replace is kept in {previous}", file=sys.stderr)
             return 1  # the reason, and what its checkpoint holds, are printed already
         if _stamp(out / CHECKPOINT_FILE) != before[CHECKPOINT_FILE]:
             # The run wrote a checkpoint: its folder stays, and the error is followed by a line saying
             # so (every file in it was written atomically, so none is torn).
-            error.__notes__ = [*getattr(error, "__notes__", ()), _kept(out / CHECKPOINT_FILE)]
-        _clean_up(out, created, before, args.resume)
+            error.__notes__ = [*getattr(error, "__notes__", ()), _kept(out / CHECKPOINT_FILE, previous)]
+        _clean_up(out, created, before, args.resume, previous)
         raise
+    if code == 0 and previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)  # replaced for good
+    elif previous is not None:  # interrupted, its checkpoint kept: so is the earlier run, set aside
+        print(f"deltaprop: the run it was to replace is kept in {previous}", file=sys.stderr)
+    return code
 
 
-def _clean_up(out: Path, created: bool, before: dict, resumed) -> None:
+def _refuse_ignored_flags(args, config) -> None:
+    """A flag given on the command line that the run would not use is refused rather than ignored.
+    (A config file is not held to this: a run's own config.toml lists every option.)"""
+    given = lambda name: getattr(args, name, None) is not None  # noqa: E731
+    if config["model"] == "cnn":
+        for name in ("hidden", "activation", "dropout"):
+            if given(name):
+                raise UsageError(f"--{name} shapes the mlp's hidden layers; --model cnn has layers of its own "
+                                 f"(deltaprop.nn.models.digits_cnn): leave --{name} out, or use --model mlp")
+    if given("momentum") and config["optimizer"] not in ("sgd", "rmsprop"):
+        raise UsageError(f"--momentum applies to --optimizer sgd and rmsprop; {config['optimizer']} has no momentum "
+                         f"option: leave --momentum out")
+    data = config["data"]
+    if given("target") and (data is None or data == BUNDLED or Path(data).suffix.lower() == ".npz"):
+        what = "the bundled digits, whose labels are the digits" if data is None or data == BUNDLED else \
+            f"{data}, an NPZ file, whose targets are its array 'y'"
+        raise UsageError(f"--target names a column of a CSV file; the data is {what}: leave --target out")
+
+
+def _clean_up(out: Path, created: bool, before: dict, resumed, previous: Path | None = None) -> None:
     """After a failure: a new run without a checkpoint worth keeping leaves nothing behind, not the
-    folder it made, nor its files in a folder that was there. (A resumed run keeps its folder.)"""
+    folder it made, nor its files in a folder that was there, and the run it was to replace
+    (--overwrite) gets its files back. (A resumed run keeps its folder; a run that wrote a
+    checkpoint keeps its files, and the one it was to replace stays set aside in ``previous``.)"""
     if resumed or _stamp(out / CHECKPOINT_FILE) != before[CHECKPOINT_FILE]:
         return
     if created:
@@ -202,9 +235,13 @@ def _clean_up(out: Path, created: bool, before: dict, resumed) -> None:
     for name in OUTPUT_FILES:
         if _stamp(out / name) != before[name]:
             (out / name).unlink(missing_ok=True)
+    if previous is not None:
+        for saved in previous.iterdir():
+            saved.replace(out / saved.name)
+        previous.rmdir()
 
 
-def _kept(checkpoint: Path) -> str:
+def _kept(checkpoint: Path, previous: Path | None = None) -> str:
     """The line that follows the error of a run that failed after writing ``checkpoint``."""
     try:
         state = load_checkpoint(checkpoint)["state"]
@@ -213,8 +250,9 @@ def _kept(checkpoint: Path) -> str:
             held += f", batch {state['batches_done']}"
     except (DeltapropError, OSError, KeyError, TypeError):
         held = "the run so far"
+    kept = "" if previous is None else f"; the run it was to replace is kept in {previous}"
     return (f"the run folder {checkpoint.parent} is kept: its checkpoint holds {held}; resume with: "
-            f"deltaprop train --resume {checkpoint}")
+            f"deltaprop train --resume {checkpoint}{kept}")
 
 
 def _train(args, config, table, data_name, task, prepared, network, loss, optimizer, out, log, found,
@@ -393,19 +431,24 @@ def _check_out(out: Path, overwrite: bool) -> None:
                          f"or --overwrite to replace it")
 
 
-def _make_run_folder(requested, data_name: str, overwrite: bool) -> tuple[Path, bool]:
-    """(the run folder, whether this run made it). A given --out (checked by :func:`_check_out`
-    before the data was read) is, with --overwrite, emptied of an earlier run's files (so that no
-    file of it is left to mix with this run's); the default folder is new, with a suffix if a run
-    started in the same second took its name."""
+def _make_run_folder(requested, data_name: str, overwrite: bool) -> tuple[Path, bool, Path | None]:
+    """(the run folder, whether this run made it, where an earlier run's files were set aside). A
+    given --out (checked by :func:`_check_out` before the data was read) has, with --overwrite, an
+    earlier run's files moved into a hidden folder in it (so that no file of it is left to mix with
+    this run's, and none is lost if this run fails: they come back, see :func:`_clean_up`); the
+    default folder is new, with a suffix if a run started in the same second took its name."""
     if requested:
         out = Path(requested)
         created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
+        previous = None
         if overwrite:
-            for name in OUTPUT_FILES:
-                (out / name).unlink(missing_ok=True)
-        return out, created
+            held = [name for name in OUTPUT_FILES if (out / name).exists()]
+            if held:
+                previous = Path(tempfile.mkdtemp(prefix=".replaced-run-", dir=out))
+                for name in held:
+                    (out / name).replace(previous / name)
+        return out, created, previous
     base = f"runs/{data_name}-{time.strftime('%Y%m%d-%H%M%S')}"
     for number in itertools.count(1):
         out = Path(base if number == 1 else f"{base}-{number}")
@@ -413,7 +456,7 @@ def _make_run_folder(requested, data_name: str, overwrite: bool) -> tuple[Path, 
             out.mkdir(parents=True)
         except FileExistsError:
             continue
-        return out, True
+        return out, True, None
 
 
 def _stamp(path: Path):

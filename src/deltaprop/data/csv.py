@@ -372,8 +372,11 @@ def _decimal_comma_hint(cell: str) -> str:
 
 
 def _target_array(values: np.ndarray, numeric: bool) -> np.ndarray:
+    """Whole numbers as int64, other numbers as float64: a target may be class labels (1.00000001
+    and 1.00000002 are two classes, which float32 would merge, and 0.1 should read back as 0.1),
+    and a regression target is rounded to the network's dtype where it is trained on."""
     if not numeric:
         return values
     if np.all(values == np.round(values)) and np.all(np.abs(values) < _EXACT_INTEGER_BOUND):
         return values.astype(np.int64)
-    return values.astype(np.float32)
+    return values.astype(np.float64)
