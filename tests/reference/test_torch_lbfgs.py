@@ -20,13 +20,6 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import nn, optim  # noqa: E402
 
 
-@pytest.fixture
-def torch_float64():
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
-
 
 def _quadratic(dtype):
     """f(x) = ½‖A·x − b‖² + ½·0.1‖x‖² over x = [vec W; v], in both frameworks, same start."""

@@ -32,13 +32,6 @@ STEPS = 30
 TOLERANCE = 1e-10
 
 
-@pytest.fixture
-def torch_float64():
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
-
 
 def _models(dtype=np.float64, seed: int = 0):
     """The same network in both frameworks, sharing initial weights."""

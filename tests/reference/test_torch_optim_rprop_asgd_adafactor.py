@@ -19,13 +19,6 @@ from test_torch_optim_more import (  # noqa: E402
 )
 
 
-@pytest.fixture
-def torch_float64():
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
-
 
 CASES = [
     ("Rprop", {}, None),

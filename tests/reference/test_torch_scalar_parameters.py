@@ -20,14 +20,6 @@ STEPS = 10
 TOLERANCE = 1e-10
 
 
-@pytest.fixture
-def torch_float64():
-    # NAdam keeps its product of momenta in PyTorch's default dtype.
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
-
 
 CASES = [
     ("SGD", {"lr": 0.1}),
