@@ -163,8 +163,7 @@ def test_linear_gradcheck_for_a_batch_of_one():
 
 
 # Linear's products go to np.dot for contiguous float32/float64 matrices of one dtype: the same
-# BLAS call as matmul makes, so x·Wᵀ + b and its gradients must equal the @ forms bit for bit
-# (larger products go to matmul itself: 100 takes some of them past linear's _DOT_BELOW).
+# BLAS call as matmul makes, so x·Wᵀ + b and its gradients must equal the @ forms bit for bit.
 PRODUCT_SIZES = [1, 2, 3, 8, 17, 64, 100]
 
 

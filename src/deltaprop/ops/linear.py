@@ -152,21 +152,17 @@ def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     For such operands np.dot and matmul call the same BLAS routine with the same arguments, so
     the product is the same to the last bit (tests/reference/test_torch_small_step_paths.py
     compares them over shapes and layouts); np.dot skips the set-up of a generalised ufunc, 0.48
-    against 0.77 µs for (1, 2)·(2, 8). But np.dot also clears its output before BLAS clears it
-    again, so large products go to matmul: the medium network's weight gradient (256, 784) is 0.8
-    MB of zeros written twice at every step. Elsewhere the two differ (matmul computes strided or
+    against 0.77 µs for (1, 2)·(2, 8). (np.dot also clears its output before BLAS writes it; sending
+    products of 4096 outputs or more to matmul instead measured no gain on the medium and wide
+    networks' steps, 0.999-1.027 of the time.) Elsewhere the two differ (matmul computes strided or
     mixed-dtype operands in its own loop, np.dot copies them for BLAS), and mm keeps matmul's.
     """
-    if (a.dtype is b.dtype and a.dtype in _BLAS_DTYPES and a.ndim == 2 and b.ndim == 2 and a.flags.forc
-            and b.flags.forc and a.shape[0] * b.shape[1] < _DOT_BELOW):
+    if a.dtype is b.dtype and a.dtype in _BLAS_DTYPES and a.ndim == 2 and b.ndim == 2 and a.flags.forc and b.flags.forc:
         return np.dot(a, b)
     return mm(a, b)
 
 
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# Output elements under which np.dot's cheaper set-up outweighs its extra clearing (float32, one
-# BLAS thread: 5.1 against 7.6 µs at 32·32, equal at about 64·64).
-_DOT_BELOW = 4096
 
 
 def _sum_rows(g2: np.ndarray) -> np.ndarray:
