@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
-from . import hooks
+from .hooks import state as _hooks
 from .module import Module, Parameter
 
 
@@ -117,7 +117,7 @@ class Sequential(_Indexed):
         for index, layer in enumerate(self._modules.values()):
             try:
                 # what layer(x) does, one call frame fewer per layer, unless a module has hooks
-                x = layer(x) if hooks.state.used else layer.forward(x)
+                x = layer(x) if _hooks.used else layer.forward(x)
             except ShapeError as error:
                 # Say which layer of the stack failed: "layer 2 (Linear(64 -> 32)): ...".
                 raise ShapeError(f"layer {index} of Sequential: {error}") from None

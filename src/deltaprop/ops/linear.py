@@ -94,9 +94,12 @@ def linear(x, weight, bias=None):
         return record(out, parents, backward, "linear")
     bias = bias if isinstance(bias, Tensor) else operand(bias)
     B = bias.data
-    if getattr(B, "dtype", None) is out.dtype and B.shape == out.shape[-1:]:
+    # (the usual bias, one value per output: len(W) is the number of outputs; cheaper to ask than
+    # comparing shape tuples, on the path of every dense layer)
+    usual = getattr(B, "ndim", None) == 1 and len(B) == len(W)
+    if usual and B.dtype is out.dtype:
         out += B  # ``out`` is a fresh array: adding in place saves a temporary
-    elif np.shape(B) == out.shape[-1:]:  # of another dtype (a float64 bias): PyTorch's promoted one (ops.promotion)
+    elif usual:  # of another dtype (a float64 bias): PyTorch's promoted one (ops.promotion)
         out = np.add(*promoted(out, B))
     else:
         # Any other bias that broadcasts to the output (PyTorch takes them, a number too) is added
