@@ -87,7 +87,7 @@ def test_vector_refusals_are_one_sentence(call, error, match):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.5, float("inf")])
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.5, 0.5, float("inf"), 0.0, -1.0, -2.5, float("-inf")])
 def test_get_total_norm_matches_pytorch(norm_type, dtype):
     ours, theirs = _twin_parameters(dtype, seed=3)
     total = nn.utils.get_total_norm(ours, norm_type)
@@ -102,8 +102,24 @@ def test_get_total_norm_refuses_a_non_finite_norm_when_asked():
     assert nn.utils.get_total_norm(values).item() == float("inf")
     with pytest.raises(GradError, match=r"get_total_norm: the total norm of order 2 is inf; set error_if_nonfinite"):
         nn.utils.get_total_norm(values, error_if_nonfinite=True)
-    with pytest.raises(ConfigError, match=r"get_total_norm: norm_type must be positive \(or inf\), got -1.0"):
-        nn.utils.get_total_norm(values, norm_type=-1)
+    with pytest.raises(ConfigError, match=r"get_total_norm: norm_type must be a number \(inf and -inf included\), got nan"):
+        nn.utils.get_total_norm(values, norm_type=float("nan"))
+
+
+@pytest.mark.parametrize("norm_type", [0.0, -1.0, float("-inf"), 2.0])
+def test_norms_of_order_zero_and_below_count_zeros_as_pytorch_does(norm_type):
+    """Order 0 is, in PyTorch's norm of the per-tensor norms, the number of tensors holding a
+    non-zero; a negative order or -inf is 0 where any element is 0. Clipping then follows."""
+    grads = [np.array([0.0, 2.0, -3.0]), np.zeros(2), np.array([[0.5, -0.25]])]
+    ours = [dp.tensor(np.ones_like(g), dtype=np.float64, requires_grad=True) for g in grads]
+    theirs = [torch.ones(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for a, b, g in zip(ours, theirs, grads):
+        a.grad, b.grad = g.copy(), torch.tensor(g)
+    total = nn.utils.clip_grad_norm_(ours, 0.1, norm_type=norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 0.1, norm_type=norm_type)
+    assert total.item() == pytest.approx(expected.item(), rel=1e-12)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -32,16 +32,24 @@ def _arrays(tensors) -> list:
 
 def _check_norm_type(owner: str, norm_type) -> float:
     norm_type = float(norm_type)
-    if not norm_type > 0:
-        raise ConfigError(f"{owner}: norm_type must be positive (or inf), got {norm_type}")
+    if math.isnan(norm_type):
+        raise ConfigError(f"{owner}: norm_type must be a number (inf and -inf included), got nan")
     return norm_type
 
 
 def _total(arrays: list, norm_type: float) -> float:
-    """The ``norm_type``-norm of all the arrays as one vector (sums in float64)."""
+    """The ``norm_type``-norm of all the arrays as one vector (sums in float64), as PyTorch takes it:
+    the norm of the arrays' own norms. For every order but 0 that is the norm of all the elements
+    (inf: the largest |g|, -inf: the smallest, p < 0: (Σ|g|^p)^(1/p), 0 where an element is 0); for
+    0, PyTorch's composition counts the arrays that hold a non-zero element."""
+    if norm_type == 0:
+        return float(sum(1 for a in arrays if np.count_nonzero(a)))
     if math.isinf(norm_type):
-        return max(float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays)
-    return sum(float(np.sum(np.abs(a.astype(np.float64)) ** norm_type)) for a in arrays) ** (1.0 / norm_type)
+        extremes = [float(np.abs(a).max() if norm_type > 0 else np.abs(a).min()) for a in arrays if a.size]
+        return (max if norm_type > 0 else min)(extremes) if extremes else 0.0
+    with np.errstate(divide="ignore"):  # (|0|^p is inf for p < 0: the norm is then 0)
+        total = sum(float(np.sum(np.abs(a.astype(np.float64)) ** norm_type)) for a in arrays)
+        return total ** (1.0 / norm_type) if total else 0.0
 
 
 def _refuse_nonfinite(owner: str, total: float) -> None:
