@@ -333,6 +333,20 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer (or boolean) tensor as a Python index, as in PyTorch:
+        ``items[dp.tensor(2)]``, ``range(dp.tensor(3))``."""
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.reshape(()).item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch; any other as
+        ``str`` does, with no format spec."""
+        if self.data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     __hash__ = object.__hash__  # tensors are compared elementwise, hashed by identity
 
     # -- arithmetic (NumPy broadcasting; reflected forms for scalar and array left operands) -----
