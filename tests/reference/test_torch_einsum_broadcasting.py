@@ -14,6 +14,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these test
 
 import deltaprop as dp  # noqa: E402
 from deltaprop import autograd  # noqa: E402
+from second_order import derivatives  # noqa: E402
 
 LETTERS = "abcde"
 
@@ -75,15 +76,7 @@ CASES = draw_cases(60)
 def _derivatives(L, equation, values, w, v):
     """(einsum's value, the operands' gradients of s = Σ w·y² taken with create_graph=True, the
     gradients of t = Σ v·∇s): the second derivative along v."""
-    grad = autograd.grad if L is dp else torch.autograd.grad
-    xs = [L.tensor(a, dtype=L.float64, requires_grad=True) for a in values]
-    y = L.einsum(equation, *xs)
-    s = (L.tensor(w, dtype=L.float64) * y * y).sum()
-    first = grad(s, xs, create_graph=True)
-    t = sum((g * L.tensor(d, dtype=L.float64)).sum() for g, d in zip(first, v))
-    second = grad(t, xs)
-    array = (lambda x: x.data) if L is dp else (lambda x: x.detach().numpy())
-    return array(y), [array(g) for g in first], [array(h) for h in second]
+    return derivatives(L, lambda *xs: L.einsum(equation, *xs), values, w, v)
 
 
 @pytest.mark.parametrize("equation, shapes", CASES, ids=[f"{e} {s}" for e, s in CASES])

@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch is the reference these tests compare against")
 
 import deltaprop as dp  # noqa: E402
-from deltaprop import autograd  # noqa: E402
+from second_order import derivatives  # noqa: E402
 from deltaprop.errors import ShapeError  # noqa: E402
 
 F = dp.nn.functional
@@ -51,28 +51,14 @@ BEYOND = [
 ]
 
 
-def _derivatives(L, shapes, values, g, v, linear):
-    """(y, the gradients of s = Σ g·y² by create_graph=True, the gradients of t = Σ v·∇s) for the
-    leaves x, weight and (if any) bias."""
-    grad = autograd.grad if L is dp else torch.autograd.grad
-    leaves = [L.tensor(a, dtype=L.float64, requires_grad=True) for a in values]
-    y = linear(*leaves)
-    s = (L.tensor(g, dtype=L.float64) * y * y).sum()
-    first = grad(s, leaves, create_graph=True)
-    t = sum((d * L.tensor(u, dtype=L.float64)).sum() for d, u in zip(first, v))
-    second = grad(t, leaves)
-    array = (lambda x: x.data) if L is dp else (lambda x: x.detach().numpy())
-    return array(y), [array(d) for d in first], [array(d) for d in second]
-
-
 def _compare(shapes, reference):
     rng = np.random.default_rng(sum(len(s) for s in shapes if s is not None))
     shapes = [s for s in shapes if s is not None]
     values = [rng.standard_normal(s) for s in shapes]
     out_shape = tuple(reference(*[torch.tensor(a) for a in values]).shape)
     g, v = rng.standard_normal(out_shape), [rng.standard_normal(s) for s in shapes]
-    ours = _derivatives(dp, shapes, values, g, v, lambda *ts: F.linear(*ts))
-    theirs = _derivatives(torch, shapes, values, g, v, reference)
+    ours = derivatives(dp, lambda *ts: F.linear(*ts), values, g, v)  # (y, its gradients, its second derivative)
+    theirs = derivatives(torch, reference, values, g, v)
     assert ours[0].shape == out_shape
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-12, err_msg="value")
     names = ["input", "weight", "bias"]
