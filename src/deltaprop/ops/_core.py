@@ -61,7 +61,7 @@ def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.shape[-1] != 1 or a.ndim < 2 or b.ndim < 2 or b.shape[-2] != 1:
         return a @ b
     if a.ndim == 2 and b.ndim == 2:
-        return np.dot(a, b)
+        return a.dot(b)  # (np.dot's method form, without the array-function dispatch)
     if a.shape[-2] * b.shape[-1] < _OUTER_MIN:
         return a @ b
     return np.multiply(a, b)

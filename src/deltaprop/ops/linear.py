@@ -160,12 +160,15 @@ def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     networks' steps, 0.999-1.027 of the time.) Elsewhere the two differ (matmul computes strided or
     mixed-dtype operands in its own loop, np.dot copies them for BLAS), and mm keeps matmul's.
     """
-    if a.dtype is b.dtype and a.dtype in _BLAS_DTYPES and a.ndim == 2 and b.ndim == 2 and a.flags.forc and b.flags.forc:
-        return np.dot(a, b)
+    # (identity tests: NumPy's float32 and float64 arrays share one dtype object each, and the test
+    # ``in (float32, float64)`` compared dtypes for 0.3 µs, as long as the product of a batch of one)
+    kind = a.dtype
+    if kind is b.dtype and (kind is _FLOAT32 or kind is _FLOAT64) and a.ndim == 2 and b.ndim == 2 and a.flags.forc and b.flags.forc:
+        return a.dot(b)  # (the method: np.dot's array-function dispatch costs 0.5 µs more per call)
     return mm(a, b)
 
 
-_BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _sum_rows(g2: np.ndarray) -> np.ndarray:
