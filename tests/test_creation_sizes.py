@@ -70,3 +70,23 @@ def test_ordinary_sizes_still_work(name):
     assert MAKERS[name]((2, 3)).shape == (2, 3)
     assert MAKERS[name]((0,)).shape == (0,)
     assert dp.zeros(np.int64(2), 3).shape == (2, 3) and dp.randperm(0).shape == (0,)
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+@pytest.mark.parametrize("size", [2.0, 1.5, None])
+def test_a_size_that_is_not_an_integer_or_a_sequence_is_refused_in_one_sentence(name, size):
+    # (NumPy's own words were "'float' object is not iterable")
+    with pytest.raises(ValueError, match=rf"^{name}: a size is an integer or a tuple of integers, got "):
+        getattr(dp, name)(size)
+    with pytest.raises(ValueError, match=r"^full: a size is an integer or a tuple of integers, got 2.0$"):
+        dp.full(2.0, 1.5)
+
+
+def test_fill_takes_a_number_or_a_0d_tensor_and_refuses_a_tensor_with_dimensions():
+    t = dp.zeros(3)
+    assert t.fill_(dp.tensor(2.5)) is t
+    np.testing.assert_array_equal(t.data, [2.5, 2.5, 2.5])
+    for value in (dp.tensor([1.0, 2.0]), [[5.0]], dp.tensor([7.0])):
+        with pytest.raises(ValueError, match=r"^fill_: the value must be a number or a 0-d tensor, got one of shape \("):
+            t.fill_(value)
+    np.testing.assert_array_equal(t.data, [2.5, 2.5, 2.5])  # nothing written

@@ -39,7 +39,10 @@ def checked_size(op: str, shape: tuple, itemsize: int) -> tuple:
 
 def _shape(op: str, shape: tuple, dtype) -> tuple:
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = tuple(shape[0])
+        try:
+            shape = tuple(shape[0])
+        except TypeError:  # (a float, say: NumPy's words would be "'float' object is not iterable")
+            raise ValueError(f"{op}: a size is an integer or a tuple of integers, got {shape[0]!r}") from None
     if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
         if not all(isinstance(n, (int, np.integer)) for n in shape):
             raise ValueError(f"{op}: a size is a tuple of integers, got {shape}")

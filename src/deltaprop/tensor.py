@@ -1380,7 +1380,11 @@ class Tensor:
 
     def fill_(self, value):
         self._method_in_place("fill_", value)
-        self.data.fill(_data(value))
+        value = _data(value)
+        if np.ndim(value):
+            raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, got one of shape {np.shape(value)} "
+                             "(copy_ copies a tensor's values)")
+        self.data.fill(value)
         self._mark_changed()
         return self
 
