@@ -38,6 +38,7 @@ def corpus(tmp_path_factory) -> Path:
     _csv(folder / "missing.csv", header, missing)
     _csv(folder / "all_missing.csv", header, [[row[0], "", row[2], row[3]] for row in good[:5]])
     _csv(folder / "one_class.csv", header, [[*row[:3], "setosa"] for row in good])
+    _csv(folder / "continuous_target.csv", header, [[*row[:3], row[0] * 2 + 0.5] for row in good])  # 0.5 at x1 = 0
     (folder / "latin1.csv").write_bytes(",".join(header).encode() + b"\n0.1,0.2,0.3,caf\xe9\n")
     huge = [list(row) for row in good]
     huge[4][2] = "1e39"

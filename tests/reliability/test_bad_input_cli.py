@@ -52,6 +52,10 @@ CASES = [
          ("all_missing.csv: every one of its 5 data rows has a missing or infinite value",)),
     Case("single class", "train {data}/one_class.csv --out {tmp}/run", DATA,
          ("one_class.csv: the target column 'species' has a single class ('setosa')", "needs at least two")),
+    Case("decimals as classes", "train {data}/continuous_target.csv --task classification --out {tmp}/run", DATA,
+         ("continuous_target.csv: classification needs class labels, but the target column 'species' holds numbers "
+          "with decimals", "60 distinct values); use --task regression")),
+    Case("decimals by auto", "train {data}/continuous_target.csv --epochs 1 --quiet --out {tmp}/run", OK, ()),
     Case("file does not exist", "train {data}/nowhere.csv --out {tmp}/run", DATA, ("nowhere.csv: no such file",)),
     Case("file cannot be read", "train {data}/flowers.csv/inside.csv --out {tmp}/run", DATA,
          ("flowers.csv/inside.csv: cannot be read (Not a directory)",)),
