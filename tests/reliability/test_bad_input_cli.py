@@ -53,8 +53,8 @@ CASES = [
     Case("single class", "train {data}/one_class.csv --out {tmp}/run", DATA,
          ("one_class.csv: the target column 'species' has a single class ('setosa')", "needs at least two")),
     Case("decimals as classes", "train {data}/continuous_target.csv --task classification --out {tmp}/run", DATA,
-         ("continuous_target.csv: classification needs class labels, but the target column 'species' holds numbers "
-          "with decimals", "60 distinct values); use --task regression")),
+         ("continuous_target.csv: classification needs class labels, but the target column 'species' holds 60 "
+          "distinct numbers with decimals in 60 rows (", "most rows a class of their own; use --task regression")),
     Case("decimals by auto", "train {data}/continuous_target.csv --epochs 1 --quiet --out {tmp}/run", OK, ()),
     Case("file does not exist", "train {data}/nowhere.csv --out {tmp}/run", DATA, ("nowhere.csv: no such file",)),
     Case("file cannot be read", "train {data}/flowers.csv/inside.csv --out {tmp}/run", DATA,

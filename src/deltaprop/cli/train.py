@@ -319,12 +319,14 @@ def _prepare(table, task, config) -> dict:
     encoder = target_scaler = None
     stratify = None
     if task == "classification":
-        if y.dtype.kind == "f" and not np.all(y == np.round(y)):
-            # (as scikit-learn's classifiers refuse a "continuous" target: every decimal its own class)
+        distinct = len(np.unique(y)) if y.dtype.kind == "f" else 0
+        if distinct > len(y) // 2 and not np.all(y == np.round(y)):
+            # A measurement, not labels: most rows would be a class of their own (scikit-learn refuses
+            # any "continuous" target; a few decimal labels, 0.5 and 1.5, are classes here).
             example = y[y != np.round(y)][0].item()
             raise DataError(f"classification needs class labels, but the target column {table.target_name!r} holds "
-                            f"numbers with decimals ({example!r}, {len(np.unique(y))} distinct values); "
-                            f"use --task regression, or --task auto to choose by the column")
+                            f"{distinct} distinct numbers with decimals in {len(y)} rows ({example!r}, ...), most "
+                            f"rows a class of their own; use --task regression, or --task auto to choose by the column")
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
             raise DataError(f"the target column {table.target_name!r} has a single class "
