@@ -1,0 +1,184 @@
+"""What code ported from PyTorch 2.13 writes around its optimizers, against PyTorch itself.
+
+- The implementation options (``foreach``, ``fused``, ``capturable``, ``differentiable``) are taken
+  where PyTorch's constructor has them and kept in the parameter groups, so every optimizer's groups
+  hold the keys and default values that PyTorch's hold; True for the two that change semantics is
+  refused in one sentence.
+- ``Adam(decoupled_weight_decay=True)`` follows PyTorch's trajectory (it is AdamW).
+- A PyTorch optimizer's state dict, its tensors made NumPy arrays (or its 0-d tensors made Python
+  numbers with ``.item()``), loads into the same deltaprop optimizer, and the run goes on as
+  PyTorch's does.
+"""
+
+import inspect
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference these tests compare against")
+
+import deltaprop as dp  # noqa: E402
+from deltaprop import optim  # noqa: E402
+from deltaprop.errors import ConfigError  # noqa: E402
+
+NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
+         "Adafactor", "LBFGS"]
+HINTS = ("foreach", "fused", "capturable", "differentiable")
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameter_groups_hold_pytorchs_options_and_defaults(name):
+    ours = getattr(optim, name)([dp.tensor(np.zeros(2), requires_grad=True)])
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)])
+    group_ours = ours.state_dict()["param_groups"][0]
+    group_theirs = theirs.state_dict()["param_groups"][0]
+    assert set(group_ours) == set(group_theirs)
+    for key, value in group_theirs.items():
+        assert _plain(group_ours[key]) == _plain(value), key
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_implementation_options_are_taken_where_pytorch_takes_them(name):
+    taken = [key for key in HINTS if key in inspect.signature(getattr(torch.optim, name)).parameters]
+    ours_taken = [key for key in HINTS if key in inspect.signature(getattr(optim, name)).parameters]
+    assert ours_taken == taken
+    p = dp.tensor(np.zeros(2), requires_grad=True)
+    for key in taken:
+        for value in ((None, False, True) if key in ("foreach", "fused") else (False,)):
+            optimizer = getattr(optim, name)([p], **{key: value})
+            assert optimizer.param_groups[0][key] is value
+            assert optimizer.state_dict()["param_groups"][0][key] is value
+    for key in {"capturable", "differentiable"} & set(taken):
+        with pytest.raises(ConfigError, match=rf"^{name}: {key}=True is not supported \(.*\); leave it False$"):
+            getattr(optim, name)([p], **{key: True})
+        optimizer = getattr(optim, name)([p])
+        with pytest.raises(ConfigError, match=rf"{key}=True is not supported .*\(parameter group 1\)$"):
+            optimizer.add_param_group({"params": [dp.tensor(np.zeros(1), requires_grad=True)], key: True})
+    if {"foreach", "fused"} <= set(taken):
+        with pytest.raises(ConfigError, match="foreach=True and fused=True cannot be given together"):
+            getattr(optim, name)([p], foreach=True, fused=True)
+    if "foreach" in taken:
+        with pytest.raises(ConfigError, match="foreach must be True, False or None, got 'yes'"):
+            getattr(optim, name)([p], foreach="yes")
+
+
+def _tensors(seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.normal(size=(3, 4)), rng.normal(size=(4,)), rng.normal(size=())]
+    ours = [dp.tensor(a.copy(), requires_grad=True, dtype=np.float64) for a in arrays]
+    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
+    return ours, theirs
+
+
+def _closure(optimizer, params):
+    def closure():
+        optimizer.zero_grad()
+        loss = sum(0.1 * (p**4).sum() + (p**2).sum() - p.sum() for p in params)
+        loss.backward()
+        return loss
+
+    return closure
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("maximize", [False, True])
+def test_adam_with_decoupled_weight_decay_follows_pytorchs_and_is_adamw(amsgrad, maximize, torch_float64):
+    options = dict(lr=0.01, weight_decay=0.3, amsgrad=amsgrad, maximize=maximize)
+    ours, theirs = _tensors()
+    twins, _ = _tensors()
+    adam = optim.Adam(ours, decoupled_weight_decay=True, **options)
+    adamw = optim.AdamW(twins, **options)
+    reference = torch.optim.Adam(theirs, decoupled_weight_decay=True, **options)
+    for _ in range(15):
+        adam.step(_closure(adam, ours))
+        adamw.step(_closure(adamw, twins))
+        reference.step(_closure(reference, theirs))
+    for a, w, t in zip(ours, twins, theirs, strict=True):
+        np.testing.assert_allclose(a.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(a.data, w.data)
+    plain, _ = _tensors()
+    coupled = optim.Adam(plain, **options)
+    for _ in range(15):
+        coupled.step(_closure(coupled, plain))
+    assert max(float(np.abs(a.data - b.data).max()) for a, b in zip(ours, plain)) > 1e-4  # the option matters
+    assert adam.param_groups[0]["decoupled_weight_decay"] is True
+    assert adamw.param_groups[0]["decoupled_weight_decay"] is True
+    assert "decoupled_weight_decay" not in inspect.signature(optim.AdamW).parameters  # as in PyTorch
+
+
+def _numpy(value):
+    """A state dict with every tensor made a NumPy array (0-d tensors 0-d arrays)."""
+    if torch.is_tensor(value):
+        return value.detach().numpy().copy()
+    if isinstance(value, dict):
+        return {key: _numpy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_numpy(item) for item in value)
+    return value
+
+
+SCALARS = ("step", "mu_product", "eta", "mu", "t", "H_diag", "ro")
+
+
+def _items(value, key=None):
+    """The same with the numbers PyTorch keeps in 0-d tensors (``step``, ``mu_product``, ...) made
+    Python numbers with ``.item()``."""
+    if torch.is_tensor(value) and value.ndim == 0 and key in SCALARS:
+        return value.item()
+    if isinstance(value, dict):
+        return {name: _items(item, name) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_items(item, key) for item in value)
+    return _numpy(value)
+
+
+STATE_CASES = [
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("Adam", dict(lr=0.01, amsgrad=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adadelta", dict()),
+    ("Adamax", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, betas=(0.9, 0.9))),
+    ("Rprop", dict(lr=0.01)),
+    ("ASGD", dict(lr=0.01, t0=2)),
+    ("Adafactor", dict(lr=0.01)),
+    ("LBFGS", dict(lr=0.5, max_iter=3, history_size=4)),
+]
+
+
+@pytest.mark.parametrize("convert", [_numpy, _items], ids=["arrays", "items"])
+@pytest.mark.parametrize("name, options", STATE_CASES, ids=[case[0] for case in STATE_CASES])
+def test_a_pytorch_state_dict_made_numpy_loads_and_the_run_goes_on_as_pytorchs(name, options, convert, torch_float64):
+    ours, theirs = _tensors()
+    reference = getattr(torch.optim, name)(theirs, **options)
+    for _ in range(5):
+        reference.step(_closure(reference, theirs))
+    saved = convert(reference.state_dict())
+    assert np.ndim(saved["state"][0].get("step", saved["state"][0].get("n_iter"))) == 0
+    for a, t in zip(ours, theirs, strict=True):
+        a.data[...] = t.detach().numpy()
+    optimizer = getattr(optim, name)(ours, **options)
+    optimizer.load_state_dict(saved)
+    for _ in range(5):
+        reference.step(_closure(reference, theirs))
+        optimizer.step(_closure(optimizer, ours))
+    for a, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.data, t.detach().numpy(), rtol=1e-9, atol=1e-12)
+    counts = [entry["step"] for entry in optimizer.state_dict()["state"].values() if "step" in entry]
+    assert all(type(count) is int and count == 10 for count in counts)
+
+
+def test_a_step_count_that_is_no_whole_number_is_still_refused():
+    p = dp.tensor(np.zeros(2), requires_grad=True)
+    optimizer = optim.Adam([p])
+    saved = {"state": {0: {"step": np.array(2.5), "exp_avg": np.zeros(2), "exp_avg_sq": np.zeros(2)}},
+             "param_groups": optimizer.state_dict()["param_groups"]}
+    with pytest.raises(ValueError, match="no valid step count 'step'"):
+        optimizer.load_state_dict(saved)
