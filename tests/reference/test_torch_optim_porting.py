@@ -11,6 +11,7 @@
 """
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -182,3 +183,79 @@ def test_a_step_count_that_is_no_whole_number_is_still_refused():
              "param_groups": optimizer.state_dict()["param_groups"]}
     with pytest.raises(ValueError, match="no valid step count 'step'"):
         optimizer.load_state_dict(saved)
+
+
+def _scheduled_pair():
+    ours = [dp.tensor(np.zeros(2), requires_grad=True), dp.tensor(np.zeros(3), requires_grad=True)]
+    theirs = [torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)]
+    optimizer = optim.SGD([{"params": ours[:1]}, {"params": ours[1:], "lr": 0.05}], lr=0.1, momentum=0.9)
+    reference = torch.optim.SGD([{"params": theirs[:1]}, {"params": theirs[1:], "lr": 0.05}], lr=0.1, momentum=0.9)
+    return optimizer, reference
+
+
+EPOCH_CASES = {
+    "StepLR": dict(step_size=3, gamma=0.5),
+    "MultiStepLR": dict(milestones=[2, 5, 5, 9], gamma=0.5),
+    "ExponentialLR": dict(gamma=0.9),
+    "CosineAnnealingLR": dict(T_max=7, eta_min=0.001),
+    "ConstantLR": dict(factor=0.5, total_iters=4),
+    "LinearLR": dict(start_factor=0.2, end_factor=0.9, total_iters=6),
+    "PolynomialLR": dict(total_iters=8, power=2.0),
+    "LambdaLR": dict(lr_lambda=lambda epoch: 0.95**epoch),
+    "MultiplicativeLR": dict(lr_lambda=lambda epoch: 0.95),
+    "CyclicLR": dict(base_lr=0.01, max_lr=0.1, step_size_up=4, mode="triangular2"),
+    "OneCycleLR": dict(max_lr=0.5, total_steps=40, three_phase=True),
+}
+
+
+@pytest.mark.parametrize("name", EPOCH_CASES)
+def test_step_with_an_epoch_warns_and_goes_where_pytorchs_goes(name):
+    optimizer, reference = _scheduled_pair()
+    ours = getattr(dp.optim.lr_scheduler, name)(optimizer, **EPOCH_CASES[name])
+    theirs = getattr(torch.optim.lr_scheduler, name)(reference, **EPOCH_CASES[name])
+    for i, epoch in enumerate([1, 2, 5, 3, 3, 10, 0, 7, 8, 20, 15, 16, 17, 30]):
+        if i % 3 == 0:
+            ours.step()
+        else:
+            with pytest.warns(UserWarning, match=rf"^{name}\.step\(epoch\) is deprecated"):
+                ours.step(epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the epoch's deprecation, and the order of steps
+            theirs.step() if i % 3 == 0 else theirs.step(epoch)
+        assert ours.last_epoch == theirs.last_epoch
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
+        for group_ours, group_theirs in zip(optimizer.param_groups, reference.param_groups, strict=True):
+            assert group_ours["lr"] == pytest.approx(group_theirs["lr"], rel=1e-12)
+            assert group_ours["momentum"] == pytest.approx(group_theirs["momentum"], rel=1e-12)
+
+
+def test_plateau_step_with_an_epoch_sets_last_epoch_as_pytorchs():
+    optimizer, reference = _scheduled_pair()
+    ours = dp.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=1)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(reference, patience=1)
+    for i, metric in enumerate([1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5]):
+        with pytest.warns(UserWarning, match=r"^ReduceLROnPlateau\.step\(epoch\) is deprecated"):
+            ours.step(metric, 2 * i)
+        with pytest.warns(UserWarning):
+            theirs.step(metric, 2 * i)
+        assert ours.last_epoch == theirs.last_epoch == 2 * i
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
+    assert ours.get_last_lr()[0] < 0.1  # the rate was reduced on the way
+
+
+@pytest.mark.parametrize("epoch", [-1, 2.5, "3"])
+def test_step_refuses_an_epoch_that_is_no_count_and_changes_nothing(epoch):
+    optimizer, _ = _scheduled_pair()
+    scheduler = dp.optim.lr_scheduler.StepLR(optimizer, step_size=2)
+    scheduler.step()
+    with pytest.raises(ConfigError, match=r"StepLR: the epoch given to step\(\) must be a non-negative integer"):
+        scheduler.step(epoch)
+    assert scheduler.last_epoch == 1 and scheduler.get_last_lr() == [0.1, 0.05]
+
+
+def test_one_cycle_refuses_an_epoch_past_its_end():
+    optimizer, _ = _scheduled_pair()
+    scheduler = dp.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.5, total_steps=10)
+    with pytest.raises(ConfigError, match="OneCycleLR: step 11 is past the end of the schedule"):
+        scheduler.step(11)
+    assert scheduler.last_epoch == 0

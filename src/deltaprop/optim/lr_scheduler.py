@@ -11,6 +11,9 @@ The semantics are PyTorch's: ``last_epoch`` counts the calls to ``step()`` (the 
 the first, setting epoch 0), ``get_last_lr()`` returns the learning rates it last set, and the
 schedules that PyTorch computes recursively from the current ``lr`` (StepLR, MultiStepLR,
 ExponentialLR, CosineAnnealingLR) are computed the same way here, so the two give the same sequence.
+``step(epoch)``, deprecated in PyTorch, is taken with PyTorch's UserWarning and meaning: the
+schedule goes to ``epoch``, its closed form there where it has one (``ReduceLROnPlateau.step(metric,
+epoch)`` sets ``last_epoch``; ``CosineAnnealingWarmRestarts.step(epoch)`` is not deprecated).
 ``state_dict()`` holds plain numbers and lists only (LambdaLR's and MultiplicativeLR's functions
 and CyclicLR's scale_fn are not saved: build the scheduler with them, then load the numbers);
 SequentialLR's and ChainedScheduler's hold their schedules' state dicts.
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..tensor import Tensor
@@ -106,8 +110,18 @@ class LRScheduler:
                 f"scheduler after adding every group"
             )
 
-    def step(self) -> None:
-        """Advance one epoch and set every parameter group's ``lr``."""
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and set every parameter group's ``lr``.
+
+        ``step(epoch)`` (deprecated in PyTorch, which warns) goes to ``epoch`` instead: the rates
+        are the schedule's closed form there where it has one, else :meth:`get_lr` at that epoch,
+        as in PyTorch; a UserWarning says so.
+        """
+        if epoch is not None:
+            _warn_epoch(type(self).__name__, epoch)
+            self._step_count += 1
+            self._jump_to(int(epoch))
+            return
         self._check_groups(self._follows_added_groups)
         self._step_count += 1
         self.last_epoch += 1
@@ -167,6 +181,17 @@ class LRScheduler:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"
+
+
+def _warn_epoch(owner: str, epoch) -> None:
+    """Check the ``epoch`` of a ``step(epoch)`` and warn, as PyTorch does, that the argument is deprecated."""
+    check_int(owner, "the epoch given to step()", epoch)
+    warnings.warn(
+        f"{owner}.step(epoch) is deprecated, as in PyTorch: call step() once per epoch instead (given an epoch, the "
+        "schedule jumps there, to its closed form where it has one)",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _per_group_functions(owner: str, optimizer: Optimizer, lr_lambda) -> list:
@@ -362,8 +387,13 @@ class ReduceLROnPlateau(LRScheduler):
         self._initial = False
         self._last_lr = self._current_lrs()
 
-    def step(self, metrics) -> None:  # type: ignore[override]
-        """Record one epoch's metric and reduce the learning rates if it has plateaued."""
+    def step(self, metrics, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record one epoch's metric and reduce the learning rates if it has plateaued.
+
+        ``epoch`` (deprecated in PyTorch, which warns, as this does) sets ``last_epoch`` instead of
+        counting one more."""
+        if epoch is not None:
+            _warn_epoch("ReduceLROnPlateau", epoch)
         current = float(metrics.item() if isinstance(metrics, Tensor) else metrics)
         groups = len(self.optimizer.param_groups)
         if len(self.min_lrs) != groups:  # checked before anything changes, so a refused step changes nothing
@@ -373,7 +403,7 @@ class ReduceLROnPlateau(LRScheduler):
                     f"{groups} parameter groups; set min_lrs to one value per group"
                 )
             self.min_lrs = [self.default_min_lr] * groups
-        self.last_epoch += 1
+        self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
         if self._is_better(current):
             self.best = current
             self.num_bad_epochs = 0
@@ -831,14 +861,18 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
         return (end - start) * fraction + start
 
-    def step(self) -> None:
-        """Advance one step; a step past ``total_steps`` raises ConfigError and changes nothing."""
-        if self.last_epoch + 1 > self.total_steps:
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step (or go to step ``epoch``, deprecated as in PyTorch); a step past
+        ``total_steps`` raises ConfigError and changes nothing."""
+        if epoch is not None:
+            check_int("OneCycleLR", "the epoch given to step()", epoch)
+        to = self.last_epoch + 1 if epoch is None else int(epoch)
+        if to > self.total_steps:
             raise ConfigError(
-                f"OneCycleLR: step {self.last_epoch + 1} is past the end of the schedule (total_steps="
+                f"OneCycleLR: step {to} is past the end of the schedule (total_steps="
                 f"{self.total_steps}); make total_steps (or epochs · steps_per_epoch) cover every step"
             )
-        super().step()
+        super().step(epoch)
 
     def get_lr(self) -> list[float]:
         t = self.last_epoch
