@@ -259,3 +259,22 @@ def test_one_cycle_refuses_an_epoch_past_its_end():
     with pytest.raises(ConfigError, match="OneCycleLR: step 11 is past the end of the schedule"):
         scheduler.step(11)
     assert scheduler.last_epoch == 0
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "NAdam"])
+def test_a_learning_rate_given_as_a_0d_tensor_steps_as_pytorchs(name, torch_float64):
+    ours, theirs = _tensors()
+    optimizer = getattr(optim, name)(ours, lr=dp.tensor(0.02, dtype=np.float64))
+    reference = getattr(torch.optim, name)(theirs, lr=torch.tensor(0.02))
+    optimizer.add_param_group({"params": [dp.tensor(np.ones(2), requires_grad=True)], "lr": np.array(0.5)})
+    assert optimizer.param_groups[0]["lr"] == 0.02 and optimizer.param_groups[1]["lr"] == 0.5
+    assert type(optimizer.state_dict()["param_groups"][0]["lr"]) is float
+    for _ in range(8):
+        optimizer.step(_closure(optimizer, ours))
+        reference.step(_closure(reference, theirs))
+    for a, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    saved = _numpy(reference.state_dict())  # its lr a 0-d array now
+    fresh = getattr(optim, name)([dp.tensor(a.data.copy(), requires_grad=True) for a in ours], lr=0.1)
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[0]["lr"] == 0.02

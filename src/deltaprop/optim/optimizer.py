@@ -39,7 +39,7 @@ class Optimizer:
     """
 
     def __init__(self, params, defaults: dict):
-        self.defaults = dict(defaults)
+        self.defaults = _rate_as_number(dict(defaults))
         self._check_group(self.defaults, "")
         self.state: dict = {}
         self.param_groups: list[dict] = []
@@ -106,6 +106,7 @@ class Optimizer:
             seen.add(id(p))
         group = dict(self.defaults)
         group.update((name, value) for name, value in param_group.items() if name != "params")
+        _rate_as_number(group)
         self._check_group(group, f" (parameter group {index})")
         group["params"] = params
         self.param_groups.append(group)
@@ -229,6 +230,7 @@ class Optimizer:
                     if isinstance(merged.get(key), tuple) and isinstance(value, list):
                         value = tuple(value)
                     merged[key] = value
+            _rate_as_number(merged)
             self._check_group(merged, f" (loaded parameter group {g})")
             options.append(merged)
 
@@ -384,6 +386,18 @@ def _index(owner: str, key) -> int:
     if isinstance(key, str) and key.isdigit():
         return int(key)
     raise ModelFileError(f"{owner}: parameter indices must be integers, got {key!r}")
+
+
+def _rate_as_number(options: dict) -> dict:
+    """``options`` with a learning rate given as a 0-d tensor or array (PyTorch takes
+    ``lr=torch.tensor(0.01)``, and keeps it so in its state dict) made the Python float every
+    group holds here; returns ``options``."""
+    lr = options.get("lr")
+    if isinstance(lr, Tensor):
+        lr = lr.data
+    if isinstance(lr, (np.ndarray, np.generic)) and lr.ndim == 0 and lr.dtype.kind in "fiu":
+        options["lr"] = float(lr)
+    return options
 
 
 def _number(value, kind: str):
