@@ -278,3 +278,26 @@ def test_a_learning_rate_given_as_a_0d_tensor_steps_as_pytorchs(name, torch_floa
     fresh = getattr(optim, name)([dp.tensor(a.data.copy(), requires_grad=True) for a in ours], lr=0.1)
     fresh.load_state_dict(saved)
     assert fresh.param_groups[0]["lr"] == 0.02
+
+
+def test_named_parameters_are_taken_and_their_names_kept_as_pytorchs():
+    ours_model = dp.nn.Sequential(dp.nn.Linear(3, 4), dp.nn.Tanh(), dp.nn.Linear(4, 2))
+    theirs_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    ours = optim.AdamW(ours_model.named_parameters(), lr=0.01)
+    theirs = torch.optim.AdamW(theirs_model.named_parameters(), lr=0.01)
+    assert ours.param_groups[0]["param_names"] == theirs.param_groups[0]["param_names"] == [
+        "0.weight", "0.bias", "2.weight", "2.bias"]
+    assert all(isinstance(p, dp.Tensor) for p in ours.param_groups[0]["params"])
+    group_ours, group_theirs = ours.state_dict()["param_groups"][0], theirs.state_dict()["param_groups"][0]
+    assert set(group_ours) == set(group_theirs) and group_ours["param_names"] == group_theirs["param_names"]
+    fresh = optim.AdamW(ours_model.named_parameters())
+    fresh.load_state_dict(_numpy(theirs.state_dict()))
+    assert fresh.param_groups[0]["param_names"] == group_theirs["param_names"] and fresh.param_groups[0]["lr"] == 0.01
+
+    grouped = optim.SGD([{"params": ours_model[0].named_parameters(), "lr": 0.5},
+                         {"params": ours_model[2].named_parameters()}], lr=0.1)
+    assert [group["param_names"] for group in grouped.param_groups] == [["weight", "bias"], ["weight", "bias"]]
+    with pytest.raises(ConfigError, match="parameter group 1 has no names and the optimizer's groups have names"):
+        ours.add_param_group({"params": [dp.tensor(np.zeros(2), requires_grad=True)]})
+    with pytest.raises(ConfigError, match="mixes \\(name, parameter\\) pairs with other entries \\(position 1"):
+        optim.SGD([("a", dp.tensor(np.zeros(2), requires_grad=True)), dp.tensor(np.zeros(2), requires_grad=True)])

@@ -80,6 +80,15 @@ class Optimizer:
             params = list(params)
         if not params:
             raise ConfigError(f"{self._name}: parameter group {index} has an empty parameter list")
+        names = self._names(params, index)
+        if names is not None:
+            params = [p for _, p in params]
+        if self.param_groups and ("param_names" in self.param_groups[0]) != (names is not None):
+            raise ConfigError(
+                f"{self._name}: parameter group {index} has {'names' if names is not None else 'no names'} and the "
+                f"optimizer's groups {'have none' if names is not None else 'have names'}; give every group "
+                "(name, parameter) pairs, as named_parameters() makes, or none"
+            )
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         for position, p in enumerate(params):
             if not isinstance(p, Tensor):
@@ -109,8 +118,24 @@ class Optimizer:
         _rate_as_number(group)
         self._check_group(group, f" (parameter group {index})")
         group["params"] = params
+        if names is not None:
+            group["param_names"] = names
         self.param_groups.append(group)
         Changes.watch(params)  # a graph recorded before a step that changed them is refused
+
+    def _names(self, params: list, index: int) -> list | None:
+        """The names of a group given as (name, parameter) pairs (``model.named_parameters()``, which
+        PyTorch takes and keeps as the group's ``param_names``), or None for a group of parameters."""
+        pairs = [isinstance(p, tuple) for p in params]
+        if not any(pairs):
+            return None
+        for position, p in enumerate(params):
+            if not (isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)):
+                raise ConfigError(
+                    f"{self._name}: parameter group {index} mixes (name, parameter) pairs with other entries "
+                    f"(position {position} holds a {type(p).__name__}); give it pairs only, or parameters only"
+                )
+        return [name for name, _ in params]
 
     def _check_group(self, options: dict, where: str) -> None:
         """Check a group's options: PyTorch's implementation options (foreach, fused, capturable,
