@@ -11,6 +11,7 @@
 """
 
 import inspect
+import json
 import warnings
 
 import numpy as np
@@ -301,3 +302,49 @@ def test_named_parameters_are_taken_and_their_names_kept_as_pytorchs():
         ours.add_param_group({"params": [dp.tensor(np.zeros(2), requires_grad=True)]})
     with pytest.raises(ConfigError, match="mixes \\(name, parameter\\) pairs with other entries \\(position 1"):
         optim.SGD([("a", dp.tensor(np.zeros(2), requires_grad=True)), dp.tensor(np.zeros(2), requires_grad=True)])
+
+
+SCHEDULE_STATE_CASES = [
+    ("StepLR", dict(step_size=2)),
+    ("MultiStepLR", dict(milestones=[2, 6, 6, 9])),
+    ("LambdaLR", dict(lr_lambda=lambda epoch: 0.9**epoch)),
+    ("MultiplicativeLR", dict(lr_lambda=lambda epoch: 0.9)),
+    ("CosineAnnealingLR", dict(T_max=5)),
+    ("OneCycleLR", dict(max_lr=1.0, total_steps=20)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.9)),
+    ("ReduceLROnPlateau", dict(patience=1)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2)),
+    ("ExponentialLR", dict(gamma=0.9)),
+    ("ConstantLR", dict()),
+    ("LinearLR", dict()),
+    ("PolynomialLR", dict()),
+]
+
+
+@pytest.mark.parametrize("through_json", [False, True], ids=["dict", "json"])
+@pytest.mark.parametrize("name, options", SCHEDULE_STATE_CASES, ids=[case[0] for case in SCHEDULE_STATE_CASES])
+def test_a_pytorch_schedulers_state_dict_loads_and_goes_on_as_pytorchs(name, options, through_json):
+    optimizer, reference = _scheduled_pair()
+    theirs = getattr(torch.optim.lr_scheduler, name)(reference, **options)
+    metric = lambda epoch: 1.0 if epoch < 4 else 2.0  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's about stepping the scheduler before the optimizer
+        for epoch in range(5):
+            theirs.step(metric(epoch)) if name == "ReduceLROnPlateau" else theirs.step()
+    saved_optimizer, saved = _numpy(reference.state_dict()), _numpy(theirs.state_dict())
+    if through_json:
+        saved = json.loads(json.dumps(saved))
+    ours = getattr(dp.optim.lr_scheduler, name)(optimizer, **options)
+    optimizer.load_state_dict(saved_optimizer)
+    ours.load_state_dict(saved)
+    for epoch in range(5, 19):
+        if name == "ReduceLROnPlateau":
+            ours.step(metric(epoch))
+            theirs.step(metric(epoch))
+        else:
+            ours.step()
+            theirs.step()
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
+        for group_ours, group_theirs in zip(optimizer.param_groups, reference.param_groups, strict=True):
+            assert group_ours["lr"] == pytest.approx(group_theirs["lr"], rel=1e-12)
+            assert group_ours["momentum"] == pytest.approx(group_theirs["momentum"], rel=1e-12)

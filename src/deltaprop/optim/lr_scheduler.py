@@ -46,6 +46,16 @@ from .optimizer import Optimizer, to_plain
 # Entries of a state dict that hold one value per parameter group.
 _PER_GROUP = ("base_lrs", "_last_lr", "min_lrs", "max_lrs", "base_momentums", "max_momentums")
 
+# Entries of a PyTorch scheduler's state dict that hold its own bookkeeping (whether get_lr() is
+# called from step(), the initial step, the functions of LambdaLR and CyclicLR, which are not saved
+# here either, ReduceLROnPlateau's worst value), which deltaprop has no use for: a PyTorch state
+# dict loads without them.
+_PYTORCH_ONLY = ("_get_lr_called_within_step", "_is_initial", "verbose", "lr_lambdas", "_scale_fn_custom", "mode_worse")
+
+
+def _without_pytorch_bookkeeping(state_dict: dict) -> dict:
+    return {key: value for key, value in state_dict.items() if key not in _PYTORCH_ONLY}
+
 
 def _check_optimizer(owner: str, optimizer) -> None:
     if not isinstance(optimizer, Optimizer):
@@ -163,6 +173,7 @@ class LRScheduler:
         name = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise ModelFileError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+        state_dict = _without_pytorch_bookkeeping(state_dict)
         unknown = sorted(set(state_dict) - set(self.state_dict()))
         if unknown:
             listed = ", ".join(map(str, unknown))
@@ -276,6 +287,20 @@ class MultiStepLR(LRScheduler):
     def _closed_form_lr(self) -> list[float]:
         passed = bisect.bisect_right(self.milestones, self.last_epoch)
         return [base * self.gamma**passed for base in self.base_lrs]
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a :meth:`state_dict`; PyTorch's, whose milestones are a Counter (a dict of
+        milestone: times listed, its keys strings after JSON), loads too."""
+        milestones = state_dict.get("milestones") if isinstance(state_dict, dict) else None
+        if isinstance(milestones, dict):
+            try:
+                listed = sorted(int(key) for key, times in milestones.items() for _ in range(int(times)))
+            except (TypeError, ValueError):
+                raise ModelFileError(
+                    f"MultiStepLR.load_state_dict: milestones must map epochs to counts, got {milestones!r}"
+                ) from None
+            state_dict = {**state_dict, "milestones": listed}
+        super().load_state_dict(state_dict)
 
 
 class ExponentialLR(LRScheduler):
@@ -925,6 +950,7 @@ class _Composite(LRScheduler):
         name = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise ModelFileError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+        state_dict = _without_pytorch_bookkeeping(state_dict)
         unknown = sorted(set(state_dict) - set(self.state_dict()))
         if unknown:
             raise ModelFileError(f"{name}: unexpected entries {', '.join(map(str, unknown))} (saved by another scheduler?)")
