@@ -7,7 +7,7 @@ import pytest
 
 import deltaprop as dp
 from deltaprop import nn
-from deltaprop.errors import ConfigError
+from deltaprop.errors import ConfigError, ShapeError
 
 SHAPE = (200, 300)  # fan_in 300, fan_out 200
 CONV_SHAPE = (32, 16, 5, 5)  # fan_in 16·25 = 400, fan_out 32·25 = 800
@@ -93,3 +93,84 @@ def test_fan_based_inits_leave_a_zero_element_tensor_alone(name, shape):
     else:
         assert getattr(nn.init, name)(p) is p
     assert p.shape == shape
+
+
+@pytest.mark.parametrize("mean, std, a, b", [
+    (0.0, 1.0, -2.0, 2.0), (0.0, 0.02, -2.0, 2.0), (1.0, 1.0, -0.5, 0.5), (0.0, 1.0, 2.0, 3.0), (0.0, 3.0, 0.0, 0.5),
+])
+def test_trunc_normal_stays_in_its_bounds_with_the_truncated_mean(mean, std, a, b):
+    dp.manual_seed(0)
+    tensor = dp.zeros(200, 300, dtype=np.float64)
+    assert nn.init.trunc_normal_(tensor, mean, std, a, b) is tensor
+    values = tensor.data
+    assert a <= values.min() and values.max() <= b
+    # The mean of N(μ, σ²) truncated to [a, b]: μ + σ(φ(α) − φ(β))/(Φ(β) − Φ(α)), α, β the standardized bounds.
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    density = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    mass = (math.erf(beta / math.sqrt(2)) - math.erf(alpha / math.sqrt(2))) / 2
+    expected = mean + std * (density(alpha) - density(beta)) / mass
+    assert values.mean() == pytest.approx(expected, abs=5 * values.std() / math.sqrt(values.size))
+    dp.manual_seed(0)
+    np.testing.assert_array_equal(nn.init.trunc_normal_(dp.zeros(200, 300, dtype=np.float64), mean, std, a, b).data, values)
+
+
+def test_trunc_normal_checks_its_arguments_and_warns_far_from_its_bounds():
+    with pytest.raises(ConfigError, match="trunc_normal_: std must be above 0, got 0"):
+        nn.init.trunc_normal_(dp.zeros(3), std=0)
+    with pytest.raises(ConfigError, match="trunc_normal_: the bounds must have a <= b, got a=1, b=0"):
+        nn.init.trunc_normal_(dp.zeros(3), a=1, b=0)
+    with pytest.warns(UserWarning, match="more than 2 std from"):
+        values = nn.init.trunc_normal_(dp.zeros(1000), mean=5.0, a=-1.0, b=1.0).data
+    assert values.min() >= -1 and values.max() <= 1 and values.mean() > 0.5
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 2, 3), (1, 7), (6, 6), (8, 2, 3, 3)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_the_gain(shape):
+    dp.manual_seed(1)
+    values = nn.init.orthogonal_(dp.zeros(shape, dtype=np.float64), gain=2.0).data.reshape(shape[0], -1)
+    gram = values @ values.T if values.shape[0] <= values.shape[1] else values.T @ values
+    np.testing.assert_allclose(gram, 4 * np.eye(len(gram)), atol=1e-12)
+
+
+def test_orthogonal_is_uniform_over_the_orthogonal_matrices():
+    # Haar-distributed: an entry of a random n×n orthogonal matrix has mean 0 and variance 1/n, the
+    # diagonal included (without the sign correction of QR the diagonal would be positive).
+    dp.manual_seed(2)
+    diagonals = np.stack([np.diag(nn.init.orthogonal_(dp.zeros(4, 4, dtype=np.float64)).data) for _ in range(2000)])
+    assert abs(diagonals.mean()) < 0.03
+    assert diagonals.var() == pytest.approx(1 / 4, rel=0.1)
+
+
+def test_sparse_zeroes_the_same_share_of_every_column():
+    dp.manual_seed(3)
+    values = nn.init.sparse_(dp.zeros(10, 400), sparsity=0.35, std=2.0).data
+    np.testing.assert_array_equal((values == 0).sum(axis=0), 4)  # ⌈0.35 · 10⌉
+    assert values[values != 0].std() == pytest.approx(2.0, rel=0.05)
+    assert len({tuple(np.flatnonzero(column == 0)) for column in values.T}) > 100  # at random rows
+    with pytest.raises(ShapeError, match=r"sparse_: needs a 2-dimensional tensor, got shape \(2, 3, 4\)"):
+        nn.init.sparse_(dp.zeros(2, 3, 4), 0.5)
+    with pytest.raises(ConfigError, match="sparse_: sparsity must be a fraction in \\[0, 1\\], got 1.5"):
+        nn.init.sparse_(dp.zeros(2, 3), 1.5)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 4)])
+def test_eye_fills_the_identity(shape):
+    np.testing.assert_array_equal(nn.init.eye_(dp.randn(*shape)).data, np.eye(*shape))
+
+
+def test_eye_and_dirac_refuse_other_shapes():
+    with pytest.raises(ShapeError, match=r"eye_: needs a 2-dimensional tensor, got shape \(3,\)"):
+        nn.init.eye_(dp.zeros(3))
+    with pytest.raises(ShapeError, match=r"dirac_: needs a convolution weight with 3, 4 or 5 dimensions"):
+        nn.init.dirac_(dp.zeros(3, 3))
+    with pytest.raises(ShapeError, match=r"dirac_: 6 output channels do not divide into groups=4"):
+        nn.init.dirac_(dp.zeros(6, 2, 3), groups=4)
+
+
+def test_dirac_makes_a_convolution_the_identity():
+    weight = nn.init.dirac_(dp.randn(4, 4, 3, 3, dtype=np.float64))
+    x = dp.randn(2, 4, 7, 7, dtype=np.float64)
+    np.testing.assert_allclose(nn.functional.conv2d(x, weight, padding=1).data, x.data, atol=1e-12)
+    grouped = nn.init.dirac_(dp.randn(6, 2, 3, 3, dtype=np.float64), groups=3)
+    y = dp.randn(2, 6, 5, 5, dtype=np.float64)
+    np.testing.assert_allclose(nn.functional.conv2d(y, grouped, padding=1, groups=3).data, y.data, atol=1e-12)

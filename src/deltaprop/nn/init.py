@@ -3,6 +3,11 @@
 fan_in and fan_out count the inputs and outputs of one unit: for a Linear weight of shape
 (out, in) they are ``in`` and ``out``; for a convolution weight (out, in, *kernel) they are
 multiplied by the kernel size. Draws come from the library's generator (``deltaprop.manual_seed``).
+
+PyTorch's set: ``uniform_``, ``normal_``, ``trunc_normal_``, ``constant_``, ``zeros_``, ``ones_``,
+``eye_``, ``dirac_``, ``xavier_uniform_``/``xavier_normal_``, ``kaiming_uniform_``/``kaiming_normal_``
+(``mode``, ``nonlinearity``), ``orthogonal_``, ``sparse_`` and ``calculate_gain``. The random ones
+draw as PyTorch's do in distribution, not value for value (the generators differ).
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from .. import draws
 from ..errors import ConfigError, ShapeError
+from ..random import default_generator
 
 
 def _fans(tensor) -> tuple[int, int]:
@@ -63,6 +71,120 @@ def zeros_(tensor):
 
 def ones_(tensor):
     return draws.fill(tensor, 1.0)
+
+
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0):
+    """N(mean, std²) truncated to [a, b]: every value lies in [a, b], distributed there as the
+    normal distribution is (a ViT's or a transformer's weights, with std=0.02, a=−2, b=2 absolute
+    bounds as in PyTorch, not multiples of std).
+
+    Where [a, b] holds most of the distribution, normal draws outside it are drawn again; where it
+    holds little (a mean far outside it, a narrow window), draws are uniform on [a, b], each kept
+    with probability exp(−(x − mean)²/2std²) relative to the density's peak inside [a, b]. A mean
+    more than 2 std outside [a, b] warns, as in PyTorch.
+    """
+    shape = draws._continuous("trunc_normal_", tensor)
+    if not std > 0:
+        raise ConfigError(f"trunc_normal_: std must be above 0, got {std}")
+    if not a <= b:
+        raise ConfigError(f"trunc_normal_: the bounds must have a <= b, got a={a}, b={b}")
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            f"trunc_normal_: mean={mean} is more than 2 std from [a, b] = [{a}, {b}], so the values pile up at "
+            "the nearer bound", UserWarning, stacklevel=2,
+        )
+    rng = default_generator()
+    count = math.prod(shape)
+    mass = (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2)))) / 2
+    if mass > 0.3:
+        values = rng.normal(mean, std, count)
+        outside = np.flatnonzero((values < a) | (values > b))
+        while outside.size:
+            values[outside] = rng.normal(mean, std, outside.size)
+            outside = outside[(values[outside] < a) | (values[outside] > b)]
+    else:
+        peak = min(max(mean, a), b)  # where the density is highest inside [a, b]
+        values = np.empty(count)
+        pending = np.arange(count)
+        while pending.size:
+            x = rng.uniform(a, b, pending.size)
+            keep = np.log(rng.random(pending.size)) <= ((peak - mean) ** 2 - (x - mean) ** 2) / (2 * std * std)
+            values[pending[keep]] = x[keep]
+            pending = pending[~keep]
+    return draws.fill(tensor, np.clip(values, a, b).reshape(shape))
+
+
+def orthogonal_(tensor, gain: float = 1.0):
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013): the tensor seen as a matrix of
+    ``shape[0]`` rows and the product of the other sizes as columns gets orthonormal rows (where it
+    has no more rows than columns) or orthonormal columns. It is the Q of the QR decomposition of a
+    standard normal matrix, its columns' signs set by R's diagonal so that Q is uniformly
+    distributed (Haar) over the orthogonal matrices."""
+    shape = draws._continuous("orthogonal_", tensor)
+    if len(shape) < 2:
+        raise ShapeError(f"orthogonal_: needs a tensor with at least 2 dimensions, got shape {shape}")
+    if not tensor.data.size:
+        return tensor
+    rows = shape[0]
+    columns = tensor.data.size // rows
+    matrix = default_generator().normal(0.0, 1.0, (rows, columns))
+    if rows < columns:
+        matrix = matrix.T  # QR of the tall side; Q's columns become the rows
+    q, r = np.linalg.qr(matrix)
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    if rows < columns:
+        q = q.T
+    return draws.fill(tensor, (q * gain).reshape(shape))
+
+
+def sparse_(tensor, sparsity: float, std: float = 0.01):
+    """A 2-D tensor drawn from N(0, std²) with ⌈sparsity · rows⌉ of each column's values, at
+    random rows, set to zero (Martens, 2010)."""
+    shape = draws._continuous("sparse_", tensor)
+    if len(shape) != 2:
+        raise ShapeError(f"sparse_: needs a 2-dimensional tensor, got shape {shape}")
+    if isinstance(sparsity, bool) or not isinstance(sparsity, numbers.Real) or not 0 <= sparsity <= 1:
+        raise ConfigError(f"sparse_: sparsity must be a fraction in [0, 1], got {sparsity!r}")
+    if not std >= 0:
+        raise ConfigError(f"sparse_: std must be at least 0, got {std}")
+    rows, columns = shape
+    rng = default_generator()
+    values = rng.normal(0.0, std, shape)
+    zeros = math.ceil(sparsity * rows)
+    if zeros and columns:
+        chosen = np.argsort(rng.random(shape), axis=0)[:zeros]  # distinct random rows, per column
+        values[chosen, np.arange(columns)] = 0.0
+    return draws.fill(tensor, values)
+
+
+def eye_(tensor):
+    """The identity matrix in a 2-D tensor (ones on the main diagonal of a rectangle too), which
+    passes as many of a Linear layer's inputs on unchanged as it has outputs."""
+    shape = tensor.data.shape
+    if len(shape) != 2:
+        raise ShapeError(f"eye_: needs a 2-dimensional tensor, got shape {shape}")
+    return draws.fill(tensor, np.eye(*shape))
+
+
+def dirac_(tensor, groups: int = 1):
+    """A convolution weight (3, 4 or 5 dimensions: out, in, *kernel) that passes its input channels
+    on unchanged: in each of ``groups`` groups of output channels, output channel d of the group has a
+    1 at input channel d and the kernel's centre (index size // 2 along each kernel axis), for as many
+    channels as the group has outputs and the weight has inputs; zeros elsewhere."""
+    shape = tensor.data.shape
+    if len(shape) not in (3, 4, 5):
+        raise ShapeError(f"dirac_: needs a convolution weight with 3, 4 or 5 dimensions, got shape {shape}")
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ConfigError(f"dirac_: groups must be a positive integer, got {groups!r}")
+    if shape[0] % groups:
+        raise ShapeError(f"dirac_: {shape[0]} output channels do not divide into groups={groups}")
+    per_group = shape[0] // groups
+    channels = np.arange(min(per_group, shape[1]))
+    centre = tuple(size // 2 for size in shape[2:])
+    values = np.zeros(shape)
+    for g in range(groups):
+        values[(g * per_group + channels, channels, *centre)] = 1.0
+    return draws.fill(tensor, values)
 
 
 def _empty(tensor, warn: bool = False) -> bool:

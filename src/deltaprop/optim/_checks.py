@@ -60,6 +60,32 @@ def check_choice(owner: str, name: str, value, choices: tuple, where: str = "") 
         raise ConfigError(f"{owner}: {name} must be one of {listed}, got {value!r}{where}")
 
 
+# Why capturable=True and differentiable=True are refused: both change what a step is, and
+# neither can be had here.
+_UNSUPPORTED = {
+    "capturable": "it keeps the step counts on a GPU for CUDA graph capture, and deltaprop computes with NumPy",
+    "differentiable": "it records the step to differentiate through it, and deltaprop's steps change the "
+    "parameters in place without recording",
+}
+
+
+def check_implementation_options(owner: str, options: dict, where: str = "") -> None:
+    """PyTorch's implementation options, where ``options`` holds them: ``foreach`` and ``fused``
+    choose how PyTorch loops over the parameters, not what it computes, so any bool or None is
+    taken (not both True, which PyTorch refuses); ``capturable`` and ``differentiable`` must be False."""
+    for name in ("foreach", "fused"):
+        value = options.get(name)
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise ConfigError(f"{owner}: {name} must be True, False or None, got {value!r}{where}")
+    if options.get("foreach") and options.get("fused"):
+        raise ConfigError(f"{owner}: foreach=True and fused=True cannot be given together{where}")
+    for name, reason in _UNSUPPORTED.items():
+        if name in options:
+            check_flag(owner, name, options[name], where)
+            if options[name]:
+                raise ConfigError(f"{owner}: {name}=True is not supported ({reason}); leave it False{where}")
+
+
 def check_betas(owner: str, betas, where: str = "") -> None:
     """``betas`` must be a pair (beta1, beta2), each in [0, 1)."""
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:

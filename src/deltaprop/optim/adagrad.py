@@ -33,12 +33,16 @@ class Adagrad(Optimizer):
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ):
         defaults = dict(
             lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
+            initial_accumulator_value=initial_accumulator_value, eps=eps, foreach=foreach, maximize=maximize,
+            differentiable=differentiable, fused=fused,
         )
         super().__init__(params, defaults)
 

@@ -24,10 +24,9 @@ class Adam(Optimizer):
 
     m and v start at zero; the two bias corrections undo that start. The state of a parameter is
     ``step`` (t), ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with amsgrad, ``max_exp_avg_sq`` (v̂).
+    ``decoupled_weight_decay=True`` makes it :class:`AdamW` (θ ← θ·(1 − γλ) in place of the L2
+    term), as PyTorch's option of that name does.
     """
-
-    # AdamW shrinks the weights directly instead of adding λ·θ to the gradient.
-    _decoupled_weight_decay = False
 
     def __init__(
         self,
@@ -38,9 +37,18 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ):
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+        defaults = dict(
+            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+            foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict, where: str) -> None:
@@ -51,6 +59,7 @@ class Adam(Optimizer):
         check_real(name, "weight_decay", options["weight_decay"], where=where)
         check_flag(name, "amsgrad", options["amsgrad"], where)
         check_flag(name, "maximize", options["maximize"], where)
+        check_flag(name, "decoupled_weight_decay", options["decoupled_weight_decay"], where)
 
     def _state_fields(self, options: dict) -> dict:
         fields = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
@@ -63,7 +72,6 @@ class Adam(Optimizer):
         loss = self._evaluate(closure)
         now = Changes.tick()
         states = self.state
-        decoupled = self._decoupled_weight_decay
         for group in self.param_groups:
             lr = float(group["lr"])
             beta1, beta2 = group["betas"]
@@ -71,6 +79,7 @@ class Adam(Optimizer):
             weight_decay = group["weight_decay"]
             amsgrad = group["amsgrad"]
             maximize = group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
             made_for = None  # the (step, dtype) that the constants below were made for
             for p in group["params"]:
                 g = p.grad
@@ -133,9 +142,10 @@ class AdamW(Adam):
         v ← β₂·v + (1 − β₂)·g²
         v̂ ← max(v̂, v)                            if amsgrad
         θ ← θ − γ/(1 − β₁ᵗ) · m / (√(v or v̂) / √(1 − β₂ᵗ) + ε)
-    """
 
-    _decoupled_weight_decay = True
+    It is ``Adam(decoupled_weight_decay=True)`` with a weight decay of 0.01 by default; as in
+    PyTorch, the option is in its groups (True) but not among its arguments.
+    """
 
     def __init__(
         self,
@@ -147,5 +157,12 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize, capturable=capturable,
+            differentiable=differentiable, fused=fused, decoupled_weight_decay=True,
+        )

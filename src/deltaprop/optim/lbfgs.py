@@ -11,7 +11,7 @@ from ..errors import ConfigError, ModelFileError, ShapeError
 from ..tensor import Tensor
 from ._checks import check_choice, check_int, check_real
 from .line_search import strong_wolfe
-from .optimizer import Optimizer, to_plain
+from .optimizer import Optimizer, _number, to_plain
 
 
 class LBFGS(Optimizer):
@@ -225,6 +225,13 @@ class LBFGS(Optimizer):
             if not isinstance(value, (list, tuple)):
                 raise ModelFileError(f"{name}: the saved state {field!r} of parameter {index} is not a list of vectors")
             return [self._restored_vector(name, index, f"{field}[{i}]", item) for i, item in enumerate(value)]
+        # PyTorch's state holds its numbers in 0-d tensors (H_diag, each ρ), NumPy arrays once converted.
+        if field in ("func_evals", "n_iter"):
+            return _number(value, "count")
+        if field in ("t", "H_diag", "prev_loss"):
+            return _number(value, "real")
+        if field == "ro" and isinstance(value, (list, tuple)):
+            return [_number(item, "real") for item in value]
         return to_plain(value)
 
     def _restored_vector(self, name: str, index: int, field: str, value) -> np.ndarray:

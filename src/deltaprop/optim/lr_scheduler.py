@@ -11,6 +11,9 @@ The semantics are PyTorch's: ``last_epoch`` counts the calls to ``step()`` (the 
 the first, setting epoch 0), ``get_last_lr()`` returns the learning rates it last set, and the
 schedules that PyTorch computes recursively from the current ``lr`` (StepLR, MultiStepLR,
 ExponentialLR, CosineAnnealingLR) are computed the same way here, so the two give the same sequence.
+``step(epoch)``, deprecated in PyTorch, is taken with PyTorch's UserWarning and meaning: the
+schedule goes to ``epoch``, its closed form there where it has one (``ReduceLROnPlateau.step(metric,
+epoch)`` sets ``last_epoch``; ``CosineAnnealingWarmRestarts.step(epoch)`` is not deprecated).
 ``state_dict()`` holds plain numbers and lists only (LambdaLR's and MultiplicativeLR's functions
 and CyclicLR's scale_fn are not saved: build the scheduler with them, then load the numbers);
 SequentialLR's and ChainedScheduler's hold their schedules' state dicts.
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..tensor import Tensor
@@ -41,6 +45,16 @@ from .optimizer import Optimizer, to_plain
 
 # Entries of a state dict that hold one value per parameter group.
 _PER_GROUP = ("base_lrs", "_last_lr", "min_lrs", "max_lrs", "base_momentums", "max_momentums")
+
+# Entries of a PyTorch scheduler's state dict that hold its own bookkeeping (whether get_lr() is
+# called from step(), the initial step, the functions of LambdaLR and CyclicLR, which are not saved
+# here either, ReduceLROnPlateau's worst value), which deltaprop has no use for: a PyTorch state
+# dict loads without them.
+_PYTORCH_ONLY = ("_get_lr_called_within_step", "_is_initial", "verbose", "lr_lambdas", "_scale_fn_custom", "mode_worse")
+
+
+def _without_pytorch_bookkeeping(state_dict: dict) -> dict:
+    return {key: value for key, value in state_dict.items() if key not in _PYTORCH_ONLY}
 
 
 def _check_optimizer(owner: str, optimizer) -> None:
@@ -106,8 +120,18 @@ class LRScheduler:
                 f"scheduler after adding every group"
             )
 
-    def step(self) -> None:
-        """Advance one epoch and set every parameter group's ``lr``."""
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and set every parameter group's ``lr``.
+
+        ``step(epoch)`` (deprecated in PyTorch, which warns) goes to ``epoch`` instead: the rates
+        are the schedule's closed form there where it has one, else :meth:`get_lr` at that epoch,
+        as in PyTorch; a UserWarning says so.
+        """
+        if epoch is not None:
+            _warn_epoch(type(self).__name__, epoch)
+            self._step_count += 1
+            self._jump_to(int(epoch))
+            return
         self._check_groups(self._follows_added_groups)
         self._step_count += 1
         self.last_epoch += 1
@@ -149,6 +173,7 @@ class LRScheduler:
         name = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise ModelFileError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+        state_dict = _without_pytorch_bookkeeping(state_dict)
         unknown = sorted(set(state_dict) - set(self.state_dict()))
         if unknown:
             listed = ", ".join(map(str, unknown))
@@ -167,6 +192,17 @@ class LRScheduler:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"
+
+
+def _warn_epoch(owner: str, epoch) -> None:
+    """Check the ``epoch`` of a ``step(epoch)`` and warn, as PyTorch does, that the argument is deprecated."""
+    check_int(owner, "the epoch given to step()", epoch)
+    warnings.warn(
+        f"{owner}.step(epoch) is deprecated, as in PyTorch: call step() once per epoch instead (given an epoch, the "
+        "schedule jumps there, to its closed form where it has one)",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _per_group_functions(owner: str, optimizer: Optimizer, lr_lambda) -> list:
@@ -251,6 +287,20 @@ class MultiStepLR(LRScheduler):
     def _closed_form_lr(self) -> list[float]:
         passed = bisect.bisect_right(self.milestones, self.last_epoch)
         return [base * self.gamma**passed for base in self.base_lrs]
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a :meth:`state_dict`; PyTorch's, whose milestones are a Counter (a dict of
+        milestone: times listed, its keys strings after JSON), loads too."""
+        milestones = state_dict.get("milestones") if isinstance(state_dict, dict) else None
+        if isinstance(milestones, dict):
+            try:
+                listed = sorted(int(key) for key, times in milestones.items() for _ in range(int(times)))
+            except (TypeError, ValueError):
+                raise ModelFileError(
+                    f"MultiStepLR.load_state_dict: milestones must map epochs to counts, got {milestones!r}"
+                ) from None
+            state_dict = {**state_dict, "milestones": listed}
+        super().load_state_dict(state_dict)
 
 
 class ExponentialLR(LRScheduler):
@@ -362,8 +412,13 @@ class ReduceLROnPlateau(LRScheduler):
         self._initial = False
         self._last_lr = self._current_lrs()
 
-    def step(self, metrics) -> None:  # type: ignore[override]
-        """Record one epoch's metric and reduce the learning rates if it has plateaued."""
+    def step(self, metrics, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record one epoch's metric and reduce the learning rates if it has plateaued.
+
+        ``epoch`` (deprecated in PyTorch, which warns, as this does) sets ``last_epoch`` instead of
+        counting one more."""
+        if epoch is not None:
+            _warn_epoch("ReduceLROnPlateau", epoch)
         current = float(metrics.item() if isinstance(metrics, Tensor) else metrics)
         groups = len(self.optimizer.param_groups)
         if len(self.min_lrs) != groups:  # checked before anything changes, so a refused step changes nothing
@@ -373,7 +428,7 @@ class ReduceLROnPlateau(LRScheduler):
                     f"{groups} parameter groups; set min_lrs to one value per group"
                 )
             self.min_lrs = [self.default_min_lr] * groups
-        self.last_epoch += 1
+        self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
         if self._is_better(current):
             self.best = current
             self.num_bad_epochs = 0
@@ -831,14 +886,18 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * fraction) + 1)
         return (end - start) * fraction + start
 
-    def step(self) -> None:
-        """Advance one step; a step past ``total_steps`` raises ConfigError and changes nothing."""
-        if self.last_epoch + 1 > self.total_steps:
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step (or go to step ``epoch``, deprecated as in PyTorch); a step past
+        ``total_steps`` raises ConfigError and changes nothing."""
+        if epoch is not None:
+            check_int("OneCycleLR", "the epoch given to step()", epoch)
+        to = self.last_epoch + 1 if epoch is None else int(epoch)
+        if to > self.total_steps:
             raise ConfigError(
-                f"OneCycleLR: step {self.last_epoch + 1} is past the end of the schedule (total_steps="
+                f"OneCycleLR: step {to} is past the end of the schedule (total_steps="
                 f"{self.total_steps}); make total_steps (or epochs · steps_per_epoch) cover every step"
             )
-        super().step()
+        super().step(epoch)
 
     def get_lr(self) -> list[float]:
         t = self.last_epoch
@@ -891,6 +950,7 @@ class _Composite(LRScheduler):
         name = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise ModelFileError(f"{name}: expected a dict, got {type(state_dict).__name__}")
+        state_dict = _without_pytorch_bookkeeping(state_dict)
         unknown = sorted(set(state_dict) - set(self.state_dict()))
         if unknown:
             raise ModelFileError(f"{name}: unexpected entries {', '.join(map(str, unknown))} (saved by another scheduler?)")

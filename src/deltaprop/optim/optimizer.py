@@ -28,6 +28,7 @@ from ..changes import Changes
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
+from ._checks import check_implementation_options
 
 
 class Optimizer:
@@ -38,8 +39,8 @@ class Optimizer:
     """
 
     def __init__(self, params, defaults: dict):
-        self.defaults = dict(defaults)
-        self._check_options(self.defaults, "")
+        self.defaults = _rate_as_number(dict(defaults))
+        self._check_group(self.defaults, "")
         self.state: dict = {}
         self.param_groups: list[dict] = []
         if isinstance(params, Tensor):
@@ -79,6 +80,15 @@ class Optimizer:
             params = list(params)
         if not params:
             raise ConfigError(f"{self._name}: parameter group {index} has an empty parameter list")
+        names = self._names(params, index)
+        if names is not None:
+            params = [p for _, p in params]
+        if self.param_groups and ("param_names" in self.param_groups[0]) != (names is not None):
+            raise ConfigError(
+                f"{self._name}: parameter group {index} has {'names' if names is not None else 'no names'} and the "
+                f"optimizer's groups {'have none' if names is not None else 'have names'}; give every group "
+                "(name, parameter) pairs, as named_parameters() makes, or none"
+            )
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         for position, p in enumerate(params):
             if not isinstance(p, Tensor):
@@ -105,10 +115,33 @@ class Optimizer:
             seen.add(id(p))
         group = dict(self.defaults)
         group.update((name, value) for name, value in param_group.items() if name != "params")
-        self._check_options(group, f" (parameter group {index})")
+        _rate_as_number(group)
+        self._check_group(group, f" (parameter group {index})")
         group["params"] = params
+        if names is not None:
+            group["param_names"] = names
         self.param_groups.append(group)
         Changes.watch(params)  # a graph recorded before a step that changed them is refused
+
+    def _names(self, params: list, index: int) -> list | None:
+        """The names of a group given as (name, parameter) pairs (``model.named_parameters()``, which
+        PyTorch takes and keeps as the group's ``param_names``), or None for a group of parameters."""
+        pairs = [isinstance(p, tuple) for p in params]
+        if not any(pairs):
+            return None
+        for position, p in enumerate(params):
+            if not (isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)):
+                raise ConfigError(
+                    f"{self._name}: parameter group {index} mixes (name, parameter) pairs with other entries "
+                    f"(position {position} holds a {type(p).__name__}); give it pairs only, or parameters only"
+                )
+        return [name for name, _ in params]
+
+    def _check_group(self, options: dict, where: str) -> None:
+        """Check a group's options: PyTorch's implementation options (foreach, fused, capturable,
+        differentiable), where this optimizer has them, then the subclass' :meth:`_check_options`."""
+        check_implementation_options(self._name, options, where)
+        self._check_options(options, where)
 
     def _check_options(self, options: dict, where: str) -> None:
         """Raise ConfigError for an impossible option; ``where`` ends the message (names the group)."""
@@ -184,7 +217,9 @@ class Optimizer:
 
         The saved groups must hold as many parameters as this optimizer's, and every saved array
         must have its parameter's shape; otherwise nothing is changed and the error names the group,
-        the parameter and the shapes. Floating-point arrays take their parameter's dtype.
+        the parameter and the shapes. Floating-point arrays take their parameter's dtype. A PyTorch
+        optimizer's state dict with its tensors made NumPy arrays loads too: the step counts and
+        numbers it keeps in 0-d tensors (``step``, NAdam's ``mu_product``) become Python numbers.
         """
         name = f"{self._name}.load_state_dict"
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
@@ -220,7 +255,8 @@ class Optimizer:
                     if isinstance(merged.get(key), tuple) and isinstance(value, list):
                         value = tuple(value)
                     merged[key] = value
-            self._check_options(merged, f" (loaded parameter group {g})")
+            _rate_as_number(merged)
+            self._check_group(merged, f" (loaded parameter group {g})")
             options.append(merged)
 
         state = {}
@@ -235,7 +271,12 @@ class Optimizer:
                 raise ModelFileError(
                     f"{name}: the saved state of parameter {i} is a {type(entry).__name__}, not a dict"
                 )
-            restored = {field: self._restore_field(name, i, field, value, p) for field, value in entry.items()}
+            kinds = self._state_fields(options[group_of[i]])
+            restored = {
+                field: _number(value, kinds[field]) if kinds.get(field) in ("count", "real")
+                else self._restore_field(name, i, field, value, p)
+                for field, value in entry.items()
+            }
             self._check_state(name, i, restored, options[group_of[i]])
             state[p] = restored
 
@@ -370,6 +411,34 @@ def _index(owner: str, key) -> int:
     if isinstance(key, str) and key.isdigit():
         return int(key)
     raise ModelFileError(f"{owner}: parameter indices must be integers, got {key!r}")
+
+
+def _rate_as_number(options: dict) -> dict:
+    """``options`` with a learning rate given as a 0-d tensor or array (PyTorch takes
+    ``lr=torch.tensor(0.01)``, and keeps it so in its state dict) made the Python float every
+    group holds here; returns ``options``."""
+    lr = options.get("lr")
+    if isinstance(lr, Tensor):
+        lr = lr.data
+    if isinstance(lr, (np.ndarray, np.generic)) and lr.ndim == 0 and lr.dtype.kind in "fiu":
+        options["lr"] = float(lr)
+    return options
+
+
+def _number(value, kind: str):
+    """A loaded step count or real number as the Python int or float a step reads. PyTorch keeps
+    them in 0-d tensors (a float32 ``step``), which a state dict converted to NumPy holds as 0-d
+    arrays or NumPy scalars, and JSON may give a count back as 3.0. Anything else is returned as it
+    is, for :meth:`Optimizer._check_state` to refuse."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if kind == "count" and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value
 
 
 def to_plain(value):
