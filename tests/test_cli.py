@@ -328,6 +328,30 @@ def test_class_names_that_look_like_numbers_are_the_same_classes_at_evaluate(dat
     assert 0 <= metric_from_stdout(evaluated.stdout, "accuracy") <= 1
 
 
+def test_class_labels_written_with_leading_zeros_come_back_as_written(data, tmp_path):
+    # '007' read as the number 7 was predicted as '7': not the original class label.
+    with open(data / "flowers.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    names = {"setosa": "007", "versicolor": "010", "virginica": "3"}
+    _write_csv(tmp_path / "train.csv", rows[0], [[*row[:3], names[row[3]]] for row in rows[1:]])
+    trained = run("train", "train.csv", "--epochs", 3, "--out", "run", "--quiet", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    predicted = run("predict", "run/model.safetensors", "train.csv", "--proba", cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.splitlines()
+    assert lines[0].split(",")[1:] == ["probability_007", "probability_010", "probability_3"]
+    assert {line.split(",")[0] for line in lines[1:]} <= {"007", "010", "3"}
+    evaluated = run("evaluate", "run/model.safetensors", "train.csv", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    # A regression target written so is still numbers to regress on.
+    regression = run("train", "train.csv", "--task", "regression", "--epochs", 2, "--out", "reg", "--quiet",
+                     cwd=tmp_path)
+    assert regression.returncode == 0, regression.stderr
+    evaluated = run("evaluate", "reg/model.safetensors", "train.csv", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert metric_from_stdout(evaluated.stdout, "MAE") > 0
+
+
 # -- configuration -----------------------------------------------------------------------------------------
 
 
