@@ -898,6 +898,9 @@ def test_a_flag_given_in_a_runs_own_config_file_is_not_held_against_it(tmp_path)
     ([3, 5, 9] * 3, "regression"),  # few rows, whole numbers that are not numbered as classes are
     ([0.5, 1.5] * 10, "regression"),
     ([0, 1] * 2, "classification"),
+    (["007", "010", "3"] * 6, "classification"),  # whole numbers with leading zeros: read as class names,
+    ([f"{i:04d}" for i in range(40)], "regression"),  # and inferred by the rule for numbers
+    (["007", "nan"] * 5, "classification"),
 ])
 def test_the_task_is_inferred_from_the_target(labels, task):
     from deltaprop.tabular import infer_task

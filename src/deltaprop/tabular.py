@@ -29,9 +29,13 @@ def infer_task(y: np.ndarray) -> str:
     """Classification for class names, or for whole numbers with few distinct values (at most 20,
     and at most a fifth of the rows, or numbered as classes are: every whole number from 0 or 1
     up to the largest, in at least twice as many rows, as a small file of labels 0, 1, 2 is); else
-    regression."""
+    regression. Class names that are all numbers (as a CSV file's whole numbers written with
+    leading zeros, '007', are read) follow the rule for numbers."""
     if y.dtype.kind in "USO":
-        return "classification"
+        numbers = numeric_target(y) if y.dtype.kind == "U" else None
+        if numbers is None:
+            return "classification"
+        y = numbers
     values = np.unique(y)
     whole = y.dtype.kind in "iub" or bool(np.all(values == np.round(values)))
     numbered = (len(values) >= 2 and values[0] in (0, 1) and values[-1] - values[0] == len(values) - 1
@@ -41,16 +45,17 @@ def infer_task(y: np.ndarray) -> str:
 
 
 def numeric_target(y: np.ndarray) -> np.ndarray | None:
-    """``y`` as numbers for a regression: as it is when numeric, float64 for text that is all numbers
-    (a CSV column of whole numbers written with leading zeros, '007', is read as class names), and
-    None for text that is not."""
+    """``y`` as numbers for a regression: as it is when numeric, float64 for text that is all finite
+    numbers (a CSV column of whole numbers written with leading zeros, '007', is read as class
+    names), and None for text that is not."""
     y = np.asarray(y)
     if y.dtype.kind in "iuf":
         return y
     try:
-        return y.astype(np.float64)
+        numbers = y.astype(np.float64)
     except ValueError:
         return None
+    return numbers if np.isfinite(numbers).all() else None  # ('nan' is a class name there, not a number)
 
 
 def build_mlp(n_inputs: int, hidden: tuple, n_outputs: int, activation: str = "relu", dropout: float = 0.0) -> nn.Sequential:
