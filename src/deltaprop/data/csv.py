@@ -87,7 +87,7 @@ def load_csv(path, target=None, delimiter: str | None = None, drop_missing: bool
         y, bad = _numeric_column(columns[t])
         # A label written with leading zeros ('007', '010') is a code, not a quantity: read as a
         # number it would come back as 7 (and '007' and '7' would be one class).
-        class_names = bad is not None or _zero_padded(columns[t])
+        class_names = bad is not None or _zero_padded(columns[t], y)
         if class_names:
             y = np.array([cell.strip() for cell in columns[t]])
             target_missing = y == ""
@@ -339,9 +339,13 @@ def _numeric_column(cells: tuple):
     return values, None
 
 
-def _zero_padded(cells: tuple) -> bool:
-    """Whether some cell is a whole number written with leading zeros, such as '007' or '-01'."""
-    for cell in cells:
+def _zero_padded(cells: tuple, values: np.ndarray) -> bool:
+    """Whether some cell is a whole number written with leading zeros, such as '007' or '-01'
+    (``values``: the cells as numbers, NaN where missing)."""
+    finite = values[np.isfinite(values)]
+    if not np.array_equal(finite, np.round(finite)):
+        return False  # (a column of other numbers is not labels: no cell is looked at)
+    for cell in set(cells):  # class labels: few distinct cells, however many rows
         text = cell.strip().lstrip("+-")
         if len(text) > 1 and text[0] == "0" and text.isascii() and text.isdigit():
             return True
