@@ -352,6 +352,18 @@ def test_class_labels_written_with_leading_zeros_come_back_as_written(data, tmp_
     assert metric_from_stdout(evaluated.stdout, "MAE") > 0
 
 
+def test_number_classes_match_a_file_that_writes_them_with_leading_zeros():
+    # A file labelled '01', '02' is read as text (see above); the model's classes are the numbers 1, 2, 3.
+    from deltaprop import nn
+    from deltaprop.data import LabelEncoder, StandardScaler
+
+    model = TabularModel(nn.Linear(2, 3), "classification", ["a", "b"], "t", StandardScaler().fit(np.zeros((2, 2))),
+                         LabelEncoder().fit(np.array([1, 2, 3])))
+    assert model.encode_target(np.array(["01", "02", "3"])).tolist() == [0, 1, 2]
+    with pytest.raises(deltaprop.errors.DataError, match="column 't': label 'x' was not seen in fit"):
+        model.encode_target(np.array(["01", "x"]))
+
+
 # -- configuration -----------------------------------------------------------------------------------------
 
 

@@ -113,6 +113,11 @@ class TabularModel:
             # Class names that look like numbers ('1', '2' beside 'x' in training): a file holding
             # only those has them read as numbers.
             y = y.astype(str)
+        elif self.encoder.classes_.dtype.kind in "iuf" and y.dtype.kind == "U":
+            # Classes that are numbers (1, 2), in a file that writes them with leading zeros ('01'),
+            # which is read as text: they are the same numbers.
+            numbers = numeric_target(y)
+            y = y if numbers is None else numbers
         try:
             return self.encoder.transform(y)
         except DataError as error:
