@@ -352,6 +352,28 @@ def test_class_labels_written_with_leading_zeros_come_back_as_written(data, tmp_
     assert metric_from_stdout(evaluated.stdout, "MAE") > 0
 
 
+def test_a_resume_whose_data_reads_as_other_classes_is_refused(data, tmp_path, monkeypatch, capsys):
+    # The network's outputs are the checkpoint's classes in their order: the same file read as other
+    # classes (by a deltaprop that read '007' as 7 and sorted it after 3) would train them scrambled.
+    from dataclasses import replace
+
+    from deltaprop.cli import main, train
+
+    with open(data / "flowers.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    names = {"setosa": "007", "versicolor": "010", "virginica": "3"}
+    _write_csv(tmp_path / "codes.csv", rows[0], [[*row[:3], names[row[3]]] for row in rows[1:]])
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "codes.csv", "--epochs", "1", "--out", "run", "--quiet"]) == 0
+    read = train.load_table
+    monkeypatch.setattr(train, "load_table", lambda *args: (lambda table, name: (
+        replace(table, y=table.y.astype(np.int64)), name))(*read(*args)))
+    capsys.readouterr()
+    assert main(["train", "--resume", "run/checkpoint.safetensors", "--epochs", "2", "--quiet"]) == DATA
+    error = capsys.readouterr().err
+    assert "its target now reads as the classes 3, 7, 10, but the run being resumed was trained on 007, 010, 3" in error
+
+
 def test_number_classes_match_a_file_that_writes_them_with_leading_zeros():
     # A file labelled '01', '02' is read as text (see above); the model's classes are the numbers 1, 2, 3.
     from deltaprop import nn
