@@ -328,6 +328,64 @@ def test_class_names_that_look_like_numbers_are_the_same_classes_at_evaluate(dat
     assert 0 <= metric_from_stdout(evaluated.stdout, "accuracy") <= 1
 
 
+def test_class_labels_written_with_leading_zeros_come_back_as_written(data, tmp_path):
+    # '007' read as the number 7 was predicted as '7': not the original class label.
+    with open(data / "flowers.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    names = {"setosa": "007", "versicolor": "010", "virginica": "3"}
+    _write_csv(tmp_path / "train.csv", rows[0], [[*row[:3], names[row[3]]] for row in rows[1:]])
+    trained = run("train", "train.csv", "--epochs", 3, "--out", "run", "--quiet", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    predicted = run("predict", "run/model.safetensors", "train.csv", "--proba", cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.splitlines()
+    assert lines[0].split(",")[1:] == ["probability_007", "probability_010", "probability_3"]
+    assert {line.split(",")[0] for line in lines[1:]} <= {"007", "010", "3"}
+    evaluated = run("evaluate", "run/model.safetensors", "train.csv", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    # A regression target written so is still numbers to regress on.
+    regression = run("train", "train.csv", "--task", "regression", "--epochs", 2, "--out", "reg", "--quiet",
+                     cwd=tmp_path)
+    assert regression.returncode == 0, regression.stderr
+    evaluated = run("evaluate", "reg/model.safetensors", "train.csv", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert metric_from_stdout(evaluated.stdout, "MAE") > 0
+
+
+def test_a_resume_whose_data_reads_as_other_classes_is_refused(data, tmp_path, monkeypatch, capsys):
+    # The network's outputs are the checkpoint's classes in their order: the same file read as other
+    # classes (by a deltaprop that read '007' as 7 and sorted it after 3) would train them scrambled.
+    from dataclasses import replace
+
+    from deltaprop.cli import main, train
+
+    with open(data / "flowers.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    names = {"setosa": "007", "versicolor": "010", "virginica": "3"}
+    _write_csv(tmp_path / "codes.csv", rows[0], [[*row[:3], names[row[3]]] for row in rows[1:]])
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "codes.csv", "--epochs", "1", "--out", "run", "--quiet"]) == 0
+    read = train.load_table
+    monkeypatch.setattr(train, "load_table", lambda *args: (lambda table, name: (
+        replace(table, y=table.y.astype(np.int64)), name))(*read(*args)))
+    capsys.readouterr()
+    assert main(["train", "--resume", "run/checkpoint.safetensors", "--epochs", "2", "--quiet"]) == DATA
+    error = capsys.readouterr().err
+    assert "its target now reads as the classes 3, 7, 10, but the run being resumed was trained on 007, 010, 3" in error
+
+
+def test_number_classes_match_a_file_that_writes_them_with_leading_zeros():
+    # A file labelled '01', '02' is read as text (see above); the model's classes are the numbers 1, 2, 3.
+    from deltaprop import nn
+    from deltaprop.data import LabelEncoder, StandardScaler
+
+    model = TabularModel(nn.Linear(2, 3), "classification", ["a", "b"], "t", StandardScaler().fit(np.zeros((2, 2))),
+                         LabelEncoder().fit(np.array([1, 2, 3])))
+    assert model.encode_target(np.array(["01", "02", "3"])).tolist() == [0, 1, 2]
+    with pytest.raises(deltaprop.errors.DataError, match="column 't': label 'x' was not seen in fit"):
+        model.encode_target(np.array(["01", "x"]))
+
+
 # -- configuration -----------------------------------------------------------------------------------------
 
 
@@ -874,6 +932,9 @@ def test_a_flag_given_in_a_runs_own_config_file_is_not_held_against_it(tmp_path)
     ([3, 5, 9] * 3, "regression"),  # few rows, whole numbers that are not numbered as classes are
     ([0.5, 1.5] * 10, "regression"),
     ([0, 1] * 2, "classification"),
+    (["007", "010", "3"] * 6, "classification"),  # whole numbers with leading zeros: read as class names,
+    ([f"{i:04d}" for i in range(40)], "regression"),  # and inferred by the rule for numbers
+    (["007", "nan"] * 5, "classification"),
 ])
 def test_the_task_is_inferred_from_the_target(labels, task):
     from deltaprop.tabular import infer_task

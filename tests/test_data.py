@@ -511,6 +511,18 @@ def test_csv_target_dtype(column, dtype, tmp_path):
     assert load_csv(path).y.dtype.type is dtype
 
 
+@pytest.mark.parametrize("column, expected", [
+    (["007", "010", "3"], ["007", "010", "3"]),  # codes: kept as written, '007' is not 7
+    (["1", "-01", "2"], ["1", "-01", "2"]),
+    (["0", "10", "2"], [0, 10, 2]),  # no leading zero: numbers
+    (["0.5", "00.5", "2"], [0.5, 0.5, 2.0]),  # not whole numbers: numbers
+])
+def test_csv_target_with_leading_zeros_is_class_names_as_written(column, expected, tmp_path):
+    path = tmp_path / "z.csv"
+    path.write_text("a,y\n" + "".join(f"{i},{v}\n" for i, v in enumerate(column)))
+    assert load_csv(path).y.tolist() == expected
+
+
 def test_csv_drop_missing_drops_rows_and_counts_them(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("a,b,t\n1,2,0\n,3,1\n4,nan,0\n5,6,\n7,inf,1\n8,9,1\n")

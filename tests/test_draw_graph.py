@@ -133,6 +133,21 @@ def test_dot_format_writes_the_text(tmp_path):
     assert (tmp_path / "g.dot").read_text() == graph.dot
 
 
+def test_the_format_follows_the_paths_suffix_and_a_contradicting_one_is_refused(tmp_path, monkeypatch):
+    # draw_graph(loss, path="graph.png") wrote SVG text (the default format) into graph.png.
+    monkeypatch.setattr(visualize, "_render", lambda dot, format: f"an image in {format}".encode())
+    _, loss = mlp_loss()
+    graph = dp.draw_graph(loss, path=tmp_path / "graph.png")
+    assert graph.format == "png" and (tmp_path / "graph.png").read_bytes() == b"an image in png"
+    assert dp.draw_graph(loss, path=tmp_path / "g.DOT").format == "dot"
+    assert dp.draw_graph(loss, path=tmp_path / "graph").format == "svg"  # no suffix: the default
+    assert dp.draw_graph(loss).format == "svg"
+    with pytest.raises(ConfigError, match=r"path '.*other\.png' ends in \.png, but format is 'svg'; give a path "
+                                          r"ending in \.svg, or format='png'"):
+        dp.draw_graph(loss, format="svg", path=tmp_path / "other.png")
+    assert not (tmp_path / "other.png").exists()
+
+
 def test_bad_arguments():
     with pytest.raises(ConfigError, match="format must be one of svg, png, dot, got 'pdf'"):
         dp.draw_graph(dp.tensor([1.0]), format="pdf")

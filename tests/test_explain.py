@@ -244,6 +244,18 @@ def test_cross_entropy_takes_a_class_index_and_gives_delta_o_minus_t():
     assert trace.error == pytest.approx(-math.log(output.nodes[1].o))
 
 
+@pytest.mark.parametrize("target", [0, [0.25, 0.75]])
+def test_each_outputs_share_of_a_cross_entropy_adds_up_to_e_when_an_output_underflows(target):
+    # logits 0 and 800: o1 = e^-800 is 0 in float64, yet E = 800 is finite; −t·log o1 was inf.
+    model = nn.Linear(1, 2, bias=False, dtype=np.float64)
+    model.weight.data[...] = [[0.0], [800.0]]
+    trace = explain(model, [1.0], target, loss="cross_entropy")
+    t = np.array(trace.targets)
+    np.testing.assert_allclose(trace.output_errors, [800.0 * t[0], 0.0], rtol=1e-12, atol=1e-12)
+    assert sum(trace.output_errors) == pytest.approx(trace.error, rel=1e-12)
+    assert all(error["error"] is not None for error in trace.to_dict()["outputs"])
+
+
 def test_a_network_without_hidden_layer_or_biases():
     model = nn.Linear(2, 2, bias=False, dtype=np.float64)
     trace = explain(model, [1.0, 2.0], [0.0, 1.0], loss="mse")

@@ -29,15 +29,33 @@ def infer_task(y: np.ndarray) -> str:
     """Classification for class names, or for whole numbers with few distinct values (at most 20,
     and at most a fifth of the rows, or numbered as classes are: every whole number from 0 or 1
     up to the largest, in at least twice as many rows, as a small file of labels 0, 1, 2 is); else
-    regression."""
+    regression. Class names that are all numbers (as a CSV file's whole numbers written with
+    leading zeros, '007', are read) follow the rule for numbers."""
     if y.dtype.kind in "USO":
-        return "classification"
+        numbers = numeric_target(y) if y.dtype.kind == "U" else None
+        if numbers is None:
+            return "classification"
+        y = numbers
     values = np.unique(y)
     whole = y.dtype.kind in "iub" or bool(np.all(values == np.round(values)))
     numbered = (len(values) >= 2 and values[0] in (0, 1) and values[-1] - values[0] == len(values) - 1
                 and len(y) >= 2 * len(values))  # (and rows enough for two of each, on average)
     few = len(values) <= _MAX_CLASSES_FOR_INTEGERS and (numbered or len(values) <= max(2, len(y) // 5))
     return "classification" if whole and few else "regression"
+
+
+def numeric_target(y: np.ndarray) -> np.ndarray | None:
+    """``y`` as numbers for a regression: as it is when numeric, float64 for text that is all finite
+    numbers (a CSV column of whole numbers written with leading zeros, '007', is read as class
+    names), and None for text that is not."""
+    y = np.asarray(y)
+    if y.dtype.kind in "iuf":
+        return y
+    try:
+        numbers = y.astype(np.float64)
+    except ValueError:
+        return None
+    return numbers if np.isfinite(numbers).all() else None  # ('nan' is a class name there, not a number)
 
 
 def build_mlp(n_inputs: int, hidden: tuple, n_outputs: int, activation: str = "relu", dropout: float = 0.0) -> nn.Sequential:
@@ -95,6 +113,11 @@ class TabularModel:
             # Class names that look like numbers ('1', '2' beside 'x' in training): a file holding
             # only those has them read as numbers.
             y = y.astype(str)
+        elif self.encoder.classes_.dtype.kind in "iuf" and y.dtype.kind == "U":
+            # Classes that are numbers (1, 2), in a file that writes them with leading zeros ('01'),
+            # which is read as text: they are the same numbers.
+            numbers = numeric_target(y)
+            y = y if numbers is None else numbers
         try:
             return self.encoder.transform(y)
         except DataError as error:
@@ -148,10 +171,11 @@ class TabularModel:
                 "confusion_matrix": metrics.confusion_matrix(truth, predicted, len(self.classes)).tolist(),
                 "classes": [str(c) for c in self.classes],
             }
-        if np.asarray(y).dtype.kind not in "biuf":
+        numbers = numeric_target(y)
+        if numbers is None:
             raise DataError(f"column {self.target_name!r} holds text, not the numbers this regression model predicts")
         predicted = self.predict(X)
-        truth = np.asarray(y, dtype=np.float64).reshape(-1)
+        truth = np.asarray(numbers, dtype=np.float64).reshape(-1)
         return {
             "samples": int(len(truth)),
             "mae": metrics.mae(truth, predicted),

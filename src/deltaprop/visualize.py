@@ -57,18 +57,28 @@ class Graph:
         return f"<Graph: {nodes} nodes, {self.format} {rendered if self.format != 'dot' else 'text'}{where}>"
 
 
-def draw_graph(tensor: Tensor, format: str = "svg", path=None, names: dict | None = None) -> Graph:
+def draw_graph(tensor: Tensor, format: str | None = None, path=None, names: dict | None = None) -> Graph:
     """Draw the graph that produced ``tensor``, as DOT and, when Graphviz is installed, SVG or PNG.
 
-    ``format`` is 'svg', 'png' or 'dot'. With ``path`` the drawing is written there; if Graphviz's
-    ``dot`` program is missing, a warning says how to get it and the DOT text is written instead,
-    next to ``path`` with the suffix '.dot'. ``names`` maps names to the tensors (or NumPy
+    ``format`` is 'svg', 'png' or 'dot'; left out, it is the suffix of ``path`` where that is one
+    of them ('graph.png': PNG), else 'svg'. With ``path`` the drawing is written there (a suffix
+    that names another of the formats is refused: SVG text in 'graph.png' opens nowhere); if
+    Graphviz's ``dot`` program is missing, a warning says how to get it and the DOT text is written
+    instead, next to ``path`` with the suffix '.dot'. ``names`` maps names to the tensors (or NumPy
     arrays) to label, e.g. ``dict(model.named_parameters())``. Returns a :class:`Graph`.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got a {type(tensor).__name__}")
+    suffix = Path(path).suffix.lower().removeprefix(".") if path is not None else ""
+    if format is None:
+        format = suffix if suffix in FORMATS else "svg"
     if format not in FORMATS:
         raise ConfigError(f"draw_graph: format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if suffix in FORMATS and suffix != format:
+        raise ConfigError(
+            f"draw_graph: path {str(path)!r} ends in .{suffix}, but format is {format!r}; give a path ending in "
+            f".{format}, or format={suffix!r}"
+        )
     dot = to_dot(tensor, names)
     image = None
     if format != "dot":

@@ -26,7 +26,7 @@ from ..data import LabelEncoder, StandardScaler, train_test_split
 from ..errors import DataError, DeltapropError
 from ..random import manual_seed
 from ..serialization import load_checkpoint
-from ..tabular import TabularModel, build_mlp, infer_task
+from ..tabular import TabularModel, build_mlp, infer_task, numeric_target
 from ..training import CSVLogger, EarlyStopping, ModelCheckpoint, Trainer
 from ..training.resume import check_resume_state
 from ..training.trainer import OPTIMIZERS
@@ -167,6 +167,8 @@ def run(args) -> int:
         prepared = _prepare(table, task, config)
     except DataError as error:  # about the data as a whole: name the file
         raise DataError(f"{config['data'] or 'the bundled digits'}: {error}") from None
+    if resume_state is not None:
+        _check_classes(resume_state["metadata"].get("tabular"), prepared["encoder"], config["data"])
     network = _build_network(config, prepared, task)
     loss = _loss(config["loss"], task)
     class_weight = _class_weight(config["class_weight"], task, prepared)
@@ -332,8 +334,10 @@ def _prepare(table, task, config) -> dict:
             raise DataError(f"the target column {table.target_name!r} has a single class "
                             f"({encoder.classes_[0].item()!r}); classification needs at least two")
         stratify = _stratifiable(encoder.transform(y), config["test_split"])
-    elif y.dtype.kind not in "iuf":
+    elif numeric_target(y) is None:
         raise DataError(f"regression needs a numeric target, but column {table.target_name!r} holds text")
+    else:
+        y = numeric_target(y)
     n_test = int(round(len(X) * config["test_split"]))
     if n_test < 1 or len(X) - n_test < 2:
         raise DataError(f"{len(X)} rows are too few to hold out a test split of {config['test_split']}")
@@ -360,6 +364,23 @@ def _prepare(table, task, config) -> dict:
         "scaler": scaler, "encoder": encoder, "target_scaler": target_scaler, "input_shape": input_shape,
         "n_features": X.shape[1], "n_outputs": len(encoder.classes_) if encoder is not None else 1,
     }
+
+
+def _check_classes(tabular, encoder, data) -> None:
+    """A resumed run's classes must be those its checkpoint was trained with: the network's outputs
+    are those classes in that order. The same file can read otherwise in another deltaprop (one from
+    before labels written '007' were kept as written read them as the number 7, and sorted them so)."""
+    saved = tabular.get("encoder") if isinstance(tabular, dict) else None
+    saved = saved.get("classes") if isinstance(saved, dict) else None
+    if saved is None or encoder is None or saved == encoder.classes_.tolist():
+        return
+    now = encoder.classes_.tolist()
+    raise DataError(
+        f"{data}: its target now reads as the classes {', '.join(map(str, now[:10]))}"
+        f"{', ...' if len(now) > 10 else ''}, but the run being resumed was trained on "
+        f"{', '.join(map(str, saved[:10]))}{', ...' if len(saved) > 10 else ''} (a deltaprop of another version "
+        f"read the file); start a new run"
+    )
 
 
 def _stratifiable(codes: np.ndarray, fraction: float):

@@ -142,9 +142,10 @@ def _error(loss: str, a: Tensor, o: Tensor, t: np.ndarray) -> tuple[Tensor, np.n
     if loss == "mse":
         return F.mse_loss(o, t), (o.data - t) ** 2 / t.size
     # Cross-entropy works on the logits a (softmax fused into the loss for stability); o = softmax(a)
-    # is shown beside it but is not on the path from E back to the weights.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(t > 0, -t * np.log(o.data), 0.0)
+    # is shown beside it but is not on the path from E back to the weights. The shares take log o
+    # from the logits too: an o that underflows to 0 would make its share infinite where E is not.
+    log_o = F.log_softmax(a.detach(), dim=-1).data
+    shares = np.where(t > 0, -t * log_o + 0.0, 0.0)  # (+ 0.0: no -0.0 where log o is 0)
     return F.cross_entropy(a, t), shares
 
 
