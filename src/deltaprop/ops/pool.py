@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
 from ._windows import _batched, _interior, _like, _offsets, _output_shape, _pad, int_tuple
+from .promotion import refuse_booleans
 
 def pool_options(op: str, n: int, kernel_size, stride, padding, dilation) -> tuple:
     """A pooling's kernel, stride (the kernel's by default), padding and dilation as n-tuples, checked."""
@@ -52,6 +53,8 @@ def _batched_input(op, n, input):
 
 def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=False):
     x, X, batched = _batched_input(op, n, input)
+    if X.dtype.kind == "b":
+        refuse_booleans(op)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode)
     fill = -np.inf if X.dtype.kind == "f" else np.iinfo(X.dtype).min
     xp = _pad(X, pads, fill)
