@@ -395,3 +395,32 @@ def test_layers_take_the_cpu_as_device_and_refuse_another(make):
         make(device="mps")
     with pytest.raises(ConfigError, match=f"^{name}: 'gpu' is not a device"):
         make(device="gpu")
+
+
+@pytest.mark.parametrize("build", [
+    lambda: nn.MaxPool2d(np.int64(2), stride=np.int64(1), padding=np.int64(1)),
+    lambda: nn.AvgPool1d(np.int32(2), padding=[np.int64(1)]),
+    lambda: nn.AvgPool2d((np.int64(2), 3), divisor_override=np.int64(3)),
+    lambda: nn.LPPool2d(2, np.int64(2), stride=np.int64(1)),
+    lambda: nn.AdaptiveAvgPool2d((np.int64(2), None)),
+    lambda: nn.AdaptiveMaxPool1d(np.int64(3)),
+    lambda: nn.Unfold(np.int64(2), stride=np.int64(1)),
+    lambda: nn.Fold(np.int64(4), np.int64(2)),
+    lambda: nn.Flatten(np.int64(1), np.int64(-1)),
+    lambda: nn.Softmax(dim=np.int64(1)),
+    lambda: nn.LogSoftmax(dim=np.int64(1)),
+])
+def test_layers_given_numpy_integers_save_and_load(build, tmp_path):
+    """Sizes from NumPy (a sweep over np.arange, say): the file's JSON once refused them (int64 is not
+    JSON serializable); they are kept as Python's."""
+    layer = build()
+    save(nn.Sequential(layer), tmp_path / "layer.safetensors")
+    loaded = load(tmp_path / "layer.safetensors")[0]
+    assert loaded.config() == layer.config() and repr(loaded) == repr(layer)
+    assert "np." not in repr(layer)
+
+
+@pytest.mark.parametrize("pool", [F.max_pool1d, F.avg_pool1d])
+def test_a_pooling_takes_a_numpy_integer_stride(pool):
+    x = dp.randn(2, 3, 9)
+    assert np.array_equal(pool(x, 3, stride=np.int64(2)).data, pool(x, 3, stride=2).data)

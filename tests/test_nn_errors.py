@@ -316,3 +316,11 @@ def test_prelu_with_one_weight_per_channel_needs_that_many_channels(shape, says)
         nn.PReLU(3)(dp.rand(*shape))
     with pytest.raises(ShapeError, match="^prelu: the weight has shape"):
         F.prelu(dp.rand(*shape), dp.ones(3))
+
+
+@pytest.mark.parametrize("pool, shape", [(nn.MaxPool1d(2), (1, 2, 4)), (nn.MaxPool2d(2, return_indices=True), (2, 4, 4)),
+                                         (nn.MaxPool3d(2), (1, 1, 2, 2, 2))])
+def test_max_pooling_of_booleans_is_refused_in_one_sentence_as_in_pytorch(pool, shape):
+    # (NumPy's own error about integer limits came out before)
+    with pytest.raises(TypeError, match=r"^max_pool[123]d: not implemented for bool tensors.*\.float\(\) first\.$"):
+        pool(dp.tensor(np.ones(shape, dtype=bool)))

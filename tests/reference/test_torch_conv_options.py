@@ -238,6 +238,46 @@ def test_batch_norm_bias_matches_pytorch(name, kwargs, shape, dtype):
     compare(ours, theirs, sample(shape, seed=5), dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape", [
+    ("BatchNorm1d", dict(num_features=3), (6, 3)),
+    ("BatchNorm2d", dict(num_features=4, momentum=None), (5, 4, 3, 3)),
+    ("BatchNorm2d", dict(num_features=4, track_running_stats=False), (5, 4, 3, 3)),
+])
+def test_batch_norm_with_track_running_stats_switched_after_construction_matches_pytorch(name, kwargs, shape, dtype):
+    """track_running_stats switched off later keeps the buffers: training leaves them alone and eval()
+    still normalises with them; switched on later, a layer without buffers goes on with batch statistics."""
+    ours, theirs = twins(name, kwargs, dtype, check_state_dict=True)
+    compare(ours, theirs, sample(shape, seed=0), dtype)
+    for flag in (not ours.track_running_stats, ours.track_running_stats):
+        ours.track_running_stats = theirs.track_running_stats = flag
+        for mode in ("train", "eval"):
+            getattr(ours, mode)(), getattr(theirs, mode)()
+            compare(ours, theirs, sample(shape, seed=3), dtype)
+            assert list(ours.state_dict()) == list(theirs.state_dict())
+            for key, value in theirs.state_dict().items():
+                np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), err_msg=key, **TOLERANCES[dtype])
+        ours.train(), theirs.train()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs, shape", [
+    ("BatchNorm1d", dict(num_features=3), (0, 3)),
+    ("BatchNorm1d", dict(num_features=3, momentum=None), (0, 3, 4)),
+    ("BatchNorm1d", dict(num_features=3, affine=False), (2, 3, 0)),
+    ("BatchNorm2d", dict(num_features=4), (0, 4, 3, 3)),
+])
+def test_batch_norm_of_an_empty_batch_matches_pytorch(name, kwargs, shape, dtype):
+    """An empty batch in training: an empty output, zero gradients for γ and β, the running statistics
+    where they were and the batch counted, as in PyTorch (it was refused as one value per channel)."""
+    ours, theirs = twins(name, kwargs, dtype, check_state_dict=True)
+    compare(ours, theirs, np.zeros(shape), dtype)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), err_msg=key)
+    ours.eval(), theirs.eval()
+    compare(ours, theirs, np.zeros(shape), dtype)
+
+
 def torch_options(name):
     """The constructor options of ``torch.nn.<name>``; the recurrent layers take *args, **kwargs, so
     theirs are RNNBase's (with RNN's nonlinearity; proj_size is LSTM's alone, PyTorch refuses it elsewhere)."""

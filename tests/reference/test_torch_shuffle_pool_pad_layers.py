@@ -45,6 +45,25 @@ def test_layer_matches_pytorch(name, kwargs, shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, kwargs", [
+    ("LPPool1d", dict(norm_type=2, kernel_size=2)),
+    ("LPPool1d", dict(norm_type=3, kernel_size=3, stride=2, ceil_mode=True)),
+    ("LPPool2d", dict(norm_type=1.5, kernel_size=2)),
+    ("LPPool3d", dict(norm_type=2, kernel_size=(1, 2, 2))),
+])
+def test_lp_pool_gives_a_window_of_zeros_the_gradient_zero_as_pytorch_does(name, kwargs, dtype):
+    """A window of zeros (after a ReLU, say): the root's slope there is infinite, and PyTorch's relu in
+    its composition stops it, so those inputs get 0, not NaN; the other windows as before."""
+    ours, theirs = twins(name, kwargs, dtype, check_repr=True)
+    x = np.abs(sample((2, 3) + (4,) * int(name[-2]))) + 0.1
+    x[0] = 0.0
+    x[1, 1, :2] = 0.0
+    forward_backward_agree(ours, theirs, x, dtype, TOLERANCES[dtype])
+    out = ours(dp.tensor(x, dtype=dtype, requires_grad=True))
+    assert not np.isnan(out.data).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("kwargs", [dict(), dict(lower=0.05, upper=0.4), dict(lower=0.2, upper=0.2)])
 def test_rrelu_in_eval_mode_matches_pytorch(kwargs, dtype):
     ours, theirs = twins("RReLU", kwargs, dtype, check_repr=True)

@@ -73,7 +73,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        self.dim = dim
+        self.dim = dim.item() if isinstance(dim, np.generic) else dim  # (a model file's JSON has no NumPy types)
 
     def forward(self, x):
         return F.softmax(x, self.dim)
@@ -90,7 +90,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        self.dim = dim
+        self.dim = dim.item() if isinstance(dim, np.generic) else dim  # (a model file's JSON has no NumPy types)
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)

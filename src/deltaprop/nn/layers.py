@@ -138,8 +138,9 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        # (NumPy integers as Python's: a model file's JSON has no NumPy types)
+        self.start_dim = start_dim.item() if isinstance(start_dim, np.generic) else start_dim
+        self.end_dim = end_dim.item() if isinstance(end_dim, np.generic) else end_dim
 
     def forward(self, x):
         return F.flatten(x, self.start_dim, self.end_dim)

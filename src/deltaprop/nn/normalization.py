@@ -150,15 +150,19 @@ class _BatchNorm(_RunningStatsNorm):
         if len(shape) not in self._input_ndims or shape[1] != self.num_features:
             raise ShapeError(f"{self.describe()} expected input of shape {self._layout.format(C=self.num_features)}, got shape {shape}")
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             # In place: the buffer stays the same array, registered under the same name.
             self.num_batches_tracked[...] += 1
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked)
-        # Batch statistics while training, and always when no running statistics are kept.
-        use_batch = self.training or not self.track_running_stats
+        # As in PyTorch: batch statistics while training, and in eval() where there are no running
+        # statistics; those there are change only while training with track_running_stats, which
+        # may be switched off after construction (the buffers stay, and eval() still uses them).
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        tracked = not self.training or self.track_running_stats
         try:
-            return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_batch, momentum, self.eps)
+            return F.batch_norm(x, self.running_mean if tracked else None, self.running_var if tracked else None,
+                                self.weight, self.bias, use_batch, momentum, self.eps)
         except ShapeError as error:
             raise ShapeError(f"{self.describe()}: {error}") from None
 

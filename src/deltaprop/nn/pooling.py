@@ -20,8 +20,11 @@ from .module import Module
 
 
 def _option(value):
-    """An option as given (an int, or a tuple from a list), so ``config()`` gives back the same."""
-    return tuple(value) if isinstance(value, list) else value
+    """An option as given (an int, or a tuple from a list), so ``config()`` gives back the same; NumPy
+    numbers as Python's (a model file's JSON has no NumPy types)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(v.item() if isinstance(v, np.generic) else v for v in value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class _Pool(Module):

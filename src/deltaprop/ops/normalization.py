@@ -53,7 +53,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ShapeError(f"batch_norm: {name} must have shape ({C},) for an input with {C} channels, got shape {np.shape(value.data if isinstance(value, Tensor) else value)}")
     X = _in_layer_dtype(x, X, gamma if gamma is not None else rm)
     batch_stats = training or rm is None or rv is None
-    if batch_stats:
+    if m == 0:
+        # an empty batch (no samples, or no positions): an empty output, the running statistics left
+        # alone, as in PyTorch (and the closed form below would divide by m)
+        batch_stats = False
+        mean, var = np.zeros(C, dtype=X.dtype), np.ones(C, dtype=X.dtype)
+        xhat = X - mean.reshape(shape)
+    elif batch_stats:
         if training and m <= 1:
             raise ShapeError(f"batch_norm: training needs more than one value per channel, got input of shape {X.shape}")
         mean = X.mean(axis=axes)

@@ -16,11 +16,14 @@ from ..tensor import Tensor
 from . import _memory
 from ._core import operand, record
 from ._windows import _batched, _interior, _like, _offsets, _output_shape, _pad, int_tuple
+from .promotion import refuse_booleans
 
 def pool_options(op: str, n: int, kernel_size, stride, padding, dilation) -> tuple:
     """A pooling's kernel, stride (the kernel's by default), padding and dilation as n-tuples, checked."""
     kernel = int_tuple(kernel_size, n, "kernel_size", op, 1)
-    stride = kernel if stride is None or stride == () or stride == [] else int_tuple(stride, n, "stride", op, 1)
+    # (an empty sequence is PyTorch's default too; compared by type, since a NumPy integer == () is an array)
+    empty = isinstance(stride, (tuple, list)) and len(stride) == 0
+    stride = kernel if stride is None or empty else int_tuple(stride, n, "stride", op, 1)
     padding = int_tuple(padding, n, "padding", op, 0)
     dilation = int_tuple(dilation, n, "dilation", op, 1)
     # PyTorch's rule, on the kernel's size without its dilation: a window must not be mostly padding.
@@ -52,6 +55,8 @@ def _batched_input(op, n, input):
 
 def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=False):
     x, X, batched = _batched_input(op, n, input)
+    if X.dtype.kind == "b":
+        refuse_booleans(op)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, dilation, ceil_mode)
     fill = -np.inf if X.dtype.kind == "f" else np.iinfo(X.dtype).min
     xp = _pad(X, pads, fill)

@@ -34,8 +34,9 @@ max_unpool3d = ops.max_unpool3d
 def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     """(Σ over each window of x^p)^(1/p), PyTorch's composition step by step: the mean of x^p times
     the window's size (so a window that ``ceil_mode`` cuts short is scaled as a full one, as in
-    PyTorch), passed through sign·relu(|·|) as PyTorch does, which keeps a negative mean (odd p,
-    negative inputs) as it is, so that window's root is NaN, as in PyTorch; p = inf is max pooling of |x|."""
+    PyTorch), then PyTorch's sign·relu(|·|): a negative mean (odd p, negative inputs) is kept as it
+    is, so that window's root is NaN, as in PyTorch, and a window of zeros gets the gradient 0 (its
+    root's infinite slope stopped there, as PyTorch's relu stops it); p = inf is max pooling of |x|."""
     p = real_option(op, "norm_type", norm_type, nonzero=True)
     # the poolings under this function's name, so that a refused kernel or input names lp_pool*d
     if math.isinf(p):
@@ -46,7 +47,9 @@ def _lp_pool(op: str, n: int, input, norm_type, kernel_size, stride, ceil_mode):
     average = _avg_pool(op, n, powers, kernel_size, stride, 0, ceil_mode, True)
     # (the pooling has checked kernel_size: one integer for every axis, or one per axis)
     window = kernel_size ** n if isinstance(kernel_size, numbers.Integral) else math.prod(kernel_size)
-    clamped = ops.mul(ops.sign(average), ops.relu(ops.abs(average)))
+    # sign(a)·relu(|a|) is a itself with the gradient 0 where a = 0; written as a where, since
+    # deltaprop's relu multiplies by its mask, which would let the ∞·0 of a window of zeros through as NaN
+    clamped = ops.where(np.asarray(average.data) != 0, average, 0.0)
     with np.errstate(invalid="ignore"):  # (the root of a negative window's sum: NaN, as above)
         return ops.pow(ops.mul(clamped, window), 1.0 / p)
 
