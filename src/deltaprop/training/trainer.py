@@ -29,7 +29,7 @@ from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .callbacks import LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, as_callback, defines
 from .history import History
-from .progress import Progress
+from .progress import Progress, format_logs
 from .resume import check_resume_settings, check_resume_state, decode_sums, encode_sums
 from .running import RunningMetrics, checked_metrics, log_names
 from .sources import (
@@ -159,11 +159,7 @@ class Trainer:
         self.callbacks.sort(key=lambda c: isinstance(c, ModelCheckpoint))
         for callback in self.callbacks:
             callback.set_trainer(self)
-        if verbose == "auto":  # Keras' default: a progress bar (here: a bar on a terminal, lines elsewhere)
-            verbose = 1
-        if verbose not in (0, 1, 2):
-            raise ConfigError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
-        self.verbose = verbose
+        self.verbose = _checked_verbose(verbose)
         self.seed = seed
         self._seed_drawn = False  # whether self.seed was drawn by fit (none given), not given
         self.output = output
@@ -580,10 +576,12 @@ class Trainer:
 
     # -- evaluation --------------------------------------------------------------------------------
 
-    def predict(self, X, batch_size: int | None = None, steps: int | None = None) -> np.ndarray:
+    def predict(self, X, batch_size: int | None = None, steps: int | None = None, verbose: int | str = 0) -> np.ndarray:
         """The model's outputs for ``X``, in evaluation mode and without recording a graph: ``X`` an
         array (in batches of ``batch_size``, 256 by default) or a source of batches (see
-        :func:`predict`); at most ``steps`` batches."""
+        :func:`predict`); at most ``steps`` batches. ``verbose`` 1, 2 or 'auto' prints one line
+        (how many samples in how many batches) on the trainer's output; 0, the default, nothing."""
+        verbose = _checked_verbose(verbose)
         if steps is not None:
             _check_positive_int("steps", steps, "", "None or ")
         if is_batch_source(X):
@@ -617,7 +615,11 @@ class Trainer:
             raise DataError("predict: the data gave no batches")
         for callback in watchers:
             callback.on_predict_end({})
-        return np.concatenate(outputs)
+        predicted = np.concatenate(outputs)
+        if verbose:
+            Progress(1, 1, verbose, self.output).message(
+                f"predict: {_samples(len(predicted))} in {len(outputs)} batch{'es' if len(outputs) != 1 else ''}")
+        return predicted
 
     def _output(self, x, caller: str) -> Tensor:
         """The model's output for the batch ``x``, which must be one tensor."""
@@ -628,13 +630,22 @@ class Trainer:
                             "layer or module whose forward returns the one output tensor")
         return output
 
-    def evaluate(self, X, y=None, batch_size: int | None = None, sample_weight=None, steps: int | None = None) -> dict:
+    def evaluate(self, X, y=None, batch_size: int | None = None, sample_weight=None, steps: int | None = None,
+                 verbose: int | str = 0) -> dict:
         """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``; or on the
         batches of ``X`` alone, a source of (x, y) or (x, y, sample_weight) batches (see
-        :func:`evaluate`); at most ``steps`` batches.
+        :func:`evaluate`); at most ``steps`` batches. ``verbose`` 1, 2 or 'auto' also prints the
+        results on one line on the trainer's output; 0, the default, prints nothing.
 
         With ``sample_weight`` the loss is Σᵢ wᵢ·Eᵢ / n over the n samples, as in Keras; the
         ``weighted_metrics`` are weighted by it, the ``metrics`` are not."""
+        verbose = _checked_verbose(verbose)
+        results = self._evaluate(X, y, batch_size, sample_weight, steps)
+        if verbose:
+            Progress(1, 1, verbose, self.output).message(f"evaluate: {format_logs(results)}")
+        return results
+
+    def _evaluate(self, X, y, batch_size, sample_weight, steps) -> dict:
         if steps is not None:
             _check_positive_int("steps", steps, "", "None or ")
         if is_batch_source(X):
@@ -908,6 +919,15 @@ def _training_stream_seed(seed: int) -> int:
     return int(np.random.SeedSequence((seed, _TRAINING_STREAM)).generate_state(1, np.uint64)[0])
 
 
+def _checked_verbose(verbose) -> int:
+    """``verbose`` as 0, 1 or 2; Keras' 'auto' is 1 (a progress bar on a terminal, lines elsewhere)."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):  # (True and False are 1 and 0, as Keras takes them)
+        raise ConfigError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return int(verbose)
+
+
 def _check_positive_int(name, value, meaning: str = "", alternative: str = ""):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ConfigError(f"{name} must be {alternative}a positive integer{meaning}, got {value!r}")
@@ -1006,7 +1026,7 @@ def fit(model, X, y=None, *, loss, optimizer, epochs: int = 1, batch_size: int |
 
 
 def evaluate(model, X, y=None, *, loss, metrics=(), batch_size: int | None = None, sample_weight=None, callbacks=(),
-             weighted_metrics=(), steps: int | None = None) -> dict:
+             weighted_metrics=(), steps: int | None = None, verbose: int | str = 0, output=None) -> dict:
     """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``.
 
     ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n) and the
@@ -1014,15 +1034,22 @@ def evaluate(model, X, y=None, *, loss, metrics=(), batch_size: int | None = Non
     ``callbacks`` get Keras' ``on_test_*`` hooks, whose batch logs hold the loss and metrics so far.
     ``X`` may be a source of (x, y) or (x, y, sample_weight) batches, as :func:`fit` takes, with
     ``y``, ``batch_size`` and ``sample_weight`` left out; ``steps`` evaluates at most that many
-    batches. Arrays go in batches of ``batch_size``, 256 by default."""
-    return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0,
+    batches. Arrays go in batches of ``batch_size``, 256 by default. ``verbose`` takes Keras'
+    values (0, 1, 2, 'auto'); with 1, 2 or 'auto' the results are also printed on one line (on
+    ``output``, standard output by default), where Keras draws a progress bar. Unlike Keras, 0 is
+    the default: the results are returned, not printed."""
+    return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0, output=output,
                    weighted_metrics=weighted_metrics).evaluate(
-        X, y, batch_size=batch_size, sample_weight=sample_weight, steps=steps)
+        X, y, batch_size=batch_size, sample_weight=sample_weight, steps=steps, verbose=verbose)
 
 
-def predict(model, X, batch_size: int | None = None, callbacks=(), steps: int | None = None) -> np.ndarray:
+def predict(model, X, batch_size: int | None = None, callbacks=(), steps: int | None = None, verbose: int | str = 0,
+            output=None) -> np.ndarray:
     """The model's outputs for ``X`` as an array, in evaluation mode and without recording a graph;
     ``callbacks`` get Keras' ``on_predict_*`` hooks. ``X`` is an array (in batches of ``batch_size``,
     256 by default) or a source of batches as :func:`fit` takes (without ``batch_size``): each batch
-    is x itself, or a tuple whose first item is x. ``steps`` predicts at most that many batches."""
-    return Trainer(model, loss="mse", callbacks=callbacks, verbose=0).predict(X, batch_size=batch_size, steps=steps)
+    is x itself, or a tuple whose first item is x. ``steps`` predicts at most that many batches.
+    ``verbose`` takes Keras' values (0, 1, 2, 'auto'); with 1, 2 or 'auto' one line says how many
+    samples were predicted (on ``output``, standard output by default); 0, the default, prints nothing."""
+    return Trainer(model, loss="mse", callbacks=callbacks, verbose=0, output=output).predict(
+        X, batch_size=batch_size, steps=steps, verbose=verbose)
