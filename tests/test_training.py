@@ -1426,3 +1426,39 @@ def test_a_label_per_position_is_scored_per_position(dtype):
         predicted = model.eval()(X).data.argmax(axis=1)
     kept = y != -100
     assert history.history["val_accuracy"][-1] == pytest.approx(np.mean(predicted[8:][kept[8:]] == y[8:][kept[8:]]))
+
+
+def test_train_seconds_of_a_resumed_run_count_the_sessions_before_it(tmp_path):
+    """A resumed run's training time was its last session's alone; the checkpoint now records the
+    run's seconds so far, and Trainer.train_seconds adds this session's (None for an older checkpoint
+    that did not record them; a damaged value is refused naming the file)."""
+    from deltaprop.errors import ModelFileError
+    from deltaprop.serialization import save_checkpoint
+
+    X, y = _data()
+    path = tmp_path / "checkpoint.safetensors"
+    first = Trainer(_model(), loss="cross_entropy", optimizer="sgd", callbacks=[ModelCheckpoint(path)], verbose=0, seed=0)
+    first.fit(X, y, epochs=2)
+    saved = load_checkpoint(path)
+    assert 0 < saved["state"]["train_seconds"] <= first.train_seconds
+    assert first.train_seconds == first.session_seconds
+    resumed = Trainer(_model(), loss="cross_entropy", optimizer="sgd", verbose=0)
+    resumed.fit(X, y, epochs=4, resume_from=path)
+    assert resumed.train_seconds == pytest.approx(saved["state"]["train_seconds"] + resumed.session_seconds, rel=1e-12)
+    assert resumed.session_seconds > 0
+    for value, expected in ((None, None), (-1.0, "non-negative"), ("3", "non-negative"), (float("inf"), "non-negative")):
+        state = dict(saved["state"])
+        if value is None:
+            del state["train_seconds"]
+        else:
+            state["train_seconds"] = value
+        model = _model()
+        model.load_state_dict(saved["model_state"])
+        save_checkpoint(path, model, state)
+        again = Trainer(_model(), loss="cross_entropy", optimizer="sgd", verbose=0)
+        if expected is None:
+            again.fit(X, y, epochs=3, resume_from=path)
+            assert again.train_seconds is None and again.session_seconds > 0
+        else:
+            with pytest.raises(ModelFileError, match=rf"{path.name}: the checkpoint's training time must be a {expected}"):
+                again.fit(X, y, epochs=3, resume_from=path)

@@ -26,7 +26,7 @@ from ..data import LabelEncoder, StandardScaler, train_test_split
 from ..errors import DataError, DeltapropError
 from ..random import manual_seed
 from ..serialization import load_checkpoint
-from ..tabular import TabularModel, build_mlp, infer_task
+from ..tabular import TabularModel, build_mlp, infer_task, numeric_target
 from ..training import CSVLogger, EarlyStopping, ModelCheckpoint, Trainer
 from ..training.resume import check_resume_state
 from ..training.trainer import OPTIMIZERS
@@ -324,8 +324,10 @@ def _prepare(table, task, config) -> dict:
             raise DataError(f"the target column {table.target_name!r} has a single class "
                             f"({encoder.classes_[0].item()!r}); classification needs at least two")
         stratify = _stratifiable(encoder.transform(y), config["test_split"])
-    elif y.dtype.kind not in "iuf":
+    elif numeric_target(y) is None:
         raise DataError(f"regression needs a numeric target, but column {table.target_name!r} holds text")
+    else:
+        y = numeric_target(y)
     n_test = int(round(len(X) * config["test_split"]))
     if n_test < 1 or len(X) - n_test < 2:
         raise DataError(f"{len(X)} rows are too few to hold out a test split of {config['test_split']}")
