@@ -40,19 +40,6 @@ def infer_task(y: np.ndarray) -> str:
     return "classification" if whole and few else "regression"
 
 
-def numeric_target(y: np.ndarray) -> np.ndarray | None:
-    """``y`` as numbers for a regression: as it is when numeric, float64 for text that is all numbers
-    (a CSV column of whole numbers written with leading zeros, '007', is read as class names), and
-    None for text that is not."""
-    y = np.asarray(y)
-    if y.dtype.kind in "iuf":
-        return y
-    try:
-        return y.astype(np.float64)
-    except ValueError:
-        return None
-
-
 def build_mlp(n_inputs: int, hidden: tuple, n_outputs: int, activation: str = "relu", dropout: float = 0.0) -> nn.Sequential:
     """Linear → activation (→ Dropout) for each hidden size, then a Linear output layer."""
     if activation not in ACTIVATIONS:
@@ -161,11 +148,10 @@ class TabularModel:
                 "confusion_matrix": metrics.confusion_matrix(truth, predicted, len(self.classes)).tolist(),
                 "classes": [str(c) for c in self.classes],
             }
-        numbers = numeric_target(y)
-        if numbers is None:
+        if np.asarray(y).dtype.kind not in "biuf":
             raise DataError(f"column {self.target_name!r} holds text, not the numbers this regression model predicts")
         predicted = self.predict(X)
-        truth = np.asarray(numbers, dtype=np.float64).reshape(-1)
+        truth = np.asarray(y, dtype=np.float64).reshape(-1)
         return {
             "samples": int(len(truth)),
             "mae": metrics.mae(truth, predicted),

@@ -43,12 +43,10 @@ def load_csv(path, target=None, delimiter: str | None = None, drop_missing: bool
     ``target``: the column to predict, by name or by 0-based index (negative counts from the end;
     digits in a string are an index unless a column has that name);
     default the last column; ``False`` for a file without one (every column a feature, ``y`` None:
-    data to predict on); a target of whole numbers one of which is written with leading zeros
-    ('007') is read as class names, as written. ``delimiter``: one character, or None to detect a
-    comma, semicolon, tab or pipe from the first lines. ``drop_missing``: drop rows with an empty,
-    NaN or infinite cell (counted in ``Table.n_dropped``) instead of refusing the file.
-    ``header_only``: check and read the header alone (``X`` then has no rows), to learn the column
-    names of a large file cheaply.
+    data to predict on). ``delimiter``: one character, or None to detect a comma, semicolon, tab
+    or pipe from the first lines. ``drop_missing``: drop rows with an empty, NaN or infinite cell
+    (counted in ``Table.n_dropped``) instead of refusing the file. ``header_only``: check and read
+    the header alone (``X`` then has no rows), to learn the column names of a large file cheaply.
     ``ignore``: names of columns to leave out unread (a column that is not there is no error), such
     as a target column in data to predict on.
     """
@@ -85,9 +83,7 @@ def load_csv(path, target=None, delimiter: str | None = None, drop_missing: bool
     y, target_missing, class_names = None, np.zeros(len(row_numbers), dtype=bool), False
     if t is not None:
         y, bad = _numeric_column(columns[t])
-        # A label written with leading zeros ('007', '010') is a code, not a quantity: read as a
-        # number it would come back as 7 (and '007' and '7' would be one class).
-        class_names = bad is not None or _zero_padded(columns[t])
+        class_names = bad is not None
         if class_names:
             y = np.array([cell.strip() for cell in columns[t]])
             target_missing = y == ""
@@ -337,15 +333,6 @@ def _numeric_column(cells: tuple):
                 return None, i
             values[i] = np.nan
     return values, None
-
-
-def _zero_padded(cells: tuple) -> bool:
-    """Whether some cell is a whole number written with leading zeros, such as '007' or '-01'."""
-    for cell in cells:
-        text = cell.strip().lstrip("+-")
-        if len(text) > 1 and text[0] == "0" and text.isascii() and text.isdigit():
-            return True
-    return False
 
 
 def _check_float32_range(values: np.ndarray, cells: tuple, j: int, where: _Where) -> None:

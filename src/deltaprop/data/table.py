@@ -11,9 +11,8 @@ import numpy as np
 class Table:
     """Features ``X`` (float32, one row per sample), target ``y`` and the names of both.
 
-    ``y`` is int64 when every target value is a whole number, float64 for other numbers, and a
-    NumPy string array for class names (a column of whole numbers written with leading zeros, such
-    as '007', is class names too); ``y`` and ``target_name`` are None for a table without a
+    ``y`` is int64 when every target value is a whole number, float32 for other numbers, and a
+    NumPy string array for class names; ``y`` and ``target_name`` are None for a table without a
     target (data to predict on). ``n_dropped`` counts the rows left out for missing values.
     """
 

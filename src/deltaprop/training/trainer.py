@@ -182,6 +182,27 @@ class Trainer:
         self._validation_steps = None
         self._weights_digest = None  # of the run's sample weights, for checkpoints (None: unweighted)
         self._progress = None  # the running fit's, which verbose callbacks print through
+        # The run's training time: seconds an earlier session of it trained (as its checkpoint
+        # recorded them; None: a checkpoint from before they were recorded), and this fit's clock.
+        self._seconds_before = 0.0
+        self._clock = None  # (perf_counter at the start of this fit, at its end or None while it runs)
+
+    @property
+    def train_seconds(self) -> float | None:
+        """Seconds the run has trained: this fit's and, for a run resumed from a checkpoint, those
+        of the sessions before it up to the checkpoint (None where an older checkpoint did not
+        record them; ``session_seconds`` is then all that is known)."""
+        if self._seconds_before is None:
+            return None
+        return self._seconds_before + self.session_seconds
+
+    @property
+    def session_seconds(self) -> float:
+        """Seconds of the last (or running) ``fit`` alone, from the call to its return."""
+        if self._clock is None:
+            return 0.0
+        started, ended = self._clock
+        return (time.perf_counter() if ended is None else ended) - started
 
     @property
     def stop_training(self) -> bool:
@@ -212,6 +233,7 @@ class Trainer:
             if value is not None:
                 _check_positive_int(name, value, "", "None or ")
         _check_initial_epoch(initial_epoch, epochs, resume_from)
+        self._clock, self._seconds_before = (time.perf_counter(), None), 0.0
         source = None
         if is_batch_source(X):
             refuse_with_source("fit", X, {"y": y, "batch_size": batch_size, "validation_split": validation_split,
@@ -243,6 +265,7 @@ class Trainer:
 
             resume = load_checkpoint(resume_from)
             check_resume_state(resume["state"], resume_from)
+            self._seconds_before = resume["state"].get("train_seconds")
             self._seed_drawn = self.seed is None
             self.seed = resume["state"]["seed"]
         if self.seed is None:
@@ -390,6 +413,7 @@ class Trainer:
             self.model.train(was_training)
             if previous_handler is not None:
                 signal.signal(signal.SIGINT, previous_handler)
+            self._clock = (self._clock[0], time.perf_counter())
         last = self.history.last()
         for callback in self.callbacks:
             callback.on_train_end(last)
@@ -826,6 +850,7 @@ class Trainer:
             "rng": dp_random.get_rng_state(),
             "history": self.history.state_dict(),
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()} for c in self.callbacks],
+            "train_seconds": self.train_seconds,  # the run's so far, this session's included (None: unknown)
         }
         save_checkpoint(path, self.model, state, metadata=self.metadata)
 
