@@ -1462,3 +1462,37 @@ def test_train_seconds_of_a_resumed_run_count_the_sessions_before_it(tmp_path):
         else:
             with pytest.raises(ModelFileError, match=rf"{path.name}: the checkpoint's training time must be a {expected}"):
                 again.fit(X, y, epochs=3, resume_from=path)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_model_with_a_vector_output_trains_on_1d_targets(weighted):
+    """fit makes 1-D targets a column (N, 1); a model whose output is a vector (N,), as PyTorch
+    regression code writes it, then failed with a shape error about shapes the user never gave.
+    It now trains as the same model with a column output does (Keras squeezes the one to the other)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5], dtype=np.float32) + 0.3
+    options = dict(loss="mse", epochs=3, batch_size=8, metrics=["mae", "r2"], validation_data=(X[:10], y[:10]),
+                   verbose=0, seed=0, sample_weight=rng.random(40) if weighted else None)
+    runs = []
+    for vector_output in (True, False):
+        dp.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 1), *([nn.Flatten(0)] if vector_output else []))
+        history = fit(model, X, y, optimizer=optim.SGD(model.parameters(), lr=0.05), **options)
+        runs.append((history.history, dp.evaluate(model, X, y, loss="mse", metrics=["mae"])))
+    (vector, vector_logs), (column, column_logs) = runs
+    for key in ("loss", "mae", "r2", "val_loss", "val_mae", "val_r2"):
+        np.testing.assert_allclose(vector[key], column[key], rtol=1e-6, err_msg=key)
+    assert vector_logs == pytest.approx(column_logs, rel=1e-6)
+
+
+def test_boolean_labels_are_classes_for_cross_entropy():
+    """y = values > 0 (a boolean vector) was refused by the cross-entropy inside fit; it is the
+    classes 0 and 1, as the same labels as integers train."""
+    X, y = _data()
+    labels = y > 0
+    runs = [fit(_model(), X, target, loss="cross_entropy", optimizer="sgd", epochs=2, metrics=["accuracy"],
+                class_weight={0: 2.0}, verbose=0, seed=0).history for target in (labels, labels.astype(np.int64))]
+    for key in ("loss", "accuracy"):
+        assert runs[0][key] == runs[1][key]
+    assert dp.evaluate(_model(), X, labels, loss="cross_entropy") == dp.evaluate(_model(), X, labels.astype(int), loss="cross_entropy")

@@ -41,7 +41,7 @@ from .sources import (
     refuse_with_source,
     training_batches,
 )
-from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights
+from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights, target_for
 
 LOSSES = {
     "cross_entropy": nn.CrossEntropyLoss,
@@ -490,7 +490,7 @@ class Trainer:
                     for callback in batch_starts:
                         callback.on_train_batch_begin(batch, {})
                 output = model(xb)
-                loss = loss_fn(output, yb)
+                loss = loss_fn(output, target_for(output, yb))
                 value = float(loss.data)
                 if math.isfinite(value):
                     optimizer.zero_grad()
@@ -723,7 +723,7 @@ class Trainer:
                             weighted = weighted or WeightedLoss(self.loss)
                             weighted.weights = Tensor(wb, dtype=output.data.dtype)
                             loss_fn = weighted
-                        total += float(loss_fn(output, yb).data) * len(output.data)
+                        total += float(loss_fn(output, target_for(output, yb)).data) * len(output.data)
                         counted += len(output.data)
                     if watchers:  # Keras' logs: the loss and metrics of the evaluation so far
                         logs = {"loss": total / counted if counted else math.nan, **running.results()}
@@ -811,7 +811,9 @@ class Trainer:
         class_indices = _takes_class_indices(self.loss)
         if class_indices and y.ndim == 2 and y.shape[1] == 1 and y.dtype.kind in "iuf":
             y = y[:, 0]  # a column of labels is a vector of them (as Keras' sparse cross-entropy takes it)
-        if class_indices and y.dtype.kind == "f" and y.ndim == 1:
+        if class_indices and y.dtype.kind == "b" and y.ndim == 1:
+            y = y.astype(np.int64)  # yes/no labels (y = values > 0, say): classes 1 and 0
+        elif class_indices and y.dtype.kind == "f" and y.ndim == 1:
             if not np.all(y == np.round(y)):
                 raise DataError(f"{caller}: a classification loss needs integer class labels in y, got fractional values")
             y = y.astype(np.int64)
@@ -1012,7 +1014,9 @@ def fit(model, X, y=None, *, loss, optimizer, epochs: int = 1, batch_size: int |
     shuffling, as Keras does (data sorted by class or time gives a skewed hold-out then: shuffle it
     first, or pass ``validation_data``). ``validation_data`` is (X, y) or (X, y, sample_weight).
     Floating-point features are converted to the model's dtype; integer ones are passed on as they
-    are (the indices an Embedding looks up), as a PyTorch loop would pass them.
+    are (the indices an Embedding looks up), as a PyTorch loop would pass them. A vector of targets
+    (N,) meets a model's (N, 1) output as a column, and a model whose output is a vector (N,) as a
+    vector; boolean labels of a cross-entropy are the classes 0 and 1.
     ``epochs`` is the number of the last epoch (1 by default, as in Keras); ``batch_size=None`` is
     Keras' default, 32.
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``, unweighted;
