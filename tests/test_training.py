@@ -300,6 +300,27 @@ def test_model_checkpoint_saves_only_the_best_epoch(tmp_path):
     assert _same_weights(load(path), script.weights[4])  # a checkpoint also loads as a model
 
 
+def test_model_checkpoint_takes_keras_arguments_in_keras_order(tmp_path):
+    """mode, save_freq and initial_value_threshold (Keras' order: filepath, monitor, verbose,
+    save_best_only, save_weights_only, mode, save_freq, initial_value_threshold) were TypeErrors,
+    mode by position too; a threshold is a value the saved epoch must beat, as Keras' is."""
+    X, y = _data()
+    script = Scripted([2.0, 1.0, 1.5, 0.7, 0.9])
+    best, never = tmp_path / "best.safetensors", tmp_path / "never.safetensors"
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=5, verbose=0, seed=0, callbacks=[
+        script, ModelCheckpoint(best, "val_loss", 0, True, False, "min", "epoch", 0.8),
+        ModelCheckpoint(never, save_best_only=True, initial_value_threshold=0.5)])
+    checkpoint = load_checkpoint(best)
+    assert checkpoint["state"]["epoch"] == 4  # 0.7 beats the threshold 0.8; 1.0 did not
+    assert _same_weights(checkpoint["model_state"], script.weights[4])
+    assert not never.exists()
+    with pytest.raises(ConfigError, match=r"ModelCheckpoint: save_freq must be 'epoch', got 100; checkpoints are "
+                                          r"written at the end of each epoch"):
+        ModelCheckpoint(best, save_freq=100)
+    with pytest.raises(ConfigError, match=r"ModelCheckpoint: initial_value_threshold must be a number or None, got 'x'"):
+        ModelCheckpoint(best, initial_value_threshold="x")
+
+
 def test_model_checkpoint_writes_every_epoch_to_a_pattern(tmp_path):
     X, y = _data()
     fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=3,
@@ -1281,7 +1302,8 @@ def test_accuracy_on_one_output_thresholds_where_the_loss_puts_the_boundary(loss
                      "start_from_epoch"]),
     (dp.training.ReduceLROnPlateau, ["monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown",
                                      "min_lr"]),
-    (ModelCheckpoint, ["filepath", "monitor", "verbose", "save_best_only", "save_weights_only"]),
+    (ModelCheckpoint, ["filepath", "monitor", "verbose", "save_best_only", "save_weights_only", "mode", "save_freq",
+                      "initial_value_threshold"]),
     (LearningRateScheduler, ["schedule", "verbose"]),
 ])
 def test_callbacks_take_keras_arguments_in_keras_order(callback, keras_order):
