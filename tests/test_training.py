@@ -1,6 +1,7 @@
 """fit(): history, progress output, callbacks, checkpoints that resume bitwise, and the digits end to end."""
 
 import csv
+import re
 import inspect
 import io
 import warnings
@@ -1518,3 +1519,15 @@ def test_boolean_labels_are_classes_for_cross_entropy():
     for key in ("loss", "accuracy"):
         assert runs[0][key] == runs[1][key]
     assert dp.evaluate(_model(), X, labels, loss="cross_entropy") == dp.evaluate(_model(), X, labels.astype(int), loss="cross_entropy")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"shuffle": "batch"}, "fit: shuffle must be True or False, got 'batch'"),  # (it said DataLoader: ...)
+    ({"shuffle": 1}, "fit: shuffle must be True or False, got 1"),
+    ({"validation_split": "0.2"}, "validation_split must lie in [0, 1), got '0.2'"),  # (a TypeError of NumPy's)
+    ({"validation_split": None}, "validation_split must lie in [0, 1), got None"),
+])
+def test_fit_names_itself_and_the_value_of_a_bad_shuffle_or_validation_split(options, message):
+    X, y = _data(16)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", verbose=0, **options)

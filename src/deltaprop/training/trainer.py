@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import signal
 import time
 import warnings
@@ -250,12 +251,15 @@ class Trainer:
         if source is None:
             _check_positive_int("batch_size", batch_size)
         shuffle = True if shuffle is None else shuffle
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise ConfigError(f"fit: shuffle must be True or False, got {shuffle!r}")
         if self._seed_drawn:  # an earlier fit drew it, none being given: this run draws its own
             self.seed, self._seed_drawn = None, False
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0):
             raise ConfigError(f"seed must be None or a non-negative integer, got {self.seed!r}")
-        if not 0.0 <= validation_split < 1.0:
-            raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split}")
+        if (isinstance(validation_split, (bool, np.bool_)) or not isinstance(validation_split, numbers.Real)
+                or not 0.0 <= validation_split < 1.0):
+            raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split!r}")
         if source is None:
             X, y = self._prepare(X, y)
             weights, given_weights = sample_weights(sample_weight, class_weight, y, _takes_class_indices(self.loss))
