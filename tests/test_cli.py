@@ -421,10 +421,16 @@ def test_resume_continues_a_run_to_the_same_end(data, tmp_path):
     straight = run("train", *common, "--epochs", 4, "--out", tmp_path / "straight", cwd=data)
     part = run("train", *common, "--epochs", 2, "--out", tmp_path / "part", cwd=data)
     assert straight.returncode == part.returncode == 0, straight.stderr + part.stderr
+    before = load_checkpoint(tmp_path / "part" / "checkpoint.safetensors")["state"]["train_seconds"]
+    assert before > 0
     # From another folder: the checkpoint records the data file's absolute path.
     resumed = run("train", "--resume", tmp_path / "part" / "checkpoint.safetensors", "--epochs", 4, "--quiet", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout == straight.stdout
+    # train_seconds is the whole run's (it was the resumed session's alone, for all 4 epochs_run)
+    report = json.loads((tmp_path / "part" / "metrics.json").read_text())
+    assert report["epochs_run"] == 4
+    assert report["train_seconds"] == pytest.approx(before + report["session_seconds"], abs=2e-3)
     a = deltaprop.load(tmp_path / "straight" / "model.safetensors").state_dict()
     b = deltaprop.load(tmp_path / "part" / "model.safetensors").state_dict()
     assert all(np.array_equal(a[name], b[name]) for name in a)

@@ -887,3 +887,62 @@ def test_samples_of_tensors_are_collated_into_tensors():
     xb, yb = next(iter(DataLoader(Pairs(), batch_size=3)))
     assert isinstance(xb, dp.Tensor) and xb.data.tolist() == [[0, 0], [1, 2], [2, 4]]
     assert isinstance(yb, np.ndarray) and yb.tolist() == [0, 1, 2]  # numbers stay an array
+
+
+def test_batch_size_none_serves_the_samples_unbatched_as_pytorch():
+    """DataLoader(batch_size=None) was refused; PyTorch's turns batching off: each item as the
+    dataset gives it (a dataset of whole batches, say), in the order's sequence, one per step."""
+    torch = pytest.importorskip("torch")
+    X, y = _rows(10)
+    loader = DataLoader(ArrayDataset(X, y), batch_size=None)
+    reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(X), torch.tensor(y)),
+                                            batch_size=None)
+    assert len(loader) == len(reference) == 10
+    served, expected = list(loader), list(reference)
+    assert len(served) == len(expected)
+    for (xb, yb), (xt, yt) in zip(served, expected):
+        np.testing.assert_array_equal(xb, xt.numpy())
+        assert xb.shape == tuple(xt.shape) and int(yb) == int(yt)
+    shuffled = DataLoader(ArrayDataset(X, y), batch_size=None, shuffle=True, seed=4)
+    assert [int(yb) for _, yb in shuffled] == DataLoader(ArrayDataset(X, y), batch_size=4, shuffle=True, seed=4).order(0).tolist()
+    doubled = DataLoader(ArrayDataset(X, y), batch_size=None, collate_fn=lambda sample: sample[0] * 2)
+    np.testing.assert_array_equal(np.stack(list(doubled)), X * 2)
+    with pytest.raises(ConfigError, match=r"DataLoader: batch_size=None serves the samples one by one, unbatched, so "
+                                          r"there is no last batch for drop_last=True to drop"):
+        DataLoader(ArrayDataset(X, y), batch_size=None, drop_last=True)
+
+
+def test_fit_trains_on_a_loader_of_a_dataset_whose_items_are_batches(tmp_path):
+    """batch_size=None's use: a dataset that serves whole batches, trained on, checkpointed and resumed."""
+    from deltaprop import nn
+    from deltaprop.data import Dataset
+    from deltaprop.training import ModelCheckpoint, fit
+
+    X, y = _rows(40)
+    y = y % 3
+
+    class Batches(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return X[i * 10:(i + 1) * 10] / 100, y[i * 10:(i + 1) * 10]
+
+    def run(epochs, **options):
+        dp.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 3))
+        return fit(model, DataLoader(Batches(), batch_size=None, shuffle=True), loss="cross_entropy", optimizer="sgd",
+                   epochs=epochs, verbose=0, **options), model
+
+    straight, model = run(3, seed=0)
+    assert straight.params["steps"] == 4
+    path = tmp_path / "checkpoint.safetensors"
+    run(2, seed=0, callbacks=[ModelCheckpoint(path)])
+    resumed, again = run(3, resume_from=path)
+    assert resumed.history["loss"] == straight.history["loss"]
+    np.testing.assert_array_equal(again[0].weight.data, model[0].weight.data)
+
+
+def test_tensor_dataset_errors_name_tensor_dataset():
+    with pytest.raises(DataError, match=r"^TensorDataset: every array must have the same first dimension"):
+        TensorDataset(np.zeros((5, 2)), np.zeros(4))

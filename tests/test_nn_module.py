@@ -644,3 +644,19 @@ def test_a_parameter_put_in_place_of_a_buffer_becomes_a_parameter_as_in_pytorch(
     assert "running_mean" not in dict(norm.named_buffers())
     norm.num_batches_tracked = norm.num_batches_tracked + 1  # a NumPy number for a 0-d buffer: kept as one
     assert int(norm.state_dict()["num_batches_tracked"]) == 1
+
+
+def test_load_state_dict_refuses_values_that_are_not_numbers_before_copying_any():
+    """A state dict with text in one entry raised NumPy's 'could not convert string to float' after
+    copying the entries before it: a half-loaded model. Now one sentence names the key and dtype,
+    and the model keeps every weight it had."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    before = {key: value.copy() for key, value in model.state_dict().items()}
+    state = {key: np.zeros_like(value) for key, value in before.items()}
+    state["1.bias"] = np.array(["a", "b"])
+    for strict in (True, False):
+        with pytest.raises(ValueError, match=r"^load_state_dict into Sequential: values that are not numbers: "
+                                             r"1\.bias \(<U1\)$"):
+            model.load_state_dict(state, strict=strict)
+        for key, value in model.state_dict().items():
+            np.testing.assert_array_equal(value, before[key])

@@ -1,6 +1,7 @@
 """fit(): history, progress output, callbacks, checkpoints that resume bitwise, and the digits end to end."""
 
 import csv
+import re
 import inspect
 import io
 import warnings
@@ -298,6 +299,27 @@ def test_model_checkpoint_saves_only_the_best_epoch(tmp_path):
     assert checkpoint["state"]["epoch"] == 4
     assert _same_weights(checkpoint["model_state"], script.weights[4])
     assert _same_weights(load(path), script.weights[4])  # a checkpoint also loads as a model
+
+
+def test_model_checkpoint_takes_keras_arguments_in_keras_order(tmp_path):
+    """mode, save_freq and initial_value_threshold (Keras' order: filepath, monitor, verbose,
+    save_best_only, save_weights_only, mode, save_freq, initial_value_threshold) were TypeErrors,
+    mode by position too; a threshold is a value the saved epoch must beat, as Keras' is."""
+    X, y = _data()
+    script = Scripted([2.0, 1.0, 1.5, 0.7, 0.9])
+    best, never = tmp_path / "best.safetensors", tmp_path / "never.safetensors"
+    fit(_model(), X, y, loss="cross_entropy", optimizer="adam", epochs=5, verbose=0, seed=0, callbacks=[
+        script, ModelCheckpoint(best, "val_loss", 0, True, False, "min", "epoch", 0.8),
+        ModelCheckpoint(never, save_best_only=True, initial_value_threshold=0.5)])
+    checkpoint = load_checkpoint(best)
+    assert checkpoint["state"]["epoch"] == 4  # 0.7 beats the threshold 0.8; 1.0 did not
+    assert _same_weights(checkpoint["model_state"], script.weights[4])
+    assert not never.exists()
+    with pytest.raises(ConfigError, match=r"ModelCheckpoint: save_freq must be 'epoch', got 100; checkpoints are "
+                                          r"written at the end of each epoch"):
+        ModelCheckpoint(best, save_freq=100)
+    with pytest.raises(ConfigError, match=r"ModelCheckpoint: initial_value_threshold must be a number or None, got 'x'"):
+        ModelCheckpoint(best, initial_value_threshold="x")
 
 
 def test_model_checkpoint_writes_every_epoch_to_a_pattern(tmp_path):
@@ -1281,7 +1303,8 @@ def test_accuracy_on_one_output_thresholds_where_the_loss_puts_the_boundary(loss
                      "start_from_epoch"]),
     (dp.training.ReduceLROnPlateau, ["monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown",
                                      "min_lr"]),
-    (ModelCheckpoint, ["filepath", "monitor", "verbose", "save_best_only", "save_weights_only"]),
+    (ModelCheckpoint, ["filepath", "monitor", "verbose", "save_best_only", "save_weights_only", "mode", "save_freq",
+                      "initial_value_threshold"]),
     (LearningRateScheduler, ["schedule", "verbose"]),
 ])
 def test_callbacks_take_keras_arguments_in_keras_order(callback, keras_order):
@@ -1426,3 +1449,85 @@ def test_a_label_per_position_is_scored_per_position(dtype):
         predicted = model.eval()(X).data.argmax(axis=1)
     kept = y != -100
     assert history.history["val_accuracy"][-1] == pytest.approx(np.mean(predicted[8:][kept[8:]] == y[8:][kept[8:]]))
+
+
+def test_train_seconds_of_a_resumed_run_count_the_sessions_before_it(tmp_path):
+    """A resumed run's training time was its last session's alone; the checkpoint now records the
+    run's seconds so far, and Trainer.train_seconds adds this session's (None for an older checkpoint
+    that did not record them; a damaged value is refused naming the file)."""
+    from deltaprop.errors import ModelFileError
+    from deltaprop.serialization import save_checkpoint
+
+    X, y = _data()
+    path = tmp_path / "checkpoint.safetensors"
+    first = Trainer(_model(), loss="cross_entropy", optimizer="sgd", callbacks=[ModelCheckpoint(path)], verbose=0, seed=0)
+    first.fit(X, y, epochs=2)
+    saved = load_checkpoint(path)
+    assert 0 < saved["state"]["train_seconds"] <= first.train_seconds
+    assert first.train_seconds == first.session_seconds
+    resumed = Trainer(_model(), loss="cross_entropy", optimizer="sgd", verbose=0)
+    resumed.fit(X, y, epochs=4, resume_from=path)
+    assert resumed.train_seconds == pytest.approx(saved["state"]["train_seconds"] + resumed.session_seconds, rel=1e-12)
+    assert resumed.session_seconds > 0
+    for value, expected in ((None, None), (-1.0, "non-negative"), ("3", "non-negative"), (float("inf"), "non-negative")):
+        state = dict(saved["state"])
+        if value is None:
+            del state["train_seconds"]
+        else:
+            state["train_seconds"] = value
+        model = _model()
+        model.load_state_dict(saved["model_state"])
+        save_checkpoint(path, model, state)
+        again = Trainer(_model(), loss="cross_entropy", optimizer="sgd", verbose=0)
+        if expected is None:
+            again.fit(X, y, epochs=3, resume_from=path)
+            assert again.train_seconds is None and again.session_seconds > 0
+        else:
+            with pytest.raises(ModelFileError, match=rf"{path.name}: the checkpoint's training time must be a {expected}"):
+                again.fit(X, y, epochs=3, resume_from=path)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_model_with_a_vector_output_trains_on_1d_targets(weighted):
+    """fit makes 1-D targets a column (N, 1); a model whose output is a vector (N,), as PyTorch
+    regression code writes it, then failed with a shape error about shapes the user never gave.
+    It now trains as the same model with a column output does (Keras squeezes the one to the other)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5], dtype=np.float32) + 0.3
+    options = dict(loss="mse", epochs=3, batch_size=8, metrics=["mae", "r2"], validation_data=(X[:10], y[:10]),
+                   verbose=0, seed=0, sample_weight=rng.random(40) if weighted else None)
+    runs = []
+    for vector_output in (True, False):
+        dp.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 1), *([nn.Flatten(0)] if vector_output else []))
+        history = fit(model, X, y, optimizer=optim.SGD(model.parameters(), lr=0.05), **options)
+        runs.append((history.history, dp.evaluate(model, X, y, loss="mse", metrics=["mae"])))
+    (vector, vector_logs), (column, column_logs) = runs
+    for key in ("loss", "mae", "r2", "val_loss", "val_mae", "val_r2"):
+        np.testing.assert_allclose(vector[key], column[key], rtol=1e-6, err_msg=key)
+    assert vector_logs == pytest.approx(column_logs, rel=1e-6)
+
+
+def test_boolean_labels_are_classes_for_cross_entropy():
+    """y = values > 0 (a boolean vector) was refused by the cross-entropy inside fit; it is the
+    classes 0 and 1, as the same labels as integers train."""
+    X, y = _data()
+    labels = y > 0
+    runs = [fit(_model(), X, target, loss="cross_entropy", optimizer="sgd", epochs=2, metrics=["accuracy"],
+                class_weight={0: 2.0}, verbose=0, seed=0).history for target in (labels, labels.astype(np.int64))]
+    for key in ("loss", "accuracy"):
+        assert runs[0][key] == runs[1][key]
+    assert dp.evaluate(_model(), X, labels, loss="cross_entropy") == dp.evaluate(_model(), X, labels.astype(int), loss="cross_entropy")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"shuffle": "batch"}, "fit: shuffle must be True or False, got 'batch'"),  # (it said DataLoader: ...)
+    ({"shuffle": 1}, "fit: shuffle must be True or False, got 1"),
+    ({"validation_split": "0.2"}, "validation_split must lie in [0, 1), got '0.2'"),  # (a TypeError of NumPy's)
+    ({"validation_split": None}, "validation_split must lie in [0, 1), got None"),
+])
+def test_fit_names_itself_and_the_value_of_a_bad_shuffle_or_validation_split(options, message):
+    X, y = _data(16)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        fit(_model(), X, y, loss="cross_entropy", optimizer="sgd", verbose=0, **options)

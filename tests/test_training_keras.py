@@ -303,3 +303,38 @@ def test_lambda_callback_and_hooks_set_on_an_instance_are_called_like_class_hook
         LambdaCallback(on_epoch_finish=print)
     with pytest.raises(TypeError, match="LambdaCallback: on_epoch_end must be a function, got int"):
         LambdaCallback(on_epoch_end=3)
+
+
+# -- evaluate's and predict's verbose ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("verbose", [0, 1, 2, "auto"])
+def test_evaluate_and_predict_take_keras_verbose(verbose):
+    """Keras' evaluate(..., verbose=0) and predict(..., verbose=0) were TypeErrors; 1, 2 and 'auto'
+    print one line of results, 0 (deltaprop's default) prints nothing."""
+    X, y = _data(40)
+    model = _model()
+    out = io.StringIO()
+    logs = evaluate(model, X, y, loss="cross_entropy", metrics=["accuracy"], verbose=verbose, output=out)
+    assert logs == evaluate(model, X, y, loss="cross_entropy", metrics=["accuracy"])
+    predicted = predict(model, X, verbose=verbose, output=out)
+    np.testing.assert_array_equal(predicted, predict(model, X))
+    trainer = Trainer(model, loss="cross_entropy", metrics=["accuracy"], verbose=0, output=out)
+    assert trainer.evaluate(X, y, verbose=verbose) == pytest.approx(logs)
+    trainer.predict(X, verbose=verbose)
+    lines = out.getvalue().splitlines()
+    if verbose == 0:
+        assert lines == []
+    else:
+        assert lines[0] == f"evaluate: loss {logs['loss']:.4f}  accuracy {logs['accuracy']:.4f}"
+        assert lines[1] == "predict: 40 samples in 1 batch"
+        assert len(lines) == 4
+
+
+@pytest.mark.parametrize("bad", [3, -1, "loud", None])
+def test_evaluate_and_predict_refuse_other_verbose(bad):
+    X, y = _data(8)
+    with pytest.raises(ConfigError, match=re.escape(f"verbose must be 'auto', 0, 1 or 2, got {bad!r}")):
+        evaluate(_model(), X, y, loss="cross_entropy", verbose=bad)
+    with pytest.raises(ConfigError, match="verbose must be"):
+        predict(_model(), X, verbose=bad)

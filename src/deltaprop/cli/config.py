@@ -7,6 +7,7 @@ back as TOML, so ``deltaprop train --config runs/x/config.toml`` repeats a run e
 
 from __future__ import annotations
 
+import codecs
 import sys
 from pathlib import Path
 
@@ -75,12 +76,22 @@ def _saved(resume_state: dict, path) -> dict:
 def read(path) -> dict:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"config file {path} does not exist") from None
     except IsADirectoryError:
         raise UsageError(f"config file {path} is a directory") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        raise UsageError(f"config file {path} cannot be read ({error})") from None
+    for mark, encoding in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                           (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.startswith(mark):
+            raise UsageError(f"config file {path} is {encoding} text (it starts with the byte-order mark "
+                             f"{mark.hex(' ').upper()}), not UTF-8; save it as UTF-8")
+    try:
+        # (a UTF-8 byte-order mark, which Notepad writes, is not part of the TOML)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
         raise UsageError(f"config file {path} cannot be read ({error})") from None
     try:
         return tomllib.loads(text)

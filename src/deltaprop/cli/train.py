@@ -273,13 +273,14 @@ def _train(args, config, table, data_name, task, prepared, network, loss, optimi
     log(f"Training {_describe(network, prepared)} on {data_name}: {task}, {len(prepared['X_train'])} training / "
         f"{len(prepared['X_val'])} validation / {len(prepared['X_test'])} test samples -> {out}")
 
-    started = time.perf_counter()
     history = trainer.fit(
         prepared["X_train"], prepared["y_train"], epochs=config["epochs"], batch_size=config["batch_size"],
         validation_data=(prepared["X_val"], prepared["y_val"]) if len(prepared["X_val"]) else None,
         resume_from=args.resume, interrupt_checkpoint=out / CHECKPOINT_FILE, class_weight=class_weight,
     )
-    seconds = time.perf_counter() - started
+    # The run's training time: a resumed run's includes the sessions before it, as its checkpoint
+    # recorded them (an older checkpoint did not: then only this session's is known).
+    seconds, session = trainer.train_seconds, trainer.session_seconds
     if trainer.interrupted:
         configuration.write(out / "config.toml", config)
         print(f"Interrupted: the checkpoint {out / CHECKPOINT_FILE} holds the run so far. "
@@ -305,14 +306,16 @@ def _train(args, config, table, data_name, task, prepared, network, loss, optimi
         "test": results,
         "epochs_run": len(history),
         "stop_reason": history.stop_reason,
-        "train_seconds": round(seconds, 3),
+        "train_seconds": None if seconds is None else round(seconds, 3),
+        **({"session_seconds": round(session, 3)} if args.resume else {}),
         "final": history.last(),
         "config": config,
     }
     atomic.write_text(out / "metrics.json", json.dumps(_no_nan(report), indent=2, default=_json_default) + "\n")
     _plots(out, history, results, task, log)
     print(metrics_table(results, task, title=f"Test metrics ({samples(results['samples'], 'held-out ')})"))
-    log(f"Saved {out / MODEL_FILE} ({seconds:.1f} s of training)")
+    spent = f"{session:.1f} s of training in this session" if seconds is None else f"{seconds:.1f} s of training"
+    log(f"Saved {out / MODEL_FILE} ({spent})")
     return 0
 
 

@@ -49,19 +49,19 @@ class ArrayDataset(Dataset):
 
     def __init__(self, *arrays):
         if not arrays:
-            raise DataError("ArrayDataset needs at least one array, got none")
+            raise DataError(f"{type(self).__name__} needs at least one array, got none")
         # np.asarray reads deltaprop tensors through their __array__ without copying.
         self.arrays = tuple(np.asarray(a) for a in arrays)
         for position, array in enumerate(self.arrays):
             if array.ndim == 0:
                 raise DataError(
-                    f"ArrayDataset: array {position} is a scalar; every array needs a first dimension "
+                    f"{type(self).__name__}: array {position} is a scalar; every array needs a first dimension "
                     "that counts the samples"
                 )
         lengths = [len(a) for a in self.arrays]
         if len(set(lengths)) > 1:
             raise DataError(
-                "ArrayDataset: every array must have the same first dimension (one row per sample), "
+                f"{type(self).__name__}: every array must have the same first dimension (one row per sample), "
                 f"got lengths {lengths}"
             )
 

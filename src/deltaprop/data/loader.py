@@ -29,7 +29,9 @@ class DataLoader:
     fields whose samples are tensors, as PyTorch's loader gives.
 
     ``batch_size`` samples per batch (1 by default, as in PyTorch; the last one smaller unless
-    ``drop_last``); ``shuffle``
+    ``drop_last``); ``batch_size=None`` turns batching off, as in PyTorch: each sample is served as
+    the dataset gives it (through ``collate_fn`` when one is given), for a dataset whose items are
+    batches already; ``shuffle``
     draws a fresh order every epoch from ``(seed, epoch)``. Each ``iter(loader)`` runs the current
     epoch and advances the epoch counter; :meth:`set_epoch` moves it by hand.
 
@@ -45,15 +47,18 @@ class DataLoader:
     of a tuple or list sample, the keys of a dict sample.
     """
 
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False, drop_last: bool = False,
                  seed: int | None = None, *, sampler=None, collate_fn=None):
-        if not _is_int(batch_size) or batch_size < 1:
-            raise ConfigError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if batch_size is not None and (not _is_int(batch_size) or batch_size < 1):
+            raise ConfigError(f"DataLoader: batch_size must be a positive integer or None, got {batch_size!r}")
         for name, value in (("shuffle", shuffle), ("drop_last", drop_last)):
             if not isinstance(value, (bool, np.bool_)):
                 raise ConfigError(f"DataLoader: {name} must be True or False, got {value!r}")
+        if batch_size is None and drop_last:
+            raise ConfigError("DataLoader: batch_size=None serves the samples one by one, unbatched, so there is no "
+                              "last batch for drop_last=True to drop; give a batch_size or drop_last=False")
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self._seed = _check_seed(seed, "DataLoader")
@@ -121,6 +126,8 @@ class DataLoader:
     def __len__(self) -> int:
         """The number of batches in one epoch."""
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def order(self, epoch: int | None = None) -> np.ndarray:
@@ -157,6 +164,11 @@ class DataLoader:
         return self._batches(indices)
 
     def _batches(self, indices: np.ndarray):
+        if self.batch_size is None:  # no batching: each sample as the dataset gives it
+            for i in indices:
+                sample = self.dataset[int(i)]
+                yield sample if self.collate_fn is None else self.collate_fn(sample)
+            return
         stop = len(indices) - len(indices) % self.batch_size if self.drop_last else len(indices)
         if self.collate_fn is not None:
             for start in range(0, stop, self.batch_size):

@@ -312,14 +312,16 @@ class Module:
         missing = [key for key, (module, name, _) in entries.items()
                    if key not in state and id(getattr(module, name)) not in loaded]
         unexpected = [key for key in state if key not in entries]
-        wrong_shape = []
+        wrong_shape, not_numbers = [], []
         for key, (module, name, _) in entries.items():
             if key in state:
                 value = np.asarray(state[key].data if isinstance(state[key], Tensor) else state[key])
                 current = getattr(module, name)
                 if value.shape != np.shape(current):
                     wrong_shape.append(f"{key} (expected {np.shape(current)}, got {value.shape})")
-        if wrong_shape or (strict and (missing or unexpected)):
+                if value.dtype.kind not in "biufc":  # checked before anything is copied: no half-loaded model
+                    not_numbers.append(f"{key} ({value.dtype})")
+        if wrong_shape or not_numbers or (strict and (missing or unexpected)):
             problems = []
             if missing:
                 problems.append("missing keys: " + ", ".join(missing))
@@ -327,6 +329,8 @@ class Module:
                 problems.append("unexpected keys: " + ", ".join(unexpected))
             if wrong_shape:
                 problems.append("wrong shapes: " + ", ".join(wrong_shape))
+            if not_numbers:
+                problems.append("values that are not numbers: " + ", ".join(not_numbers))
             raise ShapeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for key, (module, name, is_parameter) in entries.items():
             if key not in state:

@@ -229,20 +229,36 @@ class ModelCheckpoint(Callback):
     atomically; with ``save_best_only``, only when ``monitor`` improves. ``path`` may contain
     ``{epoch}``. A checkpoint resumes with ``fit(..., resume_from=path)`` and loads as a model with
     ``deltaprop.load(path)``; with ``save_weights_only`` the file is a model file instead
-    (``deltaprop.save``'s: weights and architecture), which loads but cannot be resumed from."""
+    (``deltaprop.save``'s: weights and architecture), which loads but cannot be resumed from.
+
+    Keras' arguments in Keras' order: ``save_freq`` is 'epoch' (a checkpoint every N batches, Keras'
+    integer, is refused: a checkpoint is written at the end of an epoch, and at Ctrl-C inside one);
+    with ``save_best_only``, ``initial_value_threshold`` is a value of ``monitor`` that a checkpoint's
+    epoch must beat, as the first epoch's value is otherwise."""
 
     def __init__(self, filepath=None, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
-                 save_weights_only: bool = False, *, mode: str = "auto", path=None):
+                 save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",
+                 initial_value_threshold: float | None = None, *, path=None):
         self.path = str(_one_path("ModelCheckpoint", "filepath", filepath, path))
         self.monitor = monitor
         self.verbose = _checked_verbose("ModelCheckpoint", verbose)
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.sign = _improvement_sign(monitor, mode)
-        self.best = None
+        if save_freq != "epoch":
+            raise ConfigError(f"ModelCheckpoint: save_freq must be 'epoch', got {save_freq!r}; checkpoints are written "
+                              f"at the end of each epoch (and at Ctrl-C inside one), not every so many batches")
+        self.save_freq = save_freq
+        if initial_value_threshold is not None and (
+                isinstance(initial_value_threshold, bool) or not isinstance(initial_value_threshold, numbers.Real)
+                or math.isnan(initial_value_threshold)):
+            raise ConfigError(f"ModelCheckpoint: initial_value_threshold must be a number or None, got "
+                              f"{initial_value_threshold!r}")
+        self.initial_value_threshold = None if initial_value_threshold is None else float(initial_value_threshold)
+        self.reset()
 
     def reset(self) -> None:
-        self.best = None
+        self.best = self.initial_value_threshold
 
     def on_epoch_end(self, epoch, logs=None):
         path = self._path(epoch, logs)

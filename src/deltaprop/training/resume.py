@@ -33,6 +33,11 @@ def check_resume_state(state, path) -> None:
         raise ModelFileError(f"{path}: the checkpoint's batch size is not an integer")
     if state.get("sample_weight_sha256") is not None and not isinstance(state["sample_weight_sha256"], str):
         raise ModelFileError(f"{path}: the checkpoint's fingerprint of its sample weights is not text")
+    seconds = state.get("train_seconds")  # (absent from a checkpoint written before it was recorded)
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                or not 0 <= seconds < float("inf")):
+        raise ModelFileError(f"{path}: the checkpoint's training time must be a non-negative number of seconds, "
+                             f"got {seconds!r}")
 
 
 def check_resume_settings(state, path, epochs: int, batch_size: int, optimizer, validation_split: float,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import signal
 import time
 import warnings
@@ -29,7 +30,7 @@ from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .callbacks import LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, as_callback, defines
 from .history import History
-from .progress import Progress
+from .progress import Progress, format_logs
 from .resume import check_resume_settings, check_resume_state, decode_sums, encode_sums
 from .running import RunningMetrics, checked_metrics, log_names
 from .sources import (
@@ -41,7 +42,7 @@ from .sources import (
     refuse_with_source,
     training_batches,
 )
-from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights
+from .weighting import WeightedLoss, check_some_weight, checked_sample_weight, digest, sample_weights, target_for
 
 LOSSES = {
     "cross_entropy": nn.CrossEntropyLoss,
@@ -159,11 +160,7 @@ class Trainer:
         self.callbacks.sort(key=lambda c: isinstance(c, ModelCheckpoint))
         for callback in self.callbacks:
             callback.set_trainer(self)
-        if verbose == "auto":  # Keras' default: a progress bar (here: a bar on a terminal, lines elsewhere)
-            verbose = 1
-        if verbose not in (0, 1, 2):
-            raise ConfigError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
-        self.verbose = verbose
+        self.verbose = _checked_verbose(verbose)
         self.seed = seed
         self._seed_drawn = False  # whether self.seed was drawn by fit (none given), not given
         self.output = output
@@ -186,6 +183,27 @@ class Trainer:
         self._validation_steps = None
         self._weights_digest = None  # of the run's sample weights, for checkpoints (None: unweighted)
         self._progress = None  # the running fit's, which verbose callbacks print through
+        # The run's training time: seconds an earlier session of it trained (as its checkpoint
+        # recorded them; None: a checkpoint from before they were recorded), and this fit's clock.
+        self._seconds_before = 0.0
+        self._clock = None  # (perf_counter at the start of this fit, at its end or None while it runs)
+
+    @property
+    def train_seconds(self) -> float | None:
+        """Seconds the run has trained: this fit's and, for a run resumed from a checkpoint, those
+        of the sessions before it up to the checkpoint (None where an older checkpoint did not
+        record them; ``session_seconds`` is then all that is known)."""
+        if self._seconds_before is None:
+            return None
+        return self._seconds_before + self.session_seconds
+
+    @property
+    def session_seconds(self) -> float:
+        """Seconds of the last (or running) ``fit`` alone, from the call to its return."""
+        if self._clock is None:
+            return 0.0
+        started, ended = self._clock
+        return (time.perf_counter() if ended is None else ended) - started
 
     @property
     def stop_training(self) -> bool:
@@ -216,6 +234,7 @@ class Trainer:
             if value is not None:
                 _check_positive_int(name, value, "", "None or ")
         _check_initial_epoch(initial_epoch, epochs, resume_from)
+        self._clock, self._seconds_before = (time.perf_counter(), None), 0.0
         source = None
         if is_batch_source(X):
             refuse_with_source("fit", X, {"y": y, "batch_size": batch_size, "validation_split": validation_split,
@@ -232,12 +251,15 @@ class Trainer:
         if source is None:
             _check_positive_int("batch_size", batch_size)
         shuffle = True if shuffle is None else shuffle
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise ConfigError(f"fit: shuffle must be True or False, got {shuffle!r}")
         if self._seed_drawn:  # an earlier fit drew it, none being given: this run draws its own
             self.seed, self._seed_drawn = None, False
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0):
             raise ConfigError(f"seed must be None or a non-negative integer, got {self.seed!r}")
-        if not 0.0 <= validation_split < 1.0:
-            raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split}")
+        if (isinstance(validation_split, (bool, np.bool_)) or not isinstance(validation_split, numbers.Real)
+                or not 0.0 <= validation_split < 1.0):
+            raise ConfigError(f"validation_split must lie in [0, 1), got {validation_split!r}")
         if source is None:
             X, y = self._prepare(X, y)
             weights, given_weights = sample_weights(sample_weight, class_weight, y, _takes_class_indices(self.loss))
@@ -247,6 +269,7 @@ class Trainer:
 
             resume = load_checkpoint(resume_from)
             check_resume_state(resume["state"], resume_from)
+            self._seconds_before = resume["state"].get("train_seconds")
             self._seed_drawn = self.seed is None
             self.seed = resume["state"]["seed"]
         if self.seed is None:
@@ -394,6 +417,7 @@ class Trainer:
             self.model.train(was_training)
             if previous_handler is not None:
                 signal.signal(signal.SIGINT, previous_handler)
+            self._clock = (self._clock[0], time.perf_counter())
         last = self.history.last()
         for callback in self.callbacks:
             callback.on_train_end(last)
@@ -470,7 +494,7 @@ class Trainer:
                     for callback in batch_starts:
                         callback.on_train_batch_begin(batch, {})
                 output = model(xb)
-                loss = loss_fn(output, yb)
+                loss = loss_fn(output, target_for(output, yb))
                 value = float(loss.data)
                 if math.isfinite(value):
                     optimizer.zero_grad()
@@ -580,10 +604,12 @@ class Trainer:
 
     # -- evaluation --------------------------------------------------------------------------------
 
-    def predict(self, X, batch_size: int | None = None, steps: int | None = None) -> np.ndarray:
+    def predict(self, X, batch_size: int | None = None, steps: int | None = None, verbose: int | str = 0) -> np.ndarray:
         """The model's outputs for ``X``, in evaluation mode and without recording a graph: ``X`` an
         array (in batches of ``batch_size``, 256 by default) or a source of batches (see
-        :func:`predict`); at most ``steps`` batches."""
+        :func:`predict`); at most ``steps`` batches. ``verbose`` 1, 2 or 'auto' prints one line
+        (how many samples in how many batches) on the trainer's output; 0, the default, nothing."""
+        verbose = _checked_verbose(verbose)
         if steps is not None:
             _check_positive_int("steps", steps, "", "None or ")
         if is_batch_source(X):
@@ -617,7 +643,11 @@ class Trainer:
             raise DataError("predict: the data gave no batches")
         for callback in watchers:
             callback.on_predict_end({})
-        return np.concatenate(outputs)
+        predicted = np.concatenate(outputs)
+        if verbose:
+            Progress(1, 1, verbose, self.output).message(
+                f"predict: {_samples(len(predicted))} in {len(outputs)} batch{'es' if len(outputs) != 1 else ''}")
+        return predicted
 
     def _output(self, x, caller: str) -> Tensor:
         """The model's output for the batch ``x``, which must be one tensor."""
@@ -628,13 +658,22 @@ class Trainer:
                             "layer or module whose forward returns the one output tensor")
         return output
 
-    def evaluate(self, X, y=None, batch_size: int | None = None, sample_weight=None, steps: int | None = None) -> dict:
+    def evaluate(self, X, y=None, batch_size: int | None = None, sample_weight=None, steps: int | None = None,
+                 verbose: int | str = 0) -> dict:
         """Loss and metrics on (X, y), as a dict like ``{"loss": ..., "accuracy": ...}``; or on the
         batches of ``X`` alone, a source of (x, y) or (x, y, sample_weight) batches (see
-        :func:`evaluate`); at most ``steps`` batches.
+        :func:`evaluate`); at most ``steps`` batches. ``verbose`` 1, 2 or 'auto' also prints the
+        results on one line on the trainer's output; 0, the default, prints nothing.
 
         With ``sample_weight`` the loss is Σᵢ wᵢ·Eᵢ / n over the n samples, as in Keras; the
         ``weighted_metrics`` are weighted by it, the ``metrics`` are not."""
+        verbose = _checked_verbose(verbose)
+        results = self._evaluate(X, y, batch_size, sample_weight, steps)
+        if verbose:
+            Progress(1, 1, verbose, self.output).message(f"evaluate: {format_logs(results)}")
+        return results
+
+    def _evaluate(self, X, y, batch_size, sample_weight, steps) -> dict:
         if steps is not None:
             _check_positive_int("steps", steps, "", "None or ")
         if is_batch_source(X):
@@ -688,7 +727,7 @@ class Trainer:
                             weighted = weighted or WeightedLoss(self.loss)
                             weighted.weights = Tensor(wb, dtype=output.data.dtype)
                             loss_fn = weighted
-                        total += float(loss_fn(output, yb).data) * len(output.data)
+                        total += float(loss_fn(output, target_for(output, yb)).data) * len(output.data)
                         counted += len(output.data)
                     if watchers:  # Keras' logs: the loss and metrics of the evaluation so far
                         logs = {"loss": total / counted if counted else math.nan, **running.results()}
@@ -776,7 +815,9 @@ class Trainer:
         class_indices = _takes_class_indices(self.loss)
         if class_indices and y.ndim == 2 and y.shape[1] == 1 and y.dtype.kind in "iuf":
             y = y[:, 0]  # a column of labels is a vector of them (as Keras' sparse cross-entropy takes it)
-        if class_indices and y.dtype.kind == "f" and y.ndim == 1:
+        if class_indices and y.dtype.kind == "b" and y.ndim == 1:
+            y = y.astype(np.int64)  # yes/no labels (y = values > 0, say): classes 1 and 0
+        elif class_indices and y.dtype.kind == "f" and y.ndim == 1:
             if not np.all(y == np.round(y)):
                 raise DataError(f"{caller}: a classification loss needs integer class labels in y, got fractional values")
             y = y.astype(np.int64)
@@ -815,6 +856,7 @@ class Trainer:
             "rng": dp_random.get_rng_state(),
             "history": self.history.state_dict(),
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()} for c in self.callbacks],
+            "train_seconds": self.train_seconds,  # the run's so far, this session's included (None: unknown)
         }
         save_checkpoint(path, self.model, state, metadata=self.metadata)
 
@@ -908,6 +950,15 @@ def _training_stream_seed(seed: int) -> int:
     return int(np.random.SeedSequence((seed, _TRAINING_STREAM)).generate_state(1, np.uint64)[0])
 
 
+def _checked_verbose(verbose) -> int:
+    """``verbose`` as 0, 1 or 2; Keras' 'auto' is 1 (a progress bar on a terminal, lines elsewhere)."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):  # (True and False are 1 and 0, as Keras takes them)
+        raise ConfigError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return int(verbose)
+
+
 def _check_positive_int(name, value, meaning: str = "", alternative: str = ""):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ConfigError(f"{name} must be {alternative}a positive integer{meaning}, got {value!r}")
@@ -967,7 +1018,9 @@ def fit(model, X, y=None, *, loss, optimizer, epochs: int = 1, batch_size: int |
     shuffling, as Keras does (data sorted by class or time gives a skewed hold-out then: shuffle it
     first, or pass ``validation_data``). ``validation_data`` is (X, y) or (X, y, sample_weight).
     Floating-point features are converted to the model's dtype; integer ones are passed on as they
-    are (the indices an Embedding looks up), as a PyTorch loop would pass them.
+    are (the indices an Embedding looks up), as a PyTorch loop would pass them. A vector of targets
+    (N,) meets a model's (N, 1) output as a column, and a model whose output is a vector (N,) as a
+    vector; boolean labels of a cross-entropy are the classes 0 and 1.
     ``epochs`` is the number of the last epoch (1 by default, as in Keras); ``batch_size=None`` is
     Keras' default, 32.
     ``metrics`` names metrics from ``deltaprop.training.metrics.METRICS``, unweighted;
@@ -1006,7 +1059,7 @@ def fit(model, X, y=None, *, loss, optimizer, epochs: int = 1, batch_size: int |
 
 
 def evaluate(model, X, y=None, *, loss, metrics=(), batch_size: int | None = None, sample_weight=None, callbacks=(),
-             weighted_metrics=(), steps: int | None = None) -> dict:
+             weighted_metrics=(), steps: int | None = None, verbose: int | str = 0, output=None) -> dict:
     """Loss and ``metrics`` of ``model`` on (X, y), in evaluation mode: ``{"loss": ..., "accuracy": ...}``.
 
     ``sample_weight`` weights each sample's loss as in ``fit`` (Σᵢ wᵢ·Eᵢ / n) and the
@@ -1014,15 +1067,22 @@ def evaluate(model, X, y=None, *, loss, metrics=(), batch_size: int | None = Non
     ``callbacks`` get Keras' ``on_test_*`` hooks, whose batch logs hold the loss and metrics so far.
     ``X`` may be a source of (x, y) or (x, y, sample_weight) batches, as :func:`fit` takes, with
     ``y``, ``batch_size`` and ``sample_weight`` left out; ``steps`` evaluates at most that many
-    batches. Arrays go in batches of ``batch_size``, 256 by default."""
-    return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0,
+    batches. Arrays go in batches of ``batch_size``, 256 by default. ``verbose`` takes Keras'
+    values (0, 1, 2, 'auto'); with 1, 2 or 'auto' the results are also printed on one line (on
+    ``output``, standard output by default), where Keras draws a progress bar. Unlike Keras, 0 is
+    the default: the results are returned, not printed."""
+    return Trainer(model, loss=loss, metrics=metrics, callbacks=callbacks, verbose=0, output=output,
                    weighted_metrics=weighted_metrics).evaluate(
-        X, y, batch_size=batch_size, sample_weight=sample_weight, steps=steps)
+        X, y, batch_size=batch_size, sample_weight=sample_weight, steps=steps, verbose=verbose)
 
 
-def predict(model, X, batch_size: int | None = None, callbacks=(), steps: int | None = None) -> np.ndarray:
+def predict(model, X, batch_size: int | None = None, callbacks=(), steps: int | None = None, verbose: int | str = 0,
+            output=None) -> np.ndarray:
     """The model's outputs for ``X`` as an array, in evaluation mode and without recording a graph;
     ``callbacks`` get Keras' ``on_predict_*`` hooks. ``X`` is an array (in batches of ``batch_size``,
     256 by default) or a source of batches as :func:`fit` takes (without ``batch_size``): each batch
-    is x itself, or a tuple whose first item is x. ``steps`` predicts at most that many batches."""
-    return Trainer(model, loss="mse", callbacks=callbacks, verbose=0).predict(X, batch_size=batch_size, steps=steps)
+    is x itself, or a tuple whose first item is x. ``steps`` predicts at most that many batches.
+    ``verbose`` takes Keras' values (0, 1, 2, 'auto'); with 1, 2 or 'auto' one line says how many
+    samples were predicted (on ``output``, standard output by default); 0, the default, prints nothing."""
+    return Trainer(model, loss="mse", callbacks=callbacks, verbose=0, output=output).predict(
+        X, batch_size=batch_size, steps=steps, verbose=verbose)

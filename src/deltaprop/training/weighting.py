@@ -169,11 +169,22 @@ class WeightedLoss:
         model.eval()
         try:
             with no_grad():
-                self(model(X[:2]), y[:2])
+                output = model(X[:2])
+                self(output, target_for(output, y[:2]))
         finally:
             model.train(was_training)
             dp_random.set_rng_state(rng)
             self.weights = None
+
+
+def target_for(output, target: np.ndarray) -> np.ndarray:
+    """``target`` as the loss compares it with ``output``: fit makes 1-D targets a column, as a
+    model ending in Linear(..., 1) outputs them; a model whose output is a vector (N,) gets the
+    vector back (Keras squeezes the one to the other's rank too), rather than a shape error about
+    shapes the user never gave."""
+    if output.ndim == 1 and target.ndim == 2 and target.shape[1] == 1 and len(target) == output.shape[0]:
+        return target[:, 0]
+    return target
 
 
 def _takes_reduction(function) -> bool:
