@@ -182,7 +182,9 @@ def target_for(output, target: np.ndarray) -> np.ndarray:
     model ending in Linear(..., 1) outputs them; a model whose output is a vector (N,) gets the
     vector back (Keras squeezes the one to the other's rank too), rather than a shape error about
     shapes the user never gave."""
-    if output.ndim == 1 and target.ndim == 2 and target.shape[1] == 1 and len(target) == output.shape[0]:
+    # (anything but a tensor, a model's tuple of outputs, say, goes on to the loss, which names it)
+    if (isinstance(output, Tensor) and output.data.ndim == 1 and getattr(target, "ndim", None) == 2
+            and target.shape[1] == 1 and len(target) == len(output.data)):
         return target[:, 0]
     return target
 
