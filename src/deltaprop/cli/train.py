@@ -337,10 +337,10 @@ def _prepare(table, task, config) -> dict:
             raise DataError(f"the target column {table.target_name!r} has a single class "
                             f"({encoder.classes_[0].item()!r}); classification needs at least two")
         stratify = _stratifiable(encoder.transform(y), config["test_split"])
-    elif numeric_target(y) is None:
-        raise DataError(f"regression needs a numeric target, but column {table.target_name!r} holds text")
     else:
         y = numeric_target(y)
+        if y is None:
+            raise DataError(f"regression needs a numeric target, but column {table.target_name!r} holds text")
     n_test = int(round(len(X) * config["test_split"]))
     if n_test < 1 or len(X) - n_test < 2:
         raise DataError(f"{len(X)} rows are too few to hold out a test split of {config['test_split']}")

@@ -10,6 +10,7 @@ from ..errors import ConfigError, ShapeError
 from ..ops.activation import real_option
 from ..tensor import get_default_dtype
 from . import functional as F
+from ._options import plain_number
 from .module import Module, Parameter, floating_dtype
 
 
@@ -73,7 +74,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        self.dim = dim.item() if isinstance(dim, np.generic) else dim  # (a model file's JSON has no NumPy types)
+        self.dim = plain_number(dim)
 
     def forward(self, x):
         return F.softmax(x, self.dim)
@@ -90,7 +91,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        self.dim = dim.item() if isinstance(dim, np.generic) else dim  # (a model file's JSON has no NumPy types)
+        self.dim = plain_number(dim)
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)

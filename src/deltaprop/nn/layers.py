@@ -10,6 +10,7 @@ from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..tensor import get_default_dtype
 from . import functional as F
+from ._options import plain_number
 from . import init
 from .module import Module, Parameter, floating_dtype
 
@@ -138,9 +139,7 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        # (NumPy integers as Python's: a model file's JSON has no NumPy types)
-        self.start_dim = start_dim.item() if isinstance(start_dim, np.generic) else start_dim
-        self.end_dim = end_dim.item() if isinstance(end_dim, np.generic) else end_dim
+        self.start_dim, self.end_dim = plain_number(start_dim), plain_number(end_dim)
 
     def forward(self, x):
         return F.flatten(x, self.start_dim, self.end_dim)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from . import functional as F
+from ._options import plain_number
 from .module import Module
 
 
@@ -30,7 +31,7 @@ def _amounts(owner: str, padding, dims: int) -> tuple:
 def _fill_value(owner: str, value):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise ConfigError(f"{owner}: value must be a number, got {value!r}")
-    return value.item() if isinstance(value, np.generic) else value
+    return plain_number(value)
 
 
 class _ConstantPadNd(Module):

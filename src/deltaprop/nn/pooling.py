@@ -16,15 +16,10 @@ from ..ops.activation import real_option
 from ..ops.pool import check_divisor_override, pool_options
 from ..ops.unpool import unpool_options
 from . import functional as F
+from ._options import plain_number, plain_option
 from .module import Module
 
 
-def _option(value):
-    """An option as given (an int, or a tuple from a list), so ``config()`` gives back the same; NumPy
-    numbers as Python's (a model file's JSON has no NumPy types)."""
-    if isinstance(value, (list, tuple)):
-        return tuple(v.item() if isinstance(v, np.generic) else v for v in value)
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class _Pool(Module):
@@ -58,14 +53,15 @@ class _MaxPoolNd(_Pool):
                  ceil_mode: bool = False):
         super().__init__()
         name = type(self).__name__
-        pool_options(name, self._dims, _option(kernel_size), _option(stride), _option(padding), _option(dilation))
+        pool_options(name, self._dims, plain_option(kernel_size), plain_option(stride), plain_option(padding),
+                     plain_option(dilation))
         if not isinstance(return_indices, (bool, np.bool_)):
             raise ConfigError(f"{name}: return_indices must be True or False, got {return_indices!r}")
         self.return_indices = bool(return_indices)
-        self.kernel_size = _option(kernel_size)
-        self.stride = self.kernel_size if stride is None else _option(stride)
-        self.padding = _option(padding)
-        self.dilation = _option(dilation)
+        self.kernel_size = plain_option(kernel_size)
+        self.stride = self.kernel_size if stride is None else plain_option(stride)
+        self.padding = plain_option(padding)
+        self.dilation = plain_option(dilation)
         self.ceil_mode = bool(ceil_mode)
 
     def config(self) -> dict:
@@ -111,10 +107,11 @@ class MaxPool3d(_MaxPoolNd):
 class _AvgPoolNd(_Pool):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
         super().__init__()
-        pool_options(type(self).__name__, self._dims, _option(kernel_size), _option(stride), _option(padding), 1)
-        self.kernel_size = _option(kernel_size)
-        self.stride = self.kernel_size if stride is None else _option(stride)
-        self.padding = _option(padding)
+        pool_options(type(self).__name__, self._dims, plain_option(kernel_size), plain_option(stride),
+                     plain_option(padding), 1)
+        self.kernel_size = plain_option(kernel_size)
+        self.stride = self.kernel_size if stride is None else plain_option(stride)
+        self.padding = plain_option(padding)
         self.ceil_mode = bool(ceil_mode)
         self.count_include_pad = bool(count_include_pad)
 
@@ -176,7 +173,7 @@ class _AdaptivePoolNd(Module):
     def __init__(self, output_size):
         super().__init__()
         name, n = type(self).__name__, self._dims
-        size = _option(output_size)
+        size = plain_option(output_size)
         sizes = size if isinstance(size, tuple) else (size,) * n
         if len(sizes) != n or any(
             s is not None and (isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0) for s in sizes
@@ -277,7 +274,7 @@ class _MaxUnpoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel_size, self.stride, self.padding = unpool_options(
-            type(self).__name__, self._dims, _option(kernel_size), _option(stride), _option(padding))
+            type(self).__name__, self._dims, plain_option(kernel_size), plain_option(stride), plain_option(padding))
 
     def forward(self, input, indices=None, output_size=None):
         if indices is None:  # Python's own message would name this private class
@@ -332,11 +329,11 @@ class _LPPoolNd(_Pool):
         super().__init__()
         name = type(self).__name__
         real_option(name, "norm_type", norm_type, nonzero=True)
-        pool_options(name, self._dims, _option(kernel_size), _option(stride), 0, 1)
+        pool_options(name, self._dims, plain_option(kernel_size), plain_option(stride), 0, 1)
         # kept as given (an int stays an int, stride None stays None), as PyTorch's repr shows them
-        self.norm_type = norm_type.item() if isinstance(norm_type, np.generic) else norm_type
-        self.kernel_size = _option(kernel_size)
-        self.stride = _option(stride)
+        self.norm_type = plain_number(norm_type)
+        self.kernel_size = plain_option(kernel_size)
+        self.stride = plain_option(stride)
         self.ceil_mode = bool(ceil_mode)
 
     def config(self) -> dict:

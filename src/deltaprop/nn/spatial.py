@@ -18,15 +18,10 @@ from ..ops._windows import int_tuple
 from ..ops.fold import _geometry
 from ..ops.resample import _MOST_ELEMENTS, MODES
 from . import functional as F
+from ._options import plain_option
 from .module import Module
 
 
-def _option(value):
-    """An option as given (a number, or a tuple from a list), so ``config()`` gives back the same; NumPy
-    numbers as Python's (a model file's JSON has no NumPy types)."""
-    if isinstance(value, (list, tuple)):
-        return tuple(v.item() if isinstance(v, np.generic) else v for v in value)
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _check_numbers(owner: str, name: str, value, kind) -> None:
@@ -56,7 +51,7 @@ class Upsample(Module):
                  recompute_scale_factor=None):
         super().__init__()
         name = type(self).__name__
-        size, scale_factor = _option(size), _option(scale_factor)
+        size, scale_factor = plain_option(size), plain_option(scale_factor)
         if (size is None) == (scale_factor is None):
             raise ConfigError(f"{name}: give exactly one of size and scale_factor, got size={size!r}, "
                               f"scale_factor={scale_factor!r}")
@@ -183,8 +178,8 @@ class Unfold(Module):
 
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()
-        self.kernel_size, self.dilation = _option(kernel_size), _option(dilation)
-        self.padding, self.stride = _option(padding), _option(stride)
+        self.kernel_size, self.dilation = plain_option(kernel_size), plain_option(dilation)
+        self.padding, self.stride = plain_option(padding), plain_option(stride)
         _geometry(type(self).__name__, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def forward(self, x):
@@ -206,7 +201,7 @@ class Fold(Unfold):
 
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__(kernel_size, dilation, padding, stride)
-        self.output_size = _option(output_size)
+        self.output_size = plain_option(output_size)
         int_tuple(self.output_size, 2, "output_size", "Fold", 1)
 
     def forward(self, x):

@@ -1,0 +1,19 @@
+"""Layers' constructor options as model files hold them: ``config()`` gives back what the
+constructor kept, and a model file stores that as JSON, which has no NumPy types."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def plain_number(value):
+    """A NumPy number as the Python number it equals; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def plain_option(value):
+    """An option as given, a list as a tuple (so ``config()`` gives back the same), its NumPy
+    numbers as Python's."""
+    if isinstance(value, (list, tuple)):
+        return tuple(plain_number(v) for v in value)
+    return plain_number(value)
