@@ -19,6 +19,64 @@ from .errors import ConfigError
 _DEVICE = re.compile(r"(cpu|cuda|mps|xpu|xla|meta|hip|hpu|ipu|mtia|vulkan|privateuseone)(:\d+)?")
 
 
+class device:
+    """A device's name, as PyTorch's ``torch.device``: ``device("cpu")``, ``device("cuda:0")``,
+    ``device("cuda", 1)``, with ``type`` and ``index`` (None when not given).
+
+    It lets PyTorch's opening line run unchanged,
+    ``device = dp.device("cuda" if dp.cuda.is_available() else "cpu")``: naming a device is always
+    possible; moving anything to one other than the CPU (``.to(device)``) is refused, there.
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            if index is not None:
+                raise TypeError("device: an index goes with a device type ('cuda', 1), not with a device")
+            type, index = type.type, type.index
+        elif not isinstance(type, str):
+            raise TypeError(f"device: expected a device string such as 'cpu' or 'cuda:0', got {reprlib.repr(type)}")
+        else:
+            match = _DEVICE.fullmatch(type)
+            if match is None:
+                raise ConfigError(f"device: {type!r} is not a device; expected a type such as 'cpu', 'cuda' or 'mps', "
+                                 f"optionally with ':' and an index ('cuda:0')")
+            if match.group(2):
+                if index is not None:
+                    raise ConfigError(f"device: {type!r} has its index already, and index={index!r} was given too")
+                index = int(match.group(2)[1:])
+            type = match.group(1)
+        if index is not None and (isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0):
+            raise ConfigError(f"device: index must be a non-negative integer, got {index!r}")
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "index", None if index is None else int(index))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"device: {name} cannot be changed; make a new device")
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type={self.type!r}{index})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return device, (self.type, self.index)
+
+
+CPU = device("cpu")  # the one device
+
+
 NO_DTYPE = object()  # what target_dtype returns for a call that names no dtype (to("cpu"))
 
 

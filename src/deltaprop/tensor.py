@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from .changes import Changes
-from .devices import NO_DTYPE, target_dtype
+from .devices import CPU, NO_DTYPE, target_dtype
 from . import draws as _draws
 from .dtypes import TENSOR_KINDS, dtype_refusal, legacy_dtype, tensor_dtype, type_name
 from .engine import add_hook, run_backward
@@ -236,6 +236,14 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self.data.ndim
+
+    @property
+    def device(self):
+        """``device(type='cpu')``: where every tensor is (for PyTorch's ``zeros(n, device=x.device)``)."""
+        return CPU
+
+    is_cuda = False  # (PyTorch's flags, read by code that branches on them)
+    is_cpu = True
 
     def numel(self) -> int:
         """Number of elements."""

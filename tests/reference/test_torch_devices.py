@@ -1,0 +1,94 @@
+"""PyTorch's device questions and names, as scripts ported from it ask them: ``dp.device``,
+``dp.cuda``, ``dp.backends``, ``Tensor.device``, compared with PyTorch's answers on a machine
+without a GPU."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop import nn
+from deltaprop.errors import ConfigError
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("args", [("cpu",), ("cpu:0",), ("cpu", 0), ("cuda",), ("cuda:1",), ("cuda", 3), ("mps",), ("meta",)])
+def test_a_device_reads_and_prints_as_pytorchs(args):
+    ours, theirs = dp.device(*args), torch.device(*args)
+    assert (ours.type, ours.index) == (theirs.type, theirs.index)
+    assert str(ours) == str(theirs) and repr(ours) == repr(theirs)
+    assert dp.device(ours) == ours and hash(dp.device(*args)) == hash(ours)
+    assert pickle.loads(pickle.dumps(ours)) == ours
+
+
+def test_devices_compare_as_pytorchs():
+    pairs = [("cpu", "cpu:0"), ("cuda:0", "cuda:0"), ("cpu", "cpu"), ("cuda:0", "cuda:1")]
+    for a, b in pairs:
+        assert (dp.device(a) == dp.device(b)) == (torch.device(a) == torch.device(b))
+    assert (dp.device("cpu") == "cpu") == (torch.device("cpu") == "cpu")  # a string is no device: False in both
+
+
+@pytest.mark.parametrize("bad", ["foo", "cuda:x", "cpu:-1", " cpu", "CPU", "cuda:"])
+def test_a_string_that_names_no_device_is_refused_in_one_sentence(bad):
+    with pytest.raises(RuntimeError):
+        torch.device(bad)
+    with pytest.raises(ConfigError, match=r"^device: .* is not a device; expected a type such as 'cpu'"):
+        dp.device(bad)
+
+
+def test_bad_indexes_and_types_are_refused():
+    with pytest.raises(RuntimeError, match="must not be negative"):
+        torch.device("cpu", -1)
+    with pytest.raises(ConfigError, match="^device: index must be a non-negative integer, got -1"):
+        dp.device("cpu", -1)
+    with pytest.raises(ConfigError, match="has its index already"):
+        dp.device("cuda:0", 1)
+    with pytest.raises(TypeError, match="^device: expected a device string"):
+        dp.device(3)
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        dp.device("cpu").type = "cuda"
+
+
+def test_pytorchs_opening_lines_run_and_choose_the_cpu():
+    # the usual first lines of a PyTorch script, on a machine without a GPU: the same choices
+    for lib in (torch, dp):
+        device = lib.device("cuda" if lib.cuda.is_available() else "mps" if lib.backends.mps.is_available() else "cpu")
+        assert str(device) == "cpu"
+        lib.cuda.manual_seed(0)
+        lib.cuda.manual_seed_all(0)
+    assert dp.cuda.device_count() == torch.cuda.device_count() == 0
+    assert dp.backends.cudnn.is_available() == torch.backends.cudnn.is_available()
+    for flag in ("enabled", "benchmark", "deterministic"):
+        assert getattr(dp.backends.cudnn, flag) == getattr(torch.backends.cudnn, flag)
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        dp.cuda.manual_seed_all("0")
+
+
+def test_the_cudnn_switches_are_kept():
+    before = dp.backends.cudnn.deterministic, dp.backends.cudnn.benchmark
+    try:
+        dp.backends.cudnn.deterministic, dp.backends.cudnn.benchmark = True, False
+        assert dp.backends.cudnn.deterministic is True and dp.backends.cudnn.benchmark is False
+    finally:
+        dp.backends.cudnn.deterministic, dp.backends.cudnn.benchmark = before
+
+
+def test_a_tensor_is_on_the_cpu_and_moves_to_its_own_device():
+    ours, theirs = dp.ones(2), torch.ones(2)
+    assert ours.device == dp.device("cpu") and str(ours.device) == str(theirs.device)
+    assert (ours.is_cuda, ours.is_cpu) == (theirs.is_cuda, theirs.is_cpu) == (False, True)
+    assert ours.to(ours.device) is ours
+    model = nn.Linear(2, 2)
+    assert model.to(dp.device("cpu")) is model and model.to(dp.device("cpu", 0)) is model
+    assert nn.Linear(2, 2, device=dp.device("cpu")).weight.dtype == np.float32
+
+
+@pytest.mark.parametrize("device", [dp.device("cuda"), dp.device("mps"), dp.device("cuda", 1)])
+def test_moving_to_another_device_is_refused_in_one_sentence(device):
+    with pytest.raises(ConfigError, match=rf"^Tensor\.to\(\): deltaprop computes with NumPy on the CPU, so there is no "
+                                          rf"'{device.type}' device"):
+        dp.ones(2).to(device)
+    with pytest.raises(ConfigError, match=rf"^Linear: .*'{device.type}'"):
+        nn.Linear(2, 2, device=device)
