@@ -45,6 +45,7 @@ from .errors import ConfigError, DeltapropError, ModelFileError, ShapeError
 FORMAT_MODEL = "deltaprop.model"
 FORMAT_CHECKPOINT = "deltaprop.checkpoint"
 FORMAT_STATE = "deltaprop.state_dict"  # save(model.state_dict(), path): the arrays alone, as torch.save stores them
+FORMAT_OBJECT = "deltaprop.object"  # save({"model": ..., "optimizer": ..., "epoch": 3}, path): dicts, lists, arrays, JSON values
 VERSION = 1
 
 _MAX_HEADER_BYTES = 100 * 2**20
@@ -73,14 +74,27 @@ _REPR.maxstring, _REPR.maxother, _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 
 def save(model, path, metadata: dict | None = None) -> None:
     """Save ``model``'s weights, its architecture (for models built from deltaprop's layers) and
     ``metadata`` (any JSON-serialisable dict) to ``path``, atomically. A state dict
-    (``model.state_dict()``, names to arrays) is saved as it is, and :func:`load` gives it back."""
-    if isinstance(model, dict):
+    (``model.state_dict()``, names to arrays) is saved as it is, and :func:`load` gives it back.
+
+    Anything else made of dicts, lists and tuples of arrays, tensors, numbers, text, booleans and
+    None is saved as it is too, as ``torch.save`` saves a checkpoint dict
+    (``{"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}``): its arrays
+    in the safetensors part, the rest as JSON; :func:`load` rebuilds it (tuples as lists, tensors as
+    arrays). Nothing is pickled, so a function or an object of another class is refused by name."""
+    if isinstance(model, dict) and _is_state_dict(model):
         arrays = _state_arrays(model)
         _write(path, arrays, {"format": FORMAT_STATE, "version": VERSION, "order": list(arrays),
                               "metadata": _json_metadata(metadata or {})})
         return
     if not hasattr(model, "state_dict") or not hasattr(model, "named_parameters"):
-        raise TypeError(f"save: expected an nn.Module or a state dict, got {type(model).__name__}")
+        tensors = {}
+        try:
+            encoded = _encode(model, "object", tensors)
+        except TypeError as error:
+            raise TypeError(f"save: {error}") from None
+        _write(path, tensors, {"format": FORMAT_OBJECT, "version": VERSION, "object": encoded,
+                               "metadata": _json_metadata(metadata or {})})
+        return
     for name, module in model.named_modules():
         if getattr(module, "has_uninitialized_params", lambda: False)():
             where = f"the layer {name!r}" if name else "the model"
@@ -97,16 +111,40 @@ def save(model, path, metadata: dict | None = None) -> None:
     _write(path, model.state_dict(), info)
 
 
-def load(path, model=None):
-    """Load a model saved by :func:`save` (or the model inside a checkpoint).
+def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
+    """Load a model saved by :func:`save` (or the model inside a checkpoint), or whatever else
+    :func:`save` was given (a state dict, a checkpoint dict of ``torch.save``'s kind).
 
     Without ``model``, the architecture stored in the file is rebuilt from deltaprop's layers; a
     model of a custom class is loaded by passing an instance: ``load(path, model=MyNet())``. A plain
     safetensors file (no deltaprop metadata) can also be loaded into a given model. The saved
     metadata is available as ``model.metadata``.
+
+    ``torch.load``'s keywords are taken so that its calls run unchanged: ``map_location`` (a
+    device, which can only be the CPU, or PyTorch's dict or function form: a file holds no devices,
+    so there is nothing to move), ``weights_only`` (files never hold code, so every load is
+    weights-only) and ``mmap``. The second argument may be the map location, as in PyTorch.
     """
+    if model is not None and _names_a_place(model):  # torch.load(path, "cpu")
+        model, map_location = None, model
+    if map_location is not None and _names_a_place(map_location):
+        from .devices import check_device
+
+        check_device("load: map_location", map_location)
+    for name, flag in (("weights_only", weights_only), ("mmap", mmap)):
+        if flag is not None and not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"load: {name} must be True, False or None, got {_short(flag)}")
     path = Path(path)
     tensors, info = _read(path)
+    if info is not None and info["format"] == FORMAT_OBJECT:
+        if model is not None:
+            raise ModelFileError(f"{path}: holds a saved object (a checkpoint dict, say), not a model's weights alone; "
+                                 "obj = deltaprop.load(path) gives it back, and model.load_state_dict(obj[...]) loads "
+                                 "the weights it holds")
+        try:
+            return _decode(info.get("object"), tensors, path)
+        except RecursionError:
+            raise ModelFileError(f"{path}: the saved object is nested too deeply") from None
     if info is not None and info["format"] == FORMAT_STATE:
         if model is None:
             from collections import OrderedDict
@@ -153,13 +191,22 @@ def load(path, model=None):
     return model
 
 
+def _names_a_place(value) -> bool:
+    """Whether ``value`` is a device (a string such as 'cpu', or a device object), as
+    ``map_location`` may be."""
+    return isinstance(value, str) or type(value).__name__ == "device"
+
+
 def load_model(path):
     """:func:`load` where the file must hold a model: a file of weights alone (a state dict) is a
     :class:`~deltaprop.errors.ModelFileError`, not a dict handed to code that expects a module."""
     model = load(path)
-    if isinstance(model, dict):
+    if isinstance(model, dict) and _is_state_dict(model):
         raise ModelFileError(f"{path}: holds weights alone (a state dict), not a model with its layers; build the "
                              "model and load them with model.load_state_dict(deltaprop.load(path))")
+    if not hasattr(model, "state_dict"):
+        raise ModelFileError(f"{path}: holds a saved object (a checkpoint dict, say), not a model with its layers; "
+                             "deltaprop.load(path) gives it back")
     return model
 
 
@@ -709,6 +756,17 @@ def _check_argument(where, layer, key, value, limit) -> None:
         raise ModelFileError(f"{where}: {layer} argument {key} has a value of unsupported type {type(item).__name__}")
 
 
+def _is_state_dict(state: dict) -> bool:
+    """Whether ``state`` maps text names to arrays of numbers (or tensors), as ``state_dict()`` does."""
+    for name, value in state.items():
+        if not isinstance(name, str) or name == "__metadata__":
+            return False
+        value = getattr(value, "data", value) if _is_tensor(value) else value
+        if not isinstance(value, (np.ndarray, np.generic)) or value.dtype.kind not in "fiub":
+            return False
+    return True
+
+
 def _state_arrays(state: dict) -> dict:
     """A state dict's arrays by name (tensors' data; the names must be text)."""
     arrays = {}
@@ -736,21 +794,41 @@ def _model_dtype(model) -> str | None:
 
 
 def _encode(obj, key: str, tensors: dict):
-    """JSON-able copy of ``obj``; arrays are moved into ``tensors`` and replaced by a reference."""
-    if isinstance(obj, np.ndarray):
-        tensors[key] = _contiguous(obj)
-        return {"__tensor__": key}
+    """JSON-able copy of ``obj``; arrays (and tensors' arrays) are moved into ``tensors`` and replaced
+    by a reference. Tuples become lists; a dict whose keys are not all text (an optimizer's state,
+    keyed by parameter index) keeps them as [key, value] pairs."""
+    if isinstance(obj, np.ndarray) or _is_tensor(obj):
+        name, n = key, 1
+        while name in tensors:  # ('a/b' and 'a' -> 'b' would share a name)
+            name, n = f"{key}#{n}", n + 1
+        tensors[name] = _contiguous(np.asarray(obj.data if _is_tensor(obj) else obj))
+        return {"__tensor__": name}
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, dict):
-        if all(isinstance(k, str) for k in obj):
+        keys = set(obj)
+        if all(isinstance(k, str) for k in keys) and not keys & {"__tensor__", "__items__"}:
             return {k: _encode(v, f"{key}/{k}", tensors) for k, v in obj.items()}
+        for k in keys:
+            if isinstance(k, bool) or not isinstance(k, (int, str)):
+                raise TypeError(f"cannot store the key {_short(k)} at {key!r}: a file keeps dict keys that are text or integers")
         return {"__items__": [[k, _encode(v, f"{key}/{k}", tensors)] for k, v in obj.items()]}
     if isinstance(obj, (list, tuple)):
         return [_encode(v, f"{key}/{i}", tensors) for i, v in enumerate(obj)]
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    raise TypeError(f"cannot store a {type(obj).__name__} at {key} in a checkpoint")
+    if hasattr(obj, "state_dict") and hasattr(obj, "named_parameters"):
+        raise TypeError(f"cannot store a model ({type(obj).__name__}) at {key!r}: store its state_dict() there, or save "
+                        "the model alone with save(model, path)")
+    what = f"a function ({getattr(obj, '__name__', type(obj).__name__)})" if callable(obj) else f"a {type(obj).__name__}"
+    raise TypeError(f"cannot store {what} at {key!r}: a file holds numbers, text, booleans, None, arrays and tensors, "
+                    "in dicts, lists and tuples (never a pickle)")
+
+
+def _is_tensor(obj) -> bool:
+    from .tensor import Tensor
+
+    return isinstance(obj, Tensor)
 
 
 def _decode(obj, tensors: dict, path):
@@ -857,7 +935,7 @@ def _read(path: Path):
         if not isinstance(metadata["deltaprop"], str):
             raise ModelFileError(f"{path}: the deltaprop metadata is not a JSON string")
         info = _parse_json(metadata["deltaprop"], path, "deltaprop metadata")
-        if not isinstance(info, dict) or info.get("format") not in (FORMAT_MODEL, FORMAT_CHECKPOINT, FORMAT_STATE):
+        if not isinstance(info, dict) or info.get("format") not in (FORMAT_MODEL, FORMAT_CHECKPOINT, FORMAT_STATE, FORMAT_OBJECT):
             raise ModelFileError(f"{path}: the deltaprop metadata does not describe a model or checkpoint")
         if info.get("version") != VERSION:
             raise ModelFileError(f"{path}: file format version {info.get('version')!r} is not supported (this deltaprop reads version {VERSION})")
