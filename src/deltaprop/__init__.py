@@ -15,6 +15,8 @@ from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_l
 from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
 from .devices import device
+from .dtypes import finfo, iinfo
+from .printing import set_printoptions
 from .errors import DeltapropError
 from .gradcheck import gradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -170,7 +172,7 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
-    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data", "device",
+    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data", "device", "finfo", "iinfo", "set_printoptions",
     "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "int32", "int64",
     "int8", "int16", "uint8", "uint16", "uint32", "uint64", "half", "double", "short", "long",
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",

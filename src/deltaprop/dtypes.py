@@ -62,3 +62,26 @@ def legacy_dtype(owner: str, value) -> np.dtype:
             raise dtype_refusal(owner, value)
         return _LEGACY_DTYPES[name]
     return tensor_dtype(owner, value)
+
+
+def finfo(type=None) -> np.finfo:
+    """The limits of a floating-point dtype (``eps``, ``max``, ``min``, ``tiny``, ``smallest_normal``,
+    ``resolution``, ``bits``), as PyTorch's ``finfo``: NumPy's own record of them. Without an argument,
+    the default dtype's (float32 unless set_default_dtype changed it)."""
+    if type is None:
+        from .tensor import get_default_dtype
+
+        type = get_default_dtype()
+    resolved = tensor_dtype("finfo", type)
+    if resolved.kind != "f":
+        raise TypeError(f"finfo: expected a floating-point dtype, got {resolved.name} (iinfo gives an integer dtype's limits)")
+    return np.finfo(resolved)
+
+
+def iinfo(type) -> np.iinfo:
+    """The limits of an integer dtype (``min``, ``max``, ``bits``), as PyTorch's ``iinfo``: NumPy's own
+    record of them."""
+    resolved = tensor_dtype("iinfo", type)
+    if resolved.kind not in "iu":
+        raise TypeError(f"iinfo: expected an integer dtype, got {resolved.name} (finfo gives a floating-point dtype's limits)")
+    return np.iinfo(resolved)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .changes import Changes
 from .devices import CPU, NO_DTYPE, target_dtype
+from .printing import format_array
 from . import draws as _draws
 from .dtypes import TENSOR_KINDS, dtype_refusal, legacy_dtype, tensor_dtype, type_name
 from .engine import add_hook, run_backward
@@ -320,7 +321,7 @@ class Tensor:
         return self.data.copy() if copy else self.data
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = format_array(self.data, "tensor(")
         extras = []
         if self.data.dtype != DEFAULT_DTYPE:
             extras.append(f"dtype={self.data.dtype}")
