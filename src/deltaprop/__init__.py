@@ -153,6 +153,7 @@ _LAZY = {
     "autograd": ("autograd", None),
     "cuda": ("cuda", None),
     "backends": ("backends", None),
+    "utils": ("utils", None),
 }
 
 
