@@ -219,6 +219,12 @@ def test_settings_of_several_lines_are_indented_as_pytorch_indents_them():
     assert repr(Settings(Settings())) == "Settings(\n  a=1\n  b=2\n  (inner): Settings(\n    a=1\n    b=2\n  )\n)"
 
 
+def test_dir_lists_named_children_but_not_numbered_ones():
+    model = nn.Sequential(nn.Linear(2, 2))
+    model.head = nn.ReLU()
+    assert "head" in dir(model) and "forward" in dir(model) and "0" not in dir(model)
+
+
 def test_a_module_list_prints_a_run_of_alike_layers_once():
     layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)])
     assert repr(layers) == ("ModuleList(\n  (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)\n  (2): ReLU()\n"

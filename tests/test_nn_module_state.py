@@ -2,6 +2,7 @@
 persistent, load_state_dict's strictness, its assign=True and what it returns, and model files
 that keep all of these (tests/reference/test_torch_module_api.py runs the same calls on PyTorch)."""
 
+import copy
 import warnings
 from collections import OrderedDict
 
@@ -140,6 +141,18 @@ def test_assign_refuses_what_a_copy_refuses_and_changes_nothing_then():
     with pytest.raises(StateDictError, match="wrong shapes: fc.weight"):
         model.load_state_dict({**model.state_dict(), "fc.weight": np.zeros((3, 2))}, assign=True)
     assert model.fc.weight is weight
+
+
+def test_a_deep_copy_keeps_the_values_and_flags_but_not_the_gradients():
+    model = Scaled()
+    model(dp.ones(1, 2)).sum().backward()
+    model.fc.bias.requires_grad_(False)
+    clone = copy.deepcopy(model)
+    assert model.fc.weight.grad is not None and clone.fc.weight.grad is None  # as PyTorch's Parameter copies
+    assert clone.fc.weight is not model.fc.weight and not clone.fc.bias.requires_grad
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(clone.state_dict()[key], value)
+    assert list(clone.state_dict()) == list(model.state_dict()) and "last_input" in dict(clone.named_buffers())
 
 
 def test_a_model_file_keeps_what_the_state_keeps(tmp_path):

@@ -406,9 +406,13 @@ def test_a_deep_copy_keeps_shared_layers_and_tied_weights_shared_as_pytorch():
         model = net(nn, array)
         tied = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
         tied[1].weight = tied[0].weight
+        model.a.fc(array(1, 2) + 1).sum().backward()
+        model.a.fc.bias.requires_grad_(False)
         clone, tied_clone = copy.deepcopy(model), copy.deepcopy(tied)
         return (clone.a is clone.shared, clone.a.fc.weight is not model.a.fc.weight, names(clone.named_parameters()),
-                list(clone.state_dict()), tied_clone[1].weight is tied_clone[0].weight, len(list(tied_clone.parameters())))
+                list(clone.state_dict()), tied_clone[1].weight is tied_clone[0].weight, len(list(tied_clone.parameters())),
+                model.a.fc.weight.grad is not None, clone.a.fc.weight.grad, clone.a.fc.bias.requires_grad,
+                clone.a.fc.weight.tolist() == model.a.fc.weight.tolist())
 
     assert_same(copied)
 
@@ -452,6 +456,10 @@ def test_a_parameter_dict_answers_a_dicts_methods_as_pytorchs(use):
         return use(nn.ParameterDict({"b": parameter(1), "a": parameter(2)}), parameter)
 
     assert_same(answer)
+
+
+def test_dir_leaves_out_the_numbered_children_as_pytorchs():
+    assert_same(lambda nn, array: [name in dir(nn.Sequential(nn.Linear(1, 1))) for name in ("0", "forward", "training")])
 
 
 def test_the_parameter_dict_prints_the_legacy_type_name_as_pytorch():

@@ -101,6 +101,10 @@ class Module:
         self._forget_buffer(name)
         object.__delattr__(self, name)
 
+    def __dir__(self):
+        # As PyTorch's: the attributes but the numbered children ("0", "1" of a Sequential), no identifiers.
+        return [name for name in object.__dir__(self) if not name[:1].isdigit()]
+
     def _forget_buffer(self, name: str) -> None:
         self._buffers.pop(name, None)
         self._non_persistent_buffers_set.discard(name)

@@ -26,3 +26,9 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    def __getstate__(self):
+        """What a copy keeps (``copy.deepcopy`` of a model, pickle), as PyTorch's Parameter: the values
+        and ``requires_grad``, not the gradient."""
+        base, slots = Tensor.__getstate__(self)
+        return base, {**slots, "grad": None}
