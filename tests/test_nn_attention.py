@@ -497,7 +497,8 @@ def test_reprs():
         "MultiheadAttention(\n  embed_dim=4, num_heads=2, kdim=3, vdim=3, batch_first=True\n"
         "  (out_proj): Linear(in_features=4, out_features=4, bias=True)\n)")
     text = repr(nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, norm_first=True), 2))
-    assert text.startswith("TransformerEncoder(\n  (layers): ModuleList(\n    (0): TransformerEncoderLayer(\n"
+    # the layers print alike, so the ModuleList prints them once, as PyTorch's does
+    assert text.startswith("TransformerEncoder(\n  (layers): ModuleList(\n    (0-1): 2 x TransformerEncoderLayer(\n"
                            "      activation=relu, norm_first=True\n")
 
 

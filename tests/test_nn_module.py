@@ -402,7 +402,7 @@ def test_repr_reads_like_pytorch():
         "  (0): Linear(in_features=4, out_features=3, bias=True)\n"
         "  (1): ReLU()\n"
         "  (2): Sequential(\n"
-        "    (0): Dropout(p=0.25)\n"
+        "    (0): Dropout(p=0.25, inplace=False)\n"
         "    (1): Linear(in_features=3, out_features=2, bias=False)\n"
         "  )\n"
         ")"
@@ -495,7 +495,7 @@ def test_module_list_registers_its_items():
 LAYERS = [
     nn.Linear(5, 3), nn.Linear(4, 2, bias=False), nn.Linear(3, 3, dtype=np.float64),
     nn.ReLU(), nn.LeakyReLU(0.3), nn.Sigmoid(), nn.Tanh(), nn.Softmax(dim=0), nn.LogSoftmax(dim=1),
-    nn.GELU(approximate="tanh"), nn.ELU(alpha=0.5), nn.Identity(), nn.Flatten(0, 2), nn.Dropout(0.2),
+    nn.GELU(approximate="tanh"), nn.ELU(alpha=0.5), nn.Identity(), nn.Flatten(0, 2), nn.Dropout(0.2), nn.Dropout(1, inplace=True),
     nn.SiLU(), nn.Softplus(beta=0.5, threshold=4.0), nn.Mish(), nn.SELU(), nn.CELU(alpha=2.0),
     nn.Hardtanh(min_val=-2.0, max_val=float("inf")), nn.ReLU6(), nn.PReLU(num_parameters=4, init=-0.5, dtype=np.float64),
     nn.LogSigmoid(), nn.Softsign(), nn.Hardswish(), nn.Hardsigmoid(), nn.Softmin(dim=0), nn.Tanhshrink(),

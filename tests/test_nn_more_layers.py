@@ -372,13 +372,34 @@ def test_parameter_dict_behaves_as_a_dict():
     assert len(weights) == 0 and list(weights.parameters()) == []
 
 
+def test_parameter_dict_has_the_rest_of_a_dicts_methods():
+    weights = nn.ParameterDict(OrderedDict([("w", dp.ones(2)), ("b", dp.zeros(3))]))
+    copied = weights.copy()
+    assert isinstance(copied, nn.ParameterDict) and list(copied) == ["w", "b"] and copied["w"] is weights["w"]
+    assert list(reversed(weights)) == ["b", "w"]
+    shared = nn.Parameter(np.zeros(2))
+    made = weights.fromkeys(["x", "y"], shared)
+    assert list(made) == ["x", "y"] and made["x"] is made["y"] is shared and list(weights) == ["w", "b"]
+    merged = weights | {"z": dp.ones(1), "a": dp.ones(1)}
+    assert isinstance(merged, nn.ParameterDict) and list(merged) == ["w", "b", "a", "z"] and list(weights) == ["w", "b"]
+    plain = {"z": nn.Parameter(np.ones(1))} | weights  # a dict's own kind, as in PyTorch
+    assert type(plain) is dict and list(plain) == ["z", "w", "b"]
+    weights |= nn.ParameterDict({"c": dp.ones(1)})
+    assert list(weights) == ["w", "b", "c"]
+    assert weights.popitem()[0] == "c" and list(weights) == ["w", "b"]
+    weights.clear()
+    with pytest.raises(KeyError, match="ParameterDict.popitem: the dict is empty"):
+        weights.popitem()
+
+
 def test_container_reprs_as_pytorch_prints_them():
     assert repr(nn.ModuleDict({"b": nn.Linear(2, 2), "a": nn.ReLU()})) == (
         "ModuleDict(\n  (b): Linear(in_features=2, out_features=2, bias=True)\n  (a): ReLU()\n)")
     assert repr(nn.ParameterList([dp.ones(2, 3), dp.zeros(4, dtype=np.float64)])) == (
         "ParameterList(\n    (0): Parameter containing: [deltaprop.float32 of size 2x3]\n"
         "    (1): Parameter containing: [deltaprop.float64 of size 4]\n)")
-    assert repr(nn.ParameterDict({"g": dp.ones(3)})) == "ParameterDict(  (g): Parameter containing: [deltaprop.float32 of size 3])"
+    # PyTorch's ParameterDict prints a parameter's legacy type name (torch.FloatTensor), its ParameterList the dtype
+    assert repr(nn.ParameterDict({"g": dp.ones(3)})) == "ParameterDict(  (g): Parameter containing: [deltaprop.FloatTensor of size 3])"
     assert repr(nn.ParameterList()) == "ParameterList()" and repr(nn.ModuleDict()) == "ModuleDict()"
 
 

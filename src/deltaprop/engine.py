@@ -258,6 +258,20 @@ def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
         leaf.grad = total
 
 
+def zero_gradients(tensors) -> None:
+    """Set each tensor's ``.grad`` to zeros in place (``zero_grad(set_to_none=False)``, as PyTorch's
+    ``grad.zero_()``): whoever holds the array sees the zeros. A tensor without one keeps None; a
+    gradient whose memory cannot be written (an array set by hand) is replaced by new zeros."""
+    for tensor in tensors:
+        g = tensor.grad
+        if g is None:
+            continue
+        if isinstance(g, np.ndarray) and g.flags.writeable:
+            g.fill(0)
+        else:
+            tensor.grad = np.zeros_like(tensor.data)
+
+
 def _sum(previous, g: np.ndarray) -> np.ndarray:
     """``previous + g`` (or ``g`` alone when ``previous`` is None) as an array, for the sweeps that
     collect gradients by the side of the hot one: a new array, since a rule may hand the same array

@@ -17,6 +17,11 @@ class ShapeError(DeltapropError, ValueError):
     """Operands whose shapes do not fit the operation."""
 
 
+class StateDictError(ShapeError, RuntimeError):
+    """A state dict that does not fit the module loading it (missing or unexpected keys, wrong
+    shapes): a ``ShapeError``, and a ``RuntimeError`` as PyTorch's ``load_state_dict`` raises."""
+
+
 class GradError(DeltapropError, RuntimeError):
     """A misuse of automatic differentiation (backward on a tensor without a gradient, ...)."""
 

@@ -196,6 +196,8 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` in place (floating-point tensors only); returns the tensor. Only a
         leaf can be switched off, as in PyTorch: for a computed tensor, ``detach()`` says so."""
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_: requires_grad must be True or False, got {requires_grad!r}")
         if not requires_grad and self._backward is not None:
             raise GradError(
                 "requires_grad_(False): only a leaf's flag can be switched off (this tensor was computed by "

@@ -10,7 +10,7 @@ from ..errors import ConfigError, ShapeError
 from ..ops.activation import real_option
 from ..tensor import get_default_dtype
 from . import functional as F
-from ._options import plain_number
+from ._options import plain_number, real_as_given
 from .module import Module, Parameter, floating_dtype
 
 
@@ -37,7 +37,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = real_as_given("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -127,7 +127,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = real_as_given("ELU", "alpha", alpha)
 
     def forward(self, x):
         return F.elu(x, self.alpha)
@@ -165,8 +165,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
         super().__init__()
-        self.beta = real_option("Softplus", "beta", beta, finite=True, nonzero=True)
-        self.threshold = real_option("Softplus", "threshold", threshold)
+        self.beta = real_as_given("Softplus", "beta", beta, finite=True, nonzero=True)
+        self.threshold = real_as_given("Softplus", "threshold", threshold)
 
     def forward(self, x):
         return ops.softplus(x, self.beta, self.threshold)
@@ -211,7 +211,7 @@ class CELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.alpha = real_option("CELU", "alpha", alpha, finite=True, nonzero=True)
+        self.alpha = real_as_given("CELU", "alpha", alpha, finite=True, nonzero=True)
 
     def forward(self, x):
         return ops.celu(x, self.alpha)
@@ -229,8 +229,8 @@ class Hardtanh(Module):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
         super().__init__()
-        self.min_val = real_option(type(self).__name__, "min_val", min_val)
-        self.max_val = real_option(type(self).__name__, "max_val", max_val)
+        self.min_val = real_as_given(type(self).__name__, "min_val", min_val)
+        self.max_val = real_as_given(type(self).__name__, "max_val", max_val)
         if not self.max_val > self.min_val:
             raise ConfigError(f"{type(self).__name__}: max_val must be greater than min_val, got min_val={self.min_val} "
                               f"and max_val={self.max_val}")
@@ -369,8 +369,8 @@ class Threshold(Module):
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
         super().__init__()
-        self.threshold = real_option("Threshold", "threshold", threshold)
-        self.value = real_option("Threshold", "value", value)
+        self.threshold = real_as_given("Threshold", "threshold", threshold)
+        self.value = real_as_given("Threshold", "value", value)
 
     def forward(self, x):
         return ops.threshold(x, self.threshold, self.value)
@@ -388,7 +388,7 @@ class Hardshrink(Module):
 
     def __init__(self, lambd: float = 0.5):
         super().__init__()
-        self.lambd = real_option("Hardshrink", "lambd", lambd)
+        self.lambd = real_as_given("Hardshrink", "lambd", lambd)
 
     def forward(self, x):
         return ops.hardshrink(x, self.lambd)
@@ -406,7 +406,7 @@ class Softshrink(Module):
 
     def __init__(self, lambd: float = 0.5):
         super().__init__()
-        self.lambd = real_option("Softshrink", "lambd", lambd)
+        self.lambd = real_as_given("Softshrink", "lambd", lambd)
         if self.lambd < 0:
             raise ConfigError(f"Softshrink: lambd must be a non-negative number, got {self.lambd}")
 
@@ -487,7 +487,8 @@ class RReLU(Module):
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
         super().__init__()
-        self.lower, self.upper = F.activations._slope_bounds("RReLU", lower, upper)
+        F.activations._slope_bounds("RReLU", lower, upper)  # (checked; kept as given, as in PyTorch)
+        self.lower, self.upper = plain_number(lower), plain_number(upper)
         self.inplace = bool(inplace)
 
     def forward(self, x):

@@ -24,6 +24,7 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
+from ._options import plain_number
 from .layers import Linear
 from .module import Module, Parameter, floating_dtype
 
@@ -34,10 +35,11 @@ def positive_integer(owner: str, option: str, value) -> int:
     return int(value)
 
 
-def probability(owner: str, option: str, value) -> float:
+def probability(owner: str, option: str, value):
+    """``value`` as given (an int stays an int, as PyTorch keeps it), once it is in [0, 1]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value <= 1.0:
         raise ConfigError(f"{owner}: {option} must be a probability in [0, 1], got {value!r}")
-    return float(value)
+    return plain_number(value)
 
 
 def as_input(x, dtype) -> Tensor:

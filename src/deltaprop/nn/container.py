@@ -8,10 +8,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..dtypes import type_name
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
 from .hooks import state as _hooks
-from .module import Module, Parameter
+from .module import Module, Parameter, repeated_layout
 
 
 def _checked(owner: str, position: int, value) -> Module:
@@ -165,6 +166,9 @@ class ModuleList(_Indexed):
     def __add__(self, other) -> "ModuleList":
         return ModuleList([*self, *other])
 
+    def __repr__(self) -> str:
+        return repeated_layout(type(self).__name__, list(self))
+
 
 # -- registered dicts of layers, lists and dicts of weights -------------------------------------------
 
@@ -285,11 +289,15 @@ class _ParameterContainer(Module):
                 raise ConfigError(f"{owner}: dtypes must be among {', '.join(_FILE_DTYPES)}, got {dtype!r}")
         return [Parameter(np.zeros(shape, dtype=dtype)) for shape, dtype in zip(shapes, dtypes)]
 
+    @staticmethod
+    def _type_label(parameter) -> str:
+        return f"deltaprop.{parameter.dtype.name}"
+
     def _lines(self) -> list:
         lines = []
         for key, parameter in self._parameters.items():
             size = "x".join(str(n) for n in parameter.shape)
-            lines.append(f"  ({key}): Parameter containing: [deltaprop.{parameter.dtype.name} of size {size}]")
+            lines.append(f"  ({key}): Parameter containing: [{self._type_label(parameter)} of size {size}]")
         return lines
 
     def __repr__(self) -> str:
@@ -366,6 +374,10 @@ class ParameterDict(_ParameterContainer):
         if parameters is not None:
             self.update(parameters)
 
+    @staticmethod
+    def _type_label(parameter) -> str:
+        return type_name(parameter.dtype)  # 'deltaprop.FloatTensor': PyTorch's ParameterDict prints the legacy name
+
     def __getitem__(self, key: str) -> Parameter:
         return self._parameters[key]
 
@@ -413,6 +425,43 @@ class ParameterDict(_ParameterContainer):
         if key not in self._parameters:
             self[key] = default
         return self[key]
+
+    def popitem(self) -> tuple:
+        """Remove and return the last (key, parameter), as a dict's ``popitem``."""
+        if not self._parameters:
+            raise KeyError("ParameterDict.popitem: the dict is empty")
+        key = next(reversed(self._parameters))
+        return key, self.pop(key)
+
+    def copy(self) -> "ParameterDict":
+        """A new ParameterDict of the same parameters, in the same order."""
+        return ParameterDict(OrderedDict(self._parameters))
+
+    def fromkeys(self, keys, default=None) -> "ParameterDict":
+        """A new ParameterDict holding ``default`` (one parameter for all) under each of ``keys``."""
+        return ParameterDict(OrderedDict((key, default) for key in keys))
+
+    def __reversed__(self):
+        return reversed(list(self._parameters))
+
+    def __or__(self, other) -> "ParameterDict":
+        if not isinstance(other, (Mapping, ParameterDict)):
+            return NotImplemented
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        """``other | self`` as PyTorch's: ``other``'s own kind (a dict), updated with these parameters."""
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        merged = other.copy()
+        merged.update(self.items())
+        return merged
+
+    def __ior__(self, other) -> "ParameterDict":
+        self.update(other)
+        return self
 
     def clear(self) -> None:
         for key in list(self._parameters):

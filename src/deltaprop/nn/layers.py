@@ -151,24 +151,41 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
-class Dropout(Module):
-    """During training, zero each element with probability ``p`` and scale the rest by 1/(1 − p);
-    in ``eval()`` mode, do nothing."""
+class _DropoutNd(Module):
+    """What the dropout layers share: ``p`` kept as given (PyTorch's repr echoes ``Dropout(p=1)`` as
+    p=1), and ``inplace``, taken and shown as PyTorch shows it (it changes nothing here)."""
+
+    _function: str  # dropout, dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout in nn.functional
 
     def __init__(self, p: float = 0.5, inplace: bool = False):  # inplace: see nn/activation.py
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or not 0.0 <= p <= 1.0:
-            raise ConfigError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
-        self.p = float(p)
+            raise ConfigError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p!r}")
+        self.p = plain_number(p)
+        self.inplace = bool(inplace)
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return getattr(F, self._function)(x, self.p, self.training)
 
     def config(self) -> dict:
-        return {"p": self.p}
+        return {"p": self.p, "inplace": self.inplace}
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """During training, zero each element with probability ``p`` and scale the rest by 1/(1 − p);
+    in ``eval()`` mode, do nothing."""
+
+    _function = "dropout"
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)  # (F.dropout itself: no lookup by name)
+
+    def config(self) -> dict:
+        # inplace only when set: the files written before Dropout showed it stay what a Dropout writes
+        return {"p": self.p, "inplace": True} if self.inplace else {"p": self.p}
 
 
 class Unflatten(Module):
@@ -210,26 +227,6 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class _DropoutNd(Module):
-    _function: str  # dropout1d/2d/3d, alpha_dropout, feature_alpha_dropout in nn.functional
-
-    def __init__(self, p: float = 0.5, inplace: bool = False):  # inplace: see nn/activation.py
-        super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or not 0.0 <= p <= 1.0:
-            raise ConfigError(f"{type(self).__name__}: p must be a probability in [0, 1], got {p!r}")
-        self.p = float(p)
-        self.inplace = bool(inplace)
-
-    def forward(self, x):
-        return getattr(F, self._function)(x, self.p, self.training)
-
-    def config(self) -> dict:
-        return {"p": self.p, "inplace": self.inplace}
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout1d(_DropoutNd):

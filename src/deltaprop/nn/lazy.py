@@ -99,6 +99,8 @@ class _Lazy(Module):
             arguments["dtype"] = placeholders[0].data.dtype
         training, target, size_name = self.training, self.cls_to_become, self._size_name
         object.__delattr__(self, "_arguments")
+        for name in [*self._parameters, *self._buffers]:
+            delattr(self, name)  # the placeholders: the layer registers its own under these names
         object.__setattr__(self, "__class__", target)
         target.__init__(self, **{size_name: size}, **arguments)
         self.train(training)

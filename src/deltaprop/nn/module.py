@@ -1,4 +1,4 @@
-"""``Module`` and ``Parameter``: networks as trees of layers that own their weights.
+"""``Module``: networks as trees of layers that own their weights (``Parameter``, in parameter.py).
 
 Assigning a :class:`Parameter` or a :class:`Module` to an attribute registers it (as PyTorch's
 ``Module.__setattr__`` does), so ``parameters()``, ``named_parameters()`` and ``state_dict()`` walk
@@ -8,32 +8,20 @@ attributes, so reading ``self.weight`` in ``forward`` costs a plain attribute lo
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
-from typing import Iterator, NamedTuple
+from itertools import groupby
+from typing import Iterator
 
 import numpy as np
 
-from ..changes import Changes
 from ..devices import NO_DTYPE, target_dtype
-from ..dtypes import tensor_dtype
-from ..errors import ShapeError
+from ..dtypes import legacy_dtype, tensor_dtype
+from ..engine import zero_gradients
 from ..tensor import Tensor
-from . import hooks
-
-
-class Parameter(Tensor):
-    """A tensor that is a learnable weight of a module: it requires a gradient by default."""
-
-    __slots__ = ()
-
-    def __init__(self, data, requires_grad: bool = True):
-        array = data.data if isinstance(data, Tensor) else np.asarray(data)
-        if array.dtype.kind != "f":
-            array = array.astype(np.float32)
-        Tensor.__init__(self, array, requires_grad=requires_grad, dtype=array.dtype)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + Tensor.__repr__(self)
+from . import hooks, paths, state
+from .parameter import Parameter
+from .state import IncompatibleKeys
 
 
 def floating_dtype(owner: str, dtype) -> np.dtype:
@@ -41,9 +29,16 @@ def floating_dtype(owner: str, dtype) -> np.dtype:
     return tensor_dtype(owner, dtype, floating=True)
 
 
-class IncompatibleKeys(NamedTuple):
-    missing_keys: list
-    unexpected_keys: list
+def _buffer_value(owner: str, name: str, value):
+    """What a buffer holds for ``value``: an array (a tensor's own, a number's 0-d one) or None."""
+    if isinstance(value, Tensor):
+        return value.data  # buffers hold arrays
+    if isinstance(value, (np.generic, int, float)) and not isinstance(value, bool):
+        return np.asarray(value)  # a number, as arithmetic on a 0-d buffer gives back
+    if value is not None and not isinstance(value, np.ndarray):
+        raise TypeError(f"{owner}: cannot assign a {type(value).__name__} as buffer {name!r} (an array, a tensor or "
+                        "None expected)")
+    return value
 
 
 class Module:
@@ -61,6 +56,7 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "training", True)
 
     # -- registration ----------------------------------------------------------------------
@@ -76,7 +72,7 @@ class Module:
             # Sequential runs its layers in and state_dict lists them in; anything else there is refused.
             if isinstance(value, Parameter):
                 modules.pop(name, None)
-                buffers.pop(name, None)
+                self._forget_buffer(name)
                 parameters[name] = value
             elif name in parameters:
                 if value is not None:
@@ -87,7 +83,7 @@ class Module:
                     )
                 parameters[name] = None
             elif isinstance(value, Module):
-                buffers.pop(name, None)
+                self._forget_buffer(name)
                 modules[name] = value
             elif name in modules:
                 if value is not None:
@@ -95,49 +91,72 @@ class Module:
                                     f"{name!r} (a Module or None expected)")
                 modules[name] = None
             elif name in buffers:
-                if isinstance(value, Tensor):
-                    value = value.data  # buffers hold arrays
-                elif isinstance(value, (np.generic, int, float)) and not isinstance(value, bool):
-                    value = np.asarray(value)  # a number, as arithmetic on a 0-d buffer gives back
-                elif value is not None and not isinstance(value, np.ndarray):
-                    raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} as buffer "
-                                    f"{name!r} (an array or None expected)")
-                buffers[name] = value  # a new array for a buffer stays a buffer (and stays in state_dict)
+                # a new array for a buffer stays a buffer (and stays in state_dict, if it was there)
+                value = buffers[name] = _buffer_value(type(self).__name__, name, value)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        for registry in (self._parameters, self._modules, self._buffers):
-            registry.pop(name, None)
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self._forget_buffer(name)
         object.__delattr__(self, name)
 
-    def add_module(self, name: str, module: "Module | None") -> None:
-        """Register ``module`` as a child called ``name`` (PyTorch's ``add_module``)."""
+    def __dir__(self):
+        # As PyTorch's: the attributes but the numbered children ("0", "1" of a Sequential), no identifiers.
+        return [name for name in object.__dir__(self) if not name[:1].isdigit()]
+
+    def _forget_buffer(self, name: str) -> None:
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
+
+    def _check_registration(self, kind: str, name, registry: str) -> None:
+        """PyTorch's rules for registering a ``kind`` (parameter, buffer, module) as ``name``."""
+        owner = type(self).__name__
+        if registry not in self.__dict__:
+            raise AttributeError(f"{owner}: call super().__init__() before registering a {kind}")
         if not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__}: a module name must be a string, got {type(name).__name__} {name!r}")
+            raise TypeError(f"{owner}: a {kind} name must be a string, got {type(name).__name__} {name!r}")
         if not name or "." in name:
-            raise KeyError(f"{type(self).__name__}: a module name must be non-empty text without '.', got {name!r}")
-        if hasattr(self, name) and name not in self._modules:
-            raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists; choose another module name")
-        if module is not None and not isinstance(module, Module):
+            raise KeyError(f"{owner}: a {kind} name must be non-empty text without '.', got {name!r}")
+        if name not in self.__dict__[registry] and hasattr(self, name):
+            raise KeyError(f"{owner}: attribute {name!r} already exists; choose another {kind} name")
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """Register ``module`` as a child called ``name`` (in the place of the child of that name, if
+        there is one); None records an absent child."""
+        if module is not None and not isinstance(module, Module):  # (checked first, as in PyTorch)
             raise TypeError(f"{type(self).__name__}: module {name!r} must be a Module or None, got a {type(module).__name__}")
+        self._check_registration("module", name, "_modules")
         setattr(self, name, module)
         if module is None:
             self._modules[name] = None
 
-    def register_parameter(self, name: str, parameter: Parameter | None) -> None:
-        """Register ``parameter`` under ``name``; None records an absent optional weight (bias=False)."""
-        if parameter is not None and not isinstance(parameter, Parameter):
+    def register_module(self, name: str, module: "Module | None") -> None:
+        """``add_module``, under PyTorch's other name for it."""
+        self.add_module(name, module)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name``; None records an absent optional weight (bias=False)."""
+        self._check_registration("parameter", name, "_parameters")
+        if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"{type(self).__name__}: parameter {name!r} must be a Parameter or None, got a {type(parameter).__name__}"
+                f"{type(self).__name__}: parameter {name!r} must be a Parameter or None, got a {type(param).__name__}"
             )
-        setattr(self, name, parameter)
-        if parameter is None:
+        setattr(self, name, param)
+        if param is None:
             self._parameters[name] = None
 
-    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
-        """State that is saved with the model but not learned (BatchNorm's running statistics)."""
-        object.__setattr__(self, name, array)
-        self._buffers[name] = array
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Register state that is not learned (BatchNorm's running statistics): an array (a tensor's
+        is taken), or None. ``state_dict()`` holds it unless ``persistent=False``."""
+        self._check_registration("buffer", name, "_buffers")
+        value = _buffer_value(type(self).__name__, name, tensor)
+        object.__setattr__(self, name, value)
+        self._buffers[name] = value
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def _set_buffer(self, name: str, array: np.ndarray) -> None:
         object.__setattr__(self, name, array)
@@ -176,9 +195,13 @@ class Module:
             cls.__call__ = cls.forward
 
     def train(self, mode: bool = True) -> "Module":
-        """Training mode (dropout active, batch statistics used); returns the module."""
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        """Training mode (dropout active, batch statistics used), or evaluation mode for
+        ``mode=False``, set here and by each child's own ``train``; returns the module."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> "Module":
@@ -186,47 +209,36 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget every parameter's gradient: set it to None (the default, as in PyTorch) or to zeros."""
-        for parameter in self.parameters():
-            if set_to_none or parameter.grad is None:
+        """Forget every parameter's gradient: set it to None (the default, as in PyTorch), or
+        (``set_to_none=False``) fill it with zeros in place."""
+        if set_to_none:
+            for parameter in self.parameters():
                 parameter.grad = None
-            else:
-                parameter.grad = np.zeros_like(parameter.data)  # the parameter's shape and dtype, an array
+        else:
+            zero_gradients(self.parameters())
 
     # -- walking the tree ----------------------------------------------------------------------
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
-        seen = set()
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """(dotted name, module) for this module and every module below it, each parent before its
+        children; a module met again (shared, or in ``memo``, which is filled as it goes) is
+        skipped, with everything below it, unless ``remove_duplicate=False``."""
+        memo = set() if memo is None else memo
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if module in memo:
                 continue
-            seen.add(id(module))
+            if remove_duplicate:
+                memo.add(module)
             yield name, module
-            children = [(f"{name}.{child_name}" if name else child_name, child) for child_name, child in module._modules.items() if child is not None]
+            children = [(f"{name}.{child_name}" if name else child_name, child)
+                        for child_name, child in module._modules.items() if child is not None]
             stack.extend(reversed(children))
 
-    def get_submodule(self, target: str) -> "Module":
-        """The sub-module at the dotted path ``target`` ("0", "encoder.0.fc"; "" is this module), as
-        PyTorch's; an AttributeError names the part of the path that is missing or not a module."""
-        module = self
-        walked = []
-        for part in target.split(".") if target else []:
-            child = module._modules.get(part)
-            if child is None:
-                where = f"'{'.'.join(walked)}'" if walked else "the model"
-                if part in module._parameters or part in module._buffers or hasattr(module, part):
-                    raise AttributeError(f"get_submodule: '{part}' of {where} ({type(module).__name__}) is not a "
-                                         f"module, in '{target}'")
-                raise AttributeError(f"get_submodule: {where} ({type(module).__name__}) has no sub-module "
-                                     f"'{part}', in '{target}'")
-            module = child
-            walked.append(part)
-        return module
-
-    def modules(self) -> Iterator["Module"]:
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate: bool = True) -> Iterator["Module"]:
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self) -> Iterator[tuple[str, "Module"]]:
@@ -241,30 +253,54 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs; a parameter shared by two layers is listed once."""
+    def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
+        """(dotted name, value) of each entry of every module's ``registry`` (its own, without
+        ``recurse``); a value met again is skipped unless ``remove_duplicate=False``."""
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_name, module in modules:
-            for name, parameter in module._parameters.items():
-                if parameter is None or id(parameter) in seen:
+            for name, value in module.__dict__[registry].items():
+                if value is None or id(value) in seen:
                     continue
-                seen.add(id(parameter))
-                yield (f"{module_name}.{name}" if module_name else name), parameter
+                if remove_duplicate:
+                    seen.add(id(value))
+                yield (f"{module_name}.{name}" if module_name else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs; a parameter shared by two layers is listed once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
-        for module_name, module in self.named_modules(prefix):
-            for name, array in module._buffers.items():
-                if array is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), array
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) pairs of the buffers, persistent or not; a shared one is listed once."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self) -> Iterator[np.ndarray]:
-        for _, array in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        for _, array in self.named_buffers(recurse=recurse):
             yield array
+
+    def get_submodule(self, target: str) -> "Module":
+        """The sub-module at the dotted path ``target`` ("0", "encoder.0.fc"; "" is this module), as
+        PyTorch's; an AttributeError names the part of the path that is missing or not a module."""
+        return paths.get_submodule(self, target)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` ("encoder.0.weight"), as PyTorch's."""
+        return paths.get_parameter(self, target)
+
+    def get_buffer(self, target: str) -> np.ndarray | None:
+        """The buffer at the dotted path ``target`` ("norm.running_mean"), as PyTorch's."""
+        return paths.get_buffer(self, target)
+
+    def set_submodule(self, target: str, module: "Module", strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target``, replacing the sub-module there or (unless
+        ``strict``) adding it to the module the path leads to, as PyTorch's."""
+        paths.set_submodule(self, target, module, strict)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         """Set ``requires_grad`` of every parameter (``False`` freezes the module: its parameters
@@ -279,71 +315,50 @@ class Module:
     # -- state -------------------------------------------------------------------------------
 
     def _state_entries(self, prefix: str = ""):
-        """(dotted name, module, attribute, is a parameter) for every parameter and buffer, in
-        PyTorch's state-dict order: a module's parameters, then its buffers, then its children's.
-        A parameter or layer used in two places is listed under both paths, as in PyTorch."""
+        """(dotted name, module, attribute, is a parameter) for every parameter and persistent
+        buffer, in PyTorch's state-dict order: a module's parameters, then its buffers, then its
+        children's. A parameter or layer used in two places is listed under both paths, as in PyTorch."""
         for name, parameter in self._parameters.items():
             if parameter is not None:
                 yield prefix + name, self, name, True
         for name, array in self._buffers.items():
-            if array is not None:
+            if array is not None and name not in self._non_persistent_buffers_set:
                 yield prefix + name, self, name, False
         for name, child in self._modules.items():
             if child is not None:
                 yield from child._state_entries(f"{prefix}{name}.")
 
-    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
-        """Copies of every parameter and buffer, by dotted name: a snapshot that later training leaves alone."""
-        return OrderedDict(
-            (key, getattr(module, name).data.copy() if is_parameter else np.array(getattr(module, name), copy=True))
-            for key, module, name, is_parameter in self._state_entries()
-        )
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Copies of every parameter and persistent buffer, by dotted name (``prefix`` before each):
+        a snapshot that later training leaves alone. ``keep_vars=True`` gives the parameters and
+        buffer arrays themselves; ``destination`` (a dict) receives them and is returned.
 
-    def load_state_dict(self, state: dict, strict: bool = True) -> IncompatibleKeys:
-        """Copy ``state`` into the parameters and buffers in place.
+        The positional form ``state_dict(destination, prefix, keep_vars)`` works with PyTorch's
+        FutureWarning."""
+        if args:
+            if len(args) > 3:
+                raise TypeError(f"{type(self).__name__}.state_dict: takes at most 3 positional arguments "
+                                f"(destination, prefix, keep_vars), got {len(args)}")
+            warnings.warn("state_dict: positional arguments are deprecated (as in PyTorch); pass destination=, "
+                          "prefix= and keep_vars= by keyword", FutureWarning, stacklevel=2)
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
+        return state.state_dict(self, destination, prefix, keep_vars)
 
-        With ``strict`` (the default), a missing key, an unexpected key or a wrongly shaped array is
-        an error that names them all; without it, the matching keys are loaded and the others
-        reported in the returned ``(missing_keys, unexpected_keys)``. A parameter shared by several
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
+        """Put ``state_dict``'s arrays (or tensors) into the parameters and persistent buffers.
+
+        By default they are copied in place, each in the dtype of the array it replaces: whoever
+        holds a parameter (an optimizer) sees the new values. With ``assign=True`` they become the
+        parameters and buffers themselves, in their own dtypes, each parameter keeping the
+        ``requires_grad`` of the one it replaces (an optimizer built before holds the old ones).
+
+        With ``strict`` (the default), a missing or an unexpected key is an error that names them
+        all; without it, they are reported in the returned ``(missing_keys, unexpected_keys)``. A
+        wrongly shaped array is always an error (a :class:`~deltaprop.errors.StateDictError`, a
+        ``RuntimeError`` as PyTorch's), and nothing is loaded then. A parameter shared by several
         paths needs only one of them (state dicts saved before every path was listed still load).
         """
-        entries = {key: (module, name, is_parameter) for key, module, name, is_parameter in self._state_entries()}
-        loaded = {id(getattr(module, name)) for key, (module, name, _) in entries.items() if key in state}
-        missing = [key for key, (module, name, _) in entries.items()
-                   if key not in state and id(getattr(module, name)) not in loaded]
-        unexpected = [key for key in state if key not in entries]
-        wrong_shape, not_numbers = [], []
-        for key, (module, name, _) in entries.items():
-            if key in state:
-                value = np.asarray(state[key].data if isinstance(state[key], Tensor) else state[key])
-                current = getattr(module, name)
-                if value.shape != np.shape(current):
-                    wrong_shape.append(f"{key} (expected {np.shape(current)}, got {value.shape})")
-                if value.dtype.kind not in "biufc":  # checked before anything is copied: no half-loaded model
-                    not_numbers.append(f"{key} ({value.dtype})")
-        if wrong_shape or not_numbers or (strict and (missing or unexpected)):
-            problems = []
-            if missing:
-                problems.append("missing keys: " + ", ".join(missing))
-            if unexpected:
-                problems.append("unexpected keys: " + ", ".join(unexpected))
-            if wrong_shape:
-                problems.append("wrong shapes: " + ", ".join(wrong_shape))
-            if not_numbers:
-                problems.append("values that are not numbers: " + ", ".join(not_numbers))
-            raise ShapeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
-        for key, (module, name, is_parameter) in entries.items():
-            if key not in state:
-                continue
-            value = np.asarray(state[key].data if isinstance(state[key], Tensor) else state[key])
-            current = getattr(module, name).data if is_parameter else np.asarray(getattr(module, name))
-            if current.flags.writeable:
-                # In place, as PyTorch does: whoever holds the array sees the new values.
-                np.copyto(current, value, casting="unsafe")
-                Changes.mark(current)  # (a graph recorded with the old values can no longer be differentiated)
-            else:
-                module._set_buffer(name, value.astype(current.dtype, copy=True))
-        return IncompatibleKeys(missing, unexpected)
+        return state.load_state_dict(self, state_dict, strict, assign)
 
     def to(self, *args, **kwargs) -> "Module":
         """Convert every floating-point parameter and buffer to a dtype in place; returns the module.
@@ -354,7 +369,11 @@ class Module:
         dtype = target_dtype(type(self).__name__, args, kwargs)
         if dtype is NO_DTYPE:
             return self
-        dtype = floating_dtype(type(self).__name__, dtype)
+        return self._convert(floating_dtype(type(self).__name__, dtype), "f")
+
+    def _convert(self, dtype: np.dtype, buffer_kinds: str) -> "Module":
+        """Every parameter (and its gradient), and each buffer whose dtype kind is in ``buffer_kinds``,
+        converted to ``dtype`` in place; the Parameter objects stay (an optimizer keeps them)."""
         # copy=False: converting to the dtype a model already has leaves every array as it is.
         for parameter in self.parameters():
             parameter.data = parameter.data.astype(dtype, copy=False)
@@ -362,7 +381,7 @@ class Module:
                 parameter.grad = parameter.grad.astype(dtype, copy=False)
         for module in self.modules():
             for name, array in list(module._buffers.items()):
-                if array is not None and np.asarray(array).dtype.kind == "f":
+                if array is not None and np.asarray(array).dtype.kind in buffer_kinds:
                     module._set_buffer(name, np.asarray(array).astype(dtype, copy=False))
             if module._dtype is not None:
                 module._dtype = dtype
@@ -378,6 +397,16 @@ class Module:
 
     def float(self) -> "Module":
         return self.to(np.float32)
+
+    def half(self) -> "Module":
+        """float16 parameters and floating-point buffers (integer buffers stay), as PyTorch's."""
+        return self.to(np.float16)
+
+    def type(self, dst_type) -> "Module":
+        """Every parameter and buffer, integer buffers too (as PyTorch's), converted to ``dst_type``:
+        a floating-point dtype or its legacy name (``'torch.DoubleTensor'``, ``'deltaprop.FloatTensor'``)."""
+        owner = f"{type(self).__name__}.type"
+        return self._convert(floating_dtype(owner, legacy_dtype(owner, dst_type)), "biuf")
 
     def apply(self, function) -> "Module":
         """Call ``function(module)`` on every module of the tree, as PyTorch does: each child's
@@ -401,13 +430,8 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        extra = self.extra_repr()
-        children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
-        if not children:
-            return f"{type(self).__name__}({extra})"
-        # As PyTorch prints it: the layer's own settings on the first line inside, then its children.
-        lines = ([extra] if extra else []) + children
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        return _layout(type(self).__name__, self.extra_repr(),
+                       [f"({name}): {child!r}" for name, child in self._modules.items()])
 
     def summary(self, input_shape=None, file=None, dtype=None, *, input_data=None, dtypes=None):
         """A :class:`~deltaprop.summary.Summary` (printed as a table) of the layers, output shapes and
@@ -418,3 +442,33 @@ class Module:
         from ..summary import summary
 
         return summary(self, input_shape, file=file, dtype=dtype, input_data=input_data, dtypes=dtypes)
+
+
+def _indented(text: str) -> str:
+    """``text`` with every line after the first indented by two spaces (blank ones left empty)."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *("  " + line if line.strip() else "" for line in rest)])
+
+
+def _layout(name: str, extra: str, children: list) -> str:
+    """A module's repr as PyTorch prints it: ``Name(extra)`` on one line when the settings are one
+    line and there are no children; otherwise each line of the settings, then each child's text
+    (its own lines indented too), inside, two spaces in."""
+    extra_lines = extra.split("\n") if extra else []
+    if not children and len(extra_lines) <= 1:
+        return f"{name}({extra})"
+    return f"{name}(\n  " + "\n  ".join(extra_lines + [_indented(child) for child in children]) + "\n)"
+
+
+def repeated_layout(name: str, children: list) -> str:
+    """PyTorch's repr of a ModuleList: each run of consecutive children that print alike is one
+    line, ``(0-3): 4 x Linear(...)``."""
+    if not children:
+        return f"{name}()"
+    lines, position = [], 0
+    for text, run in groupby(repr(child) for child in children):
+        count = len(list(run))
+        last = position + count - 1
+        lines.append((f"({position}): " if count == 1 else f"({position}-{last}): {count} x ") + text)
+        position += count
+    return _layout(name, "", lines)

@@ -18,17 +18,18 @@ from .. import ops
 from ..devices import check_device
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES
-from ..ops.activation import real_option
 from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
+from ._options import plain_number, real_as_given
 from .module import Module, Parameter, floating_dtype
 
 
-def _positive_float(owner: str, name: str, value) -> float:
+def _positive_number(owner: str, name: str, value):
+    """``value`` as given (an int stays an int, as PyTorch's repr shows it), once it is a positive number."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value > 0:
         raise ConfigError(f"{owner}: {name} must be a positive number, got {value!r}")
-    return float(value)
+    return plain_number(value)
 
 
 def _normalized_shape(owner: str, normalized_shape) -> tuple:
@@ -94,8 +95,8 @@ class _RunningStatsNorm(Module):
         if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number)) or not 0 <= momentum <= 1):
             raise ConfigError(f"{name}: momentum must be a number in [0, 1] or None, got {momentum!r}")
         self.num_features = int(num_features)
-        self.eps = _positive_float(name, "eps", eps)
-        self.momentum = None if momentum is None else float(momentum)
+        self.eps = _positive_number(name, "eps", eps)
+        self.momentum = plain_number(momentum)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
@@ -213,7 +214,7 @@ class LayerNorm(Module):
         if device is not None:
             check_device("LayerNorm", device)
         self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
-        self.eps = _positive_float("LayerNorm", "eps", eps)
+        self.eps = _positive_number("LayerNorm", "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
         dtype = floating_dtype("LayerNorm", get_default_dtype() if dtype is None else dtype)
         self._dtype = dtype
@@ -256,7 +257,7 @@ class RMSNorm(Module):
         if device is not None:
             check_device("RMSNorm", device)
         self.normalized_shape = _normalized_shape("RMSNorm", normalized_shape)
-        self.eps = None if eps is None else _positive_float("RMSNorm", "eps", eps)
+        self.eps = None if eps is None else _positive_number("RMSNorm", "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
         dtype = floating_dtype("RMSNorm", get_default_dtype() if dtype is None else dtype)
         self._dtype = dtype
@@ -303,7 +304,7 @@ class GroupNorm(Module):
             raise ConfigError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups = int(num_groups)
         self.num_channels = int(num_channels)
-        self.eps = _positive_float("GroupNorm", "eps", eps)
+        self.eps = _positive_number("GroupNorm", "eps", eps)
         self.affine = bool(affine)
         dtype = floating_dtype("GroupNorm", get_default_dtype() if dtype is None else dtype)
         self._dtype = dtype
@@ -415,7 +416,7 @@ class LocalResponseNorm(Module):
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise ConfigError(f"{name}: size must be a positive integer, got {size!r}")
         self.size = int(size)
-        self.alpha, self.beta, self.k = (real_option(name, key, value)
+        self.alpha, self.beta, self.k = (real_as_given(name, key, value)
                                          for key, value in (("alpha", alpha), ("beta", beta), ("k", k)))
 
     def forward(self, x):

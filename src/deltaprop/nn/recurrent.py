@@ -317,7 +317,7 @@ class _RNNBase(_Weights):
                           "num_layers=1 (PyTorch warns the same)", UserWarning, stacklevel=3)
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
-        self.dropout = float(dropout)
+        self.dropout = float(dropout)  # (PyTorch's RNNs keep it as a float too)
         self.bidirectional = bool(bidirectional)
         self.proj_size = 0
         directions = 2 if self.bidirectional else 1

@@ -25,6 +25,7 @@ import numbers
 import numpy as np
 
 from ..changes import Changes
+from ..engine import zero_gradients
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
@@ -149,13 +150,14 @@ class Optimizer:
     # -- stepping --------------------------------------------------------------------------
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget every parameter's gradient: set it to None (default), or to zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
+        """Forget every parameter's gradient: set it to None (default), or (``set_to_none=False``)
+        fill it with zeros in place, as PyTorch does."""
+        if set_to_none:
+            for group in self.param_groups:
+                for p in group["params"]:
                     p.grad = None
-                elif p.grad is not None:
-                    p.grad = np.zeros_like(p.data)
+        else:
+            zero_gradients(p for group in self.param_groups for p in group["params"])
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
