@@ -59,3 +59,20 @@ def test_kl_of_geometrics_is_a_bernoulli_divergence_over_p_at_every_edge():
     # by hand: Geometric(½) from Geometric(¼): ln 2 + (1/½ − 1)·ln((½)/(¾))
     expected = np.log(2) + np.log(2 / 3)
     assert dd.kl_divergence(dd.Geometric(_f(0.5)), dd.Geometric(_f(0.25))).item() == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("p", [1e-12, 1e-20, 1e-30])
+def test_geometric_draws_of_tiny_probabilities_have_the_mean(p):
+    """(1 − p)/p failures on average, with a standard deviation of √(1 − p)/p per draw: the mean of
+    20 000 draws within 5 standard errors (NumPy's sampler stops at the int64 limit, 9.2e18, below p ≈ 1e-18)."""
+    dp.manual_seed(3)
+    n = 20_000
+    draws = dd.Geometric(_f([p])).sample((n,)).data
+    assert draws.dtype == np.float64 and (draws >= 0).all() and (draws % 1 == 0).all()
+    assert abs(draws.mean() - (1 - p) / p) <= 5 * np.sqrt(1 - p) / p / np.sqrt(n)
+
+
+def test_geometric_draws_at_probabilities_0_and_1():
+    """p = 1 succeeds at once (0 failures); p = 0 (a logit of −800, whose probability is 0) never does: +inf."""
+    draws = dd.Geometric(logits=_f([800.0, -800.0])).sample((5,)).data
+    np.testing.assert_array_equal(draws, [[0.0, np.inf]] * 5)

@@ -56,3 +56,14 @@ def test_kl_of_geometrics_from_a_certain_success_matches_pytorch(dtype):
     np.testing.assert_array_equal(result.data[:2], expected.numpy()[:2])
     assert np.isposinf(result.data[:2]).all()
     assert abs(result.data[2]) <= 1e-6  # (PyTorch's is +inf there: the two are the same point mass)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_geometric_draws_that_never_succeed_match_pytorch(dtype):
+    """A logit of −800 has probability 0 (in float64 and float32): no success ever, +inf failures, as PyTorch
+    draws them; a logit of 800 succeeds at once."""
+    logits = np.array([-800.0, 800.0], dtype)
+    drawn = dd.Geometric(logits=dp.tensor(logits, dtype=getattr(np, dtype))).sample((4,))
+    expected = td.Geometric(logits=torch.tensor(logits)).sample((4,))
+    assert drawn.shape == tuple(expected.shape) and str(drawn.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(drawn.data, expected.numpy())
