@@ -73,6 +73,24 @@ def test_values_and_gradients_match_pytorch(case, quantity, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", [case for case in {**CASES, **NEW_CASES} if not case.startswith(("Binomial", "Poisson"))])
+def test_perplexity_matches_pytorch(case, dtype):
+    """e^entropy, values and gradients (Binomial's PyTorch entropy needs one total count; Poisson has none)."""
+    build, parameters, _, _ = {**CASES, **NEW_CASES}[case]
+    ours, theirs = _twins(parameters, dtype)
+    trigamma = case in ("Gamma", "Beta", "Dirichlet", "StudentT") and dtype == "float64"
+    _compare(build(dd, ours).perplexity(), build(td, theirs).perplexity(), ours, theirs, dtype,
+             THROUGH_TRIGAMMA if trigamma else None)
+
+
+def test_perplexity_without_an_entropy_is_refused_as_in_pytorch():
+    with pytest.raises(NotImplementedError, match="Poisson does not define entropy"):
+        dd.Poisson(dp.tensor([2.0])).perplexity()
+    with pytest.raises(NotImplementedError):
+        td.Poisson(torch.tensor([2.0])).perplexity()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("method", ["cdf", "icdf"])
 @pytest.mark.parametrize("case", list(WITH_CDF))
 def test_cdf_and_icdf_match_pytorch(case, method, dtype):
