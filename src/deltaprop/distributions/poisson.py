@@ -4,7 +4,10 @@ P(k) = λᵏ e^(−λ) / k!, so ln P(k) = k·ln λ − λ − ln Γ(k + 1), writ
 scores k = 0 as ln 1 = 0, not NaN) and ``lgamma``; the value gets a gradient too (through the
 continuous extension of k!). Mean and variance are both λ (Σ k·P(k) = λ·Σ P(k − 1), and likewise
 E[k(k − 1)] = λ²). Draws are NumPy's Poisson sampler on the library's generator, as floating-point
-numbers in the rate's dtype (as PyTorch's). PyTorch defines no closed-form entropy; neither does this.
+numbers in the rate's dtype (as PyTorch's). That sampler stops at rates of about 9.2e18 (int64's limit
+less ten standard deviations); above, the counts are N(λ, λ) draws rounded (+inf for λ = +inf), whose
+skewness 1/√λ is below 4e-10 there, finer than float64's spacing of such counts (PyTorch's draws are
+−2⁶³ there). PyTorch defines no closed-form entropy; neither does this.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from . import constraints
 from .distribution import Distribution, broadcast_all, draw
 from ..ops import lgamma, xlogy
 from ..tensor import tensor
+
+
+_LARGEST_SAMPLED_RATE = np.iinfo(np.int64).max - 10 * np.sqrt(np.iinfo(np.int64).max)  # (NumPy's own limit)
 
 
 class Poisson(Distribution):
@@ -42,7 +48,13 @@ class Poisson(Distribution):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        counts = draw("poisson", shape, np.broadcast_to(np.asarray(self.rate.data, np.float64), shape))
+        rate = np.broadcast_to(np.asarray(self.rate.data, np.float64), shape)
+        huge = rate > _LARGEST_SAMPLED_RATE
+        counts = draw("poisson", shape, np.where(huge, 0.0, rate)).astype(np.float64)
+        if huge.any():
+            with np.errstate(invalid="ignore"):
+                normal = np.round(rate + np.sqrt(rate) * draw("standard_normal", shape))
+            counts = np.where(huge, np.where(np.isinf(rate), np.inf, normal), counts)
         return tensor(counts.astype(self.dtype), dtype=self.dtype)
 
     def log_prob(self, value):
