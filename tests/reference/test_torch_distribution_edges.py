@@ -67,3 +67,15 @@ def test_geometric_draws_that_never_succeed_match_pytorch(dtype):
     expected = td.Geometric(logits=torch.tensor(logits)).sample((4,))
     assert drawn.shape == tuple(expected.shape) and str(drawn.dtype) == str(expected.dtype).replace("torch.", "")
     np.testing.assert_array_equal(drawn.data, expected.numpy())
+
+
+def test_geometric_entropy_of_a_rare_success_is_exact_where_pytorchs_is_not():
+    """H = (−p ln p − (1 − p) ln(1 − p))/p = softplus(−ℓ) + e^(−ℓ)·softplus(ℓ) for the logit ℓ: 41.0 at
+    ℓ = −40, where PyTorch's binary cross-entropy of the logits rounds the numerator to 0 (docs/porting.md)."""
+    logits = np.array([-60.0, -40.0, -16.0, 0.3, 5.0])
+    exact = np.logaddexp(0, -logits) + np.exp(-logits) * np.logaddexp(0, logits)
+    result = dd.Geometric(logits=dp.tensor(logits, dtype=np.float64)).entropy().data
+    np.testing.assert_allclose(result, exact, rtol=1e-13)
+    expected = td.Geometric(logits=torch.tensor(logits)).entropy().numpy()
+    np.testing.assert_allclose(expected[2:], exact[2:], rtol=1e-7)
+    assert (expected[:2] == 0).all()
