@@ -73,7 +73,7 @@ def test_values_and_gradients_match_pytorch(case, quantity, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", [case for case in {**CASES, **NEW_CASES} if not case.startswith(("Binomial", "Poisson"))])
+@pytest.mark.parametrize("case", [c for c in {**CASES, **NEW_CASES} if not c.startswith(("Binomial", "Poisson"))])
 def test_perplexity_matches_pytorch(case, dtype):
     """e^entropy, values and gradients (Binomial's PyTorch entropy needs one total count; Poisson has none)."""
     build, parameters, _, _ = {**CASES, **NEW_CASES}[case]

@@ -2,12 +2,13 @@
 Bernoulli trials that succeed with probability p (``probs``, in (0, 1]) or σ(``logits``).
 
 P(k) = (1 − p)ᵏ·p, so ln P(k) = k·ln(1 − p) + ln p, the first term by ``xlog1py`` (0 at k = 0 even
-when p = 1, where p is taken as 0 in that term so that its slope k/(1 − p) is not 0/0, as PyTorch's). The mean Σ k (1 − p)ᵏ p = (1 − p)/p = 1/p − 1 and the variance (1 − p)/p²; the entropy
+when p = 1, where p is taken as 0 in that term so that its slope k/(1 − p) is not 0/0, as PyTorch's).
+The mean Σ k (1 − p)ᵏ p = (1 − p)/p = 1/p − 1 and the variance (1 − p)/p²; the entropy
 −E[ln P(k)] = −ln p − (1 − p)/p·ln(1 − p) = (−p ln p − (1 − p) ln(1 − p))/p, the Bernoulli
 entropy divided by p (written, as there, with the binary cross-entropy of the logits). Draws invert
-the distribution function: P(K ≥ k) = (1 − p)ᵏ = P(E ≥ −k·ln(1 − p)) for E ~ Exp(1), so K = ⌊E / −ln(1 − p)⌋,
-exact down to p = 0 (+inf, no success ever, as PyTorch's), where NumPy's geometric sampler refuses p = 0
-and stops at the int64 limit below p ≈ 1e-18.
+the distribution function: P(K ≥ k) = (1 − p)ᵏ = P(E ≥ −k·ln(1 − p)) for E ~ Exp(1), so
+K = ⌊E / −ln(1 − p)⌋, exact down to p = 0 (+inf, no success ever, as PyTorch's), where NumPy's
+geometric sampler refuses p = 0 and stops at the int64 limit below p ≈ 1e-18.
 """
 
 from __future__ import annotations
