@@ -197,6 +197,14 @@ def test_values_by_hand():
     assert dd.Laplace(f(1.5), 3.0).icdf(0.5).item() == 1.5
 
 
+def test_perplexity_by_hand():
+    """e^entropy: K for K equally likely classes, the width of a uniform density, σ√(2πe) for a normal one."""
+    f = lambda v: dp.tensor(v, dtype=np.float64)  # noqa: E731
+    assert dd.Categorical(f([1.0, 1.0, 1.0, 1.0])).perplexity().item() == pytest.approx(4.0, rel=1e-14)
+    assert dd.Uniform(f(1.0), 4.0).perplexity().item() == pytest.approx(3.0, rel=1e-14)
+    assert dd.Normal(f(0.0), 2.0).perplexity().item() == pytest.approx(2 * math.sqrt(2 * math.pi * math.e), rel=1e-14)
+
+
 @pytest.mark.parametrize("family, scipy_family, parameters", [
     ("Poisson", stats.poisson, dict(rate=[0.3, 4.0])),
     ("Geometric", lambda p: stats.geom(p, loc=-1), dict(probs=[0.3, 0.8])),

@@ -178,3 +178,26 @@ def test_multivariate_normal_gradient_reaches_the_matrix_given_as_in_pytorch(key
     (mine.log_prob(dp.tensor(x, dtype=np.float64)).sum() + mine.entropy()).backward()
     (reference.log_prob(torch.tensor(x)).sum() + reference.entropy()).backward()
     np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("make, n", [
+    (lambda m, t: m.Normal(t(np.zeros((2, 3, 4))), t(np.ones((2, 3, 4)))), 2),
+    (lambda m, t: m.Exponential(t(np.ones((2, 3)))), 1),
+    (lambda m, t: m.Uniform(t(np.zeros((2, 3))), t(np.arange(1.0, 4.0))), 1),
+    (lambda m, t: m.Dirichlet(t(np.ones((2, 3, 4)))), 1),
+    (lambda m, t: m.Bernoulli(t(np.full((2, 3), 0.5))), 0),
+])
+def test_independent_support_checks_whole_events_as_in_pytorch(make, n):
+    """The support of an Independent is the base's over events of n more dimensions: one verdict per
+    element of the batch (an event with one value outside fails), and event_dim counts them."""
+    mine = dd.Independent(make(dd, lambda v: dp.tensor(v, dtype=np.float64)), n)
+    reference = td.Independent(make(td, lambda v: torch.tensor(v, dtype=torch.float64)), n)
+    assert mine.support.event_dim == reference.support.event_dim
+    x = np.abs(np.random.default_rng(0).standard_normal((5,) + mine.batch_shape + mine.event_shape))
+    x = x / x.sum(-1, keepdims=True) if mine.base_dist.event_shape else np.minimum(np.round(x), 1.0)
+    x[0, ..., -1] = np.nan  # (outside every support: each event of the first draw that holds one fails)
+    verdict = mine.support.check(x)
+    assert verdict.shape == (5,) + mine.batch_shape
+    np.testing.assert_array_equal(verdict, reference.support.check(torch.tensor(x)).numpy())
+    assert verdict[1:].all() and not verdict[0].all()
+    assert not verdict[0].any() or not n  # (with n ≥ 1 every event of the first draw holds one)

@@ -27,7 +27,8 @@ and reinforcement-learning code.
 (*) Through gamma draws differentiated by implicit reparametrisation (implicit_gamma.py), as
 PyTorch's; Beta's and Dirichlet's gradients differ from PyTorch's draw by draw (both unbiased).
 
-Normal, Uniform, Exponential, Laplace, Cauchy, HalfNormal and LogNormal have ``cdf`` and ``icdf``;
+Normal, Uniform, Exponential, Laplace, Cauchy, HalfNormal and LogNormal have ``cdf`` and ``icdf``, Gamma
+``cdf``;
 every distribution has ``expand(batch_shape)`` and ``mode``; Bernoulli, Categorical,
 OneHotCategorical and Binomial have ``enumerate_support``.
 

@@ -72,6 +72,21 @@ positive_definite = MatrixConstraint("symmetric and positive-definite", _positiv
 lower_cholesky = MatrixConstraint("lower-triangular with a positive diagonal", _lower_cholesky)
 
 
+class IndependentConstraint(Constraint):
+    """``base`` over events of ``reinterpreted`` more dimensions (the support of an Independent): an
+    element of the batch passes when every element of its event does, as PyTorch's ``independent``."""
+
+    def __init__(self, base: Constraint, reinterpreted: int):
+        super().__init__(base.words, base.check)
+        self.base = base
+        self.reinterpreted = reinterpreted
+        self.event_dim = base.event_dim + reinterpreted
+
+    def check(self, x: np.ndarray) -> np.ndarray:
+        ok = self.base.check(x)
+        return ok.all(axis=tuple(range(-self.reinterpreted, 0))) if self.reinterpreted else ok
+
+
 def integer_interval(low, high, words: str | None = None) -> Constraint:
     """Whole numbers from ``low`` to ``high``, both included (each may be an array, broadcast;
     ``words`` then names the bounds)."""

@@ -132,6 +132,11 @@ class Distribution:
     def entropy(self) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} does not define entropy")
 
+    def perplexity(self) -> Tensor:
+        """e^entropy, one per element of the batch: the number of equally likely outcomes that would be
+        as uncertain (for a density, the width of a uniform one), as PyTorch's."""
+        return self.entropy().exp()
+
     def enumerate_support(self, expand=True) -> Tensor:
         """Every value of a finite support, along the first dimension: of shape (K,) + batch_shape +
         event_shape, or with the batch dimensions kept at 1 when ``expand`` is False (PyTorch's)."""

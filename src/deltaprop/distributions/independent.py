@@ -4,6 +4,7 @@ is the sum of the three (PyTorch's ``Independent``)."""
 
 from __future__ import annotations
 
+from . import constraints
 from .distribution import Distribution
 from ..errors import ConfigError
 
@@ -50,7 +51,7 @@ class Independent(Distribution):
 
     @property
     def support(self):
-        return self.base_dist.support
+        return constraints.IndependentConstraint(self.base_dist.support, self.reinterpreted_batch_ndims)
 
     def _dtype(self):
         return self.base_dist.dtype

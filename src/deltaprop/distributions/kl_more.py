@@ -18,13 +18,13 @@ from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
 from .half_normal import HalfNormal
-from .kl import _infinite_where, _normal_normal, kl_divergence, register_kl
+from .kl import _bernoulli_bernoulli, _infinite_where, _normal_normal, _zero_where, kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .normal import Normal
 from .poisson import Poisson
 from .uniform import Uniform
-from ..ops import erf, lgamma, softplus, xlogy
+from ..ops import erf, lgamma, xlogy
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -39,20 +39,22 @@ def _poisson_poisson(p, q):
 
 @register_kl(Geometric, Geometric)
 def _geometric_geometric(p, q):
-    # E_p[ln(p/q) + k (ln(1 − p) − ln(1 − q))] with E_p[k] = (1 − p)/p; ln(1 − p) = −softplus(logit p)
-    return (p.probs / q.probs).log() + (1 / p.probs - 1) * (softplus(q.logits) - softplus(p.logits))
+    # E_p[ln(p/q) + k (ln(1 − p) − ln(1 − q))] with E_p[k] = (1 − p)/p: (p ln(p/q) + (1 − p) ln((1 − p)/(1 − q)))/p,
+    # the divergence of one Bernoulli trial divided by p (+inf where q = 1 > p: p draws counts above 0)
+    return _bernoulli_bernoulli(p, q) / p.probs
 
 
 @register_kl(Binomial, Binomial)
 def _binomial_binomial(p, q):
-    # with equal n: E_p[k ln(p/q) + (n − k) ln((1 − p)/(1 − q))] = n (p (ℓp − ℓq) + ln(1 − p) − ln(1 − q)),
-    # ℓ the logits; +inf where p.total_count > q.total_count (p draws counts q cannot). As PyTorch,
-    # a smaller p.total_count (a finite sum with no closed form) is refused.
+    # with equal n: E_p[k ln(p/q) + (n − k) ln((1 − p)/(1 − q))] = n·(the divergence of one Bernoulli trial),
+    # +inf where q's probability is 0 or 1 and p's is not (as a Bernoulli's); 0 where n = 0 (both draw only
+    # 0); +inf where p.total_count > q.total_count (p draws counts q cannot). As PyTorch, a smaller
+    # p.total_count (a finite sum with no closed form) is refused.
     n_p, n_q = np.asarray(p.total_count.data), np.asarray(q.total_count.data)
     if (n_p < n_q).any():
         raise NotImplementedError("kl_divergence: KL(Binomial ‖ Binomial) is computed only where p.total_count is "
                                   "at least q.total_count, as in PyTorch")
-    result = p.total_count * (p.probs * (p.logits - q.logits) - softplus(p.logits) + softplus(q.logits))
+    result = p.total_count * _zero_where(n_p == 0, _bernoulli_bernoulli(p, q))  # (not 0·inf)
     return _infinite_where(n_p > n_q, result)
 
 

@@ -4,7 +4,11 @@ P(k) = λᵏ e^(−λ) / k!, so ln P(k) = k·ln λ − λ − ln Γ(k + 1), writ
 scores k = 0 as ln 1 = 0, not NaN) and ``lgamma``; the value gets a gradient too (through the
 continuous extension of k!). Mean and variance are both λ (Σ k·P(k) = λ·Σ P(k − 1), and likewise
 E[k(k − 1)] = λ²). Draws are NumPy's Poisson sampler on the library's generator, as floating-point
-numbers in the rate's dtype (as PyTorch's). PyTorch defines no closed-form entropy; neither does this.
+numbers in the rate's dtype (as PyTorch's), below a rate of 1e12. From there on they are N(λ, λ) draws
+rounded (+inf for λ = +inf), which lack only the Poisson's skewness 1/√λ ≤ 1e-6: NumPy's sampler (as
+PyTorch's) spreads its counts too widely from about 1e14 (the standard deviation 0.3% too large there,
+2% at 1e15, 19% at 1e16) and stops at about 9.2e18, int64's limit less ten standard deviations
+(PyTorch's draws are −2⁶³ there). PyTorch defines no closed-form entropy; neither does this.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from . import constraints
 from .distribution import Distribution, broadcast_all, draw
 from ..ops import lgamma, xlogy
 from ..tensor import tensor
+
+
+_NORMAL_FROM_RATE = 1e12
 
 
 class Poisson(Distribution):
@@ -42,7 +49,13 @@ class Poisson(Distribution):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        counts = draw("poisson", shape, np.broadcast_to(np.asarray(self.rate.data, np.float64), shape))
+        rate = np.broadcast_to(np.asarray(self.rate.data, np.float64), shape)
+        huge = rate >= _NORMAL_FROM_RATE
+        counts = draw("poisson", shape, np.where(huge, 0.0, rate)).astype(np.float64)
+        if huge.any():
+            with np.errstate(invalid="ignore"):
+                normal = np.round(rate + np.sqrt(rate) * draw("standard_normal", shape))
+            counts = np.where(huge, np.where(np.isinf(rate), np.inf, normal), counts)
         return tensor(counts.astype(self.dtype), dtype=self.dtype)
 
     def log_prob(self, value):
