@@ -437,7 +437,7 @@ class Trainer:
         # validation: after a resume that draw comes at another time, so validation_steps would see
         # other samples, and the dropout masks drawn after it would differ. The run's seed, which a
         # checkpoint keeps, fixes its order instead.
-        adopt_seed(source, self.seed)
+        adopt_seed(source, self.seed, validation=True)
         return source
 
     def _weighted_loss(self, x, y) -> WeightedLoss:
