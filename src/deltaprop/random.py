@@ -11,7 +11,7 @@ for the same seed; two generators seeded alike draw alike.
 
 from __future__ import annotations
 
-import secrets
+import os
 
 import numpy as np
 
@@ -64,7 +64,7 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from the operating system's entropy; returns the new seed (64 bits)."""
-        seed = secrets.randbits(64)
+        seed = int.from_bytes(os.urandom(8), "little")
         self.manual_seed(seed)
         return seed
 

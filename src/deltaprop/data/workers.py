@@ -9,7 +9,6 @@ never called, and ``pin_memory`` (which stages batches for a GPU) changes nothin
 
 from __future__ import annotations
 
-import multiprocessing.context
 import numbers
 
 import numpy as np
@@ -44,10 +43,12 @@ def worker_options(num_workers, pin_memory, timeout, worker_init_fn, multiproces
     if isinstance(multiprocessing_context, str) and multiprocessing_context not in _START_METHODS:
         raise ConfigError(f"DataLoader: multiprocessing_context must be one of the start methods "
                           f"{', '.join(_START_METHODS)} (or a multiprocessing context), got {multiprocessing_context!r}")
-    if multiprocessing_context is not None and not isinstance(
-            multiprocessing_context, (str, multiprocessing.context.BaseContext)):
-        raise TypeError(f"DataLoader: multiprocessing_context must be a start method's name or a multiprocessing "
-                        f"context, got {type(multiprocessing_context).__name__}")
+    if multiprocessing_context is not None and not isinstance(multiprocessing_context, str):
+        import multiprocessing.context  # (here: importing it costs `import deltaprop` several milliseconds)
+
+        if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
+            raise TypeError(f"DataLoader: multiprocessing_context must be a start method's name or a multiprocessing "
+                            f"context, got {type(multiprocessing_context).__name__}")
     persistent_workers = _flag("persistent_workers", persistent_workers)
     if num_workers == 0:
         # PyTorch refuses what only worker processes use (timeout at the first iteration, the rest at once)
