@@ -165,10 +165,10 @@ def test_seed_none_draws_from_the_library_generator():
 
 def test_unshuffled_loader_draws_nothing_from_the_library_generator():
     dp.manual_seed(5)
-    expected = dp.random.default_generator().random()
+    expected = dp.random.numpy_generator().random()
     dp.manual_seed(5)
     list(DataLoader(ArrayDataset(*_rows(10)), batch_size=3))
-    assert dp.random.default_generator().random() == pytest.approx(expected)
+    assert dp.random.numpy_generator().random() == pytest.approx(expected)
 
 
 def test_state_dict_is_json_and_a_resumed_loader_replays_the_same_shuffles():

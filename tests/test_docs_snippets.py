@@ -286,6 +286,22 @@ def test_porting_md_lists_the_special_namespace_as_it_is():
     assert "no `dp.special`" not in PORTING
 
 
+def test_porting_md_lists_torch_utils_data_and_the_generator_as_deltaprop_has_them():
+    import deltaprop
+    from deltaprop import data
+
+    row = [line for line in PORTING.splitlines() if line.startswith("| `torch.utils.data.Dataset`")]
+    assert len(row) == 1
+    torch_names = set(re.findall(r"`(?:torch\.utils\.data\.)?(\w+)`", row[0].split("|")[1]))
+    assert {"IterableDataset", "BatchSampler", "default_collate", "StackDataset"} <= torch_names
+    assert not [name for name in torch_names if not hasattr(data, name)]
+    randomness = [line for line in PORTING.splitlines() if line.startswith("| `torch.Generator`")]
+    assert len(randomness) == 1
+    names = re.findall(r"`torch\.(\w+)`", randomness[0].split("|")[1])
+    assert len(names) == 7 and not [name for name in names if not hasattr(deltaprop, name)]
+    assert "There is no `IterableDataset`" not in PORTING
+
+
 def test_the_speed_table_quotes_the_benchmark_run_it_names():
     speed = section("Speed")
     when = re.search(r"the full run of\s+(\d\d:\d\d)", speed).group(1)

@@ -8,7 +8,7 @@ import deltaprop as dp
 from deltaprop import nn
 from deltaprop.errors import ConfigError
 from deltaprop.nn import functional as F
-from deltaprop.random import default_generator
+from deltaprop.random import numpy_generator
 
 
 def normal(*shape, seed=0, dtype=np.float64):
@@ -100,7 +100,7 @@ def test_feature_alpha_dropout_is_reproducible_and_the_identity_in_eval():
 def test_gumbel_softmax_is_softmax_of_the_logits_plus_the_seeded_gumbel_draws():
     logits = normal(3, 5)
     dp.manual_seed(4)
-    gumbels = -np.log(default_generator().standard_exponential(size=(3, 5)))
+    gumbels = -np.log(numpy_generator().standard_exponential(size=(3, 5)))
     dp.manual_seed(4)
     out = F.gumbel_softmax(logits, tau=0.7)
     z = (logits.data + gumbels) / 0.7

@@ -379,7 +379,7 @@ def test_a_checkpoint_holds_the_model_and_nested_training_state(tmp_path):
     state = {
         "epoch": 4,
         "optimizer": opt.state_dict(),
-        "rng": dp.random.get_rng_state(),
+        "rng": dp.random.state_dict(),
         "counter": np.array(7),  # a 0-d array stays 0-d
         "by_index": {0: [1.5, None, True], 1: "text"},
         "best": float("inf"),
@@ -393,7 +393,7 @@ def test_a_checkpoint_holds_the_model_and_nested_training_state(tmp_path):
         assert np.array_equal(loaded["model_state"][name], array), name
     restored = loaded["state"]
     assert restored["epoch"] == 4 and restored["best"] == float("inf")
-    assert restored["rng"] == dp.random.get_rng_state()
+    assert restored["rng"] == dp.random.state_dict()
     assert restored["counter"].shape == () and int(restored["counter"]) == 7
     assert restored["by_index"] == {0: [1.5, None, True], 1: "text"}
     saved_opt = restored["optimizer"]

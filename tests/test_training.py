@@ -339,7 +339,7 @@ def test_a_checkpoint_holds_optimizer_epoch_and_random_state(tmp_path):
         seed=7)
     state = load_checkpoint(path)["state"]
     assert state["epoch"] == 2 and state["batches_done"] == 0 and state["seed"] == 7
-    assert state["rng"] == dp.random.get_rng_state()  # the generator exactly as training left it
+    assert state["rng"] == dp.random.state_dict()  # the generator exactly as training left it
     assert state["optimizer"]["param_groups"][0]["lr"] == 0.05
     momenta = [entry["momentum_buffer"] for entry in state["optimizer"]["state"].values()]
     assert len(momenta) == 4 and all(np.array_equal(m, opt.state[p]["momentum_buffer"])

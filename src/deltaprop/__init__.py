@@ -120,7 +120,7 @@ from .function_forms import (  # PyTorch's function forms of methods, and its al
 )
 from .function_forms import set_default_dtype, vdot
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
-from .random import manual_seed
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 
 # PyTorch's other dtype names, as NumPy's types (a dtype argument takes either). The builtin-named
@@ -176,7 +176,8 @@ __all__ = [
     "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data", "device", "finfo", "iinfo", "set_printoptions",
     "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "int32", "int64",
     "int8", "int16", "uint8", "uint16", "uint32", "uint64", "half", "double", "short", "long",
-    "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
+    "is_grad_enabled", "log", "log_softmax", "manual_seed", "Generator", "default_generator", "seed", "initial_seed",
+    "get_rng_state", "set_rng_state", "matmul", "maximum", "mean", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
     "stack", "sum", "tanh", "tensor", "where", "zeros", "zeros_like",
     "amax", "amin", "argsort", "chunk", "flip", "gather", "masked_fill", "narrow", "sort", "split", "topk", "tril",

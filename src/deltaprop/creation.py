@@ -15,7 +15,7 @@ import numpy as np
 
 from .dtypes import TENSOR_KINDS, tensor_dtype
 from .errors import ConfigError
-from .random import default_generator
+from .random import numpy_generator
 from .tensor import Tensor, get_default_dtype
 
 
@@ -135,27 +135,28 @@ def _floating_like(op: str, data: np.ndarray, dtype) -> np.dtype:
     return data.dtype
 
 
-def rand_like(other, dtype=None, requires_grad=False) -> Tensor:
+def rand_like(other, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     """Uniform draws on [0, 1) of ``other``'s shape and floating-point dtype."""
     data = _like(other)
     dtype = _floating_like("rand_like", data, dtype)
-    return _make(default_generator().random(data.shape).astype(dtype), requires_grad)
+    return _make(numpy_generator(generator, "rand_like").random(data.shape).astype(dtype), requires_grad)
 
 
-def randn_like(other, dtype=None, requires_grad=False) -> Tensor:
+def randn_like(other, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     """Standard normal draws of ``other``'s shape and floating-point dtype."""
     data = _like(other)
     dtype = _floating_like("randn_like", data, dtype)
-    return _make(default_generator().standard_normal(data.shape).astype(dtype), requires_grad)
+    return _make(numpy_generator(generator, "randn_like").standard_normal(data.shape).astype(dtype), requires_grad)
 
 
-def randint_like(other, low, high=None, dtype=None, requires_grad=False) -> Tensor:
+def randint_like(other, low, high=None, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     """Uniform integers in [low, high) of ``other``'s shape and dtype (unless ``dtype`` is given), as
     PyTorch's ``randint_like(input, high)`` or ``randint_like(input, low, high)``."""
     data = _like(other)
     if high is None:
         low, high = 0, low
-    return randint(low, high, data.shape, dtype=data.dtype if dtype is None else dtype, requires_grad=requires_grad)
+    return randint(low, high, data.shape, dtype=data.dtype if dtype is None else dtype, requires_grad=requires_grad,
+                   generator=generator)
 
 
 def from_numpy(array) -> Tensor:
@@ -214,16 +215,18 @@ def _number(op: str, name: str, value):
     return value
 
 
-def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
-    """Uniform draws on [0, 1)."""
+def rand(*shape, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Uniform draws on [0, 1), from ``generator`` (a :class:`deltaprop.Generator`) or the library's."""
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
-    return _make(default_generator().random(_shape("rand", shape, dtype)).astype(dtype), requires_grad)
+    shape = _shape("rand", shape, dtype)
+    return _make(numpy_generator(generator, "rand").random(shape).astype(dtype), requires_grad)
 
 
-def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
-    """Standard normal draws."""
+def randn(*shape, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Standard normal draws, from ``generator`` (a :class:`deltaprop.Generator`) or the library's."""
     dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
-    return _make(default_generator().standard_normal(_shape("randn", shape, dtype)).astype(dtype), requires_grad)
+    shape = _shape("randn", shape, dtype)
+    return _make(numpy_generator(generator, "randn").standard_normal(shape).astype(dtype), requires_grad)
 
 
 def _count(op: str, name: str, n) -> int:
@@ -264,9 +267,10 @@ def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
     return _make(np.eye(n, m, dtype=_dtype("eye", dtype, get_default_dtype())), requires_grad)
 
 
-def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=False) -> Tensor:
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, requires_grad=False) -> Tensor:
     """Uniform integers in [low, high) of shape ``size``, int64 unless given, as PyTorch's
-    ``randint(high, size)`` or ``randint(low, high, size)``; drawn from the library's generator."""
+    ``randint(high, size)`` or ``randint(low, high, size)``; drawn from ``generator`` (a
+    :class:`deltaprop.Generator`) or the library's."""
     args = list(args)
     if size is None:
         if not args or (len(args) == 1 and low is None and high is None):
@@ -290,12 +294,14 @@ def randint(*args, low=None, high=None, size=None, dtype=None, requires_grad=Fal
         raise ConfigError(f"randint: low must be below high (the range is [low, high)), got low={low}, high={high}")
     dtype = _dtype("randint", dtype, np.int64)
     shape = _shape("randint", (size,), dtype)
-    values = default_generator().integers(int(low), int(high), size=shape, dtype=np.int64)
+    values = numpy_generator(generator, "randint").integers(int(low), int(high), size=shape, dtype=np.int64)
     return _make(values.astype(dtype, copy=False), requires_grad)
 
 
-def randperm(n, dtype=None, requires_grad=False) -> Tensor:
-    """A random permutation of 0 .. n-1, int64 unless given; drawn from the library's generator."""
+def randperm(n, *, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0 .. n-1, int64 unless given; drawn from ``generator`` (a
+    :class:`deltaprop.Generator`) or the library's."""
     n = _count("randperm", "n", n)
     checked_size("randperm", (n,), 8)  # (drawn as int64)
-    return _make(default_generator().permutation(n).astype(_dtype("randperm", dtype, np.int64), copy=False), requires_grad)
+    dtype = _dtype("randperm", dtype, np.int64)
+    return _make(numpy_generator(generator, "randperm").permutation(n).astype(dtype, copy=False), requires_grad)

@@ -1,6 +1,7 @@
-"""A tensor's values redrawn in place from the library's generator: the draws behind PyTorch's
-``normal_``, ``uniform_``, ``bernoulli_``, ``exponential_``, ``geometric_``, ``cauchy_``,
-``log_normal_`` and ``random_``, and behind ``nn.init``'s ``normal_`` and ``uniform_``.
+"""A tensor's values redrawn in place from a generator (the library's, or the ``generator=``
+given): the draws behind PyTorch's ``normal_``, ``uniform_``, ``bernoulli_``, ``exponential_``,
+``geometric_``, ``cauchy_``, ``log_normal_`` and ``random_``, and behind ``nn.init``'s ``normal_``
+and ``uniform_``.
 
 Each function checks its arguments as PyTorch does, draws in float64 (or, for ``random_`` on an
 integer tensor, in the tensor's dtype), writes the draws into the tensor's own array in its own
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConfigError
-from .random import default_generator
+from .random import numpy_generator
 
 
 def fill(tensor, values):
@@ -33,23 +34,23 @@ def _continuous(op: str, tensor) -> tuple:
     return tensor.data.shape
 
 
-def normal(tensor, mean=0.0, std=1.0, op: str = "normal_"):
+def normal(tensor, mean=0.0, std=1.0, op: str = "normal_", generator=None):
     """N(mean, std²)."""
     shape = _continuous(op, tensor)
     if not std >= 0:
         raise ConfigError(f"{op}: std must be at least 0, got {std}")
-    return fill(tensor, default_generator().normal(mean, std, shape))
+    return fill(tensor, numpy_generator(generator, op).normal(mean, std, shape))
 
 
-def uniform(tensor, low=0.0, high=1.0, op: str = "uniform_"):
+def uniform(tensor, low=0.0, high=1.0, op: str = "uniform_", generator=None):
     """U[low, high)."""
     shape = _continuous(op, tensor)
     if not low <= high:
         raise ConfigError(f"{op}: from must be at most to (the range is [from, to)), got from={low}, to={high}")
-    return fill(tensor, default_generator().uniform(low, high, shape))
+    return fill(tensor, numpy_generator(generator, op).uniform(low, high, shape))
 
 
-def bernoulli(tensor, p=0.5):
+def bernoulli(tensor, p=0.5, generator=None):
     """1 with probability ``p`` (a number, or one per element: anything that broadcasts), else 0."""
     probabilities = p.data if hasattr(p, "data") and not isinstance(p, np.ndarray) else p
     if np.ndim(probabilities) == 0:
@@ -60,38 +61,38 @@ def bernoulli(tensor, p=0.5):
         outside = probabilities[~((probabilities >= 0) & (probabilities <= 1))]
         if outside.size:
             raise ConfigError(f"bernoulli_: p must hold probabilities in [0, 1], got a value of {outside.flat[0]}")
-    return fill(tensor, default_generator().random(tensor.data.shape) < probabilities)
+    return fill(tensor, numpy_generator(generator, "bernoulli_").random(tensor.data.shape) < probabilities)
 
 
-def exponential(tensor, lambd=1.0):
+def exponential(tensor, lambd=1.0, generator=None):
     """Exp(λ): density λ·e^(−λx) on x ≥ 0, mean 1/λ."""
     shape = _continuous("exponential_", tensor)
     if not lambd > 0:
         raise ConfigError(f"exponential_: lambd must be above 0, got {lambd}")
-    return fill(tensor, default_generator().exponential(1.0 / lambd, shape))
+    return fill(tensor, numpy_generator(generator, "exponential_").exponential(1.0 / lambd, shape))
 
 
-def geometric(tensor, p):
+def geometric(tensor, p, generator=None):
     """The number of Bernoulli(p) trials up to and including the first success: 1, 2, ..."""
     if not 0 < p < 1:
         raise ConfigError(f"geometric_: p must be in (0, 1), got {p}")
-    return fill(tensor, default_generator().geometric(p, tensor.data.shape))
+    return fill(tensor, numpy_generator(generator, "geometric_").geometric(p, tensor.data.shape))
 
 
-def cauchy(tensor, median=0.0, sigma=1.0):
+def cauchy(tensor, median=0.0, sigma=1.0, generator=None):
     """Cauchy: density 1 / (πσ(1 + ((x − median)/σ)²))."""
     shape = _continuous("cauchy_", tensor)
     if not sigma > 0:
         raise ConfigError(f"cauchy_: sigma must be above 0, got {sigma}")
-    return fill(tensor, median + sigma * default_generator().standard_cauchy(shape))
+    return fill(tensor, median + sigma * numpy_generator(generator, "cauchy_").standard_cauchy(shape))
 
 
-def log_normal(tensor, mean=1.0, std=2.0):
+def log_normal(tensor, mean=1.0, std=2.0, generator=None):
     """exp(N(mean, std²)): ``mean`` and ``std`` are those of the logarithm, as in PyTorch."""
     shape = _continuous("log_normal_", tensor)
     if not std > 0:
         raise ConfigError(f"log_normal_: std must be above 0, got {std}")
-    return fill(tensor, default_generator().lognormal(mean, std, shape))
+    return fill(tensor, numpy_generator(generator, "log_normal_").lognormal(mean, std, shape))
 
 
 def _integer(name: str, value) -> int:
@@ -108,7 +109,7 @@ def _largest(dtype: np.dtype) -> int:
     return 1 if dtype.kind == "b" else int(np.iinfo(dtype).max)
 
 
-def random(tensor, bounds: tuple, to=None):
+def random(tensor, bounds: tuple, to=None, generator=None):
     """Integers drawn uniformly from [from, to): PyTorch's ``random_()`` ([0, largest]),
     ``random_(to)``, ``random_(from, to)`` and ``random_(from, None)`` ([from, largest])."""
     dtype = tensor.data.dtype
@@ -120,6 +121,7 @@ def random(tensor, bounds: tuple, to=None):
         low = _integer("from", bounds[0]) if bounds else 0
         high = to if len(bounds) < 2 else bounds[1]
         high = _largest(dtype) + 1 if high is None else _integer("to", high)
+    rng = numpy_generator(generator, "random_")
     if not low < high:
         raise ConfigError(f"random_: from must be below to (the range is [from, to)), got from={low}, to={high}")
     if dtype.kind != "f":
@@ -127,5 +129,5 @@ def random(tensor, bounds: tuple, to=None):
         if low < least or high - 1 > most:
             raise ConfigError(f"random_: the range [{low}, {high}) reaches outside what {dtype} holds "
                               f"[{least}, {most}]")
-        return fill(tensor, default_generator().integers(low, high, tensor.data.shape, dtype=dtype))
-    return fill(tensor, default_generator().integers(low, high, tensor.data.shape, dtype=np.int64))
+        return fill(tensor, rng.integers(low, high, tensor.data.shape, dtype=dtype))
+    return fill(tensor, rng.integers(low, high, tensor.data.shape, dtype=np.int64))

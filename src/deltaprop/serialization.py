@@ -674,13 +674,13 @@ def _build_quietly(spec, limit, where):
     LSTM's dropout with one layer): the model was made, and warned about, before it was saved."""
     from . import random as dp_random
 
-    state = dp_random.get_rng_state()
+    state = dp_random.state_dict()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return build(spec, limit=limit, where=where)
     finally:
-        dp_random.set_rng_state(state)
+        dp_random.load_state_dict(state)
 
 
 def _layer_label(path: str, name: str) -> str:

@@ -1565,44 +1565,45 @@ class Tensor:
     def swapdims_(self, dim0, dim1):
         return self._reshaped("swapdims_", Tensor.transpose, dim0, dim1)
 
-    # In-place random draws from the library's generator (deltaprop.draws; seeded by manual_seed), as
-    # a custom weight initialisation writes them under no_grad(): ``p.normal_(0, 0.02)``.
+    # In-place random draws (deltaprop.draws) from the library's generator (seeded by manual_seed),
+    # or from the deltaprop.Generator given as generator=, as a custom weight initialisation writes
+    # them under no_grad(): ``p.normal_(0, 0.02)``.
 
-    def normal_(self, mean=0.0, std=1.0):
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
         self._method_in_place("normal_")
-        return _draws.normal(self, mean, std)
+        return _draws.normal(self, mean, std, generator=generator)
 
-    def uniform_(self, from_=0.0, to=1.0):
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
         """U[from, to) (PyTorch's arguments are named ``from`` and ``to``)."""
         self._method_in_place("uniform_")
-        return _draws.uniform(self, from_, to)
+        return _draws.uniform(self, from_, to, generator=generator)
 
-    def bernoulli_(self, p=0.5):
+    def bernoulli_(self, p=0.5, *, generator=None):
         """1 with probability ``p`` (a number, or a tensor of one per element), else 0."""
         self._method_in_place("bernoulli_", p)
-        return _draws.bernoulli(self, p)
+        return _draws.bernoulli(self, p, generator=generator)
 
-    def exponential_(self, lambd=1.0):
+    def exponential_(self, lambd=1.0, *, generator=None):
         self._method_in_place("exponential_")
-        return _draws.exponential(self, lambd)
+        return _draws.exponential(self, lambd, generator=generator)
 
-    def geometric_(self, p):
+    def geometric_(self, p, *, generator=None):
         self._method_in_place("geometric_")
-        return _draws.geometric(self, p)
+        return _draws.geometric(self, p, generator=generator)
 
-    def cauchy_(self, median=0.0, sigma=1.0):
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         self._method_in_place("cauchy_")
-        return _draws.cauchy(self, median, sigma)
+        return _draws.cauchy(self, median, sigma, generator=generator)
 
-    def log_normal_(self, mean=1.0, std=2.0):
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         self._method_in_place("log_normal_")
-        return _draws.log_normal(self, mean, std)
+        return _draws.log_normal(self, mean, std, generator=generator)
 
-    def random_(self, *bounds, to=None):
+    def random_(self, *bounds, to=None, generator=None):
         """Integers drawn uniformly: ``random_(to)`` from [0, to), ``random_(from, to)`` from [from,
         to), ``random_()`` from [0, largest] (the dtype's largest integer; 2^24 for float32)."""
         self._method_in_place("random_")
-        return _draws.random(self, bounds, to)
+        return _draws.random(self, bounds, to, generator=generator)
 
 
 class MaxMin(tuple):

@@ -150,7 +150,7 @@ def _same(a, b) -> bool:
 
 
 def _state():
-    return (json.dumps(dp_random.get_rng_state(), default=repr), repr(np.random.get_state()), dp.get_default_dtype())
+    return (json.dumps(dp_random.state_dict(), default=repr), repr(np.random.get_state()), dp.get_default_dtype())
 
 
 def _problems(name, folder):

@@ -4,7 +4,9 @@ Each sampler here draws the indices of epoch ``e`` from ``(seed, e)`` alone, as 
 (see :mod:`deltaprop.data.loader`): a loader given a sampler passes its own seed and epoch, so a run
 with a sampler repeats from its seed and resumes from a checkpoint as a shuffling run does.
 Iterated on its own, a sampler counts its own epochs and draws its seed from
-:func:`deltaprop.random.default_generator` when none was given.
+``deltaprop.default_generator`` when none was given. A sampler given a ``generator=`` (a
+:class:`deltaprop.Generator`, PyTorch's form) draws a fresh seed from it for every pass instead,
+as PyTorch's samplers draw from theirs: reseeding the generator repeats the passes.
 
     >>> from deltaprop.data import ArrayDataset, DataLoader, WeightedRandomSampler
     >>> ds = ArrayDataset([[0.0], [1.0], [2.0], [3.0]], [0, 0, 0, 1])
@@ -18,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from .seeding import _check_seed, _is_int, draw_seed
+from .seeding import _is_int, check_randomness, draw_seed
 
 
 class Sampler:
@@ -33,12 +35,13 @@ class Sampler:
 
 class DrawingSampler(Sampler):
     """A sampler whose epoch ``e`` is ``draw(seed, e)``: the loader calls ``draw`` with its seed and
-    epoch; iterating the sampler itself runs its own epoch counter."""
+    epoch; iterating the sampler itself runs its own epoch counter, or, with a ``generator``, draws
+    each pass's seed from it (``draw(seed, 0)``)."""
 
     random = True  # whether draw() reads the seed
 
-    def __init__(self, seed: int | None):
-        self._seed = _check_seed(seed, type(self).__name__)
+    def __init__(self, seed: int | None, generator=None):
+        self._seed, self.generator = check_randomness(seed, generator, type(self).__name__)
         self._epoch = 0
 
     @property
@@ -56,10 +59,17 @@ class DrawingSampler(Sampler):
         """The int64 indices of epoch ``epoch`` under ``seed``."""
         raise NotImplementedError
 
+    def _randomness(self) -> str:
+        """The seed or generator, as the repr shows it."""
+        return f"generator={self.generator!r}" if self.generator is not None else f"seed={self._seed}"
+
     def __iter__(self):
-        if self.random and self._seed is None:
-            self._seed = draw_seed()
-        indices = self.draw(self._seed, self._epoch)
+        if self.random and self.generator is not None:
+            indices = self.draw(draw_seed(self.generator), 0)
+        else:
+            if self.random and self._seed is None:
+                self._seed = draw_seed()
+            indices = self.draw(self._seed, self._epoch)
         self._epoch += 1
         return iter(indices.tolist())
 
@@ -106,9 +116,9 @@ class RandomSampler(DrawingSampler):
     draws. Without replacement, ``num_samples`` beyond the dataset's length continues with fresh
     permutations, as in PyTorch. ``num_samples`` defaults to ``len(data_source)``."""
 
-    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
+    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None, generator=None, *,
                  seed: int | None = None):
-        super().__init__(seed)
+        super().__init__(seed, generator)
         self.data_source = data_source
         self.replacement = _check_replacement(replacement, "RandomSampler")
         self._num_samples = None if num_samples is None else _check_num_samples(num_samples, "RandomSampler")
@@ -134,14 +144,14 @@ class RandomSampler(DrawingSampler):
 
     def __repr__(self) -> str:
         return f"RandomSampler({len(self.data_source)} samples, replacement={self.replacement}, " \
-               f"num_samples={self.num_samples}, seed={self._seed})"
+               f"num_samples={self.num_samples}, {self._randomness()})"
 
 
 class SubsetRandomSampler(DrawingSampler):
     """The given ``indices`` in a random order every epoch (a split without a Subset)."""
 
-    def __init__(self, indices, seed: int | None = None):
-        super().__init__(seed)
+    def __init__(self, indices, generator=None, *, seed: int | None = None):
+        super().__init__(seed, generator)
         indices = np.asarray(indices)
         if indices.size == 0:
             indices = indices.astype(np.int64)
@@ -157,7 +167,7 @@ class SubsetRandomSampler(DrawingSampler):
         return self.indices[_rng(seed, epoch).permutation(len(self.indices))]
 
     def __repr__(self) -> str:
-        return f"SubsetRandomSampler({len(self)} indices, seed={self._seed})"
+        return f"SubsetRandomSampler({len(self)} indices, {self._randomness()})"
 
 
 class WeightedRandomSampler(DrawingSampler):
@@ -167,8 +177,9 @@ class WeightedRandomSampler(DrawingSampler):
     its class's count); without, no index twice, so ``num_samples`` can be at most the number of
     positive weights (PyTorch would then serve zero-weight samples)."""
 
-    def __init__(self, weights, num_samples: int, replacement: bool = True, seed: int | None = None):
-        super().__init__(seed)
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None, *,
+                 seed: int | None = None):
+        super().__init__(seed, generator)
         self.num_samples = _check_num_samples(num_samples, "WeightedRandomSampler")
         self.replacement = _check_replacement(replacement, "WeightedRandomSampler")
         try:
@@ -199,4 +210,4 @@ class WeightedRandomSampler(DrawingSampler):
 
     def __repr__(self) -> str:
         return f"WeightedRandomSampler({len(self.weights)} weights, num_samples={self.num_samples}, " \
-               f"replacement={self.replacement}, seed={self._seed})"
+               f"replacement={self.replacement}, {self._randomness()})"

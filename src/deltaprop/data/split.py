@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError, DataError
-from ..random import default_generator
+from ..random import numpy_generator
 from .seeding import _check_seed, _is_int
 
 
@@ -95,7 +95,7 @@ def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, se
     over are in neither part. ``stratify`` (labels, one per sample, or one row per sample: a row
     is a class) keeps each class's proportion in both parts. With ``shuffle=False`` the first
     samples train and the following ones test. ``seed`` (or scikit-learn's name,
-    ``random_state``) fixes the split; None draws from :func:`deltaprop.random.default_generator`.
+    ``random_state``) fixes the split; None draws from ``deltaprop.default_generator``.
     """
     if not arrays:
         raise DataError("train_test_split needs at least one array, got none")
@@ -120,7 +120,7 @@ def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, se
             )
         seed = random_state
     seed = _check_seed(seed, "train_test_split")
-    rng = default_generator() if seed is None else np.random.default_rng(seed)
+    rng = numpy_generator() if seed is None else np.random.default_rng(seed)
 
     if stratify is None:
         if shuffle:

@@ -1,4 +1,5 @@
-"""Datasets made of other datasets: ``Subset``, ``ConcatDataset`` and ``random_split``, as in PyTorch.
+"""Datasets made of other datasets: ``Subset``, ``ConcatDataset``, ``StackDataset`` and
+``random_split``, as in PyTorch.
 
     >>> from deltaprop.data import ArrayDataset, random_split
     >>> train, val = random_split(ArrayDataset(range(10)), [0.8, 0.2], seed=0)
@@ -19,7 +20,8 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 from .dataset import Dataset
-from .seeding import _check_seed, _is_int, draw_seed
+from .iterable import IterableDataset
+from .seeding import _is_int, check_randomness, draw_seed
 
 
 def _position(index, n: int, owner: str) -> int:
@@ -84,6 +86,9 @@ class ConcatDataset(Dataset):
         if not self.datasets:
             raise DataError("ConcatDataset needs at least one dataset, got none")
         for position, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):
+                raise DataError(f"ConcatDataset: dataset {position} is an IterableDataset, which has no indices; "
+                                "chain streams with ChainDataset")
             if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
                 raise DataError(f"ConcatDataset: dataset {position} ({type(dataset).__name__}) needs __len__ and "
                                 "__getitem__ (a map-style dataset)")
@@ -100,6 +105,40 @@ class ConcatDataset(Dataset):
 
     def __repr__(self) -> str:
         return f"ConcatDataset({len(self.datasets)} datasets, {len(self)} samples)"
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: sample ``i`` is the tuple of their samples ``i``
+    (datasets given as arguments) or the dict of them (given as keywords), as PyTorch's.
+
+        >>> from deltaprop.data import ArrayDataset
+        >>> StackDataset(image=ArrayDataset([10, 11]), label=ArrayDataset([0, 1]))[1]
+        {'image': (np.int64(11),), 'label': (np.int64(1),)}
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise DataError("StackDataset: give the datasets as arguments (tuple samples) or as keywords (dict "
+                            "samples), not both")
+        if not args and not kwargs:
+            raise DataError("StackDataset needs at least one dataset, got none")
+        self.datasets = args or kwargs
+        lengths = [len(dataset) for dataset in (args or kwargs.values())]
+        if len(set(lengths)) > 1:
+            raise DataError(f"StackDataset: the datasets must have one length, got lengths {lengths}")
+        self._length = lengths[0]
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {name: dataset[index] for name, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __repr__(self) -> str:
+        names = list(self.datasets) if isinstance(self.datasets, dict) else len(self.datasets)
+        return f"StackDataset({names}, {len(self)} samples)"
 
 
 def _split_lengths(lengths, n: int) -> list:
@@ -134,17 +173,18 @@ def _split_lengths(lengths, n: int) -> list:
     return counts
 
 
-def random_split(dataset, lengths, seed: int | None = None) -> list:
+def random_split(dataset, lengths, generator=None, *, seed: int | None = None) -> list:
     """``dataset`` shuffled and cut into non-overlapping :class:`Subset` s of the given ``lengths``
     (numbers of samples adding up to ``len(dataset)``, or fractions adding up to 1, as in PyTorch).
 
-    ``seed`` fixes the split; None draws a seed from :func:`deltaprop.random.default_generator`, so
+    ``seed`` fixes the split; without one, a seed is drawn from ``generator`` (a
+    :class:`deltaprop.Generator`, PyTorch's form), or from ``deltaprop.default_generator``, so
     ``deltaprop.manual_seed(n)`` fixes it too.
     """
     counts = _split_lengths(lengths, len(dataset))
-    seed = _check_seed(seed, "random_split")
+    seed, generator = check_randomness(seed, generator, "random_split")
     if seed is None:
-        seed = draw_seed()
+        seed = draw_seed(generator)
     order = np.random.default_rng(seed).permutation(len(dataset))
     ends = np.cumsum(counts)
     return [Subset(dataset, order[end - count:end]) for end, count in zip(ends, counts)]

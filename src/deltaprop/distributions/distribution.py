@@ -4,7 +4,7 @@ generator, and the checks PyTorch makes of parameters and values.
 A distribution holds a batch of independent distributions of the same family (``batch_shape``),
 each over events of ``event_shape``; ``sample(sample_shape)`` has shape
 ``sample_shape + batch_shape + event_shape`` and ``log_prob(value)`` the batch's shape, broadcast.
-Every draw comes from :func:`deltaprop.random.default_generator`, so ``manual_seed`` repeats it.
+Every draw comes from ``deltaprop.default_generator``, so ``manual_seed`` repeats it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from . import constraints
 from ..errors import ConfigError, DataError, ShapeError
 from ..grad_mode import enable_grad, no_grad
 from ..ops.stacking import broadcast_tensors
-from ..random import default_generator
+from ..random import numpy_generator
 from ..tensor import Tensor, get_default_dtype, tensor
 
 _validate_by_default = True  # PyTorch's default is __debug__, True unless Python runs with -O
@@ -47,8 +47,8 @@ def broadcast_all(*values) -> tuple:
 
 
 def draw(method: str, shape: tuple, *arguments) -> np.ndarray:
-    """``shape`` draws of ``default_generator().method(*arguments)``, in float64."""
-    return getattr(default_generator(), method)(*arguments, size=shape)
+    """``shape`` draws of ``numpy_generator().method(*arguments)``, in float64."""
+    return getattr(numpy_generator(), method)(*arguments, size=shape)
 
 
 def enumerated(values: np.ndarray, batch_shape: tuple, expand: bool, dtype) -> Tensor:

@@ -2,7 +2,8 @@
 
 fan_in and fan_out count the inputs and outputs of one unit: for a Linear weight of shape
 (out, in) they are ``in`` and ``out``; for a convolution weight (out, in, *kernel) they are
-multiplied by the kernel size. Draws come from the library's generator (``deltaprop.manual_seed``).
+multiplied by the kernel size. Draws come from the library's generator (``deltaprop.manual_seed``),
+or from the :class:`deltaprop.Generator` given as ``generator=``, as PyTorch 2's take one.
 
 PyTorch's set: ``uniform_``, ``normal_``, ``trunc_normal_``, ``constant_``, ``zeros_``, ``ones_``,
 ``eye_``, ``dirac_``, ``xavier_uniform_``/``xavier_normal_``, ``kaiming_uniform_``/``kaiming_normal_``
@@ -20,7 +21,7 @@ import numpy as np
 
 from .. import draws
 from ..errors import ConfigError, ShapeError
-from ..random import default_generator
+from ..random import numpy_generator
 
 
 def _fans(tensor) -> tuple[int, int]:
@@ -53,12 +54,12 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     raise ConfigError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
 
 
-def uniform_(tensor, a: float = 0.0, b: float = 1.0):
-    return draws.uniform(tensor, a, b, op="uniform_")
+def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    return draws.uniform(tensor, a, b, op="uniform_", generator=generator)
 
 
-def normal_(tensor, mean: float = 0.0, std: float = 1.0):
-    return draws.normal(tensor, mean, std, op="normal_")
+def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+    return draws.normal(tensor, mean, std, op="normal_", generator=generator)
 
 
 def constant_(tensor, val: float):
@@ -73,7 +74,7 @@ def ones_(tensor):
     return draws.fill(tensor, 1.0)
 
 
-def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0):
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None):
     """N(mean, std²) truncated to [a, b]: every value lies in [a, b], distributed there as the
     normal distribution is (a ViT's or a transformer's weights, with std=0.02, a=−2, b=2 absolute
     bounds as in PyTorch, not multiples of std).
@@ -93,7 +94,7 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
             f"trunc_normal_: mean={mean} is more than 2 std from [a, b] = [{a}, {b}], so the values pile up at "
             "the nearer bound", UserWarning, stacklevel=2,
         )
-    rng = default_generator()
+    rng = numpy_generator(generator, "trunc_normal_")
     count = math.prod(shape)
     mass = (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2)))) / 2
     if mass > 0.3:
@@ -114,7 +115,7 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
     return draws.fill(tensor, np.clip(values, a, b).reshape(shape))
 
 
-def orthogonal_(tensor, gain: float = 1.0):
+def orthogonal_(tensor, gain: float = 1.0, generator=None):
     """A (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013): the tensor seen as a matrix of
     ``shape[0]`` rows and the product of the other sizes as columns gets orthonormal rows (where it
     has no more rows than columns) or orthonormal columns. It is the Q of the QR decomposition of a
@@ -127,7 +128,7 @@ def orthogonal_(tensor, gain: float = 1.0):
         return tensor
     rows = shape[0]
     columns = tensor.data.size // rows
-    matrix = default_generator().normal(0.0, 1.0, (rows, columns))
+    matrix = numpy_generator(generator, "orthogonal_").normal(0.0, 1.0, (rows, columns))
     if rows < columns:
         matrix = matrix.T  # QR of the tall side; Q's columns become the rows
     q, r = np.linalg.qr(matrix)
@@ -137,7 +138,7 @@ def orthogonal_(tensor, gain: float = 1.0):
     return draws.fill(tensor, (q * gain).reshape(shape))
 
 
-def sparse_(tensor, sparsity: float, std: float = 0.01):
+def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
     """A 2-D tensor drawn from N(0, std²) with ⌈sparsity · rows⌉ of each column's values, at
     random rows, set to zero (Martens, 2010)."""
     shape = draws._continuous("sparse_", tensor)
@@ -148,7 +149,7 @@ def sparse_(tensor, sparsity: float, std: float = 0.01):
     if not std >= 0:
         raise ConfigError(f"sparse_: std must be at least 0, got {std}")
     rows, columns = shape
-    rng = default_generator()
+    rng = numpy_generator(generator, "sparse_")
     values = rng.normal(0.0, std, shape)
     zeros = math.ceil(sparsity * rows)
     if zeros and columns:
@@ -197,21 +198,22 @@ def _empty(tensor, warn: bool = False) -> bool:
     return True
 
 
-def xavier_uniform_(tensor, gain: float = 1.0):
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """U(−a, a) with a = gain·√(6 / (fan_in + fan_out)) (Glorot and Bengio, 2010)."""
     if _empty(tensor):
         return tensor
     fan_in, fan_out = _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return draws.uniform(tensor, -bound, bound, op="xavier_uniform_", generator=generator)
 
 
-def xavier_normal_(tensor, gain: float = 1.0):
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
     if _empty(tensor):
         return tensor
     fan_in, fan_out = _fans(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return draws.normal(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), op="xavier_normal_",
+                        generator=generator)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity) -> float:
@@ -222,16 +224,17 @@ def _kaiming_std(tensor, a, mode, nonlinearity) -> float:
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """U(−b, b) with b = gain·√(3 / fan) (He et al., 2015)."""
     if _empty(tensor, warn=True):
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound)
+    return draws.uniform(tensor, -bound, bound, op="kaiming_uniform_", generator=generator)
 
 
-def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"):
+def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """N(0, std²) with std = gain / √fan."""
     if _empty(tensor, warn=True):
         return tensor
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
+    return draws.normal(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), op="kaiming_normal_",
+                        generator=generator)

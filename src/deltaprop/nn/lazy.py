@@ -54,13 +54,13 @@ class _Lazy(Module):
         # The target layer built once with size 1, to check the arguments now and to learn its
         # parameters' and buffers' names; the random generator is put back, so that the layers made
         # after this one draw what they would have drawn without it.
-        state = random.get_rng_state()
+        state = random.state_dict()
         try:
             probe = self.cls_to_become(**{self._size_name: self._probe_size(arguments)}, **arguments)
         except DeltapropError as error:  # the sentence of the layer it stands for, naming this one
             raise type(error)(str(error).replace(self.cls_to_become.__name__, type(self).__name__, 1)) from None
         finally:
-            random.set_rng_state(state)
+            random.load_state_dict(state)
         object.__setattr__(self, "_arguments", arguments)
         for name, parameter in probe._parameters.items():
             self.register_parameter(name, None if parameter is None else

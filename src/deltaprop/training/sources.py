@@ -10,7 +10,10 @@ Three kinds, told apart once:
 
 - a ``DataLoader``: epoch e of a run is the loader's epoch e (``set_epoch(e)``), as the arrays' own
   loader runs it, so the order of every epoch follows from the loader's seed and a checkpoint can
-  replay it; a shuffling loader without a seed takes the run's;
+  replay it; a shuffling loader without a seed takes the run's. One with a generator draws each
+  epoch's order from it, and a checkpoint keeps the generator's state and the epoch's draw, so a
+  resumed run draws what the uninterrupted one drew. A loader over an IterableDataset is read as a
+  re-iterable (its stream from the start at every epoch) and cannot be resumed;
 - another re-iterable (``iter()`` starts a new pass): one pass per epoch;
 - a one-shot iterator (a generator): it is not rewound, so each epoch continues where the last one
   stopped, as Keras does; running out before ``steps_per_epoch`` batches ends the run.
@@ -28,7 +31,7 @@ import itertools
 
 import numpy as np
 
-from ..data import DataLoader
+from ..data import DataLoader, IterableDataset
 from ..errors import ConfigError, DataError
 from ..tensor import Tensor
 
@@ -139,18 +142,35 @@ class BatchSource:
         if not isinstance(self.data, DataLoader):
             return {"kind": type(self.data).__name__}
         loader = self.data
+        stream = isinstance(loader.dataset, IterableDataset)
         state = {"kind": "DataLoader", "seed": loader.seed, "batch_size": loader.batch_size, "shuffle": loader.shuffle,
-                 "drop_last": loader.drop_last, "samples": len(loader.dataset)}
-        if loader.sampler is not None:  # (the key is absent otherwise, as in checkpoints made before samplers)
+                 "drop_last": loader.drop_last, "samples": None if stream else len(loader.dataset)}
+        # (each key below is absent where it does not apply, as in checkpoints made before it existed)
+        if loader.sampler is not None:
             state["sampler"] = f"{type(loader.sampler).__name__} of {len(loader.sampler)}"
+        if loader.batch_sampler is not None:
+            state["batch_sampler"] = type(loader.batch_sampler).__name__
+        if loader.draws_from_generator:
+            state["generator"] = loader.state_dict()
+        if stream:
+            state["stream"] = type(loader.dataset).__name__
         return state
 
 
-def adopt_seed(source: BatchSource | None, seed: int) -> None:
+def adopt_seed(source: BatchSource | None, seed: int, validation: bool = False) -> None:
     """A DataLoader that draws its order at random (shuffles, or has a random sampler) without a seed
-    takes the run's, so a run repeats from fit's seed alone."""
+    takes the run's, so a run repeats from fit's seed alone. One with a generator keeps drawing from
+    it, but for validation, which reads it in the run's order instead: its draws would come at other
+    times in a resumed run, and change what the training loaders that share the generator draw."""
     loader = None if source is None else source.data
-    if isinstance(loader, DataLoader) and loader.random and loader.seed is None:
+    if not isinstance(loader, DataLoader) or not loader.random:
+        return
+    if loader.draws_from_generator:
+        if validation:  # its pass of epoch 0, which every validation reads, keyed on the run's seed
+            state = loader.state_dict()
+            state["pass"] = [0, int(seed)]
+            loader.load_state_dict(state)
+    elif loader.seed is None:
         loader.load_state_dict({"seed": int(seed), "epoch": loader.epoch})
 
 
@@ -173,13 +193,22 @@ def check_resume_source(state, source: BatchSource | None, path, steps_per_epoch
                           f"the same arrays")
     if saved.get("kind") != "DataLoader":
         raise ConfigError(f"fit: the checkpoint {path} was trained on {_saved_kind(saved)}, which cannot be replayed")
+    if isinstance(source.data.dataset, IterableDataset):
+        raise ConfigError(f"fit: resume_from needs training data that can be replayed, and a DataLoader over an "
+                          f"IterableDataset ({type(source.data.dataset).__name__}) reads a stream that no seed fixes")
     if isinstance(saved.get("seed"), int):
         adopt_seed(source, saved["seed"])  # a loader without a seed takes the one the run shuffled with
     mine = source.state()
-    for key in ("seed", "batch_size", "shuffle", "drop_last", "samples", "sampler"):
+    if ("generator" in mine) != ("generator" in saved):
+        drew = "drew its order from a generator" if "generator" in saved else "drew no order from a generator"
+        raise ConfigError(f"fit: the checkpoint {path} was trained on a DataLoader that {drew}, this run's "
+                          f"{'does not' if 'generator' in saved else 'does'}; resume with the same loader")
+    for key in ("seed", "batch_size", "shuffle", "drop_last", "samples", "sampler", "batch_sampler"):
         if mine.get(key) != saved.get(key):
             raise ConfigError(f"fit: the checkpoint {path} was trained on a DataLoader with {key}={saved.get(key)!r}, "
                               f"this run's has {key}={mine.get(key)!r}; resume with the same loader")
+    if "generator" in saved:  # the generator as the checkpoint found it, and the draw of its epoch
+        source.data.load_state_dict(saved["generator"])
 
 
 def _saved_kind(saved) -> str:

@@ -273,7 +273,7 @@ class Trainer:
             self._seed_drawn = self.seed is None
             self.seed = resume["state"]["seed"]
         if self.seed is None:
-            self.seed, self._seed_drawn = int(dp_random.default_generator().integers(2**31)), True
+            self.seed, self._seed_drawn = int(dp_random.numpy_generator().integers(2**31)), True
         if resume is None:
             # Dropout masks and any other draw made during training come from the library's
             # generator: reseed it from the run's seed, on a stream of its own so the masks do not
@@ -437,7 +437,7 @@ class Trainer:
         # validation: after a resume that draw comes at another time, so validation_steps would see
         # other samples, and the dropout masks drawn after it would differ. The run's seed, which a
         # checkpoint keeps, fixes its order instead.
-        adopt_seed(source, self.seed)
+        adopt_seed(source, self.seed, validation=True)
         return source
 
     def _weighted_loss(self, x, y) -> WeightedLoss:
@@ -853,7 +853,7 @@ class Trainer:
             "optimizer_class": type(self.optimizer).__name__,
             "running": encode_sums(sums),
             "optimizer": self.optimizer.state_dict(),
-            "rng": dp_random.get_rng_state(),
+            "rng": dp_random.state_dict(),
             "history": self.history.state_dict(),
             "callbacks": [{"class": type(c).__name__, "state": c.state_dict()} for c in self.callbacks],
             "train_seconds": self.train_seconds,  # the run's so far, this session's included (None: unknown)
@@ -864,7 +864,7 @@ class Trainer:
         state = checkpoint["state"]
         self.model.load_state_dict(checkpoint["model_state"])
         self.optimizer.load_state_dict(state["optimizer"])
-        dp_random.set_rng_state(state["rng"])
+        dp_random.load_state_dict(state["rng"])
         self.history.load_state_dict(state["history"])
         saved = state["callbacks"]
         for callback in self.callbacks:

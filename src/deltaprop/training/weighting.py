@@ -165,7 +165,7 @@ class WeightedLoss:
         the first two samples, in evaluation mode (no dropout, no statistics updated), which leaves
         the library's generator where it was, so the run draws what it would have drawn."""
         self.weights = Tensor(np.ones(len(X[:2]), dtype=dtype), dtype=dtype)
-        was_training, rng = model.training, dp_random.get_rng_state()
+        was_training, rng = model.training, dp_random.state_dict()
         model.eval()
         try:
             with no_grad():
@@ -173,7 +173,7 @@ class WeightedLoss:
                 self(output, target_for(output, y[:2]))
         finally:
             model.train(was_training)
-            dp_random.set_rng_state(rng)
+            dp_random.load_state_dict(rng)
             self.weights = None
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from ... import ops
 from ...errors import ConfigError
 from ...ops.activation import real_option
-from ...random import default_generator
+from ...random import numpy_generator
 from ._options import _dim, _flag
 
 def sigmoid(input):
@@ -147,7 +147,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     x = ops._core.operand(input)
     data = np.asarray(x.data)
     dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
-    draws = default_generator().uniform(lower, upper, size=data.shape).astype(dtype)
+    draws = numpy_generator().uniform(lower, upper, size=data.shape).astype(dtype)
     return ops.mul(x, np.where(data <= 0, draws, dtype.type(1)))
 
 
@@ -162,7 +162,7 @@ def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e
     x = ops._core.operand(logits)
     data = np.asarray(x.data)
     dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
-    gumbels = (-np.log(default_generator().standard_exponential(size=data.shape))).astype(dtype)
+    gumbels = (-np.log(numpy_generator().standard_exponential(size=data.shape))).astype(dtype)
     soft = ops.softmax(ops.div(ops.add(x, gumbels), tau), dim)
     if not hard:
         return soft

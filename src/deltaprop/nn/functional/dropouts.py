@@ -11,7 +11,7 @@ import numpy as np
 from ... import ops
 from ...errors import ConfigError, ShapeError
 from ...ops._windows import SPATIAL_AXES
-from ...random import default_generator
+from ...random import numpy_generator
 from ...tensor import Tensor
 
 
@@ -26,7 +26,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
     if p == 1.0:
         return ops.mul(input, np.zeros(data.shape, dtype=dtype))
-    keep = default_generator().random(data.shape, dtype=np.float32) >= p
+    keep = numpy_generator().random(data.shape, dtype=np.float32) >= p
     return ops.mul(input, keep.astype(dtype) * dtype.type(1.0 / (1.0 - p)))
 
 
@@ -51,7 +51,7 @@ def _channel_dropout(op: str, input, p, training: bool, spatial: int):
     dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
     if p == 1.0:
         return ops.mul(input, np.zeros(mask_shape, dtype=dtype))
-    keep = default_generator().random(mask_shape, dtype=np.float32) >= p
+    keep = numpy_generator().random(mask_shape, dtype=np.float32) >= p
     return ops.mul(input, keep.astype(dtype) * dtype.type(1.0 / (1.0 - p)))
 
 
@@ -93,7 +93,7 @@ def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool =
     dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
     if p == 1.0:
         return ops.mul(input, np.zeros(data.shape, dtype=dtype))
-    keep = default_generator().random(data.shape, dtype=np.float32) >= p
+    keep = numpy_generator().random(data.shape, dtype=np.float32) >= p
     a = 1.0 / np.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p))
     shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p  # b, and −λα·a where dropped
     return ops.add(ops.mul(input, keep.astype(dtype) * dtype.type(a)), shift.astype(dtype))
@@ -114,7 +114,7 @@ def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace
     dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
     if p == 1.0:
         return ops.mul(input, np.zeros((), dtype=dtype))
-    keep = default_generator().random(data.shape[:2] + (1,) * (data.ndim - 2), dtype=np.float32) >= p
+    keep = numpy_generator().random(data.shape[:2] + (1,) * (data.ndim - 2), dtype=np.float32) >= p
     a = 1.0 / np.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1) * (1 - p))
     shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
     return ops.add(ops.mul(input, keep.astype(dtype) * dtype.type(a)), shift.astype(dtype))

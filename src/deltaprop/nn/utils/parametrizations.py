@@ -19,7 +19,7 @@ import numpy as np
 
 from ... import ops
 from ...errors import ConfigError
-from ...random import default_generator
+from ...random import numpy_generator
 from ...tensor import Tensor
 from ..conv_transpose import ConvTranspose1d, ConvTranspose2d
 from ..module import Module
@@ -73,7 +73,7 @@ class _SpectralNorm(Module):
         self.n_power_iterations = n_power_iterations
         if weight.ndim > 1:
             rows, columns = self._matrix(weight).shape
-            rng = default_generator()
+            rng = numpy_generator()
             self.register_buffer("_u", _normalized(rng.standard_normal(rows).astype(weight.dtype), eps))
             self.register_buffer("_v", _normalized(rng.standard_normal(columns).astype(weight.dtype), eps))
             self._power_method(weight, 15)  # as PyTorch starts: u and v close to the singular vectors
