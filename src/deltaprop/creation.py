@@ -16,6 +16,7 @@ import numpy as np
 from .dtypes import TENSOR_KINDS, tensor_dtype
 from .errors import ConfigError
 from .random import numpy_generator
+from .devices import on_cpu
 from .tensor import Tensor, get_default_dtype
 
 
@@ -67,12 +68,14 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor._wrap(array).requires_grad_(requires_grad) if requires_grad else Tensor._wrap(array)
 
 
-def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
+def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    on_cpu("zeros", device)
     dtype = _dtype("zeros", dtype, get_default_dtype())
     return _make(np.zeros(_shape("zeros", shape, dtype), dtype=dtype), requires_grad)
 
 
-def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
+def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    on_cpu("ones", device)
     dtype = _dtype("ones", dtype, get_default_dtype())
     return _make(np.ones(_shape("ones", shape, dtype), dtype=dtype), requires_grad)
 
@@ -86,26 +89,30 @@ def _fill_dtype(fill_value) -> np.dtype:
     return get_default_dtype()
 
 
-def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``, of its kind unless ``dtype`` is given: int64
     for an integer, bool for a bool, the default float dtype for a float (as in PyTorch)."""
+    on_cpu("full", device)
     dtype = _dtype("full", dtype, _fill_dtype(fill_value))
     return _make(np.full(_shape("full", (shape,), dtype), fill_value, dtype=dtype), requires_grad)
 
 
-def zeros_like(other, dtype=None, requires_grad=False) -> Tensor:
+def zeros_like(other, dtype=None, device=None, requires_grad=False) -> Tensor:
+    on_cpu("zeros_like", device)
     data = other.data if isinstance(other, Tensor) else np.asarray(other)
     return _make(np.zeros_like(data, dtype=_dtype("zeros_like", dtype, None)), requires_grad)
 
 
-def ones_like(other, dtype=None, requires_grad=False) -> Tensor:
+def ones_like(other, dtype=None, device=None, requires_grad=False) -> Tensor:
+    on_cpu("ones_like", device)
     data = other.data if isinstance(other, Tensor) else np.asarray(other)
     return _make(np.ones_like(data, dtype=_dtype("ones_like", dtype, None)), requires_grad)
 
 
-def empty(*shape, dtype=None, requires_grad=False) -> Tensor:
+def empty(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ``shape`` whose values are not to be read: zeros here (PyTorch's are whatever
     memory held; zeros are one such)."""
+    on_cpu("empty", device)
     dtype = _dtype("empty", dtype, get_default_dtype())
     return _make(np.zeros(_shape("empty", shape, dtype), dtype=dtype), requires_grad)
 
@@ -114,14 +121,16 @@ def _like(other) -> np.ndarray:
     return other.data if isinstance(other, Tensor) else np.asarray(other)
 
 
-def full_like(other, fill_value, dtype=None, requires_grad=False) -> Tensor:
+def full_like(other, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ``other``'s shape and dtype (unless ``dtype`` is given) filled with ``fill_value``."""
+    on_cpu("full_like", device)
     data = _like(other)
     return _make(np.full_like(data, fill_value, dtype=_dtype("full_like", dtype, None)), requires_grad)
 
 
-def empty_like(other, dtype=None, requires_grad=False) -> Tensor:
+def empty_like(other, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ``other``'s shape and dtype whose values are not to be read: zeros here."""
+    on_cpu("empty_like", device)
     return _make(np.zeros_like(_like(other), dtype=_dtype("empty_like", dtype, None)), requires_grad)
 
 
@@ -135,23 +144,26 @@ def _floating_like(op: str, data: np.ndarray, dtype) -> np.dtype:
     return data.dtype
 
 
-def rand_like(other, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
+def rand_like(other, dtype=None, device=None, requires_grad=False, *, generator=None) -> Tensor:
     """Uniform draws on [0, 1) of ``other``'s shape and floating-point dtype."""
+    on_cpu("rand_like", device)
     data = _like(other)
     dtype = _floating_like("rand_like", data, dtype)
     return _make(numpy_generator(generator, "rand_like").random(data.shape).astype(dtype), requires_grad)
 
 
-def randn_like(other, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
+def randn_like(other, dtype=None, device=None, requires_grad=False, *, generator=None) -> Tensor:
     """Standard normal draws of ``other``'s shape and floating-point dtype."""
+    on_cpu("randn_like", device)
     data = _like(other)
     dtype = _floating_like("randn_like", data, dtype)
     return _make(numpy_generator(generator, "randn_like").standard_normal(data.shape).astype(dtype), requires_grad)
 
 
-def randint_like(other, low, high=None, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
+def randint_like(other, low, high=None, dtype=None, device=None, requires_grad=False, *, generator=None) -> Tensor:
     """Uniform integers in [low, high) of ``other``'s shape and dtype (unless ``dtype`` is given), as
     PyTorch's ``randint_like(input, high)`` or ``randint_like(input, low, high)``."""
+    on_cpu("randint_like", device)
     data = _like(other)
     if high is None:
         low, high = 0, low
@@ -169,7 +181,7 @@ def from_numpy(array) -> Tensor:
     return Tensor._wrap(array)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Evenly spaced values in [start, end); integers give int64, any float gives float32.
 
     The bounds and step may be Python or NumPy numbers or 0-d tensors, as in PyTorch. Floating
@@ -177,6 +189,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     arange adds float32 steps all along (drifting by several ulps), PyTorch's CPU kernel within
     blocks of 8 or 16 values, so their last bits may differ from these.
     """
+    on_cpu("arange", device)
     if end is None:
         start, end = 0, start
     start, end, step = (_number("arange", name, v) for name, v in (("start", start), ("end", end), ("step", step)))
@@ -215,15 +228,17 @@ def _number(op: str, name: str, value):
     return value
 
 
-def rand(*shape, generator=None, dtype=None, requires_grad=False) -> Tensor:
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform draws on [0, 1), from ``generator`` (a :class:`deltaprop.Generator`) or the library's."""
+    on_cpu("rand", device)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
     shape = _shape("rand", shape, dtype)
     return _make(numpy_generator(generator, "rand").random(shape).astype(dtype), requires_grad)
 
 
-def randn(*shape, generator=None, dtype=None, requires_grad=False) -> Tensor:
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal draws, from ``generator`` (a :class:`deltaprop.Generator`) or the library's."""
+    on_cpu("randn", device)
     dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
     shape = _shape("randn", shape, dtype)
     return _make(numpy_generator(generator, "randn").standard_normal(shape).astype(dtype), requires_grad)
@@ -244,33 +259,37 @@ def _evenly_spaced(start, end, steps: int) -> np.ndarray:
     return np.where(i < max(steps // 2, 1), start + i * step, end - (steps - 1 - i) * step)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included; the default float
     dtype unless given. An integer dtype truncates the values toward zero, as PyTorch's."""
+    on_cpu("linspace", device)
     steps = _count("linspace", "steps", steps)
     dtype = _dtype("linspace", dtype, get_default_dtype())
     return _make(_evenly_spaced(start, end, steps).astype(dtype), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False) -> Tensor:
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` values from ``base ** start`` to ``base ** end`` whose exponents are evenly spaced
     (both ends included); the default float dtype unless given, an integer dtype truncating."""
+    on_cpu("logspace", device)
     steps = _count("logspace", "steps", steps)
     dtype = _dtype("logspace", dtype, get_default_dtype())
     return _make(np.power(float(base), _evenly_spaced(start, end, steps)).astype(dtype), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The n × m identity matrix (square when ``m`` is not given): ones on the main diagonal."""
+    on_cpu("eye", device)
     n = _count("eye", "n", n)
     m = n if m is None else _count("eye", "m", m)
     return _make(np.eye(n, m, dtype=_dtype("eye", dtype, get_default_dtype())), requires_grad)
 
 
-def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, requires_grad=False) -> Tensor:
+def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform integers in [low, high) of shape ``size``, int64 unless given, as PyTorch's
     ``randint(high, size)`` or ``randint(low, high, size)``; drawn from ``generator`` (a
     :class:`deltaprop.Generator`) or the library's."""
+    on_cpu("randint", device)
     args = list(args)
     if size is None:
         if not args or (len(args) == 1 and low is None and high is None):
@@ -298,9 +317,10 @@ def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, r
     return _make(values.astype(dtype, copy=False), requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, requires_grad=False) -> Tensor:
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A random permutation of 0 .. n-1, int64 unless given; drawn from ``generator`` (a
     :class:`deltaprop.Generator`) or the library's."""
+    on_cpu("randperm", device)
     n = _count("randperm", "n", n)
     checked_size("randperm", (n,), 8)  # (drawn as int64)
     dtype = _dtype("randperm", dtype, np.int64)

@@ -112,6 +112,13 @@ def target_dtype(owner: str, args: tuple, kwargs: dict):
     return dtype
 
 
+def on_cpu(owner: str, device) -> None:
+    """PyTorch's ``device=`` argument of a function that makes a tensor: None or the CPU, where every
+    tensor is; any other device is refused in one sentence naming ``owner``."""
+    if device is not None:
+        check_device(owner, device)
+
+
 def check_device(owner: str, device) -> None:
     """Refuse, in one sentence, a ``device`` argument that names anything but the CPU."""
     kind = _device_type(device)

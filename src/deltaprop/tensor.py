@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from .changes import Changes
-from .devices import CPU, NO_DTYPE, target_dtype
+from .devices import CPU, NO_DTYPE, on_cpu, target_dtype
 from .printing import format_array
 from . import draws as _draws
 from .dtypes import TENSOR_KINDS, dtype_refusal, legacy_dtype, tensor_dtype, type_name
@@ -1184,23 +1184,25 @@ class Tensor:
             raise TypeError(f"type_as: other must be a tensor (whose dtype to take), got {type(other).__name__}")
         return _ops.astype(self, other.dtype)
 
-    def new_tensor(self, data, *, dtype=None, requires_grad=False):
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
         """A new tensor holding a copy of ``data``, of this tensor's dtype unless ``dtype`` says otherwise."""
+        on_cpu("new_tensor", device)
         dtype = self.dtype if dtype is None else tensor_dtype("new_tensor", dtype)
         return tensor(data, dtype=dtype, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
         """A new tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype unless
         ``dtype`` says otherwise."""
-        return self._new_filled("new_full", size, fill_value, dtype, requires_grad)
+        return self._new_filled("new_full", size, fill_value, dtype, requires_grad, device)
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return self._new_filled("new_zeros", size[0] if len(size) == 1 else size, 0, dtype, requires_grad)
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled("new_zeros", size[0] if len(size) == 1 else size, 0, dtype, requires_grad, device)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
-        return self._new_filled("new_ones", size[0] if len(size) == 1 else size, 1, dtype, requires_grad)
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled("new_ones", size[0] if len(size) == 1 else size, 1, dtype, requires_grad, device)
 
-    def _new_filled(self, owner: str, size, fill_value, dtype, requires_grad):
+    def _new_filled(self, owner: str, size, fill_value, dtype, requires_grad, device):
+        on_cpu(owner, device)
         size = _ops.shape._sizes(owner, (size,))
         if any(n < 0 for n in size):
             raise ValueError(f"{owner}: sizes must be non-negative, got {size}")
@@ -1641,17 +1643,19 @@ def _checked(array: np.ndarray, dtype, owner: str) -> np.ndarray:
     return array
 
 
-def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
+def tensor(data, requires_grad: bool = False, dtype=None, *, device=None) -> Tensor:
     """A new tensor holding a copy of ``data``.
 
     Python and NumPy floats become float32 unless ``dtype`` is given (float64 is kept when asked
-    for); integers stay integers and cannot require a gradient.
+    for); integers stay integers and cannot require a gradient. ``device`` can only be the CPU.
     """
+    on_cpu("tensor", device)
     return Tensor(_checked(_to_array(data, dtype, copy=True), dtype, "tensor"), requires_grad=requires_grad, dtype=dtype)
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
     """``data`` as a tensor, sharing memory with it where possible (no copy)."""
+    on_cpu("as_tensor", device)
     if isinstance(data, Tensor) and dtype is None:
         return data
     return Tensor(data if dtype is None else _checked(_to_array(data, dtype, False, "as_tensor"), dtype, "as_tensor"), dtype=dtype)

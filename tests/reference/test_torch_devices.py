@@ -92,3 +92,62 @@ def test_moving_to_another_device_is_refused_in_one_sentence(device):
         dp.ones(2).to(device)
     with pytest.raises(ConfigError, match=rf"^Linear: .*'{device.type}'"):
         nn.Linear(2, 2, device=device)
+
+
+_MAKERS = {  # name: (deltaprop call, the same call in PyTorch), each given **device
+    "tensor": (lambda **d: dp.tensor([1.0, 2.0], **d), lambda **d: torch.tensor([1.0, 2.0], **d)),
+    "as_tensor": (lambda **d: dp.as_tensor([1.0, 2.0], **d), lambda **d: torch.as_tensor([1.0, 2.0], **d)),
+    "zeros": (lambda **d: dp.zeros(2, 3, **d), lambda **d: torch.zeros(2, 3, **d)),
+    "ones": (lambda **d: dp.ones((2,), **d), lambda **d: torch.ones((2,), **d)),
+    "full": (lambda **d: dp.full((2,), 7, **d), lambda **d: torch.full((2,), 7, **d)),
+    "empty": (lambda **d: dp.empty(0, **d), lambda **d: torch.empty(0, **d)),
+    "arange": (lambda **d: dp.arange(4, **d), lambda **d: torch.arange(4, **d)),
+    "linspace": (lambda **d: dp.linspace(0, 1, 3, **d), lambda **d: torch.linspace(0, 1, 3, **d)),
+    "logspace": (lambda **d: dp.logspace(0, 1, 3, **d), lambda **d: torch.logspace(0, 1, 3, **d)),
+    "eye": (lambda **d: dp.eye(2, **d), lambda **d: torch.eye(2, **d)),
+    "zeros_like": (lambda **d: dp.zeros_like(dp.ones(2), **d), lambda **d: torch.zeros_like(torch.ones(2), **d)),
+    "ones_like": (lambda **d: dp.ones_like(dp.ones(2), **d), lambda **d: torch.ones_like(torch.ones(2), **d)),
+    "full_like": (lambda **d: dp.full_like(dp.ones(2), 3.0, **d), lambda **d: torch.full_like(torch.ones(2), 3.0, **d)),
+    "empty_like": (lambda **d: dp.empty_like(dp.ones((0,)), **d), lambda **d: torch.empty_like(torch.ones((0,)), **d)),
+    "new_zeros": (lambda **d: dp.ones(2).new_zeros(3, **d), lambda **d: torch.ones(2).new_zeros(3, **d)),
+    "new_ones": (lambda **d: dp.ones(2).new_ones(3, **d), lambda **d: torch.ones(2).new_ones(3, **d)),
+    "new_full": (lambda **d: dp.ones(2).new_full((3,), 2.0, **d), lambda **d: torch.ones(2).new_full((3,), 2.0, **d)),
+    "new_tensor": (lambda **d: dp.ones(2).new_tensor([4.0], **d), lambda **d: torch.ones(2).new_tensor([4.0], **d)),
+}
+_DRAWS = {  # random makers: the same shape and dtype, seeded alike with and without the device
+    "rand": lambda **d: dp.rand(2, 2, **d),
+    "randn": lambda **d: dp.randn(3, **d),
+    "randint": lambda **d: dp.randint(0, 5, (4,), **d),
+    "randperm": lambda **d: dp.randperm(5, **d),
+    "rand_like": lambda **d: dp.rand_like(dp.ones(2), **d),
+    "randn_like": lambda **d: dp.randn_like(dp.ones(2), **d),
+    "randint_like": lambda **d: dp.randint_like(dp.ones(2), 3, **d),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MAKERS))
+@pytest.mark.parametrize("device", ["cpu", "cpu:0", "torch.device", "dp.device"])
+def test_makers_take_pytorchs_device_argument(name, device):
+    # torch.zeros(n, device=x.device): the CPU makes the same tensor as no device at all
+    ours, theirs = _MAKERS[name]
+    place = {"torch.device": torch.device("cpu"), "dp.device": dp.device("cpu")}.get(device, device)
+    made = ours(device=place)
+    expected = theirs(device=torch.device("cpu") if device == "dp.device" else place)
+    np.testing.assert_array_equal(made.data, expected.numpy())
+    assert made.dtype == expected.numpy().dtype and made.device == dp.device("cpu")
+
+
+@pytest.mark.parametrize("name", sorted(_DRAWS))
+def test_random_makers_take_the_cpu_and_draw_as_without_it(name):
+    dp.manual_seed(3)
+    plain = _DRAWS[name]()
+    dp.manual_seed(3)
+    placed = _DRAWS[name](device=dp.device("cpu"))
+    np.testing.assert_array_equal(plain.data, placed.data)
+
+
+@pytest.mark.parametrize("name", sorted(_MAKERS) + sorted(_DRAWS))
+def test_makers_refuse_another_device_naming_themselves(name):
+    make = _MAKERS[name][0] if name in _MAKERS else _DRAWS[name]
+    with pytest.raises(ConfigError, match=rf"^{name}: deltaprop computes with NumPy on the CPU, so there is no 'cuda' device"):
+        make(device="cuda:0")
