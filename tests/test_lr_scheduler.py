@@ -190,6 +190,8 @@ def test_load_state_dict_rejects_another_schedulers_state():
     [
         ("StepLR", dict(step_size=0), r"StepLR: step_size must be a positive integer, got 0"),
         ("StepLR", dict(step_size=2.5), r"StepLR: step_size must be a positive integer, got 2.5"),
+        ("StepLR", dict(step_size=0.0), r"StepLR: step_size must be a positive integer, got 0"),
+        ("StepLR", dict(step_size=float("inf")), r"StepLR: step_size must be a positive integer, got inf"),
         ("StepLR", dict(step_size=2, gamma=-0.5), r"StepLR: gamma must be positive, got -0.5"),
         ("StepLR", dict(step_size=2, last_epoch=-2), r"last_epoch must be an integer of at least -1, got -2"),
         ("MultiStepLR", dict(milestones=[2, -1]), r"each milestone must be a non-negative integer, got -1"),

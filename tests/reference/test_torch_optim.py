@@ -125,6 +125,8 @@ def _plateau_metric(epochs):
 SCHEDULER_CASES = {
     "StepLR": lambda module, opt: module.StepLR(opt, step_size=7, gamma=0.5),
     "StepLR-every-epoch": lambda module, opt: module.StepLR(opt, step_size=1, gamma=0.9),
+    "StepLR-whole-float": lambda module, opt: module.StepLR(opt, 1.0, gamma=0.95),  # the transformer tutorial's
+    "StepLR-whole-float-3": lambda module, opt: module.StepLR(opt, step_size=3.0, gamma=0.5),
     "MultiStepLR": lambda module, opt: module.MultiStepLR(opt, milestones=[20, 5, 12, 12], gamma=0.3),
     "ExponentialLR": lambda module, opt: module.ExponentialLR(opt, gamma=0.9),
     "CosineAnnealingLR": lambda module, opt: module.CosineAnnealingLR(opt, T_max=10, eta_min=0.001),

@@ -48,6 +48,16 @@ def check_int(owner: str, name: str, value, *, low: int = 0, where: str = "") ->
         raise ConfigError(f"{owner}: {name} must be {rule}, got {value!r}{where}")
 
 
+def check_whole(owner: str, name: str, value, *, low: int = 0, where: str = "") -> int:
+    """``value`` must be a whole number no smaller than ``low``: an integer, or a float that holds
+    one (``StepLR(optimizer, 1.0)``, as PyTorch's tutorials write it); returned as an int. A
+    fractional float is refused as :func:`check_int` refuses it."""
+    if is_real(value) and not isinstance(value, numbers.Integral) and float(value).is_integer():
+        value = int(value)
+    check_int(owner, name, value, low=low, where=where)
+    return value
+
+
 def check_flag(owner: str, name: str, value, where: str = "") -> None:
     """``value`` must be True or False (NumPy booleans included)."""
     if not isinstance(value, (bool, np.bool_)):

@@ -39,7 +39,7 @@ import warnings
 
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..tensor import Tensor
-from ._checks import check_choice, check_flag, check_int, check_real
+from ._checks import check_choice, check_flag, check_int, check_real, check_whole
 from .optimizer import Optimizer, to_plain
 
 
@@ -246,9 +246,10 @@ class StepLR(LRScheduler):
     _follows_added_groups = True
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
-        check_int("StepLR", "step_size", step_size, low=1)
+        # a whole float (the language-modelling tutorial's StepLR(optimizer, 1.0, gamma=0.95)) is the
+        # integer it holds; a fractional one is refused, as PyTorch's stepwise and closed forms disagree on it
+        self.step_size = check_whole("StepLR", "step_size", step_size, low=1)
         check_real("StepLR", "gamma", gamma, low_closed=False)
-        self.step_size = int(step_size)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
