@@ -122,6 +122,9 @@ from .function_forms import set_default_dtype, vdot
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
+from .legacy_types import (  # PyTorch's legacy constructors, torch.LongTensor(indexes)
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
+)
 
 # PyTorch's other dtype names, as NumPy's types (a dtype argument takes either). The builtin-named
 # ones (bool, int, float) are module attributes only, for `dp.bool` as `torch.bool`: they stay out
@@ -210,4 +213,6 @@ __all__ = [
     "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
     "autograd", "distributions",
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
+    "ShortTensor",
 ]

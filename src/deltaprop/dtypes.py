@@ -53,9 +53,17 @@ def type_name(dtype: np.dtype) -> str:
     return "deltaprop." + _LEGACY_NAMES[np.dtype(dtype).name]
 
 
+def legacy_names() -> dict:
+    """Each legacy type's name and its dtype: {'FloatTensor': dtype('float32'), ...}."""
+    return dict(_LEGACY_DTYPES)
+
+
 def legacy_dtype(owner: str, value) -> np.dtype:
-    """The dtype ``value`` names: a legacy type name ('torch.DoubleTensor' or 'deltaprop.DoubleTensor'),
-    or anything :func:`tensor_dtype` takes; refused in one sentence otherwise."""
+    """The dtype ``value`` names: a legacy type name ('torch.DoubleTensor' or 'deltaprop.DoubleTensor')
+    or type (``deltaprop.DoubleTensor``), or anything :func:`tensor_dtype` takes; refused in one
+    sentence otherwise."""
+    if isinstance(value, type) and value.__module__ in ("torch", "deltaprop") and value.__name__ in _LEGACY_DTYPES:
+        return _LEGACY_DTYPES[value.__name__]
     if isinstance(value, str) and value.endswith("Tensor"):
         prefix, _, name = value.rpartition(".")
         if prefix not in ("torch", "deltaprop") or name not in _LEGACY_DTYPES:
