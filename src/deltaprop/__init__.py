@@ -122,6 +122,7 @@ from .function_forms import set_default_dtype, vdot
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
+from .dtypes import bfloat16  # named (torch.bfloat16), and refused by everything that takes a dtype
 from .legacy_types import (  # PyTorch's legacy constructors, torch.LongTensor(indexes)
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
 )
@@ -157,6 +158,9 @@ _LAZY = {
     "cuda": ("cuda", None),
     "backends": ("backends", None),
     "utils": ("utils", None),
+    "amp": ("amp", None),
+    "autocast": ("amp", "autocast"),
+    "compile": ("compiling", "compile"),
 }
 
 
@@ -214,5 +218,5 @@ __all__ = [
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
     "autograd", "distributions",
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
-    "ShortTensor",
+    "ShortTensor", "bfloat16", "amp", "autocast", "compile",
 ]

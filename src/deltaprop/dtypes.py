@@ -17,9 +17,29 @@ from .errors import ConfigError
 TENSOR_KINDS = "fiub"
 
 
+class MissingDtype:
+    """A PyTorch dtype NumPy has no type for (bfloat16). A script can name it (``torch.bfloat16`` in
+    its table of dtypes, ``autocast(dtype=torch.bfloat16)``); every function that takes a dtype
+    refuses it in one sentence saying so."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"deltaprop.{self.name}"
+
+
+bfloat16 = MissingDtype("bfloat16")
+
+
 def dtype_refusal(owner: str, dtype, floating: bool = False, argument: str = "dtype") -> ConfigError:
     """The error for a ``dtype`` given as ``argument`` of ``owner`` that no tensor (or, with
     ``floating``, no floating-point tensor) can have."""
+    if isinstance(dtype, MissingDtype):
+        return ConfigError(f"{owner}: {argument} cannot be {dtype!r}: NumPy, which deltaprop computes with, has no "
+                           f"{dtype.name} type (float32 is the default, float16 the half-precision one)")
     wanted = ("a floating-point type (float16, float32 or float64)" if floating else
               "a floating-point, integer or boolean type (such as float32, float64, int64 or bool)")
     return ConfigError(f"{owner}: {argument} must be {wanted}, got {dtype!r}")

@@ -15,7 +15,7 @@ from ...errors import ConfigError, GradError
 from ...tensor import Tensor
 
 
-def _gradients(parameters) -> list:
+def writable_gradients(parameters) -> list:
     """The parameters' ``.grad`` arrays, to be changed in place. A gradient that is not an ndarray
     (a NumPy scalar set by hand for a 0-d parameter) cannot be, so it is replaced by one first."""
     parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
@@ -97,7 +97,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm) -> None:
     :func:`get_total_norm`, perhaps over more gradients than these)."""
     max_norm = _check_max_norm("clip_grads_with_norm_", max_norm)
     total = float(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
-    _scale(_gradients(parameters), max_norm, total)
+    _scale(writable_gradients(parameters), max_norm, total)
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
@@ -105,7 +105,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     most ``max_norm``; returns that norm before clipping, as PyTorch does."""
     max_norm = _check_max_norm("clip_grad_norm_", max_norm)
     norm_type = _check_norm_type("clip_grad_norm_", norm_type)
-    grads = _gradients(parameters)
+    grads = writable_gradients(parameters)
     if not grads:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
     total = _total(grads, norm_type)
@@ -120,5 +120,5 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     clip_value = float(clip_value)
     if not clip_value >= 0:
         raise ConfigError(f"clip_grad_value_: clip_value must be a non-negative number, got {clip_value}")
-    for g in _gradients(parameters):
+    for g in writable_gradients(parameters):
         np.clip(g, -clip_value, clip_value, out=g)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["device_count", "is_available", "manual_seed", "manual_seed_all"]
+__all__ = ["amp", "device_count", "is_available", "is_bf16_supported", "manual_seed", "manual_seed_all"]
 
 
 def is_available() -> bool:
     """False: deltaprop computes with NumPy, on the CPU."""
+    return False
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: there is no GPU, and so no bfloat16 on one (PyTorch's answer on a machine without a GPU)."""
     return False
 
 
@@ -33,6 +38,14 @@ def manual_seed_all(seed: int) -> None:
     """Seed every GPU's generator: there are none, so nothing is seeded (as in PyTorch without a
     GPU). :func:`deltaprop.manual_seed` seeds deltaprop's draws."""
     _check_seed("manual_seed_all", seed)
+
+
+def __getattr__(name):
+    if name == "amp":  # (imported on first use: it brings deltaprop.amp, which scripts without it never need)
+        import importlib
+
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'deltaprop.cuda' has no attribute {name!r}")
 
 
 def _check_seed(name: str, seed) -> None:
