@@ -111,10 +111,11 @@ def _logit(node, g):
 rule("floor", "ceil", "round", "trunc", "frac")(_piecewise_linear)
 
 
-@rule("floor_divide")
+@rule("floor_divide", "normal", "bernoulli", "poisson")
 def rounded_quotient(node, g):
     """floor_divide, and div with a rounding mode (recorded as 'div'): a step function of both
-    operands, so 0 (g masked out entirely, so that an infinite g gives no NaN)."""
+    operands, so 0 (g masked out entirely, so that an infinite g gives no NaN); and the draws of
+    ops/sampling.py, whose gradient is 0 too."""
     nothing = np.zeros(node.data.shape, bool)
     return tuple(sum_to(ops.where(nothing, g, 0.0), p.data.shape) if p.requires_grad else None
                  for p in node._parents)

@@ -43,6 +43,7 @@
 | resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
 | normalization | batch_norm, layer_norm, group_norm, instance_norm, rms_norm           |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
+| sampling      | normal, bernoulli, poisson (draws with a zero gradient to their parameters), multinomial (indices) |
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
@@ -98,6 +99,7 @@ from .scatter import (
     argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
 )
 from .scatter_reduce import scatter_reduce
+from .sampling import bernoulli, multinomial, normal, poisson
 from .index_put import index_put, masked_scatter
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .unpool import max_unpool1d, max_unpool2d, max_unpool3d
