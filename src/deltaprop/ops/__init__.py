@@ -23,7 +23,7 @@
 | matrix_norms  | vector_norm, matrix_norm ('fro', 'nuc', ±1, ±2, ±inf) for deltaprop.linalg |
 | matrix_functions | det, slogdet, inv, solve, matrix_power (batched; singular matrices refused by name) |
 | decompositions | cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv, each with its gradient rule derived in its docstring |
-| special_functions | logit, xlog1py, ndtr, ndtri, log_ndtr, i0, i1, entr (deltaprop.special's new primitives) |
+| special_functions | logit, xlog1py, erfcx, ndtr, ndtri, log_ndtr, i0, i1, entr (deltaprop.special's new primitives) |
 | gamma_functions | lgamma, digamma, polygamma (ln Γ, ψ and ψ⁽ⁿ⁾, in NumPy alone)          |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
