@@ -15,7 +15,7 @@ from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_l
 from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
 from .errors import DeltapropError
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import (
     abs,
@@ -168,7 +168,7 @@ def __dir__():
 
 __all__ = [
     "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data",
-    "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "int32", "int64",
+    "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "gradgradcheck", "int32", "int64",
     "int8", "int16", "uint8", "uint16", "uint32", "uint64", "half", "double", "short", "long",
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "maximum", "mean", "minimum",
     "nn", "no_grad", "ones", "ones_like", "ops", "optim", "rand", "randn", "relu", "sigmoid", "softmax", "sqrt",
