@@ -227,3 +227,10 @@ def test_tensor_norm_takes_the_orders_torch_norm_takes():
 def test_vecdot_refuses_integers_as_torch():
     with pytest.raises(TypeError, match=r"linalg.vecdot: not implemented for int64 tensors"):
         linalg.vecdot(dp.tensor([1, 2]), dp.tensor([3, 4]))
+
+
+def test_eigh_takes_uplo_in_either_case_as_torch():
+    A = np.tril(well_conditioned((3, 3))) + np.triu(np.full((3, 3), 9.0), 1)  # its two triangles differ
+    for lower, upper in (("l", "L"), ("u", "U")):
+        np.testing.assert_array_equal(linalg.eigvalsh(T(A), UPLO=lower).data, linalg.eigvalsh(T(A), UPLO=upper).data)
+    assert not np.allclose(linalg.eigvalsh(T(A), "l").data, linalg.eigvalsh(T(A), "u").data)

@@ -212,8 +212,9 @@ def eigh(A, UPLO="L"):
     gradient of the eigenvectors undefined (infinite or NaN, as PyTorch's); the eigenvalues' is
     still defined. A loss must not depend on the eigenvectors' signs for its gradient to mean anything.
     """
-    if UPLO not in ("L", "U"):
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):  # (either case, as PyTorch's)
         raise ConfigError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    UPLO = UPLO.upper()
     a = floating_matrices("linalg.eigh", A, square=True)
     values, V = np.linalg.eigh(a.data, UPLO=UPLO)
     return eigh_outputs(a, values, V)
