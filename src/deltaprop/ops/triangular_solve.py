@@ -1,9 +1,9 @@
 """``linalg.solve_triangular``: X with A·X = B (or X·A = B) for a triangular A, by substitution,
 batched with the batch dimensions of A and B broadcast, as PyTorch's.
 
-Substitution, row by row, is more accurate than a general LU solve on the ill-conditioned
-triangular matrices that factorizations produce (its error is bounded by the matrix's own entries,
-not its condition number), and needs no pivoting. Only A's triangle is read (its diagonal taken as
+Substitution, row by row, needs no pivoting, and on the ill-conditioned triangular matrices that
+factorizations produce it is usually far more accurate than their condition number suggests (its
+backward error is small componentwise), where a general LU solve would pivot and mix the rows. Only A's triangle is read (its diagonal taken as
 ones with ``unitriangular``); a zero on the diagonal gives inf or NaN, as PyTorch's, not an error.
 """
 
