@@ -9,19 +9,21 @@ from ..errors import LinAlgError, ShapeError
 from ._core import operand
 
 
-def floating_matrices(op: str, A, *, square: bool = False):
-    """``A`` as a tensor, refused in one sentence unless it is a float32 or float64 matrix (or a
-    batch of them, the matrices on the last two axes), square where ``square``. NumPy's LAPACK
-    routines take no float16 (neither does PyTorch on the CPU), nor integers (PyTorch refuses them)."""
+def floating_matrices(op: str, A, *, square: bool = False, name: str = "A"):
+    """``A`` as a tensor, refused in one sentence (naming it ``name``) unless it is a float32 or
+    float64 matrix (or a batch of them, the matrices on the last two axes), square where ``square``.
+    NumPy's LAPACK routines take no float16 (neither does PyTorch on the CPU), nor integers (PyTorch
+    refuses them)."""
     a = operand(A)
     X = np.asarray(a.data)
     if X.dtype not in (np.float32, np.float64):
         raise TypeError(f"{op}: expects a float32 or float64 tensor, got {X.dtype}; convert it with .float() or "
                         ".double() first")
     if X.ndim < 2:
-        raise ShapeError(f"{op}: A must be a matrix or a batch of matrices (2 dimensions or more), got shape {X.shape}")
+        raise ShapeError(f"{op}: {name} must be a matrix or a batch of matrices (2 dimensions or more), got shape "
+                         f"{X.shape}")
     if square and X.shape[-1] != X.shape[-2]:
-        raise ShapeError(f"{op}: A must be a square matrix or a batch of them, got shape {X.shape} "
+        raise ShapeError(f"{op}: {name} must be a square matrix or a batch of them, got shape {X.shape} "
                          f"({X.shape[-2]} by {X.shape[-1]} matrices)")
     return a
 
