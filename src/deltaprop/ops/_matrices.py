@@ -1,5 +1,6 @@
 """What the linear-algebra primitives share: the checks of a (batch of) square floating-point
-matrices, the transpose of the last two axes, and the refusal of a singular matrix."""
+matrices, the broadcast of two batches, the transpose of the last two axes, and the refusal of a
+singular matrix."""
 
 from __future__ import annotations
 
@@ -26,6 +27,17 @@ def floating_matrices(op: str, A, *, square: bool = False, name: str = "A"):
         raise ShapeError(f"{op}: {name} must be a square matrix or a batch of them, got shape {X.shape} "
                          f"({X.shape[-2]} by {X.shape[-1]} matrices)")
     return a
+
+
+def batch_of(op: str, A: np.ndarray, B: np.ndarray, b_shape: tuple) -> tuple:
+    """The batch shape of an equation between the matrices ``A`` and ``B`` (their leading axes
+    broadcast together, ``b_shape`` being B's matrices' batch as the equation reads them), refused in
+    one sentence naming ``op`` where they cannot be."""
+    try:
+        return np.broadcast_shapes(A.shape[:-2], b_shape)
+    except ValueError:
+        raise ShapeError(f"{op}: the batch dimensions of A {A.shape} and B {B.shape} cannot be broadcast "
+                         "together") from None
 
 
 def T(X: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import operand, record, unbroadcast
-from ._matrices import T, floating_matrices, singular
+from ._matrices import T, batch_of, floating_matrices, singular
 from .arithmetic import matmul
 from .elementwise import clone
 from .layout import swapaxes
@@ -162,11 +162,7 @@ def solve(A, B, *, left=True):
     if columns.ndim < 2 or columns.shape[-2] != n:
         raise ShapeError(f"linalg.solve: A of shape {M.shape} and B of shape {Y.shape} do not fit A·X = B (B needs "
                          f"{n} rows, or to be a vector of {n} elements)")
-    try:
-        batch = np.broadcast_shapes(M.shape[:-2], columns.shape[:-2])
-    except ValueError:
-        raise ShapeError(f"linalg.solve: the batch dimensions of A {M.shape} and B {Y.shape} cannot be broadcast "
-                         "together") from None
+    batch = batch_of("linalg.solve", M, Y, columns.shape[:-2])
     M_, C_ = np.broadcast_to(M, batch + M.shape[-2:]), np.broadcast_to(columns, batch + columns.shape[-2:])
     try:
         X = np.linalg.solve(M_, C_)

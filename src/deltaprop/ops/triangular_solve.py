@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ._core import record, unbroadcast
-from ._matrices import T, floating_matrices
+from ._matrices import T, batch_of, floating_matrices
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
@@ -37,11 +37,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
         side = f"B's rows ({Y.shape[-2]})" if left else f"B's columns ({Y.shape[-1]})"
         raise ShapeError(f"{op}: A of shape {M.shape} and B of shape {Y.shape} do not fit "
                          f"{'A·X = B' if left else 'X·A = B'}: {side} must number {n}")
-    try:
-        batch = np.broadcast_shapes(M.shape[:-2], Y.shape[:-2])
-    except ValueError:
-        raise ShapeError(f"{op}: the batch dimensions of A {M.shape} and B {Y.shape} cannot be broadcast "
-                         "together") from None
+    batch = batch_of(op, M, Y, Y.shape[:-2])
     mask = np.triu(np.ones((n, n), bool), 1 if unitriangular else 0) if upper else \
         np.tril(np.ones((n, n), bool), -1 if unitriangular else 0)
     # X·A = B is Aᵀ·Xᵀ = Bᵀ, with Aᵀ's triangle the other one
