@@ -53,6 +53,8 @@ CASES = [
     ("logit eps", lambda L, F, x: L.special.logit(x.sigmoid(), eps=0.25) * x, [(3, 4)], "real"),
     ("ndtr", lambda L, F, x: L.special.ndtr(x), [(3, 4)], "real"),
     ("log_ndtr", lambda L, F, x: L.special.log_ndtr(x * 3.0), [(3, 4)], "real"),
+    ("log_ndtr left tail", lambda L, F, x: L.special.log_ndtr(x * 0.5 - 4.0), [(3, 4)], "real"),
+    ("erfcx", lambda L, F, x: L.special.erfcx(x + 1.0), [(3, 4)], "real"),
     ("ndtri", lambda L, F, x: L.special.ndtri(x.sigmoid()), [(3, 4)], "real"),
     ("i0", lambda L, F, x: L.special.i0(x * 2.0), [(3, 4)], "real"),
     ("i1", lambda L, F, x: L.special.i1(x * 2.0), [(3, 4)], "real"),

@@ -158,6 +158,27 @@ LINALG = [
     ("linalg.svd projector batched", lambda L, F, x: (lambda u: u[..., :2] @ u[..., :2].mT)(L.linalg.svd(x)[0]),
      [(2, 4, 3)], "real"),
     ("linalg.svdvals", lambda L, F, x: L.linalg.svdvals(x), [(4, 3)], "real"),
+    ("linalg.solve_triangular lower", lambda L, F, a, b: L.linalg.solve_triangular(a + _eye(a, 3.0), b, upper=False),
+     [(3, 3), (3, 2)], "real"),
+    ("linalg.solve_triangular upper right unit broadcast", lambda L, F, a, b: L.linalg.solve_triangular(
+        a, b, upper=True, left=False, unitriangular=True), [(2, 1, 3, 3), (4, 2, 3)], "real"),
+    ("linalg.matrix_exp", lambda L, F, x: L.linalg.matrix_exp(x), [(3, 3)], "real"),
+    ("linalg.matrix_exp squared batched", lambda L, F, x: L.linalg.matrix_exp(x * 2.0), [(2, 3, 3)], "real"),
+    ("linalg.inv_ex", lambda L, F, x: L.linalg.inv_ex(x + _eye(x, 2.0)).inverse, [(2, 3, 3)], "real"),
+    ("linalg.cholesky_ex", lambda L, F, x: L.linalg.cholesky_ex(_spd(L, x)).L, [(3, 3)], "real"),
+    ("linalg.lstsq", lambda L, F, a, b: L.linalg.lstsq(a, b).solution, [(4, 3), (4, 2)], "real"),
+    ("linalg.lstsq residuals", lambda L, F, a, b: L.linalg.lstsq(a, b, driver="gelsd").residuals, [(4, 3), (4,)],
+     "real"),
+    ("linalg.cond", lambda L, F, x: L.linalg.cond(x), [(2, 3, 3)], "real"),
+    ("linalg.cond nuc", lambda L, F, x: L.linalg.cond(x + _eye(x, 2.0), "nuc"), [(3, 3)], "real"),
+    ("linalg.pinv hermitian", lambda L, F, x: L.linalg.pinv(_spd(L, x), hermitian=True), [(3, 3)], "real"),
+]
+
+#: Cases PyTorch 2.13 cannot check: finite differences only.
+FINITE_DIFFERENCES_ONLY = [
+    # PyTorch's backward of cond through the inverse fails (an inverse it saved is changed in place)
+    ("linalg.cond fro", lambda L, F, x: L.linalg.cond(x + _eye(x, 2.0), "fro"), [(2, 3, 3)], "real"),
+    ("linalg.cond inf", lambda L, F, x: L.linalg.cond(x + _eye(x, 2.0), float("inf")), [(3, 3)], "real"),
 ]
 
 CASES = RECURRENT + LINALG

@@ -202,10 +202,10 @@ def test_anything_but_a_deltaprop_generator_is_refused_naming_the_function(call,
 
 # -- the in-place fills and nn.init --------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", list(FILLS))
-def test_the_in_place_fills_draw_from_the_generator_given(name):
-    fill = FILLS[name]
-    a, b, c = dp.zeros(50, dtype=np.float64), dp.zeros(50, dtype=np.float64), dp.zeros(50, dtype=np.float64)
+def _draws_from_the_generator_given(fill, make):
+    """``fill(tensor, generator)`` fills in place from the generator given: seeded alike, alike;
+    seeded otherwise, otherwise; the library's generator untouched."""
+    a, b, c = make(), make(), make()
     dp.manual_seed(0)
     before = dp.random.state_dict()
     assert fill(a, _seeded(2)) is a
@@ -216,6 +216,11 @@ def test_the_in_place_fills_draw_from_the_generator_given(name):
     assert dp.random.state_dict() == before
 
 
+@pytest.mark.parametrize("name", list(FILLS))
+def test_the_in_place_fills_draw_from_the_generator_given(name):
+    _draws_from_the_generator_given(FILLS[name], lambda: dp.zeros(50, dtype=np.float64))
+
+
 def test_an_in_place_fill_from_a_generator_has_the_distributions_moments():
     x = dp.zeros(100_000, dtype=np.float64).normal_(2.0, 3.0, generator=_seeded(5))
     assert abs(x.data.mean() - 2.0) < 0.05 and abs(x.data.std() - 3.0) < 0.05
@@ -224,15 +229,7 @@ def test_an_in_place_fill_from_a_generator_has_the_distributions_moments():
 @pytest.mark.parametrize("name", list(INIT))
 def test_nn_inits_random_functions_draw_from_the_generator_given(name):
     init = INIT[name]
-    a, b, c = dp.zeros(6, 8), dp.zeros(6, 8), dp.zeros(6, 8)
-    dp.manual_seed(0)
-    before = dp.random.state_dict()
-    assert init(a, _seeded(2)) is a
-    init(b, _seeded(2))
-    init(c, _seeded(3))
-    np.testing.assert_array_equal(a.data, b.data)
-    assert not np.array_equal(a.data, c.data)
-    assert dp.random.state_dict() == before
+    _draws_from_the_generator_given(init, lambda: dp.zeros(6, 8))
     # without a generator, the library's: repeated by manual_seed
     dp.manual_seed(4)
     first = init(dp.zeros(6, 8), None).data

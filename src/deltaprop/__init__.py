@@ -16,9 +16,10 @@ from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
 from .devices import device
 from .dtypes import finfo, iinfo
+from .ops import bernoulli, multinomial, normal, poisson  # draws, from the generator or generator=
 from .printing import set_printoptions
 from .errors import DeltapropError
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import (
     abs,
@@ -180,8 +181,9 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
-    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data", "device", "finfo", "iinfo", "set_printoptions",
-    "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "int32", "int64",
+    "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data", "device",
+    "finfo", "iinfo", "set_printoptions", "bernoulli", "multinomial", "normal", "poisson",
+    "enable_grad", "exp", "float16", "float32", "float64", "full", "gradcheck", "gradgradcheck", "int32", "int64",
     "int8", "int16", "uint8", "uint16", "uint32", "uint64", "half", "double", "short", "long",
     "is_grad_enabled", "log", "log_softmax", "manual_seed", "Generator", "default_generator", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "matmul", "maximum", "mean", "minimum",

@@ -26,8 +26,9 @@ class GradError(DeltapropError, RuntimeError):
     """A misuse of automatic differentiation (backward on a tensor without a gradient, ...)."""
 
 
-class GradcheckError(DeltapropError, AssertionError):
-    """An analytic gradient disagrees with finite differences."""
+class GradcheckError(DeltapropError, AssertionError, RuntimeError):
+    """An analytic gradient disagrees with finite differences (a ``RuntimeError`` too, as PyTorch's
+    ``GradcheckError``)."""
 
 
 class DataError(DeltapropError, ValueError):

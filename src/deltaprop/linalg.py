@@ -1,16 +1,17 @@
 """PyTorch's ``torch.linalg``, for code ported from it: the functions people differentiate
 through, each with its gradient (the rules stand beside their forwards, in ``ops.matrix_norms``,
-``ops.matrix_functions`` and ``ops.decompositions``).
+``ops.matrix_functions``, ``ops.decompositions``, ``ops.triangular_solve``,
+``ops.matrix_exponential``, ``ops.least_squares`` and ``ops.rank_and_condition``).
 
 | kind            | functions                                                            |
 |-----------------|----------------------------------------------------------------------|
-| norms           | vector_norm, matrix_norm, norm                                       |
-| square matrices | det, slogdet, inv, solve, matrix_power                               |
-| decompositions  | cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv                     |
-| products        | cross                                                                |
+| norms           | vector_norm, matrix_norm, norm, cond, matrix_rank (no gradient)      |
+| square matrices | det, slogdet, inv, inv_ex, solve, solve_triangular, matrix_power, matrix_exp |
+| decompositions  | cholesky, cholesky_ex, qr, eigh, eigvalsh, svd, svdvals, pinv, lstsq |
+| products        | cross, matmul, multi_dot, vecdot                                     |
 
 A singular matrix (inv, solve) or one that is not positive-definite (cholesky) raises
-:class:`LinAlgError`, a ``ValueError``.
+:class:`LinAlgError`, a ``ValueError``; inv_ex and cholesky_ex report it in ``info`` instead.
 """
 
 from __future__ import annotations
@@ -21,14 +22,20 @@ from .errors import LinAlgError, ShapeError
 from .ops import products
 from .ops._core import operand
 from .ops.arithmetic import matmul, mul
+from .ops.promotion import refuse_non_floating
 from .ops.reduction import sum as _sum
-from .ops.decompositions import cholesky, eigh, eigvalsh, pinv, qr, svd, svdvals
-from .ops.matrix_functions import det, inv, matrix_power, slogdet, solve
+from .ops.decompositions import cholesky, cholesky_ex, eigh, eigvalsh, pinv, qr, svd, svdvals
+from .ops.least_squares import lstsq
+from .ops.matrix_exponential import matrix_exp
+from .ops.matrix_functions import det, inv, inv_ex, matrix_power, slogdet, solve
 from .ops.matrix_norms import matrix_norm, norm, vector_norm
+from .ops.rank_and_condition import cond, matrix_rank
+from .ops.triangular_solve import solve_triangular
 
 __all__ = [
-    "LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "matrix_power",
-    "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
+    "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+    "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
 ]
 
 
@@ -38,8 +45,12 @@ def cross(input, other, *, dim=-1):
 
 
 def vecdot(x, y, *, dim=-1):
-    """Σ x·y along ``dim`` of the two broadcast together (real tensors: no conjugate to take)."""
+    """Σ x·y along ``dim`` of the two broadcast together (real tensors: no conjugate to take);
+    floating-point tensors only, as in PyTorch."""
     x, y = operand(x), operand(y)
+    for t in (x, y):
+        if np.asarray(t.data).dtype.kind != "f":
+            refuse_non_floating("linalg.vecdot", np.asarray(t.data).dtype)
     try:
         np.broadcast_shapes(np.shape(x.data), np.shape(y.data))
     except ValueError:

@@ -1585,6 +1585,14 @@ class Tensor:
         self._method_in_place("bernoulli_", p)
         return _draws.bernoulli(self, p, generator=generator)
 
+    def bernoulli(self, p=None, *, generator=None):
+        """1 with probability given by each element (or by ``p``), else 0: :func:`deltaprop.bernoulli`."""
+        return _ops.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Category indices drawn by this tensor's weights: :func:`deltaprop.multinomial`."""
+        return _ops.multinomial(self, num_samples, replacement, generator=generator)
+
     def exponential_(self, lambd=1.0, *, generator=None):
         self._method_in_place("exponential_")
         return _draws.exponential(self, lambd, generator=generator)

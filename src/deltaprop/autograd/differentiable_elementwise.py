@@ -24,8 +24,8 @@ import math
 import numpy as np
 
 from .. import ops
-from ..ops.special_functions import i0, i1, xlog1py
-from .differentiable_layers import SLOPES, _piecewise_linear, _smooth, kept
+from ..ops.special_functions import I1_SLOPE_IS_HALF_BELOW, LOG_NDTR_TAIL_FROM, erfcx, i0, i1, xlog1py
+from .differentiable_layers import _TWO_OVER_ROOT_PI, SLOPES, _piecewise_linear, _smooth, kept
 from .differentiable_rules import rule, sum_to
 
 _LOG_ROOT_TWO_PI = 0.5 * math.log(2 * math.pi)
@@ -39,6 +39,18 @@ def _one_minus_square(a):
 def _normal_log_density(a):
     """ln φ(a) = −a²/2 − ln √(2π)."""
     return ops.sub(ops.mul(ops.mul(a, a), -0.5), _LOG_ROOT_TWO_PI)
+
+
+def _log_ndtr_slope(a, o):
+    """φ(a)/Φ(a) as the primitive's rule computes it: e^(ln φ − ln Φ), and √(2/π)/erfcx(−a/√2) in the
+    left tail, where the two logarithms would cancel. Each branch sees harmless stand-ins for the
+    other's elements, so that no inf or NaN enters the graph to be multiplied by the where's 0."""
+    tail = a.data <= LOG_NDTR_TAIL_FROM
+    if not np.any(tail):
+        return ops.exp(ops.sub(_normal_log_density(a), o))
+    ratio = ops.exp(ops.sub(_normal_log_density(ops.where(tail, 0.0, a)), ops.where(tail, -math.log(2), o)))
+    far = ops.reciprocal(erfcx(ops.mul(ops.where(tail, a, 2 * LOG_NDTR_TAIL_FROM), -1 / math.sqrt(2))))
+    return ops.where(tail, ops.mul(far, math.sqrt(2 / math.pi)), ratio)
 
 
 #: f'(a) in recorded operations, from the input ``a`` and the output ``o``
@@ -57,7 +69,8 @@ MORE_SLOPES = {
     "lgamma": lambda a, o: ops.digamma(a),
     "digamma": lambda a, o: ops.polygamma(1, a),
     "ndtr": lambda a, o: ops.exp(_normal_log_density(a)),
-    "log_ndtr": lambda a, o: ops.exp(ops.sub(_normal_log_density(a), o)),  # φ/Φ as e^(ln φ − ln Φ)
+    "log_ndtr": lambda a, o: _log_ndtr_slope(a, o),
+    "erfcx": lambda a, o: ops.sub(ops.mul(ops.mul(a, o), 2.0), _TWO_OVER_ROOT_PI),  # 2x·erfcx(x) − 2/√π
     "ndtri": lambda a, o: ops.exp(ops.neg(_normal_log_density(o))),  # 1/φ(Φ⁻¹(a))
     "i0": lambda a, o: i1(a),
     "entr": lambda a, o: ops.neg(ops.add(ops.log(a), 1.0)),
@@ -80,7 +93,7 @@ def _polygamma(node, g):
 def _i1(node, g):
     # i1' = i0 − i1/x, and ½ at 0 (its limit; the slope's own slope is 0 there, i1 being odd)
     (a,) = node._parents
-    zero = a.data == 0
+    zero = np.abs(a.data) < I1_SLOPE_IS_HALF_BELOW
     slope = ops.sub(i0(a), ops.div(node, _nonzero(a, zero)))
     return (ops.mul(g, ops.where(zero, 0.5, slope) if np.any(zero) else slope),)
 
@@ -97,12 +110,17 @@ def _sinc(node, g):
 
 @rule("logit")
 def _logit(node, g):
-    # 1/(x(1 − x)) of the unclamped x; with eps, 0 outside [eps, 1 − eps] where the clamp holds
+    # 1/(x(1 − x)) of the unclamped x; with eps, 0 outside [eps, 1 − eps] where the clamp holds;
+    # without, the primitive's constants: +inf at 0 and 1, NaN outside [0, 1]
     (a,) = node._parents
     eps = kept(node)["eps"]
-    slope = ops.reciprocal(ops.mul(a, ops.sub(1.0, a)))
-    if eps is not None:
-        slope = ops.where((a.data < eps) | (a.data > 1 - eps), 0.0, slope)
+    x = a.data
+    constant = (x < eps) | (x > 1 - eps) if eps is not None else ~((x > 0) & (x < 1)) & ~np.isnan(x)
+    inside = ops.where(constant, 0.5, a) if np.any(constant) else a  # (no 1/0 in the graph, even masked)
+    slope = ops.reciprocal(ops.mul(inside, ops.sub(1.0, inside)))
+    if np.any(constant):
+        edge = 0.0 if eps is not None else np.where((x == 0) | (x == 1), np.inf, np.nan).astype(x.dtype)
+        slope = ops.where(constant, edge, slope)
     return (ops.mul(g, slope),)
 
 
@@ -111,10 +129,11 @@ def _logit(node, g):
 rule("floor", "ceil", "round", "trunc", "frac")(_piecewise_linear)
 
 
-@rule("floor_divide")
+@rule("floor_divide", "normal", "bernoulli", "poisson")
 def rounded_quotient(node, g):
     """floor_divide, and div with a rounding mode (recorded as 'div'): a step function of both
-    operands, so 0 (g masked out entirely, so that an infinite g gives no NaN)."""
+    operands, so 0 (g masked out entirely, so that an infinite g gives no NaN); and the draws of
+    ops/sampling.py, whose gradient is 0 too."""
     nothing = np.zeros(node.data.shape, bool)
     return tuple(sum_to(ops.where(nothing, g, 0.0), p.data.shape) if p.requires_grad else None
                  for p in node._parents)

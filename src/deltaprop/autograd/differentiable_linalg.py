@@ -1,6 +1,7 @@
 """Differentiable gradient rules of the linear-algebra primitives (``linalg.det``, ``slogdet``,
-``inv``, ``solve``, ``matrix_power``, ``pinv``, ``cholesky``, ``eigh``, ``qr``, ``svd``,
-``svdvals``), registered in :data:`.differentiable_rules.RULES` (see that module for what a rule is).
+``inv``, ``solve``, ``solve_triangular``, ``matrix_power``, ``matrix_exp``, ``pinv``, ``cholesky``,
+``eigh``, ``qr``, ``svd``, ``svdvals``), registered in :data:`.differentiable_rules.RULES` (see
+that module for what a rule is).
 
 Each rule is its primitive's own formula (derived in the docstrings of ops/matrix_functions.py and
 ops/decompositions.py) written with recorded operations: matrix products, transposes, elementwise
@@ -27,6 +28,8 @@ from .. import ops
 from ..errors import GradError, LinAlgError
 from ..ops import matrix_functions as functions
 from ..ops.decompositions import eigh_outputs, qr_outputs, svd_outputs
+from ..ops.matrix_exponential import matrix_exp
+from ..ops.triangular_solve import solve_triangular
 from ..tensor import Tensor
 from .differentiable_rules import _refuse, closure, kept, rule, sum_to
 
@@ -127,6 +130,37 @@ def _solve(node, g):
     ga = sum_to(ops.neg(ops.matmul(gb, _mT(x))), a.data.shape) if a.requires_grad else None
     gb = ops.reshape(sum_to(gb, columns.shape), b.data.shape) if b.requires_grad else None
     return ga, gb
+
+
+@rule("linalg.solve_triangular")
+def _solve_triangular(node, g):
+    a, b = node._parents
+    values = kept(node)
+    upper, left, unitriangular, mask = values["upper"], values["left"], values["unitriangular"], values["mask"]
+    # ḡB = A⁻ᵀ·ḡX (or ḡX·A⁻ᵀ), a triangular solve with Aᵀ, whose triangle is the other one; ḡA =
+    # −ḡB·Xᵀ (or −Xᵀ·ḡB) on A's triangle
+    gb = solve_triangular(_mT(a), g, upper=not upper, left=left, unitriangular=unitriangular)
+    ga = None
+    if a.requires_grad:
+        outer = ops.matmul(gb, _mT(node)) if left else ops.matmul(_mT(node), gb)
+        ga = sum_to(ops.where(mask, ops.neg(outer), 0.0), a.data.shape)
+    return ga, sum_to(gb, b.data.shape) if b.requires_grad else None
+
+
+@rule("linalg.matrix_exp")
+def _matrix_exp(node, g):
+    # the upper-right block of exp([[Aᵀ, ḡ], [0, Aᵀ]]), with matrix_exp itself recorded, so that every
+    # order passes; ḡ divided by its 1-norm and the block multiplied back (a constant: the map is
+    # linear in ḡ), as the primitive's rule
+    (a,) = node._parents
+    n = a.data.shape[-1]
+    size = np.abs(g.data).sum(axis=-2).max(axis=-1, initial=0.0)[..., None, None]
+    size = np.where((size > 0) & np.isfinite(size), size, 1.0).astype(a.data.dtype)
+    at = _mT(a)
+    block = ops.concatenate([ops.concatenate([at, ops.div(g, size)], axis=-1),
+                             ops.concatenate([np.zeros(a.data.shape, a.data.dtype), at], axis=-1)], axis=-2)
+    upper_right = ops.getitem(matrix_exp(block), (Ellipsis, slice(0, n), slice(n, None)))
+    return (ops.mul(upper_right, size),)
 
 
 @rule("linalg.matrix_power")

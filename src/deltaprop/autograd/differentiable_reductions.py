@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..ops._core import normalize_axes
+from ..ops._core import normalize_axes, signs
 from .differentiable_layers import _own_slope, _reduced, by_composition_of, composed
 from .differentiable_rules import _reduced_shape, closure, kept, linear_map, rule
 
@@ -146,7 +146,7 @@ def norm_of_any_order(node, g):
     magnitude = ops.abs(ops.where(zero_x, 1.0, a) if np.any(zero_x) else a)
     n = ops.reshape(node, shape)
     n = ops.where(node.data.reshape(shape) == 0, 1.0, n) if np.any(zero_n) else n
-    local = ops.mul(ops.mul(ops.pow(magnitude, p - 1), np.sign(X)), ops.pow(n, 1 - p))
+    local = ops.mul(ops.mul(ops.pow(magnitude, p - 1), signs(X)), ops.pow(n, 1 - p))
     # 0 where the primitive's rule gives 0: at x = 0 (for p < 1, where |x|^(p−1) is infinite) and
     # wherever n = 0; the powers are taken of 1 there, so no inf or NaN enters the graph
     dropped = zero_x | zero_n

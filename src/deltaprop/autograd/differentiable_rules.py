@@ -37,7 +37,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import GradError
-from ..ops._core import normalize_axes, record, unbroadcast
+from ..ops._core import normalize_axes, record, signs, unbroadcast
 from ..tensor import Tensor
 
 RULES: dict = {}
@@ -420,7 +420,7 @@ def _norm(node, g):
     shape = _reduced_shape(a.data.shape, axis, keepdims)
     g = ops.reshape(g, shape)
     if p == 1:
-        return (ops.mul(g, np.sign(a.data)),)
+        return (ops.mul(g, signs(a.data)),)
     # g·a/‖a‖, and 0 where the norm is 0 (as the primitive's rule): the quotient is taken of a safe
     # denominator, so that no 0/0 enters the graph even where it is masked
     norm = ops.reshape(node, shape)

@@ -16,12 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import Distribution, broadcast_all
 from ..ops import lgamma, xlogy
+from ..ops.sampling import poisson_counts
+from ..random import numpy_generator
 from ..tensor import tensor
-
-
-_NORMAL_FROM_RATE = 1e12
 
 
 class Poisson(Distribution):
@@ -50,12 +49,7 @@ class Poisson(Distribution):
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         rate = np.broadcast_to(np.asarray(self.rate.data, np.float64), shape)
-        huge = rate >= _NORMAL_FROM_RATE
-        counts = draw("poisson", shape, np.where(huge, 0.0, rate)).astype(np.float64)
-        if huge.any():
-            with np.errstate(invalid="ignore"):
-                normal = np.round(rate + np.sqrt(rate) * draw("standard_normal", shape))
-            counts = np.where(huge, np.where(np.isinf(rate), np.inf, normal), counts)
+        counts = poisson_counts(rate, numpy_generator())
         return tensor(counts.astype(self.dtype), dtype=self.dtype)
 
     def log_prob(self, value):

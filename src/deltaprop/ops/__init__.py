@@ -21,9 +21,13 @@
 | counting      | unique, bincount (no gradient, but bincount's weights)               |
 | products      | mm, mv, dot, addmm, addmv, baddbmm, addbmm, addcmul, addcdiv, tensordot, inner, kron, cross |
 | matrix_norms  | vector_norm, matrix_norm ('fro', 'nuc', ±1, ±2, ±inf) for deltaprop.linalg |
-| matrix_functions | det, slogdet, inv, solve, matrix_power (batched; singular matrices refused by name) |
-| decompositions | cholesky, qr, eigh, eigvalsh, svd, svdvals, pinv, each with its gradient rule derived in its docstring |
-| special_functions | logit, xlog1py, ndtr, ndtri, log_ndtr, i0, i1, entr (deltaprop.special's new primitives) |
+| matrix_functions | det, slogdet, inv, inv_ex, solve, matrix_power (batched; singular matrices refused by name) |
+| triangular_solve | solve_triangular (substitution, PyTorch's broadcasting and left/upper/unitriangular) |
+| matrix_exponential | matrix_exp (scaling and squaring; the gradient by Van Loan's block matrix) |
+| decompositions | cholesky, cholesky_ex, qr, eigh, eigvalsh, svd, svdvals, pinv, each with its gradient rule derived in its docstring |
+| least_squares | lstsq (composed: the pseudoinverse, PyTorch's drivers' outputs) |
+| rank_and_condition | matrix_rank (no gradient), cond (composed)                          |
+| special_functions | logit, xlog1py, erfcx, ndtr, ndtri, log_ndtr, i0, i1, entr (deltaprop.special's new primitives) |
 | gamma_functions | lgamma, digamma, polygamma (ln Γ, ψ and ψ⁽ⁿ⁾, in NumPy alone)          |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
@@ -43,6 +47,7 @@
 | resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
 | normalization | batch_norm, layer_norm, group_norm, instance_norm, rms_norm           |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
+| sampling      | normal, bernoulli, poisson (draws with a zero gradient to their parameters), multinomial (indices) |
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
@@ -98,6 +103,7 @@ from .scatter import (
     argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
 )
 from .scatter_reduce import scatter_reduce
+from .sampling import bernoulli, multinomial, normal, poisson
 from .index_put import index_put, masked_scatter
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .unpool import max_unpool1d, max_unpool2d, max_unpool3d

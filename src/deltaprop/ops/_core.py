@@ -87,6 +87,11 @@ def constant(value, dtype) -> np.ndarray | None:
     return array
 
 
+def signs(x: np.ndarray) -> np.ndarray:
+    """−1, 0 or 1 by the sign of each element, and 0 at a NaN, as PyTorch's sign (NumPy's gives NaN)."""
+    return np.nan_to_num(np.asarray(np.sign(x)), nan=0.0, copy=False)
+
+
 def shape_of(x: Tensor) -> tuple:
     return np.shape(x.data)
 

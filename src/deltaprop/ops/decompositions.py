@@ -1,5 +1,6 @@
-"""Matrix decompositions, as PyTorch's ``linalg``: ``cholesky``, ``qr``, ``eigh``/``eigvalsh``,
-``svd``/``svdvals`` and ``pinv`` (by the SVD), each batched over the leading dimensions.
+"""Matrix decompositions, as PyTorch's ``linalg``: ``cholesky`` (and ``cholesky_ex``), ``qr``,
+``eigh``/``eigvalsh``, ``svd``/``svdvals`` and ``pinv`` (by the SVD), each batched over the leading
+dimensions.
 
 Each output is recorded as a primitive of its own with the part of the rule that its gradient
 drives: a vector-Jacobian product is linear in the output gradients, so the parts, summed into A by
@@ -16,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ConfigError, GradError, LinAlgError
+from ..tensor import Tensor
 from ._core import record
 from ._matrices import T, floating_matrices
 
@@ -34,6 +36,11 @@ class SVDResult(NamedTuple):
 class QRResult(NamedTuple):
     Q: object
     R: object
+
+
+class CholeskyExResult(NamedTuple):
+    L: object
+    info: object
 
 
 def _sym(X: np.ndarray) -> np.ndarray:
@@ -62,12 +69,68 @@ def cholesky(A, *, upper=False):
     adjoint, so ⟨ḡL, dL⟩ = ⟨L⁻ᵀ·Φ(Lᵀ·ḡL)·L⁻¹, dA⟩: gA = sym(L⁻ᵀ·Φ(Lᵀ·tril(ḡL))·L⁻¹).
     """
     a = floating_matrices("linalg.cholesky", A, square=True)
+    L, info = _factors_and_info(a.data)
+    if info.any():
+        raise _not_positive_definite("linalg.cholesky", a.data.shape)
+    return _recorded_cholesky(a, L, upper)
+
+
+def _not_positive_definite(op: str, shape: tuple) -> LinAlgError:
+    which = "a matrix of the batch" if len(shape) > 2 else "the matrix"
+    return LinAlgError(f"{op}: {which} of shape {shape} is not positive-definite, so it has no Cholesky factor")
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """(L, info), as PyTorch's ``linalg.cholesky_ex``: ``info`` (int32, one per matrix) is 0 where
+    the factor exists and else the order of the first leading minor that is not positive-definite,
+    as LAPACK reports it. The factor of such a matrix is NaN (PyTorch's holds LAPACK's partial
+    work); ``check_errors=True`` refuses one instead (LinAlgError), as :func:`cholesky`. The
+    factors' gradient is :func:`cholesky`'s."""
+    a = floating_matrices("linalg.cholesky_ex", A, square=True)
+    L, info = _factors_and_info(a.data)
+    if check_errors and info.any():
+        raise _not_positive_definite("linalg.cholesky_ex", a.data.shape)
+    return CholeskyExResult(_recorded_cholesky(a, L, upper), Tensor._wrap(info))
+
+
+def _factors_and_info(M: np.ndarray) -> tuple:
+    """(L, info) for the batch ``M``: NumPy's factors, and LAPACK's potrf ``info`` per matrix (int32);
+    a matrix without a factor, NumPy's refusal or a NaN on its factor's diagonal (NumPy passes NaN
+    through where LAPACK stops), gets NaN for its factor and the order of its first bad minor."""
+    flat = M.reshape((-1,) + M.shape[-2:])
     try:
-        L = np.linalg.cholesky(a.data)
-    except np.linalg.LinAlgError:
-        which = "a matrix of the batch" if a.data.ndim > 2 else "the matrix"
-        raise LinAlgError(f"linalg.cholesky: {which} of shape {a.data.shape} is not positive-definite, so it has "
-                          "no Cholesky factor") from None
+        L = np.linalg.cholesky(flat)
+    except np.linalg.LinAlgError:  # one matrix at a time, to tell which have no factor
+        L = np.full_like(flat, np.nan)
+        for k, matrix in enumerate(flat):
+            try:
+                L[k] = np.linalg.cholesky(matrix)
+            except np.linalg.LinAlgError:
+                pass
+    info = np.zeros(len(flat), np.int32)
+    for k in np.flatnonzero(np.isnan(np.diagonal(L, axis1=-2, axis2=-1)).any(axis=-1)):
+        info[k] = _first_bad_minor(flat[k])
+        L[k] = np.nan
+    return L.reshape(M.shape), info.reshape(M.shape[:-2])
+
+
+def _first_bad_minor(M: np.ndarray) -> int:
+    """The order of the first leading minor of ``M`` (its lower triangle read) that is not
+    positive-definite: where the Cholesky recurrence's pivot is not positive (or is NaN), LAPACK's
+    potrf ``info``; the last order where rounding left none."""
+    n = len(M)
+    L = np.zeros((n, n))
+    for j in range(n):
+        pivot = M[j, j] - L[j, :j] @ L[j, :j]
+        if not pivot > 0:
+            return j + 1
+        L[j, j] = np.sqrt(pivot)
+        L[j + 1:, j] = (M[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
+    return n
+
+
+def _recorded_cholesky(a, L: np.ndarray, upper: bool):
+    """The factor ``L`` of ``a`` (or Lᵀ for ``upper``) recorded with :func:`cholesky`'s rule."""
 
     def backward(g):
         gL = np.tril(T(g) if upper else g)
@@ -149,8 +212,9 @@ def eigh(A, UPLO="L"):
     gradient of the eigenvectors undefined (infinite or NaN, as PyTorch's); the eigenvalues' is
     still defined. A loss must not depend on the eigenvectors' signs for its gradient to mean anything.
     """
-    if UPLO not in ("L", "U"):
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):  # (either case, as PyTorch's)
         raise ConfigError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    UPLO = UPLO.upper()
     a = floating_matrices("linalg.eigh", A, square=True)
     values, V = np.linalg.eigh(a.data, UPLO=UPLO)
     return eigh_outputs(a, values, V)
@@ -246,24 +310,19 @@ def svdvals(A):
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """The Moore-Penrose pseudoinverse A⁺, by the SVD: V·diag(1/s)·Uᵀ over the singular values s
-    above max(atol, rtol·s_max) (the others taken as 0); without either tolerance rtol is
-    eps·max(m, n), with atol > 0 alone it is 0, as PyTorch's.
+    above :func:`singular_value_cutoff` (the others taken as 0). ``hermitian=True`` reads A's lower
+    triangle as a symmetric matrix's, as PyTorch's (whose eigenvalues' magnitudes are its singular
+    values, so the SVD gives the same pseudoinverse).
 
     Rule (A's rank constant near A), X = A⁺: dX = −X·dA·X + X·Xᵀ·dAᵀ·(I − A·X) + (I − X·A)·dAᵀ·Xᵀ·X,
-    so gA = −Xᵀ·ḡ·Xᵀ + (I − A·X)·ḡᵀ·X·Xᵀ + Xᵀ·X·ḡᵀ·(I − X·A).
+    so gA = −Xᵀ·ḡ·Xᵀ + (I − A·X)·ḡᵀ·X·Xᵀ + Xᵀ·X·ḡᵀ·(I − X·A), with A the input as given (as PyTorch's,
+    also with ``hermitian``).
     """
-    if hermitian:
-        raise ConfigError("linalg.pinv: hermitian=True is not supported; the SVD route (hermitian=False) gives the "
-                          "same pseudoinverse of a symmetric matrix")
-    a = floating_matrices("linalg.pinv", A)
+    a = floating_matrices("linalg.pinv", A, square=bool(hermitian))
     Y = a.data
     m, n = Y.shape[-2:]
-    U, s, Vh = np.linalg.svd(Y, full_matrices=False)
-    if rtol is None:
-        rtol = np.finfo(Y.dtype).eps * max(m, n) if atol is None or atol <= 0 else 0.0
-    largest = s[..., :1] if s.shape[-1] else s
-    cutoff = np.maximum(0.0 if atol is None else atol, rtol * largest)
-    kept = s > cutoff
+    U, s, Vh = np.linalg.svd(symmetric_from_lower(Y) if hermitian else Y, full_matrices=False)
+    kept = s > singular_value_cutoff(s, (m, n), atol, rtol)
     with np.errstate(divide="ignore"):
         inverse = np.where(kept, 1 / np.where(kept, s, 1), 0).astype(Y.dtype)
     X = (T(Vh) * inverse[..., None, :]) @ T(U)
@@ -273,3 +332,23 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
         return (-T(X) @ g @ T(X) + (eye_m - Y @ X) @ T(g) @ X @ T(X) + T(X) @ X @ T(g) @ (eye_n - X @ Y),)
 
     return record(X, (a,), backward, "linalg.pinv")
+
+
+def symmetric_from_lower(X: np.ndarray) -> np.ndarray:
+    """The symmetric matrices whose lower triangles are those of ``X`` (what a routine for
+    symmetric matrices reads, as LAPACK's with UPLO='L')."""
+    return np.tril(X) + T(np.tril(X, -1))
+
+
+def singular_value_cutoff(s: np.ndarray, shape: tuple, atol, rtol) -> np.ndarray:
+    """max(atol, rtol·s_max) for each matrix of singular values ``s`` (descending, on the last axis;
+    the cutoff keeps that axis, of length 1) of matrices of ``shape`` (m, n): PyTorch's tolerance of
+    ``pinv`` and ``matrix_rank``. Without either tolerance rtol is eps·max(m, n); with atol > 0
+    alone it is 0. Each may be a number or a tensor that broadcasts with the batch."""
+    eps = np.finfo(s.dtype).eps
+    atol = np.zeros(()) if atol is None else np.asarray(getattr(atol, "data", atol), dtype=np.float64)
+    if rtol is None:
+        rtol = np.where(atol > 0, 0.0, eps * max(shape))
+    rtol = np.asarray(getattr(rtol, "data", rtol), dtype=np.float64)
+    largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    return np.maximum(atol[..., None], rtol[..., None] * largest)

@@ -58,6 +58,15 @@ def _reflected(x: np.ndarray):
     return np.where(negative, 1 - x, x), negative, r
 
 
+def _cot_pi(r: np.ndarray) -> np.ndarray:
+    """cot(πr) for r in [−½, ½]: 1/tan(πr) near 0, and tan(π(½ − |r|)) with r's sign beyond ¼,
+    where ½ − |r| is exact (so cot is exactly 0 at ±½, and keeps its digits near there, where
+    1/tan(πr) takes the reciprocal of tan's rounded pole)."""
+    with np.errstate(divide="ignore"):
+        return np.where(np.abs(r) <= 0.25, 1 / np.tan(math.pi * r),
+                        np.copysign(np.tan(math.pi * (0.5 - np.abs(r))), r))
+
+
 def _stirling(z: np.ndarray) -> np.ndarray:
     inverse = 1 / z
     square = inverse * inverse
@@ -237,9 +246,9 @@ def polygamma_values(n: int, x) -> np.ndarray:
             t = z + k
             zeta += np.where(t < start, t ** -(n + 1), 0.0)
         carried = z + np.where(low, np.ceil(start - z), 0.0)
-        out = sign * scale * (zeta + _zeta_asymptotic(n)(carried))
+        out = np.asarray(sign * scale * (zeta + _zeta_asymptotic(n)(carried)))  # (an array even when 0-d)
         if reflect.any():
-            c = 1 / np.tan(math.pi * r[reflect])
+            c = _cot_pi(r[reflect])
             p = np.zeros_like(c)
             for a in reversed(_cot_derivative(n)):
                 p = p * c + a

@@ -1,5 +1,6 @@
-"""Functions of square matrices, as PyTorch's ``linalg``: ``det``, ``slogdet``, ``inv``, ``solve``
-and ``matrix_power``, batched over the leading dimensions (``solve`` broadcasts them).
+"""Functions of square matrices, as PyTorch's ``linalg``: ``det``, ``slogdet``, ``inv`` (and
+``inv_ex``), ``solve`` and ``matrix_power``, batched over the leading dimensions (``solve``
+broadcasts them).
 
 Notation as in :mod:`~deltaprop.ops.decompositions`: ᵀ the transpose of each matrix, ḡX the
 gradient of the loss with respect to an output X, ⟨P, Q⟩ = Σ P∘Q.
@@ -14,7 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._core import operand, record, unbroadcast
-from ._matrices import T, floating_matrices, singular
+from ._matrices import T, batch_of, floating_matrices, singular
 from .arithmetic import matmul
 from .elementwise import clone
 from .layout import swapaxes
@@ -23,6 +24,11 @@ from .layout import swapaxes
 class SlogdetResult(NamedTuple):
     sign: object
     logabsdet: object
+
+
+class InvExResult(NamedTuple):
+    inverse: object
+    info: object
 
 
 def _others_products(s: np.ndarray) -> np.ndarray:
@@ -83,11 +89,52 @@ def inv(A):
         Y = np.linalg.inv(a.data)
     except np.linalg.LinAlgError:
         raise singular("linalg.inv", a.data.shape) from None
+    return _recorded_inverse(a, Y)
 
+
+def _recorded_inverse(a, Y: np.ndarray):
     def backward(g):
         return (-T(Y) @ g @ T(Y),)
 
     return record(Y, (a,), backward, "linalg.inv")
+
+
+def inv_ex(A, *, check_errors=False):
+    """(inverse, info), as PyTorch's ``linalg.inv_ex``: ``info`` (int32, one per matrix) is 0 for an
+    invertible matrix and else the 1-based place of the first zero pivot of its LU factorization
+    with partial pivoting, as LAPACK reports it. The inverse of a singular matrix is NaN (PyTorch's
+    holds what LAPACK left); ``check_errors=True`` refuses one instead (LinAlgError), as :func:`inv`.
+    The inverses' gradient is :func:`inv`'s."""
+    a = floating_matrices("linalg.inv_ex", A, square=True)
+    M = a.data
+    try:
+        Y, info = np.linalg.inv(M), np.zeros(M.shape[:-2], np.int32)
+    except np.linalg.LinAlgError:  # one matrix at a time, to tell which are singular
+        flat = M.reshape((-1,) + M.shape[-2:])
+        Y, info = np.full_like(flat, np.nan), np.zeros(len(flat), np.int32)
+        for k, matrix in enumerate(flat):
+            try:
+                Y[k] = np.linalg.inv(matrix)
+            except np.linalg.LinAlgError:
+                info[k] = _first_zero_pivot(matrix)
+        if check_errors:
+            raise singular("linalg.inv_ex", M.shape) from None
+        Y, info = Y.reshape(M.shape), info.reshape(M.shape[:-2])
+    return InvExResult(_recorded_inverse(a, Y), Tensor._wrap(info))
+
+
+def _first_zero_pivot(M: np.ndarray) -> int:
+    """The 1-based place of the first exactly zero pivot of the LU factorization of ``M`` with
+    partial pivoting (LAPACK's getrf ``info``), or the last place where rounding left none."""
+    U = np.array(M, dtype=np.float64)
+    n = len(U)
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(U[k:, k])))
+        if U[p, k] == 0:
+            return k + 1
+        U[[k, p]] = U[[p, k]]
+        U[k + 1:, k:] -= np.outer(U[k + 1:, k] / U[k, k], U[k, k:])
+    return n
 
 
 def solve(A, B, *, left=True):
@@ -115,11 +162,7 @@ def solve(A, B, *, left=True):
     if columns.ndim < 2 or columns.shape[-2] != n:
         raise ShapeError(f"linalg.solve: A of shape {M.shape} and B of shape {Y.shape} do not fit A·X = B (B needs "
                          f"{n} rows, or to be a vector of {n} elements)")
-    try:
-        batch = np.broadcast_shapes(M.shape[:-2], columns.shape[:-2])
-    except ValueError:
-        raise ShapeError(f"linalg.solve: the batch dimensions of A {M.shape} and B {Y.shape} cannot be broadcast "
-                         "together") from None
+    batch = batch_of("linalg.solve", M, Y, columns.shape[:-2])
     M_, C_ = np.broadcast_to(M, batch + M.shape[-2:]), np.broadcast_to(columns, batch + columns.shape[-2:])
     try:
         X = np.linalg.solve(M_, C_)

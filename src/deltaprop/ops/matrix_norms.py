@@ -12,7 +12,7 @@ import numpy as np
 
 from ..dtypes import tensor_dtype
 from ..errors import ConfigError, ShapeError
-from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis
+from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, signs
 from .decompositions import svdvals
 from .elementwise import abs, astype
 from .layout import movedim
@@ -81,20 +81,21 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     def backward(g):
         g = expand_reduced(g, X.shape, axis, keepdim)
         n = expand_reduced(out, X.shape, axis, keepdim)
+        sign = signs(X)  # (0 at a NaN, as PyTorch's)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 local = np.zeros_like(X)
             elif p == 1:
-                local = np.sign(X)
+                local = sign
             elif p == 2:
                 local = np.where(n != 0, X / n, 0)  # (a NaN norm passes NaN on, as PyTorch's)
             elif np.isinf(p):  # shared among the elements that reach the extremum
                 hit = (magnitude == n) | np.isnan(magnitude)
-                local = np.sign(X) * hit / hit.sum(axis=axis, keepdims=True)
+                local = sign * hit / hit.sum(axis=axis, keepdims=True)
             elif p < 1:  # |x|^(p−1)·n^(1−p): x = 0 gets 0, and so does every element where n = 0
-                local = np.where(X != 0, np.sign(X) * magnitude ** (p - 1), 0) * n ** (1 - p)
+                local = np.where(X != 0, sign * magnitude ** (p - 1), 0) * n ** (1 - p)
             else:
-                local = np.where(n != 0, np.sign(X) * magnitude ** (p - 1) / n ** (p - 1), 0)
+                local = np.where(n != 0, sign * magnitude ** (p - 1) / n ** (p - 1), 0)
         return ((g * local).astype(X.dtype, copy=False),)
 
     return record(out, (a,), backward, "linalg.vector_norm")
@@ -133,7 +134,16 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     rows, columns = _matrix_dims(op, dim, ndim)
     if ord == "fro":
         return vector_norm(a, 2, (rows, columns), keepdim)
-    if ord in ("nuc", 2, -2):
+    over = {2: (rows, columns), -2: (rows, columns), 1: (columns,), -1: (columns,)}.get(ord, (rows,))
+    if ord != "nuc" and any(a.data.shape[i] == 0 for i in over):
+        # the extremum of no singular values (or column or row sums): 0 for a largest, as PyTorch's
+        # (the supremum of nothing non-negative), and no smallest
+        if ord < 0:
+            matrix = tuple(a.data.shape[i] for i in (rows, columns))
+            raise ShapeError(f"{op}: the {ord} norm of {matrix[0]} by {matrix[1]} matrices is undefined: it is the "
+                             "smallest of no values")
+        out = sum(abs(a), (rows, columns), keepdims=True)
+    elif ord in ("nuc", 2, -2):
         values = svdvals(movedim(a, (rows, columns), (-2, -1)))
         out = sum(values, -1) if ord == "nuc" else amax(values, -1) if ord == 2 else amin(values, -1)
     else:

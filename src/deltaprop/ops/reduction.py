@@ -10,7 +10,7 @@ import numpy as np
 from ..dtypes import tensor_dtype
 from ..errors import ConfigError, ShapeError
 from ..tensor import get_default_dtype
-from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, torch_names
+from ._core import expand_reduced, normalize_axes, operand, record, reduction_axis, signs, torch_names
 from .elementwise import astype
 from .promotion import refuse_non_floating
 
@@ -220,12 +220,18 @@ def amin(a, axis=None, keepdims=False):
 def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """The p-norm (Σ|x|^p)^(1/p) over ``axis`` (all elements by default): p = 2 ('fro'), 1, inf or
     any positive number, as PyTorch's ``norm``. Where the norm is 0 the gradient is 0 (the
-    subgradient PyTorch takes), not the 0/0 of the formula."""
+    subgradient PyTorch takes), not the 0/0 of the formula. For p = 0, −inf and negative p (the
+    count of non-zero elements, the smallest magnitude, the formula with p < 0) it is
+    ``linalg.vector_norm``, as PyTorch's ``norm`` is."""
     if dim is not None or keepdim is not None:
         axis, keepdims = torch_names("norm", axis, dim, keepdims, keepdim)
     p = 2.0 if p == "fro" else p
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not p > 0:
-        raise ConfigError(f"norm: p must be a positive number, inf or 'fro', got {p!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or np.isnan(p):
+        raise ConfigError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r}")
+    if not p > 0:
+        from .matrix_norms import vector_norm  # (that module imports this one)
+
+        return vector_norm(floating_operand("norm", a), p, axis, keepdims)
     a = floating_operand("norm", a)
     X = a.data
     axis = reduction_axis(axis, X.ndim, "norm")
@@ -247,16 +253,16 @@ def norm(a, p=2, axis=None, keepdims=False, *, dim=None, keepdim=None):
         g = expand_reduced(g, X.shape, axis, keepdims)
         n = expand_reduced(out, X.shape, axis, keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
-            if p == np.inf:  # shared among the elements of largest magnitude
-                hit = magnitude == n
-                local = np.sign(X) * hit / hit.sum(axis=axis, keepdims=True)
+            if p == np.inf:  # shared among the elements of largest magnitude (a NaN's, where one is)
+                hit = (magnitude == n) | np.isnan(magnitude)
+                local = signs(X) * hit / hit.sum(axis=axis, keepdims=True)
             elif p == 1:
-                local = np.sign(X)
+                local = signs(X)  # (0 at a NaN, as PyTorch's)
             elif p == 2:
                 local = np.where(n != 0, X / n, 0)  # (a NaN norm passes NaN on, as PyTorch's)
             else:
                 # (0 where x is 0 too: for p < 1, |x|^(p−1) is infinite there and sign(x) is 0)
-                local = np.where((n != 0) & (X != 0), np.sign(X) * magnitude ** (p - 1) / n ** (p - 1), 0)
+                local = np.where((n != 0) & (X != 0), signs(X) * magnitude ** (p - 1) / n ** (p - 1), 0)
         return ((g * local).astype(X.dtype, copy=False),)
 
     return record(np.asarray(out), (a,), backward, "norm")

@@ -1,4 +1,5 @@
-"""The error function, which NumPy lacks and the exact GELU needs, its complement and its inverse.
+"""The error function, which NumPy lacks and the exact GELU needs, its complement, the scaled
+complement erfcx and the inverse.
 
 Two classical expansions, each used where it converges fast, vectorised over the array:
 
@@ -71,11 +72,17 @@ def erf(x: np.ndarray) -> np.ndarray:
 def _complement(outer: np.ndarray, terms: int) -> np.ndarray:
     """erfc(x) for x >= the split, by Laplace's continued fraction (to full relative accuracy, far
     into the tail where 1 − erf(x) would be 0)."""
+    return np.exp(-outer * outer) / (math.sqrt(math.pi) * (outer + _fraction_rest(outer, terms)))
+
+
+def _fraction_rest(outer: np.ndarray, terms: int) -> np.ndarray:
+    """The continued fraction of :func:`_complement` less its leading x: ½/(x + 1/(x + (3/2)/(x + ...))),
+    kept apart so that erfcx's derivative, which is proportional to it, loses no digits to x − fraction."""
     fraction = outer.copy()
-    for k in range(terms, 0, -1):
+    for k in range(terms, 1, -1):
         np.divide(k / 2, fraction, out=fraction)
         fraction += outer
-    return np.exp(-outer * outer) / (math.sqrt(math.pi) * fraction)
+    return 0.5 / fraction
 
 
 def erfc(x: np.ndarray) -> np.ndarray:
@@ -93,6 +100,37 @@ def erfc(x: np.ndarray) -> np.ndarray:
 
 
 _COMPLEMENT_FROM, _COMPLEMENT_TERMS = 1.5, 100
+
+
+def erfcx(x: np.ndarray) -> np.ndarray:
+    """e^(x²)·erfc(x), the scaled complement, computed in float64 and returned in ``x``'s dtype: from
+    1.5 on 1/(√π·fraction), which stays accurate where erfc itself underflows (erfcx(x) ≈ 1/(x√π),
+    0 at +inf); below, e^(x²)·erfc(x) (+inf once e^(x²) overflows, below about −26.6)."""
+    x = np.asarray(x)
+    z = x.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.asarray(np.exp(z * z) * erfc(z))
+    tail = z >= _COMPLEMENT_FROM
+    if np.any(tail):
+        outer = z[tail]
+        out[tail] = 1 / (math.sqrt(math.pi) * (outer + _fraction_rest(outer, _COMPLEMENT_TERMS)))
+    return out.astype(x.dtype, copy=False)
+
+
+def erfcx_slope(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """erfcx′(x) = 2x·erfcx(x) − 2/√π, in float64; from 1.5 on −(2/√π)·rest/fraction (the fraction's
+    terms after x), which is the same number without the cancellation of 2x·erfcx(x) against 2/√π
+    (every digit lost by x = 1e8)."""
+    z = np.asarray(x, np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        slope = np.asarray(2 * z * np.asarray(out, np.float64) - 2 / math.sqrt(math.pi))
+    tail = z >= _COMPLEMENT_FROM
+    if np.any(tail):
+        outer = z[tail]
+        rest = _fraction_rest(outer, _COMPLEMENT_TERMS)
+        with np.errstate(invalid="ignore"):  # (inf/inf at +inf: the slope's limit there is 0)
+            slope[tail] = np.where(outer == np.inf, 0.0, -2 / math.sqrt(math.pi) * rest / (outer + rest))
+    return slope
 _WINITZKI = 0.147  # the constant of Winitzki's closed-form approximation of erf, and so of its inverse
 _HALLEY_STEPS = 3  # each cubes the relative error: 4e-3, 1e-7, 1e-21, below float64's rounding
 

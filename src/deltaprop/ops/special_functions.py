@@ -1,7 +1,8 @@
 """The functions of ``torch.special`` that deltaprop had no name for, each its forward and its
-derivative: logit, xlog1py, the normal distribution's ndtr, ndtri and log_ndtr, the modified Bessel
-functions i0 and i1, and the entropy term entr. They compute in float64 where the formula needs the range
-(ndtr's tails, i0's growth) and return the input's dtype; integers compute in the default float dtype.
+derivative: logit, xlog1py, the scaled complementary error function erfcx, the normal distribution's
+ndtr, ndtri and log_ndtr, the modified Bessel functions i0 and i1, and the entropy term entr. They
+compute in float64 where the formula needs the range (ndtr's tails, i0's growth) and return the
+input's dtype; integers compute in the default float dtype.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from . import special
 
 _ROOT_TWO = math.sqrt(2.0)
 _LOG_ROOT_TWO_PI = 0.5 * math.log(2 * math.pi)
+_COMPLEMENT_FROM = special._COMPLEMENT_FROM
 
 
 def logit(input, eps=None):
     """ln(x / (1 − x)), the inverse of the sigmoid; with ``eps``, x is first clamped to [eps, 1 − eps]
-    and the gradient is 0 outside that interval, as in PyTorch."""
+    and the gradient is 0 outside that interval, as in PyTorch. Without it the gradient is NaN
+    outside [0, 1], where the value is, and +inf·g at 0 and 1 (±0 alike), as PyTorch's."""
     a = operand(input)
     x = floating(a.data)
     z = x if eps is None else np.clip(x, eps, 1 - eps)
@@ -31,9 +34,12 @@ def logit(input, eps=None):
     def backward(g):
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = g / (x * (1 - x))
-        if eps is not None:
-            slope = np.where((x < eps) | (x > 1 - eps), 0, slope).astype(slope.dtype, copy=False)
-        return (slope,)
+            if eps is None:
+                slope = np.where((x == 0) | (x == 1), g * np.inf, slope)
+                slope = np.where((x < 0) | (x > 1), np.nan, slope)
+            else:
+                slope = np.where((x < eps) | (x > 1 - eps), 0, slope)
+        return (slope.astype(np.result_type(g, x), copy=False),)
 
     return record(out, (a,), backward, "logit")
 
@@ -58,6 +64,20 @@ def xlog1py(input, other):
     return record(out, (a, b), backward, "xlog1py")
 
 
+def erfcx(input):
+    """e^(x²)·erfc(x), the scaled complementary error function: finite and accurate where erfc(x)
+    underflows (≈ 1/(x√π) for large x); gradient 2x·erfcx(x) − 2/√π, computed without cancellation
+    for large x (:func:`.special.erfcx_slope`)."""
+    a = operand(input)
+    x = floating(a.data)
+    out = special.erfcx(np.asarray(x, np.float64))
+
+    def backward(g):
+        return ((g * special.erfcx_slope(x, out)).astype(g.dtype, copy=False),)
+
+    return record(out.astype(x.dtype), (a,), backward, "erfcx")
+
+
 def _density(x: np.ndarray) -> np.ndarray:
     """The standard normal density φ(x) = e^(−x²/2) / √(2π)."""
     return np.exp(-0.5 * x * x - _LOG_ROOT_TWO_PI)
@@ -76,33 +96,81 @@ def ndtr(input):
 
 
 def ndtri(input):
-    """Φ⁻¹(p), the inverse of :func:`ndtr`: √2 · erfinv(2p − 1); ±inf at 1 and 0, NaN outside [0, 1].
-    (2p − 1 rounds off the digits of a p below about 1e-8: the far tails are less accurate than SciPy's.)"""
+    """Φ⁻¹(p), the inverse of :func:`ndtr`; ±inf at 1 and 0, NaN outside [0, 1].
+
+    √2·erfinv(2p − 1) where 2p − 1 is exact (¼ ≤ p ≤ ¾); in the tails ±Φ⁻¹(q), q the smaller of p
+    and 1 − p (exact beyond ¾), Φ⁻¹(q) found by Newton's method on ln Φ(x) = ln q, whose log_ndtr
+    keeps its digits to the smallest q (Φ⁻¹(1e-300) = −37.05): 2p − 1 would round off every digit
+    of a p below 1e-16 and give −inf."""
     a = operand(input)
     p = floating(a.data)
-    out = (_ROOT_TWO * special.erfinv(2 * np.asarray(p, np.float64) - 1)).astype(p.dtype)
+    out = _ndtri_values(np.asarray(p, np.float64)).astype(p.dtype)
 
     def backward(g):
-        return (g / _density(out),)  # 1 / Φ'(Φ⁻¹(p))
+        with np.errstate(over="ignore"):  # (p = 5e-324: φ(Φ⁻¹(p)) underflows, the slope is +inf)
+            return (g / _density(out),)  # 1 / Φ′(Φ⁻¹(p))
 
     return record(out, (a,), backward, "ndtri")
 
 
+_NEWTON_STEPS = 4  # from within 4.5e-4 (Abramowitz and Stegun 26.2.23), each squares the error
+
+
+def _ndtri_values(p: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(_ROOT_TWO * special.erfinv(2 * p - 1))
+        q = np.minimum(p, 1 - p)
+        tail = (q > 0) & (q < 0.25)
+        if np.any(tail):
+            q = q[tail]
+            t = np.sqrt(-2 * np.log(q))
+            x = -(t - (2.515517 + 0.802853 * t + 0.010328 * t * t)
+                  / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t))
+            log_q = np.log(q)
+            for _ in range(_NEWTON_STEPS):
+                x = x - (_log_ndtr_values(x) - log_q) / _log_ndtr_slope(x, _log_ndtr_values(x))
+            out[tail] = np.where(p[tail] < 0.5, x, -x)
+    return out
+
+
+LOG_NDTR_TAIL_FROM = -_COMPLEMENT_FROM * _ROOT_TWO  # (erfc's continued fraction covers −x/√2 >= 1.5)
+
+
+def _log_ndtr_values(x: np.ndarray) -> np.ndarray:
+    """ln Φ(x) in float64: for x > 0, ln(1 − erfc(x/√2)/2) by log1p keeps the tiny negative values
+    on the right; in the left tail ln(erfcx(z)/2) − z², z = −x/√2, which stays finite as far as z² does
+    (to x ≈ −1e154; ln(erfc(z)/2) was −inf from x ≈ −38); between, ln(erfc(z)/2)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        z = -x / _ROOT_TWO
+        middle = np.log(0.5 * special.erfc(np.where(x > LOG_NDTR_TAIL_FROM, z, 0.0)))
+        tail = np.log(0.5 * special.erfcx(np.where(x <= LOG_NDTR_TAIL_FROM, z, 2.0))) - z * z
+        right = np.log1p(-0.5 * special.erfc(np.abs(z)))
+        return np.where(x > 0, right, np.where(x > LOG_NDTR_TAIL_FROM, middle, tail))
+
+
+def _log_ndtr_slope(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """φ(x)/Φ(x): e^(ln φ(x) − ln Φ(x)) (no 0/0 where both underflow), and in the left tail
+    √(2/π)/erfcx(−x/√2), where the two logarithms, each near −x²/2, would cancel."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        ratio = np.exp(-0.5 * x * x - _LOG_ROOT_TWO_PI - out)
+        tail = math.sqrt(2 / math.pi) / special.erfcx(np.where(x <= LOG_NDTR_TAIL_FROM, -x / _ROOT_TWO, 2.0))
+        return np.where(x <= LOG_NDTR_TAIL_FROM, tail, ratio)
+
+
 def log_ndtr(input):
-    """ln Φ(x), from erfc in float64: ln(erfc(−x/√2)/2) stays finite far into the left tail (to
-    x ≈ −37), and for x > 0, ln(1 − erfc(x/√2)/2) by log1p keeps the tiny negative values on the right."""
+    """ln Φ(x), computed in float64 (:func:`_log_ndtr_values`): finite throughout the left tail,
+    ≈ −x²/2 − ln(−x√(2π)), as PyTorch's; gradient φ(x)/Φ(x), ≈ −x there."""
     a = operand(input)
     x = floating(a.data)
     wide = np.asarray(x, np.float64)
-    with np.errstate(divide="ignore"):
-        out = np.where(wide > 0, np.log1p(-0.5 * special.erfc(np.abs(wide) / _ROOT_TWO)),
-                       np.log(0.5 * special.erfc(-wide / _ROOT_TWO)))
+    out = _log_ndtr_values(wide)
 
     def backward(g):
-        # φ(x) / Φ(x), as e^(ln φ(x) − ln Φ(x)): no 0/0 where both underflow
-        return (g * np.exp(-0.5 * wide * wide - _LOG_ROOT_TWO_PI - out).astype(x.dtype),)
+        return ((g * _log_ndtr_slope(wide, out)).astype(g.dtype, copy=False),)
 
-    return record(out.astype(x.dtype), (a,), backward, "log_ndtr")
+    with np.errstate(over="ignore"):  # (a float32 input beyond −2.6e19: −x²/2 is −inf in float32)
+        out_of_dtype = out.astype(x.dtype)
+    return record(out_of_dtype, (a,), backward, "log_ndtr")
 
 
 def i0(input):
@@ -119,20 +187,22 @@ def i0(input):
 
 def i1(input):
     """The modified Bessel function of the first kind of order 1 (``torch.special.i1``); its
-    derivative is i0(x) − i1(x)/x, and ½ at 0 (the limit)."""
+    derivative is i0(x) − i1(x)/x, and ½ near 0 (the limit, reached in float64 long before
+    |x| < I1_SLOPE_IS_HALF_BELOW, where a subnormal x/2 would make i1(x)/x inexact)."""
     a = operand(input)
     x = floating(a.data)
     out = _i1(x)
 
     def backward(g):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            slope = np.where(x == 0, 0.5, np.i0(np.asarray(x, np.float64)) - out / x)
+            slope = np.where(np.abs(x) < I1_SLOPE_IS_HALF_BELOW, 0.5, np.i0(np.asarray(x, np.float64)) - out / x)
         return (g * slope.astype(g.dtype, copy=False),)
 
     return record(out.astype(x.dtype), (a,), backward, "i1")
 
 
 _I1_SERIES_UP_TO, _I1_SERIES_TERMS, _I1_ASYMPTOTIC_TERMS = 20.0, 60, 30
+I1_SLOPE_IS_HALF_BELOW = 1e-150  # i0(x) − i1(x)/x = ½ + 3x²/16 + …: exactly ½ in float64 below 1e-8
 
 
 def _i1(x: np.ndarray) -> np.ndarray:

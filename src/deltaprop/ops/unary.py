@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError
-from ._core import operand, record
+from ._core import operand, record, signs
 from .elementwise import clip
 from .promotion import floating, refuse_booleans, refuse_non_floating
 from . import special
@@ -126,7 +126,7 @@ erfinv = _slope_of_output("erfinv", special.erfinv, _erfinv_slope,
                           "The inverse of erf: ±inf at ±1, NaN beyond them, as in PyTorch.")
 
 
-sign = _step("sign", lambda x: x.copy() if x.dtype.kind == "b" else np.nan_to_num(np.asarray(np.sign(x)), nan=0.0, copy=False),
+sign = _step("sign", lambda x: x.copy() if x.dtype.kind == "b" else signs(x),
              "−1, 0 or 1 by the sign of each element; 0 for NaN, as PyTorch's (NumPy's gives NaN).", booleans=True)
 floor = _step("floor", np.floor, "The largest integer not above each element.")
 ceil = _step("ceil", np.ceil, "The smallest integer not below each element.")
