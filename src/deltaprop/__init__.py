@@ -14,7 +14,7 @@ from . import data, linalg, nn, ops, optim, special
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
-from .devices import device
+from .devices import device, get_default_device, set_default_device
 from .dtypes import finfo, iinfo
 from .ops import bernoulli, multinomial, normal, poisson  # draws, from the generator or generator=
 from .printing import set_printoptions
@@ -162,6 +162,8 @@ _LAZY = {
     "amp": ("amp", None),
     "autocast": ("amp", "autocast"),
     "compile": ("compiling", "compile"),
+    "set_float32_matmul_precision": ("backends", "set_float32_matmul_precision"),
+    "get_float32_matmul_precision": ("backends", "get_float32_matmul_precision"),
 }
 
 
@@ -220,5 +222,6 @@ __all__ = [
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
     "autograd", "distributions",
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
-    "ShortTensor", "bfloat16", "amp", "autocast", "compile",
+    "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_default_device", "get_default_device",
+    "set_float32_matmul_precision", "get_float32_matmul_precision",
 ]

@@ -7,7 +7,29 @@ deltaprop computes with NumPy, and the same inputs give the same results run aft
 
 from __future__ import annotations
 
-__all__ = ["cuda", "cudnn", "mps"]
+import warnings
+
+__all__ = ["cuda", "cudnn", "get_float32_matmul_precision", "mps", "set_float32_matmul_precision"]
+
+_PRECISIONS = ("highest", "high", "medium")  # PyTorch's
+_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """PyTorch's switch that lets float32 matrix products use TF32 or bfloat16 inside ('high',
+    'medium'); kept and read back, changing nothing: NumPy multiplies float32 matrices in float32
+    ('highest'). A name PyTorch does not know is ignored with a warning, as PyTorch ignores it."""
+    global _matmul_precision
+    if precision not in _PRECISIONS:
+        warnings.warn(f"set_float32_matmul_precision: {precision!r} is not one of 'highest', 'high' or 'medium'; "
+                      "the call has no effect", UserWarning, stacklevel=2)
+        return
+    _matmul_precision = precision
+
+
+def get_float32_matmul_precision() -> str:
+    """The precision last set (PyTorch's default 'highest'), which deltaprop's products always have."""
+    return _matmul_precision
 
 
 class _CuDNN:

@@ -128,3 +128,16 @@ def check_device(owner: str, device) -> None:
     if kind != "cpu":
         raise ConfigError(f"{owner}: deltaprop computes with NumPy on the CPU, so there is no {kind!r} device; "
                           "use 'cpu', or drop the call")
+
+
+def set_default_device(device) -> None:
+    """PyTorch's ``set_default_device``: the device new tensors are made on. Only the CPU (or None,
+    PyTorch's "back to the CPU") can be it, which changes nothing; another is refused in one sentence,
+    where PyTorch refuses it at the first tensor made."""
+    on_cpu("set_default_device", device)
+
+
+def get_default_device() -> device:
+    """``device(type='cpu')``: the device every tensor is made on."""
+    return CPU
+

@@ -151,3 +151,37 @@ def test_makers_refuse_another_device_naming_themselves(name):
     make = _MAKERS[name][0] if name in _MAKERS else _DRAWS[name]
     with pytest.raises(ConfigError, match=rf"^{name}: deltaprop computes with NumPy on the CPU, so there is no 'cuda' device"):
         make(device="cuda:0")
+
+
+def test_the_default_device_is_the_cpu_as_pytorchs_without_a_gpu():
+    # the 2024 name-classifying tutorial's opening lines
+    for lib in (torch, dp):
+        device = lib.device("cuda" if lib.cuda.is_available() else "cpu")
+        lib.set_default_device(device)
+        assert str(lib.get_default_device()) == "cpu"
+        assert str(lib.zeros(2).device) == "cpu"
+        lib.set_default_device(None)
+        assert str(lib.get_default_device()) == "cpu"
+    assert dp.get_default_device() == dp.device("cpu")
+    with pytest.raises(ConfigError, match=r"^set_default_device: .* no 'cuda' device"):
+        dp.set_default_device("cuda")  # (PyTorch refuses it at the first tensor made)
+
+
+def test_float32_matmul_precision_is_kept_as_pytorchs_and_changes_nothing():
+    before = torch.get_float32_matmul_precision()
+    assert dp.get_float32_matmul_precision() == before == "highest"
+    x = dp.tensor(np.random.default_rng(0).standard_normal((4, 5)), dtype=np.float32)
+    exact = (x @ x.T).data
+    try:
+        for precision in ("high", "medium", "highest"):
+            torch.set_float32_matmul_precision(precision)
+            dp.set_float32_matmul_precision(precision)
+            assert dp.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == precision
+            np.testing.assert_array_equal((x @ x.T).data, exact)
+        for lib in (torch, dp):
+            with pytest.warns(UserWarning, match="fast'? is not one of 'highest', 'high'"):
+                lib.set_float32_matmul_precision("fast")
+            assert lib.get_float32_matmul_precision() == "highest"
+    finally:
+        torch.set_float32_matmul_precision(before)
+        dp.set_float32_matmul_precision("highest")
