@@ -459,9 +459,12 @@ def cosine_lr(it, learning_rate=6e-4, warmup_iters=4, lr_decay_iters=20, min_lr=
 
 def train_gpt(lib, model, batches, iterations, gradient_accumulation_steps=2, grad_clip=1.0, learning_rate=6e-4):
     """nanoGPT's training loop on the CPU: the learning rate set in every group by hand, gradient
-    accumulation over micro-steps, a (disabled) ``GradScaler``, clipping, ``zero_grad(set_to_none=True)``;
-    ``batches`` is consumed one micro-step at a time. The losses of each iteration."""
+    accumulation over micro-steps, a (disabled) ``GradScaler`` and ``autocast``, clipping,
+    ``zero_grad(set_to_none=True)``; ``batches`` is consumed one micro-step at a time. The losses of
+    each iteration, and the optimizer."""
     torch = lib.torch
+    ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}["bfloat16"]
+    ctx = torch.autocast(device_type="cpu", dtype=ptdtype, enabled=False)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
     optimizer = model.configure_optimizers(0.1, learning_rate, (0.9, 0.95), "cpu")
     batches = iter(batches)
@@ -472,8 +475,9 @@ def train_gpt(lib, model, batches, iterations, gradient_accumulation_steps=2, gr
             param_group['lr'] = lr
         for micro_step in range(gradient_accumulation_steps):
             X, Y = next(batches)
-            logits, loss = model(X, Y)
-            loss = loss / gradient_accumulation_steps
+            with ctx:
+                logits, loss = model(X, Y)
+                loss = loss / gradient_accumulation_steps
             scaler.scale(loss).backward()
         if grad_clip != 0.0:
             scaler.unscale_(optimizer)

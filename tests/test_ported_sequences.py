@@ -208,6 +208,15 @@ def test_nanogpt_trains_checkpoints_crops_and_generates(flash, tmp_path):
         if k.startswith("_orig_mod."):
             state_dict[k[len("_orig_mod."):]] = state_dict.pop(k)
     again.load_state_dict(state_dict)
+    resumed = again.configure_optimizers(0.1, 1e-2, (0.9, 0.95), "cpu")
+    resumed.load_state_dict(checkpoint["optimizer"])  # train.py's resume: the run goes on as if never stopped
+    for net, opt in ((model, optimizer), (again, resumed)):
+        x, y = batches[-1]
+        net(x, y)[1].backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    np.testing.assert_allclose(again.lm_head.weight.data, model.lm_head.weight.data, rtol=1e-6, atol=1e-7)
+    assert checkpoint["best_val_loss"] == pytest.approx(losses[-1])
     again.eval()
     x, y = batches[0]
     np.testing.assert_allclose(again(x, y)[1].item(), model.eval()(x, y)[1].item(), rtol=1e-6)
