@@ -163,13 +163,14 @@ def train_sequential_by_hand(torch, model, steps):
                     linear_layer.weight[:, 2].item()]
 
 
-def train_with_an_optimizer(torch, model, make_optimizer, steps, features=True):
-    """``optimizer.zero_grad()``, ``loss.backward()``, ``optimizer.step()`` on the polynomial
-    features (the nn tutorial's Sequential) or on x itself (its custom modules)."""
+def train_with_an_optimizer(torch, model, optimizer_class, steps, features=True, **options):
+    """``optimizer.zero_grad()``, ``loss.backward()``, ``optimizer.step()`` with
+    ``optimizer_class(model.parameters(), **options)``, on the polynomial features (the nn
+    tutorial's Sequential) or on x itself (its custom modules)."""
     xx, y = polynomial_features(torch)
     inputs = xx if features else torch.linspace(-math.pi, math.pi, 2000)
     criterion = torch.nn.MSELoss(reduction='sum')
-    optimizer = make_optimizer(model.parameters())
+    optimizer = optimizer_class(model.parameters(), **options)
     losses = []
     for t in range(steps):
         y_pred = model(inputs)

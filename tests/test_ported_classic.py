@@ -66,7 +66,7 @@ def test_polynomial_sequential_by_hand_is_sgd():
     same = programs.polynomial_sequential(torch)
     same.load_state_dict(model.state_dict())
     by_hand, coefficients = programs.train_sequential_by_hand(torch, model, steps=200)
-    with_sgd = programs.train_with_an_optimizer(torch, same, lambda p: torch.optim.SGD(p, lr=1e-6), steps=200)
+    with_sgd = programs.train_with_an_optimizer(torch, same, torch.optim.SGD, steps=200, lr=1e-6)
     np.testing.assert_allclose(with_sgd, by_hand, rtol=1e-5)
     assert programs.polynomial_features(torch)[0].shape == (2000, 3) and model(torch.ones(4, 3)).shape == (4,)
     assert len(coefficients) == 4 and _mostly_falls(by_hand)
@@ -75,7 +75,7 @@ def test_polynomial_sequential_by_hand_is_sgd():
 def test_polynomial_sequential_with_rmsprop_learns():
     torch.manual_seed(2)
     model = programs.polynomial_sequential(torch)
-    losses = programs.train_with_an_optimizer(torch, model, lambda p: torch.optim.RMSprop(p, lr=1e-3), steps=2000)
+    losses = programs.train_with_an_optimizer(torch, model, torch.optim.RMSprop, steps=2000, lr=1e-3)
     assert losses[-1] < 20 and _mostly_falls(losses, 0.01)  # the tutorial ends near 9
 
 
@@ -84,13 +84,12 @@ def test_polynomial_modules_learn_and_describe_themselves():
     Polynomial3, DynamicNet = programs.polynomial_module(torch)
     model = Polynomial3()
     assert [name for name, _ in model.named_parameters()] == ["a", "b", "c", "d"]
-    losses = programs.train_with_an_optimizer(torch, model, lambda p: torch.optim.SGD(p, lr=1e-6), steps=300,
-                                              features=False)
+    losses = programs.train_with_an_optimizer(torch, model, torch.optim.SGD, steps=300, features=False, lr=1e-6)
     assert _mostly_falls(losses) and model.string().startswith("y = ") and model.string().endswith(" x^3")
     random.seed(0)
     dynamic = DynamicNet()
-    losses = programs.train_with_an_optimizer(torch, dynamic, lambda p: torch.optim.SGD(p, lr=1e-8, momentum=0.9),
-                                              steps=600, features=False)
+    losses = programs.train_with_an_optimizer(torch, dynamic, torch.optim.SGD, steps=600, features=False, lr=1e-8,
+                                              momentum=0.9)
     assert _mostly_falls(losses) and dynamic.string().endswith("x^5 ?")
 
 
@@ -253,7 +252,8 @@ def test_dcgan_initialises_and_trains_its_networks():
     for epoch in range(2):
         for i, data in enumerate(dataloader, 0):
             noise = torch.randn(data[0].size(0), nz, 1, 1, device=device)
-            results.append(programs.dcgan_step(torch, netD, netG, optimizerD, optimizerG, criterion, data, noise, device))
+            results.append(programs.dcgan_step(torch, netD, netG, optimizerD, optimizerG, criterion, data, noise,
+                                               device))
     errD, errG, D_x, D_G_z1, D_G_z2 = np.array(results).T
     assert np.all(np.isfinite(results)) and np.all((0 < D_x) & (D_x < 1))
     assert errD[-1] < errD[0] and D_x[-1] > D_x[0]  # the discriminator learns first

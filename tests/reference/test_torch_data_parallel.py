@@ -46,7 +46,8 @@ def test_data_parallel_calls_its_module_as_pytorchs_does_without_a_gpu(device_id
 def test_data_parallels_state_dict_loads_into_pytorchs_and_back():
     ours, theirs = _pair()
     wrapped = nn.DataParallel(ours)
-    reference = torch.nn.DataParallel(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh()))
+    layers = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh())
+    reference = torch.nn.DataParallel(layers)
     reference.load_state_dict({key: torch.from_numpy(np.asarray(value)) for key, value in wrapped.state_dict().items()})
     load_into(wrapped, reference)
     np.testing.assert_array_equal(ours[0].weight.data, theirs[0].weight.detach().numpy())

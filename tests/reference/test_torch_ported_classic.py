@@ -73,8 +73,7 @@ def test_polynomial_sequential_is_pytorchs(optimizer):
                            for lib, model in ((dp, ours), (torch, theirs)))
     else:
         lr = 1e-3 if optimizer == "RMSprop" else 1e-6
-        mine, reference = (programs.train_with_an_optimizer(lib, model, lambda p, lib=lib: getattr(lib.optim, optimizer)(p, lr=lr),
-                                                            steps=300)
+        mine, reference = (programs.train_with_an_optimizer(lib, model, getattr(lib.optim, optimizer), steps=300, lr=lr)
                            for lib, model in ((dp, ours), (torch, theirs)))
     np.testing.assert_allclose(mine, reference, rtol=1e-4)
     np.testing.assert_allclose(ours[0].weight.data, theirs[0].weight.detach().numpy(), rtol=1e-4, atol=1e-6)
@@ -83,12 +82,11 @@ def test_polynomial_sequential_is_pytorchs(optimizer):
 @pytest.mark.parametrize("which", [0, 1], ids=["Polynomial3", "DynamicNet"])
 def test_polynomial_modules_are_pytorchs(which):
     ours, theirs = _both(lambda lib: programs.polynomial_module(lib)[which]())
-    make_optimizer = {0: lambda lib: (lambda p: lib.optim.SGD(p, lr=1e-6)),
-                      1: lambda lib: (lambda p: lib.optim.SGD(p, lr=1e-8, momentum=0.9))}[which]
+    options = [dict(lr=1e-6), dict(lr=1e-8, momentum=0.9)][which]
     runs = []
     for lib, model in ((dp, ours), (torch, theirs)):
         random.seed(0)  # the dynamic net's random.randint draws alike
-        runs.append(programs.train_with_an_optimizer(lib, model, make_optimizer(lib), steps=300, features=False))
+        runs.append(programs.train_with_an_optimizer(lib, model, lib.optim.SGD, steps=300, features=False, **options))
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-4)
     assert ours.string().split()[:2] == theirs.string().split()[:2] == ["y", "="]
 

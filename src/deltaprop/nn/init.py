@@ -239,5 +239,6 @@ def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: 
     """N(0, std²) with std = gain / √fan."""
     if _empty("kaiming_normal_", tensor, warn=True):
         return tensor
-    return draws.normal(tensor, 0.0, _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity), op="kaiming_normal_",
+    std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
+    return draws.normal(tensor, 0.0, std, op="kaiming_normal_",
                         generator=generator)
