@@ -14,7 +14,10 @@ from . import data, linalg, nn, ops, optim, special
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
-from .devices import device
+from .devices import device, get_default_device, set_default_device
+from .determinism import (
+    are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
+)
 from .dtypes import finfo, iinfo
 from .ops import bernoulli, multinomial, normal, poisson  # draws, from the generator or generator=
 from .printing import set_printoptions
@@ -212,4 +215,6 @@ __all__ = [
     "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
     "autograd", "distributions",
+    "get_default_device", "set_default_device", "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled", "use_deterministic_algorithms",
 ]

@@ -75,6 +75,30 @@ class device:
 
 
 CPU = device("cpu")  # the one device
+_named = device  # the class, for the functions below whose argument is PyTorch's ``device``
+
+_default = [CPU]  # what set_default_device last recorded (a list: set without a global statement)
+
+
+def set_default_device(device) -> None:
+    """PyTorch's ``torch.set_default_device``: the device tensors are made on when a maker names none.
+
+    Every tensor is on the CPU here, so this takes the CPU (``"cpu"``, ``"cpu:0"``, a
+    ``dp.device`` or a ``torch.device``) and records it for :func:`get_default_device`, or None
+    (back to the default, the CPU); any other device is refused in one sentence. A script's
+    ``torch.set_default_device("cuda" if torch.cuda.is_available() else "cpu")`` runs unchanged.
+    """
+    if device is None:
+        _default[0] = CPU
+        return
+    check_device("set_default_device", device)
+    _default[0] = _named(str(device).strip())
+
+
+def get_default_device():
+    """The device :func:`set_default_device` recorded, ``device(type='cpu')`` unless it named an
+    index (``"cpu:0"``), as PyTorch's ``torch.get_default_device``."""
+    return _default[0]
 
 
 NO_DTYPE = object()  # what target_dtype returns for a call that names no dtype (to("cpu"))
