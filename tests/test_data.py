@@ -886,7 +886,21 @@ def test_samples_of_tensors_are_collated_into_tensors():
 
     xb, yb = next(iter(DataLoader(Pairs(), batch_size=3)))
     assert isinstance(xb, dp.Tensor) and xb.data.tolist() == [[0, 0], [1, 2], [2, 4]]
-    assert isinstance(yb, np.ndarray) and yb.tolist() == [0, 1, 2]  # numbers stay an array
+    # the numbers beside a tensor too, as PyTorch's default_collate makes them: a torchvision-style
+    # (image, label) dataset's labels.size(0) and labels.to(device) work (they stayed an array)
+    assert isinstance(yb, dp.Tensor) and yb.dtype == np.int64 and yb.data.tolist() == [0, 1, 2]
+    assert yb.size(0) == 3 and yb.to("cpu") is yb
+
+
+def test_samples_without_a_tensor_are_collated_into_arrays():
+    samples = [({"image": np.full(2, i, np.float32), "name": f"s{i}"}, i) for i in range(3)]
+    features, labels = next(iter(DataLoader(samples, batch_size=3)))
+    assert isinstance(features["image"], np.ndarray) and isinstance(labels, np.ndarray)
+    assert features["name"].tolist() == ["s0", "s1", "s2"]
+    tagged = [({"image": dp.tensor(np.full(2, i, np.float32)), "name": f"s{i}"}, float(i)) for i in range(3)]
+    features, labels = next(iter(DataLoader(tagged, batch_size=3)))
+    assert isinstance(features["image"], dp.Tensor) and isinstance(labels, dp.Tensor) and labels.dtype == np.float64
+    assert isinstance(features["name"], np.ndarray)  # text is not numbers: it stays as it was
 
 
 def test_batch_size_none_serves_the_samples_unbatched_as_pytorch():

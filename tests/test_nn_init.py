@@ -174,3 +174,35 @@ def test_dirac_makes_a_convolution_the_identity():
     grouped = nn.init.dirac_(dp.randn(6, 2, 3, 3, dtype=np.float64), groups=3)
     y = dp.randn(2, 6, 5, 5, dtype=np.float64)
     np.testing.assert_allclose(nn.functional.conv2d(y, grouped, padding=1, groups=3).data, y.data, atol=1e-12)
+
+
+_ON_ARRAYS = [  # (function, arguments after the tensor, shape)
+    ("uniform_", (-0.5, 0.5), (4, 6)), ("normal_", (1.0, 0.02), (4, 6)), ("constant_", (0.25,), (4, 6)),
+    ("zeros_", (), (4, 6)), ("ones_", (), (4, 6)), ("eye_", (), (4, 6)), ("dirac_", (), (4, 2, 3, 3)),
+    ("xavier_uniform_", (), (4, 6)), ("xavier_normal_", (2.0,), (4, 2, 3)), ("kaiming_uniform_", (), (4, 6)),
+    ("kaiming_normal_", (0.2,), (4, 2, 3)), ("trunc_normal_", (0.0, 1.0, -1.0, 1.0), (4, 6)),
+    ("orthogonal_", (), (4, 6)), ("sparse_", (0.5,), (4, 6)),
+]
+
+
+@pytest.mark.parametrize("name, args, shape", _ON_ARRAYS, ids=[case[0] for case in _ON_ARRAYS])
+def test_init_fills_a_parameters_data_array_in_place(name, args, shape):
+    """The DCGAN tutorial's nn.init.normal_(m.weight.data, 0.0, 0.02): .data is the parameter's
+    array here, which nn.init now fills in place (it failed on the array's missing attributes),
+    drawing what it draws into the tensor itself."""
+    parameter = nn.Parameter(dp.full(shape, 7.0, dtype=np.float64))
+    array = parameter.data
+    dp.manual_seed(5)
+    assert getattr(nn.init, name)(array, *args) is array
+    assert parameter.data is array and parameter.dtype == np.float64
+    dp.manual_seed(5)
+    np.testing.assert_array_equal(getattr(nn.init, name)(dp.full(shape, 7.0, dtype=np.float64), *args).data, array)
+    assert not np.any(array == 7.0)
+
+
+def test_init_refuses_what_is_neither_a_tensor_nor_an_array():
+    for name, args in [("normal_", ()), ("zeros_", ()), ("xavier_uniform_", ()), ("eye_", ())]:
+        with pytest.raises(TypeError, match=rf"^{name}: expected a tensor \(or a NumPy array\) to fill, got list$"):
+            getattr(nn.init, name)([[0.0, 0.0], [0.0, 0.0]], *args)
+    with pytest.raises(TypeError, match="normal_: draws of a continuous distribution need a floating-point tensor"):
+        nn.init.normal_(np.zeros(3, np.int64))

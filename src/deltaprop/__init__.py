@@ -15,6 +15,9 @@ from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_l
 from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
 from .devices import device, get_default_device, set_default_device
+from .determinism import (
+    are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
+)
 from .dtypes import finfo, iinfo
 from .ops import bernoulli, multinomial, normal, poisson  # draws, from the generator or generator=
 from .printing import set_printoptions
@@ -162,8 +165,8 @@ _LAZY = {
     "amp": ("amp", None),
     "autocast": ("amp", "autocast"),
     "compile": ("compiling", "compile"),
-    "set_float32_matmul_precision": ("backends", "set_float32_matmul_precision"),
-    "get_float32_matmul_precision": ("backends", "get_float32_matmul_precision"),
+    "set_float32_matmul_precision": ("precision", "set_float32_matmul_precision"),
+    "get_float32_matmul_precision": ("precision", "get_float32_matmul_precision"),
 }
 
 
@@ -221,7 +224,9 @@ __all__ = [
     "kthvalue", "mode", "nanquantile", "quantile", "set_default_dtype", "vdot", "special",
     "fit", "evaluate", "predict", "Trainer", "History", "save", "load", "load_checkpoint", "explain", "draw_graph",
     "autograd", "distributions",
+    "get_default_device", "set_default_device", "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled", "use_deterministic_algorithms",
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
-    "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_default_device", "get_default_device",
-    "set_float32_matmul_precision", "get_float32_matmul_precision",
+    "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_float32_matmul_precision",
+    "get_float32_matmul_precision",
 ]

@@ -75,6 +75,30 @@ class device:
 
 
 CPU = device("cpu")  # the one device
+_named = device  # the class, for the functions below whose argument is PyTorch's ``device``
+
+_default = [CPU]  # what set_default_device last recorded (a list: set without a global statement)
+
+
+def set_default_device(device) -> None:
+    """PyTorch's ``torch.set_default_device``: the device tensors are made on when a maker names none.
+
+    Every tensor is on the CPU here, so this takes the CPU (``"cpu"``, ``"cpu:0"``, a
+    ``dp.device`` or a ``torch.device``) and records it for :func:`get_default_device`, or None
+    (back to the default, the CPU); any other device is refused in one sentence. A script's
+    ``torch.set_default_device("cuda" if torch.cuda.is_available() else "cpu")`` runs unchanged.
+    """
+    if device is None:
+        _default[0] = CPU
+        return
+    check_device("set_default_device", device)
+    _default[0] = _named(str(device).strip())
+
+
+def get_default_device():
+    """The device :func:`set_default_device` recorded, ``device(type='cpu')`` unless it named an
+    index (``"cpu:0"``), as PyTorch's ``torch.get_default_device``."""
+    return _default[0]
 
 
 NO_DTYPE = object()  # what target_dtype returns for a call that names no dtype (to("cpu"))
@@ -128,16 +152,4 @@ def check_device(owner: str, device) -> None:
     if kind != "cpu":
         raise ConfigError(f"{owner}: deltaprop computes with NumPy on the CPU, so there is no {kind!r} device; "
                           "use 'cpu', or drop the call")
-
-
-def set_default_device(device) -> None:
-    """PyTorch's ``set_default_device``: the device new tensors are made on. Only the CPU (or None,
-    PyTorch's "back to the CPU") can be it, which changes nothing; another is refused in one sentence,
-    where PyTorch refuses it at the first tensor made."""
-    on_cpu("set_default_device", device)
-
-
-def get_default_device() -> device:
-    """``device(type='cpu')``: the device every tensor is made on."""
-    return CPU
 

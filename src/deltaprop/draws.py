@@ -18,20 +18,36 @@ from .errors import ConfigError
 from .random import numpy_generator
 
 
-def fill(tensor, values):
+def values_of(op: str, target) -> np.ndarray:
+    """The array ``op`` writes into: a tensor's own, or a NumPy array given itself. ``nn.init`` is
+    given one by code ported from PyTorch that initialises through ``.data``
+    (``nn.init.normal_(m.weight.data, 0.0, 0.02)``, as the DCGAN tutorial does), where a
+    parameter's ``.data`` is its array."""
+    if isinstance(target, np.ndarray):
+        return target
+    values = getattr(target, "data", None)
+    if not isinstance(values, np.ndarray):
+        raise TypeError(f"{op}: expected a tensor (or a NumPy array) to fill, got {type(target).__name__}")
+    return values
+
+
+def fill(tensor, values, op: str = "fill"):
     """``values`` written into ``tensor``'s array (cast to its dtype), the change noted: a graph
-    recorded with the old values can no longer be differentiated."""
-    tensor.data[...] = values
-    tensor._mark_changed()
+    recorded with the old values can no longer be differentiated. An array given itself is written
+    without a note, as PyTorch's writes through ``.data`` go unrecorded."""
+    values_of(op, tensor)[...] = values
+    if not isinstance(tensor, np.ndarray):
+        tensor._mark_changed()
     return tensor
 
 
 def _continuous(op: str, tensor) -> tuple:
     """The shape to draw for ``op``, whose draws only a floating-point tensor can hold (as in PyTorch)."""
-    if tensor.data.dtype.kind != "f":
+    values = values_of(op, tensor)
+    if values.dtype.kind != "f":
         raise TypeError(f"{op}: draws of a continuous distribution need a floating-point tensor; this one is "
-                        f"{tensor.data.dtype} (convert it first, e.g. x = x.float())")
-    return tensor.data.shape
+                        f"{values.dtype} (convert it first, e.g. x = x.float())")
+    return values.shape
 
 
 def normal(tensor, mean=0.0, std=1.0, op: str = "normal_", generator=None):

@@ -362,3 +362,17 @@ def test_a_loader_with_default_collate_serves_pytorchs_batches():
     mine = list(data.DataLoader(samples, batch_size=2, collate_fn=data.default_collate))
     reference = list(tdata.DataLoader(samples, batch_size=2))
     assert [_structure(b) for b in mine] == [_structure(b) for b in reference]
+
+
+@pytest.mark.parametrize("label", [lambda i: i, lambda i: float(i) / 2, lambda i: bool(i % 2), lambda i: np.int32(i)],
+                         ids=["int", "float", "bool", "numpy-int"])
+def test_a_loader_over_tensor_and_label_samples_serves_pytorchs_tensors(label):
+    """A torchvision-style dataset gives (image tensor, label number): PyTorch's loader batches both
+    into tensors, so the CIFAR-10 tutorial's labels.size(0) and data[1].to(device) work; ours served
+    the labels as an array."""
+    def samples(lib):
+        return [(lib.full((2, 2), float(i)), label(i), {"id": label(i)}) for i in range(5)]
+
+    mine = list(data.DataLoader(samples(dp), batch_size=2))
+    reference = list(tdata.DataLoader(samples(torch), batch_size=2))
+    assert [_structure(list(b)) for b in mine] == [_structure(b) for b in reference]

@@ -153,18 +153,83 @@ def test_makers_refuse_another_device_naming_themselves(name):
         make(device="cuda:0")
 
 
-def test_the_default_device_is_the_cpu_as_pytorchs_without_a_gpu():
-    # the 2024 name-classifying tutorial's opening lines
-    for lib in (torch, dp):
-        device = lib.device("cuda" if lib.cuda.is_available() else "cpu")
-        lib.set_default_device(device)
-        assert str(lib.get_default_device()) == "cpu"
-        assert str(lib.zeros(2).device) == "cpu"
-        lib.set_default_device(None)
-        assert str(lib.get_default_device()) == "cpu"
-    assert dp.get_default_device() == dp.device("cpu")
-    with pytest.raises(ConfigError, match=r"^set_default_device: .* no 'cuda' device"):
-        dp.set_default_device("cuda")  # (PyTorch refuses it at the first tensor made)
+@pytest.fixture
+def default_devices():
+    """Both libraries' default devices put back as they were after a test that sets them."""
+    yield
+    dp.set_default_device(None)
+    torch.set_default_device(None)
+
+
+@pytest.mark.parametrize("choice", ["cpu", "cpu:0", "torch.device", "dp.device", None])
+def test_set_default_device_takes_the_cpu_and_reads_back_as_pytorchs(choice, default_devices):
+    """"Learning PyTorch with Examples" opens with torch.set_default_device(device); it was missing."""
+    assert repr(dp.get_default_device()) == repr(torch.get_default_device()) == "device(type='cpu')"
+    ours = {"torch.device": torch.device("cpu", 0), "dp.device": dp.device("cpu", 0)}.get(choice, choice)
+    theirs = torch.device("cpu", 0) if choice == "dp.device" else ours
+    dp.set_default_device(ours)
+    torch.set_default_device(theirs)
+    assert repr(dp.get_default_device()) == repr(torch.get_default_device())
+    assert isinstance(dp.get_default_device(), dp.device) and dp.zeros(2).device == dp.device("cpu")
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    ("cuda", ConfigError, r"^set_default_device: deltaprop computes with NumPy on the CPU, so there is no 'cuda' "),
+    (dp.device("mps"), ConfigError, r"^set_default_device: .*no 'mps' device"),
+    ("banana", ConfigError, r"^set_default_device: 'banana' is not a device"),
+    (1.5, ConfigError, r"^set_default_device: 1.5 is not a device"),
+])
+def test_set_default_device_refuses_another_device_in_one_sentence(bad, error, message, default_devices):
+    dp.set_default_device("cpu:0")
+    with pytest.raises(error, match=message):
+        dp.set_default_device(bad)
+    assert dp.get_default_device() == dp.device("cpu:0")  # unchanged by the refused call
+
+
+def test_import_torch_backends_cudnn_as_cudnn_ports():
+    """pytorch/examples' dcgan/main.py: import torch.backends.cudnn as cudnn; cudnn.benchmark = True.
+    dp.backends was one module, so importing its cudnn failed."""
+    import importlib
+
+    cudnn = importlib.import_module("deltaprop.backends.cudnn")
+    mps = importlib.import_module("deltaprop.backends.mps")
+    assert cudnn is dp.backends.cudnn and mps is dp.backends.mps
+    assert (mps.is_available(), mps.is_built()) == (torch.backends.mps.is_available(), torch.backends.mps.is_built())
+    before = cudnn.benchmark
+    try:
+        cudnn.benchmark = True
+        assert dp.backends.cudnn.benchmark is True
+    finally:
+        cudnn.benchmark = before
+
+
+@pytest.fixture
+def determinism():
+    """Both libraries' deterministic-algorithms switches put back off after a test."""
+    yield
+    dp.use_deterministic_algorithms(False)
+    torch.use_deterministic_algorithms(False)
+
+
+@pytest.mark.parametrize("calls", [[(True, {})], [(True, {"warn_only": True})], [(False, {"warn_only": True})],
+                                   [(True, {}), (False, {})], [(True, {"warn_only": True}), (True, {})]])
+def test_use_deterministic_algorithms_records_the_switch_as_pytorch(calls, determinism):
+    """The DCGAN tutorial's torch.use_deterministic_algorithms(True) was missing."""
+    assert dp.are_deterministic_algorithms_enabled() is torch.are_deterministic_algorithms_enabled() is False
+    for mode, kwargs in calls:
+        assert dp.use_deterministic_algorithms(mode, **kwargs) is torch.use_deterministic_algorithms(mode, **kwargs)
+    assert dp.are_deterministic_algorithms_enabled() is torch.are_deterministic_algorithms_enabled()
+    assert dp.is_deterministic_algorithms_warn_only_enabled() is torch.is_deterministic_algorithms_warn_only_enabled()
+
+
+@pytest.mark.parametrize("args, kwargs, name", [((1,), {}, "mode"), ((None,), {}, "mode"),
+                                               ((np.bool_(True),), {}, "mode"), ((True,), {"warn_only": 1}, "warn_only")])
+def test_use_deterministic_algorithms_refuses_what_is_not_a_bool(args, kwargs, name, determinism):
+    with pytest.raises(TypeError):
+        torch.use_deterministic_algorithms(*args, **kwargs)
+    with pytest.raises(TypeError, match=rf"^use_deterministic_algorithms: {name} must be True or False, got "):
+        dp.use_deterministic_algorithms(*args, **kwargs)
+    assert dp.are_deterministic_algorithms_enabled() is False
 
 
 def test_float32_matmul_precision_is_kept_as_pytorchs_and_changes_nothing():

@@ -4,9 +4,9 @@ Two forms share the walk over a sample's structure (a dict's keys, a tuple's or 
 every level of nesting):
 
 - ``collate_arrays``, the DataLoader's own when it is given no ``collate_fn``: every field stacked
-  into a NumPy array (a tensor where the samples hold tensors), the batch a tuple of fields (a
-  1-tuple for samples of one field, as an ``ArrayDataset(X)`` gives) or a dict, which is what
-  ``fit`` trains on;
+  into a NumPy array (into a tensor where the samples hold a tensor, in any field), the batch a
+  tuple of fields (a 1-tuple for samples of one field, as an ``ArrayDataset(X)`` gives) or a dict,
+  which is what ``fit`` trains on;
 - ``default_collate``, PyTorch's function of that name: numbers, arrays and tensors become tensors,
   strings stay a list, a tuple becomes a list of fields, for a ``collate_fn`` ported from PyTorch
   that calls it (``DataLoader(..., collate_fn=default_collate)`` gives PyTorch's batches).
@@ -34,19 +34,34 @@ def _transposed(samples, who: str) -> list:
 
 
 def collate_arrays(samples: list):
-    """The DataLoader's batch of ``samples``: a tuple (or a dict) of stacked fields."""
-    batch = _array_field(samples)
+    """The DataLoader's batch of ``samples``: a tuple (or a dict) of stacked fields.
+
+    Samples that hold a tensor anywhere come from a dataset written for PyTorch, such as
+    torchvision's ``(image tensor, int label)``: their number and array fields are batched into
+    tensors too, as PyTorch's ``default_collate`` makes them, so a ported loop's ``labels.size(0)``
+    and ``labels.to(device)`` work. Samples without one are batched into NumPy arrays.
+    """
+    batch = _array_field(samples, _holds_tensor(samples[0]))
     return batch if isinstance(batch, (tuple, dict)) else (batch,)
 
 
-def _array_field(values: list):
+def _holds_tensor(sample) -> bool:
+    if isinstance(sample, Tensor):
+        return True
+    if isinstance(sample, Mapping):
+        return any(_holds_tensor(value) for value in sample.values())
+    return isinstance(sample, (tuple, list)) and any(_holds_tensor(value) for value in sample)
+
+
+def _array_field(values: list, as_tensors: bool):
     first = values[0]
     if isinstance(first, Mapping):
-        return {key: _array_field([value[key] for value in values]) for key in first}
+        return {key: _array_field([value[key] for value in values], as_tensors) for key in first}
     if isinstance(first, (tuple, list)):
-        return tuple(_array_field(field) for field in _transposed(values, "DataLoader"))
+        return tuple(_array_field(field, as_tensors) for field in _transposed(values, "DataLoader"))
     stacked = np.stack([np.asarray(value) for value in values])
-    return Tensor._wrap(stacked) if isinstance(first, Tensor) else stacked  # tensors in, a tensor out
+    numeric = stacked.dtype.kind in "biuf"  # (strings stay an array)
+    return Tensor._wrap(stacked) if isinstance(first, Tensor) or (as_tensors and numeric) else stacked
 
 
 def default_collate(batch):

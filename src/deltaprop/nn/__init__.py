@@ -75,6 +75,9 @@ from .layers import Dropout3d
 from .normalization import BatchNorm3d, InstanceNorm3d
 from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
 from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
+# the data-parallel wrapper, as PyTorch runs it without a GPU
+from .parallel import DataParallel
+from . import parallel  # noqa: E402  (nn.parallel, as torch.nn.parallel)
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
 
@@ -113,4 +116,5 @@ __all__ = [
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "CircularPad3d", "ConstantPad3d", "Conv3d",
     "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d",
     "ReplicationPad3d", "ZeroPad3d",
+    "DataParallel",
 ]

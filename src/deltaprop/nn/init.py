@@ -1,5 +1,8 @@
 """Weight initialisation, in place, with PyTorch's names and formulas.
 
+Each function fills a tensor, or the NumPy array a parameter's ``.data`` is: code ported from
+PyTorch that writes ``nn.init.normal_(m.weight.data, 0.0, 0.02)`` fills the weight itself.
+
 fan_in and fan_out count the inputs and outputs of one unit: for a Linear weight of shape
 (out, in) they are ``in`` and ``out``; for a convolution weight (out, in, *kernel) they are
 multiplied by the kernel size. Draws come from the library's generator (``deltaprop.manual_seed``),
@@ -24,8 +27,8 @@ from ..errors import ConfigError, ShapeError
 from ..random import numpy_generator
 
 
-def _fans(tensor) -> tuple[int, int]:
-    shape = tensor.data.shape
+def _fans(op: str, tensor) -> tuple[int, int]:
+    shape = draws.values_of(op, tensor).shape
     if len(shape) < 2:
         raise ShapeError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
     receptive = math.prod(shape[2:])
@@ -63,15 +66,15 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
 
 
 def constant_(tensor, val: float):
-    return draws.fill(tensor, val)
+    return draws.fill(tensor, val, "constant_")
 
 
 def zeros_(tensor):
-    return draws.fill(tensor, 0.0)
+    return draws.fill(tensor, 0.0, "zeros_")
 
 
 def ones_(tensor):
-    return draws.fill(tensor, 1.0)
+    return draws.fill(tensor, 1.0, "ones_")
 
 
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator=None):
@@ -124,10 +127,10 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     shape = draws._continuous("orthogonal_", tensor)
     if len(shape) < 2:
         raise ShapeError(f"orthogonal_: needs a tensor with at least 2 dimensions, got shape {shape}")
-    if not tensor.data.size:
+    if not math.prod(shape):
         return tensor
     rows = shape[0]
-    columns = tensor.data.size // rows
+    columns = math.prod(shape) // rows
     matrix = numpy_generator(generator, "orthogonal_").normal(0.0, 1.0, (rows, columns))
     if rows < columns:
         matrix = matrix.T  # QR of the tall side; Q's columns become the rows
@@ -161,10 +164,10 @@ def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
 def eye_(tensor):
     """The identity matrix in a 2-D tensor (ones on the main diagonal of a rectangle too), which
     passes as many of a Linear layer's inputs on unchanged as it has outputs."""
-    shape = tensor.data.shape
+    shape = draws.values_of("eye_", tensor).shape
     if len(shape) != 2:
         raise ShapeError(f"eye_: needs a 2-dimensional tensor, got shape {shape}")
-    return draws.fill(tensor, np.eye(*shape))
+    return draws.fill(tensor, np.eye(*shape), "eye_")
 
 
 def dirac_(tensor, groups: int = 1):
@@ -172,7 +175,7 @@ def dirac_(tensor, groups: int = 1):
     on unchanged: in each of ``groups`` groups of output channels, output channel d of the group has a
     1 at input channel d and the kernel's centre (index size // 2 along each kernel axis), for as many
     channels as the group has outputs and the weight has inputs; zeros elsewhere."""
-    shape = tensor.data.shape
+    shape = draws.values_of("dirac_", tensor).shape
     if len(shape) not in (3, 4, 5):
         raise ShapeError(f"dirac_: needs a convolution weight with 3, 4 or 5 dimensions, got shape {shape}")
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
@@ -185,13 +188,13 @@ def dirac_(tensor, groups: int = 1):
     values = np.zeros(shape)
     for g in range(groups):
         values[(g * per_group + channels, channels, *centre)] = 1.0
-    return draws.fill(tensor, values)
+    return draws.fill(tensor, values, "dirac_")
 
 
-def _empty(tensor, warn: bool = False) -> bool:
+def _empty(op: str, tensor, warn: bool = False) -> bool:
     """True for a tensor with no elements, which the fan-based draws skip (its fans may be 0, and
     there is nothing to fill); the Kaiming draws warn about it, as PyTorch's do."""
-    if tensor.data.size:
+    if draws.values_of(op, tensor).size:
         return False
     if warn:
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
@@ -200,41 +203,42 @@ def _empty(tensor, warn: bool = False) -> bool:
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """U(−a, a) with a = gain·√(6 / (fan_in + fan_out)) (Glorot and Bengio, 2010)."""
-    if _empty(tensor):
+    if _empty("xavier_uniform_", tensor):
         return tensor
-    fan_in, fan_out = _fans(tensor)
+    fan_in, fan_out = _fans("xavier_uniform_", tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return draws.uniform(tensor, -bound, bound, op="xavier_uniform_", generator=generator)
 
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
-    if _empty(tensor):
+    if _empty("xavier_normal_", tensor):
         return tensor
-    fan_in, fan_out = _fans(tensor)
+    fan_in, fan_out = _fans("xavier_normal_", tensor)
     return draws.normal(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), op="xavier_normal_",
                         generator=generator)
 
 
-def _kaiming_std(tensor, a, mode, nonlinearity) -> float:
+def _kaiming_std(op: str, tensor, a, mode, nonlinearity) -> float:
     if mode not in ("fan_in", "fan_out"):
         raise ConfigError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = _fans(tensor)
+    fan_in, fan_out = _fans(op, tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """U(−b, b) with b = gain·√(3 / fan) (He et al., 2015)."""
-    if _empty(tensor, warn=True):
+    if _empty("kaiming_uniform_", tensor, warn=True):
         return tensor
-    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     return draws.uniform(tensor, -bound, bound, op="kaiming_uniform_", generator=generator)
 
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """N(0, std²) with std = gain / √fan."""
-    if _empty(tensor, warn=True):
+    if _empty("kaiming_normal_", tensor, warn=True):
         return tensor
-    return draws.normal(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), op="kaiming_normal_",
+    std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
+    return draws.normal(tensor, 0.0, std, op="kaiming_normal_",
                         generator=generator)
