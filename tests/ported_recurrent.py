@@ -1,7 +1,8 @@
-"""Ports of PyTorch's recurrent-network tutorials, written once as their authors wrote them, over a
-framework passed in under PyTorch's names (``torch``, ``nn``, ``F``): PyTorch itself, or deltaprop
-imported as PyTorch code imports it (``frameworks.deltaprop()``). The tests run them with deltaprop
-(tests/test_ported_sequences.py) and beside PyTorch on the same weights (tests/reference/).
+"""Ports of PyTorch's recurrent-network tutorials, written once for either library: each function
+takes the library as its first argument, named ``torch`` as in the tutorial (``nn`` is ``torch.nn``,
+``F`` ``torch.nn.functional``), so its body is the tutorial's code and the port is ``import deltaprop
+as torch``. The tests run them with deltaprop (tests/test_ported_sequences.py) and beside PyTorch on
+the same weights (tests/reference/test_torch_ported_sequences.py).
 
 * "NLP From Scratch: Classifying Names with a Character-Level RNN": ``char_rnn``, ``char_rnn_module``,
   the one-hot helpers and the manual SGD step (``sgd_by_hand``);
@@ -30,25 +31,6 @@ NAMES = {
 CATEGORIES = list(NAMES)
 
 
-def frameworks_deltaprop():
-    """deltaprop under PyTorch's names, as a ported script imports it."""
-    import deltaprop as torch
-    import deltaprop.nn as nn
-    import deltaprop.nn.functional as F
-    import deltaprop.utils.data as data
-
-    return types.SimpleNamespace(torch=torch, nn=nn, F=F, data=data)
-
-
-def frameworks_pytorch():
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-    import torch.utils.data as data
-
-    return types.SimpleNamespace(torch=torch, nn=nn, F=F, data=data)
-
-
 # -- classifying names ----------------------------------------------------------------------------
 
 def line_to_tensor(torch, line, n_letters=N_LETTERS):
@@ -59,9 +41,9 @@ def line_to_tensor(torch, line, n_letters=N_LETTERS):
     return tensor
 
 
-def char_rnn(lib):
+def char_rnn(torch):
     """The tutorial's hand-written RNN: ``torch.cat((input, hidden), 1)``, ``initHidden``."""
-    torch, nn = lib.torch, lib.nn
+    nn = torch.nn
 
     class RNN(nn.Module):
         def __init__(self, input_size, hidden_size, output_size):
@@ -84,9 +66,9 @@ def char_rnn(lib):
     return RNN
 
 
-def char_rnn_module(lib):
+def char_rnn_module(torch):
     """The tutorial's newer version: ``nn.RNN``, its last hidden state into a linear layer."""
-    nn = lib.nn
+    nn = torch.nn
 
     class CharRNN(nn.Module):
         def __init__(self, input_size, hidden_size, output_size):
@@ -121,9 +103,9 @@ def training_examples(count, seed=0):
     return examples
 
 
-def sgd_by_hand(lib, rnn, category_tensor, line_tensor, learning_rate=0.005):
+def sgd_by_hand(torch, rnn, category_tensor, line_tensor, learning_rate=0.005):
     """The tutorial's ``train``: the RNN over the letters, NLLLoss, and the parameters moved by hand."""
-    torch, criterion = lib.torch, lib.nn.NLLLoss()
+    criterion = torch.nn.NLLLoss()
     hidden = rnn.initHidden()
     rnn.zero_grad()
     for i in range(line_tensor.size()[0]):
@@ -136,9 +118,8 @@ def sgd_by_hand(lib, rnn, category_tensor, line_tensor, learning_rate=0.005):
     return output, loss.item()
 
 
-def confusion_matrix(lib, rnn, examples):
+def confusion_matrix(torch, rnn, examples):
     """The tutorial's confusion matrix: ``confusion[category_i][guess_i] += 1``, rows normalised."""
-    torch = lib.torch
     confusion = torch.zeros(len(CATEGORIES), len(CATEGORIES))
     with torch.no_grad():
         for category_i, line in examples:
@@ -159,9 +140,9 @@ GENERATOR_LETTERS = string.ascii_letters + " .,;'-"
 GENERATOR_N_LETTERS = len(GENERATOR_LETTERS) + 1  # plus EOS
 
 
-def name_generator(lib, dropout=0.1):
+def name_generator(torch, dropout=0.1):
     """The tutorial's generator RNN: the category, the letter and the hidden state in; dropout."""
-    torch, nn = lib.torch, lib.nn
+    nn = torch.nn
     n_categories = len(CATEGORIES)
 
     class RNN(nn.Module):
@@ -210,10 +191,10 @@ def target_tensor(torch, line):
     return torch.LongTensor(letter_indexes)
 
 
-def train_generator(lib, rnn, category, line, learning_rate=0.0005):
+def train_generator(torch, rnn, category, line, learning_rate=0.0005):
     """The tutorial's ``train``: ``target_line_tensor.unsqueeze_(-1)``, the losses summed into
     ``torch.Tensor([0])``, the parameters moved by hand."""
-    torch, criterion = lib.torch, lib.nn.NLLLoss()
+    criterion = torch.nn.NLLLoss()
     category_t, input_line_tensor, target_line_tensor = (category_tensor(torch, category), input_tensor(torch, line),
                                                          target_tensor(torch, line))
     target_line_tensor.unsqueeze_(-1)
@@ -230,10 +211,9 @@ def train_generator(lib, rnn, category, line, learning_rate=0.0005):
     return output, loss.item() / input_line_tensor.size(0)
 
 
-def sample(lib, rnn, category, start_letter="A", max_length=20, multinomial=False):
+def sample(torch, rnn, category, start_letter="A", max_length=20, multinomial=False):
     """The tutorial's ``sample``: the most likely next letter (``output.topk(1)``), or, with
     ``multinomial``, one drawn by ``torch.multinomial(output.exp(), 1)``, until EOS."""
-    torch = lib.torch
     with torch.no_grad():
         category_t = category_tensor(torch, category)
         input = input_tensor(torch, start_letter)
@@ -271,9 +251,9 @@ def vocabulary(sentences):
     return index
 
 
-def seq2seq(lib, dropout_p=0.1):
+def seq2seq(torch, dropout_p=0.1):
     """The tutorial's EncoderRNN, DecoderRNN, BahdanauAttention and AttnDecoderRNN."""
-    torch, nn, F = lib.torch, lib.nn, lib.F
+    nn, F = torch.nn, torch.nn.functional
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     class EncoderRNN(nn.Module):
@@ -390,19 +370,19 @@ def translation_ids(pairs=PAIRS):
     return input_ids, target_ids, source, target
 
 
-def translation_loader(lib, batch_size, sampler=True, generator=None):
+def translation_loader(torch, batch_size, sampler=True, generator=None):
     """The tutorial's ``TensorDataset(torch.LongTensor(input_ids), ...)`` behind a ``RandomSampler``
     (or, for runs compared step by step, in order)."""
-    torch, data = lib.torch, lib.data
+    data = torch.utils.data
     input_ids, target_ids, _, _ = translation_ids()
     train_data = data.TensorDataset(torch.LongTensor(input_ids), torch.LongTensor(target_ids))
     train_sampler = data.RandomSampler(train_data, generator=generator) if sampler else data.SequentialSampler(train_data)
     return data.DataLoader(train_data, sampler=train_sampler, batch_size=batch_size)
 
 
-def train_translation_epoch(lib, dataloader, encoder, decoder, encoder_optimizer, decoder_optimizer):
+def train_translation_epoch(torch, dataloader, encoder, decoder, encoder_optimizer, decoder_optimizer):
     """The tutorial's ``train_epoch``: NLLLoss of ``decoder_outputs.view(-1, ...)``; the mean loss."""
-    criterion = lib.nn.NLLLoss()
+    criterion = torch.nn.NLLLoss()
     total_loss = 0
     for input_tensor, target_tensor in dataloader:
         encoder_optimizer.zero_grad()
@@ -417,10 +397,9 @@ def train_translation_epoch(lib, dataloader, encoder, decoder, encoder_optimizer
     return total_loss / len(dataloader)
 
 
-def translate(lib, encoder, decoder, sentence):
+def translate(torch, encoder, decoder, sentence):
     """The tutorial's ``evaluate``: ``torch.tensor(indexes, dtype=torch.long, device=device).view(1, -1)``
     through the encoder and a free-running decoder; the words and the attention weights."""
-    torch = lib.torch
     _, _, source, target = translation_ids()
     words_of = {index: word for word, index in target.items()}
     with torch.no_grad():
@@ -460,9 +439,9 @@ def reviews(count, seed=0):
     return samples
 
 
-def review_dataset(lib, samples):
+def review_dataset(torch, samples):
     """A ``Dataset`` of one review a sample: (a LongTensor of word indexes, a 0-d float label)."""
-    torch, data = lib.torch, lib.data
+    data = torch.utils.data
 
     class ReviewDataset(data.Dataset):
         def __len__(self):
@@ -475,9 +454,9 @@ def review_dataset(lib, samples):
     return ReviewDataset()
 
 
-def collate_reviews(lib):
+def collate_reviews(torch):
     """The usual ``collate_fn``: the lengths, the texts by ``pad_sequence(batch_first=True)``, the labels stacked."""
-    torch, pad_sequence = lib.torch, lib.nn.utils.rnn.pad_sequence
+    pad_sequence = torch.nn.utils.rnn.pad_sequence
 
     def collate_fn(batch):
         texts, labels = zip(*batch)
@@ -488,10 +467,10 @@ def collate_reviews(lib):
     return collate_fn
 
 
-def sentiment_lstm(lib):
+def sentiment_lstm(torch):
     """Embedding, an LSTM over ``pack_padded_sequence(..., enforce_sorted=False)``, ``hidden[-1]``
     (both directions' last states concatenated when bidirectional) into one logit."""
-    torch, nn = lib.torch, lib.nn
+    nn = torch.nn
     pack_padded_sequence, pad_packed_sequence = nn.utils.rnn.pack_padded_sequence, nn.utils.rnn.pad_packed_sequence
 
     class SentimentLSTM(nn.Module):
@@ -524,16 +503,16 @@ def binary_accuracy(torch, preds, y):
     return correct.sum() / len(correct)
 
 
-def train_sentiment_epoch(lib, model, loader, optimizer):
+def train_sentiment_epoch(torch, model, loader, optimizer):
     """One epoch of BCEWithLogitsLoss and Adam: the mean loss and accuracy over the batches."""
-    criterion = lib.nn.BCEWithLogitsLoss()
+    criterion = torch.nn.BCEWithLogitsLoss()
     model.train()
     epoch_loss, epoch_acc = 0.0, 0.0
     for text, lengths, labels in loader:
         optimizer.zero_grad()
         predictions = model(text, lengths)
         loss = criterion(predictions, labels)
-        acc = binary_accuracy(lib.torch, predictions, labels)
+        acc = binary_accuracy(torch, predictions, labels)
         loss.backward()
         optimizer.step()
         epoch_loss += loss.item()

@@ -1,5 +1,5 @@
-"""Ports of PyTorch transformer programs, written once as their authors wrote them, over a framework
-passed in under PyTorch's names (see tests/ported_recurrent.py for the two frameworks):
+"""Ports of PyTorch transformer programs, written once for either library, which each function takes
+as its first argument, named ``torch`` (as in tests/ported_recurrent.py):
 
 * "Language Modeling with nn.Transformer": ``transformer_lm`` (PositionalEncoding, TransformerModel),
   ``batchify``, ``get_batch``, ``train_lm_epoch``, ``evaluate_lm``;
@@ -21,8 +21,8 @@ import numpy as np
 # -- language modelling with nn.Transformer -------------------------------------------------------
 
 
-def transformer_lm(lib):
-    torch, nn = lib.torch, lib.nn
+def transformer_lm(torch):
+    nn = torch.nn
     TransformerEncoder, TransformerEncoderLayer = nn.TransformerEncoder, nn.TransformerEncoderLayer
 
     class PositionalEncoding(nn.Module):
@@ -93,10 +93,10 @@ def pattern_corpus(torch, length, seed=0, vocabulary=20, period=50):
     return torch.tensor(np.resize(pattern, length), dtype=torch.long)
 
 
-def train_lm_epoch(lib, model, train_data, optimizer, ntokens, bptt=35):
+def train_lm_epoch(torch, model, train_data, optimizer, ntokens, bptt=35):
     """The tutorial's ``train``: cross-entropy of ``output.view(-1, ntokens)``, ``clip_grad_norm_(..., 0.5)``;
     each batch's loss."""
-    criterion = lib.nn.CrossEntropyLoss()
+    criterion = torch.nn.CrossEntropyLoss()
     model.train()
     losses = []
     for batch, i in enumerate(range(0, train_data.size(0) - 1, bptt)):
@@ -106,15 +106,15 @@ def train_lm_epoch(lib, model, train_data, optimizer, ntokens, bptt=35):
         loss = criterion(output_flat, targets)
         optimizer.zero_grad()
         loss.backward()
-        lib.torch.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
         optimizer.step()
         losses.append(loss.item())
     return losses
 
 
-def evaluate_lm(lib, model, eval_data, ntokens, bptt=35):
+def evaluate_lm(torch, model, eval_data, ntokens, bptt=35):
     """The tutorial's ``evaluate``: the loss per token over ``eval_data``, under ``no_grad``."""
-    torch, criterion = lib.torch, lib.nn.CrossEntropyLoss()
+    criterion = torch.nn.CrossEntropyLoss()
     model.eval()
     total_loss = 0.
     with torch.no_grad():
@@ -129,9 +129,9 @@ def evaluate_lm(lib, model, eval_data, ntokens, bptt=35):
 
 # -- "Let's build GPT" ------------------------------------------------------------------------------
 
-def tiny_gpt(lib, vocab_size, n_embd=32, n_head=4, n_layer=2, block_size=16, dropout=0.0, sdpa=False):
+def tiny_gpt(torch, vocab_size, n_embd=32, n_head=4, n_layer=2, block_size=16, dropout=0.0, sdpa=False):
     """Karpathy's bigram-to-GPT model, the heads separate; ``sdpa`` uses ``F.scaled_dot_product_attention``."""
-    torch, nn, F = lib.torch, lib.nn, lib.F
+    nn, F = torch.nn, torch.nn.functional
 
     class Head(nn.Module):
         """ one head of self-attention """
@@ -253,9 +253,8 @@ def random_starts(torch, data, block_size, batch_size):
     return torch.randint(len(data) - block_size, (batch_size,))
 
 
-def estimate_loss(lib, model, batches):
+def estimate_loss(torch, model, batches):
     """``@torch.no_grad()`` ``estimate_loss``: the mean loss over ``batches`` in eval mode, then train mode."""
-    torch = lib.torch
 
     @torch.no_grad()
     def estimate():
@@ -272,10 +271,10 @@ def estimate_loss(lib, model, batches):
 
 # -- nanoGPT ----------------------------------------------------------------------------------------
 
-def nanogpt(lib):
+def nanogpt(torch):
     """nanoGPT's model.py: its own LayerNorm (optional bias), fused-QKV causal attention (flash or
     masked by a ``bias`` buffer), GELU MLP, tied embeddings, scaled init of the projections."""
-    torch, nn, F = lib.torch, lib.nn, lib.F
+    nn, F = torch.nn, torch.nn.functional
 
     class LayerNorm(nn.Module):
         """ LayerNorm but with an optional bias. PyTorch doesn't support simply bias=False """
@@ -457,12 +456,11 @@ def cosine_lr(it, learning_rate=6e-4, warmup_iters=4, lr_decay_iters=20, min_lr=
     return min_lr + coeff * (learning_rate - min_lr)
 
 
-def train_gpt(lib, model, batches, iterations, gradient_accumulation_steps=2, grad_clip=1.0, learning_rate=6e-4):
+def train_gpt(torch, model, batches, iterations, gradient_accumulation_steps=2, grad_clip=1.0, learning_rate=6e-4):
     """nanoGPT's training loop on the CPU: the learning rate set in every group by hand, gradient
     accumulation over micro-steps, a (disabled) ``GradScaler`` and ``autocast``, clipping,
     ``zero_grad(set_to_none=True)``; ``batches`` is consumed one micro-step at a time. The losses of
     each iteration, and the optimizer."""
-    torch = lib.torch
     ptdtype = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}["bfloat16"]
     ctx = torch.autocast(device_type="cpu", dtype=ptdtype, enabled=False)
     scaler = torch.amp.GradScaler("cpu", enabled=False)

@@ -107,7 +107,8 @@ def test_autocast_warns_once_per_entry_and_changes_no_dtype():
                          ids=["zeros", "module.to", "tensor", "tensor.to"])
 def test_bfloat16_can_be_named_and_is_refused_in_one_sentence(call):
     assert repr(dp.bfloat16) == "deltaprop.bfloat16"
-    with pytest.raises(ConfigError, match=r"dtype cannot be deltaprop.bfloat16: NumPy, which deltaprop computes with, has no bfloat16"):
+    with pytest.raises(ConfigError, match=r"dtype cannot be deltaprop.bfloat16: NumPy, which deltaprop computes "
+                                          r"with, has no bfloat16"):
         call()
 
 

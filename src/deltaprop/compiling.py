@@ -16,7 +16,8 @@ __all__ = ["compile"]
 MODES = (None, "default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")  # PyTorch 2.13's
 
 
-def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None, disable=False):  # noqa: A001
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,  # noqa: A001
+            disable=False):
     """``model`` (a module or a function) unchanged; without one, a decorator that returns what it decorates."""
     if mode not in MODES:
         raise ConfigError(f"compile: mode must be one of {', '.join(repr(m) for m in MODES[1:])} or None, got {mode!r}")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop import nn, optim
+from deltaprop import nn
 
 torch = pytest.importorskip("torch")
 

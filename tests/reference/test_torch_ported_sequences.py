@@ -7,11 +7,12 @@ import pytest
 
 torch_lib = pytest.importorskip("torch")
 
+import deltaprop  # noqa: E402
 import ported_recurrent as rec  # noqa: E402
 import ported_transformers as tfm  # noqa: E402
 from torch_twins import load_into  # noqa: E402
 
-DP, PT = rec.frameworks_deltaprop(), rec.frameworks_pytorch()
+DP, PT = deltaprop, torch_lib
 TOLERANCE = dict(rtol=2e-4, atol=2e-5)  # float32 over tens of steps
 
 
@@ -37,8 +38,8 @@ def test_the_hand_written_rnn_with_sgd_by_hand_follows_pytorch():
     ours, theirs = _twin_models(lambda lib: rec.char_rnn(lib)(rec.N_LETTERS, 24, len(rec.CATEGORIES)))
     runs = []
     for lib, rnn in ((DP, ours), (PT, theirs)):
-        runs.append([rec.sgd_by_hand(lib, rnn, lib.torch.tensor([category], dtype=lib.torch.long),
-                                     rec.line_to_tensor(lib.torch, line), learning_rate=0.05)[1]
+        runs.append([rec.sgd_by_hand(lib, rnn, lib.tensor([category], dtype=lib.long),
+                                     rec.line_to_tensor(lib, line), learning_rate=0.05)[1]
                      for category, line in rec.training_examples(40)])
     np.testing.assert_allclose(*runs, **TOLERANCE)
     assert runs[0][-1] != runs[0][0]
@@ -53,7 +54,7 @@ def test_the_nn_rnn_version_follows_pytorch():
     examples = rec.training_examples(8 * 6)
     runs = []
     for lib, rnn in ((DP, ours), (PT, theirs)):
-        torch, criterion = lib.torch, lib.nn.NLLLoss()
+        torch, criterion = lib, lib.nn.NLLLoss()
         optimizer = torch.optim.SGD(rnn.parameters(), lr=0.15)
         losses = []
         for start in range(0, len(examples), 8):
@@ -97,7 +98,7 @@ def test_the_sequence_to_sequence_network_follows_pytorch(attention):
     runs, translations = [], []
     for lib, pair in ((DP, ours), (PT, theirs)):
         loader = rec.translation_loader(lib, batch_size=3, sampler=False)
-        optimizers = [lib.torch.optim.Adam(pair[part].parameters(), lr=0.01) for part in ("encoder", "decoder")]
+        optimizers = [lib.optim.Adam(pair[part].parameters(), lr=0.01) for part in ("encoder", "decoder")]
         runs.append([rec.train_translation_epoch(lib, loader, pair["encoder"], pair["decoder"], *optimizers)
                      for _ in range(6)])
         translations.append(rec.translate(lib, pair["encoder"], pair["decoder"], "il est grand"))
@@ -114,7 +115,7 @@ def test_the_transformer_language_model_follows_pytorch():
     ours, theirs = _twin_models(lambda lib: tfm.transformer_lm(lib)(ntokens, 16, 2, 32, 2, dropout=0.0))
     runs, validations = [], []
     for lib, model in ((DP, ours), (PT, theirs)):
-        torch = lib.torch
+        torch = lib
         train_data = tfm.batchify(tfm.pattern_corpus(torch, 600), 6)
         val_data = tfm.batchify(tfm.pattern_corpus(torch, 200), 4)
         optimizer = torch.optim.SGD(model.parameters(), lr=5.0)
@@ -138,7 +139,7 @@ def test_the_tiny_gpt_follows_pytorch(sdpa):
     starts = np.random.default_rng(1).integers(0, len(data) - 8, size=(10, 4))
     runs = []
     for lib, model in ((DP, ours), (PT, theirs)):
-        torch = lib.torch
+        torch = lib
         tokens = torch.tensor(data, dtype=torch.long)
         batches = [tfm.char_batches(torch, tokens, 8, 4, ix.tolist()) for ix in starts]
         optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
@@ -164,7 +165,7 @@ def test_nanogpt_follows_pytorch(flash, bias):
     starts = np.random.default_rng(1).integers(0, len(data) - 8, size=(12, 3))
     runs = []
     for lib, model in ((DP, ours), (PT, theirs)):
-        torch = lib.torch
+        torch = lib
         tokens = torch.tensor(data, dtype=torch.long)
         batches = [tfm.char_batches(torch, tokens, 8, 3, ix.tolist()) for ix in starts]
         losses, optimizer = tfm.train_gpt(lib, model, batches, iterations=6, learning_rate=3e-3)
@@ -181,8 +182,9 @@ def test_the_lstm_sentiment_classifier_follows_pytorch(bidirectional):
     samples = rec.reviews(48)
     runs = []
     for lib, model in ((DP, ours), (PT, theirs)):
-        loader = lib.data.DataLoader(rec.review_dataset(lib, samples), batch_size=16, collate_fn=rec.collate_reviews(lib))
-        optimizer = lib.torch.optim.Adam(model.parameters(), lr=0.01)
+        loader = lib.utils.data.DataLoader(rec.review_dataset(lib, samples), batch_size=16,
+                                           collate_fn=rec.collate_reviews(lib))
+        optimizer = lib.optim.Adam(model.parameters(), lr=0.01)
         runs.append([rec.train_sentiment_epoch(lib, model, loader, optimizer) for _ in range(3)])
     np.testing.assert_allclose(*runs, **TOLERANCE)
     _weights_agree(ours, theirs)
