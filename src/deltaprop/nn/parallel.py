@@ -16,7 +16,10 @@ __all__ = ["DataParallel"]
 
 
 class DataParallel(Module):
-    """``module`` called as it is: there are no devices to split a batch across."""
+    """``module`` called as it is: there are no devices to split a batch across. A model file
+    holds its weights alone (``module.`` names), as for a model of a custom class."""
+
+    _in_model_files = False  # (serialization: not a layer class a file may name)
 
     def __init__(self, module, device_ids=None, output_device=None, dim: int = 0):
         super().__init__()
