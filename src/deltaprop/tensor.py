@@ -429,6 +429,9 @@ class Tensor:
     def mm(self, other):
         return _ops.mm(self, other)
 
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
     def mv(self, vec):
         return _ops.mv(self, vec)
 
