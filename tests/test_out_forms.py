@@ -63,7 +63,8 @@ def test_a_float64_result_is_rounded_into_a_float32_out_and_ints_widen_into_floa
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda: dp.mul(dp.tensor([1.5]), 2, out=dp.tensor([0])), TypeError, "float32 result cannot be written into out, a int64"),
+    (lambda: dp.mul(dp.tensor([1.5]), 2, out=dp.tensor([0])), TypeError,
+     "float32 result cannot be written into out, a int64"),
     (lambda: dp.mul(dp.tensor([1.5], requires_grad=True), 2, out=dp.zeros(1)), GradError, "don't support automatic"),
     (lambda: dp.mul(dp.tensor([1.5]), 2, out=dp.zeros(1, requires_grad=True)), GradError, "don't support automatic"),
     (lambda: dp.mul(dp.tensor([1.5]), 2, out=np.zeros(1)), TypeError, "argument 'out' must be a tensor, not ndarray"),

@@ -125,14 +125,16 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise ShapeError(f"{op}: expected input (N, C, H, W) and grid (N, H_out, W_out, 2), got shapes "
                          f"{tuple(input.shape)} and {tuple(grid.shape)}")
     if input.shape[0] != grid.shape[0]:
-        raise ShapeError(f"{op}: input and grid must have the same batch size, got {input.shape[0]} and {grid.shape[0]}")
+        raise ShapeError(
+            f"{op}: input and grid must have the same batch size, got {input.shape[0]} and {grid.shape[0]}")
     if 0 in input.shape[2:]:
         raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial axis")
     for name, t in (("input", input), ("grid", grid)):
         if not np.issubdtype(t.data.dtype, np.floating):
             raise ConfigError(f"{op}: {name} must be floating-point, got {t.data.dtype}")
     if input.data.dtype != grid.data.dtype:
-        raise ConfigError(f"{op}: input and grid must have the same dtype, got {input.data.dtype} and {grid.data.dtype}")
+        raise ConfigError(
+            f"{op}: input and grid must have the same dtype, got {input.data.dtype} and {grid.data.dtype}")
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]
     x = _source(grid[..., 0], w, padding_mode, align_corners)
