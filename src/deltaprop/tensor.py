@@ -432,6 +432,10 @@ class Tensor:
     def matmul(self, other):
         return _ops.matmul(self, other)
 
+    def unfold(self, dimension, size, step):
+        """The windows of ``size`` elements ``step`` apart along ``dimension``, as a new last dimension."""
+        return _ops.unfold_dimension(self, dimension, size, step)
+
     def mv(self, vec):
         return _ops.mv(self, vec)
 
