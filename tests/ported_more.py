@@ -641,6 +641,17 @@ def dqn_training(torch, policy_net, target_net, env, num_episodes=6, seed=0):
 
 
 
+def dqn_durations_plotted(torch, episode_durations, window=100):
+    """``plot_durations``'s tensors: the durations and their moving average over ``window`` episodes
+    (the tutorial's 100), padded with zeros in front."""
+    durations_t = torch.tensor(episode_durations, dtype=torch.float)
+    means = None
+    if len(durations_t) >= window:
+        means = durations_t.unfold(0, window, 1).mean(1).view(-1)
+        means = torch.cat((torch.zeros(window - 1), means))
+    return durations_t.numpy(), None if means is None else means.numpy()
+
+
 # -- REINFORCE and actor-critic (pytorch/examples) ------------------------------------------------------------
 
 

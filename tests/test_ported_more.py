@@ -171,6 +171,13 @@ def test_the_dqn_loop_runs_and_soft_updates_the_target_network():
         assert 0 < gap < 0.05
 
 
+def test_the_dqn_plots_moving_average():
+    durations, means = programs.dqn_durations_plotted(torch, [3, 5, 7, 9, 11], window=3)
+    np.testing.assert_allclose(means, [0, 0, 5, 7, 9])
+    assert durations.dtype == np.float32
+    assert programs.dqn_durations_plotted(torch, [3, 5], window=3)[1] is None
+
+
 def test_reinforce_runs_its_episodes():
     losses, rewards, running = programs.reinforce(torch, programs.LineWorld(seed=0), episodes=20)
     assert len(losses) == len(rewards) == 20 and np.all(np.isfinite(losses))

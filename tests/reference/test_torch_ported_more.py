@@ -128,3 +128,10 @@ def test_the_dqn_loop_is_pytorchs():
     np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-4, atol=1e-6)
     for key, value in theirs[1].state_dict().items():
         np.testing.assert_allclose(ours[1].state_dict()[key], value.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_the_dqn_plots_moving_average_is_pytorchs():
+    durations = list(np.random.default_rng(4).integers(1, 200, 130))
+    ours, theirs = (programs.dqn_durations_plotted(lib, durations) for lib in LIBRARIES)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+    np.testing.assert_array_equal(ours[0], theirs[0])
