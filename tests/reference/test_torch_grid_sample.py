@@ -77,3 +77,20 @@ def test_a_spatial_transformer_step_is_pytorchs_in_float32():
         results.append([np.asarray(out.detach().numpy()), np.asarray(x.grad), np.asarray(w.grad)])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_points_at_nan_or_infinity_read_what_pytorchs_read(mode, padding_mode, align_corners):
+    """Zeros (or NaN, through a NaN weight) outside; folded by a padding mode, the first pixel for a NaN
+    and the far edge for an infinity; without NumPy's warnings."""
+    image = np.arange(6.0).reshape(1, 1, 2, 3)
+    points = np.array([[[[np.nan, 0.0], [np.inf, 0.2], [-np.inf, 0.5], [0.3, np.nan], [0.1, -np.inf]]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = F.grid_sample(dp.tensor(image, dtype=np.float64), dp.tensor(points, dtype=np.float64), mode=mode,
+                             padding_mode=padding_mode, align_corners=align_corners)
+    theirs = torch.nn.functional.grid_sample(torch.tensor(image), torch.tensor(points), mode=mode,
+                                             padding_mode=padding_mode, align_corners=align_corners)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), equal_nan=True)

@@ -104,6 +104,8 @@ def _source(coordinate, n: int, padding_mode: str, align_corners: bool):
         x = _reflected(x, 0, 2 * (n - 1)) if align_corners else _reflected(x, -1, 2 * n - 1)
     if padding_mode != "zeros":
         x = ops.clip(x, 0, n - 1)
+        # a NaN (or an infinity that reflection turned into one) reads the first pixel, as in PyTorch
+        x = ops.where(Tensor(np.isnan(x.data)), 0.0, x)
     return x
 
 
@@ -135,6 +137,13 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if input.data.dtype != grid.data.dtype:
         raise ConfigError(
             f"{op}: input and grid must have the same dtype, got {input.data.dtype} and {grid.data.dtype}")
+    # NaN and infinite points: NumPy would warn where they are floored, cast and subtracted; they read
+    # zeros (or, folded by a padding mode, the first pixel) as PyTorch's do, or give NaN where PyTorch's do
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _sampled(input, grid, mode, padding_mode, align_corners)
+
+
+def _sampled(input, grid, mode, padding_mode, align_corners):
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]
     x = _source(grid[..., 0], w, padding_mode, align_corners)
