@@ -49,8 +49,9 @@ def blitz_tensors(torch):
     out["shapes"] = (tuple(rand_tensor.shape), ones_tensor.numpy().copy(), zeros_tensor.numpy().copy())
     tensor = torch.rand(3, 4)
     out["attributes"] = (tuple(tensor.shape), tensor.dtype, str(tensor.device))
-    if torch.cuda.is_available():
-        tensor = tensor.to("cuda")
+    # We move our tensor to the current accelerator if available (the tutorial's 2.6+ wording)
+    if torch.accelerator.is_available():
+        tensor = tensor.to(torch.accelerator.current_accelerator())
     tensor = torch.ones(4, 4)
     out["rows"] = (tensor[0].tolist(), tensor[:, 0].tolist(), tensor[..., -1].tolist())
     tensor[:, 1] = 0
