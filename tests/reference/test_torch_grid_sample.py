@@ -44,10 +44,13 @@ def test_grid_sample_is_pytorchs(mode, padding_mode, align_corners):
 def test_affine_grid_is_pytorchs(size, align_corners):
     rows = len(size) - 2
     ours_t, their_t = _pair(np.random.default_rng(2).normal(size=(2, rows, rows + 1)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PyTorch warns about unit-size grids with align_corners=True
+    with warnings.catch_warnings(record=True) as their_warnings:
+        warnings.simplefilter("always")  # both warn about unit-size grids with align_corners=True
         theirs = torch.nn.functional.affine_grid(their_t, size, align_corners=align_corners)
-    ours = F.affine_grid(ours_t, size, align_corners=align_corners)
+    with warnings.catch_warnings(record=True) as our_warnings:
+        warnings.simplefilter("always")
+        ours = F.affine_grid(ours_t, size, align_corners=align_corners)
+    assert [str(w.message) for w in our_warnings] == [str(w.message) for w in their_warnings]
     weights = np.random.default_rng(3).normal(size=theirs.shape)
     (ours * dp.tensor(weights, dtype=np.float64)).sum().backward()
     (theirs * torch.tensor(weights)).sum().backward()

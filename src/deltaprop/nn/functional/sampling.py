@@ -68,6 +68,10 @@ def affine_grid(theta, size, align_corners=None):
             f"{op}: expected theta of shape (N, {rows}, {rows + 1}) for size {size}, got {tuple(theta.shape)}")
     if min(size) <= 0:
         raise ShapeError(f"{op}: expected a positive output size, got {size}")
+    if align_corners and min(spatial) == 1:  # PyTorch's warning: a one-pixel axis sits at 0, not at −1
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
+                      "of affine_grid for details.", UserWarning, stacklevel=2)
     if theta.shape[0] != size[0]:
         raise ShapeError(f"{op}: theta holds {theta.shape[0]} matrices for a batch of {size[0]} in size {size}")
     # (x, y[, z]) run along the last, second-to-last [, third-to-last] axes, as PyTorch orders them
