@@ -656,12 +656,10 @@ def dqn_durations_plotted(torch, episode_durations, window=100):
 # -- REINFORCE and actor-critic (pytorch/examples) ------------------------------------------------------------
 
 
-def reinforce(torch, env, episodes=5, gamma=0.99, seed=0):
-    """pytorch/examples' ``reinforce.py`` (a smaller policy); returns each episode's loss and reward,
-    and the running reward."""
-    nn, optim = torch.nn, torch.optim
+def reinforce_policy(torch):
+    """pytorch/examples' REINFORCE ``Policy`` (16 hidden units for 128)."""
+    nn = torch.nn
     F = torch.nn.functional
-    Categorical = torch.distributions.Categorical  # from torch.distributions import Categorical
 
     class Policy(nn.Module):
         def __init__(self):
@@ -679,8 +677,14 @@ def reinforce(torch, env, episodes=5, gamma=0.99, seed=0):
             action_scores = self.affine2(x)
             return F.softmax(action_scores, dim=1)
 
-    torch.manual_seed(seed)
-    policy = Policy()
+    return Policy
+
+
+def reinforce(torch, policy, env, episodes=5, gamma=0.99):
+    """pytorch/examples' ``reinforce.py`` with ``policy`` (a ``reinforce_policy``); returns each
+    episode's loss and reward, and the running reward."""
+    optim = torch.optim
+    Categorical = torch.distributions.Categorical  # from torch.distributions import Categorical
     optimizer = optim.Adam(policy.parameters(), lr=1e-2)
     eps = np.finfo(np.float32).eps.item()
 
@@ -729,13 +733,14 @@ def reinforce(torch, env, episodes=5, gamma=0.99, seed=0):
     return losses, rewards, running_reward
 
 
-def actor_critic(torch, env, episodes=5, gamma=0.99, seed=0):
-    """pytorch/examples' ``actor_critic.py`` (a smaller network); returns each episode's loss and
-    reward, and the running reward."""
-    nn, optim = torch.nn, torch.optim
+SavedAction = namedtuple('SavedAction', ['log_prob', 'value'])
+
+
+def actor_critic_policy(torch):
+    """pytorch/examples' actor-critic ``Policy`` (16 hidden units for 128): action probabilities and
+    the state's value."""
+    nn = torch.nn
     F = torch.nn.functional
-    Categorical = torch.distributions.Categorical  # from torch.distributions import Categorical
-    SavedAction = namedtuple('SavedAction', ['log_prob', 'value'])
 
     class Policy(nn.Module):
         def __init__(self):
@@ -752,9 +757,15 @@ def actor_critic(torch, env, episodes=5, gamma=0.99, seed=0):
             state_values = self.value_head(x)
             return action_prob, state_values
 
-    torch.manual_seed(seed)
-    model = Policy()
-    optimizer = optim.Adam(model.parameters(), lr=3e-2)
+    return Policy
+
+
+def actor_critic(torch, model, env, episodes=5, gamma=0.99):
+    """pytorch/examples' ``actor_critic.py`` with ``model`` (an ``actor_critic_policy``); returns each
+    episode's loss and reward, and the running reward."""
+    F = torch.nn.functional
+    Categorical = torch.distributions.Categorical  # from torch.distributions import Categorical
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-2)
     eps = np.finfo(np.float32).eps.item()
 
     def select_action(state):

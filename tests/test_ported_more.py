@@ -179,12 +179,14 @@ def test_the_dqn_plots_moving_average():
 
 
 def test_reinforce_runs_its_episodes():
-    losses, rewards, running = programs.reinforce(torch, programs.LineWorld(seed=0), episodes=20)
+    policy = programs.reinforce_policy(torch)()
+    losses, rewards, running = programs.reinforce(torch, policy, programs.LineWorld(seed=0), episodes=20)
     assert len(losses) == len(rewards) == 20 and np.all(np.isfinite(losses))
     assert all(0 <= r <= 20 for r in rewards)  # a reward for each step off the edges, 20 at most
 
 
 def test_actor_critic_learns_to_stay_off_the_edges():
-    losses, rewards, running = programs.actor_critic(torch, programs.LineWorld(seed=0), episodes=80)
+    model = programs.actor_critic_policy(torch)()
+    losses, rewards, running = programs.actor_critic(torch, model, programs.LineWorld(seed=0), episodes=80)
     assert np.all(np.isfinite(losses))
     assert np.mean(rewards[-20:]) > np.mean(rewards[:20]) + 3

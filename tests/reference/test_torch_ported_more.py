@@ -135,3 +135,35 @@ def test_the_dqn_plots_moving_average_is_pytorchs():
     ours, theirs = (programs.dqn_durations_plotted(lib, durations) for lib in LIBRARIES)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
     np.testing.assert_array_equal(ours[0], theirs[0])
+
+
+def _draws_from(lib, uniforms):
+    """``Categorical.sample`` by the inverse distribution function of shared uniforms: the two
+    libraries' generators differ, so each is given the same numbers to draw with."""
+    def sample(self, sample_shape=()):
+        probs = self.probs.detach().numpy()
+        cumulative = np.cumsum(probs, axis=-1)
+        u = next(uniforms)
+        return lib.tensor(np.minimum((u > cumulative).sum(-1), probs.shape[-1] - 1).astype(np.int64))
+    return sample
+
+
+@pytest.mark.parametrize("program, make_policy", [
+    (programs.reinforce, programs.reinforce_policy), (programs.actor_critic, programs.actor_critic_policy),
+])
+def test_the_policy_gradient_examples_are_pytorchs_on_the_same_draws(monkeypatch, program, make_policy):
+    """Actions drawn from the same uniforms; REINFORCE's policy in eval mode, so that its dropout
+    draws nothing (the actor-critic has none): the episodes, losses and final weights agree."""
+    runs = []
+    policies = _both(lambda lib: make_policy(lib)())
+    for lib, policy in zip(LIBRARIES, policies):
+        uniforms = iter(np.random.default_rng(5).random(10_000))
+        monkeypatch.setattr(lib.distributions.Categorical, "sample", _draws_from(lib, uniforms))
+        if program is programs.reinforce:
+            policy.eval()
+        runs.append(program(lib, policy, programs.LineWorld(seed=0), episodes=12))
+    (losses, rewards, running), (their_losses, their_rewards, their_running) = runs
+    assert rewards == their_rewards and running == pytest.approx(their_running)
+    np.testing.assert_allclose(losses, their_losses, rtol=1e-4, atol=1e-5)
+    for key, value in policies[1].state_dict().items():
+        np.testing.assert_allclose(policies[0].state_dict()[key], value.numpy(), rtol=1e-4, atol=1e-5)
