@@ -34,7 +34,6 @@ from .ops import (
     gather,
     log,
     log_softmax,
-    matmul,
     maximum,
     mean,
     minimum,
@@ -43,7 +42,6 @@ from .ops import (
     softmax,
     split,
     sqrt,
-    stack,
     tanh,
     tril,
     triu,
@@ -59,17 +57,17 @@ from .ops import digamma, lgamma, polygamma  # ln Γ, its derivative ψ and ψ's
 from .ops import take_along_dim  # gather with PyTorch's broadcasting, or of the flattened input
 from .ops import argsort, masked_fill, narrow, sort, topk  # PyTorch's function forms of these methods
 from .ops import (  # more of PyTorch's functions, for code ported from it
-    bmm, diag, diagonal, einsum, flatten, outer, squeeze, std_mean, trace, unsqueeze, var_mean,
+    diag, diagonal, einsum, flatten, outer, squeeze, std_mean, trace, unsqueeze, var_mean,
 )
 from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floor division and remainder
     argwhere, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, floor_divide, ge, gt, index_select, isfinite, isinf,
-    isnan, le, lt, masked_select, movedim, moveaxis, mul, ne, nonzero, remainder, roll, scatter, scatter_add, select,
+    isnan, le, lt, masked_select, movedim, moveaxis, ne, nonzero, remainder, roll, scatter, scatter_add, select,
     swapaxes, swapdims, tile, unbind, unflatten,
 )
 from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype in, booleans out
 from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
 from .ops import index_put, masked_scatter  # writes at index tensors' positions or a mask's
-from .ops import add_scaled as add, divide as div, sub_scaled as sub  # PyTorch's alpha= and rounding_mode=
+from .out_forms import add, bmm, cat, div, matmul, mm, mul, stack, sub  # alpha=, rounding_mode= and out=, as PyTorch's
 from .ops import (  # trigonometric and hyperbolic functions, and elementwise functions of two or three tensors
     acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
     copysign, cosh, fmod, frac, hypot, lerp, logaddexp, logaddexp2, nan_to_num, sinc, sinh, tan, xlogy,
@@ -116,10 +114,9 @@ def permute(input, dims):
     return as_tensor(input).permute(dims)
 
 
-cat = concatenate  # PyTorch's name
 from .function_forms import (  # PyTorch's function forms of methods, and its aliases of NumPy's names
     absolute, allclose, concat, count_nonzero, divide, dot, equal, get_default_dtype, greater, greater_equal,
-    is_floating_point, is_tensor, isclose, less, less_equal, mm, multiply, mv, neg, negative, norm, not_equal, numel,
+    is_floating_point, is_tensor, isclose, less, less_equal, multiply, mv, neg, negative, norm, not_equal, numel,
     ravel, reshape, std, subtract, t, true_divide, var, broadcast_to, clone, index_put_,
 )
 from .function_forms import set_default_dtype, vdot
@@ -160,6 +157,7 @@ _LAZY = {
     "draw_graph": ("visualize", "draw_graph"),
     "autograd": ("autograd", None),
     "cuda": ("cuda", None),
+    "accelerator": ("accelerator", None),
     "backends": ("backends", None),
     "utils": ("utils", None),
     "amp": ("amp", None),

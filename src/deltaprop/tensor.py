@@ -429,6 +429,13 @@ class Tensor:
     def mm(self, other):
         return _ops.mm(self, other)
 
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def unfold(self, dimension, size, step):
+        """The windows of ``size`` elements ``step`` apart along ``dimension``, as a new last dimension."""
+        return _ops.unfold_dimension(self, dimension, size, step)
+
     def mv(self, vec):
         return _ops.mv(self, vec)
 

@@ -66,6 +66,22 @@ def test_pytorchs_opening_lines_run_and_choose_the_cpu():
         dp.cuda.manual_seed_all("0")
 
 
+def test_the_accelerator_lines_of_pytorchs_newer_tutorials_choose_the_cpu():
+    """``torch.accelerator`` (the Blitz and the Quickstart of PyTorch 2.6+): no accelerator, as on a
+    machine without a GPU, so the tutorials' line chooses "cpu"."""
+    for lib in (torch, dp):
+        device = lib.accelerator.current_accelerator().type if lib.accelerator.is_available() else "cpu"
+        assert device == "cpu"
+        tensor = lib.ones(2)
+        if lib.accelerator.is_available():
+            tensor = tensor.to(lib.accelerator.current_accelerator())
+        assert str(tensor.device) == "cpu"
+    for check_available in (False, True):
+        assert dp.accelerator.current_accelerator(check_available) is None
+        assert torch.accelerator.current_accelerator(check_available) is None
+    assert dp.accelerator.device_count() == torch.accelerator.device_count() == 0
+
+
 def test_the_cudnn_switches_are_kept():
     before = dp.backends.cudnn.deterministic, dp.backends.cudnn.benchmark
     try:

@@ -32,6 +32,7 @@
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
 | indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
 | embedding_bag | embedding_bag (composed: each bag's rows summed, averaged or maxed)    |
+| unfold_dimension | unfold_dimension (Tensor.unfold's windows along one dimension; composed) |
 | layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, repeat_interleave |
 | scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
 | scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
@@ -118,6 +119,7 @@ from .cumulative import cummax, cummin, diff, logcumsumexp
 from .distance import cdist, pdist
 from .embedding_bag import embedding_bag
 from .layout import repeat_interleave, rot90
+from .unfold_dimension import unfold_dimension
 from .median import median
 from .quantile import nanquantile, quantile
 from .selection import kthvalue, mode
@@ -166,7 +168,7 @@ __all__ = [
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
     "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
     "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
-    "index_add", "index_copy", "index_fill", "scatter_reduce", "index_put", "masked_scatter",
+    "index_add", "index_copy", "index_fill", "scatter_reduce", "index_put", "masked_scatter", "unfold_dimension",
     "max_unpool1d", "max_unpool2d",
     "erf", "erfc", "erfinv", "take_along_dim", "lgamma", "digamma", "polygamma",
     "dot", "mm", "mv", "all_true", "allclose", "any_true", "count_nonzero", "equal", "isclose",

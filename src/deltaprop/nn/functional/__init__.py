@@ -14,6 +14,7 @@ the module of its topic:
 | normalization | batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm |
 | dropouts      | dropout, dropout1d/2d, alpha_dropout, feature_alpha_dropout                      |
 | resampling    | pad, interpolate, pixel_shuffle/unshuffle, channel_shuffle, flatten, unflatten, identity |
+| sampling      | affine_grid, grid_sample (spatial transformers)                                  |
 | embeddings    | one_hot, embedding, embedding_bag                                                |
 | distances     | normalize, cosine_similarity, pairwise_distance, pdist                           |
 | attention     | scaled_dot_product_attention                                                     |
@@ -45,6 +46,7 @@ from .pooling import (
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
 from .dropouts import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .resampling import channel_shuffle, flatten, identity, interpolate, pad, pixel_shuffle, pixel_unshuffle, unflatten
+from .sampling import affine_grid, grid_sample
 from .embeddings import embedding, embedding_bag, one_hot
 from .distances import cosine_similarity, normalize, pairwise_distance, pdist
 from .attention import scaled_dot_product_attention
@@ -52,12 +54,12 @@ from .attention import scaled_dot_product_attention
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices",
-    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "alpha_dropout", "avg_pool1d", "avg_pool2d",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "affine_grid", "alpha_dropout", "avg_pool1d", "avg_pool2d",
     "avg_pool3d", "batch_norm", "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_",
     "channel_shuffle", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "ctc_loss", "dropout", "dropout1d", "dropout2d",
     "dropout3d", "elu", "elu_", "embedding", "embedding_bag", "feature_alpha_dropout", "flatten", "fold",
-    "gaussian_nll_loss", "gelu", "glu", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish",
+    "gaussian_nll_loss", "gelu", "glu", "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish",
     "hardtanh", "hardtanh_", "hinge_embedding_loss", "huber_loss", "identity", "instance_norm", "interpolate", "kl_div",
     "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid",
     "lp_pool1d", "lp_pool2d", "lp_pool3d", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices", "max_pool2d",

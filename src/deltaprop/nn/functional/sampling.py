@@ -1,0 +1,177 @@
+"""Sampling an image at arbitrary points: ``affine_grid`` and ``grid_sample``, the two halves of a
+spatial transformer network.
+
+``affine_grid(theta, size)`` maps every output pixel's normalised position (x, y, 1) through the
+2 × 3 matrix ``theta`` to the point of the input it should show, in the [−1, 1] coordinates where −1
+and 1 are the input's edges (``align_corners=False``: the outer edges of the edge pixels; ``True``:
+their centres). ``grid_sample(input, grid)`` reads the input there, by bilinear interpolation
+between the four pixels around the point or by the nearest pixel.
+
+Both are composed of differentiable operations (a matrix product; gathers weighted by the
+interpolation weights), so their gradients, and the second-order ones, are those of the operations:
+the input gets each output's gradient spread over the pixels it read, weighted as it was read; the
+grid gets the slope of the bilinear surface (the pixel positions themselves, floored, carry none,
+as in PyTorch). Nearest sampling gives the grid no gradient (PyTorch: zeros).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ... import ops
+from ...errors import ConfigError, ShapeError
+from ...tensor import Tensor
+
+_MODES = ("bilinear", "nearest")
+_PADDING_MODES = ("zeros", "border", "reflection")
+_ALIGN_CORNERS_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please specify "
+    "align_corners=True if the old behavior is desired. See the documentation of grid_sample for details."
+)
+
+
+def _align_corners(align_corners):
+    """PyTorch's default: None warns (as PyTorch warns) and means False."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_CORNERS_WARNING, UserWarning, stacklevel=3)
+        return False
+    return bool(align_corners)
+
+
+def _positions(n: int, align_corners: bool) -> np.ndarray:
+    """The normalised centres of ``n`` pixels: −1 .. 1 through the edge pixels' centres (align_corners)
+    or scaled by (n − 1)/n so that −1 and 1 are their outer edges; one pixel sits at 0."""
+    if n <= 1:
+        return np.zeros(n)
+    centres = np.linspace(-1.0, 1.0, n)
+    return centres if align_corners else centres * ((n - 1) / n)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid (N, H, W, 2) of the affine maps ``theta`` (N, 2, 3) for an output of
+    ``size`` (N, C, H, W), or (N, D, H, W, 3) of ``theta`` (N, 3, 4) for (N, C, D, H, W): each output
+    position (x, y[, z], 1) times θᵀ. Differentiable in ``theta``."""
+    op = "affine_grid"
+    align_corners = _align_corners(align_corners)
+    theta = ops._core.operand(theta)
+    if not np.issubdtype(theta.data.dtype, np.floating):
+        raise ConfigError(f"{op}: expected theta to have a floating point dtype, got {theta.data.dtype}")
+    size = tuple(int(s) for s in size)
+    spatial = size[2:]
+    if len(size) not in (4, 5):
+        raise ShapeError(f"{op}: size must have 4 (N, C, H, W) or 5 (N, C, D, H, W) entries, got {size}")
+    rows = len(spatial)
+    if theta.ndim != 3 or theta.shape[1:] != (rows, rows + 1):
+        raise ShapeError(
+            f"{op}: expected theta of shape (N, {rows}, {rows + 1}) for size {size}, got {tuple(theta.shape)}")
+    if min(size) <= 0:
+        raise ShapeError(f"{op}: expected a positive output size, got {size}")
+    if align_corners and min(spatial) == 1:  # PyTorch's warning: a one-pixel axis sits at 0, not at −1
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
+                      "of affine_grid for details.", UserWarning, stacklevel=2)
+    if theta.shape[0] != size[0]:
+        raise ShapeError(f"{op}: theta holds {theta.shape[0]} matrices for a batch of {size[0]} in size {size}")
+    # (x, y[, z]) run along the last, second-to-last [, third-to-last] axes, as PyTorch orders them
+    axes = [_positions(n, align_corners) for n in reversed(spatial)]
+    mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]  # each of shape `spatial`; x first
+    base = np.stack(list(mesh) + [np.ones(spatial)], axis=-1).reshape(1, -1, rows + 1).astype(theta.data.dtype)
+    grid = ops.matmul(Tensor(base), ops.swapaxes(theta, 1, 2))
+    return ops.reshape(grid, (size[0],) + spatial + (rows,))
+
+
+def _unnormalized(coordinate, n: int, align_corners: bool):
+    """[−1, 1] to pixel units 0 .. n − 1."""
+    if align_corners:
+        return (coordinate + 1) * ((n - 1) / 2)
+    return ((coordinate + 1) * n - 1) / 2
+
+
+def _reflected(x, twice_low: int, twice_high: int):
+    """x folded back and forth into [low, high] (given doubled, to stay in integers), as PyTorch
+    reflects: |x − low| taken modulo the span, mirrored on every odd pass."""
+    if twice_low == twice_high:
+        return x * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    x = ops.abs(x - low)
+    extra = ops.fmod(x, span)
+    even = np.floor(x.data / span) % 2 == 0
+    return ops.where(Tensor(even), extra + low, (span - extra) + low)
+
+
+def _source(coordinate, n: int, padding_mode: str, align_corners: bool):
+    """The pixel position a normalised coordinate reads, after the padding mode's folding."""
+    x = _unnormalized(coordinate, n, align_corners)
+    if padding_mode == "reflection":
+        x = _reflected(x, 0, 2 * (n - 1)) if align_corners else _reflected(x, -1, 2 * n - 1)
+    if padding_mode != "zeros":
+        x = ops.clip(x, 0, n - 1)
+        # a NaN (or an infinity that reflection turned into one) reads the first pixel, as in PyTorch
+        x = ops.where(Tensor(np.isnan(x.data)), 0.0, x)
+    return x
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """``input`` (N, C, H, W) read at the points of ``grid`` (N, Hₒ, Wₒ, 2), each an (x, y) in [−1, 1]:
+    an output (N, C, Hₒ, Wₒ). ``mode`` 'bilinear' or 'nearest' (half-way points to the even pixel);
+    ``padding_mode`` what lies outside: 'zeros', the 'border' pixels, or the image's 'reflection'."""
+    op = "grid_sample"
+    if mode not in _MODES:
+        extra = " ('bicubic' is not provided)" if mode == "bicubic" else ""
+        raise ConfigError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}{extra}")
+    if padding_mode not in _PADDING_MODES:
+        raise ConfigError(f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}")
+    align_corners = _align_corners(align_corners)
+    input, grid = ops._core.operand(input), ops._core.operand(grid)
+    if input.ndim == 5:
+        raise ShapeError(f"{op}: volumetric (5-d) input is not provided; expected input of shape (N, C, H, W)")
+    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2:
+        raise ShapeError(f"{op}: expected input (N, C, H, W) and grid (N, H_out, W_out, 2), got shapes "
+                         f"{tuple(input.shape)} and {tuple(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise ShapeError(
+            f"{op}: input and grid must have the same batch size, got {input.shape[0]} and {grid.shape[0]}")
+    if 0 in input.shape[2:]:
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} has an empty spatial axis")
+    for name, t in (("input", input), ("grid", grid)):
+        if not np.issubdtype(t.data.dtype, np.floating):
+            raise ConfigError(f"{op}: {name} must be floating-point, got {t.data.dtype}")
+    if input.data.dtype != grid.data.dtype:
+        raise ConfigError(
+            f"{op}: input and grid must have the same dtype, got {input.data.dtype} and {grid.data.dtype}")
+    # NaN and infinite points: NumPy would warn where they are floored, cast and subtracted; they read
+    # zeros (or, folded by a padding mode, the first pixel) as PyTorch's do, or give NaN where PyTorch's do
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _sampled(input, grid, mode, padding_mode, align_corners)
+
+
+def _sampled(input, grid, mode, padding_mode, align_corners):
+    n, c, h, w = input.shape
+    ho, wo = grid.shape[1:3]
+    x = _source(grid[..., 0], w, padding_mode, align_corners)
+    y = _source(grid[..., 1], h, padding_mode, align_corners)
+    pixels = ops.reshape(input, (n, c, h * w))
+
+    def read(row: np.ndarray, column: np.ndarray):
+        """The input at integer positions (N, Hₒ, Wₒ), and where they lie inside it (zeros elsewhere)."""
+        inside = (column >= 0) & (column < w) & (row >= 0) & (row < h)
+        flat = np.where(inside, row * w + column, 0).astype(np.int64).reshape(n, 1, ho * wo)
+        values = ops.gather(pixels, 2, Tensor(np.broadcast_to(flat, (n, c, ho * wo))))
+        return ops.reshape(values, (n, c, ho, wo)), inside.astype(input.data.dtype)[:, None]
+
+    if mode == "nearest":
+        values, inside = read(np.rint(y.data).astype(np.int64), np.rint(x.data).astype(np.int64))
+        return values * Tensor(inside)
+    x0, y0 = np.floor(x.data), np.floor(y.data)
+    east, south = x - Tensor(x0), y - Tensor(y0)  # the weights of the far pixels; their slopes reach the grid
+    west, north = 1 - east, 1 - south
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    out = None
+    for row, column, weight in ((y0, x0, north * west), (y0, x0 + 1, north * east),
+                                (y0 + 1, x0, south * west), (y0 + 1, x0 + 1, south * east)):
+        values, inside = read(row, column)
+        term = values * (ops.unsqueeze(weight, 1) * Tensor(inside))
+        out = term if out is None else out + term
+    return out

@@ -1,0 +1,99 @@
+"""``F.affine_grid`` and ``F.grid_sample`` against PyTorch's: values and the gradients of the input,
+the grid and theta, in float64, for both modes, the three padding modes and both corner rules, on
+grids that reach outside the image."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+
+torch = pytest.importorskip("torch")
+
+F = dp.nn.functional
+
+
+def _pair(array):
+    return dp.tensor(array, dtype=np.float64, requires_grad=True), torch.tensor(array, requires_grad=True)
+
+
+@pytest.mark.parametrize("mode, padding_mode, align_corners",
+                         list(itertools.product(["bilinear", "nearest"], ["zeros", "border", "reflection"], [False, True])))
+def test_grid_sample_is_pytorchs(mode, padding_mode, align_corners):
+    rng = np.random.default_rng(1)
+    ours_x, their_x = _pair(rng.normal(size=(2, 3, 5, 6)))
+    ours_g, their_g = _pair(rng.uniform(-1.7, 1.7, size=(2, 4, 7, 2)))  # some points beyond the edges
+    weights = rng.normal(size=(2, 3, 4, 7))
+    options = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    ours = F.grid_sample(ours_x, ours_g, **options)
+    theirs = torch.nn.functional.grid_sample(their_x, their_g, **options)
+    (ours * dp.tensor(weights, dtype=np.float64)).sum().backward()
+    (theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours_x.grad, their_x.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if mode == "bilinear":
+        np.testing.assert_allclose(ours_g.grad, their_g.grad.numpy(), rtol=1e-9, atol=1e-11)
+    else:  # nearest: PyTorch's grid gradient is zeros; deltaprop's grid is not reached (docs/porting.md)
+        assert ours_g.grad is None and not their_g.grad.numpy().any()
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 1, 3, 4, 5), (2, 1, 1, 6)])
+def test_affine_grid_is_pytorchs(size, align_corners):
+    rows = len(size) - 2
+    ours_t, their_t = _pair(np.random.default_rng(2).normal(size=(2, rows, rows + 1)))
+    with warnings.catch_warnings(record=True) as their_warnings:
+        warnings.simplefilter("always")  # both warn about unit-size grids with align_corners=True
+        theirs = torch.nn.functional.affine_grid(their_t, size, align_corners=align_corners)
+    with warnings.catch_warnings(record=True) as our_warnings:
+        warnings.simplefilter("always")
+        ours = F.affine_grid(ours_t, size, align_corners=align_corners)
+    assert [str(w.message) for w in our_warnings] == [str(w.message) for w in their_warnings]
+    weights = np.random.default_rng(3).normal(size=theirs.shape)
+    (ours * dp.tensor(weights, dtype=np.float64)).sum().backward()
+    (theirs * torch.tensor(weights)).sum().backward()
+    assert ours.shape == tuple(theirs.shape)
+    # PyTorch's base positions are off by a few 1e-8 from the exact ones in float64
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours_t.grad, their_t.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_a_spatial_transformer_step_is_pytorchs_in_float32():
+    """The tutorial's calls, float32, default align_corners (both warn): theta from a layer, the grid
+    sampled, the gradients of the image and of the layer's weights."""
+    rng = np.random.default_rng(4)
+    image = rng.random((3, 1, 9, 9)).astype(np.float32)
+    weight = (rng.normal(size=(6, 81)) * 0.05).astype(np.float32)
+    bias = np.float32([1, 0.1, 0, -0.1, 1, 0.05])
+    results = []
+    for lib in (dp, torch):
+        x = lib.tensor(image, requires_grad=True)
+        w = lib.tensor(weight, requires_grad=True)
+        theta = lib.nn.functional.linear(x.view(3, 81), w, lib.tensor(bias)).view(-1, 2, 3)
+        with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+            grid = lib.nn.functional.affine_grid(theta, x.size())
+        with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+            out = lib.nn.functional.grid_sample(x, grid)
+        (out ** 2).sum().backward()
+        results.append([np.asarray(out.detach().numpy()), np.asarray(x.grad), np.asarray(w.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_points_at_nan_or_infinity_read_what_pytorchs_read(mode, padding_mode, align_corners):
+    """Zeros (or NaN, through a NaN weight) outside; folded by a padding mode, the first pixel for a NaN
+    and the far edge for an infinity; without NumPy's warnings."""
+    image = np.arange(6.0).reshape(1, 1, 2, 3)
+    points = np.array([[[[np.nan, 0.0], [np.inf, 0.2], [-np.inf, 0.5], [0.3, np.nan], [0.1, -np.inf]]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = F.grid_sample(dp.tensor(image, dtype=np.float64), dp.tensor(points, dtype=np.float64), mode=mode,
+                             padding_mode=padding_mode, align_corners=align_corners)
+    theirs = torch.nn.functional.grid_sample(torch.tensor(image), torch.tensor(points), mode=mode,
+                                             padding_mode=padding_mode, align_corners=align_corners)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), equal_nan=True)
