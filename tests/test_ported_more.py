@@ -129,7 +129,7 @@ def _digits(n, seed):
 def test_the_spatial_transformer_starts_at_the_identity_and_learns():
     model = programs.stn_net(torch)()
     X, y = _digits(64, seed=0)
-    with pytest.warns(UserWarning, match="align_corners=False"):  # as PyTorch warns for the tutorial's calls
+    with pytest.warns(UserWarning, match="align_corners was not given"):  # as PyTorch warns for the tutorial's calls
         shown, transformed = programs.stn_transformed(torch, model, X[:4])
     np.testing.assert_allclose(transformed, shown, atol=1e-5)  # theta starts at [1, 0, 0, 0, 1, 0]
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=16, shuffle=True)

@@ -8,8 +8,7 @@ the values; an ``out`` of another shape is resized (with PyTorch's warning unles
 result of a higher dtype category than ``out``'s (floats into an integer tensor) is refused, a
 narrower float is rounded into ``out``'s dtype, except by the matrix products, which want ``out`` in the
 result's own dtype, as PyTorch's do. Nothing written through ``out`` is recorded, so
-inputs or an ``out`` that require a gradient are refused (PyTorch: "functions with out=... arguments
-don't support automatic differentiation").
+inputs or an ``out`` that require a gradient are refused, as PyTorch refuses them.
 """
 
 from __future__ import annotations
@@ -32,8 +31,8 @@ def written_to(op: str, result: Tensor, out, same_dtype: bool = False) -> Tensor
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}: argument 'out' must be a tensor, not {type(out).__name__}")
     if is_grad_enabled() and (result.requires_grad or out.requires_grad):
-        raise GradError(f"{op}: functions with out=... arguments don't support automatic differentiation, but "
-                        "one of the arguments requires grad (call it under no_grad(), or without out=)")
+        raise GradError(f"{op}: out= writes the result outside the graph, so no argument may require a gradient "
+                        "(call it under no_grad(), or without out=)")
     out._method_in_place(op)
     values = result.data
     promotion = ops.promotion
@@ -46,10 +45,9 @@ def written_to(op: str, result: Tensor, out, same_dtype: bool = False) -> Tensor
         out._mark_changed()
     else:
         if out.data.size:
-            warnings.warn(f"{op}: an output with one or more elements was resized since it had shape "
-                          f"{list(out.data.shape)}, which does not match the required output shape "
-                          f"{list(values.shape)}. This behavior is deprecated, and in a future PyTorch release "
-                          "outputs will not be resized unless they have zero elements.", UserWarning, stacklevel=3)
+            warnings.warn(f"{op}: out, of shape {list(out.data.shape)}, was resized to the result's shape "
+                          f"{list(values.shape)}; PyTorch deprecates resizing an out that holds elements, so give an "
+                          "empty tensor or one of the result's shape", UserWarning, stacklevel=3)
         out._mark_changed()
         out.data = values.astype(out.data.dtype, copy=True)
     return out

@@ -27,8 +27,8 @@ from ...tensor import Tensor
 _MODES = ("bilinear", "nearest")
 _PADDING_MODES = ("zeros", "border", "reflection")
 _ALIGN_CORNERS_WARNING = (
-    "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please specify "
-    "align_corners=True if the old behavior is desired. See the documentation of grid_sample for details."
+    "align_corners was not given, so it is False: the corner pixels' centres lie half a pixel inside the grid's "
+    "extremes -1 and 1 (PyTorch's default since its version 1.3.0); give align_corners=True to put them on -1 and 1"
 )
 
 
@@ -69,9 +69,9 @@ def affine_grid(theta, size, align_corners=None):
     if min(size) <= 0:
         raise ShapeError(f"{op}: expected a positive output size, got {size}")
     if align_corners and min(spatial) == 1:  # PyTorch's warning: a one-pixel axis sits at 0, not at −1
-        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
-                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
-                      "of affine_grid for details.", UserWarning, stacklevel=2)
+        warnings.warn(f"{op}: with align_corners=True an axis of one pixel has no corners to align: its one point "
+                      "is put at 0, the centre (as PyTorch puts it since its version 1.3.0); such a grid is no "
+                      "intended use of affine_grid", UserWarning, stacklevel=2)
     if theta.shape[0] != size[0]:
         raise ShapeError(f"{op}: theta holds {theta.shape[0]} matrices for a batch of {size[0]} in size {size}")
     # (x, y[, z]) run along the last, second-to-last [, third-to-last] axes, as PyTorch orders them
