@@ -19,3 +19,15 @@ def pytest_configure(config):
     same command takes 0.2 s. Nothing changes when the bytecode is already there and up to date.
     """
     compileall.compile_dir(Path(deltaprop.__file__).parent, quiet=2)
+    _torch_on_one_thread()
+
+
+def _torch_on_one_thread():
+    """PyTorch, where the tests compare with it, on one thread: their tensors are small, and on the
+    two cores of the machines this project runs on its second thread cost more than it gave (a file
+    of ported programs took 55 s with the default threads and 4 s on one, while other work ran)."""
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(1)
