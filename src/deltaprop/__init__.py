@@ -160,6 +160,7 @@ _LAZY = {
     "draw_graph": ("visualize", "draw_graph"),
     "autograd": ("autograd", None),
     "cuda": ("cuda", None),
+    "accelerator": ("accelerator", None),
     "backends": ("backends", None),
     "utils": ("utils", None),
     "amp": ("amp", None),
