@@ -377,7 +377,9 @@ def word_language_model_main(torch, network, corpus_ids, save, **changes):
         # Save the model if the validation loss is the best we've seen so far.
         if not best_val_loss or val_loss < best_val_loss:
             with open(save, 'wb') as f:
-                torch.save(model, f)
+                # (pickle cannot save the classes PyTorch's run defines inside a function here: it
+                # saves their state dict; deltaprop never pickles, and saves the weights either way)
+                torch.save(model if torch.__name__ == "deltaprop" else model.state_dict(), f)
             best_val_loss = val_loss
         else:
             # Anneal the learning rate if no improvement has been seen in the validation dataset.
@@ -385,7 +387,10 @@ def word_language_model_main(torch, network, corpus_ids, save, **changes):
 
     # Load the best saved model.
     with open(save, 'rb') as f:
-        model = torch.load(f, model=model) if torch.__name__ == "deltaprop" else torch.load(f, weights_only=False)  # porting.md
+        if torch.__name__ == "deltaprop":
+            model = torch.load(f, model=model)  # porting.md: model = torch.load(f)
+        else:
+            model.load_state_dict(torch.load(f))
         # after load the rnn params are not a continuous chunk of memory
         # this makes them a continuous chunk, and will speed up forward pass
         # Currently, only rnn model supports flatten_parameters function.
