@@ -18,7 +18,8 @@ other changes are where docs/porting.md documents a difference, each marked ``# 
   (``conv1``, ..., an average pool, ``fc``) cut the same way.
 
 The programs: mnist, word_language_model (RNN and Transformer), time_sequence_prediction,
-super_resolution, fast_neural_style's transformer net and utilities, siamese_network, gcn, gat.
+super_resolution, fast_neural_style's transformer net and utilities, siamese_network, gcn, gat,
+mnist_forward_forward.
 """
 
 from __future__ import annotations
@@ -1091,3 +1092,81 @@ def graph_main(torch, model, features, labels, adj_mat, idx, epochs, lr, l2):
         history.append(train_iter(epoch + 1, model, optimizer, criterion, (features, adj_mat), labels, idx_train,
                                   idx_val))
     return history, test(model, criterion, (features, adj_mat), labels, idx_test)
+
+
+# -- mnist_forward_forward/main.py ---------------------------------------------------------------------------
+
+
+def overlay_y_on_x(x, y):
+    """Replace the first 10 pixels of data [x] with one-hot-encoded label [y]"""
+    x_ = x.clone()
+    x_[:, :10] *= 0.0
+    x_[range(x.shape[0]), y] = x.max()
+    return x_
+
+
+def forward_forward_net(torch, dims, num_epochs=1000):
+    """The script's Net of Layers, each a Linear trained by its own Adam on the goodness of its output;
+    ``num_epochs`` is each layer's (the script's 1000)."""
+    nn, Adam = torch.nn, torch.optim.Adam
+
+    class Net(torch.nn.Module):
+        def __init__(self, dims):
+            super().__init__()
+            self.layers = []
+            for d in range(len(dims) - 1):
+                self.layers += [Layer(dims[d], dims[d + 1])]
+
+        def predict(self, x):
+            goodness_per_label = []
+            for label in range(10):
+                h = overlay_y_on_x(x, label)
+                goodness = []
+                for layer in self.layers:
+                    h = layer(h)
+                    goodness += [h.pow(2).mean(1)]
+                goodness_per_label += [sum(goodness).unsqueeze(1)]
+            goodness_per_label = torch.cat(goodness_per_label, 1)
+            return goodness_per_label.argmax(1)
+
+        def train(self, x_pos, x_neg):
+            h_pos, h_neg = x_pos, x_neg
+            for i, layer in enumerate(self.layers):
+                h_pos, h_neg = layer.train(h_pos, h_neg)
+
+    class Layer(nn.Linear):
+        def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+            super().__init__(in_features, out_features, bias, device, dtype)
+            self.relu = torch.nn.ReLU()
+            self.opt = Adam(self.parameters(), lr=0.03)
+            self.threshold = 2.0
+            self.num_epochs = num_epochs
+
+        def forward(self, x):
+            x_direction = x / (x.norm(2, 1, keepdim=True) + 1e-4)
+            return self.relu(torch.mm(x_direction, self.weight.T) + self.bias.unsqueeze(0))
+
+        def train(self, x_pos, x_neg):
+            for i in range(self.num_epochs):
+                g_pos = self.forward(x_pos).pow(2).mean(1)
+                g_neg = self.forward(x_neg).pow(2).mean(1)
+                # The following loss pushes pos (neg) samples to values larger (smaller) than the self.threshold.
+                loss = torch.log(1 + torch.exp(torch.cat([-g_pos + self.threshold, g_neg - self.threshold]))).mean()
+                self.opt.zero_grad()
+                # this backward just compute the derivative and hence is not considered backpropagation.
+                loss.backward()
+                self.opt.step()
+            return self.forward(x_pos).detach(), self.forward(x_neg).detach()
+
+    return Net(dims)
+
+
+def forward_forward_main(torch, net, x, y, x_te, y_te, rnd):
+    """main(): positive data with the true label overlaid, negative with the labels of ``rnd`` (the
+    script's ``torch.randperm(x.size(0))``); returns the train and test errors."""
+    x_pos = overlay_y_on_x(x, y)
+    x_neg = overlay_y_on_x(x, y[rnd])
+    net.train(x_pos, x_neg)
+    train_error = 1.0 - net.predict(x).eq(y).float().mean().item()
+    test_error = 1.0 - net.predict(x_te).eq(y_te).float().mean().item()
+    return train_error, test_error

@@ -179,3 +179,16 @@ def test_gcns_renormalised_adjacency_matrix_is_symmetric_with_its_degrees(tmp_pa
     a = with_loops.data
     d = 1 / np.sqrt(a.sum(axis=1))
     np.testing.assert_allclose(adj_mat.data, d[:, None] * a * d[None, :], rtol=1e-6)
+
+
+def test_mnist_forward_forward_learns_layer_by_layer_without_backpropagation_between_them():
+    torch.manual_seed(1234)
+    images, labels = _digits(240, seed=5)
+    x, y = torch.tensor(images[:200].reshape(200, -1)), torch.tensor(labels[:200])
+    x_te, y_te = torch.tensor(images[200:].reshape(40, -1)), torch.tensor(labels[200:])
+    net = programs.forward_forward_net(torch, [784, 100, 100], num_epochs=60)
+    overlaid = programs.overlay_y_on_x(x, y)
+    assert np.all(overlaid.data[np.arange(200), labels[:200]] == x.data.max()) and overlaid.data[:, :10].sum() == 200 * x.data.max()
+    train_error, test_error = programs.forward_forward_main(torch, net, x, y, x_te, y_te, torch.randperm(x.size(0)))
+    assert train_error < 0.2 and test_error < 0.3  # chance: 0.9
+    assert all(layer.weight.grad is not None for layer in net.layers)

@@ -143,3 +143,20 @@ def test_graph_networks_are_pytorchs(network, tmp_path):
         runs.append(programs.graph_main(lib, model, features, labels, adj_mat, lib.tensor(idx), 20, 0.01, 5e-4))
     np.testing.assert_allclose(np.array(runs[0][0]), np.array(runs[1][0]), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-4, atol=1e-6)
+
+
+def test_mnist_forward_forward_is_pytorchs():
+    images, labels = _digits(60, seed=5)
+    rnd = np.random.default_rng(0).permutation(40)
+    torch.manual_seed(0)
+    ours, theirs = (programs.forward_forward_net(lib, [784, 20, 20], num_epochs=15) for lib in LIBRARIES)
+    for mine, reference in zip(ours.layers, theirs.layers):
+        load_into(mine, reference)
+    errors = []
+    for lib, net in ((dp, ours), (torch, theirs)):
+        x, y = lib.tensor(images[:40].reshape(40, -1)), lib.tensor(labels[:40])
+        x_te, y_te = lib.tensor(images[40:].reshape(20, -1)), lib.tensor(labels[40:])
+        errors.append(programs.forward_forward_main(lib, net, x, y, x_te, y_te, lib.tensor(rnd)))
+    np.testing.assert_allclose(errors[0], errors[1], atol=1e-6)
+    for mine, reference in zip(ours.layers, theirs.layers):
+        np.testing.assert_allclose(mine.weight.data, reference.weight.detach().numpy(), rtol=1e-3, atol=1e-5)
