@@ -7,7 +7,6 @@ scripts save comes back. tests/reference/test_torch_ported_examples.py runs the 
 PyTorch from the same weights and compares.
 """
 
-import io
 
 import numpy as np
 import pytest
@@ -104,7 +103,8 @@ def test_super_resolution_upscales_by_pixel_shuffle_and_checkpoints_each_epoch(t
     model = programs.super_resolution_net(torch, upscale_factor=3)
     weight = model.conv2.weight.data.reshape(64, -1)
     np.testing.assert_allclose(weight @ weight.T, 2 * np.eye(64), atol=1e-4)  # orthogonal, times the gain sqrt(2)
-    losses, psnrs = programs.super_resolution_main(torch, model, dataset, dataset, epochs=6, lr=0.003, save_dir=tmp_path)
+    losses, psnrs = programs.super_resolution_main(torch, model, dataset, dataset, epochs=6, lr=0.003,
+                                                   save_dir=tmp_path)
     assert model(torch.tensor(low[:2])).shape == (2, 1, 12, 12)
     assert losses[-1] < 0.5 * losses[0] and psnrs[-1] > psnrs[0]
     again = torch.load(tmp_path / "model_epoch_6.pth", model=programs.super_resolution_net(torch, 3))
@@ -127,7 +127,8 @@ def test_fast_neural_style_utilities_are_the_scripts():
     np.testing.assert_allclose(gram.data, features @ features.transpose(0, 2, 1) / 60, rtol=1e-12)
     batch = torch.full((1, 3, 2, 2), 255.0)
     normalized = programs.normalize_batch(batch)
-    np.testing.assert_allclose(normalized.data[0, :, 0, 0], (1 - np.array([0.485, 0.456, 0.406])) / [0.229, 0.224, 0.225], rtol=1e-6)
+    expected = (1 - np.array([0.485, 0.456, 0.406])) / [0.229, 0.224, 0.225]
+    np.testing.assert_allclose(normalized.data[0, :, 0, 0], expected, rtol=1e-6)
     assert batch.data.max() == 1.0  # divided in place, as the script's batch.div_(255.0)
 
 
@@ -166,7 +167,8 @@ def test_graph_networks_classify_the_made_up_cora(network, tmp_path):
     np.testing.assert_allclose(features.sum(dim=1).data, 1, rtol=1e-6)  # rows scaled to sum to 1
     idx = torch.randperm(len(labels))
     epochs = 200 if network == "gcn" else 150  # (the scripts' defaults: 200 and 300)
-    history, (test_loss, test_accuracy) = programs.graph_main(torch, model, features, labels, adj_mat, idx, epochs, lr, l2)
+    history, (test_loss, test_accuracy) = programs.graph_main(torch, model, features, labels, adj_mat, idx, epochs,
+                                                              lr, l2)
     train_losses = [train[0] for train, _ in history]
     assert train_losses[-1] < 0.7 * train_losses[0] and history[-1][0][1] > 0.8
     assert history[-1][1][1] >= 0.6 and test_accuracy >= 0.5  # of 8 nodes each; chance is a third
@@ -188,7 +190,8 @@ def test_mnist_forward_forward_learns_layer_by_layer_without_backpropagation_bet
     x_te, y_te = torch.tensor(images[200:].reshape(40, -1)), torch.tensor(labels[200:])
     net = programs.forward_forward_net(torch, [784, 100, 100], num_epochs=60)
     overlaid = programs.overlay_y_on_x(x, y)
-    assert np.all(overlaid.data[np.arange(200), labels[:200]] == x.data.max()) and overlaid.data[:, :10].sum() == 200 * x.data.max()
+    top = x.data.max()
+    assert np.all(overlaid.data[np.arange(200), labels[:200]] == top) and overlaid.data[:, :10].sum() == 200 * top
     train_error, test_error = programs.forward_forward_main(torch, net, x, y, x_te, y_te, torch.randperm(x.size(0)))
     assert train_error < 0.2 and test_error < 0.3  # chance: 0.9
     assert all(layer.weight.grad is not None for layer in net.layers)

@@ -58,7 +58,8 @@ def test_a_custom_model_saved_whole_to_a_file_loads_into_an_instance(tmp_path):
     model = Custom()
     with open(tmp_path / "model.pt", "wb") as f:
         dp.save(model, f)
-    with open(tmp_path / "model.pt", "rb") as f, pytest.raises(ModelFileError, match=r"model\.pt: the model is of a custom class"):
+    refusal = pytest.raises(ModelFileError, match=r"model\.pt: the model is of a custom class")
+    with open(tmp_path / "model.pt", "rb") as f, refusal:
         dp.load(f)  # never a pickle: the file holds the weights, not the class
     fresh = Custom()
     with open(tmp_path / "model.pt", "rb") as f:
@@ -74,12 +75,16 @@ def test_a_file_read_from_where_it_stands():
 
 
 def test_text_files_and_foreign_bytes_are_refused_in_one_sentence(tmp_path):
-    with open(tmp_path / "a.txt", "w") as f, pytest.raises(TypeError, match=r"^save: the file object .*a\.txt takes text, not bytes; open it with mode 'wb'$"):
+    refusal = pytest.raises(TypeError,
+                            match=r"^save: the file object .*a\.txt takes text, not bytes; open it with mode 'wb'$")
+    with open(tmp_path / "a.txt", "w") as f, refusal:
         dp.save(_model(), f)
     with pytest.raises(TypeError, match=r"^save: the file object the StringIO takes text"):
         dp.save({"a": 1}, io.StringIO())
     (tmp_path / "a.txt").write_text("hello")
-    with open(tmp_path / "a.txt") as f, pytest.raises(TypeError, match=r"^load: the file object .*a\.txt gives text, not bytes; open it with mode 'rb'$"):
+    refusal = pytest.raises(TypeError,
+                            match=r"^load: the file object .*a\.txt gives text, not bytes; open it with mode 'rb'$")
+    with open(tmp_path / "a.txt") as f, refusal:
         dp.load(f)
     with pytest.raises(ModelFileError, match=r"^the BytesIO: is a Python pickle"):
         dp.load(io.BytesIO(b"\x80\x04\x95" + bytes(20)))

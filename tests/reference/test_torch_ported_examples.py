@@ -45,16 +45,17 @@ def _datasets(lib, *arrays):
 def test_mnist_is_pytorchs(tmp_path):
     images, labels = _digits(48)
     ours, theirs = _both(programs.mnist_net)
-    runs = [programs.mnist_main(lib, model, _datasets(lib, images[:32], labels[:32]), _datasets(lib, images[32:], labels[32:]),
-                                save_path=tmp_path / f"{lib.__name__}.pt", epochs=2, batch_size=16, log_interval=1,
-                                save_model=True)
+    runs = [programs.mnist_main(lib, model, _datasets(lib, images[:32], labels[:32]),
+                                _datasets(lib, images[32:], labels[32:]), save_path=tmp_path / f"{lib.__name__}.pt",
+                                epochs=2, batch_size=16, log_interval=1, save_model=True)
             for lib, model in ((dp, ours), (torch, theirs))]
     np.testing.assert_allclose(runs[0]["train"], runs[1]["train"], rtol=1e-4)
     np.testing.assert_allclose([loss for loss, _ in runs[0]["test"]], [loss for loss, _ in runs[1]["test"]], rtol=1e-4)
     assert [correct for _, correct in runs[0]["test"]] == [correct for _, correct in runs[1]["test"]]
     np.testing.assert_allclose(runs[0]["lr"], runs[1]["lr"], rtol=1e-12)
     saved = torch.load(tmp_path / "torch.pt")
-    np.testing.assert_allclose(dp.load(tmp_path / "deltaprop.pt")["fc2.weight"], saved["fc2.weight"].numpy(), rtol=1e-4, atol=1e-6)
+    ours_saved = dp.load(tmp_path / "deltaprop.pt")
+    np.testing.assert_allclose(ours_saved["fc2.weight"], saved["fc2.weight"].numpy(), rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("rnn_type", ["LSTM", "GRU", "RNN_TANH", "Transformer"])
@@ -107,7 +108,8 @@ def test_fast_neural_style_is_pytorchs():
             for lib, model in ((dp, ours), (torch, theirs))]
     np.testing.assert_allclose(runs[0], runs[1], rtol=1e-4)
     y = np.random.default_rng(1).random((2, 3, 4, 5)).astype(np.float32)
-    np.testing.assert_allclose(programs.gram_matrix(dp.tensor(y)).data, programs.gram_matrix(torch.tensor(y)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(programs.gram_matrix(dp.tensor(y)).data, programs.gram_matrix(torch.tensor(y)).numpy(),
+                               rtol=1e-6)
     np.testing.assert_allclose(programs.normalize_batch(dp.tensor(y * 255)).data,
                                programs.normalize_batch(torch.tensor(y * 255)).numpy(), rtol=1e-5, atol=1e-6)
 

@@ -81,12 +81,14 @@ def test_a_result_asked_to_require_grad_is_a_leaf():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: dp.sparse_coo_tensor(INDICES, dp.ones(4), (4, 4)), ShapeError, r"indices give 5 positions but values has shape \(4,\)"),
+    (lambda: dp.sparse_coo_tensor(INDICES, dp.ones(4), (4, 4)), ShapeError,
+     r"indices give 5 positions but values has shape \(4,\)"),
     (lambda: dp.sparse_coo_tensor(INDICES[0], dp.ones(5), (4, 4)), ShapeError, r"indices must be 2-dimensional"),
     (lambda: dp.sparse_coo_tensor(INDICES, dp.ones(5, 2), (4, 4)), ShapeError, r"size \(4, 4\) does not fit 2 sparse"),
     (lambda: dp.sparse_coo_tensor(INDICES, dp.ones(5), (2, 4)), ShapeError, r"an index lies outside size \(2, 4\)"),
     (lambda: dp.sparse_coo_tensor(-INDICES, dp.ones(5), (4, 4)), ShapeError, r"an index lies outside size"),
-    (lambda: dp.sparse_coo_tensor(INDICES * 1.0, dp.ones(5), (4, 4)), TypeError, r"indices must be integers, got dtype float64"),
+    (lambda: dp.sparse_coo_tensor(INDICES * 1.0, dp.ones(5), (4, 4)), TypeError,
+     r"indices must be integers, got dtype float64"),
     (lambda: dp.sparse_coo_tensor(INDICES, dp.ones(5), (4, 4), device="cuda"), ValueError, r"sparse_coo_tensor"),
 ])
 def test_what_cannot_be_built_is_refused_in_one_sentence(call, error, message):
