@@ -90,3 +90,25 @@ def test_fill_takes_a_number_or_a_0d_tensor_and_refuses_a_tensor_with_dimensions
         with pytest.raises(ValueError, match=r"^fill_: the value must be a number or a 0-d tensor, got one of shape \("):
             t.fill_(value)
     np.testing.assert_array_equal(t.data, [2.5, 2.5, 2.5])  # nothing written
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+@pytest.mark.parametrize("size", [(2, 3), [4], (), np.array([1, 2])])
+def test_the_size_keyword_is_taken_as_pytorchs(name, size):
+    # pytorch/examples' GAT: nn.Parameter(torch.empty(size=(in_features, n_hidden * n_heads)))
+    made = getattr(dp, name)(size=size, dtype=np.float64)
+    assert made.shape == tuple(int(n) for n in size) and made.dtype == np.float64
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got multiple values for argument 'size'$"):
+        getattr(dp, name)(2, size=(2, 3))
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'size' must be a tuple of ints, not int$"):
+        getattr(dp, name)(size=3)
+
+
+def test_full_takes_its_size_and_fill_value_by_pytorchs_names():
+    made = dp.full(size=(2, 3), fill_value=0.5)
+    assert made.shape == (2, 3) and made.dtype == np.float32 and np.all(made.data == 0.5)
+    assert dp.full((2,), 7).dtype == np.int64
+    with pytest.raises(TypeError, match=r"^full\(\) got multiple values for argument 'size'$"):
+        dp.full((2,), size=(2,), fill_value=1)
+    with pytest.raises(TypeError, match=r"^full\(\) missing its required argument 'fill_value'$"):
+        dp.full((2,))

@@ -58,6 +58,18 @@ def _shape(op: str, shape: tuple, dtype) -> tuple:
 _DRAWN_IN_64_BITS = ("rand", "randn", "randint")
 
 
+def _sized(op: str, shape: tuple, size) -> tuple:
+    """The sizes given positionally, or as PyTorch's keyword ``size=`` (a tuple, a list or a size;
+    ``torch.empty(size=(n, m))``), not both."""
+    if size is None:
+        return shape
+    if shape:
+        raise TypeError(f"{op}() got multiple values for argument 'size'")
+    if isinstance(size, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, not int")
+    return (size,)
+
+
 def _dtype(op: str, dtype, default, floating: bool = False) -> np.dtype:
     """The dtype ``op`` makes: ``default`` unless given, refused in one sentence if no tensor can have
     it (no floating-point tensor, with ``floating``: random draws cast to integers would be truncated)."""
@@ -68,16 +80,16 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor._wrap(array).requires_grad_(requires_grad) if requires_grad else Tensor._wrap(array)
 
 
-def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+def zeros(*shape, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     on_cpu("zeros", device)
     dtype = _dtype("zeros", dtype, get_default_dtype())
-    return _make(np.zeros(_shape("zeros", shape, dtype), dtype=dtype), requires_grad)
+    return _make(np.zeros(_shape("zeros", _sized("zeros", shape, size), dtype), dtype=dtype), requires_grad)
 
 
-def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones(*shape, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     on_cpu("ones", device)
     dtype = _dtype("ones", dtype, get_default_dtype())
-    return _make(np.ones(_shape("ones", shape, dtype), dtype=dtype), requires_grad)
+    return _make(np.ones(_shape("ones", _sized("ones", shape, size), dtype), dtype=dtype), requires_grad)
 
 
 def _fill_dtype(fill_value) -> np.dtype:
@@ -89,9 +101,14 @@ def _fill_dtype(fill_value) -> np.dtype:
     return get_default_dtype()
 
 
-def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full(shape=None, fill_value=None, dtype=None, device=None, requires_grad=False, *, size=None) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``, of its kind unless ``dtype`` is given: int64
-    for an integer, bool for a bool, the default float dtype for a float (as in PyTorch)."""
+    for an integer, bool for a bool, the default float dtype for a float (as in PyTorch). The shape
+    may be given as ``size=``, PyTorch's name for it (``full(size=(2, 3), fill_value=0.5)``)."""
+    if size is not None:
+        shape, = _sized("full", () if shape is None else (shape,), size)
+    if shape is None or fill_value is None:
+        raise TypeError(f"full() missing its required argument {'size' if shape is None else 'fill_value'!r}")
     on_cpu("full", device)
     dtype = _dtype("full", dtype, _fill_dtype(fill_value))
     return _make(np.full(_shape("full", (shape,), dtype), fill_value, dtype=dtype), requires_grad)
@@ -109,12 +126,12 @@ def ones_like(other, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _make(np.ones_like(data, dtype=_dtype("ones_like", dtype, None)), requires_grad)
 
 
-def empty(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(*shape, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ``shape`` whose values are not to be read: zeros here (PyTorch's are whatever
     memory held; zeros are one such)."""
     on_cpu("empty", device)
     dtype = _dtype("empty", dtype, get_default_dtype())
-    return _make(np.zeros(_shape("empty", shape, dtype), dtype=dtype), requires_grad)
+    return _make(np.zeros(_shape("empty", _sized("empty", shape, size), dtype), dtype=dtype), requires_grad)
 
 
 def _like(other) -> np.ndarray:
@@ -228,19 +245,19 @@ def _number(op: str, name: str, value):
     return value
 
 
-def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform draws on [0, 1), from ``generator`` (a :class:`deltaprop.Generator`) or the library's."""
     on_cpu("rand", device)
     dtype = _dtype("rand", dtype, get_default_dtype(), floating=True)
-    shape = _shape("rand", shape, dtype)
+    shape = _shape("rand", _sized("rand", shape, size), dtype)
     return _make(numpy_generator(generator, "rand").random(shape).astype(dtype), requires_grad)
 
 
-def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal draws, from ``generator`` (a :class:`deltaprop.Generator`) or the library's."""
     on_cpu("randn", device)
     dtype = _dtype("randn", dtype, get_default_dtype(), floating=True)
-    shape = _shape("randn", shape, dtype)
+    shape = _shape("randn", _sized("randn", shape, size), dtype)
     return _make(numpy_generator(generator, "randn").standard_normal(shape).astype(dtype), requires_grad)
 
 

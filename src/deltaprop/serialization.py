@@ -80,7 +80,13 @@ def save(model, path, metadata: dict | None = None) -> None:
     None is saved as it is too, as ``torch.save`` saves a checkpoint dict
     (``{"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}``): its arrays
     in the safetensors part, the rest as JSON; :func:`load` rebuilds it (tuples as lists, tensors as
-    arrays). Nothing is pickled, so a function or an object of another class is refused by name."""
+    arrays). Nothing is pickled, so a function or an object of another class is refused by name.
+
+    ``path`` may also be a file object opened for writing bytes (``open(name, 'wb')``, an
+    ``io.BytesIO``), as ``torch.save`` takes one: the same bytes are written to it (not atomically:
+    the file is the caller's)."""
+    if hasattr(path, "write") and not _writes_bytes(path):
+        raise TypeError(f"save: the file object {_label(path)} takes text, not bytes; open it with mode 'wb'")
     if isinstance(model, dict) and _is_state_dict(model):
         arrays = _state_arrays(model)
         _write(path, arrays, {"format": FORMAT_STATE, "version": VERSION, "order": list(arrays),
@@ -124,6 +130,8 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     device, which can only be the CPU, or PyTorch's dict or function form: a file holds no devices,
     so there is nothing to move), ``weights_only`` (files never hold code, so every load is
     weights-only) and ``mmap``. The second argument may be the map location, as in PyTorch.
+    ``path`` may also be a file object opened for reading bytes (``open(name, 'rb')``, an
+    ``io.BytesIO``), as ``torch.load`` takes one: it is read from where it stands to its end.
     """
     if model is not None and _names_a_place(model):  # torch.load(path, "cpu")
         model, map_location = None, model
@@ -134,8 +142,9 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     for name, flag in (("weights_only", weights_only), ("mmap", mmap)):
         if flag is not None and not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"load: {name} must be True, False or None, got {_short(flag)}")
-    path = Path(path)
-    tensors, info = _read(path)
+    source = path if hasattr(path, "read") else Path(path)
+    path = _label(source) if source is path else source
+    tensors, info = _read(source)
     if info is not None and info["format"] == FORMAT_OBJECT:
         if model is not None:
             raise ModelFileError(f"{path}: holds a saved object (a checkpoint dict, say), not a model's weights alone; "
@@ -880,7 +889,24 @@ def _write(path, tensors: dict, info: dict) -> None:
     to_bytes = _safetensors().numpy.save
     contiguous = {name: _contiguous(array) for name, array in tensors.items()}
     data = to_bytes(contiguous, metadata={"deltaprop": json.dumps(info, allow_nan=True)})
-    atomic.write_bytes(path, data)
+    if hasattr(path, "write"):  # a file object the caller opened (torch.save(model, f))
+        path.write(data)
+    else:
+        atomic.write_bytes(path, data)
+
+
+def _writes_bytes(handle) -> bool:
+    """Whether a file object opened for writing takes bytes: a text file (``open(name, 'w')``,
+    ``io.StringIO``) is an ``io.TextIOBase``, or says so by its mode."""
+    import io
+
+    return not isinstance(handle, io.TextIOBase) and "b" in getattr(handle, "mode", "b")
+
+
+def _label(handle) -> str:
+    """A file object's name for messages: its file's name, else its class (``the BytesIO``)."""
+    name = getattr(handle, "name", None)
+    return name if isinstance(name, str) else f"the {type(handle).__name__}"
 
 
 def _parse_json(text, path, what):
@@ -906,10 +932,23 @@ def _foreign_format(data: bytes) -> str | None:
     return None
 
 
-def _read(path: Path):
-    """(tensors, deltaprop info or None) from a safetensors file, validated before anything is trusted."""
+def _read(source):
+    """(tensors, deltaprop info or None) from a safetensors file (a path, or a file object opened
+    for reading bytes), validated before anything is trusted."""
+    if hasattr(source, "read"):
+        path = _label(source)
+        data = source.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"load: the file object {path} gives text, not bytes; open it with mode 'rb'")
+        data = bytes(data)
+    else:
+        path, data = source, _read_bytes(source)
+    return _parse(data, path)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -918,6 +957,9 @@ def _read(path: Path):
         raise ModelFileError(f"{path}: permission denied") from None
     except OSError as error:
         raise ModelFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
+def _parse(data: bytes, path):
     foreign = _foreign_format(data)
     if foreign:
         raise ModelFileError(f"{path}: is {foreign}, not a safetensors model file; deltaprop never loads pickles")

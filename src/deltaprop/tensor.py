@@ -274,6 +274,18 @@ class Tensor:
         stays in the graph: ``x.transpose(1, 2).contiguous().view(...)``."""
         return self if self.data.flags.c_contiguous else _ops.clone(self)
 
+    # PyTorch's sparse layout, in deltaprop's dense-backed form (deltaprop.sparse): every tensor is dense
+    is_sparse = False
+
+    def to_sparse(self, sparse_dim=None) -> "Tensor":
+        """A copy that stays in the graph, as ``torch.sparse_coo_tensor`` makes one here: dense
+        (``deltaprop.sparse``), with PyTorch's values and gradients."""
+        return _ops.clone(self)
+
+    def to_dense(self, dtype=None) -> "Tensor":
+        """This tensor (already dense, as PyTorch returns a dense one), or converted to ``dtype``."""
+        return self if dtype is None else self.to(dtype)
+
     def size(self, dim=None):
         """The shape, or its length along ``dim`` (PyTorch's ``size``)."""
         if dim is None:

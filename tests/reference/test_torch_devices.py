@@ -266,3 +266,19 @@ def test_float32_matmul_precision_is_kept_as_pytorchs_and_changes_nothing():
     finally:
         torch.set_float32_matmul_precision(before)
         dp.set_float32_matmul_precision("highest")
+
+
+def test_the_accelerator_questions_are_answered_as_pytorchs_without_one():
+    # pytorch/examples' mnist: use_accel = not args.no_accel and torch.accelerator.is_available()
+    for name in ("is_available", "current_accelerator", "device_count"):
+        assert getattr(dp.accelerator, name)() == getattr(torch.accelerator, name)()
+    assert dp.accelerator.current_accelerator(check_available=True) is None
+    assert torch.accelerator.current_accelerator(check_available=True) is None
+    for name in ("current_device_index", "synchronize"):
+        with pytest.raises(RuntimeError):
+            getattr(torch.accelerator, name)()
+        with pytest.raises(RuntimeError, match=rf"^accelerator\.{name}: there is no accelerator device"):
+            getattr(dp.accelerator, name)()
+    import deltaprop.accelerator as accelerator
+
+    assert accelerator is dp.accelerator

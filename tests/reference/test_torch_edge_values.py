@@ -333,3 +333,11 @@ def test_clamp_with_tensor_bounds_at_nans_is_pytorchs():
             results.append([array(out)] + [np.asarray(t.grad) for t in (x, low, high) if t is not None])
         for mine, reference in zip(*results):
             np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("x", [[0.0, 1.0, 2.0], [-1.0, 0.0, 0.5]])
+def test_log_at_zero_and_below_is_pytorchs_without_a_warning(x):
+    # word_language_model's TransformerModel masks with torch.log(torch.tril(torch.ones(sz, sz))):
+    # -inf above the diagonal, quietly, with PyTorch's gradient (1/0 = inf) there
+    _compare(lambda t: t.log(), x)
+    _compare(lambda t: (t * 1.0).log(), x)

@@ -106,3 +106,28 @@ def test_kaiming_spread_is_pytorchs_for_every_mode_and_nonlinearity(name, mode, 
     if name == "kaiming_uniform_":
         assert np.abs(ours).max() <= np.abs(theirs).max() * 1.01
         assert np.abs(ours).max() >= np.abs(theirs).max() * 0.99
+
+
+@pytest.mark.parametrize("name, args", [
+    ("uniform", (-0.1, 0.1)), ("normal", (0.0, 0.02)), ("constant", (0.01,)), ("eye", ()), ("dirac", ()),
+    ("xavier_uniform", ()), ("xavier_normal", ()), ("kaiming_uniform", ()), ("kaiming_normal", ()), ("orthogonal", ()),
+    ("sparse", (0.5,)),
+])
+def test_the_deprecated_names_without_underscore_warn_and_fill_as_pytorchs(name, args):
+    # pytorch/examples' siamese network: torch.nn.init.xavier_uniform(m.weight)
+    shape = (4, 3, 3) if name == "dirac" else (4, 6)
+    with pytest.warns(FutureWarning):
+        getattr(torch.nn.init, name)(torch.zeros(shape), *args)
+    ours = dp.zeros(*shape)
+    with pytest.warns(FutureWarning, match=rf"^nn\.init\.{name} is deprecated, as in PyTorch; use nn\.init\.{name}_$"):
+        returned = getattr(nn.init, name)(ours, *args)
+    assert returned is ours and getattr(nn.init, name).__name__ == name
+    dp.manual_seed(3)
+    expected = getattr(nn.init, name + "_")(dp.zeros(*shape), *args)
+    dp.manual_seed(3)
+    with pytest.warns(FutureWarning):
+        again = getattr(nn.init, name)(dp.zeros(*shape), *args)
+    np.testing.assert_array_equal(again.data, expected.data)
+    if name in ("constant", "eye", "dirac"):  # deterministic: PyTorch's values
+        reference = getattr(torch.nn.init, name + "_")(torch.zeros(shape), *args)
+        np.testing.assert_array_equal(ours.data, reference.numpy())

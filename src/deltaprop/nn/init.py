@@ -242,3 +242,24 @@ def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: 
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     return draws.normal(tensor, 0.0, std, op="kaiming_normal_",
                         generator=generator)
+
+
+# PyTorch's older names without the trailing underscore (``nn.init.xavier_uniform(m.weight)`` in
+# pytorch/examples' siamese network), kept by PyTorch 2.13 with a FutureWarning: they warn here too
+# and fill the tensor as the new name does.
+def _deprecated_name(new):
+    old_name = new.__name__[:-1]
+
+    def old(*args, **kwargs):
+        warnings.warn(f"nn.init.{old_name} is deprecated, as in PyTorch; use nn.init.{new.__name__}", FutureWarning,
+                      stacklevel=2)
+        return new(*args, **kwargs)
+
+    old.__name__ = old.__qualname__ = old_name
+    old.__doc__ = f"Deprecated: :func:`{new.__name__}`, with a FutureWarning."
+    return old
+
+
+uniform, normal, constant, eye, dirac, xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, orthogonal, \
+    sparse = (_deprecated_name(new) for new in (uniform_, normal_, constant_, eye_, dirac_, xavier_uniform_, xavier_normal_,
+                                                kaiming_uniform_, kaiming_normal_, orthogonal_, sparse_))

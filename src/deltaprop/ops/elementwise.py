@@ -29,10 +29,12 @@ def log(a):
     x = a.data
     if getattr(x, "dtype", None) not in FLOATING:  # integers, booleans, numbers: the default float
         x = floating(x)
-    out = np.log(x)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(-1) = NaN, quietly, as in PyTorch
+        out = np.log(x)
 
     def backward(g):
-        return (g / x,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g / x,)
 
     return record(out, (a,), backward, "log")
 
