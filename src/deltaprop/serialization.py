@@ -82,7 +82,7 @@ def save(model, path, metadata: dict | None = None) -> None:
     in the safetensors part, the rest as JSON; :func:`load` rebuilds it (tuples as lists, tensors as
     arrays). Nothing is pickled, so a function or an object of another class is refused by name.
 
-    ``path`` may also be a file object opened for writing bytes (``open(name, 'wb')``, an
+    ``path`` may also be a file object opened for writing bytes (mode ``'wb'``, or an
     ``io.BytesIO``), as ``torch.save`` takes one: the same bytes are written to it (not atomically:
     the file is the caller's)."""
     if hasattr(path, "write") and not _writes_bytes(path):
@@ -896,7 +896,7 @@ def _write(path, tensors: dict, info: dict) -> None:
 
 
 def _writes_bytes(handle) -> bool:
-    """Whether a file object opened for writing takes bytes: a text file (``open(name, 'w')``,
+    """Whether a file object opened for writing takes bytes: a text file (mode ``'w'``, or an
     ``io.StringIO``) is an ``io.TextIOBase``, or says so by its mode."""
     import io
 
