@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, ShapeError
 from ..ops.activation import real_option
 from ..tensor import get_default_dtype
@@ -265,8 +265,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("PReLU", device)
+        on_cpu("PReLU", device)
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) or num_parameters <= 0:
             raise ConfigError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
         self.num_parameters = int(num_parameters)

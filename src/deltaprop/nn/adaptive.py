@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import ops
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, DataError, ShapeError
 from ..grad_mode import no_grad
 from ..tensor import Tensor, get_default_dtype
@@ -59,8 +59,7 @@ class AdaptiveLogSoftmaxWithLoss(Composite):
     def __init__(self, in_features: int, n_classes: int, cutoffs: list, div_value: float = 4.0,
                  head_bias: bool = False, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            check_device(NAME, device)
+        on_cpu(NAME, device)
         self.in_features = positive_integer(NAME, "in_features", in_features)
         self.n_classes = positive_integer(NAME, "n_classes", n_classes)
         cutoffs = _cutoffs(cutoffs, self.n_classes)

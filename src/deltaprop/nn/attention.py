@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from .. import ops
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
@@ -140,8 +140,7 @@ class MultiheadAttention(Composite):
                  batch_first: bool = False, device=None, dtype=None):
         super().__init__()
         name = "MultiheadAttention"
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         for option, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
             if not isinstance(value, (bool, np.bool_)):
                 raise ConfigError(f"{name}: {option} must be True or False, got {value!r}")

@@ -18,7 +18,7 @@ import reprlib
 
 import numpy as np
 
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES, conv_padding, int_tuple
 from ..tensor import Tensor, get_default_dtype
@@ -95,8 +95,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode_option(name, padding_mode)
         # F.pad's amounts for the filling modes: (before, after) from the last axis backwards
         self._fill_amounts = tuple(amount for pair in reversed(pairs) for amount in pair)
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))

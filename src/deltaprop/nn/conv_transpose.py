@@ -15,7 +15,7 @@ import reprlib
 
 import numpy as np
 
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import int_tuple
 from ..ops.conv_transpose import check_output_padding
@@ -37,8 +37,7 @@ class _ConvTransposeNd(Module):
         if not (isinstance(padding_mode, str) and padding_mode == "zeros"):  # PyTorch's rule too: the filling modes are for convolutions
             raise ConfigError(f"{name}: padding_mode must be 'zeros' (the only one PyTorch has for transposed "
                               f"convolutions), got {reprlib.repr(padding_mode)}")
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         self.in_channels, self.out_channels, self.groups = channels_and_groups(name, in_channels, out_channels, groups)
         self.kernel_size = int_tuple(kernel_size, n, "kernel_size", name, 1)
         self.stride = int_tuple(stride, n, "stride", name, 1)

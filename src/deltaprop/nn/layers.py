@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, ShapeError
 from ..tensor import get_default_dtype
 from . import functional as F
@@ -24,8 +24,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("Linear", device)
+        on_cpu("Linear", device)
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Linear: {name} must be a positive integer, got {value!r}")
@@ -78,8 +77,7 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("Bilinear", device)
+        on_cpu("Bilinear", device)
         for name, value in (("in1_features", in1_features), ("in2_features", in2_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Bilinear: {name} must be a positive integer, got {value!r}")

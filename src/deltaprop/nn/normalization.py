@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from .. import ops
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, ShapeError
 from ..ops._windows import SPATIAL_AXES
 from ..tensor import get_default_dtype
@@ -88,8 +88,7 @@ class _RunningStatsNorm(Module):
     def __init__(self, num_features, eps, momentum, affine, track_running_stats, device, dtype, bias):
         super().__init__()
         name = type(self).__name__
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features <= 0:
             raise ConfigError(f"{name}: num_features must be a positive integer, got {num_features!r}")
         if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.number)) or not 0 <= momentum <= 1):
@@ -211,8 +210,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
                  device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("LayerNorm", device)
+        on_cpu("LayerNorm", device)
         self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
         self.eps = _positive_number("LayerNorm", "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
@@ -254,8 +252,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None,
                  dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("RMSNorm", device)
+        on_cpu("RMSNorm", device)
         self.normalized_shape = _normalized_shape("RMSNorm", normalized_shape)
         self.eps = None if eps is None else _positive_number("RMSNorm", "eps", eps)
         self.elementwise_affine = bool(elementwise_affine)
@@ -295,8 +292,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, bias: bool = True,
                  device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("GroupNorm", device)
+        on_cpu("GroupNorm", device)
         for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"GroupNorm: {name} must be a positive integer, got {value!r}")

@@ -35,7 +35,7 @@ import warnings
 import numpy as np
 
 from .. import ops
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, ShapeError
 from ..ops import recurrent as fused
 from ..tensor import Tensor, get_default_dtype
@@ -185,8 +185,7 @@ class _Cell(_Weights):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         self.input_size = _positive(name, "input_size", input_size)
         self.hidden_size = _positive(name, "hidden_size", hidden_size)
         self.bias = bool(bias)
@@ -301,8 +300,7 @@ class _RNNBase(_Weights):
                  device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         self.mode = mode
         self.input_size = _positive(name, "input_size", input_size)
         self.hidden_size = _positive(name, "hidden_size", hidden_size)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops.indexing import _row_index
 from ..tensor import Tensor, get_default_dtype
@@ -34,8 +34,7 @@ class Embedding(Module):
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
                  _freeze: bool = False, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("Embedding", device)
+        on_cpu("Embedding", device)
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Embedding: {name} must be a positive integer, got {value!r}")
@@ -126,8 +125,7 @@ class EmbeddingBag(Module):
                  include_last_offset: bool = False, padding_idx: int | None = None, device=None, dtype=None):
         super().__init__()
         name = "EmbeddingBag"
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         for key, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"{name}: {key} must be a positive integer, got {value!r}")

@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from ..devices import check_device
+from ..devices import on_cpu
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
@@ -73,8 +73,7 @@ class _TransformerLayer(Composite):
                  bias: bool = True, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if device is not None:
-            check_device(name, device)
+        on_cpu(name, device)
         d_model = positive_integer(name, "d_model", d_model)
         nhead = positive_integer(name, "nhead", nhead)
         dim_feedforward = positive_integer(name, "dim_feedforward", dim_feedforward)
@@ -325,8 +324,7 @@ class Transformer(Composite):
                  custom_decoder=None, layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        if device is not None:
-            check_device("Transformer", device)
+        on_cpu("Transformer", device)
         for option, value in (("custom_encoder", custom_encoder), ("custom_decoder", custom_decoder)):
             if value is not None:
                 raise ConfigError(f"Transformer: {option} is not supported by deltaprop; leave it None, or build the "
@@ -386,8 +384,7 @@ class Transformer(Composite):
         """The causal mask of ``sz`` steps: 0 on and below the diagonal, −inf above (step i sees steps ≤ i).
         ``device`` can only be the CPU, as everywhere here; ``sz=0`` gives an empty mask, as in PyTorch."""
         owner = "Transformer.generate_square_subsequent_mask"
-        if device is not None:
-            check_device(owner, device)
+        on_cpu(owner, device)
         if not isinstance(sz, bool) and isinstance(sz, (int, np.integer)) and sz == 0:
             sz = 0
         else:
