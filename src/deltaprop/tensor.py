@@ -248,6 +248,27 @@ class Tensor:
     is_cuda = False  # (PyTorch's flags, read by code that branches on them)
     is_cpu = True
 
+    # PyTorch's memory placement, asked by code that hands tensors to other processes or stages them
+    # for a GPU: a deltaprop tensor's array lives in this process's ordinary memory, where it stays.
+
+    def share_memory_(self) -> "Tensor":
+        """This tensor, unchanged (PyTorch moves it into memory that other processes can map; here
+        no tensor leaves its process, so :meth:`is_shared` stays False)."""
+        return self
+
+    def is_shared(self) -> bool:
+        return False
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """This tensor itself: pinned memory speeds copies to a GPU, and there is none."""
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    def record_stream(self, stream) -> None:
+        """Nothing to do: there are no GPU streams whose use of the memory to wait for."""
+
     def numel(self) -> int:
         """Number of elements."""
         return self.data.size
@@ -671,6 +692,8 @@ class Tensor:
     def trunc(self):
         return _ops.trunc(self)
 
+    fix = trunc  # (PyTorch's other name)
+
     def round(self, decimals=0):
         return _ops.round(self, decimals)
 
@@ -939,6 +962,14 @@ class Tensor:
 
     def frac(self):
         return _ops.frac(self)
+
+    def logit(self, eps=None):
+        """ln(x / (1 − x)), of x clamped to [eps, 1 − eps] if ``eps`` is given (:func:`deltaprop.special.logit`)."""
+        return _ops.special_functions.logit(self, eps)
+
+    def i0(self):
+        """The modified Bessel function of the first kind of order 0 (:func:`deltaprop.special.i0`)."""
+        return _ops.special_functions.i0(self)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         return _ops.nan_to_num(self, nan, posinf, neginf)
@@ -1586,6 +1617,104 @@ class Tensor:
     def swapdims_(self, dim0, dim1):
         return self._reshaped("swapdims_", Tensor.transpose, dim0, dim1)
 
+    # PyTorch's Python functions of each element, for CPU tensors as PyTorch has them: ``function``
+    # called on each element as a Python number (float, int or bool), with the elements of the other
+    # tensors at the same place (each of this tensor's dtype, broadcast to its shape), the results
+    # written back in this tensor's dtype (2.7 into an integer tensor is 2). A Python function passes
+    # no gradient, so a tensor that requires grad is refused, under no_grad() too, as in PyTorch.
+
+    def apply_(self, callable):
+        """Each element x replaced by ``callable(x)``; returns this tensor."""
+        return self._by_element("apply_", callable, ())
+
+    def map_(self, tensor, callable):
+        """Each element x replaced by ``callable(x, y)``, y the element of ``tensor`` at its place."""
+        return self._by_element("map_", callable, (tensor,))
+
+    def map2_(self, x, y, callable):
+        """Each element a replaced by ``callable(a, b, c)``, b and c the elements of ``x`` and ``y`` at its place."""
+        return self._by_element("map2_", callable, (x, y))
+
+    def _by_element(self, what: str, function, others: tuple) -> "Tensor":
+        if not callable(function):
+            raise TypeError(f"{what}: expects a function to call on each element, got {function!r}")
+        for tensor in (self, *others):
+            if not isinstance(tensor, Tensor):
+                raise TypeError(f"{what}: expects deltaprop tensors beside the function, got {type(tensor).__name__}")
+            if tensor.requires_grad:
+                raise GradError(f"{what}: a Python function of each element passes no gradient, and a tensor it "
+                                f"reads requires grad; call it on x.detach(), which shares x's memory")
+            if tensor.dtype != self.dtype:
+                raise TypeError(f"{what}: the other tensors must have this tensor's dtype {self.dtype}, got one of "
+                                f"{tensor.dtype}; convert it first (y.to({self.dtype}))")
+        self._method_in_place(what)  # (a read-only tensor)
+        try:
+            columns = [np.broadcast_to(tensor.data, self.shape).ravel().tolist() for tensor in (self, *others)]
+        except ValueError:
+            raise ShapeError(f"{what}: the other tensors must broadcast to this tensor's shape {self.shape}, got "
+                             f"shapes {[tensor.shape for tensor in others]}") from None
+        values = [function(*elements) for elements in zip(*columns)]
+        for value in values:
+            if not isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
+                raise TypeError(f"{what}: the function must return a real number for each element, got {value!r}")
+        # A float tensor takes what exceeds its range as ±inf, as PyTorch does; an integer tensor refuses
+        # an integer beyond its own (PyTorch's refusal too), where NumPy would wrap it.
+        bounds = np.iinfo(self.dtype) if self.data.dtype.kind in "iu" else None
+        try:
+            if bounds is not None and values and not bounds.min <= min(values) <= max(values) <= bounds.max:
+                raise OverflowError
+            result = np.array(values, dtype=None if bounds else np.float64).reshape(self.shape)
+        except OverflowError:
+            raise OverflowError(f"{what}: the function returned a number beyond the range of {self.dtype}") from None
+        with np.errstate(over="ignore"):
+            np.copyto(self.data, result, casting="unsafe")
+        self._mark_changed()
+        return self
+
+    # PyTorch's storage changes, on NumPy arrays: resize_ reads the elements in row-major order (PyTorch
+    # reads its storage, which differs for a transposed or strided view), and set_ shares another
+    # tensor's array (PyTorch's forms with a storage, an offset and strides have no counterpart).
+
+    def resize_(self, *sizes, memory_format=None):
+        """This tensor given the shape ``sizes`` in place: the same number of elements is a reshape (of
+        the same memory where the layout allows), fewer keep the first ones, more add zeros after them
+        in new memory (PyTorch's are whatever the memory held). Refused on a tensor that requires grad,
+        under no_grad() too, as in PyTorch."""
+        if self.requires_grad:
+            raise GradError("resize_: a tensor that requires grad cannot be resized, as in PyTorch; resize "
+                            "x.detach() or make a new tensor (x.reshape, x.new_zeros)")
+        shape = _ops.shape._sizes("resize_", sizes)
+        if any(n < 0 for n in shape):
+            raise ValueError(f"resize_: sizes must be non-negative, got {shape}")
+        count = int(np.prod(shape, dtype=np.int64))
+        if shape != self.data.shape:
+            flat = self.data.reshape(-1)
+            more = np.zeros(count - flat.size, self.data.dtype) if count > flat.size else None
+            self.data = (flat[:count] if more is None else np.concatenate((flat, more))).reshape(shape)
+        return self
+
+    def resize_as_(self, the_template, memory_format=None):
+        """:meth:`resize_` to ``the_template``'s shape."""
+        if not isinstance(the_template, Tensor):
+            raise TypeError(f"resize_as_: expects a tensor whose shape to take, got {type(the_template).__name__}")
+        return self.resize_(the_template.shape)
+
+    def set_(self, source=None, *storage_form, **storage_keywords):
+        """This tensor made to hold ``source``'s array, with its shape: the two then share memory, and a
+        change of one shows in the other. With no source, an empty tensor of this dtype."""
+        if storage_form or storage_keywords or not (source is None or isinstance(source, Tensor)):
+            raise TypeError("set_: takes a tensor whose memory to share, or nothing; PyTorch's form with a storage, "
+                            "an offset and strides has no deltaprop counterpart (tensors hold NumPy arrays)")
+        self._method_in_place("set_")
+        if source is not None and source.dtype != self.dtype:
+            raise TypeError(f"set_: a {self.dtype} tensor cannot take the memory of a {source.dtype} tensor; "
+                            f"convert one first")
+        data = np.empty((0,), self.data.dtype) if source is None else source.data
+        if self.requires_grad and data.shape != self.data.shape:  # (a leaf under no_grad(), as _reshaped notes it)
+            Changes.reshape(self, "set_")
+        self.data = data
+        return self
+
     # In-place random draws (deltaprop.draws) from the library's generator (seeded by manual_seed),
     # or from the deltaprop.Generator given as generator=, as a custom weight initialisation writes
     # them under no_grad(): ``p.normal_(0, 0.02)``.
@@ -1634,6 +1763,44 @@ class Tensor:
         self._method_in_place("random_")
         return _draws.random(self, bounds, to, generator=generator)
 
+
+# PyTorch's in-place forms of the methods above whose result keeps the tensor's shape: ``x.name_(...)``
+# computes ``x.name(...)`` as usual and writes the result into x, which it returns (Tensor._overwritten,
+# with its refusals: a tensor the graph records, a result of another shape or of a higher dtype
+# category). A table, since each form would read the same; each becomes a method ``name_`` that takes
+# ``name``'s arguments. The comparisons and the logical and bitwise operations pass no gradient, so a
+# tensor given to them may require grad, as PyTorch takes it; a value written by the others may not.
+_IN_PLACE = (
+    "absolute", "negative", "fix", "frac", "rsqrt", "exp2", "expm1", "log2", "log10", "log1p", "logit", "nan_to_num",
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sinc",
+    "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2", "hypot", "copysign",
+    "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "i0", "xlogy", "lerp",
+    "multiply", "subtract", "divide", "true_divide", "floor_divide", "remainder", "fmod",
+    "addmm", "addmv", "addbmm", "baddbmm", "addcmul", "addcdiv", "cumsum", "cumprod", "tril", "triu", "scatter_reduce",
+)
+_IN_PLACE_WITHOUT_GRADIENT = (
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+)
+
+
+def _in_place_form(name: str, passes_gradient: bool):
+    """The method ``name_``: :meth:`Tensor.name`, its result written into the tensor."""
+    method, what = getattr(Tensor, name), name + "_"
+
+    def in_place(self, *args, **kwargs):
+        written = [value for value in (*args, *kwargs.values()) if isinstance(value, Tensor)] if passes_gradient else ()
+        return self._overwritten(what, method, *args, written=written, **kwargs)
+
+    in_place.__name__, in_place.__qualname__ = what, f"Tensor.{what}"
+    in_place.__wrapped__ = method  # (so that help() and inspect.signature show name's arguments)
+    in_place.__doc__ = f":meth:`{name}` in place: its result written into this tensor, which is returned."
+    return in_place
+
+
+for _name in _IN_PLACE + _IN_PLACE_WITHOUT_GRADIENT:
+    setattr(Tensor, _name + "_", _in_place_form(_name, _name in _IN_PLACE))
+del _name
 
 class MaxMin(tuple):
     """PyTorch's ``(values, indices)`` of ``max(dim)``/``min(dim)``: unpacks, and names both."""
