@@ -121,6 +121,8 @@ from .function_forms import (  # PyTorch's function forms of methods, and its al
 )
 from .function_forms import set_default_dtype, vdot
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
+from . import in_place_functions
+from .in_place_functions import *  # noqa: F403  (torch.abs_(x), torch.zero_(x), torch.dropout_(x, p, train), ...)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 from .dtypes import bfloat16  # named (torch.bfloat16), and refused by everything that takes a dtype
@@ -231,3 +233,4 @@ __all__ = [
     "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_float32_matmul_precision",
     "get_float32_matmul_precision",
 ]
+__all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)

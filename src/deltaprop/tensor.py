@@ -1451,6 +1451,21 @@ class Tensor:
         self._mark_changed()
         return self
 
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """The elements whose indices are all equal set to ``fill_value`` (a matrix's main diagonal; a
+        tensor of more dimensions must have them all of one length). ``wrap``: in a matrix taller than
+        wide, the diagonal starts again below each square block."""
+        self._method_in_place("fill_diagonal_", fill_value)
+        if self.data.ndim < 2 or (self.data.ndim > 2 and len(set(self.data.shape)) > 1):
+            raise ShapeError(f"fill_diagonal_: expects a matrix, or a tensor whose dimensions are all of one length, "
+                             f"got shape {self.shape}")
+        if np.ndim(_data(fill_value)):
+            raise ShapeError(f"fill_diagonal_: the value must be a number or a 0-d tensor, got one of shape "
+                             f"{np.shape(_data(fill_value))}")
+        np.fill_diagonal(self.data, _data(fill_value), wrap=bool(wrap))
+        self._mark_changed()
+        return self
+
     def copy_(self, source):
         self._method_in_place("copy_", source)
         np.copyto(self.data, _data(source), casting="unsafe")  # floats into integers truncate, as in PyTorch
