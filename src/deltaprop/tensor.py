@@ -1784,7 +1784,8 @@ class Tensor:
 # with its refusals: a tensor the graph records, a result of another shape or of a higher dtype
 # category). A table, since each form would read the same; each becomes a method ``name_`` that takes
 # ``name``'s arguments. The comparisons and the logical and bitwise operations pass no gradient, so a
-# tensor given to them may require grad, as PyTorch takes it; a value written by the others may not.
+# tensor given to them may require grad, as PyTorch takes it (which records a gradient of zeros; here
+# the tensor stays out of the graph); a value written by the others may not.
 _IN_PLACE = (
     "absolute", "negative", "fix", "frac", "rsqrt", "exp2", "expm1", "log2", "log10", "log1p", "logit", "nan_to_num",
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "sinc",
