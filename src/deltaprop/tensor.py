@@ -1698,6 +1698,8 @@ class Tensor:
         if self.requires_grad:
             raise GradError("resize_: a tensor that requires grad cannot be resized, as in PyTorch; resize "
                             "x.detach() or make a new tensor (x.reshape, x.new_zeros)")
+        if not sizes:
+            raise TypeError("resize_: give the new sizes (resize_(2, 3) or resize_((2, 3)); () for a 0-d tensor)")
         shape = _ops.shape._sizes("resize_", sizes)
         if any(n < 0 for n in shape):
             raise ValueError(f"resize_: sizes must be non-negative, got {shape}")
