@@ -195,6 +195,18 @@ def test_the_in_place_forms_show_their_methods_arguments():
     assert dp.Tensor.cumsum_.__name__ == "cumsum_" and ":meth:`cumsum`" in dp.Tensor.cumsum_.__doc__
 
 
+@pytest.mark.parametrize("name, values, arguments", [("fix", SIGNED * 0.7, ()), ("logit", UNIT, ()),
+                                                     ("logit", UNIT, (0.25,)), ("i0", SIGNED, ())])
+def test_the_methods_added_for_their_in_place_forms_have_pytorchs_values_and_gradients(name, values, arguments):
+    x, t = dp.tensor(values, dtype=dp.float64, requires_grad=True), torch.tensor(values, requires_grad=True)
+    y, ty = getattr(x, name)(*arguments), getattr(t, name)(*arguments)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12)
+    g = np.linspace(-1.0, 2.0, values.size).reshape(values.shape)
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
 def test_a_view_changed_in_place_changes_its_base_as_in_pytorch():
     x, t = dp.tensor(SIGNED), torch.tensor(SIGNED, dtype=torch.float32)
     x[1].sin_().ge_(0.0)
