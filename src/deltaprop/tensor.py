@@ -1379,6 +1379,8 @@ class Tensor:
             if self.requires_grad and self._backward is None:
                 self._refuse(what)
             return op(self, other)
+        if ufunc is None:  # (//=, %=, &=, |=, ^=: the operation's own result, written back)
+            return self._overwritten(what, op, other)
         return self._numpy_in_place(ufunc, what, other)
 
     def __iadd__(self, other):
@@ -1395,6 +1397,21 @@ class Tensor:
 
     def __ipow__(self, other):
         return self._augmented(_ops.pow, np.power, "**=", other)
+
+    def __ifloordiv__(self, other):
+        return self._augmented(_ops.floor_divide, None, "//=", other)
+
+    def __imod__(self, other):
+        return self._augmented(_ops.remainder, None, "%=", other)
+
+    def __iand__(self, other):
+        return self._augmented(_ops.bitwise_and, None, "&=", other)
+
+    def __ior__(self, other):
+        return self._augmented(_ops.bitwise_or, None, "|=", other)
+
+    def __ixor__(self, other):
+        return self._augmented(_ops.bitwise_xor, None, "^=", other)
 
     def _method_in_place(self, what: str, other=None) -> None:
         if self._graph_sees(other):
@@ -1491,11 +1508,11 @@ class Tensor:
         result = op(self, *args, **kwargs).data
         if result.shape != self.data.shape:
             raise ShapeError(f"{what}: the result has shape {result.shape}, the tensor {self.shape}; an in-place "
-                             f"change keeps the tensor's shape (write y = x.{what[:-1]}(...) for a new tensor)")
+                             f"change keeps the tensor's shape (write {_anew(what)} for a new tensor)")
         promotion = _ops.promotion
         if promotion.category(result.dtype) > promotion.category(self.data.dtype):
             raise TypeError(f"{what}: a {self.dtype} tensor cannot take in place its {result.dtype} result; "
-                            f"make a new tensor instead (y = x.{what[:-1]}(...)), or convert it first (x = x.float()).")
+                            f"make a new tensor instead ({_anew(what)}), or convert it first (x = x.float()).")
         np.copyto(self.data, result, casting="unsafe")
         self._mark_changed()
         return self
@@ -1723,6 +1740,9 @@ class Tensor:
             raise TypeError("set_: takes a tensor whose memory to share, or nothing; PyTorch's form with a storage, "
                             "an offset and strides has no deltaprop counterpart (tensors hold NumPy arrays)")
         self._method_in_place("set_")
+        if self._backward is not None and self.requires_grad:  # (under no_grad(): its node keeps the old shape)
+            raise GradError("set_: a tensor computed in the graph cannot take another tensor's memory; detach it "
+                            "first (x = x.detach()) or set a leaf")
         if source is not None and source.dtype != self.dtype:
             raise TypeError(f"set_: a {self.dtype} tensor cannot take the memory of a {source.dtype} tensor; "
                             f"convert one first")
@@ -1820,6 +1840,7 @@ for _name in _IN_PLACE + _IN_PLACE_WITHOUT_GRADIENT:
     setattr(Tensor, _name + "_", _in_place_form(_name, _name in _IN_PLACE))
 del _name
 
+
 class MaxMin(tuple):
     """PyTorch's ``(values, indices)`` of ``max(dim)``/``min(dim)``: unpacks, and names both."""
 
@@ -1834,6 +1855,11 @@ class MaxMin(tuple):
 
 def _data(x):
     return x.data if isinstance(x, Tensor) else x
+
+
+def _anew(what: str) -> str:
+    """The change ``what`` written as a new tensor: ``y = x.abs(...)`` for abs_, ``y = x // ...`` for //=."""
+    return f"y = x {what[:-1]} ..." if what.endswith("=") else f"y = x.{what[:-1]}(...)"
 
 
 def _viewed(what: str, view, tensor: Tensor, args: tuple) -> Tensor:

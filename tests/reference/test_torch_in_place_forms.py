@@ -1,6 +1,7 @@
 """PyTorch's in-place forms of the tensor methods (``acos_``, ``addmm_``, ``eq_``, ``cumsum_``,
 ``tril_``, ``scatter_reduce_``, ...; ``tensor._IN_PLACE``), its function forms of them
-(``torch.abs_(x)``, ``torch.dropout_(x, p, train)``, ...) and ``fill_diagonal_``, against PyTorch 2.13:
+(``torch.abs_(x)``, ``torch.dropout_(x, p, train)``, ...), ``fill_diagonal_`` and the operators
+``//=``, ``%=``, ``&=``, ``|=``, ``^=``, against PyTorch 2.13:
 the values, the tensor itself returned with its dtype and memory, and the refusals (a tensor the
 graph records, a result of a higher dtype category or of a larger shape). A test lists every in-place
 name of ``torch.Tensor`` and of ``torch`` and asserts deltaprop has it, but for the commented
@@ -427,3 +428,74 @@ def test_every_in_place_function_of_pytorch_is_here_but_the_omissions():
 def test_an_omission_whose_operation_exists_is_an_omission_no_longer():
     assert sorted(name for name in TENSOR_OMISSIONS if hasattr(dp.Tensor, name[:-1]) or hasattr(dp.Tensor, name)) == []
     assert sorted(name for name in FUNCTION_OMISSIONS if hasattr(dp, name[:-1]) or hasattr(dp, name)) == []
+
+
+# -- x //= y, x %= y, x &= y, x |= y, x ^= y --------------------------------------------------------
+
+AUGMENTED = {
+    "//= integers": (INTEGERS, lambda x, lib: x.__ifloordiv__(lib.tensor([2, -3, 4]))),
+    "//= floats": (SIGNED, lambda x, lib: x.__ifloordiv__(1.5)),
+    "%= integers": (INTEGERS, lambda x, lib: x.__imod__(-4)),
+    "%= floats": (SIGNED, lambda x, lib: x.__imod__(_t(lib, ROW, x))),
+    "&= booleans": (INTEGERS > 2, lambda x, lib: x.__iand__(lib.tensor([True, False, True]))),
+    "|= integers": (INTEGERS, lambda x, lib: x.__ior__(8)),
+    "^= integers": (INTEGERS, lambda x, lib: x.__ixor__(lib.tensor([[1], [7]]))),
+}
+
+
+@pytest.mark.parametrize("name", list(AUGMENTED))
+def test_the_augmented_operators_change_the_tensor_in_place_as_pytorchs_do(name):
+    values, call = AUGMENTED[name]
+    values = values.astype(np.float32) if values.dtype.kind == "f" else values
+    x, t = dp.tensor(values, dtype=values.dtype), torch.tensor(values)
+    alias, talias, memory = x, t, x.data
+    assert call(x, dp) is alias and call(t, torch) is talias
+    assert x.data is memory and x.dtype == values.dtype and str(t.dtype) == f"torch.{values.dtype}"
+    np.testing.assert_allclose(x.data, t.numpy(), rtol=1e-6)
+
+
+def test_the_augmented_operators_refuse_what_pytorch_refuses():
+    x, t = dp.tensor(INTEGERS), torch.tensor(INTEGERS)
+    with pytest.raises(TypeError, match=r"//=: a int64 tensor cannot take in place its float32 result; make a new "
+                                        r"tensor instead \(y = x // \.\.\.\)"):
+        x //= 2.5
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        t //= 2.5
+    with pytest.raises(ShapeError, match=r"\^=: the result has shape \(2, 2, 3\), the tensor \(2, 3\)"):
+        x ^= dp.tensor(np.ones((2, 1, 3), dtype=np.int64))
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        t ^= torch.ones((2, 1, 3), dtype=torch.int64)
+    flags, tflags = dp.tensor([True, False]), torch.tensor([True, False])
+    with pytest.raises(TypeError, match=r"\|=: a bool tensor cannot take in place its int64 result"):
+        flags |= 2
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tflags |= 2
+    np.testing.assert_array_equal(x.data, INTEGERS)
+    leaf, tleaf = dp.tensor(SIGNED, requires_grad=True), torch.tensor(SIGNED, requires_grad=True)
+    with pytest.raises(GradError, match="%=: an in-place change"):
+        leaf %= 2.0
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        tleaf %= 2.0
+
+
+def test_an_augmented_operator_on_a_recorded_tensor_records_a_new_one_as_plus_equals_does():
+    w = dp.tensor(SIGNED, dtype=dp.float64, requires_grad=True)
+    tw = torch.tensor(SIGNED, requires_grad=True)
+    x, tx = w * 3.0, tw * 3.0
+    before = x
+    x %= 2.0
+    tx %= 2.0
+    assert x is not before and x.grad_fn is not None  # (the name bound to a new recorded tensor: docs/porting.md)
+    np.testing.assert_allclose(x.data, tx.detach().numpy(), rtol=1e-12)
+    x.sum().backward()
+    tx.sum().backward()
+    np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=1e-12)
+
+
+def test_every_augmented_operator_of_pytorch_is_here_but_the_shifts():
+    augmented = {f"__i{name}__" for name in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow",
+                                             "lshift", "rshift", "and", "or", "xor", "div")}
+    omitted = {"__ilshift__", "__irshift__",  # (deltaprop has no shifts, << and >>)
+               "__idiv__"}  # (Python 2's name of /=)
+    theirs = {name for name in augmented if hasattr(torch.Tensor, name)}
+    assert omitted <= theirs and sorted(theirs - omitted - set(dir(dp.Tensor))) == []

@@ -205,6 +205,9 @@ def test_set_on_a_parameter_under_no_grad_refuses_a_backward_recorded_before():
         loss.backward()
     (weight * 3.0).sum().backward()  # a use recorded after the change has its gradient
     np.testing.assert_array_equal(weight.grad, np.full((2, 2), 3.0, dtype=np.float32))
+    computed = weight * 2.0
+    with dp.no_grad(), pytest.raises(GradError, match="set_: a tensor computed in the graph cannot take"):
+        computed.set_(dp.ones(3))
 
 
 # -- where the memory lies --------------------------------------------------------------------------
