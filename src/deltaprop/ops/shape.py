@@ -105,6 +105,11 @@ def getitem(a, index):
     except IndexError as error:
         raise index_error("index", index, error, a.data.shape) from None
     basic = _is_basic(index)
+    if basic and type(out) is not np.ndarray:
+        # An integer for every axis: NumPy returns the element as a scalar, a copy. PyTorch returns a
+        # 0-d view, through which x[0, 1].add_(5) or .zero_() writes into x; the same index followed by
+        # an Ellipsis gives NumPy's 0-d view.
+        out = a.data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
 
     def backward(g):
         grad = _memory.zeros(a.data.shape, g.dtype)
