@@ -6,22 +6,16 @@ extremum, as PyTorch's aminmax shares it.
 
 from __future__ import annotations
 
+import collections
+
 from ..errors import ShapeError
 from ._core import operand
 from .indexing import _axis
 from .reduction import amax, amin
 
 
-class MinMax(tuple):
-    """PyTorch's ``(min, max)`` of ``aminmax``: unpacks, and names both."""
-
-    __slots__ = ()
-
-    def __new__(cls, minimum, maximum):
-        return super().__new__(cls, (minimum, maximum))
-
-    min = property(lambda self: self[0])
-    max = property(lambda self: self[1])
+# PyTorch's named pair: unpacks as (min, max), and names both; prints as MinMax(min=..., max=...)
+MinMax = collections.namedtuple("MinMax", ["min", "max"])
 
 
 def aminmax(input, *, dim=None, keepdim=False) -> MinMax:
