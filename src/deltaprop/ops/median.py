@@ -85,7 +85,7 @@ def _median_of_all(op: str, a, X: np.ndarray):
     def backward(g):
         # spread evenly over the elements equal to the median (or NaN, for a NaN median), PyTorch's rule
         reached = hit if hit is not None else X == value
-        return (np.where(reached, g / reached.sum(), 0).astype(g.dtype, copy=False),)
+        return (np.where(reached, g / max(reached.sum(), 1), 0).astype(g.dtype, copy=False),)  # (1: no elements)
 
     return record(np.asarray(value), (a,), backward, op)
 
