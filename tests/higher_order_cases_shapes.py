@@ -34,8 +34,8 @@ CASES = [
     ("cartesian_prod", lambda L, F, a, b: L.cartesian_prod(a, b) * a[0], [(3,), (2,)], "real"),
     ("combinations", lambda L, F, x: L.combinations(x, 2, with_replacement=True), [(4,)], "real"),
     ("aminmax", lambda L, F, x: L.stack(list(L.aminmax(x, dim=1)), 0) * x[:, :1].T, [(3, 4)], "real"),
-    ("nanmedian along a dim", lambda L, F, x: L.nanmedian(with_nans(L, x, [True, False, True, True],
-                                                                   [False, True, True, False]), 1)[0], [(2, 4)], "real"),
+    ("nanmedian along a dim", lambda L, F, x: L.nanmedian(
+        with_nans(L, x, [True, False, True, True], [False, True, True, False]), 1)[0], [(2, 4)], "real"),
     ("nanmedian of all", lambda L, F, x: L.nanmedian(with_nans(L, x, [True, False, True], [True, True, False])) * x,
      [(2, 3)], "real"),
     ("nanmedian of all tied", lambda L, F, x: L.nanmedian(x[index(L, 0, 0, 0, 1, 2)]), [(3,)], "real"),

@@ -83,8 +83,8 @@ from .ops.promotion import promote_types, result_type  # PyTorch's type promotio
 from .ops import (  # PyTorch's further shape, indexing and layout functions, each composed of the above
     aminmax, atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes, cartesian_prod, combinations, diag_embed,
     diagflat, diagonal_scatter, dsplit, fliplr, flipud, hsplit, index_reduce, msort, nanmedian, put, row_stack,
-    select_scatter, slice_scatter, split_with_sizes, take, tensor_split, unique_consecutive,
-    unravel_index, vander, vsplit,
+    select_scatter, slice_scatter, split_with_sizes, take, tensor_split, unique_consecutive, unravel_index, vander,
+    vsplit,
 )
 from .ops import isneginf, isposinf, isreal, signbit  # more tests of values, without gradients
 from .creation import empty_strided, scalar_tensor, tril_indices, triu_indices
@@ -245,7 +245,7 @@ __all__ = [
     "aminmax", "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes", "cartesian_prod",
     "combinations", "diag_embed", "diagflat", "diagonal_scatter", "dsplit", "fliplr", "flipud", "hsplit",
     "index_reduce", "msort", "nanmedian", "put", "row_stack", "select_scatter", "slice_scatter", "split_with_sizes",
-    "take", "tensor_split", "unique_consecutive", "unravel_index", "vander", "vsplit", "isneginf",
-    "isposinf", "isreal", "signbit", "empty_strided", "scalar_tensor", "tril_indices", "triu_indices", "asarray",
+    "take", "tensor_split", "unique_consecutive", "unravel_index", "vander", "vsplit", "isneginf", "isposinf",
+    "isreal", "signbit", "empty_strided", "scalar_tensor", "tril_indices", "triu_indices", "asarray",
     "Size", "is_complex", "is_nonzero", "is_same_size", "is_signed", "pi", "e", "inf", "nan", "newaxis",
 ]

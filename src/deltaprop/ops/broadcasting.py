@@ -33,7 +33,8 @@ def broadcast_shapes(*shapes) -> Size:
     try:
         return Size(np.broadcast_shapes(*given))
     except ValueError:
-        raise ShapeError(f"broadcast_shapes: shapes {', '.join(map(str, given))} cannot be broadcast together") from None
+        shapes = ", ".join(map(str, given))
+        raise ShapeError(f"broadcast_shapes: shapes {shapes} cannot be broadcast together") from None
 
 
 def sum_to_size(input, *size):

@@ -58,7 +58,9 @@ def unravel_index(indices, shape):
     tuple of int64 tensors, one per dimension of ``shape``, each of indices' shape: the row-major
     coordinates of each position in a tensor of that shape. A position outside the tensor is refused."""
     op = "unravel_index"
-    sizes = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape) if isinstance(shape, (tuple, list)) else None
+    sizes = (shape,) if isinstance(shape, (int, np.integer)) else None
+    if isinstance(shape, (tuple, list)):
+        sizes = tuple(shape)
     if sizes is None or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
         raise TypeError(f"{op}: shape must be an integer or a sequence of integers, got {shape!r}")
     if any(n < 0 for n in sizes):

@@ -1,6 +1,6 @@
 """Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne, isclose; allclose and equal
-give one Python bool), count_nonzero, all_true and any_true (``all``/``any``), the tests isnan, isinf, isfinite, isposinf, isneginf,
-signbit and isreal, the logical operations
+give one Python bool), count_nonzero, all_true and any_true (``all``/``any``), the tests isnan, isinf,
+isfinite, isposinf, isneginf, signbit and isreal, the logical operations
 of tensors of any dtype (logical_and/or/xor/not), and the bitwise operations (& | ^ ~) of boolean
 and integer tensors.
 

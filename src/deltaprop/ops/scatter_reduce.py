@@ -73,7 +73,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     input's own slice there unless ``include_self`` is false (:func:`scatter_reduce`'s rules)."""
     if reduce not in REDUCTIONS[1:]:
         raise ConfigError(f"index_reduce: reduce must be one of 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
-    a, src, sizes, at = _slices("index_reduce", input, dim, index, source)
+    a, src, _, at = _slices("index_reduce", input, dim, index, source)
     axis = len(at) - 1
     along = [1] * a.data.ndim
     if along:
