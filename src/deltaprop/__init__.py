@@ -80,6 +80,16 @@ from .ops import (  # joining, rearranging, running extremes, distances, medians
 from .ops import bincount, bucketize, isin, searchsorted, unique  # integer and boolean results
 from .ops import kthvalue, mode, nanquantile, quantile  # order statistics
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
+from .ops import (  # PyTorch's further shape, indexing and layout functions, each composed of the above
+    aminmax, atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes, cartesian_prod, combinations, diag_embed,
+    diagflat, diagonal_scatter, dsplit, fliplr, flipud, hsplit, index_reduce, msort, nanmedian, put, row_stack,
+    select_scatter, slice_scatter, split_with_sizes, take, tensor_split, unique_consecutive, unravel_index, vander,
+    vsplit,
+)
+from .ops import isneginf, isposinf, isreal, signbit  # more tests of values, without gradients
+from .creation import empty_strided, scalar_tensor, tril_indices, triu_indices
+from .conversion import asarray  # shares memory with a tensor or a NumPy array where it can
+from .size import Size  # a shape as PyTorch prints it; shapes themselves are plain tuples
 
 clamp = clip  # PyTorch's name
 
@@ -120,6 +130,7 @@ from .function_forms import (  # PyTorch's function forms of methods, and its al
     ravel, reshape, std, subtract, t, true_divide, var, broadcast_to, clone, index_put_,
 )
 from .function_forms import set_default_dtype, vdot
+from .function_forms import is_complex, is_nonzero, is_same_size, is_signed
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from . import in_place_functions
 from .in_place_functions import *  # noqa: F403  (torch.abs_(x), torch.zero_(x), torch.dropout_(x, p, train), ...)
@@ -138,6 +149,7 @@ import numpy as _np  # noqa: E402
 int8, int16, uint8, uint16, uint32, uint64 = _np.int8, _np.int16, _np.uint8, _np.uint16, _np.uint32, _np.uint64
 half, double, short, long = _np.float16, _np.float64, _np.int16, _np.int64
 globals().update({"bool": _np.bool_, "int": _np.int32, "float": _np.float32})
+pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None  # PyTorch's constants (Python floats)
 
 __version__ = "0.1.0"
 
@@ -232,5 +244,11 @@ __all__ = [
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
     "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_float32_matmul_precision",
     "get_float32_matmul_precision",
+    "aminmax", "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes", "cartesian_prod",
+    "combinations", "diag_embed", "diagflat", "diagonal_scatter", "dsplit", "fliplr", "flipud", "hsplit",
+    "index_reduce", "msort", "nanmedian", "put", "row_stack", "select_scatter", "slice_scatter", "split_with_sizes",
+    "take", "tensor_split", "unique_consecutive", "unravel_index", "vander", "vsplit", "isneginf", "isposinf",
+    "isreal", "signbit", "empty_strided", "scalar_tensor", "tril_indices", "triu_indices", "asarray",
+    "Size", "is_complex", "is_nonzero", "is_same_size", "is_signed", "pi", "e", "inf", "nan", "newaxis",
 ]
 __all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)

@@ -1,6 +1,7 @@
 """Tensor factories with PyTorch's names: zeros, ones, full, empty, arange, linspace, logspace, eye, rand, randn,
 randint, randperm; the ``_like`` forms (zeros_like, ones_like, full_like, empty_like, rand_like,
-randn_like, randint_like) and from_numpy.
+randn_like, randint_like) and from_numpy; tril_indices and triu_indices (a triangle's positions) and
+empty_strided (a tensor of given strides).
 
 Shapes may be given as separate integers or as one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``);
 a floating-point dtype is the default one (float32 unless set_default_dtype changed it) unless
@@ -342,3 +343,59 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     checked_size("randperm", (n,), 8)  # (drawn as int64)
     dtype = _dtype("randperm", dtype, np.int64)
     return _make(numpy_generator(generator, "randperm").permutation(n).astype(dtype, copy=False), requires_grad)
+
+
+def _triangle_indices(op: str, keep, row, col, offset, dtype, device) -> Tensor:
+    on_cpu(op, device)
+    for name, n in (("row", row), ("col", col), ("offset", offset)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{op}: {name} must be an integer, got {n!r}")
+    if row < 0 or col < 0:
+        raise ConfigError(f"{op}: row and col must be non-negative, got row={row}, col={col}")
+    dtype = _dtype(op, dtype, np.dtype(np.int64))
+    if dtype not in (np.int32, np.int64):
+        raise ConfigError(f"{op}: dtype must be int64 or int32, as in PyTorch, got {dtype}")
+    return Tensor._wrap(np.stack(keep(int(row), int(offset), int(col))).astype(dtype))
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The positions of the lower triangle of a row × col matrix, on and below the ``offset``-th
+    diagonal (0 the main one, positive above it): a 2 × N tensor of row and column indices, in
+    row-major order (int64 unless ``dtype`` is int32)."""
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The positions of the upper triangle of a row × col matrix, on and above the ``offset``-th
+    diagonal: a 2 × N tensor of row and column indices, in row-major order."""
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of shape ``size`` whose neighbours along dimension i lie ``stride[i]`` elements apart
+    in its memory (``x.stride()`` gives them back); zeros, where PyTorch's hold whatever memory held.
+    Strides that make elements share memory make a tensor whose writes show in each of them."""
+    on_cpu("empty_strided", device)
+    dtype = _dtype("empty_strided", dtype, get_default_dtype())
+    size = _shape("empty_strided", (size,), dtype)
+    steps = tuple(stride) if isinstance(stride, (tuple, list)) else None
+    if steps is None or len(steps) != len(size) or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in steps):
+        raise ConfigError(f"empty_strided: stride must be a sequence of {len(size)} non-negative integers (one per "
+                          f"dimension of size {size}), got {stride!r}")
+    extent = 1 + sum((n - 1) * s for n, s in zip(size, steps)) if all(size) else 0
+    memory = np.zeros(extent, dtype)
+    itemsize = memory.itemsize
+    data = np.lib.stride_tricks.as_strided(memory, size, tuple(s * itemsize for s in steps))
+    return _make(data, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The number ``s`` (or a 0-d tensor's) as a 0-d tensor of the default float dtype unless
+    ``dtype`` says otherwise, whatever the number's kind, as PyTorch's."""
+    on_cpu("scalar_tensor", device)
+    if isinstance(s, Tensor) and s.data.ndim == 0:
+        s = s.data.item()
+    if not isinstance(s, (bool, int, float, np.bool_, np.integer, np.floating)):
+        raise TypeError(f"scalar_tensor: s must be a number (or a 0-d tensor), got {type(s).__name__}")
+    return _make(np.array(s, dtype=_dtype("scalar_tensor", dtype, get_default_dtype())), requires_grad)

@@ -100,6 +100,32 @@ def is_floating_point(input) -> bool:
     return input.is_floating_point()
 
 
+def _a_tensor(op: str, input) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a tensor, got {type(input).__name__}")
+    return input
+
+
+def is_nonzero(input) -> bool:
+    """Whether the one element of ``input`` is nonzero (:meth:`Tensor.is_nonzero`)."""
+    return _a_tensor("is_nonzero", input).is_nonzero()
+
+
+def is_same_size(input, other) -> bool:
+    """Whether ``input`` and ``other`` have the same shape."""
+    return _a_tensor("is_same_size", input).is_same_size(other)
+
+
+def is_signed(input) -> bool:
+    """Whether ``input``'s dtype holds negative numbers (floating-point and signed integer dtypes)."""
+    return _a_tensor("is_signed", input).is_signed()
+
+
+def is_complex(input) -> bool:
+    """False: deltaprop has no complex dtypes."""
+    return _a_tensor("is_complex", input).is_complex()
+
+
 def vdot(input, other):
     """The dot product of two vectors: a 0-d tensor. (PyTorch conjugates the first; deltaprop's
     tensors are real, so it is :func:`dot`.)"""

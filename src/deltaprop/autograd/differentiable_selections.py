@@ -131,7 +131,7 @@ def _cumsum(node, g):
     return _linear(node, g, {0: lambda v: np.cumsum(v.reshape(shape), axis=axis)})
 
 
-@rule("median")
+@rule("median", "nanmedian")
 def _median(node, g):
     values = kept(node)
     shape = node.data.shape

@@ -8,17 +8,17 @@
 | reduction     | sum, mean, var, std, var_mean, std_mean, max, min, norm, prod, logsumexp |
 | cumulative    | cumsum, cumprod, cummax, cummin, logcumsumexp, diff                   |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
-| logical       | lt, le, gt, ge, eq, ne, isclose, allclose, equal, count_nonzero, all_true, any_true, isnan, isinf, isfinite, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
+| logical       | lt, le, gt, ge, eq, ne, isclose, allclose, equal, count_nonzero, all_true, any_true, isnan, isinf, isfinite, isposinf, isneginf, signbit, isreal, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv, sign, floor, ceil, round, trunc, clamp_min, clamp_max, frac, nan_to_num |
 | trigonometric | tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh (arcsin, ... aliases), sinc |
 | binary_math   | atan2 (arctan2), hypot, logaddexp, logaddexp2, xlogy, fmod, copysign, lerp |
-| stacking      | vstack, hstack, dstack, column_stack, broadcast_tensors, meshgrid      |
+| stacking      | vstack (row_stack), hstack, dstack, column_stack, broadcast_tensors, meshgrid, atleast_1d/2d/3d |
 | distance      | cdist (p-norm distances between two sets of points), pdist (within one set) |
-| median        | median (of all elements; or values and indices along a dim)           |
+| median        | median, nanmedian (of all elements; or values and indices along a dim) |
 | quantile      | quantile, nanquantile (five interpolations; gradient to the one or two order statistics used) |
 | selection     | kthvalue, mode (values and indices along a dim; gradient to the picked element) |
 | nan_reduction | nansum, nanmean                                                       |
-| counting      | unique, bincount (no gradient, but bincount's weights)               |
+| counting      | unique, unique_consecutive, bincount (no gradient, but bincount's weights) |
 | products      | mm, mv, dot, addmm, addmv, baddbmm, addbmm, addcmul, addcdiv, tensordot, inner, kron, cross |
 | matrix_norms  | vector_norm, matrix_norm ('fro', 'nuc', ±1, ±2, ±inf) for deltaprop.linalg |
 | matrix_functions | det, slogdet, inv, inv_ex, solve, matrix_power (batched; singular matrices refused by name) |
@@ -30,12 +30,18 @@
 | special_functions | logit, xlog1py, erfcx, ndtr, ndtri, log_ndtr, i0, i1, entr (deltaprop.special's new primitives) |
 | gamma_functions | lgamma, digamma, polygamma (ln Γ, ψ and ψ⁽ⁿ⁾, in NumPy alone)          |
 | shape         | reshape, permute, flatten, squeeze, unsqueeze, getitem, concatenate, stack, expand, repeat, flip, split, chunk, narrow, pad (constant, reflect, replicate, circular) |
-| indexing      | gather, take_along_dim, masked_fill, sort, argsort, topk, tril, triu, diagonal, diag, trace, embedding |
+| indexing      | gather, take_along_dim, masked_fill, sort, argsort, msort, topk, tril, triu, diagonal, diag, trace, embedding |
 | embedding_bag | embedding_bag (composed: each bag's rows summed, averaged or maxed)    |
 | unfold_dimension | unfold_dimension (Tensor.unfold's windows along one dimension; composed) |
-| layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, repeat_interleave |
+| layout        | movedim/moveaxis, swapaxes/swapdims, tile, roll, select, unbind, unflatten, rot90, fliplr, flipud, repeat_interleave |
+| sections      | tensor_split, hsplit, vsplit, dsplit, split_with_sizes (composed: split's pieces, or slices) |
+| flat_positions | take, put (composed: indexing and index_put of the flattened input), unravel_index |
+| view_scatter  | select_scatter, slice_scatter, diagonal_scatter, diag_embed, diagflat (composed: index_put) |
+| combining     | block_diag, cartesian_prod, combinations, vander (composed)            |
+| broadcasting  | broadcast_shapes, sum_to_size (composed: sum)                         |
+| aminmax       | aminmax (composed: amin and amax, as a named (min, max))              |
 | scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
-| scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self)           |
+| scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self), index_reduce (composed) |
 | index_put     | index_put (x[indices] = values, accumulate), masked_scatter           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
 | linear        | linear (x·Wᵀ + b as one primitive), bilinear (x1ᵀ·W_o·x2 + b_o)       |
@@ -138,6 +144,19 @@ from .unary import (
 from .unary import erf, erfc, erfinv
 from .gamma_functions import digamma, lgamma, polygamma
 from .indexing import take_along_dim
+from .indexing import msort
+from .layout import fliplr, flipud
+from .stacking import atleast_1d, atleast_2d, atleast_3d, row_stack
+from .sections import dsplit, hsplit, split_with_sizes, tensor_split, vsplit
+from .flat_positions import put, take, unravel_index
+from .view_scatter import diag_embed, diagflat, diagonal_scatter, select_scatter, slice_scatter
+from .combining import block_diag, cartesian_prod, combinations, vander
+from .broadcasting import broadcast_shapes, sum_to_size
+from .aminmax import aminmax
+from .median import nanmedian
+from .counting import unique_consecutive
+from .scatter_reduce import index_reduce
+from .logical import isneginf, isposinf, isreal, signbit
 
 __all__ = [
     "abs", "add", "astype", "clone", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -185,4 +204,9 @@ __all__ = [
     "ctc_loss",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "conv_transpose3d", "max_pool3d",
     "max_unpool3d",
+    "msort", "fliplr", "flipud", "atleast_1d", "atleast_2d", "atleast_3d", "row_stack", "dsplit", "hsplit",
+    "split_with_sizes", "tensor_split", "vsplit", "put", "take", "unravel_index", "diag_embed", "diagflat",
+    "diagonal_scatter", "select_scatter", "slice_scatter", "block_diag", "cartesian_prod", "combinations", "vander",
+    "broadcast_shapes", "sum_to_size", "aminmax", "nanmedian", "unique_consecutive", "index_reduce", "isneginf",
+    "isposinf", "isreal", "signbit",
 ]

@@ -1,4 +1,5 @@
-"""Counting and distinct values, PyTorch's: unique, bincount (count_nonzero is in ops.logical).
+"""Counting and distinct values, PyTorch's: unique, unique_consecutive, bincount (count_nonzero is in
+ops.logical).
 
 Their results are integers, booleans or (for unique) values picked from the input, and carry no
 gradient, as in PyTorch; bincount's ``weights`` alone get one (the weight of each element moves
@@ -36,6 +37,29 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         out.append(Tensor._wrap(inverse.astype(np.int64, copy=False)))
     if return_counts:
         out.append(Tensor._wrap(counts.astype(np.int64, copy=False)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """``input`` with each run of equal consecutive elements (of the flattened input; with ``dim``,
+    equal consecutive slices along it) kept once, in their order; with ``return_inverse`` also the
+    run each element (slice) belongs to, with ``return_counts`` each run's length. A NaN equals
+    nothing, so NaNs are runs of one, as in PyTorch. No gradient."""
+    X = np.asarray(operand(input).data)
+    if dim is None:
+        rows, shape = X.reshape(-1, 1), X.shape
+    else:
+        axis = _one_axis("unique_consecutive", dim, X.ndim)
+        shape = (X.shape[axis],)
+        rows = np.moveaxis(X, axis, 0).reshape(X.shape[axis], -1) if X.shape[axis] else np.zeros((0, 0), X.dtype)
+    starts = np.ones(len(rows), bool)  # where a run begins: the first row and each that differs from the one before
+    starts[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    values = X.reshape(-1)[starts] if dim is None else np.compress(starts, X, axis=axis)
+    out = [Tensor._wrap(values)]
+    if return_inverse:
+        out.append(Tensor._wrap((np.cumsum(starts) - 1).astype(np.int64).reshape(shape)))
+    if return_counts:
+        out.append(Tensor._wrap(np.diff(np.append(np.flatnonzero(starts), len(rows))).astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 

@@ -1,5 +1,5 @@
-"""Picking elements by position: gather, take_along_dim, sort, argsort, topk, masked_fill, tril, triu, diagonal,
-diag, trace.
+"""Picking elements by position: gather, take_along_dim, sort, argsort, msort, topk, masked_fill, tril, triu,
+diagonal, diag, trace.
 
 The values picked are differentiable; positions (indices, masks) carry no gradient. Each rule puts
 the gradient back at the positions the forward pass read, adding where a position was read twice.
@@ -148,6 +148,11 @@ def sort(a, dim=-1, descending=False, *, stable=False):
 def argsort(a, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``a`` along ``dim`` (stable, as :func:`sort`); they carry no gradient."""
     return Tensor._wrap(_positions("argsort", operand(a), dim, descending)[1].astype(np.int64))
+
+
+def msort(input):
+    """The values of ``input`` sorted along its first dimension (``sort(input, 0).values``)."""
+    return sort(input, 0)[0]
 
 
 def topk(a, k, dim=-1, largest=True, sorted=True):

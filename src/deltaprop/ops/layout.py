@@ -1,5 +1,5 @@
 """Moving elements between positions without changing them: movedim, swapaxes, tile, roll, select,
-unbind, unflatten, rot90 and repeat_interleave (PyTorch's names).
+unbind, unflatten, rot90, fliplr/flipud and repeat_interleave (PyTorch's names).
 
 Most of these are composed from the primitives of :mod:`.shape` (permute, repeat, reshape, getitem,
 split's pieces), whose rules move the gradient back; roll is a primitive of its own, whose rule is
@@ -197,6 +197,22 @@ def rot90(input, k=1, dims=(0, 1)):
     order[first], order[second] = second, first
     # a quarter turn is a flip along one of the dims followed by swapping them
     return permute(flip(a, (second if k == 1 else first,)), tuple(order))
+
+
+def fliplr(input):
+    """``input`` (at least 2-d) with its columns, dimension 1, in reverse order."""
+    a = operand(input)
+    if a.data.ndim < 2:
+        raise ShapeError(f"fliplr: expects a tensor with at least 2 dimensions, got shape {a.data.shape}")
+    return flip(a, 1)
+
+
+def flipud(input):
+    """``input`` (at least 1-d) with its rows, dimension 0, in reverse order."""
+    a = operand(input)
+    if a.data.ndim < 1:
+        raise ShapeError("flipud: expects a tensor with at least 1 dimension, got a 0-d tensor")
+    return flip(a, 0)
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):

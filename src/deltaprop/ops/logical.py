@@ -1,5 +1,6 @@
 """Results that carry no gradient: comparisons (lt, le, gt, ge, eq, ne, isclose; allclose and equal
-give one Python bool), count_nonzero, all_true and any_true (``all``/``any``), the tests isnan, isinf and isfinite, the logical operations
+give one Python bool), count_nonzero, all_true and any_true (``all``/``any``), the tests isnan, isinf,
+isfinite, isposinf, isneginf, signbit and isreal, the logical operations
 of tensors of any dtype (logical_and/or/xor/not), and the bitwise operations (& | ^ ~) of boolean
 and integer tensors.
 
@@ -130,6 +131,30 @@ def isinf(input) -> Tensor:
 def isfinite(input) -> Tensor:
     """Where ``input`` is neither NaN nor infinite: a boolean tensor."""
     return _outside_graph(np.isfinite(operand(input).data))
+
+
+def isposinf(input) -> Tensor:
+    """Where ``input`` is +inf: a boolean tensor (all false for integers and booleans)."""
+    X = np.asarray(operand(input).data)
+    return _outside_graph(np.isposinf(X) if X.dtype.kind == "f" else np.zeros(X.shape, bool))
+
+
+def isneginf(input) -> Tensor:
+    """Where ``input`` is -inf: a boolean tensor (all false for integers and booleans)."""
+    X = np.asarray(operand(input).data)
+    return _outside_graph(np.isneginf(X) if X.dtype.kind == "f" else np.zeros(X.shape, bool))
+
+
+def signbit(input) -> Tensor:
+    """Where the sign bit of ``input`` is set: the negative numbers, -0.0 and -inf (and a NaN
+    with its sign bit set): a boolean tensor."""
+    X = np.asarray(operand(input).data)
+    return _outside_graph(np.signbit(X) if X.dtype.kind in "fi" else np.zeros(X.shape, bool))
+
+
+def isreal(input) -> Tensor:
+    """Where ``input`` has no imaginary part: everywhere, as deltaprop has no complex dtypes."""
+    return _outside_graph(np.ones(np.shape(operand(input).data), bool))
 
 
 # -- logical: any dtype, nonzero (NaN included) is true, the result boolean, as in PyTorch -----------------

@@ -123,8 +123,8 @@ def scatter_add(input, dim, index, src):
 
 def _index_vector(op: str, index, n: int, dim) -> np.ndarray:
     """``index`` as a vector of positions in [0, n) (one integer counts as a vector of one); int64
-    alone for index_copy and index_fill, as PyTorch's, int32 too for index_add."""
-    index = integer_index(op, index, int32=op == "index_add")
+    alone for index_copy and index_fill, as PyTorch's, int32 too for index_add and index_reduce."""
+    index = integer_index(op, index, int32=op in ("index_add", "index_reduce"))
     if index.ndim > 1:
         raise ShapeError(f"{op}: index must be a vector (or one integer), got shape {index.shape}")
     _in_range(op, index, n, dim)

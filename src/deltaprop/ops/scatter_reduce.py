@@ -8,6 +8,8 @@ the position holds no zero, the product of the others at its one zero, and 0 whe
 amax and amin share each position's gradient equally among the values equal to the result; the
 input's own value counts among them wherever it equals the result, even with include_self=False
 (where it then gets no share), as PyTorch counts it.
+
+index_reduce is scatter_reduce of whole slices: the index vector sent along every other dimension.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ._core import record
-from .scatter import _placement
+from .scatter import _placement, _slices
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 _COMBINE = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
@@ -63,6 +65,21 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         return grad_input, grad_src
 
     return record(out.reshape(shape), (a, source), backward, "scatter_reduce")
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """A copy of ``input`` with each slice ``source[..., i, ...]`` along ``dim`` combined, by
+    ``reduce`` ('prod', 'mean', 'amax' or 'amin'), into the input's slice ``index[i]``, with the
+    input's own slice there unless ``include_self`` is false (:func:`scatter_reduce`'s rules)."""
+    if reduce not in REDUCTIONS[1:]:
+        raise ConfigError(f"index_reduce: reduce must be one of 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+    a, src, _, at = _slices("index_reduce", input, dim, index, source)
+    axis = len(at) - 1
+    along = [1] * a.data.ndim
+    if along:
+        along[axis] = -1
+    spread = np.broadcast_to(at[axis].reshape(along), src.data.shape)  # the index sent along every other dim
+    return scatter_reduce(a, dim, spread, src, reduce, include_self=include_self)
 
 
 # -- the rules: (g, input, values sent, output, their targets, counts, own) -> (input's, values') gradients --

@@ -1,5 +1,5 @@
-"""Joining and spreading tensors, under PyTorch's names: vstack, hstack, dstack, column_stack,
-broadcast_tensors and meshgrid.
+"""Joining and spreading tensors, under PyTorch's names: vstack (row_stack), hstack, dstack,
+column_stack, broadcast_tensors and meshgrid; atleast_1d/2d/3d, the dimensions the stacks add.
 
 All are composed of reshape, expand and concatenate, whose rules carry the gradients back; the
 dtype of a joined result is PyTorch's (concatenate's promotion).
@@ -40,6 +40,33 @@ def _at_least(t: Tensor, ndim: int) -> Tensor:
 def vstack(tensors):
     """The tensors joined along their first dimension, vectors (n,) taken as rows (1, n)."""
     return concatenate([_at_least(t, 2) for t in _tensors("vstack", tensors)], 0)
+
+
+row_stack = vstack  # PyTorch's older name
+
+
+def _at_least_each(op: str, tensors: tuple, ndim: int):
+    """One tensor given: it with at least ``ndim`` dimensions (itself if it has them); several, or
+    one tuple or list of them: a tuple of each so."""
+    if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)):
+        return _at_least(operand(tensors[0]), ndim)
+    given = tensors[0] if len(tensors) == 1 else tensors
+    return tuple(_at_least(t, ndim) for t in (_tensors(op, given) if given else ()))
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least one dimension: a 0-d tensor as a vector of one element."""
+    return _at_least_each("atleast_1d", tensors, 1)
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least two dimensions: a vector (n,) as a row (1, n)."""
+    return _at_least_each("atleast_2d", tensors, 2)
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least three dimensions: a vector (n,) as (1, n, 1), a matrix (m, n) as (m, n, 1)."""
+    return _at_least_each("atleast_3d", tensors, 3)
 
 
 def hstack(tensors):
