@@ -169,6 +169,9 @@ _LAZY = {
     "compile": ("compiling", "compile"),
     "set_float32_matmul_precision": ("precision", "set_float32_matmul_precision"),
     "get_float32_matmul_precision": ("precision", "get_float32_matmul_precision"),
+    "func": ("func", None),
+    "vmap": ("func", "vmap"),
+    "testing": ("testing", None),
 }
 
 
@@ -231,5 +234,5 @@ __all__ = [
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
     "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_float32_matmul_precision",
     "get_float32_matmul_precision",
-    "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "set_anomaly_enabled",
+    "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "set_anomaly_enabled", "func", "vmap", "testing",
 ]
