@@ -42,7 +42,7 @@ def spread(caller: str, what: str, prefix, tree) -> list:
         return [prefix] * len(leaves(tree))
     if isinstance(prefix, dict) != isinstance(tree, dict) or not _is_container(tree) or len(prefix) != len(tree) \
             or (isinstance(prefix, dict) and set(prefix) != set(tree)):
-        raise ConfigError(f"{caller}: {what} {describe(prefix)} does not match the structure it stands for, "
+        raise ConfigError(f"{caller}: {what} {prefix!r} does not match the structure it stands for, "
                           f"{describe(tree)}")
     if isinstance(prefix, dict):
         return [entry for key, value in tree.items() for entry in spread(caller, what, prefix[key], value)]

@@ -123,7 +123,7 @@ def _stacked(caller: str, calls: list, out_dims, size: int):
     if not isinstance(out_dims, (int, tuple)) or isinstance(out_dims, bool):
         raise ConfigError(f"{caller}: out_dims must be an int or a tuple with an entry per output, got {out_dims!r}")
     if isinstance(out_dims, tuple) and not isinstance(first, tuple):
-        raise ConfigError(f"{caller}: out_dims {describe(out_dims)} is a tuple, but the function returns "
+        raise ConfigError(f"{caller}: out_dims {out_dims!r} is a tuple, but the function returns "
                           f"{describe(first)}, not a tuple")
     dims = spread(caller, "out_dims", out_dims, first)
     per_call = [leaves(result) for result in calls]
