@@ -136,14 +136,6 @@ def outcome(function, actual, expected, options):
     return None
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_assert_close_decides_as_pytorch_s(name):
-    actual, expected, options = CASES[name]
-    ours = outcome(testing.assert_close, build(actual, "dp"), build(expected, "dp"), options)
-    theirs = outcome(torch.testing.assert_close, build(actual, "torch"), build(expected, "torch"), options)
-    assert ours is theirs
-
-
 ALLCLOSE_CASES = {
     "float32 within the old tolerance": (T([1.0]), T([1.00005]), {}),
     "float32 beyond the old tolerance": (T([1.0]), T([1.0002]), {}),
@@ -162,11 +154,12 @@ ALLCLOSE_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", list(ALLCLOSE_CASES))
-def test_assert_allclose_decides_as_pytorch_s(name):
-    actual, expected, options = ALLCLOSE_CASES[name]
-    ours = outcome(testing.assert_allclose, build(actual, "dp"), build(expected, "dp"), options)
-    theirs = outcome(torch.testing.assert_allclose, build(actual, "torch"), build(expected, "torch"), options)
+@pytest.mark.parametrize("function, name", [("assert_close", name) for name in CASES] +
+                         [("assert_allclose", name) for name in ALLCLOSE_CASES])
+def test_the_comparisons_decide_as_pytorch_s(function, name):
+    actual, expected, options = (CASES if function == "assert_close" else ALLCLOSE_CASES)[name]
+    ours = outcome(getattr(testing, function), build(actual, "dp"), build(expected, "dp"), options)
+    theirs = outcome(getattr(torch.testing, function), build(actual, "torch"), build(expected, "torch"), options)
     assert ours is theirs
 
 

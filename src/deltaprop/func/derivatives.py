@@ -59,16 +59,11 @@ def _grad_transform(caller: str, func, argnums, has_aux: bool, with_value: bool)
 
     @functools.wraps(func)
     def transformed(*args, **kwargs):
-        numbers, single = _argnums(caller, argnums, len(args))
-        args, inputs = _traced(caller, args, numbers)
-        with enable_grad():
-            out = func(*args, **kwargs)
-        out, aux = _split_aux(caller, out, has_aux)
+        args, numbers, single, flat, out, aux = _called(caller, func, argnums, has_aux, args, kwargs)
         if not isinstance(out, Tensor) or out.data.ndim != 0:
             got = f"a tensor of shape {out.shape}" if isinstance(out, Tensor) else f"a {type(out).__name__}"
             raise GradError(f"{caller}: func must return a 0-d tensor (a scalar) to have a gradient, got {got}; "
                             "for other outputs use vjp or jacrev")
-        flat = [x for group in inputs for x in group]
         outer = _reaches_beyond([out], flat)
         gradients = iter(_pullback([out], [np.ones((), out.data.dtype)], flat, outer))
         trees = [rebuild(args[n], gradients) for n in numbers]
@@ -89,12 +84,11 @@ def vjp(func, *primals, has_aux: bool = False):
     may be called any number of times; cotangents that require a gradient are differentiated
     through (``vjp`` of a ``vjp_fn`` gives a Jacobian-vector product)."""
     _check_flag("vjp", "has_aux", has_aux)
-    args, inputs = _traced("vjp", primals, range(len(primals)))
+    args, flat = _traced("vjp", primals, range(len(primals)))
     with enable_grad():
         out = func(*args)
     out, aux = _split_aux("vjp", out, has_aux)
     outputs = _tensor_leaves("vjp", out)
-    flat = [x for group in inputs for x in group]
     outer = _reaches_beyond(outputs, flat)
 
     def vjp_fn(cotangents, retain_graph: bool = True, create_graph=None):
@@ -148,13 +142,8 @@ def _jacobian_transform(caller: str, func, argnums, has_aux: bool):
 
     @functools.wraps(func)
     def transformed(*args, **kwargs):
-        numbers, single = _argnums(caller, argnums, len(args))
-        args, inputs = _traced(caller, args, numbers)
-        with enable_grad():
-            out = func(*args, **kwargs)
-        out, aux = _split_aux(caller, out, has_aux)
+        args, numbers, single, flat, out, aux = _called(caller, func, argnums, has_aux, args, kwargs)
         outputs = _tensor_leaves(caller, out)
-        flat = [x for group in inputs for x in group]
         outer = _reaches_beyond(outputs, flat)
         blocks = []
         for y in outputs:
@@ -223,10 +212,21 @@ def _reaches_beyond(outputs: list, inputs: list) -> bool:
     return False
 
 
+def _called(caller: str, func, argnums, has_aux: bool, args: tuple, kwargs: dict) -> tuple:
+    """``func`` called on fresh tensors for the arguments ``argnums``: (the arguments it was given,
+    their numbers, whether ``argnums`` named one, the fresh tensors, its output, its aux or None)."""
+    numbers, single = _argnums(caller, argnums, len(args))
+    args, flat = _traced(caller, args, numbers)
+    with enable_grad():
+        out = func(*args, **kwargs)
+    out, aux = _split_aux(caller, out, has_aux)
+    return args, numbers, single, flat, out, aux
+
+
 def _traced(caller: str, args: tuple, numbers) -> tuple:
-    """(``args`` with those at ``numbers`` replaced by fresh tensors that require a gradient, the
-    fresh tensors of each): a copy in the graph where the argument itself requires a gradient (an
-    outer transform's input), else a new leaf on the same data."""
+    """(``args`` with those at ``numbers`` replaced by fresh tensors that require a gradient, all
+    the fresh tensors in order): a copy in the graph where the argument itself requires a gradient
+    (an outer transform's input), else a new leaf on the same data."""
     args = list(args)
     inputs = []
     for n in numbers:
@@ -240,7 +240,7 @@ def _traced(caller: str, args: tuple, numbers) -> tuple:
                                 "floating-point tensors have derivatives")
             fresh.append(ops.clone(leaf) if leaf.requires_grad else Tensor._wrap(leaf.data).requires_grad_())
         args[n] = rebuild(args[n], iter(fresh))
-        inputs.append(fresh)
+        inputs.extend(fresh)
     return tuple(args), inputs
 
 
