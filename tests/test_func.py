@@ -29,7 +29,7 @@ def numeric_gradient(function, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 def test_the_names_are_reached_from_the_package_and_from_nn_utils():
     assert dp.vmap is func.vmap
     assert nn.utils.stateless.functional_call is func.functional_call
-    assert set(func.__all__) == {"functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev",
+    assert set(func.__all__) == {"functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
                                  "stack_module_state", "vjp", "vmap"}
 
 
@@ -313,3 +313,17 @@ def test_stacked_buffers_are_tensors_and_the_models_are_left_alone():
     assert buffers["running_var"].shape == (2, 3) and not buffers["running_var"].requires_grad
     params["weight"].data[...] = 5
     assert all((m.weight.data == 1).all() for m in models)
+
+
+def test_jvp_is_the_jacobian_times_the_tangent():
+    x, w, t = RNG.standard_normal(3), RNG.standard_normal((4, 3)), RNG.standard_normal(3)
+    out, product = func.jvp(lambda x: dp.sin(f64(w) @ x), (f64(x),), (f64(t),))
+    jacobian = func.jacrev(lambda x: dp.sin(f64(w) @ x))(f64(x))
+    np.testing.assert_allclose(product.data, jacobian.data @ t, rtol=1e-12)
+    assert not out.requires_grad and not product.requires_grad
+    _, zero = func.jvp(lambda x: dp.ones(2), (f64(x),), (f64(t),))
+    np.testing.assert_array_equal(zero.data, [0.0, 0.0])
+    with pytest.raises(TypeError, match="primals and tangents must be tuples"):
+        func.jvp(lambda x: x, f64(x), (f64(t),))
+    with pytest.raises(GradError, match="tangents must be tensors of the primals' structure and shapes"):
+        func.jvp(lambda x: x, (f64(x),), (f64([1.0]),))

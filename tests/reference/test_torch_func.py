@@ -343,3 +343,20 @@ def test_vmap_randomness_same_gives_every_sample_the_same_draws_as_torch_does():
         tf.vmap(lambda x: x + torch.rand(3))(torch.zeros(4, 3))
     with pytest.raises(ValueError, match="randomness='error'"):
         df.vmap(lambda x: x + dp.rand(3))(dp.zeros((4, 3)))
+
+
+def test_jvp_and_the_hessian_vector_product_by_jvp_of_grad_match_torch_func():
+    x, w, t, u = RNG.standard_normal(3), RNG.standard_normal((2, 3)), RNG.standard_normal(3), RNG.standard_normal((2, 3))
+    found = df.jvp(lambda x, w: dp.tanh(w @ x), (ours(x), ours(w)), (ours(t), ours(u)))
+    expected = tf.jvp(lambda x, w: torch.tanh(w @ x), (theirs(x), theirs(w)), (theirs(t), theirs(u)))
+    assert_tree_close(found, expected)
+    out, product, aux = df.jvp(lambda x: ((x ** 3).sum(), x.sum()), (ours(x),), (ours(t),), has_aux=True)
+    reference = tf.jvp(lambda x: ((x ** 3).sum(), x.sum()), (theirs(x),), (theirs(t),), has_aux=True)
+    assert_tree_close((out, product, aux), reference)
+
+    def f(x, lib):
+        return (lib.sin(x) * x.sum()).sum()
+
+    hvp = df.jvp(df.grad(lambda x: f(x, dp)), (ours(x),), (ours(t),))[1]
+    reference_hvp = tf.jvp(tf.grad(lambda x: f(x, torch)), (theirs(x),), (theirs(t),))[1]
+    assert_tree_close(hvp, reference_hvp)

@@ -1,8 +1,9 @@
 """``deltaprop.func``: PyTorch's ``torch.func``, function transforms built on :mod:`deltaprop.autograd`.
 
 - ``functional_call(module, params, args)``: a module run with other weights (a dict of tensors);
-- ``grad``, ``grad_and_value``, ``vjp``, ``jacrev``, ``jacfwd``, ``hessian``: a function turned into
-  the function that gives its derivatives (:mod:`.derivatives`); ``jacfwd`` by reverse mode;
+- ``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``: a function
+  turned into the function that gives its derivatives (:mod:`.derivatives`); ``jvp`` and ``jacfwd``
+  by reverse mode;
 - ``vmap``: a function of one sample run over a batch, as a loop of calls (:mod:`.vmap`);
 - ``stack_module_state``: the weights of several models stacked, for ensembles under ``vmap``.
 
@@ -20,9 +21,9 @@ Per-sample gradients, as in PyTorch:
 """
 
 from ..nn.utils.stateless import functional_call
-from .derivatives import grad, grad_and_value, hessian, jacfwd, jacrev, vjp
+from .derivatives import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
 from .ensembling import stack_module_state
 from .vmap import vmap
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "stack_module_state", "vjp",
-           "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "stack_module_state",
+           "vjp", "vmap"]

@@ -1,4 +1,4 @@
-"""``grad``, ``grad_and_value``, ``vjp``, ``jacrev``, ``jacfwd`` and ``hessian``: PyTorch's
+"""``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd`` and ``hessian``: PyTorch's
 ``torch.func`` transforms, which turn a function into the function that computes its derivatives.
 
 Each is one or more backward sweeps of :mod:`deltaprop.autograd`, not a second autodiff. The
@@ -14,7 +14,7 @@ differentiable with respect to those: the second sweep of :mod:`deltaprop.autogr
 through the operations it has rules for. Otherwise it takes the plain sweep of ``autograd.grad``.
 
 ``jacfwd`` computes by reverse mode (deltaprop has no forward mode): the same Jacobian, at the cost
-of one sweep per output element instead of one pass per input element.
+of one sweep per output element instead of one pass per input element; ``jvp`` is the vjp of a vjp.
 
     >>> import deltaprop as dp
     >>> from deltaprop.func import grad
@@ -109,6 +109,35 @@ def vjp(func, *primals, has_aux: bool = False):
 
     value = _detached(out, outer)
     return (value, vjp_fn, _detached(aux, outer)) if has_aux else (value, vjp_fn)
+
+
+def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False):
+    """``(func(*primals), J·tangents)``, or with ``has_aux`` ``(output, jvp_out, aux)``: the
+    derivative of ``func`` at ``primals`` in the direction ``tangents`` (a tuple of the primals'
+    structure and shapes). By reverse mode, as the vjp of a vjp (``vjp_fn`` is linear in its
+    cotangent u, and the gradient of ⟨vjp_fn(u), tangents⟩ with respect to u is J·tangents): three
+    sweeps, whatever the sizes, through operations with rules for second derivatives.
+    ``strict`` is taken and changes nothing."""
+    _check_flag("jvp", "has_aux", has_aux)
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise TypeError(f"jvp: primals and tangents must be tuples, got a {type(primals).__name__} and a "
+                        f"{type(tangents).__name__}")
+    if not same_structure(primals, tangents) or any(
+            not isinstance(t, Tensor) or not isinstance(p, Tensor) or t.shape != p.shape
+            for p, t in zip(leaves(primals), leaves_like(primals, tangents))):
+        raise GradError(f"jvp: the tangents must be tensors of the primals' structure and shapes, got "
+                        f"{describe(tangents)} for {describe(primals)}")
+    found = vjp(func, *primals, has_aux=has_aux)
+    out, vjp_fn = found[0], found[1]
+    cotangents = [Tensor._wrap(np.zeros_like(y.data)).requires_grad_() for y in leaves(out)]
+    pulled = leaves(vjp_fn(rebuild(out, iter(cotangents)), create_graph=True))
+    directions = leaves_like(primals, tangents)
+    products = [ops.sum(ops.mul(g, t)) for g, t in zip(pulled, directions) if g.requires_grad]
+    total = functools.reduce(ops.add, products) if products else Tensor._wrap(np.zeros(()))
+    # (vjp keeps the output in the graph only where an outer derivative may be taken of it)
+    outer = any(y.requires_grad for y in leaves(out)) or any(t.requires_grad for t in directions)
+    pushed = iter(_pullback([total], [np.ones((), total.data.dtype)], cotangents, outer))
+    return (out, rebuild(out, pushed)) + tuple(found[2:])
 
 
 def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None, _preallocate_and_copy: bool = False):
