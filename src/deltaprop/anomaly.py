@@ -9,8 +9,9 @@ its operation was made, and with ``check_nan`` a rule that returns a NaN in a gr
 the input and that place.
 
 Off, it costs the training loop nothing, not even a test. Nodes are made by the recorder
-(``Tensor._from_op``, bound as ``record`` in every module of operations); while the mode is on,
-those bindings are swapped for :func:`_tracing_record`, and back again when it goes off. The sweep
+(``Tensor._from_op``, bound as ``record`` in each of deltaprop's modules of operations); while the
+mode is on, those bindings are swapped for :func:`_tracing_record`, and back again when it goes
+off. The sweep
 of ``backward()`` is swapped the way tensor hooks swap it: the mode counts as one hook
 (``engine.Hooks.count``), so ``backward()`` takes the sweep that can run hooks, which also runs
 the rules through :func:`run_rule`.
