@@ -24,6 +24,7 @@ from .printing import set_printoptions
 from .errors import DeltapropError
 from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled  # autograd.detect_anomaly's switch
 from .ops import (
     abs,
     chunk,
@@ -182,6 +183,9 @@ _LAZY = {
     "compile": ("compiling", "compile"),
     "set_float32_matmul_precision": ("precision", "set_float32_matmul_precision"),
     "get_float32_matmul_precision": ("precision", "get_float32_matmul_precision"),
+    "func": ("func", None),
+    "vmap": ("func", "vmap"),
+    "testing": ("testing", None),
 }
 
 
@@ -250,5 +254,6 @@ __all__ = [
     "take", "tensor_split", "unique_consecutive", "unravel_index", "vander", "vsplit", "isneginf", "isposinf",
     "isreal", "signbit", "empty_strided", "scalar_tensor", "tril_indices", "triu_indices", "asarray",
     "Size", "is_complex", "is_nonzero", "is_same_size", "is_signed", "pi", "e", "inf", "nan", "newaxis",
+    "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "set_anomaly_enabled", "func", "vmap", "testing",
 ]
 __all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)

@@ -13,8 +13,10 @@ Leaves (tensors created by the user with ``requires_grad=True``, such as paramet
 their gradient in ``.grad`` across calls, as in PyTorch. Gradients of intermediate nodes are dropped
 as soon as they have been passed on, unless the node asked for ``retain_grad()``.
 
-Hooks (``Tensor.register_hook``) are run by a second sweep, :func:`_run_with_hooks`, taken only
-while some tensor has one: the sweep without hooks pays one comparison per ``backward()`` for them.
+Hooks (``Tensor.register_hook``, ``register_post_accumulate_grad_hook``) are run by a second sweep,
+:func:`_run_with_hooks`, taken only while some tensor has one: the sweep without hooks pays one
+comparison per ``backward()`` for them. Anomaly detection (:mod:`.anomaly`) counts as a hook while
+it is on, so that sweep is also the one that checks each rule's gradients.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import weakref
 
 import numpy as np
 
+from .anomaly import Anomaly, run_rule
 from .changes import Changes, check_unchanged
 from .errors import GradError
 
@@ -186,7 +189,7 @@ def gradients_to(outputs, seeds, targets) -> list:
                 leading.add(id(node))
                 break
     found: dict[int, np.ndarray] = {}
-    hooks = Hooks.count
+    hooks, checked = Hooks.count, Anomaly.enabled
     join._pending = join.data
     try:
         for node in order:
@@ -200,7 +203,7 @@ def gradients_to(outputs, seeds, targets) -> list:
                 found[id(node)] = g
             if id(node) not in leading:
                 continue
-            for parent, pg in zip(node._parents, node._backward(g)):
+            for parent, pg in zip(node._parents, run_rule(node, node._backward, g) if checked else node._backward(g)):
                 if pg is None or not parent.requires_grad:
                     continue
                 if pg.dtype != parent.data.dtype:
@@ -286,7 +289,8 @@ def _retain(node, g: np.ndarray) -> None:
 
 
 class Hooks:
-    """How many gradient hooks are registered on tensors that still exist: while none is, the
+    """How many gradient hooks (and hooks run after a leaf's accumulation) are registered on
+    tensors that still exist, plus one while anomaly detection is on: while the count is 0, the
     backward sweep is the one without hooks."""
 
     count = 0
@@ -316,19 +320,48 @@ class RemovableHandle:
         self.remove()
 
 
-def add_hook(tensor, hook) -> RemovableHandle:
-    """Register ``hook`` on ``tensor`` (see ``Tensor.register_hook``)."""
+class HookTable(dict):
+    """A tensor's gradient hooks by handle id, and in ``after_accumulation`` the hooks that run
+    once backward() has added to its ``.grad`` (``register_post_accumulate_grad_hook``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.after_accumulation: dict = {}
+
+
+def add_hook(tensor, hook, after_accumulation: bool = False) -> RemovableHandle:
+    """Register ``hook`` on ``tensor`` (see ``Tensor.register_hook`` and, with
+    ``after_accumulation``, ``Tensor.register_post_accumulate_grad_hook``)."""
     hooks = getattr(tensor, "_hooks", None)
     if hooks is None:
-        hooks = tensor._hooks = {}
-        # When the tensor goes, its hooks stop counting (the dict is kept here, not the tensor).
+        hooks = tensor._hooks = HookTable()
+        # When the tensor goes, its hooks stop counting (the table is kept here, not the tensor).
         weakref.finalize(tensor, _forget, hooks)
-    return RemovableHandle(hooks, hook)
+    return RemovableHandle(hooks.after_accumulation if after_accumulation else hooks, hook)
 
 
-def _forget(hooks: dict) -> None:
-    Hooks.count -= len(hooks)
+def _forget(hooks: HookTable) -> None:
+    Hooks.count -= len(hooks) + len(hooks.after_accumulation)
     hooks.clear()
+    hooks.after_accumulation.clear()
+
+
+def accumulate(leaf, g: np.ndarray) -> None:
+    """Add ``g`` to ``leaf.grad`` and run the leaf's hooks after accumulation (for the sweeps into
+    chosen inputs, ``autograd.backward(inputs=...)``)."""
+    _accumulate_leaf(leaf, g, set())
+    _after_accumulation(leaf)
+
+
+def _after_accumulation(leaf) -> None:
+    """Run ``leaf``'s post-accumulate hooks, each given the leaf (whose ``.grad`` is now complete)."""
+    hooks = getattr(leaf, "_hooks", None)
+    if hooks is None or not hooks.after_accumulation:
+        return
+    for hook in list(hooks.after_accumulation.values()):
+        if hook(leaf) is not None:
+            raise TypeError(f"register_post_accumulate_grad_hook: the hook {getattr(hook, '__name__', hook)!r} "
+                            "returned a value; such a hook reads or changes tensor.grad in place and returns None")
 
 
 def _run_hooks(tensor, g: np.ndarray) -> np.ndarray:
@@ -354,6 +387,7 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
     added to ``.grad``, as soon as the last operation that sends it something has run."""
     if root._backward is None:
         _accumulate_leaf(root, _run_hooks(root, seed) if _has_hooks(root) else seed, set())
+        _after_accumulation(root)
         return
     order = _checked_order(root)
     # Every leaf's, not only those hooked now: a hook may register one on a leaf while the sweep
@@ -371,6 +405,7 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
     collected: dict[int, np.ndarray] = {}
     root._pending = seed
     handed_out: set[int] = set()
+    checked = Anomaly.enabled
     try:
         for step, node in enumerate(order):
             g = node._pending
@@ -380,7 +415,7 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
                     g = _run_hooks(node, g)
                 if node._retains_grad:
                     _retain(node, g)
-                for parent, pg in zip(node._parents, node._backward(g)):
+                for parent, pg in zip(node._parents, run_rule(node, node._backward, g) if checked else node._backward(g)):
                     if pg is None or not parent.requires_grad:
                         continue
                     if pg.dtype != parent.data.dtype:
@@ -393,6 +428,7 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
                 if id(leaf) in collected:
                     g = collected.pop(id(leaf))
                     _accumulate_leaf(leaf, _run_hooks(leaf, g) if _has_hooks(leaf) else g, handed_out)
+                    _after_accumulation(leaf)
     except BaseException:
         for node in order:
             node._pending = None

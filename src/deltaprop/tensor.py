@@ -730,6 +730,20 @@ class Tensor:
                             "for a hook to see")
         return add_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time ``backward()`` has added to this leaf's ``.grad`` (an
+        optimizer step per parameter during the backward pass, as in PyTorch); the hook returns
+        None. Leaves only. Returns a handle whose ``remove()`` takes the hook off."""
+        if not callable(hook):
+            raise TypeError(f"register_post_accumulate_grad_hook: hook must be a function of the tensor, got {hook!r}")
+        if self._backward is not None:
+            raise GradError(f"register_post_accumulate_grad_hook: this tensor was computed by '{self._op}', and only a "
+                            "leaf (a parameter, a tensor made with requires_grad=True) accumulates a .grad")
+        if not self.requires_grad:
+            raise GradError("register_post_accumulate_grad_hook: this tensor has requires_grad=False, so backward() "
+                            "accumulates no gradient in it")
+        return add_hook(self, hook, after_accumulation=True)
+
     def __getstate__(self):
         """What copy.deepcopy and pickle keep: every slot but the hooks, which a copy does not get,
         as in PyTorch (they are counted per tensor; see engine.Hooks)."""

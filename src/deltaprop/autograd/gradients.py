@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import _accumulate_leaf, gradients_to, run_backward_from
+from ..engine import accumulate, gradients_to, run_backward_from
 from ..errors import GradError
 from ..tensor import Tensor
 from .higher_order import differentiable_gradients
@@ -79,7 +79,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         raise GradError("backward: inputs is empty; leave it out to fill every leaf's .grad")
     for x, g in zip(inputs, gradients_to(tensors, seeds, inputs)):
         if g is not None:
-            _accumulate_leaf(x, g, set())
+            accumulate(x, g)
 
 
 def _sweep(outputs, grad_outputs, inputs, allow_unused: bool, materialize: bool, create_graph: bool = False) -> tuple:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..anomaly import Anomaly, run_rule
 from ..engine import Hooks, _checked_order, _depth_first_order, _has_hooks, _Join
 from ..errors import GradError
 from ..grad_mode import enable_grad
@@ -50,6 +51,7 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list, within: 
     needed = [node for node in order[1:] if id(node) in leading]
     rules = {id(node): rule_for(node) for node in needed}  # every refusal before any work
     hooks = Hooks.count and not within  # (a composition's targets are the outer sweep's: hooked there)
+    checked = Anomaly.enabled
     pending: dict[int, object] = {}
     found: dict[int, object] = {}
 
@@ -78,7 +80,7 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list, within: 
             rule = rules.get(id(node))
             if rule is None:
                 continue
-            for parent, pg in zip(node._parents, rule(node, g)):
+            for parent, pg in zip(node._parents, run_rule(node, rule, node, g) if checked else rule(node, g)):
                 send(parent, pg)
         if hooks:  # a leaf's hooks see the sum of what the sweep sent it, as in the array sweep
             for target in {id(t): t for t in targets}.values():

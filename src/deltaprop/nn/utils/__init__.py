@@ -1,8 +1,9 @@
 """PyTorch's ``nn.utils``: gradient clipping, parameters as one vector, batch-norm fusion, skip_init;
 ``rnn``, batches of sequences of different lengths; ``parametrize`` and ``parametrizations``, weights
-computed from other parameters (weight and spectral normalization)."""
+computed from other parameters (weight and spectral normalization); ``stateless.functional_call``,
+a module run with other weights."""
 
-from . import parametrizations, parametrize, rnn
+from . import parametrizations, parametrize, rnn, stateless
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights
@@ -13,4 +14,5 @@ __all__ = [
     "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
     "fuse_linear_bn_eval", "fuse_linear_bn_weights", "get_total_norm", "parameters_to_vector", "parametrizations",
     "parametrize", "remove_weight_norm", "rnn", "skip_init", "vector_to_parameters", "weight_norm",
+    "stateless",
 ]
