@@ -168,6 +168,10 @@ _LAZY = {
     "compile": ("compiling", "compile"),
     "set_float32_matmul_precision": ("precision", "set_float32_matmul_precision"),
     "get_float32_matmul_precision": ("precision", "get_float32_matmul_precision"),
+    "set_num_threads": ("threads", "set_num_threads"),
+    "get_num_threads": ("threads", "get_num_threads"),
+    "set_num_interop_threads": ("threads", "set_num_interop_threads"),
+    "get_num_interop_threads": ("threads", "get_num_interop_threads"),
 }
 
 
@@ -230,4 +234,5 @@ __all__ = [
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
     "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_float32_matmul_precision",
     "get_float32_matmul_precision",
+    "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
 ]
