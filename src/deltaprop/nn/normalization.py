@@ -447,7 +447,7 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
-        name = "LocalResponseNorm"
+        name = type(self).__name__
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise ConfigError(f"{name}: size must be a positive integer, got {size!r}")
         self.size = int(size)
