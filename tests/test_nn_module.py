@@ -522,6 +522,7 @@ with warnings.catch_warnings():  # (NLLLoss2d is deprecated, as in PyTorch, and 
     LAYERS.append(nn.NLLLoss2d(weight=[1.0, 3.0], ignore_index=2))
 
 
+@pytest.mark.filterwarnings("ignore:nn.NLLLoss2d is deprecated:FutureWarning")  # (rebuilding one warns again)
 @pytest.mark.parametrize("layer", LAYERS, ids=repr)
 def test_config_rebuilds_an_equal_layer(layer):
     config = json.loads(json.dumps(layer.config()))  # what a saved architecture holds
