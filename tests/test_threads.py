@@ -59,13 +59,14 @@ def test_a_fresh_process_sees_the_blas_change_through_threadpoolctl():
     del threadpoolctl  # (imported in the child)
     program = ("import deltaprop as dp, numpy, threadpoolctl\n"
                "def blas(): return [i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']\n"
-               "before = blas()\n"
+               "dp.set_num_threads(3)\n"
+               "three = blas()\n"
                "dp.set_num_threads(1)\n"
-               "print(before, blas(), dp.get_num_threads())\n")
-    env = {**os.environ, "PYTHONPATH": SOURCE, "OPENBLAS_NUM_THREADS": "2"}
+               "print(three, blas(), dp.get_num_threads())\n")
+    env = {**os.environ, "PYTHONPATH": SOURCE}
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[0] == "[2] [1] 1"
+    assert result.stdout.split("\n")[0] == "[3] [1] 1"
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, None, "2"])
