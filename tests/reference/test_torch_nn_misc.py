@@ -122,6 +122,7 @@ def test_the_bases_build_pytorchs_weights(mode):
     chunks = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}[mode]
     cell, reference = nn.RNNCellBase(3, 5, True, chunks), torch.nn.RNNCellBase(3, 5, True, chunks)
     assert [(k, p.shape) for k, p in cell.named_parameters()] == [(k, tuple(p.shape)) for k, p in reference.named_parameters()]
+    assert repr(cell) == repr(reference)
     bound = 1 / np.sqrt(5)
     assert all(np.abs(p.data).max() <= bound for p in cell.parameters())
 

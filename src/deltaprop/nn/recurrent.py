@@ -199,6 +199,12 @@ class RNNCellBase(_Weights):
         self._make([("", self.input_size)], self.bias, floating_dtype(name, get_default_dtype() if dtype is None else dtype),
                    _positive(name, "num_chunks", num_chunks))
 
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.input_size} -> {self.hidden_size})"
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
 
 class _Cell(RNNCellBase):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
@@ -234,15 +240,9 @@ class _Cell(RNNCellBase):
             result.append(ops.reshape(value, (1, self.hidden_size)) if unbatched else value)
         return x, tuple(result), unbatched
 
-    def describe(self) -> str:
-        return f"{type(self).__name__}({self.input_size} -> {self.hidden_size})"
-
     def config(self) -> dict:
         return {"input_size": self.input_size, "hidden_size": self.hidden_size, "bias": self.bias,
                 "dtype": self.weight_ih.dtype.name}
-
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
 class RNNCell(_Cell):
