@@ -72,7 +72,8 @@ def _bundled_libraries() -> list:
     """The libraries NumPy's wheel ships beside it (numpy.libs on Linux and Windows, .dylibs on macOS)."""
     package = os.path.dirname(np.__file__)
     folders = [os.path.join(os.path.dirname(package), "numpy.libs"), os.path.join(package, ".dylibs")]
-    return [os.path.join(folder, name) for folder in folders if os.path.isdir(folder) for name in sorted(os.listdir(folder))]
+    return [os.path.join(folder, name)
+            for folder in folders if os.path.isdir(folder) for name in sorted(os.listdir(folder))]
 
 
 def _controls() -> list:
