@@ -441,6 +441,10 @@ CONFIG_LAYERS = [
     nn.MaxUnpool3d((2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 0)),
     nn.BatchNorm3d(4, eps=1e-3, momentum=None, bias=False), nn.InstanceNorm3d(3, affine=True, track_running_stats=True),
     nn.LPPool3d(2, (2, 1, 3), stride=[1, 2, 1], ceil_mode=True),
+    nn.SyncBatchNorm(3, momentum=None, affine=False), nn.SyncBatchNorm(4, eps=1e-3, bias=False, dtype=np.float64),
+    nn.CrossMapLRN2d(5, alpha=0.5, beta=0.6, k=2), nn.FractionalMaxPool2d(2, output_ratio=0.5),
+    nn.FractionalMaxPool2d((2, 3), output_size=(4, 3), return_indices=True),
+    nn.FractionalMaxPool3d((1, 2, 2), output_ratio=(0.5, 0.6, 0.7)),
 ]
 
 

@@ -1,6 +1,7 @@
 """Module, Parameter and the containers: registration, walking the tree, state, modes, dtypes, repr."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -516,8 +517,12 @@ LAYERS = [
     nn.RReLU(0.1, 0.2, inplace=True), nn.RReLU(), nn.FeatureAlphaDropout(0.3), nn.Dropout3d(0.25),
     nn.CTCLoss(blank=2, reduction="sum", zero_infinity=True),
 ]
+with warnings.catch_warnings():  # (NLLLoss2d is deprecated, as in PyTorch, and says so when made)
+    warnings.simplefilter("ignore", FutureWarning)
+    LAYERS.append(nn.NLLLoss2d(weight=[1.0, 3.0], ignore_index=2))
 
 
+@pytest.mark.filterwarnings("ignore:nn.NLLLoss2d is deprecated:FutureWarning")  # (rebuilding one warns again)
 @pytest.mark.parametrize("layer", LAYERS, ids=repr)
 def test_config_rebuilds_an_equal_layer(layer):
     config = json.loads(json.dumps(layer.config()))  # what a saved architecture holds

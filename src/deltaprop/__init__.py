@@ -186,6 +186,10 @@ _LAZY = {
     "func": ("func", None),
     "vmap": ("func", "vmap"),
     "testing": ("testing", None),
+    "set_num_threads": ("threads", "set_num_threads"),
+    "get_num_threads": ("threads", "get_num_threads"),
+    "set_num_interop_threads": ("threads", "set_num_interop_threads"),
+    "get_num_interop_threads": ("threads", "get_num_interop_threads"),
 }
 
 
@@ -255,5 +259,6 @@ __all__ = [
     "isreal", "signbit", "empty_strided", "scalar_tensor", "tril_indices", "triu_indices", "asarray",
     "Size", "is_complex", "is_nonzero", "is_same_size", "is_signed", "pi", "e", "inf", "nan", "newaxis",
     "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "set_anomaly_enabled", "func", "vmap", "testing",
+    "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
 ]
 __all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)

@@ -271,9 +271,10 @@ def _layer_classes() -> dict:
         obj = getattr(nn, name)
         # (a lazy layer is never written: it becomes its ``cls_to_become`` at its first input, and
         # before that ``save`` refuses it; a wrapper such as DataParallel is saved as a custom class,
-        # its weights alone; a file naming either is refused as an unknown class)
+        # its weights alone; a file naming either is refused as an unknown class; _in_model_files is
+        # each class's own word, so that RNNBase's False leaves LSTM's True)
         if (isinstance(obj, type) and issubclass(obj, nn.Module) and obj is not nn.Module
-                and not hasattr(obj, "cls_to_become") and getattr(obj, "_in_model_files", True)):
+                and not hasattr(obj, "cls_to_become") and vars(obj).get("_in_model_files", True)):
             classes[name] = obj
     return classes
 

@@ -23,6 +23,11 @@ from .pooling import AdaptiveAvgPool1d
 from .sparse import Embedding
 # recurrent layers and their cells
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
+from .recurrent import RNNBase, RNNCellBase  # their base classes
+from .pooling import FractionalMaxPool2d, FractionalMaxPool3d  # max pooling at random fractional strides
+from .normalization import CrossMapLRN2d, SyncBatchNorm  # Lua Torch's response norm; batch norm's multi-GPU name
+from .container import Container  # deprecated: PyTorch's oldest container
+from .loss import NLLLoss2d  # deprecated: NLLLoss under its image-sized name
 # Transposed convolutions
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 # spatial layers: resampling, pixel shuffling, instance norm, adaptive max pooling, reflection padding, im2col
@@ -77,6 +82,8 @@ from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationP
 from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
 # the data-parallel wrapper, as PyTorch runs it without a GPU
 from .parallel import DataParallel
+# nn.Buffer: assigned to a module attribute, it registers a buffer; a lazy layer's placeholder parameter
+from .parameter import Buffer, UninitializedParameter
 from . import parallel  # noqa: E402  (nn.parallel, as torch.nn.parallel)
 from . import models  # noqa: E402  (ready-made networks, built from the layers above)
 from . import utils  # noqa: E402
@@ -117,4 +124,6 @@ __all__ = [
     "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d",
     "ReplicationPad3d", "ZeroPad3d",
     "DataParallel",
+    "Buffer", "UninitializedParameter", "RNNBase", "RNNCellBase", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "CrossMapLRN2d", "SyncBatchNorm", "Container", "NLLLoss2d",
 ]

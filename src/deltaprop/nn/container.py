@@ -3,6 +3,7 @@ list and dict of layers), ``ParameterList`` and ``ParameterDict`` (a registered 
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -20,6 +21,19 @@ def _checked(owner: str, position: int, value) -> Module:
     if not isinstance(value, Module):
         raise TypeError(f"{owner}: item {position} is a {type(value).__name__}, not a Module")
     return value
+
+
+class Container(Module):
+    """PyTorch's oldest container, deprecated (there too) in favour of subclassing :class:`Module`:
+    ``Container(encoder=..., head=...)`` registers each keyword's module under its name, and making
+    one warns. It has no forward of its own."""
+
+    def __init__(self, **kwargs):
+        warnings.warn("nn.Container is deprecated (in PyTorch too); subclass nn.Module, which registers modules "
+                      "assigned to it", FutureWarning, stacklevel=2)
+        super().__init__()
+        for name, module in kwargs.items():
+            self.add_module(name, module)
 
 
 class _Indexed(Module):

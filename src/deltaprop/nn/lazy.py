@@ -20,23 +20,9 @@ from ..tensor import get_default_dtype
 from .conv import Conv1d, Conv2d, Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import Linear
-from .module import Module, Parameter, floating_dtype
+from .module import Module, floating_dtype
+from .parameter import UninitializedParameter
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
-
-
-class UninitializedParameter(Parameter):
-    """A lazy layer's parameter before the layer's first input: no values, no shape (an empty array
-    of the dtype it will have)."""
-
-    __slots__ = ("owner",)
-    is_uninitialized = True  # what an optimizer looks for (it knows tensors, not layers)
-
-    def __init__(self, dtype, owner: str):
-        Parameter.__init__(self, np.empty((0,), dtype=dtype))
-        self.owner = owner  # "LazyLinear(out_features=4)'s weight", for the optimizer's refusal
-
-    def __repr__(self) -> str:
-        return f"<UninitializedParameter: {self.owner}>"
 
 
 class _Lazy(Module):
@@ -64,7 +50,7 @@ class _Lazy(Module):
         object.__setattr__(self, "_arguments", arguments)
         for name, parameter in probe._parameters.items():
             self.register_parameter(name, None if parameter is None else
-                                    UninitializedParameter(dtype, f"{self._label()}'s {name}"))
+                                    UninitializedParameter(dtype=dtype, owner=f"{self._label()}'s {name}"))
         for name, array in probe._buffers.items():
             # a running statistic has no size yet either; a counter is already what it will be
             self.register_buffer(name, None if array is None else array if np.ndim(array) == 0

@@ -6,6 +6,8 @@ Each wraps the fused primitive in :mod:`deltaprop.ops.loss`; ``reduction`` is 'm
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..errors import ConfigError
@@ -188,6 +190,17 @@ class NLLLoss(_WeightedLoss):
 
     def config(self) -> dict:
         return {**super().config(), "ignore_index": self.ignore_index}
+
+
+class NLLLoss2d(NLLLoss):
+    """:class:`NLLLoss` under its old name for (N, C, H, W) log-probabilities and (N, H, W) labels,
+    which NLLLoss takes as they are; deprecated (in PyTorch too), so making one warns. After
+    ``weight``, the options come by keyword (PyTorch's second position is its old size_average)."""
+
+    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean"):
+        warnings.warn("nn.NLLLoss2d is deprecated (in PyTorch too); nn.NLLLoss takes the same inputs", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, reduction, ignore_index)
 
 
 # -- ranking, embedding and likelihood losses ----------------------------------------------------------

@@ -20,7 +20,7 @@ from ..dtypes import legacy_dtype, tensor_dtype
 from ..engine import zero_gradients
 from ..tensor import Tensor
 from . import hooks, paths, state
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 from .state import IncompatibleKeys
 
 
@@ -63,7 +63,7 @@ class Module:
 
     def __setattr__(self, name: str, value) -> None:
         registries = self.__dict__.get("_parameters"), self.__dict__.get("_modules"), self.__dict__.get("_buffers")
-        if registries[0] is None and isinstance(value, (Parameter, Module)):
+        if registries[0] is None and isinstance(value, (Parameter, Module, Buffer)):
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning parameters or modules")
         if registries[0] is not None:
             parameters, modules, buffers = registries
@@ -90,6 +90,10 @@ class Module:
                     raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} as the layer "
                                     f"{name!r} (a Module or None expected)")
                 modules[name] = None
+            elif isinstance(value, Buffer):
+                # nn.Buffer: registered as register_buffer would, its persistence with it
+                self.register_buffer(name, value, value.persistent)
+                return
             elif name in buffers:
                 # a new array for a buffer stays a buffer (and stays in state_dict, if it was there)
                 value = buffers[name] = _buffer_value(type(self).__name__, name, value)

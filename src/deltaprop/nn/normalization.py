@@ -5,7 +5,8 @@ training, and keep running averages of the statistics for evaluation; ``LayerNor
 sample over its last axes and behaves the same in both modes (``RMSNorm`` the same without
 centring); ``GroupNorm`` each sample over groups
 of channels; ``InstanceNorm1d``/``2d``/``3d`` each channel of each sample over its positions;
-``LocalResponseNorm`` each channel by its neighbouring channels' energy.
+``LocalResponseNorm`` (and its legacy form ``CrossMapLRN2d``) each channel by its neighbouring
+channels' energy; ``SyncBatchNorm`` is batch normalization under its multi-process name.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..tensor import get_default_dtype
 from . import functional as F
 from . import init
 from ._options import plain_number, real_as_given
+from .functional.normalization import _cross_map_lrn2d
 from .module import Module, Parameter, floating_dtype
 
 
@@ -198,6 +200,43 @@ class BatchNorm3d(_BatchNorm):
 
     _input_ndims = (5,)
     _layout = "(N, {C}, D, H, W)"
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization synchronised across processes (PyTorch's ``nn.SyncBatchNorm``). deltaprop
+    trains in one process, where it is batch normalization of (N, C, *) inputs of any number of
+    position axes; ``process_group`` can only be None. :meth:`convert_sync_batchnorm` turns a model's
+    batch norms into this layer, as code written for several GPUs does before training."""
+
+    _input_ndims = range(2, 64)
+    _layout = "(N, {C}, *)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group=None, device=None, dtype=None, *, bias: bool = True):
+        if process_group is not None:
+            raise ConfigError(f"SyncBatchNorm: process_group must be None (deltaprop trains in one process), got a "
+                              f"{type(process_group).__name__}")
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """``module`` with every BatchNorm1d/2d/3d in it replaced by a SyncBatchNorm that holds the
+        same parameters and running statistics (the same objects) and mode; returns the new layer if
+        ``module`` itself is a batch norm, else ``module``, changed in place. A lazy batch norm that
+        has not seen its first input is left as it is."""
+        converted = module
+        if isinstance(module, _BatchNorm):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
+                            process_group, dtype=module._dtype, bias=module.bias is not None or not module.affine)
+            for name in ("weight", "bias"):
+                if getattr(module, name) is not None:
+                    setattr(converted, name, getattr(module, name))
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                converted._set_buffer(name, getattr(module, name))
+            converted.train(module.training)
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
 
 
 class LayerNorm(Module):
@@ -408,7 +447,7 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
-        name = "LocalResponseNorm"
+        name = type(self).__name__
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise ConfigError(f"{name}: size must be a positive integer, got {size!r}")
         self.size = int(size)
@@ -426,3 +465,17 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(LocalResponseNorm):
+    """Lua Torch's cross-channel local response norm of (N, C, H, W) inputs, as PyTorch's legacy
+    ``nn.CrossMapLRN2d`` computes it: LocalResponseNorm's x_c / (k + α/n·Σ x²)^β, over the channels
+    c − (n − 1)//2 … c + (n − 1)//2 and, past the first window, channel 0 too (see
+    ``_cross_map_lrn2d`` in nn/functional/normalization.py). Its gradient is that of these values
+    (PyTorch's own backward disagrees with its forward's finite differences). No parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):  # (PyTorch's k is an int)
+        super().__init__(size, alpha, beta, k)
+
+    def forward(self, x):
+        return _cross_map_lrn2d(x, self.size, self.alpha, self.beta, self.k)

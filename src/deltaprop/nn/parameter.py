@@ -1,9 +1,12 @@
-"""``Parameter``: a tensor that is a learnable weight of a module."""
+"""``Parameter``: a tensor that is a learnable weight of a module; ``UninitializedParameter``: a lazy
+layer's before its first input; ``Buffer``: a tensor that marks module state that is not learned."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..devices import on_cpu
+from ..dtypes import tensor_dtype
 from ..tensor import Tensor, get_default_dtype
 
 
@@ -32,3 +35,44 @@ class Parameter(Tensor):
         and ``requires_grad``, not the gradient."""
         base, slots = Tensor.__getstate__(self)
         return base, {**slots, "grad": None}
+
+
+class UninitializedParameter(Parameter):
+    """A lazy layer's parameter before the layer's first input: no values, no shape (an empty array
+    of the dtype it will have). The layer replaces it at its first forward pass (see nn/lazy.py);
+    an optimizer refuses it."""
+
+    __slots__ = ("owner",)
+    is_uninitialized = True  # what an optimizer looks for (it knows tensors, not layers)
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None, *,
+                 owner: str = "an uninitialized parameter"):
+        on_cpu("UninitializedParameter", device)
+        dtype = get_default_dtype() if dtype is None else tensor_dtype("UninitializedParameter", dtype, floating=True)
+        Parameter.__init__(self, np.empty((0,), dtype=dtype), requires_grad=requires_grad)
+        self.owner = owner  # "LazyLinear(out_features=4)'s weight", for the optimizer's refusal
+
+    def __repr__(self) -> str:
+        return f"<UninitializedParameter: {self.owner}>"
+
+
+def is_lazy(param) -> bool:
+    """Whether ``param`` is a lazy layer's placeholder, waiting for the layer's first input."""
+    return isinstance(param, UninitializedParameter)
+
+
+class Buffer(Tensor):
+    """A tensor to assign to a module attribute to register it as a buffer (PyTorch's ``nn.Buffer``):
+    ``self.running = nn.Buffer(t)`` is ``self.register_buffer("running", t)``, and
+    ``persistent=False`` keeps it out of ``state_dict()``. As every buffer, the module then holds
+    its array. ``Buffer()`` is empty (shape (0,), the default dtype)."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is None:
+            array = np.empty((0,), dtype=get_default_dtype())
+        else:
+            array = data.data if isinstance(data, Tensor) else np.asarray(data)
+        Tensor.__init__(self, array, dtype=array.dtype)
+        self.persistent = bool(persistent)

@@ -1,5 +1,6 @@
 """Pooling layers: summarise each window of a feature map by its maximum or its mean (the adaptive
-ones choose their windows to give an output of a fixed size); max unpooling puts the maxima back.
+ones choose their windows to give an output of a fixed size, the fractional ones place them at
+random fractional strides); max unpooling puts the maxima back.
 
 Pooling has no weights. It shrinks the map (a 2x2 window with stride 2 keeps one value in four) and
 makes the network tolerant to small shifts of its input. The gradient of a maximum flows only to
@@ -11,12 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
-from ..ops._windows import SPATIAL_AXES
+from ..ops._windows import SPATIAL_AXES, int_tuple
 from ..ops.activation import real_option
 from ..ops.pool import check_divisor_override, pool_options
 from ..ops.unpool import unpool_options
 from . import functional as F
 from ._options import plain_number, plain_option
+from .functional.fractional_pooling import _output_ratios, _size_or_ratio
 from .module import Module
 
 
@@ -358,3 +360,59 @@ class LPPool3d(_LPPoolNd):
     """The p-norm (Σ x^p)^(1/p) of each window of an (N, C, D, H, W) or (C, D, H, W) input."""
 
     _dims, _function = 3, "lp_pool3d"
+
+
+class _FractionalMaxPoolNd(Module):
+    """Fractional max pooling (see nn/functional/fractional_pooling.py): windows of ``kernel_size``
+    at pseudo-random fractional strides, to ``output_size`` or ``output_ratio`` times the input's
+    size; ``return_indices=True`` also returns where each maximum was. ``_random_samples`` (N, C, n),
+    PyTorch's argument for repeatable windows, is kept as a buffer and used at every call; without
+    it each call draws new windows from deltaprop's generator."""
+
+    _dims: int
+    _function: str
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                 _random_samples=None):
+        super().__init__()
+        name, n = type(self).__name__, self._dims
+        self.kernel_size = int_tuple(plain_option(kernel_size), n, "kernel_size", name, 1)
+        _size_or_ratio(name, output_size, output_ratio)
+        self.output_size = (None if output_size is None
+                            else int_tuple(plain_option(output_size), n, "output_size", name, 0))
+        self.output_ratio = None if output_ratio is None else _output_ratios(name, n, plain_option(output_ratio))
+        if not isinstance(return_indices, (bool, np.bool_)):
+            raise ConfigError(f"{name}: return_indices must be True or False, got {return_indices!r}")
+        self.return_indices = bool(return_indices)
+        samples = None if _random_samples is None else np.array(getattr(_random_samples, "data", _random_samples))
+        self.register_buffer("_random_samples", samples)
+
+    def forward(self, input):
+        try:
+            return getattr(F, self._function)(input, self.kernel_size, self.output_size, self.output_ratio,
+                                              self.return_indices, self._random_samples)
+        except (ShapeError, ConfigError) as error:
+            raise type(error)(f"{type(self).__name__}: {error}") from None
+
+    def config(self) -> dict:
+        # (a layer's _random_samples are in its state dict, and a model file names no argument with an
+        # underscore: a model file rebuilds the layer without them)
+        return {"kernel_size": list(self.kernel_size),
+                "output_size": None if self.output_size is None else list(self.output_size),
+                "output_ratio": None if self.output_ratio is None else list(self.output_ratio),
+                "return_indices": self.return_indices}
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, H, W) or (C, H, W) inputs (Graham, 2014): the maximum of each
+    ``kernel_size`` window, the windows placed at pseudo-random fractional strides so that the output
+    is ``output_size`` (an int or a pair) or ``output_ratio`` (in (0, 1)) times the input's size."""
+
+    _dims, _function = 2, "fractional_max_pool2d"
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, D, H, W) or (C, D, H, W) inputs, as :class:`FractionalMaxPool2d`
+    per axis."""
+
+    _dims, _function = 3, "fractional_max_pool3d"

@@ -151,8 +151,8 @@ class _Weights(Module):
     """What the cells and the layers share: the weights of a set of (layer, direction) cells, their
     PyTorch initialisation U(−1/√hidden, 1/√hidden), and the checks of the options."""
 
-    def _make(self, suffixes_and_inputs, bias: bool, dtype) -> None:
-        gates = _GATES[self.mode] * self.hidden_size
+    def _make(self, suffixes_and_inputs, bias: bool, dtype, chunks: int | None = None) -> None:
+        gates = (_GATES[self.mode] if chunks is None else chunks) * self.hidden_size
         self._cells = []
         for suffix, inputs in suffixes_and_inputs:
             names = [f"weight_ih{suffix}", f"weight_hh{suffix}"] + ([f"bias_ih{suffix}", f"bias_hh{suffix}"] if bias else [])
@@ -181,15 +181,34 @@ class _Weights(Module):
 # -- the cells ---------------------------------------------------------------------------------------
 
 
-class _Cell(_Weights):
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
+class RNNCellBase(_Weights):
+    """Base class of the cells (PyTorch's ``nn.RNNCellBase``, for isinstance checks and cells of
+    one's own): ``weight_ih`` (num_chunks·hidden, input), ``weight_hh`` (num_chunks·hidden, hidden)
+    and, with ``bias``, ``bias_ih`` and ``bias_hh``, drawn from U(−1/√hidden, 1/√hidden). A
+    subclass defines ``forward``."""
+
+    _in_model_files = False  # (a base class: a model file names the cell)
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
         on_cpu(name, device)
         self.input_size = _positive(name, "input_size", input_size)
         self.hidden_size = _positive(name, "hidden_size", hidden_size)
         self.bias = bool(bias)
-        self._make([("", self.input_size)], self.bias, floating_dtype(name, get_default_dtype() if dtype is None else dtype))
+        self._make([("", self.input_size)], self.bias, floating_dtype(name, get_default_dtype() if dtype is None else dtype),
+                   _positive(name, "num_chunks", num_chunks))
+
+    def describe(self) -> str:
+        return f"{type(self).__name__}({self.input_size} -> {self.hidden_size})"
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class _Cell(RNNCellBase):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, _GATES[self.mode], device, dtype)
 
     def _prepare(self, input, hx, states: int):
         """(input as (N, H_in), the states as (N, H), whether the input was unbatched), checked."""
@@ -221,15 +240,9 @@ class _Cell(_Weights):
             result.append(ops.reshape(value, (1, self.hidden_size)) if unbatched else value)
         return x, tuple(result), unbatched
 
-    def describe(self) -> str:
-        return f"{type(self).__name__}({self.input_size} -> {self.hidden_size})"
-
     def config(self) -> dict:
         return {"input_size": self.input_size, "hidden_size": self.hidden_size, "bias": self.bias,
                 "dtype": self.weight_ih.dtype.name}
-
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
 class RNNCell(_Cell):
@@ -294,13 +307,20 @@ def _no_projection(owner: str, proj_size) -> None:
                           f"proj_size={proj_size!r}; leave it out")
 
 
-class _RNNBase(_Weights):
+class RNNBase(_Weights):
+    """Base class of RNN, LSTM and GRU (PyTorch's ``nn.RNNBase``): ``mode`` is 'RNN_TANH',
+    'RNN_RELU', 'LSTM' or 'GRU'; the other arguments are the layers' (see :class:`LSTM`)."""
+
+    _in_model_files = False  # (a base class: a model file names the layer)
+
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
                  device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
         on_cpu(name, device)
+        if mode not in _GATES:
+            raise ConfigError(f"{name}: mode must be one of {', '.join(map(repr, _GATES))}, got {mode!r}")
         self.mode = mode
         self.input_size = _positive(name, "input_size", input_size)
         self.hidden_size = _positive(name, "hidden_size", hidden_size)
@@ -485,7 +505,7 @@ class _RNNBase(_Weights):
         return text
 
 
-class RNN(_RNNBase):
+class RNN(RNNBase):
     """An Elman RNN of ``num_layers`` stacked layers: h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh).
 
     Returns ``(output, h_n)``: the last layer's h_t at every step, (L, N, D·hidden) (batch first
@@ -507,7 +527,7 @@ class RNN(_RNNBase):
         return {**super().config(), "nonlinearity": self.nonlinearity}
 
 
-class LSTM(_RNNBase):
+class LSTM(RNNBase):
     """A long short-term memory network of ``num_layers`` stacked layers.
 
     ``forward(input, (h_0, c_0))`` returns ``(output, (h_n, c_n))``: the last layer's h_t at every
@@ -522,7 +542,7 @@ class LSTM(_RNNBase):
                          proj_size, device, dtype)
 
 
-class GRU(_RNNBase):
+class GRU(RNNBase):
     """A gated recurrent unit network of ``num_layers`` stacked layers; returns ``(output, h_n)`` as
     :class:`RNN` does. Gates r, z, n in that order along the rows of the weights (3·hidden of them)."""
 

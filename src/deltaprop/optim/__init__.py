@@ -3,7 +3,8 @@
 PyTorch's names, arguments and update rules: ``SGD``, ``Adam``, ``AdamW``, ``NAdam``, ``RAdam``,
 ``Adamax``, ``RMSprop``, ``Adagrad``, ``Adadelta``, ``Rprop``, ``ASGD``, ``Adafactor``,
 ``LBFGS`` (its ``step`` takes a closure), each a subclass of :class:`Optimizer`; the
-schedules live in :mod:`deltaprop.optim.lr_scheduler`. Updates happen in place on the parameters'
+schedules live in :mod:`deltaprop.optim.lr_scheduler`, weight averaging (SWA, EMA) in
+:mod:`deltaprop.optim.swa_utils` (imported on first use). Updates happen in place on the parameters'
 arrays and record no graph.
 """
 
@@ -26,3 +27,12 @@ __all__ = [
     "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer", "RAdam",
     "RMSprop", "Rprop", "SGD", "lr_scheduler",
 ]
+
+
+def __getattr__(name):
+    # swa_utils on first use (``optim.swa_utils.AveragedModel``): the training loop does not need it
+    if name == "swa_utils":
+        import importlib
+
+        return importlib.import_module(".swa_utils", __name__)
+    raise AttributeError(f"module 'deltaprop.optim' has no attribute {name!r}")

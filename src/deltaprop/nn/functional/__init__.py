@@ -14,6 +14,8 @@ the module of its topic:
 | normalization | batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm |
 | dropouts      | dropout, dropout1d/2d, alpha_dropout, feature_alpha_dropout                      |
 | resampling    | pad, interpolate, pixel_shuffle/unshuffle, channel_shuffle, flatten, unflatten, identity |
+|               | (and interpolate's deprecated names upsample, upsample_nearest, upsample_bilinear) |
+| fractional_pooling | fractional_max_pool2d/3d and their ``_with_indices`` forms                  |
 | sampling      | affine_grid, grid_sample (spatial transformers)                                  |
 | embeddings    | one_hot, embedding, embedding_bag                                                |
 | distances     | normalize, cosine_similarity, pairwise_distance, pdist                           |
@@ -50,6 +52,10 @@ from .sampling import affine_grid, grid_sample
 from .embeddings import embedding, embedding_bag, one_hot
 from .distances import cosine_similarity, normalize, pairwise_distance, pdist
 from .attention import scaled_dot_product_attention
+from .resampling import upsample, upsample_bilinear, upsample_nearest
+from .fractional_pooling import (
+    fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d, fractional_max_pool3d_with_indices,
+)
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
@@ -69,5 +75,7 @@ __all__ = [
     "prelu", "relu", "relu6", "relu_", "rms_norm", "rrelu", "rrelu_", "scaled_dot_product_attention", "selu", "selu_",
     "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign",
     "tanh", "tanhshrink", "threshold", "threshold_", "triplet_margin_loss", "triplet_margin_with_distance_loss",
-    "unflatten", "unfold"
+    "unflatten", "unfold",
+    "upsample", "upsample_bilinear", "upsample_nearest", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d", "fractional_max_pool3d_with_indices",
 ]

@@ -1,9 +1,10 @@
-"""Padding, resizing and rearranging: pad, interpolate, pixel and channel shuffling, flatten and its
-inverse, identity."""
+"""Padding, resizing and rearranging: pad, interpolate (and its deprecated upsample forms), pixel and
+channel shuffling, flatten and its inverse, identity."""
 
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -27,6 +28,32 @@ def pad(input, pad, mode: str = "constant", value=None):
 
 
 interpolate = ops.interpolate
+
+
+def _deprecated(name: str) -> None:
+    warnings.warn(f"nn.functional.{name} is deprecated (in PyTorch too); call nn.functional.interpolate instead",
+                  UserWarning, stacklevel=3)
+
+
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):
+    """:func:`interpolate` under its old name, with a deprecation warning (as PyTorch's)."""
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``interpolate(..., mode='nearest')`` under its old name, with a deprecation warning."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """``interpolate(..., mode='bilinear', align_corners=True)`` (the corners' values kept) under its
+    old name, with a deprecation warning; 4-d inputs only, as bilinear resampling is."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
 pixel_shuffle = ops.pixel_shuffle
 pixel_unshuffle = ops.pixel_unshuffle
 

@@ -1,5 +1,6 @@
-"""PyTorch's ``nn.utils`` gradient clipping: ``clip_grad_norm_``, ``clip_grad_value_``, and the two
-halves of the first, ``get_total_norm`` and ``clip_grads_with_norm_``.
+"""PyTorch's ``nn.utils`` gradient clipping: ``clip_grad_norm_`` (and its deprecated name
+``clip_grad_norm``), ``clip_grad_value_``, and the two halves of the first, ``get_total_norm`` and
+``clip_grads_with_norm_``.
 
 The clipping functions change the parameters' ``.grad`` arrays in place, between ``backward()``
 and ``step()``.
@@ -8,6 +9,7 @@ and ``step()``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -100,9 +102,11 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm) -> None:
     _scale(writable_gradients(parameters), max_norm, total)
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach=None) -> Tensor:
     """Scale the gradients so that their joint ``norm_type``-norm (all of them as one vector) is at
-    most ``max_norm``; returns that norm before clipping, as PyTorch does."""
+    most ``max_norm``; returns that norm before clipping, as PyTorch does. ``foreach`` (PyTorch's
+    choice of loop) changes nothing here."""
     max_norm = _check_max_norm("clip_grad_norm_", max_norm)
     norm_type = _check_norm_type("clip_grad_norm_", norm_type)
     grads = writable_gradients(parameters)
@@ -113,6 +117,14 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
         _refuse_nonfinite("clip_grad_norm_", total)
     _scale(grads, max_norm, total)
     return Tensor._wrap(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach=None) -> Tensor:
+    """:func:`clip_grad_norm_` under its old name, with a FutureWarning (as PyTorch's)."""
+    warnings.warn("nn.utils.clip_grad_norm is deprecated (in PyTorch too); call nn.utils.clip_grad_norm_",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:

@@ -21,7 +21,7 @@ from ... import ops
 from ...errors import ConfigError
 from ...random import numpy_generator
 from ...tensor import Tensor
-from ..conv_transpose import ConvTranspose1d, ConvTranspose2d
+from ..conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..module import Module
 from .parametrize import register_parametrization
 
@@ -64,10 +64,13 @@ def _normalized(x: np.ndarray, eps: float) -> np.ndarray:
 
 
 class _SpectralNorm(Module):
-    """w = W / σ(W) with σ from power iteration (see the module's text)."""
+    """w = W / σ(W) with σ from power iteration (see the module's text). ``v_first`` runs each step
+    of the iteration as the older ``nn.utils.spectral_norm`` does, v before u."""
 
-    def __init__(self, weight: np.ndarray, n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12):
+    def __init__(self, weight: np.ndarray, n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12,
+                 v_first: bool = False):
         super().__init__()
+        self._v_first = v_first
         self.dim = dim + weight.ndim if dim < 0 else dim
         self.eps = eps
         self.n_power_iterations = n_power_iterations
@@ -82,11 +85,13 @@ class _SpectralNorm(Module):
         return np.moveaxis(w, self.dim, 0).reshape(w.shape[self.dim], -1)
 
     def _power_method(self, weight: np.ndarray, steps: int) -> None:
-        """u ← W·v / ‖W·v‖, v ← Wᵀ·u / ‖Wᵀ·u‖, ``steps`` times, in the buffers' own arrays."""
+        """u ← W·v / ‖W·v‖, v ← Wᵀ·u / ‖Wᵀ·u‖ (the other way round with ``v_first``), ``steps``
+        times, in the buffers' own arrays."""
         W = self._matrix(weight)
+        halves = [("_u", W, "_v"), ("_v", W.T, "_u")]
         for _ in range(steps):
-            self._u[...] = _normalized(W @ self._v, self.eps)
-            self._v[...] = _normalized(W.T @ self._u, self.eps)
+            for target, matrix, source in reversed(halves) if self._v_first else halves:
+                getattr(self, target)[...] = _normalized(matrix @ getattr(self, source), self.eps)
 
     def forward(self, weight):
         if len(weight.shape) == 1:
@@ -132,10 +137,9 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     return register_parametrization(module, name, _WeightNorm(dim if dim == -1 else dim % weight.data.ndim))
 
 
-def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1, eps: float = 1e-12,
-                  dim: int | None = None) -> Module:
-    """Parametrize ``module.<name>`` as W / σ(W) (σ its largest singular value, by power iteration,
-    the rows along ``dim``: 1 for a transposed convolution, else 0); returns the module."""
+def spectral_options(module: Module, name: str, n_power_iterations, eps, dim) -> tuple:
+    """(the weight, n_power_iterations, eps, dim) of a spectral norm of ``module.<name>``, checked;
+    ``dim`` None is 1 for a transposed convolution (its output channels), else 0."""
     weight = _weight("spectral_norm", module, name)
     if isinstance(n_power_iterations, bool) or not isinstance(n_power_iterations, (int, np.integer)) \
             or n_power_iterations <= 0:
@@ -143,9 +147,16 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
         raise ConfigError(f"spectral_norm: eps must be a positive number, got {eps!r}")
     if dim is None:
-        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
-    dim = _dim("spectral_norm", dim, weight.data.ndim, False)
-    return register_parametrization(module, name, _SpectralNorm(weight.data, int(n_power_iterations), dim, float(eps)))
+        dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
+    return weight, int(n_power_iterations), float(eps), _dim("spectral_norm", dim, weight.data.ndim, False)
+
+
+def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1, eps: float = 1e-12,
+                  dim: int | None = None) -> Module:
+    """Parametrize ``module.<name>`` as W / σ(W) (σ its largest singular value, by power iteration,
+    the rows along ``dim``: 1 for a transposed convolution, else 0); returns the module."""
+    weight, n_power_iterations, eps, dim = spectral_options(module, name, n_power_iterations, eps, dim)
+    return register_parametrization(module, name, _SpectralNorm(weight.data, n_power_iterations, dim, eps))
 
 
 __all__ = ["spectral_norm", "weight_norm"]
