@@ -80,6 +80,17 @@ from .ops import (  # joining, rearranging, running extremes, distances, medians
 from .ops import bincount, bucketize, isin, searchsorted, unique  # integer and boolean results
 from .ops import kthvalue, mode, nanquantile, quantile  # order statistics
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
+from .ops import (  # more math: angles, float representation, integers, incomplete gamma, norms, integrals, statistics
+    addr, corrcoef, cov, cumulative_trapezoid, deg2rad, dist, float_power, fmax, fmin, frexp, gcd, heaviside, histc,
+    histogram, histogramdd, igamma, igammac, lcm, ldexp, mvlgamma, nextafter, positive, rad2deg, renorm, rsub, sgn,
+    trapezoid, trapz,
+)
+from .ops import outer as ger  # PyTorch's older name
+from .ops.special_functions import i0, logit  # torch.special's, also at the top level
+from .ops.linalg_forms import (  # PyTorch's top-level linear algebra, beside deltaprop.linalg
+    chain_matmul, cholesky, cholesky_inverse, cholesky_solve, det, inverse, logdet, lu, lu_solve, lu_unpack, matrix_exp,
+    matrix_power, pinverse, qr, slogdet, svd, triangular_solve,
+)
 
 clamp = clip  # PyTorch's name
 
@@ -168,6 +179,11 @@ _LAZY = {
     "compile": ("compiling", "compile"),
     "set_float32_matmul_precision": ("precision", "set_float32_matmul_precision"),
     "get_float32_matmul_precision": ("precision", "get_float32_matmul_precision"),
+    "hann_window": ("windows", "hann_window"),
+    "hamming_window": ("windows", "hamming_window"),
+    "blackman_window": ("windows", "blackman_window"),
+    "bartlett_window": ("windows", "bartlett_window"),
+    "kaiser_window": ("windows", "kaiser_window"),
 }
 
 
@@ -230,4 +246,10 @@ __all__ = [
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor", "IntTensor", "LongTensor",
     "ShortTensor", "bfloat16", "amp", "autocast", "compile", "set_float32_matmul_precision",
     "get_float32_matmul_precision",
+    "addr", "corrcoef", "cov", "cumulative_trapezoid", "deg2rad", "dist", "float_power", "fmax", "fmin", "frexp", "gcd",
+    "ger", "heaviside", "histc", "histogram", "histogramdd", "i0", "igamma", "igammac", "lcm", "ldexp", "logit",
+    "mvlgamma", "nextafter", "positive", "rad2deg", "renorm", "rsub", "sgn", "trapezoid", "trapz",
+    "chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "det", "inverse", "logdet", "lu", "lu_solve",
+    "lu_unpack", "matrix_exp", "matrix_power", "pinverse", "qr", "slogdet", "svd", "triangular_solve",
+    "bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window",
 ]

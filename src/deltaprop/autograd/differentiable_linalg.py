@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import GradError, LinAlgError
-from ..ops import lu
+from ..ops import lu_factorization
 from ..ops import matrix_functions as functions
 from ..ops.decompositions import eigh_outputs, qr_outputs, svd_outputs
 from ..ops.matrix_exponential import matrix_exp
@@ -313,7 +313,7 @@ def _svdvals(node, g):
 
 @rule("linalg.lu_factor")
 def _lu_factor(node, g):
-    # the primitive's own rule (ops/lu.py's lu_gradient, written in recorded operations), run on L
-    # and U taken from the node, so that the factors are differentiated by this rule in turn
-    L, U = lu.factors(node)
-    return (lu.lu_gradient(L, U, kept(node)["P"], g),)
+    # the primitive's own rule (ops/lu_factorization.py's lu_gradient, written in recorded
+    # operations), run on L and U taken from the node, so that they are differentiated in turn
+    L, U = lu_factorization.factors(node)
+    return (lu_factorization.lu_gradient(L, U, kept(node)["P"], g),)
