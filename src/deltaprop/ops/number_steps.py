@@ -88,8 +88,10 @@ def gcd(input, other):
 
 
 def lcm(input, other):
-    """The least common multiple of each pair of integers, non-negative (0 where either is 0); a
-    result beyond the dtype wraps, as PyTorch's. No gradient."""
+    """The least common multiple of each pair of integers, non-negative (0 where either is 0),
+    computed as |x / gcd(x, y) · y|: a product beyond the dtype wraps before the sign is dropped, as
+    PyTorch's (NumPy's lcm takes the magnitudes first). No gradient."""
     _, _, x, y = _pair("lcm", input, other, "iu", "integer tensors")
+    divisor = np.gcd(x, y)
     with np.errstate(over="ignore"):
-        return Tensor._wrap(np.asarray(np.lcm(x, y)))
+        return Tensor._wrap(np.asarray(np.abs(x // np.where(divisor == 0, 1, divisor) * y)))
