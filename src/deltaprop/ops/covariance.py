@@ -43,7 +43,7 @@ def _weights(name: str, weights, n: int, integral: bool):
     if not integral and W.dtype.kind != "f":
         raise TypeError(f"cov: aweights must be floating-point numbers, got {W.dtype}")
     if np.any(W < 0):
-        raise DataError(f"cov: {name} cannot be negative, got {W.min()!r}")
+        raise DataError(f"cov: {name} cannot be negative, got {W.min().item()!r}")
     return w
 
 
