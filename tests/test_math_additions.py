@@ -102,11 +102,16 @@ def test_igamma_and_igammac_match_scipy():
     x = a * np.exp(rng.uniform(-4, 2, 3000)) + rng.uniform(0, 3, 3000)
     np.testing.assert_allclose(dp.igamma(_f(a), _f(x)).data, special.gammainc(a, x), rtol=5e-13, atol=1e-300)
     np.testing.assert_allclose(dp.igammac(_f(a), _f(x)).data, special.gammaincc(a, x), rtol=5e-13, atol=1e-300)
-    tails = dict(a=_f([2.0, 2.0, 1e-300, 50.0]), x=_f([60.0, 1e-8, 1.0, 5.0]))
-    np.testing.assert_allclose(dp.igammac(tails["a"], tails["x"]).data,
-                               special.gammaincc([2.0, 2.0, 1e-300, 50.0], [60.0, 1e-8, 1.0, 5.0]), rtol=1e-13)
-    np.testing.assert_allclose(dp.special.gammainc(tails["a"], tails["x"]).data,
-                               special.gammainc([2.0, 2.0, 1e-300, 50.0], [60.0, 1e-8, 1.0, 5.0]), rtol=1e-13)
+    a, x = [2.0, 2.0, 1e-300, 50.0, 1e-300, 1e-8, 0.3], [60.0, 1e-8, 1.0, 5.0, 0.5, 1.2, 1e-5]
+    np.testing.assert_allclose(dp.igammac(_f(a), _f(x)).data, special.gammaincc(a, x), rtol=1e-13)
+    np.testing.assert_allclose(dp.special.gammainc(_f(a), _f(x)).data, special.gammainc(a, x), rtol=1e-13)
+
+
+def test_igammac_of_a_small_shape_keeps_its_digits():
+    """For a → 0, P(a, x) → 1 and Q(a, x) ≈ a·E₁(x): computed directly, not as 1 − P."""
+    rng = np.random.default_rng(12)
+    a, x = np.exp(rng.uniform(math.log(1e-300), math.log(0.5), 2000)), rng.uniform(1e-3, 1.5, 2000)
+    np.testing.assert_allclose(dp.igammac(_f(a), _f(x)).data, special.gammaincc(a, x), rtol=2e-13)
 
 
 def test_igamma_by_hand():

@@ -19,7 +19,10 @@ p(x; a) = xᵃ⁻¹ e⁻ˣ / Γ(a)):
 Both stop once every element's next term changes its sums by less than 1e-17 of them (the series
 needs about x − a + 10√a terms, the fraction a few tens of steps). Each function is taken from the
 expansion where it is not a difference of nearly equal numbers: P from the series, Q from the
-fraction, the other as 1 minus it (never below about 0.3 there).
+fraction, the other as 1 minus it (not below 0.08 there for a ≥ ½). For a < ½ and x < a + 1, where
+P nears 1 as a nears 0 (Q(a, x) ≈ a·E₁(x)), Q is computed directly from the series of P written as
+xᵃ/Γ(a + 1) + xᵃ/Γ(a) · S, S = Σ_{n≥1} (−x)ⁿ/(n!(a + n)): with t = a ln x − ln Γ(1 + a),
+Q = −expm1(t) − a·eᵗ·S, both terms of the order of a (ln Γ(1 + a) by its Taylor series at a itself).
 
 Gradients: ±p(x; a) to x and ∓p(x; a)·dz/dα to a (PyTorch has none to a: its backward reports
 that derivative as not implemented). At the edges the limits: to x, p(0; a) (+inf for a < 1, 1 for
@@ -31,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import broadcast_error, operand, record, unbroadcast
-from .gamma_functions import digamma_values, lgamma_values
+from .gamma_functions import digamma_values, lgamma1p_values, lgamma_values
 from .promotion import promoted, refuse_non_floating, result_type
 
 _TOLERANCE = 1e-17
@@ -97,6 +100,18 @@ def expansions(alpha, z) -> tuple:
     return lower, value, slope
 
 
+def _upper_for_small_a(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Q(a, x) for 0 < a < ½ and 0 < x < a + 1 (see the module's docstring): −expm1(t) − a·eᵗ·S."""
+    t = a * np.log(x) - lgamma1p_values(a)
+    term, total, n = np.ones_like(x), np.zeros_like(x), 0
+    while True:  # S = Σ_{n≥1} (−x)ⁿ/(n!(a + n)), x < 1.5: its terms shrink at once, 40 leave below 1e-30
+        n += 1
+        term = term * -x / n
+        total = total + term / (a + n)
+        if n >= 40 or not np.any(np.abs(term) > _TOLERANCE * np.abs(total)):
+            return -np.expm1(t) - a * np.exp(t) * total
+
+
 def gamma_density(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     """p(x; a) = xᵃ⁻¹ e⁻ˣ / Γ(a) in float64: x⁰ = 1 at x = 0 (so a = 1 gives 1 there), 0 at +inf,
     NaN below 0 (as P there)."""
@@ -132,6 +147,9 @@ def _regularized(name: str, input, other, upper: bool):
         front = np.exp(ai * np.log(xi) - xi - lgamma_values(np.where(lower, ai + 1, ai)))
         p[inside] = np.where(lower, front * value, 1 - front * value)
         q[inside] = np.where(lower, 1 - front * value, front * value)
+        small = inside & (a < 0.5) & (x < a + 1)
+        if small.any():
+            q[small] = _upper_for_small_a(a[small], x[small])
     sign = -1.0 if upper else 1.0
 
     def backward(g):
