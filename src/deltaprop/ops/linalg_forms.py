@@ -21,6 +21,7 @@ from ._matrices import floating_matrices
 from .decompositions import cholesky as _cholesky, pinv, qr as _qr, svd as _svd, svdvals
 from .elementwise import clone, where
 from .layout import swapaxes
+from .shape import expand
 from .lu_factorization import lu_factor_ex, lu_solve as _lu_solve, lu_unpack
 from .matrix_exponential import matrix_exp
 from .matrix_functions import det, inv, matrix_power, slogdet
@@ -80,7 +81,8 @@ def _factor_of(op: str, L, upper) -> Tensor:
 
 def cholesky_solve(B, L, upper=False):
     """X with A·X = B, A = L·Lᵀ given by its Cholesky factor L (U = Lᵀ with ``upper``): two
-    triangular solves, L·Y = B and Lᵀ·X = Y; the batch dimensions broadcast."""
+    triangular solves, L·Y = B and Lᵀ·X = Y; the batch dimensions broadcast. Only L's triangle is
+    read, and only it gets a gradient (PyTorch's formula gives the other triangle one too)."""
     lower = _factor_of("cholesky_solve", L, upper)
     b = floating_matrices("cholesky_solve", B, name="B")
     return solve_triangular(_mT(lower), solve_triangular(lower, b, upper=False), upper=True)
@@ -88,7 +90,7 @@ def cholesky_solve(B, L, upper=False):
 
 def cholesky_inverse(L, upper=False):
     """A⁻¹ for A = L·Lᵀ given by its Cholesky factor L (U = Lᵀ with ``upper``): L⁻ᵀ·L⁻¹, from one
-    triangular solve with the identity."""
+    triangular solve with the identity. Only L's triangle is read, and gets a gradient."""
     lower = _factor_of("cholesky_inverse", L, upper)
     n = lower.data.shape[-1]
     inverse_factor = solve_triangular(lower, np.eye(n, dtype=lower.data.dtype), upper=False)  # L⁻¹
@@ -118,12 +120,13 @@ def svd(input, some=True, compute_uv=True):
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     """(solution, cloned_coefficient): X with A·X = b (Aᵀ·X = b with ``transpose``), A upper
     triangular by default (lower with ``upper=False``; ones on its diagonal with ``unitriangular``),
-    and a copy of A, as PyTorch's older form of ``linalg.solve_triangular`` (whose arguments are
+    and a copy of A (broadcast to the solution's batch), as PyTorch's older form of ``linalg.solve_triangular`` (whose arguments are
     the other way round)."""
     a = floating_matrices("triangular_solve", A, square=True)
     coefficient = _mT(a) if transpose else a
     solution = solve_triangular(coefficient, b, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
-    return TriangularSolveResult(solution, clone(a))
+    batch = np.shape(solution.data)[:-2]  # (the copy has the solution's batch dimensions, as PyTorch's)
+    return TriangularSolveResult(solution, clone(expand(a, batch + np.shape(a.data)[-2:])))
 
 
 def lu(A, pivot=True, get_infos=False):
