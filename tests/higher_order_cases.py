@@ -81,8 +81,10 @@ from higher_order_cases_selections import CASES as _SELECTIONS  # noqa: E402
 from higher_order_cases_selections import FINITE_DIFFERENCES_ONLY as _SELECTIONS_ONLY  # noqa: E402
 from higher_order_cases_recurrent import CASES as _RECURRENT  # noqa: E402
 from higher_order_cases_recurrent import FINITE_DIFFERENCES_ONLY as _LINALG_ONLY  # noqa: E402
+from higher_order_cases_math import CASES as _MATH  # noqa: E402
 
 CASES += _SPATIAL + _LAYERS + _ELEMENTWISE + _SELECTIONS + _RECURRENT
+CASES += _MATH
 FINITE_DIFFERENCES_ONLY = FINITE_DIFFERENCES_ONLY + _ELEMENTWISE_ONLY + _SELECTIONS_ONLY + _LINALG_ONLY
 __all__ = ["CASES", "FINITE_DIFFERENCES_ONLY", "draw"]
 
