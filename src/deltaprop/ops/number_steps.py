@@ -14,8 +14,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..tensor import Tensor
-from ._core import broadcast_error, operand, record, unbroadcast
-from .promotion import promoted, refuse_non_floating, result_type
+from ._core import operand, record, unbroadcast
+from .binary_math import _operands
+from .promotion import refuse_non_floating
 
 
 class FrexpResult(NamedTuple):
@@ -24,18 +25,12 @@ class FrexpResult(NamedTuple):
 
 
 def _pair(name: str, input, other, kinds: str, what: str):
-    """The two operands and their arrays promoted to one dtype (PyTorch's rule), refused unless its
-    kind is one of ``kinds`` (``what`` says which) or they do not broadcast."""
-    a, b = operand(input), operand(other)
-    try:
-        np.broadcast_shapes(np.shape(a.data), np.shape(b.data))
-    except ValueError:
-        raise broadcast_error(name, a, b) from None
-    dtype = result_type(a.data, b.data)
-    if dtype.kind not in kinds:
-        raise TypeError(f"{name}: expects {what}, got {dtype} (as in PyTorch)")
-    x, y = promoted(a.data, b.data)
-    return a, b, np.asarray(x, dtype), np.asarray(y, dtype)
+    """The two operands and their arrays promoted to one dtype (binary_math's rule), refused unless
+    its kind is one of ``kinds`` (``what`` says which)."""
+    a, b, x, y = _operands(name, input, other)
+    if x.dtype.kind not in kinds:
+        raise TypeError(f"{name}: expects {what}, got {x.dtype} (as in PyTorch)")
+    return a, b, x, y
 
 
 def frexp(input):
