@@ -14,7 +14,7 @@ from scipy import signal, special
 
 import deltaprop as dp
 from deltaprop.errors import ConfigError, DataError, GradError, ShapeError
-from test_more_math import anywhere, away_from_zero, case, gradchecked, positive, uniform
+from test_more_math import anywhere, case, gradchecked, positive, uniform
 
 
 def _rows_apart(rng, shape):

@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference deltaprop.
 
 import deltaprop as dp  # noqa: E402
 from deltaprop.errors import ConfigError, LinAlgError, ShapeError  # noqa: E402
-from test_torch_linalg import TORCH, agree, case, general, spd  # noqa: E402
+from test_torch_linalg import agree, case, general, spd  # noqa: E402
 
 
 def lower(shape, seed=0):

@@ -5,7 +5,8 @@ A value v falls in bin i where edgeᵢ ≤ v < edgeᵢ₊₁, the last bin also 
 outside the edges, and NaN, are left out. Equal bins between lo and hi have the edges PyTorch's
 linspace gives (exact ends). Without a range the data's own smallest and largest values are the
 ends (0 and 1 for no data; a NaN among the data is refused there); where those are equal the range
-is widened, by 1 each way for histc and by ½ for histogram, as PyTorch's. No gradient, as in PyTorch; floating-point inputs only.
+is widened, by 1 each way for histc and by ½ for histogram, as PyTorch's. No gradient, as in
+PyTorch; floating-point inputs only.
 """
 
 from __future__ import annotations

@@ -18,8 +18,11 @@ from .reduction import sum as _sum
 from .shape import getitem, reshape
 
 
-def _along(axis: int, part: slice) -> tuple:
-    return (slice(None),) * axis + (part,)
+def _neighbours(t, axis: int) -> tuple:
+    """(t[1:], t[:-1]) along ``axis``: each sample after the first, and the one before it."""
+    n = np.shape(t.data)[axis]
+    before = (slice(None),) * axis
+    return getitem(t, before + (slice(1, None),)), getitem(t, before + (slice(None, max(n - 1, 0)),))
 
 
 def _areas(op: str, y, x, dx, dim):
@@ -36,7 +39,7 @@ def _areas(op: str, y, x, dx, dim):
     if Y.ndim == 0:
         raise ShapeError(f"{op}: y must have at least one dimension, got a 0-d tensor")
     n = Y.shape[axis]
-    heights = add(getitem(t, _along(axis, slice(1, None))), getitem(t, _along(axis, slice(None, max(n - 1, 0)))))
+    heights = add(*_neighbours(t, axis))
     if x is None:
         spacing = 1.0 if dx is None else dx
         if isinstance(spacing, bool) or not isinstance(spacing, (int, float, np.integer, np.floating)):
@@ -50,14 +53,11 @@ def _areas(op: str, y, x, dx, dim):
         if X.shape[0] != n:
             raise ShapeError(f"{op}: x has {X.shape[0]} sample points, y {n} samples along dim {dim}; there must be "
                              "one x for each sample")
-        steps = sub(getitem(points, slice(1, None)), getitem(points, slice(None, max(n - 1, 0))))
-        steps = reshape(steps, (-1,) + (1,) * (Y.ndim - 1 - axis))
+        steps = reshape(sub(*_neighbours(points, 0)), (-1,) + (1,) * (Y.ndim - 1 - axis))
     else:  # (as PyTorch: the differences along x's own dimension dim, then broadcast with y's)
         if X.ndim > Y.ndim:
             raise ShapeError(f"{op}: x of shape {X.shape} has more dimensions than y of shape {Y.shape}")
-        (x_axis,) = normalize_axes(dim, X.ndim)
-        m = X.shape[x_axis]
-        steps = sub(getitem(points, _along(x_axis, slice(1, None))), getitem(points, _along(x_axis, slice(None, max(m - 1, 0)))))
+        steps = sub(*_neighbours(points, normalize_axes(dim, X.ndim)[0]))
     try:
         np.broadcast_shapes(np.shape(heights.data), np.shape(steps.data))
     except ValueError:

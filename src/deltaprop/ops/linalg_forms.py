@@ -120,8 +120,8 @@ def svd(input, some=True, compute_uv=True):
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     """(solution, cloned_coefficient): X with A·X = b (Aᵀ·X = b with ``transpose``), A upper
     triangular by default (lower with ``upper=False``; ones on its diagonal with ``unitriangular``),
-    and a copy of A (broadcast to the solution's batch), as PyTorch's older form of ``linalg.solve_triangular`` (whose arguments are
-    the other way round)."""
+    and a copy of A (broadcast to the solution's batch), as PyTorch's older form of
+    ``linalg.solve_triangular`` (whose arguments are the other way round)."""
     a = floating_matrices("triangular_solve", A, square=True)
     coefficient = _mT(a) if transpose else a
     solution = solve_triangular(coefficient, b, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
