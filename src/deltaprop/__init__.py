@@ -184,6 +184,7 @@ _LAZY = {
     "blackman_window": ("windows", "blackman_window"),
     "bartlett_window": ("windows", "bartlett_window"),
     "kaiser_window": ("windows", "kaiser_window"),
+    "signal": ("signal", None),
 }
 
 
@@ -251,5 +252,5 @@ __all__ = [
     "mvlgamma", "nextafter", "positive", "rad2deg", "renorm", "rsub", "sgn", "trapezoid", "trapz",
     "chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "det", "inverse", "logdet", "lu", "lu_solve",
     "lu_unpack", "matrix_exp", "matrix_power", "pinverse", "qr", "slogdet", "svd", "triangular_solve",
-    "bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window",
+    "bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window", "signal",
 ]

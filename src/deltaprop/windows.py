@@ -33,58 +33,70 @@ from .devices import on_cpu
 from .tensor import Tensor, get_default_dtype
 
 
-def _window(op: str, window_length, periodic, dtype, device, requires_grad, shape) -> Tensor:
-    """The window ``shape(x)`` of ``window_length`` values, x = 2n/(M − 1) − 1 running over [−1, 1]
-    along the symmetric window of length M (one longer where ``periodic``)."""
+def window(op: str, window_length, periodic, dtype, device, requires_grad, shape, *, one_is_one=True) -> Tensor:
+    """The window ``shape(n, m)`` of ``window_length`` values, n = 0, 1, … (float64) and m the length
+    of the symmetric window (one longer where ``periodic``); a window of one value is [1] where
+    ``one_is_one`` (the shapes that divide by m − 1)."""
     on_cpu(op, device)
     n = _count(op, "window_length", window_length)
     dtype = _dtype(op, dtype, get_default_dtype(), floating=True)
     if not isinstance(periodic, (bool, np.bool_)):
         raise TypeError(f"{op}: periodic must be True or False, got {periodic!r}")
-    if n <= 1:
+    if n == 0 or (n == 1 and one_is_one):
         return _make(np.ones(n, dtype), requires_grad)
-    m = n + 1 if periodic else n
-    x = 2 * np.arange(n, dtype=np.float64) / (m - 1) - 1
-    return _make(np.asarray(shape(x)).astype(dtype), requires_grad)
+    return _make(np.asarray(shape(np.arange(n, dtype=np.float64), n + 1 if periodic else n)).astype(dtype),
+                 requires_grad)
 
 
-def _cosine_sum(*coefficients):
-    """Σₖ (−1)ᵏ aₖ cos(k·t), t = 2πn/(M − 1) = π(x + 1): the hann, hamming and blackman windows."""
-    return lambda x: sum((-1) ** k * a * np.cos(k * math.pi * (x + 1)) for k, a in enumerate(coefficients))
+def _centred(n: np.ndarray, m: int) -> np.ndarray:
+    """x = 2n/(m − 1) − 1, running over [−1, 1] along the symmetric window."""
+    return 2 * n / (m - 1) - 1
+
+
+def cosine_sum(*coefficients):
+    """The shape Σₖ (−1)ᵏ aₖ cos(2πkn/(m − 1)): the hann, hamming, blackman (and nuttall) windows."""
+    return lambda n, m: sum((-1) ** k * a * np.cos(2 * math.pi * k * n / (m - 1)) for k, a in enumerate(coefficients))
+
+
+def triangle(n: np.ndarray, m: int) -> np.ndarray:
+    return 1 - np.abs(_centred(n, m))
+
+
+def kaiser(beta: float):
+    return lambda n, m: np.i0(beta * np.sqrt(np.clip(1 - _centred(n, m) ** 2, 0, None))) / np.i0(beta)
 
 
 def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
     """The Hann window: ½ − ½ cos(2πn/(M − 1)), sin²(πn/(M − 1)); see the module's docstring."""
-    return _window("hann_window", window_length, periodic, dtype, device, requires_grad, _cosine_sum(0.5, 0.5))
+    return window("hann_window", window_length, periodic, dtype, device, requires_grad, cosine_sum(0.5, 0.5))
 
 
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, device=None,
                    requires_grad=False):
     """The Hamming window: α − β cos(2πn/(M − 1)); see the module's docstring."""
-    alpha, beta = (_number("hamming_window", name, v) for name, v in (("alpha", alpha), ("beta", beta)))
-    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad, _cosine_sum(alpha, beta))
+    alpha, beta = (number("hamming_window", name, v) for name, v in (("alpha", alpha), ("beta", beta)))
+    return window("hamming_window", window_length, periodic, dtype, device, requires_grad, cosine_sum(alpha, beta))
 
 
 def blackman_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
     """The Blackman window: 0.42 − ½ cos(2πn/(M − 1)) + 0.08 cos(4πn/(M − 1)); see the module's docstring."""
-    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
-                   _cosine_sum(0.42, 0.5, 0.08))
+    return window("blackman_window", window_length, periodic, dtype, device, requires_grad,
+                   cosine_sum(0.42, 0.5, 0.08))
 
 
 def bartlett_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
     """The Bartlett (triangular) window: 1 − |2n/(M − 1) − 1|; see the module's docstring."""
-    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad, lambda x: 1 - np.abs(x))
+    return window("bartlett_window", window_length, periodic, dtype, device, requires_grad, triangle)
 
 
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None, requires_grad=False):
     """The Kaiser window: I₀(β √(1 − x²)) / I₀(β), x = 2n/(M − 1) − 1, I₀ the modified Bessel function
     of order 0; larger β narrows it. See the module's docstring."""
-    beta = _number("kaiser_window", "beta", beta)
-    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
-                   lambda x: np.i0(beta * np.sqrt(np.clip(1 - x * x, 0, None))) / np.i0(beta))
+    beta = number("kaiser_window", "beta", beta)
+    return window("kaiser_window", window_length, periodic, dtype, device, requires_grad, kaiser(beta))
 
 
-def _number(op: str, name: str, value) -> float:
+def number(op: str, name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}: {name} must be a number, got {value!r}")
     return float(value)

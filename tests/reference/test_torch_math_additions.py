@@ -453,3 +453,41 @@ def test_cov_warns_where_the_divisor_is_not_positive_as_pytorch():
         warnings.simplefilter("error")  # (a variable that does not vary: NaN, without a warning)
         np.testing.assert_array_equal(dp.corrcoef(dp.tensor([[1.0, 1, 1], [1, 2, 3]])).data,
                                       torch.corrcoef(torch.tensor([[1.0, 1, 1], [1, 2, 3]])).numpy())
+
+
+SIGNAL_WINDOWS = [
+    ("bartlett", {}), ("blackman", {}), ("cosine", {}), ("exponential", {}), ("exponential", {"tau": 2.5}),
+    ("gaussian", {}), ("gaussian", {"std": 0.7}), ("general_cosine", {"a": [0.4, 0.3, 0.2, 0.1]}),
+    ("general_hamming", {}), ("general_hamming", {"alpha": 0.6}), ("hamming", {}), ("hann", {}), ("kaiser", {}),
+    ("kaiser", {"beta": 4.0}), ("nuttall", {}),
+]
+
+
+@pytest.mark.parametrize("name, options", SIGNAL_WINDOWS, ids=[f"{n}{o}" for n, o in SIGNAL_WINDOWS])
+def test_signal_windows_as_pytorchs(name, options):
+    for length in (0, 1, 2, 5, 16):
+        for sym in (True, False):
+            for dtype, torch_dtype, tolerance in ((None, None, 1e-6), (np.float64, torch.float64, 1e-13)):
+                ours = getattr(dp.signal.windows, name)(length, sym=sym, dtype=dtype, **options)
+                theirs = getattr(torch.signal.windows, name)(length, sym=sym, dtype=torch_dtype, **options)
+                assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+                np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=tolerance, atol=tolerance)
+
+
+def test_signal_windows_options_and_refusals():
+    for length in (1, 6):
+        np.testing.assert_allclose(dp.signal.windows.exponential(length, center=1.0, sym=False, dtype=np.float64).data,
+                                   torch.signal.windows.exponential(length, center=1.0, sym=False,
+                                                                    dtype=torch.float64).numpy(), rtol=1e-14)
+    assert dp.signal.windows.hann(4, requires_grad=True).requires_grad
+    for ours, theirs in [
+        (lambda: dp.signal.windows.exponential(5, center=1.0), lambda: torch.signal.windows.exponential(5, center=1.0)),
+        (lambda: dp.signal.windows.exponential(5, tau=0), lambda: torch.signal.windows.exponential(5, tau=0)),
+        (lambda: dp.signal.windows.gaussian(5, std=-1), lambda: torch.signal.windows.gaussian(5, std=-1)),
+        (lambda: dp.signal.windows.hann(-1), lambda: torch.signal.windows.hann(-1)),
+        (lambda: dp.signal.windows.hann(4, dtype=dp.int64), lambda: torch.signal.windows.hann(4, dtype=torch.int64)),
+    ]:
+        with pytest.raises(ConfigError, match="signal.windows"):
+            ours()
+        with pytest.raises(ValueError):
+            theirs()
