@@ -79,19 +79,20 @@ def _factor_of(op: str, L, upper) -> Tensor:
     return _mT(factor) if upper else factor
 
 
-def cholesky_solve(B, L, upper=False):
-    """X with A·X = B, A = L·Lᵀ given by its Cholesky factor L (U = Lᵀ with ``upper``): two
-    triangular solves, L·Y = B and Lᵀ·X = Y; the batch dimensions broadcast. Only L's triangle is
-    read, and only it gets a gradient (PyTorch's formula gives the other triangle one too)."""
-    lower = _factor_of("cholesky_solve", L, upper)
-    b = floating_matrices("cholesky_solve", B, name="B")
+def cholesky_solve(input, input2, upper=False):
+    """X with A·X = B (B = ``input``), A = L·Lᵀ given by its Cholesky factor L = ``input2`` (U = Lᵀ
+    with ``upper``): two triangular solves, L·Y = B and Lᵀ·X = Y; the batch dimensions broadcast.
+    Only L's triangle is read, and only it gets a gradient (PyTorch's formula gives the other
+    triangle one too)."""
+    lower = _factor_of("cholesky_solve", input2, upper)
+    b = floating_matrices("cholesky_solve", input, name="B")
     return solve_triangular(_mT(lower), solve_triangular(lower, b, upper=False), upper=True)
 
 
-def cholesky_inverse(L, upper=False):
-    """A⁻¹ for A = L·Lᵀ given by its Cholesky factor L (U = Lᵀ with ``upper``): L⁻ᵀ·L⁻¹, from one
-    triangular solve with the identity. Only L's triangle is read, and gets a gradient."""
-    lower = _factor_of("cholesky_inverse", L, upper)
+def cholesky_inverse(input, upper=False):
+    """A⁻¹ for A = L·Lᵀ given by its Cholesky factor L = ``input`` (U = Lᵀ with ``upper``): L⁻ᵀ·L⁻¹,
+    from one triangular solve with the identity. Only L's triangle is read, and gets a gradient."""
+    lower = _factor_of("cholesky_inverse", input, upper)
     n = lower.data.shape[-1]
     inverse_factor = solve_triangular(lower, np.eye(n, dtype=lower.data.dtype), upper=False)  # L⁻¹
     return matmul(_mT(inverse_factor), inverse_factor)
@@ -117,14 +118,14 @@ def svd(input, some=True, compute_uv=True):
     return SvdResult(U, S, _mT(Vh))
 
 
-def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
-    """(solution, cloned_coefficient): X with A·X = b (Aᵀ·X = b with ``transpose``), A upper
-    triangular by default (lower with ``upper=False``; ones on its diagonal with ``unitriangular``),
-    and a copy of A (broadcast to the solution's batch), as PyTorch's older form of
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
+    """(solution, cloned_coefficient): X with A·X = B (B = ``input``; Aᵀ·X = B with ``transpose``),
+    A upper triangular by default (lower with ``upper=False``; ones on its diagonal with
+    ``unitriangular``), and a copy of A (broadcast to the solution's batch), as PyTorch's older form of
     ``linalg.solve_triangular`` (whose arguments are the other way round)."""
     a = floating_matrices("triangular_solve", A, square=True)
     coefficient = _mT(a) if transpose else a
-    solution = solve_triangular(coefficient, b, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
+    solution = solve_triangular(coefficient, input, upper=bool(upper) != bool(transpose), unitriangular=unitriangular)
     batch = np.shape(solution.data)[:-2]  # (the copy has the solution's batch dimensions, as PyTorch's)
     return TriangularSolveResult(solution, clone(expand(a, batch + np.shape(a.data)[-2:])))
 
@@ -136,10 +137,10 @@ def lu(A, pivot=True, get_infos=False):
     return (LU, pivots, info) if get_infos else (LU, pivots)
 
 
-def lu_solve(b, LU_data, LU_pivots):
-    """X with A·X = b from the factorization (LU_data, LU_pivots) of A (``linalg.lu_solve``, whose
-    arguments are the other way round)."""
-    return _lu_solve(LU_data, LU_pivots, b)
+def lu_solve(input, LU_data, LU_pivots):
+    """X with A·X = B (B = ``input``) from the factorization (LU_data, LU_pivots) of A
+    (``linalg.lu_solve``, whose arguments are the other way round)."""
+    return _lu_solve(LU_data, LU_pivots, input)
 
 
 def chain_matmul(*matrices):
