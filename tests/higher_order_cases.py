@@ -83,8 +83,10 @@ from higher_order_cases_recurrent import CASES as _RECURRENT  # noqa: E402
 from higher_order_cases_recurrent import FINITE_DIFFERENCES_ONLY as _LINALG_ONLY  # noqa: E402
 from higher_order_cases_shapes import CASES as _SHAPES  # noqa: E402
 from higher_order_cases_shapes import FINITE_DIFFERENCES_ONLY as _SHAPES_ONLY  # noqa: E402
+from higher_order_cases_math import CASES as _MATH  # noqa: E402
 
 CASES += _SPATIAL + _LAYERS + _ELEMENTWISE + _SELECTIONS + _RECURRENT
+CASES += _MATH
 FINITE_DIFFERENCES_ONLY = FINITE_DIFFERENCES_ONLY + _ELEMENTWISE_ONLY + _SELECTIONS_ONLY + _LINALG_ONLY
 CASES += _SHAPES
 FINITE_DIFFERENCES_ONLY += _SHAPES_ONLY

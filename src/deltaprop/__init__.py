@@ -91,6 +91,17 @@ from .ops import isneginf, isposinf, isreal, signbit  # more tests of values, wi
 from .creation import empty_strided, scalar_tensor, tril_indices, triu_indices
 from .conversion import asarray  # shares memory with a tensor or a NumPy array where it can
 from .size import Size  # a shape as PyTorch prints it; shapes themselves are plain tuples
+from .ops import (  # more math: angles, float representation, integers, incomplete gamma, norms, integrals, statistics
+    addr, corrcoef, cov, cumulative_trapezoid, deg2rad, dist, float_power, fmax, fmin, frexp, gcd, heaviside, histc,
+    histogram, histogramdd, igamma, igammac, lcm, ldexp, mvlgamma, nextafter, positive, rad2deg, renorm, rsub, sgn,
+    trapezoid, trapz,
+)
+from .ops import outer as ger  # PyTorch's older name
+from .ops.special_functions import i0, logit  # torch.special's, also at the top level
+from .ops.linalg_forms import (  # PyTorch's top-level linear algebra, beside deltaprop.linalg
+    chain_matmul, cholesky, cholesky_inverse, cholesky_solve, det, inverse, logdet, lu, lu_solve, lu_unpack, matrix_exp,
+    matrix_power, pinverse, qr, slogdet, svd, triangular_solve,
+)
 
 clamp = clip  # PyTorch's name
 
@@ -190,6 +201,12 @@ _LAZY = {
     "get_num_threads": ("threads", "get_num_threads"),
     "set_num_interop_threads": ("threads", "set_num_interop_threads"),
     "get_num_interop_threads": ("threads", "get_num_interop_threads"),
+    "hann_window": ("windows", "hann_window"),
+    "hamming_window": ("windows", "hamming_window"),
+    "blackman_window": ("windows", "blackman_window"),
+    "bartlett_window": ("windows", "bartlett_window"),
+    "kaiser_window": ("windows", "kaiser_window"),
+    "signal": ("signal", None),
 }
 
 
@@ -260,5 +277,11 @@ __all__ = [
     "Size", "is_complex", "is_nonzero", "is_same_size", "is_signed", "pi", "e", "inf", "nan", "newaxis",
     "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "set_anomaly_enabled", "func", "vmap", "testing",
     "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
+    "addr", "corrcoef", "cov", "cumulative_trapezoid", "deg2rad", "dist", "float_power", "fmax", "fmin", "frexp", "gcd",
+    "ger", "heaviside", "histc", "histogram", "histogramdd", "i0", "igamma", "igammac", "lcm", "ldexp", "logit",
+    "mvlgamma", "nextafter", "positive", "rad2deg", "renorm", "rsub", "sgn", "trapezoid", "trapz",
+    "chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "det", "inverse", "logdet", "lu", "lu_solve",
+    "lu_unpack", "matrix_exp", "matrix_power", "pinverse", "qr", "slogdet", "svd", "triangular_solve",
+    "bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window", "signal",
 ]
 __all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)

@@ -8,6 +8,7 @@ through, each with its gradient (the rules stand beside their forwards, in ``ops
 | norms           | vector_norm, matrix_norm, norm, cond, matrix_rank (no gradient)      |
 | square matrices | det, slogdet, inv, inv_ex, solve, solve_triangular, matrix_power, matrix_exp |
 | decompositions  | cholesky, cholesky_ex, qr, eigh, eigvalsh, svd, svdvals, pinv, lstsq |
+| LU              | lu_factor, lu_factor_ex, lu, lu_solve (``ops.lu_factorization``)     |
 | products        | cross, matmul, multi_dot, vecdot                                     |
 
 A singular matrix (inv, solve) or one that is not positive-definite (cholesky) raises
@@ -31,11 +32,13 @@ from .ops.matrix_functions import det, inv, inv_ex, matrix_power, slogdet, solve
 from .ops.matrix_norms import matrix_norm, norm, vector_norm
 from .ops.rank_and_condition import cond, matrix_rank
 from .ops.triangular_solve import solve_triangular
+from .ops.lu_factorization import lu, lu_factor, lu_factor_ex, lu_solve
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
     "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
     "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
+    "lu", "lu_factor", "lu_factor_ex", "lu_solve",
 ]
 
 

@@ -990,6 +990,135 @@ class Tensor:
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         return _ops.nan_to_num(self, nan, posinf, neginf)
 
+    # PyTorch's further math: angles, a float's representation, integers, the incomplete gamma
+    # functions, norms, statistics, and its older linear-algebra names (ops.linalg_forms)
+
+    def rad2deg(self):
+        return _ops.rad2deg(self)
+
+    def deg2rad(self):
+        return _ops.deg2rad(self)
+
+    def float_power(self, exponent):
+        return _ops.float_power(self, exponent)
+
+    def ldexp(self, other):
+        return _ops.ldexp(self, other)
+
+    def frexp(self):
+        """``(mantissa, exponent)`` with self = mantissa · 2^exponent (:func:`deltaprop.frexp`)."""
+        return _ops.frexp(self)
+
+    def nextafter(self, other):
+        return _ops.nextafter(self, other)
+
+    def heaviside(self, values):
+        return _ops.heaviside(self, values)
+
+    def fmax(self, other):
+        return _ops.fmax(self, other)
+
+    def fmin(self, other):
+        return _ops.fmin(self, other)
+
+    def gcd(self, other):
+        return _ops.gcd(self, other)
+
+    def lcm(self, other):
+        return _ops.lcm(self, other)
+
+    def sgn(self):
+        return _ops.sgn(self)
+
+    def positive(self):
+        return _ops.positive(self)
+
+    def logit(self, eps=None):
+        return _ops.special_functions.logit(self, eps)
+
+    def i0(self):
+        return _ops.special_functions.i0(self)
+
+    def mvlgamma(self, p):
+        return _ops.mvlgamma(self, p)
+
+    def igamma(self, other):
+        return _ops.igamma(self, other)
+
+    def igammac(self, other):
+        return _ops.igammac(self, other)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def ger(self, vec2):
+        return _ops.outer(self, vec2)
+
+    def dist(self, other, p=2):
+        return _ops.dist(self, other, p)
+
+    def renorm(self, p, dim, maxnorm):
+        return _ops.renorm(self, p, dim, maxnorm)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return _ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        return _ops.corrcoef(self)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _ops.histc(self, bins, min, max)
+
+    def histogram(self, bins, *, range=None, weight=None, density=False):
+        """``(hist, bin_edges)`` of the elements (:func:`deltaprop.histogram`)."""
+        return _ops.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def det(self):
+        return _ops.linalg_forms.det(self)
+
+    def slogdet(self):
+        return _ops.linalg_forms.slogdet(self)
+
+    def logdet(self):
+        return _ops.linalg_forms.logdet(self)
+
+    def inverse(self):
+        return _ops.linalg_forms.inverse(self)
+
+    def pinverse(self, rcond=1e-15):
+        return _ops.linalg_forms.pinverse(self, rcond)
+
+    def matrix_power(self, n):
+        return _ops.linalg_forms.matrix_power(self, n)
+
+    def matrix_exp(self):
+        return _ops.linalg_forms.matrix_exp(self)
+
+    def cholesky(self, upper=False):
+        return _ops.linalg_forms.cholesky(self, upper)
+
+    def cholesky_solve(self, input2, upper=False):
+        return _ops.linalg_forms.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        return _ops.linalg_forms.cholesky_inverse(self, upper)
+
+    def qr(self, some=True):
+        return _ops.linalg_forms.qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        """``(U, S, V)``, V not transposed (:func:`deltaprop.svd`)."""
+        return _ops.linalg_forms.svd(self, some, compute_uv)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        return _ops.linalg_forms.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def lu(self, pivot=True, get_infos=False):
+        return _ops.linalg_forms.lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        return _ops.linalg_forms.lu_solve(self, LU_data, LU_pivots)
+
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
@@ -1765,6 +1894,57 @@ class Tensor:
 
     def reciprocal_(self):
         return self._overwritten("reciprocal_", _ops.reciprocal)
+
+    def rad2deg_(self):
+        return self._overwritten("rad2deg_", _ops.rad2deg)
+
+    def deg2rad_(self):
+        return self._overwritten("deg2rad_", _ops.deg2rad)
+
+    def ldexp_(self, other):
+        return self._overwritten("ldexp_", _ops.ldexp, other, written=(other,))
+
+    def float_power_(self, exponent):
+        if self.data.dtype != np.float64:  # (its result is float64, which only a float64 tensor holds)
+            raise TypeError(f"float_power_: the tensor must be float64 to take its float64 result in place, got "
+                            f"{self.dtype}; write y = x.float_power(...) for a new tensor")
+        return self._overwritten("float_power_", _ops.float_power, exponent, written=(exponent,))
+
+    def nextafter_(self, other):
+        return self._overwritten("nextafter_", _ops.nextafter, other, written=(other,))
+
+    def heaviside_(self, values):
+        return self._overwritten("heaviside_", _ops.heaviside, values, written=(values,))
+
+    def gcd_(self, other):
+        return self._overwritten("gcd_", _ops.gcd, other, written=(other,))
+
+    def lcm_(self, other):
+        return self._overwritten("lcm_", _ops.lcm, other, written=(other,))
+
+    def sgn_(self):
+        return self._overwritten("sgn_", _ops.sgn)
+
+    def logit_(self, eps=None):
+        return self._overwritten("logit_", _ops.special_functions.logit, eps)
+
+    def i0_(self):
+        return self._overwritten("i0_", _ops.special_functions.i0)
+
+    def mvlgamma_(self, p):
+        return self._overwritten("mvlgamma_", _ops.mvlgamma, p)
+
+    def igamma_(self, other):
+        return self._overwritten("igamma_", _ops.igamma, other, written=(other,))
+
+    def igammac_(self, other):
+        return self._overwritten("igammac_", _ops.igammac, other, written=(other,))
+
+    def renorm_(self, p, dim, maxnorm):
+        return self._overwritten("renorm_", _ops.renorm, p, dim, maxnorm)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._overwritten("addr_", _ops.addr, vec1, vec2, beta=beta, alpha=alpha, written=(vec1, vec2))
 
     # PyTorch's in-place view changes (squeeze_, unsqueeze_, t_, transpose_, swapaxes_, swapdims_): the
     # values stay, the shape changes. A tensor computed in the graph becomes the view's node, whose

@@ -333,11 +333,12 @@ FUNCTIONS = {
     "threshold_": (SIGNED, (1.5, -1.0)), "rrelu_": (SIGNED, (0.1, 0.3, False)),
     "dropout_": (SIGNED, (0.5, False)), "alpha_dropout_": (SIGNED, (0.5, False)),
     "feature_alpha_dropout_": (SIGNED, (0.5, False)),
+    "deg2rad_": (SIGNED, ()), "rad2deg_": (SIGNED, ()), "ldexp_": (SIGNED, ("exponents",)),
 }
 
 
 def _arguments(lib, arguments):
-    named = {"matrix": lib.tensor(SIGNED), "vector": lib.tensor(ROW)}
+    named = {"matrix": lib.tensor(SIGNED), "vector": lib.tensor(ROW), "exponents": lib.tensor(INTEGERS - 3)}
     return tuple(named.get(a, a) if isinstance(a, str) else a for a in arguments)
 
 
@@ -349,6 +350,15 @@ def test_the_function_forms_change_their_input_as_pytorchs_do(name):
     assert getattr(torch, name)(t, *_arguments(torch, arguments)) is t
     assert name in dp.__all__ and x.dtype == np.float64
     np.testing.assert_allclose(x.data, t.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["gcd_", "lcm_"])
+def test_the_integer_function_forms_change_their_input_as_pytorchs_do(name):
+    x, t = dp.tensor(INTEGERS), torch.tensor(INTEGERS)
+    assert getattr(dp, name)(x, dp.tensor(INTEGERS[::-1].copy())) is x
+    assert getattr(torch, name)(t, torch.tensor(INTEGERS[::-1].copy())) is t
+    assert name in dp.__all__ and x.dtype == np.int64
+    np.testing.assert_array_equal(x.data, t.numpy())
 
 
 def test_the_function_forms_take_the_methods_keywords():
@@ -393,9 +403,7 @@ def test_the_function_forms_refuse_what_is_not_a_tensor_as_pytorch_does():
 # in tensor._IN_PLACE.
 TENSOR_OMISSIONS = {
     # operations deltaprop does not have (out-of-place form missing too)
-    "addr_", "bitwise_left_shift_", "bitwise_right_shift_", "igamma_", "igammac_", "mvlgamma_",
-    "deg2rad_", "rad2deg_", "float_power_", "gcd_", "lcm_", "heaviside_", "ldexp_", "nextafter_", "renorm_",
-    "sgn_",
+    "bitwise_left_shift_", "bitwise_right_shift_",
     # memory layouts a NumPy-backed tensor has no counterpart of: strides set by hand
     "as_strided_",
     # complex numbers (deltaprop's tensors hold real numbers and booleans)
@@ -405,7 +413,7 @@ TENSOR_OMISSIONS = {
 }
 # The in-place functions of torch that deltaprop leaves out on purpose.
 FUNCTION_OMISSIONS = {
-    "as_strided_", "conj_physical_", "resize_as_sparse_", "deg2rad_", "rad2deg_", "gcd_", "lcm_", "ldexp_",
+    "as_strided_", "conj_physical_", "resize_as_sparse_",
     "embedding_renorm_",  # (nn.Embedding's max_norm, which deltaprop refuses)
     "feature_dropout_",  # (deltaprop has no dropout of channels for any number of dimensions, only dropout1d/2d/3d)
 }

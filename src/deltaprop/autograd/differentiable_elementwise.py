@@ -13,6 +13,9 @@ and the piecewise-constant ones.
   rounding mode) and those whose slope
   is a constant between jumps (frac, fmod and remainder in their dividend, copysign): g times that
   constant, as :mod:`.differentiable_layers` does for the piecewise-linear activations.
+* **The incomplete gamma functions** (igamma, igammac): ±p(x; a), the gamma density, to x; their
+  slope in a, computed on arrays, is refused. **frexp** and **nextafter**: g times their constant
+  slopes (2⁻ᵉ; 1 where the result moved, else 0).
 * **Options the core and layer rules pass on to here:** gelu's tanh form, and clamps whose bounds
   are tensors that require a gradient or broadcast the input.
 """
@@ -26,7 +29,7 @@ import numpy as np
 from .. import ops
 from ..ops.special_functions import I1_SLOPE_IS_HALF_BELOW, LOG_NDTR_TAIL_FROM, erfcx, i0, i1, xlog1py
 from .differentiable_layers import _TWO_OVER_ROOT_PI, SLOPES, _piecewise_linear, _smooth, kept
-from .differentiable_rules import rule, sum_to
+from .differentiable_rules import _refuse, rule, sum_to
 
 _LOG_ROOT_TWO_PI = 0.5 * math.log(2 * math.pi)
 _ROOT_PI_OVER_TWO = math.sqrt(math.pi) / 2
@@ -261,3 +264,38 @@ def clip_by_tensors(node, g):
         masks.append((x > high) | (high < low) if low is not None else x > high)
     return tuple(sum_to(ops.where(np.broadcast_to(mask, shape), g, 0.0), p.data.shape) if p.requires_grad else None
                  for p, mask in zip(node._parents, masks))
+
+
+# -- the regularised incomplete gamma functions, and the functions of a float's representation -----
+
+
+@rule("igamma", "igammac")
+def _incomplete_gamma(node, g):
+    # ±p(x; a) = ±exp(xlogy(a − 1, x) − x − ln Γ(a)) to x, in recorded operations of a and x (0 at
+    # x = +inf, where the exponent reads inf − inf); the slope in a comes from the expansions'
+    # term-by-term derivative, on arrays, and is refused here
+    a, x = node._parents
+    if a.requires_grad:
+        _refuse(node, "with respect to a, its first argument (its slope in a is computed on arrays)")
+    far = np.isinf(x.data) & (np.asarray(x.data) > 0)
+    near = ops.where(far, 1.0, x) if np.any(far) else x
+    density = ops.exp(ops.sub(ops.sub(ops.xlogy(ops.sub(a, 1.0), near), near), ops.lgamma(a)))
+    if np.any(far):
+        density = ops.where(far, 0.0, density)
+    slope = ops.mul(g, density if node._op == "igamma" else ops.neg(density))
+    return None, sum_to(slope, np.shape(x.data))
+
+
+@rule("frexp")
+def _frexp(node, g):
+    # the mantissa x·2⁻ᵉ: g times the constant 2⁻ᵉ
+    return (ops.mul(g, kept(node)["slope"]),)
+
+
+@rule("nextafter")
+def _nextafter(node, g):
+    # g to x where the result moved from it (a constant mask), nothing to the target
+    a, b = node._parents
+    moved = kept(node)["moved"]
+    return (sum_to(ops.where(moved, g, 0.0), np.shape(a.data)) if a.requires_grad else None,
+            sum_to(ops.where(np.zeros(node.data.shape, bool), g, 0.0), np.shape(b.data)) if b.requires_grad else None)

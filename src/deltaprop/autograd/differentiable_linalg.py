@@ -1,6 +1,6 @@
 """Differentiable gradient rules of the linear-algebra primitives (``linalg.det``, ``slogdet``,
 ``inv``, ``solve``, ``solve_triangular``, ``matrix_power``, ``matrix_exp``, ``pinv``, ``cholesky``,
-``eigh``, ``qr``, ``svd``, ``svdvals``), registered in :data:`.differentiable_rules.RULES` (see
+``eigh``, ``qr``, ``svd``, ``svdvals``, ``lu_factor``), registered in :data:`.differentiable_rules.RULES` (see
 that module for what a rule is).
 
 Each rule is its primitive's own formula (derived in the docstrings of ops/matrix_functions.py and
@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import GradError, LinAlgError
+from ..ops import lu_factorization
 from ..ops import matrix_functions as functions
 from ..ops.decompositions import eigh_outputs, qr_outputs, svd_outputs
 from ..ops.matrix_exponential import matrix_exp
@@ -308,3 +309,11 @@ def _svdvals(node, g):
 
     u, _, vh = svd(a, full_matrices=False)
     return (ops.matmul(_columns_times(u, g), vh),)
+
+
+@rule("linalg.lu_factor")
+def _lu_factor(node, g):
+    # the primitive's own rule (ops/lu_factorization.py's lu_gradient, written in recorded
+    # operations), run on L and U taken from the node, so that they are differentiated in turn
+    L, U = lu_factorization.factors(node)
+    return (lu_factorization.lu_gradient(L, U, kept(node)["P"], g),)

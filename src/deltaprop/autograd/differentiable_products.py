@@ -80,7 +80,7 @@ def _einsum(node, g):
                  for k, t in enumerate(tensors))
 
 
-@rule("addmm", "addmv", "baddbmm", "addbmm")
+@rule("addmm", "addmv", "baddbmm", "addbmm", "addr")
 def _scaled_sum(node, g):
     """β·input + α·product (the product a node of its own: matmul or einsum): β·g summed back to the
     input's shape, α·g."""

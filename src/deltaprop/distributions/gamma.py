@@ -5,9 +5,10 @@ Gamma(α, 1) (NumPy's gamma sampler, on the library's generator).
 (the slope dz/dα = −(∂F(z; α)/∂α)/p(z; α) of the draw along the distribution function F, see
 implicit_gamma.py), as PyTorch's does.
 
-``cdf`` is F(βx; α) = P(α, βx), the regularised lower incomplete gamma function (PyTorch's
-``gammainc``), from the same expansions; its gradient reaches x and β through the density p(βx; α)
-and α through ∂P/∂α = −p(z; α)·dz/dα, where PyTorch's refuses α (its igamma has no such derivative).
+``cdf`` is F(βx; α) = P(α, βx), the regularised lower incomplete gamma function (``igamma``,
+PyTorch's ``gammainc``), from the same expansions; its gradient reaches x and β through the density
+p(βx; α) and α through ∂P/∂α = −p(z; α)·dz/dα, where PyTorch's refuses α (its igamma has no such
+derivative).
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ import numpy as np
 
 from . import constraints
 from .distribution import Distribution, broadcast_all
-from .implicit_gamma import regularized_gamma, standard_gamma
+from .implicit_gamma import standard_gamma
 from ..ops import digamma, lgamma, xlogy
-from ..ops._core import record, unbroadcast
-from ..ops.gamma_functions import lgamma_values
-from ..tensor import Tensor
+from ..ops.incomplete_gamma import igamma
 
 
 def kept_within(x, low: float, high: float = np.inf):
@@ -28,36 +27,6 @@ def kept_within(x, low: float, high: float = np.inf):
     in place: a draw of exactly 0 (or 1) would score ±inf."""
     x.data = np.clip(x.data, low, high).astype(x.dtype, copy=False)
     return x
-
-
-def _density(alpha: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """p(z; α) = z^(α−1) e^(−z) / Γ(α) in float64: z^0 = 1 at z = 0 (so α = 1 gives 1 there), 0 at +inf,
-    NaN below 0 (as P there)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_p = np.where(alpha == 1, 0.0, (alpha - 1) * np.log(z)) - z - lgamma_values(alpha)
-        return np.where(z < 0, np.nan, np.where(np.isinf(z), 0.0, np.exp(log_p)))
-
-
-def distribution_function(concentration: Tensor, z: Tensor) -> Tensor:
-    """P(α, z), the distribution function of Gamma(α, 1) at z (broadcast together): 0 at z = 0, 1 at
-    +inf, NaN below 0; its gradient is p(z; α) to z and −p(z; α)·dz/dα to α (0 at z = 0 and +inf)."""
-    alpha, x = np.broadcast_arrays(np.asarray(concentration.data, np.float64), np.asarray(z.data, np.float64))
-    inside = (x > 0) & np.isfinite(x)
-    with np.errstate(invalid="ignore"):
-        p = np.where(x >= 0, np.isinf(x).astype(np.float64), np.nan)
-    slope = np.zeros(x.shape)
-    if inside.any():
-        p[inside], slope[inside] = regularized_gamma(alpha[inside], x[inside])
-    dtype = np.result_type(concentration.dtype, z.dtype)
-
-    def backward(g):
-        density = _density(alpha, x)
-        with np.errstate(invalid="ignore"):  # (0·inf at z = 0, outside the inside)
-            to_alpha = np.where(inside, -slope * density, 0.0)
-        return (unbroadcast((g * to_alpha).astype(g.dtype, copy=False), tuple(concentration.shape)),
-                unbroadcast((g * density).astype(g.dtype, copy=False), tuple(z.shape)))
-
-    return record(p.astype(dtype), (concentration, z), backward, "gamma_distribution_function")
 
 
 class Gamma(Distribution):
@@ -100,4 +69,4 @@ class Gamma(Distribution):
         return alpha - self.rate.log() + lgamma(alpha) + (1 - alpha) * digamma(alpha)
 
     def cdf(self, value):
-        return distribution_function(self.concentration, self.rate * self._checked(value))
+        return igamma(self.concentration, self.rate * self._checked(value))

@@ -19,7 +19,7 @@
 | selection     | kthvalue, mode (values and indices along a dim; gradient to the picked element) |
 | nan_reduction | nansum, nanmean                                                       |
 | counting      | unique, unique_consecutive, bincount (no gradient, but bincount's weights) |
-| products      | mm, mv, dot, addmm, addmv, baddbmm, addbmm, addcmul, addcdiv, tensordot, inner, kron, cross |
+| products      | mm, mv, dot, addmm, addmv, baddbmm, addbmm, addr, addcmul, addcdiv, tensordot, inner, kron, cross |
 | matrix_norms  | vector_norm, matrix_norm ('fro', 'nuc', ±1, ±2, ±inf) for deltaprop.linalg |
 | matrix_functions | det, slogdet, inv, inv_ex, solve, matrix_power (batched; singular matrices refused by name) |
 | triangular_solve | solve_triangular (substitution, PyTorch's broadcasting and left/upper/unitriangular) |
@@ -55,6 +55,15 @@
 | normalization | batch_norm, layer_norm, group_norm, instance_norm, rms_norm           |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
 | sampling      | normal, bernoulli, poisson (draws with a zero gradient to their parameters), multinomial (indices) |
+| elementwise_forms | rad2deg, deg2rad, float_power, ldexp, sgn, positive, rsub, fmax, fmin, mvlgamma (composed) |
+| number_steps  | frexp, nextafter (constant slopes); heaviside, gcd, lcm (no gradient)  |
+| incomplete_gamma | igamma, igammac (the regularised incomplete gamma functions; series and continued fraction) |
+| norm_forms    | dist, renorm (composed of vector_norm)                                |
+| integration   | trapezoid (trapz), cumulative_trapezoid (composed)                    |
+| covariance    | cov (correction, fweights, aweights), corrcoef (composed)             |
+| histograms    | histc, histogram, histogramdd (no gradient)                           |
+| lu_factorization | lu_factor, lu_factor_ex (partial pivoting; its rule in recorded operations), lu, lu_unpack, lu_solve |
+| linalg_forms  | PyTorch's top-level linear algebra: det, slogdet, logdet, inverse, pinverse, cholesky, cholesky_solve, cholesky_inverse, qr, svd, triangular_solve, lu, lu_solve, chain_matmul |
 """
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
@@ -157,6 +166,14 @@ from .median import nanmedian
 from .counting import unique_consecutive
 from .scatter_reduce import index_reduce
 from .logical import isneginf, isposinf, isreal, signbit
+from .elementwise_forms import deg2rad, float_power, fmax, fmin, ldexp, mvlgamma, positive, rad2deg, rsub, sgn
+from .number_steps import frexp, gcd, heaviside, lcm, nextafter
+from .incomplete_gamma import igamma, igammac
+from .norm_forms import dist, renorm
+from .integration import cumulative_trapezoid, trapezoid, trapz
+from .covariance import corrcoef, cov
+from .histograms import histc, histogram, histogramdd
+from .products import addr
 
 __all__ = [
     "abs", "add", "astype", "clone", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -209,4 +226,7 @@ __all__ = [
     "diagonal_scatter", "select_scatter", "slice_scatter", "block_diag", "cartesian_prod", "combinations", "vander",
     "broadcast_shapes", "sum_to_size", "aminmax", "nanmedian", "unique_consecutive", "index_reduce", "isneginf",
     "isposinf", "isreal", "signbit",
+    "deg2rad", "float_power", "fmax", "fmin", "ldexp", "mvlgamma", "positive", "rad2deg", "rsub", "sgn",
+    "frexp", "gcd", "heaviside", "lcm", "nextafter", "igamma", "igammac", "dist", "renorm",
+    "cumulative_trapezoid", "trapezoid", "trapz", "corrcoef", "cov", "histc", "histogram", "histogramdd", "addr",
 ]

@@ -105,6 +105,16 @@ def _lgamma_positive(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def lgamma1p_values(a: np.ndarray) -> np.ndarray:
+    """ln Γ(1 + a) for |a| ≤ ½, keeping a's own digits where 1 + a would round them away: the
+    Taylor series about 2 at ε = a, less ln(1 + a) (ln Γ(1 + a) = ln Γ(2 + a) − ln(1 + a))."""
+    a = np.asarray(a, np.float64)
+    series = np.zeros_like(a)
+    for c in reversed(_TAYLOR):
+        series = series * a + c
+    return series - np.log1p(a)
+
+
 def lgamma_values(x) -> np.ndarray:
     """ln |Γ(x)| elementwise, in float64."""
     x = np.asarray(x, np.float64)

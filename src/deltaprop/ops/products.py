@@ -1,7 +1,7 @@
 """PyTorch's matrix products: those of fixed ranks, checked before :func:`~deltaprop.ops.arithmetic.matmul`
 computes them (``mm``: two matrices, ``mv``: a matrix and a vector, ``dot``: two vectors; matmul's
 NumPy rules would take other shapes too, which PyTorch refuses here, and so does deltaprop, in one
-sentence), and the fused ones: addmm, addmv, baddbmm, addbmm (β·input + α·product), addcmul and
+sentence), and the fused ones: addmm, addmv, baddbmm, addbmm, addr (β·input + α·product), addcmul and
 addcdiv (input + value·t1·t2, input + value·t1/t2), tensordot, inner, kron, and the cross product.
 
 Most are composed of the primitives (matmul, einsum, mul, div, reshape), whose rules give their
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ._core import operand, record, shape_of, unbroadcast
-from .arithmetic import add, bmm, div, matmul, mul
+from .arithmetic import add, bmm, div, matmul, mul, outer
 from .einsum import _LETTERS, einsum
 from .promotion import promoted, result_type
 from .shape import reshape
@@ -119,6 +119,12 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
         raise ShapeError(f"addbmm: shapes {s1} and {s2} do not align (batch {s1[0]} against {s2[0]}, "
                          f"{s1[2]} columns against {s2[1]} rows)")
     return _scaled_sum("addbmm", input, einsum("bij,bjk->ik", batch1, batch2), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """β·input + α·(vec1 ⊗ vec2), the outer product of vectors (n,) and (m,); input broadcasts to (n, m)."""
+    vec1, vec2 = _dimensions("addr", vec1=(vec1, 1), vec2=(vec2, 1))
+    return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):

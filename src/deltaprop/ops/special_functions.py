@@ -177,7 +177,8 @@ def i0(input):
     """The modified Bessel function of the first kind of order 0 (NumPy's ``i0``); its derivative is i1."""
     a = operand(input)
     x = floating(a.data)
-    out = np.asarray(np.i0(np.asarray(x, np.float64))).astype(x.dtype)
+    with np.errstate(over="ignore"):  # (beyond the dtype's range: inf, as PyTorch's)
+        out = np.asarray(np.i0(np.asarray(x, np.float64))).astype(x.dtype)
 
     def backward(g):
         return (g * _i1(x).astype(g.dtype, copy=False),)
