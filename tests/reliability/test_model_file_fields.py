@@ -80,11 +80,14 @@ EXAMPLES = {
     "MaxPool3d": lambda: nn.MaxPool3d((2, 3, 2), stride=(1, 2, 1), padding=1, dilation=(1, 1, 2), ceil_mode=True),
     "MaxUnpool3d": lambda: nn.MaxUnpool3d((2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 0)),
     "LPPool3d": lambda: nn.LPPool3d(1.5, (2, 1, 3), stride=(1, 2, 1), ceil_mode=True),
+    "CrossMapLRN2d": lambda: nn.CrossMapLRN2d(3, alpha=0.5, beta=0.6, k=2.0),
+    "FractionalMaxPool2d": lambda: nn.FractionalMaxPool2d((2, 3), output_size=(4, 3), return_indices=True),
+    "FractionalMaxPool3d": lambda: nn.FractionalMaxPool3d(2, output_ratio=(0.5, 0.75, 0.5)),
 }
 # Arguments with no default: the smallest layer.
 REQUIRED = {
     "AdaptiveAvgPool1d": (2,), "ChannelShuffle": (2,), "CircularPad1d": (1,), "CircularPad2d": (1,), "AdaptiveMaxPool1d": (2,), "AdaptiveMaxPool2d": (2,), "AvgPool1d": (2,),
-    "BatchNorm2d": (3,), "Conv1d": (2, 4, 3), "ConvTranspose1d": (2, 4, 3), "GRUCell": (3, 4), "LSTMCell": (3, 4),
+    "BatchNorm2d": (3,), "SyncBatchNorm": (3,), "Conv1d": (2, 4, 3), "ConvTranspose1d": (2, 4, 3), "GRUCell": (3, 4), "LSTMCell": (3, 4),
     "Linear": (2, 3), "MaxPool1d": (2,), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,), "PixelShuffle": (2,),
     "PixelUnshuffle": (2,), "RNNCell": (3, 4), "ReflectionPad1d": (1,), "ReflectionPad2d": (1,),
     "ReplicationPad1d": (1,), "ReplicationPad2d": (1,), "Unfold": (2,), "ZeroPad1d": (1,), "ZeroPad2d": (1,),

@@ -28,6 +28,8 @@ class Container(Module):
     ``Container(encoder=..., head=...)`` registers each keyword's module under its name, and making
     one warns. It has no forward of its own."""
 
+    _in_model_files = False  # (serialization: no forward, so no architecture a file could rebuild and run)
+
     def __init__(self, **kwargs):
         warnings.warn("nn.Container is deprecated (in PyTorch too); subclass nn.Module, which registers modules "
                       "assigned to it", FutureWarning, stacklevel=2)
