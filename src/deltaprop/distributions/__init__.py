@@ -38,12 +38,13 @@ values are checked as PyTorch checks them (``validate_args``, on by default).
 
 from __future__ import annotations
 
-from . import constraints
+from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
 from .cauchy import Cauchy
 from .categorical import Categorical, OneHotCategorical
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -58,6 +59,8 @@ from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
 from .student_t import StudentT
+from .transformed_distribution import TransformedDistribution
+from .transforms import *  # noqa: F403 (PyTorch's torch.distributions names every transform)
 from .uniform import Uniform
 
 __all__ = [
@@ -65,4 +68,6 @@ __all__ = [
     "Geometric", "HalfNormal", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal",
     "OneHotCategorical", "Poisson", "StudentT", "Uniform",
     "constraints", "kl_divergence", "register_kl",
+    "TransformedDistribution", "biject_to", "transform_to", "transforms",
 ]
+__all__ += transforms.__all__
