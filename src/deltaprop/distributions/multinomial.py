@@ -54,9 +54,11 @@ class Multinomial(Distribution):
     @property
     def support(self):
         n = self.total_count
-        return constraints.EventConstraint(
+        support = constraints.EventConstraint(
             f"whole numbers at least 0 summing to total_count ({n}) along the last dimension",
             lambda x: np.all((x % 1 == 0) & (x >= 0), axis=-1) & (x.sum(-1) == n))
+        support.is_discrete = True
+        return support
 
     @property
     def mean(self):

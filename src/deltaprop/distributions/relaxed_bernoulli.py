@@ -46,6 +46,11 @@ class LogitRelaxedBernoulli(SuccessProbability, Distribution):
         self.temperature = temperature
         super().__init__(self.__dict__[name].shape, (), validate_args)
 
+    def expand(self, batch_shape):
+        new = super().expand(batch_shape)
+        new.temperature = self.temperature  # (as given: it broadcasts with the batch)
+        return new
+
     def rsample(self, sample_shape=()):
         u = uniform_draws(self._extended_shape(sample_shape), self.dtype)
         return (self.logits + u.log() - (-u).log1p()) / self.temperature

@@ -50,6 +50,7 @@ class ExpRelaxedCategorical(Distribution):
     def expand(self, batch_shape):
         new = super().expand(batch_shape)
         new._categorical = self._categorical.expand(new._batch_shape)
+        new.temperature = self.temperature  # (one temperature for all, as given: it scales whole events)
         return new
 
     def rsample(self, sample_shape=()):

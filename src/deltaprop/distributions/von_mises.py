@@ -5,7 +5,8 @@ so ln p = κ·cos(x − μ) − ln 2π − ln I₀(κ). The circular mean and mo
 1 − E[cos(x − μ)] = 1 − I₁(κ)/I₀(κ). ln Iᵥ(κ) is ln of deltaprop's ``i0``/``i1`` up to κ = 500 (in
 float64, whatever the dtype: float32's I₀ overflows from κ ≈ 89) and, beyond, the asymptotic series
 ln(e^κ/√(2πκ)) + ln(1 − (4ν² − 1)/(8κ) + (4ν² − 1)(4ν² − 9)/(2!(8κ)²) − …), whose fifth term is below
-1e-16 there. Both are compositions of deltaprop operations, so gradients of every order flow.
+1e-16 there; the variance takes ln(I₁/I₀) as one ratio (of the functions, or of the two series), not
+as a difference of two logarithms near κ each, which would leave κ·1e-16 of error in a number near 1/(2κ). Both are compositions of deltaprop operations, so gradients of every order flow.
 
 Draws (``sample``; there is no ``rsample``, as in PyTorch) are NumPy's von Mises sampler (rejection,
 Best and Fisher 1979) on the library's generator, as angles in [μ − π, μ + π) wrapped to [−π, π).
@@ -27,17 +28,34 @@ _LOG_TWO_PI = math.log(2 * math.pi)
 _SERIES_FROM = 500.0
 
 
-def log_bessel(order: int, kappa):
-    """ln I_order(κ) for κ ≥ 0 (order 0 or 1), to float64's precision, with gradients."""
-    wide = kappa.to(np.float64)
-    near = (i0 if order == 0 else i1)(wide.clamp_max(_SERIES_FROM)).log()
-    far = wide.clamp_min(_SERIES_FROM)
+def _series(order: int, far):
+    """Σ (−1)ᵏ aₖ(ν)/κᵏ of the asymptotic expansion Iᵥ(κ) ≈ e^κ/√(2πκ)·Σ, five terms (κ ≥ 500)."""
     mu, term, series = 4 * order * order, 1.0, 1.0
     for k in range(1, 6):
         term = term * -(mu - (2 * k - 1) ** 2) / (k * 8 * far)
         series = series + term
-    asymptotic = far - 0.5 * (2 * math.pi * far).log() + series.log()
-    return where(wide.data <= _SERIES_FROM, near, asymptotic).to(kappa.dtype)
+    return series
+
+
+def _near_and_far(kappa):
+    """κ in float64, below and above the switch to the asymptotic series (each clamped to its side)."""
+    wide = kappa.to(np.float64)
+    return wide, wide.clamp_max(_SERIES_FROM), wide.clamp_min(_SERIES_FROM)
+
+
+def log_i0(kappa):
+    """ln I₀(κ) for κ ≥ 0, to float64's precision, with gradients."""
+    wide, near, far = _near_and_far(kappa)
+    asymptotic = far - 0.5 * (2 * math.pi * far).log() + _series(0, far).log()
+    return where(wide.data <= _SERIES_FROM, i0(near).log(), asymptotic).to(kappa.dtype)
+
+
+def log_i1_over_i0(kappa):
+    """ln(I₁(κ)/I₀(κ)) for κ > 0: the ratio of the two functions (each exact to float64's precision),
+    or of the two series, whose common factor e^κ/√(2πκ) cancels."""
+    wide, near, far = _near_and_far(kappa)
+    asymptotic = _series(1, far).log() - _series(0, far).log()
+    return where(wide.data <= _SERIES_FROM, (i1(near) / i0(near)).log(), asymptotic).to(kappa.dtype)
 
 
 class VonMises(Distribution):
@@ -53,7 +71,7 @@ class VonMises(Distribution):
 
     def log_prob(self, value):
         x = self._checked(value)
-        return self.concentration * (x - self.loc).cos() - _LOG_TWO_PI - log_bessel(0, self.concentration)
+        return self.concentration * (x - self.loc).cos() - _LOG_TWO_PI - log_i0(self.concentration)
 
     @property
     def mean(self):
@@ -65,7 +83,8 @@ class VonMises(Distribution):
 
     @property
     def variance(self):
-        return 1 - (log_bessel(1, self.concentration) - log_bessel(0, self.concentration)).exp()
+        # 1 − I₁/I₀ by expm1 of the ratio's logarithm: the ratio nears 1 as κ grows
+        return -log_i1_over_i0(self.concentration).expm1()
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
