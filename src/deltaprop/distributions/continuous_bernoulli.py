@@ -24,7 +24,7 @@ import numpy as np
 
 from . import constraints
 from .bernoulli import SuccessProbability, clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw, lazy_property
+from .distribution import Distribution, broadcast_all, draw, lazy_property, validating
 from ..ops import binary_cross_entropy_with_logits, sigmoid, where
 from ..ops.stacking import broadcast_tensors
 from ..tensor import tensor
@@ -42,6 +42,8 @@ class ContinuousBernoulli(SuccessProbability, Distribution):
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
         name, given = probabilities_or_logits("ContinuousBernoulli", probs, logits)
         (given,) = broadcast_all(given)
+        if name == "probs" and validating(validate_args):  # (before the clamp, which PyTorch's checks after)
+            self._refuse_unless(constraints.unit_interval, given, f"probs must be {constraints.unit_interval.words}")
         self.__dict__[name] = clamp_probabilities(given) if name == "probs" else given
         self._lims = tuple(float(v) for v in lims)
         super().__init__(given.shape, (), validate_args)

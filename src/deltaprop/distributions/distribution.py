@@ -94,9 +94,14 @@ class Distribution:
         self._event_shape = tuple(event_shape)
         self._validate_args = validating(validate_args)
         if self._validate_args:
-            for name, constraint in self.arg_constraints.items():
-                if name in self.__dict__:  # (of probs and logits, the one given)
-                    self._refuse_unless(constraint, getattr(self, name), f"{name} must be {constraint.words}")
+            self._refuse_bad_parameters()
+
+    def _refuse_bad_parameters(self) -> None:
+        """Raise ConfigError naming the first parameter that breaks its constraint (a subclass that
+        computes from its parameters before this base is set up calls it first)."""
+        for name, constraint in self.arg_constraints.items():
+            if name in self.__dict__:  # (of probs and logits, the one given)
+                self._refuse_unless(constraint, getattr(self, name), f"{name} must be {constraint.words}")
 
     @property
     def batch_shape(self) -> tuple:

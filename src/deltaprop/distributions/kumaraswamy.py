@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import broadcast_all
+from .distribution import broadcast_all, validating
 from .gumbel import EULER_GAMMA
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, PowerTransform
@@ -31,6 +31,8 @@ class Kumaraswamy(TransformedDistribution):
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        if validating(validate_args):  # (before the reciprocals below)
+            self._refuse_bad_parameters()
         shape, dtype = self.concentration1.shape, self.concentration1.dtype
         base = Uniform(tensor(np.zeros(shape), dtype=dtype), tensor(np.ones(shape), dtype=dtype), validate_args=False)
         # u → u^(1/b) → 1 − u^(1/b) → (1 − u^(1/b))^(1/a)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import broadcast_all
+from .distribution import broadcast_all, validating
 from .exponential import Exponential
 from .gumbel import EULER_GAMMA
 from .transformed_distribution import TransformedDistribution
@@ -30,6 +30,8 @@ class Weibull(TransformedDistribution):
 
     def __init__(self, scale, concentration, validate_args=None):
         self.scale, self.concentration = broadcast_all(scale, concentration)
+        if validating(validate_args):  # (before the reciprocals below)
+            self._refuse_bad_parameters()
         self.concentration_reciprocal = self.concentration.reciprocal()
         base = Exponential(tensor(np.ones(self.scale.shape), dtype=self.scale.dtype), validate_args=False)
         transforms = [PowerTransform(self.concentration_reciprocal), AffineTransform(0.0, self.scale)]
