@@ -59,7 +59,7 @@ from .half_cauchy import HalfCauchy
 from .half_normal import HalfNormal
 from .independent import Independent
 from .inverse_gamma import InverseGamma
-from .kl_between import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
+from .kl_added import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .log_normal import LogNormal
