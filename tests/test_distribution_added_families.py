@@ -57,6 +57,21 @@ def test_gradients_match_finite_differences(case, quantity):
     assert _unvalidated_gradcheck(fn, inputs)
 
 
+@pytest.mark.parametrize("case", list(ADDED_CASES))
+def test_second_derivatives_of_log_prob_match_finite_differences(case):
+    """Every family is written with deltaprop's differentiable operations: its log-density's gradient
+    has gradients too (for variational objectives and second-order methods)."""
+    build, parameters, value, differentiable = ADDED_CASES[case]
+    leaves = _leaves(parameters)
+    names = list(leaves)
+    inputs = list(leaves.values()) + [dp.tensor(value, dtype=np.float64, requires_grad=differentiable)]
+    dd.Distribution.set_default_validate_args(False)
+    try:
+        assert dp.autograd.gradgradcheck(lambda *t: build(dd, dict(zip(names, t[:-1]))).log_prob(t[-1]), inputs)
+    finally:
+        dd.Distribution.set_default_validate_args(True)
+
+
 def _small(parameters: dict, **changes) -> dict:
     """The first row's first two elements of each parameter (scalars kept), with ``changes``."""
     picked = {k: (v[:1, :2] if v.ndim >= 2 else v) for k, v in parameters.items()}
