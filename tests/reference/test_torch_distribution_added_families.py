@@ -230,3 +230,17 @@ def test_straight_through_gradients_match_pytorch():
     (x * dp.tensor(weights, dtype=np.float64)).sum().backward()
     (y * torch.tensor(weights)).sum().backward()
     np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("family, parameters", [("LogNormal", dict(loc=[0.3, -1.0], scale=[1.0, 2.0])),
+                                                ("HalfNormal", dict(scale=[1.0, 2.0])),
+                                                ("Gumbel", dict(loc=[0.3, -1.0], scale=[1.0, 2.0]))])
+def test_the_transformed_families_have_pytorchs_base_and_transforms(family, parameters):
+    mine = getattr(dd, family)(**{k: dp.tensor(v, dtype=np.float64) for k, v in parameters.items()})
+    reference = getattr(td, family)(**{k: torch.tensor(v) for k, v in parameters.items()})
+    assert isinstance(mine, dd.TransformedDistribution) and isinstance(reference, td.TransformedDistribution)
+    assert type(mine.base_dist).__name__ == type(reference.base_dist).__name__
+    assert [type(t).__name__ for t in mine.transforms] == [type(t).__name__ for t in reference.transforms]
+    x = reference.sample((3,))
+    np.testing.assert_allclose(mine.log_prob(dp.tensor(x.numpy(), dtype=np.float64)).data, reference.log_prob(x).numpy(),
+                               rtol=1e-12)
