@@ -237,7 +237,7 @@ def test_straight_through_gradients_match_pytorch():
                                                 ("Gumbel", dict(loc=[0.3, -1.0], scale=[1.0, 2.0]))])
 def test_the_transformed_families_have_pytorchs_base_and_transforms(family, parameters):
     mine = getattr(dd, family)(**{k: dp.tensor(v, dtype=np.float64) for k, v in parameters.items()})
-    reference = getattr(td, family)(**{k: torch.tensor(v) for k, v in parameters.items()})
+    reference = getattr(td, family)(**{k: torch.tensor(v, dtype=torch.float64) for k, v in parameters.items()})
     assert isinstance(mine, dd.TransformedDistribution) and isinstance(reference, td.TransformedDistribution)
     assert type(mine.base_dist).__name__ == type(reference.base_dist).__name__
     assert [type(t).__name__ for t in mine.transforms] == [type(t).__name__ for t in reference.transforms]
