@@ -23,14 +23,33 @@ and reinforcement-learning code.
 | HalfNormal         | scale                                                  | yes         |
 | LogNormal          | loc, scale (of the logarithm)                          | yes         |
 | StudentT           | df, loc, scale                                         | yes (*)     |
+| Gumbel, Weibull, Pareto, HalfCauchy, InverseGamma, Kumaraswamy | as PyTorch's (TransformedDistributions, as there) | yes |
+| Chi2 (a Gamma), FisherSnedecor | df; df1, df2                               | yes (*)     |
+| GeneralizedPareto  | loc, scale, concentration                              | yes         |
+| VonMises           | loc, concentration                                     | no          |
+| ContinuousBernoulli | probs or logits                                       | yes         |
+| NegativeBinomial   | total_count; probs or logits                           | no          |
+| Multinomial        | total_count (one number); probs or logits (K last)     | no          |
+| LowRankMultivariateNormal | loc, cov_factor, cov_diag                       | yes         |
+| MixtureSameFamily  | mixture_distribution (Categorical), component_distribution | no      |
+| LogisticNormal     | loc, scale (K − 1 last)                                | yes         |
+| RelaxedBernoulli, RelaxedOneHotCategorical | temperature; probs or logits   | yes         |
+| OneHotCategoricalStraightThrough | probs or logits                          | straight-through |
+| TransformedDistribution | base_distribution, transforms                     | as the base |
 
 (*) Through gamma draws differentiated by implicit reparametrisation (implicit_gamma.py), as
 PyTorch's; Beta's and Dirichlet's gradients differ from PyTorch's draw by draw (both unbiased).
 
 Normal, Uniform, Exponential, Laplace, Cauchy, HalfNormal and LogNormal have ``cdf`` and ``icdf``, Gamma
-``cdf``;
-every distribution has ``expand(batch_shape)`` and ``mode``; Bernoulli, Categorical,
+``cdf``, and so do the added continuous families where PyTorch gives them (a TransformedDistribution's
+through monotone transforms);
+every distribution has ``expand(batch_shape)``, and ``mode`` where PyTorch defines one; Bernoulli, Categorical,
 OneHotCategorical and Binomial have ``enumerate_support``.
+
+``transforms`` holds PyTorch's transforms (Exp, Affine, Sigmoid, Tanh, Softplus, Power, Abs, Compose,
+Independent, Reshape, Cat, Stack, Softmax, StickBreaking, LowerCholesky, PositiveDefinite, CorrCholesky,
+CumulativeDistribution), each also a name of this package; ``biject_to`` and ``transform_to`` map the
+real numbers onto a constraint (constraint_registry.py).
 
 Every draw comes from the library's generator: ``deltaprop.manual_seed`` repeats it. Parameters and
 values are checked as PyTorch checks them (``validate_args``, on by default).
