@@ -18,6 +18,7 @@ import numpy as np
 
 from . import constraints
 from .distribution import Distribution, broadcast_all, draw, lazy_property
+from .location_scale import CentredOnLoc
 from .multivariate_normal import solve_lower
 from ..errors import ShapeError
 from ..linalg import cholesky, solve
@@ -26,7 +27,7 @@ from ..tensor import tensor
 _LOG_TWO_PI = math.log(2 * math.pi)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(CentredOnLoc, Distribution):
     """Density of N(loc, W·Wᵀ + D), one per element of the broadcast batch of ``loc`` (…, n),
     ``cov_factor`` W (…, n, r) and ``cov_diag`` (…, n)."""
 
@@ -66,14 +67,6 @@ class LowRankMultivariateNormal(Distribution):
         r = W.shape[-1]
         inner = W.mT @ (W / self.cov_diag.unsqueeze(-1))
         return cholesky(inner + tensor(np.eye(r), dtype=self.dtype))
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @lazy_property
     def variance(self):

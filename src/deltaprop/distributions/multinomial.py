@@ -17,17 +17,15 @@ import numpy as np
 
 from . import constraints
 from .binomial import Binomial
-from .categorical import Categorical
-from .distribution import Distribution, draw
+from .categorical import OverClasses
+from .distribution import draw
 from ..errors import ConfigError
 from ..ops import lgamma, where
 from ..tensor import tensor
 
 
-class Multinomial(Distribution):
+class Multinomial(OverClasses):
     """Counts of K classes summing to ``total_count``, one distribution per row of ``probs`` or ``logits``."""
-
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         if isinstance(total_count, bool) or not isinstance(total_count, (int, np.integer)):
@@ -36,20 +34,7 @@ class Multinomial(Distribution):
         if total_count < 0:
             raise ConfigError(f"Multinomial: total_count must be at least 0, got {total_count}")
         self.total_count = int(total_count)
-        self._categorical = Categorical(probs, logits, validate_args)
-        super().__init__(self._categorical.batch_shape, (self._categorical._num_events,), validate_args=False)
-        self._validate_args = self._categorical._validate_args
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    def _dtype(self):
-        return self._categorical.dtype
+        super().__init__(probs, logits, validate_args)
 
     @property
     def support(self):
@@ -67,11 +52,6 @@ class Multinomial(Distribution):
     @property
     def variance(self):
         return self.total_count * self.probs * (1 - self.probs)
-
-    def expand(self, batch_shape):
-        new = super().expand(batch_shape)
-        new._categorical = self._categorical.expand(new._batch_shape)
-        return new
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)[:-1]

@@ -60,19 +60,8 @@ class LogitRelaxedBernoulli(SuccessProbability, Distribution):
         return log_of(self.temperature) + d - 2 * softplus(d)
 
 
-class RelaxedBernoulli(TransformedDistribution):
-    """σ of a :class:`LogitRelaxedBernoulli` draw: values in (0, 1), reparametrised, one per element
-    of ``probs`` or ``logits``, at ``temperature`` τ (a positive number or tensor)."""
-
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.unit_interval
-
-    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
-        name, given = probabilities_or_logits(type(self).__name__, probs, logits)
-        if validating(validate_args):
-            self._refuse_unless(self.arg_constraints[name], given, f"{name} must be {self.arg_constraints[name].words}")
-        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=False)
-        super().__init__(base, SigmoidTransform(), validate_args)
+class RelaxedParameters:
+    """A relaxed distribution's ``temperature``, ``probs`` and ``logits``: those of its base."""
 
     @property
     def temperature(self):
@@ -85,3 +74,18 @@ class RelaxedBernoulli(TransformedDistribution):
     @property
     def logits(self):
         return self.base_dist.logits
+
+
+class RelaxedBernoulli(RelaxedParameters, TransformedDistribution):
+    """σ of a :class:`LogitRelaxedBernoulli` draw: values in (0, 1), reparametrised, one per element
+    of ``probs`` or ``logits``, at ``temperature`` τ (a positive number or tensor)."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        name, given = probabilities_or_logits(type(self).__name__, probs, logits)
+        if validating(validate_args):
+            self._refuse_unless(self.arg_constraints[name], given, f"{name} must be {self.arg_constraints[name].words}")
+        base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=False)
+        super().__init__(base, SigmoidTransform(), validate_args)

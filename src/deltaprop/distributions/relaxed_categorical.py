@@ -15,41 +15,25 @@ from __future__ import annotations
 import math
 
 from . import constraints
-from .categorical import Categorical
-from .distribution import Distribution
-from .relaxed_bernoulli import log_of, uniform_draws
+from .categorical import OverClasses
+from .relaxed_bernoulli import RelaxedParameters, log_of, uniform_draws
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(OverClasses):
     """The logarithm of a relaxed one-hot draw over the K classes of ``probs`` or ``logits`` (last
     dimension), at ``temperature`` τ."""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.real_vector
     has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
-        self._categorical = Categorical(probs, logits, validate_args)
         self.temperature = temperature
-        super().__init__(self._categorical.batch_shape, (self._categorical._num_events,), validate_args=False)
-        self._validate_args = self._categorical._validate_args
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    def _dtype(self):
-        return self._categorical.dtype
+        super().__init__(probs, logits, validate_args)
 
     def expand(self, batch_shape):
         new = super().expand(batch_shape)
-        new._categorical = self._categorical.expand(new._batch_shape)
         new.temperature = self.temperature  # (one temperature for all, as given: it scales whole events)
         return new
 
@@ -65,7 +49,7 @@ class ExpRelaxedCategorical(Distribution):
         return score + math.lgamma(k) + (k - 1) * log_of(self.temperature)
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(RelaxedParameters, TransformedDistribution):
     """e^x of an :class:`ExpRelaxedCategorical` draw: points of the simplex, reparametrised."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -75,15 +59,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         # (the categorical inside checks probs or logits, once normalised)
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args)
-
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
-
-    @property
-    def logits(self):
-        return self.base_dist.logits

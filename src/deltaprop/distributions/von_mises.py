@@ -20,6 +20,7 @@ import numpy as np
 
 from . import constraints
 from .distribution import Distribution, broadcast_all, draw
+from .location_scale import CentredOnLoc
 from ..ops import where
 from ..special import i0, i1
 from ..tensor import tensor
@@ -58,7 +59,7 @@ def log_i1_over_i0(kappa):
     return where(wide.data <= _SERIES_FROM, (i1(near) / i0(near)).log(), asymptotic).to(kappa.dtype)
 
 
-class VonMises(Distribution):
+class VonMises(CentredOnLoc, Distribution):
     """Density e^(κ·cos(x − μ)) / (2π·I₀(κ)) on the circle, one per element of the broadcast ``loc`` and
     ``concentration``."""
 
@@ -72,14 +73,6 @@ class VonMises(Distribution):
     def log_prob(self, value):
         x = self._checked(value)
         return self.concentration * (x - self.loc).cos() - _LOG_TWO_PI - log_i0(self.concentration)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

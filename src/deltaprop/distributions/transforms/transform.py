@@ -85,26 +85,22 @@ class Transform:
         raise NotImplementedError(f"{type(self).__name__}.with_cache is not implemented")
 
     def __call__(self, x):
-        x = as_tensor(x)
-        if self._cache_size == 0:
-            return self._call(x)
-        cached_x, cached_y = self._cached_x_y
-        if x is cached_x:
-            return cached_y
-        y = self._call(x)
-        self._cached_x_y = x, y
-        return y
+        return self._through_cache(as_tensor(x), 0, self._call)
 
     def _inv_call(self, y):
-        y = as_tensor(y)
+        return self._through_cache(as_tensor(y), 1, self._inverse)
+
+    def _through_cache(self, given, side: int, compute):
+        """compute(given), or, with a cache, the other half of the cached pair when ``given`` is the very
+        tensor on ``side`` of it (0: an x, 1: a y); a new pair replaces the cached one."""
         if self._cache_size == 0:
-            return self._inverse(y)
-        cached_x, cached_y = self._cached_x_y
-        if y is cached_y:
-            return cached_x
-        x = self._inverse(y)
-        self._cached_x_y = x, y
-        return x
+            return compute(given)
+        pair = self._cached_x_y
+        if given is pair[side]:
+            return pair[1 - side]
+        found = compute(given)
+        self._cached_x_y = (given, found) if side == 0 else (found, given)
+        return found
 
     def _call(self, x):
         raise NotImplementedError(f"{type(self).__name__} does not define its forward map")
