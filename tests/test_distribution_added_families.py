@@ -19,21 +19,13 @@ import deltaprop as dp
 import deltaprop.distributions as dd
 from deltaprop.errors import ConfigError, DataError, ShapeError
 
+from distribution_checks import assert_draws_repeat_under_manual_seed, unvalidated_gradcheck
 from distribution_cases_added import (ADDED_CASES, NOT_DIFFERENTIATED, PROBABILITIES, QUANTITIES, WITH_CDF,
                                       WITH_ICDF)
 
 
 def _leaves(parameters: dict) -> dict:
     return {k: dp.tensor(v, dtype=np.float64, requires_grad=k not in NOT_DIFFERENTIATED) for k, v in parameters.items()}
-
-
-def _unvalidated_gradcheck(fn, leaves):
-    # a nudged count or shape can leave the support: the check scores it unvalidated
-    dd.Distribution.set_default_validate_args(False)
-    try:
-        return dp.gradcheck(fn, leaves)
-    finally:
-        dd.Distribution.set_default_validate_args(True)
 
 
 _GRADIENT_CASES = sorted({(case, q) for case in ADDED_CASES for q in QUANTITIES[case]}
@@ -54,7 +46,7 @@ def test_gradients_match_finite_differences(case, quantity):
             return getattr(d, quantity)(tensors[-1])
         return d.entropy() if quantity == "entropy" else getattr(d, quantity)
 
-    assert _unvalidated_gradcheck(fn, inputs)
+    assert unvalidated_gradcheck(fn, inputs)
 
 
 @pytest.mark.parametrize("case", list(ADDED_CASES))
@@ -65,11 +57,8 @@ def test_second_derivatives_of_log_prob_match_finite_differences(case):
     leaves = _leaves(parameters)
     names = list(leaves)
     inputs = list(leaves.values()) + [dp.tensor(value, dtype=np.float64, requires_grad=differentiable)]
-    dd.Distribution.set_default_validate_args(False)
-    try:
-        assert dp.autograd.gradgradcheck(lambda *t: build(dd, dict(zip(names, t[:-1]))).log_prob(t[-1]), inputs)
-    finally:
-        dd.Distribution.set_default_validate_args(True)
+    assert unvalidated_gradcheck(lambda *t: build(dd, dict(zip(names, t[:-1]))).log_prob(t[-1]), inputs,
+                                 dp.autograd.gradgradcheck)
 
 
 def _small(parameters: dict, **changes) -> dict:
@@ -195,16 +184,7 @@ def test_draws_fall_below_each_quantile_as_often_as_its_probability(case):
 @pytest.mark.parametrize("case", list(ADDED_CASES))
 def test_draws_repeat_under_manual_seed(case):
     build, parameters, _, _ = ADDED_CASES[case]
-    d = build(dd, {k: dp.tensor(v) for k, v in parameters.items()})
-    dp.manual_seed(5)
-    first = d.sample((3,)).data.copy()
-    dp.manual_seed(5)
-    again = d.sample((3,)).data
-    dp.manual_seed(6)
-    other = d.sample((3,)).data
-    assert first.shape == (3,) + d.batch_shape + d.event_shape and first.dtype == np.float32
-    np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
+    assert_draws_repeat_under_manual_seed(build(dd, {k: dp.tensor(v) for k, v in parameters.items()}))
 
 
 @pytest.mark.parametrize("family, parameters, slopes", [

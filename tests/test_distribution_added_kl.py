@@ -14,6 +14,7 @@ import deltaprop as dp
 import deltaprop.distributions as dd
 from deltaprop.errors import ShapeError
 
+from distribution_checks import unvalidated_gradcheck
 from distribution_cases_kl_added import FINITE, INFINITE, KL_ADDED
 
 
@@ -23,21 +24,12 @@ def _tensors(parameters: dict, grad=False, first=False) -> dict:
             for k, v in parameters.items()}
 
 
-def _unvalidated_gradcheck(fn, leaves):
-    # a nudged scale_tril leaves the lower-triangular matrices: the check scores it unvalidated
-    dd.Distribution.set_default_validate_args(False)
-    try:
-        return dp.gradcheck(fn, leaves)
-    finally:
-        dd.Distribution.set_default_validate_args(True)
-
-
 @pytest.mark.parametrize("case", FINITE)
 def test_gradients_match_finite_differences(case):
     pair, parameters = KL_ADDED[case]
     leaves = _tensors(parameters, grad=True)
     names = list(leaves)
-    assert _unvalidated_gradcheck(lambda *t: dd.kl_divergence(*pair(dd, dict(zip(names, t)))), list(leaves.values()))
+    assert unvalidated_gradcheck(lambda *t: dd.kl_divergence(*pair(dd, dict(zip(names, t)))), list(leaves.values()))
 
 
 @pytest.mark.parametrize("case", FINITE)

@@ -18,10 +18,10 @@ import deltaprop.distributions as dd
 torch = pytest.importorskip("torch", reason="PyTorch is the reference for the distributions")
 import torch.distributions as td  # noqa: E402
 
+from distribution_checks import compare_with_pytorch as _compare  # noqa: E402
 from distribution_cases_added import (ADDED_CASES, NOT_DIFFERENTIATED, PROBABILITIES, QUANTITIES,  # noqa: E402
                                       WITH_CDF, WITH_ICDF)
 
-TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-6)}
 # through digamma's slope, where PyTorch's polygamma(1, ·) is up to ~5e-10 off (see test_torch_distributions.py)
 THROUGH_TRIGAMMA = dict(rtol=2e-8, atol=1e-12)
 # PyTorch's VonMises computes ln I₀ and ln I₁ by polynomial fits good to ~3e-7 (see test_von_mises_is_exact)
@@ -47,25 +47,6 @@ _FLOAT32_ONLY = {("GeneralizedPareto", "log_prob"), ("GeneralizedPareto", "cdf")
 _WIDE_IN_PYTORCH = {"ContinuousBernoulli(probs)", "ContinuousBernoulli(logits)"}
 # PyTorch cannot differentiate its igamma in the shape: the gamma-based cdfs are compared without that gradient
 _NOT_DIFFERENTIATED_BY_PYTORCH = {"Chi2": {"df"}, "InverseGamma": {"concentration"}}
-
-
-def _compare(result, expected, ours: dict, theirs: dict, dtype: str, slopes: dict | None = None):
-    """Values equal; then the gradients of Σ g·result for one fixed g, for every leaf that has one."""
-    assert result.dtype == np.dtype(dtype) and result.shape == tuple(expected.shape)
-    expected = expected.to(getattr(torch, dtype)) if expected.dtype != getattr(torch, dtype) else expected
-    np.testing.assert_allclose(result.data, expected.detach().numpy(), **(slopes or TOLERANCES[dtype]))
-    if not expected.requires_grad:
-        assert not result.requires_grad
-        return
-    g = np.random.default_rng(1).standard_normal(result.shape).astype(dtype)
-    result.backward(g)
-    expected.backward(torch.tensor(g))
-    for name in theirs:
-        if not theirs[name].requires_grad:
-            continue
-        expected_grad = np.zeros(theirs[name].shape) if theirs[name].grad is None else theirs[name].grad.numpy()
-        got = np.zeros(ours[name].shape) if ours[name].grad is None else ours[name].grad
-        np.testing.assert_allclose(got, expected_grad, err_msg=f"the gradient of {name}", **(slopes or TOLERANCES[dtype]))
 
 
 def _tolerance(case: str, quantity: str, dtype: str):

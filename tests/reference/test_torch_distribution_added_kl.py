@@ -13,9 +13,9 @@ import deltaprop.distributions as dd
 torch = pytest.importorskip("torch", reason="PyTorch is the reference for the distributions")
 import torch.distributions as td  # noqa: E402
 
+from distribution_checks import compare_with_pytorch as _compare  # noqa: E402
 from distribution_cases_kl_added import FINITE, INFINITE, KL_ADDED, THROUGH_DIGAMMA  # noqa: E402
 
-TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-6)}
 # through digamma's slope, where PyTorch's polygamma(1, ·) is up to ~5e-10 off (see test_torch_distributions.py)
 THROUGH_TRIGAMMA = dict(rtol=2e-8, atol=1e-12)
 # a continuous Bernoulli's formulas cancel near ½ in float32: PyTorch computes them in float32, this
@@ -31,16 +31,7 @@ def test_kl_divergence_matches_pytorch(case, dtype):
     ours = {k: dp.tensor(v.astype(dtype), dtype=getattr(np, dtype), requires_grad=True) for k, v in parameters.items()}
     theirs = {k: torch.tensor(v.astype(dtype).astype(theirs_dtype), requires_grad=True) for k, v in parameters.items()}
     result, expected = dd.kl_divergence(*pair(dd, ours)), td.kl_divergence(*pair(td, theirs))
-    tolerance = THROUGH_TRIGAMMA if case in THROUGH_DIGAMMA and dtype == "float64" else TOLERANCES[dtype]
-    assert result.dtype == np.dtype(dtype) and result.shape == tuple(expected.shape)
-    np.testing.assert_allclose(result.data, expected.detach().numpy(), **tolerance)
+    tolerance = THROUGH_TRIGAMMA if case in THROUGH_DIGAMMA and dtype == "float64" else None
+    _compare(result, expected, ours, theirs, dtype, tolerance)
     if case in INFINITE:
         assert np.all(np.isposinf(result.data)) and not result.requires_grad
-        return
-    g = np.random.default_rng(1).standard_normal(result.shape).astype(dtype)
-    result.backward(g)
-    expected.backward(torch.tensor(g.astype(theirs_dtype)))
-    for name in theirs:
-        expected_grad = np.zeros(theirs[name].shape) if theirs[name].grad is None else theirs[name].grad.numpy()
-        got = np.zeros(ours[name].shape) if ours[name].grad is None else ours[name].grad
-        np.testing.assert_allclose(got, expected_grad, err_msg=f"the gradient of {name}", **tolerance)

@@ -18,31 +18,13 @@ import deltaprop.distributions as dd
 torch = pytest.importorskip("torch", reason="PyTorch is the reference for the transforms")
 import torch.distributions as td  # noqa: E402
 
+from distribution_checks import TOLERANCES, compare_with_pytorch as _compare  # noqa: E402
 from transform_cases import CASES  # noqa: E402
-
-TOLERANCES = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=2e-6)}
-
 
 def _twins(parameters: dict, dtype: str):
     ours = {k: dp.tensor(v.astype(dtype), dtype=getattr(np, dtype), requires_grad=True) for k, v in parameters.items()}
     theirs = {k: torch.tensor(v.astype(dtype), requires_grad=True) for k, v in parameters.items()}
     return ours, theirs
-
-
-def _compare(result, expected, ours: dict, theirs: dict, dtype: str, slopes: dict | None = None):
-    """Values equal; then the gradients of Σ g·result for one fixed g, for every leaf (to ``slopes``
-    where given, else to the dtype's tolerance)."""
-    assert result.shape == tuple(expected.shape) and str(result.dtype) == str(expected.dtype).replace("torch.", "")
-    np.testing.assert_allclose(result.data, expected.detach().numpy(), **TOLERANCES[dtype])
-    if not expected.requires_grad:
-        return
-    g = np.random.default_rng(1).standard_normal(result.shape).astype(dtype)
-    result.backward(g)
-    expected.backward(torch.tensor(g))
-    for name in theirs:
-        expected_grad = np.zeros(theirs[name].shape) if theirs[name].grad is None else theirs[name].grad.numpy()
-        got = np.zeros(ours[name].shape) if ours[name].grad is None else ours[name].grad
-        np.testing.assert_allclose(got, expected_grad, err_msg=f"the gradient of {name}", **(slopes or TOLERANCES[dtype]))
 
 
 def _pair(case: str, dtype: str):
