@@ -16,8 +16,6 @@ The package takes ``kl_divergence`` and ``register_kl`` from here, so that impor
 
 from __future__ import annotations
 
-import numpy as np
-
 from .beta import Beta
 from .continuous_bernoulli import ContinuousBernoulli
 from .exponential import Exponential
