@@ -86,12 +86,13 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
 
-class OneHotCategorical(Distribution):
-    """One-hot vectors of length K, the class drawn as by :class:`Categorical`."""
+class OverClasses(Distribution):
+    """A distribution over events of K numbers, one per class, built on a :class:`Categorical` of
+    ``probs`` or ``logits`` (``_categorical``, which checks them): its probabilities, dtype and
+    checks are the categorical's, and ``expand`` expands it too. The base of OneHotCategorical,
+    Multinomial and ExpRelaxedCategorical."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args)
@@ -109,6 +110,18 @@ class OneHotCategorical(Distribution):
     def _dtype(self):
         return self._categorical.dtype
 
+    def expand(self, batch_shape):
+        new = super().expand(batch_shape)
+        new._categorical = self._categorical.expand(new._batch_shape)
+        return new
+
+
+class OneHotCategorical(OverClasses):
+    """One-hot vectors of length K, the class drawn as by :class:`Categorical`."""
+
+    support = constraints.one_hot
+    has_enumerate_support = True
+
     @property
     def mean(self):
         return self.probs
@@ -121,14 +134,6 @@ class OneHotCategorical(Distribution):
     def mode(self):
         """The one-hot vector of the most probable class, in the probabilities' dtype."""
         return tensor(np.eye(self._event_shape[0])[self._categorical.mode.data], dtype=self.dtype)
-
-    def expand(self, batch_shape):
-        new_shape = self._expanded_batch_shape(batch_shape)
-        new = object.__new__(OneHotCategorical)
-        new.__dict__.update(self.__dict__)
-        new._categorical = self._categorical.expand(new_shape)
-        new._batch_shape = new_shape
-        return new
 
     def enumerate_support(self, expand=True):
         """The K one-hot vectors, in the parameters' dtype: shape (K,) + batch_shape + (K,) (expanded)

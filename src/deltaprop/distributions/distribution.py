@@ -33,6 +33,11 @@ class lazy_property(cached_property):
             return super().__get__(instance, owner)
 
 
+def validating(validate_args) -> bool:
+    """Whether a distribution given ``validate_args`` (None: the default) checks its arguments."""
+    return _validate_by_default if validate_args is None else bool(validate_args)
+
+
 def broadcast_all(*values) -> tuple:
     """The parameters as tensors of one shape: numbers (and integer tensors) take the dtype of the
     first floating-point tensor among them, or the default dtype, as PyTorch's ``broadcast_all``."""
@@ -87,11 +92,16 @@ class Distribution:
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape = tuple(batch_shape)
         self._event_shape = tuple(event_shape)
-        self._validate_args = _validate_by_default if validate_args is None else bool(validate_args)
+        self._validate_args = validating(validate_args)
         if self._validate_args:
-            for name, constraint in self.arg_constraints.items():
-                if name in self.__dict__:  # (of probs and logits, the one given)
-                    self._refuse_unless(constraint, getattr(self, name), f"{name} must be {constraint.words}")
+            self._refuse_bad_parameters()
+
+    def _refuse_bad_parameters(self) -> None:
+        """Raise ConfigError naming the first parameter that breaks its constraint (a subclass that
+        computes from its parameters before this base is set up calls it first)."""
+        for name, constraint in self.arg_constraints.items():
+            if name in self.__dict__:  # (of probs and logits, the one given)
+                self._refuse_unless(constraint, getattr(self, name), f"{name} must be {constraint.words}")
 
     @property
     def batch_shape(self) -> tuple:

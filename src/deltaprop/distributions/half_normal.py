@@ -1,4 +1,6 @@
-"""The half-normal distribution: |Y| for Y ~ N(0, ``scale``²), reparametrised as |scale·ε|.
+"""The half-normal distribution: |Y| for Y ~ N(0, ``scale``²), reparametrised as |scale·ε|: as
+PyTorch's, a TransformedDistribution of that normal through AbsTransform (``base_dist``,
+``transforms``), with the closed forms below in place of the general ones.
 
 Folding the normal density onto x ≥ 0 doubles it: p(x) = 2·e^(−x²/(2·scale²)) / (scale·√(2π)), so
 ln p = ½ ln(2/π) − ln scale − x²/(2·scale²) (−inf below 0, reached only without validation, as
@@ -14,7 +16,10 @@ import math
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import broadcast_all
+from .normal import Normal
+from .transformed_distribution import TransformedDistribution
+from .transforms import AbsTransform
 from ..ops import erf, erfinv, where
 from ..tensor import tensor
 
@@ -22,16 +27,16 @@ _HALF_LOG_TWO_OVER_PI = 0.5 * math.log(2 / math.pi)
 _ROOT_TWO = math.sqrt(2)
 
 
-class HalfNormal(Distribution):
+class HalfNormal(TransformedDistribution):
     """Density √(2/π)·e^(−x²/(2·scale²)) / scale on x ≥ 0, one per element of ``scale``."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative
-    has_rsample = True
 
     def __init__(self, scale, validate_args=None):
         (self.scale,) = broadcast_all(scale)
-        super().__init__(self.scale.shape, (), validate_args)
+        zero = tensor(np.zeros(self.scale.shape), dtype=self.scale.dtype)
+        super().__init__(Normal(zero, self.scale, validate_args=False), AbsTransform(), validate_args)
 
     @property
     def mean(self):
@@ -45,10 +50,6 @@ class HalfNormal(Distribution):
     @property
     def variance(self):
         return self.scale * self.scale * (1 - 2 / math.pi)
-
-    def rsample(self, sample_shape=()):
-        epsilon = tensor(draw("standard_normal", self._extended_shape(sample_shape)), dtype=self.dtype)
-        return (self.scale * epsilon).abs()
 
     def log_prob(self, value):
         x = self._checked(value)

@@ -9,14 +9,8 @@ from . import constraints
 from .distribution import Distribution, broadcast_all
 
 
-class LocationScale(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
+class CentredOnLoc:
+    """The mean and the mode are ``loc`` (the peak of a density symmetric about it)."""
 
     @property
     def mean(self):
@@ -25,3 +19,13 @@ class LocationScale(Distribution):
     @property
     def mode(self):
         return self.loc
+
+
+class LocationScale(CentredOnLoc, Distribution):
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)

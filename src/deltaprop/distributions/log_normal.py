@@ -1,5 +1,6 @@
 """The log-normal distribution: e^Y for Y ~ N(``loc``, ``scale``²), reparametrised as
-e^(loc + scale·ε).
+e^(loc + scale·ε): as PyTorch's, a TransformedDistribution of that normal through ExpTransform
+(``base_dist``, ``transforms``), with the closed forms below in place of the general ones.
 
 Changing variables x = e^y divides the normal density by dx/dy = x: ln p(x) = ln N(ln x; loc, scale²)
 − ln x. The moments are E[xⁿ] = E[e^(nY)] = e^(n·loc + n²scale²/2) (the normal's moment generating
@@ -11,19 +12,26 @@ The entropy is the normal's plus E[Y] = loc. The distribution function is Φ((ln
 from __future__ import annotations
 
 from . import constraints
-from .location_scale import LocationScale
+from .distribution import broadcast_all
 from .normal import Normal
+from .transformed_distribution import TransformedDistribution
+from .transforms import ExpTransform
 
 
-class LogNormal(LocationScale):
+class LogNormal(TransformedDistribution):
     """Density e^(−(ln x − loc)²/(2·scale²)) / (x·scale·√(2π)) on x > 0, one per element of the
     broadcast parameters (``loc`` and ``scale`` are those of ln x)."""
 
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(Normal(self.loc, self.scale, validate_args=False), ExpTransform(), validate_args)
 
     @property
     def _normal(self):
-        return Normal(self.loc, self.scale, validate_args=False)
+        return self.base_dist
 
     @property
     def mean(self):

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import constraints
 from .distribution import Distribution, draw, lazy_property
+from .location_scale import CentredOnLoc
 from ..errors import ConfigError, ShapeError
 from ..linalg import cholesky, inv, solve
 from ..tensor import Tensor, get_default_dtype, tensor
@@ -41,7 +42,7 @@ def solve_lower(L, x):
     return solve(L.tril(), x.unsqueeze(-1)).squeeze(-1)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CentredOnLoc, Distribution):
     """Density e^(−½ (x − loc)ᵀ Σ⁻¹ (x − loc)) / √((2π)ⁿ det Σ); give exactly one of
     ``covariance_matrix``, ``precision_matrix`` and ``scale_tril``. The batch is the broadcast of
     loc's leading dimensions with the matrix's."""
@@ -95,14 +96,6 @@ class MultivariateNormal(Distribution):
     @lazy_property
     def precision_matrix(self):
         return inv(self.covariance_matrix)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):
