@@ -21,19 +21,9 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import nn, optim  # noqa: E402
 from deltaprop.errors import ConfigError, GradError, ShapeError  # noqa: E402
 from deltaprop.row_gradient import RowGradient  # noqa: E402
+from test_torch_optim_porting import _numpy  # noqa: E402  (a PyTorch state dict with its tensors made arrays)
 
 TORCH_DTYPES = {np.float32: torch.float32, np.float64: torch.float64}
-
-
-def _numpy(value):
-    """A state dict with every tensor made a NumPy array."""
-    if torch.is_tensor(value):
-        return value.detach().numpy().copy()
-    if isinstance(value, dict):
-        return {key: _numpy(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_numpy(item) for item in value)
-    return value
 
 
 @pytest.fixture
