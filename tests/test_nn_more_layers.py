@@ -537,7 +537,7 @@ def test_hostile_module_dict_names_are_refused(tmp_path):
     (lambda: nn.Embedding(3, 2.5), "Embedding: embedding_dim must be a positive integer"),
     (lambda: nn.Embedding(3, 2, padding_idx=3), "Embedding: padding_idx must be an integer in [-3, 3)"),
     (lambda: nn.Embedding(3, 2, max_norm=1.0), "Embedding: max_norm is not supported"),
-    (lambda: nn.Embedding(3, 2, sparse=True), "Embedding: sparse=True is not supported"),
+    (lambda: nn.Embedding(3, 2, sparse=1), "Embedding: sparse must be True or False, got 1"),
     (lambda: F.embedding(np.array([0]), dp.ones(3, 2), max_norm=2.0), "embedding: max_norm is not supported"),
     (lambda: nn.GroupNorm(2, 3), "GroupNorm: num_channels (3) must be divisible by num_groups (2)"),
     (lambda: nn.GroupNorm(0, 3), "GroupNorm: num_groups must be a positive integer"),

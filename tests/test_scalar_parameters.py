@@ -153,8 +153,9 @@ OPTIMIZERS = {
 
 
 def test_every_optimizer_is_covered():
-    names = {name for name in optim.__all__ if name not in ("Optimizer", "lr_scheduler", "LBFGS")}
+    names = {name for name in optim.__all__ if name not in ("Optimizer", "lr_scheduler", "LBFGS", "Muon", "SparseAdam")}
     assert names == set(OPTIMIZERS)  # (LBFGS, which takes a closure, has its own test)
+    # (Muon takes matrices only, SparseAdam a table's rows: tests/reference/test_torch_optim_muon_sparse.py)
 
 
 @pytest.mark.parametrize("maximize", [False, True])

@@ -28,6 +28,7 @@ import numpy as np
 from .anomaly import Anomaly, run_rule
 from .changes import Changes, check_unchanged
 from .errors import GradError
+from .row_gradient import RowGradient, add_row_gradients, forget_rows
 
 
 def topological_order(root) -> list:
@@ -243,7 +244,11 @@ def fill_pending(node, index, g: np.ndarray) -> None:
 def _accumulate_leaf(leaf, g: np.ndarray, handed_out: set) -> None:
     """Add ``g`` to ``leaf.grad``, which is always an ndarray (0-d for a 0-d leaf, never a NumPy
     scalar: optimizers and clipping change it or read it as an array), owns its memory and keeps
-    the leaf's dtype."""
+    the leaf's dtype. A table's gradient that lists its rows (``sparse=True`` lookups) is added
+    by :func:`deltaprop.row_gradient.add_row_gradients`, which keeps the rows."""
+    if type(g) is RowGradient or type(leaf.grad) is RowGradient:
+        leaf.grad = add_row_gradients(leaf.grad, g, leaf.data.dtype, handed_out)
+        return
     if leaf.grad is None:
         # Store ``g`` itself only when no other leaf can see its memory: a view (reshape's rule
         # returns one, broadcasting returns a read-only one) may share it with an array already
@@ -271,6 +276,7 @@ def zero_gradients(tensors) -> None:
             continue
         if isinstance(g, np.ndarray) and g.flags.writeable:
             g.fill(0)
+            forget_rows(g)
         else:
             tensor.grad = np.zeros_like(tensor.data)
 

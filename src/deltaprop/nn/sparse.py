@@ -26,8 +26,10 @@ class Embedding(Module):
     output gradients at the positions that picked it; other rows get 0. The row ``padding_idx``
     (an index that marks padding; a negative one counts from the end) starts at zero and never gets
     a gradient, so it stays zero while training. ``scale_grad_by_freq`` divides each row's gradient
-    by how often the row was picked in the batch. PyTorch's ``max_norm`` and ``sparse`` are not
-    provided (a ConfigError if set).
+    by how often the row was picked in the batch. ``sparse=True`` gives the table a gradient that
+    also lists the rows the batch picked (still the dense array; see
+    :mod:`deltaprop.row_gradient`), for :class:`~deltaprop.optim.SparseAdam`. PyTorch's
+    ``max_norm`` is not provided (a ConfigError if set).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, max_norm=None,
@@ -38,7 +40,9 @@ class Embedding(Module):
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Embedding: {name} must be a positive integer, got {value!r}")
-        F.embeddings._refuse_embedding_options("Embedding", max_norm, sparse)
+        F.embeddings._refuse_embedding_options("Embedding", max_norm, False)
+        if not isinstance(sparse, (bool, np.bool_)):
+            raise ConfigError(f"Embedding: sparse must be True or False, got {sparse!r}")
         if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
             raise ConfigError(f"Embedding: norm_type must be a number, got {norm_type!r}")
         self.num_embeddings = int(num_embeddings)
@@ -47,7 +51,7 @@ class Embedding(Module):
         self.max_norm = None
         self.norm_type = float(norm_type)
         self.scale_grad_by_freq = bool(scale_grad_by_freq)
-        self.sparse = False
+        self.sparse = bool(sparse)
         if _weight is None:
             dtype = floating_dtype("Embedding", get_default_dtype() if dtype is None else dtype)
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
@@ -80,7 +84,8 @@ class Embedding(Module):
 
     def forward(self, input):
         try:
-            return F.embedding(input, self.weight, self.padding_idx, None, self.norm_type, self.scale_grad_by_freq)
+            return F.embedding(input, self.weight, self.padding_idx, None, self.norm_type, self.scale_grad_by_freq,
+                               self.sparse)
         except DataError as error:
             raise DataError(f"{self.describe()}: {error}") from None
 
@@ -95,6 +100,7 @@ class Embedding(Module):
             "norm_type": self.norm_type,
             "scale_grad_by_freq": self.scale_grad_by_freq,
             "dtype": self.weight.dtype.name,
+            **({"sparse": True} if self.sparse else {}),  # (absent when False, as configs saved before it have it)
         }
 
     def extra_repr(self) -> str:
@@ -105,6 +111,8 @@ class Embedding(Module):
             text += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:
             text += ", scale_grad_by_freq=True"
+        if self.sparse:
+            text += ", sparse=True"
         return text
 
 

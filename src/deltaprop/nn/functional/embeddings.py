@@ -39,11 +39,13 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
               sparse: bool = False):
     """Rows of ``weight`` picked by the integer indices in ``input`` (see :func:`deltaprop.ops.embedding`).
 
-    ``max_norm`` (renormalising the rows it reads, in place) and ``sparse`` gradients are not
-    provided; asking for them is a ConfigError rather than a silent difference.
+    ``sparse=True``: the table's gradient is still a dense array, one that also lists the rows
+    picked (a :class:`~deltaprop.row_gradient.RowGradient`), which :class:`~deltaprop.optim.SparseAdam`
+    needs. ``max_norm`` (renormalising the rows it reads, in place) is not provided; asking for it
+    is a ConfigError rather than a silent difference.
     """
-    _refuse_embedding_options("embedding", max_norm, sparse)
-    return ops.embedding(input, weight, padding_idx, scale_grad_by_freq)
+    _refuse_embedding_options("embedding", max_norm, False)
+    return ops.embedding(input, weight, padding_idx, scale_grad_by_freq, bool(sparse))
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2, scale_grad_by_freq: bool = False,
@@ -62,5 +64,5 @@ def _refuse_embedding_options(owner: str, max_norm, sparse) -> None:
         raise ConfigError(f"{owner}: max_norm is not supported by deltaprop (it rescales table rows in place as they "
                           f"are read); got max_norm={max_norm!r}, leave it None")
     if sparse:
-        raise ConfigError(f"{owner}: sparse=True is not supported by deltaprop (its gradients are dense arrays); "
-                          "leave sparse=False")
+        raise ConfigError(f"{owner}: sparse=True is not supported by deltaprop's bags (embedding and Embedding "
+                          "take it); leave sparse=False")
