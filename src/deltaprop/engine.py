@@ -285,8 +285,13 @@ def _sum(previous, g: np.ndarray) -> np.ndarray:
     """``previous + g`` (or ``g`` alone when ``previous`` is None) as an array, for the sweeps that
     collect gradients by the side of the hot one: a new array, since a rule may hand the same array
     to several parents, and an ndarray even where the arithmetic on 0-d arrays gives a NumPy scalar."""
-    total = g if previous is None else previous + g
-    return total if type(total) is np.ndarray else np.asarray(total)
+    if previous is None:
+        total = g
+    elif type(previous) is RowGradient or type(g) is RowGradient:
+        return add_row_gradients(previous, g, g.dtype, set())  # (the union of the rows where both list them)
+    else:
+        total = previous + g
+    return total if isinstance(total, np.ndarray) else np.asarray(total)  # (a RowGradient stays one)
 
 
 def _retain(node, g: np.ndarray) -> None:

@@ -307,8 +307,7 @@ LAYERS = {
 REFUSED = {
     ("LSTM", "proj_size"): (2, "LSTM: proj_size is not supported"),
     ("Embedding", "max_norm"): (1.0, "Embedding: max_norm"),
-    ("Embedding", "sparse"): (True, "Embedding: sparse"),
-}
+}  # (Embedding's sparse=True is taken since SparseAdam: tests/reference/test_torch_optim_muon_sparse.py)
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))

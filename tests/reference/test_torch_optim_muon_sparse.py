@@ -12,6 +12,8 @@ table equal to PyTorch's after every step; SGD and Adagrad on the same sparse gr
 PyTorch's; the refusals; the state dicts, and ``named_parameters()`` for every optimizer.
 """
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -207,6 +209,23 @@ def test_sparse_adam_trains_an_embedding_as_pytorchs(options, dtype):
     assert not state["exp_avg"][[0, 6, 8]].any() and not state["exp_avg_sq"][[0, 6, 8]].any()
     theirs_state = _numpy(opt_theirs.state_dict())["state"][0]
     np.testing.assert_allclose(state["exp_avg_sq"], theirs_state["exp_avg_sq"], rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("sweep", ["a hook elsewhere", "anomaly mode"])
+def test_sparse_adam_follows_pytorch_in_the_sweep_that_runs_hooks(sweep):
+    # While any tensor has a hook, or anomaly mode is on, backward() takes the sweep that runs
+    # hooks; its leaves' gradients must keep their rows there too (they once arrived dense, and
+    # SparseAdam refused them).
+    ours, theirs = _embeddings(np.float64)
+    opt_ours, opt_theirs = optim.SparseAdam(ours.parameters(), lr=0.1), torch.optim.SparseAdam(theirs.parameters(),
+                                                                                                lr=0.1)
+    hooked = dp.ones(2, requires_grad=True)
+    handle = hooked.register_hook(lambda g: g)
+    try:
+        with dp.autograd.detect_anomaly() if sweep == "anomaly mode" else contextlib.nullcontext():
+            _train(ours, theirs, opt_ours, opt_theirs, np.float64, _equal(np.float64), backwards=2)
+    finally:
+        handle.remove()
 
 
 def test_sparse_adam_with_two_backwards_and_zeroed_gradients_follows_pytorch():
