@@ -135,6 +135,8 @@ from .function_forms import is_complex, is_nonzero, is_same_size, is_signed
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from . import in_place_functions
 from .in_place_functions import *  # noqa: F403  (torch.abs_(x), torch.zero_(x), torch.dropout_(x, p, train), ...)
+from . import torch_functions
+from .torch_functions import *  # noqa: F403  (torch.conv2d, torch.dropout(x, p, train), torch.lstm_cell, ...)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 from .dtypes import bfloat16  # named (torch.bfloat16), and refused by everything that takes a dtype
@@ -262,3 +264,4 @@ __all__ = [
     "set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
 ]
 __all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)
+__all__ += torch_functions.__all__  # (torch.conv2d, torch.batch_norm, ...: the layer functions' top-level forms)
