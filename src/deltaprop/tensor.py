@@ -278,8 +278,8 @@ class Tensor:
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         """The array as a DLPack capsule, for another library's ``from_dlpack`` (sharing its memory)."""
         if self.requires_grad:
-            raise GradError("__dlpack__: a tensor that requires grad cannot be exported (its gradient would be lost, "
-                            "as PyTorch refuses too); export x.detach()")
+            raise BufferError("__dlpack__: a tensor that requires grad cannot be exported (its gradient would be lost, "
+                              "as PyTorch refuses too); export x.detach()")
         kwargs = {} if max_version is None else {"max_version": max_version}
         return self.data.__dlpack__(stream=stream, dl_device=dl_device, copy=copy, **kwargs)
 
