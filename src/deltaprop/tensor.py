@@ -1234,15 +1234,15 @@ class Tensor:
     @property
     def mH(self):
         """The conjugate transpose of each matrix of a stack: :attr:`mT`, since the elements are real."""
-        if self.ndim < 2:
-            raise ShapeError(f"mH: transposes a matrix or a stack of matrices (at least 2 dimensions), "
-                             f"got shape {self.shape}")
-        return self.mT
+        return self._conjugate_transpose("mH")
 
     def adjoint(self) -> "Tensor":
         """:attr:`mH`, the conjugate transpose of each matrix."""
+        return self._conjugate_transpose("adjoint")
+
+    def _conjugate_transpose(self, what: str) -> "Tensor":
         if self.ndim < 2:
-            raise ShapeError(f"adjoint: transposes a matrix or a stack of matrices (at least 2 dimensions), "
+            raise ShapeError(f"{what}: transposes a matrix or a stack of matrices (at least 2 dimensions), "
                              f"got shape {self.shape}")
         return self.mT
 
