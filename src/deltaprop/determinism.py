@@ -43,7 +43,8 @@ def set_deterministic_debug_mode(debug_mode) -> None:
         debug_mode = _DEBUG_MODES.index(debug_mode)
     if isinstance(debug_mode, bool) or not isinstance(debug_mode, int) or not 0 <= debug_mode <= 2:
         raise (TypeError if not isinstance(debug_mode, (str, int)) else ValueError)(
-            f"set_deterministic_debug_mode: debug_mode must be 'default', 'warn', 'error' or 0, 1, 2, got {debug_mode!r}")
+            f"set_deterministic_debug_mode: debug_mode must be 'default', 'warn', 'error' or 0, 1, 2, "
+            f"got {debug_mode!r}")
     use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
 
 
