@@ -146,6 +146,19 @@ from .function_forms import is_complex, is_nonzero, is_same_size, is_signed
 from .function_forms import all, any, max, min, pow  # noqa: A004  (torch.all, torch.max, ...)
 from . import in_place_functions
 from .in_place_functions import *  # noqa: F403  (torch.abs_(x), torch.zero_(x), torch.dropout_(x, p, train), ...)
+from . import torch_functions
+from .torch_functions import *  # noqa: F403  (torch.conv2d, torch.dropout(x, p, train), torch.lstm_cell, ...)
+from . import method_functions
+from .method_functions import *  # noqa: F403  (torch.conj(x), torch.real(x), torch.narrow_copy(x, ...), ...)
+from .ops import bitwise_left_shift, bitwise_right_shift  # << and >> of integer tensors
+from .exchange import from_dlpack, frombuffer, to_dlpack  # memory shared with other libraries and buffers
+from .switches import is_warn_always_enabled, set_flush_denormal, set_warn_always
+from .determinism import get_deterministic_debug_mode, set_deterministic_debug_mode
+from .questions import can_cast, is_storage, typename
+from .deprecated_functions import set_default_tensor_type
+from . import deprecated_functions as _deprecated
+
+globals()["range"] = _deprecated.range  # (torch.range, deprecated; out of __all__, so `import *` keeps Python's range)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 from .dtypes import bfloat16  # named (torch.bfloat16), and refused by everything that takes a dtype
@@ -197,6 +210,8 @@ _LAZY = {
     "func": ("func", None),
     "vmap": ("func", "vmap"),
     "testing": ("testing", None),
+    "cpu": ("cpu", None),
+    "get_device_module": ("cpu", "get_device_module"),
     "set_num_threads": ("threads", "set_num_threads"),
     "get_num_threads": ("threads", "get_num_threads"),
     "set_num_interop_threads": ("threads", "set_num_interop_threads"),
@@ -285,3 +300,8 @@ __all__ = [
     "bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window", "signal",
 ]
 __all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)
+__all__ += torch_functions.__all__  # (torch.conv2d, torch.batch_norm, ...: the layer functions' top-level forms)
+__all__ += method_functions.__all__ + ["bitwise_left_shift", "bitwise_right_shift"]
+__all__ += ["from_dlpack", "frombuffer", "to_dlpack", "is_warn_always_enabled", "set_flush_denormal", "set_warn_always",
+            "get_deterministic_debug_mode", "set_deterministic_debug_mode", "can_cast", "is_storage", "typename",
+            "set_default_tensor_type", "cpu", "get_device_module"]

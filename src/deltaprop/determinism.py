@@ -30,3 +30,24 @@ def are_deterministic_algorithms_enabled() -> bool:
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     """The ``warn_only`` last given to :func:`use_deterministic_algorithms` (False before)."""
     return _state["warn_only"]
+
+
+# PyTorch's other spelling of the same switch: a debug mode 'default' (0), 'warn' (1) or 'error' (2),
+# which are the switch off, on with warn_only, and on.
+_DEBUG_MODES = ("default", "warn", "error")
+
+
+def set_deterministic_debug_mode(debug_mode) -> None:
+    """Set the switch by debug mode: 'default' or 0 (off), 'warn' or 1 (on, warn_only), 'error' or 2 (on)."""
+    if isinstance(debug_mode, str) and debug_mode in _DEBUG_MODES:
+        debug_mode = _DEBUG_MODES.index(debug_mode)
+    if isinstance(debug_mode, bool) or not isinstance(debug_mode, int) or not 0 <= debug_mode <= 2:
+        raise (TypeError if not isinstance(debug_mode, (str, int)) else ValueError)(
+            f"set_deterministic_debug_mode: debug_mode must be 'default', 'warn', 'error' or 0, 1, 2, "
+            f"got {debug_mode!r}")
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode() -> int:
+    """0, 1 or 2: the debug mode the switch is in (see :func:`set_deterministic_debug_mode`)."""
+    return 0 if not _state["mode"] else 1 if _state["warn_only"] else 2

@@ -61,9 +61,17 @@ def feature_alpha_dropout_(input, p, train):
     return _written("feature_alpha_dropout_", feature_alpha_dropout, input, p, train)
 
 
+def feature_dropout_(input, p, train):
+    """:func:`deltaprop.feature_dropout` written into ``input``: whole channels zeroed."""
+    from .torch_functions import feature_dropout
+
+    return _written("feature_dropout_", feature_dropout, input, p, train)
+
+
 def _written(what: str, function, input, *args) -> Tensor:
     return _changed(what, input)._overwritten(what, function, *args)
 
 
 __all__ = [*_METHODS, "dropout_", "alpha_dropout_", "feature_alpha_dropout_", "celu_", "relu_", "rrelu_", "selu_",
            "threshold_"]
+__all__ += ["feature_dropout_"]

@@ -249,6 +249,42 @@ class Tensor:
 
     is_cuda = False  # (PyTorch's flags, read by code that branches on them)
     is_cpu = True
+    # (and its other backends' and layouts': none of them is where a deltaprop tensor is)
+    is_meta = is_xla = is_xpu = is_mps = is_ipu = is_mtia = is_maia = is_vulkan = False
+    is_nested = is_quantized = is_sparse_csr = is_mkldnn = False
+
+    def get_device(self) -> int:
+        """-1, PyTorch's number for the CPU (a GPU's index otherwise)."""
+        return -1
+
+    def data_ptr(self) -> int:
+        """The address of the first element in memory: two tensors with the same one share it (the
+        address of the array's start for an empty tensor, where PyTorch gives 0)."""
+        return self.data.__array_interface__["data"][0]
+
+    const_data_ptr = data_ptr
+
+    def dim_order(self) -> tuple:
+        """The dimensions from the outermost in memory to the innermost (largest stride first; ties in
+        the order of the dimensions): (0, 1, 2) for a new tensor, (1, 0) for a matrix's transpose."""
+        steps = self.stride()
+        return tuple(sorted(range(len(steps)), key=lambda d: -abs(steps[d])))
+
+    def is_inference(self) -> bool:
+        """False: deltaprop makes no inference tensors (its ``inference_mode`` is ``no_grad``, and a
+        tensor made there may later enter the graph)."""
+        return False
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The array as a DLPack capsule, for another library's ``from_dlpack`` (sharing its memory)."""
+        if self.requires_grad:
+            raise BufferError("__dlpack__: a tensor that requires grad cannot be exported (its gradient would be lost, "
+                              "as PyTorch refuses too); export x.detach()")
+        kwargs = {} if max_version is None else {"max_version": max_version}
+        return self.data.__dlpack__(stream=stream, dl_device=dl_device, copy=copy, **kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        return self.data.__dlpack_device__()
 
     # PyTorch's memory placement, asked by code that hands tensors to other processes or stages them
     # for a GPU: a deltaprop tensor's array lives in this process's ordinary memory, where it stays.
@@ -1302,6 +1338,118 @@ class Tensor:
         """False: deltaprop has no complex dtypes."""
         return False
 
+    # PyTorch's complex-number methods, for real tensors: a real number is its own conjugate and its
+    # own real part, so each is the tensor itself (as PyTorch returns it); it has no imaginary part.
+
+    def conj(self) -> "Tensor":
+        return self
+
+    resolve_conj = resolve_neg = conj
+
+    def is_conj(self) -> bool:
+        return False
+
+    is_neg = is_conj
+
+    @property
+    def real(self) -> "Tensor":
+        return self
+
+    @property
+    def imag(self):
+        raise TypeError(f"imag: a tensor of dtype {self.dtype} is real and has no imaginary part (PyTorch refuses "
+                        "too); deltaprop has no complex dtypes")
+
+    @property
+    def mH(self):
+        """The conjugate transpose of each matrix of a stack: :attr:`mT`, since the elements are real."""
+        return self._conjugate_transpose("mH")
+
+    def adjoint(self) -> "Tensor":
+        """:attr:`mH`, the conjugate transpose of each matrix."""
+        return self._conjugate_transpose("adjoint")
+
+    def _conjugate_transpose(self, what: str) -> "Tensor":
+        if self.ndim < 2:
+            raise ShapeError(f"{what}: transposes a matrix or a stack of matrices (at least 2 dimensions), "
+                             f"got shape {self.shape}")
+        return self.mT
+
+    def hardshrink(self, lambd=0.5):
+        return _ops.hardshrink(self, lambd)
+
+    def prelu(self, weight):
+        return _ops.prelu(self, weight)
+
+    def vdot(self, other):
+        """The dot product of two vectors (PyTorch conjugates this one first; it is real here)."""
+        return _ops.dot(self, other)
+
+    def bitwise_left_shift(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ops.bitwise_right_shift(other, self)
+
+    def __ilshift__(self, other):
+        return self._augmented(_ops.bitwise_left_shift, None, "<<=", other)
+
+    def __irshift__(self, other):
+        return self._augmented(_ops.bitwise_right_shift, None, ">>=", other)
+
+    def narrow_copy(self, dim, start, length) -> "Tensor":
+        """:meth:`narrow` as a new tensor (a copy, not a view), in the graph."""
+        return _ops.clone(self.narrow(dim, start, length))
+
+    def unsafe_chunk(self, chunks, dim=0):
+        """:meth:`chunk` (PyTorch's form that skips its checks of later in-place changes)."""
+        return self.chunk(chunks, dim)
+
+    def unsafe_split(self, split_size, dim=0):
+        """:meth:`split` (PyTorch's form that skips its checks of later in-place changes)."""
+        return self.split(split_size, dim)
+
+    def unsafe_split_with_sizes(self, split_sizes, dim=0):
+        """:meth:`split_with_sizes` (PyTorch's form that skips its checks of later in-place changes)."""
+        return self.split_with_sizes(split_sizes, dim)
+
+    def new(self, *args, device=None):
+        """PyTorch's legacy constructor of this tensor's dtype, as the legacy types take their
+        arguments (:mod:`deltaprop.legacy_types`): ``x.new(2, 3)`` or a Size gives zeros of that shape,
+        ``x.new(data)`` a copy of the values, ``x.new(tensor)`` that tensor (of this dtype), and
+        ``x.new()`` an empty vector."""
+        from .legacy_types import _legacy_type
+        from .size import Size
+
+        if len(args) == 1 and isinstance(args[0], Size):
+            args = tuple(args[0])
+        return _legacy_type("new", self.data.dtype)(*args, device=device)
+
+    def resize(self, *sizes):
+        """PyTorch's deprecated out-of-place resize: a reshape to ``sizes``, which must keep the
+        number of elements (it warns, as PyTorch does; use :meth:`reshape`)."""
+        import warnings
+
+        warnings.warn("resize: the out-of-place resize is deprecated (in PyTorch too); use x.reshape(...) instead",
+                      UserWarning, stacklevel=2)
+        shape = _ops.shape._sizes("resize", sizes)
+        if int(np.prod(shape)) != self.numel():
+            raise ShapeError(f"resize: the out-of-place resize keeps the number of elements ({self.numel()} for shape "
+                             f"{self.shape}), got sizes {shape} ({int(np.prod(shape))} elements)")
+        return _ops.reshape(self, shape)
+
     def stride(self, dim=None):
         """The distance in memory, in elements, between neighbours along each dimension (along
         ``dim`` alone), as PyTorch counts it: (12, 4, 1) for a new (2, 3, 4) tensor, 0 along an
@@ -2165,6 +2313,7 @@ _IN_PLACE = (
 _IN_PLACE_WITHOUT_GRADIENT = (
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_left_shift", "bitwise_right_shift",
 )
 
 

@@ -135,6 +135,8 @@ CASES = {
     "bitwise_or_": (INTEGERS, lambda x, lib: x.bitwise_or_(lib.tensor([3, 1, 2]))),
     "bitwise_xor_": (INTEGERS, lambda x, lib: x.bitwise_xor_(6)),
     "bitwise_not_": (INTEGERS, lambda x, lib: x.bitwise_not_()),
+    "bitwise_left_shift_": (INTEGERS, lambda x, lib: x.bitwise_left_shift_(lib.tensor([3, 70, -1]))),
+    "bitwise_right_shift_": (INTEGERS, lambda x, lib: x.bitwise_right_shift_(2)),
     "bitwise_and_ bool": (INTEGERS > 2, lambda x, lib: x.bitwise_and_(lib.tensor([True, False, True]))),
     "bitwise_not_ bool": (INTEGERS > 2, lambda x, lib: x.bitwise_not_()),
     "eq_ integers": (INTEGERS, lambda x, lib: x.eq_(lib.tensor([1.0, 2.0, 3.0]))),
@@ -332,7 +334,7 @@ FUNCTIONS = {
     "addmv_": (ROW[:2], ("matrix", "vector")), "relu_": (SIGNED, ()), "selu_": (SMALL, ()), "celu_": (SMALL, (2.0,)),
     "threshold_": (SIGNED, (1.5, -1.0)), "rrelu_": (SIGNED, (0.1, 0.3, False)),
     "dropout_": (SIGNED, (0.5, False)), "alpha_dropout_": (SIGNED, (0.5, False)),
-    "feature_alpha_dropout_": (SIGNED, (0.5, False)),
+    "feature_alpha_dropout_": (SIGNED, (0.5, False)), "feature_dropout_": (SIGNED, (0.5, False)),
     "deg2rad_": (SIGNED, ()), "rad2deg_": (SIGNED, ()), "ldexp_": (SIGNED, ("exponents",)),
 }
 
@@ -370,7 +372,7 @@ def test_the_function_forms_take_the_methods_keywords():
     np.testing.assert_allclose(x.data, t.numpy())
 
 
-@pytest.mark.parametrize("name", ["dropout_", "alpha_dropout_", "feature_alpha_dropout_"])
+@pytest.mark.parametrize("name", ["dropout_", "alpha_dropout_", "feature_alpha_dropout_", "feature_dropout_"])
 def test_the_dropouts_in_place_draw_a_mask_in_training(name):
     dp.manual_seed(0)
     x = dp.ones(4, 50, dtype=dp.float64)
@@ -402,8 +404,6 @@ def test_the_function_forms_refuse_what_is_not_a_tensor_as_pytorch_does():
 # list (test_an_omission_whose_operation_exists_is_an_omission_no_longer): its in-place form is a line
 # in tensor._IN_PLACE.
 TENSOR_OMISSIONS = {
-    # operations deltaprop does not have (out-of-place form missing too)
-    "bitwise_left_shift_", "bitwise_right_shift_",
     # memory layouts a NumPy-backed tensor has no counterpart of: strides set by hand
     "as_strided_",
     # complex numbers (deltaprop's tensors hold real numbers and booleans)
@@ -415,7 +415,6 @@ TENSOR_OMISSIONS = {
 FUNCTION_OMISSIONS = {
     "as_strided_", "conj_physical_", "resize_as_sparse_",
     "embedding_renorm_",  # (nn.Embedding's max_norm, which deltaprop refuses)
-    "feature_dropout_",  # (deltaprop has no dropout of channels for any number of dimensions, only dropout1d/2d/3d)
 }
 
 

@@ -17,7 +17,8 @@ file, row, column or value at fault.
 """
 
 from .batching import BatchSampler
-from .collate import default_collate
+from .collate import default_collate, default_convert
+from .distributed import DistributedSampler
 from .csv import load_csv
 from .dataset import ArrayDataset, Dataset, TensorDataset
 from .digits import load_digits
@@ -29,10 +30,12 @@ from .samplers import RandomSampler, Sampler, SequentialSampler, SubsetRandomSam
 from .split import train_test_split
 from .subsets import ConcatDataset, StackDataset, Subset, random_split
 from .table import Table
+from .workers import get_worker_info
 
 __all__ = [
     "ArrayDataset", "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
     "LabelEncoder", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "StandardScaler", "Subset",
     "SubsetRandomSampler", "Table", "TensorDataset", "WeightedRandomSampler", "default_collate", "load_csv",
     "load_digits", "load_npz", "one_hot", "random_split", "train_test_split",
+    "DistributedSampler", "default_convert", "get_worker_info",
 ]

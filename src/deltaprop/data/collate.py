@@ -116,3 +116,22 @@ def _stacked(batch: list, first) -> Tensor:
         raise ShapeError(f"default_collate: every {type(first).__name__} of a batch must have the same shape, got "
                          f"{arrays[0].shape} at entry 0 and {arrays[different].shape} at entry {different}")
     return Tensor._wrap(np.stack(arrays))
+
+
+def default_convert(data):
+    """PyTorch's ``default_convert``, the DataLoader's ``collate_fn`` for unbatched loading
+    (``batch_size=None``): every NumPy array or NumPy scalar in ``data`` becomes a tensor sharing
+    its memory, at any level of a dict, list or tuple (a namedtuple keeps its type, another tuple
+    becomes a list, as PyTorch makes them); numbers, strings, arrays of strings and the rest stay
+    as they are."""
+    if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (np.str_, np.bytes_)):
+        array = np.asarray(data)
+        return data if array.dtype.kind in "USO" else Tensor._wrap(array)
+    if isinstance(data, Mapping):
+        return type(data)({key: default_convert(value) for key, value in data.items()}) \
+            if not isinstance(data, dict) or type(data) is dict else {k: default_convert(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a namedtuple
+        return type(data)(*(default_convert(value) for value in data))
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        return [default_convert(value) for value in data]
+    return data

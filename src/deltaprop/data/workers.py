@@ -68,3 +68,10 @@ def worker_options(num_workers, pin_memory, timeout, worker_init_fn, multiproces
         "persistent_workers": persistent_workers, "pin_memory_device": pin_memory_device,
         "in_order": _flag("in_order", in_order),
     }
+
+
+def get_worker_info():
+    """None, PyTorch's answer in the main process: every batch is made in the calling process
+    (whatever ``num_workers`` says), so code that splits an IterableDataset among workers by this
+    takes the whole dataset."""
+    return None

@@ -9,6 +9,7 @@
 | cumulative    | cumsum, cumprod, cummax, cummin, logcumsumexp, diff                   |
 | elementwise   | exp, log, sqrt, abs, clip, maximum, minimum, where, astype, clone     |
 | logical       | lt, le, gt, ge, eq, ne, isclose, allclose, equal, count_nonzero, all_true, any_true, isnan, isinf, isfinite, isposinf, isneginf, signbit, isreal, logical_and/or/xor/not, bitwise_and/or/xor/not (no gradient) |
+| shifts        | bitwise_left_shift, bitwise_right_shift (<< and >> of integers, no gradient) |
 | unary         | log1p, expm1, log2, log10, exp2, sin, cos, square, rsqrt, reciprocal, erf, erfc, erfinv, sign, floor, ceil, round, trunc, clamp_min, clamp_max, frac, nan_to_num |
 | trigonometric | tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh (arcsin, ... aliases), sinc |
 | binary_math   | atan2 (arctan2), hypot, logaddexp, logaddexp2, xlogy, fmod, copysign, lerp |
@@ -174,6 +175,7 @@ from .integration import cumulative_trapezoid, trapezoid, trapz
 from .covariance import corrcoef, cov
 from .histograms import histc, histogram, histogramdd
 from .products import addr
+from .shifts import bitwise_left_shift, bitwise_right_shift
 
 __all__ = [
     "abs", "add", "astype", "clone", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -229,4 +231,5 @@ __all__ = [
     "deg2rad", "float_power", "fmax", "fmin", "ldexp", "mvlgamma", "positive", "rad2deg", "rsub", "sgn",
     "frexp", "gcd", "heaviside", "lcm", "nextafter", "igamma", "igammac", "dist", "renorm",
     "cumulative_trapezoid", "trapezoid", "trapz", "corrcoef", "cov", "histc", "histogram", "histogramdd", "addr",
+    "bitwise_left_shift", "bitwise_right_shift",
 ]
