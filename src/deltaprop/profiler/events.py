@@ -94,9 +94,10 @@ class EventList(list):
         averages: dict = {}
         for event in self:
             shapes = event.input_shapes if group_by_input_shape else None
-            key = (event.key, repr(shapes), tuple((event.stack or ())[:group_by_stack_n]))
+            name = "ProfilerStep*" if event.key.startswith("ProfilerStep#") else event.key  # (the steps as one, as PyTorch)
+            key = (name, repr(shapes), tuple((event.stack or ())[:group_by_stack_n]))
             if key not in averages:
-                averages[key] = EventAverage(event.key, shapes)
+                averages[key] = EventAverage(name, shapes)
             averages[key].add(event)
         return EventList(averages.values())
 
