@@ -222,6 +222,7 @@ _LAZY = {
     "bartlett_window": ("windows", "bartlett_window"),
     "kaiser_window": ("windows", "kaiser_window"),
     "signal": ("signal", None),
+    "profiler": ("profiler", None),
 }
 
 

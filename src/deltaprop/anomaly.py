@@ -11,10 +11,8 @@ the input and that place.
 Off, it costs the training loop nothing, not even a test. Nodes are made by the recorder
 (``Tensor._from_op``, bound as ``record`` in each of deltaprop's modules of operations); while the
 mode is on, those bindings are swapped for :func:`_tracing_record`, and back again when it goes
-off. The sweep
-of ``backward()`` is swapped the way tensor hooks swap it: the mode counts as one hook
-(``engine.Hooks.count``), so ``backward()`` takes the sweep that can run hooks, which also runs
-the rules through :func:`run_rule`.
+off. The rules of the sweep of ``backward()`` are run through :func:`run_rule` while it is on
+(both swaps by :mod:`deltaprop.watching`, which the profiler shares).
 
     >>> import deltaprop as dp
     >>> x = dp.tensor([0.0, 1.0], requires_grad=True)
@@ -37,6 +35,7 @@ import weakref
 import numpy as np
 
 from .errors import GradError
+from .watching import rebind, watch_rules
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _DEPTH = 12  # frames kept per node: enough to reach the caller's code through a few layers
@@ -71,12 +70,11 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
     enabled = bool(enabled)
     if enabled != Anomaly.enabled:
         global _record
-        from . import engine
         from .tensor import Tensor
 
         _record = Tensor._from_op
-        _swap(_record, _tracing_record) if enabled else _swap(_tracing_record, _record)
-        engine.Hooks.count += 1 if enabled else -1  # the hooks' sweep runs the rules through run_rule
+        rebind([(_record, _tracing_record)] if enabled else [(_tracing_record, _record)], keep=(__name__,))
+        watch_rules(run_rule, enabled)  # the hooks' sweep runs the rules through run_rule
         if not enabled:
             Anomaly.traces.clear()
     Anomaly.enabled, Anomaly.check_nan = enabled, bool(check_nan)
@@ -196,14 +194,3 @@ def _formatted(node) -> str:
         if source:
             lines.append(f"    {source}")
     return "\n".join(lines)
-
-
-def _swap(old, new) -> None:
-    """Rebind every name in deltaprop's loaded modules that holds ``old`` to ``new``: the recorder,
-    which each module of operations imported as ``record``. (A module imported later binds what
-    ``ops._core`` holds then, which this swaps too.) This module keeps both, as they are."""
-    for name, module in list(sys.modules.items()):
-        if (name == "deltaprop" or name.startswith("deltaprop.")) and name != __name__:
-            namespace = getattr(module, "__dict__", {})
-            for key in [key for key, value in namespace.items() if value is old]:
-                namespace[key] = new

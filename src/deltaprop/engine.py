@@ -15,8 +15,9 @@ as soon as they have been passed on, unless the node asked for ``retain_grad()``
 
 Hooks (``Tensor.register_hook``, ``register_post_accumulate_grad_hook``) are run by a second sweep,
 :func:`_run_with_hooks`, taken only while some tensor has one: the sweep without hooks pays one
-comparison per ``backward()`` for them. Anomaly detection (:mod:`.anomaly`) counts as a hook while
-it is on, so that sweep is also the one that checks each rule's gradients.
+comparison per ``backward()`` for them. A mode that watches each rule (anomaly detection, the
+profiler: :mod:`.watching`) counts as a hook while it is on, so that sweep is also the one that
+runs each rule through it.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import weakref
 
 import numpy as np
 
-from .anomaly import Anomaly, run_rule
 from .changes import Changes, check_unchanged
 from .errors import GradError
 from .row_gradient import RowGradient, add_row_gradients, forget_rows
+from .watching import Watch, run_rule
 
 
 def topological_order(root) -> list:
@@ -190,7 +191,7 @@ def gradients_to(outputs, seeds, targets) -> list:
                 leading.add(id(node))
                 break
     found: dict[int, np.ndarray] = {}
-    hooks, checked = Hooks.count, Anomaly.enabled
+    hooks, checked = Hooks.count, Watch.runners
     join._pending = join.data
     try:
         for node in order:
@@ -416,7 +417,7 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
     collected: dict[int, np.ndarray] = {}
     root._pending = seed
     handed_out: set[int] = set()
-    checked = Anomaly.enabled
+    checked = Watch.runners
     try:
         for step, node in enumerate(order):
             g = node._pending

@@ -14,10 +14,11 @@ from ..grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, s
 from ..anomaly import detect_anomaly, set_detect_anomaly
 from ..gradcheck import gradcheck, gradgradcheck
 from . import functional
+from . import profiler
 from .function import Function, FunctionCtx
 from .gradients import backward, grad
 from .variable import Variable
 
 __all__ = ["Function", "FunctionCtx", "backward", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck",
            "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
-           "Variable", "detect_anomaly", "set_detect_anomaly"]
+           "Variable", "detect_anomaly", "set_detect_anomaly", "profiler"]

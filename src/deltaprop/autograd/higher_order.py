@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..anomaly import Anomaly, run_rule
+from ..watching import Watch, run_rule
 from ..engine import Hooks, _checked_order, _depth_first_order, _has_hooks, _Join
 from ..errors import GradError
 from ..grad_mode import enable_grad
@@ -51,7 +51,7 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list, within: 
     needed = [node for node in order[1:] if id(node) in leading]
     rules = {id(node): rule_for(node) for node in needed}  # every refusal before any work
     hooks = Hooks.count and not within  # (a composition's targets are the outer sweep's: hooked there)
-    checked = Anomaly.enabled
+    checked = Watch.runners
     pending: dict[int, object] = {}
     found: dict[int, object] = {}
 
