@@ -472,3 +472,21 @@ def remove(module: Module, name: str) -> Module:
 def is_pruned(module: Module) -> bool:
     """Whether ``module`` or a module inside it has a pruned tensor."""
     return any(next(_hooks(part), None) is not None for part in module.modules())
+
+
+# -- model files ------------------------------------------------------------------------------
+# A model file keeps the pruning of each layer by the names of its pruned tensors: loading prunes
+# them again with Identity, and the state dict then fills ``<name>_orig`` and ``<name>_mask``. The
+# methods that chose the masks are not kept (pruning the loaded model further starts from the mask).
+
+
+def pruned_names(module: Module) -> list:
+    """The names of ``module``'s own pruned tensors, in the order they were pruned."""
+    return [hook._tensor_name for _, hook in _hooks(module)]
+
+
+def refresh(model: Module) -> None:
+    """Recompute every pruned tensor of ``model`` from its ``_orig`` and ``_mask`` (after a load)."""
+    for module in model.modules():
+        for _, hook in list(_hooks(module)):
+            hook(module, ())
