@@ -198,3 +198,23 @@ def test_global_pruning_takes_a_generator_of_pairs():
     kept = min(np.abs(m.weight.data[m.weight_mask == 1]).min() for m in layers)
     dropped = max(np.abs(m.weight_orig.data[m.weight_mask == 0]).max() for m in layers)
     assert dropped <= kept
+
+
+@pytest.mark.parametrize("pruned", ["weight", ["scale"], ["weight", 3], [["weight"]]])
+def test_a_model_file_naming_pruned_tensors_the_layer_lacks_is_refused(tmp_path, pruned):
+    import json
+    import struct
+
+    layer = nn.Linear(2, 2)
+    prune.identity(layer, "weight")
+    dp.save(layer, tmp_path / "pruned.safetensors")
+    data = (tmp_path / "pruned.safetensors").read_bytes()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + length])
+    info = json.loads(header["__metadata__"]["deltaprop"])
+    info["architecture"]["pruned"] = pruned
+    header["__metadata__"]["deltaprop"] = json.dumps(info)
+    text = json.dumps(header).encode()
+    (tmp_path / "broken.safetensors").write_bytes(struct.pack("<Q", len(text)) + text + data[8 + length:])
+    with pytest.raises(ModelFileError, match="lists pruned parameters it does not have"):
+        dp.load(tmp_path / "broken.safetensors")
