@@ -218,3 +218,20 @@ def test_a_model_file_naming_pruned_tensors_the_layer_lacks_is_refused(tmp_path,
     (tmp_path / "broken.safetensors").write_bytes(struct.pack("<Q", len(text)) + text + data[8 + length:])
     with pytest.raises(ModelFileError, match="lists pruned parameters it does not have"):
         dp.load(tmp_path / "broken.safetensors")
+
+
+def test_fit_trains_through_the_mask():
+    from deltaprop.training.trainer import fit
+
+    dp.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    prune.l1_unstructured(model[0], "weight", amount=0.5)
+    before = model[0].weight_orig.data.copy()
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((64, 4)).astype(np.float32), rng.integers(0, 3, 64)
+    fit(model, X, y, loss=nn.CrossEntropyLoss(), optimizer=dp.optim.Adam(model.parameters(), lr=0.05), epochs=2,
+        batch_size=16, verbose=0)
+    pruned = model[0].weight_mask == 0
+    # no gradient reached the pruned entries (Adam moves every entry a gradient reaches)
+    np.testing.assert_array_equal(model[0].weight_orig.data[pruned], before[pruned])
+    assert (model[0].weight_orig.data[~pruned] != before[~pruned]).all()
