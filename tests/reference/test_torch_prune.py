@@ -198,14 +198,16 @@ def test_state_dicts_load_both_ways(layer, options, shape):
     tprune.identity(theirs, "weight")
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(3).standard_normal(shape)
-    np.testing.assert_allclose(ours(dp.tensor(x, dtype=np.float64)).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours(dp.tensor(x, dtype=np.float64)).data, theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-12)
     np.testing.assert_array_equal(theirs.weight_mask.numpy(), ours.weight_mask)
 
     ours, theirs = twins(layer, options, np.float64)
     tprune.l1_unstructured(theirs, "weight", amount=0.4)
     prune.identity(ours, "weight")
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    np.testing.assert_allclose(ours(dp.tensor(x, dtype=np.float64)).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours(dp.tensor(x, dtype=np.float64)).data, theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-12)
     np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
 
 
@@ -230,7 +232,8 @@ def test_training_a_pruned_model_agrees(optimizer, kwargs):
         step_ours.zero_grad(), step_theirs.zero_grad()
         loss.backward(), expected.backward()
         step_ours.step(), step_theirs.step()
-    ours(dp.tensor(x, dtype=np.float64)), theirs(torch.from_numpy(x))  # the pruned weights recomputed from the stepped originals
+    # the pruned weights recomputed from the stepped originals
+    ours(dp.tensor(x, dtype=np.float64)), theirs(torch.from_numpy(x))
     for a, b in [(ours[0], theirs[0]), (ours[2], theirs[2])]:
         agree(a, b, np.float64)
         assert not a.weight.data[a.weight_mask == 0].any()

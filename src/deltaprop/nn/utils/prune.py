@@ -119,7 +119,8 @@ class BasePruningMethod(ABC):
     def apply_mask(self, module: Module) -> Tensor:
         """``<name>_orig`` · ``<name>_mask`` of ``module``: the pruned tensor, recorded on the graph."""
         if self._tensor_name is None:
-            raise ConfigError(f"{type(self).__name__}.apply_mask: the method prunes no tensor yet; use apply(module, name)")
+            raise ConfigError(f"{type(self).__name__}.apply_mask: the method prunes no tensor yet; use "
+                              "apply(module, name)")
         original = getattr(module, self._tensor_name + "_orig")
         mask = _array(getattr(module, self._tensor_name + "_mask"))
         return original * mask.astype(original.data.dtype, copy=False)
@@ -447,8 +448,8 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
         scores.append(score.reshape(-1))
         default = getattr(module, name + "_mask", None)
         defaults.append(np.ones(current.size, current.dtype) if default is None else _array(default).reshape(-1))
-    joined = Tensor._wrap(np.concatenate(scores)) if scores else Tensor._wrap(np.zeros(0))
-    mask = _array(PruningContainer(method).compute_mask(joined, Tensor._wrap(np.concatenate(defaults or [np.zeros(0)]))))
+    joined, default = (np.concatenate(arrays) if arrays else np.zeros(0) for arrays in (scores, defaults))
+    mask = _array(PruningContainer(method).compute_mask(Tensor._wrap(joined), Tensor._wrap(default)))
     start = 0
     for module, name in parameters:
         shape = _array(getattr(module, name)).shape
