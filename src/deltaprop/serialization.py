@@ -34,6 +34,7 @@ import inspect
 import json
 import math
 import reprlib
+import sys
 import warnings
 from pathlib import Path
 
@@ -196,6 +197,10 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
         model.load_state_dict(tensors)
     except ShapeError as error:
         raise ModelFileError(f"{path}: the weights do not fit the architecture ({error})") from None
+    # a pruned tensor is recomputed from the mask just loaded (nothing is pruned before prune is imported)
+    prune = sys.modules.get(__package__ + ".nn.utils.prune")
+    if prune is not None:
+        prune.refresh(model)
     object.__setattr__(model, "metadata", info.get("metadata") or {})
     return model
 
@@ -342,6 +347,11 @@ def architecture_of(module) -> dict | None:
         frozen = [key for key, parameter in node._parameters.items() if parameter is not None and not parameter.requires_grad]
         if frozen:
             spec["frozen"] = frozen
+        if node.__dict__.get("_forward_pre_hooks"):
+            from .nn.utils.prune import pruned_names
+
+            if pruned_names(node):
+                spec["pruned"] = pruned_names(node)  # (each <name>_orig and <name>_mask is in the state dict)
         return spec
 
     return describe(module, [])
@@ -494,6 +504,7 @@ def build(spec, limit: int | None = None, where="model file"):
         wrong = _wrong_kind(layer, config, classes[name])
         if wrong:
             raise ModelFileError(f"{where}: {wrong}")
+        _prune(module, node.get("pruned", []), name, where)  # (before freezing: it makes <name>_orig)
         _freeze(module, node.get("frozen", []), name, where)
         if "parametrizations" in node:
             _parametrize(module, node["parametrizations"], layer, where)
@@ -514,6 +525,19 @@ def _freeze(module, frozen, name: str, where) -> None:
         raise ModelFileError(f"{where}: layer {name!r} lists frozen parameters it does not have: {_short(frozen)}")
     for key in frozen:
         own[key].requires_grad = False
+
+
+def _prune(module, pruned, name: str, where) -> None:
+    """Prune again the tensors ``pruned`` names, with masks of ones that the state dict then fills."""
+    if not pruned:
+        return
+    own = module._parameters
+    if not isinstance(pruned, list) or not all(isinstance(key, str) and own.get(key) is not None for key in pruned):
+        raise ModelFileError(f"{where}: layer {name!r} lists pruned parameters it does not have: {_short(pruned)}")
+    from .nn.utils import prune
+
+    for key in pruned:
+        prune.identity(module, key)
 
 
 # What a model file may ask of each parametrization: its arguments and the kinds they take.

@@ -2,7 +2,8 @@
 ``rnn``, batches of sequences of different lengths; ``parametrize`` and ``parametrizations``, weights
 computed from other parameters (weight and spectral normalization, also in their older forms,
 ``weight_norm`` and ``spectral_norm`` here); ``stateless.functional_call``, a module run with other
-weights; the memory-format conversions, which change nothing."""
+weights; the memory-format conversions, which change nothing; ``prune``, weights held at zero by a
+mask (imported on first use)."""
 
 from . import parametrizations, parametrize, rnn, stateless
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
@@ -21,4 +22,14 @@ __all__ = [
     "stateless",
     "clip_grad_norm", "convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format",
     "remove_spectral_norm", "spectral_norm",
+    "prune",
 ]
+
+
+def __getattr__(name):
+    # prune on first use (``nn.utils.prune.l1_unstructured``): nothing else needs it
+    if name == "prune":
+        import importlib
+
+        return importlib.import_module(".prune", __name__)
+    raise AttributeError(f"module 'deltaprop.nn.utils' has no attribute {name!r}")
