@@ -8,3 +8,13 @@ from .. import data
 sys.modules[__name__ + ".data"] = data
 
 __all__ = ["data"]
+
+_SUBMODULES = ("benchmark", "checkpoint", "hooks")  # imported on first use: `import deltaprop` pays nothing
+
+
+def __getattr__(name):
+    if name not in _SUBMODULES:
+        raise AttributeError(f"module 'deltaprop.utils' has no attribute {name!r}")
+    import importlib
+
+    return importlib.import_module(f".{name}", __name__)
