@@ -83,7 +83,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn, 
     positions = [i for i, y in enumerate(items) if isinstance(y, Tensor) and y.requires_grad]
     if not positions:
         return result
-    boundary = _boundary([items[i] for i in positions], start)
+    boundary, inner = _boundary([items[i] for i in positions], start)
+    _cut(inner)  # as if run without recording (PyTorch's forward runs under no_grad): nothing kept
     rerun = _Recompute(function, args, kwargs, boundary, [(items[i].shape, items[i].data.dtype) for i in positions],
                        rng, context_fn, determinism_check == "default")
     for i, y in zip(positions, _record([items[i].data for i in positions], boundary, rerun)):
@@ -142,9 +143,11 @@ def _contexts(context_fn) -> tuple:
 
 
 def _boundary(outputs: list, start: int) -> tuple:
-    """The tensors from outside the call that ``outputs`` depend on: the leaves that require a
-    gradient and the nodes made before the call began (stamped before ``start``)."""
+    """The tensors from outside the call that ``outputs`` depend on (the leaves that require a
+    gradient and the nodes made before the call began, stamped before ``start``), and the nodes
+    made in the call."""
     found: dict[int, Tensor] = {}
+    inner = []
     seen: set[int] = set()
     stack = list(outputs)
     while stack:
@@ -155,8 +158,16 @@ def _boundary(outputs: list, start: int) -> tuple:
         if node._backward is None or node._stamp < start:
             found[id(node)] = node
         else:
+            inner.append(node)
             stack.extend(node._parents)
-    return tuple(found.values())
+    return tuple(found.values()), inner
+
+
+def _cut(nodes) -> None:
+    """``nodes`` made constants: a rule that keeps its own output (tanh's does) makes a cycle that
+    only the garbage collector would break, holding every array of the graph until it runs."""
+    for node in nodes:
+        node._parents, node._backward, node.requires_grad = (), None, False
 
 
 def _record(arrays: list, boundary: tuple, rerun) -> list:
@@ -241,7 +252,8 @@ def _sweep(outputs: list, seeds: list, boundary: tuple) -> tuple:
     targets = {id(t): i for i, t in enumerate(boundary)}
     found: list = [None] * len(boundary)
     pending = {id(join): join.data}
-    for node in _depth_first_order(join, boundary):
+    order = _depth_first_order(join, boundary)
+    for node in order:
         g = pending.pop(id(node), None)
         if g is None:
             continue
@@ -256,4 +268,6 @@ def _sweep(outputs: list, seeds: list, boundary: tuple) -> tuple:
             elif parent._backward is not None:
                 previous = pending.get(id(parent))
                 pending[id(parent)] = pg if previous is None else previous + pg
+    _cut(order[1:])  # the recomputed graph has served: let its arrays go now
+    join._parents = join._seeds = join._backward = ()  # (a bound method of its own: a cycle too)
     return tuple(None if g is None else np.asarray(g) for g in found)
