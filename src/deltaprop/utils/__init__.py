@@ -4,8 +4,11 @@ that ``from torch.utils.data import DataLoader, Dataset`` ports by changing the 
 import sys
 
 from .. import data
+from ..data import dataloader, dataset, sampler  # PyTorch's module paths inside torch.utils.data
 
 sys.modules[__name__ + ".data"] = data
+for _module in (dataloader, dataset, sampler):  # (under their own names, not imported a second time)
+    sys.modules[f"{__name__}.data.{_module.__name__.rsplit('.', 1)[1]}"] = _module
 
 __all__ = ["data"]
 
