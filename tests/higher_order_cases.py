@@ -68,6 +68,10 @@ CASES = [
     ("clone", lambda L, F, x: x.clone() * x, [(3,)], "real"),
     ("network", lambda L, F, x, w1, b1, w2: F.cross_entropy(F.linear(F.linear(x, w1, b1).tanh(), w2),
                                                           L.tensor(np.array([0, 1, 1, 0, 1]))), [(5, 3), (4, 3), (4,), (2, 4)], "real"),
+    ("checkpoint", lambda L, F, x, w: L.utils.checkpoint.checkpoint(lambda a: F.linear(a, w).tanh() * a.sum(), x,
+                                                                    use_reentrant=False), [(3, 4), (4, 4)], "real"),
+    ("checkpoint two outputs", lambda L, F, x, y: L.stack(L.utils.checkpoint.checkpoint(
+        lambda a, b: (a.sin() * b, (a * b).exp()), x, y, use_reentrant=False)), [(2, 3), (2, 3)], "real"),
 ]
 
 # the cases of the spatial primitives, of the layers, activations and losses, of the elementwise

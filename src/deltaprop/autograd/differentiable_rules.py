@@ -489,3 +489,10 @@ def _cross_entropy(node, g):
         scale = ops.reshape(scale, shape)
     # r·softmax(z) − a: the seeds' (ŷ − y) for plain labels, times the loss's gradient
     return (ops.mul(ops.sub(ops.mul(ops.softmax(z, axis=1), rate), target), scale),)
+
+
+@rule("checkpoint")
+def _checkpoint(node, g):
+    # utils.checkpoint's node: its rule reruns the function, and knows how to sweep the new graph in
+    # tensor operations too
+    return node._backward.differentiable(node, g)

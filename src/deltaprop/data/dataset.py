@@ -89,3 +89,17 @@ class TensorDataset(ArrayDataset):
 
     def __getitem__(self, index) -> tuple:
         return tuple(Tensor._wrap(np.asarray(a[index])) for a in self.arrays)
+
+
+# PyTorch's ``torch.utils.data.dataset`` holds these too: its path (``deltaprop.utils.data.dataset``)
+# reaches them here, imported on first use (their modules import this one).
+_ELSEWHERE = {"IterableDataset": "iterable", "ChainDataset": "iterable", "ConcatDataset": "subsets",
+              "StackDataset": "subsets", "Subset": "subsets", "random_split": "subsets"}
+
+
+def __getattr__(name):
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{_ELSEWHERE[name]}", __package__), name)

@@ -127,3 +127,13 @@ __all__ = [
     "Buffer", "UninitializedParameter", "RNNBase", "RNNCellBase", "FractionalMaxPool2d", "FractionalMaxPool3d",
     "CrossMapLRN2d", "SyncBatchNorm", "Container", "NLLLoss2d",
 ]
+
+_PATHS = ("modules", "common_types")  # PyTorch's module paths, imported on first use
+
+
+def __getattr__(name):
+    if name not in _PATHS:
+        raise AttributeError(f"module 'deltaprop.nn' has no attribute {name!r}")
+    import importlib
+
+    return importlib.import_module(f".{name}", __name__)

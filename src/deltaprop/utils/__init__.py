@@ -4,7 +4,20 @@ that ``from torch.utils.data import DataLoader, Dataset`` ports by changing the 
 import sys
 
 from .. import data
+from ..data import dataloader, dataset, sampler  # PyTorch's module paths inside torch.utils.data
 
 sys.modules[__name__ + ".data"] = data
+for _module in (dataloader, dataset, sampler):  # (under their own names, not imported a second time)
+    sys.modules[f"{__name__}.data.{_module.__name__.rsplit('.', 1)[1]}"] = _module
 
 __all__ = ["data"]
+
+_SUBMODULES = ("benchmark", "checkpoint", "hooks")  # imported on first use: `import deltaprop` pays nothing
+
+
+def __getattr__(name):
+    if name not in _SUBMODULES:
+        raise AttributeError(f"module 'deltaprop.utils' has no attribute {name!r}")
+    import importlib
+
+    return importlib.import_module(f".{name}", __name__)
