@@ -54,8 +54,12 @@ def relu(a):
 # ELU and sigmoid compare with an array of zeros, one read-only buffer per dtype that
 # grows as needed (np.zeros takes large blocks from the kernel already zeroed, and pages that are
 # only ever read all map the kernel's one zero page, so even a large buffer costs little memory).
-# Below _RECTIFY_MIN numbers the extra calls cost more than the loop saves.
-_RECTIFY_MIN = 1024
+# Below _RECTIFY_MIN numbers the extra calls cost more than the loop saves: relu's forward at
+# (32, 64), 2,048 float32 numbers, took 1.67 µs by the scalar loop against 2.32 through the array of
+# zeros, even at 4,096 (2.69 against 2.61); from 8,192 the array wins (4.65 against 3.07). Raised
+# from 1,024 on 2026-11-24: the small network's whole training step measured 3% faster in an
+# in-process A/B (9 alternating rounds, twice), the medium one's unchanged (0.9994).
+_RECTIFY_MIN = 4096
 _zeros: dict = {}
 
 
