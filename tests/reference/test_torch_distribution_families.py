@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference for the di
 import torch.distributions as td  # noqa: E402
 
 from distribution_cases import CASES  # noqa: E402
+from distribution_checks import compare_with_pytorch  # noqa: E402
 from distribution_cases_more import (KL_CASES, NEW_CASES, NOT_DIFFERENTIATED, PROBABILITIES, QUANTITIES,  # noqa: E402
                                      WITH_CDF)
 
@@ -33,21 +34,10 @@ def _twins(parameters: dict, dtype: str):
 
 
 def _compare(result, expected, ours: dict, theirs: dict, dtype: str, slopes: dict | None = None):
-    """Values equal; then the gradients of Σ g·result for one fixed g, for every leaf that has one."""
-    assert result.dtype == np.dtype(dtype) and result.shape == tuple(expected.shape)
+    """Values equal to the dtype's tolerance; then the gradients of Σ g·result for one fixed g, for
+    every leaf that has one (to ``slopes``' tolerance where given)."""
     np.testing.assert_allclose(result.data, expected.detach().numpy(), **TOLERANCES[dtype])
-    if not expected.requires_grad:
-        assert not result.requires_grad
-        return
-    g = np.random.default_rng(1).standard_normal(result.shape).astype(dtype)
-    result.backward(g)
-    expected.backward(torch.tensor(g))
-    for name in theirs:
-        if not theirs[name].requires_grad:
-            continue
-        expected_grad = np.zeros(theirs[name].shape) if theirs[name].grad is None else theirs[name].grad.numpy()
-        got = np.zeros(ours[name].shape) if ours[name].grad is None else ours[name].grad
-        np.testing.assert_allclose(got, expected_grad, err_msg=f"the gradient of {name}", **(slopes or TOLERANCES[dtype]))
+    compare_with_pytorch(result, expected, ours, theirs, dtype, slopes)
 
 
 SCORED = [(case, quantity) for case in NEW_CASES for quantity in QUANTITIES[case]
