@@ -11,7 +11,7 @@ import numpy as np
 
 from ...errors import ConfigError, ShapeError
 
-NAME = "multi_head_attention_forward"
+_NAME = "multi_head_attention_forward"
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
@@ -25,7 +25,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     (S, N, kdim/vdim), sequence first; ``in_proj_weight`` (3E, E), or with
     ``use_separate_proj_weight`` the three ``q/k/v_proj_weight``; ``dropout_p`` applies when
     ``training``. ``static_k`` and ``static_v`` (precomputed per-head keys) are refused."""
-    name = NAME
+    name = _NAME
     if static_k is not None or static_v is not None:
         raise ConfigError(f"{name}: static_k and static_v (precomputed per-head keys and values) are not supported; "
                           "pass the keys and values to project instead")
@@ -79,4 +79,4 @@ def _layer_class() -> type:
 
     methods = {name: getattr(MultiheadAttention, name)
                for name in ("forward", "_inputs", "_project", "_appended_keys", "_heads", "_mask_bias", "_bias")}
-    return type("MultiheadAttentionArguments", (), {**methods, "describe": lambda self: NAME})
+    return type("MultiheadAttentionArguments", (), {**methods, "describe": lambda self: _NAME})
