@@ -102,6 +102,8 @@ from .ops.linalg_forms import (  # PyTorch's top-level linear algebra, beside de
     chain_matmul, cholesky, cholesky_inverse, cholesky_solve, det, inverse, logdet, lu, lu_solve, lu_unpack, matrix_exp,
     matrix_power, pinverse, qr, slogdet, svd, triangular_solve,
 )
+from .ops.linalg_forms import orgqr  # linalg.householder_product's top-level name
+
 
 clamp = clip  # PyTorch's name
 
@@ -297,7 +299,7 @@ __all__ = [
     "ger", "heaviside", "histc", "histogram", "histogramdd", "i0", "igamma", "igammac", "lcm", "ldexp", "logit",
     "mvlgamma", "nextafter", "positive", "rad2deg", "renorm", "rsub", "sgn", "trapezoid", "trapz",
     "chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "det", "inverse", "logdet", "lu", "lu_solve",
-    "lu_unpack", "matrix_exp", "matrix_power", "pinverse", "qr", "slogdet", "svd", "triangular_solve",
+    "lu_unpack", "matrix_exp", "matrix_power", "pinverse", "qr", "slogdet", "svd", "triangular_solve", "orgqr",
     "bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window", "signal",
 ]
 __all__ += in_place_functions.__all__  # (torch.abs_, torch.clamp_, ...: the in-place methods' function forms)

@@ -8,8 +8,11 @@ through, each with its gradient (the rules stand beside their forwards, in ``ops
 | norms           | vector_norm, matrix_norm, norm, cond, matrix_rank (no gradient)      |
 | square matrices | det, slogdet, inv, inv_ex, solve, solve_triangular, matrix_power, matrix_exp |
 | decompositions  | cholesky, cholesky_ex, qr, eigh, eigvalsh, svd, svdvals, pinv, lstsq |
+| Householder     | householder_product (``ops.householder``)                           |
+| solve forms     | solve_ex, tensorsolve, tensorinv (``ops.solve_forms``)               |
 | LU              | lu_factor, lu_factor_ex, lu, lu_solve (``ops.lu_factorization``)     |
 | products        | cross, matmul, multi_dot, vecdot                                     |
+| arrays          | vander, diagonal                                                     |
 
 A singular matrix (inv, solve) or one that is not positive-definite (cholesky) raises
 :class:`LinAlgError`, a ``ValueError``; inv_ex and cholesky_ex report it in ``info`` instead.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import LinAlgError, ShapeError
+from .tensor import Tensor
 from .ops import products
 from .ops._core import operand
 from .ops.arithmetic import matmul, mul
@@ -33,13 +37,40 @@ from .ops.matrix_norms import matrix_norm, norm, vector_norm
 from .ops.rank_and_condition import cond, matrix_rank
 from .ops.triangular_solve import solve_triangular
 from .ops.lu_factorization import lu, lu_factor, lu_factor_ex, lu_solve
+from .ops.householder import householder_product
+from .ops.indexing import diagonal as _diagonal
+from .ops.solve_forms import solve_ex, tensorinv, tensorsolve
+from .ops.shape import stack
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
     "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
     "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
     "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+    "diagonal", "householder_product", "solve_ex", "tensorinv", "tensorsolve", "vander",
 ]
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonals of a batch of matrices: :func:`deltaprop.diagonal` with linalg's defaults, the
+    last two dimensions."""
+    return _diagonal(A, offset, dim1, dim2)
+
+
+def vander(x, N=None):
+    """The Vandermonde matrix of ``x`` along its last dimension: columns x⁰, x¹, …, x^(N−1) (N is x's
+    last size by default, and must exceed 1), each the one before times x, so that the gradient is
+    finite at zero."""
+    x = operand(x)
+    if np.ndim(x.data) == 0:
+        raise ShapeError("linalg.vander: x must have at least one dimension, got a 0-d tensor")
+    N = np.shape(x.data)[-1] if N is None else N
+    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N <= 1:
+        raise ShapeError(f"linalg.vander: N must be an integer greater than 1, got {N!r}")
+    columns = [Tensor._wrap(np.ones_like(x.data))]
+    for _ in range(N - 1):
+        columns.append(mul(columns[-1], x))
+    return stack(columns, -1)
 
 
 def cross(input, other, *, dim=-1):

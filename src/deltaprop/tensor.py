@@ -1130,6 +1130,10 @@ class Tensor:
     def matrix_exp(self):
         return _ops.linalg_forms.matrix_exp(self)
 
+    def orgqr(self, input2):
+        """``linalg.householder_product(self, input2)``: Q from Householder reflectors and their scales."""
+        return _ops.linalg_forms.orgqr(self, input2)
+
     def cholesky(self, upper=False):
         return _ops.linalg_forms.cholesky(self, upper)
 

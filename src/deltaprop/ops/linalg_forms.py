@@ -23,6 +23,7 @@ from .elementwise import clone, where
 from .layout import swapaxes
 from .shape import expand
 from .lu_factorization import lu_factor_ex, lu_solve as _lu_solve, lu_unpack
+from .householder import householder_product as orgqr  # PyTorch's top-level name for it
 from .matrix_exponential import matrix_exp
 from .matrix_functions import det, inv, matrix_power, slogdet
 from .arithmetic import matmul

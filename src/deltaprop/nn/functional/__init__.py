@@ -52,12 +52,14 @@ from .sampling import affine_grid, grid_sample
 from .embeddings import embedding, embedding_bag, one_hot
 from .distances import cosine_similarity, normalize, pairwise_distance, pdist
 from .attention import scaled_dot_product_attention
+from .multi_head_attention import multi_head_attention_forward
 from .resampling import upsample, upsample_bilinear, upsample_nearest
 from .fractional_pooling import (
     fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d, fractional_max_pool3d_with_indices,
 )
 
 __all__ = [
+    "multi_head_attention_forward",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices",
     "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "affine_grid", "alpha_dropout", "avg_pool1d", "avg_pool2d",
