@@ -36,6 +36,8 @@ and reinforcement-learning code.
 | RelaxedBernoulli, RelaxedOneHotCategorical | temperature; probs or logits   | yes         |
 | OneHotCategoricalStraightThrough | probs or logits                          | straight-through |
 | TransformedDistribution | base_distribution, transforms                     | as the base |
+| Wishart            | df; covariance_matrix, precision_matrix or scale_tril  | yes (*)     |
+| LKJCholesky        | dim, concentration                                     | no          |
 
 (*) Through gamma draws differentiated by implicit reparametrisation (implicit_gamma.py), as
 PyTorch's; Beta's and Dirichlet's gradients differ from PyTorch's draw by draw (both unbiased).

@@ -49,6 +49,8 @@ class ExponentialFamily(Distribution):
 
     def entropy(self):
         """F(θ) − ⟨θ, ∇F(θ)⟩ − E[k(X)], one per element of the batch."""
+        if type(self)._natural_params is ExponentialFamily._natural_params:  # (a family that gives no θ)
+            return super().entropy()
         theta, normalizer, gradients = self._normalizer_and_gradient()
         result = normalizer - self._mean_carrier_measure
         for t, g in zip(theta, gradients):
