@@ -36,6 +36,8 @@ and reinforcement-learning code.
 | RelaxedBernoulli, RelaxedOneHotCategorical | temperature; probs or logits   | yes         |
 | OneHotCategoricalStraightThrough | probs or logits                          | straight-through |
 | TransformedDistribution | base_distribution, transforms                     | as the base |
+| Wishart            | df; covariance_matrix, precision_matrix or scale_tril  | yes (*)     |
+| LKJCholesky        | dim, concentration                                     | no          |
 
 (*) Through gamma draws differentiated by implicit reparametrisation (implicit_gamma.py), as
 PyTorch's; Beta's and Dirichlet's gradients differ from PyTorch's draw by draw (both unbiased).
@@ -68,6 +70,7 @@ from .constraint_registry import biject_to, transform_to
 from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .fisher_snedecor import FisherSnedecor
 from .gamma import Gamma
@@ -81,6 +84,7 @@ from .inverse_gamma import InverseGamma
 from .kl_added import kl_divergence, register_kl  # (kl's, from the module that files the later rules too)
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
+from .lkj_cholesky import LKJCholesky
 from .log_normal import LogNormal
 from .logistic_normal import LogisticNormal
 from .low_rank_multivariate_normal import LowRankMultivariateNormal
@@ -105,6 +109,7 @@ from .transforms import (  # (PyTorch's torch.distributions names every transfor
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [
     "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Dirichlet", "Distribution", "Exponential", "Gamma",
@@ -121,4 +126,15 @@ __all__ = [
     "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform",
     "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform",
     "identity_transform",
+    "ExponentialFamily", "LKJCholesky", "Wishart",
 ]
+
+_PATHS = ("fishersnedecor", "lowrank_multivariate_normal", "one_hot_categorical", "studentT", "utils")
+
+
+def __getattr__(name):  # PyTorch's module paths that deltaprop keeps under other names, imported on first use
+    if name not in _PATHS:
+        raise AttributeError(f"module 'deltaprop.distributions' has no attribute {name!r}")
+    import importlib
+
+    return importlib.import_module(f".{name}", __name__)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw, enumerated, lazy_property
+from .distribution import broadcast_all, draw, enumerated, lazy_property
+from .exp_family import ExponentialFamily
 from ..errors import ConfigError
 from ..ops import binary_cross_entropy_with_logits, sigmoid
 from ..ops.stacking import broadcast_tensors
@@ -41,7 +42,7 @@ class SuccessProbability:
         return p.log() - (-p).log1p()
 
 
-class Bernoulli(SuccessProbability, Distribution):
+class Bernoulli(SuccessProbability, ExponentialFamily):
     """Values 0 and 1, one distribution per element of ``probs`` or ``logits`` (log-odds)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import broadcast_all
+from .exp_family import ExponentialFamily
 from .gamma import kept_within
 from .implicit_gamma import standard_gamma
 from ..ops import digamma, lgamma, where, xlogy
@@ -23,7 +24,7 @@ def log_beta(a, b):
     return lgamma(a) + lgamma(b) - lgamma(a + b)
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     """Density x^(α−1) (1 − x)^(β−1) / B(α, β) on [0, 1], one per element of the broadcast parameters."""
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}

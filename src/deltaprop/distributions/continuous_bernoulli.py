@@ -24,7 +24,8 @@ import numpy as np
 
 from . import constraints
 from .bernoulli import SuccessProbability, clamp_probabilities, probabilities_or_logits
-from .distribution import Distribution, broadcast_all, draw, lazy_property, validating
+from .distribution import broadcast_all, draw, lazy_property, validating
+from .exp_family import ExponentialFamily
 from ..ops import binary_cross_entropy_with_logits, sigmoid, where
 from ..ops.stacking import broadcast_tensors
 from ..tensor import tensor
@@ -32,7 +33,7 @@ from ..tensor import tensor
 _LOG_TWO = math.log(2)
 
 
-class ContinuousBernoulli(SuccessProbability, Distribution):
+class ContinuousBernoulli(SuccessProbability, ExponentialFamily):
     """Density C(λ)·λˣ(1 − λ)^(1−x) on [0, 1], one per element of ``probs`` or ``logits``."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import broadcast_all
+from .exp_family import ExponentialFamily
 from .gamma import kept_within
 from .implicit_gamma import standard_gamma
 from ..errors import ShapeError
@@ -16,7 +17,7 @@ from ..ops import digamma, lgamma, where, xlogy
 from ..tensor import tensor
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Density Γ(α₀) / Π Γ(α_k) · Π x_k^(α_k − 1) on the simplex, α₀ = Σ α_k; the dimensions of
     ``concentration`` before the last are the batch."""
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all, draw
+from .distribution import broadcast_all, draw
+from .exp_family import ExponentialFamily
 from ..tensor import tensor
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Density λ·e^(−λx) on x ≥ 0, one per element of ``rate``."""
 
     arg_constraints = {"rate": constraints.positive}

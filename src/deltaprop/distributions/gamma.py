@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import broadcast_all
+from .exp_family import ExponentialFamily
 from .implicit_gamma import standard_gamma
 from ..ops import digamma, lgamma, xlogy
 from ..ops.incomplete_gamma import igamma
@@ -29,7 +30,7 @@ def kept_within(x, low: float, high: float = np.inf):
     return x
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Density β^α x^(α−1) e^(−βx) / Γ(α) on x ≥ 0, one per element of the broadcast parameters."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}

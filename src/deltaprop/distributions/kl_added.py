@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from .beta import Beta
 from .continuous_bernoulli import ContinuousBernoulli
+from .exp_family import ExponentialFamily, inner
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import EULER_GAMMA, Gumbel
@@ -204,3 +205,16 @@ def _transformed_transformed(p, q):
         raise ShapeError(f"kl_divergence: the two TransformedDistributions have different event shapes, "
                          f"{p.event_shape} and {q.event_shape}")
     return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _exponential_family(p, q):
+    # the Bregman divergence of the log normaliser F: F(θq) − F(θp) − ⟨θq − θp, ∇F(θp)⟩
+    if type(p) is not type(q):
+        raise NotImplementedError(f"kl_divergence: no rule is registered for KL({type(p).__name__} ‖ "
+                                  f"{type(q).__name__}); the exponential-family rule needs two of one family")
+    theta_p, normalizer_p, gradients = p._normalizer_and_gradient()
+    result = q._log_normalizer(*q._natural_params) - normalizer_p
+    for tp, tq, g in zip(theta_p, q._natural_params, gradients):
+        result = result - inner(tq - tp, g, len(p.batch_shape))
+    return result

@@ -42,7 +42,40 @@ def solve_lower(L, x):
     return solve(L.tril(), x.unsqueeze(-1)).squeeze(-1)
 
 
-class MultivariateNormal(CentredOnLoc, Distribution):
+def the_given_matrix(owner: str, covariance_matrix, precision_matrix, scale_tril) -> tuple:
+    """(name, matrix) of the one of the three given; refused unless exactly one was."""
+    given = [(name, m) for name, m in zip(_MATRICES, (covariance_matrix, precision_matrix, scale_tril))
+             if m is not None]
+    if len(given) != 1:
+        raise ConfigError(f"{owner}: give exactly one of covariance_matrix, precision_matrix and scale_tril, got "
+                          f"{' and '.join(name for name, _ in given) or 'none'}")
+    return given[0]
+
+
+class GivenByOneMatrix:
+    """``scale_tril``, ``covariance_matrix`` and ``precision_matrix`` (n × n, n the event's first
+    dimension) each derived from whichever was given (named by ``_given``) when first asked for."""
+
+    @lazy_property
+    def scale_tril(self):
+        if self._given == "covariance_matrix":
+            return cholesky(self.covariance_matrix)
+        # Σ = P⁻¹ without forming it: reversing P's rows and columns (J·P·J) and factoring that gives
+        # P = R·Rᵀ with R = J·chol(J·P·J)·J upper-triangular, so Σ = R⁻ᵀ·R⁻¹ and L = R⁻ᵀ (as PyTorch)
+        R = cholesky(self.precision_matrix.flip(-2, -1)).flip(-2, -1)
+        identity = tensor(np.eye(self._event_shape[0]), dtype=self.dtype)
+        return solve(R.mT, identity.expand(*R.shape))
+
+    @lazy_property
+    def covariance_matrix(self):
+        return self.scale_tril @ self.scale_tril.mT
+
+    @lazy_property
+    def precision_matrix(self):
+        return inv(self.covariance_matrix)
+
+
+class MultivariateNormal(CentredOnLoc, GivenByOneMatrix, Distribution):
     """Density e^(−½ (x − loc)ᵀ Σ⁻¹ (x − loc)) / √((2π)ⁿ det Σ); give exactly one of
     ``covariance_matrix``, ``precision_matrix`` and ``scale_tril``. The batch is the broadcast of
     loc's leading dimensions with the matrix's."""
@@ -53,12 +86,7 @@ class MultivariateNormal(CentredOnLoc, Distribution):
     has_rsample = True
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
-        given = [(name, m) for name, m in zip(_MATRICES, (covariance_matrix, precision_matrix, scale_tril))
-                 if m is not None]
-        if len(given) != 1:
-            raise ConfigError("MultivariateNormal: give exactly one of covariance_matrix, precision_matrix and "
-                              f"scale_tril, got {' and '.join(name for name, _ in given) or 'none'}")
-        (self._given, matrix), = given
+        self._given, matrix = the_given_matrix("MultivariateNormal", covariance_matrix, precision_matrix, scale_tril)
         loc, matrix = _floating([loc, matrix])
         if loc.ndim < 1:
             raise ShapeError(f"MultivariateNormal: loc must have at least one dimension (the event), got shape "
@@ -78,24 +106,6 @@ class MultivariateNormal(CentredOnLoc, Distribution):
         self.loc = loc.expand(*batch, n)
         self.__dict__[self._given] = matrix.expand(*batch, n, n)
         super().__init__(batch, (n,), validate_args)
-
-    @lazy_property
-    def scale_tril(self):
-        if self._given == "covariance_matrix":
-            return cholesky(self.covariance_matrix)
-        # Σ = P⁻¹ without forming it: reversing P's rows and columns (J·P·J) and factoring that gives
-        # P = R·Rᵀ with R = J·chol(J·P·J)·J upper-triangular, so Σ = R⁻ᵀ·R⁻¹ and L = R⁻ᵀ (as PyTorch)
-        R = cholesky(self.precision_matrix.flip(-2, -1)).flip(-2, -1)
-        identity = tensor(np.eye(self._event_shape[0]), dtype=self.dtype)
-        return solve(R.mT, identity.expand(*R.shape))
-
-    @lazy_property
-    def covariance_matrix(self):
-        return self.scale_tril @ self.scale_tril.mT
-
-    @lazy_property
-    def precision_matrix(self):
-        return inv(self.covariance_matrix)
 
     @property
     def variance(self):

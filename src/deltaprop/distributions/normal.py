@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from .distribution import draw
+from .exp_family import ExponentialFamily
 from .location_scale import LocationScale
 from ..ops.special_functions import ndtr, ndtri
 from ..tensor import tensor
@@ -17,7 +18,7 @@ from ..tensor import tensor
 _LOG_ROOT_TWO_PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(LocationScale):
+class Normal(LocationScale, ExponentialFamily):
     """Density e^(−(x − loc)²/(2·scale²)) / (scale·√(2π)), one per element of the broadcast parameters."""
 
     @property

@@ -16,14 +16,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import broadcast_all
+from .exp_family import ExponentialFamily
 from ..ops import lgamma, xlogy
 from ..ops.sampling import poisson_counts
 from ..random import numpy_generator
 from ..tensor import tensor
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Counts k ≥ 0 with probability λᵏ e^(−λ) / k!, one distribution per element of ``rate``."""
 
     arg_constraints = {"rate": constraints.nonnegative}
