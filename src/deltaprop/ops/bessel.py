@@ -115,7 +115,7 @@ def spherical_bessel_j0(input):
     x = floating(a.data)
     wide = np.asarray(x, np.float64)
     small = np.abs(wide) < 1e-4
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         square = wide * wide
         out = np.where(small, 1 - square / 6 + square * square / 120, np.sin(wide) / wide)
         out = np.where(np.isinf(wide), 0.0, out)
