@@ -3,8 +3,9 @@ derivative, computed in float64 (:mod:`.bessel_values`, :mod:`.airy_values`,
 :mod:`.hurwitz_zeta_values`) and returned in the input's dtype (integers in the default float dtype).
 
 PyTorch differentiates only i0e and i1e of these; deltaprop gives every one its true derivative
-where it is a Bessel function of the same family (J₀′ = −J₁, J₁′ = J₀ − J₁/x, Y likewise, I₀′ = I₁,
-K₀′ = −K₁, K₁′ = −K₀ − K₁/x, the scaled forms adding their scale's slope, j₀′ = (cos x − j₀)/x),
+where it is a Bessel function of the same family (J₀′ = −J₁, J₁′ = J₀ − J₁/x, Y likewise,
+I₀′ = I₁, K₀′ = −K₁, K₁′ = −K₀ − K₁/x, the scaled forms adding their scale's slope,
+j₀′ = (cos x − j₀)/x),
 and zeta its slope in q, −s·ζ(s + 1, q). Ai′ and zeta's slope in s are refused by name.
 """
 
@@ -85,26 +86,67 @@ def _bessel(name: str, input):
         return record(pair[which].astype(x.dtype), (a,), backward, name)
 
 
-def _documented(name: str, text: str):
+_DOCS = {
+    "bessel_j0":
+        "J₀(x), the Bessel function of the first kind of order 0; NaN at ±inf, as PyTorch's; "
+        "slope −J₁(x).",
+    "bessel_j1":
+        "J₁(x), the Bessel function of the first kind of order 1; NaN at ±inf, as PyTorch's; "
+        "slope J₀(x) − J₁(x)/x (½ at 0).",
+    "bessel_y0":
+        "Y₀(x), the Bessel function of the second kind of order 0: −inf at 0, NaN below; "
+        "slope −Y₁(x).",
+    "bessel_y1":
+        "Y₁(x), the Bessel function of the second kind of order 1: −inf at 0, NaN below; "
+        "slope Y₀(x) − Y₁(x)/x.",
+    "modified_bessel_i0":
+        "I₀(x), the modified Bessel function of the first kind of order 0 (NaN at ±inf, as "
+        "PyTorch's); slope I₁(x).",
+    "modified_bessel_i1":
+        "I₁(x), the modified Bessel function of the first kind of order 1 (NaN at ±inf, as "
+        "PyTorch's); slope I₀(x) − I₁(x)/x (½ at 0).",
+    "modified_bessel_k0":
+        "K₀(x), the modified Bessel function of the second kind of order 0: +inf at 0, NaN "
+        "below; slope −K₁(x).",
+    "modified_bessel_k1":
+        "K₁(x), the modified Bessel function of the second kind of order 1: +inf at 0, NaN "
+        "below; slope −K₀(x) − K₁(x)/x.",
+    "i0e":
+        "e^(−|x|)·I₀(x), finite where I₀ overflows (0 at ±inf); slope i1e(x) − "
+        "sign(x)·i0e(x).",
+    "i1e":
+        "e^(−|x|)·I₁(x), finite where I₁ overflows (0 at ±inf); slope i0e(x) − i1e(x)/x − "
+        "sign(x)·i1e(x) (½ at 0).",
+    "scaled_modified_bessel_k0":
+        "e^x·K₀(x), finite where K₀ underflows: +inf at 0, NaN below; slope e^x·(K₀(x) − "
+        "K₁(x)).",
+    "scaled_modified_bessel_k1":
+        "e^x·K₁(x), finite where K₁ underflows: +inf at 0, NaN below; slope e^x·(K₁(x) − "
+        "K₀(x) − K₁(x)/x).",
+}
+
+
+def _documented(name: str):
+    """The function ``name`` of :data:`_FUNCTIONS`, documented from :data:`_DOCS`."""
     def function(input):
         return _bessel(name, input)
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = text
+    function.__doc__ = _DOCS[name]
     return function
 
 
-bessel_j0 = _documented("bessel_j0", "J₀(x), the Bessel function of the first kind of order 0; NaN at ±inf, as PyTorch's; slope −J₁(x).")
-bessel_j1 = _documented("bessel_j1", "J₁(x), the Bessel function of the first kind of order 1; NaN at ±inf, as PyTorch's; slope J₀(x) − J₁(x)/x (½ at 0).")
-bessel_y0 = _documented("bessel_y0", "Y₀(x), the Bessel function of the second kind of order 0: −inf at 0, NaN below; slope −Y₁(x).")
-bessel_y1 = _documented("bessel_y1", "Y₁(x), the Bessel function of the second kind of order 1: −inf at 0, NaN below; slope Y₀(x) − Y₁(x)/x.")
-modified_bessel_i0 = _documented("modified_bessel_i0", "I₀(x), the modified Bessel function of the first kind of order 0 (NaN at ±inf, as PyTorch's); slope I₁(x).")
-modified_bessel_i1 = _documented("modified_bessel_i1", "I₁(x), the modified Bessel function of the first kind of order 1 (NaN at ±inf, as PyTorch's); slope I₀(x) − I₁(x)/x (½ at 0).")
-modified_bessel_k0 = _documented("modified_bessel_k0", "K₀(x), the modified Bessel function of the second kind of order 0: +inf at 0, NaN below; slope −K₁(x).")
-modified_bessel_k1 = _documented("modified_bessel_k1", "K₁(x), the modified Bessel function of the second kind of order 1: +inf at 0, NaN below; slope −K₀(x) − K₁(x)/x.")
-i0e = _documented("i0e", "e^(−|x|)·I₀(x), finite where I₀ overflows (0 at ±inf); slope i1e(x) − sign(x)·i0e(x).")
-i1e = _documented("i1e", "e^(−|x|)·I₁(x), finite where I₁ overflows (0 at ±inf); slope i0e(x) − i1e(x)/x − sign(x)·i1e(x) (½ at 0).")
-scaled_modified_bessel_k0 = _documented("scaled_modified_bessel_k0", "e^x·K₀(x), finite where K₀ underflows: +inf at 0, NaN below; slope e^x·(K₀(x) − K₁(x)).")
-scaled_modified_bessel_k1 = _documented("scaled_modified_bessel_k1", "e^x·K₁(x), finite where K₁ underflows: +inf at 0, NaN below; slope e^x·(K₁(x) − K₀(x) − K₁(x)/x).")
+bessel_j0 = _documented("bessel_j0")
+bessel_j1 = _documented("bessel_j1")
+bessel_y0 = _documented("bessel_y0")
+bessel_y1 = _documented("bessel_y1")
+modified_bessel_i0 = _documented("modified_bessel_i0")
+modified_bessel_i1 = _documented("modified_bessel_i1")
+modified_bessel_k0 = _documented("modified_bessel_k0")
+modified_bessel_k1 = _documented("modified_bessel_k1")
+i0e = _documented("i0e")
+i1e = _documented("i1e")
+scaled_modified_bessel_k0 = _documented("scaled_modified_bessel_k0")
+scaled_modified_bessel_k1 = _documented("scaled_modified_bessel_k1")
 
 
 def spherical_bessel_j0(input):
