@@ -16,8 +16,26 @@ from .ops.special_functions import entr, erfcx, i0, i1, log_ndtr, logit, ndtr, n
 from .ops.elementwise_forms import mvlgamma as multigammaln
 from .ops.incomplete_gamma import igamma as gammainc, igammac as gammaincc
 
+_BESSEL = {
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "i0e", "i1e", "modified_bessel_i0",
+    "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1", "spherical_bessel_j0", "zeta",
+}
+
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p",
     "log_ndtr", "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
     "xlog1py", "xlogy", "gammainc", "gammaincc", "multigammaln",
-]
+] + sorted(_BESSEL)
+
+
+def __getattr__(name):
+    """The Bessel-family functions, imported on first use (:mod:`.ops.bessel`)."""
+    if name in _BESSEL:
+        from .ops import bessel
+        return getattr(bessel, name)
+    raise AttributeError(f"module 'deltaprop.special' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | _BESSEL)
