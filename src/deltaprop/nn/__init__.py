@@ -73,6 +73,8 @@ from .lazy import (
 # label sequences read off unaligned frames; the adaptive softmax over many classes
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .loss import CTCLoss
+# a linear layer and the cross-entropy of its logits as one loss
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 # the 3-d layers: volumetric data (N, C, D, H, W)
 from .conv import Conv3d
 from .conv_transpose import ConvTranspose3d
@@ -119,7 +121,7 @@ __all__ = [
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
     "LazyInstanceNorm3d", "LazyLinear",
-    "AdaptiveLogSoftmaxWithLoss", "CTCLoss",
+    "AdaptiveLogSoftmaxWithLoss", "CTCLoss", "LinearCrossEntropyLoss", "LinearCrossEntropyOptions",
     "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "BatchNorm3d", "CircularPad3d", "ConstantPad3d", "Conv3d",
     "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d",
     "ReplicationPad3d", "ZeroPad3d",
