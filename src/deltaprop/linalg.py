@@ -11,6 +11,7 @@ through, each with its gradient (the rules stand beside their forwards, in ``ops
 | Householder     | householder_product (``ops.householder``)                           |
 | solve forms     | solve_ex, tensorsolve, tensorinv (``ops.solve_forms``)               |
 | LU              | lu_factor, lu_factor_ex, lu, lu_solve (``ops.lu_factorization``)     |
+| LDLᵀ            | ldl_factor, ldl_factor_ex, ldl_solve (``ops.ldl_factorization``)     |
 | products        | cross, matmul, multi_dot, vecdot                                     |
 | arrays          | vander, diagonal                                                     |
 
@@ -37,6 +38,7 @@ from .ops.matrix_norms import matrix_norm, norm, vector_norm
 from .ops.rank_and_condition import cond, matrix_rank
 from .ops.triangular_solve import solve_triangular
 from .ops.lu_factorization import lu, lu_factor, lu_factor_ex, lu_solve
+from .ops.ldl_factorization import ldl_factor, ldl_factor_ex, ldl_solve
 from .ops.householder import householder_product
 from .ops.indexing import diagonal as _diagonal
 from .ops.solve_forms import solve_ex, tensorinv, tensorsolve
@@ -46,7 +48,7 @@ __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
     "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
     "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm",
-    "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+    "lu", "lu_factor", "lu_factor_ex", "lu_solve", "ldl_factor", "ldl_factor_ex", "ldl_solve",
     "diagonal", "householder_product", "solve_ex", "tensorinv", "tensorsolve", "vander",
 ]
 
