@@ -86,3 +86,13 @@ def test_the_module_rebuilds_from_its_config_and_trains():
 def test_bad_arguments_are_refused(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("arguments, words", [
+    ((0, 4), "in_features must be a positive integer, got 0"),
+    ((3, True), "num_classes must be a positive integer, got True"),
+    (("3", 4), "in_features must be a positive integer, got '3'"),
+])
+def test_the_sizes_are_refused_naming_the_loss(arguments, words):
+    with pytest.raises(ConfigError, match=f"^LinearCrossEntropyLoss: {words}$"):
+        nn.LinearCrossEntropyLoss(*arguments)

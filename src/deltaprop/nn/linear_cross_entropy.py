@@ -44,11 +44,18 @@ class LinearCrossEntropyLoss(_WeightedLoss):
     ``options`` is accepted and changes nothing (see :class:`LinearCrossEntropyOptions`).
     """
 
+    # (serialization: a loss that holds the output layer's weights is saved by its state_dict, not
+    # as a layer of a model file's architecture)
+    _in_model_files = False
+
     def __init__(self, in_features: int, num_classes: int, *, out_features: tuple = (), bias: bool = False,
                  device=None, dtype=None, reduction: str = "mean", weight=None, ignore_index=None,
                  label_smoothing: float = 0.0, options=None):
         super().__init__(weight, reduction)
         name = "LinearCrossEntropyLoss"
+        for what, value in (("in_features", in_features), ("num_classes", num_classes)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ConfigError(f"{name}: {what} must be a positive integer, got {value!r}")
         out_features = tuple(out_features)
         if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d <= 0 for d in out_features):
             raise ConfigError(f"{name}: out_features must be a tuple of positive integers, got {out_features!r}")
@@ -60,8 +67,7 @@ class LinearCrossEntropyLoss(_WeightedLoss):
         self.ignore_index = None if ignore_index is None else _label(name, ignore_index)
         self.label_smoothing = float(label_smoothing)
         self.options = options
-        outputs = int(num_classes) * math.prod(self.out_features) if isinstance(num_classes, (int, np.integer)) \
-            else num_classes
+        outputs = self.num_classes * math.prod(self.out_features)
         self.linear = Linear(in_features, outputs, bias=bias, device=device, dtype=dtype)
 
     def forward(self, input, target):

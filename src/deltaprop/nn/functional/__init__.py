@@ -9,7 +9,7 @@ the module of its topic:
 | activations   | relu, gelu, softmax, ... ; hardshrink, softshrink, glu; rrelu, gumbel_softmax (seeded draws) |
 | in_place      | relu_, elu_, leaky_relu_, hardtanh_, selu_, celu_, threshold_, rrelu_            |
 | losses        | mse_loss, cross_entropy, nll_loss, kl_div, ctc_loss, ... and the ranking, embedding and likelihood losses |
-| linear_cross_entropy | linear_cross_entropy (cross_entropy of linear's logits, in one call)       |
+| linear_loss   | linear_cross_entropy (cross_entropy of linear's logits, in one call)       |
 | convolution   | linear, bilinear, conv1d/2d, conv_transpose1d/2d, unfold, fold                   |
 | pooling       | max/avg/adaptive pooling, max_unpool1d/2d/3d, lp_pool1d/2d/3d, the ``*_with_indices`` forms |
 | normalization | batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm |
@@ -36,7 +36,7 @@ from .losses import (
     multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
-from .linear_cross_entropy import linear_cross_entropy
+from .linear_loss import linear_cross_entropy
 from .convolution import (
     bilinear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, fold, linear, unfold
 )
