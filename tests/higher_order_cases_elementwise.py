@@ -143,6 +143,12 @@ FINITE_DIFFERENCES_ONLY = [
     ("scaled_modified_bessel_k0", lambda L, F, x: L.special.scaled_modified_bessel_k0(x * 3.0), [(3, 4)], "positive"),
     ("scaled_modified_bessel_k1", lambda L, F, x: L.special.scaled_modified_bessel_k1(x * 3.0), [(3, 4)], "positive"),
     ("spherical_bessel_j0", lambda L, F, x: L.special.spherical_bessel_j0(x * 3.0), [(3, 4)], "real"),
+    ("chebyshev_polynomial_t", lambda L, F, x: L.special.chebyshev_polynomial_t(x, 5.0), [(3, 4)], "real"),
+    ("shifted_chebyshev_polynomial_w", lambda L, F, x: L.special.shifted_chebyshev_polynomial_w(x, 4.0), [(3, 4)],
+     "real"),
+    ("hermite_polynomial_h", lambda L, F, x: L.special.hermite_polynomial_h(x, 4.0), [(3, 4)], "real"),
+    ("laguerre_polynomial_l", lambda L, F, x: L.special.laguerre_polynomial_l(x + 1.0, 6.0), [(3, 4)], "positive"),
+    ("legendre_polynomial_p", lambda L, F, x: L.special.legendre_polynomial_p(x.tanh(), 7.0), [(3, 4)], "real"),
     ("zeta in q", lambda L, F, x: L.special.zeta(3.0, x * 2.0), [(3, 4)], "positive"),
     # PyTorch's polygamma(1, ·), digamma's slope, is ~5e-10 off for x > 0 (tests/test_gamma_functions.py),
     # beyond the 1e-10 of the comparison; tests/reference/test_torch_higher_order_elementwise.py compares

@@ -21,21 +21,31 @@ _BESSEL = {
     "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
     "scaled_modified_bessel_k1", "spherical_bessel_j0", "zeta",
 }
+_POLYNOMIALS = {
+    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+    "legendre_polynomial_p",
+}
 
 __all__ = [
     "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p",
     "log_ndtr", "log_softmax", "logit", "logsumexp", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
     "xlog1py", "xlogy", "gammainc", "gammaincc", "multigammaln",
-] + sorted(_BESSEL)
+] + sorted(_BESSEL) + sorted(_POLYNOMIALS)
 
 
 def __getattr__(name):
-    """The Bessel-family functions, imported on first use (:mod:`.ops.bessel`)."""
+    """The Bessel-family functions and the orthogonal polynomials, imported on first use
+    (:mod:`.ops.bessel`, :mod:`.ops.orthogonal_polynomials`)."""
     if name in _BESSEL:
         from .ops import bessel
         return getattr(bessel, name)
+    if name in _POLYNOMIALS:
+        from .ops import orthogonal_polynomials
+        return getattr(orthogonal_polynomials, name)
     raise AttributeError(f"module 'deltaprop.special' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | _BESSEL)
+    return sorted(set(globals()) | _BESSEL | _POLYNOMIALS)

@@ -25,14 +25,14 @@ from ..errors import GradError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from . import differentiable_elementwise, differentiable_layers, differentiable_linalg, differentiable_products
-from . import differentiable_bessel
+from . import differentiable_bessel, differentiable_polynomials
 from . import differentiable_recurrent, differentiable_reductions, differentiable_selections, differentiable_spatial
 from .differentiable_rules import rule_for
 
 #: imported for the rules they register in differentiable_rules.RULES
 RULE_MODULES = (differentiable_layers, differentiable_spatial, differentiable_elementwise, differentiable_reductions,
                 differentiable_selections, differentiable_products, differentiable_linalg, differentiable_recurrent,
-                differentiable_bessel)
+                differentiable_bessel, differentiable_polynomials)
 
 
 def differentiable_gradients(outputs: list, seeds: list, targets: list, within: bool = False) -> list:
