@@ -58,3 +58,18 @@ def assert_draws_repeat_under_manual_seed(d) -> None:
     assert first.shape == (3,) + d.batch_shape + d.event_shape and first.dtype == np.float32
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)
+
+
+def assert_draws_shaped_as_pytorchs(mine, reference, sample_shape) -> tuple:
+    """``mine`` and PyTorch's ``reference`` (the same family and parameters) agree on batch and event
+    shapes, on the shape and dtype of a draw of ``sample_shape`` (which carries no gradient), and on
+    having ``rsample``, whose draw has the same shape. Returns the two ``sample`` draws."""
+    assert (mine.batch_shape, mine.event_shape) == (tuple(reference.batch_shape), tuple(reference.event_shape))
+    drawn, expected = mine.sample(sample_shape), reference.sample(sample_shape)
+    assert drawn.shape == tuple(expected.shape) and str(drawn.dtype) == str(expected.dtype).replace("torch.", "")
+    assert not drawn.requires_grad
+    assert mine.has_rsample == reference.has_rsample
+    if mine.has_rsample:
+        again = mine.rsample(sample_shape)
+        assert again.shape == tuple(reference.rsample(sample_shape).shape) and again.requires_grad
+    return drawn, expected

@@ -18,6 +18,7 @@ import deltaprop.distributions as dd
 torch = pytest.importorskip("torch", reason="PyTorch is the reference for the distributions")
 import torch.distributions as td  # noqa: E402
 
+from distribution_checks import assert_draws_shaped_as_pytorchs  # noqa: E402
 from distribution_checks import compare_with_pytorch as _compare  # noqa: E402
 from distribution_cases_added import (ADDED_CASES, NOT_DIFFERENTIATED, PROBABILITIES, QUANTITIES,  # noqa: E402
                                       WITH_CDF, WITH_ICDF)
@@ -105,14 +106,7 @@ def test_shapes_dtypes_and_kinds_match_pytorch(case, sample_shape):
     build, parameters, _, _ = ADDED_CASES[case]
     ours, theirs = _twins(parameters, "float32")
     mine, reference = build(dd, ours), build(td, theirs)
-    assert (mine.batch_shape, mine.event_shape) == (tuple(reference.batch_shape), tuple(reference.event_shape))
-    drawn, expected = mine.sample(sample_shape), reference.sample(sample_shape)
-    assert drawn.shape == tuple(expected.shape) and str(drawn.dtype) == str(expected.dtype).replace("torch.", "")
-    assert not drawn.requires_grad
-    assert mine.has_rsample == reference.has_rsample
-    if mine.has_rsample:
-        drawn = mine.rsample(sample_shape)
-        assert drawn.shape == tuple(reference.rsample(sample_shape).shape) and drawn.requires_grad
+    drawn, expected = assert_draws_shaped_as_pytorchs(mine, reference, sample_shape)
     assert isinstance(mine, dd.TransformedDistribution) == isinstance(reference, td.TransformedDistribution)
     assert mine.support.event_dim == reference.support.event_dim
     assert mine.support.is_discrete == reference.support.is_discrete

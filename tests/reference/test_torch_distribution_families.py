@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference for the di
 import torch.distributions as td  # noqa: E402
 
 from distribution_cases import CASES  # noqa: E402
-from distribution_checks import compare_with_pytorch  # noqa: E402
+from distribution_checks import assert_draws_shaped_as_pytorchs, compare_with_pytorch  # noqa: E402
 from distribution_cases_more import (KL_CASES, NEW_CASES, NOT_DIFFERENTIATED, PROBABILITIES, QUANTITIES,  # noqa: E402
                                      WITH_CDF)
 
@@ -145,13 +145,7 @@ def test_sample_shapes_and_dtypes_match_pytorch(case, sample_shape):
     build, parameters, _, _ = NEW_CASES[case]
     ours, theirs = _twins(parameters, "float32")
     mine, reference = build(dd, ours), build(td, theirs)
-    assert (mine.batch_shape, mine.event_shape) == (tuple(reference.batch_shape), tuple(reference.event_shape))
-    drawn, expected = mine.sample(sample_shape), reference.sample(sample_shape)
-    assert drawn.shape == tuple(expected.shape) and str(drawn.dtype) == str(expected.dtype).replace("torch.", "")
-    assert not drawn.requires_grad
-    assert mine.has_rsample == reference.has_rsample
-    if mine.has_rsample:
-        assert mine.rsample(sample_shape).shape == tuple(reference.rsample(sample_shape).shape)
+    assert_draws_shaped_as_pytorchs(mine, reference, sample_shape)
 
 
 @pytest.mark.parametrize("case", list({**CASES, **NEW_CASES}))
