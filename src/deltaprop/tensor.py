@@ -2047,56 +2047,11 @@ class Tensor:
     def reciprocal_(self):
         return self._overwritten("reciprocal_", _ops.reciprocal)
 
-    def rad2deg_(self):
-        return self._overwritten("rad2deg_", _ops.rad2deg)
-
-    def deg2rad_(self):
-        return self._overwritten("deg2rad_", _ops.deg2rad)
-
-    def ldexp_(self, other):
-        return self._overwritten("ldexp_", _ops.ldexp, other, written=(other,))
-
     def float_power_(self, exponent):
         if self.data.dtype != np.float64:  # (its result is float64, which only a float64 tensor holds)
             raise TypeError(f"float_power_: the tensor must be float64 to take its float64 result in place, got "
                             f"{self.dtype}; write y = x.float_power(...) for a new tensor")
         return self._overwritten("float_power_", _ops.float_power, exponent, written=(exponent,))
-
-    def nextafter_(self, other):
-        return self._overwritten("nextafter_", _ops.nextafter, other, written=(other,))
-
-    def heaviside_(self, values):
-        return self._overwritten("heaviside_", _ops.heaviside, values, written=(values,))
-
-    def gcd_(self, other):
-        return self._overwritten("gcd_", _ops.gcd, other, written=(other,))
-
-    def lcm_(self, other):
-        return self._overwritten("lcm_", _ops.lcm, other, written=(other,))
-
-    def sgn_(self):
-        return self._overwritten("sgn_", _ops.sgn)
-
-    def logit_(self, eps=None):
-        return self._overwritten("logit_", _ops.special_functions.logit, eps)
-
-    def i0_(self):
-        return self._overwritten("i0_", _ops.special_functions.i0)
-
-    def mvlgamma_(self, p):
-        return self._overwritten("mvlgamma_", _ops.mvlgamma, p)
-
-    def igamma_(self, other):
-        return self._overwritten("igamma_", _ops.igamma, other, written=(other,))
-
-    def igammac_(self, other):
-        return self._overwritten("igammac_", _ops.igammac, other, written=(other,))
-
-    def renorm_(self, p, dim, maxnorm):
-        return self._overwritten("renorm_", _ops.renorm, p, dim, maxnorm)
-
-    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
-        return self._overwritten("addr_", _ops.addr, vec1, vec2, beta=beta, alpha=alpha, written=(vec1, vec2))
 
     # PyTorch's in-place view changes (squeeze_, unsqueeze_, t_, transpose_, swapaxes_, swapdims_): the
     # values stay, the shape changes. A tensor computed in the graph becomes the view's node, whose
@@ -2313,6 +2268,8 @@ _IN_PLACE = (
     "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "i0", "xlogy", "lerp",
     "multiply", "subtract", "divide", "true_divide", "floor_divide", "remainder", "fmod",
     "addmm", "addmv", "addbmm", "baddbmm", "addcmul", "addcdiv", "cumsum", "cumprod", "tril", "triu", "scatter_reduce",
+    "rad2deg", "deg2rad", "ldexp", "nextafter", "heaviside", "gcd", "lcm", "sgn", "mvlgamma", "igamma", "igammac",
+    "renorm", "addr",
 )
 _IN_PLACE_WITHOUT_GRADIENT = (
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
