@@ -501,18 +501,18 @@ def test_rules_keep_shape_and_dtype(fn, shapes, recipes, eps):
     for node in nodes:
         g = np.ones(node.shape, dtype=node.dtype)
         grads = node._backward(g)
-        assert len(grads) == len(node._parents), node.grad_fn
+        assert len(grads) == len(node._parents), node._op
         for parent, pg in zip(node._parents, grads):
-            if pg is None and node.grad_fn == "split" and parent._pending is not None:
+            if pg is None and node._op == "split" and parent._pending is not None:
                 # a split's pieces write their gradients into their whole's (engine.fill_pending)
                 pg, parent._pending = parent._pending, None
             if not parent.requires_grad:
-                assert pg is None, f"{node.grad_fn} computed a gradient for an input that needs none"
+                assert pg is None, f"{node._op} computed a gradient for an input that needs none"
                 continue
-            assert np.shape(pg) == parent.shape, f"{node.grad_fn}: gradient shape {np.shape(pg)} for input {parent.shape}"
-            if node.dtype != parent.dtype and node.grad_fn != "astype":
+            assert np.shape(pg) == parent.shape, f"{node._op}: gradient shape {np.shape(pg)} for input {parent.shape}"
+            if node.dtype != parent.dtype and node._op != "astype":
                 continue  # mixed dtypes (a float64 array constant) promote; the engine casts back
-            assert pg.dtype == parent.dtype, f"{node.grad_fn}: gradient dtype {pg.dtype} for input {parent.dtype}"
+            assert pg.dtype == parent.dtype, f"{node._op}: gradient dtype {pg.dtype} for input {parent.dtype}"
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -5,7 +5,7 @@ While the mode is on, every operation that records a node remembers where it was
 summary of the caller's stack, without source lines until they are needed), and every backward
 sweep runs each node's rule through :func:`run_rule`: a rule that fails gets a note saying where
 its operation was made, and with ``check_nan`` a rule that returns a NaN in a gradient raises a
-:class:`~deltaprop.errors.GradError` naming the operation (its ``_op``, as ``grad_fn`` shows it),
+:class:`~deltaprop.errors.GradError` naming the operation (its ``_op``: 'sqrt' for a ``SqrtBackward0``),
 the input and that place.
 
 Off, it costs the training loop nothing, not even a test. Nodes are made by the recorder

@@ -205,7 +205,7 @@ def gradients_to(outputs, seeds, targets) -> list:
                 found[id(node)] = g
             if id(node) not in leading:
                 continue
-            for parent, pg in zip(node._parents, run_rule(node, node._backward, g) if checked else node._backward(g)):
+            for parent, pg in zip(node._parents, _rule_result(node, g, checked)):
                 if pg is None or not parent.requires_grad:
                     continue
                 if pg.dtype != parent.data.dtype:
@@ -427,7 +427,7 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
                     g = _run_hooks(node, g)
                 if node._retains_grad:
                     _retain(node, g)
-                for parent, pg in zip(node._parents, run_rule(node, node._backward, g) if checked else node._backward(g)):
+                for parent, pg in zip(node._parents, _rule_result(node, g, checked)):
                     if pg is None or not parent.requires_grad:
                         continue
                     if pg.dtype != parent.data.dtype:
@@ -445,6 +445,16 @@ def _run_with_hooks(root, seed: np.ndarray) -> None:
         for node in order:
             node._pending = None
         raise
+
+
+def _rule_result(node, g: np.ndarray, checked) -> tuple:
+    """What ``node``'s rule gives its inputs for ``g`` (through a watching mode when ``checked``),
+    passed through the hooks put on its ``grad_fn`` (``Node.register_hook``, :mod:`.nodes`)."""
+    grads = run_rule(node, node._backward, g) if checked else node._backward(g)
+    owner = getattr(node, "_node", None)  # (the slot is set only on tensors whose grad_fn was asked for)
+    if owner is not None and owner._post_hooks and owner._rule is node._backward:
+        grads = owner.run_post_hooks(grads, g)
+    return grads
 
 
 def _has_hooks(tensor) -> bool:

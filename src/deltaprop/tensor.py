@@ -11,6 +11,7 @@ methods and operators here only forward to them, so this file reads as the tenso
 from __future__ import annotations
 
 import operator
+import weakref
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .printing import format_array
 from . import draws as _draws
 from .dtypes import TENSOR_KINDS, dtype_refusal, legacy_dtype, tensor_dtype, type_name
 from .engine import add_hook, run_backward
+from .nodes import node_name, node_of
 from .errors import GradError, ShapeError
 from . import grad_mode as _grad_mode
 from .grad_mode import _state as _grad_state
@@ -88,7 +90,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "_pending", "_stamp",
-                 "_stepped", "_hooks", "__weakref__")
+                 "_stepped", "_hooks", "_node", "__weakref__")
 
     # With __array_ufunc__ = None, ``ndarray + tensor`` defers to Tensor.__radd__ instead of turning
     # the tensor into an array, so mixing the two keeps the graph.
@@ -222,9 +224,10 @@ class Tensor:
         return self._backward is None
 
     @property
-    def grad_fn(self) -> str | None:
-        """Name of the operation that produced this tensor, if it was recorded."""
-        return self._op if self._backward is not None else None
+    def grad_fn(self):
+        """The node of the recorded operation that produced this tensor (None for a leaf), as in
+        PyTorch: ``name()`` (``MulBackward0``), ``next_functions``, hooks (:mod:`deltaprop.nodes`)."""
+        return node_of(self) if self._backward is not None else None
 
     # -- array facts -----------------------------------------------------------------------------
 
@@ -398,8 +401,8 @@ class Tensor:
         extras = []
         if self.data.dtype != DEFAULT_DTYPE:
             extras.append(f"dtype={self.data.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn}>")
+        if self._backward is not None:
+            extras.append(f"grad_fn=<{node_name(self._op, self._backward)}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
@@ -782,10 +785,11 @@ class Tensor:
 
     def __getstate__(self):
         """What copy.deepcopy and pickle keep: every slot but the hooks, which a copy does not get,
-        as in PyTorch (they are counted per tensor; see engine.Hooks)."""
+        as in PyTorch (they are counted per tensor; see engine.Hooks), and the grad_fn node made so
+        far (a copy makes its own when asked)."""
         state = object.__getstate__(self)
-        if isinstance(state, tuple) and "_hooks" in state[1]:
-            state = (state[0], {k: v for k, v in state[1].items() if k != "_hooks"})
+        if isinstance(state, tuple) and ("_hooks" in state[1] or "_node" in state[1]):
+            state = (state[0], {k: v for k, v in state[1].items() if k not in ("_hooks", "_node")})
         return state
 
     def relu(self):
@@ -1068,12 +1072,6 @@ class Tensor:
 
     def positive(self):
         return _ops.positive(self)
-
-    def logit(self, eps=None):
-        return _ops.special_functions.logit(self, eps)
-
-    def i0(self):
-        return _ops.special_functions.i0(self)
 
     def mvlgamma(self, p):
         return _ops.mvlgamma(self, p)
@@ -2075,6 +2073,9 @@ class Tensor:
         before.data, before.requires_grad, before._stamp = self.data, self.requires_grad, self._stamp
         before._parents, before._backward, before._op = self._parents, self._backward, self._op
         before.grad, before._retains_grad, before._pending = None, False, None
+        node = getattr(self, "_node", None)
+        if node is not None:  # (the node made so far, with any hooks on it, goes with the rule it holds)
+            before._node, node._tensor = node, weakref.ref(before)
         with _grad_mode.enable_grad():  # (under no_grad() too: the node must map the new shape to the old)
             result = _viewed(what, view, before, args)
         if result.data.shape == self.data.shape and result.data.strides == self.data.strides:

@@ -65,7 +65,7 @@ def test_std_where_it_is_undefined_matches_pytorch():
 def test_std_is_one_recorded_operation_that_refuses_a_changed_output():
     x = dp.tensor([1.0, 2.0, 4.0], requires_grad=True)
     s = x.std()
-    assert s.grad_fn == "std"
+    assert s.grad_fn.name() == "StdBackward0"
     with dp.no_grad():
         s += 1.0
     with pytest.raises(dp.errors.GradError, match="output of 'std'"):

@@ -9,21 +9,21 @@ derivatives (:mod:`.higher_order`), through the operations listed in :mod:`.diff
 ``detect_anomaly`` and ``set_detect_anomaly`` find the operation whose gradient first gives NaN
 (:mod:`deltaprop.anomaly`); ``Variable`` is PyTorch's legacy name for a tensor. ``forward_ad`` is
 PyTorch's forward-mode interface, computed by reverse mode; ``grad_mode`` and ``anomaly_mode`` are
-PyTorch's module paths for the switches.
+PyTorch's module paths for the switches; ``graph`` holds ``Node``, the class of every ``grad_fn``.
 """
 
 from ..grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ..anomaly import detect_anomaly, set_detect_anomaly
 from ..gradcheck import gradcheck, gradgradcheck
 from . import anomaly_mode, forward_ad, functional, grad_mode
-from . import profiler
+from . import graph, profiler
 from .function import Function, FunctionCtx
 from .gradients import backward, grad
 from .variable import Variable
 
 __all__ = ["Function", "FunctionCtx", "backward", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck",
            "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
-           "Variable", "detect_anomaly", "set_detect_anomaly", "profiler", "forward_ad", "grad_mode", "anomaly_mode",
+           "Variable", "detect_anomaly", "set_detect_anomaly", "profiler", "graph", "forward_ad", "grad_mode", "anomaly_mode",
            "is_multithreading_enabled", "set_multithreading_enabled"]
 
 _multithreading = [True]

@@ -108,6 +108,7 @@ def _record(cls, ctx, args: tuple, parents: tuple, outputs: tuple) -> tuple:
         def function_rule(g):
             return call((g,), saved_arrays)
 
+        function_rule.node_name = f"{cls.__name__}Backward"  # (PyTorch's name for a custom function's node)
         result[i] = record(outputs[i].data, parents, function_rule, cls.__name__)
         return tuple(result)
     sizes = [outputs[i].data.size for i in differentiable]
@@ -119,9 +120,12 @@ def _record(cls, ctx, args: tuple, parents: tuple, outputs: tuple) -> tuple:
         return call(tuple(g[end - size:end].reshape(outputs[i].data.shape)
                           for i, size, end in zip(differentiable, sizes, ends)), saved_arrays)
 
+    joint_rule.node_name = f"{cls.__name__}Backward"
     whole = record(whole_data, parents, joint_rule, cls.__name__)
     for i, size, end in zip(differentiable, sizes, ends):
-        result[i] = record(outputs[i].data, (whole,), _piece_rule(whole, slice(end - size, end)), cls.__name__)
+        piece_rule = _piece_rule(whole, slice(end - size, end))
+        piece_rule.node_name = joint_rule.node_name
+        result[i] = record(outputs[i].data, (whole,), piece_rule, cls.__name__)
     return tuple(result)
 
 

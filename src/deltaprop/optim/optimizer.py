@@ -106,7 +106,7 @@ class Optimizer:
             if not p.is_leaf:
                 raise ConfigError(
                     f"{self._name}: the tensor at position {position} of parameter group {index} was "
-                    f"computed by an operation ({p.grad_fn}); an optimizer updates leaf tensors only"
+                    f"computed by an operation ('{p._op}'); an optimizer updates leaf tensors only"
                 )
             if id(p) in seen:
                 raise ConfigError(
