@@ -445,13 +445,14 @@ CONFIG_LAYERS = [
     nn.CrossMapLRN2d(5, alpha=0.5, beta=0.6, k=2), nn.FractionalMaxPool2d(2, output_ratio=0.5),
     nn.FractionalMaxPool2d((2, 3), output_size=(4, 3), return_indices=True),
     nn.FractionalMaxPool3d((1, 2, 2), output_ratio=(0.5, 0.6, 0.7)),
+    nn.FractionalMaxPool2d(2, output_size=3, _random_samples=np.full((1, 2, 2), 0.5, np.float32)),
 ]
 
 
 @pytest.mark.parametrize("layer", CONFIG_LAYERS, ids=repr)
 def test_config_rebuilds_an_equal_layer(layer):
     config = json.loads(json.dumps(layer.config()))  # what a saved architecture holds
-    rebuilt = type(layer)(**config)
+    rebuilt = type(layer)._from_config(**config) if hasattr(type(layer), "_from_config") else type(layer)(**config)
     assert rebuilt.config() == layer.config()
     assert repr(rebuilt) == repr(layer)
     ours, theirs = layer.state_dict(), rebuilt.state_dict()
@@ -463,6 +464,19 @@ def test_every_new_layer_is_covered_by_the_config_test():
     mine = {"deltaprop.nn.conv", "deltaprop.nn.pooling", "deltaprop.nn.normalization"}
     classes = {getattr(nn, name) for name in nn.__all__}
     assert {c for c in classes if isinstance(c, type) and c.__module__ in mine} == {type(layer) for layer in CONFIG_LAYERS}
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_fractional_pooling_with_its_samples_comes_back_from_a_model_file(n, tmp_path):
+    dp.manual_seed(0)
+    samples = np.random.default_rng(0).random((1, 2, n)).astype(np.float32)  # (the model's dtype, as PyTorch wants it)
+    conv = nn.Conv2d(1, 2, 3) if n == 2 else nn.Conv3d(1, 2, 3)
+    model = nn.Sequential(conv, getattr(nn, f"FractionalMaxPool{n}d")(2, output_size=3, _random_samples=samples))
+    dp.save(model, tmp_path / "pool.safetensors")
+    loaded = dp.load(tmp_path / "pool.safetensors")
+    np.testing.assert_array_equal(loaded[1]._random_samples, samples)
+    x = dp.randn(1, 1, *(8,) * n)
+    np.testing.assert_array_equal(loaded(x).data, model(x).data)  # the same windows, not new draws
 
 
 def test_batch_norm_statistics_are_buffers_in_the_state_dict():

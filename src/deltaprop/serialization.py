@@ -64,6 +64,7 @@ _SIZE_FLOOR = 2**22
 # arguments that are no sizes (see _size_bound).
 _NAMED_CONTAINERS = ("Sequential", "ModuleDict")
 _NOT_SIZES = frozenset({"groups", "padding_idx", "num_groups"})
+_FRACTIONAL_POOLS = frozenset({"FractionalMaxPool2d", "FractionalMaxPool3d"})
 _PARAMETER_CONTAINERS = ("ParameterList", "ParameterDict")
 _REPR = reprlib.Repr()
 _REPR.maxstring, _REPR.maxother, _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 80, 80, 3, 8, 8
@@ -594,6 +595,11 @@ def _size_bound(name: str, config: dict) -> int:
     allocates anything. An Embedding's
     ``padding_idx`` (a row, not a size) and a GroupNorm's ``num_groups`` (which divides its channels)
     count for nothing: the table is num_embeddings*embedding_dim, the norm's weights num_channels."""
+    if name in _FRACTIONAL_POOLS:
+        # a pooling layer allocates only its random samples, if it keeps any (kernel and output sizes
+        # allocate nothing)
+        shape = config.get("random_samples_shape")
+        return math.prod(max(abs(n), 1) if isinstance(n, int) else 1 for n in shape) if isinstance(shape, list) else 0
     if name in _PARAMETER_CONTAINERS:
         # the sum of the parameters' sizes (a product of them all would refuse a list of big ones)
         shapes = config.get("shapes")

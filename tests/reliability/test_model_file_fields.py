@@ -81,7 +81,8 @@ EXAMPLES = {
     "MaxUnpool3d": lambda: nn.MaxUnpool3d((2, 1, 2), stride=(2, 1, 1), padding=(1, 0, 0)),
     "LPPool3d": lambda: nn.LPPool3d(1.5, (2, 1, 3), stride=(1, 2, 1), ceil_mode=True),
     "CrossMapLRN2d": lambda: nn.CrossMapLRN2d(3, alpha=0.5, beta=0.6, k=2.0),
-    "FractionalMaxPool2d": lambda: nn.FractionalMaxPool2d((2, 3), output_size=(4, 3), return_indices=True),
+    "FractionalMaxPool2d": lambda: nn.FractionalMaxPool2d((2, 3), output_size=(4, 3), return_indices=True,
+                                                          _random_samples=np.full((1, 2, 2), 0.25, np.float32)),
     "FractionalMaxPool3d": lambda: nn.FractionalMaxPool3d(2, output_ratio=(0.5, 0.75, 0.5)),
 }
 # Arguments with no default: the smallest layer.

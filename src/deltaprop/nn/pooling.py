@@ -395,12 +395,39 @@ class _FractionalMaxPoolNd(Module):
             raise type(error)(f"{type(self).__name__}: {error}") from None
 
     def config(self) -> dict:
-        # (a layer's _random_samples are in its state dict, and a model file names no argument with an
-        # underscore: a model file rebuilds the layer without them)
-        return {"kernel_size": list(self.kernel_size),
-                "output_size": None if self.output_size is None else list(self.output_size),
-                "output_ratio": None if self.output_ratio is None else list(self.output_ratio),
-                "return_indices": self.return_indices}
+        config = {"kernel_size": list(self.kernel_size),
+                  "output_size": None if self.output_size is None else list(self.output_size),
+                  "output_ratio": None if self.output_ratio is None else list(self.output_ratio),
+                  "return_indices": self.return_indices}
+        samples = self._random_samples
+        if samples is not None:
+            # Their values are in the state dict; a model file records their shape and dtype, and
+            # rebuilds the layer with a buffer of that shape for its weights to fill (_from_config).
+            config["random_samples_shape"] = list(samples.shape)
+            config["random_samples_dtype"] = samples.dtype.name
+        return config
+
+    @classmethod
+    def _from_config(cls, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                     random_samples_shape=None, random_samples_dtype=None) -> "_FractionalMaxPoolNd":
+        """The layer a model file describes: with ``random_samples_shape``, a zero-filled
+        ``_random_samples`` of that shape (N, C, number of axes) and dtype, which the file's weights fill."""
+        samples = None
+        if random_samples_shape is not None or random_samples_dtype is not None:
+            name = cls.__name__
+            shape = random_samples_shape
+            if (not isinstance(shape, list) or len(shape) != 3 or shape[2] != cls._dims
+                    or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in shape)):
+                raise ConfigError(f"{name}: random_samples_shape must be a list (N, C, {cls._dims}) of positive "
+                                  f"integers, got {shape!r}")
+            if random_samples_dtype not in _SAMPLE_DTYPES:
+                raise ConfigError(f"{name}: random_samples_dtype must be one of {', '.join(_SAMPLE_DTYPES)}, got "
+                                  f"{random_samples_dtype!r}")
+            samples = np.zeros(shape, dtype=random_samples_dtype)
+        return cls(kernel_size, output_size, output_ratio, return_indices, _random_samples=samples)
+
+
+_SAMPLE_DTYPES = ("float16", "float32", "float64")
 
 
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
