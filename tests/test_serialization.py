@@ -772,3 +772,18 @@ def test_a_table_network_of_each_named_activation_round_trips(tmp_path, activati
     save(model, tmp_path / "mlp.safetensors")
     x = _inputs()
     assert np.array_equal(_predict(load(tmp_path / "mlp.safetensors"), x), _predict(model, x))
+
+
+def test_state_added_to_a_built_in_layer_loads_into_a_model_built_alike_and_the_refusal_says_so(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 3))
+    model[0].register_buffer("scale", np.full(3, 2.0, np.float32))
+    path = tmp_path / "model.safetensors"
+    dp.save(model, path)
+    with pytest.raises(ModelFileError, match=r"unexpected keys: 0\.scale\); if state was added to a built-in layer .*"
+                                             r"load\(path, model=your_model\)"):
+        dp.load(path)
+    rebuilt = nn.Sequential(nn.Linear(2, 3))
+    rebuilt[0].register_buffer("scale", np.zeros(3, np.float32))
+    dp.load(path, model=rebuilt)
+    np.testing.assert_array_equal(rebuilt[0].scale, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(rebuilt[0].weight.data, model[0].weight.data)

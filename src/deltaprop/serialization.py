@@ -171,6 +171,7 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
         info = {"format": FORMAT_MODEL, "architecture": None, "metadata": {}}
     if info["format"] == FORMAT_CHECKPOINT:
         tensors = _unprefix(tensors, "model/")
+    built = model is None
     if model is None:
         if info.get("architecture") is None:
             raise ModelFileError(f"{path}: the model is of a custom class (or has layers a built-in class does not name), so only its weights are stored; build it and call load(path, model=YourModel())")
@@ -197,7 +198,13 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     try:
         model.load_state_dict(tensors)
     except ShapeError as error:
-        raise ModelFileError(f"{path}: the weights do not fit the architecture ({error})") from None
+        hint = ""
+        if built and "unexpected keys" in str(error) and "missing keys" not in str(error):
+            # (a buffer or parameter added to a built-in layer by hand is saved with the weights, but the
+            # architecture names only the layers' arguments)
+            hint = ("; if state was added to a built-in layer (register_buffer, a new Parameter), build the model "
+                    "the same way and call load(path, model=your_model)")
+        raise ModelFileError(f"{path}: the weights do not fit the architecture ({error}){hint}") from None
     # a pruned tensor is recomputed from the mask just loaded (nothing is pruned before prune is imported)
     prune = sys.modules.get(__package__ + ".nn.utils.prune")
     if prune is not None:
