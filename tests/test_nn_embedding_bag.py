@@ -96,8 +96,9 @@ def test_a_model_file_round_trips(layer, tmp_path):
     (lambda: nn.EmbeddingBag(0, 3), "EmbeddingBag: num_embeddings must be a positive integer, got 0"),
     (lambda: nn.EmbeddingBag(4, 3, mode="avg"), "EmbeddingBag: mode must be one of 'sum', 'mean' or 'max', got 'avg'"),
     (lambda: nn.EmbeddingBag(4, 3, padding_idx=4), r"EmbeddingBag: padding_idx must be an integer in \[-4, 4\)"),
-    (lambda: nn.EmbeddingBag(4, 3, max_norm=1.0), "EmbeddingBag: max_norm is not supported"),
-    (lambda: nn.EmbeddingBag(4, 3, sparse=True), "EmbeddingBag: sparse=True is not supported"),
+    (lambda: nn.EmbeddingBag(4, 3, max_norm=[1.0]), r"EmbeddingBag: max_norm must be a number or None, got \[1.0\]"),
+    (lambda: nn.EmbeddingBag(4, 3, sparse=1), "EmbeddingBag: sparse must be True or False, got 1"),
+    (lambda: nn.EmbeddingBag(4, 3, mode="max", sparse=True), "EmbeddingBag: mode='max' does not support sparse=True"),
 ])
 def test_bad_options_name_the_layer_and_option(make, message):
     with pytest.raises(ConfigError, match="^" + message):
@@ -192,8 +193,8 @@ def test_a_frozen_pretrained_bag_comes_back_frozen_from_a_model_file(tmp_path):
     (lambda: nn.EmbeddingBag.from_pretrained(TABLE, mode="prod"), ConfigError,
      "EmbeddingBag: mode must be one of 'sum', 'mean' or 'max', got 'prod'"),
     (lambda: nn.EmbeddingBag.from_pretrained(TABLE, padding_idx=4), ConfigError, "EmbeddingBag: padding_idx"),
-    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, max_norm=1.0), ConfigError, "EmbeddingBag: max_norm"),
-    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, sparse=True), ConfigError, "EmbeddingBag: sparse"),
+    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, max_norm="1"), ConfigError, "EmbeddingBag: max_norm"),
+    (lambda: nn.EmbeddingBag.from_pretrained(TABLE, mode="max", sparse=True), ConfigError, "EmbeddingBag: mode='max'"),
 ])
 def test_from_pretrained_errors_name_the_layer_and_the_option(call, error, message):
     with pytest.raises(error) as caught:

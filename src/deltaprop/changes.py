@@ -212,8 +212,8 @@ def check_unchanged(order) -> None:
                     and not any(array is mine or (isinstance(mine, np.ndarray) and np.may_share_memory(array, mine))
                                 for mine in ours)):
                 raise GradError(f"backward: a value that '{op}' kept for its gradient (shape {array.shape}: its class "
-                                f"labels, an index, a condition or a bound) was changed in place after the operation "
-                                f"used it; change a copy, or run the forward pass again after the change")
+                                f"labels, an index, a condition, a bound or a lookup table) was changed in place after "
+                                f"the operation used it; change a copy, or run the forward pass again after the change")
 
 
 def _check_shapes(node, op: str, parents: tuple, stamp: int) -> None:

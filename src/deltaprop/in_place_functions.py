@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .nn.functional import alpha_dropout, dropout, feature_alpha_dropout
 from .nn.functional import celu_, relu_, rrelu_, selu_, threshold_  # noqa: F401  (exported: PyTorch has them here too)
+from .ops.indexing import embedding_renorm_  # noqa: F401  (torch.embedding_renorm_: nn.Embedding's max_norm)
 from .tensor import Tensor
 
 # The in-place methods of which PyTorch has a function form: torch.name_(input, ...) is input.name_(...).
@@ -74,4 +75,4 @@ def _written(what: str, function, input, *args) -> Tensor:
 
 __all__ = [*_METHODS, "dropout_", "alpha_dropout_", "feature_alpha_dropout_", "celu_", "relu_", "rrelu_", "selu_",
            "threshold_"]
-__all__ += ["feature_dropout_"]
+__all__ += ["feature_dropout_", "embedding_renorm_"]

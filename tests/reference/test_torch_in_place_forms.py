@@ -427,7 +427,6 @@ TENSOR_OMISSIONS = {
 # The in-place functions of torch that deltaprop leaves out on purpose.
 FUNCTION_OMISSIONS = {
     "as_strided_", "conj_physical_", "resize_as_sparse_",
-    "embedding_renorm_",  # (nn.Embedding's max_norm, which deltaprop refuses)
 }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..devices import on_cpu
 from ..errors import ConfigError, DataError, ShapeError
-from ..ops.indexing import _row_index
+from ..ops.indexing import _row_index, embedding_norm_options
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -28,28 +28,30 @@ class Embedding(Module):
     a gradient, so it stays zero while training. ``scale_grad_by_freq`` divides each row's gradient
     by how often the row was picked in the batch. ``sparse=True`` gives the table a gradient that
     also lists the rows the batch picked (still the dense array; see
-    :mod:`deltaprop.row_gradient`), for :class:`~deltaprop.optim.SparseAdam`. PyTorch's
-    ``max_norm`` is not provided (a ConfigError if set).
+    :mod:`deltaprop.row_gradient`), for :class:`~deltaprop.optim.SparseAdam`.
+
+    ``max_norm`` (PyTorch's): at each call, before the lookup, every row the input names (each once)
+    whose ``norm_type``-norm (2 by default) exceeds ``max_norm`` is rescaled in place to that norm,
+    times max_norm / (norm + 1e-7), with no gradient through the rescaling: ``weight`` keeps the
+    rescaled rows (see :func:`deltaprop.nn.functional.embedding`).
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, max_norm=None,
-                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
-                 _freeze: bool = False, device=None, dtype=None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight=None, _freeze: bool = False, device=None, dtype=None):
         super().__init__()
         on_cpu("Embedding", device)
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"Embedding: {name} must be a positive integer, got {value!r}")
-        F.embeddings._refuse_embedding_options("Embedding", max_norm, False)
         if not isinstance(sparse, (bool, np.bool_)):
             raise ConfigError(f"Embedding: sparse must be True or False, got {sparse!r}")
-        if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
-            raise ConfigError(f"Embedding: norm_type must be a number, got {norm_type!r}")
+        max_norm, norm_type = embedding_norm_options("Embedding", max_norm, norm_type)
         self.num_embeddings = int(num_embeddings)
         self.embedding_dim = int(embedding_dim)
         self.padding_idx = _row_index("Embedding", padding_idx, self.num_embeddings)
-        self.max_norm = None
-        self.norm_type = float(norm_type)
+        self.max_norm = max_norm
+        self.norm_type = norm_type
         self.scale_grad_by_freq = bool(scale_grad_by_freq)
         self.sparse = bool(sparse)
         if _weight is None:
@@ -65,11 +67,13 @@ class Embedding(Module):
             self.weight = Parameter(table, requires_grad=not _freeze)
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None, max_norm=None,
-                        norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> "Embedding":
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> "Embedding":
         """An Embedding around a given (num_embeddings, embedding_dim) table, its rows as they are
         (the padding row is not zeroed; it gets no gradient); ``freeze`` (the default) keeps the
-        table out of training (``requires_grad=False``)."""
+        table out of training (``requires_grad=False``). With ``max_norm`` the lookups rescale the
+        table's rows in place, frozen or not, as PyTorch's do: the given table itself changes."""
         shape = tuple(np.shape(embeddings.data if isinstance(embeddings, Tensor) else embeddings))
         if len(shape) != 2:
             raise ShapeError(f"Embedding.from_pretrained: embeddings must be a 2-d table (num_embeddings, "
@@ -84,8 +88,8 @@ class Embedding(Module):
 
     def forward(self, input):
         try:
-            return F.embedding(input, self.weight, self.padding_idx, None, self.norm_type, self.scale_grad_by_freq,
-                               self.sparse)
+            return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.sparse)
         except DataError as error:
             raise DataError(f"{self.describe()}: {error}") from None
 
@@ -97,16 +101,20 @@ class Embedding(Module):
             "num_embeddings": self.num_embeddings,
             "embedding_dim": self.embedding_dim,
             "padding_idx": self.padding_idx,
+            # (max_norm and sparse absent at their defaults, as configs saved before them have them)
+            **({"max_norm": self.max_norm} if self.max_norm is not None else {}),
             "norm_type": self.norm_type,
             "scale_grad_by_freq": self.scale_grad_by_freq,
             "dtype": self.weight.dtype.name,
-            **({"sparse": True} if self.sparse else {}),  # (absent when False, as configs saved before it have it)
+            **({"sparse": True} if self.sparse else {}),
         }
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             text += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:
@@ -125,10 +133,13 @@ class EmbeddingBag(Module):
     indices; a 1-d input is cut into bags at ``offsets`` (each bag's start; with
     ``include_last_offset``, one more entry, the end). ``per_sample_weights`` (mode 'sum') scales
     each index's row. Indices equal to ``padding_idx`` are left out of their bags; that row starts
-    at zero and never gets a gradient. PyTorch's ``max_norm`` and ``sparse`` are not provided.
+    at zero and never gets a gradient. ``max_norm`` and ``norm_type`` rescale the rows the input names
+    in place before each call, as :class:`Embedding`'s do; ``sparse=True`` gives the table a gradient
+    listing the rows the bags read, for :class:`~deltaprop.optim.SparseAdam` (modes 'sum' and 'mean':
+    PyTorch refuses it with 'max', and so does this, when the layer is built).
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None, norm_type: float = 2.0,
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, _weight=None,
                  include_last_offset: bool = False, padding_idx: int | None = None, device=None, dtype=None):
         super().__init__()
@@ -137,18 +148,22 @@ class EmbeddingBag(Module):
         for key, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ConfigError(f"{name}: {key} must be a positive integer, got {value!r}")
-        F.embeddings._refuse_embedding_options(name, max_norm, sparse)
-        if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
-            raise ConfigError(f"{name}: norm_type must be a number, got {norm_type!r}")
+        max_norm, norm_type = embedding_norm_options(name, max_norm, norm_type)
         if mode not in ("sum", "mean", "max"):
             raise ConfigError(f"{name}: mode must be one of 'sum', 'mean' or 'max', got {mode!r}")
+        if not isinstance(sparse, (bool, np.bool_)):
+            raise ConfigError(f"{name}: sparse must be True or False, got {sparse!r}")
+        if sparse and mode == "max":
+            # (PyTorch builds the layer and refuses at its first call)
+            raise ConfigError(f"{name}: mode='max' does not support sparse=True (as in PyTorch); use mode 'sum' or "
+                              "'mean', or sparse=False")
         self.num_embeddings = int(num_embeddings)
         self.embedding_dim = int(embedding_dim)
-        self.max_norm = None
-        self.norm_type = float(norm_type)
+        self.max_norm = max_norm
+        self.norm_type = norm_type
         self.scale_grad_by_freq = bool(scale_grad_by_freq)
         self.mode = mode
-        self.sparse = False
+        self.sparse = bool(sparse)
         self.include_last_offset = bool(include_last_offset)
         self.padding_idx = _row_index(name, padding_idx, self.num_embeddings)
         if _weight is None:
@@ -163,7 +178,7 @@ class EmbeddingBag(Module):
             self.weight = Parameter(_weight if isinstance(_weight, Tensor) else np.asarray(_weight))
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze: bool = True, max_norm=None, norm_type: float = 2.0,
+    def from_pretrained(cls, embeddings, freeze: bool = True, max_norm: float | None = None, norm_type: float = 2.0,
                         scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
                         include_last_offset: bool = False, padding_idx: int | None = None) -> "EmbeddingBag":
         """An EmbeddingBag around a given (num_embeddings, embedding_dim) table, as
@@ -186,8 +201,9 @@ class EmbeddingBag(Module):
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         try:
-            return F.embedding_bag(input, self.weight, offsets, None, self.norm_type, self.scale_grad_by_freq,
-                                   self.mode, False, per_sample_weights, self.include_last_offset, self.padding_idx)
+            return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
+                                   self.mode, self.sparse, per_sample_weights, self.include_last_offset,
+                                   self.padding_idx)
         except (DataError, ShapeError, ConfigError) as error:
             raise type(error)(f"{self.describe()}: {error}") from None
 
@@ -198,17 +214,23 @@ class EmbeddingBag(Module):
         return {
             "num_embeddings": self.num_embeddings,
             "embedding_dim": self.embedding_dim,
+            # (max_norm and sparse absent at their defaults, as configs saved before them have them)
+            **({"max_norm": self.max_norm} if self.max_norm is not None else {}),
             "norm_type": self.norm_type,
             "scale_grad_by_freq": self.scale_grad_by_freq,
             "mode": self.mode,
+            **({"sparse": True} if self.sparse else {}),
             "include_last_offset": self.include_last_offset,
             "padding_idx": self.padding_idx,
             "dtype": self.weight.dtype.name,
         }
 
     def extra_repr(self) -> str:
-        # PyTorch's order: the sizes, norm_type (when not 2), scale_grad_by_freq (when set), mode, padding_idx
+        # PyTorch's order: the sizes, max_norm (when set), norm_type (when not 2), scale_grad_by_freq (when
+        # set), mode, padding_idx; never sparse
         text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             text += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:

@@ -17,19 +17,23 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Tensor
 from ._core import operand, record
 from .arithmetic import div, mul
-from .indexing import _row_index, embedding, integer_index
+from .indexing import _row_index, embedding, integer_index, renorm_rows
 from .scatter_reduce import scatter_reduce
 from .shape import getitem
 
 MODES = ("sum", "mean", "max")
 
 
-def _bag_sum(values, bag: np.ndarray, count: int):
+def _bag_sum(values, bag: np.ndarray, count: int, table=None):
     """The (count, D) sums of the rows of ``values`` (n, D) by ``bag``, the bag of each row, which
     never decreases (bags are runs of the input): each run summed by np.add.reduceat. Through
     index_add (np.add.at) a 'sum' EmbeddingBag's forward and backward took 1.8x the time of an
     Embedding and a sum over the bag axis (256 bags of 40 from 10 000 x 64, float32); this way 1.1x.
-    The gradient of a row is its bag's."""
+    The gradient of a row is its bag's.
+
+    ``table``: the lookup table's array, kept by the rule when the per-sample weights need a gradient,
+    as PyTorch's rule keeps the table then (it reads the rows again for that gradient): an in-place
+    change of the table before ``backward()`` (a later lookup's ``max_norm``) is then refused, as there."""
     V = values.data
     out = np.zeros((count, V.shape[1]), dtype=V.dtype)
     if bag.size:
@@ -37,6 +41,7 @@ def _bag_sum(values, bag: np.ndarray, count: int):
         out[bag[starts]] = np.add.reduceat(V, starts, axis=0)
 
     def backward(g):
+        _ = table  # (kept for the check of in-place changes alone; the gradient reads no table)
         return (g[bag],)
 
     return record(out, (values,), backward, "embedding_bag")
@@ -74,15 +79,23 @@ def _bags(op: str, index: np.ndarray, offsets, include_last_offset: bool) -> tup
 
 
 def embedding_bag(input, weight, offsets=None, mode="mean", per_sample_weights=None, include_last_offset=False,
-                  padding_idx=None, scale_grad_by_freq=False):
+                  padding_idx=None, scale_grad_by_freq=False, sparse=False, max_norm=None, norm_type=2.0):
     """Each bag's rows of ``weight`` (V, D) combined by ``mode`` ('sum', 'mean' or 'max') into one
     row of the (B, D) output. Bags are the rows of a 2-d input (B, L), or the runs of a 1-d input
     that ``offsets`` (B,) start (B + 1 entries, the last the end, with ``include_last_offset``).
     ``per_sample_weights`` (the input's shape, 'sum' only) scales each row before the sum, and gets
-    its gradient, Σ g·row."""
+    its gradient, Σ g·row.
+
+    ``sparse=True``: the table's gradient is a :class:`~deltaprop.row_gradient.RowGradient` listing the
+    rows the bags read (``padding_idx`` left out), as :func:`embedding`'s; not with mode 'max', which
+    PyTorch refuses it. ``max_norm``: every row the input names (padding included, each once) whose
+    ``norm_type``-norm exceeds it is first rescaled in place to that norm, as :func:`embedding` does."""
     op = "embedding_bag"
     if mode not in MODES:
         raise ConfigError(f"{op}: mode must be one of 'sum', 'mean' or 'max', got {mode!r}")
+    if mode == "max" and sparse:
+        raise ConfigError(f"{op}: mode='max' does not support sparse=True (as in PyTorch); use mode 'sum' or "
+                          "'mean', or sparse=False")
     table = operand(weight)
     if np.ndim(table.data) != 2:
         raise ShapeError(f"{op}: weight must be a table of shape (num_embeddings, embedding_dim), got shape "
@@ -105,19 +118,21 @@ def embedding_bag(input, weight, offsets=None, mode="mean", per_sample_weights=N
         weights = weights.reshape(-1)[: flat.size] if weights.requires_grad else Tensor._wrap(
             np.asarray(weights.data, dtype=table.data.dtype).reshape(-1)[: flat.size])
     padding = _row_index(op, padding_idx, rows)
+    if max_norm is not None:
+        renorm_rows(op, table, flat, max_norm, norm_type)
     if padding is not None:
         kept = flat != padding
         flat, bag = flat[kept], bag[kept]
         if weights is not None:
             weights = getitem(weights, kept)
-    picked = embedding(flat, table, None, scale_grad_by_freq)  # (n, D)
+    picked = embedding(flat, table, None, scale_grad_by_freq, bool(sparse))  # (n, D)
     if mode == "max":
         base = np.zeros((count, width), dtype=table.data.dtype)
         return scatter_reduce(base, 0, np.broadcast_to(bag[:, None], (bag.size, width)), picked, "amax",
                               include_self=False)
     if weights is not None:
         picked = mul(picked, weights.reshape(-1, 1))
-    out = _bag_sum(picked, bag, count)
+    out = _bag_sum(picked, bag, count, table.data if weights is not None and weights.requires_grad else None)
     if mode == "mean":
         sizes = np.bincount(bag, minlength=count).astype(table.data.dtype)
         out = div(out, np.maximum(sizes, 1)[:, None])

@@ -7,8 +7,11 @@ the gradient back at the positions the forward pass read, adding where a positio
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
+from ..changes import Changes
 from ..errors import ConfigError, DataError, ShapeError
 from ..row_gradient import zeros_with_rows
 from ..tensor import MaxMin, Tensor
@@ -317,7 +320,77 @@ def _sum_rows(rows: int, index: np.ndarray, values: np.ndarray, dtype, grad=None
     return grad
 
 
-def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False, sparse=False):
+_RENORM_EPS = 1e-7  # added to a row's norm before dividing by it, as PyTorch's embedding_renorm_ adds it
+
+
+def embedding_norm_options(owner: str, max_norm, norm_type) -> tuple:
+    """``max_norm`` (None, or a number: PyTorch takes any, 0 and negative ones included) and
+    ``norm_type`` (a number: 2 the Euclidean norm, 1, inf, 0, any p) as floats, else a ConfigError
+    naming ``owner``. A 0-d tensor counts as its number, as PyTorch reads one."""
+    if isinstance(max_norm, Tensor) and max_norm.data.ndim == 0 and max_norm.data.dtype.kind in "iuf":
+        max_norm = max_norm.data.item()
+    if max_norm is not None and (isinstance(max_norm, (bool, np.bool_)) or not isinstance(max_norm, numbers.Real)):
+        raise ConfigError(f"{owner}: max_norm must be a number or None, got {max_norm!r}")
+    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(norm_type, numbers.Real):
+        raise ConfigError(f"{owner}: norm_type must be a number, got {norm_type!r}")
+    return (None if max_norm is None else float(max_norm)), float(norm_type)
+
+
+def renorm_rows(op: str, table: Tensor, index: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """PyTorch's ``embedding_renorm_``, in place: each row of ``table`` that ``index`` (already checked
+    to lie in the table) names, each once however often it is named, whose ``norm_type``-norm exceeds
+    ``max_norm`` is multiplied by max_norm / (norm + 1e-7). No gradient is recorded through it (the
+    rows change as an optimizer's step changes them). The table's memory is noted as changed whether
+    or not a row was over the bound, as PyTorch advances the table's version counter at every call:
+    ``backward()`` then refuses a rule recorded earlier that needs the table's old values."""
+    from .matrix_norms import vector_norm  # (late: matrix_norms imports modules that import this one)
+
+    W = table.data
+    if W.dtype.kind != "f":
+        raise DataError(f"{op}: max_norm rescales rows of the table, which needs a floating-point table, got dtype "
+                        f"{W.dtype}")
+    rows = np.unique(index)  # (sorted, each once: PyTorch's kernel skips the repeats of its sorted indices)
+    if rows.size:
+        # each row's norm in the table's dtype, the scale in float64 (PyTorch's .item<double>()), and the
+        # product in the precision PyTorch's CPU kernel multiplies a tensor by a scalar (float for half)
+        norms = vector_norm(W[rows], norm_type, dim=1).data.astype(np.float64)
+        over = norms > max_norm  # (a NaN norm or bound is never over it)
+        if over.any():
+            picked = rows[over]
+            work = np.float32 if W.dtype.itemsize < 4 else W.dtype
+            scale = (max_norm / (norms[over] + _RENORM_EPS)).astype(work)
+            W[picked] = (W[picked].astype(work, copy=False) * scale[:, None]).astype(W.dtype, copy=False)
+    Changes.mark(W)
+
+
+def embedding_renorm_(input, indices, max_norm, norm_type):
+    """PyTorch's ``torch.embedding_renorm_(weight, indices, max_norm, norm_type)``: the rows of the 2-d
+    tensor ``input`` that ``indices`` name (each once) whose ``norm_type``-norm exceeds ``max_norm``
+    rescaled in place to that norm, times max_norm / (norm + 1e-7); returns ``input``. It is what
+    ``nn.Embedding(max_norm=...)`` does before each lookup. Refused on a tensor the graph records, as
+    PyTorch refuses it (use it on data, or under ``no_grad()`` as the lookups do)."""
+    op = "embedding_renorm_"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expects a deltaprop tensor to change in place, got {type(input).__name__}")
+    for name, value in (("max_norm", max_norm), ("norm_type", norm_type)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{op}: {name} must be a number, got {value!r}")
+    if input._graph_sees():
+        input._refuse(op)
+    if input.data.ndim != 2:
+        raise ShapeError(f"{op}: expects a 2-d table (num_embeddings, embedding_dim), got shape {input.data.shape}")
+    if not isinstance(indices, (Tensor, np.ndarray)):
+        raise TypeError(f"{op}: indices must be a tensor, got {type(indices).__name__}")
+    index = integer_index(op, indices, "indices")
+    rows = input.data.shape[0]
+    if index.size and (index.min() < 0 or index.max() >= rows):
+        bad = index[(index < 0) | (index >= rows)].flat[0]
+        raise DataError(f"{op}: index {bad} is outside [0, {rows}) for a table of {rows} rows")
+    renorm_rows(op, input, index, float(max_norm), float(norm_type))
+    return input
+
+
+def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False, sparse=False, max_norm=None, norm_type=2.0):
     """Look up rows of ``weight`` (V, D) by the integer indices in ``input`` (any shape S): the
     output, of shape S + (D,), holds row i of the table at each position where the index is i.
 
@@ -330,6 +403,10 @@ def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False, sparse=
     ``sparse=True`` (PyTorch's sparse gradient) gives the table the same dense gradient, as a
     :class:`~deltaprop.row_gradient.RowGradient` that lists the rows picked (``padding_idx`` left
     out), so that :class:`~deltaprop.optim.SparseAdam` updates those rows only.
+
+    ``max_norm`` (a number; None for none): first, as PyTorch's, every row the input names whose
+    ``norm_type``-norm exceeds it is rescaled in place to that norm (:func:`renorm_rows`); the lookup
+    reads the rescaled rows, and its gradient is the plain lookup's (none flows through the rescaling).
     """
     op = "embedding"
     table = operand(weight)
@@ -342,6 +419,8 @@ def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False, sparse=
         bad = index[(index < 0) | (index >= rows)].flat[0]
         raise DataError(f"{op}: index {bad} is outside [0, {rows}) for a table of {rows} rows")
     padding = _row_index(op, padding_idx, rows)
+    if max_norm is not None:
+        renorm_rows(op, table, index, max_norm, norm_type)
     out = W[index]
     flat = index.reshape(-1)  # (a view of the indices where it can be: a change to them is seen)
     dtype = W.dtype

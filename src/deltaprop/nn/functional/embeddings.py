@@ -9,6 +9,7 @@ import numpy as np
 from ... import ops
 from ...creation import checked_size
 from ...errors import ConfigError
+from ...ops.indexing import embedding_norm_options
 from ...tensor import Tensor
 
 
@@ -39,30 +40,35 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
               sparse: bool = False):
     """Rows of ``weight`` picked by the integer indices in ``input`` (see :func:`deltaprop.ops.embedding`).
 
-    ``sparse=True``: the table's gradient is still a dense array, one that also lists the rows
+    ``max_norm``, as PyTorch's: before the lookup, every row of ``weight`` that ``input`` names (each
+    once) whose ``norm_type``-norm exceeds ``max_norm`` is rescaled in place to max_norm / (norm + 1e-7)
+    times itself; the lookup reads the rescaled rows, and no gradient flows through the rescaling. The
+    change is visible in ``weight`` afterwards, and a graph recorded earlier that needs the table's old
+    values can no longer be differentiated (``backward()`` refuses it, as PyTorch's version counter
+    does). ``sparse=True``: the table's gradient is still a dense array, one that also lists the rows
     picked (a :class:`~deltaprop.row_gradient.RowGradient`), which :class:`~deltaprop.optim.SparseAdam`
-    needs. ``max_norm`` (renormalising the rows it reads, in place) is not provided; asking for it
-    is a ConfigError rather than a silent difference.
+    needs.
     """
-    _refuse_embedding_options("embedding", max_norm, False)
-    return ops.embedding(input, weight, padding_idx, scale_grad_by_freq, bool(sparse))
+    max_norm, norm_type = _norm_options("embedding", max_norm, norm_type)
+    return ops.embedding(input, weight, padding_idx, scale_grad_by_freq, bool(sparse), max_norm, norm_type)
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2, scale_grad_by_freq: bool = False,
                   mode: str = "mean", sparse: bool = False, per_sample_weights=None, include_last_offset: bool = False,
                   padding_idx=None):
     """The sum, mean or maximum of the rows of ``weight`` that each bag of ``input`` picks, one
-    output row a bag (see :func:`deltaprop.ops.embedding_bag`); ``max_norm`` and ``sparse`` are
-    refused, as by :func:`embedding`."""
-    _refuse_embedding_options("embedding_bag", max_norm, sparse)
+    output row a bag (see :func:`deltaprop.ops.embedding_bag`). ``max_norm`` and ``norm_type`` rescale
+    the rows the input names first, as :func:`embedding` does (every index of the input, padding
+    included). ``sparse=True`` gives the table a gradient listing the rows the bags read, as
+    :func:`embedding`'s (mode 'sum' or 'mean'; PyTorch refuses it with 'max', and so does this)."""
+    max_norm, norm_type = _norm_options("embedding_bag", max_norm, norm_type)
     return ops.embedding_bag(input, weight, offsets, mode, per_sample_weights, include_last_offset, padding_idx,
-                             scale_grad_by_freq)
+                             scale_grad_by_freq, bool(sparse), max_norm, norm_type)
 
 
-def _refuse_embedding_options(owner: str, max_norm, sparse) -> None:
-    if max_norm is not None:
-        raise ConfigError(f"{owner}: max_norm is not supported by deltaprop (it rescales table rows in place as they "
-                          f"are read); got max_norm={max_norm!r}, leave it None")
-    if sparse:
-        raise ConfigError(f"{owner}: sparse=True is not supported by deltaprop's bags (embedding and Embedding "
-                          "take it); leave sparse=False")
+def _norm_options(owner: str, max_norm, norm_type) -> tuple:
+    """(max_norm, norm_type) checked; ``norm_type`` only where a ``max_norm`` uses it, as PyTorch's
+    functions read it only then."""
+    if max_norm is None:
+        return None, 2.0
+    return embedding_norm_options(owner, max_norm, norm_type)
