@@ -75,10 +75,7 @@ def test_every_train_option_is_named_in_the_command_line_section(capsys):
     lambda: nn.Embedding(5, 3, max_norm=1.0),
     lambda: nn.EmbeddingBag(5, 3, max_norm=1.0),
     lambda: nn.EmbeddingBag(5, 3, sparse=True),
-    lambda: nn.Transformer(8, 2, 1, 1, 16, custom_encoder=nn.Identity()),
-    lambda: nn.Transformer(8, 2, 1, 1, 16, custom_decoder=nn.Identity()),
-], ids=["lstm proj_size", "embedding max_norm", "embedding_bag max_norm", "embedding_bag sparse",
-        "custom_encoder", "custom_decoder"])
+], ids=["lstm proj_size", "embedding max_norm", "embedding_bag max_norm", "embedding_bag sparse"])
 def test_what_porting_md_says_is_not_provided_is_refused(make):
     porting = (ROOT / "docs" / "porting.md").read_text(encoding="utf-8")
     assert "Not provided:" in porting

@@ -72,12 +72,16 @@ class Composite(Module):
     @classmethod
     def _from_parts(cls, parts: dict, **config):
         module = cls(**config)
-        stored, built = _layout(parts), module._part_specs()
-        if stored != built:
-            raise _mismatch(cls.__name__, stored, built)
-        for name, child in parts.items():
-            setattr(module, name, child)
+        module._take_parts(parts)
         return module
+
+    def _take_parts(self, parts: dict) -> None:
+        """Put the stored children in place of those built, once they are found to be what was built."""
+        stored, built = _layout(parts), self._part_specs()
+        if stored != built:
+            raise _mismatch(type(self).__name__, stored, built)
+        for name, child in parts.items():
+            setattr(self, name, child)
 
 
 def _mismatch(owner: str, stored: dict, built: dict) -> ConfigError:
