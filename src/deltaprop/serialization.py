@@ -681,7 +681,8 @@ def _attention_size(name: str, config: dict) -> int:
     """The numbers an attention layer allocates: its four E×E projections (E×kdim, E×vdim for key and
     value) and their biases (bias_k and bias_v too with add_bias_kv); an encoder layer's one
     attention, its feed-forward E×F, F×E and two norms; a decoder layer's two attentions and three
-    norms; a Transformer's layers and its two final norms. (The product of the arguments would not
+    norms; a Transformer's layers and its two final norms, but for a custom encoder's or decoder's,
+    which are counted as the layers they are. (The product of the arguments would not
     do: num_heads divides, and E·kdim·vdim overcounts by far.)"""
     def size(key, default):
         value = config.get(key, default)
@@ -699,8 +700,10 @@ def _attention_size(name: str, config: dict) -> int:
         return encoder_layer
     if name == "TransformerDecoderLayer":
         return decoder_layer
-    return (size("num_encoder_layers", 6) * encoder_layer + size("num_decoder_layers", 6) * decoder_layer
-            + 4 * embed)
+    # (a custom encoder or decoder is made of layers of its own, each counted where it is built)
+    encoders = 0 if config.get("custom_encoder") is True else size("num_encoder_layers", 6)
+    decoders = 0 if config.get("custom_decoder") is True else size("num_decoder_layers", 6)
+    return encoders * encoder_layer + decoders * decoder_layer + 4 * embed
 
 
 def _short(value) -> str:

@@ -80,7 +80,8 @@ def test_refusals():
             w["out_proj_bias"])
     with pytest.raises(ShapeError, match="embed_dim_to_check"):
         F.multi_head_attention_forward(*base[:3], E + 1, *base[4:])
-    with pytest.raises(ConfigError, match="static_k"):
+    with pytest.raises(ShapeError, match=r"static_k must have shape \(N·num_heads, S, head_dim\) = \(6, S, 3\), got "
+                                         r"shape \(4, 3, 6\)"):
         F.multi_head_attention_forward(*base, static_k=x)
     with pytest.raises(ConfigError, match="needs q_proj_weight"):
         F.multi_head_attention_forward(*base, use_separate_proj_weight=True)

@@ -96,6 +96,17 @@ REQUIRED = {
     "CircularPad3d": (1,), "ReflectionPad3d": (1,), "ReplicationPad3d": (1,), "ZeroPad3d": (1,),
 }
 FILL_VALUES = {("ConstantPad1d", "value"), ("ConstantPad2d", "value"), ("ConstantPad3d", "value")}
+# Layers whose files hold fields that the example of their class leaves out: a Transformer's
+# custom_encoder and custom_decoder, with the custom parts' own layers.
+MORE_EXAMPLES = {
+    "Transformer custom_encoder": lambda: nn.Transformer(
+        4, 2, 1, 1, 8, custom_encoder=nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 2, norm=nn.LayerNorm(4))),
+    "Transformer custom_decoder": lambda: nn.Transformer(
+        4, 2, 1, 1, 8, custom_decoder=nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 6, norm_first=True), 1)),
+    "Transformer custom_encoder custom_decoder": lambda: nn.Transformer(
+        4, 2, 1, 1, 8, custom_encoder=nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 1, 6), 1),
+        custom_decoder=nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8), 1, norm=nn.LayerNorm(4))),
+}
 
 
 def _layer(name):
@@ -158,12 +169,12 @@ def _state():
     return (json.dumps(dp_random.state_dict(), default=repr), repr(np.random.get_state()), dp.get_default_dtype())
 
 
-def _problems(name, folder):
-    """What went wrong loading each broken copy of a saved model holding a layer ``name``, and how
-    many cases there were."""
+def _problems(make, folder):
+    """What went wrong loading each broken copy of a saved model holding the layer ``make()``
+    builds, and how many cases there were."""
     dp.manual_seed(0)
     path = folder / "good.safetensors"
-    dp.save(nn.Sequential(nn.Identity(), _layer(name)), path)
+    dp.save(nn.Sequential(nn.Identity(), make()), path)
     header, body = split(path.read_bytes())
     document = json.loads(header["__metadata__"]["deltaprop"])
     problems, cases = [], 0
@@ -229,7 +240,16 @@ def test_every_layer_class_has_an_example():
 
 @pytest.mark.parametrize("name", LAYER_NAMES)
 def test_each_broken_argument_is_refused_naming_the_layer_and_argument_or_is_legal(name, tmp_path):
-    problems, cases = _problems(name, tmp_path)
+    problems, cases = _problems(lambda: _layer(name), tmp_path)
+    assert not problems, f"{len(problems)} of {cases} cases:\n" + "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize("name", MORE_EXAMPLES)
+def test_the_fields_other_examples_hold_are_refused_broken_too(name, tmp_path):
+    make = MORE_EXAMPLES[name]
+    config = make().config()
+    assert all(config.get(field) is True for field in name.split()[1:])  # the fields the example is for
+    problems, cases = _problems(make, tmp_path)
     assert not problems, f"{len(problems)} of {cases} cases:\n" + "\n".join(problems[:20])
 
 

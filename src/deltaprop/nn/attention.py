@@ -72,12 +72,16 @@ class Composite(Module):
     @classmethod
     def _from_parts(cls, parts: dict, **config):
         module = cls(**config)
-        stored, built = _layout(parts), module._part_specs()
-        if stored != built:
-            raise _mismatch(cls.__name__, stored, built)
-        for name, child in parts.items():
-            setattr(module, name, child)
+        module._take_parts(parts)
         return module
+
+    def _take_parts(self, parts: dict) -> None:
+        """Put the stored children in place of those built, once they are found to be what was built."""
+        stored, built = _layout(parts), self._part_specs()
+        if stored != built:
+            raise _mismatch(type(self).__name__, stored, built)
+        for name, child in parts.items():
+            setattr(self, name, child)
 
 
 def _mismatch(owner: str, stored: dict, built: dict) -> ConfigError:
@@ -190,13 +194,24 @@ class MultiheadAttention(Composite):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True, attn_mask=None,
                 average_attn_weights: bool = True, is_causal: bool = False):
+        return self._attend(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights,
+                            is_causal)
+
+    def _attend(self, query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal,
+                static_k=None, static_v=None):
+        """forward's computation; ``static_k`` and ``static_v`` (N·num_heads, S, head_dim), which the
+        functional form takes (checked there), replace the projected keys and values."""
         if is_causal and attn_mask is None:
             raise ConfigError(f"{self.describe()}: is_causal=True needs attn_mask, the causal mask it is a hint about "
                               "(as in PyTorch); pass attn_mask=nn.Transformer.generate_square_subsequent_mask(L) with it")
         q, k, v, unbatched = self._inputs(query, key, value)  # (N, L, E), (N, S, kdim), (N, S, vdim)
-        batch, length, source = q.shape[0], q.shape[1], k.shape[1]
+        batch, length = q.shape[0], q.shape[1]
+        source = k.shape[1] if static_k is None else _mask_shape(static_k)[1]
         bias = self._mask_bias(attn_mask, key_padding_mask, batch, length, source, unbatched)
         q, k, v = self._project(q, k, v, query is key and key is value)
+        # (the projections static_k and static_v replace are made all the same, as PyTorch makes them)
+        k = k if static_k is None else self._joined_heads(static_k, batch)
+        v = v if static_v is None else self._joined_heads(static_v, batch)
         k, v = self._appended_keys(k, v)
         q, k, v = (self._heads(x) for x in (q, k, v))  # (N, heads, L or S, head_dim)
         out, weights = F.attention._attention(self.describe(), q, k, v, bias, self.dropout if self.training else 0.0)
@@ -263,6 +278,11 @@ class MultiheadAttention(Composite):
         if not extra_k:
             return k, v
         return ops.concatenate([k, *extra_k], axis=1), ops.concatenate([v, *extra_v], axis=1)
+
+    def _joined_heads(self, x, batch: int):
+        """(N·heads, T, head_dim) → (N, T, E), the layout of the projections: _heads undone."""
+        x = ops.reshape(as_input(x, self.out_proj.weight.dtype), (batch, self.num_heads, -1, self.head_dim))
+        return ops.reshape(ops.permute(x, (0, 2, 1, 3)), (batch, x.shape[2], self.embed_dim))
 
     def _heads(self, x):
         """(N, T, E) → (N, heads, T, head_dim): head h holds features h·head_dim .. (h + 1)·head_dim − 1."""

@@ -22,7 +22,7 @@ from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
-from .attention import Composite, MultiheadAttention, as_input, positive_integer, probability
+from .attention import Composite, MultiheadAttention, _layout, as_input, positive_integer, probability
 from .container import ModuleList
 from .layers import Dropout, Linear
 from .module import Module, floating_dtype
@@ -34,6 +34,25 @@ _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
 def _norm_spec(d_model: int, eps: float, bias: bool, dtype: str) -> tuple:
     return ("LayerNorm", {"normalized_shape": [d_model], "eps": eps, "elementwise_affine": True, "bias": bias,
                           "dtype": dtype})
+
+
+def _layer_settings(owner: str, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, bias) -> dict:
+    """The arguments of the Transformer's layers, checked (``owner`` names the layer the user made) and
+    as the layers keep them: d_model, nhead, dim_feedforward, dropout, layer_norm_eps and bias."""
+    d_model = positive_integer(owner, "d_model", d_model)
+    nhead = positive_integer(owner, "nhead", nhead)
+    dim_feedforward = positive_integer(owner, "dim_feedforward", dim_feedforward)
+    dropout = probability(owner, "dropout", dropout)
+    known = activation in _ACTIVATIONS if isinstance(activation, str) else callable(activation)
+    if not known:
+        raise ConfigError(f"{owner}: activation must be 'relu', 'gelu' or a function, got {activation!r}")
+    if isinstance(layer_norm_eps, bool) or not isinstance(layer_norm_eps, numbers.Real) or not layer_norm_eps > 0:
+        raise ConfigError(f"{owner}: layer_norm_eps must be a positive number, got {layer_norm_eps!r}")
+    if d_model % nhead:
+        raise ConfigError(f"{owner}: d_model ({d_model}) must be divisible by nhead ({nhead}), each head taking "
+                          "d_model / nhead features")
+    return {"d_model": d_model, "nhead": nhead, "dim_feedforward": dim_feedforward, "dropout": dropout,
+            "layer_norm_eps": float(layer_norm_eps), "bias": bool(bias)}
 
 
 def _check_causal_hint(owner: str, hint: str, is_causal, option: str, mask) -> None:
@@ -74,20 +93,11 @@ class _TransformerLayer(Composite):
         super().__init__()
         name = type(self).__name__
         on_cpu(name, device)
-        d_model = positive_integer(name, "d_model", d_model)
-        nhead = positive_integer(name, "nhead", nhead)
-        dim_feedforward = positive_integer(name, "dim_feedforward", dim_feedforward)
-        dropout = probability(name, "dropout", dropout)
-        if isinstance(activation, str):
-            if activation not in _ACTIVATIONS:
-                raise ConfigError(f"{name}: activation must be 'relu', 'gelu' or a function, got {activation!r}")
-        elif not callable(activation):
-            raise ConfigError(f"{name}: activation must be 'relu', 'gelu' or a function, got {activation!r}")
-        if isinstance(layer_norm_eps, bool) or not isinstance(layer_norm_eps, numbers.Real) or not layer_norm_eps > 0:
-            raise ConfigError(f"{name}: layer_norm_eps must be a positive number, got {layer_norm_eps!r}")
-        if d_model % nhead:
-            raise ConfigError(f"{name}: d_model ({d_model}) must be divisible by nhead ({nhead}), each head taking "
-                              "d_model / nhead features")
+        # The arguments the children were built from (config() and the check of a model file's layers).
+        self._settings = _layer_settings(name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                                         bias)
+        d_model, nhead, dim_feedforward, dropout = (self._settings[key] for key in ("d_model", "nhead",
+                                                                                  "dim_feedforward", "dropout"))
         dtype = floating_dtype(name, get_default_dtype() if dtype is None else dtype)
         for attention in self._attentions:
             setattr(self, attention, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
@@ -103,9 +113,6 @@ class _TransformerLayer(Composite):
             setattr(self, f"dropout{index}", Dropout(dropout))
         self.activation = _ACTIVATIONS.get(activation, activation) if isinstance(activation, str) else activation
         self.batch_first = bool(batch_first)
-        # The arguments the children were built from (config() and the check of a model file's layers).
-        self._settings = {"d_model": d_model, "nhead": nhead, "dim_feedforward": dim_feedforward, "dropout": dropout,
-                          "layer_norm_eps": float(layer_norm_eps), "bias": bool(bias)}
 
     def _residual_blocks(self, x, blocks):
         """x through each block with its residual connection and ``norm{i}``, before (pre-norm) or after."""
@@ -316,7 +323,16 @@ class Transformer(Composite):
     encodes ``src`` (S, N, d_model) and decodes ``tgt`` (T, N, d_model) against it ((N, S, d_model)
     and (N, T, d_model) with ``batch_first``); the output has ``tgt``'s shape. Initialised as
     PyTorch does: Glorot uniform for every parameter of two or more dimensions, after the layers'
-    own initialisation. PyTorch's ``custom_encoder`` and ``custom_decoder`` are not provided.
+    own initialisation.
+
+    ``custom_encoder`` and ``custom_decoder``, as in PyTorch: a layer (or function) that takes the
+    place of the encoder or decoder the Transformer would build, called as
+    ``encoder(src, mask=, src_key_padding_mask=, is_causal=)`` and ``decoder(tgt, memory, tgt_mask=,
+    memory_mask=, tgt_key_padding_mask=, memory_key_padding_mask=, tgt_is_causal=,
+    memory_is_causal=)``; its parameters are initialised with the others (Glorot uniform for the
+    matrices). The layer arguments are checked even where both are given and no layer is built
+    from them (PyTorch then ignores them). A model file keeps a custom part built from deltaprop's
+    layers; one of a class of one's own stores the weights alone.
     """
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
@@ -325,35 +341,37 @@ class Transformer(Composite):
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None):
         super().__init__()
         on_cpu("Transformer", device)
-        for option, value in (("custom_encoder", custom_encoder), ("custom_decoder", custom_decoder)):
-            if value is not None:
-                raise ConfigError(f"Transformer: {option} is not supported by deltaprop; leave it None, or build the "
-                                  "model from TransformerEncoder and TransformerDecoder in a Module of your own")
-        num_encoder_layers = positive_integer("Transformer", "num_encoder_layers", num_encoder_layers)
-        num_decoder_layers = positive_integer("Transformer", "num_decoder_layers", num_decoder_layers)
+        settings = _layer_settings("Transformer", d_model, nhead, dim_feedforward, dropout, activation,
+                                   layer_norm_eps, bias)
+        dtype = floating_dtype("Transformer", get_default_dtype() if dtype is None else dtype)
+        self._num_layers = {"encoder": positive_integer("Transformer", "num_encoder_layers", num_encoder_layers),
+                            "decoder": positive_integer("Transformer", "num_decoder_layers", num_decoder_layers)}
+        _check_custom_part("custom_encoder", custom_encoder)
+        _check_custom_part("custom_decoder", custom_decoder)
+        self._custom = {"encoder": custom_encoder is not None, "decoder": custom_decoder is not None}
         arguments = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
                          activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
                          norm_first=norm_first, bias=bias, dtype=dtype)
-        try:
-            encoder_layer = TransformerEncoderLayer(**arguments)
-        except ConfigError as error:  # its arguments are the Transformer's: name the layer the user made
-            raise ConfigError(str(error).replace("TransformerEncoderLayer:", "Transformer:", 1)) from None
-        dtype = encoder_layer.linear1.weight.dtype
-        self.encoder = TransformerEncoder(encoder_layer, num_encoder_layers,
-                                          LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
-        self.decoder = TransformerDecoder(TransformerDecoderLayer(**arguments), num_decoder_layers,
-                                          LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for stack, custom, stack_class, layer_class in (
+                ("encoder", custom_encoder, TransformerEncoder, TransformerEncoderLayer),
+                ("decoder", custom_decoder, TransformerDecoder, TransformerDecoderLayer)):
+            setattr(self, stack, custom if custom is not None else stack_class(
+                layer_class(**arguments), self._num_layers[stack],
+                LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)))
         self.reset_parameters()
-        self.d_model = encoder_layer._settings["d_model"]
-        self.nhead = encoder_layer._settings["nhead"]
+        self.d_model = settings["d_model"]
+        self.nhead = settings["nhead"]
         self.batch_first = bool(batch_first)
         # What config() and the check of a model file's layers need (None: an activation of one's own).
-        self._layer_config = encoder_layer.config() if encoder_layer._activation_name else None
-        self._num_layers = {"encoder": num_encoder_layers, "decoder": num_decoder_layers}
+        name = next((key for key, function in _ACTIVATIONS.items() if activation in (key, function)), None)
+        self._layer_config = None if name is None else {
+            **settings, "activation": name, "batch_first": self.batch_first, "norm_first": bool(norm_first),
+            "dtype": np.dtype(dtype).name}
 
     def reset_parameters(self) -> None:
         # PyTorch's _reset_parameters: Glorot uniform for every matrix (the attention projections and
-        # the feed-forward weights), replacing the layers' own initialisation of them.
+        # the feed-forward weights, and those of a custom encoder or decoder), replacing the layers'
+        # own initialisation of them.
         for parameter in self.parameters():
             if parameter.data.ndim > 1:
                 init.xavier_uniform_(parameter)
@@ -368,16 +386,26 @@ class Transformer(Composite):
                             tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
 
     @classmethod
-    def _from_parts(cls, parts: dict, **config):
-        # The stored stacks are counted before the Transformer the arguments describe is built: within
-        # the size bound, a big hostile file could otherwise have tens of thousands of tiny layers built
-        # (seconds to minutes) only to be refused.
-        for stack in ("encoder", "decoder"):
+    def _from_parts(cls, parts: dict, custom_encoder=False, custom_decoder=False, **config):
+        # A file's custom_encoder/custom_decoder is true where the stored encoder/decoder is one of the
+        # model's own: it is given to the constructor as it is. The stored stacks the arguments build are
+        # counted before the Transformer is built: within the size bound, a big hostile file could
+        # otherwise have tens of thousands of tiny layers built (seconds to minutes) only to be refused.
+        given = {}
+        for stack, custom in (("encoder", custom_encoder), ("decoder", custom_decoder)):
+            if not isinstance(custom, bool):
+                raise ConfigError(f"{cls.__name__}: custom_{stack} in a model file says whether the stored {stack} is "
+                                  f"one of the model's own, true or false, got {custom!r}")
+            if custom:
+                given[f"custom_{stack}"] = parts.get(stack)
+                continue
             count, layers = config.get(f"num_{stack}_layers", 6), getattr(parts.get(stack), "layers", None)
             if isinstance(count, int) and count > 0 and not (isinstance(layers, ModuleList) and len(layers) == count):
                 raise ConfigError(f"{cls.__name__}: the stored layers {sorted(parts)} do not match the ones its "
                                   "arguments build")
-        return super()._from_parts(parts, **config)
+        module = cls(**config, **given)
+        module._take_parts(parts)
+        return module
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
@@ -399,6 +427,9 @@ class Transformer(Composite):
             raise NotImplementedError("Transformer with an activation function of its own")
         layer, specs = self._layer_config, {}
         for stack, count in self._num_layers.items():
+            if self._custom[stack]:
+                specs.update(_custom_layout(stack, getattr(self, stack)))
+                continue
             kind = stack.capitalize()
             specs[stack] = (f"Transformer{kind}", {"num_layers": count})
             specs[f"{stack}.layers"] = ("ModuleList", {})
@@ -415,6 +446,23 @@ class Transformer(Composite):
             raise NotImplementedError("Transformer with an activation function of its own does not describe its "
                                       "constructor arguments (config())")
         layer = dict(self._layer_config)
+        custom = {f"custom_{stack}": True for stack, given in self._custom.items() if given}
         return {"d_model": layer.pop("d_model"), "nhead": layer.pop("nhead"),
                 "num_encoder_layers": self._num_layers["encoder"], "num_decoder_layers": self._num_layers["decoder"],
-                **layer}
+                **layer, **custom}
+
+
+def _check_custom_part(option: str, part) -> None:
+    """A custom encoder or decoder is None, a layer, or anything else that can be called."""
+    if part is not None and not callable(part):
+        raise ConfigError(f"Transformer: {option} must be a layer (a Module) or a function to call in its place, got "
+                          f"{type(part).__name__}")
+
+
+def _custom_layout(stack: str, part) -> dict:
+    """A custom encoder's or decoder's description: the part as it is, since any part fits (a model
+    file stores it and gives it back as it is). A function, or a layer that cannot describe itself,
+    has none: the model file then holds the weights alone."""
+    if not isinstance(part, Module):
+        raise NotImplementedError(f"Transformer with a custom {stack} that is no layer")
+    return _layout({stack: part})

@@ -24,11 +24,14 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     ``nn.MultiheadAttention`` computes them: query (L, N, E) or unbatched (L, E), key and value
     (S, N, kdim/vdim), sequence first; ``in_proj_weight`` (3E, E), or with
     ``use_separate_proj_weight`` the three ``q/k/v_proj_weight``; ``dropout_p`` applies when
-    ``training``. ``static_k`` and ``static_v`` (precomputed per-head keys) are refused."""
+    ``training``. ``static_k`` and ``static_v``, (N·num_heads, S, head_dim), are keys and values
+    already projected and split into heads: they take the place of the projected key and value (as
+    in PyTorch, which projects those all the same), and then add_zero_attn's zeros are appended; S
+    is then the length of the masks' keys. PyTorch's refusals are kept: bias_k and bias_v with
+    either, keys and values of different lengths, and an ``attn_mask`` with a ``static_k`` of
+    another length than the key (PyTorch checks the mask against the one and applies it to the
+    other)."""
     name = _NAME
-    if static_k is not None or static_v is not None:
-        raise ConfigError(f"{name}: static_k and static_v (precomputed per-head keys and values) are not supported; "
-                          "pass the keys and values to project instead")
     E = np.shape(query.data if hasattr(query, "data") else query)[-1]
     if E != embed_dim_to_check:
         raise ShapeError(f"{name}: the query's last dimension, {E}, must equal embed_dim_to_check, "
@@ -44,6 +47,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise ConfigError(f"{name}: in_proj_weight is needed unless use_separate_proj_weight=True")
     if (bias_k is None) != (bias_v is None):
         raise ConfigError(f"{name}: bias_k and bias_v must be given together or not at all")
+    _check_statics(query, key, value, num_heads, static_k, static_v, bias_k, attn_mask)
 
     layer = _layer_class()()
     layer.embed_dim, layer.num_heads, layer.head_dim, layer.batch_first = E, num_heads, E // num_heads, False
@@ -55,9 +59,44 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     layer.bias_k, layer.bias_v, layer.add_zero_attn = bias_k, bias_v, bool(add_zero_attn)
     layer.dropout, layer.training = float(dropout_p), bool(training)
     layer.out_proj = _OutProjection(out_proj_weight, out_proj_bias)
-    return layer.forward(query, key, value, key_padding_mask=key_padding_mask,
-                         need_weights=need_weights, attn_mask=attn_mask, average_attn_weights=average_attn_weights,
-                         is_causal=is_causal)
+    return layer._attend(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights,
+                         is_causal, static_k=static_k, static_v=static_v)
+
+
+def _shape(x) -> tuple:
+    return tuple(np.shape(x.data if hasattr(x, "data") else x))
+
+
+def _check_statics(query, key, value, num_heads, static_k, static_v, bias_k, attn_mask) -> None:
+    """static_k and static_v of shape (N·num_heads, S, head_dim), as many keys as values, and none of
+    what PyTorch refuses with them."""
+    if static_k is None and static_v is None:
+        return
+    if bias_k is not None:
+        raise ConfigError(f"{_NAME}: bias_k and bias_v cannot be appended to static_k or static_v (keys and values "
+                          "already projected), as in PyTorch")
+    query_shape = _shape(query)
+    if len(query_shape) not in (2, 3) or any(len(_shape(x)) != len(query_shape) for x in (key, value)):
+        return  # (the layer's forward refuses such inputs, naming their shapes)
+    batch = query_shape[1] if len(query_shape) == 3 else 1
+    heads, head_dim = batch * num_heads, query_shape[-1] // num_heads
+    lengths = {"key": _shape(key)[0], "value": _shape(value)[0]}
+    for option, static in (("static_k", static_k), ("static_v", static_v)):
+        if static is None:
+            continue
+        shape = _shape(static)
+        if len(shape) != 3 or shape[0] != heads or shape[2] != head_dim:
+            raise ShapeError(f"{_NAME}: {option} must have shape (N·num_heads, S, head_dim) = ({heads}, S, "
+                             f"{head_dim}), got shape {shape}")
+        lengths[option] = shape[1]
+    keys, values = ("static_k" if static_k is not None else "key"), ("static_v" if static_v is not None else "value")
+    if lengths[keys] != lengths[values]:
+        raise ShapeError(f"{_NAME}: the keys and values must be as many, got {lengths[keys]} keys ({keys}) and "
+                         f"{lengths[values]} values ({values})")
+    if static_k is not None and attn_mask is not None and lengths["static_k"] != lengths["key"]:
+        raise ShapeError(f"{_NAME}: an attn_mask with static_k needs the key as long as static_k (PyTorch checks the "
+                         f"mask against the one and applies it to the other), got {lengths['key']} and "
+                         f"{lengths['static_k']} steps")
 
 
 class _OutProjection:
@@ -74,9 +113,10 @@ class _OutProjection:
 @functools.cache
 def _layer_class() -> type:
     """A class whose instances hold the functional form's arguments in the attributes that
-    MultiheadAttention's forward reads, with the layer's own methods."""
+    MultiheadAttention's forward (its ``_attend``) reads, with the layer's own methods."""
     from ..attention import MultiheadAttention
 
     methods = {name: getattr(MultiheadAttention, name)
-               for name in ("forward", "_inputs", "_project", "_appended_keys", "_heads", "_mask_bias", "_bias")}
+               for name in ("_attend", "_inputs", "_project", "_joined_heads", "_appended_keys", "_heads",
+                            "_mask_bias", "_bias")}
     return type("MultiheadAttentionArguments", (), {**methods, "describe": lambda self: _NAME})
