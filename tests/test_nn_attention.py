@@ -296,6 +296,17 @@ def test_a_transformer_saves_and_loads(tmp_path, kwargs):
     np.testing.assert_array_equal(loaded(src, tgt).data, model(src, tgt).data)
 
 
+def test_a_transformer_converted_to_float64_after_construction_saves_and_loads_whole(tmp_path):
+    dp.manual_seed(0)
+    model = nn.Transformer(8, 2, 1, 1, 16).double().eval()
+    assert model.config()["dtype"] == "float64"
+    dp.save(model, tmp_path / "transformer.safetensors")
+    loaded = dp.load(tmp_path / "transformer.safetensors").eval()  # the architecture, not the weights alone
+    assert all(p.dtype == np.float64 for p in loaded.parameters())
+    src, tgt = dp.randn(5, 3, 8, dtype=np.float64), dp.randn(4, 3, 8, dtype=np.float64)
+    np.testing.assert_array_equal(loaded(src, tgt).data, model(src, tgt).data)
+
+
 class Translator(nn.Module):
     """A model of one's own around a Transformer: saved by its state dict (its class is no layer of the library)."""
 

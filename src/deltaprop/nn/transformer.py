@@ -422,10 +422,20 @@ class Transformer(Composite):
 
     # -- description ---------------------------------------------------------------------------------
 
+    def _current_layer_config(self) -> dict:
+        """The layers' arguments, with the dtype the weights have now (``.to(float64)``/``.double()``
+        after construction changes it)."""
+        layer = dict(self._layer_config)
+        built = next((getattr(self, stack) for stack, custom in self._custom.items() if not custom), None)
+        weights = built.layers[0].linear1.weight if built is not None else next(self.parameters(), None)
+        if weights is not None:
+            layer["dtype"] = weights.dtype.name
+        return layer
+
     def _part_specs(self) -> dict:
         if self._layer_config is None:
             raise NotImplementedError("Transformer with an activation function of its own")
-        layer, specs = self._layer_config, {}
+        layer, specs = self._current_layer_config(), {}
         for stack, count in self._num_layers.items():
             if self._custom[stack]:
                 specs.update(_custom_layout(stack, getattr(self, stack)))
@@ -445,7 +455,7 @@ class Transformer(Composite):
         if self._layer_config is None:
             raise NotImplementedError("Transformer with an activation function of its own does not describe its "
                                       "constructor arguments (config())")
-        layer = dict(self._layer_config)
+        layer = self._current_layer_config()
         custom = {f"custom_{stack}": True for stack, given in self._custom.items() if given}
         return {"d_model": layer.pop("d_model"), "nhead": layer.pop("nhead"),
                 "num_encoder_layers": self._num_layers["encoder"], "num_decoder_layers": self._num_layers["decoder"],
