@@ -71,13 +71,12 @@ def test_every_train_option_is_named_in_the_command_line_section(capsys):
 
 
 @pytest.mark.parametrize("make", [
-    lambda: nn.LSTM(3, 4, proj_size=2),
     lambda: nn.Embedding(5, 3, max_norm=1.0),
     lambda: nn.EmbeddingBag(5, 3, max_norm=1.0),
     lambda: nn.EmbeddingBag(5, 3, sparse=True),
     lambda: nn.Transformer(8, 2, 1, 1, 16, custom_encoder=nn.Identity()),
     lambda: nn.Transformer(8, 2, 1, 1, 16, custom_decoder=nn.Identity()),
-], ids=["lstm proj_size", "embedding max_norm", "embedding_bag max_norm", "embedding_bag sparse",
+], ids=["embedding max_norm", "embedding_bag max_norm", "embedding_bag sparse",
         "custom_encoder", "custom_decoder"])
 def test_what_porting_md_says_is_not_provided_is_refused(make):
     porting = (ROOT / "docs" / "porting.md").read_text(encoding="utf-8")
