@@ -164,8 +164,7 @@ def test_dropout_between_layers_as_in_pytorch(dtype):
     ours.eval(), theirs.eval()
     run_both(ours, theirs, x, [], dtype)
 
-    ours.train()
-    eval_out = ours.eval()(dp.tensor(x, dtype=dtype))[0].data
+    eval_out = ours(dp.tensor(x, dtype=dtype))[0].data  # (still in eval mode)
     ours.train()
     dp.manual_seed(0)
     first, second = ours(dp.tensor(x, dtype=dtype))[0].data, ours(dp.tensor(x, dtype=dtype))[0].data
