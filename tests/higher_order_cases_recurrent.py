@@ -6,7 +6,8 @@ and the weights (in the order of PyTorch's parameters), run through ``nn.RNN``, 
 ``nn.GRU`` with those tensors in place of its parameters (:func:`layer`), so that the finite
 differences and PyTorch see the derivatives with respect to every one of them. Each option that
 takes a path of its own has a case: both RNN nonlinearities, no bias, two layers, both directions,
-batch_first, packed batches of sequences of different lengths (held rows), unbatched input.
+batch_first, packed batches of sequences of different lengths (held rows), unbatched input, an
+LSTM with projections (``proj_size``: h0 and c0 of different widths, two inputs of the case).
 
 Linear algebra: the matrices are made well-conditioned (a multiple of the identity added) where
 an inverse is taken, symmetric (positive-definite for cholesky) in the graph where the primitive
@@ -20,21 +21,24 @@ import numpy as np
 _MODES = {"RNN": 1, "LSTM": 4, "GRU": 3}
 
 
-def _parameter_shapes(kind: str, inputs: int, hidden: int, layers: int = 1, directions: int = 1, bias: bool = True):
-    """The shapes of a layer's parameters, in PyTorch's order (weight_ih, weight_hh, bias_ih, bias_hh per cell)."""
+def _parameter_shapes(kind: str, inputs: int, hidden: int, layers: int = 1, directions: int = 1, bias: bool = True,
+                      proj: int = 0):
+    """The shapes of a layer's parameters, in PyTorch's order (weight_ih, weight_hh, bias_ih, bias_hh per
+    cell, and weight_hr with an LSTM's ``proj_size`` ``proj``)."""
     gates = _MODES[kind] * hidden
     shapes = []
     for layer in range(layers):
-        width = inputs if layer == 0 else directions * hidden
+        width = inputs if layer == 0 else directions * (proj or hidden)
         for _ in range(directions):
-            shapes += [(gates, width), (gates, hidden)] + ([(gates,), (gates,)] if bias else [])
+            shapes += [(gates, width), (gates, proj or hidden)] + ([(gates,), (gates,)] if bias else [])
+            shapes += [(proj, hidden)] if proj else []
     return shapes
 
 
 def layer(L, kind: str, x, hx, weights, **options):
     """``L.nn.<kind>`` run on ``x`` from the states ``hx`` (None: zeros), with the tensors ``weights``
     in place of its parameters (PyTorch's order)."""
-    hidden = weights[1].shape[1]
+    hidden = weights[0].shape[0] // _MODES[kind]
     inputs = (x.data if hasattr(x, "batch_sizes") else x).shape[-1]
     module = getattr(L.nn, kind)(inputs, hidden, **options)
     names = [name for name, _ in module.named_parameters()]
@@ -76,16 +80,33 @@ def _packed(kind, lengths, **options):
     return function
 
 
-def _case(name, kind, length, batch, inputs, hidden, function=None, layers=1, directions=1, bias=True, **options):
+def _projected(lengths=None, **options):
+    """A case function of an LSTM with projections (``proj_size`` among ``options``): h0 (proj_size
+    wide) and c0 (hidden wide) are two inputs; the output (its data, for a packed batch of sequences
+    of ``lengths``) and the last states."""
+
+    def function(L, F, x, h0, c0, *weights):
+        given = x if lengths is None else L.nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+        out, (h, c) = layer(L, "LSTM", given, (h0, c0), list(weights), **options)
+        return _flat(L, out if lengths is None else out.data, h, c)
+
+    return function
+
+
+def _case(name, kind, length, batch, inputs, hidden, function=None, layers=1, directions=1, bias=True, proj=0,
+          **options):
     if layers != 1:
         options["num_layers"] = layers
     if directions == 2:
         options["bidirectional"] = True
     if not bias:
         options["bias"] = False
+    if proj:
+        options["proj_size"] = proj
     x = (batch, length, inputs) if options.get("batch_first") else (length, batch, inputs)
-    shapes = [x, (layers * directions, batch, hidden)] + _parameter_shapes(kind, inputs, hidden, layers, directions, bias)
-    return (name, function or _run(kind, **options), shapes, "real")
+    states = [(layers * directions, batch, proj or hidden)] + ([(layers * directions, batch, hidden)] if proj else [])
+    shapes = [x] + states + _parameter_shapes(kind, inputs, hidden, layers, directions, bias, proj)
+    return (name, function or (_projected(**options) if proj else _run(kind, **options)), shapes, "real")
 
 
 RECURRENT = [
@@ -103,6 +124,10 @@ RECURRENT = [
     _case("gru_sequence packed two layers", "GRU", 3, 3, 2, 2, _packed("GRU", [2, 3, 2], num_layers=2), layers=2),
     ("lstm_sequence unbatched", lambda L, F, x, h0, *w: _flat(L, layer(L, "LSTM", x, (h0, h0.tanh()), list(w))[0]),
      [(3, 2), (1, 2)] + _parameter_shapes("LSTM", 2, 2), "real"),
+    _case("lstm_sequence projected", "LSTM", 3, 2, 2, 3, proj=2),
+    _case("lstm_sequence projected two layers bidirectional no bias", "LSTM", 3, 2, 2, 3, layers=2, directions=2,
+          bias=False, proj=1),
+    _case("lstm_sequence projected packed", "LSTM", 3, 3, 2, 3, _projected([3, 1, 2], proj_size=2), proj=2),
 ]
 
 

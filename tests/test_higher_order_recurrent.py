@@ -21,17 +21,19 @@ def T(values, dtype=np.float64, requires_grad=False):
     return dp.tensor(values, dtype=dtype, requires_grad=requires_grad)
 
 
-def sequence(op, length=4, batch=3, hidden=2, bias=True, dtype=np.float64, seed=0, **options):
-    """The primitive ``op`` on random inputs that all require a gradient."""
+def sequence(op, length=4, batch=3, hidden=2, bias=True, dtype=np.float64, seed=0, proj=0, **options):
+    """The primitive ``op`` on random inputs that all require a gradient (an LSTM's projected to
+    ``proj`` units with ``proj``)."""
     rng = np.random.default_rng(seed)
     width = GATES[op] * hidden
     gi = T(rng.standard_normal((length, batch, width)), dtype, True)
-    h0 = T(rng.standard_normal((batch, hidden)), dtype, True)
-    w_hh = T(rng.standard_normal((width, hidden)) * 0.7, dtype, True)
+    h0 = T(rng.standard_normal((batch, proj or hidden)), dtype, True)
+    w_hh = T(rng.standard_normal((width, proj or hidden)) * 0.7, dtype, True)
     b_hh = T(rng.standard_normal(width), dtype, True) if bias else None
     if op == "lstm_sequence":
         c0 = T(rng.standard_normal((batch, hidden)), dtype, True)
-        return recurrent.lstm_sequence(gi, h0, c0, w_hh, b_hh, **options)
+        w_hr = T(rng.standard_normal((proj, hidden)), dtype, True) if proj else None
+        return recurrent.lstm_sequence(gi, h0, c0, w_hh, b_hh, w_hr=w_hr, **options)
     return getattr(recurrent, op)(gi, h0, w_hh, b_hh, **options)
 
 
@@ -41,6 +43,8 @@ OPTIONS = [
     ("rnn_sequence", {"bias": False, "reverse": True, "batch_sizes": [3, 3, 1, 1]}),
     ("lstm_sequence", {}), ("lstm_sequence", {"reverse": True}), ("lstm_sequence", {"bias": False}),
     ("lstm_sequence", {"batch_sizes": [3, 2, 1, 1]}), ("lstm_sequence", {"reverse": True, "batch_sizes": [3, 3, 2, 1]}),
+    ("lstm_sequence", {"proj": 1}), ("lstm_sequence", {"proj": 2, "hidden": 3, "bias": False, "reverse": True}),
+    ("lstm_sequence", {"proj": 2, "hidden": 3, "batch_sizes": [3, 2, 2, 1]}),
     ("gru_sequence", {}), ("gru_sequence", {"reverse": True}), ("gru_sequence", {"bias": False}),
     ("gru_sequence", {"batch_sizes": [3, 2, 2, 2]}), ("gru_sequence", {"reverse": True, "batch_sizes": [3, 1, 1, 1]}),
 ]

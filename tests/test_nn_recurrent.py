@@ -312,6 +312,7 @@ CONFIG_LAYERS = [
     nn.RNN(3, 4), nn.RNN(3, 4, 2, "relu", False, True, 0.25, True, dtype=np.float64), nn.LSTM(2, 3),
     nn.LSTM(2, 3, num_layers=3, bidirectional=True, batch_first=True), nn.GRU(5, 2, bias=False), nn.RNNCell(2, 3),
     nn.RNNCell(2, 3, nonlinearity="relu", bias=False), nn.LSTMCell(2, 3, dtype=np.float64), nn.GRUCell(4, 1),
+    nn.LSTM(2, 5, num_layers=2, bidirectional=True, proj_size=3), nn.LSTM(2, 3, proj_size=1, bias=False),
 ]
 
 
@@ -442,14 +443,17 @@ def test_the_size_bound_counts_a_recurrent_layers_real_weights():
     (lambda: nn.GRU(3, 4, dropout=True), "dropout must be a probability in [0, 1], got True"),
     (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), "nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"),
     (lambda: nn.RNNCell(3, 4, nonlinearity="gelu"), "nonlinearity must be 'tanh' or 'relu', got 'gelu'"),
-    (lambda: nn.LSTM(3, 4, proj_size=2), "proj_size is not supported by deltaprop"),
+    (lambda: nn.LSTM(3, 4, proj_size=4), "proj_size must be smaller than hidden_size=4, got proj_size=4"),
+    (lambda: nn.LSTM(3, 4, proj_size=-1), "proj_size must be a non-negative integer (0 for no projections), got -1"),
+    (lambda: nn.LSTM(3, 4, proj_size=2.0), "proj_size must be a non-negative integer (0 for no projections), got 2.0"),
+    (lambda: nn.RNNBase("GRU", 3, 4, proj_size=2), "proj_size is an option of LSTM only, got proj_size=2 with mode 'GRU'"),
     (lambda: nn.LSTMCell(3, -1), "hidden_size must be a positive integer, got -1"),
     (lambda: nn.GRU(3, 4, dtype=np.int32), "dtype must be a floating-point type"),
 ])
 def test_bad_options_raise_config_error_naming_layer_and_option(build, option):
     with pytest.raises(ConfigError, match=re.escape(option)) as caught:
         build()
-    assert re.match(r"(RNN|LSTM|GRU)(Cell)?: ", str(caught.value))
+    assert re.match(r"(RNN|LSTM|GRU)(Cell|Base)?: ", str(caught.value))
 
 
 @pytest.mark.parametrize("run, message", [
@@ -465,6 +469,13 @@ def test_bad_options_raise_config_error_naming_layer_and_option(build, option):
     (lambda: nn.GRUCell(3, 4)(dp.randn(2, 3), dp.zeros(3, 4)), "GRUCell(3 -> 4): hx must have shape (2, 4) for input of shape (2, 3), got shape (3, 4)"),
     (lambda: nn.LSTMCell(3, 4)(dp.randn(2, 3), dp.zeros(2, 4)), "LSTMCell(3 -> 4): hx must be a pair (h, c) of states of shape (2, 4), got Tensor"),
     (lambda: fused.lstm_sequence(dp.randn(2, 1, 8), dp.zeros(1, 2), dp.zeros(1, 2), dp.randn(8, 3)), "lstm_sequence: w_hh must have shape (4·hidden, hidden), got shape (8, 3)"),
+    # with a projection w_hr (proj_size, hidden): h0 and w_hh proj_size wide, c0 hidden wide
+    (lambda: fused.lstm_sequence(dp.randn(2, 1, 12), dp.zeros(1, 2), dp.zeros(1, 3), dp.randn(12, 2), w_hr=dp.randn(3, 3)), "lstm_sequence: w_hr must have shape (proj_size, hidden) with proj_size < hidden, got shape (3, 3)"),
+    (lambda: fused.lstm_sequence(dp.randn(2, 1, 12), dp.zeros(1, 2), dp.zeros(1, 3), dp.randn(12, 3), w_hr=dp.randn(2, 3)), "lstm_sequence: w_hh must have shape (12, 2) for w_hr of shape (2, 3), got shape (12, 3)"),
+    (lambda: fused.lstm_sequence(dp.randn(2, 1, 12), dp.zeros(1, 3), dp.zeros(1, 3), dp.randn(12, 2), w_hr=dp.randn(2, 3)), "lstm_sequence: h0 must have shape (1, 2), got shape (1, 3)"),
+    (lambda: fused.lstm_sequence(dp.randn(2, 1, 12), dp.zeros(1, 2), dp.zeros(1, 2), dp.randn(12, 2), w_hr=dp.randn(2, 3)), "lstm_sequence: c0 must have shape (1, 3), got shape (1, 2)"),
+    (lambda: nn.LSTM(3, 4, proj_size=2)(dp.randn(5, 2, 3), dp.zeros(1, 2, 2)), "LSTM(3 -> 4, projected to 2): the initial state must be a pair (h_0, c_0) of shapes (1, 2, 2) and (1, 2, 4), got Tensor"),
+    (lambda: nn.LSTM(3, 4, proj_size=2)(dp.randn(5, 3), (dp.zeros(1, 4), dp.zeros(1, 4))), "LSTM(3 -> 4, projected to 2): h_0 must have shape (1, 2) for input of shape (5, 3), got shape (1, 4)"),
 ])
 def test_bad_inputs_raise_shape_error_naming_layer_and_shapes(run, message):
     with pytest.raises(ShapeError, match=re.escape(message)):

@@ -15,7 +15,6 @@ import deltaprop.nn as nn
 import deltaprop.training as training
 from deltaprop import data, optim
 from deltaprop.cli import main
-from deltaprop.errors import ConfigError
 from deltaprop.optim import lr_scheduler
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,13 +67,3 @@ def test_every_train_option_is_named_in_the_command_line_section(capsys):
     assert len(options) >= 20 and "--class-weight" in options
     missing = [option for option in options if option not in section]
     assert not missing, f"README's command-line section names no {', '.join(missing)}"
-
-
-@pytest.mark.parametrize("make", [
-    lambda: nn.LSTM(3, 4, proj_size=2),
-], ids=["lstm proj_size"])
-def test_what_porting_md_says_is_not_provided_is_refused(make):
-    porting = (ROOT / "docs" / "porting.md").read_text(encoding="utf-8")
-    assert "Not provided:" in porting
-    with pytest.raises(ConfigError):  # one sentence naming the option, never Python's TypeError
-        make()

@@ -142,6 +142,9 @@ RECURRENT = [  # (layer, its arguments, one sample's shape, the shape as the tab
      "[(N, 5, 12), [(2, N, 6), (2, N, 6)]]"),
     ("LSTM", {"input_size": 8, "hidden_size": 6, "num_layers": 2, "bidirectional": True}, (5, 8),
      "[(N, 5, 12), [(4, 5, 6), (4, 5, 6)]]"),
+    # with projections h (and the output) are proj_size wide, c hidden_size wide
+    ("LSTM", {"input_size": 8, "hidden_size": 6, "proj_size": 4, "batch_first": True}, (5, 8),
+     "[(N, 5, 4), [(1, N, 4), (1, N, 6)]]"),
     ("GRU", {"input_size": 8, "hidden_size": 6, "batch_first": True}, (5, 8), "[(N, 5, 6), (1, N, 6)]"),
     ("GRU", {"input_size": 8, "hidden_size": 6, "num_layers": 2}, (5, 8), "[(N, 5, 6), (2, 5, 6)]"),
     ("RNNCell", {"input_size": 8, "hidden_size": 6}, (8,), "(N, 6)"),

@@ -63,7 +63,7 @@ _SIZE_FLOOR = 2**22
 # Containers whose layers are named by the file (Sequential(OrderedDict(...)), ModuleDict); integer
 # arguments that are no sizes (see _size_bound).
 _NAMED_CONTAINERS = ("Sequential", "ModuleDict")
-_NOT_SIZES = frozenset({"groups", "padding_idx", "num_groups"})
+_NOT_SIZES = frozenset({"groups", "padding_idx", "num_groups", "proj_size"})
 _FRACTIONAL_POOLS = frozenset({"FractionalMaxPool2d", "FractionalMaxPool3d"})
 _PARAMETER_CONTAINERS = ("ParameterList", "ParameterDict")
 _REPR = reprlib.Repr()
@@ -659,7 +659,9 @@ def _adaptive_softmax_size(config: dict) -> int:
 
 
 # Recurrent layers and cells: gates per unit. Their weights are gates·hidden·(inputs + hidden + 2) for
-# each layer and direction, more than the product of their arguments when input_size is small.
+# each layer and direction, more than the product of their arguments when input_size is small; an
+# LSTM's proj_size (below hidden_size, or refused) adds W_hr, proj_size·hidden, to each and narrows
+# the rest (so it counts here, not as a factor of the product: see _NOT_SIZES).
 _RECURRENT_GATES = {"RNN": 1, "RNNCell": 1, "LSTM": 4, "LSTMCell": 4, "GRU": 3, "GRUCell": 3}
 
 
@@ -671,7 +673,8 @@ def _recurrent_size(name: str, config: dict) -> int:
     hidden, layers = size("hidden_size", 1), size("num_layers", 1)
     directions = 2 if config.get("bidirectional") is True else 1
     inputs = max(size("input_size", 1), directions * hidden)
-    return _RECURRENT_GATES[name] * hidden * (inputs + hidden + 2) * layers * directions
+    projection = min(size("proj_size", 0), hidden) if "proj_size" in config else 0
+    return (_RECURRENT_GATES[name] * hidden * (inputs + hidden + 2) + projection * hidden) * layers * directions
 
 
 _ATTENTION_LAYERS = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")

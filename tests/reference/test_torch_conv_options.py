@@ -305,7 +305,6 @@ LAYERS = {
 }
 # what deltaprop refuses, with the value that asks for it and what the sentence says
 REFUSED = {
-    ("LSTM", "proj_size"): (2, "LSTM: proj_size is not supported"),
 }  # (Embedding's sparse=True is taken since SparseAdam: tests/reference/test_torch_optim_muon_sparse.py; its
 #   max_norm since tests/reference/test_torch_embedding_max_norm.py)
 

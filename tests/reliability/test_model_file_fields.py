@@ -51,7 +51,7 @@ EXAMPLES = {
     "Hardtanh": lambda: nn.Hardtanh(-2.0, 2.0),
     "InstanceNorm1d": lambda: nn.InstanceNorm1d(3, affine=True),
     "InstanceNorm2d": lambda: nn.InstanceNorm2d(3, track_running_stats=True),
-    "LSTM": lambda: nn.LSTM(3, 4, bidirectional=True),
+    "LSTM": lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2),
     "LayerNorm": lambda: nn.LayerNorm((2, 3), bias=False),
     "MaxPool2d": lambda: nn.MaxPool2d(2, ceil_mode=True),
     "MultiheadAttention": lambda: nn.MultiheadAttention(4, 2, kdim=3, vdim=5, add_bias_kv=True),

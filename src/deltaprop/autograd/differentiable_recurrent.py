@@ -12,7 +12,8 @@ equals the primitive's (tests/test_higher_order_recurrent.py checks it); it is c
 for the rule, which only ``create_graph=True`` pays.
 
 Every option of the primitives is restated: the direction (``reverse``: the positions run from the
-last to the first, outputs kept at their positions), no recurrent bias, the RNN's tanh or relu,
+last to the first, outputs kept at their positions), no recurrent bias, the RNN's tanh or relu, an
+LSTM's projection (``w_hr``: h_t one more ``linear`` of σ(o)·tanh(c_t), beside c_t in the output),
 and packed batches (``batch_sizes``): at position t only the first ``batch_sizes[t]`` rows take a
 step, computed on those rows alone, and the other rows keep the state they had (joined back by
 ``concatenate``), as the primitive holds them.
@@ -69,16 +70,19 @@ def restated(node) -> tuple:
     op = node._op
     parents = node._parents
     gi = parents[0]
+    w_hr = None
     if op == "lstm_sequence":
-        h0, c0, w_hh = parents[1:4]
-        b_hh = parents[4] if len(parents) > 4 else None
+        h0, c0, w_hh, *rest = parents[1:]
+        if values["W_hr"] is not None:  # (the projection is the last parent)
+            *rest, w_hr = rest
+        b_hh = rest[0] if rest else None
     else:
         h0, w_hh = parents[1:3]
         b_hh = parents[3] if len(parents) > 3 else None
         c0 = None
     reverse, held = bool(values["reverse"]), values["held"]
     length, batch = gi.data.shape[:2]
-    hidden = w_hh.data.shape[1]
+    hidden = w_hh.data.shape[0] // _GATES[op]
     order = range(length - 1, -1, -1) if reverse else range(length)
     dtype = np.result_type(gi.data, w_hh.data)
     h = h0 if h0.data.dtype == dtype else ops.astype(h0, dtype)
@@ -98,6 +102,7 @@ def restated(node) -> tuple:
             i, f, g, o = (_gate(gates, k, hidden) for k in range(4))
             c_new = ops.add(ops.mul(ops.sigmoid(f), _first(c, rows, batch)), ops.mul(ops.sigmoid(i), ops.tanh(g)))
             h_new = ops.mul(ops.sigmoid(o), ops.tanh(c_new))
+            h_new = h_new if w_hr is None else ops.linear(h_new, w_hr)
             h, c = hs[t], cs[t] = _held(h_new, h, rows, batch), _held(c_new, c, rows, batch)
         else:  # gru_sequence
             x_r, x_z, x_n = (_gate(piece, k, hidden) for k in range(3))
@@ -108,8 +113,8 @@ def restated(node) -> tuple:
             new = ops.add(n, ops.mul(z, ops.sub(before, n)))  # (1 − z)·n + z·h, as the primitive
             h = hs[t] = _held(new, h, rows, batch)
     out = ops.stack(hs)
-    if op == "lstm_sequence":
-        out = ops.stack([out, ops.stack(cs)])
+    if op == "lstm_sequence":  # h_t and c_t: stacked, or side by side where a projection makes them differ
+        out = ops.stack([out, ops.stack(cs)]) if w_hr is None else ops.concatenate([out, ops.stack(cs)], axis=-1)
     return out, pieces
 
 

@@ -5,7 +5,8 @@ h from one position to the next:
 
 * RNN:  h' = act(W_ih·x + b_ih + W_hh·h + b_hh), act = tanh or relu;
 * LSTM: i, f, g, o = the four quarters of W_ih·x + b_ih + W_hh·h + b_hh (in that order),
-  c' = σ(f)·c + σ(i)·tanh(g),  h' = σ(o)·tanh(c');
+  c' = σ(f)·c + σ(i)·tanh(g),  h' = σ(o)·tanh(c'); with ``proj_size`` P (an LSTM with projections),
+  h' = W_hr·(σ(o)·tanh(c')) has P units while c' keeps the hidden size;
 * GRU:  r, z, n are the thirds of the two products (in that order),
   r = σ(x_r + h_r),  z = σ(x_z + h_z),  n = tanh(x_n + r·(W_hn·h + b_hn)),  h' = (1 − z)·n + z·h
   (the reset gate multiplies the hidden product with its bias, as PyTorch places b_hn).
@@ -19,7 +20,8 @@ against.
 
 Shapes follow PyTorch: an input (L, N, H_in) ((N, L, H_in) with ``batch_first``) or (L, H_in)
 unbatched; a state (num_layers · D, N, H) with D = 2 for a bidirectional layer; the output
-(L, N, D · H), the forward and backward directions side by side. A layer also takes a
+(L, N, D · H), the forward and backward directions side by side (P in place of H for h, h_0,
+h_n and the output of an LSTM with projections). A layer also takes a
 :class:`~deltaprop.nn.utils.rnn.PackedSequence` (sequences of different lengths): each sequence then
 runs to its own end, the output is packed the same way, and h_n (c_n) holds each sequence's state at
 its own last step, in the batch's own order, as in PyTorch.
@@ -59,12 +61,14 @@ def rnn_relu_cell_composed(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     return ops.relu(ops.add(ops.linear(x, w_ih, b_ih), ops.linear(h, w_hh, b_hh)))
 
 
-def lstm_cell_composed(x, state, w_ih, w_hh, b_ih=None, b_hh=None):
-    """(h', c') from (h, c): the LSTM step as linear, chunk, sigmoid, tanh, mul and add."""
+def lstm_cell_composed(x, state, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None):
+    """(h', c') from (h, c): the LSTM step as linear, chunk, sigmoid, tanh, mul and add (and h'
+    projected by ``w_hr``, one more linear, for an LSTM with projections)."""
     h, c = state
     i, f, g, o = ops.chunk(ops.add(ops.linear(x, w_ih, b_ih), ops.linear(h, w_hh, b_hh)), 4, -1)
     c_next = ops.add(ops.mul(ops.sigmoid(f), c), ops.mul(ops.sigmoid(i), ops.tanh(g)))
-    return ops.mul(ops.sigmoid(o), ops.tanh(c_next)), c_next
+    h_next = ops.mul(ops.sigmoid(o), ops.tanh(c_next))
+    return (h_next if w_hr is None else ops.linear(h_next, w_hr)), c_next
 
 
 def gru_cell_composed(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
@@ -87,9 +91,12 @@ FUSED = True
 def _fused_direction(mode: str, layer_input, state, weights, reverse: bool, batch_sizes=None):
     """(the outputs h_t at every position, the last state) of one direction of one layer. With
     ``batch_sizes`` (a packed batch, padded, its rows sorted by decreasing length) each row keeps its
-    state where its sequence has no step, so the state at the last position is each one's own last."""
-    w_ih, w_hh, b_ih, b_hh = weights
+    state where its sequence has no step, so the state at the last position is each one's own last.
+    An LSTM with projections has W_hr after the four weights of the others."""
+    w_ih, w_hh, b_ih, b_hh, *projection = weights
     gi = ops.linear(layer_input, w_ih, b_ih)  # the input products of every position at once
+    if mode == "LSTM" and projection:
+        return _projected_lstm(gi, state, w_hh, b_hh, projection[0], reverse, batch_sizes)
     if mode == "LSTM":
         both = fused.lstm_sequence(gi, state[0], state[1], w_hh, b_hh, reverse, batch_sizes)  # (2, L, N, H): h_t, c_t
         last = ops.getitem(both, (slice(None), 0 if reverse else -1))
@@ -100,6 +107,16 @@ def _fused_direction(mode: str, layer_input, state, weights, reverse: bool, batc
         out = fused.rnn_sequence(gi, state, w_hh, b_hh, "tanh" if mode == "RNN_TANH" else "relu", reverse,
                                  batch_sizes)
     return out, ops.getitem(out, 0 if reverse else -1)
+
+
+def _projected_lstm(gi, state, w_hh, b_hh, w_hr, reverse: bool, batch_sizes):
+    """:func:`_fused_direction` of an LSTM with projections, whose primitive puts h_t (P wide) and
+    c_t (H wide) side by side along the last axis: (L, N, P + H)."""
+    both = fused.lstm_sequence(gi, state[0], state[1], w_hh, b_hh, reverse, batch_sizes, w_hr)
+    width = w_hr.shape[0]
+    last = ops.getitem(both, 0 if reverse else -1)
+    h_part, c_part = (slice(None), slice(None, width)), (slice(None), slice(width, None))
+    return ops.getitem(both, (slice(None),) + h_part), (ops.getitem(last, h_part), ops.getitem(last, c_part))
 
 
 def _composed_direction(mode: str, layer_input, state, weights, reverse: bool):
@@ -151,15 +168,20 @@ class _Weights(Module):
     """What the cells and the layers share: the weights of a set of (layer, direction) cells, their
     PyTorch initialisation U(−1/√hidden, 1/√hidden), and the checks of the options."""
 
-    def _make(self, suffixes_and_inputs, bias: bool, dtype, chunks: int | None = None) -> None:
+    def _make(self, suffixes_and_inputs, bias: bool, dtype, chunks: int | None = None, proj_size: int = 0) -> None:
+        """The parameters of each cell, in PyTorch's order: weight_ih, weight_hh, the biases, and
+        weight_hr (proj_size, hidden) with ``proj_size``, which h then has as its width."""
         gates = (_GATES[self.mode] if chunks is None else chunks) * self.hidden_size
         self._cells = []
         for suffix, inputs in suffixes_and_inputs:
-            names = [f"weight_ih{suffix}", f"weight_hh{suffix}"] + ([f"bias_ih{suffix}", f"bias_hh{suffix}"] if bias else [])
-            shapes = [(gates, inputs), (gates, self.hidden_size), (gates,), (gates,)]
-            for name, shape in zip(names, shapes):
+            shapes = {f"weight_ih{suffix}": (gates, inputs), f"weight_hh{suffix}": (gates, proj_size or self.hidden_size)}
+            if bias:
+                shapes.update({f"bias_ih{suffix}": (gates,), f"bias_hh{suffix}": (gates,)})
+            if proj_size:
+                shapes[f"weight_hr{suffix}"] = (proj_size, self.hidden_size)
+            for name, shape in shapes.items():
                 self.register_parameter(name, Parameter(np.empty(shape, dtype=dtype)))
-            self._cells.append(names)
+            self._cells.append(list(shapes))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -168,10 +190,12 @@ class _Weights(Module):
             init.uniform_(parameter, -bound, bound)
 
     def _weights(self, index: int) -> tuple:
-        """(w_ih, w_hh, b_ih, b_hh) of cell ``index`` (the biases None without bias)."""
-        names = self._cells[index]
-        weights = tuple(getattr(self, name) for name in names)
-        return weights if len(weights) == 4 else weights + (None, None)
+        """(w_ih, w_hh, b_ih, b_hh) of cell ``index`` (the biases None without bias), and w_hr
+        after them with projections."""
+        weights = [getattr(self, name) for name in self._cells[index]]
+        if not self.bias:
+            weights[2:2] = [None, None]
+        return tuple(weights)
 
     @property
     def _name(self) -> str:
@@ -300,6 +324,17 @@ class GRUCell(_Cell):
 # -- the layers ----------------------------------------------------------------------------------------
 
 
+def _projection(owner: str, proj_size, hidden_size: int) -> int:
+    """An LSTM's ``proj_size``: 0 (no projections) or a width below ``hidden_size``, as PyTorch takes it."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, (int, np.integer)) or proj_size < 0:
+        raise ConfigError(f"{owner}: proj_size must be a non-negative integer (0 for no projections), got "
+                          f"{proj_size!r}")
+    if proj_size >= hidden_size:
+        raise ConfigError(f"{owner}: proj_size must be smaller than hidden_size={hidden_size}, got "
+                          f"proj_size={proj_size!r}")
+    return int(proj_size)
+
+
 def _no_projection(owner: str, proj_size) -> None:
     """RNN and GRU take ``proj_size`` only to refuse it (even 0), as PyTorch's do."""
     if proj_size is not None:
@@ -327,9 +362,10 @@ class RNNBase(_Weights):
         self.num_layers = _positive(name, "num_layers", num_layers)
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0.0 <= dropout <= 1.0:
             raise ConfigError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
-        if proj_size:
-            raise ConfigError(f"{name}: proj_size is not supported by deltaprop (an LSTM with projections); got "
-                              f"proj_size={proj_size!r}, leave it 0")
+        self.proj_size = _projection(name, proj_size, self.hidden_size)
+        if self.proj_size and mode != "LSTM":
+            raise ConfigError(f"{name}: proj_size is an option of LSTM only, got proj_size={proj_size!r} with "
+                              f"mode {mode!r}")
         if dropout > 0 and self.num_layers == 1:
             warnings.warn(f"{name}: dropout={dropout} acts between stacked layers only, so it does nothing with "
                           "num_layers=1 (PyTorch warns the same)", UserWarning, stacklevel=3)
@@ -337,14 +373,26 @@ class RNNBase(_Weights):
         self.batch_first = bool(batch_first)
         self.dropout = float(dropout)  # (PyTorch's RNNs keep it as a float too)
         self.bidirectional = bool(bidirectional)
-        self.proj_size = 0
         directions = 2 if self.bidirectional else 1
         cells = []
         for layer in range(self.num_layers):
-            inputs = self.input_size if layer == 0 else directions * self.hidden_size
+            inputs = self.input_size if layer == 0 else directions * self._output_width
             for direction in range(directions):
                 cells.append((f"_l{layer}" + ("_reverse" if direction else ""), inputs))
-        self._make(cells, self.bias, floating_dtype(name, get_default_dtype() if dtype is None else dtype))
+        self._make(cells, self.bias, floating_dtype(name, get_default_dtype() if dtype is None else dtype),
+                   proj_size=self.proj_size)
+
+    @property
+    def _output_width(self) -> int:
+        """The width of h in each direction: proj_size for an LSTM with projections, else hidden_size."""
+        return self.proj_size or self.hidden_size
+
+    def _state_shapes(self, batch: tuple) -> list:
+        """The shapes of h_0 (and c_0 for an LSTM), (layers · D, *batch, width): c keeps the hidden
+        size where h has proj_size."""
+        count = (2 if self.bidirectional else 1) * self.num_layers
+        shapes = [(count, *batch, self._output_width)]
+        return shapes + [(count, *batch, self.hidden_size)] if self.mode == "LSTM" else shapes
 
     def flatten_parameters(self) -> None:
         """Nothing to do (PyTorch packs its weights for cuDNN here); kept so that code calling it runs."""
@@ -374,21 +422,21 @@ class RNNBase(_Weights):
         batch = 1 if unbatched else shape[0 if self.batch_first else 1]
         if hx is None:
             return x, None, unbatched
-        states = 2 if self.bidirectional else 1
-        expected = (states * self.num_layers, *(() if unbatched else (batch,)), self.hidden_size)
-        given = self._initial_states(hx, expected, dtype, f"for input of shape {shape}")
+        shapes = self._state_shapes(() if unbatched else (batch,))
+        given = self._initial_states(hx, shapes, dtype, f"for input of shape {shape}")
         if unbatched:
-            given = [ops.reshape(value, (expected[0], 1, self.hidden_size)) for value in given]
+            given = [ops.reshape(value, (expected[0], 1, expected[-1])) for value, expected in zip(given, shapes)]
         return x, tuple(given), unbatched
 
-    def _initial_states(self, hx, expected: tuple, dtype, what: str) -> list:
-        """h_0 (and c_0 for an LSTM) checked to have the shape ``expected`` and converted to ``dtype``."""
+    def _initial_states(self, hx, shapes: list, dtype, what: str) -> list:
+        """h_0 (and c_0 for an LSTM) checked to have the shapes ``shapes`` and converted to ``dtype``."""
         lstm = self.mode == "LSTM"
         if lstm and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-            raise ShapeError(f"{self.describe()}: the initial state must be a pair (h_0, c_0) of shape {expected}, "
+            expected = f"of shape {shapes[0]}" if shapes[0] == shapes[1] else f"of shapes {shapes[0]} and {shapes[1]}"
+            raise ShapeError(f"{self.describe()}: the initial state must be a pair (h_0, c_0) {expected}, "
                              f"got {type(hx).__name__}")
         given = []
-        for which, value in zip(("h_0", "c_0"), hx if lstm else (hx,)):
+        for which, value, expected in zip(("h_0", "c_0"), hx if lstm else (hx,), shapes):
             if _shape(value) != expected:
                 raise ShapeError(f"{self.describe()}: {which} must have shape {expected} {what}, "
                                  f"got shape {_shape(value)}")
@@ -407,8 +455,8 @@ class RNNBase(_Weights):
         x = rnn_utils.padded_sorted(input._replace(data=_as_input(input.data, dtype)))
         if hx is None:
             return x, None, sizes
-        expected = ((2 if self.bidirectional else 1) * self.num_layers, int(sizes[0]), self.hidden_size)
-        given = self._initial_states(hx, expected, dtype, f"for a packed batch of {expected[1]} sequences")
+        given = self._initial_states(hx, self._state_shapes((int(sizes[0]),)), dtype,
+                                     f"for a packed batch of {int(sizes[0])} sequences")
         if input.sorted_indices is not None:  # the states come in the batch's own order, the rows run sorted
             given = [ops.index_select(value, 1, input.sorted_indices) for value in given]
         return x, tuple(given), sizes
@@ -435,20 +483,22 @@ class RNNBase(_Weights):
         directions = 2 if self.bidirectional else 1
         output, h_n, c_n = self._layers(x, given)
         if unbatched:
-            output = ops.reshape(output, (length, directions * self.hidden_size))
-            h_n = ops.reshape(h_n, (h_n.shape[0], self.hidden_size))
+            output = ops.reshape(output, (length, directions * self._output_width))
+            h_n = ops.reshape(h_n, (h_n.shape[0], self._output_width))
             c_n = ops.reshape(c_n, (c_n.shape[0], self.hidden_size)) if lstm else None
         elif self.batch_first:
             output = ops.permute(output, (1, 0, 2))
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
     def _layers(self, x, given, batch_sizes=None) -> tuple:
-        """(the last layer's outputs (L, N, D·H), h_n, c_n or None) of the stacked layers over the
-        time-major batch ``x``; packed batches (``batch_sizes``) run on the fused primitives only."""
+        """(the last layer's outputs (L, N, D·H) (D·proj_size with projections), h_n, c_n or None) of
+        the stacked layers over the time-major batch ``x``; packed batches (``batch_sizes``) run on the
+        fused primitives only."""
         lstm = self.mode == "LSTM"
         batch = x.shape[1]
         directions = 2 if self.bidirectional else 1
         zeros = Tensor._wrap(np.zeros((batch, self.hidden_size), dtype=self.weight_ih_l0.dtype))
+        h_zeros = zeros if not self.proj_size else Tensor._wrap(np.zeros((batch, self.proj_size), dtype=zeros.dtype))
         if batch_sizes is not None:
             run = functools.partial(_fused_direction, batch_sizes=batch_sizes)
         else:
@@ -462,7 +512,7 @@ class RNNBase(_Weights):
             for direction in range(directions):
                 index = layer * directions + direction
                 if given is None:
-                    state = (zeros, zeros) if lstm else zeros
+                    state = (h_zeros, zeros) if lstm else zeros
                 else:
                     state = tuple(ops.getitem(s, index) for s in given) if lstm else ops.getitem(given[0], index)
                 out, last = run(self.mode, layer_input, state, self._weights(index), bool(direction))
@@ -476,6 +526,7 @@ class RNNBase(_Weights):
     def describe(self) -> str:
         details = [f"{self.num_layers} layers"] if self.num_layers != 1 else []
         details += ["bidirectional"] if self.bidirectional else []
+        details += [f"projected to {self.proj_size}"] if self.proj_size else []
         return f"{type(self).__name__}({self.input_size} -> {self.hidden_size}{''.join(', ' + d for d in details)})"
 
     def config(self) -> dict:
@@ -492,6 +543,8 @@ class RNNBase(_Weights):
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -532,7 +585,12 @@ class LSTM(RNNBase):
 
     ``forward(input, (h_0, c_0))`` returns ``(output, (h_n, c_n))``: the last layer's h_t at every
     step and every layer's last (h, c). Gates i, f, g, o in that order along the rows of the
-    weights (4·hidden of them). PyTorch's ``proj_size`` is not provided (a ConfigError if set).
+    weights (4·hidden of them).
+
+    With ``proj_size`` P (0 < P < hidden, PyTorch's LSTM with projections) each layer and direction
+    also has ``weight_hr_l{k}`` (P, hidden): h_t = W_hr·(σ(o)·tanh(c_t)) has P units, so
+    ``weight_hh_l{k}`` is (4·hidden, P), the layers after the first take D·P inputs, the output is
+    (L, N, D·P) and h_0/h_n are (num_layers·D, N, P), while c_0/c_n keep the hidden size.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
@@ -540,6 +598,9 @@ class LSTM(RNNBase):
                  device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          proj_size, device, dtype)
+
+    def config(self) -> dict:
+        return {**super().config(), "proj_size": self.proj_size}
 
 
 class GRU(RNNBase):

@@ -17,6 +17,10 @@ reads each step's part of gi without indexing nodes whose gradients would be the
 whole sequence. ``reverse`` runs the positions from the last to the first (the backward direction
 of a bidirectional layer); outputs stay at their positions.
 
+An LSTM with projections (PyTorch's ``proj_size``) passes ``w_hr`` (P, H): its state h is
+σ(o)·tanh(c_t) projected to P units, the one step that differs, with its forward and its rule
+(:func:`_project`, :func:`_project_back`, :func:`_projection_grad`) beside the LSTM's.
+
 A batch of sequences of different lengths (a packed sequence, padded) gives ``batch_sizes``: its
 rows sorted by decreasing length, at position t only the first ``batch_sizes[t]`` rows have a step,
 and every row after them keeps the state it had (an identity step, with the identity's rule: δ 0,
@@ -47,20 +51,37 @@ from ._core import mm, operand, record
 from .activation import logistic_
 
 
-def _operands(op: str, gi, h0, w_hh, b_hh, gates: int):
+def _operands(op: str, gi, h0, w_hh, b_hh, gates: int, w_hr=None):
+    """The operands as tensors, their shapes checked, with W_hh's data and the hidden size. With
+    ``w_hr`` (an LSTM's projection, (P, hidden)) the states h are P wide, and w_hh (gates·hidden, P)."""
     gi, h0, w_hh = operand(gi), operand(h0), operand(w_hh)
     b_hh = None if b_hh is None else operand(b_hh)
     W = w_hh.data
-    if W.ndim != 2 or W.shape[0] != gates * W.shape[1]:
-        raise ShapeError(f"{op}: w_hh must have shape ({gates}·hidden, hidden), got shape {W.shape}")
-    hidden = W.shape[1]
+    if w_hr is None:
+        if W.ndim != 2 or W.shape[0] != gates * W.shape[1]:
+            raise ShapeError(f"{op}: w_hh must have shape ({gates}·hidden, hidden), got shape {W.shape}")
+        hidden = W.shape[1]
+    else:
+        hidden = _projected_hidden(op, w_hr.data, W, gates)
     if gi.data.ndim != 3 or gi.data.shape[2] != gates * hidden:
         raise ShapeError(f"{op}: gi must have shape (L, N, {gates * hidden}) for hidden size {hidden}, got shape {gi.data.shape}")
-    if h0.data.shape != (gi.data.shape[1], hidden):
-        raise ShapeError(f"{op}: h0 must have shape {(gi.data.shape[1], hidden)}, got shape {h0.data.shape}")
+    if h0.data.shape != (gi.data.shape[1], W.shape[1]):
+        raise ShapeError(f"{op}: h0 must have shape {(gi.data.shape[1], W.shape[1])}, got shape {h0.data.shape}")
     if b_hh is not None and b_hh.data.shape != (gates * hidden,):
         raise ShapeError(f"{op}: b_hh must have shape ({gates * hidden},), got shape {b_hh.data.shape}")
     return gi, h0, w_hh, b_hh, W, hidden
+
+
+def _projected_hidden(op: str, R: np.ndarray, W: np.ndarray, gates: int) -> int:
+    """The hidden size of an LSTM with projections, from W_hr (P, hidden), P < hidden, checked
+    against W_hh (gates·hidden, P)."""
+    if R.ndim != 2 or not 0 < R.shape[0] < R.shape[1]:
+        raise ShapeError(f"{op}: w_hr must have shape (proj_size, hidden) with proj_size < hidden, got shape {R.shape}")
+    proj, hidden = R.shape
+    if W.shape != (gates * hidden, proj):
+        raise ShapeError(f"{op}: w_hh must have shape {(gates * hidden, proj)} for w_hr of shape {R.shape}, got shape "
+                         f"{W.shape}")
+    return hidden
 
 
 def _held_rows(op: str, batch_sizes, length: int, batch: int):
@@ -212,27 +233,40 @@ def rnn_sequence(gi, h0, w_hh, b_hh=None, nonlinearity: str = "tanh", reverse: b
 _LSTM_ORDER = (2, 0, 1, 3)
 
 
-def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False, batch_sizes=None):
+def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False, batch_sizes=None, w_hr=None):
     """An LSTM over the sequence: (2, L, N, H), h_t at every position and then c_t at every position.
 
     gates_t = gi_t + h_{t−1}·W_hhᵀ + b_hh, split into i, f, g, o (in that order);
     c_t = σ(f)·c_{t−1} + σ(i)·tanh(g),  h_t = σ(o)·tanh(c_t).
+
+    With ``w_hr`` (P, H), P < H (PyTorch's ``proj_size``), the state h is projected to P units:
+    h_t = (σ(o)·tanh(c_t))·W_hrᵀ, h0 and w_hh (4·H, P) follow, and the result is (L, N, P + H),
+    h_t and c_t side by side along the last axis (their widths differ).
     """
-    gi, h0, w_hh, b_hh, W, H = _operands("lstm_sequence", gi, h0, w_hh, b_hh, 4)
+    w_hr = None if w_hr is None else operand(w_hr)
+    gi, h0, w_hh, b_hh, W, H = _operands("lstm_sequence", gi, h0, w_hh, b_hh, 4, w_hr)
     c0 = operand(c0)
-    if c0.data.shape != h0.data.shape:
-        raise ShapeError(f"lstm_sequence: c0 must have h0's shape {h0.data.shape}, got shape {c0.data.shape}")
+    if c0.data.shape != (h0.data.shape[0], H):
+        raise ShapeError(f"lstm_sequence: c0 must have shape {(h0.data.shape[0], H)}, got shape {c0.data.shape}")
     G = gi.data
     length, batch = G.shape[:2]
     held = _held_rows("lstm_sequence", batch_sizes, length, batch)
     dtype = np.result_type(G, W)
+    W_hr = None if w_hr is None else w_hr.data.astype(dtype, copy=False)
+    P = W.shape[1]  # the width of h: H, or the projection's
     # The gates' pre-activations, gate by gate, (L, 4, N, H): each gate of a step is then one dense
     # block, and NumPy runs a pass over a dense (32, 256) block two to four times as fast as over
     # the same numbers as columns of (32, 512) rows. They become tanh(g), σ(i), σ(f), σ(o) in place.
     acts = _gate_major(G, None if b_hh is None else b_hh.data, 4, dtype, _LSTM_ORDER)
-    WT = W.reshape(4, H, H)[list(_LSTM_ORDER)].reshape(4 * H, H).T  # its rows in the same order
-    out = _memory.empty((2, length, batch, H), dtype)
-    hs, cs = out  # h_t and c_t
+    WT = W.reshape(4, H, P)[list(_LSTM_ORDER)].reshape(4 * H, P).T  # its rows in the same order
+    if W_hr is None:
+        out = _memory.empty((2, length, batch, H), dtype)
+        hs, cs = out  # h_t and c_t
+        cells = hs  # σ(o)·tanh(c_t), which is h_t itself
+    else:
+        out = _memory.empty((length, batch, P + H), dtype)
+        hs, cs = out[..., :P], out[..., P:]
+        cells = _memory.empty(cs.shape, dtype)  # σ(o)·tanh(c_t) before the projection, which the rule needs
     tanh_c = _memory.empty(cs.shape, dtype)  # tanh(c_t), which the rule needs too
     # Private copies of the initial states: the caller may change h0 and c0 before backward().
     h = h_first = h0.data.astype(dtype, copy=True)
@@ -253,11 +287,13 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False, batch_size
             np.multiply(i, g, out=scratch)
             c_next += scratch
             np.tanh(c_next, out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=h)
+            np.multiply(o, tanh_c[t], out=cells[t])
+            if W_hr is not None:
+                _project(cells[t], W_hr, h)
             if held is not None and held[t] < batch:
                 _hold(held[t], (h, before), (c_next, c))
             c = c_next
-    wants = _wanted(gi, h0, c0, w_hh, b_hh)
+    wants = _wanted(gi, h0, c0, w_hh, b_hh, w_hr)
 
     def backward(grad):
         # Each gate's δ is the error term it receives times a factor that does not depend on the
@@ -275,24 +311,31 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False, batch_size
         d_o *= tanh_c
         to_cell = np.multiply(tanh_c, tanh_c, out=_memory.empty(tanh_c.shape, factor.dtype))
         np.subtract(1, to_cell, out=to_cell)
-        to_cell *= o  # ∂h_t/∂c_t
+        to_cell *= o  # ∂(σ(o)·tanh(c_t))/∂c_t
         if held is not None:
             factor *= _no_step_mask(held, G.shape, factor.dtype)[:, None, :, None]
         delta = _memory.empty(G.shape, factor.dtype)  # in gi's layout and order, for the products with W_hh
         by_sample = delta.reshape(length, batch, 4, H).transpose(0, 2, 1, 3)  # (L, 4, N, H), order i, f, g, o
-        dh = np.zeros((batch, H), dtype=factor.dtype)
-        dc = np.zeros_like(dh)
-        scratch = np.empty_like(dh)
+        grad_h, grad_c = (grad[0], grad[1]) if W_hr is None else (grad[..., :P], grad[..., P:])
+        dh = np.zeros((batch, P), dtype=factor.dtype)
+        dc = np.zeros((batch, H), dtype=factor.dtype)
+        scratch = np.empty_like(dc)
+        # Without a projection the error term of σ(o)·tanh(c_t) is dh itself; with one it is dh·W_hr,
+        # and the dh of every position are kept for W_hr's gradient.
+        d_cell = dh if W_hr is None else np.empty_like(dc)
+        d_hs = None if W_hr is None else _memory.empty(hs.shape, factor.dtype)
         for t in _order(length, not reverse):
-            dh += grad[0, t]  # what h_t's output receives, plus what step t + 1 sent back
-            dc += grad[1, t]
+            dh += grad_h[t]  # what h_t's output receives, plus what step t + 1 sent back
+            dc += grad_c[t]
             if held is not None and held[t] < batch:  # the held rows pass their error terms on as they are
                 kept = dh[held[t]:].copy(), dc[held[t]:].copy()
-            np.multiply(dh, to_cell[t], out=scratch)
+            if W_hr is not None:
+                _project_back(dh, W_hr, d_cell, d_hs[t])
+            np.multiply(d_cell, to_cell[t], out=scratch)
             dc += scratch
             d = factor[t]
             d[:3] *= dc  # g, i, f
-            d[3] *= dh  # o
+            d[3] *= d_cell  # o
             dc *= f[t]
             ours = by_sample[t]
             np.copyto(ours[:2], d[1:3])
@@ -301,11 +344,34 @@ def lstm_sequence(gi, h0, c0, w_hh, b_hh=None, reverse: bool = False, batch_size
             np.matmul(delta[t], W, out=dh)
             if held is not None and held[t] < batch:
                 dh[held[t]:], dc[held[t]:] = kept
-        return ((delta if wants[0] else None, dh if wants[1] else None, dc if wants[2] else None)
-                + _weight_grads(delta, hs, h_first, reverse, *wants[3:]))
+        grads = ((delta if wants[0] else None, dh if wants[1] else None, dc if wants[2] else None)
+                 + _weight_grads(delta, hs, h_first, reverse, *wants[3:5]))
+        if W_hr is None:
+            return grads
+        return grads + (_projection_grad(d_hs, cells, held) if wants[5] else None,)
 
-    parents = (gi, h0, c0, w_hh) + (() if b_hh is None else (b_hh,))
+    parents = (gi, h0, c0, w_hh) + (() if b_hh is None else (b_hh,)) + (() if w_hr is None else (w_hr,))
     return record(out, parents, backward, "lstm_sequence")
+
+
+# An LSTM's projection (PyTorch's proj_size), its forward and its rule beside each other.
+def _project(cell: np.ndarray, W_hr: np.ndarray, h: np.ndarray) -> None:
+    """h = cell·W_hrᵀ, written into ``h``: the P-wide state from the H-wide σ(o)·tanh(c_t)."""
+    np.matmul(cell, W_hr.T, out=h)
+
+
+def _project_back(dh: np.ndarray, W_hr: np.ndarray, d_cell: np.ndarray, d_h: np.ndarray) -> None:
+    """The error term of σ(o)·tanh(c_t) from h_t's, dh·W_hr, into ``d_cell``; dh itself into
+    ``d_h`` (this position's row of the array W_hr's gradient is made from)."""
+    np.copyto(d_h, dh)
+    np.matmul(dh, W_hr, out=d_cell)
+
+
+def _projection_grad(d_hs: np.ndarray, cells: np.ndarray, held) -> np.ndarray:
+    """∂E/∂W_hr = Σ_t dh_tᵀ·(σ(o)·tanh(c_t)) over the steps taken (a held row made no h_t of its own)."""
+    if held is not None:
+        d_hs *= _no_step_mask(held, d_hs.shape, d_hs.dtype)[:, :, None]
+    return mm(d_hs.reshape(-1, d_hs.shape[-1]).T, cells.reshape(-1, cells.shape[-1]))
 
 
 def gru_sequence(gi, h0, w_hh, b_hh=None, reverse: bool = False, batch_sizes=None):
