@@ -10,7 +10,7 @@
 The core (tensor, ops, nn, optim) needs NumPy alone; everything heavier is imported on first use.
 """
 
-from . import data, linalg, nn, ops, optim, special
+from . import _lazy, data, nn, ops, optim
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .creation import eye, linspace, logspace, randint, randperm
 from .creation import empty, empty_like, from_numpy, full_like, rand_like, randint_like, randn_like
@@ -19,12 +19,10 @@ from .determinism import (
     are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
 )
 from .dtypes import finfo, iinfo
-from .ops import bernoulli, multinomial, normal, poisson  # draws, from the generator or generator=
 from .printing import set_printoptions
 from .errors import DeltapropError
 from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled  # autograd.detect_anomaly's switch
 from .ops import (
     abs,
     chunk,
@@ -54,7 +52,6 @@ from .ops import (  # PyTorch's math names, for code ported from it
     reciprocal, round, rsqrt, sign, sin, square, trunc,
 )
 from .ops import erf, erfc, erfinv  # the error function, its complement and its inverse
-from .ops import digamma, lgamma, polygamma  # ln Γ, its derivative ψ and ψ's derivatives
 from .ops import take_along_dim  # gather with PyTorch's broadcasting, or of the flattened input
 from .ops import argsort, masked_fill, narrow, sort, topk  # PyTorch's function forms of these methods
 from .ops import (  # more of PyTorch's functions, for code ported from it
@@ -69,40 +66,17 @@ from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype 
 from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
 from .ops import index_put, masked_scatter  # writes at index tensors' positions or a mask's
 from .out_forms import add, bmm, cat, div, matmul, mm, mul, stack, sub  # alpha=, rounding_mode= and out=, as PyTorch's
-from .ops import (  # trigonometric and hyperbolic functions, and elementwise functions of two or three tensors
-    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
-    copysign, cosh, fmod, frac, hypot, lerp, logaddexp, logaddexp2, nan_to_num, sinc, sinh, tan, xlogy,
-)
-from .ops import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, cross, inner, kron, tensordot  # fused products
-from .ops import (  # joining, rearranging, running extremes, distances, medians, NaN-skipping reductions
-    broadcast_tensors, cdist, column_stack, cummax, cummin, diff, dstack, hstack, logcumsumexp, median, meshgrid,
-    nanmean, nansum, repeat_interleave, rot90, vstack,
-)
-from .ops import bincount, bucketize, isin, searchsorted, unique  # integer and boolean results
-from .ops import kthvalue, mode, nanquantile, quantile  # order statistics
+from .ops import frac, nan_to_num  # (trigonometry and the functions of two or three tensors: _LAZY below)
+from .ops import addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, cross, inner, kron, tensordot  # fused products
+from .ops import cdist, cummax, cummin, diff, logcumsumexp, median, repeat_interleave, rot90  # distances, running extremes
+from .ops import nanquantile, quantile  # order statistics
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
-from .ops import (  # PyTorch's further shape, indexing and layout functions, each composed of the above
-    aminmax, atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes, cartesian_prod, combinations, diag_embed,
-    diagflat, diagonal_scatter, dsplit, fliplr, flipud, hsplit, index_reduce, msort, nanmedian, put, row_stack,
-    select_scatter, slice_scatter, split_with_sizes, take, tensor_split, unique_consecutive, unravel_index, vander,
-    vsplit,
-)
+from .ops import aminmax, fliplr, flipud, index_reduce, msort, nanmedian  # PyTorch's further shape and indexing functions
 from .ops import isneginf, isposinf, isreal, signbit  # more tests of values, without gradients
 from .creation import empty_strided, scalar_tensor, tril_indices, triu_indices
 from .conversion import asarray  # shares memory with a tensor or a NumPy array where it can
 from .size import Size  # a shape as PyTorch prints it; shapes themselves are plain tuples
-from .ops import (  # more math: angles, float representation, integers, incomplete gamma, norms, integrals, statistics
-    addr, corrcoef, cov, cumulative_trapezoid, deg2rad, dist, float_power, fmax, fmin, frexp, gcd, heaviside, histc,
-    histogram, histogramdd, igamma, igammac, lcm, ldexp, mvlgamma, nextafter, positive, rad2deg, renorm, rsub, sgn,
-    trapezoid, trapz,
-)
 from .ops import outer as ger  # PyTorch's older name
-from .ops.special_functions import i0, logit  # torch.special's, also at the top level
-from .ops.linalg_forms import (  # PyTorch's top-level linear algebra, beside deltaprop.linalg
-    chain_matmul, cholesky, cholesky_inverse, cholesky_solve, det, inverse, logdet, lu, lu_solve, lu_unpack, matrix_exp,
-    matrix_power, pinverse, qr, slogdet, svd, triangular_solve,
-)
-from .ops.linalg_forms import orgqr  # linalg.householder_product's top-level name
 
 
 clamp = clip  # PyTorch's name
@@ -152,21 +126,10 @@ from . import torch_functions
 from .torch_functions import *  # noqa: F403  (torch.conv2d, torch.dropout(x, p, train), torch.lstm_cell, ...)
 from . import method_functions
 from .method_functions import *  # noqa: F403  (torch.conj(x), torch.real(x), torch.narrow_copy(x, ...), ...)
-from .ops import bitwise_left_shift, bitwise_right_shift  # << and >> of integer tensors
-from .exchange import from_dlpack, frombuffer, to_dlpack  # memory shared with other libraries and buffers
-from .switches import is_warn_always_enabled, set_flush_denormal, set_warn_always
 from .determinism import get_deterministic_debug_mode, set_deterministic_debug_mode
-from .questions import can_cast, is_storage, typename
-from .deprecated_functions import set_default_tensor_type
-from . import deprecated_functions as _deprecated
-
-globals()["range"] = _deprecated.range  # (torch.range, deprecated; out of __all__, so `import *` keeps Python's range)
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor
 from .dtypes import bfloat16  # named (torch.bfloat16), and refused by everything that takes a dtype
-from .legacy_types import (  # PyTorch's legacy constructors, torch.LongTensor(indexes)
-    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor,
-)
 
 # PyTorch's other dtype names, as NumPy's types (a dtype argument takes either). The builtin-named
 # ones (bool, int, float) are module attributes only, for `dp.bool` as `torch.bool`: they stay out
@@ -180,68 +143,54 @@ pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None  # PyTorch's co
 
 __version__ = "0.1.0"
 
-# Names whose modules are imported on first use, so that `import deltaprop` stays fast and the
-# tensor core never pays for training, file formats or plotting.
+# Names whose modules are imported on first use (deltaprop._lazy), so that `import deltaprop` stays
+# fast and the tensor core never pays for training, file formats, plotting or rarely used math.
 _LAZY = {
-    "fit": ("training", "fit"),
-    "evaluate": ("training", "evaluate"),
-    "predict": ("training", "predict"),
-    "Trainer": ("training", "Trainer"),
-    "History": ("training", "History"),
-    "training": ("training", None),
-    "save": ("serialization", "save"),
-    "load": ("serialization", "load"),
-    "load_checkpoint": ("serialization", "load_checkpoint"),
-    "serialization": ("serialization", None),
-    "explain": ("textbook", "explain"),
-    "distributions": ("distributions", None),
-    "draw_graph": ("visualize", "draw_graph"),
-    "autograd": ("autograd", None),
-    "cuda": ("cuda", None),
-    "accelerator": ("accelerator", None),
-    "sparse": ("sparse", None),
-    "sparse_coo_tensor": ("sparse", "sparse_coo_tensor"),
-    "spmm": ("sparse", "spmm"),
-    "backends": ("backends", None),
-    "utils": ("utils", None),
-    "amp": ("amp", None),
-    "autocast": ("amp", "autocast"),
-    "compile": ("compiling", "compile"),
-    "set_float32_matmul_precision": ("precision", "set_float32_matmul_precision"),
-    "get_float32_matmul_precision": ("precision", "get_float32_matmul_precision"),
-    "func": ("func", None),
-    "vmap": ("func", "vmap"),
-    "testing": ("testing", None),
-    "cpu": ("cpu", None),
-    "get_device_module": ("cpu", "get_device_module"),
-    "set_num_threads": ("threads", "set_num_threads"),
-    "get_num_threads": ("threads", "get_num_threads"),
-    "set_num_interop_threads": ("threads", "set_num_interop_threads"),
-    "get_num_interop_threads": ("threads", "get_num_interop_threads"),
-    "hann_window": ("windows", "hann_window"),
-    "hamming_window": ("windows", "hamming_window"),
-    "blackman_window": ("windows", "blackman_window"),
-    "bartlett_window": ("windows", "bartlett_window"),
-    "kaiser_window": ("windows", "kaiser_window"),
-    "signal": ("signal", None),
-    "profiler": ("profiler", None),
+    ".training": "fit evaluate predict Trainer History",
+    ".serialization": "save load load_checkpoint",
+    ".textbook": "explain",
+    ".visualize": "draw_graph",
+    ".sparse": "sparse_coo_tensor spmm",
+    ".amp": "autocast",
+    ".compiling": "compile",
+    ".precision": "set_float32_matmul_precision get_float32_matmul_precision",
+    ".func": "vmap",
+    ".cpu": "get_device_module",
+    ".threads": "set_num_threads get_num_threads set_num_interop_threads get_num_interop_threads",
+    ".windows": "hann_window hamming_window blackman_window bartlett_window kaiser_window",
+    ".exchange": "from_dlpack frombuffer to_dlpack",  # memory shared with other libraries and buffers
+    ".anomaly": "is_anomaly_check_nan_enabled is_anomaly_enabled set_anomaly_enabled",  # autograd.detect_anomaly's switch
+    ".switches": "is_warn_always_enabled set_flush_denormal set_warn_always",
+    ".questions": "can_cast is_storage typename",
+    # (range: torch.range, deprecated; out of __all__, so `import *` keeps Python's range)
+    ".deprecated_functions": "range set_default_tensor_type",
+    # PyTorch's legacy constructors, torch.LongTensor(indexes)
+    ".legacy_types": "BoolTensor ByteTensor CharTensor DoubleTensor FloatTensor HalfTensor IntTensor LongTensor ShortTensor",
+    # PyTorch's top-level linear algebra, beside deltaprop.linalg (orgqr: linalg.householder_product's name)
+    ".ops.linalg_forms": "chain_matmul cholesky cholesky_inverse cholesky_solve det inverse logdet lu lu_solve lu_unpack "
+                         "matrix_exp matrix_power orgqr pinverse qr slogdet svd triangular_solve",
+    ".ops.special_functions": "i0 logit",  # torch.special's, also at the top level
+    # the operations deltaprop.ops itself imports on first use (its _RARE), the same functions here
+    ".ops": (
+        "acos acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh cosh sinc sinh tan "  # trigonometric
+        "arctan2 atan2 copysign fmod hypot lerp logaddexp logaddexp2 xlogy "  # elementwise, of two or three tensors
+        "digamma lgamma polygamma igamma igammac mvlgamma "  # ln Γ, its derivatives, the incomplete gamma functions
+        "atleast_1d atleast_2d atleast_3d block_diag broadcast_shapes broadcast_tensors cartesian_prod column_stack "
+        "combinations diag_embed diagflat diagonal_scatter dsplit dstack hsplit hstack meshgrid put row_stack "
+        "select_scatter slice_scatter split_with_sizes take tensor_split unravel_index vander vsplit vstack "  # shapes
+        "bincount bucketize isin searchsorted unique unique_consecutive "  # integer and boolean results
+        "kthvalue mode nanmean nansum "  # order statistics, NaN-skipping reductions
+        "corrcoef cov cumulative_trapezoid deg2rad dist float_power fmax fmin frexp gcd heaviside histc histogram "
+        "histogramdd lcm ldexp nextafter positive rad2deg renorm rsub sgn trapezoid trapz "  # more math
+        "bitwise_left_shift bitwise_right_shift "  # << and >> of integer tensors
+        "bernoulli multinomial normal poisson"  # draws, from the generator or generator=
+    ),
 }
-
-
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'deltaprop' has no attribute {name!r}")
-    import importlib
-
-    module_name, attribute = _LAZY[name]
-    module = importlib.import_module(f".{module_name}", __name__)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+_lazy.provide(globals(), _LAZY, modules=(
+    ".training", ".serialization", ".distributions", ".autograd", ".cuda", ".accelerator", ".sparse", ".backends",
+    ".utils", ".amp", ".func", ".testing", ".cpu", ".signal", ".profiler", ".linalg", ".special", ".exchange",
+    ".legacy_types", ".anomaly", ".switches", ".questions", ".deprecated_functions",
+))
 
 __all__ = [
     "DeltapropError", "Tensor", "abs", "arange", "as_tensor", "bool_", "cat", "clip", "concatenate", "data", "device",

@@ -6,6 +6,7 @@ gammaincc are igamma and igammac, multigammaln is mvlgamma."""
 
 from __future__ import annotations
 
+from . import _lazy
 from .nn.functional.activations import log_softmax, softmax  # (with torch.special's dtype=)
 from .ops import erf, erfc, erfinv, exp2, expm1, log1p, logsumexp, round, sinc, xlogy
 from .ops import digamma, polygamma
@@ -34,18 +35,6 @@ __all__ = [
     "xlog1py", "xlogy", "gammainc", "gammaincc", "multigammaln",
 ] + sorted(_BESSEL) + sorted(_POLYNOMIALS)
 
-
-def __getattr__(name):
-    """The Bessel-family functions and the orthogonal polynomials, imported on first use
-    (:mod:`.ops.bessel`, :mod:`.ops.orthogonal_polynomials`)."""
-    if name in _BESSEL:
-        from .ops import bessel
-        return getattr(bessel, name)
-    if name in _POLYNOMIALS:
-        from .ops import orthogonal_polynomials
-        return getattr(orthogonal_polynomials, name)
-    raise AttributeError(f"module 'deltaprop.special' has no attribute '{name}'")
-
-
-def __dir__():
-    return sorted(set(globals()) | _BESSEL | _POLYNOMIALS)
+# The Bessel-family functions and the orthogonal polynomials, imported on first use
+_lazy.provide(globals(), {".ops.bessel": " ".join(sorted(_BESSEL)),
+                          ".ops.orthogonal_polynomials": " ".join(sorted(_POLYNOMIALS))})

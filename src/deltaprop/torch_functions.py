@@ -27,8 +27,8 @@ import numpy as np
 
 from . import ops
 from .errors import ConfigError, ShapeError
+from . import nn  # (nn.recurrent, for the four cells: imported on first use)
 from .nn import functional as F
-from .nn import recurrent
 from .tensor import Tensor
 
 # The same arguments as nn.functional's forms: the function itself.
@@ -269,25 +269,25 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
         raise ShapeError(f"lstm_cell: hx must be a pair (h, c) of hidden states, got {type(hx).__name__} of "
                          f"{len(hx) if isinstance(hx, (tuple, list)) else 1}")
     _cell_operands("lstm_cell", 4, input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
-    return recurrent.lstm_cell_composed(input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
+    return nn.recurrent.lstm_cell_composed(input, tuple(hx), w_ih, w_hh, b_ih, b_hh)
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """h' of one GRU step (see :mod:`deltaprop.nn.recurrent` for the gates)."""
     _cell_operands("gru_cell", 3, input, (hx,), w_ih, w_hh, b_ih, b_hh)
-    return recurrent.gru_cell_composed(input, hx, w_ih, w_hh, b_ih, b_hh)
+    return nn.recurrent.gru_cell_composed(input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh), one step of an Elman RNN."""
     _cell_operands("rnn_tanh_cell", 1, input, (hx,), w_ih, w_hh, b_ih, b_hh)
-    return recurrent.rnn_tanh_cell_composed(input, hx, w_ih, w_hh, b_ih, b_hh)
+    return nn.recurrent.rnn_tanh_cell_composed(input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """h' = relu(W_ih·x + b_ih + W_hh·h + b_hh), one step of an Elman RNN."""
     _cell_operands("rnn_relu_cell", 1, input, (hx,), w_ih, w_hh, b_ih, b_hh)
-    return recurrent.rnn_relu_cell_composed(input, hx, w_ih, w_hh, b_ih, b_hh)
+    return nn.recurrent.rnn_relu_cell_composed(input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 __all__ = [

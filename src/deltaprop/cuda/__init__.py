@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _lazy
+
 __all__ = ["amp", "device_count", "is_available", "is_bf16_supported", "manual_seed", "manual_seed_all"]
 
 
@@ -40,12 +42,7 @@ def manual_seed_all(seed: int) -> None:
     _check_seed("manual_seed_all", seed)
 
 
-def __getattr__(name):
-    if name == "amp":  # (imported on first use: it brings deltaprop.amp, which scripts without it never need)
-        import importlib
-
-        return importlib.import_module(".amp", __name__)
-    raise AttributeError(f"module 'deltaprop.cuda' has no attribute {name!r}")
+_lazy.provide(globals(), unlisted=(".amp",))  # on first use: it brings deltaprop.amp, which scripts without it never need
 
 
 def _check_seed(name: str, seed) -> None:

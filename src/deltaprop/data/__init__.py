@@ -16,9 +16,9 @@ Every problem with the data raises :class:`deltaprop.errors.DataError`, one sent
 file, row, column or value at fault.
 """
 
+from .. import _lazy
 from .batching import BatchSampler
 from .collate import default_collate, default_convert
-from .distributed import DistributedSampler
 from .csv import load_csv
 from .dataset import ArrayDataset, Dataset, TensorDataset
 from .digits import load_digits
@@ -39,3 +39,6 @@ __all__ = [
     "load_digits", "load_npz", "one_hot", "random_split", "train_test_split",
     "DistributedSampler", "default_convert", "get_worker_info",
 ]
+
+# on first use: the sampler of a share of the data per process, for distributed training
+_lazy.provide(globals(), {".distributed": "DistributedSampler"}, modules=(".distributed",))

@@ -59,6 +59,7 @@ values are checked as PyTorch checks them (``validate_args``, on by default).
 
 from __future__ import annotations
 
+from .. import _lazy
 from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .beta import Beta
@@ -129,12 +130,6 @@ __all__ = [
     "ExponentialFamily", "LKJCholesky", "Wishart",
 ]
 
-_PATHS = ("fishersnedecor", "lowrank_multivariate_normal", "one_hot_categorical", "studentT", "utils")
-
-
-def __getattr__(name):  # PyTorch's module paths that deltaprop keeps under other names, imported on first use
-    if name not in _PATHS:
-        raise AttributeError(f"module 'deltaprop.distributions' has no attribute {name!r}")
-    import importlib
-
-    return importlib.import_module(f".{name}", __name__)
+# PyTorch's module paths that deltaprop keeps under other names, imported on first use
+_lazy.provide(globals(), unlisted=(".fishersnedecor", ".lowrank_multivariate_normal", ".one_hot_categorical", ".studentT",
+                                   ".utils"))

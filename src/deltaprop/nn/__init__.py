@@ -1,5 +1,11 @@
-"""Layers, activations, losses and containers, with PyTorch's names, shapes and defaults."""
+"""Layers, activations, losses and containers, with PyTorch's names, shapes and defaults.
 
+What an MLP and its training need is imported here; the other layers (convolution, pooling,
+normalization, padding, recurrent, attention, embeddings, ...; _LAYERS below) on first use, through
+deltaprop._lazy: ``nn.Conv2d`` and ``from deltaprop.nn import LSTM`` work as if they were imported here.
+"""
+
+from .. import _lazy
 from . import functional, init
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .activation import (
@@ -7,34 +13,15 @@ from .activation import (
     Tanhshrink, Threshold,
 )
 from .container import ModuleList, Sequential
-from .conv import Conv1d, Conv2d
 from .layers import Dropout, Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-# Embedding, GroupNorm, padding, channel dropout, Unflatten, the dict and parameter containers, two losses
+# channel dropout, Unflatten, the dict and parameter containers, two losses
 from .container import ModuleDict, ParameterDict, ParameterList
 from .layers import Dropout1d, Dropout2d, Unflatten
 from .loss import KLDivLoss, SmoothL1Loss
-from .normalization import GroupNorm
-from .padding import ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d
-from .pooling import AdaptiveAvgPool1d
-from .sparse import Embedding
-# recurrent layers and their cells
-from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
-from .recurrent import RNNBase, RNNCellBase  # their base classes
-from .pooling import FractionalMaxPool2d, FractionalMaxPool3d  # max pooling at random fractional strides
-from .normalization import CrossMapLRN2d, SyncBatchNorm  # Lua Torch's response norm; batch norm's multi-GPU name
 from .container import Container  # deprecated: PyTorch's oldest container
 from .loss import NLLLoss2d  # deprecated: NLLLoss under its image-sized name
-# Transposed convolutions
-from .conv_transpose import ConvTranspose1d, ConvTranspose2d
-# spatial layers: resampling, pixel shuffling, instance norm, adaptive max pooling, reflection padding, im2col
-from .normalization import InstanceNorm1d, InstanceNorm2d
-from .padding import ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d
-from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
-from .spatial import Fold, PixelShuffle, PixelUnshuffle, Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 # ranking, embedding and likelihood losses; shrinkage, gating, alpha dropout, bilinear
 from .activation import GLU, Hardshrink, Softmax2d, Softshrink
 from .layers import AlphaDropout, Bilinear
@@ -44,51 +31,17 @@ from .loss import (
 )
 # Comparing two inputs
 from .distance import CosineSimilarity, PairwiseDistance
-# Attention and the Transformer
-from .attention import MultiheadAttention
-from .transformer import (
-    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
-)
-# max unpooling (from MaxPool's return_indices)
-from .pooling import MaxUnpool1d, MaxUnpool2d
-# RMS normalization
-from .normalization import RMSNorm
 # hinges over class scores; triplets under any distance
 from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
-# local response norm, power-average pooling, channel shuffling, circular padding, random slopes and
-# channel alpha dropout
+# random slopes and channel alpha dropout
 from .activation import RReLU
 from .layers import FeatureAlphaDropout
-from .normalization import LocalResponseNorm
-from .padding import CircularPad1d, CircularPad2d
-from .pooling import LPPool1d, LPPool2d, LPPool3d
-from .spatial import ChannelShuffle
-# bags of embeddings
-from .sparse import EmbeddingBag
-# lazy layers (their input size read from the first input)
-from .lazy import (
-    LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
-    LazyConvTranspose2d, LazyConvTranspose3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear,
-)
-# label sequences read off unaligned frames; the adaptive softmax over many classes
-from .adaptive import AdaptiveLogSoftmaxWithLoss
+# label sequences read off unaligned frames
 from .loss import CTCLoss
-# a linear layer and the cross-entropy of its logits as one loss
-from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
-# the 3-d layers: volumetric data (N, C, D, H, W)
-from .conv import Conv3d
-from .conv_transpose import ConvTranspose3d
+# the 3-d dropout: volumetric data (N, C, D, H, W)
 from .layers import Dropout3d
-from .normalization import BatchNorm3d, InstanceNorm3d
-from .padding import CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d
-from .pooling import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
-# the data-parallel wrapper, as PyTorch runs it without a GPU
-from .parallel import DataParallel
 # nn.Buffer: assigned to a module attribute, it registers a buffer; a lazy layer's placeholder parameter
 from .parameter import Buffer, UninitializedParameter
-from . import parallel  # noqa: E402  (nn.parallel, as torch.nn.parallel)
-from . import models  # noqa: E402  (ready-made networks, built from the layers above)
-from . import utils  # noqa: E402
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU",
@@ -130,12 +83,34 @@ __all__ = [
     "CrossMapLRN2d", "SyncBatchNorm", "Container", "NLLLoss2d",
 ]
 
-_PATHS = ("modules", "common_types")  # PyTorch's module paths, imported on first use
-
-
-def __getattr__(name):
-    if name not in _PATHS:
-        raise AttributeError(f"module 'deltaprop.nn' has no attribute {name!r}")
-    import importlib
-
-    return importlib.import_module(f".{name}", __name__)
+# The layers imported on first use, each module with the classes it lends.
+_LAYERS = {
+    ".conv": "Conv1d Conv2d Conv3d",
+    ".conv_transpose": "ConvTranspose1d ConvTranspose2d ConvTranspose3d",  # transposed convolutions
+    ".pooling": "AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d "
+                "AdaptiveMaxPool3d AvgPool1d AvgPool2d AvgPool3d FractionalMaxPool2d FractionalMaxPool3d LPPool1d "
+                "LPPool2d LPPool3d MaxPool1d MaxPool2d MaxPool3d MaxUnpool1d MaxUnpool2d MaxUnpool3d",
+    # (CrossMapLRN2d: Lua Torch's response norm; SyncBatchNorm: batch norm's multi-GPU name)
+    ".normalization": "BatchNorm1d BatchNorm2d BatchNorm3d CrossMapLRN2d GroupNorm InstanceNorm1d InstanceNorm2d "
+                      "InstanceNorm3d LayerNorm LocalResponseNorm RMSNorm SyncBatchNorm",
+    ".padding": "CircularPad1d CircularPad2d CircularPad3d ConstantPad1d ConstantPad2d ConstantPad3d ReflectionPad1d "
+                "ReflectionPad2d ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d ZeroPad1d ZeroPad2d "
+                "ZeroPad3d",
+    # resampling, pixel and channel shuffling, im2col
+    ".spatial": "ChannelShuffle Fold PixelShuffle PixelUnshuffle Unfold Upsample UpsamplingBilinear2d UpsamplingNearest2d",
+    ".sparse": "Embedding EmbeddingBag",
+    ".recurrent": "GRU GRUCell LSTM LSTMCell RNN RNNBase RNNCell RNNCellBase",  # recurrent layers, their cells and bases
+    ".attention": "MultiheadAttention",
+    ".transformer": "Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder TransformerEncoderLayer",
+    # lazy layers (their input size read from the first input)
+    ".lazy": "LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d "
+             "LazyConvTranspose2d LazyConvTranspose3d LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d LazyLinear",
+    ".adaptive": "AdaptiveLogSoftmaxWithLoss",  # the adaptive softmax over many classes
+    # a linear layer and the cross-entropy of its logits as one loss
+    ".linear_cross_entropy": "LinearCrossEntropyLoss LinearCrossEntropyOptions",
+    ".parallel": "DataParallel",  # the data-parallel wrapper, as PyTorch runs it without a GPU
+}
+# ... each also this package's attribute, as are nn.parallel (torch.nn.parallel), nn.models (ready-made
+# networks, built from the layers) and nn.utils; PyTorch's module paths nn.modules and nn.common_types
+# are there for ``import`` and attribute access, but not among dir()'s names.
+_lazy.provide(globals(), _LAYERS, modules=(*_LAYERS, ".models", ".utils"), unlisted=(".modules", ".common_types"))

@@ -65,7 +65,13 @@
 | histograms    | histc, histogram, histogramdd (no gradient)                           |
 | lu_factorization | lu_factor, lu_factor_ex (partial pivoting; its rule in recorded operations), lu, lu_unpack, lu_solve |
 | linalg_forms  | PyTorch's top-level linear algebra: det, slogdet, logdet, inverse, pinverse, cholesky, cholesky_solve, cholesky_inverse, qr, svd, triangular_solve, lu, lu_solve, chain_matmul |
+
+The operations a training step runs are imported here; the rarer ones (_RARE below: trigonometry,
+gamma functions, histograms, the linear-algebra modules, ...) on first use, through deltaprop._lazy,
+and from then on they are this package's globals like the others.
 """
+
+from .. import _lazy
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .activation import safe_softmax
@@ -120,7 +126,6 @@ from .scatter import (
     argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
 )
 from .scatter_reduce import scatter_reduce
-from .sampling import bernoulli, multinomial, normal, poisson
 from .index_put import index_put, masked_scatter
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .unpool import max_unpool1d, max_unpool2d, max_unpool3d
@@ -129,53 +134,28 @@ from .shape import (
     chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
     unsqueeze,
 )
-from .counting import bincount, unique
-from .searching import bucketize, isin, searchsorted
 from .cumulative import cummax, cummin, diff, logcumsumexp
-from .distance import cdist, pdist
 from .embedding_bag import embedding_bag
 from .layout import repeat_interleave, rot90
 from .unfold_dimension import unfold_dimension
 from .median import median
 from .quantile import nanquantile, quantile
-from .selection import kthvalue, mode
-from .nan_reduction import nanmean, nansum
-from .stacking import broadcast_tensors, column_stack, dstack, hstack, meshgrid, vstack
+from .distance import cdist, pdist  # (nn.functional's pdist is this one)
 from .products import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm, cross, inner, kron, tensordot
-from .binary_math import arctan2, atan2, copysign, fmod, hypot, lerp, logaddexp, logaddexp2, xlogy
-from .trigonometric import (
-    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, cosh, sinc, sinh, tan,
-)
 from .unary import frac, nan_to_num
 from .unary import (
     ceil, clamp_max, clamp_min, cos, exp2, expm1, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin,
     square, trunc,
 )
 from .unary import erf, erfc, erfinv
-from .gamma_functions import digamma, lgamma, polygamma
 from .indexing import take_along_dim
 from .indexing import msort
 from .layout import fliplr, flipud
-from .stacking import atleast_1d, atleast_2d, atleast_3d, row_stack
-from .sections import dsplit, hsplit, split_with_sizes, tensor_split, vsplit
-from .flat_positions import put, take, unravel_index
-from .view_scatter import diag_embed, diagflat, diagonal_scatter, select_scatter, slice_scatter
-from .combining import block_diag, cartesian_prod, combinations, vander
-from .broadcasting import broadcast_shapes, sum_to_size
 from .aminmax import aminmax
 from .median import nanmedian
-from .counting import unique_consecutive
 from .scatter_reduce import index_reduce
 from .logical import isneginf, isposinf, isreal, signbit
-from .elementwise_forms import deg2rad, float_power, fmax, fmin, ldexp, mvlgamma, positive, rad2deg, rsub, sgn
-from .number_steps import frexp, gcd, heaviside, lcm, nextafter
-from .incomplete_gamma import igamma, igammac
-from .norm_forms import dist, renorm
-from .integration import cumulative_trapezoid, trapezoid, trapz
-from .covariance import corrcoef, cov
-from .histograms import histc, histogram, histogramdd
 from .products import addr
-from .shifts import bitwise_left_shift, bitwise_right_shift
 
 __all__ = [
     "abs", "add", "astype", "clone", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -233,3 +213,39 @@ __all__ = [
     "cumulative_trapezoid", "trapezoid", "trapz", "corrcoef", "cov", "histc", "histogram", "histogramdd", "addr",
     "bitwise_left_shift", "bitwise_right_shift",
 ]
+
+# Imported on first use (``ops.histc``, ``from deltaprop.ops import histc``): each module with the names
+# it lends. (Modules whose name is also a function's, such as median and einsum, stay imported above.)
+_RARE = {
+    ".binary_math": "arctan2 atan2 copysign fmod hypot lerp logaddexp logaddexp2 xlogy",
+    ".trigonometric": "acos acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh cosh sinc sinh tan",
+    ".gamma_functions": "digamma lgamma polygamma",
+    ".incomplete_gamma": "igamma igammac",
+    ".elementwise_forms": "deg2rad float_power fmax fmin ldexp mvlgamma positive rad2deg rsub sgn",
+    ".number_steps": "frexp gcd heaviside lcm nextafter",
+    ".shifts": "bitwise_left_shift bitwise_right_shift",
+    ".stacking": "atleast_1d atleast_2d atleast_3d broadcast_tensors column_stack dstack hstack meshgrid row_stack vstack",
+    ".sections": "dsplit hsplit split_with_sizes tensor_split vsplit",
+    ".flat_positions": "put take unravel_index",
+    ".view_scatter": "diag_embed diagflat diagonal_scatter select_scatter slice_scatter",
+    ".combining": "block_diag cartesian_prod combinations vander",
+    ".broadcasting": "broadcast_shapes sum_to_size",
+    ".counting": "bincount unique unique_consecutive",
+    ".searching": "bucketize isin searchsorted",
+    ".selection": "kthvalue mode",
+    ".nan_reduction": "nanmean nansum",
+    ".norm_forms": "dist renorm",
+    ".integration": "cumulative_trapezoid trapezoid trapz",
+    ".covariance": "corrcoef cov",
+    ".histograms": "histc histogram histogramdd",
+    ".sampling": "bernoulli multinomial normal poisson",
+}
+# ... and each of them, like the modules of deltaprop.linalg, deltaprop.special and nn's recurrent
+# layers, is also this package's attribute (``ops.histograms``, ``ops.linalg_forms.det``), as an
+# imported submodule is.
+_LINEAR_ALGEBRA = (
+    "._matrices", ".decompositions", ".householder", ".ldl_factorization", ".least_squares", ".linalg_forms",
+    ".lu_factorization", ".matrix_exponential", ".matrix_functions", ".matrix_norms", ".rank_and_condition",
+    ".solve_forms", ".triangular_solve",
+)
+_lazy.provide(globals(), _RARE, modules=(*_RARE, *_LINEAR_ALGEBRA, ".special_functions", ".recurrent"))

@@ -5,26 +5,20 @@ PyTorch's names, arguments and update rules: ``SGD``, ``Adam``, ``AdamW``, ``NAd
 ``LBFGS`` (its ``step`` takes a closure), ``Muon`` (2-d weights), ``SparseAdam`` (the rows of
 ``nn.Embedding(..., sparse=True)``), each a subclass of :class:`Optimizer`; the
 schedules live in :mod:`deltaprop.optim.lr_scheduler`, weight averaging (SWA, EMA) in
-:mod:`deltaprop.optim.swa_utils` (imported on first use). Updates happen in place on the parameters'
-arrays and record no graph.
+:mod:`deltaprop.optim.swa_utils` (both, and the optimizers the training loop does not name,
+imported on first use). Updates happen in place on the parameters' arrays and record no graph.
 """
 
-from . import lr_scheduler
+from .. import _lazy
 from .adadelta import Adadelta
-from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
-from .asgd import ASGD
-from .lbfgs import LBFGS
-from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
-from .rprop import Rprop
 from .sgd import SGD
-from .sparse_adam import SparseAdam
 
 __all__ = [
     "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer", "RAdam",
@@ -32,11 +26,8 @@ __all__ = [
     "Muon", "SparseAdam",
 ]
 
-
-def __getattr__(name):
-    # swa_utils on first use (``optim.swa_utils.AveragedModel``): the training loop does not need it
-    if name == "swa_utils":
-        import importlib
-
-        return importlib.import_module(".swa_utils", __name__)
-    raise AttributeError(f"module 'deltaprop.optim' has no attribute {name!r}")
+# Imported on first use (deltaprop._lazy): the optimizers the training loop does not name, the
+# schedules and, out of dir()'s names as before, swa_utils (``optim.swa_utils.AveragedModel``).
+_OPTIMIZERS = {".adafactor": "Adafactor", ".asgd": "ASGD", ".lbfgs": "LBFGS", ".muon": "Muon", ".rprop": "Rprop",
+               ".sparse_adam": "SparseAdam"}
+_lazy.provide(globals(), _OPTIMIZERS, modules=(*_OPTIMIZERS, ".line_search", ".lr_scheduler"), unlisted=(".swa_utils",))

@@ -28,6 +28,7 @@ import types
 
 import numpy as np
 
+from .. import _lazy
 from ..tensor import Tensor
 
 _HERE = __name__.rsplit(".", 1)[0]  # deltaprop.profiler: its modules keep the originals
@@ -188,6 +189,9 @@ def install(recording: Recording, with_modules: bool) -> None:
     from ..watching import rebind, watch_rules
 
     Recording.active = recording
+    for package in ("deltaprop.ops", "deltaprop.nn", "deltaprop.nn.functional", "deltaprop.optim"):
+        # (what they import on first use: its functions and classes are timed as the others are)
+        _lazy.load_all(sys.modules[package])
     pairs = [(function, _timed_function(function, name)) for name, function in _functions()]
     rebind(pairs, keep=_own_modules())
     _installed.append(("names", pairs))

@@ -3,7 +3,7 @@ that ``from torch.utils.data import DataLoader, Dataset`` ports by changing the 
 
 import sys
 
-from .. import data
+from .. import _lazy, data
 from ..data import dataloader, dataset, sampler  # PyTorch's module paths inside torch.utils.data
 
 sys.modules[__name__ + ".data"] = data
@@ -12,12 +12,4 @@ for _module in (dataloader, dataset, sampler):  # (under their own names, not im
 
 __all__ = ["data"]
 
-_SUBMODULES = ("benchmark", "checkpoint", "hooks")  # imported on first use: `import deltaprop` pays nothing
-
-
-def __getattr__(name):
-    if name not in _SUBMODULES:
-        raise AttributeError(f"module 'deltaprop.utils' has no attribute {name!r}")
-    import importlib
-
-    return importlib.import_module(f".{name}", __name__)
+_lazy.provide(globals(), unlisted=(".benchmark", ".checkpoint", ".hooks"))  # on first use: `import deltaprop` pays nothing

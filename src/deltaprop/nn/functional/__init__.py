@@ -21,7 +21,12 @@ the module of its topic:
 | embeddings    | one_hot, embedding, embedding_bag                                                |
 | distances     | normalize, cosine_similarity, pairwise_distance, pdist                           |
 | attention     | scaled_dot_product_attention                                                     |
+
+The topics an MLP's training does not call (sampling, embeddings, attention, multi_head_attention,
+fractional_pooling, linear_loss: _TOPICS below) are imported on first use, through deltaprop._lazy.
 """
+
+from ... import _lazy
 
 from .activations import (
     celu, elu, gelu, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
@@ -36,7 +41,6 @@ from .losses import (
     multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
-from .linear_loss import linear_cross_entropy
 from .convolution import (
     bilinear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, fold, linear, unfold
 )
@@ -50,15 +54,8 @@ from .pooling import (
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
 from .dropouts import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .resampling import channel_shuffle, flatten, identity, interpolate, pad, pixel_shuffle, pixel_unshuffle, unflatten
-from .sampling import affine_grid, grid_sample
-from .embeddings import embedding, embedding_bag, one_hot
 from .distances import cosine_similarity, normalize, pairwise_distance, pdist
-from .attention import scaled_dot_product_attention
-from .multi_head_attention import multi_head_attention_forward
 from .resampling import upsample, upsample_bilinear, upsample_nearest
-from .fractional_pooling import (
-    fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d, fractional_max_pool3d_with_indices,
-)
 
 __all__ = [
     "multi_head_attention_forward",
@@ -84,3 +81,16 @@ __all__ = [
     "upsample", "upsample_bilinear", "upsample_nearest", "fractional_max_pool2d", "fractional_max_pool2d_with_indices",
     "fractional_max_pool3d", "fractional_max_pool3d_with_indices",
 ]
+
+# Imported on first use (``F.one_hot``, ``from deltaprop.nn.functional import grid_sample``): each
+# topic module with its functions; each is also this package's attribute, as the others are.
+_TOPICS = {
+    ".sampling": "affine_grid grid_sample",
+    ".embeddings": "embedding embedding_bag one_hot",
+    ".attention": "scaled_dot_product_attention",
+    ".multi_head_attention": "multi_head_attention_forward",
+    ".fractional_pooling": "fractional_max_pool2d fractional_max_pool2d_with_indices fractional_max_pool3d "
+                           "fractional_max_pool3d_with_indices",
+    ".linear_loss": "linear_cross_entropy",
+}
+_lazy.provide(globals(), _TOPICS, modules=tuple(_TOPICS))

@@ -5,6 +5,7 @@ computed from other parameters (weight and spectral normalization, also in their
 weights; the memory-format conversions, which change nothing; ``prune``, weights held at zero by a
 mask (imported on first use)."""
 
+from ... import _lazy
 from . import parametrizations, parametrize, rnn, stateless
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
@@ -25,11 +26,4 @@ __all__ = [
     "prune",
 ]
 
-
-def __getattr__(name):
-    # prune on first use (``nn.utils.prune.l1_unstructured``): nothing else needs it
-    if name == "prune":
-        import importlib
-
-        return importlib.import_module(".prune", __name__)
-    raise AttributeError(f"module 'deltaprop.nn.utils' has no attribute {name!r}")
+_lazy.provide(globals(), unlisted=(".prune",))  # on first use (``nn.utils.prune.l1_unstructured``): nothing else needs it
