@@ -161,44 +161,65 @@ _BLOCK_ROWS_WIDE = 3
 
 
 class _BandedMatrix:
-    """A (rows x columns) matrix whose non-zeros lie along its diagonal band, kept as dense blocks:
-    ``blocks`` holds (row slice, column slice, dense block), and the matrix is zero outside them.
+    """A (rows x columns) matrix whose non-zeros lie along a band: row i holds ``weights[i, k]`` at
+    column first[i] + k, for the columns before stop[i]; first and stop never decrease from one row to
+    the next (each output pixel reads a window of input pixels that moves along with it).
 
-    Applying it costs about the band's width per row, where the dense matrix would cost all its
-    columns (an upscale of 1024 to 2048 reads 2 inputs per output, not 1024), and the blocks' products
-    still run in BLAS. The blocks' row slices tile the rows; their column slices may overlap (and then
-    the transpose's row slices do), or leave columns out (which the transpose's rows then leave out).
+    It is applied by dense blocks of consecutive rows, each with the columns its rows read, so that the
+    cost is about the band's width per row where the dense matrix would cost all its columns (an
+    upscale of 1024 to 2048 reads 2 inputs per output, not 1024), and the products run in BLAS.
     """
 
-    __slots__ = ("shape", "blocks", "tiled")
+    __slots__ = ("shape", "weights", "first", "stop", "blocks")
 
-    def __init__(self, shape: tuple, blocks: list) -> None:
-        self.shape, self.blocks = shape, blocks
-        bounds = [0] + [bound for rows, _, _ in blocks for bound in (rows.start, rows.stop)] + [shape[0]]
-        self.tiled = bounds[::2] == bounds[1::2]  # the row slices follow each other from the first row to the last
+    def __init__(self, weights: np.ndarray, first: np.ndarray, stop: np.ndarray, columns: int) -> None:
+        self.shape, self.weights, self.first, self.stop = (len(first), columns), weights, first, stop
+        self.blocks = self._blocks()
+
+    def _blocks(self) -> list:
+        """(row slice, column slice, dense block): rows grouped greedily, from the first to the last, into
+        blocks of at most ``_BLOCK_COLUMNS`` columns (more where one row's own window is wider)."""
+        (rows, _), (_, taps), first, stop = self.shape, self.weights.shape, self.first, self.stop
+        span = max(_BLOCK_COLUMNS, _BLOCK_ROWS_WIDE * taps)
+        blocks, start = [], 0
+        while start < rows:
+            end = max(start + 1, int(np.searchsorted(stop, first[start] + span, side="right")))
+            low, high = int(first[start]), int(stop[end - 1])
+            block = np.zeros((end - start, high - low), self.weights.dtype)
+            offsets = first[start:end, None] - low + np.arange(taps)
+            inside = offsets < (stop[start:end, None] - low)
+            block[np.nonzero(inside)[0], offsets[inside]] = self.weights[start:end][inside]
+            blocks.append((slice(start, end), slice(low, high), block))
+            start = end
+        return blocks
 
     @property
     def T(self) -> "_BandedMatrix":
-        return _BandedMatrix(self.shape[::-1], [(columns, rows, block.T) for rows, columns, block in self.blocks])
+        """The transpose, banded as well: column c is read by the rows from the first whose window ends
+        after c to the last whose window starts at or before c (none, for a column no row reads)."""
+        rows, columns = self.shape
+        c = np.arange(columns)
+        first = np.searchsorted(self.stop, c, side="right")
+        stop = np.maximum(np.searchsorted(self.first, c, side="right"), first)
+        row = first[:, None] + np.arange(max(int((stop - first).max()), 1))
+        inside = row < stop[:, None]
+        row = np.minimum(row, rows - 1)
+        tap = np.clip(c[:, None] - self.first[row], 0, self.weights.shape[1] - 1)  # where column c is in that row
+        weights = np.where(inside, self.weights[row, tap], 0).astype(self.weights.dtype, copy=False)
+        return _BandedMatrix(weights, first, stop, rows)
 
     def along(self, V: np.ndarray, axis: int) -> np.ndarray:
-        """The matrix applied along ``axis`` of ``V``: out[..., i, ...] = Σ_j M[i, j]·V[..., j, ...].
-
-        Where the blocks' rows tile the output, each block's product is written into its rows; otherwise
-        (a transpose) the products are added up from zeros."""
+        """The matrix applied along ``axis`` of ``V``: out[..., i, ...] = Σ_j M[i, j]·V[..., j, ...], each
+        block's product written into its rows of the output."""
         shape = V.shape
         lead, trail = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
         V = V.reshape(lead, shape[axis], trail)
-        out = (_memory.empty if self.tiled else _memory.zeros)((lead, self.shape[0], trail), V.dtype)
+        out = _memory.empty((lead, self.shape[0], trail), V.dtype)
         for rows, columns, block in self.blocks:
             if trail == 1:  # the last axis: one product (lead x columns) @ blockᵀ
-                pair, target = (V[:, columns, 0], block.T), out[:, rows, 0]
+                np.matmul(V[:, columns, 0], block.T, out=out[:, rows, 0])
             else:  # block @ V[b] for each leading b
-                pair, target = (block, V[:, columns]), out[:, rows]
-            if self.tiled:
-                np.matmul(*pair, out=target)
-            else:
-                target += np.matmul(*pair)
+                np.matmul(block, V[:, columns], out=out[:, rows])
         return out.reshape(*shape[:axis], self.shape[0], *shape[axis + 1:])
 
 
@@ -227,25 +248,7 @@ def _antialias_weights(in_size: int, out_size: int, scale, align_corners: bool, 
     weights = np.where(inside, kernel((read - centre[:, None] + t(0.5)) * (t(1) / stretch)), t(0)).astype(dtype)
     total = weights.sum(axis=1, keepdims=True)
     weights /= np.where(total != 0, total, t(1))
-    return _banded(weights.astype(given, copy=False), first, stop, in_size)
-
-
-def _banded(weights: np.ndarray, first: np.ndarray, stop: np.ndarray, columns: int) -> _BandedMatrix:
-    """Row j of the matrix holds ``weights[j]`` at columns first[j], first[j] + 1, ... (up to stop[j]);
-    both bounds are non-decreasing in j. Rows are grouped greedily into blocks of at most ``span`` columns."""
-    rows, taps = weights.shape
-    span = max(_BLOCK_COLUMNS, _BLOCK_ROWS_WIDE * taps)
-    blocks, start = [], 0
-    while start < rows:
-        end = max(start + 1, int(np.searchsorted(stop, first[start] + span, side="right")))
-        low, high = int(first[start]), int(stop[end - 1])
-        block = np.zeros((end - start, high - low), weights.dtype)
-        offsets = first[start:end, None] - low + np.arange(taps)
-        inside = offsets < (stop[start:end, None] - low)
-        block[np.nonzero(inside)[0], offsets[inside]] = weights[start:end][inside]
-        blocks.append((slice(start, end), slice(low, high), block))
-        start = end
-    return _BandedMatrix((rows, columns), blocks)
+    return _BandedMatrix(weights.astype(given, copy=False), first, stop, in_size)
 
 
 def _by_matrix(x, axis: int, matrix: _BandedMatrix):
@@ -260,11 +263,13 @@ def _by_matrix(x, axis: int, matrix: _BandedMatrix):
 
 
 def _antialiased(x, sizes: tuple, scales: tuple, mode: str, align_corners: bool):
-    """``interpolate(..., antialias=True)`` of an (N, C, H, W) tensor: along W, then along H; an axis
-    that keeps its size is copied, as PyTorch does."""
+    """``interpolate(..., antialias=True)`` of an (N, C, H, W) tensor: along H first where H shrinks, else
+    along W first (a product along the last axis costs more per element, so it gets the smaller array;
+    PyTorch's order, W first, differs by roundings only). An axis that keeps its size is copied, as
+    PyTorch does."""
     X = x.data
     out = x
-    for axis in (3, 2):
+    for axis in ((2, 3) if sizes[0] < X.shape[2] else (3, 2)):
         in_size, out_size = X.shape[axis], sizes[axis - 2]
         if out_size != in_size:
             matrix = _antialias_weights(in_size, out_size, scales[axis - 2], align_corners, mode, X.dtype)
