@@ -48,6 +48,11 @@ INTERPOLATIONS = [
     ("linear x2 corners", (32, 64, 100), dict(scale_factor=2, mode="linear", align_corners=True)),
     ("nearest x2", (8, 16, 32, 32), dict(scale_factor=2, mode="nearest")),
     ("nearest to 100x100", (4, 8, 64, 64), dict(size=(100, 100), mode="nearest")),
+    ("bilinear antialias to 112", (8, 3, 224, 224), dict(size=(112, 112), mode="bilinear", antialias=True)),
+    ("bicubic antialias to 112", (8, 3, 224, 224), dict(size=(112, 112), mode="bicubic", antialias=True)),
+    ("bilinear antialias to 224", (8, 3, 256, 256), dict(size=(224, 224), mode="bilinear", antialias=True)),
+    ("bicubic antialias to 128", (2, 3, 1024, 1024), dict(size=(128, 128), mode="bicubic", antialias=True)),
+    ("lanczos antialias x2", (2, 3, 128, 128), dict(scale_factor=2, mode="lanczos", antialias=True)),
 ]
 
 # (name, input shape, layer's keyword arguments besides the channels)

@@ -78,6 +78,14 @@ CASES = [
     ("interpolate bilinear", lambda L, F, x: F.interpolate(x, size=(5, 4), mode="bilinear"), [(1, 2, 3, 3)], "real"),
     ("interpolate linear align_corners", lambda L, F, x: F.interpolate(x, size=7, mode="linear", align_corners=True),
      [(2, 2, 4)], "real"),
+    # antialiased: a banded weight matrix per axis (down along H, up along W; align_corners; Lanczos)
+    ("interpolate antialias bilinear", lambda L, F, x: F.interpolate(x, size=(2, 7), mode="bilinear", antialias=True),
+     [(1, 2, 5, 4)], "real"),
+    ("interpolate antialias bicubic align_corners",
+     lambda L, F, x: F.interpolate(x, scale_factor=(0.6, 1.5), mode="bicubic", align_corners=True, antialias=True),
+     [(2, 1, 5, 3)], "real"),
+    ("interpolate antialias lanczos", lambda L, F, x: F.interpolate(x, size=(3, 2), mode="lanczos", antialias=True),
+     [(1, 2, 4, 6)], "real"),
     ("unfold", lambda L, F, x: F.unfold(x, 2, padding=1, stride=2), [(2, 2, 4, 5)], "real"),
     ("fold", lambda L, F, x: F.fold(x, (4, 4), 2, stride=1), [(2, 8, 9)], "real"),
     # a small network: convolution, ReLU, max pooling, dense layer, cross-entropy

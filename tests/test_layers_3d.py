@@ -317,8 +317,8 @@ def message(layer_or_call, error):
     (lambda: F.interpolate(dp.ones(1, 1, 2, 2, 2), size=(3, 3)), ConfigError,
      "interpolate: size must be a number or a sequence of 3 numbers for a 3-d input, got (3, 3)"),
     (lambda: F.interpolate(dp.ones(1, 1, 2, 2, 2), scale_factor=2, align_corners=False), ConfigError,
-     "interpolate: align_corners can only be set with the interpolating modes (linear, bilinear, trilinear), got "
-     "align_corners=False with mode='nearest'"),
+     "interpolate: align_corners can only be set with the interpolating modes (linear, bilinear, trilinear; bicubic "
+     "and lanczos with antialias=True), got align_corners=False with mode='nearest'"),
     (lambda: F.interpolate(dp.ones(1, 1, 4, 4, 4), scale_factor=(1, 0.2, 1)), ShapeError,
      "interpolate: scale_factor (1, 0.2, 1) makes an empty output from the input's spatial size 4x4x4"),
     (lambda: nn.MaxUnpool3d(2)(dp.ones(1, 1, 1, 1, 2), np.array([[[[[0, 99]]]]])), DataError,

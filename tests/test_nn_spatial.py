@@ -311,7 +311,9 @@ def test_a_conv_autoencoder_with_upsample_learns():
     (lambda: nn.Upsample(scale_factor=2, mode="bicubic"), "Upsample: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'"),
     (lambda: nn.Upsample(scale_factor=2, align_corners=True), "Upsample: align_corners must be None, or True or False with mode 'linear', 'bilinear' or 'trilinear'"),
     (lambda: F.interpolate(dp.ones(1, 1, 2), scale_factor=2, align_corners=False), "interpolate: align_corners can only be set"),
-    (lambda: F.interpolate(dp.ones(1, 1, 2), scale_factor=2, antialias=True), "interpolate: antialias=True is not supported"),
+    (lambda: F.interpolate(dp.ones(1, 1, 2), scale_factor=2, antialias=True),
+     "interpolate: antialias=True takes mode 'bilinear', 'bicubic' or 'lanczos' and input of shape (N, C, H, W), "
+     "got mode='nearest' and shape (1, 1, 2)"),
     (lambda: F.interpolate(dp.ones(1, 1, 2, 2), scale_factor=(2, 2, 2)), "interpolate: scale_factor must be a number or a sequence of 2"),
     (lambda: F.interpolate(dp.ones(1, 1, 2), size=0), "interpolate: size must hold positive integers"),
     (lambda: nn.PixelShuffle(0), "PixelShuffle: upscale_factor must be a positive integer"),

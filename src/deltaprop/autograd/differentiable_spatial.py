@@ -315,9 +315,14 @@ def _pad_rule(node, g):
 
 @rule("interpolate")
 def _interpolate(node, g):
-    """Linear: the rule adds λ·g back onto the positions read; its transpose reads v there (the forward)."""
+    """Linear: the rule adds λ·g back onto the positions read; its transpose reads v there (the forward).
+    An antialiased pass keeps its banded weight matrix instead: its rule applies the transpose, whose
+    transpose is the matrix."""
     values = kept(node)
-    axis, terms = values["axis"], values["terms"]
+    axis = values["axis"]
+    if "matrix" in values:
+        return (_by_own_rule(node, g, 0, partial(values["matrix"].along, axis=axis)),)
+    terms = values["terms"]
 
     def resample(v):  # Σ λ·v[i] along the axis, over the one (nearest) or two (linear) terms
         out = 0

@@ -3,7 +3,9 @@
 Interpolation is separable: along each spatial axis, output position j reads one input position
 (nearest) or two, i0 and i1, mixed as λ0·x[i0] + λ1·x[i1] (linear); bilinear is linear along W,
 then along H; trilinear along W, H, then D. So one primitive, :func:`_along_axis`, does all of it, and its gradient sends g·λ back
-to the positions it came from. The positions and weights follow PyTorch's CPU kernels exactly
+to the positions it came from. With ``antialias=True`` an output pixel reads as many input pixels as
+the widened filter covers (PIL's resampling), so each axis is a banded weight matrix instead, applied
+in BLAS products by :func:`_by_matrix`, whose gradient is the transposed matrix applied to g. The positions and weights follow PyTorch's CPU kernels exactly
 (``UpSample.h``), including the arithmetic they are computed in: nearest in float32 whatever the
 input, linear in the input's own precision.
 
@@ -93,6 +95,15 @@ def _nearest_source(in_size: int, out_size: int, scale, exact: bool) -> np.ndarr
     return np.minimum(source.astype(np.int64), in_size - 1)
 
 
+def _pixel_ratio(in_size: int, out_size: int, scale, align_corners: bool, t):
+    """Input pixels per output pixel along one axis, in the float type ``t`` (PyTorch's
+    ``area_pixel_compute_scale``): (in − 1)/(out − 1) with align_corners (0 for one output), else
+    1/scale_factor where one was given, else in/out."""
+    if align_corners:
+        return t(in_size - 1) / t(out_size - 1) if out_size > 1 else t(0)
+    return t(1.0 / scale) if scale is not None and scale > 0 else t(in_size) / t(out_size)
+
+
 def _linear_source(in_size: int, out_size: int, scale, align_corners: bool, dtype):
     """(i0, i1, λ0, λ1) along one axis, PyTorch's way (``compute_source_index_and_lambda``).
 
@@ -109,17 +120,161 @@ def _linear_source(in_size: int, out_size: int, scale, align_corners: bool, dtyp
     given, dtype = dtype, np.promote_types(dtype, np.float32)
     t = dtype.type
     j = np.arange(out_size, dtype=dtype)
-    if align_corners:
-        ratio = t(in_size - 1) / t(out_size - 1) if out_size > 1 else t(0)
-        source = ratio * j
-    else:
-        ratio = t(1.0 / scale) if scale is not None and scale > 0 else t(in_size) / t(out_size)
-        source = np.maximum(ratio * (j + t(0.5)) - t(0.5), t(0))
+    ratio = _pixel_ratio(in_size, out_size, scale, align_corners, t)
+    source = ratio * j if align_corners else np.maximum(ratio * (j + t(0.5)) - t(0.5), t(0))
     i0 = np.minimum(np.floor(source).astype(np.int64), in_size - 1)
     lambda1 = np.clip(source - i0.astype(dtype), t(0), t(1))
     i1 = i0 + (i0 < in_size - 1)
     lambda0 = t(1) - lambda1
     return i0, i1, lambda0.astype(given, copy=False), lambda1.astype(given, copy=False)
+
+
+# -- antialias=True: PIL's filters, widened when downscaling, applied as banded matrices -------------
+
+
+def _triangle(x):
+    return np.maximum(1 - np.abs(x), 0)
+
+
+def _cubic(x):
+    """Keys' cubic convolution kernel with a = −0.5 (PIL's, and PyTorch's antialiased bicubic; its plain
+    bicubic takes a = −0.75)."""
+    a, x = -0.5, np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = (((x - 5) * x + 8) * x - 4) * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0))
+
+
+def _lanczos(x):
+    """Lanczos-3: sinc(x)·sinc(x/3) on |x| < 3."""
+    return np.where(np.abs(x) < 3, np.sinc(x) * np.sinc(x / 3), 0)
+
+
+# Half the width of each filter, in input pixels, and the filter.
+ANTIALIAS_FILTERS = {"bilinear": (1, _triangle), "bicubic": (2, _cubic), "lanczos": (3, _lanczos)}
+
+# The columns one block of a banded matrix spans at most: _BLOCK_COLUMNS, or _BLOCK_ROWS_WIDE rows'
+# width where the rows are wider. Wide enough for BLAS to run at speed, narrow enough that the zeros it
+# multiplies stay few.
+_BLOCK_COLUMNS = 32
+_BLOCK_ROWS_WIDE = 3
+
+
+class _BandedMatrix:
+    """A (rows x columns) matrix whose non-zeros lie along a band: row i holds ``weights[i, k]`` at
+    column first[i] + k, for the columns before stop[i]; first and stop never decrease from one row to
+    the next (each output pixel reads a window of input pixels that moves along with it).
+
+    It is applied by dense blocks of consecutive rows, each with the columns its rows read, so that the
+    cost is about the band's width per row where the dense matrix would cost all its columns (an
+    upscale of 1024 to 2048 reads 2 inputs per output, not 1024), and the products run in BLAS.
+    """
+
+    __slots__ = ("shape", "weights", "first", "stop", "blocks")
+
+    def __init__(self, weights: np.ndarray, first: np.ndarray, stop: np.ndarray, columns: int) -> None:
+        self.shape, self.weights, self.first, self.stop = (len(first), columns), weights, first, stop
+        self.blocks = self._blocks()
+
+    def _blocks(self) -> list:
+        """(row slice, column slice, dense block): rows grouped greedily, from the first to the last, into
+        blocks of at most ``_BLOCK_COLUMNS`` columns (more where one row's own window is wider)."""
+        (rows, _), (_, taps), first, stop = self.shape, self.weights.shape, self.first, self.stop
+        span = max(_BLOCK_COLUMNS, _BLOCK_ROWS_WIDE * taps)
+        blocks, start = [], 0
+        while start < rows:
+            end = max(start + 1, int(np.searchsorted(stop, first[start] + span, side="right")))
+            low, high = int(first[start]), int(stop[end - 1])
+            block = np.zeros((end - start, high - low), self.weights.dtype)
+            offsets = first[start:end, None] - low + np.arange(taps)
+            inside = offsets < (stop[start:end, None] - low)
+            block[np.nonzero(inside)[0], offsets[inside]] = self.weights[start:end][inside]
+            blocks.append((slice(start, end), slice(low, high), block))
+            start = end
+        return blocks
+
+    @property
+    def T(self) -> "_BandedMatrix":
+        """The transpose, banded as well: column c is read by the rows from the first whose window ends
+        after c to the last whose window starts at or before c (none, for a column no row reads)."""
+        rows, columns = self.shape
+        c = np.arange(columns)
+        first = np.searchsorted(self.stop, c, side="right")
+        stop = np.maximum(np.searchsorted(self.first, c, side="right"), first)
+        row = first[:, None] + np.arange(max(int((stop - first).max()), 1))
+        inside = row < stop[:, None]
+        row = np.minimum(row, rows - 1)
+        tap = np.clip(c[:, None] - self.first[row], 0, self.weights.shape[1] - 1)  # where column c is in that row
+        weights = np.where(inside, self.weights[row, tap], 0).astype(self.weights.dtype, copy=False)
+        return _BandedMatrix(weights, first, stop, rows)
+
+    def along(self, V: np.ndarray, axis: int) -> np.ndarray:
+        """The matrix applied along ``axis`` of ``V``: out[..., i, ...] = Σ_j M[i, j]·V[..., j, ...], each
+        block's product written into its rows of the output."""
+        shape = V.shape
+        lead, trail = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+        V = V.reshape(lead, shape[axis], trail)
+        out = _memory.empty((lead, self.shape[0], trail), V.dtype)
+        for rows, columns, block in self.blocks:
+            if trail == 1:  # the last axis: one product (lead x columns) @ blockᵀ
+                np.matmul(V[:, columns, 0], block.T, out=out[:, rows, 0])
+            else:  # block @ V[b] for each leading b
+                np.matmul(block, V[:, columns], out=out[:, rows])
+        return out.reshape(*shape[:axis], self.shape[0], *shape[axis + 1:])
+
+
+def _antialias_weights(in_size: int, out_size: int, scale, align_corners: bool, mode: str, dtype) -> _BandedMatrix:
+    """The (out x in) weights of antialiased resampling along one axis, PIL's way (PyTorch's ``_aa`` kernels).
+
+    Output pixel j is centred at c = (j + ½)·r in input pixel units, r = :func:`_pixel_ratio` (so
+    align_corners changes r alone, as in PyTorch: the centres are not moved onto the corners).
+    Downscaling (r > 1) widens the filter r times: input pixel i gets f((i + ½ − c)/r); upscaling keeps
+    it, f(i + ½ − c). Pixels within the filter's support (half-width·max(r, 1) of c) are read, their
+    weights divided by their sum, which also renormalises the pixels a border cuts off. The centres are
+    computed in the input's float precision, as PyTorch's are, whose float32 positions are off by up to
+    1e-4 of a pixel at a few thousand pixels; float16 in float32. The matrix holds ``dtype``.
+    """
+    given, dtype = dtype, np.promote_types(dtype, np.float32)
+    t = dtype.type
+    half, kernel = ANTIALIAS_FILTERS[mode]
+    ratio = _pixel_ratio(in_size, out_size, scale, align_corners, t)
+    stretch = max(ratio, t(1))
+    centre = ratio * (np.arange(out_size, dtype=dtype) + t(0.5))
+    support = t(half) * stretch
+    first = np.maximum((centre - support + t(0.5)).astype(np.int64), 0)  # truncated as C's int cast
+    stop = np.minimum((centre + support + t(0.5)).astype(np.int64), in_size)
+    read = first[:, None] + np.arange(max(int((stop - first).max()), 1))
+    inside = read < stop[:, None]
+    weights = np.where(inside, kernel((read - centre[:, None] + t(0.5)) * (t(1) / stretch)), t(0)).astype(dtype)
+    total = weights.sum(axis=1, keepdims=True)
+    weights /= np.where(total != 0, total, t(1))
+    return _BandedMatrix(weights.astype(given, copy=False), first, stop, in_size)
+
+
+def _by_matrix(x, axis: int, matrix: _BandedMatrix):
+    """x resampled along ``axis`` by ``matrix`` (out x in); being linear, its gradient is the transposed
+    matrix applied to g along the same axis."""
+    out = matrix.along(x.data, axis)
+
+    def backward(g):
+        return (matrix.T.along(g, axis),)
+
+    return record(out, (x,), backward, "interpolate")
+
+
+def _antialiased(x, sizes: tuple, scales: tuple, mode: str, align_corners: bool):
+    """``interpolate(..., antialias=True)`` of an (N, C, H, W) tensor: along H first where H shrinks, else
+    along W first (a product along the last axis costs more per element, so it gets the smaller array;
+    PyTorch's order, W first, differs by roundings only). An axis that keeps its size is copied, as
+    PyTorch does."""
+    X = x.data
+    out = x
+    for axis in ((2, 3) if sizes[0] < X.shape[2] else (3, 2)):
+        in_size, out_size = X.shape[axis], sizes[axis - 2]
+        if out_size != in_size:
+            matrix = _antialias_weights(in_size, out_size, scales[axis - 2], align_corners, mode, X.dtype)
+            out = _by_matrix(out, axis, matrix)
+    return out if out is not x else _along_axis(x, 2, np.arange(X.shape[2]))  # a new tensor, as PyTorch's
 
 
 def _sizes(op: str, n: int, shape: tuple, size, scale_factor, recompute_scale_factor):
@@ -176,28 +331,43 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
     default) maps the corner pixels' centres onto each other instead of the pixel areas. When a
     scale factor is given, its 1/factor places the samples, unless ``recompute_scale_factor`` asks
     for in/out instead (PyTorch's distinction; it matters for factors that do not divide).
+
+    ``antialias=True`` (4-d input; 'bilinear', 'bicubic' or 'lanczos', the last two with it only) filters
+    as PIL and PyTorch do: when downscaling, the triangle, cubic (a = −0.5) or Lanczos-3 filter is widened
+    by the factor, so that every input pixel counts; when upscaling it is the plain filter (the same
+    values as 'bilinear' without it, with align_corners False). See :func:`_antialias_weights`.
     """
     op = "interpolate"
     x = operand(input)
     X = np.asarray(x.data)
-    if mode not in MODES:
-        raise ConfigError(f"{op}: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
-    if antialias:
-        raise ConfigError(f"{op}: antialias=True is not supported by deltaprop; leave it False")
-    linear = MODES[mode] is not None
-    if align_corners is not None and not linear:
+    if mode not in MODES and mode not in ANTIALIAS_FILTERS:
+        raise ConfigError(f"{op}: mode must be one of {', '.join(map(repr, MODES))}, or 'bicubic' or 'lanczos' with "
+                          f"antialias=True, got {mode!r}")
+    if mode == "lanczos" and align_corners:
+        raise ConfigError(f"{op}: mode='lanczos' does not take align_corners=True (nor does PyTorch's)")
+    interpolating = mode in ANTIALIAS_FILTERS or MODES[mode] is not None
+    if align_corners is not None and not interpolating:
         raise ConfigError(f"{op}: align_corners can only be set with the interpolating modes (linear, bilinear, "
-                          f"trilinear), got align_corners={align_corners!r} with mode={mode!r}")
+                          f"trilinear; bicubic and lanczos with antialias=True), got align_corners={align_corners!r} "
+                          f"with mode={mode!r}")
+    if antialias and (mode not in ANTIALIAS_FILTERS or X.ndim != 4):
+        raise ConfigError(f"{op}: antialias=True takes mode 'bilinear', 'bicubic' or 'lanczos' and input of shape "
+                          f"(N, C, H, W), got mode={mode!r} and shape {X.shape}")
+    if not antialias and mode == "lanczos":
+        raise ConfigError(f"{op}: mode='lanczos' needs antialias=True, as in PyTorch")
+    if not antialias and mode == "bicubic":
+        raise ConfigError(f"{op}: mode='bicubic' is provided with antialias=True only (deltaprop has no plain bicubic "
+                          f"interpolation); pass antialias=True, or use mode='bilinear'")
     if X.ndim not in (3, 4, 5):
         raise ShapeError(f"{op}: expected input of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {X.shape}")
     n = X.ndim - 2
-    if linear and MODES[mode] != n:
+    if mode in MODES and MODES[mode] not in (None, n):
         raise ShapeError(f"{op}: mode={mode!r} needs input of shape {_LAYOUT[MODES[mode]]}, got shape {X.shape}")
     if min(X.shape[2:]) < 1:
         raise ShapeError(f"{op}: the input's spatial axes must not be empty, got shape {X.shape}")
     sizes, scales = _sizes(op, n, X.shape, size, scale_factor, recompute_scale_factor)
     out = x
-    if not linear:
+    if not interpolating:
         for axis in reversed(range(2, X.ndim)):
             in_size, out_size, scale = X.shape[axis], sizes[axis - 2], scales[axis - 2]
             if out_size != in_size:  # an axis that keeps its size is copied, as in linear (see _linear_source)
@@ -205,6 +375,8 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
         return out if out is not x else _along_axis(x, 2, np.arange(X.shape[2]))  # a new tensor, as PyTorch's
     if X.dtype.kind != "f":
         out = x = operand(X.astype(np.float32))
+    if antialias:
+        return _antialiased(x, sizes, scales, mode, bool(align_corners))
     # Along W first, then H (then D): h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11), PyTorch's order of terms.
     for axis in reversed(range(2, X.ndim)):
         i0, i1, w0, w1 = _linear_source(X.shape[axis], sizes[axis - 2], scales[axis - 2], bool(align_corners), x.data.dtype)
