@@ -1,6 +1,7 @@
 """What the layer tests against PyTorch (tests/reference/) share: the dtypes and their torch
 equivalents, the usual tolerances, ``sample``, ``twins`` (a deltaprop layer and its PyTorch
-twin with the same weights) and ``forward_backward_agree`` (outputs and gradients compared).
+twin with the same weights), ``forward_backward_agree`` (outputs and gradients compared) and
+``compare_functions`` (a function of one tensor and its PyTorch twin: values and input gradients).
 
 Importing this module needs PyTorch: without it the import skips, as each reference file's own
 ``pytest.importorskip("torch")`` does, so a test file that imports it is skipped, not broken.
@@ -22,6 +23,22 @@ TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e
 
 def sample(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
+
+
+def compare_functions(ours, theirs, x, dtype, tol=None):
+    """Values and input gradients of ``ours(tensor)`` and ``theirs(torch tensor)`` on ``x`` in ``dtype``
+    (``tol``: tolerances other than the usual ones); returns both outputs."""
+    tol = tol or TOLERANCES[dtype]
+    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
+    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
+    out, expected = ours(xd), theirs(xt)
+    assert out.dtype == dtype and out.shape == tuple(expected.shape)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
+    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **tol)
+    return out, expected
 
 
 def load_into(ours, theirs):

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the reference these laye
 import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample  # noqa: E402
+from torch_twins import DTYPES, compare_functions, sample  # noqa: E402
 
 TF = torch.nn.functional
 
@@ -45,24 +45,11 @@ CASES = [(shape, mode, corners, resize) for shape in SHAPES for mode, corners in
          if not empty(shape, resize) and not pytorch_disagrees_with_itself(shape, mode, resize)]
 
 
-def compare(ours, theirs, x, dtype):
-    tol = TOLERANCES[dtype]
-    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
-    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
-    out, expected = ours(xd), theirs(xt)
-    assert out.dtype == dtype and out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
-    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
-    out.backward(upstream)
-    expected.backward(torch.from_numpy(upstream))
-    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **tol)
-
-
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("shape, mode, align_corners, resize", CASES, ids=[f"{s}-{m}-{a}-{r}" for s, m, a, r in CASES])
 def test_interpolate_of_a_volume_matches_pytorch(shape, mode, align_corners, resize, dtype):
     assert len(CASES) > 100  # the grid is not filtered away
-    compare(lambda xd: F.interpolate(xd, mode=mode, align_corners=align_corners, **resize),
+    compare_functions(lambda xd: F.interpolate(xd, mode=mode, align_corners=align_corners, **resize),
             lambda xt: TF.interpolate(xt, mode=mode, align_corners=align_corners, **resize),
             sample(shape) * 2 + 0.5, dtype)
 
@@ -104,4 +91,4 @@ LAYERS = [
 def test_upsample_of_a_volume_matches_pytorch(kwargs, shape, dtype):
     ours, theirs = nn.Upsample(**kwargs), torch.nn.Upsample(**kwargs)
     assert repr(ours) == repr(theirs)
-    compare(ours, theirs, sample(shape) * 2 + 0.5, dtype)
+    compare_functions(ours, theirs, sample(shape) * 2 + 0.5, dtype)

@@ -13,7 +13,7 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import autograd, nn  # noqa: E402
 from deltaprop.errors import ConfigError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample  # noqa: E402
+from torch_twins import DTYPES, compare_functions, sample  # noqa: E402
 
 TF = torch.nn.functional
 
@@ -56,25 +56,12 @@ CASES = [(shape, mode, corners, resize) for shape in SHAPES for mode, corners in
          and not pytorch_disagrees_with_itself(shape, resize)]
 
 
-def compare(ours, theirs, x, dtype, tol=None):
-    tol = tol or TOLERANCES[dtype]
-    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
-    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
-    out, expected = ours(xd), theirs(xt)
-    assert out.dtype == dtype and out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
-    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
-    out.backward(upstream)
-    expected.backward(torch.from_numpy(upstream))
-    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **tol)
-
-
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("shape, mode, align_corners, resize", CASES, ids=[f"{s}-{m}-{a}-{r}" for s, m, a, r in CASES])
 def test_antialiased_interpolation_matches_pytorch(shape, mode, align_corners, resize, dtype):
     assert len(CASES) > 250  # the grid is not filtered away
     options = dict(mode=mode, align_corners=align_corners, antialias=True, **resize)
-    compare(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape) * 2 + 0.5, dtype)
+    compare_functions(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape) * 2 + 0.5, dtype)
 
 
 LARGE = [((1, 1, 3000, 2), (1999, 3)), ((1, 1, 2, 3001), (2, 7777)), ((1, 2, 1000, 50), (333, 517)),
@@ -88,7 +75,7 @@ def test_long_axes_match_pytorch(shape, size, mode, align_corners, dtype):
     """Thousands of pixels: the weight matrix in many blocks, and float32 centres rounded as PyTorch rounds
     them (computed in float64 they would be off by 1e-4 of a pixel, and so would float32 values)."""
     options = dict(size=size, mode=mode, align_corners=align_corners, antialias=True)
-    compare(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape), dtype)
+    compare_functions(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape), dtype)
 
 
 def test_the_downscaling_filter_is_widened_and_normalised():

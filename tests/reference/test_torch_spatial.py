@@ -11,24 +11,9 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.errors import ShapeError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample, twins  # noqa: E402
+from torch_twins import DTYPES, TOLERANCES, compare_functions, sample, twins  # noqa: E402
 
 TF = torch.nn.functional
-
-
-def compare_functions(ours, theirs, x, dtype):
-    """Values and input gradients of ``ours(tensor)`` and ``theirs(torch tensor)`` on ``x``."""
-    tol = TOLERANCES[dtype]
-    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
-    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
-    out, expected = ours(xd), theirs(xt)
-    assert out.dtype == dtype and out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
-    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
-    out.backward(upstream)
-    expected.backward(torch.from_numpy(upstream))
-    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **tol)
-    return out, expected
 
 
 def compare(ours, theirs, x, dtype):
