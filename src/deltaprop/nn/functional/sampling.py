@@ -78,7 +78,7 @@ def affine_grid(theta, size, align_corners=None):
     axes = [_positions(n, align_corners) for n in reversed(spatial)]
     mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]  # each of shape `spatial`; x first
     base = np.stack(list(mesh) + [np.ones(spatial)], axis=-1).reshape(1, -1, rows + 1).astype(theta.data.dtype)
-    grid = ops.matmul(Tensor(base), ops.swapaxes(theta, 1, 2))
+    grid = ops.matmul(Tensor(base, dtype=base.dtype), ops.swapaxes(theta, 1, 2))  # (Tensor() alone: float32)
     return ops.reshape(grid, (size[0],) + spatial + (rows,))
 
 
