@@ -53,6 +53,8 @@ INTERPOLATIONS = [
     ("bilinear antialias to 224", (8, 3, 256, 256), dict(size=(224, 224), mode="bilinear", antialias=True)),
     ("bicubic antialias to 128", (2, 3, 1024, 1024), dict(size=(128, 128), mode="bicubic", antialias=True)),
     ("lanczos antialias x2", (2, 3, 128, 128), dict(scale_factor=2, mode="lanczos", antialias=True)),
+    ("bicubic to 224", (8, 3, 112, 112), dict(size=(224, 224), mode="bicubic", align_corners=False)),
+    ("bicubic x0.5 corners", (8, 3, 224, 224), dict(scale_factor=0.5, mode="bicubic", align_corners=True)),
 ]
 
 # (name, input shape, layer's keyword arguments besides the channels)

@@ -86,6 +86,20 @@ CASES = [
      [(2, 1, 5, 3)], "real"),
     ("interpolate antialias lanczos", lambda L, F, x: F.interpolate(x, size=(3, 2), mode="lanczos", antialias=True),
      [(1, 2, 4, 6)], "real"),
+    # plain bicubic: banded matrices too (a scale factor that keeps W's size still moves its samples)
+    ("interpolate bicubic", lambda L, F, x: F.interpolate(x, scale_factor=(0.6, 1.3), mode="bicubic"), [(1, 2, 5, 3)], "real"),
+    ("interpolate bicubic align_corners",
+     lambda L, F, x: F.interpolate(x, size=(3, 7), mode="bicubic", align_corners=True), [(2, 1, 4, 3)], "real"),
+    # grid_sample: the input and the grid differentiated (points beyond the edges among the draws)
+    ("grid_sample bilinear", lambda L, F, x, g: F.grid_sample(x, g, align_corners=False), [(1, 2, 3, 4), (1, 2, 3, 2)], "real"),
+    ("grid_sample bicubic", lambda L, F, x, g: F.grid_sample(x, g, mode="bicubic", align_corners=False),
+     [(1, 2, 3, 4), (1, 2, 3, 2)], "real"),
+    ("grid_sample bicubic border align_corners",
+     lambda L, F, x, g: F.grid_sample(x, g, mode="bicubic", padding_mode="border", align_corners=True),
+     [(1, 1, 4, 3), (1, 3, 2, 2)], "real"),
+    ("grid_sample bicubic reflection",
+     lambda L, F, x, g: F.grid_sample(x, g, mode="bicubic", padding_mode="reflection", align_corners=False),
+     [(2, 1, 3, 3), (2, 2, 2, 2)], "real"),
     ("unfold", lambda L, F, x: F.unfold(x, 2, padding=1, stride=2), [(2, 2, 4, 5)], "real"),
     ("fold", lambda L, F, x: F.fold(x, (4, 4), 2, stride=1), [(2, 8, 9)], "real"),
     # a small network: convolution, ReLU, max pooling, dense layer, cross-entropy

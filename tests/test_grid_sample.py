@@ -65,8 +65,8 @@ def test_nearest_rounds_half_way_to_even():
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda: F.grid_sample(dp.zeros(1, 1, 2, 2), dp.zeros(1, 1, 1, 2), mode="bicubic", align_corners=False),
-     ConfigError, "grid_sample: mode must be 'bilinear' or 'nearest', got 'bicubic'"),
+    (lambda: F.grid_sample(dp.zeros(1, 1, 2, 2), dp.zeros(1, 1, 1, 2), mode="area", align_corners=False),
+     ConfigError, "grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got 'area'"),
     (lambda: F.grid_sample(dp.zeros(1, 1, 2, 2), dp.zeros(1, 1, 1, 2), padding_mode="wrap", align_corners=False),
      ConfigError, "padding_mode must be"),
     (lambda: F.grid_sample(dp.zeros(2, 1, 2, 2), dp.zeros(1, 1, 1, 2), align_corners=False),

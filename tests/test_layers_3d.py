@@ -312,13 +312,13 @@ def message(layer_or_call, error):
     (lambda: nn.Upsample(size=(2, 3, 4, 5)), ConfigError,
      "Upsample: size must be a positive integer or a sequence of one to three, got (2, 3, 4, 5)"),
     (lambda: nn.Upsample(scale_factor=2, align_corners=True), ConfigError,
-     "Upsample: align_corners must be None, or True or False with mode 'linear', 'bilinear' or 'trilinear', got "
-     "align_corners=True with mode='nearest'"),
+     "Upsample: align_corners must be None, or True or False with mode 'linear', 'bilinear', 'bicubic' or 'trilinear', "
+     "got align_corners=True with mode='nearest'"),
     (lambda: F.interpolate(dp.ones(1, 1, 2, 2, 2), size=(3, 3)), ConfigError,
      "interpolate: size must be a number or a sequence of 3 numbers for a 3-d input, got (3, 3)"),
     (lambda: F.interpolate(dp.ones(1, 1, 2, 2, 2), scale_factor=2, align_corners=False), ConfigError,
-     "interpolate: align_corners can only be set with the interpolating modes (linear, bilinear, trilinear; bicubic "
-     "and lanczos with antialias=True), got align_corners=False with mode='nearest'"),
+     "interpolate: align_corners can only be set with the interpolating modes (linear, bilinear, bicubic, trilinear; "
+     "lanczos with antialias=True), got align_corners=False with mode='nearest'"),
     (lambda: F.interpolate(dp.ones(1, 1, 4, 4, 4), scale_factor=(1, 0.2, 1)), ShapeError,
      "interpolate: scale_factor (1, 0.2, 1) makes an empty output from the input's spatial size 4x4x4"),
     (lambda: nn.MaxUnpool3d(2)(dp.ones(1, 1, 1, 1, 2), np.array([[[[[0, 99]]]]])), DataError,

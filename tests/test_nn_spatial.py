@@ -308,8 +308,8 @@ def test_a_conv_autoencoder_with_upsample_learns():
     (lambda: nn.Upsample(scale_factor=0), "Upsample: scale_factor must be a positive finite number"),
     (lambda: nn.Upsample(scale_factor=(1, 2, 3, 4)), "Upsample: scale_factor must be a positive finite number or a sequence of one to three"),
     (lambda: nn.Upsample(size=2.5), "Upsample: size must be a positive integer"),
-    (lambda: nn.Upsample(scale_factor=2, mode="bicubic"), "Upsample: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'"),
-    (lambda: nn.Upsample(scale_factor=2, align_corners=True), "Upsample: align_corners must be None, or True or False with mode 'linear', 'bilinear' or 'trilinear'"),
+    (lambda: nn.Upsample(scale_factor=2, mode="area"), "Upsample: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', got 'area'"),
+    (lambda: nn.Upsample(scale_factor=2, align_corners=True), "Upsample: align_corners must be None, or True or False with mode 'linear', 'bilinear', 'bicubic' or 'trilinear'"),
     (lambda: F.interpolate(dp.ones(1, 1, 2), scale_factor=2, align_corners=False), "interpolate: align_corners can only be set"),
     (lambda: F.interpolate(dp.ones(1, 1, 2), scale_factor=2, antialias=True),
      "interpolate: antialias=True takes mode 'bilinear', 'bicubic' or 'lanczos' and input of shape (N, C, H, W), "

@@ -55,9 +55,9 @@ def test_affine_grid_is_pytorchs(size, align_corners):
     (ours * dp.tensor(weights, dtype=np.float64)).sum().backward()
     (theirs * torch.tensor(weights)).sum().backward()
     assert ours.shape == tuple(theirs.shape)
-    # PyTorch's base positions are off by a few 1e-8 from the exact ones in float64
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(ours_t.grad, their_t.grad.numpy(), rtol=1e-6, atol=1e-6)
+    # (deltaprop's float64 base positions were float32 ones, off by a few 1e-8, until they kept theta's dtype)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ours_t.grad, their_t.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_a_spatial_transformer_step_is_pytorchs_in_float32():

@@ -236,7 +236,7 @@ REFUSED = [
     (dict(mode="lanczos", align_corners=True), (1, 1, 4, 4),
      "interpolate: mode='lanczos' does not take align_corners=True (nor does PyTorch's)"),
     (dict(mode="nearest", align_corners=False), (1, 1, 4, 4), "interpolate: align_corners can only be set with the "
-     "interpolating modes (linear, bilinear, trilinear; bicubic and lanczos with antialias=True), got "
+     "interpolating modes (linear, bilinear, bicubic, trilinear; lanczos with antialias=True), got "
      "align_corners=False with mode='nearest'"),
 ]
 
@@ -249,19 +249,15 @@ def test_refusals_name_the_option_where_pytorch_refuses_too(options, shape, mess
         TF.interpolate(torch.ones(*shape), scale_factor=0.5, antialias=True, **options)
 
 
-def test_lanczos_needs_antialias_and_plain_bicubic_is_not_provided():
+def test_lanczos_needs_antialias():
     with pytest.raises(ConfigError, match=re.escape("interpolate: mode='lanczos' needs antialias=True, as in PyTorch")):
         F.interpolate(dp.ones(1, 1, 4, 4), scale_factor=0.5, mode="lanczos")
     with pytest.raises(ValueError, match="Lanczos mode requires antialias=True"):
         TF.interpolate(torch.ones(1, 1, 4, 4), scale_factor=0.5, mode="lanczos")
     with pytest.raises(ConfigError, match=re.escape("interpolate: mode='lanczos' does not take align_corners=True")):
         F.interpolate(dp.ones(1, 1, 4, 4), scale_factor=0.5, mode="lanczos", align_corners=True)
-    # PyTorch has a plain bicubic (a = −0.75); deltaprop has the antialiased one only
-    with pytest.raises(ConfigError, match=re.escape("interpolate: mode='bicubic' is provided with antialias=True only "
-                                                    "(deltaprop has no plain bicubic interpolation)")):
-        F.interpolate(dp.ones(1, 1, 4, 4), scale_factor=2, mode="bicubic")
     with pytest.raises(ConfigError, match=re.escape("interpolate: mode must be one of 'nearest', 'nearest-exact', "
-                                                    "'linear', 'bilinear', 'trilinear', or 'bicubic' or 'lanczos' with "
+                                                    "'linear', 'bilinear', 'bicubic', 'trilinear', or 'lanczos' with "
                                                     "antialias=True, got 'area'")):
         F.interpolate(dp.ones(1, 1, 4, 4), scale_factor=0.5, mode="area", antialias=True)
 
@@ -271,5 +267,5 @@ def test_upsample_takes_no_antialias_as_in_pytorch():
         with pytest.raises(TypeError, match="antialias"):
             library.Upsample(scale_factor=0.5, mode="bilinear", antialias=True)
     with pytest.raises(ConfigError, match=re.escape("Upsample: mode must be one of 'nearest', 'nearest-exact', 'linear', "
-                                                    "'bilinear', 'trilinear', got 'lanczos'")):
+                                                    "'bilinear', 'bicubic', 'trilinear', got 'lanczos'")):
         nn.Upsample(scale_factor=0.5, mode="lanczos")

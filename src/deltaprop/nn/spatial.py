@@ -1,7 +1,7 @@
 """Layers that resample or rearrange feature maps without weights: the decoder half of a conv
 autoencoder or U-Net, sub-pixel convolutions, and im2col as a layer.
 
-``Upsample`` resizes by interpolation (nearest neighbour, linear, bilinear, trilinear); ``PixelShuffle``
+``Upsample`` resizes by interpolation (nearest neighbour, linear, bilinear, bicubic, trilinear); ``PixelShuffle``
 trades channels for resolution (r² channels become an r x r block) and ``PixelUnshuffle`` back;
 ``Unfold`` copies every sliding window into a column and ``Fold`` adds columns back. Their
 gradients send each output's gradient back to the inputs it was made from.
@@ -39,8 +39,9 @@ class Upsample(Module):
     :func:`~deltaprop.nn.functional.interpolate`.
 
     ``mode`` is 'nearest' (PyTorch's rule: output j reads input ⌊j·in/out⌋), 'nearest-exact',
-    'linear' (3-d inputs), 'bilinear' (4-d inputs) or 'trilinear' (5-d inputs); ``align_corners``
-    (linear modes only) lines up the corner pixels' centres instead of the pixel areas.
+    'linear' (3-d inputs), 'bilinear' or 'bicubic' (4-d inputs) or 'trilinear' (5-d inputs);
+    ``align_corners`` (interpolating modes only) lines up the corner pixels' centres instead of the
+    pixel areas.
     ``Upsample(scale_factor=2)`` followed by a convolution is the usual decoder step (checkerboard-free,
     unlike a strided transposed convolution).
     """
@@ -70,8 +71,8 @@ class Upsample(Module):
         if mode not in MODES:
             raise ConfigError(f"{name}: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
         if align_corners is not None and (MODES[mode] is None or not isinstance(align_corners, (bool, np.bool_))):
-            raise ConfigError(f"{name}: align_corners must be None, or True or False with mode 'linear', 'bilinear' or "
-                              f"'trilinear', got align_corners={align_corners!r} with mode={mode!r}")
+            raise ConfigError(f"{name}: align_corners must be None, or True or False with mode 'linear', 'bilinear', "
+                              f"'bicubic' or 'trilinear', got align_corners={align_corners!r} with mode={mode!r}")
         if recompute_scale_factor is not None and not isinstance(recompute_scale_factor, (bool, np.bool_)):
             raise ConfigError(f"{name}: recompute_scale_factor must be None, True or False, got {recompute_scale_factor!r}")
         self.size = size

@@ -5,13 +5,14 @@ spatial transformer network.
 2 × 3 matrix ``theta`` to the point of the input it should show, in the [−1, 1] coordinates where −1
 and 1 are the input's edges (``align_corners=False``: the outer edges of the edge pixels; ``True``:
 their centres). ``grid_sample(input, grid)`` reads the input there, by bilinear interpolation
-between the four pixels around the point or by the nearest pixel.
+between the four pixels around the point, by bicubic interpolation over the 4 x 4 pixels around it,
+or by the nearest pixel.
 
 Both are composed of differentiable operations (a matrix product; gathers weighted by the
 interpolation weights), so their gradients, and the second-order ones, are those of the operations:
 the input gets each output's gradient spread over the pixels it read, weighted as it was read; the
-grid gets the slope of the bilinear surface (the pixel positions themselves, floored, carry none,
-as in PyTorch). Nearest sampling gives the grid no gradient (PyTorch: zeros).
+grid gets the slope of the bilinear or bicubic surface (the pixel positions themselves, floored,
+carry none, as in PyTorch). Nearest sampling gives the grid no gradient (PyTorch: zeros).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import numpy as np
 
 from ... import ops
 from ...errors import ConfigError, ShapeError
+from ...ops.resample import cubic_taps
 from ...tensor import Tensor
 
-_MODES = ("bilinear", "nearest")
+_MODES = ("bilinear", "nearest", "bicubic")
 _PADDING_MODES = ("zeros", "border", "reflection")
 _ALIGN_CORNERS_WARNING = (
     "align_corners was not given, so it is False: the corner pixels' centres lie half a pixel inside the grid's "
@@ -78,7 +80,7 @@ def affine_grid(theta, size, align_corners=None):
     axes = [_positions(n, align_corners) for n in reversed(spatial)]
     mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]  # each of shape `spatial`; x first
     base = np.stack(list(mesh) + [np.ones(spatial)], axis=-1).reshape(1, -1, rows + 1).astype(theta.data.dtype)
-    grid = ops.matmul(Tensor(base), ops.swapaxes(theta, 1, 2))
+    grid = ops.matmul(Tensor(base, dtype=base.dtype), ops.swapaxes(theta, 1, 2))  # (Tensor() alone: float32)
     return ops.reshape(grid, (size[0],) + spatial + (rows,))
 
 
@@ -103,7 +105,12 @@ def _reflected(x, twice_low: int, twice_high: int):
 
 def _source(coordinate, n: int, padding_mode: str, align_corners: bool):
     """The pixel position a normalised coordinate reads, after the padding mode's folding."""
-    x = _unnormalized(coordinate, n, align_corners)
+    return _folded(_unnormalized(coordinate, n, align_corners), n, padding_mode, align_corners)
+
+
+def _folded(x, n: int, padding_mode: str, align_corners: bool):
+    """A pixel position x (a tensor) folded into the image by the padding mode: reflected ('reflection'),
+    then clipped to 0 .. n − 1 ('border' and 'reflection'); left as it is for 'zeros'."""
     if padding_mode == "reflection":
         x = _reflected(x, 0, 2 * (n - 1)) if align_corners else _reflected(x, -1, 2 * n - 1)
     if padding_mode != "zeros":
@@ -115,16 +122,19 @@ def _source(coordinate, n: int, padding_mode: str, align_corners: bool):
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """``input`` (N, C, H, W) read at the points of ``grid`` (N, Hₒ, Wₒ, 2), each an (x, y) in [−1, 1]:
-    an output (N, C, Hₒ, Wₒ). ``mode`` 'bilinear' or 'nearest' (half-way points to the even pixel);
-    ``padding_mode`` what lies outside: 'zeros', the 'border' pixels, or the image's 'reflection'."""
+    an output (N, C, Hₒ, Wₒ). ``mode`` 'bilinear', 'nearest' (half-way points to the even pixel) or
+    'bicubic' (see :func:`_bicubic`); ``padding_mode`` what lies outside: 'zeros', the 'border' pixels,
+    or the image's 'reflection'."""
     op = "grid_sample"
     if mode not in _MODES:
-        extra = " ('bicubic' is not provided)" if mode == "bicubic" else ""
-        raise ConfigError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}{extra}")
+        raise ConfigError(f"{op}: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
     if padding_mode not in _PADDING_MODES:
         raise ConfigError(f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}")
     align_corners = _align_corners(align_corners)
     input, grid = ops._core.operand(input), ops._core.operand(grid)
+    if input.ndim == 5 and mode == "bicubic":
+        raise ShapeError(f"{op}: mode='bicubic' takes 4-d input (N, C, H, W) only, as in PyTorch; got shape "
+                         f"{tuple(input.shape)}")
     if input.ndim == 5:
         raise ShapeError(f"{op}: volumetric (5-d) input is not provided; expected input of shape (N, C, H, W)")
     if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2:
@@ -149,18 +159,20 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 
 def _sampled(input, grid, mode, padding_mode, align_corners):
     n, c, h, w = input.shape
-    ho, wo = grid.shape[1:3]
-    x = _source(grid[..., 0], w, padding_mode, align_corners)
-    y = _source(grid[..., 1], h, padding_mode, align_corners)
     pixels = ops.reshape(input, (n, c, h * w))
 
     def read(row: np.ndarray, column: np.ndarray):
-        """The input at integer positions (N, Hₒ, Wₒ), and where they lie inside it (zeros elsewhere)."""
+        """The input at integer positions (N, ...), the rows and columns broadcast together: its values
+        (N, C, ...), and (N, 1, ...) where they lie inside it (zeros elsewhere)."""
         inside = (column >= 0) & (column < w) & (row >= 0) & (row < h)
-        flat = np.where(inside, row * w + column, 0).astype(np.int64).reshape(n, 1, ho * wo)
-        values = ops.gather(pixels, 2, Tensor(np.broadcast_to(flat, (n, c, ho * wo))))
-        return ops.reshape(values, (n, c, ho, wo)), inside.astype(input.data.dtype)[:, None]
+        flat = np.where(inside, row * w + column, 0).astype(np.int64).reshape(n, 1, -1)
+        values = ops.gather(pixels, 2, Tensor(np.broadcast_to(flat, (n, c, flat.shape[2]))))
+        return ops.reshape(values, (n, c, *inside.shape[1:])), inside.astype(input.data.dtype)[:, None]
 
+    if mode == "bicubic":
+        return _bicubic(grid, h, w, padding_mode, align_corners, read)
+    x = _source(grid[..., 0], w, padding_mode, align_corners)
+    y = _source(grid[..., 1], h, padding_mode, align_corners)
     if mode == "nearest":
         values, inside = read(np.rint(y.data).astype(np.int64), np.rint(x.data).astype(np.int64))
         return values * Tensor(inside)
@@ -175,3 +187,30 @@ def _sampled(input, grid, mode, padding_mode, align_corners):
         term = values * (ops.unsqueeze(weight, 1) * Tensor(inside))
         out = term if out is None else out + term
     return out
+
+
+def _bicubic(grid, h: int, w: int, padding_mode: str, align_corners: bool, read):
+    """'bicubic', as PyTorch's: the point at pixel position (i + s, j + t) (i, j integers, s, t in [0, 1))
+    reads the 4 x 4 pixels i − 1 .. i + 2 across and j − 1 .. j + 2 down, weighted by Keys' cubic
+    (a = −0.75) of their distances along each axis (:func:`~deltaprop.ops.resample.cubic_taps`). The
+    point itself is not folded: the padding mode applies to each of its sixteen pixels, which outside
+    the image read zero, the nearest border pixel, or their mirror image. The grid's gradient comes
+    through the weights alone, as in PyTorch's (the positions of the pixels read carry none)."""
+    x = _unnormalized(grid[..., 0], w, align_corners)
+    y = _unnormalized(grid[..., 1], h, align_corners)
+    x0, y0 = np.floor(x.data), np.floor(y.data)
+    columns, rows = _taps(x0, w, padding_mode, align_corners), _taps(y0, h, padding_mode, align_corners)
+    values, inside = read(rows[:, :, None], columns[:, None])  # (N, C, 4, 4, Hₒ, Wₒ), rows first
+    # (N, 4, Hₒ, Wₒ); x0 kept in its own dtype (Tensor() would round float64 to float32)
+    across = ops.stack(cubic_taps(x - Tensor(x0, dtype=x0.dtype)), 1)
+    down = ops.stack(cubic_taps(y - Tensor(y0, dtype=y0.dtype)), 1)
+    weights = ops.unsqueeze(ops.unsqueeze(down, 2) * ops.unsqueeze(across, 1), 1) * Tensor(inside)
+    return ops.sum(values * weights, (2, 3))
+
+
+def _taps(first: np.ndarray, n: int, padding_mode: str, align_corners: bool) -> np.ndarray:
+    """The four pixel positions first − 1 .. first + 2 along an axis of ``n`` pixels, each folded by the
+    padding mode: (N, 4, Hₒ, Wₒ) for ``first`` (N, Hₒ, Wₒ). Kept in floating point, as PyTorch folds them,
+    so that a point far outside folds as its own does."""
+    taps = (Tensor(first + k, dtype=first.dtype) for k in (-1, 0, 1, 2))
+    return np.stack([_folded(tap, n, padding_mode, align_corners).data for tap in taps], axis=1)
