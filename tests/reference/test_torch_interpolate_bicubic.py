@@ -15,7 +15,7 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import autograd, nn  # noqa: E402
 from deltaprop.errors import ShapeError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-from torch_twins import DTYPES, TOLERANCES, TORCH_DTYPES, sample  # noqa: E402
+from torch_twins import DTYPES, compare_functions, sample  # noqa: E402
 
 TF = torch.nn.functional
 
@@ -49,26 +49,12 @@ CASES = [(shape, corners, resize) for shape in SHAPES for corners in (None, Fals
          if min(output_size(shape, resize)) >= 1 and not pytorch_disagrees_with_itself(shape, resize, corners)]
 
 
-def compare(ours, theirs, x, dtype, tol=None, grad_tol=None):
-    tol = tol or TOLERANCES[dtype]
-    xd = dp.tensor(x, dtype=dtype, requires_grad=True)
-    xt = torch.tensor(x, dtype=TORCH_DTYPES[dtype], requires_grad=True)
-    out, expected = ours(xd), theirs(xt)
-    assert out.dtype == dtype and out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol)
-    upstream = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
-    out.backward(upstream)
-    expected.backward(torch.from_numpy(upstream))
-    np.testing.assert_allclose(xd.grad, xt.grad.numpy(), err_msg="input", **(grad_tol or tol))
-    return out
-
-
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("shape, align_corners, resize", CASES, ids=[f"{s}-{a}-{r}" for s, a, r in CASES])
 def test_bicubic_interpolation_matches_pytorch(shape, align_corners, resize, dtype):
     assert len(CASES) > 150  # the grid is not filtered away
     options = dict(mode="bicubic", align_corners=align_corners, **resize)
-    compare(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape) * 2 + 0.5, dtype)
+    compare_functions(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape) * 2 + 0.5, dtype)
 
 
 LARGE = [((8, 3, 112, 112), (224, 224)), ((1, 1, 3000, 2), (1999, 3)), ((1, 2, 5, 2501), (7, 7777)),
@@ -86,7 +72,7 @@ def test_long_axes_match_pytorch(shape, size, align_corners, dtype):
     much. In float64 the two roundings agree to an ulp."""
     options = dict(size=size, mode="bicubic", align_corners=align_corners)
     loose = dict(rtol=1e-5, atol=4e-4) if dtype == np.float32 and max(shape[2:]) > 1000 else None
-    compare(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape), dtype,
+    compare_functions(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options), sample(shape), dtype,
             grad_tol=loose)
 
 
@@ -123,7 +109,7 @@ def test_an_axis_whose_length_a_scale_factor_keeps_is_resampled():
     values and gradient where the other axis changes its length; with no scale factor, or with
     align_corners, an axis that keeps its length is the identity."""
     x = sample((1, 2, 5, 6))
-    out = compare(lambda xd: F.interpolate(xd, scale_factor=(1.1, 2.0), mode="bicubic"),
+    out, _ = compare_functions(lambda xd: F.interpolate(xd, scale_factor=(1.1, 2.0), mode="bicubic"),
                   lambda xt: TF.interpolate(xt, scale_factor=(1.1, 2.0), mode="bicubic"), x, np.float64)
     assert np.abs(out.data - F.interpolate(dp.tensor(x, dtype=np.float64), size=(5, 12), mode="bicubic").data).max() > 0.1
     for options in (dict(size=(5, 6)), dict(scale_factor=1.1, align_corners=True), dict(scale_factor=1.0)):
@@ -209,7 +195,7 @@ def test_non_contiguous_input_empty_batch_and_integers():
 def test_upsample_layer_and_repr_match_pytorch(options):
     ours, theirs = nn.Upsample(mode="bicubic", **options), torch.nn.Upsample(mode="bicubic", **options)
     assert repr(ours) == repr(theirs)
-    compare(ours, theirs, sample((2, 3, 6, 4)), np.float64)
+    compare_functions(ours, theirs, sample((2, 3, 6, 4)), np.float64)
 
 
 def test_refusals_name_the_option_where_pytorch_refuses_too():
