@@ -23,6 +23,7 @@ from .printing import set_printoptions
 from .errors import DeltapropError
 from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import is_inference_mode_enabled
 from .ops import (
     abs,
     chunk,
@@ -62,6 +63,7 @@ from .ops import (  # and more: shape, scatter/index, comparisons, bitwise, floo
     isnan, le, lt, masked_select, movedim, moveaxis, ne, nonzero, remainder, roll, scatter, scatter_add, select,
     swapaxes, swapdims, tile, unbind, unflatten,
 )
+from .ops import nonzero_static  # nonzero's positions in a fixed number of rows
 from .ops import logical_and, logical_not, logical_or, logical_xor  # any dtype in, booleans out
 from .ops import index_add, index_copy, index_fill, scatter_reduce  # writes by index, with PyTorch's gradients
 from .ops import index_put, masked_scatter  # writes at index tensors' positions or a mask's
@@ -73,13 +75,14 @@ from .ops import nanquantile, quantile  # order statistics
 from .ops.promotion import promote_types, result_type  # PyTorch's type promotion, which the operations follow
 from .ops import aminmax, fliplr, flipud, index_reduce, msort, nanmedian  # PyTorch's further shape and indexing functions
 from .ops import isneginf, isposinf, isreal, signbit  # more tests of values, without gradients
-from .creation import empty_strided, scalar_tensor, tril_indices, triu_indices
+from .creation import empty_permuted, empty_strided, scalar_tensor, tril_indices, triu_indices
 from .conversion import asarray  # shares memory with a tensor or a NumPy array where it can
 from .size import Size  # a shape as PyTorch prints it; shapes themselves are plain tuples
 from .ops import outer as ger  # PyTorch's older name
 
 
 clamp = clip  # PyTorch's name
+fix = trunc  # PyTorch's other name of trunc
 
 
 def amax(input, dim=None, keepdim=False):
@@ -152,6 +155,14 @@ _LAZY = {
     ".visualize": "draw_graph",
     ".sparse": "sparse_coo_tensor spmm",
     ".amp": "autocast",
+    # autocast's state, as PyTorch's questions and switches read it (deltaprop's autocast never casts)
+    ".autocast_state": "autocast_decrement_nesting autocast_increment_nesting clear_autocast_cache "
+                       "get_autocast_cpu_dtype get_autocast_dtype get_autocast_gpu_dtype is_autocast_cache_enabled "
+                       "is_autocast_cpu_enabled is_autocast_enabled set_autocast_cache_enabled "
+                       "set_autocast_cpu_dtype set_autocast_cpu_enabled set_autocast_dtype set_autocast_enabled "
+                       "set_autocast_gpu_dtype",
+    # PyTorch's native_* layer functions, with the statistics (or the mask) they keep
+    ".native_functions": "native_batch_norm native_dropout native_group_norm native_layer_norm",
     ".compiling": "compile",
     ".precision": "set_float32_matmul_precision get_float32_matmul_precision",
     ".func": "vmap",
@@ -161,6 +172,10 @@ _LAZY = {
     ".exchange": "from_dlpack frombuffer to_dlpack",  # memory shared with other libraries and buffers
     ".anomaly": "is_anomaly_check_nan_enabled is_anomaly_enabled set_anomaly_enabled",  # autograd.detect_anomaly's switch
     ".switches": "is_warn_always_enabled set_flush_denormal set_warn_always",
+    # a view followed by a copy: torch.t_copy(x), torch.split_copy(x, 2), ...
+    ".view_copies": "alias_copy as_strided_copy detach_copy diagonal_copy expand_copy permute_copy select_copy "
+                    "slice_copy split_copy split_with_sizes_copy squeeze_copy t_copy transpose_copy unbind_copy "
+                    "unfold_copy unsqueeze_copy view_copy",
     ".questions": "can_cast is_storage typename",
     # (range: torch.range, deprecated; out of __all__, so `import *` keeps Python's range)
     ".deprecated_functions": "range set_default_tensor_type",
@@ -182,14 +197,19 @@ _LAZY = {
         "kthvalue mode nanmean nansum "  # order statistics, NaN-skipping reductions
         "corrcoef cov cumulative_trapezoid deg2rad dist float_power fmax fmin frexp gcd heaviside histc histogram "
         "histogramdd lcm ldexp nextafter positive rad2deg renorm rsub sgn trapezoid trapz "  # more math
+        "frobenius_norm native_norm nuclear_norm "  # PyTorch's older names of norms
         "bitwise_left_shift bitwise_right_shift "  # << and >> of integer tensors
-        "bernoulli multinomial normal poisson"  # draws, from the generator or generator=
+        "bernoulli binomial multinomial normal poisson "  # draws, from the generator or generator=
+        "as_strided as_strided_scatter "  # views by sizes, strides and storage offset
+        "gradient "  # derivatives of samples by finite differences
+        "fill"  # a new tensor of one value
     ),
 }
 _lazy.provide(globals(), _LAZY, modules=(
     ".training", ".serialization", ".distributions", ".autograd", ".cuda", ".accelerator", ".sparse", ".backends",
     ".utils", ".amp", ".func", ".testing", ".cpu", ".signal", ".profiler", ".linalg", ".special", ".exchange",
-    ".legacy_types", ".anomaly", ".switches", ".questions", ".deprecated_functions",
+    ".legacy_types", ".anomaly", ".switches", ".questions", ".deprecated_functions", ".view_copies",
+    ".autocast_state", ".native_functions",
 ))
 
 __all__ = [
@@ -257,3 +277,9 @@ __all__ += method_functions.__all__ + ["bitwise_left_shift", "bitwise_right_shif
 __all__ += ["from_dlpack", "frombuffer", "to_dlpack", "is_warn_always_enabled", "set_flush_denormal", "set_warn_always",
             "get_deterministic_debug_mode", "set_deterministic_debug_mode", "can_cast", "is_storage", "typename",
             "set_default_tensor_type", "cpu", "get_device_module"]
+__all__ += [  # the remaining functions programs call: views by hand, copies of views, native_* forms, ...
+    "as_strided", "as_strided_scatter", "gradient", "fill", "fix", "binomial", "frobenius_norm", "nuclear_norm",
+    "native_norm", "nonzero_static", "empty_permuted", "is_inference_mode_enabled",
+    "native_batch_norm", "native_dropout", "native_group_norm", "native_layer_norm",
+]
+__all__ += _LAZY[".view_copies"].split() + _LAZY[".autocast_state"].split()

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from . import autocast_state
 from .devices import device as _device
 from .errors import ConfigError, GradError
 from .nn.utils.clip_grad import writable_gradients
@@ -40,8 +41,12 @@ def _device_type(owner: str, device_type) -> str:
 
 class autocast:
     """PyTorch's ``autocast(device_type, dtype=None, enabled=True, cache_enabled=None)``, a context
-    manager or a decorator. Enabled, it warns that it is disabled and changes nothing (the module's
-    docstring says why); ``enabled=False`` changes nothing without a word, as in PyTorch."""
+    manager or a decorator. Enabled, it warns that it is disabled and casts nothing (the module's
+    docstring says why); ``enabled=False`` casts nothing without a word, as in PyTorch. Either way
+    the region sets what PyTorch's sets and the questions of :mod:`deltaprop.autocast_state` answer:
+    ``get_autocast_dtype(device_type)`` is ``dtype`` inside, ``is_autocast_cache_enabled()`` is
+    ``cache_enabled`` (where given), the nesting count is one higher, and ``is_autocast_enabled()``
+    stays False."""
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
         self.device = _device_type("autocast", device_type)
@@ -49,15 +54,18 @@ class autocast:
             raise TypeError(f"autocast: enabled must be True or False, got {enabled!r}")
         self.fast_dtype = dtype
         self._enabled = bool(enabled)
+        self._region = autocast_state.region(autocast_state._kind("autocast", self.device), dtype, cache_enabled)
 
     def __enter__(self):
         if self._enabled:
             warnings.warn(f"autocast: deltaprop computes in each tensor's own dtype (NumPy has no bfloat16, and no "
                           f"{self.device!r} device is here), so autocast is disabled, as PyTorch disables it where it "
                           "cannot autocast", UserWarning, stacklevel=2)
+        self._region.enter()
         return self
 
     def __exit__(self, *exception) -> None:
+        self._region.exit()
         return None
 
     def __call__(self, function):

@@ -390,6 +390,24 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False)
     return _make(data, requires_grad)
 
 
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False) -> Tensor:
+    """A tensor of shape ``size`` whose dimensions lie in memory in the order ``physical_layout``
+    (outermost first: ``(0, 2, 3, 1)`` for an (N, C, H, W) tensor stored channels last), as PyTorch's
+    ``empty_permuted``: ``x.stride()`` tells the layout. Zeros, where PyTorch's hold whatever memory held."""
+    on_cpu("empty_permuted", device)
+    dtype = _dtype("empty_permuted", dtype, get_default_dtype())
+    size = _shape("empty_permuted", (size,), dtype)
+    order = tuple(physical_layout) if isinstance(physical_layout, (tuple, list)) else None
+    if order is None or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in order):
+        raise TypeError(f"empty_permuted: physical_layout must be a sequence of dimensions, got {physical_layout!r}")
+    if sorted(order) != list(range(len(size))):
+        raise ConfigError(f"empty_permuted: physical_layout must order the {len(size)} dimensions of size {size} "
+                          f"(each of 0 to {len(size) - 1} once), got {order}")
+    stored = np.zeros(tuple(size[d] for d in order), dtype)
+    return _make(np.transpose(stored, np.argsort(order)), requires_grad)
+
+
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The number ``s`` (or a 0-d tensor's) as a 0-d tensor of the default float dtype unless
     ``dtype`` says otherwise, whatever the number's kind, as PyTorch's."""

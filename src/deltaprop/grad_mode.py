@@ -15,6 +15,7 @@ import threading
 
 class _GradState(threading.local):
     enabled = True
+    inference = False  # inside inference_mode() (which records no graph, as no_grad() does)
 
 
 _state = _GradState()
@@ -25,6 +26,25 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (not inside a plain ``no_grad()``), as PyTorch's."""
+    return _state.inference
+
+
+def _switch(mode: bool, inference) -> tuple:
+    """Grad mode ``mode`` and, unless ``inference`` is None, inference mode ``inference``; returns
+    the two as they were, for :func:`_restore`."""
+    before = (_state.enabled, _state.inference)
+    _state.enabled = mode
+    if inference is not None:
+        _state.inference = inference
+    return before
+
+
+def _restore(before: tuple) -> None:
+    _state.enabled, _state.inference = before
+
+
 class _GradSwitch:
     """Sets grad mode to ``self._mode`` inside a ``with`` block or a decorated function.
 
@@ -33,6 +53,7 @@ class _GradSwitch:
     """
 
     _mode: bool
+    _inference = None  # inference mode inside (None: as it was); inference_mode's switch sets it
 
     def __new__(cls, function=None):
         switch = super().__new__(cls)
@@ -43,30 +64,28 @@ class _GradSwitch:
         pass
 
     def __enter__(self) -> None:
-        self._saved.append(_state.enabled)
-        _state.enabled = self._mode
+        self._saved.append(_switch(self._mode, self._inference))
 
     def __exit__(self, *exc_info) -> None:
-        _state.enabled = self._saved.pop()
+        _restore(self._saved.pop())
 
     def __call__(self, function):
-        mode = self._mode
+        mode, inference = self._mode, self._inference
         if inspect.isgeneratorfunction(function):
-            return _generator_in_mode(function, mode)
+            return _generator_in_mode(function, mode, inference)
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            previous = _state.enabled
-            _state.enabled = mode
+            previous = _switch(mode, inference)
             try:
                 return function(*args, **kwargs)
             finally:
-                _state.enabled = previous
+                _restore(previous)
 
         return wrapper
 
 
-def _generator_in_mode(function, mode: bool):
+def _generator_in_mode(function, mode: bool, inference=None):
     """A generator function whose body runs in grad mode ``mode`` at every step, as PyTorch's
     decorators make it; the caller's mode holds between steps (a plain wrapper would switch the
     mode only while the generator object is made, before any of the body runs)."""
@@ -76,22 +95,21 @@ def _generator_in_mode(function, mode: bool):
         generator = function(*args, **kwargs)
         sent, thrown = None, None
         while True:
-            previous = _state.enabled
-            _state.enabled = mode
+            previous = _switch(mode, inference)
             try:
                 value = generator.send(sent) if thrown is None else generator.throw(thrown)
             except StopIteration as stop:
                 return stop.value
             finally:
-                _state.enabled = previous
+                _restore(previous)
             try:
                 sent, thrown = (yield value), None
             except GeneratorExit:
-                _state.enabled = mode
+                previous = _switch(mode, inference)
                 try:
                     generator.close()
                 finally:
-                    _state.enabled = previous
+                    _restore(previous)
                 raise
             except BaseException as error:  # thrown in by the caller: into the body, in its mode
                 sent, thrown = None, error
@@ -143,7 +161,7 @@ class set_grad_enabled(_GradSwitch):
         _state.enabled = mode  # the plain call's effect; a with block or decorator undoes it
 
     def __enter__(self) -> None:
-        self._saved.append(self._before)  # what was in force before the call switched
+        self._saved.append((self._before, _state.inference))  # what was in force before the call switched
         _state.enabled = self._mode
         self._before = self._mode  # a second entry of the same instance restores to its own start
 
@@ -155,9 +173,11 @@ class set_grad_enabled(_GradSwitch):
 class inference_mode(_GradSwitch):
     """PyTorch's ``inference_mode(mode=True)``, which here is ``no_grad()`` (``enable_grad()`` for
     mode=False, as PyTorch's switches grad mode back on): deltaprop has no separate inference
-    tensors, so what it saves over no_grad in PyTorch is already saved here."""
+    tensors, so what it saves over no_grad in PyTorch is already saved here. Inside,
+    :func:`is_inference_mode_enabled` is ``mode``."""
 
     _mode = False  # what the bare decorator, and mode=True, give
+    _inference = True
 
     def __new__(cls, mode=True):
         if callable(mode):  # @inference_mode, without parentheses
@@ -167,4 +187,4 @@ class inference_mode(_GradSwitch):
         return super().__new__(cls)
 
     def __init__(self, mode=True) -> None:
-        self._mode = not mode
+        self._mode, self._inference = not mode, mode

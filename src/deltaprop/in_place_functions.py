@@ -21,7 +21,7 @@ _METHODS = (
     "sin_", "cos_", "tan_", "asin_", "acos_", "atan_", "sinh_", "cosh_", "asinh_", "acosh_", "atanh_", "sinc_",
     "arcsin_", "arccos_", "arctan_", "arcsinh_", "arccosh_", "arctanh_", "sigmoid_", "tanh_",
     "floor_", "ceil_", "round_", "trunc_", "fix_", "frac_", "erf_", "erfc_", "i0_", "logit_", "nan_to_num_",
-    "xlogy_", "addmv_", "resize_as_", "deg2rad_", "rad2deg_", "gcd_", "lcm_", "ldexp_",
+    "xlogy_", "addmv_", "resize_as_", "deg2rad_", "rad2deg_", "gcd_", "lcm_", "ldexp_", "as_strided_",
 )
 
 

@@ -1476,6 +1476,66 @@ class Tensor:
         start = self.data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
         return start // self.data.itemsize
 
+    def as_strided(self, size, stride, storage_offset=None):
+        """A view of this tensor's memory by sizes, strides and storage offset: :func:`deltaprop.as_strided`."""
+        return _ops.as_strided(self, size, stride, storage_offset)
+
+    def as_strided_(self, size, stride, storage_offset=None):
+        """This tensor made the view :meth:`as_strided` gives, in place (as ``t_()`` changes its shape)."""
+        return self._reshaped("as_strided_", Tensor.as_strided, size, stride, storage_offset)
+
+    def as_strided_scatter(self, src, size, stride, storage_offset=None):
+        return _ops.as_strided_scatter(self, src, size, stride, storage_offset)
+
+    def is_set_to(self, tensor) -> bool:
+        """Whether ``tensor`` is this one's exact view: the same memory, first element, dtype, shape
+        and strides (PyTorch's "same storage, offset, size and stride")."""
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"is_set_to: expects a tensor, got {type(tensor).__name__}")
+        X, Y = self.data, tensor.data
+        return (_ops.strided._root(X) is _ops.strided._root(Y) and X.dtype == Y.dtype and X.shape == Y.shape and X.strides == Y.strides
+                and self.data_ptr() == tensor.data_ptr())
+
+    @property
+    def output_nr(self) -> int:
+        """0: the number of this tensor among the outputs of the node that made it (each deltaprop
+        node makes one; PyTorch numbers the pieces of ``split`` and ``unbind`` 0, 1, ...)."""
+        return 0
+
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix: its transpose, since the elements are real (a 0-d
+        tensor is itself, with PyTorch's deprecation warning)."""
+        if self.ndim == 0:
+            import warnings
+
+            warnings.warn("Tensor.H is deprecated on 0-D tensors (in PyTorch too); use x.conj()", UserWarning,
+                          stacklevel=2)
+            return self
+        if self.ndim != 2:
+            hint = "; for a stack of matrices use x.mH" if self.ndim > 2 else ""
+            raise ShapeError(f"H: transposes a matrix (2 dimensions), got shape {self.shape}{hint}")
+        return self.t()
+
+    def resize_as(self, the_template):
+        """PyTorch's deprecated out-of-place ``resize_as``: a reshape to ``the_template``'s shape, which
+        must hold as many elements (it warns, as PyTorch does; use :meth:`reshape_as`)."""
+        import warnings
+
+        if not isinstance(the_template, Tensor):
+            raise TypeError(f"resize_as: expects a tensor whose shape to take, got {type(the_template).__name__}")
+        warnings.warn("resize_as: the out-of-place resize_as is deprecated (in PyTorch too); use "
+                      "x.reshape_as(other) instead", UserWarning, stacklevel=2)
+        if the_template.numel() != self.numel():
+            raise ShapeError(f"resize_as: the out-of-place resize keeps the number of elements ({self.numel()} for "
+                             f"shape {self.shape}), got the shape {the_template.shape} ({the_template.numel()} elements)")
+        return _ops.reshape(self, the_template.shape)
+
+    def as_subclass(self, cls):
+        """This tensor as an instance of ``cls``, a subclass of :class:`Tensor`: the same memory, and
+        in the graph (its gradient passes through unchanged), as PyTorch's ``as_subclass``."""
+        return _ops.aliasing.alias_as(self, cls)
+
     @property
     def nbytes(self) -> int:
         """The bytes its elements take: numel() × itemsize (of a view too, as PyTorch counts them)."""

@@ -32,7 +32,7 @@ from .nn import functional as F
 from .tensor import Tensor
 
 # The same arguments as nn.functional's forms: the function itself.
-conv1d, conv2d, conv3d = F.conv1d, F.conv2d, F.conv3d
+conv1d, conv2d, conv3d, conv_tbc = F.conv1d, F.conv2d, F.conv3d, F.conv_tbc
 conv_transpose1d, conv_transpose2d, conv_transpose3d = F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d
 adaptive_avg_pool1d, bilinear, rms_norm = F.adaptive_avg_pool1d, F.bilinear, F.rms_norm
 celu, selu, threshold, prelu, hardshrink = F.celu, F.selu, F.threshold, F.prelu, F.hardshrink
@@ -293,7 +293,7 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "affine_grid_generator", "alpha_dropout", "avg_pool1d",
     "batch_norm", "bilinear", "binary_cross_entropy_with_logits", "celu", "channel_shuffle", "constant_pad_nd",
-    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution",
+    "conv1d", "conv2d", "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution",
     "cosine_embedding_loss", "cosine_similarity", "ctc_loss", "dropout", "embedding", "feature_alpha_dropout",
     "feature_dropout", "grid_sampler", "grid_sampler_2d", "group_norm", "gru_cell", "hardshrink",
     "hinge_embedding_loss", "instance_norm", "kl_div", "layer_norm", "lstm_cell", "margin_ranking_loss",

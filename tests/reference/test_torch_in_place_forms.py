@@ -417,8 +417,6 @@ def test_the_function_forms_refuse_what_is_not_a_tensor_as_pytorch_does():
 # list (test_an_omission_whose_operation_exists_is_an_omission_no_longer): its in-place form is a line
 # in tensor._IN_PLACE.
 TENSOR_OMISSIONS = {
-    # memory layouts a NumPy-backed tensor has no counterpart of: strides set by hand
-    "as_strided_",
     # complex numbers (deltaprop's tensors hold real numbers and booleans)
     "conj_physical_",
     # sparse tensors' storage (deltaprop.sparse is dense-backed)
@@ -426,7 +424,7 @@ TENSOR_OMISSIONS = {
 }
 # The in-place functions of torch that deltaprop leaves out on purpose.
 FUNCTION_OMISSIONS = {
-    "as_strided_", "conj_physical_", "resize_as_sparse_",
+    "conj_physical_", "resize_as_sparse_",
 }
 
 

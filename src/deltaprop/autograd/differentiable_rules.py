@@ -232,7 +232,7 @@ def _add(node, g):
     )
 
 
-@rule("clone")
+@rule("clone", "alias")
 def _clone(node, g):
     return (g,)
 

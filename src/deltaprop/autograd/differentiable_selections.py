@@ -94,6 +94,14 @@ def _diagonal(node, g):
     return _linear(node, g, {0: lambda v: np.diagonal(v, offset, axis1, axis2).copy()})
 
 
+@rule("as_strided")
+def _as_strided(node, g):
+    """The rule adds g up at each position read (shared by the elements there); its transpose reads
+    v back at those positions."""
+    layout = kept(node)["layout"]
+    return _linear(node, g, {0: lambda v: layout.gather(v).reshape(node.data.shape)})
+
+
 @rule("trace")
 def _trace(node, g):
     return _linear(node, g, {0: lambda v: np.asarray(np.trace(v), dtype=v.dtype)})

@@ -41,7 +41,7 @@ from .loss import CTCLoss
 # the 3-d dropout: volumetric data (N, C, D, H, W)
 from .layers import Dropout3d
 # nn.Buffer: assigned to a module attribute, it registers a buffer; a lazy layer's placeholder parameter
-from .parameter import Buffer, UninitializedParameter
+from .parameter import Buffer, UninitializedBuffer, UninitializedParameter
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Flatten", "GELU",
@@ -79,7 +79,7 @@ __all__ = [
     "ConvTranspose3d", "Dropout3d", "InstanceNorm3d", "MaxPool3d", "MaxUnpool3d", "ReflectionPad3d",
     "ReplicationPad3d", "ZeroPad3d",
     "DataParallel",
-    "Buffer", "UninitializedParameter", "RNNBase", "RNNCellBase", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "Buffer", "UninitializedBuffer", "UninitializedParameter", "RNNBase", "RNNCellBase", "FractionalMaxPool2d", "FractionalMaxPool3d",
     "CrossMapLRN2d", "SyncBatchNorm", "Container", "NLLLoss2d",
 ]
 

@@ -2,7 +2,7 @@
 LazyInstanceNorm1d/2d/3d, whose input size is read from the first input they get (PyTorch's ``nn.Lazy*``).
 
 Until then their parameters are :class:`UninitializedParameter` placeholders, with no values and no
-shape. The first forward pass reads the size (in_features from the last axis, in_channels or
+shape, and their running statistics :class:`UninitializedBuffer` ones. The first forward pass reads the size (in_features from the last axis, in_channels or
 num_features from the channel axis), turns the layer into the layer it stands for (a LazyLinear
 becomes a Linear, initialised as a Linear is), and runs it; from then on it is that layer, at that
 layer's speed, and saves and loads as one. The placeholders are not the parameters the layer ends
@@ -21,7 +21,7 @@ from .conv import Conv1d, Conv2d, Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import Linear
 from .module import Module, floating_dtype
-from .parameter import UninitializedParameter
+from .parameter import UninitializedBuffer, UninitializedParameter
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 
@@ -52,9 +52,10 @@ class _Lazy(Module):
             self.register_parameter(name, None if parameter is None else
                                     UninitializedParameter(dtype=dtype, owner=f"{self._label()}'s {name}"))
         for name, array in probe._buffers.items():
-            # a running statistic has no size yet either; a counter is already what it will be
+            # a running statistic has no size yet either (an UninitializedBuffer, as PyTorch's); a
+            # counter is already what it will be
             self.register_buffer(name, None if array is None else array if np.ndim(array) == 0
-                                 else np.empty((0,), dtype=array.dtype))
+                                 else UninitializedBuffer(dtype=array.dtype))
 
     def _probe_size(self, arguments: dict) -> int:
         """The size the layer is built with once in ``__init__`` (any the arguments allow)."""

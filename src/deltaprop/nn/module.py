@@ -20,7 +20,7 @@ from ..dtypes import legacy_dtype, tensor_dtype
 from ..engine import zero_gradients
 from ..tensor import Tensor
 from . import hooks, paths, state
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer
 from .state import IncompatibleKeys
 
 
@@ -30,7 +30,10 @@ def floating_dtype(owner: str, dtype) -> np.dtype:
 
 
 def _buffer_value(owner: str, name: str, value):
-    """What a buffer holds for ``value``: an array (a tensor's own, a number's 0-d one) or None."""
+    """What a buffer holds for ``value``: an array (a tensor's own, a number's 0-d one), None, or a
+    lazy layer's placeholder (an ``UninitializedBuffer``, held as itself, as PyTorch holds it)."""
+    if isinstance(value, UninitializedBuffer):
+        return value
     if isinstance(value, Tensor):
         return value.data  # buffers hold arrays
     if isinstance(value, (np.generic, int, float)) and not isinstance(value, bool):
@@ -385,6 +388,10 @@ class Module:
                 parameter.grad = parameter.grad.astype(dtype, copy=False)
         for module in self.modules():
             for name, array in list(module._buffers.items()):
+                if isinstance(array, UninitializedBuffer):  # (a placeholder: converted, still one)
+                    if array.data.dtype.kind in buffer_kinds:
+                        array.data = array.data.astype(dtype)
+                    continue
                 if array is not None and np.asarray(array).dtype.kind in buffer_kinds:
                     module._set_buffer(name, np.asarray(array).astype(dtype, copy=False))
             if module._dtype is not None:

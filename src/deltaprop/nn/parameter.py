@@ -1,5 +1,6 @@
 """``Parameter``: a tensor that is a learnable weight of a module; ``UninitializedParameter``: a lazy
-layer's before its first input; ``Buffer``: a tensor that marks module state that is not learned."""
+layer's before its first input; ``Buffer``: a tensor that marks module state that is not learned;
+``UninitializedBuffer``: a lazy layer's buffer (a running statistic) before its first input."""
 
 from __future__ import annotations
 
@@ -57,8 +58,9 @@ class UninitializedParameter(Parameter):
 
 
 def is_lazy(param) -> bool:
-    """Whether ``param`` is a lazy layer's placeholder, waiting for the layer's first input."""
-    return isinstance(param, UninitializedParameter)
+    """Whether ``param`` is a lazy layer's placeholder (a parameter or a buffer), waiting for the
+    layer's first input."""
+    return isinstance(param, (UninitializedParameter, UninitializedBuffer))
 
 
 class Buffer(Tensor):
@@ -76,3 +78,24 @@ class Buffer(Tensor):
             array = data.data if isinstance(data, Tensor) else np.asarray(data)
         Tensor.__init__(self, array, dtype=array.dtype)
         self.persistent = bool(persistent)
+
+
+class UninitializedBuffer(Buffer):
+    """A lazy layer's buffer before the layer's first input (PyTorch's ``nn.UninitializedBuffer``):
+    no values, no shape (an empty array of the dtype it will have). ``LazyBatchNorm``'s and
+    ``LazyInstanceNorm``'s running statistics are these until the layer becomes the layer it stands
+    for, which registers its own buffers in their place (see nn/lazy.py). A module holds it as it is,
+    where it holds other buffers' arrays."""
+
+    __slots__ = ()
+    is_uninitialized = True
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        on_cpu("UninitializedBuffer", device)
+        dtype = get_default_dtype() if dtype is None else tensor_dtype("UninitializedBuffer", dtype)
+        Buffer.__init__(self, np.empty((0,), dtype=dtype), persistent=persistent)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "<UninitializedBuffer>"

@@ -38,10 +38,12 @@
 | sections      | tensor_split, hsplit, vsplit, dsplit, split_with_sizes (composed: split's pieces, or slices) |
 | flat_positions | take, put (composed: indexing and index_put of the flattened input), unravel_index |
 | view_scatter  | select_scatter, slice_scatter, diagonal_scatter, diag_embed, diagflat (composed: index_put) |
+| filling       | fill (PyTorch's out-of-place fill: a new tensor of one value; composed: where) |
+| strided       | as_strided (a view by sizes, strides and storage offset; its gradient adds up at each position read), as_strided_scatter (composed: index_put) |
 | combining     | block_diag, cartesian_prod, combinations, vander (composed)            |
 | broadcasting  | broadcast_shapes, sum_to_size (composed: sum)                         |
 | aminmax       | aminmax (composed: amin and amax, as a named (min, max))              |
-| scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, argwhere |
+| scatter       | scatter, scatter_add, index_add, index_copy, index_fill, index_select, masked_select, nonzero, nonzero_static, argwhere |
 | scatter_reduce | scatter_reduce (sum, prod, mean, amax, amin; include_self), index_reduce (composed) |
 | index_put     | index_put (x[indices] = values, accumulate), masked_scatter           |
 | activation    | relu, leaky_relu, sigmoid, tanh, softmax, safe_softmax, log_softmax, elu, gelu; silu, softplus, mish, selu, celu, hardtanh, relu6, prelu, logsigmoid, softsign, hardswish, hardsigmoid, softmin, tanhshrink, threshold; hardshrink, softshrink, glu (composed) |
@@ -55,11 +57,12 @@
 | resample      | interpolate (nearest, nearest-exact, linear, bilinear), pixel_shuffle, pixel_unshuffle |
 | normalization | batch_norm, layer_norm, group_norm, instance_norm, rms_norm           |
 | recurrent     | rnn_sequence, lstm_sequence, gru_sequence (a layer's direction over a sequence) |
-| sampling      | normal, bernoulli, poisson (draws with a zero gradient to their parameters), multinomial (indices) |
+| sampling      | normal, bernoulli, poisson (draws with a zero gradient to their parameters), binomial (no derivative), multinomial (indices) |
 | elementwise_forms | rad2deg, deg2rad, float_power, ldexp, sgn, positive, rsub, fmax, fmin, mvlgamma (composed) |
 | number_steps  | frexp, nextafter (constant slopes); heaviside, gcd, lcm (no gradient)  |
 | incomplete_gamma | igamma, igammac (the regularised incomplete gamma functions; series and continued fraction) |
-| norm_forms    | dist, renorm (composed of vector_norm)                                |
+| norm_forms    | dist, renorm (composed of vector_norm); PyTorch's older frobenius_norm, nuclear_norm, native_norm |
+| finite_differences | gradient (PyTorch's: derivatives of samples by central differences, even or uneven spacing; composed) |
 | integration   | trapezoid (trapz), cumulative_trapezoid (composed)                    |
 | covariance    | cov (correction, fweights, aweights), corrcoef (composed)             |
 | histograms    | histc, histogram, histogramdd (no gradient)                           |
@@ -123,7 +126,8 @@ from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool
 from .pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .pool import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 from .scatter import (
-    argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, scatter, scatter_add,
+    argwhere, index_add, index_copy, index_fill, index_select, masked_select, nonzero, nonzero_static, scatter,
+    scatter_add,
 )
 from .scatter_reduce import scatter_reduce
 from .index_put import index_put, masked_scatter
@@ -185,7 +189,7 @@ __all__ = [
     "movedim", "moveaxis", "roll", "select", "swapaxes", "swapdims", "tile", "unbind", "unflatten",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite", "isinf", "isnan", "le",
     "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
-    "argwhere", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
+    "argwhere", "index_select", "masked_select", "nonzero", "nonzero_static", "scatter", "scatter_add",
     "index_add", "index_copy", "index_fill", "scatter_reduce", "index_put", "masked_scatter", "unfold_dimension",
     "max_unpool1d", "max_unpool2d",
     "erf", "erfc", "erfinv", "take_along_dim", "lgamma", "digamma", "polygamma",
@@ -212,6 +216,7 @@ __all__ = [
     "frexp", "gcd", "heaviside", "lcm", "nextafter", "igamma", "igammac", "dist", "renorm",
     "cumulative_trapezoid", "trapezoid", "trapz", "corrcoef", "cov", "histc", "histogram", "histogramdd", "addr",
     "bitwise_left_shift", "bitwise_right_shift",
+    "as_strided", "as_strided_scatter", "fill", "frobenius_norm", "gradient", "native_norm", "nuclear_norm",
 ]
 
 # Imported on first use (``ops.histc``, ``from deltaprop.ops import histc``): each module with the names
@@ -234,11 +239,14 @@ _RARE = {
     ".searching": "bucketize isin searchsorted",
     ".selection": "kthvalue mode",
     ".nan_reduction": "nanmean nansum",
-    ".norm_forms": "dist renorm",
+    ".norm_forms": "dist frobenius_norm native_norm nuclear_norm renorm",
     ".integration": "cumulative_trapezoid trapezoid trapz",
     ".covariance": "corrcoef cov",
     ".histograms": "histc histogram histogramdd",
-    ".sampling": "bernoulli multinomial normal poisson",
+    ".sampling": "bernoulli binomial multinomial normal poisson",
+    ".strided": "as_strided as_strided_scatter",
+    ".finite_differences": "gradient",
+    ".filling": "fill",
 }
 # ... and each of them, like the modules of deltaprop.linalg, deltaprop.special and nn's recurrent
 # layers, is also this package's attribute (``ops.histograms``, ``ops.linalg_forms.det``), as an
@@ -248,4 +256,4 @@ _LINEAR_ALGEBRA = (
     ".lu_factorization", ".matrix_exponential", ".matrix_functions", ".matrix_norms", ".rank_and_condition",
     ".solve_forms", ".triangular_solve",
 )
-_lazy.provide(globals(), _RARE, modules=(*_RARE, *_LINEAR_ALGEBRA, ".special_functions", ".recurrent"))
+_lazy.provide(globals(), _RARE, modules=(*_RARE, *_LINEAR_ALGEBRA, ".special_functions", ".recurrent", ".aliasing"))

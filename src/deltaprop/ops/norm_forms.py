@@ -1,10 +1,14 @@
 """PyTorch's functions built on the vector p-norm: ``dist`` (the norm of a difference) and
 ``renorm`` (slices scaled down to a largest norm), composed of :func:`.matrix_norms.vector_norm`,
 sub, mul and where, whose rules give their gradients (renorm's through its scale factor too, as
-PyTorch's) and second derivatives.
+PyTorch's) and second derivatives; and PyTorch's older names of norms, kept for the programs that
+call them: ``frobenius_norm`` and ``nuclear_norm`` (deprecated in PyTorch, which warns, as they do
+here) and ``native_norm`` (which PyTorch computes for sparse tensors only, over all their elements).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -12,7 +16,7 @@ from ..errors import ConfigError, ShapeError
 from ._core import broadcast_error, normalize_axes, operand
 from .arithmetic import add, div, mul, sub
 from .elementwise import where
-from .matrix_norms import vector_norm
+from .matrix_norms import matrix_norm, vector_norm
 
 _RENORM_EPS = 1e-7  # added to a norm before dividing by it, as PyTorch adds it
 
@@ -55,3 +59,36 @@ def renorm(input, p, dim, maxnorm):
     if not np.any(over):
         return mul(a, 1.0)  # (a new tensor, as PyTorch's)
     return mul(a, where(over, div(maxnorm, add(norms, _RENORM_EPS)), 1.0))
+
+
+def frobenius_norm(input, dim, keepdim=False):
+    """√Σ x² over ``dim`` (one or two dimensions; all for ()): PyTorch's deprecated
+    ``frobenius_norm``, which is ``linalg.vector_norm(input, 2, dim, keepdim)``."""
+    warnings.warn("frobenius_norm is deprecated (in PyTorch too); use linalg.vector_norm(input, 2, dim, keepdim)",
+                  UserWarning, stacklevel=2)
+    if isinstance(dim, (tuple, list)) and len(dim) > 2:
+        raise ShapeError(f"frobenius_norm: dim must name one or two dimensions, got {len(dim)}")
+    return vector_norm(input, 2, dim, keepdim)
+
+
+def nuclear_norm(input, dim=None, keepdim=False):
+    """The sum of the singular values of the matrices on the two dimensions ``dim`` (the last two
+    for None): PyTorch's deprecated ``nuclear_norm``, ``linalg.matrix_norm(input, 'nuc', dim,
+    keepdim)``. As in PyTorch, a bool in ``dim``'s place is ``keepdim`` (``nuclear_norm(x, True)``)."""
+    warnings.warn("nuclear_norm is deprecated (in PyTorch too); use linalg.matrix_norm(input, 'nuc', dim, keepdim)",
+                  UserWarning, stacklevel=2)
+    if isinstance(dim, (bool, np.bool_)):
+        dim, keepdim = None, bool(dim)
+    axes = (-2, -1) if dim is None else dim
+    if isinstance(axes, (int, np.integer)) or len(tuple(axes)) != 2:
+        raise ShapeError(f"nuclear_norm: dim must name two dimensions (the matrices'), got {dim!r}")
+    return matrix_norm(input, "nuc", tuple(axes), keepdim)
+
+
+def native_norm(input, p=2, dim=None, keepdim=False, dtype=None):
+    """The ``p``-norm (None: 2) over ``dim`` (all elements for None or ()), after a conversion to
+    ``dtype``: PyTorch's ``native_norm``, which it computes for sparse tensors only (a deltaprop
+    tensor is dense), as ``linalg.vector_norm``."""
+    return vector_norm(input, 2 if p is None else _number("native_norm", "p", p),
+                       None if dim is None or (isinstance(dim, (tuple, list)) and not dim) else dim, keepdim,
+                       dtype=dtype)

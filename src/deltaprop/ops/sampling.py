@@ -1,12 +1,12 @@
-"""Draws whose parameters are tensors: PyTorch's ``normal``, ``bernoulli``, ``poisson`` and
-``multinomial``, from the library's generator or the ``generator=`` given.
+"""Draws whose parameters are tensors: PyTorch's ``normal``, ``bernoulli``, ``poisson``,
+``binomial`` and ``multinomial``, from the library's generator or the ``generator=`` given.
 
 A draw is no smooth function of its parameters. As in PyTorch, ``normal``, ``bernoulli`` and
 ``poisson`` give their parameters a gradient of zero: their results join the graph, so a loss
 built on them still backpropagates to everything else it uses, but nothing flows through the
 draw itself. The draw that carries a gradient is the reparameterised one, μ + σ·ε
-(``distributions.Normal(mu, sigma).rsample()``). ``multinomial`` gives integer indices, outside
-any graph.
+(``distributions.Normal(mu, sigma).rsample()``). ``binomial``'s result joins the graph too, and, as
+PyTorch's, refuses to be differentiated. ``multinomial`` gives integer indices, outside any graph.
 
 Draws are made in float64 and rounded to the result's dtype, as the in-place fills (draws.py) do.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, GradError, ShapeError
 from ..random import numpy_generator
 from ..tensor import Tensor, get_default_dtype
 from ._core import operand, record
@@ -109,6 +109,39 @@ def poisson(input, generator=None) -> Tensor:
         raise ConfigError(f"poisson: rates must be at least 0, got {rate[~(rate >= 0)].flat[0]}")
     counts = poisson_counts(rate, numpy_generator(generator, "poisson"))
     return record(counts.astype(x.data.dtype), (x,), _zero_gradient((x,)), "poisson")
+
+
+def binomial(count, prob, generator=None) -> Tensor:
+    """The number of successes in ``count`` trials (whole numbers ≥ 0) of probability ``prob`` (in
+    [0, 1]), the two floating-point tensors of one dtype broadcast together, as PyTorch's
+    ``binomial``: counts in that dtype. It has no derivative: a backward pass through it is refused,
+    as PyTorch refuses it."""
+    op = "binomial"
+    if not isinstance(count, Tensor) or not isinstance(prob, Tensor):
+        raise TypeError(f"{op}: count and prob must be tensors, got {type(count).__name__} and {type(prob).__name__}")
+    _floating(op, "count", count)
+    _floating(op, "prob", prob)
+    if count.data.dtype != prob.data.dtype:
+        raise TypeError(f"{op}: count and prob must have one dtype, got {count.data.dtype} and {prob.data.dtype}")
+    try:
+        shape = np.broadcast_shapes(count.data.shape, prob.data.shape)
+    except ValueError:
+        raise ShapeError(f"{op}: count of shape {count.data.shape} and prob of shape {prob.data.shape} do not "
+                         "broadcast together") from None
+    trials, p = np.asarray(count.data, np.float64), np.asarray(prob.data, np.float64)
+    wrong = ~((trials >= 0) & (trials == np.floor(trials)) & np.isfinite(trials))
+    if wrong.any():
+        raise ConfigError(f"{op}: count must hold whole numbers of trials, at least 0, got {trials[wrong].flat[0]}")
+    if not ((p >= 0) & (p <= 1)).all():
+        raise ConfigError(f"{op}: prob must lie in [0, 1], got {p[~((p >= 0) & (p <= 1))].flat[0]}")
+    draws = numpy_generator(generator, op).binomial(np.broadcast_to(trials, shape).astype(np.int64),
+                                                      np.broadcast_to(p, shape))
+
+    def backward(g):
+        raise GradError(f"{op}: the draws have no derivative with respect to count or prob (PyTorch refuses it too); "
+                        "use the draws as constants: binomial(count, prob).detach()")
+
+    return record(np.asarray(draws, dtype=count.data.dtype), (count, prob), backward, op)
 
 
 def poisson_counts(rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:

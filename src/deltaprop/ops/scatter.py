@@ -278,6 +278,22 @@ def nonzero(input, *, as_tuple=False):
     return Tensor._wrap(np.argwhere(X).astype(np.int64))
 
 
+def nonzero_static(input, *, size, fill_value=-1):
+    """:func:`nonzero`'s (count, dims) positions with exactly ``size`` rows, as PyTorch's
+    ``nonzero_static``: the first ``size`` positions, the rows after the last one filled with
+    ``fill_value``."""
+    for name, number in (("size", size), ("fill_value", fill_value)):
+        if isinstance(number, bool) or not isinstance(number, (int, np.integer)):
+            raise TypeError(f"nonzero_static: {name} must be an integer, got {number!r}")
+    if size < 0:
+        raise ConfigError(f"nonzero_static: size must be a non-negative integer, got {size}")
+    positions = nonzero(input).data
+    out = np.full((int(size), positions.shape[1]), fill_value, dtype=np.int64)
+    kept = min(int(size), positions.shape[0])
+    out[:kept] = positions[:kept]
+    return Tensor._wrap(out)
+
+
 def argwhere(input):
     """PyTorch's ``argwhere``: :func:`nonzero`'s (count, dims) positions."""
     return nonzero(input)

@@ -10,7 +10,7 @@ the module of its topic:
 | in_place      | relu_, elu_, leaky_relu_, hardtanh_, selu_, celu_, threshold_, rrelu_            |
 | losses        | mse_loss, cross_entropy, nll_loss, kl_div, ctc_loss, ... and the ranking, embedding and likelihood losses |
 | linear_loss   | linear_cross_entropy (cross_entropy of linear's logits, in one call)       |
-| convolution   | linear, bilinear, conv1d/2d, conv_transpose1d/2d, unfold, fold                   |
+| convolution   | linear, bilinear, conv1d/2d, conv_transpose1d/2d, unfold, fold, conv_tbc         |
 | pooling       | max/avg/adaptive pooling, max_unpool1d/2d/3d, lp_pool1d/2d/3d, the ``*_with_indices`` forms |
 | normalization | batch_norm, layer_norm, rms_norm, group_norm, instance_norm, local_response_norm |
 | dropouts      | dropout, dropout1d/2d, alpha_dropout, feature_alpha_dropout                      |
@@ -42,7 +42,8 @@ from .losses import (
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 from .convolution import (
-    bilinear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, fold, linear, unfold
+    bilinear, conv1d, conv2d, conv3d, conv_tbc, conv_transpose1d, conv_transpose2d, conv_transpose3d, fold, linear,
+    unfold,
 )
 from .pooling import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
@@ -63,7 +64,7 @@ __all__ = [
     "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices",
     "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "affine_grid", "alpha_dropout", "avg_pool1d", "avg_pool2d",
     "avg_pool3d", "batch_norm", "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_",
-    "channel_shuffle", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "channel_shuffle", "conv1d", "conv2d", "conv3d", "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "ctc_loss", "dropout", "dropout1d", "dropout2d",
     "dropout3d", "elu", "elu_", "embedding", "embedding_bag", "feature_alpha_dropout", "flatten", "fold",
     "gaussian_nll_loss", "gelu", "glu", "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish",
