@@ -41,6 +41,17 @@ def compare_functions(ours, theirs, x, dtype, tol=None, grad_tol=None):
     return out, expected
 
 
+def output_size(shape, resize) -> tuple:
+    """The (H, W) that ``interpolate(x of shape, **resize)`` gives: ``resize`` holds ``size`` (an int or a
+    pair) or ``scale_factor`` (a number or a pair), each factor's product with the input's size floored."""
+    if "size" in resize:
+        size = resize["size"]
+        return size if isinstance(size, tuple) else (size, size)
+    factor = resize["scale_factor"]
+    factors = factor if isinstance(factor, tuple) else (factor, factor)
+    return tuple(int(n * f) for n, f in zip(shape[2:], factors))
+
+
 def load_into(ours, theirs):
     """Load ``theirs``'s state dict (PyTorch's) into ``ours``, after checking the keys are the same, in order."""
     assert list(ours.state_dict()) == list(theirs.state_dict())

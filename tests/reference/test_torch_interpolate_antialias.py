@@ -13,7 +13,7 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import autograd, nn  # noqa: E402
 from deltaprop.errors import ConfigError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-from torch_twins import DTYPES, compare_functions, sample  # noqa: E402
+from torch_twins import DTYPES, compare_functions, output_size, sample  # noqa: E402
 
 TF = torch.nn.functional
 
@@ -24,15 +24,6 @@ RESIZES = [dict(scale_factor=f) for f in (0.3, 0.5, 0.77, 1.0, 1.5, 2.0, (0.4, 1
     dict(scale_factor=0.77, recompute_scale_factor=True), dict(scale_factor=(1.3, 0.45), recompute_scale_factor=True),
     dict(size=(3, 4)), dict(size=(1, 6)), dict(size=(12, 2)), dict(size=5), dict(size=1),
 ]
-
-
-def output_size(shape, resize) -> tuple:
-    if "size" in resize:
-        size = resize["size"]
-        return size if isinstance(size, tuple) else (size, size)
-    factor = resize["scale_factor"]
-    factors = factor if isinstance(factor, tuple) else (factor, factor)
-    return tuple(int(n * f) for n, f in zip(shape[2:], factors))
 
 
 def pytorch_is_wrong(shape, resize) -> bool:
