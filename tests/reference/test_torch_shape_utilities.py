@@ -320,6 +320,12 @@ def test_nanmedian_of_nothing_but_nans_and_of_no_elements_is_nan_as_in_pytorch()
     assert ours.indices.data[0] == theirs.indices[0] == 1  # (PyTorch's index for a row of NaNs alone is its own)
     empty, expected = dp.zeros((0, 3)).nanmedian(1), torch.zeros(0, 3).nanmedian(1)
     assert empty.values.shape == tuple(expected.values.shape) == (0,)
+    # median as nanmedian of floats: NaN of no elements, an empty result along a dimension that is not empty
+    assert np.isnan(dp.zeros(0).median().data) and torch.isnan(torch.zeros(0).median())
+    for dtype, torch_dtype in ((np.float32, torch.float32), (np.int64, torch.int64)):
+        ours, theirs = dp.zeros((3, 0), dtype=dtype).median(0), torch.zeros(3, 0, dtype=torch_dtype).median(0)
+        assert ours.values.shape == tuple(theirs.values.shape) == (0,) and ours.values.dtype == dtype
+        assert ours.indices.shape == (0,)
     # a NaN median of all elements sends its gradient to the NaNs, shared, as PyTorch's
     y, u = dp.tensor([nan, nan], requires_grad=True), torch.tensor([nan, nan], requires_grad=True)
     y.nanmedian().backward()

@@ -32,7 +32,9 @@ def _median(op: str, input, dim, keepdim):
     a = operand(input)
     X = np.asarray(a.data)
     if X.size == 0 and not _empty_allowed(op, X, dim):
-        raise ShapeError(f"{op}: the input of shape {X.shape} is empty, and the median of no elements is undefined")
+        what = "no integers" if dim is None else "no elements"
+        raise ShapeError(f"{op}: the input of shape {X.shape} is empty, and the median of {what} is undefined"
+                         + (" (of no floating-point numbers it is NaN, as in PyTorch)" if dim is None else ""))
     if dim is None:
         return _median_of_all(op, a, X)
     if X.ndim == 0:
@@ -62,11 +64,12 @@ def _median(op: str, input, dim, keepdim):
 
 
 def _empty_allowed(op: str, X: np.ndarray, dim) -> bool:
-    """Whether an empty input has a result, as in PyTorch: for nanmedian of floats, NaN for all
-    elements, and along a dimension that is not empty itself an empty result."""
-    if op != "nanmedian" or X.dtype.kind != "f":
-        return False
-    return dim is None or X.shape[_one_axis(op, dim, X.ndim)] > 0
+    """Whether an empty input has a result, as in PyTorch: along a dimension that is not empty
+    itself, an empty result; of all the elements of floats, NaN (PyTorch's median of no integers is
+    the dtype's smallest number, which is refused here instead)."""
+    if dim is None:
+        return X.dtype.kind == "f"
+    return X.shape[_one_axis(op, dim, X.ndim)] > 0
 
 
 def _median_of_all(op: str, a, X: np.ndarray):
@@ -76,7 +79,7 @@ def _median_of_all(op: str, a, X: np.ndarray):
         undefined = count == 0
     else:
         count = flat.size
-        undefined = X.dtype.kind == "f" and bool(np.isnan(flat[-1]))
+        undefined = X.dtype.kind == "f" and (not count or bool(np.isnan(flat[-1])))  # (NaN for no elements)
     if undefined:  # NaN, its gradient spread over the NaNs
         value, hit = np.array(np.nan, X.dtype), np.isnan(X)
     else:
