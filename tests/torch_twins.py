@@ -41,6 +41,20 @@ def compare_functions(ours, theirs, x, dtype, tol=None, grad_tol=None):
     return out, expected
 
 
+def penalty_gradients_agree(ours, theirs, x, v, err_msg=""):
+    """Second derivatives of ``ours(tensor)`` and ``theirs(torch tensor)`` on ``x`` (float64), as a
+    gradient penalty takes them: ∂/∂x of ‖∂(Σ v·y²)/∂x‖², compared with PyTorch's."""
+    xd = dp.tensor(x, dtype=np.float64, requires_grad=True)
+    y = ours(xd)
+    (gx,) = dp.autograd.grad((y * y * dp.tensor(v, dtype=np.float64)).sum(), xd, create_graph=True)
+    (h,) = dp.autograd.grad((gx * gx).sum(), xd)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    yt = theirs(xt)
+    (gt,) = torch.autograd.grad((yt * yt * torch.tensor(v)).sum(), xt, create_graph=True)
+    (ht,) = torch.autograd.grad((gt * gt).sum(), xt)
+    np.testing.assert_allclose(h.data, ht.numpy(), rtol=1e-10, atol=1e-12, err_msg=err_msg)
+
+
 def output_size(shape, resize) -> tuple:
     """The (H, W) that ``interpolate(x of shape, **resize)`` gives: ``resize`` holds ``size`` (an int or a
     pair) or ``scale_factor`` (a number or a pair), each factor's product with the input's size floored."""

@@ -15,7 +15,7 @@ import deltaprop as dp  # noqa: E402
 from deltaprop import autograd, nn  # noqa: E402
 from deltaprop.errors import ShapeError  # noqa: E402
 from deltaprop.nn import functional as F  # noqa: E402
-from torch_twins import DTYPES, compare_functions, output_size, sample  # noqa: E402
+from torch_twins import DTYPES, compare_functions, output_size, penalty_gradients_agree, sample  # noqa: E402
 
 TF = torch.nn.functional
 
@@ -153,15 +153,8 @@ def test_second_derivatives_match_pytorch():
     x, v = sample((2, 2, 5, 6)), sample((2, 2, 9, 13), seed=1)
     for corners in (False, True):
         options = dict(size=(9, 13), mode="bicubic", align_corners=corners)
-        ours = dp.tensor(x, dtype=np.float64, requires_grad=True)
-        y = F.interpolate(ours, **options)
-        (gx,) = autograd.grad((y * y * dp.tensor(v, dtype=np.float64)).sum(), ours, create_graph=True)
-        (h,) = autograd.grad((gx * gx).sum(), ours)
-        t = torch.tensor(x, requires_grad=True)
-        yt = TF.interpolate(t, **options)
-        (gt,) = torch.autograd.grad((yt * yt * torch.tensor(v)).sum(), t, create_graph=True)
-        (ht,) = torch.autograd.grad((gt * gt).sum(), t)
-        np.testing.assert_allclose(h.data, ht.numpy(), rtol=1e-10, atol=1e-12, err_msg=str(corners))
+        penalty_gradients_agree(lambda xd: F.interpolate(xd, **options), lambda xt: TF.interpolate(xt, **options),
+                                x, v, err_msg=str(corners))
 
 
 def test_non_contiguous_input_empty_batch_and_integers():
