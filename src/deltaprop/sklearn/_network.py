@@ -26,6 +26,7 @@ from .. import nn, ops
 from ..grad_mode import no_grad
 from ..nn.module import Parameter
 from ..ops._core import mm, operand, record
+from ..ops.loss.classification import cross_entropy_with_values, logistic_loss_with_values
 
 
 def _identity(x):
@@ -90,27 +91,33 @@ def _clipped_log_loss(per_sample: np.ndarray, w, eps: float) -> float:
     machine epsilon of its dtype) before the logarithm, so each −log p counts between −log(1 − ε)
     and −log ε (36.04 in float64, 15.94 in float32): a sample predicted wrong with certainty adds at
     most that. Its gradient is that of the loss without the clip, which is what is differentiated."""
-    clipped = np.clip(per_sample, -np.log1p(-eps), -np.log(eps))
+    # (np.maximum and np.minimum: np.clip's Python-level checks cost more than both loops here)
+    clipped = np.maximum(per_sample, -np.log1p(-eps))
+    np.minimum(clipped, -np.log(eps), out=clipped)
     if clipped.ndim == 2:  # (several logistic outputs: summed per sample)
-        clipped = clipped.sum(axis=1)
-    return float(clipped.mean() if w is None else w @ clipped)
+        clipped = np.add.reduce(clipped, axis=1)
+    # (the mean as np.mean computes it, the sum divided by the count, without its Python wrapper)
+    return float(np.add.reduce(clipped) / clipped.shape[0] if w is None else w @ clipped)
 
 
 def softmax_error(z, labels, w, eps):
     """Cross-entropy of softmax(z) against class indices: −log p_y, averaged over samples."""
-    per_sample = ops.cross_entropy(z, labels, reduction="none")
-    loss = ops.mean(per_sample) if w is None else _weighted_sum(per_sample, w)
-    return loss, _clipped_log_loss(per_sample.data, w, eps)
+    if w is None:  # (the mean and the losses it averages from one node)
+        loss, per_sample = cross_entropy_with_values(z, labels)
+    else:
+        per_sample_node = ops.cross_entropy(z, labels, reduction="none")
+        loss, per_sample = _weighted_sum(per_sample_node, w), per_sample_node.data
+    return loss, _clipped_log_loss(per_sample, w, eps)
 
 
 def logistic_error(z, targets, w, eps):
     """Binary cross-entropy of sigmoid(z) per output, averaged over samples and summed over outputs."""
-    per_element = ops.binary_cross_entropy_with_logits(z, targets, reduction="none")
-    if w is None:
-        loss = ops.mul(ops.sum(per_element), 1.0 / targets.shape[0])
+    if w is None:  # (the sum over the outputs, averaged over the samples, and its terms from one node)
+        loss, per_element = logistic_loss_with_values(z, targets, targets.shape[0])
     else:
-        loss = _weighted_sum(per_element, w)
-    return loss, _clipped_log_loss(per_element.data, w, eps)
+        per_element_node = ops.binary_cross_entropy_with_logits(z, targets, reduction="none")
+        loss, per_element = _weighted_sum(per_element_node, w), per_element_node.data
+    return loss, _clipped_log_loss(per_element, w, eps)
 
 
 def squared_error(z, targets, w, eps):

@@ -48,7 +48,7 @@ def _upstream(g, reduction: str, denominator: float):
 NEGATED = "the negated input gradient"
 
 
-def _pointwise(name, input, target, reduction, rule, denominator=None, promote=True, options=None):
+def _pointwise(name, input, target, reduction, rule, denominator=None, promote=True, options=None, values_out=None):
     """A loss that pairs every element of ``input`` with the same element of ``target``.
 
     ``rule(x, y)`` returns (values, ∂values/∂x, ∂values/∂y); the last may be None when the target
@@ -58,7 +58,8 @@ def _pointwise(name, input, target, reduction, rule, denominator=None, promote=T
     mse_loss does (not with ``promote`` False: huber_loss, as PyTorch's); any other target, and a
     target array or list, in the input's (see :func:`_float_dtype`). ``options`` (the loss's own
     numbers: delta, weight, ...) are kept on the rule for its own derivative
-    (autograd/differentiable_layers.py).
+    (autograd/differentiable_layers.py). ``values_out``, a list, receives the per-element losses
+    before they are reduced.
     """
     if denominator is None:
         _check_reduction(name, reduction)
@@ -100,6 +101,8 @@ def _pointwise(name, input, target, reduction, rule, denominator=None, promote=T
 
     if options:
         backward.__dict__.update(options)
+    if values_out is not None:
+        values_out.append(values)
     return record(_reduce(values, reduction, n), (input, target), backward, name)
 
 
