@@ -158,8 +158,25 @@ def tanh(a):
 def _row_max(x: np.ndarray, axis) -> np.ndarray:
     """The maximum along ``axis``, kept as a size-1 axis: what softmax subtracts (it leaves softmax
     unchanged and keeps exp() from overflowing). An empty input gives an empty softmax, as in
-    PyTorch, so its maximum may be anything that broadcasts: here −inf, where NumPy's max would fail."""
-    return np.max(x, axis=axis, keepdims=True, initial=-np.inf) if x.size == 0 else x.max(axis=axis, keepdims=True)
+    PyTorch, so its maximum may be anything that broadcasts: here −inf, where NumPy's max would fail.
+
+    A batch of short rows (logits of a few classes) is reduced through its transpose: NumPy runs its
+    inner loop once per row, a few elements each time, where the rows of the transposed copy are
+    compared elementwise, all samples at once. 200 rows of 10 float32 logits: 9.7 against 2.5 µs
+    with the copy; 112 rows of 3 in float64: 5.0 against 1.5. The maximum is exact either way.
+    """
+    if x.size == 0:
+        return np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    if x.ndim == 2 and axis in (1, -1) and x.shape[0] >= _NARROW_ROWS_FROM and x.shape[1] <= _NARROW_ROW_WIDTH:
+        return np.maximum.reduce(x.T.copy(), axis=0).reshape(-1, 1)
+    return np.maximum.reduce(x, axis=axis, keepdims=True)
+
+
+# The transposed route of _row_max from 64 rows of at most 64 numbers: measured float32 crossovers
+# lie between 16 and 64 rows for 10 classes, and between 32 and 64 columns (128 rows: 8.7 against
+# 6.6 µs at 64 columns; 32 rows of 64: 3.6 against 4.1).
+_NARROW_ROWS_FROM = 64
+_NARROW_ROW_WIDTH = 64
 
 
 def softmax(a, axis=-1, *, dim=None):

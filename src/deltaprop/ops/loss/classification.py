@@ -17,7 +17,7 @@ from ...errors import ConfigError, DataError, ShapeError
 from ...tensor import Tensor
 from .. import _memory
 from .._core import constant, operand, record
-from ..activation import _against_zero, logistic
+from ..activation import _against_zero, _row_max, logistic
 from ._common import _check_reduction, _pointwise, _reduce, _upstream
 
 
@@ -360,7 +360,7 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     # the pool's lookup. Integer logits give integer differences, whose exponentials are floating.
     # (ufunc.reduce directly: the ndarray.max/.sum methods add a Python-level wrapper per call)
     pooled = z.nbytes >= _memory.MIN_BYTES and z.dtype.kind == "f"
-    row_max = np.maximum.reduce(z, axis=1, keepdims=True)
+    row_max = _row_max(z, 1)  # (of a batch of few classes through its transpose: see _row_max)
     if spatial:
         # C-ordered, so that a label's place is a flat offset (_flat never copies these arrays)
         shifted = np.subtract(z, row_max, out=_memory.empty(z.shape, z.dtype))
