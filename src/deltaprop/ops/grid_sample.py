@@ -4,9 +4,9 @@ gradient of the input by ``np.bincount``, the grid's from the values the forward
 :mod:`deltaprop.nn.functional.sampling` had composed the sampler of gathers and products (the
 composition stays there, as the restatement that second derivatives differentiate, and as the
 bicubic mode). Composed, a (8, 3, 64, 64) input sampled at a (8, 64, 64, 2) grid in float32 took
-5.0 ms forward and 12.7 ms with the backward (PyTorch: 0.19 and 0.87; one thread), a third of it in
-``np.add.at`` and most of the rest in building (N, C, Hₒ, Wₒ) index arrays four times over and in
-twenty-odd recorded operations; as one primitive, 0.75 and 2.1 ms (benchmarks/README.md). Here:
+5.0 ms forward and 13.2 ms with the backward (PyTorch: 0.19 and 0.80; one thread, CPU time), a third
+of it in ``np.add.at`` and most of the rest in building (N, C, Hₒ, Wₒ) index arrays four times over
+and in twenty-odd recorded operations; as one primitive, 0.68 and 2.25 ms (benchmarks/README.md). Here:
 
 * **Positions** as PyTorch's CPU kernel computes them (``GridSamplerKernel.cpp``): unnormalised as
   (g + 1)·(size − 1)/2 or (g + 1)·size/2 − ½, the latter rounded once (:func:`fused_multiply_add`:
