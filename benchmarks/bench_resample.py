@@ -1,7 +1,11 @@
-"""Interpolation and depthwise convolution, forward and backward: deltaprop against PyTorch on the CPU.
+"""Interpolation, grid sampling and depthwise convolution, forward and backward: deltaprop against
+PyTorch on the CPU.
 
 Each case is timed as what training repeats. For ``interpolate`` (nn.Upsample): the forward and the
-backward of one call, with the same fixed upstream gradient in both libraries. For a depthwise
+backward of one call, with the same fixed upstream gradient in both libraries. For ``grid_sample``
+(a spatial transformer's sampler): the forward alone ("fwd") and the forward and backward ("f+b"),
+with the input and the grid both requiring a gradient (the grid of a spatial transformer comes from
+its localisation network), the grid a fixed affine_grid of a random near-identity transform. For a depthwise
 convolution (groups = channels): a training step of one layer, forward, the loss mean(y²), backward
 (to the input as well, as for a layer inside a network), SGD update. Both libraries get the same
 inputs, weights and thread count; they are timed alternately in one process, block by block, and
@@ -57,6 +61,14 @@ INTERPOLATIONS = [
     ("bicubic x0.5 corners", (8, 3, 224, 224), dict(scale_factor=0.5, mode="bicubic", align_corners=True)),
 ]
 
+# (name, input shape, grid shape, grid_sample's keyword arguments); each timed forward alone and forward+backward
+GRID_SAMPLES = [
+    ("bilinear zeros", (8, 3, 64, 64), (8, 64, 64, 2), dict(mode="bilinear", padding_mode="zeros")),
+    ("bilinear border", (8, 3, 64, 64), (8, 64, 64, 2), dict(mode="bilinear", padding_mode="border")),
+    ("bilinear zeros", (4, 16, 32, 32), (4, 48, 48, 2), dict(mode="bilinear", padding_mode="zeros")),
+    ("bilinear border", (4, 16, 32, 32), (4, 48, 48, 2), dict(mode="bilinear", padding_mode="border")),
+]
+
 # (name, input shape, layer's keyword arguments besides the channels)
 DEPTHWISE = [
     ("Conv2d k3 pad 1", (32, 32, 28, 28), dict(kernel_size=3, padding=1)),
@@ -107,6 +119,50 @@ def interpolation_steps(libraries: dict, shape, options) -> dict:
         ours = dp.nn.functional.interpolate(xd, **options).data
         np.testing.assert_allclose(ours, expected.detach().numpy(), rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(xd.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        steps[name] = step
+    return steps
+
+
+def grid_sample_steps(libraries: dict, shapes, options, backward: bool) -> dict:
+    """{contestant: step} for one grid_sample call, its backward too when ``backward``. The grid is
+    affine_grid of θ = identity + N(0, 0.15²) noise (a few points fall outside the input)."""
+    import torch
+
+    shape, grid_shape = shapes
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    theta = (np.eye(2, 3) + rng.normal(0, 0.15, (shape[0], 2, 3))).astype(np.float32)
+    points = torch.nn.functional.affine_grid(torch.from_numpy(theta), (shape[0], 1, *grid_shape[1:3]),
+                                             align_corners=False).numpy()
+    options = dict(options, align_corners=False)
+    xt, gt = torch.tensor(x, requires_grad=True), torch.tensor(points, requires_grad=True)
+    expected = torch.nn.functional.grid_sample(xt, gt, **options)
+    upstream = rng.standard_normal(tuple(expected.shape)).astype(np.float32)
+    expected.backward(torch.from_numpy(upstream))
+    steps = {}
+
+    def torch_step():
+        xt.grad = gt.grad = None
+        out = torch.nn.functional.grid_sample(xt, gt, **options)
+        if backward:
+            out.backward(torch.from_numpy(upstream))
+
+    steps["torch"] = torch_step
+    for name, dp in libraries.items():
+        xd, gd = dp.tensor(x, requires_grad=True), dp.tensor(points, requires_grad=True)
+
+        def step(dp=dp, xd=xd, gd=gd):
+            xd.grad = gd.grad = None
+            out = dp.nn.functional.grid_sample(xd, gd, **options)
+            if backward:
+                out.backward(upstream)
+
+        xd.grad = gd.grad = None
+        out = dp.nn.functional.grid_sample(xd, gd, **options)  # the same numbers as PyTorch's first
+        out.backward(upstream)
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(xd.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(gd.grad, gt.grad.numpy(), rtol=1e-3, atol=1e-3)
         steps[name] = step
     return steps
 
@@ -183,7 +239,7 @@ def compare(steps: dict, repeats: int, pause: float, clock=time.perf_counter) ->
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def measure(threads: int, repeats: int, pause: float, baseline=None, log=print, kinds=("interpolate", "depthwise"),
+def measure(threads: int, repeats: int, pause: float, baseline=None, log=print, kinds=("interpolate", "grid_sample", "depthwise"),
             clock: str = "wall") -> list:
     import torch
     from threadpoolctl import threadpool_limits
@@ -192,13 +248,19 @@ def measure(threads: int, repeats: int, pause: float, baseline=None, log=print, 
     libraries = {"deltaprop": deltaprop} | ({"baseline": baseline} if baseline is not None else {})
     rows = []
     cases = [("interpolate", name, shape, options) for name, shape, options in INTERPOLATIONS]
+    cases += [("grid_sample", f"{name} {part}", (shape, grid_shape), options)
+              for name, shape, grid_shape, options in GRID_SAMPLES for part in ("fwd", "f+b")]
     cases += [("depthwise", name, shape, options) for name, shape, options in DEPTHWISE]
     with threadpool_limits(threads, user_api="blas"):
         for kind, name, shape, options in cases:
             if kind not in kinds:
                 continue
-            make = interpolation_steps if kind == "interpolate" else depthwise_steps
-            seconds = compare(make(libraries, shape, options), repeats, pause, CLOCKS[clock])
+            if kind == "grid_sample":
+                steps = grid_sample_steps(libraries, shape, options, backward=name.endswith("f+b"))
+                shape = shape[0]  # (the table shows the input's shape)
+            else:
+                steps = (interpolation_steps if kind == "interpolate" else depthwise_steps)(libraries, shape, options)
+            seconds = compare(steps, repeats, pause, CLOCKS[clock])
             row = {"threads": threads, "clock": clock, "kind": kind, "case": name, "shape": list(shape),
                    "options": {k: v for k, v in options.items()},
                    "deltaprop_ms": seconds["deltaprop"] * 1e3, "torch_ms": seconds["torch"] * 1e3,
@@ -222,7 +284,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=11, help="timed blocks per contestant (default 11)")
     parser.add_argument("--pause", type=float, default=0.05, help="seconds idle before each timed block (default 0.05)")
     parser.add_argument("--baseline", metavar="DIR", help="also time the deltaprop package in DIR (see above)")
-    parser.add_argument("--only", choices=["interpolate", "depthwise"], action="append", help="run only these cases")
+    parser.add_argument("--only", choices=["interpolate", "grid_sample", "depthwise"], action="append", help="run only these cases")
     parser.add_argument("--clock", choices=list(CLOCKS), default="wall",
                         help="wall time (default), or the main thread's CPU time, which a busy neighbour on a shared "
                              "machine does not inflate by preempting us (one thread only: it misses worker threads)")
@@ -237,15 +299,15 @@ def main(argv=None) -> None:
     threads = args.threads or sorted({blas_threads(), 1}, reverse=True)
     print(f"numpy {np.__version__}, torch {torch.__version__}; deltaprop from {Path(deltaprop.__file__).parent}"
           + (f", baseline from {Path(baseline.__file__).parent}" if baseline else ""))
-    print(f"times ({args.clock} clock) are medians over alternating blocks, ms per forward+backward (interpolate) or "
-          "per training step (depthwise); ratio = PyTorch's time / deltaprop's (>= 1: deltaprop faster)")
+    print(f"times ({args.clock} clock) are medians over alternating blocks, ms per forward+backward (interpolate), per "
+          "forward or forward+backward (grid_sample) or per training step (depthwise); ratio = PyTorch's time / deltaprop's (>= 1: deltaprop faster)")
     header = f"{'th':>2}  {'kind':<11} {'case':<28} {'shape':<18} {'dp ms':>9} {'torch ms':>9} {'ratio':>7}"
     if baseline is not None:
         header += f" {'old ms':>9} {'old rat':>7} {'speedup':>7}"
     print(header)
     rows = []
     for count in threads:
-        rows += measure(count, args.repeats, args.pause, baseline, kinds=args.only or ("interpolate", "depthwise"),
+        rows += measure(count, args.repeats, args.pause, baseline, kinds=args.only or ("interpolate", "grid_sample", "depthwise"),
                         clock=args.clock)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

@@ -99,3 +99,23 @@ def test_a_unit_size_grid_with_align_corners_warns_as_pytorch_and_sits_at_zero()
     with pytest.warns(UserWarning, match="with align_corners=True an axis of one pixel has no corners to align"):
         grid = F.affine_grid(theta, (1, 1, 1, 3), align_corners=True)
     np.testing.assert_allclose(grid.data[0, 0], [[-1, 0], [0, 0], [1, 0]])
+
+
+@pytest.mark.parametrize("mode, padding_mode", [("bilinear", "zeros"), ("bilinear", "border"), ("nearest", "zeros")])
+def test_the_differentiable_rule_gives_the_primitives_gradient(mode, padding_mode):
+    """Bilinear and nearest sampling are one primitive whose NumPy rule training uses; with create_graph
+    its rule restates the sampling as the composition of gathers and products. Both give one gradient,
+    on the identity grid too (its points on pixel centres and on the border's edges)."""
+    rng = np.random.default_rng(3)
+    x = dp.tensor(rng.normal(size=(2, 3, 5, 6)), dtype=np.float64, requires_grad=True)
+    theta = dp.tensor(np.tile(np.eye(2, 3), (2, 1, 1)), dtype=np.float64)
+    identity = F.affine_grid(theta, (2, 3, 5, 6), align_corners=False).data
+    points = np.concatenate([identity, rng.uniform(-1.3, 1.3, size=(2, 5, 6, 2))], axis=1)
+    grid = dp.tensor(points, dtype=np.float64, requires_grad=True)
+    upstream = dp.tensor(rng.normal(size=(2, 3, 10, 6)), dtype=np.float64)
+    wanted = [x, grid] if mode == "bilinear" else [x]
+    out = F.grid_sample(x, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
+    restated = dp.autograd.grad((out * upstream).sum(), wanted, create_graph=True)
+    (out * upstream).sum().backward()
+    for tensor, gradient in zip(wanted, restated):
+        np.testing.assert_allclose(gradient.data, tensor.grad, rtol=1e-12, atol=1e-12)

@@ -97,3 +97,64 @@ def test_points_at_nan_or_infinity_read_what_pytorchs_read(mode, padding_mode, a
     theirs = torch.nn.functional.grid_sample(torch.tensor(image), torch.tensor(points), mode=mode,
                                              padding_mode=padding_mode, align_corners=align_corners)
     np.testing.assert_allclose(ours.data, theirs.numpy(), equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_an_identity_grid_is_differentiated_as_pytorchs(align_corners, padding_mode, dtype):
+    """A spatial transformer starts from θ = identity: every point on a pixel's centre, the edge points on
+    the image's edges. PyTorch rounds (g + 1)·W/2 − ½ once (a fused multiply-add); rounded twice, a
+    position fell an ulp short of its pixel, was floored to the pixel before, and took the slope of the
+    other side (grid gradients off by up to 1e3 at 100 pixels); and PyTorch gives the clipped border
+    and reflection edges no gradient, where deltaprop's clip had passed it (off by a pixel difference)."""
+    rng = np.random.default_rng(7)
+    image = rng.normal(size=(2, 3, 48, 51)).astype(dtype)
+    theta = torch.tensor(np.tile(np.eye(2, 3), (2, 1, 1)).astype(dtype))
+    points = torch.nn.functional.affine_grid(theta, (2, 3, 48, 51), align_corners=align_corners).numpy()
+    ours_g = dp.tensor(points, dtype=dtype, requires_grad=True)
+    their_g = torch.tensor(points, requires_grad=True)
+    upstream = rng.normal(size=(2, 3, 48, 51)).astype(dtype)
+    options = dict(padding_mode=padding_mode, align_corners=align_corners)
+    ours = F.grid_sample(dp.tensor(image, dtype=dtype), ours_g, **options)
+    theirs = torch.nn.functional.grid_sample(torch.tensor(image), their_g, **options)
+    ours.backward(upstream)
+    theirs.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=0, atol=1e-6 if dtype == np.float32 else 1e-14)
+    # (float32: PyTorch fuses the multiply-adds of its sums too, so an ulp or two of the sums apart)
+    tol = dict(rtol=1e-4, atol=1e-3) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(ours_g.grad, their_g.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_points_on_the_edges_and_folds_get_pytorchs_grid_gradient(align_corners, padding_mode):
+    """Points whose position lands exactly on the first or last pixel, or is reflected there: PyTorch
+    counts them as clipped (zero gradient); and points on every other pixel and half-pixel, in float64."""
+    rng = np.random.default_rng(8)
+    image = rng.normal(size=(1, 2, 4, 5))
+    pixels = np.arange(-6.0, 11.0, 0.5)  # pixel positions along x, many folded back by reflection
+    xs = pixels * 2 / 4 - 1 if align_corners else (2 * pixels + 1) / 5 - 1
+    points = np.stack([xs, np.full_like(xs, 0.1)], axis=-1)[None, None]
+    ours_g, their_g = _pair(points)
+    options = dict(padding_mode=padding_mode, align_corners=align_corners)
+    ours = F.grid_sample(dp.tensor(image, dtype=np.float64), ours_g, **options)
+    theirs = torch.nn.functional.grid_sample(torch.tensor(image), their_g, **options)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ours_g.grad, their_g.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+def test_an_infinite_pixel_outside_the_points_reach_stays_out_of_zeros_padding(mode):
+    """A point beyond the image reads zeros, as PyTorch's masked gather: not the first pixel times a zero
+    weight, which an infinite first pixel turned into NaN."""
+    image = np.arange(12.0).reshape(1, 1, 3, 4)
+    image[0, 0, 0, 0] = np.inf
+    points = np.array([[[[-3.0, -3.0], [2.5, 0.0], [0.5, 0.5]]]])
+    ours = F.grid_sample(dp.tensor(image, dtype=np.float64), dp.tensor(points, dtype=np.float64), mode=mode,
+                         align_corners=False)
+    theirs = torch.nn.functional.grid_sample(torch.tensor(image), torch.tensor(points), mode=mode, align_corners=False)
+    np.testing.assert_allclose(ours.data, theirs.numpy())
+    assert ours.data[0, 0, 0, :2].tolist() == [0.0, 0.0]

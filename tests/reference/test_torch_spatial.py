@@ -115,6 +115,31 @@ def test_interpolate_of_a_float32_input_stays_float32_and_matches_bitwise_for_ne
         np.testing.assert_array_equal(out.data, TF.interpolate(torch.tensor(x), **resize).numpy())
 
 
+LONG_AXES = [((2, 3, 1500), dict(size=3001, mode="linear")), ((2, 3, 1500), dict(scale_factor=2.0007, mode="linear")),
+             ((2, 3, 3000), dict(size=1100, mode="linear")), ((2, 3, 3000), dict(scale_factor=0.3667, mode="linear")),
+             ((1, 2, 7, 1500), dict(size=(9, 3001), mode="bilinear")),
+             ((1, 1, 2, 3, 1500), dict(scale_factor=(1.5, 1, 1.7), mode="trilinear"))]
+
+
+@pytest.mark.parametrize("shape, options", LONG_AXES, ids=[f"{s}-{o}" for s, o in LONG_AXES])
+def test_float32_positions_past_a_thousand_pixels_are_rounded_as_pytorchs(shape, options):
+    """(j + ½)·s − ½ rounded once, as PyTorch's compiled forward and backward both compute it (a fused
+    multiply-add): rounded twice, positions past 1,000 pixels moved by an ulp, the values of 1500 -> 3001
+    by up to 2e-4 and the input gradient by 8e-5. What is left is PyTorch fusing its sum λ0·x0 + λ1·x1 too
+    (and adding the gradient in another order): an ulp or two of values about 1."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=shape).astype(np.float32)
+    options = dict(options, align_corners=False)
+    ours_x, their_x = dp.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = F.interpolate(ours_x, **options), TF.interpolate(their_x, **options)
+    upstream = rng.normal(size=tuple(theirs.shape)).astype(np.float32)
+    ours.backward(upstream)
+    theirs.backward(torch.from_numpy(upstream))
+    for mine, reference in ((ours.data, theirs.detach().numpy()), (ours_x.grad, their_x.grad.numpy())):
+        # two ulps of the largest value (rounded twice: up to 2e-4 for the values, some 400 such ulps)
+        assert np.abs(mine - reference).max() <= 2 * np.spacing(np.abs(reference).max())
+
+
 # -- layers ------------------------------------------------------------------------------------------------
 
 LAYERS = [

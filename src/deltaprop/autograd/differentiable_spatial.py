@@ -40,6 +40,7 @@ from ..ops._core import record
 from ..ops._windows import _pad
 from ..ops.shape import _PAD_MODES
 from ..tensor import Tensor
+from .differentiable_layers import composed
 from .differentiable_rules import _by_own_rule, kept, rule
 
 # -- convolutions: three bilinear maps, closed under differentiation ---------------------------------
@@ -332,6 +333,19 @@ def _interpolate(node, g):
         return out
 
     return (_by_own_rule(node, g, 0, resample),)
+
+
+@composed("grid_sample")
+def _grid_sample(node, x, *parents):
+    """Bilinear and nearest grid sampling (ops/grid_sample.py), restated as the gathers and products
+    of nn.functional.sampling's composition, whose own rules are differentiable; nearest's node lists
+    the input alone, and the grid it read is kept on its rule."""
+    from ..nn.functional.sampling import _sampled  # (nn imports autograd)
+
+    values = kept(node)
+    grid = parents[0] if parents else values["grid"]
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _sampled(x, grid, values["mode"], values["padding_mode"], values["align_corners"])
 
 
 @rule("unfold", "fold")
