@@ -139,7 +139,7 @@ _FLAGS_ONLY = frozenset({
     # the 3-d forms, by the same rules as their 1-d and 2-d ones
     "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
     # (they keep the positions written, never the values)
-    "index_put", "masked_scatter",
+    "index_put", "masked_scatter", "scatter", "scatter_add", "index_add", "index_copy",
 })
 
 # Rules that need an input's values, or their own output, only for some gradients (PyTorch saves
@@ -149,6 +149,9 @@ _INPUT_NEEDED = {
     "matmul": lambda parents, i: parents[1 - i].requires_grad,
     "div": lambda parents, i: i == 1,  # d(a/b)/da = 1/b, d(a/b)/db = −out/b: never a itself
     "pow": lambda parents, i: i == 0 or parents[0].requires_grad,  # b·a^(b−1), and a^b·ln a
+    # start + w·(end − start): the weight for start's and end's gradients; end − start is kept as
+    # computed, so the two ends' own values are never read again
+    "lerp": lambda parents, i: i == 2 and (parents[0].requires_grad or parents[1].requires_grad),
 }
 def _linear_needs(parents, i) -> bool:
     """x·Wᵀ + b: W's gradient needs x, x's needs W, nobody's needs b. The parents are (x, W, b),

@@ -148,9 +148,10 @@ def concatenate(tensors, axis=0, *, dim=None):
             shapes = ", ".join(str(k.shape) for k in kept)
             raise _joining_error(tensors, f"concatenate: shapes {shapes} differ outside axis {axis}") from None
     ends = np.cumsum([k.shape[axis] for k in kept])[:-1]
+    pieces_kept = bool(kept)  # (the rule keeps no input array: a later in-place change cannot falsify it)
 
     def backward(g):
-        pieces = iter(np.split(g, ends, axis=axis) if kept else ())
+        pieces = iter(np.split(g, ends, axis=axis) if pieces_kept else ())
         grads = []
         for t in tensors:
             piece = np.zeros(0, g.dtype) if t.data.shape == (0,) else next(pieces)

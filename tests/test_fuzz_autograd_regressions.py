@@ -1,0 +1,55 @@
+"""Bugs found by scripts/fuzz_autograd.py (random autograd programs against PyTorch), each as the
+smallest program that showed it, compared with PyTorch 2.13."""
+
+import numpy as np
+import pytest
+import torch
+
+import deltaprop as dp
+
+C = np.array([[0.5, -1.0], [2.0, 0.3]])
+G = np.array([[0.7, 1.5], [-0.2, 0.9]])
+WEIGHTS = np.array([[1.0, -2.0], [0.5, 3.0]])
+
+
+def _after_change(T, program):
+    """Run ``program(c, g)``, then triple the constant ``c`` in place, then backward; g's gradient."""
+    c = T.tensor(C, dtype=T.float64)
+    g = T.tensor(G, dtype=T.float64, requires_grad=True)
+    out = program(T, c, g)
+    c.mul_(3.0)
+    (out * T.tensor(np.resize(WEIGHTS, tuple(out.shape)), dtype=T.float64)).sum().backward()
+    return np.asarray(g.grad)
+
+
+# The gradient rules of these operations need no value of the tensor changed in place afterwards
+# (their gradients move the output's gradient to positions), so PyTorch's backward goes through;
+# deltaprop refused it, reading the rule's hold on its input tensor (or on the list of arrays it
+# concatenated) as a need for the values.
+NO_VALUES_NEEDED = {
+    "scatter input": lambda T, c, g: T.scatter(c, 0, T.tensor([[1, 0]]), g[:1]),
+    "scatter src": lambda T, c, g: T.scatter(g, 0, T.tensor([[1, 0]]), c[:1]),
+    "scatter_add input": lambda T, c, g: c.scatter_add(0, T.tensor([[1, 0]]), g[:1]),
+    "scatter_add src": lambda T, c, g: g.scatter_add(0, T.tensor([[1, 0]]), c[:1]),
+    "index_add input": lambda T, c, g: c.index_add(0, T.tensor([1]), g[:1]),
+    "index_add source": lambda T, c, g: g.index_add(0, T.tensor([1]), c[:1], alpha=2.0),
+    "index_copy input": lambda T, c, g: c.index_copy(0, T.tensor([1]), g[:1]),
+    "cat": lambda T, c, g: T.cat([c, g]) * 2,
+    "lerp end": lambda T, c, g: T.lerp(g, c, 0.3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_VALUES_NEEDED))
+def test_backward_goes_through_an_in_place_change_the_rule_does_not_read(name):
+    program = NO_VALUES_NEEDED[name]
+    np.testing.assert_allclose(_after_change(dp, program), _after_change(torch, program), rtol=1e-12, atol=0)
+
+
+def test_lerp_still_refuses_a_weight_changed_in_place():
+    for T, error in ((torch, RuntimeError), (dp, dp.errors.GradError)):
+        g = T.tensor(G, dtype=T.float64, requires_grad=True)
+        w = T.tensor(C, dtype=T.float64)
+        out = T.lerp(g, g * 2, w)
+        w.mul_(3.0)
+        with pytest.raises(error):
+            out.sum().backward()
