@@ -53,3 +53,29 @@ def test_lerp_still_refuses_a_weight_changed_in_place():
         w.mul_(3.0)
         with pytest.raises(error):
             out.sum().backward()
+
+
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/="])
+def test_augmented_assignment_on_a_recorded_tensor_keeps_its_dtype(op):
+    # x *= y on a float32 tensor in the graph with a float64 y: PyTorch writes float32 in place;
+    # deltaprop's x = x * y (the name bound to a new tensor) was float64.
+    results = []
+    for T in (torch, dp):
+        x = T.tensor(G, dtype=T.float64, requires_grad=True)
+        names = {"y": x.float().clone(), "x": x}
+        exec(f"y {op} (x + 3)", names)  # (a namespace: deltaprop's y += binds y to a new tensor)
+        y = names["y"]
+        (y * T.tensor(WEIGHTS, dtype=T.float64)).sum().backward()
+        results.append((str(y.dtype).rsplit(".", 1)[-1], np.asarray(y.detach()), np.asarray(x.grad)))
+    assert results[0][0] == results[1][0] == "float32"
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-6)
+    np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-6)
+
+
+def test_augmented_assignment_refuses_a_result_of_a_higher_category():
+    index = dp.tensor([1, 2])
+    with pytest.raises(TypeError, match=r"\+=: a int64 tensor cannot take in place its float64 result"):
+        index += dp.tensor(G[0], dtype=dp.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        torch_index = torch.tensor([1, 2])
+        torch_index += torch.tensor(G[0], requires_grad=True)

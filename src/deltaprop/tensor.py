@@ -1883,7 +1883,13 @@ class Tensor:
         if self._graph_sees(other):
             if self.requires_grad and self._backward is None:
                 self._refuse(what)
-            return op(self, other)
+            result = op(self, other)
+            if result.data.dtype != self.data.dtype:  # x keeps its dtype, as PyTorch's in-place form does
+                if _ops.promotion.category(result.data.dtype) > _ops.promotion.category(self.data.dtype):
+                    raise TypeError(f"{what}: a {self.dtype} tensor cannot take in place its {result.dtype} result; "
+                                    f"make a new tensor instead.")
+                result = result.to(self.data.dtype)
+            return result
         if ufunc is None:  # (//=, %=, &=, |=, ^=: the operation's own result, written back)
             return self._overwritten(what, op, other)
         return self._numpy_in_place(ufunc, what, other)
