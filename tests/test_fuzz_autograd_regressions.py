@@ -79,3 +79,24 @@ def test_augmented_assignment_refuses_a_result_of_a_higher_category():
     with pytest.raises(RuntimeError, match="can't be cast"):
         torch_index = torch.tensor([1, 2])
         torch_index += torch.tensor(G[0], requires_grad=True)
+
+
+@pytest.mark.parametrize("shape, sizes", [((), ()), ((), (1,)), ((2, 1), (1, 2, 1)), ((2, 1), (-1, 1))])
+def test_an_expand_that_grows_nothing_can_be_changed_in_place(shape, sizes):
+    # No two elements share memory, so PyTorch writes through the view into its base; deltaprop's
+    # expand was always a read-only broadcast_to view and refused the write.
+    results = []
+    for T in (torch, dp):
+        x = T.tensor(np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape), dtype=T.float64)
+        view = x.expand(sizes)
+        view.mul_(3.0)
+        view += 1.0
+        results.append((np.asarray(view), np.asarray(x)))
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])
+
+
+def test_an_expand_that_grows_is_still_read_only():
+    x = dp.tensor([[1.0], [2.0]], dtype=dp.float64)
+    with pytest.raises(TypeError, match="read-only"):
+        x.expand(2, 3).mul_(3.0)

@@ -242,7 +242,8 @@ def _sizes(op: str, sizes: tuple) -> tuple:
 
 def expand(a, *sizes):
     """A view of ``a`` broadcast to ``sizes`` (PyTorch's ``expand``): -1 keeps a dimension, new ones
-    go in front, and only dimensions of size 1 can grow. No copy is made; the view is read-only."""
+    go in front, and only dimensions of size 1 can grow. No copy is made; the view is read-only
+    where a dimension grew (its elements share memory)."""
     a = operand(a)
     shape, sizes = a.data.shape, _sizes("expand", sizes)
     lead = len(sizes) - len(shape)
@@ -259,7 +260,12 @@ def expand(a, *sizes):
         if old not in (None, 1, n):
             raise ShapeError(f"expand: size {n} at position {i} does not match the size {old} of that dimension in shape {shape}; only dimensions of size 1 can grow")
         target.append(n)
-    out = np.broadcast_to(a.data, tuple(target))
+    if all(n == (1 if i < lead else shape[i - lead]) for i, n in enumerate(target)):
+        # Nothing grows, so no two elements share memory: a writable view, as PyTorch's (an
+        # in-place change of it reaches ``a``); broadcast_to's views are always read-only.
+        out = a.data[(None,) * lead + (Ellipsis,)]  # (a view, also of a 0-d array)
+    else:
+        out = np.broadcast_to(a.data, tuple(target))
 
     def backward(g):
         return (unbroadcast(g, shape),)
