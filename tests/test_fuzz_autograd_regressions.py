@@ -100,3 +100,19 @@ def test_an_expand_that_grows_is_still_read_only():
     x = dp.tensor([[1.0], [2.0]], dtype=dp.float64)
     with pytest.raises(TypeError, match="read-only"):
         x.expand(2, 3).mul_(3.0)
+
+
+@pytest.mark.parametrize("shape, dims", [((3,), ()), ((3, 2), (0, 0)), ((3, 2), (1, -1)), ((2, 3, 2), (1, 1))])
+def test_flatten_that_merges_nothing_is_the_tensor_itself(shape, dims):
+    # PyTorch returns the input object, so a retain_grad() (or a hook) on the result sees every use
+    # of the input; deltaprop made a new node, whose .grad held its own uses only.
+    grads = []
+    for T in (torch, dp):
+        x = T.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape), dtype=T.float64, requires_grad=True)
+        y = x * 2
+        flat = y.flatten(*dims)
+        assert flat is y
+        flat.retain_grad()
+        ((y * 3).sum() + (flat ** 2).sum()).backward()
+        grads.append(np.asarray(flat.grad))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)

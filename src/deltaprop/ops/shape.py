@@ -60,6 +60,8 @@ def flatten(a, start_dim=0, end_dim=-1):
     start, end = (normalize_axes(d, len(shape))[0] for d in (start_dim, end_dim))
     if start > end:
         raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    if start == end:  # nothing to merge: the input itself, as PyTorch returns it (hooks and retain_grad see one tensor)
+        return a
     merged = int(np.prod(shape[start : end + 1]))
     return reshape(a, shape[:start] + (merged,) + shape[end + 1 :])
 
