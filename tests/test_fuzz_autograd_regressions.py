@@ -116,3 +116,25 @@ def test_flatten_that_merges_nothing_is_the_tensor_itself(shape, dims):
         ((y * 3).sum() + (flat ** 2).sum()).backward()
         grads.append(np.asarray(flat.grad))
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("pick", [
+    lambda T, x: x[:, T.tensor([0, 2, 2])],
+    lambda T, x: x.index_select(1, T.tensor([1, 0])),
+    lambda T, x: x[..., T.tensor([[0], [1]])],
+    lambda T, x: x[1:, T.tensor([True, False, True])],
+])
+def test_an_array_index_after_a_slice_is_contiguous(pick):
+    # NumPy returned x[:, i] in column-major order: is_contiguous() was False, so contiguous() made
+    # a new node and a retain_grad() on it missed the index's other uses; PyTorch's is row-major.
+    seen = []
+    for T in (torch, dp):
+        x = T.tensor(np.linspace(-1, 1, 6).reshape(2, 3), dtype=T.float64, requires_grad=True)
+        picked = pick(T, x)
+        same = picked.contiguous()
+        same.retain_grad()
+        ((picked * 3).sum() + (same ** 2).sum()).backward()
+        strides = tuple(s for s, n in zip(picked.stride(), picked.shape) if n > 1)  # (a length-1 axis's is free)
+        seen.append((picked.is_contiguous(), strides, np.asarray(same.grad)))
+    assert seen[1][:2] == seen[0][:2] == (True, seen[0][1])
+    np.testing.assert_allclose(seen[1][2], seen[0][2], rtol=1e-12)

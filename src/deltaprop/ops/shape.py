@@ -112,6 +112,11 @@ def getitem(a, index):
         # 0-d view, through which x[0, 1].add_(5) or .zero_() writes into x; the same index followed by
         # an Ellipsis gives NumPy's 0-d view.
         out = a.data[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+    elif not basic and not out.flags.c_contiguous:
+        # NumPy lays an array index after a slice (x[:, i]) out in another order; PyTorch's result,
+        # a new tensor too, is row-major: is_contiguous(), stride() and contiguous() (the tensor
+        # itself, which retain_grad() and hooks see) answer as PyTorch's.
+        out = np.ascontiguousarray(out)
 
     def backward(g):
         grad = _memory.zeros(a.data.shape, g.dtype)
