@@ -138,3 +138,36 @@ def test_an_array_index_after_a_slice_is_contiguous(pick):
         seen.append((picked.is_contiguous(), strides, np.asarray(same.grad)))
     assert seen[1][:2] == seen[0][:2] == (True, seen[0][1])
     np.testing.assert_allclose(seen[1][2], seen[0][2], rtol=1e-12)
+
+
+EINSUM_AFTER_A_CHANGE = {
+    # a single operand's gradient reads no values (and 'a->a' is a view of the operand, so the
+    # change reaches the output too); nor does the gradient of an operand the others need not
+    "one operand, its view changed": ("a->a", lambda T, c, g: (g[0], )),
+    "one operand, summed": ("abc->bc", lambda T, c, g: (g.reshape(1, 2, 2),)),
+    "the constant's gradient is not asked for": ("ab,bc->ac", lambda T, c, g: (g, c)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EINSUM_AFTER_A_CHANGE))
+def test_einsum_backward_goes_through_a_change_it_does_not_read(name):
+    equation, operands = EINSUM_AFTER_A_CHANGE[name]
+    grads = []
+    for T in (torch, dp):
+        c = T.tensor(C, dtype=T.float64)
+        g = T.tensor(G, dtype=T.float64, requires_grad=True)
+        out = T.einsum(equation, *operands(T, c, g))
+        g.detach().mul_(2.0)  # (g's memory, whose values no gradient asked for reads)
+        (out * T.tensor(np.resize(WEIGHTS, tuple(out.shape)), dtype=T.float64)).sum().backward()
+        grads.append(np.asarray(g.grad))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+def test_einsum_still_refuses_a_change_of_a_value_a_gradient_reads():
+    for T, error in ((torch, RuntimeError), (dp, dp.errors.GradError)):
+        c = T.tensor(C, dtype=T.float64)
+        g = T.tensor(G, dtype=T.float64, requires_grad=True)
+        out = T.einsum("ab,bc->ac", c, g)
+        c.mul_(3.0)
+        with pytest.raises(error):
+            out.sum().backward()
