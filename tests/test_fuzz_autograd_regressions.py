@@ -171,3 +171,31 @@ def test_einsum_still_refuses_a_change_of_a_value_a_gradient_reads():
         c.mul_(3.0)
         with pytest.raises(error):
             out.sum().backward()
+
+
+def _divided_then_changed(T, change):
+    """a / b with b requiring grad, then ``change(a, out)`` in place; b's gradient, or the error."""
+    a = T.tensor(C, dtype=T.float64)
+    b = T.tensor(G, dtype=T.float64, requires_grad=True)
+    out = a / b
+    change(a, out)
+    try:
+        (out * T.tensor(WEIGHTS, dtype=T.float64)).sum().backward()
+    except (RuntimeError, dp.errors.GradError):
+        return "refused"
+    return np.asarray(b.grad)
+
+
+@pytest.mark.parametrize("name, change", [
+    ("the output, through detach()", lambda a, out: out.detach().mul_(2.0)),
+    ("the numerator", lambda a, out: a.mul_(2.0)),
+    ("nothing", lambda a, out: None),
+])
+def test_division_keeps_its_numerator_not_its_output(name, change):
+    # PyTorch's rule for b, -a/b², keeps a: changing a is refused, changing the output is not.
+    # deltaprop's -out/b kept the output, and refused and allowed the other way round.
+    ours, theirs = _divided_then_changed(dp, change), _divided_then_changed(torch, change)
+    if isinstance(theirs, str):
+        assert ours == theirs
+    else:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-15, atol=0)

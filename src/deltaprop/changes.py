@@ -150,7 +150,7 @@ _INPUT_NEEDED = {
     # each operand's gradient is the other operands' values contracted with the output's gradient;
     # the output is never read again (a single operand's einsum may be a view of it: 'ij->ji')
     "einsum": lambda parents, i: any(p.requires_grad for j, p in enumerate(parents) if j != i),
-    "div": lambda parents, i: i == 1,  # d(a/b)/da = 1/b, d(a/b)/db = −out/b: never a itself
+    "div": lambda parents, i: i == 1 or parents[1].requires_grad,  # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
     "pow": lambda parents, i: i == 0 or parents[0].requires_grad,  # b·a^(b−1), and a^b·ln a
     # start + w·(end − start): the weight for start's and end's gradients; end − start is kept as
     # computed, so the two ends' own values are never read again
@@ -174,7 +174,7 @@ _INPUT_NEEDED["linear"] = _linear_needs
 
 _OUTPUT_NEEDED = {
     "einsum": lambda parents: False,
-    "div": lambda parents: parents[1].requires_grad,
+    "div": lambda parents: False,
     "pow": lambda parents: parents[1].requires_grad,
 }
 
