@@ -199,3 +199,18 @@ def test_division_keeps_its_numerator_not_its_output(name, change):
         assert ours == theirs
     else:
         np.testing.assert_allclose(ours, theirs, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("equation, shape", [("a->a", (3,)), ("ab->ba", (2, 3)), ("ii->i", (3, 3)), ("ab->a", (2, 3))])
+def test_einsum_result_can_be_changed_in_place_as_pytorch_s(equation, shape):
+    # deltaprop's operands went through broadcast_to, so a permuting einsum was a read-only view
+    # and in-place changes of its result were refused; PyTorch's is a writable view of the operand
+    # (a reduction is a new tensor in both).
+    results = []
+    for T in (torch, dp):
+        x = T.tensor(np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape), dtype=T.float64)
+        y = T.einsum(equation, x)
+        y.mul_(2.0)
+        results.append((np.asarray(y), np.asarray(x)))
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])
