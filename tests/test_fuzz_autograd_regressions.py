@@ -214,3 +214,27 @@ def test_einsum_result_can_be_changed_in_place_as_pytorch_s(equation, shape):
         results.append((np.asarray(y), np.asarray(x)))
     np.testing.assert_array_equal(results[1][0], results[0][0])
     np.testing.assert_array_equal(results[1][1], results[0][1])
+
+
+@pytest.mark.parametrize("expression", ["x.mT.view(-1)", "x[:, ::2].view(-1)", "x.expand(2, 2, 3).view(4, 3)",
+                                        "x.mT.view(-1, 1)"])
+def test_view_refuses_strides_it_cannot_keep_as_pytorch_s(expression):
+    # view was reshape, which copies such a tensor silently: a write into the "view" then missed x.
+    torch_x = torch.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        eval(expression, {"x": torch_x})
+    with pytest.raises(dp.errors.ShapeError, match=r"view: shape .* without copying"):
+        eval(expression, {"x": dp.tensor(np.arange(6.0).reshape(2, 3), dtype=dp.float64)})
+
+
+@pytest.mark.parametrize("expression", ["x.mT.view(3, 1, 2)", "x[:1].view(-1)", "x.unsqueeze(1).mT.view(2, 3)",
+                                        "x[:, 1].view(2, 1)"])
+def test_view_keeps_the_memory_where_the_strides_allow(expression):
+    results = []
+    for T in (torch, dp):
+        x = T.tensor(np.arange(6.0).reshape(2, 3), dtype=T.float64)
+        y = eval(expression, {"x": x})
+        y.mul_(10.0)  # reaches x through the view
+        results.append((np.asarray(y), np.asarray(x)))
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])

@@ -818,7 +818,22 @@ class Tensor:
     def reshape(self, *shape):
         return _ops.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
 
-    view = reshape
+    def view(self, *shape):
+        """``reshape`` where the elements can keep their memory, as PyTorch's ``view``; refused in one
+        sentence where the strides forbid it (a transpose flattened: ``x.mT.view(-1)``). A reversed view
+        (deltaprop's ``flip``, which PyTorch copies) is copied as ``reshape`` copies it."""
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        data = self.data
+        if all(step >= 0 for step in data.strides):
+            try:
+                np.reshape(data, shape, copy=False)
+            except ValueError as error:
+                if "copy" not in str(error):  # (a shape that does not fit: reshape's own sentence)
+                    return _ops.reshape(self, shape)
+                raise ShapeError(f"view: shape {tuple(shape)} cannot view a tensor of shape {self.shape} and "
+                                 f"strides {self.stride()} without copying (it is not contiguous); use "
+                                 f"reshape(), or contiguous().view()") from None
+        return _ops.reshape(self, shape)
 
     def transpose(self, dim0=None, dim1=None):
         """Swap two axes (PyTorch's ``transpose(dim0, dim1)``); with no arguments, reverse them all."""
