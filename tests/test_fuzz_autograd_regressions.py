@@ -238,3 +238,21 @@ def test_view_keeps_the_memory_where_the_strides_allow(expression):
         results.append((np.asarray(y), np.asarray(x)))
     np.testing.assert_array_equal(results[1][0], results[0][0])
     np.testing.assert_array_equal(results[1][1], results[0][1])
+
+
+@pytest.mark.parametrize("pick", [
+    lambda x: x.kthvalue(2, dim=-2)[0], lambda x: x.mode(dim=0)[0], lambda x: x.max(dim=1)[0],
+    lambda x: x.sort(dim=0)[0], lambda x: x.topk(2, dim=1)[0], lambda x: x.median(dim=0)[0],
+])
+def test_values_picked_by_order_keep_positions_not_values(pick):
+    # kthvalue and mode kept (a view of) the input in their rule, so a change of it through
+    # detach() refused backward(); PyTorch's keep the indices and go through.
+    grads = []
+    for T in (torch, dp):
+        x = T.tensor(np.array([[0.3, -1.2, 2.5], [1.7, 0.4, -0.6], [-2.2, 0.9, 1.1]]), dtype=T.float64,
+                     requires_grad=True)
+        out = pick(x)
+        x.detach().mul_(-1.0)
+        (out * T.tensor(np.resize([1.0, -2.0, 0.5, 3.0], tuple(out.shape)), dtype=T.float64)).sum().backward()
+        grads.append(np.asarray(x.grad))
+    np.testing.assert_array_equal(grads[1], grads[0])
