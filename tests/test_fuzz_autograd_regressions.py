@@ -256,3 +256,24 @@ def test_values_picked_by_order_keep_positions_not_values(pick):
         (out * T.tensor(np.resize([1.0, -2.0, 0.5, 3.0], tuple(out.shape)), dtype=T.float64)).sum().backward()
         grads.append(np.asarray(x.grad))
     np.testing.assert_array_equal(grads[1], grads[0])
+
+
+@pytest.mark.parametrize("name", ["fmod", "remainder"])
+def test_a_remainder_by_a_number_reads_no_values_for_its_gradient(name):
+    # The dividend's gradient is 1, so PyTorch's backward goes through a change of it; deltaprop's
+    # rule, which reads x and y for the divisor's gradient only, refused it all the same.
+    results = []
+    for T in (torch, dp):
+        x = T.tensor(C, dtype=T.float64, requires_grad=True)
+        out = getattr(x, name)(0.7)
+        x.detach().mul_(1.5)
+        (out * T.tensor(WEIGHTS, dtype=T.float64)).sum().backward()
+        results.append(np.asarray(x.grad))
+    np.testing.assert_array_equal(results[1], results[0])
+    for T, error in ((torch, RuntimeError), (dp, dp.errors.GradError)):  # a divisor that needs its gradient
+        x = T.tensor(C, dtype=T.float64)
+        y = T.tensor(G, dtype=T.float64, requires_grad=True)
+        out = getattr(x, name)(y)
+        x.mul_(1.5)
+        with pytest.raises(error):
+            out.sum().backward()

@@ -152,6 +152,9 @@ _INPUT_NEEDED = {
     "einsum": lambda parents, i: any(p.requires_grad for j, p in enumerate(parents) if j != i),
     "div": lambda parents, i: i == 1 or parents[1].requires_grad,  # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
     "pow": lambda parents, i: i == 0 or parents[0].requires_grad,  # b·a^(b−1), and a^b·ln a
+    # the dividend's gradient is 1; only the divisor's, −floor (or −trunc) of x / y, reads the values
+    "remainder": lambda parents, i: parents[1].requires_grad,
+    "fmod": lambda parents, i: parents[1].requires_grad,
     # start + w·(end − start): the weight for start's and end's gradients; end − start is kept as
     # computed, so the two ends' own values are never read again
     "lerp": lambda parents, i: i == 2 and (parents[0].requires_grad or parents[1].requires_grad),
