@@ -8,7 +8,7 @@ scatter operations, in-place changes (of values outside the graph, of views of t
 then of recorded tensors), detach/clone/contiguous, retain_grad() and scaling hooks. It runs under
 both libraries; every value requiring grad is reduced to a scalar by a fixed weighting and goes
 through backward(). Values, leaf and retained gradients and refusals must agree (float64: rtol 1e-9,
-atol 1e-12). Differences docs/porting.md writes down are counted apart. Each mismatch is shrunk to
+atol 1e-12; float32: 1e-4, 1e-5). Differences docs/porting.md writes down are counted apart. Each mismatch is shrunk to
 a minimal program and printed as a script; the exit status is 1 if there was one. The generator and
 the oracle live in tests/reliability/autograd_programs.py and autograd_oracle.py, shared with
 tests/test_fuzz_autograd.py.

@@ -4,7 +4,7 @@ Both run the same text (``autograd_programs.Program``); then every value that re
 reduced to a scalar by the fixed weighting ``weights`` and their sum goes through backward(). The
 oracle compares each step's refusal (a program PyTorch refuses must be refused by deltaprop, and the
 reverse), every value's shape, dtype and numbers, every leaf's ``.grad`` and each retained
-``.grad``, in float64 to rtol 1e-9, atol 1e-12 (1e-5 and 1e-6 once a value went through float32).
+``.grad``, in float64 to rtol 1e-9, atol 1e-12 (1e-4 and 1e-5 once a value went through float32).
 A difference that docs/porting.md writes down is counted apart, not reported.
 """
 
@@ -16,7 +16,9 @@ import numpy as np
 
 from autograd_programs import Program, run_steps
 
-TIGHT, LOOSE = (1e-9, 1e-12), (1e-5, 1e-6)
+# (LOOSE: float32 has 7 digits, and a product or sum of a few dozen of them that cancels, a Gram
+# matrix's gradient, say, keeps 4 or 5 of them, in an order of summation each library chooses.)
+TIGHT, LOOSE = (1e-9, 1e-12), (1e-4, 1e-5)
 
 
 @dataclass
@@ -110,6 +112,8 @@ def compare(program: Program, lib) -> tuple[str, list]:
                 # porting.md (as_strided): a view whose elements share memory is read-only, as
                 # expand's; PyTorch writes some such views (copy_, masked_fill_) and refuses others
                 return "documented", []
+            if "view: shape" in str(ours.error) and _laid_out_apart(program, ours.error_step, lib):
+                return "documented", []  # porting.md: a result's memory layout is NumPy's
             return "mismatch", [("refused by deltaprop only", f"step {ours.error_step} ({step.op}): "
                                  f"{_describe(ours.error)}")]
         step = program.steps[theirs.error_step]
@@ -117,6 +121,8 @@ def compare(program: Program, lib) -> tuple[str, list]:
             return "documented", []  # porting.md: matmul and einsum of two dtypes compute in the promoted one
         if "its base or another view of its base has been modified inplace" in str(theirs.error):
             return "documented", []  # porting.md, Gradients: pieces of split/chunk/unbind, see below
+        if "view size is not compatible" in str(theirs.error) and _laid_out_apart(program, theirs.error_step, lib):
+            return "documented", []  # porting.md: a result's memory layout is NumPy's
         if "refer to a single memory location" in str(theirs.error):
             return "documented", []  # porting.md, Gradients: an overlapping operand is read as if copied first
         return "mismatch", [("refused by PyTorch only", f"step {theirs.error_step} ({step.op}): "
@@ -163,13 +169,28 @@ def compare(program: Program, lib) -> tuple[str, list]:
     return ("mismatch", problems[:1]) if problems else (verdict, [])
 
 
+def _laid_out_apart(program: Program, index: int, lib) -> bool:
+    """Whether the tensor step ``index`` views has other strides under PyTorch than under ``lib``."""
+    import torch
+
+    name = program.steps[index].text.split("=", 1)[1].strip().split(".")[0]
+    theirs, _, _ = run_steps(program, torch, upto=index)
+    ours, _, _ = run_steps(program, lib, upto=index)
+    if name not in theirs or name not in ours:
+        return False
+    steps = [tuple(s for s, n in zip(t.stride(), t.shape) if n > 1) for t in (theirs[name], ours[name])]
+    return steps[0] != steps[1]
+
+
 def _overlaps(program: Program, index: int) -> bool:
-    """Whether the tensor the step ``index`` writes has elements sharing memory, under PyTorch."""
+    """Whether the tensor the step ``index`` writes is (a slice of) an expand that grew, under PyTorch."""
     import torch
 
     namespace, _, _ = run_steps(program, torch, upto=index)
     value = namespace.get(program.steps[index].target)
-    return isinstance(value, torch.Tensor) and any(s == 0 and n > 1 for s, n in zip(value.stride(), value.shape))
+    # (or a slice of one, with a step 0 left on a dimension of one element, or empty: deltaprop's
+    # stays read-only, where PyTorch finds no two elements sharing memory)
+    return isinstance(value, torch.Tensor) and (value.numel() == 0 or 0 in value.stride())
 
 
 def run_snapshot(program: Program, names) -> Outcome:

@@ -47,7 +47,8 @@ class Program:
     steps: list = field(default_factory=list)
 
     def uses_float32(self) -> bool:
-        return any("float32" in s.text or ".float()" in s.text for s in self.steps)
+        return (any("float32" in s.text or ".float()" in s.text for s in self.steps)
+                or any(array.dtype == np.float32 for array, _ in self.leaves.values()))
 
     def source(self, library: str = "torch") -> str:
         lines = [f"import numpy as np\nimport {library} as T", PRELUDE.rstrip()]
@@ -58,7 +59,7 @@ class Program:
 
 
 def leaf_text(array: np.ndarray, grad: bool) -> str:
-    return f"T.tensor(np.array({array.tolist()!r}), dtype=T.float64, requires_grad={grad})"
+    return f"T.tensor(np.array({array.tolist()!r}), dtype=T.{array.dtype}, requires_grad={grad})"
 
 
 def run_steps(program: Program, lib, upto: int | None = None) -> tuple[dict, int | None, BaseException | None]:
@@ -101,7 +102,8 @@ class Drawer:
                 shape = [1 if self.rng.random() < 0.3 else s for s in shape]
             elif self.rng.random() < 0.2:
                 shape = [self.rng.randint(1, 4) for _ in range(self.rng.randint(0, 3))]
-            leaves[f"x{k}"] = (np.round(numbers.standard_normal(shape), 6), k < count)
+            values = np.round(numbers.standard_normal(shape), 6)
+            leaves[f"x{k}"] = (values.astype(np.float32) if self.rng.random() < 0.1 else values, k < count)
         self.program = Program(leaves)
         self.namespace, _, _ = run_steps(self.program, torch)
         self.names = list(leaves)
@@ -175,15 +177,30 @@ class Drawer:
             # No NaN or infinity is let through: a NaN gradient meeting relu's 0 gives NaN here and 0 in
             # PyTorch (docs/porting.md, "Gradients": relu multiplies by its mask), which would show up
             # as a mismatch far from its cause; var of one element is NaN, for one.
-            if value is not None and (not isinstance(value, self.torch.Tensor) or value.numel() > 400
-                                      or not value.is_floating_point()
-                                      or not bool(self.torch.isfinite(value).all())):
+            if value is not None and not self._fits(step, value):
                 self.program.steps.pop()
                 self.namespace, _, _ = run_steps(self.program, self.torch)
                 continue
             if step.out and len(self.program.steps) > before:
                 self.names.append(step.out)
         return self.program
+
+
+def _fits(self, step: Step, value) -> bool:
+    """A small floating tensor of finite values (and no std or norm at 0)."""
+    if not isinstance(value, self.torch.Tensor) or value.numel() > 400 or not value.is_floating_point():
+        return False
+    with self.torch.no_grad():
+        return bool(self.torch.isfinite(value.detach()).all()) and not _singular(step, value.detach())
+
+
+Drawer._fits = _fits
+
+
+def _singular(step: Step, value) -> bool:
+    """A std or norm at (or next to) 0, whose gradient is x/0: the digits left after the rounding of
+    a mean of equal values, different in each library (a column of one value repeated, say)."""
+    return step.op.split(":")[-1] in ("std", "norm") and bool((value.detach().abs() < 1e-6).any())
 
 
 def drawn_op_name(text: str) -> str:
@@ -380,7 +397,9 @@ def linear_algebra(d: Drawer, out):
     t = d.t(a)
     s, n, rng = tuple(t.shape), t.dim(), d.rng
     choices = []
-    for b in d.names:
+    # Operands of one dtype: PyTorch refuses two (and gives an empty product the second's), where
+    # deltaprop computes in the promoted one (docs/porting.md, "matmul ... of two dtypes")
+    for b in [u for u in d.names if d.t(u).dtype == t.dtype]:
         for form in [b] + ([f"{b}.mT"] if d.t(b).dim() >= 2 else []):
             try:
                 d.torch.matmul(d.torch.zeros(s, dtype=d.torch.float64),
@@ -396,7 +415,7 @@ def linear_algebra(d: Drawer, out):
     kept = [x for x in letters if rng.random() < 0.6]
     rng.shuffle(kept)
     choices.append(f"T.einsum('{letters}->{''.join(kept)}', {a})")
-    b = d.pick(lambda u: u.dim() >= 1)
+    b = d.pick(lambda u: u.dim() >= 1 and u.dtype == t.dtype)
     if b is not None:
         other = ""
         for size in d.t(b).shape:
@@ -513,11 +532,40 @@ def in_place_augmented(d: Drawer, out):
     return Step(f"augmented:{op}", f"{out} = {a}.clone()\n{out} {op} {b}", out)
 
 
+def selection(d: Drawer, out):
+    """Values picked by order (max/min along a dim, sort, topk, kthvalue, median), by a mask or at
+    positions written out of place (index_put, masked_scatter), and where with a number."""
+    a = d.pick(lambda u: u.dim() >= 1 and u.numel() > 0)
+    if a is None:
+        return None
+    t, rng = d.t(a), d.rng
+    dd = d.dim(a)
+    size = t.shape[dd]
+    choices = [f"T.where({a} > 0, {a}, {d.number()})", f"T.where({a} < 0.2, 0.5, {a})",
+               f"{a}.masked_select({a} > 0.1)",
+               f"{a}.index_put((T.tensor({[rng.randrange(t.shape[0]) for _ in range(2)]}),), T.tensor({d.number()}, "
+               f"dtype=T.float64), accumulate=True)",
+               f"{a}.masked_scatter({a} > 0, {a} * 2)"]
+    # Picked by order only where no two values tie: which of two equal values a gradient reaches is
+    # each library's own choice (PyTorch's sort is not stable).
+    if len(set(t.detach().reshape(-1).tolist())) == t.numel():
+        k = rng.randint(1, size)
+        choices += [f"{a}.max(dim={dd}, keepdim={rng.random() < 0.5})[0]", f"T.min({a}, {dd})[0]",
+                    f"{a}.sort(dim={dd}, descending={rng.random() < 0.5})[0]", f"{a}.topk({k}, dim={dd})[0]",
+                    f"{a}.kthvalue({k}, dim={dd})[0]", f"{a}.max()", f"{a}.median()"]
+    return rng.choice(choices)
+
+
 def hooks(d: Drawer, out):
     # Not on a view: PyTorch 2.13 crashes (a segmentation fault) in register_hook on a view that
     # retains its grad once its base changed in place through detach():
     #     v = x[..., :]; v.retain_grad(); v.detach().mul_(2); v.register_hook(lambda g: g)
+    # Nor on what contiguous() gave: whether that is the tensor itself depends on the memory layout,
+    # which differs by design (docs/porting.md, "A result's memory layout is NumPy's").
+    made = {s.out: s.text for s in d.program.steps if s.out}
     a = d.pick(lambda u: u._base is None, grad=True)
+    if a is not None and "contiguous()" in made.get(a, ""):
+        return None
     if a is None:
         return None
     if d.rng.random() < 0.5:
@@ -527,4 +575,4 @@ def hooks(d: Drawer, out):
 
 TABLE = {f.__name__: (f, weight) for f, weight in [
     (unary, 3), (binary, 3), (reduction, 2.5), (shape, 4.5), (linear_algebra, 1), (gather_scatter, 1.5),
-    (in_place, 3), (in_place_augmented, 0.5), (hooks, 1)]}
+    (in_place, 3), (in_place_augmented, 0.5), (hooks, 1), (selection, 1.5)]}
