@@ -277,3 +277,21 @@ def test_a_remainder_by_a_number_reads_no_values_for_its_gradient(name):
         x.mul_(1.5)
         with pytest.raises(error):
             out.sum().backward()
+
+
+@pytest.mark.parametrize("changed", ["output", "input"])
+def test_leaky_relu_keeps_its_input_not_its_output(changed):
+    # PyTorch's rule keeps the input: a change of the output (through detach()) leaves backward()
+    # free, one of the input refuses it. deltaprop's compared the output, the other way round.
+    outcomes = []
+    for T in (torch, dp):
+        x = T.tensor(C[0] - 0.2, dtype=T.float64, requires_grad=True)
+        h = x * 2
+        out = T.nn.functional.leaky_relu(h, 0.1)
+        (out if changed == "output" else h).detach().mul_(-1.0)
+        try:
+            (out * T.tensor([1.0, -2.0], dtype=T.float64)).sum().backward()
+            outcomes.append(np.asarray(x.grad).tolist())
+        except (RuntimeError, dp.errors.GradError):
+            outcomes.append("refused")
+    assert outcomes[1] == outcomes[0]
