@@ -502,6 +502,9 @@ def in_place(d: Drawer, out):
         fits = [u for u in d.names if indexed is not None and _broadcasts_into(d, u, indexed)]
         written = rng.choice(fits) if fits and rng.random() < 0.6 else str(d.number())
         choices.append(("setitem", f"{target}[{index}] = {written}\n{out} = {target}", written if written in d.names else None))
+        rows = sorted(set(rng.randrange(t.shape[0]) for _ in range(2)))  # (no row twice: one write each)
+        choices.append(("setitem", f"{target}[T.tensor({rows})] = {d.number()}\n{out} = {target}", None))
+        choices.append(("setitem", f"{target}[{target} > 0.3] = {d.number()}\n{out} = {target}", None))
     source = value.split(".")[0]
     if not t.requires_grad and not (source in d.names and d.t(source).requires_grad):
         # On a recorded tensor (or with a value that requires grad) deltaprop's x += y binds x to a
@@ -511,8 +514,16 @@ def in_place(d: Drawer, out):
     name, text, source = rng.choice(choices)
     source = value if source is True else source or None
     source = source.split(".")[0] if source else None
+    if source in d.names and source != target and _shares_memory(d.t(source), t):
+        # An operand overlapping the tensor written: deltaprop reads it as if copied first (NumPy's
+        # rule), PyTorch refuses it or reads elements it already wrote (docs/porting.md, Gradients)
+        return None
     recorded = t.requires_grad or (source in d.names and d.t(source).requires_grad)
     return Step(f"in_place:{name}", text, out, inplace_recorded=recorded, target=target)
+
+
+def _shares_memory(u, v) -> bool:
+    return u.untyped_storage().data_ptr() == v.untyped_storage().data_ptr()
 
 
 def _broadcasts_into(d: Drawer, name, shape):
@@ -556,6 +567,39 @@ def selection(d: Drawer, out):
     return rng.choice(choices)
 
 
+def more(d: Drawer, out):
+    """Less common shape, running and layer functions, each on the values at hand."""
+    a = d.pick()
+    if a is None:
+        return None
+    t, rng = d.t(a), d.rng
+    n, s = t.dim(), tuple(t.shape)
+    choices = [f"T.nn.functional.softplus({a})", f"T.nn.functional.gelu({a})", f"T.nn.functional.silu({a})",
+               f"T.nn.functional.leaky_relu({a}, 0.1)", f"T.nn.functional.elu({a})", f"T.hypot({a}, {a} * 0.5 + 1)",
+               f"{a}.lerp({a} * 2, 0.3)", f"T.addcmul({a}, {a}, {a}, value=0.5)", f"T.erf({a})", f"{a}.expm1()"
+               if t.numel() == 0 or float(t.detach().abs().max()) < 20 else f"T.erf({a})"]
+    if n >= 1:
+        dd = d.dim(a)
+        choices += [f"T.diff({a}, dim={dd})", f"{a}.cummax({dd})[0]", f"T.logcumsumexp({a}, {dd})",
+                    f"T.nn.functional.pad({a}, ({rng.randint(0, 2)}, {rng.randint(0, 2)}))",
+                    f"T.nn.functional.normalize({a} + 3, dim={dd})", f"{a}.repeat_interleave(2, dim={dd})",
+                    f"T.tile({a}, (2,))", f"{a}.swapaxes(0, {dd})", f"{a}.unflatten({dd}, ({s[dd]}, 1))",
+                    f"{a}.roll(({rng.randint(-2, 2)},), ({dd},))"]
+        if s[dd]:
+            ix = [rng.randrange(s[dd]) for _ in range(rng.randint(1, 3))]
+            choices += [f"{a}.index_fill({dd}, T.tensor({ix}), {d.number()})",
+                        f"{a}.index_copy({dd}, T.tensor({sorted(set(ix))}), {a}.narrow({dd}, 0, {len(set(ix))}) * 2)"
+                        if len(set(ix)) <= s[dd] else f"{a} * 1"]
+        if s[-1] > 1:
+            choices.append(f"T.nn.functional.layer_norm({a}, ({s[-1]},))")
+            # (cloned: deltaprop's unfold is a copy, PyTorch's a view, docs/porting.md)
+            choices.append(f"{a}.unfold({dd}, {min(2, s[dd])}, 1).clone()" if s[dd] else f"{a} * 1")
+    if n >= 2:
+        choices += [f"{a}.tril()", f"{a}.triu(1)", f"{a}.T" if n == 2 else f"{a}.mT", f"T.cdist({a}, {a})"
+                    if n in (2, 3) and s[-1] else f"{a} * 1"]
+    return rng.choice(choices)
+
+
 def hooks(d: Drawer, out):
     # Not on a view: PyTorch 2.13 crashes (a segmentation fault) in register_hook on a view that
     # retains its grad once its base changed in place through detach():
@@ -575,4 +619,4 @@ def hooks(d: Drawer, out):
 
 TABLE = {f.__name__: (f, weight) for f, weight in [
     (unary, 3), (binary, 3), (reduction, 2.5), (shape, 4.5), (linear_algebra, 1), (gather_scatter, 1.5),
-    (in_place, 3), (in_place_augmented, 0.5), (hooks, 1), (selection, 1.5)]}
+    (in_place, 3), (in_place_augmented, 0.5), (hooks, 1), (selection, 1.5), (more, 2)]}
