@@ -98,7 +98,6 @@ def compare(program: Program, lib) -> tuple[str, list]:
     """('agree' | 'both refused' | 'documented' | 'mismatch', [(kind, detail), ...])."""
     import torch
 
-    ours, names = None, None
     theirs, names = run(program, torch)
     ours, _ = run(program, lib, names)
     if theirs.error is not None or ours.error is not None:

@@ -144,6 +144,17 @@ class Drawer:
                     forms.append(text)
         return self.rng.choice(forms) if forms else None
 
+    def namespace_shape(self, text):
+        """The shape of an expression of the values at hand (``v2.mT``)."""
+        return tuple(eval(text, dict(self.namespace)).shape)
+
+    def _fits(self, step: Step, value) -> bool:
+        """A small floating tensor of finite values (and no std or norm at 0)."""
+        if not isinstance(value, self.torch.Tensor) or value.numel() > 400 or not value.is_floating_point():
+            return False
+        with self.torch.no_grad():
+            return bool(self.torch.isfinite(value.detach()).all()) and not _singular(step, value.detach())
+
     def new_name(self):
         return f"v{len(self.program.steps)}"
 
@@ -184,17 +195,6 @@ class Drawer:
             if step.out and len(self.program.steps) > before:
                 self.names.append(step.out)
         return self.program
-
-
-def _fits(self, step: Step, value) -> bool:
-    """A small floating tensor of finite values (and no std or norm at 0)."""
-    if not isinstance(value, self.torch.Tensor) or value.numel() > 400 or not value.is_floating_point():
-        return False
-    with self.torch.no_grad():
-        return bool(self.torch.isfinite(value.detach()).all()) and not _singular(step, value.detach())
-
-
-Drawer._fits = _fits
 
 
 def _singular(step: Step, value) -> bool:
@@ -265,13 +265,6 @@ def binary(d: Drawer, out):
         n = d.t(a).shape[-1]
         choices.append(f"{a} + T.arange({n})")
     return d.rng.choice(choices)
-
-
-def _namespace_shape(self, text):
-    return tuple(eval(text, dict(self.namespace)).shape)
-
-
-Drawer.namespace_shape = _namespace_shape
 
 
 def dims_text(d: Drawer, a, most: int = 4):
