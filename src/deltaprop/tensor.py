@@ -824,7 +824,7 @@ class Tensor:
         (deltaprop's ``flip``, which PyTorch copies) is copied as ``reshape`` copies it."""
         shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
         data = self.data
-        if all(step >= 0 for step in data.strides):
+        if not data.flags.c_contiguous and all(step >= 0 for step in data.strides):  # (row-major: any shape)
             try:
                 np.reshape(data, shape, copy=False)
             except ValueError as error:
