@@ -139,7 +139,7 @@ _FLAGS_ONLY = frozenset({
     # the 3-d forms, by the same rules as their 1-d and 2-d ones
     "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
     # (they keep the positions written, never the values)
-    "index_put", "masked_scatter",
+    "index_put", "masked_scatter", "scatter", "scatter_add", "index_add", "index_copy",
 })
 
 # Rules that need an input's values, or their own output, only for some gradients (PyTorch saves
@@ -147,8 +147,17 @@ _FLAGS_ONLY = frozenset({
 _INPUT_NEEDED = {
     "mul": lambda parents, i: parents[1 - i].requires_grad,  # d(ab)/da = b
     "matmul": lambda parents, i: parents[1 - i].requires_grad,
-    "div": lambda parents, i: i == 1,  # d(a/b)/da = 1/b, d(a/b)/db = −out/b: never a itself
+    # each operand's gradient is the other operands' values contracted with the output's gradient;
+    # the output is never read again (a single operand's einsum may be a view of it: 'ij->ji')
+    "einsum": lambda parents, i: any(p.requires_grad for j, p in enumerate(parents) if j != i),
+    "div": lambda parents, i: i == 1 or parents[1].requires_grad,  # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
     "pow": lambda parents, i: i == 0 or parents[0].requires_grad,  # b·a^(b−1), and a^b·ln a
+    # the dividend's gradient is 1; only the divisor's, −floor (or −trunc) of x / y, reads the values
+    "remainder": lambda parents, i: parents[1].requires_grad,
+    "fmod": lambda parents, i: parents[1].requires_grad,
+    # start + w·(end − start): the weight for start's and end's gradients; end − start is kept as
+    # computed, so the two ends' own values are never read again
+    "lerp": lambda parents, i: i == 2 and (parents[0].requires_grad or parents[1].requires_grad),
 }
 def _linear_needs(parents, i) -> bool:
     """x·Wᵀ + b: W's gradient needs x, x's needs W, nobody's needs b. The parents are (x, W, b),
@@ -167,7 +176,8 @@ def _linear_needs(parents, i) -> bool:
 _INPUT_NEEDED["linear"] = _linear_needs
 
 _OUTPUT_NEEDED = {
-    "div": lambda parents: parents[1].requires_grad,
+    "einsum": lambda parents: False,
+    "div": lambda parents: False,
     "pow": lambda parents: parents[1].requires_grad,
 }
 

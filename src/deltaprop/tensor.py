@@ -818,7 +818,22 @@ class Tensor:
     def reshape(self, *shape):
         return _ops.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
 
-    view = reshape
+    def view(self, *shape):
+        """``reshape`` where the elements can keep their memory, as PyTorch's ``view``; refused in one
+        sentence where the strides forbid it (a transpose flattened: ``x.mT.view(-1)``). A reversed view
+        (deltaprop's ``flip``, which PyTorch copies) is copied as ``reshape`` copies it."""
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        data = self.data
+        if not data.flags.c_contiguous and all(step >= 0 for step in data.strides):  # (row-major: any shape)
+            try:
+                np.reshape(data, shape, copy=False)
+            except ValueError as error:
+                if "copy" not in str(error):  # (a shape that does not fit: reshape's own sentence)
+                    return _ops.reshape(self, shape)
+                raise ShapeError(f"view: shape {tuple(shape)} cannot view a tensor of shape {self.shape} and "
+                                 f"strides {self.stride()} without copying (it is not contiguous); use "
+                                 f"reshape(), or contiguous().view()") from None
+        return _ops.reshape(self, shape)
 
     def transpose(self, dim0=None, dim1=None):
         """Swap two axes (PyTorch's ``transpose(dim0, dim1)``); with no arguments, reverse them all."""
@@ -1883,7 +1898,13 @@ class Tensor:
         if self._graph_sees(other):
             if self.requires_grad and self._backward is None:
                 self._refuse(what)
-            return op(self, other)
+            result = op(self, other)
+            if result.data.dtype != self.data.dtype:  # x keeps its dtype, as PyTorch's in-place form does
+                if _ops.promotion.category(result.data.dtype) > _ops.promotion.category(self.data.dtype):
+                    raise TypeError(f"{what}: a {self.dtype} tensor cannot take in place its {result.dtype} result; "
+                                    f"make a new tensor instead.")
+                result = result.to(self.data.dtype)
+            return result
         if ufunc is None:  # (//=, %=, &=, |=, ^=: the operation's own result, written back)
             return self._overwritten(what, op, other)
         return self._numpy_in_place(ufunc, what, other)

@@ -264,7 +264,7 @@ def _div(node, g):
     a, b = node._parents
     return (
         sum_to(ops.div(g, b), a.data.shape) if a.requires_grad else None,
-        # −g·a/b², written as −g·out/b like the primitive's rule
+        # −g·a/b², written as −g·out/b (the same numbers as the primitive's −g·(a/b)/b, out being a/b)
         sum_to(ops.neg(ops.div(ops.mul(g, node), b)), b.data.shape) if b.requires_grad else None,
     )
 

@@ -158,10 +158,10 @@ def _median(node, g):
 def _picked(node, g):
     """The rule puts g at the picked element of each slice; its transpose reads v there."""
     values = kept(node)
-    X, axis, picked, shape = values["X"], values["axis"], values["picked"], node.data.shape
+    input_shape, axis, picked, shape = values["input_shape"], values["axis"], values["picked"], node.data.shape
 
     def read(v):
-        rows = np.moveaxis(v.reshape(X.shape or (1,)), axis, -1)
+        rows = np.moveaxis(v.reshape(input_shape or (1,)), axis, -1)
         return np.take_along_axis(rows, picked, axis=-1).reshape(shape)
 
     return _linear(node, g, {0: read})

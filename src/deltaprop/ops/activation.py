@@ -84,7 +84,9 @@ def leaky_relu(a, negative_slope=0.01):
     if 0 < negative_slope <= 1 and A.dtype.kind == "f":
         # max(x, s·x) is x above 0 and s·x below: two full arrays go through NumPy's vector loop
         # for maximum, where np.where took ten times as long (48 against 5 µs for 33,100 float32
-        # numbers). And out > 0 exactly where x > 0, so no mask needs keeping for the backward.
+        # numbers). No mask is kept for the backward: it compares the input, which PyTorch's rule
+        # keeps too (so a change of the output through detach() leaves backward() free, and one of
+        # the input refuses it, as there).
         out = np.maximum(A, A * negative_slope)
         positive = None
     else:
@@ -95,7 +97,7 @@ def leaky_relu(a, negative_slope=0.01):
 
     def backward(g):
         # np.where, not a product with a 0/1 mask: an infinite g must come out as g or s·g, not NaN
-        return (np.where(out > 0 if positive is None else positive, g, g * negative_slope),)
+        return (np.where(A > 0 if positive is None else positive, g, g * negative_slope),)
 
     return record(out, (a,), backward, "leaky_relu")
 

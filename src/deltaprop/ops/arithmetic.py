@@ -98,10 +98,12 @@ def div(a, b):
         raise broadcast_error("div", a, b) from None
 
     def backward(g):
-        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b² = -out/b
+        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b² = -out/b, with out computed again from a (the same
+        # numbers): the rule keeps a, not the output, as PyTorch's does, so an in-place change of the
+        # output (through detach()) leaves backward() free and one of a refuses it, as there
         return (
             unbroadcast(g / y, a.data.shape) if a.requires_grad else None,
-            unbroadcast(-g * out / y, b.data.shape) if b.requires_grad else None,
+            unbroadcast(-g * (x / y) / y, b.data.shape) if b.requires_grad else None,
         )
 
     return record(out, (a, b), backward, "div")

@@ -128,6 +128,13 @@ def _name(label: int) -> str:
     return _LETTERS[label] if 0 <= label < len(_LETTERS) else "'...'"
 
 
+def _stretched(array: np.ndarray, shape: tuple) -> np.ndarray:
+    """``array`` broadcast to ``shape``; itself where nothing stretches, so that an einsum that only
+    permutes or takes a diagonal ('ab->ba', 'ii->i') is a writable view of its operand, as PyTorch's
+    is (broadcast_to's views are read-only)."""
+    return array if array.shape == shape else np.broadcast_to(array, shape)
+
+
 def _sum(pairs: list, out: list) -> np.ndarray:
     """NumPy's einsum over (array, labels) pairs, labels renumbered into its range 0..51."""
     number = {}
@@ -197,7 +204,7 @@ def einsum(equation, *operands):
     # In PyTorch's promoted dtype (ops.promotion; PyTorch itself refuses mixed dtypes), with
     # dimensions of size 1 stretched to their subscript's size, as views (no copy).
     dtype = result_type(*(np.asarray(t.data) for t in tensors)) if tensors else None
-    full = [np.broadcast_to(cast(np.asarray(t.data), dtype), tuple(sizes[label] for label in term))
+    full = [_stretched(cast(np.asarray(t.data), dtype), tuple(sizes[label] for label in term))
             for t, term in zip(tensors, labels)]
     out = _sum(list(zip(full, labels)), out_labels)
 

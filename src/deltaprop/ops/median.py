@@ -54,8 +54,10 @@ def _median(op: str, input, dim, keepdim):
     if not keepdim:
         indices, values = indices.squeeze(axis), values.squeeze(axis)
 
+    input_shape = X.shape  # (the rule keeps positions, not the input: PyTorch's goes through its change too)
+
     def backward(g):
-        grad = np.zeros(X.shape, g.dtype)
+        grad = np.zeros(input_shape, g.dtype)
         np.put_along_axis(grad, indices if keepdim else np.expand_dims(indices, axis),
                           g if keepdim else np.expand_dims(g, axis), axis=axis)
         return (grad,)

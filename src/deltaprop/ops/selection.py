@@ -73,10 +73,14 @@ def _picked(op: str, a: Tensor, axis: int, picked: np.ndarray, keepdim: bool) ->
     values = np.take_along_axis(rows, picked, axis=-1)
     shape = np.moveaxis(values, -1, axis).shape if (keepdim and X.ndim) else values.shape[:-1]
 
+    # The rule keeps the shapes and the positions picked, never the input's values: a later
+    # in-place change of the input leaves backward() free, as PyTorch's (which keeps the indices).
+    moved_shape, input_shape = rows.shape, X.shape
+
     def backward(g):
-        grad = np.zeros(rows.shape, g.dtype)
+        grad = np.zeros(moved_shape, g.dtype)
         np.put_along_axis(grad, picked, np.reshape(g, picked.shape), axis=-1)
-        return (np.moveaxis(grad, -1, axis).reshape(X.shape),)
+        return (np.moveaxis(grad, -1, axis).reshape(input_shape),)
 
     def arranged(v: np.ndarray) -> np.ndarray:
         return np.moveaxis(v, -1, axis).reshape(shape) if X.ndim else v.reshape(())
