@@ -826,13 +826,15 @@ class Tensor:
         data = self.data
         if not data.flags.c_contiguous and all(step >= 0 for step in data.strides):  # (row-major: any shape)
             try:
-                np.reshape(data, shape, copy=False)
-            except ValueError as error:
-                if "copy" not in str(error):  # (a shape that does not fit: reshape's own sentence)
-                    return _ops.reshape(self, shape)
+                # (NumPy reshapes in place where the strides allow it, else copies: a copy shares no
+                # memory with its source; np.reshape's copy=False would say so itself, from NumPy 2.1)
+                copied = not np.may_share_memory(data.reshape(shape), data)
+            except (ValueError, TypeError):  # (a shape that does not fit: reshape's own sentence)
+                return _ops.reshape(self, shape)
+            if copied:
                 raise ShapeError(f"view: shape {tuple(shape)} cannot view a tensor of shape {self.shape} and "
                                  f"strides {self.stride()} without copying (it is not contiguous); use "
-                                 f"reshape(), or contiguous().view()") from None
+                                 f"reshape(), or contiguous().view()")
         return _ops.reshape(self, shape)
 
     def transpose(self, dim0=None, dim1=None):
