@@ -9,7 +9,7 @@ layers, dropout where it draws nothing) with random options and a small random i
 not. PyTorch's layer is built first and its state dict, given fresh values, loaded into both; both
 run train() or eval(), one call or two, and backward() of a fixed weighting of the outputs, in
 float64 (now and then float32). Outputs, the inputs' and parameters' gradients, the state dict
-afterwards and refusals must agree (see tests/reliability/layer_oracle.py for the tolerances).
+afterwards and refusals must agree (tolerances in tests/reliability/layer_oracle.py).
 Differences docs/porting.md writes down are counted apart. Each mismatch is shrunk to a minimal
 configuration and printed as a script that runs both libraries; the exit status is 1 if there was
 one. Deliberately not drawn: random layers in training (dropout with 0 < p < 1, RReLU,

@@ -57,6 +57,7 @@ class Case:
     inputs: list  # (name, array, kind): kind 'x' float that requires grad, 'f' float, 'i' int64, 'b' bool
     call: str  # statements that bind ``out``; run once, or twice with ``spec['twice']``
     notes: set = field(default_factory=set)  # what the oracle must know (documented differences)
+    second: str | None = None  # the second call's statements, where they differ from the first's
 
     @property
     def dtype(self) -> str:
@@ -83,7 +84,7 @@ class Case:
                   ("inputs", "\n".join([mode] + self.input_lines())),
                   ("call", self.call + "\nouts = [out]")]
         if self.spec.get("twice"):
-            stages.append(("second call", self.call + "\nouts.append(out)"))
+            stages.append(("second call", (self.second or self.call) + "\nouts.append(out)"))
         stages.append(("backward", "loss = loss_of(outs)\nif loss is not None:\n    loss.backward()"))
         return stages
 
@@ -332,7 +333,8 @@ def build_rnn(spec: dict) -> Case:
                 call = "out = m(x, (h0, c0))"
             else:
                 call = "out = m(x, h0)"
-        return Case("rnn", spec, ctor, inputs, call)
+        # a second call starts from the state the first left: a cell's output is its state
+        return Case("rnn", spec, ctor, inputs, call, second="out = m(x, out)")
     kw.update(num_layers=spec["num_layers"], batch_first=spec["batch_first"], bidirectional=spec["bidirectional"])
     if kind == "LSTM":
         kw["proj_size"] = spec["proj_size"]
@@ -352,7 +354,7 @@ def build_rnn(spec: dict) -> Case:
             call = "out = m(x, (h0, c0))"
         else:
             call = "out = m(x, h0)"
-    return Case("rnn", spec, ctor, inputs, call)
+    return Case("rnn", spec, ctor, inputs, call, second="out = m(x, out[1])")
 
 
 # -- embeddings --------------------------------------------------------------------------------------------------
@@ -510,15 +512,23 @@ def build_attention(spec: dict) -> Case:
 
 # -- shape and resampling layers ---------------------------------------------------------------------------------
 
-SHAPE_DEFAULTS = dict(align_corners=None, recompute_scale_factor=None, dilation=1, padding=0, stride=1, batch=2,
+SHAPE_DEFAULTS = dict(align_corners=None, recompute_scale_factor=None, antialias=False, dilation=1, padding=0, stride=1, batch=2,
                       channels=1, train=False, twice=False, dtype="float64")
 
 
 def draw_shape(r: random.Random) -> dict:
-    kind = r.choice(["upsample", "upsample", "pixel_shuffle", "pixel_unshuffle", "fold", "unfold", "pad", "pad",
+    kind = r.choice(["upsample", "upsample", "interpolate", "pixel_shuffle", "pixel_unshuffle", "fold", "unfold", "pad", "pad",
                      "pad", "flatten", "unflatten", "channel_shuffle"])
     spec = dict(kind=kind, batch=r.choice([None, 1, 2, 2, 3]), channels=r.randint(1, 3))
-    if kind == "upsample":
+    if kind == "interpolate":  # F.interpolate's options beyond Upsample's: antialias, scale factors and size
+        mode = r.choice(["bilinear", "bicubic", "nearest", "nearest-exact"])
+        spec.update(mode=mode, d=2, size=[r.randint(1, 7), r.randint(1, 7)], antialias=mode.startswith("bi")
+                    and r.random() < 0.6, align_corners=mode.startswith("bi") and r.random() < 0.4)
+        if r.random() < 0.5:
+            spec["out_size"] = (r.randint(1, 8), r.randint(1, 8))
+        else:
+            spec["scale_factor"] = (r.choice([2.0, 0.5, 3.0, 0.4, 1.5]), r.choice([2.0, 0.5, 0.75, 2.5]))
+    elif kind == "upsample":
         mode = r.choice(["nearest", "nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear"])
         d = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode, r.choice([1, 2, 3]))
         if r.random() < 0.05:
@@ -568,6 +578,18 @@ def build_shape(spec: dict) -> Case:
         shape = batched(spec, c, *spec["size"])
         if spec["mode"] == "nearest" and spec.get("scale_factor") is not None and spec["d"] in (1, 3):
             notes.add("nearest keeps length")
+    elif kind == "interpolate":
+        ctor, shape = "nn.Identity()", [spec["batch"] or 1, c, *spec["size"]]
+        kw = dict(size=spec.get("out_size"), scale_factor=spec.get("scale_factor"), mode=spec["mode"],
+                  align_corners=spec["align_corners"] or None, antialias=spec["antialias"])
+        call = "out = " + text("nn.functional.interpolate", (), kw, dict(size=None, scale_factor=None,
+                                                                          align_corners=None, antialias=False))
+        call = call.replace("interpolate(", "interpolate(m(x), ", 1)
+        scales = spec.get("scale_factor")
+        out = spec.get("out_size") or tuple(int(n * f) for n, f in zip(spec["size"], scales))
+        kept = scales is not None and any(o == n and f != 1 for o, n, f in zip(out, spec["size"], scales))
+        if kept or (spec["antialias"] and out[1] == 1 and out[0] != spec["size"][0]):
+            notes.add("resampling edge")  # porting.md, interpolate: the scale that keeps a length, one pixel wide
     elif kind in ("pixel_shuffle", "pixel_unshuffle"):
         r = spec["factor"]
         if kind == "pixel_shuffle":
