@@ -16,6 +16,7 @@ layer, loading its state, the call, the backward).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,7 +68,8 @@ class Case:
         lines = []
         for name, array, kind in self.inputs:
             if kind in "xf":
-                lines.append(f"{name} = T.tensor(np.array({array.tolist()!r}), dtype=T.{self.dtype}"
+                numbers = re.sub(r"\b(inf|nan)\b", r"np.\1", repr(array.tolist()))
+                lines.append(f"{name} = T.tensor(np.array({numbers}), dtype=T.{self.dtype}"
                              + (", requires_grad=True)" if kind == "x" else ")"))
             elif kind == "i":
                 lines.append(f"{name} = T.tensor(np.array({array.tolist()!r}, dtype=np.int64))")
@@ -207,6 +209,25 @@ def draw_pool(r: random.Random) -> dict:
     return common(r, spec)
 
 
+def window_in_padding(spec: dict) -> bool:
+    """Whether a max pool's window lies wholly in the padding on some axis (dilation makes it
+    possible): PyTorch 2.13 then writes its gradient outside the plane, corrupting its heap."""
+    d = spec["d"]
+    stride = spec["stride"] if spec["stride"] is not None else spec["kernel_size"]
+    for size, k, s, p, dd in zip(spec["size"], tup(spec["kernel_size"], d), tup(stride, d), tup(spec["padding"], d),
+                                 tup(spec["dilation"], d)):
+        span = size + 2 * p - dd * (k - 1) - 1
+        if span < 0 or s < 1 or p > (dd * (k - 1) + 1) // 2:
+            return False  # refused by both
+        out = (-(-span // s) if spec["ceil_mode"] else span // s) + 1
+        if spec["ceil_mode"] and (out - 1) * s >= size + p:
+            out -= 1
+        for o in range(out):
+            if all(not 0 <= o * s - p + j * dd < size for j in range(k)):
+                return True
+    return False
+
+
 def build_pool(spec: dict) -> Case:
     kind, d = spec["kind"], spec["d"]
     x = values(spec, batched(spec, spec["channels"], *spec["size"]))
@@ -236,7 +257,8 @@ def build_pool(spec: dict) -> Case:
         pool = text(f"nn.MaxPool{d}d", (k,), dict(kw, return_indices=True), POOL_DEFAULTS)
         size = f", output_size=x.shape[-{d}:]" if spec["with_size"] else ""
         call = f"pooled, where = {pool}(x)\nout = m(pooled, where{size})"
-    return Case("pool", spec, ctor, [("x", x, "x")], call)
+    notes = {"not run"} if kind in ("max", "unpool") and window_in_padding(spec) else set()
+    return Case("pool", spec, ctor, [("x", x, "x")], call, notes)
 
 
 # -- normalisation -----------------------------------------------------------------------------------------------
@@ -300,7 +322,7 @@ def build_norm(spec: dict) -> Case:
 
 # -- recurrent layers --------------------------------------------------------------------------------------------
 
-RNN_DEFAULTS = dict(num_layers=1, bias=True, batch_first=False, bidirectional=False, nonlinearity="tanh",
+RNN_DEFAULTS = dict(packed=False, sorted=False, num_layers=1, bias=True, batch_first=False, bidirectional=False, nonlinearity="tanh",
                     proj_size=0, initial=False, batch=2, length=2, train=False, twice=False, dtype="float64")
 
 
@@ -314,6 +336,9 @@ def draw_rnn(r: random.Random) -> dict:
         spec["nonlinearity"] = r.choice(["tanh", "relu"])
     if kind == "LSTM" and r.random() < 0.3:
         spec["proj_size"] = r.randint(1, 3)
+    if not kind.endswith("Cell") and spec["batch"] and r.random() < 0.3:
+        spec["packed"] = True  # sequences of different lengths, packed (sorted or not)
+        spec["sorted"] = r.random() < 0.3
     return common(r, spec)
 
 
@@ -345,16 +370,31 @@ def build_rnn(spec: dict) -> Case:
         seq.insert(0 if spec["batch_first"] else 1, n)
     inputs = [("x", values(spec, seq), "x")]
     call = "out = m(x)"
+    source = "x"
+    if spec.get("packed") and n:
+        rng = np.random.default_rng(spec["seed"] + 5)
+        lengths = sorted(rng.integers(1, spec["length"] + 1, size=n).tolist(), reverse=bool(spec.get("sorted")))
+        lengths[0 if spec.get("sorted") else -1] = spec["length"]
+        source = "packed"
+        call = (f"packed = nn.utils.rnn.pack_padded_sequence(x, {lengths}, batch_first={spec['batch_first']}, "
+                f"enforce_sorted={bool(spec.get('sorted'))})\n")
     if spec["initial"]:
         layers = spec["num_layers"] * (2 if spec["bidirectional"] else 1)
         out_size = spec["proj_size"] or h
         inputs.append(("h0", values(spec, [layers] + ([n] if n else []) + [out_size], 1), "x"))
         if kind == "LSTM":
             inputs.append(("c0", values(spec, [layers] + ([n] if n else []) + [h], 2), "x"))
-            call = "out = m(x, (h0, c0))"
+            state = "(h0, c0)"
         else:
-            call = "out = m(x, h0)"
-    return Case("rnn", spec, ctor, inputs, call, second="out = m(x, out[1])")
+            state = "h0"
+    else:
+        state = None
+    if source == "x":
+        return Case("rnn", spec, ctor, inputs, f"out = m(x, {state})" if state else call,
+                    second="out = m(x, out[1])")
+    unpack = f"\nout = (nn.utils.rnn.pad_packed_sequence(out[0], batch_first={spec['batch_first']})[0], out[1])"
+    return Case("rnn", spec, ctor, inputs, call + (f"out = m(packed, {state})" if state else "out = m(packed)") + unpack,
+                second=call + "out = m(packed, out[1])" + unpack)
 
 
 # -- embeddings --------------------------------------------------------------------------------------------------
@@ -409,7 +449,7 @@ def build_embedding(spec: dict) -> Case:
 
 # -- attention and transformer layers ----------------------------------------------------------------------------
 
-ATT_DEFAULTS = dict(bias=True, add_bias_kv=False, add_zero_attn=False, kdim=None, vdim=None, batch_first=False,
+ATT_DEFAULTS = dict(self=False, no_grad=False, bias=True, add_bias_kv=False, add_zero_attn=False, kdim=None, vdim=None, batch_first=False,
                     key_padding_mask=None, attn_mask=None, need_weights=True, average_attn_weights=True,
                     is_causal=False, norm_first=False, activation="relu", layer_norm_eps=1e-5, memory_mask=None,
                     memory_key_padding_mask=None, batch=2, heads=1, train=False, twice=False, dtype="float64")
@@ -425,10 +465,13 @@ def draw_attention(r: random.Random) -> dict:
     spec["key_padding_mask"] = r.choice(masks)
     spec["mask_3d"] = spec["attn_mask"] is not None and r.random() < 0.25
     spec["is_causal"] = spec["attn_mask"] is not None and r.random() < 0.2
+    spec["self"] = r.random() < 0.3  # query, key and value one tensor (PyTorch's fast path in evaluation)
+    spec["no_grad"] = r.random() < 0.25  # evaluation under no_grad: PyTorch's fused kernels
     if kind == "mha":
         spec.update(kdim=r.choice([None, None, r.randint(1, 4)]), vdim=r.choice([None, None, r.randint(1, 4)]),
                     add_bias_kv=r.random() < 0.3, add_zero_attn=r.random() < 0.3, need_weights=r.random() < 0.7,
                     average_attn_weights=r.random() < 0.6)
+        spec["self"] = spec["self"] and not spec["kdim"] and not spec["vdim"]
     else:
         spec.update(norm_first=r.random() < 0.5, activation=r.choice(["relu", "gelu"]), ffn=r.randint(1, 5),
                     layer_norm_eps=r.choice([1e-5, 1e-3]))
@@ -461,10 +504,12 @@ def build_attention(spec: dict) -> Case:
         ctor = text("nn.MultiheadAttention", (e, heads), dict(bias=spec["bias"], add_bias_kv=spec["add_bias_kv"],
                     add_zero_attn=spec["add_zero_attn"], kdim=spec["kdim"], vdim=spec["vdim"],
                     batch_first=spec["batch_first"]), ATT_DEFAULTS)
-        inputs = [("q", values(spec, seq(L, e)), "x"), ("k", values(spec, seq(S, spec["kdim"] or e), 1), "x"),
-                  ("v", values(spec, seq(S, spec["vdim"] or e), 2), "x")]
-        args = ["q", "k", "v"]
-        mask_len = S
+        if spec["self"]:
+            inputs, args, mask_len = [("q", values(spec, seq(L, e)), "x")], ["q", "q", "q"], L
+        else:
+            inputs = [("q", values(spec, seq(L, e)), "x"), ("k", values(spec, seq(S, spec["kdim"] or e), 1), "x"),
+                      ("v", values(spec, seq(S, spec["vdim"] or e), 2), "x")]
+            args, mask_len = ["q", "k", "v"], S
     else:
         kw = dict(dim_feedforward=spec["ffn"], dropout=0.0, activation=spec["activation"],
                   layer_norm_eps=spec["layer_norm_eps"], batch_first=spec["batch_first"], norm_first=spec["norm_first"],
@@ -507,7 +552,11 @@ def build_attention(spec: dict) -> Case:
             args.append("need_weights=False")
         if not spec["average_attn_weights"]:
             args.append("average_attn_weights=False")
-    return Case("attention", spec, ctor, inputs, f"out = m({', '.join(args)})", {"masked rows"})
+    call = f"out = m({', '.join(args)})"
+    if spec["no_grad"]:
+        call = f"with T.no_grad():\n    {call}"
+        inputs = [(name, array, "f" if kind == "x" else kind) for name, array, kind in inputs]
+    return Case("attention", spec, ctor, inputs, call, {"masked rows"})
 
 
 # -- shape and resampling layers ---------------------------------------------------------------------------------
@@ -695,18 +744,29 @@ def draw_case(seed: int, family: str | None = None) -> Case:
         family = r.choices(list(FAMILIES), weights=[w for w, *_ in FAMILIES.values()])[0]
     spec = FAMILIES[family][1](r)
     spec = {**FAMILIES[family][3], **spec, "family": family}  # every option named, at its default if not drawn
+    spec["grow"] = r.randrange(1, 4) * (1 if r.random() < 0.5 else -1) if r.random() < 0.06 else 0
     return build(spec)
 
 
 def build(spec: dict) -> Case:
-    return FAMILIES[spec["family"]][2](spec)
+    case = FAMILIES[spec["family"]][2](spec)
+    if spec.get("grow"):  # a wrong input now and then: one axis of the first float input a size longer
+        for index, (name, array, kind) in enumerate(case.inputs):
+            if kind == "x" and array.ndim:
+                shape = list(array.shape)
+                shape[spec["grow"] % array.ndim] += 1
+                case.inputs[index] = (name, values(spec, shape, 9), kind)
+                break
+    return case
 
 
 def simpler_specs(spec: dict):
     """Specs one step simpler than ``spec``: an option at its default, a number or a size one smaller."""
     defaults = FAMILIES[spec["family"]][3]
     for key, value in spec.items():
-        if key in ("family", "kind", "seed", "d", "layer"):
+        if key in ("family", "kind", "seed", "d", "layer", "grow"):
+            if key == "grow" and value:
+                yield dict(spec, grow=0)
             continue
         if key in defaults and defaults[key] != value:
             yield dict(spec, **{key: defaults[key]})
