@@ -12,8 +12,10 @@ float64 (now and then float32). Outputs, the inputs' and parameters' gradients, 
 afterwards and refusals must agree (tolerances in tests/reliability/layer_oracle.py).
 Differences docs/porting.md writes down are counted apart. Each mismatch is shrunk to a minimal
 configuration and printed as a script that runs both libraries; the exit status is 1 if there was
-one. Deliberately not drawn: random layers in training (dropout with 0 < p < 1, RReLU,
-FractionalMaxPool, whose draws are NumPy's), the lazy layers, and softmax without a dim.
+one. Deliberately not drawn: random layers in training (dropout with 0 < p < 1, RReLU, whose draws
+are NumPy's; FractionalMaxPool gets fixed _random_samples), the lazy layers, and softmax without a
+dim; a max pool with a window wholly in the padding is not run (PyTorch's backward writes outside
+the tensor there).
 """
 
 from __future__ import annotations

@@ -35,6 +35,8 @@ PRELUDE = (
     "        value = np.array(value)\n"
     "        if name.endswith('num_batches_tracked'):\n"
     "            fresh[name] = np.full_like(value, 2)\n"
+    "        elif name.endswith('_random_samples'):\n"
+    "            fresh[name] = value\n"
     "        elif name.endswith('running_var'):\n"
     "            fresh[name] = (0.5 + rng.random(value.shape)).astype(value.dtype)\n"
     "        else:\n"
@@ -180,7 +182,7 @@ POOL_DEFAULTS = dict(stride=None, padding=0, dilation=1, ceil_mode=False, count_
 
 
 def draw_pool(r: random.Random) -> dict:
-    kind = r.choice(["max", "max", "avg", "avg", "adaptive_avg", "adaptive_max", "lp", "unpool"])
+    kind = r.choice(["max", "max", "avg", "avg", "adaptive_avg", "adaptive_max", "lp", "unpool", "fractional"])
     d = r.choice([1, 2, 2, 3])
     top = {1: 10, 2: 7, 3: 5}[d]
     spec = dict(kind=kind, d=d, batch=r.choice([None, 1, 2, 3]), channels=r.randint(1, 3),
@@ -206,18 +208,28 @@ def draw_pool(r: random.Random) -> dict:
         spec["norm_type"] = r.choice([1, 2, 2, 3, 1.5])
     if kind == "unpool":
         spec["with_size"] = r.random() < 0.4
+    if kind == "fractional":  # its windows placed by fixed _random_samples, not drawn
+        spec["d"] = d = r.choice([2, 3])
+        spec["batch"] = spec["batch"] or 1
+        spec["size"] = [r.randint(2, {2: 8, 3: 5}[d]) for _ in range(d)]
+        spec["kernel_size"] = one_or_tuple(r, [r.randint(1, 3) for _ in range(d)], r.random() < 0.5)
+        if r.random() < 0.5:
+            spec["output_size"] = one_or_tuple(r, [r.randint(1, 4) for _ in range(d)], r.random() < 0.4)
+        else:
+            spec["output_ratio"] = r.choice([0.5, 0.7, 0.3])
+        spec["return_indices"] = r.random() < 0.4
     return common(r, spec)
 
 
-def window_in_padding(spec: dict) -> bool:
+def window_in_padding(spec: dict, sizes) -> bool:
     """Whether a max pool's window lies wholly in the padding on some axis (dilation makes it
     possible): PyTorch 2.13 then writes its gradient outside the plane, corrupting its heap."""
     d = spec["d"]
     stride = spec["stride"] if spec["stride"] is not None else spec["kernel_size"]
-    for size, k, s, p, dd in zip(spec["size"], tup(spec["kernel_size"], d), tup(stride, d), tup(spec["padding"], d),
+    for size, k, s, p, dd in zip(sizes, tup(spec["kernel_size"], d), tup(stride, d), tup(spec["padding"], d),
                                  tup(spec["dilation"], d)):
         span = size + 2 * p - dd * (k - 1) - 1
-        if span < 0 or s < 1 or p > (dd * (k - 1) + 1) // 2:
+        if s < 1 or p > (dd * (k - 1) + 1) // 2:
             return False  # refused by both
         out = (-(-span // s) if spec["ceil_mode"] else span // s) + 1
         if spec["ceil_mode"] and (out - 1) * s >= size + p:
@@ -248,6 +260,12 @@ def build_pool(spec: dict) -> Case:
     elif kind == "adaptive_max":
         ctor = text(f"nn.AdaptiveMaxPool{d}d", (spec["output_size"],), dict(return_indices=spec["return_indices"]),
                     POOL_DEFAULTS)
+    elif kind == "fractional":
+        samples = np.random.default_rng(spec["seed"] + 3).random((spec["batch"], spec["channels"], d)).round(4)
+        kw = dict(output_size=spec.get("output_size"), output_ratio=spec.get("output_ratio"),
+                  return_indices=spec["return_indices"])
+        ctor = text(f"nn.FractionalMaxPool{d}d", (k,), kw, dict(POOL_DEFAULTS, output_size=None, output_ratio=None))
+        ctor = ctor[:-1] + f", _random_samples=T.tensor(np.array({samples.tolist()}), dtype=T.{spec['dtype']}))"
     elif kind == "lp":
         ctor = text(f"nn.LPPool{d}d", (spec["norm_type"], k), dict(stride=spec["stride"], ceil_mode=spec["ceil_mode"]),
                     POOL_DEFAULTS)
@@ -257,8 +275,7 @@ def build_pool(spec: dict) -> Case:
         pool = text(f"nn.MaxPool{d}d", (k,), dict(kw, return_indices=True), POOL_DEFAULTS)
         size = f", output_size=x.shape[-{d}:]" if spec["with_size"] else ""
         call = f"pooled, where = {pool}(x)\nout = m(pooled, where{size})"
-    notes = {"not run"} if kind in ("max", "unpool") and window_in_padding(spec) else set()
-    return Case("pool", spec, ctor, [("x", x, "x")], call, notes)
+    return Case("pool", spec, ctor, [("x", x, "x")], call)
 
 
 # -- normalisation -----------------------------------------------------------------------------------------------
@@ -745,6 +762,7 @@ def draw_case(seed: int, family: str | None = None) -> Case:
     spec = FAMILIES[family][1](r)
     spec = {**FAMILIES[family][3], **spec, "family": family}  # every option named, at its default if not drawn
     spec["grow"] = r.randrange(1, 4) * (1 if r.random() < 0.5 else -1) if r.random() < 0.06 else 0
+    spec["regrow"] = spec["twice"] and r.random() < 0.5
     return build(spec)
 
 
@@ -757,6 +775,16 @@ def build(spec: dict) -> Case:
                 shape[spec["grow"] % array.ndim] += 1
                 case.inputs[index] = (name, values(spec, shape, 9), kind)
                 break
+    if spec.get("regrow") and spec["twice"] and len(case.inputs) == 1 and case.second is None:
+        # the second call on an input one longer on its first axis (a batch, a sequence, a channel):
+        # nothing the first call left may be kept for the shape it saw
+        name, array, kind = case.inputs[0]
+        if kind == "x" and name == "x" and array.ndim:
+            case.inputs.append(("x2", values(spec, (array.shape[0] + 1,) + array.shape[1:], 8), "x"))
+            case.second = re.sub(r"\bx\b", "x2", case.call)
+    if spec.get("kind") in ("max", "unpool") and any(
+            window_in_padding(spec, array.shape[-spec["d"]:]) for _, array, _ in case.inputs if array.ndim >= spec["d"]):
+        case.notes.add("not run")
     return case
 
 
@@ -764,9 +792,9 @@ def simpler_specs(spec: dict):
     """Specs one step simpler than ``spec``: an option at its default, a number or a size one smaller."""
     defaults = FAMILIES[spec["family"]][3]
     for key, value in spec.items():
-        if key in ("family", "kind", "seed", "d", "layer", "grow"):
-            if key == "grow" and value:
-                yield dict(spec, grow=0)
+        if key in ("family", "kind", "seed", "d", "layer", "grow", "regrow"):
+            if key in ("grow", "regrow") and value:
+                yield dict(spec, **{key: 0})
             continue
         if key in defaults and defaults[key] != value:
             yield dict(spec, **{key: defaults[key]})
