@@ -116,12 +116,14 @@ def common(r: random.Random, spec: dict) -> dict:
     spec["dtype"] = "float32" if r.random() < 0.12 else "float64"
     spec["twice"] = r.random() < 0.25
     spec["seed"] = r.randrange(10 ** 6)
+    spec["scale"] = r.choice([1.0] * 8 + [30.0, 1e-3])
     return spec
 
 
-def values(spec: dict, shape, salt: int = 0, scale: float = 1.0) -> np.ndarray:
+def values(spec: dict, shape, salt: int = 0) -> np.ndarray:
+    """Normal draws, times the spec's ``scale`` (large inputs test the stable forms, tiny ones eps)."""
     rng = np.random.default_rng(spec["seed"] * 7 + salt)
-    return scale * rng.standard_normal(tuple(shape))
+    return spec.get("scale", 1.0) * rng.standard_normal(tuple(shape))
 
 
 def batched(spec: dict, *rest) -> list:
@@ -763,11 +765,16 @@ def draw_case(seed: int, family: str | None = None) -> Case:
     spec = {**FAMILIES[family][3], **spec, "family": family}  # every option named, at its default if not drawn
     spec["grow"] = r.randrange(1, 4) * (1 if r.random() < 0.5 else -1) if r.random() < 0.06 else 0
     spec["regrow"] = spec["twice"] and r.random() < 0.5
+    # device= and dtype= given to the constructor (of layers with parameters; others refuse them)
+    spec["factory"] = r.random() < (0.2 if family in ("conv", "norm", "rnn", "embedding", "attention") else 0.02)
     return build(spec)
 
 
 def build(spec: dict) -> Case:
     case = FAMILIES[spec["family"]][2](spec)
+    if spec.get("factory"):  # PyTorch's layers with parameters or buffers take them; others refuse
+        case.ctor = case.ctor[:-1] + ("" if case.ctor.endswith("()") else ", ") + \
+            f"device='cpu', dtype=T.{case.dtype})"
     if spec.get("grow"):  # a wrong input now and then: one axis of the first float input a size longer
         for index, (name, array, kind) in enumerate(case.inputs):
             if kind == "x" and array.ndim:
@@ -792,9 +799,11 @@ def simpler_specs(spec: dict):
     """Specs one step simpler than ``spec``: an option at its default, a number or a size one smaller."""
     defaults = FAMILIES[spec["family"]][3]
     for key, value in spec.items():
-        if key in ("family", "kind", "seed", "d", "layer", "grow", "regrow"):
-            if key in ("grow", "regrow") and value:
+        if key in ("family", "kind", "seed", "d", "layer", "grow", "regrow", "factory", "scale"):
+            if key in ("grow", "regrow", "factory") and value:
                 yield dict(spec, **{key: 0})
+            if key == "scale" and value != 1.0:
+                yield dict(spec, scale=1.0)
             continue
         if key in defaults and defaults[key] != value:
             yield dict(spec, **{key: defaults[key]})
