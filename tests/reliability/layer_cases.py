@@ -137,7 +137,7 @@ def tup(v, d):
 
 # -- convolutions ------------------------------------------------------------------------------------------------
 
-CONV_DEFAULTS = dict(stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", output_padding=0,
+CONV_DEFAULTS = dict(extra=None, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros", output_padding=0,
                      transpose=False, batch=2, cin=1, cout=1, train=False, twice=False, dtype="float64")
 
 
@@ -159,6 +159,7 @@ def draw_conv(r: random.Random) -> dict:
         if isinstance(spec["padding"], str) and r.random() < 0.8:
             spec["padding"] = 0
         spec["output_padding"] = r.choice([0, 0, 1]) if r.random() < 0.9 else 2
+        spec["extra"] = r.choice([None, None, 0, 1, 2])  # forward's output_size: the default's + extra
     if spec["padding"] == "same" and r.random() < 0.8:
         spec["stride"] = 1
     spec["size"] = [r.randint(1, top) for _ in range(d)]
@@ -174,7 +175,14 @@ def build_conv(spec: dict) -> Case:
         kw["output_padding"] = spec.get("output_padding", 0)
     ctor = text(name, (spec["cin"] * g, spec["cout"] * g, spec["kernel_size"]), kw, CONV_DEFAULTS)
     x = values(spec, batched(spec, spec["cin"] * g, *spec["size"]))
-    return Case("conv", spec, ctor, [("x", x, "x")], "out = m(x)")
+    call = "out = m(x)"
+    if spec["transpose"] and spec.get("extra") is not None and not isinstance(spec["padding"], str):
+        sizes = []
+        for n, k, s, p, dd in zip(spec["size"], tup(spec["kernel_size"], d), tup(spec["stride"], d),
+                                  tup(spec["padding"], d), tup(spec["dilation"], d)):
+            sizes.append((n - 1) * s - 2 * p + dd * (k - 1) + 1 + spec["extra"])
+        call = f"out = m(x, output_size={sizes})"
+    return Case("conv", spec, ctor, [("x", x, "x")], call)
 
 
 # -- pooling -----------------------------------------------------------------------------------------------------
