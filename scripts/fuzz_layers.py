@@ -2,11 +2,11 @@
 
     python scripts/fuzz_layers.py --examples 2000 --seed 0
 
-Each case draws a layer (convolutions and their transposes, the poolings and unpooling, the
-normalisations, the recurrent layers and cells, embeddings and bags, attention and the transformer
-layers, resampling, folding, padding and reshaping layers, the activations, linear and bilinear
-layers, dropout where it draws nothing) with random options and a small random input, batched or
-not. PyTorch's layer is built first and its state dict, given fresh values, loaded into both; both
+Each case draws a layer (convolutions and their transposes, the poolings, unpooling and fractional
+pooling, the normalisations, the recurrent layers and cells on plain or packed sequences, embeddings
+and bags, attention, the transformer layers and encoder stacks, resampling and interpolate, folding,
+padding and reshaping layers, the activations, linear and bilinear layers, dropout where it draws
+nothing) with random options and a small random input, batched or not. PyTorch's layer is built first and its state dict, given fresh values, loaded into both; both
 run train() or eval(), one call or two, and backward() of a fixed weighting of the outputs, in
 float64 (now and then float32). Outputs, the inputs' and parameters' gradients, the state dict
 afterwards and refusals must agree (tolerances in tests/reliability/layer_oracle.py).

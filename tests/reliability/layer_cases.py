@@ -8,9 +8,11 @@ inputs, and the call, a statement block that binds ``out``. The shrinker in ``la
 edits the spec (an option back to its default, a size one smaller) and builds it again.
 
 The draws are free, not fitted to what PyTorch takes: a kernel larger than the input, groups that do
-not divide the channels, ``padding='same'`` with a stride, a mask of the wrong shape. PyTorch
-refuses some of them, and deltaprop must refuse the same ones (at the same stage: constructing the
-layer, loading its state, the call, the backward).
+not divide the channels, ``padding='same'`` with a stride, a mask of the wrong shape, now and then
+an input one size too long or short on some axis. PyTorch refuses some of them, and deltaprop must
+refuse the same ones. Across the families, now and then: ``device=``/``dtype=`` given to the
+constructor, inputs of magnitude 30 or 0.001 (float64 only), and a second call on an input one
+longer on its first axis (or, for the recurrent layers, from the state the first call left).
 """
 
 from __future__ import annotations
@@ -107,8 +109,9 @@ def text(name: str, args=(), kwargs=None, defaults=None) -> str:
     return f"{name}({', '.join(parts)})"
 
 
-def one_or_tuple(r: random.Random, values: list, as_int: bool):
-    return values[0] if as_int or len(set(values)) == 1 and r.random() < 0.5 else tuple(values)
+def one_or_tuple(r: random.Random, sizes: list, as_int: bool):
+    """One int (the first size) or the tuple of them."""
+    return sizes[0] if as_int or len(set(sizes)) == 1 and r.random() < 0.5 else tuple(sizes)
 
 
 def common(r: random.Random, spec: dict) -> dict:
