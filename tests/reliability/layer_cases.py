@@ -146,10 +146,11 @@ CONV_DEFAULTS = dict(extra=None, stride=1, padding=0, dilation=1, groups=1, bias
 
 def draw_conv(r: random.Random) -> dict:
     d = r.choice([1, 1, 2, 2, 2, 3])
-    top = {1: 9, 2: 6, 3: 4}[d]
+    big = r.random() < 0.15  # now and then larger sizes, kernels and groups
+    top = {1: 9, 2: 6, 3: 4}[d] * (2 if big else 1)
     spec = dict(d=d, transpose=r.random() < 0.4, cin=r.randint(1, 3), cout=r.randint(1, 3),
-                groups=r.choice([1, 1, 1, 2, 3]), batch=r.choice([None, 1, 2, 2, 3]))
-    spec["kernel_size"] = one_or_tuple(r, [r.randint(1, 3) for _ in range(d)], r.random() < 0.4)
+                groups=r.choice([1, 1, 1, 2, 3] + ([4, 5] if big else [])), batch=r.choice([None, 1, 2, 2, 3]))
+    spec["kernel_size"] = one_or_tuple(r, [r.randint(1, 5 if big else 3) for _ in range(d)], r.random() < 0.4)
     spec["stride"] = one_or_tuple(r, [r.choice([1, 1, 2, 3]) for _ in range(d)], r.random() < 0.6)
     spec["dilation"] = one_or_tuple(r, [r.choice([1, 1, 1, 2]) for _ in range(d)], r.random() < 0.7)
     p = r.random()
@@ -198,7 +199,7 @@ POOL_DEFAULTS = dict(stride=None, padding=0, dilation=1, ceil_mode=False, count_
 def draw_pool(r: random.Random) -> dict:
     kind = r.choice(["max", "max", "avg", "avg", "adaptive_avg", "adaptive_max", "lp", "unpool", "fractional"])
     d = r.choice([1, 2, 2, 3])
-    top = {1: 10, 2: 7, 3: 5}[d]
+    top = {1: 10, 2: 7, 3: 5}[d] * (2 if r.random() < 0.15 else 1)
     spec = dict(kind=kind, d=d, batch=r.choice([None, 1, 2, 3]), channels=r.randint(1, 3),
                 size=[r.randint(1, top) for _ in range(d)])
     spec["kernel_size"] = one_or_tuple(r, [r.randint(1, 3) for _ in range(d)], r.random() < 0.5)
