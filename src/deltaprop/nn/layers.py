@@ -123,7 +123,12 @@ class Bilinear(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer)."""
+    """Returns its input unchanged (a placeholder layer). Takes any arguments and ignores them, as
+    PyTorch's does, so a layer chosen by a flag (``nn.Identity(dim)`` for ``nn.LayerNorm(dim)``) is
+    built the same way."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, x):
         return x

@@ -96,6 +96,9 @@ def embedding_bag(input, weight, offsets=None, mode="mean", per_sample_weights=N
     if mode == "max" and sparse:
         raise ConfigError(f"{op}: mode='max' does not support sparse=True (as in PyTorch); use mode 'sum' or "
                           "'mean', or sparse=False")
+    if mode == "max" and scale_grad_by_freq:
+        raise ConfigError(f"{op}: mode='max' does not support scale_grad_by_freq=True (as in PyTorch); use mode "
+                          "'sum' or 'mean', or scale_grad_by_freq=False")
     table = operand(weight)
     if np.ndim(table.data) != 2:
         raise ShapeError(f"{op}: weight must be a table of shape (num_embeddings, embedding_dim), got shape "
