@@ -45,6 +45,12 @@ class Adagrad(Optimizer):
             differentiable=differentiable, fused=fused,
         )
         super().__init__(params, defaults)
+        # As PyTorch's constructor, give every parameter its state now (step 0, the accumulator at
+        # its starting value), so a state dict saved before the first step holds it; a group added
+        # later (add_param_group) gets its state at its first step.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p] = self._new_state(p.data, group)
 
     def _check_options(self, options: dict, where: str) -> None:
         check_real("Adagrad", "lr", options["lr"], where=where)

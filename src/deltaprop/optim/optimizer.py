@@ -29,7 +29,7 @@ from ..engine import zero_gradients
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
-from ._checks import check_implementation_options
+from ._checks import check_implementation_options, is_real
 
 
 class Optimizer:
@@ -258,7 +258,14 @@ class Optimizer:
                         value = tuple(value)
                     merged[key] = value
             _rate_as_number(merged)
-            self._check_group(merged, f" (loaded parameter group {g})")
+            checked = merged
+            lr = merged.get("lr")
+            if is_real(lr) and lr < 0:
+                # A schedule may have left a group any finite rate (OneCycleLR's linear anneal ends
+                # below 0 at its last step, as PyTorch's does), and PyTorch loads it: a saved state
+                # loads back whatever rate it holds; the other options are checked.
+                checked = {**merged, "lr": -lr}
+            self._check_group(checked, f" (loaded parameter group {g})")
             options.append(merged)
 
         state = {}
@@ -285,6 +292,9 @@ class Optimizer:
         for group, merged in zip(self.param_groups, options):
             group.update(merged)
         self.state = state
+        # PyTorch's load_state_dict gives the defaults a 'differentiable' (False) where the optimizer
+        # has none (Adafactor), so a group added afterwards holds one: the same groups here.
+        self.defaults.setdefault("differentiable", False)
 
     def _restore_field(self, name: str, index: int, field: str, value, p):
         """A copy of one loaded state value of parameter ``p`` (number ``index``): an array must have
