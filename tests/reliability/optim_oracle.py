@@ -236,11 +236,14 @@ def _documented_entry(run: Run, key: str, mine: dict, yours: dict):
 
 
 def _documented_value(run: Run, key: str, mine: dict, yours: dict):
-    lr_entry = key in ("lr", "get_last_lr()", "last_lr", "sched.state_dict()['_last_lr']") or key.endswith("['lr']")
-    if any("lr=T.tensor(" in e.text for e in run.events) and len(mine.get("lr", [])) > 1 and lr_entry:
-        # porting.md (Optimizers): a learning rate given to the constructor as a tensor is one tensor
-        # shared by every group in PyTorch, so a schedule that sets one group's rate sets them all
-        return "documented", [("one lr tensor shared by the groups", key)]
+    lr_entry = key in ("lr", "get_last_lr()", "last_lr") or key.endswith(("['lr']", "['initial_lr']", "['_last_lr']",
+                                                                             "['base_lrs']"))
+    if any("lr=T.tensor(" in e.text for e in run.events) and lr_entry:
+        # porting.md (Optimizers): a learning rate given as a tensor is kept as its float in each
+        # group; PyTorch keeps the one tensor, which every group given the constructor's rate, and
+        # a group's initial_lr after SequentialLR, come to share, so that a schedule that sets one
+        # rate in place sets them all
+        return "documented", [("one lr tensor shared", key)]
     starts = {v for k, v in mine.items() if k.endswith("['initial_accumulator_value']")}
     if run.optimizer_name() == "Adagrad" and len(starts) > 1:
         # porting.md (Optimizers): Adagrad starts a group's accumulator at the group's own

@@ -282,6 +282,8 @@ class Drawer:
     def options(self, name: str, bad: bool) -> dict:
         draw, refused = OPTIMIZERS[name]
         o = draw(self)
+        if "lr" in o and not isinstance(o["lr"], Lit) and self.chance(0.06):
+            o["lr"] = Lit(f"T.tensor({o['lr']})")  # PyTorch takes a 0-d tensor (and keeps it so)
         if bad:
             key, value = self.pick(refused)
             o[key] = value
@@ -344,6 +346,8 @@ class Drawer:
             self.gradients()
             if self.chance(0.08):
                 self.add("zero_grad", f"opt.zero_grad(set_to_none={self.chance(0.5)})")
+            if scheduler is not None and self.chance(0.05):
+                self.scheduler_step(scheduler)  # before the optimizer's (both warn)
             self.add("step", "opt.step()")
             if scheduler is not None:
                 self.scheduler_step(scheduler)
@@ -371,8 +375,12 @@ class Drawer:
             self.add("set_lr", f"opt.param_groups[{g}]['lr'] = {self.pick([0.001, 0.05, 0.2])}")
         if self.chance(0.1):
             new = self.options(self.name, False)
+            groups = self.groups
+            flat = [p for group in groups for p in group]
+            if self.chance(0.08) and len(flat) > 1:  # other groups than the saved ones: both refuse
+                groups = [flat] if len(groups) > 1 else [flat[:1], flat[1:]]
             text = (f"saved = opt.state_dict()\n"
-                    f"opt = {call_text('T.optim.' + self.name, self.groups_text(self.groups, [{}] * len(self.groups)), new)}\n"
+                    f"opt = {call_text('T.optim.' + self.name, self.groups_text(groups, [{}] * len(groups)), new)}\n"
                     "opt.load_state_dict(saved)")
             if scheduler is not None:
                 text += "\n" + self.scheduler_reload(scheduler)
@@ -479,8 +487,13 @@ class Drawer:
                 o["cycle_momentum"] = False
             elif self.chance(0.4):
                 o["base_momentum"], o["max_momentum"] = self.pick([(0.8, 0.9), (0.5, 0.95)])
+            if self.chance(0.15):
+                o["scale_fn"] = Lit(self.pick(["lambda x: 0.5 ** x", "lambda x: 1.0 / (x + 1)"]))
+                if self.chance(0.5):
+                    o["scale_mode"] = "iterations"
             if bad:
                 o["mode"] = "sawtooth"
+                o.pop("scale_fn", None)
             text = "sched = " + call_text("T.optim.lr_scheduler." + kind, "opt", o)
         elif kind in ("SequentialLR", "ChainedScheduler"):
             count = self.rng.randint(1, 3)
@@ -520,14 +533,21 @@ class Drawer:
 
     def scheduler_step(self, text):
         if self.plateau:
-            metric = round(float(self.numbers.uniform(0, 2)), 3) if self.chance(0.7) else 1.0
-            self.add("sched_step", f"sched.step({metric})")
+            metric = round(float(self.numbers.uniform(-1, 2)), 3) if self.chance(0.7) else 1.0
+            self.add("sched_step", f"sched.step({metric})" if self.chance(0.8) else f"sched.step(T.tensor({metric}))")
+        elif "CosineAnnealingWarmRestarts" in text and self.chance(0.3):
+            # a fraction of an epoch (its documented per-batch use), or a jump
+            self.add("sched_step", f"sched.step({self.pick([0.5, 1.25, 2.0, 3.5, 7.0, 0])})")
         else:
             self.add("sched_step", "sched.step()")
         if self.chance(0.5):
             self.add("last_lr", "last_lr = sched.get_last_lr()")
 
     def scheduler_reload(self, text) -> str:
+        if "\n" not in text and not self.plateau and text.endswith(")") and self.chance(0.4):
+            # resumed as a checkpoint is: the schedule made at the epoch it had reached
+            return text[:-1] + ", last_epoch=sched.last_epoch)" if "(opt)" not in text else \
+                text[:-1] + "last_epoch=sched.last_epoch)"
         return f"saved_schedule = sched.state_dict()\n{text}\nsched.load_state_dict(saved_schedule)"
 
     # -- LBFGS ------------------------------------------------------------------------------------------------------
@@ -572,13 +592,18 @@ class Drawer:
             o["tolerance_grad"] = self.pick([1e-5, 1e-3])
         if self.chance(0.2):
             o["tolerance_change"] = self.pick([1e-6, 1e-3])
+        if self.chance(0.2):
+            o["max_eval"] = self.pick([3, 10, 30])
         if self.chance(0.05):
             o["line_search_fn"] = "armijo"  # both refuse
-        self.add("optimizer", f"opt = {call_text('T.optim.LBFGS', '[' + ', '.join(names) + ']', o)}")
+        made = f"opt = {call_text('T.optim.LBFGS', '[' + ', '.join(names) + ']', o)}"
+        self.add("optimizer", made)
         self.add("closure", "def closure():\n    opt.zero_grad()\n"
                             f"    loss = {loss}\n    loss.backward()\n    return loss")
         for _ in range(self.rng.randint(1, 5)):
             self.add("lbfgs_step", "loss = opt.step(closure)")
+            if self.chance(0.2):  # its history and direction saved and loaded into a fresh one
+                self.add("reload", f"saved = opt.state_dict()\n{made}\nopt.load_state_dict(saved)")
         return run
 
 

@@ -20,7 +20,8 @@ class Adagrad(Optimizer):
         s ← s + g²                               s starts at initial_accumulator_value
         θ ← θ − γₜ · g / (√s + ε)
 
-    The state of a parameter is ``step`` (t) and ``sum`` (s). A parameter group's own
+    The state of a parameter is ``step`` (t) and ``sum`` (s), made with the optimizer (as
+    PyTorch's is), or at the first step of a parameter added later. A parameter group's own
     ``initial_accumulator_value`` is honoured; PyTorch (2.13) fills every group's accumulator from
     the constructor's value instead, so the two differ only when groups set it differently.
     """
