@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -83,6 +84,7 @@ def observe(namespace: dict, run: Run) -> dict:
             for key, value in group.items():
                 seen[f"param_groups[{g}][{key!r}]"] = plain(value)
         seen["lr"] = [plain(group["lr"]) for group in opt.param_groups]
+        seen["defaults"] = plain({k: v for k, v in opt.defaults.items() if k != "params"})
     sched = namespace.get("sched")
     if sched is not None:
         seen["get_last_lr()"] = plain(sched.get_last_lr())
@@ -98,9 +100,24 @@ def observe(namespace: dict, run: Run) -> dict:
     return seen
 
 
-def execute(run: Run, lib, upto: int | None = None, nudge: bool = False) -> tuple[list, int | None, BaseException | None]:
+def torch_to_numpy(value):
+    """A PyTorch state dict as a checkpoint converter makes it: every tensor a NumPy array (0-d ones
+    included), dicts (MultiStepLR's Counter among them) plain dicts."""
+    if isinstance(value, dict):
+        return {k: torch_to_numpy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(torch_to_numpy(v) for v in value)
+    if hasattr(value, "detach"):
+        return value.detach().cpu().numpy().copy()
+    return value
+
+
+def execute(run: Run, lib, upto: int | None = None, nudge: bool = False,
+            crossed: dict | None = None) -> tuple[list, int | None, BaseException | None]:
     """Run the events (the first ``upto``); what ``observe`` saw after each, the event that raised.
-    ``nudge``: the parameters are made a rounding larger (1 + 1e-15) once made."""
+    ``nudge``: the parameters are made a rounding larger (1 + 1e-15) once made. ``crossed``: under
+    PyTorch, filled with the optimizer's and the schedule's state dicts (as NumPy) before each
+    'crossload' event; under deltaprop, the states such an event loads."""
     library = "torch" if lib.__name__ == "torch" else "deltaprop"
     namespace = {"T": lib, "np": np}
     seen = []
@@ -109,8 +126,17 @@ def execute(run: Run, lib, upto: int | None = None, nudge: bool = False) -> tupl
         warnings.simplefilter("ignore")
         exec(prelude(library).replace(f"import {library} as T\n", ""), namespace)
         for index, event in enumerate(events):
+            text = event.text
+            if event.kind == "crossload" and crossed is not None:
+                if library == "torch":
+                    crossed[index] = tuple(torch_to_numpy(namespace[k].state_dict()) if k in namespace else None
+                                           for k in ("opt", "sched"))
+                elif index in crossed:
+                    namespace["PYTORCH_OPT"], namespace["PYTORCH_SCHED"] = crossed[index]
+                    text = text.replace("saved = opt.state_dict()", "saved = PYTORCH_OPT").replace(
+                        "saved_schedule = sched.state_dict()", "saved_schedule = PYTORCH_SCHED")
             try:
-                exec(event.text, namespace)
+                exec(text, namespace)
             except Exception as error:  # noqa: BLE001 - refusals are what is compared
                 return seen, index, error
             if nudge and event.kind == "params":
@@ -184,8 +210,9 @@ def compare(run: Run, lib) -> tuple[str, list]:
     """('agree' | 'both refused' | 'documented' | 'unstable' | 'mismatch', [(kind, detail), ...])."""
     import torch
 
-    theirs, their_step, their_error = execute(run, torch)
-    ours, our_step, our_error = execute(run, lib)
+    crossed: dict = {}
+    theirs, their_step, their_error = execute(run, torch, crossed=crossed)
+    ours, our_step, our_error = execute(run, lib, crossed=crossed)
     if (found := _first_difference(run, theirs, ours)) is not None:
         index, key, why = found
         mine, yours = theirs[index], ours[index]
@@ -238,16 +265,20 @@ def _documented_entry(run: Run, key: str, mine: dict, yours: dict):
 def _documented_value(run: Run, key: str, mine: dict, yours: dict):
     lr_entry = key in ("lr", "get_last_lr()", "last_lr") or key.endswith(("['lr']", "['initial_lr']", "['_last_lr']",
                                                                              "['base_lrs']"))
-    if any("lr=T.tensor(" in e.text for e in run.events) and lr_entry:
+    if key == "defaults":  # (the constructor's options: only their lr may differ so)
+        lr_entry = _differ({k: v for k, v in mine[key].items() if k != "lr"},
+                           {k: v for k, v in yours[key].items() if k != "lr"}, TIGHT) is None
+    if any(re.search(r"lr'?\s*[=:]\s*T\.tensor\(", e.text) for e in run.events) and lr_entry:
         # porting.md (Optimizers): a learning rate given as a tensor is kept as its float in each
-        # group; PyTorch keeps the one tensor, which every group given the constructor's rate, and
-        # a group's initial_lr after SequentialLR, come to share, so that a schedule that sets one
-        # rate in place sets them all
+        # group; PyTorch keeps the one tensor, which its defaults, every group given the
+        # constructor's rate, and a group's initial_lr after SequentialLR, come to share, so that
+        # a schedule that sets one rate in place sets them all
         return "documented", [("one lr tensor shared", key)]
     starts = {v for k, v in mine.items() if k.endswith("['initial_accumulator_value']")}
+    starts.add(mine.get("defaults", {}).get("initial_accumulator_value"))
     if run.optimizer_name() == "Adagrad" and len(starts) > 1:
         # porting.md (Optimizers): Adagrad starts a group's accumulator at the group's own
-        # initial_accumulator_value, PyTorch at the constructor's
+        # initial_accumulator_value, PyTorch at the constructor's (its defaults')
         return "documented", [("Adagrad group initial_accumulator_value", key)]
     return None
 
@@ -269,10 +300,6 @@ def _documented_refusal(run: Run, theirs, ours):
         # porting.md (Optimizers): LBFGS refuses an unknown line_search_fn when it is made, PyTorch
         # at the first step
         return "documented", [("LBFGS line_search_fn refused early", _describe(ours))]
-    if theirs is not None and ours is None and run.optimizer_name() == "Adagrad" and isinstance(theirs, KeyError):
-        # porting.md (Optimizers): PyTorch's Adagrad gives state only to the parameters it was made
-        # with, and fails (KeyError) at the step of one added by add_param_group
-        return "documented", [("Adagrad add_param_group", _describe(theirs))]
     return None
 
 
@@ -308,4 +335,8 @@ def shrink(run: Run, lib, kind: str) -> Run:
 
 def reproducer(run: Run) -> str:
     """The run as a script for PyTorch (for deltaprop: import deltaprop as T, and G gives an array)."""
-    return run.source("torch")
+    text = run.source("torch")
+    if any(e.kind == "crossload" for e in run.events):
+        text += ("\n# (crossload: under deltaprop, 'saved' and 'saved_schedule' are PyTorch's state dicts at that"
+                 " point, every tensor made a NumPy array)")
+    return text

@@ -282,7 +282,7 @@ class Drawer:
     def options(self, name: str, bad: bool) -> dict:
         draw, refused = OPTIMIZERS[name]
         o = draw(self)
-        if "lr" in o and not isinstance(o["lr"], Lit) and self.chance(0.06):
+        if "lr" in o and not isinstance(o["lr"], Lit) and self.chance(0.03):
             o["lr"] = Lit(f"T.tensor({o['lr']})")  # PyTorch takes a 0-d tensor (and keeps it so)
         if bad:
             key, value = self.pick(refused)
@@ -384,9 +384,11 @@ class Drawer:
                     "opt.load_state_dict(saved)")
             if scheduler is not None:
                 text += "\n" + self.scheduler_reload(scheduler)
-            self.add("reload", text)
+            # now and then deltaprop loads PyTorch's state dicts instead of its own (a checkpoint
+            # ported with its tensors made NumPy arrays), which porting.md says it reads
+            self.add("crossload" if self.chance(0.4) else "reload", text)
         elif scheduler is not None and self.chance(0.08):
-            self.add("sched_reload", self.scheduler_reload(scheduler))
+            self.add("crossload" if self.chance(0.3) else "sched_reload", self.scheduler_reload(scheduler))
         if not self.added and "spare" in self.run.params and self.chance(0.15):
             self.added = True
             options = {k: v for k, v in self.options(self.name, False).items()
@@ -603,7 +605,7 @@ class Drawer:
         for _ in range(self.rng.randint(1, 5)):
             self.add("lbfgs_step", "loss = opt.step(closure)")
             if self.chance(0.2):  # its history and direction saved and loaded into a fresh one
-                self.add("reload", f"saved = opt.state_dict()\n{made}\nopt.load_state_dict(saved)")
+                self.add(self.pick(["reload", "crossload"]), f"saved = opt.state_dict()\n{made}\nopt.load_state_dict(saved)")
         return run
 
 
