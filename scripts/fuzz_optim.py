@@ -4,11 +4,13 @@
 
 Each run makes 1-3 float64 parameters of small shapes in one or two parameter groups, builds one of
 the optimizers both libraries offer (SGD, Adam, AdamW, NAdam, RAdam, Adamax, Adagrad, Adadelta,
-RMSprop, Rprop, ASGD, Adafactor; LBFGS with a closure on a small quadratic or logistic loss) with
+RMSprop, Rprop, ASGD, Adafactor, Muon, PyTorch's run with its Newton–Schulz iteration in float64;
+LBFGS with a closure on a small quadratic or logistic loss) with
 options drawn over their legal ranges and now and then outside them, maybe a schedule (every one of
 torch.optim.lr_scheduler's but LRScheduler), and takes 1-12 steps with random gradients set on
 .grad (zero or None now and then), with zero_grad, a hand-set lr, a state_dict round trip of the
-optimizer and the schedule into fresh ones, and add_param_group mixed in. After every event the
+optimizer and the schedule into fresh ones (now and then deltaprop loading PyTorch's state dicts,
+made NumPy), and add_param_group mixed in. After every event the
 parameters, gradients, the optimizer's state_dict() (state and groups), every group's lr and the
 schedule's get_last_lr(), last_epoch and counters must agree (float64, rtol 1e-10, atol 1e-12;
 LBFGS 1e-7; an LBFGS run that PyTorch itself does not repeat with its parameters moved by a

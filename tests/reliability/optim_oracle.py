@@ -43,6 +43,30 @@ def _float64(lib):
         lib.set_default_dtype(before)
 
 
+@contextlib.contextmanager
+def _muon_in_full_precision(lib):
+    """PyTorch's Muon with its Newton–Schulz iteration in the parameter's dtype, not bfloat16
+    (porting.md: deltaprop's runs in the parameter's; the unchanged PyTorch agrees to bfloat16's
+    precision, tests/reference/test_torch_optim_muon_sparse.py)."""
+    if lib.__name__ != "torch":
+        yield
+        return
+    import torch
+    import torch.optim._muon as muon_module
+
+    class KeepDtype(torch.Tensor):
+        def bfloat16(self):  # the iteration's cast, made a plain copy
+            return self.clone()
+
+    iterate = muon_module._zeropower_via_newtonschulz
+    muon_module._zeropower_via_newtonschulz = (
+        lambda g, *args: iterate(g.as_subclass(KeepDtype), *args).as_subclass(torch.Tensor))
+    try:
+        yield
+    finally:
+        muon_module._zeropower_via_newtonschulz = iterate
+
+
 def plain(value):
     """A library's value as NumPy arrays, floats, bools, strings, None, lists and dicts."""
     if value is None or isinstance(value, (bool, np.bool_, str)):
@@ -122,7 +146,7 @@ def execute(run: Run, lib, upto: int | None = None, nudge: bool = False,
     namespace = {"T": lib, "np": np}
     seen = []
     events = run.events if upto is None else run.events[:upto]
-    with _float64(lib), warnings.catch_warnings():
+    with _float64(lib), _muon_in_full_precision(lib), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(prelude(library).replace(f"import {library} as T\n", ""), namespace)
         for index, event in enumerate(events):

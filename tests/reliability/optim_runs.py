@@ -202,6 +202,21 @@ def _adafactor(d):
     return _common(d, o)
 
 
+def _muon(d):
+    o = {"lr": d.pick([0.001, 0.02, 0.1])}
+    if d.chance(0.4):
+        o["momentum"] = d.pick([0.0, 0.5, 0.9])
+    if d.chance(0.3):
+        o["nesterov"] = False
+    if d.chance(0.3):
+        o["adjust_lr_fn"] = d.pick(["original", "match_rms_adamw"])
+    if d.chance(0.2):
+        o["ns_steps"], o["eps"] = d.pick([1, 3, 6]), d.pick([1e-7, 1e-3])
+    if d.chance(0.5):
+        o["weight_decay"] = d.pick([0.0, 0.01, 0.5])
+    return o
+
+
 # (option, value): values PyTorch's constructors refuse
 _BAD_LR = [("lr", -0.01)]
 _BAD_DECAY = [("weight_decay", -0.1)]
@@ -221,6 +236,8 @@ OPTIMIZERS = {
     "Rprop": (_rprop, _BAD_LR + [("etas", (1.2, 0.5)), ("etas", (0.5, 0.9)), ("etas", (1.5, 2.0))]),
     "ASGD": (_asgd, _BAD_LR + _BAD_DECAY),
     "Adafactor": (_adafactor, _BAD_LR + _BAD_DECAY + [("beta2_decay", 0.5), ("eps", (-1.0, 1e-3)), ("eps", (None, -1.0)), ("d", 0.5)]),
+    # (the oracle runs PyTorch's Newton–Schulz iteration in float64 for it, not bfloat16: porting.md)
+    "Muon": (_muon, _BAD_LR + _BAD_DECAY + [("momentum", -0.5), ("adjust_lr_fn", "sqrt")]),
 }
 
 # Options a second parameter group may set for itself
@@ -237,9 +254,11 @@ _GROUP_OPTIONS = {
     "Rprop": ["lr", "etas", "step_sizes"],
     "ASGD": ["lr", "lambd", "alpha", "t0"],
     "Adafactor": ["lr", "beta2_decay", "d", "weight_decay"],
+    "Muon": ["lr", "momentum", "nesterov", "weight_decay", "adjust_lr_fn"],
 }
 
 _SHAPES = [(), (3,), (2, 3), (1,), (2, 2, 2), (4, 1), (1, 3), (5,)]
+_MATRICES = [(2, 3), (4, 1), (1, 3), (3, 3), (5, 2)]  # (Muon's; a vector now and then, which both refuse)
 
 _LAMBDAS = ["lambda e: 0.9 ** e", "lambda e: 1.0 / (e + 1)", "lambda e: 0.5 if e >= 2 else 1.0", "lambda e: e + 1"]
 _FACTORS = ["lambda e: 0.95", "lambda e: 0.5 if e % 2 else 1.0", "lambda e: 1.0 / (e + 1)"]
@@ -311,7 +330,7 @@ class Drawer:
         name = self.pick(list(OPTIMIZERS))
         count = self.rng.randint(1, 3)
         spare = self.chance(0.25)
-        self.parameters(count, spare)
+        self.parameters(count, spare, _MATRICES + ([(3,)] if self.chance(0.1) else []) if name == "Muon" else _SHAPES)
         names = [f"p{i}" for i in range(count)]
         if count > 1 and self.chance(0.4):
             cut = self.rng.randint(1, count - 1)
