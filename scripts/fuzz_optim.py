@@ -4,18 +4,18 @@
 
 Each run makes 1-3 float64 parameters of small shapes in one or two parameter groups, builds one of
 the optimizers both libraries offer (SGD, Adam, AdamW, NAdam, RAdam, Adamax, Adagrad, Adadelta,
-RMSprop, Rprop, ASGD, Adafactor, Muon, PyTorch's run with its Newton–Schulz iteration in float64;
-LBFGS with a closure on a small quadratic or logistic loss) with
-options drawn over their legal ranges and now and then outside them, maybe a schedule (every one of
-torch.optim.lr_scheduler's but LRScheduler), and takes 1-12 steps with random gradients set on
-.grad (zero or None now and then), with zero_grad, a hand-set lr, a state_dict round trip of the
-optimizer and the schedule into fresh ones (now and then deltaprop loading PyTorch's state dicts,
-made NumPy), and add_param_group mixed in. After every event the
-parameters, gradients, the optimizer's state_dict() (state and groups), every group's lr and the
-schedule's get_last_lr(), last_epoch and counters must agree (float64, rtol 1e-10, atol 1e-12;
-LBFGS 1e-7; an LBFGS run that PyTorch itself does not repeat with its parameters moved by a
-rounding is counted as unstable), and so must the refusals. Each mismatch is shrunk to a minimal run and printed as a
-script; the exit status is 1 if there was one. The generator and the oracle live in
+RMSprop, Rprop, ASGD, Adafactor, Muon with PyTorch's Newton-Schulz iteration run in float64; LBFGS
+with a closure on a small quadratic or logistic loss) with options drawn over their legal ranges
+and now and then outside them, maybe a schedule (each of torch.optim.lr_scheduler's), and takes
+1-12 steps with random gradients set on .grad (zero or None now and then), with zero_grad, a
+hand-set lr, a state_dict round trip of the optimizer and the schedule into fresh ones (now and
+then deltaprop loading PyTorch's state dicts, made NumPy) and add_param_group mixed in. After every
+event the parameters, gradients, the optimizer's state_dict() (state and groups) and defaults,
+every group's lr and the schedule's get_last_lr(), last_epoch and counters must agree (float64,
+rtol 1e-10, atol 1e-12; LBFGS 1e-7, and an LBFGS run that PyTorch itself does not repeat with its
+parameters moved by a rounding is counted as unstable), and so must the refusals; differences
+docs/porting.md writes down are counted apart. Each mismatch is shrunk to a minimal run and printed
+as a script; the exit status is 1 if there was one. The generator and the oracle live in
 tests/reliability/optim_runs.py and optim_oracle.py, shared with tests/test_fuzz_optim.py.
 """
 

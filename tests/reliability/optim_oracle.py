@@ -319,6 +319,11 @@ def _documented_refusal(run: Run, theirs, ours):
     if ours is not None and theirs is None and " (parameter group " in str(ours) and "must be" in str(ours):
         # porting.md (Optimizers): every group's options are checked, PyTorch checks the constructor's
         return "documented", [("a group's option checked", _describe(ours))]
+    if ours is not None and "Muon updates matrices (2-d) only" in str(ours) and (
+            theirs is None or "2D matrix" in str(theirs)):
+        # porting.md (Optimizers): Muon refuses a parameter that is not a matrix when it is given
+        # one (add_param_group included), PyTorch's add_param_group at the step
+        return "documented", [("Muon's matrices checked early", _describe(ours))]
     if ours is not None and "line_search_fn must be one of" in str(ours) and (
             theirs is None or "only 'strong_wolfe' is supported" in str(theirs)):
         # porting.md (Optimizers): LBFGS refuses an unknown line_search_fn when it is made, PyTorch

@@ -559,6 +559,9 @@ class Drawer:
         elif "CosineAnnealingWarmRestarts" in text and self.chance(0.3):
             # a fraction of an epoch (its documented per-batch use), or a jump
             self.add("sched_step", f"sched.step({self.pick([0.5, 1.25, 2.0, 3.5, 7.0, 0])})")
+        elif "\n" not in text and self.chance(0.03):
+            # the deprecated step(epoch): to the schedule's closed form there where it has one
+            self.add("sched_step", f"sched.step({self.rng.randint(0, 8)})")
         else:
             self.add("sched_step", "sched.step()")
         if self.chance(0.5):
