@@ -319,8 +319,17 @@ def _documented_refusal(run: Run, theirs, ours):
     if ours is not None and theirs is None and " (parameter group " in str(ours) and "must be" in str(ours):
         # porting.md (Optimizers): every group's options are checked, PyTorch checks the constructor's
         return "documented", [("a group's option checked", _describe(ours))]
-    if ours is not None and "Muon updates matrices (2-d) only" in str(ours) and (
-            theirs is None or "2D matrix" in str(theirs)):
+    changed = any(e.kind == "set_option" for e in run.events)
+    if changed and theirs is not None and ours is None and isinstance(theirs, KeyError) and "max_exp_avg_sq" in str(theirs):
+        # porting.md (Optimizers): amsgrad switched on by hand mid-run starts its maximum at the
+        # current second moment; PyTorch's step fails (KeyError)
+        return "documented", [("amsgrad switched on mid-run", _describe(theirs))]
+    if changed and ours is not None and "load_state_dict" in str(ours) and "lacks the array" in str(ours) and (
+            theirs is None or isinstance(theirs, KeyError)):
+        # porting.md (Optimizers): a loaded state that lacks what a step of its options reads (a
+        # momentum switched on by hand since it was made) is refused at the load, PyTorch's at the step
+        return "documented", [("a state lacking an entry refused at the load", _describe(ours))]
+    if ours is not None and "Muon updates matrices (2-d) only" in str(ours):
         # porting.md (Optimizers): Muon refuses a parameter that is not a matrix when it is given
         # one (add_param_group included), PyTorch's add_param_group at the step
         return "documented", [("Muon's matrices checked early", _describe(ours))]

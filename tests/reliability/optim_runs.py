@@ -392,6 +392,13 @@ class Drawer:
         if self.chance(0.08):
             g = self.rng.randrange(len(self.groups))
             self.add("set_lr", f"opt.param_groups[{g}]['lr'] = {self.pick([0.001, 0.05, 0.2])}")
+        elif self.chance(0.04):  # another option changed by hand, mid-run
+            g = self.rng.randrange(len(self.groups))
+            drawn = self.options(self.name, False)
+            keys = [k for k in _GROUP_OPTIONS[self.name] if k in drawn and k != "lr"]
+            if keys:
+                key = self.pick(keys)
+                self.add("set_option", f"opt.param_groups[{g}][{key!r}] = {drawn[key]!r}")
         if self.chance(0.1):
             new = self.options(self.name, False)
             groups = self.groups
