@@ -79,7 +79,10 @@ def array_text(a: np.ndarray) -> str:
 
 def _common(d, o, decay=True, maximize=True):
     if decay and d.chance(0.3):
-        o["weight_decay"] = d.pick([0.01, 0.1, 0.5])
+        # (not 0.1 or 0.01: with gradients of three decimals, g + λθ is then exactly 0 now and
+        # then, its rounding a matter of whether the library fuses the multiply-add, and Adagrad's
+        # or Adam's g/(|g| + ε) makes that rounding a step of 1e-10)
+        o["weight_decay"] = d.pick([0.0137, 0.113, 0.5])
     if maximize and d.chance(0.2):
         o["maximize"] = True
     return o
@@ -280,7 +283,9 @@ class Drawer:
         return options[self.rng.randrange(len(options))]
 
     def values(self, shape, scale=1.0) -> np.ndarray:
-        return np.round(self.numbers.standard_normal(shape) * scale, 3)
+        """Normal numbers times ``scale``, each of three or four significant digits (short to print)."""
+        drawn = np.round(self.numbers.standard_normal(shape), 3) * scale
+        return np.array([float(f"{v:.4g}") for v in drawn.ravel()]).reshape(drawn.shape)
 
     def add(self, kind, text):
         self.run.events.append(Event(kind, text))
@@ -328,6 +333,7 @@ class Drawer:
         if self.chance(0.07):
             return self.draw_lbfgs()
         name = self.pick(list(OPTIMIZERS))
+        self.scale = self.pick([1.0, 1.0, 1.0, 1e-3, 100.0])  # the gradients' size
         count = self.rng.randint(1, 3)
         spare = self.chance(0.25)
         self.parameters(count, spare, _MATRICES + ([(3,)] if self.chance(0.1) else []) if name == "Muon" else _SHAPES)
@@ -385,7 +391,7 @@ class Drawer:
             elif r < 0.14:
                 text = f"{p}.grad = G(np.zeros({self.shapes[p]!r}))"
             else:
-                text = f"{p}.grad = G({array_text(self.values(self.shapes[p]))})"
+                text = f"{p}.grad = G({array_text(self.values(self.shapes[p], self.scale))})"
             self.add("grad", text)
 
     def extras(self, scheduler):
