@@ -16,6 +16,7 @@ writes down is counted apart.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import numbers
 import re
 import warnings
@@ -25,6 +26,8 @@ import numpy as np
 from optim_runs import Run, prelude
 
 TIGHT, LOOSE, STATE_LBFGS = (1e-10, 1e-12), (1e-7, 1e-9), (1e-5, 1e-9)
+# float32 parameters (a tenth of the runs): 7 digits, each library rounding its own constants
+FLOAT32 = (1e-5, 1e-6)
 
 # State entries one library keeps and the other not, documented in docs/porting.md ("Optimizers"):
 # LBFGS' scratch list 'al' is PyTorch's alone.
@@ -87,6 +90,10 @@ def plain(value):
     return f"<{type(value).__name__}>"
 
 
+def _dtype(x) -> str:
+    return str(x.dtype).rsplit(".", 1)[-1]
+
+
 def observe(namespace: dict, run: Run) -> dict:
     """What the oracle compares, read from the values a run has made so far."""
     seen: dict = {}
@@ -95,6 +102,7 @@ def observe(namespace: dict, run: Run) -> dict:
             p = namespace[name]
             seen[f"{name}"] = plain(p)
             seen[f"{name}.grad"] = plain(p.grad)
+            seen[f"{name}.dtype"] = _dtype(p)
     opt = namespace.get("opt")
     if opt is not None:
         saved = opt.state_dict()
@@ -102,6 +110,8 @@ def observe(namespace: dict, run: Run) -> dict:
             for key, value in entry.items():
                 if key not in _STATE_ONLY_PYTORCH:
                     seen[f"state[{int(i)}][{key!r}]"] = plain(value)
+                    if getattr(value, "ndim", 0) >= 1:
+                        seen[f"state[{int(i)}][{key!r}].dtype"] = _dtype(value)
             seen[f"state[{int(i)}] entries"] = sorted(k for k in entry if k not in _STATE_ONLY_PYTORCH)
         seen["state entries"] = sorted(int(i) for i in saved["state"])
         for g, group in enumerate(saved["param_groups"]):
@@ -214,7 +224,7 @@ def _short(x) -> str:
 
 def _first_difference(run: Run, theirs: list, ours: list):
     """(event index, key, why) of the first entry that differs, or None."""
-    tolerance = LOOSE if run.lbfgs else TIGHT
+    tolerance = LOOSE if run.lbfgs else FLOAT32 if run.float32 else TIGHT
     for index, (mine, yours) in enumerate(zip(theirs, ours)):
         for key in sorted(set(mine) | set(yours)):
             if key not in mine or key not in yours:
@@ -357,14 +367,14 @@ def shrink(run: Run, lib, kind: str) -> Run:
     while changed:
         changed = False
         for index in reversed(range(len(current.events))):
-            candidate = Run(current.events[:index] + current.events[index + 1:], current.lbfgs, current.params)
+            candidate = dataclasses.replace(current, events=current.events[:index] + current.events[index + 1:])
             if still(candidate):
                 current, changed = candidate, True
         for index in range(len(current.events)):
             for text in without_keyword(current.events[index].text):
                 events = list(current.events)
                 events[index] = Event(events[index].kind, text)
-                candidate = Run(events, current.lbfgs, current.params)
+                candidate = dataclasses.replace(current, events=events)
                 if still(candidate):
                     current, changed = candidate, True
                     break

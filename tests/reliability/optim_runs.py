@@ -35,6 +35,7 @@ class Event:
 class Run:
     events: list = field(default_factory=list)
     lbfgs: bool = False
+    float32: bool = False  # the parameters' dtype (else float64)
     params: list = field(default_factory=list)  # the parameters' names, observed after every event
 
     def source(self, library: str = "torch") -> str:
@@ -52,11 +53,11 @@ class Run:
 
 
 def prelude(library: str) -> str:
-    grad = ("T.tensor(np.array(values, dtype=np.float64))" if library == "torch"
-            else "np.array(values, dtype=np.float64)")
+    grad = ("T.tensor(np.array(values), dtype=dtype)" if library == "torch"
+            else "np.array(values, dtype=dtype)")
     return (f"import numpy as np\nimport {library} as T\n"
             "T.set_default_dtype(T.float64)  # PyTorch keeps step counts and NAdam's, ASGD's numbers in it\n"
-            f"def G(values):\n    return {grad}\n")
+            f"def G(values, dtype=T.float64):\n    return {grad}\n")
 
 
 class Lit(str):
@@ -293,12 +294,13 @@ class Drawer:
     # -- parameters and groups --------------------------------------------------------------------------------------
 
     def parameters(self, count: int, spare: bool, shapes=_SHAPES):
+        dtype = "float32" if self.run.float32 else "float64"
         lines = []
         names = [f"p{i}" for i in range(count)] + (["spare"] if spare else [])
         for name in names:
             shape = self.pick(shapes)
             self.shapes[name] = shape
-            lines.append(f"{name} = T.tensor(np.array({array_text(self.values(shape))}), dtype=T.float64, "
+            lines.append(f"{name} = T.tensor(np.array({array_text(self.values(shape))}), dtype=T.{dtype}, "
                          "requires_grad=True)")
         self.run.params = names
         self.add("params", "\n".join(lines))
@@ -334,6 +336,7 @@ class Drawer:
             return self.draw_lbfgs()
         name = self.pick(list(OPTIMIZERS))
         self.scale = self.pick([1.0, 1.0, 1.0, 1e-3, 100.0])  # the gradients' size
+        self.run.float32 = self.chance(0.1)
         count = self.rng.randint(1, 3)
         spare = self.chance(0.25)
         self.parameters(count, spare, _MATRICES + ([(3,)] if self.chance(0.1) else []) if name == "Muon" else _SHAPES)
@@ -389,9 +392,10 @@ class Drawer:
             if r < 0.08:
                 text = f"{p}.grad = None"
             elif r < 0.14:
-                text = f"{p}.grad = G(np.zeros({self.shapes[p]!r}))"
+                text = f"{p}.grad = G(np.zeros({self.shapes[p]!r}){', T.float32' if self.run.float32 else ''})"
             else:
-                text = f"{p}.grad = G({array_text(self.values(self.shapes[p], self.scale))})"
+                text = (f"{p}.grad = G({array_text(self.values(self.shapes[p], self.scale))}"
+                        f"{', T.float32' if self.run.float32 else ''})")
             self.add("grad", text)
 
     def extras(self, scheduler):
