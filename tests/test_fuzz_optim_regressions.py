@@ -185,3 +185,38 @@ def test_a_loaded_state_still_refuses_a_bad_option():
     with pytest.raises(dp.errors.ConfigError, match="lr_decay"):
         dp.optim.Adagrad(p0).load_state_dict(saved)
 
+
+
+# PyTorch's running averages are lerp_(start, end, w), which computes from the far end when w ≥ ½:
+# end − (end − start)·(1 − w), exactly `end` at w = 1. deltaprop computed start + w·(end − start)
+# throughout, which at w near 1 keeps the rounding of a large `start` that the new value cancels:
+# in float32 a first moment of 105.9 followed by a gradient of 0.016 (Adam with β₁ = 0) came out
+# 0.01613 where PyTorch's is 0.016125 (found on Adam's exp_avg and Adafactor's variance).
+LERPED = {
+    "Adam": (dict(betas=(0.0, 0.99)), "exp_avg", (3,)),
+    "AdamW": (dict(betas=(0.0, 0.99)), "exp_avg", (3,)),
+    "NAdam": (dict(betas=(0.0, 0.99)), "exp_avg", (3,)),
+    "RAdam": (dict(betas=(0.0, 0.9)), "exp_avg", (3,)),
+    "Adamax": (dict(betas=(0.0, 0.99)), "exp_avg", (3,)),
+    "Adafactor": (dict(beta2_decay=0.0), "variance", (3,)),
+    "Adafactor-matrix": (dict(beta2_decay=0.0), "row_var", (2, 3)),
+    "Muon": (dict(momentum=0.0, nesterov=True), "momentum_buffer", (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LERPED))
+def test_running_averages_are_rounded_as_pytorchs_lerp(name):
+    options, entry, shape = LERPED[name]
+    big = np.resize([-105.9, 118.5, 91.3], shape)
+    small = np.resize([0.0161, -3.3, 0.0027], shape)
+    out = {}
+    for T in (torch, dp):
+        p = T.tensor(np.resize([1.176, -0.062, -0.657], shape), dtype=T.float32, requires_grad=True)
+        opt = getattr(T.optim, name.split("-")[0])([p], lr=0.01, **options)
+        for g in (big, small):
+            p.grad = torch.tensor(g, dtype=torch.float32) if T is torch else g.astype(np.float32)
+            opt.step()
+        # (not Muon's parameters: PyTorch's Newton–Schulz iteration runs in bfloat16, porting.md)
+        out[T.__name__] = (_plain(opt.state_dict()["state"][0][entry]),) + ((_plain(p),) if name != "Muon" else ())
+    for ours, theirs in zip(out["deltaprop"], out["torch"], strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-6)

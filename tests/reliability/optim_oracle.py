@@ -326,11 +326,12 @@ def _documented_refusal(run: Run, theirs, ours):
         # over a group added after it was made; PyTorch's go on (leaving the group's rate alone, or
         # failing steps later where they read base_lrs)
         return "documented", [("schedule over an added group", _describe(ours))]
-    if ours is not None and theirs is None and " (parameter group " in str(ours) and "must be" in str(ours):
+    if ours is not None and re.search(r"\((loaded )?parameter group \d+\)$", str(ours)) and (
+            theirs is None or isinstance(theirs, KeyError)):
         # porting.md (Optimizers): every group's options are checked, PyTorch checks the constructor's
         return "documented", [("a group's option checked", _describe(ours))]
     changed = any(e.kind == "set_option" for e in run.events)
-    if changed and theirs is not None and ours is None and isinstance(theirs, KeyError) and "max_exp_avg_sq" in str(theirs):
+    if changed and isinstance(theirs, KeyError) and "max_exp_avg_sq" in str(theirs):
         # porting.md (Optimizers): amsgrad switched on by hand mid-run starts its maximum at the
         # current second moment; PyTorch's step fails (KeyError)
         return "documented", [("amsgrad switched on mid-run", _describe(theirs))]

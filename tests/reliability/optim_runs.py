@@ -471,6 +471,8 @@ class Drawer:
                                   else "[" + ", ".join(self.pick(_LAMBDAS) for _ in range(groups)) + "]")}
         elif kind == "MultiplicativeLR":
             o = {"lr_lambda": Lit(self.pick(_FACTORS))}
+        elif kind == "CosineAnnealingWarmRestarts":  # (inside SequentialLR: a warm-up, then restarts)
+            o = {"T_0": self.pick([1, 2, 3]), "T_mult": self.pick([1, 2])}
         return call_text("T.optim.lr_scheduler." + kind, "opt", o)
 
     def scheduler(self, momentum: bool, steps: int) -> str:
@@ -535,7 +537,8 @@ class Drawer:
             text = "sched = " + call_text("T.optim.lr_scheduler." + kind, "opt", o)
         elif kind in ("SequentialLR", "ChainedScheduler"):
             count = self.rng.randint(1, 3)
-            inner = [self.simple_scheduler(self.pick(_SIMPLE), steps, False) for _ in range(count)]
+            kinds = _SIMPLE + (["CosineAnnealingWarmRestarts"] if kind == "SequentialLR" else [])
+            inner = [self.simple_scheduler(self.pick(kinds), steps, False) for _ in range(count)]
             lines = [f"s{i} = {t}" for i, t in enumerate(inner)]
             listed = "[" + ", ".join(f"s{i}" for i in range(count)) + "]"
             if kind == "SequentialLR":
