@@ -55,7 +55,7 @@ class Run:
 def prelude(library: str) -> str:
     grad = ("T.tensor(np.array(values), dtype=dtype)" if library == "torch"
             else "np.array(values, dtype=dtype)")
-    return (f"import numpy as np\nimport {library} as T\n"
+    return (f"import io\nimport numpy as np\nimport {library} as T\n"
             "T.set_default_dtype(T.float64)  # PyTorch keeps step counts and NAdam's, ASGD's numbers in it\n"
             f"def G(values, dtype=T.float64):\n    return {grad}\n")
 
@@ -421,8 +421,13 @@ class Drawer:
             if scheduler is not None:
                 text += "\n" + self.scheduler_reload(scheduler)
             # now and then deltaprop loads PyTorch's state dicts instead of its own (a checkpoint
-            # ported with its tensors made NumPy arrays), which porting.md says it reads
-            self.add("crossload" if self.chance(0.4) else "reload", text)
+            # ported with its tensors made NumPy arrays), which porting.md says it reads; now and
+            # then the state goes through a file (T.save, T.load: safetensors and JSON here)
+            kind = "crossload" if self.chance(0.4) else "reload"
+            if kind == "reload" and self.chance(0.3):
+                text = text.replace("saved = opt.state_dict()\n", "saved = opt.state_dict()\nfile = io.BytesIO()\n"
+                                    "T.save(saved, file)\nfile.seek(0)\nsaved = T.load(file)\n")
+            self.add(kind, text)
         elif scheduler is not None and self.chance(0.08):
             self.add("crossload" if self.chance(0.3) else "sched_reload", self.scheduler_reload(scheduler))
         if not self.added and "spare" in self.run.params and self.chance(0.15):
