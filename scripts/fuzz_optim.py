@@ -6,7 +6,7 @@ Each run makes 1-3 float64 parameters of small shapes in one or two parameter gr
 the optimizers both libraries offer (SGD, Adam, AdamW, NAdam, RAdam, Adamax, Adagrad, Adadelta,
 RMSprop, Rprop, ASGD, Adafactor, Muon with PyTorch's Newton-Schulz iteration run in float64; LBFGS
 with a closure on a small quadratic or logistic loss) with options drawn over their legal ranges
-and now and then outside them, maybe a schedule (each of torch.optim.lr_scheduler's), and takes
+and now and then outside them, maybe a schedule (each of torch.optim.lr_scheduler's, and swa_utils.SWALR), and takes
 1-12 steps with random gradients set on .grad (zero or None now and then), with zero_grad, a
 hand-set lr, a state_dict round trip of the optimizer and the schedule into fresh ones (now and
 then deltaprop loading PyTorch's state dicts, made NumPy) and add_param_group mixed in. After every

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +49,7 @@ class Run:
         return "?"
 
     def scheduler_name(self) -> str | None:
-        names = [e.text.rsplit("lr_scheduler.", 1)[1].split("(", 1)[0] for e in self.events if e.kind == "scheduler"]
+        names = [re.findall(r"\.(\w+)\(", e.text)[-1] for e in self.events if e.kind == "scheduler"]
         return names[0] if names else None
 
 
@@ -483,11 +484,20 @@ class Drawer:
     def scheduler(self, momentum: bool, steps: int) -> str:
         bad = self.chance(0.06)
         kind = self.pick(_SIMPLE + ["CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR",
-                                    "ChainedScheduler", "ReduceLROnPlateau", "ReduceLROnPlateau"])
+                                    "ChainedScheduler", "ReduceLROnPlateau", "ReduceLROnPlateau", "SWALR"])
         groups = len(self.groups)
         self.plateau = kind == "ReduceLROnPlateau"
         if kind in _SIMPLE:
             text = "sched = " + self.simple_scheduler(kind, steps, bad)
+        elif kind == "SWALR":  # (torch.optim.swa_utils': the rate annealed to swa_lr, then kept)
+            o = {"swa_lr": self.pick([0.05, [0.05] * groups] if groups > 1 else [0.05, 0.5])}
+            if self.chance(0.6):
+                o["anneal_epochs"] = self.pick([0, 1, 3, 5])
+            if self.chance(0.5):
+                o["anneal_strategy"] = "linear"
+            if bad:
+                o[self.pick(["anneal_strategy", "anneal_epochs"])] = self.pick(["square", -1])
+            text = "sched = " + call_text("T.optim.swa_utils.SWALR", "opt", o)
         elif kind == "CosineAnnealingWarmRestarts":
             o = {"T_0": self.pick([1, 2, 3, 5]), "T_mult": self.pick([1, 2, 3])}
             if self.chance(0.4):
