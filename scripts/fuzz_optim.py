@@ -13,7 +13,8 @@ then deltaprop loading PyTorch's state dicts, made NumPy) and add_param_group mi
 event the parameters, gradients, the optimizer's state_dict() (state and groups) and defaults,
 every group's lr and the schedule's get_last_lr(), last_epoch and counters must agree (float64,
 rtol 1e-10, atol 1e-12; LBFGS 1e-7, and an LBFGS run that PyTorch itself does not repeat with its
-parameters moved by a rounding is counted as unstable), and so must the refusals; differences
+parameters moved by a part in 1e12 is counted as unstable; a float32 value that differs, but is as
+near the run's float64 value as PyTorch's, as float32 rounding), and so must the refusals; differences
 docs/porting.md writes down are counted apart. Each mismatch is shrunk to a minimal run and printed
 as a script; the exit status is 1 if there was one. The generator and the oracle live in
 tests/reliability/optim_runs.py and optim_oracle.py, shared with tests/test_fuzz_optim.py.

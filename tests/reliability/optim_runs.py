@@ -622,6 +622,7 @@ class Drawer:
             m = self.rng.randint(4, 8)
             x = self.values((m, n))
             y = np.where(self.numbers.standard_normal(m) > 0, 1.0, -1.0)
+            y[:2] = [1.0, -1.0]  # both classes: with one, the bias has no minimum and L-BFGS wanders
             lines += [f"X = T.tensor(np.array({x.tolist()!r}), dtype=T.float64)",
                       f"y = T.tensor(np.array({y.tolist()!r}), dtype=T.float64)"]
             if self.chance(0.6):
