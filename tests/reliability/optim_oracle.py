@@ -273,7 +273,8 @@ def compare(run: Run, lib) -> tuple[str, list]:
     if their_error is not None or our_error is not None:
         if their_step == our_step:
             return "both refused", [("", _describe(our_error))]
-        if (documented := _documented_refusal(run, their_error, our_error)) is not None:
+        ours_first = our_error is not None and (their_error is None or our_step < their_step)
+        if (documented := _documented_refusal(run, their_error, our_error, ours_first)) is not None:
             return documented
         if our_error is not None and (their_error is None or our_step < their_step):
             event = run.events[our_step]
@@ -341,7 +342,7 @@ def _documented_value(run: Run, key: str, mine: dict, yours: dict):
     return None
 
 
-def _documented_refusal(run: Run, theirs, ours):
+def _documented_refusal(run: Run, theirs, ours, ours_first: bool):
     """A refusal at another event, or by one library only, that docs/porting.md writes down."""
     added = any(e.kind == "add_group" for e in run.events)
     if ours is not None and ("no initial rate for a group added since" in str(ours) or (
@@ -350,8 +351,7 @@ def _documented_refusal(run: Run, theirs, ours):
         # over a group added after it was made; PyTorch's go on (leaving the group's rate alone, or
         # failing steps later where they read base_lrs)
         return "documented", [("schedule over an added group", _describe(ours))]
-    if ours is not None and re.search(r"\((loaded )?parameter group \d+\)$", str(ours)) and (
-            theirs is None or isinstance(theirs, KeyError)):
+    if ours_first and re.search(r"\((loaded )?parameter group \d+\)$", str(ours)):
         # porting.md (Optimizers): every group's options are checked, PyTorch checks the constructor's
         return "documented", [("a group's option checked", _describe(ours))]
     changed = any(e.kind == "set_option" for e in run.events)
