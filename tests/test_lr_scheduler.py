@@ -174,8 +174,8 @@ def test_load_state_dict_rejects_another_schedulers_state():
     with pytest.raises(ShapeError, match="base_lrs holds 3 values, the optimizer has 2 parameter groups"):
         step.load_state_dict(state)
     state = step.state_dict()
-    state["_last_lr"] = [0.1]
-    with pytest.raises(ShapeError, match="_last_lr holds 1 values, the optimizer has 2 parameter groups"):
+    state["_last_lr"] = [0.1] * 3  # (fewer are a state saved before a group was added, and load)
+    with pytest.raises(ShapeError, match="_last_lr holds 3 values, the optimizer has 2 parameter groups"):
         step.load_state_dict(state)
     # fewer base_lrs than groups is the state of a StepLR that followed a group added after it was
     # made (see the PyTorch reference tests); a schedule that cannot follow one refuses it

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ConfigError, ModelFileError
 from ._checks import check_flag, check_real, is_real
-from .optimizer import Optimizer, scalars
+from .optimizer import Optimizer, lerp_, scalars
 
 
 class Adafactor(Optimizer):
@@ -107,17 +107,18 @@ class Adafactor(Optimizer):
                 x *= shrink
             if group["maximize"]:
                 g = -g
-            weight_, eps1_, floor = scalars(x.dtype, weight, eps1, eps1 * eps1)
+            eps1_, floor = scalars(x.dtype, eps1, eps1 * eps1)
             squared = g * g
+            # (the running means rounded as PyTorch's lerp_ rounds them: exact at w = 1)
             if x.ndim > 1:
                 row, column = state["row_var"], state["col_var"]
-                row += (squared.mean(axis=-1, keepdims=True) - row) * weight_
-                column += (squared.mean(axis=-2, keepdims=True) - column) * weight_
+                lerp_(row, squared.mean(axis=-1, keepdims=True), weight)
+                lerp_(column, squared.mean(axis=-2, keepdims=True), weight)
                 estimate = row @ column
                 estimate /= np.maximum(row.mean(axis=-2, keepdims=True), eps1_)
             else:
                 variance = state["variance"]
-                variance += (squared - variance) * weight_
+                lerp_(variance, squared, weight)
                 estimate = variance.copy()
             np.maximum(estimate, floor, out=estimate)
             update = np.divide(g, np.sqrt(estimate), out=...)  # g / √max(V, ε₁²), an array for a 0-d θ too

@@ -20,7 +20,8 @@ class Adagrad(Optimizer):
         s ← s + g²                               s starts at initial_accumulator_value
         θ ← θ − γₜ · g / (√s + ε)
 
-    The state of a parameter is ``step`` (t) and ``sum`` (s). A parameter group's own
+    The state of a parameter is ``step`` (t) and ``sum`` (s), made with the optimizer (as
+    PyTorch's is), or at the first step of a parameter added later. A parameter group's own
     ``initial_accumulator_value`` is honoured; PyTorch (2.13) fills every group's accumulator from
     the constructor's value instead, so the two differ only when groups set it differently.
     """
@@ -45,6 +46,12 @@ class Adagrad(Optimizer):
             differentiable=differentiable, fused=fused,
         )
         super().__init__(params, defaults)
+        # As PyTorch's constructor, give every parameter its state now (step 0, the accumulator at
+        # its starting value), so a state dict saved before the first step holds it; a group added
+        # later (add_param_group) gets its state at its first step.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p] = self._new_state(p.data, group)
 
     def _check_options(self, options: dict, where: str) -> None:
         check_real("Adagrad", "lr", options["lr"], where=where)

@@ -80,6 +80,7 @@ class Adam(Optimizer):
             amsgrad = group["amsgrad"]
             maximize = group["maximize"]
             decoupled = group["decoupled_weight_decay"]
+            from_m = 1 - beta1 < 0.5  # (which end m's running average is computed from, as lerp_)
             made_for = None  # the (step, dtype) that the constants below were made for
             for p in group["params"]:
                 g = p.grad
@@ -99,17 +100,22 @@ class Adam(Optimizer):
                 v = state["exp_avg_sq"]
                 if made_for != (t, x.dtype):
                     made_for = (t, x.dtype)
-                    one_minus_beta1, beta2_, one_minus_beta2, root_correction2, eps_, step_size, decay = scalars(
-                        x.dtype, 1 - beta1, beta2, 1 - beta2, (1 - beta2**t) ** 0.5, eps, lr / (1 - beta1**t),
-                        1 - lr * weight_decay if decoupled else weight_decay,
+                    # (m's weight: 1 − β₁ from m while it is below ½, else β₁ = 1 − (1 − β₁) from g,
+                    # as PyTorch's lerp_ rounds it; see optimizer.lerp_)
+                    moment_weight, beta2_, one_minus_beta2, root_correction2, eps_, step_size, decay = scalars(
+                        x.dtype, 1 - beta1 if from_m else 1 - (1 - beta1), beta2, 1 - beta2, (1 - beta2**t) ** 0.5, eps,
+                        lr / (1 - beta1**t), 1 - lr * weight_decay if decoupled else weight_decay,
                     )
                 if weight_decay and decoupled:
                     x *= decay  # θ ← θ·(1 − γλ)
                 g = effective_gradient(g, x, maximize, decay if weight_decay and not decoupled else None)
                 # One scratch array serves every intermediate below: the step allocates nothing else.
                 scratch = np.subtract(g, m, out=...)  # an array for a 0-d θ too (see scalars)
-                scratch *= one_minus_beta1
-                m += scratch  # m ← m + (1 − β₁)(g − m)
+                scratch *= moment_weight
+                if from_m:
+                    m += scratch  # m ← m + (1 − β₁)(g − m)
+                else:
+                    np.subtract(g, scratch, out=m)  # m ← g − β₁(g − m), the same as PyTorch rounds it
                 v *= beta2_
                 np.multiply(g, g, out=scratch)
                 scratch *= one_minus_beta2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_betas, check_flag, check_real
-from .optimizer import Optimizer, effective_gradient, scalars
+from .optimizer import Optimizer, effective_gradient, lerp_, scalars
 
 
 class Adamax(Optimizer):
@@ -62,13 +62,11 @@ class Adamax(Optimizer):
             t = state["step"] = state["step"] + 1
             m = state["exp_avg"]
             u = state["exp_inf"]
-            one_minus_beta1, beta2_, eps_, step_size, decay = scalars(
-                x.dtype, 1 - beta1, beta2, group["eps"], float(group["lr"]) / (1 - beta1**t), group["weight_decay"]
+            beta2_, eps_, step_size, decay = scalars(
+                x.dtype, beta2, group["eps"], float(group["lr"]) / (1 - beta1**t), group["weight_decay"]
             )
             g = effective_gradient(g, x, group["maximize"], decay if group["weight_decay"] else None)
-            scratch = np.subtract(g, m, out=...)  # an array for a 0-d θ too (see scalars)
-            scratch *= one_minus_beta1
-            m += scratch  # m ← m + (1 − β₁)(g − m)
+            scratch = lerp_(m, g, 1 - beta1)  # m ← m + (1 − β₁)(g − m), rounded as PyTorch's lerp_
             u *= beta2_
             np.abs(g, out=scratch)
             scratch += eps_

@@ -163,6 +163,9 @@ class LRScheduler:
     # -- saving and loading ------------------------------------------------------------------
 
     _unsaved = ("optimizer", "_initial")
+    # Entries a schedule of the class has only with some options (the momentum cycle's of
+    # OneCycleLR and CyclicLR): a state saved with them loads into one made without, as in PyTorch.
+    _optional_entries: tuple = ()
 
     def state_dict(self) -> dict:
         """The schedule's counters and settings as plain numbers, strings and lists."""
@@ -174,7 +177,7 @@ class LRScheduler:
         if not isinstance(state_dict, dict):
             raise ModelFileError(f"{name}: expected a dict, got {type(state_dict).__name__}")
         state_dict = _without_pytorch_bookkeeping(state_dict)
-        unknown = sorted(set(state_dict) - set(self.state_dict()))
+        unknown = sorted(set(state_dict) - set(self.state_dict()) - set(self._optional_entries))
         if unknown:
             listed = ", ".join(map(str, unknown))
             raise ModelFileError(f"{name}: unexpected entries {listed} (saved by another scheduler?)")
@@ -183,9 +186,12 @@ class LRScheduler:
             if key not in state_dict:
                 continue
             count = len(state_dict[key])
-            # A schedule that followed groups added after it was made saved the base_lrs of the
-            # groups it was made with, as PyTorch's does, and loads them so over all the groups.
-            if count != groups and not (key == "base_lrs" and self._follows_added_groups and count < groups):
+            # A schedule that followed groups added after it was made saved the base_lrs (and,
+            # before its next step, the rates it last set; ReduceLROnPlateau, one min_lr given for
+            # all, its min_lrs until a reduction) of the groups it was made with, as PyTorch's
+            # does, and loads them so over all the groups.
+            fewer = key in ("base_lrs", "_last_lr", "min_lrs") and self._follows_added_groups and count < groups
+            if count != groups and not fewer:
                 raise ShapeError(f"{name}: {key} holds {count} values, the optimizer has {groups} parameter groups")
         for key, value in state_dict.items():
             setattr(self, key, to_plain(value))
@@ -373,6 +379,8 @@ class ReduceLROnPlateau(LRScheduler):
     ``Infinity``, which Python's json module reads back.
     """
 
+    _follows_added_groups = True  # (a group added since is reduced too, as in PyTorch; see step)
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -421,24 +429,27 @@ class ReduceLROnPlateau(LRScheduler):
         if epoch is not None:
             _warn_epoch("ReduceLROnPlateau", epoch)
         current = float(metrics.item() if isinstance(metrics, Tensor) else metrics)
+        better = self._is_better(current)
+        bad_epochs = 0 if better or self.cooldown_counter > 0 else self.num_bad_epochs + 1
+        reduce = bad_epochs > self.patience
         groups = len(self.optimizer.param_groups)
-        if len(self.min_lrs) != groups:  # checked before anything changes, so a refused step changes nothing
-            if self.default_min_lr is None:
-                raise ConfigError(
-                    f"ReduceLROnPlateau: min_lrs holds {len(self.min_lrs)} values but the optimizer now has "
-                    f"{groups} parameter groups; set min_lrs to one value per group"
-                )
-            self.min_lrs = [self.default_min_lr] * groups
+        # As PyTorch, min_lrs follows groups added since (add_param_group) only when a reduction
+        # comes, and only if one min_lr was given for all; checked before anything changes, so a
+        # refused step changes nothing
+        if reduce and len(self.min_lrs) != groups and self.default_min_lr is None:
+            raise ConfigError(
+                f"ReduceLROnPlateau: min_lrs holds {len(self.min_lrs)} values but the optimizer now has "
+                f"{groups} parameter groups; set min_lrs to one value per group"
+            )
         self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
-        if self._is_better(current):
+        if better:
             self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
         if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0  # epochs in cooldown do not count as bad
-        if self.num_bad_epochs > self.patience:
+            self.cooldown_counter -= 1  # epochs in cooldown do not count as bad
+        self.num_bad_epochs = bad_epochs
+        if reduce:
+            if len(self.min_lrs) != groups:
+                self.min_lrs = [self.default_min_lr] * groups
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
                 old = float(group["lr"])
                 new = max(old * self.factor, min_lr)
@@ -655,7 +666,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if epoch is not None:
             check_real("CosineAnnealingWarmRestarts", "epoch", epoch)
         self._check_groups(False)
-        self._step_count += 1
+        # (no _step_count += 1: PyTorch's step of this schedule never counts, so its state dict keeps 0)
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
@@ -697,6 +708,7 @@ class CyclicLR(LRScheduler):
     """
 
     _unsaved = ("optimizer", "_initial", "scale_fn")
+    _optional_entries = ("use_beta1", "base_momentums", "max_momentums")
 
     def __init__(
         self,
@@ -798,6 +810,8 @@ class OneCycleLR(LRScheduler):
     group (``initial_lr``, ``max_lr``, ``min_lr``, ``max_momentum``, ``base_momentum``) and travel
     with the optimizer's state dict. A step past total_steps raises ConfigError and changes nothing.
     """
+
+    _optional_entries = ("use_beta1",)
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ._checks import check_choice, check_flag, check_int, check_real, is_real
-from .optimizer import Optimizer
+from .optimizer import Optimizer, lerp_
 
 _LR_ADJUSTMENTS = (None, "original", "match_rms_adamw")
 
@@ -92,8 +92,11 @@ class Muon(Optimizer):
         for group, x, g, state in self._gradients():
             momentum, lr = group["momentum"], group["lr"]
             buffer = state["momentum_buffer"]
-            buffer += (g - buffer) * np.array(1 - momentum, dtype=x.dtype)
-            update = g + (buffer - g) * np.array(momentum, dtype=x.dtype) if group["nesterov"] else buffer
+            lerp_(buffer, g, 1 - momentum)  # (rounded as PyTorch's lerp_, as the nesterov mix below)
+            update = buffer
+            if group["nesterov"]:
+                update = np.array(g)
+                lerp_(update, buffer, momentum)
             update = orthogonalise(update.view(np.ndarray), group["ns_coefficients"], group["ns_steps"], group["eps"])
             rows, columns = x.shape
             if group["adjust_lr_fn"] == "match_rms_adamw":

@@ -82,12 +82,12 @@ class NAdam(Optimizer):
             state["mu_product"] = product
             m = state["exp_avg"]
             v = state["exp_avg_sq"]
-            one_minus_beta1, beta2_, one_minus_beta2, correction2, eps_, gradient_step, momentum_step = scalars(
-                x.dtype, 1 - beta1, beta2, 1 - beta2, 1 - beta2**t, group["eps"],
+            beta2_, one_minus_beta2, correction2, eps_, gradient_step, momentum_step = scalars(
+                x.dtype, beta2, 1 - beta2, 1 - beta2**t, group["eps"],
                 lr * (1.0 - mu) / (1.0 - product), lr * mu_next / (1.0 - product * mu_next),
             )
             g = decayed_gradient(g, x, group["maximize"], lr, group["weight_decay"], group["decoupled_weight_decay"])
-            scratch = update_moments(g, m, v, one_minus_beta1, beta2_, one_minus_beta2)  # m, v: Adam's
+            scratch = update_moments(g, m, v, beta1, beta2_, one_minus_beta2)  # m, v: Adam's
             denominator = np.divide(v, correction2, out=...)  # an array for a 0-d θ too (see scalars)
             np.sqrt(denominator, out=denominator)
             denominator += eps_  # d = √(v / (1 − β₂ᵗ)) + ε

@@ -29,7 +29,7 @@ from ..engine import zero_gradients
 from ..errors import ConfigError, ModelFileError, ShapeError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
-from ._checks import check_implementation_options
+from ._checks import check_implementation_options, is_real
 
 
 class Optimizer:
@@ -258,7 +258,14 @@ class Optimizer:
                         value = tuple(value)
                     merged[key] = value
             _rate_as_number(merged)
-            self._check_group(merged, f" (loaded parameter group {g})")
+            checked = merged
+            lr = merged.get("lr")
+            if is_real(lr) and lr < 0:
+                # A schedule may have left a group any finite rate (OneCycleLR's linear anneal ends
+                # below 0 at its last step, as PyTorch's does), and PyTorch loads it: a saved state
+                # loads back whatever rate it holds; the other options are checked.
+                checked = {**merged, "lr": -lr}
+            self._check_group(checked, f" (loaded parameter group {g})")
             options.append(merged)
 
         state = {}
@@ -285,6 +292,9 @@ class Optimizer:
         for group, merged in zip(self.param_groups, options):
             group.update(merged)
         self.state = state
+        # PyTorch's load_state_dict gives the defaults a 'differentiable' (False) where the optimizer
+        # has none (Adafactor), so a group added afterwards holds one: the same groups here.
+        self.defaults.setdefault("differentiable", False)
 
     def _restore_field(self, name: str, index: int, field: str, value, p):
         """A copy of one loaded state value of parameter ``p`` (number ``index``): an array must have
@@ -374,13 +384,29 @@ def decayed_gradient(g, x, maximize: bool, lr: float, weight_decay, decoupled: b
     return effective_gradient(g, x, maximize, decay)
 
 
-def update_moments(g, m, v, one_minus_beta1, beta2, one_minus_beta2):
-    """Adam's moment estimates in place: m ← m + (1 − β₁)(g − m), v ← β₂v + (1 − β₂)g² (the
-    constants as ``scalars`` makes them); returns the scratch array it used, free for the caller.
-    (Adam's own step writes these lines out: the benchmarks time it.)"""
-    scratch = np.subtract(g, m, out=...)  # (out=...: an array even for a 0-d parameter, see scalars)
-    scratch *= one_minus_beta1
-    m += scratch
+def lerp_(start, end, weight: float, scratch=None):
+    """``start`` moved in place to ``start + weight·(end − start)``, rounded as PyTorch's ``lerp_``
+    rounds it (its running averages use it): from ``start`` when weight < ½, from ``end`` otherwise,
+    ``end − (end − start)·(1 − weight)``, which is ``end`` itself at weight 1 (Adam with β₁ = 0,
+    Adafactor's first step), where the first form loses the digits a large ``start`` cancels.
+    ``scratch`` (an array of ``start``'s shape, or None for a new one) holds the difference, and is
+    returned, free for the caller."""
+    scratch = np.subtract(end, start, out=... if scratch is None else scratch)  # (an array for a 0-d one too)
+    if weight < 0.5:
+        scratch *= np.array(weight, dtype=start.dtype)
+        start += scratch
+    else:
+        scratch *= np.array(1 - weight, dtype=start.dtype)
+        np.subtract(end, scratch, out=start)
+    return scratch
+
+
+def update_moments(g, m, v, beta1: float, beta2, one_minus_beta2):
+    """Adam's moment estimates in place: m ← lerp(m, g, 1 − β₁) (PyTorch's rounding, see lerp_),
+    v ← β₂v + (1 − β₂)g² (the last two constants as ``scalars`` makes them); returns the scratch
+    array it used, free for the caller. (Adam's own step writes these lines out: the benchmarks
+    time it.)"""
+    scratch = lerp_(m, g, 1 - beta1)
     v *= beta2
     np.multiply(g, g, out=scratch)
     scratch *= one_minus_beta2

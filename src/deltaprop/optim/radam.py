@@ -83,11 +83,9 @@ class RAdam(Optimizer):
                 step_size = lr / (1 - beta1**t) * r * math.sqrt(correction2)
             else:
                 step_size = lr / (1 - beta1**t)
-            one_minus_beta1, beta2_, one_minus_beta2, eps_, step_size_ = scalars(
-                x.dtype, 1 - beta1, beta2, 1 - beta2, group["eps"], step_size
-            )
+            beta2_, one_minus_beta2, eps_, step_size_ = scalars(x.dtype, beta2, 1 - beta2, group["eps"], step_size)
             g = decayed_gradient(g, x, group["maximize"], lr, group["weight_decay"], group["decoupled_weight_decay"])
-            scratch = update_moments(g, m, v, one_minus_beta1, beta2_, one_minus_beta2)  # m, v: Adam's
+            scratch = update_moments(g, m, v, beta1, beta2_, one_minus_beta2)  # m, v: Adam's
             if rectified:
                 np.sqrt(v, out=scratch)
                 scratch += eps_

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_flag, check_real
-from .optimizer import Optimizer, effective_gradient, scalars
+from .optimizer import Optimizer, effective_gradient, lerp_, scalars
 
 
 class RMSprop(Optimizer):
@@ -82,9 +82,7 @@ class RMSprop(Optimizer):
             v += scratch  # v ← αv + (1 − α)g²
             if group["centered"]:
                 a = state["grad_avg"]
-                np.subtract(g, a, out=scratch)
-                scratch *= one_minus_alpha
-                a += scratch  # a ← a + (1 − α)(g − a)
+                lerp_(a, g, 1 - alpha, scratch)  # a ← a + (1 − α)(g − a), rounded as PyTorch's lerp_
                 np.multiply(a, a, out=scratch)
                 np.subtract(v, scratch, out=scratch)
                 np.sqrt(scratch, out=scratch)
