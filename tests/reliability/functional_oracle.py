@@ -1,0 +1,236 @@
+"""Run one call of a loss or of nn.functional under PyTorch and deltaprop and say where they differ.
+
+Both run the same text (``functional_cases.Case``); every floating output that requires grad is
+reduced to a scalar by the fixed weighting ``weights`` and their sum goes through backward(). The
+oracle compares the refusal (both refuse, or neither), each output's shape, dtype and numbers, the
+gradient of every input that requires grad, and every input's values after the call (a running
+mean that batch_norm updates, an embedding table that max_norm rescales), in float64 to rtol 1e-9,
+atol 1e-12 (1e-4 and 1e-5 for a case in float32). A difference that docs/porting.md writes down is
+counted apart, not reported.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograd_oracle import LOOSE, TIGHT, _array, _close, _describe, _dtype, loss_text
+from autograd_programs import leaf_text
+from functional_cases import Case, namespace_for
+
+
+@dataclass
+class Outcome:
+    error: BaseException | None = None
+    outputs: list = field(default_factory=list)  # (shape, dtype, array) of each tensor output
+    after: dict = field(default_factory=dict)  # each input's values after the call
+    backward_error: BaseException | None = None
+    grads: dict = field(default_factory=dict)
+
+
+def _tensors(value, lib) -> list:
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _tensors(v, lib)]
+    return [value] if isinstance(value, lib.Tensor) else []
+
+
+def run(case: Case, lib) -> Outcome:
+    namespace = namespace_for(lib)
+    outcome = Outcome()
+    for name, (array, grad) in case.inputs.items():
+        exec(f"{name} = {leaf_text(array, grad)}", namespace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            exec(f"out = {case.call()}", namespace)
+        except Exception as error:  # noqa: BLE001 - refusals are what is compared
+            outcome.error = error
+            return outcome
+        outs = _tensors(namespace["out"], lib)
+        for t in outs:
+            outcome.outputs.append((tuple(t.shape), _dtype(t), _array(t)))
+        for name in case.inputs:
+            outcome.after[name] = _array(namespace[name])
+        names = []
+        for k, t in enumerate(outs):
+            if t.requires_grad:
+                namespace[f"out{k}"] = t
+                names.append(f"out{k}")
+        if names:
+            try:
+                exec(f"loss = {loss_text(names)}\nloss.backward()", namespace)
+            except Exception as error:  # noqa: BLE001
+                outcome.backward_error = error
+    for name, (_, grad) in case.inputs.items():
+        if grad:
+            outcome.grads[name] = _array(namespace[name].grad)
+    return outcome
+
+
+def documented_refusal(case: Case, ours: BaseException | None, theirs: BaseException | None) -> bool:
+    """A refusal by one library alone that docs/porting.md writes down."""
+    text = str(ours)
+    if ours is not None and theirs is None:
+        if case.op == "interpolate" and "area" in case.kwargs.get("mode", ""):
+            return True  # porting.md: interpolate has no 'area' mode
+    if theirs is not None and ours is None:
+        if case.op == "pad" and "wraps around once at most" in text:
+            return True  # porting.md: circular padding that pads beyond what its cropping leaves
+    if theirs is not None and ours is None:
+        if case.op == "lp_pool1d" and "must be Tensor, not tuple" in str(theirs):
+            return True  # porting.md: lp_pool1d takes a kernel_size of one 1-tuple, PyTorch's fails on it
+        if case.op == "linear" and case.inputs[case.args[1]][0].ndim == 1:
+            return True  # porting.md: linear takes a weight vector with a bias where PyTorch's fused path refuses
+    if ours is not None and theirs is None:
+        if case.op == "scaled_dot_product_attention" and "not both" in text:
+            # porting.md: attn_mask with is_causal=True is refused, as PyTorch's fused kernels refuse
+            # it; its math path (float64, or inputs that need a gradient) takes the pair
+            return True
+    return False
+
+
+def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
+    """A difference of values or gradients that docs/porting.md writes down."""
+    if case.op == "interpolate" and kind == "forward value" and "nearest" in case.kwargs.get("mode", "'nearest'") \
+            and "exact" not in case.kwargs.get("mode", "") and "scale_factor" in case.kwargs \
+            and case.kwargs.get("recompute_scale_factor") != "True":
+        # porting.md: where a scale factor keeps an axis's length (5 x 1.1), 'nearest' copies that
+        # axis; PyTorch's 1-d and 3-d nearest forwards resample it
+        x = case.inputs[case.args[0]][0]
+        factors = eval(case.kwargs["scale_factor"])
+        factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
+        return x.ndim in (3, 5) and any(f != 1 and int(n * f) == n for n, f in zip(x.shape[2:], factors))
+    if case.op.startswith("max_pool") and any(np.isneginf(v).any() for _, _, v in theirs.outputs if v.dtype.kind == "f") \
+            and not any(np.isneginf(a).any() for a, _ in case.inputs.values() if a.dtype.kind == "f"):
+        # porting.md: a window that dilation puts wholly in the padding (its maximum -inf) passes
+        # on no gradient and no index; PyTorch's index points outside the window
+        return True
+    if case.op == "interpolate" and kind == "grad" and "bicubic" in case.kwargs.get("mode", "") \
+            and "scale_factor" in case.kwargs and case.kwargs.get("recompute_scale_factor") != "True":
+        # porting.md: where a scale factor keeps every axis's length, PyTorch's bicubic backward
+        # copies the gradient while its forward resamples
+        x = case.inputs[case.args[0]][0]
+        factors = eval(case.kwargs["scale_factor"])
+        factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
+        return all(int(n * f) == n for n, f in zip(x.shape[2:], factors))
+    if case.op == "interpolate" and kind == "forward value" and case.kwargs.get("antialias") == "True" \
+            and theirs.outputs and theirs.outputs[0][0][-1] == 1:
+        return True  # porting.md: PyTorch's antialiased forward repeats the first row for an output one pixel wide
+    if case.op == "soft_margin_loss" and any(np.isinf(v).any() for _, _, v in theirs.outputs):
+        return True  # porting.md: log(1 + e^(-yx)) without PyTorch's overflow to inf
+    if case.op == "poisson_nll_loss" and kind == "grad" and case.kwargs.get("full") == "True":
+        y = case.inputs[case.args[1]][0]
+        return bool((y == 0).any())  # porting.md: the target's slope at 0 with full=True is PyTorch's NaN
+    if case.op == "hardsigmoid" and kind == "grad" and not case.float32:
+        return True  # porting.md: PyTorch's float64 slope is float32's 1/6
+    if case.op == "binary_cross_entropy" and kind == "grad":
+        x = case.inputs[case.args[0]][0]
+        # porting.md: the target's gradient is the slope of the loss with its logs clamped at -100
+        return bool(((x == 0) | (x == 1)).any())
+    return False
+
+
+def compare(case: Case, lib) -> tuple[str, list]:
+    """('agree' | 'both refused' | 'documented' | 'mismatch', [(kind, detail), ...])."""
+    import torch
+
+    theirs = run(case, torch)
+    ours = run(case, lib)
+    if theirs.error is not None or ours.error is not None:
+        if theirs.error is not None and ours.error is not None:
+            return "both refused", []
+        if documented_refusal(case, ours.error, theirs.error):
+            return "documented", []
+        who = "deltaprop" if ours.error is not None else "PyTorch"
+        return "mismatch", [(f"refused by {who} only", _describe(ours.error or theirs.error))]
+    def tolerance_for(value):
+        return LOOSE if case.float32 or value is None or value.dtype != np.float64 else TIGHT
+
+    if len(theirs.outputs) != len(ours.outputs):
+        return "mismatch", [("outputs", f"PyTorch {len(theirs.outputs)} tensors, deltaprop {len(ours.outputs)}")]
+    for k, ((shape, dtype, value), (our_shape, our_dtype, our_value)) in enumerate(zip(theirs.outputs, ours.outputs)):
+        if (shape, dtype) != (our_shape, our_dtype):
+            return "mismatch", [("forward shape or dtype", f"output {k}: PyTorch {shape} {dtype}, "
+                                                           f"deltaprop {our_shape} {our_dtype}")]
+        if value.dtype.kind in "biu":
+            if not np.array_equal(value, our_value):
+                return _unless_documented(case, "forward value", theirs, f"output {k}: PyTorch "
+                                          f"{value.ravel()[:6].tolist()}, deltaprop {our_value.ravel()[:6].tolist()}")
+        elif (why := _close(value, our_value, tolerance_for(value))) is not None:
+            return _unless_documented(case, "forward value", theirs, f"output {k}: {why}")
+    for name, value in theirs.after.items():
+        if (why := _close(value, ours.after[name], tolerance_for(value))) is not None:
+            return "mismatch", [("input changed", f"{name} after the call: {why}")]
+    if ours.backward_error is None and "tensor does not have a device" in str(theirs.backward_error) \
+            and case.op == "group_norm" and not case.inputs[case.args[0]][1]:
+        return "documented", []  # porting.md: PyTorch's group_norm backward fails when only its affine parts need grad
+    if (theirs.backward_error is None) != (ours.backward_error is None):
+        who = "deltaprop" if ours.backward_error is not None else "PyTorch"
+        return "mismatch", [(f"backward refused by {who} only", _describe(ours.backward_error or theirs.backward_error))]
+    if theirs.backward_error is not None:
+        return "both refused", []
+    for name, grad in theirs.grads.items():
+        if (why := _close(grad, ours.grads.get(name), tolerance_for(grad))) is not None:
+            return _unless_documented(case, "grad", theirs, f"{name}.grad: {why}")
+    return "agree", []
+
+
+def _unless_documented(case: Case, kind: str, theirs: Outcome, detail: str) -> tuple[str, list]:
+    return ("documented", []) if documented_value(case, kind, theirs) else ("mismatch", [(kind, detail)])
+
+
+def shrink(case: Case, lib, kind: str) -> Case:
+    """Drop keyword arguments and round input values while the same kind of mismatch remains."""
+    def still(candidate):
+        try:
+            verdict, problems = compare(candidate, lib)
+        except Exception:  # noqa: BLE001 - a broken candidate is not a smaller reproducer
+            return False
+        return verdict == "mismatch" and problems[0][0] == kind
+
+    def variant(**changes):
+        fields = dict(op=case.op, inputs=dict(current.inputs), args=list(current.args), kwargs=dict(current.kwargs),
+                      layer=current.layer, float32=current.float32, tags=set(current.tags))
+        fields.update(changes)
+        return Case(**fields)
+
+    current = case
+    changed = True
+    while changed:
+        changed = False
+        if current.layer is not None and still(variant(layer=None)):
+            current, changed = variant(layer=None), True
+        for key in list(current.kwargs):
+            kwargs = {k: v for k, v in current.kwargs.items() if k != key}
+            candidate = variant(kwargs=kwargs)
+            if still(candidate):
+                current, changed = candidate, True
+        for name, (array, grad) in list(current.inputs.items()):
+            options = []
+            if grad:
+                options.append((array, False))
+            if array.dtype.kind == "f":
+                for digits in (0, 1, 2):
+                    rounded = np.round(array, digits)
+                    if not np.array_equal(rounded, array, equal_nan=True):
+                        options.append((rounded.astype(array.dtype), grad))
+            for option in options:
+                candidate = variant(inputs={**current.inputs, name: option})
+                if still(candidate):
+                    current, changed = candidate, True
+                    break
+    return current
+
+
+def reproducer(case: Case) -> str:
+    """The call as a script for PyTorch (swap the import for deltaprop), with its backward."""
+    import torch
+
+    text = case.source("torch")
+    theirs = run(case, torch)
+    if theirs.error is None and theirs.grads:
+        text += ("\nouts = [t for t in (out if isinstance(out, tuple) else (out,)) if t.requires_grad]"
+                 "\nsum((t * weights(t)).sum() for t in outs).backward()")
+    return text
