@@ -72,10 +72,11 @@ class Drawer:
     def _name(self):
         return f"x{len(self.inputs)}"
 
-    def add(self, array: np.ndarray, grad: bool | None = None) -> str:
+    def add(self, array: np.ndarray, grad: bool | None = None, other_dtype: bool = False) -> str:
+        """An input; ``other_dtype``: float64 in a float32 case and the reverse (a target of another dtype)."""
         name = self._name()
         if array.dtype.kind == "f":
-            array = array.astype(np.float32 if self.float32 else np.float64)
+            array = array.astype(np.float32 if self.float32 != other_dtype else np.float64)
             grad = True if grad is None else grad
         else:
             grad = False
@@ -125,6 +126,16 @@ class Drawer:
 
     def reduction(self, extra=()):
         return repr(self.choice(("mean", "sum", "none") + tuple(extra)))
+
+
+def other_dtype(d: Drawer, name: str, p: float = 0.1) -> str:
+    """Now and then, the input ``name`` (a loss's target) in the other floating dtype."""
+    array, grad = d.inputs[name]
+    if array.dtype.kind == "f" and d.maybe(p):
+        d.inputs[name] = (array.astype(np.float64 if array.dtype == np.float32 else np.float32), grad)
+        d.tags.add("mixed")
+        d.float32 = True  # compared with float32's tolerances
+    return name
 
 
 def draw_case(seed: int) -> Case:
@@ -177,6 +188,7 @@ def cross_entropy(d: Drawer):
             array, _ = d.inputs[y]
             if array.size:
                 array.reshape(-1)[0] = d.choice([c, -1, c + 3])
+    other_dtype(d, y) if d.inputs[y][0].dtype.kind == "f" else None
     _class_weight(d, c, kwargs)
     if d.maybe(0.4):
         kwargs["label_smoothing"] = str(d.choice([0.0, 0.1, 0.25, 1.0, 0.5]))
@@ -219,6 +231,7 @@ def binary_cross_entropy(d: Drawer):
         kwargs["weight"] = d.uniform(wshape, 0.0, 2.0, grad=d.maybe(0.2))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
+    other_dtype(d, y)
     return "binary_cross_entropy", [x, y], kwargs, "BCELoss"
 
 
@@ -235,6 +248,7 @@ def binary_cross_entropy_with_logits(d: Drawer):
         kwargs["pos_weight"] = d.uniform(pshape, 0.1, 3.0, grad=d.maybe(0.3))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
+    other_dtype(d, y)
     return "binary_cross_entropy_with_logits", [x, y], kwargs, "BCEWithLogitsLoss"
 
 
@@ -254,6 +268,7 @@ def regression(d: Drawer):
         kwargs["reduction"] = d.reduction()
     layer = {"mse_loss": "MSELoss", "l1_loss": "L1Loss", "smooth_l1_loss": "SmoothL1Loss",
              "huber_loss": "HuberLoss"}[which]
+    other_dtype(d, y)
     return which, [x, y], kwargs, layer
 
 
@@ -271,6 +286,7 @@ def kl_div(d: Drawer):
     kwargs = {"reduction": d.reduction(("batchmean",))} if d.maybe(0.85) else {}
     if log_target or d.maybe(0.3):
         kwargs["log_target"] = str(log_target)
+    other_dtype(d, y)
     return "kl_div", [x, y], kwargs, "KLDivLoss"
 
 
@@ -296,6 +312,7 @@ def poisson_nll_loss(d: Drawer):
         kwargs["eps"] = str(d.choice([1e-8, 0.1, 1.0]))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
+    other_dtype(d, y)
     return "poisson_nll_loss", [x, y], kwargs, "PoissonNLLLoss"
 
 
@@ -322,6 +339,8 @@ def gaussian_nll_loss(d: Drawer):
         kwargs["eps"] = str(d.choice([1e-6, 0.1, 0.5]))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
+    other_dtype(d, y)
+    other_dtype(d, var)
     return "gaussian_nll_loss", [x, y, var], kwargs, "GaussianNLLLoss"
 
 
@@ -334,6 +353,7 @@ def margin_ranking_loss(d: Drawer):
         kwargs["margin"] = str(d.choice([0.0, 0.5, 1.0, -0.2]))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
+    other_dtype(d, y)
     return "margin_ranking_loss", [a, b, y], kwargs, "MarginRankingLoss"
 
 
@@ -346,6 +366,7 @@ def hinge_embedding_loss(d: Drawer):
         kwargs["margin"] = str(d.choice([0.0, 0.5, 1.0, 2.0]))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
+    other_dtype(d, y)
     return "hinge_embedding_loss", [x, y], kwargs, "HingeEmbeddingLoss"
 
 
@@ -354,6 +375,7 @@ def soft_margin_loss(d: Drawer):
     x = d.normal(shape, d.choice([1.0, 50.0]))
     y = d.add(np.where(d.numbers.random(shape) < 0.5, -1.0, 1.0), grad=False)
     kwargs = {"reduction": d.reduction()} if d.maybe(0.8) else {}
+    other_dtype(d, y)
     return "soft_margin_loss", [x, y], kwargs, "SoftMarginLoss"
 
 
@@ -382,6 +404,7 @@ def multilabel_soft_margin_loss(d: Drawer):
         kwargs["weight"] = d.uniform((c,) if d.maybe(0.7) else (n, c), 0.1, 2.0, grad=d.maybe(0.2))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
+    other_dtype(d, y)
     return "multilabel_soft_margin_loss", [x, y], kwargs, "MultiLabelSoftMarginLoss"
 
 
@@ -580,7 +603,7 @@ def normalize(d: Drawer):
         d.inputs[x] = (np.zeros_like(d.inputs[x][0]), True)
     kwargs = {}
     if d.maybe(0.7):
-        kwargs["p"] = str(d.choice([1.0, 2.0, 3.0, 0.5, "float('inf')"]))
+        kwargs["p"] = str(d.choice([1.0, 2.0, 3.0, 0.5, 0.0, -1.0, "float('inf')", "-float('inf')"]))
     if d.maybe(0.7):
         kwargs["dim"] = str(d.rng.randrange(-len(shape), len(shape)))
     if d.maybe(0.3):
@@ -614,7 +637,7 @@ def pairwise_distance(d: Drawer):
         d.inputs[b] = (d.inputs[a][0].copy()[..., :] if other == shape else d.inputs[b][0], True)
     kwargs = {}
     if d.maybe(0.6):
-        kwargs["p"] = str(d.choice([1.0, 2.0, 3.0, 0.5, 0.0, "float('inf')"]))
+        kwargs["p"] = str(d.choice([1.0, 2.0, 3.0, 0.5, 0.0, -1.0, "float('inf')"]))
     if d.maybe(0.3):
         kwargs["eps"] = str(d.choice([1e-6, 0.0, 0.5]))
     if d.maybe(0.4):
@@ -624,7 +647,7 @@ def pairwise_distance(d: Drawer):
 
 def pdist(d: Drawer):
     x = d.normal((d.size(1, 5), d.size(1, 4)))
-    kwargs = {"p": str(d.choice([1.0, 2.0, 3.0, 0.5, "float('inf')"]))} if d.maybe(0.6) else {}
+    kwargs = {"p": str(d.choice([1.0, 2.0, 3.0, 0.5, 0.0, -1.0, "float('inf')"]))} if d.maybe(0.6) else {}
     return "pdist", [x], kwargs
 
 
@@ -857,6 +880,10 @@ def pool(d: Drawer):
             kwargs["dilation"] = _tuple_or_int(d, spatial, [1, 2])
         if d.maybe(0.3):
             kwargs["return_indices"] = "True"
+        if "padding" in kwargs and _window_in_padding(d.inputs[x][0].shape[-spatial:], kwargs):
+            # PyTorch's max pooling points such a window's index outside its input (a double free
+            # in the backward, at times): porting.md
+            del kwargs["padding"]
     elif kind == "avg":
         if d.maybe(0.3):
             kwargs["count_include_pad"] = str(d.maybe())
@@ -868,6 +895,31 @@ def pool(d: Drawer):
             array, grad = d.inputs[x]
             d.inputs[x] = (np.where(array == 0, 0.25, array), grad)
     return f"{kind}_pool{spatial}d", [x], kwargs
+
+
+def _window_in_padding(sizes, kwargs) -> bool:
+    """Whether some window of a max pooling reads padding alone (a dilation skipping the input)."""
+    n = len(sizes)
+
+    def per_axis(key, default):
+        value = eval(kwargs.get(key, repr(default)))
+        return value if isinstance(value, tuple) else (value,) * n
+
+    kernel = per_axis("kernel_size", 1)
+    stride = per_axis("stride", kernel) if "stride" in kwargs else kernel
+    padding, dilation = per_axis("padding", 0), per_axis("dilation", 1)
+    ceil = kwargs.get("ceil_mode") == "True"
+    for size, k, st, p, dl in zip(sizes, kernel, stride, padding, dilation):
+        span = size + 2 * p - dl * (k - 1) - 1
+        if span < 0:
+            continue  # refused anyway
+        m = (-(-span // st) if ceil else span // st) + 1
+        if ceil and (m - 1) * st >= size + p:
+            m -= 1
+        for j in range(m):
+            if not any(0 <= j * st - p + o * dl < size for o in range(k)):
+                return True
+    return False
 
 
 def adaptive_pool(d: Drawer):

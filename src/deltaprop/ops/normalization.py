@@ -174,6 +174,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     for name, value in (("weight", gamma), ("bias", beta)):
         if value is not None and np.shape(value.data) != (C,):
             raise ShapeError(f"{op}: {name} must have shape ({C},) for an input with {C} channels, got shape {np.shape(value.data)}")
+    if X.shape[0] * C // int(num_groups) * int(np.prod(X.shape[2:], dtype=np.int64)) == 1:
+        # PyTorch's batch-size check, on (N·C/G, G, *spatial) with the G left out of the product
+        raise ShapeError(f"{op}: expected more than one value per group, got input of shape {X.shape} in "
+                         f"{num_groups} groups (PyTorch refuses it)")
     X = _in_layer_dtype(x, X, gamma)
     # each group of a sample as one row (its length given, so that an empty batch reshapes too)
     grouped = (X.shape[0], int(num_groups), C // int(num_groups) * int(np.prod(X.shape[2:], dtype=np.int64)))

@@ -107,10 +107,10 @@ def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
         raise ConfigError(f"{op}: p must be a probability in [0, 1], got {p!r}")
     data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if not training or p == 0.0 or data.size == 0:
+        return input  # (any shape, as PyTorch returns it before looking at the axes)
     if data.ndim < 2:
         raise ShapeError(f"{op}: expected input of shape (N, C, *), at least two axes, got shape {data.shape}")
-    if not training or p == 0.0 or data.size == 0:
-        return input
     dtype = np.dtype(data.dtype if data.dtype.kind == "f" else np.float32)
     if p == 1.0:
         return ops.mul(input, np.zeros((), dtype=dtype))

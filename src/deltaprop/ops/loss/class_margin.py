@@ -20,7 +20,7 @@ from ..elementwise import where
 from ..indexing import gather
 from ..reduction import sum as total
 from ..shape import reshape
-from ._common import _check_reduction, _float_dtype, _operands, _reduced
+from ._common import _check_reduction, _constant_option, _float_dtype, _operands, _reduced
 
 
 def _scores(name: str, input) -> tuple:
@@ -48,6 +48,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     target. 'mean' averages over the N samples."""
     name = "multi_margin_loss"
     _check_reduction(name, reduction)
+    _constant_option(name, "weight", weight)
     if isinstance(p, bool) or p not in (1, 2):
         raise ConfigError(f"{name}: p must be 1 or 2, got {p!r}")
     margin = real_option(name, "margin", margin)
