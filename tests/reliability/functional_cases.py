@@ -106,8 +106,12 @@ class Drawer:
         p = np.round(p / p.sum(axis=dim, keepdims=True), 8)
         return self.add(p, grad)
 
-    def ints(self, shape, low, high) -> str:
-        return self.add(self.numbers.integers(low, high, tuple(shape)).astype(np.int64))
+    def ints(self, shape, low, high, narrow: float = 0.0) -> str:
+        """Integers in [low, high), int64 (int32 or uint8 with probability ``narrow``, where they fit)."""
+        dtype = np.int64
+        if self.maybe(narrow):
+            dtype = np.uint8 if low >= 0 and high <= 256 and self.maybe() else np.int32
+        return self.add(self.numbers.integers(low, high, tuple(shape)).astype(dtype))
 
     def bools(self, shape) -> str:
         return self.add(self.numbers.random(tuple(shape)) < 0.5)
@@ -125,7 +129,15 @@ class Drawer:
         return self.rng.choice(list(options))
 
     def reduction(self, extra=()):
+        if self.maybe(0.02):
+            return repr(self.choice(["avg", "Mean", "batchmean" if not extra else "elementwise_mean"]))  # refused
         return repr(self.choice(("mean", "sum", "none") + tuple(extra)))
+
+    def integer_input(self, shape, p=0.06) -> str | None:
+        """Now and then an integer input in place of a floating one (functions that take them)."""
+        if self.maybe(p):
+            return self.ints(shape, -5, 6, narrow=0.3)
+        return None
 
 
 def other_dtype(d: Drawer, name: str, p: float = 0.1) -> str:
@@ -158,6 +170,12 @@ def draw_case(seed: int) -> Case:
 # -- losses ------------------------------------------------------------------------------------------------------
 
 
+def _set_label(array: np.ndarray, place: int, label: int) -> None:
+    """One label of a target set to ``label``, where its dtype holds it (a uint8 target holds no -100)."""
+    if np.can_cast(np.min_scalar_type(label), array.dtype) or array.dtype.kind == "i" and label >= -(2 ** 31):
+        array.reshape(-1)[place] = label
+
+
 def _class_weight(d: Drawer, c: int, kwargs: dict):
     if d.maybe(0.35):
         kwargs["weight"] = d.uniform((c,), 0.1, 2.0, edges=(0.0,), grad=d.maybe(0.15))
@@ -177,21 +195,21 @@ def cross_entropy(d: Drawer):
     if d.maybe(0.3):  # probabilities as targets
         y = d.probs(shape, dim=1 if lead else 0, grad=d.maybe(0.5))
     else:
-        y = d.ints(target_shape, 0, c)
+        y = d.ints(target_shape, 0, c, narrow=0.05)
         if d.maybe(0.35):
             ignore = d.choice([0, c - 1, -100, -1, c])
             kwargs["ignore_index"] = str(ignore)
             array, _ = d.inputs[y]
             if array.size and d.maybe(0.6):
-                array.reshape(-1)[d.rng.randrange(array.size)] = ignore
+                _set_label(array, d.rng.randrange(array.size), ignore)
         elif d.maybe(0.05):  # a class out of range: refused by both
             array, _ = d.inputs[y]
             if array.size:
-                array.reshape(-1)[0] = d.choice([c, -1, c + 3])
+                _set_label(array, 0, d.choice([c, -1, c + 3]))
     other_dtype(d, y) if d.inputs[y][0].dtype.kind == "f" else None
     _class_weight(d, c, kwargs)
     if d.maybe(0.4):
-        kwargs["label_smoothing"] = str(d.choice([0.0, 0.1, 0.25, 1.0, 0.5]))
+        kwargs["label_smoothing"] = str(d.choice([0.0, 0.1, 0.25, 1.0, 0.5, 1.5 if d.maybe(0.1) else 0.1]))
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
     return "cross_entropy", [x, y], kwargs, "CrossEntropyLoss"
@@ -203,18 +221,18 @@ def nll_loss(d: Drawer):
     lead = {"batch": (d.size(1, 5),), "unbatched": (), "spatial": (d.size(1, 3),)}[layout]
     rest = tuple(d.size(1, 3) for _ in range(d.rng.randint(1, 2))) if layout == "spatial" else ()
     x = d.normal(lead + (c,) + rest, 1.5, edges=(0.0, -1e3, float("-inf")) if d.maybe(0.1) else (0.0,))
-    y = d.ints(lead + rest, 0, c)
+    y = d.ints(lead + rest, 0, c, narrow=0.05)
     kwargs = {}
     if d.maybe(0.35):
         ignore = d.choice([0, c - 1, -100, -1])
         kwargs["ignore_index"] = str(ignore)
         array, _ = d.inputs[y]
         if array.size and d.maybe(0.6):
-            array.reshape(-1)[d.rng.randrange(array.size)] = ignore
+            _set_label(array, d.rng.randrange(array.size), ignore)
     elif d.maybe(0.05):
         array, _ = d.inputs[y]
         if array.size:
-            array.reshape(-1)[0] = d.choice([c, -1])
+            _set_label(array, 0, d.choice([c, -1]))
     _class_weight(d, c, kwargs)
     if d.maybe(0.8):
         kwargs["reduction"] = d.reduction()
@@ -576,7 +594,8 @@ def glu(d: Drawer):
 def softmaxes(d: Drawer):
     name = d.choice(["softmax", "log_softmax", "softmin"])
     shape = d.shape(0, 4)
-    x = d.normal(shape, d.choice([1.0, 10.0, 100.0]), edges=(float("-inf"), 1e3) if d.maybe(0.1) else ())
+    x = d.integer_input(shape, 0.04) or d.normal(shape, d.choice([1.0, 10.0, 100.0]),
+                                                 edges=(float("-inf"), 1e3) if d.maybe(0.1) else ())
     dim = d.rng.randrange(-len(shape), len(shape)) if shape else d.choice([0, -1])
     kwargs = {"dim": str(dim)}
     if d.maybe(0.3):
@@ -654,7 +673,7 @@ def pdist(d: Drawer):
 def one_hot(d: Drawer):
     shape = d.shape(0, 3)
     k = d.size(1, 5)
-    x = d.ints(shape, 0, k)
+    x = d.ints(shape, 0, k, narrow=0.1)
     kwargs = {}
     if d.maybe(0.8):
         kwargs["num_classes"] = str(d.choice([-1, k, k + 2, k - 1 if k > 1 and d.maybe(0.2) else k]))
@@ -682,7 +701,7 @@ def pad(d: Drawer):
                 pads.append(d.rng.randint(-1 if d.maybe(0.2) else 0, n))
             else:
                 pads.append(d.rng.randint(-min(n, 2), 3))
-    x = d.normal(shape)
+    x = d.integer_input(shape) or d.normal(shape)
     kwargs = {}
     if mode != "constant" or d.maybe(0.3):
         kwargs["mode"] = repr(mode)
@@ -695,7 +714,7 @@ def interpolate(d: Drawer):
     mode = d.choice(["nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"])
     spatial = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode, d.rng.randint(1, 3))
     shape = (d.size(1, 2), d.size(1, 3)) + tuple(d.size(1, 6) for _ in range(spatial))
-    x = d.normal(shape)
+    x = (d.integer_input(shape) if mode.startswith("nearest") else None) or d.normal(shape)
     kwargs = {}
     if d.maybe(0.5):
         sizes = [d.size(1, 9) for _ in range(spatial)]
@@ -774,14 +793,14 @@ def pixel_shuffles(d: Drawer):
     r = d.choice([1, 2, 3])
     if d.maybe():
         shape = d.shape(0, 1, 1, 2) + (d.size(1, 2) * r * r, d.size(1, 3), d.size(1, 3))
-        return "pixel_shuffle", [d.normal(shape), str(r)], {}
+        return "pixel_shuffle", [d.integer_input(shape) or d.normal(shape), str(r)], {}
     shape = d.shape(0, 1, 1, 2) + (d.size(1, 2), d.size(1, 3) * r, d.size(1, 3) * r)
     return "pixel_unshuffle", [d.normal(shape), str(r)], {}
 
 
 def embedding(d: Drawer):
     rows, k = d.size(2, 6), d.size(1, 4)
-    idx = d.ints(d.shape(0, 2, 1, 4), 0, rows)
+    idx = d.ints(d.shape(0, 2, 1, 4), 0, rows, narrow=0.15)
     w = d.normal((rows, k), 1.5)
     kwargs = {}
     if d.maybe(0.4):
@@ -863,8 +882,8 @@ def pool(d: Drawer):
     spatial = d.choice([1, 2, 2, 3])
     batched = d.maybe(0.8)
     sizes = tuple(d.size(1, 6 if spatial < 3 else 4) for _ in range(spatial))
-    x = d.normal(((d.size(1, 2),) if batched else ()) + (d.size(1, 3),) + sizes,
-                 edges=(0.0, 1.0) if d.maybe(0.2) else ())
+    shape = ((d.size(1, 2),) if batched else ()) + (d.size(1, 3),) + sizes
+    x = (d.integer_input(shape) if kind == "max" else None) or d.normal(shape, edges=(0.0, 1.0) if d.maybe(0.2) else ())
     if d.maybe(0.15):  # ties inside windows
         array, grad = d.inputs[x]
         d.inputs[x] = (np.round(array), grad)
@@ -927,7 +946,8 @@ def adaptive_pool(d: Drawer):
     spatial = d.choice([1, 2, 3])
     batched = d.maybe(0.8)
     sizes = tuple(d.size(1, 7 if spatial < 3 else 5) for _ in range(spatial))
-    x = d.normal(((d.size(1, 2),) if batched else ()) + (d.size(1, 3),) + sizes)
+    shape = ((d.size(1, 2),) if batched else ()) + (d.size(1, 3),) + sizes
+    x = (d.integer_input(shape) if kind == "max" else None) or d.normal(shape)
     out = [d.choice([1, 2, 3, 5, None]) if spatial > 1 else d.size(1, 5) for _ in range(spatial)]
     kwargs = {"output_size": repr(out[0] if spatial == 1 or d.maybe(0.3) and out[0] else tuple(out))}
     if kind == "max" and d.maybe(0.3):

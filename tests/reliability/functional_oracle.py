@@ -86,11 +86,15 @@ def documented_refusal(case: Case, ours: BaseException | None, theirs: BaseExcep
             return True  # porting.md: interpolate has no 'area' mode
         if case.op.startswith("conv_transpose") and "which is too small" in text:
             return True  # porting.md: an output of no positions is refused, as PyTorch's reference kernel refuses it
+        if "'elementwise_mean'" in case.kwargs.get("reduction", ""):
+            return True  # porting.md: the losses refuse PyTorch's long-deprecated 'elementwise_mean'
         if case.op == "pad" and "needs at least one position left" in text:
             return True  # porting.md: reflect/replicate padding that leaves an axis empty (PyTorch's 2-d and 3-d take it)
         if case.op == "pad" and "wraps around once at most" in text:
             return True  # porting.md: circular padding that pads beyond what its cropping leaves
     if theirs is not None and ours is None:
+        if _integer_kernel_missing(case, theirs):
+            return True  # porting.md: integer inputs PyTorch's CPU kernels lack, and labels of any integer dtype
         if case.op == "binary_cross_entropy" and "mixed" in case.tags and "Found dtype" in str(theirs):
             return True  # porting.md: binary_cross_entropy of two floating dtypes computes in the wider
         if case.op == "lp_pool1d" and "must be Tensor, not tuple" in str(theirs):
@@ -103,6 +107,14 @@ def documented_refusal(case: Case, ours: BaseException | None, theirs: BaseExcep
             # it; its math path (float64, or inputs that need a gradient) takes the pair
             return True
     return False
+
+
+def _integer_kernel_missing(case: Case, theirs: BaseException) -> bool:
+    """PyTorch refused an integer input for want of a kernel of its dtype, or a label dtype other than int64."""
+    text = str(theirs)
+    return any(a.dtype.kind in "iu" for a, _ in case.inputs.values()) and ((isinstance(theirs, NotImplementedError) and "not implemented for" in text)
+                         or "expected target dtype to be Long" in text or "expected scalar type Long" in text
+                         or "index tensor of type LongTensor" in text)
 
 
 def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
@@ -128,7 +140,8 @@ def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
         x = case.inputs[case.args[0]][0]
         factors = eval(case.kwargs["scale_factor"])
         factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
-        return all(int(n * f) == n for n, f in zip(x.shape[2:], factors))
+        if all(int(n * f) == n for n, f in zip(x.shape[2:], factors)):
+            return True
     if case.op == "interpolate" and kind == "forward value" and case.kwargs.get("antialias") == "True" \
             and theirs.outputs and theirs.outputs[0][0][-1] == 1:
         return True  # porting.md: PyTorch's antialiased forward repeats the first row for an output one pixel wide
