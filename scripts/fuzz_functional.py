@@ -53,6 +53,7 @@ def main() -> int:
         functional_cases.TABLE = {args.only: functional_cases.TABLE[args.only]}
     tally: collections.Counter = collections.Counter()
     kinds: collections.Counter = collections.Counter()
+    documented: collections.Counter = collections.Counter()
     ops: collections.Counter = collections.Counter()
     found: dict = {}
     started = time.perf_counter()
@@ -63,6 +64,8 @@ def main() -> int:
         ops[case.op] += 1
         verdict, problems = functional_oracle.compare(case, deltaprop)
         tally[verdict] += 1
+        if verdict == "documented":
+            documented[problems[0][0]] += 1
         if verdict != "mismatch":
             continue
         kind, detail = problems[0]
@@ -78,6 +81,10 @@ def main() -> int:
         print(f"  {verdict:16s} {count}")
     for kind, count in sorted(kinds.items()):
         print(f"    {kind:36s} {count}")
+    if documented:
+        print("documented differences (docs/porting.md):")
+        for reason, count in documented.most_common():
+            print(f"    {reason:60s} {count}")
     print(f"{len(found)} distinct mismatches")
     for shown, ((kind, op, layer, _), (number, detail, small)) in enumerate(found.items()):
         if shown >= args.show:

@@ -929,9 +929,7 @@ def _window_in_padding(sizes, kwargs) -> bool:
     padding, dilation = per_axis("padding", 0), per_axis("dilation", 1)
     ceil = kwargs.get("ceil_mode") == "True"
     for size, k, st, p, dl in zip(sizes, kernel, stride, padding, dilation):
-        span = size + 2 * p - dl * (k - 1) - 1
-        if span < 0:
-            continue  # refused anyway
+        span = size + 2 * p - dl * (k - 1) - 1  # (negative: no window, or in ceil mode one)
         m = (-(-span // st) if ceil else span // st) + 1
         if ceil and (m - 1) * st >= size + p:
             m -= 1

@@ -114,7 +114,7 @@ def _integer_kernel_missing(case: Case, theirs: BaseException) -> bool:
     text = str(theirs)
     return any(a.dtype.kind in "iu" for a, _ in case.inputs.values()) and ((isinstance(theirs, NotImplementedError) and "not implemented for" in text)
                          or "expected target dtype to be Long" in text or "expected scalar type Long" in text
-                         or "index tensor of type LongTensor" in text)
+                         or "index tensor of type LongTensor" in text or "Expected dtype int32/int64 for index" in text)
 
 
 def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
@@ -172,7 +172,8 @@ def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
 
 
 def compare(case: Case, lib) -> tuple[str, list]:
-    """('agree' | 'both refused' | 'documented' | 'mismatch', [(kind, detail), ...])."""
+    """('agree' | 'both refused' | 'documented' | 'mismatch', [(kind, detail), ...]); a documented
+    difference names the function and its kind."""
     import torch
 
     theirs = run(case, torch)
@@ -180,9 +181,9 @@ def compare(case: Case, lib) -> tuple[str, list]:
     if theirs.error is not None or ours.error is not None:
         if theirs.error is not None and ours.error is not None:
             return "both refused", []
-        if documented_refusal(case, ours.error, theirs.error):
-            return "documented", []
         who = "deltaprop" if ours.error is not None else "PyTorch"
+        if documented_refusal(case, ours.error, theirs.error):
+            return "documented", [(f"{case.op}: refused by {who} only", "")]
         return "mismatch", [(f"refused by {who} only", _describe(ours.error or theirs.error))]
     def tolerance_for(value):
         if not (case.float32 or value is None or value.dtype != np.float64):
@@ -209,10 +210,12 @@ def compare(case: Case, lib) -> tuple[str, list]:
             return "mismatch", [("input changed", f"{name} after the call: {why}")]
     if ours.backward_error is None and "tensor does not have a device" in str(theirs.backward_error) \
             and case.op == "group_norm" and "weight" not in case.kwargs:
-        return "documented", []  # porting.md: PyTorch's group_norm backward fails for a bias without a weight
+        # porting.md: PyTorch's group_norm backward fails for a bias without a weight
+        return "documented", [(f"{case.op}: backward refused by PyTorch only", "")]
     if ours.backward_error is None and "Found dtype" in str(theirs.backward_error) and case.op == "huber_loss" \
             and "mixed" in case.tags:
-        return "documented", []  # porting.md: huber_loss of two dtypes has gradients, PyTorch's backward refuses
+        # porting.md: huber_loss of two dtypes has gradients, PyTorch's backward refuses
+        return "documented", [(f"{case.op}: backward refused by PyTorch only", "")]
     if (theirs.backward_error is None) != (ours.backward_error is None):
         who = "deltaprop" if ours.backward_error is not None else "PyTorch"
         return "mismatch", [(f"backward refused by {who} only", _describe(ours.backward_error or theirs.backward_error))]
@@ -230,7 +233,9 @@ def compare(case: Case, lib) -> tuple[str, list]:
 
 
 def _unless_documented(case: Case, kind: str, theirs: Outcome, detail: str) -> tuple[str, list]:
-    return ("documented", []) if documented_value(case, kind, theirs) else ("mismatch", [(kind, detail)])
+    if documented_value(case, kind, theirs):
+        return "documented", [(f"{case.op}: {kind}", "")]
+    return "mismatch", [(kind, detail)]
 
 
 def shrink(case: Case, lib, kind: str) -> Case:
