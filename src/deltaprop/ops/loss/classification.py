@@ -40,6 +40,9 @@ def _elementwise_weight(name: str, weight, x: np.ndarray, option: str = "weight"
     return w
 
 
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """E = −[y log p + (1 − y) log(1 − p)] on probabilities p; logs are clamped at −100 as in PyTorch."""
     _constant_option("binary_cross_entropy", "weight", weight)
@@ -60,11 +63,12 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         scratch *= log_q
         values += scratch
         np.negative(values, out=values)  # −[y log p + (1 − y) log(1 − p)]
-        # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does.
+        # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does, at
+        # its float32 constant 1e-12 (9.99999996e-13 in float64 too).
         d_input = np.subtract(p, y, out=scratch)
         denominator = np.subtract(1, p, out=np.empty_like(p))
         denominator *= p
-        np.maximum(denominator, 1e-12, out=denominator)
+        np.maximum(denominator, _BCE_EPSILON, out=denominator)
         d_input /= denominator
         d_target = np.subtract(log_q, log_p, out=denominator)
         if weight is None:
