@@ -190,7 +190,7 @@ def cross_entropy(d: Drawer):
     shape = lead + (c,) + rest
     target_shape = lead + rest
     scale = d.choice([1.0, 1.0, 3.0, 30.0])
-    x = d.normal(shape, scale, edges=(0.0, 60.0, -60.0, 1e3))
+    x = d.normal(shape, scale, edges=(0.0, 60.0, -60.0, 1e3) + ((float("-inf"),) if d.maybe(0.1) else ()))
     kwargs = {}
     if d.maybe(0.3):  # probabilities as targets
         y = d.probs(shape, dim=1 if lead else 0, grad=d.maybe(0.5))
@@ -511,6 +511,9 @@ def ctc_loss(d: Drawer):
         y = d.add(np.array([k for q in seqs for k in q], dtype=np.int64))
     else:
         y = d.add(np.array(seqs[0], dtype=np.int64))
+    if d.maybe(0.2):  # int32 labels (cuDNN's kind)
+        array, _ = d.inputs[y]
+        d.inputs[y] = (array.astype(np.int32), False)
     in_lengths = [d.rng.randint(max(1, t - 2), t) for _ in lengths]
     as_tensors = d.maybe(0.7)
     if batched:
