@@ -92,6 +92,10 @@ def documented_refusal(case: Case, ours: BaseException | None, theirs: BaseExcep
             return True  # porting.md: reflect/replicate padding that leaves an axis empty (PyTorch's 2-d and 3-d take it)
         if case.op == "pad" and "wraps around once at most" in text:
             return True  # porting.md: circular padding that pads beyond what its cropping leaves
+        if case.op == "scaled_dot_product_attention" and "not both" in text:
+            # porting.md: attn_mask with is_causal=True is refused, as PyTorch's fused kernels refuse
+            # it; its math path (float64, or inputs that need a gradient) takes the pair
+            return True
     if theirs is not None and ours is None:
         if _integer_kernel_missing(case, theirs):
             return True  # porting.md: integer inputs PyTorch's CPU kernels lack, and labels of any integer dtype
@@ -101,66 +105,74 @@ def documented_refusal(case: Case, ours: BaseException | None, theirs: BaseExcep
             return True  # porting.md: lp_pool1d takes a kernel_size of one 1-tuple, PyTorch's fails on it
         if case.op == "linear" and case.inputs[case.args[1]][0].ndim == 1:
             return True  # porting.md: linear takes a weight vector with a bias where PyTorch's fused path refuses
-    if ours is not None and theirs is None:
-        if case.op == "scaled_dot_product_attention" and "not both" in text:
-            # porting.md: attn_mask with is_causal=True is refused, as PyTorch's fused kernels refuse
-            # it; its math path (float64, or inputs that need a gradient) takes the pair
-            return True
     return False
 
 
 def _integer_kernel_missing(case: Case, theirs: BaseException) -> bool:
     """PyTorch refused an integer input for want of a kernel of its dtype, or a label dtype other than int64."""
     text = str(theirs)
-    return any(a.dtype.kind in "iu" for a, _ in case.inputs.values()) and ((isinstance(theirs, NotImplementedError) and "not implemented for" in text)
-                         or "expected target dtype to be Long" in text or "expected scalar type Long" in text
-                         or "index tensor of type LongTensor" in text or "Expected dtype int32/int64 for index" in text)
+    if not any(a.dtype.kind in "iu" for a, _ in case.inputs.values()):
+        return False
+    return (isinstance(theirs, NotImplementedError) and "not implemented for" in text) or any(
+        words in text for words in ("expected target dtype to be Long", "expected scalar type Long",
+                                    "index tensor of type LongTensor", "Expected dtype int32/int64 for index"))
+
+
+def _kept_axes(case: Case) -> list:
+    """For interpolate with a scale factor (not recomputed): whether each spatial axis has a factor
+    other than 1 that keeps its length (5 x 1.1)."""
+    if "scale_factor" not in case.kwargs or case.kwargs.get("recompute_scale_factor") == "True":
+        return []
+    x = case.inputs[case.args[0]][0]
+    factors = eval(case.kwargs["scale_factor"])
+    factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
+    return [f != 1 and int(n * f) == n for n, f in zip(x.shape[2:], factors)]
 
 
 def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
     """A difference of values or gradients that docs/porting.md writes down."""
-    if case.op == "interpolate" and kind == "forward value" and "nearest" in case.kwargs.get("mode", "'nearest'") \
-            and "exact" not in case.kwargs.get("mode", "") and "scale_factor" in case.kwargs \
-            and case.kwargs.get("recompute_scale_factor") != "True":
+    mode = case.kwargs.get("mode", "'nearest'")
+    if case.op == "interpolate" and kind == "forward value" and mode == "'nearest'":
         # porting.md: where a scale factor keeps an axis's length (5 x 1.1), 'nearest' copies that
         # axis; PyTorch's 1-d and 3-d nearest forwards resample it
-        x = case.inputs[case.args[0]][0]
-        factors = eval(case.kwargs["scale_factor"])
-        factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
-        return x.ndim in (3, 5) and any(f != 1 and int(n * f) == n for n, f in zip(x.shape[2:], factors))
+        return case.inputs[case.args[0]][0].ndim in (3, 5) and any(_kept_axes(case))
     if case.op.startswith("max_pool") and any(np.isneginf(v).any() for _, _, v in theirs.outputs if v.dtype.kind == "f") \
             and not any(np.isneginf(a).any() for a, _ in case.inputs.values() if a.dtype.kind == "f"):
         # porting.md: a window that dilation puts wholly in the padding (its maximum -inf) passes
         # on no gradient and no index; PyTorch's index points outside the window
         return True
-    if case.op == "interpolate" and kind == "grad" and "bicubic" in case.kwargs.get("mode", "") \
-            and "scale_factor" in case.kwargs and case.kwargs.get("recompute_scale_factor") != "True":
+    if case.op == "interpolate" and kind == "grad" and mode == "'bicubic'" and case.kwargs.get("antialias") != "True":
         # porting.md: where a scale factor keeps every axis's length, PyTorch's bicubic backward
         # copies the gradient while its forward resamples
-        x = case.inputs[case.args[0]][0]
-        factors = eval(case.kwargs["scale_factor"])
-        factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
-        if all(int(n * f) == n for n, f in zip(x.shape[2:], factors)):
-            return True
+        kept = _kept_axes(case)
+        return bool(kept) and all(kept)
     if case.op == "interpolate" and kind == "forward value" and case.kwargs.get("antialias") == "True" \
             and theirs.outputs and theirs.outputs[0][0][-1] == 1:
         return True  # porting.md: PyTorch's antialiased forward repeats the first row for an output one pixel wide
     if case.op == "softsign" and kind == "grad" and any(np.isinf(a).any() for a, _ in case.inputs.values()):
         return True  # porting.md: softsign's slope at ±inf is its limit 0 (PyTorch: NaN)
-    if case.op == "interpolate" and kind == "grad" and case.kwargs.get("antialias") == "True" \
-            and "scale_factor" in case.kwargs and case.kwargs.get("recompute_scale_factor") != "True":
+    if case.op == "interpolate" and kind == "grad" and case.kwargs.get("antialias") == "True":
         # porting.md: where a scale factor keeps an axis's length, PyTorch's antialiased forward
         # copies that axis and its backward resamples it
-        x = case.inputs[case.args[0]][0]
-        factors = eval(case.kwargs["scale_factor"])
-        factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
-        return any(f != 1 and int(n * f) == n for n, f in zip(x.shape[2:], factors))
+        return any(_kept_axes(case))
     if "mixed" in case.tags and kind == "forward shape or dtype" and case.op == "binary_cross_entropy_with_logits" \
             and case.inputs[case.args[0]][0].dtype == np.float64:
         return True  # porting.md: a float64 input with a float32 target is float64 (PyTorch: float32)
     if case.op == "soft_margin_loss" and any(np.isinf(v).any() for _, _, v in theirs.outputs):
         return True  # porting.md: log(1 + e^(-yx)) without PyTorch's overflow to inf
     return False
+
+
+def _tolerance(case: Case, value) -> tuple:
+    """(rtol, atol) for comparing ``value`` (PyTorch's)."""
+    if case.op == "hardsigmoid" and value is not None and value.dtype == np.float64:
+        return 1e-7, TIGHT[1]  # porting.md: PyTorch's float64 slope is float32's 1/6, 3e-8 off
+    if not (case.float32 or value is None or value.dtype != np.float64):
+        return TIGHT
+    # float32: PyTorch's roundings, amplified by 1/σ in a normalization (1/√eps for a group of one
+    # value) and by the largest value at hand elsewhere (1/|x| in normalize)
+    scale = float(np.nanmax(np.abs(value[np.isfinite(value)]), initial=1.0)) if value is not None else 1.0
+    return LOOSE[0], (20 if case.op.endswith("_norm") else 1) * LOOSE[1] * max(1.0, scale)
 
 
 def compare(case: Case, lib) -> tuple[str, list]:
@@ -177,16 +189,6 @@ def compare(case: Case, lib) -> tuple[str, list]:
         if documented_refusal(case, ours.error, theirs.error):
             return "documented", [(f"{case.op}: refused by {who} only", "")]
         return "mismatch", [(f"refused by {who} only", _describe(ours.error or theirs.error))]
-    def tolerance_for(value):
-        if case.op == "hardsigmoid" and value is not None and value.dtype == np.float64:
-            return 1e-7, TIGHT[1]  # porting.md: PyTorch's float64 slope is float32's 1/6, 3e-8 off
-        if not (case.float32 or value is None or value.dtype != np.float64):
-            return TIGHT
-        # float32: PyTorch's roundings, amplified by 1/σ in a normalization (1/√eps for a group of
-        # one value) and by the largest value at hand elsewhere (1/|x| in normalize)
-        scale = float(np.nanmax(np.abs(value[np.isfinite(value)]), initial=1.0)) if value is not None else 1.0
-        return LOOSE[0], (20 if case.op.endswith("_norm") else 1) * LOOSE[1] * max(1.0, scale)
-
     if len(theirs.outputs) != len(ours.outputs):
         return "mismatch", [("outputs", f"PyTorch {len(theirs.outputs)} tensors, deltaprop {len(ours.outputs)}")]
     for k, ((shape, dtype, value), (our_shape, our_dtype, our_value)) in enumerate(zip(theirs.outputs, ours.outputs)):
@@ -197,10 +199,10 @@ def compare(case: Case, lib) -> tuple[str, list]:
             if not np.array_equal(value, our_value):
                 return _unless_documented(case, "forward value", theirs, f"output {k}: PyTorch "
                                           f"{value.ravel()[:6].tolist()}, deltaprop {our_value.ravel()[:6].tolist()}")
-        elif (why := _close(value, our_value, tolerance_for(value))) is not None:
+        elif (why := _close(value, our_value, _tolerance(case, value))) is not None:
             return _unless_documented(case, "forward value", theirs, f"output {k}: {why}")
     for name, value in theirs.after.items():
-        if (why := _close(value, ours.after[name], tolerance_for(value))) is not None:
+        if (why := _close(value, ours.after[name], _tolerance(case, value))) is not None:
             return "mismatch", [("input changed", f"{name} after the call: {why}")]
     if ours.backward_error is None and "tensor does not have a device" in str(theirs.backward_error) \
             and case.op == "group_norm" and "weight" not in case.kwargs:
@@ -219,7 +221,7 @@ def compare(case: Case, lib) -> tuple[str, list]:
         apart = _documented_places(case, name)
         if apart is not None and apart.any() and grad is not None and ours.grads.get(name) is not None:
             grad, ours.grads[name] = grad[~apart], ours.grads[name][~apart]
-        if (why := _close(grad, ours.grads.get(name), tolerance_for(grad))) is not None:
+        if (why := _close(grad, ours.grads.get(name), _tolerance(case, grad))) is not None:
             return _unless_documented(case, "grad", theirs, f"{name}.grad: {why}")
     return "agree", []
 
