@@ -119,14 +119,19 @@ def _integer_kernel_missing(case: Case, theirs: BaseException) -> bool:
 
 
 def _kept_axes(case: Case) -> list:
-    """For interpolate with a scale factor (not recomputed): whether each spatial axis has a factor
-    other than 1 that keeps its length (5 x 1.1)."""
+    """For interpolate with a scale factor (not recomputed): for each spatial axis, whether its
+    length is kept (5 x 1.1, or a factor of 1) and whether by a factor other than 1."""
     if "scale_factor" not in case.kwargs or case.kwargs.get("recompute_scale_factor") == "True":
         return []
     x = case.inputs[case.args[0]][0]
     factors = eval(case.kwargs["scale_factor"])
     factors = factors if isinstance(factors, tuple) else (factors,) * (x.ndim - 2)
-    return [f != 1 and int(n * f) == n for n, f in zip(x.shape[2:], factors)]
+    return [(int(n * f) == n, f != 1) for n, f in zip(x.shape[2:], factors)]
+
+
+def _kept_by_a_factor(case: Case) -> bool:
+    """Whether some axis keeps its length by a scale factor other than 1."""
+    return any(kept and other for kept, other in _kept_axes(case))
 
 
 def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
@@ -135,7 +140,7 @@ def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
     if case.op == "interpolate" and kind == "forward value" and mode == "'nearest'":
         # porting.md: where a scale factor keeps an axis's length (5 x 1.1), 'nearest' copies that
         # axis; PyTorch's 1-d and 3-d nearest forwards resample it
-        return case.inputs[case.args[0]][0].ndim in (3, 5) and any(_kept_axes(case))
+        return case.inputs[case.args[0]][0].ndim in (3, 5) and _kept_by_a_factor(case)
     if case.op.startswith("max_pool") and any(np.isneginf(v).any() for _, _, v in theirs.outputs if v.dtype.kind == "f") \
             and not any(np.isneginf(a).any() for a, _ in case.inputs.values() if a.dtype.kind == "f"):
         # porting.md: a window that dilation puts wholly in the padding (its maximum -inf) passes
@@ -144,8 +149,7 @@ def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
     if case.op == "interpolate" and kind == "grad" and mode == "'bicubic'" and case.kwargs.get("antialias") != "True":
         # porting.md: where a scale factor keeps every axis's length, PyTorch's bicubic backward
         # copies the gradient while its forward resamples
-        kept = _kept_axes(case)
-        return bool(kept) and all(kept)
+        return _kept_by_a_factor(case) and all(kept for kept, _ in _kept_axes(case))
     if case.op == "interpolate" and kind == "forward value" and case.kwargs.get("antialias") == "True" \
             and theirs.outputs and theirs.outputs[0][0][-1] == 1:
         return True  # porting.md: PyTorch's antialiased forward repeats the first row for an output one pixel wide
@@ -154,7 +158,7 @@ def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
     if case.op == "interpolate" and kind == "grad" and case.kwargs.get("antialias") == "True":
         # porting.md: where a scale factor keeps an axis's length, PyTorch's antialiased forward
         # copies that axis and its backward resamples it
-        return any(_kept_axes(case))
+        return _kept_by_a_factor(case)
     if "mixed" in case.tags and kind == "forward shape or dtype" and case.op == "binary_cross_entropy_with_logits" \
             and case.inputs[case.args[0]][0].dtype == np.float64:
         return True  # porting.md: a float64 input with a float32 target is float64 (PyTorch: float32)
