@@ -162,3 +162,26 @@ def test_binary_cross_entropy_gradient_at_a_certain_input_is_pytorchs():
     F.binary_cross_entropy(ours_p, ours_y, reduction="sum").backward()
     TF.binary_cross_entropy(theirs_p, theirs_y, reduction="sum").backward()
     np.testing.assert_array_equal(ours_p.grad, theirs_p.grad.numpy())
+
+
+def test_embedding_rows_of_width_zero_have_a_gradient():
+    # The backward reshaped the output gradient with -1 and a width of 0, which NumPy cannot.
+    ours_w, theirs_w = both(np.zeros((3, 0)), grad=True)
+    F.embedding(dp.tensor(np.array([1, 1])), ours_w, padding_idx=2).sum().backward()
+    TF.embedding(torch.tensor([1, 1]), theirs_w, padding_idx=2).sum().backward()
+    assert ours_w.grad.shape == tuple(theirs_w.grad.shape) == (3, 0)
+
+
+@pytest.mark.parametrize("function", ["multi_margin_loss", "multilabel_margin_loss"])
+def test_margin_losses_read_a_0d_input_and_refuse_an_empty_class_axis(function):
+    # A 0-d input is one sample of one class in PyTorch (deltaprop refused it); an input with no
+    # classes PyTorch refuses (deltaprop computed a loss of it).
+    ours = getattr(F, function)(dp.tensor(np.array(0.7)), dp.tensor(np.array(0)))
+    theirs = getattr(TF, function)(torch.tensor(0.7), torch.tensor(0))
+    assert ours.shape == tuple(theirs.shape) == () and ours.item() == theirs.item()
+    for shape in [(0,), (2, 0)]:
+        target = np.zeros(shape if function == "multilabel_margin_loss" else shape[:-1], dtype=np.int64)
+        with pytest.raises(RuntimeError, match="Expected non-empty vector or matrix"):
+            getattr(TF, function)(torch.zeros(shape), torch.tensor(target))
+        with pytest.raises(dp.errors.ShapeError, match="expected at least one class"):
+            getattr(F, function)(dp.tensor(np.zeros(shape)), dp.tensor(target))

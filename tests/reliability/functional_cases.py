@@ -21,7 +21,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd_programs import PRELUDE, leaf_text
+from autograd_programs import PRELUDE
+from autograd_programs import leaf_text as _leaf_text
+
+
+def leaf_text(array: np.ndarray, grad: bool) -> str:
+    """autograd_programs' leaf, with its shape kept where it has no elements (a list loses the axes
+    after a 0: [[], []] is (2, 0) whatever the array's shape was)."""
+    text = _leaf_text(array, grad)
+    if array.size == 0:
+        text = text.replace("), dtype=", f").reshape({array.shape}), dtype=", 1)
+    return text
 
 
 @dataclass
@@ -61,12 +71,13 @@ def namespace_for(lib) -> dict:
 
 
 class Drawer:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, empty: bool = True):
         self.rng = random.Random(seed)
         self.numbers = np.random.default_rng(seed)
         self.inputs: dict = {}
         self.float32 = self.rng.random() < 0.12
         self.tags: set = set()
+        self.empty = self.rng.random() < 0.03 and empty  # one axis of length 0 (an empty batch, say)
 
     # inputs
     def _name(self):
@@ -111,12 +122,16 @@ class Drawer:
         dtype = np.int64
         if self.maybe(narrow):
             dtype = np.uint8 if low >= 0 and high <= 256 and self.maybe() else np.int32
-        return self.add(self.numbers.integers(low, high, tuple(shape)).astype(dtype))
+        # (no class to draw from, where an axis of classes is empty: labels of 0, refused by both)
+        return self.add(self.numbers.integers(low, max(high, low + 1), tuple(shape)).astype(dtype))
 
     def bools(self, shape) -> str:
         return self.add(self.numbers.random(tuple(shape)) < 0.5)
 
     def size(self, low=1, high=4):
+        if self.empty and low <= 1 and self.maybe(0.5):
+            self.empty = False
+            return 0
         return self.rng.randint(low, high)
 
     def shape(self, rank_low=0, rank_high=3, low=1, high=4):
@@ -154,7 +169,12 @@ def draw_case(seed: int) -> Case:
     drawer = Drawer(seed)
     names = list(TABLE)
     op = drawer.rng.choices(names, weights=[TABLE[n][1] for n in names])[0]
-    drawn = TABLE[op][0](drawer)
+    try:
+        drawn = TABLE[op][0](drawer)
+    except (ValueError, ZeroDivisionError, IndexError):  # a drawing that an empty axis broke: draw without one
+        drawer = Drawer(seed, empty=False)
+        drawer.rng.choices(names, weights=[TABLE[n][1] for n in names])
+        drawn = TABLE[op][0](drawer)
     fname, args, kwargs = drawn[:3]
     layer = drawn[3] if len(drawn) > 3 else None
     if layer is not None and not drawer.maybe(0.3):

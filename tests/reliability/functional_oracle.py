@@ -18,8 +18,7 @@ import numpy as np
 
 from autograd_oracle import LOOSE, TIGHT, _array, _describe, _dtype, loss_text
 from autograd_oracle import _close as _close_arrays
-from autograd_programs import leaf_text
-from functional_cases import ACTIVATIONS, Case, namespace_for
+from functional_cases import ACTIVATIONS, Case, leaf_text, namespace_for
 
 
 @dataclass
@@ -162,6 +161,9 @@ def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
     if "mixed" in case.tags and kind == "forward shape or dtype" and case.op == "binary_cross_entropy_with_logits" \
             and case.inputs[case.args[0]][0].dtype == np.float64:
         return True  # porting.md: a float64 input with a float32 target is float64 (PyTorch: float32)
+    if case.op in ("multi_margin_loss", "multilabel_margin_loss") and case.inputs[case.args[0]][0].size == 0 \
+            and case.kwargs.get("reduction", "'mean'") == "'mean'":
+        return True  # porting.md: the mean of an empty batch is NaN (PyTorch's is an uninitialised number)
     if case.op == "soft_margin_loss" and any(np.isinf(v).any() for _, _, v in theirs.outputs):
         return True  # porting.md: log(1 + e^(-yx)) without PyTorch's overflow to inf
     return False
