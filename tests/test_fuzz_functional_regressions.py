@@ -88,6 +88,16 @@ def test_nll_loss_skips_an_ignored_sample_whatever_its_input(reduction):
     np.testing.assert_array_equal(ours_x.grad, theirs_x.grad.numpy())
 
 
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_cross_entropy_skips_an_ignored_sample_whose_logits_are_all_minus_inf(reduction):
+    # One sample (C,) goes the general path, where the ignored sample's NaN (−inf − max) times 0 stayed NaN.
+    ours = F.cross_entropy(dp.tensor(np.array([-np.inf]), dtype=np.float64), dp.tensor(np.array(0)), ignore_index=0,
+                           reduction=reduction)
+    theirs = TF.cross_entropy(torch.tensor([-np.inf], dtype=torch.float64), torch.tensor(0), ignore_index=0,
+                              reduction=reduction)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
 def test_nll_loss_mean_of_zero_total_weight_has_pytorchs_gradient():
     # Weights that sum to 0 over the counted samples: the mean is NaN and so is the gradient at their
     # labels (−w/Σw), the ignored sample's 0; deltaprop gave 0 throughout.

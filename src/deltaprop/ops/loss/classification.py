@@ -262,6 +262,8 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
             if kept is not None:
                 smooth *= kept
             per_sample -= (label_smoothing / n_classes) * smooth
+        if kept is not None:  # an ignored sample is skipped, as in PyTorch: 0 even where its logits are all −inf
+            per_sample[~kept] = 0
         denominator = labels.size if w is None and kept is None else float(np.sum(sample_weight))
         a = None
 
