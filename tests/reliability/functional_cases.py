@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,9 +56,11 @@ class Case:
         lines = [f"import numpy as np\nimport {library} as T", "F = T.nn.functional", PRELUDE.rstrip()]
         if any(not np.isfinite(a).all() for a, _ in self.inputs.values() if a.dtype.kind == "f"):
             lines.append("inf, nan = float('inf'), float('nan')")
+        call = self.call()
         for name, (array, grad) in self.inputs.items():
-            lines.append(f"{name} = {leaf_text(array, grad)}")
-        lines.append(f"out = {self.call()}")
+            if re.search(rf"\b{name}\b", call):  # (an input whose option the shrinker dropped is left out)
+                lines.append(f"{name} = {leaf_text(array, grad)}")
+        lines.append(f"out = {call}")
         return "\n".join(lines)
 
 

@@ -284,6 +284,10 @@ def shrink(case: Case, lib, kind: str) -> Case:
             candidate = variant(kwargs=kwargs)
             if still(candidate):
                 current, changed = candidate, True
+        for candidate in _sliced(current, variant):
+            if still(candidate):
+                current, changed = candidate, True
+                break
         for name, (array, grad) in list(current.inputs.items()):
             options = []
             if grad:
@@ -299,6 +303,26 @@ def shrink(case: Case, lib, kind: str) -> Case:
                     current, changed = candidate, True
                     break
     return current
+
+
+def _sliced(case: Case, variant) -> list:
+    """Smaller cases: along each axis of the first input, every input with an axis of that length
+    cut to its first or last element, or to a half (inputs whose lengths are linked shrink together)."""
+    first = case.inputs[case.args[0]][0] if case.args and case.args[0] in case.inputs else None
+    if first is None:
+        return []
+    candidates = []
+    for axis, length in enumerate(first.shape):
+        if length < 2:
+            continue
+        for part in (slice(0, 1), slice(length - 1, length), slice(0, length // 2), slice(length // 2, length)):
+            inputs = {}
+            for name, (array, grad) in case.inputs.items():
+                if array.ndim > axis and array.shape[axis] == length:
+                    array = array[(slice(None),) * axis + (part,)].copy()
+                inputs[name] = (array, grad)
+            candidates.append(variant(inputs=inputs))
+    return candidates
 
 
 def reproducer(case: Case) -> str:
