@@ -41,12 +41,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="first call's seed; the others follow (default 0)")
     parser.add_argument("--show", type=int, default=20, help="distinct mismatches to print in full (default 20)")
     parser.add_argument("--only", default=None, help="draw only this table entry (cross_entropy, pool, ...)")
+    parser.add_argument("--empty", type=float, default=functional_cases.EMPTY,
+                        help=f"share of calls with one axis of length 0 (default {functional_cases.EMPTY})")
     parser.add_argument("--verbose", action="store_true", help="name each call's seed on stderr before it runs")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
     import deltaprop
 
+    functional_cases.EMPTY = args.empty
     if args.only is not None:
         if args.only not in functional_cases.TABLE:
             parser.error(f"--only: {args.only!r} is none of {', '.join(functional_cases.TABLE)}")

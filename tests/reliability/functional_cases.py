@@ -35,6 +35,9 @@ def leaf_text(array: np.ndarray, grad: bool) -> str:
     return text
 
 
+EMPTY = 0.03  # the share of cases with one axis of length 0 (scripts/fuzz_functional.py --empty)
+
+
 @dataclass
 class Case:
     op: str  # the function (or layer) called, for grouping mismatches
@@ -80,7 +83,7 @@ class Drawer:
         self.inputs: dict = {}
         self.float32 = self.rng.random() < 0.12
         self.tags: set = set()
-        self.empty = self.rng.random() < 0.03 and empty  # one axis of length 0 (an empty batch, say)
+        self.empty = self.rng.random() < EMPTY and empty  # one axis of length 0 (an empty batch, say)
 
     # inputs
     def _name(self):
