@@ -218,3 +218,27 @@ def test_grid_sample_of_no_channels_has_a_gradient(mode):
     F.grid_sample(ours_x, ours_g, mode=mode, align_corners=True).sum().backward()
     TF.grid_sample(theirs_x, theirs_g, mode=mode, align_corners=True).sum().backward()
     assert ours_x.grad.shape == tuple(theirs_x.grad.shape) == (1, 0, 4, 4)
+
+
+EMPTY_CALLS = {
+    "linear": (lambda lib, a, b, c: lib.linear(a, b, c), [(4, 1, 0), (4, 0), (4,)]),
+    "linear of no rows": (lambda lib, a, b, c: lib.linear(a, b, c), [(0, 3, 2), (4, 2), (4,)]),
+    "bilinear": (lambda lib, a, b, c: lib.bilinear(a, b, c), [(1,), (4,), (0, 1, 4)]),
+    # (no weight or bias of no channels: PyTorch's own batch_norm fails on those)
+    "batch_norm": (lambda lib, a, b, c: lib.batch_norm(a, None, None, training=True) * b + c, [(4, 0, 3), (), ()]),
+    "grid_sample bicubic": (lambda lib, a, b, c: lib.grid_sample(a, b, mode="bicubic", align_corners=False) + c,
+                            [(0, 2, 3, 4), (0, 2, 4, 2), ()]),
+}
+
+
+@pytest.mark.parametrize("call", EMPTY_CALLS)
+def test_empty_inputs_have_pytorchs_shapes_and_gradients(call):
+    # Each reshaped with a -1 beside an axis of 0 (or divided by a count of 0 channels), and failed.
+    function, shapes = EMPTY_CALLS[call]
+    results = []
+    for lib, make in ((F, dp_tensor), (TF, torch.tensor)):
+        tensors = [make(np.full(shape, 0.5), requires_grad=True) for shape in shapes]
+        out = function(lib, *tensors)
+        out.sum().backward()
+        results.append([tuple(out.shape)] + [tuple(np.shape(t.grad)) for t in tensors])
+    assert results[0] == results[1]

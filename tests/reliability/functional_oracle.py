@@ -95,7 +95,11 @@ def documented_refusal(case: Case, ours: BaseException | None, theirs: BaseExcep
             # porting.md: attn_mask with is_causal=True is refused, as PyTorch's fused kernels refuse
             # it; its math path (float64, or inputs that need a gradient) takes the pair
             return True
+        if case.op in ("nll_loss", "cross_entropy") and case.inputs[case.args[0]][0].shape[1:2] == (0,):
+            return True  # porting.md: an input with no classes is refused (PyTorch takes it when every label is ignored)
     if theirs is not None and ours is None:
+        if _empty_refused(case, theirs):
+            return True  # porting.md: empty inputs some of PyTorch's kernels refuse
         if _integer_kernel_missing(case, theirs):
             return True  # porting.md: integer inputs PyTorch's CPU kernels lack, and labels of any integer dtype
         if case.op == "binary_cross_entropy" and "mixed" in case.tags and "Found dtype" in str(theirs):
@@ -105,6 +109,15 @@ def documented_refusal(case: Case, ours: BaseException | None, theirs: BaseExcep
         if case.op == "linear" and case.inputs[case.args[1]][0].ndim == 1:
             return True  # porting.md: linear takes a weight vector with a bias where PyTorch's fused path refuses
     return False
+
+
+def _empty_refused(case: Case, theirs: BaseException) -> bool:
+    """PyTorch refused an input or weight with an axis of length 0 that deltaprop computes with."""
+    text = str(theirs)
+    return any(a.size == 0 for a, _ in case.inputs.values()) and any(words in text for words in (
+        "non-zero size for non-batch dimensions", "Non-empty 3D data tensor expected",
+        "Non-empty 4D data tensor expected", "Non-empty 5D data tensor expected", "to be at least 1 at dimension 0",
+        "returned an invalid gradient"))
 
 
 def _integer_kernel_missing(case: Case, theirs: BaseException) -> bool:
@@ -164,6 +177,9 @@ def documented_value(case: Case, kind: str, theirs: Outcome) -> bool:
     if "mixed" in case.tags and kind == "forward shape or dtype" and case.op == "binary_cross_entropy_with_logits" \
             and case.inputs[case.args[0]][0].dtype == np.float64:
         return True  # porting.md: a float64 input with a float32 target is float64 (PyTorch: float32)
+    if case.op.startswith("conv") and kind == "forward shape or dtype" and case.inputs[case.args[0]][0].size == 0 \
+            and theirs.outputs and 0 in theirs.outputs[0][0]:
+        return True  # porting.md: a convolution of no input channels has the weight's output channels
     if case.op in ("multi_margin_loss", "multilabel_margin_loss") and case.inputs[case.args[0]][0].size == 0 \
             and case.kwargs.get("reduction", "'mean'") == "'mean'":
         return True  # porting.md: the mean of an empty batch is NaN (PyTorch's is an uninitialised number)
@@ -221,6 +237,8 @@ def compare(case: Case, lib) -> tuple[str, list]:
             and "mixed" in case.tags:
         # porting.md: huber_loss of two dtypes has gradients, PyTorch's backward refuses
         return "documented", [(f"{case.op}: backward refused by PyTorch only", "")]
+    if ours.backward_error is None and theirs.backward_error is not None and _empty_refused(case, theirs.backward_error):
+        return "documented", [(f"{case.op}: backward refused by PyTorch only", "")]  # porting.md: empty inputs
     if (theirs.backward_error is None) != (ours.backward_error is None):
         who = "deltaprop" if ours.backward_error is not None else "PyTorch"
         return "mismatch", [(f"backward refused by {who} only", _describe(ours.backward_error or theirs.backward_error))]

@@ -45,7 +45,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     C = X.shape[1]
     axes = (0,) + tuple(range(2, X.ndim))
     shape = (1, C) + (1,) * (X.ndim - 2)
-    m = X.size // C
+    m = X.shape[0] * int(np.prod(X.shape[2:], dtype=np.int64))  # values per channel (not size // C: C may be 0)
     rm, rv = _array(running_mean), _array(running_var)
     gamma, beta = operand(weight) if weight is not None else None, operand(bias) if bias is not None else None
     for name, value in (("running_mean", rm), ("running_var", rv), ("weight", gamma), ("bias", beta)):

@@ -10,6 +10,7 @@ the output layer's error term is the seeds' δ = (ŷ − y)/N.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -138,9 +139,10 @@ def _logistic_loss(z: np.ndarray, y: np.ndarray) -> tuple:
 
 def _classes_last(x: np.ndarray) -> np.ndarray:
     """(N, C, d1, ...) -> (N·d1·..., C): the class axis last, every other axis one batch axis."""
+    # (the rows counted, not -1: NumPy cannot infer a -1 beside an axis of 0)
     if x.ndim <= 2:
-        return x.reshape(-1, x.shape[-1])
-    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+        return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+    return np.moveaxis(x, 1, -1).reshape(math.prod(x.shape[:1] + x.shape[2:]), x.shape[1])
 
 
 def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes: int, expected_shape: tuple,
