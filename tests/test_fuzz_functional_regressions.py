@@ -197,19 +197,6 @@ def test_margin_losses_read_a_0d_input_and_refuse_an_empty_class_axis(function):
             getattr(F, function)(dp.tensor(np.zeros(shape)), dp.tensor(target))
 
 
-@pytest.mark.parametrize("function, shape", [("unfold", (1, 0, 3, 3)), ("unfold", (2, 0, 3)), ("unfold", (1, 2, 0, 3)),
-                                             ("fold", (1, 0, 4)), ("fold", (8, 0)), ("fold", (0, 4))])
-def test_unfold_and_fold_refuse_an_empty_axis_besides_the_batch(function, shape):
-    call = {"unfold": lambda lib, x: lib.unfold(x, 2), "fold": lambda lib, x: lib.fold(x, (3, 3), 2)}[function]
-    ours_x, theirs_x = both(np.zeros(shape))
-    with pytest.raises(RuntimeError, match="non-zero dimensions"):
-        call(TF, theirs_x)
-    with pytest.raises(dp.errors.ShapeError, match="every axis but the batch's"):
-        call(F, ours_x)
-    batch = {"unfold": (0, 2, 3, 3), "fold": (0, 8, 4)}[function]  # an empty batch is taken by both
-    assert call(F, both(np.zeros(batch))[0]).shape == tuple(call(TF, both(np.zeros(batch))[1]).shape)
-
-
 @pytest.mark.parametrize("mode", ["bilinear", "nearest"])
 def test_grid_sample_of_no_channels_has_a_gradient(mode):
     # The backward's block size divided by the channel count, 0.

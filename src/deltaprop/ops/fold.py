@@ -52,15 +52,7 @@ def _add_columns(G: np.ndarray, shape: tuple, kernel, dilation, pads, stride, ou
 def _four_d(op: str, X: np.ndarray, layout: str) -> np.ndarray:
     if X.ndim not in (3, 4):
         raise ShapeError(f"{op}: expected input of shape (N, {layout}) or ({layout}), got shape {X.shape}")
-    _nonempty(op, X, 4)
     return X if X.ndim == 4 else X[None]
-
-
-def _nonempty(op: str, X: np.ndarray, batched_ndim: int) -> None:
-    """PyTorch's rule: every axis but the batch's must have a length (an empty batch is taken)."""
-    if 0 in X.shape[X.ndim == batched_ndim:]:
-        raise ShapeError(f"{op}: expected every axis but the batch's to be non-empty, got input of shape {X.shape} "
-                         f"(as PyTorch refuses it)")
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -94,7 +86,6 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     batched = G.ndim == 3
     if G.ndim not in (2, 3):
         raise ShapeError(f"{op}: expected input of shape (N, C·kh·kw, L) or (C·kh·kw, L), got shape {G.shape}")
-    _nonempty(op, G, 3)
     G = G if batched else G[None]
     size = int_tuple(output_size, 2, "output_size", op, 1)
     kernel, dilation, pads, stride = _geometry(op, kernel_size, dilation, padding, stride)
