@@ -148,9 +148,6 @@ def documented(case: Case, theirs: Outcome, ours: Outcome, problems=()) -> bool:
     if (spec["family"] == "activation" and spec["layer"].startswith(("nn.Dropout2d", "nn.Dropout3d"))
             and ours.stage == "call" and len(spec["shape"]) - int(spec["layer"][10]) not in (1, 2)):
         return True  # porting.md: Dropout2d/3d refuse the ranks PyTorch still takes with a warning
-    if (spec.get("kind") in ("avg", "lp") and spec["d"] == 3 and ours.stage is None
-            and "smaller than kernel size" in str(theirs.error)):
-        return True  # porting.md: PyTorch 2.13's avg_pool3d refuses an input smaller than the kernel
     if (spec.get("kind") in ("group", "batch") and not spec["affine"] and theirs.stage is None
             and (spec["kind"] == "group" or not spec["track_running_stats"]) and ours.stage == "call"
             and "expected input of shape" in str(ours.error)):

@@ -30,7 +30,7 @@ class PairwiseDistance(Module):
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
         super().__init__()
-        self.norm = F.distances._positive_p("PairwiseDistance", p)
+        self.norm = F.distances._norm_order("PairwiseDistance", p)
         self.eps = real_option("PairwiseDistance", "eps", eps)
         self.keepdim = F._options._flag("PairwiseDistance", "keepdim", keepdim)
 

@@ -164,6 +164,8 @@ def _scattered(index: np.ndarray, g: np.ndarray, weights, shifts, frame_shape, d
     n, c, points = g.shape
     plane = frame_shape[2] * frame_shape[3]
     out = _memory.empty(frame_shape, dtype)
+    if n == 0 or c == 0:
+        return out  # (an empty batch, or no channels: nothing to add up, and no block size to divide by)
     per_plane = max(points, 1) * 8
     # whole batch elements per block where a batch element's channels fit, else channels of one
     batch_step = max(1, _BLOCK_BYTES // (per_plane * c)) if per_plane * c <= _BLOCK_BYTES else 1

@@ -432,7 +432,7 @@ def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False, sparse=
             if padding is not None:
                 touched = touched[touched != padding]
             touched = zeros_with_rows((rows, width), dtype, touched)
-        grad = _sum_rows(rows, flat, g.reshape(-1, width), dtype, touched)
+        grad = _sum_rows(rows, flat, g.reshape(flat.size, width), dtype, touched)  # (rows of width 0 too)
         if scale_grad_by_freq:
             grad /= np.maximum(np.bincount(flat, minlength=rows), 1).astype(dtype)[:, None]
         if padding is not None:

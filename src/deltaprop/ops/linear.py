@@ -13,6 +13,8 @@ temporaries per layer, and skips ∂E/∂x entirely for the first layer, whose i
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -55,7 +57,7 @@ def linear(x, weight, bias=None):
         # does a small product per leading index: 75 against 17 µs for (64, 10, 32)·(32, 96)),
         # into an array from the pool (ops/_memory.py): a recurrent layer's input products are
         # megabytes, which a fresh array page-faults in at every step.
-        rows = X.reshape(-1, X.shape[-1])
+        rows = X.reshape(math.prod(X.shape[:-1]), X.shape[-1])  # (sizes spelled out: -1 beside a 0 is ambiguous)
         if rows.shape[1] == 1:
             out = mm(rows, W.T)
         else:
@@ -68,8 +70,8 @@ def linear(x, weight, bias=None):
     def backward(g):
         # (``bias`` is read when the rule runs: None where a bias of another shape is added below)
         # Leading axes folded into one batch axis: g2 is (batch, out), X2 is (batch, in).
-        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-        X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
+        g2 = g if g.ndim == 2 else g.reshape(math.prod(g.shape[:-1]), g.shape[-1])
+        X2 = X if X.ndim == 2 else X.reshape(math.prod(X.shape[:-1]), X.shape[-1])
         grads = (_product(g2.T, X2) if weight.requires_grad else None,)
         if bias is not None:
             grads += (_sum_rows(g2) if bias.requires_grad else None,)
@@ -209,14 +211,15 @@ def bilinear(input1, input2, weight, bias=None):
         parents += (bias,)
     lead = X1.shape[:-1]
     # Data arrives as float64 or integers: compute in the weight's dtype (what linear does).
-    A = X1.reshape(-1, X1.shape[-1]) if x1.requires_grad else X1.reshape(-1, X1.shape[-1]).astype(W.dtype, copy=False)
-    B = X2.reshape(-1, X2.shape[-1]) if x2.requires_grad else X2.reshape(-1, X2.shape[-1]).astype(W.dtype, copy=False)
+    rows = math.prod(lead)  # (spelled out: a -1 beside a 0 is ambiguous)
+    A = X1.reshape(rows, X1.shape[-1]) if x1.requires_grad else X1.reshape(rows, X1.shape[-1]).astype(W.dtype, copy=False)
+    B = X2.reshape(rows, X2.shape[-1]) if x2.requires_grad else X2.reshape(rows, X2.shape[-1]).astype(W.dtype, copy=False)
     out = np.einsum("ni,oij,nj->no", A, W, B, optimize=True)
     if bias is not None:
         out += bias.data
 
     def backward(g):
-        g = g.reshape(-1, W.shape[0])
+        g = g.reshape(rows, W.shape[0])
         grads = (
             np.einsum("no,oij,nj->ni", g, W, B, optimize=True).reshape(X1.shape) if x1.requires_grad else None,
             np.einsum("no,ni,oij->nj", g, A, W, optimize=True).reshape(X2.shape) if x2.requires_grad else None,

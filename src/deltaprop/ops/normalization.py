@@ -45,7 +45,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     C = X.shape[1]
     axes = (0,) + tuple(range(2, X.ndim))
     shape = (1, C) + (1,) * (X.ndim - 2)
-    m = X.size // C
+    m = X.shape[0] * int(np.prod(X.shape[2:], dtype=np.int64))  # values per channel (not size // C: C may be 0)
     rm, rv = _array(running_mean), _array(running_var)
     gamma, beta = operand(weight) if weight is not None else None, operand(bias) if bias is not None else None
     for name, value in (("running_mean", rm), ("running_var", rv), ("weight", gamma), ("bias", beta)):
@@ -174,6 +174,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     for name, value in (("weight", gamma), ("bias", beta)):
         if value is not None and np.shape(value.data) != (C,):
             raise ShapeError(f"{op}: {name} must have shape ({C},) for an input with {C} channels, got shape {np.shape(value.data)}")
+    if X.shape[0] * C // int(num_groups) * int(np.prod(X.shape[2:], dtype=np.int64)) == 1:
+        # PyTorch's batch-size check, on (N·C/G, G, *spatial) with the G left out of the product
+        raise ShapeError(f"{op}: expected more than one value per group, got input of shape {X.shape} in "
+                         f"{num_groups} groups (PyTorch refuses it)")
     X = _in_layer_dtype(x, X, gamma)
     # each group of a sample as one row (its length given, so that an empty batch reshapes too)
     grouped = (X.shape[0], int(num_groups), C // int(num_groups) * int(np.prod(X.shape[2:], dtype=np.int64)))

@@ -187,6 +187,10 @@ def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_inclu
     if X.dtype.kind != "f":
         X = X.astype(np.float32)
     kernel, stride, dilation, pads, out_shape = _pool_setup(op, n, X, kernel_size, stride, padding, 1, ceil_mode)
+    if n == 3 and any(size < k for size, k in zip(X.shape[2:], kernel)):
+        # PyTorch's 3-d average pooling (and lp_pool3d, built on it) checks the input without its padding
+        raise ShapeError(f"{op}: the input's spatial size {'x'.join(map(str, X.shape[2:]))} is smaller than the "
+                         f"kernel {'x'.join(map(str, kernel))} along some axis (padding aside), as PyTorch refuses it")
     padding = tuple(lo for lo, _ in pads)
     if divisor_override is None:
         divisor = _avg_divisor(X.shape[2:], kernel, stride, pads, padding, out_shape, count_include_pad)

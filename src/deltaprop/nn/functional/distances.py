@@ -13,9 +13,11 @@ from ...tensor import Tensor
 from ._options import _dim, _flag
 
 
-def _positive_p(op: str, p) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p > 0:
-        raise ConfigError(f"{op}: p must be a positive number (or inf), got {p!r}")
+def _norm_order(op: str, p) -> float:
+    """The order of a vector norm: any real number or ±inf, as PyTorch's (0 counts the nonzero
+    entries, a negative p gives (Σ |x|^p)^(1/p))."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or p != p:
+        raise ConfigError(f"{op}: p must be a real number (or inf), got {p!r}")
     return float(p)
 
 
@@ -24,7 +26,7 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None)
     a slice of norm below ``eps`` divided by ``eps`` instead (so zeros stay zeros)."""
     if out is not None:
         raise ConfigError("normalize: out= is not supported; use the returned tensor")
-    norm = ops.norm(input, _positive_p("normalize", p), _dim("normalize", dim), keepdims=True)
+    norm = ops.norm(input, _norm_order("normalize", p), _dim("normalize", dim), keepdims=True)
     return ops.div(input, ops.clamp_min(norm, eps))
 
 
@@ -67,7 +69,7 @@ pdist = ops.pdist  # the distances between the rows of one (N, M) input, i < j
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     """‖x1 − x2 + eps‖_p along the last dimension, as PyTorch's (``eps`` keeps the norm away from
     the point where its gradient is undefined)."""
-    p, eps = _positive_p("pairwise_distance", p), real_option("pairwise_distance", "eps", eps)
+    p, eps = _norm_order("pairwise_distance", p), real_option("pairwise_distance", "eps", eps)
     keepdim = _flag("pairwise_distance", "keepdim", keepdim)
     x1, x2 = _broadcast_pair("pairwise_distance", x1, x2)
     difference = ops.add(ops.sub(x1, x2), eps)

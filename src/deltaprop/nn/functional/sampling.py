@@ -20,6 +20,7 @@ derivatives differentiate. Nearest sampling gives the grid no gradient (PyTorch:
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -183,7 +184,7 @@ def _sampled(input, grid, mode, padding_mode, align_corners):
         """The input at integer positions (N, ...), the rows and columns broadcast together: its values
         (N, C, ...), and (N, 1, ...) where they lie inside it (zeros elsewhere)."""
         inside = (column >= 0) & (column < w) & (row >= 0) & (row < h)
-        flat = np.where(inside, row * w + column, 0).astype(np.int64).reshape(n, 1, -1)
+        flat = np.where(inside, row * w + column, 0).astype(np.int64).reshape(n, 1, math.prod(inside.shape[1:]))
         values = ops.gather(pixels, 2, Tensor(np.broadcast_to(flat, (n, c, flat.shape[2]))))
         return ops.reshape(values, (n, c, *inside.shape[1:])), inside.astype(input.data.dtype)[:, None]
 

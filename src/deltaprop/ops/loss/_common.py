@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import ConfigError, ShapeError
+from ...errors import ConfigError, GradError, ShapeError
 from ...tensor import Tensor, get_default_dtype
 from .. import _memory
 from .._core import operand, record
@@ -21,6 +21,14 @@ REDUCTIONS = ("mean", "sum", "none")
 def _check_reduction(name: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ConfigError(f"{name}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+
+
+def _constant_option(name: str, option: str, value) -> None:
+    """Refuse a ``weight`` (or ``pos_weight``) that requires grad where the loss takes it as a
+    constant, as PyTorch refuses it (even under no_grad): its gradient would be lost without a word."""
+    if isinstance(value, Tensor) and value.requires_grad:
+        raise GradError(f"{name}: {option} requires grad, but the loss has no gradient for it (as in PyTorch); "
+                        f"pass {option}.detach()")
 
 
 def _reduce(values: np.ndarray, reduction: str, denominator: float):

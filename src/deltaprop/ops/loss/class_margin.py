@@ -20,17 +20,21 @@ from ..elementwise import where
 from ..indexing import gather
 from ..reduction import sum as total
 from ..shape import reshape
-from ._common import _check_reduction, _float_dtype, _operands, _reduced
+from ._common import _check_reduction, _constant_option, _float_dtype, _operands, _reduced
 
 
 def _scores(name: str, input) -> tuple:
-    """The input as (N, C) scores, and whether it was one sample (C,)."""
+    """The input as (N, C) scores, and whether it was one sample (C,), or a 0-d one (one sample of
+    one class, as PyTorch reads it). An empty class axis is refused, as PyTorch refuses it."""
     x = operand(input)
     (x,) = _operands(_float_dtype(x), x)
-    ndim = np.ndim(x.data)
-    if ndim not in (1, 2):
-        raise ShapeError(f"{name}: expected input of shape (N, C) or (C,), got shape {np.shape(x.data)}")
-    return (x if ndim == 2 else reshape(x, (1, -1))), ndim == 1
+    shape = np.shape(x.data)
+    if len(shape) > 2:
+        raise ShapeError(f"{name}: expected input of shape (N, C) or (C,), got shape {shape}")
+    if shape and shape[-1] == 0:
+        raise ShapeError(f"{name}: expected at least one class, got input of shape {shape} (PyTorch refuses "
+                         f"an empty class axis too)")
+    return (x if len(shape) == 2 else reshape(x, (1, -1))), len(shape) < 2
 
 
 def _labels(name: str, target, shape: tuple) -> np.ndarray:
@@ -48,6 +52,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction=
     target. 'mean' averages over the N samples."""
     name = "multi_margin_loss"
     _check_reduction(name, reduction)
+    _constant_option(name, "weight", weight)
     if isinstance(p, bool) or p not in (1, 2):
         raise ConfigError(f"{name}: p must be 1 or 2, got {p!r}")
     margin = real_option(name, "margin", margin)
@@ -80,7 +85,8 @@ def multilabel_margin_loss(input, target, *, reduction="mean"):
     _check_reduction(name, reduction)
     x, single = _scores(name, input)
     n, c = np.shape(x.data)
-    labels = _labels(name, target, (c,) if single else (n, c)).reshape(n, c)
+    labels = _labels(name, target, np.shape(x.data)[1:] if single and np.ndim(input) else () if single
+                     else (n, c)).reshape(n, c)
     listed = np.cumprod(labels >= 0, axis=1).astype(bool)  # the entries before the first negative one
     if (labels[listed] >= c).any():
         raise DataError(f"{name}: target {int(labels[listed][labels[listed] >= c][0])} is not a class index in [0, {c})")

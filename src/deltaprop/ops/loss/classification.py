@@ -10,6 +10,7 @@ the output layer's error term is the seeds' δ = (ŷ − y)/N.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from ...tensor import Tensor
 from .. import _memory
 from .._core import constant, operand, record
 from ..activation import _against_zero, _row_max, logistic
-from ._common import _check_reduction, _pointwise, _reduce, _upstream
+from ._common import _check_reduction, _constant_option, _pointwise, _reduce, _upstream
 
 
 def _values(x, dtype=None) -> np.ndarray:
@@ -40,8 +41,12 @@ def _elementwise_weight(name: str, weight, x: np.ndarray, option: str = "weight"
     return w
 
 
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """E = −[y log p + (1 − y) log(1 − p)] on probabilities p; logs are clamped at −100 as in PyTorch."""
+    _constant_option("binary_cross_entropy", "weight", weight)
 
     def rule(p, y):
         if p.size and (p.min() < 0 or p.max() > 1):
@@ -59,11 +64,12 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         scratch *= log_q
         values += scratch
         np.negative(values, out=values)  # −[y log p + (1 − y) log(1 − p)]
-        # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does.
+        # ∂E/∂p = (p − y) / (p(1 − p)); the denominator is kept away from 0 as PyTorch does, at
+        # its float32 constant 1e-12 (9.99999996e-13 in float64 too).
         d_input = np.subtract(p, y, out=scratch)
         denominator = np.subtract(1, p, out=np.empty_like(p))
         denominator *= p
-        np.maximum(denominator, 1e-12, out=denominator)
+        np.maximum(denominator, _BCE_EPSILON, out=denominator)
         d_input /= denominator
         d_target = np.subtract(log_q, log_p, out=denominator)
         if weight is None:
@@ -82,6 +88,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     softplus(−z) = log(1 + e^(−z)) = max(−z, 0) + log1p(e^(−|z|)) never overflows; ∂E/∂z = σ(z) − y
     without pos_weight (computed as in :func:`_logistic_loss`), and (1 − y) − L·σ(−z) with it.
     """
+    _constant_option("binary_cross_entropy_with_logits", "weight", weight)
+    _constant_option("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
 
     def rule(z, y):
         if pos_weight is None:
@@ -131,9 +139,10 @@ def _logistic_loss(z: np.ndarray, y: np.ndarray) -> tuple:
 
 def _classes_last(x: np.ndarray) -> np.ndarray:
     """(N, C, d1, ...) -> (N·d1·..., C): the class axis last, every other axis one batch axis."""
+    # (the rows counted, not -1: NumPy cannot infer a -1 beside an axis of 0)
     if x.ndim <= 2:
-        return x.reshape(-1, x.shape[-1])
-    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+        return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+    return np.moveaxis(x, 1, -1).reshape(math.prod(x.shape[:1] + x.shape[2:]), x.shape[1])
 
 
 def _class_indices(name: str, target: np.ndarray, input_shape: tuple, n_classes: int, expected_shape: tuple,
@@ -212,6 +221,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     z_full = input.data
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
     if z_full.ndim >= 2 and t.dtype.kind in "iu" and t.shape == z_full.shape[:1] + z_full.shape[2:]:
+        _constant_option(name, "weight", weight)
         return _cross_entropy_labels(input, t, reduction, ignore_index, label_smoothing, weight)
     n_classes, out_shape = _class_layout(name, z_full)
     z = _classes_last(z_full)
@@ -222,6 +232,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
     w = _class_weight(name, weight, n_classes, z.dtype)
 
     soft_target = None  # the target as a graph node, when it holds probabilities that need a gradient
+    weight_node = None  # the class weights as a graph node, when probabilities are weighted by a weight that needs one
     kept = None  # the samples that count, when some are ignored
     if t.dtype.kind == "f" and t.shape == z_full.shape:  # class probabilities
         if ignore_index >= 0:
@@ -231,6 +242,8 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
             )
         if isinstance(target, Tensor) and target.requires_grad:
             soft_target = target
+        if isinstance(weight, Tensor) and weight.requires_grad:
+            weight_node = weight  # ∂E/∂w_c = −Σ_rows q_c log softmax(z)_c, as PyTorch's composed loss has it
         q = _classes_last(t).astype(z.dtype, copy=False)
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / n_classes
@@ -239,6 +252,7 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
         denominator = per_sample.size
         labels = None
     else:
+        _constant_option(name, "weight", weight)
         labels, kept = _class_indices(name, t, z_full.shape, n_classes, out_shape, ignore_index)
         rows = np.arange(labels.size)
         sample_weight = 1.0 if w is None else w[labels]
@@ -250,6 +264,8 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
             if kept is not None:
                 smooth *= kept
             per_sample -= (label_smoothing / n_classes) * smooth
+        if kept is not None:  # an ignored sample is skipped, as in PyTorch: 0 even where its logits are all −inf
+            per_sample[~kept] = 0
         denominator = labels.size if w is None and kept is None else float(np.sum(sample_weight))
         a = None
 
@@ -283,12 +299,17 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
             if coeff is None:  # indices with weights, smoothing or ignored samples: build the weighted target
                 coeff = label_coefficients(logp, rows, labels, label_smoothing, sample_weight, n_classes, w, kept)
             grad = coeff.sum(axis=1, keepdims=True) * p - coeff
+        grad_weight = None
+        if weight_node is not None:
+            grad_weight = -(q * logp * scale).sum(axis=0).astype(weight_node.data.dtype, copy=False)
         grad *= scale
-        if soft_target is None:
-            return (to_input_layout(grad),)
-        return to_input_layout(grad), grad_target
+        grads = (to_input_layout(grad),)
+        if soft_target is not None:
+            grads += (grad_target,)
+        return grads if weight_node is None else grads + (grad_weight,)
 
-    parents = (input,) if soft_target is None else (input, soft_target)
+    parents = (input,) + ((soft_target,) if soft_target is not None else ()) + \
+        ((weight_node,) if weight_node is not None else ())
     return record(_reduce(values, reduction, denominator), parents, backward, name)
 
 
@@ -523,6 +544,7 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     x_full = input.data
     n_classes, expected = _class_layout(name, x_full)
     labels, kept = _class_indices(name, _values(target), x_full.shape, n_classes, expected, ignore_index)
+    _constant_option(name, "weight", weight)
     x = x_full if x_full.ndim >= 2 else x_full.reshape(1, n_classes)  # one sample: a batch of one
     if x.ndim == 2:  # (rows, labels): for a batch of a few rows the quicker index (10 µs less for 32)
         index = (np.arange(labels.size), labels)
@@ -538,15 +560,21 @@ def nll_loss(input, target, weight=None, reduction="mean", ignore_index=-100):
     sample_weight = np.ones(labels.size, dtype=x.dtype) if w is None else w[labels]
     if kept is not None:
         sample_weight *= kept  # 0 for the ignored samples
-    values = (-picked * sample_weight).reshape(expected)
+    values = -picked * sample_weight
+    if kept is not None:  # an ignored sample is skipped, as in PyTorch: 0 even where its input is ±inf or NaN
+        values[~kept] = 0
+    values = values.reshape(expected)
     denominator = labels.size if w is None and kept is None else float(sample_weight.sum())
 
     def backward(g):
-        # Every sample ignored: the mean is NaN, its gradient 0 (nothing depends on the input), as in PyTorch.
-        scale = g * 0 if kept is not None and not denominator else _upstream(g, reduction, denominator)
+        # −w_y·g/Σw at each counted sample's label (NaN where the weights sum to 0 in a mean, as in
+        # PyTorch), 0 for the ignored ones: every sample ignored, the mean is NaN and its gradient 0.
+        per_sample = -sample_weight * np.reshape(_upstream(g, reduction, denominator), -1)
+        if kept is not None:
+            per_sample[~kept] = 0
         grad = np.zeros(x.shape, x.dtype)
         # (one label per sample: no place is set twice)
-        (grad if x.ndim == 2 else _flat(grad))[index] = -sample_weight * np.reshape(scale, -1)
+        (grad if x.ndim == 2 else _flat(grad))[index] = per_sample
         return (grad.reshape(x_full.shape),)
 
     return record(_reduce(values, reduction, denominator), (input,), backward, name)
