@@ -5,6 +5,7 @@ import pytest
 
 import deltaprop as dp
 import deltaprop.nn.functional as F
+from deltaprop.errors import ShapeError
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference these fixes are compared with")
 TF = torch.nn.functional
@@ -229,3 +230,34 @@ def test_empty_inputs_have_pytorchs_shapes_and_gradients(call):
         out.sum().backward()
         results.append([tuple(out.shape)] + [tuple(np.shape(t.grad)) for t in tensors])
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_grouped_convolution_of_no_input_channels_is_the_ungrouped_one(n):
+    """Grouped convolutions of an input with no channels failed in a reshape (a -1 beside an axis of
+    0); now they give what the ungrouped one gives (porting.md: each output channel its bias, where
+    PyTorch's output has no channels), with gradients of the inputs' shapes."""
+    conv = getattr(F, f"conv{n}d")
+    x = dp.zeros((2, 0) + (5,) * n, dtype=dp.float64, requires_grad=True)
+    w = dp.tensor(np.ones((4, 0) + (3,) * n), requires_grad=True)
+    b = dp.tensor([0.5, -1.0, 2.0, 3.0], dtype=dp.float64, requires_grad=True)
+    grouped = conv(x, w, b, groups=2)
+    np.testing.assert_array_equal(grouped.data, conv(x, w, b).data)
+    np.testing.assert_array_equal(grouped.data[(slice(None), slice(None)) + (0,) * n], np.tile(b.data, (2, 1)))
+    grouped.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+    np.testing.assert_array_equal(b.grad, np.full(4, 2.0 * 3**n))
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_a_kernel_without_positions_is_refused_as_pytorch_refuses_it(n, groups):
+    """A weight with a kernel axis of length 0 was convolved into an output of bias values; PyTorch
+    refuses it ("kernel size should be greater than zero"), and so does deltaprop, in one sentence."""
+    kernel = (1,) * (n - 1) + (0,)
+    x, tx = both(np.ones((1, 2) + (4,) * n))
+    w, tw = both(np.ones((2, 2 // groups) + kernel))
+    with pytest.raises(RuntimeError, match="kernel size should be greater than zero"):
+        getattr(TF, f"conv{n}d")(tx, tw, groups=groups)
+    with pytest.raises(ShapeError, match=rf"conv{n}d: the kernel must be at least 1 wide on every axis"):
+        getattr(F, f"conv{n}d")(x, w, groups=groups)

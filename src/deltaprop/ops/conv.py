@@ -81,12 +81,19 @@ def _streamed(run: int):
         yield
 
 
+def _check_kernel(op: str, weight_shape: tuple) -> None:
+    """Refuse a kernel with no positions along some axis, as PyTorch does (there is no window to slide)."""
+    if 0 in weight_shape[2:]:
+        raise ShapeError(f"{op}: the kernel must be at least 1 wide on every axis, got a weight of shape {weight_shape}")
+
+
 def _conv(op: str, n: int, input, weight, bias, stride, padding, dilation) -> Tensor:
     """The convolution of an (N, C, *S) input with an (O, C, *kernel) weight, for any n."""
     x, w = operand(input), operand(weight)
     W = w.data
     if np.ndim(W) != n + 2:
         raise ShapeError(f"{op}: weight must have shape (out_channels, in_channels, {KERNEL_AXES[n]}), got shape {np.shape(W)}")
+    _check_kernel(op, W.shape)
     X = np.asarray(x.data)
     batched = _batched(op, n, X, W.shape[1])
     if not batched:
@@ -268,6 +275,7 @@ def _grouped(op: str, n: int, input, weight, bias, stride, padding, dilation, gr
     if np.ndim(W) != n + 2:
         raise ShapeError(f"{op}: weight must have shape (out_channels, in_channels / groups, {KERNEL_AXES[n]}), "
                          f"got shape {np.shape(W)}")
+    _check_kernel(op, W.shape)
     O, per_group = W.shape[0], W.shape[1]
     if O % groups:
         raise ShapeError(f"{op}: the weight's {O} output channels (its first axis) are not divisible by groups={groups}")
@@ -304,7 +312,7 @@ def _grouped(op: str, n: int, input, weight, bias, stride, padding, dilation, gr
     out = _memory.empty((O, math.prod(out_shape) * N), np.result_type(W3, dtype))
     out3 = out.reshape(G, Og, -1)
     for r0, r1 in blocks:
-        cols = unfold(r0, r1).reshape(G, CgK, -1)
+        cols = unfold(r0, r1).reshape(G, CgK, (r1 - r0) * row_width)
         np.matmul(W3, cols, out=out3[:, :, r0 * row_width : r1 * row_width])
         del cols
     if bias is not None:
@@ -330,7 +338,7 @@ def _grouped(op: str, n: int, input, weight, bias, stride, padding, dilation, gr
         for r0, r1 in blocks:
             g_block = g3[:, :, r0 * row_width : r1 * row_width]
             if gw3 is not None:
-                gw3 += np.matmul(g_block, unfold(r0, r1).reshape(G, CgK, -1).transpose(0, 2, 1))
+                gw3 += np.matmul(g_block, unfold(r0, r1).reshape(G, CgK, (r1 - r0) * row_width).transpose(0, 2, 1))
             if fold and depthwise:
                 _depthwise_scatter(g_block, W, stored, stride, dilation, out_shape, r0, r1)
             elif fold:
