@@ -261,3 +261,19 @@ def test_a_kernel_without_positions_is_refused_as_pytorch_refuses_it(n, groups):
         getattr(TF, f"conv{n}d")(tx, tw, groups=groups)
     with pytest.raises(ShapeError, match=rf"conv{n}d: the kernel must be at least 1 wide on every axis"):
         getattr(F, f"conv{n}d")(x, w, groups=groups)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (2, 0, 3)])
+def test_an_input_without_classes_is_refused_in_one_sentence(loss, shape):
+    """An input whose class axis has length 0 met NumPy's errors (a maximum of nothing, an index out of
+    bounds); it is refused in one sentence naming its shape (porting.md)."""
+    labels = np.zeros(shape[:1] + shape[2:] if len(shape) > 1 else (), dtype=np.int64)
+    with pytest.raises(ShapeError, match=rf"{loss}: the input of shape \({shape[0]},.*has no classes"):
+        getattr(F, loss)(dp.zeros(shape, dtype=dp.float64), dp.tensor(labels), ignore_index=0)
+
+
+def test_instance_norm_of_no_channels_is_refused_under_its_own_name():
+    """It was refused by group_norm's check, whose sentence named group_norm and num_groups=0."""
+    with pytest.raises(ShapeError, match=r"instance_norm: expected an input with at least one channel, got shape \(1, 0, 2\)"):
+        F.instance_norm(dp.zeros((1, 0, 2), dtype=dp.float64))

@@ -233,8 +233,10 @@ def _first_difference(run: Run, theirs: list, ours: list):
             # LBFGS' state (y, s, ρ = 1/(y·s), H_diag = y·s/y·y, the direction) is made of differences
             # of nearly equal gradients and points near the minimum, which carry the libraries'
             # roundings magnified: their relative precision is the parameters' times the condition
-            # number of the problem
-            within = STATE_LBFGS if run.lbfgs and key.startswith("state[") else tolerance
+            # number of the problem. So is the gradient itself near the minimum (A·p − b for the
+            # quadratic: terms of the parameters' size that nearly cancel).
+            near_minimum = key.startswith("state[") or key.endswith(".grad")
+            within = STATE_LBFGS if run.lbfgs and near_minimum else tolerance
             if (why := _differ(mine[key], yours[key], within)) is not None:
                 return index, key, why
     return None

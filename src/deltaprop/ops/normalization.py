@@ -239,6 +239,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if positions <= 1:
         raise ShapeError(f"{op}: expected more than one position per channel, got input of shape {X.shape}")
     C = X.shape[1]
+    if C == 0:
+        raise ShapeError(f"{op}: expected an input with at least one channel, got shape {X.shape}")
     out = group_norm(x, C, weight, bias, eps)
     rm, rv = _array(running_mean), _array(running_var)
     for name, value in (("running_mean", rm), ("running_var", rv)):

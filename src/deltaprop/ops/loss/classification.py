@@ -183,9 +183,14 @@ def _class_layout(name: str, x: np.ndarray) -> tuple[int, tuple]:
     """(number of classes, shape of the class labels) for an input (C,), (N, C) or (N, C, d1, ...)."""
     if x.ndim == 0:
         raise ShapeError(f"{name}: input needs a class axis, got a scalar")
-    if x.ndim == 1:
-        return x.shape[0], ()
-    return x.shape[1], (x.shape[0],) + x.shape[2:]
+    n_classes = x.shape[0 if x.ndim == 1 else 1]
+    if n_classes == 0:
+        _refuse_no_classes(name, x.shape)
+    return n_classes, (() if x.ndim == 1 else (x.shape[0],) + x.shape[2:])
+
+
+def _refuse_no_classes(name: str, shape: tuple):
+    raise ShapeError(f"{name}: the input of shape {shape} has no classes (its class axis has length 0)")
 
 
 def _class_weight(name: str, weight, n_classes: int, dtype):
@@ -374,6 +379,8 @@ def _cross_entropy_labels(input, labels: np.ndarray, reduction: str, ignore_inde
     """
     z = input.data
     n_classes = z.shape[1]
+    if not n_classes:
+        _refuse_no_classes("cross_entropy", z.shape)
     spatial = z.ndim > 2
     n = labels.size
     # z − max z, and then e in its place: large logits (a language model's) take one array from
