@@ -200,14 +200,20 @@ def run_snapshot(program: Program, names) -> Outcome:
         return run(program, torch, names)[0]
 
 
+def same_mismatch(compare, candidate, lib, kind: str) -> bool:
+    """Whether ``compare(candidate, lib)`` still finds a mismatch of ``kind`` (the shrinkers' test of
+    a smaller reproducer; one that breaks is none)."""
+    try:
+        verdict, problems = compare(candidate, lib)
+    except Exception:  # noqa: BLE001 - a broken candidate is not a smaller reproducer
+        return False
+    return verdict == "mismatch" and problems[0][0] == kind
+
+
 def shrink(program: Program, lib, kind: str) -> Program:
     """Drop steps and leaves one at a time while the same kind of mismatch remains."""
     def still(candidate):
-        try:
-            verdict, problems = compare(candidate, lib)
-        except Exception:  # noqa: BLE001 - a broken candidate is not a smaller reproducer
-            return False
-        return verdict == "mismatch" and problems[0][0] == kind
+        return same_mismatch(compare, candidate, lib, kind)
 
     current = program
     changed = True

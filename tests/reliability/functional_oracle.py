@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd_oracle import LOOSE, TIGHT, _array, _describe, _dtype, loss_text
+from autograd_oracle import LOOSE, TIGHT, _array, _describe, _dtype, loss_text, same_mismatch
 from autograd_oracle import _close as _close_arrays
 from functional_cases import ACTIVATIONS, Case, leaf_text, namespace_for
 
@@ -283,11 +283,7 @@ def _unless_documented(case: Case, kind: str, theirs: Outcome, detail: str) -> t
 def shrink(case: Case, lib, kind: str) -> Case:
     """Drop keyword arguments and round input values while the same kind of mismatch remains."""
     def still(candidate):
-        try:
-            verdict, problems = compare(candidate, lib)
-        except Exception:  # noqa: BLE001 - a broken candidate is not a smaller reproducer
-            return False
-        return verdict == "mismatch" and problems[0][0] == kind
+        return same_mismatch(compare, candidate, lib, kind)
 
     def variant(**changes):
         fields = dict(op=case.op, inputs=dict(current.inputs), args=list(current.args), kwargs=dict(current.kwargs),

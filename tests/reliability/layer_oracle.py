@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import layer_cases
+from autograd_oracle import _array, _dtype
 from layer_cases import PRELUDE, Case
 
 # (float32: a layer norm over two features, or attention's softmax, loses digits to cancellation
@@ -35,21 +36,6 @@ class Outcome:
     grads: dict = field(default_factory=dict)  # input name -> array or None
     param_grads: dict = field(default_factory=dict)
     state: dict = field(default_factory=dict)  # the state dict after the calls and the backward
-
-
-def _array(x):
-    if x is None:
-        return None
-    if isinstance(x, np.ndarray):
-        return x.copy()
-    data = getattr(x, "data", None)
-    if isinstance(data, np.ndarray):  # a deltaprop tensor
-        return np.array(data)
-    return x.detach().cpu().numpy().copy()
-
-
-def _dtype(x) -> str:
-    return str(x.dtype).rsplit(".", 1)[-1]
 
 
 def _flat(value) -> list:

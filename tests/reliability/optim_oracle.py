@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from autograd_oracle import _dtype, same_mismatch
 from optim_runs import Run, prelude
 
 TIGHT, LOOSE, STATE_LBFGS = (1e-10, 1e-12), (1e-7, 1e-9), (1e-5, 1e-9)
@@ -88,10 +89,6 @@ def plain(value):
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return f"<{type(value).__name__}>"
-
-
-def _dtype(x) -> str:
-    return str(x.dtype).rsplit(".", 1)[-1]
 
 
 def observe(namespace: dict, run: Run) -> dict:
@@ -383,11 +380,7 @@ def shrink(run: Run, lib, kind: str) -> Run:
     from optim_runs import Event, without_keyword
 
     def still(candidate):
-        try:
-            verdict, problems = compare(candidate, lib)
-        except Exception:  # noqa: BLE001 - a broken candidate is not a smaller reproducer
-            return False
-        return verdict == "mismatch" and problems[0][0] == kind
+        return same_mismatch(compare, candidate, lib, kind)
 
     current = run
     changed = True
