@@ -16,65 +16,32 @@ tests/test_fuzz_autograd.py.
 
 from __future__ import annotations
 
-import argparse
-import collections
 import sys
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reliability"))
 
 import autograd_oracle  # noqa: E402
 import autograd_programs  # noqa: E402
+import fuzz_driver  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=2000, help="programs to try (default 2000)")
-    parser.add_argument("--seed", type=int, default=0, help="first program's seed; the others follow (default 0)")
-    parser.add_argument("--show", type=int, default=20, help="distinct mismatches to print in full (default 20)")
-    parser.add_argument("--verbose", action="store_true", help="name each program's seed on stderr before it runs")
-    args = parser.parse_args()
-    warnings.simplefilter("ignore")
-
-    import deltaprop
-
-    tally: collections.Counter = collections.Counter()
-    kinds: collections.Counter = collections.Counter()
-    found: dict = {}
+    args = fuzz_driver.parser(__doc__, "program", 2000).parse_args()
     steps = 0
-    started = time.perf_counter()
-    for number in range(args.seed, args.seed + args.examples):
-        if args.verbose:
-            print(f"seed {number}", file=sys.stderr, flush=True)
-        program = autograd_programs.draw_program(number)
+
+    def seen(program, verdict, problems):
+        nonlocal steps
         steps += len(program.steps)
-        verdict, problems = autograd_oracle.compare(program, deltaprop)
-        tally[verdict] += 1
-        if verdict != "mismatch":
-            continue
-        kind, detail = problems[0]
-        kinds[kind] += 1
-        small = autograd_oracle.shrink(program, deltaprop, kind)
-        _, problems = autograd_oracle.compare(small, deltaprop)
-        key = (kind, tuple(sorted({s.op for s in small.steps})))
-        if key not in found:
-            found[key] = (number, problems[0][1], small)
+
+    started = time.perf_counter()
+    result = fuzz_driver.hunt(args, autograd_programs.draw_program, autograd_oracle.compare, autograd_oracle.shrink,
+                              key=lambda small, kind: (kind, tuple(sorted({s.op for s in small.steps}))), seen=seen)
     seconds = time.perf_counter() - started
     print(f"{args.examples} programs ({steps} steps) in {seconds:.0f} s ({args.examples / seconds:.0f} a second)")
-    for verdict, count in sorted(tally.items()):
-        print(f"  {verdict:16s} {count}")
-    for kind, count in sorted(kinds.items()):
-        print(f"    {kind:36s} {count}")
-    print(f"{len(found)} distinct mismatches")
-    for shown, ((kind, ops), (number, detail, small)) in enumerate(found.items()):
-        if shown >= args.show:
-            print(f"  ... {len(found) - shown} more")
-            break
-        print(f"\n--- {kind} (seed {number}; ops {', '.join(ops)})\n  {detail}")
-        print("  " + autograd_oracle.reproducer(small).replace("\n", "\n  "))
-    return 1 if found else 0
+    return fuzz_driver.report(result, args.show, 36, lambda key, small: f"ops {', '.join(key[1])}",
+                              autograd_oracle.reproducer)
 
 
 if __name__ == "__main__":

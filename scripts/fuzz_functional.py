@@ -22,80 +22,51 @@ shared with tests/test_fuzz_functional.py.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reliability"))
 
 import functional_cases  # noqa: E402
 import functional_oracle  # noqa: E402
+import fuzz_driver  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=3000, help="calls to try (default 3000)")
-    parser.add_argument("--seed", type=int, default=0, help="first call's seed; the others follow (default 0)")
-    parser.add_argument("--show", type=int, default=20, help="distinct mismatches to print in full (default 20)")
+    parser = fuzz_driver.parser(__doc__, "call", 3000)
     parser.add_argument("--only", default=None, help="draw only this table entry (cross_entropy, pool, ...)")
     parser.add_argument("--empty", type=float, default=functional_cases.EMPTY,
                         help=f"share of calls with one axis of length 0 (default {functional_cases.EMPTY})")
-    parser.add_argument("--verbose", action="store_true", help="name each call's seed on stderr before it runs")
     args = parser.parse_args()
-    warnings.simplefilter("ignore")
-
-    import deltaprop
-
     functional_cases.EMPTY = args.empty
     if args.only is not None:
         if args.only not in functional_cases.TABLE:
             parser.error(f"--only: {args.only!r} is none of {', '.join(functional_cases.TABLE)}")
         functional_cases.TABLE = {args.only: functional_cases.TABLE[args.only]}
-    tally: collections.Counter = collections.Counter()
-    kinds: collections.Counter = collections.Counter()
     documented: collections.Counter = collections.Counter()
     ops: collections.Counter = collections.Counter()
-    found: dict = {}
-    started = time.perf_counter()
-    for number in range(args.seed, args.seed + args.examples):
-        if args.verbose:
-            print(f"seed {number}", file=sys.stderr, flush=True)
-        case = functional_cases.draw_case(number)
+
+    def seen(case, verdict, problems):
         ops[case.op] += 1
-        verdict, problems = functional_oracle.compare(case, deltaprop)
-        tally[verdict] += 1
         if verdict == "documented":
             documented[problems[0][0]] += 1
-        if verdict != "mismatch":
-            continue
-        kind, detail = problems[0]
-        kinds[kind] += 1
-        small = functional_oracle.shrink(case, deltaprop, kind)
-        _, problems = functional_oracle.compare(small, deltaprop)
-        key = (kind, small.op, small.layer, tuple(sorted(small.kwargs)))
-        if key not in found:
-            found[key] = (number, problems[0][1] if problems else detail, small)
+
+    def documented_counts():
+        if documented:
+            print("documented differences (docs/porting.md):")
+            for reason, count in documented.most_common():
+                print(f"    {reason:60s} {count}")
+
+    started = time.perf_counter()
+    result = fuzz_driver.hunt(args, functional_cases.draw_case, functional_oracle.compare, functional_oracle.shrink,
+                              key=lambda small, kind: (kind, small.op, small.layer, tuple(sorted(small.kwargs))),
+                              seen=seen)
     seconds = time.perf_counter() - started
     print(f"{args.examples} calls of {len(ops)} functions in {seconds:.0f} s ({args.examples / seconds:.0f} a second)")
-    for verdict, count in sorted(tally.items()):
-        print(f"  {verdict:16s} {count}")
-    for kind, count in sorted(kinds.items()):
-        print(f"    {kind:36s} {count}")
-    if documented:
-        print("documented differences (docs/porting.md):")
-        for reason, count in documented.most_common():
-            print(f"    {reason:60s} {count}")
-    print(f"{len(found)} distinct mismatches")
-    for shown, ((kind, op, layer, _), (number, detail, small)) in enumerate(found.items()):
-        if shown >= args.show:
-            print(f"  ... {len(found) - shown} more")
-            break
-        print(f"\n--- {kind} (seed {number}; {layer or op})\n  {detail}")
-        print("  " + functional_oracle.reproducer(small).replace("\n", "\n  "))
-    return 1 if found else 0
+    return fuzz_driver.report(result, args.show, 36, lambda key, small: key[2] or key[1], functional_oracle.reproducer,
+                              after_kinds=documented_counts)
 
 
 if __name__ == "__main__":

@@ -20,68 +20,38 @@ the tensor there).
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reliability"))
 
+import fuzz_driver  # noqa: E402
 import layer_cases  # noqa: E402
 import layer_oracle  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=2000, help="cases to try (default 2000)")
-    parser.add_argument("--seed", type=int, default=0, help="first case's seed; the others follow (default 0)")
+    parser = fuzz_driver.parser(__doc__, "case", 2000)
     parser.add_argument("--family", choices=sorted(layer_cases.FAMILIES), help="draw from one family only")
-    parser.add_argument("--show", type=int, default=20, help="distinct mismatches to print in full (default 20)")
-    parser.add_argument("--verbose", action="store_true", help="name each case's seed on stderr before it runs")
     args = parser.parse_args()
-    warnings.simplefilter("ignore")
-
-    import deltaprop
-
-    tally: collections.Counter = collections.Counter()
     families: collections.Counter = collections.Counter()
-    kinds: collections.Counter = collections.Counter()
-    found: dict = {}
-    started = time.perf_counter()
-    for number in range(args.seed, args.seed + args.examples):
-        if args.verbose:
-            print(f"seed {number}", file=sys.stderr, flush=True)
-        case = layer_cases.draw_case(number, args.family)
-        verdict, problems = layer_oracle.compare(case, deltaprop)
-        tally[verdict] += 1
+
+    def seen(case, verdict, problems):
         families[(case.family, verdict)] += 1
-        if verdict != "mismatch":
-            continue
-        kind, detail = problems[0]
-        kinds[kind] += 1
-        small = layer_oracle.shrink(case, deltaprop, kind)
-        _, problems = layer_oracle.compare(small, deltaprop)
-        key = (kind, small.ctor.split("(")[0])
-        if key not in found:
-            found[key] = (number, problems[0][1] if problems else detail, small)
+
+    def family_counts():
+        for (family, verdict), count in sorted(families.items()):
+            print(f"    {family:12s} {verdict:16s} {count}")
+
+    started = time.perf_counter()
+    result = fuzz_driver.hunt(args, lambda number: layer_cases.draw_case(number, args.family), layer_oracle.compare,
+                              layer_oracle.shrink, key=lambda small, kind: (kind, small.ctor.split("(")[0]), seen=seen)
     seconds = time.perf_counter() - started
     print(f"{args.examples} cases in {seconds:.0f} s ({args.examples / seconds:.0f} a second)")
-    for verdict, count in sorted(tally.items()):
-        print(f"  {verdict:16s} {count}")
-    for (family, verdict), count in sorted(families.items()):
-        print(f"    {family:12s} {verdict:16s} {count}")
-    for kind, count in sorted(kinds.items()):
-        print(f"    {kind:40s} {count}")
-    print(f"{len(found)} distinct mismatches")
-    for shown, ((kind, layer), (number, detail, small)) in enumerate(found.items()):
-        if shown >= args.show:
-            print(f"  ... {len(found) - shown} more")
-            break
-        print(f"\n--- {kind} (seed {number}; {layer})\n  {detail}\n  {small.ctor}   spec {small.spec}")
-        print("  " + layer_oracle.reproducer(small).replace("\n", "\n  "))
-    return 1 if found else 0
+    return fuzz_driver.report(result, args.show, 40, lambda key, small: key[1], layer_oracle.reproducer,
+                              before_kinds=family_counts, more=lambda small: f"{small.ctor}   spec {small.spec}")
 
 
 if __name__ == "__main__":

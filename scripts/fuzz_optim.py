@@ -22,67 +22,39 @@ tests/reliability/optim_runs.py and optim_oracle.py, shared with tests/test_fuzz
 
 from __future__ import annotations
 
-import argparse
-import collections
 import sys
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reliability"))
 
+import fuzz_driver  # noqa: E402
 import optim_oracle  # noqa: E402
 import optim_runs  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=2000, help="runs to try (default 2000)")
-    parser.add_argument("--seed", type=int, default=0, help="first run's seed; the others follow (default 0)")
-    parser.add_argument("--show", type=int, default=20, help="distinct mismatches to print in full (default 20)")
+    parser = fuzz_driver.parser(__doc__, "run", 2000)
     parser.add_argument("--no-shrink", action="store_true", help="print mismatching runs whole")
-    parser.add_argument("--verbose", action="store_true", help="name each run's seed on stderr before it runs")
     args = parser.parse_args()
-    warnings.simplefilter("ignore")
-
-    import deltaprop
-
-    tally: collections.Counter = collections.Counter()
-    kinds: collections.Counter = collections.Counter()
-    found: dict = {}
     events = 0
-    started = time.perf_counter()
-    for number in range(args.seed, args.seed + args.examples):
-        if args.verbose:
-            print(f"seed {number}", file=sys.stderr, flush=True)
-        run = optim_runs.draw_run(number)
+
+    def seen(run, verdict, problems):
+        nonlocal events
         events += len(run.events)
-        verdict, problems = optim_oracle.compare(run, deltaprop)
-        tally[verdict] += 1
-        if verdict != "mismatch":
-            continue
-        kind, detail = problems[0]
-        kinds[kind] += 1
-        key = (kind, run.optimizer_name(), run.scheduler_name())
-        if key in found:
-            continue
-        small = run if args.no_shrink else optim_oracle.shrink(run, deltaprop, kind)
-        _, problems = optim_oracle.compare(small, deltaprop)
-        found[key] = (number, problems[0][1] if problems else detail, small)
+
+    def label(key, small):
+        _, optimizer, scheduler = key
+        return f"{optimizer}{', ' + scheduler if scheduler else ''}"
+
+    started = time.perf_counter()
+    result = fuzz_driver.hunt(args, optim_runs.draw_run, optim_oracle.compare,
+                              None if args.no_shrink else optim_oracle.shrink,
+                              key=lambda run, kind: (kind, run.optimizer_name(), run.scheduler_name()),
+                              seen=seen, key_of_drawn=True)
     seconds = time.perf_counter() - started
     print(f"{args.examples} runs ({events} events) in {seconds:.0f} s ({args.examples / seconds:.0f} a second)")
-    for verdict, count in sorted(tally.items()):
-        print(f"  {verdict:16s} {count}")
-    for kind, count in sorted(kinds.items()):
-        print(f"    {kind:50s} {count}")
-    print(f"{len(found)} distinct mismatches")
-    for shown, ((kind, optimizer, scheduler), (number, detail, small)) in enumerate(found.items()):
-        if shown >= args.show:
-            print(f"  ... {len(found) - shown} more")
-            break
-        print(f"\n--- {kind} (seed {number}; {optimizer}{', ' + scheduler if scheduler else ''})\n  {detail}")
-        print("  " + optim_oracle.reproducer(small).replace("\n", "\n  "))
-    return 1 if found else 0
+    return fuzz_driver.report(result, args.show, 50, label, optim_oracle.reproducer)
 
 
 if __name__ == "__main__":
