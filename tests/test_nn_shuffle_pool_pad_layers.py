@@ -97,13 +97,17 @@ def test_the_with_indices_forms_always_return_both(name, shape, kwargs):
     assert len(getattr(F, name + "_with_indices")(x, **kwargs, return_indices=False)) == 2
 
 
-def test_in_place_forms_change_their_input_and_refuse_a_graph():
+def test_in_place_forms_change_their_input_and_refuse_a_leaf_that_requires_grad():
     x = dp.tensor([-2.0, 0.5, 3.0])
     assert F.relu_(x) is x
     np.testing.assert_array_equal(x.data, [0.0, 0.5, 3.0])
     y = dp.tensor([-2.0, 0.5], requires_grad=True)
-    with pytest.raises(GradError, match="^leaky_relu_: an in-place change"):
+    with pytest.raises(GradError, match="^leaky_relu_: a leaf tensor that requires grad cannot be changed in place"):
         F.leaky_relu_(y, 0.1)
+    computed = y * 1  # (a computed tensor: recorded, as in PyTorch)
+    assert F.leaky_relu_(computed, 0.1) is computed and computed.grad_fn.name() == "LeakyReluBackward0"
+    computed.sum().backward()
+    np.testing.assert_allclose(y.grad, [0.1, 1.0])
     with dp.no_grad():
         F.hardtanh_(y, -1.0, 0.25)
     np.testing.assert_array_equal(y.data, [-1.0, 0.25])

@@ -189,6 +189,6 @@ def test_a_read_only_view_is_refused():
         dp.zeros(3).expand(2, 3).normal_()
 
 
-def test_a_fill_is_refused_on_a_tensor_that_requires_grad_outside_no_grad():
-    with pytest.raises(GradError, match="uniform_: an in-place change"):
+def test_a_fill_is_refused_on_a_leaf_that_requires_grad_outside_no_grad():
+    with pytest.raises(GradError, match="uniform_: a leaf tensor that requires grad cannot be changed in place"):
         nn.Parameter(dp.zeros(3)).uniform_()

@@ -113,13 +113,17 @@ def test_a_written_value_of_another_dtype_is_converted_and_its_gradient_comes_ba
     np.testing.assert_array_equal(src.grad, [1.0, 5.0])
 
 
-def test_an_in_place_write_of_a_tensor_the_graph_records_is_refused():
+def test_an_in_place_write_of_a_tensor_the_graph_records_is_recorded():
     x = dp.ones((2, 2), requires_grad=True)
     y = x * 2
-    for write in (lambda: y.fill_diagonal_(0.0), lambda: y.put_(index([0]), dp.tensor([1.0])),
-                  lambda: y.index_reduce_(0, index([0]), dp.ones((1, 2)), "prod")):
-        with pytest.raises(GradError, match="in-place change"):
-            write()
+    y.fill_diagonal_(0.0)
+    y.put_(index([1]), dp.tensor([3.0]))
+    y.index_reduce_(0, index([1]), dp.full((1, 2), 2.0), "prod")
+    np.testing.assert_array_equal(y.data, [[0.0, 3.0], [4.0, 0.0]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0], [4.0, 0.0]])  # (written over but [1, 0], doubled twice)
+    with pytest.raises(GradError, match="fill_diagonal_: a leaf tensor that requires grad"):
+        x.fill_diagonal_(0.0)
     with dp.no_grad():
         x.fill_diagonal_(5.0)
     np.testing.assert_array_equal(x.data, [[5.0, 1.0], [1.0, 5.0]])

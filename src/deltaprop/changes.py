@@ -139,7 +139,8 @@ _FLAGS_ONLY = frozenset({
     # the 3-d forms, by the same rules as their 1-d and 2-d ones
     "conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
     # (they keep the positions written, never the values)
-    "index_put", "masked_scatter", "scatter", "scatter_add", "index_add", "index_copy",
+    "index_put", "masked_scatter", "scatter", "scatter_add", "index_add", "index_copy", "setitem",
+    "index_fill",
 })
 
 # Rules that need an input's values, or their own output, only for some gradients (PyTorch saves
@@ -202,14 +203,12 @@ def check_unchanged(order) -> None:
         op, parents = node._op, node._parents
         kept = _kept(node._backward)
         if Changes.since(node.data, stamp, steps) and (_OUTPUT_NEEDED[op](parents) if op in _OUTPUT_NEEDED
-                                                       else _holds(kept, node.data, None)):
+                                                       else _holds(_not_inputs(kept, parents), node.data, None)):
             raise GradError(f"backward: the output of '{op}' (shape {node.data.shape}) was changed in place after "
                             f"it was computed, and its gradient rule needs that output; change a copy instead "
                             f"(y = y + 1, not y += 1 under no_grad())")
         for i, parent in enumerate(parents):
-            if Changes.since(parent.data, stamp, steps) and (
-                    _INPUT_NEEDED[op](parents, i) if op in _INPUT_NEEDED
-                    else _holds(kept, parent.data, parent, op not in _FLAGS_ONLY)):
+            if Changes.since(parent.data, stamp, steps) and needs_input(node, i, kept):
                 raise GradError(f"backward: an input of '{op}' (shape {np.shape(parent.data)}) was changed in "
                                 f"place after the operation used it, and its gradient rule needs that input's values; "
                                 f"change a copy (x = x + 1), or run the forward pass again after the change")
@@ -224,6 +223,25 @@ def check_unchanged(order) -> None:
                 raise GradError(f"backward: a value that '{op}' kept for its gradient (shape {array.shape}: its class "
                                 f"labels, an index, a condition, a bound or a lookup table) was changed in place after "
                                 f"the operation used it; change a copy, or run the forward pass again after the change")
+
+
+def _not_inputs(kept, parents):
+    """What a rule keeps besides its inputs' arrays, whose need the inputs' own test decides (an
+    operation recorded by an in-place change has its output in its input's memory: that it keeps
+    the input says nothing of the output)."""
+    if kept is None:
+        return None
+    return [item for item in kept if not any(item is parent.data for parent in parents)]
+
+
+def needs_input(node, i: int, kept=False) -> bool:
+    """Whether the rule of ``node`` needs the values of its input ``i`` (``kept``: what the rule
+    keeps, as :func:`_kept` gives it, when the caller has it already)."""
+    op, parents = node._op, node._parents
+    if op in _INPUT_NEEDED:
+        return _INPUT_NEEDED[op](parents, i)
+    parent = parents[i]
+    return _holds(_kept(node._backward) if kept is False else kept, parent.data, parent, op not in _FLAGS_ONLY)
 
 
 def _check_shapes(node, op: str, parents: tuple, stamp: int) -> None:

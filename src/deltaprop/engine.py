@@ -29,6 +29,7 @@ import numpy as np
 from .changes import Changes, check_unchanged
 from .errors import GradError
 from .row_gradient import RowGradient, add_row_gradients, forget_rows
+from .versions import Versions, check_views, resolve
 from .watching import Watch, run_rule
 
 
@@ -91,8 +92,31 @@ def _checked_order(root) -> list:
         order = _depth_first_order(root)
         if clock:
             check_unchanged(order)
+            if Versions.last:
+                order = _resolved(order, lambda: topological_order(root))
     elif clock and order[-1]._stamp < clock:
         check_unchanged(order)
+        if Versions.last > order[-1]._stamp:
+            order = _resolved(order, lambda: topological_order(root))
+    return order
+
+
+def bounded_order(root, boundary) -> list:
+    """:func:`_depth_first_order` (not past ``boundary``), each node reading its parents as they
+    were when it was made (:func:`_resolved`): the order of a sweep within a sweep (a checkpoint's
+    recomputed graph, a composition's second derivatives)."""
+    order = _depth_first_order(root, boundary)
+    return _resolved(order, lambda: _depth_first_order(root, boundary)) if Versions.last else order
+
+
+def _resolved(order, again) -> list:
+    """``order`` once each node reads its parents as they were when it was made, made ``again()``
+    if that changed any: a tensor changed in place since by a recorded operation stands for its
+    new version only to the operations recorded after the change (:mod:`.versions`). The values
+    the rules saved were checked on the graph as it stood."""
+    if resolve(order):
+        order = again()
+    check_views(order)
     return order
 
 

@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from .changes import Changes
+from .versions import leaf_refusal, rebase
 from .devices import CPU, NO_DTYPE, on_cpu, target_dtype
 from .printing import format_array
 from . import draws as _draws
@@ -90,7 +91,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_retains_grad", "_pending", "_stamp",
-                 "_stepped", "_hooks", "_node", "__weakref__")
+                 "_stepped", "_hooks", "_node", "_versions", "__weakref__")
 
     # With __array_ufunc__ = None, ``ndarray + tensor`` defers to Tensor.__radd__ instead of turning
     # the tensor into an array, so mixing the two keeps the graph.
@@ -785,11 +786,12 @@ class Tensor:
 
     def __getstate__(self):
         """What copy.deepcopy and pickle keep: every slot but the hooks, which a copy does not get,
-        as in PyTorch (they are counted per tensor; see engine.Hooks), and the grad_fn node made so
-        far (a copy makes its own when asked)."""
+        as in PyTorch (they are counted per tensor; see engine.Hooks), the grad_fn node made so far
+        (a copy makes its own when asked), and what the tensor was before changes in place
+        (versions.py: the graph it stood for)."""
         state = object.__getstate__(self)
-        if isinstance(state, tuple) and ("_hooks" in state[1] or "_node" in state[1]):
-            state = (state[0], {k: v for k, v in state[1].items() if k not in ("_hooks", "_node")})
+        if isinstance(state, tuple) and ("_hooks" in state[1] or "_node" in state[1] or "_versions" in state[1]):
+            state = (state[0], {k: v for k, v in state[1].items() if k not in ("_hooks", "_node", "_versions")})
         return state
 
     def relu(self):
@@ -1845,15 +1847,15 @@ class Tensor:
 
     # -- in place (PyTorch's x -= ..., x.zero_(), x[mask] = 0) -------------------------------
 
-    # x += y (and x -= y, x *= y, x /= y, x **= y) changes x's array where no graph is recorded: data,
-    # or a parameter under no_grad() as optimizers update it. Where the graph must see it (x or y needs
-    # a gradient while operations are recorded), x += y gives a new recorded tensor x + y with the
-    # same values, which the statement binds to x; for a leaf that requires grad it is refused, as
-    # PyTorch refuses it. The method forms (add_, zero_, x[i] = y, ...) cannot rebind a name, so
-    # they are refused there. A change to memory that a recorded operation saved for its gradient
-    # rule is noted (see changes.Changes), and backward() through that rule is refused, as PyTorch's
-    # version counters refuse it; so is an optimizer's step (its parameters' ``_stepped``). (Not
-    # seen, as in PyTorch: a change made through .data or through NumPy.)
+    # x += y (and x -= y, x *= y, x /= y, x **= y, add_, zero_, x[i] = y, relu_, ...) changes x's array
+    # in place. Where no graph is recorded (data, or a parameter under no_grad() as optimizers update
+    # it) that is all. Where the graph must see it (x or y needs a gradient while operations are
+    # recorded), x becomes the node of the operation, whose input is what x was, as in PyTorch
+    # (versions.rebase); a leaf that requires grad is refused, as PyTorch refuses it. A change to
+    # memory that a recorded operation saved for its gradient rule is noted (see changes.Changes),
+    # and backward() through that rule is refused, as PyTorch's version counters refuse it; so is an
+    # optimizer's step (its parameters' ``_stepped``). (Not seen, as in PyTorch: a change made
+    # through .data or through NumPy.)
 
     def _mark_changed(self) -> None:
         Changes.mark(self.data)
@@ -1867,6 +1869,22 @@ class Tensor:
             f"requires grad); write x = x + y (a new tensor; for a masked write, deltaprop.where), or change it "
             f"under deltaprop.no_grad() as optimizers do (with no_grad(): p -= lr * p.grad)"
         )
+
+    def _rebase(self, what: str, compute, *written) -> "Tensor":
+        """Where the graph sees the change (this tensor, or one of the values ``written``, requires grad
+        while operations are recorded): this tensor changed in place to ``compute(t, own)``, ``t``
+        standing for what it is now, and True (:func:`versions.rebase`, which says what ``own`` does
+        to an operand). Elsewhere False: the caller changes the array itself."""
+        if not _grad_state.enabled:
+            return False
+        if not self.requires_grad:
+            for value in written:
+                if isinstance(value, Tensor) and value.requires_grad:
+                    break
+            else:
+                return False
+        rebase(self, what, compute)
+        return True
 
     def _numpy_in_place(self, ufunc, what: str, other) -> "Tensor":
         # Computed in the dtype PyTorch promotes the two to (ops.promotion), then written back in the
@@ -1897,16 +1915,8 @@ class Tensor:
         return self
 
     def _augmented(self, op, ufunc, what: str, other):
-        if self._graph_sees(other):
-            if self.requires_grad and self._backward is None:
-                self._refuse(what)
-            result = op(self, other)
-            if result.data.dtype != self.data.dtype:  # x keeps its dtype, as PyTorch's in-place form does
-                if _ops.promotion.category(result.data.dtype) > _ops.promotion.category(self.data.dtype):
-                    raise TypeError(f"{what}: a {self.dtype} tensor cannot take in place its {result.dtype} result; "
-                                    f"make a new tensor instead.")
-                result = result.to(self.data.dtype)
-            return result
+        if self._rebase(what, lambda t, own: op(t, own(other)), other):
+            return self
         if ufunc is None:  # (//=, %=, &=, |=, ^=: the operation's own result, written back)
             return self._overwritten(what, op, other)
         return self._numpy_in_place(ufunc, what, other)
@@ -1943,6 +1953,8 @@ class Tensor:
 
     def _method_in_place(self, what: str, other=None) -> None:
         if self._graph_sees(other):
+            if self.requires_grad and self._backward is None:
+                raise leaf_refusal(what)
             self._refuse(what)
         if not self.data.flags.writeable:  # expand()'s view (elements sharing memory), a read-only array
             raise TypeError(f"{what}: this tensor of shape {self.shape} is read-only (a view made by expand(), "
@@ -1951,48 +1963,54 @@ class Tensor:
     def __setitem__(self, index, value):
         """``x[index] = value``, the index read as :meth:`__getitem__` reads it (PyTorch's axes where
         integers and arrays mix), ``value`` broadcast to the elements it selects."""
+        if self._rebase("item assignment", lambda t, own: _ops.setitem(t, index, own(value)), value):
+            return
         self._method_in_place("item assignment", value)
-        index, parts = _ops.index_forms.read_index(index, self.data.ndim, "item assignment")
-        target, where = (self.data, index) if parts is None else (self.data[parts[0]], parts[1])  # a view
-        try:
-            target[where] = _data(value)
-        except IndexError as error:
-            raise _ops.index_forms.index_error("item assignment", index, error, self.shape) from None
-        except ValueError as error:  # NumPy's broadcasting (or conversion) refusal
-            kind = ShapeError if "broadcast" in str(error) else ValueError
-            raise kind(f"item assignment: cannot write a value of shape {np.shape(_data(value))} into the elements "
-                       f"selected in a tensor of shape {self.shape} ({error})") from None
+        _ops.shape.assign(self.data, index, _data(value), self.shape)
         self._mark_changed()
 
     def add_(self, other, *, alpha=1):
+        if self._rebase("add_", lambda t, own: _ops.add(t, _ops.arithmetic.scaled(t, own(other), alpha)
+                                                  if alpha != 1 else own(other)), other):
+            return self
         self._method_in_place("add_", other)
         return self._numpy_in_place(np.add, "add_", _ops.arithmetic.scaled(self, other, alpha) if alpha != 1 else other)
 
     def sub_(self, other, *, alpha=1):
+        if self._rebase("sub_", lambda t, own: _ops.sub(t, _ops.arithmetic.scaled(t, own(other), alpha)
+                                                  if alpha != 1 else own(other)), other):
+            return self
         self._method_in_place("sub_", other)
         return self._numpy_in_place(np.subtract, "sub_", _ops.arithmetic.scaled(self, other, alpha) if alpha != 1 else other)
 
     def mul_(self, other):
+        if self._rebase("mul_", lambda t, own: _ops.mul(t, own(other)), other):
+            return self
         self._method_in_place("mul_", other)
         return self._numpy_in_place(np.multiply, "mul_", other)
 
     def div_(self, other):
+        if self._rebase("div_", lambda t, own: _ops.div(t, own(other)), other):
+            return self
         self._method_in_place("div_", other)
         return self._numpy_in_place(np.true_divide, "div_", other)
 
     def zero_(self):
+        if self._rebase("zero_", lambda t, own: _ops.setitem(t, Ellipsis, 0)):
+            return self
         self._method_in_place("zero_")
         self.data.fill(0)
         self._mark_changed()
         return self
 
     def fill_(self, value):
+        if np.ndim(_data(value)):
+            raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, got one of shape "
+                             f"{np.shape(_data(value))} (copy_ copies a tensor's values)")
+        if self._rebase("fill_", lambda t, own: _ops.setitem(t, Ellipsis, value), value):
+            return self
         self._method_in_place("fill_", value)
-        value = _data(value)
-        if np.ndim(value):
-            raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, got one of shape {np.shape(value)} "
-                             "(copy_ copies a tensor's values)")
-        self.data.fill(value)
+        self.data.fill(_data(value))
         self._mark_changed()
         return self
 
@@ -2000,18 +2018,24 @@ class Tensor:
         """The elements whose indices are all equal set to ``fill_value`` (a matrix's main diagonal; a
         tensor of more dimensions must have them all of one length). ``wrap``: in a matrix taller than
         wide, the diagonal starts again below each square block."""
-        self._method_in_place("fill_diagonal_", fill_value)
         if self.data.ndim < 2 or (self.data.ndim > 2 and len(set(self.data.shape)) > 1):
             raise ShapeError(f"fill_diagonal_: expects a matrix, or a tensor whose dimensions are all of one length, "
                              f"got shape {self.shape}")
         if np.ndim(_data(fill_value)):
             raise ShapeError(f"fill_diagonal_: the value must be a number or a 0-d tensor, got one of shape "
                              f"{np.shape(_data(fill_value))}")
+        diagonal = np.zeros(self.data.shape, dtype=bool)
+        np.fill_diagonal(diagonal, True, wrap=bool(wrap))
+        if self._rebase("fill_diagonal_", lambda t, own: _ops.setitem(t, diagonal, fill_value), fill_value):
+            return self
+        self._method_in_place("fill_diagonal_", fill_value)
         np.fill_diagonal(self.data, _data(fill_value), wrap=bool(wrap))
         self._mark_changed()
         return self
 
     def copy_(self, source):
+        if self._rebase("copy_", lambda t, own: _ops.setitem(t, Ellipsis, own(source)), source):
+            return self
         self._method_in_place("copy_", source)
         np.copyto(self.data, _data(source), casting="unsafe")  # floats into integers truncate, as in PyTorch
         self._mark_changed()
@@ -2023,14 +2047,18 @@ class Tensor:
         operation recorded from it before no longer passes a gradient through it."""
         self._parents, self._backward, self._op = (), None, None
         self.requires_grad = self._retains_grad = False
+        self._versions = None  # (and what it was before changes in place: nothing of the graph stays)
         return self
 
     # PyTorch's in-place forms of operations (abs_, clamp_, scatter_, ...): the operation computed as
-    # usual, its result written back into this tensor. Refused where the method forms above are (the
-    # graph records the tensor or a value written in), and where the result has another shape or a
-    # dtype of a higher category than the tensor's (int64 sqrt_(): float32), as PyTorch refuses it.
+    # usual, its result written back into this tensor (recorded as the method forms above are, where
+    # the graph sees the change). Refused where the result has another shape or a dtype of a higher
+    # category than the tensor's (int64 sqrt_(): float32), as PyTorch refuses it.
 
     def _overwritten(self, what: str, op, *args, written=(), **kwargs) -> "Tensor":
+        if self._rebase(what, lambda t, own: op(t, *map(own, args), **{k: own(v) for k, v in kwargs.items()}),
+                        *written):
+            return self
         for value in written or (None,):
             self._method_in_place(what, value)
         result = op(self, *args, **kwargs).data
@@ -2293,19 +2321,29 @@ class Tensor:
     # or from the deltaprop.Generator given as generator=, as a custom weight initialisation writes
     # them under no_grad(): ``p.normal_(0, 0.02)``.
 
+    def _drawn(self, what: str, draw, *written) -> "Tensor":
+        """``draw(t)`` fills ``t`` in place and returns it. Where the graph records this tensor, the
+        values are drawn into a copy and written as a change in place (their gradient is 0, as in
+        PyTorch); a value ``written`` that requires grad is refused (no gradient reaches it)."""
+        if _grad_state.enabled and self.requires_grad and not any(
+                isinstance(value, Tensor) and value.requires_grad for value in written):
+            values = draw(Tensor._wrap(self.data.copy()))
+            self._rebase(what, lambda t, own: _ops.setitem(t, Ellipsis, values.data))
+            return self
+        for value in written or (None,):
+            self._method_in_place(what, value)
+        return draw(self)
+
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        self._method_in_place("normal_")
-        return _draws.normal(self, mean, std, generator=generator)
+        return self._drawn("normal_", lambda self: _draws.normal(self, mean, std, generator=generator))
 
     def uniform_(self, from_=0.0, to=1.0, *, generator=None):
         """U[from, to) (PyTorch's arguments are named ``from`` and ``to``)."""
-        self._method_in_place("uniform_")
-        return _draws.uniform(self, from_, to, generator=generator)
+        return self._drawn("uniform_", lambda self: _draws.uniform(self, from_, to, generator=generator))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         """1 with probability ``p`` (a number, or a tensor of one per element), else 0."""
-        self._method_in_place("bernoulli_", p)
-        return _draws.bernoulli(self, p, generator=generator)
+        return self._drawn("bernoulli_", lambda self: _draws.bernoulli(self, p, generator=generator), p)
 
     def bernoulli(self, p=None, *, generator=None):
         """1 with probability given by each element (or by ``p``), else 0: :func:`deltaprop.bernoulli`."""
@@ -2316,26 +2354,21 @@ class Tensor:
         return _ops.multinomial(self, num_samples, replacement, generator=generator)
 
     def exponential_(self, lambd=1.0, *, generator=None):
-        self._method_in_place("exponential_")
-        return _draws.exponential(self, lambd, generator=generator)
+        return self._drawn("exponential_", lambda self: _draws.exponential(self, lambd, generator=generator))
 
     def geometric_(self, p, *, generator=None):
-        self._method_in_place("geometric_")
-        return _draws.geometric(self, p, generator=generator)
+        return self._drawn("geometric_", lambda self: _draws.geometric(self, p, generator=generator))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-        self._method_in_place("cauchy_")
-        return _draws.cauchy(self, median, sigma, generator=generator)
+        return self._drawn("cauchy_", lambda self: _draws.cauchy(self, median, sigma, generator=generator))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-        self._method_in_place("log_normal_")
-        return _draws.log_normal(self, mean, std, generator=generator)
+        return self._drawn("log_normal_", lambda self: _draws.log_normal(self, mean, std, generator=generator))
 
     def random_(self, *bounds, to=None, generator=None):
         """Integers drawn uniformly: ``random_(to)`` from [0, to), ``random_(from, to)`` from [from,
         to), ``random_()`` from [0, largest] (the dtype's largest integer; 2^24 for float32)."""
-        self._method_in_place("random_")
-        return _draws.random(self, bounds, to, generator=generator)
+        return self._drawn("random_", lambda self: _draws.random(self, bounds, to, generator=generator))
 
 
 # PyTorch's in-place forms of the methods above whose result keeps the tensor's shape: ``x.name_(...)``

@@ -250,7 +250,7 @@ IN_PLACE = {
 def test_in_place_forms_are_refused_on_a_leaf_that_requires_grad_as_pytorch_does(name):
     call, values = IN_PLACE[name]
     leaf = dp.zeros(2, requires_grad=True)
-    with pytest.raises(GradError, match=f"{name}: an in-place change of a tensor would escape the recorded graph"):
+    with pytest.raises(GradError, match=f"{name}: a leaf tensor that requires grad cannot be changed in place"):
         call(leaf, values(dp, False), dp)
     np.testing.assert_array_equal(leaf.data, [0.0, 0.0])
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
@@ -258,13 +258,23 @@ def test_in_place_forms_are_refused_on_a_leaf_that_requires_grad_as_pytorch_does
 
 
 @pytest.mark.parametrize("name", list(IN_PLACE))
-def test_in_place_forms_refuse_values_that_require_grad_and_a_tensor_the_graph_records(name):
-    # (PyTorch records these; deltaprop's in-place methods cannot rebind a name, so they refuse)
+@pytest.mark.parametrize("recorded", ["values", "tensor"])
+def test_in_place_forms_record_values_that_require_grad_and_a_tensor_the_graph_records(name, recorded):
     call, values = IN_PLACE[name]
-    with pytest.raises(GradError, match=f"{name}: an in-place change"):
-        call(dp.zeros(2), values(dp, True), dp)
-    with pytest.raises(GradError, match=f"{name}: an in-place change"):
-        call(dp.zeros(2, requires_grad=True) * 2, values(dp, False), dp)
+    found = []
+    for lib in (dp, torch):
+        leaf = lib.tensor([3.0, -1.0], dtype=lib.float64, requires_grad=True)
+        written = values(lib, False).to(lib.float64).requires_grad_(recorded == "values")
+        x = lib.zeros(2, dtype=lib.float64) if recorded == "values" else leaf * 2
+        assert call(x, written, lib) is x and x.requires_grad
+        (x * leaf).sum().backward()
+        found.append([None if t.grad is None else np.asarray(t.grad) if lib is dp else t.grad.numpy()
+                      for t in (leaf, written)])
+        found[-1].append(x.data if lib is dp else x.detach().numpy())
+    for ours, theirs in zip(*found):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", list(IN_PLACE))

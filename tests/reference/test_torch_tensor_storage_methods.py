@@ -189,7 +189,7 @@ def test_set_refuses_another_dtype_a_storage_and_a_leaf_that_requires_grad_as_py
         torch.tensor(A).set_(torch.ones(2))
     with pytest.raises(TypeError, match="set_: takes a tensor whose memory to share, or nothing"):
         dp.ones(2).set_(dp.ones(4), 0, (2,), (1,))
-    with pytest.raises(GradError, match="set_: an in-place change"):
+    with pytest.raises(GradError, match="set_: a leaf tensor that requires grad cannot be changed in place"):
         dp.ones(2, requires_grad=True).set_(dp.ones(3))
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         torch.ones(2, requires_grad=True).set_(torch.ones(3))

@@ -33,10 +33,6 @@ class Step:
     op: str  # the table entry that drew it, for grouping mismatches
     text: str  # Python statements; the new value (if any) is bound to ``out``
     out: str | None
-    # An in-place change of a tensor that requires grad, or by a value that does: PyTorch records
-    # it, deltaprop refuses it (docs/porting.md, "Gradients": "x[i] = y, add_, zero_ and the other
-    # in-place methods are refused there, where PyTorch changes a non-leaf in place").
-    inplace_recorded: bool = False
     retains: str | None = None  # the name a retain_grad() step asks a .grad of
     target: str | None = None  # the tensor an in-place step changes
 
@@ -467,8 +463,8 @@ def gather_scatter(d: Drawer, out):
 
 
 def in_place(d: Drawer, out):
-    """An in-place change; mostly of a value outside the graph (where deltaprop allows it)."""
-    target = d.pick(grad=False) if d.rng.random() < 0.85 else d.pick()
+    """An in-place change, of a value outside the graph or of one the graph records."""
+    target = d.pick(grad=False) if d.rng.random() < 0.5 else d.pick()
     if target is None:
         return None
     t = d.t(target)
@@ -498,12 +494,7 @@ def in_place(d: Drawer, out):
         rows = sorted(set(rng.randrange(t.shape[0]) for _ in range(2)))  # (no row twice: one write each)
         choices.append(("setitem", f"{target}[T.tensor({rows})] = {d.number()}\n{out} = {target}", None))
         choices.append(("setitem", f"{target}[{target} > 0.3] = {d.number()}\n{out} = {target}", None))
-    source = value.split(".")[0]
-    if not t.requires_grad and not (source in d.names and d.t(source).requires_grad):
-        # On a recorded tensor (or with a value that requires grad) deltaprop's x += y binds x to a
-        # new tensor, where PyTorch writes in place (docs/porting.md, "Gradients"): other names for
-        # the old tensor differ by design, so += is drawn only outside the graph.
-        choices.append(("+=", f"{target} += {value}\n{out} = {target}", True))
+    choices.append(("+=", f"{target} += {value}\n{out} = {target}", True))
     name, text, source = rng.choice(choices)
     source = value if source is True else source or None
     source = source.split(".")[0] if source else None
@@ -511,8 +502,13 @@ def in_place(d: Drawer, out):
         # An operand overlapping the tensor written: deltaprop reads it as if copied first (NumPy's
         # rule), PyTorch refuses it or reads elements it already wrote (docs/porting.md, Gradients)
         return None
-    recorded = t.requires_grad or (source in d.names and d.t(source).requires_grad)
-    return Step(f"in_place:{name}", text, out, inplace_recorded=recorded, target=target)
+    if (not t.requires_grad and source in d.names and d.t(source).requires_grad
+            and any(u != target and _shares_memory(d.t(u), t) for u in d.names)):
+        # A value that requires grad written into a tensor that does not, which another tensor views
+        # (or which views another): PyTorch's view tracking takes that other tensor into the graph,
+        # deltaprop's leaves it out (docs/porting.md, Gradients)
+        return None
+    return Step(f"in_place:{name}", text, out, target=target)
 
 
 def _shares_memory(u, v) -> bool:

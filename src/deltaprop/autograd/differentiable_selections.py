@@ -251,6 +251,23 @@ def _index_put(node, g):
     })
 
 
+@rule("setitem")
+def _setitem(node, g):
+    """x[index] = v recorded (``ops.setitem``): the input's rule zeroes the places written, a mask;
+    the value's reads g there, summed over the axes it was broadcast along, so its transpose writes v
+    there, broadcast."""
+    values = kept(node)
+    index, parts, shape = values["index"], values["parts"], node.data.shape
+
+    def place(v):
+        out = np.zeros(shape, v.dtype)
+        target, where = (out, index) if parts is None else (out[parts[0]], parts[1])
+        target[where] = v
+        return out
+
+    return _linear(node, g, {0: _mask(node, 0), 1: place})
+
+
 @rule("masked_scatter")
 def _masked_scatter(node, g):
     """The source's rule reads g where the mask is true into its first elements; its transpose writes

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import ops
 from ..watching import Watch, run_rule
-from ..engine import Hooks, _checked_order, _depth_first_order, _has_hooks, _Join
+from ..engine import Hooks, _checked_order, _has_hooks, _Join, bounded_order
 from ..errors import GradError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
@@ -44,7 +44,7 @@ def differentiable_gradients(outputs: list, seeds: list, targets: list, within: 
     searching past the targets: a rule that restates its primitive as a composition of others
     (:func:`.differentiable_layers.composed`) differentiates that composition so, within a sweep."""
     join = _Join(outputs, [seed.data for seed in seeds])
-    order = _depth_first_order(join, targets) if within else _checked_order(join)
+    order = bounded_order(join, targets) if within else _checked_order(join)
     wanted = {id(t) for t in targets}
     leading = set()  # ids of the nodes from which a path leads to a target
     for node in reversed(order):  # producers before consumers

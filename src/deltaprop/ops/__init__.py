@@ -135,8 +135,8 @@ from .resample import interpolate, pixel_shuffle, pixel_unshuffle
 from .unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from .reduction import logsumexp, max, mean, min, norm, prod, std, std_mean, sum, var, var_mean
 from .shape import (
-    chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, split, squeeze, stack,
-    unsqueeze,
+    chunk, concatenate, expand, flatten, flip, getitem, narrow, pad, permute, repeat, reshape, setitem, split, squeeze,
+    stack, unsqueeze,
 )
 from .cumulative import cummax, cummin, diff, logcumsumexp
 from .embedding_bag import embedding_bag

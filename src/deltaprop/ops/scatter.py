@@ -214,12 +214,13 @@ def index_fill(input, dim, index, value):
     out = X.reshape(sizes).copy()
     out[at] = value.data if isinstance(value, Tensor) else fitted("index_fill", value, X.dtype)
     filled = (slice(None),) * axis + (np.unique(index),)  # each place once, however often the index names it
+    shape = X.shape  # (the rule reads no values: a later in-place change of the input changes no gradient)
 
     def backward(g):
         g = g.reshape(sizes)
         grad_input = grad_value = None
         if a.requires_grad:
-            grad_input = _zero_where_written(g, at, X.shape)
+            grad_input = _zero_where_written(g, at, shape)
         if isinstance(value, Tensor) and value.requires_grad:
             grad_value = np.asarray(g[filled].sum(), dtype=value.data.dtype)
         return (grad_input, grad_value) if isinstance(value, Tensor) else (grad_input,)

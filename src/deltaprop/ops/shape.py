@@ -149,6 +149,47 @@ def getitem(a, index):
     return record(out, (a,), backward, "index")
 
 
+def assign(array: np.ndarray, index, value, shape: tuple, owner: str = "item assignment"):
+    """``array[index] = value`` in place, the index read as :func:`getitem` reads it (``shape``:
+    the tensor's, for the refusal); returns the index as read, ``(index, parts)``."""
+    index, parts = read_index(index, array.ndim, owner)
+    target, where = (array, index) if parts is None else (array[parts[0]], parts[1])  # (a view)
+    try:
+        target[where] = value
+    except IndexError as error:
+        raise index_error(owner, index, error, shape) from None
+    except ValueError as error:  # NumPy's broadcasting (or conversion) refusal
+        kind = ShapeError if "broadcast" in str(error) else ValueError
+        raise kind(f"{owner}: cannot write a value of shape {np.shape(value)} into the elements selected in a "
+                   f"tensor of shape {shape} ({error})") from None
+    return index, parts
+
+
+def setitem(a, index, value):
+    """A copy of ``a`` with ``value`` written where ``a[index]`` reads: ``x[index] = value`` where the
+    graph sees it (it is recorded as this operation, whose input is what ``x`` was; PyTorch's
+    ``CopySlices``). The gradient is 0 where ``value`` was written, and ``value`` gets the gradient
+    read there, summed over the axes it was broadcast along."""
+    a, v = operand(a), operand(value)
+    out = a.data.copy()
+    index, parts = assign(out, index, v.data, a.data.shape)
+    shape = np.shape(v.data)
+
+    def backward(g):
+        grad = np.array(g)  # (a copy: it is written below)
+        view, where = (grad, index) if parts is None else (grad[parts[0]], parts[1])
+        picked = None
+        if v.requires_grad:
+            picked = np.array(view[where])
+            if picked.ndim < len(shape):  # (a value with leading axes of length 1 that NumPy drops)
+                picked = picked.reshape((1,) * (len(shape) - picked.ndim) + picked.shape)
+            picked = unbroadcast(picked, shape)
+        view[where] = 0
+        return grad, picked
+
+    return record(out, (a, v), backward, "setitem")
+
+
 def concatenate(tensors, axis=0, *, dim=None):
     """``tensors`` joined along ``axis``. As in PyTorch (a legacy rule it keeps), a 1-d empty tensor,
     of shape (0,), is left out whatever the others' shapes, its dtype still counting in the

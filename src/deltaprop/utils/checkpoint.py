@@ -31,7 +31,7 @@ import contextlib
 import numpy as np
 
 from ..changes import Changes
-from ..engine import _depth_first_order, _Join
+from ..engine import _Join, bounded_order
 from ..errors import ConfigError, GradError
 from ..grad_mode import enable_grad, is_grad_enabled
 from ..ops._core import record
@@ -252,7 +252,7 @@ def _sweep(outputs: list, seeds: list, boundary: tuple) -> tuple:
     targets = {id(t): i for i, t in enumerate(boundary)}
     found: list = [None] * len(boundary)
     pending = {id(join): join.data}
-    order = _depth_first_order(join, boundary)
+    order = bounded_order(join, boundary)
     for node in order:
         g = pending.pop(id(node), None)
         if g is None:
