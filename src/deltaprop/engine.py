@@ -114,8 +114,15 @@ def _resolved(order, again) -> list:
     if that changed any: a tensor changed in place since by a recorded operation stands for its
     new version only to the operations recorded after the change (:mod:`.versions`). The values
     the rules saved were checked on the graph as it stood."""
-    if resolve(order):
+    checked = None
+    while resolve(order):  # (until none is replaced: a piece cut again from a changed tensor leads to
+        # its old version only through the replacement, and that old version's parents may need it too)
+        checked = checked or {id(node) for node in order}
         order = again()
+        reached = [node for node in order if id(node) not in checked]
+        if reached:
+            check_unchanged(reached)
+            checked.update(id(node) for node in reached)
     check_views(order)
     return order
 

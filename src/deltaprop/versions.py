@@ -50,12 +50,14 @@ class Versions:
     limit = _TRACKED
 
     @classmethod
-    def note(cls, tensor, before, time: int) -> None:
+    def note(cls, tensor, before, time: int, memory: bool = True) -> None:
         versions = getattr(tensor, "_versions", None)  # (the slot is set only on tensors so changed)
         if versions is None:
             versions = tensor._versions = []
         versions.append((time, before))
         cls.last = time
+        if not memory:
+            return
         root = _root(tensor.data)
         cls.memory, cls.limit = _swept(cls.memory, cls.limit, lambda entry: entry[1])
         entry = cls.memory.get(id(root))
@@ -80,9 +82,13 @@ def rebase(tensor, what: str, compute):
     (``x.add_(x)``), and an operand that shares its memory (``x.mul_(x.T)``) a copy, as NumPy reads
     it, so that no rule keeps values about to be overwritten. The result's shape must be the
     tensor's, and its dtype may not be of a higher category (an integer tensor cannot take a float
-    result in place). Nothing is changed when it fails or is refused."""
-    from .ops.elementwise import astype, clone
-    from .ops import promotion
+    result in place). Nothing is changed when it fails or is refused.
+
+    A tensor that indexing cut from a computed one (``y[0]``, ``y[:, 1:3]``, sharing its memory)
+    changes that one: ``y`` becomes the node that writes the piece's new values into what it was
+    (as PyTorch's ``CopySlices``), and the piece is cut from it again, so that later uses of
+    either see the change."""
+    from .ops.elementwise import clone
 
     if tensor.requires_grad and tensor._backward is None:
         raise leaf_refusal(what)
@@ -90,11 +96,10 @@ def rebase(tensor, what: str, compute):
         raise TypeError(f"{what}: this tensor of shape {tensor.shape} is read-only (a view made by expand(), whose "
                         f"elements share memory, or a read-only NumPy array); change a copy: x = x.clone()")
     _refuse_view_of_leaf(tensor, what)
-    before = type(tensor)._wrap(tensor.data)
-    before.requires_grad, before._parents, before._backward, before._op = (
-        tensor.requires_grad, tensor._parents, tensor._backward, tensor._op)
-    if tensor._backward is not None:
-        before._stamp = tensor._stamp
+    cut = _cut_from(tensor)
+    if cut is not None:
+        return _rebase_through(tensor, what, compute, *cut)
+    before = _standing_for(tensor)
     start = Changes.tick()  # (the operation's nodes are those stamped from now on)
 
     def own(t):
@@ -111,6 +116,38 @@ def rebase(tensor, what: str, compute):
     if _reads(result, before, start):
         standing = clone(before)
         result = compute(standing, own(standing))
+    result = _fitted(what, result, tensor)
+    np.copyto(tensor.data, result.data, casting="unsafe")
+    if tensor.data.size:  # (an empty tensor's memory, which NumPy may share with another's, holds nothing to change)
+        Changes.mark(tensor.data)
+    else:
+        Changes.tick()
+    time = Changes.clock
+    if result.requires_grad:
+        _becomes(tensor, before, result, time)
+    else:  # (an operation that passes no gradient: the tensor leaves the graph)
+        _hand_over(tensor, before)
+        tensor._parents, tensor._backward, tensor._op, tensor.requires_grad = (), None, None, False
+    Versions.note(tensor, before, time)
+    Changes.tick()  # (operations recorded from now on come after the change)
+    return tensor
+
+
+def _standing_for(tensor):
+    """A new tensor holding what ``tensor`` is now: its memory, its rule, its parents, its time."""
+    before = type(tensor)._wrap(tensor.data)
+    before.requires_grad, before._parents, before._backward, before._op = (
+        tensor.requires_grad, tensor._parents, tensor._backward, tensor._op)
+    if tensor._backward is not None:
+        before._stamp = tensor._stamp
+    return before
+
+
+def _fitted(what: str, result, tensor):
+    """``result`` checked to fit into ``tensor`` in place, in ``tensor``'s dtype."""
+    from .ops import promotion
+    from .ops.elementwise import astype
+
     if result.data.shape != tensor.data.shape:
         raise ShapeError(f"{what}: the result has shape {result.data.shape}, the tensor {tensor.data.shape}; an "
                          f"in-place change keeps the tensor's shape")
@@ -119,23 +156,61 @@ def rebase(tensor, what: str, compute):
             raise TypeError(f"{what}: a {tensor.dtype} tensor cannot take in place its {result.dtype} result; make "
                             f"a new tensor instead, or convert it first (x = x.float())")
         result = astype(result, tensor.data.dtype)
-    np.copyto(tensor.data, result.data, casting="unsafe")
-    Changes.mark(tensor.data)
-    time = Changes.clock
+    return result
+
+
+def _hand_over(tensor, before) -> None:
+    """The grad_fn made so far (with any hooks on it) and the hooks registered on ``tensor`` go to
+    ``before``: they belong to what the tensor was, as in PyTorch."""
     node = getattr(tensor, "_node", None)
-    if node is not None:  # (the grad_fn made so far, with any hooks on it, goes with the rule it holds)
+    if node is not None:
         before._node, node._tensor = node, weakref.ref(before)
         tensor._node = None
     hooks = getattr(tensor, "_hooks", None)
-    if hooks:  # (hooks registered before the change get the old version's gradient, as in PyTorch)
+    if hooks:
         before._hooks, tensor._hooks = hooks, None
-    if result.requires_grad:
-        tensor._parents, tensor._backward, tensor._op = result._parents, result._backward, result._op
-        tensor.requires_grad, tensor._stamp = True, time
-    else:  # (an operation that passes no gradient: the tensor leaves the graph)
-        tensor._parents, tensor._backward, tensor._op, tensor.requires_grad = (), None, None, False
-    Versions.note(tensor, before, time)
-    Changes.tick()  # (operations recorded from now on come after the change)
+
+
+def _becomes(tensor, before, result, time: int) -> None:
+    """``tensor`` becomes the node that made ``result`` (its memory stays its own)."""
+    _hand_over(tensor, before)
+    tensor._parents, tensor._backward, tensor._op = result._parents, result._backward, result._op
+    tensor.requires_grad, tensor._stamp = True, time
+
+
+def _cut_from(tensor):
+    """``(base, index)`` where ``tensor`` is a basic indexing (``y[0]``, ``y[:, 1:3]``) of a computed
+    tensor ``base`` whose memory it shares, else None."""
+    if tensor._op != "index" or len(tensor._parents) != 1:
+        return None
+    (base,) = tensor._parents
+    rule = tensor._backward
+    names = dict(zip(rule.__code__.co_freevars, (cell.cell_contents for cell in rule.__closure__ or ())))
+    if base._backward is None or not names.get("basic") or names.get("parts") is not None:
+        return None
+    if _root(tensor.data) is not _root(base.data):
+        return None
+    return base, names["index"]
+
+
+def _rebase_through(tensor, what: str, compute, base, index):
+    """:func:`rebase` of a piece cut from ``base``: ``base`` changed to what it was with the piece's
+    new values written at ``index``, then the piece cut from it again."""
+    from .ops.elementwise import clone
+    from .ops.shape import getitem, setitem
+
+    def through(t, own):
+        piece = clone(getitem(t, index))  # (a copy: the rules below may keep its values)
+        result = compute(piece, lambda value: piece if value is tensor else own(value))
+        return setitem(t, index, _fitted(what, result, tensor))
+
+    rebase(base, what, through)
+    before = _standing_for(tensor)
+    again = getitem(base, index)
+    time = Changes.clock
+    _becomes(tensor, before, again, time)
+    Versions.note(tensor, before, time, memory=False)  # (the memory's change is the base's)
+    Changes.tick()
     return tensor
 
 
@@ -148,6 +223,8 @@ def leaf_refusal(what: str) -> GradError:
 def _refuse_view_of_leaf(tensor, what: str) -> None:
     """Refuse to change a view of a leaf that requires grad (``w[0]``, ``w.T``), as PyTorch does:
     the change would write into the parameter itself."""
+    if not tensor.data.size:  # (nothing is written)
+        return
     root = _root(tensor.data)
     stack, seen = list(tensor._parents), set()
     while stack:

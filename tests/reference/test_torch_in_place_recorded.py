@@ -83,7 +83,27 @@ PROGRAMS = {
         (y := a * 1).index_add_(0, lib.tensor([2, 2]), w[:2]),
         y.scatter_(1, lib.tensor([[0], [1], [3]]), w[:, :1] * 5), (y * y).sum())[2],
     "ReLU(inplace=True) after a linear layer": lambda lib, a, w, r: _relu_layer(lib, a, w),
+    # a piece cut by indexing changes the tensor it was cut from (PyTorch's CopySlices)
+    "a row filled, the whole used": lambda lib, a, w, r: ((y := a * w)[0].fill_(3.0), (y * y).sum())[1],
+    "a column scaled, both used": lambda lib, a, w, r: _piece(a, w, r),
+    "a piece of a piece": lambda lib, a, w, r: ((y := a * 2)[1:][:, 2:].add_(w[0, :2]), (y * a).sum())[1],
+    "a piece used before and after": lambda lib, a, w, r: _piece_before_and_after(a, w),
 }
+
+
+def _piece(a, w, r):
+    y = a * 1
+    column = y[:, 1]
+    column.mul_(w[:, 0])
+    return (y * y).sum() + (column * 3).sum()
+
+
+def _piece_before_and_after(a, w):
+    y = a * 1.5
+    piece = y[1:, :2]
+    early = (piece.roll(1) * 2).sum()
+    piece.mul_(w[:2, :2])
+    return early + (piece * piece).sum() + (y * a).sum()
 
 
 def _augmented(a, w, r):
@@ -151,6 +171,8 @@ REFUSED_BY_BOTH = {
     "an input needed": (lambda lib, a, w, r: ((y := a * 2), (z := (y * w).sum()), y.add_(1), z + y.sum())[3],
                         "changed in place after the operation used it"),
     "an output needed": (lambda lib, a, w, r: ((y := a.exp()), y.add_(1), y.sum())[2], "its gradient rule needs that output"),
+    "an output needed, a piece changed": (lambda lib, a, w, r: ((y := a.tanh()), y[1:, :2].mul_(w[:2, :2]), y.sum())[2],
+                                          "its gradient rule needs that output"),
     "a leaf that requires grad": (lambda lib, a, w, r: (a.add_(1), a.sum())[1], "a leaf tensor that requires grad"),
     "a view of such a leaf": (lambda lib, a, w, r: (a[0].mul_(3), a.sum())[1], "view of a leaf tensor that requires grad"),
 }
@@ -184,6 +206,17 @@ def test_a_refused_change_leaves_the_tensor_as_it_was():
     assert y.grad_fn is node and np.array_equal(y.data, values)
     y.sum().backward()
     np.testing.assert_array_equal(a.grad, np.full((3, 4), 2.0))
+
+
+def test_a_piece_changed_in_place_becomes_a_piece_of_the_changed_tensor():
+    a = dp.tensor(A, requires_grad=True)
+    y = a * 2
+    row = y[0]
+    memory = row.data
+    row.mul_(3)
+    assert row.data is memory and np.shares_memory(row.data, y.data)
+    assert y.grad_fn.name() == "SetitemBackward0" and row.grad_fn.name() == "IndexBackward0"
+    assert row.grad_fn.next_functions[0][0] is y.grad_fn
 
 
 def test_a_view_made_before_the_change_and_used_after_it_is_refused_where_pytorch_tracks_views():
