@@ -22,10 +22,13 @@ PyTorch's version counters refuse it. Where the in-place operation's own rule ne
 overwrites (``y.mul_(w)`` with ``w`` requiring grad needs ``y``'s), it is computed from a copy, as
 PyTorch saves the original for such rules.
 
-Refused where PyTorch computes through its tracking of views, which deltaprop does not have:
-changing in place a view of a leaf that requires grad (PyTorch refuses it too), and using, after
-the change, a computed tensor made before it that shares the changed memory (a view of the tensor
-changed, or the tensor a view was taken from): its recorded operation would not carry the change.
+A piece cut by indexing from a computed tensor (``y[0].fill_(0)``) changes that tensor as well:
+``y`` becomes the node that writes the piece into what it was (PyTorch's ``CopySlices``), and the
+piece is cut from it again. Refused where PyTorch computes through its tracking of other views,
+which deltaprop does not have: using, after the change, a computed tensor made before it that
+shares the changed memory (a view of the tensor changed, or the tensor under a view made
+otherwise than by indexing): its recorded operation would not carry the change. A view of a leaf
+that requires grad is refused at the change, as in PyTorch.
 """
 
 from __future__ import annotations
