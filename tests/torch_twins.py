@@ -1,5 +1,5 @@
 """What the layer tests against PyTorch (tests/reference/) share: the dtypes and their torch
-equivalents, the usual tolerances, ``sample``, ``twins`` (a deltaprop layer and its PyTorch
+equivalents, the usual tolerances, ``as_array`` (either library's tensor as an array), ``sample``, ``twins`` (a deltaprop layer and its PyTorch
 twin with the same weights), ``forward_backward_agree`` (outputs and gradients compared) and
 ``compare_functions`` (a function of one tensor and its PyTorch twin: values and input gradients).
 
@@ -19,6 +19,11 @@ DTYPES = [np.float64, np.float32]
 TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32}
 # float64 tightly, float32 loosely; a file whose float32 sums run longer states its own.
 TOLERANCES = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-5, atol=1e-5)}
+
+
+def as_array(t) -> np.ndarray:
+    """A copy of the values of a deltaprop or PyTorch tensor (or of an array, such as a ``.grad``)."""
+    return t.detach().numpy().copy() if isinstance(t, torch.Tensor) else np.array(getattr(t, "data", t))
 
 
 def sample(shape, seed=0):

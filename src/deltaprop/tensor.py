@@ -1860,8 +1860,10 @@ class Tensor:
     def _mark_changed(self) -> None:
         Changes.mark(self.data)
 
-    def _graph_sees(self, other=None) -> bool:
-        return _grad_state.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+    def _graph_sees(self, *written) -> bool:
+        """Whether operations are recorded and this tensor, or one of the values ``written``, requires grad."""
+        return _grad_state.enabled and (self.requires_grad or any(
+            isinstance(value, Tensor) and value.requires_grad for value in written))
 
     def _refuse(self, what: str):
         raise GradError(
@@ -1875,14 +1877,8 @@ class Tensor:
         while operations are recorded): this tensor changed in place to ``compute(t, own)``, ``t``
         standing for what it is now, and True (:func:`versions.rebase`, which says what ``own`` does
         to an operand). Elsewhere False: the caller changes the array itself."""
-        if not _grad_state.enabled:
+        if not self._graph_sees(*written):
             return False
-        if not self.requires_grad:
-            for value in written:
-                if isinstance(value, Tensor) and value.requires_grad:
-                    break
-            else:
-                return False
         rebase(self, what, compute)
         return True
 
@@ -2325,8 +2321,7 @@ class Tensor:
         """``draw(t)`` fills ``t`` in place and returns it. Where the graph records this tensor, the
         values are drawn into a copy and written as a change in place (their gradient is 0, as in
         PyTorch); a value ``written`` that requires grad is refused (no gradient reaches it)."""
-        if _grad_state.enabled and self.requires_grad and not any(
-                isinstance(value, Tensor) and value.requires_grad for value in written):
+        if self._graph_sees() and not any(isinstance(value, Tensor) and value.requires_grad for value in written):
             values = draw(Tensor._wrap(self.data.copy()))
             self._rebase(what, lambda t, own: _ops.setitem(t, Ellipsis, values.data))
             return self

@@ -17,6 +17,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch is the reference these in-place forms are compared with")
 
 import deltaprop as dp  # noqa: E402
+from torch_twins import as_array  # noqa: E402
 from deltaprop.errors import GradError, ShapeError  # noqa: E402
 
 TORCH_DTYPES = {np.float64: torch.float64, np.float32: torch.float32, np.int64: torch.int64, np.bool_: torch.bool}
@@ -311,7 +312,7 @@ def test_a_value_written_that_requires_grad_is_recorded_as_pytorch_records_it():
             assert x.requires_grad and x.grad_fn is not None and not x.is_leaf
             assert x.data is memory if lib is dp else x.data_ptr() == memory
             (x * x).sum().backward()
-            found.append((_array(other.grad), _array(x)))
+            found.append((as_array(other.grad), as_array(x)))
         np.testing.assert_allclose(found[0][0], found[1][0], rtol=1e-12)
         np.testing.assert_allclose(found[0][1], found[1][1], rtol=1e-12)
 
@@ -526,8 +527,3 @@ def test_every_augmented_operator_of_pytorch_is_here_but_the_shifts():
                "__idiv__"}  # (Python 2's name of /=)
     theirs = {name for name in augmented if hasattr(torch.Tensor, name)}
     assert omitted <= theirs and sorted(theirs - omitted - set(dir(dp.Tensor))) == []
-
-
-def _array(t) -> np.ndarray:
-    """The values of a deltaprop or PyTorch tensor (or a gradient array) as a NumPy array."""
-    return t.detach().numpy().copy() if isinstance(t, torch.Tensor) else np.array(t.data if isinstance(t, dp.Tensor) else t)

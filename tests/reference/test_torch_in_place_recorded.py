@@ -10,6 +10,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch is the reference for in-place changes in the graph")
 
 import deltaprop as dp  # noqa: E402
+from torch_twins import as_array  # noqa: E402
 from deltaprop.errors import GradError  # noqa: E402
 
 RNG = np.random.default_rng(7)
@@ -28,12 +29,7 @@ def _run(program, lib):
         loss.backward()
     except (RuntimeError, GradError) as error:
         return error
-    return [float(loss.detach())] + [None if t.grad is None else _values(t.grad) for t in (a, w, r)]
-
-
-def _values(t) -> np.ndarray:
-    """A copy of the values of a deltaprop or PyTorch tensor, or of an array."""
-    return t.detach().numpy().copy() if isinstance(t, torch.Tensor) else np.array(getattr(t, "data", t))
+    return [float(loss.detach())] + [None if t.grad is None else as_array(t.grad) for t in (a, w, r)]
 
 
 def _same_as_pytorch(program):
@@ -260,11 +256,11 @@ def test_hooks_registered_before_the_change_get_the_old_values_gradient_as_in_py
         a = lib.tensor(A, dtype=lib.float64, requires_grad=True)
         seen = []
         y = a * 2
-        y.register_hook(lambda g: seen.append(_values(g)))
+        y.register_hook(lambda g: seen.append(as_array(g)))
         y.mul_(3)
         y.retain_grad()
         (y * y).sum().backward()
-        found.append((seen[0], _values(y.grad), _values(a.grad)))
+        found.append((seen[0], as_array(y.grad), as_array(a.grad)))
     for ours, theirs in zip(*found):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
@@ -282,7 +278,7 @@ def test_autograd_grad_and_second_derivatives_go_through_the_change():
         (grad_y,) = lib.autograd.grad(loss, [y], retain_graph=True)
         ga, gw = lib.autograd.grad(loss, [a, w], create_graph=True)
         (ga.sum() + (gw * gw).sum()).backward()
-        found.append([_values(grad_y), _values(a.grad), _values(w.grad)])
+        found.append([as_array(grad_y), as_array(a.grad), as_array(w.grad)])
     for ours, theirs in zip(*found):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
@@ -301,7 +297,7 @@ def test_a_checkpointed_function_that_changes_a_tensor_in_place_agrees_with_pyto
     for lib, checkpoint in ((dp, dp.utils.checkpoint.checkpoint), (torch, torch.utils.checkpoint.checkpoint)):
         x = lib.tensor(ROW, dtype=lib.float64, requires_grad=True)
         checkpoint(function, x, use_reentrant=False).backward()
-        found.append(_values(x.grad))
+        found.append(as_array(x.grad))
     np.testing.assert_allclose(found[0], found[1], rtol=1e-12)
 
 

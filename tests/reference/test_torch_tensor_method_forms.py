@@ -12,6 +12,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch is the reference these methods are compared with")
 
 import deltaprop as dp  # noqa: E402
+from torch_twins import as_array  # noqa: E402
 from deltaprop import nn  # noqa: E402
 from deltaprop.errors import GradError, ShapeError  # noqa: E402
 
@@ -300,7 +301,7 @@ def test_in_place_forms_on_a_tensor_the_graph_records_are_recorded_as_pytorch_re
             assert getattr(computed, name)(*TORCH_ARGUMENTS.get(name, ())) is computed
         assert computed.requires_grad and not computed.is_leaf
         (computed * leaf).sum().backward()
-        found.append((_array(leaf.grad), _array(computed)))
+        found.append((as_array(leaf.grad), as_array(computed)))
     if name in DRAWS:  # (the values drawn differ: only the old values' gradient, 0, is compared)
         np.testing.assert_allclose(found[0][0], found[0][1], rtol=1e-6)
         np.testing.assert_allclose(found[1][0], found[1][1], rtol=1e-6)
@@ -325,7 +326,7 @@ def test_a_value_written_by_a_tensor_that_requires_grad_gets_its_gradient_as_in_
         source = lib.tensor(POSITIVE, requires_grad=True)
         assert x.clamp_(max=value) is x and x.index_add_(0, lib.tensor(ROWS), source) is x
         (x * x).sum().backward()
-        found.append((_array(value.grad), _array(source.grad), _array(x)))
+        found.append((as_array(value.grad), as_array(source.grad), as_array(x)))
     for ours, theirs in zip(*found):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6)
 
@@ -357,8 +358,3 @@ def test_detach_in_place_makes_a_leaf_that_requires_no_gradient_as_pytorchs():
     assert t.is_leaf and not t.requires_grad and t.grad_fn is None
     leaf = dp.tensor(A, requires_grad=True).detach_()
     assert not leaf.requires_grad and leaf.is_leaf
-
-
-def _array(t) -> np.ndarray:
-    """The values of a deltaprop or PyTorch tensor (or a gradient array) as a NumPy array."""
-    return t.detach().numpy().copy() if isinstance(t, torch.Tensor) else np.array(t.data if isinstance(t, dp.Tensor) else t)
